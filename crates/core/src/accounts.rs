@@ -1,0 +1,281 @@
+//! Roles, grants and the permission rule: who may do what, where.
+//!
+//! A grant is a role held over an area subtree or over one organization. `permits` is the one
+//! place that decides; `docs/permissions.md` is the same table in words.
+
+use serde::{Deserialize, Serialize};
+
+/// A role a user holds through a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 民政局协调员: runs everything within an area subtree.
+    Coordinator,
+    /// 社区工作者: keeps the registry of an area subtree.
+    CommunityWorker,
+    /// 机构管理员: runs one organization and its linkages.
+    OrgAdmin,
+    /// 志愿者/社工: a member of an organization, no registry access.
+    Volunteer,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Coordinator, Role::CommunityWorker, Role::OrgAdmin, Role::Volunteer];
+
+    /// The stored and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::CommunityWorker => "community_worker",
+            Role::OrgAdmin => "org_admin",
+            Role::Volunteer => "volunteer",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<Role, &'static str> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or("err-role")
+    }
+
+    /// Whether this role is held over an area (otherwise over an organization).
+    pub fn is_area_role(self) -> bool {
+        matches!(self, Role::Coordinator | Role::CommunityWorker)
+    }
+}
+
+/// Where a grant applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GrantScope {
+    /// An area and everything below it; `path` is the area's materialized path.
+    Area {
+        /// The area's id.
+        id: String,
+        /// The area's path (ids of its ancestors and itself, concatenated).
+        path: String,
+    },
+    /// One organization.
+    Organization {
+        /// The organization's id.
+        id: String,
+    },
+}
+
+/// A role over a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// The role.
+    pub role: Role,
+    /// Where it applies.
+    pub scope: GrantScope,
+}
+
+/// What a user may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See areas, households and residents (masked).
+    ViewRegistry,
+    /// Add, edit, move, merge residents and households; import.
+    EditRegistry,
+    /// Reveal a full ID number or phone, with a reason.
+    RevealPersonal,
+    /// Export with full ID numbers and phones.
+    ExportUnmasked,
+    /// Add areas below an area.
+    ManageAreas,
+    /// Register new organizations.
+    RegisterOrganizations,
+    /// Edit an organization and its linkages.
+    ManageOrganization,
+    /// See an organization.
+    ViewOrganization,
+    /// Create users and grant roles.
+    ManageUsers,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+/// What an action is aimed at.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Something located in the area with this path.
+    Area(&'a str),
+    /// An organization; `home_path` is the path of the area it is registered in, if any.
+    Organization {
+        /// Its id.
+        id: &'a str,
+        /// The path of its home area.
+        home_path: Option<&'a str>,
+    },
+}
+
+fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Coordinator => true,
+        Role::CommunityWorker => matches!(action, ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization),
+        Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
+        Role::Volunteer => matches!(action, ViewOrganization),
+    }
+}
+
+/// Whether `path` lies in the subtree rooted at `root` (paths are prefix-closed).
+pub fn path_within(path: &str, root: &str) -> bool {
+    path.starts_with(root)
+}
+
+/// Decides whether the holder of `grants` may do `action` on `target`.
+pub fn permits(grants: &[Grant], action: Action, target: Target<'_>) -> bool {
+    grants.iter().any(|g| {
+        role_allows(g.role, action)
+            && match (&g.scope, target) {
+                (GrantScope::Area { path, .. }, Target::Area(p)) => path_within(p, path),
+                (GrantScope::Area { path, .. }, Target::Organization { home_path: Some(h), .. }) => path_within(h, path),
+                (GrantScope::Organization { id }, Target::Organization { id: target_id, .. }) => id == target_id,
+                _ => false,
+            }
+    })
+}
+
+/// The area subtrees in which `action` is allowed: what list queries filter by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AreaScope {
+    roots: Vec<String>,
+}
+
+impl AreaScope {
+    /// The subtrees of `grants` whose role allows `action`, with nested subtrees folded away.
+    pub fn for_action(grants: &[Grant], action: Action) -> AreaScope {
+        let mut roots: Vec<String> = grants
+            .iter()
+            .filter(|g| role_allows(g.role, action))
+            .filter_map(|g| match &g.scope {
+                GrantScope::Area { path, .. } => Some(path.clone()),
+                GrantScope::Organization { .. } => None,
+            })
+            .collect();
+        roots.sort();
+        let mut folded: Vec<String> = Vec::new();
+        for r in roots {
+            if !folded.iter().any(|f| path_within(&r, f)) {
+                folded.push(r);
+            }
+        }
+        AreaScope { roots: folded }
+    }
+
+    /// A scope over the given subtrees (for the command line, which acts as the whole database).
+    pub fn of_roots(roots: Vec<String>) -> AreaScope {
+        AreaScope { roots }
+    }
+
+    /// The subtree roots.
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+
+    /// Whether nothing is visible.
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// Whether `path` is visible.
+    pub fn contains(&self, path: &str) -> bool {
+        self.roots.iter().any(|r| path_within(path, r))
+    }
+}
+
+/// The exclusive upper bound of the subtree range `[root, upper)`; paths use only `0-9a-f`, so `g`
+/// sorts after every continuation in both SQLite's and PostgreSQL's C collation.
+pub fn subtree_upper_bound(root: &str) -> String {
+    format!("{root}g")
+}
+
+/// A checked user name: 3–40 of `a-z 0-9 . _ -`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a user name (lower-cased).
+    pub fn parse(raw: &str) -> Result<Username, &'static str> {
+        let t = raw.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            return Err("err-required");
+        }
+        let ok = (3..=40).contains(&t.len())
+            && t.starts_with(|c: char| c.is_ascii_lowercase())
+            && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if ok { Ok(Username(t)) } else { Err("err-username") }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password good enough to set: at least 10 characters.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// Parses a password for a new account.
+    pub fn parse(raw: &str) -> Result<NewPassword, &'static str> {
+        if raw.chars().count() < 10 { Err("err-password-short") } else { Ok(NewPassword(raw.to_string())) }
+    }
+
+    /// The password.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(role: Role, path: &str) -> Grant {
+        Grant { role, scope: GrantScope::Area { id: path.to_string(), path: path.to_string() } }
+    }
+
+    #[test]
+    fn worker_sees_own_subtree_only() {
+        let g = [area(Role::CommunityWorker, "aa01")];
+        assert!(permits(&g, Action::ViewRegistry, Target::Area("aa01bb")));
+        assert!(!permits(&g, Action::ViewRegistry, Target::Area("aa02bb")));
+        assert!(!permits(&g, Action::ManageUsers, Target::Area("aa01")));
+    }
+
+    #[test]
+    fn org_admin_runs_only_its_organization() {
+        let g = [Grant { role: Role::OrgAdmin, scope: GrantScope::Organization { id: "o1".into() } }];
+        assert!(permits(&g, Action::ManageOrganization, Target::Organization { id: "o1", home_path: None }));
+        assert!(!permits(&g, Action::ManageOrganization, Target::Organization { id: "o2", home_path: None }));
+        assert!(!permits(&g, Action::ViewRegistry, Target::Area("aa")));
+        assert!(AreaScope::for_action(&g, Action::ViewRegistry).is_empty());
+    }
+
+    #[test]
+    fn nested_scopes_fold() {
+        let g = [area(Role::CommunityWorker, "aa01bb"), area(Role::Coordinator, "aa01")];
+        let s = AreaScope::for_action(&g, Action::ViewRegistry);
+        assert_eq!(s.roots(), ["aa01".to_string()]);
+        assert!(s.contains("aa01cc"));
+        assert!(!s.contains("aa02"));
+        assert!(subtree_upper_bound("aa01").as_str() > "aa01ffff");
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(Username::parse("Worker.Lingyanli").unwrap().as_str(), "worker.lingyanli");
+        assert!(Username::parse("1abc").is_err());
+        assert!(Username::parse("ab").is_err());
+    }
+}

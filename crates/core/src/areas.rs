@@ -1,0 +1,116 @@
+//! The area tree: city › district › street/town › community › compound › building › unit.
+
+use serde::{Deserialize, Serialize};
+
+/// A level of the area tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaKind {
+    /// 市
+    City,
+    /// 区/县
+    District,
+    /// 街道/镇
+    Street,
+    /// 社区/村
+    Community,
+    /// 小区
+    Compound,
+    /// 楼
+    Building,
+}
+
+impl AreaKind {
+    /// Every level from the top down.
+    pub const ALL: [AreaKind; 6] =
+        [AreaKind::City, AreaKind::District, AreaKind::Street, AreaKind::Community, AreaKind::Compound, AreaKind::Building];
+
+    /// The stored and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaKind::City => "city",
+            AreaKind::District => "district",
+            AreaKind::Street => "street",
+            AreaKind::Community => "community",
+            AreaKind::Compound => "compound",
+            AreaKind::Building => "building",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<AreaKind, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or("err-area-kind")
+    }
+
+    /// The level directly below this one, if any.
+    pub fn child(self) -> Option<AreaKind> {
+        let i = Self::ALL.iter().position(|k| *k == self)?;
+        Self::ALL.get(i + 1).copied()
+    }
+
+    /// Whether households may be registered directly in an area of this level.
+    pub fn holds_households(self) -> bool {
+        matches!(self, AreaKind::Community | AreaKind::Compound | AreaKind::Building)
+    }
+}
+
+/// A checked area name: 1–60 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaName(String);
+
+impl AreaName {
+    /// Parses a name.
+    pub fn parse(raw: &str) -> Result<AreaName, &'static str> {
+        let t = raw.trim();
+        match t.chars().count() {
+            0 => Err("err-required"),
+            1..=60 => Ok(AreaName(t.to_string())),
+            _ => Err("err-too-long"),
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A division code: 6 digits (GB/T 2260), 9 (township) or 12 (NBS statistical code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivisionCode(String);
+
+impl DivisionCode {
+    /// Parses a code; hand-added communities have none, so callers treat empty as absent.
+    pub fn parse(raw: &str) -> Result<DivisionCode, &'static str> {
+        let t = raw.trim();
+        if matches!(t.len(), 6 | 9 | 12) && t.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(DivisionCode(t.to_string()))
+        } else {
+            Err("err-division-code")
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_nest_in_order() {
+        assert_eq!(AreaKind::Street.child(), Some(AreaKind::Community));
+        assert_eq!(AreaKind::Building.child(), None);
+        assert!(AreaKind::Compound.holds_households());
+        assert!(!AreaKind::Street.holds_households());
+    }
+
+    #[test]
+    fn codes_have_official_lengths() {
+        assert!(DivisionCode::parse("120104011").is_ok());
+        assert!(DivisionCode::parse("1201040").is_err());
+    }
+}

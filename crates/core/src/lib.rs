@@ -1,0 +1,14 @@
+//! Domain types and rules of sanshe. Pure: no HTTP, no SQL, no HTML.
+//!
+//! Every type here can only be built valid ("parse, don't validate"); the layers above take these
+//! types rather than strings, so a `MainlandId` that exists has passed its check digit.
+
+pub mod accounts;
+pub mod areas;
+pub mod error;
+pub mod identity;
+pub mod organizations;
+pub mod phone;
+pub mod registry;
+
+pub use error::{FieldError, FieldErrors};
