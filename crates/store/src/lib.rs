@@ -1,1 +1,210 @@
-//! placeholder
+//! Storage for sanshe: one schema and one query path for SQLite and PostgreSQL, over sqlx's `Any`
+//! driver with portable SQL and bound parameters (docs/decisions/0001-storage.md).
+//!
+//! Each module owns the tables of one capability; other capabilities call its functions.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod organizations;
+pub mod registry;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
+
+pub use sqlx::AnyConnection as Conn;
+pub use sqlx::Transaction;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; carries the constraint or column text.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Anything else from the database.
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine a URL selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (WAL).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The database: a pool and the engine behind it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The connection pool.
+    pub pool: AnyPool,
+    /// The engine.
+    pub backend: Backend,
+}
+
+struct Migration {
+    version: i64,
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    common: include_str!("../migrations/0001_foundation.sql"),
+    sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
+    postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
+}];
+
+impl Db {
+    /// Opens the database at `url` (`sqlite://path` creates the file and its folder if missing,
+    /// `postgres://…` selects PostgreSQL).
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") { Backend::Postgres } else { Backend::Sqlite };
+        let mut url = url.to_string();
+        if backend == Backend::Sqlite {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or("").to_string();
+            if !path.is_empty() && path != ":memory:" {
+                if let Some(dir) = std::path::Path::new(&path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    }
+                }
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; NORMAL sync survives a process crash
+                        // (not a power cut) at a fraction of FULL's cost; the busy timeout queues writers.
+                        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
+                            sqlx::Executor::execute(&mut *conn, pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies every migration not yet applied, each in its own transaction.
+    pub async fn migrate(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .execute(&mut *conn)
+            .await?;
+        for m in MIGRATIONS {
+            let done: Option<i64> = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = conn.begin().await?;
+            sqlx::raw_sql(m.common).execute(&mut *tx).await?;
+            let specific = if self.backend == Backend::Sqlite { m.sqlite } else { m.postgres };
+            sqlx::raw_sql(specific).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// A connection from the pool.
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+}
+
+/// Opens a single connection (used by bulk jobs that want one writer).
+pub async fn connect_one(url: &str) -> Result<AnyConnection> {
+    sqlx::any::install_default_drivers();
+    Ok(AnyConnection::connect(url).await?)
+}
+
+/// A new id: UUIDv7 (time-ordered, safe to make on devices) in simple hex form, so area paths
+/// built from ids contain only `0-9a-f`.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// The current time in UTC milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Turns a flag column (0/1) into a bool; flags are BIGINT because `Any` cannot decode SQLite's
+/// booleans.
+pub(crate) fn flag(row: &sqlx::any::AnyRow, col: &str) -> Result<bool> {
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+/// The `(col >= $n AND col < $n+1) OR …` filter of an area scope, binding its ranges from
+/// parameter `first`; an empty scope yields a filter that matches nothing.
+pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (String, Vec<String>) {
+    if roots.is_empty() {
+        return ("1 = 0".to_string(), Vec::new());
+    }
+    let mut parts = Vec::new();
+    let mut binds = Vec::new();
+    for (i, r) in roots.iter().enumerate() {
+        let n = first + 2 * i;
+        parts.push(format!("({column} >= ${n} AND {column} < ${})", n + 1));
+        binds.push(r.clone());
+        binds.push(sanshe_core::accounts::subtree_upper_bound(r));
+    }
+    (format!("({})", parts.join(" OR ")), binds)
+}
+
+/// Commits a transaction.
+pub async fn commit(tx: Transaction<'_, sqlx::Any>) -> Result<()> {
+    Ok(tx.commit().await?)
+}

@@ -1,0 +1,125 @@
+//! The area tree as the actor may see it.
+
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::areas::{AreaKind, AreaName, DivisionCode};
+use sanshe_core::FieldErrors;
+use sanshe_store::areas::{self as store, AreaRow};
+use sanshe_store::audit as audit_store;
+
+use crate::accounts::Actor;
+use crate::{App, AppError, Result};
+
+/// An area as shown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AreaView {
+    /// Id.
+    pub id: String,
+    /// Parent id.
+    pub parent_id: Option<String>,
+    /// Level.
+    pub kind: String,
+    /// Division code.
+    pub code: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+impl From<AreaRow> for AreaView {
+    fn from(a: AreaRow) -> Self {
+        AreaView { id: a.id, parent_id: a.parent_id, kind: a.kind, code: a.code, name: a.name }
+    }
+}
+
+/// An area the actor may see, or `NotFound`.
+pub async fn visible_area(app: &App, actor: &Actor, id: &str) -> Result<AreaRow> {
+    let mut conn = app.db.conn().await?;
+    let area = store::get(&mut conn, id).await?;
+    if !actor.may(Action::ViewRegistry, Target::Area(&area.path)) && !actor.may(Action::ManageAreas, Target::Area(&area.path)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(area)
+}
+
+/// The top of the actor's tree: the roots of their scope.
+pub async fn scope_roots(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
+    let mut conn = app.db.conn().await?;
+    let mut out = Vec::new();
+    for root in actor.scope(Action::ViewRegistry).roots() {
+        // Ids are 32 characters: the last segment of the path is the root's id.
+        let id = &root[root.len().saturating_sub(32)..];
+        out.push(store::get(&mut conn, id).await?.into());
+    }
+    Ok(out)
+}
+
+/// An area with its lineage (breadcrumb, cut at the actor's scope) and children.
+pub struct AreaPage {
+    /// The area.
+    pub area: AreaView,
+    /// Its ancestors the actor may see, from the top.
+    pub lineage: Vec<AreaView>,
+    /// Its children.
+    pub children: Vec<AreaView>,
+}
+
+/// One area, for browsing the tree.
+pub async fn area_page(app: &App, actor: &Actor, id: &str) -> Result<AreaPage> {
+    let area = visible_area(app, actor, id).await?;
+    let mut conn = app.db.conn().await?;
+    let lineage = store::lineage(&mut conn, &area)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != area.id && actor.may(Action::ViewRegistry, Target::Area(&a.path)))
+        .map(Into::into)
+        .collect();
+    let children = store::children(&mut conn, Some(&area.id)).await?.into_iter().map(Into::into).collect();
+    Ok(AreaPage { area: area.into(), lineage, children })
+}
+
+/// Areas in scope, optionally of a kind and matching a name prefix (autocomplete, pickers).
+pub async fn search(app: &App, actor: &Actor, kind: Option<&str>, q: Option<&str>, limit: i64) -> Result<Vec<AreaView>> {
+    let kind = kind.filter(|k| !k.is_empty()).map(AreaKind::parse).transpose().map_err(|k| AppError::field("kind", k))?;
+    let scope = actor.scope(Action::ViewRegistry);
+    let mut conn = app.db.conn().await?;
+    let rows = store::search(&mut conn, scope.roots(), kind.map(|k| k.as_str()), q.map(str::trim).filter(|q| !q.is_empty()), limit.clamp(1, 500)).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Adds an area below `parent_id`; its level is the parent's child level.
+pub async fn add_area(app: &App, actor: &Actor, parent_id: &str, name: &str, code: &str) -> Result<AreaView> {
+    let parent = visible_area(app, actor, parent_id).await?;
+    if !actor.may(Action::ManageAreas, Target::Area(&parent.path)) && !actor.may(Action::EditRegistry, Target::Area(&parent.path)) {
+        return Err(AppError::Forbidden);
+    }
+    let parent_kind = AreaKind::parse(&parent.kind).map_err(|k| AppError::Internal(k.into()))?;
+    let Some(kind) = parent_kind.child() else { return Err(AppError::field("parent", "err-area-no-children")) };
+    // Community workers may add compounds and buildings (they know them); higher levels are the bureau's.
+    if kind < AreaKind::Compound && !actor.may(Action::ManageAreas, Target::Area(&parent.path)) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let name = errors.take("name", AreaName::parse(name));
+    let code = if code.trim().is_empty() { None } else { errors.take("code", DivisionCode::parse(code)) };
+    errors.into_result()?;
+    let Some(name) = name else { return Err(AppError::field("name", "err-required")) };
+    let mut conn = app.db.conn().await?;
+    if store::find_child(&mut conn, &parent.id, kind.as_str(), name.as_str()).await?.is_some() {
+        return Err(AppError::field("name", "err-area-exists"));
+    }
+    let area = store::insert(&mut conn, Some(&parent), kind.as_str(), code.as_ref().map(|c| c.as_str()), name.as_str()).await?;
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: actor.user_id.as_deref(),
+            actor_name: &actor.username,
+            action: "area.created",
+            target_kind: "area",
+            target_id: &area.id,
+            area_path: Some(&area.path),
+            detail: &format!("{} {}", kind.as_str(), area.name),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(area.into())
+}

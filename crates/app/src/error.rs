@@ -1,0 +1,57 @@
+//! The error of the use-case boundary, mapped once to HTTP by the web layer.
+
+use sanshe_core::FieldErrors;
+use sanshe_store::StoreError;
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing does not exist, or lies outside the actor's scope (never told apart, so nothing
+    /// outside a scope leaks).
+    #[error("not found")]
+    NotFound,
+    /// Not signed in, or the session expired.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this action here (only for things in scope).
+    #[error("forbidden")]
+    Forbidden,
+    /// Input rejected, field by field.
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// Too many failed sign-ins; try again later.
+    #[error("too many attempts")]
+    TooManyAttempts,
+    /// The database or the machine failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A single-field rejection.
+    pub fn field(field: &str, key: &'static str) -> AppError {
+        let mut e = FieldErrors::default();
+        e.push(field, key);
+        AppError::Invalid(e)
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(c) => AppError::Internal(format!("unexpected conflict: {c}")),
+            StoreError::Database(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Result of a use case.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+

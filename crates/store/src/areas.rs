@@ -1,0 +1,134 @@
+//! The `areas` table: the tree of city › district › street › community › compound › building.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{Result, StoreError, new_id, now_ms, scope_filter};
+
+/// A stored area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaRow {
+    /// Id.
+    pub id: String,
+    /// Parent's id (none for a city).
+    pub parent_id: Option<String>,
+    /// Level (`AreaKind` spelling).
+    pub kind: String,
+    /// Division code, when the area has an official one.
+    pub code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Materialized path: the ids of the ancestors and the area itself, concatenated.
+    pub path: String,
+    /// Depth below the root (0 for a city).
+    pub depth: i64,
+}
+
+const COLUMNS: &str = "id, parent_id, kind, code, name, path, depth";
+
+fn from_row(r: &AnyRow) -> Result<AreaRow> {
+    Ok(AreaRow {
+        id: r.try_get("id")?,
+        parent_id: r.try_get("parent_id")?,
+        kind: r.try_get("kind")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        path: r.try_get("path")?,
+        depth: r.try_get("depth")?,
+    })
+}
+
+/// Inserts an area below `parent` (or as a root) and returns it.
+pub async fn insert(conn: &mut AnyConnection, parent: Option<&AreaRow>, kind: &str, code: Option<&str>, name: &str) -> Result<AreaRow> {
+    let id = new_id();
+    let path = format!("{}{}", parent.map(|p| p.path.as_str()).unwrap_or(""), id);
+    let depth = parent.map(|p| p.depth + 1).unwrap_or(0);
+    sqlx::query("INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(&id)
+        .bind(parent.map(|p| p.id.clone()))
+        .bind(kind)
+        .bind(code)
+        .bind(name)
+        .bind(&path)
+        .bind(depth)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(AreaRow { id, parent_id: parent.map(|p| p.id.clone()), kind: kind.into(), code: code.map(Into::into), name: name.into(), path, depth })
+}
+
+/// The area with this id, whatever the caller's scope (callers check scope on the path).
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+}
+
+/// The children of `parent` (roots when `None`), by name.
+pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<Vec<AreaRow>> {
+    let rows = match parent {
+        Some(p) => sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name")).bind(p).fetch_all(&mut *conn).await?,
+        None => sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name")).fetch_all(&mut *conn).await?,
+    };
+    rows.iter().map(from_row).collect()
+}
+
+/// The ancestors of an area from the root down, the area itself last.
+pub async fn lineage(conn: &mut AnyConnection, area: &AreaRow) -> Result<Vec<AreaRow>> {
+    // Ids are 32 hex characters, so the path splits into its ancestors' ids.
+    let ids: Vec<String> = area.path.as_bytes().chunks(32).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(get(conn, &id).await?);
+    }
+    Ok(out)
+}
+
+/// Areas within the scope roots, optionally of one kind and matching a name prefix, by depth and
+/// name, at most `limit`.
+pub async fn search(conn: &mut AnyConnection, roots: &[String], kind: Option<&str>, name_prefix: Option<&str>, limit: i64) -> Result<Vec<AreaRow>> {
+    let (filter, binds) = scope_filter("path", roots, 1);
+    let mut sql = format!("SELECT {COLUMNS} FROM areas WHERE {filter}");
+    let mut n = binds.len() + 1;
+    if kind.is_some() {
+        sql.push_str(&format!(" AND kind = ${n}"));
+        n += 1;
+    }
+    if name_prefix.is_some() {
+        sql.push_str(&format!(" AND name >= ${n} AND name < ${}", n + 1));
+        n += 2;
+    }
+    sql.push_str(&format!(" ORDER BY depth, name LIMIT ${n}"));
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    if let Some(k) = kind {
+        q = q.bind(k);
+    }
+    if let Some(p) = name_prefix {
+        q = q.bind(p).bind(format!("{p}\u{10FFFF}"));
+    }
+    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The child of `parent` with this name and kind, if one exists (used to make imports idempotent).
+pub async fn find_child(conn: &mut AnyConnection, parent: &str, kind: &str, name: &str) -> Result<Option<AreaRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"))
+        .bind(parent)
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The area with this division code, if any.
+pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AreaRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE code = $1")).bind(code).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// How many areas exist (used to tell an empty database).
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM areas").fetch_one(&mut *conn).await?.try_get(0)?)
+}

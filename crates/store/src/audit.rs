@@ -1,0 +1,113 @@
+//! The append-only `audit_log` table: sign-ins, changes and every view of full personal data.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, new_id, now_ms, scope_filter};
+
+/// One audit entry to write.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEntry<'a> {
+    /// Acting user's id (none for the command line).
+    pub actor_id: Option<&'a str>,
+    /// Acting user's name (or `cli`).
+    pub actor_name: &'a str,
+    /// What was done, e.g. `resident.reveal`.
+    pub action: &'a str,
+    /// Kind of the target, e.g. `resident`.
+    pub target_kind: &'a str,
+    /// Target id.
+    pub target_id: &'a str,
+    /// Area path of the target, so the log can be scoped.
+    pub area_path: Option<&'a str>,
+    /// What changed or was seen (no personal data in clear).
+    pub detail: &'a str,
+    /// Why, when the action needs a reason.
+    pub reason: Option<&'a str>,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Id.
+    pub id: String,
+    /// When, UTC ms.
+    pub at: i64,
+    /// Who.
+    pub actor_name: String,
+    /// What.
+    pub action: String,
+    /// Target kind.
+    pub target_kind: String,
+    /// Target id.
+    pub target_id: String,
+    /// Detail.
+    pub detail: String,
+    /// Reason.
+    pub reason: Option<String>,
+}
+
+/// Appends an entry.
+pub async fn append(conn: &mut AnyConnection, e: &NewAuditEntry<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_kind, target_id, area_path, detail, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id())
+    .bind(now_ms())
+    .bind(e.actor_id)
+    .bind(e.actor_name)
+    .bind(e.action)
+    .bind(e.target_kind)
+    .bind(e.target_id)
+    .bind(e.area_path)
+    .bind(e.detail)
+    .bind(e.reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Entries within the scope roots (plus unlocated ones such as sign-ins when `include_unlocated`),
+/// newest first, optionally only of one action, before the cursor `before` (an entry id).
+pub async fn list(conn: &mut AnyConnection, roots: &[String], include_unlocated: bool, action: Option<&str>, before: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 1);
+    let mut sql = format!(
+        "SELECT id, at, actor_name, action, target_kind, target_id, detail, reason FROM audit_log WHERE ({filter}{})",
+        if include_unlocated { " OR area_path IS NULL" } else { "" }
+    );
+    let mut n = binds.len() + 1;
+    if action.is_some() {
+        sql.push_str(&format!(" AND action = ${n}"));
+        n += 1;
+    }
+    if before.is_some() {
+        sql.push_str(&format!(" AND id < ${n}"));
+        n += 1;
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${n}"));
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    if let Some(a) = action {
+        q = q.bind(a);
+    }
+    if let Some(b) = before {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditRow {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor_name: r.try_get("actor_name")?,
+                action: r.try_get("action")?,
+                target_kind: r.try_get("target_kind")?,
+                target_id: r.try_get("target_id")?,
+                detail: r.try_get("detail")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,394 @@
+//! The `households` and `residents` tables. Personal numbers arrive here already encrypted,
+//! with their keyed hash and masked form: this layer never sees them in clear.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{Result, StoreError, flag, new_id, now_ms, scope_filter};
+
+/// A stored household with its area's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdRow {
+    /// Id.
+    pub id: String,
+    /// The area it is in (community, compound or building).
+    pub area_id: String,
+    /// That area's name.
+    pub area_name: String,
+    /// That area's path.
+    pub area_path: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+    /// How many residents it has.
+    pub residents: i64,
+}
+
+const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, a.name AS area_name, h.area_path, h.building, h.unit, h.room, \
+     (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents FROM households h JOIN areas a ON a.id = h.area_id";
+
+fn household_from_row(r: &AnyRow) -> Result<HouseholdRow> {
+    Ok(HouseholdRow {
+        id: r.try_get("id")?,
+        area_id: r.try_get("area_id")?,
+        area_name: r.try_get("area_name")?,
+        area_path: r.try_get("area_path")?,
+        building: r.try_get("building")?,
+        unit: r.try_get("unit")?,
+        room: r.try_get("room")?,
+        residents: r.try_get("residents")?,
+    })
+}
+
+/// The household at this address in this area, created if missing; returns its id.
+pub async fn ensure_household(conn: &mut AnyConnection, area_id: &str, area_path: &str, building: &str, unit: &str, room: &str) -> Result<String> {
+    let existing: Option<String> = sqlx::query("SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4")
+        .bind(area_id)
+        .bind(building)
+        .bind(unit)
+        .bind(room)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query("INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+        .bind(&id)
+        .bind(area_id)
+        .bind(area_path)
+        .bind(building)
+        .bind(unit)
+        .bind(room)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// One household, whatever the scope (callers check the path).
+pub async fn household(conn: &mut AnyConnection, id: &str) -> Result<HouseholdRow> {
+    let row = sqlx::query(&format!("{HOUSEHOLD_SELECT} WHERE h.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(household_from_row).transpose()?.ok_or(StoreError::NotFound)
+}
+
+/// Households within the scope roots and below `within` (a path), by address, after the cursor.
+pub async fn households(conn: &mut AnyConnection, roots: &[String], within: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<HouseholdRow>> {
+    let (filter, mut binds) = scope_filter("h.area_path", roots, 1);
+    let mut sql = format!("{HOUSEHOLD_SELECT} WHERE {filter}");
+    if let Some(w) = within {
+        let n = binds.len() + 1;
+        sql.push_str(&format!(" AND h.area_path >= ${n} AND h.area_path < ${}", n + 1));
+        binds.push(w.to_string());
+        binds.push(sanshe_core::accounts::subtree_upper_bound(w));
+    }
+    if let Some(a) = after {
+        let n = binds.len() + 1;
+        sql.push_str(&format!(" AND h.id > ${n}"));
+        binds.push(a.to_string());
+    }
+    sql.push_str(&format!(" ORDER BY h.id LIMIT ${}", binds.len() + 1));
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(household_from_row).collect()
+}
+
+/// A resident as stored: personal numbers as cipher text, hash and mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentRecord {
+    /// Id.
+    pub id: String,
+    /// Household.
+    pub household_id: String,
+    /// Path of the household's area.
+    pub area_path: String,
+    /// Name.
+    pub name: String,
+    /// `male` / `female`.
+    pub sex: String,
+    /// YYYY-MM-DD.
+    pub birth_date: String,
+    /// `DocumentKind` spelling.
+    pub document_kind: String,
+    /// Encrypted document number.
+    pub document_cipher: String,
+    /// Keyed hash of the document number.
+    pub document_hash: String,
+    /// Masked document number.
+    pub document_masked: String,
+    /// Encrypted phone.
+    pub phone_cipher: Option<String>,
+    /// Keyed hash of the phone.
+    pub phone_hash: Option<String>,
+    /// Masked phone.
+    pub phone_masked: Option<String>,
+    /// 独居
+    pub living_alone: bool,
+    /// 80+
+    pub elderly_80: bool,
+    /// 残疾
+    pub disabled: bool,
+    /// 慢性病
+    pub chronic_illness: bool,
+    /// 孕妇
+    pub pregnant: bool,
+}
+
+/// A resident in a list: the record plus where they live.
+#[derive(Debug, Clone)]
+pub struct ResidentListRow {
+    /// The record.
+    pub record: ResidentRecord,
+    /// Name of the household's area.
+    pub area_name: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+}
+
+const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sex, r.birth_date, r.document_kind, r.document_cipher, \
+     r.document_hash, r.document_masked, r.phone_cipher, r.phone_hash, r.phone_masked, r.living_alone, r.elderly_80, r.disabled, \
+     r.chronic_illness, r.pregnant";
+
+fn record_from_row(r: &AnyRow) -> Result<ResidentRecord> {
+    Ok(ResidentRecord {
+        id: r.try_get("id")?,
+        household_id: r.try_get("household_id")?,
+        area_path: r.try_get("area_path")?,
+        name: r.try_get("name")?,
+        sex: r.try_get("sex")?,
+        birth_date: r.try_get("birth_date")?,
+        document_kind: r.try_get("document_kind")?,
+        document_cipher: r.try_get("document_cipher")?,
+        document_hash: r.try_get("document_hash")?,
+        document_masked: r.try_get("document_masked")?,
+        phone_cipher: r.try_get("phone_cipher")?,
+        phone_hash: r.try_get("phone_hash")?,
+        phone_masked: r.try_get("phone_masked")?,
+        living_alone: flag(r, "living_alone")?,
+        elderly_80: flag(r, "elderly_80")?,
+        disabled: flag(r, "disabled")?,
+        chronic_illness: flag(r, "chronic_illness")?,
+        pregnant: flag(r, "pregnant")?,
+    })
+}
+
+fn list_row(r: &AnyRow) -> Result<ResidentListRow> {
+    Ok(ResidentListRow {
+        record: record_from_row(r)?,
+        area_name: r.try_get("area_name")?,
+        building: r.try_get("building")?,
+        unit: r.try_get("unit")?,
+        room: r.try_get("room")?,
+    })
+}
+
+/// Inserts a resident (id made by the caller); a document already registered is a conflict.
+pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
+         document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+    )
+    .bind(&r.id)
+    .bind(&r.household_id)
+    .bind(&r.area_path)
+    .bind(&r.name)
+    .bind(&r.sex)
+    .bind(&r.birth_date)
+    .bind(&r.document_kind)
+    .bind(&r.document_cipher)
+    .bind(&r.document_hash)
+    .bind(&r.document_masked)
+    .bind(&r.phone_cipher)
+    .bind(&r.phone_hash)
+    .bind(&r.phone_masked)
+    .bind(r.living_alone as i64)
+    .bind(r.elderly_80 as i64)
+    .bind(r.disabled as i64)
+    .bind(r.chronic_illness as i64)
+    .bind(r.pregnant as i64)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces every field of a resident (id and creation time kept).
+pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE residents SET household_id = $2, area_path = $3, name = $4, sex = $5, birth_date = $6, document_kind = $7, \
+         document_cipher = $8, document_hash = $9, document_masked = $10, phone_cipher = $11, phone_hash = $12, phone_masked = $13, \
+         living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, updated_at = $19 WHERE id = $1",
+    )
+    .bind(&r.id)
+    .bind(&r.household_id)
+    .bind(&r.area_path)
+    .bind(&r.name)
+    .bind(&r.sex)
+    .bind(&r.birth_date)
+    .bind(&r.document_kind)
+    .bind(&r.document_cipher)
+    .bind(&r.document_hash)
+    .bind(&r.document_masked)
+    .bind(&r.phone_cipher)
+    .bind(&r.phone_hash)
+    .bind(&r.phone_masked)
+    .bind(r.living_alone as i64)
+    .bind(r.elderly_80 as i64)
+    .bind(r.disabled as i64)
+    .bind(r.chronic_illness as i64)
+    .bind(r.pregnant as i64)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Deletes a resident (used by merge, which keeps the other record).
+pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM residents WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id";
+
+/// One resident with their address, whatever the scope (callers check the path).
+pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {
+    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS}, a.name AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(list_row).transpose()?.ok_or(StoreError::NotFound)
+}
+
+/// The resident holding the document with this hash, anywhere in the database.
+pub async fn resident_by_document(conn: &mut AnyConnection, document_hash: &str) -> Result<Option<ResidentRecord>> {
+    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1")).bind(document_hash).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(record_from_row).transpose()
+}
+
+/// The residents of one household, by birth date.
+pub async fn residents_of_household(conn: &mut AnyConnection, household_id: &str) -> Result<Vec<ResidentRecord>> {
+    let rows = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"))
+        .bind(household_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+/// The order of a resident list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResidentOrder {
+    /// By name, then id.
+    #[default]
+    Name,
+    /// Oldest first.
+    BirthDate,
+}
+
+/// What to look for in the registry.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentQuery {
+    /// Scope roots (from the caller's grants): nothing outside them is ever returned or counted.
+    pub roots: Vec<String>,
+    /// Narrow to this area's subtree (a path).
+    pub within: Option<String>,
+    /// Name prefix.
+    pub name_prefix: Option<String>,
+    /// Exact document hash (the query parsed as an ID number).
+    pub document_hash: Option<String>,
+    /// Exact phone hash (the query parsed as a phone).
+    pub phone_hash: Option<String>,
+    /// Only residents with this flag column set.
+    pub flag: Option<&'static str>,
+    /// Order.
+    pub order: ResidentOrder,
+    /// Cursor: the sort key and id of the last row of the previous page.
+    pub after: Option<(String, String)>,
+}
+
+fn build_filter(q: &ResidentQuery) -> (String, Vec<String>) {
+    let (filter, mut binds) = scope_filter("r.area_path", &q.roots, 1);
+    let mut sql = format!(" WHERE {filter}");
+    let next = |binds: &mut Vec<String>, v: String| {
+        binds.push(v);
+        binds.len()
+    };
+    if let Some(w) = &q.within {
+        let a = next(&mut binds, w.clone());
+        let b = next(&mut binds, sanshe_core::accounts::subtree_upper_bound(w));
+        sql.push_str(&format!(" AND r.area_path >= ${a} AND r.area_path < ${b}"));
+    }
+    let mut alternatives = Vec::new();
+    if let Some(p) = &q.name_prefix {
+        let a = next(&mut binds, p.clone());
+        let b = next(&mut binds, format!("{p}\u{10FFFF}"));
+        alternatives.push(format!("(r.name >= ${a} AND r.name < ${b})"));
+    }
+    if let Some(h) = &q.document_hash {
+        let a = next(&mut binds, h.clone());
+        alternatives.push(format!("r.document_hash = ${a}"));
+    }
+    if let Some(h) = &q.phone_hash {
+        let a = next(&mut binds, h.clone());
+        alternatives.push(format!("r.phone_hash = ${a}"));
+    }
+    if !alternatives.is_empty() {
+        sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+    }
+    if let Some(f) = q.flag {
+        // `f` comes from a fixed list of column names, never from input.
+        sql.push_str(&format!(" AND r.{f} = 1"));
+    }
+    (sql, binds)
+}
+
+/// A page of residents matching the query.
+pub async fn search_residents(conn: &mut AnyConnection, q: &ResidentQuery, limit: i64) -> Result<Vec<ResidentListRow>> {
+    let (mut filter, mut binds) = build_filter(q);
+    let key = match q.order {
+        ResidentOrder::Name => "r.name",
+        ResidentOrder::BirthDate => "r.birth_date",
+    };
+    if let Some((k, id)) = &q.after {
+        binds.push(k.clone());
+        let a = binds.len();
+        binds.push(id.clone());
+        let b = binds.len();
+        filter.push_str(&format!(" AND ({key} > ${a} OR ({key} = ${a} AND r.id > ${b}))"));
+    }
+    let sql = format!(
+        "SELECT {RESIDENT_COLUMNS}, a.name AS area_name, h.building, h.unit, h.room {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",
+        binds.len() + 1
+    );
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(list_row).collect()
+}
+
+/// How many residents match the query (cursor ignored).
+pub async fn count_residents(conn: &mut AnyConnection, q: &ResidentQuery) -> Result<i64> {
+    let (filter, binds) = build_filter(q);
+    let sql = format!("SELECT COUNT(*) FROM residents r{filter}");
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    Ok(query.fetch_one(&mut *conn).await?.try_get(0)?)
+}
