@@ -1,1 +1,274 @@
-//! Imports.
+//! Importing residents from the sheets community offices keep, with a row-by-row report.
+//!
+//! Idempotent: a row whose person is already registered at the same address changes nothing,
+//! so importing the same file twice accepts nothing the second time. A person registered at
+//! another address is reported as a duplicate (to merge or move by hand), never overwritten.
+
+use std::collections::HashMap;
+
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::areas::AreaKind;
+use sanshe_core::registry::{HouseholdAddress, ResidentFlags, ResidentInput};
+use sanshe_store::registry as store;
+use sanshe_store::{StoreError, areas as area_store, audit as audit_store, new_id};
+
+use crate::accounts::Actor;
+use crate::registry::seal_record;
+use crate::sheets::{LOST_PRECISION, SheetWriter, read_table};
+use crate::{App, AppError, Result};
+
+/// A field of the import sheet, with the headers that name it (Chinese and English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    /// 姓名
+    Name,
+    /// 性别
+    Sex,
+    /// 出生日期
+    BirthDate,
+    /// 证件类型
+    DocumentKind,
+    /// 身份证号 / 证件号码
+    DocumentNumber,
+    /// 手机号 / 联系电话
+    Phone,
+    /// 小区
+    Compound,
+    /// 楼栋
+    Building,
+    /// 单元
+    Unit,
+    /// 房号
+    Room,
+    /// 独居
+    LivingAlone,
+    /// 残疾
+    Disabled,
+    /// 慢性病
+    ChronicIllness,
+    /// 孕妇
+    Pregnant,
+}
+
+const HEADERS: &[(Column, &[&str])] = &[
+    (Column::Name, &["姓名", "name", "居民姓名"]),
+    (Column::Sex, &["性别", "sex", "gender"]),
+    (Column::BirthDate, &["出生日期", "birth_date", "birthdate", "date of birth", "生日"]),
+    (Column::DocumentKind, &["证件类型", "document_kind", "document type"]),
+    (Column::DocumentNumber, &["身份证号", "身份证号码", "证件号码", "证件号", "id_number", "document_number", "id number", "id"]),
+    (Column::Phone, &["手机号", "手机号码", "联系电话", "电话", "phone", "mobile"]),
+    (Column::Compound, &["小区", "compound"]),
+    (Column::Building, &["楼栋", "楼号", "楼", "building"]),
+    (Column::Unit, &["单元", "unit"]),
+    (Column::Room, &["房号", "门牌号", "室", "room"]),
+    (Column::LivingAlone, &["独居", "living_alone"]),
+    (Column::Disabled, &["残疾", "disabled"]),
+    (Column::ChronicIllness, &["慢性病", "chronic_illness"]),
+    (Column::Pregnant, &["孕妇", "pregnant"]),
+];
+
+/// The header a template uses for each column (Chinese, as offices write them).
+pub const TEMPLATE_HEADER: [&str; 14] = ["姓名", "性别", "出生日期", "证件类型", "身份证号", "手机号", "小区", "楼栋", "单元", "房号", "独居", "残疾", "慢性病", "孕妇"];
+
+fn column_of(header: &str) -> Option<Column> {
+    let h = header.trim().trim_start_matches('*').trim().to_lowercase();
+    HEADERS.iter().find(|(_, names)| names.iter().any(|n| *n == h)).map(|(c, _)| *c)
+}
+
+fn field_column(field: &str) -> Column {
+    match field {
+        "name" => Column::Name,
+        "sex" => Column::Sex,
+        "birth_date" => Column::BirthDate,
+        "document_kind" => Column::DocumentKind,
+        "phone" => Column::Phone,
+        "building" => Column::Building,
+        "unit" => Column::Unit,
+        "room" => Column::Room,
+        "pregnant" => Column::Pregnant,
+        _ => Column::DocumentNumber,
+    }
+}
+
+fn yes(v: &str) -> bool {
+    matches!(v.trim().to_lowercase().as_str(), "是" | "y" | "yes" | "1" | "true" | "√" | "✓")
+}
+
+/// One rejected row.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RejectedRow {
+    /// Row number as the spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    /// The header of the offending column, as written in the file.
+    pub column: String,
+    /// Fluent message id of the reason.
+    pub reason: &'static str,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportReport {
+    /// Rows saved as new residents.
+    pub accepted: usize,
+    /// Rows whose person was already registered at that address (nothing changed).
+    pub unchanged: usize,
+    /// Rows refused, with the reason.
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// Rows committed per transaction: big enough to amortize the commit, small enough that progress moves.
+const BATCH: usize = 500;
+
+/// Imports residents into `community_id` from an .xlsx or .csv file. `progress` is told
+/// (rows done, rows in all) after each batch.
+pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, bytes: &[u8], progress: &(dyn Fn(usize, usize) + Sync)) -> Result<ImportReport> {
+    let community = crate::areas::visible_area(app, actor, community_id).await.map_err(|_| AppError::field("community", "err-not-found"))?;
+    if !actor.may(Action::EditRegistry, Target::Area(&community.path)) {
+        return Err(AppError::Forbidden);
+    }
+    if !AreaKind::parse(&community.kind).is_ok_and(|k| k.holds_households()) {
+        return Err(AppError::field("community", "err-area-no-households"));
+    }
+    let table = read_table(bytes)?;
+    let Some((header, rows)) = table.split_first() else { return Err(AppError::field("file", "err-file-empty")) };
+    let columns: Vec<Option<Column>> = header.iter().map(|h| column_of(h)).collect();
+    let index: HashMap<Column, usize> = columns.iter().enumerate().filter_map(|(i, c)| c.map(|c| (c, i))).collect();
+    let header_name = |c: Column| index.get(&c).map(|i| header[*i].clone()).unwrap_or_else(|| format!("{c:?}"));
+    for required in [Column::Name, Column::DocumentNumber, Column::Room] {
+        if !index.contains_key(&required) {
+            let mut e = sanshe_core::FieldErrors::default();
+            e.push("file", match required {
+                Column::Name => "err-missing-name-column",
+                Column::Room => "err-missing-room-column",
+                _ => "err-missing-id-column",
+            });
+            return Err(AppError::Invalid(e));
+        }
+    }
+    let today = app.today();
+    let mut report = ImportReport::default();
+    let mut areas: HashMap<(String, String, String), sanshe_store::areas::AreaRow> = HashMap::new();
+    let total = rows.len();
+    for (batch_no, batch) in rows.chunks(BATCH).enumerate() {
+        let mut tx = app.db.begin().await?;
+        for (i, row) in batch.iter().enumerate() {
+            let row_no = batch_no * BATCH + i + 2;
+            let cell = |c: Column| index.get(&c).and_then(|i| row.get(*i)).map(String::as_str).unwrap_or("");
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            if cell(Column::DocumentNumber) == LOST_PRECISION {
+                report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-id-stored-as-number" });
+                continue;
+            }
+            let input = ResidentInput {
+                name: cell(Column::Name).into(),
+                sex: cell(Column::Sex).into(),
+                birth_date: cell(Column::BirthDate).into(),
+                document_kind: cell(Column::DocumentKind).into(),
+                document_number: cell(Column::DocumentNumber).into(),
+                phone: cell(Column::Phone).into(),
+                flags: ResidentFlags {
+                    living_alone: yes(cell(Column::LivingAlone)),
+                    elderly_80: false,
+                    disabled: yes(cell(Column::Disabled)),
+                    chronic_illness: yes(cell(Column::ChronicIllness)),
+                    pregnant: yes(cell(Column::Pregnant)),
+                },
+            };
+            let valid = match input.validate(today) {
+                Ok(v) => v,
+                Err(errors) => {
+                    for e in errors.0 {
+                        report.rejected.push(RejectedRow { row: row_no, column: header_name(field_column(&e.field)), reason: e.key });
+                    }
+                    continue;
+                }
+            };
+            let address = match HouseholdAddress::parse(cell(Column::Building), cell(Column::Unit), cell(Column::Room)) {
+                Ok(a) => a,
+                Err(errors) => {
+                    for e in errors.0 {
+                        report.rejected.push(RejectedRow { row: row_no, column: header_name(field_column(&e.field)), reason: e.key });
+                    }
+                    continue;
+                }
+            };
+            // Compounds and buildings named in the sheet become areas (found again on re-import).
+            let compound_name = cell(Column::Compound).trim().to_string();
+            let key = (compound_name.clone(), address.building.clone(), String::new());
+            let area = match areas.get(&key) {
+                Some(a) => a.clone(),
+                None => {
+                    let mut parent = community.clone();
+                    if !compound_name.is_empty() && community.kind == "community" {
+                        parent = find_or_add(&mut tx, &parent, AreaKind::Compound, &compound_name).await?;
+                    }
+                    if !address.building.is_empty() && parent.kind != "building" {
+                        parent = find_or_add(&mut tx, &parent, AreaKind::Building, &address.building).await?;
+                    }
+                    areas.insert(key, parent.clone());
+                    parent
+                }
+            };
+            let household_id = store::ensure_household(&mut tx, &area.id, &area.path, &address.building, &address.unit, &address.room).await?;
+            let record = seal_record(app, new_id(), household_id.clone(), area.path.clone(), &valid);
+            if let Some(existing) = store::resident_by_document(&mut tx, &record.document_hash).await? {
+                if existing.household_id == household_id {
+                    report.unchanged += 1;
+                } else {
+                    report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-duplicate-elsewhere" });
+                }
+                continue;
+            }
+            match store::insert_resident(&mut tx, &record).await {
+                Ok(()) => report.accepted += 1,
+                Err(StoreError::Conflict(_)) => {
+                    report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-duplicate-elsewhere" })
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        sanshe_store::commit(tx).await?;
+        progress((batch_no * BATCH + batch.len()).min(total), total);
+    }
+    let mut conn = app.db.conn().await?;
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: actor.user_id.as_deref(),
+            actor_name: &actor.username,
+            action: "residents.imported",
+            target_kind: "area",
+            target_id: &community.id,
+            area_path: Some(&community.path),
+            detail: &format!("accepted {}, unchanged {}, rejected {}", report.accepted, report.unchanged, report.rejected.len()),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(report)
+}
+
+async fn find_or_add(conn: &mut sanshe_store::Conn, parent: &sanshe_store::areas::AreaRow, kind: AreaKind, name: &str) -> Result<sanshe_store::areas::AreaRow> {
+    if let Some(a) = area_store::find_child(conn, &parent.id, kind.as_str(), name).await? {
+        return Ok(a);
+    }
+    Ok(area_store::insert(conn, Some(parent), kind.as_str(), None, name).await?)
+}
+
+/// The import template: the header and one example row.
+pub fn template() -> Result<Vec<u8>> {
+    let mut w = SheetWriter::new("居民导入模板", &TEMPLATE_HEADER)?;
+    w.push(&["王淑兰", "女", "1949-12-31", "居民身份证", "11010519491231002X", "13812345678", "凌研里小区", "3号楼", "2单元", "502", "是", "", "是", ""])?;
+    w.finish()
+}
+
+/// The rejected rows as an .xlsx, with reasons already translated by `translate`.
+pub fn report_sheet(report: &ImportReport, header: [&str; 3], translate: &dyn Fn(&str) -> String) -> Result<Vec<u8>> {
+    let mut w = SheetWriter::new("rejected", &header)?;
+    for r in &report.rejected {
+        w.push(&[r.row.to_string(), r.column.clone(), translate(r.reason)])?;
+    }
+    w.finish()
+}

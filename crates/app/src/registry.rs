@@ -487,3 +487,69 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
     sanshe_store::commit(tx).await?;
     get(app, actor, keep).await
 }
+
+/// Header of a resident export.
+pub const EXPORT_HEADER: [&str; 11] = ["姓名", "性别", "出生日期", "年龄", "证件类型", "证件号码", "手机号", "所在区域", "住址", "标记", "ID"];
+
+/// Exports the residents matching `s` in the actor's scope as .xlsx, a page of the store at a
+/// time. Numbers are masked unless `unmasked_reason` is given, which needs the unmasked-export
+/// permission over every exported row and is written to the audit log.
+pub async fn export(app: &App, actor: &Actor, s: &ResidentSearch, unmasked_reason: Option<&str>, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Vec<u8>> {
+    let action = if unmasked_reason.is_some() { Action::ExportUnmasked } else { Action::ViewRegistry };
+    let mut q = build_query(app, actor, s, action).await?;
+    if let Some(reason) = unmasked_reason {
+        if reason.trim().chars().count() < 2 {
+            return Err(AppError::field("reason", "err-reason-required"));
+        }
+        if q.roots.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut conn = app.db.conn().await?;
+    let total = store::count_residents(&mut conn, &q).await? as usize;
+    let mut w = crate::sheets::SheetWriter::new("居民", &EXPORT_HEADER)?;
+    let mut done = 0;
+    q.order = ResidentOrder::Name;
+    loop {
+        let rows = store::search_residents(&mut conn, &q, 5000).await?;
+        let Some(last) = rows.last() else { break };
+        q.after = Some((last.record.name.clone(), last.record.id.clone()));
+        for row in rows {
+            let (doc, phone) = if unmasked_reason.is_some() {
+                (app.vault.open(&row.record.document_cipher)?, row.record.phone_cipher.as_deref().map(|c| app.vault.open(c)).transpose()?.unwrap_or_default())
+            } else {
+                (row.record.document_masked.clone(), row.record.phone_masked.clone().unwrap_or_default())
+            };
+            let v = view(app, row);
+            let flags: Vec<&str> = [
+                (v.flags.living_alone, "独居"),
+                (v.flags.elderly_80, "80岁以上"),
+                (v.flags.disabled, "残疾"),
+                (v.flags.chronic_illness, "慢性病"),
+                (v.flags.pregnant, "孕妇"),
+            ]
+            .into_iter()
+            .filter_map(|(on, label)| on.then_some(label))
+            .collect();
+            let sex = if v.sex == "male" { "男" } else { "女" };
+            w.push(&[v.name, sex.into(), v.birth_date, v.age.to_string(), v.document_kind, doc, phone, v.area_name, v.address, flags.join("、"), v.id])?;
+            done += 1;
+        }
+        progress(done, total);
+    }
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: actor.user_id.as_deref(),
+            actor_name: &actor.username,
+            action: if unmasked_reason.is_some() { "residents.exported_unmasked" } else { "residents.exported" },
+            target_kind: "residents",
+            target_id: q.within.as_deref().unwrap_or("scope"),
+            area_path: q.within.as_deref(),
+            detail: &format!("{done} rows"),
+            reason: unmasked_reason,
+        },
+    )
+    .await?;
+    w.finish()
+}
