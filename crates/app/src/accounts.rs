@@ -185,7 +185,7 @@ pub async fn set_locale(app: &App, actor: &Actor, locale: &str) -> Result<()> {
 }
 
 /// A user account as shown to those who manage users.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct UserView {
     /// Id.
     pub id: String,
@@ -200,7 +200,7 @@ pub struct UserView {
 }
 
 /// One grant as shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     /// Id.
     pub id: String,

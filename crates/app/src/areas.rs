@@ -10,7 +10,7 @@ use crate::accounts::Actor;
 use crate::{App, AppError, Result};
 
 /// An area as shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct AreaView {
     /// Id.
     pub id: String,
@@ -122,4 +122,15 @@ pub async fn add_area(app: &App, actor: &Actor, parent_id: &str, name: &str, cod
     )
     .await?;
     Ok(area.into())
+}
+
+/// Communities an organization may be linked to: those in the actor's scope, or every community
+/// for someone who runs an organization (area names are not personal data).
+pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
+    let mut conn = app.db.conn().await?;
+    let mut roots = actor.scope(Action::ViewRegistry).roots().to_vec();
+    if actor.grants.iter().any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin) {
+        roots = store::children(&mut conn, None).await?.into_iter().map(|a| a.path).collect();
+    }
+    Ok(store::search(&mut conn, &roots, Some("community"), None, 500).await?.into_iter().map(Into::into).collect())
 }

@@ -7,7 +7,7 @@ use crate::accounts::Actor;
 use crate::{App, AppError, Result};
 
 /// One entry as shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntryView {
     /// Id (also the paging cursor).
     pub id: String,

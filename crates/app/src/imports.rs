@@ -95,18 +95,19 @@ fn yes(v: &str) -> bool {
 }
 
 /// One rejected row.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RejectedRow {
     /// Row number as the spreadsheet shows it (the header is row 1).
     pub row: usize,
     /// The header of the offending column, as written in the file.
     pub column: String,
     /// Fluent message id of the reason.
+    #[schema(value_type = String)]
     pub reason: &'static str,
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Rows saved as new residents.
     pub accepted: usize,

@@ -10,7 +10,7 @@ use crate::accounts::Actor;
 use crate::{App, AppError, Result};
 
 /// An organization as shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OrganizationView {
     /// Id.
     pub id: String,
@@ -31,7 +31,7 @@ impl From<OrganizationRow> for OrganizationView {
 }
 
 /// A linkage as shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LinkageView {
     /// Id.
     pub id: String,

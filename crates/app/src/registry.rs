@@ -11,7 +11,7 @@ use crate::accounts::Actor;
 use crate::{App, AppError, Result};
 
 /// A resident as lists and pages show them: personal numbers masked.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ResidentView {
     /// Id.
     pub id: String,
@@ -32,6 +32,7 @@ pub struct ResidentView {
     /// Masked phone.
     pub phone: Option<String>,
     /// Flags.
+    #[schema(value_type = Object)]
     pub flags: ResidentFlags,
     /// Community/compound/building name.
     pub area_name: String,
@@ -265,7 +266,7 @@ pub async fn move_resident(app: &App, actor: &Actor, id: &str, target: &Househol
 }
 
 /// The full personal numbers of a resident, revealed for a reason that goes into the audit log.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Revealed {
     /// Document number in clear.
     pub document_number: String,
@@ -324,7 +325,7 @@ pub struct ResidentSearch {
 }
 
 /// A page of residents.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ResidentPage {
     /// The residents.
     pub items: Vec<ResidentView>,
@@ -404,7 +405,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<Resi
 }
 
 /// A household with its residents.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HouseholdView {
     /// Id.
     pub id: String,

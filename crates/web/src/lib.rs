@@ -1,1 +1,101 @@
-//! placeholder
+//! The HTTP edge of sanshe: pages for the browser, the JSON API, the OpenAPI document and the
+//! embedded assets. All routes are in `router`; handlers extract, call a use case, render.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod openapi;
+pub mod pages;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use sanshe_app::App;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application.
+    pub app: App,
+    /// Whether cookies get `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// Requests served, for `/metrics`.
+    pub requests: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// State around an opened application.
+    pub fn new(app: App, secure_cookies: bool) -> AppState {
+        AppState { app, secure_cookies, requests: Arc::new(AtomicU64::new(0)) }
+    }
+}
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.app.db.ping().await { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = format!(
+        "# HELP sanshe_http_requests_total Requests served.\n# TYPE sanshe_http_requests_total counter\nsanshe_http_requests_total {}\n# HELP sanshe_db_pool_connections Open database connections.\n# TYPE sanshe_db_pool_connections gauge\nsanshe_db_pool_connections {}\n",
+        state.requests.load(Ordering::Relaxed),
+        state.app.db.pool.size()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi::ApiDoc::openapi())
+}
+
+async fn count_requests(State(state): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    next.run(req).await
+}
+
+/// Every route of sanshe.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/sessions", post(api::create_session).delete(api::delete_session))
+        .route("/areas", get(api::list_areas).post(api::create_area))
+        .route("/areas/{id}", get(api::get_area))
+        .route("/organizations", get(api::list_organizations).post(api::create_organization))
+        .route("/organizations/{id}", get(api::get_organization))
+        .route("/organizations/{id}/linkages", post(api::create_linkage))
+        .route("/linkages/{id}", delete(api::delete_linkage))
+        .route("/households", get(api::list_households))
+        .route("/households/{id}", get(api::get_household))
+        .route("/residents", get(api::list_residents).post(api::create_resident))
+        .route("/residents/export.xlsx", get(api::export_residents))
+        .route("/residents/{id}", get(api::get_resident).put(api::update_resident))
+        .route("/residents/{id}/reveal", post(api::reveal_resident))
+        .route("/residents/{id}/move", post(api::move_resident))
+        .route("/residents/{id}/merge", post(api::merge_residents))
+        .route("/imports/residents", post(api::import_residents))
+        .route("/imports/residents/template.xlsx", get(api::import_template))
+        .route("/users", get(api::list_users).post(api::create_user))
+        .route("/users/{id}/grants", post(api::create_grant))
+        .route("/audit", get(api::list_audit));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(pages::routes())
+        .layer(DefaultBodyLimit::max(api::MAX_UPLOAD))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .with_state(state)
+}

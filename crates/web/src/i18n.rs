@@ -1,0 +1,172 @@
+//! Interface languages: Fluent files per locale (`crates/web/i18n/*.ftl`), Simplified Chinese by
+//! default, English beside it. A unit test checks both files carry the same message ids.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::langid;
+
+/// A supported interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// 简体中文
+    #[default]
+    ZhCn,
+    /// English
+    En,
+}
+
+impl Locale {
+    /// Parses a stored or requested locale; anything unknown falls back to Chinese.
+    pub fn parse(raw: &str) -> Locale {
+        if raw.trim().to_ascii_lowercase().starts_with("en") { Locale::En } else { Locale::ZhCn }
+    }
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// The other language (for the switch link).
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::ZhCn => Locale::En,
+            Locale::En => Locale::ZhCn,
+        }
+    }
+}
+
+struct Bundles {
+    zh: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(tag: unic_langid::LanguageIdentifier, source: &str) -> FluentBundle<FluentResource> {
+    let mut b = FluentBundle::new_concurrent(vec![tag]);
+    b.set_use_isolating(false);
+    // The files ship inside the binary and a unit test parses them, so a broken one never runs.
+    let res = FluentResource::try_new(source.to_string()).unwrap_or_else(|(r, _)| r);
+    let _ = b.add_resource(res);
+    b
+}
+
+fn bundles() -> &'static Bundles {
+    static B: OnceLock<Bundles> = OnceLock::new();
+    B.get_or_init(|| Bundles { zh: bundle(langid!("zh-CN"), include_str!("../i18n/zh-CN.ftl")), en: bundle(langid!("en"), include_str!("../i18n/en.ftl")) })
+}
+
+/// Translates message ids for one locale; templates hold one as `tr`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr {
+    /// The locale.
+    pub locale: Locale,
+}
+
+impl Tr {
+    /// A translator for `locale`.
+    pub fn new(locale: Locale) -> Tr {
+        Tr { locale }
+    }
+
+    fn bundle(&self) -> &'static FluentBundle<FluentResource> {
+        match self.locale {
+            Locale::ZhCn => &bundles().zh,
+            Locale::En => &bundles().en,
+        }
+    }
+
+    /// The message `id`, or the id itself when missing (visible in review, never a crash).
+    pub fn t(&self, id: &str) -> String {
+        self.format(id, None)
+    }
+
+    /// The message `id` with a numeric `$count`.
+    pub fn count(&self, id: &str, count: impl Count) -> String {
+        let mut args = FluentArgs::new();
+        args.set("count", FluentValue::from(count.value()));
+        self.format(id, Some(&args))
+    }
+
+    /// The message `id` with a text `$name`.
+    pub fn named(&self, id: &str, name: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set("name", FluentValue::from(name.to_string()));
+        self.format(id, Some(&args))
+    }
+
+    fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
+        let b = self.bundle();
+        match b.get_message(id).and_then(|m| m.value()) {
+            Some(p) => {
+                let mut errors = Vec::new();
+                b.format_pattern(p, args, &mut errors).into_owned()
+            }
+            None => id.to_string(),
+        }
+    }
+
+    /// The message for a prefixed value, e.g. `kind-` + `community`.
+    pub fn of(&self, prefix: &str, value: &str) -> String {
+        self.t(&format!("{prefix}{value}"))
+    }
+}
+
+/// Something templates can pass as `$count`.
+pub trait Count {
+    /// The number.
+    fn value(&self) -> i64;
+}
+
+impl Count for i64 {
+    fn value(&self) -> i64 {
+        *self
+    }
+}
+
+impl Count for usize {
+    fn value(&self) -> i64 {
+        *self as i64
+    }
+}
+
+impl<T: Count> Count for &T {
+    fn value(&self) -> i64 {
+        (*self).value()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(src: &str) -> Vec<String> {
+        let res = FluentResource::try_new(src.to_string()).expect("file parses");
+        let mut v: Vec<String> = res
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        assert_eq!(ids(include_str!("../i18n/zh-CN.ftl")), ids(include_str!("../i18n/en.ftl")));
+    }
+
+    #[test]
+    fn every_core_error_key_has_a_message() {
+        let zh = Tr::new(Locale::ZhCn);
+        for key in ["err-id-check-digit", "err-phone", "err-sex-mismatch", "err-duplicate-elsewhere", "err-required"] {
+            assert_ne!(zh.t(key), key);
+        }
+        assert_eq!(Tr::new(Locale::En).count("import-accepted", 3), "3 added");
+    }
+}
