@@ -1,11 +1,16 @@
 //! Accounts: sign-in, sessions, users and their role grants.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
-use sanshe_core::accounts::{Action, AreaScope, Grant, GrantScope, NewPassword, Role, Target, Username, permits};
 use sanshe_core::FieldErrors;
-use sanshe_store::{StoreError, accounts as store, areas as area_store, audit as audit_store, now_ms, organizations as org_store};
+use sanshe_core::accounts::{
+    Action, AreaScope, Grant, GrantScope, NewPassword, Role, Target, Username, permits,
+};
+use sanshe_store::{
+    StoreError, accounts as store, areas as area_store, audit as audit_store, now_ms,
+    organizations as org_store,
+};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, Result};
@@ -35,8 +40,23 @@ impl Actor {
     pub async fn command_line(app: &App) -> Result<Actor> {
         let mut conn = app.db.conn().await?;
         let roots = area_store::children(&mut conn, None).await?;
-        let grants = roots.into_iter().map(|a| Grant { role: Role::Coordinator, scope: GrantScope::Area { id: a.id, path: a.path } }).collect();
-        Ok(Actor { user_id: None, username: "cli".into(), display_name: "command line".into(), locale: "zh-CN".into(), grants })
+        let grants = roots
+            .into_iter()
+            .map(|a| Grant {
+                role: Role::Coordinator,
+                scope: GrantScope::Area {
+                    id: a.id,
+                    path: a.path,
+                },
+            })
+            .collect();
+        Ok(Actor {
+            user_id: None,
+            username: "cli".into(),
+            display_name: "command line".into(),
+            locale: "zh-CN".into(),
+            grants,
+        })
     }
 
     /// Whether the actor may do `action` on `target`.
@@ -56,7 +76,10 @@ impl Actor {
 
     /// Whether the actor coordinates a root (city-wide) area.
     pub fn is_city_coordinator(&self) -> bool {
-        self.grants.iter().any(|g| g.role == Role::Coordinator && matches!(&g.scope, GrantScope::Area { path, .. } if path.len() == 32))
+        self.grants.iter().any(|g| {
+            g.role == Role::Coordinator
+                && matches!(&g.scope, GrantScope::Area { path, .. } if path.len() == 32)
+        })
     }
 }
 
@@ -85,16 +108,30 @@ pub fn token_hash(token: &str) -> String {
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(format!("argon2: {e}")))
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// Signs a user in; `kind` is `web` (cookie) or `api` (bearer). Wrong name and wrong password
 /// answer the same; after `MAX_FAILURES` failures in the window the name is locked for a while.
-pub async fn sign_in(app: &App, username: &str, password: &str, kind: &str) -> Result<IssuedSession> {
+pub async fn sign_in(
+    app: &App,
+    username: &str,
+    password: &str,
+    kind: &str,
+) -> Result<IssuedSession> {
     let name = username.trim().to_ascii_lowercase();
     let mut conn = app.db.conn().await?;
     let failures = store::failures_since(&mut conn, &name, now_ms() - FAILURE_WINDOW_MS).await?;
@@ -120,11 +157,21 @@ pub async fn sign_in(app: &App, username: &str, password: &str, kind: &str) -> R
             store::record_failure(&mut conn, &name).await?;
             audit_store::append(
                 &mut conn,
-                &audit_store::NewAuditEntry { actor_name: &name, action: "session.failed", target_kind: "user", target_id: &name, detail: "", ..Default::default() },
+                &audit_store::NewAuditEntry {
+                    actor_name: &name,
+                    action: "session.failed",
+                    target_kind: "user",
+                    target_id: &name,
+                    detail: "",
+                    ..Default::default()
+                },
             )
             .await?;
             // A growing pause slows down guessing without locking out a user who mistyped once.
-            tokio::time::sleep(std::time::Duration::from_millis(200 * (failures as u64 + 1))).await;
+            tokio::time::sleep(std::time::Duration::from_millis(
+                200 * (failures as u64 + 1),
+            ))
+            .await;
             return Err(AppError::field("password", "err-sign-in"));
         }
     };
@@ -132,25 +179,58 @@ pub async fn sign_in(app: &App, username: &str, password: &str, kind: &str) -> R
     let token = random_token();
     let csrf_token = random_token();
     let expires_at = now_ms() + app.session_ttl_ms;
-    store::insert_session(&mut conn, &token_hash(&token), &user.id, &csrf_token, kind, expires_at).await?;
-    audit_store::append(
+    store::insert_session(
         &mut conn,
-        &audit_store::NewAuditEntry { actor_id: Some(&user.id), actor_name: &user.username, action: "session.created", target_kind: "user", target_id: &user.id, detail: kind, ..Default::default() },
+        &token_hash(&token),
+        &user.id,
+        &csrf_token,
+        kind,
+        expires_at,
     )
     .await?;
-    Ok(IssuedSession { token, csrf_token, expires_at })
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: Some(&user.id),
+            actor_name: &user.username,
+            action: "session.created",
+            target_kind: "user",
+            target_id: &user.id,
+            detail: kind,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(IssuedSession {
+        token,
+        csrf_token,
+        expires_at,
+    })
 }
 
 /// The actor behind a session token, with the session's CSRF token.
 pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
     let mut conn = app.db.conn().await?;
-    let session = store::session(&mut conn, &token_hash(token), now_ms()).await?.ok_or(AppError::Unauthorized)?;
-    let user = store::user(&mut conn, &session.user_id).await.map_err(|_| AppError::Unauthorized)?;
+    let session = store::session(&mut conn, &token_hash(token), now_ms())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let user = store::user(&mut conn, &session.user_id)
+        .await
+        .map_err(|_| AppError::Unauthorized)?;
     if !user.active {
         return Err(AppError::Unauthorized);
     }
     let grants = load_grants(&mut conn, &user.id).await?;
-    Ok((Actor { user_id: Some(user.id), username: user.username, display_name: user.display_name, locale: user.locale, grants }, session.csrf_token))
+    Ok((
+        Actor {
+            user_id: Some(user.id),
+            username: user.username,
+            display_name: user.display_name,
+            locale: user.locale,
+            grants,
+        },
+        session.csrf_token,
+    ))
 }
 
 async fn load_grants(conn: &mut sanshe_store::Conn, user_id: &str) -> Result<Vec<Grant>> {
@@ -178,7 +258,9 @@ pub async fn sign_out(app: &App, token: &str) -> Result<()> {
 
 /// Sets the actor's interface language (`zh-CN` or `en`).
 pub async fn set_locale(app: &App, actor: &Actor, locale: &str) -> Result<()> {
-    let Some(id) = &actor.user_id else { return Ok(()) };
+    let Some(id) = &actor.user_id else {
+        return Ok(());
+    };
     let mut conn = app.db.conn().await?;
     store::set_locale(&mut conn, id, locale).await?;
     Ok(())
@@ -225,7 +307,15 @@ pub enum GrantTarget {
 
 /// Creates a user with a first grant; the actor must be allowed to manage users there (a
 /// coordinator over the area, or an org admin adding a volunteer to their organization).
-pub async fn create_user(app: &App, actor: &Actor, username: &str, display_name: &str, password: &str, role: &str, target: GrantTarget) -> Result<UserView> {
+pub async fn create_user(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    role: &str,
+    target: GrantTarget,
+) -> Result<UserView> {
     let mut errors = FieldErrors::default();
     let username = errors.take("username", Username::parse(username));
     let password = errors.take("password", NewPassword::parse(password));
@@ -235,13 +325,19 @@ pub async fn create_user(app: &App, actor: &Actor, username: &str, display_name:
         errors.push("display_name", "err-required");
     }
     errors.into_result()?;
-    let (Some(username), Some(password), Some(role)) = (username, password, role) else { return Err(AppError::field("username", "err-required")) };
+    let (Some(username), Some(password), Some(role)) = (username, password, role) else {
+        return Err(AppError::field("username", "err-required"));
+    };
     let mut conn = app.db.conn().await?;
     check_grant_allowed(&mut conn, actor, role, &target).await?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(password.expose())).await.map_err(|e| AppError::Internal(e.to_string()))??;
+    let hash = tokio::task::spawn_blocking(move || hash_password(password.expose()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     let mut tx = app.db.begin().await?;
     let user = match store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN").await {
-        Err(StoreError::Conflict(_)) => return Err(AppError::field("username", "err-username-taken")),
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::field("username", "err-username-taken"));
+        }
         other => other?,
     };
     let (area_id, org_id) = match &target {
@@ -267,7 +363,13 @@ pub async fn create_user(app: &App, actor: &Actor, username: &str, display_name:
 }
 
 /// Grants another role to an existing user.
-pub async fn grant_role(app: &App, actor: &Actor, user_id: &str, role: &str, target: GrantTarget) -> Result<UserView> {
+pub async fn grant_role(
+    app: &App,
+    actor: &Actor,
+    user_id: &str,
+    role: &str,
+    target: GrantTarget,
+) -> Result<UserView> {
     let role = Role::parse(role).map_err(|k| AppError::field("role", k))?;
     let mut conn = app.db.conn().await?;
     let user = store::user(&mut conn, user_id).await?;
@@ -293,17 +395,30 @@ pub async fn grant_role(app: &App, actor: &Actor, user_id: &str, role: &str, tar
     user_view(&mut conn, &user.id).await
 }
 
-async fn check_grant_allowed(conn: &mut sanshe_store::Conn, actor: &Actor, role: Role, target: &GrantTarget) -> Result<()> {
+async fn check_grant_allowed(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    role: Role,
+    target: &GrantTarget,
+) -> Result<()> {
     match target {
         GrantTarget::Area(id) => {
             if !role.is_area_role() {
                 return Err(AppError::field("role", "err-role-needs-organization"));
             }
-            let area = area_store::get(conn, id).await.map_err(|_| AppError::field("area", "err-not-found"))?;
-            if !actor.may(Action::ViewRegistry, sanshe_core::accounts::Target::Area(&area.path)) {
+            let area = area_store::get(conn, id)
+                .await
+                .map_err(|_| AppError::field("area", "err-not-found"))?;
+            if !actor.may(
+                Action::ViewRegistry,
+                sanshe_core::accounts::Target::Area(&area.path),
+            ) {
                 return Err(AppError::field("area", "err-not-found"));
             }
-            if !actor.may(Action::ManageUsers, sanshe_core::accounts::Target::Area(&area.path)) {
+            if !actor.may(
+                Action::ManageUsers,
+                sanshe_core::accounts::Target::Area(&area.path),
+            ) {
                 return Err(AppError::Forbidden);
             }
         }
@@ -311,10 +426,16 @@ async fn check_grant_allowed(conn: &mut sanshe_store::Conn, actor: &Actor, role:
             if role.is_area_role() {
                 return Err(AppError::field("role", "err-role-needs-area"));
             }
-            let org = org_store::get(conn, id).await.map_err(|_| AppError::field("organization", "err-not-found"))?;
-            let target = Target::Organization { id: &org.id, home_path: org.home_path.as_deref() };
+            let org = org_store::get(conn, id)
+                .await
+                .map_err(|_| AppError::field("organization", "err-not-found"))?;
+            let target = Target::Organization {
+                id: &org.id,
+                home_path: org.home_path.as_deref(),
+            };
             let coordinator = actor.may(Action::ManageUsers, target);
-            let own_admin_adding_member = role == Role::Volunteer && actor.may(Action::ManageOrganization, target);
+            let own_admin_adding_member =
+                role == Role::Volunteer && actor.may(Action::ManageOrganization, target);
             if !coordinator && !own_admin_adding_member {
                 return Err(AppError::Forbidden);
             }
@@ -355,7 +476,15 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserView>> {
         let visible = actor.is_city_coordinator()
             || grants.iter().any(|g| {
                 g.area_path.as_deref().is_some_and(|p| scope.contains(p))
-                    || g.organization_id.as_deref().is_some_and(|o| actor.may(Action::ManageOrganization, Target::Organization { id: o, home_path: None }))
+                    || g.organization_id.as_deref().is_some_and(|o| {
+                        actor.may(
+                            Action::ManageOrganization,
+                            Target::Organization {
+                                id: o,
+                                home_path: None,
+                            },
+                        )
+                    })
             });
         if visible {
             out.push(user_view(&mut conn, &u.id).await?);

@@ -1,8 +1,8 @@
 //! The area tree as the actor may see it.
 
+use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::{AreaKind, AreaName, DivisionCode};
-use sanshe_core::FieldErrors;
 use sanshe_store::areas::{self as store, AreaRow};
 use sanshe_store::audit as audit_store;
 
@@ -26,7 +26,13 @@ pub struct AreaView {
 
 impl From<AreaRow> for AreaView {
     fn from(a: AreaRow) -> Self {
-        AreaView { id: a.id, parent_id: a.parent_id, kind: a.kind, code: a.code, name: a.name }
+        AreaView {
+            id: a.id,
+            parent_id: a.parent_id,
+            kind: a.kind,
+            code: a.code,
+            name: a.name,
+        }
     }
 }
 
@@ -34,7 +40,9 @@ impl From<AreaRow> for AreaView {
 pub async fn visible_area(app: &App, actor: &Actor, id: &str) -> Result<AreaRow> {
     let mut conn = app.db.conn().await?;
     let area = store::get(&mut conn, id).await?;
-    if !actor.may(Action::ViewRegistry, Target::Area(&area.path)) && !actor.may(Action::ManageAreas, Target::Area(&area.path)) {
+    if !actor.may(Action::ViewRegistry, Target::Area(&area.path))
+        && !actor.may(Action::ManageAreas, Target::Area(&area.path))
+    {
         return Err(AppError::NotFound);
     }
     Ok(area)
@@ -72,41 +80,92 @@ pub async fn area_page(app: &App, actor: &Actor, id: &str) -> Result<AreaPage> {
         .filter(|a| a.id != area.id && actor.may(Action::ViewRegistry, Target::Area(&a.path)))
         .map(Into::into)
         .collect();
-    let children = store::children(&mut conn, Some(&area.id)).await?.into_iter().map(Into::into).collect();
-    Ok(AreaPage { area: area.into(), lineage, children })
+    let children = store::children(&mut conn, Some(&area.id))
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(AreaPage {
+        area: area.into(),
+        lineage,
+        children,
+    })
 }
 
 /// Areas in scope, optionally of a kind and matching a name prefix (autocomplete, pickers).
-pub async fn search(app: &App, actor: &Actor, kind: Option<&str>, q: Option<&str>, limit: i64) -> Result<Vec<AreaView>> {
-    let kind = kind.filter(|k| !k.is_empty()).map(AreaKind::parse).transpose().map_err(|k| AppError::field("kind", k))?;
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    kind: Option<&str>,
+    q: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AreaView>> {
+    let kind = kind
+        .filter(|k| !k.is_empty())
+        .map(AreaKind::parse)
+        .transpose()
+        .map_err(|k| AppError::field("kind", k))?;
     let scope = actor.scope(Action::ViewRegistry);
     let mut conn = app.db.conn().await?;
-    let rows = store::search(&mut conn, scope.roots(), kind.map(|k| k.as_str()), q.map(str::trim).filter(|q| !q.is_empty()), limit.clamp(1, 500)).await?;
+    let rows = store::search(
+        &mut conn,
+        scope.roots(),
+        kind.map(|k| k.as_str()),
+        q.map(str::trim).filter(|q| !q.is_empty()),
+        limit.clamp(1, 500),
+    )
+    .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// Adds an area below `parent_id`; its level is the parent's child level.
-pub async fn add_area(app: &App, actor: &Actor, parent_id: &str, name: &str, code: &str) -> Result<AreaView> {
+pub async fn add_area(
+    app: &App,
+    actor: &Actor,
+    parent_id: &str,
+    name: &str,
+    code: &str,
+) -> Result<AreaView> {
     let parent = visible_area(app, actor, parent_id).await?;
-    if !actor.may(Action::ManageAreas, Target::Area(&parent.path)) && !actor.may(Action::EditRegistry, Target::Area(&parent.path)) {
+    if !actor.may(Action::ManageAreas, Target::Area(&parent.path))
+        && !actor.may(Action::EditRegistry, Target::Area(&parent.path))
+    {
         return Err(AppError::Forbidden);
     }
     let parent_kind = AreaKind::parse(&parent.kind).map_err(|k| AppError::Internal(k.into()))?;
-    let Some(kind) = parent_kind.child() else { return Err(AppError::field("parent", "err-area-no-children")) };
+    let Some(kind) = parent_kind.child() else {
+        return Err(AppError::field("parent", "err-area-no-children"));
+    };
     // Community workers may add compounds and buildings (they know them); higher levels are the bureau's.
     if kind < AreaKind::Compound && !actor.may(Action::ManageAreas, Target::Area(&parent.path)) {
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::default();
     let name = errors.take("name", AreaName::parse(name));
-    let code = if code.trim().is_empty() { None } else { errors.take("code", DivisionCode::parse(code)) };
+    let code = if code.trim().is_empty() {
+        None
+    } else {
+        errors.take("code", DivisionCode::parse(code))
+    };
     errors.into_result()?;
-    let Some(name) = name else { return Err(AppError::field("name", "err-required")) };
+    let Some(name) = name else {
+        return Err(AppError::field("name", "err-required"));
+    };
     let mut conn = app.db.conn().await?;
-    if store::find_child(&mut conn, &parent.id, kind.as_str(), name.as_str()).await?.is_some() {
+    if store::find_child(&mut conn, &parent.id, kind.as_str(), name.as_str())
+        .await?
+        .is_some()
+    {
         return Err(AppError::field("name", "err-area-exists"));
     }
-    let area = store::insert(&mut conn, Some(&parent), kind.as_str(), code.as_ref().map(|c| c.as_str()), name.as_str()).await?;
+    let area = store::insert(
+        &mut conn,
+        Some(&parent),
+        kind.as_str(),
+        code.as_ref().map(|c| c.as_str()),
+        name.as_str(),
+    )
+    .await?;
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
@@ -129,8 +188,48 @@ pub async fn add_area(app: &App, actor: &Actor, parent_id: &str, name: &str, cod
 pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
     let mut conn = app.db.conn().await?;
     let mut roots = actor.scope(Action::ViewRegistry).roots().to_vec();
-    if actor.grants.iter().any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin) {
-        roots = store::children(&mut conn, None).await?.into_iter().map(|a| a.path).collect();
+    if actor
+        .grants
+        .iter()
+        .any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin)
+    {
+        roots = store::children(&mut conn, None)
+            .await?
+            .into_iter()
+            .map(|a| a.path)
+            .collect();
     }
-    Ok(store::search(&mut conn, &roots, Some("community"), None, 500).await?.into_iter().map(Into::into).collect())
+    Ok(
+        store::search(&mut conn, &roots, Some("community"), None, 500)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}
+
+/// Finds an area in the actor's scope by id, division code or exact name (as typed on the
+/// command line); an ambiguous name is refused.
+pub async fn resolve(app: &App, actor: &Actor, text: &str) -> Result<AreaRow> {
+    let text = text.trim();
+    if let Ok(a) = visible_area(app, actor, text).await {
+        return Ok(a);
+    }
+    let mut conn = app.db.conn().await?;
+    if let Some(a) = store::by_code(&mut conn, text).await?
+        && actor.may(Action::ViewRegistry, Target::Area(&a.path))
+    {
+        return Ok(a);
+    }
+    let scope = actor.scope(Action::ViewRegistry);
+    let matches: Vec<AreaRow> = store::search(&mut conn, scope.roots(), None, Some(text), 50)
+        .await?
+        .into_iter()
+        .filter(|a| a.name == text)
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.into_iter().next().ok_or(AppError::NotFound)?),
+        0 => Err(AppError::field("area", "err-not-found")),
+        _ => Err(AppError::field("area", "err-area-ambiguous")),
+    }
 }

@@ -13,7 +13,9 @@ use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId, Sex};
 use sanshe_core::phone::Phone;
 use sanshe_core::registry::{PersonName, ResidentFlags, ValidResident, age_on};
 use sanshe_store::areas::{self as area_store, AreaRow};
-use sanshe_store::{accounts as account_store, new_id, organizations as org_store, registry as store};
+use sanshe_store::{
+    accounts as account_store, new_id, organizations as org_store, registry as store,
+};
 
 use crate::accounts::hash_password;
 use crate::registry::seal_record;
@@ -31,15 +33,43 @@ pub struct DemoSummary {
 /// The demo accounts: user name, display name, role, and the area or organization name.
 pub const ACCOUNTS: [(&str, &str, Role, &str); 4] = [
     ("admin", "市民政局协调员", Role::Coordinator, "天津市"),
-    ("worker.lingyanli", "孙志雯", Role::CommunityWorker, "凌研里社区"),
-    ("worker.yudeli", "裕德里社区工作者", Role::CommunityWorker, "裕德里社区"),
-    ("org.ruoshui", "若水社工站管理员", Role::OrgAdmin, "天津市若水社会工作服务中心"),
+    (
+        "worker.lingyanli",
+        "孙志雯",
+        Role::CommunityWorker,
+        "凌研里社区",
+    ),
+    (
+        "worker.yudeli",
+        "裕德里社区工作者",
+        Role::CommunityWorker,
+        "裕德里社区",
+    ),
+    (
+        "org.ruoshui",
+        "若水社工站管理员",
+        Role::OrgAdmin,
+        "天津市若水社会工作服务中心",
+    ),
 ];
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹", "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕"];
-const MALE_GIVEN: &[&str] = &["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "建国", "建华", "志强", "国庆", "海涛", "子轩", "浩然", "宇航", "俊杰", "振华", "德胜", "长林", "宝山", "永利"];
-const FEMALE_GIVEN: &[&str] = &["芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂兰", "淑珍", "玉兰", "凤英", "秀珍", "欣怡", "雨涵", "梓萱", "思彤", "丽华", "淑兰", "春梅", "晓燕", "佳怡", "婷婷"];
-const OLD_REGIONS: &[&str] = &["120104", "120104", "120104", "120101", "120102", "120105", "120107", "120221", "130102", "370102"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
+    "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕",
+];
+const MALE_GIVEN: &[&str] = &[
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "建国", "建华", "志强", "国庆",
+    "海涛", "子轩", "浩然", "宇航", "俊杰", "振华", "德胜", "长林", "宝山", "永利",
+];
+const FEMALE_GIVEN: &[&str] = &[
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂兰", "淑珍", "玉兰", "凤英", "秀珍",
+    "欣怡", "雨涵", "梓萱", "思彤", "丽华", "淑兰", "春梅", "晓燕", "佳怡", "婷婷",
+];
+const OLD_REGIONS: &[&str] = &[
+    "120104", "120104", "120104", "120101", "120102", "120105", "120107", "120221", "130102",
+    "370102",
+];
 
 /// Whether the database already holds data (demo is loaded only into an empty one).
 pub async fn is_empty(app: &App) -> Result<bool> {
@@ -47,14 +77,22 @@ pub async fn is_empty(app: &App) -> Result<bool> {
     Ok(area_store::count(&mut conn).await? == 0)
 }
 
-async fn child(conn: &mut sanshe_store::Conn, parent: Option<&AreaRow>, kind: &str, code: Option<&str>, name: &str) -> Result<AreaRow> {
+async fn child(
+    conn: &mut sanshe_store::Conn,
+    parent: Option<&AreaRow>,
+    kind: &str,
+    code: Option<&str>,
+    name: &str,
+) -> Result<AreaRow> {
     Ok(area_store::insert(conn, parent, kind, code, name).await?)
 }
 
 /// Loads the demo into an empty database; every account gets `password`.
 pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     if !is_empty(app).await? {
-        return Err(AppError::Internal("the database is not empty; demo data goes only into a new one".into()));
+        return Err(AppError::Internal(
+            "the database is not empty; demo data goes only into a new one".into(),
+        ));
     }
     let mut tx = app.db.begin().await?;
     let tj = child(&mut tx, None, "city", Some("120000"), "天津市").await?;
@@ -63,12 +101,54 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let nankai = child(&mut tx, Some(&tj), "district", Some("120104"), "南开区").await?;
     let jinnan = child(&mut tx, Some(&tj), "district", Some("120112"), "津南区").await?;
     let wuqing = child(&mut tx, Some(&tj), "district", Some("120114"), "武清区").await?;
-    let nanshi = child(&mut tx, Some(&heping), "street", Some("120101006"), "南市街道").await?;
-    let xinxing = child(&mut tx, Some(&heping), "street", Some("120101004"), "新兴街道").await?;
-    let tiyu = child(&mut tx, Some(&nankai), "street", Some("120104011"), "体育中心街道").await?;
-    let bzk = child(&mut tx, Some(&jinnan), "street", Some("120112108"), "北闸口镇").await?;
-    child(&mut tx, Some(&hedong), "street", Some("120102001"), "大王庄街道").await?;
-    child(&mut tx, Some(&wuqing), "street", Some("120114001"), "杨村街道").await?;
+    let nanshi = child(
+        &mut tx,
+        Some(&heping),
+        "street",
+        Some("120101006"),
+        "南市街道",
+    )
+    .await?;
+    let xinxing = child(
+        &mut tx,
+        Some(&heping),
+        "street",
+        Some("120101004"),
+        "新兴街道",
+    )
+    .await?;
+    let tiyu = child(
+        &mut tx,
+        Some(&nankai),
+        "street",
+        Some("120104011"),
+        "体育中心街道",
+    )
+    .await?;
+    let bzk = child(
+        &mut tx,
+        Some(&jinnan),
+        "street",
+        Some("120112108"),
+        "北闸口镇",
+    )
+    .await?;
+    child(
+        &mut tx,
+        Some(&hedong),
+        "street",
+        Some("120102001"),
+        "大王庄街道",
+    )
+    .await?;
+    child(
+        &mut tx,
+        Some(&wuqing),
+        "street",
+        Some("120114001"),
+        "杨村街道",
+    )
+    .await?;
     let yudeli = child(&mut tx, Some(&nanshi), "community", None, "裕德里社区").await?;
     let chaoyangli = child(&mut tx, Some(&xinxing), "community", None, "朝阳里社区").await?;
     let lingyanli = child(&mut tx, Some(&tiyu), "community", None, "凌研里社区").await?;
@@ -77,47 +157,127 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let orgs = [
         ("bureau", "天津市民政局", &tj, "022-00000000"),
         ("bureau", "和平区民政局", &heping, ""),
-        ("social_work_agency", "天津市若水社会工作服务中心", &jinnan, ""),
-        ("social_work_agency", "天津市睦邻社会工作服务中心", &nankai, ""),
+        (
+            "social_work_agency",
+            "天津市若水社会工作服务中心",
+            &jinnan,
+            "",
+        ),
+        (
+            "social_work_agency",
+            "天津市睦邻社会工作服务中心",
+            &nankai,
+            "",
+        ),
         ("social_work_agency", "和众社会工作服务中心", &heping, ""),
         ("social_work_agency", "天津市易欣向上社会服务中心", &tj, ""),
-        ("social_work_agency", "天津市爱心芳程社会工作服务中心", &heping, ""),
-        ("social_work_agency", "天津昊泽社会工作发展服务中心", &hedong, ""),
+        (
+            "social_work_agency",
+            "天津市爱心芳程社会工作服务中心",
+            &heping,
+            "",
+        ),
+        (
+            "social_work_agency",
+            "天津昊泽社会工作发展服务中心",
+            &hedong,
+            "",
+        ),
         ("social_work_agency", "天津明德社会工作事务所", &tj, ""),
-        ("volunteer_association", "和平区社区服务志愿者协会", &heping, ""),
+        (
+            "volunteer_association",
+            "和平区社区服务志愿者协会",
+            &heping,
+            "",
+        ),
         ("care_home", "天津市益美嵌入式社区养老院", &yudeli, ""),
     ];
     let mut org_ids = std::collections::HashMap::new();
     for (kind, name, home, contact) in orgs {
-        let o = org_store::insert(&mut tx, kind, name, Some((&home.id, &home.path)), contact).await?;
+        let o =
+            org_store::insert(&mut tx, kind, name, Some((&home.id, &home.path)), contact).await?;
         org_ids.insert(name, o.id);
     }
     let links: [(&str, &AreaRow, &str, &str); 8] = [
-        ("天津市若水社会工作服务中心", &bzk_village, "逐户排查、发放防控告知书、社区消毒、外地来津人员排查跟踪、居家隔离登记、每日体温汇报、通行证办理、心理支持、为独居老人代买药品和消毒水", "场地、居民名册、村居工作人员对接"),
-        ("天津市睦邻社会工作服务中心", &lingyanli, "卡口执勤、线上表格设计、资源链接、心理辅导对接、居民出入数据统计、入户问卷汇总", "值守点位、社区工作者对接"),
-        ("天津市易欣向上社会服务中心", &lingyanli, "免费心理测评、心理支持志愿服务", "向居民推送测评链接"),
-        ("和众社会工作服务中心", &yudeli, "养老院防疫方案与应急预案、24小时应急值守、个案辅导、老人与家属视频沟通", "养老院所在社区的联络与物资协调"),
-        ("天津市爱心芳程社会工作服务中心", &chaoyangli, "“义心向阳”心理咨询室、线上心理咨询、社区工作者“暖心营地”", "咨询室场地、居民动员"),
-        ("天津明德社会工作事务所", &yudeli, "为值岗人员捐赠防寒棉帽、手套、遮雨篷、暖宝宝", "值岗人员名单与需求"),
-        ("和平区社区服务志愿者协会", &yudeli, "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者", "值守志愿者名单"),
-        ("和平区社区服务志愿者协会", &chaoyangli, "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者", "值守志愿者名单"),
+        (
+            "天津市若水社会工作服务中心",
+            &bzk_village,
+            "逐户排查、发放防控告知书、社区消毒、外地来津人员排查跟踪、居家隔离登记、每日体温汇报、通行证办理、心理支持、为独居老人代买药品和消毒水",
+            "场地、居民名册、村居工作人员对接",
+        ),
+        (
+            "天津市睦邻社会工作服务中心",
+            &lingyanli,
+            "卡口执勤、线上表格设计、资源链接、心理辅导对接、居民出入数据统计、入户问卷汇总",
+            "值守点位、社区工作者对接",
+        ),
+        (
+            "天津市易欣向上社会服务中心",
+            &lingyanli,
+            "免费心理测评、心理支持志愿服务",
+            "向居民推送测评链接",
+        ),
+        (
+            "和众社会工作服务中心",
+            &yudeli,
+            "养老院防疫方案与应急预案、24小时应急值守、个案辅导、老人与家属视频沟通",
+            "养老院所在社区的联络与物资协调",
+        ),
+        (
+            "天津市爱心芳程社会工作服务中心",
+            &chaoyangli,
+            "“义心向阳”心理咨询室、线上心理咨询、社区工作者“暖心营地”",
+            "咨询室场地、居民动员",
+        ),
+        (
+            "天津明德社会工作事务所",
+            &yudeli,
+            "为值岗人员捐赠防寒棉帽、手套、遮雨篷、暖宝宝",
+            "值岗人员名单与需求",
+        ),
+        (
+            "和平区社区服务志愿者协会",
+            &yudeli,
+            "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者",
+            "值守志愿者名单",
+        ),
+        (
+            "和平区社区服务志愿者协会",
+            &chaoyangli,
+            "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者",
+            "值守志愿者名单",
+        ),
     ];
     for (org, community, provides, receives) in links {
-        org_store::link(&mut tx, &org_ids[org], (&community.id, &community.path), provides, receives).await?;
+        org_store::link(
+            &mut tx,
+            &org_ids[org],
+            (&community.id, &community.path),
+            provides,
+            receives,
+        )
+        .await?;
     }
 
     let mut rng = StdRng::seed_from_u64(20200125);
-    let mut summary = DemoSummary { households: 0, residents: 0 };
+    let mut summary = DemoSummary {
+        households: 0,
+        residents: 0,
+    };
     // 凌研里: 2,500 households in three compounds.
     let mut remaining = 2500usize;
-    for (ci, compound_name) in ["凌研里一区", "凌研里二区", "凌研里三区"].iter().enumerate() {
+    for (ci, compound_name) in ["凌研里一区", "凌研里二区", "凌研里三区"]
+        .iter()
+        .enumerate()
+    {
         let compound = child(&mut tx, Some(&lingyanli), "compound", None, compound_name).await?;
         for b in 1..=12 {
             if remaining == 0 {
                 break;
             }
             let building_name = format!("{}号楼", ci * 12 + b);
-            let building = child(&mut tx, Some(&compound), "building", None, &building_name).await?;
+            let building =
+                child(&mut tx, Some(&compound), "building", None, &building_name).await?;
             'units: for unit in 1..=3 {
                 for floor in 1..=6 {
                     for door in 1..=4 {
@@ -125,7 +285,17 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
                             break 'units;
                         }
                         let room = format!("{floor}0{door}");
-                        populate(app, &mut tx, &mut rng, &building, &building_name, &format!("{unit}单元"), &room, &mut summary).await?;
+                        populate(
+                            app,
+                            &mut tx,
+                            &mut rng,
+                            &building,
+                            &building_name,
+                            &format!("{unit}单元"),
+                            &room,
+                            &mut summary,
+                        )
+                        .await?;
                         remaining -= 1;
                     }
                 }
@@ -133,16 +303,29 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
         }
     }
     // 裕德里 and 朝阳里: older, smaller compounds.
-    for (community, compound_name, buildings) in [(&yudeli, "裕德里小区", 4), (&chaoyangli, "朝阳里小区", 3)] {
+    for (community, compound_name, buildings) in
+        [(&yudeli, "裕德里小区", 4), (&chaoyangli, "朝阳里小区", 3)]
+    {
         let compound = child(&mut tx, Some(community), "compound", None, compound_name).await?;
         for b in 1..=buildings {
             let building_name = format!("{b}号楼");
-            let building = child(&mut tx, Some(&compound), "building", None, &building_name).await?;
+            let building =
+                child(&mut tx, Some(&compound), "building", None, &building_name).await?;
             for unit in 1..=2 {
                 for floor in 1..=5 {
                     for door in 1..=2 {
                         let room = format!("{floor}0{door}");
-                        populate(app, &mut tx, &mut rng, &building, &building_name, &format!("{unit}门"), &room, &mut summary).await?;
+                        populate(
+                            app,
+                            &mut tx,
+                            &mut rng,
+                            &building,
+                            &building_name,
+                            &format!("{unit}门"),
+                            &room,
+                            &mut summary,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -155,26 +338,65 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     for (username, display, role, scope) in ACCOUNTS {
         let user = account_store::insert_user(&mut conn, username, display, &hash, "zh-CN").await?;
         if role.is_area_role() {
-            let area = area_store::search(&mut conn, &[tj.path.clone()], None, Some(scope), 1).await?;
+            let area = area_store::search(
+                &mut conn,
+                std::slice::from_ref(&tj.path),
+                None,
+                Some(scope),
+                1,
+            )
+            .await?;
             let area = area.into_iter().next().ok_or(AppError::NotFound)?;
-            account_store::insert_grant(&mut conn, &user.id, role.as_str(), Some(&area.id), None).await?;
+            account_store::insert_grant(&mut conn, &user.id, role.as_str(), Some(&area.id), None)
+                .await?;
         } else {
-            account_store::insert_grant(&mut conn, &user.id, role.as_str(), None, Some(&org_ids[scope])).await?;
+            account_store::insert_grant(
+                &mut conn,
+                &user.id,
+                role.as_str(),
+                None,
+                Some(&org_ids[scope]),
+            )
+            .await?;
         }
     }
     Ok(summary)
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn populate(app: &App, conn: &mut sanshe_store::Conn, rng: &mut StdRng, building: &AreaRow, building_name: &str, unit: &str, room: &str, summary: &mut DemoSummary) -> Result<()> {
-    let household_id = store::ensure_household(conn, &building.id, &building.path, building_name, unit, room).await?;
+async fn populate(
+    app: &App,
+    conn: &mut sanshe_store::Conn,
+    rng: &mut StdRng,
+    building: &AreaRow,
+    building_name: &str,
+    unit: &str,
+    room: &str,
+    summary: &mut DemoSummary,
+) -> Result<()> {
+    let household_id = store::ensure_household(
+        conn,
+        &building.id,
+        &building.path,
+        building_name,
+        unit,
+        room,
+    )
+    .await?;
     summary.households += 1;
     let today = app.today();
     let surname = SURNAMES[rng.gen_range(0..SURNAMES.len())];
     // Household shapes: an elderly person alone, an elderly couple, a couple, a family.
     let shape = rng.gen_range(0..100);
     let members: Vec<(u32, Sex)> = match shape {
-        0..=9 => vec![(rng.gen_range(70..95), if rng.gen_bool(0.7) { Sex::Female } else { Sex::Male })],
+        0..=9 => vec![(
+            rng.gen_range(70..95),
+            if rng.gen_bool(0.7) {
+                Sex::Female
+            } else {
+                Sex::Male
+            },
+        )],
         10..=34 => {
             let a = rng.gen_range(60..90);
             vec![(a, Sex::Male), (a - rng.gen_range(0..5), Sex::Female)]
@@ -185,7 +407,18 @@ async fn populate(app: &App, conn: &mut sanshe_store::Conn, rng: &mut StdRng, bu
         }
         _ => {
             let a = rng.gen_range(30..50);
-            let mut m = vec![(a, Sex::Male), (a - rng.gen_range(0..4), Sex::Female), (rng.gen_range(1..18), if rng.gen_bool(0.5) { Sex::Male } else { Sex::Female })];
+            let mut m = vec![
+                (a, Sex::Male),
+                (a - rng.gen_range(0..4), Sex::Female),
+                (
+                    rng.gen_range(1..18),
+                    if rng.gen_bool(0.5) {
+                        Sex::Male
+                    } else {
+                        Sex::Female
+                    },
+                ),
+            ];
             if rng.gen_bool(0.4) {
                 m.push((a + rng.gen_range(25..32), Sex::Female));
             }
@@ -194,15 +427,29 @@ async fn populate(app: &App, conn: &mut sanshe_store::Conn, rng: &mut StdRng, bu
     };
     let alone = members.len() == 1;
     for (i, (age, sex)) in members.into_iter().enumerate() {
-        let family = if i == 0 || sex == Sex::Male || i >= 2 { surname } else { SURNAMES[rng.gen_range(0..SURNAMES.len())] };
-        let given = if sex == Sex::Male { MALE_GIVEN[rng.gen_range(0..MALE_GIVEN.len())] } else { FEMALE_GIVEN[rng.gen_range(0..FEMALE_GIVEN.len())] };
+        let family = if i == 0 || sex == Sex::Male || i >= 2 {
+            surname
+        } else {
+            SURNAMES[rng.gen_range(0..SURNAMES.len())]
+        };
+        let given = if sex == Sex::Male {
+            MALE_GIVEN[rng.gen_range(0..MALE_GIVEN.len())]
+        } else {
+            FEMALE_GIVEN[rng.gen_range(0..FEMALE_GIVEN.len())]
+        };
         let year = today.year() - age as i32;
         let birth = NaiveDate::from_yo_opt(year, rng.gen_range(1..=365)).unwrap_or(today);
         let sequence = rng.gen_range(0..500u16) * 2 + if sex == Sex::Male { 1 } else { 0 };
-        let id = MainlandId::synthesize(OLD_REGIONS[rng.gen_range(0..OLD_REGIONS.len())], birth, sequence);
-        let document = IdentityDocument::parse(DocumentKind::MainlandId, id.as_str(), today).map_err(|k| AppError::Internal(k.into()))?;
+        let id = MainlandId::synthesize(
+            OLD_REGIONS[rng.gen_range(0..OLD_REGIONS.len())],
+            birth,
+            sequence,
+        );
+        let document = IdentityDocument::parse(DocumentKind::MainlandId, id.as_str(), today)
+            .map_err(|k| AppError::Internal(k.into()))?;
         let phone = if age >= 14 && rng.gen_bool(0.9) {
-            let prefix = ["138", "139", "135", "186", "131", "150", "177", "189"][rng.gen_range(0..8)];
+            let prefix =
+                ["138", "139", "135", "186", "131", "150", "177", "189"][rng.gen_range(0..8)];
             Phone::parse(&format!("{prefix}{:08}", rng.gen_range(0..100_000_000u32))).ok()
         } else {
             None
@@ -216,16 +463,26 @@ async fn populate(app: &App, conn: &mut sanshe_store::Conn, rng: &mut StdRng, bu
             pregnant: sex == Sex::Female && (22..38).contains(&age_now) && rng.gen_bool(0.05),
         };
         let valid = ValidResident {
-            name: PersonName::parse(&format!("{family}{given}")).map_err(|k| AppError::Internal(k.into()))?,
+            name: PersonName::parse(&format!("{family}{given}"))
+                .map_err(|k| AppError::Internal(k.into()))?,
             sex,
             birth_date: birth,
             document,
             phone,
             flags,
         };
-        let record = seal_record(app, new_id(), household_id.clone(), building.path.clone(), &valid);
+        let record = seal_record(
+            app,
+            new_id(),
+            household_id.clone(),
+            building.path.clone(),
+            &valid,
+        );
         // A synthetic number can repeat; the demo skips the rare repeat rather than fail.
-        if store::resident_by_document(conn, &record.document_hash).await?.is_none() {
+        if store::resident_by_document(conn, &record.document_hash)
+            .await?
+            .is_none()
+        {
             store::insert_resident(conn, &record).await?;
             summary.residents += 1;
         }

@@ -54,4 +54,3 @@ impl From<StoreError> for AppError {
 
 /// Result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
-

@@ -53,10 +53,37 @@ pub enum Column {
 const HEADERS: &[(Column, &[&str])] = &[
     (Column::Name, &["姓名", "name", "居民姓名"]),
     (Column::Sex, &["性别", "sex", "gender"]),
-    (Column::BirthDate, &["出生日期", "birth_date", "birthdate", "date of birth", "生日"]),
-    (Column::DocumentKind, &["证件类型", "document_kind", "document type"]),
-    (Column::DocumentNumber, &["身份证号", "身份证号码", "证件号码", "证件号", "id_number", "document_number", "id number", "id"]),
-    (Column::Phone, &["手机号", "手机号码", "联系电话", "电话", "phone", "mobile"]),
+    (
+        Column::BirthDate,
+        &[
+            "出生日期",
+            "birth_date",
+            "birthdate",
+            "date of birth",
+            "生日",
+        ],
+    ),
+    (
+        Column::DocumentKind,
+        &["证件类型", "document_kind", "document type"],
+    ),
+    (
+        Column::DocumentNumber,
+        &[
+            "身份证号",
+            "身份证号码",
+            "证件号码",
+            "证件号",
+            "id_number",
+            "document_number",
+            "id number",
+            "id",
+        ],
+    ),
+    (
+        Column::Phone,
+        &["手机号", "手机号码", "联系电话", "电话", "phone", "mobile"],
+    ),
     (Column::Compound, &["小区", "compound"]),
     (Column::Building, &["楼栋", "楼号", "楼", "building"]),
     (Column::Unit, &["单元", "unit"]),
@@ -68,11 +95,29 @@ const HEADERS: &[(Column, &[&str])] = &[
 ];
 
 /// The header a template uses for each column (Chinese, as offices write them).
-pub const TEMPLATE_HEADER: [&str; 14] = ["姓名", "性别", "出生日期", "证件类型", "身份证号", "手机号", "小区", "楼栋", "单元", "房号", "独居", "残疾", "慢性病", "孕妇"];
+pub const TEMPLATE_HEADER: [&str; 14] = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "证件类型",
+    "身份证号",
+    "手机号",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "独居",
+    "残疾",
+    "慢性病",
+    "孕妇",
+];
 
 fn column_of(header: &str) -> Option<Column> {
     let h = header.trim().trim_start_matches('*').trim().to_lowercase();
-    HEADERS.iter().find(|(_, names)| names.iter().any(|n| *n == h)).map(|(c, _)| *c)
+    HEADERS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| *n == h))
+        .map(|(c, _)| *c)
 }
 
 fn field_column(field: &str) -> Column {
@@ -91,7 +136,10 @@ fn field_column(field: &str) -> Column {
 }
 
 fn yes(v: &str) -> bool {
-    matches!(v.trim().to_lowercase().as_str(), "是" | "y" | "yes" | "1" | "true" | "√" | "✓")
+    matches!(
+        v.trim().to_lowercase().as_str(),
+        "是" | "y" | "yes" | "1" | "true" | "√" | "✓"
+    )
 }
 
 /// One rejected row.
@@ -122,8 +170,16 @@ const BATCH: usize = 500;
 
 /// Imports residents into `community_id` from an .xlsx or .csv file. `progress` is told
 /// (rows done, rows in all) after each batch.
-pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, bytes: &[u8], progress: &(dyn Fn(usize, usize) + Sync)) -> Result<ImportReport> {
-    let community = crate::areas::visible_area(app, actor, community_id).await.map_err(|_| AppError::field("community", "err-not-found"))?;
+pub async fn import_residents(
+    app: &App,
+    actor: &Actor,
+    community_id: &str,
+    bytes: &[u8],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportReport> {
+    let community = crate::areas::visible_area(app, actor, community_id)
+        .await
+        .map_err(|_| AppError::field("community", "err-not-found"))?;
     if !actor.may(Action::EditRegistry, Target::Area(&community.path)) {
         return Err(AppError::Forbidden);
     }
@@ -131,18 +187,32 @@ pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, byte
         return Err(AppError::field("community", "err-area-no-households"));
     }
     let table = read_table(bytes)?;
-    let Some((header, rows)) = table.split_first() else { return Err(AppError::field("file", "err-file-empty")) };
+    let Some((header, rows)) = table.split_first() else {
+        return Err(AppError::field("file", "err-file-empty"));
+    };
     let columns: Vec<Option<Column>> = header.iter().map(|h| column_of(h)).collect();
-    let index: HashMap<Column, usize> = columns.iter().enumerate().filter_map(|(i, c)| c.map(|c| (c, i))).collect();
-    let header_name = |c: Column| index.get(&c).map(|i| header[*i].clone()).unwrap_or_else(|| format!("{c:?}"));
+    let index: HashMap<Column, usize> = columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.map(|c| (c, i)))
+        .collect();
+    let header_name = |c: Column| {
+        index
+            .get(&c)
+            .map(|i| header[*i].clone())
+            .unwrap_or_else(|| format!("{c:?}"))
+    };
     for required in [Column::Name, Column::DocumentNumber, Column::Room] {
         if !index.contains_key(&required) {
             let mut e = sanshe_core::FieldErrors::default();
-            e.push("file", match required {
-                Column::Name => "err-missing-name-column",
-                Column::Room => "err-missing-room-column",
-                _ => "err-missing-id-column",
-            });
+            e.push(
+                "file",
+                match required {
+                    Column::Name => "err-missing-name-column",
+                    Column::Room => "err-missing-room-column",
+                    _ => "err-missing-id-column",
+                },
+            );
             return Err(AppError::Invalid(e));
         }
     }
@@ -154,12 +224,22 @@ pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, byte
         let mut tx = app.db.begin().await?;
         for (i, row) in batch.iter().enumerate() {
             let row_no = batch_no * BATCH + i + 2;
-            let cell = |c: Column| index.get(&c).and_then(|i| row.get(*i)).map(String::as_str).unwrap_or("");
+            let cell = |c: Column| {
+                index
+                    .get(&c)
+                    .and_then(|i| row.get(*i))
+                    .map(String::as_str)
+                    .unwrap_or("")
+            };
             if row.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             if cell(Column::DocumentNumber) == LOST_PRECISION {
-                report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-id-stored-as-number" });
+                report.rejected.push(RejectedRow {
+                    row: row_no,
+                    column: header_name(Column::DocumentNumber),
+                    reason: "err-id-stored-as-number",
+                });
                 continue;
             }
             let input = ResidentInput {
@@ -177,56 +257,87 @@ pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, byte
                     pregnant: yes(cell(Column::Pregnant)),
                 },
             };
-            let valid = match input.validate(today) {
-                Ok(v) => v,
-                Err(errors) => {
-                    for e in errors.0 {
-                        report.rejected.push(RejectedRow { row: row_no, column: header_name(field_column(&e.field)), reason: e.key });
-                    }
-                    continue;
-                }
-            };
-            let address = match HouseholdAddress::parse(cell(Column::Building), cell(Column::Unit), cell(Column::Room)) {
-                Ok(a) => a,
-                Err(errors) => {
-                    for e in errors.0 {
-                        report.rejected.push(RejectedRow { row: row_no, column: header_name(field_column(&e.field)), reason: e.key });
+            // Every problem of a row is reported at once, so the office fixes the sheet in one pass.
+            let valid = input.validate(today);
+            let address = HouseholdAddress::parse(
+                cell(Column::Building),
+                cell(Column::Unit),
+                cell(Column::Room),
+            );
+            let (valid, address) = match (valid, address) {
+                (Ok(v), Ok(a)) => (v, a),
+                (v, a) => {
+                    for e in v.err().into_iter().chain(a.err()).flat_map(|e| e.0) {
+                        report.rejected.push(RejectedRow {
+                            row: row_no,
+                            column: header_name(field_column(&e.field)),
+                            reason: e.key,
+                        });
                     }
                     continue;
                 }
             };
             // Compounds and buildings named in the sheet become areas (found again on re-import).
             let compound_name = cell(Column::Compound).trim().to_string();
-            let key = (compound_name.clone(), address.building.clone(), String::new());
+            let key = (
+                compound_name.clone(),
+                address.building.clone(),
+                String::new(),
+            );
             let area = match areas.get(&key) {
                 Some(a) => a.clone(),
                 None => {
                     let mut parent = community.clone();
                     if !compound_name.is_empty() && community.kind == "community" {
-                        parent = find_or_add(&mut tx, &parent, AreaKind::Compound, &compound_name).await?;
+                        parent = find_or_add(&mut tx, &parent, AreaKind::Compound, &compound_name)
+                            .await?;
                     }
                     if !address.building.is_empty() && parent.kind != "building" {
-                        parent = find_or_add(&mut tx, &parent, AreaKind::Building, &address.building).await?;
+                        parent =
+                            find_or_add(&mut tx, &parent, AreaKind::Building, &address.building)
+                                .await?;
                     }
                     areas.insert(key, parent.clone());
                     parent
                 }
             };
-            let household_id = store::ensure_household(&mut tx, &area.id, &area.path, &address.building, &address.unit, &address.room).await?;
-            let record = seal_record(app, new_id(), household_id.clone(), area.path.clone(), &valid);
-            if let Some(existing) = store::resident_by_document(&mut tx, &record.document_hash).await? {
+            let household_id = store::ensure_household(
+                &mut tx,
+                &area.id,
+                &area.path,
+                &address.building,
+                &address.unit,
+                &address.room,
+            )
+            .await?;
+            let record = seal_record(
+                app,
+                new_id(),
+                household_id.clone(),
+                area.path.clone(),
+                &valid,
+            );
+            if let Some(existing) =
+                store::resident_by_document(&mut tx, &record.document_hash).await?
+            {
                 if existing.household_id == household_id {
                     report.unchanged += 1;
                 } else {
-                    report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-duplicate-elsewhere" });
+                    report.rejected.push(RejectedRow {
+                        row: row_no,
+                        column: header_name(Column::DocumentNumber),
+                        reason: "err-duplicate-elsewhere",
+                    });
                 }
                 continue;
             }
             match store::insert_resident(&mut tx, &record).await {
                 Ok(()) => report.accepted += 1,
-                Err(StoreError::Conflict(_)) => {
-                    report.rejected.push(RejectedRow { row: row_no, column: header_name(Column::DocumentNumber), reason: "err-duplicate-elsewhere" })
-                }
+                Err(StoreError::Conflict(_)) => report.rejected.push(RejectedRow {
+                    row: row_no,
+                    column: header_name(Column::DocumentNumber),
+                    reason: "err-duplicate-elsewhere",
+                }),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -243,7 +354,12 @@ pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, byte
             target_kind: "area",
             target_id: &community.id,
             area_path: Some(&community.path),
-            detail: &format!("accepted {}, unchanged {}, rejected {}", report.accepted, report.unchanged, report.rejected.len()),
+            detail: &format!(
+                "accepted {}, unchanged {}, rejected {}",
+                report.accepted,
+                report.unchanged,
+                report.rejected.len()
+            ),
             reason: None,
         },
     )
@@ -251,7 +367,12 @@ pub async fn import_residents(app: &App, actor: &Actor, community_id: &str, byte
     Ok(report)
 }
 
-async fn find_or_add(conn: &mut sanshe_store::Conn, parent: &sanshe_store::areas::AreaRow, kind: AreaKind, name: &str) -> Result<sanshe_store::areas::AreaRow> {
+async fn find_or_add(
+    conn: &mut sanshe_store::Conn,
+    parent: &sanshe_store::areas::AreaRow,
+    kind: AreaKind,
+    name: &str,
+) -> Result<sanshe_store::areas::AreaRow> {
     if let Some(a) = area_store::find_child(conn, &parent.id, kind.as_str(), name).await? {
         return Ok(a);
     }
@@ -261,12 +382,31 @@ async fn find_or_add(conn: &mut sanshe_store::Conn, parent: &sanshe_store::areas
 /// The import template: the header and one example row.
 pub fn template() -> Result<Vec<u8>> {
     let mut w = SheetWriter::new("居民导入模板", &TEMPLATE_HEADER)?;
-    w.push(&["王淑兰", "女", "1949-12-31", "居民身份证", "11010519491231002X", "13812345678", "凌研里小区", "3号楼", "2单元", "502", "是", "", "是", ""])?;
+    w.push(&[
+        "王淑兰",
+        "女",
+        "1949-12-31",
+        "居民身份证",
+        "11010519491231002X",
+        "13812345678",
+        "凌研里小区",
+        "3号楼",
+        "2单元",
+        "502",
+        "是",
+        "",
+        "是",
+        "",
+    ])?;
     w.finish()
 }
 
 /// The rejected rows as an .xlsx, with reasons already translated by `translate`.
-pub fn report_sheet(report: &ImportReport, header: [&str; 3], translate: &dyn Fn(&str) -> String) -> Result<Vec<u8>> {
+pub fn report_sheet(
+    report: &ImportReport,
+    header: [&str; 3],
+    translate: &dyn Fn(&str) -> String,
+) -> Result<Vec<u8>> {
     let mut w = SheetWriter::new("rejected", &header)?;
     for r in &report.rejected {
         w.push(&[r.row.to_string(), r.column.clone(), translate(r.reason)])?;

@@ -21,7 +21,8 @@ pub use sanshe_store::Backend;
 /// China Standard Time. China has kept UTC+8 without daylight saving since 1991, so a fixed
 /// offset is exact for every date the registry handles and spares a time-zone database.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// Where "today" comes from; tests set a fixed date.
@@ -62,7 +63,12 @@ impl App {
     pub async fn open(database_url: &str, vault: vault::Vault) -> Result<App> {
         let db = Db::connect(database_url).await?;
         db.migrate().await?;
-        Ok(App { db, vault, clock: Clock::System, session_ttl_ms: 12 * 3600 * 1000 })
+        Ok(App {
+            db,
+            vault,
+            clock: Clock::System,
+            session_ttl_ms: 12 * 3600 * 1000,
+        })
     }
 
     /// Today in Asia/Shanghai.

@@ -1,8 +1,8 @@
 //! Organizations and their linkages to communities.
 
+use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::organizations::OrganizationKind;
-use sanshe_core::FieldErrors;
 use sanshe_store::organizations::{self as store, LinkageRow, OrganizationRow};
 use sanshe_store::{StoreError, areas as area_store, audit as audit_store};
 
@@ -26,7 +26,13 @@ pub struct OrganizationView {
 
 impl From<OrganizationRow> for OrganizationView {
     fn from(o: OrganizationRow) -> Self {
-        OrganizationView { id: o.id, kind: o.kind, name: o.name, home_area_id: o.home_area_id, contact: o.contact }
+        OrganizationView {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            home_area_id: o.home_area_id,
+            contact: o.contact,
+        }
     }
 }
 
@@ -64,7 +70,10 @@ impl From<LinkageRow> for LinkageView {
 }
 
 fn target(o: &OrganizationRow) -> Target<'_> {
-    Target::Organization { id: &o.id, home_path: o.home_path.as_deref() }
+    Target::Organization {
+        id: &o.id,
+        home_path: o.home_path.as_deref(),
+    }
 }
 
 /// Organizations the actor may see: those registered in their area scope, those they belong to,
@@ -86,7 +95,11 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
 }
 
 /// One organization the actor may see, with its linkages (those in the actor's view).
-pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<(OrganizationView, Vec<LinkageView>, bool)> {
+pub async fn get(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<(OrganizationView, Vec<LinkageView>, bool)> {
     let mut conn = app.db.conn().await?;
     let o = store::get(&mut conn, id).await?;
     let links = store::linkages_of(&mut conn, &o.id).await?;
@@ -96,12 +109,23 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<(OrganizationView
         return Err(AppError::NotFound);
     }
     let manage = actor.may(Action::ManageOrganization, target(&o));
-    let links = links.into_iter().filter(|l| member || scope.contains(&l.community_path)).map(Into::into).collect();
+    let links = links
+        .into_iter()
+        .filter(|l| member || scope.contains(&l.community_path))
+        .map(Into::into)
+        .collect();
     Ok((o.into(), links, manage))
 }
 
 /// Registers an organization (a coordinator, in their area).
-pub async fn register(app: &App, actor: &Actor, kind: &str, name: &str, home_area_id: Option<&str>, contact: &str) -> Result<OrganizationView> {
+pub async fn register(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    name: &str,
+    home_area_id: Option<&str>,
+    contact: &str,
+) -> Result<OrganizationView> {
     let mut errors = FieldErrors::default();
     let kind = errors.take("kind", OrganizationKind::parse(kind));
     let name = name.trim();
@@ -111,11 +135,15 @@ pub async fn register(app: &App, actor: &Actor, kind: &str, name: &str, home_are
         errors.push("name", "err-too-long");
     }
     errors.into_result()?;
-    let Some(kind) = kind else { return Err(AppError::field("kind", "err-required")) };
+    let Some(kind) = kind else {
+        return Err(AppError::field("kind", "err-required"));
+    };
     let mut conn = app.db.conn().await?;
     let home = match home_area_id.filter(|h| !h.is_empty()) {
         Some(h) => {
-            let a = area_store::get(&mut conn, h).await.map_err(|_| AppError::field("home_area_id", "err-not-found"))?;
+            let a = area_store::get(&mut conn, h)
+                .await
+                .map_err(|_| AppError::field("home_area_id", "err-not-found"))?;
             if !actor.may(Action::ViewRegistry, Target::Area(&a.path)) {
                 return Err(AppError::field("home_area_id", "err-not-found"));
             }
@@ -130,8 +158,18 @@ pub async fn register(app: &App, actor: &Actor, kind: &str, name: &str, home_are
     if !allowed {
         return Err(AppError::Forbidden);
     }
-    let org = match store::insert(&mut conn, kind.as_str(), name, home.as_ref().map(|a| (a.id.as_str(), a.path.as_str())), contact.trim()).await {
-        Err(StoreError::Conflict(_)) => return Err(AppError::field("name", "err-organization-exists")),
+    let org = match store::insert(
+        &mut conn,
+        kind.as_str(),
+        name,
+        home.as_ref().map(|a| (a.id.as_str(), a.path.as_str())),
+        contact.trim(),
+    )
+    .await
+    {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::field("name", "err-organization-exists"));
+        }
         other => other?,
     };
     audit_store::append(
@@ -153,14 +191,24 @@ pub async fn register(app: &App, actor: &Actor, kind: &str, name: &str, home_are
 
 /// Links an organization to a community with what each side provides. Allowed to whoever manages
 /// the organization, provided the community is in their view, or to a coordinator of the community.
-pub async fn link(app: &App, actor: &Actor, organization_id: &str, community_id: &str, organization_provides: &str, community_provides: &str) -> Result<LinkageView> {
+pub async fn link(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    community_id: &str,
+    organization_provides: &str,
+    community_provides: &str,
+) -> Result<LinkageView> {
     let mut conn = app.db.conn().await?;
     let o = store::get(&mut conn, organization_id).await?;
-    let community = area_store::get(&mut conn, community_id).await.map_err(|_| AppError::field("community_id", "err-not-found"))?;
+    let community = area_store::get(&mut conn, community_id)
+        .await
+        .map_err(|_| AppError::field("community_id", "err-not-found"))?;
     if community.kind != "community" {
         return Err(AppError::field("community_id", "err-not-a-community"));
     }
-    let coordinates_community = actor.may(Action::ManageOrganization, Target::Area(&community.path));
+    let coordinates_community =
+        actor.may(Action::ManageOrganization, Target::Area(&community.path));
     if !coordinates_community && !actor.may(Action::ManageOrganization, target(&o)) {
         return Err(AppError::NotFound);
     }
@@ -169,8 +217,18 @@ pub async fn link(app: &App, actor: &Actor, organization_id: &str, community_id:
         errors.push("organization_provides", "err-required");
     }
     errors.into_result()?;
-    let id = match store::link(&mut conn, &o.id, (&community.id, &community.path), organization_provides.trim(), community_provides.trim()).await {
-        Err(StoreError::Conflict(_)) => return Err(AppError::field("community_id", "err-linkage-exists")),
+    let id = match store::link(
+        &mut conn,
+        &o.id,
+        (&community.id, &community.path),
+        organization_provides.trim(),
+        community_provides.trim(),
+    )
+    .await
+    {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::field("community_id", "err-linkage-exists"));
+        }
         other => other?,
     };
     audit_store::append(
@@ -195,7 +253,9 @@ pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
     let mut conn = app.db.conn().await?;
     let l = store::linkage(&mut conn, linkage_id).await?;
     let o = store::get(&mut conn, &l.organization_id).await?;
-    if !actor.may(Action::ManageOrganization, Target::Area(&l.community_path)) && !actor.may(Action::ManageOrganization, target(&o)) {
+    if !actor.may(Action::ManageOrganization, Target::Area(&l.community_path))
+        && !actor.may(Action::ManageOrganization, target(&o))
+    {
         return Err(AppError::NotFound);
     }
     store::unlink(&mut conn, linkage_id).await?;

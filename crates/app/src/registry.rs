@@ -3,8 +3,12 @@
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId};
 use sanshe_core::phone::Phone;
-use sanshe_core::registry::{HouseholdAddress, ResidentFlags, ResidentInput, ValidResident, age_on};
-use sanshe_store::registry::{self as store, ResidentListRow, ResidentOrder, ResidentQuery, ResidentRecord};
+use sanshe_core::registry::{
+    HouseholdAddress, ResidentFlags, ResidentInput, ValidResident, age_on,
+};
+use sanshe_store::registry::{
+    self as store, ResidentListRow, ResidentOrder, ResidentQuery, ResidentRecord,
+};
 use sanshe_store::{StoreError, areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
@@ -42,8 +46,15 @@ pub struct ResidentView {
 
 fn view(app: &App, row: ResidentListRow) -> ResidentView {
     let r = row.record;
-    let age = chrono::NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").map(|b| age_on(b, app.today())).unwrap_or(0);
-    let address = HouseholdAddress { building: row.building, unit: row.unit, room: row.room }.label();
+    let age = chrono::NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d")
+        .map(|b| age_on(b, app.today()))
+        .unwrap_or(0);
+    let address = HouseholdAddress {
+        building: row.building,
+        unit: row.unit,
+        room: row.room,
+    }
+    .label();
     ResidentView {
         id: r.id,
         household_id: r.household_id,
@@ -67,7 +78,13 @@ fn view(app: &App, row: ResidentListRow) -> ResidentView {
 }
 
 /// Builds the stored record of a valid resident: numbers sealed, hashed, masked.
-pub fn seal_record(app: &App, id: String, household_id: String, area_path: String, v: &ValidResident) -> ResidentRecord {
+pub fn seal_record(
+    app: &App,
+    id: String,
+    household_id: String,
+    area_path: String,
+    v: &ValidResident,
+) -> ResidentRecord {
     let vault = &app.vault;
     ResidentRecord {
         id,
@@ -117,10 +134,17 @@ pub enum HouseholdTarget {
 }
 
 /// Resolves a household target to (household id, area path), checking edit permission.
-async fn resolve_household(app: &App, actor: &Actor, conn: &mut sanshe_store::Conn, target: &HouseholdTarget) -> Result<(String, String)> {
+async fn resolve_household(
+    app: &App,
+    actor: &Actor,
+    conn: &mut sanshe_store::Conn,
+    target: &HouseholdTarget,
+) -> Result<(String, String)> {
     match target {
         HouseholdTarget::Existing { household_id } => {
-            let h = store::household(conn, household_id).await.map_err(|_| AppError::field("household_id", "err-not-found"))?;
+            let h = store::household(conn, household_id)
+                .await
+                .map_err(|_| AppError::field("household_id", "err-not-found"))?;
             if !actor.may(Action::ViewRegistry, Target::Area(&h.area_path)) {
                 return Err(AppError::field("household_id", "err-not-found"));
             }
@@ -129,22 +153,43 @@ async fn resolve_household(app: &App, actor: &Actor, conn: &mut sanshe_store::Co
             }
             Ok((h.id, h.area_path))
         }
-        HouseholdTarget::Address { area_id, building, unit, room } => {
-            let area = area_store::get(conn, area_id).await.map_err(|_| AppError::field("area_id", "err-not-found"))?;
+        HouseholdTarget::Address {
+            area_id,
+            building,
+            unit,
+            room,
+        } => {
+            let area = area_store::get(conn, area_id)
+                .await
+                .map_err(|_| AppError::field("area_id", "err-not-found"))?;
             if !actor.may(Action::ViewRegistry, Target::Area(&area.path)) {
                 return Err(AppError::field("area_id", "err-not-found"));
             }
             if !actor.may(Action::EditRegistry, Target::Area(&area.path)) {
                 return Err(AppError::Forbidden);
             }
-            let kind = sanshe_core::areas::AreaKind::parse(&area.kind).map_err(|k| AppError::Internal(k.into()))?;
+            let kind = sanshe_core::areas::AreaKind::parse(&area.kind)
+                .map_err(|k| AppError::Internal(k.into()))?;
             if !kind.holds_households() {
                 return Err(AppError::field("area_id", "err-area-no-households"));
             }
-            let building = if building.trim().is_empty() && kind == sanshe_core::areas::AreaKind::Building { area.name.as_str() } else { building.as_str() };
+            let building =
+                if building.trim().is_empty() && kind == sanshe_core::areas::AreaKind::Building {
+                    area.name.as_str()
+                } else {
+                    building.as_str()
+                };
             let addr = HouseholdAddress::parse(building, unit, room)?;
             let _ = app;
-            let id = store::ensure_household(conn, &area.id, &area.path, &addr.building, &addr.unit, &addr.room).await?;
+            let id = store::ensure_household(
+                conn,
+                &area.id,
+                &area.path,
+                &addr.building,
+                &addr.unit,
+                &addr.room,
+            )
+            .await?;
             Ok((id, area.path))
         }
     }
@@ -156,7 +201,12 @@ fn duplicate_error() -> AppError {
 }
 
 /// Registers a resident in a household.
-pub async fn add_resident(app: &App, actor: &Actor, target: &HouseholdTarget, input: &ResidentInput) -> Result<ResidentView> {
+pub async fn add_resident(
+    app: &App,
+    actor: &Actor,
+    target: &HouseholdTarget,
+    input: &ResidentInput,
+) -> Result<ResidentView> {
     let valid = input.validate(app.today())?;
     let mut tx = app.db.begin().await?;
     let (household_id, area_path) = resolve_household(app, actor, &mut tx, target).await?;
@@ -170,7 +220,13 @@ pub async fn add_resident(app: &App, actor: &Actor, target: &HouseholdTarget, in
     get(app, actor, &record.id).await
 }
 
-async fn audit(conn: &mut sanshe_store::Conn, actor: &Actor, action: &str, r: &ResidentRecord, detail: &str) -> Result<()> {
+async fn audit(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    action: &str,
+    r: &ResidentRecord,
+    detail: &str,
+) -> Result<()> {
     audit_store::append(
         conn,
         &audit_store::NewAuditEntry {
@@ -188,7 +244,12 @@ async fn audit(conn: &mut sanshe_store::Conn, actor: &Actor, action: &str, r: &R
     Ok(())
 }
 
-async fn visible_record(actor: &Actor, conn: &mut sanshe_store::Conn, id: &str, action: Action) -> Result<ResidentListRow> {
+async fn visible_record(
+    actor: &Actor,
+    conn: &mut sanshe_store::Conn,
+    id: &str,
+    action: Action,
+) -> Result<ResidentListRow> {
     let row = store::resident(conn, id).await?;
     if !actor.may(Action::ViewRegistry, Target::Area(&row.record.area_path)) {
         return Err(AppError::NotFound);
@@ -223,18 +284,36 @@ pub async fn edit_input(app: &App, actor: &Actor, id: &str) -> Result<ResidentIn
 
 /// Changes a resident's fields. A document number or phone sent back still masked (as the edit
 /// form shows them) keeps the stored value.
-pub async fn update_resident(app: &App, actor: &Actor, id: &str, input: &ResidentInput) -> Result<ResidentView> {
+pub async fn update_resident(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    input: &ResidentInput,
+) -> Result<ResidentView> {
     let mut tx = app.db.begin().await?;
-    let current = visible_record(actor, &mut tx, id, Action::EditRegistry).await?.record;
+    let current = visible_record(actor, &mut tx, id, Action::EditRegistry)
+        .await?
+        .record;
     let mut input = input.clone();
     if input.document_number.contains('*') {
         input.document_number = app.vault.open(&current.document_cipher)?;
     }
     if input.phone.contains('*') {
-        input.phone = current.phone_cipher.as_deref().map(|c| app.vault.open(c)).transpose()?.unwrap_or_default();
+        input.phone = current
+            .phone_cipher
+            .as_deref()
+            .map(|c| app.vault.open(c))
+            .transpose()?
+            .unwrap_or_default();
     }
     let valid = input.validate(app.today())?;
-    let record = seal_record(app, current.id.clone(), current.household_id.clone(), current.area_path.clone(), &valid);
+    let record = seal_record(
+        app,
+        current.id.clone(),
+        current.household_id.clone(),
+        current.area_path.clone(),
+        &valid,
+    );
     match store::update_resident(&mut tx, &record).await {
         Err(StoreError::Conflict(_)) => return Err(duplicate_error()),
         other => other?,
@@ -245,22 +324,41 @@ pub async fn update_resident(app: &App, actor: &Actor, id: &str, input: &Residen
 }
 
 /// Sets the vulnerability flags only (the one-tap "mark" on the household page).
-pub async fn set_flags(app: &App, actor: &Actor, id: &str, flags: ResidentFlags) -> Result<ResidentView> {
+pub async fn set_flags(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    flags: ResidentFlags,
+) -> Result<ResidentView> {
     let mut input = edit_input(app, actor, id).await?;
     input.flags = flags;
     update_resident(app, actor, id, &input).await
 }
 
 /// Moves a resident to another household (both ends must be editable by the actor).
-pub async fn move_resident(app: &App, actor: &Actor, id: &str, target: &HouseholdTarget) -> Result<ResidentView> {
+pub async fn move_resident(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    target: &HouseholdTarget,
+) -> Result<ResidentView> {
     let mut tx = app.db.begin().await?;
-    let mut record = visible_record(actor, &mut tx, id, Action::EditRegistry).await?.record;
+    let mut record = visible_record(actor, &mut tx, id, Action::EditRegistry)
+        .await?
+        .record;
     let (household_id, area_path) = resolve_household(app, actor, &mut tx, target).await?;
     let from = record.household_id.clone();
     record.household_id = household_id;
     record.area_path = area_path;
     store::update_resident(&mut tx, &record).await?;
-    audit(&mut tx, actor, "resident.moved", &record, &format!("from household {from}")).await?;
+    audit(
+        &mut tx,
+        actor,
+        "resident.moved",
+        &record,
+        &format!("from household {from}"),
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -283,7 +381,14 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
         return Err(AppError::field("reason", "err-reason-required"));
     }
     let r = row.record;
-    let revealed = Revealed { document_number: app.vault.open(&r.document_cipher)?, phone: r.phone_cipher.as_deref().map(|c| app.vault.open(c)).transpose()? };
+    let revealed = Revealed {
+        document_number: app.vault.open(&r.document_cipher)?,
+        phone: r
+            .phone_cipher
+            .as_deref()
+            .map(|c| app.vault.open(c))
+            .transpose()?,
+    };
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
@@ -336,14 +441,30 @@ pub struct ResidentPage {
 }
 
 /// The flag names a list may filter by (each a column of `residents`).
-pub const FLAGS: [&str; 5] = ["living_alone", "elderly_80", "disabled", "chronic_illness", "pregnant"];
+pub const FLAGS: [&str; 5] = [
+    "living_alone",
+    "elderly_80",
+    "disabled",
+    "chronic_illness",
+    "pregnant",
+];
 
 /// Builds the store query for a search within the actor's scope for `action`.
-pub async fn build_query(app: &App, actor: &Actor, s: &ResidentSearch, action: Action) -> Result<ResidentQuery> {
+pub async fn build_query(
+    app: &App,
+    actor: &Actor,
+    s: &ResidentSearch,
+    action: Action,
+) -> Result<ResidentQuery> {
     let scope = actor.scope(action);
-    let mut q = ResidentQuery { roots: scope.roots().to_vec(), ..Default::default() };
+    let mut q = ResidentQuery {
+        roots: scope.roots().to_vec(),
+        ..Default::default()
+    };
     if let Some(area) = s.area.as_deref().filter(|a| !a.is_empty()) {
-        let a = crate::areas::visible_area(app, actor, area).await.map_err(|_| AppError::field("area", "err-not-found"))?;
+        let a = crate::areas::visible_area(app, actor, area)
+            .await
+            .map_err(|_| AppError::field("area", "err-not-found"))?;
         q.within = Some(a.path);
     }
     if let Some(text) = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -362,7 +483,12 @@ pub async fn build_query(app: &App, actor: &Actor, s: &ResidentSearch, action: A
         }
     }
     if let Some(f) = s.flag.as_deref().filter(|f| !f.is_empty()) {
-        q.flag = Some(FLAGS.into_iter().find(|k| *k == f).ok_or_else(|| AppError::field("flag", "err-flag"))?);
+        q.flag = Some(
+            FLAGS
+                .into_iter()
+                .find(|k| *k == f)
+                .ok_or_else(|| AppError::field("flag", "err-flag"))?,
+        );
     }
     q.order = match s.sort.as_deref().unwrap_or("name") {
         "" | "name" => ResidentOrder::Name,
@@ -394,14 +520,22 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<Resi
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
-            let key = if q.order == ResidentOrder::BirthDate { &r.record.birth_date } else { &r.record.name };
+            let key = if q.order == ResidentOrder::BirthDate {
+                &r.record.birth_date
+            } else {
+                &r.record.name
+            };
             encode_cursor(key, &r.record.id)
         })
     } else {
         None
     };
     let total = store::count_residents(&mut conn, &q).await?;
-    Ok(ResidentPage { items: rows.into_iter().map(|r| view(app, r)).collect(), total, next })
+    Ok(ResidentPage {
+        items: rows.into_iter().map(|r| view(app, r)).collect(),
+        total,
+        next,
+    })
 }
 
 /// A household with its residents.
@@ -426,12 +560,30 @@ pub struct HouseholdView {
 }
 
 fn household_view(h: store::HouseholdRow) -> HouseholdView {
-    let address = HouseholdAddress { building: h.building.clone(), unit: h.unit.clone(), room: h.room.clone() }.label();
-    HouseholdView { id: h.id, area_id: h.area_id, area_name: h.area_name, building: h.building, unit: h.unit, room: h.room, address, resident_count: h.residents }
+    let address = HouseholdAddress {
+        building: h.building.clone(),
+        unit: h.unit.clone(),
+        room: h.room.clone(),
+    }
+    .label();
+    HouseholdView {
+        id: h.id,
+        area_id: h.area_id,
+        area_name: h.area_name,
+        building: h.building,
+        unit: h.unit,
+        room: h.room,
+        address,
+        resident_count: h.residents,
+    }
 }
 
 /// One household and its residents.
-pub async fn household(app: &App, actor: &Actor, id: &str) -> Result<(HouseholdView, Vec<ResidentView>)> {
+pub async fn household(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<(HouseholdView, Vec<ResidentView>)> {
     let mut conn = app.db.conn().await?;
     let h = store::household(&mut conn, id).await?;
     if !actor.may(Action::ViewRegistry, Target::Area(&h.area_path)) {
@@ -440,21 +592,50 @@ pub async fn household(app: &App, actor: &Actor, id: &str) -> Result<(HouseholdV
     let records = store::residents_of_household(&mut conn, &h.id).await?;
     let residents = records
         .into_iter()
-        .map(|record| view(app, ResidentListRow { record, area_name: h.area_name.clone(), building: h.building.clone(), unit: h.unit.clone(), room: h.room.clone() }))
+        .map(|record| {
+            view(
+                app,
+                ResidentListRow {
+                    record,
+                    area_name: h.area_name.clone(),
+                    building: h.building.clone(),
+                    unit: h.unit.clone(),
+                    room: h.room.clone(),
+                },
+            )
+        })
         .collect();
     Ok((household_view(h), residents))
 }
 
 /// Households in an area (within scope), a page at a time.
-pub async fn households(app: &App, actor: &Actor, area: Option<&str>, after: Option<&str>, limit: i64) -> Result<(Vec<HouseholdView>, Option<String>)> {
+pub async fn households(
+    app: &App,
+    actor: &Actor,
+    area: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<HouseholdView>, Option<String>)> {
     let scope = actor.scope(Action::ViewRegistry);
     let within = match area.filter(|a| !a.is_empty()) {
-        Some(a) => Some(crate::areas::visible_area(app, actor, a).await.map_err(|_| AppError::field("area", "err-not-found"))?.path),
+        Some(a) => Some(
+            crate::areas::visible_area(app, actor, a)
+                .await
+                .map_err(|_| AppError::field("area", "err-not-found"))?
+                .path,
+        ),
         None => None,
     };
     let limit = limit.clamp(1, 500);
     let mut conn = app.db.conn().await?;
-    let mut rows = store::households(&mut conn, scope.roots(), within.as_deref(), after.filter(|a| !a.is_empty()), limit + 1).await?;
+    let mut rows = store::households(
+        &mut conn,
+        scope.roots(),
+        within.as_deref(),
+        after.filter(|a| !a.is_empty()),
+        limit + 1,
+    )
+    .await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|h| h.id.clone())
@@ -471,8 +652,12 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
         return Err(AppError::field("remove", "err-merge-same"));
     }
     let mut tx = app.db.begin().await?;
-    let mut kept = visible_record(actor, &mut tx, keep, Action::EditRegistry).await?.record;
-    let gone = visible_record(actor, &mut tx, remove, Action::EditRegistry).await?.record;
+    let mut kept = visible_record(actor, &mut tx, keep, Action::EditRegistry)
+        .await?
+        .record;
+    let gone = visible_record(actor, &mut tx, remove, Action::EditRegistry)
+        .await?
+        .record;
     if kept.phone_cipher.is_none() {
         kept.phone_cipher = gone.phone_cipher.clone();
         kept.phone_hash = gone.phone_hash.clone();
@@ -484,19 +669,48 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
     kept.pregnant |= gone.pregnant;
     store::delete_resident(&mut tx, &gone.id).await?;
     store::update_resident(&mut tx, &kept).await?;
-    audit(&mut tx, actor, "resident.merged", &kept, &format!("merged {}", gone.id)).await?;
+    audit(
+        &mut tx,
+        actor,
+        "resident.merged",
+        &kept,
+        &format!("merged {}", gone.id),
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, keep).await
 }
 
 /// Header of a resident export.
-pub const EXPORT_HEADER: [&str; 11] = ["姓名", "性别", "出生日期", "年龄", "证件类型", "证件号码", "手机号", "所在区域", "住址", "标记", "ID"];
+pub const EXPORT_HEADER: [&str; 11] = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "年龄",
+    "证件类型",
+    "证件号码",
+    "手机号",
+    "所在区域",
+    "住址",
+    "标记",
+    "ID",
+];
 
 /// Exports the residents matching `s` in the actor's scope as .xlsx, a page of the store at a
 /// time. Numbers are masked unless `unmasked_reason` is given, which needs the unmasked-export
 /// permission over every exported row and is written to the audit log.
-pub async fn export(app: &App, actor: &Actor, s: &ResidentSearch, unmasked_reason: Option<&str>, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Vec<u8>> {
-    let action = if unmasked_reason.is_some() { Action::ExportUnmasked } else { Action::ViewRegistry };
+pub async fn export(
+    app: &App,
+    actor: &Actor,
+    s: &ResidentSearch,
+    unmasked_reason: Option<&str>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<u8>> {
+    let action = if unmasked_reason.is_some() {
+        Action::ExportUnmasked
+    } else {
+        Action::ViewRegistry
+    };
     let mut q = build_query(app, actor, s, action).await?;
     if let Some(reason) = unmasked_reason {
         if reason.trim().chars().count() < 2 {
@@ -517,9 +731,20 @@ pub async fn export(app: &App, actor: &Actor, s: &ResidentSearch, unmasked_reaso
         q.after = Some((last.record.name.clone(), last.record.id.clone()));
         for row in rows {
             let (doc, phone) = if unmasked_reason.is_some() {
-                (app.vault.open(&row.record.document_cipher)?, row.record.phone_cipher.as_deref().map(|c| app.vault.open(c)).transpose()?.unwrap_or_default())
+                (
+                    app.vault.open(&row.record.document_cipher)?,
+                    row.record
+                        .phone_cipher
+                        .as_deref()
+                        .map(|c| app.vault.open(c))
+                        .transpose()?
+                        .unwrap_or_default(),
+                )
             } else {
-                (row.record.document_masked.clone(), row.record.phone_masked.clone().unwrap_or_default())
+                (
+                    row.record.document_masked.clone(),
+                    row.record.phone_masked.clone().unwrap_or_default(),
+                )
             };
             let v = view(app, row);
             let flags: Vec<&str> = [
@@ -533,7 +758,19 @@ pub async fn export(app: &App, actor: &Actor, s: &ResidentSearch, unmasked_reaso
             .filter_map(|(on, label)| on.then_some(label))
             .collect();
             let sex = if v.sex == "male" { "男" } else { "女" };
-            w.push(&[v.name, sex.into(), v.birth_date, v.age.to_string(), v.document_kind, doc, phone, v.area_name, v.address, flags.join("、"), v.id])?;
+            w.push(&[
+                v.name,
+                sex.into(),
+                v.birth_date,
+                v.age.to_string(),
+                v.document_kind,
+                doc,
+                phone,
+                v.area_name,
+                v.address,
+                flags.join("、"),
+                v.id,
+            ])?;
             done += 1;
         }
         progress(done, total);
@@ -543,7 +780,11 @@ pub async fn export(app: &App, actor: &Actor, s: &ResidentSearch, unmasked_reaso
         &audit_store::NewAuditEntry {
             actor_id: actor.user_id.as_deref(),
             actor_name: &actor.username,
-            action: if unmasked_reason.is_some() { "residents.exported_unmasked" } else { "residents.exported" },
+            action: if unmasked_reason.is_some() {
+                "residents.exported_unmasked"
+            } else {
+                "residents.exported"
+            },
             target_kind: "residents",
             target_id: q.within.as_deref().unwrap_or("scope"),
             area_path: q.within.as_deref(),

@@ -40,7 +40,10 @@ fn cell_text(cell: &Data) -> String {
             }
         }
         Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(d) => d.as_datetime().map(|dt| dt.date().format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|dt| dt.date().format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         Data::DateTimeIso(s) => s.chars().take(10).collect(),
         Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
@@ -48,9 +51,16 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| AppError::field("file", "err-file-unreadable"))?;
-    let range = book.worksheet_range_at(0).ok_or_else(|| AppError::field("file", "err-file-empty"))?.map_err(|_| AppError::field("file", "err-file-unreadable"))?;
-    Ok(range.rows().map(|r| r.iter().map(cell_text).collect()).collect())
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|_| AppError::field("file", "err-file-unreadable"))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| AppError::field("file", "err-file-empty"))?
+        .map_err(|_| AppError::field("file", "err-file-unreadable"))?;
+    Ok(range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect())
 }
 
 /// Decodes CSV bytes: a UTF-8 BOM is dropped, valid UTF-8 is taken as is, anything else is read
@@ -65,7 +75,10 @@ pub fn decode_text(bytes: &[u8]) -> String {
 
 fn read_csv(bytes: &[u8]) -> Result<Table> {
     let text = decode_text(bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|_| AppError::field("file", "err-file-unreadable"))?;
@@ -90,18 +103,28 @@ impl SheetWriter {
         sheet.set_name(name).map_err(xlsx_error)?;
         let bold = Format::new().set_bold();
         for (i, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, i as u16, *h, &bold).map_err(xlsx_error)?;
-            sheet.set_column_width(i as u16, (h.chars().count() as f64 * 2.2).max(12.0)).map_err(xlsx_error)?;
+            sheet
+                .write_string_with_format(0, i as u16, *h, &bold)
+                .map_err(xlsx_error)?;
+            sheet
+                .set_column_width(i as u16, (h.chars().count() as f64 * 2.2).max(12.0))
+                .map_err(xlsx_error)?;
         }
         sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-        Ok(SheetWriter { book, row: 1, columns: header.len() as u16 })
+        Ok(SheetWriter {
+            book,
+            row: 1,
+            columns: header.len() as u16,
+        })
     }
 
     /// Appends a row of text cells (always text, so ID numbers keep every digit).
     pub fn push<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
         let sheet = self.book.worksheet_from_index(0).map_err(xlsx_error)?;
         for (i, c) in cells.iter().enumerate().take(self.columns as usize) {
-            sheet.write_string(self.row, i as u16, c.as_ref()).map_err(xlsx_error)?;
+            sheet
+                .write_string(self.row, i as u16, c.as_ref())
+                .map_err(xlsx_error)?;
         }
         self.row += 1;
         Ok(())
@@ -126,7 +149,13 @@ mod tests {
         let mut w = SheetWriter::new("居民", &["姓名", "身份证号"]).unwrap();
         w.push(&["王淑兰", "11010519491231002X"]).unwrap();
         let t = read_table(&w.finish().unwrap()).unwrap();
-        assert_eq!(t, vec![vec!["姓名".to_string(), "身份证号".into()], vec!["王淑兰".into(), "11010519491231002X".into()]]);
+        assert_eq!(
+            t,
+            vec![
+                vec!["姓名".to_string(), "身份证号".into()],
+                vec!["王淑兰".into(), "11010519491231002X".into()]
+            ]
+        );
     }
 
     #[test]
@@ -140,7 +169,10 @@ mod tests {
 
     #[test]
     fn long_numbers_stored_as_numbers_are_flagged() {
-        assert_eq!(cell_text(&Data::Float(110105194912310020.0)), LOST_PRECISION);
+        assert_eq!(
+            cell_text(&Data::Float(110105194912310020.0)),
+            LOST_PRECISION
+        );
         assert_eq!(cell_text(&Data::Float(13812345678.0)), "13812345678");
     }
 }

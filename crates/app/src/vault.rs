@@ -27,13 +27,19 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// A vault from 128 hex characters: 32 bytes of cipher key, then 32 of hash key.
     pub fn from_hex(hex_key: &str) -> Result<Vault> {
-        let bytes = hex::decode(hex_key.trim()).map_err(|_| AppError::Internal("secret key is not hex".into()))?;
+        let bytes = hex::decode(hex_key.trim())
+            .map_err(|_| AppError::Internal("secret key is not hex".into()))?;
         if bytes.len() != 64 {
-            return Err(AppError::Internal("secret key must be 64 bytes (128 hex characters)".into()));
+            return Err(AppError::Internal(
+                "secret key must be 64 bytes (128 hex characters)".into(),
+            ));
         }
         let mut hash_key = [0u8; 32];
         hash_key.copy_from_slice(&bytes[32..]);
-        Ok(Vault { cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes[..32])), hash_key })
+        Ok(Vault {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes[..32])),
+            hash_key,
+        })
     }
 
     /// A fresh random key in hex, for a new installation.
@@ -47,16 +53,20 @@ impl Vault {
     pub fn load_or_create(path: &std::path::Path) -> Result<Vault> {
         if !path.exists() {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::Internal(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
-            std::fs::write(path, Vault::generate_hex()).map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, Vault::generate_hex())
+                .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
                 let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
             }
         }
-        let text = std::fs::read_to_string(path).map_err(|e| AppError::Internal(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AppError::Internal(format!("cannot read {}: {e}", path.display())))?;
         Vault::from_hex(&text)
     }
 
@@ -65,7 +75,10 @@ impl Vault {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         // Encryption with a valid key and nonce cannot fail for in-memory buffers.
-        let sealed = self.cipher.encrypt(Nonce::from_slice(&nonce), plain.as_bytes()).unwrap_or_default();
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
+            .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend(sealed);
         STANDARD.encode(out)
@@ -73,17 +86,24 @@ impl Vault {
 
     /// Decrypts what `seal` produced.
     pub fn open(&self, sealed: &str) -> Result<String> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| AppError::Internal("cipher text is not base64".into()))?;
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| AppError::Internal("cipher text is not base64".into()))?;
         if bytes.len() < 12 {
             return Err(AppError::Internal("cipher text too short".into()));
         }
-        let plain = self.cipher.decrypt(Nonce::from_slice(&bytes[..12]), &bytes[12..]).map_err(|_| AppError::Internal("cannot decrypt: wrong key?".into()))?;
-        String::from_utf8(plain).map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(&bytes[..12]), &bytes[12..])
+            .map_err(|_| AppError::Internal("cannot decrypt: wrong key?".into()))?;
+        String::from_utf8(plain)
+            .map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
     }
 
     /// The keyed hash used for exact look-up and duplicate detection.
     pub fn lookup_hash(&self, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key)
+            .unwrap_or_else(|_| unreachable_hmac());
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

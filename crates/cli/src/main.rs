@@ -1,1 +1,331 @@
-fn main() {}
+//! The `sanshe` command: serve the site, migrate, load demo data, manage users, import and
+//! export residents. Configuration comes from flags or the environment (`SANSHE_*`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use sanshe_app::accounts::{self, Actor, GrantTarget};
+use sanshe_app::vault::Vault;
+use sanshe_app::{App, AppError, areas, demo, imports, registry};
+use sanshe_web::i18n::{Locale, Tr};
+
+/// 三社联动 — communities, social organizations and volunteers responding together.
+#[derive(Parser)]
+#[command(name = "sanshe", version, about)]
+struct Cli {
+    /// Database URL: `sqlite://data/sanshe.db` (created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        env = "SANSHE_DATABASE_URL",
+        default_value = "sqlite://data/sanshe.db",
+        global = true
+    )]
+    database_url: String,
+    /// File holding the key that encrypts ID numbers and phones (created on first run).
+    #[arg(
+        long,
+        env = "SANSHE_KEY_FILE",
+        default_value = "data/sanshe.key",
+        global = true
+    )]
+    key_file: PathBuf,
+    /// The key itself, 128 hex characters (overrides the key file).
+    #[arg(long, env = "SANSHE_SECRET_KEY", hide_env_values = true, global = true)]
+    secret_key: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SANSHE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the Tianjin demo data first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set when serving behind TLS).
+        #[arg(long, env = "SANSHE_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create or update the schema.
+    Migrate,
+    /// Load the Tianjin demo data into an empty database.
+    Demo,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with one role grant.
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to others.
+        #[arg(long)]
+        display_name: String,
+        /// coordinator, community_worker, org_admin or volunteer.
+        #[arg(long)]
+        role: String,
+        /// Area of an area role (id, division code or exact name).
+        #[arg(long)]
+        area: Option<String>,
+        /// Organization of an organization role (id or exact name).
+        #[arg(long)]
+        organization: Option<String>,
+        /// Password (at least 10 characters).
+        #[arg(long, env = "SANSHE_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import residents from an .xlsx or .csv file.
+    Residents {
+        /// The file.
+        file: PathBuf,
+        /// Community, compound or building to import into (id, division code or exact name).
+        #[arg(long)]
+        community: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export residents to .xlsx (masked).
+    Residents {
+        /// Area to export (id, division code or exact name); everything when omitted.
+        #[arg(long)]
+        area: Option<String>,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn explain(e: AppError) -> anyhow::Error {
+    let tr = Tr::new(Locale::ZhCn);
+    match e {
+        AppError::Invalid(f) => anyhow::anyhow!(
+            f.0.iter()
+                .map(|x| format!("{}: {}", x.field, tr.t(x.key)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+async fn open(cli: &Cli) -> Result<App> {
+    let vault = match &cli.secret_key {
+        Some(k) => Vault::from_hex(k).map_err(explain)?,
+        None => Vault::load_or_create(&cli.key_file).map_err(explain)?,
+    };
+    App::open(&cli.database_url, vault)
+        .await
+        .map_err(explain)
+        .with_context(|| format!("opening {}", redact(&cli.database_url)))
+}
+
+fn redact(url: &str) -> String {
+    // Hide a password in postgres://user:password@host URLs.
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn load_demo(app: &App) -> Result<()> {
+    let password = match std::env::var("SANSHE_DEMO_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let p = Vault::generate_hex()[..16].to_string();
+            println!(
+                "SANSHE_DEMO_PASSWORD is not set; demo accounts get this password (shown once): {p}"
+            );
+            p
+        }
+    };
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message("loading Tianjin demo data…");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let summary = demo::load(app, &password).await.map_err(explain)?;
+    spinner.finish_with_message(format!(
+        "demo data: {} households, {} residents",
+        summary.households, summary.residents
+    ));
+    println!(
+        "demo accounts: {}",
+        demo::ACCOUNTS
+            .iter()
+            .map(|a| a.0)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SANSHE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let app = open(&cli).await?;
+    match &cli.command {
+        Command::Serve {
+            listen,
+            demo: with_demo,
+            secure_cookies,
+        } => {
+            if *with_demo && demo::is_empty(&app).await.map_err(explain)? {
+                load_demo(&app).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!(
+                "sanshe is serving on http://{listen} ({})",
+                redact(&cli.database_url)
+            );
+            let router = sanshe_web::router(sanshe_web::AppState::new(app, *secure_cookies));
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Migrate => println!("schema is up to date"),
+        Command::Demo => load_demo(&app).await?,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    display_name,
+                    role,
+                    area,
+                    organization,
+                    password,
+                },
+        } => {
+            let actor = Actor::command_line(&app).await.map_err(explain)?;
+            let target = match (area, organization) {
+                (Some(a), _) => {
+                    GrantTarget::Area(areas::resolve(&app, &actor, a).await.map_err(explain)?.id)
+                }
+                (None, Some(o)) => {
+                    let orgs = sanshe_app::organizations::list(&app, &actor)
+                        .await
+                        .map_err(explain)?;
+                    let found = orgs
+                        .into_iter()
+                        .find(|x| x.id == *o || x.name == *o)
+                        .with_context(|| format!("no organization {o}"))?;
+                    GrantTarget::Organization(found.id)
+                }
+                (None, None) => {
+                    bail!("give --area for an area role or --organization for an organization role")
+                }
+            };
+            let user =
+                accounts::create_user(&app, &actor, username, display_name, password, role, target)
+                    .await
+                    .map_err(explain)?;
+            println!("created user {} ({})", user.username, user.id);
+        }
+        Command::Import {
+            command: ImportCommand::Residents { file, community },
+        } => {
+            let actor = Actor::command_line(&app).await.map_err(explain)?;
+            let area = areas::resolve(&app, &actor, community)
+                .await
+                .map_err(explain)?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bar = progress_bar(0, "importing");
+            let report =
+                imports::import_residents(&app, &actor, &area.id, &bytes, &|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                })
+                .await
+                .map_err(explain)?;
+            bar.finish();
+            let tr = Tr::new(Locale::ZhCn);
+            println!(
+                "accepted {}, unchanged {}, rejected {}",
+                report.accepted,
+                report.unchanged,
+                report.rejected.len()
+            );
+            for r in &report.rejected {
+                println!("  row {}  {}  {}", r.row, r.column, tr.t(r.reason));
+            }
+        }
+        Command::Export {
+            command: ExportCommand::Residents { area, output },
+        } => {
+            let actor = Actor::command_line(&app).await.map_err(explain)?;
+            let area_id = match area {
+                Some(a) => Some(areas::resolve(&app, &actor, a).await.map_err(explain)?.id),
+                None => None,
+            };
+            let bar = progress_bar(0, "exporting");
+            let search = registry::ResidentSearch {
+                area: area_id,
+                ..Default::default()
+            };
+            let bytes = registry::export(&app, &actor, &search, None, &|done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await
+            .map_err(explain)?;
+            bar.finish();
+            std::fs::write(output, bytes)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("wrote {}", output.display());
+        }
+    }
+    Ok(())
+}

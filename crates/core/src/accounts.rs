@@ -21,7 +21,12 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 4] = [Role::Coordinator, Role::CommunityWorker, Role::OrgAdmin, Role::Volunteer];
+    pub const ALL: [Role; 4] = [
+        Role::Coordinator,
+        Role::CommunityWorker,
+        Role::OrgAdmin,
+        Role::Volunteer,
+    ];
 
     /// The stored and API spelling.
     pub fn as_str(self) -> &'static str {
@@ -35,7 +40,10 @@ impl Role {
 
     /// Parses the stored spelling.
     pub fn parse(raw: &str) -> Result<Role, &'static str> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or("err-role")
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw.trim())
+            .ok_or("err-role")
     }
 
     /// Whether this role is held over an area (otherwise over an organization).
@@ -114,7 +122,10 @@ fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::Coordinator => true,
-        Role::CommunityWorker => matches!(action, ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization),
+        Role::CommunityWorker => matches!(
+            action,
+            ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization
+        ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
         Role::Volunteer => matches!(action, ViewOrganization),
     }
@@ -131,8 +142,15 @@ pub fn permits(grants: &[Grant], action: Action, target: Target<'_>) -> bool {
         role_allows(g.role, action)
             && match (&g.scope, target) {
                 (GrantScope::Area { path, .. }, Target::Area(p)) => path_within(p, path),
-                (GrantScope::Area { path, .. }, Target::Organization { home_path: Some(h), .. }) => path_within(h, path),
-                (GrantScope::Organization { id }, Target::Organization { id: target_id, .. }) => id == target_id,
+                (
+                    GrantScope::Area { path, .. },
+                    Target::Organization {
+                        home_path: Some(h), ..
+                    },
+                ) => path_within(h, path),
+                (GrantScope::Organization { id }, Target::Organization { id: target_id, .. }) => {
+                    id == target_id
+                }
                 _ => false,
             }
     })
@@ -205,8 +223,14 @@ impl Username {
         }
         let ok = (3..=40).contains(&t.len())
             && t.starts_with(|c: char| c.is_ascii_lowercase())
-            && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-        if ok { Ok(Username(t)) } else { Err("err-username") }
+            && t.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            });
+        if ok {
+            Ok(Username(t))
+        } else {
+            Err("err-username")
+        }
     }
 
     /// The name.
@@ -222,7 +246,11 @@ pub struct NewPassword(String);
 impl NewPassword {
     /// Parses a password for a new account.
     pub fn parse(raw: &str) -> Result<NewPassword, &'static str> {
-        if raw.chars().count() < 10 { Err("err-password-short") } else { Ok(NewPassword(raw.to_string())) }
+        if raw.chars().count() < 10 {
+            Err("err-password-short")
+        } else {
+            Ok(NewPassword(raw.to_string()))
+        }
     }
 
     /// The password.
@@ -242,7 +270,13 @@ mod tests {
     use super::*;
 
     fn area(role: Role, path: &str) -> Grant {
-        Grant { role, scope: GrantScope::Area { id: path.to_string(), path: path.to_string() } }
+        Grant {
+            role,
+            scope: GrantScope::Area {
+                id: path.to_string(),
+                path: path.to_string(),
+            },
+        }
     }
 
     #[test]
@@ -255,16 +289,36 @@ mod tests {
 
     #[test]
     fn org_admin_runs_only_its_organization() {
-        let g = [Grant { role: Role::OrgAdmin, scope: GrantScope::Organization { id: "o1".into() } }];
-        assert!(permits(&g, Action::ManageOrganization, Target::Organization { id: "o1", home_path: None }));
-        assert!(!permits(&g, Action::ManageOrganization, Target::Organization { id: "o2", home_path: None }));
+        let g = [Grant {
+            role: Role::OrgAdmin,
+            scope: GrantScope::Organization { id: "o1".into() },
+        }];
+        assert!(permits(
+            &g,
+            Action::ManageOrganization,
+            Target::Organization {
+                id: "o1",
+                home_path: None
+            }
+        ));
+        assert!(!permits(
+            &g,
+            Action::ManageOrganization,
+            Target::Organization {
+                id: "o2",
+                home_path: None
+            }
+        ));
         assert!(!permits(&g, Action::ViewRegistry, Target::Area("aa")));
         assert!(AreaScope::for_action(&g, Action::ViewRegistry).is_empty());
     }
 
     #[test]
     fn nested_scopes_fold() {
-        let g = [area(Role::CommunityWorker, "aa01bb"), area(Role::Coordinator, "aa01")];
+        let g = [
+            area(Role::CommunityWorker, "aa01bb"),
+            area(Role::Coordinator, "aa01"),
+        ];
         let s = AreaScope::for_action(&g, Action::ViewRegistry);
         assert_eq!(s.roots(), ["aa01".to_string()]);
         assert!(s.contains("aa01cc"));
@@ -274,7 +328,10 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(Username::parse("Worker.Lingyanli").unwrap().as_str(), "worker.lingyanli");
+        assert_eq!(
+            Username::parse("Worker.Lingyanli").unwrap().as_str(),
+            "worker.lingyanli"
+        );
         assert!(Username::parse("1abc").is_err());
         assert!(Username::parse("ab").is_err());
     }

@@ -22,8 +22,14 @@ pub enum AreaKind {
 
 impl AreaKind {
     /// Every level from the top down.
-    pub const ALL: [AreaKind; 6] =
-        [AreaKind::City, AreaKind::District, AreaKind::Street, AreaKind::Community, AreaKind::Compound, AreaKind::Building];
+    pub const ALL: [AreaKind; 6] = [
+        AreaKind::City,
+        AreaKind::District,
+        AreaKind::Street,
+        AreaKind::Community,
+        AreaKind::Compound,
+        AreaKind::Building,
+    ];
 
     /// The stored and API spelling.
     pub fn as_str(self) -> &'static str {
@@ -39,7 +45,10 @@ impl AreaKind {
 
     /// Parses the stored spelling.
     pub fn parse(raw: &str) -> Result<AreaKind, &'static str> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or("err-area-kind")
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or("err-area-kind")
     }
 
     /// The level directly below this one, if any.
@@ -50,7 +59,10 @@ impl AreaKind {
 
     /// Whether households may be registered directly in an area of this level.
     pub fn holds_households(self) -> bool {
-        matches!(self, AreaKind::Community | AreaKind::Compound | AreaKind::Building)
+        matches!(
+            self,
+            AreaKind::Community | AreaKind::Compound | AreaKind::Building
+        )
     }
 }
 

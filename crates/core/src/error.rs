@@ -14,7 +14,10 @@ pub struct FieldError {
 impl FieldError {
     /// A rejection of `field` for the reason named by `key`.
     pub fn new(field: impl Into<String>, key: &'static str) -> Self {
-        Self { field: field.into(), key }
+        Self {
+            field: field.into(),
+            key,
+        }
     }
 }
 
@@ -52,7 +55,11 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.key)).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.key))
+            .collect();
         f.write_str(&parts.join(", "))
     }
 }

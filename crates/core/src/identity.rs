@@ -39,7 +39,11 @@ impl Sex {
 
 /// The check character of the first 17 digits (ISO 7064 MOD 11-2).
 fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -58,7 +62,9 @@ impl MainlandId {
         let full: Vec<u8> = match bytes.len() {
             0 => return Err("err-required"),
             18 => {
-                if !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
+                if !bytes[..17].iter().all(u8::is_ascii_digit)
+                    || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
+                {
                     return Err("err-id-format");
                 }
                 if check_char(&bytes[..17]) != bytes[17] {
@@ -87,7 +93,8 @@ impl MainlandId {
             return Err("err-id-region");
         }
         let digits = std::str::from_utf8(&full).map_err(|_| "err-id-format")?;
-        let birth = NaiveDate::parse_from_str(&digits[6..14], "%Y%m%d").map_err(|_| "err-id-birth-date")?;
+        let birth =
+            NaiveDate::parse_from_str(&digits[6..14], "%Y%m%d").map_err(|_| "err-id-birth-date")?;
         if birth > today || birth.year() < 1870 {
             return Err("err-id-birth-date");
         }
@@ -107,13 +114,21 @@ impl MainlandId {
 
     /// The sex encoded by the parity of digit 17 (odd = male).
     pub fn sex(&self) -> Sex {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     /// Builds a valid number from a 6-digit region, a birth date and a 3-digit sequence; used by the
     /// demo data and tests, never for input.
     pub fn synthesize(region: &str, birth: NaiveDate, sequence: u16) -> MainlandId {
-        let mut s = format!("{region:0>6.6}{}{:03}", birth.format("%Y%m%d"), sequence % 1000);
+        let mut s = format!(
+            "{region:0>6.6}{}{:03}",
+            birth.format("%Y%m%d"),
+            sequence % 1000
+        );
         let c = check_char(s.as_bytes());
         s.push(c as char);
         MainlandId(s)
@@ -174,7 +189,9 @@ impl DocumentKind {
                 "港澳台居民居住证" | "居住证" => Some(DocumentKind::ResidencePermit),
                 "通行证" | "回乡证" | "台胞证" => Some(DocumentKind::ExitEntryPermit),
                 "护照" => Some(DocumentKind::Passport),
-                "外国人永久居留身份证" | "永久居留证" => Some(DocumentKind::ForeignPermanentResidence),
+                "外国人永久居留身份证" | "永久居留证" => {
+                    Some(DocumentKind::ForeignPermanentResidence)
+                }
                 "其他" => Some(DocumentKind::Other),
                 _ => None,
             })
@@ -183,7 +200,12 @@ impl DocumentKind {
 
     /// Whether the number follows GB 11643 (and so carries sex and birth date).
     pub fn uses_citizen_number(self) -> bool {
-        matches!(self, DocumentKind::MainlandId | DocumentKind::ResidencePermit | DocumentKind::ForeignPermanentResidence)
+        matches!(
+            self,
+            DocumentKind::MainlandId
+                | DocumentKind::ResidencePermit
+                | DocumentKind::ForeignPermanentResidence
+        )
     }
 }
 
@@ -198,7 +220,11 @@ pub struct IdentityDocument {
 impl IdentityDocument {
     /// Checks `number` by the rules of `kind`: GB 11643 for citizen numbers (with the right prefix
     /// for permits), a plain 5–20 letters-and-digits check for passports and other documents.
-    pub fn parse(kind: DocumentKind, number: &str, today: NaiveDate) -> Result<IdentityDocument, &'static str> {
+    pub fn parse(
+        kind: DocumentKind,
+        number: &str,
+        today: NaiveDate,
+    ) -> Result<IdentityDocument, &'static str> {
         if kind.uses_citizen_number() {
             let id = MainlandId::parse(number, today)?;
             let prefix = &id.as_str()[..2];
@@ -210,17 +236,33 @@ impl IdentityDocument {
             if !prefix_fits {
                 return Err("err-id-kind-mismatch");
             }
-            return Ok(IdentityDocument { kind, number: id.as_str().to_string(), citizen_number: Some(id) });
+            return Ok(IdentityDocument {
+                kind,
+                number: id.as_str().to_string(),
+                citizen_number: Some(id),
+            });
         }
-        let cleaned: String = number.trim().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let cleaned: String = number
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         if cleaned.is_empty() {
             return Err("err-required");
         }
-        let ok = (5..=20).contains(&cleaned.len()) && cleaned.chars().all(|c| c.is_ascii_alphanumeric() || c == '(' || c == ')' || c == '-');
+        let ok = (5..=20).contains(&cleaned.len())
+            && cleaned
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '(' || c == ')' || c == '-');
         if !ok {
             return Err("err-document-number");
         }
-        Ok(IdentityDocument { kind, number: cleaned, citizen_number: None })
+        Ok(IdentityDocument {
+            kind,
+            number: cleaned,
+            citizen_number: None,
+        })
     }
 
     /// The document kind.
@@ -286,18 +328,34 @@ mod tests {
         let id = MainlandId::parse("11010519491231002x", today()).unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
         assert_eq!(id.sex(), Sex::Female);
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
     }
 
     #[test]
     fn wrong_check_digit_is_refused() {
-        assert_eq!(MainlandId::parse("120101199001011234", today()), Err("err-id-check-digit"));
+        assert_eq!(
+            MainlandId::parse("120101199001011234", today()),
+            Err("err-id-check-digit")
+        );
     }
 
     #[test]
     fn legacy_fifteen_digit_numbers_are_upgraded() {
-        assert_eq!(MainlandId::parse("310112850409522", today()).unwrap().as_str(), "310112198504095227");
-        assert_eq!(MainlandId::parse("632123820927051", today()).unwrap().as_str(), "632123198209270518");
+        assert_eq!(
+            MainlandId::parse("310112850409522", today())
+                .unwrap()
+                .as_str(),
+            "310112198504095227"
+        );
+        assert_eq!(
+            MainlandId::parse("632123820927051", today())
+                .unwrap()
+                .as_str(),
+            "632123198209270518"
+        );
     }
 
     #[test]
@@ -311,28 +369,45 @@ mod tests {
 
     #[test]
     fn impossible_or_future_birth_dates_are_refused() {
-        let feb30 = format!("12010119900230001");
+        let feb30 = "12010119900230001".to_string();
         let mut s = feb30.clone();
         s.push(check_char(feb30.as_bytes()) as char);
         assert_eq!(MainlandId::parse(&s, today()), Err("err-id-birth-date"));
-        let future = MainlandId::synthesize("120101", NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(), 1);
-        assert_eq!(MainlandId::parse(future.as_str(), today()), Err("err-id-birth-date"));
+        let future =
+            MainlandId::synthesize("120101", NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(), 1);
+        assert_eq!(
+            MainlandId::parse(future.as_str(), today()),
+            Err("err-id-birth-date")
+        );
     }
 
     #[test]
     fn unknown_province_and_bad_length_are_refused() {
         let id = MainlandId::synthesize("990101", NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), 1);
-        assert!(MainlandId::parse(id.as_str(), today()).is_ok(), "9 prefix is the 2023 foreigners' card");
+        assert!(
+            MainlandId::parse(id.as_str(), today()).is_ok(),
+            "9 prefix is the 2023 foreigners' card"
+        );
         let id = MainlandId::synthesize("000101", NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), 1);
-        assert_eq!(MainlandId::parse(id.as_str(), today()), Err("err-id-region"));
-        assert_eq!(MainlandId::parse("1201011990", today()), Err("err-id-length"));
+        assert_eq!(
+            MainlandId::parse(id.as_str(), today()),
+            Err("err-id-region")
+        );
+        assert_eq!(
+            MainlandId::parse("1201011990", today()),
+            Err("err-id-length")
+        );
         assert_eq!(MainlandId::parse("", today()), Err("err-required"));
     }
 
     #[test]
     fn residence_permits_need_their_prefix() {
-        let permit = MainlandId::synthesize("810000", NaiveDate::from_ymd_opt(1985, 3, 3).unwrap(), 21);
-        assert!(IdentityDocument::parse(DocumentKind::ResidencePermit, permit.as_str(), today()).is_ok());
+        let permit =
+            MainlandId::synthesize("810000", NaiveDate::from_ymd_opt(1985, 3, 3).unwrap(), 21);
+        assert!(
+            IdentityDocument::parse(DocumentKind::ResidencePermit, permit.as_str(), today())
+                .is_ok()
+        );
         assert_eq!(
             IdentityDocument::parse(DocumentKind::MainlandId, permit.as_str(), today()),
             Err("err-id-kind-mismatch")
@@ -341,14 +416,18 @@ mod tests {
 
     #[test]
     fn masking_keeps_three_and_four() {
-        let doc = IdentityDocument::parse(DocumentKind::MainlandId, "11010519491231002X", today()).unwrap();
+        let doc = IdentityDocument::parse(DocumentKind::MainlandId, "11010519491231002X", today())
+            .unwrap();
         assert_eq!(doc.masked(), "110***********002X");
     }
 
     #[test]
     fn passports_get_a_light_check() {
         assert!(IdentityDocument::parse(DocumentKind::Passport, "E12345678", today()).is_ok());
-        assert_eq!(IdentityDocument::parse(DocumentKind::Passport, "E1", today()), Err("err-document-number"));
+        assert_eq!(
+            IdentityDocument::parse(DocumentKind::Passport, "E1", today()),
+            Err("err-document-number")
+        );
     }
 
     proptest! {

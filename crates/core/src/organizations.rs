@@ -49,6 +49,9 @@ impl OrganizationKind {
 
     /// Parses the stored spelling.
     pub fn parse(raw: &str) -> Result<OrganizationKind, &'static str> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or("err-organization-kind")
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or("err-organization-kind")
     }
 }

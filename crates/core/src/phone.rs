@@ -18,7 +18,10 @@ impl Phone {
         if trimmed.is_empty() {
             return Err("err-required");
         }
-        let mut digits: String = trimmed.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+        let mut digits: String = trimmed
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
         if let Some(rest) = digits.strip_prefix('+') {
             digits = rest.to_string();
         }
@@ -39,7 +42,11 @@ impl Phone {
             let area_len = if b[1] == b'1' || b[1] == b'2' { 3 } else { 4 };
             let local = b.len() - area_len;
             if (7..=8).contains(&local) {
-                return Ok(Phone::Landline(format!("{}-{}", &digits[..area_len], &digits[area_len..])));
+                return Ok(Phone::Landline(format!(
+                    "{}-{}",
+                    &digits[..area_len],
+                    &digits[area_len..]
+                )));
             }
         }
         Err("err-phone")
@@ -67,8 +74,17 @@ mod tests {
 
     #[test]
     fn mobiles_with_prefixes_and_spaces_normalize() {
-        for raw in ["13812345678", "+86 138 1234 5678", "0086-13812345678", "8613812345678"] {
-            assert_eq!(Phone::parse(raw), Ok(Phone::Mobile("13812345678".into())), "{raw}");
+        for raw in [
+            "13812345678",
+            "+86 138 1234 5678",
+            "0086-13812345678",
+            "8613812345678",
+        ] {
+            assert_eq!(
+                Phone::parse(raw),
+                Ok(Phone::Mobile("13812345678".into())),
+                "{raw}"
+            );
         }
     }
 
@@ -79,8 +95,14 @@ mod tests {
 
     #[test]
     fn tianjin_landline_is_accepted() {
-        assert_eq!(Phone::parse("022-23456789"), Ok(Phone::Landline("022-23456789".into())));
-        assert_eq!(Phone::parse("02223456789").unwrap().masked(), "022-****6789");
+        assert_eq!(
+            Phone::parse("022-23456789"),
+            Ok(Phone::Landline("022-23456789".into()))
+        );
+        assert_eq!(
+            Phone::parse("02223456789").unwrap().masked(),
+            "022-****6789"
+        );
     }
 
     #[test]

@@ -108,24 +108,49 @@ impl ResidentInput {
         let mut errors = FieldErrors::default();
         let name = errors.take("name", PersonName::parse(&self.name));
         let kind = errors.take("document_kind", DocumentKind::parse(&self.document_kind));
-        let document = kind.and_then(|k| errors.take("document_number", IdentityDocument::parse(k, &self.document_number, today)));
-        let phone = if self.phone.trim().is_empty() { None } else { errors.take("phone", Phone::parse(&self.phone)) };
-        let entered_sex = if self.sex.trim().is_empty() { None } else { errors.take("sex", Sex::parse(&self.sex)) };
+        let document = kind.and_then(|k| {
+            errors.take(
+                "document_number",
+                IdentityDocument::parse(k, &self.document_number, today),
+            )
+        });
+        let phone = if self.phone.trim().is_empty() {
+            None
+        } else {
+            errors.take("phone", Phone::parse(&self.phone))
+        };
+        let entered_sex = if self.sex.trim().is_empty() {
+            None
+        } else {
+            errors.take("sex", Sex::parse(&self.sex))
+        };
         let entered_birth = if self.birth_date.trim().is_empty() {
             None
         } else {
-            errors.take("birth_date", parse_date(&self.birth_date).and_then(|d| if d > today { Err("err-date-future") } else { Ok(d) }))
+            errors.take(
+                "birth_date",
+                parse_date(&self.birth_date).and_then(|d| {
+                    if d > today {
+                        Err("err-date-future")
+                    } else {
+                        Ok(d)
+                    }
+                }),
+            )
         };
-        let from_id = document.as_ref().and_then(|d| d.citizen_number()).map(|id| (id.sex(), id.birth_date()));
-        if let (Some((id_sex, _)), Some(s)) = (from_id, entered_sex) {
-            if id_sex != s {
-                errors.push("sex", "err-sex-mismatch");
-            }
+        let from_id = document
+            .as_ref()
+            .and_then(|d| d.citizen_number())
+            .map(|id| (id.sex(), id.birth_date()));
+        if let (Some((id_sex, _)), Some(s)) = (from_id, entered_sex)
+            && id_sex != s
+        {
+            errors.push("sex", "err-sex-mismatch");
         }
-        if let (Some((_, id_birth)), Some(b)) = (from_id, entered_birth) {
-            if id_birth != b {
-                errors.push("birth_date", "err-birth-mismatch");
-            }
+        if let (Some((_, id_birth)), Some(b)) = (from_id, entered_birth)
+            && id_birth != b
+        {
+            errors.push("birth_date", "err-birth-mismatch");
         }
         let sex = entered_sex.or(from_id.map(|f| f.0));
         let birth_date = entered_birth.or(from_id.map(|f| f.1));
@@ -136,7 +161,9 @@ impl ResidentInput {
             errors.push("birth_date", "err-required");
         }
         errors.into_result()?;
-        let (Some(name), Some(document), Some(sex), Some(birth_date)) = (name, document, sex, birth_date) else {
+        let (Some(name), Some(document), Some(sex), Some(birth_date)) =
+            (name, document, sex, birth_date)
+        else {
             // Every None above recorded an error, so this branch is unreachable in practice.
             let mut e = FieldErrors::default();
             e.push("name", "err-required");
@@ -149,7 +176,14 @@ impl ResidentInput {
             e.push("pregnant", "err-pregnant-male");
             return Err(e);
         }
-        Ok(ValidResident { name, sex, birth_date, document, phone, flags })
+        Ok(ValidResident {
+            name,
+            sex,
+            birth_date,
+            document,
+            phone,
+            flags,
+        })
     }
 }
 
@@ -188,17 +222,25 @@ impl HouseholdAddress {
             errors.push("room", "err-required");
         }
         errors.into_result()?;
-        Ok(HouseholdAddress { building: building.trim().to_string(), unit: unit.trim().to_string(), room: room.trim().to_string() })
+        Ok(HouseholdAddress {
+            building: building.trim().to_string(),
+            unit: unit.trim().to_string(),
+            room: room.trim().to_string(),
+        })
     }
 
     /// The address as one line: `3号楼 2单元 502`.
     pub fn label(&self) -> String {
-        [self.building.as_str(), self.unit.as_str(), self.room.as_str()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            self.building.as_str(),
+            self.unit.as_str(),
+            self.room.as_str(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 }
 
@@ -222,19 +264,39 @@ mod tests {
 
     #[test]
     fn id_fills_sex_and_birth_date() {
-        let r = input("王淑兰", "", "", "11010519491231002X").validate(today()).unwrap();
+        let r = input("王淑兰", "", "", "11010519491231002X")
+            .validate(today())
+            .unwrap();
         assert_eq!(r.sex, Sex::Female);
         assert_eq!(r.birth_date, NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert!(!r.flags.elderly_80, "76 years old");
-        let old = crate::identity::MainlandId::synthesize("120104", NaiveDate::from_ymd_opt(1944, 3, 1).unwrap(), 12);
-        assert!(input("李桂芝", "", "", old.as_str()).validate(today()).unwrap().flags.elderly_80);
+        let old = crate::identity::MainlandId::synthesize(
+            "120104",
+            NaiveDate::from_ymd_opt(1944, 3, 1).unwrap(),
+            12,
+        );
+        assert!(
+            input("李桂芝", "", "", old.as_str())
+                .validate(today())
+                .unwrap()
+                .flags
+                .elderly_80
+        );
     }
 
     #[test]
     fn disagreement_with_the_id_is_reported_on_the_field() {
-        let e = input("王淑兰", "男", "1950-01-01", "11010519491231002X").validate(today()).unwrap_err();
+        let e = input("王淑兰", "男", "1950-01-01", "11010519491231002X")
+            .validate(today())
+            .unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.key)).collect();
-        assert_eq!(fields, [("sex", "err-sex-mismatch"), ("birth_date", "err-birth-mismatch")]);
+        assert_eq!(
+            fields,
+            [
+                ("sex", "err-sex-mismatch"),
+                ("birth_date", "err-birth-mismatch")
+            ]
+        );
     }
 
     #[test]
@@ -251,13 +313,22 @@ mod tests {
         let mut i = input("John Smith", "", "", "E12345678");
         i.document_kind = "passport".into();
         let e = i.validate(today()).unwrap_err();
-        assert!(e.0.iter().any(|f| f.field == "birth_date" && f.key == "err-required"));
+        assert!(
+            e.0.iter()
+                .any(|f| f.field == "birth_date" && f.key == "err-required")
+        );
     }
 
     #[test]
     fn dates_in_office_formats() {
         let d = NaiveDate::from_ymd_opt(2020, 1, 25).unwrap();
-        for raw in ["2020-01-25", "2020/1/25", "2020.1.25", "20200125", "2020年1月25日"] {
+        for raw in [
+            "2020-01-25",
+            "2020/1/25",
+            "2020.1.25",
+            "20200125",
+            "2020年1月25日",
+        ] {
             assert_eq!(parse_date(raw), Ok(d), "{raw}");
         }
     }

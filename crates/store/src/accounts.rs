@@ -35,7 +35,13 @@ fn user_from_row(r: &AnyRow) -> Result<UserRow> {
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, locale, active";
 
 /// Creates a user; a taken user name is a conflict.
-pub async fn insert_user(conn: &mut AnyConnection, username: &str, display_name: &str, password_hash: &str, locale: &str) -> Result<UserRow> {
+pub async fn insert_user(
+    conn: &mut AnyConnection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    locale: &str,
+) -> Result<UserRow> {
     let id = new_id();
     sqlx::query("INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)")
         .bind(&id)
@@ -51,25 +57,44 @@ pub async fn insert_user(conn: &mut AnyConnection, username: &str, display_name:
 
 /// One user by id.
 pub async fn user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(user_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// One user by sign-in name.
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")).bind(username).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
 /// Every user, by name.
 pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
-    let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(user_from_row).collect()
 }
 
 /// Sets a user's interface language.
 pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -93,7 +118,13 @@ pub struct GrantRow {
 }
 
 /// Grants a role over an area or an organization.
-pub async fn insert_grant(conn: &mut AnyConnection, user_id: &str, role: &str, area_id: Option<&str>, organization_id: Option<&str>) -> Result<String> {
+pub async fn insert_grant(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    role: &str,
+    area_id: Option<&str>,
+    organization_id: Option<&str>,
+) -> Result<String> {
     let id = new_id();
     sqlx::query("INSERT INTO grants (id, user_id, role, area_id, organization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -109,8 +140,16 @@ pub async fn insert_grant(conn: &mut AnyConnection, user_id: &str, role: &str, a
 
 /// Removes a grant of a user.
 pub async fn delete_grant(conn: &mut AnyConnection, user_id: &str, grant_id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM grants WHERE id = $1 AND user_id = $2").bind(grant_id).bind(user_id).execute(&mut *conn).await?;
-    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let done = sqlx::query("DELETE FROM grants WHERE id = $1 AND user_id = $2")
+        .bind(grant_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// The grants of a user.
@@ -152,7 +191,14 @@ pub struct SessionRow {
 }
 
 /// Stores a session under the hash of its token (the token itself is never stored).
-pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id: &str, csrf: &str, kind: &str, expires_at: i64) -> Result<()> {
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    csrf: &str,
+    kind: &str,
+    expires_at: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(token_hash)
         .bind(user_id)
@@ -166,37 +212,64 @@ pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id:
 }
 
 /// The unexpired session with this token hash.
-pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+pub async fn session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<SessionRow>> {
     let row = sqlx::query("SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| {
-        Ok(SessionRow { user_id: r.try_get("user_id")?, csrf_token: r.try_get("csrf_token")?, kind: r.try_get("kind")?, expires_at: r.try_get("expires_at")? })
+        Ok(SessionRow {
+            user_id: r.try_get("user_id")?,
+            csrf_token: r.try_get("csrf_token")?,
+            kind: r.try_get("kind")?,
+            expires_at: r.try_get("expires_at")?,
+        })
     })
     .transpose()
 }
 
 /// Ends a session.
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Records a failed sign-in for a user name.
 pub async fn record_failure(conn: &mut AnyConnection, username: &str) -> Result<()> {
-    sqlx::query("INSERT INTO sign_in_failures (id, username, at) VALUES ($1, $2, $3)").bind(new_id()).bind(username).bind(now_ms()).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO sign_in_failures (id, username, at) VALUES ($1, $2, $3)")
+        .bind(new_id())
+        .bind(username)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Failed sign-ins for a user name since `since` (UTC ms).
 pub async fn failures_since(conn: &mut AnyConnection, username: &str, since: i64) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $2").bind(username).bind(since).fetch_one(&mut *conn).await?.try_get(0)?)
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $2")
+            .bind(username)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?,
+    )
 }
 
 /// Forgets the failures of a user name after a successful sign-in.
 pub async fn clear_failures(conn: &mut AnyConnection, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1").bind(username).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
+        .bind(username)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -38,7 +38,13 @@ fn from_row(r: &AnyRow) -> Result<AreaRow> {
 }
 
 /// Inserts an area below `parent` (or as a root) and returns it.
-pub async fn insert(conn: &mut AnyConnection, parent: Option<&AreaRow>, kind: &str, code: Option<&str>, name: &str) -> Result<AreaRow> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    parent: Option<&AreaRow>,
+    kind: &str,
+    code: Option<&str>,
+    name: &str,
+) -> Result<AreaRow> {
     let id = new_id();
     let path = format!("{}{}", parent.map(|p| p.path.as_str()).unwrap_or(""), id);
     let depth = parent.map(|p| p.depth + 1).unwrap_or(0);
@@ -53,20 +59,47 @@ pub async fn insert(conn: &mut AnyConnection, parent: Option<&AreaRow>, kind: &s
         .bind(now_ms())
         .execute(&mut *conn)
         .await?;
-    Ok(AreaRow { id, parent_id: parent.map(|p| p.id.clone()), kind: kind.into(), code: code.map(Into::into), name: name.into(), path, depth })
+    Ok(AreaRow {
+        id,
+        parent_id: parent.map(|p| p.id.clone()),
+        kind: kind.into(),
+        code: code.map(Into::into),
+        name: name.into(),
+        path,
+        depth,
+    })
 }
 
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The children of `parent` (roots when `None`), by name.
 pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<Vec<AreaRow>> {
     let rows = match parent {
-        Some(p) => sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name")).bind(p).fetch_all(&mut *conn).await?,
-        None => sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name")).fetch_all(&mut *conn).await?,
+        Some(p) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name"
+            ))
+            .bind(p)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name"
+            ))
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
     rows.iter().map(from_row).collect()
 }
@@ -74,7 +107,12 @@ pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<
 /// The ancestors of an area from the root down, the area itself last.
 pub async fn lineage(conn: &mut AnyConnection, area: &AreaRow) -> Result<Vec<AreaRow>> {
     // Ids are 32 hex characters, so the path splits into its ancestors' ids.
-    let ids: Vec<String> = area.path.as_bytes().chunks(32).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let ids: Vec<String> = area
+        .path
+        .as_bytes()
+        .chunks(32)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.push(get(conn, &id).await?);
@@ -84,7 +122,13 @@ pub async fn lineage(conn: &mut AnyConnection, area: &AreaRow) -> Result<Vec<Are
 
 /// Areas within the scope roots, optionally of one kind and matching a name prefix, by depth and
 /// name, at most `limit`.
-pub async fn search(conn: &mut AnyConnection, roots: &[String], kind: Option<&str>, name_prefix: Option<&str>, limit: i64) -> Result<Vec<AreaRow>> {
+pub async fn search(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    kind: Option<&str>,
+    name_prefix: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AreaRow>> {
     let (filter, binds) = scope_filter("path", roots, 1);
     let mut sql = format!("SELECT {COLUMNS} FROM areas WHERE {filter}");
     let mut n = binds.len() + 1;
@@ -112,23 +156,36 @@ pub async fn search(conn: &mut AnyConnection, roots: &[String], kind: Option<&st
 }
 
 /// The child of `parent` with this name and kind, if one exists (used to make imports idempotent).
-pub async fn find_child(conn: &mut AnyConnection, parent: &str, kind: &str, name: &str) -> Result<Option<AreaRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"))
-        .bind(parent)
-        .bind(kind)
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn find_child(
+    conn: &mut AnyConnection,
+    parent: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Option<AreaRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"
+    ))
+    .bind(parent)
+    .bind(kind)
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The area with this division code, if any.
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AreaRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE code = $1")).bind(code).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// How many areas exist (used to tell an empty database).
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM areas").fetch_one(&mut *conn).await?.try_get(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM areas")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
 }

@@ -69,11 +69,22 @@ pub async fn append(conn: &mut AnyConnection, e: &NewAuditEntry<'_>) -> Result<(
 
 /// Entries within the scope roots (plus unlocated ones such as sign-ins when `include_unlocated`),
 /// newest first, optionally only of one action, before the cursor `before` (an entry id).
-pub async fn list(conn: &mut AnyConnection, roots: &[String], include_unlocated: bool, action: Option<&str>, before: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    include_unlocated: bool,
+    action: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut sql = format!(
         "SELECT id, at, actor_name, action, target_kind, target_id, detail, reason FROM audit_log WHERE ({filter}{})",
-        if include_unlocated { " OR area_path IS NULL" } else { "" }
+        if include_unlocated {
+            " OR area_path IS NULL"
+        } else {
+            ""
+        }
     );
     let mut n = binds.len() + 1;
     if action.is_some() {

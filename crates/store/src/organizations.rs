@@ -33,7 +33,13 @@ fn org_from_row(r: &AnyRow) -> Result<OrganizationRow> {
 }
 
 /// Registers an organization.
-pub async fn insert(conn: &mut AnyConnection, kind: &str, name: &str, home: Option<(&str, &str)>, contact: &str) -> Result<OrganizationRow> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    kind: &str,
+    name: &str,
+    home: Option<(&str, &str)>,
+    contact: &str,
+) -> Result<OrganizationRow> {
     let id = new_id();
     sqlx::query("INSERT INTO organizations (id, kind, name, home_area_id, home_path, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&id)
@@ -50,8 +56,16 @@ pub async fn insert(conn: &mut AnyConnection, kind: &str, name: &str, home: Opti
 
 /// One organization.
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> {
-    let row = sqlx::query("SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
+    let row = sqlx::query(
+        "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref()
+        .map(org_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// One organization by its exact name.
@@ -62,7 +76,11 @@ pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Orga
 
 /// Every organization, by name (callers filter by permission; there are hundreds, not millions).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
-    let rows = sqlx::query("SELECT id, kind, name, home_area_id, home_path, contact FROM organizations ORDER BY name").fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(
+        "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(org_from_row).collect()
 }
 
@@ -105,7 +123,13 @@ fn linkage_from_row(r: &AnyRow) -> Result<LinkageRow> {
 }
 
 /// Links an organization to a community; a second link of the same pair is a conflict.
-pub async fn link(conn: &mut AnyConnection, organization_id: &str, community: (&str, &str), organization_provides: &str, community_provides: &str) -> Result<String> {
+pub async fn link(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+    community: (&str, &str),
+    organization_provides: &str,
+    community_provides: &str,
+) -> Result<String> {
     let id = new_id();
     sqlx::query(
         "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, created_at) \
@@ -124,19 +148,40 @@ pub async fn link(conn: &mut AnyConnection, organization_id: &str, community: (&
 }
 
 /// The linkages of one organization.
-pub async fn linkages_of(conn: &mut AnyConnection, organization_id: &str) -> Result<Vec<LinkageRow>> {
-    let rows = sqlx::query(&format!("{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name")).bind(organization_id).fetch_all(&mut *conn).await?;
+pub async fn linkages_of(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+) -> Result<Vec<LinkageRow>> {
+    let rows = sqlx::query(&format!(
+        "{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name"
+    ))
+    .bind(organization_id)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(linkage_from_row).collect()
 }
 
 /// Removes a linkage.
 pub async fn unlink(conn: &mut AnyConnection, linkage_id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM linkages WHERE id = $1").bind(linkage_id).execute(&mut *conn).await?;
-    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let done = sqlx::query("DELETE FROM linkages WHERE id = $1")
+        .bind(linkage_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// One linkage.
 pub async fn linkage(conn: &mut AnyConnection, linkage_id: &str) -> Result<LinkageRow> {
-    let row = sqlx::query(&format!("{LINKAGE_SELECT} WHERE l.id = $1")).bind(linkage_id).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(linkage_from_row).transpose()?.ok_or(StoreError::NotFound)
+    let row = sqlx::query(&format!("{LINKAGE_SELECT} WHERE l.id = $1"))
+        .bind(linkage_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(linkage_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }

@@ -43,7 +43,14 @@ fn household_from_row(r: &AnyRow) -> Result<HouseholdRow> {
 }
 
 /// The household at this address in this area, created if missing; returns its id.
-pub async fn ensure_household(conn: &mut AnyConnection, area_id: &str, area_path: &str, building: &str, unit: &str, room: &str) -> Result<String> {
+pub async fn ensure_household(
+    conn: &mut AnyConnection,
+    area_id: &str,
+    area_path: &str,
+    building: &str,
+    unit: &str,
+    room: &str,
+) -> Result<String> {
     let existing: Option<String> = sqlx::query("SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4")
         .bind(area_id)
         .bind(building)
@@ -73,17 +80,32 @@ pub async fn ensure_household(conn: &mut AnyConnection, area_id: &str, area_path
 
 /// One household, whatever the scope (callers check the path).
 pub async fn household(conn: &mut AnyConnection, id: &str) -> Result<HouseholdRow> {
-    let row = sqlx::query(&format!("{HOUSEHOLD_SELECT} WHERE h.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(household_from_row).transpose()?.ok_or(StoreError::NotFound)
+    let row = sqlx::query(&format!("{HOUSEHOLD_SELECT} WHERE h.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(household_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Households within the scope roots and below `within` (a path), by address, after the cursor.
-pub async fn households(conn: &mut AnyConnection, roots: &[String], within: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<HouseholdRow>> {
+pub async fn households(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    within: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<HouseholdRow>> {
     let (filter, mut binds) = scope_filter("h.area_path", roots, 1);
     let mut sql = format!("{HOUSEHOLD_SELECT} WHERE {filter}");
     if let Some(w) = within {
         let n = binds.len() + 1;
-        sql.push_str(&format!(" AND h.area_path >= ${n} AND h.area_path < ${}", n + 1));
+        sql.push_str(&format!(
+            " AND h.area_path >= ${n} AND h.area_path < ${}",
+            n + 1
+        ));
         binds.push(w.to_string());
         binds.push(sanshe_core::accounts::subtree_upper_bound(w));
     }
@@ -254,16 +276,24 @@ pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Deletes a resident (used by merge, which keeps the other record).
 pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM residents WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM residents WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id";
+const LIST_FROM: &str =
+    "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id";
 
 /// One resident with their address, whatever the scope (callers check the path).
 pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {
@@ -271,17 +301,31 @@ pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentList
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(list_row).transpose()?.ok_or(StoreError::NotFound)
+    row.as_ref()
+        .map(list_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The resident holding the document with this hash, anywhere in the database.
-pub async fn resident_by_document(conn: &mut AnyConnection, document_hash: &str) -> Result<Option<ResidentRecord>> {
-    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1")).bind(document_hash).fetch_optional(&mut *conn).await?;
+pub async fn resident_by_document(
+    conn: &mut AnyConnection,
+    document_hash: &str,
+) -> Result<Option<ResidentRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1"
+    ))
+    .bind(document_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(record_from_row).transpose()
 }
 
 /// The residents of one household, by birth date.
-pub async fn residents_of_household(conn: &mut AnyConnection, household_id: &str) -> Result<Vec<ResidentRecord>> {
+pub async fn residents_of_household(
+    conn: &mut AnyConnection,
+    household_id: &str,
+) -> Result<Vec<ResidentRecord>> {
     let rows = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"))
         .bind(household_id)
         .fetch_all(&mut *conn)
@@ -357,7 +401,11 @@ fn build_filter(q: &ResidentQuery) -> (String, Vec<String>) {
 }
 
 /// A page of residents matching the query.
-pub async fn search_residents(conn: &mut AnyConnection, q: &ResidentQuery, limit: i64) -> Result<Vec<ResidentListRow>> {
+pub async fn search_residents(
+    conn: &mut AnyConnection,
+    q: &ResidentQuery,
+    limit: i64,
+) -> Result<Vec<ResidentListRow>> {
     let (mut filter, mut binds) = build_filter(q);
     let key = match q.order {
         ResidentOrder::Name => "r.name",
@@ -368,7 +416,9 @@ pub async fn search_residents(conn: &mut AnyConnection, q: &ResidentQuery, limit
         let a = binds.len();
         binds.push(id.clone());
         let b = binds.len();
-        filter.push_str(&format!(" AND ({key} > ${a} OR ({key} = ${a} AND r.id > ${b}))"));
+        filter.push_str(&format!(
+            " AND ({key} > ${a} OR ({key} = ${a} AND r.id > ${b}))"
+        ));
     }
     let sql = format!(
         "SELECT {RESIDENT_COLUMNS}, a.name AS area_name, h.building, h.unit, h.room {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",

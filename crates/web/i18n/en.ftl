@@ -189,3 +189,4 @@ err-missing-id-column = The file has no ID number (身份证号) column
 err-missing-room-column = The file has no room (房号) column
 err-json = The request body is not valid JSON
 err-csrf = This page expired; reload it and try again
+err-area-ambiguous = Several areas have this name; use the division code or id

@@ -189,3 +189,4 @@ err-missing-id-column = 文件缺少“身份证号”列
 err-missing-room-column = 文件缺少“房号”列
 err-json = 请求内容不是有效的 JSON
 err-csrf = 页面已过期，请刷新后重试
+err-area-ambiguous = 有多个同名区域，请用区划代码或 ID

@@ -1,26 +1,28 @@
 //! The JSON API under `/api/v1`: extract, call the use case, answer. Every handler is listed in
 //! the OpenAPI document (`openapi.rs`).
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use sanshe_app::AppError;
 use sanshe_app::accounts::{self, GrantTarget, UserView};
 use sanshe_app::areas::{self, AreaView};
 use sanshe_app::audit::{self, AuditEntryView};
 use sanshe_app::imports;
 use sanshe_app::organizations::{self, LinkageView, OrganizationView};
-use sanshe_app::registry::{self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed};
-use sanshe_app::AppError;
+use sanshe_app::registry::{
+    self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
+};
 use sanshe_core::registry::{ResidentFlags, ResidentInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::i18n::{Locale, Tr};
-use crate::AppState;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -32,14 +34,32 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let locale = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::parse).unwrap_or_default();
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError { error: AppError::field("body", "err-json"), locale })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| ApiError { error: AppError::field("body", "err-json"), locale })
+        let locale = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Locale::parse)
+            .unwrap_or_default();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError {
+                error: AppError::field("body", "err-json"),
+                locale,
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|_| ApiError {
+                error: AppError::field("body", "err-json"),
+                locale,
+            })
     }
 }
 
 fn with_locale<T>(caller: &ApiCaller, r: sanshe_app::Result<T>) -> ApiResult<T> {
-    r.map_err(|error| ApiError { error, locale: caller.locale })
+    r.map_err(|error| ApiError {
+        error,
+        locale: caller.locale,
+    })
 }
 
 /// Sign-in request.
@@ -61,22 +81,48 @@ pub struct SessionCreated {
 }
 
 fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339()).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
 }
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = SignInBody, tag = "accounts",
     responses((status = 201, body = SessionCreated), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
-pub async fn create_session(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody<SignInBody>) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
-    let locale = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::parse).unwrap_or_default();
-    let s = accounts::sign_in(&state.app, &body.username, &body.password, "api").await.map_err(|error| ApiError { error, locale })?;
-    Ok((StatusCode::CREATED, Json(SessionCreated { token: s.token, expires_at: rfc3339(s.expires_at) })))
+pub async fn create_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignInBody>,
+) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
+    let locale = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Locale::parse)
+        .unwrap_or_default();
+    let s = accounts::sign_in(&state.app, &body.username, &body.password, "api")
+        .await
+        .map_err(|error| ApiError { error, locale })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            token: s.token,
+            expires_at: rfc3339(s.expires_at),
+        }),
+    ))
 }
 
 /// Ends the caller's session.
 #[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
-pub async fn delete_session(State(state): State<AppState>, headers: HeaderMap, _caller: ApiCaller) -> ApiResult<StatusCode> {
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+pub async fn delete_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _caller: ApiCaller,
+) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
     accounts::sign_out(&state.app, token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -96,19 +142,51 @@ pub struct AreaFilter {
 
 /// Areas in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/areas", params(AreaFilter), tag = "areas", responses((status = 200, body = [AreaView])), security(("bearer" = [])))]
-pub async fn list_areas(State(state): State<AppState>, caller: ApiCaller, Query(f): Query<AreaFilter>) -> ApiResult<Json<Vec<AreaView>>> {
+pub async fn list_areas(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<AreaFilter>,
+) -> ApiResult<Json<Vec<AreaView>>> {
     let out = match f.parent.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => with_locale(&caller, areas::area_page(&state.app, &caller.actor, p).await)?.children,
-        None if f.kind.is_none() && f.q.is_none() => with_locale(&caller, areas::scope_roots(&state.app, &caller.actor).await)?,
-        None => with_locale(&caller, areas::search(&state.app, &caller.actor, f.kind.as_deref(), f.q.as_deref(), f.limit.unwrap_or(100)).await)?,
+        Some(p) => {
+            with_locale(
+                &caller,
+                areas::area_page(&state.app, &caller.actor, p).await,
+            )?
+            .children
+        }
+        None if f.kind.is_none() && f.q.is_none() => {
+            with_locale(&caller, areas::scope_roots(&state.app, &caller.actor).await)?
+        }
+        None => with_locale(
+            &caller,
+            areas::search(
+                &state.app,
+                &caller.actor,
+                f.kind.as_deref(),
+                f.q.as_deref(),
+                f.limit.unwrap_or(100),
+            )
+            .await,
+        )?,
     };
     Ok(Json(out))
 }
 
 /// One area.
 #[utoipa::path(get, path = "/api/v1/areas/{id}", tag = "areas", responses((status = 200, body = AreaView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_area(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<AreaView>> {
-    Ok(Json(with_locale(&caller, areas::area_page(&state.app, &caller.actor, &id).await)?.area))
+pub async fn get_area(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AreaView>> {
+    Ok(Json(
+        with_locale(
+            &caller,
+            areas::area_page(&state.app, &caller.actor, &id).await,
+        )?
+        .area,
+    ))
 }
 
 /// A new area.
@@ -125,15 +203,28 @@ pub struct NewArea {
 
 /// Adds an area.
 #[utoipa::path(post, path = "/api/v1/areas", request_body = NewArea, tag = "areas", responses((status = 201, body = AreaView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_area(State(state): State<AppState>, caller: ApiCaller, JsonBody(b): JsonBody<NewArea>) -> ApiResult<(StatusCode, Json<AreaView>)> {
-    let a = with_locale(&caller, areas::add_area(&state.app, &caller.actor, &b.parent_id, &b.name, &b.code).await)?;
+pub async fn create_area(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<NewArea>,
+) -> ApiResult<(StatusCode, Json<AreaView>)> {
+    let a = with_locale(
+        &caller,
+        areas::add_area(&state.app, &caller.actor, &b.parent_id, &b.name, &b.code).await,
+    )?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
 /// Organizations the caller may see.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])), security(("bearer" = [])))]
-pub async fn list_organizations(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Vec<OrganizationView>>> {
-    Ok(Json(with_locale(&caller, organizations::list(&state.app, &caller.actor).await)?))
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<OrganizationView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        organizations::list(&state.app, &caller.actor).await,
+    )?))
 }
 
 /// An organization with its linkages.
@@ -148,9 +239,19 @@ pub struct OrganizationDetail {
 
 /// One organization.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", responses((status = 200, body = OrganizationDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_organization(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<OrganizationDetail>> {
-    let (organization, linkages, _) = with_locale(&caller, organizations::get(&state.app, &caller.actor, &id).await)?;
-    Ok(Json(OrganizationDetail { organization, linkages }))
+pub async fn get_organization(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrganizationDetail>> {
+    let (organization, linkages, _) = with_locale(
+        &caller,
+        organizations::get(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok(Json(OrganizationDetail {
+        organization,
+        linkages,
+    }))
 }
 
 /// A new organization.
@@ -170,8 +271,23 @@ pub struct NewOrganization {
 
 /// Registers an organization.
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganization, tag = "organizations", responses((status = 201, body = OrganizationView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_organization(State(state): State<AppState>, caller: ApiCaller, JsonBody(b): JsonBody<NewOrganization>) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    let o = with_locale(&caller, organizations::register(&state.app, &caller.actor, &b.kind, &b.name, b.home_area_id.as_deref(), &b.contact).await)?;
+pub async fn create_organization(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<NewOrganization>,
+) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
+    let o = with_locale(
+        &caller,
+        organizations::register(
+            &state.app,
+            &caller.actor,
+            &b.kind,
+            &b.name,
+            b.home_area_id.as_deref(),
+            &b.contact,
+        )
+        .await,
+    )?;
     Ok((StatusCode::CREATED, Json(o)))
 }
 
@@ -189,15 +305,38 @@ pub struct NewLinkage {
 
 /// Links an organization to a community.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = NewLinkage, tag = "organizations", responses((status = 201, body = LinkageView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_linkage(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<NewLinkage>) -> ApiResult<(StatusCode, Json<LinkageView>)> {
-    let l = with_locale(&caller, organizations::link(&state.app, &caller.actor, &id, &b.community_id, &b.organization_provides, &b.community_provides).await)?;
+pub async fn create_linkage(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NewLinkage>,
+) -> ApiResult<(StatusCode, Json<LinkageView>)> {
+    let l = with_locale(
+        &caller,
+        organizations::link(
+            &state.app,
+            &caller.actor,
+            &id,
+            &b.community_id,
+            &b.organization_provides,
+            &b.community_provides,
+        )
+        .await,
+    )?;
     Ok((StatusCode::CREATED, Json(l)))
 }
 
 /// Removes a linkage.
 #[utoipa::path(delete, path = "/api/v1/linkages/{id}", tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_linkage(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    with_locale(&caller, organizations::unlink(&state.app, &caller.actor, &id).await)?;
+pub async fn delete_linkage(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        organizations::unlink(&state.app, &caller.actor, &id).await,
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -223,8 +362,22 @@ pub struct HouseholdPage {
 
 /// Households in scope.
 #[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)), security(("bearer" = [])))]
-pub async fn list_households(State(state): State<AppState>, caller: ApiCaller, Query(f): Query<HouseholdFilter>) -> ApiResult<Json<HouseholdPage>> {
-    let (items, next) = with_locale(&caller, registry::households(&state.app, &caller.actor, f.area.as_deref(), f.after.as_deref(), f.limit.unwrap_or(50)).await)?;
+pub async fn list_households(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<HouseholdFilter>,
+) -> ApiResult<Json<HouseholdPage>> {
+    let (items, next) = with_locale(
+        &caller,
+        registry::households(
+            &state.app,
+            &caller.actor,
+            f.area.as_deref(),
+            f.after.as_deref(),
+            f.limit.unwrap_or(50),
+        )
+        .await,
+    )?;
     Ok(Json(HouseholdPage { items, next }))
 }
 
@@ -240,9 +393,19 @@ pub struct HouseholdDetail {
 
 /// One household.
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", responses((status = 200, body = HouseholdDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_household(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<HouseholdDetail>> {
-    let (household, residents) = with_locale(&caller, registry::household(&state.app, &caller.actor, &id).await)?;
-    Ok(Json(HouseholdDetail { household, residents }))
+pub async fn get_household(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HouseholdDetail>> {
+    let (household, residents) = with_locale(
+        &caller,
+        registry::household(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok(Json(HouseholdDetail {
+        household,
+        residents,
+    }))
 }
 
 /// Search parameters of the resident list.
@@ -264,14 +427,28 @@ pub struct ResidentFilter {
 
 impl From<ResidentFilter> for ResidentSearch {
     fn from(f: ResidentFilter) -> Self {
-        ResidentSearch { area: f.area, q: f.q, flag: f.flag, sort: f.sort, after: f.after, limit: f.limit }
+        ResidentSearch {
+            area: f.area,
+            q: f.q,
+            flag: f.flag,
+            sort: f.sort,
+            after: f.after,
+            limit: f.limit,
+        }
     }
 }
 
 /// Residents in scope, masked, a page at a time.
 #[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn list_residents(State(state): State<AppState>, caller: ApiCaller, Query(f): Query<ResidentFilter>) -> ApiResult<Json<ResidentPage>> {
-    Ok(Json(with_locale(&caller, registry::search(&state.app, &caller.actor, &f.into()).await)?))
+pub async fn list_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<ResidentFilter>,
+) -> ApiResult<Json<ResidentPage>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::search(&state.app, &caller.actor, &f.into()).await,
+    )?))
 }
 
 /// A resident to register or the new values of one.
@@ -331,8 +508,15 @@ impl ResidentBody {
 
     fn target(&self) -> sanshe_app::Result<HouseholdTarget> {
         match (&self.household_id, &self.area_id) {
-            (Some(h), _) if !h.is_empty() => Ok(HouseholdTarget::Existing { household_id: h.clone() }),
-            (_, Some(a)) if !a.is_empty() => Ok(HouseholdTarget::Address { area_id: a.clone(), building: self.building.clone(), unit: self.unit.clone(), room: self.room.clone() }),
+            (Some(h), _) if !h.is_empty() => Ok(HouseholdTarget::Existing {
+                household_id: h.clone(),
+            }),
+            (_, Some(a)) if !a.is_empty() => Ok(HouseholdTarget::Address {
+                area_id: a.clone(),
+                building: self.building.clone(),
+                unit: self.unit.clone(),
+                room: self.room.clone(),
+            }),
             _ => Err(AppError::field("household_id", "err-required")),
         }
     }
@@ -340,22 +524,44 @@ impl ResidentBody {
 
 /// Registers a resident.
 #[utoipa::path(post, path = "/api/v1/residents", request_body = ResidentBody, tag = "registry", responses((status = 201, body = ResidentView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_resident(State(state): State<AppState>, caller: ApiCaller, JsonBody(b): JsonBody<ResidentBody>) -> ApiResult<(StatusCode, Json<ResidentView>)> {
+pub async fn create_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<ResidentBody>,
+) -> ApiResult<(StatusCode, Json<ResidentView>)> {
     let target = with_locale(&caller, b.target())?;
-    let r = with_locale(&caller, registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await)?;
+    let r = with_locale(
+        &caller,
+        registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await,
+    )?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
 /// One resident, masked.
 #[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_resident(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(&caller, registry::get(&state.app, &caller.actor, &id).await)?))
+pub async fn get_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::get(&state.app, &caller.actor, &id).await,
+    )?))
 }
 
 /// Replaces a resident's fields (masked numbers sent back unchanged keep the stored ones).
 #[utoipa::path(put, path = "/api/v1/residents/{id}", request_body = ResidentBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn update_resident(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<ResidentBody>) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(&caller, registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await)?))
+pub async fn update_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ResidentBody>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await,
+    )?))
 }
 
 /// Why full numbers are needed.
@@ -367,8 +573,16 @@ pub struct RevealBody {
 
 /// Reveals a resident's full document number and phone (audited).
 #[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", request_body = RevealBody, tag = "registry", responses((status = 200, body = Revealed), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn reveal_resident(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<RevealBody>) -> ApiResult<Json<Revealed>> {
-    Ok(Json(with_locale(&caller, registry::reveal(&state.app, &caller.actor, &id, &b.reason).await)?))
+pub async fn reveal_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<RevealBody>,
+) -> ApiResult<Json<Revealed>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::reveal(&state.app, &caller.actor, &id, &b.reason).await,
+    )?))
 }
 
 /// Where to move a resident.
@@ -393,13 +607,31 @@ pub struct MoveBody {
 
 /// Moves a resident to another household.
 #[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = MoveBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn move_resident(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<MoveBody>) -> ApiResult<Json<ResidentView>> {
+pub async fn move_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<MoveBody>,
+) -> ApiResult<Json<ResidentView>> {
     let target = match (b.household_id, b.area_id) {
         (Some(h), _) if !h.is_empty() => HouseholdTarget::Existing { household_id: h },
-        (_, Some(a)) if !a.is_empty() => HouseholdTarget::Address { area_id: a, building: b.building, unit: b.unit, room: b.room },
-        _ => return Err(ApiError { error: AppError::field("household_id", "err-required"), locale: caller.locale }),
+        (_, Some(a)) if !a.is_empty() => HouseholdTarget::Address {
+            area_id: a,
+            building: b.building,
+            unit: b.unit,
+            room: b.room,
+        },
+        _ => {
+            return Err(ApiError {
+                error: AppError::field("household_id", "err-required"),
+                locale: caller.locale,
+            });
+        }
     };
-    Ok(Json(with_locale(&caller, registry::move_resident(&state.app, &caller.actor, &id, &target).await)?))
+    Ok(Json(with_locale(
+        &caller,
+        registry::move_resident(&state.app, &caller.actor, &id, &target).await,
+    )?))
 }
 
 /// Which record to merge into this one.
@@ -411,16 +643,30 @@ pub struct MergeBody {
 
 /// Merges a duplicate record into this one.
 #[utoipa::path(post, path = "/api/v1/residents/{id}/merge", request_body = MergeBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn merge_residents(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<MergeBody>) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(&caller, registry::merge(&state.app, &caller.actor, &id, &b.remove).await)?))
+pub async fn merge_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<MergeBody>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::merge(&state.app, &caller.actor, &id, &b.remove).await,
+    )?))
 }
 
 /// An .xlsx answer with a download name.
 pub fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         bytes,
     )
@@ -442,10 +688,29 @@ pub struct ExportFilter {
 
 /// Exports residents in scope to .xlsx (masked unless a reason for full numbers is given).
 #[utoipa::path(get, path = "/api/v1/residents/export.xlsx", params(ExportFilter), tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(("bearer" = [])))]
-pub async fn export_residents(State(state): State<AppState>, caller: ApiCaller, Query(f): Query<ExportFilter>) -> ApiResult<Response> {
-    let search = ResidentSearch { area: f.area, q: f.q, flag: f.flag, ..Default::default() };
+pub async fn export_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<ExportFilter>,
+) -> ApiResult<Response> {
+    let search = ResidentSearch {
+        area: f.area,
+        q: f.q,
+        flag: f.flag,
+        ..Default::default()
+    };
     let reason = f.unmasked_reason.filter(|r| !r.is_empty());
-    let bytes = with_locale(&caller, registry::export(&state.app, &caller.actor, &search, reason.as_deref(), &|_, _| {}).await)?;
+    let bytes = with_locale(
+        &caller,
+        registry::export(
+            &state.app,
+            &caller.actor,
+            &search,
+            reason.as_deref(),
+            &|_, _| {},
+        )
+        .await,
+    )?;
     Ok(xlsx(bytes, "residents.xlsx"))
 }
 
@@ -477,19 +742,35 @@ pub struct ImportResult {
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 
 /// Reads the `file` and `community` fields of an import form.
-pub async fn read_import_form(mut form: Multipart) -> sanshe_app::Result<(Vec<u8>, String, String)> {
+pub async fn read_import_form(
+    mut form: Multipart,
+) -> sanshe_app::Result<(Vec<u8>, String, String)> {
     let mut file = None;
     let mut community = String::new();
     let mut csrf = String::new();
-    while let Some(field) = form.next_field().await.map_err(|_| AppError::field("file", "err-file-unreadable"))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::field("file", "err-file-unreadable"))?
+    {
         match field.name().unwrap_or("") {
-            "file" => file = Some(field.bytes().await.map_err(|_| AppError::field("file", "err-file-too-large"))?.to_vec()),
+            "file" => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|_| AppError::field("file", "err-file-too-large"))?
+                        .to_vec(),
+                )
+            }
             "community" => community = field.text().await.unwrap_or_default(),
             "csrf" => csrf = field.text().await.unwrap_or_default(),
             _ => {}
         }
     }
-    let file = file.filter(|f| !f.is_empty()).ok_or_else(|| AppError::field("file", "err-required"))?;
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::field("file", "err-required"))?;
     if community.trim().is_empty() {
         return Err(AppError::field("community", "err-required"));
     }
@@ -501,16 +782,39 @@ pub fn import_result(report: imports::ImportReport, tr: Tr) -> ImportResult {
     ImportResult {
         accepted: report.accepted,
         unchanged: report.unchanged,
-        rejected: report.rejected.into_iter().map(|r| RejectedRowBody { row: r.row, column: r.column, reason: tr.t(r.reason), code: r.reason.to_string() }).collect(),
+        rejected: report
+            .rejected
+            .into_iter()
+            .map(|r| RejectedRowBody {
+                row: r.row,
+                column: r.column,
+                reason: tr.t(r.reason),
+                code: r.reason.to_string(),
+            })
+            .collect(),
     }
 }
 
 /// Imports residents from an .xlsx or .csv (multipart fields `file` and `community`).
 #[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", request_body(content_type = "multipart/form-data", content = String, description = "fields: file, community"),
     responses((status = 200, body = ImportResult), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn import_residents(State(state): State<AppState>, caller: ApiCaller, form: Multipart) -> ApiResult<Json<ImportResult>> {
+pub async fn import_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    form: Multipart,
+) -> ApiResult<Json<ImportResult>> {
     let (file, community, _) = with_locale(&caller, read_import_form(form).await)?;
-    let report = with_locale(&caller, imports::import_residents(&state.app, &caller.actor, community.trim(), &file, &|_, _| {}).await)?;
+    let report = with_locale(
+        &caller,
+        imports::import_residents(
+            &state.app,
+            &caller.actor,
+            community.trim(),
+            &file,
+            &|_, _| {},
+        )
+        .await,
+    )?;
     Ok(Json(import_result(report, Tr::new(caller.locale))))
 }
 
@@ -522,8 +826,14 @@ pub async fn import_template() -> ApiResult<Response> {
 
 /// Users the caller may manage.
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])), security(("bearer" = [])))]
-pub async fn list_users(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(with_locale(&caller, accounts::list_users(&state.app, &caller.actor).await)?))
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<UserView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        accounts::list_users(&state.app, &caller.actor).await,
+    )?))
 }
 
 /// A new user and their first grant.
@@ -546,7 +856,10 @@ pub struct NewUser {
 }
 
 fn grant_target(area: Option<String>, org: Option<String>) -> sanshe_app::Result<GrantTarget> {
-    match (area.filter(|a| !a.is_empty()), org.filter(|o| !o.is_empty())) {
+    match (
+        area.filter(|a| !a.is_empty()),
+        org.filter(|o| !o.is_empty()),
+    ) {
         (Some(a), _) => Ok(GrantTarget::Area(a)),
         (None, Some(o)) => Ok(GrantTarget::Organization(o)),
         _ => Err(AppError::field("area_id", "err-required")),
@@ -555,9 +868,25 @@ fn grant_target(area: Option<String>, org: Option<String>) -> sanshe_app::Result
 
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "accounts", responses((status = 201, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_user(State(state): State<AppState>, caller: ApiCaller, JsonBody(b): JsonBody<NewUser>) -> ApiResult<(StatusCode, Json<UserView>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
-    let u = with_locale(&caller, accounts::create_user(&state.app, &caller.actor, &b.username, &b.display_name, &b.password, &b.role, target).await)?;
+    let u = with_locale(
+        &caller,
+        accounts::create_user(
+            &state.app,
+            &caller.actor,
+            &b.username,
+            &b.display_name,
+            &b.password,
+            &b.role,
+            target,
+        )
+        .await,
+    )?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -576,9 +905,17 @@ pub struct NewGrant {
 
 /// Grants a user another role.
 #[utoipa::path(post, path = "/api/v1/users/{id}/grants", request_body = NewGrant, tag = "accounts", responses((status = 201, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn create_grant(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>, JsonBody(b): JsonBody<NewGrant>) -> ApiResult<(StatusCode, Json<UserView>)> {
+pub async fn create_grant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NewGrant>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
-    let u = with_locale(&caller, accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await)?;
+    let u = with_locale(
+        &caller,
+        accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await,
+    )?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -595,6 +932,20 @@ pub struct AuditFilter {
 
 /// The audit log within the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter), tag = "accounts", responses((status = 200, body = [AuditEntryView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn list_audit(State(state): State<AppState>, caller: ApiCaller, Query(f): Query<AuditFilter>) -> ApiResult<Json<Vec<AuditEntryView>>> {
-    Ok(Json(with_locale(&caller, audit::list(&state.app, &caller.actor, f.action.as_deref(), f.before.as_deref(), f.limit.unwrap_or(100)).await)?))
+pub async fn list_audit(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<AuditFilter>,
+) -> ApiResult<Json<Vec<AuditEntryView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        audit::list(
+            &state.app,
+            &caller.actor,
+            f.action.as_deref(),
+            f.before.as_deref(),
+            f.limit.unwrap_or(100),
+        )
+        .await,
+    )?))
 }

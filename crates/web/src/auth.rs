@@ -18,10 +18,15 @@ pub const LANG_COOKIE: &str = "sanshe_lang";
 
 /// The value of a cookie in the request, if present.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
 }
 
 /// The language asked for: the language cookie, else `Accept-Language`, else Chinese.
@@ -29,7 +34,11 @@ pub fn request_locale(headers: &HeaderMap) -> Locale {
     if let Some(l) = cookie(headers, LANG_COOKIE) {
         return Locale::parse(&l);
     }
-    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::parse).unwrap_or_default()
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Locale::parse)
+        .unwrap_or_default()
 }
 
 /// A signed-in API caller.
@@ -43,15 +52,28 @@ pub struct ApiCaller {
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let locale = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::parse).unwrap_or_default();
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let locale = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Locale::parse)
+            .unwrap_or_default();
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").map(str::trim).map(String::from))
-            .ok_or(ApiError { error: AppError::Unauthorized, locale })?;
-        let (actor, _) = authenticate(&state.app, &token).await.map_err(|error| ApiError { error, locale })?;
+            .ok_or(ApiError {
+                error: AppError::Unauthorized,
+                locale,
+            })?;
+        let (actor, _) = authenticate(&state.app, &token)
+            .await
+            .map_err(|error| ApiError { error, locale })?;
         Ok(ApiCaller { actor, locale })
     }
 }
@@ -81,7 +103,9 @@ impl IntoResponse for SignInFirst {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -90,16 +114,33 @@ pub fn urlencode(s: &str) -> String {
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(SignInFirst(here).into_response()) };
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(SignInFirst(here).into_response());
+        };
         match authenticate(&state.app, &token).await {
             Ok((actor, csrf)) => {
                 let tr = Tr::new(Locale::parse(&actor.locale));
-                Ok(PageCaller { actor, csrf, token, tr })
+                Ok(PageCaller {
+                    actor,
+                    csrf,
+                    token,
+                    tr,
+                })
             }
             Err(AppError::Unauthorized) => Err(SignInFirst(here).into_response()),
-            Err(e) => Err(crate::pages::error_page(Tr::new(request_locale(&parts.headers)), &e)),
+            Err(e) => Err(crate::pages::error_page(
+                Tr::new(request_locale(&parts.headers)),
+                &e,
+            )),
         }
     }
 }
@@ -107,6 +148,10 @@ impl FromRequestParts<AppState> for PageCaller {
 impl PageCaller {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        if !sent.is_empty() && sent == self.csrf { Ok(()) } else { Err(AppError::field("csrf", "err-csrf")) }
+        if !sent.is_empty() && sent == self.csrf {
+            Ok(())
+        } else {
+            Err(AppError::field("csrf", "err-csrf"))
+        }
     }
 }

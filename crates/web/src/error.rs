@@ -57,7 +57,10 @@ pub struct ApiError {
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
-        ApiError { error, locale: Locale::ZhCn }
+        ApiError {
+            error,
+            locale: Locale::ZhCn,
+        }
     }
 }
 
@@ -69,12 +72,31 @@ impl IntoResponse for ApiError {
         }
         let tr = Tr::new(self.locale);
         let errors = match &self.error {
-            AppError::Invalid(fields) => fields.0.iter().map(|f| FieldProblem { field: f.field.clone(), message: tr.t(f.key), code: f.key.to_string() }).collect(),
+            AppError::Invalid(fields) => fields
+                .0
+                .iter()
+                .map(|f| FieldProblem {
+                    field: f.field.clone(),
+                    message: tr.t(f.key),
+                    code: f.key.to_string(),
+                })
+                .collect(),
             _ => Vec::new(),
         };
-        let body = Problem { kind: format!("https://sanshe.invalid/problems/{}", title.trim_start_matches("error-")), title: tr.t(title), status: status.as_u16(), errors };
+        let body = Problem {
+            kind: format!(
+                "https://sanshe.invalid/problems/{}",
+                title.trim_start_matches("error-")
+            ),
+            title: tr.t(title),
+            status: status.as_u16(),
+            errors,
+        };
         let mut resp = (status, axum::Json(body)).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         resp
     }
 }

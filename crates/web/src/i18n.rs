@@ -20,7 +20,11 @@ pub enum Locale {
 impl Locale {
     /// Parses a stored or requested locale; anything unknown falls back to Chinese.
     pub fn parse(raw: &str) -> Locale {
-        if raw.trim().to_ascii_lowercase().starts_with("en") { Locale::En } else { Locale::ZhCn }
+        if raw.trim().to_ascii_lowercase().starts_with("en") {
+            Locale::En
+        } else {
+            Locale::ZhCn
+        }
     }
 
     /// The BCP 47 tag.
@@ -56,7 +60,10 @@ fn bundle(tag: unic_langid::LanguageIdentifier, source: &str) -> FluentBundle<Fl
 
 fn bundles() -> &'static Bundles {
     static B: OnceLock<Bundles> = OnceLock::new();
-    B.get_or_init(|| Bundles { zh: bundle(langid!("zh-CN"), include_str!("../i18n/zh-CN.ftl")), en: bundle(langid!("en"), include_str!("../i18n/en.ftl")) })
+    B.get_or_init(|| Bundles {
+        zh: bundle(langid!("zh-CN"), include_str!("../i18n/zh-CN.ftl")),
+        en: bundle(langid!("en"), include_str!("../i18n/en.ftl")),
+    })
 }
 
 /// Translates message ids for one locale; templates hold one as `tr`.
@@ -158,15 +165,27 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_messages() {
-        assert_eq!(ids(include_str!("../i18n/zh-CN.ftl")), ids(include_str!("../i18n/en.ftl")));
+        assert_eq!(
+            ids(include_str!("../i18n/zh-CN.ftl")),
+            ids(include_str!("../i18n/en.ftl"))
+        );
     }
 
     #[test]
     fn every_core_error_key_has_a_message() {
         let zh = Tr::new(Locale::ZhCn);
-        for key in ["err-id-check-digit", "err-phone", "err-sex-mismatch", "err-duplicate-elsewhere", "err-required"] {
+        for key in [
+            "err-id-check-digit",
+            "err-phone",
+            "err-sex-mismatch",
+            "err-duplicate-elsewhere",
+            "err-required",
+        ] {
             assert_ne!(zh.t(key), key);
         }
-        assert_eq!(Tr::new(Locale::En).count("import-accepted", 3), "3 added");
+        assert_eq!(
+            Tr::new(Locale::En).count("import-accepted", 3i64),
+            "3 added"
+        );
     }
 }

@@ -34,14 +34,22 @@ pub struct AppState {
 impl AppState {
     /// State around an opened application.
     pub fn new(app: App, secure_cookies: bool) -> AppState {
-        AppState { app, secure_cookies, requests: Arc::new(AtomicU64::new(0)) }
+        AppState {
+            app,
+            secure_cookies,
+            requests: Arc::new(AtomicU64::new(0)),
+        }
     }
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.app.db.ping().await { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }
+    if state.app.db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -57,7 +65,11 @@ async fn openapi_json() -> impl IntoResponse {
     Json(openapi::ApiDoc::openapi())
 }
 
-async fn count_requests(State(state): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn count_requests(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
     next.run(req).await
 }
@@ -65,23 +77,38 @@ async fn count_requests(State(state): State<AppState>, req: axum::extract::Reque
 /// Every route of sanshe.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/sessions", post(api::create_session).delete(api::delete_session))
+        .route(
+            "/sessions",
+            post(api::create_session).delete(api::delete_session),
+        )
         .route("/areas", get(api::list_areas).post(api::create_area))
         .route("/areas/{id}", get(api::get_area))
-        .route("/organizations", get(api::list_organizations).post(api::create_organization))
+        .route(
+            "/organizations",
+            get(api::list_organizations).post(api::create_organization),
+        )
         .route("/organizations/{id}", get(api::get_organization))
         .route("/organizations/{id}/linkages", post(api::create_linkage))
         .route("/linkages/{id}", delete(api::delete_linkage))
         .route("/households", get(api::list_households))
         .route("/households/{id}", get(api::get_household))
-        .route("/residents", get(api::list_residents).post(api::create_resident))
+        .route(
+            "/residents",
+            get(api::list_residents).post(api::create_resident),
+        )
         .route("/residents/export.xlsx", get(api::export_residents))
-        .route("/residents/{id}", get(api::get_resident).put(api::update_resident))
+        .route(
+            "/residents/{id}",
+            get(api::get_resident).put(api::update_resident),
+        )
         .route("/residents/{id}/reveal", post(api::reveal_resident))
         .route("/residents/{id}/move", post(api::move_resident))
         .route("/residents/{id}/merge", post(api::merge_residents))
         .route("/imports/residents", post(api::import_residents))
-        .route("/imports/residents/template.xlsx", get(api::import_template))
+        .route(
+            "/imports/residents/template.xlsx",
+            get(api::import_template),
+        )
         .route("/users", get(api::list_users).post(api::create_user))
         .route("/users/{id}/grants", post(api::create_grant))
         .route("/audit", get(api::list_audit));
@@ -92,10 +119,25 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(api::MAX_UPLOAD))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }

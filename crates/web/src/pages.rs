@@ -1,19 +1,25 @@
 //! Server-rendered pages for the browser: each handler extracts, calls the same use case as the
 //! API, and renders an askama template in the user's language.
 
+// A failed page is a rendered error `Response`; it is built once per failed request, so its
+// size on the error path does not matter and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use sanshe_app::AppError;
 use sanshe_app::accounts::{self, GrantTarget, UserView};
 use sanshe_app::areas::{self, AreaView};
 use sanshe_app::audit::{self, AuditEntryView};
 use sanshe_app::imports::{self, ImportReport};
 use sanshe_app::organizations::{self, LinkageView, OrganizationView};
-use sanshe_app::registry::{self, FLAGS, HouseholdTarget, HouseholdView, ResidentSearch, ResidentView, Revealed};
-use sanshe_app::AppError;
+use sanshe_app::registry::{
+    self, FLAGS, HouseholdTarget, HouseholdView, ResidentSearch, ResidentView, Revealed,
+};
 use sanshe_core::accounts::{Action, Role, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::identity::DocumentKind;
@@ -21,10 +27,10 @@ use sanshe_core::organizations::OrganizationKind;
 use sanshe_core::registry::{ResidentFlags, ResidentInput};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::auth::{LANG_COOKIE, PageCaller, SESSION_COOKIE, request_locale, urlencode};
 use crate::error::classify;
 use crate::i18n::{Locale, Tr};
-use crate::AppState;
 
 /// What the page frame shows: language, user, CSRF token and which menu entries apply.
 pub struct Nav {
@@ -59,7 +65,15 @@ impl Nav {
     }
 
     fn anonymous(tr: Tr, here: &str) -> Nav {
-        Nav { tr, user: None, csrf: String::new(), here: urlencode(here), registry: false, users: false, audit: false }
+        Nav {
+            tr,
+            user: None,
+            csrf: String::new(),
+            here: urlencode(here),
+            registry: false,
+            users: false,
+            audit: false,
+        }
     }
 }
 
@@ -70,14 +84,19 @@ pub struct FormErrors(Vec<(String, String)>);
 impl FormErrors {
     fn from(e: &AppError, tr: Tr) -> FormErrors {
         match e {
-            AppError::Invalid(f) => FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.t(x.key))).collect()),
+            AppError::Invalid(f) => {
+                FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.t(x.key))).collect())
+            }
             _ => FormErrors::default(),
         }
     }
 
     /// The message for `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     /// Whether `field` was rejected.
@@ -119,7 +138,11 @@ pub fn error_page(tr: Tr, e: &AppError) -> Response {
         AppError::Invalid(f) => f.0.iter().map(|x| tr.t(x.key)).collect(),
         _ => Vec::new(),
     };
-    let mut resp = render(&ErrorPage { nav: Nav::anonymous(tr, "/"), message: tr.t(key), details });
+    let mut resp = render(&ErrorPage {
+        nav: Nav::anonymous(tr, "/"),
+        message: tr.t(key),
+        details,
+    });
     *resp.status_mut() = status;
     resp
 }
@@ -139,7 +162,13 @@ impl<T> OrPage<T> for sanshe_app::Result<T> {
             }
             let mut resp = error_page(caller.tr, &e);
             // Keep the signed-in frame so the user can navigate on.
-            if let Ok(html) = (ErrorPage { nav: Nav::of(caller, "/"), message: caller.tr.t(classify(&e).1), details: Vec::new() }).render() {
+            if let Ok(html) = (ErrorPage {
+                nav: Nav::of(caller, "/"),
+                message: caller.tr.t(classify(&e).1),
+                details: Vec::new(),
+            })
+            .render()
+            {
                 let status = resp.status();
                 resp = Html(html).into_response();
                 *resp.status_mut() = status;
@@ -162,15 +191,24 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}", get(household))
         .route("/residents", get(residents))
         .route("/residents/export.xlsx", get(export_residents))
-        .route("/residents/new", get(new_resident_form).post(create_resident))
+        .route(
+            "/residents/new",
+            get(new_resident_form).post(create_resident),
+        )
         .route("/residents/{id}", get(resident))
-        .route("/residents/{id}/edit", get(edit_resident_form).post(update_resident))
+        .route(
+            "/residents/{id}/edit",
+            get(edit_resident_form).post(update_resident),
+        )
         .route("/residents/{id}/reveal", post(reveal_resident))
         .route("/residents/{id}/merge", post(merge_resident))
         .route("/import", get(import_form).post(run_import))
         .route("/import/template.xlsx", get(import_template))
         .route("/import/report.xlsx", post(import_report))
-        .route("/organizations", get(organizations_page).post(register_organization))
+        .route(
+            "/organizations",
+            get(organizations_page).post(register_organization),
+        )
         .route("/organizations/{id}", get(organization_page))
         .route("/organizations/{id}/linkages", post(add_linkage))
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
@@ -180,11 +218,24 @@ pub fn routes() -> Router<AppState> {
 
 async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind): (&'static str, &str) = match file.as_str() {
-        "sanshe.css" => (include_str!("../assets/sanshe.css"), "text/css; charset=utf-8"),
-        "confirm.js" => (include_str!("../assets/confirm.js"), "text/javascript; charset=utf-8"),
+        "sanshe.css" => (
+            include_str!("../assets/sanshe.css"),
+            "text/css; charset=utf-8",
+        ),
+        "confirm.js" => (
+            include_str!("../assets/confirm.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -211,7 +262,12 @@ fn safe_next(next: Option<&str>) -> String {
 
 async fn login_form(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    render(&LoginPage { nav: Nav::anonymous(tr, "/login"), error: None, next: safe_next(q.next.as_deref()), username: String::new() })
+    render(&LoginPage {
+        nav: Nav::anonymous(tr, "/login"),
+        error: None,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -223,24 +279,48 @@ struct LoginForm {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if state.secure_cookies { "; Secure" } else { "" })
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    )
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let tr = Tr::new(request_locale(&headers));
     match accounts::sign_in(&state.app, &f.username, &f.password, "web").await {
         Ok(s) => {
             let cookie = session_cookie(&state, &s.token, state.app.session_ttl_ms / 1000);
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(Some(&f.next)))).into_response()
+            (
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&safe_next(Some(&f.next))),
+            )
+                .into_response()
         }
         Err(e) => {
             let (status, key) = classify(&e);
             let message = match &e {
-                AppError::Invalid(f) => f.0.first().map(|x| tr.t(x.key)).unwrap_or_else(|| tr.t(key)),
+                AppError::Invalid(f) => {
+                    f.0.first()
+                        .map(|x| tr.t(x.key))
+                        .unwrap_or_else(|| tr.t(key))
+                }
                 _ => tr.t(key),
             };
-            let mut resp = render(&LoginPage { nav: Nav::anonymous(tr, "/login"), error: Some(message), next: safe_next(Some(&f.next)), username: f.username });
-            *resp.status_mut() = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::UNAUTHORIZED } else { status };
+            let mut resp = render(&LoginPage {
+                nav: Nav::anonymous(tr, "/login"),
+                error: Some(message),
+                next: safe_next(Some(&f.next)),
+                username: f.username,
+            });
+            *resp.status_mut() = if status == StatusCode::UNPROCESSABLE_ENTITY {
+                StatusCode::UNAUTHORIZED
+            } else {
+                status
+            };
             resp
         }
     }
@@ -252,21 +332,43 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, caller: PageCaller, Form(f): Form<CsrfForm>) -> PageResult {
+async fn logout(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    accounts::sign_out(&state.app, &caller.token).await.or_page(&caller)?;
-    Ok(([(header::SET_COOKIE, session_cookie(&state, "", 0))], Redirect::to("/login")).into_response())
+    accounts::sign_out(&state.app, &caller.token)
+        .await
+        .or_page(&caller)?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
-async fn switch_language(State(state): State<AppState>, headers: HeaderMap, Path(tag): Path<String>, Query(q): Query<NextQuery>) -> Response {
+async fn switch_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tag): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let locale = Locale::parse(&tag);
-    if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE) {
-        if let Ok((actor, _)) = accounts::authenticate(&state.app, &token).await {
-            let _ = accounts::set_locale(&state.app, &actor, locale.tag()).await;
-        }
+    if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE)
+        && let Ok((actor, _)) = accounts::authenticate(&state.app, &token).await
+    {
+        let _ = accounts::set_locale(&state.app, &actor, locale.tag()).await;
     }
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", locale.tag());
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(q.next.as_deref()))).into_response()
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        locale.tag()
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(q.next.as_deref())),
+    )
+        .into_response()
 }
 
 /// A scope root with its resident count.
@@ -291,11 +393,28 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    let roots = areas::scope_roots(&state.app, &caller.actor).await.or_page(&caller)?;
+    let roots = areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
     let mut summaries = Vec::new();
     for r in roots {
-        let page = registry::search(&state.app, &caller.actor, &ResidentSearch { area: Some(r.id.clone()), limit: Some(1), ..Default::default() }).await.or_page(&caller)?;
-        summaries.push(RootSummary { id: r.id, name: r.name, kind: r.kind, residents: page.total });
+        let page = registry::search(
+            &state.app,
+            &caller.actor,
+            &ResidentSearch {
+                area: Some(r.id.clone()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .or_page(&caller)?;
+        summaries.push(RootSummary {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            residents: page.total,
+        });
     }
     let tr = caller.tr;
     let grants = caller
@@ -305,7 +424,12 @@ async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
         .filter(|g| !g.role.is_area_role())
         .map(|g| tr.of("role-", g.role.as_str()))
         .collect();
-    Ok(render(&HomePage { nav: Nav::of(&caller, "/"), welcome: tr.named("home-welcome", &caller.actor.display_name), roots: summaries, grants }))
+    Ok(render(&HomePage {
+        nav: Nav::of(&caller, "/"),
+        welcome: tr.named("home-welcome", &caller.actor.display_name),
+        roots: summaries,
+        grants,
+    }))
 }
 
 #[derive(Template)]
@@ -329,21 +453,47 @@ struct AfterQuery {
     after: Option<String>,
 }
 
-async fn area(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Query(q): Query<AfterQuery>) -> PageResult {
-    let page = areas::area_page(&state.app, &caller.actor, &id).await.or_page(&caller)?;
-    let row = areas::visible_area(&state.app, &caller.actor, &id).await.or_page(&caller)?;
+async fn area(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<AfterQuery>,
+) -> PageResult {
+    let page = areas::area_page(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let row = areas::visible_area(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
     let kind = AreaKind::parse(&page.area.kind).unwrap_or(AreaKind::Community);
     let (households, next) = if kind >= AreaKind::Community {
-        registry::households(&state.app, &caller.actor, Some(&id), q.after.as_deref(), 50).await.or_page(&caller)?
+        registry::households(&state.app, &caller.actor, Some(&id), q.after.as_deref(), 50)
+            .await
+            .or_page(&caller)?
     } else {
         (Vec::new(), None)
     };
-    let count = registry::search(&state.app, &caller.actor, &ResidentSearch { area: Some(id.clone()), limit: Some(1), ..Default::default() }).await.or_page(&caller)?.total;
-    let can_edit = caller.actor.may(Action::EditRegistry, Target::Area(&row.path));
+    let count = registry::search(
+        &state.app,
+        &caller.actor,
+        &ResidentSearch {
+            area: Some(id.clone()),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(&caller)?
+    .total;
+    let can_edit = caller
+        .actor
+        .may(Action::EditRegistry, Target::Area(&row.path));
     let child_kind = kind.child();
     let can_add_child = match child_kind {
         Some(k) if k >= AreaKind::Compound => can_edit,
-        Some(_) => caller.actor.may(Action::ManageAreas, Target::Area(&row.path)),
+        Some(_) => caller
+            .actor
+            .may(Action::ManageAreas, Target::Area(&row.path)),
         None => false,
     };
     let here = format!("/areas/{id}");
@@ -372,9 +522,16 @@ struct NewAreaForm {
     code: String,
 }
 
-async fn add_area(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<NewAreaForm>) -> PageResult {
+async fn add_area(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<NewAreaForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    let a = areas::add_area(&state.app, &caller.actor, &id, &f.name, &f.code).await.or_page(&caller)?;
+    let a = areas::add_area(&state.app, &caller.actor, &id, &f.name, &f.code)
+        .await
+        .or_page(&caller)?;
     Ok(Redirect::to(&format!("/areas/{}", a.id)).into_response())
 }
 
@@ -387,11 +544,26 @@ struct HouseholdPage {
     can_edit: bool,
 }
 
-async fn household(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (h, residents) = registry::household(&state.app, &caller.actor, &id).await.or_page(&caller)?;
-    let area = areas::visible_area(&state.app, &caller.actor, &h.area_id).await.or_page(&caller)?;
-    let can_edit = caller.actor.may(Action::EditRegistry, Target::Area(&area.path));
-    Ok(render(&HouseholdPage { nav: Nav::of(&caller, &format!("/households/{id}")), h, residents, can_edit }))
+async fn household(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (h, residents) = registry::household(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let area = areas::visible_area(&state.app, &caller.actor, &h.area_id)
+        .await
+        .or_page(&caller)?;
+    let can_edit = caller
+        .actor
+        .may(Action::EditRegistry, Target::Area(&area.path));
+    Ok(render(&HouseholdPage {
+        nav: Nav::of(&caller, &format!("/households/{id}")),
+        h,
+        residents,
+        can_edit,
+    }))
 }
 
 #[derive(Template)]
@@ -422,22 +594,59 @@ struct ResidentListQuery {
 }
 
 fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
-    pairs.iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v)))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
-async fn residents(State(state): State<AppState>, caller: PageCaller, Query(q): Query<ResidentListQuery>) -> PageResult {
-    let search = ResidentSearch { area: q.area.clone(), q: q.q.clone(), flag: q.flag.clone(), sort: q.sort.clone(), after: q.after.clone(), limit: Some(50) };
+async fn residents(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area.clone(),
+        q: q.q.clone(),
+        flag: q.flag.clone(),
+        sort: q.sort.clone(),
+        after: q.after.clone(),
+        limit: Some(50),
+    };
     let (page, q_error) = match registry::search(&state.app, &caller.actor, &search).await {
         Ok(p) => (p, None),
-        Err(AppError::Invalid(f)) => (sanshe_app::registry::ResidentPage { items: Vec::new(), total: 0, next: None }, f.0.first().map(|x| caller.tr.t(x.key))),
+        Err(AppError::Invalid(f)) => (
+            sanshe_app::registry::ResidentPage {
+                items: Vec::new(),
+                total: 0,
+                next: None,
+            },
+            f.0.first().map(|x| caller.tr.t(x.key)),
+        ),
         Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     };
     let area_name = match q.area.as_deref().filter(|a| !a.is_empty()) {
-        Some(a) => areas::visible_area(&state.app, &caller.actor, a).await.ok().map(|a| a.name),
+        Some(a) => areas::visible_area(&state.app, &caller.actor, a)
+            .await
+            .ok()
+            .map(|a| a.name),
         None => None,
     };
-    let base_query = query_string(&[("area", q.area.as_deref()), ("q", q.q.as_deref()), ("flag", q.flag.as_deref()), ("sort", q.sort.as_deref())]);
-    let export_query = query_string(&[("area", q.area.as_deref()), ("q", q.q.as_deref()), ("flag", q.flag.as_deref())]);
+    let base_query = query_string(&[
+        ("area", q.area.as_deref()),
+        ("q", q.q.as_deref()),
+        ("flag", q.flag.as_deref()),
+        ("sort", q.sort.as_deref()),
+    ]);
+    let export_query = query_string(&[
+        ("area", q.area.as_deref()),
+        ("q", q.q.as_deref()),
+        ("flag", q.flag.as_deref()),
+    ]);
     Ok(render(&ResidentsPage {
         nav: Nav::of(&caller, &format!("/residents?{base_query}")),
         items: page.items,
@@ -448,16 +657,30 @@ async fn residents(State(state): State<AppState>, caller: PageCaller, Query(q): 
         q: q.q.unwrap_or_default(),
         q_error,
         sort: q.sort.unwrap_or_else(|| "name".into()),
-        flags: FLAGS.iter().map(|f| (*f, q.flag.as_deref() == Some(*f))).collect(),
+        flags: FLAGS
+            .iter()
+            .map(|f| (*f, q.flag.as_deref() == Some(*f)))
+            .collect(),
         base_query,
         export_query,
         has_cursor: q.after.is_some_and(|a| !a.is_empty()),
     }))
 }
 
-async fn export_residents(State(state): State<AppState>, caller: PageCaller, Query(q): Query<ResidentListQuery>) -> PageResult {
-    let search = ResidentSearch { area: q.area, q: q.q, flag: q.flag, ..Default::default() };
-    let bytes = registry::export(&state.app, &caller.actor, &search, None, &|_, _| {}).await.or_page(&caller)?;
+async fn export_residents(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area,
+        q: q.q,
+        flag: q.flag,
+        ..Default::default()
+    };
+    let bytes = registry::export(&state.app, &caller.actor, &search, None, &|_, _| {})
+        .await
+        .or_page(&caller)?;
     Ok(crate::api::xlsx(bytes, "residents.xlsx"))
 }
 
@@ -540,16 +763,38 @@ impl ResidentForm {
 }
 
 fn document_kinds(selected: &str) -> Vec<(&'static str, bool)> {
-    DocumentKind::ALL.iter().map(|k| (k.as_str(), k.as_str() == selected || (selected.is_empty() && *k == DocumentKind::MainlandId))).collect()
+    DocumentKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str(),
+                k.as_str() == selected || (selected.is_empty() && *k == DocumentKind::MainlandId),
+            )
+        })
+        .collect()
 }
 
-async fn resident_form_page(state: &AppState, caller: &PageCaller, form: ResidentForm, errors: FormErrors) -> PageResult {
+async fn resident_form_page(
+    state: &AppState,
+    caller: &PageCaller,
+    form: ResidentForm,
+    errors: FormErrors,
+) -> PageResult {
     let tr = caller.tr;
     let (household_label, new_household, area_label, cancel) = if !form.household_id.is_empty() {
-        let (h, _) = registry::household(&state.app, &caller.actor, &form.household_id).await.or_page(caller)?;
-        (Some(format!("{} {}", h.area_name, h.address)), false, String::new(), format!("/households/{}", h.id))
+        let (h, _) = registry::household(&state.app, &caller.actor, &form.household_id)
+            .await
+            .or_page(caller)?;
+        (
+            Some(format!("{} {}", h.area_name, h.address)),
+            false,
+            String::new(),
+            format!("/households/{}", h.id),
+        )
     } else {
-        let a = areas::visible_area(&state.app, &caller.actor, &form.area_id).await.or_page(caller)?;
+        let a = areas::visible_area(&state.app, &caller.actor, &form.area_id)
+            .await
+            .or_page(caller)?;
         (None, true, a.name.clone(), format!("/areas/{}", a.id))
     };
     let mut input = form.input();
@@ -579,20 +824,42 @@ async fn resident_form_page(state: &AppState, caller: &PageCaller, form: Residen
     Ok(resp)
 }
 
-async fn new_resident_form(State(state): State<AppState>, caller: PageCaller, Query(q): Query<NewResidentQuery>) -> PageResult {
-    let form = ResidentForm { household_id: q.household.unwrap_or_default(), area_id: q.area.unwrap_or_default(), ..Default::default() };
+async fn new_resident_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<NewResidentQuery>,
+) -> PageResult {
+    let form = ResidentForm {
+        household_id: q.household.unwrap_or_default(),
+        area_id: q.area.unwrap_or_default(),
+        ..Default::default()
+    };
     if form.household_id.is_empty() && form.area_id.is_empty() {
-        return Err(error_page(caller.tr, &AppError::field("area", "err-required")));
+        return Err(error_page(
+            caller.tr,
+            &AppError::field("area", "err-required"),
+        ));
     }
     resident_form_page(&state, &caller, form, FormErrors::default()).await
 }
 
-async fn create_resident(State(state): State<AppState>, caller: PageCaller, Form(f): Form<ResidentForm>) -> PageResult {
+async fn create_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<ResidentForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
     let target = if !f.household_id.is_empty() {
-        HouseholdTarget::Existing { household_id: f.household_id.clone() }
+        HouseholdTarget::Existing {
+            household_id: f.household_id.clone(),
+        }
     } else {
-        HouseholdTarget::Address { area_id: f.area_id.clone(), building: f.building.clone(), unit: f.unit.clone(), room: f.room.clone() }
+        HouseholdTarget::Address {
+            area_id: f.area_id.clone(),
+            building: f.building.clone(),
+            unit: f.unit.clone(),
+            room: f.room.clone(),
+        }
     };
     match registry::add_resident(&state.app, &caller.actor, &target, &f.input()).await {
         Ok(r) => Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
@@ -621,21 +888,47 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn resident_page(state: &AppState, caller: &PageCaller, id: &str, revealed: Option<Revealed>, reveal_error: Option<String>, saved: bool) -> PageResult {
-    let r = registry::get(&state.app, &caller.actor, id).await.or_page(caller)?;
-    let (h, _) = registry::household(&state.app, &caller.actor, &r.household_id).await.or_page(caller)?;
-    let area = areas::visible_area(&state.app, &caller.actor, &h.area_id).await.or_page(caller)?;
+async fn resident_page(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    revealed: Option<Revealed>,
+    reveal_error: Option<String>,
+    saved: bool,
+) -> PageResult {
+    let r = registry::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let (h, _) = registry::household(&state.app, &caller.actor, &r.household_id)
+        .await
+        .or_page(caller)?;
+    let area = areas::visible_area(&state.app, &caller.actor, &h.area_id)
+        .await
+        .or_page(caller)?;
     let target = Target::Area(&area.path);
     let can_edit = caller.actor.may(Action::EditRegistry, target);
     let can_reveal = caller.actor.may(Action::RevealPersonal, target);
-    let mut resp = render(&ResidentPage { nav: Nav::of(caller, &format!("/residents/{id}")), r, revealed, reveal_error: reveal_error.clone(), can_edit, can_reveal, saved });
+    let mut resp = render(&ResidentPage {
+        nav: Nav::of(caller, &format!("/residents/{id}")),
+        r,
+        revealed,
+        reveal_error: reveal_error.clone(),
+        can_edit,
+        can_reveal,
+        saved,
+    });
     if reveal_error.is_some() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
 }
 
-async fn resident(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> PageResult {
+async fn resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
     resident_page(&state, &caller, &id, None, None, q.saved.is_some()).await
 }
 
@@ -647,11 +940,28 @@ struct RevealForm {
     reason: String,
 }
 
-async fn reveal_resident(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<RevealForm>) -> PageResult {
+async fn reveal_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<RevealForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
     match registry::reveal(&state.app, &caller.actor, &id, &f.reason).await {
         Ok(v) => resident_page(&state, &caller, &id, Some(v), None, false).await,
-        Err(e @ AppError::Invalid(_)) => resident_page(&state, &caller, &id, None, FormErrors::from(&e, caller.tr).get("reason").map(String::from), false).await,
+        Err(e @ AppError::Invalid(_)) => {
+            resident_page(
+                &state,
+                &caller,
+                &id,
+                None,
+                FormErrors::from(&e, caller.tr)
+                    .get("reason")
+                    .map(String::from),
+                false,
+            )
+            .await
+        }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
 }
@@ -664,15 +974,34 @@ struct MergeForm {
     remove: String,
 }
 
-async fn merge_resident(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<MergeForm>) -> PageResult {
+async fn merge_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<MergeForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    registry::merge(&state.app, &caller.actor, &id, f.remove.trim()).await.or_page(&caller)?;
+    registry::merge(&state.app, &caller.actor, &id, f.remove.trim())
+        .await
+        .or_page(&caller)?;
     Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
 }
 
-async fn edit_form_page(state: &AppState, caller: &PageCaller, id: &str, input: ResidentInput, errors: FormErrors) -> PageResult {
-    let r = registry::get(&state.app, &caller.actor, id).await.or_page(caller)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+async fn edit_form_page(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    input: ResidentInput,
+    errors: FormErrors,
+) -> PageResult {
+    let r = registry::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut resp = render(&ResidentFormPage {
         nav: Nav::of(caller, &format!("/residents/{id}/edit")),
         heading: caller.tr.t("resident-edit"),
@@ -694,12 +1023,23 @@ async fn edit_form_page(state: &AppState, caller: &PageCaller, id: &str, input: 
     Ok(resp)
 }
 
-async fn edit_resident_form(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let input = registry::edit_input(&state.app, &caller.actor, &id).await.or_page(&caller)?;
+async fn edit_resident_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let input = registry::edit_input(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
     edit_form_page(&state, &caller, &id, input, FormErrors::default()).await
 }
 
-async fn update_resident(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<ResidentForm>) -> PageResult {
+async fn update_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ResidentForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
     match registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
@@ -747,29 +1087,65 @@ struct AreaQuery {
     area: Option<String>,
 }
 
-async fn import_targets(state: &AppState, caller: &PageCaller, selected: &str) -> Result<Vec<AreaView>, Response> {
-    let mut targets = areas::search(&state.app, &caller.actor, Some("community"), None, 500).await.or_page(caller)?;
-    targets.extend(areas::search(&state.app, &caller.actor, Some("compound"), None, 500).await.or_page(caller)?);
-    if !selected.is_empty() && !targets.iter().any(|t| t.id == selected) {
-        if let Ok(p) = areas::area_page(&state.app, &caller.actor, selected).await {
-            targets.insert(0, p.area);
-        }
+async fn import_targets(
+    state: &AppState,
+    caller: &PageCaller,
+    selected: &str,
+) -> Result<Vec<AreaView>, Response> {
+    let mut targets = areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+        .await
+        .or_page(caller)?;
+    targets.extend(
+        areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+            .await
+            .or_page(caller)?,
+    );
+    if !selected.is_empty()
+        && !targets.iter().any(|t| t.id == selected)
+        && let Ok(p) = areas::area_page(&state.app, &caller.actor, selected).await
+    {
+        targets.insert(0, p.area);
     }
     Ok(targets)
 }
 
-async fn import_form(State(state): State<AppState>, caller: PageCaller, Query(q): Query<AreaQuery>) -> PageResult {
+async fn import_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<AreaQuery>,
+) -> PageResult {
     let selected = q.area.unwrap_or_default();
     let targets = import_targets(&state, &caller, &selected).await?;
-    Ok(render(&ImportPage { nav: Nav::of(&caller, "/import"), targets, selected, error: None, report: None, report_json: String::new() }))
+    Ok(render(&ImportPage {
+        nav: Nav::of(&caller, "/import"),
+        targets,
+        selected,
+        error: None,
+        report: None,
+        report_json: String::new(),
+    }))
 }
 
-async fn run_import(State(state): State<AppState>, caller: PageCaller, form: Multipart) -> PageResult {
+async fn run_import(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    form: Multipart,
+) -> PageResult {
     let tr = caller.tr;
     let (result, selected) = match crate::api::read_import_form(form).await {
         Ok((file, community, csrf)) => {
             caller.check_csrf(&csrf).or_page(&caller)?;
-            (imports::import_residents(&state.app, &caller.actor, community.trim(), &file, &|_, _| {}).await, community)
+            (
+                imports::import_residents(
+                    &state.app,
+                    &caller.actor,
+                    community.trim(),
+                    &file,
+                    &|_, _| {},
+                )
+                .await,
+                community,
+            )
         }
         Err(e) => (Err(e), String::new()),
     };
@@ -780,13 +1156,40 @@ async fn run_import(State(state): State<AppState>, caller: PageCaller, form: Mul
             let shown = ShownReport {
                 accepted: report.accepted,
                 unchanged: report.unchanged,
-                rejected: report.rejected.iter().map(|r| ShownRejection { row: r.row, column: r.column.clone(), reason: tr.t(r.reason) }).collect(),
+                rejected: report
+                    .rejected
+                    .iter()
+                    .map(|r| ShownRejection {
+                        row: r.row,
+                        column: r.column.clone(),
+                        reason: tr.t(r.reason),
+                    })
+                    .collect(),
             };
-            Ok(render(&ImportPage { nav: Nav::of(&caller, "/import"), targets, selected, error: None, report: Some(shown), report_json }))
+            Ok(render(&ImportPage {
+                nav: Nav::of(&caller, "/import"),
+                targets,
+                selected,
+                error: None,
+                report: Some(shown),
+                report_json,
+            }))
         }
         Err(e @ AppError::Invalid(_)) => {
-            let message = FormErrors::from(&e, tr).0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；");
-            let mut resp = render(&ImportPage { nav: Nav::of(&caller, "/import"), targets, selected, error: Some(message), report: None, report_json: String::new() });
+            let message = FormErrors::from(&e, tr)
+                .0
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；");
+            let mut resp = render(&ImportPage {
+                nav: Nav::of(&caller, "/import"),
+                targets,
+                selected,
+                error: Some(message),
+                report: None,
+                report_json: String::new(),
+            });
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
@@ -795,7 +1198,9 @@ async fn run_import(State(state): State<AppState>, caller: PageCaller, form: Mul
 }
 
 async fn import_template(_caller: PageCaller) -> PageResult {
-    Ok(crate::api::import_template().await.map_err(|e| e.into_response())?)
+    crate::api::import_template()
+        .await
+        .map_err(|e| e.into_response())
 }
 
 #[derive(Deserialize)]
@@ -820,15 +1225,28 @@ struct ReportBack {
 
 async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    let back: ReportBack = serde_json::from_str(&f.report).map_err(|_| error_page(caller.tr, &AppError::field("report", "err-json")))?;
+    let back: ReportBack = serde_json::from_str(&f.report)
+        .map_err(|_| error_page(caller.tr, &AppError::field("report", "err-json")))?;
     let tr = caller.tr;
     // Only reasons that are message ids are translated; anything else is dropped to plain text.
-    let mut w = sanshe_app::sheets::SheetWriter::new("rejected", &[&tr.t("import-row"), &tr.t("import-column"), &tr.t("import-reason")]).or_page(&caller)?;
+    let mut w = sanshe_app::sheets::SheetWriter::new(
+        "rejected",
+        &[
+            &tr.t("import-row"),
+            &tr.t("import-column"),
+            &tr.t("import-reason"),
+        ],
+    )
+    .or_page(&caller)?;
     for r in back.rejected {
-        w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)]).or_page(&caller)?;
+        w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)])
+            .or_page(&caller)?;
     }
     let _ = ImportReport::default;
-    Ok(crate::api::xlsx(w.finish().or_page(&caller)?, "rejected-rows.xlsx"))
+    Ok(crate::api::xlsx(
+        w.finish().or_page(&caller)?,
+        "rejected-rows.xlsx",
+    ))
 }
 
 #[derive(Template)]
@@ -842,11 +1260,25 @@ struct OrganizationsPage {
     errors: FormErrors,
 }
 
-async fn organizations_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = organizations::list(&state.app, &caller.actor).await.or_page(caller)?;
+async fn organizations_view(
+    state: &AppState,
+    caller: &PageCaller,
+    errors: FormErrors,
+) -> PageResult {
+    let items = organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
     let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
-    let areas = if can_register { upper_areas(state, caller).await? } else { Vec::new() };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let areas = if can_register {
+        upper_areas(state, caller).await?
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut resp = render(&OrganizationsPage {
         nav: Nav::of(caller, "/organizations"),
         items,
@@ -860,8 +1292,18 @@ async fn organizations_view(state: &AppState, caller: &PageCaller, errors: FormE
 }
 
 async fn upper_areas(state: &AppState, caller: &PageCaller) -> Result<Vec<AreaView>, Response> {
-    let all = areas::search(&state.app, &caller.actor, None, None, 500).await.or_page(caller)?;
-    Ok(all.into_iter().filter(|a| matches!(a.kind.as_str(), "city" | "district" | "street" | "community")).collect())
+    let all = areas::search(&state.app, &caller.actor, None, None, 500)
+        .await
+        .or_page(caller)?;
+    Ok(all
+        .into_iter()
+        .filter(|a| {
+            matches!(
+                a.kind.as_str(),
+                "city" | "district" | "street" | "community"
+            )
+        })
+        .collect())
 }
 
 async fn organizations_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
@@ -882,11 +1324,26 @@ struct OrganizationForm {
     contact: String,
 }
 
-async fn register_organization(State(state): State<AppState>, caller: PageCaller, Form(f): Form<OrganizationForm>) -> PageResult {
+async fn register_organization(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<OrganizationForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    match organizations::register(&state.app, &caller.actor, &f.kind, &f.name, Some(&f.home_area_id), &f.contact).await {
+    match organizations::register(
+        &state.app,
+        &caller.actor,
+        &f.kind,
+        &f.name,
+        Some(&f.home_area_id),
+        &f.contact,
+    )
+    .await
+    {
         Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => organizations_view(&state, &caller, FormErrors::from(&e, caller.tr)).await,
+        Err(e @ AppError::Invalid(_)) => {
+            organizations_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
 }
@@ -902,17 +1359,45 @@ struct OrganizationPage {
     errors: FormErrors,
 }
 
-async fn organization_view(state: &AppState, caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
-    let (o, linkages, can_manage) = organizations::get(&state.app, &caller.actor, id).await.or_page(caller)?;
+async fn organization_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+) -> PageResult {
+    let (o, linkages, can_manage) = organizations::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
     let can_manage = can_manage || caller.actor.has_role(Role::Coordinator);
-    let communities = if can_manage { areas::communities_for_linking(&state.app, &caller.actor).await.or_page(caller)? } else { Vec::new() };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut resp = render(&OrganizationPage { nav: Nav::of(caller, &format!("/organizations/{id}")), o, linkages, can_manage, communities, errors });
+    let communities = if can_manage {
+        areas::communities_for_linking(&state.app, &caller.actor)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&OrganizationPage {
+        nav: Nav::of(caller, &format!("/organizations/{id}")),
+        o,
+        linkages,
+        can_manage,
+        communities,
+        errors,
+    });
     *resp.status_mut() = status;
     Ok(resp)
 }
 
-async fn organization_page(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>) -> PageResult {
+async fn organization_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
     organization_view(&state, &caller, &id, FormErrors::default()).await
 }
 
@@ -928,11 +1413,27 @@ struct LinkageForm {
     community_provides: String,
 }
 
-async fn add_linkage(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<LinkageForm>) -> PageResult {
+async fn add_linkage(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<LinkageForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    match organizations::link(&state.app, &caller.actor, &id, &f.community_id, &f.organization_provides, &f.community_provides).await {
+    match organizations::link(
+        &state.app,
+        &caller.actor,
+        &id,
+        &f.community_id,
+        &f.organization_provides,
+        &f.community_provides,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        Err(e @ AppError::Invalid(_)) => organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await,
+        Err(e @ AppError::Invalid(_)) => {
+            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
+        }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
 }
@@ -948,11 +1449,19 @@ struct ConfirmPage {
     cancel: String,
 }
 
-async fn confirm_unlink(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>) -> PageResult {
+async fn confirm_unlink(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
     // Find the linkage through the organizations the caller can see, so nothing outside leaks.
-    let orgs = organizations::list(&state.app, &caller.actor).await.or_page(&caller)?;
+    let orgs = organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
     for o in orgs {
-        let (org, links, _) = organizations::get(&state.app, &caller.actor, &o.id).await.or_page(&caller)?;
+        let (org, links, _) = organizations::get(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(&caller)?;
         if let Some(l) = links.into_iter().find(|l| l.id == id) {
             return Ok(render(&ConfirmPage {
                 nav: Nav::of(&caller, &format!("/linkages/{id}/delete")),
@@ -967,9 +1476,16 @@ async fn confirm_unlink(State(state): State<AppState>, caller: PageCaller, Path(
     Err(error_page(caller.tr, &AppError::NotFound))
 }
 
-async fn unlink(State(state): State<AppState>, caller: PageCaller, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> PageResult {
+async fn unlink(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    organizations::unlink(&state.app, &caller.actor, &id).await.or_page(&caller)?;
+    organizations::unlink(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
     Ok(Redirect::to("/organizations").into_response())
 }
 
@@ -985,11 +1501,26 @@ struct UsersPage {
 }
 
 async fn users_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let users = accounts::list_users(&state.app, &caller.actor).await.or_page(caller)?;
+    let users = accounts::list_users(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
     let areas = upper_areas(state, caller).await?;
-    let organizations = organizations::list(&state.app, &caller.actor).await.or_page(caller)?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut resp = render(&UsersPage { nav: Nav::of(caller, "/users"), users, roles: Role::ALL.iter().map(|r| r.as_str()).collect(), areas, organizations, errors });
+    let organizations = organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&UsersPage {
+        nav: Nav::of(caller, "/users"),
+        users,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        areas,
+        organizations,
+        errors,
+    });
     *resp.status_mut() = status;
     Ok(resp)
 }
@@ -1016,18 +1547,60 @@ struct UserForm {
     organization_id: String,
 }
 
-async fn create_user(State(state): State<AppState>, caller: PageCaller, Form(f): Form<UserForm>) -> PageResult {
+async fn create_user(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<UserForm>,
+) -> PageResult {
     caller.check_csrf(&f.csrf).or_page(&caller)?;
-    let is_area_role = Role::parse(&f.role).map(|r| r.is_area_role()).unwrap_or(true);
-    let target = match (is_area_role, f.area_id.is_empty(), f.organization_id.is_empty()) {
+    let is_area_role = Role::parse(&f.role)
+        .map(|r| r.is_area_role())
+        .unwrap_or(true);
+    let target = match (
+        is_area_role,
+        f.area_id.is_empty(),
+        f.organization_id.is_empty(),
+    ) {
         (true, false, _) => GrantTarget::Area(f.area_id.clone()),
         (false, _, false) => GrantTarget::Organization(f.organization_id.clone()),
-        (true, true, _) => return users_view(&state, &caller, FormErrors::from(&AppError::field("area_id", "err-role-needs-area"), caller.tr)).await,
-        (false, _, true) => return users_view(&state, &caller, FormErrors::from(&AppError::field("area_id", "err-role-needs-organization"), caller.tr)).await,
+        (true, true, _) => {
+            return users_view(
+                &state,
+                &caller,
+                FormErrors::from(
+                    &AppError::field("area_id", "err-role-needs-area"),
+                    caller.tr,
+                ),
+            )
+            .await;
+        }
+        (false, _, true) => {
+            return users_view(
+                &state,
+                &caller,
+                FormErrors::from(
+                    &AppError::field("area_id", "err-role-needs-organization"),
+                    caller.tr,
+                ),
+            )
+            .await;
+        }
     };
-    match accounts::create_user(&state.app, &caller.actor, &f.username, &f.display_name, &f.password, &f.role, target).await {
+    match accounts::create_user(
+        &state.app,
+        &caller.actor,
+        &f.username,
+        &f.display_name,
+        &f.password,
+        &f.role,
+        target,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
-        Err(e @ AppError::Invalid(_)) => users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await,
+        Err(e @ AppError::Invalid(_)) => {
+            users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
 }
@@ -1047,16 +1620,43 @@ struct AuditQuery {
     before: Option<String>,
 }
 
-async fn audit_page(State(state): State<AppState>, caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
-    let entries = audit::list(&state.app, &caller.actor, q.action.as_deref(), q.before.as_deref(), 100).await.or_page(&caller)?;
-    let next = if entries.len() == 100 { entries.last().map(|e| e.id.clone()) } else { None };
+async fn audit_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let entries = audit::list(
+        &state.app,
+        &caller.actor,
+        q.action.as_deref(),
+        q.before.as_deref(),
+        100,
+    )
+    .await
+    .or_page(&caller)?;
+    let next = if entries.len() == 100 {
+        entries.last().map(|e| e.id.clone())
+    } else {
+        None
+    };
     let offset = sanshe_app::china_offset();
     let entries = entries
         .into_iter()
         .map(|e| {
-            let at = chrono::DateTime::from_timestamp_millis(e.at).map(|d| d.with_timezone(&offset).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+            let at = chrono::DateTime::from_timestamp_millis(e.at)
+                .map(|d| {
+                    d.with_timezone(&offset)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
             (at, e)
         })
         .collect();
-    Ok(render(&AuditPage { nav: Nav::of(&caller, "/audit"), entries, action: q.action.unwrap_or_default(), next }))
+    Ok(render(&AuditPage {
+        nav: Nav::of(&caller, "/audit"),
+        entries,
+        action: q.action.unwrap_or_default(),
+        next,
+    }))
 }

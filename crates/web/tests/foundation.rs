@@ -1,0 +1,791 @@
+//! HTTP-level tests of the foundation: scope, validation, privacy, import/export, accounts.
+//! Each test body runs on SQLite and, when `SANSHE_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use support::{ID_FEMALE_1949, ID_MALE_1880, TestApp, id_for, on_both};
+
+#[tokio::test]
+async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_community() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        let r = t
+            .add_resident(
+                &ling,
+                &t.lingyanli,
+                "101",
+                "孙秀英",
+                ID_FEMALE_1949,
+                "13812345678",
+            )
+            .await;
+        let id = r["id"].as_str().unwrap();
+        let household = r["household_id"].as_str().unwrap();
+
+        // Read, by every route.
+        for path in [
+            format!("/api/v1/residents/{id}"),
+            format!("/api/v1/households/{household}"),
+            format!("/api/v1/areas/{}", t.lingyanli),
+        ] {
+            assert_eq!(
+                t.get(&path, Some(&yude)).await.status,
+                StatusCode::NOT_FOUND,
+                "{path} on {}",
+                t.backend
+            );
+        }
+        assert_eq!(
+            t.post_json(
+                &format!("/api/v1/residents/{id}/reveal"),
+                Some(&yude),
+                json!({"reason": "核实"})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.send_json(
+                "PUT",
+                &format!("/api/v1/residents/{id}"),
+                Some(&yude),
+                json!({"name": "改名"})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        // Find and count: by name, ID number and phone.
+        for q in ["孙秀英", ID_FEMALE_1949, "13812345678"] {
+            let page = t
+                .get(
+                    &format!("/api/v1/residents?q={}", urlencode(q)),
+                    Some(&yude),
+                )
+                .await
+                .json();
+            assert_eq!(page["total"], 0, "{q} visible to yudeli on {}", t.backend);
+            let page = t
+                .get(
+                    &format!("/api/v1/residents?q={}", urlencode(q)),
+                    Some(&ling),
+                )
+                .await
+                .json();
+            assert_eq!(
+                page["total"], 1,
+                "{q} not found by lingyanli on {}",
+                t.backend
+            );
+        }
+        // Asking for the other community's area in a filter is refused, not silently widened.
+        assert_eq!(
+            t.get(
+                &format!("/api/v1/residents?area={}", t.lingyanli),
+                Some(&yude)
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        // Autocomplete of areas.
+        let areas = t.get("/api/v1/areas?q=%E5%87%8C", Some(&yude)).await.json();
+        assert_eq!(areas.as_array().unwrap().len(), 0);
+        // Export.
+        let x = t.get("/api/v1/residents/export.xlsx", Some(&yude)).await;
+        assert_eq!(x.status, StatusCode::OK);
+        let table = sanshe_app::sheets::read_table(&x.bytes).unwrap();
+        assert_eq!(table.len(), 1, "only the header: {table:?}");
+        // Pages.
+        let (cookie, _) = t.browser("worker.yudeli").await;
+        assert_eq!(
+            t.page(&format!("/residents/{id}"), &cookie).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.page(&format!("/households/{household}"), &cookie)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(
+            !t.page("/residents?q=%E5%AD%99", &cookie)
+                .await
+                .text()
+                .contains("孙秀英")
+        );
+        t
+    })
+    .await;
+}
+
+fn urlencode(s: &str) -> String {
+    sanshe_web::auth::urlencode(s)
+}
+
+#[tokio::test]
+async fn a_bad_id_number_is_refused_on_its_field_and_nothing_is_saved() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let r = t
+            .post_json("/api/v1/residents", Some(&ling), json!({"area_id": t.lingyanli_building, "room": "502", "name": "王淑兰", "document_number": "120101199001011234"}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+        let body = r.json();
+        assert_eq!(body["errors"][0]["field"], "document_number");
+        assert_eq!(body["errors"][0]["code"], "err-id-check-digit");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("校验位"));
+        assert_eq!(t.get("/api/v1/residents", Some(&ling)).await.json()["total"], 0);
+        assert_eq!(t.get("/api/v1/households", Some(&ling)).await.json()["items"].as_array().unwrap().len(), 0, "no empty household left behind");
+        // Sex and birth date must agree with the number.
+        let r = t
+            .post_json("/api/v1/residents", Some(&ling), json!({"area_id": t.lingyanli_building, "room": "502", "name": "王淑兰", "sex": "male", "document_number": ID_FEMALE_1949}))
+            .await;
+        assert_eq!(r.json()["errors"][0]["code"], "err-sex-mismatch");
+        // English on request.
+        let req = axum::http::Request::post("/api/v1/residents")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {ling}"))
+            .header("accept-language", "en");
+        let r = t.request(req.body(axum::body::Body::from(json!({"area_id": t.lingyanli_building, "room": "1", "name": "A", "document_number": "123"}).to_string())).unwrap()).await;
+        assert!(r.json()["errors"][0]["message"].as_str().unwrap().starts_with("ID numbers have 18"));
+        // Malformed JSON is a 422 problem, not a 500.
+        let r = t.request(axum::http::Request::post("/api/v1/residents").header("content-type", "application/json").header("authorization", format!("Bearer {ling}")).body(axum::body::Body::from("{not json")).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_id_number_belongs_to_one_resident_in_the_whole_database() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
+        let r = t.post_json("/api/v1/residents", Some(&yude), json!({"area_id": t.yudeli, "room": "2", "name": "王淑兰", "document_number": ID_FEMALE_1949})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["code"], "err-duplicate-document");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let r = t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "+86 138 1234 5678").await;
+        let id = r["id"].as_str().unwrap().to_string();
+        assert_eq!(r["document_number"], "110***********002X");
+        assert_eq!(r["phone"], "138****5678");
+        let list = t.get("/api/v1/residents", Some(&ling)).await;
+        assert!(!list.text().contains(ID_FEMALE_1949) && !list.text().contains("13812345678"));
+        let x = t.get("/api/v1/residents/export.xlsx", Some(&ling)).await;
+        let table = sanshe_app::sheets::read_table(&x.bytes).unwrap();
+        assert_eq!(table[1][5], "110***********002X");
+        assert_eq!(table[1][6], "138****5678");
+        // The database holds no clear numbers either.
+        let mut conn = t.app.db.conn().await.unwrap();
+        let row = sanshe_store::registry::resident(&mut conn, &id).await.unwrap();
+        assert!(!row.record.document_cipher.contains("1101051949") && row.record.phone_cipher.as_deref().is_some_and(|p| !p.contains("1381234")));
+        drop(conn);
+
+        let no_reason = t.post_json(&format!("/api/v1/residents/{id}/reveal"), Some(&ling), json!({"reason": " "})).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let shown = t.post_json(&format!("/api/v1/residents/{id}/reveal"), Some(&ling), json!({"reason": "核实隔离人员身份"})).await.json();
+        assert_eq!(shown["document_number"], ID_FEMALE_1949);
+        assert_eq!(shown["phone"], "13812345678");
+        // Unmasked export needs the permission: a community worker lacks it.
+        assert_eq!(t.get("/api/v1/residents/export.xlsx?unmasked_reason=%E4%B8%8A%E6%8A%A5", Some(&ling)).await.status, StatusCode::FORBIDDEN);
+        let admin = t.token("admin").await;
+        let full = t.get("/api/v1/residents/export.xlsx?unmasked_reason=%E4%B8%8A%E6%8A%A5%E5%8D%AB%E5%81%A5%E5%A7%94", Some(&admin)).await;
+        assert_eq!(sanshe_app::sheets::read_table(&full.bytes).unwrap()[1][5], ID_FEMALE_1949);
+
+        let audit = t.get("/api/v1/audit?action=resident.revealed", Some(&admin)).await.json();
+        let entries = audit.as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{audit}");
+        assert_eq!(entries[0]["actor"], "worker.lingyanli");
+        assert_eq!(entries[0]["target_id"], id.as_str());
+        assert_eq!(entries[0]["reason"], "核实隔离人员身份");
+        let exports = t.get("/api/v1/audit?action=residents.exported_unmasked", Some(&admin)).await.json();
+        assert_eq!(exports[0]["reason"], "上报卫健委");
+        // A worker cannot read the audit log.
+        assert_eq!(t.get("/api/v1/audit", Some(&ling)).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_changes_in_the_database_itself() {
+    on_both(|t| async move {
+        let _ = t.token("admin").await;
+        let mut conn = t.app.db.conn().await.unwrap();
+        let update = sqlx::query("UPDATE audit_log SET actor_name = 'nobody'")
+            .execute(&mut *conn)
+            .await;
+        assert!(update.is_err(), "update allowed on {}", t.backend);
+        let delete = sqlx::query("DELETE FROM audit_log")
+            .execute(&mut *conn)
+            .await;
+        assert!(delete.is_err(), "delete allowed on {}", t.backend);
+        drop(conn);
+        t
+    })
+    .await;
+}
+
+fn csv_with(rows: &[&str]) -> String {
+    let mut s = String::from("姓名,性别,身份证号,手机号,小区,楼栋,单元,房号,独居\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+#[tokio::test]
+async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let good1 = id_for(1950, 3, 1, 12);
+        let good2 = id_for(1988, 7, 9, 23);
+        let csv = csv_with(&[
+            &format!("李桂芝,女,{good1},13900001111,凌研里二区,5号楼,1单元,301,是"),
+            &format!("张伟,男,{good2},,凌研里二区,5号楼,1单元,302,"),
+            "错号,男,120101199001011234,,凌研里二区,5号楼,1单元,303,",
+            &format!(
+                "刘强,男,{},12345,凌研里二区,5号楼,1单元,304,",
+                id_for(1970, 1, 1, 31)
+            ),
+            ",女,,,凌研里二区,5号楼,1单元,,",
+        ]);
+        let file = [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat();
+        let r = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&ling),
+                None,
+                &[("community", &t.lingyanli)],
+                ("r.csv", &file),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        assert_eq!(report["accepted"], 2, "{report}");
+        let rejected: Vec<(u64, String, String)> = report["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["row"].as_u64().unwrap(),
+                    x["column"].as_str().unwrap().to_string(),
+                    x["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            rejected.contains(&(4, "身份证号".into(), "err-id-check-digit".into())),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected.contains(&(5, "手机号".into(), "err-phone".into())),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected.contains(&(6, "姓名".into(), "err-required".into())),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected.contains(&(6, "房号".into(), "err-required".into())),
+            "{rejected:?}"
+        );
+        // The flag column was read, and the compound and building became areas.
+        let old = t
+            .get(&format!("/api/v1/residents?q={good1}"), Some(&ling))
+            .await
+            .json();
+        assert_eq!(old["items"][0]["flags"]["living_alone"], true);
+        assert_eq!(old["items"][0]["area_name"], "5号楼");
+        // Twice: nothing new.
+        let again = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&ling),
+                None,
+                &[("community", &t.lingyanli)],
+                ("r.csv", &file),
+            )
+            .await
+            .json();
+        assert_eq!(again["accepted"], 0);
+        assert_eq!(again["unchanged"], 2);
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&ling)).await.json()["total"],
+            2
+        );
+        // The same person in another household is reported as a duplicate.
+        let moved = csv_with(&[&format!("李桂芝,女,{good1},,凌研里二区,6号楼,1单元,101,")]);
+        let dup = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&ling),
+                None,
+                &[("community", &t.lingyanli)],
+                ("m.csv", moved.as_bytes()),
+            )
+            .await
+            .json();
+        assert_eq!(dup["rejected"][0]["code"], "err-duplicate-elsewhere");
+        // Another community's worker cannot import into this one.
+        let yude = t.token("worker.yudeli").await;
+        let r = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&yude),
+                None,
+                &[("community", &t.lingyanli)],
+                ("r.csv", &file),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn import_reads_gbk_csv_and_xlsx_with_english_headers() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let id1 = id_for(1960, 2, 2, 41);
+        let text = format!("姓名,身份证号,楼栋,房号\n赵玉兰,{id1},2号楼,201\n");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let r = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&ling),
+                None,
+                &[("community", &t.lingyanli)],
+                ("gbk.csv", &gbk),
+            )
+            .await
+            .json();
+        assert_eq!(r["accepted"], 1, "{r}");
+        assert_eq!(
+            t.get(&format!("/api/v1/residents?q={id1}"), Some(&ling))
+                .await
+                .json()["items"][0]["name"],
+            "赵玉兰"
+        );
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["Name", "ID number", "Building", "Unit", "Room", "Phone"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let id2 = id_for(1990, 12, 12, 52);
+        sheet.write_string(1, 0, "钱芳").unwrap();
+        sheet.write_string(1, 1, &id2).unwrap();
+        sheet.write_string(1, 2, "3号楼").unwrap();
+        sheet.write_string(1, 3, "").unwrap();
+        sheet.write_number(1, 4, 101).unwrap();
+        sheet.write_number(1, 5, 13700001234_f64).unwrap();
+        // An ID typed into a number cell loses its last digits: reported, not imported wrongly.
+        sheet.write_string(2, 0, "孙丽").unwrap();
+        sheet.write_number(2, 1, 110105194912310020.0).unwrap();
+        sheet.write_number(2, 4, 102).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let r = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&ling),
+                None,
+                &[("community", &t.lingyanli)],
+                ("x.xlsx", &bytes),
+            )
+            .await
+            .json();
+        assert_eq!(r["accepted"], 1, "{r}");
+        assert_eq!(r["rejected"][0]["code"], "err-id-stored-as-number");
+        assert_eq!(r["rejected"][0]["column"], "ID number");
+        let found = t
+            .get(&format!("/api/v1/residents?q={id2}"), Some(&ling))
+            .await
+            .json();
+        assert_eq!(found["items"][0]["address"], "3号楼 101");
+        assert_eq!(found["items"][0]["phone"], "137****1234");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        for i in 0..7u16 {
+            let name = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九"][i as usize];
+            t.add_resident(
+                &ling,
+                &t.lingyanli,
+                &format!("{}", 100 + i),
+                name,
+                &id_for(1940 + i as i32 * 5, 1, 1, i * 2 + 1),
+                "",
+            )
+            .await;
+        }
+        let mut seen = Vec::new();
+        let mut url = "/api/v1/residents?limit=3".to_string();
+        loop {
+            let page = t.get(&url, Some(&ling)).await.json();
+            assert_eq!(page["total"], 7);
+            for r in page["items"].as_array().unwrap() {
+                seen.push(r["name"].as_str().unwrap().to_string());
+            }
+            match page["next"].as_str() {
+                Some(n) => url = format!("/api/v1/residents?limit=3&after={n}"),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted, "pages follow name order");
+        sorted.dedup();
+        assert_eq!(sorted.len(), 7);
+        let oldest = t
+            .get("/api/v1/residents?sort=birth_date&limit=1", Some(&ling))
+            .await
+            .json();
+        assert_eq!(oldest["items"][0]["name"], "张三");
+        let prefix = t
+            .get("/api/v1/residents?q=%E5%91%A8", Some(&ling))
+            .await
+            .json();
+        assert_eq!(prefix["total"], 1);
+        assert_eq!(
+            t.get("/api/v1/residents?sort=height", Some(&ling))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            t.get("/api/v1/residents?after=zz", Some(&ling))
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn edit_move_flag_and_merge_a_resident() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let a = t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
+        let b = t.add_resident(&ling, &t.lingyanli, "102", "王淑兰", &id_for(1949, 12, 31, 2), "13912345678").await;
+        let a_id = a["id"].as_str().unwrap();
+        // An edit that sends back the masked number keeps the stored one.
+        let edited = t
+            .send_json("PUT", &format!("/api/v1/residents/{a_id}"), Some(&ling), json!({"name": "王淑兰", "document_number": a["document_number"], "flags": {"living_alone": true, "chronic_illness": true}}))
+            .await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+        assert_eq!(edited.json()["flags"]["living_alone"], true);
+        let shown = t.post_json(&format!("/api/v1/residents/{a_id}/reveal"), Some(&ling), json!({"reason": "核对"})).await.json();
+        assert_eq!(shown["document_number"], ID_FEMALE_1949);
+        // Pregnant men are refused.
+        let bad = t.send_json("PUT", &format!("/api/v1/residents/{a_id}"), Some(&ling), json!({"name": "王淑兰", "sex": "male", "document_number": ID_MALE_1880, "flags": {"pregnant": true}})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.json()["errors"][0]["code"], "err-pregnant-male");
+        // Move to another household in scope, then out of scope (refused).
+        let moved = t.post_json(&format!("/api/v1/residents/{a_id}/move"), Some(&ling), json!({"area_id": t.lingyanli_building, "room": "601"})).await.json();
+        assert_eq!(moved["address"], "1号楼 601");
+        let out = t.post_json(&format!("/api/v1/residents/{a_id}/move"), Some(&ling), json!({"area_id": t.yudeli, "room": "1"})).await;
+        assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Merge the duplicate: phone carried over, the other record gone.
+        let merged = t.post_json(&format!("/api/v1/residents/{a_id}/merge"), Some(&ling), json!({"remove": b["id"]})).await.json();
+        assert_eq!(merged["phone"], "139****5678");
+        assert_eq!(t.get(&format!("/api/v1/residents/{}", b["id"].as_str().unwrap()), Some(&ling)).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_refused_for_a_while() {
+    on_both(|t| async move {
+        for _ in 0..5 {
+            let r = t
+                .post_json(
+                    "/api/v1/sessions",
+                    None,
+                    json!({"username": "admin", "password": "wrong-password"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let r = t
+            .post_json(
+                "/api/v1/sessions",
+                None,
+                json!({"username": "admin", "password": support::PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        // Another account is unaffected.
+        let _ = t.token("worker.yudeli").await;
+        assert_eq!(
+            t.get("/api/v1/residents", Some("not-a-token")).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forms_without_the_session_csrf_token_change_nothing() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let form = |token: &str| format!("csrf={token}&area_id={}&room=501&name=%E7%8E%8B%E6%B7%91%E5%85%B0&document_number={ID_FEMALE_1949}", t.lingyanli_building);
+        let forged = t.post_form("/residents/new", &cookie, &form("0000")).await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ling = t.token("worker.lingyanli").await;
+        assert_eq!(t.get("/api/v1/residents", Some(&ling)).await.json()["total"], 0);
+        let ok = t.post_form("/residents/new", &cookie, &form(&csrf)).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+        assert_eq!(t.get("/api/v1/residents", Some(&ling)).await.json()["total"], 1);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_resident_form_shows_the_message_beside_the_bad_field_in_chinese() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let r = t.post_form("/residents/new", &cookie, &format!("csrf={csrf}&area_id={}&room=501&name=%E7%8E%8B&document_number=120101199001011234&phone=123", t.lingyanli_building)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text();
+        assert!(html.contains("id=\"error-document_number\">身份证号校验位不对"), "{html}");
+        assert!(html.contains("id=\"error-phone\""));
+        assert!(html.contains("value=\"120101199001011234\""), "what was typed stays in the form");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_switch_between_chinese_and_english() {
+    on_both(|t| async move {
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        assert!(
+            t.page("/residents", &cookie)
+                .await
+                .text()
+                .contains("导出 Excel")
+        );
+        let r = t.page("/lang/en?next=/residents", &cookie).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let html = t.page("/residents", &cookie).await.text();
+        assert!(html.contains("Export to Excel") && html.contains("lang=\"en\""));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn organizations_linkages_and_who_may_manage_them() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let ling = t.token("worker.lingyanli").await;
+        let admin = t.token("admin").await;
+        // An org admin links their organization to a community.
+        let l = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "逐户排查、心理支持", "community_provides": "场地"})).await;
+        assert_eq!(l.status, StatusCode::CREATED, "{}", l.text());
+        let twice = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "x"})).await;
+        assert_eq!(twice.json()["errors"][0]["code"], "err-linkage-exists");
+        // The linked community's worker sees the organization and the linkage; yudeli's does not.
+        let seen = t.get(&format!("/api/v1/organizations/{}", t.ruoshui), Some(&ling)).await.json();
+        assert_eq!(seen["linkages"][0]["community_name"], "凌研里社区");
+        let yude = t.token("worker.yudeli").await;
+        assert_eq!(t.get(&format!("/api/v1/organizations/{}", t.ruoshui), Some(&yude)).await.status, StatusCode::NOT_FOUND);
+        // Only a coordinator registers organizations.
+        let body = json!({"kind": "social_work_agency", "name": "天津市睦邻社会工作服务中心", "home_area_id": t.city});
+        assert_eq!(t.post_json("/api/v1/organizations", Some(&ling), body.clone()).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.post_json("/api/v1/organizations", Some(&admin), body.clone()).await.status, StatusCode::CREATED);
+        assert_eq!(t.post_json("/api/v1/organizations", Some(&admin), body).await.json()["errors"][0]["code"], "err-organization-exists");
+        // The org admin sees no residents at all.
+        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
+        assert_eq!(t.get("/api/v1/residents", Some(&org)).await.json()["total"], 0);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn coordinators_create_users_and_workers_cannot() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let ling = t.token("worker.lingyanli").await;
+        let body = json!({"username": "huang.tao", "display_name": "黄涛", "password": "stairs-1200-a-day", "role": "community_worker", "area_id": t.lingyanli});
+        assert_eq!(t.post_json("/api/v1/users", Some(&ling), body.clone()).await.status, StatusCode::FORBIDDEN);
+        let created = t.post_json("/api/v1/users", Some(&admin), body.clone()).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        assert_eq!(t.post_json("/api/v1/users", Some(&admin), body).await.json()["errors"][0]["code"], "err-username-taken");
+        let short = t.post_json("/api/v1/users", Some(&admin), json!({"username": "x1y", "display_name": "x", "password": "short", "role": "coordinator", "area_id": t.city})).await;
+        assert_eq!(short.json()["errors"][0]["code"], "err-password-short");
+        let r = t.post_json("/api/v1/sessions", None, json!({"username": "huang.tao", "password": "stairs-1200-a-day"})).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let t = TestApp::sqlite().await;
+    let doc = t.get("/api/openapi.json", None).await.json();
+    let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    paths.sort();
+    let expected = [
+        "/api/v1/areas",
+        "/api/v1/areas/{id}",
+        "/api/v1/audit",
+        "/api/v1/households",
+        "/api/v1/households/{id}",
+        "/api/v1/imports/residents",
+        "/api/v1/imports/residents/template.xlsx",
+        "/api/v1/linkages/{id}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/organizations/{id}/linkages",
+        "/api/v1/residents",
+        "/api/v1/residents/export.xlsx",
+        "/api/v1/residents/{id}",
+        "/api/v1/residents/{id}/merge",
+        "/api/v1/residents/{id}/move",
+        "/api/v1/residents/{id}/reveal",
+        "/api/v1/sessions",
+        "/api/v1/users",
+        "/api/v1/users/{id}/grants",
+    ];
+    assert_eq!(paths, expected);
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn health_security_headers_and_sign_in_redirect() {
+    let t = TestApp::sqlite().await;
+    let h = t.get("/healthz", None).await;
+    assert_eq!(h.status, StatusCode::OK);
+    let login = t.get("/login", None).await;
+    assert!(
+        login.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(login.headers["x-frame-options"], "DENY");
+    let home = t.get("/residents", None).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.headers["location"], "/login?next=/residents");
+    let (cookie, _) = t.browser("admin").await;
+    let r = t
+        .request(
+            axum::http::Request::post("/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(
+                    "username=admin&password=x&next=//evil.example",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(cookie.starts_with("sanshe_session="));
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn the_demo_tells_the_tianjin_story() {
+    for pg in [false, true] {
+        let Some((app, cleanup)) = support::empty_app(pg).await else {
+            continue;
+        };
+        let summary = sanshe_app::demo::load(&app, support::PASSWORD)
+            .await
+            .unwrap();
+        assert!(summary.residents > 5000, "{summary:?}");
+        let t = TestApp::around(app, cleanup);
+        let ling = t.token("worker.lingyanli").await;
+        let areas = t.get("/api/v1/areas", Some(&ling)).await.json();
+        assert_eq!(areas[0]["name"], "凌研里社区");
+        let community = areas[0]["id"].as_str().unwrap().to_string();
+        // 2,500 households in 凌研里, as the story says.
+        let mut households = 0;
+        let mut url = format!("/api/v1/households?area={community}&limit=500");
+        loop {
+            let page = t.get(&url, Some(&ling)).await.json();
+            households += page["items"].as_array().unwrap().len();
+            match page["next"].as_str() {
+                Some(n) => url = format!("/api/v1/households?area={community}&limit=500&after={n}"),
+                None => break,
+            }
+        }
+        assert_eq!(households, 2500);
+        let admin = t.token("admin").await;
+        let orgs = t.get("/api/v1/organizations", Some(&admin)).await.json();
+        let names: Vec<&str> = orgs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        for expected in [
+            "天津市若水社会工作服务中心",
+            "天津市睦邻社会工作服务中心",
+            "和平区社区服务志愿者协会",
+            "天津市益美嵌入式社区养老院",
+            "天津市民政局",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+        // The same seed gives the same people.
+        let first = t.get("/api/v1/residents?limit=1", Some(&ling)).await.json();
+        assert!(first["total"].as_i64().unwrap() > 5000);
+        let yude = t.token("worker.yudeli").await;
+        assert!(
+            t.get("/api/v1/residents?limit=1", Some(&yude)).await.json()["total"]
+                .as_i64()
+                .unwrap()
+                < 200
+        );
+        let org = t.token("org.ruoshui").await;
+        assert_eq!(
+            t.get("/api/v1/organizations", Some(&org))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        t.finish().await;
+    }
+}

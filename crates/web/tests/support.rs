@@ -1,0 +1,406 @@
+//! Test harness: a real router over a real, isolated database, on SQLite always and on
+//! PostgreSQL when `SANSHE_TEST_DATABASE_URL` is set (each run gets a new database).
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::vault::Vault;
+use sanshe_app::{App, Clock};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The password of every fixture account.
+pub const PASSWORD: &str = "correct-horse-2020";
+
+/// Valid ID numbers for fixtures.
+pub const ID_FEMALE_1949: &str = "11010519491231002X";
+pub const ID_MALE_1880: &str = "440524188001010014";
+
+/// A running sanshe over one database, with the fixture tree:
+/// 天津市 › 南开区 › 体育中心街道 › 凌研里社区 › 凌研里一区 › 1号楼, and 天津市 › 和平区 › 南市街道 › 裕德里社区.
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub backend: &'static str,
+    pub city: String,
+    pub lingyanli: String,
+    pub lingyanli_building: String,
+    pub yudeli: String,
+    pub ruoshui: String,
+    drop_db: Option<(String, String)>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+fn fixed_key() -> String {
+    "11".repeat(32) + &"22".repeat(32)
+}
+
+async fn make_app(url: &str) -> App {
+    let mut app = App::open(url, Vault::from_hex(&fixed_key()).unwrap())
+        .await
+        .expect("open app");
+    app.clock = Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+    app
+}
+
+impl TestApp {
+    async fn build(app: App, backend: &'static str, drop_db: Option<(String, String)>) -> TestApp {
+        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        let mut conn = app.db.conn().await.unwrap();
+        use sanshe_store::areas::insert;
+        let city = insert(&mut conn, None, "city", Some("120000"), "天津市")
+            .await
+            .unwrap();
+        let nankai = insert(&mut conn, Some(&city), "district", Some("120104"), "南开区")
+            .await
+            .unwrap();
+        let tiyu = insert(
+            &mut conn,
+            Some(&nankai),
+            "street",
+            Some("120104011"),
+            "体育中心街道",
+        )
+        .await
+        .unwrap();
+        let lingyanli = insert(&mut conn, Some(&tiyu), "community", None, "凌研里社区")
+            .await
+            .unwrap();
+        let compound = insert(&mut conn, Some(&lingyanli), "compound", None, "凌研里一区")
+            .await
+            .unwrap();
+        let building = insert(&mut conn, Some(&compound), "building", None, "1号楼")
+            .await
+            .unwrap();
+        let heping = insert(&mut conn, Some(&city), "district", Some("120101"), "和平区")
+            .await
+            .unwrap();
+        let nanshi = insert(
+            &mut conn,
+            Some(&heping),
+            "street",
+            Some("120101006"),
+            "南市街道",
+        )
+        .await
+        .unwrap();
+        let yudeli = insert(&mut conn, Some(&nanshi), "community", None, "裕德里社区")
+            .await
+            .unwrap();
+        let ruoshui = sanshe_store::organizations::insert(
+            &mut conn,
+            "social_work_agency",
+            "天津市若水社会工作服务中心",
+            Some((&city.id, &city.path)),
+            "",
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let cli = Actor::command_line(&app).await.unwrap();
+        for (name, role, target) in [
+            ("admin", "coordinator", GrantTarget::Area(city.id.clone())),
+            (
+                "worker.lingyanli",
+                "community_worker",
+                GrantTarget::Area(lingyanli.id.clone()),
+            ),
+            (
+                "worker.yudeli",
+                "community_worker",
+                GrantTarget::Area(yudeli.id.clone()),
+            ),
+            (
+                "org.ruoshui",
+                "org_admin",
+                GrantTarget::Organization(ruoshui.id.clone()),
+            ),
+        ] {
+            sanshe_app::accounts::create_user(&app, &cli, name, name, PASSWORD, role, target)
+                .await
+                .unwrap();
+        }
+        TestApp {
+            app,
+            router,
+            backend,
+            city: city.id,
+            lingyanli: lingyanli.id,
+            lingyanli_building: building.id,
+            yudeli: yudeli.id,
+            ruoshui: ruoshui.id,
+            drop_db,
+        }
+    }
+
+    /// A fresh SQLite database in a temporary file, with the fixture.
+    pub async fn sqlite() -> TestApp {
+        let (app, cleanup) = empty_app(false).await.expect("sqlite");
+        TestApp::build(app, "sqlite", cleanup).await
+    }
+
+    /// A fresh PostgreSQL database with the fixture, when `SANSHE_TEST_DATABASE_URL` is set.
+    pub async fn postgres() -> Option<TestApp> {
+        let (app, cleanup) = empty_app(true).await?;
+        Some(TestApp::build(app, "postgres", cleanup).await)
+    }
+
+    /// A test app around an application whose data the test made itself (no fixture ids).
+    pub fn around(app: App, drop_db: Option<(String, String)>) -> TestApp {
+        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        let backend = if drop_db.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        TestApp {
+            app,
+            router,
+            backend,
+            city: String::new(),
+            lingyanli: String::new(),
+            lingyanli_building: String::new(),
+            yudeli: String::new(),
+            ruoshui: String::new(),
+            drop_db,
+        }
+    }
+
+    /// Closes the pool and drops a PostgreSQL test database.
+    pub async fn finish(self) {
+        self.app.db.pool.close().await;
+        if let Some((base, name)) = self.drop_db
+            && let Ok(mut admin) = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut admin)
+                .await;
+        }
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Resp {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .post_json(
+                "/api/v1/sessions",
+                None,
+                serde_json::json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.request(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.request(b.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send_json("POST", path, token, body).await
+    }
+
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Resp {
+        let boundary = "----sanshe-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).as_bytes());
+        body.extend(file.1);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut b = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.request(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Signs in through the page and returns (cookie header value, csrf token from the home page).
+    pub async fn browser(&self, username: &str) -> (String, String) {
+        let form = format!("username={username}&password={PASSWORD}&next=%2F");
+        let r = self
+            .request(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_string();
+        let home = self.page("/", &cookie).await;
+        let html = home.text();
+        let i = html
+            .find("name=\"csrf\" value=\"")
+            .expect("csrf field on page")
+            + "name=\"csrf\" value=\"".len();
+        let csrf = html[i..i + 64].to_string();
+        (cookie, csrf)
+    }
+
+    pub async fn page(&self, path: &str, cookie: &str) -> Resp {
+        self.request(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: &str, form: &str) -> Resp {
+        self.request(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Registers a resident through the API as `token`, in a new household of `area`.
+    pub async fn add_resident(
+        &self,
+        token: &str,
+        area: &str,
+        room: &str,
+        name: &str,
+        id: &str,
+        phone: &str,
+    ) -> Value {
+        let r = self
+            .post_json("/api/v1/residents", Some(token), serde_json::json!({"area_id": area, "building": "1号楼", "unit": "1单元", "room": room, "name": name, "document_number": id, "phone": phone}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()
+    }
+}
+
+/// A migrated, empty database: SQLite in a temporary folder, or (when `postgres` and
+/// `SANSHE_TEST_DATABASE_URL` is set) a new PostgreSQL database to drop afterwards.
+pub async fn empty_app(postgres: bool) -> Option<(App, Option<(String, String)>)> {
+    if !postgres {
+        let dir =
+            std::env::temp_dir().join(format!("sanshe-test-{}", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}/sanshe.db", dir.display());
+        return Some((make_app(&url).await, None));
+    }
+    let base = std::env::var("SANSHE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    sqlx::any::install_default_drivers();
+    let name = format!("sanshe_t_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        .await
+        .expect("connect to SANSHE_TEST_DATABASE_URL");
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("create test database");
+    let url = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
+        _ => format!("{base}/{name}"),
+    };
+    Some((make_app(&url).await, Some((base, name))))
+}
+
+/// Runs `body` on SQLite, then on PostgreSQL when configured: one test body, two backends.
+pub async fn on_both<F, Fut>(body: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = TestApp>,
+{
+    let t = body(TestApp::sqlite().await).await;
+    t.finish().await;
+    if let Some(pg) = TestApp::postgres().await {
+        let t = body(pg).await;
+        t.finish().await;
+    }
+}
+
+/// A valid ID number for a person born on `y-m-d` with sequence `seq` (odd = male).
+pub fn id_for(y: i32, m: u32, d: u32, seq: u16) -> String {
+    sanshe_core::identity::MainlandId::synthesize(
+        "120104",
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        seq,
+    )
+    .as_str()
+    .to_string()
+}
