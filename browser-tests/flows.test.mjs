@@ -1,0 +1,124 @@
+// Main flows of sanshe in real headless Chromium on a 360 px phone screen.
+// Needs a running `sanshe serve --demo` at SANSHE_URL with SANSHE_DEMO_PASSWORD (see run.sh).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.SANSHE_URL ?? 'http://127.0.0.1:8080';
+const PASSWORD = process.env.SANSHE_DEMO_PASSWORD;
+const PHONE = { width: 360, height: 740 };
+let browser;
+
+before(async () => {
+  assert.ok(PASSWORD, 'SANSHE_DEMO_PASSWORD must be set');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    // Playwright starts Chromium with a fresh temporary profile of its own (the --user-data-dir).
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+async function signIn(username) {
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/`);
+  assert.match(page.url(), /\/login/);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  return page;
+}
+
+async function noSidewaysScroll(page) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `page is ${width}px wide on a ${PHONE.width}px phone: ${page.url()}`);
+}
+
+// A valid mainland ID number (GB 11643 check character) for a random person of this run.
+function idNumber(year, sequence) {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const month = String(1 + Math.floor(Math.random() * 12)).padStart(2, '0');
+  const day = String(1 + Math.floor(Math.random() * 28)).padStart(2, '0');
+  const first = `120104${year}${month}${day}${String(sequence).padStart(3, '0')}`;
+  const sum = [...first].reduce((s, d, i) => s + Number(d) * weights[i], 0);
+  return first + '10X98765432'[sum % 11];
+}
+
+const unique = () => Math.floor(Math.random() * 400) * 2; // even: female
+
+test('a worker signs in on a phone, searches and opens a resident with masked numbers', async () => {
+  const page = await signIn('worker.lingyanli');
+  await assert.doesNotReject(page.getByText('凌研里社区').first().waitFor());
+  await noSidewaysScroll(page);
+  await page.fill('input[name=q]', '王');
+  await page.click('form[role=search] button');
+  await page.waitForURL(/\/residents\?/);
+  const total = await page.textContent('#total');
+  assert.match(total, /共 \d+ 条/);
+  await noSidewaysScroll(page);
+  await page.click('#results tbody tr:first-child a');
+  const doc = await page.textContent('#document-number');
+  assert.match(doc.trim(), /^\d{3}\*{11}[\dX]{4}$/, 'ID is masked');
+  await page.context().close();
+});
+
+test('a bad ID number shows a Chinese message beside the field; fixing it saves', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.click('text=凌研里社区');
+  await page.click('text=新建住户并登记居民');
+  await page.fill('#building', '9号楼');
+  await page.fill('#room', `${100 + Math.floor(Math.random() * 900)}`);
+  await page.fill('#name', '测试居民');
+  await page.fill('#document_number', '120101199001011234');
+  await page.click('#save');
+  const message = await page.textContent('#error-document_number');
+  assert.match(message, /校验位不对/);
+  assert.equal(await page.getAttribute('#document_number', 'aria-invalid'), 'true');
+  await noSidewaysScroll(page);
+  await page.fill('#document_number', idNumber(1955, unique()));
+  await page.click('#save');
+  await page.waitForURL(/\/residents\/[0-9a-f]{32}\?saved=1/);
+  assert.equal((await page.textContent('h1')).trim(), '测试居民');
+  assert.match(await page.textContent('[role=status]'), /已保存/);
+  await page.context().close();
+});
+
+test('an import reports accepted and rejected rows', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.click('nav.main >> text=导入');
+  await page.selectOption('#community', { label: '凌研里社区 · 社区/村' });
+  const good = idNumber(1948, unique());
+  const csv = `姓名,性别,身份证号,手机号,楼栋,单元,房号\n赵淑珍,女,${good},13900001111,10号楼,1单元,101\n钱错号,男,120101199001011234,,10号楼,1单元,102\n`;
+  await page.setInputFiles('#file', { name: 'residents.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + csv, 'utf8') });
+  await page.click('#run-import');
+  const report = await page.textContent('#report');
+  assert.match(report, /新增 1 人/);
+  assert.match(report, /未导入 1 行/);
+  assert.match(report, /校验位不对/);
+  await noSidewaysScroll(page);
+  await page.context().close();
+});
+
+test('the interface switches to English and back', async () => {
+  const page = await signIn('worker.yudeli');
+  await page.click('#lang-switch');
+  await page.waitForSelector('text=Sign out');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.click('nav.main >> text=Residents');
+  assert.match(await page.textContent('#total'), /in all/);
+  await page.click('#lang-switch');
+  await page.waitForSelector('text=退出');
+  await page.context().close();
+});
+
+test('a worker of another community cannot find 凌研里 residents', async () => {
+  const page = await signIn('worker.yudeli');
+  await page.goto(`${BASE}/residents?q=${encodeURIComponent('测试居民')}`);
+  assert.match(await page.textContent('#total'), /共 0 条/);
+  await page.context().close();
+});
