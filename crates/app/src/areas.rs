@@ -140,6 +140,13 @@ pub async fn add_area(
     if kind < AreaKind::Compound && !actor.may(Action::ManageAreas, Target::Area(&parent.path)) {
         return Err(AppError::Forbidden);
     }
+    // Picking an official division fills in its official name.
+    let official = crate::divisions::get(code.trim());
+    let name = if name.trim().is_empty() {
+        official.map(|d| d.name).unwrap_or("")
+    } else {
+        name
+    };
     let mut errors = FieldErrors::default();
     let name = errors.take("name", AreaName::parse(name));
     let code = if code.trim().is_empty() {
@@ -232,4 +239,25 @@ pub async fn resolve(app: &App, actor: &Actor, text: &str) -> Result<AreaRow> {
         0 => Err(AppError::field("area", "err-not-found")),
         _ => Err(AppError::field("area", "err-area-ambiguous")),
     }
+}
+
+/// Official divisions below an area that are not in the tree yet (for the "add" picker).
+pub async fn unused_official_children(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<Vec<crate::divisions::Division>> {
+    let page = area_page(app, actor, id).await?;
+    let Some(code) = page.area.code.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let used: Vec<&str> = page
+        .children
+        .iter()
+        .filter_map(|c| c.code.as_deref())
+        .collect();
+    Ok(crate::divisions::children(code)
+        .into_iter()
+        .filter(|d| !used.contains(&d.code))
+        .collect())
 }

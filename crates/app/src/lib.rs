@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod demo;
+pub mod divisions;
 pub mod error;
 pub mod imports;
 pub mod organizations;

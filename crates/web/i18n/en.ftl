@@ -190,3 +190,5 @@ err-missing-room-column = The file has no room (房号) column
 err-json = The request body is not valid JSON
 err-csrf = This page expired; reload it and try again
 err-area-ambiguous = Several areas have this name; use the division code or id
+area-pick-official = Pick an official division
+area-or-by-hand = Not in the list? Type its name below

@@ -190,3 +190,5 @@ err-missing-room-column = 文件缺少“房号”列
 err-json = 请求内容不是有效的 JSON
 err-csrf = 页面已过期，请刷新后重试
 err-area-ambiguous = 有多个同名区域，请用区划代码或 ID
+area-pick-official = 从官方区划中选择
+area-or-by-hand = 列表中没有的，可在下面直接填写名称

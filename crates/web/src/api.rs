@@ -949,3 +949,20 @@ pub async fn list_audit(
         .await,
     )?))
 }
+
+/// Which divisions to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DivisionFilter {
+    /// A division code (6 or 9 digits); its children are listed. Omitted: Tianjin's districts.
+    pub parent: Option<String>,
+}
+
+/// Official division codes below a code (NBS 2023), for picking areas instead of typing them.
+#[utoipa::path(get, path = "/api/v1/divisions", params(DivisionFilter), tag = "areas", responses((status = 200, body = [sanshe_app::divisions::Division])))]
+pub async fn list_divisions(
+    Query(f): Query<DivisionFilter>,
+) -> Json<Vec<sanshe_app::divisions::Division>> {
+    Json(sanshe_app::divisions::children(
+        f.parent.as_deref().unwrap_or("120000").trim(),
+    ))
+}

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/areas", get(api::list_areas).post(api::create_area))
         .route("/areas/{id}", get(api::get_area))
+        .route("/divisions", get(api::list_divisions))
         .route(
             "/organizations",
             get(api::list_organizations).post(api::create_organization),

@@ -23,7 +23,7 @@ impl Modify for BearerAuth {
     info(title = "sanshe API", description = "三社联动 epidemic-response platform: areas, organizations, accounts, registry."),
     paths(
         api::create_session, api::delete_session,
-        api::list_areas, api::get_area, api::create_area,
+        api::list_areas, api::get_area, api::create_area, api::list_divisions,
         api::list_organizations, api::get_organization, api::create_organization, api::create_linkage, api::delete_linkage,
         api::list_households, api::get_household,
         api::list_residents, api::create_resident, api::get_resident, api::update_resident, api::reveal_resident,

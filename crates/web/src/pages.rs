@@ -446,6 +446,7 @@ struct AreaPage {
     can_add_child: bool,
     holds_households: bool,
     child_kind: Option<&'static str>,
+    official: Vec<sanshe_app::divisions::Division>,
 }
 
 #[derive(Deserialize)]
@@ -496,6 +497,13 @@ async fn area(
             .may(Action::ManageAreas, Target::Area(&row.path)),
         None => false,
     };
+    let official = if can_add_child {
+        areas::unused_official_children(&state.app, &caller.actor, &id)
+            .await
+            .or_page(&caller)?
+    } else {
+        Vec::new()
+    };
     let here = format!("/areas/{id}");
     Ok(render(&AreaPage {
         nav: Nav::of(&caller, &here),
@@ -509,6 +517,7 @@ async fn area(
         can_add_child,
         holds_households: kind.holds_households(),
         child_kind: child_kind.map(|k| k.as_str()),
+        official,
     }))
 }
 

@@ -665,6 +665,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/areas",
         "/api/v1/areas/{id}",
         "/api/v1/audit",
+        "/api/v1/divisions",
         "/api/v1/households",
         "/api/v1/households/{id}",
         "/api/v1/imports/residents",
@@ -788,4 +789,82 @@ async fn the_demo_tells_the_tianjin_story() {
         );
         t.finish().await;
     }
+}
+
+#[tokio::test]
+async fn coordinators_pick_official_divisions_and_add_unlisted_ones_by_hand() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let ling = t.token("worker.lingyanli").await;
+        let tianjin = t.get("/api/v1/divisions?parent=120000", None).await.json();
+        assert_eq!(tianjin.as_array().unwrap().len(), 16);
+        let streets = t.get("/api/v1/divisions?parent=120104", None).await.json();
+        assert!(
+            streets
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["code"] == "120104011" && s["name"] == "体育中心街道")
+        );
+        // Pick: the code alone gives the official name.
+        let nankai = t
+            .get(
+                "/api/v1/areas?kind=district&q=%E5%8D%97%E5%BC%80",
+                Some(&admin),
+            )
+            .await
+            .json();
+        let nankai_id = nankai[0]["id"].as_str().unwrap();
+        let picked = t
+            .post_json(
+                "/api/v1/areas",
+                Some(&admin),
+                json!({"parent_id": nankai_id, "code": "120104001", "name": ""}),
+            )
+            .await;
+        assert_eq!(picked.status, StatusCode::CREATED, "{}", picked.text());
+        assert_eq!(picked.json()["name"], "长虹街道");
+        assert_eq!(picked.json()["kind"], "street");
+        // By hand, with no code; a community worker may add buildings but not streets.
+        let by_hand = t
+            .post_json(
+                "/api/v1/areas",
+                Some(&ling),
+                json!({"parent_id": t.lingyanli, "name": "凌研里四区"}),
+            )
+            .await;
+        assert_eq!(by_hand.status, StatusCode::CREATED);
+        assert_eq!(by_hand.json()["kind"], "compound");
+        assert_eq!(
+            t.post_json(
+                "/api/v1/areas",
+                Some(&ling),
+                json!({"parent_id": t.lingyanli, "name": "凌研里四区"})
+            )
+            .await
+            .json()["errors"][0]["code"],
+            "err-area-exists"
+        );
+        assert_eq!(
+            t.post_json(
+                "/api/v1/areas",
+                Some(&ling),
+                json!({"parent_id": nankai_id, "name": "新街道"})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND,
+            "out of scope"
+        );
+        let bad = t
+            .post_json(
+                "/api/v1/areas",
+                Some(&admin),
+                json!({"parent_id": nankai_id, "name": "x", "code": "12"}),
+            )
+            .await;
+        assert_eq!(bad.json()["errors"][0]["code"], "err-division-code");
+        t
+    })
+    .await;
 }
