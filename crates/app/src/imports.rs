@@ -10,7 +10,7 @@ use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::registry::{HouseholdAddress, ResidentFlags, ResidentInput};
 use sanshe_store::registry as store;
-use sanshe_store::{StoreError, areas as area_store, audit as audit_store, new_id};
+use sanshe_store::{areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
 use crate::registry::seal_record;
@@ -219,6 +219,7 @@ pub async fn import_residents(
     let today = app.today();
     let mut report = ImportReport::default();
     let mut areas: HashMap<(String, String, String), sanshe_store::areas::AreaRow> = HashMap::new();
+    let mut households: HashMap<(String, String, String, String), String> = HashMap::new();
     let total = rows.len();
     for (batch_no, batch) in rows.chunks(BATCH).enumerate() {
         let mut tx = app.db.begin().await?;
@@ -301,15 +302,28 @@ pub async fn import_residents(
                     parent
                 }
             };
-            let household_id = store::ensure_household(
-                &mut tx,
-                &area.id,
-                &area.path,
-                &address.building,
-                &address.unit,
-                &address.room,
-            )
-            .await?;
+            let household_key = (
+                area.id.clone(),
+                address.building.clone(),
+                address.unit.clone(),
+                address.room.clone(),
+            );
+            let household_id = match households.get(&household_key) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = store::ensure_household(
+                        &mut tx,
+                        &area.id,
+                        &area.path,
+                        &address.building,
+                        &address.unit,
+                        &address.room,
+                    )
+                    .await?;
+                    households.insert(household_key, id.clone());
+                    id
+                }
+            };
             let record = seal_record(
                 app,
                 new_id(),
@@ -317,28 +331,17 @@ pub async fn import_residents(
                 area.path.clone(),
                 &valid,
             );
-            if let Some(existing) =
-                store::resident_by_document(&mut tx, &record.document_hash).await?
-            {
-                if existing.household_id == household_id {
-                    report.unchanged += 1;
-                } else {
-                    report.rejected.push(RejectedRow {
-                        row: row_no,
-                        column: header_name(Column::DocumentNumber),
-                        reason: "err-duplicate-elsewhere",
-                    });
-                }
+            if store::insert_resident_if_new(&mut tx, &record).await? {
+                report.accepted += 1;
                 continue;
             }
-            match store::insert_resident(&mut tx, &record).await {
-                Ok(()) => report.accepted += 1,
-                Err(StoreError::Conflict(_)) => report.rejected.push(RejectedRow {
+            match store::resident_by_document(&mut tx, &record.document_hash).await? {
+                Some(existing) if existing.household_id == household_id => report.unchanged += 1,
+                _ => report.rejected.push(RejectedRow {
                     row: row_no,
                     column: header_name(Column::DocumentNumber),
                     reason: "err-duplicate-elsewhere",
                 }),
-                Err(e) => return Err(e.into()),
             }
         }
         sanshe_store::commit(tx).await?;
@@ -412,4 +415,153 @@ pub fn report_sheet(
         w.push(&[r.row.to_string(), r.column.clone(), translate(r.reason)])?;
     }
     w.finish()
+}
+
+/// A user created from an onboarding sheet, with the one-time password to hand over.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OnboardedUser {
+    /// Row in the sheet.
+    pub row: usize,
+    /// Sign-in name.
+    pub username: String,
+    /// Initial password, shown once; the user should change it.
+    pub password: String,
+}
+
+/// What a user onboarding did.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct UserImportReport {
+    /// Users created.
+    pub created: Vec<OnboardedUser>,
+    /// Rows refused.
+    pub rejected: Vec<RejectedRow>,
+}
+
+fn role_of(raw: &str) -> &str {
+    match raw.trim() {
+        "协调员" | "民政局协调员" => "coordinator",
+        "社区工作者" | "社工（社区）" => "community_worker",
+        "机构管理员" | "组织管理员" => "org_admin",
+        "志愿者" | "社工" | "志愿者/社工" => "volunteer",
+        other => other,
+    }
+}
+
+fn initial_password() -> String {
+    // 12 characters from an alphabet without look-alikes (0/O, 1/l), easy to read out by phone.
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Creates users in bulk from a sheet with columns 用户名, 姓名, 角色, 区域 (id, code or exact
+/// name) or 组织 (exact name). Each gets a random initial password, returned once.
+pub async fn import_users(app: &App, actor: &Actor, bytes: &[u8]) -> Result<UserImportReport> {
+    let table = read_table(bytes)?;
+    let Some((header, rows)) = table.split_first() else {
+        return Err(AppError::field("file", "err-file-empty"));
+    };
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.trim().to_lowercase().as_str()))
+    };
+    let (Some(c_user), Some(c_name), Some(c_role)) = (
+        find(&["用户名", "username"]),
+        find(&["姓名", "display_name", "name"]),
+        find(&["角色", "role"]),
+    ) else {
+        return Err(AppError::field("file", "err-missing-user-columns"));
+    };
+    let c_area = find(&["区域", "area", "社区"]);
+    let c_org = find(&["组织", "organization", "机构"]);
+    let organizations = crate::organizations::list(app, actor).await?;
+    let mut report = UserImportReport::default();
+    for (i, row) in rows.iter().enumerate() {
+        let row_no = i + 2;
+        let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map(|s| s.trim()).unwrap_or("");
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let target = if !cell(c_area).is_empty() {
+            match crate::areas::resolve(app, actor, cell(c_area)).await {
+                Ok(a) => crate::accounts::GrantTarget::Area(a.id),
+                Err(_) => {
+                    report.rejected.push(RejectedRow {
+                        row: row_no,
+                        column: header[c_area.unwrap_or(0)].clone(),
+                        reason: "err-not-found",
+                    });
+                    continue;
+                }
+            }
+        } else if let Some(o) = organizations
+            .iter()
+            .find(|o| o.name == cell(c_org) || o.id == cell(c_org))
+            .filter(|_| !cell(c_org).is_empty())
+        {
+            crate::accounts::GrantTarget::Organization(o.id.clone())
+        } else {
+            let column = c_org
+                .or(c_area)
+                .map(|c| header[c].clone())
+                .unwrap_or_else(|| "区域".into());
+            report.rejected.push(RejectedRow {
+                row: row_no,
+                column,
+                reason: if cell(c_org).is_empty() {
+                    "err-required"
+                } else {
+                    "err-not-found"
+                },
+            });
+            continue;
+        };
+        let password = initial_password();
+        match crate::accounts::create_user(
+            app,
+            actor,
+            cell(Some(c_user)),
+            cell(Some(c_name)),
+            &password,
+            role_of(cell(Some(c_role))),
+            target,
+        )
+        .await
+        {
+            Ok(u) => report.created.push(OnboardedUser {
+                row: row_no,
+                username: u.username,
+                password,
+            }),
+            Err(AppError::Invalid(errors)) => {
+                for e in errors.0 {
+                    let column = match e.field.as_str() {
+                        "username" => header[c_user].clone(),
+                        "display_name" => header[c_name].clone(),
+                        "role" => header[c_role].clone(),
+                        _ => c_area
+                            .or(c_org)
+                            .map(|c| header[c].clone())
+                            .unwrap_or_default(),
+                    };
+                    report.rejected.push(RejectedRow {
+                        row: row_no,
+                        column,
+                        reason: e.key,
+                    });
+                }
+            }
+            Err(AppError::Forbidden) => report.rejected.push(RejectedRow {
+                row: row_no,
+                column: header[c_role].clone(),
+                reason: "err-not-allowed",
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
 }

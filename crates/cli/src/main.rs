@@ -108,6 +108,11 @@ enum ImportCommand {
         #[arg(long)]
         community: String,
     },
+    /// Create users in bulk from a sheet (用户名, 姓名, 角色, 区域 or 组织); prints their initial passwords.
+    Users {
+        /// The file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -298,6 +303,28 @@ async fn main() -> Result<()> {
                 report.unchanged,
                 report.rejected.len()
             );
+            for r in &report.rejected {
+                println!("  row {}  {}  {}", r.row, r.column, tr.t(r.reason));
+            }
+        }
+        Command::Import {
+            command: ImportCommand::Users { file },
+        } => {
+            let actor = Actor::command_line(&app).await.map_err(explain)?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let report = imports::import_users(&app, &actor, &bytes)
+                .await
+                .map_err(explain)?;
+            let tr = Tr::new(Locale::ZhCn);
+            println!(
+                "created {}, rejected {}",
+                report.created.len(),
+                report.rejected.len()
+            );
+            for u in &report.created {
+                println!("  {}\t{}", u.username, u.password);
+            }
             for r in &report.rejected {
                 println!("  row {}  {}  {}", r.row, r.column, tr.t(r.reason));
             }

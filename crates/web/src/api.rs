@@ -966,3 +966,74 @@ pub async fn list_divisions(
         f.parent.as_deref().unwrap_or("120000").trim(),
     ))
 }
+
+/// What a user onboarding did: created accounts with one-time passwords, and refused rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserImportResult {
+    /// Accounts created, each with its initial password (shown only here).
+    pub created: Vec<imports::OnboardedUser>,
+    /// Rows refused.
+    pub rejected: Vec<RejectedRowBody>,
+}
+
+/// Reads the `file` field of a multipart form (and `csrf` for pages).
+pub async fn read_file_form(mut form: Multipart) -> sanshe_app::Result<(Vec<u8>, String)> {
+    let mut file = None;
+    let mut csrf = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::field("file", "err-file-unreadable"))?
+    {
+        match field.name().unwrap_or("") {
+            "file" => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|_| AppError::field("file", "err-file-too-large"))?
+                        .to_vec(),
+                )
+            }
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::field("file", "err-required"))?;
+    Ok((file, csrf))
+}
+
+/// Turns a user onboarding report into the API's shape.
+pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImportResult {
+    UserImportResult {
+        created: report.created,
+        rejected: report
+            .rejected
+            .into_iter()
+            .map(|r| RejectedRowBody {
+                row: r.row,
+                column: r.column,
+                reason: tr.t(r.reason),
+                code: r.reason.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Creates users in bulk from an .xlsx or .csv (columns 用户名, 姓名, 角色, 区域 or 组织).
+#[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = String, description = "field: file"),
+    responses((status = 200, body = UserImportResult), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn import_users(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    form: Multipart,
+) -> ApiResult<Json<UserImportResult>> {
+    let (file, _) = with_locale(&caller, read_file_form(form).await)?;
+    let report = with_locale(
+        &caller,
+        imports::import_users(&state.app, &caller.actor, &file).await,
+    )?;
+    Ok(Json(user_import_result(report, Tr::new(caller.locale))))
+}

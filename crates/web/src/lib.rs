@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/residents/{id}/move", post(api::move_resident))
         .route("/residents/{id}/merge", post(api::merge_residents))
         .route("/imports/residents", post(api::import_residents))
+        .route("/imports/users", post(api::import_users))
         .route(
             "/imports/residents/template.xlsx",
             get(api::import_template),

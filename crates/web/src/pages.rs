@@ -213,6 +213,7 @@ pub fn routes() -> Router<AppState> {
         .route("/organizations/{id}/linkages", post(add_linkage))
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
         .route("/users", get(users_page).post(create_user))
+        .route("/users/import", post(onboard_users))
         .route("/audit", get(audit_page))
 }
 
@@ -1507,9 +1508,19 @@ struct UsersPage {
     areas: Vec<AreaView>,
     organizations: Vec<OrganizationView>,
     errors: FormErrors,
+    onboarded: Option<(Vec<imports::OnboardedUser>, Vec<ShownRejection>)>,
 }
 
 async fn users_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
+    users_view_with(state, caller, errors, None).await
+}
+
+async fn users_view_with(
+    state: &AppState,
+    caller: &PageCaller,
+    errors: FormErrors,
+    onboarded: Option<(Vec<imports::OnboardedUser>, Vec<ShownRejection>)>,
+) -> PageResult {
     let users = accounts::list_users(&state.app, &caller.actor)
         .await
         .or_page(caller)?;
@@ -1529,6 +1540,7 @@ async fn users_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -
         areas,
         organizations,
         errors,
+        onboarded,
     });
     *resp.status_mut() = status;
     Ok(resp)
@@ -1668,4 +1680,37 @@ async fn audit_page(
         action: q.action.unwrap_or_default(),
         next,
     }))
+}
+
+async fn onboard_users(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    form: Multipart,
+) -> PageResult {
+    let (file, csrf) = crate::api::read_file_form(form).await.or_page(&caller)?;
+    caller.check_csrf(&csrf).or_page(&caller)?;
+    match imports::import_users(&state.app, &caller.actor, &file).await {
+        Ok(report) => {
+            let rejected = report
+                .rejected
+                .iter()
+                .map(|r| ShownRejection {
+                    row: r.row,
+                    column: r.column.clone(),
+                    reason: caller.tr.t(r.reason),
+                })
+                .collect();
+            users_view_with(
+                &state,
+                &caller,
+                FormErrors::default(),
+                Some((report.created, rejected)),
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
 }

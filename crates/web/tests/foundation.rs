@@ -670,6 +670,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/households/{id}",
         "/api/v1/imports/residents",
         "/api/v1/imports/residents/template.xlsx",
+        "/api/v1/imports/users",
         "/api/v1/linkages/{id}",
         "/api/v1/organizations",
         "/api/v1/organizations/{id}",
@@ -864,6 +865,33 @@ async fn coordinators_pick_official_divisions_and_add_unlisted_ones_by_hand() {
             )
             .await;
         assert_eq!(bad.json()["errors"][0]["code"], "err-division-code");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_are_onboarded_in_bulk_from_a_sheet() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let sheet = "用户名,姓名,角色,区域,组织\nsun.zhiwen,孙志雯,社区工作者,凌研里社区,\nvol.li,李志愿,志愿者,,天津市若水社会工作服务中心\nbad name,某人,社区工作者,凌研里社区,\nnobody,某人,社区工作者,不存在社区,\n";
+        let r = t.post_multipart("/api/v1/imports/users", Some(&admin), None, &[], ("users.csv", sheet.as_bytes())).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        let created = report["created"].as_array().unwrap();
+        assert_eq!(created.len(), 2, "{report}");
+        assert_eq!(report["rejected"][0]["code"], "err-username");
+        assert_eq!(report["rejected"][1]["code"], "err-not-found");
+        // The one-time password works, and the new worker sees 凌研里 only.
+        let pw = created[0]["password"].as_str().unwrap();
+        let s = t.post_json("/api/v1/sessions", None, json!({"username": "sun.zhiwen", "password": pw})).await;
+        assert_eq!(s.status, StatusCode::CREATED);
+        let token = s.json()["token"].as_str().unwrap().to_string();
+        assert_eq!(t.get("/api/v1/areas", Some(&token)).await.json()[0]["name"], "凌研里社区");
+        // A community worker cannot onboard anyone.
+        let ling = t.token("worker.lingyanli").await;
+        let r = t.post_multipart("/api/v1/imports/users", Some(&ling), None, &[], ("users.csv", "用户名,姓名,角色,区域\nx.y.z,某,协调员,天津市\n".as_bytes())).await.json();
+        assert_eq!(r["created"].as_array().unwrap().len(), 0);
         t
     })
     .await;

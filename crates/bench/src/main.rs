@@ -1,0 +1,300 @@
+//! Registry benchmark (DESIGN.md §3, issue "Foundation" › Speed). Not a test: run it with
+//!
+//! ```sh
+//! cargo run --release -p sanshe-bench -- --rows 1000000
+//! cargo run --release -p sanshe-bench -- --rows 1000000 --postgres postgres://postgres@127.0.0.1:5432/test
+//! ```
+//!
+//! In one run on one machine it measures (a) the raw insert rate of the `residents` table — the same
+//! schema and indexes, precomputed values, batched multi-row inserts, no validation — and (b) a
+//! full import of a generated CSV of the same size through `imports::import_residents` (parse,
+//! validate, encrypt, hash, dedupe, households, areas), and prints b/a. Then it times searches by
+//! name prefix and by ID number, and the community's resident list page, on the imported registry.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::vault::Vault;
+use sanshe_app::{App, imports, registry};
+use sanshe_core::identity::MainlandId;
+use sanshe_store::new_id;
+use tower::ServiceExt;
+
+#[derive(Parser)]
+struct Args {
+    /// Residents to import.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: usize,
+    /// Run on PostgreSQL: a server URL whose user may create databases (a new one is made).
+    #[arg(long)]
+    postgres: Option<String>,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀英", "桂兰", "建国", "淑珍",
+];
+
+struct Person {
+    name: String,
+    id: String,
+    phone: String,
+    compound: usize,
+    building: usize,
+    unit: usize,
+    room: usize,
+}
+
+fn people(n: usize) -> Vec<Person> {
+    let start = chrono::NaiveDate::from_ymd_opt(1930, 1, 1).unwrap_or_default();
+    (0..n)
+        .map(|i| {
+            let birth = start + chrono::Days::new((i as u64 * 7919) % 30000);
+            let seq = (i / 30000) as u16 % 1000;
+            let region = [
+                "120104", "120101", "120102", "120103", "120105", "120106", "120110", "120111",
+            ][(i / 30_000_000) % 8];
+            let household = i * 10 / 24; // 2.4 people per household
+            Person {
+                name: format!(
+                    "{}{}",
+                    SURNAMES[i % SURNAMES.len()],
+                    GIVEN[(i / SURNAMES.len()) % GIVEN.len()]
+                ),
+                id: MainlandId::synthesize(region, birth, seq)
+                    .as_str()
+                    .to_string(),
+                phone: format!("139{:08}", i),
+                compound: household / 20_000,
+                building: (household / 200) % 100,
+                unit: (household / 50) % 4,
+                room: household % 50,
+            }
+        })
+        .collect()
+}
+
+async fn open(postgres: Option<&str>, label: &str) -> Result<(App, String)> {
+    let url = match postgres {
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "sanshe-bench-{label}-{}",
+                uuid::Uuid::now_v7().simple()
+            ));
+            format!("sqlite://{}/sanshe.db", dir.display())
+        }
+        Some(base) => {
+            sqlx::any::install_default_drivers();
+            let name = format!("sanshe_bench_{label}_{}", uuid::Uuid::now_v7().simple());
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+            sqlx::query(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+            ))
+            .execute(&mut admin)
+            .await?;
+            let i = base
+                .rfind('/')
+                .context("postgres URL needs a database path")?;
+            format!("{}/{name}", &base[..i])
+        }
+    };
+    let app = App::open(&url, Vault::from_hex(&Vault::generate_hex())?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((app, url))
+}
+
+/// (a) Raw inserts of precomputed resident rows into the same schema.
+async fn raw_insert_rate(app: &App, people: &[Person]) -> Result<f64> {
+    let mut conn = app.db.conn().await?;
+    let area = sanshe_store::areas::insert(&mut conn, None, "community", None, "raw").await?;
+    let household =
+        sanshe_store::registry::ensure_household(&mut conn, &area.id, &area.path, "1", "1", "1")
+            .await?;
+    drop(conn);
+    let started = Instant::now();
+    const ROWS_PER_STATEMENT: usize = 50;
+    for chunk in people.chunks(5000) {
+        let mut tx = app.db.begin().await?;
+        for group in chunk.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, document_masked, \
+                 phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) VALUES ",
+            );
+            for (i, _) in group.iter().enumerate() {
+                let b = i * 9;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, 'female', '1950-01-01', 'mainland_id', ${}, ${}, ${}, ${}, ${}, ${}, 0, 0, 0, 0, 0, 0, 0)",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 5
+                ));
+            }
+            let mut q = sqlx::query(&sql);
+            for p in group {
+                q = q
+                    .bind(new_id())
+                    .bind(&household)
+                    .bind(&area.path)
+                    .bind(&p.name)
+                    .bind(&p.id)
+                    .bind(&p.id)
+                    .bind(&p.id[..6])
+                    .bind(&p.phone)
+                    .bind(&p.phone);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(people.len() as f64 / started.elapsed().as_secs_f64())
+}
+
+fn csv_of(people: &[Person]) -> Vec<u8> {
+    let mut s = String::with_capacity(people.len() * 80);
+    s.push_str("姓名,身份证号,手机号,小区,楼栋,单元,房号\n");
+    for p in people {
+        s.push_str(&format!(
+            "{},{},{},凌研里{}区,{}号楼,{}单元,{}\n",
+            p.name,
+            p.id,
+            p.phone,
+            p.compound + 1,
+            p.building + 1,
+            p.unit + 1,
+            101 + p.room
+        ));
+    }
+    s.into_bytes()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let backend = if args.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "sanshe registry benchmark on {backend}, {} residents",
+        args.rows
+    );
+    let people = people(args.rows);
+
+    let (raw_app, _) = open(args.postgres.as_deref(), "raw").await?;
+    let raw = raw_insert_rate(&raw_app, &people).await?;
+    raw_app.db.pool.close().await;
+    println!("(a) raw insert:    {raw:>10.0} rows/s");
+
+    let (app, _) = open(args.postgres.as_deref(), "import").await?;
+    let mut conn = app.db.conn().await?;
+    let city =
+        sanshe_store::areas::insert(&mut conn, None, "city", Some("120000"), "天津市").await?;
+    let community =
+        sanshe_store::areas::insert(&mut conn, Some(&city), "community", None, "凌研里社区")
+            .await?;
+    drop(conn);
+    let cli = Actor::command_line(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = csv_of(&people);
+    let started = Instant::now();
+    let report = imports::import_residents(&app, &cli, &community.id, &file, &|_, _| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let import = report.accepted as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.accepted == args.rows,
+        "imported {} of {} ({} rejected)",
+        report.accepted,
+        args.rows,
+        report.rejected.len()
+    );
+    println!("(b) import:        {import:>10.0} rows/s");
+    println!("    b/a = {:.2}  (target ≥ 0.33 on SQLite)", import / raw);
+
+    sanshe_app::accounts::create_user(
+        &app,
+        &cli,
+        "bench.worker",
+        "bench",
+        "bench-password-1",
+        "community_worker",
+        GrantTarget::Area(community.id.clone()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session = sanshe_app::accounts::sign_in(&app, "bench.worker", "bench-password-1", "web")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let mut by_name = Vec::new();
+    let mut by_id = Vec::new();
+    for i in 0..41 {
+        let q = registry::ResidentSearch {
+            q: Some(format!(
+                "{}{}",
+                SURNAMES[i % SURNAMES.len()],
+                GIVEN[i % GIVEN.len()]
+            )),
+            limit: Some(50),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        registry::search(&app, &worker, &q)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        by_name.push(t.elapsed());
+        let q = registry::ResidentSearch {
+            q: Some(people[(i * 7717) % people.len()].id.clone()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let page = registry::search(&app, &worker, &q)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        by_id.push(t.elapsed());
+        anyhow::ensure!(page.total == 1, "ID search found {}", page.total);
+    }
+    println!(
+        "search by name:    median {:?} (page of 50 with total count; target < 50 ms)",
+        median(by_name)
+    );
+    println!(
+        "search by ID:      median {:?} (target < 50 ms)",
+        median(by_id)
+    );
+
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+    let mut pages = Vec::new();
+    for _ in 0..21 {
+        let req = axum::http::Request::get(format!("/residents?area={}", community.id))
+            .header("cookie", format!("sanshe_session={}", session.token))
+            .body(axum::body::Body::empty())?;
+        let t = Instant::now();
+        let resp = router.clone().oneshot(req).await?;
+        let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+        pages.push(t.elapsed());
+    }
+    println!(
+        "community list page: median {:?} (target < 100 ms)",
+        median(pages)
+    );
+    Ok(())
+}
