@@ -177,9 +177,7 @@ pub async fn import_residents(
     bytes: &[u8],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport> {
-    let community = crate::areas::visible_area(app, actor, community_id)
-        .await
-        .map_err(|_| AppError::field("community", "err-not-found"))?;
+    let community = crate::areas::visible_area(app, actor, community_id).await?;
     if !actor.may(Action::EditRegistry, Target::Area(&community.path)) {
         return Err(AppError::Forbidden);
     }

@@ -462,9 +462,7 @@ pub async fn build_query(
         ..Default::default()
     };
     if let Some(area) = s.area.as_deref().filter(|a| !a.is_empty()) {
-        let a = crate::areas::visible_area(app, actor, area)
-            .await
-            .map_err(|_| AppError::field("area", "err-not-found"))?;
+        let a = crate::areas::visible_area(app, actor, area).await?;
         q.within = Some(a.path);
     }
     if let Some(text) = s.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -618,12 +616,7 @@ pub async fn households(
 ) -> Result<(Vec<HouseholdView>, Option<String>)> {
     let scope = actor.scope(Action::ViewRegistry);
     let within = match area.filter(|a| !a.is_empty()) {
-        Some(a) => Some(
-            crate::areas::visible_area(app, actor, a)
-                .await
-                .map_err(|_| AppError::field("area", "err-not-found"))?
-                .path,
-        ),
+        Some(a) => Some(crate::areas::visible_area(app, actor, a).await?.path),
         None => None,
     };
     let limit = limit.clamp(1, 500);

@@ -202,6 +202,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/residents/{id}/reveal", post(reveal_resident))
         .route("/residents/{id}/merge", post(merge_resident))
+        .route("/residents/{id}/move", post(move_resident))
         .route("/import", get(import_form).post(run_import))
         .route("/import/template.xlsx", get(import_template))
         .route("/import/report.xlsx", post(import_report))
@@ -215,6 +216,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users_page).post(create_user))
         .route("/users/import", post(onboard_users))
         .route("/audit", get(audit_page))
+        .route("/audit/export.xlsx", get(export_audit))
+        .route("/users/export.xlsx", get(export_users))
+        .route("/organizations/export.xlsx", get(export_organizations))
+        .route("/areas/{id}/households.xlsx", get(export_households))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -891,6 +896,7 @@ struct ResidentPage {
     can_edit: bool,
     can_reveal: bool,
     saved: bool,
+    move_targets: Vec<AreaView>,
 }
 
 #[derive(Deserialize)]
@@ -918,6 +924,19 @@ async fn resident_page(
     let target = Target::Area(&area.path);
     let can_edit = caller.actor.may(Action::EditRegistry, target);
     let can_reveal = caller.actor.may(Action::RevealPersonal, target);
+    let move_targets = if can_edit {
+        let mut t = areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+            .await
+            .or_page(caller)?;
+        t.extend(
+            areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+                .await
+                .or_page(caller)?,
+        );
+        t
+    } else {
+        Vec::new()
+    };
     let mut resp = render(&ResidentPage {
         nav: Nav::of(caller, &format!("/residents/{id}")),
         r,
@@ -926,6 +945,7 @@ async fn resident_page(
         can_edit,
         can_reveal,
         saved,
+        move_targets,
     });
     if reveal_error.is_some() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1713,4 +1733,210 @@ async fn onboard_users(
         }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    area_id: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    room: String,
+}
+
+async fn move_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let target = HouseholdTarget::Address {
+        area_id: f.area_id,
+        building: f.building,
+        unit: f.unit,
+        room: f.room,
+    };
+    registry::move_resident(&state.app, &caller.actor, &id, &target)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
+}
+
+/// Writes rows under a header into an .xlsx download.
+fn sheet_download(
+    caller: &PageCaller,
+    name: &str,
+    header: &[String],
+    rows: Vec<Vec<String>>,
+    filename: &str,
+) -> PageResult {
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut w = sanshe_app::sheets::SheetWriter::new(name, &header).or_page(caller)?;
+    for r in rows {
+        w.push(&r).or_page(caller)?;
+    }
+    Ok(crate::api::xlsx(w.finish().or_page(caller)?, filename))
+}
+
+async fn export_audit(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let tr = caller.tr;
+    let offset = sanshe_app::china_offset();
+    let mut rows = Vec::new();
+    let mut before: Option<String> = None;
+    // Page through the whole log in scope; each page is one indexed range scan.
+    loop {
+        let page = audit::list(
+            &state.app,
+            &caller.actor,
+            q.action.as_deref(),
+            before.as_deref(),
+            500,
+        )
+        .await
+        .or_page(&caller)?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id.clone());
+        let full = page.len() == 500;
+        for e in page {
+            let at = chrono::DateTime::from_timestamp_millis(e.at)
+                .map(|d| {
+                    d.with_timezone(&offset)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            rows.push(vec![
+                at,
+                e.actor,
+                e.action,
+                format!("{} {}", e.target_kind, e.target_id),
+                e.detail,
+                e.reason.unwrap_or_default(),
+            ]);
+        }
+        if !full {
+            break;
+        }
+    }
+    let header = [
+        "audit-at",
+        "audit-actor",
+        "audit-action",
+        "audit-target",
+        "audit-detail",
+        "audit-reason",
+    ]
+    .map(|k| tr.t(k));
+    sheet_download(&caller, "audit", &header, rows, "audit-log.xlsx")
+}
+
+async fn export_users(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let tr = caller.tr;
+    let users = accounts::list_users(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let grants = u
+                .grants
+                .iter()
+                .map(|g| format!("{} @ {}", tr.of("role-", &g.role), g.scope_name))
+                .collect::<Vec<_>>()
+                .join("；");
+            vec![u.username, u.display_name, grants]
+        })
+        .collect();
+    let header = ["username", "display-name", "role"].map(|k| tr.t(k));
+    sheet_download(&caller, "users", &header, rows, "users.xlsx")
+}
+
+async fn export_organizations(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let tr = caller.tr;
+    let mut rows = Vec::new();
+    for o in organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?
+    {
+        let (o, links, _) = organizations::get(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(&caller)?;
+        if links.is_empty() {
+            rows.push(vec![
+                o.name.clone(),
+                tr.of("org-", &o.kind),
+                o.contact.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for l in links {
+            rows.push(vec![
+                o.name.clone(),
+                tr.of("org-", &o.kind),
+                o.contact.clone(),
+                l.community_name,
+                l.organization_provides,
+                l.community_provides,
+            ]);
+        }
+    }
+    let header = [
+        "organization",
+        "organization-kind",
+        "contact",
+        "community",
+        "linkage-org-provides",
+        "linkage-community-provides",
+    ]
+    .map(|k| tr.t(k));
+    sheet_download(
+        &caller,
+        "organizations",
+        &header,
+        rows,
+        "organizations.xlsx",
+    )
+}
+
+async fn export_households(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tr = caller.tr;
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let (page, next) =
+            registry::households(&state.app, &caller.actor, Some(&id), after.as_deref(), 500)
+                .await
+                .or_page(&caller)?;
+        for h in page {
+            rows.push(vec![
+                h.area_name,
+                h.building,
+                h.unit,
+                h.room,
+                h.resident_count.to_string(),
+            ]);
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
+    sheet_download(&caller, "households", &header, rows, "households.xlsx")
 }

@@ -82,7 +82,7 @@ async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_comm
                 t.backend
             );
         }
-        // Asking for the other community's area in a filter is refused, not silently widened.
+        // Asking for the other community's area in a filter answers 404, not a silently widened list.
         assert_eq!(
             t.get(
                 &format!("/api/v1/residents?area={}", t.lingyanli),
@@ -90,7 +90,16 @@ async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_comm
             )
             .await
             .status,
-            StatusCode::UNPROCESSABLE_ENTITY
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.get(
+                &format!("/api/v1/households?area={}", t.lingyanli),
+                Some(&yude)
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
         );
         // Autocomplete of areas.
         let areas = t.get("/api/v1/areas?q=%E5%87%8C", Some(&yude)).await.json();
@@ -355,7 +364,7 @@ async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
                 ("r.csv", &file),
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
         t
     })
     .await;
@@ -892,6 +901,44 @@ async fn users_are_onboarded_in_bulk_from_a_sheet() {
         let ling = t.token("worker.lingyanli").await;
         let r = t.post_multipart("/api/v1/imports/users", Some(&ling), None, &[], ("users.csv", "用户名,姓名,角色,区域\nx.y.z,某,协调员,天津市\n".as_bytes())).await.json();
         assert_eq!(r["created"].as_array().unwrap().len(), 0);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_list_page_exports_to_excel_within_scope() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "")
+            .await;
+        let (admin, _) = t.browser("admin").await;
+        for path in [
+            "/audit/export.xlsx",
+            "/users/export.xlsx",
+            "/organizations/export.xlsx",
+            &format!("/areas/{}/households.xlsx", t.lingyanli),
+        ] {
+            let r = t.page(path, &admin).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            let table = sanshe_app::sheets::read_table(&r.bytes).unwrap();
+            assert!(table.len() >= 2, "{path}: {table:?}");
+        }
+        let users =
+            sanshe_app::sheets::read_table(&t.page("/users/export.xlsx", &admin).await.bytes)
+                .unwrap();
+        assert!(users.iter().any(|r| r[0] == "worker.yudeli"));
+        let (yude, _) = t.browser("worker.yudeli").await;
+        assert_eq!(
+            t.page(&format!("/areas/{}/households.xlsx", t.lingyanli), &yude)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.page("/audit/export.xlsx", &yude).await.status,
+            StatusCode::NOT_FOUND
+        );
         t
     })
     .await;
