@@ -26,8 +26,11 @@ pub struct HouseholdRow {
     pub residents: i64,
 }
 
-const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, a.name AS area_name, h.area_path, h.building, h.unit, h.room, \
-     (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents FROM households h JOIN areas a ON a.id = h.area_id";
+// A household in a building is shown under the building's compound: the building is already in
+// its address, and "凌研里一区 3号楼 502" is what people say.
+const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.area_path, \
+     h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
+     FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
 fn household_from_row(r: &AnyRow) -> Result<HouseholdRow> {
     Ok(HouseholdRow {
@@ -326,11 +329,11 @@ pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
 }
 
 const LIST_FROM: &str =
-    "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id";
+    "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
 /// One resident with their address, whatever the scope (callers check the path).
 pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {
-    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS}, a.name AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"))
+    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -454,7 +457,7 @@ pub async fn search_residents(
         ));
     }
     let sql = format!(
-        "SELECT {RESIDENT_COLUMNS}, a.name AS area_name, h.building, h.unit, h.room {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",
+        "SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",
         binds.len() + 1
     );
     let mut query = sqlx::query(&sql);

@@ -322,7 +322,7 @@ async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
             .await
             .json();
         assert_eq!(old["items"][0]["flags"]["living_alone"], true);
-        assert_eq!(old["items"][0]["area_name"], "5号楼");
+        assert_eq!(old["items"][0]["area_name"], "凌研里二区");
         // Twice: nothing new.
         let again = t
             .post_multipart(
