@@ -17,7 +17,7 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 use sanshe_store::Db;
 
 pub use error::{AppError, Result};
-pub use sanshe_store::Backend;
+pub use sanshe_store::{Backend, new_id};
 
 /// China Standard Time. China has kept UTC+8 without daylight saving since 1991, so a fixed
 /// offset is exact for every date the registry handles and spares a time-zone database.

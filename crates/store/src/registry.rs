@@ -328,8 +328,7 @@ pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
     Ok(())
 }
 
-const LIST_FROM: &str =
-    "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
+const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
 /// One resident with their address, whatever the scope (callers check the path).
 pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {

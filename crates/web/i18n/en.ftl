@@ -197,3 +197,6 @@ err-not-allowed = You may not grant this role or scope
 users-import = Onboard users from a sheet
 users-import-help = Upload Excel or CSV with columns username, name, role (coordinator / community_worker / org_admin / volunteer), area or organization. Each user gets an initial password.
 users-import-passwords = Initial passwords are shown only this once; hand them over in person or by phone.
+export-running = Exporting; this page refreshes by itself:
+export-ready = Export finished
+export-download = Download Excel

@@ -197,3 +197,6 @@ err-not-allowed = 您不能授予这个角色或范围
 users-import = 批量导入用户
 users-import-help = 上传 Excel 或 CSV，列为：用户名、姓名、角色（协调员/社区工作者/机构管理员/志愿者）、区域或组织。每人生成一个初始密码。
 users-import-passwords = 初始密码只显示这一次，请当面或电话告知本人。
+export-running = 正在导出，本页会自动刷新：
+export-ready = 导出完成
+export-download = 下载 Excel

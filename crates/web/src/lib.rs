@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod exports;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Requests served, for `/metrics`.
     pub requests: Arc<AtomicU64>,
+    /// Background exports of this node.
+    pub exports: exports::ExportJobs,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             app,
             secure_cookies,
             requests: Arc::new(AtomicU64::new(0)),
+            exports: exports::ExportJobs::default(),
         }
     }
 }

@@ -191,6 +191,9 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}", get(household))
         .route("/residents", get(residents))
         .route("/residents/export.xlsx", get(export_residents))
+        .route("/residents/export", get(start_resident_export))
+        .route("/exports/{id}", get(export_job_page))
+        .route("/exports/{id}/download", get(download_export))
         .route(
             "/residents/new",
             get(new_resident_form).post(create_resident),
@@ -1939,4 +1942,80 @@ async fn export_households(
     }
     let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
     sheet_download(&caller, "households", &header, rows, "households.xlsx")
+}
+
+async fn start_resident_export(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area,
+        q: q.q,
+        flag: q.flag,
+        ..Default::default()
+    };
+    // Check the filter now, so a bad one is an error page rather than a failed job.
+    registry::build_query(&state.app, &caller.actor, &search, Action::ViewRegistry)
+        .await
+        .or_page(&caller)?;
+    let id = state
+        .exports
+        .start_residents(state.app.clone(), caller.actor.clone(), search);
+    Ok(Redirect::to(&format!("/exports/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "export_job.html")]
+struct ExportJobPage {
+    nav: Nav,
+    id: String,
+    done: usize,
+    total: usize,
+    finished: bool,
+    error: Option<String>,
+}
+
+async fn export_job_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let (finished, error) = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(_))) => (true, None),
+        Some(Some(Err(e))) => (true, Some(caller.tr.t(classify(e).1))),
+        _ => (false, None),
+    };
+    let done = job.done.load(std::sync::atomic::Ordering::Relaxed);
+    let total = job.total.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(render(&ExportJobPage {
+        nav: Nav::of(&caller, &format!("/exports/{id}")),
+        id,
+        done,
+        total,
+        finished,
+        error,
+    }))
+}
+
+async fn download_export(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let bytes = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(bytes))) => bytes.clone(),
+        _ => return Err(error_page(caller.tr, &AppError::NotFound)),
+    };
+    Ok(crate::api::xlsx(bytes, "residents.xlsx"))
 }

@@ -943,3 +943,48 @@ async fn every_list_page_exports_to_excel_within_scope() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        for i in 0..3u16 {
+            t.add_resident(
+                &ling,
+                &t.lingyanli,
+                &format!("{}", 200 + i),
+                "周桂兰",
+                &id_for(1950 + i as i32, 2, 2, i * 2),
+                "",
+            )
+            .await;
+        }
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let start = t
+            .page(&format!("/residents/export?area={}", t.lingyanli), &cookie)
+            .await;
+        assert_eq!(start.status, StatusCode::SEE_OTHER);
+        let job = start.headers["location"].to_str().unwrap().to_string();
+        let mut html = String::new();
+        for _ in 0..100 {
+            html = t.page(&job, &cookie).await.text();
+            if html.contains("id=\"download\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(html.contains("共 3 条"), "{html}");
+        let file = t.page(&format!("{job}/download"), &cookie).await;
+        let table = sanshe_app::sheets::read_table(&file.bytes).unwrap();
+        assert_eq!(table.len(), 4);
+        // Someone else cannot see or download it.
+        let (other, _) = t.browser("worker.yudeli").await;
+        assert_eq!(
+            t.page(&format!("{job}/download"), &other).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(t.page(&job, &other).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
