@@ -217,10 +217,21 @@ pub async fn import_residents(
     let today = app.today();
     let mut report = ImportReport::default();
     let mut areas: HashMap<(String, String, String), sanshe_store::areas::AreaRow> = HashMap::new();
+    // Addresses already registered below the target, so a re-import finds its households in memory.
     let mut households: HashMap<(String, String, String, String), String> = HashMap::new();
+    {
+        let mut conn = app.db.conn().await?;
+        for (id, area_id, building, unit, room) in
+            store::household_keys_within(&mut conn, &community.path).await?
+        {
+            households.insert((area_id, building, unit, room), id);
+        }
+    }
     let total = rows.len();
     for (batch_no, batch) in rows.chunks(BATCH).enumerate() {
         let mut tx = app.db.begin().await?;
+        let mut new_households = Vec::new();
+        let mut records = Vec::new();
         for (i, row) in batch.iter().enumerate() {
             let row_no = batch_no * BATCH + i + 2;
             let cell = |c: Column| {
@@ -309,32 +320,41 @@ pub async fn import_residents(
             let household_id = match households.get(&household_key) {
                 Some(id) => id.clone(),
                 None => {
-                    let id = store::ensure_household(
-                        &mut tx,
-                        &area.id,
-                        &area.path,
-                        &address.building,
-                        &address.unit,
-                        &address.room,
-                    )
-                    .await?;
+                    let id = new_id();
+                    new_households.push(store::NewHousehold {
+                        id: id.clone(),
+                        area_id: area.id.clone(),
+                        area_path: area.path.clone(),
+                        building: address.building.clone(),
+                        unit: address.unit.clone(),
+                        room: address.room.clone(),
+                    });
                     households.insert(household_key, id.clone());
                     id
                 }
             };
-            let record = seal_record(
-                app,
-                new_id(),
-                household_id.clone(),
-                area.path.clone(),
-                &valid,
-            );
-            if store::insert_resident_if_new(&mut tx, &record).await? {
+            records.push((
+                row_no,
+                seal_record(app, new_id(), household_id, area.path.clone(), &valid),
+            ));
+        }
+        // Multi-row statements: one round trip per 50 rows instead of several per row.
+        store::insert_households(&mut tx, &new_households).await?;
+        let plain: Vec<_> = records.iter().map(|(_, r)| r.clone()).collect();
+        let mut inserted: std::collections::HashSet<String> =
+            store::insert_residents_if_new(&mut tx, &plain)
+                .await?
+                .into_iter()
+                .collect();
+        for (row_no, record) in records {
+            if inserted.remove(&record.document_hash) {
                 report.accepted += 1;
                 continue;
             }
             match store::resident_by_document(&mut tx, &record.document_hash).await? {
-                Some(existing) if existing.household_id == household_id => report.unchanged += 1,
+                Some(existing) if existing.household_id == record.household_id => {
+                    report.unchanged += 1
+                }
                 _ => report.rejected.push(RejectedRow {
                     row: row_no,
                     column: header_name(Column::DocumentNumber),
@@ -345,6 +365,7 @@ pub async fn import_residents(
         sanshe_store::commit(tx).await?;
         progress((batch_no * BATCH + batch.len()).min(total), total);
     }
+    report.rejected.sort_by_key(|r| r.row);
     let mut conn = app.db.conn().await?;
     audit_store::append(
         &mut conn,
