@@ -114,6 +114,12 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Internal(format!("argon2: {e}")))
 }
 
+/// A real argon2id hash of a random password, made once, to verify against for unknown names.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
@@ -145,7 +151,7 @@ pub async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password(&pw, &h),
         None => {
-            let _ = verify_password(&pw, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo");
+            let _ = verify_password(&pw, dummy_hash());
             false
         }
     })

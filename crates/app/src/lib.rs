@@ -22,8 +22,7 @@ pub use sanshe_store::{Backend, new_id};
 /// China Standard Time. China has kept UTC+8 without daylight saving since 1991, so a fixed
 /// offset is exact for every date the registry handles and spares a time-zone database.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is within the valid offset range")
 }
 
 /// Where "today" comes from; tests set a fixed date.

@@ -135,7 +135,6 @@ pub enum HouseholdTarget {
 
 /// Resolves a household target to (household id, area path), checking edit permission.
 async fn resolve_household(
-    app: &App,
     actor: &Actor,
     conn: &mut sanshe_store::Conn,
     target: &HouseholdTarget,
@@ -180,7 +179,6 @@ async fn resolve_household(
                     building.as_str()
                 };
             let addr = HouseholdAddress::parse(building, unit, room)?;
-            let _ = app;
             let id = store::ensure_household(
                 conn,
                 &area.id,
@@ -209,7 +207,7 @@ pub async fn add_resident(
 ) -> Result<ResidentView> {
     let valid = input.validate(app.today())?;
     let mut tx = app.db.begin().await?;
-    let (household_id, area_path) = resolve_household(app, actor, &mut tx, target).await?;
+    let (household_id, area_path) = resolve_household(actor, &mut tx, target).await?;
     let record = seal_record(app, new_id(), household_id, area_path, &valid);
     match store::insert_resident(&mut tx, &record).await {
         Err(StoreError::Conflict(_)) => return Err(duplicate_error()),
@@ -346,7 +344,7 @@ pub async fn move_resident(
     let mut record = visible_record(actor, &mut tx, id, Action::EditRegistry)
         .await?
         .record;
-    let (household_id, area_path) = resolve_household(app, actor, &mut tx, target).await?;
+    let (household_id, area_path) = resolve_household(actor, &mut tx, target).await?;
     let from = record.household_id.clone();
     record.household_id = household_id;
     record.area_path = area_path;

@@ -29,6 +29,9 @@ struct Args {
     /// Residents to import.
     #[arg(long, default_value_t = 1_000_000)]
     rows: usize,
+    /// Rows per statement to try for the raw baseline (the best counts).
+    #[arg(long, value_delimiter = ',', default_value = "1,10,50")]
+    raw_statement_rows: Vec<usize>,
     /// Skip the raw baseline (for profiling the import alone).
     #[arg(long)]
     skip_raw: bool,

@@ -1,0 +1,206 @@
+//! Pages of the area tree: browsing areas and households, adding areas.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "area.html")]
+pub(super) struct AreaPage {
+    nav: Nav,
+    area: AreaView,
+    lineage: Vec<AreaView>,
+    children: Vec<AreaView>,
+    households: Vec<HouseholdView>,
+    next: Option<String>,
+    resident_count: i64,
+    can_edit: bool,
+    can_add_child: bool,
+    holds_households: bool,
+    child_kind: Option<&'static str>,
+    official: Vec<sanshe_app::divisions::Division>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AfterQuery {
+    after: Option<String>,
+}
+
+pub(super) async fn area(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<AfterQuery>,
+) -> PageResult {
+    let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let row = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let kind = AreaKind::parse(&page.area.kind).unwrap_or(AreaKind::Community);
+    let (households, next) = if kind >= AreaKind::Community {
+        sanshe_app::registry::households(
+            &state.app,
+            &caller.actor,
+            Some(&id),
+            q.after.as_deref(),
+            50,
+        )
+        .await
+        .or_page(&caller)?
+    } else {
+        (Vec::new(), None)
+    };
+    let count = sanshe_app::registry::search(
+        &state.app,
+        &caller.actor,
+        &ResidentSearch {
+            area: Some(id.clone()),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(&caller)?
+    .total;
+    let can_edit = caller
+        .actor
+        .may(Action::EditRegistry, Target::Area(&row.path));
+    let child_kind = kind.child();
+    let can_add_child = match child_kind {
+        Some(k) if k >= AreaKind::Compound => can_edit,
+        Some(_) => caller
+            .actor
+            .may(Action::ManageAreas, Target::Area(&row.path)),
+        None => false,
+    };
+    let official = if can_add_child {
+        sanshe_app::areas::unused_official_children(&state.app, &caller.actor, &id)
+            .await
+            .or_page(&caller)?
+    } else {
+        Vec::new()
+    };
+    let here = format!("/areas/{id}");
+    Ok(render(&AreaPage {
+        nav: Nav::of(&caller, &here),
+        area: page.area,
+        lineage: page.lineage,
+        children: page.children,
+        households,
+        next,
+        resident_count: count,
+        can_edit,
+        can_add_child,
+        holds_households: kind.holds_households(),
+        child_kind: child_kind.map(|k| k.as_str()),
+        official,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewAreaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub(super) async fn add_area(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<NewAreaForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let a = sanshe_app::areas::add_area(&state.app, &caller.actor, &id, &f.name, &f.code)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/areas/{}", a.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+pub(super) struct HouseholdPage {
+    nav: Nav,
+    h: HouseholdView,
+    residents: Vec<ResidentView>,
+    can_edit: bool,
+}
+
+pub(super) async fn household(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (h, residents) = sanshe_app::registry::household(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &h.area_id)
+        .await
+        .or_page(&caller)?;
+    let can_edit = caller
+        .actor
+        .may(Action::EditRegistry, Target::Area(&area.path));
+    Ok(render(&HouseholdPage {
+        nav: Nav::of(&caller, &format!("/households/{id}")),
+        h,
+        residents,
+        can_edit,
+    }))
+}
+
+pub(super) async fn upper_areas(
+    state: &AppState,
+    caller: &PageCaller,
+) -> Result<Vec<AreaView>, Response> {
+    let all = sanshe_app::areas::search(&state.app, &caller.actor, None, None, 500)
+        .await
+        .or_page(caller)?;
+    Ok(all
+        .into_iter()
+        .filter(|a| {
+            matches!(
+                a.kind.as_str(),
+                "city" | "district" | "street" | "community"
+            )
+        })
+        .collect())
+}
+
+pub(super) async fn export_households(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tr = caller.tr;
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let (page, next) = sanshe_app::registry::households(
+            &state.app,
+            &caller.actor,
+            Some(&id),
+            after.as_deref(),
+            500,
+        )
+        .await
+        .or_page(&caller)?;
+        for h in page {
+            rows.push(vec![
+                h.area_name,
+                h.building,
+                h.unit,
+                h.room,
+                h.resident_count.to_string(),
+            ]);
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
+    sheet_download(&caller, "households", &header, rows, "households.xlsx")
+}

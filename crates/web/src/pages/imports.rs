@@ -1,0 +1,201 @@
+//! The resident import page and its report.
+
+use super::*;
+
+/// A rejected row with its reason translated, for the import page.
+pub struct ShownRejection {
+    /// Row.
+    pub row: usize,
+    /// Column header.
+    pub column: String,
+    /// Reason.
+    pub reason: String,
+}
+
+/// An import report as the page shows it.
+pub struct ShownReport {
+    /// Added.
+    pub accepted: usize,
+    /// Already there.
+    pub unchanged: usize,
+    /// Refused rows.
+    pub rejected: Vec<ShownRejection>,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub(super) struct ImportPage {
+    nav: Nav,
+    targets: Vec<AreaView>,
+    selected: String,
+    error: Option<String>,
+    report: Option<ShownReport>,
+    report_json: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AreaQuery {
+    area: Option<String>,
+}
+
+pub(super) async fn import_targets(
+    state: &AppState,
+    caller: &PageCaller,
+    selected: &str,
+) -> Result<Vec<AreaView>, Response> {
+    let mut targets =
+        sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+            .await
+            .or_page(caller)?;
+    targets.extend(
+        sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+            .await
+            .or_page(caller)?,
+    );
+    if !selected.is_empty()
+        && !targets.iter().any(|t| t.id == selected)
+        && let Ok(p) = sanshe_app::areas::area_page(&state.app, &caller.actor, selected).await
+    {
+        targets.insert(0, p.area);
+    }
+    Ok(targets)
+}
+
+pub(super) async fn import_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<AreaQuery>,
+) -> PageResult {
+    let selected = q.area.unwrap_or_default();
+    let targets = import_targets(&state, &caller, &selected).await?;
+    Ok(render(&ImportPage {
+        nav: Nav::of(&caller, "/import"),
+        targets,
+        selected,
+        error: None,
+        report: None,
+        report_json: String::new(),
+    }))
+}
+
+pub(super) async fn run_import(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    form: Multipart,
+) -> PageResult {
+    let tr = caller.tr;
+    let (result, selected) = match crate::api::read_import_form(form).await {
+        Ok((file, community, csrf)) => {
+            caller.check_csrf(&csrf).or_page(&caller)?;
+            (
+                sanshe_app::imports::import_residents(
+                    &state.app,
+                    &caller.actor,
+                    community.trim(),
+                    &file,
+                    &|_, _| {},
+                )
+                .await,
+                community,
+            )
+        }
+        Err(e) => (Err(e), String::new()),
+    };
+    let targets = import_targets(&state, &caller, &selected).await?;
+    match result {
+        Ok(report) => {
+            let report_json = serde_json::to_string(&report).unwrap_or_default();
+            let shown = ShownReport {
+                accepted: report.accepted,
+                unchanged: report.unchanged,
+                rejected: report
+                    .rejected
+                    .iter()
+                    .map(|r| ShownRejection {
+                        row: r.row,
+                        column: r.column.clone(),
+                        reason: tr.t(r.reason),
+                    })
+                    .collect(),
+            };
+            Ok(render(&ImportPage {
+                nav: Nav::of(&caller, "/import"),
+                targets,
+                selected,
+                error: None,
+                report: Some(shown),
+                report_json,
+            }))
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let message = FormErrors::from(&e, tr)
+                .0
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；");
+            let mut resp = render(&ImportPage {
+                nav: Nav::of(&caller, "/import"),
+                targets,
+                selected,
+                error: Some(message),
+                report: None,
+                report_json: String::new(),
+            });
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+pub(super) async fn import_template(_caller: PageCaller) -> PageResult {
+    crate::api::import_template()
+        .await
+        .map_err(|e| e.into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    report: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportRow {
+    row: usize,
+    column: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportBack {
+    rejected: Vec<ReportRow>,
+}
+
+pub(super) async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let back: ReportBack = serde_json::from_str(&f.report)
+        .map_err(|_| error_page(caller.tr, &AppError::field("report", "err-json")))?;
+    let tr = caller.tr;
+    // Only reasons that are message ids are translated; anything else is dropped to plain text.
+    let mut w = sanshe_app::sheets::SheetWriter::new(
+        "rejected",
+        &[
+            &tr.t("import-row"),
+            &tr.t("import-column"),
+            &tr.t("import-reason"),
+        ],
+    )
+    .or_page(&caller)?;
+    for r in back.rejected {
+        w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)])
+            .or_page(&caller)?;
+    }
+    Ok(crate::api::xlsx(
+        w.finish().or_page(&caller)?,
+        "rejected-rows.xlsx",
+    ))
+}

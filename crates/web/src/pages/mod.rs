@@ -1,0 +1,482 @@
+//! Server-rendered pages for the browser: each handler extracts, calls the same use case as the
+//! API, and renders an askama template in the user's language.
+
+// A failed page is a rendered error `Response`; it is built once per failed request, so its
+// size on the error path does not matter and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use sanshe_app::AppError;
+use sanshe_app::accounts::{GrantTarget, UserView};
+use sanshe_app::areas::AreaView;
+use sanshe_app::audit::AuditEntryView;
+use sanshe_app::organizations::{LinkageView, OrganizationView};
+use sanshe_app::registry::{
+    FLAGS, HouseholdTarget, HouseholdView, ResidentSearch, ResidentView, Revealed,
+};
+use sanshe_core::accounts::{Action, Role, Target};
+use sanshe_core::areas::AreaKind;
+use sanshe_core::identity::DocumentKind;
+use sanshe_core::organizations::OrganizationKind;
+use sanshe_core::registry::{ResidentFlags, ResidentInput};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{LANG_COOKIE, PageCaller, SESSION_COOKIE, request_locale, urlencode};
+use crate::error::classify;
+use crate::i18n::{Locale, Tr};
+
+mod accounts;
+mod areas;
+mod audit;
+mod imports;
+mod organizations;
+mod registry;
+
+use self::accounts::*;
+use self::areas::*;
+use self::audit::*;
+use self::imports::*;
+use self::organizations::*;
+use self::registry::*;
+
+/// What the page frame shows: language, user, CSRF token and which menu entries apply.
+pub struct Nav {
+    /// Translator.
+    pub tr: Tr,
+    /// Signed-in user's display name.
+    pub user: Option<String>,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// This page's path (for the language switch).
+    pub here: String,
+    /// Show registry entries.
+    pub registry: bool,
+    /// Show user management.
+    pub users: bool,
+    /// Show the audit log.
+    pub audit: bool,
+}
+
+impl Nav {
+    fn of(caller: &PageCaller, here: &str) -> Nav {
+        let a = &caller.actor;
+        Nav {
+            tr: caller.tr,
+            user: Some(a.display_name.clone()),
+            csrf: caller.csrf.clone(),
+            here: urlencode(here),
+            registry: !a.scope(Action::EditRegistry).is_empty(),
+            users: !a.scope(Action::ManageUsers).is_empty() || a.has_role(Role::OrgAdmin),
+            audit: !a.scope(Action::ReadAudit).is_empty(),
+        }
+    }
+
+    fn anonymous(tr: Tr, here: &str) -> Nav {
+        Nav {
+            tr,
+            user: None,
+            csrf: String::new(),
+            here: urlencode(here),
+            registry: false,
+            users: false,
+            audit: false,
+        }
+    }
+}
+
+/// Field errors of a form, translated.
+#[derive(Default)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    fn from(e: &AppError, tr: Tr) -> FormErrors {
+        match e {
+            AppError::Invalid(f) => {
+                FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.t(x.key))).collect())
+            }
+            _ => FormErrors::default(),
+        }
+    }
+
+    /// The message for `field`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Whether `field` was rejected.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Whether nothing was rejected.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    message: String,
+    details: Vec<String>,
+}
+
+/// A friendly error page with the right status.
+pub fn error_page(tr: Tr, e: &AppError) -> Response {
+    let (status, key) = classify(e);
+    if let AppError::Internal(msg) = e {
+        tracing::error!(error = %msg, "internal error");
+    }
+    let details = match e {
+        AppError::Invalid(f) => f.0.iter().map(|x| tr.t(x.key)).collect(),
+        _ => Vec::new(),
+    };
+    let mut resp = render(&ErrorPage {
+        nav: Nav::anonymous(tr, "/"),
+        message: tr.t(key),
+        details,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+/// A page handler's result: the page, or the error page.
+type PageResult = Result<Response, Response>;
+
+trait OrPage<T> {
+    fn or_page(self, caller: &PageCaller) -> Result<T, Response>;
+}
+
+impl<T> OrPage<T> for sanshe_app::Result<T> {
+    fn or_page(self, caller: &PageCaller) -> Result<T, Response> {
+        self.map_err(|e| {
+            if matches!(e, AppError::Unauthorized) {
+                return Redirect::to("/login").into_response();
+            }
+            let mut resp = error_page(caller.tr, &e);
+            // Keep the signed-in frame so the user can navigate on.
+            if let Ok(html) = (ErrorPage {
+                nav: Nav::of(caller, "/"),
+                message: caller.tr.t(classify(&e).1),
+                details: Vec::new(),
+            })
+            .render()
+            {
+                let status = resp.status();
+                resp = Html(html).into_response();
+                *resp.status_mut() = status;
+            }
+            resp
+        })
+    }
+}
+
+/// Routes of the pages and assets.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{tag}", get(switch_language))
+        .route("/assets/{file}", get(asset))
+        .route("/areas/{id}", get(area))
+        .route("/areas/{id}/children", post(add_area))
+        .route("/households/{id}", get(household))
+        .route("/residents", get(residents))
+        .route("/residents/export.xlsx", get(export_residents))
+        .route("/residents/export", get(start_resident_export))
+        .route("/exports/{id}", get(export_job_page))
+        .route("/exports/{id}/download", get(download_export))
+        .route(
+            "/residents/new",
+            get(new_resident_form).post(create_resident),
+        )
+        .route("/residents/{id}", get(resident))
+        .route(
+            "/residents/{id}/edit",
+            get(edit_resident_form).post(update_resident),
+        )
+        .route("/residents/{id}/reveal", post(reveal_resident))
+        .route("/residents/{id}/merge", post(merge_resident))
+        .route("/residents/{id}/move", post(move_resident))
+        .route("/import", get(import_form).post(run_import))
+        .route("/import/template.xlsx", get(import_template))
+        .route("/import/report.xlsx", post(import_report))
+        .route(
+            "/organizations",
+            get(organizations_page).post(register_organization),
+        )
+        .route("/organizations/{id}", get(organization_page))
+        .route("/organizations/{id}/linkages", post(add_linkage))
+        .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
+        .route("/users", get(users_page).post(create_user))
+        .route("/users/import", post(onboard_users))
+        .route("/audit", get(audit_page))
+        .route("/audit/export.xlsx", get(export_audit))
+        .route("/users/export.xlsx", get(export_users))
+        .route("/organizations/export.xlsx", get(export_organizations))
+        .route("/areas/{id}/households.xlsx", get(export_households))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind): (&'static str, &str) = match file.as_str() {
+        "sanshe.css" => (
+            include_str!("../../assets/sanshe.css"),
+            "text/css; charset=utf-8",
+        ),
+        "confirm.js" => (
+            include_str!("../../assets/confirm.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    error: Option<String>,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    // Only local paths: an open redirect would let a phishing link borrow our sign-in page.
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_form(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    render(&LoginPage {
+        nav: Nav::anonymous(tr, "/login"),
+        error: None,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    match sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web").await {
+        Ok(s) => {
+            let cookie = session_cookie(&state, &s.token, state.app.session_ttl_ms / 1000);
+            (
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&safe_next(Some(&f.next))),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let (status, key) = classify(&e);
+            let message = match &e {
+                AppError::Invalid(f) => {
+                    f.0.first()
+                        .map(|x| tr.t(x.key))
+                        .unwrap_or_else(|| tr.t(key))
+                }
+                _ => tr.t(key),
+            };
+            let mut resp = render(&LoginPage {
+                nav: Nav::anonymous(tr, "/login"),
+                error: Some(message),
+                next: safe_next(Some(&f.next)),
+                username: f.username,
+            });
+            *resp.status_mut() = if status == StatusCode::UNPROCESSABLE_ENTITY {
+                StatusCode::UNAUTHORIZED
+            } else {
+                status
+            };
+            resp
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    sanshe_app::accounts::sign_out(&state.app, &caller.token)
+        .await
+        .or_page(&caller)?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+async fn switch_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tag): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let locale = Locale::parse(&tag);
+    if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE)
+        && let Ok((actor, _)) = sanshe_app::accounts::authenticate(&state.app, &token).await
+    {
+        let _ = sanshe_app::accounts::set_locale(&state.app, &actor, locale.tag()).await;
+    }
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        locale.tag()
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(q.next.as_deref())),
+    )
+        .into_response()
+}
+
+/// A scope root with its resident count.
+pub struct RootSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub kind: String,
+    /// Residents below it.
+    pub residents: i64,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    nav: Nav,
+    welcome: String,
+    roots: Vec<RootSummary>,
+    grants: Vec<String>,
+}
+
+async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    let mut summaries = Vec::new();
+    for r in roots {
+        let page = sanshe_app::registry::search(
+            &state.app,
+            &caller.actor,
+            &ResidentSearch {
+                area: Some(r.id.clone()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .or_page(&caller)?;
+        summaries.push(RootSummary {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            residents: page.total,
+        });
+    }
+    let tr = caller.tr;
+    let grants = caller
+        .actor
+        .grants
+        .iter()
+        .filter(|g| !g.role.is_area_role())
+        .map(|g| tr.of("role-", g.role.as_str()))
+        .collect();
+    Ok(render(&HomePage {
+        nav: Nav::of(&caller, "/"),
+        welcome: tr.named("home-welcome", &caller.actor.display_name),
+        roots: summaries,
+        grants,
+    }))
+}
+
+fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Writes rows under a header into an .xlsx download.
+fn sheet_download(
+    caller: &PageCaller,
+    name: &str,
+    header: &[String],
+    rows: Vec<Vec<String>>,
+    filename: &str,
+) -> PageResult {
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut w = sanshe_app::sheets::SheetWriter::new(name, &header).or_page(caller)?;
+    for r in rows {
+        w.push(&r).or_page(caller)?;
+    }
+    Ok(crate::api::xlsx(w.finish().or_page(caller)?, filename))
+}

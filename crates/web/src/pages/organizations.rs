@@ -1,0 +1,283 @@
+//! Organization pages: the list, one organization, its linkages.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "organizations.html")]
+pub(super) struct OrganizationsPage {
+    nav: Nav,
+    items: Vec<OrganizationView>,
+    can_register: bool,
+    kinds: Vec<&'static str>,
+    areas: Vec<AreaView>,
+    errors: FormErrors,
+}
+
+pub(super) async fn organizations_view(
+    state: &AppState,
+    caller: &PageCaller,
+    errors: FormErrors,
+) -> PageResult {
+    let items = sanshe_app::organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
+    let areas = if can_register {
+        upper_areas(state, caller).await?
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&OrganizationsPage {
+        nav: Nav::of(caller, "/organizations"),
+        items,
+        can_register,
+        kinds: OrganizationKind::ALL.iter().map(|k| k.as_str()).collect(),
+        areas,
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn organizations_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+) -> PageResult {
+    organizations_view(&state, &caller, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct OrganizationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    home_area_id: String,
+    #[serde(default)]
+    contact: String,
+}
+
+pub(super) async fn register_organization(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<OrganizationForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match sanshe_app::organizations::register(
+        &state.app,
+        &caller.actor,
+        &f.kind,
+        &f.name,
+        Some(&f.home_area_id),
+        &f.contact,
+    )
+    .await
+    {
+        Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            organizations_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "organization.html")]
+pub(super) struct OrganizationPage {
+    nav: Nav,
+    o: OrganizationView,
+    linkages: Vec<LinkageView>,
+    can_manage: bool,
+    communities: Vec<AreaView>,
+    errors: FormErrors,
+}
+
+pub(super) async fn organization_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+) -> PageResult {
+    let (o, linkages, can_manage) = sanshe_app::organizations::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let can_manage = can_manage || caller.actor.has_role(Role::Coordinator);
+    let communities = if can_manage {
+        sanshe_app::areas::communities_for_linking(&state.app, &caller.actor)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&OrganizationPage {
+        nav: Nav::of(caller, &format!("/organizations/{id}")),
+        o,
+        linkages,
+        can_manage,
+        communities,
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn organization_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    organization_view(&state, &caller, &id, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct LinkageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    community_id: String,
+    #[serde(default)]
+    organization_provides: String,
+    #[serde(default)]
+    community_provides: String,
+}
+
+pub(super) async fn add_linkage(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<LinkageForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match sanshe_app::organizations::link(
+        &state.app,
+        &caller.actor,
+        &id,
+        &f.community_id,
+        &f.organization_provides,
+        &f.community_provides,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(super) struct ConfirmPage {
+    nav: Nav,
+    question: String,
+    subject: String,
+    action: String,
+    confirm_label: String,
+    cancel: String,
+}
+
+pub(super) async fn confirm_unlink(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    // Find the linkage through the organizations the caller can see, so nothing outside leaks.
+    let orgs = sanshe_app::organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    for o in orgs {
+        let (org, links, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(&caller)?;
+        if let Some(l) = links.into_iter().find(|l| l.id == id) {
+            return Ok(render(&ConfirmPage {
+                nav: Nav::of(&caller, &format!("/linkages/{id}/delete")),
+                question: caller.tr.t("confirm-unlink"),
+                subject: format!("{} ↔ {}", org.name, l.community_name),
+                action: format!("/linkages/{id}/delete"),
+                confirm_label: caller.tr.t("linkage-remove"),
+                cancel: format!("/organizations/{}", org.id),
+            }));
+        }
+    }
+    Err(error_page(caller.tr, &AppError::NotFound))
+}
+
+pub(super) async fn unlink(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    sanshe_app::organizations::unlink(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/organizations").into_response())
+}
+
+pub(super) async fn export_organizations(
+    State(state): State<AppState>,
+    caller: PageCaller,
+) -> PageResult {
+    let tr = caller.tr;
+    let mut rows = Vec::new();
+    for o in sanshe_app::organizations::list(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?
+    {
+        let (o, links, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(&caller)?;
+        if links.is_empty() {
+            rows.push(vec![
+                o.name.clone(),
+                tr.of("org-", &o.kind),
+                o.contact.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for l in links {
+            rows.push(vec![
+                o.name.clone(),
+                tr.of("org-", &o.kind),
+                o.contact.clone(),
+                l.community_name,
+                l.organization_provides,
+                l.community_provides,
+            ]);
+        }
+    }
+    let header = [
+        "organization",
+        "organization-kind",
+        "contact",
+        "community",
+        "linkage-org-provides",
+        "linkage-community-provides",
+    ]
+    .map(|k| tr.t(k));
+    sheet_download(
+        &caller,
+        "organizations",
+        &header,
+        rows,
+        "organizations.xlsx",
+    )
+}

@@ -1,0 +1,603 @@
+//! Pages of the resident registry: lists, search, the resident form, reveal, merge, move, exports.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "residents.html")]
+pub(super) struct ResidentsPage {
+    nav: Nav,
+    items: Vec<ResidentView>,
+    total: i64,
+    next: Option<String>,
+    area: Option<String>,
+    area_name: Option<String>,
+    q: String,
+    q_error: Option<String>,
+    sort: String,
+    flags: Vec<(&'static str, bool)>,
+    base_query: String,
+    export_query: String,
+    has_cursor: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ResidentListQuery {
+    area: Option<String>,
+    q: Option<String>,
+    flag: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+}
+
+pub(super) async fn residents(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area.clone(),
+        q: q.q.clone(),
+        flag: q.flag.clone(),
+        sort: q.sort.clone(),
+        after: q.after.clone(),
+        limit: Some(50),
+    };
+    let (page, q_error) =
+        match sanshe_app::registry::search(&state.app, &caller.actor, &search).await {
+            Ok(p) => (p, None),
+            Err(AppError::Invalid(f)) => (
+                sanshe_app::registry::ResidentPage {
+                    items: Vec::new(),
+                    total: 0,
+                    next: None,
+                },
+                f.0.first().map(|x| caller.tr.t(x.key)),
+            ),
+            Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+        };
+    let area_name = match q.area.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => sanshe_app::areas::visible_area(&state.app, &caller.actor, a)
+            .await
+            .ok()
+            .map(|a| a.name),
+        None => None,
+    };
+    let base_query = query_string(&[
+        ("area", q.area.as_deref()),
+        ("q", q.q.as_deref()),
+        ("flag", q.flag.as_deref()),
+        ("sort", q.sort.as_deref()),
+    ]);
+    let export_query = query_string(&[
+        ("area", q.area.as_deref()),
+        ("q", q.q.as_deref()),
+        ("flag", q.flag.as_deref()),
+    ]);
+    Ok(render(&ResidentsPage {
+        nav: Nav::of(&caller, &format!("/residents?{base_query}")),
+        items: page.items,
+        total: page.total,
+        next: page.next,
+        area: q.area.filter(|a| !a.is_empty()),
+        area_name,
+        q: q.q.unwrap_or_default(),
+        q_error,
+        sort: q.sort.unwrap_or_else(|| "name".into()),
+        flags: FLAGS
+            .iter()
+            .map(|f| (*f, q.flag.as_deref() == Some(*f)))
+            .collect(),
+        base_query,
+        export_query,
+        has_cursor: q.after.is_some_and(|a| !a.is_empty()),
+    }))
+}
+
+pub(super) async fn export_residents(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area,
+        q: q.q,
+        flag: q.flag,
+        ..Default::default()
+    };
+    let bytes = sanshe_app::registry::export(&state.app, &caller.actor, &search, None, &|_, _| {})
+        .await
+        .or_page(&caller)?;
+    Ok(crate::api::xlsx(bytes, "residents.xlsx"))
+}
+
+#[derive(Template)]
+#[template(path = "resident_form.html")]
+pub(super) struct ResidentFormPage {
+    nav: Nav,
+    heading: String,
+    action: String,
+    cancel: String,
+    input: ResidentInput,
+    errors: FormErrors,
+    document_kinds: Vec<(&'static str, bool)>,
+    household_label: Option<String>,
+    household_id: String,
+    new_household: bool,
+    area_id: String,
+    area_label: String,
+    building: String,
+    unit: String,
+    room: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewResidentQuery {
+    area: Option<String>,
+    household: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ResidentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    household_id: String,
+    #[serde(default)]
+    area_id: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    room: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    document_kind: String,
+    #[serde(default)]
+    document_number: String,
+    #[serde(default)]
+    phone: String,
+    living_alone: Option<String>,
+    disabled: Option<String>,
+    chronic_illness: Option<String>,
+    pregnant: Option<String>,
+}
+
+impl ResidentForm {
+    fn input(&self) -> ResidentInput {
+        ResidentInput {
+            name: self.name.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            document_kind: self.document_kind.clone(),
+            document_number: self.document_number.clone(),
+            phone: self.phone.clone(),
+            flags: ResidentFlags {
+                living_alone: self.living_alone.is_some(),
+                elderly_80: false,
+                disabled: self.disabled.is_some(),
+                chronic_illness: self.chronic_illness.is_some(),
+                pregnant: self.pregnant.is_some(),
+            },
+        }
+    }
+}
+
+pub(super) fn document_kinds(selected: &str) -> Vec<(&'static str, bool)> {
+    DocumentKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str(),
+                k.as_str() == selected || (selected.is_empty() && *k == DocumentKind::MainlandId),
+            )
+        })
+        .collect()
+}
+
+pub(super) async fn resident_form_page(
+    state: &AppState,
+    caller: &PageCaller,
+    form: ResidentForm,
+    errors: FormErrors,
+) -> PageResult {
+    let tr = caller.tr;
+    let (household_label, new_household, area_label, cancel) = if !form.household_id.is_empty() {
+        let (h, _) = sanshe_app::registry::household(&state.app, &caller.actor, &form.household_id)
+            .await
+            .or_page(caller)?;
+        (
+            Some(format!("{} {}", h.area_name, h.address)),
+            false,
+            String::new(),
+            format!("/households/{}", h.id),
+        )
+    } else {
+        let a = sanshe_app::areas::visible_area(&state.app, &caller.actor, &form.area_id)
+            .await
+            .or_page(caller)?;
+        (None, true, a.name.clone(), format!("/areas/{}", a.id))
+    };
+    let mut input = form.input();
+    if input.document_kind.is_empty() {
+        input.document_kind = "mainland_id".into();
+    }
+    let mut resp = render(&ResidentFormPage {
+        nav: Nav::of(caller, "/residents/new"),
+        heading: tr.t("resident-add"),
+        action: "/residents/new".into(),
+        cancel,
+        document_kinds: document_kinds(&input.document_kind),
+        input,
+        errors,
+        household_label,
+        household_id: form.household_id.clone(),
+        new_household,
+        area_id: form.area_id.clone(),
+        area_label,
+        building: form.building.clone(),
+        unit: form.unit.clone(),
+        room: form.room.clone(),
+    });
+    if !form.csrf.is_empty() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+pub(super) async fn new_resident_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<NewResidentQuery>,
+) -> PageResult {
+    let form = ResidentForm {
+        household_id: q.household.unwrap_or_default(),
+        area_id: q.area.unwrap_or_default(),
+        ..Default::default()
+    };
+    if form.household_id.is_empty() && form.area_id.is_empty() {
+        return Err(error_page(
+            caller.tr,
+            &AppError::field("area", "err-required"),
+        ));
+    }
+    resident_form_page(&state, &caller, form, FormErrors::default()).await
+}
+
+pub(super) async fn create_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<ResidentForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let target = if !f.household_id.is_empty() {
+        HouseholdTarget::Existing {
+            household_id: f.household_id.clone(),
+        }
+    } else {
+        HouseholdTarget::Address {
+            area_id: f.area_id.clone(),
+            building: f.building.clone(),
+            unit: f.unit.clone(),
+            room: f.room.clone(),
+        }
+    };
+    match sanshe_app::registry::add_resident(&state.app, &caller.actor, &target, &f.input()).await {
+        Ok(r) => Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from(&e, caller.tr);
+            resident_form_page(&state, &caller, f, errors).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "resident.html")]
+pub(super) struct ResidentPage {
+    nav: Nav,
+    r: ResidentView,
+    revealed: Option<Revealed>,
+    reveal_error: Option<String>,
+    can_edit: bool,
+    can_reveal: bool,
+    saved: bool,
+    move_targets: Vec<AreaView>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub(super) async fn resident_page(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    revealed: Option<Revealed>,
+    reveal_error: Option<String>,
+    saved: bool,
+) -> PageResult {
+    let r = sanshe_app::registry::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let (h, _) = sanshe_app::registry::household(&state.app, &caller.actor, &r.household_id)
+        .await
+        .or_page(caller)?;
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &h.area_id)
+        .await
+        .or_page(caller)?;
+    let target = Target::Area(&area.path);
+    let can_edit = caller.actor.may(Action::EditRegistry, target);
+    let can_reveal = caller.actor.may(Action::RevealPersonal, target);
+    let move_targets = if can_edit {
+        let mut t =
+            sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+                .await
+                .or_page(caller)?;
+        t.extend(
+            sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+                .await
+                .or_page(caller)?,
+        );
+        t
+    } else {
+        Vec::new()
+    };
+    let mut resp = render(&ResidentPage {
+        nav: Nav::of(caller, &format!("/residents/{id}")),
+        r,
+        revealed,
+        reveal_error: reveal_error.clone(),
+        can_edit,
+        can_reveal,
+        saved,
+        move_targets,
+    });
+    if reveal_error.is_some() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+pub(super) async fn resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    resident_page(&state, &caller, &id, None, None, q.saved.is_some()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct RevealForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub(super) async fn reveal_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<RevealForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match sanshe_app::registry::reveal(&state.app, &caller.actor, &id, &f.reason).await {
+        Ok(v) => resident_page(&state, &caller, &id, Some(v), None, false).await,
+        Err(e @ AppError::Invalid(_)) => {
+            resident_page(
+                &state,
+                &caller,
+                &id,
+                None,
+                FormErrors::from(&e, caller.tr)
+                    .get("reason")
+                    .map(String::from),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MergeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    remove: String,
+}
+
+pub(super) async fn merge_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<MergeForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    sanshe_app::registry::merge(&state.app, &caller.actor, &id, f.remove.trim())
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
+}
+
+pub(super) async fn edit_form_page(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    input: ResidentInput,
+    errors: FormErrors,
+) -> PageResult {
+    let r = sanshe_app::registry::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&ResidentFormPage {
+        nav: Nav::of(caller, &format!("/residents/{id}/edit")),
+        heading: caller.tr.t("resident-edit"),
+        action: format!("/residents/{id}/edit"),
+        cancel: format!("/residents/{id}"),
+        document_kinds: document_kinds(&input.document_kind),
+        input,
+        errors,
+        household_label: Some(format!("{} {}", r.area_name, r.address)),
+        household_id: r.household_id,
+        new_household: false,
+        area_id: String::new(),
+        area_label: String::new(),
+        building: String::new(),
+        unit: String::new(),
+        room: String::new(),
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn edit_resident_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let input = sanshe_app::registry::edit_input(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    edit_form_page(&state, &caller, &id, input, FormErrors::default()).await
+}
+
+pub(super) async fn update_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ResidentForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match sanshe_app::registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from(&e, caller.tr);
+            edit_form_page(&state, &caller, &id, f.input(), errors).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    area_id: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    room: String,
+}
+
+pub(super) async fn move_resident(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let target = HouseholdTarget::Address {
+        area_id: f.area_id,
+        building: f.building,
+        unit: f.unit,
+        room: f.room,
+    };
+    sanshe_app::registry::move_resident(&state.app, &caller.actor, &id, &target)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
+}
+
+pub(super) async fn start_resident_export(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentListQuery>,
+) -> PageResult {
+    let search = ResidentSearch {
+        area: q.area,
+        q: q.q,
+        flag: q.flag,
+        ..Default::default()
+    };
+    // Check the filter now, so a bad one is an error page rather than a failed job.
+    sanshe_app::registry::build_query(&state.app, &caller.actor, &search, Action::ViewRegistry)
+        .await
+        .or_page(&caller)?;
+    let id = state
+        .exports
+        .start_residents(state.app.clone(), caller.actor.clone(), search);
+    Ok(Redirect::to(&format!("/exports/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "export_job.html")]
+pub(super) struct ExportJobPage {
+    nav: Nav,
+    id: String,
+    done: usize,
+    total: usize,
+    finished: bool,
+    error: Option<String>,
+}
+
+pub(super) async fn export_job_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let (finished, error) = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(_))) => (true, None),
+        Some(Some(Err(e))) => (true, Some(caller.tr.t(classify(e).1))),
+        _ => (false, None),
+    };
+    let done = job.done.load(std::sync::atomic::Ordering::Relaxed);
+    let total = job.total.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(render(&ExportJobPage {
+        nav: Nav::of(&caller, &format!("/exports/{id}")),
+        id,
+        done,
+        total,
+        finished,
+        error,
+    }))
+}
+
+pub(super) async fn download_export(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let bytes = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(bytes))) => bytes.clone(),
+        _ => return Err(error_page(caller.tr, &AppError::NotFound)),
+    };
+    Ok(crate::api::xlsx(bytes, "residents.xlsx"))
+}
