@@ -154,7 +154,7 @@ async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize
     let rows = raw_rows(app, people);
     let mut conn = app.db.conn().await?;
     let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "raw").await?;
-    for kind in ["street", "community", "compound", "building"] {
+    for kind in ["district", "street", "community", "compound", "building"] {
         area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, kind).await?;
     }
     let household =
@@ -243,7 +243,7 @@ async fn main() -> Result<()> {
     for rows_per_statement in if args.skip_raw {
         vec![]
     } else {
-        vec![1, 10, 50]
+        args.raw_statement_rows.clone()
     } {
         let (raw_app, _) = open(
             args.postgres.as_deref(),
@@ -261,9 +261,12 @@ async fn main() -> Result<()> {
     let mut conn = app.db.conn().await?;
     let city =
         sanshe_store::areas::insert(&mut conn, None, "city", Some("120000"), "天津市").await?;
+    let district =
+        sanshe_store::areas::insert(&mut conn, Some(&city), "district", Some("120104"), "南开区")
+            .await?;
     let street = sanshe_store::areas::insert(
         &mut conn,
-        Some(&city),
+        Some(&district),
         "street",
         Some("120104011"),
         "体育中心街道",

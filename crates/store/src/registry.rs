@@ -366,8 +366,31 @@ pub struct ResidentQuery {
     pub after: Option<(String, String)>,
 }
 
-fn build_filter(q: &ResidentQuery) -> (String, Vec<String>) {
-    let (filter, mut binds) = scope_filter("r.area_path", &q.roots, 1);
+/// Paths no longer than this (city, district, street) cover so many residents that walking the
+/// name index and filtering by path beats reading the whole subtree and sorting it.
+const WIDE_SCOPE_PATH_LEN: usize = 3 * 32;
+
+impl ResidentQuery {
+    /// Whether the query spans a street or more.
+    fn is_wide(&self) -> bool {
+        match &self.within {
+            Some(w) => w.len() <= WIDE_SCOPE_PATH_LEN,
+            None => self.roots.iter().any(|r| r.len() <= WIDE_SCOPE_PATH_LEN),
+        }
+    }
+}
+
+/// The WHERE clause of a query. With `avoid_path_index` the path range is written as an
+/// expression, which keeps both engines' planners off the path index: over a wide scope the range
+/// matches most rows, and SQLite would otherwise read and sort a million rows for a page of fifty
+/// or count them for a name search. The test `plans` below pins the choice.
+fn build_filter(q: &ResidentQuery, avoid_path_index: bool) -> (String, Vec<String>) {
+    let path = if avoid_path_index {
+        "(r.area_path || '')"
+    } else {
+        "r.area_path"
+    };
+    let (filter, mut binds) = scope_filter(path, &q.roots, 1);
     let mut sql = format!(" WHERE {filter}");
     let next = |binds: &mut Vec<String>, v: String| {
         binds.push(v);
@@ -376,7 +399,7 @@ fn build_filter(q: &ResidentQuery) -> (String, Vec<String>) {
     if let Some(w) = &q.within {
         let a = next(&mut binds, w.clone());
         let b = next(&mut binds, sanshe_core::accounts::subtree_upper_bound(w));
-        sql.push_str(&format!(" AND r.area_path >= ${a} AND r.area_path < ${b}"));
+        sql.push_str(&format!(" AND {path} >= ${a} AND {path} < ${b}"));
     }
     let mut alternatives = Vec::new();
     if let Some(p) = &q.name_prefix {
@@ -408,7 +431,19 @@ pub async fn search_residents(
     q: &ResidentQuery,
     limit: i64,
 ) -> Result<Vec<ResidentListRow>> {
-    let (mut filter, mut binds) = build_filter(q);
+    let (sql, binds) = search_sql(q);
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(list_row).collect()
+}
+
+/// The SQL of a search and its text binds; the page size is the next parameter.
+pub fn search_sql(q: &ResidentQuery) -> (String, Vec<String>) {
+    // A page in name order over a wide scope walks the name index and stops at fifty.
+    let (mut filter, mut binds) = build_filter(q, q.is_wide() && q.order == ResidentOrder::Name);
     let key = match q.order {
         ResidentOrder::Name => "r.name",
         ResidentOrder::BirthDate => "r.birth_date",
@@ -423,21 +458,24 @@ pub async fn search_residents(
         ));
     }
     let sql = format!(
-        "SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",
+        "SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room \
+         {LIST_FROM}{filter} ORDER BY {key}, r.id LIMIT ${}",
         binds.len() + 1
     );
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(list_row).collect()
+    (sql, binds)
+}
+
+/// The SQL of a count and its binds.
+pub fn count_sql(q: &ResidentQuery) -> (String, Vec<String>) {
+    // A count over a wide scope reads the name index only when a name narrows it; otherwise
+    // counting the path range in its covering index is cheapest.
+    let (filter, binds) = build_filter(q, q.is_wide() && q.name_prefix.is_some());
+    (format!("SELECT COUNT(*) FROM residents r{filter}"), binds)
 }
 
 /// How many residents match the query (cursor ignored).
 pub async fn count_residents(conn: &mut AnyConnection, q: &ResidentQuery) -> Result<i64> {
-    let (filter, binds) = build_filter(q);
-    let sql = format!("SELECT COUNT(*) FROM residents r{filter}");
+    let (sql, binds) = count_sql(q);
     let mut query = sqlx::query(&sql);
     for b in &binds {
         query = query.bind(b);
@@ -584,4 +622,86 @@ pub async fn insert_residents_if_new(
         }
     }
     Ok(inserted)
+}
+
+#[cfg(test)]
+mod plans {
+    //! SQLite's planner has picked a 50× slower index for "recent" queries before (DESIGN.md §3):
+    //! these tests pin the plan of the registry's hot queries.
+
+    use super::*;
+    use crate::Db;
+
+    async fn plan(db: &Db, sql: &str, binds: &[String], limit: bool) -> String {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut q = sqlx::query(&explain);
+        for b in binds {
+            q = q.bind(b);
+        }
+        if limit {
+            q = q.bind(50i64);
+        }
+        let rows = q.fetch_all(&db.pool).await.unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(3).unwrap())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    fn path(levels: usize) -> String {
+        "0123456789abcdef0123456789abcdef".repeat(levels)
+    }
+
+    #[tokio::test]
+    async fn registry_queries_use_the_right_index() {
+        let dir = std::env::temp_dir().join(format!("sanshe-plan-{}", crate::new_id()));
+        let db = Db::connect(&format!("sqlite://{}/p.db", dir.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        // A city coordinator searching a name: walk the name index, never sort the city.
+        let city = ResidentQuery {
+            roots: vec![path(1)],
+            name_prefix: Some("王".into()),
+            ..Default::default()
+        };
+        let (sql, binds) = search_sql(&city);
+        let p = plan(&db, &sql, &binds, true).await;
+        assert!(p.contains("residents_name"), "{p}");
+        assert!(
+            !p.contains("TEMP B-TREE"),
+            "sorts instead of reading in order: {p}"
+        );
+        // A community worker's list: the community's slice of the path index.
+        let community = ResidentQuery {
+            roots: vec![path(4)],
+            ..Default::default()
+        };
+        let (sql, binds) = search_sql(&community);
+        let p = plan(&db, &sql, &binds, true).await;
+        assert!(p.contains("residents_path_name"), "{p}");
+        // An ID number: one probe of the unique hash index, whatever the scope.
+        let id = ResidentQuery {
+            roots: vec![path(1)],
+            document_hash: Some("ab".into()),
+            ..Default::default()
+        };
+        let (sql, binds) = search_sql(&id);
+        let p = plan(&db, &sql, &binds, true).await;
+        assert!(p.contains("document_hash=?"), "{p}");
+        let (sql, binds) = count_sql(&city);
+        let p = plan(&db, &sql, &binds, false).await;
+        assert!(p.contains("residents_name"), "{p}");
+        // The whole city's list: pages in name order without sorting, counted on the path index.
+        let everyone = ResidentQuery {
+            roots: vec![path(1)],
+            ..Default::default()
+        };
+        let (sql, binds) = search_sql(&everyone);
+        let p = plan(&db, &sql, &binds, true).await;
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+        let (sql, binds) = count_sql(&everyone);
+        let p = plan(&db, &sql, &binds, false).await;
+        assert!(p.contains("residents_path_name"), "{p}");
+    }
 }
