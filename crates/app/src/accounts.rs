@@ -498,3 +498,52 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserView>> {
     }
     Ok(out)
 }
+
+/// Takes a role grant away from a user; allowed to whoever could have granted it.
+pub async fn revoke_grant(
+    app: &App,
+    actor: &Actor,
+    user_id: &str,
+    grant_id: &str,
+) -> Result<UserView> {
+    let mut conn = app.db.conn().await?;
+    let grants = store::grants_of(&mut conn, user_id).await?;
+    let grant = grants
+        .into_iter()
+        .find(|g| g.id == grant_id)
+        .ok_or(AppError::NotFound)?;
+    let role = Role::parse(&grant.role).map_err(|k| AppError::Internal(k.into()))?;
+    let target = match (&grant.area_id, &grant.organization_id) {
+        (Some(a), _) => GrantTarget::Area(a.clone()),
+        (None, Some(o)) => GrantTarget::Organization(o.clone()),
+        _ => return Err(AppError::NotFound),
+    };
+    check_grant_allowed(&mut conn, actor, role, &target)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(_) => AppError::NotFound,
+            other => other,
+        })?;
+    store::delete_grant(&mut conn, user_id, grant_id).await?;
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: actor.user_id.as_deref(),
+            actor_name: &actor.username,
+            action: "grant.revoked",
+            target_kind: "user",
+            target_id: user_id,
+            detail: &format!(
+                "{} @ {}",
+                grant.role,
+                grant
+                    .area_name
+                    .or(grant.organization_name)
+                    .unwrap_or_default()
+            ),
+            ..Default::default()
+        },
+    )
+    .await?;
+    user_view(&mut conn, user_id).await
+}

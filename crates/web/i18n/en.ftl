@@ -200,3 +200,5 @@ users-import-passwords = Initial passwords are shown only this once; hand them o
 export-running = Exporting; this page refreshes by itself:
 export-ready = Export finished
 export-download = Download Excel
+revoke = Revoke
+confirm-revoke = Revoke this role?

@@ -200,3 +200,5 @@ users-import-passwords = 初始密码只显示这一次，请当面或电话告�
 export-running = 正在导出，本页会自动刷新：
 export-ready = 导出完成
 export-download = 下载 Excel
+revoke = 撤销
+confirm-revoke = 确定撤销这个角色吗？

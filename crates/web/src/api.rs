@@ -1037,3 +1037,16 @@ pub async fn import_users(
     )?;
     Ok(Json(user_import_result(report, Tr::new(caller.locale))))
 }
+
+/// Takes a role grant away from a user.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "accounts", responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(with_locale(
+        &caller,
+        accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await,
+    )?))
+}

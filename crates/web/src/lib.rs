@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/users", get(api::list_users).post(api::create_user))
         .route("/users/{id}/grants", post(api::create_grant))
+        .route("/users/{id}/grants/{grant_id}", delete(api::delete_grant))
         .route("/audit", get(api::list_audit));
     Router::new()
         .nest("/api/v1", api)

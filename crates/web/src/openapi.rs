@@ -30,6 +30,7 @@ impl Modify for BearerAuth {
         api::move_resident, api::merge_residents, api::export_residents,
         api::import_residents, api::import_template, api::import_users,
         api::list_users, api::create_user, api::create_grant,
+        api::delete_grant,
         api::list_audit,
     ),
     modifiers(&BearerAuth)

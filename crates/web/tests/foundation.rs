@@ -693,6 +693,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/sessions",
         "/api/v1/users",
         "/api/v1/users/{id}/grants",
+        "/api/v1/users/{id}/grants/{grant_id}",
     ];
     assert_eq!(paths, expected);
     t.finish().await;
@@ -984,6 +985,87 @@ async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only()
             StatusCode::NOT_FOUND
         );
         assert_eq!(t.page(&job, &other).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let yude = t.token("worker.yudeli").await;
+        let ling = t.token("worker.lingyanli").await;
+        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "")
+            .await;
+        let users = t.get("/api/v1/users", Some(&admin)).await.json();
+        let yudeli = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "worker.yudeli")
+            .unwrap()
+            .clone();
+        let uid = yudeli["id"].as_str().unwrap();
+        // A worker cannot grant anything; the coordinator can.
+        let body = json!({"role": "community_worker", "area_id": t.lingyanli});
+        assert_eq!(
+            t.post_json(
+                &format!("/api/v1/users/{uid}/grants"),
+                Some(&ling),
+                body.clone()
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let granted = t
+            .post_json(&format!("/api/v1/users/{uid}/grants"), Some(&admin), body)
+            .await;
+        assert_eq!(granted.status, StatusCode::CREATED);
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&yude)).await.json()["total"],
+            1,
+            "the new grant widens the scope at once"
+        );
+        let grant = granted.json()["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["area_id"] == t.lingyanli.as_str())
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            t.send_json(
+                "DELETE",
+                &format!("/api/v1/users/{uid}/grants/{grant}"),
+                Some(&ling),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let revoked = t
+            .send_json(
+                "DELETE",
+                &format!("/api/v1/users/{uid}/grants/{grant}"),
+                Some(&admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text());
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&yude)).await.json()["total"],
+            0
+        );
+        let audit = t
+            .get("/api/v1/audit?action=grant.revoked", Some(&admin))
+            .await
+            .json();
+        assert_eq!(audit.as_array().unwrap().len(), 1);
         t
     })
     .await;

@@ -186,3 +186,16 @@ pub(super) async fn export_users(State(state): State<AppState>, caller: PageCall
     let header = ["username", "display-name", "role"].map(|k| tr.t(k));
     sheet_download(&caller, "users", &header, rows, "users.xlsx")
 }
+
+pub(super) async fn revoke_grant(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, grant_id)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    sanshe_app::accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/users").into_response())
+}

@@ -231,6 +231,7 @@ pub fn routes() -> Router<AppState> {
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
         .route("/users", get(users_page).post(create_user))
         .route("/users/import", post(onboard_users))
+        .route("/users/{id}/grants/{grant_id}/delete", post(revoke_grant))
         .route("/audit", get(audit_page))
         .route("/audit/export.xlsx", get(export_audit))
         .route("/users/export.xlsx", get(export_users))
