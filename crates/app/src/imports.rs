@@ -346,6 +346,7 @@ pub async fn import_residents(
                 .await?
                 .into_iter()
                 .collect();
+        let mut refused_households = Vec::new();
         for (row_no, record) in records {
             if inserted.remove(&record.document_hash) {
                 report.accepted += 1;
@@ -355,11 +356,23 @@ pub async fn import_residents(
                 Some(existing) if existing.household_id == record.household_id => {
                     report.unchanged += 1
                 }
-                _ => report.rejected.push(RejectedRow {
-                    row: row_no,
-                    column: header_name(Column::DocumentNumber),
-                    reason: "err-duplicate-elsewhere",
-                }),
+                _ => {
+                    refused_households.push(record.household_id.clone());
+                    report.rejected.push(RejectedRow {
+                        row: row_no,
+                        column: header_name(Column::DocumentNumber),
+                        reason: "err-duplicate-elsewhere",
+                    })
+                }
+            }
+        }
+        // A household made in this batch only for a refused row is taken back: a rejected row
+        // leaves nothing behind.
+        for id in refused_households {
+            if new_households.iter().any(|h| h.id == id)
+                && store::delete_household_if_empty(&mut tx, &id).await?
+            {
+                households.retain(|_, v| *v != id);
             }
         }
         sanshe_store::commit(tx).await?;

@@ -286,6 +286,15 @@ pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
     }
 }
 
+/// Deletes a household that has no residents; tells whether it did.
+pub async fn delete_household_if_empty(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $1)")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Deletes a resident (used by merge, which keeps the other record).
 pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM residents WHERE id = $1")

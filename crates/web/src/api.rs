@@ -1050,3 +1050,118 @@ pub async fn delete_grant(
         accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await,
     )?))
 }
+
+/// What to export in the background.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExportRequest {
+    /// Within this area.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// Name prefix, ID number or phone.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Only with this flag.
+    #[serde(default)]
+    pub flag: Option<String>,
+}
+
+/// A background export's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportStatus {
+    /// Job id.
+    pub id: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Rows written.
+    pub done: usize,
+    /// Rows in all (0 until counted).
+    pub total: usize,
+}
+
+fn export_status(id: &str, job: &crate::exports::ExportJob) -> ExportStatus {
+    use std::sync::atomic::Ordering;
+    let status = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(_))) => "done",
+        Some(Some(Err(_))) => "failed",
+        _ => "running",
+    };
+    ExportStatus {
+        id: id.to_string(),
+        status: status.into(),
+        done: job.done.load(Ordering::Relaxed),
+        total: job.total.load(Ordering::Relaxed),
+    }
+}
+
+/// Starts a resident export in the background (for lists too large to wait for); poll its status.
+#[utoipa::path(post, path = "/api/v1/exports/residents", request_body = ExportRequest, tag = "registry", responses((status = 202, body = ExportStatus), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn start_export(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<ExportRequest>,
+) -> ApiResult<(StatusCode, Json<ExportStatus>)> {
+    let search = ResidentSearch {
+        area: b.area,
+        q: b.q,
+        flag: b.flag,
+        ..Default::default()
+    };
+    with_locale(
+        &caller,
+        registry::build_query(
+            &state.app,
+            &caller.actor,
+            &search,
+            sanshe_core::accounts::Action::ViewRegistry,
+        )
+        .await,
+    )?;
+    let id = state
+        .exports
+        .start_residents(state.app.clone(), caller.actor.clone(), search);
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state.exports.get(&id, &user).ok_or(ApiError {
+        error: AppError::NotFound,
+        locale: caller.locale,
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(export_status(&id, &job))))
+}
+
+/// The state of a background export.
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "registry", responses((status = 200, body = ExportStatus), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_export(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ExportStatus>> {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state.exports.get(&id, &user).ok_or(ApiError {
+        error: AppError::NotFound,
+        locale: caller.locale,
+    })?;
+    Ok(Json(export_status(&id, &job)))
+}
+
+/// The file of a finished background export.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/file", tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_export_file(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    let job = state.exports.get(&id, &user).ok_or(ApiError {
+        error: AppError::NotFound,
+        locale: caller.locale,
+    })?;
+    let bytes = match job.result.lock().ok().as_deref() {
+        Some(Some(Ok(bytes))) => bytes.clone(),
+        _ => {
+            return Err(ApiError {
+                error: AppError::NotFound,
+                locale: caller.locale,
+            });
+        }
+    };
+    Ok(xlsx(bytes, "residents.xlsx"))
+}

@@ -110,6 +110,9 @@ pub fn router(state: AppState) -> Router {
         .route("/residents/{id}/move", post(api::move_resident))
         .route("/residents/{id}/merge", post(api::merge_residents))
         .route("/imports/residents", post(api::import_residents))
+        .route("/exports/residents", post(api::start_export))
+        .route("/exports/{id}", get(api::get_export))
+        .route("/exports/{id}/file", get(api::get_export_file))
         .route("/imports/users", post(api::import_users))
         .route(
             "/imports/residents/template.xlsx",

@@ -28,6 +28,7 @@ impl Modify for BearerAuth {
         api::list_households, api::get_household,
         api::list_residents, api::create_resident, api::get_resident, api::update_resident, api::reveal_resident,
         api::move_resident, api::merge_residents, api::export_residents,
+        api::start_export, api::get_export, api::get_export_file,
         api::import_residents, api::import_template, api::import_users,
         api::list_users, api::create_user, api::create_grant,
         api::delete_grant,

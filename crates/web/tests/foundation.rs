@@ -340,7 +340,14 @@ async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
             t.get("/api/v1/residents", Some(&ling)).await.json()["total"],
             2
         );
-        // The same person in another household is reported as a duplicate.
+        // The same person in another household is reported as a duplicate, and leaves no household behind.
+        let households_before = t
+            .get("/api/v1/households?limit=500", Some(&ling))
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len();
         let moved = csv_with(&[&format!("李桂芝,女,{good1},,凌研里二区,6号楼,1单元,101,")]);
         let dup = t
             .post_multipart(
@@ -353,6 +360,14 @@ async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
             .await
             .json();
         assert_eq!(dup["rejected"][0]["code"], "err-duplicate-elsewhere");
+        let households_after = t
+            .get("/api/v1/households?limit=500", Some(&ling))
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(households_before, households_after);
         // Another community's worker cannot import into this one.
         let yude = t.token("worker.yudeli").await;
         let r = t
@@ -675,6 +690,9 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/areas/{id}",
         "/api/v1/audit",
         "/api/v1/divisions",
+        "/api/v1/exports/residents",
+        "/api/v1/exports/{id}",
+        "/api/v1/exports/{id}/file",
         "/api/v1/households",
         "/api/v1/households/{id}",
         "/api/v1/imports/residents",
@@ -1066,6 +1084,68 @@ async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
             .await
             .json();
         assert_eq!(audit.as_array().unwrap().len(), 1);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_api_runs_large_exports_in_the_background() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        t.add_resident(
+            &ling,
+            &t.lingyanli,
+            "101",
+            "王淑兰",
+            ID_FEMALE_1949,
+            "13812345678",
+        )
+        .await;
+        let started = t
+            .post_json(
+                "/api/v1/exports/residents",
+                Some(&ling),
+                json!({"area": t.lingyanli}),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
+        let id = started.json()["id"].as_str().unwrap().to_string();
+        let mut status = json!(null);
+        for _ in 0..100 {
+            status = t
+                .get(&format!("/api/v1/exports/{id}"), Some(&ling))
+                .await
+                .json();
+            if status["status"] == "done" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(status["status"], "done");
+        assert_eq!(status["total"], 1);
+        let file = t
+            .get(&format!("/api/v1/exports/{id}/file"), Some(&ling))
+            .await;
+        let table = sanshe_app::sheets::read_table(&file.bytes).unwrap();
+        assert_eq!(table[1][6], "138****5678");
+        let yude = t.token("worker.yudeli").await;
+        assert_eq!(
+            t.get(&format!("/api/v1/exports/{id}/file"), Some(&yude))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.post_json(
+                "/api/v1/exports/residents",
+                Some(&yude),
+                json!({"area": t.lingyanli})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
         t
     })
     .await;
