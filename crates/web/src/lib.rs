@@ -69,13 +69,24 @@ async fn openapi_json() -> impl IntoResponse {
     Json(openapi::ApiDoc::openapi())
 }
 
+/// Counts and logs each request. The log carries the route pattern, never the actual path or
+/// query, which may hold an ID number or a phone someone searched for.
 async fn count_requests(
     State(state): State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
-    next.run(req).await
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    tracing::info!(%method, %route, status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    resp
 }
 
 /// Every route of sanshe.
