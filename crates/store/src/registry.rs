@@ -222,29 +222,11 @@ fn list_row(r: &AnyRow) -> Result<ResidentListRow> {
 /// Inserts a resident (id made by the caller); a document already registered is a conflict.
 pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
     let now = now_ms();
-    sqlx::query(
+    bind_record(sqlx::query(
         "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
          document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
-    )
-    .bind(&r.id)
-    .bind(&r.household_id)
-    .bind(&r.area_path)
-    .bind(&r.name)
-    .bind(&r.sex)
-    .bind(&r.birth_date)
-    .bind(&r.document_kind)
-    .bind(&r.document_cipher)
-    .bind(&r.document_hash)
-    .bind(&r.document_masked)
-    .bind(&r.phone_cipher)
-    .bind(&r.phone_hash)
-    .bind(&r.phone_masked)
-    .bind(r.living_alone as i64)
-    .bind(r.elderly_80 as i64)
-    .bind(r.disabled as i64)
-    .bind(r.chronic_illness as i64)
-    .bind(r.pregnant as i64)
+    ), r)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -253,29 +235,11 @@ pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
 
 /// Replaces every field of a resident (id and creation time kept).
 pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
-    let done = sqlx::query(
+    let done = bind_record(sqlx::query(
         "UPDATE residents SET household_id = $2, area_path = $3, name = $4, sex = $5, birth_date = $6, document_kind = $7, \
          document_cipher = $8, document_hash = $9, document_masked = $10, phone_cipher = $11, phone_hash = $12, phone_masked = $13, \
          living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, updated_at = $19 WHERE id = $1",
-    )
-    .bind(&r.id)
-    .bind(&r.household_id)
-    .bind(&r.area_path)
-    .bind(&r.name)
-    .bind(&r.sex)
-    .bind(&r.birth_date)
-    .bind(&r.document_kind)
-    .bind(&r.document_cipher)
-    .bind(&r.document_hash)
-    .bind(&r.document_masked)
-    .bind(&r.phone_cipher)
-    .bind(&r.phone_hash)
-    .bind(&r.phone_masked)
-    .bind(r.living_alone as i64)
-    .bind(r.elderly_80 as i64)
-    .bind(r.disabled as i64)
-    .bind(r.chronic_illness as i64)
-    .bind(r.pregnant as i64)
+    ), r)
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
@@ -606,31 +570,37 @@ pub async fn insert_residents_if_new(
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
-            q = q
-                .bind(&r.id)
-                .bind(&r.household_id)
-                .bind(&r.area_path)
-                .bind(&r.name)
-                .bind(&r.sex)
-                .bind(&r.birth_date)
-                .bind(&r.document_kind)
-                .bind(&r.document_cipher)
-                .bind(&r.document_hash)
-                .bind(&r.document_masked)
-                .bind(&r.phone_cipher)
-                .bind(&r.phone_hash)
-                .bind(&r.phone_masked)
-                .bind(r.living_alone as i64)
-                .bind(r.elderly_80 as i64)
-                .bind(r.disabled as i64)
-                .bind(r.chronic_illness as i64)
-                .bind(r.pregnant as i64);
+            q = bind_record(q, r);
         }
         for row in q.bind(now).fetch_all(&mut *conn).await? {
             inserted.push(row.try_get(0)?);
         }
     }
     Ok(inserted)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a resident's 18 columns in table order (id first), for inserts and updates alike.
+fn bind_record<'q>(q: AnyQuery<'q>, r: &'q ResidentRecord) -> AnyQuery<'q> {
+    q.bind(&r.id)
+        .bind(&r.household_id)
+        .bind(&r.area_path)
+        .bind(&r.name)
+        .bind(&r.sex)
+        .bind(&r.birth_date)
+        .bind(&r.document_kind)
+        .bind(&r.document_cipher)
+        .bind(&r.document_hash)
+        .bind(&r.document_masked)
+        .bind(&r.phone_cipher)
+        .bind(&r.phone_hash)
+        .bind(&r.phone_masked)
+        .bind(r.living_alone as i64)
+        .bind(r.elderly_80 as i64)
+        .bind(r.disabled as i64)
+        .bind(r.chronic_illness as i64)
+        .bind(r.pregnant as i64)
 }
 
 #[cfg(test)]

@@ -741,40 +741,73 @@ pub struct ImportResult {
 /// Largest accepted upload.
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 
-/// Reads the `file` and `community` fields of an import form.
-pub async fn read_import_form(
-    mut form: Multipart,
-) -> sanshe_app::Result<(Vec<u8>, String, String)> {
+/// A multipart upload: the `file` field's bytes and the text of every other field.
+pub struct Upload {
+    /// The uploaded file.
+    pub file: Vec<u8>,
+    fields: Vec<(String, String)>,
+}
+
+impl Upload {
+    /// The text of a field, or "" when absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// Reads a multipart form with a required, non-empty `file` field.
+pub async fn read_upload(mut form: Multipart) -> sanshe_app::Result<Upload> {
     let mut file = None;
-    let mut community = String::new();
-    let mut csrf = String::new();
+    let mut fields = Vec::new();
     while let Some(field) = form
         .next_field()
         .await
         .map_err(|_| AppError::field("file", "err-file-unreadable"))?
     {
-        match field.name().unwrap_or("") {
-            "file" => {
-                file = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|_| AppError::field("file", "err-file-too-large"))?
-                        .to_vec(),
-                )
-            }
-            "community" => community = field.text().await.unwrap_or_default(),
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            _ => {}
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            file = Some(
+                field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::field("file", "err-file-too-large"))?
+                    .to_vec(),
+            );
+        } else {
+            fields.push((name, field.text().await.unwrap_or_default()));
         }
     }
     let file = file
         .filter(|f| !f.is_empty())
         .ok_or_else(|| AppError::field("file", "err-required"))?;
-    if community.trim().is_empty() {
+    Ok(Upload { file, fields })
+}
+
+/// Reads the `file`, `community` (required) and `csrf` fields of an import form.
+pub async fn read_import_form(form: Multipart) -> sanshe_app::Result<(Vec<u8>, String, String)> {
+    let upload = read_upload(form).await?;
+    let community = upload.field("community").trim().to_string();
+    if community.is_empty() {
         return Err(AppError::field("community", "err-required"));
     }
-    Ok((file, community, csrf))
+    let csrf = upload.field("csrf").to_string();
+    Ok((upload.file, community, csrf))
+}
+
+/// Rejected rows with their reasons in the caller's language.
+fn rejected_rows(rows: Vec<imports::RejectedRow>, tr: Tr) -> Vec<RejectedRowBody> {
+    rows.into_iter()
+        .map(|r| RejectedRowBody {
+            row: r.row,
+            column: r.column,
+            reason: tr.t(r.reason),
+            code: r.reason.to_string(),
+        })
+        .collect()
 }
 
 /// Turns an import report into the API's shape.
@@ -782,16 +815,7 @@ pub fn import_result(report: imports::ImportReport, tr: Tr) -> ImportResult {
     ImportResult {
         accepted: report.accepted,
         unchanged: report.unchanged,
-        rejected: report
-            .rejected
-            .into_iter()
-            .map(|r| RejectedRowBody {
-                row: r.row,
-                column: r.column,
-                reason: tr.t(r.reason),
-                code: r.reason.to_string(),
-            })
-            .collect(),
+        rejected: rejected_rows(report.rejected, tr),
     }
 }
 
@@ -976,49 +1000,18 @@ pub struct UserImportResult {
     pub rejected: Vec<RejectedRowBody>,
 }
 
-/// Reads the `file` field of a multipart form (and `csrf` for pages).
-pub async fn read_file_form(mut form: Multipart) -> sanshe_app::Result<(Vec<u8>, String)> {
-    let mut file = None;
-    let mut csrf = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::field("file", "err-file-unreadable"))?
-    {
-        match field.name().unwrap_or("") {
-            "file" => {
-                file = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|_| AppError::field("file", "err-file-too-large"))?
-                        .to_vec(),
-                )
-            }
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
-    let file = file
-        .filter(|f| !f.is_empty())
-        .ok_or_else(|| AppError::field("file", "err-required"))?;
-    Ok((file, csrf))
+/// Reads the `file` and `csrf` fields of an upload form.
+pub async fn read_file_form(form: Multipart) -> sanshe_app::Result<(Vec<u8>, String)> {
+    let upload = read_upload(form).await?;
+    let csrf = upload.field("csrf").to_string();
+    Ok((upload.file, csrf))
 }
 
 /// Turns a user onboarding report into the API's shape.
 pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImportResult {
     UserImportResult {
         created: report.created,
-        rejected: report
-            .rejected
-            .into_iter()
-            .map(|r| RejectedRowBody {
-                row: r.row,
-                column: r.column,
-                reason: tr.t(r.reason),
-                code: r.reason.to_string(),
-            })
-            .collect(),
+        rejected: rejected_rows(report.rejected, tr),
     }
 }
 
