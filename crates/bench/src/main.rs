@@ -121,7 +121,27 @@ async fn open(postgres: Option<&str>, label: &str) -> Result<(App, String)> {
     Ok((app, url))
 }
 
-/// (a) Raw inserts of precomputed resident rows into the same schema.
+/// Closes a benchmark database and removes it (the PostgreSQL database or the SQLite folder).
+async fn discard(app: App, postgres: Option<&str>, url: &str) -> Result<()> {
+    app.db.pool.close().await;
+    match postgres {
+        Some(base) => {
+            let name = url.rsplit('/').next().unwrap_or_default();
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut admin)
+                .await?;
+        }
+        None => {
+            let file = url.trim_start_matches("sqlite://");
+            if let Some(dir) = std::path::Path::new(file).parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A resident row as the import would write it, computed before the clock starts.
 struct RawRow {
     name: String,
@@ -245,19 +265,19 @@ async fn main() -> Result<()> {
     } else {
         args.raw_statement_rows.clone()
     } {
-        let (raw_app, _) = open(
+        let (raw_app, raw_url) = open(
             args.postgres.as_deref(),
             &format!("raw{rows_per_statement}"),
         )
         .await?;
         let rate = raw_insert_rate(&raw_app, &people, rows_per_statement).await?;
-        raw_app.db.pool.close().await;
+        discard(raw_app, args.postgres.as_deref(), &raw_url).await?;
         println!("(a) raw insert, {rows_per_statement:>2} rows per statement: {rate:>10.0} rows/s");
         raw = raw.max(rate);
     }
     println!("(a) raw insert, best:        {raw:>10.0} rows/s");
 
-    let (app, _) = open(args.postgres.as_deref(), "import").await?;
+    let (app, url) = open(args.postgres.as_deref(), "import").await?;
     let mut conn = app.db.conn().await?;
     let city =
         sanshe_store::areas::insert(&mut conn, None, "city", Some("120000"), "天津市").await?;
@@ -390,5 +410,7 @@ async fn main() -> Result<()> {
         "community list page: median {:?} (target < 100 ms)",
         median(pages)
     );
+    drop(router);
+    discard(app, args.postgres.as_deref(), &url).await?;
     Ok(())
 }
