@@ -275,3 +275,53 @@ pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// Changes an organization's kind, name and contact (whoever manages it).
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    name: &str,
+    contact: &str,
+) -> Result<OrganizationView> {
+    let (current, _, may_manage) = get(app, actor, id).await?;
+    if !may_manage {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let kind = errors.take("kind", OrganizationKind::parse(kind));
+    let name = name.trim();
+    if name.is_empty() {
+        errors.push("name", "err-required");
+    } else if name.chars().count() > 80 {
+        errors.push("name", "err-too-long");
+    }
+    errors.into_result()?;
+    let Some(kind) = kind else {
+        return Err(AppError::field("kind", "err-required"));
+    };
+    let mut conn = app.db.conn().await?;
+    match store::update(&mut conn, id, kind.as_str(), name, contact.trim()).await {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::field("name", "err-organization-exists"));
+        }
+        other => other?,
+    }
+    let org = store::get(&mut conn, id).await?;
+    audit_store::append(
+        &mut conn,
+        &audit_store::NewAuditEntry {
+            actor_id: actor.user_id.as_deref(),
+            actor_name: &actor.username,
+            action: "organization.updated",
+            target_kind: "organization",
+            target_id: &org.id,
+            area_path: org.home_path.as_deref(),
+            detail: &format!("{} → {}", current.name, org.name),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(org.into())
+}

@@ -54,6 +54,29 @@ pub async fn insert(
     get(conn, &id).await
 }
 
+/// Changes an organization's kind, name and contact; a name taken by another is a conflict.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    kind: &str,
+    name: &str,
+    contact: &str,
+) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE organizations SET kind = $2, name = $3, contact = $4 WHERE id = $1")
+            .bind(id)
+            .bind(kind)
+            .bind(name)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await?;
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// One organization.
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> {
     let row = sqlx::query(

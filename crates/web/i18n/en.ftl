@@ -202,3 +202,4 @@ export-ready = Export finished
 export-download = Download Excel
 revoke = Revoke
 confirm-revoke = Revoke this role?
+organization-edit = Edit organization

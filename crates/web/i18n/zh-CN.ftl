@@ -202,3 +202,4 @@ export-ready = 导出完成
 export-download = 下载 Excel
 revoke = 撤销
 confirm-revoke = 确定撤销这个角色吗？
+organization-edit = 修改组织信息

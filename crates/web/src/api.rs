@@ -1158,3 +1158,17 @@ pub async fn get_export_file(
     };
     Ok(xlsx(bytes, "residents.xlsx"))
 }
+
+/// Changes an organization's kind, name and contact.
+#[utoipa::path(put, path = "/api/v1/organizations/{id}", request_body = NewOrganization, tag = "organizations", responses((status = 200, body = OrganizationView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_organization(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NewOrganization>,
+) -> ApiResult<Json<OrganizationView>> {
+    Ok(Json(with_locale(
+        &caller,
+        organizations::update(&state.app, &caller.actor, &id, &b.kind, &b.name, &b.contact).await,
+    )?))
+}

@@ -103,7 +103,10 @@ pub fn router(state: AppState) -> Router {
             "/organizations",
             get(api::list_organizations).post(api::create_organization),
         )
-        .route("/organizations/{id}", get(api::get_organization))
+        .route(
+            "/organizations/{id}",
+            get(api::get_organization).put(api::update_organization),
+        )
         .route("/organizations/{id}/linkages", post(api::create_linkage))
         .route("/linkages/{id}", delete(api::delete_linkage))
         .route("/households", get(api::list_households))

@@ -24,7 +24,7 @@ impl Modify for BearerAuth {
     paths(
         api::create_session, api::delete_session,
         api::list_areas, api::get_area, api::create_area, api::list_divisions,
-        api::list_organizations, api::get_organization, api::create_organization, api::create_linkage, api::delete_linkage,
+        api::list_organizations, api::get_organization, api::update_organization, api::create_organization, api::create_linkage, api::delete_linkage,
         api::list_households, api::get_household,
         api::list_residents, api::create_resident, api::get_resident, api::update_resident, api::reveal_resident,
         api::move_resident, api::merge_residents, api::export_residents,

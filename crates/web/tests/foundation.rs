@@ -1150,3 +1150,71 @@ async fn the_api_runs_large_exports_in_the_background() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_org_admin_edits_their_organization_and_others_cannot() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let ling = t.token("worker.lingyanli").await;
+        let body = json!({"kind": "social_work_agency", "name": "天津市若水社会工作服务中心", "contact": "022-23456789"});
+        let r = t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&org), body.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["contact"], "022-23456789");
+        // Linked to 凌研里, the worker may see the organization but not change it.
+        t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "心理支持"})).await;
+        assert_eq!(t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&ling), body.clone()).await.status, StatusCode::FORBIDDEN);
+        let yude = t.token("worker.yudeli").await;
+        assert_eq!(t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&yude), body).await.status, StatusCode::NOT_FOUND);
+        let empty = t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&org), json!({"kind": "x", "name": " "})).await.json();
+        let codes: Vec<&str> = empty["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["err-organization-kind", "err-required"]);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_and_signing_out_ends_one() {
+    on_both(|t| async move {
+        let mut conn = t.app.db.conn().await.unwrap();
+        let user = sanshe_store::accounts::user_by_name(&mut conn, "worker.lingyanli")
+            .await
+            .unwrap()
+            .unwrap();
+        let hash = sanshe_app::accounts::token_hash("an-old-token");
+        sanshe_store::accounts::insert_session(
+            &mut conn,
+            &hash,
+            &user.id,
+            "csrf",
+            "api",
+            sanshe_store::now_ms() - 1,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        assert_eq!(
+            t.get("/api/v1/residents", Some("an-old-token"))
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        let token = t.token("worker.lingyanli").await;
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&token)).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            t.send_json("DELETE", "/api/v1/sessions", Some(&token), json!({}))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&token)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        t
+    })
+    .await;
+}

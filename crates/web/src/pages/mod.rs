@@ -228,6 +228,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/organizations/{id}", get(organization_page))
         .route("/organizations/{id}/linkages", post(add_linkage))
+        .route("/organizations/{id}/edit", post(edit_organization))
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
         .route("/users", get(users_page).post(create_user))
         .route("/users/import", post(onboard_users))

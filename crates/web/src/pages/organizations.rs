@@ -98,6 +98,7 @@ pub(super) struct OrganizationPage {
     can_manage: bool,
     communities: Vec<AreaView>,
     errors: FormErrors,
+    kinds: Vec<(&'static str, bool)>,
 }
 
 pub(super) async fn organization_view(
@@ -122,8 +123,13 @@ pub(super) async fn organization_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let kinds = OrganizationKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.as_str() == o.kind))
+        .collect();
     let mut resp = render(&OrganizationPage {
         nav: Nav::of(caller, &format!("/organizations/{id}")),
+        kinds,
         o,
         linkages,
         can_manage,
@@ -280,4 +286,29 @@ pub(super) async fn export_organizations(
         rows,
         "organizations.xlsx",
     )
+}
+
+pub(super) async fn edit_organization(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<OrganizationForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match sanshe_app::organizations::update(
+        &state.app,
+        &caller.actor,
+        &id,
+        &f.kind,
+        &f.name,
+        &f.contact,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
 }
