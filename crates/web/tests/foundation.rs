@@ -1218,3 +1218,116 @@ async fn an_expired_session_is_refused_and_signing_out_ends_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_route_answers_404_for_a_resident_outside_the_scope() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        let r = t
+            .add_resident(
+                &ling,
+                &t.lingyanli,
+                "101",
+                "孙秀英",
+                ID_FEMALE_1949,
+                "13812345678",
+            )
+            .await;
+        let id = r["id"].as_str().unwrap().to_string();
+        let household = r["household_id"].as_str().unwrap().to_string();
+        let mine = t
+            .add_resident(&yude, &t.yudeli, "1", "赵大爷", ID_MALE_1880, "")
+            .await;
+        let mine = mine["id"].as_str().unwrap().to_string();
+        let area = t.lingyanli.clone();
+        let gets = [
+            format!("/api/v1/residents/{id}"),
+            format!("/api/v1/households/{household}"),
+            format!("/api/v1/areas/{area}"),
+            format!("/api/v1/areas?parent={area}"),
+            format!("/api/v1/households?area={area}"),
+            format!("/api/v1/residents?area={area}"),
+            format!("/api/v1/residents/export.xlsx?area={area}"),
+        ];
+        for path in &gets {
+            assert_eq!(
+                t.get(path, Some(&yude)).await.status,
+                StatusCode::NOT_FOUND,
+                "GET {path} on {}",
+                t.backend
+            );
+        }
+        let posts = [
+            (
+                format!("/api/v1/residents/{id}/reveal"),
+                json!({"reason": "核实"}),
+            ),
+            (
+                format!("/api/v1/residents/{id}/move"),
+                json!({"area_id": t.yudeli, "room": "9"}),
+            ),
+            (
+                format!("/api/v1/residents/{mine}/merge"),
+                json!({"remove": id}),
+            ),
+            (
+                format!("/api/v1/residents/{id}/merge"),
+                json!({"remove": mine}),
+            ),
+            (
+                "/api/v1/exports/residents".to_string(),
+                json!({"area": area}),
+            ),
+        ];
+        for (path, body) in &posts {
+            assert_eq!(
+                t.post_json(path, Some(&yude), body.clone()).await.status,
+                StatusCode::NOT_FOUND,
+                "POST {path} on {}",
+                t.backend
+            );
+        }
+        assert_eq!(
+            t.send_json(
+                "PUT",
+                &format!("/api/v1/residents/{id}"),
+                Some(&yude),
+                json!({"name": "x"})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        let (cookie, _) = t.browser("worker.yudeli").await;
+        for path in [
+            format!("/residents/{id}"),
+            format!("/residents/{id}/edit"),
+            format!("/households/{household}"),
+            format!("/areas/{area}"),
+            format!("/areas/{area}/households.xlsx"),
+            format!("/residents/new?area={area}"),
+            format!("/residents/new?household={household}"),
+            format!("/residents/export?area={area}"),
+        ] {
+            assert_eq!(
+                t.page(&path, &cookie).await.status,
+                StatusCode::NOT_FOUND,
+                "page {path} on {}",
+                t.backend
+            );
+        }
+        // Nothing changed: the resident is where lingyanli put it, with the same numbers.
+        let still = t
+            .get(&format!("/api/v1/residents/{id}"), Some(&ling))
+            .await
+            .json();
+        assert_eq!(still["household_id"], household.as_str());
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&yude)).await.json()["total"],
+            1
+        );
+        t
+    })
+    .await;
+}
