@@ -80,11 +80,18 @@ pub async fn area_page(app: &App, actor: &Actor, id: &str) -> Result<AreaPage> {
         .filter(|a| a.id != area.id && actor.may(Action::ViewRegistry, Target::Area(&a.path)))
         .map(Into::into)
         .collect();
-    let children = store::children(&mut conn, Some(&area.id))
+    let mut children: Vec<AreaView> = store::children(&mut conn, Some(&area.id))
         .await?
         .into_iter()
         .map(Into::into)
         .collect();
+    // Official divisions in code order, the rest (compounds, buildings) as people count them.
+    children.sort_by_cached_key(|c| {
+        (
+            c.code.clone().unwrap_or_default(),
+            sanshe_core::areas::natural_key(&c.name),
+        )
+    });
     Ok(AreaPage {
         area: area.into(),
         lineage,

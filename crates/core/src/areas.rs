@@ -108,9 +108,75 @@ impl DivisionCode {
     }
 }
 
+/// A sort key that orders names the way people count: "2号楼" before "10号楼", "二区" before
+/// "三区". Runs of digits and the Chinese numerals 一 to 十 compare as numbers.
+pub fn natural_key(name: &str) -> Vec<(u8, u64, String)> {
+    let mut key = Vec::new();
+    let mut number: Option<u64> = None;
+    let mut text = String::new();
+    for c in name.chars() {
+        if let Some(d) = c.to_digit(10) {
+            if !text.is_empty() {
+                key.push((1, 0, std::mem::take(&mut text)));
+            }
+            number = Some(
+                number
+                    .unwrap_or(0)
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(d)),
+            );
+            continue;
+        }
+        if let Some(n) = number.take() {
+            key.push((0, n, String::new()));
+        }
+        // The Chinese numerals one to ten, as they appear in compound names (一区, 二区 … 十区).
+        match "一二三四五六七八九十".chars().position(|n| n == c) {
+            Some(i) => {
+                if !text.is_empty() {
+                    key.push((1, 0, std::mem::take(&mut text)));
+                }
+                key.push((0, i as u64 + 1, String::new()));
+            }
+            None => text.push(c),
+        }
+    }
+    if let Some(n) = number {
+        key.push((0, n, String::new()));
+    }
+    if !text.is_empty() {
+        key.push((1, 0, text));
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_the_way_people_count() {
+        let mut v = vec![
+            "10号楼",
+            "2号楼",
+            "1号楼",
+            "凌研里三区",
+            "凌研里一区",
+            "凌研里二区",
+        ];
+        v.sort_by_key(|n| natural_key(n));
+        assert_eq!(
+            v,
+            [
+                "1号楼",
+                "2号楼",
+                "10号楼",
+                "凌研里一区",
+                "凌研里二区",
+                "凌研里三区"
+            ]
+        );
+    }
 
     #[test]
     fn levels_nest_in_order() {

@@ -764,6 +764,36 @@ async fn the_demo_tells_the_tianjin_story() {
         let areas = t.get("/api/v1/areas", Some(&ling)).await.json();
         assert_eq!(areas[0]["name"], "凌研里社区");
         let community = areas[0]["id"].as_str().unwrap().to_string();
+        // Compounds and buildings list the way people count them, not in code-point order.
+        let compounds = t
+            .get(&format!("/api/v1/areas?parent={community}"), Some(&ling))
+            .await
+            .json();
+        let names: Vec<&str> = compounds
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["凌研里一区", "凌研里二区", "凌研里三区"]);
+        let buildings = t
+            .get(
+                &format!(
+                    "/api/v1/areas?parent={}",
+                    compounds[0]["id"].as_str().unwrap()
+                ),
+                Some(&ling),
+            )
+            .await
+            .json();
+        let names: Vec<&str> = buildings
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(&names[..3], ["1号楼", "2号楼", "3号楼"]);
+        assert_eq!(names.last(), Some(&"12号楼"));
         // 2,500 households in 凌研里, as the story says.
         let mut households = 0;
         let mut url = format!("/api/v1/households?area={community}&limit=500");
