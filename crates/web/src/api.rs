@@ -454,21 +454,9 @@ pub async fn list_residents(
 /// A resident to register or the new values of one.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResidentBody {
-    /// An existing household (or give `area_id` and the address).
-    #[serde(default)]
-    pub household_id: Option<String>,
-    /// Area of a new household (community, compound or building).
-    #[serde(default)]
-    pub area_id: Option<String>,
-    /// 楼栋
-    #[serde(default)]
-    pub building: String,
-    /// 单元
-    #[serde(default)]
-    pub unit: String,
-    /// 房号
-    #[serde(default)]
-    pub room: String,
+    /// Where the resident lives (used when registering; ignored by updates).
+    #[serde(flatten)]
+    pub household: HouseholdRef,
     /// 姓名
     #[serde(default)]
     pub name: String,
@@ -505,21 +493,6 @@ impl ResidentBody {
             flags: self.flags,
         }
     }
-
-    fn target(&self) -> sanshe_app::Result<HouseholdTarget> {
-        match (&self.household_id, &self.area_id) {
-            (Some(h), _) if !h.is_empty() => Ok(HouseholdTarget::Existing {
-                household_id: h.clone(),
-            }),
-            (_, Some(a)) if !a.is_empty() => Ok(HouseholdTarget::Address {
-                area_id: a.clone(),
-                building: self.building.clone(),
-                unit: self.unit.clone(),
-                room: self.room.clone(),
-            }),
-            _ => Err(AppError::field("household_id", "err-required")),
-        }
-    }
 }
 
 /// Registers a resident.
@@ -529,7 +502,7 @@ pub async fn create_resident(
     caller: ApiCaller,
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<(StatusCode, Json<ResidentView>)> {
-    let target = with_locale(&caller, b.target())?;
+    let target = with_locale(&caller, b.household.target())?;
     let r = with_locale(
         &caller,
         registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await,
@@ -585,13 +558,13 @@ pub async fn reveal_resident(
     )?))
 }
 
-/// Where to move a resident.
+/// Where a resident lives: an existing household, or an area and an address in it.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct MoveBody {
-    /// An existing household.
+pub struct HouseholdRef {
+    /// An existing household (or give `area_id` and the address).
     #[serde(default)]
     pub household_id: Option<String>,
-    /// Or an area and address.
+    /// Area of a new household (community, compound or building).
     #[serde(default)]
     pub area_id: Option<String>,
     /// 楼栋
@@ -605,29 +578,32 @@ pub struct MoveBody {
     pub room: String,
 }
 
+impl HouseholdRef {
+    fn target(&self) -> sanshe_app::Result<HouseholdTarget> {
+        match (&self.household_id, &self.area_id) {
+            (Some(h), _) if !h.is_empty() => Ok(HouseholdTarget::Existing {
+                household_id: h.clone(),
+            }),
+            (_, Some(a)) if !a.is_empty() => Ok(HouseholdTarget::Address {
+                area_id: a.clone(),
+                building: self.building.clone(),
+                unit: self.unit.clone(),
+                room: self.room.clone(),
+            }),
+            _ => Err(AppError::field("household_id", "err-required")),
+        }
+    }
+}
+
 /// Moves a resident to another household.
-#[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = MoveBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = HouseholdRef, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn move_resident(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    JsonBody(b): JsonBody<MoveBody>,
+    JsonBody(b): JsonBody<HouseholdRef>,
 ) -> ApiResult<Json<ResidentView>> {
-    let target = match (b.household_id, b.area_id) {
-        (Some(h), _) if !h.is_empty() => HouseholdTarget::Existing { household_id: h },
-        (_, Some(a)) if !a.is_empty() => HouseholdTarget::Address {
-            area_id: a,
-            building: b.building,
-            unit: b.unit,
-            room: b.room,
-        },
-        _ => {
-            return Err(ApiError {
-                error: AppError::field("household_id", "err-required"),
-                locale: caller.locale,
-            });
-        }
-    };
+    let target = with_locale(&caller, b.target())?;
     Ok(Json(with_locale(
         &caller,
         registry::move_resident(&state.app, &caller.actor, &id, &target).await,
