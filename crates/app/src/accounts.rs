@@ -8,12 +8,12 @@ use sanshe_core::accounts::{
     Action, AreaScope, Grant, GrantScope, NewPassword, Role, Target, Username, permits,
 };
 use sanshe_store::{
-    StoreError, accounts as store, areas as area_store, audit as audit_store, now_ms,
+    accounts as store, areas as area_store, audit as audit_store, now_ms,
     organizations as org_store,
 };
 use sha2::{Digest, Sha256};
 
-use crate::{App, AppError, Result};
+use crate::{App, AppError, OnConflict, Result};
 
 /// Failed sign-ins allowed per user name in `FAILURE_WINDOW_MS` before sign-in is refused.
 pub const MAX_FAILURES: i64 = 5;
@@ -57,6 +57,15 @@ impl Actor {
             locale: "zh-CN".into(),
             grants,
         })
+    }
+
+    /// An audit entry with this actor filled in; the caller adds what was done.
+    pub fn audit_entry(&self) -> audit_store::NewAuditEntry<'_> {
+        audit_store::NewAuditEntry {
+            actor_id: self.user_id.as_deref(),
+            actor_name: &self.username,
+            ..Default::default()
+        }
     }
 
     /// Whether the actor may do `action` on `target`.
@@ -340,12 +349,9 @@ pub async fn create_user(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
     let mut tx = app.db.begin().await?;
-    let user = match store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN").await {
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field("username", "err-username-taken"));
-        }
-        other => other?,
-    };
+    let user = store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN")
+        .await
+        .on_conflict("username", "err-username-taken")?;
     let (area_id, org_id) = match &target {
         GrantTarget::Area(a) => (Some(a.as_str()), None),
         GrantTarget::Organization(o) => (None, Some(o.as_str())),
@@ -354,13 +360,11 @@ pub async fn create_user(
     audit_store::append(
         &mut tx,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "user.created",
             target_kind: "user",
             target_id: &user.id,
             detail: &format!("{} {}", user.username, role.as_str()),
-            ..Default::default()
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -388,13 +392,11 @@ pub async fn grant_role(
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "grant.created",
             target_kind: "user",
             target_id: &user.id,
             detail: role.as_str(),
-            ..Default::default()
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -528,8 +530,6 @@ pub async fn revoke_grant(
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "grant.revoked",
             target_kind: "user",
             target_id: user_id,
@@ -541,7 +541,7 @@ pub async fn revoke_grant(
                     .or(grant.organization_name)
                     .unwrap_or_default()
             ),
-            ..Default::default()
+            ..actor.audit_entry()
         },
     )
     .await?;

@@ -183,14 +183,12 @@ pub async fn add_area(
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "area.created",
             target_kind: "area",
             target_id: &area.id,
             area_path: Some(&area.path),
             detail: &format!("{} {}", kind.as_str(), area.name),
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;

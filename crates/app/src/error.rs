@@ -54,3 +54,19 @@ impl From<StoreError> for AppError {
 
 /// Result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Turns a unique-constraint conflict from the store into a rejection of one field, where the
+/// query runs (the caller knows which field the constraint guards).
+pub trait OnConflict<T> {
+    /// `Conflict` becomes `Invalid` on `field` with message `key`; other errors convert as usual.
+    fn on_conflict(self, field: &str, key: &'static str) -> Result<T>;
+}
+
+impl<T> OnConflict<T> for std::result::Result<T, StoreError> {
+    fn on_conflict(self, field: &str, key: &'static str) -> Result<T> {
+        match self {
+            Err(StoreError::Conflict(_)) => Err(AppError::field(field, key)),
+            other => Ok(other?),
+        }
+    }
+}

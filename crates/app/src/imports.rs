@@ -383,8 +383,6 @@ pub async fn import_residents(
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "residents.imported",
             target_kind: "area",
             target_id: &community.id,
@@ -395,7 +393,7 @@ pub async fn import_residents(
                 report.unchanged,
                 report.rejected.len()
             ),
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;

@@ -16,7 +16,7 @@ pub mod vault;
 use chrono::{FixedOffset, NaiveDate, Utc};
 use sanshe_store::Db;
 
-pub use error::{AppError, Result};
+pub use error::{AppError, OnConflict, Result};
 pub use sanshe_store::{Backend, new_id};
 
 /// China Standard Time. China has kept UTC+8 without daylight saving since 1991, so a fixed

@@ -4,10 +4,10 @@ use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::organizations::OrganizationKind;
 use sanshe_store::organizations::{self as store, LinkageRow, OrganizationRow};
-use sanshe_store::{StoreError, areas as area_store, audit as audit_store};
+use sanshe_store::{areas as area_store, audit as audit_store};
 
 use crate::accounts::Actor;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, OnConflict, Result};
 
 /// An organization as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -158,7 +158,7 @@ pub async fn register(
     if !allowed {
         return Err(AppError::Forbidden);
     }
-    let org = match store::insert(
+    let org = store::insert(
         &mut conn,
         kind.as_str(),
         name,
@@ -166,23 +166,16 @@ pub async fn register(
         contact.trim(),
     )
     .await
-    {
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field("name", "err-organization-exists"));
-        }
-        other => other?,
-    };
+    .on_conflict("name", "err-organization-exists")?;
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "organization.created",
             target_kind: "organization",
             target_id: &org.id,
             area_path: org.home_path.as_deref(),
             detail: &org.name,
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -217,7 +210,7 @@ pub async fn link(
         errors.push("organization_provides", "err-required");
     }
     errors.into_result()?;
-    let id = match store::link(
+    let id = store::link(
         &mut conn,
         &o.id,
         (&community.id, &community.path),
@@ -225,23 +218,16 @@ pub async fn link(
         community_provides.trim(),
     )
     .await
-    {
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field("community_id", "err-linkage-exists"));
-        }
-        other => other?,
-    };
+    .on_conflict("community_id", "err-linkage-exists")?;
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "linkage.created",
             target_kind: "organization",
             target_id: &o.id,
             area_path: Some(&community.path),
             detail: &format!("{} ↔ {}", o.name, community.name),
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -262,14 +248,12 @@ pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "linkage.removed",
             target_kind: "organization",
             target_id: &o.id,
             area_path: Some(&l.community_path),
             detail: &format!("{} ↔ {}", o.name, l.community_name),
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -302,24 +286,19 @@ pub async fn update(
         return Err(AppError::field("kind", "err-required"));
     };
     let mut conn = app.db.conn().await?;
-    match store::update(&mut conn, id, kind.as_str(), name, contact.trim()).await {
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field("name", "err-organization-exists"));
-        }
-        other => other?,
-    }
+    store::update(&mut conn, id, kind.as_str(), name, contact.trim())
+        .await
+        .on_conflict("name", "err-organization-exists")?;
     let org = store::get(&mut conn, id).await?;
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "organization.updated",
             target_kind: "organization",
             target_id: &org.id,
             area_path: org.home_path.as_deref(),
             detail: &format!("{} → {}", current.name, org.name),
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;

@@ -9,10 +9,10 @@ use sanshe_core::registry::{
 use sanshe_store::registry::{
     self as store, ResidentListRow, ResidentOrder, ResidentQuery, ResidentRecord,
 };
-use sanshe_store::{StoreError, areas as area_store, audit as audit_store, new_id};
+use sanshe_store::{areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, OnConflict, Result};
 
 /// A resident as lists and pages show them: personal numbers masked.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -193,11 +193,6 @@ async fn resolve_household(
     }
 }
 
-/// The error for a document already registered: which field, and whether the holder is visible.
-fn duplicate_error() -> AppError {
-    AppError::field("document_number", "err-duplicate-document")
-}
-
 /// Registers a resident in a household.
 pub async fn add_resident(
     app: &App,
@@ -209,10 +204,9 @@ pub async fn add_resident(
     let mut tx = app.db.begin().await?;
     let (household_id, area_path) = resolve_household(actor, &mut tx, target).await?;
     let record = seal_record(app, new_id(), household_id, area_path, &valid);
-    match store::insert_resident(&mut tx, &record).await {
-        Err(StoreError::Conflict(_)) => return Err(duplicate_error()),
-        other => other?,
-    }
+    store::insert_resident(&mut tx, &record)
+        .await
+        .on_conflict("document_number", "err-duplicate-document")?;
     audit(&mut tx, actor, "resident.created", &record, "").await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, &record.id).await
@@ -228,14 +222,12 @@ async fn audit(
     audit_store::append(
         conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action,
             target_kind: "resident",
             target_id: &r.id,
             area_path: Some(&r.area_path),
             detail,
-            reason: None,
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -312,10 +304,9 @@ pub async fn update_resident(
         current.area_path.clone(),
         &valid,
     );
-    match store::update_resident(&mut tx, &record).await {
-        Err(StoreError::Conflict(_)) => return Err(duplicate_error()),
-        other => other?,
-    }
+    store::update_resident(&mut tx, &record)
+        .await
+        .on_conflict("document_number", "err-duplicate-document")?;
     audit(&mut tx, actor, "resident.updated", &record, "").await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
@@ -390,14 +381,13 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: "resident.revealed",
             target_kind: "resident",
             target_id: &r.id,
             area_path: Some(&r.area_path),
             detail: "document_number, phone",
             reason: Some(reason),
+            ..actor.audit_entry()
         },
     )
     .await?;
@@ -769,8 +759,6 @@ pub async fn export(
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
-            actor_id: actor.user_id.as_deref(),
-            actor_name: &actor.username,
             action: if unmasked_reason.is_some() {
                 "residents.exported_unmasked"
             } else {
@@ -781,6 +769,7 @@ pub async fn export(
             area_path: q.within.as_deref(),
             detail: &format!("{done} rows"),
             reason: unmasked_reason,
+            ..actor.audit_entry()
         },
     )
     .await?;
