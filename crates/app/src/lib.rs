@@ -2,18 +2,26 @@
 //! types, and calls the store. The web pages, the JSON API and the command line all call these.
 
 pub mod accounts;
+pub mod alerts;
 pub mod areas;
 pub mod audit;
+pub mod campaigns;
+pub mod contacts;
 pub mod demo;
 pub mod divisions;
 pub mod error;
 pub mod imports;
+pub mod isolation;
+pub mod notify;
 pub mod organizations;
 pub mod registry;
 pub mod sheets;
 pub mod vault;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
 use sanshe_store::Db;
 
 pub use error::{AppError, OnConflict, Result};
@@ -25,24 +33,67 @@ pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is within the valid offset range")
 }
 
-/// Where "today" comes from; tests set a fixed date.
-#[derive(Debug, Clone, Copy, Default)]
-pub enum Clock {
-    /// The machine's clock.
-    #[default]
-    System,
-    /// A fixed date (tests).
-    Fixed(NaiveDate),
+/// Where "now" comes from. Tests hold a fixed clock they can move, so missed reports, due
+/// dates and retry backoff are tested by moving time rather than by sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed_ms: Option<Arc<AtomicI64>>,
 }
 
 impl Clock {
-    /// Today's date in Asia/Shanghai.
-    pub fn today(self) -> NaiveDate {
-        match self {
-            Clock::System => Utc::now().with_timezone(&china_offset()).date_naive(),
-            Clock::Fixed(d) => d,
+    /// The machine's clock.
+    pub fn system() -> Clock {
+        Clock { fixed_ms: None }
+    }
+
+    /// A clock stopped at a China-time moment (tests), moved only by `advance` and `set`.
+    pub fn fixed_local(date: NaiveDate, hour: u32, minute: u32) -> Clock {
+        let local = date
+            .and_hms_opt(hour, minute, 0)
+            .unwrap_or_else(|| date.and_time(chrono::NaiveTime::MIN));
+        let ms = local.and_utc().timestamp_millis() - 8 * 3600 * 1000;
+        Clock {
+            fixed_ms: Some(Arc::new(AtomicI64::new(ms))),
         }
     }
+
+    /// Now, in UTC milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        match &self.fixed_ms {
+            Some(ms) => ms.load(Ordering::SeqCst),
+            None => sanshe_store::now_ms(),
+        }
+    }
+
+    /// Now, in China time.
+    pub fn now_local(&self) -> NaiveDateTime {
+        local_time(self.now_ms())
+    }
+
+    /// Today's date in Asia/Shanghai.
+    pub fn today(&self) -> NaiveDate {
+        self.now_local().date()
+    }
+
+    /// Moves a fixed clock forward (no effect on the system clock).
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Some(ms) = &self.fixed_ms {
+            ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        }
+    }
+}
+
+/// A UTC millisecond instant as China local time.
+pub fn local_time(ms: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&china_offset())
+        .naive_local()
+}
+
+/// A China local time as UTC milliseconds.
+pub fn utc_ms(local: NaiveDateTime) -> i64 {
+    local.and_utc().timestamp_millis() - 8 * 3600 * 1000
 }
 
 /// Everything a use case needs: the database, the vault for personal numbers, the clock.
@@ -56,6 +107,28 @@ pub struct App {
     pub clock: Clock,
     /// How long a session lives, in milliseconds.
     pub session_ttl_ms: i64,
+    /// The address people reach sanshe at (links in chat messages and printed notices).
+    pub public_url: String,
+    /// The front-line rules local notices varied.
+    pub rules: FrontLineRules,
+}
+
+/// Front-line rules that differed between cities in 2020 (domain.md §3.2), as settings.
+#[derive(Debug, Clone, Copy)]
+pub struct FrontLineRules {
+    /// A reading at or above this (tenths of °C) is a fever; default 37.3 °C.
+    pub fever_tenths: i64,
+    /// A report is missed this long after its half-day slot ends; default 2 hours.
+    pub missed_grace_minutes: i64,
+}
+
+impl Default for FrontLineRules {
+    fn default() -> Self {
+        FrontLineRules {
+            fever_tenths: sanshe_core::isolation::DEFAULT_FEVER_TENTHS,
+            missed_grace_minutes: 120,
+        }
+    }
 }
 
 impl App {
@@ -66,8 +139,10 @@ impl App {
         Ok(App {
             db,
             vault,
-            clock: Clock::System,
+            clock: Clock::system(),
             session_ttl_ms: 12 * 3600 * 1000,
+            public_url: "http://localhost:8080".into(),
+            rules: FrontLineRules::default(),
         })
     }
 

@@ -102,6 +102,10 @@ pub enum Action {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Run front-line work: campaigns and visits, arrivals, contacts, isolation, reports, alerts.
+    FrontLine,
+    /// Configure the chat-group webhooks alerts go to (their addresses are credentials).
+    ManageWebhooks,
 }
 
 /// What an action is aimed at.
@@ -124,7 +128,7 @@ fn role_allows(role: Role, action: Action) -> bool {
         Role::Coordinator => true,
         Role::CommunityWorker => matches!(
             action,
-            ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization
+            ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization | FrontLine
         ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
         Role::Volunteer => matches!(action, ViewOrganization),

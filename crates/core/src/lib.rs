@@ -4,9 +4,13 @@
 //! types rather than strings, so a `MainlandId` that exists has passed its check digit.
 
 pub mod accounts;
+pub mod alerts;
 pub mod areas;
+pub mod arrivals;
+pub mod campaigns;
 pub mod error;
 pub mod identity;
+pub mod isolation;
 pub mod organizations;
 pub mod phone;
 pub mod registry;

@@ -273,3 +273,21 @@ pub async fn clear_failures(conn: &mut AnyConnection, username: &str) -> Result<
         .await?;
     Ok(())
 }
+
+/// Active users holding `role` over an area: (user id, display name, area path), for finding
+/// the workers whose subtree covers a place.
+pub async fn area_role_holders(
+    conn: &mut AnyConnection,
+    role: &str,
+) -> Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
+         WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id",
+    )
+    .bind(role)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}

@@ -4,8 +4,12 @@
 //! Each module owns the tables of one capability; other capabilities call its functions.
 
 pub mod accounts;
+pub mod alerts;
 pub mod areas;
 pub mod audit;
+pub mod campaigns;
+pub mod contacts;
+pub mod isolation;
 pub mod organizations;
 pub mod registry;
 
@@ -72,12 +76,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    common: include_str!("../migrations/0001_foundation.sql"),
-    sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        common: include_str!("../migrations/0001_foundation.sql"),
+        sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        common: include_str!("../migrations/0002_frontline.sql"),
+        sqlite: include_str!("../migrations/0002_frontline.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_frontline.postgres.sql"),
+    },
+];
 
 impl Db {
     /// Opens the database at `url` (`sqlite://path` creates the file and its folder if missing,

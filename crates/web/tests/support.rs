@@ -57,7 +57,7 @@ async fn make_app(url: &str) -> App {
     let mut app = App::open(url, Vault::from_hex(&fixed_key()).unwrap())
         .await
         .expect("open app");
-    app.clock = Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+    app.clock = Clock::fixed_local(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(), 9, 0);
     app
 }
 

@@ -1,0 +1,263 @@
+//! The alert centre: one alert per trouble (repeats raise its count), scoped like everything
+//! else, acknowledged and resolved with a note, and queued for the chat groups that cover it.
+
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::alerts::{AlertKind, AlertStatus};
+use sanshe_store::alerts::{self as store, AlertRow, NewAlert};
+use sanshe_store::{Conn, audit as audit_store};
+
+use crate::accounts::Actor;
+use crate::{App, AppError, Result};
+
+/// Where new alerts go: the active webhooks and the subtree each serves.
+#[derive(Debug, Clone, Default)]
+pub struct Routes(Vec<(String, String)>);
+
+impl Routes {
+    /// Loads the active webhooks.
+    pub async fn load(conn: &mut Conn) -> Result<Routes> {
+        Ok(Routes(store::active_routes(conn).await?))
+    }
+
+    fn covering<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(_, p)| path.starts_with(p.as_str()))
+            .map(|(id, _)| id.as_str())
+    }
+}
+
+/// A trouble to raise.
+#[derive(Debug, Clone, Copy)]
+pub struct Trouble<'a> {
+    /// Kind.
+    pub kind: AlertKind,
+    /// Where it is (scopes the alert).
+    pub area_path: &'a str,
+    /// `episode`, `household`, …
+    pub subject_kind: &'a str,
+    /// Its id.
+    pub subject_id: &'a str,
+    /// The event (a slot, a date): the same event counts once.
+    pub event: &'a str,
+    /// Short description, without personal numbers.
+    pub detail: &'a str,
+}
+
+/// Raises an alert, or counts a new event on the open one of the same kind and subject; queues
+/// a chat message for each webhook covering the place when something new happened. Runs in the
+/// caller's transaction, so the message is queued if and only if the alert is stored.
+pub async fn raise(
+    conn: &mut Conn,
+    routes: &Routes,
+    t: Trouble<'_>,
+    at: i64,
+) -> Result<Option<String>> {
+    let open_key = format!("{}:{}", t.kind.as_str(), t.subject_id);
+    let id = match store::open_alert(conn, &open_key).await? {
+        Some(open) if open.last_event == t.event => return Ok(None),
+        Some(open) => {
+            store::repeat(conn, &open.id, t.event, t.detail, at).await?;
+            open.id
+        }
+        None => {
+            store::insert(
+                conn,
+                &NewAlert {
+                    kind: t.kind.as_str(),
+                    area_path: t.area_path,
+                    subject_kind: t.subject_kind,
+                    subject_id: t.subject_id,
+                    open_key: &open_key,
+                    event: t.event,
+                    detail: t.detail,
+                },
+                at,
+            )
+            .await?
+        }
+    };
+    for webhook in routes.covering(t.area_path) {
+        store::enqueue(conn, webhook, &id, t.kind.as_str(), at).await?;
+    }
+    Ok(Some(id))
+}
+
+/// Resolves the open alert of this kind about this subject, if any (the system's own doing:
+/// a worker was assigned, the episode was released).
+pub async fn settle(
+    conn: &mut Conn,
+    kind: AlertKind,
+    subject_id: &str,
+    note: &str,
+    at: i64,
+) -> Result<()> {
+    let open_key = format!("{}:{}", kind.as_str(), subject_id);
+    if let Some(open) = store::open_alert(conn, &open_key).await? {
+        store::resolve(conn, &open.id, "sanshe", note, at).await?;
+    }
+    Ok(())
+}
+
+/// An alert as the centre and the API show it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AlertView {
+    /// Id.
+    pub id: String,
+    /// `fever`, `missed_report`, `severe_symptoms`, `unassigned`, `end_due`, `visit_fever`, `needs_help`.
+    pub kind: String,
+    /// `open`, `acknowledged`, `resolved`.
+    pub status: String,
+    /// What it is about: `episode` or `household`.
+    pub subject_kind: String,
+    /// Its id.
+    pub subject_id: String,
+    /// Description.
+    pub detail: String,
+    /// How many times it happened.
+    pub occurrences: i64,
+    /// First raised, RFC 3339.
+    pub raised_at: String,
+    /// Last happened, RFC 3339.
+    pub last_at: String,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+    /// How it was resolved.
+    pub resolution_note: Option<String>,
+}
+
+/// RFC 3339 in China time.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&crate::china_offset()).to_rfc3339())
+        .unwrap_or_default()
+}
+
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> Self {
+        AlertView {
+            id: a.id,
+            kind: a.kind,
+            status: a.status,
+            subject_kind: a.subject_kind,
+            subject_id: a.subject_id,
+            detail: a.detail,
+            occurrences: a.occurrences,
+            raised_at: rfc3339(a.raised_at),
+            last_at: rfc3339(a.last_at),
+            acknowledged_by: a.acknowledged_by,
+            resolved_by: a.resolved_by,
+            resolution_note: a.resolution_note,
+        }
+    }
+}
+
+/// Alerts in the actor's scope: `open` (open and acknowledged, the default) or `resolved`.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+    kind: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AlertView>> {
+    let statuses: &[&str] = match status.unwrap_or("open") {
+        "resolved" => &["resolved"],
+        "open" | "" => &["open", "acknowledged"],
+        _ => return Err(AppError::field("status", "err-alert-status")),
+    };
+    if let Some(k) = kind.filter(|k| !k.is_empty()) {
+        AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?;
+    }
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    let rows = store::alerts(
+        &mut conn,
+        scope.roots(),
+        statuses,
+        kind.filter(|k| !k.is_empty()),
+        offset.max(0),
+        limit.clamp(1, 500),
+    )
+    .await?;
+    Ok(rows.into_iter().map(AlertView::from).collect())
+}
+
+async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<AlertRow> {
+    let a = store::alert(conn, id).await?;
+    if !actor.may(Action::FrontLine, Target::Area(&a.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+/// One alert.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
+    let mut conn = app.db.conn().await?;
+    Ok(visible(&mut conn, actor, id).await?.into())
+}
+
+/// Takes an open alert.
+pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
+    let mut tx = app.db.begin().await?;
+    let a = visible(&mut tx, actor, id).await?;
+    if a.status != AlertStatus::Open.as_str() {
+        return Err(AppError::field("status", "err-alert-not-open"));
+    }
+    store::acknowledge(&mut tx, id, &actor.display_name, app.clock.now_ms()).await?;
+    audit(&mut tx, actor, "alert.acknowledged", &a, "").await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// Resolves an alert with a note saying what was done.
+pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<AlertView> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(AppError::field("note", "err-required"));
+    }
+    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
+    let mut tx = app.db.begin().await?;
+    let a = visible(&mut tx, actor, id).await?;
+    if a.status == AlertStatus::Resolved.as_str() {
+        return Err(AppError::field("status", "err-alert-resolved"));
+    }
+    store::resolve(&mut tx, id, &actor.display_name, &note, app.clock.now_ms()).await?;
+    audit(&mut tx, actor, "alert.resolved", &a, &note).await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+async fn audit(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    a: &AlertRow,
+    detail: &str,
+) -> Result<()> {
+    audit_store::append(
+        conn,
+        &audit_store::NewAuditEntry {
+            action,
+            target_kind: "alert",
+            target_id: &a.id,
+            area_path: Some(&a.area_path),
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Open alerts about one subject (an episode's page).
+pub async fn about(app: &App, subject_id: &str) -> Result<Vec<AlertView>> {
+    let mut conn = app.db.conn().await?;
+    Ok(store::alerts_about(&mut conn, subject_id)
+        .await?
+        .into_iter()
+        .map(AlertView::from)
+        .collect())
+}

@@ -1,0 +1,532 @@
+//! Door-to-door campaigns (走访排查): start one over an area, log each household's visit in a
+//! few taps, see coverage by building and compound, the revisit list and each worker's day.
+
+use std::collections::BTreeMap;
+
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::alerts::AlertKind;
+use sanshe_core::areas::natural_key;
+use sanshe_core::campaigns::{FollowUp, Question, VisitOutcome, questions};
+use sanshe_core::registry::HouseholdAddress;
+use sanshe_store::campaigns::{self as store, CampaignRow, DoorRow, NewVisit};
+use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
+
+use crate::accounts::Actor;
+use crate::alerts::{self, Routes, Trouble, rfc3339};
+use crate::{App, AppError, Result, local_time};
+
+/// A campaign to start.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CampaignInput {
+    /// The area to cover (a community, a compound, a building).
+    pub area_id: String,
+    /// Name, e.g. 凌研里社区入户排查（第一轮）.
+    pub name: String,
+    /// Standard questions by key: `fever_or_cough`, `arrived_from_elsewhere`,
+    /// `elderly_alone_needs_help`, `contact_with_case`.
+    #[serde(default)]
+    pub questions: Vec<String>,
+    /// Further yes/no questions, as asked.
+    #[serde(default)]
+    pub custom_questions: Vec<String>,
+}
+
+/// A campaign with its coverage so far.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CampaignView {
+    /// Id.
+    pub id: String,
+    /// The area covered.
+    pub area_id: String,
+    /// Its name.
+    pub area_name: String,
+    /// Name.
+    pub name: String,
+    /// The questions asked at each door.
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<Question>,
+    /// `active` / `closed`.
+    pub status: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Households in the area.
+    pub households: i64,
+    /// Households reached.
+    pub reached: i64,
+    /// Reached, in percent.
+    pub percent: i64,
+}
+
+fn view(c: CampaignRow) -> CampaignView {
+    CampaignView {
+        questions: serde_json::from_str(&c.questions).unwrap_or_default(),
+        percent: if c.households > 0 {
+            c.reached * 100 / c.households
+        } else {
+            0
+        },
+        id: c.id,
+        area_id: c.area_id,
+        area_name: c.area_name,
+        name: c.name,
+        status: c.status,
+        created_at: rfc3339(c.created_at),
+        households: c.households,
+        reached: c.reached,
+    }
+}
+
+/// Starts a campaign.
+pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<CampaignView> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    let name = input.name.trim();
+    if name.is_empty() {
+        errors.push("name", "err-required");
+    } else if name.chars().count() > 80 {
+        errors.push("name", "err-too-long");
+    }
+    let qs = errors.take(
+        "questions",
+        questions(&input.questions, &input.custom_questions),
+    );
+    errors.into_result()?;
+    let qs = qs.unwrap_or_default();
+    let mut tx = app.db.begin().await?;
+    let area = area_store::get(&mut tx, &input.area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    if !actor.may(Action::FrontLine, Target::Area(&area.path)) {
+        return Err(AppError::field("area_id", "err-area-not-found"));
+    }
+    let id = new_id();
+    let questions_json =
+        serde_json::to_string(&qs).map_err(|e| AppError::Internal(e.to_string()))?;
+    store::insert(
+        &mut tx,
+        &id,
+        &area.id,
+        &area.path,
+        name,
+        &questions_json,
+        actor.user_id.as_deref(),
+        app.clock.now_ms(),
+    )
+    .await?;
+    audit(&mut tx, actor, "campaign.created", &id, &area.path, name).await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, &id).await
+}
+
+async fn audit(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    id: &str,
+    path: &str,
+    detail: &str,
+) -> Result<()> {
+    audit_store::append(
+        conn,
+        &audit_store::NewAuditEntry {
+            action,
+            target_kind: "campaign",
+            target_id: id,
+            area_path: Some(path),
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<CampaignRow> {
+    let c = store::campaign(conn, id).await?;
+    if !actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(c)
+}
+
+/// One campaign.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<CampaignView> {
+    let mut conn = app.db.conn().await?;
+    Ok(view(visible(&mut conn, actor, id).await?))
+}
+
+/// Campaigns in scope, newest first.
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<CampaignView>> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    Ok(store::campaigns(&mut conn, scope.roots(), 200)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
+}
+
+/// Closes a campaign (no more visits) or opens it again.
+pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Result<CampaignView> {
+    let mut tx = app.db.begin().await?;
+    let c = visible(&mut tx, actor, id).await?;
+    let now = app.clock.now_ms();
+    store::set_status(&mut tx, id, if closed { "closed" } else { "active" }, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        if closed {
+            "campaign.closed"
+        } else {
+            "campaign.reopened"
+        },
+        id,
+        &c.area_path,
+        "",
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// One door's visit as logged on the phone.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct VisitInput {
+    /// An id made on the phone, so a retry after a dropped connection records once.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The household.
+    pub household_id: String,
+    /// `answered`, `not_home`, `refused`, `moved_out`.
+    pub outcome: String,
+    /// Question key → yes/no (only for `answered`).
+    #[serde(default)]
+    pub answers: BTreeMap<String, bool>,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A follow-up a visit's answers call for.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FollowUpOffer {
+    /// `fever`, `arrival`, `needs_help`.
+    pub kind: String,
+    /// The question that called for it.
+    pub question: String,
+    /// Where the follow-up is done: the alert raised, or the form to fill.
+    pub link: String,
+}
+
+/// A recorded visit and what it led to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VisitRecorded {
+    /// The visit's id.
+    pub id: String,
+    /// False when this id was already recorded (a retry).
+    pub new: bool,
+    /// Follow-ups: alerts raised for fever or need, the arrival form for a recent arrival.
+    pub follow_ups: Vec<FollowUpOffer>,
+}
+
+fn visit_id(raw: Option<&str>) -> Result<String> {
+    match raw.map(|r| r.trim().replace('-', "").to_ascii_lowercase()) {
+        None => Ok(new_id()),
+        Some(r) if r.is_empty() => Ok(new_id()),
+        Some(r) if r.len() == 32 && r.chars().all(|c| c.is_ascii_hexdigit()) => Ok(r),
+        Some(_) => Err(AppError::field("id", "err-visit-id")),
+    }
+}
+
+/// Logs a visit to a household.
+pub async fn visit(
+    app: &App,
+    actor: &Actor,
+    campaign_id: &str,
+    input: &VisitInput,
+) -> Result<VisitRecorded> {
+    let outcome = VisitOutcome::parse(&input.outcome).map_err(|e| AppError::field("outcome", e))?;
+    let note = sanshe_core::arrivals::note(&input.note).map_err(|e| AppError::field("note", e))?;
+    let id = visit_id(input.id.as_deref())?;
+    let mut tx = app.db.begin().await?;
+    let c = visible(&mut tx, actor, campaign_id).await?;
+    if c.status != "active" {
+        return Err(AppError::field("campaign", "err-campaign-closed"));
+    }
+    let household = sanshe_store::registry::household(&mut tx, &input.household_id)
+        .await
+        .map_err(|_| AppError::field("household_id", "err-household-not-found"))?;
+    if !household.area_path.starts_with(&c.area_path) {
+        return Err(AppError::field(
+            "household_id",
+            "err-household-not-in-campaign",
+        ));
+    }
+    let qs: Vec<Question> = serde_json::from_str(&c.questions).unwrap_or_default();
+    let mut answers = BTreeMap::new();
+    if outcome == VisitOutcome::Answered {
+        for (k, v) in &input.answers {
+            if !qs.iter().any(|q| &q.key == k) {
+                return Err(AppError::field("answers", "err-question"));
+            }
+            answers.insert(k.clone(), *v);
+        }
+    }
+    let now = app.clock.now_ms();
+    let answers_json =
+        serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.to_string()))?;
+    let day = local_time(now).date().format("%Y-%m-%d").to_string();
+    let new = store::insert_visit(
+        &mut tx,
+        &NewVisit {
+            id: &id,
+            campaign_id,
+            household_id: &household.id,
+            area_path: &household.area_path,
+            outcome: outcome.as_str(),
+            answers: &answers_json,
+            note: &note,
+            worker_id: actor.user_id.as_deref(),
+            worker_name: &actor.display_name,
+            visited_at: now,
+            visit_day: &day,
+        },
+    )
+    .await?;
+    let mut follow_ups = Vec::new();
+    if new {
+        let routes = Routes::load(&mut tx).await?;
+        for q in qs.iter().filter(|q| answers.get(&q.key) == Some(&true)) {
+            let kind = match q.follow_up {
+                FollowUp::None => continue,
+                FollowUp::Arrival => {
+                    follow_ups.push(FollowUpOffer {
+                        kind: "arrival".into(),
+                        question: q.key.clone(),
+                        link: format!("/households/{}/arrival", household.id),
+                    });
+                    continue;
+                }
+                FollowUp::Fever => AlertKind::VisitFever,
+                FollowUp::NeedsHelp => AlertKind::NeedsHelp,
+            };
+            let raised = alerts::raise(
+                &mut tx,
+                &routes,
+                Trouble {
+                    kind,
+                    area_path: &household.area_path,
+                    subject_kind: "household",
+                    subject_id: &household.id,
+                    event: &id,
+                    detail: &c.name,
+                },
+                now,
+            )
+            .await?;
+            if let Some(alert) = raised {
+                follow_ups.push(FollowUpOffer {
+                    kind: q.follow_up.as_str().into(),
+                    question: q.key.clone(),
+                    link: format!("/alerts/{alert}"),
+                });
+            }
+        }
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(VisitRecorded {
+        id,
+        new,
+        follow_ups,
+    })
+}
+
+/// A household on the grid.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Door {
+    /// Household id.
+    pub household_id: String,
+    /// Compound or community.
+    pub compound: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元 房号
+    pub door: String,
+    /// Latest outcome, or none if not visited.
+    pub outcome: Option<String>,
+    /// Visits so far.
+    pub visits: i64,
+    /// Latest note.
+    pub note: Option<String>,
+    /// RFC 3339 of the latest visit.
+    pub visited_at: Option<String>,
+}
+
+fn door(d: DoorRow) -> Door {
+    Door {
+        door: HouseholdAddress {
+            building: String::new(),
+            unit: d.unit,
+            room: d.room,
+        }
+        .label(),
+        household_id: d.household_id,
+        compound: d.area_name,
+        building: d.building,
+        outcome: d.outcome,
+        visits: d.visits,
+        note: d.note.filter(|n| !n.is_empty()),
+        visited_at: d.visited_at.map(rfc3339),
+    }
+}
+
+/// Households of the campaign's area (optionally one building) with their latest visit.
+pub async fn doors(
+    app: &App,
+    actor: &Actor,
+    campaign_id: &str,
+    building: Option<&str>,
+) -> Result<Vec<Door>> {
+    let mut conn = app.db.conn().await?;
+    let c = visible(&mut conn, actor, campaign_id).await?;
+    let rows = store::doors(
+        &mut conn,
+        campaign_id,
+        &c.area_path,
+        building.filter(|b| !b.is_empty()),
+    )
+    .await?;
+    Ok(rows.into_iter().map(door).collect())
+}
+
+/// Households not reached yet (never visited, or nobody home last time).
+pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
+    Ok(doors(app, actor, campaign_id, None)
+        .await?
+        .into_iter()
+        .filter(|d| d.outcome.as_deref().is_none_or(|o| o == "not_home"))
+        .collect())
+}
+
+/// Coverage of one building or compound.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct CoverageLine {
+    /// Compound (or community).
+    pub compound: String,
+    /// Building (empty on a compound's line).
+    pub building: String,
+    /// Households.
+    pub households: i64,
+    /// Reached.
+    pub reached: i64,
+    /// Nobody home at the last visit.
+    pub not_home: i64,
+    /// Refused.
+    pub refused: i64,
+    /// Moved out.
+    pub moved_out: i64,
+    /// Never visited.
+    pub unvisited: i64,
+    /// Reached, in percent.
+    pub percent: i64,
+}
+
+impl CoverageLine {
+    fn count(&mut self, outcome: Option<&str>) {
+        self.households += 1;
+        match outcome {
+            None => self.unvisited += 1,
+            Some("not_home") => self.not_home += 1,
+            Some(o) => {
+                self.reached += 1;
+                if o == "refused" {
+                    self.refused += 1;
+                } else if o == "moved_out" {
+                    self.moved_out += 1;
+                }
+            }
+        }
+        self.percent = self.reached * 100 / self.households;
+    }
+}
+
+/// Visits of one worker on one day.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkerDay {
+    /// YYYY-MM-DD.
+    pub day: String,
+    /// Worker.
+    pub worker: String,
+    /// Visits.
+    pub visits: i64,
+    /// Households reached.
+    pub reached: i64,
+}
+
+/// Coverage of a campaign by building and by compound, and each worker's count per day.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Coverage {
+    /// The campaign.
+    pub campaign: CampaignView,
+    /// One line per building.
+    pub buildings: Vec<CoverageLine>,
+    /// One line per compound.
+    pub compounds: Vec<CoverageLine>,
+    /// Per worker per day, latest day first.
+    pub workers: Vec<WorkerDay>,
+}
+
+/// A campaign's coverage.
+pub async fn coverage(app: &App, actor: &Actor, campaign_id: &str) -> Result<Coverage> {
+    let mut conn = app.db.conn().await?;
+    let c = visible(&mut conn, actor, campaign_id).await?;
+    let rows = store::doors(&mut conn, campaign_id, &c.area_path, None).await?;
+    let workers = store::daily_counts(&mut conn, campaign_id).await?;
+    drop(conn);
+    let mut buildings: Vec<CoverageLine> = Vec::new();
+    let mut compounds: Vec<CoverageLine> = Vec::new();
+    for d in &rows {
+        let outcome = d.outcome.as_deref();
+        match buildings
+            .iter_mut()
+            .find(|b| b.compound == d.area_name && b.building == d.building)
+        {
+            Some(b) => b.count(outcome),
+            None => {
+                let mut b = CoverageLine {
+                    compound: d.area_name.clone(),
+                    building: d.building.clone(),
+                    ..Default::default()
+                };
+                b.count(outcome);
+                buildings.push(b);
+            }
+        }
+        match compounds.iter_mut().find(|b| b.compound == d.area_name) {
+            Some(b) => b.count(outcome),
+            None => {
+                let mut b = CoverageLine {
+                    compound: d.area_name.clone(),
+                    ..Default::default()
+                };
+                b.count(outcome);
+                compounds.push(b);
+            }
+        }
+    }
+    buildings.sort_by_cached_key(|b| (natural_key(&b.compound), natural_key(&b.building)));
+    compounds.sort_by_cached_key(|b| natural_key(&b.compound));
+    Ok(Coverage {
+        campaign: view(c),
+        buildings,
+        compounds,
+        workers: workers
+            .into_iter()
+            .map(|(day, worker, visits, reached)| WorkerDay {
+                day,
+                worker,
+                visits,
+                reached,
+            })
+            .collect(),
+    })
+}

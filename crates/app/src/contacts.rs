@@ -1,0 +1,415 @@
+//! Arrivals from elsewhere and close contacts (密接): register them — as residents of a
+//! household or as new residents — and open their isolation from the same form.
+
+use chrono::NaiveDate;
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::arrivals::{Origin, Transport, note};
+use sanshe_core::registry::{HouseholdAddress, ResidentInput};
+use sanshe_store::contacts::{self as store, NewArrival, NewContact, TraceRow};
+use sanshe_store::{audit as audit_store, new_id};
+
+use crate::accounts::Actor;
+use crate::isolation::{self, OpenEpisode, Source};
+use crate::registry::HouseholdTarget;
+use crate::{App, AppError, Result};
+
+/// The person a record is about: a registered resident, or a new one to register.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PersonRef {
+    /// A registered resident.
+    #[serde(default)]
+    pub resident_id: Option<String>,
+    /// Or a new resident of this household.
+    #[serde(default)]
+    pub household_id: Option<String>,
+    /// The new resident's details (name, document, phone, …).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub resident: Option<ResidentInput>,
+}
+
+/// Isolation to open with the record.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct IsolationChoice {
+    /// `home_isolation`, `home_medical_observation`, `centralized_observation`.
+    pub kind: String,
+    /// `link` (default) or `phone`.
+    #[serde(default)]
+    pub follow_up: Option<String>,
+    /// Responsible worker (default: spread across the team).
+    #[serde(default)]
+    pub worker_id: Option<String>,
+}
+
+/// An arrival to register.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ArrivalInput {
+    /// Who arrived.
+    #[serde(flatten)]
+    pub person: PersonRef,
+    /// Where from, e.g. 湖北省武汉市.
+    pub origin: String,
+    /// YYYY-MM-DD.
+    pub arrival_date: String,
+    /// `train`, `plane`, `coach`, `car`, `other`.
+    pub transport: String,
+    /// Note (train number, flight, …).
+    #[serde(default)]
+    pub note: String,
+    /// Open an isolation episode from the arrival date.
+    #[serde(default)]
+    pub isolation: Option<IsolationChoice>,
+}
+
+/// A close contact to register.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactInput {
+    /// The contact.
+    #[serde(flatten)]
+    pub person: PersonRef,
+    /// The index person, when registered here.
+    #[serde(default)]
+    pub index_resident_id: Option<String>,
+    /// Otherwise how the index person is known (case number, name given by the CDC).
+    #[serde(default)]
+    pub index_label: String,
+    /// Date of last contact, YYYY-MM-DD.
+    pub last_contact_date: String,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+    /// Open an isolation episode from the last contact.
+    #[serde(default)]
+    pub isolation: Option<IsolationChoice>,
+}
+
+/// An arrival or contact in a list.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TraceView {
+    /// Id.
+    pub id: String,
+    /// The person.
+    pub resident_id: String,
+    /// Name.
+    pub name: String,
+    /// Household.
+    pub household_id: String,
+    /// Compound or community.
+    pub area_name: String,
+    /// Address.
+    pub address: String,
+    /// Arrivals: origin; contacts: the index person.
+    pub from: String,
+    /// Arrivals: arrival date; contacts: last contact.
+    pub date: String,
+    /// Arrivals: transport.
+    pub how: Option<String>,
+    /// Note.
+    pub note: String,
+    /// Whether the person is in isolation now.
+    pub isolated: bool,
+}
+
+fn view(t: TraceRow) -> TraceView {
+    TraceView {
+        address: HouseholdAddress {
+            building: t.building,
+            unit: t.unit,
+            room: t.room,
+        }
+        .label(),
+        id: t.id,
+        resident_id: t.resident_id,
+        name: t.name,
+        household_id: t.household_id,
+        area_name: t.area_name,
+        from: t.from,
+        date: t.date,
+        how: t.how,
+        note: t.note,
+        isolated: t.isolated,
+    }
+}
+
+/// A registered record and, if asked for, the episode opened with it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    /// The arrival or contact id.
+    pub id: String,
+    /// The person.
+    pub resident_id: String,
+    /// The episode opened, if any.
+    pub episode_id: Option<String>,
+    /// The resident's report link, if an episode was opened.
+    pub report_link: Option<String>,
+}
+
+fn parse_past_date(app: &App, field: &str, raw: &str) -> Result<NaiveDate> {
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::field(
+            field,
+            if raw.trim().is_empty() {
+                "err-required"
+            } else {
+                "err-date"
+            },
+        )
+    })?;
+    if d > app.today() {
+        return Err(AppError::field(field, "err-date-future"));
+    }
+    Ok(d)
+}
+
+/// Finds or registers the person; returns (resident id, area path).
+async fn person(app: &App, actor: &Actor, p: &PersonRef) -> Result<(String, String)> {
+    if let Some(id) = p.resident_id.as_deref().filter(|i| !i.is_empty()) {
+        let mut conn = app.db.conn().await?;
+        let r = sanshe_store::registry::resident(&mut conn, id)
+            .await
+            .map_err(|_| AppError::field("resident_id", "err-resident-not-found"))?;
+        if !actor.may(Action::FrontLine, Target::Area(&r.record.area_path)) {
+            return Err(AppError::field("resident_id", "err-resident-not-found"));
+        }
+        return Ok((r.record.id, r.record.area_path));
+    }
+    match (
+        p.household_id.as_deref().filter(|h| !h.is_empty()),
+        &p.resident,
+    ) {
+        (Some(h), Some(input)) => {
+            let target = HouseholdTarget::Existing {
+                household_id: h.to_string(),
+            };
+            let v = crate::registry::add_resident(app, actor, &target, input).await?;
+            let mut conn = app.db.conn().await?;
+            let r = sanshe_store::registry::resident(&mut conn, &v.id).await?;
+            Ok((r.record.id, r.record.area_path))
+        }
+        _ => Err(AppError::field("resident_id", "err-required")),
+    }
+}
+
+/// Registers an arrival, and opens isolation from the arrival date if asked.
+pub async fn register_arrival(
+    app: &App,
+    actor: &Actor,
+    input: &ArrivalInput,
+) -> Result<Registered> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    let origin = errors.take("origin", Origin::parse(&input.origin));
+    let transport = errors.take("transport", Transport::parse(&input.transport));
+    let n = errors.take("note", note(&input.note));
+    let date = match parse_past_date(app, "arrival_date", &input.arrival_date) {
+        Ok(d) => Some(d),
+        Err(AppError::Invalid(e)) => {
+            errors.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    errors.into_result()?;
+    let (Some(origin), Some(transport), Some(n), Some(date)) = (origin, transport, n, date) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let (resident_id, path) = person(app, actor, &input.person).await?;
+    let id = new_id();
+    let date_s = date.format("%Y-%m-%d").to_string();
+    let mut tx = app.db.begin().await?;
+    store::insert_arrival(
+        &mut tx,
+        &NewArrival {
+            id: &id,
+            resident_id: &resident_id,
+            area_path: &path,
+            origin: origin.as_str(),
+            arrival_date: &date_s,
+            transport: transport.as_str(),
+            note: &n,
+            created_by: &actor.username,
+        },
+        app.clock.now_ms(),
+    )
+    .await?;
+    audit(
+        &mut tx,
+        actor,
+        "arrival.registered",
+        &id,
+        &path,
+        origin.as_str(),
+    )
+    .await?;
+    let opened = match &input.isolation {
+        Some(choice) => Some(
+            isolation::open_in(
+                app,
+                actor,
+                &mut tx,
+                &OpenEpisode {
+                    resident_id: resident_id.clone(),
+                    kind: choice.kind.clone(),
+                    exposure_date: Some(date_s.clone()),
+                    planned_end: None,
+                    worker_id: choice.worker_id.clone(),
+                    follow_up: choice.follow_up.clone(),
+                },
+                Source::Arrival(&id),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    sanshe_store::commit(tx).await?;
+    Ok(Registered {
+        id,
+        resident_id,
+        episode_id: opened.as_ref().map(|o| o.0.clone()),
+        report_link: opened.map(|o| format!("/r/{}", o.1)),
+    })
+}
+
+/// Registers a close contact, and opens isolation from the last contact if asked.
+pub async fn register_contact(
+    app: &App,
+    actor: &Actor,
+    input: &ContactInput,
+) -> Result<Registered> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    let n = errors.take("note", note(&input.note));
+    let label = input.index_label.trim();
+    if label.chars().count() > 60 {
+        errors.push("index_label", "err-too-long");
+    }
+    let index_id = input.index_resident_id.as_deref().filter(|i| !i.is_empty());
+    if index_id.is_none() && label.is_empty() {
+        errors.push("index_label", "err-index-required");
+    }
+    let date = match parse_past_date(app, "last_contact_date", &input.last_contact_date) {
+        Ok(d) => Some(d),
+        Err(AppError::Invalid(e)) => {
+            errors.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    errors.into_result()?;
+    let (Some(n), Some(date)) = (n, date) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let mut label = label.to_string();
+    if let Some(index) = index_id {
+        let mut conn = app.db.conn().await?;
+        let r = sanshe_store::registry::resident(&mut conn, index)
+            .await
+            .map_err(|_| AppError::field("index_resident_id", "err-resident-not-found"))?;
+        if !actor.may(Action::FrontLine, Target::Area(&r.record.area_path)) {
+            return Err(AppError::field(
+                "index_resident_id",
+                "err-resident-not-found",
+            ));
+        }
+        if label.is_empty() {
+            label = r.record.name;
+        }
+    }
+    let (resident_id, path) = person(app, actor, &input.person).await?;
+    if index_id == Some(resident_id.as_str()) {
+        return Err(AppError::field("index_resident_id", "err-contact-self"));
+    }
+    let id = new_id();
+    let date_s = date.format("%Y-%m-%d").to_string();
+    let mut tx = app.db.begin().await?;
+    store::insert_contact(
+        &mut tx,
+        &NewContact {
+            id: &id,
+            resident_id: &resident_id,
+            area_path: &path,
+            index_resident_id: index_id,
+            index_label: &label,
+            last_contact_date: &date_s,
+            note: &n,
+            created_by: &actor.username,
+        },
+        app.clock.now_ms(),
+    )
+    .await?;
+    audit(&mut tx, actor, "contact.registered", &id, &path, &date_s).await?;
+    let opened = match &input.isolation {
+        Some(choice) => Some(
+            isolation::open_in(
+                app,
+                actor,
+                &mut tx,
+                &OpenEpisode {
+                    resident_id: resident_id.clone(),
+                    kind: choice.kind.clone(),
+                    exposure_date: Some(date_s.clone()),
+                    planned_end: None,
+                    worker_id: choice.worker_id.clone(),
+                    follow_up: choice.follow_up.clone(),
+                },
+                Source::Contact(&id),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    sanshe_store::commit(tx).await?;
+    Ok(Registered {
+        id,
+        resident_id,
+        episode_id: opened.as_ref().map(|o| o.0.clone()),
+        report_link: opened.map(|o| format!("/r/{}", o.1)),
+    })
+}
+
+async fn audit(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    action: &str,
+    id: &str,
+    path: &str,
+    detail: &str,
+) -> Result<()> {
+    audit_store::append(
+        conn,
+        &audit_store::NewAuditEntry {
+            action,
+            target_kind: action.split('.').next().unwrap_or("record"),
+            target_id: id,
+            area_path: Some(path),
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Arrivals in scope, latest first.
+pub async fn arrivals(app: &App, actor: &Actor, offset: i64, limit: i64) -> Result<Vec<TraceView>> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    Ok(
+        store::arrivals(&mut conn, scope.roots(), offset.max(0), limit.clamp(1, 500))
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
+    )
+}
+
+/// Close contacts in scope, latest first.
+pub async fn contacts(app: &App, actor: &Actor, offset: i64, limit: i64) -> Result<Vec<TraceView>> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    Ok(
+        store::contacts(&mut conn, scope.roots(), offset.max(0), limit.clamp(1, 500))
+            .await?
+            .into_iter()
+            .map(view)
+            .collect(),
+    )
+}

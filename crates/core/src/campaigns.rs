@@ -1,0 +1,158 @@
+//! Door-to-door campaigns (走访排查): visit outcomes and the questions asked at each door.
+
+use serde::{Deserialize, Serialize};
+
+/// What happened at a door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitOutcome {
+    /// Someone answered and the questions were asked.
+    Answered,
+    /// Nobody home: the household goes on the revisit list.
+    NotHome,
+    /// Refused to answer.
+    Refused,
+    /// Nobody lives there any more.
+    MovedOut,
+}
+
+impl VisitOutcome {
+    /// Every outcome.
+    pub const ALL: [VisitOutcome; 4] = [
+        VisitOutcome::Answered,
+        VisitOutcome::NotHome,
+        VisitOutcome::Refused,
+        VisitOutcome::MovedOut,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitOutcome::Answered => "answered",
+            VisitOutcome::NotHome => "not_home",
+            VisitOutcome::Refused => "refused",
+            VisitOutcome::MovedOut => "moved_out",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<VisitOutcome, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == raw.trim())
+            .ok_or("err-visit-outcome")
+    }
+
+    /// Whether the household counts as reached (everything but "not home").
+    pub fn reached(self) -> bool {
+        self != VisitOutcome::NotHome
+    }
+}
+
+/// What a "yes" to a question leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// Nothing beyond the record.
+    None,
+    /// Someone has a fever or cough: an alert for the community's doctor.
+    Fever,
+    /// Someone came back from elsewhere: register the arrival.
+    Arrival,
+    /// Someone needs help (elderly living alone, …): an alert until help requests exist.
+    NeedsHelp,
+}
+
+impl FollowUp {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUp::None => "none",
+            FollowUp::Fever => "fever",
+            FollowUp::Arrival => "arrival",
+            FollowUp::NeedsHelp => "needs_help",
+        }
+    }
+}
+
+/// One yes/no question asked at each door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// Stable key the answers are stored under.
+    pub key: String,
+    /// The question as asked (for custom questions; standard ones are translated by key).
+    pub text: String,
+    /// What a "yes" leads to.
+    pub follow_up: FollowUp,
+}
+
+/// The standard questions of a 2020 door-to-door sweep, with what a "yes" opens.
+pub const STANDARD_QUESTIONS: [(&str, FollowUp); 4] = [
+    ("fever_or_cough", FollowUp::Fever),
+    ("arrived_from_elsewhere", FollowUp::Arrival),
+    ("elderly_alone_needs_help", FollowUp::NeedsHelp),
+    ("contact_with_case", FollowUp::Arrival),
+];
+
+/// Builds a campaign's questions from chosen standard keys and custom lines of text.
+pub fn questions(standard: &[String], custom: &[String]) -> Result<Vec<Question>, &'static str> {
+    let mut out = Vec::new();
+    for key in standard {
+        let (k, f) = STANDARD_QUESTIONS
+            .iter()
+            .find(|(k, _)| *k == key.trim())
+            .ok_or("err-question")?;
+        if !out.iter().any(|q: &Question| q.key == *k) {
+            out.push(Question {
+                key: (*k).to_string(),
+                text: String::new(),
+                follow_up: *f,
+            });
+        }
+    }
+    for (i, text) in custom
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .enumerate()
+    {
+        if text.chars().count() > 200 {
+            return Err("err-too-long");
+        }
+        out.push(Question {
+            key: format!("custom_{}", i + 1),
+            text: text.to_string(),
+            follow_up: FollowUp::None,
+        });
+    }
+    if out.is_empty() {
+        return Err("err-questions-required");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_standard_or_custom() {
+        let q = questions(
+            &["fever_or_cough".into(), "fever_or_cough".into()],
+            &["家中是否有孕妇？".into(), " ".into()],
+        )
+        .unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].follow_up, FollowUp::Fever);
+        assert_eq!(q[1].key, "custom_1");
+        assert_eq!(questions(&["nope".into()], &[]), Err("err-question"));
+        assert_eq!(questions(&[], &[]), Err("err-questions-required"));
+    }
+
+    #[test]
+    fn not_home_is_not_reached() {
+        assert!(!VisitOutcome::NotHome.reached());
+        assert!(VisitOutcome::MovedOut.reached());
+        assert_eq!(VisitOutcome::parse("refused"), Ok(VisitOutcome::Refused));
+    }
+}

@@ -1,0 +1,247 @@
+//! The `campaigns` and `campaign_visits` tables.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{Result, StoreError, scope_filter};
+
+/// A campaign as stored.
+#[derive(Debug, Clone)]
+pub struct CampaignRow {
+    /// Id.
+    pub id: String,
+    /// The area it covers.
+    pub area_id: String,
+    /// That area's name.
+    pub area_name: String,
+    /// That area's path.
+    pub area_path: String,
+    /// Name, e.g. 凌研里社区第一轮入户排查.
+    pub name: String,
+    /// Questions, JSON.
+    pub questions: String,
+    /// `active` / `closed`.
+    pub status: String,
+    /// UTC ms.
+    pub created_at: i64,
+    /// Households in the area.
+    pub households: i64,
+    /// Households reached (any outcome but "not home").
+    pub reached: i64,
+}
+
+const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.area_path, c.name, c.questions, c.status, c.created_at, \
+     (SELECT COUNT(*) FROM households h WHERE h.area_path >= c.area_path AND h.area_path < c.area_path || 'g') AS households, \
+     (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
+     FROM campaigns c JOIN areas a ON a.id = c.area_id";
+
+fn campaign_from_row(r: &AnyRow) -> Result<CampaignRow> {
+    Ok(CampaignRow {
+        id: r.try_get("id")?,
+        area_id: r.try_get("area_id")?,
+        area_name: r.try_get("area_name")?,
+        area_path: r.try_get("area_path")?,
+        name: r.try_get("name")?,
+        questions: r.try_get("questions")?,
+        status: r.try_get("status")?,
+        created_at: r.try_get("created_at")?,
+        households: r.try_get("households")?,
+        reached: r.try_get("reached")?,
+    })
+}
+
+/// Stores a campaign.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    area_id: &str,
+    area_path: &str,
+    name: &str,
+    questions: &str,
+    created_by: Option<&str>,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)")
+        .bind(id)
+        .bind(area_id)
+        .bind(area_path)
+        .bind(name)
+        .bind(questions)
+        .bind(created_by)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// One campaign (callers check the path).
+pub async fn campaign(conn: &mut AnyConnection, id: &str) -> Result<CampaignRow> {
+    let row = sqlx::query(&format!("{CAMPAIGN_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(campaign_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Campaigns in scope, newest first.
+pub async fn campaigns(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    limit: i64,
+) -> Result<Vec<CampaignRow>> {
+    let (filter, binds) = scope_filter("c.area_path", roots, 1);
+    let sql = format!(
+        "{CAMPAIGN_SELECT} WHERE {filter} ORDER BY c.created_at DESC LIMIT ${}",
+        binds.len() + 1
+    );
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(campaign_from_row).collect()
+}
+
+/// Closes or reopens a campaign.
+pub async fn set_status(conn: &mut AnyConnection, id: &str, status: &str, at: i64) -> Result<()> {
+    sqlx::query("UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A visit to store.
+#[derive(Debug, Clone)]
+pub struct NewVisit<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Campaign.
+    pub campaign_id: &'a str,
+    /// Household.
+    pub household_id: &'a str,
+    /// Its area path.
+    pub area_path: &'a str,
+    /// Outcome spelling.
+    pub outcome: &'a str,
+    /// Answers, JSON object of key → bool.
+    pub answers: &'a str,
+    /// Note.
+    pub note: &'a str,
+    /// Worker.
+    pub worker_id: Option<&'a str>,
+    /// Worker's name (kept for the daily counts).
+    pub worker_name: &'a str,
+    /// UTC ms.
+    pub visited_at: i64,
+    /// China-time date, YYYY-MM-DD.
+    pub visit_day: &'a str,
+}
+
+/// Stores a visit; a repeated id (a retry from the phone) is ignored. Returns whether it was new.
+pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<bool> {
+    let done = sqlx::query("INSERT INTO campaign_visits (id, campaign_id, household_id, area_path, outcome, answers, note, worker_id, worker_name, visited_at, visit_day) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING")
+        .bind(v.id)
+        .bind(v.campaign_id)
+        .bind(v.household_id)
+        .bind(v.area_path)
+        .bind(v.outcome)
+        .bind(v.answers)
+        .bind(v.note)
+        .bind(v.worker_id)
+        .bind(v.worker_name)
+        .bind(v.visited_at)
+        .bind(v.visit_day)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A household of a campaign's area with its latest visit.
+#[derive(Debug, Clone)]
+pub struct DoorRow {
+    /// Household id.
+    pub household_id: String,
+    /// Compound (or community) name.
+    pub area_name: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+    /// Latest outcome, if visited.
+    pub outcome: Option<String>,
+    /// Latest answers.
+    pub answers: Option<String>,
+    /// Latest note.
+    pub note: Option<String>,
+    /// UTC ms of the latest visit.
+    pub visited_at: Option<i64>,
+    /// Visits so far.
+    pub visits: i64,
+}
+
+/// Every household below `within` with its latest visit in the campaign.
+pub async fn doors(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    within: &str,
+    building: Option<&str>,
+) -> Result<Vec<DoorRow>> {
+    let mut sql = "SELECT h.id AS household_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room, \
+         v.outcome, v.answers, v.note, v.visited_at, \
+         (SELECT COUNT(*) FROM campaign_visits c WHERE c.campaign_id = $1 AND c.household_id = h.id) AS visits \
+         FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id \
+         LEFT JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1) \
+         WHERE h.area_path >= $2 AND h.area_path < $3".to_string();
+    if building.is_some() {
+        sql.push_str(" AND h.building = $4");
+    }
+    sql.push_str(" ORDER BY area_name, h.building, h.unit, h.room");
+    let mut q = sqlx::query(&sql)
+        .bind(campaign_id)
+        .bind(within)
+        .bind(sanshe_core::accounts::subtree_upper_bound(within));
+    if let Some(b) = building {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DoorRow {
+                household_id: r.try_get("household_id")?,
+                area_name: r.try_get("area_name")?,
+                building: r.try_get("building")?,
+                unit: r.try_get("unit")?,
+                room: r.try_get("room")?,
+                outcome: r.try_get("outcome")?,
+                answers: r.try_get("answers")?,
+                note: r.try_get("note")?,
+                visited_at: r.try_get("visited_at")?,
+                visits: r.try_get("visits")?,
+            })
+        })
+        .collect()
+}
+
+/// Visits per worker per day: (day, worker name, visits, households reached).
+pub async fn daily_counts(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+) -> Result<Vec<(String, String, i64, i64)>> {
+    let rows = sqlx::query("SELECT visit_day, worker_name, COUNT(*) AS visits, SUM(CASE WHEN outcome <> 'not_home' THEN 1 ELSE 0 END) AS reached \
+         FROM campaign_visits WHERE campaign_id = $1 GROUP BY visit_day, worker_name ORDER BY visit_day DESC, visits DESC")
+        .bind(campaign_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+}

@@ -1,0 +1,548 @@
+//! The `isolation_episodes`, `health_reports` and `report_scans` tables.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{Result, StoreError, scope_filter};
+
+/// An episode to open.
+#[derive(Debug, Clone)]
+pub struct NewEpisode<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// The person.
+    pub resident_id: &'a str,
+    /// Their household.
+    pub household_id: &'a str,
+    /// Path of the household's area.
+    pub area_path: &'a str,
+    /// `EpisodeKind` spelling.
+    pub kind: &'a str,
+    /// `arrival`, `contact`, `visit` or `manual`.
+    pub source_kind: &'a str,
+    /// The arrival or contact record that led here.
+    pub source_id: Option<&'a str>,
+    /// Last exposure or arrival, YYYY-MM-DD.
+    pub exposure_date: &'a str,
+    /// When observation started, UTC ms.
+    pub started_at: i64,
+    /// YYYY-MM-DD.
+    pub planned_end: &'a str,
+    /// Responsible worker.
+    pub worker_id: Option<&'a str>,
+    /// `link` / `phone`.
+    pub follow_up: &'a str,
+    /// Hash of the report link token.
+    pub link_hash: &'a str,
+    /// The token, sealed, so notices can be printed again.
+    pub link_cipher: &'a str,
+}
+
+/// Opens an episode; a conflict means the person already has an open one.
+pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
+         started_at, planned_end, status, open_key, worker_id, follow_up, link_hash, link_cipher, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $2, $11, $12, $13, $14, $9)",
+    )
+    .bind(e.id)
+    .bind(e.resident_id)
+    .bind(e.household_id)
+    .bind(e.area_path)
+    .bind(e.kind)
+    .bind(e.source_kind)
+    .bind(e.source_id)
+    .bind(e.exposure_date)
+    .bind(e.started_at)
+    .bind(e.planned_end)
+    .bind(e.worker_id)
+    .bind(e.follow_up)
+    .bind(e.link_hash)
+    .bind(e.link_cipher)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An episode with the person, address and worker it concerns.
+#[derive(Debug, Clone)]
+pub struct EpisodeRow {
+    /// Id.
+    pub id: String,
+    /// The person.
+    pub resident_id: String,
+    /// Their name.
+    pub name: String,
+    /// Masked phone.
+    pub phone_masked: Option<String>,
+    /// Household.
+    pub household_id: String,
+    /// Path of the household's area.
+    pub area_path: String,
+    /// Compound or community name.
+    pub area_name: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+    /// Kind.
+    pub kind: String,
+    /// Source kind.
+    pub source_kind: String,
+    /// YYYY-MM-DD.
+    pub exposure_date: String,
+    /// UTC ms.
+    pub started_at: i64,
+    /// YYYY-MM-DD.
+    pub planned_end: String,
+    /// `open` / `released`.
+    pub status: String,
+    /// Responsible worker.
+    pub worker_id: Option<String>,
+    /// Their display name.
+    pub worker_name: Option<String>,
+    /// `link` / `phone`.
+    pub follow_up: String,
+    /// Sealed link token.
+    pub link_cipher: Option<String>,
+    /// Latest temperature, tenths.
+    pub last_temperature: Option<i64>,
+    /// UTC ms.
+    pub last_reported_at: Option<i64>,
+    /// UTC ms.
+    pub released_at: Option<i64>,
+    /// Release reason.
+    pub release_reason: Option<String>,
+    /// Release note.
+    pub release_note: Option<String>,
+}
+
+const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked, e.household_id, e.area_path, \
+     CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room, e.kind, e.source_kind, \
+     e.exposure_date, e.started_at, e.planned_end, e.status, e.worker_id, u.display_name AS worker_name, e.follow_up, e.link_cipher, \
+     e.last_temperature, e.last_reported_at, e.released_at, e.release_reason, e.release_note \
+     FROM isolation_episodes e JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
+     JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id LEFT JOIN users u ON u.id = e.worker_id";
+
+fn episode_from_row(r: &AnyRow) -> Result<EpisodeRow> {
+    Ok(EpisodeRow {
+        id: r.try_get("id")?,
+        resident_id: r.try_get("resident_id")?,
+        name: r.try_get("name")?,
+        phone_masked: r.try_get("phone_masked")?,
+        household_id: r.try_get("household_id")?,
+        area_path: r.try_get("area_path")?,
+        area_name: r.try_get("area_name")?,
+        building: r.try_get("building")?,
+        unit: r.try_get("unit")?,
+        room: r.try_get("room")?,
+        kind: r.try_get("kind")?,
+        source_kind: r.try_get("source_kind")?,
+        exposure_date: r.try_get("exposure_date")?,
+        started_at: r.try_get("started_at")?,
+        planned_end: r.try_get("planned_end")?,
+        status: r.try_get("status")?,
+        worker_id: r.try_get("worker_id")?,
+        worker_name: r.try_get("worker_name")?,
+        follow_up: r.try_get("follow_up")?,
+        link_cipher: r.try_get("link_cipher")?,
+        last_temperature: r.try_get("last_temperature")?,
+        last_reported_at: r.try_get("last_reported_at")?,
+        released_at: r.try_get("released_at")?,
+        release_reason: r.try_get("release_reason")?,
+        release_note: r.try_get("release_note")?,
+    })
+}
+
+/// One episode, whatever the scope (callers check the path).
+pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {
+    let row = sqlx::query(&format!("{EPISODE_SELECT} WHERE e.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(episode_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The episode a report link opens, if the link is live.
+pub async fn episode_by_link(conn: &mut AnyConnection, link_hash: &str) -> Result<EpisodeRow> {
+    let row = sqlx::query(&format!("{EPISODE_SELECT} WHERE e.link_hash = $1"))
+        .bind(link_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(episode_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// What an episode list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct EpisodeQuery<'a> {
+    /// Scope roots.
+    pub roots: &'a [String],
+    /// Only below this path.
+    pub within: Option<&'a str>,
+    /// `open` / `released` (all when `None`).
+    pub status: Option<&'a str>,
+    /// Only this worker's.
+    pub worker_id: Option<&'a str>,
+    /// Only this person's.
+    pub resident_id: Option<&'a str>,
+    /// Only this household's.
+    pub household_id: Option<&'a str>,
+    /// Skip this many.
+    pub offset: i64,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// Episodes in scope, by address.
+pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<Vec<EpisodeRow>> {
+    let (filter, mut binds) = scope_filter("e.area_path", q.roots, 1);
+    let mut sql = format!("{EPISODE_SELECT} WHERE {filter}");
+    let mut add = |sql: &mut String, cond: &str, v: &str| {
+        binds.push(v.to_string());
+        sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
+    };
+    if let Some(w) = q.within {
+        add(&mut sql, " AND e.area_path >= $?", w);
+        add(
+            &mut sql,
+            " AND e.area_path < $?",
+            &sanshe_core::accounts::subtree_upper_bound(w),
+        );
+    }
+    if let Some(s) = q.status {
+        add(&mut sql, " AND e.status = $?", s);
+    }
+    if let Some(w) = q.worker_id {
+        add(&mut sql, " AND e.worker_id = $?", w);
+    }
+    if let Some(r) = q.resident_id {
+        add(&mut sql, " AND e.resident_id = $?", r);
+    }
+    if let Some(h) = q.household_id {
+        add(&mut sql, " AND e.household_id = $?", h);
+    }
+    let n = binds.len();
+    sql.push_str(&format!(
+        " ORDER BY area_name, h.building, h.unit, h.room, e.started_at DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    ));
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query
+        .bind(q.limit)
+        .bind(q.offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(episode_from_row).collect()
+}
+
+/// Ends an episode; false when it was not open.
+pub async fn release(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: i64,
+    reason: &str,
+    note: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
+         release_note = $4, link_hash = NULL WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(reason)
+    .bind(note)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets the planned end of an open episode.
+pub async fn set_planned_end(
+    conn: &mut AnyConnection,
+    id: &str,
+    planned_end: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE isolation_episodes SET planned_end = $2 WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(planned_end)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets the responsible worker.
+pub async fn assign(conn: &mut AnyConnection, id: &str, worker_id: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE isolation_episodes SET worker_id = $2 WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(worker_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets how reports arrive.
+pub async fn set_follow_up(conn: &mut AnyConnection, id: &str, mode: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE isolation_episodes SET follow_up = $2 WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(mode)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces (or, with `None`, revokes) the report link.
+pub async fn set_link(
+    conn: &mut AnyConnection,
+    id: &str,
+    link: Option<(&str, &str)>,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'")
+        .bind(id)
+        .bind(link.map(|l| l.0))
+        .bind(link.map(|l| l.1))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Open episodes per worker among `worker_ids` (for spreading new ones across a team).
+pub async fn open_load(
+    conn: &mut AnyConnection,
+    worker_ids: &[String],
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for w in worker_ids {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
+        )
+        .bind(w)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        out.push((w.clone(), n));
+    }
+    Ok(out)
+}
+
+/// A report as stored.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    /// Id.
+    pub id: String,
+    /// Slot key.
+    pub slot: String,
+    /// Tenths of a degree.
+    pub temperature: i64,
+    /// Comma-separated symptom spellings.
+    pub symptoms: String,
+    /// UTC ms.
+    pub reported_at: i64,
+    /// `resident` or the worker's user name.
+    pub entered_by: String,
+}
+
+/// Records the report of a slot, replacing an earlier one of the same slot; returns whether it
+/// replaced one.
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert_report(
+    conn: &mut AnyConnection,
+    id: &str,
+    episode_id: &str,
+    slot: &str,
+    temperature: i64,
+    symptoms: &str,
+    reported_at: i64,
+    entered_by: &str,
+    now: i64,
+) -> Result<bool> {
+    let existing: Option<String> =
+        sqlx::query("SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2")
+            .bind(episode_id)
+            .bind(slot)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    if let Some(existing) = &existing {
+        sqlx::query("UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1")
+            .bind(existing)
+            .bind(temperature)
+            .bind(symptoms)
+            .bind(reported_at)
+            .bind(entered_by)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(id)
+            .bind(episode_id)
+            .bind(slot)
+            .bind(temperature)
+            .bind(symptoms)
+            .bind(reported_at)
+            .bind(entered_by)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)")
+        .bind(episode_id)
+        .bind(temperature)
+        .bind(reported_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(existing.is_some())
+}
+
+/// An episode's reports, oldest first.
+pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<ReportRow>> {
+    let rows = sqlx::query("SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot")
+        .bind(episode_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReportRow {
+                id: r.try_get("id")?,
+                slot: r.try_get("slot")?,
+                temperature: r.try_get("temperature")?,
+                symptoms: r.try_get("symptoms")?,
+                reported_at: r.try_get("reported_at")?,
+                entered_by: r.try_get("entered_by")?,
+            })
+        })
+        .collect()
+}
+
+/// An open episode on today's board: where it is and what arrived in today's two slots.
+#[derive(Debug, Clone)]
+pub struct BoardRow {
+    /// Episode id.
+    pub id: String,
+    /// Path of the household's area.
+    pub area_path: String,
+    /// UTC ms.
+    pub started_at: i64,
+    /// Responsible worker.
+    pub worker_id: Option<String>,
+    /// Morning temperature, tenths.
+    pub morning: Option<i64>,
+    /// Afternoon temperature, tenths.
+    pub afternoon: Option<i64>,
+}
+
+/// Open episodes below `within` (and in scope) with today's two reports.
+pub async fn board(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    within: &str,
+    morning_slot: &str,
+    afternoon_slot: &str,
+) -> Result<Vec<BoardRow>> {
+    let (filter, binds) = scope_filter("e.area_path", roots, 5);
+    let sql = format!(
+        "SELECT e.id, e.area_path, e.started_at, e.worker_id, am.temperature AS morning, pm.temperature AS afternoon \
+         FROM isolation_episodes e \
+         LEFT JOIN health_reports am ON am.episode_id = e.id AND am.slot = $3 \
+         LEFT JOIN health_reports pm ON pm.episode_id = e.id AND pm.slot = $4 \
+         WHERE e.status = 'open' AND e.area_path >= $1 AND e.area_path < $2 AND {filter}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(within)
+        .bind(sanshe_core::accounts::subtree_upper_bound(within))
+        .bind(morning_slot)
+        .bind(afternoon_slot);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BoardRow {
+                id: r.try_get("id")?,
+                area_path: r.try_get("area_path")?,
+                started_at: r.try_get("started_at")?,
+                worker_id: r.try_get("worker_id")?,
+                morning: r.try_get("morning")?,
+                afternoon: r.try_get("afternoon")?,
+            })
+        })
+        .collect()
+}
+
+/// Claims a slot for the missed-report scan; false when it was already scanned.
+pub async fn claim_scan(conn: &mut AnyConnection, slot: &str, at: i64) -> Result<bool> {
+    let done = sqlx::query("INSERT INTO report_scans (slot, scanned_at, missed) VALUES ($1, $2, 0) ON CONFLICT (slot) DO NOTHING")
+        .bind(slot)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records how many reports a scanned slot missed.
+pub async fn finish_scan(conn: &mut AnyConnection, slot: &str, missed: i64) -> Result<()> {
+    sqlx::query("UPDATE report_scans SET missed = $2 WHERE slot = $1")
+        .bind(slot)
+        .bind(missed)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Open episodes that started before `slot_end` and have no report in `slot`: (id, area path).
+pub async fn missing_reports(
+    conn: &mut AnyConnection,
+    slot: &str,
+    slot_end: i64,
+) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.area_path FROM isolation_episodes e WHERE e.status = 'open' AND e.started_at < $2 \
+         AND NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.episode_id = e.id AND r.slot = $1)",
+    )
+    .bind(slot)
+    .bind(slot_end)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Open episodes past their planned end (`planned_end < today`), or without a worker:
+/// (id, area path, planned end, has worker).
+pub async fn needing_attention(
+    conn: &mut AnyConnection,
+    today: &str,
+) -> Result<Vec<(String, String, String, bool)>> {
+    let rows = sqlx::query(
+        "SELECT id, area_path, planned_end, worker_id FROM isolation_episodes WHERE status = 'open' AND (planned_end < $1 OR worker_id IS NULL)",
+    )
+    .bind(today)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let w: Option<String> = r.try_get(3)?;
+            Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, w.is_some()))
+        })
+        .collect()
+}
