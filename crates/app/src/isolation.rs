@@ -699,7 +699,7 @@ async fn record_report(
     let symptoms = errors.take("symptoms", parse_symptoms(&input.symptoms));
     let now = app.clock.now_ms();
     let at = input.reported_at.unwrap_or(now);
-    if at > now + 10 * 60_000 || at < e.started_at - 12 * 3600_000 {
+    if at > now + 10 * 60_000 || at < e.started_at - 12 * 3_600_000 {
         errors.push("reported_at", "err-reported-at");
     }
     if e.status != "open" {

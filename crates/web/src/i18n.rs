@@ -171,6 +171,47 @@ mod tests {
         );
     }
 
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir)
+            .expect("readable source folder")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    // Every rejection a use case can send names a message both languages carry: a key with no
+    // message would reach the user as `err-something`.
+    #[test]
+    fn every_error_key_in_the_code_has_a_message_in_both_languages() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for c in ["core", "store", "app", "web"] {
+            rust_files(&crates.join(c).join("src"), &mut files);
+        }
+        let zh = ids(include_str!("../i18n/zh-CN.ftl"));
+        let en = ids(include_str!("../i18n/en.ftl"));
+        let mut missing = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("readable source file");
+            for piece in text.split("\"err-").skip(1) {
+                let key = format!("err-{}", piece.split('"').next().unwrap_or(""));
+                if key.len() > 4
+                    && key.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && (!zh.contains(&key) || !en.contains(&key))
+                {
+                    missing.push(format!("{key} ({})", f.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys without messages: {missing:?}");
+    }
+
     #[test]
     fn every_core_error_key_has_a_message() {
         let zh = Tr::new(Locale::ZhCn);

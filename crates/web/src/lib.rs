@@ -135,7 +135,73 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(api::list_users).post(api::create_user))
         .route("/users/{id}/grants", post(api::create_grant))
         .route("/users/{id}/grants/{grant_id}", delete(api::delete_grant))
-        .route("/audit", get(api::list_audit));
+        .route("/audit", get(api::list_audit))
+        .route(
+            "/campaigns",
+            get(api::campaigns::list_campaigns).post(api::campaigns::create_campaign),
+        )
+        .route("/campaigns/{id}", get(api::campaigns::get_campaign))
+        .route(
+            "/campaigns/{id}/visits",
+            get(api::campaigns::list_visits).post(api::campaigns::create_visit),
+        )
+        .route(
+            "/campaigns/{id}/coverage",
+            get(api::campaigns::get_coverage),
+        )
+        .route(
+            "/arrivals",
+            get(api::campaigns::list_arrivals).post(api::campaigns::create_arrival),
+        )
+        .route(
+            "/contacts",
+            get(api::campaigns::list_contacts).post(api::campaigns::create_contact),
+        )
+        .route(
+            "/isolations",
+            get(api::isolation::list_isolations).post(api::isolation::create_isolation),
+        )
+        .route("/isolations/{id}", get(api::isolation::get_isolation))
+        .route(
+            "/isolations/{id}/release",
+            post(api::isolation::release_isolation),
+        )
+        .route(
+            "/isolations/{id}/extend",
+            post(api::isolation::extend_isolation),
+        )
+        .route(
+            "/isolations/{id}/assign",
+            post(api::isolation::assign_isolation),
+        )
+        .route(
+            "/isolations/{id}/follow-up",
+            post(api::isolation::set_follow_up),
+        )
+        .route(
+            "/isolations/{id}/link",
+            post(api::isolation::renew_link).delete(api::isolation::revoke_link),
+        )
+        .route(
+            "/isolations/{id}/reports",
+            post(api::isolation::create_report),
+        )
+        .route("/boards/{area_id}", get(api::isolation::get_board))
+        .route("/alerts", get(api::alerts::list_alerts))
+        .route("/alerts/{id}", get(api::alerts::get_alert))
+        .route(
+            "/alerts/{id}/acknowledge",
+            post(api::alerts::acknowledge_alert),
+        )
+        .route("/alerts/{id}/resolve", post(api::alerts::resolve_alert))
+        .route(
+            "/webhooks",
+            get(api::alerts::list_webhooks).post(api::alerts::create_webhook),
+        )
+        .route(
+            "/webhooks/{id}",
+            axum::routing::put(api::alerts::update_webhook),
+        );
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi_json))

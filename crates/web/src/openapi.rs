@@ -20,7 +20,7 @@ impl Modify for BearerAuth {
 /// The API description served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "sanshe API", description = "三社联动 epidemic-response platform: areas, organizations, accounts, registry."),
+    info(title = "sanshe API", description = "三社联动 epidemic-response platform: areas, organizations, accounts, registry, campaigns, arrivals and contacts, isolation and health reports, alerts and webhooks."),
     paths(
         api::create_session, api::delete_session,
         api::list_areas, api::get_area, api::create_area, api::list_divisions,
@@ -33,6 +33,16 @@ impl Modify for BearerAuth {
         api::list_users, api::create_user, api::create_grant,
         api::delete_grant,
         api::list_audit,
+        api::campaigns::list_campaigns, api::campaigns::create_campaign, api::campaigns::get_campaign,
+        api::campaigns::list_visits, api::campaigns::create_visit, api::campaigns::get_coverage,
+        api::campaigns::list_arrivals, api::campaigns::create_arrival,
+        api::campaigns::list_contacts, api::campaigns::create_contact,
+        api::isolation::list_isolations, api::isolation::create_isolation, api::isolation::get_isolation,
+        api::isolation::release_isolation, api::isolation::extend_isolation, api::isolation::assign_isolation,
+        api::isolation::set_follow_up, api::isolation::renew_link, api::isolation::revoke_link,
+        api::isolation::create_report, api::isolation::get_board,
+        api::alerts::list_alerts, api::alerts::get_alert, api::alerts::acknowledge_alert, api::alerts::resolve_alert,
+        api::alerts::list_webhooks, api::alerts::create_webhook, api::alerts::update_webhook,
     ),
     modifiers(&BearerAuth)
 )]

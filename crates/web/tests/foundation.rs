@@ -686,9 +686,20 @@ async fn the_openapi_document_describes_every_api_route() {
     let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     paths.sort();
     let expected = [
+        "/api/v1/alerts",
+        "/api/v1/alerts/{id}",
+        "/api/v1/alerts/{id}/acknowledge",
+        "/api/v1/alerts/{id}/resolve",
         "/api/v1/areas",
         "/api/v1/areas/{id}",
+        "/api/v1/arrivals",
         "/api/v1/audit",
+        "/api/v1/boards/{area_id}",
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/{id}",
+        "/api/v1/campaigns/{id}/coverage",
+        "/api/v1/campaigns/{id}/visits",
+        "/api/v1/contacts",
         "/api/v1/divisions",
         "/api/v1/exports/residents",
         "/api/v1/exports/{id}",
@@ -698,6 +709,14 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/imports/residents",
         "/api/v1/imports/residents/template.xlsx",
         "/api/v1/imports/users",
+        "/api/v1/isolations",
+        "/api/v1/isolations/{id}",
+        "/api/v1/isolations/{id}/assign",
+        "/api/v1/isolations/{id}/extend",
+        "/api/v1/isolations/{id}/follow-up",
+        "/api/v1/isolations/{id}/link",
+        "/api/v1/isolations/{id}/release",
+        "/api/v1/isolations/{id}/reports",
         "/api/v1/linkages/{id}",
         "/api/v1/organizations",
         "/api/v1/organizations/{id}",
@@ -712,6 +731,8 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/users",
         "/api/v1/users/{id}/grants",
         "/api/v1/users/{id}/grants/{grant_id}",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
     ];
     assert_eq!(paths, expected);
     t.finish().await;

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub lingyanli_building: String,
     pub yudeli: String,
     pub ruoshui: String,
+    /// The database URL (empty for `around`).
+    pub url: String,
     drop_db: Option<(String, String)>,
 }
 
@@ -62,7 +64,12 @@ async fn make_app(url: &str) -> App {
 }
 
 impl TestApp {
-    async fn build(app: App, backend: &'static str, drop_db: Option<(String, String)>) -> TestApp {
+    async fn build(
+        app: App,
+        backend: &'static str,
+        drop_db: Option<(String, String)>,
+        url: String,
+    ) -> TestApp {
         let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
         let mut conn = app.db.conn().await.unwrap();
         use sanshe_store::areas::insert;
@@ -147,20 +154,21 @@ impl TestApp {
             lingyanli_building: building.id,
             yudeli: yudeli.id,
             ruoshui: ruoshui.id,
+            url,
             drop_db,
         }
     }
 
     /// A fresh SQLite database in a temporary file, with the fixture.
     pub async fn sqlite() -> TestApp {
-        let (app, cleanup) = empty_app(false).await.expect("sqlite");
-        TestApp::build(app, "sqlite", cleanup).await
+        let (app, cleanup, url) = empty_app_at(false).await.expect("sqlite");
+        TestApp::build(app, "sqlite", cleanup, url).await
     }
 
     /// A fresh PostgreSQL database with the fixture, when `SANSHE_TEST_DATABASE_URL` is set.
     pub async fn postgres() -> Option<TestApp> {
-        let (app, cleanup) = empty_app(true).await?;
-        Some(TestApp::build(app, "postgres", cleanup).await)
+        let (app, cleanup, url) = empty_app_at(true).await?;
+        Some(TestApp::build(app, "postgres", cleanup, url).await)
     }
 
     /// A test app around an application whose data the test made itself (no fixture ids).
@@ -180,8 +188,22 @@ impl TestApp {
             lingyanli_building: String::new(),
             yudeli: String::new(),
             ruoshui: String::new(),
+            url: String::new(),
             drop_db,
         }
+    }
+
+    /// Stops this process's application and opens the database again, as a restarted server
+    /// would: nothing survives but what was committed. The clock carries over.
+    pub async fn restart(&mut self) {
+        self.app.db.pool.close().await;
+        let mut app = App::open(&self.url, Vault::from_hex(&fixed_key()).unwrap())
+            .await
+            .expect("reopen app");
+        app.clock = self.app.clock.clone();
+        app.public_url = self.app.public_url.clone();
+        self.router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        self.app = app;
     }
 
     /// Closes the pool and drops a PostgreSQL test database.
@@ -353,11 +375,18 @@ impl TestApp {
 /// A migrated, empty database: SQLite in a temporary folder, or (when `postgres` and
 /// `SANSHE_TEST_DATABASE_URL` is set) a new PostgreSQL database to drop afterwards.
 pub async fn empty_app(postgres: bool) -> Option<(App, Option<(String, String)>)> {
+    empty_app_at(postgres)
+        .await
+        .map(|(app, cleanup, _)| (app, cleanup))
+}
+
+/// `empty_app`, also returning the database URL (to reopen it as a restarted process would).
+pub async fn empty_app_at(postgres: bool) -> Option<(App, Option<(String, String)>, String)> {
     if !postgres {
         let dir =
             std::env::temp_dir().join(format!("sanshe-test-{}", uuid::Uuid::now_v7().simple()));
         let url = format!("sqlite://{}/sanshe.db", dir.display());
-        return Some((make_app(&url).await, None));
+        return Some((make_app(&url).await, None, url));
     }
     let base = std::env::var("SANSHE_TEST_DATABASE_URL")
         .ok()
@@ -377,7 +406,7 @@ pub async fn empty_app(postgres: bool) -> Option<(App, Option<(String, String)>)
         Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
         _ => format!("{base}/{name}"),
     };
-    Some((make_app(&url).await, Some((base, name))))
+    Some((make_app(&url).await, Some((base, name)), url))
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when configured: one test body, two backends.

@@ -32,16 +32,22 @@ use crate::error::classify;
 use crate::i18n::{Locale, Tr};
 
 mod accounts;
+mod alerts;
 mod areas;
 mod audit;
+mod campaigns;
 mod imports;
+mod isolation;
 mod organizations;
 mod registry;
 
 use self::accounts::*;
+use self::alerts::*;
 use self::areas::*;
 use self::audit::*;
+use self::campaigns::*;
 use self::imports::*;
+use self::isolation::*;
 use self::organizations::*;
 use self::registry::*;
 
@@ -61,6 +67,10 @@ pub struct Nav {
     pub users: bool,
     /// Show the audit log.
     pub audit: bool,
+    /// Show front-line work (campaigns, isolation, alerts).
+    pub frontline: bool,
+    /// Show chat-robot settings.
+    pub webhooks: bool,
 }
 
 impl Nav {
@@ -74,6 +84,8 @@ impl Nav {
             registry: !a.scope(Action::EditRegistry).is_empty(),
             users: !a.scope(Action::ManageUsers).is_empty() || a.has_role(Role::OrgAdmin),
             audit: !a.scope(Action::ReadAudit).is_empty(),
+            frontline: !a.scope(Action::FrontLine).is_empty(),
+            webhooks: !a.scope(Action::ManageWebhooks).is_empty(),
         }
     }
 
@@ -86,6 +98,8 @@ impl Nav {
             registry: false,
             users: false,
             audit: false,
+            frontline: false,
+            webhooks: false,
         }
     }
 }
@@ -115,6 +129,11 @@ impl FormErrors {
     /// Whether `field` was rejected.
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()
+    }
+
+    /// Every message, in order.
+    pub fn messages(&self) -> Vec<&str> {
+        self.0.iter().map(|(_, m)| m.as_str()).collect()
     }
 
     /// Whether nothing was rejected.
@@ -238,6 +257,36 @@ pub fn routes() -> Router<AppState> {
         .route("/users/export.xlsx", get(export_users))
         .route("/organizations/export.xlsx", get(export_organizations))
         .route("/areas/{id}/households.xlsx", get(export_households))
+        .route("/r/{token}", get(report_link_page).post(submit_report_link))
+        .route("/isolations", get(isolations_page))
+        .route(
+            "/isolations/new",
+            get(new_isolation_form).post(create_isolation),
+        )
+        .route(
+            "/isolations/{id}",
+            get(isolation_page).post(isolation_action),
+        )
+        .route("/boards/{id}", get(board_page))
+        .route("/areas/{id}/roster", get(roster_page))
+        .route("/households/{id}/notice", get(notice_page))
+        .route("/campaigns", get(campaigns_page).post(create_campaign))
+        .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/close", post(close_campaign))
+        .route("/campaigns/{id}/grid", get(campaign_grid))
+        .route(
+            "/campaigns/{id}/visit/{household_id}",
+            get(visit_form).post(log_visit),
+        )
+        .route("/arrivals", get(arrivals_page))
+        .route("/contacts", get(contacts_page))
+        .route("/households/{id}/arrival", get(arrival_form))
+        .route("/households/{id}/contact", get(contact_form))
+        .route("/households/{id}/{which}", post(register_trace))
+        .route("/alerts", get(alerts_page))
+        .route("/alerts/{id}", get(alert_page).post(alert_action))
+        .route("/webhooks", get(webhooks_page).post(add_webhook))
+        .route("/webhooks/{id}", post(toggle_webhook))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

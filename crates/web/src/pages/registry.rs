@@ -308,6 +308,7 @@ pub(super) struct ResidentPage {
     can_reveal: bool,
     saved: bool,
     move_targets: Vec<AreaView>,
+    episodes: Vec<sanshe_app::isolation::EpisodeView>,
 }
 
 #[derive(Deserialize)]
@@ -349,6 +350,13 @@ pub(super) async fn resident_page(
     } else {
         Vec::new()
     };
+    let episodes = if caller.actor.scope(Action::FrontLine).is_empty() {
+        Vec::new()
+    } else {
+        sanshe_app::isolation::of_resident(&state.app, &caller.actor, id)
+            .await
+            .or_page(caller)?
+    };
     let mut resp = render(&ResidentPage {
         nav: Nav::of(caller, &format!("/residents/{id}")),
         r,
@@ -358,6 +366,7 @@ pub(super) async fn resident_page(
         can_reveal,
         saved,
         move_targets,
+        episodes,
     });
     if reveal_error.is_some() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

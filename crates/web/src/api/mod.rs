@@ -19,6 +19,10 @@ use sanshe_core::registry::{ResidentFlags, ResidentInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod alerts;
+pub mod campaigns;
+pub mod isolation;
+
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;

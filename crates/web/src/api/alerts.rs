@@ -1,0 +1,146 @@
+//! API of the alert centre and the chat-group webhooks.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sanshe_app::alerts::{self, AlertView};
+use sanshe_app::notify::{self, WebhookInput, WebhookView};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Filters of the alert list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AlertFilter {
+    /// `open` (open and acknowledged, default) or `resolved`.
+    pub status: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Skip this many.
+    pub offset: Option<i64>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Alerts in the caller's scope, latest first.
+#[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts", responses((status = 200, body = [AlertView])), security(("bearer" = [])))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<AlertFilter>,
+) -> ApiResult<Json<Vec<AlertView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        alerts::list(
+            &state.app,
+            &caller.actor,
+            f.status.as_deref(),
+            f.kind.as_deref(),
+            f.offset.unwrap_or(0),
+            f.limit.unwrap_or(100),
+        )
+        .await,
+    )?))
+}
+
+/// One alert.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
+    responses((status = 200, body = AlertView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_alert(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AlertView>> {
+    Ok(Json(with_locale(
+        &caller,
+        alerts::get(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// Takes an open alert.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts",
+    responses((status = 200, body = AlertView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AlertView>> {
+    Ok(Json(with_locale(
+        &caller,
+        alerts::acknowledge(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// How an alert was dealt with.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResolveBody {
+    /// What was done (required).
+    pub note: String,
+}
+
+/// Resolves an alert with a note.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", request_body = ResolveBody, tag = "alerts",
+    responses((status = 200, body = AlertView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn resolve_alert(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ResolveBody>,
+) -> ApiResult<Json<AlertView>> {
+    Ok(Json(with_locale(
+        &caller,
+        alerts::resolve(&state.app, &caller.actor, &id, &body.note).await,
+    )?))
+}
+
+/// Webhooks the caller manages, with delivery counts.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "alerts", responses((status = 200, body = [WebhookView])), security(("bearer" = [])))]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<WebhookView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        notify::list_webhooks(&state.app, &caller.actor).await,
+    )?))
+}
+
+/// Adds a chat-group webhook for an area's alerts (coordinators).
+#[utoipa::path(post, path = "/api/v1/webhooks", request_body = WebhookInput, tag = "alerts",
+    responses((status = 201, body = WebhookView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<WebhookInput>,
+) -> ApiResult<(StatusCode, Json<WebhookView>)> {
+    let w = with_locale(
+        &caller,
+        notify::add_webhook(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(w)))
+}
+
+/// Turning a webhook on or off.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WebhookState {
+    /// Whether alerts go to it.
+    pub active: bool,
+}
+
+/// Turns a webhook on or off.
+#[utoipa::path(put, path = "/api/v1/webhooks/{id}", request_body = WebhookState, tag = "alerts",
+    responses((status = 200, body = WebhookView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_webhook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<WebhookState>,
+) -> ApiResult<Json<WebhookView>> {
+    Ok(Json(with_locale(
+        &caller,
+        notify::set_active(&state.app, &caller.actor, &id, body.active).await,
+    )?))
+}

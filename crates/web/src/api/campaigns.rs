@@ -1,0 +1,196 @@
+//! API of door-to-door campaigns, arrivals and close contacts.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sanshe_app::campaigns::{
+    self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
+};
+use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Campaigns in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView])), security(("bearer" = [])))]
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<CampaignView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        campaigns::list(&state.app, &caller.actor).await,
+    )?))
+}
+
+/// Starts a campaign over an area.
+#[utoipa::path(post, path = "/api/v1/campaigns", request_body = CampaignInput, tag = "campaigns",
+    responses((status = 201, body = CampaignView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<CampaignInput>,
+) -> ApiResult<(StatusCode, Json<CampaignView>)> {
+    let c = with_locale(
+        &caller,
+        campaigns::create(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// One campaign with its coverage so far.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
+    responses((status = 200, body = CampaignView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_campaign(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CampaignView>> {
+    Ok(Json(with_locale(
+        &caller,
+        campaigns::get(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// Filters of the door list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DoorFilter {
+    /// Only this building (楼栋 as written in the addresses).
+    pub building: Option<String>,
+    /// `true` for the revisit list: households not reached yet.
+    pub revisit: Option<bool>,
+}
+
+/// The campaign's households with their latest visit (the building grid), or the revisit list.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/visits", params(DoorFilter), tag = "campaigns",
+    responses((status = 200, body = [Door]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_visits(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(f): Query<DoorFilter>,
+) -> ApiResult<Json<Vec<Door>>> {
+    let r = if f.revisit.unwrap_or(false) {
+        campaigns::revisits(&state.app, &caller.actor, &id).await
+    } else {
+        campaigns::doors(&state.app, &caller.actor, &id, f.building.as_deref()).await
+    };
+    Ok(Json(with_locale(&caller, r)?))
+}
+
+/// Logs a visit; the same `id` again records nothing new (a retry from the phone).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/visits", request_body = VisitInput, tag = "campaigns",
+    responses((status = 201, body = VisitRecorded), (status = 200, body = VisitRecorded), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_visit(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<VisitInput>,
+) -> ApiResult<(StatusCode, Json<VisitRecorded>)> {
+    let v = with_locale(
+        &caller,
+        campaigns::visit(&state.app, &caller.actor, &id, &body).await,
+    )?;
+    let status = if v.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(v)))
+}
+
+/// Coverage by building and compound, and visits per worker per day.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/coverage", tag = "campaigns",
+    responses((status = 200, body = Coverage), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_coverage(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Coverage>> {
+    Ok(Json(with_locale(
+        &caller,
+        campaigns::coverage(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// Paging of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Paging {
+    /// Skip this many.
+    pub offset: Option<i64>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Arrivals in scope, latest first.
+#[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
+pub async fn list_arrivals(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Vec<TraceView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        contacts::arrivals(
+            &state.app,
+            &caller.actor,
+            p.offset.unwrap_or(0),
+            p.limit.unwrap_or(100),
+        )
+        .await,
+    )?))
+}
+
+/// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
+/// opens isolation from the arrival date when `isolation` is given.
+#[utoipa::path(post, path = "/api/v1/arrivals", request_body = ArrivalInput, tag = "contacts",
+    responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_arrival(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<ArrivalInput>,
+) -> ApiResult<(StatusCode, Json<Registered>)> {
+    let r = with_locale(
+        &caller,
+        contacts::register_arrival(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Close contacts in scope, latest contact first.
+#[utoipa::path(get, path = "/api/v1/contacts", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
+pub async fn list_contacts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Vec<TraceView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        contacts::contacts(
+            &state.app,
+            &caller.actor,
+            p.offset.unwrap_or(0),
+            p.limit.unwrap_or(100),
+        )
+        .await,
+    )?))
+}
+
+/// Registers a close contact of an index person, and opens isolation from the last contact
+/// when `isolation` is given.
+#[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput, tag = "contacts",
+    responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_contact(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<ContactInput>,
+) -> ApiResult<(StatusCode, Json<Registered>)> {
+    let r = with_locale(
+        &caller,
+        contacts::register_contact(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(r)))
+}

@@ -1,0 +1,260 @@
+//! API of isolation episodes, health reports and the community board.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sanshe_app::AppError;
+use sanshe_app::isolation::{
+    self, Board, EpisodeDetail, EpisodeFilter, EpisodeOpened, EpisodeView, OpenEpisode,
+    ReportInput, ReportOutcome,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Episodes in scope: open by default; `worker=me` is the caller's follow-up list.
+#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
+pub async fn list_isolations(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<EpisodeFilter>,
+) -> ApiResult<Json<Vec<EpisodeView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::list(&state.app, &caller.actor, &f).await,
+    )?))
+}
+
+/// Opens an episode for a registered resident; answers with the resident's report link.
+#[utoipa::path(post, path = "/api/v1/isolations", request_body = OpenEpisode, tag = "isolation",
+    responses((status = 201, body = EpisodeOpened), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_isolation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<OpenEpisode>,
+) -> ApiResult<(StatusCode, Json<EpisodeOpened>)> {
+    let e = with_locale(
+        &caller,
+        isolation::open(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+/// One episode with its reports and alerts.
+#[utoipa::path(get, path = "/api/v1/isolations/{id}", tag = "isolation",
+    responses((status = 200, body = EpisodeDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_isolation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EpisodeDetail>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::detail(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// Release of an episode.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReleaseBody {
+    /// `completed`, `referred`, `moved_away`, `opened_in_error`.
+    pub reason: String,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Ends an episode with a reason.
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/release", request_body = ReleaseBody, tag = "isolation",
+    responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn release_isolation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReleaseBody>,
+) -> ApiResult<Json<EpisodeView>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::release(&state.app, &caller.actor, &id, &body.reason, &body.note).await,
+    )?))
+}
+
+/// A new planned end.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExtendBody {
+    /// YYYY-MM-DD.
+    pub planned_end: String,
+}
+
+/// Moves an episode's planned end (extension).
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/extend", request_body = ExtendBody, tag = "isolation",
+    responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn extend_isolation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ExtendBody>,
+) -> ApiResult<Json<EpisodeView>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::extend(&state.app, &caller.actor, &id, &body.planned_end).await,
+    )?))
+}
+
+/// A worker to hand an episode to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The worker's user id.
+    pub worker_id: String,
+}
+
+/// Reassigns an episode to another community worker of the place.
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/assign", request_body = AssignBody, tag = "isolation",
+    responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn assign_isolation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssignBody>,
+) -> ApiResult<Json<EpisodeView>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::assign(&state.app, &caller.actor, &id, &body.worker_id).await,
+    )?))
+}
+
+/// How reports arrive.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FollowUpBody {
+    /// `link` or `phone`.
+    pub follow_up: String,
+}
+
+/// Switches an episode between the resident's link and phone follow-up.
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/follow-up", request_body = FollowUpBody, tag = "isolation",
+    responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_follow_up(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<FollowUpBody>,
+) -> ApiResult<Json<EpisodeView>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::set_follow_up(&state.app, &caller.actor, &id, &body.follow_up).await,
+    )?))
+}
+
+/// A report link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkIssued {
+    /// Path of the new report page, `/r/{token}`; the old link no longer works.
+    pub report_link: String,
+}
+
+/// Issues a new report link; the old one stops working.
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/link", tag = "isolation",
+    responses((status = 201, body = LinkIssued), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn renew_link(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<LinkIssued>)> {
+    let link = with_locale(
+        &caller,
+        isolation::renew_link(&state.app, &caller.actor, &id, false).await,
+    )?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LinkIssued {
+            report_link: link.unwrap_or_default(),
+        }),
+    ))
+}
+
+/// Revokes the report link (reports then come by phone).
+#[utoipa::path(delete, path = "/api/v1/isolations/{id}/link", tag = "isolation",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        isolation::renew_link(&state.app, &caller.actor, &id, true).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A health report.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReportBody {
+    /// °C, as a number (37.3) or text ("37.3").
+    #[schema(value_type = f64)]
+    pub temperature: serde_json::Value,
+    /// Symptoms: `cough`, `sore_throat`, `fatigue`, `diarrhoea`, `loss_of_smell_or_taste`,
+    /// `shortness_of_breath`, `chest_pain`, `confusion`.
+    #[serde(default)]
+    pub symptoms: Vec<String>,
+    /// When measured, RFC 3339 (default now). A second report in the same half-day replaces it.
+    #[serde(default)]
+    pub reported_at: Option<String>,
+}
+
+/// Turns the API's report body into the use case's input.
+pub fn report_input(body: ReportBody) -> Result<ReportInput, AppError> {
+    let temperature = match body.temperature {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        _ => return Err(AppError::field("temperature", "err-temperature")),
+    };
+    let reported_at = match body.reported_at.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|_| AppError::field("reported_at", "err-reported-at"))?
+                .timestamp_millis(),
+        ),
+        None => None,
+    };
+    Ok(ReportInput {
+        temperature,
+        symptoms: body.symptoms,
+        reported_at,
+    })
+}
+
+/// A worker enters a report (phone follow-up, or on the resident's behalf).
+#[utoipa::path(post, path = "/api/v1/isolations/{id}/reports", request_body = ReportBody, tag = "isolation",
+    responses((status = 201, body = ReportOutcome), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_report(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReportBody>,
+) -> ApiResult<(StatusCode, Json<ReportOutcome>)> {
+    let input = with_locale(&caller, report_input(body))?;
+    let out = with_locale(
+        &caller,
+        isolation::report_by_worker(&state.app, &caller.actor, &id, &input).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Today's board of an area: open episodes, reports due, received, missed, fevers, per part.
+#[utoipa::path(get, path = "/api/v1/boards/{area_id}", tag = "isolation",
+    responses((status = 200, body = Board), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_board(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(area_id): Path<String>,
+) -> ApiResult<Json<Board>> {
+    Ok(Json(with_locale(
+        &caller,
+        isolation::board(&state.app, &caller.actor, &area_id).await,
+    )?))
+}

@@ -1,0 +1,224 @@
+//! Pages of the alert centre and of the chat-group webhooks.
+
+use sanshe_app::alerts::{self, AlertView};
+use sanshe_app::notify::{self, WebhookInput, WebhookView};
+use sanshe_core::alerts::{AlertKind, WebhookKind};
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+pub(super) struct AlertsPage {
+    nav: Nav,
+    items: Vec<AlertView>,
+    resolved: bool,
+    kinds: Vec<(&'static str, bool)>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct AlertsQuery {
+    status: Option<String>,
+    kind: Option<String>,
+}
+
+pub(super) async fn alerts_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<AlertsQuery>,
+) -> PageResult {
+    let resolved = q.status.as_deref() == Some("resolved");
+    let kind = q.kind.clone().unwrap_or_default();
+    let items = alerts::list(
+        &state.app,
+        &caller.actor,
+        Some(if resolved { "resolved" } else { "open" }),
+        Some(&kind),
+        0,
+        500,
+    )
+    .await
+    .or_page(&caller)?;
+    Ok(render(&AlertsPage {
+        nav: Nav::of(&caller, "/alerts"),
+        items,
+        resolved,
+        kinds: AlertKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.as_str() == kind))
+            .collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "alert.html")]
+pub(super) struct AlertPage {
+    nav: Nav,
+    a: AlertView,
+    errors: FormErrors,
+}
+
+async fn alert_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+) -> PageResult {
+    let a = alerts::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&AlertPage {
+        nav: Nav::of(caller, &format!("/alerts/{id}")),
+        a,
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn alert_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    alert_view(&state, &caller, &id, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct AlertForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn alert_action(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<AlertForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let r = if f.action == "resolve" {
+        alerts::resolve(&state.app, &caller.actor, &id, &f.note).await
+    } else {
+        alerts::acknowledge(&state.app, &caller.actor, &id).await
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/alerts/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            alert_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+pub(super) struct WebhooksPage {
+    nav: Nav,
+    items: Vec<WebhookView>,
+    areas: Vec<AreaView>,
+    kinds: Vec<&'static str>,
+    errors: FormErrors,
+}
+
+async fn webhooks_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = notify::list_webhooks(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let mut areas = Vec::new();
+    for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?
+    {
+        let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &root.id)
+            .await
+            .or_page(caller)?;
+        areas.push(root);
+        areas.extend(page.children);
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&WebhooksPage {
+        nav: Nav::of(caller, "/webhooks"),
+        items,
+        areas,
+        kinds: WebhookKind::ALL.iter().map(|k| k.as_str()).collect(),
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn webhooks_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    webhooks_view(&state, &caller, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct WebhookForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    area_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    secret: String,
+}
+
+pub(super) async fn add_webhook(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<WebhookForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let input = WebhookInput {
+        area_id: f.area_id,
+        name: f.name,
+        kind: f.kind,
+        url: f.url,
+        secret: Some(f.secret),
+    };
+    match notify::add_webhook(&state.app, &caller.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/webhooks").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            webhooks_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ToggleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+}
+
+pub(super) async fn toggle_webhook(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ToggleForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    notify::set_active(&state.app, &caller.actor, &id, f.active == "true")
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/webhooks").into_response())
+}

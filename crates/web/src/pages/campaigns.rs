@@ -1,0 +1,520 @@
+//! Pages of door-to-door campaigns (the phone's building grid and visit form, coverage), and of
+//! arrivals and close contacts.
+
+use sanshe_app::campaigns::{
+    self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
+};
+use sanshe_app::contacts::{
+    self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
+};
+use sanshe_core::arrivals::Transport;
+use sanshe_core::campaigns::{STANDARD_QUESTIONS, VisitOutcome};
+use sanshe_core::isolation::EpisodeKind;
+
+use super::*;
+
+fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn value(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+pub(super) struct CampaignsPage {
+    nav: Nav,
+    items: Vec<CampaignView>,
+    areas: Vec<AreaView>,
+    standard: Vec<&'static str>,
+    errors: FormErrors,
+}
+
+async fn campaigns_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = campaigns::list(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let mut areas = Vec::new();
+    for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?
+    {
+        let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &root.id)
+            .await
+            .or_page(caller)?;
+        areas.push(root);
+        areas.extend(page.children);
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&CampaignsPage {
+        nav: Nav::of(caller, "/campaigns"),
+        items,
+        areas,
+        standard: STANDARD_QUESTIONS.iter().map(|(k, _)| *k).collect(),
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn campaigns_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+) -> PageResult {
+    campaigns_view(&state, &caller, FormErrors::default()).await
+}
+
+pub(super) async fn create_campaign(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let input = CampaignInput {
+        area_id: value(&form, "area_id"),
+        name: value(&form, "name"),
+        questions: values(&form, "questions"),
+        custom_questions: value(&form, "custom_questions")
+            .lines()
+            .map(String::from)
+            .collect(),
+    };
+    match campaigns::create(&state.app, &caller.actor, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            campaigns_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+pub(super) struct CampaignPage {
+    nav: Nav,
+    cov: Coverage,
+    active: bool,
+}
+
+pub(super) async fn campaign_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&CampaignPage {
+        nav: Nav::of(&caller, &format!("/campaigns/{id}")),
+        active: cov.campaign.status == "active",
+        cov,
+    }))
+}
+
+pub(super) async fn close_campaign(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let c = campaigns::get(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    campaigns::set_closed(&state.app, &caller.actor, &id, c.status == "active")
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
+}
+
+/// One building's doors on the grid.
+pub struct GridBuilding {
+    /// Compound.
+    pub compound: String,
+    /// Building.
+    pub building: String,
+    /// Doors.
+    pub doors: Vec<Door>,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_grid.html")]
+pub(super) struct GridPage {
+    nav: Nav,
+    campaign: CampaignView,
+    buildings: Vec<(String, String, i64, i64, bool)>,
+    grid: Vec<GridBuilding>,
+    revisit: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct GridQuery {
+    building: Option<String>,
+    revisit: Option<String>,
+}
+
+pub(super) async fn campaign_grid(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<GridQuery>,
+) -> PageResult {
+    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let revisit = q.revisit.is_some();
+    let chosen = q.building.clone().unwrap_or_default();
+    let doors = if revisit {
+        campaigns::revisits(&state.app, &caller.actor, &id)
+            .await
+            .or_page(&caller)?
+    } else if chosen.is_empty() {
+        Vec::new()
+    } else {
+        campaigns::doors(&state.app, &caller.actor, &id, Some(&chosen))
+            .await
+            .or_page(&caller)?
+    };
+    let mut grid: Vec<GridBuilding> = Vec::new();
+    for d in doors {
+        match grid
+            .iter_mut()
+            .find(|g| g.compound == d.compound && g.building == d.building)
+        {
+            Some(g) => g.doors.push(d),
+            None => grid.push(GridBuilding {
+                compound: d.compound.clone(),
+                building: d.building.clone(),
+                doors: vec![d],
+            }),
+        }
+    }
+    Ok(render(&GridPage {
+        nav: Nav::of(&caller, &format!("/campaigns/{id}/grid")),
+        buildings: cov
+            .buildings
+            .iter()
+            .map(|b| {
+                (
+                    b.compound.clone(),
+                    b.building.clone(),
+                    b.reached,
+                    b.households,
+                    b.building == chosen,
+                )
+            })
+            .collect(),
+        campaign: cov.campaign,
+        grid,
+        revisit,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "visit_form.html")]
+pub(super) struct VisitPage {
+    nav: Nav,
+    campaign: CampaignView,
+    household: HouseholdView,
+    outcomes: Vec<&'static str>,
+    visit_id: String,
+    errors: FormErrors,
+    recorded: Option<VisitRecorded>,
+}
+
+async fn visit_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    household_id: &str,
+    errors: FormErrors,
+    recorded: Option<VisitRecorded>,
+) -> PageResult {
+    let campaign = campaigns::get(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, household_id)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&VisitPage {
+        nav: Nav::of(caller, &format!("/campaigns/{id}/visit/{household_id}")),
+        campaign,
+        household,
+        outcomes: VisitOutcome::ALL.iter().map(|o| o.as_str()).collect(),
+        // Made here so a double tap or a resend after a dropped connection records once.
+        visit_id: sanshe_app::new_id(),
+        errors,
+        recorded,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn visit_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, household_id)): Path<(String, String)>,
+) -> PageResult {
+    visit_view(
+        &state,
+        &caller,
+        &id,
+        &household_id,
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub(super) async fn log_visit(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, household_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let answers = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("q_")
+                .map(|key| (key.to_string(), v == "yes"))
+        })
+        .collect();
+    let input = VisitInput {
+        id: Some(value(&form, "visit_id")),
+        household_id: household_id.clone(),
+        outcome: value(&form, "outcome"),
+        answers,
+        note: value(&form, "note"),
+    };
+    match campaigns::visit(&state.app, &caller.actor, &id, &input).await {
+        Ok(r) => {
+            visit_view(
+                &state,
+                &caller,
+                &id,
+                &household_id,
+                FormErrors::default(),
+                Some(r),
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            visit_view(
+                &state,
+                &caller,
+                &id,
+                &household_id,
+                FormErrors::from(&e, caller.tr),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "traces.html")]
+pub(super) struct TracesPage {
+    nav: Nav,
+    arrivals: bool,
+    items: Vec<TraceView>,
+}
+
+pub(super) async fn arrivals_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let items = contacts::arrivals(&state.app, &caller.actor, 0, 500)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&TracesPage {
+        nav: Nav::of(&caller, "/arrivals"),
+        arrivals: true,
+        items,
+    }))
+}
+
+pub(super) async fn contacts_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let items = contacts::contacts(&state.app, &caller.actor, 0, 500)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&TracesPage {
+        nav: Nav::of(&caller, "/contacts"),
+        arrivals: false,
+        items,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "trace_form.html")]
+pub(super) struct TraceFormPage {
+    nav: Nav,
+    arrival: bool,
+    household: HouseholdView,
+    residents: Vec<ResidentView>,
+    transports: Vec<&'static str>,
+    kinds: Vec<&'static str>,
+    today: String,
+    errors: FormErrors,
+}
+
+async fn trace_form_view(
+    state: &AppState,
+    caller: &PageCaller,
+    household_id: &str,
+    arrival: bool,
+    errors: FormErrors,
+) -> PageResult {
+    let (household, residents) =
+        sanshe_app::registry::household(&state.app, &caller.actor, household_id)
+            .await
+            .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&TraceFormPage {
+        nav: Nav::of(
+            caller,
+            &format!(
+                "/households/{household_id}/{}",
+                if arrival { "arrival" } else { "contact" }
+            ),
+        ),
+        arrival,
+        household,
+        residents,
+        transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
+        kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
+        today: state.app.today().format("%Y-%m-%d").to_string(),
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn arrival_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    trace_form_view(&state, &caller, &id, true, FormErrors::default()).await
+}
+
+pub(super) async fn contact_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    trace_form_view(&state, &caller, &id, false, FormErrors::default()).await
+}
+
+fn person_of(form: &[(String, String)], household_id: &str) -> PersonRef {
+    let chosen = value(form, "resident_id");
+    if !chosen.is_empty() && chosen != "new" {
+        return PersonRef {
+            resident_id: Some(chosen),
+            ..Default::default()
+        };
+    }
+    PersonRef {
+        resident_id: None,
+        household_id: Some(household_id.to_string()),
+        resident: Some(sanshe_core::registry::ResidentInput {
+            name: value(form, "name"),
+            document_number: value(form, "document_number"),
+            phone: value(form, "phone"),
+            ..Default::default()
+        }),
+    }
+}
+
+fn isolation_of(form: &[(String, String)]) -> Option<IsolationChoice> {
+    (value(form, "isolate") == "on").then(|| IsolationChoice {
+        kind: value(form, "kind"),
+        follow_up: Some(value(form, "follow_up")),
+        worker_id: None,
+    })
+}
+
+pub(super) async fn register_trace(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, which)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let arrival = which == "arrival";
+    let result = if arrival {
+        contacts::register_arrival(
+            &state.app,
+            &caller.actor,
+            &ArrivalInput {
+                person: person_of(&form, &id),
+                origin: value(&form, "origin"),
+                arrival_date: value(&form, "date"),
+                transport: value(&form, "transport"),
+                note: value(&form, "note"),
+                isolation: isolation_of(&form),
+            },
+        )
+        .await
+    } else {
+        contacts::register_contact(
+            &state.app,
+            &caller.actor,
+            &ContactInput {
+                person: person_of(&form, &id),
+                index_resident_id: None,
+                index_label: value(&form, "index_label"),
+                last_contact_date: value(&form, "date"),
+                note: value(&form, "note"),
+                isolation: isolation_of(&form),
+            },
+        )
+        .await
+    };
+    match result {
+        Ok(r) => Ok(Redirect::to(&match r.episode_id {
+            Some(e) => format!("/isolations/{e}"),
+            None => format!("/{}", if arrival { "arrivals" } else { "contacts" }),
+        })
+        .into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            trace_form_view(
+                &state,
+                &caller,
+                &id,
+                arrival,
+                FormErrors::from(&e, caller.tr),
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}

@@ -1,0 +1,541 @@
+//! Pages of home isolation: the resident's report page behind a link, episode lists and pages
+//! with their temperature chart, the community board, the day's roster and household notices.
+
+use sanshe_app::isolation::{self, EpisodeFilter, EpisodeView, OpenEpisode, ReportInput};
+use sanshe_core::isolation::{EpisodeKind, ReleaseReason, Symptom};
+
+use super::*;
+
+/// Form pairs, keeping repeated keys (checkbox groups).
+fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn value(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn symptoms() -> Vec<(&'static str, bool)> {
+    Symptom::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.is_severe()))
+        .collect()
+}
+
+/// An inline SVG of a QR code for `text`.
+pub(super) fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(180, 180)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report_link.html")]
+pub(super) struct LinkPageView {
+    tr: Tr,
+    token: String,
+    page: isolation::LinkPage,
+    symptoms: Vec<(&'static str, bool)>,
+    error: Option<String>,
+    saved: Option<isolation::ReportOutcome>,
+}
+
+fn link_response(
+    tr: Tr,
+    token: &str,
+    page: isolation::LinkPage,
+    error: Option<String>,
+    saved: Option<isolation::ReportOutcome>,
+) -> Response {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = render(&LinkPageView {
+        tr,
+        token: token.to_string(),
+        page,
+        symptoms: symptoms(),
+        error,
+        saved,
+    });
+    *resp.status_mut() = status;
+    // The token is the key to the page: keep it out of caches and referrers.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
+pub(super) async fn report_link_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    match isolation::link_page(&state.app, &token).await {
+        Ok(page) => link_response(tr, &token, page, None, None),
+        Err(e) => error_page(tr, &e),
+    }
+}
+
+pub(super) async fn submit_report_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    let form = pairs(&body);
+    let input = ReportInput {
+        temperature: value(&form, "temperature"),
+        symptoms: values(&form, "symptoms"),
+        reported_at: None,
+    };
+    let result = isolation::report_by_link(&state.app, &token, &input).await;
+    let page = match isolation::link_page(&state.app, &token).await {
+        Ok(p) => p,
+        Err(e) => return error_page(tr, &e),
+    };
+    match result {
+        Ok(out) => link_response(tr, &token, page, None, Some(out)),
+        Err(AppError::Invalid(f)) => {
+            let msg =
+                f.0.iter()
+                    .map(|x| tr.t(x.key))
+                    .collect::<Vec<_>>()
+                    .join("；");
+            link_response(tr, &token, page, Some(msg), None)
+        }
+        Err(e) => error_page(tr, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "isolations.html")]
+pub(super) struct IsolationsPage {
+    nav: Nav,
+    items: Vec<EpisodeView>,
+    tab: String,
+    roots: Vec<AreaView>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct IsolationsQuery {
+    tab: Option<String>,
+    area: Option<String>,
+}
+
+pub(super) async fn isolations_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<IsolationsQuery>,
+) -> PageResult {
+    let tab = q.tab.clone().unwrap_or_else(|| "mine".into());
+    let filter = EpisodeFilter {
+        area: q.area.clone(),
+        status: Some(
+            if tab == "released" {
+                "released"
+            } else {
+                "open"
+            }
+            .into(),
+        ),
+        worker: (tab == "mine").then(|| "me".to_string()),
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let items = isolation::list(&state.app, &caller.actor, &filter)
+        .await
+        .or_page(&caller)?;
+    let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&IsolationsPage {
+        nav: Nav::of(&caller, "/isolations"),
+        items,
+        tab,
+        roots,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "isolation.html")]
+pub(super) struct IsolationPage {
+    nav: Nav,
+    d: isolation::EpisodeDetail,
+    chart: String,
+    symptoms: Vec<(&'static str, bool)>,
+    reasons: Vec<&'static str>,
+    workers: Vec<(String, String)>,
+    link: Option<String>,
+    errors: FormErrors,
+    flash: Option<String>,
+}
+
+/// A temperature chart as an inline SVG: one point per report, the fever line dashed.
+fn chart(reports: &[isolation::ReportView], fever_tenths: i64) -> String {
+    if reports.is_empty() {
+        return String::new();
+    }
+    let (w, h, pad) = (640.0_f64, 220.0_f64, 30.0_f64);
+    let (lo, hi) = (350.0_f64, 410.0_f64);
+    let y = |t: f64| h - pad - (t.clamp(lo, hi) - lo) / (hi - lo) * (h - 2.0 * pad);
+    let step = if reports.len() > 1 {
+        (w - 2.0 * pad) / (reports.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let points: Vec<(f64, f64, bool)> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (pad + step * i as f64, y(r.tenths as f64), r.fever))
+        .collect();
+    let line: Vec<String> = points
+        .iter()
+        .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+        .collect();
+    let fever_y = y(fever_tenths as f64);
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"temperature\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <line x1=\"{pad}\" x2=\"{}\" y1=\"{fever_y:.1}\" y2=\"{fever_y:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/>\
+         <text x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"#c0392b\" text-anchor=\"end\">{}</text>\
+         <polyline fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"2\" points=\"{}\"/>",
+        w - pad,
+        w - pad,
+        fever_y - 4.0,
+        sanshe_core::isolation::format_tenths(fever_tenths),
+        line.join(" ")
+    );
+    for (x, y, fever) in &points {
+        svg.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{}\"/>",
+            if *fever { "#c0392b" } else { "#0b5cad" }
+        ));
+    }
+    for (t, label) in [(360.0, "36"), (380.0, "38"), (400.0, "40")] {
+        svg.push_str(&format!(
+            "<text x=\"2\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6b7b\">{label}</text>",
+            y(t) + 4.0
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub(super) async fn isolation_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+    flash: Option<String>,
+) -> PageResult {
+    let d = isolation::detail(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let workers = isolation::workers_for(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let link = isolation::report_link(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?
+        .map(|l| format!("{}{l}", state.app.public_url.trim_end_matches('/')));
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&IsolationPage {
+        nav: Nav::of(caller, &format!("/isolations/{id}")),
+        chart: chart(&d.reports, state.app.rules.fever_tenths),
+        d,
+        symptoms: symptoms(),
+        reasons: ReleaseReason::ALL.iter().map(|r| r.as_str()).collect(),
+        workers,
+        link,
+        errors,
+        flash,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn isolation_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    isolation_view(&state, &caller, &id, FormErrors::default(), None).await
+}
+
+/// One form per action on an episode, told apart by `action`.
+pub(super) async fn isolation_action(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let app = &state.app;
+    let actor = &caller.actor;
+    let action = value(&form, "action");
+    let done: sanshe_app::Result<&str> = match action.as_str() {
+        "report" => isolation::report_by_worker(
+            app,
+            actor,
+            &id,
+            &ReportInput {
+                temperature: value(&form, "temperature"),
+                symptoms: values(&form, "symptoms"),
+                reported_at: None,
+            },
+        )
+        .await
+        .map(|_| "report-saved"),
+        "release" => isolation::release(
+            app,
+            actor,
+            &id,
+            &value(&form, "reason"),
+            &value(&form, "note"),
+        )
+        .await
+        .map(|_| "saved"),
+        "extend" => isolation::extend(app, actor, &id, &value(&form, "planned_end"))
+            .await
+            .map(|_| "saved"),
+        "assign" => isolation::assign(app, actor, &id, &value(&form, "worker_id"))
+            .await
+            .map(|_| "saved"),
+        "follow_up" => isolation::set_follow_up(app, actor, &id, &value(&form, "follow_up"))
+            .await
+            .map(|_| "saved"),
+        "renew_link" => isolation::renew_link(app, actor, &id, false)
+            .await
+            .map(|_| "saved"),
+        "revoke_link" => isolation::renew_link(app, actor, &id, true)
+            .await
+            .map(|_| "saved"),
+        _ => Err(AppError::field("action", "err-required")),
+    };
+    match done {
+        Ok(key) => {
+            isolation_view(
+                &state,
+                &caller,
+                &id,
+                FormErrors::default(),
+                Some(caller.tr.t(key)),
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            isolation_view(&state, &caller, &id, FormErrors::from(&e, caller.tr), None).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "isolation_new.html")]
+pub(super) struct IsolationNewPage {
+    nav: Nav,
+    resident: ResidentView,
+    kinds: Vec<&'static str>,
+    today: String,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResidentQuery {
+    resident: String,
+}
+
+async fn isolation_new_view(
+    state: &AppState,
+    caller: &PageCaller,
+    resident_id: &str,
+    errors: FormErrors,
+) -> PageResult {
+    let resident = sanshe_app::registry::get(&state.app, &caller.actor, resident_id)
+        .await
+        .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&IsolationNewPage {
+        nav: Nav::of(caller, "/isolations/new"),
+        resident,
+        kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
+        today: state.app.today().format("%Y-%m-%d").to_string(),
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn new_isolation_form(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ResidentQuery>,
+) -> PageResult {
+    isolation_new_view(&state, &caller, &q.resident, FormErrors::default()).await
+}
+
+pub(super) async fn create_isolation(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let input = OpenEpisode {
+        resident_id: value(&form, "resident_id"),
+        kind: value(&form, "kind"),
+        exposure_date: Some(value(&form, "exposure_date")),
+        planned_end: Some(value(&form, "planned_end")),
+        worker_id: None,
+        follow_up: Some(value(&form, "follow_up")),
+    };
+    match isolation::open(&state.app, &caller.actor, &input).await {
+        Ok(o) => Ok(Redirect::to(&format!("/isolations/{}", o.episode.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            isolation_new_view(
+                &state,
+                &caller,
+                &input.resident_id,
+                FormErrors::from(&e, caller.tr),
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+pub(super) struct BoardPage {
+    nav: Nav,
+    b: isolation::Board,
+}
+
+pub(super) async fn board_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let b = isolation::board(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&BoardPage {
+        nav: Nav::of(&caller, &format!("/boards/{id}")),
+        b,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+pub(super) struct RosterPage {
+    nav: Nav,
+    area: AreaView,
+    date: String,
+    lines: Vec<isolation::RosterLine>,
+}
+
+pub(super) async fn roster_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (area, lines) = isolation::roster(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(render(&RosterPage {
+        nav: Nav::of(&caller, &format!("/areas/{id}/roster")),
+        area,
+        date: state.app.today().format("%Y-%m-%d").to_string(),
+        lines,
+    }))
+}
+
+/// One person's part of a household notice.
+pub struct NoticePart {
+    /// The episode.
+    pub episode: EpisodeView,
+    /// The report address.
+    pub link: String,
+    /// Its QR code.
+    pub qr: String,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub(super) struct NoticePage {
+    nav: Nav,
+    household: HouseholdView,
+    parts: Vec<NoticePart>,
+}
+
+pub(super) async fn notice_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let episodes = isolation::list(
+        &state.app,
+        &caller.actor,
+        &EpisodeFilter {
+            household: Some(id.clone()),
+            limit: Some(50),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(&caller)?;
+    let base = state.app.public_url.trim_end_matches('/').to_string();
+    let mut parts = Vec::new();
+    for e in episodes {
+        if let Some(path) = isolation::report_link(&state.app, &caller.actor, &e.id)
+            .await
+            .or_page(&caller)?
+        {
+            let link = format!("{base}{path}");
+            parts.push(NoticePart {
+                qr: qr_svg(&link),
+                link,
+                episode: e,
+            });
+        }
+    }
+    Ok(render(&NoticePage {
+        nav: Nav::of(&caller, &format!("/households/{id}/notice")),
+        household,
+        parts,
+    }))
+}

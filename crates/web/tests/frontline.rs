@@ -1,0 +1,776 @@
+//! Front-line control over HTTP on SQLite and PostgreSQL: campaigns and visits, arrivals and
+//! close contacts, isolation episodes with their reports, missed-report and due-date alerts found
+//! by moving the clock, the resident's report link, the alert centre and chat-webhook delivery.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use support::{TestApp, id_for, on_both};
+
+async fn resident(
+    t: &TestApp,
+    token: &str,
+    area: &str,
+    room: &str,
+    name: &str,
+    seq: u16,
+) -> String {
+    let r = t
+        .add_resident(
+            token,
+            area,
+            room,
+            name,
+            &id_for(1985, 3, 14, seq),
+            "13812345678",
+        )
+        .await;
+    r["id"].as_str().unwrap().to_string()
+}
+
+async fn open_episode(t: &TestApp, token: &str, resident_id: &str, exposure: &str) -> Value {
+    let r = t
+        .post_json(
+            "/api/v1/isolations",
+            Some(token),
+            json!({"resident_id": resident_id, "kind": "home_medical_observation", "exposure_date": exposure}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()
+}
+
+async fn report(
+    t: &TestApp,
+    token: &str,
+    episode: &str,
+    temperature: Value,
+) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            &format!("/api/v1/isolations/{episode}/reports"),
+            Some(token),
+            json!({"temperature": temperature, "symptoms": []}),
+        )
+        .await;
+    let body = if r.bytes.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, body)
+}
+
+fn field_keys(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn alerts(t: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let r = t.get(&format!("/api/v1/alerts{query}"), Some(token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json().as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let rid = resident(&t, &w, &t.lingyanli_building, "101", "王建国", 1).await;
+        let opened = open_episode(&t, &w, &rid, "2026-11-20").await;
+        let ep = opened["episode"]["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            opened["episode"]["planned_end"], "2026-12-04",
+            "14 days after exposure"
+        );
+        assert!(
+            opened["episode"]["worker_name"].is_string(),
+            "the community's worker is responsible"
+        );
+        let link = opened["report_link"].as_str().unwrap().to_string();
+        assert!(link.starts_with("/r/") && link.len() > 30);
+
+        // One open episode per person.
+        let again = t
+            .post_json(
+                "/api/v1/isolations",
+                Some(&w),
+                json!({"resident_id": rid, "kind": "home_isolation"}),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_keys(&again.json()), ["resident_id"]);
+
+        // Typos are refused with the reason.
+        for typo in [json!(373), json!("3.73"), json!("33.9"), json!("abc")] {
+            let (status, body) = report(&t, &w, &ep, typo.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{typo}");
+            assert_eq!(field_keys(&body), ["temperature"]);
+        }
+        assert!(alerts(&t, &w, "").await.is_empty());
+
+        // 09:00: a normal morning report, then a correction in the same half-day replaces it.
+        let (status, first) = report(&t, &w, &ep, json!(36.6)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(first["slot"], "2026-11-28-am");
+        assert_eq!(first["replaced"], false);
+        let (_, second) = report(&t, &w, &ep, json!("37.5")).await;
+        assert_eq!(second["replaced"], true);
+        assert_eq!(second["fever"], true);
+        let detail = t
+            .get(&format!("/api/v1/isolations/{ep}"), Some(&w))
+            .await
+            .json();
+        assert_eq!(
+            detail["reports"].as_array().unwrap().len(),
+            1,
+            "one report per half-day"
+        );
+        assert_eq!(detail["reports"][0]["temperature"], "37.5");
+        let fever = alerts(&t, &w, "?kind=fever").await;
+        assert_eq!(fever.len(), 1);
+        assert_eq!(fever[0]["occurrences"], 1);
+
+        // The same slot again does not count twice; the afternoon's fever counts on the same alert.
+        report(&t, &w, &ep, json!(37.6)).await;
+        assert_eq!(alerts(&t, &w, "?kind=fever").await[0]["occurrences"], 1);
+        t.app.clock.advance(chrono::Duration::hours(6));
+        let (_, pm) = report(&t, &w, &ep, json!(37.8)).await;
+        assert_eq!(pm["slot"], "2026-11-28-pm");
+        let fever = alerts(&t, &w, "?kind=fever").await;
+        assert_eq!(fever.len(), 1, "one alert, not one per report");
+        assert_eq!(fever[0]["occurrences"], 2);
+
+        // Acknowledge, then resolve with a note (a note is required).
+        let aid = fever[0]["id"].as_str().unwrap();
+        let ack = t
+            .post_json(
+                &format!("/api/v1/alerts/{aid}/acknowledge"),
+                Some(&w),
+                json!({}),
+            )
+            .await;
+        assert_eq!(ack.json()["status"], "acknowledged");
+        let twice = t
+            .post_json(
+                &format!("/api/v1/alerts/{aid}/acknowledge"),
+                Some(&w),
+                json!({}),
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let no_note = t
+            .post_json(
+                &format!("/api/v1/alerts/{aid}/resolve"),
+                Some(&w),
+                json!({"note": " "}),
+            )
+            .await;
+        assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let done = t
+            .post_json(
+                &format!("/api/v1/alerts/{aid}/resolve"),
+                Some(&w),
+                json!({"note": "电话随访，已转发热门诊"}),
+            )
+            .await;
+        assert_eq!(done.json()["status"], "resolved");
+        assert!(alerts(&t, &w, "").await.is_empty());
+        assert_eq!(alerts(&t, &w, "?status=resolved").await.len(), 1);
+
+        // Scope: the other community's worker sees none of it.
+        let y = t.token("worker.yudeli").await;
+        assert_eq!(
+            t.get(&format!("/api/v1/isolations/{ep}"), Some(&y))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            report(&t, &y, &ep, json!(36.5)).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert!(
+            t.get("/api/v1/isolations", Some(&y))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert!(alerts(&t, &y, "?status=resolved").await.is_empty());
+        assert_eq!(
+            t.post_json(
+                &format!("/api/v1/alerts/{aid}/acknowledge"),
+                Some(&y),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The follow-up list of the responsible worker has it; phone follow-up can be switched on.
+        let mine = t.get("/api/v1/isolations?worker=me", Some(&w)).await.json();
+        assert_eq!(mine.as_array().unwrap().len(), 1);
+        let phone = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/follow-up"),
+                Some(&w),
+                json!({"follow_up": "phone"}),
+            )
+            .await;
+        assert_eq!(phone.json()["follow_up"], "phone");
+
+        // Extension, release, and a second episode later.
+        let bad = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/extend"),
+                Some(&w),
+                json!({"planned_end": "2026-11-01"}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ext = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/extend"),
+                Some(&w),
+                json!({"planned_end": "2026-12-10"}),
+            )
+            .await;
+        assert_eq!(ext.json()["planned_end"], "2026-12-10");
+        let no_reason = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/release"),
+                Some(&w),
+                json!({"reason": "bored"}),
+            )
+            .await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let released = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/release"),
+                Some(&w),
+                json!({"reason": "referred", "note": "转定点医院"}),
+            )
+            .await;
+        assert_eq!(released.json()["status"], "released");
+        let again = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/release"),
+                Some(&w),
+                json!({"reason": "completed"}),
+            )
+            .await;
+        assert_eq!(
+            again.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an illegal transition is a clear 4xx"
+        );
+        let (late, _) = report(&t, &w, &ep, json!(36.5)).await;
+        assert_eq!(late, StatusCode::UNPROCESSABLE_ENTITY);
+        let second = open_episode(&t, &w, &rid, "2026-11-28").await;
+        assert_ne!(second["episode"]["id"], ep.as_str());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let rid = resident(&t, &w, &t.lingyanli_building, "102", "李秀英", 2).await;
+        let other = resident(&t, &w, &t.lingyanli_building, "103", "赵卫东", 3).await;
+        let link = open_episode(&t, &w, &rid, "2026-11-25").await["report_link"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        open_episode(&t, &w, &other, "2026-11-25").await;
+
+        let page = t.get(&link, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("李*"), "the name is masked");
+        assert!(
+            !html.contains("李秀英") && !html.contains("赵卫东") && !html.contains("102"),
+            "no one's name or address"
+        );
+
+        let sent = t
+            .request(
+                axum::http::Request::post(&link)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from("temperature=36.4&symptoms=cough"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let bad = t
+            .request(
+                axum::http::Request::post(&link)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from("temperature=364"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.text().contains("34.0"),
+            "says what a temperature looks like"
+        );
+
+        let list = t.get("/api/v1/isolations", Some(&w)).await.json();
+        let mine = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["resident_id"] == rid.as_str())
+            .unwrap();
+        assert_eq!(mine["last_temperature"], "36.4");
+        let theirs = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["resident_id"] == other.as_str())
+            .unwrap();
+        assert!(
+            theirs["last_temperature"].is_null(),
+            "the link reported for its own episode only"
+        );
+
+        assert_eq!(
+            t.get("/r/not-a-real-token-at-all-000000000000", None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // A new link replaces the old; revoking leaves none.
+        let ep = mine["id"].as_str().unwrap();
+        let renewed = t
+            .post_json(
+                &format!("/api/v1/isolations/{ep}/link"),
+                Some(&w),
+                json!({}),
+            )
+            .await;
+        assert_eq!(renewed.status, StatusCode::CREATED);
+        let new_link = renewed.json()["report_link"].as_str().unwrap().to_string();
+        assert_eq!(t.get(&link, None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.get(&new_link, None).await.status, StatusCode::OK);
+        let revoked = t
+            .send_json(
+                "DELETE",
+                &format!("/api/v1/isolations/{ep}/link"),
+                Some(&w),
+                json!({}),
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.get(&new_link, None).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let a = resident(&t, &w, &t.lingyanli_building, "201", "孙丽", 4).await;
+        let b = resident(&t, &w, &t.lingyanli_building, "202", "周强", 5).await;
+        let ea = open_episode(&t, &w, &a, "2026-11-27").await["episode"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let eb = open_episode(&t, &w, &b, "2026-11-27").await["episode"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        report(&t, &w, &ea, json!(36.5)).await;
+
+        // 09:00: yesterday's slots ended before these episodes began: nothing is missed.
+        let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
+        assert_eq!(s.missed, 0);
+        assert!(alerts(&t, &w, "?kind=missed_report").await.is_empty());
+
+        // 13:30: the morning slot has ended but its two hours of grace have not.
+        t.app.clock.advance(chrono::Duration::minutes(270));
+        assert_eq!(sanshe_app::isolation::scan(&t.app).await.unwrap().missed, 0);
+        // 14:30: B missed the morning.
+        t.app.clock.advance(chrono::Duration::hours(1));
+        let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
+        assert_eq!(s.slots, ["2026-11-28-am"]);
+        assert_eq!(s.missed, 1);
+        let missed = alerts(&t, &w, "?kind=missed_report").await;
+        assert_eq!(missed.len(), 1);
+        assert_eq!(missed[0]["subject_id"], eb.as_str());
+        // Scanning again raises nothing new.
+        assert_eq!(sanshe_app::isolation::scan(&t.app).await.unwrap().missed, 0);
+        assert_eq!(
+            alerts(&t, &w, "?kind=missed_report").await[0]["occurrences"],
+            1
+        );
+
+        // The board: both due twice today (the afternoon has begun), one received, one missed.
+        let board = t
+            .get(&format!("/api/v1/boards/{}", t.lingyanli), Some(&w))
+            .await
+            .json();
+        assert_eq!(board["total"]["open"], 2);
+        assert_eq!(board["total"]["due"], 4);
+        assert_eq!(board["total"]["received"], 1);
+        assert_eq!(board["total"]["missed"], 1);
+        assert_eq!(board["parts"][0]["name"], "凌研里一区");
+
+        // Next day 03:00: both missed the afternoon; B's open alert counts it, A gets a new one.
+        t.app.clock.advance(chrono::Duration::minutes(750));
+        let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
+        assert_eq!(s.slots, ["2026-11-28-pm"]);
+        assert_eq!(s.missed, 2);
+        let missed = alerts(&t, &w, "?kind=missed_report").await;
+        assert_eq!(missed.len(), 2);
+        let of_b = missed
+            .iter()
+            .find(|m| m["subject_id"] == eb.as_str())
+            .unwrap();
+        assert_eq!(of_b["occurrences"], 2);
+
+        // Past the planned end: an alert, settled by an extension.
+        let c = resident(&t, &w, &t.lingyanli_building, "203", "吴敏", 6).await;
+        let ec = open_episode(&t, &w, &c, "2026-11-01").await["episode"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        sanshe_app::isolation::scan(&t.app).await.unwrap();
+        let due = alerts(&t, &w, "?kind=end_due").await;
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0]["subject_id"], ec.as_str());
+        let ep = t
+            .get(&format!("/api/v1/isolations/{ec}"), Some(&w))
+            .await
+            .json();
+        assert_eq!(ep["episode"]["overdue"], true);
+        t.post_json(
+            &format!("/api/v1/isolations/{ec}/extend"),
+            Some(&w),
+            json!({"planned_end": "2026-12-05"}),
+        )
+        .await;
+        assert!(alerts(&t, &w, "?kind=end_due").await.is_empty());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        // A community nobody works in yet.
+        let street = t.get(&format!("/api/v1/areas/{}", t.yudeli), Some(&admin)).await.json()["parent_id"].as_str().unwrap().to_string();
+        let area = t.post_json("/api/v1/areas", Some(&admin), json!({"parent_id": street, "name": "新文化街社区"})).await.json();
+        let rid = resident(&t, &admin, area["id"].as_str().unwrap(), "1", "郑华", 7).await;
+        let opened = open_episode(&t, &admin, &rid, "2026-11-27").await;
+        assert!(opened["episode"]["worker_id"].is_null());
+        let ep = opened["episode"]["id"].as_str().unwrap().to_string();
+        let unassigned = alerts(&t, &admin, "?kind=unassigned").await;
+        assert_eq!(unassigned.len(), 1);
+        assert_eq!(unassigned[0]["subject_id"], ep.as_str());
+        // A worker of another community cannot be made responsible here.
+        let users = t.get("/api/v1/users", Some(&admin)).await.json();
+        let lingyanli_worker = users.as_array().unwrap().iter().find(|u| u["username"] == "worker.lingyanli").unwrap()["id"].as_str().unwrap().to_string();
+        let wrong = t.post_json(&format!("/api/v1/isolations/{ep}/assign"), Some(&admin), json!({"worker_id": lingyanli_worker})).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Give the community a worker and assign: the alert settles.
+        let u = t.post_json("/api/v1/users", Some(&admin), json!({"username": "worker.xinwenhua", "display_name": "新文化街社工", "password": "correct-horse-2020", "role": "community_worker", "area_id": area["id"]})).await;
+        assert_eq!(u.status, StatusCode::CREATED, "{}", u.text());
+        let assigned = t.post_json(&format!("/api/v1/isolations/{ep}/assign"), Some(&admin), json!({"worker_id": u.json()["id"]})).await;
+        assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text());
+        assert!(alerts(&t, &admin, "?kind=unassigned").await.is_empty());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let r1 = t.add_resident(&w, &t.lingyanli_building, "301", "钱进", &id_for(1970, 1, 2, 9), "").await;
+        let r2 = t.add_resident(&w, &t.lingyanli_building, "302", "冯兰", &id_for(1972, 5, 6, 10), "").await;
+        let h1 = r1["household_id"].as_str().unwrap().to_string();
+        let h2 = r2["household_id"].as_str().unwrap().to_string();
+        let bad = t.post_json("/api/v1/campaigns", Some(&w), json!({"area_id": t.lingyanli, "name": "入户排查", "questions": []})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "at least one question");
+        let c = t.post_json("/api/v1/campaigns", Some(&w), json!({"area_id": t.lingyanli, "name": "凌研里社区入户排查", "questions": ["fever_or_cough", "arrived_from_elsewhere"], "custom_questions": ["家中是否有孕妇？"]})).await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        let cid = c.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(c.json()["households"], 2);
+
+        let doors = t.get(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w)).await.json();
+        assert_eq!(doors.as_array().unwrap().len(), 2);
+        assert!(doors[0]["outcome"].is_null());
+
+        let not_home = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h1, "outcome": "not_home"})).await;
+        assert_eq!(not_home.status, StatusCode::CREATED);
+        let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
+        assert_eq!(revisits.as_array().unwrap().len(), 2, "not home and not visited both need a revisit");
+
+        let visit_id = uuid::Uuid::now_v7().to_string();
+        let body = json!({"id": visit_id, "household_id": h1, "outcome": "answered", "answers": {"fever_or_cough": true, "arrived_from_elsewhere": true, "custom_1": false}, "note": "老人咳嗽两天"});
+        let answered = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), body.clone()).await;
+        assert_eq!(answered.status, StatusCode::CREATED, "{}", answered.text());
+        let follow_ups = answered.json()["follow_ups"].as_array().unwrap().clone();
+        let kinds: Vec<&str> = follow_ups.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["fever", "arrival"]);
+        assert_eq!(follow_ups[1]["link"], format!("/households/{h1}/arrival"));
+        // The phone retries after a dropped connection: recorded once, no second alert.
+        let retry = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), body).await;
+        assert_eq!(retry.status, StatusCode::OK);
+        assert_eq!(retry.json()["new"], false);
+        assert_eq!(alerts(&t, &w, "?kind=visit_fever").await.len(), 1);
+
+        let wrong_q = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "answered", "answers": {"nope": true}})).await;
+        assert_eq!(wrong_q.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let wrong_outcome = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "maybe"})).await;
+        assert_eq!(wrong_outcome.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let cov = t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json();
+        assert_eq!(cov["buildings"][0]["building"], "1号楼");
+        assert_eq!(cov["buildings"][0]["households"], 2);
+        assert_eq!(cov["buildings"][0]["reached"], 1);
+        assert_eq!(cov["buildings"][0]["unvisited"], 1);
+        assert_eq!(cov["compounds"][0]["compound"], "凌研里一区");
+        assert_eq!(cov["compounds"][0]["percent"], 50);
+        assert_eq!(cov["workers"][0]["day"], "2026-11-28");
+        assert_eq!(cov["workers"][0]["visits"], 2);
+        assert_eq!(cov["workers"][0]["reached"], 1);
+
+        // A household of another community is not part of this campaign; others cannot see it.
+        let y = t.token("worker.yudeli").await;
+        let elsewhere = t.add_resident(&y, &t.yudeli, "9", "陈刚", &id_for(1966, 6, 6, 11), "").await;
+        let outside = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": elsewhere["household_id"], "outcome": "answered"})).await;
+        assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.get(&format!("/api/v1/campaigns/{cid}"), Some(&y)).await.status, StatusCode::NOT_FOUND);
+        assert!(t.get("/api/v1/campaigns", Some(&y)).await.json().as_array().unwrap().is_empty());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let index = t.add_resident(&w, &t.lingyanli_building, "401", "何平", &id_for(1980, 8, 8, 13), "").await;
+        let hh = index["household_id"].as_str().unwrap().to_string();
+
+        let bad = t.post_json("/api/v1/arrivals", Some(&w), json!({"household_id": hh, "resident": {"name": "何小平", "document_number": id_for(2005, 1, 1, 15)}, "origin": "", "arrival_date": "2026-12-01", "transport": "boat"})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut fields = field_keys(&bad.json());
+        fields.sort();
+        assert_eq!(fields, ["arrival_date", "origin", "transport"]);
+
+        let arrival = t.post_json("/api/v1/arrivals", Some(&w), json!({
+            "household_id": hh,
+            "resident": {"name": "何小平", "document_number": id_for(2005, 1, 1, 15), "phone": "13900001111"},
+            "origin": "湖北省武汉市", "arrival_date": "2026-11-22", "transport": "train", "note": "G2032",
+            "isolation": {"kind": "home_medical_observation"}
+        })).await;
+        assert_eq!(arrival.status, StatusCode::CREATED, "{}", arrival.text());
+        let a = arrival.json();
+        let ep = t.get(&format!("/api/v1/isolations/{}", a["episode_id"].as_str().unwrap()), Some(&w)).await.json();
+        assert_eq!(ep["episode"]["planned_end"], "2026-12-06");
+        assert_eq!(ep["episode"]["source_kind"], "arrival");
+        assert!(a["report_link"].as_str().unwrap().starts_with("/r/"));
+
+        let listed = t.get("/api/v1/arrivals", Some(&w)).await.json();
+        assert_eq!(listed[0]["from"], "湖北省武汉市");
+        assert_eq!(listed[0]["isolated"], true);
+
+        let contact = t.add_resident(&w, &t.lingyanli_building, "402", "邓洁", &id_for(1990, 2, 2, 16), "").await;
+        let myself = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": index["id"], "index_resident_id": index["id"], "last_contact_date": "2026-11-26"})).await;
+        assert_eq!(myself.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let no_index = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": contact["id"], "last_contact_date": "2026-11-26"})).await;
+        assert_eq!(field_keys(&no_index.json()), ["index_label"]);
+        let c = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": contact["id"], "index_resident_id": index["id"], "last_contact_date": "2026-11-26", "isolation": {"kind": "home_isolation", "follow_up": "phone"}})).await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        let ep = t.get(&format!("/api/v1/isolations/{}", c.json()["episode_id"].as_str().unwrap()), Some(&w)).await.json();
+        assert_eq!(ep["episode"]["planned_end"], "2026-12-10");
+        assert_eq!(ep["episode"]["follow_up"], "phone");
+        let contacts = t.get("/api/v1/contacts", Some(&w)).await.json();
+        assert_eq!(contacts[0]["from"], "何平", "the index person is named from the registry");
+
+        let y = t.token("worker.yudeli").await;
+        assert!(t.get("/api/v1/contacts", Some(&y)).await.json().as_array().unwrap().is_empty());
+        let foreign = t.post_json("/api/v1/arrivals", Some(&y), json!({"resident_id": contact["id"], "origin": "北京", "arrival_date": "2026-11-20", "transport": "car"})).await;
+        assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+        t
+    })
+    .await;
+}
+
+/// A chat-robot stand-in: records what arrives and fails the first `fail_first` requests.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(String, Value)>>>,
+    fail_first: Arc<Mutex<usize>>,
+}
+
+async fn receive(
+    axum::extract::State(r): axum::extract::State<Receiver>,
+    uri: axum::http::Uri,
+    axum::Json(body): axum::Json<Value>,
+) -> (StatusCode, axum::Json<Value>) {
+    r.got.lock().unwrap().push((uri.to_string(), body));
+    let mut fail = r.fail_first.lock().unwrap();
+    if *fail > 0 {
+        *fail -= 1;
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({"errcode": 500})),
+        );
+    }
+    (
+        StatusCode::OK,
+        axum::Json(json!({"errcode": 0, "errmsg": "ok"})),
+    )
+}
+
+async fn start_receiver(fail_first: usize) -> (String, Receiver) {
+    let r = Receiver::default();
+    *r.fail_first.lock().unwrap() = fail_first;
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::post(receive))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), r)
+}
+
+fn words(id: &str) -> String {
+    sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::ZhCn).t(id)
+}
+
+#[tokio::test]
+async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
+    on_both(|mut t| async move {
+        let (base, rx) = start_receiver(1).await;
+        let admin = t.token("admin").await;
+        let w = t.token("worker.lingyanli").await;
+        let hook = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "凌研里社区防控群", "kind": "dingtalk", "url": format!("{base}/robot/send?access_token=abc"), "secret": "SECexample0123456789"})).await;
+        assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
+        assert!(!hook.text().contains("abc") && !hook.text().contains("SECexample"), "credentials are not shown back");
+        // Community workers cannot configure robots; bad input is refused field by field.
+        let denied = t.post_json("/api/v1/webhooks", Some(&w), json!({"area_id": t.lingyanli, "name": "x", "kind": "json", "url": base})).await;
+        assert_eq!(denied.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "", "kind": "wechat", "url": "ftp://x"})).await;
+        let mut fields = field_keys(&bad.json());
+        fields.sort();
+        assert_eq!(fields, ["kind", "name", "url"]);
+
+        let rid = resident(&t, &w, &t.lingyanli_building, "501", "蒋文", 17).await;
+        let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+        report(&t, &w, &ep, json!(38.2)).await;
+
+        let client = reqwest::Client::new();
+        // First try: the receiver fails; the message waits with the error visible.
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!(round.failures, 1);
+        let hooks = t.get("/api/v1/webhooks", Some(&admin)).await.json();
+        assert_eq!(hooks[0]["pending"], 1);
+        assert!(hooks[0]["last_error"].as_str().unwrap().contains("500"));
+        // Backoff: nothing is tried again before it is due.
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!(round, sanshe_app::notify::Round::default());
+
+        // The process restarts; the queue is in the database, so the message is still sent.
+        t.restart().await;
+        t.app.clock.advance(chrono::Duration::seconds(11));
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!((round.messages, round.alerts), (1, 1));
+        let got = rx.got.lock().unwrap().clone();
+        assert_eq!(got.len(), 2);
+        let (uri, body) = &got[1];
+        let text = body["text"]["content"].as_str().unwrap();
+        assert!(text.contains("凌研里社区") && text.contains("体温异常") && text.contains("/alerts/"), "{text}");
+        for private in ["蒋文", "501", "1381234", "38.2", &id_for(1985, 3, 14, 17)[..10]] {
+            assert!(!text.contains(private), "{private} leaked into {text}");
+        }
+        // DingTalk signing: the timestamp and signature in the address match the secret.
+        let query = uri.split_once('?').unwrap().1;
+        let param = |k: &str| query.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).unwrap().to_string();
+        let ts: i64 = param("timestamp").parse().unwrap();
+        assert_eq!(param("sign"), sanshe_app::notify::dingtalk_sign("SECexample0123456789", ts));
+        assert_eq!(param("access_token"), "abc");
+
+        // A node that dies after taking messages but before sending: its lease runs out and
+        // another run sends them.
+        let other = resident(&t, &w, &t.lingyanli_building, "502", "韩梅", 19).await;
+        let ep2 = open_episode(&t, &w, &other, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+        report(&t, &w, &ep2, json!(37.9)).await;
+        {
+            let mut conn = t.app.db.conn().await.unwrap();
+            let hook_id = hooks[0]["id"].as_str().unwrap();
+            let taken = sanshe_store::alerts::lease_due(&mut conn, hook_id, t.app.clock.now_ms(), 60_000, 10).await.unwrap();
+            assert_eq!(taken.len(), 1);
+        }
+        t.restart().await;
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!(round.messages, 0, "leased by the dead node");
+        t.app.clock.advance(chrono::Duration::seconds(61));
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!(round.messages, 1);
+        assert_eq!(rx.got.lock().unwrap().len(), 3);
+        let hooks = t.get("/api/v1/webhooks", Some(&admin)).await.json();
+        assert_eq!((hooks[0]["pending"].as_i64(), hooks[0]["delivered"].as_i64()), (Some(0), Some(2)));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn over_a_robots_rate_limit_alerts_merge_into_one_digest() {
+    on_both(|t| async move {
+        let (base, rx) = start_receiver(0).await;
+        let admin = t.token("admin").await;
+        let w = t.token("worker.lingyanli").await;
+        let hook = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.city, "name": "市级防控群", "kind": "wecom", "url": format!("{base}/cgi-bin/webhook/send?key=k")})).await;
+        assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
+        for i in 0..25u16 {
+            let rid = resident(&t, &w, &t.lingyanli_building, &format!("6{i:02}"), "测试", 21 + 2 * i).await;
+            let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+            report(&t, &w, &ep, json!(38.0)).await;
+        }
+        let client = reqwest::Client::new();
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!((round.messages, round.alerts), (1, 25), "one digest, not 25 messages");
+        let got = rx.got.lock().unwrap().clone();
+        assert_eq!(got.len(), 1);
+        let text = got[0].1["text"]["content"].as_str().unwrap().to_string();
+        assert!(text.contains("× 25") && text.contains("凌研里社区"), "{text}");
+        assert!(text.len() <= 2048, "within WeCom's limit");
+        // A few more within the minute go one by one.
+        for i in 0..2u16 {
+            let rid = resident(&t, &w, &t.lingyanli_building, &format!("7{i:02}"), "测试", 81 + 2 * i).await;
+            let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+            report(&t, &w, &ep, json!(38.0)).await;
+        }
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
+        assert_eq!((round.messages, round.alerts), (2, 2));
+        t
+    })
+    .await;
+}
