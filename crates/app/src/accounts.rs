@@ -248,6 +248,20 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
     ))
 }
 
+/// The actor of a user, with their grants (for work done on a user's behalf, such as the demo).
+pub async fn actor_of(app: &App, user_id: &str) -> Result<Actor> {
+    let mut conn = app.db.conn().await?;
+    let user = store::user(&mut conn, user_id).await?;
+    let grants = load_grants(&mut conn, &user.id).await?;
+    Ok(Actor {
+        user_id: Some(user.id),
+        username: user.username,
+        display_name: user.display_name,
+        locale: user.locale,
+        grants,
+    })
+}
+
 async fn load_grants(conn: &mut sanshe_store::Conn, user_id: &str) -> Result<Vec<Grant>> {
     let rows = store::grants_of(conn, user_id).await?;
     Ok(rows

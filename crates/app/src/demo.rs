@@ -31,11 +31,17 @@ pub struct DemoSummary {
 }
 
 /// The demo accounts: user name, display name, role, and the area or organization name.
-pub const ACCOUNTS: [(&str, &str, Role, &str); 4] = [
+pub const ACCOUNTS: [(&str, &str, Role, &str); 5] = [
     ("admin", "市民政局协调员", Role::Coordinator, "天津市"),
     (
         "worker.lingyanli",
         "孙志雯",
+        Role::CommunityWorker,
+        "凌研里社区",
+    ),
+    (
+        "worker2.lingyanli",
+        "刘海燕",
         Role::CommunityWorker,
         "凌研里社区",
     ),
@@ -335,6 +341,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
 
     let hash = hash_password(password)?;
     let mut conn = app.db.conn().await?;
+    let mut lingyanli_workers = Vec::new();
     for (username, display, role, scope) in ACCOUNTS {
         let user = account_store::insert_user(&mut conn, username, display, &hash, "zh-CN").await?;
         if role.is_area_role() {
@@ -349,6 +356,9 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             let area = area.into_iter().next().ok_or(AppError::NotFound)?;
             account_store::insert_grant(&mut conn, &user.id, role.as_str(), Some(&area.id), None)
                 .await?;
+            if area.id == lingyanli.id {
+                lingyanli_workers.push(user.id.clone());
+            }
         } else {
             account_store::insert_grant(
                 &mut conn,
@@ -360,7 +370,238 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             .await?;
         }
     }
+    drop(conn);
+    front_line(app, &lingyanli, &lingyanli_workers, &mut rng).await?;
     Ok(summary)
+}
+
+/// The front line of the last days in 凌研里, replayed through the use cases with a clock set
+/// in the past: a door-to-door campaign two days in, arrivals and close contacts in home
+/// observation with their twice-daily reports — one with a fever, one who stopped reporting.
+async fn front_line(
+    app: &App,
+    community: &AreaRow,
+    workers: &[String],
+    rng: &mut StdRng,
+) -> Result<()> {
+    use crate::campaigns::{self, CampaignInput, VisitInput};
+    use crate::contacts::{self, ArrivalInput, ContactInput, IsolationChoice, PersonRef};
+    use crate::isolation::{self, ReportInput};
+    use crate::{Clock, utc_ms};
+
+    let now = app.clock.now_ms();
+    let today = app.today();
+    let at = |days_back: i64, hour: u32, minute: u32| {
+        utc_ms(
+            (today - chrono::Duration::days(days_back))
+                .and_hms_opt(hour, minute, 0)
+                .unwrap_or_default(),
+        )
+    };
+    let past = |ms: i64| App {
+        clock: Clock::fixed_ms(ms),
+        ..app.clone()
+    };
+    let mut actors = Vec::new();
+    for w in workers {
+        actors.push(crate::accounts::actor_of(app, w).await?);
+    }
+    let (Some(first), Some(second)) = (actors.first(), actors.get(1)) else {
+        return Ok(());
+    };
+
+    // The campaign started the day before yesterday; each worker walks their buildings.
+    let started = past(at(2, 8, 30));
+    let campaign = campaigns::create(
+        &started,
+        first,
+        &CampaignInput {
+            area_id: community.id.clone(),
+            name: "凌研里社区入户排查（第二轮）".into(),
+            questions: vec![
+                "fever_or_cough".into(),
+                "arrived_from_elsewhere".into(),
+                "elderly_alone_needs_help".into(),
+            ],
+            custom_questions: vec!["家中口罩、消毒用品是否够用？".into()],
+        },
+    )
+    .await?;
+    let mut households = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let (page, next) =
+            crate::registry::households(app, first, Some(&community.id), after.as_deref(), 500)
+                .await?;
+        households.extend(page.into_iter().map(|h| h.id));
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let mut door = households.iter();
+    for (days_back, actor, visits) in [
+        (2, first, 180),
+        (2, second, 150),
+        (1, first, 160),
+        (1, second, 140),
+    ] {
+        let walker = past(at(days_back, 9, 0));
+        for i in 0..visits {
+            let Some(household) = door.next() else { break };
+            walker
+                .clock
+                .advance(chrono::Duration::seconds(rng.gen_range(60..150)));
+            let roll: u32 = rng.gen_range(0..1000);
+            let outcome = match roll {
+                0..=89 => "not_home",
+                90..=94 => "refused",
+                95..=99 => "moved_out",
+                _ => "answered",
+            };
+            let mut answers = std::collections::BTreeMap::new();
+            if outcome == "answered" {
+                answers.insert("fever_or_cough".to_string(), i % 157 == 3);
+                answers.insert("arrived_from_elsewhere".to_string(), i % 61 == 7);
+                answers.insert("elderly_alone_needs_help".to_string(), i % 89 == 11);
+                answers.insert("custom_1".to_string(), !roll.is_multiple_of(3));
+            }
+            campaigns::visit(
+                &walker,
+                actor,
+                &campaign.id,
+                &VisitInput {
+                    id: None,
+                    household_id: household.clone(),
+                    outcome: outcome.into(),
+                    answers,
+                    note: String::new(),
+                },
+            )
+            .await?;
+        }
+    }
+
+    // People in home observation, opened over the last days, each with their reports.
+    let residents = crate::registry::search(
+        app,
+        first,
+        &crate::registry::ResidentSearch {
+            area: Some(community.id.clone()),
+            limit: Some(40),
+            ..Default::default()
+        },
+    )
+    .await?
+    .items;
+    let arrivals = [
+        ("湖北省武汉市", "train", "G2032 次", 5),
+        ("北京市", "train", "C2565 次", 4),
+        ("河北省石家庄市", "coach", "", 3),
+        ("广东省广州市", "plane", "CZ3103", 2),
+        ("黑龙江省哈尔滨市", "car", "", 1),
+    ];
+    let mut episodes = Vec::new();
+    for (i, (origin, transport, note, days_back)) in arrivals.iter().enumerate() {
+        let Some(person) = residents.get(i * 3) else {
+            break;
+        };
+        let clerk = past(at(*days_back, 10, 0));
+        let date = (today - chrono::Duration::days(*days_back))
+            .format("%Y-%m-%d")
+            .to_string();
+        let r = contacts::register_arrival(
+            &clerk,
+            first,
+            &ArrivalInput {
+                person: PersonRef {
+                    resident_id: Some(person.id.clone()),
+                    ..Default::default()
+                },
+                origin: (*origin).into(),
+                arrival_date: date,
+                transport: (*transport).into(),
+                note: (*note).into(),
+                isolation: Some(IsolationChoice {
+                    kind: "home_medical_observation".into(),
+                    follow_up: Some(if i == 4 { "phone" } else { "link" }.into()),
+                    worker_id: None,
+                }),
+            },
+        )
+        .await?;
+        if let Some(e) = r.episode_id {
+            episodes.push((e, *days_back));
+        }
+    }
+    // Close contacts of the first arrival, found two days later.
+    if let Some(index) = residents.first() {
+        for j in 0..3 {
+            let Some(person) = residents.get(20 + j) else {
+                break;
+            };
+            let clerk = past(at(3, 16, 0));
+            let r = contacts::register_contact(
+                &clerk,
+                second,
+                &ContactInput {
+                    person: PersonRef {
+                        resident_id: Some(person.id.clone()),
+                        ..Default::default()
+                    },
+                    index_resident_id: Some(index.id.clone()),
+                    index_label: String::new(),
+                    last_contact_date: (today - chrono::Duration::days(4))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    note: "同乘一部电梯".into(),
+                    isolation: Some(IsolationChoice {
+                        kind: "home_isolation".into(),
+                        follow_up: None,
+                        worker_id: None,
+                    }),
+                },
+            )
+            .await?;
+            if let Some(e) = r.episode_id {
+                episodes.push((e, 3));
+            }
+        }
+    }
+    // Twice-daily reports up to now. The second episode has a fever since yesterday
+    // afternoon; the third stopped reporting yesterday.
+    for (n, (episode, days_back)) in episodes.iter().enumerate() {
+        for day in (0..=*days_back).rev() {
+            for (hour, minute) in [(8, 20), (16, 40)] {
+                let when = at(day, hour, minute + rng.gen_range(0..15));
+                if when >= now || (day == *days_back && hour < 12) {
+                    continue;
+                }
+                if n == 2 && day <= 1 {
+                    continue;
+                }
+                let fever = n == 1 && (day == 0 || (day == 1 && hour > 12));
+                let tenths = if fever {
+                    rng.gen_range(376..389)
+                } else {
+                    rng.gen_range(360..372)
+                };
+                let reporter = past(when);
+                let input = ReportInput {
+                    temperature: sanshe_core::isolation::format_tenths(tenths),
+                    symptoms: if fever {
+                        vec!["cough".into(), "fatigue".into()]
+                    } else {
+                        Vec::new()
+                    },
+                    reported_at: None,
+                };
+                isolation::report_by_worker(&reporter, first, episode, &input).await?;
+            }
+        }
+    }
+    isolation::scan(app).await?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -57,6 +57,13 @@ impl Clock {
         }
     }
 
+    /// A clock stopped at a UTC millisecond instant (the demo replays past days with one).
+    pub fn fixed_ms(ms: i64) -> Clock {
+        Clock {
+            fixed_ms: Some(Arc::new(AtomicI64::new(ms))),
+        }
+    }
+
     /// Now, in UTC milliseconds.
     pub fn now_ms(&self) -> i64 {
         match &self.fixed_ms {

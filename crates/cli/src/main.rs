@@ -51,6 +51,16 @@ enum Command {
         /// Mark cookies Secure (set when serving behind TLS).
         #[arg(long, env = "SANSHE_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The address people reach sanshe at, for links in chat messages and printed notices
+        /// (default: http://LISTEN).
+        #[arg(long, env = "SANSHE_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// The fever line in °C (local notices varied; 37.3 is the usual one).
+        #[arg(long, env = "SANSHE_FEVER_LINE", default_value = "37.3")]
+        fever_line: String,
+        /// Minutes after a half-day report slot ends before its report counts as missed.
+        #[arg(long, env = "SANSHE_MISSED_GRACE_MINUTES", default_value_t = 120)]
+        missed_grace_minutes: i64,
     },
     /// Create or update the schema.
     Migrate,
@@ -222,7 +232,18 @@ async fn main() -> Result<()> {
             listen,
             demo: with_demo,
             secure_cookies,
+            public_url,
+            fever_line,
+            missed_grace_minutes,
         } => {
+            let mut app = app;
+            app.public_url = public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}"));
+            app.rules.fever_tenths = sanshe_core::isolation::Temperature::parse(fever_line)
+                .map_err(|_| anyhow::anyhow!("--fever-line must be a temperature such as 37.3"))?
+                .tenths();
+            app.rules.missed_grace_minutes = (*missed_grace_minutes).clamp(0, 12 * 60);
             if *with_demo && demo::is_empty(&app).await.map_err(explain)? {
                 load_demo(&app).await?;
             }
@@ -233,6 +254,7 @@ async fn main() -> Result<()> {
                 "sanshe is serving on http://{listen} ({})",
                 redact(&cli.database_url)
             );
+            sanshe_web::spawn_background_work(app.clone());
             let router = sanshe_web::router(sanshe_web::AppState::new(app, *secure_cookies));
             axum::serve(listener, router)
                 .with_graceful_shutdown(async {

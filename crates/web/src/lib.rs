@@ -89,6 +89,42 @@ async fn count_requests(
     resp
 }
 
+/// Starts the work that runs beside the requests: the missed-report scan each minute and the
+/// delivery of queued chat messages every two seconds. Both keep their state in the database,
+/// so a restart loses nothing and several nodes may run them at once.
+pub fn spawn_background_work(app: App) {
+    let scanner = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match sanshe_app::isolation::scan(&scanner).await {
+                Ok(s) if !s.slots.is_empty() || s.alerts > 0 => {
+                    tracing::info!(slots = ?s.slots, missed = s.missed, alerts = s.alerts, "report scan")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "report scan failed"),
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .user_agent("sanshe")
+            .build()
+            .unwrap_or_default();
+        // Chat groups in Tianjin read Chinese, whatever the language of the person who caused it.
+        let tr = i18n::Tr::new(i18n::Locale::ZhCn);
+        let words = move |id: &str| tr.t(id);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sanshe_app::notify::deliver_due(&app, &client, &words).await {
+                tracing::warn!(error = %e, "webhook delivery round failed");
+            }
+        }
+    });
+}
+
 /// Every route of sanshe.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

@@ -827,6 +827,63 @@ async fn the_demo_tells_the_tianjin_story() {
             }
         }
         assert_eq!(households, 2500);
+        // The front line two days into the second sweep: a campaign in progress, people in
+        // observation with their reports, one fever and one who stopped reporting.
+        let campaigns = t.get("/api/v1/campaigns", Some(&ling)).await.json();
+        assert_eq!(campaigns.as_array().unwrap().len(), 1);
+        let reached = campaigns[0]["reached"].as_i64().unwrap();
+        assert!((400..2500).contains(&reached), "in progress: {reached}");
+        let cov = t
+            .get(
+                &format!(
+                    "/api/v1/campaigns/{}/coverage",
+                    campaigns[0]["id"].as_str().unwrap()
+                ),
+                Some(&ling),
+            )
+            .await
+            .json();
+        assert_eq!(
+            cov["workers"].as_array().unwrap().len(),
+            4,
+            "two workers, two days"
+        );
+        let open = t.get("/api/v1/isolations", Some(&ling)).await.json();
+        assert_eq!(open.as_array().unwrap().len(), 8);
+        assert!(
+            open.as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["worker_id"].is_string())
+        );
+        let alerts = t.get("/api/v1/alerts", Some(&ling)).await.json();
+        let kinds: Vec<&str> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap())
+            .collect();
+        for k in ["fever", "missed_report"] {
+            assert!(kinds.contains(&k), "{k} in {kinds:?}");
+        }
+        assert_eq!(
+            t.get("/api/v1/arrivals", Some(&ling))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
+        assert_eq!(
+            t.get("/api/v1/contacts", Some(&ling))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
         let admin = t.token("admin").await;
         let orgs = t.get("/api/v1/organizations", Some(&admin)).await.json();
         let names: Vec<&str> = orgs

@@ -774,3 +774,101 @@ async fn over_a_robots_rate_limit_alerts_merge_into_one_digest() {
     })
     .await;
 }
+
+fn enc(s: &str) -> String {
+    sanshe_web::auth::urlencode(s)
+}
+
+#[tokio::test]
+async fn the_front_line_pages_work_end_to_end_for_a_worker() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let r = t.add_resident(&w, &t.lingyanli_building, "801", "田野", &id_for(1960, 4, 4, 25), "13698765432").await;
+        let hh = r["household_id"].as_str().unwrap().to_string();
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+
+        // Start a campaign from its page; a campaign without questions is refused on the form.
+        let empty = t.post_form("/campaigns", &cookie, &format!("csrf={csrf}&name={}&area_id={}", enc("排查"), t.lingyanli)).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.text().contains("至少需要一个问题"));
+        let made = t.post_form("/campaigns", &cookie, &format!("csrf={csrf}&name={}&area_id={}&questions=fever_or_cough&questions=arrived_from_elsewhere", enc("入户排查"), t.lingyanli)).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+        let campaign_url = made.headers.get("location").unwrap().to_str().unwrap().to_string();
+        let cid = campaign_url.rsplit('/').next().unwrap().to_string();
+        let page = t.page(&campaign_url, &cookie).await.text();
+        assert!(page.contains("0/1") && page.contains("1号楼"), "coverage before any visit");
+
+        // The building grid shows the door; the visit form logs it; the grid colours it.
+        let grid = t.page(&format!("/campaigns/{cid}/grid?building={}", enc("1号楼")), &cookie).await.text();
+        assert!(grid.contains(&format!("/campaigns/{cid}/visit/{hh}")) && grid.contains("1单元 801"));
+        let form = t.page(&format!("/campaigns/{cid}/visit/{hh}"), &cookie).await.text();
+        let i = form.find("name=\"visit_id\" value=\"").unwrap() + "name=\"visit_id\" value=\"".len();
+        let visit_id = form[i..i + 32].to_string();
+        let body = format!("csrf={csrf}&visit_id={visit_id}&outcome=answered&q_fever_or_cough=yes&q_arrived_from_elsewhere=no&note=");
+        let saved = t.post_form(&format!("/campaigns/{cid}/visit/{hh}"), &cookie, &body).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        assert!(saved.text().contains("已登记") && saved.text().contains("已发出发热咳嗽预警"));
+        // Pressing send twice records once.
+        t.post_form(&format!("/campaigns/{cid}/visit/{hh}"), &cookie, &body).await;
+        let cov = t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json();
+        assert_eq!(cov["workers"][0]["visits"], 1);
+        let grid = t.page(&format!("/campaigns/{cid}/grid?building={}", enc("1号楼")), &cookie).await.text();
+        assert!(grid.contains("door door-answered"));
+
+        // Register an arrival from the household page's form, with isolation: lands on the episode.
+        let arrival = t.post_form(&format!("/households/{hh}/arrival"), &cookie, &format!("csrf={csrf}&resident_id={}&origin={}&transport=train&date=2026-11-25&note=&isolate=on&kind=home_medical_observation&follow_up=link", r["id"].as_str().unwrap(), enc("湖北省武汉市"))).await;
+        assert_eq!(arrival.status, StatusCode::SEE_OTHER, "{}", arrival.text());
+        let episode_url = arrival.headers.get("location").unwrap().to_str().unwrap().to_string();
+        assert!(episode_url.starts_with("/isolations/"));
+        let bad = t.post_form(&format!("/households/{hh}/arrival"), &cookie, &format!("csrf={csrf}&resident_id={}&origin=&transport=train&date=2030-01-01", r["id"].as_str().unwrap())).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("日期不能晚于今天"));
+
+        // The episode page: a worker enters a report; a typo is explained; the chart appears.
+        let typo = t.post_form(&episode_url, &cookie, &format!("csrf={csrf}&action=report&temperature=385")).await;
+        assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(typo.text().contains("34.0"));
+        let ok = t.post_form(&episode_url, &cookie, &format!("csrf={csrf}&action=report&temperature=38.5&symptoms=cough&symptoms=fatigue")).await;
+        assert_eq!(ok.status, StatusCode::OK);
+        let html = ok.text();
+        assert!(html.contains("<svg class=\"chart\"") && html.contains("38.5") && html.contains("咳嗽") && html.contains("乏力"));
+        let forged = t.post_form(&episode_url, &cookie, "csrf=nope&action=report&temperature=36.5").await;
+        assert_ne!(forged.status, StatusCode::OK);
+
+        // The board, the roster and the printable notice with its QR code.
+        let board = t.page(&format!("/boards/{}", t.lingyanli), &cookie).await.text();
+        assert!(board.contains("id=\"total-open\">1<") && board.contains("id=\"total-fever\">1<"), "{board}");
+        let roster = t.page(&format!("/areas/{}/roster", t.lingyanli), &cookie).await.text();
+        assert!(roster.contains("田野") && roster.contains("38.5"));
+        let notice = t.page(&format!("/households/{hh}/notice"), &cookie).await.text();
+        assert!(notice.contains("<svg") && notice.contains("/r/") && notice.contains("居家隔离医学观察告知书"));
+
+        // The alert centre: the fever from the report and the one from the visit; resolve one.
+        let alerts_page = t.page("/alerts", &cookie).await.text();
+        assert!(alerts_page.contains("体温异常") && alerts_page.contains("走访发现发热咳嗽"));
+        let fever = alerts(&t, &w, "?kind=fever").await;
+        let aid = fever[0]["id"].as_str().unwrap();
+        let no_note = t.post_form(&format!("/alerts/{aid}"), &cookie, &format!("csrf={csrf}&action=resolve&note=")).await;
+        assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let resolved = t.post_form(&format!("/alerts/{aid}"), &cookie, &format!("csrf={csrf}&action=resolve&note={}", enc("已送发热门诊"))).await;
+        assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+        assert!(t.page(&format!("/alerts/{aid}"), &cookie).await.text().contains("已送发热门诊"));
+
+        // Release from the page ends the link.
+        let link = t.get(&format!("/api/v1/isolations/{}", episode_url.rsplit('/').next().unwrap()), Some(&w)).await.json();
+        assert_eq!(link["link_live"], true);
+        let released = t.post_form(&episode_url, &cookie, &format!("csrf={csrf}&action=release&reason=completed&note=")).await;
+        assert_eq!(released.status, StatusCode::OK);
+        assert!(released.text().contains("期满解除"));
+
+        // Community workers do not see the chat-robot settings; the coordinator does.
+        assert!(!t.page("/", &cookie).await.text().contains("href=\"/webhooks\""));
+        let (admin_cookie, admin_csrf) = t.browser("admin").await;
+        let add = t.post_form("/webhooks", &admin_cookie, &format!("csrf={admin_csrf}&area_id={}&name={}&kind=feishu&url={}&secret=s3cret", t.lingyanli, enc("凌研里防控群"), enc("https://open.feishu.cn/open-apis/bot/v2/hook/0123456789abcdef"))).await;
+        assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.text());
+        let hooks = t.page("/webhooks", &admin_cookie).await.text();
+        assert!(hooks.contains("凌研里防控群") && hooks.contains("hook/0123…") && !hooks.contains("0123456789abcdef") && !hooks.contains("s3cret"));
+        t
+    })
+    .await;
+}

@@ -461,15 +461,33 @@ fn isolation_of(form: &[(String, String)]) -> Option<IsolationChoice> {
     })
 }
 
-pub(super) async fn register_trace(
+pub(super) async fn register_arrival(
     State(state): State<AppState>,
     caller: PageCaller,
-    Path((id, which)): Path<(String, String)>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    register_trace(state, caller, id, true, body).await
+}
+
+pub(super) async fn register_contact(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    register_trace(state, caller, id, false, body).await
+}
+
+async fn register_trace(
+    state: AppState,
+    caller: PageCaller,
+    id: String,
+    arrival: bool,
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
     caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
-    let arrival = which == "arrival";
     let result = if arrival {
         contacts::register_arrival(
             &state.app,

@@ -280,9 +280,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/arrivals", get(arrivals_page))
         .route("/contacts", get(contacts_page))
-        .route("/households/{id}/arrival", get(arrival_form))
-        .route("/households/{id}/contact", get(contact_form))
-        .route("/households/{id}/{which}", post(register_trace))
+        .route(
+            "/households/{id}/arrival",
+            get(arrival_form).post(register_arrival),
+        )
+        .route(
+            "/households/{id}/contact",
+            get(contact_form).post(register_contact),
+        )
         .route("/alerts", get(alerts_page))
         .route("/alerts/{id}", get(alert_page).post(alert_action))
         .route("/webhooks", get(webhooks_page).post(add_webhook))
