@@ -120,6 +120,10 @@ pub struct AlertView {
     pub raised_at: String,
     /// Last happened, RFC 3339.
     pub last_at: String,
+    /// Last happened, as people read it (China time, to the minute).
+    pub when: String,
+    /// First raised, as people read it.
+    pub since: String,
     /// Who acknowledged it.
     pub acknowledged_by: Option<String>,
     /// Who resolved it.
@@ -147,6 +151,12 @@ impl From<AlertRow> for AlertView {
             occurrences: a.occurrences,
             raised_at: rfc3339(a.raised_at),
             last_at: rfc3339(a.last_at),
+            when: crate::local_time(a.last_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            since: crate::local_time(a.raised_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
             acknowledged_by: a.acknowledged_by,
             resolved_by: a.resolved_by,
             resolution_note: a.resolution_note,

@@ -440,12 +440,15 @@ async fn front_line(
         }
     }
     let mut door = households.iter();
-    for (days_back, actor, visits) in [
+    for (walk, (days_back, actor, visits)) in [
         (2, first, 180),
         (2, second, 150),
         (1, first, 160),
         (1, second, 140),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let walker = past(at(days_back, 9, 0));
         for i in 0..visits {
             let Some(household) = door.next() else { break };
@@ -461,9 +464,12 @@ async fn front_line(
             };
             let mut answers = std::collections::BTreeMap::new();
             if outcome == "answered" {
-                answers.insert("fever_or_cough".to_string(), i % 157 == 3);
+                answers.insert("fever_or_cough".to_string(), i == 37 && walk % 3 == 0);
                 answers.insert("arrived_from_elsewhere".to_string(), i % 61 == 7);
-                answers.insert("elderly_alone_needs_help".to_string(), i % 89 == 11);
+                answers.insert(
+                    "elderly_alone_needs_help".to_string(),
+                    i == 71 && walk % 3 != 0,
+                );
                 answers.insert("custom_1".to_string(), !roll.is_multiple_of(3));
             }
             campaigns::visit(
@@ -531,7 +537,7 @@ async fn front_line(
         )
         .await?;
         if let Some(e) = r.episode_id {
-            episodes.push((e, *days_back));
+            episodes.push((e, *days_back, at(*days_back, 10, 0)));
         }
     }
     // Close contacts of the first arrival, found two days later.
@@ -564,17 +570,19 @@ async fn front_line(
             )
             .await?;
             if let Some(e) = r.episode_id {
-                episodes.push((e, 3));
+                episodes.push((e, 3, at(3, 16, 0)));
             }
         }
     }
     // Twice-daily reports up to now. The second episode has a fever since yesterday
     // afternoon; the third stopped reporting yesterday.
-    for (n, (episode, days_back)) in episodes.iter().enumerate() {
+    for (n, (episode, days_back, opened)) in episodes.iter().enumerate() {
         for day in (0..=*days_back).rev() {
-            for (hour, minute) in [(8, 20), (16, 40)] {
+            // On the first day the worker takes the first reading when opening the episode.
+            let morning = if day == *days_back { (10, 30) } else { (8, 20) };
+            for (hour, minute) in [morning, (16, 40)] {
                 let when = at(day, hour, minute + rng.gen_range(0..15));
-                if when >= now || (day == *days_back && hour < 12) {
+                if when >= now || when < *opened {
                     continue;
                 }
                 if n == 2 && day <= 1 {
