@@ -122,3 +122,64 @@ test('a worker of another community cannot find 凌研里 residents', async () =
   assert.match(await page.textContent('#total'), /共 0 条/);
   await page.context().close();
 });
+
+test('a worker logs a door-to-door visit on a phone and the door turns green', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.click('nav.main >> text=走访排查');
+  await page.click('table.cards a >> nth=0');
+  await page.click('text=按楼栋走访');
+  await noSidewaysScroll(page);
+  // A building nobody has walked yet.
+  await page.click('nav.buildings a >> text=/^30号楼/');
+  const door = page.locator('.door-grid a.door:not([class*="door-"])').first();
+  const household = await door.getAttribute('data-household');
+  await door.click();
+  await page.waitForURL(/\/visit\//);
+  await noSidewaysScroll(page);
+  await page.check('input[name=outcome][value=answered]');
+  await page.check('input[name=q_fever_or_cough][value=yes]');
+  await page.fill('#note', '老人咳嗽两天');
+  await page.click('button[type=submit].big');
+  await page.getByText('已登记').waitFor();
+  await page.getByText('已发出发热咳嗽预警').waitFor();
+  await page.click('#back-to-grid');
+  const cls = await page.locator(`a.door[data-household="${household}"]`).getAttribute('class');
+  assert.match(cls, /door-answered/);
+  await page.context().close();
+});
+
+async function api(path, token, body, method) {
+  const res = await fetch(`${BASE}${path}`, {
+    method: method ?? (body ? 'POST' : 'GET'),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}
+
+test('a resident in home observation reports a temperature through the link on a cheap phone', async () => {
+  const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
+  const token = session.token;
+  const { json: episodes } = await api('/api/v1/isolations?status=open', token);
+  const episode = episodes.find((e) => !e.last_fever);
+  const { json: link } = await api(`/api/v1/isolations/${episode.id}/link`, token, {});
+  // The resident's phone: no account, no cookie, a small screen.
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${BASE}${link.report_link}`);
+  const html = await page.content();
+  assert.ok(!html.includes(episode.name), 'the full name is not on the page');
+  assert.ok(!html.includes(episode.address), 'nor the address');
+  await noSidewaysScroll(page);
+  await page.fill('#temperature', '366');
+  await page.click('button[type=submit]');
+  await page.getByText('34.0').first().waitFor();
+  await page.fill('#temperature', '36.6');
+  await page.click('button[type=submit]');
+  await page.locator('#report-result').waitFor();
+  assert.match(await page.locator('#report-result').innerText(), /已收到/);
+  const { json: after } = await api(`/api/v1/isolations/${episode.id}`, token);
+  assert.equal(after.episode.last_temperature, '36.6');
+  assert.equal(after.reports.at(-1).entered_by, 'resident');
+  await context.close();
+});
