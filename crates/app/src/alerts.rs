@@ -83,6 +83,78 @@ pub async fn raise(
     Ok(Some(id))
 }
 
+/// What a batch of alerts shares: the kind, the kind of subject, the event and its description.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// Kind.
+    pub kind: AlertKind,
+    /// `episode`, `household`, …
+    pub subject_kind: &'a str,
+    /// The event (a slot, a date).
+    pub event: &'a str,
+    /// Short description.
+    pub detail: &'a str,
+}
+
+/// `raise` for many subjects of one kind and one event at once — what the missed-report scan
+/// needs for thousands of episodes inside a second. Returns how many alerts were raised or
+/// counted.
+pub async fn raise_many(
+    conn: &mut Conn,
+    routes: &Routes,
+    what: Batch<'_>,
+    subjects: &[(String, String)],
+    at: i64,
+) -> Result<usize> {
+    let Batch {
+        kind,
+        subject_kind,
+        event,
+        detail,
+    } = what;
+    if subjects.is_empty() {
+        return Ok(0);
+    }
+    let open = store::open_alerts_of_kind(conn, kind.as_str()).await?;
+    let mut fresh: Vec<(String, &str, &str)> = Vec::new();
+    let mut repeats: Vec<(String, &str)> = Vec::new();
+    for (subject, path) in subjects {
+        let key = format!("{}:{subject}", kind.as_str());
+        match open.get(&key) {
+            Some((_, last)) if last == event => {}
+            Some((id, _)) => repeats.push((id.clone(), path.as_str())),
+            None => fresh.push((key, subject.as_str(), path.as_str())),
+        }
+    }
+    let new_alerts: Vec<NewAlert<'_>> = fresh
+        .iter()
+        .map(|(key, subject, path)| NewAlert {
+            kind: kind.as_str(),
+            area_path: path,
+            subject_kind,
+            subject_id: subject,
+            open_key: key,
+            event,
+            detail,
+        })
+        .collect();
+    let new_ids = store::insert_many(conn, &new_alerts, at).await?;
+    let repeat_ids: Vec<String> = repeats.iter().map(|(id, _)| id.clone()).collect();
+    store::repeat_many(conn, &repeat_ids, event, detail, at).await?;
+    let mut messages: Vec<(&str, &str)> = Vec::new();
+    let touched = new_ids
+        .iter()
+        .zip(fresh.iter().map(|(_, _, p)| *p))
+        .chain(repeats.iter().map(|(id, p)| (id, *p)));
+    for (id, path) in touched {
+        for webhook in routes.covering(path) {
+            messages.push((webhook, id.as_str()));
+        }
+    }
+    store::enqueue_many(conn, &messages, kind.as_str(), at).await?;
+    Ok(new_ids.len() + repeat_ids.len())
+}
+
 /// Resolves the open alert of this kind about this subject, if any (the system's own doing:
 /// a worker was assigned, the episode was released).
 pub async fn settle(

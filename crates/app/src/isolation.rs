@@ -19,7 +19,7 @@ use sanshe_store::{
 };
 
 use crate::accounts::{Actor, token_hash};
-use crate::alerts::{self, Routes, Trouble, rfc3339};
+use crate::alerts::{self, Batch, Routes, Trouble, rfc3339};
 use crate::areas::AreaView;
 use crate::{App, AppError, Result, local_time, utc_ms};
 
@@ -1099,19 +1099,19 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
         }
         let routes = Routes::load(&mut tx).await?;
         let missing = store::missing_reports(&mut tx, &key, utc_ms(s.end())).await?;
-        for (id, path) in &missing {
-            let t = Trouble {
+        summary.alerts += alerts::raise_many(
+            &mut tx,
+            &routes,
+            Batch {
                 kind: AlertKind::MissedReport,
-                area_path: path,
                 subject_kind: "episode",
-                subject_id: id,
                 event: &key,
                 detail: &key,
-            };
-            if alerts::raise(&mut tx, &routes, t, now).await?.is_some() {
-                summary.alerts += 1;
-            }
-        }
+            },
+            &missing,
+            now,
+        )
+        .await?;
         store::finish_scan(&mut tx, &key, missing.len() as i64).await?;
         sanshe_store::commit(tx).await?;
         summary.missed += missing.len();
@@ -1120,30 +1120,34 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
     let today = app.today().format("%Y-%m-%d").to_string();
     let mut tx = app.db.begin().await?;
     let routes = Routes::load(&mut tx).await?;
-    for (id, path, end, has_worker) in store::needing_attention(&mut tx, &today).await? {
-        if end < today {
-            let t = Trouble {
-                kind: AlertKind::EndDue,
-                area_path: &path,
-                subject_kind: "episode",
-                subject_id: &id,
-                event: &end,
-                detail: &end,
-            };
-            summary.alerts += usize::from(alerts::raise(&mut tx, &routes, t, now).await?.is_some());
-        }
-        if !has_worker {
-            let t = Trouble {
-                kind: AlertKind::Unassigned,
-                area_path: &path,
-                subject_kind: "episode",
-                subject_id: &id,
-                event: "unassigned",
-                detail: "",
-            };
-            summary.alerts += usize::from(alerts::raise(&mut tx, &routes, t, now).await?.is_some());
-        }
+    // Past their end: the event is the planned end, so an extension that passes again counts.
+    let mut by_end: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for (id, path, end) in store::past_planned_end(&mut tx, &today).await? {
+        by_end.entry(end).or_default().push((id, path));
     }
+    for (end, subjects) in &by_end {
+        let batch = Batch {
+            kind: AlertKind::EndDue,
+            subject_kind: "episode",
+            event: end,
+            detail: end,
+        };
+        summary.alerts += alerts::raise_many(&mut tx, &routes, batch, subjects, now).await?;
+    }
+    let unassigned = store::without_worker(&mut tx).await?;
+    summary.alerts += alerts::raise_many(
+        &mut tx,
+        &routes,
+        Batch {
+            kind: AlertKind::Unassigned,
+            subject_kind: "episode",
+            event: "unassigned",
+            detail: "",
+        },
+        &unassigned,
+        now,
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     Ok(summary)
 }

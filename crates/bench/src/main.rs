@@ -24,8 +24,12 @@ use sanshe_core::identity::MainlandId;
 use sanshe_store::new_id;
 use tower::ServiceExt;
 
+mod frontline;
+
 #[derive(Parser)]
 struct Args {
+    /// `frontline` runs the front-line benchmark (board and missed-report scan) instead.
+    suite: Option<String>,
     /// Residents to import.
     #[arg(long, default_value_t = 1_000_000)]
     rows: usize,
@@ -246,6 +250,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if args.suite.as_deref() == Some("frontline") {
+        return frontline::run(args.postgres.as_deref()).await;
+    }
     let backend = if args.postgres.is_some() {
         "PostgreSQL"
     } else {

@@ -87,6 +87,7 @@ CREATE TABLE isolation_episodes (
 );
 CREATE INDEX isolation_open_path ON isolation_episodes (status, area_path);
 CREATE INDEX isolation_worker ON isolation_episodes (worker_id, status);
+CREATE INDEX isolation_end ON isolation_episodes (status, planned_end);
 CREATE INDEX isolation_resident ON isolation_episodes (resident_id);
 CREATE INDEX isolation_household ON isolation_episodes (household_id, status);
 
@@ -131,6 +132,7 @@ CREATE TABLE alerts (
     resolution_note TEXT
 );
 CREATE INDEX alerts_path ON alerts (status, area_path, raised_at);
+CREATE INDEX alerts_open_kind ON alerts (kind, open_key);
 CREATE INDEX alerts_subject ON alerts (subject_id);
 
 CREATE TABLE webhooks (

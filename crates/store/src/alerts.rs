@@ -68,6 +68,124 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAlert<'_>, at: i64) -> Resu
     Ok(id)
 }
 
+/// Open (or acknowledged) alerts of one kind: open key → (id, last event).
+pub async fn open_alerts_of_kind(
+    conn: &mut AnyConnection,
+    kind: &str,
+) -> Result<std::collections::HashMap<String, (String, String)>> {
+    let rows = sqlx::query(
+        "SELECT open_key, id, last_event FROM alerts WHERE kind = $1 AND open_key IS NOT NULL",
+    )
+    .bind(kind)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect()
+}
+
+/// Inserts many new alerts of one event at once (the missed-report scan); returns their ids.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    alerts: &[NewAlert<'_>],
+    at: i64,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(alerts.len());
+    for group in alerts.chunks(20) {
+        let mut sql = String::from(
+            "INSERT INTO alerts (id, kind, area_path, subject_kind, subject_id, open_key, last_event, detail, occurrences, status, raised_at, last_at) VALUES ",
+        );
+        for i in 0..group.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, 'open', $1, $1)",
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            ));
+        }
+        let mut q = sqlx::query(&sql).bind(at);
+        for a in group {
+            let id = new_id();
+            q = q
+                .bind(id.clone())
+                .bind(a.kind)
+                .bind(a.area_path)
+                .bind(a.subject_kind)
+                .bind(a.subject_id)
+                .bind(a.open_key)
+                .bind(a.event)
+                .bind(a.detail);
+            ids.push(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(ids)
+}
+
+/// Counts one new event on many open alerts at once.
+pub async fn repeat_many(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    event: &str,
+    detail: &str,
+    at: i64,
+) -> Result<()> {
+    for group in ids.chunks(50) {
+        let marks: Vec<String> = (0..group.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE alerts SET occurrences = occurrences + 1, last_event = $1, detail = $2, last_at = $3 WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(event).bind(detail).bind(at);
+        for id in group {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Queues messages for many (webhook, alert) pairs of one kind at once.
+pub async fn enqueue_many(
+    conn: &mut AnyConnection,
+    pairs: &[(&str, &str)],
+    summary: &str,
+    at: i64,
+) -> Result<()> {
+    for group in pairs.chunks(30) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ",
+        );
+        for i in 0..group.len() {
+            let b = i * 3;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, $1, 'pending', 0, $2, 0, 0, $2)",
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+        }
+        let mut q = sqlx::query(&sql).bind(summary).bind(at);
+        for (webhook, alert) in group {
+            q = q.bind(new_id()).bind(*webhook).bind(*alert);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Counts a new event on an open alert.
 pub async fn repeat(
     conn: &mut AnyConnection,

@@ -527,22 +527,28 @@ pub async fn missing_reports(
         .collect()
 }
 
-/// Open episodes past their planned end (`planned_end < today`), or without a worker:
-/// (id, area path, planned end, has worker).
-pub async fn needing_attention(
+/// Open episodes past their planned end (`planned_end < today`): (id, area path, planned end).
+pub async fn past_planned_end(
     conn: &mut AnyConnection,
     today: &str,
-) -> Result<Vec<(String, String, String, bool)>> {
+) -> Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query("SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1")
+        .bind(today)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// Open episodes without a responsible worker: (id, area path).
+pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
-        "SELECT id, area_path, planned_end, worker_id FROM isolation_episodes WHERE status = 'open' AND (planned_end < $1 OR worker_id IS NULL)",
+        "SELECT id, area_path FROM isolation_episodes WHERE worker_id IS NULL AND status = 'open'",
     )
-    .bind(today)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            let w: Option<String> = r.try_get(3)?;
-            Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, w.is_some()))
-        })
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
 }
