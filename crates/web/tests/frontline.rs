@@ -840,6 +840,13 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         assert!(board.contains("id=\"total-open\">1<") && board.contains("id=\"total-fever\">1<"), "{board}");
         let roster = t.page(&format!("/areas/{}/roster", t.lingyanli), &cookie).await.text();
         assert!(roster.contains("田野") && roster.contains("38.5"));
+        let sheet = t.page(&format!("/areas/{}/roster.xlsx", t.lingyanli), &cookie).await;
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(table.len(), 2, "header and one line: {table:?}");
+        assert!(format!("{table:?}").contains("田野") && format!("{table:?}").contains("38.5"));
+        let sheet = t.page(&format!("/campaigns/{cid}/coverage.xlsx"), &cookie).await;
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert!(format!("{:?}", table).contains("1号楼"), "{table:?}");
         let notice = t.page(&format!("/households/{hh}/notice"), &cookie).await.text();
         assert!(notice.contains("<svg") && notice.contains("/r/") && notice.contains("居家隔离医学观察告知书"));
 

@@ -13,26 +13,6 @@ use sanshe_core::isolation::EpisodeKind;
 
 use super::*;
 
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn value(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "campaigns.html")]
 pub(super) struct CampaignsPage {
@@ -127,6 +107,55 @@ pub(super) async fn campaign_page(
         active: cov.campaign.status == "active",
         cov,
     }))
+}
+
+pub(super) async fn export_coverage(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let tr = caller.tr;
+    let header: Vec<String> = [
+        "campaign-compound",
+        "campaign-building",
+        "campaign-households",
+        "campaign-reached",
+        "outcome-not_home",
+        "outcome-refused",
+        "outcome-moved_out",
+        "campaign-unvisited",
+        "campaign-percent",
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .collect();
+    let rows = cov
+        .buildings
+        .into_iter()
+        .map(|b| {
+            vec![
+                b.compound,
+                b.building,
+                b.households.to_string(),
+                b.reached.to_string(),
+                b.not_home.to_string(),
+                b.refused.to_string(),
+                b.moved_out.to_string(),
+                b.unvisited.to_string(),
+                b.percent.to_string(),
+            ]
+        })
+        .collect();
+    sheet_download(
+        &caller,
+        &tr.t("campaign-coverage"),
+        &header,
+        rows,
+        &format!("coverage-{id}.xlsx"),
+    )
 }
 
 pub(super) async fn close_campaign(

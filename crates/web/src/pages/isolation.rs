@@ -6,27 +6,6 @@ use sanshe_core::isolation::{EpisodeKind, ReleaseReason, Symptom};
 
 use super::*;
 
-/// Form pairs, keeping repeated keys (checkbox groups).
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn value(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
 fn symptoms() -> Vec<(&'static str, bool)> {
     Symptom::ALL
         .iter()
@@ -479,6 +458,56 @@ pub(super) async fn roster_page(
         date: state.app.today().format("%Y-%m-%d").to_string(),
         lines,
     }))
+}
+
+pub(super) async fn export_roster(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (area, lines) = isolation::roster(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let tr = caller.tr;
+    let header: Vec<String> = [
+        "name",
+        "address",
+        "isolation-kind",
+        "isolation-exposure",
+        "isolation-planned-end",
+        "link-morning",
+        "link-afternoon",
+        "isolation-worker",
+        "isolation-follow-up",
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .collect();
+    let rows = lines
+        .into_iter()
+        .map(|l| {
+            let e = l.episode;
+            vec![
+                e.name,
+                format!("{} {}", e.area_name, e.address),
+                tr.of("episode-kind-", &e.kind),
+                e.exposure_date,
+                e.planned_end,
+                l.morning.unwrap_or_default(),
+                l.afternoon.unwrap_or_default(),
+                e.worker_name.unwrap_or_default(),
+                tr.of("follow-up-mode-", &e.follow_up),
+            ]
+        })
+        .collect();
+    let date = state.app.today().format("%Y%m%d");
+    sheet_download(
+        &caller,
+        &tr.t("roster"),
+        &header,
+        rows,
+        &format!("roster-{}-{date}.xlsx", area.id),
+    )
 }
 
 /// One person's part of a household notice.

@@ -142,6 +142,29 @@ impl FormErrors {
     }
 }
 
+/// Form pairs, keeping repeated keys (checkbox groups).
+pub(super) fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// The first value of `key` in a form (empty if absent).
+pub(super) fn value(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Every value of `key` in a form.
+pub(super) fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
@@ -269,6 +292,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/boards/{id}", get(board_page))
         .route("/areas/{id}/roster", get(roster_page))
+        .route("/areas/{id}/roster.xlsx", get(export_roster))
+        .route("/campaigns/{id}/coverage.xlsx", get(export_coverage))
         .route("/households/{id}/notice", get(notice_page))
         .route("/campaigns", get(campaigns_page).post(create_campaign))
         .route("/campaigns/{id}", get(campaign_page))
