@@ -132,7 +132,7 @@ async fn discard(app: App, postgres: Option<&str>, url: &str) -> Result<()> {
         Some(base) => {
             let name = url.rsplit('/').next().unwrap_or_default();
             let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin)
                 .await?;
         }

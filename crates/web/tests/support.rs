@@ -212,7 +212,7 @@ impl TestApp {
         if let Some((base, name)) = self.drop_db
             && let Ok(mut admin) = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
         {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin)
                 .await;
         }
