@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod demo;
 pub mod divisions;
 pub mod error;
+pub mod gates;
 pub mod imports;
 pub mod isolation;
 pub mod notify;

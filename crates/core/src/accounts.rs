@@ -106,6 +106,10 @@ pub enum Action {
     FrontLine,
     /// Configure the chat-group webhooks alerts go to (their addresses are credentials).
     ManageWebhooks,
+    /// Set up gates and their policies, issue and revoke passes.
+    ManageGates,
+    /// Staff a gate: scan passes, register visitors.
+    GateDuty,
 }
 
 /// What an action is aimed at.
@@ -128,7 +132,13 @@ fn role_allows(role: Role, action: Action) -> bool {
         Role::Coordinator => true,
         Role::CommunityWorker => matches!(
             action,
-            ViewRegistry | EditRegistry | RevealPersonal | ViewOrganization | FrontLine
+            ViewRegistry
+                | EditRegistry
+                | RevealPersonal
+                | ViewOrganization
+                | FrontLine
+                | ManageGates
+                | GateDuty
         ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
         Role::Volunteer => matches!(action, ViewOrganization),

@@ -20,11 +20,13 @@ pub enum AlertKind {
     VisitFever,
     /// A household found on a visit to need help.
     NeedsHelp,
+    /// Someone refused at a gate for fever.
+    GateFever,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 7] = [
+    pub const ALL: [AlertKind; 8] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -32,6 +34,7 @@ impl AlertKind {
         AlertKind::EndDue,
         AlertKind::VisitFever,
         AlertKind::NeedsHelp,
+        AlertKind::GateFever,
     ];
 
     /// The stored spelling.
@@ -44,6 +47,7 @@ impl AlertKind {
             AlertKind::EndDue => "end_due",
             AlertKind::VisitFever => "visit_fever",
             AlertKind::NeedsHelp => "needs_help",
+            AlertKind::GateFever => "gate_fever",
         }
     }
 

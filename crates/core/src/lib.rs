@@ -9,6 +9,7 @@ pub mod areas;
 pub mod arrivals;
 pub mod campaigns;
 pub mod error;
+pub mod gates;
 pub mod identity;
 pub mod isolation;
 pub mod organizations;

@@ -552,3 +552,28 @@ pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, Str
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
 }
+
+/// People in open episodes among these households: (household id, resident id). Gates ask this
+/// to suspend passes while someone of the household is in isolation.
+pub async fn open_in_households(
+    conn: &mut AnyConnection,
+    households: &[String],
+) -> Result<Vec<(String, String)>> {
+    if households.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=households.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT household_id, resident_id FROM isolation_episodes WHERE status = 'open' AND household_id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for h in households {
+        q = q.bind(h);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

@@ -9,6 +9,7 @@ pub mod areas;
 pub mod audit;
 pub mod campaigns;
 pub mod contacts;
+pub mod gates;
 pub mod isolation;
 pub mod organizations;
 pub mod registry;
@@ -88,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0002_frontline.sql"),
         sqlite: include_str!("../migrations/0002_frontline.sqlite.sql"),
         postgres: include_str!("../migrations/0002_frontline.postgres.sql"),
+    },
+    Migration {
+        version: 3,
+        common: include_str!("../migrations/0003_gates.sql"),
+        sqlite: include_str!("../migrations/0003_gates.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_gates.postgres.sql"),
     },
 ];
 

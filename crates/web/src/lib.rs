@@ -32,16 +32,19 @@ pub struct AppState {
     pub requests: Arc<AtomicU64>,
     /// Background exports of this node.
     pub exports: exports::ExportJobs,
+    /// The one writer of gate scans.
+    pub scans: sanshe_app::gates::ScanWriter,
 }
 
 impl AppState {
     /// State around an opened application.
     pub fn new(app: App, secure_cookies: bool) -> AppState {
         AppState {
-            app,
+            app: app.clone(),
             secure_cookies,
             requests: Arc::new(AtomicU64::new(0)),
             exports: exports::ExportJobs::default(),
+            scans: sanshe_app::gates::ScanWriter::start(app.clone()),
         }
     }
 }
@@ -123,6 +126,18 @@ pub fn spawn_background_work(app: App) {
             }
         }
     });
+}
+
+/// An inline SVG of a QR code for `text` (report links, gate passes).
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(180, 180)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
 }
 
 /// Every route of sanshe.
@@ -237,6 +252,27 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/webhooks/{id}",
             axum::routing::put(api::alerts::update_webhook),
+        )
+        .route(
+            "/gates",
+            get(api::gates::list_gates).post(api::gates::create_gate),
+        )
+        .route(
+            "/gates/{id}/policy",
+            axum::routing::put(api::gates::set_policy),
+        )
+        .route("/gates/{id}/traffic", get(api::gates::gate_traffic))
+        .route("/areas/{id}/traffic", get(api::gates::area_traffic))
+        .route(
+            "/passes",
+            get(api::gates::list_passes).post(api::gates::issue_passes),
+        )
+        .route("/passes/{id}/revoke", post(api::gates::revoke_pass))
+        .route("/passes/{id}/qr.svg", get(api::gates::pass_qr))
+        .route("/scans", post(api::gates::create_scan))
+        .route(
+            "/visitors",
+            get(api::gates::list_visitors).post(api::gates::create_visitor),
         );
     Router::new()
         .nest("/api/v1", api)

@@ -20,7 +20,7 @@ impl Modify for BearerAuth {
 /// The API description served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "sanshe API", description = "三社联动 epidemic-response platform: areas, organizations, accounts, registry, campaigns, arrivals and contacts, isolation and health reports, alerts and webhooks."),
+    info(title = "sanshe API", description = "三社联动 epidemic-response platform: areas, organizations, accounts, registry, campaigns, arrivals and contacts, isolation and health reports, alerts and webhooks, gates."),
     paths(
         api::create_session, api::delete_session,
         api::list_areas, api::get_area, api::create_area, api::list_divisions,
@@ -43,6 +43,9 @@ impl Modify for BearerAuth {
         api::isolation::create_report, api::isolation::get_board,
         api::alerts::list_alerts, api::alerts::get_alert, api::alerts::acknowledge_alert, api::alerts::resolve_alert,
         api::alerts::list_webhooks, api::alerts::create_webhook, api::alerts::update_webhook,
+        api::gates::list_gates, api::gates::create_gate, api::gates::set_policy, api::gates::gate_traffic, api::gates::area_traffic,
+        api::gates::list_passes, api::gates::issue_passes, api::gates::revoke_pass, api::gates::pass_qr,
+        api::gates::create_scan, api::gates::list_visitors, api::gates::create_visitor,
     ),
     modifiers(&BearerAuth)
 )]

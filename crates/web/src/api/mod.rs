@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 pub mod alerts;
 pub mod campaigns;
+pub mod gates;
 pub mod isolation;
 
 use crate::AppState;

@@ -13,18 +13,6 @@ fn symptoms() -> Vec<(&'static str, bool)> {
         .collect()
 }
 
-/// An inline SVG of a QR code for `text`.
-pub(super) fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(180, 180)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "report_link.html")]
 pub(super) struct LinkPageView {
@@ -556,7 +544,7 @@ pub(super) async fn notice_page(
         {
             let link = format!("{base}{path}");
             parts.push(NoticePart {
-                qr: qr_svg(&link),
+                qr: crate::qr_svg(&link),
                 link,
                 episode: e,
             });

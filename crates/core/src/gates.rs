@@ -1,0 +1,383 @@
+//! Gate checkpoints under closed management: policies, passes, and the rule that decides whether
+//! a person may go through (domain.md §3.3: one person per household every two days, 24-hour
+//! checkpoints, temperature at every passage, home-observation people blocked).
+
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use serde::{Deserialize, Serialize};
+
+/// Which way someone goes through a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Coming home.
+    In,
+    /// Going out.
+    Out,
+}
+
+impl Direction {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<Direction, &'static str> {
+        match raw.trim() {
+            "in" => Ok(Direction::In),
+            "out" => Ok(Direction::Out),
+            _ => Err("err-direction"),
+        }
+    }
+}
+
+/// Why a gate refused someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// At or above the fever line: no passage, and a call.
+    Fever,
+    /// The pass is not yet or no longer valid.
+    Expired,
+    /// The pass was revoked.
+    Revoked,
+    /// Its holder (or, for a household pass, someone of the household) is in isolation.
+    Suspended,
+    /// The household's exits for this period are used up.
+    QuotaUsed,
+    /// The pass belongs to another compound.
+    WrongCompound,
+    /// No such pass, or a QR code whose signature does not match.
+    UnknownPass,
+    /// Outside the hours the gate lets people out.
+    Closed,
+}
+
+impl Refusal {
+    /// Every reason.
+    pub const ALL: [Refusal; 8] = [
+        Refusal::Fever,
+        Refusal::Expired,
+        Refusal::Revoked,
+        Refusal::Suspended,
+        Refusal::QuotaUsed,
+        Refusal::WrongCompound,
+        Refusal::UnknownPass,
+        Refusal::Closed,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Fever => "fever",
+            Refusal::Expired => "expired",
+            Refusal::Revoked => "revoked",
+            Refusal::Suspended => "suspended",
+            Refusal::QuotaUsed => "quota_used",
+            Refusal::WrongCompound => "wrong_compound",
+            Refusal::UnknownPass => "unknown_pass",
+            Refusal::Closed => "closed",
+        }
+    }
+}
+
+/// A compound's closed-management rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatePolicy {
+    /// Exits allowed per household per period (0 = no limit).
+    pub exits_per_period: i64,
+    /// Length of a period in days (periods start at midnight, China time).
+    pub period_days: i64,
+    /// First hour (0–23) people may go out.
+    pub out_from_hour: u32,
+    /// Hour (1–24) from which nobody may go out.
+    pub out_until_hour: u32,
+}
+
+impl Default for GatePolicy {
+    /// "每户每两天指派 1 名家庭成员外出采购", gates letting people out 6:00–22:00.
+    fn default() -> Self {
+        GatePolicy {
+            exits_per_period: 1,
+            period_days: 2,
+            out_from_hour: 6,
+            out_until_hour: 22,
+        }
+    }
+}
+
+impl GatePolicy {
+    /// Checks a policy as entered.
+    pub fn new(
+        exits_per_period: i64,
+        period_days: i64,
+        out_from_hour: u32,
+        out_until_hour: u32,
+    ) -> Result<GatePolicy, (&'static str, &'static str)> {
+        if !(0..=50).contains(&exits_per_period) {
+            return Err(("exits_per_period", "err-policy-exits"));
+        }
+        if !(1..=31).contains(&period_days) {
+            return Err(("period_days", "err-policy-period"));
+        }
+        if out_from_hour > 23 || out_until_hour > 24 || out_from_hour >= out_until_hour {
+            return Err(("out_until_hour", "err-policy-hours"));
+        }
+        Ok(GatePolicy {
+            exits_per_period,
+            period_days,
+            out_from_hour,
+            out_until_hour,
+        })
+    }
+
+    /// The quota period a local (China time) moment falls in, as its first day: periods of
+    /// `period_days` counted from 2020-01-01, so every household shares the same boundaries and
+    /// a period turns over at midnight.
+    pub fn period_start(&self, local: NaiveDateTime) -> NaiveDate {
+        let epoch = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+        let days = (local.date() - epoch).num_days();
+        let start = days - days.rem_euclid(self.period_days);
+        epoch + chrono::Duration::days(start)
+    }
+
+    /// Whether people may go out at this local hour.
+    pub fn out_open_at(&self, local: NaiveDateTime) -> bool {
+        let h = local.hour();
+        h >= self.out_from_hour && h < self.out_until_hour
+    }
+}
+
+/// What the server knows about a pass at the moment of a scan.
+#[derive(Debug, Clone, Copy)]
+pub struct PassState {
+    /// The pass's compound is the gate's compound.
+    pub same_compound: bool,
+    /// Revoked.
+    pub revoked: bool,
+    /// The scan's local date lies within the pass's validity.
+    pub valid_on_date: bool,
+    /// The holder, or someone of the household for a household pass, is in isolation.
+    pub suspended: bool,
+    /// Exits the household already made in the scan's period.
+    pub exits_in_period: i64,
+}
+
+/// Decides a passage: `Ok(())` to let through, or the first reason to refuse, in the order a
+/// gate volunteer would check (is it our pass, is it valid, is the person well, may they go out).
+pub fn decide(
+    pass: Option<PassState>,
+    policy: &GatePolicy,
+    direction: Direction,
+    local: NaiveDateTime,
+    fever: bool,
+) -> Result<(), Refusal> {
+    let Some(p) = pass else {
+        return Err(Refusal::UnknownPass);
+    };
+    if !p.same_compound {
+        return Err(Refusal::WrongCompound);
+    }
+    if p.revoked {
+        return Err(Refusal::Revoked);
+    }
+    if !p.valid_on_date {
+        return Err(Refusal::Expired);
+    }
+    if fever {
+        return Err(Refusal::Fever);
+    }
+    if p.suspended {
+        return Err(Refusal::Suspended);
+    }
+    if direction == Direction::Out {
+        if !policy.out_open_at(local) {
+            return Err(Refusal::Closed);
+        }
+        if policy.exits_per_period > 0 && p.exits_in_period >= policy.exits_per_period {
+            return Err(Refusal::QuotaUsed);
+        }
+    }
+    Ok(())
+}
+
+/// A pass's short code as typed at the gate: 8 of `23456789ABCDEFGHJKMNPQRSTVWXYZ` (no 0/O, 1/I/L
+/// or U to misread), case and spaces ignored.
+pub fn normalize_code(raw: &str) -> Option<String> {
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == 8 && code.chars().all(|c| CODE_ALPHABET.contains(c))).then_some(code)
+}
+
+/// The letters of short codes.
+pub const CODE_ALPHABET: &str = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn ok_pass() -> PassState {
+        PassState {
+            same_compound: true,
+            revoked: false,
+            valid_on_date: true,
+            suspended: false,
+            exits_in_period: 0,
+        }
+    }
+
+    #[test]
+    fn periods_turn_over_at_midnight_china_time() {
+        let p = GatePolicy::default();
+        // 2020-02-06 is day 36 after 2020-01-01: periods of two days start on even days.
+        assert_eq!(
+            p.period_start(at("2020-02-06 23:59")),
+            NaiveDate::from_ymd_opt(2020, 2, 6).unwrap()
+        );
+        assert_eq!(
+            p.period_start(at("2020-02-07 23:59")),
+            NaiveDate::from_ymd_opt(2020, 2, 6).unwrap()
+        );
+        assert_eq!(
+            p.period_start(at("2020-02-08 00:00")),
+            NaiveDate::from_ymd_opt(2020, 2, 8).unwrap()
+        );
+        let daily = GatePolicy::new(1, 1, 0, 24).unwrap();
+        assert_ne!(
+            daily.period_start(at("2020-02-06 23:59")),
+            daily.period_start(at("2020-02-07 00:01"))
+        );
+    }
+
+    #[test]
+    fn the_rule_refuses_in_a_volunteers_order() {
+        let p = GatePolicy::default();
+        let noon = at("2020-02-06 12:00");
+        assert_eq!(
+            decide(None, &p, Direction::In, noon, false),
+            Err(Refusal::UnknownPass)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    same_compound: false,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::In,
+                noon,
+                true
+            ),
+            Err(Refusal::WrongCompound)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    revoked: true,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::In,
+                noon,
+                false
+            ),
+            Err(Refusal::Revoked)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    valid_on_date: false,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::In,
+                noon,
+                false
+            ),
+            Err(Refusal::Expired)
+        );
+        assert_eq!(
+            decide(Some(ok_pass()), &p, Direction::In, noon, true),
+            Err(Refusal::Fever)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    suspended: true,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::In,
+                noon,
+                false
+            ),
+            Err(Refusal::Suspended)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    exits_in_period: 1,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::Out,
+                noon,
+                false
+            ),
+            Err(Refusal::QuotaUsed)
+        );
+        assert_eq!(
+            decide(
+                Some(PassState {
+                    exits_in_period: 1,
+                    ..ok_pass()
+                }),
+                &p,
+                Direction::In,
+                noon,
+                false
+            ),
+            Ok(()),
+            "coming home is never rationed"
+        );
+        assert_eq!(
+            decide(
+                Some(ok_pass()),
+                &p,
+                Direction::Out,
+                at("2020-02-06 22:00"),
+                false
+            ),
+            Err(Refusal::Closed)
+        );
+        assert_eq!(
+            decide(
+                Some(ok_pass()),
+                &p,
+                Direction::Out,
+                at("2020-02-06 06:00"),
+                false
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn policies_and_codes_are_checked() {
+        assert!(GatePolicy::new(1, 0, 6, 22).is_err());
+        assert!(GatePolicy::new(1, 2, 22, 6).is_err());
+        assert_eq!(normalize_code("ab3d-ef7h"), Some("AB3DEF7H".into()));
+        assert_eq!(normalize_code("AB0DEF7H"), None, "no zero");
+        assert_eq!(normalize_code("AB3DEF7"), None);
+    }
+}

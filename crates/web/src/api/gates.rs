@@ -1,0 +1,227 @@
+//! API of gates, passes, scans, visitors and traffic statistics.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sanshe_app::gates::{
+    self, GateView, IssuePasses, PassView, ScanInput, ScanOutcome, Traffic, VisitorInput,
+    VisitorView,
+};
+use sanshe_core::gates::GatePolicy;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Gates the caller may staff, with their compound's policy.
+#[utoipa::path(get, path = "/api/v1/gates", tag = "gates", responses((status = 200, body = [GateView])), security(("bearer" = [])))]
+pub async fn list_gates(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<GateView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::gates(&state.app, &caller.actor).await,
+    )?))
+}
+
+/// A new gate.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewGate {
+    /// The compound (or community) it closes.
+    pub compound_id: String,
+    /// Name, e.g. 南门.
+    pub name: String,
+}
+
+/// Adds a gate to a compound.
+#[utoipa::path(post, path = "/api/v1/gates", request_body = NewGate, tag = "gates",
+    responses((status = 201, body = GateView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_gate(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<NewGate>,
+) -> ApiResult<(StatusCode, Json<GateView>)> {
+    let g = with_locale(
+        &caller,
+        gates::add_gate(&state.app, &caller.actor, &body.compound_id, &body.name).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(g)))
+}
+
+/// Sets the policy of the gate's compound (all its gates share it).
+#[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = Object, tag = "gates",
+    responses((status = 200, body = Object), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<GatePolicy>,
+) -> ApiResult<Json<GatePolicy>> {
+    let gate = with_locale(&caller, gates::gate(&state.app, &caller.actor, &id).await)?;
+    Ok(Json(with_locale(
+        &caller,
+        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, body).await,
+    )?))
+}
+
+/// A day to look at.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// YYYY-MM-DD (default today, China time).
+    pub date: Option<String>,
+}
+
+/// Entries, exits, refusals and visitors per hour at one gate, refusals by reason, people out.
+#[utoipa::path(get, path = "/api/v1/gates/{id}/traffic", params(DayQuery), tag = "gates",
+    responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn gate_traffic(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Json<Traffic>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await,
+    )?))
+}
+
+/// The same statistics for all gates of an area (a compound, a community, a street).
+#[utoipa::path(get, path = "/api/v1/areas/{id}/traffic", params(DayQuery), tag = "gates",
+    responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn area_traffic(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Json<Traffic>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await,
+    )?))
+}
+
+/// Which passes to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PassFilter {
+    /// A compound, building or community.
+    pub area: String,
+}
+
+/// Passes of an area, by address.
+#[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates", responses((status = 200, body = [PassView])), security(("bearer" = [])))]
+pub async fn list_passes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<PassFilter>,
+) -> ApiResult<Json<Vec<PassView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::passes(&state.app, &caller.actor, &f.area).await,
+    )?))
+}
+
+/// Issues passes: to one household, one person, or every household of an area without one.
+#[utoipa::path(post, path = "/api/v1/passes", request_body = IssuePasses, tag = "gates",
+    responses((status = 201, body = [PassView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn issue_passes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<IssuePasses>,
+) -> ApiResult<(StatusCode, Json<Vec<PassView>>)> {
+    let p = with_locale(
+        &caller,
+        gates::issue_passes(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Revokes a pass.
+#[utoipa::path(post, path = "/api/v1/passes/{id}/revoke", tag = "gates",
+    responses((status = 200, body = PassView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn revoke_pass(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PassView>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::revoke_pass(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// The pass's QR code (its signed token) as SVG.
+#[utoipa::path(get, path = "/api/v1/passes/{id}/qr.svg", tag = "gates",
+    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn pass_qr(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let token = with_locale(
+        &caller,
+        gates::token_of(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        crate::qr_svg(&token),
+    )
+        .into_response())
+}
+
+/// Records a passage through a gate and answers allowed or refused with the reason. The same
+/// `id` again returns the first answer and records nothing new; 201 means committed.
+#[utoipa::path(post, path = "/api/v1/scans", request_body = ScanInput, tag = "gates",
+    responses((status = 201, body = ScanOutcome), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_scan(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<ScanInput>,
+) -> ApiResult<(StatusCode, Json<ScanOutcome>)> {
+    let out = with_locale(
+        &caller,
+        state.scans.scan(&state.app, &caller.actor, body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Which visitors to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VisitorFilter {
+    /// A gate, or an area (compound, community, street).
+    pub at: String,
+    /// YYYY-MM-DD (default today).
+    pub date: Option<String>,
+}
+
+/// Visitors and deliveries registered on a day.
+#[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates", responses((status = 200, body = [VisitorView])), security(("bearer" = [])))]
+pub async fn list_visitors(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<VisitorFilter>,
+) -> ApiResult<Json<Vec<VisitorView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        gates::visitors(&state.app, &caller.actor, &f.at, f.date.as_deref()).await,
+    )?))
+}
+
+/// Registers a visitor or a delivery at a gate.
+#[utoipa::path(post, path = "/api/v1/visitors", request_body = VisitorInput, tag = "gates",
+    responses((status = 201, body = VisitorView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_visitor(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<VisitorInput>,
+) -> ApiResult<(StatusCode, Json<VisitorView>)> {
+    let v = with_locale(
+        &caller,
+        gates::register_visitor(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(v)))
+}

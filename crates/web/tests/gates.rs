@@ -1,0 +1,336 @@
+//! Gate checkpoints over HTTP on SQLite and PostgreSQL: policies, passes, the scan rule (fever,
+//! quota across midnight in China time, hours, validity, revocation, suspension during isolation,
+//! wrong compound, forged codes), idempotent scans, visitors, traffic, scope.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use support::{TestApp, id_for, on_both};
+
+struct Gate {
+    id: String,
+    compound: String,
+}
+
+async fn gate(t: &TestApp, token: &str) -> Gate {
+    let building = t
+        .get(
+            &format!("/api/v1/areas/{}", t.lingyanli_building),
+            Some(token),
+        )
+        .await
+        .json();
+    let compound = building["parent_id"].as_str().unwrap().to_string();
+    let r = t
+        .post_json(
+            "/api/v1/gates",
+            Some(token),
+            json!({"compound_id": compound, "name": "南门"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let g = r.json();
+    assert_eq!(
+        g["policy"]["exits_per_period"], 1,
+        "one outing per household every two days by default"
+    );
+    assert_eq!(g["policy"]["period_days"], 2);
+    Gate {
+        id: g["id"].as_str().unwrap().to_string(),
+        compound,
+    }
+}
+
+async fn household_pass(
+    t: &TestApp,
+    token: &str,
+    room: &str,
+    seq: u16,
+    valid_to: &str,
+) -> (Value, String) {
+    let r = t
+        .add_resident(
+            token,
+            &t.lingyanli_building,
+            room,
+            "马红",
+            &id_for(1975, 7, 7, seq),
+            "",
+        )
+        .await;
+    let hh = r["household_id"].as_str().unwrap().to_string();
+    let p = t
+        .post_json(
+            "/api/v1/passes",
+            Some(token),
+            json!({"household_id": hh, "valid_to": valid_to}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text());
+    (p.json()[0].clone(), r["id"].as_str().unwrap().to_string())
+}
+
+fn scan_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+async fn scan(t: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
+    let r = t.post_json("/api/v1/scans", Some(token), body).await;
+    let v = if r.bytes.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+async fn pass_token(t: &TestApp, token: &str, pass: &str) -> String {
+    // The QR code is an SVG; the token inside is what a camera reads. Tests ask the app for it.
+    let r = t
+        .get(&format!("/api/v1/passes/{pass}/qr.svg"), Some(token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().starts_with("<?xml") || r.text().contains("<svg"));
+    sanshe_app::gates::pass_token(&t.app, pass)
+}
+
+async fn out(t: &TestApp, token: &str, gate: &str, code: &str, temp: f64) -> (StatusCode, Value) {
+    scan(t, token, json!({"id": scan_id(), "gate_id": gate, "pass_code": code, "direction": "out", "temperature": temp})).await
+}
+
+#[tokio::test]
+async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let (pass, _) = household_pass(&t, &w, "101", 1, "2026-12-31").await;
+        let code = pass["code"].as_str().unwrap().to_string();
+        let pid = pass["id"].as_str().unwrap().to_string();
+        let token = pass_token(&t, &w, &pid).await;
+
+        // 09:00 Saturday: the first outing of the household is allowed, by QR code.
+        let first = json!({"id": scan_id(), "gate_id": g.id, "pass_token": token, "direction": "out", "temperature": 36.5});
+        let (status, a) = scan(&t, &w, first.clone()).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(a["decision"], "allowed");
+        // The same scan sent again: the first answer, nothing new recorded.
+        let (_, again) = scan(&t, &w, first).await;
+        assert_eq!(again["decision"], "allowed");
+        assert_eq!(again["repeated"], true);
+        // A second outing by someone else of the household, typed by code with a dash.
+        let typed = format!("{}-{}", code[..4].to_lowercase(), &code[4..]);
+        let (_, b) = out(&t, &w, &g.id, &typed, 36.6).await;
+        assert_eq!((b["decision"].as_str(), b["reason"].as_str()), (Some("refused"), Some("quota_used")));
+        // Coming home is never rationed; a fever is refused and raises an alert.
+        let (_, home) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": "36.4"})).await;
+        assert_eq!(home["decision"], "allowed");
+        let (_, hot) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 37.6})).await;
+        assert_eq!(hot["reason"], "fever");
+        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
+        assert_eq!(alerts.as_array().unwrap().len(), 1);
+
+        // Forged or altered codes are refused.
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == '0' { '1' } else { '0' });
+        let (_, f) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": forged, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(f["reason"], "unknown_pass");
+        let other_id = token.replace(&pid, &"0".repeat(32));
+        let (_, f) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": other_id, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(f["reason"], "unknown_pass");
+        let (_, f) = out(&t, &w, &g.id, "ZZZZZZZZ", 36.5).await;
+        assert_eq!(f["reason"], "unknown_pass");
+
+        // Bad input is a clear 422, field by field.
+        let (status, p) = scan(&t, &w, json!({"id": "nope", "gate_id": g.id, "pass_code": code, "direction": "sideways", "temperature": 373})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        fields.sort();
+        assert_eq!(fields, ["direction", "id", "temperature"]);
+        let (status, _) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "scanned_at": "2026-11-01T08:00:00+08:00"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a week-old queue is not a scan");
+
+        // Revoked passes are refused.
+        let (p2, _) = household_pass(&t, &w, "102", 3, "2026-12-31").await;
+        let r = t.post_json(&format!("/api/v1/passes/{}/revoke", p2["id"].as_str().unwrap()), Some(&w), json!({})).await;
+        assert_eq!(r.json()["revoked"], true);
+        let (_, f) = out(&t, &w, &g.id, p2["code"].as_str().unwrap(), 36.5).await;
+        assert_eq!(f["reason"], "revoked");
+
+        // Traffic of the day: one exit and one entry allowed, refusals by reason.
+        let tr = t.get(&format!("/api/v1/gates/{}/traffic?date=2026-11-28", g.id), Some(&w)).await.json();
+        assert_eq!(tr["total"]["exits"], 1);
+        assert_eq!(tr["total"]["entries"], 1);
+        assert_eq!(tr["hours"][9]["exits"], 1, "09:00 China time");
+        let reasons: Vec<(String, i64)> = serde_json::from_value(tr["refusals"].clone()).unwrap();
+        assert!(reasons.contains(&("quota_used".into(), 1)) && reasons.contains(&("unknown_pass".into(), 3)), "{reasons:?}");
+        let community = t.get(&format!("/api/v1/areas/{}/traffic?date=2026-11-28", t.lingyanli), Some(&w)).await.json();
+        assert_eq!(community["total"], tr["total"]);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn quota_periods_turn_over_at_midnight_china_time_and_hours_close_the_gate() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let bad = t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 1, "period_days": 0, "out_from_hour": 6, "out_until_hour": 22})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let set = t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 1, "period_days": 1, "out_from_hour": 0, "out_until_hour": 24})).await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+        let (pass, _) = household_pass(&t, &w, "201", 5, "2026-12-31").await;
+        let code = pass["code"].as_str().unwrap().to_string();
+        // 23:59 China time (15:59 UTC): allowed, then the quota is used for the day.
+        t.app.clock.advance(chrono::Duration::minutes(14 * 60 + 59));
+        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
+        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["reason"], "quota_used");
+        // 00:01 China time is a new day and a new period, though the UTC date has not changed.
+        t.app.clock.advance(chrono::Duration::minutes(2));
+        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
+        // Hours: nobody goes out after 22:00 under the usual rules.
+        t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 0, "period_days": 1, "out_from_hour": 6, "out_until_hour": 22})).await;
+        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["reason"], "closed");
+        // A scan queued offline at 21:30 yesterday is judged at its own time.
+        let (_, late) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "out", "temperature": 36.5, "scanned_at": "2026-11-28T21:30:00+08:00"})).await;
+        assert_eq!(late["decision"], "allowed");
+        // Past its validity the pass is refused, and the offline decision that let them out is flagged.
+        t.app.clock.advance(chrono::Duration::days(40));
+        let (_, expired) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "device_decision": "allowed"})).await;
+        assert_eq!(expired["reason"], "expired");
+        assert_eq!(expired["flagged"], true);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_stay_in_their_compound()
+ {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let (pass, resident) = household_pass(&t, &w, "301", 7, "2026-12-31").await;
+        let code = pass["code"].as_str().unwrap().to_string();
+        let opened = t.post_json("/api/v1/isolations", Some(&w), json!({"resident_id": resident, "kind": "home_isolation"})).await.json();
+        let ep = opened["episode"]["id"].as_str().unwrap().to_string();
+        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(s["reason"], "suspended");
+        t.post_json(&format!("/api/v1/isolations/{ep}/release"), Some(&w), json!({"reason": "completed"})).await;
+        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(s["decision"], "allowed", "restored on release");
+
+        // A gate of another community: its worker cannot scan at 凌研里's gate, and a 凌研里 pass
+        // is refused at theirs.
+        let y = t.token("worker.yudeli").await;
+        let (status, p) = out(&t, &y, &g.id, &code, 36.5).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(p["errors"][0]["field"], "gate_id");
+        let other = t.post_json("/api/v1/gates", Some(&y), json!({"compound_id": t.yudeli, "name": "北门"})).await.json();
+        let (_, s) = scan(&t, &y, json!({"id": scan_id(), "gate_id": other["id"], "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(s["reason"], "wrong_compound");
+        assert_eq!(t.get(&format!("/api/v1/passes/{}/qr.svg", pass["id"].as_str().unwrap()), Some(&y)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&y)).await.status, StatusCode::NOT_FOUND);
+        let gates = t.get("/api/v1/gates", Some(&y)).await.json();
+        assert_eq!(gates.as_array().unwrap().len(), 1);
+
+        // Passes for a whole building: every household without a live pass gets one.
+        t.add_resident(&w, &t.lingyanli_building, "302", "卢刚", &id_for(1980, 1, 1, 9), "").await;
+        let issued = t.post_json("/api/v1/passes", Some(&w), json!({"area_id": g.compound, "valid_to": "2026-12-31"})).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
+        assert_eq!(issued.json().as_array().unwrap().len(), 1, "only 302 lacked a pass");
+        let listed = t.get(&format!("/api/v1/passes?area={}", t.lingyanli_building), Some(&w)).await.json();
+        assert_eq!(listed.as_array().unwrap().len(), 2);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scans_sent_many_times_at_once_are_recorded_once() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 0, "period_days": 1, "out_from_hour": 0, "out_until_hour": 24})).await;
+        let (pass, _) = household_pass(&t, &w, "401", 11, "2026-12-31").await;
+        let code = pass["code"].as_str().unwrap().to_string();
+        let ids: Vec<String> = (0..40).map(|_| scan_id()).collect();
+        let mut calls = Vec::new();
+        for round in 0..3 {
+            for id in &ids {
+                let body = json!({"id": id, "gate_id": g.id, "pass_code": code, "direction": if round == 0 { "out" } else { "in" }, "temperature": 36.5});
+                calls.push(scan(&t, &w, body));
+            }
+        }
+        let answers = futures_join(calls).await;
+        assert!(answers.iter().all(|(s, a)| *s == StatusCode::CREATED && a["decision"] == "allowed"));
+        let firsts = answers.iter().filter(|(_, a)| a["repeated"] == false).count();
+        assert_eq!(firsts, 40, "each id recorded once");
+        let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
+        assert_eq!(tr["total"]["exits"].as_i64().unwrap() + tr["total"]["entries"].as_i64().unwrap(), 40);
+        t
+    })
+    .await;
+}
+
+/// Runs futures concurrently on this task (the router handles them in parallel).
+async fn futures_join<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+    let mut handles = Vec::new();
+    for f in fs {
+        handles.push(Box::pin(f));
+    }
+    let mut out = Vec::new();
+    // Poll all together: join them pairwise through a simple select-free loop.
+    let joined = join_all(handles).await;
+    out.extend(joined);
+    out
+}
+
+async fn join_all<F: std::future::Future + Unpin>(mut fs: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut results: Vec<Option<F::Output>> = fs.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut pending = false;
+        for (i, f) in fs.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match std::pin::Pin::new(f).poll(cx) {
+                    Poll::Ready(v) => results[i] = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(results.iter_mut().map(|r| r.take().unwrap()).collect())
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let v = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "name": "张师傅", "phone": "13912345678", "reason": "维修暖气", "host": "1号楼 101", "temperature": 36.6, "entered": true})).await;
+        assert_eq!(v.status, StatusCode::CREATED, "{}", v.text());
+        assert_eq!(v.json()["phone"], "139****5678");
+        let courier = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "kind": "delivery", "name": "顺丰", "reason": "快递", "entered": false})).await;
+        assert_eq!(courier.status, StatusCode::CREATED, "a courier without entering needs no temperature");
+        let hot = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "name": "访客", "temperature": "38.1", "entered": true})).await.json();
+        assert_eq!(hot["entered"], false, "a fever keeps them out");
+        let missing = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "name": "", "entered": true})).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let list = t.get(&format!("/api/v1/visitors?at={}", g.id), Some(&w)).await.json();
+        assert_eq!(list.as_array().unwrap().len(), 3);
+        assert!(!list.to_string().contains("13912345678"));
+        let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
+        assert_eq!(tr["total"]["visitors"], 3);
+        assert_eq!(t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json().as_array().unwrap().len(), 1);
+        t
+    })
+    .await;
+}
