@@ -225,8 +225,13 @@ pub async fn sign_in(
 
 /// The actor behind a session token, with the session's CSRF token.
 pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
+    let hash = token_hash(token);
+    let now = now_ms();
+    if let Some(hit) = app.sessions.get(&hash, now) {
+        return Ok(hit);
+    }
     let mut conn = app.db.conn().await?;
-    let session = store::session(&mut conn, &token_hash(token), now_ms())
+    let session = store::session(&mut conn, &hash, now)
         .await?
         .ok_or(AppError::Unauthorized)?;
     let user = store::user(&mut conn, &session.user_id)
@@ -236,7 +241,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
         return Err(AppError::Unauthorized);
     }
     let grants = load_grants(&mut conn, &user.id).await?;
-    Ok((
+    let found = (
         Actor {
             user_id: Some(user.id),
             username: user.username,
@@ -245,7 +250,10 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
             grants,
         },
         session.csrf_token,
-    ))
+    );
+    app.sessions
+        .put(hash, found.clone(), session.expires_at, now);
+    Ok(found)
 }
 
 /// The actor of a user, with their grants (for work done on a user's behalf, such as the demo).
@@ -280,9 +288,62 @@ async fn load_grants(conn: &mut sanshe_store::Conn, user_id: &str) -> Result<Vec
 
 /// Ends a session.
 pub async fn sign_out(app: &App, token: &str) -> Result<()> {
+    let hash = token_hash(token);
     let mut conn = app.db.conn().await?;
-    store::delete_session(&mut conn, &token_hash(token)).await?;
+    store::delete_session(&mut conn, &hash).await?;
+    app.sessions.forget(&hash);
     Ok(())
+}
+
+/// Recently checked sessions, so a gate phone sending a scan a second does not cost three
+/// queries each time. An entry lives `SESSION_CACHE_MS` at most: a revoked grant, a deactivated
+/// user or a session ended on another node takes effect within that time (sign-out on this node
+/// at once).
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedSession>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedSession {
+    found: (Actor, String),
+    until: i64,
+}
+
+/// How long a checked session is trusted without asking the database again.
+pub const SESSION_CACHE_MS: i64 = 10_000;
+
+impl SessionCache {
+    fn get(&self, hash: &str, now: i64) -> Option<(Actor, String)> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(hash)
+            .filter(|e| e.until > now)
+            .map(|e| e.found.clone())
+    }
+
+    fn put(&self, hash: String, found: (Actor, String), expires_at: i64, now: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, e| e.until > now);
+            }
+            let until = (now + SESSION_CACHE_MS).min(expires_at);
+            entries.insert(hash, CachedSession { found, until });
+        }
+    }
+
+    fn forget(&self, hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
+        }
+    }
+
+    /// Drops every entry (after grants change, so they apply at once on this node).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
 }
 
 /// Sets the actor's interface language (`zh-CN` or `en`).
@@ -403,6 +464,7 @@ pub async fn grant_role(
         GrantTarget::Organization(o) => (None, Some(o.as_str())),
     };
     store::insert_grant(&mut conn, &user.id, role.as_str(), area_id, org_id).await?;
+    app.sessions.clear();
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {
@@ -541,6 +603,7 @@ pub async fn revoke_grant(
             other => other,
         })?;
     store::delete_grant(&mut conn, user_id, grant_id).await?;
+    app.sessions.clear();
     audit_store::append(
         &mut conn,
         &audit_store::NewAuditEntry {

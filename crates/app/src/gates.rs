@@ -717,6 +717,7 @@ async fn record_batch(app: &App, batch: Vec<Job>) {
 
 async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome>>> {
     let now = app.clock.now_ms();
+    let timer = std::time::Instant::now();
     let mut tx = app.db.begin().await?;
     let ids: Vec<String> = batch.iter().map(|j| j.id.clone()).collect();
     let mut known: HashMap<String, ScanOutcome> = store::recorded_scans(&mut tx, &ids)
@@ -921,6 +922,11 @@ async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome
         }
     }
     sanshe_store::commit(tx).await?;
+    tracing::debug!(
+        scans = batch.len(),
+        elapsed_us = timer.elapsed().as_micros() as u64,
+        "scan batch"
+    );
     Ok(out)
 }
 

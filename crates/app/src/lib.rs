@@ -119,6 +119,8 @@ pub struct App {
     pub public_url: String,
     /// The front-line rules local notices varied.
     pub rules: FrontLineRules,
+    /// Sessions checked in the last seconds.
+    pub sessions: Arc<accounts::SessionCache>,
 }
 
 /// Front-line rules that differed between cities in 2020 (domain.md §3.2), as settings.
@@ -151,6 +153,7 @@ impl App {
             session_ttl_ms: 12 * 3600 * 1000,
             public_url: "http://localhost:8080".into(),
             rules: FrontLineRules::default(),
+            sessions: Arc::default(),
         })
     }
 

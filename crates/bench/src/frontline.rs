@@ -28,13 +28,18 @@ use tower::ServiceExt;
 use crate::{discard, median, open};
 
 /// One cell of a generated row.
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Int(i64),
 }
 
 /// Inserts rows in transactions of 5,000, `per_statement` rows per statement.
-async fn insert(app: &App, table: &str, columns: &[&str], rows: Vec<Vec<Cell>>) -> Result<()> {
+pub(crate) async fn insert(
+    app: &App,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Cell>>,
+) -> Result<()> {
     let per_statement = (400 / columns.len()).clamp(1, 20);
     for chunk in rows.chunks(5000) {
         let mut tx = app.db.begin().await?;
@@ -69,7 +74,7 @@ async fn insert(app: &App, table: &str, columns: &[&str], rows: Vec<Vec<Cell>>) 
     Ok(())
 }
 
-fn t(s: impl Into<String>) -> Cell {
+pub(crate) fn t(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 

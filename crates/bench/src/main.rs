@@ -25,10 +25,12 @@ use sanshe_store::new_id;
 use tower::ServiceExt;
 
 mod frontline;
+mod gates;
 
 #[derive(Parser)]
 struct Args {
-    /// `frontline` runs the front-line benchmark (board and missed-report scan) instead.
+    /// `frontline` (board and missed-report scan) or `gates` (scans under load) instead of the
+    /// registry benchmark.
     suite: Option<String>,
     /// Residents to import.
     #[arg(long, default_value_t = 1_000_000)]
@@ -250,8 +252,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if args.suite.as_deref() == Some("frontline") {
-        return frontline::run(args.postgres.as_deref()).await;
+    match args.suite.as_deref() {
+        Some("frontline") => return frontline::run(args.postgres.as_deref()).await,
+        Some("gates") => return gates::run(args.postgres.as_deref()).await,
+        _ => {}
     }
     let backend = if args.postgres.is_some() {
         "PostgreSQL"

@@ -11,6 +11,16 @@ fn marks(first: usize, n: usize) -> String {
     format!("({})", m.join(", "))
 }
 
+/// The values of an `IN` list padded (by repeating the last) to a power of two of at least 8,
+/// so a batch of any size reuses one of a few prepared statements instead of preparing anew.
+fn padded(values: &[String]) -> Vec<&str> {
+    let n = values.len().max(1).next_power_of_two().max(8);
+    let last = values.last().map(String::as_str).unwrap_or("");
+    let mut out: Vec<&str> = values.iter().map(String::as_str).collect();
+    out.resize(n, last);
+    out
+}
+
 /// A gate with its compound.
 #[derive(Debug, Clone)]
 pub struct GateRow {
@@ -75,6 +85,7 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let ids = padded(ids);
     let sql = format!("{GATE_SELECT} WHERE g.id IN {}", marks(1, ids.len()));
     let mut q = sqlx::query(&sql);
     for id in ids {
@@ -113,6 +124,7 @@ pub async fn policies(
     if compound_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let compound_ids = padded(compound_ids);
     let sql = format!(
         "SELECT compound_id, exits_per_period, period_days, out_from_hour, out_until_hour FROM gate_policies WHERE compound_id IN {}",
         marks(1, compound_ids.len())
@@ -265,26 +277,25 @@ pub async fn passes_by(
     ids: &[String],
     codes: &[String],
 ) -> Result<Vec<PassRow>> {
-    if ids.is_empty() && codes.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for (column, values) in [("p.id", ids), ("p.code", codes)] {
+        if values.is_empty() {
+            continue;
+        }
+        let values = padded(values);
+        let sql = format!("{PASS_SELECT} WHERE {column} IN {}", marks(1, values.len()));
+        let mut q = sqlx::query(&sql);
+        for v in values {
+            q = q.bind(v);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let p = pass_from_row(&r)?;
+            if !out.iter().any(|o: &PassRow| o.id == p.id) {
+                out.push(p);
+            }
+        }
     }
-    let mut parts = Vec::new();
-    if !ids.is_empty() {
-        parts.push(format!("p.id IN {}", marks(1, ids.len())));
-    }
-    if !codes.is_empty() {
-        parts.push(format!("p.code IN {}", marks(ids.len() + 1, codes.len())));
-    }
-    let sql = format!("{PASS_SELECT} WHERE {}", parts.join(" OR "));
-    let mut q = sqlx::query(&sql);
-    for v in ids.iter().chain(codes) {
-        q = q.bind(v);
-    }
-    q.fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(pass_from_row)
-        .collect()
+    Ok(out)
 }
 
 /// Passes in scope below `within`, by address.
@@ -362,6 +373,7 @@ pub async fn household_exits(
     if households.is_empty() {
         return Ok(Vec::new());
     }
+    let households = padded(households);
     let sql = format!(
         "SELECT household_id, period_start, exits FROM household_exits WHERE household_id IN {}",
         marks(1, households.len())
@@ -414,7 +426,8 @@ pub async fn insert_scans(
     scans: &[NewScan],
     recorded_at: i64,
 ) -> Result<()> {
-    for group in scans.chunks(20) {
+    // Few rows per statement: SQLite looks bound names up one by one (measured in the registry).
+    for group in scans.chunks(8) {
         let mut sql = String::from(
             "INSERT INTO scans (id, gate_id, pass_id, household_id, area_path, direction, temperature, scanned_at, recorded_at, decision, reason, device_decision, flagged, recorded_by) VALUES ",
         );

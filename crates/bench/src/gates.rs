@@ -1,0 +1,320 @@
+//! Gate scan benchmark (issue "Gate checkpoints" › Speed and safety):
+//!
+//! ```sh
+//! cargo run --release -p sanshe-bench -- gates --postgres postgres://postgres@127.0.0.1:5432/test
+//! ```
+//!
+//! One load generator — 64 connections, each sending its next request as soon as the previous
+//! answer arrives — against, in one run: (a) a bare axum server answering a fixed JSON body,
+//! (b) `POST /api/v1/scans` of the real router over SQLite, (c) the same over PostgreSQL (when a
+//! URL is given). Each scan is a new device id, a pass of 10,000 households typed by code, in or
+//! out, 1% with a fever: pass check, fever rule, quota, suspension and hourly counts all run, and
+//! the answer comes after the commit. Prints requests/s, p50/p99 and the ratios to (a).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::{App, Clock};
+use sanshe_store::new_id;
+
+use crate::frontline::{Cell, insert, t};
+use crate::{discard, open};
+
+const CONNECTIONS: usize = 64;
+const WARM_UP: Duration = Duration::from_secs(2);
+const MEASURE: Duration = Duration::from_secs(10);
+
+/// Requests/s and latency percentiles of one target.
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+}
+
+/// Drives `CONNECTIONS` clients against `url`; `body(i)` makes the i-th request body of a client.
+async fn load(
+    url: String,
+    token: Option<String>,
+    codes: Arc<Vec<String>>,
+    gate: String,
+) -> Result<Load> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..CONNECTIONS {
+        // One client each: one keep-alive connection per simulated gate phone.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()?;
+        let (url, token, codes, gate, stop, measuring) = (
+            url.clone(),
+            token.clone(),
+            codes.clone(),
+            gate.clone(),
+            stop.clone(),
+            measuring.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::with_capacity(200_000);
+            let mut errors = 0usize;
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                let code = &codes[(c * 7919 + i * 104_729) % codes.len()];
+                let body = serde_json::json!({
+                    "id": uuid::Uuid::now_v7().to_string(),
+                    "gate_id": gate,
+                    "pass_code": code,
+                    "direction": if i.is_multiple_of(2) { "in" } else { "out" },
+                    "temperature": if i.is_multiple_of(100) { 37.8 } else { 36.5 },
+                });
+                let mut req = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.to_string());
+                if let Some(t) = &token {
+                    req = req.header("authorization", format!("Bearer {t}"));
+                }
+                let started = Instant::now();
+                let ok = match req.send().await {
+                    Ok(r) => {
+                        let good = r.status().is_success();
+                        let _ = r.bytes().await;
+                        good
+                    }
+                    Err(_) => false,
+                };
+                if measuring.load(Ordering::Relaxed) {
+                    if ok {
+                        latencies.push(started.elapsed().as_micros() as u32);
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    tokio::time::sleep(WARM_UP).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(MEASURE).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        all.extend(l);
+        errors += e;
+    }
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    Ok(Load {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        errors,
+    })
+}
+
+async fn serve(router: axum::Router) -> Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    Ok(format!("http://{addr}"))
+}
+
+/// A compound of 10,000 households with a gate, a worker, and a pass per household.
+async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
+    let mut conn = app.db.conn().await?;
+    let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    for (kind, name) in [
+        ("district", "南开区"),
+        ("street", "体育中心街道"),
+        ("community", "凌研里社区"),
+        ("compound", "凌研里一区"),
+    ] {
+        area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
+    }
+    drop(conn);
+    let cli = Actor::command_line(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = "bench-password-2020";
+    sanshe_app::accounts::create_user(
+        app,
+        &cli,
+        "gate.volunteer",
+        "卡口志愿者",
+        password,
+        "community_worker",
+        GrantTarget::Area(area.id.clone()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let gate = sanshe_app::gates::add_gate(app, &cli, &area.id, "南门")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let letters: Vec<char> = sanshe_core::gates::CODE_ALPHABET.chars().collect();
+    let mut households = Vec::new();
+    let mut passes = Vec::new();
+    let mut codes = Vec::new();
+    for i in 0..10_000usize {
+        let hid = new_id();
+        households.push(vec![
+            t(&hid),
+            t(&area.id),
+            t(&area.path),
+            t(format!("{}号楼", i / 100 + 1)),
+            t("1单元"),
+            t(format!("{}", i % 100)),
+            Cell::Int(0),
+            Cell::Int(0),
+        ]);
+        let mut n = i * 7_368_787 + 1;
+        let code: String = (0..8)
+            .map(|_| {
+                let c = letters[n % letters.len()];
+                n /= letters.len();
+                c
+            })
+            .collect();
+        passes.push(vec![
+            t(new_id()),
+            t(&code),
+            t(&area.id),
+            t(&area.path),
+            t(&hid),
+            t("2020-01-01"),
+            t("2099-12-31"),
+            Cell::Int(0),
+        ]);
+        codes.push(code);
+    }
+    insert(
+        app,
+        "households",
+        &[
+            "id",
+            "area_id",
+            "area_path",
+            "building",
+            "unit",
+            "room",
+            "created_at",
+            "updated_at",
+        ],
+        households,
+    )
+    .await?;
+    insert(
+        app,
+        "passes",
+        &[
+            "id",
+            "code",
+            "compound_id",
+            "area_path",
+            "household_id",
+            "valid_from",
+            "valid_to",
+            "created_at",
+        ],
+        passes,
+    )
+    .await?;
+    let session = sanshe_app::accounts::sign_in(app, "gate.volunteer", password, "api")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((gate.id, session.token, codes))
+}
+
+async fn scans_on(postgres: Option<&str>, label: &str) -> Result<Load> {
+    let (mut app, url) = open(postgres, label).await?;
+    app.clock = Clock::fixed_local(
+        chrono::NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default(),
+        10,
+        0,
+    );
+    let (gate, token, codes) = prepare(&app).await?;
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+    let base = serve(router).await?;
+    let result = load(
+        format!("{base}/api/v1/scans"),
+        Some(token),
+        Arc::new(codes),
+        gate,
+    )
+    .await?;
+    let mut conn = app.db.conn().await?;
+    let recorded: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) FROM scans")
+            .fetch_one(&mut *conn)
+            .await?,
+        0,
+    )?;
+    println!("  ({recorded} scans recorded, {} errors)", result.errors);
+    drop(conn);
+    discard(app, postgres, &url).await?;
+    Ok(result)
+}
+
+/// Runs the gate benchmark.
+pub async fn run(postgres: Option<&str>) -> Result<()> {
+    println!(
+        "sanshe gate scan benchmark: {CONNECTIONS} connections, {} s each after {} s warm-up",
+        MEASURE.as_secs(),
+        WARM_UP.as_secs()
+    );
+    let bare = axum::Router::new().route(
+        "/x",
+        axum::routing::post(|_body: axum::body::Bytes| async {
+            (
+                axum::http::StatusCode::CREATED,
+                axum::Json(serde_json::json!({"decision": "allowed", "reason": null})),
+            )
+        }),
+    );
+    let base = serve(bare).await?;
+    let a = load(
+        format!("{base}/x"),
+        None,
+        Arc::new(vec!["X".into()]),
+        String::new(),
+    )
+    .await?;
+    println!(
+        "(a) bare axum, fixed JSON:   {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        a.rps, a.p50_ms, a.p99_ms
+    );
+    let b = scans_on(None, "gates").await?;
+    println!(
+        "(b) POST /api/v1/scans, SQLite: {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  b/a = {:.2} (target >= 0.40, p99 <= 25 ms)",
+        b.rps,
+        b.p50_ms,
+        b.p99_ms,
+        b.rps / a.rps
+    );
+    if postgres.is_some() {
+        let c = scans_on(postgres, "gates").await?;
+        println!(
+            "(c) POST /api/v1/scans, PostgreSQL: {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  c/a = {:.2}",
+            c.rps,
+            c.p50_ms,
+            c.p99_ms,
+            c.rps / a.rps
+        );
+    }
+    Ok(())
+}
