@@ -353,6 +353,8 @@ pub async fn set_locale(app: &App, actor: &Actor, locale: &str) -> Result<()> {
     };
     let mut conn = app.db.conn().await?;
     store::set_locale(&mut conn, id, locale).await?;
+    // The cached actor carries the old language.
+    app.sessions.clear();
     Ok(())
 }
 
