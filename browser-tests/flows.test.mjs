@@ -183,3 +183,48 @@ test('a resident in home observation reports a temperature through the link on a
   assert.equal(after.reports.at(-1).entered_by, 'resident');
   await context.close();
 });
+
+test('the gate post keeps working offline and sends each queued scan once when the network returns', async () => {
+  const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
+  const token = session.token;
+  const { json: gates } = await api('/api/v1/gates', token);
+  const gate = gates[0];
+  const { json: passes } = await api(`/api/v1/passes?area=${gate.compound_id}`, token);
+  const { json: isolated } = await api('/api/v1/isolations?status=open', token);
+  const usable = passes.filter((p) => !p.revoked && !isolated.some((e) => e.household_id === p.household_id));
+  const traffic = async () => (await api(`/api/v1/gates/${gate.id}/traffic`, token)).json.total;
+  const before = await traffic();
+
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/gates/${gate.id}/post`);
+  await noSidewaysScroll(page);
+  const scanIn = async (code) => {
+    await page.check('input[name=direction][value=in]');
+    await page.fill('#code', code);
+    for (const k of ['3', '6', '.', '5']) { await page.click(`.key[data-key="${k}"]`); }
+    await page.click('#check');
+  };
+  // Online: the server's answer, large and green.
+  await scanIn(usable[0].code);
+  await page.locator('#result.allowed').waitFor();
+  assert.match(await page.locator('#result').innerText(), /允许通行/);
+
+  // The network drops: scans are kept on the phone and shown as waiting.
+  await page.context().setOffline(true);
+  await scanIn(usable[1].code);
+  await page.locator('#result.queued').waitFor();
+  await scanIn(usable[2].code);
+  await page.waitForFunction(() => document.querySelector('#queue-count').textContent === '2');
+  assert.match(await page.locator('#net').innerText(), /网络已断开/);
+
+  // It comes back: the queue drains, and each scan is recorded once.
+  await page.context().setOffline(false);
+  await page.waitForFunction(() => document.querySelector('#queue-count').textContent === '0', null, { timeout: 15000 });
+  const after = await traffic();
+  assert.equal(after.entries + after.refused, before.entries + before.refused + 3);
+  // Nothing is sent again by a later flush.
+  await page.waitForTimeout(5500);
+  const later = await traffic();
+  assert.deepEqual(later, after);
+  await page.context().close();
+});

@@ -334,3 +334,42 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_gate_pages_post_traffic_and_printed_passes() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let (pass, _) = household_pass(&t, &w, "501", 13, "2026-12-31").await;
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let post = t.page(&format!("/gates/{}/post", g.id), &cookie).await;
+        assert_eq!(post.status, StatusCode::OK);
+        assert!(post.text().contains("/assets/gate.js") && post.text().contains(&format!("data-csrf=\"{csrf}\"")));
+        // The page's script posts JSON with the session cookie and the CSRF token in a header.
+        let body = json!({"id": scan_id(), "gate_id": g.id, "pass_code": pass["code"], "direction": "out", "temperature": "36.5"}).to_string();
+        let send = |csrf: String| {
+            axum::http::Request::post(format!("/gates/{}/scan", g.id))
+                .header("content-type", "application/json")
+                .header("cookie", &cookie)
+                .header("x-csrf-token", csrf)
+                .body(axum::body::Body::from(body.clone()))
+                .unwrap()
+        };
+        let forged = t.request(send("nope".into())).await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = t.request(send(csrf.clone())).await;
+        assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
+        assert_eq!(ok.json()["decision"], "allowed");
+        let page = t.page(&format!("/traffic/{}", g.id), &cookie).await.text();
+        assert!(page.contains("id=\"t-exits\">1<") && page.contains("<svg class=\"chart\""));
+        let sheet = t.page(&format!("/traffic/{}/export.xlsx", g.id), &cookie).await;
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(table.len(), 25, "a header and 24 hours");
+        let printed = t.page(&format!("/areas/{}/passes", g.compound), &cookie).await.text();
+        assert!(printed.contains(pass["code"].as_str().unwrap()) && printed.contains("<svg"));
+        let gates_page = t.page("/gates", &cookie).await.text();
+        assert!(gates_page.contains("南门") && gates_page.contains(&format!("/gates/{}/post", g.id)));
+        t
+    })
+    .await;
+}

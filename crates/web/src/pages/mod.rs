@@ -36,6 +36,7 @@ mod alerts;
 mod areas;
 mod audit;
 mod campaigns;
+mod gates;
 mod imports;
 mod isolation;
 mod organizations;
@@ -46,6 +47,7 @@ use self::alerts::*;
 use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
+use self::gates::*;
 use self::imports::*;
 use self::isolation::*;
 use self::organizations::*;
@@ -317,6 +319,13 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}", get(alert_page).post(alert_action))
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
+        .route("/gates", get(gates_page).post(add_gate))
+        .route("/gates/{id}/policy", post(set_policy))
+        .route("/gates/{id}/post", get(gate_post))
+        .route("/gates/{id}/scan", post(gate_post_scan))
+        .route("/traffic/{id}", get(traffic_page))
+        .route("/traffic/{id}/export.xlsx", get(export_traffic))
+        .route("/areas/{id}/passes", get(passes_print).post(issue_passes))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -327,6 +336,10 @@ async fn asset(Path(file): Path<String>) -> Response {
         ),
         "confirm.js" => (
             include_str!("../../assets/confirm.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "gate.js" => (
+            include_str!("../../assets/gate.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -1,0 +1,168 @@
+// sanshe gate post. Decides with the server when it answers; when the network is gone, keeps
+// each scan on this phone (localStorage) with an id made here, shows it as waiting, and sends
+// it when the network returns. The server records an id once, so sending twice is harmless;
+// it judges queued scans at their own time and flags any the phone let through wrongly.
+(function () {
+  'use strict';
+  var root = document.getElementById('gate-post');
+  if (!root) { return; }
+  var gate = root.dataset.gate;
+  var csrf = root.dataset.csrf;
+  var feverTenths = Number(root.dataset.feverTenths || 373);
+  var storeKey = 'sanshe-gate-queue-' + gate;
+  var reasons = {};
+  document.querySelectorAll('#reasons li').forEach(function (li) { reasons[li.dataset.reason] = li.textContent; });
+  var form = document.getElementById('scan-form');
+  var code = document.getElementById('code');
+  var temp = document.getElementById('temperature');
+  var result = document.getElementById('result');
+  var net = document.getElementById('net');
+  var count = document.getElementById('queue-count');
+  var list = document.getElementById('queue');
+  var flaggedList = document.getElementById('flagged');
+  var token = null;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+  function load() { try { return JSON.parse(localStorage.getItem(storeKey) || '[]'); } catch (e) { return []; } }
+  function save(q) { localStorage.setItem(storeKey, JSON.stringify(q)); render(); }
+  function render() {
+    var q = load();
+    count.textContent = String(q.length);
+    list.textContent = '';
+    q.forEach(function (s) {
+      var li = document.createElement('li');
+      li.textContent = (s.pass_code || 'QR') + ' · ' + s.direction + ' · ' + s.temperature + '℃ · ' + new Date(s.scanned_at).toLocaleTimeString();
+      list.appendChild(li);
+    });
+  }
+  function show(kind, title, detail) {
+    result.hidden = false;
+    result.className = 'verdict ' + kind;
+    result.textContent = title;
+    if (detail) { var s = document.createElement('small'); s.textContent = detail; result.appendChild(s); }
+  }
+  function setOnline(on) {
+    net.className = 'net ' + (on ? 'online' : 'offline');
+    net.textContent = on ? root.dataset.online : root.dataset.offline;
+  }
+  function send(scan) {
+    return fetch('/gates/' + gate + '/scan', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(scan)
+    }).then(function (r) {
+      if (r.status === 201) { return r.json(); }
+      if (r.status >= 400 && r.status < 500) {
+        return r.json().then(function (p) { throw { rejected: true, problem: p }; });
+      }
+      throw new Error('server ' + r.status);
+    });
+  }
+  function flag(scan, out) {
+    var li = document.createElement('li');
+    li.className = 'field-error';
+    li.textContent = root.dataset.flagged + ' · ' + (scan.pass_code || 'QR') + ' · ' + (reasons[out.reason] || out.reason);
+    flaggedList.appendChild(li);
+  }
+  var flushing = false;
+  function flush() {
+    if (flushing) { return; }
+    var q = load();
+    if (!q.length) { return; }
+    flushing = true;
+    var scan = q[0];
+    send(scan).then(function (out) {
+      save(load().filter(function (x) { return x.id !== scan.id; }));
+      setOnline(true);
+      if (out.flagged) { flag(scan, out); }
+      flushing = false;
+      flush();
+    }, function (e) {
+      flushing = false;
+      if (e && e.rejected) {
+        // The server will never take this one (bad input): drop it rather than block the queue.
+        save(load().filter(function (x) { return x.id !== scan.id; }));
+        flush();
+      } else {
+        setOnline(false);
+      }
+    });
+  }
+  function problemText(p) {
+    if (p && p.errors && p.errors.length) { return p.errors.map(function (x) { return x.message; }).join('；'); }
+    return (p && p.title) || '';
+  }
+  document.querySelectorAll('.key').forEach(function (k) {
+    k.addEventListener('click', function () {
+      var v = k.dataset.key;
+      temp.value = v === '⌫' ? temp.value.slice(0, -1) : (temp.value + v).slice(0, 5);
+    });
+  });
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var direction = form.querySelector('input[name=direction]:checked').value;
+    var scan = {
+      id: uuid(),
+      gate_id: gate,
+      direction: direction,
+      temperature: temp.value,
+      scanned_at: new Date().toISOString()
+    };
+    if (token) { scan.pass_token = token; } else { scan.pass_code = code.value; }
+    var fever = Math.round(parseFloat(temp.value) * 10) >= feverTenths;
+    function queue() {
+      // Offline the phone can only judge the fever; the server re-checks the rest on arrival.
+      scan.device_decision = fever ? 'refused' : 'allowed';
+      var q = load(); q.push(scan); save(q);
+      show('queued', fever ? root.dataset.refused : root.dataset.allowed, fever ? reasons.fever : root.dataset.offline);
+      setOnline(false);
+      reset();
+    }
+    function reset() { code.value = ''; temp.value = ''; token = null; code.focus(); }
+    if (!navigator.onLine) { queue(); return; }
+    send(scan).then(function (out) {
+      setOnline(true);
+      show(out.decision, out.decision === 'allowed' ? root.dataset.allowed : root.dataset.refused, out.reason ? reasons[out.reason] : '');
+      reset();
+      flush();
+    }, function (err) {
+      if (err && err.rejected) { show('refused', root.dataset.refused, problemText(err.problem)); } else { queue(); }
+    });
+  });
+  // The camera, where the browser can read QR codes itself; typing the code always works.
+  var camera = document.getElementById('camera');
+  var video = document.getElementById('preview');
+  if ('BarcodeDetector' in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    camera.hidden = false;
+    camera.addEventListener('click', function () {
+      var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
+        video.srcObject = stream; video.hidden = false; video.play();
+        var tick = function () {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) {
+              token = codes[0].rawValue; code.value = 'QR';
+              stream.getTracks().forEach(function (t) { t.stop(); });
+              video.hidden = true; temp.focus();
+            } else { requestAnimationFrame(tick); }
+          }, function () { requestAnimationFrame(tick); });
+        };
+        tick();
+      });
+    });
+  }
+  window.addEventListener('online', function () { setOnline(true); flush(); });
+  window.addEventListener('offline', function () { setOnline(false); });
+  setInterval(flush, 5000);
+  setOnline(navigator.onLine);
+  render();
+  flush();
+})();

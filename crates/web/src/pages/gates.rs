@@ -1,0 +1,367 @@
+//! Pages of the gates: the list with policies, the gate post a volunteer runs on a phone (it
+//! keeps working offline, see `assets/gate.js`), traffic statistics, and printable passes.
+
+use sanshe_app::gates::{self, GateView, PassView, ScanInput, Traffic};
+use sanshe_core::gates::GatePolicy;
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "gates.html")]
+pub(super) struct GatesPage {
+    nav: Nav,
+    items: Vec<GateView>,
+    compounds: Vec<AreaView>,
+    errors: FormErrors,
+}
+
+async fn gates_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = gates::gates(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let compounds =
+        sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+            .await
+            .or_page(caller)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&GatesPage {
+        nav: Nav::of(caller, "/gates"),
+        items,
+        compounds,
+        errors,
+    });
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+pub(super) async fn gates_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    gates_view(&state, &caller, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct GateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    compound_id: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(super) async fn add_gate(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<GateForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    match gates::add_gate(&state.app, &caller.actor, &f.compound_id, &f.name).await {
+        Ok(_) => Ok(Redirect::to("/gates").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            gates_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PolicyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    exits_per_period: i64,
+    #[serde(default)]
+    period_days: i64,
+    #[serde(default)]
+    out_from_hour: u32,
+    #[serde(default)]
+    out_until_hour: u32,
+}
+
+pub(super) async fn set_policy(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<PolicyForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let gate = gates::gate(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let policy = GatePolicy {
+        exits_per_period: f.exits_per_period,
+        period_days: f.period_days,
+        out_from_hour: f.out_from_hour,
+        out_until_hour: f.out_until_hour,
+    };
+    match gates::set_policy(&state.app, &caller.actor, &gate.compound_id, policy).await {
+        Ok(_) => Ok(Redirect::to("/gates").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            gates_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gate_post.html")]
+pub(super) struct GatePostPage {
+    nav: Nav,
+    gate: GateView,
+    reasons: Vec<(&'static str, String)>,
+    fever_tenths: i64,
+}
+
+pub(super) async fn gate_post(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let gate = gates::gate(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let reasons = sanshe_core::gates::Refusal::ALL
+        .iter()
+        .map(|r| (r.as_str(), caller.tr.of("refusal-", r.as_str())))
+        .collect();
+    Ok(render(&GatePostPage {
+        nav: Nav::of(&caller, &format!("/gates/{id}/post")),
+        gate,
+        reasons,
+        fever_tenths: state.app.rules.fever_tenths,
+    }))
+}
+
+/// A scan from the gate post page: the session cookie signs it in, the CSRF token comes in a
+/// header (the page's script sends JSON), and the answer is the API's.
+pub(super) async fn gate_post_scan(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    headers: HeaderMap,
+    axum::Json(input): axum::Json<ScanInput>,
+) -> Response {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let result = match caller.check_csrf(sent) {
+        Ok(()) => state.scans.scan(&state.app, &caller.actor, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(out) => (StatusCode::CREATED, axum::Json(out)).into_response(),
+        Err(error) => crate::error::ApiError {
+            error,
+            locale: caller.tr.locale,
+        }
+        .into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gate_traffic.html")]
+pub(super) struct TrafficPage {
+    nav: Nav,
+    title: String,
+    at: String,
+    t: Traffic,
+    chart: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DateQuery {
+    date: Option<String>,
+}
+
+/// Bars of entries and exits per hour as an inline SVG.
+fn traffic_chart(t: &Traffic) -> String {
+    let max = t
+        .hours
+        .iter()
+        .map(|h| h.entries.max(h.exits).max(h.refused))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let (w, h, pad) = (720.0_f64, 200.0_f64, 20.0_f64);
+    let slot = (w - 2.0 * pad) / 24.0;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"traffic\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for line in &t.hours {
+        let x = pad + slot * line.hour as f64;
+        for (i, (value, colour)) in [
+            (line.entries, "#1e7d32"),
+            (line.exits, "#0b5cad"),
+            (line.refused, "#c0392b"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let bh = (*value as f64 / max) * (h - 2.0 * pad);
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
+                x + i as f64 * slot / 3.2,
+                h - pad - bh,
+                slot / 3.4,
+                bh
+            ));
+        }
+        if line.hour % 3 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6b7b\">{}</text>",
+                h - 4.0,
+                line.hour
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub(super) async fn traffic_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<DateQuery>,
+) -> PageResult {
+    let t = gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref())
+        .await
+        .or_page(&caller)?;
+    let title = match gates::gate(&state.app, &caller.actor, &id).await {
+        Ok(g) => format!("{} {}", g.compound_name, g.name),
+        Err(_) => sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+            .await
+            .map(|a| a.name)
+            .or_page(&caller)?,
+    };
+    Ok(render(&TrafficPage {
+        nav: Nav::of(&caller, &format!("/traffic/{id}")),
+        title,
+        at: id,
+        chart: traffic_chart(&t),
+        t,
+    }))
+}
+
+pub(super) async fn export_traffic(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<DateQuery>,
+) -> PageResult {
+    let t = gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref())
+        .await
+        .or_page(&caller)?;
+    let tr = caller.tr;
+    let header: Vec<String> = [
+        "gate-hour",
+        "gate-entries",
+        "gate-exits-count",
+        "gate-refused-count",
+        "gate-visitors",
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .collect();
+    let rows = t
+        .hours
+        .iter()
+        .map(|h| {
+            vec![
+                format!("{:02}:00", h.hour),
+                h.entries.to_string(),
+                h.exits.to_string(),
+                h.refused.to_string(),
+                h.visitors.to_string(),
+            ]
+        })
+        .collect();
+    sheet_download(
+        &caller,
+        &tr.t("gate-traffic"),
+        &header,
+        rows,
+        &format!("traffic-{}.xlsx", t.date),
+    )
+}
+
+/// One printed pass: the pass and its QR code.
+pub struct PrintedPass {
+    /// The pass.
+    pub pass: PassView,
+    /// Its QR code (SVG).
+    pub qr: String,
+}
+
+#[derive(Template)]
+#[template(path = "passes_print.html")]
+pub(super) struct PassesPrintPage {
+    nav: Nav,
+    area: AreaView,
+    buildings: Vec<(String, Vec<PrintedPass>)>,
+}
+
+pub(super) async fn passes_print(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let passes = gates::passes(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let mut buildings: Vec<(String, Vec<PrintedPass>)> = Vec::new();
+    for p in passes.into_iter().filter(|p| !p.revoked) {
+        let token = sanshe_app::gates::pass_token(&state.app, &p.id);
+        let printed = PrintedPass {
+            qr: crate::qr_svg(&token),
+            pass: p,
+        };
+        match buildings
+            .iter_mut()
+            .find(|(b, _)| *b == printed.pass.building)
+        {
+            Some((_, list)) => list.push(printed),
+            None => buildings.push((printed.pass.building.clone(), vec![printed])),
+        }
+    }
+    Ok(render(&PassesPrintPage {
+        nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
+        area: area.into(),
+        buildings,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+pub(super) async fn issue_passes(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<IssueForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    gates::issue_passes(
+        &state.app,
+        &caller.actor,
+        &gates::IssuePasses {
+            area_id: Some(id.clone()),
+            valid_to: f.valid_to,
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/areas/{id}/passes")).into_response())
+}
