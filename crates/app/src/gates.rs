@@ -826,6 +826,7 @@ async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome
             .or_insert_with(|| HourCounts {
                 gate_id: gate.id.clone(),
                 hour_start,
+                day: local.date().format("%Y-%m-%d").to_string(),
                 area_path: gate.area_path.clone(),
                 ..Default::default()
             });
@@ -988,8 +989,7 @@ pub async fn traffic(
         return Err(AppError::NotFound);
     }
     let from = utc_ms(day.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let to = from + 86_400_000;
-    let rows = store::hours(&mut conn, &within, from, to).await?;
+    let rows = store::hours(&mut conn, &within, &day.format("%Y-%m-%d").to_string()).await?;
     let mut hours: Vec<HourLine> = (0..24)
         .map(|h| HourLine {
             hour: h,
@@ -1161,6 +1161,7 @@ pub async fn register_visitor(
         &[HourCounts {
             gate_id: gate.id.clone(),
             hour_start,
+            day: local.date().format("%Y-%m-%d").to_string(),
             area_path: gate.area_path.clone(),
             visitors: 1,
             refused: i64::from(fever),

@@ -270,6 +270,122 @@ async fn scans_on(postgres: Option<&str>, label: &str) -> Result<Load> {
     Ok(result)
 }
 
+/// Traffic statistics of a street whose 200 gates recorded 10,080,000 scans over 30 days, kept as
+/// hourly counts: the day's statistics through the use case, against the bare rollup query.
+async fn street_traffic(postgres: Option<&str>) -> Result<()> {
+    let (mut app, url) = open(postgres, "traffic").await?;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
+    app.clock = Clock::fixed_local(today, 20, 0);
+    let mut conn = app.db.conn().await?;
+    let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    for (kind, name) in [("district", "南开区"), ("street", "体育中心街道")] {
+        area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
+    }
+    let street = area.clone();
+    let mut gates = Vec::new();
+    for c in 0..20 {
+        let community = sanshe_store::areas::insert(
+            &mut conn,
+            Some(&street),
+            "community",
+            None,
+            &format!("社区{c}"),
+        )
+        .await?;
+        for k in 0..5 {
+            let compound = sanshe_store::areas::insert(
+                &mut conn,
+                Some(&community),
+                "compound",
+                None,
+                &format!("小区{k}"),
+            )
+            .await?;
+            for g in ["南门", "北门"] {
+                let id = new_id();
+                sanshe_store::gates::insert_gate(
+                    &mut conn,
+                    &id,
+                    &compound.id,
+                    &compound.path,
+                    g,
+                    0,
+                )
+                .await?;
+                gates.push((id, compound.path.clone()));
+            }
+        }
+    }
+    drop(conn);
+    let mut rows = Vec::new();
+    for d in 0..30 {
+        let day = today - chrono::Duration::days(d);
+        for h in 0..24u32 {
+            let start = sanshe_app::utc_ms(day.and_hms_opt(h, 0, 0).unwrap_or_default());
+            for (id, path) in &gates {
+                rows.push(vec![
+                    t(id),
+                    Cell::Int(start),
+                    t(day.format("%Y-%m-%d").to_string()),
+                    t(path),
+                    Cell::Int(34),
+                    Cell::Int(34),
+                    Cell::Int(2),
+                    Cell::Int(0),
+                ]);
+            }
+        }
+    }
+    let scans = rows.len() as i64 * 70;
+    insert(
+        &app,
+        "gate_hours",
+        &[
+            "gate_id",
+            "hour_start",
+            "day",
+            "area_path",
+            "entries",
+            "exits",
+            "refused",
+            "visitors",
+        ],
+        rows,
+    )
+    .await?;
+    let cli = Actor::command_line(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut use_case = Vec::new();
+    let mut bare = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let traffic = sanshe_app::gates::traffic(&app, &cli, &street.id, Some("2026-02-06"))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        use_case.push(started.elapsed());
+        assert_eq!(traffic.total.entries, 34 * 24 * 200);
+        let mut conn = app.db.conn().await?;
+        let started = Instant::now();
+        let r = sqlx::query(sanshe_store::gates::HOURS_SQL)
+            .bind("2026-02-06")
+            .bind(&street.path)
+            .bind(format!("{}g", street.path))
+            .fetch_all(&mut *conn)
+            .await?;
+        bare.push(started.elapsed());
+        assert_eq!(r.len(), 24 * 200);
+    }
+    let (u, b) = (crate::median(use_case), crate::median(bare));
+    println!(
+        "traffic of a street, {scans} scans in 30 days (200 gates): {:.1} ms (median of 20; target < 200 ms); bare rollup query {:.1} ms -> {:.1}x",
+        u.as_secs_f64() * 1000.0,
+        b.as_secs_f64() * 1000.0,
+        u.as_secs_f64() / b.as_secs_f64()
+    );
+    discard(app, postgres, &url).await
+}
+
 /// Runs the gate benchmark.
 pub async fn run(postgres: Option<&str>) -> Result<()> {
     println!(
@@ -315,6 +431,12 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             c.p99_ms,
             c.rps / a.rps
         );
+    }
+    print!("SQLite: ");
+    street_traffic(None).await?;
+    if postgres.is_some() {
+        print!("PostgreSQL: ");
+        street_traffic(postgres).await?;
     }
     Ok(())
 }

@@ -60,10 +60,12 @@ CREATE TABLE household_exits (
     PRIMARY KEY (household_id, period_start)
 );
 
--- hour_start: UTC milliseconds of the China-time hour.
+-- hour_start: UTC milliseconds of the China-time hour; day: its China-time date, so a day's
+-- statistics of a street are one equality and one path range on the (day, area_path) index.
 CREATE TABLE gate_hours (
     gate_id TEXT NOT NULL,
     hour_start BIGINT NOT NULL,
+    day TEXT NOT NULL,
     area_path TEXT NOT NULL,
     entries BIGINT NOT NULL,
     exits BIGINT NOT NULL,
@@ -71,7 +73,7 @@ CREATE TABLE gate_hours (
     visitors BIGINT NOT NULL,
     PRIMARY KEY (gate_id, hour_start)
 );
-CREATE INDEX gate_hours_path ON gate_hours (area_path, hour_start);
+CREATE INDEX gate_hours_day ON gate_hours (day, area_path);
 
 CREATE TABLE gate_refusals (
     gate_id TEXT NOT NULL,
@@ -81,7 +83,7 @@ CREATE TABLE gate_refusals (
     refusals BIGINT NOT NULL,
     PRIMARY KEY (gate_id, day, reason)
 );
-CREATE INDEX gate_refusals_path ON gate_refusals (area_path, day);
+CREATE INDEX gate_refusals_day ON gate_refusals (day, area_path);
 
 CREATE TABLE visitors (
     id TEXT PRIMARY KEY,
