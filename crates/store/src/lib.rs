@@ -142,9 +142,14 @@ impl Db {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the writer; NORMAL sync survives a process crash
                         // (not a power cut) at a fraction of FULL's cost; the busy timeout queues writers.
+                        // SANSHE_SQLITE_SYNCHRONOUS=FULL makes each commit survive a power cut too.
+                        let sync = match std::env::var("SANSHE_SQLITE_SYNCHRONOUS").as_deref() {
+                            Ok("FULL") | Ok("full") => "PRAGMA synchronous=FULL",
+                            _ => "PRAGMA synchronous=NORMAL",
+                        };
                         for pragma in [
                             "PRAGMA journal_mode=WAL",
-                            "PRAGMA synchronous=NORMAL",
+                            sync,
                             "PRAGMA busy_timeout=10000",
                             "PRAGMA foreign_keys=ON",
                             // The default 2 MB page cache thrashes on random-keyed index inserts
