@@ -762,7 +762,13 @@ async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let isolated = sanshe_store::isolation::open_in_households(&mut tx, &households).await?;
+    let mut isolated = sanshe_store::isolation::open_in_households(&mut tx, &households).await?;
+    // Close contacts are suspended for the 14 days of observation even where no episode was opened.
+    let since = (app.today() - Duration::days(sanshe_core::isolation::OBSERVATION_DAYS))
+        .format("%Y-%m-%d")
+        .to_string();
+    isolated
+        .extend(sanshe_store::contacts::recent_in_households(&mut tx, &households, &since).await?);
     let mut exits: HashMap<(String, String), i64> = store::household_exits(&mut tx, &households)
         .await?
         .into_iter()

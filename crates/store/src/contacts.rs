@@ -208,3 +208,35 @@ pub async fn contacts(
     )
     .await
 }
+
+/// Residents of these households listed as close contacts with a last contact on or after
+/// `since` (YYYY-MM-DD): (household id, resident id). Gates suspend their passes.
+pub async fn recent_in_households(
+    conn: &mut AnyConnection,
+    households: &[String],
+    since: &str,
+) -> Result<Vec<(String, String)>> {
+    if households.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Padded to a power of two so the gate writer's batches reuse a few prepared statements.
+    let n = households.len().next_power_of_two().max(8);
+    let mut padded: Vec<&String> = households.iter().collect();
+    let last = padded[padded.len() - 1];
+    padded.resize(n, last);
+    let marks: Vec<String> = (2..=n + 1).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT r.household_id, c.resident_id FROM contacts c JOIN residents r ON r.id = c.resident_id \
+         WHERE c.last_contact_date >= $1 AND r.household_id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(since);
+    for h in padded {
+        q = q.bind(h);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

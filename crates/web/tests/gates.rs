@@ -243,6 +243,16 @@ async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_sta
         assert_eq!(issued.json().as_array().unwrap().len(), 1, "only 302 lacked a pass");
         let listed = t.get(&format!("/api/v1/passes?area={}", t.lingyanli_building), Some(&w)).await.json();
         assert_eq!(listed.as_array().unwrap().len(), 2);
+
+        // A close contact suspends the household's pass for the 14 days after the contact, even
+        // without an isolation episode.
+        let c = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": resident, "index_label": "病例12", "last_contact_date": "2026-11-27"})).await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(s["reason"], "suspended");
+        t.app.clock.advance(chrono::Duration::days(15));
+        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        assert_eq!(s["decision"], "allowed");
         t
     })
     .await;
