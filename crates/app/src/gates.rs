@@ -137,6 +137,8 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
     )
     .await?;
     sanshe_store::commit(tx).await?;
+    app.gates_changed
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     gate(app, actor, &id).await
 }
 
@@ -219,6 +221,8 @@ pub async fn set_policy(
     )
     .await?;
     sanshe_store::commit(tx).await?;
+    app.gates_changed
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(p)
 }
 
@@ -605,6 +609,7 @@ impl ScanWriter {
     pub fn start(app: App) -> ScanWriter {
         let (queue, mut jobs) = mpsc::channel::<Job>(8192);
         tokio::spawn(async move {
+            let mut cache = GateCache::default();
             while let Some(first) = jobs.recv().await {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH {
@@ -613,7 +618,7 @@ impl ScanWriter {
                         Err(_) => break,
                     }
                 }
-                record_batch(&app, batch).await;
+                record_batch(&app, &mut cache, batch).await;
             }
         });
         ScanWriter { queue }
@@ -699,8 +704,8 @@ impl ScanWriter {
 
 /// Decides and records a batch in one transaction, then answers each scan. If the transaction
 /// fails nothing of it is recorded and every scan gets the error (the devices retry).
-async fn record_batch(app: &App, batch: Vec<Job>) {
-    match decide_batch(app, &batch).await {
+async fn record_batch(app: &App, cache: &mut GateCache, batch: Vec<Job>) {
+    match decide_batch(app, cache, &batch).await {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(outcome);
@@ -715,7 +720,53 @@ async fn record_batch(app: &App, batch: Vec<Job>) {
     }
 }
 
-async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome>>> {
+/// The gates and policies the writer has seen: they change rarely and are read by every batch.
+/// Dropped when this node changes a gate or a policy (`App::gates_changed`), and every 30 s so a
+/// change made on another node applies within that time.
+#[derive(Default)]
+struct GateCache {
+    generation: i64,
+    loaded: Option<std::time::Instant>,
+    gates: HashMap<String, GateRow>,
+    policies: HashMap<String, GatePolicy>,
+}
+
+impl GateCache {
+    async fn refresh(&mut self, app: &App, conn: &mut Conn, wanted: &[String]) -> Result<()> {
+        let generation = app.gates_changed.load(std::sync::atomic::Ordering::SeqCst);
+        let stale = self
+            .loaded
+            .is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(30));
+        if generation != self.generation || stale {
+            *self = GateCache {
+                generation,
+                loaded: Some(std::time::Instant::now()),
+                ..Default::default()
+            };
+        }
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|g| !self.gates.contains_key(*g))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = store::gates_by_ids(conn, &missing).await?;
+        let compounds: Vec<String> = found.iter().map(|g| g.compound_id.clone()).collect();
+        self.policies.extend(policies(conn, &compounds).await?);
+        for g in found {
+            self.gates.insert(g.id.clone(), g);
+        }
+        Ok(())
+    }
+}
+
+async fn decide_batch(
+    app: &App,
+    cache: &mut GateCache,
+    batch: &[Job],
+) -> Result<Vec<Result<ScanOutcome>>> {
     let now = app.clock.now_ms();
     let timer = std::time::Instant::now();
     let mut tx = app.db.begin().await?;
@@ -742,20 +793,18 @@ async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let gates: HashMap<String, GateRow> = store::gates_by_ids(&mut tx, &gate_ids)
-        .await?
-        .into_iter()
-        .map(|g| (g.id.clone(), g))
-        .collect();
+    cache.refresh(app, &mut tx, &gate_ids).await?;
+    let gates = &cache.gates;
     let pass_ids: Vec<String> = batch
         .iter()
         .filter_map(|j| j.pass_id.clone())
         .filter(|p| !p.is_empty())
         .collect();
     let codes: Vec<String> = batch.iter().filter_map(|j| j.code.clone()).collect();
-    let found = store::passes_by(&mut tx, &pass_ids, &codes).await?;
-    let by_id: HashMap<&str, &PassRow> = found.iter().map(|p| (p.id.as_str(), p)).collect();
-    let by_code: HashMap<&str, &PassRow> = found.iter().map(|p| (p.code.as_str(), p)).collect();
+    let found = store::scan_passes(&mut tx, &pass_ids, &codes).await?;
+    let by_id: HashMap<&str, &store::ScanPass> = found.iter().map(|p| (p.id.as_str(), p)).collect();
+    let by_code: HashMap<&str, &store::ScanPass> =
+        found.iter().map(|p| (p.code.as_str(), p)).collect();
     let households: Vec<String> = found
         .iter()
         .map(|p| p.household_id.clone())
@@ -774,8 +823,7 @@ async fn decide_batch(app: &App, batch: &[Job]) -> Result<Vec<Result<ScanOutcome
         .into_iter()
         .map(|(h, p, n)| ((h, p), n))
         .collect();
-    let compounds: Vec<String> = gates.values().map(|g| g.compound_id.clone()).collect();
-    let policies = policies(&mut tx, &compounds).await?;
+    let policies = &cache.policies;
 
     let mut out = Vec::with_capacity(batch.len());
     let mut scans: Vec<NewScan> = Vec::new();

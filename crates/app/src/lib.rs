@@ -121,6 +121,8 @@ pub struct App {
     pub rules: FrontLineRules,
     /// Sessions checked in the last seconds.
     pub sessions: Arc<accounts::SessionCache>,
+    /// Bumped when this node changes a gate or a policy, so the scan writer reloads them.
+    pub gates_changed: Arc<AtomicI64>,
 }
 
 /// Front-line rules that differed between cities in 2020 (domain.md §3.2), as settings.
@@ -154,6 +156,7 @@ impl App {
             public_url: "http://localhost:8080".into(),
             rules: FrontLineRules::default(),
             sessions: Arc::default(),
+            gates_changed: Arc::default(),
         })
     }
 
