@@ -133,17 +133,7 @@ async fn webhooks_view(state: &AppState, caller: &PageCaller, errors: FormErrors
     let items = notify::list_webhooks(&state.app, &caller.actor)
         .await
         .or_page(caller)?;
-    let mut areas = Vec::new();
-    for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
-        .await
-        .or_page(caller)?
-    {
-        let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &root.id)
-            .await
-            .or_page(caller)?;
-        areas.push(root);
-        areas.extend(page.children);
-    }
+    let areas = scope_and_children(state, caller).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -559,6 +559,27 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
         .join("&")
 }
 
+/// The roots of the caller's scope and their children: the areas a form offers for a campaign
+/// or a chat robot (a coordinator picks a street or a community, a worker their community or a
+/// compound).
+async fn scope_and_children(
+    state: &AppState,
+    caller: &PageCaller,
+) -> Result<Vec<AreaView>, Response> {
+    let mut areas = Vec::new();
+    for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?
+    {
+        let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &root.id)
+            .await
+            .or_page(caller)?;
+        areas.push(root);
+        areas.extend(page.children);
+    }
+    Ok(areas)
+}
+
 /// Writes rows under a header into an .xlsx download.
 fn sheet_download(
     caller: &PageCaller,
