@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
-use crate::{Result, StoreError, new_id, scope_filter};
+use crate::{Result, StoreError, in_list, new_id, scope_filter, values_list};
 
 /// An open alert found by its key.
 #[derive(Debug, Clone)]
@@ -95,23 +95,11 @@ pub async fn insert_many(
         let mut sql = String::from(
             "INSERT INTO alerts (id, kind, area_path, subject_kind, subject_id, open_key, last_event, detail, occurrences, status, raised_at, last_at) VALUES ",
         );
-        for i in 0..group.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, 'open', $1, $1)",
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
-        }
+        sql.push_str(&values_list(
+            "(?, ?, ?, ?, ?, ?, ?, ?, 1, 'open', $1, $1)",
+            group.len(),
+            2,
+        ));
         let mut q = sqlx::query(&sql).bind(at);
         for a in group {
             let id = new_id();
@@ -140,10 +128,9 @@ pub async fn repeat_many(
     at: i64,
 ) -> Result<()> {
     for group in ids.chunks(50) {
-        let marks: Vec<String> = (0..group.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
-            "UPDATE alerts SET occurrences = occurrences + 1, last_event = $1, detail = $2, last_at = $3 WHERE id IN ({})",
-            marks.join(", ")
+            "UPDATE alerts SET occurrences = occurrences + 1, last_event = $1, detail = $2, last_at = $3 WHERE id IN {}",
+            in_list(4, group.len())
         );
         let mut q = sqlx::query(&sql).bind(event).bind(detail).bind(at);
         for id in group {
@@ -165,18 +152,11 @@ pub async fn enqueue_many(
         let mut sql = String::from(
             "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ",
         );
-        for i in 0..group.len() {
-            let b = i * 3;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, $1, 'pending', 0, $2, 0, 0, $2)",
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
+        sql.push_str(&values_list(
+            "(?, ?, ?, $1, 'pending', 0, $2, 0, 0, $2)",
+            group.len(),
+            3,
+        ));
         let mut q = sqlx::query(&sql).bind(summary).bind(at);
         for (webhook, alert) in group {
             q = q.bind(new_id()).bind(*webhook).bind(*alert);

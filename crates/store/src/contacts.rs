@@ -219,19 +219,14 @@ pub async fn recent_in_households(
     if households.is_empty() {
         return Ok(Vec::new());
     }
-    // Padded to a power of two so the gate writer's batches reuse a few prepared statements.
-    let n = households.len().next_power_of_two().max(8);
-    let mut padded: Vec<&String> = households.iter().collect();
-    let last = padded[padded.len() - 1];
-    padded.resize(n, last);
-    let marks: Vec<String> = (2..=n + 1).map(|i| format!("${i}")).collect();
+    let households = crate::padded(households);
     let sql = format!(
         "SELECT r.household_id, c.resident_id FROM contacts c JOIN residents r ON r.id = c.resident_id \
-         WHERE c.last_contact_date >= $1 AND r.household_id IN ({})",
-        marks.join(", ")
+         WHERE c.last_contact_date >= $1 AND r.household_id IN {}",
+        crate::in_list(2, households.len())
     );
     let mut q = sqlx::query(&sql).bind(since);
-    for h in padded {
+    for h in households {
         q = q.bind(h);
     }
     q.fetch_all(&mut *conn)

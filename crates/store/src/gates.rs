@@ -3,23 +3,7 @@
 
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
-use crate::{Result, StoreError, scope_filter};
-
-/// `($first, $first+1, …)` for `n` values.
-fn marks(first: usize, n: usize) -> String {
-    let m: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    format!("({})", m.join(", "))
-}
-
-/// The values of an `IN` list padded (by repeating the last) to a power of two of at least 8,
-/// so a batch of any size reuses one of a few prepared statements instead of preparing anew.
-fn padded(values: &[String]) -> Vec<&str> {
-    let n = values.len().max(1).next_power_of_two().max(8);
-    let last = values.last().map(String::as_str).unwrap_or("");
-    let mut out: Vec<&str> = values.iter().map(String::as_str).collect();
-    out.resize(n, last);
-    out
-}
+use crate::{Result, StoreError, in_list as marks, padded, scope_filter, values_list};
 
 /// A gate with its compound.
 #[derive(Debug, Clone)]
@@ -492,28 +476,11 @@ pub async fn insert_scans(
         let mut sql = String::from(
             "INSERT INTO scans (id, gate_id, pass_id, household_id, area_path, direction, temperature, scanned_at, recorded_at, decision, reason, device_decision, flagged, recorded_by) VALUES ",
         );
-        for i in 0..group.len() {
-            let b = 1 + i * 13;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11,
-                b + 12,
-                b + 13
-            ));
-        }
+        sql.push_str(&values_list(
+            "(?, ?, ?, ?, ?, ?, ?, ?, $1, ?, ?, ?, ?, ?)",
+            group.len(),
+            2,
+        ));
         let mut q = sqlx::query(&sql).bind(recorded_at);
         for s in group {
             q = q
@@ -541,12 +508,7 @@ pub async fn add_exits(conn: &mut AnyConnection, rows: &[(String, String, i64)])
     for group in rows.chunks(50) {
         let mut sql =
             String::from("INSERT INTO household_exits (household_id, period_start, exits) VALUES ");
-        for i in 0..group.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
-        }
+        sql.push_str(&values_list("(?, ?, ?)", group.len(), 1));
         sql.push_str(" ON CONFLICT (household_id, period_start) DO UPDATE SET exits = household_exits.exits + excluded.exits");
         let mut q = sqlx::query(&sql);
         for (h, p, n) in group {
@@ -584,23 +546,7 @@ pub async fn add_hours(conn: &mut AnyConnection, rows: &[HourCounts]) -> Result<
         let mut sql = String::from(
             "INSERT INTO gate_hours (gate_id, hour_start, day, area_path, entries, exits, refused, visitors) VALUES ",
         );
-        for i in 0..group.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
+        sql.push_str(&values_list("(?, ?, ?, ?, ?, ?, ?, ?)", group.len(), 1));
         sql.push_str(
             " ON CONFLICT (gate_id, hour_start) DO UPDATE SET entries = gate_hours.entries + excluded.entries, \
              exits = gate_hours.exits + excluded.exits, refused = gate_hours.refused + excluded.refused, visitors = gate_hours.visitors + excluded.visitors",
@@ -631,20 +577,7 @@ pub async fn add_refusals(
         let mut sql = String::from(
             "INSERT INTO gate_refusals (gate_id, day, reason, area_path, refusals) VALUES ",
         );
-        for i in 0..group.len() {
-            let b = i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
+        sql.push_str(&values_list("(?, ?, ?, ?, ?)", group.len(), 1));
         sql.push_str(" ON CONFLICT (gate_id, day, reason) DO UPDATE SET refusals = gate_refusals.refusals + excluded.refusals");
         let mut q = sqlx::query(&sql);
         for (g, d, r, p, n) in group {

@@ -562,15 +562,10 @@ pub async fn open_in_households(
     if households.is_empty() {
         return Ok(Vec::new());
     }
-    // Padded to a power of two so the gate writer's batches reuse a few prepared statements.
-    let n = households.len().next_power_of_two().max(8);
-    let mut households: Vec<&String> = households.iter().collect();
-    let last = households[households.len() - 1];
-    households.resize(n, last);
-    let marks: Vec<String> = (1..=households.len()).map(|i| format!("${i}")).collect();
+    let households = crate::padded(households);
     let sql = format!(
-        "SELECT household_id, resident_id FROM isolation_episodes WHERE status = 'open' AND household_id IN ({})",
-        marks.join(", ")
+        "SELECT household_id, resident_id FROM isolation_episodes WHERE status = 'open' AND household_id IN {}",
+        crate::in_list(1, households.len())
     );
     let mut q = sqlx::query(&sql);
     for h in households {

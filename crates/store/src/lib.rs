@@ -262,7 +262,64 @@ pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (Str
     (format!("({})", parts.join(" OR ")), binds)
 }
 
+/// The VALUES list of a multi-row insert: `count` copies of `row`, a tuple in which each `?`
+/// stands for one bound value, numbered from `$first` (`$1`… written into `row` stay as they are,
+/// for values every row shares).
+pub(crate) fn values_list(row: &str, count: usize, first: usize) -> String {
+    let mut n = first;
+    let mut out = String::with_capacity(count * (row.len() + 16));
+    for i in 0..count {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for c in row.chars() {
+            if c == '?' {
+                out.push_str(&format!("${n}"));
+                n += 1;
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `($first, $first+1, …)` for an `IN` list of `n` values.
+pub(crate) fn in_list(first: usize, n: usize) -> String {
+    let marks: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("({})", marks.join(", "))
+}
+
+/// The values of an `IN` list padded (by repeating the last) to a power of two of at least 8, so
+/// a batch of any size reuses one of a few prepared statements (the gate writer's hot reads).
+pub(crate) fn padded<S: AsRef<str>>(values: &[S]) -> Vec<&str> {
+    let n = values.len().max(1).next_power_of_two().max(8);
+    let last = values.last().map(AsRef::as_ref).unwrap_or("");
+    let mut out: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+    out.resize(n, last);
+    out
+}
+
 /// Commits a transaction.
 pub async fn commit(tx: Transaction<'_, sqlx::Any>) -> Result<()> {
     Ok(tx.commit().await?)
+}
+
+#[cfg(test)]
+mod placeholders {
+    use super::*;
+
+    #[test]
+    fn values_lists_number_each_row_on() {
+        assert_eq!(
+            values_list("(?, ?, $1)", 2, 2),
+            "($2, $3, $1), ($4, $5, $1)"
+        );
+        assert_eq!(in_list(3, 2), "($3, $4)");
+        assert_eq!(
+            padded(&["a", "b", "c"]),
+            ["a", "b", "c", "c", "c", "c", "c", "c"]
+        );
+        assert_eq!(padded(&["x"; 9]).len(), 16);
+    }
 }
