@@ -35,22 +35,19 @@ pub(super) async fn users_view_with(
     let organizations = sanshe_app::organizations::list(&state.app, &caller.actor)
         .await
         .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&UsersPage {
-        nav: Nav::of(caller, "/users"),
-        users,
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
-        areas,
-        organizations,
-        errors,
-        onboarded,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &UsersPage {
+            nav: Nav::of(caller, "/users"),
+            users,
+            roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+            areas,
+            organizations,
+            errors,
+            onboarded,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn users_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {

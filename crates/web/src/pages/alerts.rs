@@ -66,18 +66,15 @@ async fn alert_view(
     let a = alerts::get(&state.app, &caller.actor, id)
         .await
         .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&AlertPage {
-        nav: Nav::of(caller, &format!("/alerts/{id}")),
-        a,
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &AlertPage {
+            nav: Nav::of(caller, &format!("/alerts/{id}")),
+            a,
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn alert_page(
@@ -134,20 +131,17 @@ async fn webhooks_view(state: &AppState, caller: &PageCaller, errors: FormErrors
         .await
         .or_page(caller)?;
     let areas = scope_and_children(state, caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&WebhooksPage {
-        nav: Nav::of(caller, "/webhooks"),
-        items,
-        areas,
-        kinds: WebhookKind::ALL.iter().map(|k| k.as_str()).collect(),
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &WebhooksPage {
+            nav: Nav::of(caller, "/webhooks"),
+            items,
+            areas,
+            kinds: WebhookKind::ALL.iter().map(|k| k.as_str()).collect(),
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn webhooks_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {

@@ -28,20 +28,17 @@ async fn campaigns_view(state: &AppState, caller: &PageCaller, errors: FormError
         .await
         .or_page(caller)?;
     let areas = scope_and_children(state, caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&CampaignsPage {
-        nav: Nav::of(caller, "/campaigns"),
-        items,
-        areas,
-        standard: STANDARD_QUESTIONS.iter().map(|(k, _)| *k).collect(),
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &CampaignsPage {
+            nav: Nav::of(caller, "/campaigns"),
+            items,
+            areas,
+            standard: STANDARD_QUESTIONS.iter().map(|(k, _)| *k).collect(),
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn campaigns_page(
@@ -273,23 +270,20 @@ async fn visit_view(
     let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, household_id)
         .await
         .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&VisitPage {
-        nav: Nav::of(caller, &format!("/campaigns/{id}/visit/{household_id}")),
-        campaign,
-        household,
-        outcomes: VisitOutcome::ALL.iter().map(|o| o.as_str()).collect(),
-        // Made here so a double tap or a resend after a dropped connection records once.
-        visit_id: sanshe_app::new_id(),
-        errors,
-        recorded,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &VisitPage {
+            nav: Nav::of(caller, &format!("/campaigns/{id}/visit/{household_id}")),
+            campaign,
+            household,
+            outcomes: VisitOutcome::ALL.iter().map(|o| o.as_str()).collect(),
+            // Made here so a double tap or a resend after a dropped connection records once.
+            visit_id: sanshe_app::new_id(),
+            errors,
+            recorded,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn visit_form(
@@ -411,29 +405,26 @@ async fn trace_form_view(
         sanshe_app::registry::household(&state.app, &caller.actor, household_id)
             .await
             .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&TraceFormPage {
-        nav: Nav::of(
-            caller,
-            &format!(
-                "/households/{household_id}/{}",
-                if arrival { "arrival" } else { "contact" }
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &TraceFormPage {
+            nav: Nav::of(
+                caller,
+                &format!(
+                    "/households/{household_id}/{}",
+                    if arrival { "arrival" } else { "contact" }
+                ),
             ),
-        ),
-        arrival,
-        household,
-        residents,
-        transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
-        kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
-        today: state.app.today().format("%Y-%m-%d").to_string(),
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+            arrival,
+            household,
+            residents,
+            transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
+            kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
+            today: state.app.today().format("%Y-%m-%d").to_string(),
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn arrival_form(

@@ -23,19 +23,16 @@ async fn gates_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -
         sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
             .await
             .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&GatesPage {
-        nav: Nav::of(caller, "/gates"),
-        items,
-        compounds,
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &GatesPage {
+            nav: Nav::of(caller, "/gates"),
+            items,
+            compounds,
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn gates_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {

@@ -227,24 +227,21 @@ pub(super) async fn isolation_view(
         .await
         .or_page(caller)?
         .map(|l| format!("{}{l}", state.app.public_url.trim_end_matches('/')));
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&IsolationPage {
-        nav: Nav::of(caller, &format!("/isolations/{id}")),
-        chart: chart(&d.reports, state.app.rules.fever_tenths),
-        d,
-        symptoms: symptoms(),
-        reasons: ReleaseReason::ALL.iter().map(|r| r.as_str()).collect(),
-        workers,
-        link,
-        errors,
-        flash,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &IsolationPage {
+            nav: Nav::of(caller, &format!("/isolations/{id}")),
+            chart: chart(&d.reports, state.app.rules.fever_tenths),
+            d,
+            symptoms: symptoms(),
+            reasons: ReleaseReason::ALL.iter().map(|r| r.as_str()).collect(),
+            workers,
+            link,
+            errors,
+            flash,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn isolation_page(
@@ -348,20 +345,17 @@ async fn isolation_new_view(
     let resident = sanshe_app::registry::get(&state.app, &caller.actor, resident_id)
         .await
         .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&IsolationNewPage {
-        nav: Nav::of(caller, "/isolations/new"),
-        resident,
-        kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
-        today: state.app.today().format("%Y-%m-%d").to_string(),
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &IsolationNewPage {
+            nav: Nav::of(caller, "/isolations/new"),
+            resident,
+            kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
+            today: state.app.today().format("%Y-%m-%d").to_string(),
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn new_isolation_form(

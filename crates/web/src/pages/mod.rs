@@ -167,6 +167,16 @@ pub(super) fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
         .collect()
 }
 
+/// A form page: 422 when it comes back with rejected fields, so the refusal is visible to tools
+/// and tests as well as to the eye.
+fn render_form<T: Template>(t: &T, rejected: bool) -> Response {
+    let mut resp = render(t);
+    if rejected {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
 fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -27,21 +27,18 @@ pub(super) async fn organizations_view(
     } else {
         Vec::new()
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&OrganizationsPage {
-        nav: Nav::of(caller, "/organizations"),
-        items,
-        can_register,
-        kinds: OrganizationKind::ALL.iter().map(|k| k.as_str()).collect(),
-        areas,
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &OrganizationsPage {
+            nav: Nav::of(caller, "/organizations"),
+            items,
+            can_register,
+            kinds: OrganizationKind::ALL.iter().map(|k| k.as_str()).collect(),
+            areas,
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn organizations_page(
@@ -118,26 +115,23 @@ pub(super) async fn organization_view(
     } else {
         Vec::new()
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let rejected = !errors.is_empty();
     let kinds = OrganizationKind::ALL
         .iter()
         .map(|k| (k.as_str(), k.as_str() == o.kind))
         .collect();
-    let mut resp = render(&OrganizationPage {
-        nav: Nav::of(caller, &format!("/organizations/{id}")),
-        kinds,
-        o,
-        linkages,
-        can_manage,
-        communities,
-        errors,
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    Ok(render_form(
+        &OrganizationPage {
+            nav: Nav::of(caller, &format!("/organizations/{id}")),
+            kinds,
+            o,
+            linkages,
+            can_manage,
+            communities,
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn organization_page(

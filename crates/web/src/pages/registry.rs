@@ -448,30 +448,27 @@ pub(super) async fn edit_form_page(
     let r = sanshe_app::registry::get(&state.app, &caller.actor, id)
         .await
         .or_page(caller)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&ResidentFormPage {
-        nav: Nav::of(caller, &format!("/residents/{id}/edit")),
-        heading: caller.tr.t("resident-edit"),
-        action: format!("/residents/{id}/edit"),
-        cancel: format!("/residents/{id}"),
-        document_kinds: document_kinds(&input.document_kind),
-        input,
-        errors,
-        household_label: Some(format!("{} {}", r.area_name, r.address)),
-        household_id: r.household_id,
-        new_household: false,
-        area_id: String::new(),
-        area_label: String::new(),
-        building: String::new(),
-        unit: String::new(),
-        room: String::new(),
-    });
-    *resp.status_mut() = status;
-    Ok(resp)
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &ResidentFormPage {
+            nav: Nav::of(caller, &format!("/residents/{id}/edit")),
+            heading: caller.tr.t("resident-edit"),
+            action: format!("/residents/{id}/edit"),
+            cancel: format!("/residents/{id}"),
+            document_kinds: document_kinds(&input.document_kind),
+            input,
+            errors,
+            household_label: Some(format!("{} {}", r.area_name, r.address)),
+            household_id: r.household_id,
+            new_household: false,
+            area_id: String::new(),
+            area_label: String::new(),
+            building: String::new(),
+            unit: String::new(),
+            room: String::new(),
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn edit_resident_form(
