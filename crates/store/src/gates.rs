@@ -619,20 +619,21 @@ pub async fn hours(
 pub const HOURS_SQL: &str = "SELECT gate_id, hour_start, entries, exits, refused, visitors FROM gate_hours \
          WHERE day = $1 AND area_path >= $2 AND area_path < $3";
 
+/// The statement `refusals` runs (for the query-plan test).
+pub const REFUSALS_SQL: &str = "SELECT reason, CAST(SUM(refusals) AS BIGINT) FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason";
+
 /// Refusals by reason below `within` on one day.
 pub async fn refusals(
     conn: &mut AnyConnection,
     within: &str,
     day: &str,
 ) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query(
-        "SELECT reason, CAST(SUM(refusals) AS BIGINT) FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason",
-    )
-    .bind(day)
-    .bind(within)
-    .bind(sanshe_core::accounts::subtree_upper_bound(within))
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(REFUSALS_SQL)
+        .bind(day)
+        .bind(within)
+        .bind(sanshe_core::accounts::subtree_upper_bound(within))
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
@@ -770,10 +771,7 @@ mod plans {
         db.migrate().await.unwrap();
         for (sql, index) in [
             (HOURS_SQL, "gate_hours_day"),
-            (
-                "SELECT reason, CAST(SUM(refusals) AS BIGINT) FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason",
-                "gate_refusals_day",
-            ),
+            (REFUSALS_SQL, "gate_refusals_day"),
         ] {
             let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
                 .bind("2020-02-06")
