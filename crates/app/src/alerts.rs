@@ -4,6 +4,7 @@
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertStatus};
 use sanshe_store::alerts::{self as store, AlertRow, NewAlert};
+use sanshe_store::statements::Statements;
 use sanshe_store::{Conn, audit as audit_store};
 
 use crate::accounts::Actor;
@@ -15,7 +16,7 @@ pub struct Routes(Vec<(String, String)>);
 
 impl Routes {
     /// Loads the active webhooks.
-    pub async fn load(conn: &mut Conn) -> Result<Routes> {
+    pub async fn load(conn: &mut impl Statements) -> Result<Routes> {
         Ok(Routes(store::active_routes(conn).await?))
     }
 
@@ -48,7 +49,7 @@ pub struct Trouble<'a> {
 /// a chat message for each webhook covering the place when something new happened. Runs in the
 /// caller's transaction, so the message is queued if and only if the alert is stored.
 pub async fn raise(
-    conn: &mut Conn,
+    conn: &mut impl Statements,
     routes: &Routes,
     t: Trouble<'_>,
     at: i64,

@@ -294,7 +294,7 @@ pub async fn visit(
     .await?;
     let mut follow_ups = Vec::new();
     if new {
-        let routes = Routes::load(&mut tx).await?;
+        let routes = Routes::load(&mut *tx).await?;
         for q in qs.iter().filter(|q| answers.get(&q.key) == Some(&true)) {
             let kind = match q.follow_up {
                 FollowUp::None => continue,
@@ -310,7 +310,7 @@ pub async fn visit(
                 FollowUp::NeedsHelp => AlertKind::NeedsHelp,
             };
             let raised = alerts::raise(
-                &mut tx,
+                &mut *tx,
                 &routes,
                 Trouble {
                     kind,

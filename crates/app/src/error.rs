@@ -48,6 +48,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(c) => AppError::Internal(format!("unexpected conflict: {c}")),
             StoreError::Database(e) => AppError::Internal(e.to_string()),
+            StoreError::Direct(e) => AppError::Internal(e),
         }
     }
 }

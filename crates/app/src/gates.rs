@@ -1,10 +1,11 @@
 //! Gate checkpoints: gates and their compound's policy, passes (QR signed with the vault's key,
 //! and a short code to type), the scan rule, visitors, traffic statistics.
 //!
-//! Scans are the hottest write in sanshe. They go through one `ScanWriter`: a task that takes
-//! every scan waiting in its queue, decides them all and records them (scans, quota counts,
-//! hourly rollups, fever alerts) in one transaction, commits, and only then answers each — so
-//! every 201 is durable and the database sees one commit per batch instead of one per scan.
+//! Scans are the hottest write in sanshe. They go through one `ScanWriter`: a thread of its own
+//! that takes every scan waiting in its queue, decides them all and records them (scans, quota
+//! counts, hourly rollups, fever alerts) in one transaction, commits, and only then answers each
+//! — so every 201 is durable and the database sees one commit per batch instead of one per scan.
+//! On a SQLite file the thread holds its own connection (`sanshe_store::statements`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +21,7 @@ use sanshe_core::registry::HouseholdAddress;
 use sanshe_store::gates::{
     self as store, GateRow, HourCounts, NewPass, NewScan, NewVisitor, PassRow,
 };
+use sanshe_store::statements::Statements;
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 use tokio::sync::{mpsc, oneshot};
 
@@ -605,22 +607,44 @@ pub struct ScanWriter {
 const MAX_BATCH: usize = 512;
 
 impl ScanWriter {
-    /// Starts the writer task for an application.
+    /// Starts the writer on a thread of its own (a busy runtime would make it wait behind the
+    /// requests it serves). On a SQLite file it writes through its own connection.
     pub fn start(app: App) -> ScanWriter {
         let (queue, mut jobs) = mpsc::channel::<Job>(8192);
-        tokio::spawn(async move {
-            let mut cache = GateCache::default();
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match jobs.try_recv() {
-                        Ok(j) => batch.push(j),
-                        Err(_) => break,
+        // Both fail only when the process cannot make a thread at start-up, as `thread::spawn`
+        // panics; no input or network can cause it.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the scan writer");
+        std::thread::Builder::new()
+            .name("scan-writer".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let mut writer = Writer {
+                        direct: app.db.sqlite_file.as_deref().and_then(|file| {
+                            sanshe_store::statements::open_sqlite_writer(file)
+                                .map_err(
+                                    |e| tracing::error!(error = %e, "scan writer's own connection"),
+                                )
+                                .ok()
+                        }),
+                        cache: GateCache::default(),
+                        app,
+                    };
+                    while let Some(first) = jobs.recv().await {
+                        let mut batch = vec![first];
+                        while batch.len() < MAX_BATCH {
+                            match jobs.try_recv() {
+                                Ok(j) => batch.push(j),
+                                Err(_) => break,
+                            }
+                        }
+                        writer.record(batch).await;
                     }
-                }
-                record_batch(&app, &mut cache, batch).await;
-            }
-        });
+                })
+            })
+            .expect("a thread for the scan writer");
         ScanWriter { queue }
     }
 
@@ -702,21 +726,66 @@ impl ScanWriter {
     }
 }
 
-/// Decides and records a batch in one transaction, then answers each scan. If the transaction
-/// fails nothing of it is recorded and every scan gets the error (the devices retry).
-async fn record_batch(app: &App, cache: &mut GateCache, batch: Vec<Job>) {
-    match decide_batch(app, cache, &batch).await {
-        Ok(outcomes) => {
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = job.reply.send(outcome);
+/// The writer's state, on its own thread.
+struct Writer {
+    app: App,
+    /// Its own connection to the SQLite file (None on PostgreSQL).
+    direct: Option<rusqlite::Connection>,
+    cache: GateCache,
+}
+
+impl Writer {
+    /// Decides and records a batch in one transaction, then answers each scan. If the
+    /// transaction fails nothing of it is recorded and every scan gets the error (the devices
+    /// retry).
+    async fn record(&mut self, batch: Vec<Job>) {
+        let timer = std::time::Instant::now();
+        let result = match self.record_direct(&batch).await {
+            Ok(Some(outcomes)) => Ok(outcomes),
+            Ok(None) => self.record_pooled(&batch).await,
+            Err(e) => Err(e),
+        };
+        tracing::debug!(
+            scans = batch.len(),
+            elapsed_us = timer.elapsed().as_micros() as u64,
+            "scan batch"
+        );
+        match result {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, scans = batch.len(), "scan batch failed");
+                for job in batch {
+                    let _ = job.reply.send(Err(AppError::Internal(e.to_string())));
+                }
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, scans = batch.len(), "scan batch failed");
-            for job in batch {
-                let _ = job.reply.send(Err(AppError::Internal(e.to_string())));
-            }
-        }
+    }
+
+    /// Through the writer's own SQLite connection; None when there is none.
+    async fn record_direct(&mut self, batch: &[Job]) -> Result<Option<Vec<Result<ScanOutcome>>>> {
+        let Some(conn) = self.direct.as_mut() else {
+            return Ok(None);
+        };
+        self.cache.refresh(&self.app, batch).await?;
+        let mut tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sanshe_store::StoreError::from)?;
+        let outcomes = decide_batch(&self.app, &self.cache, batch, &mut tx).await?;
+        tx.commit().map_err(sanshe_store::StoreError::from)?;
+        Ok(Some(outcomes))
+    }
+
+    /// Through a pooled connection (PostgreSQL, SQLite in memory).
+    async fn record_pooled(&mut self, batch: &[Job]) -> Result<Vec<Result<ScanOutcome>>> {
+        self.cache.refresh(&self.app, batch).await?;
+        let mut tx = self.app.db.begin().await?;
+        let outcomes = decide_batch(&self.app, &self.cache, batch, &mut *tx).await?;
+        sanshe_store::commit(tx).await?;
+        Ok(outcomes)
     }
 }
 
@@ -732,7 +801,8 @@ struct GateCache {
 }
 
 impl GateCache {
-    async fn refresh(&mut self, app: &App, conn: &mut Conn, wanted: &[String]) -> Result<()> {
+    /// Loads the gates of a batch not yet known (through the pool: gates are not the writer's).
+    async fn refresh(&mut self, app: &App, batch: &[Job]) -> Result<()> {
         let generation = app.gates_changed.load(std::sync::atomic::Ordering::SeqCst);
         let stale = self
             .loaded
@@ -744,17 +814,21 @@ impl GateCache {
                 ..Default::default()
             };
         }
-        let missing: Vec<String> = wanted
+        let missing: Vec<String> = batch
             .iter()
+            .map(|j| &j.gate_id)
             .filter(|g| !self.gates.contains_key(*g))
             .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
             .collect();
         if missing.is_empty() {
             return Ok(());
         }
-        let found = store::gates_by_ids(conn, &missing).await?;
+        let mut conn = app.db.conn().await?;
+        let found = store::gates_by_ids(&mut conn, &missing).await?;
         let compounds: Vec<String> = found.iter().map(|g| g.compound_id.clone()).collect();
-        self.policies.extend(policies(conn, &compounds).await?);
+        self.policies.extend(policies(&mut conn, &compounds).await?);
         for g in found {
             self.gates.insert(g.id.clone(), g);
         }
@@ -762,16 +836,16 @@ impl GateCache {
     }
 }
 
+/// Decides a batch and writes its scans, quota counts, rollups and fever alerts in `tx`.
 async fn decide_batch(
     app: &App,
-    cache: &mut GateCache,
+    cache: &GateCache,
     batch: &[Job],
+    tx: &mut impl Statements,
 ) -> Result<Vec<Result<ScanOutcome>>> {
     let now = app.clock.now_ms();
-    let timer = std::time::Instant::now();
-    let mut tx = app.db.begin().await?;
     let ids: Vec<String> = batch.iter().map(|j| j.id.clone()).collect();
-    let mut known: HashMap<String, ScanOutcome> = store::recorded_scans(&mut tx, &ids)
+    let mut known: HashMap<String, ScanOutcome> = store::recorded_scans(tx, &ids)
         .await?
         .into_iter()
         .map(|(id, decision, reason, flagged)| {
@@ -787,13 +861,6 @@ async fn decide_batch(
             )
         })
         .collect();
-    let gate_ids: Vec<String> = batch
-        .iter()
-        .map(|j| j.gate_id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    cache.refresh(app, &mut tx, &gate_ids).await?;
     let gates = &cache.gates;
     let pass_ids: Vec<String> = batch
         .iter()
@@ -801,7 +868,7 @@ async fn decide_batch(
         .filter(|p| !p.is_empty())
         .collect();
     let codes: Vec<String> = batch.iter().filter_map(|j| j.code.clone()).collect();
-    let found = store::scan_passes(&mut tx, &pass_ids, &codes).await?;
+    let found = store::scan_passes(tx, &pass_ids, &codes).await?;
     let by_id: HashMap<&str, &store::ScanPass> = found.iter().map(|p| (p.id.as_str(), p)).collect();
     let by_code: HashMap<&str, &store::ScanPass> =
         found.iter().map(|p| (p.code.as_str(), p)).collect();
@@ -811,14 +878,13 @@ async fn decide_batch(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut isolated = sanshe_store::isolation::open_in_households(&mut tx, &households).await?;
+    let mut isolated = sanshe_store::isolation::open_in_households(tx, &households).await?;
     // Close contacts are suspended for the 14 days of observation even where no episode was opened.
     let since = (app.today() - Duration::days(sanshe_core::isolation::OBSERVATION_DAYS))
         .format("%Y-%m-%d")
         .to_string();
-    isolated
-        .extend(sanshe_store::contacts::recent_in_households(&mut tx, &households, &since).await?);
-    let mut exits: HashMap<(String, String), i64> = store::household_exits(&mut tx, &households)
+    isolated.extend(sanshe_store::contacts::recent_in_households(tx, &households, &since).await?);
+    let mut exits: HashMap<(String, String), i64> = store::household_exits(tx, &households)
         .await?
         .into_iter()
         .map(|(h, p, n)| ((h, p), n))
@@ -946,22 +1012,22 @@ async fn decide_batch(
         );
         out.push(Ok(outcome));
     }
-    store::insert_scans(&mut tx, &scans, now).await?;
+    store::insert_scans(tx, &scans, now).await?;
     let exit_rows: Vec<(String, String, i64)> =
         new_exits.into_iter().map(|((h, p), n)| (h, p, n)).collect();
-    store::add_exits(&mut tx, &exit_rows).await?;
+    store::add_exits(tx, &exit_rows).await?;
     let hour_rows: Vec<HourCounts> = hours.into_values().collect();
-    store::add_hours(&mut tx, &hour_rows).await?;
+    store::add_hours(tx, &hour_rows).await?;
     let refusal_rows: Vec<(String, String, &'static str, String, i64)> = refusals
         .into_iter()
         .map(|((g, d, r), (p, n))| (g, d, r, p, n))
         .collect();
-    store::add_refusals(&mut tx, &refusal_rows).await?;
+    store::add_refusals(tx, &refusal_rows).await?;
     if !fevers.is_empty() {
-        let routes = Routes::load(&mut tx).await?;
+        let routes = Routes::load(tx).await?;
         for (gate_id, path, scan_id) in &fevers {
             alerts::raise(
-                &mut tx,
+                tx,
                 &routes,
                 Trouble {
                     kind: AlertKind::GateFever,
@@ -976,12 +1042,6 @@ async fn decide_batch(
             .await?;
         }
     }
-    sanshe_store::commit(tx).await?;
-    tracing::debug!(
-        scans = batch.len(),
-        elapsed_us = timer.elapsed().as_micros() as u64,
-        "scan batch"
-    );
     Ok(out)
 }
 
@@ -1211,7 +1271,7 @@ pub async fn register_visitor(
             .unwrap_or_default(),
     );
     store::add_hours(
-        &mut tx,
+        &mut *tx,
         &[HourCounts {
             gate_id: gate.id.clone(),
             hour_start,
@@ -1225,7 +1285,7 @@ pub async fn register_visitor(
     .await?;
     if fever {
         store::add_refusals(
-            &mut tx,
+            &mut *tx,
             &[(
                 gate.id.clone(),
                 local.date().format("%Y-%m-%d").to_string(),
@@ -1235,9 +1295,9 @@ pub async fn register_visitor(
             )],
         )
         .await?;
-        let routes = Routes::load(&mut tx).await?;
+        let routes = Routes::load(&mut *tx).await?;
         alerts::raise(
-            &mut tx,
+            &mut *tx,
             &routes,
             Trouble {
                 kind: AlertKind::GateFever,

@@ -1097,7 +1097,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
         if !store::claim_scan(&mut tx, &key, now).await? {
             continue;
         }
-        let routes = Routes::load(&mut tx).await?;
+        let routes = Routes::load(&mut *tx).await?;
         let missing = store::missing_reports(&mut tx, &key, utc_ms(s.end())).await?;
         summary.alerts += alerts::raise_many(
             &mut tx,
@@ -1119,7 +1119,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
     }
     let today = app.today().format("%Y-%m-%d").to_string();
     let mut tx = app.db.begin().await?;
-    let routes = Routes::load(&mut tx).await?;
+    let routes = Routes::load(&mut *tx).await?;
     // Past their end: the event is the planned end, so an extension that passes again counts.
     let mut by_end: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
     for (id, path, end) in store::past_planned_end(&mut tx, &today).await? {

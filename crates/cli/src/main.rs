@@ -217,6 +217,10 @@ async fn load_demo(app: &App) -> Result<()> {
     Ok(())
 }
 
+// glibc's allocator spent a fifth of a gate scan's time under load (measured); mimalloc far less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()

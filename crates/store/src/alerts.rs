@@ -1,5 +1,6 @@
 //! The `alerts`, `webhooks` and `outbox` tables: the alert centre and delivery to chat groups.
 
+use crate::statements::Statements;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::{Result, StoreError, in_list, new_id, scope_filter, values_list};
@@ -14,18 +15,17 @@ pub struct OpenAlert {
 }
 
 /// The open (or acknowledged) alert with this key.
-pub async fn open_alert(conn: &mut AnyConnection, open_key: &str) -> Result<Option<OpenAlert>> {
-    let row = sqlx::query("SELECT id, last_event FROM alerts WHERE open_key = $1")
-        .bind(open_key)
-        .fetch_optional(&mut *conn)
+pub async fn open_alert(conn: &mut impl Statements, open_key: &str) -> Result<Option<OpenAlert>> {
+    let rows = conn
+        .rows(
+            "SELECT id, last_event FROM alerts WHERE open_key = $1",
+            &[open_key.into()],
+        )
         .await?;
-    row.map(|r| {
-        Ok(OpenAlert {
-            id: r.try_get(0)?,
-            last_event: r.try_get(1)?,
-        })
-    })
-    .transpose()
+    Ok(rows.first().map(|r| OpenAlert {
+        id: r[0].text(),
+        last_event: r[1].text(),
+    }))
 }
 
 /// A new alert.
@@ -48,22 +48,23 @@ pub struct NewAlert<'a> {
 }
 
 /// Inserts an alert and returns its id.
-pub async fn insert(conn: &mut AnyConnection, a: &NewAlert<'_>, at: i64) -> Result<String> {
+pub async fn insert(conn: &mut impl Statements, a: &NewAlert<'_>, at: i64) -> Result<String> {
     let id = new_id();
-    sqlx::query(
+    conn.run(
         "INSERT INTO alerts (id, kind, area_path, subject_kind, subject_id, open_key, last_event, detail, occurrences, status, raised_at, last_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 'open', $9, $9)",
+        &[
+            (&id).into(),
+            a.kind.into(),
+            a.area_path.into(),
+            a.subject_kind.into(),
+            a.subject_id.into(),
+            a.open_key.into(),
+            a.event.into(),
+            a.detail.into(),
+            at.into(),
+        ],
     )
-    .bind(&id)
-    .bind(a.kind)
-    .bind(a.area_path)
-    .bind(a.subject_kind)
-    .bind(a.subject_id)
-    .bind(a.open_key)
-    .bind(a.event)
-    .bind(a.detail)
-    .bind(at)
-    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -168,20 +169,17 @@ pub async fn enqueue_many(
 
 /// Counts a new event on an open alert.
 pub async fn repeat(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     id: &str,
     event: &str,
     detail: &str,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE alerts SET occurrences = occurrences + 1, last_event = $2, detail = $3, last_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(event)
-        .bind(detail)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    conn.run(
+        "UPDATE alerts SET occurrences = occurrences + 1, last_event = $2, detail = $3, last_at = $4 WHERE id = $1",
+        &[id.into(), event.into(), detail.into(), at.into()],
+    )
+    .await
 }
 
 /// An alert as the centre shows it.
@@ -458,32 +456,34 @@ pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool
 }
 
 /// Active webhooks: (id, area path), for routing new alerts.
-pub async fn active_routes(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query("SELECT id, area_path FROM webhooks WHERE active = 1")
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, String)>> {
+    Ok(conn
+        .rows("SELECT id, area_path FROM webhooks WHERE active = 1", &[])
+        .await?
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text()))
+        .collect())
 }
 
 /// Queues a message for a webhook.
 pub async fn enqueue(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     webhook_id: &str,
     alert_id: &str,
     summary: &str,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5)")
-        .bind(new_id())
-        .bind(webhook_id)
-        .bind(alert_id)
-        .bind(summary)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    conn.run(
+        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5)",
+        &[
+            new_id().into(),
+            webhook_id.into(),
+            alert_id.into(),
+            summary.into(),
+            at.into(),
+        ],
+    )
+    .await
 }
 
 /// A queued message.

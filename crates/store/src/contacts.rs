@@ -212,26 +212,24 @@ pub async fn contacts(
 /// Residents of these households listed as close contacts with a last contact on or after
 /// `since` (YYYY-MM-DD): (household id, resident id). Gates suspend their passes.
 pub async fn recent_in_households(
-    conn: &mut AnyConnection,
+    conn: &mut impl crate::statements::Statements,
     households: &[String],
     since: &str,
 ) -> Result<Vec<(String, String)>> {
     if households.is_empty() {
         return Ok(Vec::new());
     }
-    let households = crate::padded(households);
+    let mut args: Vec<crate::statements::Cell> = vec![since.into()];
+    args.extend(crate::padded(households).into_iter().map(Into::into));
     let sql = format!(
         "SELECT r.household_id, c.resident_id FROM contacts c JOIN residents r ON r.id = c.resident_id \
          WHERE c.last_contact_date >= $1 AND r.household_id IN {}",
-        crate::in_list(2, households.len())
+        crate::in_list(2, args.len() - 1)
     );
-    let mut q = sqlx::query(&sql).bind(since);
-    for h in households {
-        q = q.bind(h);
-    }
-    q.fetch_all(&mut *conn)
+    Ok(conn
+        .rows(&sql, &args)
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text()))
+        .collect())
 }

@@ -3,6 +3,7 @@
 
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
+use crate::statements::{Cell, Statements};
 use crate::{Result, StoreError, in_list as marks, padded, scope_filter, values_list};
 
 /// A gate with its compound.
@@ -306,7 +307,7 @@ pub struct ScanPass {
 /// Passes by id or by short code, only the columns the scan rule reads (the gate writer's hot
 /// read: no joins).
 pub async fn scan_passes(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     ids: &[String],
     codes: &[String],
 ) -> Result<Vec<ScanPass>> {
@@ -315,25 +316,21 @@ pub async fn scan_passes(
         if values.is_empty() {
             continue;
         }
-        let values = padded(values);
+        let values: Vec<Cell> = padded(values).into_iter().map(Cell::from).collect();
         let sql = format!(
             "SELECT id, code, compound_id, household_id, resident_id, valid_from, valid_to, revoked_at FROM passes WHERE {column} IN {}",
             marks(1, values.len())
         );
-        let mut q = sqlx::query(&sql);
-        for v in values {
-            q = q.bind(v);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
+        for r in conn.rows(&sql, &values).await? {
             let p = ScanPass {
-                id: r.try_get(0)?,
-                code: r.try_get(1)?,
-                compound_id: r.try_get(2)?,
-                household_id: r.try_get(3)?,
-                resident_id: r.try_get(4)?,
-                valid_from: r.try_get(5)?,
-                valid_to: r.try_get(6)?,
-                revoked_at: r.try_get(7)?,
+                id: r[0].text(),
+                code: r[1].text(),
+                compound_id: r[2].text(),
+                household_id: r[3].text(),
+                resident_id: r[4].opt_text(),
+                valid_from: r[5].text(),
+                valid_to: r[6].text(),
+                revoked_at: r[7].opt_int(),
             };
             if !out.iter().any(|o| o.id == p.id) {
                 out.push(p);
@@ -382,56 +379,46 @@ pub async fn revoke_pass(conn: &mut AnyConnection, id: &str, at: i64) -> Result<
 
 /// The first answers of scans already recorded: id → (decision, reason, flagged).
 pub async fn recorded_scans(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String, Option<String>, bool)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let ids: Vec<Cell> = padded(ids).into_iter().map(Cell::from).collect();
     let sql = format!(
         "SELECT id, decision, reason, flagged FROM scans WHERE id IN {}",
         marks(1, ids.len())
     );
-    let mut q = sqlx::query(&sql);
-    for id in ids {
-        q = q.bind(id);
+    let mut out: Vec<(String, String, Option<String>, bool)> = Vec::new();
+    for r in conn.rows(&sql, &ids).await? {
+        // Padding repeats the last id.
+        if !out.iter().any(|o| o.0 == r[0].text()) {
+            out.push((r[0].text(), r[1].text(), r[2].opt_text(), r[3].int() != 0));
+        }
     }
-    q.fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get::<i64, _>(3)? != 0,
-            ))
-        })
-        .collect()
+    Ok(out)
 }
 
 /// Exits already made: (household, period start) → exits.
 pub async fn household_exits(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     households: &[String],
 ) -> Result<Vec<(String, String, i64)>> {
     if households.is_empty() {
         return Ok(Vec::new());
     }
-    let households = padded(households);
+    let households: Vec<Cell> = padded(households).into_iter().map(Cell::from).collect();
     let sql = format!(
         "SELECT household_id, period_start, exits FROM household_exits WHERE household_id IN {}",
         marks(1, households.len())
     );
-    let mut q = sqlx::query(&sql);
-    for h in households {
-        q = q.bind(h);
-    }
-    q.fetch_all(&mut *conn)
+    Ok(conn
+        .rows(&sql, &households)
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text(), r[2].int()))
+        .collect())
 }
 
 /// A scan to store.
@@ -467,7 +454,7 @@ pub struct NewScan {
 
 /// Stores scans, many rows per statement.
 pub async fn insert_scans(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     scans: &[NewScan],
     recorded_at: i64,
 ) -> Result<()> {
@@ -481,40 +468,42 @@ pub async fn insert_scans(
             group.len(),
             2,
         ));
-        let mut q = sqlx::query(&sql).bind(recorded_at);
+        let mut args: Vec<Cell> = Vec::with_capacity(1 + group.len() * 13);
+        args.push(recorded_at.into());
         for s in group {
-            q = q
-                .bind(s.id.clone())
-                .bind(s.gate_id.clone())
-                .bind(s.pass_id.clone())
-                .bind(s.household_id.clone())
-                .bind(s.area_path.clone())
-                .bind(s.direction)
-                .bind(s.temperature)
-                .bind(s.scanned_at)
-                .bind(s.decision)
-                .bind(s.reason)
-                .bind(s.device_decision.clone())
-                .bind(s.flagged as i64)
-                .bind(s.recorded_by.clone());
+            args.extend([
+                Cell::from(&s.id),
+                Cell::from(&s.gate_id),
+                Cell::from(s.pass_id.clone()),
+                Cell::from(s.household_id.clone()),
+                Cell::from(&s.area_path),
+                Cell::from(s.direction),
+                Cell::from(s.temperature),
+                Cell::from(s.scanned_at),
+                Cell::from(s.decision),
+                Cell::from(s.reason),
+                Cell::from(s.device_decision.clone()),
+                Cell::from(s.flagged as i64),
+                Cell::from(&s.recorded_by),
+            ]);
         }
-        q.execute(&mut *conn).await?;
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }
 
 /// Adds exits to households' periods.
-pub async fn add_exits(conn: &mut AnyConnection, rows: &[(String, String, i64)]) -> Result<()> {
+pub async fn add_exits(conn: &mut impl Statements, rows: &[(String, String, i64)]) -> Result<()> {
     for group in rows.chunks(50) {
         let mut sql =
             String::from("INSERT INTO household_exits (household_id, period_start, exits) VALUES ");
         sql.push_str(&values_list("(?, ?, ?)", group.len(), 1));
         sql.push_str(" ON CONFLICT (household_id, period_start) DO UPDATE SET exits = household_exits.exits + excluded.exits");
-        let mut q = sqlx::query(&sql);
-        for (h, p, n) in group {
-            q = q.bind(h).bind(p).bind(*n);
-        }
-        q.execute(&mut *conn).await?;
+        let args: Vec<Cell> = group
+            .iter()
+            .flat_map(|(h, p, n)| [h.into(), p.into(), (*n).into()])
+            .collect();
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }
@@ -541,7 +530,7 @@ pub struct HourCounts {
 }
 
 /// Adds to the hourly rollup.
-pub async fn add_hours(conn: &mut AnyConnection, rows: &[HourCounts]) -> Result<()> {
+pub async fn add_hours(conn: &mut impl Statements, rows: &[HourCounts]) -> Result<()> {
     for group in rows.chunks(40) {
         let mut sql = String::from(
             "INSERT INTO gate_hours (gate_id, hour_start, day, area_path, entries, exits, refused, visitors) VALUES ",
@@ -551,26 +540,29 @@ pub async fn add_hours(conn: &mut AnyConnection, rows: &[HourCounts]) -> Result<
             " ON CONFLICT (gate_id, hour_start) DO UPDATE SET entries = gate_hours.entries + excluded.entries, \
              exits = gate_hours.exits + excluded.exits, refused = gate_hours.refused + excluded.refused, visitors = gate_hours.visitors + excluded.visitors",
         );
-        let mut q = sqlx::query(&sql);
-        for h in group {
-            q = q
-                .bind(h.gate_id.clone())
-                .bind(h.hour_start)
-                .bind(h.day.clone())
-                .bind(h.area_path.clone())
-                .bind(h.entries)
-                .bind(h.exits)
-                .bind(h.refused)
-                .bind(h.visitors);
-        }
-        q.execute(&mut *conn).await?;
+        let args: Vec<Cell> = group
+            .iter()
+            .flat_map(|h| {
+                [
+                    Cell::from(&h.gate_id),
+                    h.hour_start.into(),
+                    (&h.day).into(),
+                    (&h.area_path).into(),
+                    h.entries.into(),
+                    h.exits.into(),
+                    h.refused.into(),
+                    h.visitors.into(),
+                ]
+            })
+            .collect();
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }
 
 /// Adds refusals: (gate, day, reason, path, count).
 pub async fn add_refusals(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     rows: &[(String, String, &'static str, String, i64)],
 ) -> Result<()> {
     for group in rows.chunks(50) {
@@ -579,11 +571,11 @@ pub async fn add_refusals(
         );
         sql.push_str(&values_list("(?, ?, ?, ?, ?)", group.len(), 1));
         sql.push_str(" ON CONFLICT (gate_id, day, reason) DO UPDATE SET refusals = gate_refusals.refusals + excluded.refusals");
-        let mut q = sqlx::query(&sql);
-        for (g, d, r, p, n) in group {
-            q = q.bind(g).bind(d).bind(*r).bind(p).bind(*n);
-        }
-        q.execute(&mut *conn).await?;
+        let args: Vec<Cell> = group
+            .iter()
+            .flat_map(|(g, d, r, p, n)| [g.into(), d.into(), (*r).into(), p.into(), (*n).into()])
+            .collect();
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }

@@ -556,24 +556,24 @@ pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, Str
 /// People in open episodes among these households: (household id, resident id). Gates ask this
 /// to suspend passes while someone of the household is in isolation.
 pub async fn open_in_households(
-    conn: &mut AnyConnection,
+    conn: &mut impl crate::statements::Statements,
     households: &[String],
 ) -> Result<Vec<(String, String)>> {
     if households.is_empty() {
         return Ok(Vec::new());
     }
-    let households = crate::padded(households);
+    let households: Vec<crate::statements::Cell> = crate::padded(households)
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let sql = format!(
         "SELECT household_id, resident_id FROM isolation_episodes WHERE status = 'open' AND household_id IN {}",
         crate::in_list(1, households.len())
     );
-    let mut q = sqlx::query(&sql);
-    for h in households {
-        q = q.bind(h);
-    }
-    q.fetch_all(&mut *conn)
+    Ok(conn
+        .rows(&sql, &households)
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text()))
+        .collect())
 }

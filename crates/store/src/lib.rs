@@ -13,6 +13,7 @@ pub mod gates;
 pub mod isolation;
 pub mod organizations;
 pub mod registry;
+pub mod statements;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +36,9 @@ pub enum StoreError {
     /// Anything else from the database.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// An error of the scan writer's own SQLite connection.
+    #[error("sqlite: {0}")]
+    Direct(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -68,6 +72,19 @@ pub struct Db {
     pub pool: AnyPool,
     /// The engine.
     pub backend: Backend,
+    /// The SQLite file, for a connection of one's own (the scan writer's); None on PostgreSQL
+    /// and in memory.
+    pub sqlite_file: Option<std::path::PathBuf>,
+}
+
+/// The `synchronous` setting of SQLite connections: NORMAL survives a process crash (not a power
+/// cut) at a fraction of FULL's cost; `SANSHE_SQLITE_SYNCHRONOUS=FULL` makes each commit survive
+/// a power cut too.
+pub fn sqlite_synchronous() -> &'static str {
+    match std::env::var("SANSHE_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("FULL") | Ok("full") => "FULL",
+        _ => "NORMAL",
+    }
 }
 
 struct Migration {
@@ -109,6 +126,7 @@ impl Db {
             Backend::Sqlite
         };
         let mut url = url.to_string();
+        let mut sqlite_file = None;
         if backend == Backend::Sqlite {
             let path = url
                 .trim_start_matches("sqlite://")
@@ -125,6 +143,9 @@ impl Db {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
+            if !path.is_empty() && path != ":memory:" {
+                sqlite_file = Some(std::path::PathBuf::from(&path));
+            }
             if !url.contains("mode=") {
                 url.push_str(if url.contains('?') {
                     "&mode=rwc"
@@ -140,16 +161,11 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL sync survives a process crash
-                        // (not a power cut) at a fraction of FULL's cost; the busy timeout queues writers.
-                        // SANSHE_SQLITE_SYNCHRONOUS=FULL makes each commit survive a power cut too.
-                        let sync = match std::env::var("SANSHE_SQLITE_SYNCHRONOUS").as_deref() {
-                            Ok("FULL") | Ok("full") => "PRAGMA synchronous=FULL",
-                            _ => "PRAGMA synchronous=NORMAL",
-                        };
+                        // WAL lets readers run beside the writer; the busy timeout queues writers.
+                        let sync = format!("PRAGMA synchronous={}", sqlite_synchronous());
                         for pragma in [
                             "PRAGMA journal_mode=WAL",
-                            sync,
+                            &sync,
                             "PRAGMA busy_timeout=10000",
                             "PRAGMA foreign_keys=ON",
                             // The default 2 MB page cache thrashes on random-keyed index inserts
@@ -165,7 +181,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_file,
+        })
     }
 
     /// Applies every migration not yet applied, each in its own transaction.

@@ -21,31 +21,41 @@ use sanshe_app::App;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
-/// Shared state of every handler.
+/// Shared state of every handler; cloned for each request, so one pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What `AppState` points to.
+pub struct Shared {
     /// The application.
     pub app: App,
     /// Whether cookies get `Secure` (behind TLS).
     pub secure_cookies: bool,
     /// Requests served, for `/metrics`.
-    pub requests: Arc<AtomicU64>,
+    pub requests: AtomicU64,
     /// Background exports of this node.
     pub exports: exports::ExportJobs,
     /// The one writer of gate scans.
     pub scans: sanshe_app::gates::ScanWriter,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// State around an opened application.
     pub fn new(app: App, secure_cookies: bool) -> AppState {
-        AppState {
+        AppState(Arc::new(Shared {
             app: app.clone(),
             secure_cookies,
-            requests: Arc::new(AtomicU64::new(0)),
+            requests: AtomicU64::new(0),
             exports: exports::ExportJobs::default(),
-            scans: sanshe_app::gates::ScanWriter::start(app.clone()),
-        }
+            scans: sanshe_app::gates::ScanWriter::start(app),
+        }))
     }
 }
 
