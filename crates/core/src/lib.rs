@@ -10,10 +10,12 @@ pub mod arrivals;
 pub mod campaigns;
 pub mod error;
 pub mod gates;
+pub mod help;
 pub mod identity;
 pub mod isolation;
 pub mod organizations;
 pub mod phone;
 pub mod registry;
+pub mod shifts;
 
 pub use error::{FieldError, FieldErrors};

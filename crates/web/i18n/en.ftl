@@ -489,3 +489,13 @@ err-scan-id = The scan id must be a UUID made by the device
 err-scanned-at = Scan time not in the last 7 days
 err-gate-not-found = No such gate in your scope
 err-visitor-kind = Kind is visitor or delivery
+
+## Shifts and help requests
+err-shift-double-booked = You already have another shift at this time
+err-shift-over-daily-limit = This shift would take you over the limit of duty in 24 hours
+err-shift-too-little-rest = Too little rest between this shift and another of yours
+err-shift-full = This shift already has everyone it needs
+err-shift-started = This shift has already started
+err-post-hours = Hours covered each day must be between 1 and 24
+err-post-shift-hours = A shift must last between 1 and 24 hours
+err-post-people = People per shift must be between 1 and 50

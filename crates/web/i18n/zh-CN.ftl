@@ -489,3 +489,13 @@ err-scan-id = 扫码记录编号应为设备生成的 UUID
 err-scanned-at = 扫码时间不对（不能晚于现在，也不能早于 7 天前）
 err-gate-not-found = 没有这个卡口，或不在您的值守范围内
 err-visitor-kind = 类型只能是访客或快递
+
+## Shifts and help requests
+err-shift-double-booked = 这段时间您已有另一个班次
+err-shift-over-daily-limit = 接下这个班次后，任意24小时内值班将超过上限
+err-shift-too-little-rest = 与您的另一个班次间隔太短，需要足够休息
+err-shift-full = 这个班次人员已满
+err-shift-started = 这个班次已经开始
+err-post-hours = 每天需值守的小时数应在1到24之间
+err-post-shift-hours = 每班时长应在1到24小时之间
+err-post-people = 每班人数应在1到50之间

@@ -1,0 +1,193 @@
+//! Help requests (代买药品): errands for people who cannot go out (DESIGN.md M11).
+
+use chrono::{Duration, NaiveDateTime};
+
+/// Where a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpStatus {
+    /// Waiting for a volunteer.
+    Open,
+    /// A volunteer has it.
+    Assigned,
+    /// Bought, on its way.
+    Bought,
+    /// Handed over.
+    Delivered,
+    /// Called off, with a reason.
+    Cancelled,
+}
+
+impl HelpStatus {
+    /// Stored and API form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HelpStatus::Open => "open",
+            HelpStatus::Assigned => "assigned",
+            HelpStatus::Bought => "bought",
+            HelpStatus::Delivered => "delivered",
+            HelpStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<HelpStatus> {
+        [
+            HelpStatus::Open,
+            HelpStatus::Assigned,
+            HelpStatus::Bought,
+            HelpStatus::Delivered,
+            HelpStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// What someone does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpStep {
+    /// A worker gives it to a volunteer, or a volunteer claims it.
+    Assign,
+    /// The volunteer gives it back (ill, cannot reach the shop).
+    Release,
+    /// The volunteer has bought what was asked.
+    Buy,
+    /// The volunteer has handed it over (a request with nothing to buy may skip `Buy`).
+    Deliver,
+    /// Called off.
+    Cancel,
+}
+
+/// The next status, or None when the step is not allowed from `from`.
+pub fn next(from: HelpStatus, step: HelpStep) -> Option<HelpStatus> {
+    use HelpStatus as S;
+    use HelpStep as T;
+    match (from, step) {
+        (S::Open, T::Assign) => Some(S::Assigned),
+        (S::Assigned, T::Assign) => Some(S::Assigned),
+        (S::Assigned, T::Release) => Some(S::Open),
+        (S::Assigned, T::Buy) => Some(S::Bought),
+        (S::Assigned | S::Bought, T::Deliver) => Some(S::Delivered),
+        (S::Open | S::Assigned | S::Bought, T::Cancel) => Some(S::Cancelled),
+        _ => None,
+    }
+}
+
+/// How soon it is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    /// Medicine that cannot wait: within 4 hours.
+    Urgent,
+    /// Today: within 12 hours.
+    Today,
+    /// Within three days.
+    Soon,
+}
+
+impl Urgency {
+    /// Stored and API form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Urgent => "urgent",
+            Urgency::Today => "today",
+            Urgency::Soon => "soon",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Urgency> {
+        [Urgency::Urgent, Urgency::Today, Urgency::Soon]
+            .into_iter()
+            .find(|u| u.as_str() == raw)
+    }
+
+    /// When a request asked at `asked` is overdue if not delivered.
+    pub fn due(self, asked: NaiveDateTime) -> NaiveDateTime {
+        asked
+            + match self {
+                Urgency::Urgent => Duration::hours(4),
+                Urgency::Today => Duration::hours(12),
+                Urgency::Soon => Duration::days(3),
+            }
+    }
+}
+
+/// The order requests are worked in: for elderly people living alone and isolated households
+/// first (they have no one else to go), then by urgency, then the longest waiting. Sort
+/// ascending by this key.
+pub fn triage_key(
+    vulnerable: bool,
+    urgency: Urgency,
+    asked: NaiveDateTime,
+) -> (bool, Urgency, NaiveDateTime) {
+    (!vulnerable, urgency, asked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2020, 2, 3)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .expect("valid test time")
+    }
+
+    #[test]
+    fn requests_move_forward_only_by_the_allowed_steps() {
+        use HelpStatus as S;
+        use HelpStep as T;
+        assert_eq!(next(S::Open, T::Assign), Some(S::Assigned));
+        assert_eq!(next(S::Assigned, T::Buy), Some(S::Bought));
+        assert_eq!(next(S::Bought, T::Deliver), Some(S::Delivered));
+        assert_eq!(next(S::Assigned, T::Release), Some(S::Open));
+        assert_eq!(next(S::Open, T::Buy), None);
+        assert_eq!(next(S::Open, T::Deliver), None);
+        assert_eq!(next(S::Delivered, T::Cancel), None);
+        assert_eq!(next(S::Cancelled, T::Assign), None);
+        assert_eq!(next(S::Bought, T::Release), None);
+        for s in [S::Open, S::Assigned, S::Bought, S::Delivered, S::Cancelled] {
+            assert_eq!(HelpStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn the_vulnerable_come_first_then_urgency_then_waiting() {
+        let mut requests = [
+            (
+                "neighbour, urgent",
+                triage_key(false, Urgency::Urgent, at(8)),
+            ),
+            (
+                "elderly alone, soon",
+                triage_key(true, Urgency::Soon, at(9)),
+            ),
+            (
+                "isolated, urgent, later",
+                triage_key(true, Urgency::Urgent, at(10)),
+            ),
+            (
+                "isolated, urgent, earlier",
+                triage_key(true, Urgency::Urgent, at(7)),
+            ),
+        ];
+        requests.sort_by_key(|r| r.1);
+        let order: Vec<&str> = requests.iter().map(|r| r.0).collect();
+        assert_eq!(
+            order,
+            [
+                "isolated, urgent, earlier",
+                "isolated, urgent, later",
+                "elderly alone, soon",
+                "neighbour, urgent"
+            ]
+        );
+    }
+
+    #[test]
+    fn overdue_follows_urgency() {
+        assert_eq!(Urgency::Urgent.due(at(8)), at(12));
+        assert_eq!(Urgency::Today.due(at(8)), at(20));
+        assert_eq!(Urgency::Soon.due(at(8)), at(8) + Duration::days(3));
+    }
+}
