@@ -607,10 +607,23 @@ pub struct ScanWriter {
 const MAX_BATCH: usize = 512;
 
 impl ScanWriter {
-    /// Starts the writer on a thread of its own (a busy runtime would make it wait behind the
-    /// requests it serves). On a SQLite file it writes through its own connection.
+    /// Starts the writer. On a SQLite file it runs on a thread of its own with its own
+    /// connection (on the shared runtime it waited behind the requests it serves, measured);
+    /// otherwise it is a task on the current runtime, so the pool's PostgreSQL connections it
+    /// opens stay bound to a runtime that outlives it.
     pub fn start(app: App) -> ScanWriter {
-        let (queue, mut jobs) = mpsc::channel::<Job>(8192);
+        let (queue, jobs) = mpsc::channel::<Job>(8192);
+        let Some(file) = app.db.sqlite_file.clone() else {
+            tokio::spawn(async move {
+                let (mut jobs, mut cache) = (jobs, GateCache::default());
+                while let Some(batch) = next_batch(&mut jobs).await {
+                    let timer = std::time::Instant::now();
+                    let result = record_pooled(&app, &mut cache, &batch).await;
+                    answer(batch, result, timer);
+                }
+            });
+            return ScanWriter { queue };
+        };
         // Both fail only when the process cannot make a thread at start-up, as `thread::spawn`
         // panics; no input or network can cause it.
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -620,29 +633,15 @@ impl ScanWriter {
         std::thread::Builder::new()
             .name("scan-writer".into())
             .spawn(move || {
-                runtime.block_on(async move {
-                    let mut writer = Writer {
-                        direct: app.db.sqlite_file.as_deref().and_then(|file| {
-                            sanshe_store::statements::open_sqlite_writer(file)
-                                .map_err(
-                                    |e| tracing::error!(error = %e, "scan writer's own connection"),
-                                )
-                                .ok()
-                        }),
-                        cache: GateCache::default(),
-                        app,
-                    };
-                    while let Some(first) = jobs.recv().await {
-                        let mut batch = vec![first];
-                        while batch.len() < MAX_BATCH {
-                            match jobs.try_recv() {
-                                Ok(j) => batch.push(j),
-                                Err(_) => break,
-                            }
-                        }
-                        writer.record(batch).await;
-                    }
-                })
+                let direct = sanshe_store::statements::open_sqlite_writer(&file)
+                    .map_err(|e| tracing::error!(error = %e, "scan writer's own connection"))
+                    .ok();
+                let mut writer = Writer {
+                    direct,
+                    cache: GateCache::default(),
+                    app,
+                };
+                runtime.block_on(writer.run(jobs));
             })
             .expect("a thread for the scan writer");
         ScanWriter { queue }
@@ -729,64 +728,89 @@ impl ScanWriter {
 /// The writer's state, on its own thread.
 struct Writer {
     app: App,
-    /// Its own connection to the SQLite file (None on PostgreSQL).
+    /// Its own connection to the SQLite file (None when it would not open).
     direct: Option<rusqlite::Connection>,
     cache: GateCache,
 }
 
 impl Writer {
-    /// Decides and records a batch in one transaction, then answers each scan. If the
-    /// transaction fails nothing of it is recorded and every scan gets the error (the devices
-    /// retry).
-    async fn record(&mut self, batch: Vec<Job>) {
-        let timer = std::time::Instant::now();
-        let result = match self.record_direct(&batch).await {
-            Ok(Some(outcomes)) => Ok(outcomes),
-            Ok(None) => self.record_pooled(&batch).await,
-            Err(e) => Err(e),
-        };
-        tracing::debug!(
-            scans = batch.len(),
-            elapsed_us = timer.elapsed().as_micros() as u64,
-            "scan batch"
-        );
-        match result {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(outcome);
-                }
+    /// Records batch after batch until the last sender is gone.
+    async fn run(&mut self, mut jobs: mpsc::Receiver<Job>) {
+        while let Some(batch) = next_batch(&mut jobs).await {
+            let timer = std::time::Instant::now();
+            let result = match self.direct.as_mut() {
+                Some(conn) => record_direct(&self.app, &mut self.cache, conn, &batch).await,
+                // Its own connection would not open: the pool still works.
+                None => record_pooled(&self.app, &mut self.cache, &batch).await,
+            };
+            answer(batch, result, timer);
+        }
+    }
+}
+
+/// Whatever is queued, up to a batch; None when the last sender is gone.
+async fn next_batch(jobs: &mut mpsc::Receiver<Job>) -> Option<Vec<Job>> {
+    let first = jobs.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// Answers each scan of a batch: its outcome after the commit, or, when the transaction failed
+/// and nothing of it was recorded, the error (the devices retry).
+fn answer(batch: Vec<Job>, result: Result<Vec<Result<ScanOutcome>>>, timer: std::time::Instant) {
+    tracing::debug!(
+        scans = batch.len(),
+        elapsed_us = timer.elapsed().as_micros() as u64,
+        "scan batch"
+    );
+    match result {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.reply.send(outcome);
             }
-            Err(e) => {
-                tracing::error!(error = %e, scans = batch.len(), "scan batch failed");
-                for job in batch {
-                    let _ = job.reply.send(Err(AppError::Internal(e.to_string())));
-                }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, scans = batch.len(), "scan batch failed");
+            for job in batch {
+                let _ = job.reply.send(Err(AppError::Internal(e.to_string())));
             }
         }
     }
+}
 
-    /// Through the writer's own SQLite connection; None when there is none.
-    async fn record_direct(&mut self, batch: &[Job]) -> Result<Option<Vec<Result<ScanOutcome>>>> {
-        let Some(conn) = self.direct.as_mut() else {
-            return Ok(None);
-        };
-        self.cache.refresh(&self.app, batch).await?;
-        let mut tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sanshe_store::StoreError::from)?;
-        let outcomes = decide_batch(&self.app, &self.cache, batch, &mut tx).await?;
-        tx.commit().map_err(sanshe_store::StoreError::from)?;
-        Ok(Some(outcomes))
-    }
+/// Decides and records a batch through the writer's own SQLite connection.
+async fn record_direct(
+    app: &App,
+    cache: &mut GateCache,
+    conn: &mut rusqlite::Connection,
+    batch: &[Job],
+) -> Result<Vec<Result<ScanOutcome>>> {
+    cache.refresh(app, batch).await?;
+    let mut tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sanshe_store::StoreError::from)?;
+    let outcomes = decide_batch(app, cache, batch, &mut tx).await?;
+    tx.commit().map_err(sanshe_store::StoreError::from)?;
+    Ok(outcomes)
+}
 
-    /// Through a pooled connection (PostgreSQL, SQLite in memory).
-    async fn record_pooled(&mut self, batch: &[Job]) -> Result<Vec<Result<ScanOutcome>>> {
-        self.cache.refresh(&self.app, batch).await?;
-        let mut tx = self.app.db.begin().await?;
-        let outcomes = decide_batch(&self.app, &self.cache, batch, &mut *tx).await?;
-        sanshe_store::commit(tx).await?;
-        Ok(outcomes)
-    }
+/// Decides and records a batch through a pooled connection (PostgreSQL, SQLite in memory).
+async fn record_pooled(
+    app: &App,
+    cache: &mut GateCache,
+    batch: &[Job],
+) -> Result<Vec<Result<ScanOutcome>>> {
+    cache.refresh(app, batch).await?;
+    let mut tx = app.db.begin().await?;
+    let outcomes = decide_batch(app, cache, batch, &mut *tx).await?;
+    sanshe_store::commit(tx).await?;
+    Ok(outcomes)
 }
 
 /// The gates and policies the writer has seen: they change rarely and are read by every batch.
