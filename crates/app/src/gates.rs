@@ -1,11 +1,11 @@
 //! Gate checkpoints: gates and their compound's policy, passes (QR signed with the vault's key,
 //! and a short code to type), the scan rule, visitors, traffic statistics.
 //!
-//! Scans are the hottest write in sanshe. They go through one `ScanWriter`: a thread of its own
-//! that takes every scan waiting in its queue, decides them all and records them (scans, quota
-//! counts, hourly rollups, fever alerts) in one transaction, commits, and only then answers each
-//! — so every 201 is durable and the database sees one commit per batch instead of one per scan.
-//! On a SQLite file the thread holds its own connection (`sanshe_store::statements`).
+//! Scans are the hottest write in sanshe. They go through one `ScanWriter`, which takes every scan
+//! waiting in its queue, decides them all and records them (scans, quota counts, hourly rollups,
+//! fever alerts) in one transaction, commits, and only then answers each — so every 201 is
+//! durable and the database sees one commit per batch instead of one per scan. On a SQLite file
+//! it is a thread of its own holding its own connection (`sanshe_store::statements`).
 
 use std::collections::{HashMap, HashSet};
 
