@@ -240,26 +240,17 @@ pub async fn register_arrival(
         origin.as_str(),
     )
     .await?;
-    let opened = match &input.isolation {
-        Some(choice) => Some(
-            isolation::open_in(
-                app,
-                actor,
-                &mut tx,
-                &OpenEpisode {
-                    resident_id: resident_id.clone(),
-                    kind: choice.kind.clone(),
-                    exposure_date: Some(date_s.clone()),
-                    planned_end: None,
-                    worker_id: choice.worker_id.clone(),
-                    follow_up: choice.follow_up.clone(),
-                },
-                Source::Arrival(&id),
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let source = Source::Arrival(&id);
+    let opened = open_isolation(
+        app,
+        actor,
+        &mut tx,
+        &resident_id,
+        &date_s,
+        &input.isolation,
+        source,
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     Ok(Registered {
         id,
@@ -336,26 +327,17 @@ pub async fn register_contact(
     )
     .await?;
     audit(&mut tx, actor, "contact.registered", &id, &path, &date_s).await?;
-    let opened = match &input.isolation {
-        Some(choice) => Some(
-            isolation::open_in(
-                app,
-                actor,
-                &mut tx,
-                &OpenEpisode {
-                    resident_id: resident_id.clone(),
-                    kind: choice.kind.clone(),
-                    exposure_date: Some(date_s.clone()),
-                    planned_end: None,
-                    worker_id: choice.worker_id.clone(),
-                    follow_up: choice.follow_up.clone(),
-                },
-                Source::Contact(&id),
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let source = Source::Contact(&id);
+    let opened = open_isolation(
+        app,
+        actor,
+        &mut tx,
+        &resident_id,
+        &date_s,
+        &input.isolation,
+        source,
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     Ok(Registered {
         id,
@@ -412,4 +394,31 @@ pub async fn contacts(app: &App, actor: &Actor, offset: i64, limit: i64) -> Resu
             .map(view)
             .collect(),
     )
+}
+
+/// Opens the isolation chosen on an arrival or contact form, from its date, in the same
+/// transaction; the episode id and the report token.
+async fn open_isolation(
+    app: &App,
+    actor: &Actor,
+    tx: &mut sanshe_store::Conn,
+    resident_id: &str,
+    exposure_date: &str,
+    choice: &Option<IsolationChoice>,
+    source: Source<'_>,
+) -> Result<Option<(String, String)>> {
+    let Some(choice) = choice else {
+        return Ok(None);
+    };
+    let episode = OpenEpisode {
+        resident_id: resident_id.to_string(),
+        kind: choice.kind.clone(),
+        exposure_date: Some(exposure_date.to_string()),
+        planned_end: None,
+        worker_id: choice.worker_id.clone(),
+        follow_up: choice.follow_up.clone(),
+    };
+    Ok(Some(
+        isolation::open_in(app, actor, tx, &episode, source).await?,
+    ))
 }
