@@ -943,9 +943,10 @@ async fn decide_batch(
             (None, Some(c)) => by_code.get(c.as_str()).copied(),
             _ => None,
         };
-        let period = policy.period_start(local).format("%Y-%m-%d").to_string();
+        // NaiveDate's Display is YYYY-MM-DD, without parsing a format string per scan.
+        let period = policy.period_start(local).to_string();
+        let date = local.date().to_string();
         let state = pass.map(|p| {
-            let date = local.date().format("%Y-%m-%d").to_string();
             let key = (p.household_id.clone(), period.clone());
             PassState {
                 same_compound: p.compound_id == gate.compound_id,
@@ -970,7 +971,7 @@ async fn decide_batch(
             .or_insert_with(|| HourCounts {
                 gate_id: gate.id.clone(),
                 hour_start,
-                day: local.date().format("%Y-%m-%d").to_string(),
+                day: date.clone(),
                 area_path: gate.area_path.clone(),
                 ..Default::default()
             });
@@ -989,9 +990,8 @@ async fn decide_batch(
             }
             Err(reason) => {
                 counts.refused += 1;
-                let day = local.date().format("%Y-%m-%d").to_string();
                 refusals
-                    .entry((gate.id.clone(), day, reason.as_str()))
+                    .entry((gate.id.clone(), date.clone(), reason.as_str()))
                     .or_insert((gate.area_path.clone(), 0))
                     .1 += 1;
                 if reason == Refusal::Fever {

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, in_list as marks, padded, scope_filter, values_list};
+use crate::{Result, StoreError, in_list as marks, padded, scope_filter};
 
 /// A gate with its compound.
 #[derive(Debug, Clone)]
@@ -458,54 +458,52 @@ pub async fn insert_scans(
     scans: &[NewScan],
     recorded_at: i64,
 ) -> Result<()> {
-    // Few rows per statement: SQLite looks bound names up one by one (measured in the registry).
-    for group in scans.chunks(8) {
-        let mut sql = String::from(
-            "INSERT INTO scans (id, gate_id, pass_id, household_id, area_path, direction, temperature, scanned_at, recorded_at, decision, reason, device_decision, flagged, recorded_by) VALUES ",
-        );
-        sql.push_str(&values_list(
-            "(?, ?, ?, ?, ?, ?, ?, ?, $1, ?, ?, ?, ?, ?)",
-            group.len(),
-            2,
-        ));
-        let mut args: Vec<Cell> = Vec::with_capacity(1 + group.len() * 13);
-        args.push(recorded_at.into());
-        for s in group {
-            args.extend([
-                Cell::from(&s.id),
-                Cell::from(&s.gate_id),
-                Cell::from(s.pass_id.clone()),
-                Cell::from(s.household_id.clone()),
-                Cell::from(&s.area_path),
-                Cell::from(s.direction),
-                Cell::from(s.temperature),
-                Cell::from(s.scanned_at),
-                Cell::from(s.decision),
-                Cell::from(s.reason),
-                Cell::from(s.device_decision.clone()),
-                Cell::from(s.flagged as i64),
-                Cell::from(&s.recorded_by),
-            ]);
-        }
-        conn.run(&sql, &args).await?;
+    let mut values: Vec<Cell> = Vec::with_capacity(scans.len() * 14);
+    for s in scans {
+        values.extend([
+            Cell::from(&s.id),
+            Cell::from(&s.gate_id),
+            Cell::from(s.pass_id.clone()),
+            Cell::from(s.household_id.clone()),
+            Cell::from(&s.area_path),
+            Cell::from(s.direction),
+            Cell::from(s.temperature),
+            Cell::from(s.scanned_at),
+            Cell::from(recorded_at),
+            Cell::from(s.decision),
+            Cell::from(s.reason),
+            Cell::from(s.device_decision.clone()),
+            Cell::from(s.flagged as i64),
+            Cell::from(&s.recorded_by),
+        ]);
     }
+    // Few rows per statement on the pooled path: SQLite looks bound names up one by one
+    // (measured in the registry).
+    conn.insert_rows(
+        "INSERT INTO scans (id, gate_id, pass_id, household_id, area_path, direction, temperature, scanned_at, recorded_at, decision, reason, device_decision, flagged, recorded_by) VALUES ",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "",
+        &values,
+        8,
+    )
+    .await?;
     Ok(())
 }
 
 /// Adds exits to households' periods.
 pub async fn add_exits(conn: &mut impl Statements, rows: &[(String, String, i64)]) -> Result<()> {
-    for group in rows.chunks(50) {
-        let mut sql =
-            String::from("INSERT INTO household_exits (household_id, period_start, exits) VALUES ");
-        sql.push_str(&values_list("(?, ?, ?)", group.len(), 1));
-        sql.push_str(" ON CONFLICT (household_id, period_start) DO UPDATE SET exits = household_exits.exits + excluded.exits");
-        let args: Vec<Cell> = group
-            .iter()
-            .flat_map(|(h, p, n)| [h.into(), p.into(), (*n).into()])
-            .collect();
-        conn.run(&sql, &args).await?;
-    }
-    Ok(())
+    let values: Vec<Cell> = rows
+        .iter()
+        .flat_map(|(h, p, n)| [h.into(), p.into(), (*n).into()])
+        .collect();
+    conn.insert_rows(
+        "INSERT INTO household_exits (household_id, period_start, exits) VALUES ",
+        "(?, ?, ?)",
+        " ON CONFLICT (household_id, period_start) DO UPDATE SET exits = household_exits.exits + excluded.exits",
+        &values,
+        50,
+    )
+    .await
 }
 
 /// Counts of one gate-hour to add.
@@ -531,33 +529,30 @@ pub struct HourCounts {
 
 /// Adds to the hourly rollup.
 pub async fn add_hours(conn: &mut impl Statements, rows: &[HourCounts]) -> Result<()> {
-    for group in rows.chunks(40) {
-        let mut sql = String::from(
-            "INSERT INTO gate_hours (gate_id, hour_start, day, area_path, entries, exits, refused, visitors) VALUES ",
-        );
-        sql.push_str(&values_list("(?, ?, ?, ?, ?, ?, ?, ?)", group.len(), 1));
-        sql.push_str(
-            " ON CONFLICT (gate_id, hour_start) DO UPDATE SET entries = gate_hours.entries + excluded.entries, \
-             exits = gate_hours.exits + excluded.exits, refused = gate_hours.refused + excluded.refused, visitors = gate_hours.visitors + excluded.visitors",
-        );
-        let args: Vec<Cell> = group
-            .iter()
-            .flat_map(|h| {
-                [
-                    Cell::from(&h.gate_id),
-                    h.hour_start.into(),
-                    (&h.day).into(),
-                    (&h.area_path).into(),
-                    h.entries.into(),
-                    h.exits.into(),
-                    h.refused.into(),
-                    h.visitors.into(),
-                ]
-            })
-            .collect();
-        conn.run(&sql, &args).await?;
-    }
-    Ok(())
+    let values: Vec<Cell> = rows
+        .iter()
+        .flat_map(|h| {
+            [
+                Cell::from(&h.gate_id),
+                h.hour_start.into(),
+                (&h.day).into(),
+                (&h.area_path).into(),
+                h.entries.into(),
+                h.exits.into(),
+                h.refused.into(),
+                h.visitors.into(),
+            ]
+        })
+        .collect();
+    conn.insert_rows(
+        "INSERT INTO gate_hours (gate_id, hour_start, day, area_path, entries, exits, refused, visitors) VALUES ",
+        "(?, ?, ?, ?, ?, ?, ?, ?)",
+        " ON CONFLICT (gate_id, hour_start) DO UPDATE SET entries = gate_hours.entries + excluded.entries, \
+         exits = gate_hours.exits + excluded.exits, refused = gate_hours.refused + excluded.refused, visitors = gate_hours.visitors + excluded.visitors",
+        &values,
+        40,
+    )
+    .await
 }
 
 /// Adds refusals: (gate, day, reason, path, count).
@@ -565,19 +560,18 @@ pub async fn add_refusals(
     conn: &mut impl Statements,
     rows: &[(String, String, &'static str, String, i64)],
 ) -> Result<()> {
-    for group in rows.chunks(50) {
-        let mut sql = String::from(
-            "INSERT INTO gate_refusals (gate_id, day, reason, area_path, refusals) VALUES ",
-        );
-        sql.push_str(&values_list("(?, ?, ?, ?, ?)", group.len(), 1));
-        sql.push_str(" ON CONFLICT (gate_id, day, reason) DO UPDATE SET refusals = gate_refusals.refusals + excluded.refusals");
-        let args: Vec<Cell> = group
-            .iter()
-            .flat_map(|(g, d, r, p, n)| [g.into(), d.into(), (*r).into(), p.into(), (*n).into()])
-            .collect();
-        conn.run(&sql, &args).await?;
-    }
-    Ok(())
+    let values: Vec<Cell> = rows
+        .iter()
+        .flat_map(|(g, d, r, p, n)| [g.into(), d.into(), (*r).into(), p.into(), (*n).into()])
+        .collect();
+    conn.insert_rows(
+        "INSERT INTO gate_refusals (gate_id, day, reason, area_path, refusals) VALUES ",
+        "(?, ?, ?, ?, ?)",
+        " ON CONFLICT (gate_id, day, reason) DO UPDATE SET refusals = gate_refusals.refusals + excluded.refusals",
+        &values,
+        50,
+    )
+    .await
 }
 
 /// Hourly counts of the gates below `within` on one China-time day: (gate, hour, entries,

@@ -110,6 +110,28 @@ pub trait Statements {
     async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>>;
     /// Runs a statement.
     async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()>;
+
+    /// Inserts rows: `head` (`INSERT INTO t (a, b) VALUES `), then `row` (`(?, ?)`, one `?` a
+    /// value) for each row, then `tail` (an `ON CONFLICT` clause or ""); `values` holds the rows
+    /// one after the other. Here up to `per_statement` rows go in one statement.
+    async fn insert_rows(
+        &mut self,
+        head: &str,
+        row: &str,
+        tail: &str,
+        values: &[Cell],
+        per_statement: usize,
+    ) -> Result<()> {
+        let width = row.matches('?').count().max(1);
+        for group in values.chunks(width * per_statement.max(1)) {
+            let sql = format!(
+                "{head}{}{tail}",
+                crate::values_list(row, group.len() / width, 1)
+            );
+            self.run(&sql, group).await?;
+        }
+        Ok(())
+    }
 }
 
 fn bind_all<'q>(
@@ -158,26 +180,37 @@ impl Statements for AnyConnection {
     }
 }
 
-/// Binds `$n` to `args[n-1]`, as sqlx does on SQLite (a name's index is the order of its first
-/// appearance, not its number).
+/// The SQL with `$n` written `?n`, which SQLite binds at index n directly (for `$n` it would
+/// look each name up in a list, once per value).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Binds `args[n-1]` at `?n`.
 fn bind_rusqlite(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Cell]) -> Result<()> {
-    for index in 1..=stmt.parameter_count() {
-        let Some(arg) = stmt
-            .parameter_name(index)
-            .and_then(|name| name.strip_prefix('$'))
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| args.get(n.wrapping_sub(1)))
-        else {
-            return Err(StoreError::Direct(format!(
-                "parameter {index} has no value"
-            )));
-        };
+    let count = stmt.parameter_count();
+    if count > args.len() {
+        return Err(StoreError::Direct(format!(
+            "{count} parameters, {} values",
+            args.len()
+        )));
+    }
+    for (i, arg) in args.iter().take(count).enumerate() {
         match arg {
             Cell::NullInt | Cell::NullText => {
-                stmt.raw_bind_parameter(index, rusqlite::types::Null)?
+                stmt.raw_bind_parameter(i + 1, rusqlite::types::Null)?
             }
-            Cell::Int(n) => stmt.raw_bind_parameter(index, n)?,
-            Cell::Text(s) => stmt.raw_bind_parameter(index, s.as_str())?,
+            Cell::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
+            Cell::Text(s) => stmt.raw_bind_parameter(i + 1, s.as_str())?,
         }
     }
     Ok(())
@@ -185,7 +218,7 @@ fn bind_rusqlite(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Cell]) -> Res
 
 impl Statements for rusqlite::Transaction<'_> {
     async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
-        let mut stmt = self.prepare_cached(sql)?;
+        let mut stmt = self.prepare_cached(&numbered(sql))?;
         bind_rusqlite(&mut stmt, args)?;
         let width = stmt.column_count();
         let mut rows = stmt.raw_query();
@@ -207,9 +240,29 @@ impl Statements for rusqlite::Transaction<'_> {
     }
 
     async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
-        let mut stmt = self.prepare_cached(sql)?;
+        let mut stmt = self.prepare_cached(&numbered(sql))?;
         bind_rusqlite(&mut stmt, args)?;
         stmt.raw_execute()?;
+        Ok(())
+    }
+
+    /// One prepared single-row statement run once a row: in SQLite, with no round trip to pay
+    /// for, that is cheaper than building and preparing multi-row statements.
+    async fn insert_rows(
+        &mut self,
+        head: &str,
+        row: &str,
+        tail: &str,
+        values: &[Cell],
+        _per_statement: usize,
+    ) -> Result<()> {
+        let width = row.matches('?').count().max(1);
+        let sql = numbered(&format!("{head}{}{tail}", crate::values_list(row, 1, 1)));
+        let mut stmt = self.prepare_cached(&sql)?;
+        for one in values.chunks(width) {
+            bind_rusqlite(&mut stmt, one)?;
+            stmt.raw_execute()?;
+        }
         Ok(())
     }
 }
@@ -229,5 +282,69 @@ pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         StoreError::Direct(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_parameters_become_numbered_question_marks() {
+        assert_eq!(
+            numbered("SELECT a FROM t WHERE b = $2 AND c IN ($1, $10) AND d = 'x$'"),
+            "SELECT a FROM t WHERE b = ?2 AND c IN (?1, ?10) AND d = 'x$'"
+        );
+    }
+
+    #[tokio::test]
+    async fn both_kinds_of_transaction_insert_and_read_the_same_rows() {
+        sqlx::any::install_default_drivers();
+        let mut pooled: AnyConnection = sqlx::Connection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory database");
+        let mut own = rusqlite::Connection::open_in_memory().expect("in-memory database");
+        let create = "CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)";
+        pooled.run(create, &[]).await.expect("table");
+        own.execute_batch(create).expect("table");
+        let values: Vec<Cell> = (0..5)
+            .flat_map(|i| {
+                [
+                    Cell::from(format!("k{i}")),
+                    Cell::from(i),
+                    Cell::from(if i == 2 { None } else { Some("n") }),
+                ]
+            })
+            .collect();
+        let head = "INSERT INTO t (k, n, note) VALUES ";
+        let tail = " ON CONFLICT (k) DO UPDATE SET n = t.n + excluded.n";
+        let query = "SELECT k, n, note FROM t WHERE n >= $2 AND k <> $1 ORDER BY k";
+        let args = [Cell::from("k4"), Cell::from(1)];
+        pooled
+            .insert_rows(head, "(?, ?, ?)", tail, &values, 2)
+            .await
+            .expect("insert");
+        pooled
+            .insert_rows(head, "(?, ?, ?)", tail, &values[..3], 2)
+            .await
+            .expect("insert again");
+        let from_pool = pooled.rows(query, &args).await.expect("rows");
+        let mut tx = own.transaction().expect("transaction");
+        tx.insert_rows(head, "(?, ?, ?)", tail, &values, 2)
+            .await
+            .expect("insert");
+        tx.insert_rows(head, "(?, ?, ?)", tail, &values[..3], 2)
+            .await
+            .expect("insert again");
+        let from_own = tx.rows(query, &args).await.expect("rows");
+        assert_eq!(from_pool, from_own);
+        assert_eq!(
+            from_own,
+            [
+                vec![Cell::from("k1"), Cell::Int(1), Cell::from("n")],
+                vec![Cell::from("k2"), Cell::Int(2), Cell::NullText],
+                vec![Cell::from("k3"), Cell::Int(3), Cell::from("n")],
+            ]
+        );
     }
 }
