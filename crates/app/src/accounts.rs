@@ -489,7 +489,8 @@ async fn check_grant_allowed(
 ) -> Result<()> {
     match target {
         GrantTarget::Area(id) => {
-            if !role.is_area_role() {
+            // A volunteer's grant on an area is their deployment there (rotas).
+            if !role.is_area_role() && role != Role::Volunteer {
                 return Err(AppError::field("role", "err-role-needs-organization"));
             }
             let area = area_store::get(conn, id)

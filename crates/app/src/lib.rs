@@ -16,6 +16,7 @@ pub mod isolation;
 pub mod notify;
 pub mod organizations;
 pub mod registry;
+pub mod rotas;
 pub mod sheets;
 pub mod vault;
 
@@ -132,6 +133,8 @@ pub struct FrontLineRules {
     pub fever_tenths: i64,
     /// A report is missed this long after its half-day slot ends; default 2 hours.
     pub missed_grace_minutes: i64,
+    /// How much one person may be on duty (hours in 24, rest between shifts).
+    pub booking: sanshe_core::shifts::BookingLimits,
 }
 
 impl Default for FrontLineRules {
@@ -139,6 +142,7 @@ impl Default for FrontLineRules {
         FrontLineRules {
             fever_tenths: sanshe_core::isolation::DEFAULT_FEVER_TENTHS,
             missed_grace_minutes: 120,
+            booking: sanshe_core::shifts::BookingLimits::default(),
         }
     }
 }

@@ -110,6 +110,10 @@ pub enum Action {
     ManageGates,
     /// Staff a gate: scan passes, register visitors.
     GateDuty,
+    /// Set up duty posts and their shifts, book and unbook people.
+    ManageRotas,
+    /// See a rota and take, drop and check in to one's own shifts.
+    TakeShifts,
 }
 
 /// What an action is aimed at.
@@ -139,9 +143,12 @@ fn role_allows(role: Role, action: Action) -> bool {
                 | FrontLine
                 | ManageGates
                 | GateDuty
+                | ManageRotas
+                | TakeShifts
         ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
-        Role::Volunteer => matches!(action, ViewOrganization),
+        // A volunteer's area grant is their deployment: they take shifts there.
+        Role::Volunteer => matches!(action, ViewOrganization | TakeShifts),
     }
 }
 

@@ -291,3 +291,27 @@ pub async fn area_role_holders(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect()
 }
+
+/// Display names of users: (id, display name).
+pub async fn display_names(
+    conn: &mut impl crate::statements::Statements,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for group in ids.chunks(500) {
+        let args: Vec<crate::statements::Cell> = group.iter().map(Into::into).collect();
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT id, display_name FROM users WHERE id IN {}",
+                    crate::in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r[0].text(), r[1].text())),
+        );
+    }
+    Ok(out)
+}

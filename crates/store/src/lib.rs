@@ -13,6 +13,7 @@ pub mod gates;
 pub mod isolation;
 pub mod organizations;
 pub mod registry;
+pub mod rotas;
 pub mod statements;
 
 use std::str::FromStr;
@@ -112,6 +113,12 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0003_gates.sql"),
         sqlite: include_str!("../migrations/0003_gates.sqlite.sql"),
         postgres: include_str!("../migrations/0003_gates.postgres.sql"),
+    },
+    Migration {
+        version: 4,
+        common: include_str!("../migrations/0004_rotas.sql"),
+        sqlite: include_str!("../migrations/0004_rotas.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_rotas.postgres.sql"),
     },
 ];
 

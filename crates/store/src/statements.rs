@@ -109,7 +109,12 @@ pub trait Statements {
     /// Rows of a query, each as its cells.
     async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>>;
     /// Runs a statement.
-    async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()>;
+    async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
+        self.changed(sql, args).await.map(|_| ())
+    }
+
+    /// Runs a statement; how many rows it changed.
+    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64>;
 
     /// Inserts rows: `head` (`INSERT INTO t (a, b) VALUES `), then `row` (`(?, ?)`, one `?` a
     /// value) for each row, then `tail` (an `ON CONFLICT` clause or ""); `values` holds the rows
@@ -174,9 +179,11 @@ impl Statements for AnyConnection {
             .collect()
     }
 
-    async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
-        bind_all(sqlx::query(sql), args).execute(&mut *self).await?;
-        Ok(())
+    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
+        Ok(bind_all(sqlx::query(sql), args)
+            .execute(&mut *self)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -239,11 +246,10 @@ impl Statements for rusqlite::Transaction<'_> {
         Ok(out)
     }
 
-    async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
+    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
         let mut stmt = self.prepare_cached(&numbered(sql))?;
         bind_rusqlite(&mut stmt, args)?;
-        stmt.raw_execute()?;
-        Ok(())
+        Ok(stmt.raw_execute()? as u64)
     }
 
     /// One prepared single-row statement run once a row: in SQLite, with no round trip to pay

@@ -283,7 +283,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/visitors",
             get(api::gates::list_visitors).post(api::gates::create_visitor),
-        );
+        )
+        .route(
+            "/posts",
+            get(api::rotas::list_posts).post(api::rotas::create_post),
+        )
+        .route("/posts/{id}/shifts", post(api::rotas::make_shifts))
+        .route("/shifts", get(api::rotas::get_rota))
+        .route("/shifts/{id}/take", post(api::rotas::take_shift))
+        .route("/shifts/{id}/assign", post(api::rotas::assign_shift))
+        .route("/shifts/{id}/drop", post(api::rotas::drop_shift))
+        .route("/shifts/{id}/check-in", post(api::rotas::check_in))
+        .route("/shifts/{id}/check-out", post(api::rotas::check_out))
+        .route("/hours", get(api::rotas::get_hours));
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi_json))

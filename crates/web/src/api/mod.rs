@@ -23,6 +23,7 @@ pub mod alerts;
 pub mod campaigns;
 pub mod gates;
 pub mod isolation;
+pub mod rotas;
 
 use crate::AppState;
 use crate::auth::ApiCaller;

@@ -1,0 +1,447 @@
+//! The rota tables: `posts`, `shifts`, `shift_people` (who holds a shift, their check-in and
+//! check-out) and `rota_people` (one row a person, to serialise their bookings).
+
+use crate::statements::{Cell, Statements};
+use crate::{Result, StoreError, in_list, scope_filter};
+
+/// A duty post.
+#[derive(Debug, Clone)]
+pub struct PostRow {
+    /// Id.
+    pub id: String,
+    /// The area it serves.
+    pub area_id: String,
+    /// That area's path.
+    pub area_path: String,
+    /// Name, e.g. 凌研里一区南门.
+    pub name: String,
+    /// `gate`, `hotline`, `care_home`, `support`, `other`.
+    pub kind: String,
+    /// Minute of the day (China time) its cover starts.
+    pub cover_from_minute: i64,
+    /// Hours covered a day.
+    pub cover_hours: i64,
+    /// Hours a shift.
+    pub shift_hours: i64,
+    /// People per shift.
+    pub people: i64,
+}
+
+const POST_COLUMNS: &str =
+    "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people";
+
+fn post_of(r: &[Cell]) -> PostRow {
+    PostRow {
+        id: r[0].text(),
+        area_id: r[1].text(),
+        area_path: r[2].text(),
+        name: r[3].text(),
+        kind: r[4].text(),
+        cover_from_minute: r[5].int(),
+        cover_hours: r[6].int(),
+        shift_hours: r[7].int(),
+        people: r[8].int(),
+    }
+}
+
+/// Adds a post.
+pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Result<()> {
+    conn.run(
+        &format!("INSERT INTO posts ({POST_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+        &[
+            (&p.id).into(),
+            (&p.area_id).into(),
+            (&p.area_path).into(),
+            (&p.name).into(),
+            (&p.kind).into(),
+            p.cover_from_minute.into(),
+            p.cover_hours.into(),
+            p.shift_hours.into(),
+            p.people.into(),
+            at.into(),
+        ],
+    )
+    .await
+}
+
+/// One post (callers check the path).
+pub async fn post(conn: &mut impl Statements, id: &str) -> Result<PostRow> {
+    conn.rows(
+        &format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1"),
+        &[id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| post_of(r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Posts below `within` inside the scope's subtrees, by name.
+pub async fn posts(
+    conn: &mut impl Statements,
+    roots: &[String],
+    within: &str,
+) -> Result<Vec<PostRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 3);
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+    ];
+    args.extend(binds.into_iter().map(Cell::from));
+    Ok(conn
+        .rows(
+            &format!("SELECT {POST_COLUMNS} FROM posts WHERE area_path >= $1 AND area_path < $2 AND {filter} ORDER BY name, id"),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| post_of(r))
+        .collect())
+}
+
+/// A shift and how many hold it.
+#[derive(Debug, Clone)]
+pub struct ShiftRow {
+    /// Id.
+    pub id: String,
+    /// Post.
+    pub post_id: String,
+    /// The post's area path.
+    pub area_path: String,
+    /// Start, UTC ms.
+    pub starts_at: i64,
+    /// End, UTC ms.
+    pub ends_at: i64,
+    /// People needed.
+    pub people: i64,
+    /// People booked.
+    pub taken: i64,
+}
+
+const SHIFT_COLUMNS: &str = "id, post_id, area_path, starts_at, ends_at, people, taken";
+
+fn shift_of(r: &[Cell]) -> ShiftRow {
+    ShiftRow {
+        id: r[0].text(),
+        post_id: r[1].text(),
+        area_path: r[2].text(),
+        starts_at: r[3].int(),
+        ends_at: r[4].int(),
+        people: r[5].int(),
+        taken: r[6].int(),
+    }
+}
+
+/// Adds shifts; one already there (same post and start) is left as it is.
+pub async fn insert_shifts(conn: &mut impl Statements, shifts: &[ShiftRow]) -> Result<()> {
+    let values: Vec<Cell> = shifts
+        .iter()
+        .flat_map(|s| {
+            [
+                Cell::from(&s.id),
+                (&s.post_id).into(),
+                (&s.area_path).into(),
+                s.starts_at.into(),
+                s.ends_at.into(),
+                s.people.into(),
+                0.into(),
+            ]
+        })
+        .collect();
+    conn.insert_rows(
+        &format!("INSERT INTO shifts ({SHIFT_COLUMNS}) VALUES "),
+        "(?, ?, ?, ?, ?, ?, ?)",
+        " ON CONFLICT (post_id, starts_at) DO NOTHING",
+        &values,
+        50,
+    )
+    .await
+}
+
+/// One shift (callers check the path).
+pub async fn shift(conn: &mut impl Statements, id: &str) -> Result<ShiftRow> {
+    conn.rows(
+        &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE id = $1"),
+        &[id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| shift_of(r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Shifts starting in [from, to) below `within` inside the scope, by start then post.
+pub async fn shifts_between(
+    conn: &mut impl Statements,
+    roots: &[String],
+    within: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ShiftRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 5);
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+        from.into(),
+        to.into(),
+    ];
+    args.extend(binds.into_iter().map(Cell::from));
+    Ok(conn
+        .rows(
+            &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE area_path >= $1 AND area_path < $2 AND starts_at >= $3 AND starts_at < $4 AND {filter} ORDER BY starts_at, post_id"),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| shift_of(r))
+        .collect())
+}
+
+/// Takes one place on a shift; false when it is full.
+pub async fn claim_place(conn: &mut impl Statements, shift_id: &str) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE shifts SET taken = taken + 1 WHERE id = $1 AND taken < people",
+            &[shift_id.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// Gives a place back.
+pub async fn release_place(conn: &mut impl Statements, shift_id: &str) -> Result<()> {
+    conn.run(
+        "UPDATE shifts SET taken = taken - 1 WHERE id = $1 AND taken > 0",
+        &[shift_id.into()],
+    )
+    .await
+}
+
+/// Makes every later booking of this person wait until this transaction ends.
+pub async fn hold_person(conn: &mut impl Statements, user_id: &str) -> Result<()> {
+    conn.run(
+        "INSERT INTO rota_people (user_id, bookings) VALUES ($1, 1) ON CONFLICT (user_id) DO UPDATE SET bookings = rota_people.bookings + 1",
+        &[user_id.into()],
+    )
+    .await
+}
+
+/// Someone on a shift.
+#[derive(Debug, Clone)]
+pub struct BookingRow {
+    /// Shift.
+    pub shift_id: String,
+    /// Person.
+    pub user_id: String,
+    /// Shift start, UTC ms.
+    pub starts_at: i64,
+    /// Shift end, UTC ms.
+    pub ends_at: i64,
+    /// Who booked them (themselves or a worker).
+    pub booked_by: String,
+    /// Checked in.
+    pub checked_in_at: Option<i64>,
+    /// Checked out.
+    pub checked_out_at: Option<i64>,
+    /// Minutes of service counted at check-out.
+    pub served_minutes: Option<i64>,
+}
+
+const BOOKING_COLUMNS: &str = "shift_id, user_id, starts_at, ends_at, booked_by, checked_in_at, checked_out_at, served_minutes";
+
+fn booking_of(r: &[Cell]) -> BookingRow {
+    BookingRow {
+        shift_id: r[0].text(),
+        user_id: r[1].text(),
+        starts_at: r[2].int(),
+        ends_at: r[3].int(),
+        booked_by: r[4].text(),
+        checked_in_at: r[5].opt_int(),
+        checked_out_at: r[6].opt_int(),
+        served_minutes: r[7].opt_int(),
+    }
+}
+
+/// Books a person on a shift.
+pub async fn insert_booking(
+    conn: &mut impl Statements,
+    shift: &ShiftRow,
+    user_id: &str,
+    booked_by: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO shift_people (shift_id, user_id, starts_at, ends_at, booked_by, booked_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            (&shift.id).into(),
+            user_id.into(),
+            shift.starts_at.into(),
+            shift.ends_at.into(),
+            booked_by.into(),
+            at.into(),
+        ],
+    )
+    .await
+}
+
+/// Removes a booking not yet checked in; false when there is none such.
+pub async fn delete_booking(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "DELETE FROM shift_people WHERE shift_id = $1 AND user_id = $2 AND checked_in_at IS NULL",
+            &[shift_id.into(), user_id.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// One person's booking on a shift.
+pub async fn booking(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+) -> Result<Option<BookingRow>> {
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id = $1 AND user_id = $2"
+            ),
+            &[shift_id.into(), user_id.into()],
+        )
+        .await?
+        .first()
+        .map(|r| booking_of(r)))
+}
+
+/// A person's bookings overlapping [from, to).
+pub async fn bookings_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<BookingRow>> {
+    Ok(conn
+        .rows(
+            &format!("SELECT {BOOKING_COLUMNS} FROM shift_people WHERE user_id = $1 AND starts_at < $3 AND ends_at > $2 ORDER BY starts_at"),
+            &[user_id.into(), from.into(), to.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| booking_of(r))
+        .collect())
+}
+
+/// The people on the given shifts.
+pub async fn bookings_on(
+    conn: &mut impl Statements,
+    shift_ids: &[String],
+) -> Result<Vec<BookingRow>> {
+    let mut out = Vec::new();
+    for group in shift_ids.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id IN {} ORDER BY booked_at",
+                    in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?
+            .iter()
+            .map(|r| booking_of(r)),
+        );
+    }
+    Ok(out)
+}
+
+/// Records a check-in; false when already checked in.
+pub async fn check_in(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE shift_people SET checked_in_at = $3 WHERE shift_id = $1 AND user_id = $2 AND checked_in_at IS NULL",
+            &[shift_id.into(), user_id.into(), at.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// Records a check-out with the minutes it counts for.
+pub async fn check_out(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+    at: i64,
+    minutes: i64,
+) -> Result<()> {
+    conn.run(
+        "UPDATE shift_people SET checked_out_at = $3, served_minutes = $4 WHERE shift_id = $1 AND user_id = $2",
+        &[shift_id.into(), user_id.into(), at.into(), minutes.into()],
+    )
+    .await
+}
+
+/// A line of the service-hours ledger.
+#[derive(Debug, Clone)]
+pub struct ServedRow {
+    /// Person.
+    pub user_id: String,
+    /// Post name.
+    pub post_name: String,
+    /// Post kind.
+    pub post_kind: String,
+    /// The post's area path.
+    pub area_path: String,
+    /// Checked in, UTC ms.
+    pub checked_in_at: i64,
+    /// Checked out, UTC ms.
+    pub checked_out_at: i64,
+    /// Minutes counted.
+    pub served_minutes: i64,
+    /// Who booked (and so confirms) the shift.
+    pub booked_by: String,
+}
+
+/// Served shifts (checked out) of one person, or of everyone in the scope when `user_id` is
+/// None, latest first.
+pub async fn served(
+    conn: &mut impl Statements,
+    user_id: Option<&str>,
+    roots: &[String],
+) -> Result<Vec<ServedRow>> {
+    let (filter, binds) = scope_filter("s.area_path", roots, 2);
+    let mut args: Vec<Cell> = vec![user_id.into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT b.user_id, p.name, p.kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
+                 FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
+                 WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter} \
+                 ORDER BY b.checked_in_at DESC LIMIT 5000"
+            ),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| ServedRow {
+            user_id: r[0].text(),
+            post_name: r[1].text(),
+            post_kind: r[2].text(),
+            area_path: r[3].text(),
+            checked_in_at: r[4].int(),
+            checked_out_at: r[5].int(),
+            served_minutes: r[6].int(),
+            booked_by: r[7].text(),
+        })
+        .collect())
+}

@@ -1,0 +1,221 @@
+//! API of duty posts, shifts (take, assign, drop, check in and out) and service hours.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use sanshe_app::rotas::{self, PostInput, PostView, Rota, ServiceHours};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Which posts.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PostsQuery {
+    /// The area whose posts (and its sub-areas' posts) to list.
+    pub area: String,
+}
+
+/// Duty posts below an area.
+#[utoipa::path(get, path = "/api/v1/posts", params(PostsQuery), tag = "rotas", responses((status = 200, body = [PostView])), security(("bearer" = [])))]
+pub async fn list_posts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<PostsQuery>,
+) -> ApiResult<Json<Vec<PostView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::posts(&state.app, &caller.actor, &q.area).await,
+    )?))
+}
+
+/// Adds a duty post with the hours it must be covered.
+#[utoipa::path(post, path = "/api/v1/posts", request_body = PostInput, tag = "rotas",
+    responses((status = 201, body = PostView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_post(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<PostInput>,
+) -> ApiResult<(StatusCode, Json<PostView>)> {
+    let p = with_locale(
+        &caller,
+        rotas::add_post(&state.app, &caller.actor, &body).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// A stretch of days.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Stretch {
+    /// First day, YYYY-MM-DD (China time).
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// Days, 1–62.
+    pub days: u32,
+}
+
+/// How many shifts a post has in the stretch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Made {
+    /// Shifts.
+    pub shifts: usize,
+}
+
+/// Makes a post's shifts for a stretch of days (days already made are kept as they are).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/shifts", request_body = Stretch, tag = "rotas",
+    responses((status = 201, body = Made), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn make_shifts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Stretch>,
+) -> ApiResult<(StatusCode, Json<Made>)> {
+    let shifts = with_locale(
+        &caller,
+        rotas::make_shifts(&state.app, &caller.actor, &id, body.from, body.days).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(Made { shifts })))
+}
+
+/// Which rota.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RotaQuery {
+    /// The area.
+    pub area: String,
+    /// First day, YYYY-MM-DD (China time).
+    #[param(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// Days, 1–62.
+    pub days: u32,
+}
+
+/// The rota below an area: posts, shifts, who holds them, gaps and no-shows.
+#[utoipa::path(get, path = "/api/v1/shifts", params(RotaQuery), tag = "rotas", responses((status = 200, body = Rota)), security(("bearer" = [])))]
+pub async fn get_rota(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<RotaQuery>,
+) -> ApiResult<Json<Rota>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::rota(&state.app, &caller.actor, &q.area, q.from, q.days).await,
+    )?))
+}
+
+/// The caller takes a shift.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/take", tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn take_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(&caller, rotas::take(&state.app, &caller.actor, &id).await)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whom.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Person {
+    /// User id.
+    pub user_id: String,
+}
+
+/// A worker books someone deployed there on a shift.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/assign", request_body = Person, tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn assign_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Person>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::assign(&state.app, &caller.actor, &id, &body.user_id).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whom to take off a shift.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct Drop {
+    /// Someone else (workers); the caller when absent.
+    pub user_id: Option<String>,
+}
+
+/// Frees a place on a shift: one's own, or (workers) someone's.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/drop", request_body = Drop, tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn drop_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Drop>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::drop_shift(&state.app, &caller.actor, &id, body.user_id.as_deref()).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller checks in.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/check-in", tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::check_in(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Minutes a check-out counted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Served {
+    /// Minutes of service.
+    pub minutes: i64,
+}
+
+/// The caller checks out; the answer says how many minutes of service it counts for.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/check-out", tag = "rotas",
+    responses((status = 200, body = Served), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn check_out(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Served>> {
+    let minutes = with_locale(
+        &caller,
+        rotas::check_out(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok(Json(Served { minutes }))
+}
+
+/// Whose hours.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HoursQuery {
+    /// `all`: everyone in the caller's rota scope (workers); otherwise the caller's own.
+    pub who: Option<String>,
+}
+
+/// The service-hours ledger.
+#[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)), security(("bearer" = [])))]
+pub async fn get_hours(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<HoursQuery>,
+) -> ApiResult<Json<ServiceHours>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::hours(&state.app, &caller.actor, q.who.as_deref() == Some("all")).await,
+    )?))
+}

@@ -1,0 +1,222 @@
+//! Rotas over HTTP on SQLite and PostgreSQL: posts and their shifts, gaps, taking and assigning
+//! within the booking limits, drops, scope, check-in and check-out in China time, no-shows, and
+//! the service-hours ledger.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+use support::{TestApp, on_both};
+
+async fn volunteer(t: &TestApp, admin: &str, name: &str, area: &str) -> (String, String) {
+    let r = t
+        .post_json(
+            "/api/v1/users",
+            Some(admin),
+            json!({"username": name, "display_name": name, "password": support::PASSWORD,
+                   "role": "volunteer", "area_id": area}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    (
+        r.json()["id"].as_str().unwrap().to_string(),
+        t.token(name).await,
+    )
+}
+
+/// Moves the test clock to a China-time moment.
+fn set_clock(t: &TestApp, day: NaiveDate, h: u32, m: u32) {
+    let target = sanshe_app::utc_ms(day.and_hms_opt(h, m, 0).unwrap());
+    t.app
+        .clock
+        .advance(Duration::milliseconds(target - t.app.clock.now_ms()));
+}
+
+async fn act(t: &TestApp, token: &str, shift: &str, what: &str) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            &format!("/api/v1/shifts/{shift}/{what}"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    let v = if r.bytes.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+fn field_error(v: &Value) -> String {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn rota(t: &TestApp, token: &str, area: &str, from: NaiveDate, days: u32) -> Value {
+    let r = t
+        .get(
+            &format!("/api/v1/shifts?area={area}&from={from}&days={days}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+#[tokio::test]
+async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+
+        // A post with a bad shape is refused field by field.
+        let bad = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "", "kind": "tower", "cover_from": "8点",
+                       "cover_hours": 25, "shift_hours": 8, "people": 2}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+        let fields: Vec<String> = bad.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        for f in ["name", "kind", "cover_from", "hours"] {
+            assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+        }
+
+        // A gate round the clock from 08:00, three 8-hour shifts of two people a day.
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate", "cover_from": "08:00",
+                       "cover_hours": 24, "shift_hours": 8, "people": 2}),
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
+        let post_id = post.json()["id"].as_str().unwrap().to_string();
+        for _ in 0..2 {
+            let made = t
+                .post_json(
+                    &format!("/api/v1/posts/{post_id}/shifts"),
+                    Some(&worker),
+                    json!({"from": d1, "days": 2}),
+                )
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+            assert_eq!(made.json()["shifts"], 6);
+        }
+        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
+        // Made twice, kept once; the second day's night shift starts on the third day, outside
+        // a two-day rota.
+        assert_eq!(shifts.len(), 5);
+        assert_eq!(r["gap_minutes"], 5 * 480, "nothing covered yet");
+        assert_eq!(rota(&t, &worker, &t.lingyanli, d1, 3).await["posts"][0]["shifts"].as_array().unwrap().len(), 6);
+        assert_eq!(shifts[0]["starts"], format!("{d1} 08:00"));
+        assert_eq!(
+            shifts[2]["ends"],
+            format!("{} 08:00", d1 + Duration::days(1)),
+            "the night shift runs past midnight"
+        );
+        let id = |i: usize| shifts[i]["id"].as_str().unwrap().to_string();
+        let (morning, evening, night, next_morning) = (id(0), id(1), id(2), id(3));
+
+        let (v1, v1_token) = volunteer(&t, &admin, "vol.one", &t.lingyanli).await;
+        let (v2, v2_token) = volunteer(&t, &admin, "vol.two", &t.lingyanli).await;
+        let (v3, _) = volunteer(&t, &admin, "vol.three", &t.lingyanli).await;
+        let (_, far_token) = volunteer(&t, &admin, "vol.yudeli", &t.yudeli).await;
+
+        assert_eq!(act(&t, &v1_token, &morning, "take").await.0, StatusCode::NO_CONTENT);
+        let (s, v) = act(&t, &v1_token, &morning, "take").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-double-booked"));
+        // 16:00 straight after a shift ending at 16:00: no rest.
+        let (s, v) = act(&t, &v1_token, &evening, "take").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-too-little-rest"));
+        // 00:00–08:00 after 08:00–16:00 keeps 8 hours' rest but makes 16 hours in 24.
+        let (s, v) = act(&t, &v1_token, &night, "take").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-over-daily-limit"));
+        assert_eq!(act(&t, &v1_token, &next_morning, "take").await.0, StatusCode::NO_CONTENT);
+
+        // Someone deployed elsewhere does not see the shift.
+        assert_eq!(act(&t, &far_token, &morning, "take").await.0, StatusCode::NOT_FOUND);
+        // A worker fills the second place; a third is refused.
+        let assign = |who: String| {
+            let (t, worker, morning) = (&t, worker.clone(), morning.clone());
+            async move {
+                t.post_json(&format!("/api/v1/shifts/{morning}/assign"), Some(&worker), json!({"user_id": who}))
+                    .await
+            }
+        };
+        assert_eq!(assign(v2.clone()).await.status, StatusCode::NO_CONTENT);
+        let full = assign(v3.clone()).await;
+        assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_error(&full.json()), "err-shift-full");
+        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0);
+        assert_eq!(r["gap_minutes"], 4 * 480, "the morning and the next morning's half are not gaps now");
+
+        // A drop frees the place; dropping again is refused.
+        assert_eq!(act(&t, &v2_token, &morning, "drop").await.0, StatusCode::NO_CONTENT);
+        let (s, v) = act(&t, &v2_token, &morning, "drop").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-yours"));
+        assert_eq!(rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"], 480);
+        assert_eq!(assign(v2.clone()).await.status, StatusCode::NO_CONTENT);
+
+        // Check-in opens 30 minutes before the start (China time).
+        set_clock(&t, d1, 7, 20);
+        let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-now"));
+        set_clock(&t, d1, 7, 45);
+        assert_eq!(act(&t, &v1_token, &morning, "check-in").await.0, StatusCode::NO_CONTENT);
+        let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-checked-in"));
+        set_clock(&t, d1, 8, 20);
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let holders = r["posts"][0]["shifts"][0]["holders"].as_array().unwrap().clone();
+        let by_name = |n: &str| holders.iter().find(|h| h["name"] == n).unwrap().clone();
+        assert_eq!(by_name("vol.one")["no_show"], false);
+        assert_eq!(by_name("vol.two")["no_show"], true, "not checked in 20 minutes into the shift");
+        let (_, v3_token) = (v3.clone(), t.token("vol.three").await);
+        let (s, v) = act(&t, &v3_token, &morning, "take").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-started"));
+
+        // Checked out after midnight: counted from 07:45 to two hours past the 16:00 end.
+        set_clock(&t, d1 + Duration::days(1), 0, 10);
+        let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
+        assert_eq!((s, v["minutes"].clone()), (StatusCode::OK, json!(615)));
+        let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in"));
+        let (s, v) = act(&t, &v2_token, &morning, "check-out").await;
+        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in"));
+
+        let mine = t.get("/api/v1/hours", Some(&v1_token)).await.json();
+        assert_eq!(mine["total_minutes"], 615);
+        assert_eq!(mine["lines"][0]["post"], "一区南门");
+        assert_eq!(mine["lines"][0]["date"], d1.to_string());
+        assert_eq!(mine["lines"][0]["confirmed_by"], "vol.one");
+        assert_eq!(t.get("/api/v1/hours", Some(&v2_token)).await.json()["total_minutes"], 0);
+        let all = t.get("/api/v1/hours?who=all", Some(&worker)).await.json();
+        assert_eq!(all["lines"].as_array().unwrap().len(), 1);
+        assert_eq!(all["lines"][0]["user_id"], v1);
+        let other = t.token("worker.yudeli").await;
+        let theirs = t.get("/api/v1/hours?who=all", Some(&other)).await.json();
+        assert_eq!(theirs["lines"].as_array().unwrap().len(), 0, "another community's hours stay there");
+        assert_eq!(
+            t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&other)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        t
+    })
+    .await;
+}
