@@ -11,6 +11,7 @@ pub mod demo;
 pub mod divisions;
 pub mod error;
 pub mod gates;
+pub mod help;
 pub mod imports;
 pub mod isolation;
 pub mod notify;

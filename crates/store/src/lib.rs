@@ -10,6 +10,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod contacts;
 pub mod gates;
+pub mod help;
 pub mod isolation;
 pub mod organizations;
 pub mod registry;
@@ -119,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0004_rotas.sql"),
         sqlite: include_str!("../migrations/0004_rotas.sqlite.sql"),
         postgres: include_str!("../migrations/0004_rotas.postgres.sql"),
+    },
+    Migration {
+        version: 5,
+        common: include_str!("../migrations/0005_help.sql"),
+        sqlite: include_str!("../migrations/0005_help.sqlite.sql"),
+        postgres: include_str!("../migrations/0005_help.postgres.sql"),
     },
 ];
 

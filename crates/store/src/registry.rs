@@ -603,6 +603,32 @@ fn bind_record<'q>(q: AnyQuery<'q>, r: &'q ResidentRecord) -> AnyQuery<'q> {
         .bind(r.pregnant as i64)
 }
 
+/// Of these households, those where someone lives alone.
+pub async fn with_someone_alone(
+    conn: &mut impl crate::statements::Statements,
+    households: &[String],
+) -> Result<Vec<String>> {
+    if households.is_empty() {
+        return Ok(Vec::new());
+    }
+    let args: Vec<crate::statements::Cell> = crate::padded(households)
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT DISTINCT household_id FROM residents WHERE living_alone = 1 AND household_id IN {}",
+                crate::in_list(1, args.len())
+            ),
+            &args,
+        )
+        .await?
+        .into_iter()
+        .map(|r| r[0].text())
+        .collect())
+}
+
 #[cfg(test)]
 mod plans {
     //! SQLite's planner has picked a 50× slower index for "recent" queries before (DESIGN.md §3):

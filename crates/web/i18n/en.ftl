@@ -507,3 +507,6 @@ err-shift-not-yours = You are not on this shift
 err-shift-not-now = Check-in opens 30 minutes before the shift and closes at its end
 err-shift-checked-in = Already checked in
 err-shift-not-checked-in = Not checked in, or already checked out
+err-help-urgency = Choose how urgent it is
+err-help-step = This step is not possible from the request's current status
+err-help-cost = Give the amount in yuan with at most two decimals, e.g. 23.50

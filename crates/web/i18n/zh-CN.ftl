@@ -507,3 +507,6 @@ err-shift-not-yours = 您不在这个班次上
 err-shift-not-now = 只能在班次开始前30分钟到结束之间签到
 err-shift-checked-in = 已经签到过了
 err-shift-not-checked-in = 还没有签到，或已经签退
+err-help-urgency = 请选择紧急程度
+err-help-step = 这个求助当前的状态下不能这样操作
+err-help-cost = 请按元填写金额，最多两位小数，如 23.50

@@ -295,7 +295,12 @@ pub fn router(state: AppState) -> Router {
         .route("/shifts/{id}/drop", post(api::rotas::drop_shift))
         .route("/shifts/{id}/check-in", post(api::rotas::check_in))
         .route("/shifts/{id}/check-out", post(api::rotas::check_out))
-        .route("/hours", get(api::rotas::get_hours));
+        .route("/hours", get(api::rotas::get_hours))
+        .route(
+            "/help-requests",
+            get(api::help::list_help).post(api::help::create_help),
+        )
+        .route("/help-requests/{id}/steps", post(api::help::step_help));
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi_json))

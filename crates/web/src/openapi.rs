@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         api::rotas::list_posts, api::rotas::create_post, api::rotas::make_shifts, api::rotas::get_rota,
         api::rotas::take_shift, api::rotas::assign_shift, api::rotas::drop_shift,
         api::rotas::check_in, api::rotas::check_out, api::rotas::get_hours,
+        api::help::list_help, api::help::create_help, api::help::step_help,
     ),
     modifiers(&BearerAuth)
 )]

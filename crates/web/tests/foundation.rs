@@ -708,6 +708,8 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/gates",
         "/api/v1/gates/{id}/policy",
         "/api/v1/gates/{id}/traffic",
+        "/api/v1/help-requests",
+        "/api/v1/help-requests/{id}/steps",
         "/api/v1/hours",
         "/api/v1/households",
         "/api/v1/households/{id}",

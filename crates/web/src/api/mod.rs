@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 pub mod alerts;
 pub mod campaigns;
 pub mod gates;
+pub mod help;
 pub mod isolation;
 pub mod rotas;
 

@@ -1,0 +1,369 @@
+//! Help requests (代买药品): errands for people who cannot go out, from the request to the
+//! delivery (DESIGN.md M11, issue 5). The steps allowed are `sanshe_core::help`'s; each moves the
+//! request only if it is still where the step starts, so two people acting at once cannot both
+//! move it.
+
+use std::collections::HashMap;
+
+use sanshe_core::accounts::{Action, Target};
+use sanshe_core::help::{self, HelpStatus, HelpStep, Urgency};
+use sanshe_core::registry::HouseholdAddress;
+use sanshe_store::help::{self as store, HelpRow};
+use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
+
+use crate::accounts::Actor;
+use crate::{App, AppError, Result, local_time, utc_ms};
+
+/// A request as shown (the contact phone masked).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HelpView {
+    /// Id.
+    pub id: String,
+    /// Address.
+    pub address: String,
+    /// For whom.
+    pub for_whom: String,
+    /// What is needed.
+    pub needs: String,
+    /// `urgent`, `today`, `soon`.
+    pub urgency: String,
+    /// For someone living alone or an isolated household: worked first.
+    pub vulnerable: bool,
+    /// Contact phone, masked.
+    pub contact: Option<String>,
+    /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
+    pub status: String,
+    /// The volunteer's user id.
+    pub volunteer_id: Option<String>,
+    /// The volunteer's name.
+    pub volunteer: Option<String>,
+    /// Asked, YYYY-MM-DD HH:MM China time.
+    pub asked: String,
+    /// Due, YYYY-MM-DD HH:MM China time.
+    pub due: String,
+    /// Not delivered and past due.
+    pub overdue: bool,
+    /// Cost advanced by the volunteer, yuan with two decimals.
+    pub cost: Option<String>,
+    /// Why cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+fn stamp(ms: i64) -> String {
+    local_time(ms).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
+    let done = matches!(h.status.as_str(), "delivered" | "cancelled");
+    HelpView {
+        volunteer: h.volunteer_id.as_ref().and_then(|v| names.get(v).cloned()),
+        overdue: !done && now > h.due_at,
+        asked: stamp(h.asked_at),
+        due: stamp(h.due_at),
+        cost: h.cost_fen.map(|f| format!("{}.{:02}", f / 100, f % 100)),
+        id: h.id,
+        address: h.address,
+        for_whom: h.for_whom,
+        needs: h.needs,
+        urgency: h.urgency,
+        vulnerable: h.vulnerable,
+        contact: h.contact_masked,
+        status: h.status,
+        volunteer_id: h.volunteer_id,
+        cancel_reason: h.cancel_reason,
+    }
+}
+
+async fn names_of(conn: &mut Conn, rows: &[HelpRow]) -> Result<HashMap<String, String>> {
+    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.volunteer_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(sanshe_store::accounts::display_names(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A new request.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct HelpInput {
+    /// The household asking (its address is used); or give `area_id` and `address`.
+    pub household_id: Option<String>,
+    /// The area, when the household is not registered.
+    pub area_id: Option<String>,
+    /// The address, when the household is not registered.
+    #[serde(default)]
+    pub address: String,
+    /// For whom.
+    pub for_whom: String,
+    /// What is needed, e.g. 降压药（硝苯地平）一盒.
+    pub needs: String,
+    /// `urgent`, `today`, `soon`.
+    pub urgency: String,
+    /// Contact phone.
+    #[serde(default)]
+    pub contact: String,
+}
+
+async fn audit(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    h: &HelpRow,
+    detail: &str,
+) -> Result<()> {
+    audit_store::append(
+        conn,
+        &audit_store::NewAuditEntry {
+            action,
+            target_kind: "help_request",
+            target_id: &h.id,
+            area_path: Some(&h.area_path),
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a request (workers; later the resident's link and the hotline).
+pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    for (field, text, max) in [
+        ("for_whom", &input.for_whom, 40),
+        ("needs", &input.needs, 500),
+    ] {
+        let text = text.trim();
+        if text.is_empty() {
+            errors.push(field, "err-required");
+        } else if text.chars().count() > max {
+            errors.push(field, "err-too-long");
+        }
+    }
+    let urgency = Urgency::parse(&input.urgency);
+    if urgency.is_none() {
+        errors.push("urgency", "err-help-urgency");
+    }
+    let contact = if input.contact.trim().is_empty() {
+        None
+    } else {
+        errors.take("contact", sanshe_core::phone::Phone::parse(&input.contact))
+    };
+    if input.household_id.is_none() && input.address.trim().is_empty() {
+        errors.push("address", "err-required");
+    }
+    errors.into_result()?;
+    let urgency = urgency.unwrap_or(Urgency::Soon);
+    let mut tx = app.db.begin().await?;
+    let (path, household_id, address) = match &input.household_id {
+        Some(id) => {
+            let h = sanshe_store::registry::household(&mut tx, id)
+                .await
+                .map_err(|_| AppError::field("household_id", "err-not-found"))?;
+            let line = HouseholdAddress {
+                building: h.building.clone(),
+                unit: h.unit.clone(),
+                room: h.room.clone(),
+            }
+            .label();
+            (h.area_path, Some(h.id), format!("{} {line}", h.area_name))
+        }
+        None => {
+            let area_id = input.area_id.clone().unwrap_or_default();
+            let a = area_store::get(&mut tx, &area_id)
+                .await
+                .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+            (a.path, None, format!("{} {}", a.name, input.address.trim()))
+        }
+    };
+    if !actor.may(Action::FrontLine, Target::Area(&path)) {
+        return Err(AppError::field("household_id", "err-not-found"));
+    }
+    let vulnerable = match &household_id {
+        Some(h) => {
+            let one = std::slice::from_ref(h);
+            !sanshe_store::isolation::open_in_households(&mut *tx, one)
+                .await?
+                .is_empty()
+                || !sanshe_store::registry::with_someone_alone(&mut *tx, one)
+                    .await?
+                    .is_empty()
+        }
+        None => false,
+    };
+    let now = app.clock.now_ms();
+    let row = HelpRow {
+        id: new_id(),
+        area_path: path,
+        household_id,
+        address,
+        for_whom: input.for_whom.trim().to_string(),
+        needs: input.needs.trim().to_string(),
+        urgency: urgency.as_str().to_string(),
+        vulnerable,
+        contact_cipher: contact.as_ref().map(|p| app.vault.seal(p.as_str())),
+        contact_masked: contact.as_ref().map(|p| p.masked()),
+        status: HelpStatus::Open.as_str().to_string(),
+        asked_at: now,
+        due_at: utc_ms(urgency.due(local_time(now))),
+        created_by: actor.username.clone(),
+        ..HelpRow::default()
+    };
+    store::insert(&mut *tx, &row).await?;
+    audit(&mut tx, actor, "help.asked", &row, &row.urgency).await?;
+    sanshe_store::commit(tx).await?;
+    Ok(view(row, &HashMap::new(), now))
+}
+
+/// Requests the caller may see, in triage order: active ones first — for people living alone
+/// and isolated households, then by urgency, then the longest waiting — then the finished,
+/// latest first. Workers see their areas' requests; volunteers the open ones where they are
+/// deployed and their own.
+pub async fn list(app: &App, actor: &Actor, active_only: bool) -> Result<Vec<HelpView>> {
+    let mut conn = app.db.conn().await?;
+    let statuses: &[&str] = if active_only {
+        &["open", "assigned", "bought"]
+    } else {
+        &[]
+    };
+    let mut rows =
+        store::list(&mut *conn, actor.scope(Action::FrontLine).roots(), statuses).await?;
+    let deployed = actor.scope(Action::TakeShifts);
+    let seen: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for r in store::list(&mut *conn, deployed.roots(), statuses).await? {
+        let mine = r.volunteer_id.is_some() && r.volunteer_id == actor.user_id;
+        if !seen.contains(&r.id) && (r.status == "open" || mine) {
+            rows.push(r);
+        }
+    }
+    let names = names_of(&mut conn, &rows).await?;
+    let now = app.clock.now_ms();
+    rows.sort_by_key(|r| {
+        let active = matches!(r.status.as_str(), "open" | "assigned" | "bought");
+        let urgency = Urgency::parse(&r.urgency).unwrap_or(Urgency::Soon);
+        (
+            !active,
+            active.then(|| help::triage_key(r.vulnerable, urgency, local_time(r.asked_at))),
+            std::cmp::Reverse(r.asked_at),
+        )
+    });
+    Ok(rows.into_iter().map(|r| view(r, &names, now)).collect())
+}
+
+/// What someone does to a request.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// `assign`, `claim`, `release`, `buy`, `deliver`, `cancel`.
+    pub step: String,
+    /// For `assign`: the volunteer.
+    pub user_id: Option<String>,
+    /// For `buy`: the cost advanced, in yuan (e.g. 23.50).
+    pub cost: Option<String>,
+    /// For `cancel`: why.
+    pub reason: Option<String>,
+}
+
+fn parse_cost(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let (yuan, fen) = raw.split_once('.').unwrap_or((raw, ""));
+    if yuan.is_empty()
+        || fen.len() > 2
+        || !(yuan.chars().chain(fen.chars()).all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let yuan: i64 = yuan.parse().ok().filter(|y| *y <= 100_000)?;
+    let fen: i64 = format!("{fen:0<2}").parse().ok()?;
+    Some(yuan * 100 + fen)
+}
+
+/// Moves a request one step.
+pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Result<HelpView> {
+    let mut tx = app.db.begin().await?;
+    let before = store::get(&mut *tx, id).await?;
+    let worker = actor.may(Action::FrontLine, Target::Area(&before.area_path));
+    let deployed = actor.may(Action::TakeShifts, Target::Area(&before.area_path));
+    let holder = before.volunteer_id.is_some() && before.volunteer_id == actor.user_id;
+    if !worker && !deployed {
+        return Err(AppError::NotFound);
+    }
+    let from = HelpStatus::parse(&before.status)
+        .ok_or_else(|| AppError::Internal(format!("help request {id} has a bad status")))?;
+    let (kind, allowed) = match input.step.as_str() {
+        "assign" => (HelpStep::Assign, worker),
+        "claim" => (HelpStep::Assign, deployed && from == HelpStatus::Open),
+        "release" => (HelpStep::Release, worker || holder),
+        "buy" => (HelpStep::Buy, worker || holder),
+        "deliver" => (HelpStep::Deliver, worker || holder),
+        "cancel" => (HelpStep::Cancel, worker),
+        _ => return Err(AppError::field("step", "err-help-step")),
+    };
+    // Whether the step can be taken at all says more than who may take it.
+    let to = help::next(from, kind).ok_or(AppError::field("step", "err-help-step"))?;
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let now = app.clock.now_ms();
+    let mut after = HelpRow {
+        status: to.as_str().to_string(),
+        ..before.clone()
+    };
+    match input.step.as_str() {
+        "assign" => {
+            let user_id = input
+                .user_id
+                .clone()
+                .ok_or(AppError::field("user_id", "err-required"))?;
+            let person = crate::accounts::actor_of(app, &user_id)
+                .await
+                .map_err(|_| AppError::field("user_id", "err-rota-not-deployed"))?;
+            if !person.may(Action::TakeShifts, Target::Area(&before.area_path)) {
+                return Err(AppError::field("user_id", "err-rota-not-deployed"));
+            }
+            after.volunteer_id = Some(user_id);
+        }
+        "claim" => after.volunteer_id = actor.user_id.clone(),
+        "release" => after.volunteer_id = None,
+        "buy" => {
+            after.bought_at = Some(now);
+            after.cost_fen = match input.cost.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(c) => Some(parse_cost(c).ok_or(AppError::field("cost", "err-help-cost"))?),
+                None => None,
+            };
+        }
+        "deliver" => after.delivered_at = Some(now),
+        _ => {
+            let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
+            if reason.is_empty() {
+                return Err(AppError::field("reason", "err-required"));
+            }
+            after.cancelled_at = Some(now);
+            after.cancel_reason = Some(reason.to_string());
+        }
+    }
+    if !store::advance(&mut *tx, id, &before.status, &after).await? {
+        // Someone else moved it first.
+        return Err(AppError::field("step", "err-help-step"));
+    }
+    audit(&mut tx, actor, &format!("help.{}", input.step), &after, "").await?;
+    let names = names_of(&mut tx, std::slice::from_ref(&after)).await?;
+    sanshe_store::commit(tx).await?;
+    Ok(view(after, &names, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cost;
+
+    #[test]
+    fn costs_are_yuan_with_at_most_two_decimals() {
+        assert_eq!(parse_cost("23.5"), Some(2350));
+        assert_eq!(parse_cost("23.05"), Some(2305));
+        assert_eq!(parse_cost("8"), Some(800));
+        assert_eq!(parse_cost("8.123"), None);
+        assert_eq!(parse_cost("-3"), None);
+        assert_eq!(parse_cost("abc"), None);
+        assert_eq!(parse_cost(".5"), None);
+    }
+}

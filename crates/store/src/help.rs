@@ -1,0 +1,173 @@
+//! The `help_requests` table.
+
+use crate::statements::{Cell, Statements};
+use crate::{Result, StoreError, scope_filter};
+
+/// A help request.
+#[derive(Debug, Clone, Default)]
+pub struct HelpRow {
+    /// Id.
+    pub id: String,
+    /// Where (the household's area path).
+    pub area_path: String,
+    /// The household, when registered.
+    pub household_id: Option<String>,
+    /// Address as shown.
+    pub address: String,
+    /// For whom, e.g. 王奶奶.
+    pub for_whom: String,
+    /// What is needed.
+    pub needs: String,
+    /// `urgent`, `today`, `soon`.
+    pub urgency: String,
+    /// For someone living alone or an isolated household.
+    pub vulnerable: bool,
+    /// Contact phone, sealed.
+    pub contact_cipher: Option<String>,
+    /// Contact phone, masked.
+    pub contact_masked: Option<String>,
+    /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
+    pub status: String,
+    /// The volunteer who has it.
+    pub volunteer_id: Option<String>,
+    /// Asked, UTC ms.
+    pub asked_at: i64,
+    /// Overdue after, UTC ms.
+    pub due_at: i64,
+    /// Bought.
+    pub bought_at: Option<i64>,
+    /// Delivered.
+    pub delivered_at: Option<i64>,
+    /// Cancelled.
+    pub cancelled_at: Option<i64>,
+    /// Why cancelled.
+    pub cancel_reason: Option<String>,
+    /// Cost advanced by the volunteer, in fen.
+    pub cost_fen: Option<i64>,
+    /// Who recorded it.
+    pub created_by: String,
+}
+
+const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by";
+
+fn row_of(r: &[Cell]) -> HelpRow {
+    HelpRow {
+        id: r[0].text(),
+        area_path: r[1].text(),
+        household_id: r[2].opt_text(),
+        address: r[3].text(),
+        for_whom: r[4].text(),
+        needs: r[5].text(),
+        urgency: r[6].text(),
+        vulnerable: r[7].int() != 0,
+        contact_cipher: r[8].opt_text(),
+        contact_masked: r[9].opt_text(),
+        status: r[10].text(),
+        volunteer_id: r[11].opt_text(),
+        asked_at: r[12].int(),
+        due_at: r[13].int(),
+        bought_at: r[14].opt_int(),
+        delivered_at: r[15].opt_int(),
+        cancelled_at: r[16].opt_int(),
+        cancel_reason: r[17].opt_text(),
+        cost_fen: r[18].opt_int(),
+        created_by: r[19].text(),
+    }
+}
+
+/// Records a request.
+pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
+    conn.run(
+        &format!("INSERT INTO help_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
+        &[
+            (&h.id).into(),
+            (&h.area_path).into(),
+            h.household_id.clone().into(),
+            (&h.address).into(),
+            (&h.for_whom).into(),
+            (&h.needs).into(),
+            (&h.urgency).into(),
+            i64::from(h.vulnerable).into(),
+            h.contact_cipher.clone().into(),
+            h.contact_masked.clone().into(),
+            (&h.status).into(),
+            h.volunteer_id.clone().into(),
+            h.asked_at.into(),
+            h.due_at.into(),
+            h.bought_at.into(),
+            h.delivered_at.into(),
+            h.cancelled_at.into(),
+            h.cancel_reason.clone().into(),
+            h.cost_fen.into(),
+            (&h.created_by).into(),
+        ],
+    )
+    .await
+}
+
+/// One request (callers check the path).
+pub async fn get(conn: &mut impl Statements, id: &str) -> Result<HelpRow> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM help_requests WHERE id = $1"),
+        &[id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| row_of(r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Moves a request on, only if it is still in `from` (two people acting at once: one wins).
+/// Returns whether it moved.
+pub async fn advance(
+    conn: &mut impl Statements,
+    id: &str,
+    from: &str,
+    to: &HelpRow,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE help_requests SET status = $3, volunteer_id = $4, bought_at = $5, delivered_at = $6, cancelled_at = $7, cancel_reason = $8, cost_fen = $9 \
+             WHERE id = $1 AND status = $2",
+            &[
+                id.into(),
+                from.into(),
+                (&to.status).into(),
+                to.volunteer_id.clone().into(),
+                to.bought_at.into(),
+                to.delivered_at.into(),
+                to.cancelled_at.into(),
+                to.cancel_reason.clone().into(),
+                to.cost_fen.into(),
+            ],
+        )
+        .await?
+        == 1)
+}
+
+/// Requests in the scope's subtrees (all statuses, or those given), at most 1,000, newest
+/// first; the caller orders them for triage.
+pub async fn list(
+    conn: &mut impl Statements,
+    roots: &[String],
+    statuses: &[&str],
+) -> Result<Vec<HelpRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+    let status_filter = if statuses.is_empty() {
+        String::from("1 = 1")
+    } else {
+        let first = args.len() + 1;
+        args.extend(statuses.iter().map(|s| Cell::from(*s)));
+        format!("status IN {}", crate::in_list(first, statuses.len()))
+    };
+    Ok(conn
+        .rows(
+            &format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {status_filter} ORDER BY asked_at DESC LIMIT 1000"),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| row_of(r))
+        .collect())
+}

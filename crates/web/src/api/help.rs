@@ -1,0 +1,61 @@
+//! API of help requests (代买药品).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use sanshe_app::help::{self, HelpInput, HelpView, StepInput};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+
+/// Which requests.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HelpQuery {
+    /// `true`: only those not yet delivered or cancelled.
+    pub active: Option<bool>,
+}
+
+/// Help requests the caller may see, in triage order.
+#[utoipa::path(get, path = "/api/v1/help-requests", params(HelpQuery), tag = "help", responses((status = 200, body = [HelpView])), security(("bearer" = [])))]
+pub async fn list_help(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<HelpQuery>,
+) -> ApiResult<Json<Vec<HelpView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        help::list(&state.app, &caller.actor, q.active.unwrap_or(false)).await,
+    )?))
+}
+
+/// Records a help request.
+#[utoipa::path(post, path = "/api/v1/help-requests", request_body = HelpInput, tag = "help",
+    responses((status = 201, body = HelpView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_help(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<HelpInput>,
+) -> ApiResult<(StatusCode, Json<HelpView>)> {
+    let h = with_locale(&caller, help::ask(&state.app, &caller.actor, &body).await)?;
+    Ok((StatusCode::CREATED, Json(h)))
+}
+
+/// Moves a request one step: `assign` (workers), `claim` (a volunteer deployed there),
+/// `release`, `buy` (with the cost advanced), `deliver`, `cancel` (workers, with a reason). A
+/// step not allowed from the request's status is a 422 naming `step`.
+#[utoipa::path(post, path = "/api/v1/help-requests/{id}/steps", request_body = StepInput, tag = "help",
+    responses((status = 200, body = HelpView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn step_help(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StepInput>,
+) -> ApiResult<Json<HelpView>> {
+    Ok(Json(with_locale(
+        &caller,
+        help::step(&state.app, &caller.actor, &id, &body).await,
+    )?))
+}

@@ -1,0 +1,151 @@
+//! Help requests over HTTP on SQLite and PostgreSQL: triage order, the steps and their order
+//! (an illegal step is a 422), who may take which step, costs, overdue, scope.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde_json::{Value, json};
+use support::{TestApp, id_for, on_both};
+
+async fn ask(t: &TestApp, token: &str, body: Value) -> Value {
+    let r = t
+        .post_json("/api/v1/help-requests", Some(token), body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()
+}
+
+async fn step(t: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            &format!("/api/v1/help-requests/{id}/steps"),
+            Some(token),
+            body,
+        )
+        .await;
+    (r.status, r.json())
+}
+
+#[tokio::test]
+async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        // 王奶奶 lives alone.
+        let alone = t
+            .post_json(
+                "/api/v1/residents",
+                Some(&worker),
+                json!({"area_id": t.lingyanli_building, "building": "1号楼", "unit": "1单元", "room": "301",
+                       "name": "王淑兰", "document_number": id_for(1938, 3, 3, 12),
+                       "flags": {"living_alone": true, "elderly_80": false, "disabled": false, "chronic_illness": false, "pregnant": false}}),
+            )
+            .await;
+        assert_eq!(alone.status, StatusCode::CREATED, "{}", alone.text());
+        let alone_household = alone.json()["household_id"].as_str().unwrap().to_string();
+        let family = t
+            .add_resident(&worker, &t.lingyanli_building, "302", "李强", &id_for(1985, 5, 5, 13), "")
+            .await;
+        let family_household = family["household_id"].as_str().unwrap().to_string();
+
+        // Bad input, field by field.
+        let bad = t
+            .post_json("/api/v1/help-requests", Some(&worker), json!({"for_whom": "", "needs": "", "urgency": "now", "contact": "123"}))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<String> = bad.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+        for f in ["for_whom", "needs", "urgency", "contact", "address"] {
+            assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+        }
+
+        let urgent_family = ask(&t, &worker, json!({"household_id": family_household, "for_whom": "李强的孩子", "needs": "退烧药", "urgency": "urgent", "contact": "13812345678"})).await;
+        assert_eq!(urgent_family["vulnerable"], false);
+        assert_eq!(urgent_family["contact"], "138****5678");
+        t.app.clock.advance(Duration::minutes(5));
+        let soon_alone = ask(&t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "降压药一盒", "urgency": "soon"})).await;
+        assert_eq!(soon_alone["vulnerable"], true, "she lives alone");
+        t.app.clock.advance(Duration::minutes(5));
+        let today_alone = ask(&t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "消毒液", "urgency": "today"})).await;
+
+        let order: Vec<String> = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json()
+            .as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
+        let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            order,
+            [id(&today_alone), id(&soon_alone), id(&urgent_family)],
+            "living alone first, then by urgency"
+        );
+
+        // A volunteer deployed here claims; one deployed elsewhere sees nothing of it.
+        let (vol, vol_token) = volunteer(&t, &admin, "vol.help", &t.lingyanli).await;
+        let (_, far_token) = volunteer(&t, &admin, "vol.far", &t.yudeli).await;
+        let theirs = t.get("/api/v1/help-requests", Some(&far_token)).await.json();
+        assert_eq!(theirs.as_array().unwrap().len(), 0);
+        let (s, _) = step(&t, &far_token, &id(&soon_alone), json!({"step": "claim"})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let open: Vec<String> = t.get("/api/v1/help-requests", Some(&vol_token)).await.json()
+            .as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_string()).collect();
+        assert_eq!(open, ["open", "open", "open"]);
+
+        // Steps out of order are refused with a clear 422.
+        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
+        assert_eq!((s, v["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("err-help-step")));
+        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "claim"})).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("assigned")));
+        assert_eq!(v["volunteer"], "vol.help");
+        let (s, _) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "cancel", "reason": "不想去"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only a worker cancels");
+        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.555"})).await;
+        assert_eq!((s, v["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cost")));
+        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.5"})).await;
+        assert_eq!((s, v["status"].as_str(), v["cost"].as_str()), (StatusCode::OK, Some("bought"), Some("23.50")));
+        let (s, _) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "release"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "bought goods are delivered, not given back");
+        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("delivered")));
+        let (s, _) = step(&t, &worker, &id(&soon_alone), json!({"step": "cancel", "reason": "重复"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a delivered request is finished");
+
+        // A worker assigns only someone deployed here; cancelling needs a reason.
+        let (s, v) = step(&t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": t.ruoshui})).await;
+        assert_eq!((s, v["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("err-rota-not-deployed")));
+        let (s, v) = step(&t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": vol})).await;
+        assert_eq!((s, v["volunteer_id"].as_str()), (StatusCode::OK, Some(vol.as_str())));
+        let (s, v) = step(&t, &vol_token, &id(&today_alone), json!({"step": "release"})).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("open")));
+        let (s, v) = step(&t, &worker, &id(&urgent_family), json!({"step": "cancel"})).await;
+        assert_eq!((s, v["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+        let (s, v) = step(&t, &worker, &id(&urgent_family), json!({"step": "cancel", "reason": "家人已买到"})).await;
+        assert_eq!((s, v["cancel_reason"].as_str()), (StatusCode::OK, Some("家人已买到")));
+
+        // Overdue once its urgency's time has passed undelivered (today: 12 hours).
+        let first = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
+        assert_eq!(first[0]["overdue"], false);
+        t.app.clock.advance(Duration::hours(13));
+        let later = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
+        assert_eq!(later[0]["overdue"], true);
+
+        // Another community's worker sees none of it.
+        let other = t.token("worker.yudeli").await;
+        assert_eq!(t.get("/api/v1/help-requests", Some(&other)).await.json().as_array().unwrap().len(), 0);
+        t
+    })
+    .await;
+}
+
+async fn volunteer(t: &TestApp, admin: &str, name: &str, area: &str) -> (String, String) {
+    let r = t
+        .post_json(
+            "/api/v1/users",
+            Some(admin),
+            json!({"username": name, "display_name": name, "password": support::PASSWORD,
+                   "role": "volunteer", "area_id": area}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    (
+        r.json()["id"].as_str().unwrap().to_string(),
+        t.token(name).await,
+    )
+}
