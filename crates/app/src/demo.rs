@@ -31,7 +31,7 @@ pub struct DemoSummary {
 }
 
 /// The demo accounts: user name, display name, role, and the area or organization name.
-pub const ACCOUNTS: [(&str, &str, Role, &str); 5] = [
+pub const ACCOUNTS: [(&str, &str, Role, &str); 8] = [
     ("admin", "市民政局协调员", Role::Coordinator, "天津市"),
     (
         "worker.lingyanli",
@@ -57,6 +57,10 @@ pub const ACCOUNTS: [(&str, &str, Role, &str); 5] = [
         Role::OrgAdmin,
         "天津市若水社会工作服务中心",
     ),
+    // Volunteers of 若水, deployed to a community (their area grant is the deployment).
+    ("vol.zhanglei", "张磊", Role::Volunteer, "凌研里社区"),
+    ("vol.wangfang", "王芳", Role::Volunteer, "凌研里社区"),
+    ("vol.liuyang", "刘洋", Role::Volunteer, "裕德里社区"),
 ];
 
 const SURNAMES: &[&str] = &[
@@ -344,7 +348,17 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let mut lingyanli_workers = Vec::new();
     for (username, display, role, scope) in ACCOUNTS {
         let user = account_store::insert_user(&mut conn, username, display, &hash, "zh-CN").await?;
-        if role.is_area_role() {
+        if role == Role::Volunteer {
+            account_store::insert_grant(
+                &mut conn,
+                &user.id,
+                role.as_str(),
+                None,
+                Some(&org_ids["天津市若水社会工作服务中心"]),
+            )
+            .await?;
+        }
+        if role.is_area_role() || role == Role::Volunteer {
             let area = area_store::search(
                 &mut conn,
                 std::slice::from_ref(&tj.path),
@@ -356,7 +370,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             let area = area.into_iter().next().ok_or(AppError::NotFound)?;
             account_store::insert_grant(&mut conn, &user.id, role.as_str(), Some(&area.id), None)
                 .await?;
-            if area.id == lingyanli.id {
+            if area.id == lingyanli.id && role.is_area_role() {
                 lingyanli_workers.push(user.id.clone());
             }
         } else {
@@ -372,6 +386,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     }
     drop(conn);
     front_line(app, &lingyanli, &lingyanli_workers, &mut rng).await?;
+    rotas_and_errands(app, &lingyanli).await?;
     Ok(summary)
 }
 
@@ -699,6 +714,126 @@ async fn gates_in_use(
         }
     }
     Ok(())
+}
+
+/// 凌研里's gates and its hotline staffed by volunteers for the coming week (the night shifts
+/// of the last days still open: the gaps a worker fills), and help requests in every state.
+async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
+    use crate::help::{self, HelpInput, StepInput};
+    use crate::rotas::{self, PostInput};
+
+    let worker = crate::accounts::actor_of(app, &user_id(app, "worker.lingyanli").await?).await?;
+    let today = app.today();
+    let mut conn = app.db.conn().await?;
+    let compounds = area_store::children(&mut conn, Some(&community.id)).await?;
+    drop(conn);
+    let mut posts = Vec::new();
+    for c in compounds.iter().take(2) {
+        posts.push(
+            rotas::add_post(
+                app,
+                &worker,
+                &PostInput {
+                    area_id: c.id.clone(),
+                    name: format!("{} 南门", c.name),
+                    kind: "gate".into(),
+                    cover_from: "08:00".into(),
+                    cover_hours: 24,
+                    shift_hours: 8,
+                    people: 1,
+                },
+            )
+            .await?,
+        );
+    }
+    posts.push(
+        rotas::add_post(
+            app,
+            &worker,
+            &PostInput {
+                area_id: community.id.clone(),
+                name: "凌研里心理支持热线".into(),
+                kind: "hotline".into(),
+                cover_from: "08:00".into(),
+                cover_hours: 12,
+                shift_hours: 6,
+                people: 1,
+            },
+        )
+        .await?,
+    );
+    let tomorrow = today + chrono::Duration::days(1);
+    for p in &posts {
+        rotas::make_shifts(app, &worker, &p.id, tomorrow, 7).await?;
+    }
+    // Each volunteer takes what the limits let them over the first days, leaving the rest open.
+    let rota = rotas::rota(app, &worker, &community.id, tomorrow, 4).await?;
+    for name in ["vol.zhanglei", "vol.wangfang"] {
+        let volunteer = crate::accounts::actor_of(app, &user_id(app, name).await?).await?;
+        for p in &rota.posts {
+            for s in p.shifts.iter().filter(|s| s.gap_minutes > 0) {
+                // Refusals (limits, full) are what leave the gaps; they are expected here.
+                let _ = rotas::take(app, &volunteer, &s.id).await;
+            }
+        }
+    }
+    let zhang = user_id(app, "vol.zhanglei").await?;
+    let mut conn = app.db.conn().await?;
+    let buildings = area_store::children(&mut conn, Some(&compounds[0].id)).await?;
+    drop(conn);
+    let building = buildings.first().ok_or(AppError::NotFound)?;
+    let steps: [&[(&str, Option<&str>)]; 5] = [
+        &[],
+        &[("assign", None)],
+        &[("assign", None), ("buy", Some("46.80"))],
+        &[("assign", None), ("buy", Some("12.00")), ("deliver", None)],
+        &[("cancel", None)],
+    ];
+    let asks = [
+        ("王奶奶", "降压药（硝苯地平缓释片）两盒", "urgent"),
+        ("李大爷", "胰岛素笔针头一盒", "today"),
+        ("赵阿姨家", "84消毒液两瓶、口罩一包", "today"),
+        ("陈奶奶", "蔬菜、鸡蛋、挂面", "soon"),
+        ("周先生家", "退烧药", "urgent"),
+    ];
+    for ((for_whom, needs, urgency), steps) in asks.into_iter().zip(steps) {
+        let h = help::ask(
+            app,
+            &worker,
+            &HelpInput {
+                area_id: Some(building.id.clone()),
+                address: format!("{} 2单元 50{}", building.name, steps.len() + 1),
+                for_whom: for_whom.into(),
+                needs: needs.into(),
+                urgency: urgency.into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        for (step, cost) in steps.iter() {
+            help::step(
+                app,
+                &worker,
+                &h.id,
+                &StepInput {
+                    step: (*step).into(),
+                    user_id: Some(zhang.clone()),
+                    cost: cost.map(String::from),
+                    reason: Some("家人已买到".into()),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn user_id(app: &App, username: &str) -> Result<String> {
+    let mut conn = app.db.conn().await?;
+    Ok(account_store::user_by_name(&mut conn, username)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .id)
 }
 
 #[allow(clippy::too_many_arguments)]

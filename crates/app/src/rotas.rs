@@ -648,3 +648,19 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
         lines,
     })
 }
+
+/// The areas where the caller works on rotas (their deployments): (id, name).
+pub async fn home_areas(app: &App, actor: &Actor) -> Result<Vec<(String, String)>> {
+    let scope = actor.scope(Action::TakeShifts);
+    let mut conn = app.db.conn().await?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for g in &actor.grants {
+        if let sanshe_core::accounts::GrantScope::Area { id, path } = &g.scope
+            && scope.roots().contains(path)
+            && !out.iter().any(|(i, _)| i == id)
+        {
+            out.push((id.clone(), area_store::get(&mut conn, id).await?.name));
+        }
+    }
+    Ok(out)
+}

@@ -944,6 +944,50 @@ async fn the_demo_tells_the_tianjin_story() {
                 .len(),
             1
         );
+        // Volunteers deployed to 凌研里 hold shifts of its gates and hotline for the coming
+        // week; some are still open (gaps); errands are in every state.
+        let zhang = t.token("vol.zhanglei").await;
+        let tomorrow = t.app.today() + chrono::Duration::days(1);
+        let rota = t
+            .get(
+                &format!("/api/v1/shifts?area={community}&from={tomorrow}&days=7"),
+                Some(&zhang),
+            )
+            .await
+            .json();
+        assert_eq!(rota["posts"].as_array().unwrap().len(), 3, "{rota}");
+        let held = rota["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["shifts"].as_array().unwrap().clone())
+            .filter(|s| !s["holders"].as_array().unwrap().is_empty())
+            .count();
+        assert!(held >= 4, "{held} shifts held");
+        assert!(rota["gap_minutes"].as_i64().unwrap() > 0, "a gap or two");
+        let errands = t.get("/api/v1/help-requests", Some(&ling)).await.json();
+        let mut states: Vec<String> = errands
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap().to_string())
+            .collect();
+        states.sort();
+        assert_eq!(
+            states,
+            ["assigned", "bought", "cancelled", "delivered", "open"]
+        );
+        let liu = t.token("vol.liuyang").await;
+        assert_eq!(
+            t.get("/api/v1/help-requests", Some(&liu))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            0,
+            "裕德里's volunteer sees none of 凌研里's errands"
+        );
         t.finish().await;
     }
 }

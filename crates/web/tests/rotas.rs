@@ -220,3 +220,60 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "心理热线", "kind": "hotline", "cover_from": "08:00",
+                       "cover_hours": 12, "shift_hours": 6, "people": 1}),
+            )
+            .await
+            .json();
+        let made = t
+            .post_json(
+                &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
+                Some(&worker),
+                json!({"from": d1, "days": 1}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        volunteer(&t, &admin, "vol.page", &t.lingyanli).await;
+        let (cookie, csrf) = t.browser("vol.page").await;
+        let page = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        assert!(html.contains("心理热线"), "{html}");
+        assert_eq!(html.matches("class=\"shift gap\"").count(), 2, "both shifts missing their one person");
+        let i = html.find("/rota/shifts/").unwrap() + "/rota/shifts/".len();
+        let shift = html[i..i + 32].to_string();
+        let form = format!("csrf={csrf}&area={}&from={d1}", t.lingyanli);
+        let r = t.post_form(&format!("/rota/shifts/{shift}/take"), &cookie, &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let html = t.page(&format!("/rota?from={d1}&days=1&done=take"), &cookie).await.text();
+        assert_eq!(html.matches("class=\"shift gap\"").count(), 1);
+        assert!(html.contains("已认领班次"));
+        // Too early to check in: the page says why, in Chinese.
+        let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("只能在班次开始前30分钟"), "{}", r.text());
+        set_clock(&t, d1, 7, 50);
+        let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
+        assert!(html.contains(&format!("/rota/shifts/{shift}/check-out")));
+        // A forged form is refused.
+        let r = t
+            .post_form(&format!("/rota/shifts/{shift}/check-out"), &cookie, "csrf=forged")
+            .await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+        t
+    })
+    .await;
+}

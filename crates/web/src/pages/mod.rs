@@ -41,6 +41,7 @@ mod imports;
 mod isolation;
 mod organizations;
 mod registry;
+mod rotas;
 
 use self::accounts::*;
 use self::alerts::*;
@@ -52,6 +53,7 @@ use self::imports::*;
 use self::isolation::*;
 use self::organizations::*;
 use self::registry::*;
+use self::rotas::*;
 
 /// What the page frame shows: language, user, CSRF token and which menu entries apply.
 pub struct Nav {
@@ -73,6 +75,8 @@ pub struct Nav {
     pub frontline: bool,
     /// Show chat-robot settings.
     pub webhooks: bool,
+    /// Show the rota.
+    pub rota: bool,
 }
 
 impl Nav {
@@ -88,6 +92,7 @@ impl Nav {
             audit: !a.scope(Action::ReadAudit).is_empty(),
             frontline: !a.scope(Action::FrontLine).is_empty(),
             webhooks: !a.scope(Action::ManageWebhooks).is_empty(),
+            rota: !a.scope(Action::TakeShifts).is_empty(),
         }
     }
 
@@ -102,6 +107,7 @@ impl Nav {
             audit: false,
             frontline: false,
             webhooks: false,
+            rota: false,
         }
     }
 }
@@ -329,6 +335,8 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}", get(alert_page).post(alert_action))
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
+        .route("/rota", get(rota_page))
+        .route("/rota/shifts/{id}/{action}", post(shift_action))
         .route("/gates", get(gates_page).post(add_gate))
         .route("/gates/{id}/policy", post(set_policy))
         .route("/gates/{id}/post", get(gate_post))

@@ -1,0 +1,137 @@
+//! The rota page: a stretch of days of the posts below an area, gaps in red, and for the
+//! signed-in volunteer the buttons to take, drop, check in and check out — on a phone.
+
+use chrono::NaiveDate;
+use sanshe_app::rotas::{self, Rota};
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "rota.html")]
+pub(super) struct RotaPage {
+    nav: Nav,
+    areas: Vec<(String, String)>,
+    area: String,
+    from: String,
+    days: u32,
+    rota: Option<Rota>,
+    me: String,
+    message: Option<String>,
+}
+
+impl RotaPage {
+    /// The signed-in person's place on a shift.
+    fn mine<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
+        s.holders.iter().find(|h| h.user_id == self.me)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RotaQuery {
+    area: Option<String>,
+    from: Option<NaiveDate>,
+    days: Option<u32>,
+    done: Option<String>,
+}
+
+async fn rota_view(
+    state: &AppState,
+    caller: &PageCaller,
+    q: &RotaQuery,
+    message: Option<String>,
+) -> PageResult {
+    let areas = rotas::home_areas(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let area = q
+        .area
+        .clone()
+        .or_else(|| areas.first().map(|a| a.0.clone()))
+        .unwrap_or_default();
+    let from = q.from.unwrap_or_else(|| state.app.today());
+    let days = q.days.unwrap_or(7).clamp(1, rotas::MAX_DAYS);
+    let rota = if area.is_empty() {
+        None
+    } else {
+        Some(
+            rotas::rota(&state.app, &caller.actor, &area, from, days)
+                .await
+                .or_page(caller)?,
+        )
+    };
+    let message = message.or_else(|| {
+        q.done
+            .as_deref()
+            .map(|d| caller.tr.t(&format!("rota-done-{d}")))
+    });
+    Ok(render_form(
+        &RotaPage {
+            nav: Nav::of(caller, "/rota"),
+            areas,
+            area,
+            from: from.to_string(),
+            days,
+            rota,
+            me: caller.actor.user_id.clone().unwrap_or_default(),
+            message,
+        },
+        false,
+    ))
+}
+
+pub(super) async fn rota_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<RotaQuery>,
+) -> PageResult {
+    rota_view(&state, &caller, &q, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ShiftForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    from: String,
+}
+
+/// Take, drop, check in or out; back to the rota with what happened.
+pub(super) async fn shift_action(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<ShiftForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf).or_page(&caller)?;
+    let (app, actor) = (&state.app, &caller.actor);
+    let done = match action.as_str() {
+        "take" => rotas::take(app, actor, &id).await,
+        "drop" => rotas::drop_shift(app, actor, &id, None).await,
+        "check-in" => rotas::check_in(app, actor, &id).await,
+        "check-out" => rotas::check_out(app, actor, &id).await.map(|_| ()),
+        _ => Err(AppError::NotFound),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/rota?area={}&from={}&done={action}",
+            urlencode(&f.area),
+            urlencode(&f.from)
+        ))
+        .into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let q = RotaQuery {
+                area: Some(f.area.clone()),
+                from: f.from.parse().ok(),
+                days: None,
+                done: None,
+            };
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            let mut resp = rota_view(&state, &caller, &q, Some(message)).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
