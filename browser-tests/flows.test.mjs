@@ -228,3 +228,40 @@ test('the gate post keeps working offline and sends each queued scan once when t
   assert.deepEqual(later, after);
   await page.context().close();
 });
+
+test('a volunteer takes a shift on a phone and checks in when it is about to start', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  // A post whose cover starts ten minutes from now, China time, so check-in is already open.
+  const start = new Date(Date.now() + 8 * 3600e3 + 10 * 60e3);
+  const day = start.toISOString().slice(0, 10);
+  const hhmm = start.toISOString().slice(11, 16);
+  const name = `临时卡口 ${hhmm}`;
+  const post = await api('/api/v1/posts', worker, {
+    area_id: community, name, kind: 'gate', cover_from: hhmm, cover_hours: 4, shift_hours: 4, people: 1,
+  });
+  assert.equal(post.status, 201, JSON.stringify(post.json));
+  assert.equal((await api(`/api/v1/posts/${post.json.id}/shifts`, worker, { from: day, days: 1 })).status, 201);
+
+  // A volunteer of this run, so the demo volunteers' shifts of tomorrow do not limit it.
+  const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
+  const username = `vol.run${Date.now() % 100000}`;
+  const created = await api('/api/v1/users', admin, {
+    username, display_name: '赵志愿', password: PASSWORD, role: 'volunteer', area_id: community,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const page = await signIn(username);
+  await page.click(`nav.main >> text=排班`);
+  await page.goto(`${BASE}/rota?from=${day}&days=1`);
+  await noSidewaysScroll(page);
+  const row = page.locator('section.card', { hasText: name }).locator('li.shift').first();
+  assert.match(await row.getAttribute('class'), /gap/, 'not covered yet: red');
+  await row.locator('button', { hasText: '认领这个班次' }).click();
+  await page.getByText('已认领班次').waitFor();
+  const taken = page.locator('section.card', { hasText: name }).locator('li.shift').first();
+  assert.doesNotMatch(await taken.getAttribute('class'), /gap/);
+  await taken.locator('button', { hasText: '签到' }).click();
+  await page.getByText('已签到').waitFor();
+  await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签退' }).waitFor();
+  await page.context().close();
+});
