@@ -262,6 +262,10 @@ pub struct ShiftView {
     pub holders: Vec<Holder>,
     /// Minutes not covered (the whole shift while anyone is missing).
     pub gap_minutes: i64,
+    /// Check-in is open (from 30 minutes before the start to the end).
+    pub check_in_open: bool,
+    /// It has started (no longer taken or dropped).
+    pub started: bool,
 }
 
 /// Someone on a shift.
@@ -350,6 +354,7 @@ pub async fn rota(
         on_shift.entry(b.shift_id.as_str()).or_default().push(b);
     }
     let now = app.clock.now_local();
+    let now_ms = app.clock.now_ms();
     let mut by_post: HashMap<&str, Vec<ShiftView>> = HashMap::new();
     for s in &shifts {
         let span = span_of(s.starts_at, s.ends_at);
@@ -377,6 +382,8 @@ pub async fn rota(
                 ends: stamp(s.ends_at),
                 people: s.people,
                 gap_minutes: shifts::gap_minutes(&span, holders.len() as u32, s.people as u32),
+                check_in_open: check_in_open(s, now_ms),
+                started: s.starts_at <= now_ms,
                 holders,
             });
     }
@@ -532,13 +539,18 @@ pub async fn drop_shift(
     Ok(())
 }
 
+/// Whether check-in is open: from 30 minutes before the shift until its end.
+fn check_in_open(shift: &ShiftRow, now: i64) -> bool {
+    now >= shift.starts_at - 30 * 60_000 && now < shift.ends_at
+}
+
 /// The caller checks in, from 30 minutes before the shift until its end.
 pub async fn check_in(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
     let user_id = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut tx = app.db.begin().await?;
     let shift = visible_shift(&mut tx, actor, Action::TakeShifts, shift_id).await?;
     let now = app.clock.now_ms();
-    if now < shift.starts_at - 30 * 60_000 || now >= shift.ends_at {
+    if !check_in_open(&shift, now) {
         return Err(AppError::field("shift_id", "err-shift-not-now"));
     }
     if store::booking(&mut *tx, &shift.id, &user_id)

@@ -259,11 +259,17 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         let html = t.page(&format!("/rota?from={d1}&days=1&done=take"), &cookie).await.text();
         assert_eq!(html.matches("class=\"shift gap\"").count(), 1);
         assert!(html.contains("已认领班次"));
+        assert!(
+            !html.contains(&format!("/rota/shifts/{shift}/check-in")),
+            "no check-in button a day ahead"
+        );
         // Too early to check in: the page says why, in Chinese.
         let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("只能在班次开始前30分钟"), "{}", r.text());
         set_clock(&t, d1, 7, 50);
+        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
+        assert!(html.contains(&format!("/rota/shifts/{shift}/check-in")));
         let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
