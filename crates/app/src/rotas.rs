@@ -676,3 +676,74 @@ pub async fn home_areas(app: &App, actor: &Actor) -> Result<Vec<(String, String)
     }
     Ok(out)
 }
+
+/// A booking that breaks the limits (made before the limits were tightened, or imported).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Breach {
+    /// The person.
+    pub user_id: String,
+    /// The shift.
+    pub shift_id: String,
+    /// The Fluent id of the limit broken.
+    pub limit: String,
+}
+
+/// Checks every booking of the stretch below an area against the booking limits, each against
+/// the same person's other shifts.
+pub async fn breaches(
+    app: &App,
+    actor: &Actor,
+    area_id: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Vec<Breach>> {
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id).await?;
+    let scope = actor.scope(Action::ManageRotas);
+    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+        return Err(AppError::NotFound);
+    }
+    let start = utc_ms(from.and_time(NaiveTime::MIN));
+    let end = start + i64::from(days) * 86_400_000;
+    // A day and a rest on both sides reach into neighbouring bookings that count.
+    let reach = 86_400_000 + app.rules.booking.min_rest_minutes * 60_000;
+    let all = store::bookings_between(
+        &mut *conn,
+        scope.roots(),
+        &area.path,
+        start - reach,
+        end + reach,
+    )
+    .await?;
+    let mut out = Vec::new();
+    for person in all.chunk_by(|a, b| a.user_id == b.user_id) {
+        let spans: Vec<Span> = person
+            .iter()
+            .map(|b| span_of(b.starts_at, b.ends_at))
+            .collect();
+        for (i, b) in person.iter().enumerate() {
+            if b.starts_at < start || b.starts_at >= end {
+                continue;
+            }
+            // The neighbours within reach; the list is sorted by start.
+            let held: Vec<Span> = spans
+                .iter()
+                .enumerate()
+                .filter(|(j, s)| {
+                    *j != i
+                        && s.start < spans[i].end + chrono::Duration::milliseconds(reach)
+                        && s.end > spans[i].start - chrono::Duration::milliseconds(reach)
+                })
+                .map(|(_, s)| *s)
+                .collect();
+            if let Err(r) = shifts::may_book(&held, spans[i], &app.rules.booking) {
+                out.push(Breach {
+                    user_id: b.user_id.clone(),
+                    shift_id: b.shift_id.clone(),
+                    limit: r.message_id().to_string(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}

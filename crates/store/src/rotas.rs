@@ -445,3 +445,36 @@ pub async fn served(
         })
         .collect())
 }
+
+/// Bookings of shifts below `within` in the scope that start in [from, to), by person then
+/// start.
+pub async fn bookings_between(
+    conn: &mut impl Statements,
+    roots: &[String],
+    within: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<BookingRow>> {
+    let (filter, binds) = scope_filter("s.area_path", roots, 5);
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+        from.into(),
+        to.into(),
+    ];
+    args.extend(binds.into_iter().map(Cell::from));
+    let columns = BOOKING_COLUMNS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(conn
+        .rows(
+            &format!("SELECT {columns} FROM shift_people b JOIN shifts s ON s.id = b.shift_id WHERE s.area_path >= $1 AND s.area_path < $2 AND s.starts_at >= $3 AND s.starts_at < $4 AND {filter} ORDER BY b.user_id, b.starts_at"),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| booking_of(r))
+        .collect())
+}

@@ -200,6 +200,18 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let (s, v) = act(&t, &v2_token, &morning, "check-out").await;
         assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in"));
 
+        // Tightened limits find the bookings made under the old ones: vol.one's two mornings
+        // 24 hours apart break a 20-hour rest.
+        let worker_actor = sanshe_app::accounts::actor_of(&t.app, &user_id_of(&t, &admin, "worker.lingyanli").await)
+            .await
+            .unwrap();
+        assert!(sanshe_app::rotas::breaches(&t.app, &worker_actor, &t.lingyanli, d1, 2).await.unwrap().is_empty());
+        let mut strict = t.app.clone();
+        strict.rules.booking.min_rest_minutes = 20 * 60;
+        let found = sanshe_app::rotas::breaches(&strict, &worker_actor, &t.lingyanli, d1, 2).await.unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|b| b.user_id == v1 && b.limit == "err-shift-too-little-rest"));
+
         let mine = t.get("/api/v1/hours", Some(&v1_token)).await.json();
         assert_eq!(mine["total_minutes"], 615);
         assert_eq!(mine["lines"][0]["post"], "一区南门");
@@ -282,4 +294,17 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         t
     })
     .await;
+}
+
+async fn user_id_of(t: &TestApp, admin: &str, username: &str) -> String {
+    let users = t.get("/api/v1/users", Some(admin)).await.json();
+    users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
