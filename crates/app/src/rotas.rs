@@ -747,3 +747,77 @@ pub async fn breaches(
     }
     Ok(out)
 }
+
+/// Coverage of one post over a stretch.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PostGap {
+    /// The post.
+    pub post: PostView,
+    /// Its shifts in the stretch.
+    pub shifts: i64,
+    /// Of them, missing someone.
+    pub short: i64,
+    /// Minutes not covered.
+    pub gap_minutes: i64,
+}
+
+/// Coverage of the posts below an area over a stretch: what a street or a district looks at,
+/// where listing every shift would be a hundred thousand lines.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Gaps {
+    /// The area's kind (`street`, `community`, …).
+    pub area_kind: String,
+    /// The area's name.
+    pub area_name: String,
+    /// Posts, the least covered first.
+    pub posts: Vec<PostGap>,
+    /// Minutes not covered, all posts.
+    pub gap_minutes: i64,
+}
+
+/// The coverage gaps of the posts below an area, counted per post.
+pub async fn gaps(
+    app: &App,
+    actor: &Actor,
+    area_id: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Gaps> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::field("days", "err-rota-days"));
+    }
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id).await?;
+    let scope = actor.scope(Action::TakeShifts);
+    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+        return Err(AppError::NotFound);
+    }
+    let start = utc_ms(from.and_time(NaiveTime::MIN));
+    let end = start + i64::from(days) * 86_400_000;
+    let counted: HashMap<String, (i64, i64, i64)> =
+        store::gaps(&mut *conn, scope.roots(), &area.path, start, end)
+            .await?
+            .into_iter()
+            .map(|(p, n, short, gap)| (p, (n, short, gap)))
+            .collect();
+    let mut posts: Vec<PostGap> = store::posts(&mut *conn, scope.roots(), &area.path)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let (shifts, short, gap_minutes) = counted.get(&p.id).copied().unwrap_or_default();
+            PostGap {
+                post: post_view(p),
+                shifts,
+                short,
+                gap_minutes,
+            }
+        })
+        .collect();
+    posts.sort_by_key(|p| std::cmp::Reverse(p.gap_minutes));
+    Ok(Gaps {
+        area_kind: area.kind,
+        area_name: area.name,
+        gap_minutes: posts.iter().map(|p| p.gap_minutes).sum(),
+        posts,
+    })
+}

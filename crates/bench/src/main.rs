@@ -26,6 +26,7 @@ use tower::ServiceExt;
 
 mod frontline;
 mod gates;
+mod rotas;
 
 #[derive(Parser)]
 struct Args {
@@ -259,6 +260,7 @@ async fn main() -> Result<()> {
     match args.suite.as_deref() {
         Some("frontline") => return frontline::run(args.postgres.as_deref()).await,
         Some("gates") => return gates::run(args.postgres.as_deref()).await,
+        Some("rotas") => return rotas::run(args.postgres.as_deref()).await,
         _ => {}
     }
     let backend = if args.postgres.is_some() {

@@ -163,16 +163,20 @@ impl Statements for AnyConnection {
             .map(|r| {
                 (0..r.len())
                     .map(|i| {
-                        // The writer's columns are integers (PostgreSQL's INTEGER is 4 bytes)
-                        // or text; try each.
-                        if let Ok(n) = r.try_get::<Option<i64>, _>(i) {
-                            return Ok(n.map_or(Cell::NullText, Cell::Int));
-                        }
-                        if let Ok(n) = r.try_get::<Option<i32>, _>(i) {
-                            return Ok(n.map_or(Cell::NullText, |n| Cell::Int(n.into())));
-                        }
-                        Ok(r.try_get::<Option<String>, _>(i)?
-                            .map_or(Cell::NullText, Cell::Text))
+                        use sqlx::ValueRef;
+                        use sqlx::any::AnyTypeInfoKind as Kind;
+                        // The value's own type, so no decoding is tried and thrown away.
+                        let kind = r.try_get_raw(i)?.type_info().kind();
+                        Ok(match kind {
+                            Kind::Null => Cell::NullText,
+                            Kind::Bool | Kind::SmallInt | Kind::Integer | Kind::BigInt => {
+                                Cell::Int(
+                                    r.try_get::<i64, _>(i)
+                                        .or_else(|_| r.try_get::<i32, _>(i).map(i64::from))?,
+                                )
+                            }
+                            _ => Cell::Text(r.try_get::<String, _>(i)?),
+                        })
                     })
                     .collect()
             })

@@ -533,3 +533,5 @@ post-kind-hotline = Hotline
 post-kind-care_home = Care-home duty
 post-kind-support = Support group
 post-kind-other = Other
+rota-post = Post
+rota-short-shifts = Shifts short / all

@@ -533,3 +533,5 @@ post-kind-hotline = 热线
 post-kind-care_home = 养老院值守
 post-kind-support = 支援组
 post-kind-other = 其他
+rota-post = 岗位
+rota-short-shifts = 缺人班次/总班次

@@ -290,6 +290,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/posts/{id}/shifts", post(api::rotas::make_shifts))
         .route("/shifts", get(api::rotas::get_rota))
+        .route("/shifts/gaps", get(api::rotas::get_gaps))
         .route("/shifts/{id}/take", post(api::rotas::take_shift))
         .route("/shifts/{id}/assign", post(api::rotas::assign_shift))
         .route("/shifts/{id}/drop", post(api::rotas::drop_shift))

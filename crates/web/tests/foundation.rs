@@ -742,6 +742,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/scans",
         "/api/v1/sessions",
         "/api/v1/shifts",
+        "/api/v1/shifts/gaps",
         "/api/v1/shifts/{id}/assign",
         "/api/v1/shifts/{id}/check-in",
         "/api/v1/shifts/{id}/check-out",

@@ -165,6 +165,13 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
         assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0);
         assert_eq!(r["gap_minutes"], 4 * 480, "the morning and the next morning's half are not gaps now");
+        let counted = t
+            .get(&format!("/api/v1/shifts/gaps?area={}&from={d1}&days=2", t.lingyanli), Some(&worker))
+            .await
+            .json();
+        assert_eq!(counted["gap_minutes"], 4 * 480, "counted in the database the same: {counted}");
+        assert_eq!(counted["posts"][0]["short"], 4);
+        assert_eq!(counted["posts"][0]["shifts"], 5);
 
         // A drop frees the place; dropping again is refused.
         assert_eq!(act(&t, &v2_token, &morning, "drop").await.0, StatusCode::NO_CONTENT);
@@ -286,6 +293,11 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
         assert!(html.contains(&format!("/rota/shifts/{shift}/check-out")));
+        // The city is summed up per post, not listed shift by shift.
+        let (admin_cookie, _) = t.browser("admin").await;
+        let html = t.page(&format!("/rota?area={}&from={d1}&days=1", t.city), &admin_cookie).await.text();
+        assert!(html.contains("rota-posts") && html.contains("心理热线"), "{html}");
+        assert!(!html.contains("class=\"shift"), "no shift lines at city level");
         // A forged form is refused.
         let r = t
             .post_form(&format!("/rota/shifts/{shift}/check-out"), &cookie, "csrf=forged")

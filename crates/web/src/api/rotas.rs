@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use sanshe_app::rotas::{self, PostInput, PostView, Rota, ServiceHours};
+use sanshe_app::rotas::{self, Gaps, PostInput, PostView, Rota, ServiceHours};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -102,6 +102,19 @@ pub async fn get_rota(
     Ok(Json(with_locale(
         &caller,
         rotas::rota(&state.app, &caller.actor, &q.area, q.from, q.days).await,
+    )?))
+}
+
+/// The coverage gaps below an area per post, counted over a stretch (for a street or more).
+#[utoipa::path(get, path = "/api/v1/shifts/gaps", params(RotaQuery), tag = "rotas", responses((status = 200, body = Gaps)), security(("bearer" = [])))]
+pub async fn get_gaps(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<RotaQuery>,
+) -> ApiResult<Json<Gaps>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::gaps(&state.app, &caller.actor, &q.area, q.from, q.days).await,
     )?))
 }
 

@@ -2,7 +2,7 @@
 //! signed-in volunteer the buttons to take, drop, check in and check out — on a phone.
 
 use chrono::NaiveDate;
-use sanshe_app::rotas::{self, Rota};
+use sanshe_app::rotas::{self, Gaps, Rota};
 
 use super::*;
 
@@ -15,6 +15,7 @@ pub(super) struct RotaPage {
     from: String,
     days: u32,
     rota: Option<Rota>,
+    summary: Option<Gaps>,
     me: String,
     message: Option<String>,
 }
@@ -50,14 +51,22 @@ async fn rota_view(
         .unwrap_or_default();
     let from = q.from.unwrap_or_else(|| state.app.today());
     let days = q.days.unwrap_or(7).clamp(1, rotas::MAX_DAYS);
-    let rota = if area.is_empty() {
-        None
+    // A street or more is summed up per post (its shifts would be tens of thousands of lines);
+    // a community and below lists its shifts.
+    let (rota, summary) = if area.is_empty() {
+        (None, None)
     } else {
-        Some(
-            rotas::rota(&state.app, &caller.actor, &area, from, days)
+        let gaps = rotas::gaps(&state.app, &caller.actor, &area, from, days)
+            .await
+            .or_page(caller)?;
+        if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
+            (None, Some(gaps))
+        } else {
+            let rota = rotas::rota(&state.app, &caller.actor, &area, from, days)
                 .await
-                .or_page(caller)?,
-        )
+                .or_page(caller)?;
+            (Some(rota), None)
+        }
     };
     let message = message.or_else(|| {
         q.done
@@ -72,6 +81,7 @@ async fn rota_view(
             from: from.to_string(),
             days,
             rota,
+            summary,
             me: caller.actor.user_id.clone().unwrap_or_default(),
             message,
         },

@@ -1,0 +1,368 @@
+//! Rota benchmark (issue "Volunteers and social workers" › Speed):
+//!
+//! ```sh
+//! cargo run --release -p sanshe-bench -- rotas [--postgres postgres://postgres@127.0.0.1:5432/test]
+//! ```
+//!
+//! A street of 20 communities with 1,000 duty posts (round the clock, 8-hour shifts, two people)
+//! and 5,000 volunteers deployed to them. Timed, through the use cases: making a month of shifts
+//! for every post (90,000 shifts), checking every booking of the month against the limits
+//! (30,000 bookings), and computing the month's coverage gaps per post; then the street's rota
+//! page (gaps per post) and a community's (every shift) through the router. Baselines in the same
+//! run: a bare insert of the same number of shift rows in one transaction, and the bare reads of
+//! the month's bookings and per-post counts.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::{Clock, rotas, utc_ms};
+use sanshe_store::new_id;
+use sanshe_store::statements::Statements;
+use tower::ServiceExt;
+
+use crate::frontline::{Cell, insert, t};
+use crate::{discard, median, open};
+
+const COMMUNITIES: usize = 20;
+const POSTS_PER_COMMUNITY: usize = 50;
+const VOLUNTEERS_PER_COMMUNITY: usize = 250;
+const DAYS: u32 = 30;
+
+fn anyhow_of(e: sanshe_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Runs the rota benchmark.
+pub async fn run(postgres: Option<&str>) -> Result<()> {
+    let backend = if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("sanshe rota benchmark on {backend}");
+    let (mut app, url) = open(postgres, "rotas").await?;
+    let today = NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
+    app.clock = Clock::fixed_local(today, 9, 0);
+    let from = today + chrono::Duration::days(1);
+    let mut conn = app.db.conn().await?;
+    let city = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    let district =
+        sanshe_store::areas::insert(&mut conn, Some(&city), "district", None, "南开区").await?;
+    let street =
+        sanshe_store::areas::insert(&mut conn, Some(&district), "street", None, "体育中心街道")
+            .await?;
+    // The baseline's posts live in another street, out of the measured rota.
+    let elsewhere =
+        sanshe_store::areas::insert(&mut conn, Some(&district), "street", None, "长虹街道").await?;
+    let elsewhere =
+        sanshe_store::areas::insert(&mut conn, Some(&elsewhere), "community", None, "对照社区")
+            .await?;
+    let mut communities = Vec::new();
+    for c in 0..COMMUNITIES {
+        communities.push(
+            sanshe_store::areas::insert(
+                &mut conn,
+                Some(&street),
+                "community",
+                None,
+                &format!("第{}社区", c + 1),
+            )
+            .await?,
+        );
+    }
+    drop(conn);
+    let cli = Actor::command_line(&app).await.map_err(anyhow_of)?;
+    let password = "bench-password-2020";
+    let coordinator = sanshe_app::accounts::create_user(
+        &app,
+        &cli,
+        "bench.coordinator",
+        "街道协调员",
+        password,
+        "coordinator",
+        GrantTarget::Area(city.id.clone()),
+    )
+    .await
+    .map_err(anyhow_of)?;
+    let coordinator = sanshe_app::accounts::actor_of(&app, &coordinator.id)
+        .await
+        .map_err(anyhow_of)?;
+
+    // Posts, and a second set of the same size for the baseline insert.
+    let mut posts = Vec::new();
+    let mut baseline_posts = Vec::new();
+    for (c, community) in communities.iter().enumerate() {
+        for p in 0..POSTS_PER_COMMUNITY * 2 {
+            let home = if p < POSTS_PER_COMMUNITY {
+                community
+            } else {
+                &elsewhere
+            };
+            let post = rotas::add_post(
+                &app,
+                &coordinator,
+                &rotas::PostInput {
+                    area_id: home.id.clone(),
+                    name: format!("{c}-{p}号卡口"),
+                    kind: "gate".into(),
+                    cover_from: "08:00".into(),
+                    cover_hours: 24,
+                    shift_hours: 8,
+                    people: 2,
+                },
+            )
+            .await
+            .map_err(anyhow_of)?;
+            if p < POSTS_PER_COMMUNITY {
+                posts.push((c, p, post));
+            } else {
+                baseline_posts.push((elsewhere.path.clone(), post));
+            }
+        }
+    }
+
+    // Volunteers, deployed (bulk: setting up is not what is measured).
+    let mut users = Vec::new();
+    let mut grants = Vec::new();
+    let mut volunteers: Vec<Vec<String>> = vec![Vec::new(); COMMUNITIES];
+    for (c, community) in communities.iter().enumerate() {
+        for v in 0..VOLUNTEERS_PER_COMMUNITY {
+            let id = new_id();
+            users.push(vec![
+                t(&id),
+                t(format!("vol.{c}.{v}")),
+                t(format!("志愿者{c}-{v}")),
+                t("x"),
+                t("zh-CN"),
+                Cell::Int(1),
+                Cell::Int(0),
+            ]);
+            grants.push(vec![
+                t(new_id()),
+                t(&id),
+                t("volunteer"),
+                t(&community.id),
+                Cell::Int(0),
+            ]);
+            volunteers[c].push(id);
+        }
+    }
+    insert(
+        &app,
+        "users",
+        &[
+            "id",
+            "username",
+            "display_name",
+            "password_hash",
+            "locale",
+            "active",
+            "created_at",
+        ],
+        users,
+    )
+    .await?;
+    insert(
+        &app,
+        "grants",
+        &["id", "user_id", "role", "area_id", "created_at"],
+        grants,
+    )
+    .await?;
+
+    // (1) A month of shifts for every post, through the use case.
+    let started = Instant::now();
+    let mut made = 0;
+    for (_, _, post) in &posts {
+        made += rotas::make_shifts(&app, &coordinator, &post.id, from, DAYS)
+            .await
+            .map_err(anyhow_of)?;
+    }
+    let generate = started.elapsed();
+    // Baseline: the same number of rows in one bare insert.
+    let rows: Vec<sanshe_store::rotas::ShiftRow> = baseline_posts
+        .iter()
+        .flat_map(|(path, post)| {
+            (0..DAYS * 3).map(move |i| {
+                let start = utc_ms(from.and_hms_opt(8, 0, 0).unwrap_or_default())
+                    + i64::from(i) * 8 * 3_600_000;
+                sanshe_store::rotas::ShiftRow {
+                    id: new_id(),
+                    post_id: post.id.clone(),
+                    area_path: path.clone(),
+                    starts_at: start,
+                    ends_at: start + 8 * 3_600_000,
+                    people: 2,
+                    taken: 0,
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut tx = app.db.begin().await?;
+    sanshe_store::rotas::insert_shifts(&mut *tx, &rows).await?;
+    tx.commit().await?;
+    let generate_base = started.elapsed();
+
+    // Bookings: each volunteer on one 8-hour shift every fifth day (6 a month), set up in bulk.
+    let mut conn = app.db.conn().await?;
+    let mut bookings = Vec::new();
+    for (c, community) in communities.iter().enumerate() {
+        let shifts = sanshe_store::rotas::shifts_between(
+            &mut *conn,
+            std::slice::from_ref(&street.path),
+            &community.path,
+            0,
+            i64::MAX,
+        )
+        .await?;
+        for (_, p, post) in posts.iter().filter(|(pc, _, _)| *pc == c) {
+            let mine: Vec<&sanshe_store::rotas::ShiftRow> =
+                shifts.iter().filter(|s| s.post_id == post.id).collect();
+            for (index, s) in mine.iter().enumerate() {
+                let (day, slot) = (index / 3, index % 3);
+                for (v, vid) in volunteers[c].iter().enumerate() {
+                    let group = v / POSTS_PER_COMMUNITY;
+                    if v % POSTS_PER_COMMUNITY == *p && group % 3 == slot && day % 5 == group {
+                        bookings.push(vec![
+                            t(&s.id),
+                            t(vid),
+                            Cell::Int(s.starts_at),
+                            Cell::Int(s.ends_at),
+                            t("bench"),
+                            Cell::Int(0),
+                        ]);
+                    }
+                }
+            }
+        }
+    }
+    drop(conn);
+    let booked = bookings.len();
+    insert(
+        &app,
+        "shift_people",
+        &[
+            "shift_id",
+            "user_id",
+            "starts_at",
+            "ends_at",
+            "booked_by",
+            "booked_at",
+        ],
+        bookings,
+    )
+    .await?;
+    let mut conn = app.db.conn().await?;
+    conn.run(
+        "UPDATE shifts SET taken = (SELECT COUNT(*) FROM shift_people b WHERE b.shift_id = shifts.id)",
+        &[],
+    )
+    .await?;
+    drop(conn);
+
+    // (2) Every booking of the month checked against the limits; (3) the month's rota and gaps.
+    let mut check = Vec::new();
+    let mut gaps = Vec::new();
+    let mut base = Vec::new();
+    let mut breaches = 0;
+    let mut gap_minutes = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        breaches = rotas::breaches(&app, &coordinator, &street.id, from, DAYS)
+            .await
+            .map_err(anyhow_of)?
+            .len();
+        check.push(started.elapsed());
+        let started = Instant::now();
+        gap_minutes = rotas::gaps(&app, &coordinator, &street.id, from, DAYS)
+            .await
+            .map_err(anyhow_of)?
+            .gap_minutes;
+        gaps.push(started.elapsed());
+        // Baseline: the bare reads the two make (the month's bookings; the per-post counts).
+        let started = Instant::now();
+        let mut conn = app.db.conn().await?;
+        let start = utc_ms(from.and_hms_opt(0, 0, 0).unwrap_or_default());
+        let end = start + i64::from(DAYS) * 86_400_000;
+        let held = sanshe_store::rotas::bookings_between(
+            &mut *conn,
+            std::slice::from_ref(&street.path),
+            &street.path,
+            start,
+            end,
+        )
+        .await?;
+        let counted = sanshe_store::rotas::gaps(
+            &mut *conn,
+            std::slice::from_ref(&street.path),
+            &street.path,
+            start,
+            end,
+        )
+        .await?;
+        assert!(!counted.is_empty() && !held.is_empty());
+        base.push(started.elapsed());
+    }
+    let (check, gaps, base) = (median(check), median(gaps), median(base));
+    let total = generate + check + gaps;
+    println!(
+        "a month for {} posts, {} volunteers: {made} shifts made, {booked} bookings, {breaches} breaches, {} gap hours",
+        posts.len(),
+        COMMUNITIES * VOLUNTEERS_PER_COMMUNITY,
+        gap_minutes / 60
+    );
+    println!(
+        "  make shifts {:.0} ms (bare insert of as many rows {:.0} ms -> {:.1}x)",
+        ms(generate),
+        ms(generate_base),
+        ms(generate) / ms(generate_base)
+    );
+    println!(
+        "  check limits {:.0} ms, coverage gaps {:.0} ms (bare reads of the bookings and the per-post counts {:.0} ms -> {:.1}x)",
+        ms(check),
+        ms(gaps),
+        ms(base),
+        ms(check + gaps) / ms(base)
+    );
+    println!("  total {:.0} ms (target < 1,000 ms)", ms(total));
+
+    // (4) The street's rota page.
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+    let session = sanshe_app::accounts::sign_in(&app, "bench.coordinator", password, "web")
+        .await
+        .map_err(anyhow_of)?;
+    for (label, area, days) in [
+        ("street", &street.id, 7),
+        ("street", &street.id, 30),
+        ("community", &communities[0].id, 7),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..10 {
+            let req =
+                axum::http::Request::get(format!("/rota?area={area}&from={from}&days={days}"))
+                    .header("cookie", format!("sanshe_session={}", session.token));
+            let started = Instant::now();
+            let resp = router
+                .clone()
+                .oneshot(req.body(axum::body::Body::empty())?)
+                .await?;
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+            times.push(started.elapsed());
+            size = body.len();
+        }
+        println!(
+            "  {label} rota page, {days} days: {:.1} ms, {} kB (median of 10; target < 100 ms)",
+            ms(median(times)),
+            size / 1024
+        );
+    }
+    discard(app, postgres, &url).await
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
