@@ -30,8 +30,8 @@ mod rotas;
 
 #[derive(Parser)]
 struct Args {
-    /// `frontline` (board and missed-report scan) or `gates` (scans under load) instead of the
-    /// registry benchmark.
+    /// `frontline` (board and missed-report scan), `gates` (scans under load) or `rotas` (a
+    /// month of shifts) instead of the registry benchmark.
     suite: Option<String>,
     /// Residents to import.
     #[arg(long, default_value_t = 1_000_000)]
