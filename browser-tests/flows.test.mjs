@@ -265,3 +265,33 @@ test('a volunteer takes a shift on a phone and checks in when it is about to sta
   await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签退' }).waitFor();
   await page.context().close();
 });
+
+test('a resident confirms a delivered errand through the link on a phone', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  const asked = await api('/api/v1/help-requests', worker, {
+    area_id: community, address: '5号楼 1单元 101', for_whom: '孙奶奶', needs: '降糖药一盒', urgency: 'today',
+  });
+  assert.equal(asked.status, 201, JSON.stringify(asked.json));
+  const link = asked.json.receipt_link;
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${BASE}${link}`);
+  await noSidewaysScroll(page);
+  assert.match(await page.textContent('#receipt-status'), /等待志愿者/);
+  assert.equal(await page.locator('button', { hasText: '我已收到' }).count(), 0, 'nothing to confirm yet');
+  const { id } = asked.json;
+  const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
+  const zhang = (await api('/api/v1/users', admin)).json.find((u) => u.username === 'vol.zhanglei');
+  for (const step of [{ step: 'assign', user_id: zhang.id }, { step: 'buy', cost: '18.50' }, { step: 'deliver' }]) {
+    const r = await api(`/api/v1/help-requests/${id}/steps`, worker, step);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+  }
+  await page.reload();
+  assert.match(await page.textContent('#receipt-status'), /已送到/);
+  await page.click('button:has-text("我已收到")');
+  await page.locator('#receipt-confirmed').waitFor();
+  const listed = (await api('/api/v1/help-requests', worker)).json.find((h) => h.id === id);
+  assert.equal(listed.confirmed, true);
+  await context.close();
+});

@@ -103,7 +103,8 @@ pub struct IssuedSession {
     pub expires_at: i64,
 }
 
-fn random_token() -> String {
+/// 256 random bits in hex: session tokens, capability links.
+pub(crate) fn random_token() -> String {
     let mut b = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)

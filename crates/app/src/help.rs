@@ -47,6 +47,11 @@ pub struct HelpView {
     pub cost: Option<String>,
     /// Why cancelled.
     pub cancel_reason: Option<String>,
+    /// The resident confirmed receipt.
+    pub confirmed: bool,
+    /// The resident's receipt link (`/h/{token}`), only in the answer that records the request:
+    /// only its hash is kept.
+    pub receipt_link: Option<String>,
 }
 
 fn stamp(ms: i64) -> String {
@@ -71,6 +76,8 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
         status: h.status,
         volunteer_id: h.volunteer_id,
         cancel_reason: h.cancel_reason,
+        confirmed: h.confirmed_at.is_some(),
+        receipt_link: None,
     }
 }
 
@@ -193,6 +200,7 @@ pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView
         None => false,
     };
     let now = app.clock.now_ms();
+    let token = crate::accounts::random_token();
     let row = HelpRow {
         id: new_id(),
         area_path: path,
@@ -208,12 +216,81 @@ pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView
         asked_at: now,
         due_at: utc_ms(urgency.due(local_time(now))),
         created_by: actor.username.clone(),
+        link_hash: crate::accounts::token_hash(&token),
         ..HelpRow::default()
     };
     store::insert(&mut *tx, &row).await?;
     audit(&mut tx, actor, "help.asked", &row, &row.urgency).await?;
     sanshe_store::commit(tx).await?;
-    Ok(view(row, &HashMap::new(), now))
+    Ok(HelpView {
+        receipt_link: Some(format!("/h/{token}")),
+        ..view(row, &HashMap::new(), now)
+    })
+}
+
+/// What the resident sees through the receipt link: the request and where it is, nothing of
+/// the contact or the volunteer but the first character of the name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReceiptPage {
+    /// What was asked.
+    pub needs: String,
+    /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
+    pub status: String,
+    /// The volunteer's name, first character only.
+    pub volunteer: Option<String>,
+    /// Cost advanced, yuan.
+    pub cost: Option<String>,
+    /// Receipt confirmed.
+    pub confirmed: bool,
+}
+
+async fn by_link(conn: &mut Conn, token: &str) -> Result<HelpRow> {
+    Ok(store::by_link(&mut *conn, &crate::accounts::token_hash(token)).await?)
+}
+
+/// The request a receipt link opens.
+pub async fn receipt_page(app: &App, token: &str) -> Result<ReceiptPage> {
+    let mut conn = app.db.conn().await?;
+    let row = by_link(&mut conn, token).await?;
+    let names = names_of(&mut conn, std::slice::from_ref(&row)).await?;
+    let v = view(row, &names, app.clock.now_ms());
+    Ok(ReceiptPage {
+        needs: v.needs,
+        status: v.status,
+        volunteer: v
+            .volunteer
+            .and_then(|n| n.chars().next())
+            .map(|c| format!("{c}*")),
+        cost: v.cost,
+        confirmed: v.confirmed,
+    })
+}
+
+/// The resident confirms receipt of a delivered request (again: nothing changes).
+pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
+    let mut tx = app.db.begin().await?;
+    let row = by_link(&mut tx, token).await?;
+    if row.status != HelpStatus::Delivered.as_str() {
+        return Err(AppError::field("receipt", "err-help-not-delivered"));
+    }
+    store::confirm(&mut *tx, &row.id, app.clock.now_ms()).await?;
+    audit_store::append(
+        &mut tx,
+        &audit_store::NewAuditEntry {
+            action: "help.confirmed",
+            target_kind: "help_request",
+            target_id: &row.id,
+            area_path: Some(&row.area_path),
+            detail: "",
+            actor_id: None,
+            // The resident, through the link: no account.
+            actor_name: "link",
+            reason: None,
+        },
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    receipt_page(app, token).await
 }
 
 /// Requests the caller may see, in triage order: active ones first — for people living alone

@@ -20,7 +20,10 @@ CREATE TABLE help_requests (
     cancelled_at BIGINT,
     cancel_reason TEXT,
     cost_fen BIGINT,
-    created_by TEXT NOT NULL
+    created_by TEXT NOT NULL,
+    -- The resident's receipt link: only its hash is kept.
+    link_hash TEXT NOT NULL UNIQUE,
+    confirmed_at BIGINT
 );
 CREATE INDEX help_requests_path ON help_requests (area_path, status);
 CREATE INDEX help_requests_volunteer ON help_requests (volunteer_id, status);

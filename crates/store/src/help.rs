@@ -46,9 +46,13 @@ pub struct HelpRow {
     pub cost_fen: Option<i64>,
     /// Who recorded it.
     pub created_by: String,
+    /// Hash of the resident's receipt link.
+    pub link_hash: String,
+    /// When the resident confirmed receipt.
+    pub confirmed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by";
+const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by, link_hash, confirmed_at";
 
 fn row_of(r: &[Cell]) -> HelpRow {
     HelpRow {
@@ -72,13 +76,15 @@ fn row_of(r: &[Cell]) -> HelpRow {
         cancel_reason: r[17].opt_text(),
         cost_fen: r[18].opt_int(),
         created_by: r[19].text(),
+        link_hash: r[20].text(),
+        confirmed_at: r[21].opt_int(),
     }
 }
 
 /// Records a request.
 pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO help_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
+        &format!("INSERT INTO help_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"),
         &[
             (&h.id).into(),
             (&h.area_path).into(),
@@ -100,6 +106,8 @@ pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
             h.cancel_reason.clone().into(),
             h.cost_fen.into(),
             (&h.created_by).into(),
+            (&h.link_hash).into(),
+            h.confirmed_at.into(),
         ],
     )
     .await
@@ -170,4 +178,28 @@ pub async fn list(
         .iter()
         .map(|r| row_of(r))
         .collect())
+}
+
+/// The request a receipt link opens.
+pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<HelpRow> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM help_requests WHERE link_hash = $1"),
+        &[link_hash.into()],
+    )
+    .await?
+    .first()
+    .map(|r| row_of(r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Records the resident's confirmation of a delivered request; false when it is not delivered
+/// or already confirmed.
+pub async fn confirm(conn: &mut impl Statements, id: &str, at: i64) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE help_requests SET confirmed_at = $2 WHERE id = $1 AND status = 'delivered' AND confirmed_at IS NULL",
+            &[id.into(), at.into()],
+        )
+        .await?
+        == 1)
 }

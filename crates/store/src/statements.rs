@@ -280,9 +280,10 @@ impl Statements for rusqlite::Transaction<'_> {
 /// Opens the writer's own connection to a SQLite file, set up like the pool's.
 pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-    conn.pragma_update(None, "synchronous", crate::sqlite_synchronous())?;
+    // First, so nothing below fails at once on a lock another connection holds. The journal
+    // mode is not set here: the pool set WAL, which the file keeps.
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", crate::sqlite_synchronous())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.set_prepared_statement_cache_capacity(64);

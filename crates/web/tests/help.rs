@@ -102,8 +102,27 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         assert_eq!((s, v["status"].as_str(), v["cost"].as_str()), (StatusCode::OK, Some("bought"), Some("23.50")));
         let (s, _) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "release"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "bought goods are delivered, not given back");
+        // The resident's receipt link: no account, no contact shown, confirm only once delivered.
+        let link = soon_alone["receipt_link"].as_str().unwrap().to_string();
+        let page = t.page(&link, "").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+        assert!(page.text().contains("降压药一盒") && page.text().contains("已买到"), "{}", page.text());
+        assert!(!page.text().contains("vol.help"), "the volunteer's name shows as its first character");
+        let early = t.post_form(&link, "", "").await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(early.text().contains("还没有送到"));
+        assert_eq!(t.page("/h/not-a-real-token", "").await.status, StatusCode::NOT_FOUND);
         let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("delivered")));
+        assert_eq!(v["confirmed"], false);
+        let confirmed = t.post_form(&link, "", "").await;
+        assert_eq!(confirmed.status, StatusCode::OK);
+        assert!(confirmed.text().contains("已确认收货"));
+        let listed = t.get("/api/v1/help-requests", Some(&worker)).await.json();
+        let mine = listed.as_array().unwrap().iter().find(|h| h["id"] == soon_alone["id"]).unwrap().clone();
+        assert_eq!(mine["confirmed"], true);
+        assert!(mine["receipt_link"].is_null(), "the link is given once, when recorded");
         let (s, _) = step(&t, &worker, &id(&soon_alone), json!({"step": "cancel", "reason": "重复"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a delivered request is finished");
 
