@@ -20,6 +20,7 @@ pub mod registry;
 pub mod rotas;
 pub mod sheets;
 pub mod vault;
+pub mod volunteers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

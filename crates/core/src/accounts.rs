@@ -114,6 +114,8 @@ pub enum Action {
     ManageRotas,
     /// See a rota and take, drop and check in to one's own shifts.
     TakeShifts,
+    /// Vet volunteers' applications for an area and deploy the approved there.
+    VetVolunteers,
 }
 
 /// What an action is aimed at.
@@ -145,6 +147,7 @@ fn role_allows(role: Role, action: Action) -> bool {
                 | GateDuty
                 | ManageRotas
                 | TakeShifts
+                | VetVolunteers
         ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
         // A volunteer's area grant is their deployment: they take shifts there.

@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod registry;
 pub mod rotas;
 pub mod statements;
+pub mod volunteers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -126,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0005_help.sql"),
         sqlite: include_str!("../migrations/0005_help.sqlite.sql"),
         postgres: include_str!("../migrations/0005_help.postgres.sql"),
+    },
+    Migration {
+        version: 6,
+        common: include_str!("../migrations/0006_volunteers.sql"),
+        sqlite: include_str!("../migrations/0006_volunteers.sqlite.sql"),
+        postgres: include_str!("../migrations/0006_volunteers.postgres.sql"),
     },
 ];
 
@@ -244,6 +251,12 @@ impl Db {
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>> {
+        if self.backend == Backend::Sqlite {
+            // A deferred transaction that reads and then writes fails at once (SQLITE_BUSY,
+            // the busy timeout is not consulted) when another connection holds the write lock
+            // at that moment; IMMEDIATE takes the lock at BEGIN, where the timeout waits.
+            return Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+        }
         Ok(self.pool.begin().await?)
     }
 

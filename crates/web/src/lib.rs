@@ -301,7 +301,15 @@ pub fn router(state: AppState) -> Router {
             "/help-requests",
             get(api::help::list_help).post(api::help::create_help),
         )
-        .route("/help-requests/{id}/steps", post(api::help::step_help));
+        .route("/help-requests/{id}/steps", post(api::help::step_help))
+        .route(
+            "/volunteers/applications",
+            get(api::volunteers::list_applications).post(api::volunteers::apply),
+        )
+        .route(
+            "/volunteers/applications/{id}/decision",
+            post(api::volunteers::decide),
+        );
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi_json))

@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         api::rotas::take_shift, api::rotas::assign_shift, api::rotas::drop_shift,
         api::rotas::check_in, api::rotas::check_out, api::rotas::get_hours,
         api::help::list_help, api::help::create_help, api::help::step_help,
+        api::volunteers::apply, api::volunteers::list_applications, api::volunteers::decide,
     ),
     modifiers(&BearerAuth)
 )]

@@ -25,6 +25,7 @@ pub mod gates;
 pub mod help;
 pub mod isolation;
 pub mod rotas;
+pub mod volunteers;
 
 use crate::AppState;
 use crate::auth::ApiCaller;

@@ -1,0 +1,303 @@
+//! Volunteers: applications from the public sign-up page, vetting, and deployment of the
+//! approved to their community (DESIGN.md M9, issue 5). An approved volunteer gets an account
+//! whose area grant is their deployment (see `rotas`).
+
+use rand::Rng;
+use sanshe_core::accounts::{Action, Role, Target};
+use sanshe_core::identity::MainlandId;
+use sanshe_core::phone::Phone;
+use sanshe_store::volunteers::{self as store, ApplicationRow};
+use sanshe_store::{accounts as account_store, areas as area_store, audit as audit_store, new_id};
+
+use crate::accounts::Actor;
+use crate::{App, AppError, Result, local_time};
+
+/// Skills an applicant may offer.
+pub const SKILLS: [&str; 6] = [
+    "counselling",
+    "medical",
+    "driving",
+    "languages",
+    "logistics",
+    "computers",
+];
+
+/// What the public sign-up form sends.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ApplicationInput {
+    /// Name.
+    pub name: String,
+    /// Mainland ID number.
+    pub document_number: String,
+    /// Mobile phone.
+    pub phone: String,
+    /// The community they live in.
+    pub area_id: String,
+    /// Skills (keys of `SKILLS`).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// When they can serve, in their words.
+    #[serde(default)]
+    pub availability: String,
+    /// Their organization, if any.
+    #[serde(default)]
+    pub organization: String,
+    /// Agreed to the privacy notice.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// An application as a vetter sees it (numbers masked).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ApplicationView {
+    /// Id.
+    pub id: String,
+    /// Community id.
+    pub area_id: String,
+    /// Name.
+    pub name: String,
+    /// ID number, masked.
+    pub document: String,
+    /// Phone, masked.
+    pub phone: String,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// Availability.
+    pub availability: String,
+    /// Organization.
+    pub organization: String,
+    /// `pending`, `more_info`, `approved`, `declined`.
+    pub status: String,
+    /// Why declined, or what more is needed.
+    pub decision_note: Option<String>,
+    /// Applied, YYYY-MM-DD HH:MM China time.
+    pub applied: String,
+    /// The account made on approval.
+    pub user_id: Option<String>,
+}
+
+fn view(a: ApplicationRow) -> ApplicationView {
+    ApplicationView {
+        applied: local_time(a.applied_at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        skills: a
+            .skills
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        id: a.id,
+        area_id: a.area_id,
+        name: a.name,
+        document: a.document_masked,
+        phone: a.phone_masked,
+        availability: a.availability,
+        organization: a.organization,
+        status: a.status,
+        decision_note: a.decision_note,
+        user_id: a.user_id,
+    }
+}
+
+/// Records an application from the public page (no account).
+pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationView> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    let name = input.name.trim();
+    if name.is_empty() {
+        errors.push("name", "err-required");
+    } else if name.chars().count() > 40 {
+        errors.push("name", "err-too-long");
+    }
+    let id = errors.take(
+        "document_number",
+        MainlandId::parse(&input.document_number, app.today()),
+    );
+    let phone = errors.take("phone", Phone::parse(&input.phone));
+    if input.skills.iter().any(|s| !SKILLS.contains(&s.as_str())) {
+        errors.push("skills", "err-volunteer-skill");
+    }
+    for (field, text) in [
+        ("availability", &input.availability),
+        ("organization", &input.organization),
+    ] {
+        if text.chars().count() > 200 {
+            errors.push(field, "err-too-long");
+        }
+    }
+    if !input.consent {
+        errors.push("consent", "err-volunteer-consent");
+    }
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, &input.area_id)
+        .await
+        .ok()
+        .filter(|a| a.kind == "community");
+    if area.is_none() {
+        errors.push("area_id", "err-volunteer-community");
+    }
+    errors.into_result()?;
+    let (Some(id), Some(phone), Some(area)) = (id, phone, area) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let document_hash = app.vault.lookup_hash(id.as_str());
+    if store::open_with_document(&mut *conn, &document_hash).await? > 0 {
+        return Err(AppError::field("document_number", "err-volunteer-pending"));
+    }
+    let mut skills: Vec<&str> = input.skills.iter().map(String::as_str).collect();
+    skills.sort();
+    skills.dedup();
+    let row = ApplicationRow {
+        id: new_id(),
+        area_id: area.id,
+        area_path: area.path,
+        name: name.to_string(),
+        document_cipher: app.vault.seal(id.as_str()),
+        document_hash,
+        document_masked: sanshe_core::identity::mask_middle(id.as_str(), 3, 4),
+        phone_cipher: app.vault.seal(phone.as_str()),
+        phone_masked: phone.masked(),
+        skills: skills.join(","),
+        availability: input.availability.trim().to_string(),
+        organization: input.organization.trim().to_string(),
+        status: "pending".into(),
+        applied_at: app.clock.now_ms(),
+        ..ApplicationRow::default()
+    };
+    store::insert(&mut *conn, &row).await?;
+    Ok(view(row))
+}
+
+/// Applications in the vetter's areas, oldest first (all, or those of one status).
+pub async fn applications(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+) -> Result<Vec<ApplicationView>> {
+    let mut conn = app.db.conn().await?;
+    Ok(store::list(
+        &mut *conn,
+        actor.scope(Action::VetVolunteers).roots(),
+        status,
+    )
+    .await?
+    .into_iter()
+    .map(view)
+    .collect())
+}
+
+/// A vetter's decision.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct DecisionInput {
+    /// `approve`, `more_info`, `decline`.
+    pub decision: String,
+    /// Why (required to decline or to ask for more).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The outcome of a decision; on approval the new account's user name and first password,
+/// shown this once for the vetter to pass on.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Decided {
+    /// The application after the decision.
+    pub application: ApplicationView,
+    /// User name of the account made.
+    pub username: Option<String>,
+    /// Its first password.
+    pub password: Option<String>,
+}
+
+/// Letters and digits that cannot be mistaken for each other when read out on the phone.
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// Approves (an account deployed to the community), asks for more, or declines.
+pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -> Result<Decided> {
+    let note = input.note.trim();
+    let status = match input.decision.as_str() {
+        "approve" => "approved",
+        "more_info" => "more_info",
+        "decline" => "declined",
+        _ => return Err(AppError::field("decision", "err-volunteer-decision")),
+    };
+    if status != "approved" && note.is_empty() {
+        return Err(AppError::field("note", "err-required"));
+    }
+    let mut tx = app.db.begin().await?;
+    let before = store::get(&mut *tx, id).await?;
+    if !actor.may(Action::VetVolunteers, Target::Area(&before.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    let now = app.clock.now_ms();
+    let mut account = None;
+    if status == "approved" {
+        let (username, password) = {
+            let mut rng = rand::thread_rng();
+            let username = format!("vol.{:06}", rng.gen_range(0..1_000_000));
+            let password: String = (0..12)
+                .map(|_| PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char)
+                .collect();
+            (username, password)
+        };
+        let secret = password.clone();
+        let hash = tokio::task::spawn_blocking(move || crate::accounts::hash_password(&secret))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, "zh-CN")
+            .await
+            .map_err(|_| AppError::field("decision", "err-volunteer-retry"))?;
+        account_store::insert_grant(
+            &mut tx,
+            &user.id,
+            Role::Volunteer.as_str(),
+            Some(&before.area_id),
+            None,
+        )
+        .await?;
+        account = Some((user.id, username, password));
+    }
+    let decided = store::decide(
+        &mut *tx,
+        id,
+        status,
+        (!note.is_empty()).then_some(note),
+        &actor.username,
+        now,
+        account.as_ref().map(|a| a.0.as_str()),
+    )
+    .await?;
+    if !decided {
+        return Err(AppError::field("decision", "err-volunteer-decided"));
+    }
+    audit_store::append(
+        &mut tx,
+        &audit_store::NewAuditEntry {
+            action: &format!("volunteer.{status}"),
+            target_kind: "volunteer_application",
+            target_id: id,
+            area_path: Some(&before.area_path),
+            detail: note,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    let after = store::get(&mut *app.db.conn().await?, id).await?;
+    Ok(Decided {
+        application: view(after),
+        username: account.as_ref().map(|a| a.1.clone()),
+        password: account.map(|a| a.2),
+    })
+}
+
+/// The communities an applicant can choose from: (id, name). Names of communities are public.
+pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
+    let mut conn = app.db.conn().await?;
+    Ok(
+        area_store::search(&mut conn, &[String::new()], Some("community"), None, 2000)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect(),
+    )
+}

@@ -1,0 +1,161 @@
+//! The `volunteer_applications` table.
+
+use crate::statements::{Cell, Statements};
+use crate::{Result, StoreError, scope_filter};
+
+/// An application.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationRow {
+    /// Id.
+    pub id: String,
+    /// The community they live in and would serve.
+    pub area_id: String,
+    /// Its path.
+    pub area_path: String,
+    /// Name.
+    pub name: String,
+    /// ID number, sealed.
+    pub document_cipher: String,
+    /// ID number, keyed hash (repeat applications).
+    pub document_hash: String,
+    /// ID number, masked.
+    pub document_masked: String,
+    /// Phone, sealed.
+    pub phone_cipher: String,
+    /// Phone, masked.
+    pub phone_masked: String,
+    /// Skills, comma-separated keys.
+    pub skills: String,
+    /// When they can serve, in their words.
+    pub availability: String,
+    /// Their organization, if any, in their words.
+    pub organization: String,
+    /// `pending`, `more_info`, `approved`, `declined`.
+    pub status: String,
+    /// Why declined, or what more is needed.
+    pub decision_note: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<i64>,
+    /// The account made on approval.
+    pub user_id: Option<String>,
+    /// When they applied.
+    pub applied_at: i64,
+}
+
+const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at";
+
+fn row_of(r: &[Cell]) -> ApplicationRow {
+    ApplicationRow {
+        id: r[0].text(),
+        area_id: r[1].text(),
+        area_path: r[2].text(),
+        name: r[3].text(),
+        document_cipher: r[4].text(),
+        document_hash: r[5].text(),
+        document_masked: r[6].text(),
+        phone_cipher: r[7].text(),
+        phone_masked: r[8].text(),
+        skills: r[9].text(),
+        availability: r[10].text(),
+        organization: r[11].text(),
+        status: r[12].text(),
+        decision_note: r[13].opt_text(),
+        decided_by: r[14].opt_text(),
+        decided_at: r[15].opt_int(),
+        user_id: r[16].opt_text(),
+        applied_at: r[17].int(),
+    }
+}
+
+/// Records an application.
+pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()> {
+    conn.run(
+        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
+        &[
+            (&a.id).into(),
+            (&a.area_id).into(),
+            (&a.area_path).into(),
+            (&a.name).into(),
+            (&a.document_cipher).into(),
+            (&a.document_hash).into(),
+            (&a.document_masked).into(),
+            (&a.phone_cipher).into(),
+            (&a.phone_masked).into(),
+            (&a.skills).into(),
+            (&a.availability).into(),
+            (&a.organization).into(),
+            (&a.status).into(),
+            a.decision_note.clone().into(),
+            a.decided_by.clone().into(),
+            a.decided_at.into(),
+            a.user_id.clone().into(),
+            a.applied_at.into(),
+        ],
+    )
+    .await
+}
+
+/// One application (callers check the path).
+pub async fn get(conn: &mut impl Statements, id: &str) -> Result<ApplicationRow> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE id = $1"),
+        &[id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| row_of(r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Applications of the same ID number still open (pending or waiting for more).
+pub async fn open_with_document(conn: &mut impl Statements, hash: &str) -> Result<usize> {
+    Ok(conn
+        .rows(
+            "SELECT id FROM volunteer_applications WHERE document_hash = $1 AND status IN ('pending', 'more_info')",
+            &[hash.into()],
+        )
+        .await?
+        .len())
+}
+
+/// Applications in the scope (with this status, if given), oldest first, at most 1,000.
+pub async fn list(
+    conn: &mut impl Statements,
+    roots: &[String],
+    status: Option<&str>,
+) -> Result<Vec<ApplicationRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 2);
+    let mut args: Vec<Cell> = vec![status.into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    Ok(conn
+        .rows(
+            &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE ($1 IS NULL OR status = $1) AND {filter} ORDER BY applied_at LIMIT 1000"),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| row_of(r))
+        .collect())
+}
+
+/// Records a decision, only if the application is still open; false otherwise.
+pub async fn decide(
+    conn: &mut impl Statements,
+    id: &str,
+    status: &str,
+    note: Option<&str>,
+    by: &str,
+    at: i64,
+    user_id: Option<&str>,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE volunteer_applications SET status = $2, decision_note = $3, decided_by = $4, decided_at = $5, user_id = $6 \
+             WHERE id = $1 AND status IN ('pending', 'more_info')",
+            &[id.into(), status.into(), note.into(), by.into(), at.into(), user_id.into()],
+        )
+        .await?
+        == 1)
+}

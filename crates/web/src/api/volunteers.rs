@@ -1,0 +1,67 @@
+//! API of volunteers' applications and their vetting.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use sanshe_app::volunteers::{self, ApplicationInput, ApplicationView, Decided, DecisionInput};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::{ApiCaller, request_locale};
+use crate::error::ApiError;
+
+/// Applies to volunteer (public: no account).
+#[utoipa::path(post, path = "/api/v1/volunteers/applications", request_body = ApplicationInput, tag = "volunteers",
+    responses((status = 201, body = ApplicationView), (status = 422, body = crate::error::Problem)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ApplicationInput>,
+) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
+    let a = volunteers::apply(&state.app, &body)
+        .await
+        .map_err(|error| ApiError {
+            error,
+            locale: request_locale(&headers),
+        })?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Which applications.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ApplicationsQuery {
+    /// `pending`, `more_info`, `approved`, `declined`; all when absent.
+    pub status: Option<String>,
+}
+
+/// Applications in the caller's areas, oldest first.
+#[utoipa::path(get, path = "/api/v1/volunteers/applications", params(ApplicationsQuery), tag = "volunteers",
+    responses((status = 200, body = [ApplicationView])), security(("bearer" = [])))]
+pub async fn list_applications(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<ApplicationsQuery>,
+) -> ApiResult<Json<Vec<ApplicationView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        volunteers::applications(&state.app, &caller.actor, q.status.as_deref()).await,
+    )?))
+}
+
+/// Approves (an account deployed to the community; its first password is in this answer only),
+/// asks for more, or declines with a note.
+#[utoipa::path(post, path = "/api/v1/volunteers/applications/{id}/decision", request_body = DecisionInput, tag = "volunteers",
+    responses((status = 200, body = Decided), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DecisionInput>,
+) -> ApiResult<Json<Decided>> {
+    Ok(Json(with_locale(
+        &caller,
+        volunteers::decide(&state.app, &caller.actor, &id, &body).await,
+    )?))
+}

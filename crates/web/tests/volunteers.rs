@@ -1,0 +1,116 @@
+//! Volunteers' sign-up and vetting over HTTP on SQLite and PostgreSQL: the public form and its
+//! checks, scope of the vetters, decisions, and the approved volunteer's account deployed to the
+//! community.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use support::{TestApp, id_for, on_both};
+
+fn codes(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
+    on_both(|t: TestApp| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let bad = t
+            .post_json(
+                "/api/v1/volunteers/applications",
+                None,
+                json!({"name": "", "document_number": "120104199001011235", "phone": "12345",
+                       "area_id": t.lingyanli_building, "skills": ["magic"]}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<String> = codes(&bad.json()).into_iter().map(|(f, _)| f).collect();
+        for f in ["name", "document_number", "phone", "area_id", "skills", "consent"] {
+            assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+        }
+        let document = id_for(1992, 4, 4, 21);
+        let body = json!({"name": "赵晓光", "document_number": document, "phone": "13912345678",
+                          "area_id": t.lingyanli, "skills": ["driving", "medical"],
+                          "availability": "周末全天", "organization": "若水", "consent": true});
+        let r = t.post_json("/api/v1/volunteers/applications", None, body.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let a = r.json();
+        assert_eq!(a["status"], "pending");
+        assert_eq!(a["phone"], "139****5678");
+        assert!(!r.text().contains(&document), "the ID number is never sent back in clear");
+        let again = t.post_json("/api/v1/volunteers/applications", None, body).await;
+        assert_eq!(codes(&again.json()), [("document_number".to_string(), "err-volunteer-pending".to_string())]);
+
+        // Vetters see their own areas' applications only.
+        let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json();
+        assert_eq!(pending.as_array().unwrap().len(), 1);
+        let other = t.token("worker.yudeli").await;
+        assert_eq!(t.get("/api/v1/volunteers/applications", Some(&other)).await.json().as_array().unwrap().len(), 0);
+        let id = a["id"].as_str().unwrap();
+        let decide = |token: String, body: serde_json::Value| {
+            let t = &t;
+            async move {
+                t.post_json(&format!("/api/v1/volunteers/applications/{id}/decision"), Some(&token), body).await
+            }
+        };
+        assert_eq!(decide(other.clone(), json!({"decision": "approve"})).await.status, StatusCode::NOT_FOUND);
+        let r = decide(worker.clone(), json!({"decision": "decline"})).await;
+        assert_eq!(codes(&r.json()), [("note".to_string(), "err-required".to_string())]);
+        let r = decide(worker.clone(), json!({"decision": "more_info", "note": "请补充健康证明"})).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["application"]["status"], "more_info");
+
+        // Approval makes an account deployed to 凌研里: it sees the community's rota.
+        let r = decide(worker.clone(), json!({"decision": "approve"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let d = r.json();
+        assert_eq!(d["application"]["status"], "approved");
+        let (username, password) = (d["username"].as_str().unwrap(), d["password"].as_str().unwrap());
+        let s = t
+            .post_json("/api/v1/sessions", None, json!({"username": username, "password": password}))
+            .await;
+        assert_eq!(s.status, StatusCode::CREATED, "{}", s.text());
+        let token = s.json()["token"].as_str().unwrap().to_string();
+        let today = t.app.clock.today();
+        let rota = t
+            .get(&format!("/api/v1/shifts?area={}&from={today}&days=1", t.lingyanli), Some(&token))
+            .await;
+        assert_eq!(rota.status, StatusCode::OK, "{}", rota.text());
+        let elsewhere = t
+            .get(&format!("/api/v1/shifts?area={}&from={today}&days=1", t.yudeli), Some(&token))
+            .await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+        let r = decide(worker.clone(), json!({"decision": "decline", "note": "重复"})).await;
+        assert_eq!(codes(&r.json()), [("decision".to_string(), "err-volunteer-decided".to_string())]);
+
+        // The public page works without an account and says what is missing in Chinese.
+        let page = t.page("/volunteer", "").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("凌研里社区"));
+        let form = format!(
+            "name=%E9%92%B1%E4%BC%9F&document_number={}&phone=13812340000&area_id={}&skills=driving",
+            id_for(1990, 9, 9, 23),
+            t.lingyanli
+        );
+        let r = t.post_form("/volunteer", "", &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("请阅读并同意隐私说明"));
+        let r = t.post_form("/volunteer", "", &format!("{form}&consent=yes")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.text().contains("报名已提交"));
+        assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json().as_array().unwrap().len(), 1);
+        t
+    })
+    .await;
+}
