@@ -295,3 +295,35 @@ test('a resident confirms a delivered errand through the link on a phone', async
   assert.equal(listed.confirmed, true);
   await context.close();
 });
+
+test('someone signs up to volunteer on a phone without an account, and a worker approves them', async () => {
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/volunteer`);
+  await noSidewaysScroll(page);
+  const name = `志愿${Date.now() % 10000}`;
+  await page.fill('#v-name', name);
+  await page.fill('#v-id', idNumber(1995, 100 + unique()));
+  await page.fill('#v-phone', '13900001111');
+  await page.selectOption('#v-area', { label: '凌研里社区' });
+  await page.check('input[name=skills][value=driving]');
+  await page.fill('#v-avail', '周末');
+  // Without consent the form comes back with the reason, the answers kept.
+  await page.click('button[type=submit].big');
+  await page.getByText('请阅读并同意隐私说明').first().waitFor();
+  assert.equal(await page.inputValue('#v-name'), name);
+  await page.check('#v-consent');
+  await page.click('button[type=submit].big');
+  await page.locator('#apply-done').waitFor();
+  await context.close();
+
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const pending = (await api('/api/v1/volunteers/applications?status=pending', worker)).json;
+  const mine = pending.find((a) => a.name === name);
+  assert.ok(mine, 'the application reached the community worker');
+  assert.deepEqual(mine.skills, ['driving']);
+  const decided = await api(`/api/v1/volunteers/applications/${mine.id}/decision`, worker, { decision: 'approve' });
+  assert.equal(decided.status, 200, JSON.stringify(decided.json));
+  const session = await api('/api/v1/sessions', null, { username: decided.json.username, password: decided.json.password });
+  assert.equal(session.status, 201);
+});

@@ -106,6 +106,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let r = t.post_form("/volunteer", "", &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("请阅读并同意隐私说明"));
+        assert!(r.text().contains("value=\"driving\" checked"), "the answers are kept");
         let r = t.post_form("/volunteer", "", &format!("{form}&consent=yes")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert!(r.text().contains("报名已提交"));

@@ -222,6 +222,13 @@ pub(super) struct ApplyPage {
     done: bool,
 }
 
+impl ApplyPage {
+    /// Whether the form came back with this skill ticked.
+    fn chosen(&self, skill: &str) -> bool {
+        self.form.skills.iter().any(|s| s == skill)
+    }
+}
+
 async fn apply_view(
     state: &AppState,
     tr: Tr,
