@@ -37,11 +37,13 @@ mod areas;
 mod audit;
 mod campaigns;
 mod gates;
+mod help;
 mod imports;
 mod isolation;
 mod organizations;
 mod registry;
 mod rotas;
+mod volunteers;
 
 use self::accounts::*;
 use self::alerts::*;
@@ -49,11 +51,13 @@ use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
 use self::gates::*;
+use self::help::*;
 use self::imports::*;
 use self::isolation::*;
 use self::organizations::*;
 use self::registry::*;
 use self::rotas::*;
+use self::volunteers::*;
 
 /// What the page frame shows: language, user, CSRF token and which menu entries apply.
 pub struct Nav {
