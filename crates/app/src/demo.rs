@@ -387,6 +387,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     drop(conn);
     front_line(app, &lingyanli, &lingyanli_workers, &mut rng).await?;
     rotas_and_errands(app, &lingyanli).await?;
+    applications_waiting(app).await?;
     Ok(summary)
 }
 
@@ -824,6 +825,72 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// People of 凌研里 and 裕德里 who signed up on the public page and wait for vetting.
+async fn applications_waiting(app: &App) -> Result<()> {
+    use crate::volunteers::{self, ApplicationInput};
+    let mut conn = app.db.conn().await?;
+    let communities =
+        area_store::search(&mut conn, &[String::new()], Some("community"), None, 10).await?;
+    drop(conn);
+    let id_of = |name: &str| {
+        communities
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.id.clone())
+            .unwrap_or_default()
+    };
+    let born = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let applicants = [
+        (
+            "钱思远",
+            "120104",
+            born(1995, 3, 15),
+            "13920001001",
+            "凌研里社区",
+            vec!["driving"],
+            "周末全天",
+        ),
+        (
+            "孙悦",
+            "120104",
+            born(1998, 11, 2),
+            "13920001002",
+            "凌研里社区",
+            vec!["counselling", "languages"],
+            "工作日晚上",
+        ),
+        (
+            "周建业",
+            "120101",
+            born(1987, 6, 6),
+            "13920001003",
+            "裕德里社区",
+            vec!["logistics"],
+            "每天上午",
+        ),
+    ];
+    for (seq, (name, region, birth, phone, community, skills, when)) in
+        applicants.into_iter().enumerate()
+    {
+        let id = MainlandId::synthesize(region, birth, seq as u16 * 2 + 1);
+        volunteers::apply(
+            app,
+            &ApplicationInput {
+                name: name.into(),
+                document_number: id.as_str().into(),
+                phone: phone.into(),
+                area_id: id_of(community),
+                skills: skills.into_iter().map(String::from).collect(),
+                availability: when.into(),
+                organization: String::new(),
+                consent: true,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

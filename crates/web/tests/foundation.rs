@@ -980,6 +980,18 @@ async fn the_demo_tells_the_tianjin_story() {
             states,
             ["assigned", "bought", "cancelled", "delivered", "open"]
         );
+        let waiting = t
+            .get(
+                "/api/v1/volunteers/applications?status=pending",
+                Some(&ling),
+            )
+            .await
+            .json();
+        assert_eq!(
+            waiting.as_array().unwrap().len(),
+            2,
+            "凌研里's applicants wait for vetting"
+        );
         let liu = t.token("vol.liuyang").await;
         assert_eq!(
             t.get("/api/v1/help-requests", Some(&liu))
