@@ -535,6 +535,25 @@ pub async fn drop_shift(
         &whose,
     )
     .await?;
+    // The worker hears of a place a volunteer opened (not of their own changes).
+    if whose == own {
+        let now = app.clock.now_ms();
+        let routes = crate::alerts::Routes::load(&mut *tx).await?;
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::ShiftDropped,
+                area_path: &shift.area_path,
+                subject_kind: "shift",
+                subject_id: &shift.id,
+                event: &format!("{whose}@{now}"),
+                detail: &stamp(shift.starts_at),
+            },
+            now,
+        )
+        .await?;
+    }
     sanshe_store::commit(tx).await?;
     Ok(())
 }

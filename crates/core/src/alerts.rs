@@ -22,11 +22,13 @@ pub enum AlertKind {
     NeedsHelp,
     /// Someone refused at a gate for fever.
     GateFever,
+    /// A volunteer dropped a shift: its place is open again.
+    ShiftDropped,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -35,6 +37,7 @@ impl AlertKind {
         AlertKind::VisitFever,
         AlertKind::NeedsHelp,
         AlertKind::GateFever,
+        AlertKind::ShiftDropped,
     ];
 
     /// The stored spelling.
@@ -48,6 +51,7 @@ impl AlertKind {
             AlertKind::VisitFever => "visit_fever",
             AlertKind::NeedsHelp => "needs_help",
             AlertKind::GateFever => "gate_fever",
+            AlertKind::ShiftDropped => "shift_dropped",
         }
     }
 

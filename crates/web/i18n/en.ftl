@@ -572,3 +572,4 @@ err-volunteer-pending = An application with this ID number is already being vett
 err-volunteer-decision = Choose approve, ask for more, or decline
 err-volunteer-decided = This application has already been decided
 err-volunteer-retry = Making the account failed; try again
+alert-kind-shift_dropped = A volunteer dropped a shift

@@ -572,3 +572,4 @@ err-volunteer-pending = 这个身份证号已有一份报名正在审核
 err-volunteer-decision = 请选择通过、补充材料或不通过
 err-volunteer-decided = 这份报名已经处理过了
 err-volunteer-retry = 生成账号时出错，请再试一次
+alert-kind-shift_dropped = 志愿者退出班次

@@ -175,6 +175,11 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
 
         // A drop frees the place; dropping again is refused.
         assert_eq!(act(&t, &v2_token, &morning, "drop").await.0, StatusCode::NO_CONTENT);
+        // The worker is told: an alert on the shift, in the alert centre.
+        let told = t.get("/api/v1/alerts?kind=shift_dropped", Some(&worker)).await.json();
+        let told = told.as_array().or(told["items"].as_array()).unwrap().clone();
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(told[0]["subject_id"], morning.as_str());
         let (s, v) = act(&t, &v2_token, &morning, "drop").await;
         assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-yours"));
         assert_eq!(rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"], 480);
