@@ -301,3 +301,57 @@ pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
             .collect(),
     )
 }
+
+/// A deployed volunteer as a worker or the bureau sees them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VolunteerView {
+    /// User id.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// The community deployed to.
+    pub area_id: String,
+    /// Skills (from their application; none for accounts made otherwise).
+    pub skills: Vec<String>,
+    /// Minutes of service recorded.
+    pub served_minutes: i64,
+}
+
+/// Volunteers deployed within the caller's areas, optionally only those with a skill.
+pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<Vec<VolunteerView>> {
+    let mut conn = app.db.conn().await?;
+    let people =
+        account_store::deployed_volunteers(&mut *conn, actor.scope(Action::VetVolunteers).roots())
+            .await?;
+    let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
+    let skills: std::collections::HashMap<String, String> = store::skills_of(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let served: std::collections::HashMap<String, i64> =
+        sanshe_store::rotas::served_totals(&mut *conn, &ids)
+            .await?
+            .into_iter()
+            .collect();
+    let mut seen = std::collections::HashSet::new();
+    Ok(people
+        .into_iter()
+        .filter(|p| seen.insert((p.0.clone(), p.2.clone())))
+        .map(|(user_id, name, area_id, _)| VolunteerView {
+            skills: skills
+                .get(&user_id)
+                .map(|s| {
+                    s.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            served_minutes: served.get(&user_id).copied().unwrap_or(0),
+            user_id,
+            name,
+            area_id,
+        })
+        .filter(|v| skill.is_none_or(|s| v.skills.iter().any(|x| x == s)))
+        .collect())
+}

@@ -315,3 +315,25 @@ pub async fn display_names(
     }
     Ok(out)
 }
+
+/// Volunteers deployed to areas within the scope: (user id, display name, area id, area path).
+pub async fn deployed_volunteers(
+    conn: &mut impl crate::statements::Statements,
+    roots: &[String],
+) -> Result<Vec<(String, String, String, String)>> {
+    let (filter, binds) = crate::scope_filter("a.path", roots, 1);
+    let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT u.id, u.display_name, a.id, a.path FROM grants g JOIN users u ON u.id = g.user_id \
+                 JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
+                 ORDER BY a.path, u.display_name LIMIT 5000"
+            ),
+            &args,
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text(), r[2].text(), r[3].text()))
+        .collect())
+}

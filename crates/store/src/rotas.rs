@@ -514,3 +514,27 @@ pub async fn gaps(
         .map(|r| (r[0].text(), r[1].int(), r[2].int(), r[3].int()))
         .collect())
 }
+
+/// Minutes served per person, for these people: (user id, minutes).
+pub async fn served_totals(
+    conn: &mut impl Statements,
+    users: &[String],
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for group in users.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT user_id, CAST(SUM(served_minutes) AS BIGINT) FROM shift_people WHERE served_minutes IS NOT NULL AND user_id IN {} GROUP BY user_id",
+                    in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r[0].text(), r[1].int())),
+        );
+    }
+    Ok(out)
+}

@@ -159,3 +159,27 @@ pub async fn decide(
         .await?
         == 1)
 }
+
+/// Skills of approved applicants by their account: (user id, skills).
+pub async fn skills_of(
+    conn: &mut impl Statements,
+    users: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for group in users.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT user_id, skills FROM volunteer_applications WHERE user_id IN {}",
+                    crate::in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r[0].text(), r[1].text())),
+        );
+    }
+    Ok(out)
+}

@@ -302,6 +302,7 @@ pub fn router(state: AppState) -> Router {
             get(api::help::list_help).post(api::help::create_help),
         )
         .route("/help-requests/{id}/steps", post(api::help::step_help))
+        .route("/volunteers", get(api::volunteers::list_volunteers))
         .route(
             "/volunteers/applications",
             get(api::volunteers::list_applications).post(api::volunteers::apply),

@@ -51,6 +51,7 @@ impl Modify for BearerAuth {
         api::rotas::check_in, api::rotas::check_out, api::rotas::get_hours,
         api::help::list_help, api::help::create_help, api::help::step_help,
         api::volunteers::apply, api::volunteers::list_applications, api::volunteers::decide,
+        api::volunteers::list_volunteers,
     ),
     modifiers(&BearerAuth)
 )]

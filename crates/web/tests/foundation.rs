@@ -752,6 +752,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/users/{id}/grants",
         "/api/v1/users/{id}/grants/{grant_id}",
         "/api/v1/visitors",
+        "/api/v1/volunteers",
         "/api/v1/volunteers/applications",
         "/api/v1/volunteers/applications/{id}/decision",
         "/api/v1/webhooks",

@@ -91,6 +91,13 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
             .get(&format!("/api/v1/shifts?area={}&from={today}&days=1", t.yudeli), Some(&token))
             .await;
         assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+        // The new volunteer is listed among those deployed, with the skills they gave.
+        let listed = t.get("/api/v1/volunteers?skill=driving", Some(&worker)).await.json();
+        let me = listed.as_array().unwrap().iter().find(|v| v["name"] == "赵晓光").unwrap().clone();
+        assert_eq!(me["skills"], json!(["driving", "medical"]));
+        assert_eq!(me["served_minutes"], 0);
+        assert_eq!(t.get("/api/v1/volunteers?skill=counselling", Some(&worker)).await.json().as_array().unwrap().len(), 0);
+        assert_eq!(t.get("/api/v1/volunteers", Some(&other)).await.json().as_array().unwrap().len(), 0);
         let r = decide(worker.clone(), json!({"decision": "decline", "note": "重复"})).await;
         assert_eq!(codes(&r.json()), [("decision".to_string(), "err-volunteer-decided".to_string())]);
 

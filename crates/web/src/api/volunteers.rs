@@ -65,3 +65,24 @@ pub async fn decide(
         volunteers::decide(&state.app, &caller.actor, &id, &body).await,
     )?))
 }
+
+/// Which volunteers.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VolunteersQuery {
+    /// Only those with this skill.
+    pub skill: Option<String>,
+}
+
+/// Volunteers deployed within the caller's areas, with their skills and recorded service.
+#[utoipa::path(get, path = "/api/v1/volunteers", params(VolunteersQuery), tag = "volunteers",
+    responses((status = 200, body = [volunteers::VolunteerView])), security(("bearer" = [])))]
+pub async fn list_volunteers(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<VolunteersQuery>,
+) -> ApiResult<Json<Vec<volunteers::VolunteerView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        volunteers::deployed(&state.app, &caller.actor, q.skill.as_deref()).await,
+    )?))
+}
