@@ -226,6 +226,11 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
 
         let mine = t.get("/api/v1/hours", Some(&v1_token)).await.json();
         assert_eq!(mine["total_minutes"], 615);
+        // The printable record: 615 minutes are 10.2 hours.
+        let (cookie, _) = t.browser("vol.one").await;
+        let cert = t.page("/hours/certificate", &cookie).await.text();
+        assert!(cert.contains("志愿服务时长记录") && cert.contains("一区南门"), "{cert}");
+        assert!(cert.contains("<b id=\"cert-total\">10.2</b>"), "{cert}");
         assert_eq!(mine["lines"][0]["post"], "一区南门");
         assert_eq!(mine["lines"][0]["date"], d1.to_string());
         assert_eq!(mine["lines"][0]["confirmed_by"], "vol.one");

@@ -342,6 +342,7 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
         .route("/rota", get(rota_page))
+        .route("/hours/certificate", get(hours_certificate))
         .route("/rota/shifts/{id}/{action}", post(shift_action))
         .route("/gates", get(gates_page).post(add_gate))
         .route("/gates/{id}/policy", post(set_policy))
