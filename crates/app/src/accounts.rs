@@ -172,7 +172,7 @@ pub async fn sign_in(
         _ => {
             store::record_failure(&mut conn, &name).await?;
             audit_store::append(
-                &mut conn,
+                &mut *conn,
                 &audit_store::NewAuditEntry {
                     actor_name: &name,
                     action: "session.failed",
@@ -205,7 +205,7 @@ pub async fn sign_in(
     )
     .await?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             actor_id: Some(&user.id),
             actor_name: &user.username,
@@ -436,7 +436,7 @@ pub async fn create_user(
     };
     store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
     audit_store::append(
-        &mut tx,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "user.created",
             target_kind: "user",
@@ -469,7 +469,7 @@ pub async fn grant_role(
     store::insert_grant(&mut conn, &user.id, role.as_str(), area_id, org_id).await?;
     app.sessions.clear();
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "grant.created",
             target_kind: "user",
@@ -609,7 +609,7 @@ pub async fn revoke_grant(
     store::delete_grant(&mut conn, user_id, grant_id).await?;
     app.sessions.clear();
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "grant.revoked",
             target_kind: "user",

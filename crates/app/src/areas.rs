@@ -181,7 +181,7 @@ pub async fn add_area(
     )
     .await?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "area.created",
             target_kind: "area",

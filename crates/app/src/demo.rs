@@ -742,6 +742,7 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
                     cover_hours: 24,
                     shift_hours: 8,
                     people: 1,
+                    skill: None,
                 },
             )
             .await?,
@@ -759,6 +760,7 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
                 cover_hours: 12,
                 shift_hours: 6,
                 people: 1,
+                skill: None,
             },
         )
         .await?,

@@ -275,7 +275,7 @@ pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
     }
     store::confirm(&mut *tx, &row.id, app.clock.now_ms()).await?;
     audit_store::append(
-        &mut tx,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "help.confirmed",
             target_kind: "help_request",

@@ -381,7 +381,7 @@ pub async fn import_residents(
     report.rejected.sort_by_key(|r| r.row);
     let mut conn = app.db.conn().await?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "residents.imported",
             target_kind: "area",

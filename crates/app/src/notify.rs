@@ -168,7 +168,7 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
     )
     .await?;
     audit_store::append(
-        &mut tx,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "webhook.created",
             target_kind: "webhook",
@@ -204,7 +204,7 @@ pub async fn set_active(app: &App, actor: &Actor, id: &str, active: bool) -> Res
     }
     store::set_webhook_active(&mut tx, id, active).await?;
     audit_store::append(
-        &mut tx,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: if active {
                 "webhook.enabled"

@@ -168,7 +168,7 @@ pub async fn register(
     .await
     .on_conflict("name", "err-organization-exists")?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "organization.created",
             target_kind: "organization",
@@ -220,7 +220,7 @@ pub async fn link(
     .await
     .on_conflict("community_id", "err-linkage-exists")?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "linkage.created",
             target_kind: "organization",
@@ -246,7 +246,7 @@ pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
     }
     store::unlink(&mut conn, linkage_id).await?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "linkage.removed",
             target_kind: "organization",
@@ -291,7 +291,7 @@ pub async fn update(
         .on_conflict("name", "err-organization-exists")?;
     let org = store::get(&mut conn, id).await?;
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "organization.updated",
             target_kind: "organization",

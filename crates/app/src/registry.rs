@@ -379,7 +379,7 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
             .transpose()?,
     };
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: "resident.revealed",
             target_kind: "resident",
@@ -757,7 +757,7 @@ pub async fn export(
         progress(done, total);
     }
     audit_store::append(
-        &mut conn,
+        &mut *conn,
         &audit_store::NewAuditEntry {
             action: if unmasked_reason.is_some() {
                 "residents.exported_unmasked"

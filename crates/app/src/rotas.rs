@@ -39,6 +39,8 @@ pub struct PostView {
     pub shift_hours: i64,
     /// People per shift.
     pub people: i64,
+    /// The skill its duty needs, if any.
+    pub skill: Option<String>,
 }
 
 fn post_view(p: PostRow) -> PostView {
@@ -55,6 +57,7 @@ fn post_view(p: PostRow) -> PostView {
         cover_hours: p.cover_hours,
         shift_hours: p.shift_hours,
         people: p.people,
+        skill: p.skill,
     }
 }
 
@@ -75,6 +78,10 @@ pub struct PostInput {
     pub shift_hours: u32,
     /// People on duty at once.
     pub people: u32,
+    /// The skill its duty needs (`counselling`, `medical`, …), if any: only volunteers with it
+    /// see its open shifts.
+    #[serde(default)]
+    pub skill: Option<String>,
 }
 
 async fn audit(
@@ -111,6 +118,14 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
     }
     if !POST_KINDS.contains(&input.kind.as_str()) {
         errors.push("kind", "err-post-kind");
+    }
+    let skill = input
+        .skill
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if skill.is_some_and(|s| !crate::volunteers::SKILLS.contains(&s)) {
+        errors.push("skill", "err-volunteer-skill");
     }
     let from = NaiveTime::parse_from_str(input.cover_from.trim(), "%H:%M").ok();
     if from.is_none() {
@@ -151,6 +166,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         cover_hours: coverage.hours.into(),
         shift_hours: coverage.shift_hours.into(),
         people: coverage.people.into(),
+        skill: skill.map(String::from),
     };
     store::insert_post(&mut *tx, &post, app.clock.now_ms()).await?;
     audit(
@@ -209,40 +225,128 @@ pub async fn make_shifts(
     from: NaiveDate,
     days: u32,
 ) -> Result<usize> {
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(AppError::field("days", "err-rota-days"));
-    }
-    let mut tx = app.db.begin().await?;
-    let post = store::post(&mut *tx, post_id).await?;
+    let mut conn = app.db.conn().await?;
+    let post = store::post(&mut *conn, post_id).await?;
+    drop(conn);
     if !actor.may(Action::ManageRotas, Target::Area(&post.area_path)) {
         return Err(AppError::NotFound);
     }
-    let coverage = coverage_of(&post)?;
-    let rows: Vec<ShiftRow> = (0..days)
-        .filter_map(|d| from.checked_add_days(chrono::Days::new(d.into())))
-        .flat_map(|day| coverage.shifts_on(day))
-        .map(|s| ShiftRow {
-            id: new_id(),
-            post_id: post.id.clone(),
-            area_path: post.area_path.clone(),
-            starts_at: utc_ms(s.start),
-            ends_at: utc_ms(s.end),
-            people: post.people,
-            taken: 0,
-        })
-        .collect();
-    store::insert_shifts(&mut *tx, &rows).await?;
-    audit(
-        &mut tx,
-        actor,
-        "shifts.made",
-        &post.id,
-        &post.area_path,
-        &format!("{from} +{days}"),
-    )
-    .await?;
-    sanshe_store::commit(tx).await?;
-    Ok(rows.len())
+    let (path, id) = (post.area_path.clone(), post.id.clone());
+    make_for(app, actor, vec![post], from, days, &id, &path).await
+}
+
+/// Makes the shifts of every post below an area the caller manages, for `days` days from
+/// `from`, in one transaction; days already made are kept. Returns the number of shifts.
+pub async fn make_area_shifts(
+    app: &App,
+    actor: &Actor,
+    area_id: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<usize> {
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    let scope = actor.scope(Action::ManageRotas);
+    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+        return Err(AppError::field("area_id", "err-area-not-found"));
+    }
+    let posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
+    drop(conn);
+    make_for(app, actor, posts, from, days, &area.id, &area.path).await
+}
+
+async fn make_for(
+    app: &App,
+    actor: &Actor,
+    posts: Vec<PostRow>,
+    from: NaiveDate,
+    days: u32,
+    target_id: &str,
+    path: &str,
+) -> Result<usize> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::field("days", "err-rota-days"));
+    }
+    let mut rows = Vec::new();
+    for post in &posts {
+        let coverage = coverage_of(post)?;
+        rows.extend(
+            (0..days)
+                .filter_map(|d| from.checked_add_days(chrono::Days::new(d.into())))
+                .flat_map(|day| coverage.shifts_on(day))
+                .map(|s| ShiftRow {
+                    id: new_id(),
+                    post_id: post.id.clone(),
+                    area_path: post.area_path.clone(),
+                    starts_at: utc_ms(s.start),
+                    ends_at: utc_ms(s.end),
+                    people: post.people,
+                    taken: 0,
+                }),
+        );
+    }
+    let made = rows.len();
+    let made_entry = MadeEntry {
+        actor_id: actor.user_id.clone(),
+        actor_name: actor.username.clone(),
+        target_id: target_id.to_string(),
+        path: path.to_string(),
+        detail: format!("{from} +{days}: {} posts", posts.len()),
+    };
+    match app.db.sqlite_file.clone() {
+        // sqlx's driver costs 15–20 µs a row even in one transaction (measured); a connection
+        // of its own inserts at a few µs, which a month of a street's rotas needs.
+        Some(file) => {
+            let runtime = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || -> Result<()> {
+                let mut conn = sanshe_store::statements::open_sqlite_writer(&file)?;
+                let mut tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sanshe_store::StoreError::from)?;
+                runtime.block_on(async {
+                    store::insert_shifts(&mut tx, &rows).await?;
+                    audit_store::append(&mut tx, &made_entry.entry()).await
+                })?;
+                tx.commit().map_err(sanshe_store::StoreError::from)?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        }
+        None => {
+            let mut tx = app.db.begin().await?;
+            store::insert_shifts(&mut *tx, &rows).await?;
+            audit_store::append(&mut *tx, &made_entry.entry()).await?;
+            sanshe_store::commit(tx).await?;
+        }
+    }
+    Ok(made)
+}
+
+/// The audit entry of shifts made, owned so it can go to the blocking thread.
+struct MadeEntry {
+    actor_id: Option<String>,
+    actor_name: String,
+    target_id: String,
+    path: String,
+    detail: String,
+}
+
+impl MadeEntry {
+    fn entry(&self) -> audit_store::NewAuditEntry<'_> {
+        audit_store::NewAuditEntry {
+            actor_id: self.actor_id.as_deref(),
+            actor_name: &self.actor_name,
+            action: "shifts.made",
+            target_kind: "shift",
+            target_id: &self.target_id,
+            area_path: Some(&self.path),
+            detail: &self.detail,
+            reason: None,
+        }
+    }
 }
 
 /// One shift of a rota.
@@ -338,10 +442,29 @@ pub async fn rota(
     }
     let start = utc_ms(from.and_time(NaiveTime::MIN));
     let end = start + i64::from(days) * 86_400_000;
-    let posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
-    let shifts = store::shifts_between(&mut *conn, scope.roots(), &area.path, start, end).await?;
+    let mut posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
+    let mut shifts =
+        store::shifts_between(&mut *conn, scope.roots(), &area.path, start, end).await?;
     let ids: Vec<String> = shifts.iter().map(|s| s.id.clone()).collect();
     let bookings = store::bookings_on(&mut *conn, &ids).await?;
+    // A volunteer sees the posts whose skill they have (and any where they hold a shift).
+    if !actor.may(Action::ManageRotas, Target::Area(&area.path)) {
+        let mine = skills_of_person(&mut conn, actor).await?;
+        let own = actor.user_id.as_deref().unwrap_or_default();
+        let held: std::collections::HashSet<&str> = bookings
+            .iter()
+            .filter(|b| b.user_id == own)
+            .filter_map(|b| shifts.iter().find(|s| s.id == b.shift_id))
+            .map(|s| s.post_id.as_str())
+            .collect();
+        let hidden: std::collections::HashSet<String> = posts
+            .iter()
+            .filter(|p| !fits(p, &mine) && !held.contains(p.id.as_str()))
+            .map(|p| p.id.clone())
+            .collect();
+        posts.retain(|p| !hidden.contains(&p.id));
+        shifts.retain(|s| !hidden.contains(&s.post_id));
+    }
     let mut people: Vec<String> = bookings.iter().map(|b| b.user_id.clone()).collect();
     people.sort();
     people.dedup();
@@ -406,6 +529,30 @@ pub async fn rota(
     })
 }
 
+/// The skills a person offered when they applied (none for accounts made otherwise).
+async fn skills_of_person(conn: &mut Conn, actor: &Actor) -> Result<Vec<String>> {
+    let Some(id) = actor.user_id.clone() else {
+        return Ok(Vec::new());
+    };
+    Ok(
+        sanshe_store::volunteers::skills_of(&mut *conn, std::slice::from_ref(&id))
+            .await?
+            .into_iter()
+            .flat_map(|(_, s)| {
+                s.split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    )
+}
+
+/// Whether a post's duty fits someone with these skills.
+fn fits(post: &PostRow, skills: &[String]) -> bool {
+    post.skill.as_ref().is_none_or(|s| skills.contains(s))
+}
+
 fn refused(r: BookingRefusal) -> AppError {
     AppError::field("shift_id", r.message_id())
 }
@@ -417,10 +564,14 @@ async fn book(
     shift: &ShiftRow,
     user_id: &str,
     booked_by: &str,
+    cover: bool,
 ) -> Result<()> {
-    if shift.starts_at <= app.clock.now_ms() {
+    let now = app.clock.now_ms();
+    // A worker may put someone on a shift under way (cover for a no-show) until it ends.
+    if shift.starts_at <= now && !(cover && shift.ends_at > now) {
         return Err(refused(BookingRefusal::Started));
     }
+    let from = shift.starts_at.max(now);
     store::hold_person(&mut *tx, user_id).await?;
     if store::booking(&mut *tx, &shift.id, user_id)
         .await?
@@ -441,7 +592,7 @@ async fn book(
     .iter()
     .map(|b| span_of(b.starts_at, b.ends_at))
     .collect();
-    shifts::may_book(&held, span_of(shift.starts_at, shift.ends_at), &limits).map_err(refused)?;
+    shifts::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)?;
     if !store::claim_place(&mut *tx, &shift.id).await? {
         return Err(refused(BookingRefusal::Full));
     }
@@ -467,7 +618,11 @@ pub async fn take(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
     let user_id = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut tx = app.db.begin().await?;
     let shift = visible_shift(&mut tx, actor, Action::TakeShifts, shift_id).await?;
-    book(app, &mut tx, &shift, &user_id, &actor.username).await?;
+    let post = store::post(&mut *tx, &shift.post_id).await?;
+    if !fits(&post, &skills_of_person(&mut tx, actor).await?) {
+        return Err(AppError::field("shift_id", "err-shift-skill"));
+    }
+    book(app, &mut tx, &shift, &user_id, &actor.username, false).await?;
     audit(
         &mut tx,
         actor,
@@ -491,7 +646,7 @@ pub async fn assign(app: &App, actor: &Actor, shift_id: &str, user_id: &str) -> 
     if !person.may(Action::TakeShifts, Target::Area(&shift.area_path)) {
         return Err(AppError::field("user_id", "err-rota-not-deployed"));
     }
-    book(app, &mut tx, &shift, user_id, &actor.username).await?;
+    book(app, &mut tx, &shift, user_id, &actor.username, true).await?;
     audit(
         &mut tx,
         actor,
@@ -839,4 +994,209 @@ pub async fn gaps(
         gap_minutes: posts.iter().map(|p| p.gap_minutes).sum(),
         posts,
     })
+}
+
+/// Someone who could take a shift's place now.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CoverCandidate {
+    /// User id (for `/assign`).
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Their skills.
+    pub skills: Vec<String>,
+    /// Minutes of duty they hold in the 24 hours before the shift's end.
+    pub minutes_in_last_day: i64,
+}
+
+/// Who could cover a shift from now to its end: deployed there, with the post's skill, not on
+/// it already, and within the booking limits; least loaded first.
+pub async fn cover_candidates(
+    app: &App,
+    actor: &Actor,
+    shift_id: &str,
+) -> Result<Vec<CoverCandidate>> {
+    let mut conn = app.db.conn().await?;
+    let shift = visible_shift(&mut conn, actor, Action::ManageRotas, shift_id).await?;
+    let post = store::post(&mut *conn, &shift.post_id).await?;
+    let now = app.clock.now_ms();
+    if shift.ends_at <= now {
+        return Ok(Vec::new());
+    }
+    let wanted = span_of(shift.starts_at.max(now), shift.ends_at);
+    let people: Vec<(String, String)> = sanshe_store::accounts::deployed_volunteers(
+        &mut *conn,
+        actor.scope(Action::ManageRotas).roots(),
+    )
+    .await?
+    .into_iter()
+    .filter(|(_, _, _, path)| shift.area_path.starts_with(path.as_str()))
+    .map(|(id, name, _, _)| (id, name))
+    .collect();
+    let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
+    let skills: HashMap<String, Vec<String>> =
+        sanshe_store::volunteers::skills_of(&mut *conn, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, s)| {
+                let list = s
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+                    .collect();
+                (id, list)
+            })
+            .collect();
+    let limits = app.rules.booking;
+    let reach = 86_400_000 + limits.min_rest_minutes * 60_000;
+    let mut held: HashMap<String, Vec<BookingRow>> = HashMap::new();
+    for b in store::bookings_of_people(
+        &mut *conn,
+        &ids,
+        shift.starts_at - reach,
+        shift.ends_at + reach,
+    )
+    .await?
+    {
+        held.entry(b.user_id.clone()).or_default().push(b);
+    }
+    let day_before = shift.ends_at - 86_400_000;
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<CoverCandidate> = people
+        .into_iter()
+        .filter(|(id, _)| seen.insert(id.clone()))
+        .filter_map(|(user_id, name)| {
+            let theirs = held.remove(&user_id).unwrap_or_default();
+            if theirs.iter().any(|b| b.shift_id == shift.id) {
+                return None;
+            }
+            let mine = skills.get(&user_id).cloned().unwrap_or_default();
+            if !fits(&post, &mine) {
+                return None;
+            }
+            let spans: Vec<Span> = theirs
+                .iter()
+                .map(|b| span_of(b.starts_at, b.ends_at))
+                .collect();
+            shifts::may_book(&spans, wanted, &limits).ok()?;
+            let minutes_in_last_day = theirs
+                .iter()
+                .map(|b| (b.ends_at.min(shift.ends_at) - b.starts_at.max(day_before)).max(0))
+                .sum::<i64>()
+                / 60_000;
+            Some(CoverCandidate {
+                user_id,
+                name,
+                skills: mine,
+                minutes_in_last_day,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.minutes_in_last_day, &a.name).cmp(&(b.minutes_in_last_day, &b.name)));
+    Ok(out)
+}
+
+/// What one round of the minute watch did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Watch {
+    /// Reminders recorded for shifts starting within the hour.
+    pub reminded: usize,
+    /// No-show alerts raised.
+    pub no_shows: usize,
+    /// Overdue help-request alerts raised.
+    pub overdue: usize,
+}
+
+/// How long before a shift its holder is reminded.
+pub const REMIND_BEFORE_MS: i64 = 60 * 60_000;
+
+/// The minute watch over rotas and errands: reminds holders of shifts starting within the hour
+/// (shown in the app until they check in), raises a no-show alert 15 minutes into a shift without
+/// its check-in, and an alert for help requests past due. Each goes out once, even on several
+/// nodes at once, and stays out after its alert is closed.
+pub async fn watch(app: &App) -> Result<Watch> {
+    let now = app.clock.now_ms();
+    let mut done = Watch::default();
+    let mut tx = app.db.begin().await?;
+    for b in store::unreminded(&mut *tx, now, now + REMIND_BEFORE_MS).await? {
+        if store::mark_reminded(&mut *tx, &b.shift_id, &b.user_id, now).await? {
+            done.reminded += 1;
+        }
+    }
+    let routes = crate::alerts::Routes::load(&mut *tx).await?;
+    let late = now - i64::from(shifts::NO_SHOW_AFTER_MINUTES) * 60_000;
+    for b in store::unalerted_no_shows(&mut *tx, now - 86_400_000, late, now).await? {
+        if !store::mark_no_show_alerted(&mut *tx, &b.shift_id, &b.user_id, now).await? {
+            continue;
+        }
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::NoShow,
+                area_path: &b.area_path,
+                subject_kind: "shift",
+                subject_id: &b.shift_id,
+                event: &b.user_id,
+                detail: &format!("{} {}", b.post_name, stamp(b.starts_at)),
+            },
+            now,
+        )
+        .await?;
+        done.no_shows += 1;
+    }
+    for h in sanshe_store::help::unalerted_overdue(&mut *tx, now).await? {
+        if !sanshe_store::help::mark_overdue_alerted(&mut *tx, &h.id, now).await? {
+            continue;
+        }
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::ErrandOverdue,
+                area_path: &h.area_path,
+                subject_kind: "help_request",
+                subject_id: &h.id,
+                event: "overdue",
+                detail: &format!("{} {}", h.urgency, stamp(h.due_at)),
+            },
+            now,
+        )
+        .await?;
+        done.overdue += 1;
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(done)
+}
+
+/// A reminder shown to a volunteer: a shift of theirs starting soon, not yet checked in to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Reminder {
+    /// Shift.
+    pub shift_id: String,
+    /// Post name.
+    pub post: String,
+    /// Start, YYYY-MM-DD HH:MM China time.
+    pub starts: String,
+    /// Minutes until the start (negative once it has started).
+    pub minutes_to_start: i64,
+}
+
+/// The caller's reminders.
+pub async fn reminders(app: &App, actor: &Actor) -> Result<Vec<Reminder>> {
+    let Some(id) = actor.user_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let now = app.clock.now_ms();
+    let mut conn = app.db.conn().await?;
+    Ok(store::reminded_of(&mut *conn, id, now)
+        .await?
+        .into_iter()
+        .map(|b| Reminder {
+            shift_id: b.shift_id,
+            post: b.post_name,
+            starts: stamp(b.starts_at),
+            minutes_to_start: (b.starts_at - now).div_euclid(60_000),
+        })
+        .collect())
 }

@@ -194,6 +194,10 @@ pub struct DecisionInput {
     /// Why (required to decline or to ask for more).
     #[serde(default)]
     pub note: String,
+    /// On approval, deploy to the community applied for (the default) or, when false, put the
+    /// volunteer in the reserve pool for the bureau to dispatch.
+    #[serde(default)]
+    pub deploy: Option<bool>,
 }
 
 /// The outcome of a decision; on approval the new account's user name and first password,
@@ -246,14 +250,16 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
         let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, "zh-CN")
             .await
             .map_err(|_| AppError::field("decision", "err-volunteer-retry"))?;
-        account_store::insert_grant(
-            &mut tx,
-            &user.id,
-            Role::Volunteer.as_str(),
-            Some(&before.area_id),
-            None,
-        )
-        .await?;
+        if input.deploy.unwrap_or(true) {
+            account_store::insert_grant(
+                &mut tx,
+                &user.id,
+                Role::Volunteer.as_str(),
+                Some(&before.area_id),
+                None,
+            )
+            .await?;
+        }
         account = Some((user.id, username, password));
     }
     let decided = store::decide(
@@ -270,7 +276,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
         return Err(AppError::field("decision", "err-volunteer-decided"));
     }
     audit_store::append(
-        &mut tx,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: &format!("volunteer.{status}"),
             target_kind: "volunteer_application",
@@ -354,4 +360,119 @@ pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<V
         })
         .filter(|v| skill.is_none_or(|s| v.skills.iter().any(|x| x == s)))
         .collect())
+}
+
+/// Approved volunteers deployed nowhere (the reserve pool) whose home community is in the
+/// caller's areas, optionally only those with a skill.
+pub async fn reserve(
+    app: &App,
+    actor: &Actor,
+    skill: Option<&str>,
+) -> Result<Vec<ApplicationView>> {
+    if let Some(s) = skill
+        && !SKILLS.contains(&s)
+    {
+        return Err(AppError::field("skill", "err-volunteer-skill"));
+    }
+    let mut conn = app.db.conn().await?;
+    Ok(store::reserve(
+        &mut *conn,
+        actor.scope(Action::VetVolunteers).roots(),
+        skill,
+    )
+    .await?
+    .into_iter()
+    .map(view)
+    .collect())
+}
+
+/// Deploys a volunteer (from the reserve pool, or one more community for one deployed already)
+/// to an area; both their home community and the area must be the caller's.
+pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let home = store::of_user(&mut *tx, user_id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    if !actor.may(Action::VetVolunteers, Target::Area(&home.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    let area = area_store::get(&mut tx, area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    if !actor.may(Action::VetVolunteers, Target::Area(&area.path)) {
+        return Err(AppError::field("area_id", "err-area-not-found"));
+    }
+    let grants = account_store::grants_of(&mut tx, user_id).await?;
+    if grants
+        .iter()
+        .any(|g| g.role == Role::Volunteer.as_str() && g.area_id.as_deref() == Some(area_id))
+    {
+        return Err(AppError::field("area_id", "err-volunteer-deployed"));
+    }
+    account_store::insert_grant(
+        &mut tx,
+        user_id,
+        Role::Volunteer.as_str(),
+        Some(area_id),
+        None,
+    )
+    .await?;
+    audit_store::append(
+        &mut *tx,
+        &audit_store::NewAuditEntry {
+            action: "volunteer.deployed",
+            target_kind: "user",
+            target_id: user_id,
+            area_path: Some(&area.path),
+            detail: &area.name,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    app.sessions.clear();
+    Ok(())
+}
+
+/// Ends a volunteer's deployment to an area (back to the reserve pool when it was their only
+/// one); refused while they hold shifts there that have not ended.
+pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let grants = account_store::grants_of(&mut tx, user_id).await?;
+    let Some(grant) = grants
+        .iter()
+        .find(|g| g.role == Role::Volunteer.as_str() && g.area_id.as_deref() == Some(area_id))
+    else {
+        return Err(AppError::NotFound);
+    };
+    let path = grant.area_path.clone().unwrap_or_default();
+    if !actor.may(Action::VetVolunteers, Target::Area(&path)) {
+        return Err(AppError::NotFound);
+    }
+    let now = app.clock.now_ms();
+    let ahead = sanshe_store::rotas::bookings_of(&mut *tx, user_id, now, i64::MAX).await?;
+    let shifts = sanshe_store::rotas::shifts_by_id(
+        &mut *tx,
+        &ahead.iter().map(|b| b.shift_id.clone()).collect::<Vec<_>>(),
+    )
+    .await?;
+    if shifts.iter().any(|s| s.area_path.starts_with(&path)) {
+        return Err(AppError::field("area_id", "err-volunteer-has-shifts"));
+    }
+    account_store::delete_grant(&mut tx, user_id, &grant.id).await?;
+    audit_store::append(
+        &mut *tx,
+        &audit_store::NewAuditEntry {
+            action: "volunteer.recalled",
+            target_kind: "user",
+            target_id: user_id,
+            area_path: Some(&path),
+            detail: grant.area_name.as_deref().unwrap_or_default(),
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    app.sessions.clear();
+    Ok(())
 }

@@ -24,11 +24,15 @@ pub enum AlertKind {
     GateFever,
     /// A volunteer dropped a shift: its place is open again.
     ShiftDropped,
+    /// Someone booked on a shift has not checked in 15 minutes after its start.
+    NoShow,
+    /// A help request is past its due time and not delivered.
+    ErrandOverdue,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 9] = [
+    pub const ALL: [AlertKind; 11] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -38,6 +42,8 @@ impl AlertKind {
         AlertKind::NeedsHelp,
         AlertKind::GateFever,
         AlertKind::ShiftDropped,
+        AlertKind::NoShow,
+        AlertKind::ErrandOverdue,
     ];
 
     /// The stored spelling.
@@ -52,6 +58,8 @@ impl AlertKind {
             AlertKind::NeedsHelp => "needs_help",
             AlertKind::GateFever => "gate_fever",
             AlertKind::ShiftDropped => "shift_dropped",
+            AlertKind::NoShow => "no_show",
+            AlertKind::ErrandOverdue => "errand_overdue",
         }
     }
 

@@ -194,9 +194,14 @@ pub fn served_minutes(shift: &Span, check_in: NaiveDateTime, check_out: NaiveDat
     (until - from).num_minutes().max(0)
 }
 
+/// Minutes into a shift after which someone not checked in is a no-show.
+pub const NO_SHOW_AFTER_MINUTES: u32 = 15;
+
 /// Whether someone who has not checked in by `now` is a no-show: 15 minutes into the shift.
 pub fn is_no_show(shift: &Span, checked_in: bool, now: NaiveDateTime) -> bool {
-    !checked_in && now >= shift.start + Duration::minutes(15) && now < shift.end
+    !checked_in
+        && now >= shift.start + Duration::minutes(NO_SHOW_AFTER_MINUTES.into())
+        && now < shift.end
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use sqlx::{AnyConnection, Row};
 
+use crate::statements::Statements;
 use crate::{Result, new_id, now_ms, scope_filter};
 
 /// One audit entry to write.
@@ -47,24 +48,24 @@ pub struct AuditRow {
 }
 
 /// Appends an entry.
-pub async fn append(conn: &mut AnyConnection, e: &NewAuditEntry<'_>) -> Result<()> {
-    sqlx::query(
+pub async fn append(conn: &mut impl Statements, e: &NewAuditEntry<'_>) -> Result<()> {
+    conn.run(
         "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_kind, target_id, area_path, detail, reason) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            new_id().into(),
+            now_ms().into(),
+            e.actor_id.into(),
+            e.actor_name.into(),
+            e.action.into(),
+            e.target_kind.into(),
+            e.target_id.into(),
+            e.area_path.into(),
+            e.detail.into(),
+            e.reason.into(),
+        ],
     )
-    .bind(new_id())
-    .bind(now_ms())
-    .bind(e.actor_id)
-    .bind(e.actor_name)
-    .bind(e.action)
-    .bind(e.target_kind)
-    .bind(e.target_id)
-    .bind(e.area_path)
-    .bind(e.detail)
-    .bind(e.reason)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Entries within the scope roots (plus unlocated ones such as sign-ins when `include_unlocated`),

@@ -203,3 +203,27 @@ pub async fn confirm(conn: &mut impl Statements, id: &str, at: i64) -> Result<bo
         .await?
         == 1)
 }
+
+/// Requests past due at `now`, still open, assigned or bought, not yet alerted, oldest due first.
+pub async fn unalerted_overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<HelpRow>> {
+    Ok(conn
+        .rows(
+            &format!("SELECT {COLUMNS} FROM help_requests WHERE due_at < $1 AND status IN ('open', 'assigned', 'bought') AND overdue_alerted_at IS NULL ORDER BY due_at LIMIT 1000"),
+            &[now.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| row_of(r))
+        .collect())
+}
+
+/// Marks a request's overdue alert raised; false when another node did it first.
+pub async fn mark_overdue_alerted(conn: &mut impl Statements, id: &str, at: i64) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE help_requests SET overdue_alerted_at = $2 WHERE id = $1 AND overdue_alerted_at IS NULL",
+            &[id.into(), at.into()],
+        )
+        .await?
+        == 1)
+}

@@ -134,6 +134,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0006_volunteers.sqlite.sql"),
         postgres: include_str!("../migrations/0006_volunteers.postgres.sql"),
     },
+    Migration {
+        version: 7,
+        common: include_str!("../migrations/0007_rota_watch.sql"),
+        sqlite: include_str!("../migrations/0007_rota_watch.sqlite.sql"),
+        postgres: include_str!("../migrations/0007_rota_watch.postgres.sql"),
+    },
 ];
 
 impl Db {

@@ -25,10 +25,11 @@ pub struct PostRow {
     pub shift_hours: i64,
     /// People per shift.
     pub people: i64,
+    /// The skill its duty needs, if any (`volunteers::SKILLS`).
+    pub skill: Option<String>,
 }
 
-const POST_COLUMNS: &str =
-    "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people";
+const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill";
 
 fn post_of(r: &[Cell]) -> PostRow {
     PostRow {
@@ -41,13 +42,14 @@ fn post_of(r: &[Cell]) -> PostRow {
         cover_hours: r[6].int(),
         shift_hours: r[7].int(),
         people: r[8].int(),
+        skill: r[9].opt_text(),
     }
 }
 
 /// Adds a post.
 pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO posts ({POST_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+        &format!("INSERT INTO posts ({POST_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
         &[
             (&p.id).into(),
             (&p.area_id).into(),
@@ -58,6 +60,7 @@ pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Re
             p.cover_hours.into(),
             p.shift_hours.into(),
             p.people.into(),
+            p.skill.as_deref().into(),
             at.into(),
         ],
     )
@@ -534,6 +537,173 @@ pub async fn served_totals(
             .await?
             .into_iter()
             .map(|r| (r[0].text(), r[1].int())),
+        );
+    }
+    Ok(out)
+}
+
+/// A booking the minute watch speaks of, with its post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedBooking {
+    /// Shift.
+    pub shift_id: String,
+    /// Person.
+    pub user_id: String,
+    /// Start, UTC ms.
+    pub starts_at: i64,
+    /// End, UTC ms.
+    pub ends_at: i64,
+    /// Post.
+    pub post_id: String,
+    /// Post name.
+    pub post_name: String,
+    /// The post's area path.
+    pub area_path: String,
+}
+
+const WATCHED: &str = "SELECT sp.shift_id, sp.user_id, sp.starts_at, sp.ends_at, p.id, p.name, s.area_path \
+     FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id";
+
+fn watched_of(r: &[Cell]) -> WatchedBooking {
+    WatchedBooking {
+        shift_id: r[0].text(),
+        user_id: r[1].text(),
+        starts_at: r[2].int(),
+        ends_at: r[3].int(),
+        post_id: r[4].text(),
+        post_name: r[5].text(),
+        area_path: r[6].text(),
+    }
+}
+
+/// Bookings starting in `[from, until)` whose holder has not been reminded.
+pub async fn unreminded(
+    conn: &mut impl Statements,
+    from: i64,
+    until: i64,
+) -> Result<Vec<WatchedBooking>> {
+    Ok(conn
+        .rows(
+            &format!("{WATCHED} WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.reminded_at IS NULL ORDER BY sp.starts_at"),
+            &[from.into(), until.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| watched_of(r))
+        .collect())
+}
+
+/// Marks a booking reminded; false when another node did it first.
+pub async fn mark_reminded(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE shift_people SET reminded_at = $3 WHERE shift_id = $1 AND user_id = $2 AND reminded_at IS NULL",
+            &[shift_id.into(), user_id.into(), at.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// Bookings that started in `[since, late_from]`, are not over at `now`, have no check-in and
+/// no no-show alert yet.
+pub async fn unalerted_no_shows(
+    conn: &mut impl Statements,
+    since: i64,
+    late_from: i64,
+    now: i64,
+) -> Result<Vec<WatchedBooking>> {
+    Ok(conn
+        .rows(
+            &format!("{WATCHED} WHERE sp.starts_at >= $1 AND sp.starts_at <= $2 AND sp.ends_at > $3 AND sp.checked_in_at IS NULL AND sp.no_show_alerted_at IS NULL ORDER BY sp.starts_at"),
+            &[since.into(), late_from.into(), now.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| watched_of(r))
+        .collect())
+}
+
+/// Marks a no-show alerted; false when another node did it first.
+pub async fn mark_no_show_alerted(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE shift_people SET no_show_alerted_at = $3 WHERE shift_id = $1 AND user_id = $2 AND no_show_alerted_at IS NULL",
+            &[shift_id.into(), user_id.into(), at.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// One person's bookings that were reminded and have not ended by `now`, soonest first.
+pub async fn reminded_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<WatchedBooking>> {
+    Ok(conn
+        .rows(
+            &format!("{WATCHED} WHERE sp.user_id = $1 AND sp.ends_at > $2 AND sp.reminded_at IS NOT NULL AND sp.checked_in_at IS NULL ORDER BY sp.starts_at"),
+            &[user_id.into(), now.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| watched_of(r))
+        .collect())
+}
+
+/// The bookings of several people overlapping `[from, to)`.
+pub async fn bookings_of_people(
+    conn: &mut impl Statements,
+    user_ids: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<BookingRow>> {
+    let mut out = Vec::new();
+    for group in user_ids.chunks(500) {
+        let mut args: Vec<Cell> = vec![from.into(), to.into()];
+        args.extend(group.iter().map(Cell::from));
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE starts_at < $2 AND ends_at > $1 AND user_id IN {}",
+                    in_list(3, group.len())
+                ),
+                &args,
+            )
+            .await?
+            .iter()
+            .map(|r| booking_of(r)),
+        );
+    }
+    Ok(out)
+}
+
+/// Shifts by id.
+pub async fn shifts_by_id(conn: &mut impl Statements, ids: &[String]) -> Result<Vec<ShiftRow>> {
+    let mut out = Vec::new();
+    for group in ids.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
+        out.extend(
+            conn.rows(
+                &format!(
+                    "SELECT {SHIFT_COLUMNS} FROM shifts WHERE id IN {}",
+                    in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?
+            .iter()
+            .map(|r| shift_of(r)),
         );
     }
     Ok(out)

@@ -183,3 +183,47 @@ pub async fn skills_of(
     }
     Ok(out)
 }
+
+/// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope, with
+/// this skill if given, oldest first, at most 1,000.
+pub async fn reserve(
+    conn: &mut impl Statements,
+    roots: &[String],
+    skill: Option<&str>,
+) -> Result<Vec<ApplicationRow>> {
+    let (filter, binds) = scope_filter("v.area_path", roots, 2);
+    // Skills are stored comma-joined with a comma at neither end; matching ",skill," against
+    // the padded list finds whole names only.
+    let mut args: Vec<Cell> = vec![skill.map(|s| format!("%,{s},%")).into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT {columns} FROM volunteer_applications v WHERE v.status = 'approved' AND v.user_id IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = v.user_id AND g.role = 'volunteer') \
+                 AND ($1 IS NULL OR ',' || v.skills || ',' LIKE $1) AND {filter} ORDER BY v.decided_at LIMIT 1000"
+            ),
+            &args,
+        )
+        .await?
+        .iter()
+        .map(|r| row_of(r))
+        .collect())
+}
+
+/// The approved application that made an account.
+pub async fn of_user(conn: &mut impl Statements, user_id: &str) -> Result<ApplicationRow> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE user_id = $1"),
+        &[user_id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| row_of(r))
+    .ok_or(crate::StoreError::NotFound)
+}

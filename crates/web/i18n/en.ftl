@@ -492,6 +492,7 @@ err-visitor-kind = Kind is visitor or delivery
 
 ## Shifts and help requests
 err-shift-double-booked = You already have another shift at this time
+err-shift-skill = This post needs a skill you have not registered
 err-shift-over-daily-limit = This shift would take you over the limit of duty in 24 hours
 err-shift-too-little-rest = Too little rest between this shift and another of yours
 err-shift-full = This shift already has everyone it needs
@@ -566,6 +567,8 @@ skill-languages = Languages / dialects
 skill-logistics = Carrying supplies
 skill-computers = Computers / data entry
 err-volunteer-skill = Choose skills from the list
+err-volunteer-deployed = This volunteer is already deployed here
+err-volunteer-has-shifts = This volunteer still holds shifts here that have not ended; change the rota first
 err-volunteer-consent = Read and agree to the privacy notice
 err-volunteer-community = Choose the community you live in
 err-volunteer-pending = An application with this ID number is already being vetted
@@ -573,6 +576,8 @@ err-volunteer-decision = Choose approve, ask for more, or decline
 err-volunteer-decided = This application has already been decided
 err-volunteer-retry = Making the account failed; try again
 alert-kind-shift_dropped = A volunteer dropped a shift
+alert-kind-no_show = A volunteer has not checked in to a shift
+alert-kind-errand_overdue = A help request is overdue
 hours-title = Record of volunteer service hours
 hours-volunteer = Volunteer
 hours-total = Total service

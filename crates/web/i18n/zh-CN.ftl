@@ -492,6 +492,7 @@ err-visitor-kind = 类型只能是访客或快递
 
 ## Shifts and help requests
 err-shift-double-booked = 这段时间您已有另一个班次
+err-shift-skill = 这个岗位需要您没有登记的特长
 err-shift-over-daily-limit = 接下这个班次后，任意24小时内值班将超过上限
 err-shift-too-little-rest = 与您的另一个班次间隔太短，需要足够休息
 err-shift-full = 这个班次人员已满
@@ -566,6 +567,8 @@ skill-languages = 外语/方言
 skill-logistics = 物资搬运
 skill-computers = 电脑/信息录入
 err-volunteer-skill = 请从列出的特长中选择
+err-volunteer-deployed = 该志愿者已派驻到这里
+err-volunteer-has-shifts = 该志愿者在这里还有未结束的班次，请先调整排班
 err-volunteer-consent = 请阅读并同意隐私说明
 err-volunteer-community = 请选择居住的社区
 err-volunteer-pending = 这个身份证号已有一份报名正在审核
@@ -573,6 +576,8 @@ err-volunteer-decision = 请选择通过、补充材料或不通过
 err-volunteer-decided = 这份报名已经处理过了
 err-volunteer-retry = 生成账号时出错，请再试一次
 alert-kind-shift_dropped = 志愿者退出班次
+alert-kind-no_show = 志愿者未按时签到
+alert-kind-errand_overdue = 代买代办请求已超时
 hours-title = 志愿服务时长记录
 hours-volunteer = 志愿者
 hours-total = 累计服务时长

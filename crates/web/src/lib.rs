@@ -102,8 +102,8 @@ async fn count_requests(
     resp
 }
 
-/// Starts the work that runs beside the requests: the missed-report scan each minute and the
-/// delivery of queued chat messages every two seconds. Both keep their state in the database,
+/// Starts the work that runs beside the requests: the missed-report scan and the rota watch
+/// (reminders, no-shows, overdue errands) each minute, and the delivery of queued chat messages every two seconds. Both keep their state in the database,
 /// so a restart loses nothing and several nodes may run them at once.
 pub fn spawn_background_work(app: App) {
     let scanner = app.clone();
@@ -117,6 +117,18 @@ pub fn spawn_background_work(app: App) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "report scan failed"),
+            }
+            match sanshe_app::rotas::watch(&scanner).await {
+                Ok(w) if w != sanshe_app::rotas::Watch::default() => {
+                    tracing::info!(
+                        reminded = w.reminded,
+                        no_shows = w.no_shows,
+                        overdue = w.overdue,
+                        "rota watch"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "rota watch failed"),
             }
         }
     });
@@ -289,8 +301,13 @@ pub fn router(state: AppState) -> Router {
             get(api::rotas::list_posts).post(api::rotas::create_post),
         )
         .route("/posts/{id}/shifts", post(api::rotas::make_shifts))
-        .route("/shifts", get(api::rotas::get_rota))
+        .route(
+            "/shifts",
+            get(api::rotas::get_rota).post(api::rotas::make_area_shifts),
+        )
         .route("/shifts/gaps", get(api::rotas::get_gaps))
+        .route("/shifts/reminders", get(api::rotas::get_reminders))
+        .route("/shifts/{id}/cover", get(api::rotas::get_cover))
         .route("/shifts/{id}/take", post(api::rotas::take_shift))
         .route("/shifts/{id}/assign", post(api::rotas::assign_shift))
         .route("/shifts/{id}/drop", post(api::rotas::drop_shift))
@@ -303,6 +320,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/help-requests/{id}/steps", post(api::help::step_help))
         .route("/volunteers", get(api::volunteers::list_volunteers))
+        .route("/volunteers/reserve", get(api::volunteers::list_reserve))
+        .route(
+            "/volunteers/{user_id}/deployments",
+            post(api::volunteers::deploy),
+        )
+        .route(
+            "/volunteers/{user_id}/deployments/{area_id}",
+            delete(api::volunteers::recall),
+        )
         .route(
             "/volunteers/applications",
             get(api::volunteers::list_applications).post(api::volunteers::apply),

@@ -330,3 +330,68 @@ async fn user_id_of(t: &TestApp, admin: &str, username: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+#[tokio::test]
+async fn a_community_gets_a_stretch_of_shifts_for_all_its_posts_at_once() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let other = t.token("worker.yudeli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        // A gate round the clock (3 shifts a day) and a hotline 12 hours a day (2 of 6 hours).
+        for (name, kind, from, hours, shift) in [
+            ("一区南门", "gate", "08:00", 24, 8),
+            ("心理热线", "hotline", "08:00", 12, 6),
+        ] {
+            let r = t
+                .post_json(
+                    "/api/v1/posts",
+                    Some(&worker),
+                    json!({"area_id": t.lingyanli_building, "name": name, "kind": kind,
+                           "cover_from": from, "cover_hours": hours, "shift_hours": shift, "people": 1}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        // Made twice: the second time keeps what is there, so the rota has them once.
+        for _ in 0..2 {
+            let r = make_area(&t, &worker, &t.lingyanli, d1, 3).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            assert_eq!(r.json()["shifts"], 15);
+        }
+        // The gate's third night shift starts at midnight after the third day.
+        let r = rota(&t, &worker, &t.lingyanli, d1, 4).await;
+        let counts: Vec<usize> = r["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["shifts"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(counts.iter().sum::<usize>(), 15, "{counts:?}");
+        assert!(counts.contains(&9) && counts.contains(&6), "{counts:?}");
+
+        // Another community's worker cannot make them; a stretch out of range is refused.
+        let r = make_area(&t, &other, &t.lingyanli, d1, 3).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(field_error(&r.json()), "err-area-not-found");
+        let r = make_area(&t, &worker, &t.lingyanli, d1, 63).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(field_error(&r.json()), "err-rota-days");
+        t
+    })
+    .await;
+}
+
+async fn make_area(
+    t: &TestApp,
+    token: &str,
+    area: &str,
+    from: NaiveDate,
+    days: u32,
+) -> support::Resp {
+    t.post_json(
+        "/api/v1/shifts",
+        Some(token),
+        json!({"area_id": area, "from": from, "days": days}),
+    )
+    .await
+}

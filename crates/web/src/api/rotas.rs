@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use sanshe_app::rotas::{self, Gaps, PostInput, PostView, Rota, ServiceHours};
+use sanshe_app::rotas::{
+    self, CoverCandidate, Gaps, PostInput, PostView, Reminder, Rota, ServiceHours,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -80,6 +82,41 @@ pub async fn make_shifts(
     Ok((StatusCode::CREATED, Json(Made { shifts })))
 }
 
+/// An area's stretch of days.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AreaStretch {
+    /// The area whose posts (and its sub-areas' posts) get shifts.
+    pub area_id: String,
+    /// First day, YYYY-MM-DD (China time).
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    /// Days, 1–62.
+    pub days: u32,
+}
+
+/// Makes the shifts of every post below an area for a stretch of days, in one go (days already
+/// made are kept as they are).
+#[utoipa::path(post, path = "/api/v1/shifts", request_body = AreaStretch, tag = "rotas",
+    responses((status = 201, body = Made), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn make_area_shifts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<AreaStretch>,
+) -> ApiResult<(StatusCode, Json<Made>)> {
+    let shifts = with_locale(
+        &caller,
+        rotas::make_area_shifts(
+            &state.app,
+            &caller.actor,
+            &body.area_id,
+            body.from,
+            body.days,
+        )
+        .await,
+    )?;
+    Ok((StatusCode::CREATED, Json(Made { shifts })))
+}
+
 /// Which rota.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RotaQuery {
@@ -115,6 +152,35 @@ pub async fn get_gaps(
     Ok(Json(with_locale(
         &caller,
         rotas::gaps(&state.app, &caller.actor, &q.area, q.from, q.days).await,
+    )?))
+}
+
+/// Who could cover a shift from now to its end (for a no-show): deployed there, with the post's
+/// skill, within the booking limits, least loaded first.
+#[utoipa::path(get, path = "/api/v1/shifts/{id}/cover", tag = "rotas",
+    responses((status = 200, body = [CoverCandidate]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_cover(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<CoverCandidate>>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::cover_candidates(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// The caller's reminders: their shifts starting within the hour (or under way) not yet
+/// checked in to.
+#[utoipa::path(get, path = "/api/v1/shifts/reminders", tag = "rotas",
+    responses((status = 200, body = [Reminder])), security(("bearer" = [])))]
+pub async fn get_reminders(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<Reminder>>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::reminders(&state.app, &caller.actor).await,
     )?))
 }
 

@@ -86,3 +86,56 @@ pub async fn list_volunteers(
         volunteers::deployed(&state.app, &caller.actor, q.skill.as_deref()).await,
     )?))
 }
+
+/// The reserve pool: approved volunteers deployed nowhere whose home community is in the
+/// caller's areas, optionally only those with a skill.
+#[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(VolunteersQuery), tag = "volunteers",
+    responses((status = 200, body = [ApplicationView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_reserve(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<VolunteersQuery>,
+) -> ApiResult<Json<Vec<ApplicationView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        volunteers::reserve(&state.app, &caller.actor, q.skill.as_deref()).await,
+    )?))
+}
+
+/// Where to deploy.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DeploymentInput {
+    /// The area (a community) the volunteer serves from now on.
+    pub area_id: String,
+}
+
+/// Deploys a volunteer (from the reserve pool, or to one more community).
+#[utoipa::path(post, path = "/api/v1/volunteers/{user_id}/deployments", request_body = DeploymentInput, tag = "volunteers",
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn deploy(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<DeploymentInput>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        volunteers::deploy(&state.app, &caller.actor, &user_id, &body.area_id).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends a deployment (refused while the volunteer holds shifts there that have not ended).
+#[utoipa::path(delete, path = "/api/v1/volunteers/{user_id}/deployments/{area_id}", tag = "volunteers",
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn recall(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((user_id, area_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        volunteers::recall(&state.app, &caller.actor, &user_id, &area_id).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
