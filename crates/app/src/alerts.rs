@@ -177,11 +177,12 @@ pub async fn settle(
 pub struct AlertView {
     /// Id.
     pub id: String,
-    /// `fever`, `missed_report`, `severe_symptoms`, `unassigned`, `end_due`, `visit_fever`, `needs_help`.
+    /// `fever`, `missed_report`, `severe_symptoms`, `unassigned`, `end_due`, `visit_fever`,
+    /// `needs_help`, `gate_fever`, `shift_dropped`, `no_show`, `errand_overdue`.
     pub kind: String,
     /// `open`, `acknowledged`, `resolved`.
     pub status: String,
-    /// What it is about: `episode` or `household`.
+    /// What it is about: `episode`, `household`, `shift`, `help_request`, …
     pub subject_kind: String,
     /// Its id.
     pub subject_id: String,

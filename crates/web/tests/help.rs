@@ -144,6 +144,13 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         t.app.clock.advance(Duration::hours(13));
         let later = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
         assert_eq!(later[0]["overdue"], true);
+        // The minute watch raises one alert for it (the delivered and cancelled ones are done).
+        let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
+        assert_eq!(w.overdue, 1, "{w:?}");
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().overdue, 0, "once");
+        let alerts = t.get("/api/v1/alerts?kind=errand_overdue", Some(&worker)).await.json();
+        assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+        assert_eq!(alerts[0]["subject_id"], id(&today_alone));
 
         // Another community's worker sees none of it.
         let other = t.token("worker.yudeli").await;

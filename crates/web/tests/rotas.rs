@@ -395,3 +395,91 @@ async fn make_area(
     )
     .await
 }
+
+#[tokio::test]
+async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let d0 = t.app.clock.today();
+        let d1 = d0 + Duration::days(1);
+        set_clock(&t, d0, 20, 0);
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "二区北门", "kind": "gate", "cover_from": "08:00",
+                       "cover_hours": 24, "shift_hours": 8, "people": 1}),
+            )
+            .await
+            .json();
+        let post_id = post["id"].as_str().unwrap().to_string();
+        let made = t
+            .post_json(&format!("/api/v1/posts/{post_id}/shifts"), Some(&worker), json!({"from": d1, "days": 1}))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
+        let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
+        let (v1, v1_token) = volunteer(&t, &admin, "v.early", &t.lingyanli).await;
+        let (_, v2_token) = volunteer(&t, &admin, "v.late", &t.lingyanli).await;
+        let (v3, _) = volunteer(&t, &admin, "v.free", &t.lingyanli).await;
+        let (v4, _) = volunteer(&t, &admin, "v.yudeli", &t.yudeli).await;
+        assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
+
+        // 07:10: the morning's holder is reminded, once; the afternoon's not yet.
+        set_clock(&t, d1, 7, 10);
+        let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
+        assert_eq!(w.reminded, 1);
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().reminded, 0);
+        let mine = t.get("/api/v1/shifts/reminders", Some(&v1_token)).await.json();
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert_eq!(mine[0]["shift_id"], morning);
+        assert_eq!(mine[0]["minutes_to_start"], 50);
+        assert_eq!(t.get("/api/v1/shifts/reminders", Some(&v2_token)).await.json(), json!([]));
+
+        // 08:14 is not yet a no-show; 08:20 is, alerted once, and stays told after it is closed.
+        set_clock(&t, d1, 8, 14);
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().no_shows, 0);
+        set_clock(&t, d1, 8, 20);
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().no_shows, 1);
+        let alerts = t.get("/api/v1/alerts?kind=no_show", Some(&worker)).await.json();
+        let list = alerts.as_array().unwrap().clone();
+        assert_eq!(list.len(), 1, "{alerts}");
+        let alert_id = list[0]["id"].as_str().unwrap();
+        let resolved = t
+            .post_json(&format!("/api/v1/alerts/{alert_id}/resolve"), Some(&worker), json!({"note": "已电话联系，安排顶班"}))
+            .await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.text());
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().no_shows, 0);
+        let other = t.token("worker.yudeli").await;
+        let theirs = t.get("/api/v1/alerts?kind=no_show", Some(&other)).await.json();
+        assert_eq!(theirs, json!([]));
+
+        // Who could cover now: not the holder, not the afternoon's (no rest, over 12 h), not
+        // someone of another community; the free volunteer of 凌研里.
+        let cover = t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&worker)).await;
+        assert_eq!(cover.status, StatusCode::OK, "{}", cover.text());
+        let ids: Vec<String> = cover
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["user_id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, [v3.clone()], "not {v1} (holder) nor {v4} (裕德里)");
+        assert_eq!(t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&other)).await.status, StatusCode::NOT_FOUND);
+
+        // The worker takes the no-show off and puts the free volunteer on the shift under way;
+        // a volunteer cannot take a started shift themselves.
+        let r = t.post_json(&format!("/api/v1/shifts/{morning}/drop"), Some(&worker), json!({"user_id": v1})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        assert_eq!(act(&t, &v1_token, morning, "take").await.1["errors"][0]["code"], "err-shift-started");
+        let r = t.post_json(&format!("/api/v1/shifts/{morning}/assign"), Some(&worker), json!({"user_id": v3})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        assert_eq!(t.get("/api/v1/shifts/reminders", Some(&v1_token)).await.json(), json!([]));
+        t
+    })
+    .await;
+}

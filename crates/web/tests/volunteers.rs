@@ -122,3 +122,126 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
     })
     .await;
 }
+
+async fn sign_in(t: &TestApp, decided: &serde_json::Value) -> String {
+    let s = t
+        .post_json(
+            "/api/v1/sessions",
+            None,
+            json!({"username": decided["username"], "password": decided["password"]}),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.text());
+    s.json()["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the_skilled() {
+    on_both(|t: TestApp| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let yudeli_worker = t.token("worker.yudeli").await;
+        let mut decided = Vec::new();
+        for (seq, name, skills) in [(31, "孙心怡", json!(["counselling"])), (32, "钱多多", json!(["driving"]))] {
+            let r = t
+                .post_json(
+                    "/api/v1/volunteers/applications",
+                    None,
+                    json!({"name": name, "document_number": id_for(1991, 3, 3, seq), "phone": "13900001111",
+                           "area_id": t.lingyanli, "skills": skills, "consent": true}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let id = r.json()["id"].as_str().unwrap().to_string();
+            let d = t
+                .post_json(
+                    &format!("/api/v1/volunteers/applications/{id}/decision"),
+                    Some(&worker),
+                    json!({"decision": "approve", "deploy": false}),
+                )
+                .await;
+            assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+            decided.push(d.json());
+        }
+        let counsellor = decided[0]["application"]["user_id"].as_str().unwrap().to_string();
+        let driver = decided[1]["application"]["user_id"].as_str().unwrap().to_string();
+
+        // In the pool: approved, deployed nowhere, so no community's rota is theirs yet.
+        let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
+        assert_eq!(pool.as_array().unwrap().len(), 2, "{pool}");
+        let pool = t.get("/api/v1/volunteers/reserve?skill=counselling", Some(&admin)).await.json();
+        assert_eq!(pool.as_array().unwrap().len(), 1);
+        assert_eq!(pool[0]["user_id"], counsellor.as_str());
+        assert_eq!(t.get("/api/v1/volunteers/reserve?skill=magic", Some(&admin)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&yudeli_worker)).await.json(), json!([]));
+        let counsellor_token = sign_in(&t, &decided[0]).await;
+        let today = t.app.clock.today();
+        let rota_of = |area: &str| format!("/api/v1/shifts?area={area}&from={today}&days=2");
+        assert_eq!(t.get(&rota_of(&t.lingyanli), Some(&counsellor_token)).await.status, StatusCode::NOT_FOUND);
+
+        // 凌研里's worker cannot send them to 裕德里; the bureau can, once.
+        let deploy = |token: String, user: String, area: String| {
+            let t = &t;
+            async move {
+                t.post_json(&format!("/api/v1/volunteers/{user}/deployments"), Some(&token), json!({"area_id": area})).await
+            }
+        };
+        let r = deploy(worker.clone(), counsellor.clone(), t.yudeli.clone()).await;
+        assert_eq!((r.status, codes(&r.json())), (StatusCode::UNPROCESSABLE_ENTITY, vec![("area_id".into(), "err-area-not-found".into())]));
+        let r = deploy(admin.clone(), counsellor.clone(), t.yudeli.clone()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        let r = deploy(admin.clone(), counsellor.clone(), t.yudeli.clone()).await;
+        assert_eq!(codes(&r.json()), [("area_id".to_string(), "err-volunteer-deployed".to_string())]);
+        let r = deploy(admin.clone(), driver.clone(), t.yudeli.clone()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json(), json!([]));
+        let there = t.get("/api/v1/volunteers", Some(&yudeli_worker)).await.json();
+        assert_eq!(there.as_array().unwrap().len(), 2, "{there}");
+
+        // A hotline post needs counselling: only the counsellor sees and takes its shifts.
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&yudeli_worker),
+                json!({"area_id": t.yudeli, "name": "心理热线", "kind": "hotline", "cover_from": "08:00",
+                       "cover_hours": 12, "shift_hours": 6, "people": 1, "skill": "counselling"}),
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
+        assert_eq!(post.json()["skill"], "counselling");
+        let bad = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&yudeli_worker),
+                json!({"area_id": t.yudeli, "name": "热线", "kind": "hotline", "cover_from": "08:00",
+                       "cover_hours": 12, "shift_hours": 6, "people": 1, "skill": "magic"}),
+            )
+            .await;
+        assert_eq!(codes(&bad.json()), [("skill".to_string(), "err-volunteer-skill".to_string())]);
+        let made = t
+            .post_json("/api/v1/shifts", Some(&yudeli_worker), json!({"area_id": t.yudeli, "from": today + chrono::Duration::days(1), "days": 1}))
+            .await;
+        assert_eq!(made.json()["shifts"], 2);
+        let driver_token = sign_in(&t, &decided[1]).await;
+        let seen = t.get(&rota_of(&t.yudeli), Some(&driver_token)).await.json();
+        assert_eq!(seen["posts"], json!([]), "the driver does not see the hotline");
+        let seen = t.get(&rota_of(&t.yudeli), Some(&counsellor_token)).await.json();
+        let shift = seen["posts"][0]["shifts"][0]["id"].as_str().unwrap().to_string();
+        let r = t.post_json(&format!("/api/v1/shifts/{shift}/take"), Some(&driver_token), json!({})).await;
+        assert_eq!(codes(&r.json()), [("shift_id".to_string(), "err-shift-skill".to_string())]);
+        let r = t.post_json(&format!("/api/v1/shifts/{shift}/take"), Some(&counsellor_token), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+
+        // Recalled while holding a shift there: refused; the driver goes back to the pool.
+        let recall = |user: &str| format!("/api/v1/volunteers/{user}/deployments/{}", t.yudeli);
+        let r = t.send_json("DELETE", &recall(&counsellor), Some(&admin), json!({})).await;
+        assert_eq!(codes(&r.json()), [("area_id".to_string(), "err-volunteer-has-shifts".to_string())]);
+        let r = t.send_json("DELETE", &recall(&driver), Some(&admin), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
+        assert_eq!(pool[0]["user_id"], driver.as_str());
+        assert_eq!(t.get(&rota_of(&t.yudeli), Some(&driver_token)).await.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
