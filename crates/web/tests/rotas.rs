@@ -468,7 +468,7 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
             .iter()
             .map(|c| c["user_id"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(ids, [v3.clone()], "not {v1} (holder) nor {v4} (裕德里)");
+        assert_eq!(ids, std::slice::from_ref(&v3), "not {v1} (holder) nor {v4} (裕德里)");
         assert_eq!(t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&other)).await.status, StatusCode::NOT_FOUND);
 
         // The worker takes the no-show off and puts the free volunteer on the shift under way;
