@@ -295,26 +295,24 @@ async fn make_for(
         path: path.to_string(),
         detail: format!("{from} +{days}: {} posts", posts.len()),
     };
-    match app.db.sqlite_file.clone() {
-        // sqlx's driver costs 15–20 µs a row even in one transaction (measured); a connection
-        // of its own inserts at a few µs, which a month of a street's rotas needs.
-        Some(file) => {
-            let runtime = tokio::runtime::Handle::current();
-            tokio::task::spawn_blocking(move || -> Result<()> {
-                let mut conn = sanshe_store::statements::open_sqlite_writer(&file)?;
-                let mut tx = conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(sanshe_store::StoreError::from)?;
-                runtime.block_on(async {
-                    store::insert_shifts(&mut tx, &rows).await?;
-                    audit_store::append(&mut tx, &made_entry.entry()).await
-                })?;
-                tx.commit().map_err(sanshe_store::StoreError::from)?;
-                Ok(())
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-        }
+    // A month of a street's rotas is ~100,000 rows: on a SQLite file they go through a
+    // connection of their own.
+    let (rows, made_entry) = (std::sync::Arc::new(rows), std::sync::Arc::new(made_entry));
+    let (own_rows, own_entry) = (rows.clone(), made_entry.clone());
+    let direct = app
+        .db
+        .on_own_connection(move |conn, runtime| {
+            let mut tx =
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            runtime.block_on(async {
+                store::insert_shifts(&mut tx, &own_rows).await?;
+                audit_store::append(&mut tx, &own_entry.entry()).await
+            })?;
+            Ok(tx.commit()?)
+        })
+        .await;
+    match direct {
+        Some(done) => done?,
         None => {
             let mut tx = app.db.begin().await?;
             store::insert_shifts(&mut *tx, &rows).await?;
@@ -881,14 +879,33 @@ pub async fn breaches(
     let end = start + i64::from(days) * 86_400_000;
     // A day and a rest on both sides reach into neighbouring bookings that count.
     let reach = 86_400_000 + app.rules.booking.min_rest_minutes * 60_000;
-    let all = store::bookings_between(
-        &mut *conn,
-        scope.roots(),
-        &area.path,
-        start - reach,
-        end + reach,
-    )
-    .await?;
+    let (roots, path) = (scope.roots().to_vec(), area.path.clone());
+    // A street's month is tens of thousands of bookings: read on a connection of their own.
+    let all = match app
+        .db
+        .on_own_connection(move |conn, runtime| {
+            runtime.block_on(store::bookings_between(
+                conn,
+                &roots,
+                &path,
+                start - reach,
+                end + reach,
+            ))
+        })
+        .await
+    {
+        Some(read) => read?,
+        None => {
+            store::bookings_between(
+                &mut *conn,
+                scope.roots(),
+                &area.path,
+                start - reach,
+                end + reach,
+            )
+            .await?
+        }
+    };
     let mut out = Vec::new();
     for person in all.chunk_by(|a, b| a.user_id == b.user_id) {
         let spans: Vec<Span> = person

@@ -297,14 +297,29 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let mut conn = app.db.conn().await?;
         let start = utc_ms(from.and_hms_opt(0, 0, 0).unwrap_or_default());
         let end = start + i64::from(DAYS) * 86_400_000;
-        let held = sanshe_store::rotas::bookings_between(
-            &mut *conn,
-            std::slice::from_ref(&street.path),
-            &street.path,
-            start,
-            end,
-        )
-        .await?;
+        // The bookings on the path the use case reads them (its own connection on SQLite).
+        let (roots, path) = (vec![street.path.clone()], street.path.clone());
+        let held = match app
+            .db
+            .on_own_connection(move |conn, runtime| {
+                runtime.block_on(sanshe_store::rotas::bookings_between(
+                    conn, &roots, &path, start, end,
+                ))
+            })
+            .await
+        {
+            Some(read) => read?,
+            None => {
+                sanshe_store::rotas::bookings_between(
+                    &mut *conn,
+                    std::slice::from_ref(&street.path),
+                    &street.path,
+                    start,
+                    end,
+                )
+                .await?
+            }
+        };
         let counted = sanshe_store::rotas::gaps(
             &mut *conn,
             std::slice::from_ref(&street.path),

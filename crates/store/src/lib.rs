@@ -250,6 +250,27 @@ impl Db {
         Ok(())
     }
 
+    /// Runs `work` on a connection of its own to the SQLite file, on a blocking thread, with a
+    /// handle to the runtime for the `Statements` it awaits; None on PostgreSQL or in memory.
+    /// For reads and bulk writes of many rows: sqlx's SQLite driver costs 10–20 µs a row, a
+    /// connection of its own a few (docs/benchmarks.md).
+    pub async fn on_own_connection<T, F>(&self, work: F) -> Option<Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection, &tokio::runtime::Handle) -> Result<T> + Send + 'static,
+    {
+        let file = self.sqlite_file.clone()?;
+        let runtime = tokio::runtime::Handle::current();
+        Some(
+            tokio::task::spawn_blocking(move || {
+                let mut conn = statements::open_sqlite_writer(&file)?;
+                work(&mut conn, &runtime)
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Direct(e.to_string()))),
+        )
+    }
+
     /// A connection from the pool.
     pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.pool.acquire().await?)

@@ -1,11 +1,12 @@
-//! The few statements of the gate's scan writer, runnable in two kinds of transaction: sqlx's, on
-//! either engine, and a rusqlite one that the writer's own thread holds on the SQLite file.
+//! Statements written once with `$n` parameters and run on two kinds of connection: sqlx's, on
+//! either engine, and a rusqlite connection of its own on the SQLite file — the gate's scan
+//! writer's thread, bulk inserts of shifts, reads of many rows (`Db::on_own_connection`).
 //!
 //! Why two: under a gate's load, each statement sent through sqlx's SQLite worker thread waits to
 //! be scheduled twice on a busy 2-core machine (~140 µs a statement, measured); the writer then
-//! spends most of its time waiting and every scan waits for it. On its own thread with its own
-//! connection the same statements take a few microseconds each (docs/benchmarks.md). The SQL is
-//! written once, with `$n` parameters, and both kinds run it unchanged.
+//! spends most of its time waiting and every scan waits for it. sqlx also costs 10–20 µs a row
+//! read or written. On a connection of its own the same statements take a few microseconds
+//! each (docs/benchmarks.md).
 
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -227,37 +228,63 @@ fn bind_rusqlite(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Cell]) -> Res
     Ok(())
 }
 
-impl Statements for rusqlite::Transaction<'_> {
-    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
-        let mut stmt = self.prepare_cached(&numbered(sql))?;
-        bind_rusqlite(&mut stmt, args)?;
-        let width = stmt.column_count();
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut cells = Vec::with_capacity(width);
-            for i in 0..width {
-                cells.push(match row.get_ref(i)? {
-                    rusqlite::types::ValueRef::Integer(n) => Cell::Int(n),
-                    rusqlite::types::ValueRef::Text(t) => {
-                        Cell::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                    _ => Cell::NullText,
-                });
-            }
-            out.push(cells);
+fn direct_rows(conn: &rusqlite::Connection, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+    let mut stmt = conn.prepare_cached(&numbered(sql))?;
+    bind_rusqlite(&mut stmt, args)?;
+    let width = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut cells = Vec::with_capacity(width);
+        for i in 0..width {
+            cells.push(match row.get_ref(i)? {
+                rusqlite::types::ValueRef::Integer(n) => Cell::Int(n),
+                rusqlite::types::ValueRef::Text(t) => {
+                    Cell::Text(String::from_utf8_lossy(t).into_owned())
+                }
+                _ => Cell::NullText,
+            });
         }
-        Ok(out)
+        out.push(cells);
+    }
+    Ok(out)
+}
+
+fn direct_changed(conn: &rusqlite::Connection, sql: &str, args: &[Cell]) -> Result<u64> {
+    let mut stmt = conn.prepare_cached(&numbered(sql))?;
+    bind_rusqlite(&mut stmt, args)?;
+    Ok(stmt.raw_execute()? as u64)
+}
+
+/// One prepared single-row statement run once a row: in SQLite, with no round trip to pay for,
+/// that is cheaper than building and preparing multi-row statements.
+fn direct_insert_rows(
+    conn: &rusqlite::Connection,
+    head: &str,
+    row: &str,
+    tail: &str,
+    values: &[Cell],
+) -> Result<()> {
+    let width = row.matches('?').count().max(1);
+    let sql = numbered(&format!("{head}{}{tail}", crate::values_list(row, 1, 1)));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    for one in values.chunks(width) {
+        bind_rusqlite(&mut stmt, one)?;
+        stmt.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// A connection of its own on the SQLite file (reads outside a transaction).
+impl Statements for rusqlite::Connection {
+    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+        direct_rows(self, sql, args)
     }
 
     async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
-        let mut stmt = self.prepare_cached(&numbered(sql))?;
-        bind_rusqlite(&mut stmt, args)?;
-        Ok(stmt.raw_execute()? as u64)
+        direct_changed(self, sql, args)
     }
 
-    /// One prepared single-row statement run once a row: in SQLite, with no round trip to pay
-    /// for, that is cheaper than building and preparing multi-row statements.
     async fn insert_rows(
         &mut self,
         head: &str,
@@ -266,14 +293,29 @@ impl Statements for rusqlite::Transaction<'_> {
         values: &[Cell],
         _per_statement: usize,
     ) -> Result<()> {
-        let width = row.matches('?').count().max(1);
-        let sql = numbered(&format!("{head}{}{tail}", crate::values_list(row, 1, 1)));
-        let mut stmt = self.prepare_cached(&sql)?;
-        for one in values.chunks(width) {
-            bind_rusqlite(&mut stmt, one)?;
-            stmt.raw_execute()?;
-        }
-        Ok(())
+        direct_insert_rows(self, head, row, tail, values)
+    }
+}
+
+/// A transaction on such a connection (the scan writer's, bulk inserts).
+impl Statements for rusqlite::Transaction<'_> {
+    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+        direct_rows(self, sql, args)
+    }
+
+    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
+        direct_changed(self, sql, args)
+    }
+
+    async fn insert_rows(
+        &mut self,
+        head: &str,
+        row: &str,
+        tail: &str,
+        values: &[Cell],
+        _per_statement: usize,
+    ) -> Result<()> {
+        direct_insert_rows(self, head, row, tail, values)
     }
 }
 
