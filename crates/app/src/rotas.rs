@@ -478,35 +478,14 @@ pub async fn rota(
     let now_ms = app.clock.now_ms();
     let mut by_post: HashMap<&str, Vec<ShiftView>> = HashMap::new();
     for s in &shifts {
-        let span = span_of(s.starts_at, s.ends_at);
-        let holders: Vec<Holder> = on_shift
+        let held = on_shift
             .get(s.id.as_str())
-            .map(|list| {
-                list.iter()
-                    .map(|b| Holder {
-                        user_id: b.user_id.clone(),
-                        name: names.get(&b.user_id).cloned().unwrap_or_default(),
-                        checked_in: b.checked_in_at.is_some(),
-                        checked_out: b.checked_out_at.is_some(),
-                        no_show: shifts::is_no_show(&span, b.checked_in_at.is_some(), now),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         by_post
             .entry(s.post_id.as_str())
             .or_default()
-            .push(ShiftView {
-                id: s.id.clone(),
-                post_id: s.post_id.clone(),
-                starts: stamp(s.starts_at),
-                ends: stamp(s.ends_at),
-                people: s.people,
-                gap_minutes: shifts::gap_minutes(&span, holders.len() as u32, s.people as u32),
-                check_in_open: check_in_open(s, now_ms),
-                started: s.starts_at <= now_ms,
-                holders,
-            });
+            .push(shift_view_of(s, held, &names, now, now_ms));
     }
     let posts: Vec<PostRota> = posts
         .into_iter()
@@ -549,6 +528,67 @@ async fn skills_of_person(conn: &mut Conn, actor: &Actor) -> Result<Vec<String>>
 /// Whether a post's duty fits someone with these skills.
 fn fits(post: &PostRow, skills: &[String]) -> bool {
     post.skill.as_ref().is_none_or(|s| skills.contains(s))
+}
+
+/// A shift as the rota shows it, with its holders.
+fn shift_view_of(
+    s: &ShiftRow,
+    held: &[&BookingRow],
+    names: &HashMap<String, String>,
+    now: chrono::NaiveDateTime,
+    now_ms: i64,
+) -> ShiftView {
+    let span = span_of(s.starts_at, s.ends_at);
+    let holders: Vec<Holder> = held
+        .iter()
+        .map(|b| Holder {
+            user_id: b.user_id.clone(),
+            name: names.get(&b.user_id).cloned().unwrap_or_default(),
+            checked_in: b.checked_in_at.is_some(),
+            checked_out: b.checked_out_at.is_some(),
+            no_show: shifts::is_no_show(&span, b.checked_in_at.is_some(), now),
+        })
+        .collect();
+    ShiftView {
+        id: s.id.clone(),
+        post_id: s.post_id.clone(),
+        starts: stamp(s.starts_at),
+        ends: stamp(s.ends_at),
+        people: s.people,
+        gap_minutes: shifts::gap_minutes(&span, holders.len() as u32, s.people as u32),
+        check_in_open: check_in_open(s, now_ms),
+        started: s.starts_at <= now_ms,
+        holders,
+    }
+}
+
+/// One shift with its holders, for a worker who runs its rota; with the post's name.
+pub async fn shift_view(app: &App, actor: &Actor, id: &str) -> Result<(String, ShiftView)> {
+    let mut conn = app.db.conn().await?;
+    let shift = visible_shift(&mut conn, actor, Action::ManageRotas, id).await?;
+    let post = store::post(&mut *conn, &shift.post_id).await?;
+    let bookings = store::bookings_on(&mut *conn, std::slice::from_ref(&shift.id)).await?;
+    let people: Vec<String> = bookings.iter().map(|b| b.user_id.clone()).collect();
+    let names: HashMap<String, String> = sanshe_store::accounts::display_names(&mut *conn, &people)
+        .await?
+        .into_iter()
+        .collect();
+    let held: Vec<&BookingRow> = bookings.iter().collect();
+    let view = shift_view_of(
+        &shift,
+        &held,
+        &names,
+        app.clock.now_local(),
+        app.clock.now_ms(),
+    );
+    Ok((post.name, view))
+}
+
+/// Whether the actor runs the rota of an area (assigns, finds cover).
+pub async fn manages(app: &App, actor: &Actor, area_id: &str) -> Result<bool> {
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id).await?;
+    Ok(actor.may(Action::ManageRotas, Target::Area(&area.path)))
 }
 
 fn refused(r: BookingRefusal) -> AppError {

@@ -438,6 +438,9 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert_eq!(mine[0]["shift_id"], morning);
         assert_eq!(mine[0]["minutes_to_start"], 50);
         assert_eq!(t.get("/api/v1/shifts/reminders", Some(&v2_token)).await.json(), json!([]));
+        let (v1_cookie, _) = t.browser("v.early").await;
+        let html = t.page("/rota", &v1_cookie).await.text();
+        assert!(html.contains("班次提醒") && html.contains("还有 50 分钟开始"), "{html}");
 
         // 08:14 is not yet a no-show; 08:20 is, alerted once, and stays told after it is closed.
         set_clock(&t, d1, 8, 14);
@@ -471,13 +474,26 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert_eq!(ids, std::slice::from_ref(&v3), "not {v1} (holder) nor {v4} (裕德里)");
         assert_eq!(t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&other)).await.status, StatusCode::NOT_FOUND);
 
-        // The worker takes the no-show off and puts the free volunteer on the shift under way;
-        // a volunteer cannot take a started shift themselves.
-        let r = t.post_json(&format!("/api/v1/shifts/{morning}/drop"), Some(&worker), json!({"user_id": v1})).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        // On the rota page the worker finds cover: takes the no-show off (a volunteer cannot
+        // take a started shift back) and puts the free volunteer on the shift under way.
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page(&format!("/rota?area={}&from={d1}&days=1", t.lingyanli), &cookie).await.text();
+        let cover_page = format!("/rota/shifts/{morning}/cover?area={}&from={d1}", t.lingyanli);
+        assert!(html.contains(&cover_page.replace('&', "&amp;")), "{html}");
+        let html = t.page(&cover_page, &cookie).await.text();
+        assert!(html.contains("v.free") && html.contains("未到岗"), "{html}");
+        assert!(!html.contains("/assign"), "no place free while the no-show holds it");
+        let form = |user: &str| format!("csrf={csrf}&area={}&from={d1}&user_id={user}", t.lingyanli);
+        let r = t.post_form(&format!("/rota/shifts/{morning}/remove"), &cookie, &form(&v1)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert!(r.headers.get("location").unwrap().to_str().unwrap().starts_with(&format!("/rota/shifts/{morning}/cover")));
         assert_eq!(act(&t, &v1_token, morning, "take").await.1["errors"][0]["code"], "err-shift-started");
-        let r = t.post_json(&format!("/api/v1/shifts/{morning}/assign"), Some(&worker), json!({"user_id": v3})).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        let html = t.page(&cover_page, &cookie).await.text();
+        assert!(html.contains(&format!("/rota/shifts/{morning}/assign")), "{html}");
+        let r = t.post_form(&format!("/rota/shifts/{morning}/assign"), &cookie, &form(&v3)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        assert_eq!(r["posts"][0]["shifts"][0]["holders"][0]["user_id"], v3.as_str());
         assert_eq!(t.get("/api/v1/shifts/reminders", Some(&v1_token)).await.json(), json!([]));
         t
     })

@@ -344,6 +344,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rota", get(rota_page))
         .route("/hours/certificate", get(hours_certificate))
         .route("/rota/shifts/{id}/{action}", post(shift_action))
+        .route("/rota/shifts/{id}/cover", get(cover_page))
         .route("/gates", get(gates_page).post(add_gate))
         .route("/gates/{id}/policy", post(set_policy))
         .route("/gates/{id}/post", get(gate_post))

@@ -18,9 +18,18 @@ pub(super) struct RotaPage {
     summary: Option<Gaps>,
     me: String,
     message: Option<String>,
+    /// The signed-in person's shifts starting within the hour, not yet checked in to.
+    reminders: Vec<rotas::Reminder>,
+    /// Whether the signed-in person runs this area's rota (sees who could cover a no-show).
+    manages: bool,
 }
 
 impl RotaPage {
+    /// Whether a shift has someone who did not come (and so a cover to find).
+    fn needs_cover(&self, s: &rotas::ShiftView) -> bool {
+        self.manages && s.holders.iter().any(|h| h.no_show)
+    }
+
     /// The signed-in person's place on a shift.
     fn mine<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
         s.holders.iter().find(|h| h.user_id == self.me)
@@ -73,6 +82,13 @@ async fn rota_view(
             .as_deref()
             .map(|d| caller.tr.t(&format!("rota-done-{d}")))
     });
+    let reminders = rotas::reminders(&state.app, &caller.actor)
+        .await
+        .or_page(caller)?;
+    let manages = !area.is_empty()
+        && rotas::manages(&state.app, &caller.actor, &area)
+            .await
+            .or_page(caller)?;
     Ok(render_form(
         &RotaPage {
             nav: Nav::of(caller, "/rota"),
@@ -84,6 +100,8 @@ async fn rota_view(
             summary,
             me: caller.actor.user_id.clone().unwrap_or_default(),
             message,
+            reminders,
+            manages,
         },
         false,
     ))
@@ -105,9 +123,13 @@ pub(super) struct ShiftForm {
     area: String,
     #[serde(default)]
     from: String,
+    /// Whom a worker assigns or takes off.
+    #[serde(default)]
+    user_id: String,
 }
 
-/// Take, drop, check in or out; back to the rota with what happened.
+/// Take, drop, check in or out; a worker assigns someone or takes a no-show off; back to the
+/// rota (or the cover page) with what happened.
 pub(super) async fn shift_action(
     State(state): State<AppState>,
     caller: PageCaller,
@@ -121,9 +143,19 @@ pub(super) async fn shift_action(
         "drop" => rotas::drop_shift(app, actor, &id, None).await,
         "check-in" => rotas::check_in(app, actor, &id).await,
         "check-out" => rotas::check_out(app, actor, &id).await.map(|_| ()),
+        "assign" => rotas::assign(app, actor, &id, &f.user_id).await,
+        "remove" => rotas::drop_shift(app, actor, &id, Some(&f.user_id)).await,
         _ => Err(AppError::NotFound),
     };
     match done {
+        // Taking a no-show off leads on to choosing who covers.
+        Ok(()) if action == "remove" => Ok(Redirect::to(&format!(
+            "/rota/shifts/{}/cover?area={}&from={}&done={action}",
+            urlencode(&id),
+            urlencode(&f.area),
+            urlencode(&f.from)
+        ))
+        .into_response()),
         Ok(()) => Ok(Redirect::to(&format!(
             "/rota?area={}&from={}&done={action}",
             urlencode(&f.area),
@@ -144,6 +176,47 @@ pub(super) async fn shift_action(
         }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "rota_cover.html")]
+pub(super) struct CoverPage {
+    nav: Nav,
+    shift: rotas::ShiftView,
+    post: String,
+    candidates: Vec<rotas::CoverCandidate>,
+    area: String,
+    from: String,
+    message: Option<String>,
+}
+
+/// A worker's page for a shift under way with a no-show: take them off, and who could cover.
+pub(super) async fn cover_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<RotaQuery>,
+) -> PageResult {
+    let (app, actor) = (&state.app, &caller.actor);
+    let (post, shift) = rotas::shift_view(app, actor, &id).await.or_page(&caller)?;
+    let candidates = rotas::cover_candidates(app, actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(render_form(
+        &CoverPage {
+            nav: Nav::of(&caller, "/rota"),
+            shift,
+            post,
+            candidates,
+            area: q.area.clone().unwrap_or_default(),
+            from: q.from.map(|d| d.to_string()).unwrap_or_default(),
+            message: q
+                .done
+                .as_deref()
+                .map(|d| caller.tr.t(&format!("rota-done-{d}"))),
+        },
+        false,
+    ))
 }
 
 #[derive(Template)]
