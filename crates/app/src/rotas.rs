@@ -1257,3 +1257,94 @@ pub async fn reminders(app: &App, actor: &Actor) -> Result<Vec<Reminder>> {
         })
         .collect())
 }
+
+/// Service totals of one group (a community, an organization).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HoursTotal {
+    /// The community's or organization's name (individual sign-ups: empty).
+    pub name: String,
+    /// People who served.
+    pub people: i64,
+    /// Shifts served.
+    pub shifts: i64,
+    /// Minutes served.
+    pub minutes: i64,
+}
+
+/// Service totals for a bureau, a community or an organization.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HoursTotals {
+    /// All of it.
+    pub all: HoursTotal,
+    /// Per community where the shifts were (within the caller's areas), most minutes first.
+    pub by_community: Vec<HoursTotal>,
+    /// Per organization the volunteers gave when applying, most minutes first.
+    pub by_organization: Vec<HoursTotal>,
+}
+
+/// Totals of the service recorded in the caller's areas (workers, the bureau) and by the
+/// members of the organizations they run (organization admins).
+pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
+    let mut conn = app.db.conn().await?;
+    let roots = actor.scope(Action::ManageRotas).roots().to_vec();
+    let mut organizations = Vec::new();
+    for g in &actor.grants {
+        if let sanshe_core::accounts::GrantScope::Organization { id } = &g.scope
+            && g.role == sanshe_core::accounts::Role::OrgAdmin
+        {
+            organizations.push(sanshe_store::organizations::get(&mut conn, id).await?.name);
+        }
+    }
+    if roots.is_empty() && organizations.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let groups = store::served_groups(&mut *conn, &roots, &organizations).await?;
+    let communities = area_store::search(&mut conn, &roots, Some("community"), None, 5000).await?;
+    let community_of = |path: &str| {
+        communities
+            .iter()
+            .find(|c| path.starts_with(&c.path))
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    type Sums = HashMap<String, (std::collections::HashSet<String>, i64, i64)>;
+    let (mut by_community, mut by_organization, mut everyone): (Sums, Sums, Sums) =
+        Default::default();
+    for (user, path, shifts, minutes, organization) in groups {
+        let in_areas = roots.iter().any(|r| path.starts_with(r.as_str()));
+        let add = |sums: &mut Sums, key: String| {
+            let e = sums.entry(key).or_default();
+            e.0.insert(user.clone());
+            e.1 += shifts;
+            e.2 += minutes;
+        };
+        if in_areas {
+            add(&mut by_community, community_of(&path));
+        }
+        add(&mut by_organization, organization.trim().to_string());
+        add(&mut everyone, String::new());
+    }
+    let listed = |sums: Sums| {
+        let mut out: Vec<HoursTotal> = sums
+            .into_iter()
+            .map(|(name, (people, shifts, minutes))| HoursTotal {
+                name,
+                people: people.len() as i64,
+                shifts,
+                minutes,
+            })
+            .collect();
+        out.sort_by(|a, b| b.minutes.cmp(&a.minutes).then_with(|| a.name.cmp(&b.name)));
+        out
+    };
+    Ok(HoursTotals {
+        all: listed(everyone).pop().unwrap_or(HoursTotal {
+            name: String::new(),
+            people: 0,
+            shifts: 0,
+            minutes: 0,
+        }),
+        by_community: listed(by_community),
+        by_organization: listed(by_organization),
+    })
+}

@@ -726,3 +726,35 @@ pub async fn shifts_by_id(conn: &mut impl Statements, ids: &[String]) -> Result<
     }
     Ok(out)
 }
+
+/// Served shifts grouped by person and the shift's area, for shifts in the scope's subtrees or
+/// served by members of these organizations (by the name given when applying):
+/// (user id, area path, shifts, minutes, organization).
+pub async fn served_groups(
+    conn: &mut impl Statements,
+    roots: &[String],
+    organizations: &[String],
+) -> Result<Vec<(String, String, i64, i64, String)>> {
+    let (filter, binds) = scope_filter("s.area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+    let members = if organizations.is_empty() {
+        String::from("1 = 0")
+    } else {
+        let first = args.len() + 1;
+        args.extend(organizations.iter().map(Cell::from));
+        format!("v.organization IN {}", in_list(first, organizations.len()))
+    };
+    Ok(conn
+        .rows(
+            &format!(
+                "SELECT b.user_id, s.area_path, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.served_minutes) AS BIGINT), COALESCE(MAX(v.organization), '') \
+                 FROM shift_people b JOIN shifts s ON s.id = b.shift_id LEFT JOIN volunteer_applications v ON v.user_id = b.user_id \
+                 WHERE b.served_minutes IS NOT NULL AND ({filter} OR {members}) GROUP BY b.user_id, s.area_path"
+            ),
+            &args,
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text(), r[2].int(), r[3].int(), r[4].text()))
+        .collect())
+}

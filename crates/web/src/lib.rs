@@ -314,6 +314,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shifts/{id}/check-in", post(api::rotas::check_in))
         .route("/shifts/{id}/check-out", post(api::rotas::check_out))
         .route("/hours", get(api::rotas::get_hours))
+        .route("/hours/totals", get(api::rotas::get_hours_totals))
         .route(
             "/help-requests",
             get(api::help::list_help).post(api::help::create_help),

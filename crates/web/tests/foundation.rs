@@ -711,6 +711,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/api/v1/help-requests",
         "/api/v1/help-requests/{id}/steps",
         "/api/v1/hours",
+        "/api/v1/hours/totals",
         "/api/v1/households",
         "/api/v1/households/{id}",
         "/api/v1/imports/residents",

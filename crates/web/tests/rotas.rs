@@ -241,6 +241,14 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let other = t.token("worker.yudeli").await;
         let theirs = t.get("/api/v1/hours?who=all", Some(&other)).await.json();
         assert_eq!(theirs["lines"].as_array().unwrap().len(), 0, "another community's hours stay there");
+        // Totals: the worker's community; a sign-up without an organization counts as individual.
+        let totals = t.get("/api/v1/hours/totals", Some(&worker)).await.json();
+        assert_eq!(totals["all"], json!({"name": "", "people": 1, "shifts": 1, "minutes": 615}));
+        assert_eq!(totals["by_community"], json!([{"name": "凌研里社区", "people": 1, "shifts": 1, "minutes": 615}]));
+        assert_eq!(totals["by_organization"][0]["name"], "");
+        let theirs = t.get("/api/v1/hours/totals", Some(&other)).await.json();
+        assert_eq!((theirs["all"]["minutes"].clone(), theirs["by_community"].clone()), (json!(0), json!([])));
+        assert_eq!(t.get("/api/v1/hours/totals", Some(&v1_token)).await.status, StatusCode::FORBIDDEN);
         assert_eq!(
             t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&other)).await.status,
             StatusCode::NOT_FOUND

@@ -142,13 +142,16 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         let worker = t.token("worker.lingyanli").await;
         let yudeli_worker = t.token("worker.yudeli").await;
         let mut decided = Vec::new();
-        for (seq, name, skills) in [(31, "孙心怡", json!(["counselling"])), (32, "钱多多", json!(["driving"]))] {
+        for (seq, name, skills, organization) in [
+            (31, "孙心怡", json!(["counselling"]), "天津市若水社会工作服务中心"),
+            (32, "钱多多", json!(["driving"]), ""),
+        ] {
             let r = t
                 .post_json(
                     "/api/v1/volunteers/applications",
                     None,
                     json!({"name": name, "document_number": id_for(1991, 3, 3, seq), "phone": "13900001111",
-                           "area_id": t.lingyanli, "skills": skills, "consent": true}),
+                           "area_id": t.lingyanli, "skills": skills, "organization": organization, "consent": true}),
                 )
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -241,6 +244,25 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
         assert_eq!(pool[0]["user_id"], driver.as_str());
         assert_eq!(t.get(&rota_of(&t.yudeli), Some(&driver_token)).await.status, StatusCode::NOT_FOUND);
+
+        // The counsellor serves the shift: 若水's admin sees it among the organization's hours,
+        // 裕德里's worker among the community's, 凌研里's worker nothing.
+        let starts = seen["posts"][0]["shifts"][0]["starts"].as_str().unwrap().to_string();
+        let start = chrono::NaiveDateTime::parse_from_str(&starts, "%Y-%m-%d %H:%M").unwrap();
+        let at = |m: i64| sanshe_app::utc_ms(start) + m * 60_000 - t.app.clock.now_ms();
+        t.app.clock.advance(chrono::Duration::milliseconds(at(-5)));
+        let r = t.post_json(&format!("/api/v1/shifts/{shift}/check-in"), Some(&counsellor_token), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        t.app.clock.advance(chrono::Duration::milliseconds(at(6 * 60)));
+        let r = t.post_json(&format!("/api/v1/shifts/{shift}/check-out"), Some(&counsellor_token), json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let org = t.token("org.ruoshui").await;
+        let totals = t.get("/api/v1/hours/totals", Some(&org)).await.json();
+        assert_eq!(totals["by_organization"], json!([{"name": "天津市若水社会工作服务中心", "people": 1, "shifts": 1, "minutes": 365}]));
+        assert_eq!(totals["by_community"], json!([]), "an organization sees its members, not areas");
+        let totals = t.get("/api/v1/hours/totals", Some(&yudeli_worker)).await.json();
+        assert_eq!(totals["by_community"][0], json!({"name": "裕德里社区", "people": 1, "shifts": 1, "minutes": 365}));
+        assert_eq!(t.get("/api/v1/hours/totals", Some(&worker)).await.json()["all"]["minutes"], 0);
         t
     })
     .await;

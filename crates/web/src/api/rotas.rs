@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use sanshe_app::rotas::{
-    self, CoverCandidate, Gaps, PostInput, PostView, Reminder, Rota, ServiceHours,
+    self, CoverCandidate, Gaps, HoursTotals, PostInput, PostView, Reminder, Rota, ServiceHours,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -296,5 +296,19 @@ pub async fn get_hours(
     Ok(Json(with_locale(
         &caller,
         rotas::hours(&state.app, &caller.actor, q.who.as_deref() == Some("all")).await,
+    )?))
+}
+
+/// Service totals per community and per organization: a bureau's or worker's areas, an
+/// organization admin's members.
+#[utoipa::path(get, path = "/api/v1/hours/totals", tag = "rotas",
+    responses((status = 200, body = HoursTotals), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_hours_totals(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<HoursTotals>> {
+    Ok(Json(with_locale(
+        &caller,
+        rotas::hours_totals(&state.app, &caller.actor).await,
     )?))
 }
