@@ -383,6 +383,8 @@ pub struct Holder {
     pub checked_out: bool,
     /// Not checked in 15 minutes into the shift.
     pub no_show: bool,
+    /// Offered for a swap (换班): another volunteer may take it over.
+    pub offered: bool,
 }
 
 /// The rota of a post.
@@ -547,6 +549,7 @@ fn shift_view_of(
             checked_in: b.checked_in_at.is_some(),
             checked_out: b.checked_out_at.is_some(),
             no_show: shifts::is_no_show(&span, b.checked_in_at.is_some(), now),
+            offered: b.offered,
         })
         .collect();
     ShiftView {
@@ -604,6 +607,24 @@ async fn book(
     booked_by: &str,
     cover: bool,
 ) -> Result<()> {
+    may_hold(app, tx, shift, user_id, cover).await?;
+    if !store::claim_place(&mut *tx, &shift.id).await? {
+        return Err(refused(BookingRefusal::Full));
+    }
+    store::insert_booking(&mut *tx, shift, user_id, booked_by, app.clock.now_ms()).await?;
+    Ok(())
+}
+
+/// Whether `user_id` may hold a shift: not started (unless a worker puts in cover while it is
+/// under way), not on it already, within the limits. Takes the person's row first, so two
+/// bookings of one person at once are checked one after the other.
+async fn may_hold(
+    app: &App,
+    tx: &mut Conn,
+    shift: &ShiftRow,
+    user_id: &str,
+    cover: bool,
+) -> Result<()> {
     let now = app.clock.now_ms();
     // A worker may put someone on a shift under way (cover for a no-show) until it ends.
     if shift.starts_at <= now && !(cover && shift.ends_at > now) {
@@ -630,11 +651,73 @@ async fn book(
     .iter()
     .map(|b| span_of(b.starts_at, b.ends_at))
     .collect();
-    shifts::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)?;
-    if !store::claim_place(&mut *tx, &shift.id).await? {
-        return Err(refused(BookingRefusal::Full));
+    shifts::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)
+}
+
+/// The caller offers their place on a shift for a swap (换班), or with `offer` false takes the
+/// offer back; until someone takes it over the place stays theirs.
+pub async fn offer(app: &App, actor: &Actor, shift_id: &str, offer: bool) -> Result<()> {
+    let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    let mut tx = app.db.begin().await?;
+    let shift = visible_shift(&mut tx, actor, Action::TakeShifts, shift_id).await?;
+    if offer && shift.starts_at <= app.clock.now_ms() {
+        return Err(refused(BookingRefusal::Started));
     }
-    store::insert_booking(&mut *tx, shift, user_id, booked_by, app.clock.now_ms()).await?;
+    let at = offer.then(|| app.clock.now_ms());
+    if !store::set_offered(&mut *tx, &shift.id, &own, at).await? {
+        return Err(AppError::field("shift_id", "err-shift-not-yours"));
+    }
+    let action = if offer { "shift.offered" } else { "shift.kept" };
+    audit(&mut tx, actor, action, &shift.id, &shift.area_path, "").await?;
+    sanshe_store::commit(tx).await?;
+    Ok(())
+}
+
+/// The caller takes over a place another volunteer offered for a swap: checked like a booking
+/// (skill, limits), the place changes hands without ever being open, and the workers are told.
+pub async fn take_over(app: &App, actor: &Actor, shift_id: &str, from: &str) -> Result<()> {
+    let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    let mut tx = app.db.begin().await?;
+    let shift = visible_shift(&mut tx, actor, Action::TakeShifts, shift_id).await?;
+    let post = store::post(&mut *tx, &shift.post_id).await?;
+    if !fits(&post, &skills_of_person(&mut tx, actor).await?) {
+        return Err(AppError::field("shift_id", "err-shift-skill"));
+    }
+    let offered = store::booking(&mut *tx, &shift.id, from).await?;
+    if !offered.is_some_and(|b| b.offered) {
+        return Err(AppError::field("shift_id", "err-shift-not-offered"));
+    }
+    may_hold(app, &mut tx, &shift, &own, false).await?;
+    let now = app.clock.now_ms();
+    // Checked again in the update: another may have taken it over since.
+    if !store::hand_over(&mut *tx, &shift.id, from, &own, now).await? {
+        return Err(AppError::field("shift_id", "err-shift-not-offered"));
+    }
+    audit(
+        &mut tx,
+        actor,
+        "shift.taken_over",
+        &shift.id,
+        &shift.area_path,
+        from,
+    )
+    .await?;
+    let routes = crate::alerts::Routes::load(&mut *tx).await?;
+    crate::alerts::raise(
+        &mut *tx,
+        &routes,
+        crate::alerts::Trouble {
+            kind: sanshe_core::alerts::AlertKind::ShiftSwapped,
+            area_path: &shift.area_path,
+            subject_kind: "shift",
+            subject_id: &shift.id,
+            event: &format!("{from}>{own}"),
+            detail: &format!("{} {}", post.name, stamp(shift.starts_at)),
+        },
+        now,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
     Ok(())
 }
 

@@ -26,13 +26,15 @@ pub enum AlertKind {
     ShiftDropped,
     /// Someone booked on a shift has not checked in 15 minutes after its start.
     NoShow,
+    /// A volunteer took over another's shift (a swap).
+    ShiftSwapped,
     /// A help request is past its due time and not delivered.
     ErrandOverdue,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 11] = [
+    pub const ALL: [AlertKind; 12] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -43,6 +45,7 @@ impl AlertKind {
         AlertKind::GateFever,
         AlertKind::ShiftDropped,
         AlertKind::NoShow,
+        AlertKind::ShiftSwapped,
         AlertKind::ErrandOverdue,
     ];
 
@@ -59,6 +62,7 @@ impl AlertKind {
             AlertKind::GateFever => "gate_fever",
             AlertKind::ShiftDropped => "shift_dropped",
             AlertKind::NoShow => "no_show",
+            AlertKind::ShiftSwapped => "shift_swapped",
             AlertKind::ErrandOverdue => "errand_overdue",
         }
     }

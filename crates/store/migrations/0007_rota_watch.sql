@@ -5,6 +5,8 @@
 
 ALTER TABLE shift_people ADD COLUMN reminded_at BIGINT;
 ALTER TABLE shift_people ADD COLUMN no_show_alerted_at BIGINT;
+-- A holder offering their place for a swap (换班): someone else may take it over as it is.
+ALTER TABLE shift_people ADD COLUMN offered_at BIGINT;
 CREATE INDEX shift_people_start ON shift_people (starts_at);
 ALTER TABLE help_requests ADD COLUMN overdue_alerted_at BIGINT;
 CREATE INDEX help_requests_due ON help_requests (due_at);

@@ -268,9 +268,11 @@ pub struct BookingRow {
     pub checked_out_at: Option<i64>,
     /// Minutes of service counted at check-out.
     pub served_minutes: Option<i64>,
+    /// Offered for a swap: someone else may take it over.
+    pub offered: bool,
 }
 
-const BOOKING_COLUMNS: &str = "shift_id, user_id, starts_at, ends_at, booked_by, checked_in_at, checked_out_at, served_minutes";
+const BOOKING_COLUMNS: &str = "shift_id, user_id, starts_at, ends_at, booked_by, checked_in_at, checked_out_at, served_minutes, offered_at";
 
 fn booking_of(r: &[Cell]) -> BookingRow {
     BookingRow {
@@ -282,6 +284,7 @@ fn booking_of(r: &[Cell]) -> BookingRow {
         checked_in_at: r[5].opt_int(),
         checked_out_at: r[6].opt_int(),
         served_minutes: r[7].opt_int(),
+        offered: r[8].opt_int().is_some(),
     }
 }
 
@@ -757,4 +760,42 @@ pub async fn served_groups(
         .into_iter()
         .map(|r| (r[0].text(), r[1].text(), r[2].int(), r[3].int(), r[4].text()))
         .collect())
+}
+
+/// Offers (or, with `at` None, withdraws the offer of) a booking not yet checked in for a swap;
+/// false when there is no such booking or it already is so.
+pub async fn set_offered(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    user_id: &str,
+    at: Option<i64>,
+) -> Result<bool> {
+    let sql = if at.is_some() {
+        "UPDATE shift_people SET offered_at = $3 WHERE shift_id = $1 AND user_id = $2 AND checked_in_at IS NULL AND offered_at IS NULL"
+    } else {
+        "UPDATE shift_people SET offered_at = $3 WHERE shift_id = $1 AND user_id = $2 AND offered_at IS NOT NULL"
+    };
+    Ok(conn
+        .changed(sql, &[shift_id.into(), user_id.into(), at.into()])
+        .await?
+        == 1)
+}
+
+/// Hands an offered booking over to someone else, who holds it from now on; false when it is
+/// not (or no longer) offered.
+pub async fn hand_over(
+    conn: &mut impl Statements,
+    shift_id: &str,
+    from: &str,
+    to: &str,
+    at: i64,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE shift_people SET user_id = $3, booked_by = $4, booked_at = $5, offered_at = NULL, reminded_at = NULL, no_show_alerted_at = NULL \
+             WHERE shift_id = $1 AND user_id = $2 AND offered_at IS NOT NULL AND checked_in_at IS NULL",
+            &[shift_id.into(), from.into(), to.into(), to.into(), at.into()],
+        )
+        .await?
+        == 1)
 }

@@ -308,6 +308,11 @@ pub fn router(state: AppState) -> Router {
         .route("/shifts/gaps", get(api::rotas::get_gaps))
         .route("/shifts/reminders", get(api::rotas::get_reminders))
         .route("/shifts/{id}/cover", get(api::rotas::get_cover))
+        .route(
+            "/shifts/{id}/offer",
+            post(api::rotas::offer_shift).delete(api::rotas::keep_shift),
+        )
+        .route("/shifts/{id}/take-over", post(api::rotas::take_over_shift))
         .route("/shifts/{id}/take", post(api::rotas::take_shift))
         .route("/shifts/{id}/assign", post(api::rotas::assign_shift))
         .route("/shifts/{id}/drop", post(api::rotas::drop_shift))

@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
         api::gates::list_gates, api::gates::create_gate, api::gates::set_policy, api::gates::gate_traffic, api::gates::area_traffic,
         api::gates::list_passes, api::gates::issue_passes, api::gates::revoke_pass, api::gates::pass_qr,
         api::gates::create_scan, api::gates::list_visitors, api::gates::create_visitor,
-        api::rotas::list_posts, api::rotas::create_post, api::rotas::make_shifts, api::rotas::make_area_shifts, api::rotas::get_rota, api::rotas::get_gaps, api::rotas::get_cover, api::rotas::get_reminders, api::rotas::get_hours_totals,
+        api::rotas::list_posts, api::rotas::create_post, api::rotas::make_shifts, api::rotas::make_area_shifts, api::rotas::get_rota, api::rotas::get_gaps, api::rotas::get_cover, api::rotas::get_reminders, api::rotas::get_hours_totals, api::rotas::offer_shift, api::rotas::keep_shift, api::rotas::take_over_shift,
         api::rotas::take_shift, api::rotas::assign_shift, api::rotas::drop_shift,
         api::rotas::check_in, api::rotas::check_out, api::rotas::get_hours,
         api::help::list_help, api::help::create_help, api::help::step_help,

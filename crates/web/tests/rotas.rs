@@ -507,3 +507,75 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "三区西门", "kind": "gate", "cover_from": "08:00",
+                       "cover_hours": 24, "shift_hours": 8, "people": 1}),
+            )
+            .await
+            .json();
+        let made = t
+            .post_json(&format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()), Some(&worker), json!({"from": d1, "days": 1}))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
+        let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
+        let (v1, v1_token) = volunteer(&t, &admin, "v.swap1", &t.lingyanli).await;
+        let (_, v2_token) = volunteer(&t, &admin, "v.swap2", &t.lingyanli).await;
+        let (v3, v3_token) = volunteer(&t, &admin, "v.swap3", &t.lingyanli).await;
+        assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
+        let take_over = |token: String, from: String| {
+            let t = &t;
+            async move {
+                t.post_json(&format!("/api/v1/shifts/{morning}/take-over"), Some(&token), json!({"user_id": from})).await
+            }
+        };
+
+        // Nothing to take over until it is offered.
+        let r = take_over(v3_token.clone(), v1.clone()).await;
+        assert_eq!(field_error(&r.json()), "err-shift-not-offered");
+        assert_eq!(act(&t, &v1_token, morning, "offer").await.0, StatusCode::NO_CONTENT);
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let holder = &r["posts"][0]["shifts"][0]["holders"][0];
+        assert_eq!((holder["user_id"].as_str(), holder["offered"].as_bool()), (Some(v1.as_str()), Some(true)));
+        assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0, "an offered place is still held");
+        let (cookie, _) = t.browser("v.swap3").await;
+        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
+        assert!(html.contains(&format!("/rota/shifts/{morning}/take-over")) && html.contains("换班中"), "{html}");
+
+        // The afternoon's holder may not (no rest between); the free volunteer takes it over.
+        let r = take_over(v2_token.clone(), v1.clone()).await;
+        assert_eq!(field_error(&r.json()), "err-shift-too-little-rest");
+        let r = take_over(v3_token.clone(), v1.clone()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        let r = take_over(v2_token.clone(), v1.clone()).await;
+        assert_eq!(field_error(&r.json()), "err-shift-not-offered", "taken over once");
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let holders = r["posts"][0]["shifts"][0]["holders"].as_array().unwrap().clone();
+        assert_eq!(holders.len(), 1);
+        assert_eq!((holders[0]["user_id"].as_str(), holders[0]["offered"].as_bool()), (Some(v3.as_str()), Some(false)));
+        assert_eq!(act(&t, &v1_token, morning, "drop").await.1["errors"][0]["code"], "err-shift-not-yours");
+        let told = t.get("/api/v1/alerts?kind=shift_swapped", Some(&worker)).await.json();
+        assert_eq!(told.as_array().unwrap().len(), 1, "{told}");
+        assert!(told[0]["detail"].as_str().unwrap().contains("三区西门"));
+        // An offer can be taken back; the place stays with its holder.
+        let offer = format!("/api/v1/shifts/{morning}/offer");
+        assert_eq!(t.post_json(&offer, Some(&v3_token), json!({})).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.send_json("DELETE", &offer, Some(&v3_token), json!({})).await.status, StatusCode::NO_CONTENT);
+        let r = take_over(v2_token.clone(), v3.clone()).await;
+        assert_eq!(field_error(&r.json()), "err-shift-not-offered");
+        t
+    })
+    .await;
+}

@@ -312,3 +312,58 @@ pub async fn get_hours_totals(
         rotas::hours_totals(&state.app, &caller.actor).await,
     )?))
 }
+
+/// The caller offers their place on a shift for a swap (换班); it stays theirs until someone
+/// takes it over.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn offer_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::offer(&state.app, &caller.actor, &id, true).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller takes their swap offer back.
+#[utoipa::path(delete, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn keep_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::offer(&state.app, &caller.actor, &id, false).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whose offered place to take over.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TakeOver {
+    /// The volunteer who offered it.
+    pub user_id: String,
+}
+
+/// The caller takes over a place offered for a swap (checked like a booking); the community's
+/// workers are told.
+#[utoipa::path(post, path = "/api/v1/shifts/{id}/take-over", request_body = TakeOver, tag = "rotas",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn take_over_shift(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TakeOver>,
+) -> ApiResult<StatusCode> {
+    with_locale(
+        &caller,
+        rotas::take_over(&state.app, &caller.actor, &id, &body.user_id).await,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -25,6 +25,15 @@ pub(super) struct RotaPage {
 }
 
 impl RotaPage {
+    /// Someone else's place on a shift offered for a swap, which the signed-in volunteer may
+    /// take over.
+    fn offered_to_me<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
+        if self.mine(s).is_some() || s.started {
+            return None;
+        }
+        s.holders.iter().find(|h| h.offered)
+    }
+
     /// Whether a shift has someone who did not come (and so a cover to find).
     fn needs_cover(&self, s: &rotas::ShiftView) -> bool {
         self.manages && s.holders.iter().any(|h| h.no_show)
@@ -144,6 +153,9 @@ pub(super) async fn shift_action(
         "check-in" => rotas::check_in(app, actor, &id).await,
         "check-out" => rotas::check_out(app, actor, &id).await.map(|_| ()),
         "assign" => rotas::assign(app, actor, &id, &f.user_id).await,
+        "offer" => rotas::offer(app, actor, &id, true).await,
+        "keep" => rotas::offer(app, actor, &id, false).await,
+        "take-over" => rotas::take_over(app, actor, &id, &f.user_id).await,
         "remove" => rotas::drop_shift(app, actor, &id, Some(&f.user_id)).await,
         _ => Err(AppError::NotFound),
     };
