@@ -49,6 +49,8 @@ pub struct HelpView {
     pub cancel_reason: Option<String>,
     /// The resident confirmed receipt.
     pub confirmed: bool,
+    /// Who recorded it: a user name, or `resident` for the resident's own link.
+    pub asked_by: String,
     /// The resident's receipt link (`/h/{token}`), only in the answer that records the request:
     /// only its hash is kept.
     pub receipt_link: Option<String>,
@@ -77,6 +79,7 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
         volunteer_id: h.volunteer_id,
         cancel_reason: h.cancel_reason,
         confirmed: h.confirmed_at.is_some(),
+        asked_by: h.created_by,
         receipt_link: None,
     }
 }
@@ -134,8 +137,29 @@ async fn audit(
     Ok(())
 }
 
-/// Records a request (workers; later the resident's link and the hotline).
+/// Who records a request.
+#[derive(Clone, Copy)]
+enum Asker<'a> {
+    /// A worker (any household or address of their areas) or a volunteer deployed there, such
+    /// as a hotline counsellor taking a call (an address: volunteers do not see the registry).
+    Someone(&'a Actor),
+    /// A resident in home isolation, through their report link: for their own household.
+    Resident(&'a str),
+}
+
+/// Records a request (a worker, or a volunteer deployed there for an address, e.g. from the
+/// hotline).
 pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView> {
+    record(app, Asker::Someone(actor), input).await
+}
+
+/// A resident in home isolation asks through their report link, for their own household (it
+/// is triaged first, as isolated).
+pub async fn ask_by_link(app: &App, token: &str, input: &HelpInput) -> Result<HelpView> {
+    record(app, Asker::Resident(token), input).await
+}
+
+async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpView> {
     let mut errors = sanshe_core::FieldErrors::default();
     for (field, text, max) in [
         ("for_whom", &input.for_whom, 40),
@@ -157,13 +181,21 @@ pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView
     } else {
         errors.take("contact", sanshe_core::phone::Phone::parse(&input.contact))
     };
-    if input.household_id.is_none() && input.address.trim().is_empty() {
+    if input.household_id.is_none()
+        && input.address.trim().is_empty()
+        && matches!(asker, Asker::Someone(_))
+    {
         errors.push("address", "err-required");
     }
     errors.into_result()?;
     let urgency = urgency.unwrap_or(Urgency::Soon);
     let mut tx = app.db.begin().await?;
-    let (path, household_id, address) = match &input.household_id {
+    let own_household = match asker {
+        Asker::Resident(token) => Some(crate::isolation::household_of_link(&mut tx, token).await?),
+        Asker::Someone(_) => None,
+    };
+    let (path, household_id, address) = match own_household.as_ref().or(input.household_id.as_ref())
+    {
         Some(id) => {
             let h = sanshe_store::registry::household(&mut tx, id)
                 .await
@@ -184,8 +216,19 @@ pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView
             (a.path, None, format!("{} {}", a.name, input.address.trim()))
         }
     };
-    if !actor.may(Action::FrontLine, Target::Area(&path)) {
-        return Err(AppError::field("household_id", "err-not-found"));
+    if let Asker::Someone(actor) = asker {
+        let allowed = actor.may(Action::FrontLine, Target::Area(&path))
+            || (household_id.is_none() && actor.may(Action::TakeShifts, Target::Area(&path)));
+        if !allowed {
+            return Err(AppError::field(
+                if household_id.is_some() {
+                    "household_id"
+                } else {
+                    "area_id"
+                },
+                "err-not-found",
+            ));
+        }
     }
     let vulnerable = match &household_id {
         Some(h) => {
@@ -215,12 +258,32 @@ pub async fn ask(app: &App, actor: &Actor, input: &HelpInput) -> Result<HelpView
         status: HelpStatus::Open.as_str().to_string(),
         asked_at: now,
         due_at: utc_ms(urgency.due(local_time(now))),
-        created_by: actor.username.clone(),
+        created_by: match asker {
+            Asker::Someone(actor) => actor.username.clone(),
+            Asker::Resident(_) => "resident".into(),
+        },
         link_hash: crate::accounts::token_hash(&token),
         ..HelpRow::default()
     };
     store::insert(&mut *tx, &row).await?;
-    audit(&mut tx, actor, "help.asked", &row, &row.urgency).await?;
+    match asker {
+        Asker::Someone(actor) => audit(&mut tx, actor, "help.asked", &row, &row.urgency).await?,
+        Asker::Resident(_) => {
+            audit_store::append(
+                &mut *tx,
+                &audit_store::NewAuditEntry {
+                    actor_name: "resident",
+                    action: "help.asked",
+                    target_kind: "help_request",
+                    target_id: &row.id,
+                    area_path: Some(&row.area_path),
+                    detail: &row.urgency,
+                    ..Default::default()
+                },
+            )
+            .await?
+        }
+    }
     sanshe_store::commit(tx).await?;
     Ok(HelpView {
         receipt_link: Some(format!("/h/{token}")),

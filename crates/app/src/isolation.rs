@@ -827,6 +827,15 @@ async fn by_link(conn: &mut Conn, token: &str) -> Result<EpisodeRow> {
     Ok(store::episode_by_link(conn, &token_hash(token)).await?)
 }
 
+/// The household of the person a report link belongs to, while their isolation is open.
+pub async fn household_of_link(conn: &mut Conn, token: &str) -> Result<String> {
+    let e = by_link(conn, token).await?;
+    if e.status != "open" {
+        return Err(AppError::NotFound);
+    }
+    Ok(e.household_id)
+}
+
 /// The resident's report page behind a link.
 pub async fn link_page(app: &App, token: &str) -> Result<LinkPage> {
     let mut conn = app.db.conn().await?;

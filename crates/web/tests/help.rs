@@ -175,3 +175,74 @@ async fn volunteer(t: &TestApp, admin: &str, name: &str, area: &str) -> (String,
         t.token(name).await,
     )
 }
+
+#[tokio::test]
+async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_for_a_caller() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let isolated = t
+            .add_resident(&worker, &t.lingyanli_building, "501", "孙丽", &id_for(1979, 6, 6, 41), "13600001111")
+            .await;
+        let household = isolated["household_id"].as_str().unwrap().to_string();
+        let opened = t
+            .post_json(
+                "/api/v1/isolations",
+                Some(&worker),
+                json!({"resident_id": isolated["id"], "kind": "home_medical_observation", "exposure_date": t.app.clock.today().to_string()}),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
+        let link = opened.json()["report_link"].as_str().unwrap().to_string();
+        assert!(t.page(&link, "").await.text().contains(&format!("action=\"{link}/help\"")));
+
+        // Nothing asked for: said on the page, nothing recorded.
+        let r = t.post_form(&format!("{link}/help"), "", "needs=&for_whom=%E6%9C%AC%E4%BA%BA&urgency=today").await;
+        assert!(r.text().contains("必填"), "{}", r.text());
+        assert_eq!(t.get("/api/v1/help-requests", Some(&worker)).await.json(), json!([]));
+        // Asked: to the request's receipt page; for the household, triaged as isolated.
+        let form = "needs=%E9%80%80%E7%83%A7%E8%8D%AF&for_whom=%E6%9C%AC%E4%BA%BA&urgency=urgent&contact=13600001111";
+        let r = t.post_form(&format!("{link}/help"), "", form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let receipt = r.headers.get("location").unwrap().to_str().unwrap().to_string();
+        assert!(receipt.starts_with("/h/"));
+        assert!(t.page(&receipt, "").await.text().contains("退烧药"));
+        let listed = t.get("/api/v1/help-requests", Some(&worker)).await.json();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["asked_by"], "resident");
+        assert!(listed[0]["address"].as_str().unwrap().contains("501"), "{listed}");
+        assert_eq!(listed[0]["vulnerable"], true);
+        assert_eq!(listed[0]["urgency"], "urgent");
+        // A link that opens nothing asks nothing.
+        let r = t.post_form("/r/not-a-real-token-at-all-000000000000/help", "", form).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // A hotline volunteer deployed to 凌研里 records a caller's errand by address, not by
+        // household (volunteers do not see the registry), and not for another community.
+        let v = t
+            .post_json(
+                "/api/v1/users",
+                Some(&admin),
+                json!({"username": "vol.hotline", "display_name": "热线志愿者", "password": support::PASSWORD,
+                       "role": "volunteer", "area_id": t.lingyanli}),
+            )
+            .await;
+        assert_eq!(v.status, StatusCode::CREATED, "{}", v.text());
+        let hotline = t.token("vol.hotline").await;
+        let call = json!({"area_id": t.lingyanli, "address": "2号楼3单元402", "for_whom": "周大爷", "needs": "胰岛素", "urgency": "today"});
+        let r = t.post_json("/api/v1/help-requests", Some(&hotline), call.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["vulnerable"], false);
+        let by_household = t
+            .post_json("/api/v1/help-requests", Some(&hotline), json!({"household_id": household, "for_whom": "孙丽", "needs": "水果", "urgency": "soon"}))
+            .await;
+        assert_eq!(by_household.json()["errors"][0]["field"], "household_id");
+        let elsewhere = t
+            .post_json("/api/v1/help-requests", Some(&hotline), json!({"area_id": t.yudeli, "address": "1号楼", "for_whom": "某人", "needs": "米", "urgency": "soon"}))
+            .await;
+        assert_eq!(elsewhere.json()["errors"][0]["field"], "area_id");
+        assert_eq!(t.get("/api/v1/help-requests", Some(&worker)).await.json().as_array().unwrap().len(), 2);
+        t
+    })
+    .await;
+}

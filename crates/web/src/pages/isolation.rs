@@ -97,6 +97,42 @@ pub(super) async fn submit_report_link(
     }
 }
 
+/// A resident in home isolation asks for an errand (代买) from their report page; on success
+/// they go to the request's own receipt page, which follows it to delivery.
+pub(super) async fn submit_help_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    let form = pairs(&body);
+    let input = sanshe_app::help::HelpInput {
+        household_id: None,
+        area_id: None,
+        address: String::new(),
+        for_whom: value(&form, "for_whom"),
+        needs: value(&form, "needs"),
+        urgency: value(&form, "urgency"),
+        contact: value(&form, "contact"),
+    };
+    match sanshe_app::help::ask_by_link(&state.app, &token, &input).await {
+        Ok(h) => Redirect::to(h.receipt_link.as_deref().unwrap_or("/")).into_response(),
+        Err(AppError::Invalid(f)) => {
+            let msg =
+                f.0.iter()
+                    .map(|x| tr.t(x.key))
+                    .collect::<Vec<_>>()
+                    .join("；");
+            match isolation::link_page(&state.app, &token).await {
+                Ok(page) => link_response(tr, &token, page, Some(msg), None),
+                Err(e) => error_page(tr, &e),
+            }
+        }
+        Err(e) => error_page(tr, &e),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "isolations.html")]
 pub(super) struct IsolationsPage {

@@ -303,6 +303,7 @@ pub fn routes() -> Router<AppState> {
         .route("/organizations/export.xlsx", get(export_organizations))
         .route("/areas/{id}/households.xlsx", get(export_households))
         .route("/r/{token}", get(report_link_page).post(submit_report_link))
+        .route("/r/{token}/help", post(submit_help_link))
         .route("/h/{token}", get(receipt_page).post(confirm_receipt))
         .route("/volunteer", get(apply_page).post(submit_application))
         .route("/isolations", get(isolations_page))
