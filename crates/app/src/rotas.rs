@@ -1370,14 +1370,7 @@ pub struct HoursTotals {
 pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
     let mut conn = app.db.conn().await?;
     let roots = actor.scope(Action::ManageRotas).roots().to_vec();
-    let mut organizations = Vec::new();
-    for g in &actor.grants {
-        if let sanshe_core::accounts::GrantScope::Organization { id } = &g.scope
-            && g.role == sanshe_core::accounts::Role::OrgAdmin
-        {
-            organizations.push(sanshe_store::organizations::get(&mut conn, id).await?.name);
-        }
-    }
+    let organizations = crate::organizations::names_run_by(&mut conn, actor).await?;
     if roots.is_empty() && organizations.is_empty() {
         return Err(AppError::Forbidden);
     }

@@ -175,9 +175,11 @@ pub async fn applications(
     status: Option<&str>,
 ) -> Result<Vec<ApplicationView>> {
     let mut conn = app.db.conn().await?;
+    let organizations = crate::organizations::names_run_by(&mut conn, actor).await?;
     Ok(store::list(
         &mut *conn,
         actor.scope(Action::VetVolunteers).roots(),
+        &organizations,
         status,
     )
     .await?
@@ -229,7 +231,14 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     }
     let mut tx = app.db.begin().await?;
     let before = store::get(&mut *tx, id).await?;
-    if !actor.may(Action::VetVolunteers, Target::Area(&before.area_path)) {
+    // The community's workers vet everyone applying there; an organization's admin those who
+    // named the organization. Only the former deploy: the latter's approval puts the volunteer
+    // in the reserve pool for the community or the bureau to deploy.
+    let in_area = actor.may(Action::VetVolunteers, Target::Area(&before.area_path));
+    let member = crate::organizations::names_run_by(&mut tx, actor)
+        .await?
+        .contains(&before.organization);
+    if !in_area && !member {
         return Err(AppError::NotFound);
     }
     let now = app.clock.now_ms();
@@ -250,7 +259,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
         let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, "zh-CN")
             .await
             .map_err(|_| AppError::field("decision", "err-volunteer-retry"))?;
-        if input.deploy.unwrap_or(true) {
+        if in_area && input.deploy.unwrap_or(true) {
             account_store::insert_grant(
                 &mut tx,
                 &user.id,

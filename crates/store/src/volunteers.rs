@@ -120,18 +120,30 @@ pub async fn open_with_document(conn: &mut impl Statements, hash: &str) -> Resul
         .len())
 }
 
-/// Applications in the scope (with this status, if given), oldest first, at most 1,000.
+/// Applications in the scope or naming one of these organizations (with this status, if
+/// given), oldest first, at most 1,000.
 pub async fn list(
     conn: &mut impl Statements,
     roots: &[String],
+    organizations: &[String],
     status: Option<&str>,
 ) -> Result<Vec<ApplicationRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 2);
     let mut args: Vec<Cell> = vec![status.into()];
     args.extend(binds.into_iter().map(Cell::from));
+    let members = if organizations.is_empty() {
+        String::from("1 = 0")
+    } else {
+        let first = args.len() + 1;
+        args.extend(organizations.iter().map(Cell::from));
+        format!(
+            "organization IN {}",
+            crate::in_list(first, organizations.len())
+        )
+    };
     Ok(conn
         .rows(
-            &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE ($1 IS NULL OR status = $1) AND {filter} ORDER BY applied_at LIMIT 1000"),
+            &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE ($1 IS NULL OR status = $1) AND ({filter} OR {members}) ORDER BY applied_at LIMIT 1000"),
             &args,
         )
         .await?

@@ -267,3 +267,40 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_reserve() {
+    on_both(|t: TestApp| async move {
+        let org = t.token("org.ruoshui").await;
+        let admin = t.token("admin").await;
+        let mut ids = Vec::new();
+        for (seq, name, organization) in [(51, "周敏", "天津市若水社会工作服务中心"), (52, "吴刚", "")] {
+            let r = t
+                .post_json(
+                    "/api/v1/volunteers/applications",
+                    None,
+                    json!({"name": name, "document_number": id_for(1993, 5, 5, seq), "phone": "13700002222",
+                           "area_id": t.yudeli, "skills": ["logistics"], "organization": organization, "consent": true}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            ids.push(r.json()["id"].as_str().unwrap().to_string());
+        }
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        let names: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["周敏"], "only those who named the organization");
+        let decide = |id: &str| format!("/api/v1/volunteers/applications/{id}/decision");
+        let r = t.post_json(&decide(&ids[1]), Some(&org), json!({"decision": "approve"})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = t.post_json(&decide(&ids[0]), Some(&org), json!({"decision": "approve"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let user = r.json()["application"]["user_id"].as_str().unwrap().to_string();
+        // Vouched for, not deployed: in the pool for 裕德里's worker or the bureau to deploy.
+        let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
+        assert_eq!(pool[0]["user_id"], user.as_str(), "{pool}");
+        let yudeli = t.token("worker.yudeli").await;
+        assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json(), json!([]));
+        t
+    })
+    .await;
+}
