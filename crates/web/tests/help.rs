@@ -246,3 +246,53 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
     })
     .await;
 }
+
+#[tokio::test]
+async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let (_, _) = volunteer(&t, &admin, "vol.page", &t.lingyanli).await;
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let page = t.page("/errands", &cookie).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("暂无代买代办请求"));
+        // Missing what is needed: said next to the form, what was typed kept.
+        let form = |needs: &str| {
+            format!(
+                "csrf={csrf}&area_id={}&address=3%E5%8F%B7%E6%A5%BC101&for_whom=%E5%88%98%E5%A5%B6%E5%A5%B6&needs={needs}&urgency=urgent&contact=",
+                t.lingyanli
+            )
+        };
+        let r = t.post_form("/errands", &cookie, &form("")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("必填") && r.text().contains("3号楼101"), "{}", r.text());
+        let r = t.post_form("/errands", &cookie, &form("%E9%99%8D%E5%8E%8B%E8%8D%AF")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let html = t.page("/errands?done=asked", &cookie).await.text();
+        assert!(html.contains("降压药") && html.contains("已登记，等待志愿者"), "{html}");
+        let i = html.find("data-errand=\"").unwrap() + "data-errand=\"".len();
+        let id = html[i..i + 32].to_string();
+        assert!(html.contains("vol.page"), "the volunteers to assign are offered");
+
+        // The volunteer claims it on their phone, buys, delivers; the worker sees it done.
+        let (vcookie, vcsrf) = t.browser("vol.page").await;
+        let html = t.page("/errands", &vcookie).await.text();
+        assert!(html.contains(&format!("/errands/{id}/claim")), "{html}");
+        let step = |step: &str, extra: &str| format!("/errands/{id}/{step}?{extra}");
+        let r = t.post_form(&format!("/errands/{id}/claim"), &vcookie, &format!("csrf={vcsrf}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let r = t.post_form(&format!("/errands/{id}/buy"), &vcookie, &format!("csrf={vcsrf}&cost=12.345")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a cost with three decimals");
+        let r = t.post_form(&format!("/errands/{id}/buy"), &vcookie, &format!("csrf={vcsrf}&cost=12.30")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = t.post_form(&format!("/errands/{id}/deliver"), &vcookie, &format!("csrf={vcsrf}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let html = t.page("/errands?all=1", &cookie).await.text();
+        assert!(html.contains("已送到") && html.contains("¥12.30"), "{html}");
+        // A forged form does nothing.
+        let r = t.post_form(&step("cancel", ""), &cookie, "csrf=forged&reason=x").await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+        t
+    })
+    .await;
+}

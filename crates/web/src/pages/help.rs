@@ -67,3 +67,166 @@ pub(super) async fn confirm_receipt(
         Err(e) => error_page(tr, &e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "errands.html")]
+pub(super) struct ErrandsPage {
+    nav: Nav,
+    items: Vec<sanshe_app::help::HelpView>,
+    all: bool,
+    areas: Vec<(String, String)>,
+    volunteers: Vec<sanshe_app::volunteers::VolunteerView>,
+    me: String,
+    message: Option<String>,
+    form: FormErrors,
+    input: sanshe_app::help::HelpInput,
+}
+
+impl ErrandsPage {
+    /// Whether the signed-in person runs errands here as a worker (assigns, cancels).
+    fn worker(&self) -> bool {
+        self.nav.frontline
+    }
+
+    /// Whether the errand is the signed-in volunteer's.
+    fn mine(&self, h: &sanshe_app::help::HelpView) -> bool {
+        h.volunteer_id.as_deref() == Some(self.me.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ErrandsQuery {
+    all: Option<String>,
+    done: Option<String>,
+}
+
+async fn errands_view(
+    state: &AppState,
+    caller: &PageCaller,
+    all: bool,
+    message: Option<String>,
+    form: FormErrors,
+    input: sanshe_app::help::HelpInput,
+) -> PageResult {
+    let (app, actor) = (&state.app, &caller.actor);
+    let items = sanshe_app::help::list(app, actor, !all)
+        .await
+        .or_page(caller)?;
+    let areas = sanshe_app::rotas::home_areas(app, actor)
+        .await
+        .or_page(caller)?;
+    // Workers pick whom to assign among the volunteers deployed in their areas.
+    let volunteers = if actor.scope(Action::FrontLine).is_empty() {
+        Vec::new()
+    } else {
+        sanshe_app::volunteers::deployed(app, actor, None)
+            .await
+            .or_page(caller)?
+    };
+    let rejected = !form.is_empty();
+    Ok(render_form(
+        &ErrandsPage {
+            nav: Nav::of(caller, "/errands"),
+            items,
+            all,
+            areas,
+            volunteers,
+            me: actor.user_id.clone().unwrap_or_default(),
+            message,
+            form,
+            input,
+        },
+        rejected,
+    ))
+}
+
+/// Errands (代买代办) of the caller's areas, most pressing first, with the steps each allows.
+pub(super) async fn errands_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<ErrandsQuery>,
+) -> PageResult {
+    let message = q
+        .done
+        .as_deref()
+        .map(|d| caller.tr.t(&format!("errand-done-{d}")));
+    errands_view(
+        &state,
+        &caller,
+        q.all.is_some(),
+        message,
+        FormErrors::default(),
+        sanshe_app::help::HelpInput {
+            urgency: "today".into(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Records an errand from the page (an address in one of the caller's areas).
+pub(super) async fn create_errand(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let area = value(&form, "area_id");
+    let input = sanshe_app::help::HelpInput {
+        household_id: None,
+        area_id: (!area.is_empty()).then_some(area),
+        address: value(&form, "address"),
+        for_whom: value(&form, "for_whom"),
+        needs: value(&form, "needs"),
+        urgency: value(&form, "urgency"),
+        contact: value(&form, "contact"),
+    };
+    match sanshe_app::help::ask(&state.app, &caller.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/errands?done=asked").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from(&e, caller.tr);
+            errands_view(&state, &caller, false, None, errors, input).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+/// One step of an errand from the page; back to the list with what happened.
+pub(super) async fn errand_step(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, step)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
+    let input = sanshe_app::help::StepInput {
+        step: step.clone(),
+        user_id: optional("user_id"),
+        cost: optional("cost"),
+        reason: optional("reason"),
+    };
+    match sanshe_app::help::step(&state.app, &caller.actor, &id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/errands?done={}", urlencode(&step))).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            let mut resp = errands_view(
+                &state,
+                &caller,
+                false,
+                Some(message),
+                FormErrors::default(),
+                sanshe_app::help::HelpInput {
+                    urgency: "today".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
