@@ -485,3 +485,21 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     app.sessions.clear();
     Ok(())
 }
+
+/// The communities the actor may deploy volunteers to: (id, name), by name.
+pub async fn deployable_areas(app: &App, actor: &Actor) -> Result<Vec<(String, String)>> {
+    let mut conn = app.db.conn().await?;
+    let mut out: Vec<(String, String)> = area_store::search(
+        &mut conn,
+        actor.scope(Action::VetVolunteers).roots(),
+        Some("community"),
+        None,
+        2000,
+    )
+    .await?
+    .into_iter()
+    .map(|a| (a.id, a.name))
+    .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}

@@ -304,3 +304,54 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
+    on_both(|t: TestApp| async move {
+        for (seq, name) in [(61, "郑洁"), (62, "冯涛")] {
+            let r = t
+                .post_json(
+                    "/api/v1/volunteers/applications",
+                    None,
+                    json!({"name": name, "document_number": id_for(1994, 7, 7, seq), "phone": "13500003333",
+                           "area_id": t.lingyanli, "skills": ["medical"], "consent": true}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page("/volunteers", &cookie).await.text();
+        assert!(html.contains("郑洁") && html.contains("冯涛") && html.contains("待审核的报名 (2)"), "{html}");
+        let id_of = |html: &str, name: &str| {
+            let at = html.find(name).unwrap();
+            let i = html[..at].rfind("data-application=\"").unwrap() + "data-application=\"".len();
+            html[i..i + 32].to_string()
+        };
+        // Declining needs a note; the page says so.
+        let first = id_of(&html, "郑洁");
+        let r = t.post_form(&format!("/volunteers/applications/{first}"), &cookie, &format!("csrf={csrf}&decision=decline&note=")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Approved and deployed: the account and its first password, shown this once.
+        let r = t.post_form(&format!("/volunteers/applications/{first}"), &cookie, &format!("csrf={csrf}&decision=approve&deploy=deploy")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+        let html = r.text();
+        assert!(html.contains("已为志愿者开通账号") && html.contains("vol."), "{html}");
+        assert!(html.contains("已派驻的志愿者 (1)"), "{html}");
+        // The other into the reserve pool, then deployed from it.
+        let second = id_of(&html, "冯涛");
+        let r = t.post_form(&format!("/volunteers/applications/{second}"), &cookie, &format!("csrf={csrf}&decision=approve&deploy=reserve")).await;
+        let html = r.text();
+        assert!(html.contains("后备志愿者库（已通过、尚未派驻） (1)"), "{html}");
+        let i = html.find("/volunteers/").and_then(|_| html.find("/deploy\"")).unwrap();
+        let user = html[i - 32..i].to_string();
+        let r = t.post_form(&format!("/volunteers/{user}/deploy"), &cookie, &format!("csrf={csrf}&area_id={}", t.lingyanli)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.text().contains("已派驻的志愿者 (2)"), "{}", r.text());
+        // Both now serve 凌研里.
+        let worker = t.token("worker.lingyanli").await;
+        assert_eq!(t.get("/api/v1/volunteers", Some(&worker)).await.json().as_array().unwrap().len(), 2);
+        t
+    })
+    .await;
+}

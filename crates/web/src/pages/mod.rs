@@ -81,6 +81,8 @@ pub struct Nav {
     pub webhooks: bool,
     /// Show the rota.
     pub rota: bool,
+    /// Show volunteer vetting and deployment.
+    pub vetting: bool,
 }
 
 impl Nav {
@@ -97,6 +99,10 @@ impl Nav {
             frontline: !a.scope(Action::FrontLine).is_empty(),
             webhooks: !a.scope(Action::ManageWebhooks).is_empty(),
             rota: !a.scope(Action::TakeShifts).is_empty(),
+            vetting: !a.scope(Action::VetVolunteers).is_empty()
+                || a.grants
+                    .iter()
+                    .any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin),
         }
     }
 
@@ -112,6 +118,7 @@ impl Nav {
             frontline: false,
             webhooks: false,
             rota: false,
+            vetting: false,
         }
     }
 }
@@ -306,6 +313,9 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{token}/help", post(submit_help_link))
         .route("/h/{token}", get(receipt_page).post(confirm_receipt))
         .route("/volunteer", get(apply_page).post(submit_application))
+        .route("/volunteers", get(vetting_page))
+        .route("/volunteers/applications/{id}", post(decide_application))
+        .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))
         .route(
             "/isolations/new",

@@ -77,3 +77,126 @@ pub(super) async fn submit_application(
         Err(e) => error_page(tr, &e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "vetting.html")]
+pub(super) struct VettingPage {
+    nav: Nav,
+    pending: Vec<sanshe_app::volunteers::ApplicationView>,
+    reserve: Vec<sanshe_app::volunteers::ApplicationView>,
+    deployed: Vec<sanshe_app::volunteers::VolunteerView>,
+    areas: Vec<(String, String)>,
+    /// The account just made: (name, user name, first password), shown this once.
+    made: Option<(String, String, String)>,
+    message: Option<String>,
+}
+
+async fn vetting_view(
+    state: &AppState,
+    caller: &PageCaller,
+    made: Option<(String, String, String)>,
+    message: Option<String>,
+    rejected: bool,
+) -> PageResult {
+    let (app, actor) = (&state.app, &caller.actor);
+    let mut pending = sanshe_app::volunteers::applications(app, actor, Some("pending"))
+        .await
+        .or_page(caller)?;
+    pending.extend(
+        sanshe_app::volunteers::applications(app, actor, Some("more_info"))
+            .await
+            .or_page(caller)?,
+    );
+    let reserve = sanshe_app::volunteers::reserve(app, actor, None)
+        .await
+        .or_page(caller)?;
+    let deployed = sanshe_app::volunteers::deployed(app, actor, None)
+        .await
+        .or_page(caller)?;
+    let areas = sanshe_app::volunteers::deployable_areas(app, actor)
+        .await
+        .or_page(caller)?;
+    Ok(render_form(
+        &VettingPage {
+            nav: Nav::of(caller, "/volunteers"),
+            pending,
+            reserve,
+            deployed,
+            areas,
+            made,
+            message,
+        },
+        rejected,
+    ))
+}
+
+/// Applications to vet, the reserve pool to deploy from, and who is deployed.
+pub(super) async fn vetting_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    vetting_view(&state, &caller, None, None, false).await
+}
+
+/// A decision on an application, from the page.
+pub(super) async fn decide_application(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let input = sanshe_app::volunteers::DecisionInput {
+        decision: value(&form, "decision"),
+        note: value(&form, "note"),
+        deploy: Some(value(&form, "deploy") != "reserve"),
+    };
+    match sanshe_app::volunteers::decide(&state.app, &caller.actor, &id, &input).await {
+        Ok(d) => {
+            let made = match (d.username, d.password) {
+                (Some(u), Some(p)) => Some((d.application.name.clone(), u, p)),
+                _ => None,
+            };
+            let message = caller.tr.t(&format!("vet-done-{}", d.application.status));
+            let mut resp = vetting_view(&state, &caller, made, Some(message), false).await?;
+            // The first password is on this page only.
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            Ok(resp)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            vetting_view(&state, &caller, None, Some(message), true).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+/// Deploys a volunteer from the reserve pool (or to one more community), from the page.
+pub(super) async fn deploy_volunteer(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(user_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    match sanshe_app::volunteers::deploy(
+        &state.app,
+        &caller.actor,
+        &user_id,
+        &value(&form, "area_id"),
+    )
+    .await
+    {
+        Ok(()) => {
+            let message = caller.tr.t("vet-done-deployed");
+            vetting_view(&state, &caller, None, Some(message), false).await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            vetting_view(&state, &caller, None, Some(message), true).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
