@@ -579,3 +579,44 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page(&format!("/rota?area={}&from={d1}&days=2", t.lingyanli), &cookie).await.text();
+        assert!(html.contains("action=\"/rota/posts\"") && html.contains("action=\"/rota/make\""), "{html}");
+        let post = |name: &str| {
+            format!(
+                "csrf={csrf}&area={}&from={d1}&days=2&name={name}&kind=hotline&cover_from=08%3A00&cover_hours=12&shift_hours=6&people=1&skill=counselling",
+                t.lingyanli
+            )
+        };
+        let r = t.post_form("/rota/posts", &cookie, &post("")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("必填"), "{}", r.text());
+        let r = t.post_form("/rota/posts", &cookie, &post("%E7%83%AD%E7%BA%BF")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let r = t
+            .post_form("/rota/make", &cookie, &format!("csrf={csrf}&area={}&from={d1}&days=99", t.lingyanli))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "at most 62 days");
+        let r = t
+            .post_form("/rota/make", &cookie, &format!("csrf={csrf}&area={}&from={d1}&days=2", t.lingyanli))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        assert_eq!(r["posts"][0]["post"]["skill"], "counselling");
+        assert_eq!(r["posts"][0]["shifts"].as_array().unwrap().len(), 4);
+        // A volunteer's rota page has no such forms.
+        let admin = t.token("admin").await;
+        volunteer(&t, &admin, "v.noforms", &t.lingyanli).await;
+        let (vcookie, _) = t.browser("v.noforms").await;
+        let html = t.page(&format!("/rota?from={d1}&days=2"), &vcookie).await.text();
+        assert!(!html.contains("action=\"/rota/posts\""));
+        t
+    })
+    .await;
+}

@@ -356,6 +356,8 @@ pub fn routes() -> Router<AppState> {
         .route("/hours/certificate", get(hours_certificate))
         .route("/rota/shifts/{id}/{action}", post(shift_action))
         .route("/rota/shifts/{id}/cover", get(cover_page))
+        .route("/rota/posts", post(create_post))
+        .route("/rota/make", post(make_shifts))
         .route("/errands", get(errands_page).post(create_errand))
         .route("/errands/{id}/{step}", post(errand_step))
         .route("/gates", get(gates_page).post(add_gate))

@@ -190,6 +190,87 @@ pub(super) async fn shift_action(
     }
 }
 
+/// A worker adds a duty post below the rota's area, from the rota page.
+pub(super) async fn create_post(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let number = |k: &str| value(&form, k).trim().parse::<u32>().unwrap_or(0);
+    let skill = value(&form, "skill");
+    let input = rotas::PostInput {
+        area_id: value(&form, "area"),
+        name: value(&form, "name"),
+        kind: value(&form, "kind"),
+        cover_from: value(&form, "cover_from"),
+        cover_hours: number("cover_hours"),
+        shift_hours: number("shift_hours"),
+        people: number("people"),
+        skill: (!skill.is_empty()).then_some(skill),
+    };
+    let done = rotas::add_post(&state.app, &caller.actor, &input)
+        .await
+        .map(|_| ());
+    after_rota_form(&state, &caller, &form, done, "post").await
+}
+
+/// A worker makes the shifts of every post below the rota's area for the days shown.
+pub(super) async fn make_shifts(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
+    let done = match value(&form, "from").parse::<NaiveDate>() {
+        Ok(from) => rotas::make_area_shifts(
+            &state.app,
+            &caller.actor,
+            &value(&form, "area"),
+            from,
+            value(&form, "days").trim().parse().unwrap_or(0),
+        )
+        .await
+        .map(|_| ()),
+        Err(_) => Err(AppError::field("from", "err-date")),
+    };
+    after_rota_form(&state, &caller, &form, done, "made").await
+}
+
+async fn after_rota_form(
+    state: &AppState,
+    caller: &PageCaller,
+    form: &[(String, String)],
+    done: Result<(), AppError>,
+    what: &str,
+) -> PageResult {
+    let (area, from) = (value(form, "area"), value(form, "from"));
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/rota?area={}&from={}&days={}&done={what}",
+            urlencode(&area),
+            urlencode(&from),
+            urlencode(&value(form, "days"))
+        ))
+        .into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let q = RotaQuery {
+                area: Some(area),
+                from: from.parse().ok(),
+                days: value(form, "days").parse().ok(),
+                done: None,
+            };
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            let mut resp = rota_view(state, caller, &q, Some(message)).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(caller).unwrap_err()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "rota_cover.html")]
 pub(super) struct CoverPage {
