@@ -904,6 +904,8 @@ pub struct ServedLine {
     pub minutes: i64,
     /// Who booked, and so confirms, the shift.
     pub confirmed_by: String,
+    /// Where: the name of the post's area (a community, a compound, a care home's area).
+    pub place: String,
 }
 
 /// Service hours: the lines and their total.
@@ -933,10 +935,25 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
         .await?
         .into_iter()
         .collect();
+    // Paths are the ids of an area's ancestors and itself, 32 characters each: the last is
+    // the area's own id.
+    let mut places: HashMap<String, String> = HashMap::new();
+    for r in &rows {
+        let id = r.area_path[r.area_path.len().saturating_sub(32)..].to_string();
+        if !places.contains_key(&id)
+            && let Ok(a) = area_store::get(&mut conn, &id).await
+        {
+            places.insert(id, a.name);
+        }
+    }
     let lines: Vec<ServedLine> = rows
         .into_iter()
         .map(|r| {
             let from = local_time(r.checked_in_at);
+            let place = places
+                .get(&r.area_path[r.area_path.len().saturating_sub(32)..])
+                .cloned()
+                .unwrap_or_default();
             ServedLine {
                 name: names.get(&r.user_id).cloned().unwrap_or_default(),
                 user_id: r.user_id,
@@ -947,6 +964,7 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
                 until: local_time(r.checked_out_at).format("%H:%M").to_string(),
                 minutes: r.served_minutes,
                 confirmed_by: r.booked_by,
+                place,
             }
         })
         .collect();
@@ -1422,5 +1440,77 @@ pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
         }),
         by_community: listed(by_community),
         by_organization: listed(by_organization),
+    })
+}
+
+/// A volunteer's record of service as printed (《志愿服务记录与证明出具办法（试行）》: who,
+/// what service, where, when, hours, who confirmed; a number; the issuers sign and seal).
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    /// Name.
+    pub name: String,
+    /// Volunteer number: the account's user name.
+    pub volunteer_number: String,
+    /// ID number, masked (from the application; empty for accounts made otherwise).
+    pub document: String,
+    /// Organization given when applying.
+    pub organization: String,
+    /// The services.
+    pub hours: ServiceHours,
+    /// Minutes per place served, the issuers to sign: (place, minutes), most first.
+    pub places: Vec<(String, i64)>,
+    /// Certificate number: date, the person, the minutes (the same record printed twice the
+    /// same day has the same number).
+    pub serial: String,
+    /// Issue date.
+    pub issued: String,
+}
+
+/// The caller's record of service to print; each print is entered in the audit log, which is
+/// the register of numbers issued.
+pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
+    let hours = hours(app, actor, false).await?;
+    let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    let mut conn = app.db.conn().await?;
+    let application = sanshe_store::volunteers::of_user(&mut *conn, &own)
+        .await
+        .ok();
+    let mut places: Vec<(String, i64)> = Vec::new();
+    for l in &hours.lines {
+        match places.iter_mut().find(|(p, _)| *p == l.place) {
+            Some(p) => p.1 += l.minutes,
+            None => places.push((l.place.clone(), l.minutes)),
+        }
+    }
+    places.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let serial = format!(
+        "{}-{}-{}",
+        app.today().format("%Y%m%d"),
+        own.chars().rev().take(6).collect::<String>(),
+        hours.total_minutes
+    );
+    audit_store::append(
+        &mut *conn,
+        &audit_store::NewAuditEntry {
+            action: "hours.certificate",
+            target_kind: "user",
+            target_id: &own,
+            detail: &serial,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(Certificate {
+        name: actor.display_name.clone(),
+        volunteer_number: actor.username.clone(),
+        document: application
+            .as_ref()
+            .map(|a| a.document_masked.clone())
+            .unwrap_or_default(),
+        organization: application.map(|a| a.organization).unwrap_or_default(),
+        hours,
+        places,
+        serial,
+        issued: app.today().to_string(),
     })
 }

@@ -231,6 +231,13 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let cert = t.page("/hours/certificate", &cookie).await.text();
         assert!(cert.contains("志愿服务时长记录") && cert.contains("一区南门"), "{cert}");
         assert!(cert.contains("<b id=\"cert-total\">10.2</b>"), "{cert}");
+        // Where, who is to sign and seal, the volunteer number, and a number entered in the register.
+        assert!(cert.contains("服务地点") && cert.contains("凌研里社区") && cert.contains("负责人"), "{cert}");
+        assert!(cert.contains("志愿者编号: vol.one"), "{cert}");
+        let serial = cert.split("id=\"cert-serial\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+        assert!(serial.ends_with("-615"), "{serial}");
+        let register = t.get("/api/v1/audit?action=hours.certificate", Some(&admin)).await.json();
+        assert!(register.to_string().contains(&serial), "{register}");
         assert_eq!(mine["lines"][0]["post"], "一区南门");
         assert_eq!(mine["lines"][0]["date"], d1.to_string());
         assert_eq!(mine["lines"][0]["confirmed_by"], "vol.one");

@@ -316,42 +316,26 @@ pub(super) async fn cover_page(
 #[template(path = "hours_certificate.html")]
 pub(super) struct HoursCertificate {
     nav: Nav,
-    name: String,
-    hours: rotas::ServiceHours,
-    total_hours: String,
-    issued: String,
-    serial: String,
+    c: rotas::Certificate,
 }
 
-/// The signed-in volunteer's record of service hours, to print.
+impl HoursCertificate {
+    /// Minutes as hours to one decimal, as the record states them.
+    fn hours(&self, minutes: &i64) -> String {
+        format!("{}.{}", minutes / 60, (minutes % 60) * 10 / 60)
+    }
+}
+
+/// The signed-in volunteer's record of service hours, to print and have signed and sealed.
 pub(super) async fn hours_certificate(
     State(state): State<AppState>,
     caller: PageCaller,
 ) -> PageResult {
-    let hours = rotas::hours(&state.app, &caller.actor, false)
+    let c = rotas::certificate(&state.app, &caller.actor)
         .await
         .or_page(&caller)?;
-    let minutes = hours.total_minutes;
-    // The serial names the person and the moment: the same record printed twice is the same.
-    let serial = format!(
-        "{}-{}",
-        state.app.today().format("%Y%m%d"),
-        caller
-            .actor
-            .user_id
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .rev()
-            .take(6)
-            .collect::<String>()
-    );
     Ok(render(&HoursCertificate {
         nav: Nav::of(&caller, "/hours/certificate"),
-        name: caller.actor.display_name.clone(),
-        total_hours: format!("{}.{}", minutes / 60, (minutes % 60) * 10 / 60),
-        hours,
-        issued: state.app.today().to_string(),
-        serial,
+        c,
     }))
 }
