@@ -74,6 +74,9 @@ pub struct ApplicationView {
     pub applied: String,
     /// The account made on approval.
     pub user_id: Option<String>,
+    /// The applicant's link to read the outcome (`/v/{token}`), only in the answer to the
+    /// application: only its hash is kept.
+    pub status_link: Option<String>,
 }
 
 fn view(a: ApplicationRow) -> ApplicationView {
@@ -97,6 +100,7 @@ fn view(a: ApplicationRow) -> ApplicationView {
         status: a.status,
         decision_note: a.decision_note,
         user_id: a.user_id,
+        status_link: None,
     }
 }
 
@@ -144,6 +148,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
     if store::open_with_document(&mut *conn, &document_hash).await? > 0 {
         return Err(AppError::field("document_number", "err-volunteer-pending"));
     }
+    let token = crate::accounts::random_token();
     let mut skills: Vec<&str> = input.skills.iter().map(String::as_str).collect();
     skills.sort();
     skills.dedup();
@@ -162,10 +167,63 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
         organization: input.organization.trim().to_string(),
         status: "pending".into(),
         applied_at: app.clock.now_ms(),
+        link_hash: Some(crate::accounts::token_hash(&token)),
         ..ApplicationRow::default()
     };
     store::insert(&mut *conn, &row).await?;
-    Ok(view(row))
+    Ok(ApplicationView {
+        status_link: Some(format!("/v/{token}")),
+        ..view(row)
+    })
+}
+
+/// What an applicant reads through their link: the outcome, without any personal number.
+#[derive(Debug, Clone)]
+pub struct ApplicationStatus {
+    /// Name, first character and stars.
+    pub name: String,
+    /// The community applied to.
+    pub community: String,
+    /// `pending`, `more_info`, `approved`, `declined`.
+    pub status: String,
+    /// What more is needed, or why declined.
+    pub note: Option<String>,
+    /// Approved and deployed to at least one community.
+    pub deployed: bool,
+    /// Applied, YYYY-MM-DD China time.
+    pub applied: String,
+}
+
+/// The application behind an applicant's status link.
+pub async fn application_status(app: &App, token: &str) -> Result<ApplicationStatus> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = app.db.conn().await?;
+    let a = store::by_link(&mut *conn, &crate::accounts::token_hash(token)).await?;
+    let community = area_store::get(&mut conn, &a.area_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let deployed = match &a.user_id {
+        Some(u) => account_store::grants_of(&mut conn, u)
+            .await?
+            .iter()
+            .any(|g| g.role == Role::Volunteer.as_str()),
+        None => false,
+    };
+    let mut chars = a.name.chars();
+    Ok(ApplicationStatus {
+        name: chars
+            .next()
+            .map(|c| format!("{c}{}", "*".repeat(chars.count().max(1))))
+            .unwrap_or_default(),
+        community,
+        status: a.status,
+        note: a.decision_note,
+        deployed,
+        applied: local_time(a.applied_at).format("%Y-%m-%d").to_string(),
+    })
 }
 
 /// Applications in the vetter's areas, oldest first (all, or those of one status).

@@ -12,3 +12,6 @@ ALTER TABLE help_requests ADD COLUMN overdue_alerted_at BIGINT;
 CREATE INDEX help_requests_due ON help_requests (due_at);
 ALTER TABLE posts ADD COLUMN skill TEXT;
 DROP INDEX shifts_path_time;
+-- The applicant's own link to read the outcome of their application (only its hash kept).
+ALTER TABLE volunteer_applications ADD COLUMN link_hash TEXT;
+CREATE UNIQUE INDEX volunteer_applications_link ON volunteer_applications (link_hash);

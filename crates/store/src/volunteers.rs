@@ -42,9 +42,11 @@ pub struct ApplicationRow {
     pub user_id: Option<String>,
     /// When they applied.
     pub applied_at: i64,
+    /// Hash of the applicant's status link (`/v/{token}`).
+    pub link_hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at";
+const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash";
 
 fn row_of(r: &[Cell]) -> ApplicationRow {
     ApplicationRow {
@@ -66,13 +68,14 @@ fn row_of(r: &[Cell]) -> ApplicationRow {
         decided_at: r[15].opt_int(),
         user_id: r[16].opt_text(),
         applied_at: r[17].int(),
+        link_hash: r[18].opt_text(),
     }
 }
 
 /// Records an application.
 pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
+        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"),
         &[
             (&a.id).into(),
             (&a.area_id).into(),
@@ -92,6 +95,7 @@ pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()
             a.decided_at.into(),
             a.user_id.clone().into(),
             a.applied_at.into(),
+            a.link_hash.clone().into(),
         ],
     )
     .await
@@ -238,4 +242,16 @@ pub async fn of_user(conn: &mut impl Statements, user_id: &str) -> Result<Applic
     .first()
     .map(|r| row_of(r))
     .ok_or(crate::StoreError::NotFound)
+}
+
+/// The application a status link opens.
+pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<ApplicationRow> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE link_hash = $1"),
+        &[link_hash.into()],
+    )
+    .await?
+    .first()
+    .map(|r| row_of(r))
+    .ok_or(StoreError::NotFound)
 }

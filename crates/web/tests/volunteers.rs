@@ -49,6 +49,14 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(a["status"], "pending");
         assert_eq!(a["phone"], "139****5678");
         assert!(!r.text().contains(&document), "the ID number is never sent back in clear");
+        // The applicant's own link reads the outcome, without an account.
+        let link = a["status_link"].as_str().unwrap().to_string();
+        assert!(link.starts_with("/v/"));
+        let status = t.page(&link, "").await;
+        assert_eq!(status.headers.get("cache-control").unwrap(), "no-store");
+        assert!(status.text().contains("正在审核") && status.text().contains("赵**"), "{}", status.text());
+        assert!(!status.text().contains("13912345678") && !status.text().contains(&document));
+        assert_eq!(t.page("/v/not-a-real-link", "").await.status, StatusCode::NOT_FOUND);
         let again = t.post_json("/api/v1/volunteers/applications", None, body).await;
         assert_eq!(codes(&again.json()), [("document_number".to_string(), "err-volunteer-pending".to_string())]);
 
@@ -70,12 +78,16 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let r = decide(worker.clone(), json!({"decision": "more_info", "note": "请补充健康证明"})).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["application"]["status"], "more_info");
+        assert!(t.page(&link, "").await.text().contains("请补充健康证明"));
 
         // Approval makes an account deployed to 凌研里: it sees the community's rota.
         let r = decide(worker.clone(), json!({"decision": "approve"})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let d = r.json();
         assert_eq!(d["application"]["status"], "approved");
+        assert!(d["application"]["status_link"].is_null(), "the link is given once");
+        let status = t.page(&link, "").await.text();
+        assert!(status.contains("已通过审核") && status.contains("登录账号"), "{status}");
         let (username, password) = (d["username"].as_str().unwrap(), d["password"].as_str().unwrap());
         let s = t
             .post_json("/api/v1/sessions", None, json!({"username": username, "password": password}))
@@ -116,7 +128,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert!(r.text().contains("value=\"driving\" checked"), "the answers are kept");
         let r = t.post_form("/volunteer", "", &format!("{form}&consent=yes")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert!(r.text().contains("报名已提交"));
+        assert!(r.text().contains("报名已提交") && r.text().contains("id=\"status-link\" href=\"/v/"));
         assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json().as_array().unwrap().len(), 1);
         t
     })
@@ -273,7 +285,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
     on_both(|t: TestApp| async move {
         let org = t.token("org.ruoshui").await;
         let admin = t.token("admin").await;
-        let mut ids = Vec::new();
+        let (mut ids, mut links) = (Vec::new(), Vec::new());
         for (seq, name, organization) in [(51, "周敏", "天津市若水社会工作服务中心"), (52, "吴刚", "")] {
             let r = t
                 .post_json(
@@ -285,6 +297,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
             ids.push(r.json()["id"].as_str().unwrap().to_string());
+            links.push(r.json()["status_link"].as_str().unwrap().to_string());
         }
         let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
         let names: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
@@ -298,6 +311,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         // Vouched for, not deployed: in the pool for 裕德里's worker or the bureau to deploy.
         let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
         assert_eq!(pool[0]["user_id"], user.as_str(), "{pool}");
+        assert!(t.page(&links[0], "").await.text().contains("后备志愿者库"));
         let yudeli = t.token("worker.yudeli").await;
         assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json(), json!([]));
         t

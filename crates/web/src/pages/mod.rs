@@ -314,6 +314,7 @@ pub fn routes() -> Router<AppState> {
         .route("/h/{token}", get(receipt_page).post(confirm_receipt))
         .route("/volunteer", get(apply_page).post(submit_application))
         .route("/volunteers", get(vetting_page))
+        .route("/v/{token}", get(application_status_page))
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))

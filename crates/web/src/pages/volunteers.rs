@@ -10,7 +10,8 @@ pub(super) struct ApplyPage {
     skills: Vec<&'static str>,
     form: sanshe_app::volunteers::ApplicationInput,
     errors: FormErrors,
-    done: bool,
+    /// After a successful application: the applicant's status link.
+    done: Option<String>,
 }
 
 impl ApplyPage {
@@ -25,14 +26,14 @@ async fn apply_view(
     tr: Tr,
     form: sanshe_app::volunteers::ApplicationInput,
     errors: FormErrors,
-    done: bool,
+    done: Option<String>,
 ) -> Response {
     let communities = match sanshe_app::volunteers::communities(&state.app).await {
         Ok(c) => c,
         Err(e) => return error_page(tr, &e),
     };
     let rejected = !errors.is_empty();
-    render_form(
+    let mut resp = render_form(
         &ApplyPage {
             nav: Nav::anonymous(tr, "/volunteer"),
             communities,
@@ -42,13 +43,19 @@ async fn apply_view(
             done,
         },
         rejected,
-    )
+    );
+    // The answer to an application carries the applicant's own link.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    resp
 }
 
 /// The public sign-up page (no account): a link or QR code leads here.
 pub(super) async fn apply_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    apply_view(&state, tr, Default::default(), FormErrors::default(), false).await
+    apply_view(&state, tr, Default::default(), FormErrors::default(), None).await
 }
 
 pub(super) async fn submit_application(
@@ -69,10 +76,19 @@ pub(super) async fn submit_application(
         consent: value(&form, "consent") == "yes",
     };
     match sanshe_app::volunteers::apply(&state.app, &input).await {
-        Ok(_) => apply_view(&state, tr, Default::default(), FormErrors::default(), true).await,
+        Ok(a) => {
+            apply_view(
+                &state,
+                tr,
+                Default::default(),
+                FormErrors::default(),
+                a.status_link,
+            )
+            .await
+        }
         Err(e @ AppError::Invalid(_)) => {
             let errors = FormErrors::from(&e, tr);
-            apply_view(&state, tr, input, errors, false).await
+            apply_view(&state, tr, input, errors, None).await
         }
         Err(e) => error_page(tr, &e),
     }
@@ -198,5 +214,33 @@ pub(super) async fn deploy_volunteer(
             vetting_view(&state, &caller, None, Some(message), true).await
         }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "volunteer_status.html")]
+struct StatusPage {
+    tr: Tr,
+    s: sanshe_app::volunteers::ApplicationStatus,
+}
+
+/// The applicant's own link: the outcome of their application, no account needed.
+pub(super) async fn application_status_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let tr = Tr::new(request_locale(&headers));
+    match sanshe_app::volunteers::application_status(&state.app, &token).await {
+        Ok(s) => {
+            let mut resp = render(&StatusPage { tr, s });
+            // The token is the key to the page: keep it out of caches.
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            resp
+        }
+        Err(e) => error_page(tr, &e),
     }
 }
