@@ -780,6 +780,22 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
             }
         }
     }
+    // 王芳 offers her last shift for a swap (换班).
+    let wang = crate::accounts::actor_of(app, &user_id(app, "vol.wangfang").await?).await?;
+    let rota = rotas::rota(app, &worker, &community.id, tomorrow, 4).await?;
+    let last = rota
+        .posts
+        .iter()
+        .flat_map(|p| p.shifts.iter())
+        .filter(|s| {
+            s.holders
+                .iter()
+                .any(|h| Some(&h.user_id) == wang.user_id.as_ref())
+        })
+        .max_by(|a, b| a.starts.cmp(&b.starts));
+    if let Some(s) = last {
+        rotas::offer(app, &wang, &s.id, true).await?;
+    }
     let zhang = user_id(app, "vol.zhanglei").await?;
     let mut conn = app.db.conn().await?;
     let buildings = area_store::children(&mut conn, Some(&compounds[0].id)).await?;
@@ -894,6 +910,34 @@ async fn applications_waiting(app: &App) -> Result<()> {
         )
         .await?;
     }
+    // One who named 若水, vouched for by its admin: in the reserve pool for the bureau to send.
+    let id = MainlandId::synthesize("120103", born(1990, 8, 18), 9);
+    let vouched = volunteers::apply(
+        app,
+        &ApplicationInput {
+            name: "吴静".into(),
+            document_number: id.as_str().into(),
+            phone: "13920001004".into(),
+            area_id: id_of("裕德里社区"),
+            skills: vec!["medical".into()],
+            availability: "夜班可以".into(),
+            organization: "天津市若水社会工作服务中心".into(),
+            consent: true,
+        },
+    )
+    .await?;
+    let org_admin = crate::accounts::actor_of(app, &user_id(app, "org.ruoshui").await?).await?;
+    volunteers::decide(
+        app,
+        &org_admin,
+        &vouched.id,
+        &volunteers::DecisionInput {
+            decision: "approve".into(),
+            note: String::new(),
+            deploy: None,
+        },
+    )
+    .await?;
     Ok(())
 }
 

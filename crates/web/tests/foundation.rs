@@ -977,6 +977,8 @@ async fn the_demo_tells_the_tianjin_story() {
             .count();
         assert!(held >= 4, "{held} shifts held");
         assert!(rota["gap_minutes"].as_i64().unwrap() > 0, "a gap or two");
+        let offered = rota.to_string().matches("\"offered\":true").count();
+        assert_eq!(offered, 1, "王芳 offers one shift for a swap");
         let errands = t.get("/api/v1/help-requests", Some(&ling)).await.json();
         let mut states: Vec<String> = errands
             .as_array()
@@ -1001,6 +1003,12 @@ async fn the_demo_tells_the_tianjin_story() {
             2,
             "凌研里's applicants wait for vetting"
         );
+        let admin = t.token("admin").await;
+        let pool = t
+            .get("/api/v1/volunteers/reserve", Some(&admin))
+            .await
+            .json();
+        assert_eq!(pool[0]["name"], "吴静", "{pool}");
         let liu = t.token("vol.liuyang").await;
         assert_eq!(
             t.get("/api/v1/help-requests", Some(&liu))
