@@ -20,7 +20,8 @@ impl Routes {
         Ok(Routes(store::active_routes(conn).await?))
     }
 
-    fn covering<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    /// The webhooks whose area covers `path`.
+    pub fn covering<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
             .iter()
             .filter(move |(_, p)| path.starts_with(p.as_str()))

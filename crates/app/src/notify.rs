@@ -240,6 +240,8 @@ struct Line {
     alert_id: String,
     kind: String,
     community: String,
+    /// A message that is not an alert (a shift reminder) links to the rota.
+    notice: bool,
 }
 
 /// Sends what is due in the outbox. `words` translates message ids (`chat-title`,
@@ -310,10 +312,13 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 }
 
 async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
-    let path = store::alert(conn, &r.alert_id)
-        .await
-        .map(|a| a.area_path)
-        .unwrap_or_default();
+    let path = match &r.area_path {
+        Some(p) => p.clone(),
+        None => store::alert(conn, &r.alert_id)
+            .await
+            .map(|a| a.area_path)
+            .unwrap_or_default(),
+    };
     let community = match store::ancestor_name(conn, &path, "community").await? {
         Some(n) => n,
         None => store::ancestor_name(conn, &path, "street")
@@ -324,6 +329,7 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
         alert_id: r.alert_id.clone(),
         kind: r.summary.clone(),
         community,
+        notice: r.area_path.is_some(),
     })
 }
 
@@ -331,13 +337,17 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
 fn text_of(app: &App, lines: &[&Line], words: &(dyn Fn(&str) -> String + Sync)) -> String {
     let base = app.public_url.trim_end_matches('/');
     if let [one] = lines {
+        let link = if one.notice {
+            "/rota".to_string()
+        } else {
+            format!("/alerts/{}", one.alert_id)
+        };
         return format!(
-            "{} {}：{}\n{} {base}/alerts/{}",
+            "{} {}：{}\n{} {base}{link}",
             words("chat-title"),
             one.community,
             words(&format!("alert-kind-{}", one.kind)),
             words("chat-see"),
-            one.alert_id
         );
     }
     let mut counts: Vec<((String, String), usize)> = Vec::new();

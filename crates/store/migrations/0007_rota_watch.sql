@@ -15,3 +15,6 @@ DROP INDEX shifts_path_time;
 -- The applicant's own link to read the outcome of their application (only its hash kept).
 ALTER TABLE volunteer_applications ADD COLUMN link_hash TEXT;
 CREATE UNIQUE INDEX volunteer_applications_link ON volunteer_applications (link_hash);
+-- Chat messages that are not alerts (a reminder of shifts starting soon) carry the place they
+-- are about; alerts' messages find it through their alert.
+ALTER TABLE outbox ADD COLUMN area_path TEXT;

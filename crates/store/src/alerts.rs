@@ -486,6 +486,30 @@ pub async fn enqueue(
     .await
 }
 
+/// Queues a message that is not an alert (a reminder): `subject_id` and `kind` stand where an
+/// alert's id and kind would, `area_path` says where.
+pub async fn enqueue_notice(
+    conn: &mut impl Statements,
+    webhook_id: &str,
+    subject_id: &str,
+    kind: &str,
+    area_path: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at, area_path) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5, $6)",
+        &[
+            new_id().into(),
+            webhook_id.into(),
+            subject_id.into(),
+            kind.into(),
+            at.into(),
+            area_path.into(),
+        ],
+    )
+    .await
+}
+
 /// A queued message.
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
@@ -499,6 +523,8 @@ pub struct OutboxRow {
     pub summary: String,
     /// Tries so far.
     pub attempts: i64,
+    /// Where a message that is not an alert is about.
+    pub area_path: Option<String>,
 }
 
 /// Webhooks with messages due at `now`.
@@ -519,7 +545,7 @@ pub async fn lease_due(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    let rows = sqlx::query("SELECT id, webhook_id, alert_id, summary, attempts FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3")
+    let rows = sqlx::query("SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3")
         .bind(webhook_id)
         .bind(now)
         .bind(limit)
@@ -541,6 +567,7 @@ pub async fn lease_due(
                 alert_id: r.try_get("alert_id")?,
                 summary: r.try_get("summary")?,
                 attempts: r.try_get("attempts")?,
+                area_path: r.try_get("area_path")?,
             });
         }
     }

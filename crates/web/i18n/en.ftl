@@ -684,6 +684,7 @@ err-volunteer-retry = Making the account failed; try again
 alert-kind-shift_dropped = A volunteer dropped a shift
 alert-kind-no_show = A volunteer has not checked in to a shift
 alert-kind-shift_swapped = Volunteers swapped a shift
+alert-kind-shift_reminder = Shift reminder: volunteers' shifts start within the hour
 alert-kind-errand_overdue = A help request is overdue
 hours-title = Record of volunteer service hours
 hours-volunteer = Volunteer

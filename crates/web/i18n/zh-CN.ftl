@@ -684,6 +684,7 @@ err-volunteer-retry = 生成账号时出错，请再试一次
 alert-kind-shift_dropped = 志愿者退出班次
 alert-kind-no_show = 志愿者未按时签到
 alert-kind-shift_swapped = 志愿者之间换班
+alert-kind-shift_reminder = 班次提醒：1小时内有志愿者班次开始，请做好交接
 alert-kind-errand_overdue = 代买代办请求已超时
 hours-title = 志愿服务时长记录
 hours-volunteer = 志愿者

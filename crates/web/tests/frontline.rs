@@ -4,11 +4,9 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use support::{TestApp, id_for, on_both};
+use support::{TestApp, id_for, on_both, start_receiver, words};
 
 async fn resident(
     t: &TestApp,
@@ -619,49 +617,6 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
         t
     })
     .await;
-}
-
-/// A chat-robot stand-in: records what arrives and fails the first `fail_first` requests.
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<(String, Value)>>>,
-    fail_first: Arc<Mutex<usize>>,
-}
-
-async fn receive(
-    axum::extract::State(r): axum::extract::State<Receiver>,
-    uri: axum::http::Uri,
-    axum::Json(body): axum::Json<Value>,
-) -> (StatusCode, axum::Json<Value>) {
-    r.got.lock().unwrap().push((uri.to_string(), body));
-    let mut fail = r.fail_first.lock().unwrap();
-    if *fail > 0 {
-        *fail -= 1;
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            axum::Json(json!({"errcode": 500})),
-        );
-    }
-    (
-        StatusCode::OK,
-        axum::Json(json!({"errcode": 0, "errmsg": "ok"})),
-    )
-}
-
-async fn start_receiver(fail_first: usize) -> (String, Receiver) {
-    let r = Receiver::default();
-    *r.fail_first.lock().unwrap() = fail_first;
-    let app = axum::Router::new()
-        .route("/{*path}", axum::routing::post(receive))
-        .with_state(r.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (format!("http://{addr}"), r)
-}
-
-fn words(id: &str) -> String {
-    sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::ZhCn).t(id)
 }
 
 #[tokio::test]

@@ -443,11 +443,26 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
         assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
 
+        // The community's chat group (a robot) hears of reminders too.
+        let (base, rx) = support::start_receiver(0).await;
+        let hook = t
+            .post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "凌研里志愿者群", "kind": "json", "url": format!("{base}/hook")}))
+            .await;
+        assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
+
         // 07:10: the morning's holder is reminded, once; the afternoon's not yet.
         set_clock(&t, d1, 7, 10);
         let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
         assert_eq!(w.reminded, 1);
         assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().reminded, 0);
+        let client = reqwest::Client::new();
+        let hooks = t.get("/api/v1/webhooks", Some(&admin)).await.json();
+        let round = sanshe_app::notify::deliver_due(&t.app, &client, &support::words).await.unwrap();
+        assert_eq!(round.messages, 1, "{round:?} {hooks}");
+        let got = rx.got.lock().unwrap().clone();
+        let text = got[0].1.to_string();
+        assert!(text.contains("凌研里社区") && text.contains("班次提醒") && text.contains("/rota"), "{text}");
+        assert!(!text.contains("v.early"), "no names in chat groups");
         let mine = t.get("/api/v1/shifts/reminders", Some(&v1_token)).await.json();
         assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
         assert_eq!(mine[0]["shift_id"], morning);

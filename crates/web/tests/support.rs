@@ -433,3 +433,46 @@ pub fn id_for(y: i32, m: u32, d: u32, seq: u16) -> String {
     .as_str()
     .to_string()
 }
+
+/// A chat-robot stand-in: records what arrives and fails the first `fail_first` requests.
+#[derive(Clone, Default)]
+pub struct Receiver {
+    pub got: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+    pub fail_first: std::sync::Arc<std::sync::Mutex<usize>>,
+}
+
+async fn receive(
+    axum::extract::State(r): axum::extract::State<Receiver>,
+    uri: axum::http::Uri,
+    axum::Json(body): axum::Json<Value>,
+) -> (StatusCode, axum::Json<Value>) {
+    r.got.lock().unwrap().push((uri.to_string(), body));
+    let mut fail = r.fail_first.lock().unwrap();
+    if *fail > 0 {
+        *fail -= 1;
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(serde_json::json!({"errcode": 500})),
+        );
+    }
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"errcode": 0, "errmsg": "ok"})),
+    )
+}
+
+pub async fn start_receiver(fail_first: usize) -> (String, Receiver) {
+    let r = Receiver::default();
+    *r.fail_first.lock().unwrap() = fail_first;
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::post(receive))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), r)
+}
+
+pub fn words(id: &str) -> String {
+    sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::ZhCn).t(id)
+}
