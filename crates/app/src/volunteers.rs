@@ -430,11 +430,12 @@ pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<V
 }
 
 /// Approved volunteers deployed nowhere (the reserve pool) whose home community is in the
-/// caller's areas, optionally only those with a skill.
+/// caller's areas, optionally only those with a skill or living below an area.
 pub async fn reserve(
     app: &App,
     actor: &Actor,
     skill: Option<&str>,
+    area_id: Option<&str>,
 ) -> Result<Vec<ApplicationView>> {
     if let Some(s) = skill
         && !SKILLS.contains(&s)
@@ -442,6 +443,15 @@ pub async fn reserve(
         return Err(AppError::field("skill", "err-volunteer-skill"));
     }
     let mut conn = app.db.conn().await?;
+    let within = match area_id {
+        Some(id) => Some(
+            area_store::get(&mut conn, id)
+                .await
+                .map_err(|_| AppError::field("area", "err-area-not-found"))?
+                .path,
+        ),
+        None => None,
+    };
     Ok(store::reserve(
         &mut *conn,
         actor.scope(Action::VetVolunteers).roots(),
@@ -449,6 +459,11 @@ pub async fn reserve(
     )
     .await?
     .into_iter()
+    .filter(|a| {
+        within
+            .as_ref()
+            .is_none_or(|w| a.area_path.starts_with(w.as_str()))
+    })
     .map(view)
     .collect())
 }

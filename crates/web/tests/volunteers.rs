@@ -188,6 +188,9 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         assert_eq!(pool.as_array().unwrap().len(), 1);
         assert_eq!(pool[0]["user_id"], counsellor.as_str());
         assert_eq!(t.get("/api/v1/volunteers/reserve?skill=magic", Some(&admin)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let by_area = |area: &str| format!("/api/v1/volunteers/reserve?area={area}");
+        assert_eq!(t.get(&by_area(&t.lingyanli), Some(&admin)).await.json().as_array().unwrap().len(), 2);
+        assert_eq!(t.get(&by_area(&t.yudeli), Some(&admin)).await.json(), json!([]), "they live in 凌研里");
         assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&yudeli_worker)).await.json(), json!([]));
         let counsellor_token = sign_in(&t, &decided[0]).await;
         let today = t.app.clock.today();

@@ -87,18 +87,33 @@ pub async fn list_volunteers(
     )?))
 }
 
+/// Which volunteers of the reserve pool.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReserveQuery {
+    /// Only those with this skill.
+    pub skill: Option<String>,
+    /// Only those living below this area (a street, a community).
+    pub area: Option<String>,
+}
+
 /// The reserve pool: approved volunteers deployed nowhere whose home community is in the
-/// caller's areas, optionally only those with a skill.
-#[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(VolunteersQuery), tag = "volunteers",
+/// caller's areas, optionally only those with a skill or below an area.
+#[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(ReserveQuery), tag = "volunteers",
     responses((status = 200, body = [ApplicationView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_reserve(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(q): Query<VolunteersQuery>,
+    Query(q): Query<ReserveQuery>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
     Ok(Json(with_locale(
         &caller,
-        volunteers::reserve(&state.app, &caller.actor, q.skill.as_deref()).await,
+        volunteers::reserve(
+            &state.app,
+            &caller.actor,
+            q.skill.as_deref(),
+            q.area.as_deref(),
+        )
+        .await,
     )?))
 }
 

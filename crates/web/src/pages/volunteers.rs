@@ -123,7 +123,7 @@ async fn vetting_view(
             .await
             .or_page(caller)?,
     );
-    let reserve = sanshe_app::volunteers::reserve(app, actor, None)
+    let reserve = sanshe_app::volunteers::reserve(app, actor, None, None)
         .await
         .or_page(caller)?;
     let deployed = sanshe_app::volunteers::deployed(app, actor, None)
