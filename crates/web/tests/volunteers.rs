@@ -339,6 +339,7 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers", &cookie).await.text();
         assert!(html.contains("郑洁") && html.contains("冯涛") && html.contains("待审核的报名 (2)"), "{html}");
+        assert!(html.contains("服务时长统计") && html.contains("<svg") && html.contains("/volunteer</a>"), "totals and the sign-up QR code");
         let id_of = |html: &str, name: &str| {
             let at = html.find(name).unwrap();
             let i = html[..at].rfind("data-application=\"").unwrap() + "data-application=\"".len();

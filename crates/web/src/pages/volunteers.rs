@@ -105,6 +105,17 @@ pub(super) struct VettingPage {
     /// The account just made: (name, user name, first password), shown this once.
     made: Option<(String, String, String)>,
     message: Option<String>,
+    /// Service totals of the caller's areas or organizations.
+    totals: Option<sanshe_app::rotas::HoursTotals>,
+    /// The public sign-up page's address and its QR code, to post or print.
+    sign_up: (String, String),
+}
+
+impl VettingPage {
+    /// Minutes as hours to one decimal.
+    fn hours(&self, minutes: &i64) -> String {
+        format!("{}.{}", minutes / 60, (minutes % 60) * 10 / 60)
+    }
 }
 
 async fn vetting_view(
@@ -132,6 +143,10 @@ async fn vetting_view(
     let areas = sanshe_app::volunteers::deployable_areas(app, actor)
         .await
         .or_page(caller)?;
+    // Totals are for those who run rotas or organizations; others see none.
+    let totals = sanshe_app::rotas::hours_totals(app, actor).await.ok();
+    let link = format!("{}/volunteer", app.public_url.trim_end_matches('/'));
+    let sign_up = (crate::qr_svg(&link), link);
     Ok(render_form(
         &VettingPage {
             nav: Nav::of(caller, "/volunteers"),
@@ -141,6 +156,8 @@ async fn vetting_view(
             areas,
             made,
             message,
+            totals,
+            sign_up,
         },
         rejected,
     ))
