@@ -812,7 +812,8 @@ pub struct LinkPage {
     pub today: (Option<String>, Option<String>),
 }
 
-fn mask_name(name: &str) -> String {
+/// A name as shown where it is not needed whole: its first character and a star for each other.
+pub(crate) fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
     match chars.next() {
         Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),

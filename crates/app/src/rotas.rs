@@ -1278,7 +1278,15 @@ pub async fn watch(app: &App) -> Result<Watch> {
     let mut tx = app.db.begin().await?;
     let routes = crate::alerts::Routes::load(&mut *tx).await?;
     for b in store::unreminded(&mut *tx, now, now + REMIND_BEFORE_MS).await? {
-        if store::mark_reminded(&mut *tx, &b.shift_id, &b.user_id, now).await? {
+        if store::mark_told(
+            &mut *tx,
+            &b.shift_id,
+            &b.user_id,
+            store::Told::Reminded,
+            now,
+        )
+        .await?
+        {
             done.reminded += 1;
             // The community's chat groups hear it too: the place and the kind, no name (a
             // round with many goes out as one digest).
@@ -1297,7 +1305,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
     }
     let late = now - i64::from(shifts::NO_SHOW_AFTER_MINUTES) * 60_000;
     for b in store::unalerted_no_shows(&mut *tx, now - 86_400_000, late, now).await? {
-        if !store::mark_no_show_alerted(&mut *tx, &b.shift_id, &b.user_id, now).await? {
+        if !store::mark_told(&mut *tx, &b.shift_id, &b.user_id, store::Told::NoShow, now).await? {
             continue;
         }
         crate::alerts::raise(

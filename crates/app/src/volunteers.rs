@@ -212,12 +212,8 @@ pub async fn application_status(app: &App, token: &str) -> Result<ApplicationSta
             .any(|g| g.role == Role::Volunteer.as_str()),
         None => false,
     };
-    let mut chars = a.name.chars();
     Ok(ApplicationStatus {
-        name: chars
-            .next()
-            .map(|c| format!("{c}{}", "*".repeat(chars.count().max(1))))
-            .unwrap_or_default(),
+        name: crate::isolation::mask_name(&a.name),
         community,
         status: a.status,
         note: a.decision_note,

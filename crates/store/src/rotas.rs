@@ -614,16 +614,30 @@ pub async fn unreminded(
         .collect())
 }
 
-/// Marks a booking reminded; false when another node did it first.
-pub async fn mark_reminded(
+/// What the minute watch has said of a booking, once.
+#[derive(Debug, Clone, Copy)]
+pub enum Told {
+    /// Its holder was reminded before the shift.
+    Reminded,
+    /// A no-show alert was raised.
+    NoShow,
+}
+
+/// Marks what was said of a booking; false when it was said already (another node did it).
+pub async fn mark_told(
     conn: &mut impl Statements,
     shift_id: &str,
     user_id: &str,
+    told: Told,
     at: i64,
 ) -> Result<bool> {
+    let column = match told {
+        Told::Reminded => "reminded_at",
+        Told::NoShow => "no_show_alerted_at",
+    };
     Ok(conn
         .changed(
-            "UPDATE shift_people SET reminded_at = $3 WHERE shift_id = $1 AND user_id = $2 AND reminded_at IS NULL",
+            &format!("UPDATE shift_people SET {column} = $3 WHERE shift_id = $1 AND user_id = $2 AND {column} IS NULL"),
             &[shift_id.into(), user_id.into(), at.into()],
         )
         .await?
@@ -647,22 +661,6 @@ pub async fn unalerted_no_shows(
         .iter()
         .map(|r| watched_of(r))
         .collect())
-}
-
-/// Marks a no-show alerted; false when another node did it first.
-pub async fn mark_no_show_alerted(
-    conn: &mut impl Statements,
-    shift_id: &str,
-    user_id: &str,
-    at: i64,
-) -> Result<bool> {
-    Ok(conn
-        .changed(
-            "UPDATE shift_people SET no_show_alerted_at = $3 WHERE shift_id = $1 AND user_id = $2 AND no_show_alerted_at IS NULL",
-            &[shift_id.into(), user_id.into(), at.into()],
-        )
-        .await?
-        == 1)
 }
 
 /// One person's bookings that were reminded and have not ended by `now`, soonest first.

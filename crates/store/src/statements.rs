@@ -275,49 +275,36 @@ fn direct_insert_rows(
     Ok(())
 }
 
-/// A connection of its own on the SQLite file (reads outside a transaction).
-impl Statements for rusqlite::Connection {
-    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
-        direct_rows(self, sql, args)
-    }
+/// `Statements` on a rusqlite connection or transaction: the same three calls.
+macro_rules! direct_statements {
+    ($t:ty) => {
+        impl Statements for $t {
+            async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+                direct_rows(self, sql, args)
+            }
 
-    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
-        direct_changed(self, sql, args)
-    }
+            async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
+                direct_changed(self, sql, args)
+            }
 
-    async fn insert_rows(
-        &mut self,
-        head: &str,
-        row: &str,
-        tail: &str,
-        values: &[Cell],
-        _per_statement: usize,
-    ) -> Result<()> {
-        direct_insert_rows(self, head, row, tail, values)
-    }
+            async fn insert_rows(
+                &mut self,
+                head: &str,
+                row: &str,
+                tail: &str,
+                values: &[Cell],
+                _per_statement: usize,
+            ) -> Result<()> {
+                direct_insert_rows(self, head, row, tail, values)
+            }
+        }
+    };
 }
 
-/// A transaction on such a connection (the scan writer's, bulk inserts).
-impl Statements for rusqlite::Transaction<'_> {
-    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
-        direct_rows(self, sql, args)
-    }
-
-    async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
-        direct_changed(self, sql, args)
-    }
-
-    async fn insert_rows(
-        &mut self,
-        head: &str,
-        row: &str,
-        tail: &str,
-        values: &[Cell],
-        _per_statement: usize,
-    ) -> Result<()> {
-        direct_insert_rows(self, head, row, tail, values)
-    }
-}
+// A connection of its own on the SQLite file (reads, bulk inserts in its own transaction).
+direct_statements!(rusqlite::Connection);
+// A transaction on such a connection (the scan writer's, bulk inserts).
+direct_statements!(rusqlite::Transaction<'_>);
 
 /// Opens the writer's own connection to a SQLite file, set up like the pool's.
 pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection> {
