@@ -194,28 +194,38 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
         Asker::Resident(token) => Some(crate::isolation::household_of_link(&mut tx, token).await?),
         Asker::Someone(_) => None,
     };
-    let (path, household_id, address) = match own_household.as_ref().or(input.household_id.as_ref())
-    {
-        Some(id) => {
-            let h = sanshe_store::registry::household(&mut tx, id)
-                .await
-                .map_err(|_| AppError::field("household_id", "err-not-found"))?;
-            let line = HouseholdAddress {
-                building: h.building.clone(),
-                unit: h.unit.clone(),
-                room: h.room.clone(),
+    let (path, household_id, area_name, line) =
+        match own_household.as_ref().or(input.household_id.as_ref()) {
+            Some(id) => {
+                let h = sanshe_store::registry::household(&mut tx, id)
+                    .await
+                    .map_err(|_| AppError::field("household_id", "err-not-found"))?;
+                let line = HouseholdAddress {
+                    building: h.building.clone(),
+                    unit: h.unit.clone(),
+                    room: h.room.clone(),
+                }
+                .label();
+                (h.area_path, Some(h.id), h.area_name, line)
             }
-            .label();
-            (h.area_path, Some(h.id), format!("{} {line}", h.area_name))
-        }
-        None => {
-            let area_id = input.area_id.clone().unwrap_or_default();
-            let a = area_store::get(&mut tx, &area_id)
-                .await
-                .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-            (a.path, None, format!("{} {}", a.name, input.address.trim()))
-        }
+            None => {
+                let area_id = input.area_id.clone().unwrap_or_default();
+                let a = area_store::get(&mut tx, &area_id)
+                    .await
+                    .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+                (a.path, None, a.name, input.address.trim().to_string())
+            }
+        };
+    // The area is often the building, already named in the line: name the compound then, which
+    // a volunteer needs to find the door.
+    let place = if line.contains(&area_name) {
+        sanshe_store::alerts::ancestor_name(&mut tx, &path, "compound")
+            .await?
+            .unwrap_or_default()
+    } else {
+        area_name
     };
+    let address = format!("{place} {line}").trim().to_string();
     if let Asker::Someone(actor) = asker {
         let allowed = actor.may(Action::FrontLine, Target::Area(&path))
             || (household_id.is_none() && actor.may(Action::TakeShifts, Target::Area(&path)));

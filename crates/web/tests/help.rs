@@ -233,6 +233,12 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
         let r = t.post_json("/api/v1/help-requests", Some(&hotline), call.clone()).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         assert_eq!(r.json()["vulnerable"], false);
+        assert_eq!(r.json()["address"], "凌研里社区 2号楼3单元402");
+        // An address that already names its building gets the compound in front, not the
+        // building twice.
+        let building = json!({"area_id": t.lingyanli_building, "address": "1号楼 2单元 301", "for_whom": "钱奶奶", "needs": "面包", "urgency": "soon"});
+        let r = t.post_json("/api/v1/help-requests", Some(&hotline), building).await;
+        assert_eq!(r.json()["address"], "凌研里一区 1号楼 2单元 301", "{}", r.text());
         let by_household = t
             .post_json("/api/v1/help-requests", Some(&hotline), json!({"household_id": household, "for_whom": "孙丽", "needs": "水果", "urgency": "soon"}))
             .await;
@@ -241,7 +247,7 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
             .post_json("/api/v1/help-requests", Some(&hotline), json!({"area_id": t.yudeli, "address": "1号楼", "for_whom": "某人", "needs": "米", "urgency": "soon"}))
             .await;
         assert_eq!(elsewhere.json()["errors"][0]["field"], "area_id");
-        assert_eq!(t.get("/api/v1/help-requests", Some(&worker)).await.json().as_array().unwrap().len(), 2);
+        assert_eq!(t.get("/api/v1/help-requests", Some(&worker)).await.json().as_array().unwrap().len(), 3);
         t
     })
     .await;
