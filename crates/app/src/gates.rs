@@ -480,7 +480,7 @@ pub async fn passes(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PassV
     let area = area_store::get(&mut conn, area_id)
         .await
         .map_err(|_| AppError::NotFound)?;
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     // Passes hang on the compound: look from the compound of a building too.

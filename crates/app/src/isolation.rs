@@ -929,7 +929,7 @@ pub async fn board(app: &App, actor: &Actor, area_id: &str) -> Result<Board> {
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
     let area = area_store::get(&mut conn, area_id).await?;
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     let now = app.clock.now_ms();

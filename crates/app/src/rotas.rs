@@ -187,7 +187,7 @@ pub async fn posts(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PostVi
     let mut conn = app.db.conn().await?;
     let area = area_store::get(&mut conn, area_id).await?;
     let scope = actor.scope(Action::TakeShifts);
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     Ok(store::posts(&mut *conn, scope.roots(), &area.path)
@@ -249,7 +249,7 @@ pub async fn make_area_shifts(
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
     let scope = actor.scope(Action::ManageRotas);
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::field("area_id", "err-area-not-found"));
     }
     let posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
@@ -437,7 +437,7 @@ pub async fn rota(
     let mut conn = app.db.conn().await?;
     let area = area_store::get(&mut conn, area_id).await?;
     let scope = actor.scope(Action::TakeShifts);
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     let start = utc_ms(from.and_time(NaiveTime::MIN));
@@ -1013,7 +1013,7 @@ pub async fn breaches(
     let mut conn = app.db.conn().await?;
     let area = area_store::get(&mut conn, area_id).await?;
     let scope = actor.scope(Action::ManageRotas);
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     let start = utc_ms(from.and_time(NaiveTime::MIN));
@@ -1121,7 +1121,7 @@ pub async fn gaps(
     let mut conn = app.db.conn().await?;
     let area = area_store::get(&mut conn, area_id).await?;
     let scope = actor.scope(Action::TakeShifts);
-    if !scope.contains(&area.path) && !scope.roots().iter().any(|r| r.starts_with(&area.path)) {
+    if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
     let start = utc_ms(from.and_time(NaiveTime::MIN));

@@ -226,6 +226,12 @@ impl AreaScope {
     pub fn contains(&self, path: &str) -> bool {
         self.roots.iter().any(|r| path_within(path, r))
     }
+
+    /// Whether any of the subtree of `path` is visible: the area itself, or an area below it
+    /// (a community worker looking at their street's rota or board sees their part of it).
+    pub fn overlaps(&self, path: &str) -> bool {
+        self.contains(path) || self.roots.iter().any(|r| path_within(r, path))
+    }
 }
 
 /// The exclusive upper bound of the subtree range `[root, upper)`; paths use only `0-9a-f`, so `g`
@@ -348,6 +354,16 @@ mod tests {
         assert!(s.contains("aa01cc"));
         assert!(!s.contains("aa02"));
         assert!(subtree_upper_bound("aa01").as_str() > "aa01ffff");
+    }
+
+    #[test]
+    fn a_community_overlaps_its_street_but_not_a_neighbour() {
+        let s = AreaScope::of_roots(vec!["aa01bb".into()]);
+        assert!(s.overlaps("aa01bb"), "itself");
+        assert!(s.overlaps("aa01bbcc"), "below it");
+        assert!(s.overlaps("aa01"), "the street above it");
+        assert!(!s.overlaps("aa01cc"), "a neighbouring community");
+        assert!(!s.contains("aa01"), "but the street itself is not visible");
     }
 
     #[test]
