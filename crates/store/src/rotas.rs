@@ -131,6 +131,19 @@ const SHIFTS_BELOW: &str = "posts p JOIN shifts s ON s.post_id = p.id";
 const BELOW: &str =
     "p.area_path >= $1 AND p.area_path < $2 AND s.starts_at >= $3 AND s.starts_at < $4";
 
+/// `BELOW`'s four values and the scope's filter on the posts, with its values after them.
+fn below(roots: &[String], within: &str, from: i64, to: i64) -> (String, Vec<Cell>) {
+    let (filter, binds) = scope_filter("p.area_path", roots, 5);
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+        from.into(),
+        to.into(),
+    ];
+    args.extend(binds.into_iter().map(Cell::from));
+    (filter, args)
+}
+
 fn shift_of(r: &[Cell]) -> ShiftRow {
     ShiftRow {
         id: r[0].text(),
@@ -196,14 +209,7 @@ pub async fn shifts_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<ShiftRow>> {
-    let (filter, binds) = scope_filter("p.area_path", roots, 5);
-    let mut args: Vec<Cell> = vec![
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-        from.into(),
-        to.into(),
-    ];
-    args.extend(binds.into_iter().map(Cell::from));
+    let (filter, args) = below(roots, within, from, to);
     let columns = SHIFT_COLUMNS
         .split(", ")
         .map(|c| format!("s.{c}"))
@@ -481,14 +487,7 @@ pub async fn bookings_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<BookingRow>> {
-    let (filter, binds) = scope_filter("p.area_path", roots, 5);
-    let mut args: Vec<Cell> = vec![
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-        from.into(),
-        to.into(),
-    ];
-    args.extend(binds.into_iter().map(Cell::from));
+    let (filter, args) = below(roots, within, from, to);
     let columns = BOOKING_COLUMNS
         .split(", ")
         .map(|c| format!("b.{c}"))
@@ -515,14 +514,7 @@ pub async fn gaps(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, i64, i64, i64)>> {
-    let (filter, binds) = scope_filter("p.area_path", roots, 5);
-    let mut args: Vec<Cell> = vec![
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-        from.into(),
-        to.into(),
-    ];
-    args.extend(binds.into_iter().map(Cell::from));
+    let (filter, args) = below(roots, within, from, to);
     Ok(conn
         .rows(
             &format!(
