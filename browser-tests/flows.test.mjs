@@ -327,3 +327,35 @@ test('someone signs up to volunteer on a phone without an account, and a worker 
   const session = await api('/api/v1/sessions', null, { username: decided.json.username, password: decided.json.password });
   assert.equal(session.status, 201);
 });
+
+test('a volunteer claims an errand on a phone, records what it cost and delivers it', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  const needs = `退烧药${Date.now() % 10000}`;
+  const asked = await api('/api/v1/help-requests', worker, {
+    area_id: community, address: '6号楼 2单元 202', for_whom: '周爷爷', needs, urgency: 'urgent',
+  });
+  assert.equal(asked.status, 201, JSON.stringify(asked.json));
+  const page = await signIn('vol.wangfang');
+  await page.click('nav a[href="/errands"], a[href="/errands"]');
+  await page.waitForURL(/\/errands/);
+  await noSidewaysScroll(page);
+  const card = page.locator(`li[data-errand="${asked.json.id}"]`);
+  await card.locator('button', { hasText: '我来跑腿' }).click();
+  await page.waitForURL(/done=claim/);
+  assert.match(await page.textContent('#errand-message'), /已接单/);
+  // A cost with three decimals is refused in words; two are kept.
+  await card.locator('input[name=cost]').fill('12.345');
+  await card.locator('button', { hasText: '已买到' }).click();
+  await page.waitForURL(/\/buy$/);
+  assert.match(await page.textContent('#errand-message'), /金额/);
+  await card.locator('input[name=cost]').fill('12.30');
+  await card.locator('button', { hasText: '已买到' }).click();
+  await page.waitForURL(/done=buy/);
+  await card.locator('button', { hasText: '已送到' }).click();
+  await page.waitForURL(/done=deliver/);
+  const listed = (await api('/api/v1/help-requests', worker)).json.find((h) => h.id === asked.json.id);
+  assert.equal(listed.status, 'delivered');
+  assert.equal(listed.cost, '12.30');
+  await page.context().close();
+});
