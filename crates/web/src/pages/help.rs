@@ -24,10 +24,7 @@ fn receipt_response(
     let mut resp = render(&ReceiptView { tr, page, error });
     *resp.status_mut() = status;
     // The token is the key to the page: keep it out of caches.
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    no_store(&mut resp);
     resp
 }
 

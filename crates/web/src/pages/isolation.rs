@@ -46,10 +46,7 @@ fn link_response(
     });
     *resp.status_mut() = status;
     // The token is the key to the page: keep it out of caches and referrers.
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    no_store(&mut resp);
     resp
 }
 

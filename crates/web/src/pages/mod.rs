@@ -194,6 +194,15 @@ fn render_form<T: Template>(t: &T, rejected: bool) -> Response {
     resp
 }
 
+/// Keeps a page out of caches: one whose address is a key (a resident's or applicant's link)
+/// or that shows a secret once (a first password).
+fn no_store(resp: &mut Response) {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+}
+
 fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

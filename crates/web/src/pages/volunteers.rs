@@ -45,10 +45,7 @@ async fn apply_view(
         rejected,
     );
     // The answer to an application carries the applicant's own link.
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    no_store(&mut resp);
     resp
 }
 
@@ -191,10 +188,7 @@ pub(super) async fn decide_application(
             let message = caller.tr.t(&format!("vet-done-{}", d.application.status));
             let mut resp = vetting_view(&state, &caller, made, Some(message), false).await?;
             // The first password is on this page only.
-            resp.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
+            no_store(&mut resp);
             Ok(resp)
         }
         Err(e @ AppError::Invalid(_)) => {
@@ -252,10 +246,7 @@ pub(super) async fn application_status_page(
         Ok(s) => {
             let mut resp = render(&StatusPage { tr, s });
             // The token is the key to the page: keep it out of caches.
-            resp.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
+            no_store(&mut resp);
             resp
         }
         Err(e) => error_page(tr, &e),
