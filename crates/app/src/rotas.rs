@@ -422,6 +422,40 @@ fn stamp(ms: i64) -> String {
     local_time(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A rota request checked: the area, the caller's scope for the action (which must reach into
+/// the area), and the stretch of days as `[start, end)` in UTC ms.
+struct Stretch {
+    area: area_store::AreaRow,
+    scope: sanshe_core::accounts::AreaScope,
+    start: i64,
+    end: i64,
+}
+
+async fn stretch(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: Action,
+    area_id: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Stretch> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::field("days", "err-rota-days"));
+    }
+    let area = area_store::get(conn, area_id).await?;
+    let scope = actor.scope(action);
+    if !scope.overlaps(&area.path) {
+        return Err(AppError::NotFound);
+    }
+    let start = utc_ms(from.and_time(NaiveTime::MIN));
+    Ok(Stretch {
+        area,
+        scope,
+        start,
+        end: start + i64::from(days) * 86_400_000,
+    })
+}
+
 /// The rota below an area: its posts, their shifts starting in the stretch, who holds them, the
 /// gaps and the no-shows.
 pub async fn rota(
@@ -431,17 +465,13 @@ pub async fn rota(
     from: NaiveDate,
     days: u32,
 ) -> Result<Rota> {
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(AppError::field("days", "err-rota-days"));
-    }
     let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id).await?;
-    let scope = actor.scope(Action::TakeShifts);
-    if !scope.overlaps(&area.path) {
-        return Err(AppError::NotFound);
-    }
-    let start = utc_ms(from.and_time(NaiveTime::MIN));
-    let end = start + i64::from(days) * 86_400_000;
+    let Stretch {
+        area,
+        scope,
+        start,
+        end,
+    } = stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
     let mut posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
     let mut shifts =
         store::shifts_between(&mut *conn, scope.roots(), &area.path, start, end).await?;
@@ -1011,13 +1041,12 @@ pub async fn breaches(
     days: u32,
 ) -> Result<Vec<Breach>> {
     let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id).await?;
-    let scope = actor.scope(Action::ManageRotas);
-    if !scope.overlaps(&area.path) {
-        return Err(AppError::NotFound);
-    }
-    let start = utc_ms(from.and_time(NaiveTime::MIN));
-    let end = start + i64::from(days) * 86_400_000;
+    let Stretch {
+        area,
+        scope,
+        start,
+        end,
+    } = stretch(&mut conn, actor, Action::ManageRotas, area_id, from, days).await?;
     // A day and a rest on both sides reach into neighbouring bookings that count.
     let reach = 86_400_000 + app.rules.booking.min_rest_minutes * 60_000;
     let (roots, path) = (scope.roots().to_vec(), area.path.clone());
@@ -1115,17 +1144,13 @@ pub async fn gaps(
     from: NaiveDate,
     days: u32,
 ) -> Result<Gaps> {
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(AppError::field("days", "err-rota-days"));
-    }
     let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id).await?;
-    let scope = actor.scope(Action::TakeShifts);
-    if !scope.overlaps(&area.path) {
-        return Err(AppError::NotFound);
-    }
-    let start = utc_ms(from.and_time(NaiveTime::MIN));
-    let end = start + i64::from(days) * 86_400_000;
+    let Stretch {
+        area,
+        scope,
+        start,
+        end,
+    } = stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
     let counted: HashMap<String, (i64, i64, i64)> =
         store::gaps(&mut *conn, scope.roots(), &area.path, start, end)
             .await?
