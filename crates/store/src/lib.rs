@@ -336,6 +336,17 @@ pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (Str
     (format!("({})", parts.join(" OR ")), binds)
 }
 
+/// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and
+/// appended to it; a filter that matches nothing when there are no values.
+pub(crate) fn one_of(column: &str, values: &[String], args: &mut Vec<statements::Cell>) -> String {
+    if values.is_empty() {
+        return String::from("1 = 0");
+    }
+    let first = args.len() + 1;
+    args.extend(values.iter().map(statements::Cell::from));
+    format!("{column} IN {}", in_list(first, values.len()))
+}
+
 /// The VALUES list of a multi-row insert: `count` copies of `row`, a tuple in which each `?`
 /// stands for one bound value, numbered from `$first` (`$1`… written into `row` stay as they are,
 /// for values every row shares).

@@ -730,13 +730,7 @@ pub async fn served_groups(
 ) -> Result<Vec<(String, String, i64, i64, String)>> {
     let (filter, binds) = scope_filter("s.area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let members = if organizations.is_empty() {
-        String::from("1 = 0")
-    } else {
-        let first = args.len() + 1;
-        args.extend(organizations.iter().map(Cell::from));
-        format!("v.organization IN {}", in_list(first, organizations.len()))
-    };
+    let members = crate::one_of("v.organization", organizations, &mut args);
     Ok(conn
         .rows(
             &format!(

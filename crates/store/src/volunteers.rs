@@ -135,16 +135,7 @@ pub async fn list(
     let (filter, binds) = scope_filter("area_path", roots, 2);
     let mut args: Vec<Cell> = vec![status.into()];
     args.extend(binds.into_iter().map(Cell::from));
-    let members = if organizations.is_empty() {
-        String::from("1 = 0")
-    } else {
-        let first = args.len() + 1;
-        args.extend(organizations.iter().map(Cell::from));
-        format!(
-            "organization IN {}",
-            crate::in_list(first, organizations.len())
-        )
-    };
+    let members = crate::one_of("organization", organizations, &mut args);
     Ok(conn
         .rows(
             &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE ($1 IS NULL OR status = $1) AND ({filter} OR {members}) ORDER BY applied_at LIMIT 1000"),
