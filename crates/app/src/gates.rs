@@ -636,7 +636,19 @@ impl ScanWriter {
                 let direct = sanshe_store::statements::open_sqlite_writer(&file)
                     .map_err(|e| tracing::error!(error = %e, "scan writer's own connection"))
                     .ok();
+                // The log is copied back beside the writer, not in its commits; should that
+                // thread not start, the writer's commits checkpoint as before.
+                let checkpoints = direct.as_ref().and_then(|conn| {
+                    let started = sanshe_store::statements::WalCheckpoints::start(&file)
+                        .map_err(|e| tracing::error!(error = %e, "checkpoint thread"))
+                        .ok()?;
+                    conn.pragma_update(None, "wal_autocheckpoint", 0)
+                        .map_err(|e| tracing::error!(error = %e, "scan writer's checkpoints"))
+                        .ok()?;
+                    Some(started)
+                });
                 let mut writer = Writer {
+                    _checkpoints: checkpoints,
                     direct,
                     cache: GateCache::default(),
                     app,
@@ -730,6 +742,8 @@ struct Writer {
     app: App,
     /// Its own connection to the SQLite file (None when it would not open).
     direct: Option<rusqlite::Connection>,
+    /// The thread copying the log back while the writer runs.
+    _checkpoints: Option<sanshe_store::statements::WalCheckpoints>,
     cache: GateCache,
 }
 
