@@ -9,7 +9,7 @@
 //! (b) `POST /api/v1/scans` of the real router over SQLite, (c) the same over PostgreSQL (when a
 //! URL is given). Each scan is a new device id, a pass of 10,000 households typed by code, in or
 //! out, 1% with a fever: pass check, fever rule, quota, suspension and hourly counts all run, and
-//! the answer comes after the commit. The three are measured in turn for three rounds; prints
+//! the answer comes after the commit. The three are measured in turn for five rounds; prints
 //! requests/s, p50/p99 and the ratios to (a) of each round, and the medians of the ratios.
 
 use std::sync::Arc;
@@ -29,7 +29,7 @@ const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURE: Duration = Duration::from_secs(5);
 /// The targets are measured in turn, round after round: this machine's speed drifts by half
 /// within minutes, so a ratio is taken within a round and the median over rounds is reported.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Requests/s and latency percentiles of one target.
 struct Load {

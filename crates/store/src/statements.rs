@@ -314,6 +314,8 @@ pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection
     conn.pragma_update(None, "synchronous", crate::sqlite_synchronous())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -65536)?;
+    // The `IN` lists of the writer's reads become small temporary tables; keep them in memory.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
