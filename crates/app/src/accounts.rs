@@ -15,10 +15,17 @@ use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, OnConflict, Result};
 
-/// Failed sign-ins allowed per user name in `FAILURE_WINDOW_MS` before sign-in is refused.
-pub const MAX_FAILURES: i64 = 5;
-/// The window over which failures count.
+/// The window over which failed sign-ins count.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Failed sign-ins one client address may make in the window before it is told to wait. An
+/// office behind one address mistypes now and then; a guesser from one address stops here.
+pub const MAX_ADDRESS_FAILURES: i64 = 30;
+/// The longest a failed sign-in waits before it is answered.
+pub const MAX_FAILURE_DELAY_MS: u64 = 5_000;
+/// Longest user name accepted at sign-in (longer ones are refused before anything is written).
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// Longest password accepted (argon2 reads all of it).
+pub const MAX_PASSWORD_BYTES: usize = 1_024;
 
 /// Who is acting: a signed-in user with their grants, or the command line.
 #[derive(Debug, Clone)]
@@ -140,63 +147,91 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Signs a user in; `kind` is `web` (cookie) or `api` (bearer). Wrong name and wrong password
-/// answer the same; after `MAX_FAILURES` failures in the window the name is locked for a while.
+/// Signs a user in; `kind` is `web` (cookie) or `api` (bearer), `address` the client's address
+/// (for counting failures). Wrong name and wrong password answer the same. Failures are counted
+/// per user name and per address: each failure of a name is answered more slowly (up to
+/// `MAX_FAILURE_DELAY_MS`), and an address with `MAX_ADDRESS_FAILURES` in the window waits
+/// out the window — a stranger slows a name down but never locks its owner out, and the owner's
+/// right password always gets in.
+///
+/// No pooled connection is held while the password is hashed or while a failure waits: the
+/// hash runs on the blocking pool behind this node's hashing slots, so a flood of wrong
+/// sign-ins queues there while everyone else's requests go on.
 pub async fn sign_in(
     app: &App,
     username: &str,
     password: &str,
     kind: &str,
+    address: &str,
 ) -> Result<IssuedSession> {
     let name = username.trim().to_ascii_lowercase();
-    let mut conn = app.db.conn().await?;
-    let failures = store::failures_since(&mut conn, &name, now_ms() - FAILURE_WINDOW_MS).await?;
-    if failures >= MAX_FAILURES {
-        return Err(AppError::TooManyAttempts);
+    if name.is_empty()
+        || name.chars().count() > MAX_USERNAME_CHARS
+        || password.len() > MAX_PASSWORD_BYTES
+    {
+        return Err(AppError::field("password", "err-sign-in"));
     }
-    let user = store::user_by_name(&mut conn, &name).await?;
+    let address: String = address.chars().take(64).collect();
+    let since = now_ms() - FAILURE_WINDOW_MS;
+    let (user, name_failures) = {
+        let mut conn = app.db.conn().await?;
+        let (by_name, by_address) =
+            store::failures_since(&mut conn, &name, &address, since).await?;
+        if by_address >= MAX_ADDRESS_FAILURES {
+            return Err(AppError::TooManyAttempts((FAILURE_WINDOW_MS / 1000) as u64));
+        }
+        (store::user_by_name(&mut conn, &name).await?, by_name)
+    };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let pw = password.to_string();
+    let slot = app.capacity.hashing().await?;
     // Verify even for unknown names so timing does not reveal which names exist.
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password(&pw, &h),
-        None => {
-            let _ = verify_password(&pw, dummy_hash());
-            false
-        }
+    let ok = tokio::task::spawn_blocking(move || {
+        let ok = match hash {
+            Some(h) => verify_password(&pw, &h),
+            None => {
+                let _ = verify_password(&pw, dummy_hash());
+                false
+            }
+        };
+        drop(slot);
+        ok
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let user = match user {
         Some(u) if ok && u.active => u,
         _ => {
-            store::record_failure(&mut conn, &name).await?;
-            audit_store::append(
-                &mut *conn,
-                &audit_store::NewAuditEntry {
-                    actor_name: &name,
-                    action: "session.failed",
-                    target_kind: "user",
-                    target_id: &name,
-                    detail: "",
-                    ..Default::default()
-                },
-            )
-            .await?;
+            {
+                let mut tx = app.db.begin().await?;
+                store::record_failure(&mut tx, &name, &address).await?;
+                audit_store::append(
+                    &mut *tx,
+                    &audit_store::NewAuditEntry {
+                        actor_name: &name,
+                        action: "session.failed",
+                        target_kind: "user",
+                        target_id: &name,
+                        detail: &address,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                sanshe_store::commit(tx).await?;
+            }
             // A growing pause slows down guessing without locking out a user who mistyped once.
-            tokio::time::sleep(std::time::Duration::from_millis(
-                200 * (failures as u64 + 1),
-            ))
-            .await;
+            let delay = (200 * (name_failures as u64 + 1)).min(MAX_FAILURE_DELAY_MS);
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             return Err(AppError::field("password", "err-sign-in"));
         }
     };
-    store::clear_failures(&mut conn, &name).await?;
     let token = random_token();
     let csrf_token = random_token();
     let expires_at = now_ms() + app.session_ttl_ms;
+    let mut tx = app.db.begin().await?;
+    store::clear_failures(&mut tx, &name, &address).await?;
     store::insert_session(
-        &mut conn,
+        &mut tx,
         &token_hash(&token),
         &user.id,
         &csrf_token,
@@ -205,7 +240,7 @@ pub async fn sign_in(
     )
     .await?;
     audit_store::append(
-        &mut *conn,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             actor_id: Some(&user.id),
             actor_name: &user.username,
@@ -217,6 +252,7 @@ pub async fn sign_in(
         },
     )
     .await?;
+    sanshe_store::commit(tx).await?;
     Ok(IssuedSession {
         token,
         csrf_token,
@@ -421,11 +457,11 @@ pub async fn create_user(
     let (Some(username), Some(password), Some(role)) = (username, password, role) else {
         return Err(AppError::field("username", "err-required"));
     };
-    let mut conn = app.db.conn().await?;
-    check_grant_allowed(&mut conn, actor, role, &target).await?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(password.expose()))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    {
+        let mut conn = app.db.conn().await?;
+        check_grant_allowed(&mut conn, actor, role, &target).await?;
+    }
+    let hash = hash_in_slot(app, password.expose().to_string()).await?;
     let mut tx = app.db.begin().await?;
     let user = store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN")
         .await
@@ -447,7 +483,20 @@ pub async fn create_user(
     )
     .await?;
     sanshe_store::commit(tx).await?;
+    let mut conn = app.db.conn().await?;
     user_view(&mut conn, &user.id).await
+}
+
+/// Hashes a new password on the blocking pool, in one of this node's hashing slots.
+pub async fn hash_in_slot(app: &App, password: String) -> Result<String> {
+    let slot = app.capacity.hashing().await?;
+    tokio::task::spawn_blocking(move || {
+        let hash = hash_password(&password);
+        drop(slot);
+        hash
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// Grants another role to an existing user.
@@ -459,17 +508,17 @@ pub async fn grant_role(
     target: GrantTarget,
 ) -> Result<UserView> {
     let role = Role::parse(role).map_err(|k| AppError::field("role", k))?;
-    let mut conn = app.db.conn().await?;
-    let user = store::user(&mut conn, user_id).await?;
-    check_grant_allowed(&mut conn, actor, role, &target).await?;
+    let mut tx = app.db.begin().await?;
+    let user = store::user(&mut tx, user_id).await?;
+    check_grant_allowed(&mut tx, actor, role, &target).await?;
     let (area_id, org_id) = match &target {
         GrantTarget::Area(a) => (Some(a.as_str()), None),
         GrantTarget::Organization(o) => (None, Some(o.as_str())),
     };
-    store::insert_grant(&mut conn, &user.id, role.as_str(), area_id, org_id).await?;
-    app.sessions.clear();
+    // The grant and its audit entry are one transaction: neither without the other.
+    store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
     audit_store::append(
-        &mut *conn,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "grant.created",
             target_kind: "user",
@@ -479,6 +528,9 @@ pub async fn grant_role(
         },
     )
     .await?;
+    sanshe_store::commit(tx).await?;
+    app.sessions.clear();
+    let mut conn = app.db.conn().await?;
     user_view(&mut conn, &user.id).await
 }
 
@@ -588,8 +640,8 @@ pub async fn revoke_grant(
     user_id: &str,
     grant_id: &str,
 ) -> Result<UserView> {
-    let mut conn = app.db.conn().await?;
-    let grants = store::grants_of(&mut conn, user_id).await?;
+    let mut tx = app.db.begin().await?;
+    let grants = store::grants_of(&mut tx, user_id).await?;
     let grant = grants
         .into_iter()
         .find(|g| g.id == grant_id)
@@ -600,16 +652,15 @@ pub async fn revoke_grant(
         (None, Some(o)) => GrantTarget::Organization(o.clone()),
         _ => return Err(AppError::NotFound),
     };
-    check_grant_allowed(&mut conn, actor, role, &target)
+    check_grant_allowed(&mut tx, actor, role, &target)
         .await
         .map_err(|e| match e {
             AppError::Invalid(_) => AppError::NotFound,
             other => other,
         })?;
-    store::delete_grant(&mut conn, user_id, grant_id).await?;
-    app.sessions.clear();
+    store::delete_grant(&mut tx, user_id, grant_id).await?;
     audit_store::append(
-        &mut *conn,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "grant.revoked",
             target_kind: "user",
@@ -626,5 +677,8 @@ pub async fn revoke_grant(
         },
     )
     .await?;
+    sanshe_store::commit(tx).await?;
+    app.sessions.clear();
+    let mut conn = app.db.conn().await?;
     user_view(&mut conn, user_id).await
 }

@@ -19,9 +19,14 @@ pub enum AppError {
     /// Input rejected, field by field.
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
-    /// Too many failed sign-ins; try again later.
+    /// Too many attempts from one place (sign-ins, public forms); try again after this many
+    /// seconds.
     #[error("too many attempts")]
-    TooManyAttempts,
+    TooManyAttempts(u64),
+    /// This node is already doing as much of this work as it may at once (reading uploads,
+    /// hashing passwords, building exports); try again after this many seconds.
+    #[error("busy")]
+    Busy(u64),
     /// The database or the machine failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -33,6 +38,19 @@ impl AppError {
         let mut e = FieldErrors::default();
         e.push(field, key);
         AppError::Invalid(e)
+    }
+
+    /// A single-field rejection for going past `limit`, which the message names.
+    pub fn limit(field: &str, key: &'static str, limit: i64) -> AppError {
+        let mut e = FieldErrors::default();
+        e.push_limit(field, key, limit);
+        AppError::Invalid(e)
+    }
+}
+
+impl From<sanshe_core::FieldError> for AppError {
+    fn from(e: sanshe_core::FieldError) -> Self {
+        AppError::Invalid(FieldErrors(vec![e]))
     }
 }
 

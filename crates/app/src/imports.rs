@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use sanshe_core::accounts::{Action, Target};
+use sanshe_core::accounts::{Action, Role, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::registry::{HouseholdAddress, ResidentFlags, ResidentInput};
 use sanshe_store::registry as store;
@@ -14,7 +14,7 @@ use sanshe_store::{areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
 use crate::registry::seal_record;
-use crate::sheets::{LOST_PRECISION, SheetWriter, read_table};
+use crate::sheets::{LOST_PRECISION, RowStream, SheetRow, SheetWriter};
 use crate::{App, AppError, Result};
 
 /// A field of the import sheet, with the headers that name it (Chinese and English).
@@ -131,6 +131,7 @@ fn field_column(field: &str) -> Column {
         "unit" => Column::Unit,
         "room" => Column::Room,
         "pregnant" => Column::Pregnant,
+        "compound" => Column::Compound,
         _ => Column::DocumentNumber,
     }
 }
@@ -168,13 +169,30 @@ pub struct ImportReport {
 /// Rows committed per transaction: big enough to amortize the commit, small enough that progress moves.
 const BATCH: usize = 500;
 
+/// Refuses, before a byte of the file is read, a caller who may import residents nowhere.
+pub fn may_import_residents(actor: &Actor) -> Result<()> {
+    if actor.scope(Action::EditRegistry).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Refuses, before a byte of the file is read, a caller who may create accounts nowhere.
+pub fn may_import_users(actor: &Actor) -> Result<()> {
+    if actor.scope(Action::ManageUsers).is_empty() && !actor.has_role(Role::OrgAdmin) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
 /// Imports residents into `community_id` from an .xlsx or .csv file. `progress` is told
-/// (rows done, rows in all) after each batch.
+/// (rows done, rows in all) after each batch. The whole sheet is checked against the limits
+/// before the first row is saved; then rows stream in, a batch at a time.
 pub async fn import_residents(
     app: &App,
     actor: &Actor,
     community_id: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport> {
     let community = crate::areas::visible_area(app, actor, community_id).await?;
@@ -184,22 +202,17 @@ pub async fn import_residents(
     if !AreaKind::parse(&community.kind).is_ok_and(|k| k.holds_households()) {
         return Err(AppError::field("community", "err-area-no-households"));
     }
-    let table = read_table(bytes)?;
-    let Some((header, rows)) = table.split_first() else {
+    let mut rows = RowStream::open(bytes, app.limits.sheet).await?;
+    let Some(header) = rows.header(&|h| column_of(h).is_some()).await? else {
         return Err(AppError::field("file", "err-file-empty"));
     };
+    let header = header.cells;
     let columns: Vec<Option<Column>> = header.iter().map(|h| column_of(h)).collect();
     let index: HashMap<Column, usize> = columns
         .iter()
         .enumerate()
         .filter_map(|(i, c)| c.map(|c| (c, i)))
         .collect();
-    let header_name = |c: Column| {
-        index
-            .get(&c)
-            .map(|i| header[*i].clone())
-            .unwrap_or_else(|| format!("{c:?}"))
-    };
     for required in [Column::Name, Column::DocumentNumber, Column::Room] {
         if !index.contains_key(&required) {
             let mut e = sanshe_core::FieldErrors::default();
@@ -214,40 +227,108 @@ pub async fn import_residents(
             return Err(AppError::Invalid(e));
         }
     }
-    let today = app.today();
-    let mut report = ImportReport::default();
-    let mut areas: HashMap<(String, String, String), sanshe_store::areas::AreaRow> = HashMap::new();
-    // Addresses already registered below the target, so a re-import finds its households in memory.
-    let mut households: HashMap<(String, String, String, String), String> = HashMap::new();
+    let sheet = Sheet { header, index };
+    let mut run = ResidentImport {
+        app,
+        community,
+        today: app.today(),
+        report: ImportReport::default(),
+        areas: HashMap::new(),
+        households: HashMap::new(),
+    };
     {
+        // Addresses already registered below the target, so a re-import finds its households in memory.
         let mut conn = app.db.conn().await?;
         for (id, area_id, building, unit, room) in
-            store::household_keys_within(&mut conn, &community.path).await?
+            store::household_keys_within(&mut conn, &run.community.path).await?
         {
-            households.insert((area_id, building, unit, room), id);
+            run.households.insert((area_id, building, unit, room), id);
         }
     }
-    let total = rows.len();
-    for (batch_no, batch) in rows.chunks(BATCH).enumerate() {
+    let total = rows.total;
+    let mut done = 0;
+    loop {
+        let batch = rows.take(BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        run.batch(&sheet, &batch).await?;
+        done += batch.len();
+        progress(done.min(total), total);
+    }
+    let mut report = run.report;
+    report.rejected.sort_by_key(|r| r.row);
+    let mut conn = app.db.conn().await?;
+    audit_store::append(
+        &mut *conn,
+        &audit_store::NewAuditEntry {
+            action: "residents.imported",
+            target_kind: "area",
+            target_id: &run.community.id,
+            area_path: Some(&run.community.path),
+            detail: &format!(
+                "accepted {}, unchanged {}, rejected {}",
+                report.accepted,
+                report.unchanged,
+                report.rejected.len()
+            ),
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The header of a resident sheet and where each known column is.
+struct Sheet {
+    header: Vec<String>,
+    index: HashMap<Column, usize>,
+}
+
+impl Sheet {
+    /// The header of a column as the file writes it.
+    fn header_name(&self, c: Column) -> String {
+        self.index
+            .get(&c)
+            .map(|i| self.header[*i].clone())
+            .unwrap_or_else(|| format!("{c:?}"))
+    }
+}
+
+/// An import under way: what it has made so far, so later batches find it in memory.
+struct ResidentImport<'a> {
+    app: &'a App,
+    community: sanshe_store::areas::AreaRow,
+    today: chrono::NaiveDate,
+    report: ImportReport,
+    areas: HashMap<(String, String, String), sanshe_store::areas::AreaRow>,
+    households: HashMap<(String, String, String, String), String>,
+}
+
+impl ResidentImport<'_> {
+    /// Validates and saves one batch of rows in one transaction.
+    async fn batch(&mut self, sheet: &Sheet, batch: &[SheetRow]) -> Result<()> {
+        let app = self.app;
         let mut tx = app.db.begin().await?;
         let mut new_households = Vec::new();
         let mut records = Vec::new();
-        for (i, row) in batch.iter().enumerate() {
-            let row_no = batch_no * BATCH + i + 2;
+        for row in batch {
+            let row_no = row.number;
             let cell = |c: Column| {
-                index
+                sheet
+                    .index
                     .get(&c)
-                    .and_then(|i| row.get(*i))
+                    .and_then(|i| row.cells.get(*i))
                     .map(String::as_str)
                     .unwrap_or("")
             };
-            if row.iter().all(|c| c.trim().is_empty()) {
+            if row.is_blank() {
                 continue;
             }
             if cell(Column::DocumentNumber) == LOST_PRECISION {
-                report.rejected.push(RejectedRow {
+                self.report.rejected.push(RejectedRow {
                     row: row_no,
-                    column: header_name(Column::DocumentNumber),
+                    column: sheet.header_name(Column::DocumentNumber),
                     reason: "err-id-stored-as-number",
                 });
                 continue;
@@ -268,19 +349,30 @@ pub async fn import_residents(
                 },
             };
             // Every problem of a row is reported at once, so the office fixes the sheet in one pass.
-            let valid = input.validate(today);
+            let valid = input.validate(self.today);
             let address = HouseholdAddress::parse(
                 cell(Column::Building),
                 cell(Column::Unit),
                 cell(Column::Room),
             );
-            let (valid, address) = match (valid, address) {
-                (Ok(v), Ok(a)) => (v, a),
-                (v, a) => {
-                    for e in v.err().into_iter().chain(a.err()).flat_map(|e| e.0) {
-                        report.rejected.push(RejectedRow {
+            let compound = sanshe_core::text::line(
+                "compound",
+                cell(Column::Compound),
+                sanshe_core::text::NAME_CHARS,
+            );
+            let (valid, address, compound_name) = match (valid, address, compound) {
+                (Ok(v), Ok(a), Ok(c)) => (v, a, c),
+                (v, a, c) => {
+                    for e in v
+                        .err()
+                        .into_iter()
+                        .chain(a.err())
+                        .flat_map(|e| e.0)
+                        .chain(c.err())
+                    {
+                        self.report.rejected.push(RejectedRow {
                             row: row_no,
-                            column: header_name(field_column(&e.field)),
+                            column: sheet.header_name(field_column(&e.field)),
                             reason: e.key,
                         });
                     }
@@ -288,17 +380,16 @@ pub async fn import_residents(
                 }
             };
             // Compounds and buildings named in the sheet become areas (found again on re-import).
-            let compound_name = cell(Column::Compound).trim().to_string();
             let key = (
                 compound_name.clone(),
                 address.building.clone(),
                 String::new(),
             );
-            let area = match areas.get(&key) {
+            let area = match self.areas.get(&key) {
                 Some(a) => a.clone(),
                 None => {
-                    let mut parent = community.clone();
-                    if !compound_name.is_empty() && community.kind == "community" {
+                    let mut parent = self.community.clone();
+                    if !compound_name.is_empty() && self.community.kind == "community" {
                         parent = find_or_add(&mut tx, &parent, AreaKind::Compound, &compound_name)
                             .await?;
                     }
@@ -307,7 +398,7 @@ pub async fn import_residents(
                             find_or_add(&mut tx, &parent, AreaKind::Building, &address.building)
                                 .await?;
                     }
-                    areas.insert(key, parent.clone());
+                    self.areas.insert(key, parent.clone());
                     parent
                 }
             };
@@ -317,7 +408,7 @@ pub async fn import_residents(
                 address.unit.clone(),
                 address.room.clone(),
             );
-            let household_id = match households.get(&household_key) {
+            let household_id = match self.households.get(&household_key) {
                 Some(id) => id.clone(),
                 None => {
                     let id = new_id();
@@ -329,7 +420,7 @@ pub async fn import_residents(
                         unit: address.unit.clone(),
                         room: address.room.clone(),
                     });
-                    households.insert(household_key, id.clone());
+                    self.households.insert(household_key, id.clone());
                     id
                 }
             };
@@ -349,18 +440,18 @@ pub async fn import_residents(
         let mut refused_households = Vec::new();
         for (row_no, record) in records {
             if inserted.remove(&record.document_hash) {
-                report.accepted += 1;
+                self.report.accepted += 1;
                 continue;
             }
             match store::resident_by_document(&mut tx, &record.document_hash).await? {
                 Some(existing) if existing.household_id == record.household_id => {
-                    report.unchanged += 1
+                    self.report.unchanged += 1
                 }
                 _ => {
                     refused_households.push(record.household_id.clone());
-                    report.rejected.push(RejectedRow {
+                    self.report.rejected.push(RejectedRow {
                         row: row_no,
-                        column: header_name(Column::DocumentNumber),
+                        column: sheet.header_name(Column::DocumentNumber),
                         reason: "err-duplicate-elsewhere",
                     })
                 }
@@ -372,32 +463,12 @@ pub async fn import_residents(
             if new_households.iter().any(|h| h.id == id)
                 && store::delete_household_if_empty(&mut tx, &id).await?
             {
-                households.retain(|_, v| *v != id);
+                self.households.retain(|_, v| *v != id);
             }
         }
         sanshe_store::commit(tx).await?;
-        progress((batch_no * BATCH + batch.len()).min(total), total);
+        Ok(())
     }
-    report.rejected.sort_by_key(|r| r.row);
-    let mut conn = app.db.conn().await?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "residents.imported",
-            target_kind: "area",
-            target_id: &community.id,
-            area_path: Some(&community.path),
-            detail: &format!(
-                "accepted {}, unchanged {}, rejected {}",
-                report.accepted,
-                report.unchanged,
-                report.rejected.len()
-            ),
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(report)
 }
 
 async fn find_or_add(
@@ -487,33 +558,63 @@ fn initial_password() -> String {
         .collect()
 }
 
+/// Accounts one onboarding sheet may create.
+pub const MAX_ONBOARDED_USERS: usize = 2_000;
+
+/// The columns of an onboarding sheet: user name, name, role, area, organization.
+const USER_COLUMNS: [&[&str]; 5] = [
+    &["用户名", "username"],
+    &["姓名", "display_name", "name"],
+    &["角色", "role"],
+    &["区域", "area", "社区"],
+    &["组织", "organization", "机构"],
+];
+
+fn user_column(header: &str) -> Option<usize> {
+    let h = header.trim().to_lowercase();
+    USER_COLUMNS
+        .iter()
+        .position(|names| names.contains(&h.as_str()))
+}
+
 /// Creates users in bulk from a sheet with columns 用户名, 姓名, 角色, 区域 (id, code or exact
 /// name) or 组织 (exact name). Each gets a random initial password, returned once.
-pub async fn import_users(app: &App, actor: &Actor, bytes: &[u8]) -> Result<UserImportReport> {
-    let table = read_table(bytes)?;
-    let Some((header, rows)) = table.split_first() else {
+pub async fn import_users(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<UserImportReport> {
+    may_import_users(actor)?;
+    let limits = crate::sheets::SheetLimits {
+        max_rows: MAX_ONBOARDED_USERS + crate::sheets::HEADER_SEARCH_ROWS,
+        ..app.limits.sheet
+    };
+    let mut stream = RowStream::open(bytes, limits).await?;
+    let Some(header) = stream.header(&|h| user_column(h).is_some()).await? else {
         return Err(AppError::field("file", "err-file-empty"));
     };
+    let rows = stream.take(usize::MAX).await?;
+    let header = header.cells;
     let find = |names: &[&str]| {
         header
             .iter()
             .position(|h| names.contains(&h.trim().to_lowercase().as_str()))
     };
     let (Some(c_user), Some(c_name), Some(c_role)) = (
-        find(&["用户名", "username"]),
-        find(&["姓名", "display_name", "name"]),
-        find(&["角色", "role"]),
+        find(USER_COLUMNS[0]),
+        find(USER_COLUMNS[1]),
+        find(USER_COLUMNS[2]),
     ) else {
         return Err(AppError::field("file", "err-missing-user-columns"));
     };
-    let c_area = find(&["区域", "area", "社区"]);
-    let c_org = find(&["组织", "organization", "机构"]);
+    let c_area = find(USER_COLUMNS[3]);
+    let c_org = find(USER_COLUMNS[4]);
     let organizations = crate::organizations::list(app, actor).await?;
     let mut report = UserImportReport::default();
-    for (i, row) in rows.iter().enumerate() {
-        let row_no = i + 2;
-        let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map(|s| s.trim()).unwrap_or("");
-        if row.iter().all(|c| c.trim().is_empty()) {
+    for row in &rows {
+        let row_no = row.number;
+        let cell = |c: Option<usize>| {
+            c.and_then(|c| row.cells.get(c))
+                .map(|s| s.trim())
+                .unwrap_or("")
+        };
+        if row.is_blank() {
             continue;
         }
         let target = if !cell(c_area).is_empty() {

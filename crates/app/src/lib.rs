@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod areas;
 pub mod audit;
 pub mod campaigns;
+pub mod capacity;
 pub mod contacts;
 pub mod demo;
 pub mod divisions;
@@ -126,6 +127,28 @@ pub struct App {
     pub sessions: Arc<accounts::SessionCache>,
     /// Bumped when this node changes a gate or a policy, so the scan writer reloads them.
     pub gates_changed: Arc<AtomicI64>,
+    /// What one request may make this node read.
+    pub limits: Limits,
+    /// How much heavy work this node does at once.
+    pub capacity: capacity::Capacity,
+}
+
+/// What one request may make this node read (settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Sheets read from uploads.
+    pub sheet: sheets::SheetLimits,
+    /// Bytes of an upload (the body limit of the upload routes only).
+    pub upload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sheet: sheets::SheetLimits::default(),
+            upload_bytes: 64 * 1024 * 1024,
+        }
+    }
 }
 
 /// Front-line rules that differed between cities in 2020 (domain.md §3.2), as settings.
@@ -163,6 +186,8 @@ impl App {
             rules: FrontLineRules::default(),
             sessions: Arc::default(),
             gates_changed: Arc::default(),
+            limits: Limits::default(),
+            capacity: capacity::Capacity::default(),
         })
     }
 

@@ -306,10 +306,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
                 .collect();
             (username, password)
         };
-        let secret = password.clone();
-        let hash = tokio::task::spawn_blocking(move || crate::accounts::hash_password(&secret))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let hash = crate::accounts::hash_in_slot(app, password.clone()).await?;
         let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, "zh-CN")
             .await
             .map_err(|_| AppError::field("decision", "err-volunteer-retry"))?;

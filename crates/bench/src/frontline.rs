@@ -393,8 +393,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     }
     let raw = median(raw);
 
-    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
-    let session = sanshe_app::accounts::sign_in(&app, "bench.worker", password, "web")
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
+    let session = sanshe_app::accounts::sign_in(&app, "bench.worker", password, "web", "bench")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut page = Vec::new();

@@ -260,7 +260,7 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         passes,
     )
     .await?;
-    let session = sanshe_app::accounts::sign_in(app, "gate.volunteer", password, "api")
+    let session = sanshe_app::accounts::sign_in(app, "gate.volunteer", password, "api", "bench")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((gate.id, session.token, codes))
@@ -288,7 +288,7 @@ async fn scan_target(postgres: Option<&str>) -> Result<ScanTarget> {
     // The state starts the scan writer: on PostgreSQL a task, which belongs with the server.
     let serving = app.clone();
     let state = servers()
-        .spawn(async move { sanshe_web::AppState::new(serving, false) })
+        .spawn(async move { sanshe_web::AppState::new(serving, Default::default()) })
         .await?;
     let base = serve(sanshe_web::router(state)).await?;
     Ok(ScanTarget {

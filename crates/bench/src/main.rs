@@ -330,7 +330,7 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     let mut accepted = 0;
     for (file, community) in files.iter().zip(&communities) {
-        let report = imports::import_residents(&app, &cli, &community.id, file, &|_, _| {})
+        let report = imports::import_residents(&app, &cli, &community.id, file.clone(), &|_, _| {})
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::ensure!(
@@ -364,9 +364,10 @@ async fn main() -> Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let session = sanshe_app::accounts::sign_in(&app, "bench.worker", "bench-password-1", "web")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session =
+        sanshe_app::accounts::sign_in(&app, "bench.worker", "bench-password-1", "web", "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -412,7 +413,7 @@ async fn main() -> Result<()> {
             median(by_id)
         );
     }
-    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
     let mut pages = Vec::new();
     for _ in 0..21 {
         let req = axum::http::Request::get(format!("/residents?area={}", community.id))

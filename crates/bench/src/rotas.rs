@@ -370,10 +370,11 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     println!("  total {:.0} ms (target < 1,000 ms)", ms(total));
 
     // (4) The street's rota page.
-    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
-    let session = sanshe_app::accounts::sign_in(&app, "bench.coordinator", password, "web")
-        .await
-        .map_err(anyhow_of)?;
+    let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
+    let session =
+        sanshe_app::accounts::sign_in(&app, "bench.coordinator", password, "web", "bench")
+            .await
+            .map_err(anyhow_of)?;
     for (label, area, days) in [
         ("street", &street.id, 7),
         ("street", &street.id, 30),

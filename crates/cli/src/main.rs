@@ -61,6 +61,16 @@ enum Command {
         /// Minutes after a half-day report slot ends before its report counts as missed.
         #[arg(long, env = "SANSHE_MISSED_GRACE_MINUTES", default_value_t = 120)]
         missed_grace_minutes: i64,
+        /// Proxies in front of sanshe whose X-Forwarded-For is believed (comma-separated IPs);
+        /// without one, the connection's address is the client's.
+        #[arg(long, env = "SANSHE_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// A token that opens /metrics to a scraper elsewhere (`Authorization: Bearer …`);
+        /// without it only this machine may read /metrics.
+        #[arg(long, env = "SANSHE_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Create or update the schema.
     Migrate,
@@ -81,6 +91,42 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+}
+
+/// What one upload may make the server read.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest upload in MB (the body limit of the upload routes only).
+    #[arg(long, env = "SANSHE_MAX_UPLOAD_MB", default_value_t = 64)]
+    max_upload_mb: usize,
+    /// Rows a sheet may have.
+    #[arg(long, env = "SANSHE_SHEET_MAX_ROWS", default_value_t = 100_000)]
+    sheet_max_rows: usize,
+    /// Columns a sheet may use.
+    #[arg(long, env = "SANSHE_SHEET_MAX_COLUMNS", default_value_t = 64)]
+    sheet_max_columns: usize,
+    /// Characters in one cell.
+    #[arg(long, env = "SANSHE_SHEET_MAX_CELL_CHARS", default_value_t = 1_000)]
+    sheet_max_cell_chars: usize,
+    /// Non-empty cells in a sheet.
+    #[arg(long, env = "SANSHE_SHEET_MAX_CELLS", default_value_t = 2_000_000)]
+    sheet_max_cells: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> sanshe_app::Limits {
+        let defaults = sanshe_app::Limits::default();
+        sanshe_app::Limits {
+            sheet: sanshe_app::sheets::SheetLimits {
+                max_rows: self.sheet_max_rows.max(1),
+                max_columns: self.sheet_max_columns.clamp(1, 16_384),
+                max_cell_chars: self.sheet_max_cell_chars.max(1),
+                max_cells: self.sheet_max_cells.max(1),
+                ..defaults.sheet
+            },
+            upload_bytes: self.max_upload_mb.clamp(1, 1024) * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -154,7 +200,7 @@ fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(f) => anyhow::anyhow!(
             f.0.iter()
-                .map(|x| format!("{}: {}", x.field, tr.t(x.key)))
+                .map(|x| format!("{}: {}", x.field, tr.field(x)))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -239,6 +285,9 @@ async fn main() -> Result<()> {
             public_url,
             fever_line,
             missed_grace_minutes,
+            trusted_proxies,
+            metrics_token,
+            limits,
         } => {
             let mut app = app;
             app.public_url = public_url
@@ -248,6 +297,7 @@ async fn main() -> Result<()> {
                 .map_err(|_| anyhow::anyhow!("--fever-line must be a temperature such as 37.3"))?
                 .tenths();
             app.rules.missed_grace_minutes = (*missed_grace_minutes).clamp(0, 12 * 60);
+            app.limits = limits.limits();
             if *with_demo && demo::is_empty(&app).await.map_err(explain)? {
                 load_demo(&app).await?;
             }
@@ -259,8 +309,15 @@ async fn main() -> Result<()> {
                 redact(&cli.database_url)
             );
             sanshe_web::spawn_background_work(app.clone());
-            let router = sanshe_web::router(sanshe_web::AppState::new(app, *secure_cookies));
-            axum::serve(listener, router)
+            let settings = sanshe_web::WebSettings {
+                secure_cookies: *secure_cookies,
+                trusted_proxies: trusted_proxies.clone(),
+                metrics_token: metrics_token.clone(),
+            };
+            let router = sanshe_web::router(sanshe_web::AppState::new(app, settings));
+            // The peer's address reaches the handlers, for throttling and counting sign-ins.
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -315,7 +372,7 @@ async fn main() -> Result<()> {
                 std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
             let bar = progress_bar(0, "importing");
             let report =
-                imports::import_residents(&app, &actor, &area.id, &bytes, &|done, total| {
+                imports::import_residents(&app, &actor, &area.id, bytes, &|done, total| {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
                 })
@@ -339,7 +396,7 @@ async fn main() -> Result<()> {
             let actor = Actor::command_line(&app).await.map_err(explain)?;
             let bytes =
                 std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let report = imports::import_users(&app, &actor, &bytes)
+            let report = imports::import_users(&app, &actor, bytes)
                 .await
                 .map_err(explain)?;
             let tr = Tr::new(Locale::ZhCn);

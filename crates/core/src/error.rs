@@ -9,6 +9,9 @@ pub struct FieldError {
     pub field: String,
     /// Fluent message id explaining the rejection.
     pub key: &'static str,
+    /// The limit the input went past, for messages that name it (`$limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
 }
 
 impl FieldError {
@@ -17,6 +20,16 @@ impl FieldError {
         Self {
             field: field.into(),
             key,
+            limit: None,
+        }
+    }
+
+    /// A rejection of `field` for going past `limit` (a length, a count, a size).
+    pub fn over_limit(field: impl Into<String>, key: &'static str, limit: i64) -> Self {
+        Self {
+            field: field.into(),
+            key,
+            limit: Some(limit),
         }
     }
 }
@@ -29,6 +42,22 @@ impl FieldErrors {
     /// Records a rejection.
     pub fn push(&mut self, field: impl Into<String>, key: &'static str) {
         self.0.push(FieldError::new(field, key));
+    }
+
+    /// Records a rejection for going past `limit`.
+    pub fn push_limit(&mut self, field: impl Into<String>, key: &'static str, limit: i64) {
+        self.0.push(FieldError::over_limit(field, key, limit));
+    }
+
+    /// Adds the rejections of a field parse that may name a limit.
+    pub fn take_field<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
     }
 
     /// Keeps the value of a parse, or records its error under `field`.

@@ -17,5 +17,6 @@ pub mod organizations;
 pub mod phone;
 pub mod registry;
 pub mod shifts;
+pub mod text;
 
 pub use error::{FieldError, FieldErrors};

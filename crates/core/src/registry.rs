@@ -14,7 +14,12 @@ pub struct PersonName(String);
 impl PersonName {
     /// Parses a name as typed (trimmed; inner spaces of foreign names kept).
     pub fn parse(raw: &str) -> Result<PersonName, &'static str> {
-        let t = raw.trim();
+        if raw.len() > 50 * 4 + 64 {
+            return Err("err-too-long");
+        }
+        // Invisible marks go before the checks: "王\u{200B}芳" is the same person as "王芳".
+        let t = crate::text::clean(raw, false);
+        let t = t.as_str();
         if t.is_empty() {
             return Err("err-required");
         }
@@ -213,19 +218,24 @@ impl HouseholdAddress {
     /// Checks an address; the room is required, each part at most 20 characters.
     pub fn parse(building: &str, unit: &str, room: &str) -> Result<HouseholdAddress, FieldErrors> {
         let mut errors = FieldErrors::default();
-        for (field, v) in [("building", building), ("unit", unit), ("room", room)] {
-            if v.trim().chars().count() > 20 {
-                errors.push(field, "err-too-long");
-            }
-        }
-        if room.trim().is_empty() {
+        let mut part = |field: &str, v: &str| {
+            errors
+                .take_field(crate::text::line(field, v, 20))
+                .unwrap_or_default()
+        };
+        let (building, unit, room) = (
+            part("building", building),
+            part("unit", unit),
+            part("room", room),
+        );
+        if room.is_empty() && errors.is_empty() {
             errors.push("room", "err-required");
         }
         errors.into_result()?;
         Ok(HouseholdAddress {
-            building: building.trim().to_string(),
-            unit: unit.trim().to_string(),
-            room: room.trim().to_string(),
+            building,
+            unit,
+            room,
         })
     }
 

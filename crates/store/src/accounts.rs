@@ -242,36 +242,54 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Resul
     Ok(())
 }
 
-/// Records a failed sign-in for a user name.
-pub async fn record_failure(conn: &mut AnyConnection, username: &str) -> Result<()> {
-    sqlx::query("INSERT INTO sign_in_failures (id, username, at) VALUES ($1, $2, $3)")
+/// Records a failed sign-in for a user name from a client address.
+pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
+    sqlx::query("INSERT INTO sign_in_failures (id, username, address, at) VALUES ($1, $2, $3, $4)")
         .bind(new_id())
         .bind(username)
+        .bind(address)
         .bind(now_ms())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Failed sign-ins for a user name since `since` (UTC ms).
-pub async fn failures_since(conn: &mut AnyConnection, username: &str, since: i64) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $2")
-            .bind(username)
-            .bind(since)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?,
+/// Failed sign-ins since `since` (UTC ms): for this user name, and from this address.
+pub async fn failures_since(
+    conn: &mut AnyConnection,
+    username: &str,
+    address: &str,
+    since: i64,
+) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3), \
+                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3)",
     )
+    .bind(username)
+    .bind(address)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
-/// Forgets the failures of a user name after a successful sign-in.
-pub async fn clear_failures(conn: &mut AnyConnection, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
+/// Forgets the failures of a user name from one address after a successful sign-in there.
+pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND address = $2")
         .bind(username)
+        .bind(address)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Deletes failures older than `before` (they count for nothing after the window).
+pub async fn forget_failures_before(conn: &mut AnyConnection, before: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 /// Active users holding `role` over an area: (user id, display name, area path), for finding

@@ -140,6 +140,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0007_rota_watch.sqlite.sql"),
         postgres: include_str!("../migrations/0007_rota_watch.postgres.sql"),
     },
+    Migration {
+        version: 8,
+        common: include_str!("../migrations/0008_safety.sql"),
+        sqlite: include_str!("../migrations/0008_safety.sqlite.sql"),
+        postgres: include_str!("../migrations/0008_safety.postgres.sql"),
+    },
 ];
 
 impl Db {

@@ -41,8 +41,17 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "error-unauthorized"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
-        AppError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
+        AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
+        AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "error-busy"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    }
+}
+
+/// The `Retry-After` of an error that asks the client to come back later.
+pub fn retry_after(e: &AppError) -> Option<HeaderValue> {
+    match e {
+        AppError::TooManyAttempts(s) | AppError::Busy(s) => Some(HeaderValue::from(*s.max(&1))),
+        _ => None,
     }
 }
 
@@ -77,7 +86,7 @@ impl IntoResponse for ApiError {
                 .iter()
                 .map(|f| FieldProblem {
                     field: f.field.clone(),
-                    message: tr.t(f.key),
+                    message: tr.field(f),
                     code: f.key.to_string(),
                 })
                 .collect(),
@@ -97,6 +106,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = retry_after(&self.error) {
+            resp.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
         resp
     }
 }

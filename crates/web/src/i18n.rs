@@ -105,6 +105,18 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// The message of a rejected field, naming the limit it went past where it has one.
+    pub fn field(&self, e: &sanshe_core::FieldError) -> String {
+        match e.limit {
+            Some(limit) => {
+                let mut args = FluentArgs::new();
+                args.set("limit", FluentValue::from(limit));
+                self.format(e.key, Some(&args))
+            }
+            None => self.t(e.key),
+        }
+    }
+
     fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let b = self.bundle();
         match b.get_message(id).and_then(|m| m.value()) {

@@ -8,11 +8,14 @@ pub mod exports;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod throttle;
+pub mod uploads;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -25,12 +28,28 @@ use utoipa::OpenApi;
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+/// Settings of the HTTP edge.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` even though the public URL is http (TLS ended before a proxy that
+    /// speaks http to us); an https public URL always does.
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (see `throttle`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A bearer token that opens `/metrics`; without one, only loopback clients may read it.
+    pub metrics_token: Option<String>,
+}
+
 /// What `AppState` points to.
 pub struct Shared {
     /// The application.
     pub app: App,
     /// Whether cookies get `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// The settings the state was made with.
+    pub settings: WebSettings,
+    /// Budgets of the public routes per client address.
+    pub throttle: throttle::Throttle,
     /// Requests served, for `/metrics`.
     pub requests: AtomicU64,
     /// Background exports of this node.
@@ -48,10 +67,12 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// State around an opened application.
-    pub fn new(app: App, secure_cookies: bool) -> AppState {
+    pub fn new(app: App, settings: WebSettings) -> AppState {
         AppState(Arc::new(Shared {
+            secure_cookies: settings.secure_cookies || app.public_url.starts_with("https://"),
+            settings,
+            throttle: throttle::Throttle::default(),
             app: app.clone(),
-            secure_cookies,
             requests: AtomicU64::new(0),
             exports: exports::ExportJobs::default(),
             scans: sanshe_app::gates::ScanWriter::start(app),
@@ -69,13 +90,35 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text, for this machine's scraper or a holder of the metrics token only: counts
+/// of requests and connections tell an outsider when the service is busy.
+async fn metrics(
+    State(state): State<AppState>,
+    address: throttle::ClientAddress,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let by_token = matches!(
+        (&state.settings.metrics_token, bearer),
+        (Some(t), Some(b)) if !t.is_empty() && t == b
+    );
+    let loopback = address.0 == "local"
+        || address
+            .0
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !by_token && !loopback {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let body = format!(
         "# HELP sanshe_http_requests_total Requests served.\n# TYPE sanshe_http_requests_total counter\nsanshe_http_requests_total {}\n# HELP sanshe_db_pool_connections Open database connections.\n# TYPE sanshe_db_pool_connections gauge\nsanshe_db_pool_connections {}\n",
         state.requests.load(Ordering::Relaxed),
         state.app.db.pool.size()
     );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -162,14 +205,25 @@ pub fn qr_svg(text: &str) -> String {
     }
 }
 
+/// Body limit of every route that names none of its own: a JSON body or a form.
+pub const FORM_BODY: usize = 64 * 1024;
+/// Body limit of the routes anyone may call (sign-in, the resident's links, volunteer sign-up).
+pub const PUBLIC_BODY: usize = 16 * 1024;
+
 /// Every route of sanshe.
 pub fn router(state: AppState) -> Router {
+    let public = || DefaultBodyLimit::max(PUBLIC_BODY);
+    let upload = || DefaultBodyLimit::max(state.app.limits.upload_bytes);
+    let throttle =
+        |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttle::throttled);
     // Written out in full rather than nested under /api/v1: a nested router rewrote each
     // request's address and cloned one more service (a few percent of a gate scan, measured).
     let api = Router::new()
         .route(
             "/api/v1/sessions",
-            post(api::create_session).delete(api::delete_session),
+            post(api::create_session.layer(throttle(throttle::Bucket::SignIn)))
+                .delete(api::delete_session)
+                .layer(public()),
         )
         .route("/api/v1/areas", get(api::list_areas).post(api::create_area))
         .route("/api/v1/areas/{id}", get(api::get_area))
@@ -201,11 +255,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/residents/{id}/reveal", post(api::reveal_resident))
         .route("/api/v1/residents/{id}/move", post(api::move_resident))
         .route("/api/v1/residents/{id}/merge", post(api::merge_residents))
-        .route("/api/v1/imports/residents", post(api::import_residents))
+        .route(
+            "/api/v1/imports/residents",
+            post(api::import_residents).layer(upload()),
+        )
         .route("/api/v1/exports/residents", post(api::start_export))
         .route("/api/v1/exports/{id}", get(api::get_export))
         .route("/api/v1/exports/{id}/file", get(api::get_export_file))
-        .route("/api/v1/imports/users", post(api::import_users))
+        .route(
+            "/api/v1/imports/users",
+            post(api::import_users).layer(upload()),
+        )
         .route(
             "/api/v1/imports/residents/template.xlsx",
             get(api::import_template),
@@ -360,7 +420,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/volunteers/applications",
-            get(api::volunteers::list_applications).post(api::volunteers::apply),
+            get(api::volunteers::list_applications).post(
+                api::volunteers::apply
+                    .layer(throttle(throttle::Bucket::PublicForm))
+                    .layer(public()),
+            ),
         )
         .route(
             "/api/v1/volunteers/applications/{id}/decision",
@@ -371,8 +435,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .merge(pages::routes())
-        .layer(DefaultBodyLimit::max(api::MAX_UPLOAD))
+        .merge(pages::routes(&state))
+        .layer(DefaultBodyLimit::max(FORM_BODY))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,

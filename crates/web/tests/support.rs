@@ -70,7 +70,7 @@ impl TestApp {
         drop_db: Option<(String, String)>,
         url: String,
     ) -> TestApp {
-        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
         let mut conn = app.db.conn().await.unwrap();
         use sanshe_store::areas::insert;
         let city = insert(&mut conn, None, "city", Some("120000"), "天津市")
@@ -173,7 +173,7 @@ impl TestApp {
 
     /// A test app around an application whose data the test made itself (no fixture ids).
     pub fn around(app: App, drop_db: Option<(String, String)>) -> TestApp {
-        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
         let backend = if drop_db.is_some() {
             "postgres"
         } else {
@@ -202,7 +202,8 @@ impl TestApp {
             .expect("reopen app");
         app.clock = self.app.clock.clone();
         app.public_url = self.app.public_url.clone();
-        self.router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), false));
+        self.router =
+            sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
         self.app = app;
     }
 
@@ -231,6 +232,37 @@ impl TestApp {
             headers,
             bytes,
         }
+    }
+
+    /// Sends `req` as if it came over a connection from `peer` (throttles and sign-in failures
+    /// count per client address).
+    pub async fn request_from(&self, peer: &str, mut req: Request<Body>) -> Resp {
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.request(req).await
+    }
+
+    /// A JSON request from `peer`.
+    pub async fn post_json_from(&self, peer: &str, path: &str, body: Value) -> Resp {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.request_from(peer, req).await
+    }
+
+    /// Rows of a table (no filter: a test's own database).
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut conn = self.app.db.conn().await.unwrap();
+        sqlx::Row::try_get(
+            &sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            0,
+        )
+        .unwrap()
     }
 
     pub async fn token(&self, username: &str) -> String {

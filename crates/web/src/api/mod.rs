@@ -31,6 +31,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::i18n::{Locale, Tr};
+use crate::uploads::read_upload;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -99,6 +100,7 @@ fn rfc3339(ms: i64) -> String {
     responses((status = 201, body = SessionCreated), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn create_session(
     State(state): State<AppState>,
+    address: crate::throttle::ClientAddress,
     headers: HeaderMap,
     JsonBody(body): JsonBody<SignInBody>,
 ) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
@@ -107,9 +109,15 @@ pub async fn create_session(
         .and_then(|v| v.to_str().ok())
         .map(Locale::parse)
         .unwrap_or_default();
-    let s = accounts::sign_in(&state.app, &body.username, &body.password, "api")
-        .await
-        .map_err(|error| ApiError { error, locale })?;
+    let s = accounts::sign_in(
+        &state.app,
+        &body.username,
+        &body.password,
+        "api",
+        &address.0,
+    )
+    .await
+    .map_err(|error| ApiError { error, locale })?;
     Ok((
         StatusCode::CREATED,
         Json(SessionCreated {
@@ -722,66 +730,6 @@ pub struct ImportResult {
     pub rejected: Vec<RejectedRowBody>,
 }
 
-/// Largest accepted upload.
-pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
-
-/// A multipart upload: the `file` field's bytes and the text of every other field.
-pub struct Upload {
-    /// The uploaded file.
-    pub file: Vec<u8>,
-    fields: Vec<(String, String)>,
-}
-
-impl Upload {
-    /// The text of a field, or "" when absent.
-    pub fn field(&self, name: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-}
-
-/// Reads a multipart form with a required, non-empty `file` field.
-pub async fn read_upload(mut form: Multipart) -> sanshe_app::Result<Upload> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::field("file", "err-file-unreadable"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            file = Some(
-                field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::field("file", "err-file-too-large"))?
-                    .to_vec(),
-            );
-        } else {
-            fields.push((name, field.text().await.unwrap_or_default()));
-        }
-    }
-    let file = file
-        .filter(|f| !f.is_empty())
-        .ok_or_else(|| AppError::field("file", "err-required"))?;
-    Ok(Upload { file, fields })
-}
-
-/// Reads the `file`, `community` (required) and `csrf` fields of an import form.
-pub async fn read_import_form(form: Multipart) -> sanshe_app::Result<(Vec<u8>, String, String)> {
-    let upload = read_upload(form).await?;
-    let community = upload.field("community").trim().to_string();
-    if community.is_empty() {
-        return Err(AppError::field("community", "err-required"));
-    }
-    let csrf = upload.field("csrf").to_string();
-    Ok((upload.file, community, csrf))
-}
-
 /// Rejected rows with their reasons in the caller's language.
 fn rejected_rows(rows: Vec<imports::RejectedRow>, tr: Tr) -> Vec<RejectedRowBody> {
     rows.into_iter()
@@ -803,22 +751,49 @@ pub fn import_result(report: imports::ImportReport, tr: Tr) -> ImportResult {
     }
 }
 
-/// Imports residents from an .xlsx or .csv (multipart fields `file` and `community`).
-#[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", request_body(content_type = "multipart/form-data", content = String, description = "fields: file, community"),
-    responses((status = 200, body = ImportResult), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Where residents are imported to.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportTarget {
+    /// Community, compound or building (may instead be the form field `community`, sent before
+    /// the file).
+    pub community: Option<String>,
+}
+
+/// Imports residents from an .xlsx or .csv (multipart field `file`; the community as a query
+/// parameter or a field). The caller's permission and an upload slot are checked before the
+/// file is read, and the whole sheet against the limits before anything is saved.
+#[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", params(ImportTarget),
+    request_body(content_type = "multipart/form-data", content = String, description = "fields: file, community"),
+    responses((status = 200, body = ImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_residents(
     State(state): State<AppState>,
     caller: ApiCaller,
+    Query(target): Query<ImportTarget>,
     form: Multipart,
 ) -> ApiResult<Json<ImportResult>> {
-    let (file, community, _) = with_locale(&caller, read_import_form(form).await)?;
+    with_locale(&caller, imports::may_import_residents(&caller.actor))?;
+    let _slot = with_locale(&caller, state.app.capacity.upload())?;
+    let upload = with_locale(
+        &caller,
+        read_upload(form, state.app.limits.upload_bytes).await,
+    )?;
+    let community = target
+        .community
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| upload.field("community").to_string());
+    if community.trim().is_empty() {
+        return Err(ApiError {
+            error: AppError::field("community", "err-required"),
+            locale: caller.locale,
+        });
+    }
     let report = with_locale(
         &caller,
         imports::import_residents(
             &state.app,
             &caller.actor,
             community.trim(),
-            &file,
+            upload.file,
             &|_, _| {},
         )
         .await,
@@ -984,13 +959,6 @@ pub struct UserImportResult {
     pub rejected: Vec<RejectedRowBody>,
 }
 
-/// Reads the `file` and `csrf` fields of an upload form.
-pub async fn read_file_form(form: Multipart) -> sanshe_app::Result<(Vec<u8>, String)> {
-    let upload = read_upload(form).await?;
-    let csrf = upload.field("csrf").to_string();
-    Ok((upload.file, csrf))
-}
-
 /// Turns a user onboarding report into the API's shape.
 pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImportResult {
     UserImportResult {
@@ -1001,16 +969,21 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 
 /// Creates users in bulk from an .xlsx or .csv (columns 用户名, 姓名, 角色, 区域 or 组织).
 #[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = String, description = "field: file"),
-    responses((status = 200, body = UserImportResult), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = UserImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_users(
     State(state): State<AppState>,
     caller: ApiCaller,
     form: Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
-    let (file, _) = with_locale(&caller, read_file_form(form).await)?;
+    with_locale(&caller, imports::may_import_users(&caller.actor))?;
+    let _slot = with_locale(&caller, state.app.capacity.upload())?;
+    let upload = with_locale(
+        &caller,
+        read_upload(form, state.app.limits.upload_bytes).await,
+    )?;
     let report = with_locale(
         &caller,
-        imports::import_users(&state.app, &caller.actor, &file).await,
+        imports::import_users(&state.app, &caller.actor, upload.file).await,
     )?;
     Ok(Json(user_import_result(report, Tr::new(caller.locale))))
 }

@@ -135,9 +135,13 @@ pub(super) async fn onboard_users(
     caller: PageCaller,
     form: Multipart,
 ) -> PageResult {
-    let (file, csrf) = crate::api::read_file_form(form).await.or_page(&caller)?;
-    caller.check_csrf(&csrf).or_page(&caller)?;
-    match sanshe_app::imports::import_users(&state.app, &caller.actor, &file).await {
+    sanshe_app::imports::may_import_users(&caller.actor).or_page(&caller)?;
+    let _slot = state.app.capacity.upload().or_page(&caller)?;
+    let upload = crate::uploads::read_upload(form, state.app.limits.upload_bytes)
+        .await
+        .or_page(&caller)?;
+    caller.check_csrf(upload.field("csrf")).or_page(&caller)?;
+    match sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await {
         Ok(report) => {
             let rejected = report
                 .rejected

@@ -54,7 +54,7 @@ pub(super) async fn confirm_receipt(
             Ok(page) => {
                 let msg =
                     f.0.iter()
-                        .map(|x| tr.t(x.key))
+                        .map(|x| tr.field(x))
                         .collect::<Vec<_>>()
                         .join("；");
                 receipt_response(tr, page, Some(msg))

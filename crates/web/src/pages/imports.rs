@@ -78,28 +78,44 @@ pub(super) async fn import_form(
     }))
 }
 
+/// Checks the caller may import and takes an upload slot before reading the form, then checks
+/// its CSRF token; gives the file and the community.
+async fn read_import(
+    state: &AppState,
+    caller: &PageCaller,
+    form: Multipart,
+) -> sanshe_app::Result<(Vec<u8>, String)> {
+    sanshe_app::imports::may_import_residents(&caller.actor)?;
+    let _slot = state.app.capacity.upload()?;
+    let upload = crate::uploads::read_upload(form, state.app.limits.upload_bytes).await?;
+    caller.check_csrf(upload.field("csrf"))?;
+    let community = upload.field("community").trim().to_string();
+    if community.is_empty() {
+        return Err(AppError::field("community", "err-required"));
+    }
+    Ok((upload.file, community))
+}
+
 pub(super) async fn run_import(
     State(state): State<AppState>,
     caller: PageCaller,
     form: Multipart,
 ) -> PageResult {
     let tr = caller.tr;
-    let (result, selected) = match crate::api::read_import_form(form).await {
-        Ok((file, community, csrf)) => {
-            caller.check_csrf(&csrf).or_page(&caller)?;
-            (
-                sanshe_app::imports::import_residents(
-                    &state.app,
-                    &caller.actor,
-                    community.trim(),
-                    &file,
-                    &|_, _| {},
-                )
-                .await,
-                community,
+    let (result, selected) = match read_import(&state, &caller, form).await {
+        Ok((file, community)) => (
+            sanshe_app::imports::import_residents(
+                &state.app,
+                &caller.actor,
+                &community,
+                file,
+                &|_, _| {},
             )
-        }
-        Err(e) => (Err(e), String::new()),
+            .await,
+            community,
+        ),
+        Err(e @ AppError::Invalid(_)) => (Err(e), String::new()),
+        Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     };
     let targets = import_targets(&state, &caller, &selected).await?;
     match result {

@@ -85,7 +85,7 @@ pub(super) async fn submit_report_link(
         Err(AppError::Invalid(f)) => {
             let msg =
                 f.0.iter()
-                    .map(|x| tr.t(x.key))
+                    .map(|x| tr.field(x))
                     .collect::<Vec<_>>()
                     .join("；");
             link_response(tr, &token, page, Some(msg), None)
@@ -118,7 +118,7 @@ pub(super) async fn submit_help_link(
         Err(AppError::Invalid(f)) => {
             let msg =
                 f.0.iter()
-                    .map(|x| tr.t(x.key))
+                    .map(|x| tr.field(x))
                     .collect::<Vec<_>>()
                     .join("；");
             match isolation::link_page(&state.app, &token).await {

@@ -6,7 +6,8 @@
 #![allow(clippy::result_large_err)]
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -131,7 +132,7 @@ impl FormErrors {
     fn from(e: &AppError, tr: Tr) -> FormErrors {
         match e {
             AppError::Invalid(f) => {
-                FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.t(x.key))).collect())
+                FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.field(x))).collect())
             }
             _ => FormErrors::default(),
         }
@@ -228,7 +229,7 @@ pub fn error_page(tr: Tr, e: &AppError) -> Response {
         tracing::error!(error = %msg, "internal error");
     }
     let details = match e {
-        AppError::Invalid(f) => f.0.iter().map(|x| tr.t(x.key)).collect(),
+        AppError::Invalid(f) => f.0.iter().map(|x| tr.field(x)).collect(),
         _ => Vec::new(),
     };
     let mut resp = render(&ErrorPage {
@@ -237,6 +238,9 @@ pub fn error_page(tr: Tr, e: &AppError) -> Response {
         details,
     });
     *resp.status_mut() = status;
+    if let Some(seconds) = crate::error::retry_after(e) {
+        resp.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
     resp
 }
 
@@ -263,8 +267,12 @@ impl<T> OrPage<T> for sanshe_app::Result<T> {
             .render()
             {
                 let status = resp.status();
+                let retry = resp.headers().get(header::RETRY_AFTER).cloned();
                 resp = Html(html).into_response();
                 *resp.status_mut() = status;
+                if let Some(r) = retry {
+                    resp.headers_mut().insert(header::RETRY_AFTER, r);
+                }
             }
             resp
         })
@@ -272,10 +280,20 @@ impl<T> OrPage<T> for sanshe_app::Result<T> {
 }
 
 /// Routes of the pages and assets.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    use crate::throttle::{Bucket, throttled};
+    let public = || DefaultBodyLimit::max(crate::PUBLIC_BODY);
+    let upload = || DefaultBodyLimit::max(state.app.limits.upload_bytes);
+    let throttle =
+        |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttled);
     Router::new()
         .route("/", get(home))
-        .route("/login", get(login_form).post(login))
+        .route(
+            "/login",
+            get(login_form)
+                .post(login.layer(throttle(Bucket::SignIn)))
+                .layer(public()),
+        )
         .route("/logout", post(logout))
         .route("/lang/{tag}", get(switch_language))
         .route("/assets/{file}", get(asset))
@@ -299,9 +317,9 @@ pub fn routes() -> Router<AppState> {
         .route("/residents/{id}/reveal", post(reveal_resident))
         .route("/residents/{id}/merge", post(merge_resident))
         .route("/residents/{id}/move", post(move_resident))
-        .route("/import", get(import_form).post(run_import))
+        .route("/import", get(import_form).post(run_import).layer(upload()))
         .route("/import/template.xlsx", get(import_template))
-        .route("/import/report.xlsx", post(import_report))
+        .route("/import/report.xlsx", post(import_report).layer(upload()))
         .route(
             "/organizations",
             get(organizations_page).post(register_organization),
@@ -311,19 +329,40 @@ pub fn routes() -> Router<AppState> {
         .route("/organizations/{id}/edit", post(edit_organization))
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
         .route("/users", get(users_page).post(create_user))
-        .route("/users/import", post(onboard_users))
+        .route("/users/import", post(onboard_users).layer(upload()))
         .route("/users/{id}/grants/{grant_id}/delete", post(revoke_grant))
         .route("/audit", get(audit_page))
         .route("/audit/export.xlsx", get(export_audit))
         .route("/users/export.xlsx", get(export_users))
         .route("/organizations/export.xlsx", get(export_organizations))
         .route("/areas/{id}/households.xlsx", get(export_households))
-        .route("/r/{token}", get(report_link_page).post(submit_report_link))
-        .route("/r/{token}/help", post(submit_help_link))
-        .route("/h/{token}", get(receipt_page).post(confirm_receipt))
-        .route("/volunteer", get(apply_page).post(submit_application))
+        .route(
+            "/r/{token}",
+            get(report_link_page.layer(throttle(Bucket::PublicPage)))
+                .post(submit_report_link.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
+        .route(
+            "/r/{token}/help",
+            post(submit_help_link.layer(throttle(Bucket::PublicForm))).layer(public()),
+        )
+        .route(
+            "/h/{token}",
+            get(receipt_page.layer(throttle(Bucket::PublicPage)))
+                .post(confirm_receipt.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
+        .route(
+            "/volunteer",
+            get(apply_page.layer(throttle(Bucket::PublicPage)))
+                .post(submit_application.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
         .route("/volunteers", get(vetting_page))
-        .route("/v/{token}", get(application_status_page))
+        .route(
+            "/v/{token}",
+            get(application_status_page.layer(throttle(Bucket::PublicPage))),
+        )
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))
@@ -454,11 +493,14 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
 
 async fn login(
     State(state): State<AppState>,
+    address: crate::throttle::ClientAddress,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    match sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web").await {
+    match sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web", &address.0)
+        .await
+    {
         Ok(s) => {
             let cookie = session_cookie(&state, &s.token, state.app.session_ttl_ms / 1000);
             (
@@ -472,7 +514,7 @@ async fn login(
             let message = match &e {
                 AppError::Invalid(f) => {
                     f.0.first()
-                        .map(|x| tr.t(x.key))
+                        .map(|x| tr.field(x))
                         .unwrap_or_else(|| tr.t(key))
                 }
                 _ => tr.t(key),

@@ -51,7 +51,7 @@ pub(super) async fn residents(
                     total: 0,
                     next: None,
                 },
-                f.0.first().map(|x| caller.tr.t(x.key)),
+                f.0.first().map(|x| caller.tr.field(x)),
             ),
             Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
         };

@@ -1,0 +1,372 @@
+//! Safe on the internet (issue 13): each test is named after the finding it holds, and runs on
+//! SQLite and, when configured, on PostgreSQL.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+use support::{PASSWORD, on_both};
+
+/// An .xlsx with the header in row 1 and one cell at the far corner, XFD1048576.
+fn sparse_sheet() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "姓名").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+fn problem_code(r: &support::Resp) -> (String, String, String) {
+    let p = r.json();
+    (
+        p["errors"][0]["field"].as_str().unwrap_or("").to_string(),
+        p["errors"][0]["code"].as_str().unwrap_or("").to_string(),
+        p["errors"][0]["message"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+#[tokio::test]
+async fn finding_1_a_sparse_sheet_is_refused_by_its_cell_reference() {
+    on_both(|t| async move {
+        let file = sparse_sheet();
+        assert!(file.len() < 16 * 1024, "{} bytes", file.len());
+        let ling = t.token("worker.lingyanli").await;
+        let path = format!("/api/v1/imports/residents?community={}", t.lingyanli);
+        let r = t
+            .post_multipart(&path, Some(&ling), None, &[], ("sparse.xlsx", &file))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let (field, code, message) = problem_code(&r);
+        assert_eq!((field.as_str(), code.as_str()), ("file", "err-file-too-many-columns"));
+        // The message names the limit.
+        assert!(message.contains("64"), "{message}");
+        assert_eq!(t.count("residents").await, 0);
+        // Someone who may import nothing is refused before a byte of the file is read.
+        let vol = {
+            let admin = t.token("admin").await;
+            let r = t
+                .post_json(
+                    "/api/v1/users",
+                    Some(&admin),
+                    json!({"username": "vol.test", "display_name": "志愿者", "password": PASSWORD, "role": "volunteer", "area_id": t.lingyanli}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            t.token("vol.test").await
+        };
+        for path in ["/api/v1/imports/users", path.as_str()] {
+            let r = t
+                .post_multipart(path, Some(&vol), None, &[], ("sparse.xlsx", &file))
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.text());
+        }
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_2_bodies_are_bounded_per_route() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        // A JSON route takes tens of kilobytes, a public one less, an upload route megabytes.
+        let big = "x".repeat(100 * 1024);
+        let r = t
+            .post_json(
+                "/api/v1/areas",
+                Some(&ling),
+                json!({"parent_id": t.lingyanli, "name": big}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["field"], "body");
+        let r = t
+            .post_json(
+                "/api/v1/volunteers/applications",
+                None,
+                json!({"name": "x".repeat(20 * 1024)}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let csv = format!(
+            "姓名,身份证号,房号\n{}",
+            "张三,11010519491231002X,101\n".repeat(3_000)
+        );
+        assert!(csv.len() > 80 * 1024);
+        let path = format!("/api/v1/imports/residents?community={}", t.lingyanli);
+        let r = t
+            .post_multipart(&path, Some(&ling), None, &[], ("big.csv", csv.as_bytes()))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        // A CSV of commas is refused before the reader indexes a field of it.
+        let commas = ",".repeat(3 * 1024 * 1024);
+        let r = t
+            .post_multipart(
+                &path,
+                Some(&ling),
+                None,
+                &[],
+                ("commas.csv", commas.as_bytes()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem_code(&r).1, "err-file-too-many-columns");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_13_a_title_row_and_a_two_row_header_are_read() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        // As offices make them: a title merged across the columns, a note, then a header whose
+        // 住址 spans 楼栋 单元 房号 in the row below.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let title = rust_xlsxwriter::Format::new().set_bold();
+        sheet
+            .merge_range(0, 0, 0, 5, "凌研里社区居民信息登记表", &title)
+            .unwrap();
+        sheet.write_string(1, 0, "填表日期：2020年2月1日").unwrap();
+        for (c, h) in ["姓名", "身份证号", "住址", "", "", "手机号"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(2, c as u16, *h).unwrap();
+        }
+        for (c, h) in [(2, "楼栋"), (3, "单元"), (4, "房号")] {
+            sheet.write_string(3, c, h).unwrap();
+        }
+        let rows = [
+            [
+                "王淑兰",
+                "11010519491231002X",
+                "1号楼",
+                "1单元",
+                "101",
+                "13812345678",
+            ],
+            ["李建国", "bad-number", "1号楼", "1单元", "102", ""],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(4 + r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let file = book.save_to_buffer().unwrap();
+        let path = format!("/api/v1/imports/residents?community={}", t.lingyanli);
+        let r = t
+            .post_multipart(&path, Some(&ling), None, &[], ("登记表.xlsx", &file))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let report = r.json();
+        assert_eq!(report["accepted"], 1, "{report}");
+        // The bad row is reported under the row number Excel shows.
+        assert_eq!(report["rejected"][0]["row"], 6, "{report}");
+        assert_eq!(report["rejected"][0]["column"], "身份证号");
+        let found = t
+            .get("/api/v1/residents?q=王淑兰", Some(&ling))
+            .await
+            .json();
+        assert_eq!(found["items"][0]["address"], "1号楼 1单元 101", "{found}");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_3_long_user_names_are_refused_before_any_write() {
+    on_both(|t| async move {
+        let failures = t.count("sign_in_failures").await;
+        let audit = t.count("audit_log").await;
+        let r = t
+            .post_json(
+                "/api/v1/sessions",
+                None,
+                json!({"username": "a".repeat(1_000), "password": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Ten megabytes never reach the handler.
+        let r = t
+            .post_json(
+                "/api/v1/sessions",
+                None,
+                json!({"username": "a".repeat(10 * 1024 * 1024), "password": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.count("sign_in_failures").await, failures);
+        assert_eq!(t.count("audit_log").await, audit);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_7_a_stranger_cannot_lock_the_owner_out() {
+    on_both(|t| async move {
+        for _ in 0..3 {
+            let r = t
+                .post_json_from(
+                    "203.0.113.9",
+                    "/api/v1/sessions",
+                    json!({"username": "admin", "password": "wrong-password"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        // The owner, elsewhere, gets in at once with the right password.
+        let started = std::time::Instant::now();
+        let r = t
+            .post_json_from(
+                "198.51.100.7",
+                "/api/v1/sessions",
+                json!({"username": "admin", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // The stranger's next failure waits longer than the first did.
+        let started = std::time::Instant::now();
+        let r = t
+            .post_json_from(
+                "203.0.113.9",
+                "/api/v1/sessions",
+                json!({"username": "admin", "password": "wrong-again"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(800));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_4_a_sign_in_flood_does_not_starve_signed_in_users() {
+    on_both(|t| async move {
+        let ling = t.token("worker.lingyanli").await;
+        let t = std::sync::Arc::new(t);
+        // 400 wrong sign-ins with random names from 400 addresses (so no per-address budget
+        // stops them), 64 at a time.
+        let flood = {
+            let t = t.clone();
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for wave in 0..7 {
+                    let mut calls = Vec::new();
+                    for i in 0..64 {
+                        let n = wave * 64 + i;
+                        if n >= 400 {
+                            break;
+                        }
+                        let t = t.clone();
+                        calls.push(tokio::spawn(async move {
+                            t.post_json_from(
+                                &format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256),
+                                "/api/v1/sessions",
+                                json!({"username": format!("guess{n}"), "password": "nope"}),
+                            )
+                            .await
+                            .status
+                        }));
+                    }
+                    for c in calls {
+                        statuses.push(c.await.unwrap());
+                    }
+                }
+                statuses
+            })
+        };
+        let mut slowest = std::time::Duration::ZERO;
+        while !flood.is_finished() {
+            let started = std::time::Instant::now();
+            let r = t.get("/api/v1/residents", Some(&ling)).await;
+            assert_eq!(r.status, StatusCode::OK);
+            slowest = slowest.max(started.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let statuses = flood.await.unwrap();
+        assert_eq!(statuses.len(), 400);
+        assert!(
+            statuses.iter().all(|s| !s.is_server_error()),
+            "{statuses:?}"
+        );
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY
+                    || *s == StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+        assert!(
+            slowest < std::time::Duration::from_millis(1_000),
+            "a signed-in list took {slowest:?}"
+        );
+        assert_eq!(t.get("/healthz", None).await.status, StatusCode::OK);
+        std::sync::Arc::try_unwrap(t).ok().expect("flood done")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn public_routes_are_throttled_per_address() {
+    on_both(|t| async move {
+        let mut limited = None;
+        for i in 0..80 {
+            let r = t
+                .post_json_from(
+                    "192.0.2.1",
+                    "/api/v1/sessions",
+                    json!({"username": "", "password": ""}),
+                )
+                .await;
+            if r.status == StatusCode::TOO_MANY_REQUESTS {
+                limited = Some((i, r));
+                break;
+            }
+        }
+        let (i, r) = limited.expect("throttled within 80 sign-ins");
+        assert!(i >= 50, "throttled after {i}");
+        assert!(r.headers.get(header::RETRY_AFTER).is_some());
+        assert_eq!(
+            r.headers.get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        // Another address is not.
+        let r = t
+            .post_json_from(
+                "192.0.2.2",
+                "/api/v1/sessions",
+                json!({"username": "admin", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_12_metrics_answer_this_machine_only() {
+    on_both(|t| async move {
+        let get = |peer: &'static str| {
+            Request::get("/metrics")
+                .body(Body::empty())
+                .map(|r| (peer, r))
+                .unwrap()
+        };
+        let (peer, req) = get("127.0.0.1");
+        assert_eq!(t.request_from(peer, req).await.status, StatusCode::OK);
+        let (peer, req) = get("203.0.113.5");
+        assert_eq!(
+            t.request_from(peer, req).await.status,
+            StatusCode::NOT_FOUND
+        );
+        t
+    })
+    .await;
+}
