@@ -111,7 +111,7 @@ pub struct IssuedSession {
 }
 
 /// 256 random bits in hex: session tokens, capability links.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut b = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)

@@ -370,3 +370,88 @@ async fn finding_12_metrics_answer_this_machine_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn finding_6_redirects_stay_on_this_site_and_never_fail() {
+    let t = support::TestApp::sqlite().await;
+    for next in [
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/%0D%0ASet-Cookie:%20x=1",
+        "/a%7Fb",
+        "/%20/evil.example",
+    ] {
+        let r = t.get(&format!("/lang/en?next={next}"), None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.headers["location"], "/", "{next}");
+    }
+    let r = t.get("/lang/en?next=/residents%3Fq%3D1", None).await;
+    assert_eq!(r.headers["location"], "/residents?q=1");
+    // Signing in with a poisoned `next` lands at home, signed in.
+    let (cookie, csrf) = t.login_form().await;
+    let r = t
+        .request(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(format!(
+                    "username=admin&password={PASSWORD}&csrf={csrf}&next=%2F%0D%0Ax"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.headers["location"], "/");
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn finding_12_the_sign_in_form_has_a_csrf_token() {
+    let t = support::TestApp::sqlite().await;
+    // A form posted from elsewhere carries neither the cookie nor the token: nobody is signed in.
+    let r = t
+        .request(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("username=admin&password={PASSWORD}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("sanshe_session=")),
+    );
+    // A token from another visit does not fit this visitor's cookie.
+    let (cookie, _) = t.login_form().await;
+    let (_, other_token) = t.login_form().await;
+    let r = t
+        .request(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(format!(
+                    "username=admin&password={PASSWORD}&csrf={other_token}"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Behind https, cookies are Secure without a setting.
+    let mut app = t.app.clone();
+    app.public_url = "https://sanshe.example".into();
+    let https = sanshe_web::router(sanshe_web::AppState::new(app, Default::default()));
+    let r = tower::ServiceExt::oneshot(https, Request::get("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set.contains("; Secure"), "{set}");
+    t.finish().await;
+}

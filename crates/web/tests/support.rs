@@ -343,11 +343,13 @@ impl TestApp {
 
     /// Signs in through the page and returns (cookie header value, csrf token from the home page).
     pub async fn browser(&self, username: &str) -> (String, String) {
-        let form = format!("username={username}&password={PASSWORD}&next=%2F");
+        let (login_cookie, login_csrf) = self.login_form().await;
+        let form = format!("username={username}&password={PASSWORD}&next=%2F&csrf={login_csrf}");
         let r = self
             .request(
                 Request::post("/login")
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, login_cookie)
                     .body(Body::from(form))
                     .unwrap(),
             )
@@ -363,6 +365,26 @@ impl TestApp {
             + "name=\"csrf\" value=\"".len();
         let csrf = html[i..i + 64].to_string();
         (cookie, csrf)
+    }
+
+    /// Opens the sign-in page: (its cookie, the form's CSRF token).
+    pub async fn login_form(&self) -> (String, String) {
+        let r = self
+            .request(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
+        let cookie = r
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .to_string();
+        let html = r.text();
+        let at = html
+            .find("name=\"csrf\" value=\"")
+            .expect("csrf on the sign-in page")
+            + "name=\"csrf\" value=\"".len();
+        (cookie, html[at..at + 64].to_string())
     }
 
     pub async fn page(&self, path: &str, cookie: &str) -> Resp {

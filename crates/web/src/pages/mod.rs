@@ -451,6 +451,7 @@ struct LoginPage {
     error: Option<String>,
     next: String,
     username: String,
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -458,30 +459,71 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn safe_next(next: Option<&str>) -> String {
-    // Only local paths: an open redirect would let a phishing link borrow our sign-in page.
+/// Where to go after signing in or switching language: a path of this site only. Anything a
+/// browser could read as another site (`//host`, `/\\host`, a scheme) or that cannot be a
+/// header value (control characters) goes home instead — never elsewhere, never an error.
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2048
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
 
-async fn login_form(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+/// The cookie that carries the sign-in form's CSRF token (the form echoes it): without it, a
+/// page elsewhere could sign a visitor into an account of the attacker's (login CSRF).
+const LOGIN_CSRF_COOKIE: &str = "sanshe_login";
+
+fn login_csrf_cookie(state: &AppState, value: &str) -> String {
+    format!(
+        "{LOGIN_CSRF_COOKIE}={value}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// A fresh token for the sign-in form.
+fn login_token() -> String {
+    sanshe_app::accounts::random_token()
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    render(&LoginPage {
+    let token = login_token();
+    let mut resp = render(&LoginPage {
         nav: Nav::anonymous(tr, "/login"),
         error: None,
         next: safe_next(q.next.as_deref()),
         username: String::new(),
-    })
+        csrf: token.clone(),
+    });
+    if let Ok(v) = login_csrf_cookie(&state, &token).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
@@ -498,9 +540,13 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    match sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web", &address.0)
-        .await
-    {
+    let expected = crate::auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let result = if expected.is_empty() || expected != f.csrf {
+        Err(AppError::field("csrf", "err-csrf"))
+    } else {
+        sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web", &address.0).await
+    };
+    match result {
         Ok(s) => {
             let cookie = session_cookie(&state, &s.token, state.app.session_ttl_ms / 1000);
             (
@@ -519,17 +565,25 @@ async fn login(
                 }
                 _ => tr.t(key),
             };
+            let token = login_token();
             let mut resp = render(&LoginPage {
                 nav: Nav::anonymous(tr, "/login"),
                 error: Some(message),
                 next: safe_next(Some(&f.next)),
-                username: f.username,
+                username: f.username.chars().take(64).collect(),
+                csrf: token.clone(),
             });
             *resp.status_mut() = if status == StatusCode::UNPROCESSABLE_ENTITY {
                 StatusCode::UNAUTHORIZED
             } else {
                 status
             };
+            if let Ok(v) = login_csrf_cookie(&state, &token).parse() {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            if let Some(seconds) = crate::error::retry_after(&e) {
+                resp.headers_mut().insert(header::RETRY_AFTER, seconds);
+            }
             resp
         }
     }
