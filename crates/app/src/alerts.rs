@@ -63,20 +63,27 @@ pub async fn raise(
             open.id
         }
         None => {
-            store::insert(
-                conn,
-                &NewAlert {
-                    kind: t.kind.as_str(),
-                    area_path: t.area_path,
-                    subject_kind: t.subject_kind,
-                    subject_id: t.subject_id,
-                    open_key: &open_key,
-                    event: t.event,
-                    detail: t.detail,
+            let new = NewAlert {
+                kind: t.kind.as_str(),
+                area_path: t.area_path,
+                subject_kind: t.subject_kind,
+                subject_id: t.subject_id,
+                open_key: &open_key,
+                event: t.event,
+                detail: t.detail,
+            };
+            match store::insert(conn, &new, at).await? {
+                Some(id) => id,
+                // Another node raised it a moment ago: count this event on theirs.
+                None => match store::open_alert(conn, &open_key).await? {
+                    Some(open) if open.last_event == t.event => return Ok(None),
+                    Some(open) => {
+                        store::repeat(conn, &open.id, t.event, t.detail, at).await?;
+                        open.id
+                    }
+                    None => return Ok(None),
                 },
-                at,
-            )
-            .await?
+            }
         }
     };
     for webhook in routes.covering(t.area_path) {
@@ -144,9 +151,15 @@ pub async fn raise_many(
     let repeat_ids: Vec<String> = repeats.iter().map(|(id, _)| id.clone()).collect();
     store::repeat_many(conn, &repeat_ids, event, detail, at).await?;
     let mut messages: Vec<(&str, &str)> = Vec::new();
-    let touched = new_ids
+    // Alerts another node's scan opened meanwhile are theirs to send.
+    let raised: Vec<(&String, &str)> = new_ids
         .iter()
         .zip(fresh.iter().map(|(_, _, p)| *p))
+        .filter_map(|(id, p)| id.as_ref().map(|id| (id, p)))
+        .collect();
+    let new_count = raised.len();
+    let touched = raised
+        .into_iter()
         .chain(repeats.iter().map(|(id, p)| (id, *p)));
     for (id, path) in touched {
         for webhook in routes.covering(path) {
@@ -154,7 +167,7 @@ pub async fn raise_many(
         }
     }
     store::enqueue_many(conn, &messages, kind.as_str(), at).await?;
-    Ok(new_ids.len() + repeat_ids.len())
+    Ok(new_count + repeat_ids.len())
 }
 
 /// Resolves the open alert of this kind about this subject, if any (the system's own doing:

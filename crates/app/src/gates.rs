@@ -603,6 +603,10 @@ pub struct ScanWriter {
     queue: mpsc::Sender<Job>,
 }
 
+/// Marks a household's exits counted by the period a scan arrived in (`household_exits` keeps
+/// them beside the counts by the period a scan says it was made in).
+pub const ARRIVAL_PREFIX: &str = "arrived:";
+
 /// Scans decided and recorded in one transaction at most.
 const MAX_BATCH: usize = 512;
 
@@ -883,22 +887,6 @@ async fn decide_batch(
 ) -> Result<Vec<Result<ScanOutcome>>> {
     let now = app.clock.now_ms();
     let ids: Vec<String> = batch.iter().map(|j| j.id.clone()).collect();
-    let mut known: HashMap<String, ScanOutcome> = store::recorded_scans(tx, &ids)
-        .await?
-        .into_iter()
-        .map(|(id, decision, reason, flagged)| {
-            (
-                id.clone(),
-                ScanOutcome {
-                    id,
-                    decision,
-                    reason,
-                    flagged,
-                    repeated: true,
-                },
-            )
-        })
-        .collect();
     let gates = &cache.gates;
     let pass_ids: Vec<String> = batch
         .iter()
@@ -916,6 +904,31 @@ async fn decide_batch(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    // Another node's writer may be deciding the same scan id or the same households right now:
+    // take turns on them before reading what was recorded and counted, so the same id is
+    // recorded once and a quota is never spent twice.
+    let keys: Vec<String> = ids
+        .iter()
+        .map(|id| format!("scan:{id}"))
+        .chain(households.iter().map(|h| format!("household-exits:{h}")))
+        .collect();
+    tx.lock_keys(&keys).await?;
+    let mut known: HashMap<String, ScanOutcome> = store::recorded_scans(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, decision, reason, flagged)| {
+            (
+                id.clone(),
+                ScanOutcome {
+                    id,
+                    decision,
+                    reason,
+                    flagged,
+                    repeated: true,
+                },
+            )
+        })
+        .collect();
     let mut isolated = sanshe_store::isolation::open_in_households(tx, &households).await?;
     // Close contacts are suspended for the 14 days of observation even where no episode was opened.
     let since = (app.today() - Duration::days(sanshe_core::isolation::OBSERVATION_DAYS))
@@ -929,6 +942,7 @@ async fn decide_batch(
         .collect();
     let policies = &cache.policies;
 
+    let local_now = local_time(now);
     let mut out = Vec::with_capacity(batch.len());
     let mut scans: Vec<NewScan> = Vec::new();
     let mut new_exits: HashMap<(String, String), i64> = HashMap::new();
@@ -959,9 +973,14 @@ async fn decide_batch(
         };
         // NaiveDate's Display is YYYY-MM-DD, without parsing a format string per scan.
         let period = policy.period_start(local).to_string();
+        // The period the scan reached the server in. Each allowed exit counts in both: a scan
+        // queued offline with an old time (or a made-up one) cannot reopen a past period's
+        // quota, because the period it arrives in has to have room too.
+        let arrived = format!("{ARRIVAL_PREFIX}{}", policy.period_start(local_now));
         let date = local.date().to_string();
         let state = pass.map(|p| {
             let key = (p.household_id.clone(), period.clone());
+            let arrival = (p.household_id.clone(), arrived.clone());
             PassState {
                 same_compound: p.compound_id == gate.compound_id,
                 revoked: p.revoked_at.is_some(),
@@ -969,7 +988,11 @@ async fn decide_batch(
                 suspended: isolated.iter().any(|(h, r)| {
                     *h == p.household_id && p.resident_id.as_ref().is_none_or(|holder| holder == r)
                 }),
-                exits_in_period: exits.get(&key).copied().unwrap_or(0),
+                exits_in_period: exits
+                    .get(&key)
+                    .copied()
+                    .unwrap_or(0)
+                    .max(exits.get(&arrival).copied().unwrap_or(0)),
             }
         });
         let fever = job.temperature.is_fever(app.rules.fever_tenths);
@@ -994,9 +1017,11 @@ async fn decide_batch(
                 if job.direction == Direction::Out {
                     counts.exits += 1;
                     if let Some(p) = pass {
-                        let key = (p.household_id.clone(), period.clone());
-                        *exits.entry(key.clone()).or_insert(0) += 1;
-                        *new_exits.entry(key).or_insert(0) += 1;
+                        for counted in [&period, &arrived] {
+                            let key = (p.household_id.clone(), counted.clone());
+                            *exits.entry(key.clone()).or_insert(0) += 1;
+                            *new_exits.entry(key).or_insert(0) += 1;
+                        }
                     }
                 } else {
                     counts.entries += 1;
@@ -1165,7 +1190,13 @@ pub async fn traffic(
         total.refused += h.refused;
         total.visitors += h.visitors;
     }
-    let refusals = store::refusals(&mut conn, &within, &day.format("%Y-%m-%d").to_string()).await?;
+    let refusals = store::refusals(
+        &mut conn,
+        &within,
+        gate_only.as_deref(),
+        &day.format("%Y-%m-%d").to_string(),
+    )
+    .await?;
     Ok(Traffic {
         date: day.format("%Y-%m-%d").to_string(),
         out_now: (total.exits - total.entries).max(0),

@@ -131,6 +131,9 @@ pub struct App {
     pub limits: Limits,
     /// How much heavy work this node does at once.
     pub capacity: capacity::Capacity,
+    /// The migrations this process applied when it opened the database (none when it was up
+    /// to date).
+    pub migrated: Vec<&'static str>,
 }
 
 /// What one request may make this node read (settings).
@@ -176,7 +179,7 @@ impl App {
     /// Connects, migrates and returns the application.
     pub async fn open(database_url: &str, vault: vault::Vault) -> Result<App> {
         let db = Db::connect(database_url).await?;
-        db.migrate().await?;
+        let migrated = db.migrate().await?;
         Ok(App {
             db,
             vault,
@@ -188,6 +191,7 @@ impl App {
             gates_changed: Arc::default(),
             limits: Limits::default(),
             capacity: capacity::Capacity::default(),
+            migrated,
         })
     }
 

@@ -47,12 +47,18 @@ pub struct NewAlert<'a> {
     pub detail: &'a str,
 }
 
-/// Inserts an alert and returns its id.
-pub async fn insert(conn: &mut impl Statements, a: &NewAlert<'_>, at: i64) -> Result<String> {
+/// Inserts an alert and returns its id, or None when an alert with its open key is already open
+/// (raised meanwhile by another writer: on PostgreSQL the insert waits for that writer's commit
+/// and then does nothing, instead of failing the transaction).
+pub async fn insert(
+    conn: &mut impl Statements,
+    a: &NewAlert<'_>,
+    at: i64,
+) -> Result<Option<String>> {
     let id = new_id();
-    conn.run(
+    let inserted = conn.changed(
         "INSERT INTO alerts (id, kind, area_path, subject_kind, subject_id, open_key, last_event, detail, occurrences, status, raised_at, last_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 'open', $9, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 'open', $9, $9) ON CONFLICT (open_key) DO NOTHING",
         &[
             (&id).into(),
             a.kind.into(),
@@ -66,7 +72,7 @@ pub async fn insert(conn: &mut impl Statements, a: &NewAlert<'_>, at: i64) -> Re
         ],
     )
     .await?;
-    Ok(id)
+    Ok((inserted == 1).then_some(id))
 }
 
 /// Open (or acknowledged) alerts of one kind: open key → (id, last event).
@@ -85,12 +91,13 @@ pub async fn open_alerts_of_kind(
         .collect()
 }
 
-/// Inserts many new alerts of one event at once (the missed-report scan); returns their ids.
+/// Inserts many new alerts of one event at once (the missed-report scan); returns the id of
+/// each, or None for one whose open key another node's scan opened meanwhile.
 pub async fn insert_many(
     conn: &mut AnyConnection,
     alerts: &[NewAlert<'_>],
     at: i64,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Option<String>>> {
     let mut ids = Vec::with_capacity(alerts.len());
     for group in alerts.chunks(20) {
         let mut sql = String::from(
@@ -101,7 +108,9 @@ pub async fn insert_many(
             group.len(),
             2,
         ));
+        sql.push_str(" ON CONFLICT (open_key) DO NOTHING RETURNING id");
         let mut q = sqlx::query(&sql).bind(at);
+        let mut made = Vec::with_capacity(group.len());
         for a in group {
             let id = new_id();
             q = q
@@ -113,9 +122,18 @@ pub async fn insert_many(
                 .bind(a.open_key)
                 .bind(a.event)
                 .bind(a.detail);
-            ids.push(id);
+            made.push(id);
         }
-        q.execute(&mut *conn).await?;
+        let inserted: std::collections::HashSet<String> = q
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        ids.extend(
+            made.into_iter()
+                .map(|id| inserted.contains(&id).then_some(id)),
+        );
     }
     Ok(ids)
 }

@@ -608,18 +608,34 @@ pub const HOURS_SQL: &str = "SELECT gate_id, hour_start, entries, exits, refused
 /// The statement `refusals` runs (for the query-plan test).
 pub const REFUSALS_SQL: &str = "SELECT reason, CAST(SUM(refusals) AS BIGINT) FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason";
 
-/// Refusals by reason below `within` on one day.
+/// One gate's refusals by reason on one day (the primary key's prefix).
+const GATE_REFUSALS_SQL: &str =
+    "SELECT reason, refusals FROM gate_refusals WHERE gate_id = $1 AND day = $2 ORDER BY reason";
+
+/// Refusals by reason on one day below `within`, or at one gate.
 pub async fn refusals(
     conn: &mut AnyConnection,
     within: &str,
+    gate: Option<&str>,
     day: &str,
 ) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query(REFUSALS_SQL)
-        .bind(day)
-        .bind(within)
-        .bind(sanshe_core::accounts::subtree_upper_bound(within))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = match gate {
+        Some(g) => {
+            sqlx::query(GATE_REFUSALS_SQL)
+                .bind(g)
+                .bind(day)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query(REFUSALS_SQL)
+                .bind(day)
+                .bind(within)
+                .bind(sanshe_core::accounts::subtree_upper_bound(within))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()

@@ -42,6 +42,11 @@ pub enum StoreError {
     /// An error of the scan writer's own SQLite connection.
     #[error("sqlite: {0}")]
     Direct(String),
+    /// An applied migration's text was changed afterwards.
+    #[error(
+        "migration {0} was changed after it was applied to this database; restore its text (a change to the schema goes into a new migration)"
+    )]
+    MigrationChanged(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -92,6 +97,7 @@ pub fn sqlite_synchronous() -> &'static str {
 
 struct Migration {
     version: i64,
+    name: &'static str,
     common: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
@@ -100,53 +106,74 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
+        name: "0001_foundation",
         common: include_str!("../migrations/0001_foundation.sql"),
         sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
         postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
     },
     Migration {
         version: 2,
+        name: "0002_frontline",
         common: include_str!("../migrations/0002_frontline.sql"),
         sqlite: include_str!("../migrations/0002_frontline.sqlite.sql"),
         postgres: include_str!("../migrations/0002_frontline.postgres.sql"),
     },
     Migration {
         version: 3,
+        name: "0003_gates",
         common: include_str!("../migrations/0003_gates.sql"),
         sqlite: include_str!("../migrations/0003_gates.sqlite.sql"),
         postgres: include_str!("../migrations/0003_gates.postgres.sql"),
     },
     Migration {
         version: 4,
+        name: "0004_rotas",
         common: include_str!("../migrations/0004_rotas.sql"),
         sqlite: include_str!("../migrations/0004_rotas.sqlite.sql"),
         postgres: include_str!("../migrations/0004_rotas.postgres.sql"),
     },
     Migration {
         version: 5,
+        name: "0005_help",
         common: include_str!("../migrations/0005_help.sql"),
         sqlite: include_str!("../migrations/0005_help.sqlite.sql"),
         postgres: include_str!("../migrations/0005_help.postgres.sql"),
     },
     Migration {
         version: 6,
+        name: "0006_volunteers",
         common: include_str!("../migrations/0006_volunteers.sql"),
         sqlite: include_str!("../migrations/0006_volunteers.sqlite.sql"),
         postgres: include_str!("../migrations/0006_volunteers.postgres.sql"),
     },
     Migration {
         version: 7,
+        name: "0007_rota_watch",
         common: include_str!("../migrations/0007_rota_watch.sql"),
         sqlite: include_str!("../migrations/0007_rota_watch.sqlite.sql"),
         postgres: include_str!("../migrations/0007_rota_watch.postgres.sql"),
     },
     Migration {
         version: 8,
+        name: "0008_safety",
         common: include_str!("../migrations/0008_safety.sql"),
         sqlite: include_str!("../migrations/0008_safety.sqlite.sql"),
         postgres: include_str!("../migrations/0008_safety.postgres.sql"),
     },
 ];
+
+/// The advisory lock migrations take on PostgreSQL ("sanshe" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7361_6e73_6865;
+
+/// A migration's fingerprint as applied on this engine: SHA-256 of its common and engine texts.
+fn migration_checksum(common: &str, specific: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(common.as_bytes());
+    h.update([0u8]);
+    h.update(specific.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
 
 impl Db {
     /// Opens the database at `url` (`sqlite://path` creates the file and its folder if missing,
@@ -221,39 +248,102 @@ impl Db {
         })
     }
 
-    /// Applies every migration not yet applied, each in its own transaction.
-    pub async fn migrate(&self) -> Result<()> {
+    /// Applies every migration not yet applied, each in its own transaction, and returns the
+    /// names of those it applied. Several nodes starting at once take turns (an advisory lock on
+    /// PostgreSQL, the write lock on SQLite) and each looks again once it has its turn, so a
+    /// migration runs once. A migration whose text changed after it was applied stops the
+    /// start with `MigrationChanged`: the schema would no longer be what the code says.
+    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&mut *conn)
-            .await?;
-        for m in MIGRATIONS {
-            let done: Option<i64> =
-                sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?;
-            if done.is_some() {
-                continue;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let result = self.migrate_on(&mut conn).await;
+        if self.backend == Backend::Postgres {
+            // Also released when the session ends, should this fail.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
+        }
+        result
+    }
+
+    async fn migrate_on(&self, conn: &mut AnyConnection) -> Result<Vec<&'static str>> {
+        for ddl in [
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS schema_checksums (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL)",
+        ] {
+            // Two nodes may both get here first on an empty database.
+            if let Err(e) = sqlx::query(ddl).execute(&mut *conn).await {
+                tracing::debug!(error = %e, "schema table made by another node");
             }
-            let mut tx = conn.begin().await?;
-            sqlx::raw_sql(m.common).execute(&mut *tx).await?;
+        }
+        let mut applied = Vec::new();
+        for m in MIGRATIONS {
             let specific = if self.backend == Backend::Sqlite {
                 m.sqlite
             } else {
                 m.postgres
             };
+            let checksum = migration_checksum(m.common, specific);
+            let mut tx = if self.backend == Backend::Sqlite {
+                // The write lock first, so a second process's check waits for this one's work.
+                conn.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                conn.begin().await?
+            };
+            let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if done {
+                let recorded: Option<String> =
+                    sqlx::query("SELECT checksum FROM schema_checksums WHERE version = $1")
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()?;
+                match recorded {
+                    Some(c) if c != checksum => {
+                        return Err(StoreError::MigrationChanged(m.name.to_string()));
+                    }
+                    Some(_) => {}
+                    // Applied before checksums were kept: this text is the one on record now.
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
+                        )
+                        .bind(m.version)
+                        .bind(&checksum)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                continue;
+            }
+            sqlx::raw_sql(m.common).execute(&mut *tx).await?;
             sqlx::raw_sql(specific).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(m.version)
                 .bind(now_ms())
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(&checksum)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
+            applied.push(m.name);
         }
-        Ok(())
+        Ok(applied)
     }
 
     /// Runs `work` on a connection of its own to the SQLite file, on a blocking thread, with a

@@ -117,6 +117,14 @@ pub trait Statements {
     /// Runs a statement; how many rows it changed.
     async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64>;
 
+    /// Holds a lock on each of `keys` until the transaction ends, so two writers deciding
+    /// about the same thing (one scan id, one household's quota) take turns, on any number of
+    /// nodes. On SQLite nothing is needed: a writing transaction already excludes every other
+    /// writer of the file.
+    async fn lock_keys(&mut self, _keys: &[String]) -> Result<()> {
+        Ok(())
+    }
+
     /// Inserts rows: `head` (`INSERT INTO t (a, b) VALUES `), then `row` (`(?, ?)`, one `?` a
     /// value) for each row, then `tail` (an `ON CONFLICT` clause or ""); `values` holds the rows
     /// one after the other. Here up to `per_statement` rows go in one statement.
@@ -189,6 +197,22 @@ impl Statements for AnyConnection {
             .execute(&mut *self)
             .await?
             .rows_affected())
+    }
+
+    async fn lock_keys(&mut self, keys: &[String]) -> Result<()> {
+        if keys.is_empty() || self.backend_name() != "PostgreSQL" {
+            return Ok(());
+        }
+        // Transaction-scoped advisory locks, taken in the order of their hashes: two writers
+        // locking overlapping sets both go in that order, so neither waits on the other in a
+        // cycle. A hash shared by two keys only makes one wait a little longer.
+        let keys: Vec<Cell> = keys.iter().map(Cell::from).collect();
+        let values: Vec<String> = (1..=keys.len()).map(|i| format!("(${i})")).collect();
+        let sql = format!(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(v, 0) AS k FROM (VALUES {}) AS t(v) ORDER BY k) AS s",
+            values.join(", ")
+        );
+        self.changed(&sql, &keys).await.map(|_| ())
     }
 }
 

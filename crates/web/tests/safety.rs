@@ -455,3 +455,290 @@ async fn finding_12_the_sign_in_form_has_a_csrf_token() {
     assert!(set.contains("; Secure"), "{set}");
     t.finish().await;
 }
+
+/// A gate of the fixture's compound (one outing per household every two days) and a pass for
+/// each of `households` new households; the passes' codes.
+async fn gate_and_passes(
+    t: &support::TestApp,
+    token: &str,
+    households: usize,
+) -> (String, Vec<String>) {
+    let building = t
+        .get(
+            &format!("/api/v1/areas/{}", t.lingyanli_building),
+            Some(token),
+        )
+        .await
+        .json();
+    let compound = building["parent_id"].as_str().unwrap().to_string();
+    let g = t
+        .post_json(
+            "/api/v1/gates",
+            Some(token),
+            json!({"compound_id": compound, "name": "南门"}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
+    for i in 0..households {
+        t.add_resident(
+            token,
+            &t.lingyanli_building,
+            &format!("{}", 101 + i),
+            "马红",
+            &support::id_for(1975, 7, 7, 2 * i as u16 + 1),
+            "",
+        )
+        .await;
+    }
+    let passes = t
+        .post_json(
+            "/api/v1/passes",
+            Some(token),
+            json!({"area_id": compound, "valid_from": "2026-11-01", "valid_to": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(passes.status, StatusCode::CREATED, "{}", passes.text());
+    let codes = passes
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect();
+    (g.json()["id"].as_str().unwrap().to_string(), codes)
+}
+
+fn scan_body(gate: &str, code: &str, direction: &str, temperature: f64) -> serde_json::Value {
+    json!({"id": uuid::Uuid::now_v7().to_string(), "gate_id": gate, "pass_code": code, "direction": direction, "temperature": temperature})
+}
+
+#[tokio::test]
+async fn finding_5_two_nodes_on_one_database_keep_the_rules_of_one() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let (gate, codes) = gate_and_passes(&t, &w, 50).await;
+        let b = t.second_node().await;
+        let wb = b.token("worker.lingyanli").await;
+        let (a, b) = (std::sync::Arc::new(t), std::sync::Arc::new(b));
+
+        // Two exits of each household at the same moment, one through each node, under a quota
+        // of one: exactly one of each pair goes out.
+        let mut calls = Vec::new();
+        for code in &codes {
+            for (node, token) in [(a.clone(), w.clone()), (b.clone(), wb.clone())] {
+                let body = scan_body(&gate, code, "out", 36.5);
+                calls.push(tokio::spawn(async move {
+                    node.post_json("/api/v1/scans", Some(&token), body).await
+                }));
+            }
+        }
+        let mut allowed = std::collections::HashMap::<String, usize>::new();
+        for (i, c) in calls.into_iter().enumerate() {
+            let r = c.await.unwrap();
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let v = r.json();
+            if v["decision"] == "allowed" {
+                *allowed.entry(codes[i / 2].clone()).or_default() += 1;
+            } else {
+                assert_eq!(v["reason"], "quota_used", "{v}");
+            }
+        }
+        assert_eq!(allowed.len(), 50, "every household got out once");
+        assert!(allowed.values().all(|n| *n == 1), "{allowed:?}");
+
+        // One scan id sent to both nodes, each inside a batch of new scans: both answer with the
+        // one stored outcome, and the other scans of both batches are recorded.
+        let twice = scan_body(&gate, &codes[0], "in", 36.6);
+        let mut calls = Vec::new();
+        for (node, token) in [(a.clone(), w.clone()), (b.clone(), wb.clone())] {
+            for (i, code) in codes.iter().take(20).enumerate() {
+                let body = if i == 10 {
+                    twice.clone()
+                } else {
+                    scan_body(&gate, code, "in", 36.6)
+                };
+                let (node, token) = (node.clone(), token.clone());
+                calls.push(tokio::spawn(async move {
+                    node.post_json("/api/v1/scans", Some(&token), body).await
+                }));
+            }
+        }
+        let mut repeats = Vec::new();
+        for c in calls {
+            let r = c.await.unwrap();
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let v = r.json();
+            if v["id"].as_str().map(|s| s.replace('-', ""))
+                == twice["id"].as_str().map(|s| s.replace('-', ""))
+            {
+                repeats.push(v["repeated"].as_bool().unwrap());
+            }
+        }
+        repeats.sort();
+        assert_eq!(repeats, [false, true]);
+        assert_eq!(a.count("scans").await, 100 + 39);
+
+        // The first fever at this gate, at once on both nodes: one alert, counted twice.
+        let mut calls = Vec::new();
+        for (node, token, code) in [
+            (a.clone(), w.clone(), &codes[1]),
+            (b.clone(), wb.clone(), &codes[2]),
+        ] {
+            let body = scan_body(&gate, code, "in", 38.4);
+            calls.push(tokio::spawn(async move {
+                node.post_json("/api/v1/scans", Some(&token), body).await
+            }));
+        }
+        for c in calls {
+            let r = c.await.unwrap();
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            assert_eq!(r.json()["reason"], "fever");
+        }
+        let alerts = a.get("/api/v1/alerts", Some(&w)).await.json();
+        let fevers: Vec<&serde_json::Value> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "gate_fever")
+            .collect();
+        assert_eq!(fevers.len(), 1, "{alerts}");
+        assert_eq!(fevers[0]["occurrences"], 2);
+
+        let b = std::sync::Arc::try_unwrap(b).ok().unwrap();
+        b.finish().await;
+        std::sync::Arc::try_unwrap(a).ok().unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_10_backdated_offline_exits_cannot_reopen_past_quotas() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let (gate, codes) = gate_and_passes(&t, &w, 1).await;
+        let now = t.app.clock.now_ms();
+        let days_ago = |d: i64| {
+            chrono::DateTime::from_timestamp_millis(now - d * 86_400_000)
+                .unwrap()
+                .to_rfc3339()
+        };
+        let mut outcomes = Vec::new();
+        for d in [2, 4, 6] {
+            let mut body = scan_body(&gate, &codes[0], "out", 36.5);
+            body["scanned_at"] = json!(days_ago(d));
+            body["device_decision"] = json!("allowed");
+            let r = t.post_json("/api/v1/scans", Some(&w), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            outcomes.push(r.json());
+        }
+        // Queued offline, sent in one real day: one outing, the others refused and flagged.
+        assert_eq!(outcomes[0]["decision"], "allowed");
+        for o in &outcomes[1..] {
+            assert_eq!(
+                (o["decision"].as_str(), o["reason"].as_str()),
+                (Some("refused"), Some("quota_used")),
+                "{o}"
+            );
+            assert_eq!(o["flagged"], true);
+        }
+        // Nor does a scan made now get a second outing in this real period.
+        let r = t
+            .post_json(
+                "/api/v1/scans",
+                Some(&w),
+                scan_body(&gate, &codes[0], "out", 36.5),
+            )
+            .await;
+        assert_eq!(r.json()["reason"], "quota_used");
+        // The next period has room again.
+        t.app.clock.advance(chrono::Duration::days(2));
+        let r = t
+            .post_json(
+                "/api/v1/scans",
+                Some(&w),
+                scan_body(&gate, &codes[0], "out", 36.5),
+            )
+            .await;
+        assert_eq!(r.json()["decision"], "allowed", "{}", r.text());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_12_gate_traffic_counts_its_own_refusals() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let (south, codes) = gate_and_passes(&t, &w, 1).await;
+        let compound = t
+            .get(&format!("/api/v1/areas/{}", t.lingyanli_building), Some(&w))
+            .await
+            .json()["parent_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let north = t
+            .post_json(
+                "/api/v1/gates",
+                Some(&w),
+                json!({"compound_id": compound, "name": "北门"}),
+            )
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = t
+            .post_json(
+                "/api/v1/scans",
+                Some(&w),
+                scan_body(&south, &codes[0], "in", 38.5),
+            )
+            .await;
+        assert_eq!(r.json()["reason"], "fever");
+        let at_north = t
+            .get(&format!("/api/v1/gates/{north}/traffic"), Some(&w))
+            .await
+            .json();
+        assert_eq!(at_north["refusals"], json!([]), "{at_north}");
+        let at_south = t
+            .get(&format!("/api/v1/gates/{south}/traffic"), Some(&w))
+            .await
+            .json();
+        assert_eq!(at_south["refusals"], json!([["fever", 1]]), "{at_south}");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_12_nodes_starting_at_once_migrate_once_and_edits_are_caught() {
+    for pg in [false, true] {
+        let Some((url, cleanup)) = support::empty_database(pg).await else {
+            continue;
+        };
+        let (one, two) = tokio::join!(
+            sanshe_store::Db::connect(&url),
+            sanshe_store::Db::connect(&url)
+        );
+        let (one, two) = (one.unwrap(), two.unwrap());
+        let (a, b) = tokio::join!(one.migrate(), two.migrate());
+        let (a, b) = (
+            a.expect("first node migrates"),
+            b.expect("second node migrates"),
+        );
+        // Every migration ran once, on one node or the other.
+        assert_eq!(a.len() + b.len(), 8, "{a:?} {b:?}");
+        assert!(one.migrate().await.unwrap().is_empty());
+        // An applied migration whose text changed stops the start, saying which.
+        sqlx::query("UPDATE schema_checksums SET checksum = 'edited' WHERE version = 3")
+            .execute(&one.pool)
+            .await
+            .unwrap();
+        let e = two.migrate().await.unwrap_err().to_string();
+        assert!(e.contains("0003_gates"), "{e}");
+        one.pool.close().await;
+        two.pool.close().await;
+        support::drop_database(cleanup).await;
+    }
+}

@@ -210,12 +210,28 @@ impl TestApp {
     /// Closes the pool and drops a PostgreSQL test database.
     pub async fn finish(self) {
         self.app.db.pool.close().await;
-        if let Some((base, name)) = self.drop_db
-            && let Ok(mut admin) = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
-        {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await;
+        drop_database(self.drop_db).await;
+    }
+
+    /// A second node on the same database: its own pool, scan writer and caches, the same
+    /// clock and fixture ids. `finish` on it closes its pool only.
+    pub async fn second_node(&self) -> TestApp {
+        let mut app = App::open(&self.url, Vault::from_hex(&fixed_key()).unwrap())
+            .await
+            .expect("open the second node");
+        app.clock = self.app.clock.clone();
+        app.public_url = self.app.public_url.clone();
+        TestApp {
+            router: sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default())),
+            app,
+            backend: self.backend,
+            city: self.city.clone(),
+            lingyanli: self.lingyanli.clone(),
+            lingyanli_building: self.lingyanli_building.clone(),
+            yudeli: self.yudeli.clone(),
+            ruoshui: self.ruoshui.clone(),
+            url: self.url.clone(),
+            drop_db: None,
         }
     }
 
@@ -436,11 +452,18 @@ pub async fn empty_app(postgres: bool) -> Option<(App, Option<(String, String)>)
 
 /// `empty_app`, also returning the database URL (to reopen it as a restarted process would).
 pub async fn empty_app_at(postgres: bool) -> Option<(App, Option<(String, String)>, String)> {
+    let (url, cleanup) = empty_database(postgres).await?;
+    Some((make_app(&url).await, cleanup, url))
+}
+
+/// A new database with nothing in it, not even the schema: a SQLite file in a temporary folder,
+/// or (when `postgres` and `SANSHE_TEST_DATABASE_URL` is set) a PostgreSQL database to drop
+/// afterwards. Its URL, and what `finish` needs to drop it.
+pub async fn empty_database(postgres: bool) -> Option<(String, Option<(String, String)>)> {
     if !postgres {
         let dir =
             std::env::temp_dir().join(format!("sanshe-test-{}", uuid::Uuid::now_v7().simple()));
-        let url = format!("sqlite://{}/sanshe.db", dir.display());
-        return Some((make_app(&url).await, None, url));
+        return Some((format!("sqlite://{}/sanshe.db", dir.display()), None));
     }
     let base = std::env::var("SANSHE_TEST_DATABASE_URL")
         .ok()
@@ -460,7 +483,18 @@ pub async fn empty_app_at(postgres: bool) -> Option<(App, Option<(String, String
         Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
         _ => format!("{base}/{name}"),
     };
-    Some((make_app(&url).await, Some((base, name)), url))
+    Some((url, Some((base, name))))
+}
+
+/// Drops a database `empty_database` made (nothing for SQLite).
+pub async fn drop_database(cleanup: Option<(String, String)>) {
+    if let Some((base, name)) = cleanup
+        && let Ok(mut admin) = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
+    {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await;
+    }
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when configured: one test body, two backends.
