@@ -159,19 +159,29 @@ pub async fn ask_by_link(app: &App, token: &str, input: &HelpInput) -> Result<He
     record(app, Asker::Resident(token), input).await
 }
 
+/// Requests a household may have open through its report link at once: enough for medicine,
+/// groceries and one more; the community calls back about anything beyond.
+pub const MAX_OPEN_FROM_LINK: i64 = 3;
+
 async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpView> {
+    use sanshe_core::text;
     let mut errors = sanshe_core::FieldErrors::default();
-    for (field, text, max) in [
-        ("for_whom", &input.for_whom, 40),
-        ("needs", &input.needs, 500),
-    ] {
-        let text = text.trim();
-        if text.is_empty() {
-            errors.push(field, "err-required");
-        } else if text.chars().count() > max {
-            errors.push(field, "err-too-long");
-        }
+    let for_whom = errors
+        .take_field(text::required_line(
+            "for_whom",
+            &input.for_whom,
+            text::NAME_CHARS,
+        ))
+        .unwrap_or_default();
+    let needs = errors
+        .take_field(text::note("needs", &input.needs, 500))
+        .unwrap_or_default();
+    if needs.is_empty() && !errors.0.iter().any(|e| e.field == "needs") {
+        errors.push("needs", "err-required");
     }
+    let free_address = errors
+        .take_field(text::line("address", &input.address, text::ADDRESS_CHARS))
+        .unwrap_or_default();
     let urgency = Urgency::parse(&input.urgency);
     if urgency.is_none() {
         errors.push("urgency", "err-help-urgency");
@@ -181,9 +191,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     } else {
         errors.take("contact", sanshe_core::phone::Phone::parse(&input.contact))
     };
-    if input.household_id.is_none()
-        && input.address.trim().is_empty()
-        && matches!(asker, Asker::Someone(_))
+    if input.household_id.is_none() && free_address.is_empty() && matches!(asker, Asker::Someone(_))
     {
         errors.push("address", "err-required");
     }
@@ -191,7 +199,24 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     let urgency = urgency.unwrap_or(Urgency::Soon);
     let mut tx = app.db.begin().await?;
     let own_household = match asker {
-        Asker::Resident(token) => Some(crate::isolation::household_of_link(&mut tx, token).await?),
+        Asker::Resident(token) => {
+            let household = crate::isolation::household_of_link(&mut tx, token).await?;
+            // Counted and inserted in one transaction, with the household's turn taken first,
+            // so two requests at once cannot both squeeze under the limit.
+            sanshe_store::statements::Statements::lock_keys(
+                &mut *tx,
+                &[format!("help-from-link:{household}")],
+            )
+            .await?;
+            if store::open_from_link(&mut *tx, &household).await? >= MAX_OPEN_FROM_LINK {
+                return Err(AppError::limit(
+                    "needs",
+                    "err-help-too-many-open",
+                    MAX_OPEN_FROM_LINK,
+                ));
+            }
+            Some(household)
+        }
         Asker::Someone(_) => None,
     };
     let (path, household_id, area_name, line) =
@@ -213,7 +238,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
                 let a = area_store::get(&mut tx, &area_id)
                     .await
                     .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-                (a.path, None, a.name, input.address.trim().to_string())
+                (a.path, None, a.name, free_address.clone())
             }
         };
     // The area is often the building, already named in the line: name the compound then, which
@@ -259,8 +284,8 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
         area_path: path,
         household_id,
         address,
-        for_whom: input.for_whom.trim().to_string(),
-        needs: input.needs.trim().to_string(),
+        for_whom,
+        needs,
         urgency: urgency.as_str().to_string(),
         vulnerable,
         contact_cipher: contact.as_ref().map(|p| app.vault.seal(p.as_str())),

@@ -378,8 +378,10 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
             .map(|c| app.vault.open(c))
             .transpose()?,
     };
+    drop(conn);
+    let mut tx = app.db.begin().await?;
     audit_store::append(
-        &mut *conn,
+        &mut *tx,
         &audit_store::NewAuditEntry {
             action: "resident.revealed",
             target_kind: "resident",
@@ -391,8 +393,46 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
         },
     )
     .await?;
+    if let Some(user) = actor.user_id.as_deref() {
+        let now = app.clock.now_ms();
+        let recent = audit_store::count_by_actor_since(
+            &mut tx,
+            user,
+            "resident.revealed",
+            now - REVEAL_WINDOW_MS,
+        )
+        .await?;
+        if recent >= MANY_REVEALS {
+            // One alert per user and window, counted on; it goes to whoever covers the place,
+            // the coordinator included, and to their chat group.
+            let routes = crate::alerts::Routes::load(&mut *tx).await?;
+            let window = (now / REVEAL_WINDOW_MS).to_string();
+            let detail = format!("{} · {recent}", actor.display_name);
+            crate::alerts::raise(
+                &mut *tx,
+                &routes,
+                crate::alerts::Trouble {
+                    kind: sanshe_core::alerts::AlertKind::ManyReveals,
+                    area_path: &r.area_path,
+                    subject_kind: "user",
+                    subject_id: user,
+                    event: &window,
+                    detail: &detail,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    sanshe_store::commit(tx).await?;
     Ok(revealed)
 }
+
+/// Reveals by one user within `REVEAL_WINDOW_MS` that raise an alert: a worker checking a few
+/// numbers at a desk stays under it; copying out a building's does not.
+pub const MANY_REVEALS: i64 = 20;
+/// The window over which reveals are counted.
+pub const REVEAL_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// How to list residents.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -77,6 +77,9 @@ pub struct ApplicationView {
     /// The applicant's link to read the outcome (`/v/{token}`), only in the answer to the
     /// application: only its hash is kept.
     pub status_link: Option<String>,
+    /// Other open applications with the same ID number (someone applied twice, or someone else
+    /// used their number): for the vetter to look into before approving.
+    pub same_document: i64,
 }
 
 fn view(a: ApplicationRow) -> ApplicationView {
@@ -101,53 +104,72 @@ fn view(a: ApplicationRow) -> ApplicationView {
         decision_note: a.decision_note,
         user_id: a.user_id,
         status_link: None,
+        same_document: 0,
     }
 }
 
-/// Records an application from the public page (no account).
+/// Most skills an applicant may list (there are six).
+const MAX_SKILLS: usize = 16;
+
+/// Records an application from the public page (no account). An ID number that already has an
+/// open application is recorded all the same and answered the same way: the answer must not
+/// tell a stranger whether a number applied, nor let anyone block someone else's sign-up. The
+/// vetter sees both applications side by side (`same_document`); the outcome reaches each
+/// applicant through their own status link.
 pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationView> {
+    use sanshe_core::text;
     let mut errors = sanshe_core::FieldErrors::default();
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 40 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take(
+            "name",
+            sanshe_core::registry::PersonName::parse(&input.name),
+        )
+        .map(|n| n.as_str().to_string());
     let id = errors.take(
         "document_number",
         MainlandId::parse(&input.document_number, app.today()),
     );
     let phone = errors.take("phone", Phone::parse(&input.phone));
-    if input.skills.iter().any(|s| !SKILLS.contains(&s.as_str())) {
+    if let Err(e) = text::at_most("skills", &input.skills, MAX_SKILLS) {
+        errors.0.push(e);
+    } else if input.skills.iter().any(|s| !SKILLS.contains(&s.as_str())) {
         errors.push("skills", "err-volunteer-skill");
     }
-    for (field, text) in [
-        ("availability", &input.availability),
-        ("organization", &input.organization),
-    ] {
-        if text.chars().count() > 200 {
-            errors.push(field, "err-too-long");
-        }
-    }
+    let availability = errors
+        .take_field(text::line(
+            "availability",
+            &input.availability,
+            text::ADDRESS_CHARS,
+        ))
+        .unwrap_or_default();
+    let organization = errors
+        .take_field(text::line(
+            "organization",
+            &input.organization,
+            text::ADDRESS_CHARS,
+        ))
+        .unwrap_or_default();
     if !input.consent {
         errors.push("consent", "err-volunteer-consent");
     }
     let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, &input.area_id)
-        .await
-        .ok()
-        .filter(|a| a.kind == "community");
+    let area = if input.area_id.len() > 64 {
+        None
+    } else {
+        area_store::get(&mut conn, &input.area_id)
+            .await
+            .ok()
+            .filter(|a| a.kind == "community")
+    };
     if area.is_none() {
         errors.push("area_id", "err-volunteer-community");
     }
     errors.into_result()?;
-    let (Some(id), Some(phone), Some(area)) = (id, phone, area) else {
+    let (Some(name), Some(id), Some(phone), Some(area)) = (name, id, phone, area) else {
         return Err(AppError::Internal("validated fields missing".into()));
     };
+    let name = name.as_str();
     let document_hash = app.vault.lookup_hash(id.as_str());
-    if store::open_with_document(&mut *conn, &document_hash).await? > 0 {
-        return Err(AppError::field("document_number", "err-volunteer-pending"));
-    }
     let token = crate::accounts::random_token();
     let mut skills: Vec<&str> = input.skills.iter().map(String::as_str).collect();
     skills.sort();
@@ -163,8 +185,8 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
         phone_cipher: app.vault.seal(phone.as_str()),
         phone_masked: phone.masked(),
         skills: skills.join(","),
-        availability: input.availability.trim().to_string(),
-        organization: input.organization.trim().to_string(),
+        availability,
+        organization,
         status: "pending".into(),
         applied_at: app.clock.now_ms(),
         link_hash: Some(crate::accounts::token_hash(&token)),
@@ -222,23 +244,66 @@ pub async fn application_status(app: &App, token: &str) -> Result<ApplicationSta
     })
 }
 
-/// Applications in the vetter's areas, oldest first (all, or those of one status).
+/// Which applications a vetter lists.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ApplicationFilter {
+    /// `pending`, `more_info`, `approved`, `declined`, or `open` (pending and more_info); all
+    /// when absent.
+    pub status: Option<String>,
+    /// Name prefix.
+    pub q: Option<String>,
+    /// Offering this skill.
+    pub skill: Option<String>,
+    /// The id of the last application of the previous page.
+    pub after: Option<String>,
+    /// Page size (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// Applications in the vetter's areas (or naming their organization), in the order they came,
+/// a page at a time.
 pub async fn applications(
     app: &App,
     actor: &Actor,
-    status: Option<&str>,
+    filter: &ApplicationFilter,
 ) -> Result<Vec<ApplicationView>> {
+    let statuses: Vec<String> = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some("open") => vec!["pending".into(), "more_info".into()],
+        Some(s @ ("pending" | "more_info" | "approved" | "declined")) => vec![s.into()],
+        Some(_) => return Err(AppError::field("status", "err-volunteer-status")),
+    };
+    let skill = match filter.skill.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) if SKILLS.contains(&s) => Some(s.to_string()),
+        Some(_) => return Err(AppError::field("skill", "err-volunteer-skill")),
+        None => None,
+    };
+    let q = sanshe_store::volunteers::ApplicationQuery {
+        statuses,
+        name_prefix: filter
+            .q
+            .as_deref()
+            .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
+            .transpose()?,
+        skill,
+        after: filter.after.clone().filter(|a| a.len() <= 64),
+        limit: filter.limit.unwrap_or(50).clamp(1, 500),
+    };
     let mut conn = app.db.conn().await?;
     let organizations = crate::organizations::names_run_by(&mut conn, actor).await?;
     Ok(store::list(
         &mut *conn,
         actor.scope(Action::VetVolunteers).roots(),
         &organizations,
-        status,
+        &q,
     )
     .await?
     .into_iter()
-    .map(view)
+    .map(|(row, same)| ApplicationView {
+        same_document: same,
+        ..view(row)
+    })
     .collect())
 }
 

@@ -30,11 +30,13 @@ pub enum AlertKind {
     ShiftSwapped,
     /// A help request is past its due time and not delivered.
     ErrandOverdue,
+    /// One user revealed many full ID numbers or phones within minutes.
+    ManyReveals,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 12] = [
+    pub const ALL: [AlertKind; 13] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -47,6 +49,7 @@ impl AlertKind {
         AlertKind::NoShow,
         AlertKind::ShiftSwapped,
         AlertKind::ErrandOverdue,
+        AlertKind::ManyReveals,
     ];
 
     /// The stored spelling.
@@ -64,6 +67,7 @@ impl AlertKind {
             AlertKind::NoShow => "no_show",
             AlertKind::ShiftSwapped => "shift_swapped",
             AlertKind::ErrandOverdue => "errand_overdue",
+            AlertKind::ManyReveals => "many_reveals",
         }
     }
 

@@ -3,3 +3,5 @@
 -- that stranger, never lock the real user out.
 ALTER TABLE sign_in_failures ADD COLUMN address TEXT NOT NULL DEFAULT '';
 CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at);
+-- One user's reveals of full numbers in the last minutes, counted on each reveal.
+CREATE INDEX audit_log_actor ON audit_log (actor_id, action, at);

@@ -123,3 +123,23 @@ pub async fn list(
         })
         .collect()
 }
+
+/// How many times one user did `action` since `since` (UTC ms).
+pub async fn count_by_actor_since(
+    conn: &mut AnyConnection,
+    actor_id: &str,
+    action: &str,
+    since: i64,
+) -> Result<i64> {
+    Ok(sqlx::Row::try_get(
+        &sqlx::query(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id = $1 AND action = $2 AND at >= $3",
+        )
+        .bind(actor_id)
+        .bind(action)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?,
+        0,
+    )?)
+}

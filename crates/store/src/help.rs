@@ -113,6 +113,19 @@ pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
     .await
 }
 
+/// Requests a household's residents made through their link that are not yet delivered or
+/// called off.
+pub async fn open_from_link(conn: &mut impl Statements, household_id: &str) -> Result<i64> {
+    Ok(conn
+        .rows(
+            "SELECT COUNT(*) FROM help_requests WHERE household_id = $1 AND created_by = 'resident' AND status IN ('open', 'assigned', 'bought')",
+            &[household_id.into()],
+        )
+        .await?
+        .first()
+        .map_or(0, |r| r[0].int()))
+}
+
 /// One request (callers check the path).
 pub async fn get(conn: &mut impl Statements, id: &str) -> Result<HelpRow> {
     conn.rows(

@@ -124,26 +124,72 @@ pub async fn open_with_document(conn: &mut impl Statements, hash: &str) -> Resul
         .len())
 }
 
-/// Applications in the scope or naming one of these organizations (with this status, if
-/// given), oldest first, at most 1,000.
+/// Which applications a vetter lists, a page at a time.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationQuery {
+    /// Only these statuses (all when empty).
+    pub statuses: Vec<String>,
+    /// Names starting with this.
+    pub name_prefix: Option<String>,
+    /// Offering this skill.
+    pub skill: Option<String>,
+    /// After this application (ids are time-ordered: the order of applying).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// Applications in the scope or naming one of these organizations, in the order they came,
+/// a page at a time; each with the number of other open applications of the same ID number
+/// (someone applied twice, or someone else applied with their number).
 pub async fn list(
     conn: &mut impl Statements,
     roots: &[String],
     organizations: &[String],
-    status: Option<&str>,
-) -> Result<Vec<ApplicationRow>> {
-    let (filter, binds) = scope_filter("area_path", roots, 2);
-    let mut args: Vec<Cell> = vec![status.into()];
-    args.extend(binds.into_iter().map(Cell::from));
-    let members = crate::one_of("organization", organizations, &mut args);
+    q: &ApplicationQuery,
+) -> Result<Vec<(ApplicationRow, i64)>> {
+    let (filter, binds) = scope_filter("v.area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+    let members = crate::one_of("v.organization", organizations, &mut args);
+    let mut conditions = vec![format!("({filter} OR {members})")];
+    if !q.statuses.is_empty() {
+        let statuses = crate::one_of("v.status", &q.statuses, &mut args);
+        conditions.push(statuses);
+    }
+    if let Some(prefix) = q.name_prefix.as_deref().filter(|p| !p.is_empty()) {
+        args.push(prefix.into());
+        args.push(format!("{prefix}\u{10FFFF}").into());
+        conditions.push(format!(
+            "v.name >= ${} AND v.name < ${}",
+            args.len() - 1,
+            args.len()
+        ));
+    }
+    if let Some(skill) = q.skill.as_deref().filter(|s| !s.is_empty()) {
+        args.push(format!("%,{skill},%").into());
+        conditions.push(format!("(',' || v.skills || ',') LIKE ${}", args.len()));
+    }
+    if let Some(after) = q.after.as_deref().filter(|a| !a.is_empty()) {
+        args.push(after.into());
+        conditions.push(format!("v.id > ${}", args.len()));
+    }
+    args.push(q.limit.clamp(1, 500).into());
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, (SELECT COUNT(*) FROM volunteer_applications o WHERE o.document_hash = v.document_hash AND o.id <> v.id AND o.status IN ('pending', 'more_info')) \
+         FROM volunteer_applications v WHERE {} ORDER BY v.id LIMIT ${}",
+        conditions.join(" AND "),
+        args.len()
+    );
     Ok(conn
-        .rows(
-            &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE ($1 IS NULL OR status = $1) AND ({filter} OR {members}) ORDER BY applied_at LIMIT 1000"),
-            &args,
-        )
+        .rows(&sql, &args)
         .await?
         .iter()
-        .map(|r| row_of(r))
+        .map(|r| (row_of(r), r[19].int()))
         .collect())
 }
 

@@ -742,3 +742,208 @@ async fn finding_12_nodes_starting_at_once_migrate_once_and_edits_are_caught() {
         support::drop_database(cleanup).await;
     }
 }
+
+fn application(t: &support::TestApp, name: &str, seq: u16, skill: &str) -> serde_json::Value {
+    json!({"name": name, "document_number": support::id_for(1990, 1, 1, seq), "phone": "13912345678",
+           "area_id": t.lingyanli, "skills": [skill], "consent": true})
+}
+
+#[tokio::test]
+async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
+    on_both(|t| async move {
+        // One place sends a burst of applications: the budget runs out.
+        let mut statuses = Vec::new();
+        for i in 0..25u16 {
+            let r = t
+                .post_json_from(
+                    "198.51.100.20",
+                    "/api/v1/volunteers/applications",
+                    application(&t, "赵一", 2 * i + 1, "driving"),
+                )
+                .await;
+            statuses.push(r.status);
+        }
+        assert!(
+            statuses[..20].iter().all(|s| *s == StatusCode::CREATED),
+            "{statuses:?}"
+        );
+        assert!(
+            statuses[20..]
+                .iter()
+                .all(|s| *s == StatusCode::TOO_MANY_REQUESTS)
+        );
+        // The same ID number again, from elsewhere: the same answer as a first application.
+        let first = t
+            .post_json_from(
+                "198.51.100.21",
+                "/api/v1/volunteers/applications",
+                application(&t, "钱二", 101, "medical"),
+            )
+            .await;
+        let again = t
+            .post_json_from(
+                "198.51.100.22",
+                "/api/v1/volunteers/applications",
+                application(&t, "孙三", 101, "medical"),
+            )
+            .await;
+        assert_eq!(first.status, again.status);
+        let keys = |r: &support::Resp| {
+            let v = r.json();
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            (k, v["status"].clone(), v["same_document"].clone())
+        };
+        assert_eq!(keys(&first), keys(&again));
+        // The vetting list pages and filters.
+        let w = t.token("worker.lingyanli").await;
+        let page = t
+            .get(
+                "/api/v1/volunteers/applications?status=open&limit=15",
+                Some(&w),
+            )
+            .await
+            .json();
+        let page = page.as_array().unwrap();
+        assert_eq!(page.len(), 15);
+        let last = page[14]["id"].as_str().unwrap();
+        let rest = t
+            .get(
+                &format!("/api/v1/volunteers/applications?status=open&limit=15&after={last}"),
+                Some(&w),
+            )
+            .await
+            .json();
+        assert_eq!(rest.as_array().unwrap().len(), 7);
+        let medical = t
+            .get("/api/v1/volunteers/applications?skill=medical", Some(&w))
+            .await
+            .json();
+        assert_eq!(medical.as_array().unwrap().len(), 2);
+        assert!(
+            medical
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["same_document"] == 1)
+        );
+        let named = t
+            .get("/api/v1/volunteers/applications?q=孙", Some(&w))
+            .await
+            .json();
+        assert_eq!(named.as_array().unwrap().len(), 1);
+        let bad = t
+            .get(
+                "/api/v1/volunteers/applications?status=everything",
+                Some(&w),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The page shows a page at a time with a link to the next.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/volunteers?skill=driving", &cookie).await.text();
+        assert_eq!(html.matches("data-application=").count(), 20, "{html}");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_8_a_report_link_holds_a_few_open_errands_at_most() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let isolated = t
+            .add_resident(&w, &t.lingyanli_building, "501", "孙丽", &support::id_for(1979, 6, 6, 41), "")
+            .await;
+        let opened = t
+            .post_json(
+                "/api/v1/isolations",
+                Some(&w),
+                json!({"resident_id": isolated["id"], "kind": "home_medical_observation", "exposure_date": t.app.clock.today().to_string()}),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
+        let link = opened.json()["report_link"].as_str().unwrap().to_string();
+        let t = std::sync::Arc::new(t);
+        // Ten at once: three are taken, the rest are told why.
+        let mut calls = Vec::new();
+        for i in 0..10 {
+            let (t, link) = (t.clone(), link.clone());
+            calls.push(tokio::spawn(async move {
+                let form = format!("needs=%E8%8D%AF{i}&for_whom=%E6%9C%AC%E4%BA%BA&urgency=urgent");
+                t.post_form(&format!("{link}/help"), "", &form).await
+            }));
+        }
+        let mut taken = 0;
+        for c in calls {
+            let r = c.await.unwrap();
+            match r.status {
+                StatusCode::SEE_OTHER => taken += 1,
+                s => {
+                    assert!(!s.is_server_error(), "{s}");
+                    assert!(r.text().contains("3 个求助正在处理"), "{}", r.text());
+                }
+            }
+        }
+        assert_eq!(taken, 3);
+        let listed = t.get("/api/v1/help-requests", Some(&w)).await.json();
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+        std::sync::Arc::try_unwrap(t).ok().unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let mut ids = Vec::new();
+        for i in 0..21u16 {
+            let r = t
+                .add_resident(
+                    &w,
+                    &t.lingyanli_building,
+                    &format!("{}", 201 + i),
+                    "周四",
+                    &support::id_for(1960, 3, 3, 2 * i + 1),
+                    "",
+                )
+                .await;
+            ids.push(r["id"].as_str().unwrap().to_string());
+        }
+        let admin = t.token("admin").await;
+        let alerts_of = |kind: &'static str| {
+            let (t, admin) = (&t, admin.clone());
+            async move {
+                let all = t.get("/api/v1/alerts", Some(&admin)).await.json();
+                all.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a["kind"] == kind)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            }
+        };
+        for (n, id) in ids.iter().enumerate() {
+            let r = t
+                .post_json(
+                    &format!("/api/v1/residents/{id}/reveal"),
+                    Some(&w),
+                    json!({"reason": "核对身份"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            if n == 18 {
+                assert!(
+                    alerts_of("many_reveals").await.is_empty(),
+                    "19 reveals are a desk's work"
+                );
+            }
+        }
+        let raised = alerts_of("many_reveals").await;
+        assert_eq!(raised.len(), 1, "{raised:?}");
+        assert_eq!(raised[0]["subject_kind"], "user");
+        t
+    })
+    .await;
+}

@@ -57,12 +57,24 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert!(status.text().contains("正在审核") && status.text().contains("赵**"), "{}", status.text());
         assert!(!status.text().contains("13912345678") && !status.text().contains(&document));
         assert_eq!(t.page("/v/not-a-real-link", "").await.status, StatusCode::NOT_FOUND);
+        // The same number again is answered like any application (the answer must not tell
+        // whether a number applied); the vetter sees the two side by side and declines one.
         let again = t.post_json("/api/v1/volunteers/applications", None, body).await;
-        assert_eq!(codes(&again.json()), [("document_number".to_string(), "err-volunteer-pending".to_string())]);
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+        let twin = again.json()["id"].as_str().unwrap().to_string();
+        let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json();
+        let pending = pending.as_array().unwrap();
+        assert_eq!(pending.len(), 2);
+        assert!(pending.iter().all(|a| a["same_document"] == 1), "{pending:?}");
+        let r = t
+            .post_json(&format!("/api/v1/volunteers/applications/{twin}/decision"), Some(&worker), json!({"decision": "decline", "note": "重复报名"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 
         // Vetters see their own areas' applications only.
         let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json();
         assert_eq!(pending.as_array().unwrap().len(), 1);
+        assert_eq!(pending[0]["same_document"], 0);
         let other = t.token("worker.yudeli").await;
         assert_eq!(t.get("/api/v1/volunteers/applications", Some(&other)).await.json().as_array().unwrap().len(), 0);
         let id = a["id"].as_str().unwrap();
@@ -338,7 +350,7 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         }
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers", &cookie).await.text();
-        assert!(html.contains("郑洁") && html.contains("冯涛") && html.contains("待审核的报名 (2)"), "{html}");
+        assert!(html.contains("郑洁") && html.contains("冯涛") && html.contains("待审核的报名"), "{html}");
         assert!(html.contains("服务时长统计") && html.contains("<svg") && html.contains("/volunteer</a>"), "totals and the sign-up QR code");
         let id_of = |html: &str, name: &str| {
             let at = html.find(name).unwrap();

@@ -29,24 +29,18 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(a)))
 }
 
-/// Which applications.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ApplicationsQuery {
-    /// `pending`, `more_info`, `approved`, `declined`; all when absent.
-    pub status: Option<String>,
-}
-
-/// Applications in the caller's areas, oldest first.
-#[utoipa::path(get, path = "/api/v1/volunteers/applications", params(ApplicationsQuery), tag = "volunteers",
-    responses((status = 200, body = [ApplicationView])), security(("bearer" = [])))]
+/// Applications in the caller's areas, in the order they came, a page at a time (the next page:
+/// `after` = the last id of this one).
+#[utoipa::path(get, path = "/api/v1/volunteers/applications", params(volunteers::ApplicationFilter), tag = "volunteers",
+    responses((status = 200, body = [ApplicationView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_applications(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(q): Query<ApplicationsQuery>,
+    Query(q): Query<volunteers::ApplicationFilter>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
     Ok(Json(with_locale(
         &caller,
-        volunteers::applications(&state.app, &caller.actor, q.status.as_deref()).await,
+        volunteers::applications(&state.app, &caller.actor, &q).await,
     )?))
 }
 

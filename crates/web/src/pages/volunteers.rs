@@ -96,6 +96,10 @@ pub(super) async fn submit_application(
 pub(super) struct VettingPage {
     nav: Nav,
     pending: Vec<sanshe_app::volunteers::ApplicationView>,
+    /// The filter of the open applications, and the link to their next page.
+    filter: sanshe_app::volunteers::ApplicationFilter,
+    next_page: Option<String>,
+    skills: &'static [&'static str],
     reserve: Vec<sanshe_app::volunteers::ApplicationView>,
     deployed: Vec<sanshe_app::volunteers::VolunteerView>,
     areas: Vec<(String, String)>,
@@ -115,22 +119,39 @@ impl VettingPage {
     }
 }
 
+/// Open applications a page shows at once.
+const APPLICATIONS_PER_PAGE: i64 = 50;
+
 async fn vetting_view(
     state: &AppState,
     caller: &PageCaller,
+    filter: sanshe_app::volunteers::ApplicationFilter,
     made: Option<(String, String, String)>,
     message: Option<String>,
     rejected: bool,
 ) -> PageResult {
     let (app, actor) = (&state.app, &caller.actor);
-    let mut pending = sanshe_app::volunteers::applications(app, actor, Some("pending"))
+    let filter = sanshe_app::volunteers::ApplicationFilter {
+        status: Some("open".into()),
+        limit: Some(APPLICATIONS_PER_PAGE),
+        ..filter
+    };
+    let pending = sanshe_app::volunteers::applications(app, actor, &filter)
         .await
         .or_page(caller)?;
-    pending.extend(
-        sanshe_app::volunteers::applications(app, actor, Some("more_info"))
-            .await
-            .or_page(caller)?,
-    );
+    let next_page = (pending.len() as i64 == APPLICATIONS_PER_PAGE)
+        .then(|| pending.last())
+        .flatten()
+        .map(|last| {
+            format!(
+                "/volunteers?{}",
+                query_string(&[
+                    ("q", filter.q.as_deref()),
+                    ("skill", filter.skill.as_deref()),
+                    ("after", Some(&last.id)),
+                ])
+            )
+        });
     let reserve = sanshe_app::volunteers::reserve(app, actor, None, None)
         .await
         .or_page(caller)?;
@@ -148,6 +169,9 @@ async fn vetting_view(
         &VettingPage {
             nav: Nav::of(caller, "/volunteers"),
             pending,
+            filter,
+            next_page,
+            skills: &sanshe_app::volunteers::SKILLS,
             reserve,
             deployed,
             areas,
@@ -161,8 +185,12 @@ async fn vetting_view(
 }
 
 /// Applications to vet, the reserve pool to deploy from, and who is deployed.
-pub(super) async fn vetting_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    vetting_view(&state, &caller, None, None, false).await
+pub(super) async fn vetting_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(filter): Query<sanshe_app::volunteers::ApplicationFilter>,
+) -> PageResult {
+    vetting_view(&state, &caller, filter, None, None, false).await
 }
 
 /// A decision on an application, from the page.
@@ -186,14 +214,30 @@ pub(super) async fn decide_application(
                 _ => None,
             };
             let message = caller.tr.t(&format!("vet-done-{}", d.application.status));
-            let mut resp = vetting_view(&state, &caller, made, Some(message), false).await?;
+            let mut resp = vetting_view(
+                &state,
+                &caller,
+                Default::default(),
+                made,
+                Some(message),
+                false,
+            )
+            .await?;
             // The first password is on this page only.
             no_store(&mut resp);
             Ok(resp)
         }
         Err(e @ AppError::Invalid(_)) => {
             let message = FormErrors::from(&e, caller.tr).messages().join(" ");
-            vetting_view(&state, &caller, None, Some(message), true).await
+            vetting_view(
+                &state,
+                &caller,
+                Default::default(),
+                None,
+                Some(message),
+                true,
+            )
+            .await
         }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
@@ -218,11 +262,27 @@ pub(super) async fn deploy_volunteer(
     {
         Ok(()) => {
             let message = caller.tr.t("vet-done-deployed");
-            vetting_view(&state, &caller, None, Some(message), false).await
+            vetting_view(
+                &state,
+                &caller,
+                Default::default(),
+                None,
+                Some(message),
+                false,
+            )
+            .await
         }
         Err(e @ AppError::Invalid(_)) => {
             let message = FormErrors::from(&e, caller.tr).messages().join(" ");
-            vetting_view(&state, &caller, None, Some(message), true).await
+            vetting_view(
+                &state,
+                &caller,
+                Default::default(),
+                None,
+                Some(message),
+                true,
+            )
+            .await
         }
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
