@@ -449,10 +449,14 @@ pub async fn create_user(
     let username = errors.take("username", Username::parse(username));
     let password = errors.take("password", NewPassword::parse(password));
     let role = errors.take("role", Role::parse(role));
-    let display = display_name.trim();
-    if display.is_empty() {
-        errors.push("display_name", "err-required");
-    }
+    let display = errors
+        .take_field(sanshe_core::text::required_line(
+            "display_name",
+            display_name,
+            sanshe_core::text::NAME_CHARS,
+        ))
+        .unwrap_or_default();
+    let display = display.as_str();
     errors.into_result()?;
     let (Some(username), Some(password), Some(role)) = (username, password, role) else {
         return Err(AppError::field("username", "err-required"));

@@ -312,11 +312,10 @@ pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView
 
 /// Resolves an alert with a note saying what was done.
 pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<AlertView> {
-    let note = note.trim();
+    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
     if note.is_empty() {
         return Err(AppError::field("note", "err-required"));
     }
-    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
     let mut tx = app.db.begin().await?;
     let a = visible(&mut tx, actor, id).await?;
     if a.status == AlertStatus::Resolved.as_str() {

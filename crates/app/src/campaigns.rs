@@ -79,12 +79,10 @@ fn view(c: CampaignRow) -> CampaignView {
 /// Starts a campaign.
 pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<CampaignView> {
     let mut errors = sanshe_core::FieldErrors::default();
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 80 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", &input.name, 80))
+        .unwrap_or_default();
+    let name = name.as_str();
     let qs = errors.take(
         "questions",
         questions(&input.questions, &input.custom_questions),

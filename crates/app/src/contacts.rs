@@ -144,6 +144,9 @@ pub struct Registered {
     pub report_link: Option<String>,
 }
 
+/// How far back an arrival or a last contact may be registered.
+pub const PAST_DAYS: i64 = 60;
+
 fn parse_past_date(app: &App, field: &str, raw: &str) -> Result<NaiveDate> {
     let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::field(
@@ -158,7 +161,14 @@ fn parse_past_date(app: &App, field: &str, raw: &str) -> Result<NaiveDate> {
     if d > app.today() {
         return Err(AppError::field(field, "err-date-future"));
     }
-    Ok(d)
+    // An arrival or a contact that matters to an epidemic response lies in the last weeks.
+    Ok(sanshe_core::dates::within(
+        field,
+        d,
+        app.today(),
+        PAST_DAYS,
+        0,
+    )?)
 }
 
 /// Finds or registers the person; returns (resident id, area path).
@@ -268,10 +278,14 @@ pub async fn register_contact(
 ) -> Result<Registered> {
     let mut errors = sanshe_core::FieldErrors::default();
     let n = errors.take("note", note(&input.note));
-    let label = input.index_label.trim();
-    if label.chars().count() > 60 {
-        errors.push("index_label", "err-too-long");
-    }
+    let label = errors
+        .take_field(sanshe_core::text::line(
+            "index_label",
+            &input.index_label,
+            60,
+        ))
+        .unwrap_or_default();
+    let label = label.as_str();
     let index_id = input.index_resident_id.as_deref().filter(|i| !i.is_empty());
     if index_id.is_none() && label.is_empty() {
         errors.push("index_label", "err-index-required");

@@ -105,17 +105,8 @@ async fn audit(
 
 /// Adds a gate to a compound.
 pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -> Result<GateView> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::field(
-            "name",
-            if name.is_empty() {
-                "err-required"
-            } else {
-                "err-too-long"
-            },
-        ));
-    }
+    let name = sanshe_core::text::required_line("name", name, 40)?;
+    let name = name.as_str();
     let mut tx = app.db.begin().await?;
     let area = area_store::get(&mut tx, compound_id)
         .await
@@ -324,19 +315,31 @@ pub struct IssuePasses {
     pub valid_to: String,
 }
 
+/// Longest validity of a pass, in days.
+pub const PASS_MAX_DAYS: i64 = 366;
+/// How far back a pass's validity may start (passes issued for the week already under way).
+pub const PASS_DAYS_BACK: i64 = 31;
+
 /// Issues passes.
 pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Result<Vec<PassView>> {
+    use sanshe_core::dates;
     let today = app.today();
     let from = match input.valid_from.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::field("valid_from", "err-date"))?,
+        Some(d) => dates::within(
+            "valid_from",
+            dates::parse("valid_from", d)?,
+            today,
+            PASS_DAYS_BACK,
+            PASS_MAX_DAYS,
+        )?,
         None => today,
     };
-    let to = NaiveDate::parse_from_str(input.valid_to.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::field("valid_to", "err-date"))?;
+    let to = dates::parse("valid_to", &input.valid_to)?;
     if to < from || to < today {
         return Err(AppError::field("valid_to", "err-end-before-start"));
     }
+    // A pass lasts a year at most: closed management is reviewed long before that.
+    dates::span("valid_to", from, to, PASS_MAX_DAYS)?;
     let mut conn = app.db.conn().await?;
     let mut households: Vec<(String, String, Option<String>)> = Vec::new();
     match (
@@ -1273,12 +1276,10 @@ pub async fn register_visitor(
             "visitor"
         }
     };
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 40 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", &input.name, 40))
+        .unwrap_or_default();
+    let name = name.as_str();
     let phone = if input.phone.trim().is_empty() {
         None
     } else {
@@ -1294,11 +1295,12 @@ pub async fn register_visitor(
         _ if input.entered => errors.take("temperature", Temperature::parse("")),
         _ => None,
     };
-    for (field, text) in [("reason", &input.reason), ("host", &input.host)] {
-        if text.chars().count() > 100 {
-            errors.push(field, "err-too-long");
-        }
-    }
+    let reason = errors
+        .take_field(sanshe_core::text::line("reason", &input.reason, 100))
+        .unwrap_or_default();
+    let host = errors
+        .take_field(sanshe_core::text::line("host", &input.host, 100))
+        .unwrap_or_default();
     errors.into_result()?;
     let fever = temperature.is_some_and(|t| t.is_fever(app.rules.fever_tenths));
     let mut tx = app.db.begin().await?;
@@ -1323,8 +1325,8 @@ pub async fn register_visitor(
             name,
             phone_cipher: sealed.as_deref(),
             phone_masked: masked.as_deref(),
-            reason: input.reason.trim(),
-            host: input.host.trim(),
+            reason: &reason,
+            host: &host,
             temperature: temperature.map(|t| t.tenths()),
             entered,
             at: now,
@@ -1387,8 +1389,8 @@ pub async fn register_visitor(
         kind: kind.into(),
         name: name.into(),
         phone: masked,
-        reason: input.reason.trim().into(),
-        host: input.host.trim().into(),
+        reason,
+        host,
         temperature: temperature.map(|t| t.to_string()),
         entered,
         at: local.format("%Y-%m-%d %H:%M").to_string(),

@@ -509,12 +509,13 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
         }
         "deliver" => after.delivered_at = Some(now),
         _ => {
-            let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
-            if reason.is_empty() {
-                return Err(AppError::field("reason", "err-required"));
-            }
+            let reason = sanshe_core::text::required_line(
+                "reason",
+                input.reason.as_deref().unwrap_or(""),
+                sanshe_core::text::LABEL_CHARS,
+            )?;
             after.cancelled_at = Some(now);
-            after.cancel_reason = Some(reason.to_string());
+            after.cancel_reason = Some(reason);
         }
     }
     if !store::advance(&mut *tx, id, &before.status, &after).await? {

@@ -157,6 +157,12 @@ pub enum Source<'a> {
     Contact(&'a str),
 }
 
+/// How far back an exposure may be dated when isolation opens.
+pub const EXPOSURE_DAYS_BACK: i64 = 60;
+/// Longest an episode may be planned for, from the exposure (14 days, extended at most a few
+/// times).
+pub const MAX_EPISODE_DAYS: i64 = 90;
+
 fn parse_date(field: &str, raw: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::field(field, "err-date"))
@@ -228,6 +234,7 @@ pub(crate) async fn open_in(
     if exposure > today {
         return Err(AppError::field("exposure_date", "err-date-future"));
     }
+    sanshe_core::dates::within("exposure_date", exposure, today, EXPOSURE_DAYS_BACK, 0)?;
     let end = match input
         .planned_end
         .as_deref()
@@ -239,6 +246,7 @@ pub(crate) async fn open_in(
     if end < exposure {
         return Err(AppError::field("planned_end", "err-end-before-start"));
     }
+    sanshe_core::dates::span("planned_end", exposure, end, MAX_EPISODE_DAYS)?;
     let resident = sanshe_store::registry::resident(tx, &input.resident_id)
         .await
         .map_err(|_| AppError::field("resident_id", "err-resident-not-found"))?;
@@ -543,6 +551,13 @@ pub async fn release(
 /// Moves the planned end (an extension, or an earlier end ordered by the health centre).
 pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result<EpisodeView> {
     let end = parse_date("planned_end", new_end)?;
+    sanshe_core::dates::within("planned_end", end, app.today(), 0, MAX_EPISODE_DAYS).or_else(
+        |e| {
+            // An earlier end ordered by the health centre may lie in the past, not years back.
+            sanshe_core::dates::within("planned_end", end, app.today(), MAX_EPISODE_DAYS, 0)
+                .map_err(|_| e)
+        },
+    )?;
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     if NaiveDate::parse_from_str(&e.exposure_date, "%Y-%m-%d").is_ok_and(|x| end < x) {

@@ -127,11 +127,12 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
     let mut errors = sanshe_core::FieldErrors::default();
     let kind = errors.take("kind", WebhookKind::parse(&input.kind));
     let url = errors.take("url", WebhookUrl::parse(&input.url));
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 60 {
-        errors.push("name", "err-too-long");
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", &input.name, 60))
+        .unwrap_or_default();
+    let name = name.as_str();
+    if input.secret.as_deref().is_some_and(|s| s.len() > 200) {
+        errors.push_limit("secret", "err-too-long-max", 200);
     }
     let secret = input
         .secret

@@ -128,12 +128,17 @@ pub async fn register(
 ) -> Result<OrganizationView> {
     let mut errors = FieldErrors::default();
     let kind = errors.take("kind", OrganizationKind::parse(kind));
-    let name = name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 80 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", name, 80))
+        .unwrap_or_default();
+    let name = name.as_str();
+    let contact = errors
+        .take_field(sanshe_core::text::line(
+            "contact",
+            contact,
+            sanshe_core::text::LABEL_CHARS,
+        ))
+        .unwrap_or_default();
     errors.into_result()?;
     let Some(kind) = kind else {
         return Err(AppError::field("kind", "err-required"));
@@ -163,7 +168,7 @@ pub async fn register(
         kind.as_str(),
         name,
         home.as_ref().map(|a| (a.id.as_str(), a.path.as_str())),
-        contact.trim(),
+        &contact,
     )
     .await
     .on_conflict("name", "err-organization-exists")?;
@@ -206,9 +211,20 @@ pub async fn link(
         return Err(AppError::NotFound);
     }
     let mut errors = FieldErrors::default();
-    if organization_provides.trim().is_empty() {
-        errors.push("organization_provides", "err-required");
-    }
+    let organization_provides = errors
+        .take_field(sanshe_core::text::required_line(
+            "organization_provides",
+            organization_provides,
+            500,
+        ))
+        .unwrap_or_default();
+    let community_provides = errors
+        .take_field(sanshe_core::text::line(
+            "community_provides",
+            community_provides,
+            500,
+        ))
+        .unwrap_or_default();
     errors.into_result()?;
     let id = store::link(
         &mut conn,
@@ -275,18 +291,23 @@ pub async fn update(
     }
     let mut errors = FieldErrors::default();
     let kind = errors.take("kind", OrganizationKind::parse(kind));
-    let name = name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 80 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", name, 80))
+        .unwrap_or_default();
+    let name = name.as_str();
+    let contact = errors
+        .take_field(sanshe_core::text::line(
+            "contact",
+            contact,
+            sanshe_core::text::LABEL_CHARS,
+        ))
+        .unwrap_or_default();
     errors.into_result()?;
     let Some(kind) = kind else {
         return Err(AppError::field("kind", "err-required"));
     };
     let mut conn = app.db.conn().await?;
-    store::update(&mut conn, id, kind.as_str(), name, contact.trim())
+    store::update(&mut conn, id, kind.as_str(), name, &contact)
         .await
         .on_conflict("name", "err-organization-exists")?;
     let org = store::get(&mut conn, id).await?;

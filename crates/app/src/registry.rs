@@ -363,7 +363,8 @@ pub struct Revealed {
 
 /// Reveals a resident's document number and phone; needs a reason and the reveal permission.
 pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<Revealed> {
-    let reason = reason.trim();
+    let reason = sanshe_core::text::line("reason", reason, sanshe_core::text::LABEL_CHARS)?;
+    let reason = reason.as_str();
     let mut conn = app.db.conn().await?;
     let row = visible_record(actor, &mut conn, id, Action::RevealPersonal).await?;
     if reason.chars().count() < 2 {
@@ -734,6 +735,7 @@ pub async fn export(
     };
     let mut q = build_query(app, actor, s, action).await?;
     if let Some(reason) = unmasked_reason {
+        sanshe_core::text::line("reason", reason, sanshe_core::text::LABEL_CHARS)?;
         if reason.trim().chars().count() < 2 {
             return Err(AppError::field("reason", "err-reason-required"));
         }

@@ -110,12 +110,10 @@ async fn audit(
 /// Adds a duty post.
 pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<PostView> {
     let mut errors = sanshe_core::FieldErrors::default();
-    let name = input.name.trim();
-    if name.is_empty() {
-        errors.push("name", "err-required");
-    } else if name.chars().count() > 40 {
-        errors.push("name", "err-too-long");
-    }
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", &input.name, 40))
+        .unwrap_or_default();
+    let name = name.as_str();
     if !POST_KINDS.contains(&input.kind.as_str()) {
         errors.push("kind", "err-post-kind");
     }
@@ -269,6 +267,9 @@ async fn make_for(
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(AppError::field("days", "err-rota-days"));
     }
+    // Shifts are made for the weeks ahead (and the week just past, to record it); a date years
+    // away is a typo.
+    sanshe_core::dates::within("from", from, app.today(), 7, 366)?;
     let mut rows = Vec::new();
     for post in &posts {
         let coverage = coverage_of(post)?;

@@ -338,7 +338,8 @@ const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
 /// Approves (an account deployed to the community), asks for more, or declines.
 pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -> Result<Decided> {
-    let note = input.note.trim();
+    let note = sanshe_core::text::note("note", &input.note, 500)?;
+    let note = note.as_str();
     let status = match input.decision.as_str() {
         "approve" => "approved",
         "more_info" => "more_info",

@@ -73,11 +73,10 @@ pub struct AreaName(String);
 impl AreaName {
     /// Parses a name.
     pub fn parse(raw: &str) -> Result<AreaName, &'static str> {
-        let t = raw.trim();
-        match t.chars().count() {
-            0 => Err("err-required"),
-            1..=60 => Ok(AreaName(t.to_string())),
-            _ => Err("err-too-long"),
+        match crate::text::required_line("name", raw, 60) {
+            Ok(t) => Ok(AreaName(t)),
+            Err(e) if e.key == "err-required" => Err("err-required"),
+            Err(_) => Err("err-too-long"),
         }
     }
 

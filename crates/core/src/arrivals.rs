@@ -55,11 +55,10 @@ pub struct Origin(String);
 impl Origin {
     /// Parses a place name.
     pub fn parse(raw: &str) -> Result<Origin, &'static str> {
-        let t = raw.trim();
-        match t.chars().count() {
-            0 => Err("err-required"),
-            1..=60 => Ok(Origin(t.to_string())),
-            _ => Err("err-too-long"),
+        match crate::text::required_line("origin", raw, 60) {
+            Ok(t) => Ok(Origin(t)),
+            Err(e) if e.key == "err-required" => Err("err-required"),
+            Err(_) => Err("err-too-long"),
         }
     }
 
@@ -71,10 +70,5 @@ impl Origin {
 
 /// A free-text note of at most 500 characters.
 pub fn note(raw: &str) -> Result<String, &'static str> {
-    let t = raw.trim();
-    if t.chars().count() > 500 {
-        Err("err-too-long")
-    } else {
-        Ok(t.to_string())
-    }
+    crate::text::note("note", raw, 500).map_err(|_| "err-too-long")
 }

@@ -94,8 +94,15 @@ pub const STANDARD_QUESTIONS: [(&str, FollowUp); 4] = [
     ("contact_with_case", FollowUp::Arrival),
 ];
 
+/// Questions of a campaign's own, beside the standard ones.
+pub const MAX_CUSTOM_QUESTIONS: usize = 20;
+
 /// Builds a campaign's questions from chosen standard keys and custom lines of text.
 pub fn questions(standard: &[String], custom: &[String]) -> Result<Vec<Question>, &'static str> {
+    // Looked at before anything is built from them: a list of 100,000 is refused at once.
+    if custom.len() > MAX_CUSTOM_QUESTIONS || standard.len() > 2 * STANDARD_QUESTIONS.len() {
+        return Err("err-too-many-questions");
+    }
     let mut out = Vec::new();
     for key in standard {
         let (k, f) = STANDARD_QUESTIONS
@@ -112,13 +119,11 @@ pub fn questions(standard: &[String], custom: &[String]) -> Result<Vec<Question>
     }
     for (i, text) in custom
         .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
+        .map(|t| crate::text::line("custom_questions", t, 200).map_err(|_| "err-too-long"))
+        .filter(|t| t.as_ref().map_or(true, |t| !t.is_empty()))
         .enumerate()
     {
-        if text.chars().count() > 200 {
-            return Err("err-too-long");
-        }
+        let text = text?;
         out.push(Question {
             key: format!("custom_{}", i + 1),
             text: text.to_string(),

@@ -289,6 +289,10 @@ impl Symptom {
 
 /// Parses a list of symptom spellings, dropping repeats.
 pub fn parse_symptoms<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Symptom>, &'static str> {
+    // Each symptom once: a list longer than twice the known ones is not a report.
+    if raw.len() > 32 {
+        return Err("err-symptom");
+    }
     let mut out = Vec::new();
     for s in raw {
         let s = Symptom::parse(s.as_ref())?;

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod areas;
 pub mod arrivals;
 pub mod campaigns;
+pub mod dates;
 pub mod error;
 pub mod gates;
 pub mod help;

@@ -727,3 +727,7 @@ vet-any-skill = Any skill
 vet-same-document = { $count } other open application(s) carry the same ID number; check it is this person's
 err-help-too-many-open = You already have { $limit } requests in hand; the community will call you soon. For anything urgent, please phone them
 alert-kind-many_reveals = Many full ID numbers revealed within minutes
+err-date-too-early = Too early (at most { $limit } days ago)
+err-date-too-late = Too late (at most { $limit } days ahead)
+err-date-span-too-long = Too long a span (at most { $limit } days)
+err-too-many-questions = Too many questions (at most 20 of your own)

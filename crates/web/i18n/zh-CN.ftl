@@ -727,3 +727,7 @@ vet-any-skill = 全部技能
 vet-same-document = 同一身份证号另有 { $count } 份待审核的报名，请核实是否为本人
 err-help-too-many-open = 您已有 { $limit } 个求助正在处理，社区会尽快联系您；如有急事请直接打电话
 alert-kind-many_reveals = 短时间内大量查看完整证件号
+err-date-too-early = 日期太早（最早 { $limit } 天前）
+err-date-too-late = 日期太晚（最晚 { $limit } 天后）
+err-date-span-too-long = 时间跨度太长（最多 { $limit } 天）
+err-too-many-questions = 问题太多（自定义问题最多 20 个）

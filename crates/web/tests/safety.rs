@@ -947,3 +947,77 @@ async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let code = |r: &support::Resp| (r.status, problem_code(r).0, problem_code(r).1);
+        // An errand's address.
+        let r = t
+            .post_json(
+                "/api/v1/help-requests",
+                Some(&w),
+                json!({"area_id": t.lingyanli, "address": "长".repeat(201), "for_whom": "王奶奶", "needs": "药", "urgency": "today"}),
+            )
+            .await;
+        assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, "address".into(), "err-too-long-max".into()));
+        assert!(problem_code(&r).2.contains("200"));
+        // A campaign's questions: counted before anything is built from them.
+        let many: Vec<String> = (0..21).map(|i| format!("问题{i}")).collect();
+        let r = t
+            .post_json(
+                "/api/v1/campaigns",
+                Some(&w),
+                json!({"area_id": t.lingyanli, "name": "排查", "custom_questions": many}),
+            )
+            .await;
+        assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, "questions".into(), "err-too-many-questions".into()));
+        // Passes valid from year 0000 to 9999.
+        let resident = t
+            .add_resident(&w, &t.lingyanli_building, "101", "马红", &support::id_for(1975, 7, 7, 1), "")
+            .await;
+        let hh = resident["household_id"].as_str().unwrap();
+        for (from, to, field, key) in [
+            ("0000-01-01", "2026-12-31", "valid_from", "err-date-too-early"),
+            ("2026-11-28", "9999-12-31", "valid_to", "err-date-span-too-long"),
+            ("2026-11-28", "2028-01-01", "valid_to", "err-date-span-too-long"),
+        ] {
+            let r = t
+                .post_json(
+                    "/api/v1/passes",
+                    Some(&w),
+                    json!({"household_id": hh, "valid_from": from, "valid_to": to}),
+                )
+                .await;
+            assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, field.into(), key.into()), "{from}..{to}");
+        }
+        // Shifts made for year 1.
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&w),
+                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate", "cover_from": "08:00",
+                       "cover_hours": 24, "shift_hours": 8, "people": 2}),
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
+        let post = post.json()["id"].as_str().unwrap().to_string();
+        let r = t
+            .post_json(&format!("/api/v1/posts/{post}/shifts"), Some(&w), json!({"from": "0001-01-01", "days": 7}))
+            .await;
+        assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, "from".into(), "err-date-too-early".into()));
+        assert_eq!(t.count("shifts").await, 0);
+        // Names with a right-to-left override and zero-width marks are stored as they look.
+        let r = t
+            .add_resident(&w, &t.lingyanli_building, "102", "王\u{202E}芳\u{200B}", &support::id_for(1980, 1, 1, 4), "")
+            .await;
+        assert_eq!(r["name"], "王芳");
+        let r = t
+            .post_json("/api/v1/gates", Some(&w), json!({"compound_id": t.lingyanli, "name": "\u{2066}南门\u{2069}"}))
+            .await;
+        assert_eq!(r.json()["name"], "南门", "{}", r.text());
+        t
+    })
+    .await;
+}
