@@ -591,7 +591,11 @@ async fn check_grant_allowed(
 async fn user_view(conn: &mut sanshe_store::Conn, id: &str) -> Result<UserView> {
     let user = store::user(conn, id).await?;
     let grants = store::grants_of(conn, id).await?;
-    Ok(UserView {
+    Ok(view_of(user, grants))
+}
+
+fn view_of(user: store::UserRow, grants: Vec<store::GrantRow>) -> UserView {
+    UserView {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
@@ -606,7 +610,7 @@ async fn user_view(conn: &mut sanshe_store::Conn, id: &str) -> Result<UserView> 
                 organization_id: g.organization_id,
             })
             .collect(),
-    })
+    }
 }
 
 /// The users the actor may manage: those with a grant inside the actor's user-management scope
@@ -614,9 +618,15 @@ async fn user_view(conn: &mut sanshe_store::Conn, id: &str) -> Result<UserView> 
 pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserView>> {
     let mut conn = app.db.conn().await?;
     let scope = actor.scope(Action::ManageUsers);
+    // Two queries for the whole list, not one per user.
+    let mut by_user: std::collections::HashMap<String, Vec<store::GrantRow>> =
+        std::collections::HashMap::new();
+    for (user, grant) in store::all_grants(&mut conn).await? {
+        by_user.entry(user).or_default().push(grant);
+    }
     let mut out = Vec::new();
     for u in store::users(&mut conn).await? {
-        let grants = store::grants_of(&mut conn, &u.id).await?;
+        let grants = by_user.remove(&u.id).unwrap_or_default();
         let visible = actor.is_city_coordinator()
             || grants.iter().any(|g| {
                 g.area_path.as_deref().is_some_and(|p| scope.contains(p))
@@ -631,7 +641,7 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserView>> {
                     })
             });
         if visible {
-            out.push(user_view(&mut conn, &u.id).await?);
+            out.push(view_of(u, grants));
         }
     }
     Ok(out)

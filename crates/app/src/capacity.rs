@@ -15,6 +15,7 @@ use crate::{AppError, Result};
 pub struct Capacity {
     uploads: Arc<Semaphore>,
     hashing: Arc<Semaphore>,
+    exports: Arc<Semaphore>,
 }
 
 /// How long a sign-in waits for a hashing slot before it is told to come back.
@@ -26,6 +27,7 @@ impl Capacity {
         Capacity {
             uploads: Arc::new(Semaphore::new(uploads.max(1))),
             hashing: Arc::new(Semaphore::new(hashing.max(1))),
+            exports: Arc::new(Semaphore::new(uploads.max(1))),
         }
     }
 
@@ -35,6 +37,14 @@ impl Capacity {
             .clone()
             .try_acquire_owned()
             .map_err(|_| AppError::Busy(5))
+    }
+
+    /// A slot for building one export file for a download, held until it is sent.
+    pub fn export(&self) -> Result<OwnedSemaphorePermit> {
+        self.exports
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AppError::Busy(30))
     }
 
     /// A slot for hashing one password, waiting a few seconds for one at most.

@@ -81,12 +81,14 @@ fn target(o: &OrganizationRow) -> Target<'_> {
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
     let mut conn = app.db.conn().await?;
     let scope = actor.scope(Action::ViewRegistry);
+    // Two queries for the whole list, not one per organization.
+    let linked: std::collections::HashSet<String> = store::linked_within(&mut conn, scope.roots())
+        .await?
+        .into_iter()
+        .collect();
     let mut out = Vec::new();
     for o in store::list(&mut conn).await? {
-        let visible = actor.may(Action::ViewOrganization, target(&o)) || {
-            let links = store::linkages_of(&mut conn, &o.id).await?;
-            links.iter().any(|l| scope.contains(&l.community_path))
-        };
+        let visible = actor.may(Action::ViewOrganization, target(&o)) || linked.contains(&o.id);
         if visible {
             out.push(o.into());
         }

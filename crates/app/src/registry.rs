@@ -718,16 +718,19 @@ pub const EXPORT_HEADER: [&str; 11] = [
     "ID",
 ];
 
-/// Exports the residents matching `s` in the actor's scope as .xlsx, a page of the store at a
-/// time. Numbers are masked unless `unmasked_reason` is given, which needs the unmasked-export
-/// permission over every exported row and is written to the audit log.
-pub async fn export(
+/// Exports the residents matching `s` to an .xlsx at `path` (masked unless a reason for full
+/// numbers is given, which needs the permission and is audited); returns the rows written.
+/// `progress` is told (rows done, rows in all) after each page. Rows are read a page at a time
+/// and the sheet is written on a blocking thread in constant memory, so a city's export holds
+/// a page of rows, not the file.
+pub async fn export_to(
     app: &App,
     actor: &Actor,
     s: &ResidentSearch,
     unmasked_reason: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<Vec<u8>> {
+    path: &std::path::Path,
+) -> Result<usize> {
     let action = if unmasked_reason.is_some() {
         Action::ExportUnmasked
     } else {
@@ -743,61 +746,36 @@ pub async fn export(
             return Err(AppError::Forbidden);
         }
     }
+    let (pages, writer) = sheet_writer_thread(path.to_path_buf());
     let mut conn = app.db.conn().await?;
     let total = store::count_residents(&mut conn, &q).await? as usize;
-    let mut w = crate::sheets::SheetWriter::new("居民", &EXPORT_HEADER)?;
     let mut done = 0;
     q.order = ResidentOrder::Name;
-    loop {
-        let rows = store::search_residents(&mut conn, &q, 5000).await?;
-        let Some(last) = rows.last() else { break };
-        q.after = Some((last.record.name.clone(), last.record.id.clone()));
-        for row in rows {
-            let (doc, phone) = if unmasked_reason.is_some() {
-                (
-                    app.vault.open(&row.record.document_cipher)?,
-                    row.record
-                        .phone_cipher
-                        .as_deref()
-                        .map(|c| app.vault.open(c))
-                        .transpose()?
-                        .unwrap_or_default(),
-                )
-            } else {
-                (
-                    row.record.document_masked.clone(),
-                    row.record.phone_masked.clone().unwrap_or_default(),
-                )
-            };
-            let v = view(app, row);
-            let flags: Vec<&str> = [
-                (v.flags.living_alone, "独居"),
-                (v.flags.elderly_80, "80岁以上"),
-                (v.flags.disabled, "残疾"),
-                (v.flags.chronic_illness, "慢性病"),
-                (v.flags.pregnant, "孕妇"),
-            ]
-            .into_iter()
-            .filter_map(|(on, label)| on.then_some(label))
-            .collect();
-            let sex = if v.sex == "male" { "男" } else { "女" };
-            w.push(&[
-                v.name,
-                sex.into(),
-                v.birth_date,
-                v.age.to_string(),
-                v.document_kind,
-                doc,
-                phone,
-                v.area_name,
-                v.address,
-                flags.join("、"),
-                v.id,
-            ])?;
-            done += 1;
+    let written: Result<()> = async {
+        loop {
+            let rows = store::search_residents(&mut conn, &q, 5000).await?;
+            let Some(last) = rows.last() else { break };
+            q.after = Some((last.record.name.clone(), last.record.id.clone()));
+            let mut page = Vec::with_capacity(rows.len());
+            for row in rows {
+                page.push(export_row(app, row, unmasked_reason.is_some())?);
+            }
+            done += page.len();
+            if pages.send(page).is_err() {
+                // The writer stopped: its error is the one to tell.
+                break;
+            }
+            progress(done, total);
         }
-        progress(done, total);
+        Ok(())
     }
+    .await;
+    drop(pages);
+    let finished = writer
+        .await
+        .map_err(|e| AppError::Internal(format!("sheet writer: {e}")))?;
+    written?;
+    finished?;
     audit_store::append(
         &mut *conn,
         &audit_store::NewAuditEntry {
@@ -815,5 +793,72 @@ pub async fn export(
         },
     )
     .await?;
-    w.finish()
+    Ok(done)
+}
+
+/// A thread that writes pages of rows into the export's .xlsx at `path` as they come; it
+/// finishes the file when the sender is dropped.
+fn sheet_writer_thread(
+    path: std::path::PathBuf,
+) -> (
+    std::sync::mpsc::SyncSender<Vec<Vec<String>>>,
+    tokio::task::JoinHandle<Result<()>>,
+) {
+    // Two pages in flight at most: the reader waits for the writer rather than piling up rows.
+    let (send, pages) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut w = crate::sheets::SheetWriter::new("居民", &EXPORT_HEADER)?;
+        for page in pages {
+            for row in page {
+                w.push(&row)?;
+            }
+        }
+        w.finish_to(&path)
+    });
+    (send, writer)
+}
+
+/// One resident as an export row.
+fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Result<Vec<String>> {
+    let (doc, phone) = if unmasked {
+        (
+            app.vault.open(&row.record.document_cipher)?,
+            row.record
+                .phone_cipher
+                .as_deref()
+                .map(|c| app.vault.open(c))
+                .transpose()?
+                .unwrap_or_default(),
+        )
+    } else {
+        (
+            row.record.document_masked.clone(),
+            row.record.phone_masked.clone().unwrap_or_default(),
+        )
+    };
+    let v = view(app, row);
+    let flags: Vec<&str> = [
+        (v.flags.living_alone, "独居"),
+        (v.flags.elderly_80, "80岁以上"),
+        (v.flags.disabled, "残疾"),
+        (v.flags.chronic_illness, "慢性病"),
+        (v.flags.pregnant, "孕妇"),
+    ]
+    .into_iter()
+    .filter_map(|(on, label)| on.then_some(label))
+    .collect();
+    let sex = if v.sex == "male" { "男" } else { "女" };
+    Ok(vec![
+        v.name,
+        sex.into(),
+        v.birth_date,
+        v.age.to_string(),
+        v.document_kind,
+        doc,
+        phone,
+        v.area_name,
+        v.address,
+        flags.join("、"),
+        v.id,
+    ])
 }

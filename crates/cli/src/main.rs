@@ -435,15 +435,20 @@ async fn main() -> Result<()> {
                 area: area_id,
                 ..Default::default()
             };
-            let bytes = registry::export(&app, &actor, &search, None, &|done, total| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            })
+            registry::export_to(
+                &app,
+                &actor,
+                &search,
+                None,
+                &|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+                output,
+            )
             .await
             .map_err(explain)?;
             bar.finish();
-            std::fs::write(output, bytes)
-                .with_context(|| format!("cannot write {}", output.display()))?;
             println!("wrote {}", output.display());
         }
     }

@@ -177,6 +177,33 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Gr
         .collect()
 }
 
+/// Every grant with its user id, in the order granted (one query for a whole user list).
+pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
+    let rows = sqlx::query(
+        "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
+         FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
+         ORDER BY g.created_at",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("user_id")?,
+                GrantRow {
+                    id: r.try_get("id")?,
+                    role: r.try_get("role")?,
+                    area_id: r.try_get("area_id")?,
+                    area_path: r.try_get("area_path")?,
+                    area_name: r.try_get("area_name")?,
+                    organization_id: r.try_get("organization_id")?,
+                    organization_name: r.try_get("organization_name")?,
+                },
+            ))
+        })
+        .collect()
+}
+
 /// A stored session.
 #[derive(Debug, Clone)]
 pub struct SessionRow {

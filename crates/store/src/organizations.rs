@@ -184,6 +184,18 @@ pub async fn linkages_of(
     rows.iter().map(linkage_from_row).collect()
 }
 
+/// Organizations linked to a community in one of the subtrees at `roots` (one query for a whole
+/// organization list).
+pub async fn linked_within(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<String>> {
+    let (filter, binds) = crate::scope_filter("community_path", roots, 1);
+    let sql = format!("SELECT DISTINCT organization_id FROM linkages WHERE {filter}");
+    let mut q = sqlx::query_scalar::<_, String>(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
 /// Removes a linkage.
 pub async fn unlink(conn: &mut AnyConnection, linkage_id: &str) -> Result<()> {
     let done = sqlx::query("DELETE FROM linkages WHERE id = $1")

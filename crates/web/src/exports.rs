@@ -1,18 +1,45 @@
 //! Exports that run in the background with progress, so a list of a million residents never
-//! times out in the browser. Jobs live in this node's memory for an hour: a user polls the job
-//! page on the node that started it (sticky sessions when scaled out; see ARCHITECTURE.md).
+//! times out in the browser. Each job writes its file into this node's export folder (never
+//! into memory); the job table lives in this node's memory, so a user polls the job on the node
+//! that started it (sticky sessions when scaled out; see ARCHITECTURE.md). A job and its file
+//! are deleted an hour after it started.
+//!
+//! Bounded three ways: a user runs `MAX_RUNNING_PER_USER` jobs at once and keeps
+//! `MAX_KEPT_PER_USER` (the oldest finished one goes to make room), and the node builds
+//! `MAX_RUNNING` at once; past either limit the answer is 429 with Retry-After.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use sanshe_app::accounts::Actor;
 use sanshe_app::registry::{self, ResidentSearch};
 use sanshe_app::{App, AppError};
 
-/// How long a finished export stays downloadable.
+/// How long a job and its file are kept.
 const KEEP: Duration = Duration::from_secs(3600);
+/// Jobs one user may have running at once.
+pub const MAX_RUNNING_PER_USER: usize = 2;
+/// Jobs (running or finished) one user keeps.
+pub const MAX_KEPT_PER_USER: usize = 5;
+/// Jobs this node builds at once.
+pub const MAX_RUNNING: usize = 4;
+
+/// Where a job is.
+#[derive(Debug)]
+pub enum JobState {
+    /// Still writing.
+    Running,
+    /// The file is ready.
+    Done,
+    /// It failed; nothing to download.
+    Failed(AppError),
+}
 
 /// One export job.
 pub struct ExportJob {
@@ -22,48 +49,301 @@ pub struct ExportJob {
     pub done: AtomicUsize,
     /// Rows in all (known once counted).
     pub total: AtomicUsize,
-    /// The file, or the error, once finished.
-    pub result: Mutex<Option<Result<Vec<u8>, AppError>>>,
+    /// Where it is.
+    pub state: Mutex<JobState>,
+    /// Its file.
+    pub file: PathBuf,
     started: Instant,
 }
 
+impl ExportJob {
+    /// Whether the job is still writing.
+    pub fn running(&self) -> bool {
+        self.state
+            .lock()
+            .map(|s| matches!(*s, JobState::Running))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for ExportJob {
+    // The last holder of a job (the table, or a download under way) takes its file with it.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
 /// The export jobs of this node.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ExportJobs {
     jobs: Arc<Mutex<HashMap<String, Arc<ExportJob>>>>,
+    folder: PathBuf,
+}
+
+impl Default for ExportJobs {
+    fn default() -> Self {
+        ExportJobs::in_folder(
+            std::env::temp_dir().join(format!("sanshe-exports-{}", std::process::id())),
+        )
+    }
 }
 
 impl ExportJobs {
-    /// Starts exporting the residents matching `search` for `actor`; returns the job id.
-    pub fn start_residents(&self, app: App, actor: Actor, search: ResidentSearch) -> String {
-        let id = sanshe_app::new_id();
-        let job = Arc::new(ExportJob {
-            owner: actor.user_id.clone().unwrap_or_default(),
-            done: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            result: Mutex::new(None),
-            started: Instant::now(),
-        });
+    /// Jobs writing their files into `folder` (made if missing).
+    pub fn in_folder(folder: PathBuf) -> ExportJobs {
+        let _ = std::fs::create_dir_all(&folder);
+        ExportJobs {
+            jobs: Arc::default(),
+            folder,
+        }
+    }
+
+    /// The folder the files go to.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Forgets jobs older than an hour (their files go with them).
+    pub fn sweep(&self) {
         if let Ok(mut jobs) = self.jobs.lock() {
             jobs.retain(|_, j| j.started.elapsed() < KEEP);
-            jobs.insert(id.clone(), job.clone());
         }
+    }
+
+    /// Starts exporting the residents matching `search` for `actor`; returns the job id, or
+    /// `Busy` when the user or the node already runs as many as they may.
+    pub fn start_residents(
+        &self,
+        app: App,
+        actor: Actor,
+        search: ResidentSearch,
+    ) -> Result<String, AppError> {
+        let owner = actor.user_id.clone().unwrap_or_default();
+        let id = sanshe_app::new_id();
+        let _ = std::fs::create_dir_all(&self.folder);
+        let job = Arc::new(ExportJob {
+            owner: owner.clone(),
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            state: Mutex::new(JobState::Running),
+            file: self.folder.join(format!("{id}.xlsx")),
+            started: Instant::now(),
+        });
+        self.admit(&id, job.clone())?;
         tokio::spawn(async move {
             let progress = |done: usize, total: usize| {
                 job.done.store(done, Ordering::Relaxed);
                 job.total.store(total, Ordering::Relaxed);
             };
-            let result = registry::export(&app, &actor, &search, None, &progress).await;
-            if let Ok(mut slot) = job.result.lock() {
-                *slot = Some(result);
+            let result =
+                registry::export_to(&app, &actor, &search, None, &progress, &job.file).await;
+            if let Ok(mut state) = job.state.lock() {
+                *state = match result {
+                    Ok(_) => JobState::Done,
+                    Err(e) => JobState::Failed(e),
+                };
             }
         });
-        id
+        Ok(id)
+    }
+
+    /// Enters a job in the table if its owner and the node have room for it, making room among
+    /// the owner's finished jobs (oldest first).
+    fn admit(&self, id: &str, job: Arc<ExportJob>) -> Result<(), AppError> {
+        let mut jobs = self
+            .jobs
+            .lock()
+            .map_err(|_| AppError::Internal("export table poisoned".into()))?;
+        jobs.retain(|_, j| j.started.elapsed() < KEEP);
+        if jobs.values().filter(|j| j.running()).count() >= MAX_RUNNING {
+            return Err(AppError::Busy(30));
+        }
+        let mut mine: Vec<(String, Instant, bool)> = jobs
+            .iter()
+            .filter(|(_, j)| j.owner == job.owner)
+            .map(|(k, j)| (k.clone(), j.started, j.running()))
+            .collect();
+        if mine.iter().filter(|m| m.2).count() >= MAX_RUNNING_PER_USER {
+            return Err(AppError::Busy(30));
+        }
+        mine.sort_by_key(|m| m.1);
+        let finished: Vec<String> = mine.iter().filter(|m| !m.2).map(|m| m.0.clone()).collect();
+        for old in finished
+            .iter()
+            .take((mine.len() + 1).saturating_sub(MAX_KEPT_PER_USER))
+        {
+            jobs.remove(old);
+        }
+        jobs.insert(id.to_string(), job);
+        Ok(())
     }
 
     /// The job with this id if `user_id` started it.
     pub fn get(&self, id: &str, user_id: &str) -> Option<Arc<ExportJob>> {
         let jobs = self.jobs.lock().ok()?;
-        jobs.get(id).filter(|j| j.owner == user_id).cloned()
+        jobs.get(id)
+            .filter(|j| j.owner == user_id && j.started.elapsed() < KEEP)
+            .cloned()
+    }
+}
+
+/// An .xlsx download streamed from a file, a chunk at a time. `hold` is kept alive until the
+/// last byte is sent (a job whose drop deletes the file, or a temporary file's guard).
+pub async fn xlsx_file<H: Send + Sync + 'static>(
+    path: &Path,
+    filename: &str,
+    hold: H,
+) -> Result<Response, AppError> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let length = file.metadata().await.map(|m| m.len()).ok();
+    let chunks = futures_util::stream::unfold((file, hold), |(mut file, hold)| async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(buf), (file, hold)))
+            }
+            Err(e) => Some((Err(e), (file, hold))),
+        }
+    });
+    let mut resp = (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response();
+    if let Some(n) = length {
+        resp.headers_mut().insert(header::CONTENT_LENGTH, n.into());
+    }
+    Ok(resp)
+}
+
+/// A file deleted when this guard goes (an export built for one download).
+pub struct TemporaryFile(pub PathBuf);
+
+impl Drop for TemporaryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Builds the residents export for one download into a temporary file of `jobs`' folder, in
+/// one of the node's export places, and streams it.
+pub async fn residents_now(
+    jobs: &ExportJobs,
+    app: &App,
+    actor: &Actor,
+    search: &ResidentSearch,
+    unmasked_reason: Option<&str>,
+) -> Result<Response, AppError> {
+    let running = jobs
+        .jobs
+        .lock()
+        .map(|j| j.values().filter(|j| j.running()).count())
+        .unwrap_or(0);
+    if running >= MAX_RUNNING {
+        return Err(AppError::Busy(30));
+    }
+    let slot = app.capacity.export()?;
+    let _ = std::fs::create_dir_all(&jobs.folder);
+    let file = TemporaryFile(jobs.folder.join(format!("{}.xlsx", sanshe_app::new_id())));
+    registry::export_to(app, actor, search, unmasked_reason, &|_, _| {}, &file.0).await?;
+    xlsx_file(&file.0.clone(), "residents.xlsx", (file, slot)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(jobs: &ExportJobs, owner: &str, state: JobState, age: Duration) -> (String, PathBuf) {
+        let id = sanshe_app::new_id();
+        let file = jobs.folder.join(format!("{id}.xlsx"));
+        std::fs::write(&file, b"x").unwrap();
+        let job = Arc::new(ExportJob {
+            owner: owner.into(),
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            state: Mutex::new(state),
+            file: file.clone(),
+            started: Instant::now().checked_sub(age).unwrap(),
+        });
+        jobs.jobs.lock().unwrap().insert(id.clone(), job);
+        (id, file)
+    }
+
+    fn folder() -> ExportJobs {
+        ExportJobs::in_folder(
+            std::env::temp_dir().join(format!("sanshe-export-test-{}", sanshe_app::new_id())),
+        )
+    }
+
+    #[test]
+    fn a_user_runs_two_exports_at_once_and_keeps_five() {
+        let jobs = folder();
+        let now = Duration::ZERO;
+        job(&jobs, "u", JobState::Running, now);
+        job(&jobs, "u", JobState::Running, now);
+        let (id, _) = job(&jobs, "other", JobState::Done, now);
+        let extra = |owner: &str| {
+            let id = sanshe_app::new_id();
+            let job = Arc::new(ExportJob {
+                owner: owner.into(),
+                done: AtomicUsize::new(0),
+                total: AtomicUsize::new(0),
+                state: Mutex::new(JobState::Running),
+                file: jobs.folder.join(format!("{id}.xlsx")),
+                started: Instant::now(),
+            });
+            jobs.admit(&id, job)
+        };
+        assert!(matches!(extra("u"), Err(AppError::Busy(30))));
+        assert!(extra("v").is_ok());
+        // Four running on the node: the fifth waits whoever asks.
+        assert!(extra("w").is_ok());
+        assert!(matches!(extra("x"), Err(AppError::Busy(30))));
+        assert!(jobs.get(&id, "other").is_some());
+        assert!(jobs.get(&id, "u").is_none(), "only its owner sees a job");
+
+        // Five finished jobs kept: a sixth makes the oldest go, with its file.
+        let mine = folder();
+        let mut files = Vec::new();
+        for age in (1..=5).rev() {
+            files.push(job(&mine, "u", JobState::Done, Duration::from_secs(age * 60)).1);
+        }
+        let id = sanshe_app::new_id();
+        let fresh = Arc::new(ExportJob {
+            owner: "u".into(),
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            state: Mutex::new(JobState::Running),
+            file: mine.folder.join(format!("{id}.xlsx")),
+            started: Instant::now(),
+        });
+        mine.admit(&id, fresh).unwrap();
+        assert!(!files[0].exists(), "the oldest file is deleted");
+        assert!(files[1..].iter().all(|f| f.exists()));
+    }
+
+    #[test]
+    fn files_go_an_hour_after_their_job_started() {
+        let jobs = folder();
+        let (old, old_file) = job(&jobs, "u", JobState::Done, Duration::from_secs(3601));
+        let (new, new_file) = job(&jobs, "u", JobState::Done, Duration::from_secs(60));
+        assert!(jobs.get(&old, "u").is_none());
+        jobs.sweep();
+        assert!(!old_file.exists());
+        assert!(new_file.exists() && jobs.get(&new, "u").is_some());
     }
 }

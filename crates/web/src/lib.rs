@@ -74,7 +74,19 @@ impl AppState {
             throttle: throttle::Throttle::default(),
             app: app.clone(),
             requests: AtomicU64::new(0),
-            exports: exports::ExportJobs::default(),
+            exports: {
+                let jobs = exports::ExportJobs::default();
+                let sweeping = jobs.clone();
+                // Jobs and their files go an hour after they started, whether fetched or not.
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+                    loop {
+                        tick.tick().await;
+                        sweeping.sweep();
+                    }
+                });
+                jobs
+            },
             scans: sanshe_app::gates::ScanWriter::start(app),
         }))
     }

@@ -692,18 +692,17 @@ pub async fn export_residents(
         ..Default::default()
     };
     let reason = f.unmasked_reason.filter(|r| !r.is_empty());
-    let bytes = with_locale(
+    with_locale(
         &caller,
-        registry::export(
+        crate::exports::residents_now(
+            &state.exports,
             &state.app,
             &caller.actor,
             &search,
             reason.as_deref(),
-            &|_, _| {},
         )
         .await,
-    )?;
-    Ok(xlsx(bytes, "residents.xlsx"))
+    )
 }
 
 /// A rejected import row, with the reason in the caller's language.
@@ -1030,9 +1029,9 @@ pub struct ExportStatus {
 
 fn export_status(id: &str, job: &crate::exports::ExportJob) -> ExportStatus {
     use std::sync::atomic::Ordering;
-    let status = match job.result.lock().ok().as_deref() {
-        Some(Some(Ok(_))) => "done",
-        Some(Some(Err(_))) => "failed",
+    let status = match job.state.lock().ok().as_deref() {
+        Some(crate::exports::JobState::Done) => "done",
+        Some(crate::exports::JobState::Failed(_)) => "failed",
         _ => "running",
     };
     ExportStatus {
@@ -1066,9 +1065,12 @@ pub async fn start_export(
         )
         .await,
     )?;
-    let id = state
-        .exports
-        .start_residents(state.app.clone(), caller.actor.clone(), search);
+    let id = with_locale(
+        &caller,
+        state
+            .exports
+            .start_residents(state.app.clone(), caller.actor.clone(), search),
+    )?;
     let user = caller.actor.user_id.clone().unwrap_or_default();
     let job = state.exports.get(&id, &user).ok_or(ApiError {
         error: AppError::NotFound,
@@ -1100,20 +1102,24 @@ pub async fn get_export_file(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let user = caller.actor.user_id.clone().unwrap_or_default();
-    let job = state.exports.get(&id, &user).ok_or(ApiError {
-        error: AppError::NotFound,
-        locale: caller.locale,
-    })?;
-    let bytes = match job.result.lock().ok().as_deref() {
-        Some(Some(Ok(bytes))) => bytes.clone(),
-        _ => {
-            return Err(ApiError {
-                error: AppError::NotFound,
-                locale: caller.locale,
-            });
-        }
-    };
-    Ok(xlsx(bytes, "residents.xlsx"))
+    let job = state
+        .exports
+        .get(&id, &user)
+        .filter(|j| {
+            matches!(
+                j.state.lock().ok().as_deref(),
+                Some(crate::exports::JobState::Done)
+            )
+        })
+        .ok_or(ApiError {
+            error: AppError::NotFound,
+            locale: caller.locale,
+        })?;
+    let path = job.file.clone();
+    with_locale(
+        &caller,
+        crate::exports::xlsx_file(&path, "residents.xlsx", job).await,
+    )
 }
 
 /// Changes an organization's kind, name and contact.

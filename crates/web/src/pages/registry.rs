@@ -104,10 +104,9 @@ pub(super) async fn export_residents(
         flag: q.flag,
         ..Default::default()
     };
-    let bytes = sanshe_app::registry::export(&state.app, &caller.actor, &search, None, &|_, _| {})
+    crate::exports::residents_now(&state.exports, &state.app, &caller.actor, &search, None)
         .await
-        .or_page(&caller)?;
-    Ok(crate::api::xlsx(bytes, "residents.xlsx"))
+        .or_page(&caller)
 }
 
 #[derive(Template)]
@@ -549,7 +548,8 @@ pub(super) async fn start_resident_export(
         .or_page(&caller)?;
     let id = state
         .exports
-        .start_residents(state.app.clone(), caller.actor.clone(), search);
+        .start_residents(state.app.clone(), caller.actor.clone(), search)
+        .or_page(&caller)?;
     Ok(Redirect::to(&format!("/exports/{id}")).into_response())
 }
 
@@ -574,9 +574,9 @@ pub(super) async fn export_job_page(
         .exports
         .get(&id, &user)
         .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
-    let (finished, error) = match job.result.lock().ok().as_deref() {
-        Some(Some(Ok(_))) => (true, None),
-        Some(Some(Err(e))) => (true, Some(caller.tr.t(classify(e).1))),
+    let (finished, error) = match job.state.lock().ok().as_deref() {
+        Some(crate::exports::JobState::Done) => (true, None),
+        Some(crate::exports::JobState::Failed(e)) => (true, Some(caller.tr.t(classify(e).1))),
         _ => (false, None),
     };
     let done = job.done.load(std::sync::atomic::Ordering::Relaxed);
@@ -601,9 +601,14 @@ pub(super) async fn download_export(
         .exports
         .get(&id, &user)
         .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
-    let bytes = match job.result.lock().ok().as_deref() {
-        Some(Some(Ok(bytes))) => bytes.clone(),
-        _ => return Err(error_page(caller.tr, &AppError::NotFound)),
-    };
-    Ok(crate::api::xlsx(bytes, "residents.xlsx"))
+    if !matches!(
+        job.state.lock().ok().as_deref(),
+        Some(crate::exports::JobState::Done)
+    ) {
+        return Err(error_page(caller.tr, &AppError::NotFound));
+    }
+    let path = job.file.clone();
+    crate::exports::xlsx_file(&path, "residents.xlsx", job)
+        .await
+        .or_page(&caller)
 }
