@@ -41,7 +41,6 @@ pub struct GateView {
     /// Its name.
     pub compound_name: String,
     /// The compound's policy.
-    #[schema(value_type = Object)]
     pub policy: GatePolicy,
 }
 

@@ -36,7 +36,6 @@ pub struct ResidentView {
     /// Masked phone.
     pub phone: Option<String>,
     /// Flags.
-    #[schema(value_type = Object)]
     pub flags: ResidentFlags,
     /// Community/compound/building name.
     pub area_name: String,

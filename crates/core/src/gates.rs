@@ -86,14 +86,19 @@ impl Refusal {
 
 /// A compound's closed-management rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GatePolicy {
     /// Exits allowed per household per period (0 = no limit).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 50))]
     pub exits_per_period: i64,
     /// Length of a period in days (periods start at midnight, China time).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 31))]
     pub period_days: i64,
     /// First hour (0–23) people may go out.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 23))]
     pub out_from_hour: u32,
-    /// Hour (1–24) from which nobody may go out.
+    /// Hour (1–24) from which nobody may go out; after `out_from_hour`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 24))]
     pub out_until_hour: u32,
 }
 

@@ -40,6 +40,7 @@ impl PersonName {
 
 /// Vulnerability flags a community tracks for each resident.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentFlags {
     /// 独居
     #[serde(default)]

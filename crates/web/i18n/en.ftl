@@ -731,3 +731,4 @@ err-date-too-early = Too early (at most { $limit } days ago)
 err-date-too-late = Too late (at most { $limit } days ahead)
 err-date-span-too-long = Too long a span (at most { $limit } days)
 err-too-many-questions = Too many questions (at most 20 of your own)
+err-query = The query parameters are not valid

@@ -731,3 +731,4 @@ err-date-too-early = 日期太早（最早 { $limit } 天前）
 err-date-too-late = 日期太晚（最晚 { $limit } 天后）
 err-date-span-too-long = 时间跨度太长（最多 { $limit } 天）
 err-too-many-questions = 问题太多（自定义问题最多 20 个）
+err-query = 查询参数有误

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod exports;
+pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -15,14 +16,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use sanshe_app::App;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Shared state of every handler; cloned for each request, so one pointer.
 #[derive(Clone)]
@@ -133,10 +135,6 @@ async fn metrics(
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-async fn openapi_json() -> impl IntoResponse {
-    Json(openapi::ApiDoc::openapi())
-}
-
 /// Counts and logs each request. The log carries the route pattern, never the actual path or
 /// query, which may hold an ID number or a phone someone searched for.
 async fn count_requests(
@@ -226,225 +224,139 @@ pub const PUBLIC_BODY: usize = 16 * 1024;
 pub fn router(state: AppState) -> Router {
     let public = || DefaultBodyLimit::max(PUBLIC_BODY);
     let upload = || DefaultBodyLimit::max(state.app.limits.upload_bytes);
-    let throttle =
-        |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttle::throttled);
     // Written out in full rather than nested under /api/v1: a nested router rewrote each
     // request's address and cloned one more service (a few percent of a gate scan, measured).
-    let api = Router::new()
-        .route(
-            "/api/v1/sessions",
-            post(api::create_session.layer(throttle(throttle::Bucket::SignIn)))
-                .delete(api::delete_session)
-                .layer(public()),
-        )
-        .route("/api/v1/areas", get(api::list_areas).post(api::create_area))
-        .route("/api/v1/areas/{id}", get(api::get_area))
-        .route("/api/v1/divisions", get(api::list_divisions))
-        .route(
-            "/api/v1/organizations",
-            get(api::list_organizations).post(api::create_organization),
-        )
-        .route(
-            "/api/v1/organizations/{id}",
-            get(api::get_organization).put(api::update_organization),
-        )
-        .route(
-            "/api/v1/organizations/{id}/linkages",
-            post(api::create_linkage),
-        )
-        .route("/api/v1/linkages/{id}", delete(api::delete_linkage))
-        .route("/api/v1/households", get(api::list_households))
-        .route("/api/v1/households/{id}", get(api::get_household))
-        .route(
-            "/api/v1/residents",
-            get(api::list_residents).post(api::create_resident),
-        )
-        .route("/api/v1/residents/export.xlsx", get(api::export_residents))
-        .route(
-            "/api/v1/residents/{id}",
-            get(api::get_resident).put(api::update_resident),
-        )
-        .route("/api/v1/residents/{id}/reveal", post(api::reveal_resident))
-        .route("/api/v1/residents/{id}/move", post(api::move_resident))
-        .route("/api/v1/residents/{id}/merge", post(api::merge_residents))
-        .route(
-            "/api/v1/imports/residents",
-            post(api::import_residents).layer(upload()),
-        )
-        .route("/api/v1/exports/residents", post(api::start_export))
-        .route("/api/v1/exports/{id}", get(api::get_export))
-        .route("/api/v1/exports/{id}/file", get(api::get_export_file))
-        .route(
-            "/api/v1/imports/users",
-            post(api::import_users).layer(upload()),
-        )
-        .route(
-            "/api/v1/imports/residents/template.xlsx",
-            get(api::import_template),
-        )
-        .route("/api/v1/users", get(api::list_users).post(api::create_user))
-        .route("/api/v1/users/{id}/grants", post(api::create_grant))
-        .route(
-            "/api/v1/users/{id}/grants/{grant_id}",
-            delete(api::delete_grant),
-        )
-        .route("/api/v1/audit", get(api::list_audit))
-        .route(
-            "/api/v1/campaigns",
-            get(api::campaigns::list_campaigns).post(api::campaigns::create_campaign),
-        )
-        .route("/api/v1/campaigns/{id}", get(api::campaigns::get_campaign))
-        .route(
-            "/api/v1/campaigns/{id}/visits",
-            get(api::campaigns::list_visits).post(api::campaigns::create_visit),
-        )
-        .route(
-            "/api/v1/campaigns/{id}/coverage",
-            get(api::campaigns::get_coverage),
-        )
-        .route(
-            "/api/v1/arrivals",
-            get(api::campaigns::list_arrivals).post(api::campaigns::create_arrival),
-        )
-        .route(
-            "/api/v1/contacts",
-            get(api::campaigns::list_contacts).post(api::campaigns::create_contact),
-        )
-        .route(
-            "/api/v1/isolations",
-            get(api::isolation::list_isolations).post(api::isolation::create_isolation),
-        )
-        .route(
-            "/api/v1/isolations/{id}",
-            get(api::isolation::get_isolation),
-        )
-        .route(
-            "/api/v1/isolations/{id}/release",
-            post(api::isolation::release_isolation),
-        )
-        .route(
-            "/api/v1/isolations/{id}/extend",
-            post(api::isolation::extend_isolation),
-        )
-        .route(
-            "/api/v1/isolations/{id}/assign",
-            post(api::isolation::assign_isolation),
-        )
-        .route(
-            "/api/v1/isolations/{id}/follow-up",
-            post(api::isolation::set_follow_up),
-        )
-        .route(
-            "/api/v1/isolations/{id}/link",
-            post(api::isolation::renew_link).delete(api::isolation::revoke_link),
-        )
-        .route(
-            "/api/v1/isolations/{id}/reports",
-            post(api::isolation::create_report),
-        )
-        .route("/api/v1/boards/{area_id}", get(api::isolation::get_board))
-        .route("/api/v1/alerts", get(api::alerts::list_alerts))
-        .route("/api/v1/alerts/{id}", get(api::alerts::get_alert))
-        .route(
-            "/api/v1/alerts/{id}/acknowledge",
-            post(api::alerts::acknowledge_alert),
-        )
-        .route(
-            "/api/v1/alerts/{id}/resolve",
-            post(api::alerts::resolve_alert),
-        )
-        .route(
-            "/api/v1/webhooks",
-            get(api::alerts::list_webhooks).post(api::alerts::create_webhook),
-        )
-        .route(
-            "/api/v1/webhooks/{id}",
-            axum::routing::put(api::alerts::update_webhook),
-        )
-        .route(
-            "/api/v1/gates",
-            get(api::gates::list_gates).post(api::gates::create_gate),
-        )
-        .route(
-            "/api/v1/gates/{id}/policy",
-            axum::routing::put(api::gates::set_policy),
-        )
-        .route("/api/v1/gates/{id}/traffic", get(api::gates::gate_traffic))
-        .route("/api/v1/areas/{id}/traffic", get(api::gates::area_traffic))
-        .route(
-            "/api/v1/passes",
-            get(api::gates::list_passes).post(api::gates::issue_passes),
-        )
-        .route("/api/v1/passes/{id}/revoke", post(api::gates::revoke_pass))
-        .route("/api/v1/passes/{id}/qr.svg", get(api::gates::pass_qr))
-        .route("/api/v1/scans", post(api::gates::create_scan))
-        .route(
-            "/api/v1/visitors",
-            get(api::gates::list_visitors).post(api::gates::create_visitor),
-        )
-        .route(
-            "/api/v1/posts",
-            get(api::rotas::list_posts).post(api::rotas::create_post),
-        )
-        .route("/api/v1/posts/{id}/shifts", post(api::rotas::make_shifts))
-        .route(
-            "/api/v1/shifts",
-            get(api::rotas::get_rota).post(api::rotas::make_area_shifts),
-        )
-        .route("/api/v1/shifts/gaps", get(api::rotas::get_gaps))
-        .route("/api/v1/shifts/reminders", get(api::rotas::get_reminders))
-        .route("/api/v1/shifts/{id}/cover", get(api::rotas::get_cover))
-        .route(
-            "/api/v1/shifts/{id}/offer",
-            post(api::rotas::offer_shift).delete(api::rotas::keep_shift),
-        )
-        .route(
-            "/api/v1/shifts/{id}/take-over",
-            post(api::rotas::take_over_shift),
-        )
-        .route("/api/v1/shifts/{id}/take", post(api::rotas::take_shift))
-        .route("/api/v1/shifts/{id}/assign", post(api::rotas::assign_shift))
-        .route("/api/v1/shifts/{id}/drop", post(api::rotas::drop_shift))
-        .route("/api/v1/shifts/{id}/check-in", post(api::rotas::check_in))
-        .route("/api/v1/shifts/{id}/check-out", post(api::rotas::check_out))
-        .route("/api/v1/hours", get(api::rotas::get_hours))
-        .route("/api/v1/hours/totals", get(api::rotas::get_hours_totals))
-        .route(
-            "/api/v1/help-requests",
-            get(api::help::list_help).post(api::help::create_help),
-        )
-        .route(
-            "/api/v1/help-requests/{id}/steps",
-            post(api::help::step_help),
-        )
-        .route("/api/v1/volunteers", get(api::volunteers::list_volunteers))
-        .route(
-            "/api/v1/volunteers/reserve",
-            get(api::volunteers::list_reserve),
-        )
-        .route(
-            "/api/v1/volunteers/{user_id}/deployments",
-            post(api::volunteers::deploy),
-        )
-        .route(
-            "/api/v1/volunteers/{user_id}/deployments/{area_id}",
-            delete(api::volunteers::recall),
-        )
-        .route(
-            "/api/v1/volunteers/applications",
-            get(api::volunteers::list_applications).post(
-                api::volunteers::apply
-                    .layer(throttle(throttle::Bucket::PublicForm))
-                    .layer(public()),
-            ),
-        )
-        .route(
-            "/api/v1/volunteers/applications/{id}/decision",
-            post(api::volunteers::decide),
-        );
+    // Each handler's `#[utoipa::path]` gives its route and its description at once.
+    let throttled =
+        |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttle::throttled);
+    let sign_in = OpenApiRouter::new()
+        .routes(routes!(api::create_session))
+        .layer(throttled(throttle::Bucket::SignIn))
+        .layer(public());
+    let sign_up = OpenApiRouter::new()
+        .routes(routes!(api::volunteers::apply))
+        .layer(throttled(throttle::Bucket::PublicForm))
+        .layer(public());
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(api::import_residents))
+        .routes(routes!(api::import_users))
+        .layer(upload());
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(sign_in)
+        .merge(sign_up)
+        .merge(uploads)
+        .routes(routes!(api::delete_session))
+        .routes(routes!(api::list_areas, api::create_area))
+        .routes(routes!(api::get_area))
+        .routes(routes!(api::list_divisions))
+        .routes(routes!(api::list_organizations, api::create_organization))
+        .routes(routes!(api::get_organization, api::update_organization))
+        .routes(routes!(api::create_linkage))
+        .routes(routes!(api::delete_linkage))
+        .routes(routes!(api::list_households))
+        .routes(routes!(api::get_household))
+        .routes(routes!(api::list_residents, api::create_resident))
+        .routes(routes!(api::export_residents))
+        .routes(routes!(api::get_resident, api::update_resident))
+        .routes(routes!(api::reveal_resident))
+        .routes(routes!(api::move_resident))
+        .routes(routes!(api::merge_residents))
+        .routes(routes!(api::start_export))
+        .routes(routes!(api::get_export))
+        .routes(routes!(api::get_export_file))
+        .routes(routes!(api::import_template))
+        .routes(routes!(api::list_users, api::create_user))
+        .routes(routes!(api::create_grant))
+        .routes(routes!(api::delete_grant))
+        .routes(routes!(api::list_audit))
+        .routes(routes!(
+            api::campaigns::list_campaigns,
+            api::campaigns::create_campaign
+        ))
+        .routes(routes!(api::campaigns::get_campaign))
+        .routes(routes!(
+            api::campaigns::list_visits,
+            api::campaigns::create_visit
+        ))
+        .routes(routes!(api::campaigns::get_coverage))
+        .routes(routes!(
+            api::campaigns::list_arrivals,
+            api::campaigns::create_arrival
+        ))
+        .routes(routes!(
+            api::campaigns::list_contacts,
+            api::campaigns::create_contact
+        ))
+        .routes(routes!(
+            api::isolation::list_isolations,
+            api::isolation::create_isolation
+        ))
+        .routes(routes!(api::isolation::get_isolation))
+        .routes(routes!(api::isolation::release_isolation))
+        .routes(routes!(api::isolation::extend_isolation))
+        .routes(routes!(api::isolation::assign_isolation))
+        .routes(routes!(api::isolation::set_follow_up))
+        .routes(routes!(
+            api::isolation::renew_link,
+            api::isolation::revoke_link
+        ))
+        .routes(routes!(api::isolation::create_report))
+        .routes(routes!(api::isolation::get_board))
+        .routes(routes!(api::alerts::list_alerts))
+        .routes(routes!(api::alerts::get_alert))
+        .routes(routes!(api::alerts::acknowledge_alert))
+        .routes(routes!(api::alerts::resolve_alert))
+        .routes(routes!(
+            api::alerts::list_webhooks,
+            api::alerts::create_webhook
+        ))
+        .routes(routes!(api::alerts::update_webhook))
+        .routes(routes!(api::gates::list_gates, api::gates::create_gate))
+        .routes(routes!(api::gates::set_policy))
+        .routes(routes!(api::gates::gate_traffic))
+        .routes(routes!(api::gates::area_traffic))
+        .routes(routes!(api::gates::list_passes, api::gates::issue_passes))
+        .routes(routes!(api::gates::revoke_pass))
+        .routes(routes!(api::gates::pass_qr))
+        .routes(routes!(api::gates::create_scan))
+        .routes(routes!(
+            api::gates::list_visitors,
+            api::gates::create_visitor
+        ))
+        .routes(routes!(api::rotas::list_posts, api::rotas::create_post))
+        .routes(routes!(api::rotas::make_shifts))
+        .routes(routes!(api::rotas::get_rota, api::rotas::make_area_shifts))
+        .routes(routes!(api::rotas::get_gaps))
+        .routes(routes!(api::rotas::get_reminders))
+        .routes(routes!(api::rotas::get_cover))
+        .routes(routes!(api::rotas::offer_shift, api::rotas::keep_shift))
+        .routes(routes!(api::rotas::take_over_shift))
+        .routes(routes!(api::rotas::take_shift))
+        .routes(routes!(api::rotas::assign_shift))
+        .routes(routes!(api::rotas::drop_shift))
+        .routes(routes!(api::rotas::check_in))
+        .routes(routes!(api::rotas::check_out))
+        .routes(routes!(api::rotas::get_hours))
+        .routes(routes!(api::rotas::get_hours_totals))
+        .routes(routes!(api::help::list_help, api::help::create_help))
+        .routes(routes!(api::help::step_help))
+        .routes(routes!(api::volunteers::list_volunteers))
+        .routes(routes!(api::volunteers::list_reserve))
+        .routes(routes!(api::volunteers::deploy))
+        .routes(routes!(api::volunteers::recall))
+        .routes(routes!(api::volunteers::list_applications))
+        .routes(routes!(api::volunteers::decide))
+        .split_for_parts();
+    let mut document = document;
+    // Once every operation is in: the errors they all can answer.
+    utoipa::Modify::modify(&openapi::ProblemResponses, &mut document);
+    let document = Arc::new(document);
     Router::new()
         .merge(api)
-        .route("/api/openapi.json", get(openapi_json))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(document.as_ref().clone()) }),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(pages::routes(&state))

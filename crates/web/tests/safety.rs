@@ -1021,3 +1021,119 @@ async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
     })
     .await;
 }
+
+/// Resolves a local `$ref` in the document, or fails the test naming it.
+fn resolve<'a>(doc: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    let pointer = reference.strip_prefix('#').expect("local reference");
+    doc.pointer(pointer)
+        .unwrap_or_else(|| panic!("{reference} does not resolve"))
+}
+
+#[tokio::test]
+async fn finding_11_the_api_document_is_valid_for_every_operation() {
+    let t = support::TestApp::sqlite().await;
+    let doc = t.get("/api/openapi.json", None).await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let placeholders: Vec<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(String::from)
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{method} {path}");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let mut in_path: Vec<String> = Vec::new();
+            for p in &params {
+                let name = p["name"].as_str().unwrap().to_string();
+                match p["in"].as_str() {
+                    Some("path") => {
+                        assert!(
+                            placeholders.contains(&name),
+                            "{at}: {name} is no path segment"
+                        );
+                        assert_eq!(p["required"], true, "{at}: path {name}");
+                        in_path.push(name.clone());
+                    }
+                    Some("query") => assert!(!placeholders.contains(&name), "{at}: {name}"),
+                    other => panic!("{at}: {name} in {other:?}"),
+                }
+                assert!(p["schema"].is_object(), "{at}: {name} has no schema");
+            }
+            in_path.sort();
+            let mut expected = placeholders.clone();
+            expected.sort();
+            assert_eq!(in_path, expected, "{at}: path parameters");
+            if let Some(body) = op.get("requestBody") {
+                for (kind, content) in body["content"].as_object().unwrap() {
+                    let schema = &content["schema"];
+                    let schema = match schema["$ref"].as_str() {
+                        Some(r) => resolve(&doc, r),
+                        None => schema,
+                    };
+                    assert!(
+                        schema["properties"].is_object()
+                            || schema["allOf"].is_array()
+                            || schema["oneOf"].is_array()
+                            || schema["type"].as_str().is_some_and(|t| t != "object"),
+                        "{at}: {kind} body is untyped: {schema}"
+                    );
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|c| c.starts_with('2')),
+                "{at}: no success"
+            );
+            for (code, r) in responses {
+                for (kind, content) in r["content"].as_object().into_iter().flatten() {
+                    if let Some(reference) = content["schema"]["$ref"].as_str() {
+                        resolve(&doc, reference);
+                        if reference.ends_with("/Problem") {
+                            assert_eq!(kind, "application/problem+json", "{at} {code}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(operations >= 100, "{operations} operations");
+    // Every reference anywhere resolves.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        resolve(&doc, r);
+    }
+    // A query that does not parse is a problem document like every other error.
+    let admin = t.token("admin").await;
+    let r = t.get("/api/v1/residents?limit=many", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(r.json()["errors"][0]["field"], "query");
+    let r = t
+        .request(
+            Request::post("/api/v1/imports/users")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, "multipart/form-data")
+                .body(Body::from("x"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    t.finish().await;
+}

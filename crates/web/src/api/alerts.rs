@@ -1,7 +1,9 @@
 //! API of the alert centre and the chat-group webhooks.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::alerts::{self, AlertView};
 use sanshe_app::notify::{self, WebhookInput, WebhookView};

@@ -1,7 +1,9 @@
 //! API of door-to-door campaigns, arrivals and close contacts.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::campaigns::{
     self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,

@@ -1,7 +1,9 @@
 //! API of gates, passes, scans, visitors and traffic statistics.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanshe_app::gates::{
@@ -53,8 +55,8 @@ pub async fn create_gate(
 }
 
 /// Sets the policy of the gate's compound (all its gates share it).
-#[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = Object, tag = "gates",
-    responses((status = 200, body = Object), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = GatePolicy, tag = "gates",
+    responses((status = 200, body = GatePolicy), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_policy(
     State(state): State<AppState>,
     caller: ApiCaller,

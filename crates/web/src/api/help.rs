@@ -1,7 +1,9 @@
 //! API of help requests (代买药品).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::help::{self, HelpInput, HelpView, StepInput};
 use serde::Deserialize;

@@ -1,7 +1,9 @@
 //! API of isolation episodes, health reports and the community board.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::AppError;
 use sanshe_app::isolation::{

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanshe_app::AppError;
@@ -30,6 +30,7 @@ pub mod volunteers;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
+use crate::extract::{Multipart, Path, Query};
 use crate::i18n::{Locale, Tr};
 use crate::uploads::read_upload;
 
@@ -493,7 +494,6 @@ pub struct ResidentBody {
     pub phone: String,
     /// Flags.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub flags: ResidentFlags,
 }
 
@@ -762,13 +762,13 @@ pub struct ImportTarget {
 /// parameter or a field). The caller's permission and an upload slot are checked before the
 /// file is read, and the whole sheet against the limits before anything is saved.
 #[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", params(ImportTarget),
-    request_body(content_type = "multipart/form-data", content = String, description = "fields: file, community"),
+    request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
     responses((status = 200, body = ImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_residents(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(target): Query<ImportTarget>,
-    form: Multipart,
+    Multipart(form): Multipart,
 ) -> ApiResult<Json<ImportResult>> {
     with_locale(&caller, imports::may_import_residents(&caller.actor))?;
     let _slot = with_locale(&caller, state.app.capacity.upload())?;
@@ -967,12 +967,12 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 }
 
 /// Creates users in bulk from an .xlsx or .csv (columns 用户名, 姓名, 角色, 区域 or 组织).
-#[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = String, description = "field: file"),
+#[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
     responses((status = 200, body = UserImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_users(
     State(state): State<AppState>,
     caller: ApiCaller,
-    form: Multipart,
+    Multipart(form): Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
     with_locale(&caller, imports::may_import_users(&caller.actor))?;
     let _slot = with_locale(&caller, state.app.capacity.upload())?;

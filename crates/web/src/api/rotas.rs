@@ -1,7 +1,9 @@
 //! API of duty posts, shifts (take, assign, drop, check in and out) and service hours.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use sanshe_app::rotas::{

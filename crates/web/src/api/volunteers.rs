@@ -1,7 +1,9 @@
 //! API of volunteers' applications and their vetting.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use sanshe_app::volunteers::{self, ApplicationInput, ApplicationView, Decided, DecisionInput};
 use serde::Deserialize;
