@@ -19,15 +19,19 @@ use crate::{App, AppError, Result, local_time};
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct CampaignInput {
     /// The area to cover (a community, a compound, a building).
+    #[schema(max_length = 64)]
     pub area_id: String,
     /// Name, e.g. 凌研里社区入户排查（第一轮）.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// Standard questions by key: `fever_or_cough`, `arrived_from_elsewhere`,
     /// `elderly_alone_needs_help`, `contact_with_case`.
     #[serde(default)]
+    #[schema(max_items = 8)]
     pub questions: Vec<String>,
     /// Further yes/no questions, as asked.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub custom_questions: Vec<String>,
 }
 
@@ -193,6 +197,7 @@ pub struct VisitInput {
     #[serde(default)]
     pub id: Option<String>,
     /// The household.
+    #[schema(max_length = 64)]
     pub household_id: String,
     /// `answered`, `not_home`, `refused`, `moved_out`.
     pub outcome: String,
@@ -201,6 +206,7 @@ pub struct VisitInput {
     pub answers: BTreeMap<String, bool>,
     /// Note.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
 }
 

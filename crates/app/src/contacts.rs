@@ -48,13 +48,17 @@ pub struct ArrivalInput {
     #[serde(flatten)]
     pub person: PersonRef,
     /// Where from, e.g. 湖北省武汉市.
+    #[schema(min_length = 1, max_length = 60)]
     pub origin: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub arrival_date: String,
     /// `train`, `plane`, `coach`, `car`, `other`.
+    #[schema(pattern = "^(train|plane|coach|car|other)$")]
     pub transport: String,
     /// Note (train number, flight, …).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
     /// Open an isolation episode from the arrival date.
     #[serde(default)]
@@ -72,11 +76,14 @@ pub struct ContactInput {
     pub index_resident_id: Option<String>,
     /// Otherwise how the index person is known (case number, name given by the CDC).
     #[serde(default)]
+    #[schema(max_length = 60)]
     pub index_label: String,
     /// Date of last contact, YYYY-MM-DD.
+    #[schema(format = Date)]
     pub last_contact_date: String,
     /// Note.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
     /// Open an isolation episode from the last contact.
     #[serde(default)]

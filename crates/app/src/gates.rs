@@ -309,8 +309,10 @@ pub struct IssuePasses {
     pub area_id: Option<String>,
     /// YYYY-MM-DD (default today).
     #[serde(default)]
+    #[schema(format = Date)]
     pub valid_from: Option<String>,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub valid_to: String,
 }
 
@@ -546,25 +548,32 @@ pub async fn revoke_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView>
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScanInput {
     /// A UUID made by the device: the same id again returns the first answer.
+    #[schema(pattern = "^[0-9a-fA-F-]{32,36}$")]
     pub id: String,
     /// The gate.
+    #[schema(max_length = 64)]
     pub gate_id: String,
     /// The short code typed.
     #[serde(default)]
+    #[schema(max_length = 16)]
     pub pass_code: Option<String>,
     /// Or the QR code's signed token.
     #[serde(default)]
+    #[schema(max_length = 128)]
     pub pass_token: Option<String>,
     /// `in` or `out`.
+    #[schema(pattern = "^(in|out)$")]
     pub direction: String,
     /// °C, as a number or text.
     #[schema(value_type = f64)]
     pub temperature: serde_json::Value,
     /// When scanned, RFC 3339 (default now; a queued offline scan sends its own time).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub scanned_at: Option<String>,
     /// What the device decided while offline (`allowed`/`refused`), to flag disagreements.
     #[serde(default)]
+    #[schema(pattern = "^(allowed|refused)$")]
     pub device_decision: Option<String>,
 }
 
@@ -1212,20 +1221,26 @@ pub async fn traffic(
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct VisitorInput {
     /// The gate.
+    #[schema(max_length = 64)]
     pub gate_id: String,
     /// `visitor` (default) or `delivery`.
     #[serde(default)]
+    #[schema(pattern = "^(visitor|delivery)$")]
     pub kind: Option<String>,
     /// Name.
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
     /// Phone.
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub phone: String,
     /// Why (送药, 维修, 探望老人…).
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub reason: String,
     /// Whom they visit (room or name).
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub host: String,
     /// °C (required for people who enter).
     #[serde(default)]

@@ -98,20 +98,27 @@ async fn names_of(conn: &mut Conn, rows: &[HelpRow]) -> Result<HashMap<String, S
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct HelpInput {
     /// The household asking (its address is used); or give `area_id` and `address`.
+    #[schema(max_length = 64)]
     pub household_id: Option<String>,
     /// The area, when the household is not registered.
+    #[schema(max_length = 64)]
     pub area_id: Option<String>,
     /// The address, when the household is not registered.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
     /// For whom.
+    #[schema(min_length = 1, max_length = 50)]
     pub for_whom: String,
     /// What is needed, e.g. 降压药（硝苯地平）一盒.
+    #[schema(min_length = 1, max_length = 500)]
     pub needs: String,
     /// `urgent`, `today`, `soon`.
+    #[schema(pattern = "^(urgent|today|soon)$")]
     pub urgency: String,
     /// Contact phone.
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub contact: String,
 }
 

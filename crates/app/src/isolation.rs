@@ -120,14 +120,17 @@ fn view(app: &App, e: EpisodeRow) -> EpisodeView {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct OpenEpisode {
     /// The person (a registered resident).
+    #[schema(max_length = 64)]
     pub resident_id: String,
     /// `home_isolation`, `home_medical_observation` or `centralized_observation`.
     pub kind: String,
     /// Last exposure or arrival, YYYY-MM-DD (default today).
     #[serde(default)]
+    #[schema(format = Date)]
     pub exposure_date: Option<String>,
     /// YYYY-MM-DD (default 14 days after the exposure).
     #[serde(default)]
+    #[schema(format = Date)]
     pub planned_end: Option<String>,
     /// Responsible worker (default: the least-loaded community worker of the place).
     #[serde(default)]

@@ -49,15 +49,20 @@ pub fn feishu_sign(secret: &str, timestamp_s: i64) -> String {
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct WebhookInput {
     /// The area whose alerts (at or below it) go to the group.
+    #[schema(max_length = 64)]
     pub area_id: String,
     /// The group's name, e.g. 凌研里社区防控工作群.
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     /// `wecom`, `dingtalk`, `feishu` or `json`.
+    #[schema(pattern = "^(wecom|dingtalk|feishu|generic)$")]
     pub kind: String,
     /// The robot's address (a credential: stored encrypted, shown with its key hidden).
+    #[schema(max_length = 500)]
     pub url: String,
     /// The signing secret (DingTalk `SEC…`, Feishu), if signing is on.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub secret: Option<String>,
 }
 

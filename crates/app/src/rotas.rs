@@ -65,12 +65,15 @@ fn post_view(p: PostRow) -> PostView {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct PostInput {
     /// The area (community, compound, care home's area) it serves.
+    #[schema(max_length = 64)]
     pub area_id: String,
     /// Name, e.g. 一区南门 or 心理热线 1.
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
     /// `gate`, `hotline`, `care_home`, `support`, `other`.
     pub kind: String,
     /// When cover starts each day, HH:MM China time.
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$")]
     pub cover_from: String,
     /// Hours covered a day (24 round the clock).
     pub cover_hours: u32,

@@ -26,21 +26,28 @@ pub const SKILLS: [&str; 6] = [
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct ApplicationInput {
     /// Name.
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
     /// Mainland ID number.
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub document_number: String,
     /// Mobile phone.
+    #[schema(max_length = 20)]
     pub phone: String,
     /// The community they live in.
+    #[schema(max_length = 64)]
     pub area_id: String,
     /// Skills (keys of `SKILLS`).
     #[serde(default)]
+    #[schema(max_items = 16)]
     pub skills: Vec<String>,
     /// When they can serve, in their words.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub availability: String,
     /// Their organization, if any.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub organization: String,
     /// Agreed to the privacy notice.
     #[serde(default)]

@@ -76,8 +76,10 @@ fn with_locale<T>(caller: &ApiCaller, r: sanshe_app::Result<T>) -> ApiResult<T> 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignInBody {
     /// User name.
+    #[schema(max_length = 64)]
     pub username: String,
     /// Password.
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
@@ -210,11 +212,14 @@ pub async fn get_area(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewArea {
     /// Parent area; the new area is one level below it.
+    #[schema(max_length = 64)]
     pub parent_id: String,
     /// Name.
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     /// Division code (optional).
     #[serde(default)]
+    #[schema(pattern = "^([0-9]{6}|[0-9]{9}|[0-9]{12})?$")]
     pub code: String,
 }
 
@@ -277,12 +282,14 @@ pub struct NewOrganization {
     /// Kind: bureau, social_work_agency, social_organization, volunteer_association, care_home, hospital, donor.
     pub kind: String,
     /// Name.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// Area it is registered in.
     #[serde(default)]
     pub home_area_id: Option<String>,
     /// Contact.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub contact: String,
 }
 
@@ -312,11 +319,14 @@ pub async fn create_organization(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewLinkage {
     /// The community.
+    #[schema(max_length = 64)]
     pub community_id: String,
     /// What the organization provides.
+    #[schema(min_length = 1, max_length = 500)]
     pub organization_provides: String,
     /// What the community provides.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub community_provides: String,
 }
 
@@ -476,21 +486,25 @@ pub struct ResidentBody {
     pub household: HouseholdRef,
     /// 姓名
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
     /// male / female (or 男/女); may be omitted when the ID number gives it.
     #[serde(default)]
     pub sex: String,
     /// YYYY-MM-DD; may be omitted when the ID number gives it.
     #[serde(default)]
+    #[schema(format = Date)]
     pub birth_date: String,
     /// mainland_id (default), residence_permit, exit_entry_permit, passport, foreign_permanent_residence, other.
     #[serde(default)]
     pub document_kind: String,
     /// The document number.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub document_number: String,
     /// Mobile or landline.
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub phone: String,
     /// Flags.
     #[serde(default)]
@@ -557,6 +571,7 @@ pub async fn update_resident(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevealBody {
     /// The reason, written to the audit log.
+    #[schema(min_length = 2, max_length = 100)]
     pub reason: String,
 }
 
@@ -585,12 +600,15 @@ pub struct HouseholdRef {
     pub area_id: Option<String>,
     /// 楼栋
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub building: String,
     /// 单元
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub unit: String,
     /// 房号
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub room: String,
 }
 
@@ -822,12 +840,16 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUser {
     /// Sign-in name.
+    #[schema(min_length = 3, max_length = 40)]
     pub username: String,
     /// Name shown.
+    #[schema(min_length = 1, max_length = 50)]
     pub display_name: String,
     /// Password (at least 10 characters).
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     /// coordinator, community_worker, org_admin, volunteer.
+    #[schema(pattern = "^(coordinator|community_worker|org_admin|volunteer)$")]
     pub role: String,
     /// Area of an area role.
     #[serde(default)]
