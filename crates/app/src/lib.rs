@@ -18,6 +18,7 @@ pub mod isolation;
 pub mod notify;
 pub mod organizations;
 pub mod registry;
+pub mod retention;
 pub mod rotas;
 pub mod sheets;
 pub mod vault;

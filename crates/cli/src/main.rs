@@ -91,6 +91,33 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Delete or anonymize personal data past its retention period (counts and statistics stay).
+    Purge {
+        /// Only count what would go.
+        #[arg(long)]
+        dry_run: bool,
+        /// Days health reports are kept after an episode's release.
+        #[arg(long, env = "SANSHE_RETAIN_HEALTH_DAYS", default_value_t = 180)]
+        health_days: i64,
+        /// Days gate scans are kept.
+        #[arg(long, env = "SANSHE_RETAIN_SCAN_DAYS", default_value_t = 90)]
+        scan_days: i64,
+        /// Days visitors' registrations are kept.
+        #[arg(long, env = "SANSHE_RETAIN_VISITOR_DAYS", default_value_t = 90)]
+        visitor_days: i64,
+        /// Days applicants' ID numbers and phones are kept after the decision.
+        #[arg(long, env = "SANSHE_RETAIN_APPLICANT_DAYS", default_value_t = 365)]
+        applicant_days: i64,
+        /// Days errands' contact phones are kept after they close.
+        #[arg(long, env = "SANSHE_RETAIN_ERRAND_DAYS", default_value_t = 180)]
+        errand_days: i64,
+    },
+    /// Write a consistent copy of the database to a new file while sanshe runs (SQLite: a
+    /// database file; PostgreSQL: a pg_dump custom-format file for pg_restore).
+    Backup {
+        /// The file to write (must not exist).
+        file: PathBuf,
+    },
 }
 
 /// What one upload may make the server read.
@@ -334,6 +361,45 @@ async fn main() -> Result<()> {
                 .await?;
         }
         Command::Migrate => report_migrations(&app),
+        Command::Purge {
+            dry_run,
+            health_days,
+            scan_days,
+            visitor_days,
+            applicant_days,
+            errand_days,
+        } => {
+            let keep = sanshe_app::retention::Retention {
+                health_days: *health_days,
+                scan_days: *scan_days,
+                visitor_days: *visitor_days,
+                applicant_days: *applicant_days,
+                errand_days: *errand_days,
+            };
+            let actor = Actor::command_line(&app).await.map_err(explain)?;
+            let done = sanshe_app::retention::purge(&app, &actor, &keep, *dry_run)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{}",
+                if *dry_run {
+                    "would purge (dry run):"
+                } else {
+                    "purged:"
+                }
+            );
+            for p in done {
+                println!("  {:<20} {}", p.what, p.rows);
+            }
+        }
+        Command::Backup { file } => {
+            app.db
+                .backup(file)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+            println!("backed up to {} ({size} bytes)", file.display());
+        }
         Command::Demo => load_demo(&app).await?,
         Command::User {
             command:

@@ -310,15 +310,6 @@ pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &
     Ok(())
 }
 
-/// Deletes failures older than `before` (they count for nothing after the window).
-pub async fn forget_failures_before(conn: &mut AnyConnection, before: i64) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
-        .bind(before)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
-}
-
 /// Active users holding `role` over an area: (user id, display name, area path), for finding
 /// the workers whose subtree covers a place.
 pub async fn area_role_holders(
@@ -381,4 +372,38 @@ pub async fn deployed_volunteers(
         .into_iter()
         .map(|r| (r[0].text(), r[1].text(), r[2].text(), r[3].text()))
         .collect())
+}
+
+/// Sessions expired before `before`, deleted.
+pub async fn purge_sessions(
+    conn: &mut AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "sessions",
+        "DELETE FROM sessions",
+        "expires_at < $1",
+        &[before.into()],
+        dry_run,
+    )
+    .await
+}
+
+/// Failed sign-ins before `before`, deleted.
+pub async fn purge_failures(
+    conn: &mut AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "sign_in_failures",
+        "DELETE FROM sign_in_failures",
+        "at < $1",
+        &[before.into()],
+        dry_run,
+    )
+    .await
 }

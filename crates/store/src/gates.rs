@@ -756,6 +756,63 @@ pub async fn visitors(
         .collect()
 }
 
+/// Scans recorded before `before`, deleted; the hourly and refusal rollups keep their counts.
+pub async fn purge_scans(
+    conn: &mut AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "scans",
+        "DELETE FROM scans",
+        "recorded_at < $1",
+        &[before.into()],
+        dry_run,
+    )
+    .await
+}
+
+/// Quota counts of periods that started before `before_day` (YYYY-MM-DD), deleted: they decide
+/// nothing any more.
+pub async fn purge_exits(
+    conn: &mut AnyConnection,
+    before_day: &str,
+    arrival_prefix: &str,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "household_exits",
+        "DELETE FROM household_exits",
+        "(period_start < $1 OR (period_start >= $2 AND period_start < $3))",
+        &[
+            before_day.into(),
+            arrival_prefix.into(),
+            format!("{arrival_prefix}{before_day}").into(),
+        ],
+        dry_run,
+    )
+    .await
+}
+
+/// Visitors registered before `before`, deleted; the hourly rollup keeps their count.
+pub async fn purge_visitors(
+    conn: &mut AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "visitors",
+        "DELETE FROM visitors",
+        "at < $1",
+        &[before.into()],
+        dry_run,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod plans {
     //! A street's day of traffic must be one equality and one path range on `gate_hours_day`;

@@ -240,3 +240,21 @@ pub async fn mark_overdue_alerted(conn: &mut impl Statements, id: &str, at: i64)
         .await?
         == 1)
 }
+
+/// Requests closed (delivered or called off) before `before`: the contact phone is removed and
+/// the person helped is no longer named. What was asked, where and when stays.
+pub async fn purge_closed(
+    conn: &mut sqlx::AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "help_requests",
+        "UPDATE help_requests SET contact_cipher = NULL, contact_masked = NULL, for_whom = ''",
+        "COALESCE(delivered_at, cancelled_at) < $1 AND (contact_cipher IS NOT NULL OR for_whom <> '')",
+        &[before.into()],
+        dry_run,
+    )
+    .await
+}

@@ -577,3 +577,32 @@ pub async fn open_in_households(
         .map(|r| (r[0].text(), r[1].text()))
         .collect())
 }
+
+/// Health reports of episodes released before `before`, deleted; the episodes themselves stay
+/// (they are the counts of people isolated) but lose their report link and release note.
+pub async fn purge_released(
+    conn: &mut AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<(crate::Purge, crate::Purge)> {
+    let args = [before.into()];
+    let reports = crate::purge(
+        conn,
+        "health_reports",
+        "DELETE FROM health_reports",
+        "episode_id IN (SELECT id FROM isolation_episodes WHERE released_at IS NOT NULL AND released_at < $1)",
+        &args,
+        dry_run,
+    )
+    .await?;
+    let episodes = crate::purge(
+        conn,
+        "isolation_episodes",
+        "UPDATE isolation_episodes SET link_hash = NULL, link_cipher = NULL, release_note = NULL",
+        "released_at IS NOT NULL AND released_at < $1 AND (link_cipher IS NOT NULL OR release_note IS NOT NULL)",
+        &args,
+        dry_run,
+    )
+    .await?;
+    Ok((reports, episodes))
+}

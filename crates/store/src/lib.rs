@@ -83,6 +83,8 @@ pub struct Db {
     /// The SQLite file, for a connection of one's own (the scan writer's); None on PostgreSQL
     /// and in memory.
     pub sqlite_file: Option<std::path::PathBuf>,
+    /// The URL it was opened with (for `pg_dump`); it may hold a password, so it is never shown.
+    url: String,
 }
 
 /// The `synchronous` setting of SQLite connections: NORMAL survives a process crash (not a power
@@ -245,6 +247,7 @@ impl Db {
             pool,
             backend,
             sqlite_file,
+            url: url.clone(),
         })
     }
 
@@ -365,6 +368,51 @@ impl Db {
             .await
             .unwrap_or_else(|e| Err(StoreError::Direct(e.to_string()))),
         )
+    }
+
+    /// Writes a consistent copy of the whole database to `file` while the service runs: SQLite
+    /// `VACUUM INTO` (a database file to put in place of `data/sanshe.db`), PostgreSQL `pg_dump`
+    /// in its custom format (for `pg_restore`). The file must not exist yet.
+    pub async fn backup(&self, file: &std::path::Path) -> Result<()> {
+        if file.exists() {
+            return Err(StoreError::Direct(format!(
+                "{} exists already; back up into a new file",
+                file.display()
+            )));
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                let target = file.to_string_lossy().into_owned();
+                sqlx::query("VACUUM INTO $1")
+                    .bind(target)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Backend::Postgres => {
+                let (url, file) = (self.url.clone(), file.to_path_buf());
+                tokio::task::spawn_blocking(move || {
+                    let out = std::process::Command::new("pg_dump")
+                        .arg("--format=custom")
+                        .arg("--no-owner")
+                        .arg("--file")
+                        .arg(&file)
+                        .arg(&url)
+                        .output()
+                        .map_err(|e| StoreError::Direct(format!("pg_dump: {e}")))?;
+                    if out.status.success() {
+                        Ok(())
+                    } else {
+                        Err(StoreError::Direct(format!(
+                            "pg_dump: {}",
+                            String::from_utf8_lossy(&out.stderr).trim()
+                        )))
+                    }
+                })
+                .await
+                .map_err(|e| StoreError::Direct(e.to_string()))?
+            }
+        }
     }
 
     /// A connection from the pool.
@@ -503,4 +551,38 @@ mod placeholders {
         );
         assert_eq!(padded(&["x"; 9]).len(), 16);
     }
+}
+
+/// What a retention purge did (or, in a dry run, would do) to one kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purge {
+    /// Rows deleted or stripped of personal data.
+    pub rows: u64,
+}
+
+/// Runs a purge: `action` (a DELETE or an UPDATE) over the rows `filter` picks, or in a dry run
+/// counts them. Both statements share the filter and its arguments, so the count is what the
+/// action would touch.
+pub(crate) async fn purge(
+    conn: &mut AnyConnection,
+    table: &str,
+    action: &str,
+    filter: &str,
+    args: &[statements::Cell],
+    dry_run: bool,
+) -> Result<Purge> {
+    use statements::Statements;
+    let rows = if dry_run {
+        conn.rows(
+            &format!("SELECT COUNT(*) FROM {table} WHERE {filter}"),
+            args,
+        )
+        .await?
+        .first()
+        .map_or(0, |r| r[0].int()) as u64
+    } else {
+        conn.changed(&format!("{action} WHERE {filter}"), args)
+            .await?
+    };
+    Ok(Purge { rows })
 }

@@ -292,3 +292,23 @@ pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<Appl
     .map(|r| row_of(r))
     .ok_or(StoreError::NotFound)
 }
+
+/// Applications decided before `before`: their ID number and phone (sealed, hashed and masked)
+/// and availability are removed; a declined applicant's name is cut to its first character.
+/// Whether someone applied, when and with what outcome stays.
+pub async fn purge_decided(
+    conn: &mut sqlx::AnyConnection,
+    before: i64,
+    dry_run: bool,
+) -> Result<crate::Purge> {
+    crate::purge(
+        conn,
+        "volunteer_applications",
+        "UPDATE volunteer_applications SET document_cipher = '', document_hash = '', document_masked = '', phone_cipher = '', phone_masked = '', availability = '', \
+         name = CASE WHEN status = 'declined' THEN SUBSTR(name, 1, 1) || '*' ELSE name END",
+        "status IN ('approved', 'declined') AND decided_at < $1 AND document_cipher <> ''",
+        &[before.into()],
+        dry_run,
+    )
+    .await
+}

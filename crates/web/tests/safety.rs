@@ -1137,3 +1137,108 @@ async fn finding_11_the_api_document_is_valid_for_every_operation() {
     assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
     t.finish().await;
 }
+
+#[tokio::test]
+async fn retention_purges_personal_data_and_keeps_the_counts() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let (gate, codes) = gate_and_passes(&t, &w, 1).await;
+        let scanned = t
+            .post_json("/api/v1/scans", Some(&w), scan_body(&gate, &codes[0], "out", 36.5))
+            .await;
+        assert_eq!(scanned.json()["decision"], "allowed");
+        let visitor = t
+            .post_json("/api/v1/visitors", Some(&w), json!({"gate_id": gate, "name": "快递员", "phone": "13800001111"}))
+            .await;
+        assert_eq!(visitor.status, StatusCode::CREATED, "{}", visitor.text());
+        let person = t
+            .add_resident(&w, &t.lingyanli_building, "301", "孙丽", &support::id_for(1979, 6, 6, 41), "")
+            .await;
+        let episode = t
+            .post_json("/api/v1/isolations", Some(&w), json!({"resident_id": person["id"], "kind": "home_isolation"}))
+            .await
+            .json()["episode"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = t
+            .post_json(&format!("/api/v1/isolations/{episode}/reports"), Some(&w), json!({"temperature": 36.6}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let r = t
+            .post_json(&format!("/api/v1/isolations/{episode}/release"), Some(&w), json!({"reason": "completed", "note": "期满"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let applied = t
+            .post_json("/api/v1/volunteers/applications", None, application(&t, "赵一", 7, "driving"))
+            .await
+            .json();
+        let r = t
+            .post_json(
+                &format!("/api/v1/volunteers/applications/{}/decision", applied["id"].as_str().unwrap()),
+                Some(&w),
+                json!({"decision": "decline", "note": "人数已满"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let errand = t
+            .post_json("/api/v1/help-requests", Some(&w), json!({"area_id": t.lingyanli, "address": "1号楼101", "for_whom": "王奶奶", "needs": "药", "urgency": "today", "contact": "13900002222"}))
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = t
+            .post_json(&format!("/api/v1/help-requests/{errand}/steps"), Some(&w), json!({"step": "cancel", "reason": "家属送到"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let day = t.app.clock.today().to_string();
+
+        // Past every retention period (the longest is a year for applicants): a dry run counts
+        // and changes nothing; the purge removes.
+        t.app.clock.advance(chrono::Duration::days(400));
+        let keep = sanshe_app::retention::Retention::default();
+        let cli = sanshe_app::accounts::Actor::command_line(&t.app).await.unwrap();
+        let counted = sanshe_app::retention::purge(&t.app, &cli, &keep, true).await.unwrap();
+        let rows = |what: &str, of: &[sanshe_app::retention::Purged]| {
+            of.iter().find(|p| p.what == what).unwrap().rows
+        };
+        for what in ["health_reports", "episode_links", "scans", "visitors", "applicant_details", "errand_contacts"] {
+            assert_eq!(rows(what, &counted), 1, "{what}: {counted:?}");
+        }
+        assert_eq!(t.count("scans").await, 1);
+        let done = sanshe_app::retention::purge(&t.app, &cli, &keep, false).await.unwrap();
+        assert_eq!(done, counted);
+        for table in ["scans", "visitors", "health_reports"] {
+            assert_eq!(t.count(table).await, 0, "{table}");
+        }
+        assert_eq!(t.count("isolation_episodes").await, 1, "the episode still counts");
+        // The traffic of that day is still told, from the rollup.
+        let traffic = t
+            .get(&format!("/api/v1/gates/{gate}/traffic?date={day}"), Some(&w))
+            .await
+            .json();
+        assert_eq!(traffic["total"]["exits"], 1, "{traffic}");
+        assert_eq!(traffic["total"]["visitors"], 1);
+        let mut conn = t.app.db.conn().await.unwrap();
+        let (masked, name): (String, String) = sqlx::query_as(
+            "SELECT document_masked, name FROM volunteer_applications",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((masked.as_str(), name.as_str()), ("", "赵*"));
+        let contact: Option<String> =
+            sqlx::query_scalar("SELECT contact_masked FROM help_requests")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(contact, None);
+        drop(conn);
+        // A second purge finds nothing more.
+        let again = sanshe_app::retention::purge(&t.app, &cli, &keep, false).await.unwrap();
+        assert!(again.iter().filter(|p| p.what != "sessions").all(|p| p.rows == 0), "{again:?}");
+        t
+    })
+    .await;
+}
