@@ -786,13 +786,19 @@ pub async fn import_residents(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(target): Query<ImportTarget>,
+    headers: HeaderMap,
     Multipart(form): Multipart,
 ) -> ApiResult<Json<ImportResult>> {
     with_locale(&caller, imports::may_import_residents(&caller.actor))?;
     let _slot = with_locale(&caller, state.app.capacity.upload())?;
     let upload = with_locale(
         &caller,
-        read_upload(form, state.app.limits.upload_bytes).await,
+        read_upload(
+            form,
+            state.app.limits.upload_bytes,
+            crate::uploads::content_length(&headers),
+        )
+        .await,
     )?;
     let community = target
         .community
@@ -994,13 +1000,19 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 pub async fn import_users(
     State(state): State<AppState>,
     caller: ApiCaller,
+    headers: HeaderMap,
     Multipart(form): Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
     with_locale(&caller, imports::may_import_users(&caller.actor))?;
     let _slot = with_locale(&caller, state.app.capacity.upload())?;
     let upload = with_locale(
         &caller,
-        read_upload(form, state.app.limits.upload_bytes).await,
+        read_upload(
+            form,
+            state.app.limits.upload_bytes,
+            crate::uploads::content_length(&headers),
+        )
+        .await,
     )?;
     let report = with_locale(
         &caller,

@@ -83,11 +83,17 @@ pub(super) async fn import_form(
 async fn read_import(
     state: &AppState,
     caller: &PageCaller,
+    headers: &HeaderMap,
     form: Multipart,
 ) -> sanshe_app::Result<(Vec<u8>, String)> {
     sanshe_app::imports::may_import_residents(&caller.actor)?;
     let _slot = state.app.capacity.upload()?;
-    let upload = crate::uploads::read_upload(form, state.app.limits.upload_bytes).await?;
+    let upload = crate::uploads::read_upload(
+        form,
+        state.app.limits.upload_bytes,
+        crate::uploads::content_length(headers),
+    )
+    .await?;
     caller.check_csrf(upload.field("csrf"))?;
     let community = upload.field("community").trim().to_string();
     if community.is_empty() {
@@ -99,10 +105,11 @@ async fn read_import(
 pub(super) async fn run_import(
     State(state): State<AppState>,
     caller: PageCaller,
+    headers: HeaderMap,
     form: Multipart,
 ) -> PageResult {
     let tr = caller.tr;
-    let (result, selected) = match read_import(&state, &caller, form).await {
+    let (result, selected) = match read_import(&state, &caller, &headers, form).await {
         Ok((file, community)) => (
             sanshe_app::imports::import_residents(
                 &state.app,
