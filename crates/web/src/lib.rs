@@ -237,6 +237,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::volunteers::apply))
         .layer(throttled(throttle::Bucket::PublicForm))
         .layer(public());
+    // Anyone may read these without signing in: the division list, the import template.
+    let open_reads = OpenApiRouter::new()
+        .routes(routes!(api::list_divisions))
+        .routes(routes!(api::import_template))
+        .layer(throttled(throttle::Bucket::PublicPage));
     let uploads = OpenApiRouter::new()
         .routes(routes!(api::import_residents))
         .routes(routes!(api::import_users))
@@ -245,10 +250,10 @@ pub fn router(state: AppState) -> Router {
         .merge(sign_in)
         .merge(sign_up)
         .merge(uploads)
+        .merge(open_reads)
         .routes(routes!(api::delete_session))
         .routes(routes!(api::list_areas, api::create_area))
         .routes(routes!(api::get_area))
-        .routes(routes!(api::list_divisions))
         .routes(routes!(api::list_organizations, api::create_organization))
         .routes(routes!(api::get_organization, api::update_organization))
         .routes(routes!(api::create_linkage))
@@ -264,7 +269,6 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::start_export))
         .routes(routes!(api::get_export))
         .routes(routes!(api::get_export_file))
-        .routes(routes!(api::import_template))
         .routes(routes!(api::list_users, api::create_user))
         .routes(routes!(api::create_grant))
         .routes(routes!(api::delete_grant))
@@ -355,7 +359,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route(
             "/api/openapi.json",
-            get(move || async move { Json(document.as_ref().clone()) }),
+            get(move || async move { Json(document.as_ref().clone()) })
+                .layer(throttled(throttle::Bucket::PublicPage)),
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
