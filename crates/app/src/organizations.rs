@@ -119,21 +119,17 @@ pub async fn get(
     Ok((o.into(), links, manage))
 }
 
-/// Registers an organization (a coordinator, in their area).
-pub async fn register(
-    app: &App,
-    actor: &Actor,
+/// An organization's kind, name and contact as a form or the API sends them, checked.
+fn organization_fields(
     kind: &str,
     name: &str,
-    home_area_id: Option<&str>,
     contact: &str,
-) -> Result<OrganizationView> {
+) -> Result<(OrganizationKind, String, String)> {
     let mut errors = FieldErrors::default();
     let kind = errors.take("kind", OrganizationKind::parse(kind));
     let name = errors
         .take_field(sanshe_core::text::required_line("name", name, 80))
         .unwrap_or_default();
-    let name = name.as_str();
     let contact = errors
         .take_field(sanshe_core::text::line(
             "contact",
@@ -145,6 +141,20 @@ pub async fn register(
     let Some(kind) = kind else {
         return Err(AppError::field("kind", "err-required"));
     };
+    Ok((kind, name, contact))
+}
+
+/// Registers an organization (a coordinator, in their area).
+pub async fn register(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    name: &str,
+    home_area_id: Option<&str>,
+    contact: &str,
+) -> Result<OrganizationView> {
+    let (kind, name, contact) = organization_fields(kind, name, contact)?;
+    let name = name.as_str();
     let mut conn = app.db.conn().await?;
     let home = match home_area_id.filter(|h| !h.is_empty()) {
         Some(h) => {
@@ -291,23 +301,8 @@ pub async fn update(
     if !may_manage {
         return Err(AppError::Forbidden);
     }
-    let mut errors = FieldErrors::default();
-    let kind = errors.take("kind", OrganizationKind::parse(kind));
-    let name = errors
-        .take_field(sanshe_core::text::required_line("name", name, 80))
-        .unwrap_or_default();
+    let (kind, name, contact) = organization_fields(kind, name, contact)?;
     let name = name.as_str();
-    let contact = errors
-        .take_field(sanshe_core::text::line(
-            "contact",
-            contact,
-            sanshe_core::text::LABEL_CHARS,
-        ))
-        .unwrap_or_default();
-    errors.into_result()?;
-    let Some(kind) = kind else {
-        return Err(AppError::field("kind", "err-required"));
-    };
     let mut conn = app.db.conn().await?;
     store::update(&mut conn, id, kind.as_str(), name, &contact)
         .await

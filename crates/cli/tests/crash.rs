@@ -3,46 +3,15 @@
 //! with the scans. Runs the real `sanshe` binary over SQLite.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod common;
+use common::{free_port, start, token, wait_ready};
+
 const PASSWORD: &str = "crash-test-2020";
-
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sanshe"))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir)
-        .env("SANSHE_DEMO_PASSWORD", PASSWORD)
-        .env_remove("SANSHE_DATABASE_URL")
-        .env_remove("SANSHE_KEY_FILE")
-        .env_remove("SANSHE_SECRET_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sanshe")
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..240 {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("sanshe did not start");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_keeps_every_answered_scan_once() {
@@ -54,21 +23,10 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let mut server = start(&dir, port);
+    let mut server = start(&dir, port, PASSWORD);
     wait_ready(&client, &base).await;
 
-    let token = client
-        .post(format!("{base}/api/v1/sessions"))
-        .json(&json!({"username": "worker.lingyanli", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = token(&client, &base, "worker.lingyanli", PASSWORD).await;
     let gates: Value = client
         .get(format!("{base}/api/v1/gates"))
         .bearer_auth(&token)
@@ -140,7 +98,7 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
     );
 
     // Restart on the same data; the clients retry what got no answer, twice for good measure.
-    let mut server = start(&dir, port);
+    let mut server = start(&dir, port, PASSWORD);
     wait_ready(&client, &base).await;
     for _ in 0..2 {
         for body in &retries {

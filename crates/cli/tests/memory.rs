@@ -3,28 +3,16 @@
 //! Runs the real `sanshe` binary and reads its peak resident set from /proc after resetting it.
 
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+mod common;
+use common::{free_port, start, token, wait_ready};
 
 const PASSWORD: &str = "memory-test-2020";
 /// What the issue allows above idle for any upload.
 const BUDGET_MB: u64 = 256;
-
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sanshe"))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir)
-        .env("SANSHE_DEMO_PASSWORD", PASSWORD)
-        .env_remove("SANSHE_DATABASE_URL")
-        .env_remove("SANSHE_KEY_FILE")
-        .env_remove("SANSHE_SECRET_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sanshe")
-}
 
 /// A field of /proc/PID/status in kB.
 fn status_kb(pid: u32, field: &str) -> u64 {
@@ -69,40 +57,16 @@ fn zip_bomb() -> Vec<u8> {
 async fn refusing_hostile_uploads_stays_within_the_memory_budget() {
     let dir = std::env::temp_dir().join(format!("sanshe-mem-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    let mut server = start(&dir, port);
+    let mut server = start(&dir, port, PASSWORD);
     let pid = server.id();
-    for _ in 0..240 {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let token = client
-        .post(format!("{base}/api/v1/sessions"))
-        .json(&json!({"username": "worker.lingyanli", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    wait_ready(&client, &base).await;
+    let token = token(&client, &base, "worker.lingyanli", PASSWORD).await;
     let areas: Value = client
         .get(format!("{base}/api/v1/areas"))
         .bearer_auth(&token)

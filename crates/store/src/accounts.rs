@@ -162,19 +162,19 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Gr
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GrantRow {
-                id: r.try_get("id")?,
-                role: r.try_get("role")?,
-                area_id: r.try_get("area_id")?,
-                area_path: r.try_get("area_path")?,
-                area_name: r.try_get("area_name")?,
-                organization_id: r.try_get("organization_id")?,
-                organization_name: r.try_get("organization_name")?,
-            })
-        })
-        .collect()
+    rows.iter().map(grant_from_row).collect()
+}
+
+fn grant_from_row(r: &AnyRow) -> Result<GrantRow> {
+    Ok(GrantRow {
+        id: r.try_get("id")?,
+        role: r.try_get("role")?,
+        area_id: r.try_get("area_id")?,
+        area_path: r.try_get("area_path")?,
+        area_name: r.try_get("area_name")?,
+        organization_id: r.try_get("organization_id")?,
+        organization_name: r.try_get("organization_name")?,
+    })
 }
 
 /// Every grant with its user id, in the order granted (one query for a whole user list).
@@ -187,20 +187,7 @@ pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRo
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("user_id")?,
-                GrantRow {
-                    id: r.try_get("id")?,
-                    role: r.try_get("role")?,
-                    area_id: r.try_get("area_id")?,
-                    area_path: r.try_get("area_path")?,
-                    area_name: r.try_get("area_name")?,
-                    organization_id: r.try_get("organization_id")?,
-                    organization_name: r.try_get("organization_name")?,
-                },
-            ))
-        })
+        .map(|r| Ok((r.try_get("user_id")?, grant_from_row(r)?)))
         .collect()
 }
 

@@ -93,3 +93,16 @@ pub fn content_length(headers: &axum::http::HeaderMap) -> Option<usize> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
 }
+
+/// What every upload route does once its caller may upload: takes one of this node's upload
+/// slots (none free is `Busy`, 429) and reads the form. The slot is held until the caller drops
+/// it, after the import.
+pub async fn receive(
+    app: &sanshe_app::App,
+    headers: &axum::http::HeaderMap,
+    form: Multipart,
+) -> sanshe_app::Result<(Upload, tokio::sync::OwnedSemaphorePermit)> {
+    let slot = app.capacity.upload()?;
+    let upload = read_upload(form, app.limits.upload_bytes, content_length(headers)).await?;
+    Ok((upload, slot))
+}

@@ -32,7 +32,6 @@ use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::extract::{Multipart, Path, Query};
 use crate::i18n::{Locale, Tr};
-use crate::uploads::read_upload;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -790,15 +789,9 @@ pub async fn import_residents(
     Multipart(form): Multipart,
 ) -> ApiResult<Json<ImportResult>> {
     with_locale(&caller, imports::may_import_residents(&caller.actor))?;
-    let _slot = with_locale(&caller, state.app.capacity.upload())?;
-    let upload = with_locale(
+    let (upload, _slot) = with_locale(
         &caller,
-        read_upload(
-            form,
-            state.app.limits.upload_bytes,
-            crate::uploads::content_length(&headers),
-        )
-        .await,
+        crate::uploads::receive(&state.app, &headers, form).await,
     )?;
     let community = target
         .community
@@ -1004,15 +997,9 @@ pub async fn import_users(
     Multipart(form): Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
     with_locale(&caller, imports::may_import_users(&caller.actor))?;
-    let _slot = with_locale(&caller, state.app.capacity.upload())?;
-    let upload = with_locale(
+    let (upload, _slot) = with_locale(
         &caller,
-        read_upload(
-            form,
-            state.app.limits.upload_bytes,
-            crate::uploads::content_length(&headers),
-        )
-        .await,
+        crate::uploads::receive(&state.app, &headers, form).await,
     )?;
     let report = with_locale(
         &caller,

@@ -137,14 +137,9 @@ pub(super) async fn onboard_users(
     form: Multipart,
 ) -> PageResult {
     sanshe_app::imports::may_import_users(&caller.actor).or_page(&caller)?;
-    let _slot = state.app.capacity.upload().or_page(&caller)?;
-    let upload = crate::uploads::read_upload(
-        form,
-        state.app.limits.upload_bytes,
-        crate::uploads::content_length(&headers),
-    )
-    .await
-    .or_page(&caller)?;
+    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form)
+        .await
+        .or_page(&caller)?;
     caller.check_csrf(upload.field("csrf")).or_page(&caller)?;
     match sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await {
         Ok(report) => {

@@ -87,13 +87,7 @@ async fn read_import(
     form: Multipart,
 ) -> sanshe_app::Result<(Vec<u8>, String)> {
     sanshe_app::imports::may_import_residents(&caller.actor)?;
-    let _slot = state.app.capacity.upload()?;
-    let upload = crate::uploads::read_upload(
-        form,
-        state.app.limits.upload_bytes,
-        crate::uploads::content_length(headers),
-    )
-    .await?;
+    let (upload, _slot) = crate::uploads::receive(&state.app, headers, form).await?;
     caller.check_csrf(upload.field("csrf"))?;
     let community = upload.field("community").trim().to_string();
     if community.is_empty() {
