@@ -12,15 +12,26 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
 fi
 work=$(mktemp -d)
-port=18471
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 password=schemathesis-2020
-(cd "$work" && SANSHE_DEMO_PASSWORD=$password SANSHE_LOG=warn "$binary" serve --demo --listen "127.0.0.1:$port" > "$work/server.log" 2>&1) &
+# exec: the process started is the server itself, so the trap stops it and not only a shell.
+(cd "$work" && exec env SANSHE_DEMO_PASSWORD=$password SANSHE_LOG=warn "$binary" serve --demo --listen "127.0.0.1:$port" > "$work/server.log" 2>&1) &
 server=$!
-trap 'kill $server 2> /dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break
+trap 'kill $server 2> /dev/null || true; wait $server 2> /dev/null || true; rm -rf "$work"' EXIT
+ready=no
+for _ in $(seq 1 300); do
+  if curl -sf "http://127.0.0.1:$port/healthz" > /dev/null; then
+    ready=yes
+    break
+  fi
+  kill -0 $server 2> /dev/null || break
   sleep 1
 done
+if [ $ready != yes ]; then
+  echo "the demo server did not start:"
+  cat "$work/server.log"
+  exit 1
+fi
 token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/sessions" -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 # /api/v1/sessions is left out: its DELETE would sign the fuzzer's own token out.
