@@ -67,7 +67,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(c) => AppError::Internal(format!("unexpected conflict: {c}")),
             StoreError::Database(e) => AppError::Internal(e.to_string()),
             StoreError::Direct(e) => AppError::Internal(e),
-            e @ StoreError::MigrationChanged(_) => AppError::Internal(e.to_string()),
+            e @ (StoreError::MigrationChanged(_) | StoreError::Decode(_)) => {
+                AppError::Internal(e.to_string())
+            }
         }
     }
 }

@@ -648,7 +648,7 @@ impl ScanWriter {
         std::thread::Builder::new()
             .name("scan-writer".into())
             .spawn(move || {
-                let direct = sanshe_store::statements::open_sqlite_writer(&file)
+                let direct = sanshe_store::statements::OwnConnection::open(&file)
                     .map_err(|e| tracing::error!(error = %e, "scan writer's own connection"))
                     .ok();
                 // The log is copied back beside the writer, not in its commits; should that
@@ -657,7 +657,7 @@ impl ScanWriter {
                     let started = sanshe_store::statements::WalCheckpoints::start(&file)
                         .map_err(|e| tracing::error!(error = %e, "checkpoint thread"))
                         .ok()?;
-                    conn.pragma_update(None, "wal_autocheckpoint", 0)
+                    conn.checkpoint_elsewhere()
                         .map_err(|e| tracing::error!(error = %e, "scan writer's checkpoints"))
                         .ok()?;
                     Some(started)
@@ -756,7 +756,7 @@ impl ScanWriter {
 struct Writer {
     app: App,
     /// Its own connection to the SQLite file (None when it would not open).
-    direct: Option<rusqlite::Connection>,
+    direct: Option<sanshe_store::statements::OwnConnection>,
     /// The thread copying the log back while the writer runs.
     _checkpoints: Option<sanshe_store::statements::WalCheckpoints>,
     cache: GateCache,
@@ -817,15 +817,13 @@ fn answer(batch: Vec<Job>, result: Result<Vec<Result<ScanOutcome>>>, timer: std:
 async fn record_direct(
     app: &App,
     cache: &mut GateCache,
-    conn: &mut rusqlite::Connection,
+    conn: &mut sanshe_store::statements::OwnConnection,
     batch: &[Job],
 ) -> Result<Vec<Result<ScanOutcome>>> {
     cache.refresh(app, batch).await?;
-    let mut tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(sanshe_store::StoreError::from)?;
+    let mut tx = conn.begin()?;
     let outcomes = decide_batch(app, cache, batch, &mut tx).await?;
-    tx.commit().map_err(sanshe_store::StoreError::from)?;
+    tx.commit()?;
     Ok(outcomes)
 }
 

@@ -306,13 +306,12 @@ async fn make_for(
     let direct = app
         .db
         .on_own_connection(move |conn, runtime| {
-            let mut tx =
-                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = conn.begin()?;
             runtime.block_on(async {
                 store::insert_shifts(&mut tx, &own_rows).await?;
                 audit_store::append(&mut tx, &own_entry.entry()).await
             })?;
-            Ok(tx.commit()?)
+            tx.commit()
         })
         .await;
     match direct {

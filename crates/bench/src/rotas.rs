@@ -37,9 +37,8 @@ async fn insert_bare(
 ) -> Result<()> {
     match app.db.sqlite_file.clone() {
         Some(file) => {
-            let mut conn = sanshe_store::statements::open_sqlite_writer(&file)?;
-            let mut tx =
-                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut conn = sanshe_store::statements::OwnConnection::open(&file)?;
+            let mut tx = conn.begin()?;
             sanshe_store::rotas::insert_shifts(&mut tx, &rows).await?;
             tx.commit()?;
         }

@@ -332,8 +332,9 @@ pub async fn display_names(
                 &args,
             )
             .await?
-            .into_iter()
-            .map(|r| (r[0].text(), r[1].text())),
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+            .collect::<Result<Vec<_>>>()?,
         );
     }
     Ok(out)
@@ -346,19 +347,26 @@ pub async fn deployed_volunteers(
 ) -> Result<Vec<(String, String, String, String)>> {
     let (filter, binds) = crate::scope_filter("a.path", roots, 1);
     let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
-    Ok(conn
+    conn
         .rows(
             &format!(
-                "SELECT u.id, u.display_name, a.id, a.path FROM grants g JOIN users u ON u.id = g.user_id \
+                "SELECT u.id AS user_id, u.display_name, a.id AS area_id, a.path FROM grants g JOIN users u ON u.id = g.user_id \
                  JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
                  ORDER BY a.path, u.display_name LIMIT 5000"
             ),
             &args,
         )
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text(), r[2].text(), r[3].text()))
-        .collect())
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("user_id")?,
+                r.try_get("display_name")?,
+                r.try_get("area_id")?,
+                r.try_get("path")?,
+            ))
+        })
+        .collect::<Result<_>>()
 }
 
 /// Sessions expired before `before`, deleted.

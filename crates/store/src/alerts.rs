@@ -16,16 +16,20 @@ pub struct OpenAlert {
 
 /// The open (or acknowledged) alert with this key.
 pub async fn open_alert(conn: &mut impl Statements, open_key: &str) -> Result<Option<OpenAlert>> {
-    let rows = conn
-        .rows(
-            "SELECT id, last_event FROM alerts WHERE open_key = $1",
-            &[open_key.into()],
-        )
-        .await?;
-    Ok(rows.first().map(|r| OpenAlert {
-        id: r[0].text(),
-        last_event: r[1].text(),
-    }))
+    conn.fetch_optional(
+        "SELECT id, last_event FROM alerts WHERE open_key = $1",
+        &[open_key.into()],
+    )
+    .await
+}
+
+impl crate::statements::FromRow for OpenAlert {
+    fn from_row(r: &crate::statements::Row) -> Result<OpenAlert> {
+        Ok(OpenAlert {
+            id: r.try_get("id")?,
+            last_event: r.try_get("last_event")?,
+        })
+    }
 }
 
 /// A new alert.
@@ -475,12 +479,11 @@ pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool
 
 /// Active webhooks: (id, area path), for routing new alerts.
 pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, String)>> {
-    Ok(conn
-        .rows("SELECT id, area_path FROM webhooks WHERE active = 1", &[])
+    conn.rows("SELECT id, area_path FROM webhooks WHERE active = 1", &[])
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text()))
-        .collect())
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+        .collect::<Result<_>>()
 }
 
 /// Queues a message for a webhook.

@@ -226,10 +226,9 @@ pub async fn recent_in_households(
          WHERE c.last_contact_date >= $1 AND r.household_id IN {}",
         crate::in_list(2, args.len() - 1)
     );
-    Ok(conn
-        .rows(&sql, &args)
+    conn.rows(&sql, &args)
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text()))
-        .collect())
+        .iter()
+        .map(|r| Ok((r.try_get("household_id")?, r.try_get("resident_id")?)))
+        .collect::<Result<_>>()
 }

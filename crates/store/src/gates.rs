@@ -1,9 +1,9 @@
 //! The gate tables: `gates`, `gate_policies`, `passes`, `scans`, `household_exits`, the
 //! `gate_hours` and `gate_refusals` rollups, and `visitors`.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::{AnyConnection, Row as _, any::AnyRow};
 
-use crate::statements::{Cell, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 use crate::{Result, StoreError, in_list as marks, padded, scope_filter};
 
 /// A gate with its compound.
@@ -304,6 +304,21 @@ pub struct ScanPass {
     pub revoked_at: Option<i64>,
 }
 
+impl FromRow for ScanPass {
+    fn from_row(r: &Row) -> Result<ScanPass> {
+        Ok(ScanPass {
+            id: r.try_get("id")?,
+            code: r.try_get("code")?,
+            compound_id: r.try_get("compound_id")?,
+            household_id: r.try_get("household_id")?,
+            resident_id: r.try_get("resident_id")?,
+            valid_from: r.try_get("valid_from")?,
+            valid_to: r.try_get("valid_to")?,
+            revoked_at: r.try_get("revoked_at")?,
+        })
+    }
+}
+
 /// Passes by id or by short code, only the columns the scan rule reads (the gate writer's hot
 /// read: no joins).
 pub async fn scan_passes(
@@ -321,17 +336,7 @@ pub async fn scan_passes(
             "SELECT id, code, compound_id, household_id, resident_id, valid_from, valid_to, revoked_at FROM passes WHERE {column} IN {}",
             marks(1, values.len())
         );
-        for r in conn.rows(&sql, &values).await? {
-            let p = ScanPass {
-                id: r[0].text(),
-                code: r[1].text(),
-                compound_id: r[2].text(),
-                household_id: r[3].text(),
-                resident_id: r[4].opt_text(),
-                valid_from: r[5].text(),
-                valid_to: r[6].text(),
-                revoked_at: r[7].opt_int(),
-            };
+        for p in conn.fetch_all::<ScanPass>(&sql, &values).await? {
             if !out.iter().any(|o| o.id == p.id) {
                 out.push(p);
             }
@@ -392,9 +397,15 @@ pub async fn recorded_scans(
     );
     let mut out: Vec<(String, String, Option<String>, bool)> = Vec::new();
     for r in conn.rows(&sql, &ids).await? {
+        let id: String = r.try_get("id")?;
         // Padding repeats the last id.
-        if !out.iter().any(|o| o.0 == r[0].text()) {
-            out.push((r[0].text(), r[1].text(), r[2].opt_text(), r[3].int() != 0));
+        if !out.iter().any(|o| o.0 == id) {
+            out.push((
+                id,
+                r.try_get("decision")?,
+                r.try_get("reason")?,
+                r.try_get("flagged")?,
+            ));
         }
     }
     Ok(out)
@@ -413,12 +424,17 @@ pub async fn household_exits(
         "SELECT household_id, period_start, exits FROM household_exits WHERE household_id IN {}",
         marks(1, households.len())
     );
-    Ok(conn
-        .rows(&sql, &households)
+    conn.rows(&sql, &households)
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text(), r[2].int()))
-        .collect())
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("household_id")?,
+                r.try_get("period_start")?,
+                r.try_get("exits")?,
+            ))
+        })
+        .collect::<Result<_>>()
 }
 
 /// A scan to store.

@@ -1,7 +1,7 @@
 //! The `help_requests` table.
 
-use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, scope_filter};
+use crate::statements::{Cell, Count, FromRow, Row, Statements};
+use crate::{Result, scope_filter};
 
 /// A help request.
 #[derive(Debug, Clone, Default)]
@@ -54,30 +54,32 @@ pub struct HelpRow {
 
 const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by, link_hash, confirmed_at";
 
-fn row_of(r: &[Cell]) -> HelpRow {
-    HelpRow {
-        id: r[0].text(),
-        area_path: r[1].text(),
-        household_id: r[2].opt_text(),
-        address: r[3].text(),
-        for_whom: r[4].text(),
-        needs: r[5].text(),
-        urgency: r[6].text(),
-        vulnerable: r[7].int() != 0,
-        contact_cipher: r[8].opt_text(),
-        contact_masked: r[9].opt_text(),
-        status: r[10].text(),
-        volunteer_id: r[11].opt_text(),
-        asked_at: r[12].int(),
-        due_at: r[13].int(),
-        bought_at: r[14].opt_int(),
-        delivered_at: r[15].opt_int(),
-        cancelled_at: r[16].opt_int(),
-        cancel_reason: r[17].opt_text(),
-        cost_fen: r[18].opt_int(),
-        created_by: r[19].text(),
-        link_hash: r[20].text(),
-        confirmed_at: r[21].opt_int(),
+impl FromRow for HelpRow {
+    fn from_row(r: &Row) -> Result<HelpRow> {
+        Ok(HelpRow {
+            id: r.try_get("id")?,
+            area_path: r.try_get("area_path")?,
+            household_id: r.try_get("household_id")?,
+            address: r.try_get("address")?,
+            for_whom: r.try_get("for_whom")?,
+            needs: r.try_get("needs")?,
+            urgency: r.try_get("urgency")?,
+            vulnerable: r.try_get("vulnerable")?,
+            contact_cipher: r.try_get("contact_cipher")?,
+            contact_masked: r.try_get("contact_masked")?,
+            status: r.try_get("status")?,
+            volunteer_id: r.try_get("volunteer_id")?,
+            asked_at: r.try_get("asked_at")?,
+            due_at: r.try_get("due_at")?,
+            bought_at: r.try_get("bought_at")?,
+            delivered_at: r.try_get("delivered_at")?,
+            cancelled_at: r.try_get("cancelled_at")?,
+            cancel_reason: r.try_get("cancel_reason")?,
+            cost_fen: r.try_get("cost_fen")?,
+            created_by: r.try_get("created_by")?,
+            link_hash: r.try_get("link_hash")?,
+            confirmed_at: r.try_get("confirmed_at")?,
+        })
     }
 }
 
@@ -117,25 +119,21 @@ pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
 /// called off.
 pub async fn open_from_link(conn: &mut impl Statements, household_id: &str) -> Result<i64> {
     Ok(conn
-        .rows(
-            "SELECT COUNT(*) FROM help_requests WHERE household_id = $1 AND created_by = 'resident' AND status IN ('open', 'assigned', 'bought')",
+        .fetch_one::<Count>(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM help_requests WHERE household_id = $1 AND created_by = 'resident' AND status IN ('open', 'assigned', 'bought')",
             &[household_id.into()],
         )
         .await?
-        .first()
-        .map_or(0, |r| r[0].int()))
+        .0)
 }
 
 /// One request (callers check the path).
 pub async fn get(conn: &mut impl Statements, id: &str) -> Result<HelpRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {COLUMNS} FROM help_requests WHERE id = $1"),
         &[id.into()],
     )
-    .await?
-    .first()
-    .map(|r| row_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Moves a request on, only if it is still in `from` (two people acting at once: one wins).
@@ -182,27 +180,21 @@ pub async fn list(
         args.extend(statuses.iter().map(|s| Cell::from(*s)));
         format!("status IN {}", crate::in_list(first, statuses.len()))
     };
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {status_filter} ORDER BY asked_at DESC LIMIT 1000"),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| row_of(r))
-        .collect())
+        .await
 }
 
 /// The request a receipt link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<HelpRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {COLUMNS} FROM help_requests WHERE link_hash = $1"),
         &[link_hash.into()],
     )
-    .await?
-    .first()
-    .map(|r| row_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Records the resident's confirmation of a delivered request; false when it is not delivered
@@ -219,15 +211,12 @@ pub async fn confirm(conn: &mut impl Statements, id: &str, at: i64) -> Result<bo
 
 /// Requests past due at `now`, still open, assigned or bought, not yet alerted, oldest due first.
 pub async fn unalerted_overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<HelpRow>> {
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {COLUMNS} FROM help_requests WHERE due_at < $1 AND status IN ('open', 'assigned', 'bought') AND overdue_alerted_at IS NULL ORDER BY due_at LIMIT 1000"),
             &[now.into()],
         )
-        .await?
-        .iter()
-        .map(|r| row_of(r))
-        .collect())
+        .await
 }
 
 /// Marks a request's overdue alert raised; false when another node did it first.

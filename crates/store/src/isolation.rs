@@ -570,12 +570,11 @@ pub async fn open_in_households(
         "SELECT household_id, resident_id FROM isolation_episodes WHERE status = 'open' AND household_id IN {}",
         crate::in_list(1, households.len())
     );
-    Ok(conn
-        .rows(&sql, &households)
+    conn.rows(&sql, &households)
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text()))
-        .collect())
+        .iter()
+        .map(|r| Ok((r.try_get("household_id")?, r.try_get("resident_id")?)))
+        .collect::<Result<_>>()
 }
 
 /// Health reports of episodes released before `before`, deleted; the episodes themselves stay

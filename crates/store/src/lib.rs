@@ -42,6 +42,9 @@ pub enum StoreError {
     /// An error of the scan writer's own SQLite connection.
     #[error("sqlite: {0}")]
     Direct(String),
+    /// A row read back did not have the column or the type its reader expected.
+    #[error("reading a row: {0}")]
+    Decode(String),
     /// An applied migration's text was changed afterwards.
     #[error(
         "migration {0} was changed after it was applied to this database; restore its text (a change to the schema goes into a new migration)"
@@ -356,13 +359,15 @@ impl Db {
     pub async fn on_own_connection<T, F>(&self, work: F) -> Option<Result<T>>
     where
         T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection, &tokio::runtime::Handle) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut statements::OwnConnection, &tokio::runtime::Handle) -> Result<T>
+            + Send
+            + 'static,
     {
         let file = self.sqlite_file.clone()?;
         let runtime = tokio::runtime::Handle::current();
         Some(
             tokio::task::spawn_blocking(move || {
-                let mut conn = statements::open_sqlite_writer(&file)?;
+                let mut conn = statements::OwnConnection::open(&file)?;
                 work(&mut conn, &runtime)
             })
             .await
@@ -573,13 +578,12 @@ pub(crate) async fn purge(
 ) -> Result<Purge> {
     use statements::Statements;
     let rows = if dry_run {
-        conn.rows(
-            &format!("SELECT COUNT(*) FROM {table} WHERE {filter}"),
+        conn.fetch_one::<statements::Count>(
+            &format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table} WHERE {filter}"),
             args,
         )
         .await?
-        .first()
-        .map_or(0, |r| r[0].int()) as u64
+        .0 as u64
     } else {
         conn.changed(&format!("{action} WHERE {filter}"), args)
             .await?

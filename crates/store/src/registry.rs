@@ -615,7 +615,7 @@ pub async fn with_someone_alone(
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(conn
+    conn
         .rows(
             &format!(
                 "SELECT DISTINCT household_id FROM residents WHERE living_alone = 1 AND household_id IN {}",
@@ -624,9 +624,9 @@ pub async fn with_someone_alone(
             &args,
         )
         .await?
-        .into_iter()
-        .map(|r| r[0].text())
-        .collect())
+        .iter()
+        .map(|r| r.try_get("household_id"))
+        .collect::<Result<_>>()
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The rota tables: `posts`, `shifts`, `shift_people` (who holds a shift, their check-in and
 //! check-out) and `rota_people` (one row a person, to serialise their bookings).
 
-use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, in_list, scope_filter};
+use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::{Result, in_list, scope_filter};
 
 /// A duty post.
 #[derive(Debug, Clone)]
@@ -31,18 +31,20 @@ pub struct PostRow {
 
 const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill";
 
-fn post_of(r: &[Cell]) -> PostRow {
-    PostRow {
-        id: r[0].text(),
-        area_id: r[1].text(),
-        area_path: r[2].text(),
-        name: r[3].text(),
-        kind: r[4].text(),
-        cover_from_minute: r[5].int(),
-        cover_hours: r[6].int(),
-        shift_hours: r[7].int(),
-        people: r[8].int(),
-        skill: r[9].opt_text(),
+impl FromRow for PostRow {
+    fn from_row(r: &Row) -> Result<PostRow> {
+        Ok(PostRow {
+            id: r.try_get("id")?,
+            area_id: r.try_get("area_id")?,
+            area_path: r.try_get("area_path")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            cover_from_minute: r.try_get("cover_from_minute")?,
+            cover_hours: r.try_get("cover_hours")?,
+            shift_hours: r.try_get("shift_hours")?,
+            people: r.try_get("people")?,
+            skill: r.try_get("skill")?,
+        })
     }
 }
 
@@ -69,14 +71,11 @@ pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Re
 
 /// One post (callers check the path).
 pub async fn post(conn: &mut impl Statements, id: &str) -> Result<PostRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1"),
         &[id.into()],
     )
-    .await?
-    .first()
-    .map(|r| post_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Posts below `within` inside the scope's subtrees, by name.
@@ -91,15 +90,12 @@ pub async fn posts(
         sanshe_core::accounts::subtree_upper_bound(within).into(),
     ];
     args.extend(binds.into_iter().map(Cell::from));
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {POST_COLUMNS} FROM posts WHERE area_path >= $1 AND area_path < $2 AND {filter} ORDER BY name, id"),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| post_of(r))
-        .collect())
+        .await
 }
 
 /// A shift and how many hold it.
@@ -144,15 +140,17 @@ fn below(roots: &[String], within: &str, from: i64, to: i64) -> (String, Vec<Cel
     (filter, args)
 }
 
-fn shift_of(r: &[Cell]) -> ShiftRow {
-    ShiftRow {
-        id: r[0].text(),
-        post_id: r[1].text(),
-        area_path: r[2].text(),
-        starts_at: r[3].int(),
-        ends_at: r[4].int(),
-        people: r[5].int(),
-        taken: r[6].int(),
+impl FromRow for ShiftRow {
+    fn from_row(r: &Row) -> Result<ShiftRow> {
+        Ok(ShiftRow {
+            id: r.try_get("id")?,
+            post_id: r.try_get("post_id")?,
+            area_path: r.try_get("area_path")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            people: r.try_get("people")?,
+            taken: r.try_get("taken")?,
+        })
     }
 }
 
@@ -191,14 +189,11 @@ pub async fn insert_shifts(conn: &mut impl Statements, shifts: &[ShiftRow]) -> R
 
 /// One shift (callers check the path).
 pub async fn shift(conn: &mut impl Statements, id: &str) -> Result<ShiftRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE id = $1"),
         &[id.into()],
     )
-    .await?
-    .first()
-    .map(|r| shift_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Shifts starting in [from, to) below `within` inside the scope, by start then post.
@@ -215,15 +210,12 @@ pub async fn shifts_between(
         .map(|c| format!("s.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {columns} FROM {SHIFTS_BELOW} WHERE {BELOW} AND {filter} ORDER BY s.starts_at, s.post_id"),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| shift_of(r))
-        .collect())
+        .await
 }
 
 /// Takes one place on a shift; false when it is full.
@@ -280,17 +272,19 @@ pub struct BookingRow {
 
 const BOOKING_COLUMNS: &str = "shift_id, user_id, starts_at, ends_at, booked_by, checked_in_at, checked_out_at, served_minutes, offered_at";
 
-fn booking_of(r: &[Cell]) -> BookingRow {
-    BookingRow {
-        shift_id: r[0].text(),
-        user_id: r[1].text(),
-        starts_at: r[2].int(),
-        ends_at: r[3].int(),
-        booked_by: r[4].text(),
-        checked_in_at: r[5].opt_int(),
-        checked_out_at: r[6].opt_int(),
-        served_minutes: r[7].opt_int(),
-        offered: r[8].opt_int().is_some(),
+impl FromRow for BookingRow {
+    fn from_row(r: &Row) -> Result<BookingRow> {
+        Ok(BookingRow {
+            shift_id: r.try_get("shift_id")?,
+            user_id: r.try_get("user_id")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            booked_by: r.try_get("booked_by")?,
+            checked_in_at: r.try_get("checked_in_at")?,
+            checked_out_at: r.try_get("checked_out_at")?,
+            served_minutes: r.try_get("served_minutes")?,
+            offered: r.try_get::<Option<i64>>("offered_at")?.is_some(),
+        })
     }
 }
 
@@ -337,16 +331,11 @@ pub async fn booking(
     shift_id: &str,
     user_id: &str,
 ) -> Result<Option<BookingRow>> {
-    Ok(conn
-        .rows(
-            &format!(
-                "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id = $1 AND user_id = $2"
-            ),
-            &[shift_id.into(), user_id.into()],
-        )
-        .await?
-        .first()
-        .map(|r| booking_of(r)))
+    conn.fetch_optional(
+        &format!("SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id = $1 AND user_id = $2"),
+        &[shift_id.into(), user_id.into()],
+    )
+    .await
 }
 
 /// A person's bookings overlapping [from, to).
@@ -356,15 +345,12 @@ pub async fn bookings_of(
     from: i64,
     to: i64,
 ) -> Result<Vec<BookingRow>> {
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {BOOKING_COLUMNS} FROM shift_people WHERE user_id = $1 AND starts_at < $3 AND ends_at > $2 ORDER BY starts_at"),
             &[user_id.into(), from.into(), to.into()],
         )
-        .await?
-        .iter()
-        .map(|r| booking_of(r))
-        .collect())
+        .await
 }
 
 /// The people on the given shifts.
@@ -376,16 +362,14 @@ pub async fn bookings_on(
     for group in shift_ids.chunks(500) {
         let args: Vec<Cell> = group.iter().map(Cell::from).collect();
         out.extend(
-            conn.rows(
+            conn.fetch_all(
                 &format!(
                     "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id IN {} ORDER BY booked_at",
                     in_list(1, args.len())
                 ),
                 &args,
             )
-            .await?
-            .iter()
-            .map(|r| booking_of(r)),
+            .await?,
         );
     }
     Ok(out)
@@ -453,10 +437,10 @@ pub async fn served(
     let (filter, binds) = scope_filter("s.area_path", roots, 2);
     let mut args: Vec<Cell> = vec![user_id.into()];
     args.extend(binds.into_iter().map(Cell::from));
-    Ok(conn
+    conn
         .rows(
             &format!(
-                "SELECT b.user_id, p.name, p.kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
+                "SELECT b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
                  FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
                  WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter} \
                  ORDER BY b.checked_in_at DESC LIMIT 5000"
@@ -465,17 +449,19 @@ pub async fn served(
         )
         .await?
         .iter()
-        .map(|r| ServedRow {
-            user_id: r[0].text(),
-            post_name: r[1].text(),
-            post_kind: r[2].text(),
-            area_path: r[3].text(),
-            checked_in_at: r[4].int(),
-            checked_out_at: r[5].int(),
-            served_minutes: r[6].int(),
-            booked_by: r[7].text(),
+        .map(|r| {
+            Ok(ServedRow {
+                user_id: r.try_get("user_id")?,
+                post_name: r.try_get("post_name")?,
+                post_kind: r.try_get("post_kind")?,
+                area_path: r.try_get("area_path")?,
+                checked_in_at: r.try_get("checked_in_at")?,
+                checked_out_at: r.try_get("checked_out_at")?,
+                served_minutes: r.try_get("served_minutes")?,
+                booked_by: r.try_get("booked_by")?,
+            })
         })
-        .collect())
+        .collect::<Result<_>>()
 }
 
 /// Bookings of shifts below `within` in the scope that start in [from, to), by person then
@@ -493,15 +479,12 @@ pub async fn bookings_between(
         .map(|c| format!("b.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("SELECT {columns} FROM {SHIFTS_BELOW} JOIN shift_people b ON b.shift_id = s.id WHERE {BELOW} AND {filter} ORDER BY b.user_id, b.starts_at"),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| booking_of(r))
-        .collect())
+        .await
 }
 
 /// Per post below `within` in the scope, for shifts starting in [from, to): (post, shifts,
@@ -515,20 +498,27 @@ pub async fn gaps(
     to: i64,
 ) -> Result<Vec<(String, i64, i64, i64)>> {
     let (filter, args) = below(roots, within, from, to);
-    Ok(conn
+    conn
         .rows(
             &format!(
-                "SELECT s.post_id, CAST(COUNT(*) AS BIGINT), \
-                 CAST(SUM(CASE WHEN s.taken < s.people THEN 1 ELSE 0 END) AS BIGINT), \
-                 CAST(SUM(CASE WHEN s.taken < s.people THEN (s.ends_at - s.starts_at) / 60000 ELSE 0 END) AS BIGINT) \
+                "SELECT s.post_id, CAST(COUNT(*) AS BIGINT) AS shifts, \
+                 CAST(SUM(CASE WHEN s.taken < s.people THEN 1 ELSE 0 END) AS BIGINT) AS open_shifts, \
+                 CAST(SUM(CASE WHEN s.taken < s.people THEN (s.ends_at - s.starts_at) / 60000 ELSE 0 END) AS BIGINT) AS open_minutes \
                  FROM {SHIFTS_BELOW} WHERE {BELOW} AND {filter} GROUP BY s.post_id"
             ),
             &args,
         )
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].int(), r[2].int(), r[3].int()))
-        .collect())
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("post_id")?,
+                r.try_get("shifts")?,
+                r.try_get("open_shifts")?,
+                r.try_get("open_minutes")?,
+            ))
+        })
+        .collect::<Result<_>>()
 }
 
 /// Minutes served per person, for these people: (user id, minutes).
@@ -542,14 +532,15 @@ pub async fn served_totals(
         out.extend(
             conn.rows(
                 &format!(
-                    "SELECT user_id, CAST(SUM(served_minutes) AS BIGINT) FROM shift_people WHERE served_minutes IS NOT NULL AND user_id IN {} GROUP BY user_id",
+                    "SELECT user_id, CAST(SUM(served_minutes) AS BIGINT) AS minutes FROM shift_people WHERE served_minutes IS NOT NULL AND user_id IN {} GROUP BY user_id",
                     in_list(1, args.len())
                 ),
                 &args,
             )
             .await?
-            .into_iter()
-            .map(|r| (r[0].text(), r[1].int())),
+            .iter()
+            .map(|r| Ok((r.try_get("user_id")?, r.try_get("minutes")?)))
+            .collect::<Result<Vec<_>>>()?,
         );
     }
     Ok(out)
@@ -574,18 +565,20 @@ pub struct WatchedBooking {
     pub area_path: String,
 }
 
-const WATCHED: &str = "SELECT sp.shift_id, sp.user_id, sp.starts_at, sp.ends_at, p.id, p.name, s.area_path \
+const WATCHED: &str = "SELECT sp.shift_id, sp.user_id, sp.starts_at, sp.ends_at, p.id AS post_id, p.name AS post_name, s.area_path \
      FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id";
 
-fn watched_of(r: &[Cell]) -> WatchedBooking {
-    WatchedBooking {
-        shift_id: r[0].text(),
-        user_id: r[1].text(),
-        starts_at: r[2].int(),
-        ends_at: r[3].int(),
-        post_id: r[4].text(),
-        post_name: r[5].text(),
-        area_path: r[6].text(),
+impl FromRow for WatchedBooking {
+    fn from_row(r: &Row) -> Result<WatchedBooking> {
+        Ok(WatchedBooking {
+            shift_id: r.try_get("shift_id")?,
+            user_id: r.try_get("user_id")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            post_id: r.try_get("post_id")?,
+            post_name: r.try_get("post_name")?,
+            area_path: r.try_get("area_path")?,
+        })
     }
 }
 
@@ -595,15 +588,12 @@ pub async fn unreminded(
     from: i64,
     until: i64,
 ) -> Result<Vec<WatchedBooking>> {
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("{WATCHED} WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.reminded_at IS NULL ORDER BY sp.starts_at"),
             &[from.into(), until.into()],
         )
-        .await?
-        .iter()
-        .map(|r| watched_of(r))
-        .collect())
+        .await
 }
 
 /// What the minute watch has said of a booking, once.
@@ -644,15 +634,12 @@ pub async fn unalerted_no_shows(
     late_from: i64,
     now: i64,
 ) -> Result<Vec<WatchedBooking>> {
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("{WATCHED} WHERE sp.starts_at >= $1 AND sp.starts_at <= $2 AND sp.ends_at > $3 AND sp.checked_in_at IS NULL AND sp.no_show_alerted_at IS NULL ORDER BY sp.starts_at"),
             &[since.into(), late_from.into(), now.into()],
         )
-        .await?
-        .iter()
-        .map(|r| watched_of(r))
-        .collect())
+        .await
 }
 
 /// One person's bookings that were reminded and have not ended by `now`, soonest first.
@@ -661,15 +648,12 @@ pub async fn reminded_of(
     user_id: &str,
     now: i64,
 ) -> Result<Vec<WatchedBooking>> {
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!("{WATCHED} WHERE sp.user_id = $1 AND sp.ends_at > $2 AND sp.reminded_at IS NOT NULL AND sp.checked_in_at IS NULL ORDER BY sp.starts_at"),
             &[user_id.into(), now.into()],
         )
-        .await?
-        .iter()
-        .map(|r| watched_of(r))
-        .collect())
+        .await
 }
 
 /// The bookings of several people overlapping `[from, to)`.
@@ -684,16 +668,14 @@ pub async fn bookings_of_people(
         let mut args: Vec<Cell> = vec![from.into(), to.into()];
         args.extend(group.iter().map(Cell::from));
         out.extend(
-            conn.rows(
+            conn.fetch_all(
                 &format!(
                     "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE starts_at < $2 AND ends_at > $1 AND user_id IN {}",
                     in_list(3, group.len())
                 ),
                 &args,
             )
-            .await?
-            .iter()
-            .map(|r| booking_of(r)),
+            .await?,
         );
     }
     Ok(out)
@@ -705,16 +687,14 @@ pub async fn shifts_by_id(conn: &mut impl Statements, ids: &[String]) -> Result<
     for group in ids.chunks(500) {
         let args: Vec<Cell> = group.iter().map(Cell::from).collect();
         out.extend(
-            conn.rows(
+            conn.fetch_all(
                 &format!(
                     "SELECT {SHIFT_COLUMNS} FROM shifts WHERE id IN {}",
                     in_list(1, args.len())
                 ),
                 &args,
             )
-            .await?
-            .iter()
-            .map(|r| shift_of(r)),
+            .await?,
         );
     }
     Ok(out)
@@ -731,19 +711,27 @@ pub async fn served_groups(
     let (filter, binds) = scope_filter("s.area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
     let members = crate::one_of("v.organization", organizations, &mut args);
-    Ok(conn
+    conn
         .rows(
             &format!(
-                "SELECT b.user_id, s.area_path, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.served_minutes) AS BIGINT), COALESCE(MAX(v.organization), '') \
+                "SELECT b.user_id, s.area_path, CAST(COUNT(*) AS BIGINT) AS shifts, CAST(SUM(b.served_minutes) AS BIGINT) AS minutes, COALESCE(MAX(v.organization), '') AS organization \
                  FROM shift_people b JOIN shifts s ON s.id = b.shift_id LEFT JOIN volunteer_applications v ON v.user_id = b.user_id \
                  WHERE b.served_minutes IS NOT NULL AND ({filter} OR {members}) GROUP BY b.user_id, s.area_path"
             ),
             &args,
         )
         .await?
-        .into_iter()
-        .map(|r| (r[0].text(), r[1].text(), r[2].int(), r[3].int(), r[4].text()))
-        .collect())
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("user_id")?,
+                r.try_get("area_path")?,
+                r.try_get("shifts")?,
+                r.try_get("minutes")?,
+                r.try_get("organization")?,
+            ))
+        })
+        .collect::<Result<_>>()
 }
 
 /// Offers (or, with `at` None, withdraws the offer of) a booking not yet checked in for a swap;

@@ -8,8 +8,10 @@
 //! read or written. On a connection of its own the same statements take a few microseconds
 //! each (docs/benchmarks.md).
 
+use std::sync::Arc;
+
 use sqlx::AnyConnection;
-use sqlx::Row;
+use sqlx::Row as _;
 
 use crate::{Result, StoreError};
 
@@ -26,37 +28,89 @@ pub enum Cell {
     Text(String),
 }
 
-impl Cell {
-    /// The text, or "" for anything else.
-    pub fn text(&self) -> String {
-        match self {
-            Cell::Text(s) => s.clone(),
-            _ => String::new(),
-        }
-    }
+/// A row read back: its cells, found by column name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[String]>,
+    cells: Vec<Cell>,
+}
 
-    /// The text, or None for NULL.
-    pub fn opt_text(&self) -> Option<String> {
-        match self {
+impl Row {
+    /// The value of `column` as `T`; an error naming the column when the query has no such
+    /// column or its value is of another type (never a default in its place).
+    pub fn try_get<T: FromCell>(&self, column: &str) -> Result<T> {
+        let cell = self
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .and_then(|i| self.cells.get(i))
+            .ok_or_else(|| StoreError::Decode(format!("the query has no column {column}")))?;
+        T::from_cell(cell).ok_or_else(|| {
+            StoreError::Decode(format!(
+                "column {column} holds {cell:?}, not {}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+/// A Rust type a cell is read as; None when the cell holds another type.
+pub trait FromCell: Sized {
+    /// The value, or None for a cell of another type.
+    fn from_cell(cell: &Cell) -> Option<Self>;
+}
+
+impl FromCell for String {
+    fn from_cell(cell: &Cell) -> Option<String> {
+        match cell {
             Cell::Text(s) => Some(s.clone()),
             _ => None,
         }
     }
+}
 
-    /// The integer, or 0 for anything else.
-    pub fn int(&self) -> i64 {
-        match self {
-            Cell::Int(n) => *n,
-            _ => 0,
-        }
-    }
-
-    /// The integer, or None for NULL.
-    pub fn opt_int(&self) -> Option<i64> {
-        match self {
+impl FromCell for i64 {
+    fn from_cell(cell: &Cell) -> Option<i64> {
+        match cell {
             Cell::Int(n) => Some(*n),
             _ => None,
         }
+    }
+}
+
+/// Flags are stored as 0 and 1 on both engines.
+impl FromCell for bool {
+    fn from_cell(cell: &Cell) -> Option<bool> {
+        match cell {
+            Cell::Int(0) => Some(false),
+            Cell::Int(1) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromCell> FromCell for Option<T> {
+    fn from_cell(cell: &Cell) -> Option<Option<T>> {
+        match cell {
+            Cell::NullInt | Cell::NullText => Some(None),
+            other => T::from_cell(other).map(Some),
+        }
+    }
+}
+
+/// A stored thing read from a row by column name (`Row::try_get`), failing on a wrong type.
+pub trait FromRow: Sized {
+    /// The value of one row.
+    fn from_row(row: &Row) -> Result<Self>;
+}
+
+/// The one number of a `SELECT CAST(COUNT(*) AS BIGINT) AS n …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub i64);
+
+impl FromRow for Count {
+    fn from_row(row: &Row) -> Result<Count> {
+        Ok(Count(row.try_get("n")?))
     }
 }
 
@@ -107,8 +161,33 @@ impl From<Option<&str>> for Cell {
 // not be `Send`, which a rusqlite transaction is not.
 #[allow(async_fn_in_trait)]
 pub trait Statements {
-    /// Rows of a query, each as its cells.
-    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>>;
+    /// Rows of a query.
+    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Row>>;
+
+    /// Every row of a query, each read as a `T`.
+    async fn fetch_all<T: FromRow>(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<T>> {
+        self.rows(sql, args)
+            .await?
+            .iter()
+            .map(T::from_row)
+            .collect()
+    }
+
+    /// The first row of a query as a `T`, if there is one.
+    async fn fetch_optional<T: FromRow>(&mut self, sql: &str, args: &[Cell]) -> Result<Option<T>> {
+        self.rows(sql, args)
+            .await?
+            .first()
+            .map(T::from_row)
+            .transpose()
+    }
+
+    /// The first row of a query as a `T`; `NotFound` when there is none.
+    async fn fetch_one<T: FromRow>(&mut self, sql: &str, args: &[Cell]) -> Result<T> {
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
     /// Runs a statement.
     async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
         self.changed(sql, args).await.map(|_| ())
@@ -164,13 +243,22 @@ fn bind_all<'q>(
 }
 
 impl Statements for AnyConnection {
-    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+    async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Row>> {
         let rows = bind_all(sqlx::query(sql), args)
             .fetch_all(&mut *self)
             .await?;
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        use sqlx::Column;
+        let columns: Arc<[String]> = first
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
         rows.iter()
             .map(|r| {
-                (0..r.len())
+                let cells = (0..r.len())
                     .map(|i| {
                         use sqlx::ValueRef;
                         use sqlx::any::AnyTypeInfoKind as Kind;
@@ -187,7 +275,11 @@ impl Statements for AnyConnection {
                             _ => Cell::Text(r.try_get::<String, _>(i)?),
                         })
                     })
-                    .collect()
+                    .collect::<Result<Vec<Cell>>>()?;
+                Ok(Row {
+                    columns: columns.clone(),
+                    cells,
+                })
             })
             .collect()
     }
@@ -251,10 +343,15 @@ fn bind_rusqlite(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Cell]) -> Res
     Ok(())
 }
 
-fn direct_rows(conn: &rusqlite::Connection, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+fn direct_rows(conn: &rusqlite::Connection, sql: &str, args: &[Cell]) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(&numbered(sql))?;
     bind_rusqlite(&mut stmt, args)?;
-    let width = stmt.column_count();
+    let columns: Arc<[String]> = stmt
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let width = columns.len();
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
@@ -265,10 +362,21 @@ fn direct_rows(conn: &rusqlite::Connection, sql: &str, args: &[Cell]) -> Result<
                 rusqlite::types::ValueRef::Text(t) => {
                     Cell::Text(String::from_utf8_lossy(t).into_owned())
                 }
-                _ => Cell::NullText,
+                rusqlite::types::ValueRef::Null => Cell::NullText,
+                // Nothing stores reals or blobs: one read back is a schema out of step.
+                other => {
+                    return Err(StoreError::Decode(format!(
+                        "column {} holds a {:?}",
+                        columns[i],
+                        other.data_type()
+                    )));
+                }
             });
         }
-        out.push(cells);
+        out.push(Row {
+            columns: columns.clone(),
+            cells,
+        });
     }
     Ok(out)
 }
@@ -298,16 +406,61 @@ fn direct_insert_rows(
     Ok(())
 }
 
-/// `Statements` on a rusqlite connection or transaction: the same three calls.
+/// A connection of its own to the SQLite file, outside the pool: the scan writer's, and the
+/// one `Db::on_own_connection` lends for reads and bulk writes of many rows.
+pub struct OwnConnection(rusqlite::Connection);
+
+/// A writing transaction on an `OwnConnection`; rolled back when dropped without `commit`.
+pub struct OwnTransaction<'c>(rusqlite::Transaction<'c>);
+
+impl OwnConnection {
+    /// Opens the file, set up like the pool's connections.
+    pub fn open(path: &std::path::Path) -> Result<OwnConnection> {
+        let conn = rusqlite::Connection::open(path)?;
+        // First, so nothing below fails at once on a lock another connection holds. The journal
+        // mode is not set here: the pool set WAL, which the file keeps.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "synchronous", crate::sqlite_synchronous())?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        // The `IN` lists of the writer's reads become small temporary tables; keep them in memory.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(OwnConnection(conn))
+    }
+
+    /// Leaves copying the write-ahead log back to a `WalCheckpoints` thread: this connection's
+    /// commits no longer checkpoint.
+    pub fn checkpoint_elsewhere(&self) -> Result<()> {
+        Ok(self.0.pragma_update(None, "wal_autocheckpoint", 0)?)
+    }
+
+    /// Begins a writing transaction at once (`BEGIN IMMEDIATE`): it waits for other writers
+    /// here, before reading, and never fails half-way on a lock it cannot upgrade.
+    pub fn begin(&mut self) -> Result<OwnTransaction<'_>> {
+        Ok(OwnTransaction(self.0.transaction_with_behavior(
+            rusqlite::TransactionBehavior::Immediate,
+        )?))
+    }
+}
+
+impl OwnTransaction<'_> {
+    /// Commits what the transaction wrote.
+    pub fn commit(self) -> Result<()> {
+        Ok(self.0.commit()?)
+    }
+}
+
+/// `Statements` on an own connection or transaction: the same three calls.
 macro_rules! direct_statements {
     ($t:ty) => {
         impl Statements for $t {
-            async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Vec<Cell>>> {
-                direct_rows(self, sql, args)
+            async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Row>> {
+                direct_rows(&self.0, sql, args)
             }
 
             async fn changed(&mut self, sql: &str, args: &[Cell]) -> Result<u64> {
-                direct_changed(self, sql, args)
+                direct_changed(&self.0, sql, args)
             }
 
             async fn insert_rows(
@@ -318,31 +471,16 @@ macro_rules! direct_statements {
                 values: &[Cell],
                 _per_statement: usize,
             ) -> Result<()> {
-                direct_insert_rows(self, head, row, tail, values)
+                direct_insert_rows(&self.0, head, row, tail, values)
             }
         }
     };
 }
 
-// A connection of its own on the SQLite file (reads, bulk inserts in its own transaction).
-direct_statements!(rusqlite::Connection);
-// A transaction on such a connection (the scan writer's, bulk inserts).
-direct_statements!(rusqlite::Transaction<'_>);
-
-/// Opens the writer's own connection to a SQLite file, set up like the pool's.
-pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
-    // First, so nothing below fails at once on a lock another connection holds. The journal
-    // mode is not set here: the pool set WAL, which the file keeps.
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "synchronous", crate::sqlite_synchronous())?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -65536)?;
-    // The `IN` lists of the writer's reads become small temporary tables; keep them in memory.
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
+// Reads, and writes outside a transaction.
+direct_statements!(OwnConnection);
+// The scan writer's batches and bulk inserts.
+direct_statements!(OwnTransaction<'_>);
 
 /// Copies a SQLite file's write-ahead log back into the database on a thread of its own, for a
 /// writer that turned its automatic checkpoints off: run in the writer's commit, a checkpoint
@@ -351,7 +489,6 @@ pub fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection
 pub struct WalCheckpoints {
     _running: std::sync::mpsc::Sender<()>,
 }
-
 /// How often the log is copied back; at a gate's peak that is a few hundred pages each time.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -404,10 +541,11 @@ mod tests {
         let mut pooled: AnyConnection = sqlx::Connection::connect("sqlite::memory:")
             .await
             .expect("in-memory database");
-        let mut own = rusqlite::Connection::open_in_memory().expect("in-memory database");
+        let mut own =
+            OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
         let create = "CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)";
         pooled.run(create, &[]).await.expect("table");
-        own.execute_batch(create).expect("table");
+        own.run(create, &[]).await.expect("table");
         let values: Vec<Cell> = (0..5)
             .flat_map(|i| {
                 [
@@ -430,7 +568,7 @@ mod tests {
             .await
             .expect("insert again");
         let from_pool = pooled.rows(query, &args).await.expect("rows");
-        let mut tx = own.transaction().expect("transaction");
+        let mut tx = own.begin().expect("transaction");
         tx.insert_rows(head, "(?, ?, ?)", tail, &values, 2)
             .await
             .expect("insert");
@@ -439,14 +577,52 @@ mod tests {
             .expect("insert again");
         let from_own = tx.rows(query, &args).await.expect("rows");
         assert_eq!(from_pool, from_own);
+        let read: Vec<(String, i64, Option<String>)> = from_own
+            .iter()
+            .map(|r| Ok((r.try_get("k")?, r.try_get("n")?, r.try_get("note")?)))
+            .collect::<Result<_>>()
+            .expect("typed rows");
         assert_eq!(
-            from_own,
+            read,
             [
-                vec![Cell::from("k1"), Cell::Int(1), Cell::from("n")],
-                vec![Cell::from("k2"), Cell::Int(2), Cell::NullText],
-                vec![Cell::from("k3"), Cell::Int(3), Cell::from("n")],
+                ("k1".into(), 1, Some("n".into())),
+                ("k2".into(), 2, None),
+                ("k3".into(), 3, Some("n".into())),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_missing_column_or_a_wrong_type_is_an_error_not_a_default() {
+        let mut own =
+            OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
+        let rows = own
+            .rows("SELECT 'text' AS t, 7 AS n, NULL AS z, 2 AS two", &[])
+            .await
+            .expect("rows");
+        let row = &rows[0];
+        assert_eq!(row.try_get::<String>("t").expect("text"), "text");
+        assert_eq!(row.try_get::<Option<i64>>("z").expect("null"), None);
+        assert!(matches!(
+            row.try_get::<i64>("t"),
+            Err(StoreError::Decode(_))
+        ));
+        assert!(matches!(
+            row.try_get::<String>("n"),
+            Err(StoreError::Decode(_))
+        ));
+        assert!(matches!(
+            row.try_get::<String>("z"),
+            Err(StoreError::Decode(_))
+        ));
+        assert!(matches!(
+            row.try_get::<bool>("two"),
+            Err(StoreError::Decode(_))
+        ));
+        assert!(matches!(
+            row.try_get::<i64>("missing"),
+            Err(StoreError::Decode(_))
+        ));
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `volunteer_applications` table.
 
-use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, scope_filter};
+use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::{Result, scope_filter};
 
 /// An application.
 #[derive(Debug, Clone, Default)]
@@ -48,27 +48,29 @@ pub struct ApplicationRow {
 
 const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash";
 
-fn row_of(r: &[Cell]) -> ApplicationRow {
-    ApplicationRow {
-        id: r[0].text(),
-        area_id: r[1].text(),
-        area_path: r[2].text(),
-        name: r[3].text(),
-        document_cipher: r[4].text(),
-        document_hash: r[5].text(),
-        document_masked: r[6].text(),
-        phone_cipher: r[7].text(),
-        phone_masked: r[8].text(),
-        skills: r[9].text(),
-        availability: r[10].text(),
-        organization: r[11].text(),
-        status: r[12].text(),
-        decision_note: r[13].opt_text(),
-        decided_by: r[14].opt_text(),
-        decided_at: r[15].opt_int(),
-        user_id: r[16].opt_text(),
-        applied_at: r[17].int(),
-        link_hash: r[18].opt_text(),
+impl FromRow for ApplicationRow {
+    fn from_row(r: &Row) -> Result<ApplicationRow> {
+        Ok(ApplicationRow {
+            id: r.try_get("id")?,
+            area_id: r.try_get("area_id")?,
+            area_path: r.try_get("area_path")?,
+            name: r.try_get("name")?,
+            document_cipher: r.try_get("document_cipher")?,
+            document_hash: r.try_get("document_hash")?,
+            document_masked: r.try_get("document_masked")?,
+            phone_cipher: r.try_get("phone_cipher")?,
+            phone_masked: r.try_get("phone_masked")?,
+            skills: r.try_get("skills")?,
+            availability: r.try_get("availability")?,
+            organization: r.try_get("organization")?,
+            status: r.try_get("status")?,
+            decision_note: r.try_get("decision_note")?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at: r.try_get("decided_at")?,
+            user_id: r.try_get("user_id")?,
+            applied_at: r.try_get("applied_at")?,
+            link_hash: r.try_get("link_hash")?,
+        })
     }
 }
 
@@ -103,14 +105,11 @@ pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()
 
 /// One application (callers check the path).
 pub async fn get(conn: &mut impl Statements, id: &str) -> Result<ApplicationRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE id = $1"),
         &[id.into()],
     )
-    .await?
-    .first()
-    .map(|r| row_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Applications of the same ID number still open (pending or waiting for more).
@@ -180,17 +179,16 @@ pub async fn list(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {columns}, (SELECT COUNT(*) FROM volunteer_applications o WHERE o.document_hash = v.document_hash AND o.id <> v.id AND o.status IN ('pending', 'more_info')) \
+        "SELECT {columns}, (SELECT COUNT(*) FROM volunteer_applications o WHERE o.document_hash = v.document_hash AND o.id <> v.id AND o.status IN ('pending', 'more_info')) AS others_open \
          FROM volunteer_applications v WHERE {} ORDER BY v.id LIMIT ${}",
         conditions.join(" AND "),
         args.len()
     );
-    Ok(conn
-        .rows(&sql, &args)
+    conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(|r| (row_of(r), r[19].int()))
-        .collect())
+        .map(|r| Ok((ApplicationRow::from_row(r)?, r.try_get("others_open")?)))
+        .collect::<Result<_>>()
 }
 
 /// Records a decision, only if the application is still open; false otherwise.
@@ -230,8 +228,9 @@ pub async fn skills_of(
                 &args,
             )
             .await?
-            .into_iter()
-            .map(|r| (r[0].text(), r[1].text())),
+            .iter()
+            .map(|r| Ok((r.try_get("user_id")?, r.try_get("skills")?)))
+            .collect::<Result<Vec<_>>>()?,
         );
     }
     Ok(out)
@@ -254,8 +253,8 @@ pub async fn reserve(
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(conn
-        .rows(
+    conn
+        .fetch_all(
             &format!(
                 "SELECT {columns} FROM volunteer_applications v WHERE v.status = 'approved' AND v.user_id IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = v.user_id AND g.role = 'volunteer') \
@@ -263,34 +262,25 @@ pub async fn reserve(
             ),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| row_of(r))
-        .collect())
+        .await
 }
 
 /// The approved application that made an account.
 pub async fn of_user(conn: &mut impl Statements, user_id: &str) -> Result<ApplicationRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE user_id = $1"),
         &[user_id.into()],
     )
-    .await?
-    .first()
-    .map(|r| row_of(r))
-    .ok_or(crate::StoreError::NotFound)
+    .await
 }
 
 /// The application a status link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<ApplicationRow> {
-    conn.rows(
+    conn.fetch_one(
         &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE link_hash = $1"),
         &[link_hash.into()],
     )
-    .await?
-    .first()
-    .map(|r| row_of(r))
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Applications decided before `before`: their ID number and phone (sealed, hashed and masked)

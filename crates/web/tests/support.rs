@@ -17,35 +17,50 @@ pub const PASSWORD: &str = "correct-horse-2020";
 
 /// Valid ID numbers for fixtures.
 pub const ID_FEMALE_1949: &str = "11010519491231002X";
+/// A man born in 1880 (the oldest a valid number can be).
 pub const ID_MALE_1880: &str = "440524188001010014";
 
 /// A running sanshe over one database, with the fixture tree:
 /// 天津市 › 南开区 › 体育中心街道 › 凌研里社区 › 凌研里一区 › 1号楼, and 天津市 › 和平区 › 南市街道 › 裕德里社区.
 pub struct TestApp {
+    /// The application behind the router.
     pub app: App,
+    /// The whole router, as `serve` builds it.
     pub router: Router,
+    /// `sqlite` or `postgres`.
     pub backend: &'static str,
+    /// Id of 天津市.
     pub city: String,
+    /// Id of 凌研里社区.
     pub lingyanli: String,
+    /// Id of 凌研里一区 1号楼.
     pub lingyanli_building: String,
+    /// Id of 裕德里社区.
     pub yudeli: String,
+    /// Id of the organization 若水.
     pub ruoshui: String,
     /// The database URL (empty for `around`).
     pub url: String,
     drop_db: Option<(String, String)>,
 }
 
+/// A response read to the end.
 pub struct Resp {
+    /// Status.
     pub status: StatusCode,
+    /// Headers.
     pub headers: axum::http::HeaderMap,
+    /// Body.
     pub bytes: Vec<u8>,
 }
 
 impl Resp {
+    /// The body as JSON; panics, showing the body, when it is not.
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes)
             .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
     }
+    /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
@@ -235,6 +250,7 @@ impl TestApp {
         }
     }
 
+    /// Sends a request through the router.
     pub async fn request(&self, req: Request<Body>) -> Resp {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
@@ -281,6 +297,7 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Signs `username` in through the API; its bearer token.
     pub async fn token(&self, username: &str) -> String {
         let r = self
             .post_json(
@@ -293,6 +310,7 @@ impl TestApp {
         r.json()["token"].as_str().unwrap().to_string()
     }
 
+    /// GET, with a bearer token if given.
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
         let mut b = Request::get(path);
         if let Some(t) = token {
@@ -301,6 +319,7 @@ impl TestApp {
         self.request(b.body(Body::empty()).unwrap()).await
     }
 
+    /// A JSON request of any method.
     pub async fn send_json(
         &self,
         method: &str,
@@ -319,10 +338,12 @@ impl TestApp {
             .await
     }
 
+    /// POST of a JSON body.
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.send_json("POST", path, token, body).await
     }
 
+    /// POST of a file as multipart form data.
     pub async fn post_multipart(
         &self,
         path: &str,
@@ -403,6 +424,7 @@ impl TestApp {
         (cookie, html[at..at + 64].to_string())
     }
 
+    /// GET of a page with a session cookie.
     pub async fn page(&self, path: &str, cookie: &str) -> Resp {
         self.request(
             Request::get(path)
@@ -413,6 +435,7 @@ impl TestApp {
         .await
     }
 
+    /// POST of a url-encoded form with a session cookie.
     pub async fn post_form(&self, path: &str, cookie: &str, form: &str) -> Resp {
         self.request(
             Request::post(path)
@@ -525,7 +548,9 @@ pub fn id_for(y: i32, m: u32, d: u32, seq: u16) -> String {
 /// A chat-robot stand-in: records what arrives and fails the first `fail_first` requests.
 #[derive(Clone, Default)]
 pub struct Receiver {
+    /// What it received: (the path with its signed query, the body).
     pub got: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+    /// How many requests it still answers with 500.
     pub fail_first: std::sync::Arc<std::sync::Mutex<usize>>,
 }
 
@@ -549,6 +574,7 @@ async fn receive(
     )
 }
 
+/// A webhook receiver on a free port that fails its first `fail_first` deliveries; its URL.
 pub async fn start_receiver(fail_first: usize) -> (String, Receiver) {
     let r = Receiver::default();
     *r.fail_first.lock().unwrap() = fail_first;
@@ -561,6 +587,7 @@ pub async fn start_receiver(fail_first: usize) -> (String, Receiver) {
     (format!("http://{addr}"), r)
 }
 
+/// A message key's Simplified Chinese text.
 pub fn words(id: &str) -> String {
     sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::ZhCn).t(id)
 }
