@@ -75,3 +75,31 @@ pub struct UploadForm {
     /// Community, compound or building (resident imports; or the `community` query parameter).
     pub community: Option<String>,
 }
+
+/// A JSON body whose parse failure is a problem+json 422 on field `body`, not a text 400.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = req
+            .headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::i18n::Locale::parse)
+            .unwrap_or_default();
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError {
+                error: AppError::field("body", "err-json"),
+                locale,
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|_| ApiError {
+                error: AppError::field("body", "err-json"),
+                locale,
+            })
+    }
+}

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod respond;
 pub mod throttle;
 pub mod uploads;
 
@@ -230,7 +231,7 @@ pub fn router(state: AppState) -> Router {
     let throttled =
         |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttle::throttled);
     let sign_in = OpenApiRouter::new()
-        .routes(routes!(api::create_session))
+        .routes(routes!(api::accounts::create_session))
         .layer(throttled(throttle::Bucket::SignIn))
         .layer(public());
     let sign_up = OpenApiRouter::new()
@@ -239,40 +240,55 @@ pub fn router(state: AppState) -> Router {
         .layer(public());
     // Anyone may read these without signing in: the division list, the import template.
     let open_reads = OpenApiRouter::new()
-        .routes(routes!(api::list_divisions))
-        .routes(routes!(api::import_template))
+        .routes(routes!(api::areas::list_divisions))
+        .routes(routes!(api::imports::import_template))
         .layer(throttled(throttle::Bucket::PublicPage));
     let uploads = OpenApiRouter::new()
-        .routes(routes!(api::import_residents))
-        .routes(routes!(api::import_users))
+        .routes(routes!(api::imports::import_residents))
+        .routes(routes!(api::accounts::import_users))
         .layer(upload());
     let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(sign_in)
         .merge(sign_up)
         .merge(uploads)
         .merge(open_reads)
-        .routes(routes!(api::delete_session))
-        .routes(routes!(api::list_areas, api::create_area))
-        .routes(routes!(api::get_area))
-        .routes(routes!(api::list_organizations, api::create_organization))
-        .routes(routes!(api::get_organization, api::update_organization))
-        .routes(routes!(api::create_linkage))
-        .routes(routes!(api::delete_linkage))
-        .routes(routes!(api::list_households))
-        .routes(routes!(api::get_household))
-        .routes(routes!(api::list_residents, api::create_resident))
-        .routes(routes!(api::export_residents))
-        .routes(routes!(api::get_resident, api::update_resident))
-        .routes(routes!(api::reveal_resident))
-        .routes(routes!(api::move_resident))
-        .routes(routes!(api::merge_residents))
-        .routes(routes!(api::start_export))
-        .routes(routes!(api::get_export))
-        .routes(routes!(api::get_export_file))
-        .routes(routes!(api::list_users, api::create_user))
-        .routes(routes!(api::create_grant))
-        .routes(routes!(api::delete_grant))
-        .routes(routes!(api::list_audit))
+        .routes(routes!(api::accounts::delete_session))
+        .routes(routes!(api::areas::list_areas, api::areas::create_area))
+        .routes(routes!(api::areas::get_area))
+        .routes(routes!(
+            api::organizations::list_organizations,
+            api::organizations::create_organization
+        ))
+        .routes(routes!(
+            api::organizations::get_organization,
+            api::organizations::update_organization
+        ))
+        .routes(routes!(api::organizations::create_linkage))
+        .routes(routes!(api::organizations::delete_linkage))
+        .routes(routes!(api::registry::list_households))
+        .routes(routes!(api::registry::get_household))
+        .routes(routes!(
+            api::registry::list_residents,
+            api::registry::create_resident
+        ))
+        .routes(routes!(api::exports::export_residents))
+        .routes(routes!(
+            api::registry::get_resident,
+            api::registry::update_resident
+        ))
+        .routes(routes!(api::registry::reveal_resident))
+        .routes(routes!(api::registry::move_resident))
+        .routes(routes!(api::registry::merge_residents))
+        .routes(routes!(api::exports::start_export))
+        .routes(routes!(api::exports::get_export))
+        .routes(routes!(api::exports::get_export_file))
+        .routes(routes!(
+            api::accounts::list_users,
+            api::accounts::create_user
+        ))
+        .routes(routes!(api::accounts::create_grant))
+        .routes(routes!(api::accounts::delete_grant))
+        .routes(routes!(api::audit::list_audit))
         .routes(routes!(
             api::campaigns::list_campaigns,
             api::campaigns::create_campaign

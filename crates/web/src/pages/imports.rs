@@ -167,7 +167,7 @@ pub(super) async fn run_import(
 }
 
 pub(super) async fn import_template(_caller: PageCaller) -> PageResult {
-    crate::api::import_template()
+    crate::api::imports::import_template()
         .await
         .map_err(|e| e.into_response())
 }
@@ -211,7 +211,7 @@ pub(super) async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>)
         w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)])
             .or_page(&caller)?;
     }
-    Ok(crate::api::xlsx(
+    Ok(crate::respond::xlsx(
         w.finish().or_page(&caller)?,
         "rejected-rows.xlsx",
     ))

@@ -740,5 +740,5 @@ fn sheet_download(
     for r in rows {
         w.push(&r).or_page(caller)?;
     }
-    Ok(crate::api::xlsx(w.finish().or_page(caller)?, filename))
+    Ok(crate::respond::xlsx(w.finish().or_page(caller)?, filename))
 }

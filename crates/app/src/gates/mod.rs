@@ -1,0 +1,293 @@
+//! Gate checkpoints: gates and their compound's policy, passes (QR signed with the vault's key,
+//! and a short code to type), the scan rule, visitors, traffic statistics.
+//!
+//! Scans are the hottest write in sanshe. They go through one `ScanWriter`, which takes every scan
+//! waiting in its queue, decides them all and records them (scans, quota counts, hourly rollups,
+//! fever alerts) in one transaction, commits, and only then answers each — so every 201 is
+//! durable and the database sees one commit per batch instead of one per scan. On a SQLite file
+//! it is a thread of its own holding its own connection (`sanshe_store::statements`).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, Timelike};
+use rand::Rng;
+use sanshe_core::accounts::{Action, AreaScope, Target};
+use sanshe_core::alerts::AlertKind;
+use sanshe_core::gates::{
+    CODE_ALPHABET, Direction, GatePolicy, PassState, Refusal, decide, normalize_code,
+};
+use sanshe_core::isolation::Temperature;
+use sanshe_core::registry::HouseholdAddress;
+use sanshe_store::gates::{
+    self as store, GateRow, HourCounts, NewPass, NewScan, NewVisitor, PassRow,
+};
+use sanshe_store::statements::Statements;
+use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::accounts::Actor;
+use crate::alerts::{self, Routes, Trouble};
+use crate::{App, AppError, Result, local_time, utc_ms};
+
+mod deciding;
+mod passes;
+mod scans;
+mod traffic;
+mod visitors;
+
+use deciding::*;
+pub use passes::*;
+pub use scans::*;
+pub use traffic::*;
+pub use visitors::*;
+
+/// A gate with its compound's policy.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GateView {
+    /// Id.
+    pub id: String,
+    /// Name, e.g. 南门.
+    pub name: String,
+    /// The compound it closes.
+    pub compound_id: String,
+    /// Its name.
+    pub compound_name: String,
+    /// The compound's policy.
+    pub policy: GatePolicy,
+}
+
+fn policy_of(row: Option<&store::PolicyRow>) -> GatePolicy {
+    match row {
+        Some(p) => GatePolicy {
+            exits_per_period: p.0,
+            period_days: p.1.max(1),
+            out_from_hour: p.2.clamp(0, 23) as u32,
+            out_until_hour: p.3.clamp(1, 24) as u32,
+        },
+        None => GatePolicy::default(),
+    }
+}
+
+async fn policies(conn: &mut Conn, compounds: &[String]) -> Result<HashMap<String, GatePolicy>> {
+    Ok(store::policies(conn, compounds)
+        .await?
+        .into_iter()
+        .map(|(c, p)| (c, policy_of(Some(&p))))
+        .collect())
+}
+
+/// The compound (or, where there are no compounds, the community) an area belongs to.
+async fn compound_of(conn: &mut Conn, area_id: &str) -> Result<area_store::AreaRow> {
+    let area = area_store::get(conn, area_id).await?;
+    if matches!(area.kind.as_str(), "compound" | "community") {
+        return Ok(area);
+    }
+    let lineage = area_store::lineage(conn, &area).await?;
+    lineage
+        .into_iter()
+        .rev()
+        .find(|a| a.kind == "compound" || a.kind == "community")
+        .ok_or(AppError::field("area_id", "err-gate-area"))
+}
+
+async fn audit(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    kind: &str,
+    id: &str,
+    path: &str,
+    detail: &str,
+) -> Result<()> {
+    audit_store::append(
+        conn,
+        &audit_store::NewAuditEntry {
+            action,
+            target_kind: kind,
+            target_id: id,
+            area_path: Some(path),
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds a gate to a compound.
+pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -> Result<GateView> {
+    let name = sanshe_core::text::required_line("name", name, 40)?;
+    let name = name.as_str();
+    let mut tx = app.db.begin().await?;
+    let area = area_store::get(&mut tx, compound_id)
+        .await
+        .map_err(|_| AppError::field("compound_id", "err-area-not-found"))?;
+    if !actor.may(Action::ManageGates, Target::Area(&area.path)) {
+        return Err(AppError::field("compound_id", "err-area-not-found"));
+    }
+    if !matches!(area.kind.as_str(), "compound" | "community") {
+        return Err(AppError::field("compound_id", "err-gate-area"));
+    }
+    let id = new_id();
+    store::insert_gate(&mut tx, &id, &area.id, &area.path, name, app.clock.now_ms()).await?;
+    audit(
+        &mut tx,
+        actor,
+        "gate.created",
+        "gate",
+        &id,
+        &area.path,
+        name,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    app.gates_changed
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    gate(app, actor, &id).await
+}
+
+/// One gate.
+pub async fn gate(app: &App, actor: &Actor, id: &str) -> Result<GateView> {
+    let mut conn = app.db.conn().await?;
+    let g = store::gate(&mut conn, id).await?;
+    if !actor.may(Action::GateDuty, Target::Area(&g.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    let p = policies(&mut conn, std::slice::from_ref(&g.compound_id)).await?;
+    Ok(gate_view(g, &p))
+}
+
+fn gate_view(g: GateRow, policies: &HashMap<String, GatePolicy>) -> GateView {
+    GateView {
+        policy: policies.get(&g.compound_id).copied().unwrap_or_default(),
+        id: g.id,
+        name: g.name,
+        compound_id: g.compound_id,
+        compound_name: g.compound_name,
+    }
+}
+
+/// Gates the actor may staff.
+pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
+    let scope = actor.scope(Action::GateDuty);
+    let mut conn = app.db.conn().await?;
+    let rows = store::gates(&mut conn, scope.roots()).await?;
+    let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
+    let p = policies(&mut conn, &compounds).await?;
+    Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
+}
+
+/// Sets a compound's closed-management policy.
+pub async fn set_policy(
+    app: &App,
+    actor: &Actor,
+    compound_id: &str,
+    policy: GatePolicy,
+) -> Result<GatePolicy> {
+    let p = GatePolicy::new(
+        policy.exits_per_period,
+        policy.period_days,
+        policy.out_from_hour,
+        policy.out_until_hour,
+    )
+    .map_err(|(f, k)| AppError::field(f, k))?;
+    let mut tx = app.db.begin().await?;
+    let area = area_store::get(&mut tx, compound_id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    if !actor.may(Action::ManageGates, Target::Area(&area.path)) {
+        return Err(AppError::NotFound);
+    }
+    store::set_policy(
+        &mut tx,
+        &area.id,
+        (
+            p.exits_per_period,
+            p.period_days,
+            p.out_from_hour as i64,
+            p.out_until_hour as i64,
+        ),
+        app.clock.now_ms(),
+    )
+    .await?;
+    let detail = format!(
+        "{}/{}d {}-{}h",
+        p.exits_per_period, p.period_days, p.out_from_hour, p.out_until_hour
+    );
+    audit(
+        &mut tx,
+        actor,
+        "gate.policy",
+        "area",
+        &area.id,
+        &area.path,
+        &detail,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    app.gates_changed
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Ok(p)
+}
+
+/// A checked scan, ready for the writer.
+struct Job {
+    id: String,
+    gate_id: String,
+    pass_id: Option<String>,
+    code: Option<String>,
+    direction: Direction,
+    temperature: Temperature,
+    scanned_at: i64,
+    device_decision: Option<String>,
+    scope: AreaScope,
+    recorded_by: String,
+    reply: oneshot::Sender<Result<ScanOutcome>>,
+}
+
+/// The gates and policies the writer has seen: they change rarely and are read by every batch.
+/// Dropped when this node changes a gate or a policy (`App::gates_changed`), and every 30 s so a
+/// change made on another node applies within that time.
+#[derive(Default)]
+struct GateCache {
+    generation: i64,
+    loaded: Option<std::time::Instant>,
+    gates: HashMap<String, GateRow>,
+    policies: HashMap<String, GatePolicy>,
+}
+
+impl GateCache {
+    /// Loads the gates of a batch not yet known (through the pool: gates are not the writer's).
+    async fn refresh(&mut self, app: &App, batch: &[Job]) -> Result<()> {
+        let generation = app.gates_changed.load(std::sync::atomic::Ordering::SeqCst);
+        let stale = self
+            .loaded
+            .is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(30));
+        if generation != self.generation || stale {
+            *self = GateCache {
+                generation,
+                loaded: Some(std::time::Instant::now()),
+                ..Default::default()
+            };
+        }
+        let missing: Vec<String> = batch
+            .iter()
+            .map(|j| &j.gate_id)
+            .filter(|g| !self.gates.contains_key(*g))
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut conn = app.db.conn().await?;
+        let found = store::gates_by_ids(&mut conn, &missing).await?;
+        let compounds: Vec<String> = found.iter().map(|g| g.compound_id.clone()).collect();
+        self.policies.extend(policies(&mut conn, &compounds).await?);
+        for g in found {
+            self.gates.insert(g.id.clone(), g);
+        }
+        Ok(())
+    }
+}

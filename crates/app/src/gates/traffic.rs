@@ -1,0 +1,101 @@
+//! A gate's traffic per hour: in, out, refused, fevers.
+
+use super::*;
+
+/// Today's and the given day's traffic of an area or a gate.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Traffic {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// 24 hours: entries, exits, refused, visitors per hour (China time).
+    pub hours: Vec<HourLine>,
+    /// Day totals.
+    pub total: HourLine,
+    /// Exits minus entries so far that day (never below 0): people out now, as far as the gates know.
+    pub out_now: i64,
+    /// Refusals by reason that day.
+    pub refusals: Vec<(String, i64)>,
+}
+
+/// One hour of traffic.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct HourLine {
+    /// 0–23 (China time).
+    pub hour: u32,
+    /// Allowed entries.
+    pub entries: i64,
+    /// Allowed exits.
+    pub exits: i64,
+    /// Refusals.
+    pub refused: i64,
+    /// Visitors and deliveries registered.
+    pub visitors: i64,
+}
+
+/// Traffic of a day below an area (a compound, community or street) or at one gate.
+pub async fn traffic(
+    app: &App,
+    actor: &Actor,
+    area_or_gate: &str,
+    date: Option<&str>,
+) -> Result<Traffic> {
+    let day = match date.filter(|d| !d.is_empty()) {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::field("date", "err-date"))?,
+        None => app.today(),
+    };
+    let scope = actor.scope(Action::GateDuty);
+    let mut conn = app.db.conn().await?;
+    let (within, gate_only) = match store::gate(&mut conn, area_or_gate).await {
+        Ok(g) => (g.area_path.clone(), Some(g.id)),
+        Err(_) => (
+            area_store::get(&mut conn, area_or_gate)
+                .await
+                .map_err(|_| AppError::NotFound)?
+                .path,
+            None,
+        ),
+    };
+    if !scope.contains(&within) {
+        return Err(AppError::NotFound);
+    }
+    let from = utc_ms(day.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let rows = store::hours(&mut conn, &within, &day.format("%Y-%m-%d").to_string()).await?;
+    let mut hours: Vec<HourLine> = (0..24)
+        .map(|h| HourLine {
+            hour: h,
+            ..Default::default()
+        })
+        .collect();
+    for (gate, start, entries, exits, refused, visitors) in rows {
+        if gate_only.as_ref().is_some_and(|g| *g != gate) {
+            continue;
+        }
+        let h = ((start - from) / 3_600_000).clamp(0, 23) as usize;
+        hours[h].entries += entries;
+        hours[h].exits += exits;
+        hours[h].refused += refused;
+        hours[h].visitors += visitors;
+    }
+    let mut total = HourLine::default();
+    for h in &hours {
+        total.entries += h.entries;
+        total.exits += h.exits;
+        total.refused += h.refused;
+        total.visitors += h.visitors;
+    }
+    let refusals = store::refusals(
+        &mut conn,
+        &within,
+        gate_only.as_deref(),
+        &day.format("%Y-%m-%d").to_string(),
+    )
+    .await?;
+    Ok(Traffic {
+        date: day.format("%Y-%m-%d").to_string(),
+        out_now: (total.exits - total.entries).max(0),
+        hours,
+        total,
+        refusals,
+    })
+}

@@ -1,0 +1,313 @@
+//! An episode's detail, the list, and what a worker changes: release, extension, assignment, follow-up, the report link.
+
+use super::*;
+
+/// A stored report as shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    /// Half-day slot, e.g. `2020-02-06-am`.
+    pub slot: String,
+    /// °C.
+    pub temperature: String,
+    /// Tenths of °C (for charts).
+    pub tenths: i64,
+    /// Whether it is a fever.
+    pub fever: bool,
+    /// Symptom spellings.
+    pub symptoms: Vec<String>,
+    /// RFC 3339.
+    pub reported_at: String,
+    /// `resident` or the worker's user name.
+    pub entered_by: String,
+}
+
+/// An episode with its reports and alerts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct EpisodeDetail {
+    /// The episode.
+    pub episode: EpisodeView,
+    /// Reports, oldest first.
+    pub reports: Vec<ReportView>,
+    /// Alerts about it, newest first.
+    pub alerts: Vec<alerts::AlertView>,
+    /// Whether a report link is live.
+    pub link_live: bool,
+}
+
+/// An episode's page: the episode, its reports (for the chart) and its alerts.
+pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail> {
+    let mut conn = app.db.conn().await?;
+    let e = visible(&mut conn, actor, id).await?;
+    let reports = store::reports(&mut conn, id).await?;
+    let link_live = e.status == "open" && e.link_cipher.is_some();
+    drop(conn);
+    Ok(EpisodeDetail {
+        episode: view(app, e),
+        reports: reports
+            .into_iter()
+            .map(|r| ReportView {
+                fever: r.temperature >= app.rules.fever_tenths,
+                temperature: format_tenths(r.temperature),
+                tenths: r.temperature,
+                symptoms: r
+                    .symptoms
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+                slot: r.slot,
+                reported_at: rfc3339(r.reported_at),
+                entered_by: r.entered_by,
+            })
+            .collect(),
+        alerts: alerts::about(app, id).await?,
+        link_live,
+    })
+}
+
+/// The report link of an open episode, for printing the notice.
+pub async fn report_link(app: &App, actor: &Actor, id: &str) -> Result<Option<String>> {
+    let mut conn = app.db.conn().await?;
+    let e = visible(&mut conn, actor, id).await?;
+    match (e.status.as_str(), e.link_cipher) {
+        ("open", Some(sealed)) => Ok(Some(format!("/r/{}", app.vault.open(&sealed)?))),
+        _ => Ok(None),
+    }
+}
+
+/// Filters of the episode list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct EpisodeFilter {
+    /// Only below this area.
+    pub area: Option<String>,
+    /// `open` (default), `released` or `all`.
+    pub status: Option<String>,
+    /// `me` for the caller's follow-up list, or a worker's id.
+    pub worker: Option<String>,
+    /// Only this household's.
+    pub household: Option<String>,
+    /// Skip this many.
+    pub offset: Option<i64>,
+    /// At most this many (1–1000, default 200).
+    pub limit: Option<i64>,
+}
+
+/// Episodes in scope.
+pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Vec<EpisodeView>> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    let within = match f.area.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => Some(
+            area_store::get(&mut conn, a)
+                .await
+                .map_err(|_| AppError::NotFound)?
+                .path,
+        ),
+        None => None,
+    };
+    let status = match f.status.as_deref().unwrap_or("open") {
+        "open" | "" => Some("open"),
+        "released" => Some("released"),
+        "all" => None,
+        _ => return Err(AppError::field("status", "err-episode-status")),
+    };
+    let worker = match f.worker.as_deref().filter(|w| !w.is_empty()) {
+        Some("me") => Some(actor.user_id.clone().unwrap_or_default()),
+        Some(w) => Some(w.to_string()),
+        None => None,
+    };
+    let rows = store::episodes(
+        &mut conn,
+        &EpisodeQuery {
+            roots: scope.roots(),
+            within: within.as_deref(),
+            status,
+            worker_id: worker.as_deref(),
+            resident_id: None,
+            household_id: f.household.as_deref().filter(|h| !h.is_empty()),
+            offset: f.offset.unwrap_or(0).max(0),
+            limit: f.limit.unwrap_or(200).clamp(1, 1000),
+        },
+    )
+    .await?;
+    Ok(rows.into_iter().map(|e| view(app, e)).collect())
+}
+
+/// Episodes of one resident (their page shows the history).
+pub async fn of_resident(app: &App, actor: &Actor, resident_id: &str) -> Result<Vec<EpisodeView>> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    let rows = store::episodes(
+        &mut conn,
+        &EpisodeQuery {
+            roots: scope.roots(),
+            resident_id: Some(resident_id),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(rows.into_iter().map(|e| view(app, e)).collect())
+}
+
+/// Ends an episode with a reason.
+pub async fn release(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    note: &str,
+) -> Result<EpisodeView> {
+    let reason = ReleaseReason::parse(reason).map_err(|e| AppError::field("reason", e))?;
+    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
+    let mut tx = app.db.begin().await?;
+    let e = visible(&mut tx, actor, id).await?;
+    let now = app.clock.now_ms();
+    if !store::release(&mut tx, id, now, reason.as_str(), &note).await? {
+        return Err(AppError::field("status", "err-episode-closed"));
+    }
+    for kind in [AlertKind::Unassigned, AlertKind::EndDue] {
+        alerts::settle(&mut tx, kind, id, "released", now).await?;
+    }
+    audit(
+        &mut tx,
+        actor,
+        "isolation.released",
+        id,
+        &e.area_path,
+        reason.as_str(),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// Moves the planned end (an extension, or an earlier end ordered by the health centre).
+pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result<EpisodeView> {
+    let end = parse_date("planned_end", new_end)?;
+    sanshe_core::dates::within("planned_end", end, app.today(), 0, MAX_EPISODE_DAYS).or_else(
+        |e| {
+            // An earlier end ordered by the health centre may lie in the past, not years back.
+            sanshe_core::dates::within("planned_end", end, app.today(), MAX_EPISODE_DAYS, 0)
+                .map_err(|_| e)
+        },
+    )?;
+    let mut tx = app.db.begin().await?;
+    let e = visible(&mut tx, actor, id).await?;
+    if NaiveDate::parse_from_str(&e.exposure_date, "%Y-%m-%d").is_ok_and(|x| end < x) {
+        return Err(AppError::field("planned_end", "err-end-before-start"));
+    }
+    let end_s = end.format("%Y-%m-%d").to_string();
+    if !store::set_planned_end(&mut tx, id, &end_s).await? {
+        return Err(AppError::field("status", "err-episode-closed"));
+    }
+    if end >= app.today() {
+        alerts::settle(
+            &mut tx,
+            AlertKind::EndDue,
+            id,
+            "extended",
+            app.clock.now_ms(),
+        )
+        .await?;
+    }
+    audit(
+        &mut tx,
+        actor,
+        "isolation.extended",
+        id,
+        &e.area_path,
+        &format!("{} -> {end_s}", e.planned_end),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// Hands an episode to another worker of the place.
+pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Result<EpisodeView> {
+    let mut tx = app.db.begin().await?;
+    let e = visible(&mut tx, actor, id).await?;
+    let Some(worker) = choose_worker(&mut tx, &e.area_path, Some(worker_id)).await? else {
+        return Err(AppError::field("worker_id", "err-worker"));
+    };
+    if !store::assign(&mut tx, id, &worker).await? {
+        return Err(AppError::field("status", "err-episode-closed"));
+    }
+    alerts::settle(
+        &mut tx,
+        AlertKind::Unassigned,
+        id,
+        "assigned",
+        app.clock.now_ms(),
+    )
+    .await?;
+    audit(
+        &mut tx,
+        actor,
+        "isolation.assigned",
+        id,
+        &e.area_path,
+        &worker,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// Switches between the resident's link and phone follow-up by the worker.
+pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Result<EpisodeView> {
+    let mode = FollowUpMode::parse(mode).map_err(|e| AppError::field("follow_up", e))?;
+    let mut tx = app.db.begin().await?;
+    let e = visible(&mut tx, actor, id).await?;
+    if !store::set_follow_up(&mut tx, id, mode.as_str()).await? {
+        return Err(AppError::field("status", "err-episode-closed"));
+    }
+    audit(
+        &mut tx,
+        actor,
+        "isolation.follow_up",
+        id,
+        &e.area_path,
+        mode.as_str(),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
+}
+
+/// Issues a new report link (the old one stops working) or, with `revoke`, none.
+pub async fn renew_link(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    revoke: bool,
+) -> Result<Option<String>> {
+    let mut tx = app.db.begin().await?;
+    let e = visible(&mut tx, actor, id).await?;
+    let link = (!revoke).then(|| new_link(app));
+    let ok = store::set_link(
+        &mut tx,
+        id,
+        link.as_ref().map(|(_, h, s)| (h.as_str(), s.as_str())),
+    )
+    .await?;
+    if !ok {
+        return Err(AppError::field("status", "err-episode-closed"));
+    }
+    audit(
+        &mut tx,
+        actor,
+        if revoke {
+            "isolation.link_revoked"
+        } else {
+            "isolation.link_renewed"
+        },
+        id,
+        &e.area_path,
+        "",
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(link.map(|(t, _, _)| format!("/r/{t}")))
+}

@@ -1,0 +1,163 @@
+//! The registry to .xlsx, streamed to a file row by row.
+
+use super::*;
+
+/// Header of a resident export.
+pub const EXPORT_HEADER: [&str; 11] = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "年龄",
+    "证件类型",
+    "证件号码",
+    "手机号",
+    "所在区域",
+    "住址",
+    "标记",
+    "ID",
+];
+
+/// Exports the residents matching `s` to an .xlsx at `path` (masked unless a reason for full
+/// numbers is given, which needs the permission and is audited); returns the rows written.
+/// `progress` is told (rows done, rows in all) after each page. Rows are read a page at a time
+/// and the sheet is written on a blocking thread in constant memory, so a city's export holds
+/// a page of rows, not the file.
+pub async fn export_to(
+    app: &App,
+    actor: &Actor,
+    s: &ResidentSearch,
+    unmasked_reason: Option<&str>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    path: &std::path::Path,
+) -> Result<usize> {
+    let action = if unmasked_reason.is_some() {
+        Action::ExportUnmasked
+    } else {
+        Action::ViewRegistry
+    };
+    let mut q = build_query(app, actor, s, action).await?;
+    if let Some(reason) = unmasked_reason {
+        sanshe_core::text::line("reason", reason, sanshe_core::text::LABEL_CHARS)?;
+        if reason.trim().chars().count() < 2 {
+            return Err(AppError::field("reason", "err-reason-required"));
+        }
+        if q.roots.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let (pages, writer) = sheet_writer_thread(path.to_path_buf());
+    let mut conn = app.db.conn().await?;
+    let total = store::count_residents(&mut conn, &q).await? as usize;
+    let mut done = 0;
+    q.order = ResidentOrder::Name;
+    let written: Result<()> = async {
+        loop {
+            let rows = store::search_residents(&mut conn, &q, 5000).await?;
+            let Some(last) = rows.last() else { break };
+            q.after = Some((last.record.name.clone(), last.record.id.clone()));
+            let mut page = Vec::with_capacity(rows.len());
+            for row in rows {
+                page.push(export_row(app, row, unmasked_reason.is_some())?);
+            }
+            done += page.len();
+            if pages.send(page).is_err() {
+                // The writer stopped: its error is the one to tell.
+                break;
+            }
+            progress(done, total);
+        }
+        Ok(())
+    }
+    .await;
+    drop(pages);
+    let finished = writer
+        .await
+        .map_err(|e| AppError::Internal(format!("sheet writer: {e}")))?;
+    written?;
+    finished?;
+    audit_store::append(
+        &mut *conn,
+        &audit_store::NewAuditEntry {
+            action: if unmasked_reason.is_some() {
+                "residents.exported_unmasked"
+            } else {
+                "residents.exported"
+            },
+            target_kind: "residents",
+            target_id: q.within.as_deref().unwrap_or("scope"),
+            area_path: q.within.as_deref(),
+            detail: &format!("{done} rows"),
+            reason: unmasked_reason,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(done)
+}
+
+/// A thread that writes pages of rows into the export's .xlsx at `path` as they come; it
+/// finishes the file when the sender is dropped.
+pub(super) fn sheet_writer_thread(
+    path: std::path::PathBuf,
+) -> (
+    std::sync::mpsc::SyncSender<Vec<Vec<String>>>,
+    tokio::task::JoinHandle<Result<()>>,
+) {
+    // Two pages in flight at most: the reader waits for the writer rather than piling up rows.
+    let (send, pages) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut w = crate::sheets::SheetWriter::new("居民", &EXPORT_HEADER)?;
+        for page in pages {
+            for row in page {
+                w.push(&row)?;
+            }
+        }
+        w.finish_to(&path)
+    });
+    (send, writer)
+}
+
+/// One resident as an export row.
+pub(super) fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Result<Vec<String>> {
+    let (doc, phone) = if unmasked {
+        (
+            app.vault.open(&row.record.document_cipher)?,
+            row.record
+                .phone_cipher
+                .as_deref()
+                .map(|c| app.vault.open(c))
+                .transpose()?
+                .unwrap_or_default(),
+        )
+    } else {
+        (
+            row.record.document_masked.clone(),
+            row.record.phone_masked.clone().unwrap_or_default(),
+        )
+    };
+    let v = view(app, row);
+    let flags: Vec<&str> = [
+        (v.flags.living_alone, "独居"),
+        (v.flags.elderly_80, "80岁以上"),
+        (v.flags.disabled, "残疾"),
+        (v.flags.chronic_illness, "慢性病"),
+        (v.flags.pregnant, "孕妇"),
+    ]
+    .into_iter()
+    .filter_map(|(on, label)| on.then_some(label))
+    .collect();
+    let sex = if v.sex == "male" { "男" } else { "女" };
+    Ok(vec![
+        v.name,
+        sex.into(),
+        v.birth_date,
+        v.age.to_string(),
+        v.document_kind,
+        doc,
+        phone,
+        v.area_name,
+        v.address,
+        flags.join("、"),
+        v.id,
+    ])
+}

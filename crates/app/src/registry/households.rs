@@ -1,0 +1,141 @@
+//! Households: one with its residents, the list of an area, merging two into one.
+
+use super::*;
+
+/// A household with its residents.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HouseholdView {
+    /// Id.
+    pub id: String,
+    /// Area id.
+    pub area_id: String,
+    /// Area name.
+    pub area_name: String,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+    /// Address label.
+    pub address: String,
+    /// Number of residents.
+    pub resident_count: i64,
+}
+
+pub(super) fn household_view(h: store::HouseholdRow) -> HouseholdView {
+    let address = HouseholdAddress {
+        building: h.building.clone(),
+        unit: h.unit.clone(),
+        room: h.room.clone(),
+    }
+    .label();
+    HouseholdView {
+        id: h.id,
+        area_id: h.area_id,
+        area_name: h.area_name,
+        building: h.building,
+        unit: h.unit,
+        room: h.room,
+        address,
+        resident_count: h.residents,
+    }
+}
+
+/// One household and its residents.
+pub async fn household(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<(HouseholdView, Vec<ResidentView>)> {
+    let mut conn = app.db.conn().await?;
+    let h = store::household(&mut conn, id).await?;
+    if !actor.may(Action::ViewRegistry, Target::Area(&h.area_path)) {
+        return Err(AppError::NotFound);
+    }
+    let records = store::residents_of_household(&mut conn, &h.id).await?;
+    let residents = records
+        .into_iter()
+        .map(|record| {
+            view(
+                app,
+                ResidentListRow {
+                    record,
+                    area_name: h.area_name.clone(),
+                    building: h.building.clone(),
+                    unit: h.unit.clone(),
+                    room: h.room.clone(),
+                },
+            )
+        })
+        .collect();
+    Ok((household_view(h), residents))
+}
+
+/// Households in an area (within scope), a page at a time.
+pub async fn households(
+    app: &App,
+    actor: &Actor,
+    area: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<HouseholdView>, Option<String>)> {
+    let scope = actor.scope(Action::ViewRegistry);
+    let within = match area.filter(|a| !a.is_empty()) {
+        Some(a) => Some(crate::areas::visible_area(app, actor, a).await?.path),
+        None => None,
+    };
+    let limit = limit.clamp(1, 500);
+    let mut conn = app.db.conn().await?;
+    let mut rows = store::households(
+        &mut conn,
+        scope.roots(),
+        within.as_deref(),
+        after.filter(|a| !a.is_empty()),
+        limit + 1,
+    )
+    .await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|h| h.id.clone())
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(household_view).collect(), next))
+}
+
+/// Merges two records of one person: `keep` stays, gaining a phone and flags it lacked; `remove`
+/// is deleted. Both must be editable by the actor.
+pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result<ResidentView> {
+    if keep == remove {
+        return Err(AppError::field("remove", "err-merge-same"));
+    }
+    let mut tx = app.db.begin().await?;
+    let mut kept = visible_record(actor, &mut tx, keep, Action::EditRegistry)
+        .await?
+        .record;
+    let gone = visible_record(actor, &mut tx, remove, Action::EditRegistry)
+        .await?
+        .record;
+    if kept.phone_cipher.is_none() {
+        kept.phone_cipher = gone.phone_cipher.clone();
+        kept.phone_hash = gone.phone_hash.clone();
+        kept.phone_masked = gone.phone_masked.clone();
+    }
+    kept.living_alone |= gone.living_alone;
+    kept.disabled |= gone.disabled;
+    kept.chronic_illness |= gone.chronic_illness;
+    kept.pregnant |= gone.pregnant;
+    store::delete_resident(&mut tx, &gone.id).await?;
+    store::update_resident(&mut tx, &kept).await?;
+    audit(
+        &mut tx,
+        actor,
+        "resident.merged",
+        &kept,
+        &format!("merged {}", gone.id),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    get(app, actor, keep).await
+}

@@ -1,0 +1,159 @@
+//! Taking, assigning and dropping places on shifts, within the booking limits.
+
+use super::*;
+
+/// Books `user_id` on a shift (its limits checked) in the caller's transaction.
+pub(super) async fn book(
+    app: &App,
+    tx: &mut Conn,
+    shift: &ShiftRow,
+    user_id: &str,
+    booked_by: &str,
+    cover: bool,
+) -> Result<()> {
+    may_hold(app, tx, shift, user_id, cover).await?;
+    if !store::claim_place(&mut *tx, &shift.id).await? {
+        return Err(refused(BookingRefusal::Full));
+    }
+    store::insert_booking(&mut *tx, shift, user_id, booked_by, app.clock.now_ms()).await?;
+    Ok(())
+}
+
+/// Whether `user_id` may hold a shift: not started (unless a worker puts in cover while it is
+/// under way), not on it already, within the limits. Takes the person's row first, so two
+/// bookings of one person at once are checked one after the other.
+pub(super) async fn may_hold(
+    app: &App,
+    tx: &mut Conn,
+    shift: &ShiftRow,
+    user_id: &str,
+    cover: bool,
+) -> Result<()> {
+    let now = app.clock.now_ms();
+    // A worker may put someone on a shift under way (cover for a no-show) until it ends.
+    if shift.starts_at <= now && !(cover && shift.ends_at > now) {
+        return Err(refused(BookingRefusal::Started));
+    }
+    let from = shift.starts_at.max(now);
+    store::hold_person(&mut *tx, user_id).await?;
+    if store::booking(&mut *tx, &shift.id, user_id)
+        .await?
+        .is_some()
+    {
+        return Err(refused(BookingRefusal::DoubleBooked));
+    }
+    let limits = app.rules.booking;
+    // Everything within a day and a rest of the shift can matter to its limits.
+    let reach = 86_400_000 + limits.min_rest_minutes * 60_000;
+    let held: Vec<Span> = store::bookings_of(
+        &mut *tx,
+        user_id,
+        shift.starts_at - reach,
+        shift.ends_at + reach,
+    )
+    .await?
+    .iter()
+    .map(|b| span_of(b.starts_at, b.ends_at))
+    .collect();
+    shifts::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)
+}
+
+/// The caller takes an open shift of a post where they are deployed.
+pub async fn take(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
+    let user_id = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    let mut tx = app.db.begin().await?;
+    let shift = visible_shift(&mut tx, actor, Action::TakeShifts, shift_id).await?;
+    let post = store::post(&mut *tx, &shift.post_id).await?;
+    if !fits(&post, &skills_of_person(&mut tx, actor).await?) {
+        return Err(AppError::field("shift_id", "err-shift-skill"));
+    }
+    book(app, &mut tx, &shift, &user_id, &actor.username, false).await?;
+    audit(
+        &mut tx,
+        actor,
+        "shift.taken",
+        &shift.id,
+        &shift.area_path,
+        "",
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(())
+}
+
+/// A worker books someone deployed there on a shift.
+pub async fn assign(app: &App, actor: &Actor, shift_id: &str, user_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let shift = visible_shift(&mut tx, actor, Action::ManageRotas, shift_id).await?;
+    let person = crate::accounts::actor_of(app, user_id)
+        .await
+        .map_err(|_| AppError::field("user_id", "err-rota-not-deployed"))?;
+    if !person.may(Action::TakeShifts, Target::Area(&shift.area_path)) {
+        return Err(AppError::field("user_id", "err-rota-not-deployed"));
+    }
+    book(app, &mut tx, &shift, user_id, &actor.username, true).await?;
+    audit(
+        &mut tx,
+        actor,
+        "shift.assigned",
+        &shift.id,
+        &shift.area_path,
+        user_id,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(())
+}
+
+/// Frees a place on a shift: the caller's own, or, for a worker, anyone's. A shift already
+/// checked in to cannot be dropped.
+pub async fn drop_shift(
+    app: &App,
+    actor: &Actor,
+    shift_id: &str,
+    user_id: Option<&str>,
+) -> Result<()> {
+    let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    let mut tx = app.db.begin().await?;
+    let whose = user_id.unwrap_or(&own).to_string();
+    let action = if whose == own {
+        Action::TakeShifts
+    } else {
+        Action::ManageRotas
+    };
+    let shift = visible_shift(&mut tx, actor, action, shift_id).await?;
+    if !store::delete_booking(&mut *tx, &shift.id, &whose).await? {
+        return Err(AppError::field("shift_id", "err-shift-not-yours"));
+    }
+    store::release_place(&mut *tx, &shift.id).await?;
+    audit(
+        &mut tx,
+        actor,
+        "shift.dropped",
+        &shift.id,
+        &shift.area_path,
+        &whose,
+    )
+    .await?;
+    // The worker hears of a place a volunteer opened (not of their own changes).
+    if whose == own {
+        let now = app.clock.now_ms();
+        let routes = crate::alerts::Routes::load(&mut *tx).await?;
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::ShiftDropped,
+                area_path: &shift.area_path,
+                subject_kind: "shift",
+                subject_id: &shift.id,
+                event: &format!("{whose}@{now}"),
+                detail: &stamp(shift.starts_at),
+            },
+            now,
+        )
+        .await?;
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Duty posts: what must be covered, where, by how many, with which skill.
+
+use super::*;
+
+/// A post as shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PostView {
+    /// Id.
+    pub id: String,
+    /// The area it serves.
+    pub area_id: String,
+    /// Name.
+    pub name: String,
+    /// `gate`, `hotline`, `care_home`, `support`, `other`.
+    pub kind: String,
+    /// When its daily cover starts, HH:MM China time.
+    pub cover_from: String,
+    /// Hours covered a day.
+    pub cover_hours: i64,
+    /// Hours a shift.
+    pub shift_hours: i64,
+    /// People per shift.
+    pub people: i64,
+    /// The skill its duty needs, if any.
+    pub skill: Option<String>,
+}
+
+pub(super) fn post_view(p: PostRow) -> PostView {
+    PostView {
+        cover_from: format!(
+            "{:02}:{:02}",
+            p.cover_from_minute / 60,
+            p.cover_from_minute % 60
+        ),
+        id: p.id,
+        area_id: p.area_id,
+        name: p.name,
+        kind: p.kind,
+        cover_hours: p.cover_hours,
+        shift_hours: p.shift_hours,
+        people: p.people,
+        skill: p.skill,
+    }
+}
+
+/// A new post.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PostInput {
+    /// The area (community, compound, care home's area) it serves.
+    #[schema(max_length = 64)]
+    pub area_id: String,
+    /// Name, e.g. 一区南门 or 心理热线 1.
+    #[schema(min_length = 1, max_length = 40)]
+    pub name: String,
+    /// `gate`, `hotline`, `care_home`, `support`, `other`.
+    pub kind: String,
+    /// When cover starts each day, HH:MM China time.
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$")]
+    pub cover_from: String,
+    /// Hours covered a day (24 round the clock).
+    pub cover_hours: u32,
+    /// Hours a shift.
+    pub shift_hours: u32,
+    /// People on duty at once.
+    pub people: u32,
+    /// The skill its duty needs (`counselling`, `medical`, …), if any: only volunteers with it
+    /// see its open shifts.
+    #[serde(default)]
+    pub skill: Option<String>,
+}
+
+/// Adds a duty post.
+pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<PostView> {
+    let mut errors = sanshe_core::FieldErrors::default();
+    let name = errors
+        .take_field(sanshe_core::text::required_line("name", &input.name, 40))
+        .unwrap_or_default();
+    let name = name.as_str();
+    if !POST_KINDS.contains(&input.kind.as_str()) {
+        errors.push("kind", "err-post-kind");
+    }
+    let skill = input
+        .skill
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if skill.is_some_and(|s| !crate::volunteers::SKILLS.contains(&s)) {
+        errors.push("skill", "err-volunteer-skill");
+    }
+    let from = NaiveTime::parse_from_str(input.cover_from.trim(), "%H:%M").ok();
+    if from.is_none() {
+        errors.push("cover_from", "err-post-cover-from");
+    }
+    let coverage = match Coverage::new(
+        from.unwrap_or(NaiveTime::MIN),
+        input.cover_hours,
+        input.shift_hours,
+        input.people,
+    ) {
+        Ok(c) => Some(c),
+        Err((field, id)) => {
+            errors.push(field, id);
+            None
+        }
+    };
+    errors.into_result()?;
+    let (Some(from), Some(coverage)) = (from, coverage) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let mut tx = app.db.begin().await?;
+    let area = area_store::get(&mut tx, &input.area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    if !actor.may(Action::ManageRotas, Target::Area(&area.path)) {
+        return Err(AppError::field("area_id", "err-area-not-found"));
+    }
+    let post = PostRow {
+        id: new_id(),
+        area_id: area.id.clone(),
+        area_path: area.path.clone(),
+        name: name.to_string(),
+        kind: input.kind.clone(),
+        cover_from_minute: i64::from(
+            chrono::Timelike::hour(&from) * 60 + chrono::Timelike::minute(&from),
+        ),
+        cover_hours: coverage.hours.into(),
+        shift_hours: coverage.shift_hours.into(),
+        people: coverage.people.into(),
+        skill: skill.map(String::from),
+    };
+    store::insert_post(&mut *tx, &post, app.clock.now_ms()).await?;
+    audit(
+        &mut tx,
+        actor,
+        "post.created",
+        &post.id,
+        &post.area_path,
+        name,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(post_view(post))
+}
+
+/// Posts below an area.
+pub async fn posts(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PostView>> {
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id).await?;
+    let scope = actor.scope(Action::TakeShifts);
+    if !scope.overlaps(&area.path) {
+        return Err(AppError::NotFound);
+    }
+    Ok(store::posts(&mut *conn, scope.roots(), &area.path)
+        .await?
+        .into_iter()
+        .map(post_view)
+        .collect())
+}
+
+pub(super) fn coverage_of(p: &PostRow) -> Result<Coverage> {
+    let from = NaiveTime::from_hms_opt(
+        (p.cover_from_minute / 60) as u32,
+        (p.cover_from_minute % 60) as u32,
+        0,
+    )
+    .unwrap_or(NaiveTime::MIN);
+    Coverage::new(
+        from,
+        p.cover_hours as u32,
+        p.shift_hours as u32,
+        p.people as u32,
+    )
+    .map_err(|_| AppError::Internal(format!("post {} has a bad coverage", p.id)))
+}

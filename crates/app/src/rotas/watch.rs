@@ -1,0 +1,129 @@
+//! The rota watch: reminders before a shift and no-show alerts after its start.
+
+use super::*;
+
+/// What one round of the minute watch did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Watch {
+    /// Reminders recorded for shifts starting within the hour.
+    pub reminded: usize,
+    /// No-show alerts raised.
+    pub no_shows: usize,
+    /// Overdue help-request alerts raised.
+    pub overdue: usize,
+}
+
+/// How long before a shift its holder is reminded.
+pub const REMIND_BEFORE_MS: i64 = 60 * 60_000;
+
+/// The minute watch over rotas and errands: reminds holders of shifts starting within the hour
+/// (shown in the app until they check in), raises a no-show alert 15 minutes into a shift without
+/// its check-in, and an alert for help requests past due. Each goes out once, even on several
+/// nodes at once, and stays out after its alert is closed.
+pub async fn watch(app: &App) -> Result<Watch> {
+    let now = app.clock.now_ms();
+    let mut done = Watch::default();
+    let mut tx = app.db.begin().await?;
+    let routes = crate::alerts::Routes::load(&mut *tx).await?;
+    for b in store::unreminded(&mut *tx, now, now + REMIND_BEFORE_MS).await? {
+        if store::mark_told(
+            &mut *tx,
+            &b.shift_id,
+            &b.user_id,
+            store::Told::Reminded,
+            now,
+        )
+        .await?
+        {
+            done.reminded += 1;
+            // The community's chat groups hear it too: the place and the kind, no name (a
+            // round with many goes out as one digest).
+            for webhook in routes.covering(&b.area_path) {
+                sanshe_store::alerts::enqueue_notice(
+                    &mut *tx,
+                    webhook,
+                    &b.shift_id,
+                    "shift_reminder",
+                    &b.area_path,
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    let late = now - i64::from(shifts::NO_SHOW_AFTER_MINUTES) * 60_000;
+    for b in store::unalerted_no_shows(&mut *tx, now - 86_400_000, late, now).await? {
+        if !store::mark_told(&mut *tx, &b.shift_id, &b.user_id, store::Told::NoShow, now).await? {
+            continue;
+        }
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::NoShow,
+                area_path: &b.area_path,
+                subject_kind: "shift",
+                subject_id: &b.shift_id,
+                event: &b.user_id,
+                detail: &format!("{} {}", b.post_name, stamp(b.starts_at)),
+            },
+            now,
+        )
+        .await?;
+        done.no_shows += 1;
+    }
+    for h in sanshe_store::help::unalerted_overdue(&mut *tx, now).await? {
+        if !sanshe_store::help::mark_overdue_alerted(&mut *tx, &h.id, now).await? {
+            continue;
+        }
+        crate::alerts::raise(
+            &mut *tx,
+            &routes,
+            crate::alerts::Trouble {
+                kind: sanshe_core::alerts::AlertKind::ErrandOverdue,
+                area_path: &h.area_path,
+                subject_kind: "help_request",
+                subject_id: &h.id,
+                event: "overdue",
+                detail: &format!("{} {}", h.urgency, stamp(h.due_at)),
+            },
+            now,
+        )
+        .await?;
+        done.overdue += 1;
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(done)
+}
+
+/// A reminder shown to a volunteer: a shift of theirs starting soon, not yet checked in to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Reminder {
+    /// Shift.
+    pub shift_id: String,
+    /// Post name.
+    pub post: String,
+    /// Start, YYYY-MM-DD HH:MM China time.
+    pub starts: String,
+    /// Minutes until the start (negative once it has started).
+    pub minutes_to_start: i64,
+}
+
+/// The caller's reminders.
+pub async fn reminders(app: &App, actor: &Actor) -> Result<Vec<Reminder>> {
+    let Some(id) = actor.user_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let now = app.clock.now_ms();
+    let mut conn = app.db.conn().await?;
+    Ok(store::reminded_of(&mut *conn, id, now)
+        .await?
+        .into_iter()
+        .map(|b| Reminder {
+            shift_id: b.shift_id,
+            post: b.post_name,
+            starts: stamp(b.starts_at),
+            minutes_to_start: (b.starts_at - now).div_euclid(60_000),
+        })
+        .collect())
+}

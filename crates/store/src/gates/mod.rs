@@ -1,0 +1,204 @@
+//! The gate tables: `gates`, `gate_policies`, `passes`, `scans`, `household_exits`, the
+//! `gate_hours` and `gate_refusals` rollups, and `visitors`.
+
+use sqlx::{AnyConnection, Row as _, any::AnyRow};
+
+use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::{Result, StoreError, in_list as marks, padded, scope_filter};
+
+mod passes;
+mod scans;
+mod visitors;
+
+pub use passes::*;
+pub use scans::*;
+pub use visitors::*;
+
+/// A gate with its compound.
+#[derive(Debug, Clone)]
+pub struct GateRow {
+    /// Id.
+    pub id: String,
+    /// Compound.
+    pub compound_id: String,
+    /// Compound name.
+    pub compound_name: String,
+    /// Compound path.
+    pub area_path: String,
+    /// Name, e.g. 南门.
+    pub name: String,
+}
+
+const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
+
+fn gate_from_row(r: &AnyRow) -> Result<GateRow> {
+    Ok(GateRow {
+        id: r.try_get("id")?,
+        compound_id: r.try_get("compound_id")?,
+        compound_name: r.try_get("compound_name")?,
+        area_path: r.try_get("area_path")?,
+        name: r.try_get("name")?,
+    })
+}
+
+/// Adds a gate.
+pub async fn insert_gate(
+    conn: &mut AnyConnection,
+    id: &str,
+    compound_id: &str,
+    path: &str,
+    name: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(compound_id)
+        .bind(path)
+        .bind(name)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// One gate (callers check the path).
+pub async fn gate(conn: &mut AnyConnection, id: &str) -> Result<GateRow> {
+    let row = sqlx::query(&format!("{GATE_SELECT} WHERE g.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(gate_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Gates with these ids.
+pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<GateRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = padded(ids);
+    let sql = format!("{GATE_SELECT} WHERE g.id IN {}", marks(1, ids.len()));
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(gate_from_row)
+        .collect()
+}
+
+/// Gates in scope, by compound and name.
+pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<GateRow>> {
+    let (filter, binds) = scope_filter("g.area_path", roots, 1);
+    let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.name, g.name");
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(gate_from_row)
+        .collect()
+}
+
+/// A stored policy: (exits per period, period days, out from hour, out until hour).
+pub type PolicyRow = (i64, i64, i64, i64);
+
+/// The policies of these compounds: compound id → policy.
+pub async fn policies(
+    conn: &mut AnyConnection,
+    compound_ids: &[String],
+) -> Result<Vec<(String, PolicyRow)>> {
+    if compound_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let compound_ids = padded(compound_ids);
+    let sql = format!(
+        "SELECT compound_id, exits_per_period, period_days, out_from_hour, out_until_hour FROM gate_policies WHERE compound_id IN {}",
+        marks(1, compound_ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in compound_ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+            ))
+        })
+        .collect()
+}
+
+/// Sets a compound's policy.
+pub async fn set_policy(
+    conn: &mut AnyConnection,
+    compound_id: &str,
+    p: PolicyRow,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (compound_id) DO UPDATE SET exits_per_period = excluded.exits_per_period, period_days = excluded.period_days, \
+         out_from_hour = excluded.out_from_hour, out_until_hour = excluded.out_until_hour, updated_at = excluded.updated_at",
+    )
+    .bind(compound_id)
+    .bind(p.0)
+    .bind(p.1)
+    .bind(p.2)
+    .bind(p.3)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod plans {
+    //! A street's day of traffic must be one equality and one path range on `gate_hours_day`;
+    //! SQLite has been seen picking a 50× slower index for such queries (DESIGN.md §3).
+
+    use super::*;
+    use crate::Db;
+
+    #[tokio::test]
+    async fn traffic_reads_one_day_of_one_subtree_from_its_index() {
+        let dir = std::env::temp_dir().join(format!("sanshe-plan-{}", crate::new_id()));
+        let db = Db::connect(&format!("sqlite://{}/p.db", dir.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        for (sql, index) in [
+            (HOURS_SQL, "gate_hours_day"),
+            (REFUSALS_SQL, "gate_refusals_day"),
+        ] {
+            let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .bind("2020-02-06")
+                .bind("0123456789abcdef0123456789abcdef")
+                .bind("0123456789abcdef0123456789abcdefg")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+            let plan: Vec<String> = rows
+                .iter()
+                .map(|r| r.try_get::<String, _>(3).unwrap())
+                .collect();
+            let plan = plan.join(" | ");
+            assert!(
+                plan.contains(&format!(
+                    "USING INDEX {index} (day=? AND area_path>? AND area_path<?)"
+                )),
+                "{plan}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,232 @@
+//! The `passes` table: issued passes, the scan writer's lean read of them, revocation.
+
+use super::*;
+
+/// A pass with its household's address.
+#[derive(Debug, Clone)]
+pub struct PassRow {
+    /// Id.
+    pub id: String,
+    /// Short code.
+    pub code: String,
+    /// Compound.
+    pub compound_id: String,
+    /// Compound path.
+    pub area_path: String,
+    /// Household.
+    pub household_id: String,
+    /// Holder, for a personal pass.
+    pub resident_id: Option<String>,
+    /// Holder's name.
+    pub resident_name: Option<String>,
+    /// YYYY-MM-DD.
+    pub valid_from: String,
+    /// YYYY-MM-DD.
+    pub valid_to: String,
+    /// When revoked.
+    pub revoked_at: Option<i64>,
+    /// 楼栋
+    pub building: String,
+    /// 单元
+    pub unit: String,
+    /// 房号
+    pub room: String,
+}
+
+pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area_path, p.household_id, p.resident_id, r.name AS resident_name, \
+     p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
+     FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
+
+pub(super) fn pass_from_row(r: &AnyRow) -> Result<PassRow> {
+    Ok(PassRow {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        compound_id: r.try_get("compound_id")?,
+        area_path: r.try_get("area_path")?,
+        household_id: r.try_get("household_id")?,
+        resident_id: r.try_get("resident_id")?,
+        resident_name: r.try_get("resident_name")?,
+        valid_from: r.try_get("valid_from")?,
+        valid_to: r.try_get("valid_to")?,
+        revoked_at: r.try_get("revoked_at")?,
+        building: r.try_get("building")?,
+        unit: r.try_get("unit")?,
+        room: r.try_get("room")?,
+    })
+}
+
+/// A pass to store.
+#[derive(Debug, Clone)]
+pub struct NewPass<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Short code.
+    pub code: &'a str,
+    /// Compound.
+    pub compound_id: &'a str,
+    /// Compound path.
+    pub area_path: &'a str,
+    /// Household.
+    pub household_id: &'a str,
+    /// Holder, for a personal pass.
+    pub resident_id: Option<&'a str>,
+    /// YYYY-MM-DD.
+    pub valid_from: &'a str,
+    /// YYYY-MM-DD.
+    pub valid_to: &'a str,
+}
+
+/// Stores a pass; a conflict means the short code is taken (draw another).
+pub async fn insert_pass(conn: &mut AnyConnection, p: &NewPass<'_>, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(p.id)
+        .bind(p.code)
+        .bind(p.compound_id)
+        .bind(p.area_path)
+        .bind(p.household_id)
+        .bind(p.resident_id)
+        .bind(p.valid_from)
+        .bind(p.valid_to)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// One pass (callers check the path).
+pub async fn pass(conn: &mut AnyConnection, id: &str) -> Result<PassRow> {
+    let row = sqlx::query(&format!("{PASS_SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(pass_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Passes by id or by short code.
+pub async fn passes_by(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    codes: &[String],
+) -> Result<Vec<PassRow>> {
+    let mut out = Vec::new();
+    for (column, values) in [("p.id", ids), ("p.code", codes)] {
+        if values.is_empty() {
+            continue;
+        }
+        let values = padded(values);
+        let sql = format!("{PASS_SELECT} WHERE {column} IN {}", marks(1, values.len()));
+        let mut q = sqlx::query(&sql);
+        for v in values {
+            q = q.bind(v);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let p = pass_from_row(&r)?;
+            if !out.iter().any(|o: &PassRow| o.id == p.id) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What the scan rule needs of a pass.
+#[derive(Debug, Clone)]
+pub struct ScanPass {
+    /// Id.
+    pub id: String,
+    /// Short code.
+    pub code: String,
+    /// Compound.
+    pub compound_id: String,
+    /// Household.
+    pub household_id: String,
+    /// Holder, for a personal pass.
+    pub resident_id: Option<String>,
+    /// YYYY-MM-DD.
+    pub valid_from: String,
+    /// YYYY-MM-DD.
+    pub valid_to: String,
+    /// When revoked.
+    pub revoked_at: Option<i64>,
+}
+
+impl FromRow for ScanPass {
+    fn from_row(r: &Row) -> Result<ScanPass> {
+        Ok(ScanPass {
+            id: r.try_get("id")?,
+            code: r.try_get("code")?,
+            compound_id: r.try_get("compound_id")?,
+            household_id: r.try_get("household_id")?,
+            resident_id: r.try_get("resident_id")?,
+            valid_from: r.try_get("valid_from")?,
+            valid_to: r.try_get("valid_to")?,
+            revoked_at: r.try_get("revoked_at")?,
+        })
+    }
+}
+
+/// Passes by id or by short code, only the columns the scan rule reads (the gate writer's hot
+/// read: no joins).
+pub async fn scan_passes(
+    conn: &mut impl Statements,
+    ids: &[String],
+    codes: &[String],
+) -> Result<Vec<ScanPass>> {
+    let mut out: Vec<ScanPass> = Vec::new();
+    for (column, values) in [("id", ids), ("code", codes)] {
+        if values.is_empty() {
+            continue;
+        }
+        let values: Vec<Cell> = padded(values).into_iter().map(Cell::from).collect();
+        let sql = format!(
+            "SELECT id, code, compound_id, household_id, resident_id, valid_from, valid_to, revoked_at FROM passes WHERE {column} IN {}",
+            marks(1, values.len())
+        );
+        for p in conn.fetch_all::<ScanPass>(&sql, &values).await? {
+            if !out.iter().any(|o| o.id == p.id) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Passes in scope below `within`, by address.
+pub async fn passes(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    within: &str,
+    limit: i64,
+) -> Result<Vec<PassRow>> {
+    let (filter, binds) = scope_filter("p.area_path", roots, 3);
+    let sql = format!(
+        "{PASS_SELECT} WHERE p.area_path >= $1 AND p.area_path < $2 AND {filter} ORDER BY h.building, h.unit, h.room, p.created_at LIMIT ${}",
+        binds.len() + 3
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(within)
+        .bind(sanshe_core::accounts::subtree_upper_bound(within));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    q.bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(pass_from_row)
+        .collect()
+}
+
+/// Revokes a pass; false when it already was.
+pub async fn revoke_pass(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE passes SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

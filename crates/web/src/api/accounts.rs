@@ -1,0 +1,245 @@
+//! Sessions, users, their grants and the import of many users.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use sanshe_app::AppError;
+use sanshe_app::accounts::{self, GrantTarget, UserView};
+use sanshe_app::imports;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::imports::{RejectedRowBody, rejected_rows};
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::ApiError;
+use crate::extract::{Multipart, Path};
+use crate::i18n::{Locale, Tr};
+
+/// Sign-in request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignInBody {
+    /// User name.
+    #[schema(max_length = 64)]
+    pub username: String,
+    /// Password.
+    #[schema(max_length = 1024)]
+    pub password: String,
+}
+
+/// A new API session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionCreated {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    /// Expiry, RFC 3339.
+    pub expires_at: String,
+}
+
+pub(super) fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Signs in and returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = SignInBody, tag = "accounts",
+    responses((status = 201, body = SessionCreated), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    address: crate::throttle::ClientAddress,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignInBody>,
+) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
+    let locale = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Locale::parse)
+        .unwrap_or_default();
+    let s = accounts::sign_in(
+        &state.app,
+        &body.username,
+        &body.password,
+        "api",
+        &address.0,
+    )
+    .await
+    .map_err(|error| ApiError { error, locale })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            token: s.token,
+            expires_at: rfc3339(s.expires_at),
+        }),
+    ))
+}
+
+/// Ends the caller's session.
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _caller: ApiCaller,
+) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    accounts::sign_out(&state.app, token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Users the caller may manage.
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])), security(("bearer" = [])))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<UserView>>> {
+    Ok(Json(with_locale(
+        &caller,
+        accounts::list_users(&state.app, &caller.actor).await,
+    )?))
+}
+
+/// A new user and their first grant.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUser {
+    /// Sign-in name.
+    #[schema(min_length = 3, max_length = 40)]
+    pub username: String,
+    /// Name shown.
+    #[schema(min_length = 1, max_length = 50)]
+    pub display_name: String,
+    /// Password (at least 10 characters).
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: String,
+    /// coordinator, community_worker, org_admin, volunteer.
+    #[schema(pattern = "^(coordinator|community_worker|org_admin|volunteer)$")]
+    pub role: String,
+    /// Area of an area role.
+    #[serde(default)]
+    pub area_id: Option<String>,
+    /// Organization of an organization role.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+}
+
+pub(super) fn grant_target(
+    area: Option<String>,
+    org: Option<String>,
+) -> sanshe_app::Result<GrantTarget> {
+    match (
+        area.filter(|a| !a.is_empty()),
+        org.filter(|o| !o.is_empty()),
+    ) {
+        (Some(a), _) => Ok(GrantTarget::Area(a)),
+        (None, Some(o)) => Ok(GrantTarget::Organization(o)),
+        _ => Err(AppError::field("area_id", "err-required")),
+    }
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "accounts", responses((status = 201, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
+    let u = with_locale(
+        &caller,
+        accounts::create_user(
+            &state.app,
+            &caller.actor,
+            &b.username,
+            &b.display_name,
+            &b.password,
+            &b.role,
+            target,
+        )
+        .await,
+    )?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// A new grant.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewGrant {
+    /// Role.
+    pub role: String,
+    /// Area of an area role.
+    #[serde(default)]
+    pub area_id: Option<String>,
+    /// Organization of an organization role.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+}
+
+/// Grants a user another role.
+#[utoipa::path(post, path = "/api/v1/users/{id}/grants", request_body = NewGrant, tag = "accounts", responses((status = 201, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_grant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NewGrant>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
+    let u = with_locale(
+        &caller,
+        accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// What a user onboarding did: created accounts with one-time passwords, and refused rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserImportResult {
+    /// Accounts created, each with its initial password (shown only here).
+    pub created: Vec<imports::OnboardedUser>,
+    /// Rows refused.
+    pub rejected: Vec<RejectedRowBody>,
+}
+
+/// Turns a user onboarding report into the API's shape.
+pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImportResult {
+    UserImportResult {
+        created: report.created,
+        rejected: rejected_rows(report.rejected, tr),
+    }
+}
+
+/// Creates users in bulk from an .xlsx or .csv (columns 用户名, 姓名, 角色, 区域 or 组织).
+#[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
+    responses((status = 200, body = UserImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn import_users(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    Multipart(form): Multipart,
+) -> ApiResult<Json<UserImportResult>> {
+    with_locale(&caller, imports::may_import_users(&caller.actor))?;
+    let (upload, _slot) = with_locale(
+        &caller,
+        crate::uploads::receive(&state.app, &headers, form).await,
+    )?;
+    let report = with_locale(
+        &caller,
+        imports::import_users(&state.app, &caller.actor, upload.file).await,
+    )?;
+    Ok(Json(user_import_result(report, Tr::new(caller.locale))))
+}
+
+/// Takes a role grant away from a user.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "accounts", responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(with_locale(
+        &caller,
+        accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await,
+    )?))
+}

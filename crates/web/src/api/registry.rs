@@ -1,0 +1,315 @@
+//! Households and residents: search, records, reveal, move and merge.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sanshe_app::AppError;
+use sanshe_app::registry::{
+    self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
+};
+use sanshe_core::registry::{ResidentFlags, ResidentInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, JsonBody, with_locale};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::extract::{Path, Query};
+
+/// Paging of households.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HouseholdFilter {
+    /// Within this area.
+    pub area: Option<String>,
+    /// Cursor from the previous page.
+    pub after: Option<String>,
+    /// Page size (1–500, default 50).
+    pub limit: Option<i64>,
+}
+
+/// A page of households.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdPage {
+    /// The households.
+    pub items: Vec<HouseholdView>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// Households in scope.
+#[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)), security(("bearer" = [])))]
+pub async fn list_households(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<HouseholdFilter>,
+) -> ApiResult<Json<HouseholdPage>> {
+    let (items, next) = with_locale(
+        &caller,
+        registry::households(
+            &state.app,
+            &caller.actor,
+            f.area.as_deref(),
+            f.after.as_deref(),
+            f.limit.unwrap_or(50),
+        )
+        .await,
+    )?;
+    Ok(Json(HouseholdPage { items, next }))
+}
+
+/// A household with its residents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdDetail {
+    /// The household.
+    #[serde(flatten)]
+    pub household: HouseholdView,
+    /// Its residents (numbers masked).
+    pub residents: Vec<ResidentView>,
+}
+
+/// One household.
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", responses((status = 200, body = HouseholdDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_household(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HouseholdDetail>> {
+    let (household, residents) = with_locale(
+        &caller,
+        registry::household(&state.app, &caller.actor, &id).await,
+    )?;
+    Ok(Json(HouseholdDetail {
+        household,
+        residents,
+    }))
+}
+
+/// Search parameters of the resident list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ResidentFilter {
+    /// Within this area.
+    pub area: Option<String>,
+    /// Name prefix, whole ID number or phone.
+    pub q: Option<String>,
+    /// Only with this flag: living_alone, elderly_80, disabled, chronic_illness, pregnant.
+    pub flag: Option<String>,
+    /// `name` (default) or `birth_date`.
+    pub sort: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 50).
+    pub limit: Option<i64>,
+}
+
+impl From<ResidentFilter> for ResidentSearch {
+    fn from(f: ResidentFilter) -> Self {
+        ResidentSearch {
+            area: f.area,
+            q: f.q,
+            flag: f.flag,
+            sort: f.sort,
+            after: f.after,
+            limit: f.limit,
+        }
+    }
+}
+
+/// Residents in scope, masked, a page at a time.
+#[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(f): Query<ResidentFilter>,
+) -> ApiResult<Json<ResidentPage>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::search(&state.app, &caller.actor, &f.into()).await,
+    )?))
+}
+
+/// A resident to register or the new values of one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResidentBody {
+    /// Where the resident lives (used when registering; ignored by updates).
+    #[serde(flatten)]
+    pub household: HouseholdRef,
+    /// 姓名
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
+    pub name: String,
+    /// male / female (or 男/女); may be omitted when the ID number gives it.
+    #[serde(default)]
+    pub sex: String,
+    /// YYYY-MM-DD; may be omitted when the ID number gives it.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub birth_date: String,
+    /// mainland_id (default), residence_permit, exit_entry_permit, passport, foreign_permanent_residence, other.
+    #[serde(default)]
+    pub document_kind: String,
+    /// The document number.
+    #[serde(default)]
+    #[schema(max_length = 40)]
+    pub document_number: String,
+    /// Mobile or landline.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub phone: String,
+    /// Flags.
+    #[serde(default)]
+    pub flags: ResidentFlags,
+}
+
+impl ResidentBody {
+    fn input(&self) -> ResidentInput {
+        ResidentInput {
+            name: self.name.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            document_kind: self.document_kind.clone(),
+            document_number: self.document_number.clone(),
+            phone: self.phone.clone(),
+            flags: self.flags,
+        }
+    }
+}
+
+/// Registers a resident.
+#[utoipa::path(post, path = "/api/v1/residents", request_body = ResidentBody, tag = "registry", responses((status = 201, body = ResidentView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<ResidentBody>,
+) -> ApiResult<(StatusCode, Json<ResidentView>)> {
+    let target = with_locale(&caller, b.household.target())?;
+    let r = with_locale(
+        &caller,
+        registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await,
+    )?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// One resident, masked.
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::get(&state.app, &caller.actor, &id).await,
+    )?))
+}
+
+/// Replaces a resident's fields (masked numbers sent back unchanged keep the stored ones).
+#[utoipa::path(put, path = "/api/v1/residents/{id}", request_body = ResidentBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ResidentBody>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await,
+    )?))
+}
+
+/// Why full numbers are needed.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealBody {
+    /// The reason, written to the audit log.
+    #[schema(min_length = 2, max_length = 100)]
+    pub reason: String,
+}
+
+/// Reveals a resident's full document number and phone (audited).
+#[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", request_body = RevealBody, tag = "registry", responses((status = 200, body = Revealed), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reveal_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<RevealBody>,
+) -> ApiResult<Json<Revealed>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::reveal(&state.app, &caller.actor, &id, &b.reason).await,
+    )?))
+}
+
+/// Where a resident lives: an existing household, or an area and an address in it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HouseholdRef {
+    /// An existing household (or give `area_id` and the address).
+    #[serde(default)]
+    pub household_id: Option<String>,
+    /// Area of a new household (community, compound or building).
+    #[serde(default)]
+    pub area_id: Option<String>,
+    /// 楼栋
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub building: String,
+    /// 单元
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub unit: String,
+    /// 房号
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub room: String,
+}
+
+impl HouseholdRef {
+    fn target(&self) -> sanshe_app::Result<HouseholdTarget> {
+        match (&self.household_id, &self.area_id) {
+            (Some(h), _) if !h.is_empty() => Ok(HouseholdTarget::Existing {
+                household_id: h.clone(),
+            }),
+            (_, Some(a)) if !a.is_empty() => Ok(HouseholdTarget::Address {
+                area_id: a.clone(),
+                building: self.building.clone(),
+                unit: self.unit.clone(),
+                room: self.room.clone(),
+            }),
+            _ => Err(AppError::field("household_id", "err-required")),
+        }
+    }
+}
+
+/// Moves a resident to another household.
+#[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = HouseholdRef, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn move_resident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<HouseholdRef>,
+) -> ApiResult<Json<ResidentView>> {
+    let target = with_locale(&caller, b.target())?;
+    Ok(Json(with_locale(
+        &caller,
+        registry::move_resident(&state.app, &caller.actor, &id, &target).await,
+    )?))
+}
+
+/// Which record to merge into this one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeBody {
+    /// Id of the duplicate record, which is deleted.
+    pub remove: String,
+}
+
+/// Merges a duplicate record into this one.
+#[utoipa::path(post, path = "/api/v1/residents/{id}/merge", request_body = MergeBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn merge_residents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<MergeBody>,
+) -> ApiResult<Json<ResidentView>> {
+    Ok(Json(with_locale(
+        &caller,
+        registry::merge(&state.app, &caller.actor, &id, &b.remove).await,
+    )?))
+}
