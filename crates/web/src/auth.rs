@@ -2,7 +2,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sanshe_app::AppError;
 use sanshe_app::accounts::{Actor, authenticate};
@@ -90,6 +90,17 @@ pub struct PageCaller {
     pub tr: Tr,
 }
 
+/// A session the CSRF layer has already looked up and checked, handed to `PageCaller`.
+#[derive(Clone)]
+pub struct SignedIn {
+    /// Who.
+    pub actor: Actor,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The session token.
+    pub token: String,
+}
+
 /// Sends a browser without a session to the sign-in page.
 pub struct SignInFirst(String);
 
@@ -118,6 +129,15 @@ impl FromRequestParts<AppState> for PageCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(SignedIn { actor, csrf, token }) = parts.extensions.remove::<SignedIn>() {
+            let tr = Tr::new(Locale::parse(&actor.locale));
+            return Ok(PageCaller {
+                actor,
+                csrf,
+                token,
+                tr,
+            });
+        }
         let here = parts
             .uri
             .path_and_query()
@@ -127,6 +147,15 @@ impl FromRequestParts<AppState> for PageCaller {
             return Err(SignInFirst(here).into_response());
         };
         match authenticate(&state.app, &token).await {
+            // A request that may change something reaches a handler only through the CSRF
+            // layer, which hands its checked session over: without it, the route was left
+            // outside the layer, and nothing it would do is allowed.
+            Ok((actor, _)) if !matches!(parts.method, Method::GET | Method::HEAD) => {
+                Err(crate::pages::error_page(
+                    Tr::new(Locale::parse(&actor.locale)),
+                    &AppError::field("csrf", "err-csrf"),
+                ))
+            }
             Ok((actor, csrf)) => {
                 let tr = Tr::new(Locale::parse(&actor.locale));
                 Ok(PageCaller {
@@ -141,17 +170,6 @@ impl FromRequestParts<AppState> for PageCaller {
                 Tr::new(request_locale(&parts.headers)),
                 &e,
             )),
-        }
-    }
-}
-
-impl PageCaller {
-    /// Refuses a form whose CSRF token is not this session's.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        if !sent.is_empty() && sent == self.csrf {
-            Ok(())
-        } else {
-            Err(AppError::field("csrf", "err-csrf"))
         }
     }
 }

@@ -57,8 +57,6 @@ pub(super) async fn users_page(State(state): State<AppState>, caller: PageCaller
 #[derive(Deserialize)]
 pub(super) struct UserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -77,7 +75,6 @@ pub(super) async fn create_user(
     caller: PageCaller,
     Form(f): Form<UserForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let is_area_role = Role::parse(&f.role)
         .map(|r| r.is_area_role())
         .unwrap_or(true);
@@ -140,7 +137,6 @@ pub(super) async fn onboard_users(
     let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form)
         .await
         .or_page(&caller)?;
-    caller.check_csrf(upload.field("csrf")).or_page(&caller)?;
     match sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await {
         Ok(report) => {
             let rejected = report
@@ -192,9 +188,7 @@ pub(super) async fn revoke_grant(
     State(state): State<AppState>,
     caller: PageCaller,
     Path((id, grant_id)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     sanshe_app::accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id)
         .await
         .or_page(&caller)?;

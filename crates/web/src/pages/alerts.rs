@@ -88,8 +88,6 @@ pub(super) async fn alert_page(
 #[derive(Deserialize)]
 pub(super) struct AlertForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
     #[serde(default)]
     note: String,
@@ -101,7 +99,6 @@ pub(super) async fn alert_action(
     Path(id): Path<String>,
     Form(f): Form<AlertForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let r = if f.action == "resolve" {
         alerts::resolve(&state.app, &caller.actor, &id, &f.note).await
     } else {
@@ -151,8 +148,6 @@ pub(super) async fn webhooks_page(State(state): State<AppState>, caller: PageCal
 #[derive(Deserialize)]
 pub(super) struct WebhookForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     area_id: String,
     #[serde(default)]
     name: String,
@@ -169,7 +164,6 @@ pub(super) async fn add_webhook(
     caller: PageCaller,
     Form(f): Form<WebhookForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let input = WebhookInput {
         area_id: f.area_id,
         name: f.name,
@@ -189,8 +183,6 @@ pub(super) async fn add_webhook(
 #[derive(Deserialize)]
 pub(super) struct ToggleForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     active: String,
 }
 
@@ -200,7 +192,6 @@ pub(super) async fn toggle_webhook(
     Path(id): Path<String>,
     Form(f): Form<ToggleForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     notify::set_active(&state.app, &caller.actor, &id, f.active == "true")
         .await
         .or_page(&caller)?;

@@ -100,8 +100,6 @@ pub(super) async fn area(
 #[derive(Deserialize)]
 pub(super) struct NewAreaForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     code: String,
@@ -113,7 +111,6 @@ pub(super) async fn add_area(
     Path(id): Path<String>,
     Form(f): Form<NewAreaForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let a = sanshe_app::areas::add_area(&state.app, &caller.actor, &id, &f.name, &f.code)
         .await
         .or_page(&caller)?;

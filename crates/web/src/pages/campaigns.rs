@@ -54,7 +54,6 @@ pub(super) async fn create_campaign(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let input = CampaignInput {
         area_id: value(&form, "area_id"),
         name: value(&form, "name"),
@@ -149,9 +148,7 @@ pub(super) async fn close_campaign(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let c = campaigns::get(&state.app, &caller.actor, &id)
         .await
         .or_page(&caller)?;
@@ -309,7 +306,6 @@ pub(super) async fn log_visit(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let answers = form
         .iter()
         .filter_map(|(k, v)| {
@@ -497,7 +493,6 @@ async fn register_trace(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let result = if arrival {
         contacts::register_arrival(
             &state.app,

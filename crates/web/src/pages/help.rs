@@ -168,7 +168,6 @@ pub(super) async fn create_errand(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let area = value(&form, "area_id");
     let input = sanshe_app::help::HelpInput {
         household_id: None,
@@ -197,7 +196,6 @@ pub(super) async fn errand_step(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = sanshe_app::help::StepInput {
         step: step.clone(),

@@ -88,7 +88,6 @@ async fn read_import(
 ) -> sanshe_app::Result<(Vec<u8>, String)> {
     sanshe_app::imports::may_import_residents(&caller.actor)?;
     let (upload, _slot) = crate::uploads::receive(&state.app, headers, form).await?;
-    caller.check_csrf(upload.field("csrf"))?;
     let community = upload.field("community").trim().to_string();
     if community.is_empty() {
         return Err(AppError::field("community", "err-required"));
@@ -175,8 +174,6 @@ pub(super) async fn import_template(_caller: PageCaller) -> PageResult {
 #[derive(Deserialize)]
 pub(super) struct ReportForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     report: String,
 }
 
@@ -193,7 +190,6 @@ pub(super) struct ReportBack {
 }
 
 pub(super) async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let back: ReportBack = serde_json::from_str(&f.report)
         .map_err(|_| error_page(caller.tr, &AppError::field("report", "err-json")))?;
     let tr = caller.tr;

@@ -293,7 +293,6 @@ pub(super) async fn isolation_action(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let app = &state.app;
     let actor = &caller.actor;
     let action = value(&form, "action");
@@ -405,7 +404,6 @@ pub(super) async fn create_isolation(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let input = OpenEpisode {
         resident_id: value(&form, "resident_id"),
         kind: value(&form, "kind"),

@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Form, Router};
 use sanshe_app::AppError;
 use sanshe_app::accounts::{GrantTarget, UserView};
@@ -279,24 +279,88 @@ impl<T> OrPage<T> for sanshe_app::Result<T> {
     }
 }
 
-/// Routes of the pages and assets.
+/// Routes of the pages and assets: those anyone may open (sign-in, the residents' and
+/// applicants' links, assets) and those of a signed-in browser, every one of which is behind the
+/// CSRF layer (`crate::csrf`).
 pub fn routes(state: &AppState) -> Router<AppState> {
+    public_routes(state).merge(session_routes(state).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), crate::csrf::guard),
+    ))
+}
+
+/// Pages anyone may open, each throttled and with the small body limit of public forms.
+fn public_routes(state: &AppState) -> Router<AppState> {
     use crate::throttle::{Bucket, throttled};
     let public = || DefaultBodyLimit::max(crate::PUBLIC_BODY);
-    let upload = || DefaultBodyLimit::max(state.app.limits.upload_bytes);
     let throttle =
         |bucket| axum::middleware::from_fn_with_state((state.clone(), bucket), throttled);
     Router::new()
-        .route("/", get(home))
         .route(
             "/login",
             get(login_form)
                 .post(login.layer(throttle(Bucket::SignIn)))
                 .layer(public()),
         )
-        .route("/logout", post(logout))
         .route("/lang/{tag}", get(switch_language))
         .route("/assets/{file}", get(asset))
+        .route(
+            "/r/{token}",
+            get(report_link_page.layer(throttle(Bucket::PublicPage)))
+                .post(submit_report_link.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
+        .route(
+            "/r/{token}/help",
+            post(submit_help_link.layer(throttle(Bucket::PublicForm))).layer(public()),
+        )
+        .route(
+            "/h/{token}",
+            get(receipt_page.layer(throttle(Bucket::PublicPage)))
+                .post(confirm_receipt.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
+        .route(
+            "/volunteer",
+            get(apply_page.layer(throttle(Bucket::PublicPage)))
+                .post(submit_application.layer(throttle(Bucket::PublicForm)))
+                .layer(public()),
+        )
+        .route(
+            "/v/{token}",
+            get(application_status_page.layer(throttle(Bucket::PublicPage))),
+        )
+}
+
+/// The signed-in pages (without the CSRF layer, which `routes` puts over all of them).
+fn session_routes(state: &AppState) -> Router<AppState> {
+    session_table(state).router
+}
+
+/// Every path of the signed-in pages, for the test that posts a forged form to each.
+pub fn session_paths(state: &AppState) -> Vec<&'static str> {
+    session_table(state).paths
+}
+
+/// A router that remembers the paths given to it.
+#[derive(Default)]
+struct RouteTable {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl RouteTable {
+    fn route(mut self, path: &'static str, handlers: MethodRouter<AppState>) -> RouteTable {
+        self.paths.push(path);
+        self.router = self.router.route(path, handlers);
+        self
+    }
+}
+
+fn session_table(state: &AppState) -> RouteTable {
+    let upload = || DefaultBodyLimit::max(state.app.limits.upload_bytes);
+    RouteTable::default()
+        .route("/", get(home))
+        .route("/logout", post(logout))
         .route("/areas/{id}", get(area))
         .route("/areas/{id}/children", post(add_area))
         .route("/households/{id}", get(household))
@@ -336,33 +400,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/users/export.xlsx", get(export_users))
         .route("/organizations/export.xlsx", get(export_organizations))
         .route("/areas/{id}/households.xlsx", get(export_households))
-        .route(
-            "/r/{token}",
-            get(report_link_page.layer(throttle(Bucket::PublicPage)))
-                .post(submit_report_link.layer(throttle(Bucket::PublicForm)))
-                .layer(public()),
-        )
-        .route(
-            "/r/{token}/help",
-            post(submit_help_link.layer(throttle(Bucket::PublicForm))).layer(public()),
-        )
-        .route(
-            "/h/{token}",
-            get(receipt_page.layer(throttle(Bucket::PublicPage)))
-                .post(confirm_receipt.layer(throttle(Bucket::PublicForm)))
-                .layer(public()),
-        )
-        .route(
-            "/volunteer",
-            get(apply_page.layer(throttle(Bucket::PublicPage)))
-                .post(submit_application.layer(throttle(Bucket::PublicForm)))
-                .layer(public()),
-        )
         .route("/volunteers", get(vetting_page))
-        .route(
-            "/v/{token}",
-            get(application_status_page.layer(throttle(Bucket::PublicPage))),
-        )
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))
@@ -516,14 +554,15 @@ async fn login_form(
 
 #[derive(Deserialize)]
 struct LoginForm {
+    /// The login form's own token (its cookie), not a session's: signing in has no session yet.
+    #[serde(default)]
+    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
     #[serde(default)]
     next: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
@@ -589,18 +628,7 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
+async fn logout(State(state): State<AppState>, caller: PageCaller) -> PageResult {
     sanshe_app::accounts::sign_out(&state.app, &caller.token)
         .await
         .or_page(&caller)?;

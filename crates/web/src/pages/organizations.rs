@@ -51,8 +51,6 @@ pub(super) async fn organizations_page(
 #[derive(Deserialize)]
 pub(super) struct OrganizationForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     kind: String,
     #[serde(default)]
     name: String,
@@ -67,7 +65,6 @@ pub(super) async fn register_organization(
     caller: PageCaller,
     Form(f): Form<OrganizationForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     match sanshe_app::organizations::register(
         &state.app,
         &caller.actor,
@@ -145,8 +142,6 @@ pub(super) async fn organization_page(
 #[derive(Deserialize)]
 pub(super) struct LinkageForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     community_id: String,
     #[serde(default)]
     organization_provides: String,
@@ -160,7 +155,6 @@ pub(super) async fn add_linkage(
     Path(id): Path<String>,
     Form(f): Form<LinkageForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     match sanshe_app::organizations::link(
         &state.app,
         &caller.actor,
@@ -221,9 +215,7 @@ pub(super) async fn unlink(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     sanshe_app::organizations::unlink(&state.app, &caller.actor, &id)
         .await
         .or_page(&caller)?;
@@ -288,7 +280,6 @@ pub(super) async fn edit_organization(
     Path(id): Path<String>,
     Form(f): Form<OrganizationForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     match sanshe_app::organizations::update(
         &state.app,
         &caller.actor,

@@ -138,8 +138,6 @@ pub(super) struct NewResidentQuery {
 #[derive(Deserialize, Default)]
 pub(super) struct ResidentForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     household_id: String,
     #[serde(default)]
     area_id: String,
@@ -226,6 +224,7 @@ pub(super) async fn resident_form_page(
     if input.document_kind.is_empty() {
         input.document_kind = "mainland_id".into();
     }
+    let rejected = !errors.is_empty();
     let mut resp = render(&ResidentFormPage {
         nav: Nav::of(caller, "/residents/new"),
         heading: tr.t("resident-add"),
@@ -243,7 +242,7 @@ pub(super) async fn resident_form_page(
         unit: form.unit.clone(),
         room: form.room.clone(),
     });
-    if !form.csrf.is_empty() {
+    if rejected {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(resp)
@@ -273,7 +272,6 @@ pub(super) async fn create_resident(
     caller: PageCaller,
     Form(f): Form<ResidentForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let target = if !f.household_id.is_empty() {
         HouseholdTarget::Existing {
             household_id: f.household_id.clone(),
@@ -385,8 +383,6 @@ pub(super) async fn resident(
 #[derive(Deserialize)]
 pub(super) struct RevealForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -396,7 +392,6 @@ pub(super) async fn reveal_resident(
     Path(id): Path<String>,
     Form(f): Form<RevealForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     match sanshe_app::registry::reveal(&state.app, &caller.actor, &id, &f.reason).await {
         Ok(v) => resident_page(&state, &caller, &id, Some(v), None, false).await,
         Err(e @ AppError::Invalid(_)) => {
@@ -419,8 +414,6 @@ pub(super) async fn reveal_resident(
 #[derive(Deserialize)]
 pub(super) struct MergeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     remove: String,
 }
 
@@ -430,7 +423,6 @@ pub(super) async fn merge_resident(
     Path(id): Path<String>,
     Form(f): Form<MergeForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     sanshe_app::registry::merge(&state.app, &caller.actor, &id, f.remove.trim())
         .await
         .or_page(&caller)?;
@@ -487,7 +479,6 @@ pub(super) async fn update_resident(
     Path(id): Path<String>,
     Form(f): Form<ResidentForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     match sanshe_app::registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
@@ -500,8 +491,6 @@ pub(super) async fn update_resident(
 
 #[derive(Deserialize)]
 pub(super) struct MoveForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     area_id: String,
     #[serde(default)]
@@ -518,7 +507,6 @@ pub(super) async fn move_resident(
     Path(id): Path<String>,
     Form(f): Form<MoveForm>,
 ) -> PageResult {
-    caller.check_csrf(&f.csrf).or_page(&caller)?;
     let target = HouseholdTarget::Address {
         area_id: f.area_id,
         building: f.building,

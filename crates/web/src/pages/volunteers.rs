@@ -201,7 +201,6 @@ pub(super) async fn decide_application(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     let input = sanshe_app::volunteers::DecisionInput {
         decision: value(&form, "decision"),
         note: value(&form, "note"),
@@ -251,7 +250,6 @@ pub(super) async fn deploy_volunteer(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    caller.check_csrf(&value(&form, "csrf")).or_page(&caller)?;
     match sanshe_app::volunteers::deploy(
         &state.app,
         &caller.actor,

@@ -1,0 +1,122 @@
+//! What the structure guarantees (issue 14): a route cannot forget what every route must do.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use support::on_both;
+
+/// A path of the route table with each `{parameter}` filled in.
+fn filled(path: &str, id: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                id
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_signed_in_page_refuses_a_post_without_the_session_csrf_token() {
+    on_both(|t| async move {
+        let state = sanshe_web::AppState::new(t.app.clone(), Default::default());
+        let paths = sanshe_web::pages::session_paths(&state);
+        assert!(
+            paths.len() > 50,
+            "the table lists the session routes: {paths:?}"
+        );
+        let (cookie, csrf) = t.browser("admin").await;
+        let expired = support::words("err-csrf");
+        let mut refused = 0;
+        for path in &paths {
+            // A real area id: a route that would act on it must still refuse.
+            let url = filled(path, &t.lingyanli);
+            for body in [String::from("csrf=forged&name=x"), String::from("name=x")] {
+                let r = t
+                    .request(
+                        Request::post(url.as_str())
+                            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                            .header(header::COOKIE, &cookie)
+                            .body(Body::from(body))
+                            .unwrap(),
+                    )
+                    .await;
+                if r.status == StatusCode::METHOD_NOT_ALLOWED {
+                    continue;
+                }
+                assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "POST {url}");
+                assert!(r.text().contains(&expired), "POST {url}: {}", r.text());
+                refused += 1;
+            }
+        }
+        assert!(
+            refused > 40,
+            "{refused} refusals: the table has form routes"
+        );
+        // The same forged post as JSON with a wrong header, the gate post's way, is refused too.
+        let r = t
+            .request(
+                Request::post(filled("/gates/{id}/scan", "x"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::COOKIE, &cookie)
+                    .header("x-csrf-token", "forged")
+                    .body(Body::from("{}"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["field"], "csrf");
+        // With the token, the layer lets a form through to its handler.
+        let ok = t
+            .post_form(
+                &format!("/areas/{}/children", t.lingyanli),
+                &cookie,
+                &format!("csrf={csrf}&kind=compound&name=%E6%96%B0%E5%B0%8F%E5%8C%BA"),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+        t
+    })
+    .await;
+}
+
+/// The import page's form, as a browser sends it: the token first, then the community, the file.
+async fn import(t: &support::TestApp, cookie: &str, token: &str) -> support::Resp {
+    let sheet = "姓名,身份证号,楼栋,单元,房号\n王淑兰,11010519491231002X,1,1,501\n";
+    t.post_multipart(
+        "/import",
+        None,
+        Some(cookie),
+        &[("csrf", token), ("community", t.lingyanli.as_str())],
+        ("r.csv", sheet.as_bytes()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_upload_form_is_checked_by_its_first_part_and_read_whole_only_when_it_passes() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let forged = import(&t, &cookie, "forged").await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(forged.text().contains(&support::words("err-csrf")));
+        let ling = t.token("worker.lingyanli").await;
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&ling)).await.json()["total"],
+            0,
+            "nothing was imported"
+        );
+        let done = import(&t, &cookie, &csrf).await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&ling)).await.json()["total"],
+            1
+        );
+        t
+    })
+    .await;
+}
