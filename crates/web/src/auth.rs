@@ -45,8 +45,6 @@ pub fn request_locale(headers: &HeaderMap) -> Locale {
 pub struct ApiCaller {
     /// Who.
     pub actor: Actor,
-    /// Language of error messages.
-    pub locale: Locale,
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -56,25 +54,14 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let locale = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(Locale::parse)
-            .unwrap_or_default();
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").map(str::trim).map(String::from))
-            .ok_or(ApiError {
-                error: AppError::Unauthorized,
-                locale,
-            })?;
-        let (actor, _) = authenticate(&state.app, &token)
-            .await
-            .map_err(|error| ApiError { error, locale })?;
-        Ok(ApiCaller { actor, locale })
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        let (actor, _) = authenticate(&state.app, &token).await?;
+        Ok(ApiCaller { actor })
     }
 }
 

@@ -62,7 +62,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// The refusal, as the API's problem document for the scripts and as a page for forms.
 fn refusal(error: AppError, locale: Locale, json: bool) -> Response {
     if json {
-        crate::error::ApiError { error, locale }.into_response()
+        crate::error::ApiError::from(error).into_response()
     } else {
         crate::pages::error_page(Tr::new(locale), &error)
     }

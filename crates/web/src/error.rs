@@ -1,6 +1,8 @@
 //! The one place where use-case errors become HTTP answers: problem+json for the API, a friendly
 //! page for the browser.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanshe_app::AppError;
@@ -55,60 +57,97 @@ pub fn retry_after(e: &AppError) -> Option<HeaderValue> {
     }
 }
 
-/// An error of the JSON API, rendered in the caller's language.
+/// An error of the JSON API. Handlers return it with `?` on any use case's result; it is
+/// written out in the request's language by `problems`, the layer over every route.
 #[derive(Debug)]
-pub struct ApiError {
-    /// The error.
-    pub error: AppError,
-    /// The language of the messages.
-    pub locale: Locale,
-}
+pub struct ApiError(pub AppError);
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
-        ApiError {
-            error,
-            locale: Locale::ZhCn,
-        }
+        ApiError(error)
     }
 }
 
+/// The language of a request's messages: from `Accept-Language`, put in the request's
+/// extensions by `problems` so handlers and extractors need not read the header again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestLocale(pub Locale);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestLocale>()
+            .copied()
+            .unwrap_or_else(|| RequestLocale(crate::auth::request_locale(&parts.headers))))
+    }
+}
+
+/// An error answered before its words: `problems` writes them in the request's language.
+#[derive(Clone)]
+struct Unwritten(Arc<AppError>);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, title) = classify(&self.error);
-        if let AppError::Internal(msg) = &self.error {
+        if let AppError::Internal(msg) = &self.0 {
             tracing::error!(error = %msg, "internal error");
         }
-        let tr = Tr::new(self.locale);
-        let errors = match &self.error {
-            AppError::Invalid(fields) => fields
-                .0
-                .iter()
-                .map(|f| FieldProblem {
-                    field: f.field.clone(),
-                    message: tr.field(f),
-                    code: f.key.to_string(),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let body = Problem {
-            kind: format!(
-                "https://sanshe.invalid/problems/{}",
-                title.trim_start_matches("error-")
-            ),
-            title: tr.t(title),
-            status: status.as_u16(),
-            errors,
-        };
-        let mut resp = (status, axum::Json(body)).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(seconds) = retry_after(&self.error) {
-            resp.headers_mut().insert(header::RETRY_AFTER, seconds);
-        }
+        let (status, _) = classify(&self.0);
+        let mut resp = status.into_response();
+        resp.extensions_mut().insert(Unwritten(Arc::new(self.0)));
         resp
     }
+}
+
+/// The layer that gives every request its `RequestLocale` and writes every API error's problem
+/// document in it, so no handler passes a language along.
+pub async fn problems(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let locale = RequestLocale(crate::auth::request_locale(req.headers()));
+    req.extensions_mut().insert(locale);
+    let mut resp = next.run(req).await;
+    match resp.extensions_mut().remove::<Unwritten>() {
+        Some(Unwritten(error)) => problem(&error, locale.0),
+        None => resp,
+    }
+}
+
+/// The problem+json answer of an error, in `locale`.
+pub fn problem(error: &AppError, locale: Locale) -> Response {
+    let (status, title) = classify(error);
+    let tr = Tr::new(locale);
+    let errors = match error {
+        AppError::Invalid(fields) => fields
+            .0
+            .iter()
+            .map(|f| FieldProblem {
+                field: f.field.clone(),
+                message: tr.field(f),
+                code: f.key.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let body = Problem {
+        kind: format!(
+            "https://sanshe.invalid/problems/{}",
+            title.trim_start_matches("error-")
+        ),
+        title: tr.t(title),
+        status: status.as_u16(),
+        errors,
+    };
+    let mut resp = (status, axum::Json(body)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(seconds) = retry_after(error) {
+        resp.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
+    resp
 }

@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use sanshe_app::AppError;
 use serde::de::DeserializeOwned;
 
-use crate::auth::request_locale;
 use crate::error::ApiError;
 
 /// The query string, parsed into `T`.
@@ -22,10 +21,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|_| ApiError {
-                error: AppError::field("query", "err-query"),
-                locale: request_locale(&parts.headers),
-            })
+            .map_err(|_| ApiError::from(AppError::field("query", "err-query")))
     }
 }
 
@@ -40,10 +36,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|_| ApiError {
-                error: AppError::NotFound,
-                locale: request_locale(&parts.headers),
-            })
+            .map_err(|_| ApiError::from(AppError::NotFound))
     }
 }
 
@@ -54,14 +47,10 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Multipart {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let locale = request_locale(req.headers());
         axum::extract::Multipart::from_request(req, state)
             .await
             .map(Multipart)
-            .map_err(|_| ApiError {
-                error: AppError::field("file", "err-file-unreadable"),
-                locale,
-            })
+            .map_err(|_| ApiError::from(AppError::field("file", "err-file-unreadable")))
     }
 }
 
@@ -83,23 +72,11 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let locale = req
-            .headers()
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(crate::i18n::Locale::parse)
-            .unwrap_or_default();
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| ApiError {
-                error: AppError::field("body", "err-json"),
-                locale,
-            })?;
+            .map_err(|_| ApiError::from(AppError::field("body", "err-json")))?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
-            .map_err(|_| ApiError {
-                error: AppError::field("body", "err-json"),
-                locale,
-            })
+            .map_err(|_| ApiError::from(AppError::field("body", "err-json")))
     }
 }

@@ -383,6 +383,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(pages::routes(&state))
         .layer(DefaultBodyLimit::max(FORM_BODY))
+        .layer(axum::middleware::from_fn(error::problems))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,

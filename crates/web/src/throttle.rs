@@ -153,7 +153,7 @@ pub async fn throttled(
             let error = AppError::TooManyAttempts(seconds);
             let locale = request_locale(req.headers());
             if req.uri().path().starts_with("/api/") {
-                ApiError { error, locale }.into_response()
+                ApiError::from(error).into_response()
             } else {
                 crate::pages::error_page(Tr::new(locale), &error)
             }

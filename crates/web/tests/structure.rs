@@ -120,3 +120,46 @@ async fn an_upload_form_is_checked_by_its_first_part_and_read_whole_only_when_it
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_api_error_is_written_in_the_language_the_request_asks_for() {
+    on_both(|t| async move {
+        let english = sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::En);
+        let ling = t.token("worker.lingyanli").await;
+        let ask = |method: &str, path: &str, token: Option<&str>, body: &str| {
+            let mut b = Request::builder()
+                .method(method)
+                .uri(path)
+                .header("accept-language", "en")
+                .header(header::CONTENT_TYPE, "application/json");
+            if let Some(token) = token {
+                b = b.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            b.body(Body::from(body.to_string())).unwrap()
+        };
+        // Refused before any handler runs: no token, a body that is not JSON, a bad query.
+        let r = t.request(ask("GET", "/api/v1/residents", None, "")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.json()["title"], english.t("error-unauthorized"));
+        let r = t
+            .request(ask("POST", "/api/v1/residents", Some(&ling), "{not json"))
+            .await;
+        assert_eq!(r.json()["errors"][0]["message"], english.t("err-json"));
+        let r = t
+            .request(ask("GET", "/api/v1/residents?limit=many", Some(&ling), ""))
+            .await;
+        assert_eq!(r.json()["errors"][0]["message"], english.t("err-query"));
+        // Refused by a use case, returned with `?` and nothing else.
+        let r = t
+            .request(ask("GET", "/api/v1/residents/none-such", Some(&ling), ""))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.json()["title"], english.t("error-not-found"));
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        // And in Chinese when nothing is asked for.
+        let r = t.get("/api/v1/residents/none-such", Some(&ling)).await;
+        assert_eq!(r.json()["title"], support::words("error-not-found"));
+        t
+    })
+    .await;
+}

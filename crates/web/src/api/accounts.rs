@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::imports::{RejectedRowBody, rejected_rows};
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::ApiError;
+use crate::error::RequestLocale;
 use crate::extract::{Multipart, Path};
-use crate::i18n::{Locale, Tr};
+use crate::i18n::Tr;
 
 /// Sign-in request.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -49,14 +49,8 @@ pub(super) fn rfc3339(ms: i64) -> String {
 pub async fn create_session(
     State(state): State<AppState>,
     address: crate::throttle::ClientAddress,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<SignInBody>,
 ) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
-    let locale = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Locale::parse)
-        .unwrap_or_default();
     let s = accounts::sign_in(
         &state.app,
         &body.username,
@@ -64,8 +58,7 @@ pub async fn create_session(
         "api",
         &address.0,
     )
-    .await
-    .map_err(|error| ApiError { error, locale })?;
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(SessionCreated {
@@ -97,10 +90,7 @@ pub async fn list_users(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        accounts::list_users(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(accounts::list_users(&state.app, &caller.actor).await?))
 }
 
 /// A new user and their first grant.
@@ -147,20 +137,17 @@ pub async fn create_user(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
-    let u = with_locale(
-        &caller,
-        accounts::create_user(
-            &state.app,
-            &caller.actor,
-            &b.username,
-            &b.display_name,
-            &b.password,
-            &b.role,
-            target,
-        )
-        .await,
-    )?;
+    let target = grant_target(b.area_id, b.organization_id)?;
+    let u = accounts::create_user(
+        &state.app,
+        &caller.actor,
+        &b.username,
+        &b.display_name,
+        &b.password,
+        &b.role,
+        target,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -185,11 +172,8 @@ pub async fn create_grant(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewGrant>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let target = with_locale(&caller, grant_target(b.area_id, b.organization_id))?;
-    let u = with_locale(
-        &caller,
-        accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await,
-    )?;
+    let target = grant_target(b.area_id, b.organization_id)?;
+    let u = accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -216,19 +200,14 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 pub async fn import_users(
     State(state): State<AppState>,
     caller: ApiCaller,
+    RequestLocale(locale): RequestLocale,
     headers: HeaderMap,
     Multipart(form): Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
-    with_locale(&caller, imports::may_import_users(&caller.actor))?;
-    let (upload, _slot) = with_locale(
-        &caller,
-        crate::uploads::receive(&state.app, &headers, form).await,
-    )?;
-    let report = with_locale(
-        &caller,
-        imports::import_users(&state.app, &caller.actor, upload.file).await,
-    )?;
-    Ok(Json(user_import_result(report, Tr::new(caller.locale))))
+    imports::may_import_users(&caller.actor)?;
+    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form).await?;
+    let report = imports::import_users(&state.app, &caller.actor, upload.file).await?;
+    Ok(Json(user_import_result(report, Tr::new(locale))))
 }
 
 /// Takes a role grant away from a user.
@@ -238,8 +217,7 @@ pub async fn delete_grant(
     caller: ApiCaller,
     Path((id, grant_id)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(with_locale(
-        &caller,
-        accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await,
-    )?))
+    Ok(Json(
+        accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await?,
+    ))
 }

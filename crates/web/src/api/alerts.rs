@@ -10,7 +10,7 @@ use sanshe_app::notify::{self, WebhookInput, WebhookView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -34,8 +34,7 @@ pub async fn list_alerts(
     caller: ApiCaller,
     Query(f): Query<AlertFilter>,
 ) -> ApiResult<Json<Vec<AlertView>>> {
-    Ok(Json(with_locale(
-        &caller,
+    Ok(Json(
         alerts::list(
             &state.app,
             &caller.actor,
@@ -44,8 +43,8 @@ pub async fn list_alerts(
             f.offset.unwrap_or(0),
             f.limit.unwrap_or(100),
         )
-        .await,
-    )?))
+        .await?,
+    ))
 }
 
 /// One alert.
@@ -56,10 +55,7 @@ pub async fn get_alert(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertView>> {
-    Ok(Json(with_locale(
-        &caller,
-        alerts::get(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(alerts::get(&state.app, &caller.actor, &id).await?))
 }
 
 /// Takes an open alert.
@@ -70,10 +66,9 @@ pub async fn acknowledge_alert(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertView>> {
-    Ok(Json(with_locale(
-        &caller,
-        alerts::acknowledge(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(
+        alerts::acknowledge(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
 /// How an alert was dealt with.
@@ -92,10 +87,9 @@ pub async fn resolve_alert(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ResolveBody>,
 ) -> ApiResult<Json<AlertView>> {
-    Ok(Json(with_locale(
-        &caller,
-        alerts::resolve(&state.app, &caller.actor, &id, &body.note).await,
-    )?))
+    Ok(Json(
+        alerts::resolve(&state.app, &caller.actor, &id, &body.note).await?,
+    ))
 }
 
 /// Webhooks the caller manages, with delivery counts.
@@ -104,10 +98,9 @@ pub async fn list_webhooks(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<WebhookView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        notify::list_webhooks(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(
+        notify::list_webhooks(&state.app, &caller.actor).await?,
+    ))
 }
 
 /// Adds a chat-group webhook for an area's alerts (coordinators).
@@ -118,10 +111,7 @@ pub async fn create_webhook(
     caller: ApiCaller,
     JsonBody(body): JsonBody<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<WebhookView>)> {
-    let w = with_locale(
-        &caller,
-        notify::add_webhook(&state.app, &caller.actor, &body).await,
-    )?;
+    let w = notify::add_webhook(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(w)))
 }
 
@@ -141,8 +131,7 @@ pub async fn update_webhook(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<WebhookState>,
 ) -> ApiResult<Json<WebhookView>> {
-    Ok(Json(with_locale(
-        &caller,
-        notify::set_active(&state.app, &caller.actor, &id, body.active).await,
-    )?))
+    Ok(Json(
+        notify::set_active(&state.app, &caller.actor, &id, body.active).await?,
+    ))
 }

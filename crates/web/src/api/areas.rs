@@ -7,7 +7,7 @@ use sanshe_app::areas::{self, AreaView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
@@ -34,17 +34,14 @@ pub async fn list_areas(
 ) -> ApiResult<Json<Vec<AreaView>>> {
     let out = match f.parent.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => {
-            with_locale(
-                &caller,
-                areas::area_page(&state.app, &caller.actor, p).await,
-            )?
-            .children
+            areas::area_page(&state.app, &caller.actor, p)
+                .await?
+                .children
         }
         None if f.kind.is_none() && f.q.is_none() => {
-            with_locale(&caller, areas::scope_roots(&state.app, &caller.actor).await)?
+            areas::scope_roots(&state.app, &caller.actor).await?
         }
-        None => with_locale(
-            &caller,
+        None => {
             areas::search(
                 &state.app,
                 &caller.actor,
@@ -52,8 +49,8 @@ pub async fn list_areas(
                 f.q.as_deref(),
                 f.limit.unwrap_or(100),
             )
-            .await,
-        )?,
+            .await?
+        }
     };
     Ok(Json(out))
 }
@@ -66,11 +63,7 @@ pub async fn get_area(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AreaView>> {
     Ok(Json(
-        with_locale(
-            &caller,
-            areas::area_page(&state.app, &caller.actor, &id).await,
-        )?
-        .area,
+        areas::area_page(&state.app, &caller.actor, &id).await?.area,
     ))
 }
 
@@ -96,10 +89,7 @@ pub async fn create_area(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewArea>,
 ) -> ApiResult<(StatusCode, Json<AreaView>)> {
-    let a = with_locale(
-        &caller,
-        areas::add_area(&state.app, &caller.actor, &b.parent_id, &b.name, &b.code).await,
-    )?;
+    let a = areas::add_area(&state.app, &caller.actor, &b.parent_id, &b.name, &b.code).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 

@@ -6,7 +6,7 @@ use sanshe_app::audit::{self, AuditEntryView};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, with_locale};
+use super::ApiResult;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Query;
@@ -29,8 +29,7 @@ pub async fn list_audit(
     caller: ApiCaller,
     Query(f): Query<AuditFilter>,
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
-    Ok(Json(with_locale(
-        &caller,
+    Ok(Json(
         audit::list(
             &state.app,
             &caller.actor,
@@ -38,6 +37,6 @@ pub async fn list_audit(
             f.before.as_deref(),
             f.limit.unwrap_or(100),
         )
-        .await,
-    )?))
+        .await?,
+    ))
 }

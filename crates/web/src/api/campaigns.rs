@@ -12,7 +12,7 @@ use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceVi
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -22,10 +22,7 @@ pub async fn list_campaigns(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<CampaignView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        campaigns::list(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(campaigns::list(&state.app, &caller.actor).await?))
 }
 
 /// Starts a campaign over an area.
@@ -36,10 +33,7 @@ pub async fn create_campaign(
     caller: ApiCaller,
     JsonBody(body): JsonBody<CampaignInput>,
 ) -> ApiResult<(StatusCode, Json<CampaignView>)> {
-    let c = with_locale(
-        &caller,
-        campaigns::create(&state.app, &caller.actor, &body).await,
-    )?;
+    let c = campaigns::create(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -51,10 +45,7 @@ pub async fn get_campaign(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CampaignView>> {
-    Ok(Json(with_locale(
-        &caller,
-        campaigns::get(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(campaigns::get(&state.app, &caller.actor, &id).await?))
 }
 
 /// Filters of the door list.
@@ -80,7 +71,7 @@ pub async fn list_visits(
     } else {
         campaigns::doors(&state.app, &caller.actor, &id, f.building.as_deref()).await
     };
-    Ok(Json(with_locale(&caller, r)?))
+    Ok(Json(r?))
 }
 
 /// Logs a visit; the same `id` again records nothing new (a retry from the phone).
@@ -92,10 +83,7 @@ pub async fn create_visit(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<VisitInput>,
 ) -> ApiResult<(StatusCode, Json<VisitRecorded>)> {
-    let v = with_locale(
-        &caller,
-        campaigns::visit(&state.app, &caller.actor, &id, &body).await,
-    )?;
+    let v = campaigns::visit(&state.app, &caller.actor, &id, &body).await?;
     let status = if v.new {
         StatusCode::CREATED
     } else {
@@ -112,10 +100,9 @@ pub async fn get_coverage(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Coverage>> {
-    Ok(Json(with_locale(
-        &caller,
-        campaigns::coverage(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(
+        campaigns::coverage(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
 /// Paging of a list.
@@ -134,16 +121,15 @@ pub async fn list_arrivals(
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
-    Ok(Json(with_locale(
-        &caller,
+    Ok(Json(
         contacts::arrivals(
             &state.app,
             &caller.actor,
             p.offset.unwrap_or(0),
             p.limit.unwrap_or(100),
         )
-        .await,
-    )?))
+        .await?,
+    ))
 }
 
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
@@ -155,10 +141,7 @@ pub async fn create_arrival(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
 ) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = with_locale(
-        &caller,
-        contacts::register_arrival(&state.app, &caller.actor, &body).await,
-    )?;
+    let r = contacts::register_arrival(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -169,16 +152,15 @@ pub async fn list_contacts(
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
-    Ok(Json(with_locale(
-        &caller,
+    Ok(Json(
         contacts::contacts(
             &state.app,
             &caller.actor,
             p.offset.unwrap_or(0),
             p.limit.unwrap_or(100),
         )
-        .await,
-    )?))
+        .await?,
+    ))
 }
 
 /// Registers a close contact of an index person, and opens isolation from the last contact
@@ -190,9 +172,6 @@ pub async fn create_contact(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,
 ) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = with_locale(
-        &caller,
-        contacts::register_contact(&state.app, &caller.actor, &body).await,
-    )?;
+    let r = contacts::register_contact(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }

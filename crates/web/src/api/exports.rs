@@ -9,7 +9,7 @@ use sanshe_app::registry::{self, ResidentSearch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -42,17 +42,14 @@ pub async fn export_residents(
         ..Default::default()
     };
     let reason = f.unmasked_reason.filter(|r| !r.is_empty());
-    with_locale(
-        &caller,
-        crate::exports::residents_now(
-            &state.exports,
-            &state.app,
-            &caller.actor,
-            &search,
-            reason.as_deref(),
-        )
-        .await,
+    Ok(crate::exports::residents_now(
+        &state.exports,
+        &state.app,
+        &caller.actor,
+        &search,
+        reason.as_deref(),
     )
+    .await?)
 }
 
 /// What to export in the background.
@@ -110,27 +107,21 @@ pub async fn start_export(
         flag: b.flag,
         ..Default::default()
     };
-    with_locale(
-        &caller,
-        registry::build_query(
-            &state.app,
-            &caller.actor,
-            &search,
-            sanshe_core::accounts::Action::ViewRegistry,
-        )
-        .await,
-    )?;
-    let id = with_locale(
-        &caller,
-        state
-            .exports
-            .start_residents(state.app.clone(), caller.actor.clone(), search),
-    )?;
+    registry::build_query(
+        &state.app,
+        &caller.actor,
+        &search,
+        sanshe_core::accounts::Action::ViewRegistry,
+    )
+    .await?;
+    let id = state
+        .exports
+        .start_residents(state.app.clone(), caller.actor.clone(), search)?;
     let user = caller.actor.user_id.clone().unwrap_or_default();
-    let job = state.exports.get(&id, &user).ok_or(ApiError {
-        error: AppError::NotFound,
-        locale: caller.locale,
-    })?;
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or(ApiError::from(AppError::NotFound))?;
     Ok((StatusCode::ACCEPTED, Json(export_status(&id, &job))))
 }
 
@@ -142,10 +133,10 @@ pub async fn get_export(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ExportStatus>> {
     let user = caller.actor.user_id.clone().unwrap_or_default();
-    let job = state.exports.get(&id, &user).ok_or(ApiError {
-        error: AppError::NotFound,
-        locale: caller.locale,
-    })?;
+    let job = state
+        .exports
+        .get(&id, &user)
+        .ok_or(ApiError::from(AppError::NotFound))?;
     Ok(Json(export_status(&id, &job)))
 }
 
@@ -166,13 +157,7 @@ pub async fn get_export_file(
                 Some(crate::exports::JobState::Done)
             )
         })
-        .ok_or(ApiError {
-            error: AppError::NotFound,
-            locale: caller.locale,
-        })?;
+        .ok_or(ApiError::from(AppError::NotFound))?;
     let path = job.file.clone();
-    with_locale(
-        &caller,
-        crate::exports::xlsx_file(&path, "residents.xlsx", job).await,
-    )
+    Ok(crate::exports::xlsx_file(&path, "residents.xlsx", job).await?)
 }

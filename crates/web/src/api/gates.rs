@@ -14,7 +14,7 @@ use sanshe_core::gates::GatePolicy;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -24,10 +24,7 @@ pub async fn list_gates(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<GateView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::gates(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(gates::gates(&state.app, &caller.actor).await?))
 }
 
 /// A new gate.
@@ -47,10 +44,7 @@ pub async fn create_gate(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
 ) -> ApiResult<(StatusCode, Json<GateView>)> {
-    let g = with_locale(
-        &caller,
-        gates::add_gate(&state.app, &caller.actor, &body.compound_id, &body.name).await,
-    )?;
+    let g = gates::add_gate(&state.app, &caller.actor, &body.compound_id, &body.name).await?;
     Ok((StatusCode::CREATED, Json(g)))
 }
 
@@ -63,11 +57,10 @@ pub async fn set_policy(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<GatePolicy>,
 ) -> ApiResult<Json<GatePolicy>> {
-    let gate = with_locale(&caller, gates::gate(&state.app, &caller.actor, &id).await)?;
-    Ok(Json(with_locale(
-        &caller,
-        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, body).await,
-    )?))
+    let gate = gates::gate(&state.app, &caller.actor, &id).await?;
+    Ok(Json(
+        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, body).await?,
+    ))
 }
 
 /// A day to look at.
@@ -86,10 +79,9 @@ pub async fn gate_traffic(
     Path(id): Path<String>,
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Traffic>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await,
-    )?))
+    Ok(Json(
+        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await?,
+    ))
 }
 
 /// The same statistics for all gates of an area (a compound, a community, a street).
@@ -101,10 +93,9 @@ pub async fn area_traffic(
     Path(id): Path<String>,
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Traffic>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await,
-    )?))
+    Ok(Json(
+        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await?,
+    ))
 }
 
 /// Which passes to list.
@@ -121,10 +112,9 @@ pub async fn list_passes(
     caller: ApiCaller,
     Query(f): Query<PassFilter>,
 ) -> ApiResult<Json<Vec<PassView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::passes(&state.app, &caller.actor, &f.area).await,
-    )?))
+    Ok(Json(
+        gates::passes(&state.app, &caller.actor, &f.area).await?,
+    ))
 }
 
 /// Issues passes: to one household, one person, or every household of an area without one.
@@ -135,10 +125,7 @@ pub async fn issue_passes(
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
 ) -> ApiResult<(StatusCode, Json<Vec<PassView>>)> {
-    let p = with_locale(
-        &caller,
-        gates::issue_passes(&state.app, &caller.actor, &body).await,
-    )?;
+    let p = gates::issue_passes(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -150,10 +137,9 @@ pub async fn revoke_pass(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PassView>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::revoke_pass(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(
+        gates::revoke_pass(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
 /// The pass's QR code (its signed token) as SVG.
@@ -164,10 +150,7 @@ pub async fn pass_qr(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let token = with_locale(
-        &caller,
-        gates::token_of(&state.app, &caller.actor, &id).await,
-    )?;
+    let token = gates::token_of(&state.app, &caller.actor, &id).await?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml")],
         crate::qr_svg(&token),
@@ -184,10 +167,7 @@ pub async fn create_scan(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ScanInput>,
 ) -> ApiResult<(StatusCode, Json<ScanOutcome>)> {
-    let out = with_locale(
-        &caller,
-        state.scans.scan(&state.app, &caller.actor, body).await,
-    )?;
+    let out = state.scans.scan(&state.app, &caller.actor, body).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -207,10 +187,9 @@ pub async fn list_visitors(
     caller: ApiCaller,
     Query(f): Query<VisitorFilter>,
 ) -> ApiResult<Json<Vec<VisitorView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        gates::visitors(&state.app, &caller.actor, &f.at, f.date.as_deref()).await,
-    )?))
+    Ok(Json(
+        gates::visitors(&state.app, &caller.actor, &f.at, f.date.as_deref()).await?,
+    ))
 }
 
 /// Registers a visitor or a delivery at a gate.
@@ -221,9 +200,6 @@ pub async fn create_visitor(
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,
 ) -> ApiResult<(StatusCode, Json<VisitorView>)> {
-    let v = with_locale(
-        &caller,
-        gates::register_visitor(&state.app, &caller.actor, &body).await,
-    )?;
+    let v = gates::register_visitor(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }

@@ -9,7 +9,7 @@ use sanshe_app::help::{self, HelpInput, HelpView, StepInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -27,10 +27,9 @@ pub async fn list_help(
     caller: ApiCaller,
     Query(q): Query<HelpQuery>,
 ) -> ApiResult<Json<Vec<HelpView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        help::list(&state.app, &caller.actor, q.active.unwrap_or(false)).await,
-    )?))
+    Ok(Json(
+        help::list(&state.app, &caller.actor, q.active.unwrap_or(false)).await?,
+    ))
 }
 
 /// Records a help request.
@@ -41,7 +40,7 @@ pub async fn create_help(
     caller: ApiCaller,
     JsonBody(body): JsonBody<HelpInput>,
 ) -> ApiResult<(StatusCode, Json<HelpView>)> {
-    let h = with_locale(&caller, help::ask(&state.app, &caller.actor, &body).await)?;
+    let h = help::ask(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(h)))
 }
 
@@ -56,8 +55,7 @@ pub async fn step_help(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StepInput>,
 ) -> ApiResult<Json<HelpView>> {
-    Ok(Json(with_locale(
-        &caller,
-        help::step(&state.app, &caller.actor, &id, &body).await,
-    )?))
+    Ok(Json(
+        help::step(&state.app, &caller.actor, &id, &body).await?,
+    ))
 }

@@ -9,10 +9,10 @@ use sanshe_app::imports;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, with_locale};
+use super::ApiResult;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::ApiError;
+use crate::error::{ApiError, RequestLocale};
 use crate::extract::{Multipart, Query};
 use crate::i18n::Tr;
 
@@ -80,37 +80,29 @@ pub struct ImportTarget {
 pub async fn import_residents(
     State(state): State<AppState>,
     caller: ApiCaller,
+    RequestLocale(locale): RequestLocale,
     Query(target): Query<ImportTarget>,
     headers: HeaderMap,
     Multipart(form): Multipart,
 ) -> ApiResult<Json<ImportResult>> {
-    with_locale(&caller, imports::may_import_residents(&caller.actor))?;
-    let (upload, _slot) = with_locale(
-        &caller,
-        crate::uploads::receive(&state.app, &headers, form).await,
-    )?;
+    imports::may_import_residents(&caller.actor)?;
+    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form).await?;
     let community = target
         .community
         .filter(|c| !c.trim().is_empty())
         .unwrap_or_else(|| upload.field("community").to_string());
     if community.trim().is_empty() {
-        return Err(ApiError {
-            error: AppError::field("community", "err-required"),
-            locale: caller.locale,
-        });
+        return Err(ApiError::from(AppError::field("community", "err-required")));
     }
-    let report = with_locale(
-        &caller,
-        imports::import_residents(
-            &state.app,
-            &caller.actor,
-            community.trim(),
-            upload.file,
-            &|_, _| {},
-        )
-        .await,
-    )?;
-    Ok(Json(import_result(report, Tr::new(caller.locale))))
+    let report = imports::import_residents(
+        &state.app,
+        &caller.actor,
+        community.trim(),
+        upload.file,
+        &|_, _| {},
+    )
+    .await?;
+    Ok(Json(import_result(report, Tr::new(locale))))
 }
 
 /// The import template.

@@ -13,7 +13,7 @@ use sanshe_app::isolation::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -24,10 +24,7 @@ pub async fn list_isolations(
     caller: ApiCaller,
     Query(f): Query<EpisodeFilter>,
 ) -> ApiResult<Json<Vec<EpisodeView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::list(&state.app, &caller.actor, &f).await,
-    )?))
+    Ok(Json(isolation::list(&state.app, &caller.actor, &f).await?))
 }
 
 /// Opens an episode for a registered resident; answers with the resident's report link.
@@ -38,10 +35,7 @@ pub async fn create_isolation(
     caller: ApiCaller,
     JsonBody(body): JsonBody<OpenEpisode>,
 ) -> ApiResult<(StatusCode, Json<EpisodeOpened>)> {
-    let e = with_locale(
-        &caller,
-        isolation::open(&state.app, &caller.actor, &body).await,
-    )?;
+    let e = isolation::open(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
 
@@ -53,10 +47,9 @@ pub async fn get_isolation(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EpisodeDetail>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::detail(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(
+        isolation::detail(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
 /// Release of an episode.
@@ -78,10 +71,9 @@ pub async fn release_isolation(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReleaseBody>,
 ) -> ApiResult<Json<EpisodeView>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::release(&state.app, &caller.actor, &id, &body.reason, &body.note).await,
-    )?))
+    Ok(Json(
+        isolation::release(&state.app, &caller.actor, &id, &body.reason, &body.note).await?,
+    ))
 }
 
 /// A new planned end.
@@ -100,10 +92,9 @@ pub async fn extend_isolation(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ExtendBody>,
 ) -> ApiResult<Json<EpisodeView>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::extend(&state.app, &caller.actor, &id, &body.planned_end).await,
-    )?))
+    Ok(Json(
+        isolation::extend(&state.app, &caller.actor, &id, &body.planned_end).await?,
+    ))
 }
 
 /// A worker to hand an episode to.
@@ -122,10 +113,9 @@ pub async fn assign_isolation(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AssignBody>,
 ) -> ApiResult<Json<EpisodeView>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::assign(&state.app, &caller.actor, &id, &body.worker_id).await,
-    )?))
+    Ok(Json(
+        isolation::assign(&state.app, &caller.actor, &id, &body.worker_id).await?,
+    ))
 }
 
 /// How reports arrive.
@@ -144,10 +134,9 @@ pub async fn set_follow_up(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<FollowUpBody>,
 ) -> ApiResult<Json<EpisodeView>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::set_follow_up(&state.app, &caller.actor, &id, &body.follow_up).await,
-    )?))
+    Ok(Json(
+        isolation::set_follow_up(&state.app, &caller.actor, &id, &body.follow_up).await?,
+    ))
 }
 
 /// A report link.
@@ -165,10 +154,7 @@ pub async fn renew_link(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<LinkIssued>)> {
-    let link = with_locale(
-        &caller,
-        isolation::renew_link(&state.app, &caller.actor, &id, false).await,
-    )?;
+    let link = isolation::renew_link(&state.app, &caller.actor, &id, false).await?;
     Ok((
         StatusCode::CREATED,
         Json(LinkIssued {
@@ -185,10 +171,7 @@ pub async fn revoke_link(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        isolation::renew_link(&state.app, &caller.actor, &id, true).await,
-    )?;
+    isolation::renew_link(&state.app, &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -239,11 +222,8 @@ pub async fn create_report(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReportBody>,
 ) -> ApiResult<(StatusCode, Json<ReportOutcome>)> {
-    let input = with_locale(&caller, report_input(body))?;
-    let out = with_locale(
-        &caller,
-        isolation::report_by_worker(&state.app, &caller.actor, &id, &input).await,
-    )?;
+    let input = report_input(body)?;
+    let out = isolation::report_by_worker(&state.app, &caller.actor, &id, &input).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -255,8 +235,7 @@ pub async fn get_board(
     caller: ApiCaller,
     Path(area_id): Path<String>,
 ) -> ApiResult<Json<Board>> {
-    Ok(Json(with_locale(
-        &caller,
-        isolation::board(&state.app, &caller.actor, &area_id).await,
-    )?))
+    Ok(Json(
+        isolation::board(&state.app, &caller.actor, &area_id).await?,
+    ))
 }

@@ -16,16 +16,8 @@ pub mod registry;
 pub mod rotas;
 pub mod volunteers;
 
-use crate::auth::ApiCaller;
 use crate::error::ApiError;
 pub use crate::extract::JsonBody;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;
-
-fn with_locale<T>(caller: &ApiCaller, r: sanshe_app::Result<T>) -> ApiResult<T> {
-    r.map_err(|error| ApiError {
-        error,
-        locale: caller.locale,
-    })
-}

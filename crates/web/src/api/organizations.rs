@@ -7,7 +7,7 @@ use sanshe_app::organizations::{self, LinkageView, OrganizationView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Path;
@@ -18,10 +18,7 @@ pub async fn list_organizations(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<OrganizationView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        organizations::list(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(organizations::list(&state.app, &caller.actor).await?))
 }
 
 /// An organization with its linkages.
@@ -41,10 +38,7 @@ pub async fn get_organization(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrganizationDetail>> {
-    let (organization, linkages, _) = with_locale(
-        &caller,
-        organizations::get(&state.app, &caller.actor, &id).await,
-    )?;
+    let (organization, linkages, _) = organizations::get(&state.app, &caller.actor, &id).await?;
     Ok(Json(OrganizationDetail {
         organization,
         linkages,
@@ -75,18 +69,15 @@ pub async fn create_organization(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    let o = with_locale(
-        &caller,
-        organizations::register(
-            &state.app,
-            &caller.actor,
-            &b.kind,
-            &b.name,
-            b.home_area_id.as_deref(),
-            &b.contact,
-        )
-        .await,
-    )?;
+    let o = organizations::register(
+        &state.app,
+        &caller.actor,
+        &b.kind,
+        &b.name,
+        b.home_area_id.as_deref(),
+        &b.contact,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(o)))
 }
 
@@ -113,18 +104,15 @@ pub async fn create_linkage(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewLinkage>,
 ) -> ApiResult<(StatusCode, Json<LinkageView>)> {
-    let l = with_locale(
-        &caller,
-        organizations::link(
-            &state.app,
-            &caller.actor,
-            &id,
-            &b.community_id,
-            &b.organization_provides,
-            &b.community_provides,
-        )
-        .await,
-    )?;
+    let l = organizations::link(
+        &state.app,
+        &caller.actor,
+        &id,
+        &b.community_id,
+        &b.organization_provides,
+        &b.community_provides,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(l)))
 }
 
@@ -135,10 +123,7 @@ pub async fn delete_linkage(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        organizations::unlink(&state.app, &caller.actor, &id).await,
-    )?;
+    organizations::unlink(&state.app, &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -150,8 +135,7 @@ pub async fn update_organization(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewOrganization>,
 ) -> ApiResult<Json<OrganizationView>> {
-    Ok(Json(with_locale(
-        &caller,
-        organizations::update(&state.app, &caller.actor, &id, &b.kind, &b.name, &b.contact).await,
-    )?))
+    Ok(Json(
+        organizations::update(&state.app, &caller.actor, &id, &b.kind, &b.name, &b.contact).await?,
+    ))
 }

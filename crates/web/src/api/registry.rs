@@ -11,7 +11,7 @@ use sanshe_core::registry::{ResidentFlags, ResidentInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
@@ -43,17 +43,14 @@ pub async fn list_households(
     caller: ApiCaller,
     Query(f): Query<HouseholdFilter>,
 ) -> ApiResult<Json<HouseholdPage>> {
-    let (items, next) = with_locale(
-        &caller,
-        registry::households(
-            &state.app,
-            &caller.actor,
-            f.area.as_deref(),
-            f.after.as_deref(),
-            f.limit.unwrap_or(50),
-        )
-        .await,
-    )?;
+    let (items, next) = registry::households(
+        &state.app,
+        &caller.actor,
+        f.area.as_deref(),
+        f.after.as_deref(),
+        f.limit.unwrap_or(50),
+    )
+    .await?;
     Ok(Json(HouseholdPage { items, next }))
 }
 
@@ -74,10 +71,7 @@ pub async fn get_household(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<HouseholdDetail>> {
-    let (household, residents) = with_locale(
-        &caller,
-        registry::household(&state.app, &caller.actor, &id).await,
-    )?;
+    let (household, residents) = registry::household(&state.app, &caller.actor, &id).await?;
     Ok(Json(HouseholdDetail {
         household,
         residents,
@@ -121,10 +115,9 @@ pub async fn list_residents(
     caller: ApiCaller,
     Query(f): Query<ResidentFilter>,
 ) -> ApiResult<Json<ResidentPage>> {
-    Ok(Json(with_locale(
-        &caller,
-        registry::search(&state.app, &caller.actor, &f.into()).await,
-    )?))
+    Ok(Json(
+        registry::search(&state.app, &caller.actor, &f.into()).await?,
+    ))
 }
 
 /// A resident to register or the new values of one.
@@ -181,11 +174,8 @@ pub async fn create_resident(
     caller: ApiCaller,
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<(StatusCode, Json<ResidentView>)> {
-    let target = with_locale(&caller, b.household.target())?;
-    let r = with_locale(
-        &caller,
-        registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await,
-    )?;
+    let target = b.household.target()?;
+    let r = registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -196,10 +186,7 @@ pub async fn get_resident(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(
-        &caller,
-        registry::get(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(registry::get(&state.app, &caller.actor, &id).await?))
 }
 
 /// Replaces a resident's fields (masked numbers sent back unchanged keep the stored ones).
@@ -210,10 +197,9 @@ pub async fn update_resident(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(
-        &caller,
-        registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await,
-    )?))
+    Ok(Json(
+        registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await?,
+    ))
 }
 
 /// Why full numbers are needed.
@@ -232,10 +218,9 @@ pub async fn reveal_resident(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<RevealBody>,
 ) -> ApiResult<Json<Revealed>> {
-    Ok(Json(with_locale(
-        &caller,
-        registry::reveal(&state.app, &caller.actor, &id, &b.reason).await,
-    )?))
+    Ok(Json(
+        registry::reveal(&state.app, &caller.actor, &id, &b.reason).await?,
+    ))
 }
 
 /// Where a resident lives: an existing household, or an area and an address in it.
@@ -286,11 +271,10 @@ pub async fn move_resident(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<HouseholdRef>,
 ) -> ApiResult<Json<ResidentView>> {
-    let target = with_locale(&caller, b.target())?;
-    Ok(Json(with_locale(
-        &caller,
-        registry::move_resident(&state.app, &caller.actor, &id, &target).await,
-    )?))
+    let target = b.target()?;
+    Ok(Json(
+        registry::move_resident(&state.app, &caller.actor, &id, &target).await?,
+    ))
 }
 
 /// Which record to merge into this one.
@@ -308,8 +292,7 @@ pub async fn merge_residents(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(with_locale(
-        &caller,
-        registry::merge(&state.app, &caller.actor, &id, &b.remove).await,
-    )?))
+    Ok(Json(
+        registry::merge(&state.app, &caller.actor, &id, &b.remove).await?,
+    ))
 }

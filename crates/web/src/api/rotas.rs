@@ -12,7 +12,7 @@ use sanshe_app::rotas::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -30,10 +30,9 @@ pub async fn list_posts(
     caller: ApiCaller,
     Query(q): Query<PostsQuery>,
 ) -> ApiResult<Json<Vec<PostView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::posts(&state.app, &caller.actor, &q.area).await,
-    )?))
+    Ok(Json(
+        rotas::posts(&state.app, &caller.actor, &q.area).await?,
+    ))
 }
 
 /// Adds a duty post with the hours it must be covered.
@@ -44,10 +43,7 @@ pub async fn create_post(
     caller: ApiCaller,
     JsonBody(body): JsonBody<PostInput>,
 ) -> ApiResult<(StatusCode, Json<PostView>)> {
-    let p = with_locale(
-        &caller,
-        rotas::add_post(&state.app, &caller.actor, &body).await,
-    )?;
+    let p = rotas::add_post(&state.app, &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -77,10 +73,7 @@ pub async fn make_shifts(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Stretch>,
 ) -> ApiResult<(StatusCode, Json<Made>)> {
-    let shifts = with_locale(
-        &caller,
-        rotas::make_shifts(&state.app, &caller.actor, &id, body.from, body.days).await,
-    )?;
+    let shifts = rotas::make_shifts(&state.app, &caller.actor, &id, body.from, body.days).await?;
     Ok((StatusCode::CREATED, Json(Made { shifts })))
 }
 
@@ -105,17 +98,14 @@ pub async fn make_area_shifts(
     caller: ApiCaller,
     JsonBody(body): JsonBody<AreaStretch>,
 ) -> ApiResult<(StatusCode, Json<Made>)> {
-    let shifts = with_locale(
-        &caller,
-        rotas::make_area_shifts(
-            &state.app,
-            &caller.actor,
-            &body.area_id,
-            body.from,
-            body.days,
-        )
-        .await,
-    )?;
+    let shifts = rotas::make_area_shifts(
+        &state.app,
+        &caller.actor,
+        &body.area_id,
+        body.from,
+        body.days,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Made { shifts })))
 }
 
@@ -138,10 +128,9 @@ pub async fn get_rota(
     caller: ApiCaller,
     Query(q): Query<RotaQuery>,
 ) -> ApiResult<Json<Rota>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::rota(&state.app, &caller.actor, &q.area, q.from, q.days).await,
-    )?))
+    Ok(Json(
+        rotas::rota(&state.app, &caller.actor, &q.area, q.from, q.days).await?,
+    ))
 }
 
 /// The coverage gaps below an area per post, counted over a stretch (for a street or more).
@@ -151,10 +140,9 @@ pub async fn get_gaps(
     caller: ApiCaller,
     Query(q): Query<RotaQuery>,
 ) -> ApiResult<Json<Gaps>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::gaps(&state.app, &caller.actor, &q.area, q.from, q.days).await,
-    )?))
+    Ok(Json(
+        rotas::gaps(&state.app, &caller.actor, &q.area, q.from, q.days).await?,
+    ))
 }
 
 /// Who could cover a shift from now to its end (for a no-show): deployed there, with the post's
@@ -166,10 +154,9 @@ pub async fn get_cover(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<CoverCandidate>>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::cover_candidates(&state.app, &caller.actor, &id).await,
-    )?))
+    Ok(Json(
+        rotas::cover_candidates(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
 /// The caller's reminders: their shifts starting within the hour (or under way) not yet
@@ -180,10 +167,7 @@ pub async fn get_reminders(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<Reminder>>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::reminders(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(rotas::reminders(&state.app, &caller.actor).await?))
 }
 
 /// The caller takes a shift.
@@ -194,7 +178,7 @@ pub async fn take_shift(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(&caller, rotas::take(&state.app, &caller.actor, &id).await)?;
+    rotas::take(&state.app, &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,10 +198,7 @@ pub async fn assign_shift(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Person>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::assign(&state.app, &caller.actor, &id, &body.user_id).await,
-    )?;
+    rotas::assign(&state.app, &caller.actor, &id, &body.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -237,10 +218,7 @@ pub async fn drop_shift(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Drop>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::drop_shift(&state.app, &caller.actor, &id, body.user_id.as_deref()).await,
-    )?;
+    rotas::drop_shift(&state.app, &caller.actor, &id, body.user_id.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -252,10 +230,7 @@ pub async fn check_in(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::check_in(&state.app, &caller.actor, &id).await,
-    )?;
+    rotas::check_in(&state.app, &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -274,10 +249,7 @@ pub async fn check_out(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Served>> {
-    let minutes = with_locale(
-        &caller,
-        rotas::check_out(&state.app, &caller.actor, &id).await,
-    )?;
+    let minutes = rotas::check_out(&state.app, &caller.actor, &id).await?;
     Ok(Json(Served { minutes }))
 }
 
@@ -295,10 +267,9 @@ pub async fn get_hours(
     caller: ApiCaller,
     Query(q): Query<HoursQuery>,
 ) -> ApiResult<Json<ServiceHours>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::hours(&state.app, &caller.actor, q.who.as_deref() == Some("all")).await,
-    )?))
+    Ok(Json(
+        rotas::hours(&state.app, &caller.actor, q.who.as_deref() == Some("all")).await?,
+    ))
 }
 
 /// Service totals per community and per organization: a bureau's or worker's areas, an
@@ -309,10 +280,7 @@ pub async fn get_hours_totals(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<HoursTotals>> {
-    Ok(Json(with_locale(
-        &caller,
-        rotas::hours_totals(&state.app, &caller.actor).await,
-    )?))
+    Ok(Json(rotas::hours_totals(&state.app, &caller.actor).await?))
 }
 
 /// The caller offers their place on a shift for a swap (换班); it stays theirs until someone
@@ -324,10 +292,7 @@ pub async fn offer_shift(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::offer(&state.app, &caller.actor, &id, true).await,
-    )?;
+    rotas::offer(&state.app, &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -339,10 +304,7 @@ pub async fn keep_shift(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::offer(&state.app, &caller.actor, &id, false).await,
-    )?;
+    rotas::offer(&state.app, &caller.actor, &id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -363,9 +325,6 @@ pub async fn take_over_shift(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TakeOver>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        rotas::take_over(&state.app, &caller.actor, &id, &body.user_id).await,
-    )?;
+    rotas::take_over(&state.app, &caller.actor, &id, &body.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

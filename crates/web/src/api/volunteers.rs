@@ -4,30 +4,23 @@ use axum::Json;
 use axum::extract::State;
 
 use crate::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use sanshe_app::volunteers::{self, ApplicationInput, ApplicationView, Decided, DecisionInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody, with_locale};
+use super::{ApiResult, JsonBody};
 use crate::AppState;
-use crate::auth::{ApiCaller, request_locale};
-use crate::error::ApiError;
+use crate::auth::ApiCaller;
 
 /// Applies to volunteer (public: no account).
 #[utoipa::path(post, path = "/api/v1/volunteers/applications", request_body = ApplicationInput, tag = "volunteers",
     responses((status = 201, body = ApplicationView), (status = 422, body = crate::error::Problem)))]
 pub async fn apply(
     State(state): State<AppState>,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<ApplicationInput>,
 ) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
-    let a = volunteers::apply(&state.app, &body)
-        .await
-        .map_err(|error| ApiError {
-            error,
-            locale: request_locale(&headers),
-        })?;
+    let a = volunteers::apply(&state.app, &body).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -40,10 +33,9 @@ pub async fn list_applications(
     caller: ApiCaller,
     Query(q): Query<volunteers::ApplicationFilter>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        volunteers::applications(&state.app, &caller.actor, &q).await,
-    )?))
+    Ok(Json(
+        volunteers::applications(&state.app, &caller.actor, &q).await?,
+    ))
 }
 
 /// Approves (an account deployed to the community; its first password is in this answer only),
@@ -56,10 +48,9 @@ pub async fn decide(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DecisionInput>,
 ) -> ApiResult<Json<Decided>> {
-    Ok(Json(with_locale(
-        &caller,
-        volunteers::decide(&state.app, &caller.actor, &id, &body).await,
-    )?))
+    Ok(Json(
+        volunteers::decide(&state.app, &caller.actor, &id, &body).await?,
+    ))
 }
 
 /// Which volunteers.
@@ -77,10 +68,9 @@ pub async fn list_volunteers(
     caller: ApiCaller,
     Query(q): Query<VolunteersQuery>,
 ) -> ApiResult<Json<Vec<volunteers::VolunteerView>>> {
-    Ok(Json(with_locale(
-        &caller,
-        volunteers::deployed(&state.app, &caller.actor, q.skill.as_deref()).await,
-    )?))
+    Ok(Json(
+        volunteers::deployed(&state.app, &caller.actor, q.skill.as_deref()).await?,
+    ))
 }
 
 /// Which volunteers of the reserve pool.
@@ -101,16 +91,15 @@ pub async fn list_reserve(
     caller: ApiCaller,
     Query(q): Query<ReserveQuery>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
-    Ok(Json(with_locale(
-        &caller,
+    Ok(Json(
         volunteers::reserve(
             &state.app,
             &caller.actor,
             q.skill.as_deref(),
             q.area.as_deref(),
         )
-        .await,
-    )?))
+        .await?,
+    ))
 }
 
 /// Where to deploy.
@@ -129,10 +118,7 @@ pub async fn deploy(
     Path(user_id): Path<String>,
     JsonBody(body): JsonBody<DeploymentInput>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        volunteers::deploy(&state.app, &caller.actor, &user_id, &body.area_id).await,
-    )?;
+    volunteers::deploy(&state.app, &caller.actor, &user_id, &body.area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -144,9 +130,6 @@ pub async fn recall(
     caller: ApiCaller,
     Path((user_id, area_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    with_locale(
-        &caller,
-        volunteers::recall(&state.app, &caller.actor, &user_id, &area_id).await,
-    )?;
+    volunteers::recall(&state.app, &caller.actor, &user_id, &area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

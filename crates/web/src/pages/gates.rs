@@ -135,11 +135,7 @@ pub(super) async fn gate_post_scan(
 ) -> Response {
     match state.scans.scan(&state.app, &caller.actor, input).await {
         Ok(out) => (StatusCode::CREATED, axum::Json(out)).into_response(),
-        Err(error) => crate::error::ApiError {
-            error,
-            locale: caller.tr.locale,
-        }
-        .into_response(),
+        Err(error) => crate::error::ApiError::from(error).into_response(),
     }
 }
 
