@@ -3,11 +3,12 @@
 
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertStatus};
+use sanshe_store::Conn;
 use sanshe_store::alerts::{self as store, AlertRow, NewAlert};
 use sanshe_store::statements::Statements;
-use sanshe_store::{Conn, audit as audit_store};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result};
 
 /// Where new alerts go: the active webhooks and the subtree each serves.
@@ -305,7 +306,14 @@ pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView
         return Err(AppError::field("status", "err-alert-not-open"));
     }
     store::acknowledge(&mut tx, id, &actor.display_name, app.clock.now_ms()).await?;
-    audit(&mut tx, actor, "alert.acknowledged", &a, "").await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "alert.acknowledged",
+        Subject::new("alert", &a.id, &a.area_path),
+        "",
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -322,31 +330,16 @@ pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<A
         return Err(AppError::field("status", "err-alert-resolved"));
     }
     store::resolve(&mut tx, id, &actor.display_name, &note, app.clock.now_ms()).await?;
-    audit(&mut tx, actor, "alert.resolved", &a, &note).await?;
-    sanshe_store::commit(tx).await?;
-    get(app, actor, id).await
-}
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    a: &AlertRow,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "alert",
-            target_id: &a.id,
-            area_path: Some(&a.area_path),
-            detail,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "alert.resolved",
+        Subject::new("alert", &a.id, &a.area_path),
+        &note,
     )
     .await?;
-    Ok(())
+    sanshe_store::commit(tx).await?;
+    get(app, actor, id).await
 }
 
 /// Open alerts about one subject (an episode's page).

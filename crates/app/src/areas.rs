@@ -4,9 +4,9 @@ use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::{AreaKind, AreaName, DivisionCode};
 use sanshe_store::areas::{self as store, AreaRow};
-use sanshe_store::audit as audit_store;
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result};
 
 /// An area as shown.
@@ -180,16 +180,12 @@ pub async fn add_area(
         name.as_str(),
     )
     .await?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "area.created",
-            target_kind: "area",
-            target_id: &area.id,
-            area_path: Some(&area.path),
-            detail: &format!("{} {}", kind.as_str(), area.name),
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut conn,
+        actor,
+        "area.created",
+        Subject::new("area", &area.id, &area.path),
+        &format!("{} {}", kind.as_str(), area.name),
     )
     .await?;
     Ok(area.into())

@@ -1,10 +1,58 @@
-//! Reading the audit log (writing happens inside each use case, in the same connection).
+//! The audit log: `record`, the one way a use case writes it (inside its own transaction, so
+//! the entry commits with the change), and reading it.
 
 use sanshe_core::accounts::Action;
 use sanshe_store::audit as store;
 
 use crate::accounts::Actor;
 use crate::{App, AppError, Result};
+
+/// What an audit entry is about: its kind, its id, and the area path that decides who may
+/// read the entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    /// e.g. `resident`, `shift`.
+    pub kind: &'a str,
+    /// Its id.
+    pub id: &'a str,
+    /// Where it is (none for what belongs to no area, like an organization without a home).
+    pub area_path: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    /// A subject of `kind`.
+    pub(crate) fn new(kind: &'a str, id: &'a str, area_path: &'a str) -> Subject<'a> {
+        Subject {
+            kind,
+            id,
+            area_path: Some(area_path),
+        }
+    }
+}
+
+/// Records that `actor` did `action` to `subject` (`detail`: what changed, never a personal
+/// number in clear), in the caller's connection or transaction.
+pub(crate) async fn record(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    action: &str,
+    subject: Subject<'_>,
+    detail: &str,
+) -> Result<()> {
+    store::append(
+        conn,
+        &store::NewAuditEntry {
+            action,
+            target_kind: subject.kind,
+            target_id: subject.id,
+            area_path: subject.area_path,
+            detail,
+            ..actor.audit_entry()
+        },
+    )
+    .await?;
+    Ok(())
+}
 
 /// One entry as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]

@@ -9,10 +9,11 @@ use sanshe_core::areas::natural_key;
 use sanshe_core::campaigns::{FollowUp, Question, VisitOutcome, questions};
 use sanshe_core::registry::HouseholdAddress;
 use sanshe_store::campaigns::{self as store, CampaignRow, DoorRow, NewVisit};
-use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
+use sanshe_store::{Conn, areas as area_store, new_id};
 
 use crate::accounts::Actor;
 use crate::alerts::{self, Routes, Trouble, rfc3339};
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time};
 
 /// A campaign to start.
@@ -114,32 +115,16 @@ pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<C
         app.clock.now_ms(),
     )
     .await?;
-    audit(&mut tx, actor, "campaign.created", &id, &area.path, name).await?;
-    sanshe_store::commit(tx).await?;
-    get(app, actor, &id).await
-}
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    id: &str,
-    path: &str,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "campaign",
-            target_id: id,
-            area_path: Some(path),
-            detail,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "campaign.created",
+        Subject::new("campaign", &id, &area.path),
+        name,
     )
     .await?;
-    Ok(())
+    sanshe_store::commit(tx).await?;
+    get(app, actor, &id).await
 }
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<CampaignRow> {
@@ -173,7 +158,7 @@ pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Res
     let c = visible(&mut tx, actor, id).await?;
     let now = app.clock.now_ms();
     store::set_status(&mut tx, id, if closed { "closed" } else { "active" }, now).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         if closed {
@@ -181,8 +166,7 @@ pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Res
         } else {
             "campaign.reopened"
         },
-        id,
-        &c.area_path,
+        Subject::new("campaign", id, &c.area_path),
         "",
     )
     .await?;

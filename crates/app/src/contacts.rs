@@ -6,9 +6,10 @@ use sanshe_core::accounts::{Action, Target};
 use sanshe_core::arrivals::{Origin, Transport, note};
 use sanshe_core::registry::{HouseholdAddress, ResidentInput};
 use sanshe_store::contacts::{self as store, NewArrival, NewContact, TraceRow};
-use sanshe_store::{audit as audit_store, new_id};
+use sanshe_store::new_id;
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::isolation::{self, OpenEpisode, Source};
 use crate::registry::HouseholdTarget;
 use crate::{App, AppError, Result};
@@ -248,12 +249,15 @@ pub async fn register_arrival(
         app.clock.now_ms(),
     )
     .await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "arrival.registered",
-        &id,
-        &path,
+        Subject::new(
+            "arrival.registered".split('.').next().unwrap_or("record"),
+            &id,
+            &path,
+        ),
         origin.as_str(),
     )
     .await?;
@@ -347,7 +351,18 @@ pub async fn register_contact(
         app.clock.now_ms(),
     )
     .await?;
-    audit(&mut tx, actor, "contact.registered", &id, &path, &date_s).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "contact.registered",
+        Subject::new(
+            "contact.registered".split('.').next().unwrap_or("record"),
+            &id,
+            &path,
+        ),
+        &date_s,
+    )
+    .await?;
     let source = Source::Contact(&id);
     let opened = open_isolation(
         app,
@@ -366,29 +381,6 @@ pub async fn register_contact(
         episode_id: opened.as_ref().map(|o| o.0.clone()),
         report_link: opened.map(|o| format!("/r/{}", o.1)),
     })
-}
-
-async fn audit(
-    conn: &mut sanshe_store::Conn,
-    actor: &Actor,
-    action: &str,
-    id: &str,
-    path: &str,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: action.split('.').next().unwrap_or("record"),
-            target_id: id,
-            area_path: Some(path),
-            detail,
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// Arrivals in scope, latest first.

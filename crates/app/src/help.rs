@@ -12,6 +12,7 @@ use sanshe_store::help::{self as store, HelpRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 /// A request as shown (the contact phone masked).
@@ -120,28 +121,6 @@ pub struct HelpInput {
     #[serde(default)]
     #[schema(max_length = 20)]
     pub contact: String,
-}
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    h: &HelpRow,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "help_request",
-            target_id: &h.id,
-            area_path: Some(&h.area_path),
-            detail,
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// Who records a request.
@@ -309,7 +288,16 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     };
     store::insert(&mut *tx, &row).await?;
     match asker {
-        Asker::Someone(actor) => audit(&mut tx, actor, "help.asked", &row, &row.urgency).await?,
+        Asker::Someone(actor) => {
+            audit::record(
+                &mut tx,
+                actor,
+                "help.asked",
+                Subject::new("help_request", &row.id, &row.area_path),
+                &row.urgency,
+            )
+            .await?
+        }
         Asker::Resident(_) => {
             audit_store::append(
                 &mut *tx,
@@ -529,7 +517,14 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
         // Someone else moved it first.
         return Err(AppError::field("step", "err-help-step"));
     }
-    audit(&mut tx, actor, &format!("help.{}", input.step), &after, "").await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("help.{}", input.step),
+        Subject::new("help_request", &after.id, &after.area_path),
+        "",
+    )
+    .await?;
     let names = names_of(&mut tx, std::slice::from_ref(&after)).await?;
     sanshe_store::commit(tx).await?;
     Ok(view(after, &names, now))

@@ -14,6 +14,7 @@ use sanshe_store::{areas as area_store, audit as audit_store};
 use sha2::Sha256;
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result};
 
 /// How long a node holds messages it is sending before another may try them.
@@ -173,16 +174,12 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
         app.clock.now_ms(),
     )
     .await?;
-    audit_store::append(
-        &mut *tx,
-        &audit_store::NewAuditEntry {
-            action: "webhook.created",
-            target_kind: "webhook",
-            target_id: &id,
-            area_path: Some(&area.path),
-            detail: name,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "webhook.created",
+        Subject::new("webhook", &id, &area.path),
+        name,
     )
     .await?;
     let row = store::webhook(&mut tx, &id).await?;

@@ -3,10 +3,11 @@
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::organizations::OrganizationKind;
+use sanshe_store::areas as area_store;
 use sanshe_store::organizations::{self as store, LinkageRow, OrganizationRow};
-use sanshe_store::{areas as area_store, audit as audit_store};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, OnConflict, Result};
 
 /// An organization as shown.
@@ -184,16 +185,16 @@ pub async fn register(
     )
     .await
     .on_conflict("name", "err-organization-exists")?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "organization.created",
-            target_kind: "organization",
-            target_id: &org.id,
+    audit::record(
+        &mut conn,
+        actor,
+        "organization.created",
+        Subject {
+            kind: "organization",
+            id: &org.id,
             area_path: org.home_path.as_deref(),
-            detail: &org.name,
-            ..actor.audit_entry()
         },
+        &org.name,
     )
     .await?;
     Ok(org.into())
@@ -247,16 +248,12 @@ pub async fn link(
     )
     .await
     .on_conflict("community_id", "err-linkage-exists")?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "linkage.created",
-            target_kind: "organization",
-            target_id: &o.id,
-            area_path: Some(&community.path),
-            detail: &format!("{} ↔ {}", o.name, community.name),
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut conn,
+        actor,
+        "linkage.created",
+        Subject::new("organization", &o.id, &community.path),
+        &format!("{} ↔ {}", o.name, community.name),
     )
     .await?;
     Ok(store::linkage(&mut conn, &id).await?.into())
@@ -273,16 +270,12 @@ pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
         return Err(AppError::NotFound);
     }
     store::unlink(&mut conn, linkage_id).await?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "linkage.removed",
-            target_kind: "organization",
-            target_id: &o.id,
-            area_path: Some(&l.community_path),
-            detail: &format!("{} ↔ {}", o.name, l.community_name),
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut conn,
+        actor,
+        "linkage.removed",
+        Subject::new("organization", &o.id, &l.community_path),
+        &format!("{} ↔ {}", o.name, l.community_name),
     )
     .await?;
     Ok(())
@@ -308,16 +301,16 @@ pub async fn update(
         .await
         .on_conflict("name", "err-organization-exists")?;
     let org = store::get(&mut conn, id).await?;
-    audit_store::append(
-        &mut *conn,
-        &audit_store::NewAuditEntry {
-            action: "organization.updated",
-            target_kind: "organization",
-            target_id: &org.id,
+    audit::record(
+        &mut conn,
+        actor,
+        "organization.updated",
+        Subject {
+            kind: "organization",
+            id: &org.id,
             area_path: org.home_path.as_deref(),
-            detail: &format!("{} → {}", current.name, org.name),
-            ..actor.audit_entry()
         },
+        &format!("{} → {}", current.name, org.name),
     )
     .await?;
     Ok(org.into())

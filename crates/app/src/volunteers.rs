@@ -7,9 +7,10 @@ use sanshe_core::accounts::{Action, Role, Target};
 use sanshe_core::identity::MainlandId;
 use sanshe_core::phone::Phone;
 use sanshe_store::volunteers::{self as store, ApplicationRow};
-use sanshe_store::{accounts as account_store, areas as area_store, audit as audit_store, new_id};
+use sanshe_store::{accounts as account_store, areas as area_store, new_id};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time};
 
 /// Skills an applicant may offer.
@@ -408,16 +409,12 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     if !decided {
         return Err(AppError::field("decision", "err-volunteer-decided"));
     }
-    audit_store::append(
-        &mut *tx,
-        &audit_store::NewAuditEntry {
-            action: &format!("volunteer.{status}"),
-            target_kind: "volunteer_application",
-            target_id: id,
-            area_path: Some(&before.area_path),
-            detail: note,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("volunteer.{status}"),
+        Subject::new("volunteer_application", id, &before.area_path),
+        note,
     )
     .await?;
     sanshe_store::commit(tx).await?;
@@ -565,16 +562,12 @@ pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
         None,
     )
     .await?;
-    audit_store::append(
-        &mut *tx,
-        &audit_store::NewAuditEntry {
-            action: "volunteer.deployed",
-            target_kind: "user",
-            target_id: user_id,
-            area_path: Some(&area.path),
-            detail: &area.name,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "volunteer.deployed",
+        Subject::new("user", user_id, &area.path),
+        &area.name,
     )
     .await?;
     sanshe_store::commit(tx).await?;
@@ -608,16 +601,12 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
         return Err(AppError::field("area_id", "err-volunteer-has-shifts"));
     }
     account_store::delete_grant(&mut tx, user_id, &grant.id).await?;
-    audit_store::append(
-        &mut *tx,
-        &audit_store::NewAuditEntry {
-            action: "volunteer.recalled",
-            target_kind: "user",
-            target_id: user_id,
-            area_path: Some(&path),
-            detail: grant.area_name.as_deref().unwrap_or_default(),
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "volunteer.recalled",
+        Subject::new("user", user_id, &path),
+        grant.area_name.as_deref().unwrap_or_default(),
     )
     .await?;
     sanshe_store::commit(tx).await?;

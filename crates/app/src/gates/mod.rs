@@ -22,11 +22,12 @@ use sanshe_store::gates::{
     self as store, GateRow, HourCounts, NewPass, NewScan, NewVisitor, PassRow,
 };
 use sanshe_store::statements::Statements;
-use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
+use sanshe_store::{Conn, areas as area_store, new_id};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::accounts::Actor;
 use crate::alerts::{self, Routes, Trouble};
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 mod deciding;
@@ -90,30 +91,6 @@ async fn compound_of(conn: &mut Conn, area_id: &str) -> Result<area_store::AreaR
         .ok_or(AppError::field("area_id", "err-gate-area"))
 }
 
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    kind: &str,
-    id: &str,
-    path: &str,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: kind,
-            target_id: id,
-            area_path: Some(path),
-            detail,
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// Adds a gate to a compound.
 pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -> Result<GateView> {
     let name = sanshe_core::text::required_line("name", name, 40)?;
@@ -130,13 +107,11 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
     }
     let id = new_id();
     store::insert_gate(&mut tx, &id, &area.id, &area.path, name, app.clock.now_ms()).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "gate.created",
-        "gate",
-        &id,
-        &area.path,
+        Subject::new("gate", &id, &area.path),
         name,
     )
     .await?;
@@ -214,13 +189,11 @@ pub async fn set_policy(
         "{}/{}d {}-{}h",
         p.exits_per_period, p.period_days, p.out_from_hour, p.out_until_hour
     );
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "gate.policy",
-        "area",
-        &area.id,
-        &area.path,
+        Subject::new("area", &area.id, &area.path),
         &detail,
     )
     .await?;

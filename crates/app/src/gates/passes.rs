@@ -244,13 +244,11 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
             .next()
             .map(|c| c.path.clone())
             .unwrap_or_default();
-        audit(
+        audit::record(
             &mut tx,
             actor,
             "pass.issued",
-            "pass",
-            first,
-            &path,
+            Subject::new("pass", first, &path),
             &format!("{} passes {from_s}..{to_s}", ids.len()),
         )
         .await?;
@@ -313,13 +311,11 @@ pub async fn revoke_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView>
     if !store::revoke_pass(&mut tx, id, app.clock.now_ms()).await? {
         return Err(AppError::field("status", "err-pass-revoked"));
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "pass.revoked",
-        "pass",
-        id,
-        &p.area_path,
+        Subject::new("pass", id, &p.area_path),
         &p.code,
     )
     .await?;

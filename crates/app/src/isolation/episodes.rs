@@ -169,12 +169,11 @@ pub async fn release(
     for kind in [AlertKind::Unassigned, AlertKind::EndDue] {
         alerts::settle(&mut tx, kind, id, "released", now).await?;
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "isolation.released",
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         reason.as_str(),
     )
     .await?;
@@ -211,12 +210,11 @@ pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result
         )
         .await?;
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "isolation.extended",
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         &format!("{} -> {end_s}", e.planned_end),
     )
     .await?;
@@ -242,12 +240,11 @@ pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Resu
         app.clock.now_ms(),
     )
     .await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "isolation.assigned",
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         &worker,
     )
     .await?;
@@ -263,12 +260,11 @@ pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Re
     if !store::set_follow_up(&mut tx, id, mode.as_str()).await? {
         return Err(AppError::field("status", "err-episode-closed"));
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "isolation.follow_up",
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         mode.as_str(),
     )
     .await?;
@@ -295,7 +291,7 @@ pub async fn renew_link(
     if !ok {
         return Err(AppError::field("status", "err-episode-closed"));
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         if revoke {
@@ -303,8 +299,7 @@ pub async fn renew_link(
         } else {
             "isolation.link_renewed"
         },
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         "",
     )
     .await?;

@@ -14,13 +14,12 @@ use sanshe_core::isolation::{
 };
 use sanshe_core::registry::HouseholdAddress;
 use sanshe_store::isolation::{self as store, EpisodeQuery, EpisodeRow, NewEpisode};
-use sanshe_store::{
-    Conn, accounts as account_store, areas as area_store, audit as audit_store, new_id,
-};
+use sanshe_store::{Conn, accounts as account_store, areas as area_store, new_id};
 
 use crate::accounts::{Actor, token_hash};
 use crate::alerts::{self, Batch, Routes, Trouble, rfc3339};
 use crate::areas::AreaView;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 mod board;
@@ -243,39 +242,15 @@ pub(crate) async fn open_in(
         )
         .await?;
     }
-    audit(
+    audit::record(
         tx,
         actor,
         "isolation.opened",
-        &id,
-        &path,
+        Subject::new("isolation", &id, &path),
         &format!("{} {exposure_s}..{end_s}", kind.as_str()),
     )
     .await?;
     Ok((id, token))
-}
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    id: &str,
-    path: &str,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "isolation",
-            target_id: id,
-            area_path: Some(path),
-            detail,
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<EpisodeRow> {

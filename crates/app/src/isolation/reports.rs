@@ -118,12 +118,11 @@ pub async fn report_by_worker(
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     let out = record_report(app, &mut tx, &e, input, &actor.username).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "isolation.report",
-        id,
-        &e.area_path,
+        Subject::new("isolation", id, &e.area_path),
         &out.slot,
     )
     .await?;

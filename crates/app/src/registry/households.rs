@@ -128,11 +128,11 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
     kept.pregnant |= gone.pregnant;
     store::delete_resident(&mut tx, &gone.id).await?;
     store::update_resident(&mut tx, &kept).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "resident.merged",
-        &kept,
+        Subject::new("resident", &kept.id, &kept.area_path),
         &format!("merged {}", gone.id),
     )
     .await?;

@@ -12,6 +12,7 @@ use sanshe_store::registry::{
 use sanshe_store::{areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, OnConflict, Result};
 
 mod export;
@@ -216,31 +217,16 @@ pub async fn add_resident(
     store::insert_resident(&mut tx, &record)
         .await
         .on_conflict("document_number", "err-duplicate-document")?;
-    audit(&mut tx, actor, "resident.created", &record, "").await?;
-    sanshe_store::commit(tx).await?;
-    get(app, actor, &record.id).await
-}
-
-async fn audit(
-    conn: &mut sanshe_store::Conn,
-    actor: &Actor,
-    action: &str,
-    r: &ResidentRecord,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "resident",
-            target_id: &r.id,
-            area_path: Some(&r.area_path),
-            detail,
-            ..actor.audit_entry()
-        },
+    audit::record(
+        &mut tx,
+        actor,
+        "resident.created",
+        Subject::new("resident", &record.id, &record.area_path),
+        "",
     )
     .await?;
-    Ok(())
+    sanshe_store::commit(tx).await?;
+    get(app, actor, &record.id).await
 }
 
 async fn visible_record(
@@ -316,7 +302,14 @@ pub async fn update_resident(
     store::update_resident(&mut tx, &record)
         .await
         .on_conflict("document_number", "err-duplicate-document")?;
-    audit(&mut tx, actor, "resident.updated", &record, "").await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "resident.updated",
+        Subject::new("resident", &record.id, &record.area_path),
+        "",
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -349,11 +342,11 @@ pub async fn move_resident(
     record.household_id = household_id;
     record.area_path = area_path;
     store::update_resident(&mut tx, &record).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "resident.moved",
-        &record,
+        Subject::new("resident", &record.id, &record.area_path),
         &format!("from household {from}"),
     )
     .await?;

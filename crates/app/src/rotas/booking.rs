@@ -68,12 +68,11 @@ pub async fn take(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
         return Err(AppError::field("shift_id", "err-shift-skill"));
     }
     book(app, &mut tx, &shift, &user_id, &actor.username, false).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "shift.taken",
-        &shift.id,
-        &shift.area_path,
+        Subject::new("shift", &shift.id, &shift.area_path),
         "",
     )
     .await?;
@@ -92,12 +91,11 @@ pub async fn assign(app: &App, actor: &Actor, shift_id: &str, user_id: &str) -> 
         return Err(AppError::field("user_id", "err-rota-not-deployed"));
     }
     book(app, &mut tx, &shift, user_id, &actor.username, true).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "shift.assigned",
-        &shift.id,
-        &shift.area_path,
+        Subject::new("shift", &shift.id, &shift.area_path),
         user_id,
     )
     .await?;
@@ -126,12 +124,11 @@ pub async fn drop_shift(
         return Err(AppError::field("shift_id", "err-shift-not-yours"));
     }
     store::release_place(&mut *tx, &shift.id).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "shift.dropped",
-        &shift.id,
-        &shift.area_path,
+        Subject::new("shift", &shift.id, &shift.area_path),
         &whose,
     )
     .await?;

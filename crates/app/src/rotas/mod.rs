@@ -15,6 +15,7 @@ use sanshe_store::rotas::{self as store, BookingRow, PostRow, ShiftRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
+use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 mod attendance;
@@ -39,29 +40,6 @@ pub use watch::*;
 
 /// Kinds of post.
 pub const POST_KINDS: [&str; 5] = ["gate", "hotline", "care_home", "support", "other"];
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    id: &str,
-    path: &str,
-    detail: &str,
-) -> Result<()> {
-    audit_store::append(
-        conn,
-        &audit_store::NewAuditEntry {
-            action,
-            target_kind: "shift",
-            target_id: id,
-            area_path: Some(path),
-            detail,
-            ..actor.audit_entry()
-        },
-    )
-    .await?;
-    Ok(())
-}
 
 fn span_of(starts_at: i64, ends_at: i64) -> Span {
     Span {

@@ -129,12 +129,11 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         skill: skill.map(String::from),
     };
     store::insert_post(&mut *tx, &post, app.clock.now_ms()).await?;
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "post.created",
-        &post.id,
-        &post.area_path,
+        Subject::new("shift", &post.id, &post.area_path),
         name,
     )
     .await?;

@@ -16,7 +16,14 @@ pub async fn offer(app: &App, actor: &Actor, shift_id: &str, offer: bool) -> Res
         return Err(AppError::field("shift_id", "err-shift-not-yours"));
     }
     let action = if offer { "shift.offered" } else { "shift.kept" };
-    audit(&mut tx, actor, action, &shift.id, &shift.area_path, "").await?;
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        Subject::new("shift", &shift.id, &shift.area_path),
+        "",
+    )
+    .await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }
@@ -41,12 +48,11 @@ pub async fn take_over(app: &App, actor: &Actor, shift_id: &str, from: &str) -> 
     if !store::hand_over(&mut *tx, &shift.id, from, &own, now).await? {
         return Err(AppError::field("shift_id", "err-shift-not-offered"));
     }
-    audit(
+    audit::record(
         &mut tx,
         actor,
         "shift.taken_over",
-        &shift.id,
-        &shift.area_path,
+        Subject::new("shift", &shift.id, &shift.area_path),
         from,
     )
     .await?;
