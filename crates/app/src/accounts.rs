@@ -80,6 +80,31 @@ impl Actor {
         permits(&self.grants, action, target)
     }
 
+    /// Goes on only if the actor may do `action` on `target`; otherwise `NotFound`, so that what
+    /// someone may not touch is, to them, not there.
+    pub fn require(&self, action: Action, target: Target<'_>) -> Result<()> {
+        if self.may(action, target) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Like `require`, refusing as a form field that names something not found (`field`, `key`).
+    pub fn require_for(
+        &self,
+        action: Action,
+        target: Target<'_>,
+        field: &str,
+        key: &'static str,
+    ) -> Result<()> {
+        if self.may(action, target) {
+            Ok(())
+        } else {
+            Err(AppError::field(field, key))
+        }
+    }
+
     /// The area subtrees where the actor may do `action`.
     pub fn scope(&self, action: Action) -> AreaScope {
         AreaScope::for_action(&self.grants, action)
@@ -553,12 +578,12 @@ async fn check_grant_allowed(
             let area = area_store::get(conn, id)
                 .await
                 .map_err(|_| AppError::field("area", "err-not-found"))?;
-            if !actor.may(
+            actor.require_for(
                 Action::ViewRegistry,
                 sanshe_core::accounts::Target::Area(&area.path),
-            ) {
-                return Err(AppError::field("area", "err-not-found"));
-            }
+                "area",
+                "err-not-found",
+            )?;
             if !actor.may(
                 Action::ManageUsers,
                 sanshe_core::accounts::Target::Area(&area.path),

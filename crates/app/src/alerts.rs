@@ -286,9 +286,7 @@ pub async fn list(
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<AlertRow> {
     let a = store::alert(conn, id).await?;
-    if !actor.may(Action::FrontLine, Target::Area(&a.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::FrontLine, Target::Area(&a.area_path))?;
     Ok(a)
 }
 

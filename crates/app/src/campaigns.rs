@@ -98,9 +98,12 @@ pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<C
     let area = area_store::get(&mut tx, &input.area_id)
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-    if !actor.may(Action::FrontLine, Target::Area(&area.path)) {
-        return Err(AppError::field("area_id", "err-area-not-found"));
-    }
+    actor.require_for(
+        Action::FrontLine,
+        Target::Area(&area.path),
+        "area_id",
+        "err-area-not-found",
+    )?;
     let id = new_id();
     let questions_json =
         serde_json::to_string(&qs).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -129,9 +132,7 @@ pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<C
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<CampaignRow> {
     let c = store::campaign(conn, id).await?;
-    if !actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::FrontLine, Target::Area(&c.area_path))?;
     Ok(c)
 }
 

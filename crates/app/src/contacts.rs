@@ -186,9 +186,12 @@ async fn person(app: &App, actor: &Actor, p: &PersonRef) -> Result<(String, Stri
         let r = sanshe_store::registry::resident(&mut conn, id)
             .await
             .map_err(|_| AppError::field("resident_id", "err-resident-not-found"))?;
-        if !actor.may(Action::FrontLine, Target::Area(&r.record.area_path)) {
-            return Err(AppError::field("resident_id", "err-resident-not-found"));
-        }
+        actor.require_for(
+            Action::FrontLine,
+            Target::Area(&r.record.area_path),
+            "resident_id",
+            "err-resident-not-found",
+        )?;
         return Ok((r.record.id, r.record.area_path));
     }
     match (

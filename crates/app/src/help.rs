@@ -488,9 +488,12 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
             let person = crate::accounts::actor_of(app, &user_id)
                 .await
                 .map_err(|_| AppError::field("user_id", "err-rota-not-deployed"))?;
-            if !person.may(Action::TakeShifts, Target::Area(&before.area_path)) {
-                return Err(AppError::field("user_id", "err-rota-not-deployed"));
-            }
+            person.require_for(
+                Action::TakeShifts,
+                Target::Area(&before.area_path),
+                "user_id",
+                "err-rota-not-deployed",
+            )?;
             after.volunteer_id = Some(user_id);
         }
         "claim" => after.volunteer_id = actor.user_id.clone(),

@@ -156,9 +156,12 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
     let area = area_store::get(&mut tx, &input.area_id)
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-    if !actor.may(Action::ManageWebhooks, Target::Area(&area.path)) {
-        return Err(AppError::field("area_id", "err-area-not-found"));
-    }
+    actor.require_for(
+        Action::ManageWebhooks,
+        Target::Area(&area.path),
+        "area_id",
+        "err-area-not-found",
+    )?;
     let sealed_secret = secret.map(|s| app.vault.seal(s));
     let id = store::insert_webhook(
         &mut tx,
@@ -202,9 +205,7 @@ pub async fn list_webhooks(app: &App, actor: &Actor) -> Result<Vec<WebhookView>>
 pub async fn set_active(app: &App, actor: &Actor, id: &str, active: bool) -> Result<WebhookView> {
     let mut tx = app.db.begin().await?;
     let w = store::webhook(&mut tx, id).await?;
-    if !actor.may(Action::ManageWebhooks, Target::Area(&w.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ManageWebhooks, Target::Area(&w.area_path))?;
     store::set_webhook_active(&mut tx, id, active).await?;
     audit_store::append(
         &mut *tx,

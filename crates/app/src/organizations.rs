@@ -162,9 +162,12 @@ pub async fn register(
             let a = area_store::get(&mut conn, h)
                 .await
                 .map_err(|_| AppError::field("home_area_id", "err-not-found"))?;
-            if !actor.may(Action::ViewRegistry, Target::Area(&a.path)) {
-                return Err(AppError::field("home_area_id", "err-not-found"));
-            }
+            actor.require_for(
+                Action::ViewRegistry,
+                Target::Area(&a.path),
+                "home_area_id",
+                "err-not-found",
+            )?;
             Some(a)
         }
         None => None,

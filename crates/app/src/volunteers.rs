@@ -538,15 +538,16 @@ pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     let home = store::of_user(&mut *tx, user_id)
         .await
         .map_err(|_| AppError::NotFound)?;
-    if !actor.may(Action::VetVolunteers, Target::Area(&home.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::VetVolunteers, Target::Area(&home.area_path))?;
     let area = area_store::get(&mut tx, area_id)
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-    if !actor.may(Action::VetVolunteers, Target::Area(&area.path)) {
-        return Err(AppError::field("area_id", "err-area-not-found"));
-    }
+    actor.require_for(
+        Action::VetVolunteers,
+        Target::Area(&area.path),
+        "area_id",
+        "err-area-not-found",
+    )?;
     let grants = account_store::grants_of(&mut tx, user_id).await?;
     if grants
         .iter()
@@ -587,9 +588,7 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
         return Err(AppError::NotFound);
     };
     let path = grant.area_path.clone().unwrap_or_default();
-    if !actor.may(Action::VetVolunteers, Target::Area(&path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::VetVolunteers, Target::Area(&path))?;
     let now = app.clock.now_ms();
     let ahead = sanshe_store::rotas::bookings_of(&mut *tx, user_id, now, i64::MAX).await?;
     let shifts = sanshe_store::rotas::shifts_by_id(

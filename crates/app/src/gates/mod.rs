@@ -99,9 +99,12 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
     let area = area_store::get(&mut tx, compound_id)
         .await
         .map_err(|_| AppError::field("compound_id", "err-area-not-found"))?;
-    if !actor.may(Action::ManageGates, Target::Area(&area.path)) {
-        return Err(AppError::field("compound_id", "err-area-not-found"));
-    }
+    actor.require_for(
+        Action::ManageGates,
+        Target::Area(&area.path),
+        "compound_id",
+        "err-area-not-found",
+    )?;
     if !matches!(area.kind.as_str(), "compound" | "community") {
         return Err(AppError::field("compound_id", "err-gate-area"));
     }
@@ -125,9 +128,7 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
 pub async fn gate(app: &App, actor: &Actor, id: &str) -> Result<GateView> {
     let mut conn = app.db.conn().await?;
     let g = store::gate(&mut conn, id).await?;
-    if !actor.may(Action::GateDuty, Target::Area(&g.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::GateDuty, Target::Area(&g.area_path))?;
     let p = policies(&mut conn, std::slice::from_ref(&g.compound_id)).await?;
     Ok(gate_view(g, &p))
 }
@@ -170,9 +171,7 @@ pub async fn set_policy(
     let area = area_store::get(&mut tx, compound_id)
         .await
         .map_err(|_| AppError::NotFound)?;
-    if !actor.may(Action::ManageGates, Target::Area(&area.path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ManageGates, Target::Area(&area.path))?;
     store::set_policy(
         &mut tx,
         &area.id,

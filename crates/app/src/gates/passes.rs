@@ -153,9 +153,12 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
             let area = area_store::get(&mut conn, a)
                 .await
                 .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-            if !actor.may(Action::ManageGates, Target::Area(&area.path)) {
-                return Err(AppError::field("area_id", "err-area-not-found"));
-            }
+            actor.require_for(
+                Action::ManageGates,
+                Target::Area(&area.path),
+                "area_id",
+                "err-area-not-found",
+            )?;
             let scope = actor.scope(Action::ManageGates);
             let live: HashSet<String> =
                 store::passes(&mut conn, scope.roots(), &area.path, 100_000)
@@ -206,9 +209,12 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
                 c
             }
         };
-        if !actor.may(Action::ManageGates, Target::Area(&compound.path)) {
-            return Err(AppError::field("household_id", "err-household-not-found"));
-        }
+        actor.require_for(
+            Action::ManageGates,
+            Target::Area(&compound.path),
+            "household_id",
+            "err-household-not-found",
+        )?;
         let id = new_id();
         // Codes are random; on the rare collision draw again.
         let mut inserted = false;
@@ -291,9 +297,7 @@ pub async fn passes(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PassV
 
 pub(super) async fn visible_pass(conn: &mut Conn, actor: &Actor, id: &str) -> Result<PassRow> {
     let p = store::pass(conn, id).await?;
-    if !actor.may(Action::ManageGates, Target::Area(&p.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ManageGates, Target::Area(&p.area_path))?;
     Ok(p)
 }
 

@@ -106,9 +106,12 @@ pub async fn register_visitor(
     let gate = store::gate(&mut tx, &input.gate_id)
         .await
         .map_err(|_| AppError::field("gate_id", "err-gate-not-found"))?;
-    if !actor.may(Action::GateDuty, Target::Area(&gate.area_path)) {
-        return Err(AppError::field("gate_id", "err-gate-not-found"));
-    }
+    actor.require_for(
+        Action::GateDuty,
+        Target::Area(&gate.area_path),
+        "gate_id",
+        "err-gate-not-found",
+    )?;
     let now = app.clock.now_ms();
     let id = new_id();
     let entered = input.entered && !fever;

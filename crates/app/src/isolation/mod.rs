@@ -185,9 +185,12 @@ pub(crate) async fn open_in(
         .await
         .map_err(|_| AppError::field("resident_id", "err-resident-not-found"))?;
     let path = resident.record.area_path.clone();
-    if !actor.may(Action::FrontLine, Target::Area(&path)) {
-        return Err(AppError::field("resident_id", "err-resident-not-found"));
-    }
+    actor.require_for(
+        Action::FrontLine,
+        Target::Area(&path),
+        "resident_id",
+        "err-resident-not-found",
+    )?;
     let worker = choose_worker(tx, &path, input.worker_id.as_deref()).await?;
     let id = new_id();
     let (token, hash, sealed) = new_link(app);
@@ -255,9 +258,7 @@ pub(crate) async fn open_in(
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<EpisodeRow> {
     let e = store::episode(conn, id).await?;
-    if !actor.may(Action::FrontLine, Target::Area(&e.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::FrontLine, Target::Area(&e.area_path))?;
     Ok(e)
 }
 

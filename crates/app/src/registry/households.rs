@@ -50,9 +50,7 @@ pub async fn household(
 ) -> Result<(HouseholdView, Vec<ResidentView>)> {
     let mut conn = app.db.conn().await?;
     let h = store::household(&mut conn, id).await?;
-    if !actor.may(Action::ViewRegistry, Target::Area(&h.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ViewRegistry, Target::Area(&h.area_path))?;
     let records = store::residents_of_household(&mut conn, &h.id).await?;
     let residents = records
         .into_iter()

@@ -154,9 +154,12 @@ async fn resolve_household(
             let h = store::household(conn, household_id)
                 .await
                 .map_err(|_| AppError::field("household_id", "err-not-found"))?;
-            if !actor.may(Action::ViewRegistry, Target::Area(&h.area_path)) {
-                return Err(AppError::field("household_id", "err-not-found"));
-            }
+            actor.require_for(
+                Action::ViewRegistry,
+                Target::Area(&h.area_path),
+                "household_id",
+                "err-not-found",
+            )?;
             if !actor.may(Action::EditRegistry, Target::Area(&h.area_path)) {
                 return Err(AppError::Forbidden);
             }
@@ -171,9 +174,12 @@ async fn resolve_household(
             let area = area_store::get(conn, area_id)
                 .await
                 .map_err(|_| AppError::field("area_id", "err-not-found"))?;
-            if !actor.may(Action::ViewRegistry, Target::Area(&area.path)) {
-                return Err(AppError::field("area_id", "err-not-found"));
-            }
+            actor.require_for(
+                Action::ViewRegistry,
+                Target::Area(&area.path),
+                "area_id",
+                "err-not-found",
+            )?;
             if !actor.may(Action::EditRegistry, Target::Area(&area.path)) {
                 return Err(AppError::Forbidden);
             }
@@ -236,9 +242,7 @@ async fn visible_record(
     action: Action,
 ) -> Result<ResidentListRow> {
     let row = store::resident(conn, id).await?;
-    if !actor.may(Action::ViewRegistry, Target::Area(&row.record.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ViewRegistry, Target::Area(&row.record.area_path))?;
     if !actor.may(action, Target::Area(&row.record.area_path)) {
         return Err(AppError::Forbidden);
     }

@@ -87,9 +87,12 @@ pub async fn assign(app: &App, actor: &Actor, shift_id: &str, user_id: &str) -> 
     let person = crate::accounts::actor_of(app, user_id)
         .await
         .map_err(|_| AppError::field("user_id", "err-rota-not-deployed"))?;
-    if !person.may(Action::TakeShifts, Target::Area(&shift.area_path)) {
-        return Err(AppError::field("user_id", "err-rota-not-deployed"));
-    }
+    person.require_for(
+        Action::TakeShifts,
+        Target::Area(&shift.area_path),
+        "user_id",
+        "err-rota-not-deployed",
+    )?;
     book(app, &mut tx, &shift, user_id, &actor.username, true).await?;
     audit::record(
         &mut tx,

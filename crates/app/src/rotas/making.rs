@@ -17,9 +17,7 @@ pub async fn make_shifts(
     let mut conn = app.db.conn().await?;
     let post = store::post(&mut *conn, post_id).await?;
     drop(conn);
-    if !actor.may(Action::ManageRotas, Target::Area(&post.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(Action::ManageRotas, Target::Area(&post.area_path))?;
     let (path, id) = (post.area_path.clone(), post.id.clone());
     make_for(app, actor, vec![post], from, days, &id, &path).await
 }

@@ -121,8 +121,6 @@ async fn visible_shift(
     id: &str,
 ) -> Result<ShiftRow> {
     let s = store::shift(&mut *conn, id).await?;
-    if !actor.may(action, Target::Area(&s.area_path)) {
-        return Err(AppError::NotFound);
-    }
+    actor.require(action, Target::Area(&s.area_path))?;
     Ok(s)
 }

@@ -111,9 +111,12 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
     let area = area_store::get(&mut tx, &input.area_id)
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-    if !actor.may(Action::ManageRotas, Target::Area(&area.path)) {
-        return Err(AppError::field("area_id", "err-area-not-found"));
-    }
+    actor.require_for(
+        Action::ManageRotas,
+        Target::Area(&area.path),
+        "area_id",
+        "err-area-not-found",
+    )?;
     let post = PostRow {
         id: new_id(),
         area_id: area.id.clone(),
