@@ -602,10 +602,7 @@ async fn check_grant_allowed(
                 id: &org.id,
                 home_path: org.home_path.as_deref(),
             };
-            let coordinator = actor.may(Action::ManageUsers, target);
-            let own_admin_adding_member =
-                role == Role::Volunteer && actor.may(Action::ManageOrganization, target);
-            if !coordinator && !own_admin_adding_member {
+            if !sanshe_core::accounts::may_grant(&actor.grants, role, target) {
                 return Err(AppError::Forbidden);
             }
         }

@@ -134,17 +134,11 @@ pub async fn add_area(
     code: &str,
 ) -> Result<AreaView> {
     let parent = visible_area(app, actor, parent_id).await?;
-    if !actor.may(Action::ManageAreas, Target::Area(&parent.path))
-        && !actor.may(Action::EditRegistry, Target::Area(&parent.path))
-    {
-        return Err(AppError::Forbidden);
-    }
     let parent_kind = AreaKind::parse(&parent.kind).map_err(|k| AppError::Internal(k.into()))?;
     let Some(kind) = parent_kind.child() else {
         return Err(AppError::field("parent", "err-area-no-children"));
     };
-    // Community workers may add compounds and buildings (they know them); higher levels are the bureau's.
-    if kind < AreaKind::Compound && !actor.may(Action::ManageAreas, Target::Area(&parent.path)) {
+    if !sanshe_core::accounts::may_add_area(&actor.grants, kind, &parent.path) {
         return Err(AppError::Forbidden);
     }
     // Picking an official division fills in its official name.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use sanshe_core::accounts::{Action, Role, Target};
+use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::registry::{HouseholdAddress, ResidentFlags, ResidentInput};
 use sanshe_store::registry as store;
@@ -179,7 +179,7 @@ pub fn may_import_residents(actor: &Actor) -> Result<()> {
 
 /// Refuses, before a byte of the file is read, a caller who may create accounts nowhere.
 pub fn may_import_users(actor: &Actor) -> Result<()> {
-    if actor.scope(Action::ManageUsers).is_empty() && !actor.has_role(Role::OrgAdmin) {
+    if !sanshe_core::accounts::manages_users_somewhere(&actor.grants) {
         return Err(AppError::Forbidden);
     }
     Ok(())

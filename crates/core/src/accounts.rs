@@ -132,6 +132,65 @@ pub enum Target<'a> {
     },
 }
 
+impl Action {
+    /// Every action, in the order the permissions table lists them.
+    pub const ALL: [Action; 17] = [
+        Action::ViewRegistry,
+        Action::EditRegistry,
+        Action::RevealPersonal,
+        Action::ExportUnmasked,
+        Action::ManageAreas,
+        Action::RegisterOrganizations,
+        Action::ManageOrganization,
+        Action::ViewOrganization,
+        Action::ManageUsers,
+        Action::ReadAudit,
+        Action::FrontLine,
+        Action::ManageWebhooks,
+        Action::ManageGates,
+        Action::GateDuty,
+        Action::ManageRotas,
+        Action::TakeShifts,
+        Action::VetVolunteers,
+    ];
+
+    /// What the action lets someone do, in the words of `docs/permissions.md`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Action::ViewRegistry => "see areas, households and residents (numbers masked)",
+            Action::EditRegistry => "add, edit, move and merge residents and households; import",
+            Action::RevealPersonal => "reveal a full ID number or phone (reason, audited)",
+            Action::ExportUnmasked => "export with full numbers (reason, audited)",
+            Action::ManageAreas => "add areas below an area",
+            Action::RegisterOrganizations => "register organizations",
+            Action::ManageOrganization => "edit an organization; link it to communities",
+            Action::ViewOrganization => "see an organization",
+            Action::ManageUsers => "create users and grant roles",
+            Action::ReadAudit => "read the audit log",
+            Action::FrontLine => {
+                "front line: campaigns and visits, arrivals, close contacts, isolation, alerts, errands"
+            }
+            Action::ManageWebhooks => {
+                "configure chat-group webhooks (their addresses are credentials)"
+            }
+            Action::ManageGates => "set up gates and policies; issue, print and revoke passes",
+            Action::GateDuty => "staff a gate: scans, visitors, traffic",
+            Action::ManageRotas => "set up duty posts and shifts; book and unbook people",
+            Action::TakeShifts => {
+                "see a rota; take, swap, drop and check in to one's own shifts; run errands"
+            }
+            Action::VetVolunteers => "vet volunteer applications and deploy the approved",
+        }
+    }
+}
+
+impl Role {
+    /// Whether a grant of this role allows `action` on what lies in the grant's scope.
+    pub fn allows(self, action: Action) -> bool {
+        role_allows(self, action)
+    }
+}
+
 fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
@@ -178,6 +237,51 @@ pub fn permits(grants: &[Grant], action: Action, target: Target<'_>) -> bool {
                 _ => false,
             }
     })
+}
+
+/// Whether the holder may grant `role` on `target`: whoever manages users there grants any
+/// role; an organization's admin adds volunteers (its members) to its own organization.
+pub fn may_grant(grants: &[Grant], role: Role, target: Target<'_>) -> bool {
+    permits(grants, Action::ManageUsers, target)
+        || (role == Role::Volunteer
+            && matches!(target, Target::Organization { .. })
+            && permits(grants, Action::ManageOrganization, target))
+}
+
+/// Whether the holder may add an area of `kind` below the area at `parent_path`: districts,
+/// streets and communities are the bureau's (`ManageAreas`); compounds and buildings also
+/// whoever keeps the registry there, since community workers know them.
+pub fn may_add_area(grants: &[Grant], kind: crate::areas::AreaKind, parent_path: &str) -> bool {
+    let target = Target::Area(parent_path);
+    permits(grants, Action::ManageAreas, target)
+        || (kind >= crate::areas::AreaKind::Compound
+            && permits(grants, Action::EditRegistry, target))
+}
+
+/// Whether the holder runs at least one organization (grant of a role that manages it).
+fn runs_an_organization(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| {
+        matches!(g.scope, GrantScope::Organization { .. })
+            && role_allows(g.role, Action::ManageOrganization)
+    })
+}
+
+/// Whether the holder may create accounts anywhere: the users page and the user import.
+pub fn manages_users_somewhere(grants: &[Grant]) -> bool {
+    !AreaScope::for_action(grants, Action::ManageUsers).is_empty() || runs_an_organization(grants)
+}
+
+/// Whether the holder vets volunteer applications anywhere: those for an area in their scope,
+/// or, for an organization's admin, those naming the organization.
+pub fn vets_somewhere(grants: &[Grant]) -> bool {
+    !AreaScope::for_action(grants, Action::VetVolunteers).is_empty() || runs_an_organization(grants)
+}
+
+/// Whether the holder may link `organization` to a community: they manage the organization, or
+/// they manage organizations in some area subtree (a coordinator links to the communities there).
+pub fn may_link_somewhere(grants: &[Grant], organization: Target<'_>) -> bool {
+    permits(grants, Action::ManageOrganization, organization)
+        || !AreaScope::for_action(grants, Action::ManageOrganization).is_empty()
 }
 
 /// The area subtrees in which `action` is allowed: what list queries filter by.
@@ -341,6 +445,46 @@ mod tests {
         ));
         assert!(!permits(&g, Action::ViewRegistry, Target::Area("aa")));
         assert!(AreaScope::for_action(&g, Action::ViewRegistry).is_empty());
+    }
+
+    #[test]
+    fn an_organizations_admin_adds_its_volunteers_and_nothing_else() {
+        let admin = vec![Grant {
+            role: Role::OrgAdmin,
+            scope: GrantScope::Organization { id: "o1".into() },
+        }];
+        let own = Target::Organization {
+            id: "o1",
+            home_path: None,
+        };
+        let other = Target::Organization {
+            id: "o2",
+            home_path: None,
+        };
+        assert!(may_grant(&admin, Role::Volunteer, own));
+        assert!(!may_grant(&admin, Role::OrgAdmin, own));
+        assert!(!may_grant(&admin, Role::Volunteer, other));
+        assert!(!may_grant(&admin, Role::Volunteer, Target::Area("a1")));
+        assert!(manages_users_somewhere(&admin) && vets_somewhere(&admin));
+        let volunteer = vec![Grant {
+            role: Role::Volunteer,
+            scope: GrantScope::Organization { id: "o1".into() },
+        }];
+        assert!(!manages_users_somewhere(&volunteer) && !vets_somewhere(&volunteer));
+        assert!(!may_link_somewhere(&volunteer, own));
+        let worker = vec![area(Role::CommunityWorker, "a1")];
+        assert!(!manages_users_somewhere(&worker) && vets_somewhere(&worker));
+        assert!(
+            !may_link_somewhere(&worker, other),
+            "workers do not link organizations"
+        );
+        let coordinator = vec![area(Role::Coordinator, "a1")];
+        assert!(may_link_somewhere(&coordinator, other));
+        use crate::areas::AreaKind;
+        assert!(may_add_area(&worker, AreaKind::Compound, "a1x"));
+        assert!(!may_add_area(&worker, AreaKind::Community, "a1x"));
+        assert!(!may_add_area(&worker, AreaKind::Building, "b1"));
+        assert!(may_add_area(&coordinator, AreaKind::Community, "a1x"));
     }
 
     #[test]

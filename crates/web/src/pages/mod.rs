@@ -95,15 +95,12 @@ impl Nav {
             csrf: caller.csrf.clone(),
             here: urlencode(here),
             registry: !a.scope(Action::EditRegistry).is_empty(),
-            users: !a.scope(Action::ManageUsers).is_empty() || a.has_role(Role::OrgAdmin),
+            users: sanshe_core::accounts::manages_users_somewhere(&a.grants),
             audit: !a.scope(Action::ReadAudit).is_empty(),
             frontline: !a.scope(Action::FrontLine).is_empty(),
             webhooks: !a.scope(Action::ManageWebhooks).is_empty(),
             rota: !a.scope(Action::TakeShifts).is_empty(),
-            vetting: !a.scope(Action::VetVolunteers).is_empty()
-                || a.grants
-                    .iter()
-                    .any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin),
+            vetting: sanshe_core::accounts::vets_somewhere(&a.grants),
         }
     }
 

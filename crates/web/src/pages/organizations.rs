@@ -104,8 +104,17 @@ pub(super) async fn organization_view(
     let (o, linkages, can_manage) = sanshe_app::organizations::get(&state.app, &caller.actor, id)
         .await
         .or_page(caller)?;
-    let can_manage = can_manage || caller.actor.has_role(Role::Coordinator);
-    let communities = if can_manage {
+    // Editing is for whoever manages the organization; linking also for a coordinator, to the
+    // communities of their own subtree (the rule: `may_link_somewhere`).
+    let can_link = can_manage
+        || sanshe_core::accounts::may_link_somewhere(
+            &caller.actor.grants,
+            sanshe_core::accounts::Target::Organization {
+                id: &o.id,
+                home_path: None,
+            },
+        );
+    let communities = if can_link {
         sanshe_app::areas::communities_for_linking(&state.app, &caller.actor)
             .await
             .or_page(caller)?

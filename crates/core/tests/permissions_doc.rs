@@ -1,0 +1,111 @@
+//! `docs/permissions.md` is written from the rule itself: this test builds it from
+//! `sanshe_core::accounts` and fails when the file in the repository says anything else.
+//! After changing the rule: `SANSHE_WRITE_DOCS=1 cargo test -p sanshe-core --test permissions_doc`.
+
+use sanshe_core::accounts::{Action, Role};
+
+/// How a role's grant is held, for the column heading.
+fn held_over(role: Role) -> &'static str {
+    match role {
+        Role::Coordinator | Role::CommunityWorker => "area",
+        Role::OrgAdmin => "organization",
+        Role::Volunteer => "organization; area where deployed",
+    }
+}
+
+/// Where a role's allowed action applies.
+fn cell(role: Role, action: Action) -> &'static str {
+    match (role, action) {
+        _ if !role.allows(action) => "–",
+        (Role::Coordinator | Role::CommunityWorker, _) => "✓ in subtree",
+        (Role::Volunteer, Action::TakeShifts) => "✓ where deployed",
+        _ => "✓ own organization",
+    }
+}
+
+fn document() -> String {
+    let mut out = String::from(
+        "# Permissions — who may do what, where\n\n\
+         <!-- Written by crates/core/tests/permissions_doc.rs from sanshe_core::accounts; do not edit by hand. -->\n\n\
+         The rule lives in `sanshe_core::accounts`: `permits` (a role's actions, applied to the\n\
+         target's area path or organization) and the few named exceptions below it. Anything outside\n\
+         a user's scope answers 404 and is absent from lists, counts, search and exports.\n\n\
+         A grant is a role over an **area subtree** (coordinator, community worker; a volunteer's\n\
+         area grant is their deployment there) or over **one organization** (org admin, volunteer).\n\n",
+    );
+    out.push_str("| action |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {} ({}) |", role.as_str(), held_over(role)));
+    }
+    out.push_str("\n|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for action in Action::ALL {
+        out.push_str(&format!("| {} |", action.summary()));
+        for role in Role::ALL {
+            out.push_str(&format!(" {} |", cell(role, action)));
+        }
+        out.push('\n');
+    }
+    let notes = [
+        "",
+        "A volunteer's **area** grant is their deployment: it is what lets them take shifts and run",
+        "errands there; their organization's grant lets them see their organization.",
+        "",
+        "## Exceptions, also in `sanshe_core::accounts`",
+        "",
+        "- `may_add_area`: districts, streets and communities are added by whoever manages areas;",
+        "  compounds and buildings also by whoever keeps the registry there (community workers).",
+        "- `may_grant`: whoever manages users over the target grants any role there; an",
+        "  organization's admin adds **volunteers** to its own organization, and nothing else.",
+        "- `manages_users_somewhere`: the users page and the user import are open to whoever manages",
+        "  users in some subtree, and to an organization's admin.",
+        "- `vets_somewhere`: volunteer vetting is open to whoever vets in some subtree, and to an",
+        "  organization's admin (for the applications naming their organization).",
+        "- `may_link_somewhere`: an organization is linked to a community by whoever manages the",
+        "  organization, or by a coordinator, to the communities of their own subtree.",
+        "",
+        "## Without an account",
+        "",
+        "A resident's report link (`/r/{token}`) and an errand's receipt link (`/h/{token}`) open one",
+        "episode or one errand: its kind, dates and a masked name, and the reports or the receipt it",
+        "takes — nothing else. An applicant's status link (`/v/{token}`) shows their own application.",
+        "Each token is random, stored as a hash, replaced or revoked by the worker, and dead once the",
+        "episode is released or the errand closed.",
+    ];
+    for line in notes {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn docs_permissions_md_is_the_rule_in_words() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/permissions.md");
+    let written = document();
+    if std::env::var_os("SANSHE_WRITE_DOCS").is_some() {
+        std::fs::write(&path, &written).expect("docs/permissions.md written");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == written,
+        "docs/permissions.md does not match the rule; run \
+         `SANSHE_WRITE_DOCS=1 cargo test -p sanshe-core --test permissions_doc` and commit it"
+    );
+}
+
+#[test]
+fn every_action_is_in_the_table_once() {
+    let mut seen = Action::ALL.to_vec();
+    seen.dedup();
+    assert_eq!(seen.len(), Action::ALL.len());
+    // A new action added to the enum without a row would be missing here; `summary`'s match
+    // already makes the compiler ask for its words.
+    let table = document();
+    for action in Action::ALL {
+        assert_eq!(table.matches(action.summary()).count(), 1, "{action:?}");
+    }
+}
