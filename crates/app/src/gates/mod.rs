@@ -263,3 +263,33 @@ impl GateCache {
         Ok(())
     }
 }
+
+/// The day asked for (today by default) and where to count it: below an area, or at one gate
+/// (its path, and its id); `NotFound` outside the actor's gate-duty scope.
+async fn gate_day(
+    app: &App,
+    actor: &Actor,
+    area_or_gate: &str,
+    date: Option<&str>,
+) -> Result<(NaiveDate, String, Option<String>)> {
+    let day = match date.filter(|d| !d.is_empty()) {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::field("date", "err-date"))?,
+        None => app.today(),
+    };
+    let mut conn = app.db.conn().await?;
+    let (within, gate_only) = match store::gate(&mut conn, area_or_gate).await {
+        Ok(g) => (g.area_path.clone(), Some(g.id)),
+        Err(_) => (
+            area_store::get(&mut conn, area_or_gate)
+                .await
+                .map_err(|_| AppError::NotFound)?
+                .path,
+            None,
+        ),
+    };
+    if !actor.scope(Action::GateDuty).contains(&within) {
+        return Err(AppError::NotFound);
+    }
+    Ok((day, within, gate_only))
+}

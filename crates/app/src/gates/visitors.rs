@@ -206,26 +206,8 @@ pub async fn visitors(
     area_or_gate: &str,
     date: Option<&str>,
 ) -> Result<Vec<VisitorView>> {
-    let day = match date.filter(|d| !d.is_empty()) {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::field("date", "err-date"))?,
-        None => app.today(),
-    };
-    let scope = actor.scope(Action::GateDuty);
+    let (day, within, gate_only) = gate_day(app, actor, area_or_gate, date).await?;
     let mut conn = app.db.conn().await?;
-    let (within, gate_only) = match store::gate(&mut conn, area_or_gate).await {
-        Ok(g) => (g.area_path.clone(), Some(g.id)),
-        Err(_) => (
-            area_store::get(&mut conn, area_or_gate)
-                .await
-                .map_err(|_| AppError::NotFound)?
-                .path,
-            None,
-        ),
-    };
-    if !scope.contains(&within) {
-        return Err(AppError::NotFound);
-    }
     let from = utc_ms(day.and_hms_opt(0, 0, 0).unwrap_or_default());
     let rows = store::visitors(
         &mut conn,
