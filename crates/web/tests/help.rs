@@ -30,7 +30,6 @@ async fn step(t: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, V
 #[tokio::test]
 async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
     on_both(|t| async move {
-        let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         // 王奶奶 lives alone.
         let alone = t
@@ -78,8 +77,8 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         );
 
         // A volunteer deployed here claims; one deployed elsewhere sees nothing of it.
-        let (vol, vol_token) = volunteer(&t, &admin, "vol.help", &t.lingyanli).await;
-        let (_, far_token) = volunteer(&t, &admin, "vol.far", &t.yudeli).await;
+        let (vol, vol_token) = t.with_user("vol.help", "volunteer", &t.lingyanli).await;
+        let (_, far_token) = t.with_user("vol.far", "volunteer", &t.yudeli).await;
         let theirs = t.get("/api/v1/help-requests", Some(&far_token)).await.json();
         assert_eq!(theirs.as_array().unwrap().len(), 0);
         let (s, _) = step(&t, &far_token, &id(&soon_alone), json!({"step": "claim"})).await;
@@ -160,26 +159,9 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
     .await;
 }
 
-async fn volunteer(t: &TestApp, admin: &str, name: &str, area: &str) -> (String, String) {
-    let r = t
-        .post_json(
-            "/api/v1/users",
-            Some(admin),
-            json!({"username": name, "display_name": name, "password": support::PASSWORD,
-                   "role": "volunteer", "area_id": area}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    (
-        r.json()["id"].as_str().unwrap().to_string(),
-        t.token(name).await,
-    )
-}
-
 #[tokio::test]
 async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_for_a_caller() {
     on_both(|t| async move {
-        let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let isolated = t
             .add_resident(&worker, &t.lingyanli_building, "501", "孙丽", &id_for(1979, 6, 6, 41), "13600001111")
@@ -219,16 +201,7 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
 
         // A hotline volunteer deployed to 凌研里 records a caller's errand by address, not by
         // household (volunteers do not see the registry), and not for another community.
-        let v = t
-            .post_json(
-                "/api/v1/users",
-                Some(&admin),
-                json!({"username": "vol.hotline", "display_name": "热线志愿者", "password": support::PASSWORD,
-                       "role": "volunteer", "area_id": t.lingyanli}),
-            )
-            .await;
-        assert_eq!(v.status, StatusCode::CREATED, "{}", v.text());
-        let hotline = t.token("vol.hotline").await;
+        let (_, hotline) = t.with_user("vol.hotline", "volunteer", &t.lingyanli).await;
         let call = json!({"area_id": t.lingyanli, "address": "2号楼3单元402", "for_whom": "周大爷", "needs": "胰岛素", "urgency": "today"});
         let r = t.post_json("/api/v1/help-requests", Some(&hotline), call.clone()).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -256,8 +229,7 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
 #[tokio::test]
 async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
     on_both(|t| async move {
-        let admin = t.token("admin").await;
-        let (_, _) = volunteer(&t, &admin, "vol.page", &t.lingyanli).await;
+        let (_, _) = t.with_user("vol.page", "volunteer", &t.lingyanli).await;
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let page = t.page("/errands", &cookie).await;
         assert_eq!(page.status, StatusCode::OK);

@@ -9,22 +9,6 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 use support::{TestApp, on_both};
 
-async fn volunteer(t: &TestApp, admin: &str, name: &str, area: &str) -> (String, String) {
-    let r = t
-        .post_json(
-            "/api/v1/users",
-            Some(admin),
-            json!({"username": name, "display_name": name, "password": support::PASSWORD,
-                   "role": "volunteer", "area_id": area}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    (
-        r.json()["id"].as_str().unwrap().to_string(),
-        t.token(name).await,
-    )
-}
-
 /// Moves the test clock to a China-time moment.
 fn set_clock(t: &TestApp, day: NaiveDate, h: u32, m: u32) {
     let target = sanshe_app::utc_ms(day.and_hms_opt(h, m, 0).unwrap());
@@ -132,10 +116,10 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let id = |i: usize| shifts[i]["id"].as_str().unwrap().to_string();
         let (morning, evening, night, next_morning) = (id(0), id(1), id(2), id(3));
 
-        let (v1, v1_token) = volunteer(&t, &admin, "vol.one", &t.lingyanli).await;
-        let (v2, v2_token) = volunteer(&t, &admin, "vol.two", &t.lingyanli).await;
-        let (v3, _) = volunteer(&t, &admin, "vol.three", &t.lingyanli).await;
-        let (_, far_token) = volunteer(&t, &admin, "vol.yudeli", &t.yudeli).await;
+        let (v1, v1_token) = t.with_user("vol.one", "volunteer", &t.lingyanli).await;
+        let (v2, v2_token) = t.with_user("vol.two", "volunteer", &t.lingyanli).await;
+        let (v3, _) = t.with_user("vol.three", "volunteer", &t.lingyanli).await;
+        let (_, far_token) = t.with_user("vol.yudeli", "volunteer", &t.yudeli).await;
 
         assert_eq!(act(&t, &v1_token, &morning, "take").await.0, StatusCode::NO_CONTENT);
         let (s, v) = act(&t, &v1_token, &morning, "take").await;
@@ -268,7 +252,6 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
 #[tokio::test]
 async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
     on_both(|t| async move {
-        let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
@@ -288,7 +271,7 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
             )
             .await;
         assert_eq!(made.status, StatusCode::CREATED);
-        volunteer(&t, &admin, "vol.page", &t.lingyanli).await;
+        t.with_user("vol.page", "volunteer", &t.lingyanli).await;
         let (cookie, csrf) = t.browser("vol.page").await;
         let page = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text());
@@ -436,10 +419,10 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
         let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
-        let (v1, v1_token) = volunteer(&t, &admin, "v.early", &t.lingyanli).await;
-        let (_, v2_token) = volunteer(&t, &admin, "v.late", &t.lingyanli).await;
-        let (v3, _) = volunteer(&t, &admin, "v.free", &t.lingyanli).await;
-        let (v4, _) = volunteer(&t, &admin, "v.yudeli", &t.yudeli).await;
+        let (v1, v1_token) = t.with_user("v.early", "volunteer", &t.lingyanli).await;
+        let (_, v2_token) = t.with_user("v.late", "volunteer", &t.lingyanli).await;
+        let (v3, _) = t.with_user("v.free", "volunteer", &t.lingyanli).await;
+        let (v4, _) = t.with_user("v.yudeli", "volunteer", &t.yudeli).await;
         assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
         assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
 
@@ -533,7 +516,6 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
 #[tokio::test]
 async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
     on_both(|t| async move {
-        let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
@@ -552,9 +534,9 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
         let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
-        let (v1, v1_token) = volunteer(&t, &admin, "v.swap1", &t.lingyanli).await;
-        let (_, v2_token) = volunteer(&t, &admin, "v.swap2", &t.lingyanli).await;
-        let (v3, v3_token) = volunteer(&t, &admin, "v.swap3", &t.lingyanli).await;
+        let (v1, v1_token) = t.with_user("v.swap1", "volunteer", &t.lingyanli).await;
+        let (_, v2_token) = t.with_user("v.swap2", "volunteer", &t.lingyanli).await;
+        let (v3, v3_token) = t.with_user("v.swap3", "volunteer", &t.lingyanli).await;
         assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
         assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
         let take_over = |token: String, from: String| {
@@ -633,8 +615,7 @@ async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
         assert_eq!(r["posts"][0]["post"]["skill"], "counselling");
         assert_eq!(r["posts"][0]["shifts"].as_array().unwrap().len(), 4);
         // A volunteer's rota page has no such forms.
-        let admin = t.token("admin").await;
-        volunteer(&t, &admin, "v.noforms", &t.lingyanli).await;
+        t.with_user("v.noforms", "volunteer", &t.lingyanli).await;
         let (vcookie, _) = t.browser("v.noforms").await;
         let html = t.page(&format!("/rota?from={d1}&days=2"), &vcookie).await.text();
         assert!(!html.contains("action=\"/rota/posts\""));

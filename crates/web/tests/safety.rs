@@ -38,23 +38,15 @@ async fn finding_1_a_sparse_sheet_is_refused_by_its_cell_reference() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         let (field, code, message) = problem_code(&r);
-        assert_eq!((field.as_str(), code.as_str()), ("file", "err-file-too-many-columns"));
+        assert_eq!(
+            (field.as_str(), code.as_str()),
+            ("file", "err-file-too-many-columns")
+        );
         // The message names the limit.
         assert!(message.contains("64"), "{message}");
         assert_eq!(t.count("residents").await, 0);
         // Someone who may import nothing is refused before a byte of the file is read.
-        let vol = {
-            let admin = t.token("admin").await;
-            let r = t
-                .post_json(
-                    "/api/v1/users",
-                    Some(&admin),
-                    json!({"username": "vol.test", "display_name": "志愿者", "password": PASSWORD, "role": "volunteer", "area_id": t.lingyanli}),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-            t.token("vol.test").await
-        };
+        let (_, vol) = t.with_user("vol.test", "volunteer", &t.lingyanli).await;
         for path in ["/api/v1/imports/users", path.as_str()] {
             let r = t
                 .post_multipart(path, Some(&vol), None, &[], ("sparse.xlsx", &file))

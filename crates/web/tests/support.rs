@@ -297,6 +297,24 @@ impl TestApp {
         .unwrap()
     }
 
+    /// A new user with one grant, made as the command line would: `role` over the area
+    /// `area_id`. Returns (their id, a bearer token signed in as them).
+    pub async fn with_user(&self, username: &str, role: &str, area_id: &str) -> (String, String) {
+        let cli = Actor::command_line(&self.app).await.unwrap();
+        let user = sanshe_app::accounts::create_user(
+            &self.app,
+            &cli,
+            username,
+            username,
+            PASSWORD,
+            role,
+            GrantTarget::Area(area_id.to_string()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("fixture user {username}: {e}"));
+        (user.id, self.token(username).await)
+    }
+
     /// Signs `username` in through the API; its bearer token.
     pub async fn token(&self, username: &str) -> String {
         let r = self
