@@ -5,6 +5,7 @@ use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertStatus};
 use sanshe_store::Conn;
 use sanshe_store::alerts::{self as store, AlertRow, NewAlert};
+use sanshe_store::notify as notify_store;
 use sanshe_store::statements::Statements;
 
 use crate::accounts::Actor;
@@ -18,7 +19,7 @@ pub struct Routes(Vec<(String, String)>);
 impl Routes {
     /// Loads the active webhooks.
     pub async fn load(conn: &mut impl Statements) -> Result<Routes> {
-        Ok(Routes(store::active_routes(conn).await?))
+        Ok(Routes(notify_store::active_routes(conn).await?))
     }
 
     /// The webhooks whose area covers `path`.
@@ -88,7 +89,7 @@ pub async fn raise(
         }
     };
     for webhook in routes.covering(t.area_path) {
-        store::enqueue(conn, webhook, &id, t.kind.as_str(), at).await?;
+        notify_store::enqueue(conn, webhook, &id, t.kind.as_str(), at).await?;
     }
     Ok(Some(id))
 }
@@ -167,7 +168,7 @@ pub async fn raise_many(
             messages.push((webhook, id.as_str()));
         }
     }
-    store::enqueue_many(conn, &messages, kind.as_str(), at).await?;
+    notify_store::enqueue_many(conn, &messages, kind.as_str(), at).await?;
     Ok(new_count + repeat_ids.len())
 }
 
@@ -318,7 +319,7 @@ pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView
 
 /// Resolves an alert with a note saying what was done.
 pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<AlertView> {
-    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
+    let note = sanshe_core::contacts::note(note).map_err(|e| AppError::field("note", e))?;
     if note.is_empty() {
         return Err(AppError::field("note", "err-required"));
     }

@@ -234,7 +234,7 @@ pub async fn visit(
     input: &VisitInput,
 ) -> Result<VisitRecorded> {
     let outcome = VisitOutcome::parse(&input.outcome).map_err(|e| AppError::field("outcome", e))?;
-    let note = sanshe_core::arrivals::note(&input.note).map_err(|e| AppError::field("note", e))?;
+    let note = sanshe_core::contacts::note(&input.note).map_err(|e| AppError::field("note", e))?;
     let id = visit_id(input.id.as_deref())?;
     let mut tx = app.db.begin().await?;
     let c = visible(&mut tx, actor, campaign_id).await?;

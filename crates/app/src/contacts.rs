@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::arrivals::{Origin, Transport, note};
+use sanshe_core::contacts::{Origin, Transport, note};
 use sanshe_core::registry::{HouseholdAddress, ResidentInput};
 use sanshe_store::contacts::{self as store, NewArrival, NewContact, TraceRow};
 use sanshe_store::new_id;

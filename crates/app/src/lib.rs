@@ -163,7 +163,7 @@ pub struct FrontLineRules {
     /// A report is missed this long after its half-day slot ends; default 2 hours.
     pub missed_grace_minutes: i64,
     /// How much one person may be on duty (hours in 24, rest between shifts).
-    pub booking: sanshe_core::shifts::BookingLimits,
+    pub booking: sanshe_core::rotas::BookingLimits,
 }
 
 impl Default for FrontLineRules {
@@ -171,7 +171,7 @@ impl Default for FrontLineRules {
         FrontLineRules {
             fever_tenths: sanshe_core::isolation::DEFAULT_FEVER_TENTHS,
             missed_grace_minutes: 120,
-            booking: sanshe_core::shifts::BookingLimits::default(),
+            booking: sanshe_core::rotas::BookingLimits::default(),
         }
     }
 }

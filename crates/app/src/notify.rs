@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{WebhookKind, WebhookUrl};
-use sanshe_store::alerts::{self as store, NewWebhook, OutboxRow, WebhookRow};
+use sanshe_store::notify::{self as store, NewWebhook, OutboxRow, WebhookRow};
 use sanshe_store::{areas as area_store, audit as audit_store};
 use sha2::Sha256;
 
@@ -318,14 +318,14 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
     let path = match &r.area_path {
         Some(p) => p.clone(),
-        None => store::alert(conn, &r.alert_id)
+        None => sanshe_store::alerts::alert(conn, &r.alert_id)
             .await
             .map(|a| a.area_path)
             .unwrap_or_default(),
     };
-    let community = match store::ancestor_name(conn, &path, "community").await? {
+    let community = match area_store::ancestor_name(conn, &path, "community").await? {
         Some(n) => n,
-        None => store::ancestor_name(conn, &path, "street")
+        None => area_store::ancestor_name(conn, &path, "street")
             .await?
             .unwrap_or_default(),
     };

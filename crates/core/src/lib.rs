@@ -6,8 +6,8 @@
 pub mod accounts;
 pub mod alerts;
 pub mod areas;
-pub mod arrivals;
 pub mod campaigns;
+pub mod contacts;
 pub mod dates;
 pub mod error;
 pub mod gates;
@@ -17,7 +17,7 @@ pub mod isolation;
 pub mod organizations;
 pub mod phone;
 pub mod registry;
-pub mod shifts;
+pub mod rotas;
 pub mod text;
 
 pub use error::{FieldError, FieldErrors};

@@ -189,3 +189,27 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
         .await?
         .try_get(0)?)
 }
+
+/// Names of the areas on a path whose kind is `kind` (the community of an alert, say).
+pub async fn ancestor_name(
+    conn: &mut AnyConnection,
+    path: &str,
+    kind: &str,
+) -> Result<Option<String>> {
+    let prefixes: Vec<String> = (1..=path.len() / 32)
+        .map(|n| path[..n * 32].to_string())
+        .collect();
+    for p in prefixes.iter().rev() {
+        let row = sqlx::query("SELECT name, kind FROM areas WHERE path = $1")
+            .bind(p)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(r) = row {
+            let k: String = r.try_get("kind")?;
+            if k == kind {
+                return Ok(Some(r.try_get("name")?));
+            }
+        }
+    }
+    Ok(None)
+}

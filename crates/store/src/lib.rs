@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod gates;
 pub mod help;
 pub mod isolation;
+pub mod notify;
 pub mod organizations;
 pub mod registry;
 pub mod rotas;

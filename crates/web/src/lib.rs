@@ -301,12 +301,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(api::campaigns::get_coverage))
         .routes(routes!(
-            api::campaigns::list_arrivals,
-            api::campaigns::create_arrival
+            api::contacts::list_arrivals,
+            api::contacts::create_arrival
         ))
         .routes(routes!(
-            api::campaigns::list_contacts,
-            api::campaigns::create_contact
+            api::contacts::list_contacts,
+            api::contacts::create_contact
         ))
         .routes(routes!(
             api::isolation::list_isolations,

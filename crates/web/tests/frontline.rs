@@ -681,7 +681,7 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
         {
             let mut conn = t.app.db.conn().await.unwrap();
             let hook_id = hooks[0]["id"].as_str().unwrap();
-            let taken = sanshe_store::alerts::lease_due(&mut conn, hook_id, t.app.clock.now_ms(), 60_000, 10).await.unwrap();
+            let taken = sanshe_store::notify::lease_due(&mut conn, hook_id, t.app.clock.now_ms(), 60_000, 10).await.unwrap();
             assert_eq!(taken.len(), 1);
         }
         t.restart().await;

@@ -159,7 +159,7 @@ pub async fn release(
     note: &str,
 ) -> Result<EpisodeView> {
     let reason = ReleaseReason::parse(reason).map_err(|e| AppError::field("reason", e))?;
-    let note = sanshe_core::arrivals::note(note).map_err(|e| AppError::field("note", e))?;
+    let note = sanshe_core::contacts::note(note).map_err(|e| AppError::field("note", e))?;
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     let now = app.clock.now_ms();

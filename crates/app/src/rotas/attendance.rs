@@ -41,7 +41,7 @@ pub async fn check_out(app: &App, actor: &Actor, shift_id: &str) -> Result<i64> 
         return Err(AppError::field("shift_id", "err-shift-not-checked-in"));
     };
     let now = app.clock.now_ms();
-    let minutes = shifts::served_minutes(
+    let minutes = rule::served_minutes(
         &span_of(shift.starts_at, shift.ends_at),
         local_time(checked_in),
         local_time(now),

@@ -164,7 +164,7 @@ pub(super) fn shift_view_of(
             name: names.get(&b.user_id).cloned().unwrap_or_default(),
             checked_in: b.checked_in_at.is_some(),
             checked_out: b.checked_out_at.is_some(),
-            no_show: shifts::is_no_show(&span, b.checked_in_at.is_some(), now),
+            no_show: rule::is_no_show(&span, b.checked_in_at.is_some(), now),
             offered: b.offered,
         })
         .collect();
@@ -174,7 +174,7 @@ pub(super) fn shift_view_of(
         starts: stamp(s.starts_at),
         ends: stamp(s.ends_at),
         people: s.people,
-        gap_minutes: shifts::gap_minutes(&span, holders.len() as u32, s.people as u32),
+        gap_minutes: rule::gap_minutes(&span, holders.len() as u32, s.people as u32),
         check_in_open: check_in_open(s, now_ms),
         started: s.starts_at <= now_ms,
         holders,

@@ -55,7 +55,7 @@ pub(super) async fn may_hold(
     .iter()
     .map(|b| span_of(b.starts_at, b.ends_at))
     .collect();
-    shifts::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)
+    rule::may_book(&held, span_of(from, shift.ends_at), &limits).map_err(refused)
 }
 
 /// The caller takes an open shift of a post where they are deployed.

@@ -79,7 +79,7 @@ pub async fn breaches(
                 })
                 .map(|(_, s)| *s)
                 .collect();
-            if let Err(r) = shifts::may_book(&held, spans[i], &app.rules.booking) {
+            if let Err(r) = rule::may_book(&held, spans[i], &app.rules.booking) {
                 out.push(Breach {
                     user_id: b.user_id.clone(),
                     shift_id: b.shift_id.clone(),
@@ -243,7 +243,7 @@ pub async fn cover_candidates(
                 .iter()
                 .map(|b| span_of(b.starts_at, b.ends_at))
                 .collect();
-            shifts::may_book(&spans, wanted, &limits).ok()?;
+            rule::may_book(&spans, wanted, &limits).ok()?;
             let minutes_in_last_day = theirs
                 .iter()
                 .map(|b| (b.ends_at.min(shift.ends_at) - b.starts_at.max(day_before)).max(0))

@@ -2,7 +2,7 @@
 //! and check-out, and the service-hours ledger (DESIGN.md M10, issue 5).
 //!
 //! A volunteer's area grant is their deployment: they see and take shifts of posts there.
-//! Booking limits (no double booking, hours in any 24, rest) are `sanshe_core::shifts`'s and
+//! Booking limits (no double booking, hours in any 24, rest) are `sanshe_core::rotas`'s and
 //! are checked in the booking's transaction, after taking the person's row in `rota_people`, so
 //! two bookings of one person at once cannot both pass them.
 
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime};
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::shifts::{self, BookingRefusal, Coverage, Span};
+use sanshe_core::rotas::{self as rule, BookingRefusal, Coverage, Span};
 use sanshe_store::rotas::{self as store, BookingRow, PostRow, ShiftRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 

@@ -39,7 +39,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
             // The community's chat groups hear it too: the place and the kind, no name (a
             // round with many goes out as one digest).
             for webhook in routes.covering(&b.area_path) {
-                sanshe_store::alerts::enqueue_notice(
+                sanshe_store::notify::enqueue_notice(
                     &mut *tx,
                     webhook,
                     &b.shift_id,
@@ -51,7 +51,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
             }
         }
     }
-    let late = now - i64::from(shifts::NO_SHOW_AFTER_MINUTES) * 60_000;
+    let late = now - i64::from(rule::NO_SHOW_AFTER_MINUTES) * 60_000;
     for b in store::unalerted_no_shows(&mut *tx, now - 86_400_000, late, now).await? {
         if !store::mark_told(&mut *tx, &b.shift_id, &b.user_id, store::Told::NoShow, now).await? {
             continue;

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod areas;
 pub mod audit;
 pub mod campaigns;
+pub mod contacts;
 pub mod exports;
 pub mod gates;
 pub mod help;

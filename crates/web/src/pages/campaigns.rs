@@ -7,8 +7,8 @@ use sanshe_app::campaigns::{
 use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
 };
-use sanshe_core::arrivals::Transport;
 use sanshe_core::campaigns::{STANDARD_QUESTIONS, VisitOutcome};
+use sanshe_core::contacts::Transport;
 use sanshe_core::isolation::EpisodeKind;
 
 use super::*;

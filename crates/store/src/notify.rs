@@ -1,0 +1,345 @@
+//! The `webhooks` and `outbox` tables: chat groups alerts and notices go to, and the messages
+//! queued for them, leased, sent, retried.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::statements::Statements;
+use crate::{Result, StoreError, new_id, scope_filter, values_list};
+
+/// A webhook to store.
+#[derive(Debug, Clone)]
+pub struct NewWebhook<'a> {
+    /// Area it serves (alerts at or below it).
+    pub area_id: &'a str,
+    /// That area's path.
+    pub area_path: &'a str,
+    /// Group name, e.g. 凌研里社区防控群.
+    pub name: &'a str,
+    /// `WebhookKind` spelling.
+    pub kind: &'a str,
+    /// Sealed address.
+    pub url_cipher: &'a str,
+    /// The address with its key hidden.
+    pub url_hint: &'a str,
+    /// Sealed signing secret.
+    pub secret_cipher: Option<&'a str>,
+}
+
+/// Stores a webhook and returns its id.
+pub async fn insert_webhook(
+    conn: &mut AnyConnection,
+    w: &NewWebhook<'_>,
+    at: i64,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)")
+        .bind(&id)
+        .bind(w.area_id)
+        .bind(w.area_path)
+        .bind(w.name)
+        .bind(w.kind)
+        .bind(w.url_cipher)
+        .bind(w.url_hint)
+        .bind(w.secret_cipher)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// A stored webhook with its delivery counts.
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    /// Id.
+    pub id: String,
+    /// Area path.
+    pub area_path: String,
+    /// Area name.
+    pub area_name: String,
+    /// Group name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Sealed address.
+    pub url_cipher: String,
+    /// Address with the key hidden.
+    pub url_hint: String,
+    /// Sealed secret.
+    pub secret_cipher: Option<String>,
+    /// Whether alerts go to it.
+    pub active: bool,
+    /// Messages waiting.
+    pub pending: i64,
+    /// Messages delivered.
+    pub delivered: i64,
+    /// Messages given up on.
+    pub failed: i64,
+    /// Last delivery error.
+    pub last_error: Option<String>,
+}
+
+const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.name, w.kind, w.url_cipher, w.url_hint, w.secret_cipher, w.active, \
+     (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'pending') AS pending, \
+     (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'delivered') AS delivered, \
+     (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'failed') AS failed, \
+     (SELECT o.last_error FROM outbox o WHERE o.webhook_id = w.id AND o.last_error IS NOT NULL ORDER BY o.next_attempt_at DESC LIMIT 1) AS last_error \
+     FROM webhooks w JOIN areas a ON a.id = w.area_id";
+
+fn webhook_from_row(r: &AnyRow) -> Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: r.try_get("id")?,
+        area_path: r.try_get("area_path")?,
+        area_name: r.try_get("area_name")?,
+        name: r.try_get("name")?,
+        kind: r.try_get("kind")?,
+        url_cipher: r.try_get("url_cipher")?,
+        url_hint: r.try_get("url_hint")?,
+        secret_cipher: r.try_get("secret_cipher")?,
+        active: crate::flag(r, "active")?,
+        pending: r.try_get("pending")?,
+        delivered: r.try_get("delivered")?,
+        failed: r.try_get("failed")?,
+        last_error: r.try_get("last_error")?,
+    })
+}
+
+/// Webhooks in scope.
+pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<WebhookRow>> {
+    let (filter, binds) = scope_filter("w.area_path", roots, 1);
+    let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.name, w.name");
+    let mut query = sqlx::query(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter().map(webhook_from_row).collect()
+}
+
+/// One webhook (callers check the path).
+pub async fn webhook(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow> {
+    let row = sqlx::query(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(webhook_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Turns a webhook on or off.
+pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool) -> Result<()> {
+    sqlx::query("UPDATE webhooks SET active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Active webhooks: (id, area path), for routing new alerts.
+pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, String)>> {
+    conn.rows("SELECT id, area_path FROM webhooks WHERE active = 1", &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+        .collect::<Result<_>>()
+}
+
+/// Queues a message for a webhook.
+pub async fn enqueue(
+    conn: &mut impl Statements,
+    webhook_id: &str,
+    alert_id: &str,
+    summary: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5)",
+        &[
+            new_id().into(),
+            webhook_id.into(),
+            alert_id.into(),
+            summary.into(),
+            at.into(),
+        ],
+    )
+    .await
+}
+
+/// Queues a message that is not an alert (a reminder): `subject_id` and `kind` stand where an
+/// alert's id and kind would, `area_path` says where.
+pub async fn enqueue_notice(
+    conn: &mut impl Statements,
+    webhook_id: &str,
+    subject_id: &str,
+    kind: &str,
+    area_path: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at, area_path) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5, $6)",
+        &[
+            new_id().into(),
+            webhook_id.into(),
+            subject_id.into(),
+            kind.into(),
+            at.into(),
+            area_path.into(),
+        ],
+    )
+    .await
+}
+
+/// A queued message.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    /// Id.
+    pub id: String,
+    /// Webhook.
+    pub webhook_id: String,
+    /// The alert.
+    pub alert_id: String,
+    /// JSON summary (kind, community, alert id).
+    pub summary: String,
+    /// Tries so far.
+    pub attempts: i64,
+    /// Where a message that is not an alert is about.
+    pub area_path: Option<String>,
+}
+
+/// Webhooks with messages due at `now`.
+pub async fn due_webhooks(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT DISTINCT webhook_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1")
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Takes the due messages of one webhook for `lease_ms` (another node will not send them
+/// meanwhile); oldest first, at most `limit`.
+pub async fn lease_due(
+    conn: &mut AnyConnection,
+    webhook_id: &str,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<OutboxRow>> {
+    let rows = sqlx::query("SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3")
+        .bind(webhook_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let taken = sqlx::query("UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_until <= $2 AND status = 'pending'")
+            .bind(&id)
+            .bind(now)
+            .bind(now + lease_ms)
+            .execute(&mut *conn)
+            .await?;
+        if taken.rows_affected() == 1 {
+            out.push(OutboxRow {
+                id,
+                webhook_id: r.try_get("webhook_id")?,
+                alert_id: r.try_get("alert_id")?,
+                summary: r.try_get("summary")?,
+                attempts: r.try_get("attempts")?,
+                area_path: r.try_get("area_path")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Messages of a webhook sent since `since` (for its rate limit).
+pub async fn sent_since(conn: &mut AnyConnection, webhook_id: &str, since: i64) -> Result<i64> {
+    // A digest counts once: only its first row carries `digest_of` > 0 or is a single message.
+    Ok(sqlx::query("SELECT COUNT(*) FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1")
+        .bind(webhook_id)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
+}
+
+/// Marks messages delivered; `digest_of` is how many went in one message (0 for a single one;
+/// the first row of a digest carries the count, the others 1).
+pub async fn delivered(conn: &mut AnyConnection, ids: &[String], at: i64) -> Result<()> {
+    for (i, id) in ids.iter().enumerate() {
+        let digest_of = match (ids.len(), i) {
+            (1, _) => 0,
+            (n, 0) => n as i64,
+            _ => 1,
+        };
+        sqlx::query("UPDATE outbox SET status = 'delivered', sent_at = $2, attempts = attempts + 1, digest_of = $3, lease_until = 0, last_error = NULL WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .bind(digest_of)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records a failed try: retry at `retry_at`, or give up (`failed`) when it is `None`.
+pub async fn failed(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    error: &str,
+    retry_at: Option<i64>,
+) -> Result<()> {
+    for id in ids {
+        let q = match retry_at {
+            Some(at) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, lease_until = 0 WHERE id = $1")
+                .bind(id)
+                .bind(error)
+                .bind(at),
+            None => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, status = 'failed', lease_until = 0 WHERE id = $1")
+                .bind(id)
+                .bind(error),
+        };
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Releases leased messages untouched (the robot's rate limit was reached).
+pub async fn postpone(conn: &mut AnyConnection, ids: &[String], until: i64) -> Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = 0 WHERE id = $1")
+            .bind(id)
+            .bind(until)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Queues messages for many (webhook, alert) pairs of one kind at once.
+pub async fn enqueue_many(
+    conn: &mut AnyConnection,
+    pairs: &[(&str, &str)],
+    summary: &str,
+    at: i64,
+) -> Result<()> {
+    for group in pairs.chunks(30) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ",
+        );
+        sql.push_str(&values_list(
+            "(?, ?, ?, $1, 'pending', 0, $2, 0, 0, $2)",
+            group.len(),
+            3,
+        ));
+        let mut q = sqlx::query(&sql).bind(summary).bind(at);
+        for (webhook, alert) in group {
+            q = q.bind(new_id()).bind(*webhook).bind(*alert);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
