@@ -165,10 +165,9 @@ pub(super) async fn run_import(
     }
 }
 
-pub(super) async fn import_template(_caller: PageCaller) -> PageResult {
-    crate::api::imports::import_template()
-        .await
-        .map_err(|e| e.into_response())
+pub(super) async fn import_template(caller: PageCaller) -> PageResult {
+    let sheet = sanshe_app::imports::template().or_page(&caller)?;
+    Ok(crate::respond::xlsx(sheet, "residents-template.xlsx"))
 }
 
 #[derive(Deserialize)]
