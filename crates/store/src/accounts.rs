@@ -276,15 +276,15 @@ pub async fn failures_since(
     since: i64,
 ) -> Result<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3), \
-                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3)",
+        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3) AS by_name, \
+                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3) AS by_address",
     )
     .bind(username)
     .bind(address)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+    Ok((row.try_get("by_name")?, row.try_get("by_address")?))
 }
 
 /// Forgets the failures of a user name from one address after a successful sign-in there.
@@ -311,7 +311,13 @@ pub async fn area_role_holders(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("display_name")?,
+                r.try_get("path")?,
+            ))
+        })
         .collect()
 }
 

@@ -91,7 +91,12 @@ pub async fn open_alerts_of_kind(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .map(|r| {
+            Ok((
+                r.try_get("open_key")?,
+                (r.try_get("id")?, r.try_get("last_event")?),
+            ))
+        })
         .collect()
 }
 

@@ -184,10 +184,10 @@ pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Area
 
 /// How many areas exist (used to tell an empty database).
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM areas")
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM areas")
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?)
+        .try_get("n")?)
 }
 
 /// Names of the areas on a path whose kind is `kind` (the community of an alert, say).

@@ -242,6 +242,13 @@ pub async fn daily_counts(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .map(|r| {
+            Ok((
+                r.try_get("visit_day")?,
+                r.try_get("worker_name")?,
+                r.try_get("visits")?,
+                r.try_get("reached")?,
+            ))
+        })
         .collect()
 }

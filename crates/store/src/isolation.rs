@@ -330,12 +330,12 @@ pub async fn open_load(
     let mut out = Vec::new();
     for w in worker_ids {
         let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
+            "SELECT COUNT(*) AS n FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
         )
         .bind(w)
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
         out.push((w.clone(), n));
     }
     Ok(out)
@@ -378,7 +378,7 @@ pub async fn upsert_report(
             .bind(slot)
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .transpose()?;
     if let Some(existing) = &existing {
         sqlx::query("UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1")
@@ -523,7 +523,7 @@ pub async fn missing_reports(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
         .collect()
 }
 
@@ -537,7 +537,13 @@ pub async fn past_planned_end(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("area_path")?,
+                r.try_get("planned_end")?,
+            ))
+        })
         .collect()
 }
 
@@ -549,7 +555,7 @@ pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, Str
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
         .collect()
 }
 

@@ -314,7 +314,7 @@ impl Db {
                         .bind(m.version)
                         .fetch_optional(&mut *tx)
                         .await?
-                        .map(|r| r.try_get(0))
+                        .map(|r| r.try_get("checksum"))
                         .transpose()?;
                 match recorded {
                     Some(c) if c != checksum => {

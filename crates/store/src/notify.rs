@@ -214,7 +214,7 @@ pub async fn due_webhooks(conn: &mut AnyConnection, now: i64) -> Result<Vec<Stri
         .bind(now)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    rows.iter().map(|r| Ok(r.try_get("webhook_id")?)).collect()
 }
 
 /// Takes the due messages of one webhook for `lease_ms` (another node will not send them
@@ -258,12 +258,12 @@ pub async fn lease_due(
 /// Messages of a webhook sent since `since` (for its rate limit).
 pub async fn sent_since(conn: &mut AnyConnection, webhook_id: &str, since: i64) -> Result<i64> {
     // A digest counts once: only its first row carries `digest_of` > 0 or is a single message.
-    Ok(sqlx::query("SELECT COUNT(*) FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1")
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1")
         .bind(webhook_id)
         .bind(since)
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?)
+        .try_get("n")?)
 }
 
 /// Marks messages delivered; `digest_of` is how many went in one message (0 for a single one;

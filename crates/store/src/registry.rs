@@ -61,7 +61,7 @@ pub async fn ensure_household(
         .bind(room)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get(0))
+        .map(|r| r.try_get("id"))
         .transpose()?;
     if let Some(id) = existing {
         return Ok(id);
@@ -443,7 +443,10 @@ pub fn count_sql(q: &ResidentQuery) -> (String, Vec<String>) {
     // A count over a wide scope reads the name index only when a name narrows it; otherwise
     // counting the path range in its covering index is cheapest.
     let (filter, binds) = build_filter(q, q.is_wide() && q.name_prefix.is_some());
-    (format!("SELECT COUNT(*) FROM residents r{filter}"), binds)
+    (
+        format!("SELECT COUNT(*) AS n FROM residents r{filter}"),
+        binds,
+    )
 }
 
 /// How many residents match the query (cursor ignored).
@@ -453,7 +456,7 @@ pub async fn count_residents(conn: &mut AnyConnection, q: &ResidentQuery) -> Res
     for b in &binds {
         query = query.bind(b);
     }
-    Ok(query.fetch_one(&mut *conn).await?.try_get(0)?)
+    Ok(query.fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
 /// Rows per multi-row INSERT. SQLite finds each `$N` parameter by a linear scan of the
@@ -573,7 +576,7 @@ pub async fn insert_residents_if_new(
             q = bind_record(q, r);
         }
         for row in q.bind(now).fetch_all(&mut *conn).await? {
-            inserted.push(row.try_get(0)?);
+            inserted.push(row.try_get("document_hash")?);
         }
     }
     Ok(inserted)

@@ -131,8 +131,13 @@ pub async fn policies(
         .iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
-                (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+                r.try_get("compound_id")?,
+                (
+                    r.try_get("exits_per_period")?,
+                    r.try_get("period_days")?,
+                    r.try_get("out_from_hour")?,
+                    r.try_get("out_until_hour")?,
+                ),
             ))
         })
         .collect()

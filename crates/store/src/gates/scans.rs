@@ -226,12 +226,12 @@ pub async fn hours(
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
+                r.try_get("gate_id")?,
+                r.try_get("hour_start")?,
+                r.try_get("entries")?,
+                r.try_get("exits")?,
+                r.try_get("refused")?,
+                r.try_get("visitors")?,
             ))
         })
         .collect()
@@ -242,7 +242,7 @@ pub const HOURS_SQL: &str = "SELECT gate_id, hour_start, entries, exits, refused
          WHERE day = $1 AND area_path >= $2 AND area_path < $3";
 
 /// The statement `refusals` runs (for the query-plan test).
-pub const REFUSALS_SQL: &str = "SELECT reason, CAST(SUM(refusals) AS BIGINT) FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason";
+pub const REFUSALS_SQL: &str = "SELECT reason, CAST(SUM(refusals) AS BIGINT) AS refusals FROM gate_refusals WHERE day = $1 AND area_path >= $2 AND area_path < $3 GROUP BY reason ORDER BY reason";
 
 /// One gate's refusals by reason on one day (the primary key's prefix).
 pub(super) const GATE_REFUSALS_SQL: &str =
@@ -273,7 +273,7 @@ pub async fn refusals(
         }
     };
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("reason")?, r.try_get("refusals")?)))
         .collect()
 }
 
