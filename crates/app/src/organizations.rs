@@ -318,17 +318,3 @@ pub async fn update(
     .await?;
     Ok(org.into())
 }
-
-/// The names of the organizations the actor administers (volunteers name theirs when they
-/// apply; an organization's admin vets those applications and sees their hours).
-pub async fn names_run_by(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    for g in &actor.grants {
-        if let sanshe_core::accounts::GrantScope::Organization { id } = &g.scope
-            && g.role == sanshe_core::accounts::Role::OrgAdmin
-        {
-            names.push(store::get(conn, id).await?.name);
-        }
-    }
-    Ok(names)
-}

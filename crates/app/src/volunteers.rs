@@ -182,8 +182,16 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
     let mut skills: Vec<&str> = input.skills.iter().map(String::as_str).collect();
     skills.sort();
     skills.dedup();
+    // The organization as registered, matched once here by its exact name: from then on the
+    // application belongs to that organization's id, whatever either is renamed to.
+    let organization_id = if organization.is_empty() {
+        None
+    } else {
+        sanshe_store::organizations::id_by_name(&mut conn, &organization).await?
+    };
     let row = ApplicationRow {
         id: new_id(),
+        organization_id,
         area_id: area.id,
         area_path: area.path,
         name: name.to_string(),
@@ -299,7 +307,7 @@ pub async fn applications(
         limit: filter.limit.unwrap_or(50).clamp(1, 500),
     };
     let mut conn = app.db.conn().await?;
-    let organizations = crate::organizations::names_run_by(&mut conn, actor).await?;
+    let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
     Ok(store::list(
         &mut *conn,
         actor.scope(Action::VetVolunteers).roots(),
@@ -363,9 +371,10 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     // named the organization. Only the former deploy: the latter's approval puts the volunteer
     // in the reserve pool for the community or the bureau to deploy.
     let in_area = actor.may(Action::VetVolunteers, Target::Area(&before.area_path));
-    let member = crate::organizations::names_run_by(&mut tx, actor)
-        .await?
-        .contains(&before.organization);
+    let member = before
+        .organization_id
+        .as_ref()
+        .is_some_and(|id| sanshe_core::accounts::organizations_run(&actor.grants).contains(id));
     if !in_area && !member {
         return Err(AppError::NotFound);
     }

@@ -258,12 +258,22 @@ pub fn may_add_area(grants: &[Grant], kind: crate::areas::AreaKind, parent_path:
             && permits(grants, Action::EditRegistry, target))
 }
 
-/// Whether the holder runs at least one organization (grant of a role that manages it).
+/// The organizations the holder runs (a grant of a role that manages them): an admin vets the
+/// applications naming one of them and sees their members' hours, matched by these ids.
+pub fn organizations_run(grants: &[Grant]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| role_allows(g.role, Action::ManageOrganization))
+        .filter_map(|g| match &g.scope {
+            GrantScope::Organization { id } => Some(id.clone()),
+            GrantScope::Area { .. } => None,
+        })
+        .collect()
+}
+
+/// Whether the holder runs at least one organization.
 fn runs_an_organization(grants: &[Grant]) -> bool {
-    grants.iter().any(|g| {
-        matches!(g.scope, GrantScope::Organization { .. })
-            && role_allows(g.role, Action::ManageOrganization)
-    })
+    !organizations_run(grants).is_empty()
 }
 
 /// Whether the holder may create accounts anywhere: the users page and the user import.
@@ -466,11 +476,16 @@ mod tests {
         assert!(!may_grant(&admin, Role::Volunteer, other));
         assert!(!may_grant(&admin, Role::Volunteer, Target::Area("a1")));
         assert!(manages_users_somewhere(&admin) && vets_somewhere(&admin));
+        assert_eq!(organizations_run(&admin), ["o1"]);
         let volunteer = vec![Grant {
             role: Role::Volunteer,
             scope: GrantScope::Organization { id: "o1".into() },
         }];
         assert!(!manages_users_somewhere(&volunteer) && !vets_somewhere(&volunteer));
+        assert!(
+            organizations_run(&volunteer).is_empty(),
+            "a member does not run it"
+        );
         assert!(!may_link_somewhere(&volunteer, own));
         let worker = vec![area(Role::CommunityWorker, "a1")];
         assert!(!manages_users_somewhere(&worker) && vets_somewhere(&worker));

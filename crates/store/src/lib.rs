@@ -166,7 +166,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0008_safety.sqlite.sql"),
         postgres: include_str!("../migrations/0008_safety.postgres.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_application_organization",
+        common: include_str!("../migrations/0009_application_organization.sql"),
+        sqlite: include_str!("../migrations/0009_application_organization.sqlite.sql"),
+        postgres: include_str!("../migrations/0009_application_organization.postgres.sql"),
+    },
 ];
+
+/// How many migrations this build carries (a new database applies them all).
+pub fn migration_count() -> usize {
+    MIGRATIONS.len()
+}
 
 /// The advisory lock migrations take on PostgreSQL ("sanshe" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7361_6e73_6865;

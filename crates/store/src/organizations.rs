@@ -220,3 +220,14 @@ pub async fn linkage(conn: &mut AnyConnection, linkage_id: &str) -> Result<Linka
         .transpose()?
         .ok_or(StoreError::NotFound)
 }
+
+/// The organization registered under exactly this name, if one is.
+pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query("SELECT MIN(id) AS id FROM organizations WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("id")?,
+    )
+}

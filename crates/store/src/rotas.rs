@@ -701,7 +701,7 @@ pub async fn shifts_by_id(conn: &mut impl Statements, ids: &[String]) -> Result<
 }
 
 /// Served shifts grouped by person and the shift's area, for shifts in the scope's subtrees or
-/// served by members of these organizations (by the name given when applying):
+/// served by members of these organizations (by id, as matched when they applied):
 /// (user id, area path, shifts, minutes, organization).
 pub async fn served_groups(
     conn: &mut impl Statements,
@@ -710,7 +710,7 @@ pub async fn served_groups(
 ) -> Result<Vec<(String, String, i64, i64, String)>> {
     let (filter, binds) = scope_filter("s.area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let members = crate::one_of("v.organization", organizations, &mut args);
+    let members = crate::one_of("v.organization_id", organizations, &mut args);
     conn
         .rows(
             &format!(

@@ -30,6 +30,9 @@ pub struct ApplicationRow {
     pub availability: String,
     /// Their organization, if any, in their words.
     pub organization: String,
+    /// The registered organization of that name, when there is one: what vetting and hours
+    /// go by.
+    pub organization_id: Option<String>,
     /// `pending`, `more_info`, `approved`, `declined`.
     pub status: String,
     /// Why declined, or what more is needed.
@@ -46,7 +49,7 @@ pub struct ApplicationRow {
     pub link_hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash";
+const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash, organization_id";
 
 impl FromRow for ApplicationRow {
     fn from_row(r: &Row) -> Result<ApplicationRow> {
@@ -70,6 +73,7 @@ impl FromRow for ApplicationRow {
             user_id: r.try_get("user_id")?,
             applied_at: r.try_get("applied_at")?,
             link_hash: r.try_get("link_hash")?,
+            organization_id: r.try_get("organization_id")?,
         })
     }
 }
@@ -77,7 +81,7 @@ impl FromRow for ApplicationRow {
 /// Records an application.
 pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"),
+        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
         &[
             (&a.id).into(),
             (&a.area_id).into(),
@@ -98,6 +102,7 @@ pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()
             a.user_id.clone().into(),
             a.applied_at.into(),
             a.link_hash.clone().into(),
+            a.organization_id.clone().into(),
         ],
     )
     .await
@@ -138,7 +143,7 @@ pub struct ApplicationQuery {
     pub limit: i64,
 }
 
-/// Applications in the scope or naming one of these organizations, in the order they came,
+/// Applications in the scope or naming one of these organizations (by id), in the order they came,
 /// a page at a time; each with the number of other open applications of the same ID number
 /// (someone applied twice, or someone else applied with their number).
 pub async fn list(
@@ -149,7 +154,7 @@ pub async fn list(
 ) -> Result<Vec<(ApplicationRow, i64)>> {
     let (filter, binds) = scope_filter("v.area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let members = crate::one_of("v.organization", organizations, &mut args);
+    let members = crate::one_of("v.organization_id", organizations, &mut args);
     let mut conditions = vec![format!("({filter} OR {members})")];
     if !q.statuses.is_empty() {
         let statuses = crate::one_of("v.status", &q.statuses, &mut args);

@@ -317,6 +317,14 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
         let names: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["周敏"], "only those who named the organization");
+        // Matched by id when they applied: renaming the organization keeps its applicants, and
+        // nobody can reach its vetting by typing its new name later.
+        let renamed = json!({"kind": "social_work_agency", "name": "若水社工服务中心", "contact": ""});
+        let r = t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&org), renamed).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed[0]["name"], "周敏");
         let decide = |id: &str| format!("/api/v1/volunteers/applications/{id}/decision");
         let r = t.post_json(&decide(&ids[1]), Some(&org), json!({"decision": "approve"})).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -138,7 +138,7 @@ pub struct HoursTotals {
 pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
     let mut conn = app.db.conn().await?;
     let roots = actor.scope(Action::ManageRotas).roots().to_vec();
-    let organizations = crate::organizations::names_run_by(&mut conn, actor).await?;
+    let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
     if roots.is_empty() && organizations.is_empty() {
         return Err(AppError::Forbidden);
     }
