@@ -447,6 +447,18 @@ pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
     )
 }
 
+/// The names of the registered organizations, offered on the public sign-up form: an applicant
+/// who picks one is matched to it (registered organizations are public bodies, not personal data).
+pub async fn organization_names(app: &App) -> Result<Vec<String>> {
+    let mut conn = app.db.conn().await?;
+    Ok(sanshe_store::organizations::list(&mut conn)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .take(2000)
+        .collect())
+}
+
 /// A deployed volunteer as a worker or the bureau sees them.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct VolunteerView {

@@ -393,3 +393,29 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is_matched() {
+    on_both(|t: TestApp| async move {
+        let page = t.page("/volunteer", "").await.text();
+        assert!(
+            page.contains(r#"<datalist id="v-org-names"><option value="天津市若水社会工作服务中心">"#),
+            "{page}"
+        );
+        // Picked from the list, the applicant belongs to the organization: its admin vets them.
+        let r = t
+            .post_json(
+                "/api/v1/volunteers/applications",
+                None,
+                json!({"name": "陈静", "document_number": id_for(1995, 6, 6, 71), "phone": "13600004444",
+                       "area_id": t.yudeli, "skills": ["logistics"], "organization": "天津市若水社会工作服务中心", "consent": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let org = t.token("org.ruoshui").await;
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        assert_eq!(listed[0]["name"], "陈静", "{listed}");
+        t
+    })
+    .await;
+}

@@ -7,6 +7,8 @@ use super::*;
 pub(super) struct ApplyPage {
     nav: Nav,
     communities: Vec<(String, String)>,
+    /// Registered organizations, offered as the applicant types.
+    organizations: Vec<String>,
     skills: Vec<&'static str>,
     form: sanshe_app::volunteers::ApplicationInput,
     errors: FormErrors,
@@ -28,15 +30,19 @@ async fn apply_view(
     errors: FormErrors,
     done: Option<String>,
 ) -> Response {
-    let communities = match sanshe_app::volunteers::communities(&state.app).await {
-        Ok(c) => c,
-        Err(e) => return error_page(tr, &e),
+    let (communities, organizations) = match (
+        sanshe_app::volunteers::communities(&state.app).await,
+        sanshe_app::volunteers::organization_names(&state.app).await,
+    ) {
+        (Ok(c), Ok(o)) => (c, o),
+        (Err(e), _) | (_, Err(e)) => return error_page(tr, &e),
     };
     let rejected = !errors.is_empty();
     let mut resp = render_form(
         &ApplyPage {
             nav: Nav::anonymous(tr, "/volunteer"),
             communities,
+            organizations,
             skills: sanshe_app::volunteers::SKILLS.to_vec(),
             form,
             errors,
