@@ -3,9 +3,9 @@
 //! carry that session's token, or nothing behind it runs. A route added to the session router
 //! is covered without a line of its own (`pages::routes`; the test walks every path there).
 //!
-//! The token comes in the `x-csrf-token` header (the pages' scripts, which send JSON), in the
-//! `csrf` field of a url-encoded form, or in the first part of a multipart form (the upload
-//! forms put their hidden `csrf` field first, so the file is not read to find it).
+//! The token comes in the `x-csrf-token` header (the pages' scripts, which send JSON) or as the
+//! first field of a form, url-encoded or multipart (every form puts the hidden `csrf` field
+//! first, through `templates/csrf_field.html`), so no body is read further to find it.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::auth::{SESSION_COOKIE, SignedIn, cookie};
 use crate::i18n::{Locale, Tr};
 
-/// How much of a multipart body is read to find its first part.
-const FIRST_PART_MAX: usize = 16 * 1024;
+/// How much of a form is read to find its first field.
+const FIRST_FIELD_MAX: usize = 16 * 1024;
 
 /// The layer: lets safe methods and requests without a session through (the handler's
 /// `PageCaller` sends those to sign in), refuses the rest unless their token is the session's,
@@ -39,7 +39,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let locale = Locale::parse(&actor.locale);
     let wants_json = req.headers().contains_key("x-csrf-token");
-    let (mut req, sent) = match sent_token(req, state.app.limits.upload_bytes).await {
+    let (mut req, sent) = match sent_token(req).await {
         Ok(found) => found,
         Err(e) => return refusal(e, locale, wants_json),
     };
@@ -68,10 +68,10 @@ fn refusal(error: AppError, locale: Locale, json: bool) -> Response {
     }
 }
 
-/// The token the request carries, and the request with its body intact for the handler.
-/// A url-encoded body is read whole to find its field, up to `limit` (the largest a route
-/// takes: the import report comes back as a form); the handler's own body limit still holds.
-async fn sent_token(req: Request, limit: usize) -> Result<(Request, String), AppError> {
+/// The token the request carries, and the request with its body intact for the handler. Only
+/// the start of a form is read (at most `FIRST_FIELD_MAX`), whatever its size: the token is
+/// its first field, and the rest streams on to the handler under the route's own body limit.
+async fn sent_token(req: Request) -> Result<(Request, String), AppError> {
     if let Some(sent) = req
         .headers()
         .get("x-csrf-token")
@@ -82,12 +82,7 @@ async fn sent_token(req: Request, limit: usize) -> Result<(Request, String), App
     }
     let kind = content_type(req.headers());
     if kind.starts_with("application/x-www-form-urlencoded") {
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, limit.max(crate::FORM_BODY))
-            .await
-            .map_err(|_| AppError::field("body", "err-file-too-large"))?;
-        let sent = form_field(&bytes, "csrf");
-        return Ok((Request::from_parts(parts, Body::from(bytes)), sent));
+        return first_field(req, first_form_csrf).await;
     }
     if kind.starts_with("multipart/form-data") {
         // The boundary as sent: it is matched against the body byte for byte.
@@ -97,26 +92,38 @@ async fn sent_token(req: Request, limit: usize) -> Result<(Request, String), App
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         let boundary = boundary(raw).ok_or_else(|| AppError::field("csrf", "err-csrf"))?;
-        let (parts, body) = req.into_parts();
-        let mut stream = body.into_data_stream();
-        let mut head: Vec<u8> = Vec::new();
-        let mut chunks: Vec<Bytes> = Vec::new();
-        let mut sent = None;
-        while sent.is_none() && head.len() < FIRST_PART_MAX {
-            let Some(chunk) = stream.next().await else {
-                break;
-            };
-            let chunk = chunk.map_err(|_| AppError::field("body", "err-file-too-large"))?;
-            head.extend_from_slice(&chunk);
-            chunks.push(chunk);
-            sent = first_part_csrf(&head, &boundary);
-        }
-        let rest =
-            futures_util::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>)).chain(stream);
-        let req = Request::from_parts(parts, Body::from_stream(rest));
-        return Ok((req, sent.unwrap_or_default()));
+        return first_field(req, |head, _| first_part_csrf(head, &boundary)).await;
     }
     Ok((req, String::new()))
+}
+
+/// Reads the body until `token` (given what has arrived and whether that is all) finds the
+/// first field, then puts what was read back in front of the rest.
+async fn first_field(
+    req: Request,
+    token: impl Fn(&[u8], bool) -> Option<String>,
+) -> Result<(Request, String), AppError> {
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut sent = None;
+    while sent.is_none() && head.len() < FIRST_FIELD_MAX {
+        let Some(chunk) = stream.next().await else {
+            sent = token(&head, true);
+            break;
+        };
+        let chunk = chunk.map_err(|_| AppError::field("body", "err-file-too-large"))?;
+        head.extend_from_slice(&chunk);
+        chunks.push(chunk);
+        sent = token(&head, false);
+    }
+    let rest =
+        futures_util::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>)).chain(stream);
+    Ok((
+        Request::from_parts(parts, Body::from_stream(rest)),
+        sent.unwrap_or_default(),
+    ))
 }
 
 fn content_type(headers: &HeaderMap) -> String {
@@ -127,14 +134,19 @@ fn content_type(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-/// The first value of `name` in a url-encoded body.
-fn form_field(body: &[u8], name: &str) -> String {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .unwrap_or_default()
+/// The value of a url-encoded form's first field when it is `csrf` and has arrived whole (up to
+/// its `&`, or the end); Some("") when the first field is something else.
+fn first_form_csrf(head: &[u8], ended: bool) -> Option<String> {
+    let first = match head.iter().position(|b| *b == b'&') {
+        Some(end) => &head[..end],
+        None if ended => head,
+        None => return None,
+    };
+    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(first).unwrap_or_default();
+    Some(match pairs.into_iter().next() {
+        Some((key, value)) if key == "csrf" => value,
+        _ => String::new(),
+    })
 }
 
 /// The boundary of a multipart content type.
@@ -172,6 +184,20 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_is_read_from_the_first_field_of_a_url_encoded_form() {
+        assert_eq!(
+            first_form_csrf(b"csrf=ab%2Bc&name=x", false),
+            Some("ab+c".into())
+        );
+        assert_eq!(first_form_csrf(b"csrf=abc", false), None, "more may follow");
+        assert_eq!(first_form_csrf(b"csrf=abc", true), Some("abc".into()));
+        assert_eq!(
+            first_form_csrf(b"name=x&csrf=abc", false),
+            Some(String::new())
+        );
+    }
 
     #[test]
     fn the_token_is_read_from_the_first_part_of_a_multipart_form() {
