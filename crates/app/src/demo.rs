@@ -31,7 +31,7 @@ pub struct DemoSummary {
 }
 
 /// The demo accounts: user name, display name, role, and the area or organization name.
-pub const ACCOUNTS: [(&str, &str, Role, &str); 8] = [
+pub const ACCOUNTS: [(&str, &str, Role, &str); 9] = [
     ("admin", "市民政局协调员", Role::Coordinator, "天津市"),
     (
         "worker.lingyanli",
@@ -61,6 +61,8 @@ pub const ACCOUNTS: [(&str, &str, Role, &str); 8] = [
     ("vol.zhanglei", "张磊", Role::Volunteer, "凌研里社区"),
     ("vol.wangfang", "王芳", Role::Volunteer, "凌研里社区"),
     ("vol.liuyang", "刘洋", Role::Volunteer, "裕德里社区"),
+    // 若水's social worker in 北闸口村, where 若水 visits door to door and follows up by phone.
+    ("sw.ruoshui", "孙静", Role::Volunteer, "北闸口村"),
 ];
 
 const SURNAMES: &[&str] = &[
@@ -208,63 +210,87 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             org_store::insert(&mut tx, kind, name, Some((&home.id, &home.path)), contact).await?;
         org_ids.insert(name, o.id);
     }
-    let links: [(&str, &AreaRow, &str, &str); 8] = [
+    // The duties each takes on decide what its people may do there (issue 15).
+    let links: [(&str, &AreaRow, &str, &str, &str); 9] = [
+        (
+            "天津市若水社会工作服务中心",
+            &lingyanli,
+            "卡口执勤志愿者、为居家隔离户代购",
+            "值守点位、社区工作者对接",
+            "gate_duty,errands",
+        ),
         (
             "天津市若水社会工作服务中心",
             &bzk_village,
             "逐户排查、发放防控告知书、社区消毒、外地来津人员排查跟踪、居家隔离登记、每日体温汇报、通行证办理、心理支持、为独居老人代买药品和消毒水",
             "场地、居民名册、村居工作人员对接",
+            "door_to_door,follow_up",
         ),
         (
             "天津市睦邻社会工作服务中心",
             &lingyanli,
             "卡口执勤、线上表格设计、资源链接、心理辅导对接、居民出入数据统计、入户问卷汇总",
             "值守点位、社区工作者对接",
+            "gate_duty,data",
         ),
         (
             "天津市易欣向上社会服务中心",
             &lingyanli,
             "免费心理测评、心理支持志愿服务",
             "向居民推送测评链接",
+            "counseling",
         ),
         (
             "和众社会工作服务中心",
             &yudeli,
             "养老院防疫方案与应急预案、24小时应急值守、个案辅导、老人与家属视频沟通",
             "养老院所在社区的联络与物资协调",
+            "counseling,data",
         ),
         (
             "天津市爱心芳程社会工作服务中心",
             &chaoyangli,
             "“义心向阳”心理咨询室、线上心理咨询、社区工作者“暖心营地”",
             "咨询室场地、居民动员",
+            "counseling",
         ),
         (
             "天津明德社会工作事务所",
             &yudeli,
             "为值岗人员捐赠防寒棉帽、手套、遮雨篷、暖宝宝",
             "值岗人员名单与需求",
+            "supplies",
         ),
         (
             "和平区社区服务志愿者协会",
             &yudeli,
             "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者",
             "值守志愿者名单",
+            "supplies,errands",
         ),
         (
             "和平区社区服务志愿者协会",
             &chaoyangli,
             "防护口罩、一次性橡胶手套、消毒酒精，慰问门口值守志愿者",
             "值守志愿者名单",
+            "supplies,errands",
         ),
     ];
-    for (org, community, provides, receives) in links {
+    for (org, community, provides, receives, duties) in links {
         org_store::link(
             &mut tx,
-            &org_ids[org],
-            (&community.id, &community.path),
-            provides,
-            receives,
+            &org_store::NewLinkage {
+                organization_id: &org_ids[org],
+                community: (&community.id, &community.path),
+                organization_provides: provides,
+                community_provides: receives,
+                duties,
+                status: "active",
+                proposed_by: "organization",
+                starts_on: None,
+                ends_on: None,
+                contact: "",
+            },
         )
         .await?;
     }
@@ -383,6 +409,15 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             )
             .await?;
         }
+    }
+    if let Some(sw) = account_store::user_by_name(&mut conn, "sw.ruoshui").await? {
+        account_store::set_member_kind(
+            &mut conn,
+            &org_ids["天津市若水社会工作服务中心"],
+            &sw.id,
+            "social_worker",
+        )
+        .await?;
     }
     drop(conn);
     front_line(app, &lingyanli, &lingyanli_workers, &mut rng).await?;
@@ -730,6 +765,13 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
     drop(conn);
     let mut posts = Vec::new();
     for c in compounds.iter().take(2) {
+        let mut conn = app.db.conn().await?;
+        let south = sanshe_store::gates::gates(&mut conn, std::slice::from_ref(&c.path))
+            .await?
+            .into_iter()
+            .find(|g| g.name == "南门")
+            .map(|g| g.id);
+        drop(conn);
         posts.push(
             rotas::add_post(
                 app,
@@ -743,6 +785,7 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
                     shift_hours: 8,
                     people: 1,
                     skill: None,
+                    gate_id: south,
                 },
             )
             .await?,
@@ -761,6 +804,7 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
                 shift_hours: 6,
                 people: 1,
                 skill: None,
+                gate_id: None,
             },
         )
         .await?,
@@ -768,6 +812,37 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
     let tomorrow = today + chrono::Duration::days(1);
     for p in &posts {
         rotas::make_shifts(app, &worker, &p.id, tomorrow, 7).await?;
+    }
+    // 张磊 (若水, which took on gate duty here) stands at 一区's south gate now, checked in:
+    // his phone scans there and nowhere else.
+    let zhang_actor = crate::accounts::actor_of(app, &user_id(app, "vol.zhanglei").await?).await?;
+    let first_gate = &posts[0];
+    rotas::make_shifts(
+        app,
+        &worker,
+        &first_gate.id,
+        today - chrono::Duration::days(1),
+        2,
+    )
+    .await?;
+    let now_rota = rotas::rota(
+        app,
+        &worker,
+        &first_gate.area_id,
+        today - chrono::Duration::days(1),
+        2,
+    )
+    .await?;
+    if let Some(current) = now_rota
+        .posts
+        .iter()
+        .filter(|p| p.post.id == first_gate.id)
+        .flat_map(|p| p.shifts.iter())
+        .find(|s| s.started && s.check_in_open)
+        && let Some(zhang_id) = zhang_actor.user_id.as_deref()
+    {
+        rotas::assign(app, &worker, &current.id, zhang_id).await?;
+        rotas::check_in(app, &zhang_actor, &current.id).await?;
     }
     // Each volunteer takes what the limits let them over the first days, leaving the rest open.
     let rota = rotas::rota(app, &worker, &community.id, tomorrow, 4).await?;

@@ -477,9 +477,22 @@ pub struct VolunteerView {
 /// Volunteers deployed within the caller's areas, optionally only those with a skill.
 pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<Vec<VolunteerView>> {
     let mut conn = app.db.conn().await?;
-    let people =
+    let mut people =
         account_store::deployed_volunteers(&mut *conn, actor.scope(Action::VetVolunteers).roots())
             .await?;
+    // An organization's admin sees where its own people are deployed, wherever that is.
+    for organization in sanshe_core::accounts::organizations_run(&actor.grants) {
+        let members = account_store::members_of(&mut *conn, &organization).await?;
+        let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
+        let names: std::collections::HashMap<&str, &str> = members
+            .iter()
+            .map(|m| (m.user_id.as_str(), m.display_name.as_str()))
+            .collect();
+        for d in account_store::deployments_of(&mut *conn, &ids).await? {
+            let name = names.get(d.user_id.as_str()).copied().unwrap_or_default();
+            people.push((d.user_id.clone(), name.to_string(), d.area_id, d.area_path));
+        }
+    }
     let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
     let skills: std::collections::HashMap<String, String> = store::skills_of(&mut *conn, &ids)
         .await?

@@ -133,6 +133,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
                     shift_hours: 8,
                     people: 2,
                     skill: None,
+                    gate_id: None,
                 },
             )
             .await

@@ -116,6 +116,8 @@ pub enum Action {
     TakeShifts,
     /// Vet volunteers' applications for an area and deploy the approved there.
     VetVolunteers,
+    /// Speak for a community in its linkages: propose, accept and end them.
+    LinkOrganizations,
 }
 
 /// What an action is aimed at.
@@ -134,7 +136,7 @@ pub enum Target<'a> {
 
 impl Action {
     /// Every action, in the order the permissions table lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewRegistry,
         Action::EditRegistry,
         Action::RevealPersonal,
@@ -152,6 +154,7 @@ impl Action {
         Action::ManageRotas,
         Action::TakeShifts,
         Action::VetVolunteers,
+        Action::LinkOrganizations,
     ];
 
     /// What the action lets someone do, in the words of `docs/permissions.md`.
@@ -180,6 +183,9 @@ impl Action {
                 "see a rota; take, swap, drop and check in to one's own shifts; run errands"
             }
             Action::VetVolunteers => "vet volunteer applications and deploy the approved",
+            Action::LinkOrganizations => {
+                "speak for a community in its linkages: propose, accept, end"
+            }
         }
     }
 }
@@ -207,6 +213,7 @@ fn role_allows(role: Role, action: Action) -> bool {
                 | ManageRotas
                 | TakeShifts
                 | VetVolunteers
+                | LinkOrganizations
         ),
         Role::OrgAdmin => matches!(action, ManageOrganization | ViewOrganization),
         // A volunteer's area grant is their deployment: they take shifts there.
@@ -264,6 +271,19 @@ pub fn organizations_run(grants: &[Grant]) -> Vec<String> {
     grants
         .iter()
         .filter(|g| role_allows(g.role, Action::ManageOrganization))
+        .filter_map(|g| match &g.scope {
+            GrantScope::Organization { id } => Some(id.clone()),
+            GrantScope::Area { .. } => None,
+        })
+        .collect()
+}
+
+/// The organizations the holder belongs to as a member (a social worker or a volunteer): their
+/// people act in a community only within those organizations' active duties there.
+pub fn member_of(grants: &[Grant]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| g.role == Role::Volunteer)
         .filter_map(|g| match &g.scope {
             GrantScope::Organization { id } => Some(id.clone()),
             GrantScope::Area { .. } => None,

@@ -204,6 +204,25 @@ pub fn is_no_show(shift: &Span, checked_in: bool, now: NaiveDateTime) -> bool {
         && now < shift.end
 }
 
+/// Minutes a gate duty runs on after its shift ends when the person has not checked out (the
+/// next shift may be late; the gate is not left unstaffed at the hour).
+pub const GATE_DUTY_GRACE_MINUTES: i64 = 30;
+
+/// When someone checked in on a shift of a gate post may act at that gate: from check-in until
+/// check-out, or until the grace after the shift's end, whichever comes first (UTC ms, the end
+/// excluded).
+pub fn gate_duty_window(
+    checked_in_at: i64,
+    checked_out_at: Option<i64>,
+    ends_at: i64,
+) -> (i64, i64) {
+    let grace_end = ends_at + GATE_DUTY_GRACE_MINUTES * 60_000;
+    (
+        checked_in_at,
+        checked_out_at.map_or(grace_end, |out| out.min(grace_end)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +327,20 @@ mod tests {
         assert!(is_no_show(&s, false, at(1, 8, 15)));
         assert!(!is_no_show(&s, true, at(1, 9, 0)));
         assert!(!is_no_show(&s, false, at(1, 16, 0)));
+    }
+
+    #[test]
+    fn gate_duty_runs_from_check_in_to_check_out_or_the_grace() {
+        let hour = 3_600_000;
+        assert_eq!(
+            gate_duty_window(0, None, 4 * hour),
+            (0, 4 * hour + hour / 2)
+        );
+        assert_eq!(gate_duty_window(0, Some(2 * hour), 4 * hour), (0, 2 * hour));
+        assert_eq!(
+            gate_duty_window(0, Some(6 * hour), 4 * hour),
+            (0, 4 * hour + hour / 2),
+            "a late check-out does not stretch it"
+        );
     }
 }

@@ -408,3 +408,106 @@ pub async fn purge_failures(
     )
     .await
 }
+
+/// A member of an organization (a volunteer grant held over it).
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    /// The user.
+    pub user_id: String,
+    /// Their display name.
+    pub display_name: String,
+    /// `social_worker` or `volunteer`.
+    pub member_kind: String,
+}
+
+impl crate::statements::FromRow for MemberRow {
+    fn from_row(r: &crate::statements::Row) -> Result<MemberRow> {
+        Ok(MemberRow {
+            user_id: r.try_get("user_id")?,
+            display_name: r.try_get("display_name")?,
+            member_kind: r.try_get("member_kind")?,
+        })
+    }
+}
+
+/// The active members of an organization, by name.
+pub async fn members_of(
+    conn: &mut impl crate::statements::Statements,
+    organization_id: &str,
+) -> Result<Vec<MemberRow>> {
+    conn.fetch_all(
+        "SELECT u.id AS user_id, u.display_name, MIN(g.member_kind) AS member_kind FROM grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1 \
+         GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id LIMIT 5000",
+        &[organization_id.into()],
+    )
+    .await
+}
+
+/// Where someone is deployed: an area grant of the volunteer role.
+#[derive(Debug, Clone)]
+pub struct DeploymentRow {
+    /// The user.
+    pub user_id: String,
+    /// The grant that deploys them.
+    pub grant_id: String,
+    /// The area.
+    pub area_id: String,
+    /// Its name.
+    pub area_name: String,
+    /// Its path.
+    pub area_path: String,
+}
+
+impl crate::statements::FromRow for DeploymentRow {
+    fn from_row(r: &crate::statements::Row) -> Result<DeploymentRow> {
+        Ok(DeploymentRow {
+            user_id: r.try_get("user_id")?,
+            grant_id: r.try_get("grant_id")?,
+            area_id: r.try_get("area_id")?,
+            area_name: r.try_get("area_name")?,
+            area_path: r.try_get("area_path")?,
+        })
+    }
+}
+
+/// The deployments of the given people.
+pub async fn deployments_of(
+    conn: &mut impl crate::statements::Statements,
+    user_ids: &[String],
+) -> Result<Vec<DeploymentRow>> {
+    let mut out = Vec::new();
+    for group in user_ids.chunks(500) {
+        let args: Vec<crate::statements::Cell> =
+            group.iter().map(crate::statements::Cell::from).collect();
+        out.extend(
+            conn.fetch_all::<DeploymentRow>(
+                &format!(
+                    "SELECT g.user_id, g.id AS grant_id, a.id AS area_id, a.name AS area_name, a.path AS area_path \
+                     FROM grants g JOIN areas a ON a.id = g.area_id \
+                     WHERE g.role = 'volunteer' AND g.user_id IN {} ORDER BY a.name",
+                    crate::in_list(1, args.len())
+                ),
+                &args,
+            )
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Sets whether an organization's member is a social worker or a volunteer.
+pub async fn set_member_kind(
+    conn: &mut AnyConnection,
+    organization_id: &str,
+    user_id: &str,
+    kind: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'")
+        .bind(organization_id)
+        .bind(user_id)
+        .bind(kind)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

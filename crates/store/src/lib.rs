@@ -173,6 +173,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0009_application_organization.sqlite.sql"),
         postgres: include_str!("../migrations/0009_application_organization.postgres.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_linkage_duties",
+        common: include_str!("../migrations/0010_linkage_duties.sql"),
+        sqlite: include_str!("../migrations/0010_linkage_duties.sqlite.sql"),
+        postgres: include_str!("../migrations/0010_linkage_duties.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -122,14 +122,26 @@ pub struct LinkageRow {
     pub community_name: String,
     /// The community's path.
     pub community_path: String,
-    /// What the organization provides.
+    /// What the organization provides (free text beside the duties).
     pub organization_provides: String,
     /// What the community provides.
     pub community_provides: String,
+    /// The duties taken on, comma-separated `Duty` spellings.
+    pub duties: String,
+    /// `proposed`, `active` or `ended`.
+    pub status: String,
+    /// The side that proposed it.
+    pub proposed_by: String,
+    /// First day (YYYY-MM-DD), if set.
+    pub starts_on: Option<String>,
+    /// Last day, if set.
+    pub ends_on: Option<String>,
+    /// Contact people on both sides.
+    pub contact: String,
 }
 
 const LINKAGE_SELECT: &str = "SELECT l.id, l.organization_id, o.name AS organization_name, l.community_id, a.name AS community_name, \
-     l.community_path, l.organization_provides, l.community_provides \
+     l.community_path, l.organization_provides, l.community_provides, l.duties, l.status, l.proposed_by, l.starts_on, l.ends_on, l.contact \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id JOIN areas a ON a.id = l.community_id";
 
 fn linkage_from_row(r: &AnyRow) -> Result<LinkageRow> {
@@ -142,32 +154,107 @@ fn linkage_from_row(r: &AnyRow) -> Result<LinkageRow> {
         community_path: r.try_get("community_path")?,
         organization_provides: r.try_get("organization_provides")?,
         community_provides: r.try_get("community_provides")?,
+        duties: r.try_get("duties")?,
+        status: r.try_get("status")?,
+        proposed_by: r.try_get("proposed_by")?,
+        starts_on: r.try_get("starts_on")?,
+        ends_on: r.try_get("ends_on")?,
+        contact: r.try_get("contact")?,
     })
 }
 
-/// Links an organization to a community; a second link of the same pair is a conflict.
-pub async fn link(
-    conn: &mut AnyConnection,
-    organization_id: &str,
-    community: (&str, &str),
-    organization_provides: &str,
-    community_provides: &str,
-) -> Result<String> {
+/// A linkage to write: the organization, the community (id, path) and its terms.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLinkage<'a> {
+    /// The organization.
+    pub organization_id: &'a str,
+    /// The community's id and path.
+    pub community: (&'a str, &'a str),
+    /// Free text: what the organization provides.
+    pub organization_provides: &'a str,
+    /// Free text: what the community provides.
+    pub community_provides: &'a str,
+    /// Stored duties.
+    pub duties: &'a str,
+    /// Starting status.
+    pub status: &'a str,
+    /// Who proposed it.
+    pub proposed_by: &'a str,
+    /// First day.
+    pub starts_on: Option<&'a str>,
+    /// Last day.
+    pub ends_on: Option<&'a str>,
+    /// Contact people.
+    pub contact: &'a str,
+}
+
+/// Links an organization to a community. A pair linked before and since ended is proposed
+/// anew on the same row (one row a pair); a pair still proposed or active is a conflict.
+pub async fn link(conn: &mut AnyConnection, l: &NewLinkage<'_>) -> Result<String> {
+    let now = now_ms();
+    let reopened: Option<String> = sqlx::query_scalar(
+        "UPDATE linkages SET organization_provides = $3, community_provides = $4, duties = $5, status = $6, \
+         proposed_by = $7, starts_on = $8, ends_on = $9, contact = $10, changed_at = $11 \
+         WHERE organization_id = $1 AND community_id = $2 AND status = 'ended' RETURNING id",
+    )
+    .bind(l.organization_id)
+    .bind(l.community.0)
+    .bind(l.organization_provides)
+    .bind(l.community_provides)
+    .bind(l.duties)
+    .bind(l.status)
+    .bind(l.proposed_by)
+    .bind(l.starts_on)
+    .bind(l.ends_on)
+    .bind(l.contact)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = reopened {
+        return Ok(id);
+    }
     let id = new_id();
     sqlx::query(
-        "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, \
+         duties, status, proposed_by, starts_on, ends_on, contact, changed_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
     )
     .bind(&id)
-    .bind(organization_id)
-    .bind(community.0)
-    .bind(community.1)
-    .bind(organization_provides)
-    .bind(community_provides)
-    .bind(now_ms())
+    .bind(l.organization_id)
+    .bind(l.community.0)
+    .bind(l.community.1)
+    .bind(l.organization_provides)
+    .bind(l.community_provides)
+    .bind(l.duties)
+    .bind(l.status)
+    .bind(l.proposed_by)
+    .bind(l.starts_on)
+    .bind(l.ends_on)
+    .bind(l.contact)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// Moves a linkage from `from` to `to`; false when it was no longer in `from` (another request
+/// moved it first), so two accepts or an accept and an end race to one outcome.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    linkage_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE linkages SET status = $3, changed_at = $4 WHERE id = $1 AND status = $2",
+    )
+    .bind(linkage_id)
+    .bind(from)
+    .bind(to)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The linkages of one organization.
@@ -184,11 +271,13 @@ pub async fn linkages_of(
     rows.iter().map(linkage_from_row).collect()
 }
 
-/// Organizations linked to a community in one of the subtrees at `roots` (one query for a whole
-/// organization list).
+/// Organizations linked (proposed or active) to a community in one of the subtrees at `roots`
+/// (one query for a whole organization list).
 pub async fn linked_within(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<String>> {
     let (filter, binds) = crate::scope_filter("community_path", roots, 1);
-    let sql = format!("SELECT DISTINCT organization_id FROM linkages WHERE {filter}");
+    let sql = format!(
+        "SELECT DISTINCT organization_id FROM linkages WHERE status <> 'ended' AND {filter}"
+    );
     let mut q = sqlx::query_scalar::<_, String>(&sql);
     for b in &binds {
         q = q.bind(b);
@@ -196,17 +285,39 @@ pub async fn linked_within(conn: &mut AnyConnection, roots: &[String]) -> Result
     Ok(q.fetch_all(&mut *conn).await?)
 }
 
-/// Removes a linkage.
-pub async fn unlink(conn: &mut AnyConnection, linkage_id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM linkages WHERE id = $1")
-        .bind(linkage_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
+/// The paths of the communities where one of `organization_ids` holds an active linkage whose
+/// duties include `duty` on `day` (YYYY-MM-DD, inside its dates where it has them).
+pub async fn duty_paths(
+    conn: &mut AnyConnection,
+    organization_ids: &[String],
+    duty: &str,
+    day: &str,
+) -> Result<Vec<String>> {
+    if organization_ids.is_empty() {
+        return Ok(Vec::new());
     }
+    let marks: Vec<String> = (0..organization_ids.len())
+        .map(|i| format!("${}", i + 3))
+        .collect();
+    let sql = format!(
+        "SELECT community_path, duties FROM linkages WHERE status = 'active' \
+         AND (starts_on IS NULL OR starts_on <= $1) AND (ends_on IS NULL OR ends_on >= $1) \
+         AND duties LIKE $2 AND organization_id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(day).bind(format!("%{duty}%"));
+    for o in organization_ids {
+        q = q.bind(o);
+    }
+    let mut out = Vec::new();
+    for r in q.fetch_all(&mut *conn).await? {
+        let duties: String = r.try_get("duties")?;
+        // LIKE narrows; the exact spelling decides (no duty's name holds another's).
+        if duties.split(',').any(|d| d == duty) {
+            out.push(r.try_get("community_path")?);
+        }
+    }
+    Ok(out)
 }
 
 /// One linkage.

@@ -27,9 +27,11 @@ pub struct PostRow {
     pub people: i64,
     /// The skill its duty needs, if any (`volunteers::SKILLS`).
     pub skill: Option<String>,
+    /// The gate its people staff, for a gate post.
+    pub gate_id: Option<String>,
 }
 
-const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill";
+const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill, gate_id";
 
 impl FromRow for PostRow {
     fn from_row(r: &Row) -> Result<PostRow> {
@@ -44,6 +46,7 @@ impl FromRow for PostRow {
             shift_hours: r.try_get("shift_hours")?,
             people: r.try_get("people")?,
             skill: r.try_get("skill")?,
+            gate_id: r.try_get("gate_id")?,
         })
     }
 }
@@ -51,7 +54,7 @@ impl FromRow for PostRow {
 /// Adds a post.
 pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO posts ({POST_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        &format!("INSERT INTO posts ({POST_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
         &[
             (&p.id).into(),
             (&p.area_id).into(),
@@ -63,6 +66,7 @@ pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Re
             p.shift_hours.into(),
             p.people.into(),
             p.skill.as_deref().into(),
+            p.gate_id.as_deref().into(),
             at.into(),
         ],
     )
@@ -770,4 +774,48 @@ pub async fn hand_over(
         )
         .await?
         == 1)
+}
+
+/// A shift someone checked in to on a post that names a gate: the times their gate duty runs.
+#[derive(Debug, Clone)]
+pub struct GateShiftRow {
+    /// The gate.
+    pub gate_id: String,
+    /// The post's area path (where the duty is).
+    pub area_path: String,
+    /// When they checked in.
+    pub checked_in_at: i64,
+    /// When they checked out, if they have.
+    pub checked_out_at: Option<i64>,
+    /// When the shift ends.
+    pub ends_at: i64,
+}
+
+impl FromRow for GateShiftRow {
+    fn from_row(r: &Row) -> Result<GateShiftRow> {
+        Ok(GateShiftRow {
+            gate_id: r.try_get("gate_id")?,
+            area_path: r.try_get("area_path")?,
+            checked_in_at: r.try_get("checked_in_at")?,
+            checked_out_at: r.try_get("checked_out_at")?,
+            ends_at: r.try_get("ends_at")?,
+        })
+    }
+}
+
+/// The gate shifts a person checked in to that end after `since` (their recent and current
+/// gate duty).
+pub async fn gate_shifts_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+    since: i64,
+) -> Result<Vec<GateShiftRow>> {
+    conn.fetch_all(
+        "SELECT p.gate_id, p.area_path, sp.checked_in_at, sp.checked_out_at, sp.ends_at \
+         FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id \
+         WHERE sp.user_id = $1 AND sp.ends_at > $2 AND sp.checked_in_at IS NOT NULL AND p.gate_id IS NOT NULL \
+         ORDER BY sp.starts_at",
+        &[user_id.into(), since.into()],
+    )
+    .await
 }

@@ -264,8 +264,15 @@ pub fn router(state: AppState) -> Router {
             api::organizations::get_organization,
             api::organizations::update_organization
         ))
-        .routes(routes!(api::organizations::create_linkage))
-        .routes(routes!(api::organizations::delete_linkage))
+        .routes(routes!(
+            api::organizations::list_linkages,
+            api::organizations::create_linkage
+        ))
+        .routes(routes!(api::organizations::accept_linkage))
+        .routes(routes!(api::organizations::end_linkage))
+        .routes(routes!(api::organizations::list_members))
+        .routes(routes!(api::organizations::deploy_member))
+        .routes(routes!(api::organizations::recall_member))
         .routes(routes!(api::registry::list_households))
         .routes(routes!(api::registry::get_household))
         .routes(routes!(

@@ -606,9 +606,9 @@ async fn organizations_linkages_and_who_may_manage_them() {
         let ling = t.token("worker.lingyanli").await;
         let admin = t.token("admin").await;
         // An org admin links their organization to a community.
-        let l = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "逐户排查、心理支持", "community_provides": "场地"})).await;
+        let l = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "逐户排查、心理支持", "community_provides": "场地", "duties": ["door_to_door", "follow_up"]})).await;
         assert_eq!(l.status, StatusCode::CREATED, "{}", l.text());
-        let twice = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "x"})).await;
+        let twice = t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "x", "duties": ["data"]})).await;
         assert_eq!(twice.json()["errors"][0]["code"], "err-linkage-exists");
         // The linked community's worker sees the organization and the linkage; yudeli's does not.
         let seen = t.get(&format!("/api/v1/organizations/{}", t.ruoshui), Some(&ling)).await.json();
@@ -1242,7 +1242,7 @@ async fn an_org_admin_edits_their_organization_and_others_cannot() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(r.json()["contact"], "022-23456789");
         // Linked to 凌研里, the worker may see the organization but not change it.
-        t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "心理支持"})).await;
+        t.post_json(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&org), json!({"community_id": t.lingyanli, "organization_provides": "心理支持", "duties": ["counseling"]})).await;
         assert_eq!(t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&ling), body.clone()).await.status, StatusCode::FORBIDDEN);
         let yude = t.token("worker.yudeli").await;
         assert_eq!(t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&yude), body).await.status, StatusCode::NOT_FOUND);

@@ -81,10 +81,13 @@ pub(super) async fn decide_batch(
             }));
             continue;
         }
-        let Some(gate) = gates
-            .get(&job.gate_id)
-            .filter(|g| job.scope.contains(&g.area_path))
-        else {
+        let Some(gate) = gates.get(&job.gate_id).filter(|g| {
+            job.scope.contains(&g.area_path)
+                || job
+                    .duty
+                    .iter()
+                    .any(|d| d.gate_id == g.id && d.covers(job.scanned_at))
+        }) else {
             out.push(Err(AppError::field("gate_id", "err-gate-not-found")));
             continue;
         };

@@ -128,7 +128,11 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
 pub async fn gate(app: &App, actor: &Actor, id: &str) -> Result<GateView> {
     let mut conn = app.db.conn().await?;
     let g = store::gate(&mut conn, id).await?;
-    actor.require(Action::GateDuty, Target::Area(&g.area_path))?;
+    if !actor.may(Action::GateDuty, Target::Area(&g.area_path))
+        && !on_duty_at(app, actor, &g.id).await?
+    {
+        return Err(AppError::NotFound);
+    }
     let p = policies(&mut conn, std::slice::from_ref(&g.compound_id)).await?;
     Ok(gate_view(g, &p))
 }
@@ -143,11 +147,31 @@ fn gate_view(g: GateRow, policies: &HashMap<String, GatePolicy>) -> GateView {
     }
 }
 
-/// Gates the actor may staff.
+/// Whether the actor staffs this gate right now through a checked-in shift of its post.
+async fn on_duty_at(app: &App, actor: &Actor, gate_id: &str) -> Result<bool> {
+    Ok(actor.has_role(sanshe_core::accounts::Role::Volunteer)
+        && crate::organizations::gates_on_duty_now(app, actor)
+            .await?
+            .iter()
+            .any(|g| g == gate_id))
+}
+
+/// Gates the actor may staff: those in their gate-duty areas, and the ones they are on duty
+/// at right now through a shift.
 pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
     let scope = actor.scope(Action::GateDuty);
+    let on_duty = if actor.has_role(sanshe_core::accounts::Role::Volunteer) {
+        crate::organizations::gates_on_duty_now(app, actor).await?
+    } else {
+        Vec::new()
+    };
     let mut conn = app.db.conn().await?;
-    let rows = store::gates(&mut conn, scope.roots()).await?;
+    let mut rows = store::gates(&mut conn, scope.roots()).await?;
+    let missing: Vec<String> = on_duty
+        .into_iter()
+        .filter(|g| !rows.iter().any(|r| &r.id == g))
+        .collect();
+    rows.extend(store::gates_by_ids(&mut conn, &missing).await?);
     let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
     let p = policies(&mut conn, &compounds).await?;
     Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
@@ -213,6 +237,8 @@ struct Job {
     scanned_at: i64,
     device_decision: Option<String>,
     scope: AreaScope,
+    /// Where and when a member staffs a gate through a checked-in shift.
+    duty: Vec<crate::organizations::GateDutyWindow>,
     recorded_by: String,
     reply: oneshot::Sender<Result<ScanOutcome>>,
 }

@@ -171,6 +171,12 @@ impl ScanWriter {
         let (Some(direction), Some(temperature)) = (direction, temperature) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
+        // A member holds no gate role: their gate duty comes from the shifts they checked in to.
+        let duty = if actor.has_role(sanshe_core::accounts::Role::Volunteer) {
+            crate::organizations::gate_duty_windows(app, actor).await?
+        } else {
+            Vec::new()
+        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             id,
@@ -182,6 +188,7 @@ impl ScanWriter {
             scanned_at,
             device_decision,
             scope: actor.scope(Action::GateDuty),
+            duty,
             recorded_by: actor.username.clone(),
             reply,
         };

@@ -23,6 +23,8 @@ pub struct PostView {
     pub people: i64,
     /// The skill its duty needs, if any.
     pub skill: Option<String>,
+    /// The gate its people staff (a gate post): checked in, they scan there.
+    pub gate_id: Option<String>,
 }
 
 pub(super) fn post_view(p: PostRow) -> PostView {
@@ -40,6 +42,7 @@ pub(super) fn post_view(p: PostRow) -> PostView {
         shift_hours: p.shift_hours,
         people: p.people,
         skill: p.skill,
+        gate_id: p.gate_id,
     }
 }
 
@@ -67,6 +70,11 @@ pub struct PostInput {
     /// see its open shifts.
     #[serde(default)]
     pub skill: Option<String>,
+    /// For a gate post, the gate its people staff: whoever is checked in on one of its
+    /// shifts scans passes and registers visitors there, and nowhere else.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub gate_id: Option<String>,
 }
 
 /// Adds a duty post.
@@ -117,7 +125,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         "area_id",
         "err-area-not-found",
     )?;
-    let post = PostRow {
+    let mut post = PostRow {
         id: new_id(),
         area_id: area.id.clone(),
         area_path: area.path.clone(),
@@ -130,7 +138,25 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         shift_hours: coverage.shift_hours.into(),
         people: coverage.people.into(),
         skill: skill.map(String::from),
+        gate_id: None,
     };
+    let gate_id = input
+        .gate_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    if let Some(gate_id) = gate_id {
+        if post.kind != "gate" {
+            return Err(AppError::field("gate_id", "err-post-gate-kind"));
+        }
+        // The gate must close a compound in the post's area (or the compound the post serves).
+        let gate = sanshe_store::gates::gate(&mut tx, gate_id)
+            .await
+            .ok()
+            .filter(|g| g.area_path.starts_with(&area.path) || area.path.starts_with(&g.area_path))
+            .ok_or_else(|| AppError::field("gate_id", "err-gate-not-found"))?;
+        post.gate_id = Some(gate.id);
+    }
     store::insert_post(&mut *tx, &post, app.clock.now_ms()).await?;
     audit::record(
         &mut tx,

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sanshe_app::organizations::{self, LinkageView, OrganizationView};
+use sanshe_app::organizations::{
+    self, DeploymentView, LinkageInput, LinkageView, MemberView, OrganizationView,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -81,49 +83,96 @@ pub async fn create_organization(
     Ok((StatusCode::CREATED, Json(o)))
 }
 
-/// A new linkage.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewLinkage {
-    /// The community.
-    #[schema(max_length = 64)]
-    pub community_id: String,
-    /// What the organization provides.
-    #[schema(min_length = 1, max_length = 500)]
-    pub organization_provides: String,
-    /// What the community provides.
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    pub community_provides: String,
+/// The linkages of an organization the caller may see.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/linkages", tag = "organizations", responses((status = 200, body = [LinkageView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_linkages(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<LinkageView>>> {
+    Ok(Json(
+        organizations::linkages(&state.app, &caller.actor, &id).await?,
+    ))
 }
 
-/// Links an organization to a community.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = NewLinkage, tag = "organizations", responses((status = 201, body = LinkageView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Proposes a linkage of an organization with a community and the duties it takes on there:
+/// active at once when the caller speaks for both sides, else waiting for the other side.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = LinkageInput, tag = "organizations", responses((status = 201, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_linkage(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    JsonBody(b): JsonBody<NewLinkage>,
+    JsonBody(b): JsonBody<LinkageInput>,
 ) -> ApiResult<(StatusCode, Json<LinkageView>)> {
-    let l = organizations::link(
-        &state.app,
-        &caller.actor,
-        &id,
-        &b.community_id,
-        &b.organization_provides,
-        &b.community_provides,
-    )
-    .await?;
+    let l = organizations::propose(&state.app, &caller.actor, &id, &b).await?;
     Ok((StatusCode::CREATED, Json(l)))
 }
 
-/// Removes a linkage.
-#[utoipa::path(delete, path = "/api/v1/linkages/{id}", tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_linkage(
+/// The other side accepts a proposed linkage.
+#[utoipa::path(post, path = "/api/v1/linkages/{id}/accept", tag = "organizations", responses((status = 200, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn accept_linkage(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
+) -> ApiResult<Json<LinkageView>> {
+    Ok(Json(
+        organizations::accept(&state.app, &caller.actor, &id).await?,
+    ))
+}
+
+/// Either side ends a linkage (or withdraws a proposal); it is kept for the record.
+#[utoipa::path(post, path = "/api/v1/linkages/{id}/end", tag = "organizations", responses((status = 200, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn end_linkage(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<LinkageView>> {
+    Ok(Json(
+        organizations::end(&state.app, &caller.actor, &id).await?,
+    ))
+}
+
+/// An organization's people, for whoever runs it.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", responses((status = 200, body = [MemberView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<MemberView>>> {
+    Ok(Json(
+        organizations::members(&state.app, &caller.actor, &id).await?,
+    ))
+}
+
+/// Where to deploy a member.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewDeployment {
+    /// A community (or a place in it) where the organization holds an active linkage.
+    #[schema(max_length = 64)]
+    pub area_id: String,
+}
+
+/// Deploys a member within the organization's linkages.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/members/{user_id}/deployments", request_body = NewDeployment, tag = "organizations", responses((status = 201, body = DeploymentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn deploy_member(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, user_id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<NewDeployment>,
+) -> ApiResult<(StatusCode, Json<DeploymentView>)> {
+    let d =
+        organizations::deploy_member(&state.app, &caller.actor, &id, &user_id, &b.area_id).await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// Recalls a member from an area (refused while they hold shifts there ahead).
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}/deployments/{area_id}", tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn recall_member(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, user_id, area_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    organizations::unlink(&state.app, &caller.actor, &id).await?;
+    organizations::recall_member(&state.app, &caller.actor, &id, &user_id, &area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,8 @@
 //! Organization pages: the list, one organization, its linkages.
 
+use sanshe_app::organizations::{LinkageInput, MemberView};
+use sanshe_core::organizations::{Duty, LinkageStatus};
+
 use super::*;
 
 #[derive(Template)]
@@ -93,6 +96,14 @@ pub(super) struct OrganizationPage {
     communities: Vec<AreaView>,
     errors: FormErrors,
     kinds: Vec<(&'static str, bool)>,
+    /// Each duty with whether the form had it ticked.
+    duties: Vec<(&'static str, bool)>,
+    /// The form's values after a rejection (never lost).
+    form: Vec<(String, String)>,
+    /// Its people, for whoever runs it.
+    members: Vec<MemberView>,
+    /// Where its people may be deployed: (area id, name) of its active linkages.
+    deploy_to: Vec<(String, String)>,
 }
 
 pub(super) async fn organization_view(
@@ -100,6 +111,16 @@ pub(super) async fn organization_view(
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
+) -> PageResult {
+    organization_view_with(state, caller, id, errors, Vec::new()).await
+}
+
+async fn organization_view_with(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+    form: Vec<(String, String)>,
 ) -> PageResult {
     let (o, linkages, can_manage) = sanshe_app::organizations::get(&state.app, &caller.actor, id)
         .await
@@ -126,6 +147,23 @@ pub(super) async fn organization_view(
         .iter()
         .map(|k| (k.as_str(), k.as_str() == o.kind))
         .collect();
+    let ticked = values(&form, "duties");
+    let duties = Duty::ALL
+        .iter()
+        .map(|d| (d.as_str(), ticked.iter().any(|t| t == d.as_str())))
+        .collect();
+    let members = if can_manage {
+        sanshe_app::organizations::members(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
+    let deploy_to = linkages
+        .iter()
+        .filter(|l| l.status == LinkageStatus::Active)
+        .map(|l| (l.community_id.clone(), l.community_name.clone()))
+        .collect();
     Ok(render_form(
         &OrganizationPage {
             nav: Nav::of(caller, &format!("/organizations/{id}")),
@@ -135,6 +173,10 @@ pub(super) async fn organization_view(
             can_manage,
             communities,
             errors,
+            duties,
+            form,
+            members,
+            deploy_to,
         },
         rejected,
     ))
@@ -148,33 +190,91 @@ pub(super) async fn organization_page(
     organization_view(&state, &caller, &id, FormErrors::default()).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct LinkageForm {
-    #[serde(default)]
-    community_id: String,
-    #[serde(default)]
-    organization_provides: String,
-    #[serde(default)]
-    community_provides: String,
-}
-
 pub(super) async fn add_linkage(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<LinkageForm>,
+    body: axum::body::Bytes,
 ) -> PageResult {
-    match sanshe_app::organizations::link(
+    let form = pairs(&body);
+    let optional = |key: &str| Some(value(&form, key)).filter(|v| !v.is_empty());
+    let input = LinkageInput {
+        community_id: value(&form, "community_id"),
+        duties: values(&form, "duties"),
+        starts_on: optional("starts_on"),
+        ends_on: optional("ends_on"),
+        contact: value(&form, "contact"),
+        organization_provides: value(&form, "organization_provides"),
+        community_provides: value(&form, "community_provides"),
+    };
+    match sanshe_app::organizations::propose(&state.app, &caller.actor, &id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            organization_view_with(&state, &caller, &id, FormErrors::from(&e, caller.tr), form)
+                .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+pub(super) async fn accept_linkage(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let l = sanshe_app::organizations::accept(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeployForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    area_id: String,
+}
+
+pub(super) async fn deploy_member(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DeployForm>,
+) -> PageResult {
+    match sanshe_app::organizations::deploy_member(
         &state.app,
         &caller.actor,
         &id,
-        &f.community_id,
-        &f.organization_provides,
-        &f.community_provides,
+        &f.user_id,
+        &f.area_id,
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+pub(super) async fn recall_member(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DeployForm>,
+) -> PageResult {
+    match sanshe_app::organizations::recall_member(
+        &state.app,
+        &caller.actor,
+        &id,
+        &f.user_id,
+        &f.area_id,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
         }
@@ -212,7 +312,7 @@ pub(super) async fn confirm_unlink(
                 question: caller.tr.t("confirm-unlink"),
                 subject: format!("{} ↔ {}", org.name, l.community_name),
                 action: format!("/linkages/{id}/delete"),
-                confirm_label: caller.tr.t("linkage-remove"),
+                confirm_label: caller.tr.t("linkage-end"),
                 cancel: format!("/organizations/{}", org.id),
             }));
         }
@@ -225,10 +325,10 @@ pub(super) async fn unlink(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    sanshe_app::organizations::unlink(&state.app, &caller.actor, &id)
+    let l = sanshe_app::organizations::end(&state.app, &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    Ok(Redirect::to("/organizations").into_response())
+    Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
 }
 
 pub(super) async fn export_organizations(

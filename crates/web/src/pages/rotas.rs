@@ -22,6 +22,8 @@ pub(super) struct RotaPage {
     reminders: Vec<rotas::Reminder>,
     /// Whether the signed-in person runs this area's rota (sees who could cover a no-show).
     manages: bool,
+    /// The gates a new gate post may name (those the person runs).
+    gates: Vec<sanshe_app::gates::GateView>,
 }
 
 impl RotaPage {
@@ -98,8 +100,16 @@ async fn rota_view(
         && rotas::manages(&state.app, &caller.actor, &area)
             .await
             .or_page(caller)?;
+    let gates = if manages {
+        sanshe_app::gates::gates(&state.app, &caller.actor)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
     Ok(render_form(
         &RotaPage {
+            gates,
             nav: Nav::of(caller, "/rota"),
             areas,
             area,
@@ -205,6 +215,7 @@ pub(super) async fn create_post(
         shift_hours: number("shift_hours"),
         people: number("people"),
         skill: (!skill.is_empty()).then_some(skill),
+        gate_id: Some(value(&form, "gate_id")).filter(|g| !g.is_empty()),
     };
     let done = rotas::add_post(&state.app, &caller.actor, &input)
         .await

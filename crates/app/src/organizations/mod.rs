@@ -1,14 +1,24 @@
-//! Organizations and their linkages to communities.
+//! Organizations and their linkages to communities (三社联动): registering an organization,
+//! its linkages with the duties it takes on (`linkages`), its people and where they serve
+//! (`members`), and what a member may do at a place right now because of those duties (`duty`).
 
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::organizations::OrganizationKind;
 use sanshe_store::areas as area_store;
-use sanshe_store::organizations::{self as store, LinkageRow, OrganizationRow};
+use sanshe_store::organizations::{self as store, OrganizationRow};
 
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
 use crate::{App, AppError, OnConflict, Result};
+
+mod duty;
+mod linkages;
+mod members;
+
+pub use duty::*;
+pub use linkages::*;
+pub use members::*;
 
 /// An organization as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -37,40 +47,7 @@ impl From<OrganizationRow> for OrganizationView {
     }
 }
 
-/// A linkage as shown.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct LinkageView {
-    /// Id.
-    pub id: String,
-    /// Organization.
-    pub organization_id: String,
-    /// Its name.
-    pub organization_name: String,
-    /// Community.
-    pub community_id: String,
-    /// Its name.
-    pub community_name: String,
-    /// What the organization provides.
-    pub organization_provides: String,
-    /// What the community provides.
-    pub community_provides: String,
-}
-
-impl From<LinkageRow> for LinkageView {
-    fn from(l: LinkageRow) -> Self {
-        LinkageView {
-            id: l.id,
-            organization_id: l.organization_id,
-            organization_name: l.organization_name,
-            community_id: l.community_id,
-            community_name: l.community_name,
-            organization_provides: l.organization_provides,
-            community_provides: l.community_provides,
-        }
-    }
-}
-
-fn target(o: &OrganizationRow) -> Target<'_> {
+pub(crate) fn target(o: &OrganizationRow) -> Target<'_> {
     Target::Organization {
         id: &o.id,
         home_path: o.home_path.as_deref(),
@@ -115,7 +92,7 @@ pub async fn get(
     let links = links
         .into_iter()
         .filter(|l| member || scope.contains(&l.community_path))
-        .map(Into::into)
+        .map(|l| linkage_view(actor, &o, l))
         .collect();
     Ok((o.into(), links, manage))
 }
@@ -201,87 +178,6 @@ pub async fn register(
     )
     .await?;
     Ok(org.into())
-}
-
-/// Links an organization to a community with what each side provides. Allowed to whoever manages
-/// the organization, provided the community is in their view, or to a coordinator of the community.
-pub async fn link(
-    app: &App,
-    actor: &Actor,
-    organization_id: &str,
-    community_id: &str,
-    organization_provides: &str,
-    community_provides: &str,
-) -> Result<LinkageView> {
-    let mut conn = app.db.conn().await?;
-    let o = store::get(&mut conn, organization_id).await?;
-    let community = area_store::get(&mut conn, community_id)
-        .await
-        .map_err(|_| AppError::field("community_id", "err-not-found"))?;
-    if community.kind != "community" {
-        return Err(AppError::field("community_id", "err-not-a-community"));
-    }
-    let coordinates_community =
-        actor.may(Action::ManageOrganization, Target::Area(&community.path));
-    if !coordinates_community && !actor.may(Action::ManageOrganization, target(&o)) {
-        return Err(AppError::NotFound);
-    }
-    let mut errors = FieldErrors::default();
-    let organization_provides = errors
-        .take_field(sanshe_core::text::required_line(
-            "organization_provides",
-            organization_provides,
-            500,
-        ))
-        .unwrap_or_default();
-    let community_provides = errors
-        .take_field(sanshe_core::text::line(
-            "community_provides",
-            community_provides,
-            500,
-        ))
-        .unwrap_or_default();
-    errors.into_result()?;
-    let id = store::link(
-        &mut conn,
-        &o.id,
-        (&community.id, &community.path),
-        organization_provides.trim(),
-        community_provides.trim(),
-    )
-    .await
-    .on_conflict("community_id", "err-linkage-exists")?;
-    audit::record(
-        &mut conn,
-        actor,
-        "linkage.created",
-        Subject::new("organization", &o.id, &community.path),
-        &format!("{} ↔ {}", o.name, community.name),
-    )
-    .await?;
-    Ok(store::linkage(&mut conn, &id).await?.into())
-}
-
-/// Removes a linkage (same permission as creating it).
-pub async fn unlink(app: &App, actor: &Actor, linkage_id: &str) -> Result<()> {
-    let mut conn = app.db.conn().await?;
-    let l = store::linkage(&mut conn, linkage_id).await?;
-    let o = store::get(&mut conn, &l.organization_id).await?;
-    if !actor.may(Action::ManageOrganization, Target::Area(&l.community_path))
-        && !actor.may(Action::ManageOrganization, target(&o))
-    {
-        return Err(AppError::NotFound);
-    }
-    store::unlink(&mut conn, linkage_id).await?;
-    audit::record(
-        &mut conn,
-        actor,
-        "linkage.removed",
-        Subject::new("organization", &o.id, &l.community_path),
-        &format!("{} ↔ {}", o.name, l.community_name),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Changes an organization's kind, name and contact (whoever manages it).

@@ -1,0 +1,221 @@
+//! An organization's people: who they are (social worker or volunteer), where they are
+//! deployed, their shifts ahead and hours served; deploying and recalling them within the
+//! organization's active linkages.
+
+use std::collections::HashMap;
+
+use sanshe_core::accounts::Role;
+use sanshe_store::accounts as account_store;
+
+use super::*;
+
+/// What kind of member someone is.
+pub const MEMBER_KINDS: [&str; 2] = ["social_worker", "volunteer"];
+
+/// A community a member serves in.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DeploymentView {
+    /// The area.
+    pub area_id: String,
+    /// Its name.
+    pub area_name: String,
+}
+
+/// A member as their organization's admin sees them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MemberView {
+    /// The user.
+    pub user_id: String,
+    /// Their name.
+    pub name: String,
+    /// `social_worker` or `volunteer`.
+    pub kind: String,
+    /// Where they are deployed.
+    pub deployments: Vec<DeploymentView>,
+    /// Shifts booked from now on.
+    pub shifts_ahead: i64,
+    /// Minutes of service recorded.
+    pub served_minutes: i64,
+}
+
+/// The organization, if the actor runs it (an organization's admin, or a coordinator of its
+/// home area); NotFound otherwise, so nobody learns of another organization's people.
+async fn run_by(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    organization_id: &str,
+) -> Result<OrganizationRow> {
+    let o = store::get(conn, organization_id).await?;
+    actor.require(Action::ManageOrganization, target(&o))?;
+    Ok(o)
+}
+
+/// The organization's members with where they serve, for its admin.
+pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<Vec<MemberView>> {
+    let mut conn = app.db.conn().await?;
+    let o = run_by(&mut conn, actor, organization_id).await?;
+    let people = account_store::members_of(&mut *conn, &o.id).await?;
+    let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
+    let mut deployments: HashMap<String, Vec<DeploymentView>> = HashMap::new();
+    for d in account_store::deployments_of(&mut *conn, &ids).await? {
+        deployments
+            .entry(d.user_id)
+            .or_default()
+            .push(DeploymentView {
+                area_id: d.area_id,
+                area_name: d.area_name,
+            });
+    }
+    let served: HashMap<String, i64> = sanshe_store::rotas::served_totals(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let now = app.clock.now_ms();
+    let mut ahead: HashMap<String, i64> = HashMap::new();
+    for b in sanshe_store::rotas::bookings_of_people(&mut *conn, &ids, now, i64::MAX).await? {
+        *ahead.entry(b.user_id).or_default() += 1;
+    }
+    Ok(people
+        .into_iter()
+        .map(|p| MemberView {
+            deployments: deployments.remove(&p.user_id).unwrap_or_default(),
+            shifts_ahead: ahead.get(&p.user_id).copied().unwrap_or(0),
+            served_minutes: served.get(&p.user_id).copied().unwrap_or(0),
+            user_id: p.user_id,
+            name: p.display_name,
+            kind: p.member_kind,
+        })
+        .collect())
+}
+
+/// A member, checked to belong to the organization.
+async fn member(
+    conn: &mut sanshe_store::Conn,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<account_store::MemberRow> {
+    account_store::members_of(&mut *conn, organization_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// Deploys a member to a community (or a place below it) where the organization holds an
+/// active linkage: they then take shifts there and act within its duties.
+pub async fn deploy_member(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    user_id: &str,
+    area_id: &str,
+) -> Result<DeploymentView> {
+    let mut conn = app.db.conn().await?;
+    let o = run_by(&mut conn, actor, organization_id).await?;
+    let m = member(&mut conn, &o.id, user_id).await?;
+    let area = area_store::get(&mut conn, area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    let linked = store::linkages_of(&mut conn, &o.id)
+        .await?
+        .into_iter()
+        .any(|l| l.status == "active" && area.path.starts_with(&l.community_path));
+    if !linked {
+        return Err(AppError::field("area_id", "err-deploy-not-linked"));
+    }
+    let deployed = account_store::deployments_of(&mut *conn, std::slice::from_ref(&m.user_id))
+        .await?
+        .into_iter()
+        .any(|d| d.area_id == area.id);
+    if deployed {
+        return Err(AppError::field("area_id", "err-volunteer-deployed"));
+    }
+    account_store::insert_grant(
+        &mut conn,
+        &m.user_id,
+        Role::Volunteer.as_str(),
+        Some(&area.id),
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut conn,
+        actor,
+        "member.deployed",
+        Subject::new("user", &m.user_id, &area.path),
+        &format!("{} → {} ({})", m.display_name, area.name, o.name),
+    )
+    .await?;
+    app.sessions.clear();
+    Ok(DeploymentView {
+        area_id: area.id,
+        area_name: area.name,
+    })
+}
+
+/// Recalls a member from an area; refused while they hold shifts there that have not ended.
+pub async fn recall_member(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    user_id: &str,
+    area_id: &str,
+) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    let o = run_by(&mut conn, actor, organization_id).await?;
+    let m = member(&mut conn, &o.id, user_id).await?;
+    let Some(d) = account_store::deployments_of(&mut *conn, std::slice::from_ref(&m.user_id))
+        .await?
+        .into_iter()
+        .find(|d| d.area_id == area_id)
+    else {
+        return Err(AppError::NotFound);
+    };
+    let now = app.clock.now_ms();
+    let ahead = sanshe_store::rotas::bookings_of(&mut *conn, &m.user_id, now, i64::MAX).await?;
+    let shifts = sanshe_store::rotas::shifts_by_id(
+        &mut *conn,
+        &ahead.iter().map(|b| b.shift_id.clone()).collect::<Vec<_>>(),
+    )
+    .await?;
+    if shifts.iter().any(|s| s.area_path.starts_with(&d.area_path)) {
+        return Err(AppError::field("area_id", "err-volunteer-has-shifts"));
+    }
+    account_store::delete_grant(&mut conn, &m.user_id, &d.grant_id).await?;
+    audit::record(
+        &mut conn,
+        actor,
+        "member.recalled",
+        Subject::new("user", &m.user_id, &d.area_path),
+        &format!("{} ← {} ({})", m.display_name, d.area_name, o.name),
+    )
+    .await?;
+    app.sessions.clear();
+    Ok(())
+}
+
+/// Sets whether a member is a social worker or a volunteer.
+pub async fn set_member_kind(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    user_id: &str,
+    kind: &str,
+) -> Result<()> {
+    if !MEMBER_KINDS.contains(&kind) {
+        return Err(AppError::field("kind", "err-member-kind"));
+    }
+    let mut conn = app.db.conn().await?;
+    let o = run_by(&mut conn, actor, organization_id).await?;
+    let m = member(&mut conn, &o.id, user_id).await?;
+    account_store::set_member_kind(&mut conn, &o.id, &m.user_id, kind).await?;
+    audit::record(
+        &mut conn,
+        actor,
+        "member.kind_set",
+        Subject::new("user", &m.user_id, o.home_path.as_deref().unwrap_or("")),
+        kind,
+    )
+    .await?;
+    Ok(())
+}

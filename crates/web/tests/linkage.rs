@@ -1,0 +1,409 @@
+//! 三社联动 over HTTP on SQLite and PostgreSQL: linkages with duties proposed by one side and
+//! accepted by the other, an organization's people deployed within its linkages, and a member
+//! staffing a gate only through a checked-in shift of its post and their organization's duty.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+use support::{TestApp, id_for, on_both};
+
+/// Moves the test clock to a China-time moment.
+fn set_clock(t: &TestApp, day: NaiveDate, h: u32, m: u32) {
+    let target = sanshe_app::utc_ms(day.and_hms_opt(h, m, 0).unwrap());
+    t.app
+        .clock
+        .advance(Duration::milliseconds(target - t.app.clock.now_ms()));
+}
+
+fn code(v: &Value) -> String {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn propose(t: &TestApp, token: &str, community: &str, duties: Value) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            &format!("/api/v1/organizations/{}/linkages", t.ruoshui),
+            Some(token),
+            json!({"community_id": community, "duties": duties, "contact": "若水 李老师 / 凌研里 王主任"}),
+        )
+        .await;
+    (r.status, r.json())
+}
+
+async fn linkage_step(t: &TestApp, token: &str, id: &str, step: &str) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            &format!("/api/v1/linkages/{id}/{step}"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    let v = if r.bytes.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+/// A member of 若水 made by its admin: (user id, token).
+async fn member(t: &TestApp, org: &str, username: &str) -> (String, String) {
+    let r = t
+        .post_json(
+            "/api/v1/users",
+            Some(org),
+            json!({"username": username, "display_name": "张磊", "password": support::PASSWORD,
+                   "role": "volunteer", "organization_id": t.ruoshui}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    (
+        r.json()["id"].as_str().unwrap().to_string(),
+        t.token(username).await,
+    )
+}
+
+#[tokio::test]
+async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        // Bad terms are refused field by field.
+        let (s, v) = propose(&t, &org, &t.lingyanli, json!([])).await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-duties-required"));
+        let (_, v) = propose(&t, &org, &t.lingyanli, json!(["guarding"])).await;
+        assert_eq!(code(&v), "err-duty");
+        let r = t
+            .post_json(
+                &format!("/api/v1/organizations/{}/linkages", t.ruoshui),
+                Some(&org),
+                json!({"community_id": t.lingyanli, "duties": ["errands"], "starts_on": "2026-12-10", "ends_on": "2026-12-01"}),
+            )
+            .await;
+        assert_eq!(code(&r.json()), "err-date-order");
+
+        // The organization proposes; it cannot accept its own proposal.
+        let (s, l) = propose(&t, &org, &t.lingyanli, json!(["errands", "gate_duty", "errands"])).await;
+        assert_eq!(s, StatusCode::CREATED, "{l}");
+        assert_eq!(l["status"], "proposed");
+        assert_eq!(l["duties"], json!(["gate_duty", "errands"]), "each once, in order");
+        assert_eq!(l["may_accept"], false);
+        let id = l["id"].as_str().unwrap().to_string();
+        let (s, v) = linkage_step(&t, &org, &id, "accept").await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-linkage-not-acceptable"));
+        // Another community's worker does not see it at all.
+        assert_eq!(linkage_step(&t, &yude, &id, "accept").await.0, StatusCode::NOT_FOUND);
+
+        // The community's worker sees the proposal and accepts it.
+        let seen = t
+            .get(&format!("/api/v1/organizations/{}/linkages", t.ruoshui), Some(&ling))
+            .await
+            .json();
+        assert_eq!(seen[0]["may_accept"], true, "{seen}");
+        let (s, v) = linkage_step(&t, &ling, &id, "accept").await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("active")));
+        assert_eq!(linkage_step(&t, &ling, &id, "accept").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Either side ends it; ended once.
+        let (s, v) = linkage_step(&t, &org, &id, "end").await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ended")));
+        let (_, v) = linkage_step(&t, &ling, &id, "end").await;
+        assert_eq!(code(&v), "err-linkage-ended");
+        // Proposed again, the same pair is one row again waiting for the other side.
+        let (s, again) = propose(&t, &ling, &t.lingyanli, json!(["data"])).await;
+        assert_eq!(s, StatusCode::CREATED, "{again}");
+        assert_eq!((again["id"].as_str(), again["status"].as_str()), (Some(id.as_str()), Some("proposed")));
+        assert_eq!(again["proposed_by"], "community");
+        assert_eq!(linkage_step(&t, &org, &id, "accept").await.0, StatusCode::OK);
+
+        // A coordinator of the organization's own area speaks for both sides: active at once.
+        let admin = t.token("admin").await;
+        let (s, both) = propose(&t, &admin, &t.yudeli, json!(["supplies"])).await;
+        assert_eq!((s, both["status"].as_str()), (StatusCode::CREATED, Some("active")));
+
+        // Every step is in the audit log.
+        let log = t.get("/api/v1/audit?limit=50", Some(&admin)).await.json();
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .filter(|a| a.starts_with("linkage."))
+            .collect();
+        for step in ["linkage.proposed", "linkage.accepted", "linkage.ended", "linkage.created"] {
+            assert!(actions.contains(&step), "{step} in {actions:?}");
+        }
+        t
+    })
+    .await;
+}
+
+struct GatePost {
+    south: String,
+    north: String,
+    pass_code: String,
+    first_shift: String,
+    second_shift: String,
+    day: NaiveDate,
+}
+
+/// 凌研里一区 with a south and a north gate, a household's pass, a post at the south gate with
+/// shifts from tomorrow, and the member assigned to its first two morning shifts.
+async fn gate_post(t: &TestApp, worker: &str, member_id: &str) -> GatePost {
+    let building = t
+        .get(
+            &format!("/api/v1/areas/{}", t.lingyanli_building),
+            Some(worker),
+        )
+        .await
+        .json();
+    let compound = building["parent_id"].as_str().unwrap().to_string();
+    let mut gates = Vec::new();
+    for name in ["南门", "北门"] {
+        let g = t
+            .post_json(
+                "/api/v1/gates",
+                Some(worker),
+                json!({"compound_id": compound, "name": name}),
+            )
+            .await;
+        assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
+        gates.push(g.json()["id"].as_str().unwrap().to_string());
+    }
+    // Every exit allowed at any hour, so only the duty decides.
+    t.send_json(
+        "PUT",
+        &format!("/api/v1/gates/{}/policy", gates[0]),
+        Some(worker),
+        json!({"exits_per_period": 0, "period_days": 1, "out_from_hour": 0, "out_until_hour": 24}),
+    )
+    .await;
+    let r = t
+        .add_resident(
+            worker,
+            &t.lingyanli_building,
+            "301",
+            "马红",
+            &id_for(1975, 7, 7, 31),
+            "",
+        )
+        .await;
+    let pass = t
+        .post_json(
+            "/api/v1/passes",
+            Some(worker),
+            json!({"household_id": r["household_id"], "valid_to": "2027-01-31"}),
+        )
+        .await;
+    assert_eq!(pass.status, StatusCode::CREATED, "{}", pass.text());
+    let pass_code = pass.json()[0]["code"].as_str().unwrap().to_string();
+    // A gate post naming a gate of another kind of post is refused.
+    let wrong = t
+        .post_json("/api/v1/posts", Some(worker), json!({"area_id": compound, "name": "热线", "kind": "hotline",
+            "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1, "gate_id": gates[0]}))
+        .await;
+    assert_eq!(code(&wrong.json()), "err-post-gate-kind");
+    let post = t
+        .post_json("/api/v1/posts", Some(worker), json!({"area_id": compound, "name": "一区南门", "kind": "gate",
+            "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1, "gate_id": gates[0]}))
+        .await;
+    assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
+    assert_eq!(post.json()["gate_id"], gates[0].as_str());
+    let post_id = post.json()["id"].as_str().unwrap().to_string();
+    let day = t.app.clock.today() + Duration::days(1);
+    let made = t
+        .post_json(
+            &format!("/api/v1/posts/{post_id}/shifts"),
+            Some(worker),
+            json!({"from": day.to_string(), "days": 2}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let rota = t
+        .get(
+            &format!("/api/v1/shifts?area={compound}&from={day}&days=2"),
+            Some(worker),
+        )
+        .await
+        .json();
+    let shifts: Vec<String> = rota["posts"][0]["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    for s in &shifts {
+        let r = t
+            .post_json(
+                &format!("/api/v1/shifts/{s}/assign"),
+                Some(worker),
+                json!({"user_id": member_id}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    GatePost {
+        south: gates[0].clone(),
+        north: gates[1].clone(),
+        pass_code,
+        first_shift: shifts[0].clone(),
+        second_shift: shifts[1].clone(),
+        day,
+    }
+}
+
+async fn scan(t: &TestApp, token: &str, gate: &str, code: &str) -> (StatusCode, Value) {
+    let r = t
+        .post_json(
+            "/api/v1/scans",
+            Some(token),
+            json!({"id": uuid::Uuid::now_v7().to_string(),
+            "gate_id": gate, "pass_code": code, "direction": "out", "temperature": 36.5}),
+        )
+        .await;
+    (r.status, r.json())
+}
+
+#[tokio::test]
+async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_there() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (member_id, vol) = member(&t, &org, "vol.zhanglei").await;
+        // 若水 takes on gate duty in 凌研里; the community accepts; 若水 deploys its member.
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
+        let linkage = l["id"].as_str().unwrap().to_string();
+        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        let d = t
+            .post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", t.ruoshui),
+                Some(&org), json!({"area_id": t.lingyanli}))
+            .await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        let g = gate_post(&t, &worker, &member_id).await;
+
+        // Before check-in: no gate.
+        set_clock(&t, g.day, 7, 0);
+        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.1["errors"][0]["code"], "err-gate-not-found");
+        assert_eq!(t.get("/api/v1/gates", Some(&vol)).await.json(), json!([]));
+        set_clock(&t, g.day, 7, 40);
+        let r = t.post_json(&format!("/api/v1/shifts/{}/check-in", g.first_shift), Some(&vol), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        // Checked in: the south gate, and only it.
+        let (s, v) = scan(&t, &vol, &g.south, &g.pass_code).await;
+        assert_eq!((s, v["decision"].as_str()), (StatusCode::CREATED, Some("allowed")), "{v}");
+        assert!(!v.to_string().contains("1975"), "no number in what the member sees: {v}");
+        let (s, v) = scan(&t, &vol, &g.north, &g.pass_code).await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-gate-not-found"));
+        let gates = t.get("/api/v1/gates", Some(&vol)).await.json();
+        assert_eq!(gates.as_array().unwrap().len(), 1);
+        assert_eq!(gates[0]["id"], g.south.as_str());
+        assert_eq!(t.get(&format!("/api/v1/gates/{}", g.north), Some(&vol)).await.status, StatusCode::NOT_FOUND);
+        let visitor = |gate: String| {
+            let (t, vol) = (&t, vol.clone());
+            async move {
+                t.post_json("/api/v1/visitors", Some(&vol), json!({"gate_id": gate, "kind": "delivery",
+                    "name": "快递员", "phone": "", "temperature": 36.4, "entered": true, "reason": "送药", "host": "3号楼"}))
+                    .await
+                    .status
+            }
+        };
+        assert_eq!(visitor(g.south.clone()).await, StatusCode::CREATED);
+        assert_eq!(visitor(g.north.clone()).await, StatusCode::UNPROCESSABLE_ENTITY);
+        // The shift ends at 16:00; without a check-out the duty runs 30 minutes more.
+        set_clock(&t, g.day, 16, 20);
+        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        set_clock(&t, g.day, 16, 31);
+        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+
+        // Next morning: the duty holds only while the linkage does, and ends at check-out.
+        let next = g.day + Duration::days(1);
+        set_clock(&t, next, 7, 40);
+        let r = t.post_json(&format!("/api/v1/shifts/{}/check-in", g.second_shift), Some(&vol), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        set_clock(&t, next, 9, 0);
+        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        assert_eq!(linkage_step(&t, &worker, &linkage, "end").await.0, StatusCode::OK);
+        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found", "no duty, no gate");
+        // A linkage without gate duty does not let them act either.
+        let (_, again) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
+        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK, "{again}");
+        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+        linkage_step(&t, &org, &linkage, "end").await;
+        propose(&t, &org, &t.lingyanli, json!(["gate_duty"])).await;
+        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        set_clock(&t, next, 10, 0);
+        let r = t.post_json(&format!("/api/v1/shifts/{}/check-out", g.second_shift), Some(&vol), json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        set_clock(&t, next, 10, 1);
+        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+
+        // The member never reaches the registry.
+        assert_eq!(t.get("/api/v1/residents", Some(&vol)).await.json()["total"], 0);
+        let households = t.get("/api/v1/households", Some(&vol)).await;
+        assert_eq!(households.status, StatusCode::OK);
+        assert_eq!(households.json()["items"], json!([]), "{}", households.text());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_linkages() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (member_id, _) = member(&t, &org, "vol.wangfang").await;
+        let members_path = format!("/api/v1/organizations/{}/members", t.ruoshui);
+        let deploy = |area: String| {
+            let (t, org, path) = (&t, org.clone(), format!("{members_path}/{member_id}/deployments"));
+            async move { t.post_json(&path, Some(&org), json!({"area_id": area})).await }
+        };
+        // No active linkage yet: nowhere to deploy.
+        assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-deploy-not-linked");
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
+        assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-deploy-not-linked", "proposed is not active");
+        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        assert_eq!(deploy(t.lingyanli.clone()).await.status, StatusCode::CREATED);
+        assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-volunteer-deployed");
+        assert_eq!(code(&deploy(t.yudeli.clone()).await.json()), "err-deploy-not-linked");
+
+        let members = t.get(&members_path, Some(&org)).await.json();
+        assert_eq!(members.as_array().unwrap().len(), 1, "{members}");
+        assert_eq!(members[0]["kind"], "volunteer");
+        assert_eq!(members[0]["deployments"][0]["area_name"], "凌研里社区");
+        // Its deployed people show on the vetting page, which said 0 before.
+        let (cookie, _) = t.browser("org.ruoshui").await;
+        let html = t.page("/volunteers", &cookie).await.text();
+        assert!(html.contains("已派驻的志愿者 (1)"), "{html}");
+        // Nobody else sees them: not the community's worker, not another organization's admin.
+        assert_eq!(t.get(&members_path, Some(&worker)).await.status, StatusCode::NOT_FOUND);
+        let admin = t.token("admin").await;
+        let other = t.post_json("/api/v1/organizations", Some(&admin),
+            json!({"kind": "social_work_agency", "name": "天津市睦邻社会工作服务中心", "home_area_id": t.city})).await.json();
+        t.post_json("/api/v1/users", Some(&admin), json!({"username": "org.mulin", "display_name": "睦邻", "password": support::PASSWORD,
+            "role": "org_admin", "organization_id": other["id"]})).await;
+        let mulin = t.token("org.mulin").await;
+        assert_eq!(t.get(&members_path, Some(&mulin)).await.status, StatusCode::NOT_FOUND);
+        let foreign = t
+            .post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", other["id"].as_str().unwrap()),
+                Some(&mulin), json!({"area_id": t.lingyanli}))
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "not its member");
+
+        // Recalled, they are deployed nowhere.
+        let r = t
+            .send_json("DELETE", &format!("{members_path}/{member_id}/deployments/{}", t.lingyanli), Some(&org), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        assert_eq!(t.get(&members_path, Some(&org)).await.json()[0]["deployments"], json!([]));
+        t
+    })
+    .await;
+}
