@@ -774,3 +774,4 @@ rota-post-gate = Gate staffed (checked in, its people scan there)
 rota-no-gate = None
 err-linkage-status = A linkage is proposed, active or ended
 err-linkage-side = A side of a linkage is the organization or the community
+visitor-registered = Registered

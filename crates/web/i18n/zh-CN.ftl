@@ -774,3 +774,4 @@ rota-post-gate = 执勤卡口（签到后可在此扫码）
 rota-no-gate = 不指定
 err-linkage-status = 联动状态只能是待确认、生效中或已结束
 err-linkage-side = 联动一方只能是机构或社区
+visitor-registered = 已登记

@@ -407,3 +407,54 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
     })
     .await;
 }
+
+#[tokio::test]
+async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visitor_form() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (member_id, _) = member(&t, &org, "vol.zhanglei").await;
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty"])).await;
+        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        t.post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", t.ruoshui),
+            Some(&org), json!({"area_id": t.lingyanli})).await;
+        let g = gate_post(&t, &worker, &member_id).await;
+        set_clock(&t, g.day, 7, 45);
+        let (cookie, csrf) = t.browser("vol.zhanglei").await;
+        // Not on duty there before check-in: the gate post is not theirs.
+        assert_eq!(t.page(&format!("/gates/{}/post", g.south), &cookie).await.status, StatusCode::NOT_FOUND);
+        let r = t
+            .post_form(&format!("/rota/shifts/{}/check-in", g.first_shift), &cookie,
+                &format!("csrf={csrf}&area={}&from={}", t.lingyanli, g.day))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert_eq!(r.headers["location"], format!("/gates/{}/post", g.south).as_str());
+        let post = t.page(&format!("/gates/{}/post", g.south), &cookie).await;
+        assert_eq!(post.status, StatusCode::OK);
+        assert!(post.text().contains("id=\"visitor\""), "the visitor form is on the post");
+        // A bad phone keeps everything typed, beside the error.
+        let bad = t
+            .post_form(&format!("/gates/{}/visitors", g.south), &cookie,
+                &format!("csrf={csrf}&kind=delivery&name=%E5%BF%AB%E9%80%92%E5%91%98&phone=123&temperature=36.6&reason=%E9%80%81%E8%8D%AF&host=3%E5%8F%B7%E6%A5%BC&entered=on"))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text();
+        assert!(html.contains("id=\"error-phone\""), "{html}");
+        for kept in ["value=\"快递员\"", "value=\"36.6\"", "value=\"送药\"", "value=\"3号楼\"", "value=\"delivery\" checked", "name=\"entered\" checked"] {
+            assert!(html.contains(kept), "{kept} kept");
+        }
+        let ok = t
+            .post_form(&format!("/gates/{}/visitors", g.south), &cookie,
+                &format!("csrf={csrf}&kind=delivery&name=%E5%BF%AB%E9%80%92%E5%91%98&phone=&temperature=36.6&reason=&host="))
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+        // At the north gate they are nobody.
+        let north = t
+            .post_form(&format!("/gates/{}/visitors", g.north), &cookie,
+                &format!("csrf={csrf}&kind=delivery&name=x&temperature=36.6"))
+            .await;
+        assert_eq!(north.status, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}

@@ -29,6 +29,13 @@ pub async fn check_in(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The gate a shift's post staffs, if it names one (for a shift the caller sees).
+pub async fn gate_of_shift(app: &App, actor: &Actor, shift_id: &str) -> Result<Option<String>> {
+    let mut conn = app.db.conn().await?;
+    let shift = visible_shift(&mut conn, actor, Action::TakeShifts, shift_id).await?;
+    Ok(store::post(&mut *conn, &shift.post_id).await?.gate_id)
+}
+
 /// The caller checks out; returns the minutes of service it counts for.
 pub async fn check_out(app: &App, actor: &Actor, shift_id: &str) -> Result<i64> {
     let user_id = actor.user_id.clone().ok_or(AppError::Forbidden)?;

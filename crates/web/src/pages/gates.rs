@@ -104,26 +104,106 @@ pub(super) struct GatePostPage {
     gate: GateView,
     reasons: Vec<(&'static str, String)>,
     fever_tenths: i64,
+    /// The visitor form as sent, after a rejection (nothing typed is lost).
+    visitor: Vec<(String, String)>,
+    errors: FormErrors,
+    /// Said once a visitor is registered.
+    message: Option<String>,
+}
+
+async fn gate_post_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    visitor: Vec<(String, String)>,
+    errors: FormErrors,
+    message: Option<String>,
+) -> PageResult {
+    let gate = gates::gate(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let reasons = sanshe_core::gates::Refusal::ALL
+        .iter()
+        .map(|r| (r.as_str(), caller.tr.of("refusal-", r.as_str())))
+        .collect();
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &GatePostPage {
+            nav: Nav::of(caller, &format!("/gates/{id}/post")),
+            gate,
+            reasons,
+            fever_tenths: state.app.rules.fever_tenths,
+            visitor,
+            errors,
+            message,
+        },
+        rejected,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
 }
 
 pub(super) async fn gate_post(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let gate = gates::gate(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let reasons = sanshe_core::gates::Refusal::ALL
-        .iter()
-        .map(|r| (r.as_str(), caller.tr.of("refusal-", r.as_str())))
-        .collect();
-    Ok(render(&GatePostPage {
-        nav: Nav::of(&caller, &format!("/gates/{id}/post")),
-        gate,
-        reasons,
-        fever_tenths: state.app.rules.fever_tenths,
-    }))
+    let message = q
+        .done
+        .filter(|d| d == "visitor")
+        .map(|_| caller.tr.t("visitor-registered"));
+    gate_post_view(
+        &state,
+        &caller,
+        &id,
+        Vec::new(),
+        FormErrors::default(),
+        message,
+    )
+    .await
+}
+
+/// A visitor or delivery registered from the gate post page.
+pub(super) async fn gate_post_visitor(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let temperature = value(&form, "temperature");
+    let input = gates::VisitorInput {
+        gate_id: id.clone(),
+        kind: Some(value(&form, "kind")).filter(|k| !k.is_empty()),
+        name: value(&form, "name"),
+        phone: value(&form, "phone"),
+        reason: value(&form, "reason"),
+        host: value(&form, "host"),
+        temperature: (!temperature.trim().is_empty())
+            .then(|| serde_json::Value::String(temperature)),
+        entered: value(&form, "entered") == "on",
+    };
+    match gates::register_visitor(&state.app, &caller.actor, &input).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/gates/{}/post?done=visitor", urlencode(&id))).into_response(),
+        ),
+        Err(e @ AppError::Invalid(_)) => {
+            gate_post_view(
+                &state,
+                &caller,
+                &id,
+                form,
+                FormErrors::from(&e, caller.tr),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
 }
 
 /// A scan from the gate post page: the session cookie signs it in, the CSRF token comes in a

@@ -451,6 +451,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/gates/{id}/policy", post(set_policy))
         .route("/gates/{id}/post", get(gate_post))
         .route("/gates/{id}/scan", post(gate_post_scan))
+        .route("/gates/{id}/visitors", post(gate_post_visitor))
         .route("/traffic/{id}", get(traffic_page))
         .route("/traffic/{id}/export.xlsx", get(export_traffic))
         .route("/areas/{id}/passes", get(passes_print).post(issue_passes))

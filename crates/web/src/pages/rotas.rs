@@ -166,6 +166,15 @@ pub(super) async fn shift_action(
         "remove" => rotas::drop_shift(app, actor, &id, Some(&f.user_id)).await,
         _ => Err(AppError::NotFound),
     };
+    // Checked in on a gate post, the phone goes straight to that gate's post.
+    if done.is_ok()
+        && action == "check-in"
+        && let Some(gate) = rotas::gate_of_shift(app, actor, &id)
+            .await
+            .or_page(&caller)?
+    {
+        return Ok(Redirect::to(&format!("/gates/{}/post", urlencode(&gate))).into_response());
+    }
     match done {
         // Taking a no-show off leads on to choosing who covers.
         Ok(()) if action == "remove" => Ok(Redirect::to(&format!(
