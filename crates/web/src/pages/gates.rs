@@ -184,7 +184,7 @@ pub(super) async fn gate_post_visitor(
         reason: value(&form, "reason"),
         host: value(&form, "host"),
         temperature: (!temperature.trim().is_empty())
-            .then(|| serde_json::Value::String(temperature)),
+            .then_some(serde_json::Value::String(temperature)),
         entered: value(&form, "entered") == "on",
     };
     match gates::register_visitor(&state.app, &caller.actor, &input).await {
