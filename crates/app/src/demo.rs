@@ -844,6 +844,59 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
         rotas::assign(app, &worker, &current.id, zhang_id).await?;
         rotas::check_in(app, &zhang_actor, &current.id).await?;
     }
+    // 凌研里 asks its linked organizations for a night gate, 4 people a night this week; 若水
+    // sends 王芳, booked into the nights: the need stands partly met.
+    let night = rotas::add_post(
+        app,
+        &worker,
+        &PostInput {
+            area_id: community.id.clone(),
+            name: "凌研里夜班卡口".into(),
+            kind: "gate".into(),
+            cover_from: "20:00".into(),
+            cover_hours: 12,
+            shift_hours: 12,
+            people: 4,
+            skill: None,
+            gate_id: None,
+        },
+    )
+    .await?;
+    rotas::make_shifts(app, &worker, &night.id, tomorrow, 7).await?;
+    let need = crate::needs::post_need(
+        app,
+        &worker,
+        &crate::needs::NeedInput {
+            area_id: community.id.clone(),
+            kind: "people".into(),
+            title: "夜班卡口 每晚 4 人，本周".into(),
+            detail: "20:00–次日08:00，穿厚衣服，社区提供热水和暖宝宝".into(),
+            post_id: Some(night.id.clone()),
+            wanted: 4,
+            from: tomorrow.to_string(),
+            to: (tomorrow + chrono::Duration::days(2)).to_string(),
+            urgency: "urgent".into(),
+            audience: "linked".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let org_admin = crate::accounts::actor_of(app, &user_id(app, "org.ruoshui").await?).await?;
+    let ruoshui = sanshe_core::accounts::organizations_run(&org_admin.grants)
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    crate::needs::commit(
+        app,
+        &org_admin,
+        &need.id,
+        &crate::needs::CommitmentInput {
+            organization_id: ruoshui,
+            user_ids: vec![user_id(app, "vol.wangfang").await?],
+            note: "若水第三小组，王芳带队".into(),
+        },
+    )
+    .await?;
     // Each volunteer takes what the limits let them over the first days, leaving the rest open.
     let rota = rotas::rota(app, &worker, &community.id, tomorrow, 4).await?;
     for name in ["vol.zhanglei", "vol.wangfang"] {

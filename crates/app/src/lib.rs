@@ -15,6 +15,7 @@ pub mod gates;
 pub mod help;
 pub mod imports;
 pub mod isolation;
+pub mod needs;
 pub mod notify;
 pub mod organizations;
 pub mod registry;

@@ -307,6 +307,13 @@ pub fn vets_somewhere(grants: &[Grant]) -> bool {
     !AreaScope::for_action(grants, Action::VetVolunteers).is_empty() || runs_an_organization(grants)
 }
 
+/// Whether the holder sees needs anywhere: they speak for a community (post and confirm), or
+/// run an organization (answer).
+pub fn answers_needs_somewhere(grants: &[Grant]) -> bool {
+    !AreaScope::for_action(grants, Action::LinkOrganizations).is_empty()
+        || runs_an_organization(grants)
+}
+
 /// Whether the holder may link `organization` to a community: they manage the organization, or
 /// they manage organizations in some area subtree (a coordinator links to the communities there).
 pub fn may_link_somewhere(grants: &[Grant], organization: Target<'_>) -> bool {

@@ -14,6 +14,7 @@ pub mod gates;
 pub mod help;
 pub mod identity;
 pub mod isolation;
+pub mod needs;
 pub mod organizations;
 pub mod phone;
 pub mod registry;

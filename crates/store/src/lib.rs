@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod gates;
 pub mod help;
 pub mod isolation;
+pub mod needs;
 pub mod notify;
 pub mod organizations;
 pub mod registry;
@@ -179,6 +180,13 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0010_linkage_duties.sql"),
         sqlite: include_str!("../migrations/0010_linkage_duties.sqlite.sql"),
         postgres: include_str!("../migrations/0010_linkage_duties.postgres.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "0011_needs",
+        common: include_str!("../migrations/0011_needs.sql"),
+        sqlite: include_str!("../migrations/0011_needs.sqlite.sql"),
+        postgres: include_str!("../migrations/0011_needs.postgres.sql"),
     },
 ];
 

@@ -819,3 +819,17 @@ pub async fn gate_shifts_of(
     )
     .await
 }
+
+/// The shifts of a post starting in [from, to) with a place free, by start.
+pub async fn open_shifts_of_post(
+    conn: &mut impl Statements,
+    post_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ShiftRow>> {
+    conn.fetch_all(
+        &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE post_id = $1 AND starts_at >= $2 AND starts_at < $3 AND taken < people ORDER BY starts_at"),
+        &[post_id.into(), from.into(), to.into()],
+    )
+    .await
+}

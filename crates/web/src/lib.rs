@@ -273,6 +273,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::organizations::list_members))
         .routes(routes!(api::organizations::deploy_member))
         .routes(routes!(api::organizations::recall_member))
+        .routes(routes!(api::needs::list_needs, api::needs::create_need))
+        .routes(routes!(api::needs::get_need))
+        .routes(routes!(api::needs::commit_to_need))
+        .routes(routes!(api::needs::confirm_commitment))
+        .routes(routes!(api::needs::close_need))
         .routes(routes!(api::registry::list_households))
         .routes(routes!(api::registry::get_household))
         .routes(routes!(

@@ -844,7 +844,11 @@ async fn the_demo_tells_the_tianjin_story() {
             )
             .await
             .json();
-        assert_eq!(rota["posts"].as_array().unwrap().len(), 3, "{rota}");
+        assert_eq!(
+            rota["posts"].as_array().unwrap().len(),
+            4,
+            "two gates, the night gate 若水 answered, the hotline: {rota}"
+        );
         let held = rota["posts"]
             .as_array()
             .unwrap()
@@ -897,6 +901,14 @@ async fn the_demo_tells_the_tianjin_story() {
             0,
             "裕德里's volunteer sees none of 凌研里's errands"
         );
+        // 三社联动: 若水 answers 凌研里's night-gate need, and 张磊 stands at the south gate now.
+        let org = t.token("org.ruoshui").await;
+        let needs = t.get("/api/v1/needs", Some(&org)).await.json();
+        assert_eq!(needs[0]["title"], "夜班卡口 每晚 4 人，本周", "{needs}");
+        assert_eq!(needs[0]["status"], "partly_met");
+        let gates = t.get("/api/v1/gates", Some(&zhang)).await.json();
+        assert_eq!(gates.as_array().map(Vec::len), Some(1), "{gates}");
+        assert_eq!(gates[0]["name"], "南门");
         t.finish().await;
     }
 }

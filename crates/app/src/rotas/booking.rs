@@ -157,3 +157,26 @@ pub async fn drop_shift(
     sanshe_store::commit(tx).await?;
     Ok(())
 }
+
+/// Books `user_id` into every shift of a post starting in [from, to) that has a place free and
+/// that the booking limits let them hold (an organization committing people to a need); the
+/// places booked. A shift the limits refuse is passed over, not an error.
+pub(crate) async fn book_into_post(
+    app: &App,
+    tx: &mut Conn,
+    post_id: &str,
+    (from, to): (i64, i64),
+    user_id: &str,
+    booked_by: &str,
+) -> Result<i64> {
+    let shifts = store::open_shifts_of_post(&mut *tx, post_id, from, to).await?;
+    let mut booked = 0;
+    for shift in &shifts {
+        match book(app, tx, shift, user_id, booked_by, false).await {
+            Ok(()) => booked += 1,
+            Err(AppError::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(booked)
+}

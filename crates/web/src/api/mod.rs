@@ -12,6 +12,7 @@ pub mod gates;
 pub mod help;
 pub mod imports;
 pub mod isolation;
+pub mod needs;
 pub mod organizations;
 pub mod registry;
 pub mod rotas;

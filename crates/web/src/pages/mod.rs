@@ -41,6 +41,7 @@ mod gates;
 mod help;
 mod imports;
 mod isolation;
+mod needs;
 mod organizations;
 mod registry;
 mod rotas;
@@ -55,6 +56,7 @@ use self::gates::*;
 use self::help::*;
 use self::imports::*;
 use self::isolation::*;
+use self::needs::*;
 use self::organizations::*;
 use self::registry::*;
 use self::rotas::*;
@@ -84,6 +86,8 @@ pub struct Nav {
     pub rota: bool,
     /// Show volunteer vetting and deployment.
     pub vetting: bool,
+    /// Show needs and commitments.
+    pub needs: bool,
 }
 
 impl Nav {
@@ -101,6 +105,7 @@ impl Nav {
             webhooks: !a.scope(Action::ManageWebhooks).is_empty(),
             rota: !a.scope(Action::TakeShifts).is_empty(),
             vetting: sanshe_core::accounts::vets_somewhere(&a.grants),
+            needs: sanshe_core::accounts::answers_needs_somewhere(&a.grants),
         }
     }
 
@@ -117,6 +122,7 @@ impl Nav {
             webhooks: false,
             rota: false,
             vetting: false,
+            needs: false,
         }
     }
 }
@@ -390,6 +396,14 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}/deployments", post(deploy_member))
         .route("/organizations/{id}/recalls", post(recall_member))
         .route("/linkages/{id}/accept", post(accept_linkage))
+        .route("/needs", get(needs_page).post(post_need))
+        .route("/needs/{id}", get(need_page))
+        .route("/needs/{id}/commitments", post(commit_to_need))
+        .route(
+            "/needs/{id}/commitments/{commitment_id}/confirm",
+            post(confirm_commitment),
+        )
+        .route("/needs/{id}/close", post(close_need))
         .route("/organizations/{id}/edit", post(edit_organization))
         .route("/linkages/{id}/delete", get(confirm_unlink).post(unlink))
         .route("/users", get(users_page).post(create_user))

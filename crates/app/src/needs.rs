@@ -1,0 +1,529 @@
+//! Needs and commitments (需求对接): a community (or the bureau for it) asks organizations for
+//! people for a post's shifts or for a service; an organization commits people, who are booked
+//! into the shifts within the booking limits, or takes on the service; the community confirms
+//! and closes. Linked organizations see the community's needs; city-wide needs go to every
+//! organization.
+
+use chrono::NaiveDate;
+use sanshe_core::FieldErrors;
+use sanshe_core::accounts::{Action, Target, organizations_run};
+use sanshe_core::needs::{Audience, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus};
+use sanshe_core::organizations::Duty;
+use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
+use sanshe_store::{areas as area_store, new_id, organizations as org_store};
+
+use crate::accounts::Actor;
+use crate::audit::{self, Subject};
+use crate::{App, AppError, Result, utc_ms};
+
+/// A need as posted.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NeedInput {
+    /// The community (or place in it) that needs it.
+    #[schema(max_length = 64)]
+    pub area_id: String,
+    /// `people` or `service`.
+    #[schema(value_type = NeedKind)]
+    pub kind: String,
+    /// Short title, e.g. 夜班卡口 每晚 4 人.
+    #[schema(min_length = 1, max_length = 60)]
+    pub title: String,
+    /// Details.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub detail: String,
+    /// For people: the duty post whose shifts they fill.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub post_id: Option<String>,
+    /// For a service: which (a duty spelling: `counseling`, `supplies`, `errands`, …).
+    #[serde(default)]
+    #[schema(value_type = Option<Duty>)]
+    pub service: Option<String>,
+    /// How many people (1 for a service).
+    #[serde(default)]
+    pub wanted: i64,
+    /// First day, YYYY-MM-DD.
+    #[schema(max_length = 10)]
+    pub from: String,
+    /// Last day, YYYY-MM-DD.
+    #[schema(max_length = 10)]
+    pub to: String,
+    /// `urgent` or `normal`.
+    #[serde(default)]
+    #[schema(pattern = "^(urgent|normal)$")]
+    pub urgency: String,
+    /// `linked` (the organizations linked to the community) or `city`.
+    #[serde(default)]
+    #[schema(value_type = Option<Audience>)]
+    pub audience: String,
+}
+
+/// A need as shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct NeedView {
+    /// Id.
+    pub id: String,
+    /// The place.
+    pub area_id: String,
+    /// Its name.
+    pub area_name: String,
+    /// What is asked for.
+    pub kind: NeedKind,
+    /// Title.
+    pub title: String,
+    /// Details.
+    pub detail: String,
+    /// The post, for people.
+    pub post_id: Option<String>,
+    /// The service.
+    pub service: Option<String>,
+    /// Wanted.
+    pub wanted: i64,
+    /// Committed.
+    pub committed: i64,
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// `urgent` or `normal`.
+    pub urgency: String,
+    /// Who it goes to.
+    pub audience: Audience,
+    /// Where it stands.
+    pub status: NeedStatus,
+    /// Whether the caller speaks for the community that posted it (confirms, closes).
+    pub may_manage: bool,
+}
+
+/// A commitment as shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CommitmentView {
+    /// Id.
+    pub id: String,
+    /// The organization.
+    pub organization_id: String,
+    /// Its name.
+    pub organization_name: String,
+    /// People committed (1 for a service).
+    pub people: i64,
+    /// Shift places booked for them.
+    pub shifts_booked: i64,
+    /// The organization's note.
+    pub note: String,
+    /// `offered` or `confirmed`.
+    pub status: String,
+}
+
+/// An organization's answer to a need.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CommitmentInput {
+    /// The organization committing (one the caller runs).
+    #[schema(max_length = 64)]
+    pub organization_id: String,
+    /// For people: its members to book into the shifts.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub user_ids: Vec<String>,
+    /// A note (who leads, how to reach them).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub note: String,
+}
+
+/// The most members one commitment books.
+const MAX_COMMITTED_PEOPLE: usize = 50;
+
+async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Result<NeedView> {
+    let area_name = area_store::get(conn, &n.area_id).await?.name;
+    Ok(NeedView {
+        may_manage: actor.may(Action::LinkOrganizations, Target::Area(&n.area_path)),
+        kind: NeedKind::parse(&n.kind).unwrap_or(NeedKind::Service),
+        audience: Audience::parse(&n.audience).unwrap_or(Audience::Linked),
+        status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Closed),
+        area_name,
+        id: n.id,
+        area_id: n.area_id,
+        title: n.title,
+        detail: n.detail,
+        post_id: n.post_id,
+        service: n.service,
+        wanted: n.wanted,
+        committed: n.committed,
+        from: n.from_day,
+        to: n.to_day,
+        urgency: n.urgency,
+    })
+}
+
+fn day(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(field, "err-date");
+            None
+        }
+    }
+}
+
+/// A community's worker or coordinator (or the bureau for it) posts a need.
+pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<NeedView> {
+    let mut errors = FieldErrors::default();
+    let kind = errors.take("kind", NeedKind::parse(&input.kind));
+    let title = errors
+        .take_field(sanshe_core::text::required_line("title", &input.title, 60))
+        .unwrap_or_default();
+    let detail = errors
+        .take_field(sanshe_core::text::line("detail", &input.detail, 500))
+        .unwrap_or_default();
+    let audience = errors.take("audience", Audience::parse(&input.audience));
+    let urgency = match input.urgency.trim() {
+        "" | "normal" => "normal",
+        "urgent" => "urgent",
+        _ => {
+            errors.push("urgency", "err-need-urgency");
+            "normal"
+        }
+    };
+    let from = day(&mut errors, "from", &input.from);
+    let to = day(&mut errors, "to", &input.to);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            errors.push("to", "err-date-order");
+        } else if (t - f).num_days() >= MAX_DAYS {
+            errors.push("to", "err-need-too-long");
+        }
+    }
+    let wanted = if kind == Some(NeedKind::Service) {
+        1
+    } else {
+        input.wanted
+    };
+    if !(1..=MAX_PEOPLE).contains(&wanted) {
+        errors.push("wanted", "err-need-wanted");
+    }
+    let service = match (kind, input.service.as_deref().map(str::trim)) {
+        (Some(NeedKind::Service), Some(s)) if !s.is_empty() => errors
+            .take("service", Duty::parse(s))
+            .map(|d| d.as_str().to_string()),
+        (Some(NeedKind::Service), _) => {
+            errors.push("service", "err-required");
+            None
+        }
+        _ => None,
+    };
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, &input.area_id)
+        .await
+        .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+    actor.require_for(
+        Action::LinkOrganizations,
+        Target::Area(&area.path),
+        "area_id",
+        "err-area-not-found",
+    )?;
+    let post_id = match kind {
+        Some(NeedKind::People) => {
+            let post = match input.post_id.as_deref().map(str::trim) {
+                Some(p) if !p.is_empty() => sanshe_store::rotas::post(&mut *conn, p)
+                    .await
+                    .ok()
+                    .filter(|p| p.area_path.starts_with(&area.path)),
+                _ => None,
+            };
+            if post.is_none() {
+                errors.push("post_id", "err-need-post");
+            }
+            post.map(|p| p.id)
+        }
+        _ => None,
+    };
+    errors.into_result()?;
+    let (Some(kind), Some(audience), Some(from), Some(to)) = (kind, audience, from, to) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let row = NeedRow {
+        id: new_id(),
+        area_id: area.id.clone(),
+        area_path: area.path.clone(),
+        kind: kind.as_str().into(),
+        title: title.trim().to_string(),
+        detail: detail.trim().to_string(),
+        post_id,
+        service,
+        wanted,
+        committed: 0,
+        from_day: from.to_string(),
+        to_day: to.to_string(),
+        urgency: urgency.into(),
+        audience: audience.as_str().into(),
+        status: NeedStatus::Open.as_str().into(),
+        created_by: actor.username.clone(),
+        created_at: app.clock.now_ms(),
+    };
+    store::insert(&mut *conn, &row).await?;
+    audit::record(
+        &mut conn,
+        actor,
+        "need.posted",
+        Subject::new("need", &row.id, &row.area_path),
+        &row.title,
+    )
+    .await?;
+    view(&mut conn, actor, row).await
+}
+
+/// The community paths where the organizations the actor runs hold an active linkage.
+async fn linked_paths(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Vec<String>> {
+    let mut paths = Vec::new();
+    for o in organizations_run(&actor.grants) {
+        paths.extend(
+            org_store::linkages_of(conn, &o)
+                .await?
+                .into_iter()
+                .filter(|l| l.status == "active")
+                .map(|l| l.community_path),
+        );
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// The needs the actor sees: those of their communities, and for an organization's admin
+/// those of its linked communities and the city-wide ones; newest first.
+pub async fn needs(app: &App, actor: &Actor, open_only: bool) -> Result<Vec<NeedView>> {
+    let mut conn = app.db.conn().await?;
+    let linked = linked_paths(&mut conn, actor).await?;
+    let runs = !organizations_run(&actor.grants).is_empty();
+    let rows = store::visible(
+        &mut *conn,
+        actor.scope(Action::LinkOrganizations).roots(),
+        &linked,
+        runs,
+        open_only,
+        500,
+    )
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for n in rows {
+        out.push(view(&mut conn, actor, n).await?);
+    }
+    Ok(out)
+}
+
+/// Whether the actor sees this need (NotFound otherwise).
+async fn visible_need(conn: &mut sanshe_store::Conn, actor: &Actor, id: &str) -> Result<NeedRow> {
+    let n = store::need(&mut *conn, id).await?;
+    if actor.may(Action::LinkOrganizations, Target::Area(&n.area_path)) {
+        return Ok(n);
+    }
+    let runs = !organizations_run(&actor.grants).is_empty();
+    let reaches = runs
+        && (n.audience == "city"
+            || linked_paths(conn, actor)
+                .await?
+                .iter()
+                .any(|p| p == &n.area_path));
+    if reaches {
+        Ok(n)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// One need with its commitments.
+pub async fn need(app: &App, actor: &Actor, id: &str) -> Result<(NeedView, Vec<CommitmentView>)> {
+    let mut conn = app.db.conn().await?;
+    let n = visible_need(&mut conn, actor, id).await?;
+    let commitments = store::commitments(&mut *conn, &n.id).await?;
+    let mut out = Vec::with_capacity(commitments.len());
+    for c in commitments {
+        out.push(commitment_view(&mut conn, c).await?);
+    }
+    Ok((view(&mut conn, actor, n).await?, out))
+}
+
+async fn commitment_view(
+    conn: &mut sanshe_store::Conn,
+    c: CommitmentRow,
+) -> Result<CommitmentView> {
+    let organization_name = org_store::get(conn, &c.organization_id).await?.name;
+    Ok(CommitmentView {
+        id: c.id,
+        organization_id: c.organization_id,
+        organization_name,
+        people: c.people,
+        shifts_booked: c.shifts_booked,
+        note: c.note,
+        status: c.status,
+    })
+}
+
+/// An organization answers a need: its members are booked into the need's shifts (within the
+/// booking limits: someone the limits let hold no shift is refused), or it takes on the service.
+pub async fn commit(
+    app: &App,
+    actor: &Actor,
+    need_id: &str,
+    input: &CommitmentInput,
+) -> Result<CommitmentView> {
+    let note = sanshe_core::text::line("note", &input.note, 200)?;
+    if input.user_ids.len() > MAX_COMMITTED_PEOPLE {
+        return Err(AppError::field("user_ids", "err-need-too-many"));
+    }
+    let mut conn = app.db.conn().await?;
+    let n = visible_need(&mut conn, actor, need_id).await?;
+    let o = org_store::get(&mut conn, &input.organization_id)
+        .await
+        .map_err(|_| AppError::field("organization_id", "err-not-found"))?;
+    actor.require_for(
+        Action::ManageOrganization,
+        crate::organizations::target(&o),
+        "organization_id",
+        "err-not-found",
+    )?;
+    let reaches = n.audience == "city"
+        || org_store::linkages_of(&mut conn, &o.id)
+            .await?
+            .iter()
+            .any(|l| l.status == "active" && l.community_path == n.area_path);
+    if !reaches {
+        return Err(AppError::field("organization_id", "err-need-not-linked"));
+    }
+    if n.status == "closed" {
+        return Err(AppError::field("need", "err-need-closed"));
+    }
+    let members: Vec<String> = sanshe_store::accounts::members_of(&mut *conn, &o.id)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let mut ids = input.user_ids.clone();
+    ids.sort();
+    ids.dedup();
+    // People for a post's shifts: the organization's own members, deployed where the post is
+    // (checked before the transaction, which then only books).
+    let post = match (n.kind.as_str(), n.post_id.as_deref()) {
+        ("people", Some(post_id)) => {
+            if ids.is_empty() {
+                return Err(AppError::field("user_ids", "err-required"));
+            }
+            let post = sanshe_store::rotas::post(&mut *conn, post_id).await?;
+            for user_id in &ids {
+                if !members.contains(user_id) {
+                    return Err(AppError::field("user_ids", "err-need-not-member"));
+                }
+                let person = crate::accounts::actor_of(app, user_id).await?;
+                if !person.may(Action::TakeShifts, Target::Area(&post.area_path)) {
+                    return Err(AppError::field("user_ids", "err-rota-not-deployed"));
+                }
+            }
+            Some(post)
+        }
+        _ => None,
+    };
+    drop(conn);
+    let mut tx = app.db.begin().await?;
+    let (people, booked) = match post {
+        Some(post) => {
+            let from = NaiveDate::parse_from_str(&n.from_day, "%Y-%m-%d")
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let to = NaiveDate::parse_from_str(&n.to_day, "%Y-%m-%d")
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let window = (
+                utc_ms(from.and_time(chrono::NaiveTime::MIN)),
+                utc_ms((to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN)),
+            );
+            let mut booked = 0;
+            for user_id in &ids {
+                let mine = crate::rotas::book_into_post(
+                    app,
+                    &mut tx,
+                    &post.id,
+                    window,
+                    user_id,
+                    &actor.username,
+                )
+                .await?;
+                if mine == 0 {
+                    return Err(AppError::field("user_ids", "err-need-nothing-booked"));
+                }
+                booked += mine;
+            }
+            (ids.len() as i64, booked)
+        }
+        None => (1, 0),
+    };
+    if !store::add_committed(&mut *tx, &n.id, people).await? {
+        return Err(AppError::field("need", "err-need-closed"));
+    }
+    let now = app.clock.now_ms();
+    let id = store::insert_commitment(
+        &mut *tx,
+        &n.id,
+        &o.id,
+        people,
+        booked,
+        note.trim(),
+        &actor.username,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "need.committed",
+        Subject::new("need", &n.id, &n.area_path),
+        &format!("{}: {people} / {booked}", o.name),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(CommitmentView {
+        id,
+        organization_id: o.id,
+        organization_name: o.name,
+        people,
+        shifts_booked: booked,
+        note: note.trim().to_string(),
+        status: "offered".into(),
+    })
+}
+
+/// The community confirms an organization's commitment.
+pub async fn confirm(app: &App, actor: &Actor, need_id: &str, commitment_id: &str) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    let n = store::need(&mut *conn, need_id).await?;
+    actor.require(Action::LinkOrganizations, Target::Area(&n.area_path))?;
+    if !store::confirm(&mut *conn, commitment_id, &n.id).await? {
+        return Err(AppError::field("commitment", "err-need-commitment"));
+    }
+    audit::record(
+        &mut conn,
+        actor,
+        "need.confirmed",
+        Subject::new("need", &n.id, &n.area_path),
+        commitment_id,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The community closes a need.
+pub async fn close(app: &App, actor: &Actor, need_id: &str) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    let n = store::need(&mut *conn, need_id).await?;
+    actor.require(Action::LinkOrganizations, Target::Area(&n.area_path))?;
+    if !store::close(&mut *conn, &n.id, app.clock.now_ms()).await? {
+        return Err(AppError::field("need", "err-need-closed"));
+    }
+    audit::record(
+        &mut conn,
+        actor,
+        "need.closed",
+        Subject::new("need", &n.id, &n.area_path),
+        &n.title,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Needs and commitments (需求对接): what a community asks of organizations, and where a need
+//! stands as organizations commit people or take on a service.
+
+use serde::{Deserialize, Serialize};
+
+/// What a need asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NeedKind {
+    /// People for a duty post's shifts ("夜班卡口 每晚 4 人，本周").
+    People,
+    /// A service (心理疏导, 消杀, 代购).
+    Service,
+}
+
+impl NeedKind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedKind::People => "people",
+            NeedKind::Service => "service",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<NeedKind, &'static str> {
+        match raw.trim() {
+            "people" => Ok(NeedKind::People),
+            "service" => Ok(NeedKind::Service),
+            _ => Err("err-need-kind"),
+        }
+    }
+}
+
+/// Where a need stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NeedStatus {
+    /// Nobody committed yet.
+    Open,
+    /// Some of what was asked is committed.
+    PartlyMet,
+    /// All of it is committed.
+    Met,
+    /// Closed by the community.
+    Closed,
+}
+
+impl NeedStatus {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "open",
+            NeedStatus::PartlyMet => "partly_met",
+            NeedStatus::Met => "met",
+            NeedStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<NeedStatus, &'static str> {
+        match raw {
+            "open" => Ok(NeedStatus::Open),
+            "partly_met" => Ok(NeedStatus::PartlyMet),
+            "met" => Ok(NeedStatus::Met),
+            "closed" => Ok(NeedStatus::Closed),
+            _ => Err("err-need-status"),
+        }
+    }
+
+    /// Where a need not closed stands with `committed` of `wanted`.
+    pub fn of(committed: i64, wanted: i64) -> NeedStatus {
+        if committed <= 0 {
+            NeedStatus::Open
+        } else if committed < wanted {
+            NeedStatus::PartlyMet
+        } else {
+            NeedStatus::Met
+        }
+    }
+}
+
+/// Who a need goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The organizations with an active linkage to the community.
+    Linked,
+    /// Every organization in the city.
+    City,
+}
+
+impl Audience {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Linked => "linked",
+            Audience::City => "city",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(raw: &str) -> Result<Audience, &'static str> {
+        match raw.trim() {
+            "linked" | "" => Ok(Audience::Linked),
+            "city" => Ok(Audience::City),
+            _ => Err("err-need-audience"),
+        }
+    }
+}
+
+/// The most people one need may ask for (a night gate for a week is tens, not thousands).
+pub const MAX_PEOPLE: i64 = 200;
+/// The longest stretch a need covers, in days.
+pub const MAX_DAYS: i64 = 31;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_need_is_open_then_partly_met_then_met() {
+        assert_eq!(NeedStatus::of(0, 4), NeedStatus::Open);
+        assert_eq!(NeedStatus::of(3, 4), NeedStatus::PartlyMet);
+        assert_eq!(NeedStatus::of(4, 4), NeedStatus::Met);
+        assert_eq!(NeedStatus::of(5, 4), NeedStatus::Met);
+        assert_eq!(Audience::parse(""), Ok(Audience::Linked));
+        assert!(NeedKind::parse("supplies").is_err());
+    }
+}

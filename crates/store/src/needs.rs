@@ -1,0 +1,268 @@
+//! The `needs` and `need_commitments` tables.
+
+use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::{Result, StoreError, in_list, new_id, scope_filter};
+
+/// A stored need.
+#[derive(Debug, Clone)]
+pub struct NeedRow {
+    /// Id.
+    pub id: String,
+    /// The community (or place) that needs it.
+    pub area_id: String,
+    /// Its path.
+    pub area_path: String,
+    /// `people` or `service`.
+    pub kind: String,
+    /// Short title.
+    pub title: String,
+    /// Details.
+    pub detail: String,
+    /// The post whose shifts people are wanted for.
+    pub post_id: Option<String>,
+    /// The service wanted (a `Duty` spelling).
+    pub service: Option<String>,
+    /// People (or 1 for a service) wanted.
+    pub wanted: i64,
+    /// Committed so far.
+    pub committed: i64,
+    /// First day (YYYY-MM-DD).
+    pub from_day: String,
+    /// Last day.
+    pub to_day: String,
+    /// `urgent` or `normal`.
+    pub urgency: String,
+    /// `linked` or `city`.
+    pub audience: String,
+    /// `open`, `partly_met`, `met`, `closed`.
+    pub status: String,
+    /// Who posted it (user name).
+    pub created_by: String,
+    /// When.
+    pub created_at: i64,
+}
+
+const NEED_COLUMNS: &str = "id, area_id, area_path, kind, title, detail, post_id, service, wanted, committed, from_day, to_day, urgency, audience, status, created_by, created_at";
+
+impl FromRow for NeedRow {
+    fn from_row(r: &Row) -> Result<NeedRow> {
+        Ok(NeedRow {
+            id: r.try_get("id")?,
+            area_id: r.try_get("area_id")?,
+            area_path: r.try_get("area_path")?,
+            kind: r.try_get("kind")?,
+            title: r.try_get("title")?,
+            detail: r.try_get("detail")?,
+            post_id: r.try_get("post_id")?,
+            service: r.try_get("service")?,
+            wanted: r.try_get("wanted")?,
+            committed: r.try_get("committed")?,
+            from_day: r.try_get("from_day")?,
+            to_day: r.try_get("to_day")?,
+            urgency: r.try_get("urgency")?,
+            audience: r.try_get("audience")?,
+            status: r.try_get("status")?,
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
+        })
+    }
+}
+
+/// Posts a need.
+pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
+    conn.run(
+        &format!("INSERT INTO needs ({NEED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
+        &[
+            (&n.id).into(),
+            (&n.area_id).into(),
+            (&n.area_path).into(),
+            (&n.kind).into(),
+            (&n.title).into(),
+            (&n.detail).into(),
+            n.post_id.as_deref().into(),
+            n.service.as_deref().into(),
+            n.wanted.into(),
+            n.committed.into(),
+            (&n.from_day).into(),
+            (&n.to_day).into(),
+            (&n.urgency).into(),
+            (&n.audience).into(),
+            (&n.status).into(),
+            (&n.created_by).into(),
+            n.created_at.into(),
+        ],
+    )
+    .await
+}
+
+/// One need.
+pub async fn need(conn: &mut impl Statements, id: &str) -> Result<NeedRow> {
+    conn.fetch_optional(
+        &format!("SELECT {NEED_COLUMNS} FROM needs WHERE id = $1"),
+        &[id.into()],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Needs below the scope's roots, or in communities at `linked_paths`, or city-wide when
+/// `city_wide`; newest first, at most `limit`. `open_only` leaves out the closed.
+pub async fn visible(
+    conn: &mut impl Statements,
+    roots: &[String],
+    linked_paths: &[String],
+    city_wide: bool,
+    open_only: bool,
+    limit: i64,
+) -> Result<Vec<NeedRow>> {
+    let mut clauses = Vec::new();
+    let mut args: Vec<Cell> = Vec::new();
+    if !roots.is_empty() {
+        let (filter, binds) = scope_filter("area_path", roots, 1);
+        clauses.push(format!("({filter})"));
+        args.extend(binds.into_iter().map(Cell::from));
+    }
+    if !linked_paths.is_empty() {
+        let marks = in_list(args.len() + 1, linked_paths.len());
+        clauses.push(format!("(audience = 'linked' AND area_path IN {marks})"));
+        args.extend(linked_paths.iter().map(Cell::from));
+    }
+    if city_wide {
+        clauses.push("audience = 'city'".into());
+    }
+    if clauses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let status = if open_only {
+        " AND status <> 'closed'"
+    } else {
+        ""
+    };
+    args.push(limit.into());
+    conn.fetch_all(
+        &format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE ({}){status} ORDER BY created_at DESC, id LIMIT ${}",
+            clauses.join(" OR "),
+            args.len()
+        ),
+        &args,
+    )
+    .await
+}
+
+/// Adds to what is committed and sets the status in one statement (two organizations
+/// committing at once both count); false when the need is closed.
+pub async fn add_committed(conn: &mut impl Statements, id: &str, by: i64) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE needs SET committed = committed + $2, \
+             status = CASE WHEN committed + $2 >= wanted THEN 'met' WHEN committed + $2 > 0 THEN 'partly_met' ELSE 'open' END \
+             WHERE id = $1 AND status <> 'closed'",
+            &[id.into(), by.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// Closes a need; false when it was closed already.
+pub async fn close(conn: &mut impl Statements, id: &str, at: i64) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE needs SET status = 'closed', closed_at = $2 WHERE id = $1 AND status <> 'closed'",
+            &[id.into(), at.into()],
+        )
+        .await?
+        == 1)
+}
+
+/// A stored commitment.
+#[derive(Debug, Clone)]
+pub struct CommitmentRow {
+    /// Id.
+    pub id: String,
+    /// The need.
+    pub need_id: String,
+    /// The organization.
+    pub organization_id: String,
+    /// People committed (1 for a service).
+    pub people: i64,
+    /// Shift places booked for them.
+    pub shifts_booked: i64,
+    /// A note from the organization.
+    pub note: String,
+    /// `offered` or `confirmed`.
+    pub status: String,
+    /// Who committed (user name).
+    pub created_by: String,
+}
+
+impl FromRow for CommitmentRow {
+    fn from_row(r: &Row) -> Result<CommitmentRow> {
+        Ok(CommitmentRow {
+            id: r.try_get("id")?,
+            need_id: r.try_get("need_id")?,
+            organization_id: r.try_get("organization_id")?,
+            people: r.try_get("people")?,
+            shifts_booked: r.try_get("shifts_booked")?,
+            note: r.try_get("note")?,
+            status: r.try_get("status")?,
+            created_by: r.try_get("created_by")?,
+        })
+    }
+}
+
+/// Records a commitment; its id.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_commitment(
+    conn: &mut impl Statements,
+    need_id: &str,
+    organization_id: &str,
+    people: i64,
+    shifts_booked: i64,
+    note: &str,
+    created_by: &str,
+    at: i64,
+) -> Result<String> {
+    let id = new_id();
+    conn.run(
+        "INSERT INTO need_commitments (id, need_id, organization_id, people, shifts_booked, note, status, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'offered', $7, $8)",
+        &[
+            (&id).into(),
+            need_id.into(),
+            organization_id.into(),
+            people.into(),
+            shifts_booked.into(),
+            note.into(),
+            created_by.into(),
+            at.into(),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The commitments made to a need, oldest first.
+pub async fn commitments(conn: &mut impl Statements, need_id: &str) -> Result<Vec<CommitmentRow>> {
+    conn.fetch_all(
+        "SELECT id, need_id, organization_id, people, shifts_booked, note, status, created_by FROM need_commitments \
+         WHERE need_id = $1 ORDER BY created_at, id",
+        &[need_id.into()],
+    )
+    .await
+}
+
+/// The community confirms a commitment; false when it was not offered.
+pub async fn confirm(
+    conn: &mut impl Statements,
+    commitment_id: &str,
+    need_id: &str,
+) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE need_commitments SET status = 'confirmed' WHERE id = $1 AND need_id = $2 AND status = 'offered'",
+            &[commitment_id.into(), need_id.into()],
+        )
+        .await?
+        == 1)
+}

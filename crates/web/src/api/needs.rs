@@ -1,0 +1,103 @@
+//! API of needs and commitments (需求对接).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, JsonBody};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::extract::{Path, Query};
+
+/// Which needs.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NeedsQuery {
+    /// `true`: only those not closed.
+    pub open: Option<bool>,
+}
+
+/// The needs the caller sees: their communities', and for an organization's admin those of
+/// its linked communities and the city-wide ones.
+#[utoipa::path(get, path = "/api/v1/needs", params(NeedsQuery), tag = "needs", responses((status = 200, body = [NeedView])), security(("bearer" = [])))]
+pub async fn list_needs(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<NeedsQuery>,
+) -> ApiResult<Json<Vec<NeedView>>> {
+    Ok(Json(
+        needs::needs(&state.app, &caller.actor, q.open.unwrap_or(false)).await?,
+    ))
+}
+
+/// Posts a need for a community.
+#[utoipa::path(post, path = "/api/v1/needs", request_body = NeedInput, tag = "needs",
+    responses((status = 201, body = NeedView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<NeedInput>,
+) -> ApiResult<(StatusCode, Json<NeedView>)> {
+    let n = needs::post_need(&state.app, &caller.actor, &body).await?;
+    Ok((StatusCode::CREATED, Json(n)))
+}
+
+/// A need with the organizations' commitments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedDetail {
+    /// The need.
+    pub need: NeedView,
+    /// What organizations committed.
+    pub commitments: Vec<CommitmentView>,
+}
+
+/// One need.
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", responses((status = 200, body = NeedDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<NeedDetail>> {
+    let (need, commitments) = needs::need(&state.app, &caller.actor, &id).await?;
+    Ok(Json(NeedDetail { need, commitments }))
+}
+
+/// An organization commits people (booked into the need's shifts within the booking limits) or
+/// takes on the service.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/commitments", request_body = CommitmentInput, tag = "needs",
+    responses((status = 201, body = CommitmentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn commit_to_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CommitmentInput>,
+) -> ApiResult<(StatusCode, Json<CommitmentView>)> {
+    let c = needs::commit(&state.app, &caller.actor, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// The community confirms a commitment.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/commitments/{commitment_id}/confirm", tag = "needs",
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn confirm_commitment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, commitment_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The community closes a need.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/close", tag = "needs",
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn close_need(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    needs::close(&state.app, &caller.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

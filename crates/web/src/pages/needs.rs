@@ -1,0 +1,233 @@
+//! Pages of needs and commitments (需求对接): the list with the form a community posts a need
+//! with, and one need with the organizations' answers, the answer form for an organization's
+//! admin and the community's confirm and close.
+
+use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
+use sanshe_app::organizations::MemberView;
+use sanshe_app::rotas::PostView;
+use sanshe_core::organizations::Duty;
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "needs.html")]
+pub(super) struct NeedsPage {
+    nav: Nav,
+    items: Vec<NeedView>,
+    /// Where the caller may post needs (id, name); empty for an organization's admin.
+    areas: Vec<(String, String)>,
+    posts: Vec<PostView>,
+    services: Vec<&'static str>,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn needs_view(
+    state: &AppState,
+    caller: &PageCaller,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+) -> PageResult {
+    let items = needs::needs(&state.app, &caller.actor, false)
+        .await
+        .or_page(caller)?;
+    let speaks_for_communities = !caller.actor.scope(Action::LinkOrganizations).is_empty();
+    let (areas, posts) = if speaks_for_communities {
+        let areas: Vec<(String, String)> =
+            sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 200)
+                .await
+                .or_page(caller)?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect();
+        let mut posts = Vec::new();
+        for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+            .await
+            .or_page(caller)?
+        {
+            posts.extend(
+                sanshe_app::rotas::posts(&state.app, &caller.actor, &root.id)
+                    .await
+                    .or_page(caller)?,
+            );
+        }
+        (areas, posts)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &NeedsPage {
+            nav: Nav::of(caller, "/needs"),
+            items,
+            areas,
+            posts,
+            services: Duty::ALL.iter().map(|d| d.as_str()).collect(),
+            form,
+            errors,
+        },
+        rejected,
+    ))
+}
+
+pub(super) async fn needs_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    needs_view(&state, &caller, Vec::new(), FormErrors::default()).await
+}
+
+pub(super) async fn post_need(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
+    let input = NeedInput {
+        area_id: value(&form, "area_id"),
+        kind: value(&form, "kind"),
+        title: value(&form, "title"),
+        detail: value(&form, "detail"),
+        post_id: optional("post_id"),
+        service: optional("service"),
+        wanted: value(&form, "wanted").trim().parse().unwrap_or(0),
+        from: value(&form, "from"),
+        to: value(&form, "to"),
+        urgency: value(&form, "urgency"),
+        audience: value(&form, "audience"),
+    };
+    match needs::post_need(&state.app, &caller.actor, &input).await {
+        Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            needs_view(&state, &caller, form, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+/// An organization the caller runs, with its members (to send people from).
+pub(super) struct Answering {
+    id: String,
+    name: String,
+    members: Vec<MemberView>,
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+pub(super) struct NeedPage {
+    nav: Nav,
+    n: NeedView,
+    commitments: Vec<CommitmentView>,
+    answering: Vec<Answering>,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn need_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+) -> PageResult {
+    let (n, commitments) = needs::need(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let mut answering = Vec::new();
+    if n.status != sanshe_core::needs::NeedStatus::Closed {
+        for org in sanshe_core::accounts::organizations_run(&caller.actor.grants) {
+            let (o, _, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &org)
+                .await
+                .or_page(caller)?;
+            let members = sanshe_app::organizations::members(&state.app, &caller.actor, &org)
+                .await
+                .or_page(caller)?;
+            answering.push(Answering {
+                id: o.id,
+                name: o.name,
+                members,
+            });
+        }
+    }
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &NeedPage {
+            nav: Nav::of(caller, &format!("/needs/{id}")),
+            n,
+            commitments,
+            answering,
+            form,
+            errors,
+        },
+        rejected,
+    ))
+}
+
+pub(super) async fn need_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    need_view(&state, &caller, &id, Vec::new(), FormErrors::default()).await
+}
+
+pub(super) async fn commit_to_need(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let input = CommitmentInput {
+        organization_id: value(&form, "organization_id"),
+        user_ids: values(&form, "user_ids"),
+        note: value(&form, "note"),
+    };
+    match needs::commit(&state.app, &caller.actor, &id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            need_view(&state, &caller, &id, form, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+pub(super) async fn confirm_commitment(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, commitment_id)): Path<(String, String)>,
+) -> PageResult {
+    match needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            need_view(
+                &state,
+                &caller,
+                &id,
+                Vec::new(),
+                FormErrors::from(&e, caller.tr),
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+pub(super) async fn close_need(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    match needs::close(&state.app, &caller.actor, &id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            need_view(
+                &state,
+                &caller,
+                &id,
+                Vec::new(),
+                FormErrors::from(&e, caller.tr),
+            )
+            .await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}

@@ -1,0 +1,229 @@
+//! Needs and commitments (需求对接) over HTTP on SQLite and PostgreSQL: who sees a need, people
+//! committed are booked into its shifts within the booking limits, the community confirms and
+//! closes, and two organizations answering at once on two nodes both count.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde_json::{Value, json};
+use support::{TestApp, on_both};
+
+fn code(v: &Value) -> String {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An active linkage of 若水 with 凌研里 taking on `duties`.
+async fn link(t: &TestApp, org: &str, worker: &str, duties: Value) {
+    let l = t
+        .post_json(
+            &format!("/api/v1/organizations/{}/linkages", t.ruoshui),
+            Some(org),
+            json!({"community_id": t.lingyanli, "duties": duties}),
+        )
+        .await
+        .json();
+    let r = t
+        .post_json(
+            &format!("/api/v1/linkages/{}/accept", l["id"].as_str().unwrap()),
+            Some(worker),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+/// A member of 若水, deployed to 凌研里 unless `deploy` is false: their id.
+async fn member(t: &TestApp, org: &str, username: &str, deploy: bool) -> String {
+    let r = t
+        .post_json(
+            "/api/v1/users",
+            Some(org),
+            json!({"username": username, "display_name": username,
+            "password": support::PASSWORD, "role": "volunteer", "organization_id": t.ruoshui}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    if deploy {
+        let d = t
+            .post_json(
+                &format!(
+                    "/api/v1/organizations/{}/members/{id}/deployments",
+                    t.ruoshui
+                ),
+                Some(org),
+                json!({"area_id": t.lingyanli}),
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+    }
+    id
+}
+
+#[tokio::test]
+async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        // A night gate: 20:00–08:00 in one 12-hour shift of 4 people.
+        let post = t
+            .post_json("/api/v1/posts", Some(&worker), json!({"area_id": t.lingyanli, "name": "夜班卡口", "kind": "gate",
+                "cover_from": "20:00", "cover_hours": 12, "shift_hours": 12, "people": 4}))
+            .await
+            .json();
+        let post_id = post["id"].as_str().unwrap().to_string();
+        let d1 = t.app.clock.today() + Duration::days(1);
+        t.post_json(&format!("/api/v1/posts/{post_id}/shifts"), Some(&worker), json!({"from": d1.to_string(), "days": 3})).await;
+        let need = |body: Value| {
+            let (t, worker) = (&t, worker.clone());
+            async move { t.post_json("/api/v1/needs", Some(&worker), body).await }
+        };
+        let base = json!({"area_id": t.lingyanli, "kind": "people", "title": "夜班卡口 每晚 4 人", "post_id": post_id,
+            "wanted": 3, "from": d1.to_string(), "to": (d1 + Duration::days(1)).to_string(), "urgency": "urgent"});
+        // Bad needs are refused field by field.
+        let mut bad = base.clone();
+        bad["wanted"] = json!(0);
+        bad["to"] = json!((d1 - Duration::days(1)).to_string());
+        bad["post_id"] = json!("nope");
+        let codes: Vec<String> = need(bad).await.json()["errors"].as_array().unwrap().iter()
+            .map(|e| e["code"].as_str().unwrap().to_string()).collect();
+        assert_eq!(codes, ["err-date-order", "err-need-wanted", "err-need-post"]);
+        // An organization's admin posts no needs for a community.
+        assert_eq!(t.post_json("/api/v1/needs", Some(&org), base.clone()).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let n = need(base.clone()).await;
+        assert_eq!(n.status, StatusCode::CREATED, "{}", n.text());
+        let n = n.json();
+        let id = n["id"].as_str().unwrap().to_string();
+        assert_eq!((n["status"].as_str(), n["committed"].as_i64()), (Some("open"), Some(0)));
+
+        // Not linked, 若水 does not see it.
+        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json(), json!([]));
+        assert_eq!(t.get(&format!("/api/v1/needs/{id}"), Some(&org)).await.status, StatusCode::NOT_FOUND);
+        link(&t, &org, &worker, json!(["gate_duty"])).await;
+        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json()[0]["id"], id.as_str());
+
+        let zhang = member(&t, &org, "vol.zhang", true).await;
+        let wang = member(&t, &org, "vol.wang", true).await;
+        let far = member(&t, &org, "vol.far", false).await;
+        let commit = |people: Vec<&str>| {
+            let (t, org, id) = (&t, org.clone(), id.clone());
+            let people: Vec<String> = people.into_iter().map(String::from).collect();
+            async move {
+                t.post_json(&format!("/api/v1/needs/{id}/commitments"), Some(&org),
+                    json!({"organization_id": t.ruoshui, "user_ids": people, "note": "张磊带队 139****0001"}))
+                    .await
+            }
+        };
+        assert_eq!(code(&commit(vec![&far]).await.json()), "err-rota-not-deployed");
+        let outsider = t.with_user("vol.outsider", "volunteer", &t.lingyanli).await.0;
+        assert_eq!(code(&commit(vec![&outsider]).await.json()), "err-need-not-member");
+        let c = commit(vec![&zhang, &wang]).await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        assert_eq!((c.json()["people"].as_i64(), c.json()["shifts_booked"].as_i64()), (Some(2), Some(4)), "two nights each");
+        // Booked already on those nights: the limits leave zhang nothing, and nothing is counted.
+        assert_eq!(code(&commit(vec![&zhang]).await.json()), "err-need-nothing-booked");
+        let (detail, rota) = (
+            t.get(&format!("/api/v1/needs/{id}"), Some(&worker)).await.json(),
+            t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=2", t.lingyanli), Some(&worker)).await.json(),
+        );
+        assert_eq!((detail["need"]["committed"].as_i64(), detail["need"]["status"].as_str()), (Some(2), Some("partly_met")));
+        let holders: Vec<usize> = rota["posts"][0]["shifts"].as_array().unwrap().iter()
+            .map(|s| s["holders"].as_array().unwrap().len()).collect();
+        assert_eq!(holders, [2, 2], "on the rota, both nights");
+
+        // The community confirms and closes; nothing more is taken.
+        let cid = detail["commitments"][0]["id"].as_str().unwrap();
+        assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/commitments/{cid}/confirm"), Some(&org), json!({})).await.status,
+            StatusCode::NOT_FOUND, "the organization does not confirm its own answer");
+        assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/commitments/{cid}/confirm"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/close"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
+        let third = member(&t, &org, "vol.third", true).await;
+        assert_eq!(code(&commit(vec![&third]).await.json()), "err-need-closed");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_city_wide_need_reaches_every_organization_and_two_answers_at_once_on_two_nodes_count() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let admin = t.token("admin").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let body = |audience: &str| json!({"area_id": t.lingyanli, "kind": "service", "service": "counseling", "title": "心理疏导",
+            "from": d1.to_string(), "to": d1.to_string(), "audience": audience});
+        let linked = t.post_json("/api/v1/needs", Some(&worker), body("linked")).await.json();
+        let city = t.post_json("/api/v1/needs", Some(&worker), body("city")).await.json();
+        assert_eq!(city["wanted"], 1, "a service is one");
+        // 睦邻, linked nowhere, sees only the city-wide need.
+        let other = t.post_json("/api/v1/organizations", Some(&admin),
+            json!({"kind": "social_work_agency", "name": "天津市睦邻社会工作服务中心", "home_area_id": t.city})).await.json();
+        t.post_json("/api/v1/users", Some(&admin), json!({"username": "org.mulin", "display_name": "睦邻", "password": support::PASSWORD,
+            "role": "org_admin", "organization_id": other["id"]})).await;
+        let mulin = t.token("org.mulin").await;
+        let org = t.token("org.ruoshui").await;
+        let seen: Vec<String> = t.get("/api/v1/needs", Some(&mulin)).await.json().as_array().unwrap().iter()
+            .map(|n| n["id"].as_str().unwrap().to_string()).collect();
+        assert_eq!(seen, [city["id"].as_str().unwrap()]);
+        assert_eq!(t.get(&format!("/api/v1/needs/{}", linked["id"].as_str().unwrap()), Some(&mulin)).await.status, StatusCode::NOT_FOUND);
+        // A worker of another community sees neither.
+        let yude = t.token("worker.yudeli").await;
+        assert_eq!(t.get("/api/v1/needs", Some(&yude)).await.json(), json!([]));
+
+        // Both organizations answer at once, one on each node: both count.
+        let second = t.second_node().await;
+        let path = format!("/api/v1/needs/{}/commitments", city["id"].as_str().unwrap());
+        let (a, b) = tokio::join!(
+            t.post_json(&path, Some(&org), json!({"organization_id": t.ruoshui})),
+            second.post_json(&path, Some(&mulin), json!({"organization_id": other["id"]})),
+        );
+        assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED), "{} {}", a.text(), b.text());
+        let n = t.get(&format!("/api/v1/needs/{}", city["id"].as_str().unwrap()), Some(&worker)).await.json();
+        assert_eq!((n["need"]["committed"].as_i64(), n["need"]["status"].as_str()), (Some(2), Some("met")));
+        assert_eq!(n["commitments"].as_array().unwrap().len(), 2);
+        second.finish().await;
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_what_was_typed() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        link(&t, &org, &worker, json!(["counseling"])).await;
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let bad = t
+            .post_form("/needs", &cookie, &format!("csrf={csrf}&area_id={}&kind=service&title=%E5%BF%83%E7%90%86%E7%96%8F%E5%AF%BC&service=&from={d1}&to={d1}&urgency=urgent&audience=linked&detail=%E7%8B%AC%E5%B1%85%E8%80%81%E4%BA%BA", t.lingyanli))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text();
+        assert!(html.contains("id=\"error-service\""), "{html}");
+        for kept in ["value=\"心理疏导\"", "独居老人</textarea>", "value=\"urgent\" checked", "value=\"service\" checked"] {
+            assert!(html.contains(kept), "{kept} kept");
+        }
+        let ok = t
+            .post_form("/needs", &cookie, &format!("csrf={csrf}&area_id={}&kind=service&title=%E5%BF%83%E7%90%86%E7%96%8F%E5%AF%BC&service=counseling&from={d1}&to={d1}&urgency=urgent&audience=linked", t.lingyanli))
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+        let need_path = ok.headers["location"].to_str().unwrap().to_string();
+        // 若水's admin finds it on the list and answers it on its page.
+        let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
+        assert!(t.page("/needs", &org_cookie).await.text().contains(&need_path));
+        let answered = t
+            .post_form(&format!("{need_path}/commitments"), &org_cookie,
+                &format!("csrf={org_csrf}&organization_id={}&note=%E6%9D%8E%E8%80%81%E5%B8%88", t.ruoshui))
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text());
+        let page = t.page(&need_path, &cookie).await.text();
+        assert!(page.contains("1 / 1") && page.contains("已满足") && page.contains("李老师"), "{page}");
+        t
+    })
+    .await;
+}
