@@ -360,3 +360,83 @@ test('a volunteer claims an errand on a phone, records what it cost and delivers
   assert.equal(listed.cost, '12.30');
   await page.context().close();
 });
+
+// A member of 若水 (which took on gate duty in 凌研里), deployed there by its admin: [username, id].
+async function ruoshuiMember(displayName) {
+  const org = (await api('/api/v1/sessions', null, { username: 'org.ruoshui', password: PASSWORD })).json.token;
+  const { json: orgs } = await api('/api/v1/organizations', org);
+  const ruoshui = orgs.find((o) => o.name === '天津市若水社会工作服务中心');
+  const username = `vol.rs${Date.now() % 1000000}`;
+  const created = await api('/api/v1/users', org, {
+    username, display_name: displayName, password: PASSWORD, role: 'volunteer', organization_id: ruoshui.id,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  const deployed = await api(`/api/v1/organizations/${ruoshui.id}/members/${created.json.id}/deployments`, org, { area_id: community });
+  assert.equal(deployed.status, 201, JSON.stringify(deployed.json));
+  return { username, id: created.json.id, worker, community };
+}
+
+test('a volunteer of a linked organization checks in on a phone and scans at the gate of the post', async () => {
+  const { username, id, worker } = await ruoshuiMember('钱志愿');
+  const { json: gates } = await api('/api/v1/gates', worker);
+  const gate = gates[0];
+  // A gate post at that gate whose cover starts ten minutes from now, China time.
+  const start = new Date(Date.now() + 8 * 3600e3 + 10 * 60e3);
+  const day = start.toISOString().slice(0, 10);
+  const hhmm = start.toISOString().slice(11, 16);
+  const name = `联动卡口 ${hhmm}`;
+  const post = await api('/api/v1/posts', worker, {
+    area_id: gate.compound_id, name, kind: 'gate', cover_from: hhmm, cover_hours: 4, shift_hours: 4, people: 1, gate_id: gate.id,
+  });
+  assert.equal(post.status, 201, JSON.stringify(post.json));
+  assert.equal((await api(`/api/v1/posts/${post.json.id}/shifts`, worker, { from: day, days: 1 })).status, 201);
+  const { json: rota } = await api(`/api/v1/shifts?area=${gate.compound_id}&from=${day}&days=1`, worker);
+  const shift = rota.posts.find((p) => p.post.id === post.json.id).shifts[0];
+  assert.equal((await api(`/api/v1/shifts/${shift.id}/assign`, worker, { user_id: id })).status, 204);
+  const { json: passes } = await api(`/api/v1/passes?area=${gate.compound_id}`, worker);
+  const { json: isolated } = await api('/api/v1/isolations?status=open', worker);
+  const usable = passes.filter((p) => !p.revoked && !isolated.some((e) => e.household_id === p.household_id));
+
+  const page = await signIn(username);
+  await page.goto(`${BASE}/rota?area=${gate.compound_id}&from=${day}&days=1`);
+  await noSidewaysScroll(page);
+  await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签到' }).click();
+  // Checked in, the phone is at that gate's post.
+  await page.waitForURL(`${BASE}/gates/${gate.id}/post`);
+  await noSidewaysScroll(page);
+  await page.check('input[name=direction][value=in]');
+  await page.fill('#code', usable[0].code);
+  for (const k of ['3', '6', '.', '4']) { await page.click(`.key[data-key="${k}"]`); }
+  await page.click('#check');
+  await page.locator('#result.allowed').waitFor();
+  assert.match(await page.locator('#result').innerText(), /允许通行/);
+  // Another gate is not theirs.
+  const other = gates.find((g) => g.id !== gate.id);
+  const response = await page.goto(`${BASE}/gates/${other.id}/post`);
+  assert.equal(response.status(), 404);
+  await page.context().close();
+});
+
+test("an organization's admin answers a community's need with a member on a phone", async () => {
+  const { username } = await ruoshuiMember('孙志愿');
+  const page = await signIn('org.ruoshui');
+  await page.goto(`${BASE}/needs`);
+  await noSidewaysScroll(page);
+  const row = page.locator('tr.need', { hasText: '夜班卡口' }).first();
+  const before = await row.locator('td').nth(2).innerText();
+  await row.locator('a').first().click();
+  await page.waitForURL(/\/needs\/[0-9a-f]+$/);
+  await noSidewaysScroll(page);
+  await page.locator('label.check', { hasText: '孙志愿' }).locator('input').check();
+  await page.fill('input[name=note]', '孙志愿 第一晚起');
+  await page.click('form[id^=commit-] button[type=submit]');
+  await page.waitForURL(/\/needs\/[0-9a-f]+$/);
+  const committed = await page.locator('#committed').innerText();
+  assert.notEqual(committed, before, `${before} → ${committed}`);
+  assert.match(committed, /^\d+ \/ 4$/);
+  assert.ok(await page.getByText('孙志愿 第一晚起').isVisible());
+  assert.ok(username);
+  await page.context().close();
+});
