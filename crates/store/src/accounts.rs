@@ -511,3 +511,27 @@ pub async fn set_member_kind(
         .await?;
     Ok(())
 }
+
+/// How many people each organization has deployed at each place below `roots`:
+/// (organization id, or "" for someone in no organization; the place's path; people).
+pub async fn deployment_counts(
+    conn: &mut impl crate::statements::Statements,
+    roots: &[String],
+) -> Result<Vec<(String, String, i64)>> {
+    let (filter, binds) = crate::scope_filter("a.path", roots, 1);
+    let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
+    conn.rows(
+        &format!(
+            "SELECT COALESCE(m.organization_id, '') AS organization_id, a.path, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM grants g JOIN areas a ON a.id = g.area_id JOIN users u ON u.id = g.user_id \
+             LEFT JOIN grants m ON m.user_id = g.user_id AND m.role = 'volunteer' AND m.organization_id IS NOT NULL \
+             WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
+             GROUP BY COALESCE(m.organization_id, ''), a.path"
+        ),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("organization_id")?, r.try_get("path")?, r.try_get("n")?)))
+    .collect()
+}

@@ -342,3 +342,47 @@ pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<S
             .try_get("id")?,
     )
 }
+
+/// A linkage as the linkage map reads it: which organization, where, doing what.
+#[derive(Debug, Clone)]
+pub struct MapLinkageRow {
+    /// The organization.
+    pub organization_id: String,
+    /// Its name.
+    pub organization_name: String,
+    /// The community's path.
+    pub community_path: String,
+    /// Stored duties.
+    pub duties: String,
+    /// `proposed` or `active`.
+    pub status: String,
+}
+
+/// The linkages not ended of the communities below `roots` (one query for the whole map).
+pub async fn linkages_within(
+    conn: &mut impl crate::statements::Statements,
+    roots: &[String],
+) -> Result<Vec<MapLinkageRow>> {
+    let (filter, binds) = crate::scope_filter("l.community_path", roots, 1);
+    let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
+    conn.rows(
+        &format!(
+            "SELECT l.organization_id, o.name AS organization_name, l.community_path, l.duties, l.status \
+             FROM linkages l JOIN organizations o ON o.id = l.organization_id \
+             WHERE l.status <> 'ended' AND {filter} ORDER BY o.name, l.organization_id"
+        ),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(MapLinkageRow {
+            organization_id: r.try_get("organization_id")?,
+            organization_name: r.try_get("organization_name")?,
+            community_path: r.try_get("community_path")?,
+            duties: r.try_get("duties")?,
+            status: r.try_get("status")?,
+        })
+    })
+    .collect()
+}

@@ -824,3 +824,16 @@ err-need-too-many = At most 50 people at once
 err-need-not-member = Only the organization's own members can be sent
 err-need-nothing-booked = The booking limits leave this person no shift in the need's days
 err-need-commitment = This commitment is confirmed already or does not exist
+
+# The linkage map (issue 15)
+linkage-map = Linkage map
+map-communities = Communities
+map-unsupported = No organization
+map-uncovered = Duties with nobody deployed
+map-nobody = nobody deployed
+map-organizations = Linked organizations (duties · people)
+map-people = People deployed
+map-hours = Hours served (7 / 30 days)
+map-show-marked = Only communities needing attention
+map-show-all = All communities
+map-more = Only the first 300 communities are listed; those needing attention come first.

@@ -824,3 +824,16 @@ err-need-too-many = 一次最多派出 50 人
 err-need-not-member = 只能派出本机构的成员
 err-need-nothing-booked = 按排班规则，此人在需求时段内排不进任何班次
 err-need-commitment = 该响应已确认或不存在
+
+# The linkage map (issue 15)
+linkage-map = 联动总览
+map-communities = 社区
+map-unsupported = 无机构联动
+map-uncovered = 有职责无人派驻
+map-nobody = 无人派驻
+map-organizations = 联动机构（职责 · 派驻人数）
+map-people = 派驻人数
+map-hours = 服务小时（近7天 / 近30天）
+map-show-marked = 只看需要关注的社区
+map-show-all = 显示全部社区
+map-more = 只列出前 300 个社区；需要关注的排在最前。

@@ -458,3 +458,136 @@ async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visi
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_deployed_for() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let admin = t.token("admin").await;
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
+        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        let map = |token: String| {
+            let t = &t;
+            async move { t.get("/api/v1/linkage-map", Some(&token)).await }
+        };
+        let m = map(admin.clone()).await.json();
+        let names: Vec<&str> = m
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["裕德里社区", "凌研里社区"],
+            "the unsupported first: {m}"
+        );
+        assert_eq!(m[0]["unsupported"], true);
+        assert_eq!(m[1]["unsupported"], false);
+        assert_eq!(
+            m[1]["duties_uncovered"],
+            json!(["gate_duty", "errands"]),
+            "linked, but nobody there"
+        );
+        assert_eq!(
+            m[1]["organizations"][0]["name"],
+            "天津市若水社会工作服务中心"
+        );
+
+        // 若水 deploys a member, who serves a shift there: covered, counted, hours shown.
+        let (member_id, vol) = member(&t, &org, "vol.map").await;
+        t.post_json(
+            &format!(
+                "/api/v1/organizations/{}/members/{member_id}/deployments",
+                t.ruoshui
+            ),
+            Some(&org),
+            json!({"area_id": t.lingyanli}),
+        )
+        .await;
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate",
+                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1}),
+            )
+            .await
+            .json();
+        let day = t.app.clock.today() + Duration::days(1);
+        t.post_json(
+            &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
+            Some(&worker),
+            json!({"from": day.to_string(), "days": 1}),
+        )
+        .await;
+        let rota = t
+            .get(
+                &format!("/api/v1/shifts?area={}&from={day}&days=1", t.lingyanli),
+                Some(&worker),
+            )
+            .await
+            .json();
+        let shift = rota["posts"][0]["shifts"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        t.post_json(
+            &format!("/api/v1/shifts/{shift}/assign"),
+            Some(&worker),
+            json!({"user_id": member_id}),
+        )
+        .await;
+        set_clock(&t, day, 7, 55);
+        t.post_json(
+            &format!("/api/v1/shifts/{shift}/check-in"),
+            Some(&vol),
+            json!({}),
+        )
+        .await;
+        set_clock(&t, day, 16, 0);
+        let out = t
+            .post_json(
+                &format!("/api/v1/shifts/{shift}/check-out"),
+                Some(&vol),
+                json!({}),
+            )
+            .await;
+        assert_eq!(out.status, StatusCode::OK, "{}", out.text());
+        let m = map(admin.clone()).await.json();
+        let ling = m
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "凌研里社区")
+            .unwrap()
+            .clone();
+        assert_eq!(ling["duties_uncovered"], json!([]), "{ling}");
+        assert_eq!(
+            (
+                ling["people"].as_i64(),
+                ling["organizations"][0]["people"].as_i64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            (ling["hours_7d"].as_i64(), ling["hours_30d"].as_i64()),
+            (Some(8), Some(8))
+        );
+
+        // A community's worker sees their own community; an organization's admin has no map.
+        let yude = map(t.token("worker.yudeli").await).await.json();
+        assert_eq!(yude.as_array().unwrap().len(), 1);
+        assert_eq!(yude[0]["name"], "裕德里社区");
+        assert_eq!(map(org.clone()).await.status, StatusCode::NOT_FOUND);
+        let (cookie, _) = t.browser("admin").await;
+        let html = t.page("/linkage-map?marked=true", &cookie).await.text();
+        assert!(
+            html.contains("裕德里社区") && !html.contains(">凌研里社区<"),
+            "only the marked: {html}"
+        );
+        t
+    })
+    .await;
+}

@@ -14,10 +14,12 @@ use crate::{App, AppError, OnConflict, Result};
 
 mod duty;
 mod linkages;
+mod map;
 mod members;
 
 pub use duty::*;
 pub use linkages::*;
+pub use map::*;
 pub use members::*;
 
 /// An organization as shown.

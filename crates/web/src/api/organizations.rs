@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::organizations::{
-    self, DeploymentView, LinkageInput, LinkageView, MemberView, OrganizationView,
+    self, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberView, OrganizationView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -186,5 +186,18 @@ pub async fn update_organization(
 ) -> ApiResult<Json<OrganizationView>> {
     Ok(Json(
         organizations::update(&state.app, &caller.actor, &id, &b.kind, &b.name, &b.contact).await?,
+    ))
+}
+
+/// The linkage map: every community in the caller's scope with its linked organizations, their
+/// duties and people deployed, and the hours served in the last 7 and 30 days; unsupported
+/// communities first.
+#[utoipa::path(get, path = "/api/v1/linkage-map", tag = "organizations", responses((status = 200, body = [MapCommunity]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn linkage_map(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<MapCommunity>>> {
+    Ok(Json(
+        organizations::linkage_map(&state.app, &caller.actor).await?,
     ))
 }

@@ -88,6 +88,8 @@ pub struct Nav {
     pub vetting: bool,
     /// Show needs and commitments.
     pub needs: bool,
+    /// Show the linkage map (whoever speaks for communities).
+    pub linkage_map: bool,
 }
 
 impl Nav {
@@ -106,6 +108,7 @@ impl Nav {
             rota: !a.scope(Action::TakeShifts).is_empty(),
             vetting: sanshe_core::accounts::vets_somewhere(&a.grants),
             needs: sanshe_core::accounts::answers_needs_somewhere(&a.grants),
+            linkage_map: !a.scope(Action::LinkOrganizations).is_empty(),
         }
     }
 
@@ -123,6 +126,7 @@ impl Nav {
             rota: false,
             vetting: false,
             needs: false,
+            linkage_map: false,
         }
     }
 }
@@ -396,6 +400,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}/deployments", post(deploy_member))
         .route("/organizations/{id}/recalls", post(recall_member))
         .route("/linkages/{id}/accept", post(accept_linkage))
+        .route("/linkage-map", get(linkage_map_page))
         .route("/needs", get(needs_page).post(post_need))
         .route("/needs/{id}", get(need_page))
         .route("/needs/{id}/commitments", post(commit_to_need))

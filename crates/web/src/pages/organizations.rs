@@ -406,3 +406,52 @@ pub(super) async fn edit_organization(
         Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "linkage_map.html")]
+pub(super) struct LinkageMapPage {
+    nav: Nav,
+    items: Vec<sanshe_app::organizations::MapCommunity>,
+    total: usize,
+    unsupported: usize,
+    uncovered: usize,
+    only_marked: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct MapQuery {
+    marked: Option<bool>,
+}
+
+/// The most communities one page lists (a city has thousands; the marked come first).
+const MAP_PAGE_ROWS: usize = 300;
+
+pub(super) async fn linkage_map_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<MapQuery>,
+) -> PageResult {
+    let all = sanshe_app::organizations::linkage_map(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    let total = all.len();
+    let unsupported = all.iter().filter(|c| c.unsupported).count();
+    let uncovered = all
+        .iter()
+        .filter(|c| !c.duties_uncovered.is_empty())
+        .count();
+    let only_marked = q.marked.unwrap_or(false);
+    let items = all
+        .into_iter()
+        .filter(|c| !only_marked || c.unsupported || !c.duties_uncovered.is_empty())
+        .take(MAP_PAGE_ROWS)
+        .collect();
+    Ok(render(&LinkageMapPage {
+        nav: Nav::of(&caller, "/linkage-map"),
+        items,
+        total,
+        unsupported,
+        uncovered,
+        only_marked,
+    }))
+}
