@@ -423,6 +423,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     front_line(app, &lingyanli, &lingyanli_workers, &mut rng).await?;
     rotas_and_errands(app, &lingyanli).await?;
     applications_waiting(app).await?;
+    bureau_notice(app).await?;
     Ok(summary)
 }
 
@@ -973,6 +974,32 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// 市民政局 mobilises: a notice to everyone deployed in the city, which 张磊 has read.
+async fn bureau_notice(app: &App) -> Result<()> {
+    let bureau = crate::accounts::actor_of(app, &user_id(app, "admin").await?).await?;
+    let mut conn = app.db.conn().await?;
+    let city = area_store::children(&mut conn, None)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let notice = crate::notices::send(
+        app,
+        &bureau,
+        &crate::notices::NoticeInput {
+            area_id: Some(city.id),
+            title: "寒潮来临，卡口执勤注意保暖".into(),
+            body: "今明两天最低气温零下10度。执勤人员每两小时轮换取暖，社区备有热水和暖宝宝。"
+                .into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let zhang = crate::accounts::actor_of(app, &user_id(app, "vol.zhanglei").await?).await?;
+    crate::notices::mark_read(app, &zhang, &notice.id).await
 }
 
 /// People of 凌研里 and 裕德里 who signed up on the public page and wait for vetting.

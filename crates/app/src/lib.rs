@@ -16,6 +16,7 @@ pub mod help;
 pub mod imports;
 pub mod isolation;
 pub mod needs;
+pub mod notices;
 pub mod notify;
 pub mod organizations;
 pub mod registry;

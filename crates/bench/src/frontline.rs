@@ -31,6 +31,7 @@ use crate::{discard, median, open};
 pub(crate) enum Cell {
     Text(String),
     Int(i64),
+    Null,
 }
 
 /// Inserts rows in transactions of 5,000, `per_statement` rows per statement.
@@ -64,6 +65,7 @@ pub(crate) async fn insert(
                     q = match cell {
                         Cell::Text(s) => q.bind(s.clone()),
                         Cell::Int(i) => q.bind(*i),
+                        Cell::Null => q.bind(None::<String>),
                     };
                 }
             }

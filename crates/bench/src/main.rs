@@ -26,12 +26,13 @@ use tower::ServiceExt;
 
 mod frontline;
 mod gates;
+mod map;
 mod rotas;
 
 #[derive(Parser)]
 struct Args {
-    /// `frontline` (board and missed-report scan), `gates` (scans under load) or `rotas` (a
-    /// month of shifts) instead of the registry benchmark.
+    /// `frontline` (board and missed-report scan), `gates` (scans under load), `rotas` (a
+    /// month of shifts) or `map` (the linkage map) instead of the registry benchmark.
     suite: Option<String>,
     /// Residents to import.
     #[arg(long, default_value_t = 1_000_000)]
@@ -261,6 +262,7 @@ async fn main() -> Result<()> {
         Some("frontline") => return frontline::run(args.postgres.as_deref()).await,
         Some("gates") => return gates::run(args.postgres.as_deref()).await,
         Some("rotas") => return rotas::run(args.postgres.as_deref()).await,
+        Some("map") => return map::run(args.postgres.as_deref()).await,
         _ => {}
     }
     let backend = if args.postgres.is_some() {

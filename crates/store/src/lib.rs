@@ -13,6 +13,7 @@ pub mod gates;
 pub mod help;
 pub mod isolation;
 pub mod needs;
+pub mod notices;
 pub mod notify;
 pub mod organizations;
 pub mod registry;
@@ -187,6 +188,13 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("../migrations/0011_needs.sql"),
         sqlite: include_str!("../migrations/0011_needs.sqlite.sql"),
         postgres: include_str!("../migrations/0011_needs.postgres.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "0012_notices",
+        common: include_str!("../migrations/0012_notices.sql"),
+        sqlite: include_str!("../migrations/0012_notices.sqlite.sql"),
+        postgres: include_str!("../migrations/0012_notices.postgres.sql"),
     },
 ];
 

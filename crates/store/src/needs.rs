@@ -141,7 +141,7 @@ pub async fn visible(
     args.push(limit.into());
     conn.fetch_all(
         &format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE ({}){status} ORDER BY created_at DESC, id LIMIT ${}",
+            "SELECT {NEED_COLUMNS} FROM needs WHERE ({}){status} ORDER BY created_at DESC, id DESC LIMIT ${}",
             clauses.join(" OR "),
             args.len()
         ),

@@ -837,3 +837,17 @@ map-hours = Hours served (7 / 30 days)
 map-show-marked = Only communities needing attention
 map-show-all = All communities
 map-more = Only the first 300 communities are listed; those needing attention come first.
+
+# Notices (issue 15)
+notices = Notices
+notice-new = Send a notice
+notice-from = From
+notice-community = Only those deployed in this community
+notice-skill = Only those with this skill
+notice-everyone = Everyone
+notice-title = Title
+notice-body = Text
+notice-send = Send
+notice-sent = Notices sent
+notice-read-count = Read / reached
+notice-mark-read = Got it

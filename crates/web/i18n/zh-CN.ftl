@@ -837,3 +837,17 @@ map-hours = 服务小时（近7天 / 近30天）
 map-show-marked = 只看需要关注的社区
 map-show-all = 显示全部社区
 map-more = 只列出前 300 个社区；需要关注的排在最前。
+
+# Notices (动员, issue 15)
+notices = 动员通知
+notice-new = 发通知
+notice-from = 发送方
+notice-community = 只发给派驻在此社区的人
+notice-skill = 只发给有此技能的人
+notice-everyone = 全部
+notice-title = 标题
+notice-body = 内容
+notice-send = 发送
+notice-sent = 已发出的通知
+notice-read-count = 已读 / 应读
+notice-mark-read = 知道了

@@ -279,6 +279,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::needs::commit_to_need))
         .routes(routes!(api::needs::confirm_commitment))
         .routes(routes!(api::needs::close_need))
+        .routes(routes!(
+            api::notices::list_notices,
+            api::notices::send_notice
+        ))
+        .routes(routes!(api::notices::sent_notices))
+        .routes(routes!(api::notices::read_notice))
         .routes(routes!(api::registry::list_households))
         .routes(routes!(api::registry::get_household))
         .routes(routes!(

@@ -227,3 +227,64 @@ async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_wh
     })
     .await;
 }
+
+#[tokio::test]
+async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        link(&t, &org, &worker, json!(["errands"])).await;
+        let there = member(&t, &org, "vol.there", true).await;
+        let _home = member(&t, &org, "vol.home", false).await;
+        let (_, own) = t.with_user("vol.own", "volunteer", &t.lingyanli).await;
+        let (_, far) = t.with_user("vol.far", "volunteer", &t.yudeli).await;
+        let send = |token: String, body: Value| {
+            let t = &t;
+            async move { t.post_json("/api/v1/notices", Some(&token), body).await }
+        };
+        // 若水 to all its members; then only to those deployed in 凌研里.
+        let all = send(org.clone(), json!({"organization_id": t.ruoshui, "title": "今晚降温，执勤带好棉衣"})).await;
+        assert_eq!(all.status, StatusCode::CREATED, "{}", all.text());
+        assert_eq!(all.json()["audience"], 2);
+        let here = send(org.clone(), json!({"organization_id": t.ruoshui, "community_id": t.lingyanli, "title": "凌研里集合"})).await.json();
+        assert_eq!(here["audience"], 1);
+        // The community's worker to the people deployed there (its own volunteer and 若水's).
+        let community = send(worker.clone(), json!({"area_id": t.lingyanli, "title": "卡口换岗时间调整"})).await.json();
+        assert_eq!(community["audience"], 2, "{community}");
+        // A worker cannot send as an organization; nobody sends over an area not theirs.
+        assert_eq!(send(worker.clone(), json!({"organization_id": t.ruoshui, "title": "x"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(send(worker.clone(), json!({"area_id": t.yudeli, "title": "x"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let titles = |token: String| {
+            let t = &t;
+            async move {
+                let v = t.get("/api/v1/notices", Some(&token)).await.json();
+                v.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            }
+        };
+        let there_token = t.token("vol.there").await;
+        assert_eq!(titles(there_token.clone()).await, ["卡口换岗时间调整", "凌研里集合", "今晚降温，执勤带好棉衣"]);
+        assert_eq!(titles(t.token("vol.home").await).await, ["今晚降温，执勤带好棉衣"]);
+        assert_eq!(titles(own).await, ["卡口换岗时间调整"]);
+        assert_eq!(titles(far.clone()).await, Vec::<String>::new());
+
+        // Read twice, counted once; someone it was not sent to cannot mark it.
+        let id = all.json()["id"].as_str().unwrap().to_string();
+        for _ in 0..2 {
+            let r = t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&there_token), json!({})).await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT);
+        }
+        assert_eq!(t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&far), json!({})).await.status, StatusCode::NOT_FOUND);
+        let sent = t.get("/api/v1/notices/sent", Some(&org)).await.json();
+        let counted = sent.as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap().clone();
+        assert_eq!((counted["read_count"].as_i64(), counted["audience"].as_i64()), (Some(1), Some(2)));
+        // On the member's home page: read ones without the button.
+        let (cookie, _) = t.browser("vol.there").await;
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains("今晚降温") && home.contains("凌研里集合"), "{home}");
+        assert_eq!(home.matches("/read\"").count(), 2, "two unread keep their button");
+        let _ = there;
+        t
+    })
+    .await;
+}

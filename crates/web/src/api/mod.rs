@@ -13,6 +13,7 @@ pub mod help;
 pub mod imports;
 pub mod isolation;
 pub mod needs;
+pub mod notices;
 pub mod organizations;
 pub mod registry;
 pub mod rotas;

@@ -42,6 +42,7 @@ mod help;
 mod imports;
 mod isolation;
 mod needs;
+mod notices;
 mod organizations;
 mod registry;
 mod rotas;
@@ -57,6 +58,7 @@ use self::help::*;
 use self::imports::*;
 use self::isolation::*;
 use self::needs::*;
+use self::notices::*;
 use self::organizations::*;
 use self::registry::*;
 use self::rotas::*;
@@ -401,6 +403,8 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}/recalls", post(recall_member))
         .route("/linkages/{id}/accept", post(accept_linkage))
         .route("/linkage-map", get(linkage_map_page))
+        .route("/notices", get(notices_page).post(send_notice))
+        .route("/notices/{id}/read", post(read_notice))
         .route("/needs", get(needs_page).post(post_need))
         .route("/needs/{id}", get(need_page))
         .route("/needs/{id}/commitments", post(commit_to_need))
@@ -701,6 +705,8 @@ struct HomePage {
     welcome: String,
     roots: Vec<RootSummary>,
     grants: Vec<String>,
+    /// Notices sent to the signed-in person.
+    mine: Vec<sanshe_app::notices::NoticeView>,
 }
 
 async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
@@ -735,11 +741,15 @@ async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
         .filter(|g| !g.role.is_area_role())
         .map(|g| tr.of("role-", g.role.as_str()))
         .collect();
+    let mine = sanshe_app::notices::mine(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
     Ok(render(&HomePage {
         nav: Nav::of(&caller, "/"),
         welcome: tr.named("home-welcome", &caller.actor.display_name),
         roots: summaries,
         grants,
+        mine,
     }))
 }
 

@@ -1,0 +1,324 @@
+//! Notices (动员): the bureau (or a community) sends a notice to the people deployed in its
+//! area, an organization to its members — all of them, those deployed in one community, or
+//! those with one skill. Each person sees theirs on their home page and marks it read; the
+//! sender sees how many it reached and how many read it. Who receives a notice is decided when
+//! it is read, from the grants and deployments of that moment.
+
+use std::collections::{HashMap, HashSet};
+
+use sanshe_core::FieldErrors;
+use sanshe_core::accounts::{Action, GrantScope, Role, Target, member_of, organizations_run};
+use sanshe_store::notices::{self as store, NoticeRow};
+use sanshe_store::{accounts as account_store, areas as area_store, new_id};
+
+use crate::accounts::Actor;
+use crate::audit::{self, Subject};
+use crate::{App, AppError, Result, local_time};
+
+/// A notice to send.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NoticeInput {
+    /// Send as this organization (one the caller runs) …
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub organization_id: Option<String>,
+    /// … or over this area (the bureau's or a community's people deployed there).
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub area_id: Option<String>,
+    /// Only those deployed in this community.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub community_id: Option<String>,
+    /// Only those with this skill.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub skill: Option<String>,
+    /// Title.
+    #[schema(min_length = 1, max_length = 60)]
+    pub title: String,
+    /// Text.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub body: String,
+}
+
+/// A notice as shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct NoticeView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub body: String,
+    /// Who it is from.
+    pub from: String,
+    /// When, YYYY-MM-DD HH:MM China time.
+    pub sent_at: String,
+    /// For a reader: whether they have read it.
+    pub read: bool,
+    /// For the sender: how many people it reaches now.
+    pub audience: Option<i64>,
+    /// For the sender: how many of them have read it.
+    pub read_count: Option<i64>,
+}
+
+fn view(n: &NoticeRow) -> NoticeView {
+    NoticeView {
+        id: n.id.clone(),
+        title: n.title.clone(),
+        body: n.body.clone(),
+        from: n.sender_name.clone(),
+        sent_at: local_time(n.created_at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        read: false,
+        audience: None,
+        read_count: None,
+    }
+}
+
+fn optional(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Sends a notice as an organization the caller runs, or over an area they speak for.
+pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<NoticeView> {
+    let mut errors = FieldErrors::default();
+    let title = errors
+        .take_field(sanshe_core::text::required_line("title", &input.title, 60))
+        .unwrap_or_default();
+    let body = errors
+        .take_field(sanshe_core::text::line("body", &input.body, 1000))
+        .unwrap_or_default();
+    let skill = optional(&input.skill);
+    if skill.is_some_and(|s| !crate::volunteers::SKILLS.contains(&s)) {
+        errors.push("skill", "err-volunteer-skill");
+    }
+    errors.into_result()?;
+    let mut conn = app.db.conn().await?;
+    let community_path = match optional(&input.community_id) {
+        Some(id) => Some(
+            area_store::get(&mut conn, id)
+                .await
+                .map_err(|_| AppError::field("community_id", "err-area-not-found"))?
+                .path,
+        ),
+        None => None,
+    };
+    let (organization_id, area, sender_name, subject_path) =
+        match (optional(&input.organization_id), optional(&input.area_id)) {
+            (Some(o), _) => {
+                let o = sanshe_store::organizations::get(&mut conn, o)
+                    .await
+                    .map_err(|_| AppError::field("organization_id", "err-not-found"))?;
+                actor.require_for(
+                    Action::ManageOrganization,
+                    crate::organizations::target(&o),
+                    "organization_id",
+                    "err-not-found",
+                )?;
+                let path = o.home_path.clone().unwrap_or_default();
+                (Some(o.id), None, o.name, path)
+            }
+            (None, Some(a)) => {
+                let a = area_store::get(&mut conn, a)
+                    .await
+                    .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
+                actor.require_for(
+                    Action::LinkOrganizations,
+                    Target::Area(&a.path),
+                    "area_id",
+                    "err-area-not-found",
+                )?;
+                if community_path
+                    .as_deref()
+                    .is_some_and(|c| !c.starts_with(&a.path))
+                {
+                    return Err(AppError::field("community_id", "err-area-not-found"));
+                }
+                let path = a.path.clone();
+                let name = a.name.clone();
+                (None, Some(a), name, path)
+            }
+            (None, None) => return Err(AppError::field("area_id", "err-required")),
+        };
+    let row = NoticeRow {
+        id: new_id(),
+        organization_id,
+        area_id: area.as_ref().map(|a| a.id.clone()),
+        area_path: area.map(|a| a.path),
+        community_path,
+        skill: skill.map(String::from),
+        title: title.trim().to_string(),
+        body: body.trim().to_string(),
+        sender_name,
+        created_by: actor.username.clone(),
+        created_at: app.clock.now_ms(),
+    };
+    store::insert(&mut *conn, &row).await?;
+    audit::record(
+        &mut conn,
+        actor,
+        "notice.sent",
+        Subject::new("notice", &row.id, &subject_path),
+        &row.title,
+    )
+    .await?;
+    let mut v = view(&row);
+    let audience = recipients(&mut conn, &row).await?;
+    v.audience = Some(audience.len() as i64);
+    v.read_count = Some(0);
+    Ok(v)
+}
+
+/// Whether someone with these skills, deployed at these paths, is in the notice's filters.
+fn passes(n: &NoticeRow, deployed: &[String], skills: &[String]) -> bool {
+    n.community_path
+        .as_deref()
+        .is_none_or(|c| deployed.iter().any(|p| p.starts_with(c)))
+        && n.skill
+            .as_deref()
+            .is_none_or(|s| skills.iter().any(|k| k == s))
+}
+
+fn skill_list(csv: &str) -> Vec<String> {
+    csv.split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The people a notice reaches now.
+async fn recipients(conn: &mut sanshe_store::Conn, n: &NoticeRow) -> Result<Vec<String>> {
+    let candidates: Vec<String> = match (&n.organization_id, &n.area_path) {
+        (Some(o), _) => account_store::members_of(&mut *conn, o)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect(),
+        (None, Some(path)) => {
+            let mut seen = HashSet::new();
+            account_store::deployed_volunteers(&mut *conn, std::slice::from_ref(path))
+                .await?
+                .into_iter()
+                .map(|p| p.0)
+                .filter(|u| seen.insert(u.clone()))
+                .collect()
+        }
+        (None, None) => Vec::new(),
+    };
+    let mut deployed: HashMap<String, Vec<String>> = HashMap::new();
+    for d in account_store::deployments_of(&mut *conn, &candidates).await? {
+        deployed.entry(d.user_id).or_default().push(d.area_path);
+    }
+    let skills: HashMap<String, Vec<String>> =
+        sanshe_store::volunteers::skills_of(&mut *conn, &candidates)
+            .await?
+            .into_iter()
+            .map(|(u, s)| (u, skill_list(&s)))
+            .collect();
+    Ok(candidates
+        .into_iter()
+        .filter(|u| {
+            passes(
+                n,
+                deployed.get(u).map(Vec::as_slice).unwrap_or_default(),
+                skills.get(u).map(Vec::as_slice).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// The paths where the actor is deployed (their volunteer area grants).
+fn deployment_paths(actor: &Actor) -> Vec<String> {
+    actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Volunteer)
+        .filter_map(|g| match &g.scope {
+            GrantScope::Area { path, .. } => Some(path.clone()),
+            GrantScope::Organization { .. } => None,
+        })
+        .collect()
+}
+
+/// The notices sent to the actor, newest first, with whether they read each.
+pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+    let Some(user_id) = actor.user_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let deployed = deployment_paths(actor);
+    // A notice over an area reaches those deployed at or below it: the area is one of the
+    // ancestors of where they are (paths are 32-character ids, concatenated).
+    let mut ancestors: Vec<String> = deployed
+        .iter()
+        .flat_map(|p| (1..=p.len() / 32).map(move |n| p[..n * 32].to_string()))
+        .collect();
+    ancestors.sort();
+    ancestors.dedup();
+    let organizations = member_of(&actor.grants);
+    if organizations.is_empty() && ancestors.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = app.db.conn().await?;
+    let skills: Vec<String> =
+        sanshe_store::volunteers::skills_of(&mut *conn, &[user_id.to_string()])
+            .await?
+            .into_iter()
+            .flat_map(|(_, s)| skill_list(&s))
+            .collect();
+    let rows: Vec<NoticeRow> = store::candidates(&mut *conn, &organizations, &ancestors, 50)
+        .await?
+        .into_iter()
+        .filter(|n| passes(n, &deployed, &skills))
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|n| n.id.clone()).collect();
+    let read: HashSet<String> = store::read_by(&mut *conn, user_id, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|n| NoticeView {
+            read: read.contains(&n.id),
+            ..view(n)
+        })
+        .collect())
+}
+
+/// The notices the actor's organizations and areas sent, with their reach and read counts.
+pub async fn sent(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+    let organizations = organizations_run(&actor.grants);
+    let scope = actor.scope(Action::LinkOrganizations);
+    let mut conn = app.db.conn().await?;
+    let rows = store::sent(&mut *conn, &organizations, scope.roots(), 100).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for n in &rows {
+        let reach: HashSet<String> = recipients(&mut conn, n).await?.into_iter().collect();
+        let read = store::readers(&mut *conn, &n.id)
+            .await?
+            .into_iter()
+            .filter(|u| reach.contains(u))
+            .count();
+        out.push(NoticeView {
+            audience: Some(reach.len() as i64),
+            read_count: Some(read as i64),
+            ..view(n)
+        });
+    }
+    Ok(out)
+}
+
+/// The actor marks a notice sent to them as read (NotFound for any other notice).
+pub async fn mark_read(app: &App, actor: &Actor, notice_id: &str) -> Result<()> {
+    let user_id = actor.user_id.clone().ok_or(AppError::NotFound)?;
+    if !mine(app, actor).await?.iter().any(|n| n.id == notice_id) {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = app.db.conn().await?;
+    store::mark_read(&mut *conn, notice_id, &user_id, app.clock.now_ms())
+        .await
+        .map_err(Into::into)
+}

@@ -1,0 +1,108 @@
+//! Pages of notices (动员): what was sent to me, and for senders the form and what they sent
+//! with its reach and read count.
+
+use sanshe_app::notices::{self, NoticeInput, NoticeView};
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+pub(super) struct NoticesPage {
+    nav: Nav,
+    mine: Vec<NoticeView>,
+    sent: Vec<NoticeView>,
+    /// As whom the caller may send: ("organization:<id>" or "area:<id>", name).
+    senders: Vec<(String, String)>,
+    communities: Vec<(String, String)>,
+    skills: Vec<&'static str>,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn notices_view(
+    state: &AppState,
+    caller: &PageCaller,
+    form: Vec<(String, String)>,
+    errors: FormErrors,
+) -> PageResult {
+    let (app, actor) = (&state.app, &caller.actor);
+    let mine = notices::mine(app, actor).await.or_page(caller)?;
+    let sent = notices::sent(app, actor).await.or_page(caller)?;
+    let mut senders = Vec::new();
+    for org in sanshe_core::accounts::organizations_run(&actor.grants) {
+        let (o, _, _) = sanshe_app::organizations::get(app, actor, &org)
+            .await
+            .or_page(caller)?;
+        senders.push((format!("organization:{}", o.id), o.name));
+    }
+    if !actor.scope(Action::LinkOrganizations).is_empty() {
+        for root in sanshe_app::areas::scope_roots(app, actor)
+            .await
+            .or_page(caller)?
+        {
+            senders.push((format!("area:{}", root.id), root.name));
+        }
+    }
+    let communities = if senders.is_empty() {
+        Vec::new()
+    } else {
+        sanshe_app::volunteers::communities(app)
+            .await
+            .or_page(caller)?
+    };
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &NoticesPage {
+            nav: Nav::of(caller, "/notices"),
+            mine,
+            sent,
+            senders,
+            communities,
+            skills: sanshe_app::volunteers::SKILLS.to_vec(),
+            form,
+            errors,
+        },
+        rejected,
+    ))
+}
+
+pub(super) async fn notices_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    notices_view(&state, &caller, Vec::new(), FormErrors::default()).await
+}
+
+pub(super) async fn send_notice(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let sender = value(&form, "sender");
+    let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
+    let input = NoticeInput {
+        organization_id: sender.strip_prefix("organization:").map(String::from),
+        area_id: sender.strip_prefix("area:").map(String::from),
+        community_id: optional("community_id"),
+        skill: optional("skill"),
+        title: value(&form, "title"),
+        body: value(&form, "body"),
+    };
+    match notices::send(&state.app, &caller.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/notices").into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            notices_view(&state, &caller, form, FormErrors::from(&e, caller.tr)).await
+        }
+        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+    }
+}
+
+/// Marks a notice read, from the home page or the notices page; back where it was read.
+pub(super) async fn read_notice(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    notices::mark_read(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/").into_response())
+}
