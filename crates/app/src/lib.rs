@@ -130,6 +130,8 @@ pub struct App {
     pub sessions: Arc<accounts::SessionCache>,
     /// Bumped when this node changes a gate or a policy, so the scan writer reloads them.
     pub gates_changed: Arc<AtomicI64>,
+    /// This node's snapshot of the linkage map.
+    pub linkage_map: Arc<organizations::MapSnapshot>,
     /// What one request may make this node read.
     pub limits: Limits,
     /// How much heavy work this node does at once.
@@ -192,6 +194,7 @@ impl App {
             rules: FrontLineRules::default(),
             sessions: Arc::default(),
             gates_changed: Arc::default(),
+            linkage_map: Arc::default(),
             limits: Limits::default(),
             capacity: capacity::Capacity::default(),
             migrated,

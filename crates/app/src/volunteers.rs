@@ -607,6 +607,7 @@ pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
+    app.linkage_map.touch();
     Ok(())
 }
 
@@ -644,6 +645,7 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
+    app.linkage_map.touch();
     Ok(())
 }
 

@@ -147,6 +147,7 @@ pub async fn deploy_member(
     )
     .await?;
     app.sessions.clear();
+    app.linkage_map.touch();
     Ok(DeploymentView {
         area_id: area.id,
         area_name: area.name,
@@ -191,6 +192,7 @@ pub async fn recall_member(
     )
     .await?;
     app.sessions.clear();
+    app.linkage_map.touch();
     Ok(())
 }
 

@@ -55,5 +55,6 @@ pub async fn check_out(app: &App, actor: &Actor, shift_id: &str) -> Result<i64> 
     );
     store::check_out(&mut *tx, &shift.id, &user_id, now, minutes).await?;
     sanshe_store::commit(tx).await?;
+    app.linkage_map.touch();
     Ok(minutes)
 }
