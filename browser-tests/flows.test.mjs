@@ -440,3 +440,40 @@ test("an organization's admin answers a community's need with a member on a phon
   assert.ok(username);
   await page.context().close();
 });
+
+test('cancelling an errand asks first, and pages raise no policy errors', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  const asked = await api('/api/v1/help-requests', worker, {
+    area_id: community, address: '7号楼 1单元 101', for_whom: '吴奶奶', needs: `口罩${Date.now() % 10000}`, urgency: 'today',
+  });
+  assert.equal(asked.status, 201, JSON.stringify(asked.json));
+  const page = await signIn('worker.lingyanli');
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  for (const path of ['/', '/needs', '/notices', '/linkage-map', '/organizations', '/rota']) {
+    await page.goto(`${BASE}${path}`);
+  }
+  await page.goto(`${BASE}/errands`);
+  const card = page.locator(`li[data-errand="${asked.json.id}"]`);
+  await card.locator('summary', { hasText: '取消请求' }).click();
+  await card.locator('input[name=reason]').fill('家人已买到');
+  // Said no: nothing happens.
+  let asked_ = null;
+  page.once('dialog', async (d) => { asked_ = d.message(); await d.dismiss(); });
+  await card.locator('button', { hasText: '取消请求' }).click();
+  await page.waitForTimeout(300);
+  assert.equal(asked_, '确定取消这个请求吗？');
+  let listed = (await api('/api/v1/help-requests', worker)).json.find((h) => h.id === asked.json.id);
+  assert.notEqual(listed.status, 'cancelled', 'dismissed: not cancelled');
+  // Said yes: cancelled.
+  page.once('dialog', (d) => d.accept());
+  await card.locator('button', { hasText: '取消请求' }).click();
+  await page.waitForURL(/done=cancel|\/errands/);
+  await page.waitForTimeout(300);
+  listed = (await api('/api/v1/help-requests', worker)).json.find((h) => h.id === asked.json.id);
+  assert.equal(listed.status, 'cancelled');
+  assert.deepEqual(problems, [], problems.join('\n'));
+  await page.context().close();
+});

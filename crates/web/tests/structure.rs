@@ -163,3 +163,33 @@ async fn every_api_error_is_written_in_the_language_the_request_asks_for() {
     })
     .await;
 }
+
+/// The page policy (`default-src 'self'`, no inline script or style) blocks inline handlers and
+/// style attributes: a confirmation written as `onclick` never runs, so the destructive action
+/// goes through unasked. Confirmations are `data-confirm` on the form (assets/confirm.js).
+#[test]
+fn no_template_carries_an_inline_style_or_handler() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let lower = line.to_ascii_lowercase();
+            let handler = [" onclick=", " onsubmit=", " onchange=", " oninput=", " onload="]
+                .iter()
+                .any(|h| lower.contains(h));
+            if handler || lower.contains(" style=\"") || lower.contains("<style") {
+                found.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "inline style or handler: {found:?}");
+    for (template, form) in [
+        ("rota_cover.html", "/remove\" class=\"inline\" data-confirm="),
+        ("errands.html", "/cancel\" class=\"row\" data-confirm="),
+    ] {
+        let text = std::fs::read_to_string(dir.join(template)).unwrap();
+        assert!(text.contains(form), "{template} asks before it removes or cancels");
+    }
+}
