@@ -23,3 +23,6 @@ CREATE TABLE notice_reads (
     read_at BIGINT NOT NULL,
     PRIMARY KEY (notice_id, user_id)
 );
+
+-- An organization's contribution counts the scans its members recorded (issue 15).
+CREATE INDEX scans_recorded_by ON scans (recorded_by, scanned_at);

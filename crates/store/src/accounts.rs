@@ -416,6 +416,8 @@ pub struct MemberRow {
     pub user_id: String,
     /// Their display name.
     pub display_name: String,
+    /// Their sign-in name (what their scans are recorded under).
+    pub username: String,
     /// `social_worker` or `volunteer`.
     pub member_kind: String,
 }
@@ -425,6 +427,7 @@ impl crate::statements::FromRow for MemberRow {
         Ok(MemberRow {
             user_id: r.try_get("user_id")?,
             display_name: r.try_get("display_name")?,
+            username: r.try_get("username")?,
             member_kind: r.try_get("member_kind")?,
         })
     }
@@ -436,9 +439,9 @@ pub async fn members_of(
     organization_id: &str,
 ) -> Result<Vec<MemberRow>> {
     conn.fetch_all(
-        "SELECT u.id AS user_id, u.display_name, MIN(g.member_kind) AS member_kind FROM grants g JOIN users u ON u.id = g.user_id \
+        "SELECT u.id AS user_id, u.display_name, u.username, MIN(g.member_kind) AS member_kind FROM grants g JOIN users u ON u.id = g.user_id \
          WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1 \
-         GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id LIMIT 5000",
+         GROUP BY u.id, u.display_name, u.username ORDER BY u.display_name, u.id LIMIT 5000",
         &[organization_id.into()],
     )
     .await

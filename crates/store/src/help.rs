@@ -247,3 +247,31 @@ pub async fn purge_closed(
     )
     .await
 }
+
+/// Errands the given volunteers delivered in [from, to), per place: (area path, errands).
+pub async fn delivered_by(
+    conn: &mut impl Statements,
+    user_ids: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for group in user_ids.chunks(500) {
+        let mut args: Vec<Cell> = vec![from.into(), to.into()];
+        args.extend(group.iter().map(Cell::from));
+        for r in conn
+            .rows(
+                &format!(
+                    "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM help_requests \
+                     WHERE delivered_at >= $1 AND delivered_at < $2 AND volunteer_id IN {} GROUP BY area_path",
+                    crate::in_list(3, group.len())
+                ),
+                &args,
+            )
+            .await?
+        {
+            out.push((r.try_get("area_path")?, r.try_get("n")?));
+        }
+    }
+    Ok(out)
+}

@@ -859,3 +859,39 @@ pub async fn served_by_place(
     .map(|r| Ok((r.try_get("area_path")?, r.try_get("recent")?, r.try_get("total")?)))
     .collect()
 }
+
+/// Shifts served and minutes recorded by the given people on shifts starting in [from, to),
+/// per shift area: (area path, people, shifts, minutes).
+pub async fn service_of_people(
+    conn: &mut impl Statements,
+    user_ids: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, String, i64, i64)>> {
+    let mut out = Vec::new();
+    for group in user_ids.chunks(500) {
+        let mut args: Vec<Cell> = vec![from.into(), to.into()];
+        args.extend(group.iter().map(Cell::from));
+        for r in conn
+            .rows(
+                &format!(
+                    "SELECT s.area_path, sp.user_id, CAST(COUNT(*) AS BIGINT) AS shifts, CAST(SUM(sp.served_minutes) AS BIGINT) AS minutes \
+                     FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id \
+                     WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.served_minutes IS NOT NULL AND sp.user_id IN {} \
+                     GROUP BY s.area_path, sp.user_id",
+                    in_list(3, group.len())
+                ),
+                &args,
+            )
+            .await?
+        {
+            out.push((
+                r.try_get("area_path")?,
+                r.try_get("user_id")?,
+                r.try_get("shifts")?,
+                r.try_get("minutes")?,
+            ));
+        }
+    }
+    Ok(out)
+}

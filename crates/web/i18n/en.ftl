@@ -851,3 +851,14 @@ notice-send = Send
 notice-sent = Notices sent
 notice-read-count = Read / reached
 notice-mark-read = Got it
+
+# Contributions (issue 15)
+contributions = Service in the last 30 days
+contribution-people = People
+contribution-shifts = Shifts
+contribution-hours = Hours
+contribution-scans = Gate scans
+contribution-errands = Errands delivered
+contribution-other = Outside its linked communities
+contribution-export = Export to Excel (last 30 days; from/to choose the dates)
+err-period-too-long = A report covers a year at most

@@ -851,3 +851,14 @@ notice-send = 发送
 notice-sent = 已发出的通知
 notice-read-count = 已读 / 应读
 notice-mark-read = 知道了
+
+# Contributions (issue 15)
+contributions = 近30天服务贡献
+contribution-people = 服务人数
+contribution-shifts = 班次
+contribution-hours = 服务小时
+contribution-scans = 卡口扫码
+contribution-errands = 代购送达
+contribution-other = 联动社区以外
+contribution-export = 导出 Excel（近30天，可用 from/to 指定日期）
+err-period-too-long = 一次最多统计一年

@@ -274,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::organizations::deploy_member))
         .routes(routes!(api::organizations::recall_member))
         .routes(routes!(api::organizations::linkage_map))
+        .routes(routes!(api::organizations::list_contributions))
         .routes(routes!(api::needs::list_needs, api::needs::create_need))
         .routes(routes!(api::needs::get_need))
         .routes(routes!(api::needs::commit_to_need))

@@ -344,6 +344,24 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
         set_clock(&t, next, 10, 1);
         assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
 
+        // 若水's contribution there: one person, the shift they checked out of, four scans.
+        let c = t
+            .get(&format!("/api/v1/organizations/{}/contributions?from={}&to={next}", t.ruoshui, g.day), Some(&org))
+            .await
+            .json();
+        let ling = c.as_array().unwrap().iter().find(|r| r["community_name"] == "凌研里社区").cloned().unwrap_or_default();
+        assert_eq!((ling["people"].as_i64(), ling["shifts"].as_i64(), ling["scans"].as_i64()), (Some(1), Some(1), Some(4)), "{c}");
+        assert_eq!(ling["hours"], 2, "08:00 to the 10:00 check-out");
+        assert_eq!(
+            t.get(&format!("/api/v1/organizations/{}/contributions", t.ruoshui), Some(&worker)).await.status,
+            StatusCode::NOT_FOUND,
+            "only whoever runs the organization"
+        );
+        let (cookie, _) = t.browser("org.ruoshui").await;
+        let sheet = t.page(&format!("/organizations/{}/contributions.xlsx?from={}&to={next}", t.ruoshui, g.day), &cookie).await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        assert!(sheet.bytes.starts_with(b"PK"), "an .xlsx workbook");
+
         // The member never reaches the registry.
         assert_eq!(t.get("/api/v1/residents", Some(&vol)).await.json()["total"], 0);
         let households = t.get("/api/v1/households", Some(&vol)).await;

@@ -176,9 +176,15 @@ fn no_template_carries_an_inline_style_or_handler() {
         let text = std::fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
             let lower = line.to_ascii_lowercase();
-            let handler = [" onclick=", " onsubmit=", " onchange=", " oninput=", " onload="]
-                .iter()
-                .any(|h| lower.contains(h));
+            let handler = [
+                " onclick=",
+                " onsubmit=",
+                " onchange=",
+                " oninput=",
+                " onload=",
+            ]
+            .iter()
+            .any(|h| lower.contains(h));
             if handler || lower.contains(" style=\"") || lower.contains("<style") {
                 found.push(format!("{}:{}", path.display(), n + 1));
             }
@@ -186,10 +192,16 @@ fn no_template_carries_an_inline_style_or_handler() {
     }
     assert!(found.is_empty(), "inline style or handler: {found:?}");
     for (template, form) in [
-        ("rota_cover.html", "/remove\" class=\"inline\" data-confirm="),
+        (
+            "rota_cover.html",
+            "/remove\" class=\"inline\" data-confirm=",
+        ),
         ("errands.html", "/cancel\" class=\"row\" data-confirm="),
     ] {
         let text = std::fs::read_to_string(dir.join(template)).unwrap();
-        assert!(text.contains(form), "{template} asks before it removes or cancels");
+        assert!(
+            text.contains(form),
+            "{template} asks before it removes or cancels"
+        );
     }
 }

@@ -12,11 +12,13 @@ use crate::accounts::Actor;
 use crate::audit::{self, Subject};
 use crate::{App, AppError, OnConflict, Result};
 
+mod contributions;
 mod duty;
 mod linkages;
 mod map;
 mod members;
 
+pub use contributions::*;
 pub use duty::*;
 pub use linkages::*;
 pub use map::*;

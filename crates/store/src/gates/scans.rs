@@ -316,3 +316,32 @@ pub async fn purge_exits(
     )
     .await
 }
+
+/// Scans recorded by the given people (user names) in [from, to), per gate area: (area path,
+/// scans).
+pub async fn scans_by_people(
+    conn: &mut impl Statements,
+    usernames: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for group in usernames.chunks(500) {
+        let mut args: Vec<Cell> = vec![from.into(), to.into()];
+        args.extend(group.iter().map(Cell::from));
+        for r in conn
+            .rows(
+                &format!(
+                    "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM scans \
+                     WHERE scanned_at >= $1 AND scanned_at < $2 AND recorded_by IN {} GROUP BY area_path",
+                    crate::in_list(3, group.len())
+                ),
+                &args,
+            )
+            .await?
+        {
+            out.push((r.try_get("area_path")?, r.try_get("n")?));
+        }
+    }
+    Ok(out)
+}

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::organizations::{
-    self, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberView, OrganizationView,
+    self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberView,
+    OrganizationView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -199,5 +200,39 @@ pub async fn linkage_map(
 ) -> ApiResult<Json<Vec<MapCommunity>>> {
     Ok(Json(
         organizations::linkage_map(&state.app, &caller.actor).await?,
+    ))
+}
+
+/// A period, both days included (China time); the last 30 days when left out.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Period {
+    /// First day, YYYY-MM-DD.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day, YYYY-MM-DD.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl Period {
+    /// The days asked for, or the last 30 up to today.
+    pub fn days(&self, today: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let to = self.to.unwrap_or(today);
+        (self.from.unwrap_or(to - chrono::Duration::days(29)), to)
+    }
+}
+
+/// What an organization's people did per linked community in a period: who served, shifts and
+/// hours, scans at gates, errands delivered.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/contributions", params(Period), tag = "organizations", responses((status = 200, body = [Contribution]), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_contributions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    crate::extract::Query(q): crate::extract::Query<Period>,
+) -> ApiResult<Json<Vec<Contribution>>> {
+    let (from, to) = q.days(state.app.today());
+    Ok(Json(
+        organizations::contributions(&state.app, &caller.actor, &id, from, to).await?,
     ))
 }

@@ -400,6 +400,10 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}", get(organization_page))
         .route("/organizations/{id}/linkages", post(add_linkage))
         .route("/organizations/{id}/deployments", post(deploy_member))
+        .route(
+            "/organizations/{id}/contributions.xlsx",
+            get(export_contributions),
+        )
         .route("/organizations/{id}/recalls", post(recall_member))
         .route("/linkages/{id}/accept", post(accept_linkage))
         .route("/linkage-map", get(linkage_map_page))

@@ -104,6 +104,8 @@ pub(super) struct OrganizationPage {
     members: Vec<MemberView>,
     /// Where its people may be deployed: (area id, name) of its active linkages.
     deploy_to: Vec<(String, String)>,
+    /// What its people did in the last 30 days, per community (for whoever runs it).
+    contributions: Vec<sanshe_app::organizations::Contribution>,
 }
 
 pub(super) async fn organization_view(
@@ -159,6 +161,20 @@ async fn organization_view_with(
     } else {
         Vec::new()
     };
+    let contributions = if can_manage {
+        let today = state.app.today();
+        sanshe_app::organizations::contributions(
+            &state.app,
+            &caller.actor,
+            &o.id,
+            today - chrono::Duration::days(29),
+            today,
+        )
+        .await
+        .or_page(caller)?
+    } else {
+        Vec::new()
+    };
     let deploy_to = linkages
         .iter()
         .filter(|l| l.status == LinkageStatus::Active)
@@ -177,6 +193,7 @@ async fn organization_view_with(
             form,
             members,
             deploy_to,
+            contributions,
         },
         rejected,
     ))
@@ -454,4 +471,52 @@ pub(super) async fn linkage_map_page(
         uncovered,
         only_marked,
     }))
+}
+
+/// An organization's contributions per community in a period, as a workbook.
+pub(super) async fn export_contributions(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<crate::api::organizations::Period>,
+) -> PageResult {
+    let (from, to) = q.days(state.app.today());
+    let rows = sanshe_app::organizations::contributions(&state.app, &caller.actor, &id, from, to)
+        .await
+        .or_page(&caller)?;
+    let tr = caller.tr;
+    let other = tr.t("contribution-other");
+    let rows = rows
+        .into_iter()
+        .map(|c| {
+            vec![
+                if c.community_id.is_empty() {
+                    other.clone()
+                } else {
+                    c.community_name
+                },
+                c.people.to_string(),
+                c.shifts.to_string(),
+                c.hours.to_string(),
+                c.scans.to_string(),
+                c.errands.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "community",
+        "contribution-people",
+        "contribution-shifts",
+        "contribution-hours",
+        "contribution-scans",
+        "contribution-errands",
+    ]
+    .map(|k| tr.t(k));
+    sheet_download(
+        &caller,
+        "contributions",
+        &header,
+        rows,
+        &format!("contributions-{from}-{to}.xlsx"),
+    )
 }
