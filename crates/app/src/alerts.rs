@@ -202,6 +202,8 @@ pub struct AlertView {
     pub subject_kind: String,
     /// Its id.
     pub subject_id: String,
+    /// The page that shows the subject, if there is one.
+    pub link: Option<String>,
     /// Description.
     pub detail: String,
     /// How many times it happened.
@@ -222,6 +224,20 @@ pub struct AlertView {
     pub resolution_note: Option<String>,
 }
 
+/// The page of an alert's subject: an episode, a household, a gate's traffic, the shift's
+/// cover, the errands, or the audit log for someone who revealed numbers in a hurry.
+pub fn subject_page(kind: &str, id: &str) -> Option<String> {
+    match kind {
+        "episode" => Some(format!("/isolations/{id}")),
+        "household" => Some(format!("/households/{id}")),
+        "gate" => Some(format!("/traffic/{id}")),
+        "shift" => Some(format!("/rota/shifts/{id}/cover")),
+        "help_request" => Some("/errands".to_string()),
+        "user" => Some("/audit".to_string()),
+        _ => None,
+    }
+}
+
 /// RFC 3339 in China time.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -235,6 +251,7 @@ impl From<AlertRow> for AlertView {
             id: a.id,
             kind: a.kind,
             status: a.status,
+            link: subject_page(&a.subject_kind, &a.subject_id),
             subject_kind: a.subject_kind,
             subject_id: a.subject_id,
             detail: a.detail,
@@ -349,4 +366,36 @@ pub async fn about(app: &App, subject_id: &str) -> Result<Vec<AlertView>> {
         .into_iter()
         .map(AlertView::from)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every kind of subject an alert is raised about, read from the code that raises them,
+    /// has a page to go to: a new kind without one fails here.
+    #[test]
+    fn every_alert_subject_kind_has_a_page() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut kinds = std::collections::BTreeSet::new();
+        let mut dirs = vec![src];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for piece in text.split("subject_kind: \"").skip(1) {
+                        kinds.insert(piece.split('"').next().unwrap_or("").to_string());
+                    }
+                }
+            }
+        }
+        assert!(kinds.len() >= 5, "{kinds:?}");
+        for k in &kinds {
+            assert!(
+                super::subject_page(k, "x").is_some(),
+                "alerts about a {k} lead nowhere"
+            );
+        }
+    }
 }

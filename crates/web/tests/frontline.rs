@@ -625,9 +625,9 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
         let (base, rx) = start_receiver(1).await;
         let admin = t.token("admin").await;
         let w = t.token("worker.lingyanli").await;
-        let hook = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "凌研里社区防控群", "kind": "dingtalk", "url": format!("{base}/robot/send?access_token=abc"), "secret": "SECexample0123456789"})).await;
+        let hook = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "凌研里社区防控群", "kind": "dingtalk", "url": format!("{base}/robot/send?access_token=robot-token-ling"), "secret": "SECexample0123456789"})).await;
         assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
-        assert!(!hook.text().contains("abc") && !hook.text().contains("SECexample"), "credentials are not shown back");
+        assert!(!hook.text().contains("robot-token-ling") && !hook.text().contains("SECexample"), "credentials are not shown back");
         // Community workers cannot configure robots; bad input is refused field by field.
         let denied = t.post_json("/api/v1/webhooks", Some(&w), json!({"area_id": t.lingyanli, "name": "x", "kind": "json", "url": base})).await;
         assert_eq!(denied.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -671,7 +671,7 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
         let param = |k: &str| query.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).unwrap().to_string();
         let ts: i64 = param("timestamp").parse().unwrap();
         assert_eq!(param("sign"), sanshe_app::notify::dingtalk_sign("SECexample0123456789", ts));
-        assert_eq!(param("access_token"), "abc");
+        assert_eq!(param("access_token"), "robot-token-ling");
 
         // A node that dies after taking messages but before sending: its lease runs out and
         // another run sends them.

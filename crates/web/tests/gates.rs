@@ -383,3 +383,33 @@ async fn the_gate_pages_post_traffic_and_printed_passes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let r = t
+            .post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "kind": "visitor", "name": "访客",
+                "phone": "", "temperature": 38.6, "entered": true, "reason": "探望", "host": "1号楼"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let alerts = t.get("/api/v1/alerts", Some(&w)).await.json();
+        let items = alerts.get("items").cloned().unwrap_or(alerts.clone());
+        let fever = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["subject_kind"] == "gate")
+            .cloned()
+            .unwrap_or_else(|| panic!("a gate alert: {alerts}"));
+        let link = fever["link"].as_str().unwrap().to_string();
+        assert_eq!(link, format!("/traffic/{}", g.id));
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page(&format!("/alerts/{}", fever["id"].as_str().unwrap()), &cookie).await.text();
+        assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
+        assert_eq!(t.page(&link, &cookie).await.status, StatusCode::OK, "the link resolves");
+        t
+    })
+    .await;
+}
