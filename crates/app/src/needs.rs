@@ -222,6 +222,11 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         "area_id",
         "err-area-not-found",
     )?;
+    // Organizations are linked to communities: a need is the community's, whatever place in
+    // it the post serves.
+    if area.kind != "community" {
+        return Err(AppError::field("area_id", "err-not-a-community"));
+    }
     let post_id = match kind {
         Some(NeedKind::People) => {
             let post = match input.post_id.as_deref().map(str::trim) {

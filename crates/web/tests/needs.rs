@@ -92,6 +92,10 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let codes: Vec<String> = need(bad).await.json()["errors"].as_array().unwrap().iter()
             .map(|e| e["code"].as_str().unwrap().to_string()).collect();
         assert_eq!(codes, ["err-date-order", "err-need-wanted", "err-need-post"]);
+        // A need is a community's, not a building's.
+        let mut building = base.clone();
+        building["area_id"] = json!(t.lingyanli_building);
+        assert_eq!(code(&need(building).await.json()), "err-not-a-community");
         // An organization's admin posts no needs for a community.
         assert_eq!(t.post_json("/api/v1/needs", Some(&org), base.clone()).await.status, StatusCode::UNPROCESSABLE_ENTITY);
         let n = need(base.clone()).await;
