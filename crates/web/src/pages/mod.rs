@@ -39,6 +39,7 @@ mod audit;
 mod campaigns;
 mod gates;
 mod help;
+mod home;
 mod imports;
 mod isolation;
 mod needs;
@@ -55,6 +56,7 @@ use self::audit::*;
 use self::campaigns::*;
 use self::gates::*;
 use self::help::*;
+use self::home::*;
 use self::imports::*;
 use self::isolation::*;
 use self::needs::*;
@@ -688,73 +690,6 @@ async fn switch_language(
         Redirect::to(&safe_next(q.next.as_deref())),
     )
         .into_response()
-}
-
-/// A scope root with its resident count.
-pub struct RootSummary {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Level.
-    pub kind: String,
-    /// Residents below it.
-    pub residents: i64,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    nav: Nav,
-    welcome: String,
-    roots: Vec<RootSummary>,
-    grants: Vec<String>,
-    /// Notices sent to the signed-in person.
-    mine: Vec<sanshe_app::notices::NoticeView>,
-}
-
-async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
-        .await
-        .or_page(&caller)?;
-    let mut summaries = Vec::new();
-    for r in roots {
-        let page = sanshe_app::registry::search(
-            &state.app,
-            &caller.actor,
-            &ResidentSearch {
-                area: Some(r.id.clone()),
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await
-        .or_page(&caller)?;
-        summaries.push(RootSummary {
-            id: r.id,
-            name: r.name,
-            kind: r.kind,
-            residents: page.total,
-        });
-    }
-    let tr = caller.tr;
-    let grants = caller
-        .actor
-        .grants
-        .iter()
-        .filter(|g| !g.role.is_area_role())
-        .map(|g| tr.of("role-", g.role.as_str()))
-        .collect();
-    let mine = sanshe_app::notices::mine(&state.app, &caller.actor)
-        .await
-        .or_page(&caller)?;
-    Ok(render(&HomePage {
-        nav: Nav::of(&caller, "/"),
-        welcome: tr.named("home-welcome", &caller.actor.display_name),
-        roots: summaries,
-        grants,
-        mine,
-    }))
 }
 
 fn query_string(pairs: &[(&str, Option<&str>)]) -> String {

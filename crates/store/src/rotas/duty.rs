@@ -1,0 +1,125 @@
+//! Reads of the rota for other capabilities: a member's gate shifts (their gate duty), the open
+//! shifts a need's commitment books, and service per place and per person (the linkage map,
+//! an organization's contributions).
+
+use super::*;
+
+/// A shift someone checked in to on a post that names a gate: the times their gate duty runs.
+#[derive(Debug, Clone)]
+pub struct GateShiftRow {
+    /// The gate.
+    pub gate_id: String,
+    /// The post's area path (where the duty is).
+    pub area_path: String,
+    /// When they checked in.
+    pub checked_in_at: i64,
+    /// When they checked out, if they have.
+    pub checked_out_at: Option<i64>,
+    /// When the shift ends.
+    pub ends_at: i64,
+}
+
+impl FromRow for GateShiftRow {
+    fn from_row(r: &Row) -> Result<GateShiftRow> {
+        Ok(GateShiftRow {
+            gate_id: r.try_get("gate_id")?,
+            area_path: r.try_get("area_path")?,
+            checked_in_at: r.try_get("checked_in_at")?,
+            checked_out_at: r.try_get("checked_out_at")?,
+            ends_at: r.try_get("ends_at")?,
+        })
+    }
+}
+
+/// The gate shifts a person checked in to that end after `since` (their recent and current
+/// gate duty).
+pub async fn gate_shifts_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+    since: i64,
+) -> Result<Vec<GateShiftRow>> {
+    conn.fetch_all(
+        "SELECT p.gate_id, p.area_path, sp.checked_in_at, sp.checked_out_at, sp.ends_at \
+         FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id \
+         WHERE sp.user_id = $1 AND sp.ends_at > $2 AND sp.checked_in_at IS NOT NULL AND p.gate_id IS NOT NULL \
+         ORDER BY sp.starts_at",
+        &[user_id.into(), since.into()],
+    )
+    .await
+}
+
+/// The shifts of a post starting in [from, to) with a place free, by start.
+pub async fn open_shifts_of_post(
+    conn: &mut impl Statements,
+    post_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ShiftRow>> {
+    conn.fetch_all(
+        &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE post_id = $1 AND starts_at >= $2 AND starts_at < $3 AND taken < people ORDER BY starts_at"),
+        &[post_id.into(), from.into(), to.into()],
+    )
+    .await
+}
+
+/// Minutes of service recorded on shifts below `roots` that started since `since`, per shift
+/// area, with the part since `recent`: (area path, minutes since `recent`, minutes since `since`).
+pub async fn served_by_place(
+    conn: &mut impl Statements,
+    roots: &[String],
+    since: i64,
+    recent: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    let (filter, binds) = scope_filter("s.area_path", roots, 3);
+    let mut args: Vec<Cell> = vec![since.into(), recent.into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    conn.rows(
+        &format!(
+            "SELECT s.area_path, CAST(SUM(CASE WHEN s.starts_at >= $2 THEN sp.served_minutes ELSE 0 END) AS BIGINT) AS recent, \
+             CAST(SUM(sp.served_minutes) AS BIGINT) AS total \
+             FROM shifts s JOIN shift_people sp ON sp.shift_id = s.id \
+             WHERE s.starts_at >= $1 AND sp.served_minutes IS NOT NULL AND {filter} GROUP BY s.area_path"
+        ),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("area_path")?, r.try_get("recent")?, r.try_get("total")?)))
+    .collect()
+}
+
+/// Shifts served and minutes recorded by the given people on shifts starting in [from, to),
+/// per shift area: (area path, people, shifts, minutes).
+pub async fn service_of_people(
+    conn: &mut impl Statements,
+    user_ids: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, String, i64, i64)>> {
+    let mut out = Vec::new();
+    for group in user_ids.chunks(500) {
+        let mut args: Vec<Cell> = vec![from.into(), to.into()];
+        args.extend(group.iter().map(Cell::from));
+        for r in conn
+            .rows(
+                &format!(
+                    "SELECT s.area_path, sp.user_id, CAST(COUNT(*) AS BIGINT) AS shifts, CAST(SUM(sp.served_minutes) AS BIGINT) AS minutes \
+                     FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id \
+                     WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.served_minutes IS NOT NULL AND sp.user_id IN {} \
+                     GROUP BY s.area_path, sp.user_id",
+                    in_list(3, group.len())
+                ),
+                &args,
+            )
+            .await?
+        {
+            out.push((
+                r.try_get("area_path")?,
+                r.try_get("user_id")?,
+                r.try_get("shifts")?,
+                r.try_get("minutes")?,
+            ));
+        }
+    }
+    Ok(out)
+}
