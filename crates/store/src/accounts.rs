@@ -1,6 +1,8 @@
 //! The `users`, `grants`, `sessions` and `sign_in_failures` tables.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, flag, new_id, now_ms};
 
@@ -21,7 +23,7 @@ pub struct UserRow {
     pub active: bool,
 }
 
-fn user_from_row(r: &AnyRow) -> Result<UserRow> {
+fn user_from_row(r: &Row) -> Result<UserRow> {
     Ok(UserRow {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
@@ -43,24 +45,19 @@ pub async fn insert_user(
     locale: &str,
 ) -> Result<UserRow> {
     let id = new_id();
-    sqlx::query("INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)")
-        .bind(&id)
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(locale)
-        .bind(now_ms())
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)", &[Cell::from(&id), Cell::from(username), Cell::from(display_name), Cell::from(password_hash), Cell::from(locale), Cell::from(now_ms())])
         .await?;
     user(conn, &id).await
 }
 
 /// One user by id.
 pub async fn user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(user_from_row)
         .transpose()?
@@ -69,32 +66,34 @@ pub async fn user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
 
 /// One user by sign-in name.
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(&mut *conn)
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
+        &[Cell::from(username)],
+    )
     .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
 /// Every user, by name.
 pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-    ))
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(
+        &mut *conn,
+        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"),
+        &[],
+    )
     .await?;
     rows.iter().map(user_from_row).collect()
 }
 
 /// Sets a user's interface language.
 pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
-        .bind(locale)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "UPDATE users SET locale = $1 WHERE id = $2",
+        &[Cell::from(locale), Cell::from(user_id)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -126,26 +125,20 @@ pub async fn insert_grant(
     organization_id: Option<&str>,
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO grants (id, user_id, role, area_id, organization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(user_id)
-        .bind(role)
-        .bind(area_id)
-        .bind(organization_id)
-        .bind(now_ms())
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO grants (id, user_id, role, area_id, organization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(&id), Cell::from(user_id), Cell::from(role), Cell::from(area_id), Cell::from(organization_id), Cell::from(now_ms())])
         .await?;
     Ok(id)
 }
 
 /// Removes a grant of a user.
 pub async fn delete_grant(conn: &mut AnyConnection, user_id: &str, grant_id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM grants WHERE id = $1 AND user_id = $2")
-        .bind(grant_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
+    let done = Statements::changed(
+        &mut *conn,
+        "DELETE FROM grants WHERE id = $1 AND user_id = $2",
+        &[Cell::from(grant_id), Cell::from(user_id)],
+    )
+    .await?;
+    if done == 0 {
         Err(StoreError::NotFound)
     } else {
         Ok(())
@@ -154,18 +147,14 @@ pub async fn delete_grant(conn: &mut AnyConnection, user_id: &str, grant_id: &st
 
 /// The grants of a user.
 pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<GrantRow>> {
-    let rows = sqlx::query(
-        "SELECT g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
+    let rows = Statements::rows(&mut *conn, "SELECT g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
-         WHERE g.user_id = $1 ORDER BY g.created_at",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
+         WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)])
     .await?;
     rows.iter().map(grant_from_row).collect()
 }
 
-fn grant_from_row(r: &AnyRow) -> Result<GrantRow> {
+fn grant_from_row(r: &Row) -> Result<GrantRow> {
     Ok(GrantRow {
         id: r.try_get("id")?,
         role: r.try_get("role")?,
@@ -179,12 +168,9 @@ fn grant_from_row(r: &AnyRow) -> Result<GrantRow> {
 
 /// Every grant with its user id, in the order granted (one query for a whole user list).
 pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
-    let rows = sqlx::query(
-        "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
+    let rows = Statements::rows(&mut *conn, "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
-         ORDER BY g.created_at",
-    )
-    .fetch_all(&mut *conn)
+         ORDER BY g.created_at", &[])
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("user_id")?, grant_from_row(r)?)))
@@ -213,14 +199,7 @@ pub async fn insert_session(
     kind: &str,
     expires_at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf)
-        .bind(kind)
-        .bind(now_ms())
-        .bind(expires_at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])
         .await?;
     Ok(())
 }
@@ -231,10 +210,7 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<SessionRow>> {
-    let row = sqlx::query("SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&mut *conn)
+    let row = Statements::optional_row(&mut *conn, "SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2", &[Cell::from(token_hash), Cell::from(now)])
         .await?;
     row.map(|r| {
         Ok(SessionRow {
@@ -249,22 +225,28 @@ pub async fn session(
 
 /// Ends a session.
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "DELETE FROM sessions WHERE token_hash = $1",
+        &[Cell::from(token_hash)],
+    )
+    .await?;
     Ok(())
 }
 
 /// Records a failed sign-in for a user name from a client address.
 pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    sqlx::query("INSERT INTO sign_in_failures (id, username, address, at) VALUES ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(username)
-        .bind(address)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "INSERT INTO sign_in_failures (id, username, address, at) VALUES ($1, $2, $3, $4)",
+        &[
+            Cell::from(new_id()),
+            Cell::from(username),
+            Cell::from(address),
+            Cell::from(now_ms()),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -275,25 +257,20 @@ pub async fn failures_since(
     address: &str,
     since: i64,
 ) -> Result<(i64, i64)> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3) AS by_name, \
-                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3) AS by_address",
-    )
-    .bind(username)
-    .bind(address)
-    .bind(since)
-    .fetch_one(&mut *conn)
+    let row = Statements::one_row(&mut *conn, "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3) AS by_name, \
+                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3) AS by_address", &[Cell::from(username), Cell::from(address), Cell::from(since)])
     .await?;
     Ok((row.try_get("by_name")?, row.try_get("by_address")?))
 }
 
 /// Forgets the failures of a user name from one address after a successful sign-in there.
 pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND address = $2")
-        .bind(username)
-        .bind(address)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "DELETE FROM sign_in_failures WHERE username = $1 AND address = $2",
+        &[Cell::from(username), Cell::from(address)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -303,12 +280,8 @@ pub async fn area_role_holders(
     conn: &mut AnyConnection,
     role: &str,
 ) -> Result<Vec<(String, String, String)>> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
-         WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id",
-    )
-    .bind(role)
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
+         WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id", &[Cell::from(role)])
     .await?;
     rows.iter()
         .map(|r| {
@@ -506,11 +479,7 @@ pub async fn set_member_kind(
     user_id: &str,
     kind: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'")
-        .bind(organization_id)
-        .bind(user_id)
-        .bind(kind)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
         .await?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The `alerts` table: the alert centre (delivery to chat groups is `notify`).
 
-use crate::statements::Statements;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, in_list, new_id, scope_filter, values_list};
 
@@ -84,11 +85,11 @@ pub async fn open_alerts_of_kind(
     conn: &mut AnyConnection,
     kind: &str,
 ) -> Result<std::collections::HashMap<String, (String, String)>> {
-    let rows = sqlx::query(
+    let rows = Statements::rows(
+        &mut *conn,
         "SELECT open_key, id, last_event FROM alerts WHERE kind = $1 AND open_key IS NOT NULL",
+        &[Cell::from(kind)],
     )
-    .bind(kind)
-    .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
@@ -118,27 +119,28 @@ pub async fn insert_many(
             2,
         ));
         sql.push_str(" ON CONFLICT (open_key) DO NOTHING RETURNING id");
-        let mut q = sqlx::query(&sql).bind(at);
+        let mut args: Vec<Cell> = vec![at.into()];
         let mut made = Vec::with_capacity(group.len());
         for a in group {
             let id = new_id();
-            q = q
-                .bind(id.clone())
-                .bind(a.kind)
-                .bind(a.area_path)
-                .bind(a.subject_kind)
-                .bind(a.subject_id)
-                .bind(a.open_key)
-                .bind(a.event)
-                .bind(a.detail);
+            args.extend([
+                Cell::from(&id),
+                a.kind.into(),
+                a.area_path.into(),
+                a.subject_kind.into(),
+                a.subject_id.into(),
+                a.open_key.into(),
+                a.event.into(),
+                a.detail.into(),
+            ]);
             made.push(id);
         }
-        let inserted: std::collections::HashSet<String> = q
-            .fetch_all(&mut *conn)
+        let inserted: std::collections::HashSet<String> = conn
+            .rows(&sql, &args)
             .await?
             .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<std::result::Result<_, _>>()?;
+            .map(|r| r.try_get::<String>("id"))
+            .collect::<Result<_>>()?;
         ids.extend(
             made.into_iter()
                 .map(|id| inserted.contains(&id).then_some(id)),
@@ -160,11 +162,9 @@ pub async fn repeat_many(
             "UPDATE alerts SET occurrences = occurrences + 1, last_event = $1, detail = $2, last_at = $3 WHERE id IN {}",
             in_list(4, group.len())
         );
-        let mut q = sqlx::query(&sql).bind(event).bind(detail).bind(at);
-        for id in group {
-            q = q.bind(id);
-        }
-        q.execute(&mut *conn).await?;
+        let mut args: Vec<Cell> = vec![event.into(), detail.into(), at.into()];
+        args.extend(group.iter().map(Cell::from));
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }
@@ -218,7 +218,7 @@ pub struct AlertRow {
 const ALERT_SELECT: &str = "SELECT id, kind, area_path, subject_kind, subject_id, detail, occurrences, status, raised_at, last_at, \
      acknowledged_by, resolved_by, resolution_note FROM alerts";
 
-fn alert_from_row(r: &AnyRow) -> Result<AlertRow> {
+fn alert_from_row(r: &Row) -> Result<AlertRow> {
     Ok(AlertRow {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
@@ -238,10 +238,12 @@ fn alert_from_row(r: &AnyRow) -> Result<AlertRow> {
 
 /// One alert (callers check the path).
 pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {
-    let row = sqlx::query(&format!("{ALERT_SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{ALERT_SELECT} WHERE id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(alert_from_row)
         .transpose()?
@@ -278,34 +280,29 @@ pub async fn alerts(
         binds.len() + 1,
         binds.len() + 2
     ));
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(limit));
+    args.push(Cell::from(offset));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(alert_from_row).collect()
 }
 
 /// Alerts about one subject, newest first.
 pub async fn alerts_about(conn: &mut AnyConnection, subject_id: &str) -> Result<Vec<AlertRow>> {
-    let rows = sqlx::query(&format!(
-        "{ALERT_SELECT} WHERE subject_id = $1 ORDER BY last_at DESC"
-    ))
-    .bind(subject_id)
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(
+        &mut *conn,
+        &format!("{ALERT_SELECT} WHERE subject_id = $1 ORDER BY last_at DESC"),
+        &[Cell::from(subject_id)],
+    )
     .await?;
     rows.iter().map(alert_from_row).collect()
 }
 
 /// Marks an open alert as taken; false when it was not open.
 pub async fn acknowledge(conn: &mut AnyConnection, id: &str, by: &str, at: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1 AND status = 'open'")
-        .bind(id)
-        .bind(by)
-        .bind(at)
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "UPDATE alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(by), Cell::from(at)])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Resolves an open or acknowledged alert; false when it was already resolved.
@@ -316,12 +313,7 @@ pub async fn resolve(
     note: &str,
     at: i64,
 ) -> Result<bool> {
-    let done = sqlx::query("UPDATE alerts SET status = 'resolved', open_key = NULL, resolved_by = $2, resolved_at = $3, resolution_note = $4 WHERE id = $1 AND status <> 'resolved'")
-        .bind(id)
-        .bind(by)
-        .bind(at)
-        .bind(note)
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "UPDATE alerts SET status = 'resolved', open_key = NULL, resolved_by = $2, resolved_at = $3, resolution_note = $4 WHERE id = $1 AND status <> 'resolved'", &[Cell::from(id), Cell::from(by), Cell::from(at), Cell::from(note)])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }

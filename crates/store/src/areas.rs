@@ -1,6 +1,8 @@
 //! The `areas` table: the tree of city › district › street › community › compound › building.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, new_id, now_ms, scope_filter};
 
@@ -25,7 +27,7 @@ pub struct AreaRow {
 
 const COLUMNS: &str = "id, parent_id, kind, code, name, path, depth";
 
-fn from_row(r: &AnyRow) -> Result<AreaRow> {
+fn from_row(r: &Row) -> Result<AreaRow> {
     Ok(AreaRow {
         id: r.try_get("id")?,
         parent_id: r.try_get("parent_id")?,
@@ -48,16 +50,7 @@ pub async fn insert(
     let id = new_id();
     let path = format!("{}{}", parent.map(|p| p.path.as_str()).unwrap_or(""), id);
     let depth = parent.map(|p| p.depth + 1).unwrap_or(0);
-    sqlx::query("INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(&id)
-        .bind(parent.map(|p| p.id.clone()))
-        .bind(kind)
-        .bind(code)
-        .bind(name)
-        .bind(&path)
-        .bind(depth)
-        .bind(now_ms())
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(&id), Cell::from(parent.map(|p| p.id.clone())), Cell::from(kind), Cell::from(code), Cell::from(name), Cell::from(&path), Cell::from(depth), Cell::from(now_ms())])
         .await?;
     Ok(AreaRow {
         id,
@@ -72,10 +65,12 @@ pub async fn insert(
 
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM areas WHERE id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(from_row)
         .transpose()?
@@ -86,18 +81,19 @@ pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
 pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<Vec<AreaRow>> {
     let rows = match parent {
         Some(p) => {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name"
-            ))
-            .bind(p)
-            .fetch_all(&mut *conn)
+            Statements::rows(
+                &mut *conn,
+                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name"),
+                &[Cell::from(p)],
+            )
             .await?
         }
         None => {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name"
-            ))
-            .fetch_all(&mut *conn)
+            Statements::rows(
+                &mut *conn,
+                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name"),
+                &[],
+            )
             .await?
         }
     };
@@ -141,17 +137,16 @@ pub async fn search(
         n += 2;
     }
     sql.push_str(&format!(" ORDER BY depth, name LIMIT ${n}"));
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     if let Some(k) = kind {
-        q = q.bind(k);
+        args.push(Cell::from(k));
     }
     if let Some(p) = name_prefix {
-        q = q.bind(p).bind(format!("{p}\u{10FFFF}"));
+        args.push(Cell::from(p));
+        args.push(Cell::from(format!("{p}\u{10FFFF}")));
     }
-    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    args.push(Cell::from(limit));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -162,32 +157,33 @@ pub async fn find_child(
     kind: &str,
     name: &str,
 ) -> Result<Option<AreaRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"
-    ))
-    .bind(parent)
-    .bind(kind)
-    .bind(name)
-    .fetch_optional(&mut *conn)
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"),
+        &[Cell::from(parent), Cell::from(kind), Cell::from(name)],
+    )
     .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The area with this division code, if any.
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AreaRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM areas WHERE code = $1"))
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {COLUMNS} FROM areas WHERE code = $1"),
+        &[Cell::from(code)],
+    )
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// How many areas exist (used to tell an empty database).
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM areas")
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")?)
+    Ok(
+        Statements::one_row(&mut *conn, "SELECT COUNT(*) AS n FROM areas", &[])
+            .await?
+            .try_get("n")?,
+    )
 }
 
 /// Names of the areas on a path whose kind is `kind` (the community of an alert, say).
@@ -200,10 +196,12 @@ pub async fn ancestor_name(
         .map(|n| path[..n * 32].to_string())
         .collect();
     for p in prefixes.iter().rev() {
-        let row = sqlx::query("SELECT name, kind FROM areas WHERE path = $1")
-            .bind(p)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row = Statements::optional_row(
+            &mut *conn,
+            "SELECT name, kind FROM areas WHERE path = $1",
+            &[Cell::from(p)],
+        )
+        .await?;
         if let Some(r) = row {
             let k: String = r.try_get("kind")?;
             if k == kind {

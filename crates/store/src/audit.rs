@@ -1,8 +1,8 @@
 //! The append-only `audit_log` table: sign-ins, changes and every view of full personal data.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use crate::statements::Statements;
+use crate::statements::{Cell, Count, Statements};
 use crate::{Result, new_id, now_ms, scope_filter};
 
 /// One audit entry to write.
@@ -97,17 +97,15 @@ pub async fn list(
         n += 1;
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT ${n}"));
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     if let Some(a) = action {
-        q = q.bind(a);
+        args.push(Cell::from(a));
     }
     if let Some(b) = before {
-        q = q.bind(b);
+        args.push(Cell::from(b));
     }
-    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    args.push(Cell::from(limit));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter()
         .map(|r| {
             Ok(AuditRow {
@@ -131,15 +129,11 @@ pub async fn count_by_actor_since(
     action: &str,
     since: i64,
 ) -> Result<i64> {
-    Ok(sqlx::Row::try_get(
-        &sqlx::query(
-            "SELECT COUNT(*) FROM audit_log WHERE actor_id = $1 AND action = $2 AND at >= $3",
+    Ok(conn
+        .fetch_one::<Count>(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE actor_id = $1 AND action = $2 AND at >= $3",
+            &[actor_id.into(), action.into(), since.into()],
         )
-        .bind(actor_id)
-        .bind(action)
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?,
-        0,
-    )?)
+        .await?
+        .0)
 }

@@ -1,6 +1,8 @@
 //! The `campaigns` and `campaign_visits` tables.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, scope_filter};
 
@@ -34,7 +36,7 @@ const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.ar
      (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
      FROM campaigns c JOIN areas a ON a.id = c.area_id";
 
-fn campaign_from_row(r: &AnyRow) -> Result<CampaignRow> {
+fn campaign_from_row(r: &Row) -> Result<CampaignRow> {
     Ok(CampaignRow {
         id: r.try_get("id")?,
         area_id: r.try_get("area_id")?,
@@ -61,25 +63,19 @@ pub async fn insert(
     created_by: Option<&str>,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)")
-        .bind(id)
-        .bind(area_id)
-        .bind(area_path)
-        .bind(name)
-        .bind(questions)
-        .bind(created_by)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One campaign (callers check the path).
 pub async fn campaign(conn: &mut AnyConnection, id: &str) -> Result<CampaignRow> {
-    let row = sqlx::query(&format!("{CAMPAIGN_SELECT} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{CAMPAIGN_SELECT} WHERE c.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(campaign_from_row)
         .transpose()?
@@ -97,22 +93,20 @@ pub async fn campaigns(
         "{CAMPAIGN_SELECT} WHERE {filter} ORDER BY c.created_at DESC LIMIT ${}",
         binds.len() + 1
     );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(limit));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(campaign_from_row).collect()
 }
 
 /// Closes or reopens a campaign.
 pub async fn set_status(conn: &mut AnyConnection, id: &str, status: &str, at: i64) -> Result<()> {
-    sqlx::query("UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1",
+        &[Cell::from(id), Cell::from(status), Cell::from(at)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -145,22 +139,10 @@ pub struct NewVisit<'a> {
 
 /// Stores a visit; a repeated id (a retry from the phone) is ignored. Returns whether it was new.
 pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<bool> {
-    let done = sqlx::query("INSERT INTO campaign_visits (id, campaign_id, household_id, area_path, outcome, answers, note, worker_id, worker_name, visited_at, visit_day) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING")
-        .bind(v.id)
-        .bind(v.campaign_id)
-        .bind(v.household_id)
-        .bind(v.area_path)
-        .bind(v.outcome)
-        .bind(v.answers)
-        .bind(v.note)
-        .bind(v.worker_id)
-        .bind(v.worker_name)
-        .bind(v.visited_at)
-        .bind(v.visit_day)
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "INSERT INTO campaign_visits (id, campaign_id, household_id, area_path, outcome, answers, note, worker_id, worker_name, visited_at, visit_day) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", &[Cell::from(v.id), Cell::from(v.campaign_id), Cell::from(v.household_id), Cell::from(v.area_path), Cell::from(v.outcome), Cell::from(v.answers), Cell::from(v.note), Cell::from(v.worker_id), Cell::from(v.worker_name), Cell::from(v.visited_at), Cell::from(v.visit_day)])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// A household of a campaign's area with its latest visit.
@@ -205,14 +187,15 @@ pub async fn doors(
         sql.push_str(" AND h.building = $4");
     }
     sql.push_str(" ORDER BY area_name, h.building, h.unit, h.room");
-    let mut q = sqlx::query(&sql)
-        .bind(campaign_id)
-        .bind(within)
-        .bind(sanshe_core::accounts::subtree_upper_bound(within));
+    let mut args: Vec<Cell> = vec![
+        campaign_id.into(),
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+    ];
     if let Some(b) = building {
-        q = q.bind(b);
+        args.push(b.into());
     }
-    let rows = q.fetch_all(&mut *conn).await?;
+    let rows = conn.rows(&sql, &args).await?;
     rows.iter()
         .map(|r| {
             Ok(DoorRow {
@@ -236,10 +219,8 @@ pub async fn daily_counts(
     conn: &mut AnyConnection,
     campaign_id: &str,
 ) -> Result<Vec<(String, String, i64, i64)>> {
-    let rows = sqlx::query("SELECT visit_day, worker_name, COUNT(*) AS visits, SUM(CASE WHEN outcome <> 'not_home' THEN 1 ELSE 0 END) AS reached \
-         FROM campaign_visits WHERE campaign_id = $1 GROUP BY visit_day, worker_name ORDER BY visit_day DESC, visits DESC")
-        .bind(campaign_id)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT visit_day, worker_name, COUNT(*) AS visits, SUM(CASE WHEN outcome <> 'not_home' THEN 1 ELSE 0 END) AS reached \
+         FROM campaign_visits WHERE campaign_id = $1 GROUP BY visit_day, worker_name ORDER BY visit_day DESC, visits DESC", &[Cell::from(campaign_id)])
         .await?;
     rows.iter()
         .map(|r| {

@@ -1,6 +1,8 @@
 //! The `arrivals` and `contacts` tables: people arriving from elsewhere and close contacts.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -27,17 +29,7 @@ pub struct NewArrival<'a> {
 
 /// Stores an arrival.
 pub async fn insert_arrival(conn: &mut AnyConnection, a: &NewArrival<'_>, at: i64) -> Result<()> {
-    sqlx::query("INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(a.id)
-        .bind(a.resident_id)
-        .bind(a.area_path)
-        .bind(a.origin)
-        .bind(a.arrival_date)
-        .bind(a.transport)
-        .bind(a.note)
-        .bind(a.created_by)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
@@ -65,17 +57,7 @@ pub struct NewContact<'a> {
 
 /// Stores a close contact.
 pub async fn insert_contact(conn: &mut AnyConnection, c: &NewContact<'_>, at: i64) -> Result<()> {
-    sqlx::query("INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(c.id)
-        .bind(c.resident_id)
-        .bind(c.area_path)
-        .bind(c.index_resident_id)
-        .bind(c.index_label)
-        .bind(c.last_contact_date)
-        .bind(c.note)
-        .bind(c.created_by)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
@@ -113,7 +95,7 @@ pub struct TraceRow {
     pub isolated: bool,
 }
 
-fn trace_from_row(r: &AnyRow) -> Result<TraceRow> {
+fn trace_from_row(r: &Row) -> Result<TraceRow> {
     Ok(TraceRow {
         id: r.try_get("id")?,
         resident_id: r.try_get("resident_id")?,
@@ -128,7 +110,7 @@ fn trace_from_row(r: &AnyRow) -> Result<TraceRow> {
         date: r.try_get("on_date")?,
         how: r.try_get("how")?,
         note: r.try_get("note")?,
-        isolated: r.try_get::<i64, _>("isolated")? != 0,
+        isolated: r.try_get::<i64>("isolated")? != 0,
     })
 }
 
@@ -157,11 +139,10 @@ async fn traces(
         binds.len() + 1,
         binds.len() + 2
     );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(limit));
+    args.push(Cell::from(offset));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(trace_from_row).collect()
 }
 

@@ -1,6 +1,8 @@
 //! The `isolation_episodes`, `health_reports` and `report_scans` tables.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, scope_filter};
 
@@ -39,26 +41,9 @@ pub struct NewEpisode<'a> {
 
 /// Opens an episode; a conflict means the person already has an open one.
 pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
+    Statements::changed(&mut *conn, "INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
          started_at, planned_end, status, open_key, worker_id, follow_up, link_hash, link_cipher, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $2, $11, $12, $13, $14, $9)",
-    )
-    .bind(e.id)
-    .bind(e.resident_id)
-    .bind(e.household_id)
-    .bind(e.area_path)
-    .bind(e.kind)
-    .bind(e.source_kind)
-    .bind(e.source_id)
-    .bind(e.exposure_date)
-    .bind(e.started_at)
-    .bind(e.planned_end)
-    .bind(e.worker_id)
-    .bind(e.follow_up)
-    .bind(e.link_hash)
-    .bind(e.link_cipher)
-    .execute(&mut *conn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $2, $11, $12, $13, $14, $9)", &[Cell::from(e.id), Cell::from(e.resident_id), Cell::from(e.household_id), Cell::from(e.area_path), Cell::from(e.kind), Cell::from(e.source_kind), Cell::from(e.source_id), Cell::from(e.exposure_date), Cell::from(e.started_at), Cell::from(e.planned_end), Cell::from(e.worker_id), Cell::from(e.follow_up), Cell::from(e.link_hash), Cell::from(e.link_cipher)])
     .await?;
     Ok(())
 }
@@ -125,7 +110,7 @@ const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked
      FROM isolation_episodes e JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
      JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id LEFT JOIN users u ON u.id = e.worker_id";
 
-fn episode_from_row(r: &AnyRow) -> Result<EpisodeRow> {
+fn episode_from_row(r: &Row) -> Result<EpisodeRow> {
     Ok(EpisodeRow {
         id: r.try_get("id")?,
         resident_id: r.try_get("resident_id")?,
@@ -157,10 +142,12 @@ fn episode_from_row(r: &AnyRow) -> Result<EpisodeRow> {
 
 /// One episode, whatever the scope (callers check the path).
 pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {
-    let row = sqlx::query(&format!("{EPISODE_SELECT} WHERE e.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{EPISODE_SELECT} WHERE e.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(episode_from_row)
         .transpose()?
@@ -169,10 +156,12 @@ pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {
 
 /// The episode a report link opens, if the link is live.
 pub async fn episode_by_link(conn: &mut AnyConnection, link_hash: &str) -> Result<EpisodeRow> {
-    let row = sqlx::query(&format!("{EPISODE_SELECT} WHERE e.link_hash = $1"))
-        .bind(link_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{EPISODE_SELECT} WHERE e.link_hash = $1"),
+        &[Cell::from(link_hash)],
+    )
+    .await?;
     row.as_ref()
         .map(episode_from_row)
         .transpose()?
@@ -234,15 +223,10 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
         n + 1,
         n + 2
     ));
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    let rows = query
-        .bind(q.limit)
-        .bind(q.offset)
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(q.limit));
+    args.push(Cell::from(q.offset));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(episode_from_row).collect()
 }
 
@@ -254,17 +238,10 @@ pub async fn release(
     reason: &str,
     note: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
-         release_note = $4, link_hash = NULL WHERE id = $1 AND status = 'open'",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(reason)
-    .bind(note)
-    .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
+         release_note = $4, link_hash = NULL WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(at), Cell::from(reason), Cell::from(note)])
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Sets the planned end of an open episode.
@@ -273,38 +250,35 @@ pub async fn set_planned_end(
     id: &str,
     planned_end: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = Statements::changed(
+        &mut *conn,
         "UPDATE isolation_episodes SET planned_end = $2 WHERE id = $1 AND status = 'open'",
+        &[Cell::from(id), Cell::from(planned_end)],
     )
-    .bind(id)
-    .bind(planned_end)
-    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Sets the responsible worker.
 pub async fn assign(conn: &mut AnyConnection, id: &str, worker_id: &str) -> Result<bool> {
-    let done = sqlx::query(
+    let done = Statements::changed(
+        &mut *conn,
         "UPDATE isolation_episodes SET worker_id = $2 WHERE id = $1 AND status = 'open'",
+        &[Cell::from(id), Cell::from(worker_id)],
     )
-    .bind(id)
-    .bind(worker_id)
-    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Sets how reports arrive.
 pub async fn set_follow_up(conn: &mut AnyConnection, id: &str, mode: &str) -> Result<bool> {
-    let done = sqlx::query(
+    let done = Statements::changed(
+        &mut *conn,
         "UPDATE isolation_episodes SET follow_up = $2 WHERE id = $1 AND status = 'open'",
+        &[Cell::from(id), Cell::from(mode)],
     )
-    .bind(id)
-    .bind(mode)
-    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Replaces (or, with `None`, revokes) the report link.
@@ -313,13 +287,9 @@ pub async fn set_link(
     id: &str,
     link: Option<(&str, &str)>,
 ) -> Result<bool> {
-    let done = sqlx::query("UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'")
-        .bind(id)
-        .bind(link.map(|l| l.0))
-        .bind(link.map(|l| l.1))
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(link.map(|l| l.0)), Cell::from(link.map(|l| l.1))])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Open episodes per worker among `worker_ids` (for spreading new ones across a team).
@@ -329,11 +299,11 @@ pub async fn open_load(
 ) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for w in worker_ids {
-        let n: i64 = sqlx::query(
+        let n: i64 = Statements::one_row(
+            &mut *conn,
             "SELECT COUNT(*) AS n FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
+            &[Cell::from(w)],
         )
-        .bind(w)
-        .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
         out.push((w.clone(), n));
@@ -372,51 +342,29 @@ pub async fn upsert_report(
     entered_by: &str,
     now: i64,
 ) -> Result<bool> {
-    let existing: Option<String> =
-        sqlx::query("SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2")
-            .bind(episode_id)
-            .bind(slot)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?;
+    let existing: Option<String> = Statements::optional_row(
+        &mut *conn,
+        "SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2",
+        &[Cell::from(episode_id), Cell::from(slot)],
+    )
+    .await?
+    .map(|r| r.try_get("id"))
+    .transpose()?;
     if let Some(existing) = &existing {
-        sqlx::query("UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1")
-            .bind(existing)
-            .bind(temperature)
-            .bind(symptoms)
-            .bind(reported_at)
-            .bind(entered_by)
-            .bind(now)
-            .execute(&mut *conn)
+        Statements::changed(&mut *conn, "UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1", &[Cell::from(existing), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
             .await?;
     } else {
-        sqlx::query("INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(id)
-            .bind(episode_id)
-            .bind(slot)
-            .bind(temperature)
-            .bind(symptoms)
-            .bind(reported_at)
-            .bind(entered_by)
-            .bind(now)
-            .execute(&mut *conn)
+        Statements::changed(&mut *conn, "INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(id), Cell::from(episode_id), Cell::from(slot), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
             .await?;
     }
-    sqlx::query("UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)")
-        .bind(episode_id)
-        .bind(temperature)
-        .bind(reported_at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)", &[Cell::from(episode_id), Cell::from(temperature), Cell::from(reported_at)])
         .await?;
     Ok(existing.is_some())
 }
 
 /// An episode's reports, oldest first.
 pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<ReportRow>> {
-    let rows = sqlx::query("SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot")
-        .bind(episode_id)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot", &[Cell::from(episode_id)])
         .await?;
     rows.iter()
         .map(|r| {
@@ -465,15 +413,14 @@ pub async fn board(
          LEFT JOIN health_reports pm ON pm.episode_id = e.id AND pm.slot = $4 \
          WHERE e.status = 'open' AND e.area_path >= $1 AND e.area_path < $2 AND {filter}"
     );
-    let mut q = sqlx::query(&sql)
-        .bind(within)
-        .bind(sanshe_core::accounts::subtree_upper_bound(within))
-        .bind(morning_slot)
-        .bind(afternoon_slot);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+        morning_slot.into(),
+        afternoon_slot.into(),
+    ];
+    args.extend(binds.iter().map(Cell::from));
+    let rows = conn.rows(&sql, &args).await?;
     rows.iter()
         .map(|r| {
             Ok(BoardRow {
@@ -490,21 +437,19 @@ pub async fn board(
 
 /// Claims a slot for the missed-report scan; false when it was already scanned.
 pub async fn claim_scan(conn: &mut AnyConnection, slot: &str, at: i64) -> Result<bool> {
-    let done = sqlx::query("INSERT INTO report_scans (slot, scanned_at, missed) VALUES ($1, $2, 0) ON CONFLICT (slot) DO NOTHING")
-        .bind(slot)
-        .bind(at)
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "INSERT INTO report_scans (slot, scanned_at, missed) VALUES ($1, $2, 0) ON CONFLICT (slot) DO NOTHING", &[Cell::from(slot), Cell::from(at)])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Records how many reports a scanned slot missed.
 pub async fn finish_scan(conn: &mut AnyConnection, slot: &str, missed: i64) -> Result<()> {
-    sqlx::query("UPDATE report_scans SET missed = $2 WHERE slot = $1")
-        .bind(slot)
-        .bind(missed)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "UPDATE report_scans SET missed = $2 WHERE slot = $1",
+        &[Cell::from(slot), Cell::from(missed)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -514,13 +459,8 @@ pub async fn missing_reports(
     slot: &str,
     slot_end: i64,
 ) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT e.id, e.area_path FROM isolation_episodes e WHERE e.status = 'open' AND e.started_at < $2 \
-         AND NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.episode_id = e.id AND r.slot = $1)",
-    )
-    .bind(slot)
-    .bind(slot_end)
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT e.id, e.area_path FROM isolation_episodes e WHERE e.status = 'open' AND e.started_at < $2 \
+         AND NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.episode_id = e.id AND r.slot = $1)", &[Cell::from(slot), Cell::from(slot_end)])
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
@@ -532,9 +472,7 @@ pub async fn past_planned_end(
     conn: &mut AnyConnection,
     today: &str,
 ) -> Result<Vec<(String, String, String)>> {
-    let rows = sqlx::query("SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1")
-        .bind(today)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1", &[Cell::from(today)])
         .await?;
     rows.iter()
         .map(|r| {
@@ -549,10 +487,11 @@ pub async fn past_planned_end(
 
 /// Open episodes without a responsible worker: (id, area path).
 pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
+    let rows = Statements::rows(
+        &mut *conn,
         "SELECT id, area_path FROM isolation_episodes WHERE worker_id IS NULL AND status = 'open'",
+        &[],
     )
-    .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))

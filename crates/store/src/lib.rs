@@ -25,7 +25,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Row};
+use sqlx::{AnyConnection, AnyPool, Connection};
+
+use statements::{Cell, Statements};
 
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Transaction;
@@ -298,18 +300,22 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(MIGRATION_LOCK)
-                .execute(&mut *conn)
-                .await?;
+            Statements::changed(
+                &mut *conn,
+                "SELECT pg_advisory_lock($1)",
+                &[Cell::from(MIGRATION_LOCK)],
+            )
+            .await?;
         }
         let result = self.migrate_on(&mut conn).await;
         if self.backend == Backend::Postgres {
             // Also released when the session ends, should this fail.
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(MIGRATION_LOCK)
-                .execute(&mut *conn)
-                .await;
+            let _ = Statements::changed(
+                &mut *conn,
+                "SELECT pg_advisory_unlock($1)",
+                &[Cell::from(MIGRATION_LOCK)],
+            )
+            .await;
         }
         result
     }
@@ -320,7 +326,7 @@ impl Db {
             "CREATE TABLE IF NOT EXISTS schema_checksums (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL)",
         ] {
             // Two nodes may both get here first on an empty database.
-            if let Err(e) = sqlx::query(ddl).execute(&mut *conn).await {
+            if let Err(e) = Statements::changed(&mut *conn, ddl, &[]).await {
                 tracing::debug!(error = %e, "schema table made by another node");
             }
         }
@@ -338,19 +344,22 @@ impl Db {
             } else {
                 conn.begin().await?
             };
-            let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(m.version)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
+            let done = Statements::optional_row(
+                &mut *tx,
+                "SELECT version FROM schema_migrations WHERE version = $1",
+                &[Cell::from(m.version)],
+            )
+            .await?
+            .is_some();
             if done {
-                let recorded: Option<String> =
-                    sqlx::query("SELECT checksum FROM schema_checksums WHERE version = $1")
-                        .bind(m.version)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(|r| r.try_get("checksum"))
-                        .transpose()?;
+                let recorded: Option<String> = Statements::optional_row(
+                    &mut *tx,
+                    "SELECT checksum FROM schema_checksums WHERE version = $1",
+                    &[Cell::from(m.version)],
+                )
+                .await?
+                .map(|r| r.try_get("checksum"))
+                .transpose()?;
                 match recorded {
                     Some(c) if c != checksum => {
                         return Err(StoreError::MigrationChanged(m.name.to_string()));
@@ -358,12 +367,11 @@ impl Db {
                     Some(_) => {}
                     // Applied before checksums were kept: this text is the one on record now.
                     None => {
-                        sqlx::query(
+                        Statements::changed(
+                            &mut *tx,
                             "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
+                            &[Cell::from(m.version), Cell::from(&checksum)],
                         )
-                        .bind(m.version)
-                        .bind(&checksum)
-                        .execute(&mut *tx)
                         .await?;
                     }
                 }
@@ -372,16 +380,18 @@ impl Db {
             }
             sqlx::raw_sql(m.common).execute(&mut *tx).await?;
             sqlx::raw_sql(specific).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-                .bind(m.version)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)")
-                .bind(m.version)
-                .bind(&checksum)
-                .execute(&mut *tx)
-                .await?;
+            Statements::changed(
+                &mut *tx,
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[Cell::from(m.version), Cell::from(now_ms())],
+            )
+            .await?;
+            Statements::changed(
+                &mut *tx,
+                "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
+                &[Cell::from(m.version), Cell::from(&checksum)],
+            )
+            .await?;
             tx.commit().await?;
             applied.push(m.name);
         }
@@ -424,10 +434,8 @@ impl Db {
         match self.backend {
             Backend::Sqlite => {
                 let target = file.to_string_lossy().into_owned();
-                sqlx::query("VACUUM INTO $1")
-                    .bind(target)
-                    .execute(&self.pool)
-                    .await?;
+                let mut conn = self.pool.acquire().await?;
+                conn.run("VACUUM INTO $1", &[Cell::from(target)]).await?;
                 Ok(())
             }
             Backend::Postgres => {
@@ -474,7 +482,10 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+        match self.pool.acquire().await {
+            Ok(mut conn) => conn.one_row("SELECT 1", &[]).await.is_ok(),
+            Err(_) => false,
+        }
     }
 }
 
@@ -500,8 +511,8 @@ pub fn now_ms() -> i64 {
 
 /// Turns a flag column (0/1) into a bool; flags are BIGINT because `Any` cannot decode SQLite's
 /// booleans.
-pub(crate) fn flag(row: &sqlx::any::AnyRow, col: &str) -> Result<bool> {
-    Ok(row.try_get::<i64, _>(col)? != 0)
+pub(crate) fn flag(row: &statements::Row, col: &str) -> Result<bool> {
+    Ok(row.try_get::<i64>(col)? != 0)
 }
 
 /// The `(col >= $n AND col < $n+1) OR …` filter of an area scope, binding its ranges from

@@ -1,9 +1,10 @@
 //! The `webhooks` and `outbox` tables: chat groups alerts and notices go to, and the messages
 //! queued for them, leased, sent, retried.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
-use crate::statements::Statements;
+use crate::statements::{Cell, Row, Statements};
+
 use crate::{Result, StoreError, new_id, scope_filter, values_list};
 
 /// A webhook to store.
@@ -32,17 +33,7 @@ pub async fn insert_webhook(
     at: i64,
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)")
-        .bind(&id)
-        .bind(w.area_id)
-        .bind(w.area_path)
-        .bind(w.name)
-        .bind(w.kind)
-        .bind(w.url_cipher)
-        .bind(w.url_hint)
-        .bind(w.secret_cipher)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)", &[Cell::from(&id), Cell::from(w.area_id), Cell::from(w.area_path), Cell::from(w.name), Cell::from(w.kind), Cell::from(w.url_cipher), Cell::from(w.url_hint), Cell::from(w.secret_cipher), Cell::from(at)])
         .await?;
     Ok(id)
 }
@@ -85,7 +76,7 @@ const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.n
      (SELECT o.last_error FROM outbox o WHERE o.webhook_id = w.id AND o.last_error IS NOT NULL ORDER BY o.next_attempt_at DESC LIMIT 1) AS last_error \
      FROM webhooks w JOIN areas a ON a.id = w.area_id";
 
-fn webhook_from_row(r: &AnyRow) -> Result<WebhookRow> {
+fn webhook_from_row(r: &Row) -> Result<WebhookRow> {
     Ok(WebhookRow {
         id: r.try_get("id")?,
         area_path: r.try_get("area_path")?,
@@ -107,20 +98,19 @@ fn webhook_from_row(r: &AnyRow) -> Result<WebhookRow> {
 pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<WebhookRow>> {
     let (filter, binds) = scope_filter("w.area_path", roots, 1);
     let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.name, w.name");
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(webhook_from_row).collect()
 }
 
 /// One webhook (callers check the path).
 pub async fn webhook(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow> {
-    let row = sqlx::query(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{WEBHOOK_SELECT} WHERE w.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(webhook_from_row)
         .transpose()?
@@ -129,11 +119,12 @@ pub async fn webhook(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow> {
 
 /// Turns a webhook on or off.
 pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool) -> Result<()> {
-    sqlx::query("UPDATE webhooks SET active = $2 WHERE id = $1")
-        .bind(id)
-        .bind(active as i64)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "UPDATE webhooks SET active = $2 WHERE id = $1",
+        &[Cell::from(id), Cell::from(active as i64)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -210,9 +201,7 @@ pub struct OutboxRow {
 
 /// Webhooks with messages due at `now`.
 pub async fn due_webhooks(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT DISTINCT webhook_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1")
-        .bind(now)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT DISTINCT webhook_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1", &[Cell::from(now)])
         .await?;
     rows.iter().map(|r| Ok(r.try_get("webhook_id")?)).collect()
 }
@@ -226,22 +215,14 @@ pub async fn lease_due(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    let rows = sqlx::query("SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3")
-        .bind(webhook_id)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3", &[Cell::from(webhook_id), Cell::from(now), Cell::from(limit)])
         .await?;
     let mut out = Vec::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
-        let taken = sqlx::query("UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_until <= $2 AND status = 'pending'")
-            .bind(&id)
-            .bind(now)
-            .bind(now + lease_ms)
-            .execute(&mut *conn)
+        let taken = Statements::changed(&mut *conn, "UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_until <= $2 AND status = 'pending'", &[Cell::from(&id), Cell::from(now), Cell::from(now + lease_ms)])
             .await?;
-        if taken.rows_affected() == 1 {
+        if taken == 1 {
             out.push(OutboxRow {
                 id,
                 webhook_id: r.try_get("webhook_id")?,
@@ -258,10 +239,7 @@ pub async fn lease_due(
 /// Messages of a webhook sent since `since` (for its rate limit).
 pub async fn sent_since(conn: &mut AnyConnection, webhook_id: &str, since: i64) -> Result<i64> {
     // A digest counts once: only its first row carries `digest_of` > 0 or is a single message.
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1")
-        .bind(webhook_id)
-        .bind(since)
-        .fetch_one(&mut *conn)
+    Ok(Statements::one_row(&mut *conn, "SELECT COUNT(*) AS n FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1", &[Cell::from(webhook_id), Cell::from(since)])
         .await?
         .try_get("n")?)
 }
@@ -275,11 +253,7 @@ pub async fn delivered(conn: &mut AnyConnection, ids: &[String], at: i64) -> Res
             (n, 0) => n as i64,
             _ => 1,
         };
-        sqlx::query("UPDATE outbox SET status = 'delivered', sent_at = $2, attempts = attempts + 1, digest_of = $3, lease_until = 0, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(at)
-            .bind(digest_of)
-            .execute(&mut *conn)
+        Statements::changed(&mut *conn, "UPDATE outbox SET status = 'delivered', sent_at = $2, attempts = attempts + 1, digest_of = $3, lease_until = 0, last_error = NULL WHERE id = $1", &[Cell::from(id), Cell::from(at), Cell::from(digest_of)])
             .await?;
     }
     Ok(())
@@ -293,16 +267,10 @@ pub async fn failed(
     retry_at: Option<i64>,
 ) -> Result<()> {
     for id in ids {
-        let q = match retry_at {
-            Some(at) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, lease_until = 0 WHERE id = $1")
-                .bind(id)
-                .bind(error)
-                .bind(at),
-            None => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, status = 'failed', lease_until = 0 WHERE id = $1")
-                .bind(id)
-                .bind(error),
-        };
-        q.execute(&mut *conn).await?;
+        match retry_at {
+            Some(at) => conn.run("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, lease_until = 0 WHERE id = $1", &[id.into(), error.into(), at.into()]).await?,
+            None => conn.run("UPDATE outbox SET attempts = attempts + 1, last_error = $2, status = 'failed', lease_until = 0 WHERE id = $1", &[id.into(), error.into()]).await?,
+        }
     }
     Ok(())
 }
@@ -310,11 +278,12 @@ pub async fn failed(
 /// Releases leased messages untouched (the robot's rate limit was reached).
 pub async fn postpone(conn: &mut AnyConnection, ids: &[String], until: i64) -> Result<()> {
     for id in ids {
-        sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = 0 WHERE id = $1")
-            .bind(id)
-            .bind(until)
-            .execute(&mut *conn)
-            .await?;
+        Statements::changed(
+            &mut *conn,
+            "UPDATE outbox SET next_attempt_at = $2, lease_until = 0 WHERE id = $1",
+            &[Cell::from(id), Cell::from(until)],
+        )
+        .await?;
     }
     Ok(())
 }
@@ -335,11 +304,11 @@ pub async fn enqueue_many(
             group.len(),
             3,
         ));
-        let mut q = sqlx::query(&sql).bind(summary).bind(at);
+        let mut args: Vec<Cell> = vec![summary.into(), at.into()];
         for (webhook, alert) in group {
-            q = q.bind(new_id()).bind(*webhook).bind(*alert);
+            args.extend([Cell::from(new_id()), (*webhook).into(), (*alert).into()]);
         }
-        q.execute(&mut *conn).await?;
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }

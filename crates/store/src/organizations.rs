@@ -1,6 +1,8 @@
 //! The `organizations` and `linkages` tables: who works with which community, providing what.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, new_id, now_ms};
 
@@ -21,7 +23,7 @@ pub struct OrganizationRow {
     pub contact: String,
 }
 
-fn org_from_row(r: &AnyRow) -> Result<OrganizationRow> {
+fn org_from_row(r: &Row) -> Result<OrganizationRow> {
     Ok(OrganizationRow {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
@@ -41,15 +43,7 @@ pub async fn insert(
     contact: &str,
 ) -> Result<OrganizationRow> {
     let id = new_id();
-    sqlx::query("INSERT INTO organizations (id, kind, name, home_area_id, home_path, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&id)
-        .bind(kind)
-        .bind(name)
-        .bind(home.map(|h| h.0.to_string()))
-        .bind(home.map(|h| h.1.to_string()))
-        .bind(contact)
-        .bind(now_ms())
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO organizations (id, kind, name, home_area_id, home_path, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", &[Cell::from(&id), Cell::from(kind), Cell::from(name), Cell::from(home.map(|h| h.0.to_string())), Cell::from(home.map(|h| h.1.to_string())), Cell::from(contact), Cell::from(now_ms())])
         .await?;
     get(conn, &id).await
 }
@@ -62,15 +56,18 @@ pub async fn update(
     name: &str,
     contact: &str,
 ) -> Result<()> {
-    let done =
-        sqlx::query("UPDATE organizations SET kind = $2, name = $3, contact = $4 WHERE id = $1")
-            .bind(id)
-            .bind(kind)
-            .bind(name)
-            .bind(contact)
-            .execute(&mut *conn)
-            .await?;
-    if done.rows_affected() == 0 {
+    let done = Statements::changed(
+        &mut *conn,
+        "UPDATE organizations SET kind = $2, name = $3, contact = $4 WHERE id = $1",
+        &[
+            Cell::from(id),
+            Cell::from(kind),
+            Cell::from(name),
+            Cell::from(contact),
+        ],
+    )
+    .await?;
+    if done == 0 {
         Err(StoreError::NotFound)
     } else {
         Ok(())
@@ -79,11 +76,11 @@ pub async fn update(
 
 /// One organization.
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> {
-    let row = sqlx::query(
+    let row = Statements::optional_row(
+        &mut *conn,
         "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE id = $1",
+        &[Cell::from(id)],
     )
-    .bind(id)
-    .fetch_optional(&mut *conn)
     .await?;
     row.as_ref()
         .map(org_from_row)
@@ -93,16 +90,17 @@ pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> 
 
 /// One organization by its exact name.
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<OrganizationRow>> {
-    let row = sqlx::query("SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE name = $1").bind(name).fetch_optional(&mut *conn).await?;
+    let row = Statements::optional_row(&mut *conn, "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE name = $1", &[Cell::from(name)]).await?;
     row.as_ref().map(org_from_row).transpose()
 }
 
 /// Every organization, by name (callers filter by permission; there are hundreds, not millions).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
-    let rows = sqlx::query(
+    let rows = Statements::rows(
+        &mut *conn,
         "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations ORDER BY name",
+        &[],
     )
-    .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(org_from_row).collect()
 }
@@ -144,7 +142,7 @@ const LINKAGE_SELECT: &str = "SELECT l.id, l.organization_id, o.name AS organiza
      l.community_path, l.organization_provides, l.community_provides, l.duties, l.status, l.proposed_by, l.starts_on, l.ends_on, l.contact \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id JOIN areas a ON a.id = l.community_id";
 
-fn linkage_from_row(r: &AnyRow) -> Result<LinkageRow> {
+fn linkage_from_row(r: &Row) -> Result<LinkageRow> {
     Ok(LinkageRow {
         id: r.try_get("id")?,
         organization_id: r.try_get("organization_id")?,
@@ -192,47 +190,35 @@ pub struct NewLinkage<'a> {
 /// anew on the same row (one row a pair); a pair still proposed or active is a conflict.
 pub async fn link(conn: &mut AnyConnection, l: &NewLinkage<'_>) -> Result<String> {
     let now = now_ms();
-    let reopened: Option<String> = sqlx::query_scalar(
-        "UPDATE linkages SET organization_provides = $3, community_provides = $4, duties = $5, status = $6, \
-         proposed_by = $7, starts_on = $8, ends_on = $9, contact = $10, changed_at = $11 \
-         WHERE organization_id = $1 AND community_id = $2 AND status = 'ended' RETURNING id",
-    )
-    .bind(l.organization_id)
-    .bind(l.community.0)
-    .bind(l.organization_provides)
-    .bind(l.community_provides)
-    .bind(l.duties)
-    .bind(l.status)
-    .bind(l.proposed_by)
-    .bind(l.starts_on)
-    .bind(l.ends_on)
-    .bind(l.contact)
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let reopened: Option<String> = conn
+        .optional_row(
+            "UPDATE linkages SET organization_provides = $3, community_provides = $4, duties = $5, status = $6, \
+             proposed_by = $7, starts_on = $8, ends_on = $9, contact = $10, changed_at = $11 \
+             WHERE organization_id = $1 AND community_id = $2 AND status = 'ended' RETURNING id",
+            &[
+                l.organization_id.into(),
+                l.community.0.into(),
+                l.organization_provides.into(),
+                l.community_provides.into(),
+                l.duties.into(),
+                l.status.into(),
+                l.proposed_by.into(),
+                l.starts_on.into(),
+                l.ends_on.into(),
+                l.contact.into(),
+                now.into(),
+            ],
+        )
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
     if let Some(id) = reopened {
         return Ok(id);
     }
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, \
+    Statements::changed(&mut *conn, "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, \
          duties, status, proposed_by, starts_on, ends_on, contact, changed_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-    )
-    .bind(&id)
-    .bind(l.organization_id)
-    .bind(l.community.0)
-    .bind(l.community.1)
-    .bind(l.organization_provides)
-    .bind(l.community_provides)
-    .bind(l.duties)
-    .bind(l.status)
-    .bind(l.proposed_by)
-    .bind(l.starts_on)
-    .bind(l.ends_on)
-    .bind(l.contact)
-    .bind(now)
-    .execute(&mut *conn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)", &[Cell::from(&id), Cell::from(l.organization_id), Cell::from(l.community.0), Cell::from(l.community.1), Cell::from(l.organization_provides), Cell::from(l.community_provides), Cell::from(l.duties), Cell::from(l.status), Cell::from(l.proposed_by), Cell::from(l.starts_on), Cell::from(l.ends_on), Cell::from(l.contact), Cell::from(now)])
     .await?;
     Ok(id)
 }
@@ -245,16 +231,18 @@ pub async fn set_status(
     from: &str,
     to: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = Statements::changed(
+        &mut *conn,
         "UPDATE linkages SET status = $3, changed_at = $4 WHERE id = $1 AND status = $2",
+        &[
+            Cell::from(linkage_id),
+            Cell::from(from),
+            Cell::from(to),
+            Cell::from(now_ms()),
+        ],
     )
-    .bind(linkage_id)
-    .bind(from)
-    .bind(to)
-    .bind(now_ms())
-    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// The linkages of one organization.
@@ -262,11 +250,11 @@ pub async fn linkages_of(
     conn: &mut AnyConnection,
     organization_id: &str,
 ) -> Result<Vec<LinkageRow>> {
-    let rows = sqlx::query(&format!(
-        "{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name"
-    ))
-    .bind(organization_id)
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(
+        &mut *conn,
+        &format!("{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name"),
+        &[Cell::from(organization_id)],
+    )
     .await?;
     rows.iter().map(linkage_from_row).collect()
 }
@@ -278,11 +266,12 @@ pub async fn linked_within(conn: &mut AnyConnection, roots: &[String]) -> Result
     let sql = format!(
         "SELECT DISTINCT organization_id FROM linkages WHERE status <> 'ended' AND {filter}"
     );
-    let mut q = sqlx::query_scalar::<_, String>(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    Ok(q.fetch_all(&mut *conn).await?)
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    conn.rows(&sql, &args)
+        .await?
+        .iter()
+        .map(|r| r.try_get("organization_id"))
+        .collect()
 }
 
 /// The paths of the communities where one of `organization_ids` holds an active linkage whose
@@ -305,12 +294,10 @@ pub async fn duty_paths(
          AND duties LIKE $2 AND organization_id IN ({})",
         marks.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(day).bind(format!("%{duty}%"));
-    for o in organization_ids {
-        q = q.bind(o);
-    }
+    let mut args: Vec<Cell> = vec![day.into(), format!("%{duty}%").into()];
+    args.extend(organization_ids.iter().map(Cell::from));
     let mut out = Vec::new();
-    for r in q.fetch_all(&mut *conn).await? {
+    for r in conn.rows(&sql, &args).await? {
         let duties: String = r.try_get("duties")?;
         // LIKE narrows; the exact spelling decides (no duty's name holds another's).
         if duties.split(',').any(|d| d == duty) {
@@ -322,10 +309,12 @@ pub async fn duty_paths(
 
 /// One linkage.
 pub async fn linkage(conn: &mut AnyConnection, linkage_id: &str) -> Result<LinkageRow> {
-    let row = sqlx::query(&format!("{LINKAGE_SELECT} WHERE l.id = $1"))
-        .bind(linkage_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{LINKAGE_SELECT} WHERE l.id = $1"),
+        &[Cell::from(linkage_id)],
+    )
+    .await?;
     row.as_ref()
         .map(linkage_from_row)
         .transpose()?
@@ -334,13 +323,13 @@ pub async fn linkage(conn: &mut AnyConnection, linkage_id: &str) -> Result<Linka
 
 /// The organization registered under exactly this name, if one is.
 pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query("SELECT MIN(id) AS id FROM organizations WHERE name = $1")
-            .bind(name)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("id")?,
+    Ok(Statements::one_row(
+        &mut *conn,
+        "SELECT MIN(id) AS id FROM organizations WHERE name = $1",
+        &[Cell::from(name)],
     )
+    .await?
+    .try_get("id")?)
 }
 
 /// A linkage as the linkage map reads it: which organization, where, doing what.

@@ -1,7 +1,9 @@
 //! The `households` and `residents` tables. Personal numbers arrive here already encrypted,
 //! with their keyed hash and masked form: this layer never sees them in clear.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
+
+use crate::statements::{Cell, Row, Statements};
 
 use crate::{Result, StoreError, flag, new_id, now_ms, scope_filter};
 
@@ -32,7 +34,7 @@ const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'buil
      h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
      FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
-fn household_from_row(r: &AnyRow) -> Result<HouseholdRow> {
+fn household_from_row(r: &Row) -> Result<HouseholdRow> {
     Ok(HouseholdRow {
         id: r.try_get("id")?,
         area_id: r.try_get("area_id")?,
@@ -54,12 +56,7 @@ pub async fn ensure_household(
     unit: &str,
     room: &str,
 ) -> Result<String> {
-    let existing: Option<String> = sqlx::query("SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4")
-        .bind(area_id)
-        .bind(building)
-        .bind(unit)
-        .bind(room)
-        .fetch_optional(&mut *conn)
+    let existing: Option<String> = Statements::optional_row(&mut *conn, "SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4", &[Cell::from(area_id), Cell::from(building), Cell::from(unit), Cell::from(room)])
         .await?
         .map(|r| r.try_get("id"))
         .transpose()?;
@@ -68,25 +65,19 @@ pub async fn ensure_household(
     }
     let id = new_id();
     let now = now_ms();
-    sqlx::query("INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
-        .bind(&id)
-        .bind(area_id)
-        .bind(area_path)
-        .bind(building)
-        .bind(unit)
-        .bind(room)
-        .bind(now)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &[Cell::from(&id), Cell::from(area_id), Cell::from(area_path), Cell::from(building), Cell::from(unit), Cell::from(room), Cell::from(now)])
         .await?;
     Ok(id)
 }
 
 /// One household, whatever the scope (callers check the path).
 pub async fn household(conn: &mut AnyConnection, id: &str) -> Result<HouseholdRow> {
-    let row = sqlx::query(&format!("{HOUSEHOLD_SELECT} WHERE h.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{HOUSEHOLD_SELECT} WHERE h.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(household_from_row)
         .transpose()?
@@ -118,11 +109,9 @@ pub async fn households(
         binds.push(a.to_string());
     }
     sql.push_str(&format!(" ORDER BY h.id LIMIT ${}", binds.len() + 1));
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(limit));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(household_from_row).collect()
 }
 
@@ -186,7 +175,7 @@ const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sex
      r.document_hash, r.document_masked, r.phone_cipher, r.phone_hash, r.phone_masked, r.living_alone, r.elderly_80, r.disabled, \
      r.chronic_illness, r.pregnant";
 
-fn record_from_row(r: &AnyRow) -> Result<ResidentRecord> {
+fn record_from_row(r: &Row) -> Result<ResidentRecord> {
     Ok(ResidentRecord {
         id: r.try_get("id")?,
         household_id: r.try_get("household_id")?,
@@ -209,7 +198,7 @@ fn record_from_row(r: &AnyRow) -> Result<ResidentRecord> {
     })
 }
 
-fn list_row(r: &AnyRow) -> Result<ResidentListRow> {
+fn list_row(r: &Row) -> Result<ResidentListRow> {
     Ok(ResidentListRow {
         record: record_from_row(r)?,
         area_name: r.try_get("area_name")?,
@@ -222,28 +211,31 @@ fn list_row(r: &AnyRow) -> Result<ResidentListRow> {
 /// Inserts a resident (id made by the caller); a document already registered is a conflict.
 pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
     let now = now_ms();
-    bind_record(sqlx::query(
+    let mut args = record_cells(r);
+    args.push(now.into());
+    conn.run(
         "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
          document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
-    ), r)
-    .bind(now)
-    .execute(&mut *conn)
+        &args,
+    )
     .await?;
     Ok(())
 }
 
 /// Replaces every field of a resident (id and creation time kept).
 pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Result<()> {
-    let done = bind_record(sqlx::query(
-        "UPDATE residents SET household_id = $2, area_path = $3, name = $4, sex = $5, birth_date = $6, document_kind = $7, \
-         document_cipher = $8, document_hash = $9, document_masked = $10, phone_cipher = $11, phone_hash = $12, phone_masked = $13, \
-         living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, updated_at = $19 WHERE id = $1",
-    ), r)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
+    let mut args = record_cells(r);
+    args.push(now_ms().into());
+    let done = conn
+        .changed(
+            "UPDATE residents SET household_id = $2, area_path = $3, name = $4, sex = $5, birth_date = $6, document_kind = $7, \
+             document_cipher = $8, document_hash = $9, document_masked = $10, phone_cipher = $11, phone_hash = $12, phone_masked = $13, \
+             living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, updated_at = $19 WHERE id = $1",
+            &args,
+        )
+        .await?;
+    if done == 0 {
         Err(StoreError::NotFound)
     } else {
         Ok(())
@@ -252,19 +244,19 @@ pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
 
 /// Deletes a household that has no residents; tells whether it did.
 pub async fn delete_household_if_empty(conn: &mut AnyConnection, id: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $1)")
-        .bind(id)
-        .execute(&mut *conn)
+    let done = Statements::changed(&mut *conn, "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $1)", &[Cell::from(id)])
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Deletes a resident (used by merge, which keeps the other record).
 pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM residents WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    Statements::changed(
+        &mut *conn,
+        "DELETE FROM residents WHERE id = $1",
+        &[Cell::from(id)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -272,9 +264,7 @@ const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.househol
 
 /// One resident with their address, whatever the scope (callers check the path).
 pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {
-    let row = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
+    let row = Statements::optional_row(&mut *conn, &format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"), &[Cell::from(id)])
         .await?;
     row.as_ref()
         .map(list_row)
@@ -287,11 +277,11 @@ pub async fn resident_by_document(
     conn: &mut AnyConnection,
     document_hash: &str,
 ) -> Result<Option<ResidentRecord>> {
-    let row = sqlx::query(&format!(
-        "SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1"
-    ))
-    .bind(document_hash)
-    .fetch_optional(&mut *conn)
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1"),
+        &[Cell::from(document_hash)],
+    )
     .await?;
     row.as_ref().map(record_from_row).transpose()
 }
@@ -301,9 +291,7 @@ pub async fn residents_of_household(
     conn: &mut AnyConnection,
     household_id: &str,
 ) -> Result<Vec<ResidentRecord>> {
-    let rows = sqlx::query(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"))
-        .bind(household_id)
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, &format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"), &[Cell::from(household_id)])
         .await?;
     rows.iter().map(record_from_row).collect()
 }
@@ -405,11 +393,9 @@ pub async fn search_residents(
     limit: i64,
 ) -> Result<Vec<ResidentListRow>> {
     let (sql, binds) = search_sql(q);
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    args.push(Cell::from(limit));
+    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
     rows.iter().map(list_row).collect()
 }
 
@@ -452,11 +438,10 @@ pub fn count_sql(q: &ResidentQuery) -> (String, Vec<String>) {
 /// How many residents match the query (cursor ignored).
 pub async fn count_residents(conn: &mut AnyConnection, q: &ResidentQuery) -> Result<i64> {
     let (sql, binds) = count_sql(q);
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    Ok(query.fetch_one(&mut *conn).await?.try_get("n")?)
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    Ok(Statements::one_row(&mut *conn, &sql, &args)
+        .await?
+        .try_get("n")?)
 }
 
 /// Rows per multi-row INSERT. SQLite finds each `$N` parameter by a linear scan of the
@@ -487,10 +472,7 @@ pub async fn household_keys_within(
     conn: &mut AnyConnection,
     root: &str,
 ) -> Result<Vec<(String, String, String, String, String)>> {
-    let rows = sqlx::query("SELECT id, area_id, building, unit, room FROM households WHERE area_path >= $1 AND area_path < $2")
-        .bind(root)
-        .bind(sanshe_core::accounts::subtree_upper_bound(root))
-        .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT id, area_id, building, unit, room FROM households WHERE area_path >= $1 AND area_path < $2", &[Cell::from(root), Cell::from(sanshe_core::accounts::subtree_upper_bound(root))])
         .await?;
     rows.iter()
         .map(|r| {
@@ -531,17 +513,19 @@ pub async fn insert_households(
             "INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES {}",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut args: Vec<Cell> = Vec::with_capacity(chunk.len() * 6 + 1);
         for h in chunk {
-            q = q
-                .bind(&h.id)
-                .bind(&h.area_id)
-                .bind(&h.area_path)
-                .bind(&h.building)
-                .bind(&h.unit)
-                .bind(&h.room);
+            args.extend([
+                Cell::from(&h.id),
+                (&h.area_id).into(),
+                (&h.area_path).into(),
+                (&h.building).into(),
+                (&h.unit).into(),
+                (&h.room).into(),
+            ]);
         }
-        q.bind(now).execute(&mut *conn).await?;
+        args.push(now.into());
+        conn.run(&sql, &args).await?;
     }
     Ok(())
 }
@@ -571,39 +555,40 @@ pub async fn insert_residents_if_new(
              VALUES {} ON CONFLICT (document_hash) DO NOTHING RETURNING document_hash",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut args: Vec<Cell> = Vec::with_capacity(chunk.len() * COLUMNS + 1);
         for r in chunk {
-            q = bind_record(q, r);
+            args.extend(record_cells(r));
         }
-        for row in q.bind(now).fetch_all(&mut *conn).await? {
+        args.push(now.into());
+        for row in conn.rows(&sql, &args).await? {
             inserted.push(row.try_get("document_hash")?);
         }
     }
     Ok(inserted)
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// Binds a resident's 18 columns in table order (id first), for inserts and updates alike.
-fn bind_record<'q>(q: AnyQuery<'q>, r: &'q ResidentRecord) -> AnyQuery<'q> {
-    q.bind(&r.id)
-        .bind(&r.household_id)
-        .bind(&r.area_path)
-        .bind(&r.name)
-        .bind(&r.sex)
-        .bind(&r.birth_date)
-        .bind(&r.document_kind)
-        .bind(&r.document_cipher)
-        .bind(&r.document_hash)
-        .bind(&r.document_masked)
-        .bind(&r.phone_cipher)
-        .bind(&r.phone_hash)
-        .bind(&r.phone_masked)
-        .bind(r.living_alone as i64)
-        .bind(r.elderly_80 as i64)
-        .bind(r.disabled as i64)
-        .bind(r.chronic_illness as i64)
-        .bind(r.pregnant as i64)
+/// A resident's 18 columns in table order (id first), for inserts and updates alike.
+fn record_cells(r: &ResidentRecord) -> Vec<Cell> {
+    vec![
+        (&r.id).into(),
+        (&r.household_id).into(),
+        (&r.area_path).into(),
+        (&r.name).into(),
+        (&r.sex).into(),
+        (&r.birth_date).into(),
+        (&r.document_kind).into(),
+        (&r.document_cipher).into(),
+        (&r.document_hash).into(),
+        (&r.document_masked).into(),
+        r.phone_cipher.clone().into(),
+        r.phone_hash.clone().into(),
+        r.phone_masked.clone().into(),
+        i64::from(r.living_alone).into(),
+        i64::from(r.elderly_80).into(),
+        i64::from(r.disabled).into(),
+        i64::from(r.chronic_illness).into(),
+        i64::from(r.pregnant).into(),
+    ]
 }
 
 /// Of these households, those where someone lives alone.
@@ -642,16 +627,15 @@ mod plans {
 
     async fn plan(db: &Db, sql: &str, binds: &[String], limit: bool) -> String {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut q = sqlx::query(&explain);
-        for b in binds {
-            q = q.bind(b);
-        }
+        let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
         if limit {
-            q = q.bind(50i64);
+            args.push(Cell::from(50i64));
         }
-        let rows = q.fetch_all(&db.pool).await.unwrap();
+        let rows = Statements::rows(&mut *db.conn().await.unwrap(), &explain, &args)
+            .await
+            .unwrap();
         rows.iter()
-            .map(|r| r.try_get::<String, _>(3).unwrap())
+            .map(|r| r.try_get::<String>("detail").unwrap())
             .collect::<Vec<_>>()
             .join(" | ")
     }

@@ -164,6 +164,18 @@ pub trait Statements {
     /// Rows of a query.
     async fn rows(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<Row>>;
 
+    /// The first row of a query, if there is one.
+    async fn optional_row(&mut self, sql: &str, args: &[Cell]) -> Result<Option<Row>> {
+        Ok(self.rows(sql, args).await?.into_iter().next())
+    }
+
+    /// The first row of a query; `NotFound` when there is none.
+    async fn one_row(&mut self, sql: &str, args: &[Cell]) -> Result<Row> {
+        self.optional_row(sql, args)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// Every row of a query, each read as a `T`.
     async fn fetch_all<T: FromRow>(&mut self, sql: &str, args: &[Cell]) -> Result<Vec<T>> {
         self.rows(sql, args)

@@ -1,7 +1,7 @@
 //! The gate tables: `gates`, `gate_policies`, `passes`, `scans`, `household_exits`, the
 //! `gate_hours` and `gate_refusals` rollups, and `visitors`.
 
-use sqlx::{AnyConnection, Row as _, any::AnyRow};
+use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Row, Statements};
 use crate::{Result, StoreError, in_list as marks, padded, scope_filter};
@@ -31,7 +31,7 @@ pub struct GateRow {
 
 const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
 
-fn gate_from_row(r: &AnyRow) -> Result<GateRow> {
+fn gate_from_row(r: &Row) -> Result<GateRow> {
     Ok(GateRow {
         id: r.try_get("id")?,
         compound_id: r.try_get("compound_id")?,
@@ -50,23 +50,19 @@ pub async fn insert_gate(
     name: &str,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(compound_id)
-        .bind(path)
-        .bind(name)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One gate (callers check the path).
 pub async fn gate(conn: &mut AnyConnection, id: &str) -> Result<GateRow> {
-    let row = sqlx::query(&format!("{GATE_SELECT} WHERE g.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{GATE_SELECT} WHERE g.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(gate_from_row)
         .transpose()?
@@ -80,11 +76,8 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
     }
     let ids = padded(ids);
     let sql = format!("{GATE_SELECT} WHERE g.id IN {}", marks(1, ids.len()));
-    let mut q = sqlx::query(&sql);
-    for id in ids {
-        q = q.bind(id);
-    }
-    q.fetch_all(&mut *conn)
+    let args: Vec<Cell> = ids.iter().map(|id| Cell::from(*id)).collect();
+    conn.rows(&sql, &args)
         .await?
         .iter()
         .map(gate_from_row)
@@ -95,11 +88,8 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
 pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<GateRow>> {
     let (filter, binds) = scope_filter("g.area_path", roots, 1);
     let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.name, g.name");
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    q.fetch_all(&mut *conn)
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    Statements::rows(&mut *conn, &sql, &args)
         .await?
         .iter()
         .map(gate_from_row)
@@ -122,11 +112,8 @@ pub async fn policies(
         "SELECT compound_id, exits_per_period, period_days, out_from_hour, out_until_hour FROM gate_policies WHERE compound_id IN {}",
         marks(1, compound_ids.len())
     );
-    let mut q = sqlx::query(&sql);
-    for id in compound_ids {
-        q = q.bind(id);
-    }
-    q.fetch_all(&mut *conn)
+    let args: Vec<Cell> = compound_ids.iter().map(|id| Cell::from(*id)).collect();
+    conn.rows(&sql, &args)
         .await?
         .iter()
         .map(|r| {
@@ -150,18 +137,9 @@ pub async fn set_policy(
     p: PolicyRow,
     at: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    Statements::changed(&mut *conn, "INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (compound_id) DO UPDATE SET exits_per_period = excluded.exits_per_period, period_days = excluded.period_days, \
-         out_from_hour = excluded.out_from_hour, out_until_hour = excluded.out_until_hour, updated_at = excluded.updated_at",
-    )
-    .bind(compound_id)
-    .bind(p.0)
-    .bind(p.1)
-    .bind(p.2)
-    .bind(p.3)
-    .bind(at)
-    .execute(&mut *conn)
+         out_from_hour = excluded.out_from_hour, out_until_hour = excluded.out_until_hour, updated_at = excluded.updated_at", &[Cell::from(compound_id), Cell::from(p.0), Cell::from(p.1), Cell::from(p.2), Cell::from(p.3), Cell::from(at)])
     .await?;
     Ok(())
 }
@@ -185,16 +163,20 @@ mod plans {
             (HOURS_SQL, "gate_hours_day"),
             (REFUSALS_SQL, "gate_refusals_day"),
         ] {
-            let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .bind("2020-02-06")
-                .bind("0123456789abcdef0123456789abcdef")
-                .bind("0123456789abcdef0123456789abcdefg")
-                .fetch_all(&db.pool)
-                .await
-                .unwrap();
+            let rows = Statements::rows(
+                &mut *db.conn().await.unwrap(),
+                &format!("EXPLAIN QUERY PLAN {sql}"),
+                &[
+                    Cell::from("2020-02-06"),
+                    Cell::from("0123456789abcdef0123456789abcdef"),
+                    Cell::from("0123456789abcdef0123456789abcdefg"),
+                ],
+            )
+            .await
+            .unwrap();
             let plan: Vec<String> = rows
                 .iter()
-                .map(|r| r.try_get::<String, _>(3).unwrap())
+                .map(|r| r.try_get::<String>("detail").unwrap())
                 .collect();
             let plan = plan.join(" | ");
             assert!(

@@ -37,7 +37,7 @@ pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area
      p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
      FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
 
-pub(super) fn pass_from_row(r: &AnyRow) -> Result<PassRow> {
+pub(super) fn pass_from_row(r: &Row) -> Result<PassRow> {
     Ok(PassRow {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
@@ -78,27 +78,19 @@ pub struct NewPass<'a> {
 
 /// Stores a pass; a conflict means the short code is taken (draw another).
 pub async fn insert_pass(conn: &mut AnyConnection, p: &NewPass<'_>, at: i64) -> Result<()> {
-    sqlx::query("INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(p.id)
-        .bind(p.code)
-        .bind(p.compound_id)
-        .bind(p.area_path)
-        .bind(p.household_id)
-        .bind(p.resident_id)
-        .bind(p.valid_from)
-        .bind(p.valid_to)
-        .bind(at)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(p.id), Cell::from(p.code), Cell::from(p.compound_id), Cell::from(p.area_path), Cell::from(p.household_id), Cell::from(p.resident_id), Cell::from(p.valid_from), Cell::from(p.valid_to), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One pass (callers check the path).
 pub async fn pass(conn: &mut AnyConnection, id: &str) -> Result<PassRow> {
-    let row = sqlx::query(&format!("{PASS_SELECT} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = Statements::optional_row(
+        &mut *conn,
+        &format!("{PASS_SELECT} WHERE p.id = $1"),
+        &[Cell::from(id)],
+    )
+    .await?;
     row.as_ref()
         .map(pass_from_row)
         .transpose()?
@@ -118,11 +110,8 @@ pub async fn passes_by(
         }
         let values = padded(values);
         let sql = format!("{PASS_SELECT} WHERE {column} IN {}", marks(1, values.len()));
-        let mut q = sqlx::query(&sql);
-        for v in values {
-            q = q.bind(v);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
+        let args: Vec<Cell> = values.iter().map(|v| Cell::from(*v)).collect();
+        for r in conn.rows(&sql, &args).await? {
             let p = pass_from_row(&r)?;
             if !out.iter().any(|o: &PassRow| o.id == p.id) {
                 out.push(p);
@@ -206,14 +195,13 @@ pub async fn passes(
         "{PASS_SELECT} WHERE p.area_path >= $1 AND p.area_path < $2 AND {filter} ORDER BY h.building, h.unit, h.room, p.created_at LIMIT ${}",
         binds.len() + 3
     );
-    let mut q = sqlx::query(&sql)
-        .bind(within)
-        .bind(sanshe_core::accounts::subtree_upper_bound(within));
-    for b in &binds {
-        q = q.bind(b);
-    }
-    q.bind(limit)
-        .fetch_all(&mut *conn)
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+    ];
+    args.extend(binds.iter().map(Cell::from));
+    args.push(limit.into());
+    conn.rows(&sql, &args)
         .await?
         .iter()
         .map(pass_from_row)
@@ -222,11 +210,11 @@ pub async fn passes(
 
 /// Revokes a pass; false when it already was.
 pub async fn revoke_pass(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE passes SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+    let done = Statements::changed(
+        &mut *conn,
+        "UPDATE passes SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        &[Cell::from(id), Cell::from(at)],
+    )
+    .await?;
+    Ok(done == 1)
 }

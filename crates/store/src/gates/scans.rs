@@ -217,12 +217,16 @@ pub async fn hours(
     within: &str,
     day: &str,
 ) -> Result<Vec<(String, i64, i64, i64, i64, i64)>> {
-    let rows = sqlx::query(HOURS_SQL)
-        .bind(day)
-        .bind(within)
-        .bind(sanshe_core::accounts::subtree_upper_bound(within))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = Statements::rows(
+        &mut *conn,
+        HOURS_SQL,
+        &[
+            Cell::from(day),
+            Cell::from(within),
+            Cell::from(sanshe_core::accounts::subtree_upper_bound(within)),
+        ],
+    )
+    .await?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -257,19 +261,24 @@ pub async fn refusals(
 ) -> Result<Vec<(String, i64)>> {
     let rows = match gate {
         Some(g) => {
-            sqlx::query(GATE_REFUSALS_SQL)
-                .bind(g)
-                .bind(day)
-                .fetch_all(&mut *conn)
-                .await?
+            Statements::rows(
+                &mut *conn,
+                GATE_REFUSALS_SQL,
+                &[Cell::from(g), Cell::from(day)],
+            )
+            .await?
         }
         None => {
-            sqlx::query(REFUSALS_SQL)
-                .bind(day)
-                .bind(within)
-                .bind(sanshe_core::accounts::subtree_upper_bound(within))
-                .fetch_all(&mut *conn)
-                .await?
+            Statements::rows(
+                &mut *conn,
+                REFUSALS_SQL,
+                &[
+                    Cell::from(day),
+                    Cell::from(within),
+                    Cell::from(sanshe_core::accounts::subtree_upper_bound(within)),
+                ],
+            )
+            .await?
         }
     };
     rows.iter()

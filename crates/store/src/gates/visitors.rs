@@ -35,22 +35,8 @@ pub struct NewVisitor<'a> {
 
 /// Stores a visitor.
 pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor<'_>) -> Result<()> {
-    sqlx::query("INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
-        .bind(v.id)
-        .bind(v.gate_id)
-        .bind(v.area_path)
-        .bind(v.kind)
-        .bind(v.name)
-        .bind(v.phone_cipher)
-        .bind(v.phone_masked)
-        .bind(v.reason)
-        .bind(v.host)
-        .bind(v.temperature)
-        .bind(v.entered as i64)
-        .bind(v.at)
-        .bind(v.recorded_by)
-        .execute(&mut *conn)
+    Statements::changed(&mut *conn, "INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", &[Cell::from(v.id), Cell::from(v.gate_id), Cell::from(v.area_path), Cell::from(v.kind), Cell::from(v.name), Cell::from(v.phone_cipher), Cell::from(v.phone_masked), Cell::from(v.reason), Cell::from(v.host), Cell::from(v.temperature), Cell::from(v.entered as i64), Cell::from(v.at), Cell::from(v.recorded_by)])
         .await?;
     Ok(())
 }
@@ -88,16 +74,8 @@ pub async fn visitors(
     to: i64,
     limit: i64,
 ) -> Result<Vec<VisitorRow>> {
-    let rows = sqlx::query(
-        "SELECT id, gate_id, kind, name, phone_masked, reason, host, temperature, entered, at FROM visitors \
-         WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 ORDER BY at DESC LIMIT $5",
-    )
-    .bind(within)
-    .bind(sanshe_core::accounts::subtree_upper_bound(within))
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(&mut *conn)
+    let rows = Statements::rows(&mut *conn, "SELECT id, gate_id, kind, name, phone_masked, reason, host, temperature, entered, at FROM visitors \
+         WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 ORDER BY at DESC LIMIT $5", &[Cell::from(within), Cell::from(sanshe_core::accounts::subtree_upper_bound(within)), Cell::from(from), Cell::from(to), Cell::from(limit)])
     .await?;
     rows.iter()
         .map(|r| {
@@ -110,7 +88,7 @@ pub async fn visitors(
                 reason: r.try_get("reason")?,
                 host: r.try_get("host")?,
                 temperature: r.try_get("temperature")?,
-                entered: r.try_get::<i64, _>("entered")? != 0,
+                entered: r.try_get::<i64>("entered")? != 0,
                 at: r.try_get("at")?,
             })
         })
