@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, StoreError, flag, new_id, now_ms};
 
@@ -23,15 +23,17 @@ pub struct UserRow {
     pub active: bool,
 }
 
-fn user_from_row(r: &Row) -> Result<UserRow> {
-    Ok(UserRow {
-        id: r.try_get("id")?,
-        username: r.try_get("username")?,
-        display_name: r.try_get("display_name")?,
-        password_hash: r.try_get("password_hash")?,
-        locale: r.try_get("locale")?,
-        active: flag(r, "active")?,
-    })
+impl FromRow for UserRow {
+    fn from_row(r: &Row) -> Result<UserRow> {
+        Ok(UserRow {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            password_hash: r.try_get("password_hash")?,
+            locale: r.try_get("locale")?,
+            active: flag(r, "active")?,
+        })
+    }
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, locale, active";
@@ -45,51 +47,41 @@ pub async fn insert_user(
     locale: &str,
 ) -> Result<UserRow> {
     let id = new_id();
-    Statements::changed(&mut *conn, "INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)", &[Cell::from(&id), Cell::from(username), Cell::from(display_name), Cell::from(password_hash), Cell::from(locale), Cell::from(now_ms())])
+    conn.changed("INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)", &[Cell::from(&id), Cell::from(username), Cell::from(display_name), Cell::from(password_hash), Cell::from(locale), Cell::from(now_ms())])
         .await?;
     user(conn, &id).await
 }
 
 /// One user by id.
 pub async fn user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<UserRow>(
         &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(user_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// One user by sign-in name.
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_optional::<UserRow>(
         &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
         &[Cell::from(username)],
     )
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    .await
 }
 
 /// Every user, by name.
 pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
-    let rows = Statements::rows(
-        &mut *conn,
+    conn.fetch_all::<UserRow>(
         &format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"),
         &[],
     )
-    .await?;
-    rows.iter().map(user_from_row).collect()
+    .await
 }
 
 /// Sets a user's interface language.
 pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "UPDATE users SET locale = $1 WHERE id = $2",
         &[Cell::from(locale), Cell::from(user_id)],
     )
@@ -125,19 +117,19 @@ pub async fn insert_grant(
     organization_id: Option<&str>,
 ) -> Result<String> {
     let id = new_id();
-    Statements::changed(&mut *conn, "INSERT INTO grants (id, user_id, role, area_id, organization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(&id), Cell::from(user_id), Cell::from(role), Cell::from(area_id), Cell::from(organization_id), Cell::from(now_ms())])
+    conn.changed("INSERT INTO grants (id, user_id, role, area_id, organization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(&id), Cell::from(user_id), Cell::from(role), Cell::from(area_id), Cell::from(organization_id), Cell::from(now_ms())])
         .await?;
     Ok(id)
 }
 
 /// Removes a grant of a user.
 pub async fn delete_grant(conn: &mut AnyConnection, user_id: &str, grant_id: &str) -> Result<()> {
-    let done = Statements::changed(
-        &mut *conn,
-        "DELETE FROM grants WHERE id = $1 AND user_id = $2",
-        &[Cell::from(grant_id), Cell::from(user_id)],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "DELETE FROM grants WHERE id = $1 AND user_id = $2",
+            &[Cell::from(grant_id), Cell::from(user_id)],
+        )
+        .await?;
     if done == 0 {
         Err(StoreError::NotFound)
     } else {
@@ -147,33 +139,33 @@ pub async fn delete_grant(conn: &mut AnyConnection, user_id: &str, grant_id: &st
 
 /// The grants of a user.
 pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<GrantRow>> {
-    let rows = Statements::rows(&mut *conn, "SELECT g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
+    conn.fetch_all::<GrantRow>("SELECT g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
-         WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)])
-    .await?;
-    rows.iter().map(grant_from_row).collect()
+         WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)]).await
 }
 
-fn grant_from_row(r: &Row) -> Result<GrantRow> {
-    Ok(GrantRow {
-        id: r.try_get("id")?,
-        role: r.try_get("role")?,
-        area_id: r.try_get("area_id")?,
-        area_path: r.try_get("area_path")?,
-        area_name: r.try_get("area_name")?,
-        organization_id: r.try_get("organization_id")?,
-        organization_name: r.try_get("organization_name")?,
-    })
+impl FromRow for GrantRow {
+    fn from_row(r: &Row) -> Result<GrantRow> {
+        Ok(GrantRow {
+            id: r.try_get("id")?,
+            role: r.try_get("role")?,
+            area_id: r.try_get("area_id")?,
+            area_path: r.try_get("area_path")?,
+            area_name: r.try_get("area_name")?,
+            organization_id: r.try_get("organization_id")?,
+            organization_name: r.try_get("organization_name")?,
+        })
+    }
 }
 
 /// Every grant with its user id, in the order granted (one query for a whole user list).
 pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
+    let rows = conn.rows("SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
          ORDER BY g.created_at", &[])
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("user_id")?, grant_from_row(r)?)))
+        .map(|r| Ok((r.try_get("user_id")?, GrantRow::from_row(r)?)))
         .collect()
 }
 
@@ -199,7 +191,7 @@ pub async fn insert_session(
     kind: &str,
     expires_at: i64,
 ) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])
+    conn.changed("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])
         .await?;
     Ok(())
 }
@@ -210,7 +202,7 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<SessionRow>> {
-    let row = Statements::optional_row(&mut *conn, "SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2", &[Cell::from(token_hash), Cell::from(now)])
+    let row = conn.optional_row("SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2", &[Cell::from(token_hash), Cell::from(now)])
         .await?;
     row.map(|r| {
         Ok(SessionRow {
@@ -225,8 +217,7 @@ pub async fn session(
 
 /// Ends a session.
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "DELETE FROM sessions WHERE token_hash = $1",
         &[Cell::from(token_hash)],
     )
@@ -236,8 +227,7 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Resul
 
 /// Records a failed sign-in for a user name from a client address.
 pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "INSERT INTO sign_in_failures (id, username, address, at) VALUES ($1, $2, $3, $4)",
         &[
             Cell::from(new_id()),
@@ -257,7 +247,7 @@ pub async fn failures_since(
     address: &str,
     since: i64,
 ) -> Result<(i64, i64)> {
-    let row = Statements::one_row(&mut *conn, "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3) AS by_name, \
+    let row = conn.one_row("SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at > $3) AS by_name, \
                 (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at > $3) AS by_address", &[Cell::from(username), Cell::from(address), Cell::from(since)])
     .await?;
     Ok((row.try_get("by_name")?, row.try_get("by_address")?))
@@ -265,8 +255,7 @@ pub async fn failures_since(
 
 /// Forgets the failures of a user name from one address after a successful sign-in there.
 pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "DELETE FROM sign_in_failures WHERE username = $1 AND address = $2",
         &[Cell::from(username), Cell::from(address)],
     )
@@ -280,7 +269,7 @@ pub async fn area_role_holders(
     conn: &mut AnyConnection,
     role: &str,
 ) -> Result<Vec<(String, String, String)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
+    let rows = conn.rows("SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
          WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id", &[Cell::from(role)])
     .await?;
     rows.iter()
@@ -479,7 +468,7 @@ pub async fn set_member_kind(
     user_id: &str,
     kind: &str,
 ) -> Result<()> {
-    Statements::changed(&mut *conn, "UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
+    conn.changed("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
         .await?;
     Ok(())
 }

@@ -2,9 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
-use crate::{Result, StoreError, in_list, new_id, scope_filter, values_list};
+use crate::{Result, in_list, new_id, scope_filter, values_list};
 
 /// An open alert found by its key.
 #[derive(Debug, Clone)]
@@ -85,12 +85,12 @@ pub async fn open_alerts_of_kind(
     conn: &mut AnyConnection,
     kind: &str,
 ) -> Result<std::collections::HashMap<String, (String, String)>> {
-    let rows = Statements::rows(
-        &mut *conn,
-        "SELECT open_key, id, last_event FROM alerts WHERE kind = $1 AND open_key IS NOT NULL",
-        &[Cell::from(kind)],
-    )
-    .await?;
+    let rows = conn
+        .rows(
+            "SELECT open_key, id, last_event FROM alerts WHERE kind = $1 AND open_key IS NOT NULL",
+            &[Cell::from(kind)],
+        )
+        .await?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -218,36 +218,30 @@ pub struct AlertRow {
 const ALERT_SELECT: &str = "SELECT id, kind, area_path, subject_kind, subject_id, detail, occurrences, status, raised_at, last_at, \
      acknowledged_by, resolved_by, resolution_note FROM alerts";
 
-fn alert_from_row(r: &Row) -> Result<AlertRow> {
-    Ok(AlertRow {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        area_path: r.try_get("area_path")?,
-        subject_kind: r.try_get("subject_kind")?,
-        subject_id: r.try_get("subject_id")?,
-        detail: r.try_get("detail")?,
-        occurrences: r.try_get("occurrences")?,
-        status: r.try_get("status")?,
-        raised_at: r.try_get("raised_at")?,
-        last_at: r.try_get("last_at")?,
-        acknowledged_by: r.try_get("acknowledged_by")?,
-        resolved_by: r.try_get("resolved_by")?,
-        resolution_note: r.try_get("resolution_note")?,
-    })
+impl FromRow for AlertRow {
+    fn from_row(r: &Row) -> Result<AlertRow> {
+        Ok(AlertRow {
+            id: r.try_get("id")?,
+            kind: r.try_get("kind")?,
+            area_path: r.try_get("area_path")?,
+            subject_kind: r.try_get("subject_kind")?,
+            subject_id: r.try_get("subject_id")?,
+            detail: r.try_get("detail")?,
+            occurrences: r.try_get("occurrences")?,
+            status: r.try_get("status")?,
+            raised_at: r.try_get("raised_at")?,
+            last_at: r.try_get("last_at")?,
+            acknowledged_by: r.try_get("acknowledged_by")?,
+            resolved_by: r.try_get("resolved_by")?,
+            resolution_note: r.try_get("resolution_note")?,
+        })
+    }
 }
 
 /// One alert (callers check the path).
 pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
-        &format!("{ALERT_SELECT} WHERE id = $1"),
-        &[Cell::from(id)],
-    )
-    .await?;
-    row.as_ref()
-        .map(alert_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    conn.fetch_one::<AlertRow>(&format!("{ALERT_SELECT} WHERE id = $1"), &[Cell::from(id)])
+        .await
 }
 
 /// Alerts in scope with one of `statuses`, newest first.
@@ -283,24 +277,21 @@ pub async fn alerts(
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
     args.push(Cell::from(offset));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(alert_from_row).collect()
+    conn.fetch_all::<AlertRow>(&sql, &args).await
 }
 
 /// Alerts about one subject, newest first.
 pub async fn alerts_about(conn: &mut AnyConnection, subject_id: &str) -> Result<Vec<AlertRow>> {
-    let rows = Statements::rows(
-        &mut *conn,
+    conn.fetch_all::<AlertRow>(
         &format!("{ALERT_SELECT} WHERE subject_id = $1 ORDER BY last_at DESC"),
         &[Cell::from(subject_id)],
     )
-    .await?;
-    rows.iter().map(alert_from_row).collect()
+    .await
 }
 
 /// Marks an open alert as taken; false when it was not open.
 pub async fn acknowledge(conn: &mut AnyConnection, id: &str, by: &str, at: i64) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "UPDATE alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(by), Cell::from(at)])
+    let done = conn.changed("UPDATE alerts SET status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(by), Cell::from(at)])
         .await?;
     Ok(done == 1)
 }
@@ -313,7 +304,7 @@ pub async fn resolve(
     note: &str,
     at: i64,
 ) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "UPDATE alerts SET status = 'resolved', open_key = NULL, resolved_by = $2, resolved_at = $3, resolution_note = $4 WHERE id = $1 AND status <> 'resolved'", &[Cell::from(id), Cell::from(by), Cell::from(at), Cell::from(note)])
+    let done = conn.changed("UPDATE alerts SET status = 'resolved', open_key = NULL, resolved_by = $2, resolved_at = $3, resolution_note = $4 WHERE id = $1 AND status <> 'resolved'", &[Cell::from(id), Cell::from(by), Cell::from(at), Cell::from(note)])
         .await?;
     Ok(done == 1)
 }

@@ -2,9 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
-use crate::{Result, StoreError, new_id, now_ms, scope_filter};
+use crate::{Result, new_id, now_ms, scope_filter};
 
 /// A stored area.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,16 +27,18 @@ pub struct AreaRow {
 
 const COLUMNS: &str = "id, parent_id, kind, code, name, path, depth";
 
-fn from_row(r: &Row) -> Result<AreaRow> {
-    Ok(AreaRow {
-        id: r.try_get("id")?,
-        parent_id: r.try_get("parent_id")?,
-        kind: r.try_get("kind")?,
-        code: r.try_get("code")?,
-        name: r.try_get("name")?,
-        path: r.try_get("path")?,
-        depth: r.try_get("depth")?,
-    })
+impl FromRow for AreaRow {
+    fn from_row(r: &Row) -> Result<AreaRow> {
+        Ok(AreaRow {
+            id: r.try_get("id")?,
+            parent_id: r.try_get("parent_id")?,
+            kind: r.try_get("kind")?,
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            path: r.try_get("path")?,
+            depth: r.try_get("depth")?,
+        })
+    }
 }
 
 /// Inserts an area below `parent` (or as a root) and returns it.
@@ -50,7 +52,7 @@ pub async fn insert(
     let id = new_id();
     let path = format!("{}{}", parent.map(|p| p.path.as_str()).unwrap_or(""), id);
     let depth = parent.map(|p| p.depth + 1).unwrap_or(0);
-    Statements::changed(&mut *conn, "INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(&id), Cell::from(parent.map(|p| p.id.clone())), Cell::from(kind), Cell::from(code), Cell::from(name), Cell::from(&path), Cell::from(depth), Cell::from(now_ms())])
+    conn.changed("INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(&id), Cell::from(parent.map(|p| p.id.clone())), Cell::from(kind), Cell::from(code), Cell::from(name), Cell::from(&path), Cell::from(depth), Cell::from(now_ms())])
         .await?;
     Ok(AreaRow {
         id,
@@ -65,39 +67,32 @@ pub async fn insert(
 
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<AreaRow>(
         &format!("SELECT {COLUMNS} FROM areas WHERE id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// The children of `parent` (roots when `None`), by name.
 pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<Vec<AreaRow>> {
     let rows = match parent {
         Some(p) => {
-            Statements::rows(
-                &mut *conn,
+            conn.rows(
                 &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name"),
                 &[Cell::from(p)],
             )
             .await?
         }
         None => {
-            Statements::rows(
-                &mut *conn,
+            conn.rows(
                 &format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name"),
                 &[],
             )
             .await?
         }
     };
-    rows.iter().map(from_row).collect()
+    rows.iter().map(AreaRow::from_row).collect()
 }
 
 /// The ancestors of an area from the root down, the area itself last.
@@ -146,8 +141,7 @@ pub async fn search(
         args.push(Cell::from(format!("{p}\u{10FFFF}")));
     }
     args.push(Cell::from(limit));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(from_row).collect()
+    conn.fetch_all::<AreaRow>(&sql, &args).await
 }
 
 /// The child of `parent` with this name and kind, if one exists (used to make imports idempotent).
@@ -157,33 +151,27 @@ pub async fn find_child(
     kind: &str,
     name: &str,
 ) -> Result<Option<AreaRow>> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_optional::<AreaRow>(
         &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 AND kind = $2 AND name = $3"),
         &[Cell::from(parent), Cell::from(kind), Cell::from(name)],
     )
-    .await?;
-    row.as_ref().map(from_row).transpose()
+    .await
 }
 
 /// The area with this division code, if any.
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AreaRow>> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_optional::<AreaRow>(
         &format!("SELECT {COLUMNS} FROM areas WHERE code = $1"),
         &[Cell::from(code)],
     )
-    .await?;
-    row.as_ref().map(from_row).transpose()
+    .await
 }
 
 /// How many areas exist (used to tell an empty database).
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(
-        Statements::one_row(&mut *conn, "SELECT COUNT(*) AS n FROM areas", &[])
-            .await?
-            .try_get("n")?,
-    )
+    conn.one_row("SELECT COUNT(*) AS n FROM areas", &[])
+        .await?
+        .try_get("n")
 }
 
 /// Names of the areas on a path whose kind is `kind` (the community of an alert, say).
@@ -196,12 +184,12 @@ pub async fn ancestor_name(
         .map(|n| path[..n * 32].to_string())
         .collect();
     for p in prefixes.iter().rev() {
-        let row = Statements::optional_row(
-            &mut *conn,
-            "SELECT name, kind FROM areas WHERE path = $1",
-            &[Cell::from(p)],
-        )
-        .await?;
+        let row = conn
+            .optional_row(
+                "SELECT name, kind FROM areas WHERE path = $1",
+                &[Cell::from(p)],
+            )
+            .await?;
         if let Some(r) = row {
             let k: String = r.try_get("kind")?;
             if k == kind {

@@ -105,7 +105,7 @@ pub async fn list(
         args.push(Cell::from(b));
     }
     args.push(Cell::from(limit));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
+    let rows = conn.rows(&sql, &args).await?;
     rows.iter()
         .map(|r| {
             Ok(AuditRow {

@@ -2,9 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
-use crate::{Result, StoreError, scope_filter};
+use crate::{Result, scope_filter};
 
 /// A campaign as stored.
 #[derive(Debug, Clone)]
@@ -36,19 +36,21 @@ const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.ar
      (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
      FROM campaigns c JOIN areas a ON a.id = c.area_id";
 
-fn campaign_from_row(r: &Row) -> Result<CampaignRow> {
-    Ok(CampaignRow {
-        id: r.try_get("id")?,
-        area_id: r.try_get("area_id")?,
-        area_name: r.try_get("area_name")?,
-        area_path: r.try_get("area_path")?,
-        name: r.try_get("name")?,
-        questions: r.try_get("questions")?,
-        status: r.try_get("status")?,
-        created_at: r.try_get("created_at")?,
-        households: r.try_get("households")?,
-        reached: r.try_get("reached")?,
-    })
+impl FromRow for CampaignRow {
+    fn from_row(r: &Row) -> Result<CampaignRow> {
+        Ok(CampaignRow {
+            id: r.try_get("id")?,
+            area_id: r.try_get("area_id")?,
+            area_name: r.try_get("area_name")?,
+            area_path: r.try_get("area_path")?,
+            name: r.try_get("name")?,
+            questions: r.try_get("questions")?,
+            status: r.try_get("status")?,
+            created_at: r.try_get("created_at")?,
+            households: r.try_get("households")?,
+            reached: r.try_get("reached")?,
+        })
+    }
 }
 
 /// Stores a campaign.
@@ -63,23 +65,18 @@ pub async fn insert(
     created_by: Option<&str>,
     at: i64,
 ) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)])
+    conn.changed("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One campaign (callers check the path).
 pub async fn campaign(conn: &mut AnyConnection, id: &str) -> Result<CampaignRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<CampaignRow>(
         &format!("{CAMPAIGN_SELECT} WHERE c.id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(campaign_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Campaigns in scope, newest first.
@@ -95,14 +92,12 @@ pub async fn campaigns(
     );
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(campaign_from_row).collect()
+    conn.fetch_all::<CampaignRow>(&sql, &args).await
 }
 
 /// Closes or reopens a campaign.
 pub async fn set_status(conn: &mut AnyConnection, id: &str, status: &str, at: i64) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1",
         &[Cell::from(id), Cell::from(status), Cell::from(at)],
     )
@@ -139,7 +134,7 @@ pub struct NewVisit<'a> {
 
 /// Stores a visit; a repeated id (a retry from the phone) is ignored. Returns whether it was new.
 pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "INSERT INTO campaign_visits (id, campaign_id, household_id, area_path, outcome, answers, note, worker_id, worker_name, visited_at, visit_day) \
+    let done = conn.changed("INSERT INTO campaign_visits (id, campaign_id, household_id, area_path, outcome, answers, note, worker_id, worker_name, visited_at, visit_day) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING", &[Cell::from(v.id), Cell::from(v.campaign_id), Cell::from(v.household_id), Cell::from(v.area_path), Cell::from(v.outcome), Cell::from(v.answers), Cell::from(v.note), Cell::from(v.worker_id), Cell::from(v.worker_name), Cell::from(v.visited_at), Cell::from(v.visit_day)])
         .await?;
     Ok(done == 1)
@@ -219,7 +214,7 @@ pub async fn daily_counts(
     conn: &mut AnyConnection,
     campaign_id: &str,
 ) -> Result<Vec<(String, String, i64, i64)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT visit_day, worker_name, COUNT(*) AS visits, SUM(CASE WHEN outcome <> 'not_home' THEN 1 ELSE 0 END) AS reached \
+    let rows = conn.rows("SELECT visit_day, worker_name, COUNT(*) AS visits, SUM(CASE WHEN outcome <> 'not_home' THEN 1 ELSE 0 END) AS reached \
          FROM campaign_visits WHERE campaign_id = $1 GROUP BY visit_day, worker_name ORDER BY visit_day DESC, visits DESC", &[Cell::from(campaign_id)])
         .await?;
     rows.iter()

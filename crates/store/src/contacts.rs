@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -29,7 +29,7 @@ pub struct NewArrival<'a> {
 
 /// Stores an arrival.
 pub async fn insert_arrival(conn: &mut AnyConnection, a: &NewArrival<'_>, at: i64) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
+    conn.changed("INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
@@ -57,7 +57,7 @@ pub struct NewContact<'a> {
 
 /// Stores a close contact.
 pub async fn insert_contact(conn: &mut AnyConnection, c: &NewContact<'_>, at: i64) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
+    conn.changed("INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
         .await?;
     Ok(())
 }
@@ -95,23 +95,25 @@ pub struct TraceRow {
     pub isolated: bool,
 }
 
-fn trace_from_row(r: &Row) -> Result<TraceRow> {
-    Ok(TraceRow {
-        id: r.try_get("id")?,
-        resident_id: r.try_get("resident_id")?,
-        name: r.try_get("name")?,
-        household_id: r.try_get("household_id")?,
-        area_name: r.try_get("area_name")?,
-        building: r.try_get("building")?,
-        unit: r.try_get("unit")?,
-        room: r.try_get("room")?,
-        area_path: r.try_get("area_path")?,
-        from: r.try_get("from_label")?,
-        date: r.try_get("on_date")?,
-        how: r.try_get("how")?,
-        note: r.try_get("note")?,
-        isolated: r.try_get::<i64>("isolated")? != 0,
-    })
+impl FromRow for TraceRow {
+    fn from_row(r: &Row) -> Result<TraceRow> {
+        Ok(TraceRow {
+            id: r.try_get("id")?,
+            resident_id: r.try_get("resident_id")?,
+            name: r.try_get("name")?,
+            household_id: r.try_get("household_id")?,
+            area_name: r.try_get("area_name")?,
+            building: r.try_get("building")?,
+            unit: r.try_get("unit")?,
+            room: r.try_get("room")?,
+            area_path: r.try_get("area_path")?,
+            from: r.try_get("from_label")?,
+            date: r.try_get("on_date")?,
+            how: r.try_get("how")?,
+            note: r.try_get("note")?,
+            isolated: r.try_get::<i64>("isolated")? != 0,
+        })
+    }
 }
 
 fn trace_sql(table: &str, from: &str, date: &str, how: &str, filter: &str) -> String {
@@ -142,8 +144,7 @@ async fn traces(
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
     args.push(Cell::from(offset));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(trace_from_row).collect()
+    conn.fetch_all::<TraceRow>(&sql, &args).await
 }
 
 /// Arrivals in scope, latest arrival first.

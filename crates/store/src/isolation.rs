@@ -2,9 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
-use crate::{Result, StoreError, scope_filter};
+use crate::{Result, scope_filter};
 
 /// An episode to open.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub struct NewEpisode<'a> {
 
 /// Opens an episode; a conflict means the person already has an open one.
 pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
+    conn.changed("INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
          started_at, planned_end, status, open_key, worker_id, follow_up, link_hash, link_cipher, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $2, $11, $12, $13, $14, $9)", &[Cell::from(e.id), Cell::from(e.resident_id), Cell::from(e.household_id), Cell::from(e.area_path), Cell::from(e.kind), Cell::from(e.source_kind), Cell::from(e.source_id), Cell::from(e.exposure_date), Cell::from(e.started_at), Cell::from(e.planned_end), Cell::from(e.worker_id), Cell::from(e.follow_up), Cell::from(e.link_hash), Cell::from(e.link_cipher)])
     .await?;
@@ -110,62 +110,54 @@ const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked
      FROM isolation_episodes e JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
      JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id LEFT JOIN users u ON u.id = e.worker_id";
 
-fn episode_from_row(r: &Row) -> Result<EpisodeRow> {
-    Ok(EpisodeRow {
-        id: r.try_get("id")?,
-        resident_id: r.try_get("resident_id")?,
-        name: r.try_get("name")?,
-        phone_masked: r.try_get("phone_masked")?,
-        household_id: r.try_get("household_id")?,
-        area_path: r.try_get("area_path")?,
-        area_name: r.try_get("area_name")?,
-        building: r.try_get("building")?,
-        unit: r.try_get("unit")?,
-        room: r.try_get("room")?,
-        kind: r.try_get("kind")?,
-        source_kind: r.try_get("source_kind")?,
-        exposure_date: r.try_get("exposure_date")?,
-        started_at: r.try_get("started_at")?,
-        planned_end: r.try_get("planned_end")?,
-        status: r.try_get("status")?,
-        worker_id: r.try_get("worker_id")?,
-        worker_name: r.try_get("worker_name")?,
-        follow_up: r.try_get("follow_up")?,
-        link_cipher: r.try_get("link_cipher")?,
-        last_temperature: r.try_get("last_temperature")?,
-        last_reported_at: r.try_get("last_reported_at")?,
-        released_at: r.try_get("released_at")?,
-        release_reason: r.try_get("release_reason")?,
-        release_note: r.try_get("release_note")?,
-    })
+impl FromRow for EpisodeRow {
+    fn from_row(r: &Row) -> Result<EpisodeRow> {
+        Ok(EpisodeRow {
+            id: r.try_get("id")?,
+            resident_id: r.try_get("resident_id")?,
+            name: r.try_get("name")?,
+            phone_masked: r.try_get("phone_masked")?,
+            household_id: r.try_get("household_id")?,
+            area_path: r.try_get("area_path")?,
+            area_name: r.try_get("area_name")?,
+            building: r.try_get("building")?,
+            unit: r.try_get("unit")?,
+            room: r.try_get("room")?,
+            kind: r.try_get("kind")?,
+            source_kind: r.try_get("source_kind")?,
+            exposure_date: r.try_get("exposure_date")?,
+            started_at: r.try_get("started_at")?,
+            planned_end: r.try_get("planned_end")?,
+            status: r.try_get("status")?,
+            worker_id: r.try_get("worker_id")?,
+            worker_name: r.try_get("worker_name")?,
+            follow_up: r.try_get("follow_up")?,
+            link_cipher: r.try_get("link_cipher")?,
+            last_temperature: r.try_get("last_temperature")?,
+            last_reported_at: r.try_get("last_reported_at")?,
+            released_at: r.try_get("released_at")?,
+            release_reason: r.try_get("release_reason")?,
+            release_note: r.try_get("release_note")?,
+        })
+    }
 }
 
 /// One episode, whatever the scope (callers check the path).
 pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<EpisodeRow>(
         &format!("{EPISODE_SELECT} WHERE e.id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(episode_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// The episode a report link opens, if the link is live.
 pub async fn episode_by_link(conn: &mut AnyConnection, link_hash: &str) -> Result<EpisodeRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<EpisodeRow>(
         &format!("{EPISODE_SELECT} WHERE e.link_hash = $1"),
         &[Cell::from(link_hash)],
     )
-    .await?;
-    row.as_ref()
-        .map(episode_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// What an episode list asks for.
@@ -226,8 +218,7 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(q.limit));
     args.push(Cell::from(q.offset));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(episode_from_row).collect()
+    conn.fetch_all::<EpisodeRow>(&sql, &args).await
 }
 
 /// Ends an episode; false when it was not open.
@@ -238,7 +229,7 @@ pub async fn release(
     reason: &str,
     note: &str,
 ) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
+    let done = conn.changed("UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
          release_note = $4, link_hash = NULL WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(at), Cell::from(reason), Cell::from(note)])
     .await?;
     Ok(done == 1)
@@ -250,34 +241,34 @@ pub async fn set_planned_end(
     id: &str,
     planned_end: &str,
 ) -> Result<bool> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE isolation_episodes SET planned_end = $2 WHERE id = $1 AND status = 'open'",
-        &[Cell::from(id), Cell::from(planned_end)],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE isolation_episodes SET planned_end = $2 WHERE id = $1 AND status = 'open'",
+            &[Cell::from(id), Cell::from(planned_end)],
+        )
+        .await?;
     Ok(done == 1)
 }
 
 /// Sets the responsible worker.
 pub async fn assign(conn: &mut AnyConnection, id: &str, worker_id: &str) -> Result<bool> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE isolation_episodes SET worker_id = $2 WHERE id = $1 AND status = 'open'",
-        &[Cell::from(id), Cell::from(worker_id)],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE isolation_episodes SET worker_id = $2 WHERE id = $1 AND status = 'open'",
+            &[Cell::from(id), Cell::from(worker_id)],
+        )
+        .await?;
     Ok(done == 1)
 }
 
 /// Sets how reports arrive.
 pub async fn set_follow_up(conn: &mut AnyConnection, id: &str, mode: &str) -> Result<bool> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE isolation_episodes SET follow_up = $2 WHERE id = $1 AND status = 'open'",
-        &[Cell::from(id), Cell::from(mode)],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE isolation_episodes SET follow_up = $2 WHERE id = $1 AND status = 'open'",
+            &[Cell::from(id), Cell::from(mode)],
+        )
+        .await?;
     Ok(done == 1)
 }
 
@@ -287,7 +278,7 @@ pub async fn set_link(
     id: &str,
     link: Option<(&str, &str)>,
 ) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(link.map(|l| l.0)), Cell::from(link.map(|l| l.1))])
+    let done = conn.changed("UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(link.map(|l| l.0)), Cell::from(link.map(|l| l.1))])
         .await?;
     Ok(done == 1)
 }
@@ -299,9 +290,7 @@ pub async fn open_load(
 ) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for w in worker_ids {
-        let n: i64 = Statements::one_row(
-            &mut *conn,
-            "SELECT COUNT(*) AS n FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
+        let n: i64 = conn.one_row("SELECT COUNT(*) AS n FROM isolation_episodes WHERE worker_id = $1 AND status = 'open'",
             &[Cell::from(w)],
         )
         .await?
@@ -342,29 +331,29 @@ pub async fn upsert_report(
     entered_by: &str,
     now: i64,
 ) -> Result<bool> {
-    let existing: Option<String> = Statements::optional_row(
-        &mut *conn,
-        "SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2",
-        &[Cell::from(episode_id), Cell::from(slot)],
-    )
-    .await?
-    .map(|r| r.try_get("id"))
-    .transpose()?;
+    let existing: Option<String> = conn
+        .optional_row(
+            "SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2",
+            &[Cell::from(episode_id), Cell::from(slot)],
+        )
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
     if let Some(existing) = &existing {
-        Statements::changed(&mut *conn, "UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1", &[Cell::from(existing), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
+        conn.changed("UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1", &[Cell::from(existing), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
             .await?;
     } else {
-        Statements::changed(&mut *conn, "INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(id), Cell::from(episode_id), Cell::from(slot), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
+        conn.changed("INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(id), Cell::from(episode_id), Cell::from(slot), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
             .await?;
     }
-    Statements::changed(&mut *conn, "UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)", &[Cell::from(episode_id), Cell::from(temperature), Cell::from(reported_at)])
+    conn.changed("UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)", &[Cell::from(episode_id), Cell::from(temperature), Cell::from(reported_at)])
         .await?;
     Ok(existing.is_some())
 }
 
 /// An episode's reports, oldest first.
 pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<ReportRow>> {
-    let rows = Statements::rows(&mut *conn, "SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot", &[Cell::from(episode_id)])
+    let rows = conn.rows("SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot", &[Cell::from(episode_id)])
         .await?;
     rows.iter()
         .map(|r| {
@@ -437,15 +426,14 @@ pub async fn board(
 
 /// Claims a slot for the missed-report scan; false when it was already scanned.
 pub async fn claim_scan(conn: &mut AnyConnection, slot: &str, at: i64) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "INSERT INTO report_scans (slot, scanned_at, missed) VALUES ($1, $2, 0) ON CONFLICT (slot) DO NOTHING", &[Cell::from(slot), Cell::from(at)])
+    let done = conn.changed("INSERT INTO report_scans (slot, scanned_at, missed) VALUES ($1, $2, 0) ON CONFLICT (slot) DO NOTHING", &[Cell::from(slot), Cell::from(at)])
         .await?;
     Ok(done == 1)
 }
 
 /// Records how many reports a scanned slot missed.
 pub async fn finish_scan(conn: &mut AnyConnection, slot: &str, missed: i64) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "UPDATE report_scans SET missed = $2 WHERE slot = $1",
         &[Cell::from(slot), Cell::from(missed)],
     )
@@ -459,7 +447,7 @@ pub async fn missing_reports(
     slot: &str,
     slot_end: i64,
 ) -> Result<Vec<(String, String)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT e.id, e.area_path FROM isolation_episodes e WHERE e.status = 'open' AND e.started_at < $2 \
+    let rows = conn.rows("SELECT e.id, e.area_path FROM isolation_episodes e WHERE e.status = 'open' AND e.started_at < $2 \
          AND NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.episode_id = e.id AND r.slot = $1)", &[Cell::from(slot), Cell::from(slot_end)])
     .await?;
     rows.iter()
@@ -472,7 +460,7 @@ pub async fn past_planned_end(
     conn: &mut AnyConnection,
     today: &str,
 ) -> Result<Vec<(String, String, String)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1", &[Cell::from(today)])
+    let rows = conn.rows("SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1", &[Cell::from(today)])
         .await?;
     rows.iter()
         .map(|r| {
@@ -487,9 +475,7 @@ pub async fn past_planned_end(
 
 /// Open episodes without a responsible worker: (id, area path).
 pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
-    let rows = Statements::rows(
-        &mut *conn,
-        "SELECT id, area_path FROM isolation_episodes WHERE worker_id IS NULL AND status = 'open'",
+    let rows = conn.rows("SELECT id, area_path FROM isolation_episodes WHERE worker_id IS NULL AND status = 'open'",
         &[],
     )
     .await?;

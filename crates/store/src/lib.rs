@@ -300,22 +300,18 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
-            Statements::changed(
-                &mut *conn,
-                "SELECT pg_advisory_lock($1)",
-                &[Cell::from(MIGRATION_LOCK)],
-            )
-            .await?;
+            conn.changed("SELECT pg_advisory_lock($1)", &[Cell::from(MIGRATION_LOCK)])
+                .await?;
         }
         let result = self.migrate_on(&mut conn).await;
         if self.backend == Backend::Postgres {
             // Also released when the session ends, should this fail.
-            let _ = Statements::changed(
-                &mut *conn,
-                "SELECT pg_advisory_unlock($1)",
-                &[Cell::from(MIGRATION_LOCK)],
-            )
-            .await;
+            let _ = conn
+                .changed(
+                    "SELECT pg_advisory_unlock($1)",
+                    &[Cell::from(MIGRATION_LOCK)],
+                )
+                .await;
         }
         result
     }
@@ -326,7 +322,7 @@ impl Db {
             "CREATE TABLE IF NOT EXISTS schema_checksums (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL)",
         ] {
             // Two nodes may both get here first on an empty database.
-            if let Err(e) = Statements::changed(&mut *conn, ddl, &[]).await {
+            if let Err(e) = conn.changed(ddl, &[]).await {
                 tracing::debug!(error = %e, "schema table made by another node");
             }
         }

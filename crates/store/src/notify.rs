@@ -3,9 +3,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
-use crate::{Result, StoreError, new_id, scope_filter, values_list};
+use crate::{Result, new_id, scope_filter, values_list};
 
 /// A webhook to store.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub async fn insert_webhook(
     at: i64,
 ) -> Result<String> {
     let id = new_id();
-    Statements::changed(&mut *conn, "INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)", &[Cell::from(&id), Cell::from(w.area_id), Cell::from(w.area_path), Cell::from(w.name), Cell::from(w.kind), Cell::from(w.url_cipher), Cell::from(w.url_hint), Cell::from(w.secret_cipher), Cell::from(at)])
+    conn.changed("INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)", &[Cell::from(&id), Cell::from(w.area_id), Cell::from(w.area_path), Cell::from(w.name), Cell::from(w.kind), Cell::from(w.url_cipher), Cell::from(w.url_hint), Cell::from(w.secret_cipher), Cell::from(at)])
         .await?;
     Ok(id)
 }
@@ -76,22 +76,24 @@ const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.n
      (SELECT o.last_error FROM outbox o WHERE o.webhook_id = w.id AND o.last_error IS NOT NULL ORDER BY o.next_attempt_at DESC LIMIT 1) AS last_error \
      FROM webhooks w JOIN areas a ON a.id = w.area_id";
 
-fn webhook_from_row(r: &Row) -> Result<WebhookRow> {
-    Ok(WebhookRow {
-        id: r.try_get("id")?,
-        area_path: r.try_get("area_path")?,
-        area_name: r.try_get("area_name")?,
-        name: r.try_get("name")?,
-        kind: r.try_get("kind")?,
-        url_cipher: r.try_get("url_cipher")?,
-        url_hint: r.try_get("url_hint")?,
-        secret_cipher: r.try_get("secret_cipher")?,
-        active: crate::flag(r, "active")?,
-        pending: r.try_get("pending")?,
-        delivered: r.try_get("delivered")?,
-        failed: r.try_get("failed")?,
-        last_error: r.try_get("last_error")?,
-    })
+impl FromRow for WebhookRow {
+    fn from_row(r: &Row) -> Result<WebhookRow> {
+        Ok(WebhookRow {
+            id: r.try_get("id")?,
+            area_path: r.try_get("area_path")?,
+            area_name: r.try_get("area_name")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            url_cipher: r.try_get("url_cipher")?,
+            url_hint: r.try_get("url_hint")?,
+            secret_cipher: r.try_get("secret_cipher")?,
+            active: crate::flag(r, "active")?,
+            pending: r.try_get("pending")?,
+            delivered: r.try_get("delivered")?,
+            failed: r.try_get("failed")?,
+            last_error: r.try_get("last_error")?,
+        })
+    }
 }
 
 /// Webhooks in scope.
@@ -99,28 +101,21 @@ pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<
     let (filter, binds) = scope_filter("w.area_path", roots, 1);
     let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.name, w.name");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(webhook_from_row).collect()
+    conn.fetch_all::<WebhookRow>(&sql, &args).await
 }
 
 /// One webhook (callers check the path).
 pub async fn webhook(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<WebhookRow>(
         &format!("{WEBHOOK_SELECT} WHERE w.id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(webhook_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Turns a webhook on or off.
 pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
+    conn.changed(
         "UPDATE webhooks SET active = $2 WHERE id = $1",
         &[Cell::from(id), Cell::from(active as i64)],
     )
@@ -201,9 +196,9 @@ pub struct OutboxRow {
 
 /// Webhooks with messages due at `now`.
 pub async fn due_webhooks(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>> {
-    let rows = Statements::rows(&mut *conn, "SELECT DISTINCT webhook_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1", &[Cell::from(now)])
+    let rows = conn.rows("SELECT DISTINCT webhook_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1", &[Cell::from(now)])
         .await?;
-    rows.iter().map(|r| Ok(r.try_get("webhook_id")?)).collect()
+    rows.iter().map(|r| r.try_get("webhook_id")).collect()
 }
 
 /// Takes the due messages of one webhook for `lease_ms` (another node will not send them
@@ -215,12 +210,12 @@ pub async fn lease_due(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>> {
-    let rows = Statements::rows(&mut *conn, "SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3", &[Cell::from(webhook_id), Cell::from(now), Cell::from(limit)])
+    let rows = conn.rows("SELECT id, webhook_id, alert_id, summary, attempts, area_path FROM outbox WHERE webhook_id = $1 AND status = 'pending' AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY created_at, id LIMIT $3", &[Cell::from(webhook_id), Cell::from(now), Cell::from(limit)])
         .await?;
     let mut out = Vec::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
-        let taken = Statements::changed(&mut *conn, "UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_until <= $2 AND status = 'pending'", &[Cell::from(&id), Cell::from(now), Cell::from(now + lease_ms)])
+        let taken = conn.changed("UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_until <= $2 AND status = 'pending'", &[Cell::from(&id), Cell::from(now), Cell::from(now + lease_ms)])
             .await?;
         if taken == 1 {
             out.push(OutboxRow {
@@ -239,9 +234,9 @@ pub async fn lease_due(
 /// Messages of a webhook sent since `since` (for its rate limit).
 pub async fn sent_since(conn: &mut AnyConnection, webhook_id: &str, since: i64) -> Result<i64> {
     // A digest counts once: only its first row carries `digest_of` > 0 or is a single message.
-    Ok(Statements::one_row(&mut *conn, "SELECT COUNT(*) AS n FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1", &[Cell::from(webhook_id), Cell::from(since)])
+    conn.one_row("SELECT COUNT(*) AS n FROM outbox WHERE webhook_id = $1 AND status = 'delivered' AND sent_at >= $2 AND digest_of <> 1", &[Cell::from(webhook_id), Cell::from(since)])
         .await?
-        .try_get("n")?)
+        .try_get("n")
 }
 
 /// Marks messages delivered; `digest_of` is how many went in one message (0 for a single one;
@@ -253,7 +248,7 @@ pub async fn delivered(conn: &mut AnyConnection, ids: &[String], at: i64) -> Res
             (n, 0) => n as i64,
             _ => 1,
         };
-        Statements::changed(&mut *conn, "UPDATE outbox SET status = 'delivered', sent_at = $2, attempts = attempts + 1, digest_of = $3, lease_until = 0, last_error = NULL WHERE id = $1", &[Cell::from(id), Cell::from(at), Cell::from(digest_of)])
+        conn.changed("UPDATE outbox SET status = 'delivered', sent_at = $2, attempts = attempts + 1, digest_of = $3, lease_until = 0, last_error = NULL WHERE id = $1", &[Cell::from(id), Cell::from(at), Cell::from(digest_of)])
             .await?;
     }
     Ok(())
@@ -278,8 +273,7 @@ pub async fn failed(
 /// Releases leased messages untouched (the robot's rate limit was reached).
 pub async fn postpone(conn: &mut AnyConnection, ids: &[String], until: i64) -> Result<()> {
     for id in ids {
-        Statements::changed(
-            &mut *conn,
+        conn.changed(
             "UPDATE outbox SET next_attempt_at = $2, lease_until = 0 WHERE id = $1",
             &[Cell::from(id), Cell::from(until)],
         )

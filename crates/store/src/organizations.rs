@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, StoreError, new_id, now_ms};
 
@@ -23,15 +23,17 @@ pub struct OrganizationRow {
     pub contact: String,
 }
 
-fn org_from_row(r: &Row) -> Result<OrganizationRow> {
-    Ok(OrganizationRow {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        name: r.try_get("name")?,
-        home_area_id: r.try_get("home_area_id")?,
-        home_path: r.try_get("home_path")?,
-        contact: r.try_get("contact")?,
-    })
+impl FromRow for OrganizationRow {
+    fn from_row(r: &Row) -> Result<OrganizationRow> {
+        Ok(OrganizationRow {
+            id: r.try_get("id")?,
+            kind: r.try_get("kind")?,
+            name: r.try_get("name")?,
+            home_area_id: r.try_get("home_area_id")?,
+            home_path: r.try_get("home_path")?,
+            contact: r.try_get("contact")?,
+        })
+    }
 }
 
 /// Registers an organization.
@@ -43,7 +45,7 @@ pub async fn insert(
     contact: &str,
 ) -> Result<OrganizationRow> {
     let id = new_id();
-    Statements::changed(&mut *conn, "INSERT INTO organizations (id, kind, name, home_area_id, home_path, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", &[Cell::from(&id), Cell::from(kind), Cell::from(name), Cell::from(home.map(|h| h.0.to_string())), Cell::from(home.map(|h| h.1.to_string())), Cell::from(contact), Cell::from(now_ms())])
+    conn.changed("INSERT INTO organizations (id, kind, name, home_area_id, home_path, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", &[Cell::from(&id), Cell::from(kind), Cell::from(name), Cell::from(home.map(|h| h.0.to_string())), Cell::from(home.map(|h| h.1.to_string())), Cell::from(contact), Cell::from(now_ms())])
         .await?;
     get(conn, &id).await
 }
@@ -56,17 +58,17 @@ pub async fn update(
     name: &str,
     contact: &str,
 ) -> Result<()> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE organizations SET kind = $2, name = $3, contact = $4 WHERE id = $1",
-        &[
-            Cell::from(id),
-            Cell::from(kind),
-            Cell::from(name),
-            Cell::from(contact),
-        ],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE organizations SET kind = $2, name = $3, contact = $4 WHERE id = $1",
+            &[
+                Cell::from(id),
+                Cell::from(kind),
+                Cell::from(name),
+                Cell::from(contact),
+            ],
+        )
+        .await?;
     if done == 0 {
         Err(StoreError::NotFound)
     } else {
@@ -76,33 +78,25 @@ pub async fn update(
 
 /// One organization.
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<OrganizationRow>(
         "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE id = $1",
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(org_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// One organization by its exact name.
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<OrganizationRow>> {
-    let row = Statements::optional_row(&mut *conn, "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE name = $1", &[Cell::from(name)]).await?;
-    row.as_ref().map(org_from_row).transpose()
+    conn.fetch_optional::<OrganizationRow>("SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE name = $1", &[Cell::from(name)]).await
 }
 
 /// Every organization, by name (callers filter by permission; there are hundreds, not millions).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
-    let rows = Statements::rows(
-        &mut *conn,
+    conn.fetch_all::<OrganizationRow>(
         "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations ORDER BY name",
         &[],
     )
-    .await?;
-    rows.iter().map(org_from_row).collect()
+    .await
 }
 
 /// A stored linkage between an organization and a community.
@@ -142,23 +136,25 @@ const LINKAGE_SELECT: &str = "SELECT l.id, l.organization_id, o.name AS organiza
      l.community_path, l.organization_provides, l.community_provides, l.duties, l.status, l.proposed_by, l.starts_on, l.ends_on, l.contact \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id JOIN areas a ON a.id = l.community_id";
 
-fn linkage_from_row(r: &Row) -> Result<LinkageRow> {
-    Ok(LinkageRow {
-        id: r.try_get("id")?,
-        organization_id: r.try_get("organization_id")?,
-        organization_name: r.try_get("organization_name")?,
-        community_id: r.try_get("community_id")?,
-        community_name: r.try_get("community_name")?,
-        community_path: r.try_get("community_path")?,
-        organization_provides: r.try_get("organization_provides")?,
-        community_provides: r.try_get("community_provides")?,
-        duties: r.try_get("duties")?,
-        status: r.try_get("status")?,
-        proposed_by: r.try_get("proposed_by")?,
-        starts_on: r.try_get("starts_on")?,
-        ends_on: r.try_get("ends_on")?,
-        contact: r.try_get("contact")?,
-    })
+impl FromRow for LinkageRow {
+    fn from_row(r: &Row) -> Result<LinkageRow> {
+        Ok(LinkageRow {
+            id: r.try_get("id")?,
+            organization_id: r.try_get("organization_id")?,
+            organization_name: r.try_get("organization_name")?,
+            community_id: r.try_get("community_id")?,
+            community_name: r.try_get("community_name")?,
+            community_path: r.try_get("community_path")?,
+            organization_provides: r.try_get("organization_provides")?,
+            community_provides: r.try_get("community_provides")?,
+            duties: r.try_get("duties")?,
+            status: r.try_get("status")?,
+            proposed_by: r.try_get("proposed_by")?,
+            starts_on: r.try_get("starts_on")?,
+            ends_on: r.try_get("ends_on")?,
+            contact: r.try_get("contact")?,
+        })
+    }
 }
 
 /// A linkage to write: the organization, the community (id, path) and its terms.
@@ -216,7 +212,7 @@ pub async fn link(conn: &mut AnyConnection, l: &NewLinkage<'_>) -> Result<String
         return Ok(id);
     }
     let id = new_id();
-    Statements::changed(&mut *conn, "INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, \
+    conn.changed("INSERT INTO linkages (id, organization_id, community_id, community_path, organization_provides, community_provides, \
          duties, status, proposed_by, starts_on, ends_on, contact, changed_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)", &[Cell::from(&id), Cell::from(l.organization_id), Cell::from(l.community.0), Cell::from(l.community.1), Cell::from(l.organization_provides), Cell::from(l.community_provides), Cell::from(l.duties), Cell::from(l.status), Cell::from(l.proposed_by), Cell::from(l.starts_on), Cell::from(l.ends_on), Cell::from(l.contact), Cell::from(now)])
     .await?;
@@ -231,17 +227,17 @@ pub async fn set_status(
     from: &str,
     to: &str,
 ) -> Result<bool> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE linkages SET status = $3, changed_at = $4 WHERE id = $1 AND status = $2",
-        &[
-            Cell::from(linkage_id),
-            Cell::from(from),
-            Cell::from(to),
-            Cell::from(now_ms()),
-        ],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE linkages SET status = $3, changed_at = $4 WHERE id = $1 AND status = $2",
+            &[
+                Cell::from(linkage_id),
+                Cell::from(from),
+                Cell::from(to),
+                Cell::from(now_ms()),
+            ],
+        )
+        .await?;
     Ok(done == 1)
 }
 
@@ -250,13 +246,11 @@ pub async fn linkages_of(
     conn: &mut AnyConnection,
     organization_id: &str,
 ) -> Result<Vec<LinkageRow>> {
-    let rows = Statements::rows(
-        &mut *conn,
+    conn.fetch_all::<LinkageRow>(
         &format!("{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name"),
         &[Cell::from(organization_id)],
     )
-    .await?;
-    rows.iter().map(linkage_from_row).collect()
+    .await
 }
 
 /// Organizations linked (proposed or active) to a community in one of the subtrees at `roots`
@@ -309,27 +303,21 @@ pub async fn duty_paths(
 
 /// One linkage.
 pub async fn linkage(conn: &mut AnyConnection, linkage_id: &str) -> Result<LinkageRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<LinkageRow>(
         &format!("{LINKAGE_SELECT} WHERE l.id = $1"),
         &[Cell::from(linkage_id)],
     )
-    .await?;
-    row.as_ref()
-        .map(linkage_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// The organization registered under exactly this name, if one is.
 pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    Ok(Statements::one_row(
-        &mut *conn,
+    conn.one_row(
         "SELECT MIN(id) AS id FROM organizations WHERE name = $1",
         &[Cell::from(name)],
     )
     .await?
-    .try_get("id")?)
+    .try_get("id")
 }
 
 /// A linkage as the linkage map reads it: which organization, where, doing what.

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, StoreError, flag, new_id, now_ms, scope_filter};
 
@@ -34,17 +34,19 @@ const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'buil
      h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
      FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
-fn household_from_row(r: &Row) -> Result<HouseholdRow> {
-    Ok(HouseholdRow {
-        id: r.try_get("id")?,
-        area_id: r.try_get("area_id")?,
-        area_name: r.try_get("area_name")?,
-        area_path: r.try_get("area_path")?,
-        building: r.try_get("building")?,
-        unit: r.try_get("unit")?,
-        room: r.try_get("room")?,
-        residents: r.try_get("residents")?,
-    })
+impl FromRow for HouseholdRow {
+    fn from_row(r: &Row) -> Result<HouseholdRow> {
+        Ok(HouseholdRow {
+            id: r.try_get("id")?,
+            area_id: r.try_get("area_id")?,
+            area_name: r.try_get("area_name")?,
+            area_path: r.try_get("area_path")?,
+            building: r.try_get("building")?,
+            unit: r.try_get("unit")?,
+            room: r.try_get("room")?,
+            residents: r.try_get("residents")?,
+        })
+    }
 }
 
 /// The household at this address in this area, created if missing; returns its id.
@@ -56,7 +58,7 @@ pub async fn ensure_household(
     unit: &str,
     room: &str,
 ) -> Result<String> {
-    let existing: Option<String> = Statements::optional_row(&mut *conn, "SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4", &[Cell::from(area_id), Cell::from(building), Cell::from(unit), Cell::from(room)])
+    let existing: Option<String> = conn.optional_row("SELECT id FROM households WHERE area_id = $1 AND building = $2 AND unit = $3 AND room = $4", &[Cell::from(area_id), Cell::from(building), Cell::from(unit), Cell::from(room)])
         .await?
         .map(|r| r.try_get("id"))
         .transpose()?;
@@ -65,23 +67,18 @@ pub async fn ensure_household(
     }
     let id = new_id();
     let now = now_ms();
-    Statements::changed(&mut *conn, "INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &[Cell::from(&id), Cell::from(area_id), Cell::from(area_path), Cell::from(building), Cell::from(unit), Cell::from(room), Cell::from(now)])
+    conn.changed("INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &[Cell::from(&id), Cell::from(area_id), Cell::from(area_path), Cell::from(building), Cell::from(unit), Cell::from(room), Cell::from(now)])
         .await?;
     Ok(id)
 }
 
 /// One household, whatever the scope (callers check the path).
 pub async fn household(conn: &mut AnyConnection, id: &str) -> Result<HouseholdRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_one::<HouseholdRow>(
         &format!("{HOUSEHOLD_SELECT} WHERE h.id = $1"),
         &[Cell::from(id)],
     )
-    .await?;
-    row.as_ref()
-        .map(household_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    .await
 }
 
 /// Households within the scope roots and below `within` (a path), by address, after the cursor.
@@ -111,8 +108,7 @@ pub async fn households(
     sql.push_str(&format!(" ORDER BY h.id LIMIT ${}", binds.len() + 1));
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(household_from_row).collect()
+    conn.fetch_all::<HouseholdRow>(&sql, &args).await
 }
 
 /// A resident as stored: personal numbers as cipher text, hash and mask.
@@ -175,37 +171,41 @@ const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sex
      r.document_hash, r.document_masked, r.phone_cipher, r.phone_hash, r.phone_masked, r.living_alone, r.elderly_80, r.disabled, \
      r.chronic_illness, r.pregnant";
 
-fn record_from_row(r: &Row) -> Result<ResidentRecord> {
-    Ok(ResidentRecord {
-        id: r.try_get("id")?,
-        household_id: r.try_get("household_id")?,
-        area_path: r.try_get("area_path")?,
-        name: r.try_get("name")?,
-        sex: r.try_get("sex")?,
-        birth_date: r.try_get("birth_date")?,
-        document_kind: r.try_get("document_kind")?,
-        document_cipher: r.try_get("document_cipher")?,
-        document_hash: r.try_get("document_hash")?,
-        document_masked: r.try_get("document_masked")?,
-        phone_cipher: r.try_get("phone_cipher")?,
-        phone_hash: r.try_get("phone_hash")?,
-        phone_masked: r.try_get("phone_masked")?,
-        living_alone: flag(r, "living_alone")?,
-        elderly_80: flag(r, "elderly_80")?,
-        disabled: flag(r, "disabled")?,
-        chronic_illness: flag(r, "chronic_illness")?,
-        pregnant: flag(r, "pregnant")?,
-    })
+impl FromRow for ResidentRecord {
+    fn from_row(r: &Row) -> Result<ResidentRecord> {
+        Ok(ResidentRecord {
+            id: r.try_get("id")?,
+            household_id: r.try_get("household_id")?,
+            area_path: r.try_get("area_path")?,
+            name: r.try_get("name")?,
+            sex: r.try_get("sex")?,
+            birth_date: r.try_get("birth_date")?,
+            document_kind: r.try_get("document_kind")?,
+            document_cipher: r.try_get("document_cipher")?,
+            document_hash: r.try_get("document_hash")?,
+            document_masked: r.try_get("document_masked")?,
+            phone_cipher: r.try_get("phone_cipher")?,
+            phone_hash: r.try_get("phone_hash")?,
+            phone_masked: r.try_get("phone_masked")?,
+            living_alone: flag(r, "living_alone")?,
+            elderly_80: flag(r, "elderly_80")?,
+            disabled: flag(r, "disabled")?,
+            chronic_illness: flag(r, "chronic_illness")?,
+            pregnant: flag(r, "pregnant")?,
+        })
+    }
 }
 
-fn list_row(r: &Row) -> Result<ResidentListRow> {
-    Ok(ResidentListRow {
-        record: record_from_row(r)?,
-        area_name: r.try_get("area_name")?,
-        building: r.try_get("building")?,
-        unit: r.try_get("unit")?,
-        room: r.try_get("room")?,
-    })
+impl FromRow for ResidentListRow {
+    fn from_row(r: &Row) -> Result<ResidentListRow> {
+        Ok(ResidentListRow {
+            record: ResidentRecord::from_row(r)?,
+            area_name: r.try_get("area_name")?,
+            building: r.try_get("building")?,
+            unit: r.try_get("unit")?,
+            room: r.try_get("room")?,
+        })
+    }
 }
 
 /// Inserts a resident (id made by the caller); a document already registered is a conflict.
@@ -244,19 +244,15 @@ pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
 
 /// Deletes a household that has no residents; tells whether it did.
 pub async fn delete_household_if_empty(conn: &mut AnyConnection, id: &str) -> Result<bool> {
-    let done = Statements::changed(&mut *conn, "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $1)", &[Cell::from(id)])
+    let done = conn.changed("DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM residents WHERE household_id = $1)", &[Cell::from(id)])
         .await?;
     Ok(done == 1)
 }
 
 /// Deletes a resident (used by merge, which keeps the other record).
 pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    Statements::changed(
-        &mut *conn,
-        "DELETE FROM residents WHERE id = $1",
-        &[Cell::from(id)],
-    )
-    .await?;
+    conn.changed("DELETE FROM residents WHERE id = $1", &[Cell::from(id)])
+        .await?;
     Ok(())
 }
 
@@ -264,12 +260,7 @@ const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.househol
 
 /// One resident with their address, whatever the scope (callers check the path).
 pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentListRow> {
-    let row = Statements::optional_row(&mut *conn, &format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"), &[Cell::from(id)])
-        .await?;
-    row.as_ref()
-        .map(list_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    conn.fetch_one::<ResidentListRow>(&format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"), &[Cell::from(id)]).await
 }
 
 /// The resident holding the document with this hash, anywhere in the database.
@@ -277,13 +268,11 @@ pub async fn resident_by_document(
     conn: &mut AnyConnection,
     document_hash: &str,
 ) -> Result<Option<ResidentRecord>> {
-    let row = Statements::optional_row(
-        &mut *conn,
+    conn.fetch_optional::<ResidentRecord>(
         &format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.document_hash = $1"),
         &[Cell::from(document_hash)],
     )
-    .await?;
-    row.as_ref().map(record_from_row).transpose()
+    .await
 }
 
 /// The residents of one household, by birth date.
@@ -291,9 +280,7 @@ pub async fn residents_of_household(
     conn: &mut AnyConnection,
     household_id: &str,
 ) -> Result<Vec<ResidentRecord>> {
-    let rows = Statements::rows(&mut *conn, &format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"), &[Cell::from(household_id)])
-        .await?;
-    rows.iter().map(record_from_row).collect()
+    conn.fetch_all::<ResidentRecord>(&format!("SELECT {RESIDENT_COLUMNS} FROM residents r WHERE r.household_id = $1 ORDER BY r.birth_date, r.id"), &[Cell::from(household_id)]).await
 }
 
 /// The order of a resident list.
@@ -395,8 +382,7 @@ pub async fn search_residents(
     let (sql, binds) = search_sql(q);
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
-    let rows = Statements::rows(&mut *conn, &sql, &args).await?;
-    rows.iter().map(list_row).collect()
+    conn.fetch_all::<ResidentListRow>(&sql, &args).await
 }
 
 /// The SQL of a search and its text binds; the page size is the next parameter.
@@ -439,9 +425,7 @@ pub fn count_sql(q: &ResidentQuery) -> (String, Vec<String>) {
 pub async fn count_residents(conn: &mut AnyConnection, q: &ResidentQuery) -> Result<i64> {
     let (sql, binds) = count_sql(q);
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    Ok(Statements::one_row(&mut *conn, &sql, &args)
-        .await?
-        .try_get("n")?)
+    conn.one_row(&sql, &args).await?.try_get("n")
 }
 
 /// Rows per multi-row INSERT. SQLite finds each `$N` parameter by a linear scan of the
@@ -472,7 +456,7 @@ pub async fn household_keys_within(
     conn: &mut AnyConnection,
     root: &str,
 ) -> Result<Vec<(String, String, String, String, String)>> {
-    let rows = Statements::rows(&mut *conn, "SELECT id, area_id, building, unit, room FROM households WHERE area_path >= $1 AND area_path < $2", &[Cell::from(root), Cell::from(sanshe_core::accounts::subtree_upper_bound(root))])
+    let rows = conn.rows("SELECT id, area_id, building, unit, room FROM households WHERE area_path >= $1 AND area_path < $2", &[Cell::from(root), Cell::from(sanshe_core::accounts::subtree_upper_bound(root))])
         .await?;
     rows.iter()
         .map(|r| {

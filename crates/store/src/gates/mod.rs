@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Row, Statements};
-use crate::{Result, StoreError, in_list as marks, padded, scope_filter};
+use crate::{Result, in_list as marks, padded, scope_filter};
 
 mod passes;
 mod scans;
@@ -31,14 +31,16 @@ pub struct GateRow {
 
 const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
 
-fn gate_from_row(r: &Row) -> Result<GateRow> {
-    Ok(GateRow {
-        id: r.try_get("id")?,
-        compound_id: r.try_get("compound_id")?,
-        compound_name: r.try_get("compound_name")?,
-        area_path: r.try_get("area_path")?,
-        name: r.try_get("name")?,
-    })
+impl FromRow for GateRow {
+    fn from_row(r: &Row) -> Result<GateRow> {
+        Ok(GateRow {
+            id: r.try_get("id")?,
+            compound_id: r.try_get("compound_id")?,
+            compound_name: r.try_get("compound_name")?,
+            area_path: r.try_get("area_path")?,
+            name: r.try_get("name")?,
+        })
+    }
 }
 
 /// Adds a gate.
@@ -50,23 +52,15 @@ pub async fn insert_gate(
     name: &str,
     at: i64,
 ) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
+    conn.changed("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One gate (callers check the path).
 pub async fn gate(conn: &mut AnyConnection, id: &str) -> Result<GateRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
-        &format!("{GATE_SELECT} WHERE g.id = $1"),
-        &[Cell::from(id)],
-    )
-    .await?;
-    row.as_ref()
-        .map(gate_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    conn.fetch_one::<GateRow>(&format!("{GATE_SELECT} WHERE g.id = $1"), &[Cell::from(id)])
+        .await
 }
 
 /// Gates with these ids.
@@ -80,7 +74,7 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
     conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(gate_from_row)
+        .map(GateRow::from_row)
         .collect()
 }
 
@@ -89,10 +83,10 @@ pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<Gat
     let (filter, binds) = scope_filter("g.area_path", roots, 1);
     let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.name, g.name");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    Statements::rows(&mut *conn, &sql, &args)
+    conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(gate_from_row)
+        .map(GateRow::from_row)
         .collect()
 }
 
@@ -137,7 +131,7 @@ pub async fn set_policy(
     p: PolicyRow,
     at: i64,
 ) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    conn.changed("INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (compound_id) DO UPDATE SET exits_per_period = excluded.exits_per_period, period_days = excluded.period_days, \
          out_from_hour = excluded.out_from_hour, out_until_hour = excluded.out_until_hour, updated_at = excluded.updated_at", &[Cell::from(compound_id), Cell::from(p.0), Cell::from(p.1), Cell::from(p.2), Cell::from(p.3), Cell::from(at)])
     .await?;

@@ -37,22 +37,24 @@ pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area
      p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
      FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
 
-pub(super) fn pass_from_row(r: &Row) -> Result<PassRow> {
-    Ok(PassRow {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        compound_id: r.try_get("compound_id")?,
-        area_path: r.try_get("area_path")?,
-        household_id: r.try_get("household_id")?,
-        resident_id: r.try_get("resident_id")?,
-        resident_name: r.try_get("resident_name")?,
-        valid_from: r.try_get("valid_from")?,
-        valid_to: r.try_get("valid_to")?,
-        revoked_at: r.try_get("revoked_at")?,
-        building: r.try_get("building")?,
-        unit: r.try_get("unit")?,
-        room: r.try_get("room")?,
-    })
+impl FromRow for PassRow {
+    fn from_row(r: &Row) -> Result<PassRow> {
+        Ok(PassRow {
+            id: r.try_get("id")?,
+            code: r.try_get("code")?,
+            compound_id: r.try_get("compound_id")?,
+            area_path: r.try_get("area_path")?,
+            household_id: r.try_get("household_id")?,
+            resident_id: r.try_get("resident_id")?,
+            resident_name: r.try_get("resident_name")?,
+            valid_from: r.try_get("valid_from")?,
+            valid_to: r.try_get("valid_to")?,
+            revoked_at: r.try_get("revoked_at")?,
+            building: r.try_get("building")?,
+            unit: r.try_get("unit")?,
+            room: r.try_get("room")?,
+        })
+    }
 }
 
 /// A pass to store.
@@ -78,23 +80,15 @@ pub struct NewPass<'a> {
 
 /// Stores a pass; a conflict means the short code is taken (draw another).
 pub async fn insert_pass(conn: &mut AnyConnection, p: &NewPass<'_>, at: i64) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(p.id), Cell::from(p.code), Cell::from(p.compound_id), Cell::from(p.area_path), Cell::from(p.household_id), Cell::from(p.resident_id), Cell::from(p.valid_from), Cell::from(p.valid_to), Cell::from(at)])
+    conn.changed("INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(p.id), Cell::from(p.code), Cell::from(p.compound_id), Cell::from(p.area_path), Cell::from(p.household_id), Cell::from(p.resident_id), Cell::from(p.valid_from), Cell::from(p.valid_to), Cell::from(at)])
         .await?;
     Ok(())
 }
 
 /// One pass (callers check the path).
 pub async fn pass(conn: &mut AnyConnection, id: &str) -> Result<PassRow> {
-    let row = Statements::optional_row(
-        &mut *conn,
-        &format!("{PASS_SELECT} WHERE p.id = $1"),
-        &[Cell::from(id)],
-    )
-    .await?;
-    row.as_ref()
-        .map(pass_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    conn.fetch_one::<PassRow>(&format!("{PASS_SELECT} WHERE p.id = $1"), &[Cell::from(id)])
+        .await
 }
 
 /// Passes by id or by short code.
@@ -112,7 +106,7 @@ pub async fn passes_by(
         let sql = format!("{PASS_SELECT} WHERE {column} IN {}", marks(1, values.len()));
         let args: Vec<Cell> = values.iter().map(|v| Cell::from(*v)).collect();
         for r in conn.rows(&sql, &args).await? {
-            let p = pass_from_row(&r)?;
+            let p = PassRow::from_row(&r)?;
             if !out.iter().any(|o: &PassRow| o.id == p.id) {
                 out.push(p);
             }
@@ -204,17 +198,17 @@ pub async fn passes(
     conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(pass_from_row)
+        .map(PassRow::from_row)
         .collect()
 }
 
 /// Revokes a pass; false when it already was.
 pub async fn revoke_pass(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool> {
-    let done = Statements::changed(
-        &mut *conn,
-        "UPDATE passes SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-        &[Cell::from(id), Cell::from(at)],
-    )
-    .await?;
+    let done = conn
+        .changed(
+            "UPDATE passes SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[Cell::from(id), Cell::from(at)],
+        )
+        .await?;
     Ok(done == 1)
 }

@@ -217,16 +217,16 @@ pub async fn hours(
     within: &str,
     day: &str,
 ) -> Result<Vec<(String, i64, i64, i64, i64, i64)>> {
-    let rows = Statements::rows(
-        &mut *conn,
-        HOURS_SQL,
-        &[
-            Cell::from(day),
-            Cell::from(within),
-            Cell::from(sanshe_core::accounts::subtree_upper_bound(within)),
-        ],
-    )
-    .await?;
+    let rows = conn
+        .rows(
+            HOURS_SQL,
+            &[
+                Cell::from(day),
+                Cell::from(within),
+                Cell::from(sanshe_core::accounts::subtree_upper_bound(within)),
+            ],
+        )
+        .await?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -261,16 +261,11 @@ pub async fn refusals(
 ) -> Result<Vec<(String, i64)>> {
     let rows = match gate {
         Some(g) => {
-            Statements::rows(
-                &mut *conn,
-                GATE_REFUSALS_SQL,
-                &[Cell::from(g), Cell::from(day)],
-            )
-            .await?
+            conn.rows(GATE_REFUSALS_SQL, &[Cell::from(g), Cell::from(day)])
+                .await?
         }
         None => {
-            Statements::rows(
-                &mut *conn,
+            conn.rows(
                 REFUSALS_SQL,
                 &[
                     Cell::from(day),

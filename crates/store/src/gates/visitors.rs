@@ -35,7 +35,7 @@ pub struct NewVisitor<'a> {
 
 /// Stores a visitor.
 pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor<'_>) -> Result<()> {
-    Statements::changed(&mut *conn, "INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
+    conn.changed("INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", &[Cell::from(v.id), Cell::from(v.gate_id), Cell::from(v.area_path), Cell::from(v.kind), Cell::from(v.name), Cell::from(v.phone_cipher), Cell::from(v.phone_masked), Cell::from(v.reason), Cell::from(v.host), Cell::from(v.temperature), Cell::from(v.entered as i64), Cell::from(v.at), Cell::from(v.recorded_by)])
         .await?;
     Ok(())
@@ -74,7 +74,7 @@ pub async fn visitors(
     to: i64,
     limit: i64,
 ) -> Result<Vec<VisitorRow>> {
-    let rows = Statements::rows(&mut *conn, "SELECT id, gate_id, kind, name, phone_masked, reason, host, temperature, entered, at FROM visitors \
+    let rows = conn.rows("SELECT id, gate_id, kind, name, phone_masked, reason, host, temperature, entered, at FROM visitors \
          WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 ORDER BY at DESC LIMIT $5", &[Cell::from(within), Cell::from(sanshe_core::accounts::subtree_upper_bound(within)), Cell::from(from), Cell::from(to), Cell::from(limit)])
     .await?;
     rows.iter()
