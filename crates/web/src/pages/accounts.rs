@@ -108,23 +108,22 @@ pub(super) async fn create_user(
             .await;
         }
     };
-    match sanshe_app::accounts::create_user(
-        &state.app,
-        &caller.actor,
-        &f.username,
-        &f.display_name,
-        &f.password,
-        &f.role,
-        target,
+    after_form(
+        &caller,
+        sanshe_app::accounts::create_user(
+            &state.app,
+            &caller.actor,
+            &f.username,
+            &f.display_name,
+            &f.password,
+            &f.role,
+            target,
+        )
+        .await,
+        async |_| Ok(Redirect::to("/users").into_response()),
+        async |errors| users_view(&state, &caller, errors).await,
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to("/users").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
 }
 
 pub(super) async fn onboard_users(
@@ -137,8 +136,10 @@ pub(super) async fn onboard_users(
     let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form)
         .await
         .or_page(&caller)?;
-    match sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await {
-        Ok(report) => {
+    after_form(
+        &caller,
+        sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await,
+        async |report| {
             let rejected = report
                 .rejected
                 .iter()
@@ -155,12 +156,10 @@ pub(super) async fn onboard_users(
                 Some((report.created, rejected)),
             )
             .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+        async |errors| users_view(&state, &caller, errors).await,
+    )
+    .await
 }
 
 pub(super) async fn export_users(State(state): State<AppState>, caller: PageCaller) -> PageResult {

@@ -104,13 +104,13 @@ pub(super) async fn alert_action(
     } else {
         alerts::acknowledge(&state.app, &caller.actor, &id).await
     };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/alerts/{id}")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            alert_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        r,
+        async |_| Ok(Redirect::to(&format!("/alerts/{id}")).into_response()),
+        async |errors| alert_view(&state, &caller, &id, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -171,13 +171,13 @@ pub(super) async fn add_webhook(
         url: f.url,
         secret: Some(f.secret),
     };
-    match notify::add_webhook(&state.app, &caller.actor, &input).await {
-        Ok(_) => Ok(Redirect::to("/webhooks").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            webhooks_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        notify::add_webhook(&state.app, &caller.actor, &input).await,
+        async |_| Ok(Redirect::to("/webhooks").into_response()),
+        async |errors| webhooks_view(&state, &caller, errors).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

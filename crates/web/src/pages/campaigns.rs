@@ -63,13 +63,13 @@ pub(super) async fn create_campaign(
             .map(String::from)
             .collect(),
     };
-    match campaigns::create(&state.app, &caller.actor, &input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            campaigns_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        campaigns::create(&state.app, &caller.actor, &input).await,
+        async |c| Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
+        async |errors| campaigns_view(&state, &caller, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -320,8 +320,10 @@ pub(super) async fn log_visit(
         answers,
         note: value(&form, "note"),
     };
-    match campaigns::visit(&state.app, &caller.actor, &id, &input).await {
-        Ok(r) => {
+    after_form(
+        &caller,
+        campaigns::visit(&state.app, &caller.actor, &id, &input).await,
+        async |r| {
             visit_view(
                 &state,
                 &caller,
@@ -331,20 +333,10 @@ pub(super) async fn log_visit(
                 Some(r),
             )
             .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            visit_view(
-                &state,
-                &caller,
-                &id,
-                &household_id,
-                FormErrors::from(&e, caller.tr),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+        async |errors| visit_view(&state, &caller, &id, &household_id, errors, None).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -522,22 +514,17 @@ async fn register_trace(
         )
         .await
     };
-    match result {
-        Ok(r) => Ok(Redirect::to(&match r.episode_id {
-            Some(e) => format!("/isolations/{e}"),
-            None => format!("/{}", if arrival { "arrivals" } else { "contacts" }),
-        })
-        .into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            trace_form_view(
-                &state,
-                &caller,
-                &id,
-                arrival,
-                FormErrors::from(&e, caller.tr),
-            )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        result,
+        async |r| {
+            Ok(Redirect::to(&match r.episode_id {
+                Some(e) => format!("/isolations/{e}"),
+                None => format!("/{}", if arrival { "arrivals" } else { "contacts" }),
+            })
+            .into_response())
+        },
+        async |errors| trace_form_view(&state, &caller, &id, arrival, errors).await,
+    )
+    .await
 }

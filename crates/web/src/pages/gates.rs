@@ -52,13 +52,13 @@ pub(super) async fn add_gate(
     caller: PageCaller,
     Form(f): Form<GateForm>,
 ) -> PageResult {
-    match gates::add_gate(&state.app, &caller.actor, &f.compound_id, &f.name).await {
-        Ok(_) => Ok(Redirect::to("/gates").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            gates_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        gates::add_gate(&state.app, &caller.actor, &f.compound_id, &f.name).await,
+        async |_| Ok(Redirect::to("/gates").into_response()),
+        async |errors| gates_view(&state, &caller, errors).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -88,13 +88,13 @@ pub(super) async fn set_policy(
         out_from_hour: f.out_from_hour,
         out_until_hour: f.out_until_hour,
     };
-    match gates::set_policy(&state.app, &caller.actor, &gate.compound_id, policy).await {
-        Ok(_) => Ok(Redirect::to("/gates").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            gates_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, policy).await,
+        async |_| Ok(Redirect::to("/gates").into_response()),
+        async |errors| gates_view(&state, &caller, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -187,23 +187,18 @@ pub(super) async fn gate_post_visitor(
             .then_some(serde_json::Value::String(temperature)),
         entered: value(&form, "entered") == "on",
     };
-    match gates::register_visitor(&state.app, &caller.actor, &input).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/gates/{}/post?done=visitor", urlencode(&id))).into_response(),
-        ),
-        Err(e @ AppError::Invalid(_)) => {
-            gate_post_view(
-                &state,
-                &caller,
-                &id,
-                form,
-                FormErrors::from(&e, caller.tr),
-                None,
+    after_form(
+        &caller,
+        gates::register_visitor(&state.app, &caller.actor, &input).await,
+        async |_| {
+            Ok(
+                Redirect::to(&format!("/gates/{}/post?done=visitor", urlencode(&id)))
+                    .into_response(),
             )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+        async |errors| gate_post_view(&state, &caller, &id, form, errors, None).await,
+    )
+    .await
 }
 
 /// A scan from the gate post page: the session cookie signs it in, the CSRF token comes in a

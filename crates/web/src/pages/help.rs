@@ -178,14 +178,13 @@ pub(super) async fn create_errand(
         urgency: value(&form, "urgency"),
         contact: value(&form, "contact"),
     };
-    match sanshe_app::help::ask(&state.app, &caller.actor, &input).await {
-        Ok(_) => Ok(Redirect::to("/errands?done=asked").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let errors = FormErrors::from(&e, caller.tr);
-            errands_view(&state, &caller, false, None, errors, input).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        sanshe_app::help::ask(&state.app, &caller.actor, &input).await,
+        async |_| Ok(Redirect::to("/errands?done=asked").into_response()),
+        async |errors| errands_view(&state, &caller, false, None, errors, input).await,
+    )
+    .await
 }
 
 /// One step of an errand from the page; back to the list with what happened.
@@ -203,10 +202,12 @@ pub(super) async fn errand_step(
         cost: optional("cost"),
         reason: optional("reason"),
     };
-    match sanshe_app::help::step(&state.app, &caller.actor, &id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/errands?done={}", urlencode(&step))).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+    after_form(
+        &caller,
+        sanshe_app::help::step(&state.app, &caller.actor, &id, &input).await,
+        async |_| Ok(Redirect::to(&format!("/errands?done={}", urlencode(&step))).into_response()),
+        async |errors| {
+            let message = errors.messages().join(" ");
             let mut resp = errands_view(
                 &state,
                 &caller,
@@ -221,7 +222,7 @@ pub(super) async fn errand_step(
             .await?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+    )
+    .await
 }

@@ -115,7 +115,7 @@ pub(super) async fn run_import(
             community,
         ),
         Err(e @ AppError::Invalid(_)) => (Err(e), String::new()),
-        Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+        Err(e) => return Err(page_error(&caller, e)),
     };
     let targets = import_targets(&state, &caller, &selected).await?;
     match result {
@@ -161,7 +161,7 @@ pub(super) async fn run_import(
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+        Err(e) => Err(page_error(&caller, e)),
     }
 }
 

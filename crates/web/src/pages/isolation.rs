@@ -335,22 +335,22 @@ pub(super) async fn isolation_action(
             .map(|_| "saved"),
         _ => Err(AppError::field("action", "err-required")),
     };
-    match done {
-        Ok(key) => {
+    after_form(
+        &caller,
+        done.map(String::from),
+        async |key: String| {
             isolation_view(
                 &state,
                 &caller,
                 &id,
                 FormErrors::default(),
-                Some(caller.tr.t(key)),
+                Some(caller.tr.t(&key)),
             )
             .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            isolation_view(&state, &caller, &id, FormErrors::from(&e, caller.tr), None).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+        async |errors| isolation_view(&state, &caller, &id, errors, None).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -412,19 +412,13 @@ pub(super) async fn create_isolation(
         worker_id: None,
         follow_up: Some(value(&form, "follow_up")),
     };
-    match isolation::open(&state.app, &caller.actor, &input).await {
-        Ok(o) => Ok(Redirect::to(&format!("/isolations/{}", o.episode.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            isolation_new_view(
-                &state,
-                &caller,
-                &input.resident_id,
-                FormErrors::from(&e, caller.tr),
-            )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        isolation::open(&state.app, &caller.actor, &input).await,
+        async |o| Ok(Redirect::to(&format!("/isolations/{}", o.episode.id)).into_response()),
+        async |errors| isolation_new_view(&state, &caller, &input.resident_id, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -258,36 +258,54 @@ pub fn error_page(tr: Tr, e: &AppError) -> Response {
 /// A page handler's result: the page, or the error page.
 type PageResult = Result<Response, Response>;
 
+/// What a form's submission comes to: `done` with the use case's answer, the form again with
+/// its errors beside their fields when the use case refused the input, or the error page.
+pub(super) async fn after_form<T>(
+    caller: &PageCaller,
+    outcome: sanshe_app::Result<T>,
+    done: impl AsyncFnOnce(T) -> PageResult,
+    again: impl AsyncFnOnce(FormErrors) -> PageResult,
+) -> PageResult {
+    match outcome {
+        Ok(answer) => done(answer).await,
+        Err(e @ AppError::Invalid(_)) => again(FormErrors::from(&e, caller.tr)).await,
+        Err(e) => Err(page_error(caller, e)),
+    }
+}
+
 trait OrPage<T> {
     fn or_page(self, caller: &PageCaller) -> Result<T, Response>;
 }
 
 impl<T> OrPage<T> for sanshe_app::Result<T> {
     fn or_page(self, caller: &PageCaller) -> Result<T, Response> {
-        self.map_err(|e| {
-            if matches!(e, AppError::Unauthorized) {
-                return Redirect::to("/login").into_response();
-            }
-            let mut resp = error_page(caller.tr, &e);
-            // Keep the signed-in frame so the user can navigate on.
-            if let Ok(html) = (ErrorPage {
-                nav: Nav::of(caller, "/"),
-                message: caller.tr.t(classify(&e).1),
-                details: Vec::new(),
-            })
-            .render()
-            {
-                let status = resp.status();
-                let retry = resp.headers().get(header::RETRY_AFTER).cloned();
-                resp = Html(html).into_response();
-                *resp.status_mut() = status;
-                if let Some(r) = retry {
-                    resp.headers_mut().insert(header::RETRY_AFTER, r);
-                }
-            }
-            resp
-        })
+        self.map_err(|e| page_error(caller, e))
     }
+}
+
+/// The error page for `e`, inside the signed-in frame so the user can navigate on; sign-in
+/// for a caller who is not signed in.
+fn page_error(caller: &PageCaller, e: AppError) -> Response {
+    if matches!(e, AppError::Unauthorized) {
+        return Redirect::to("/login").into_response();
+    }
+    let mut resp = error_page(caller.tr, &e);
+    if let Ok(html) = (ErrorPage {
+        nav: Nav::of(caller, "/"),
+        message: caller.tr.t(classify(&e).1),
+        details: Vec::new(),
+    })
+    .render()
+    {
+        let status = resp.status();
+        let retry = resp.headers().get(header::RETRY_AFTER).cloned();
+        resp = Html(html).into_response();
+        *resp.status_mut() = status;
+        if let Some(r) = retry {
+            resp.headers_mut().insert(header::RETRY_AFTER, r);
+        }
+    }
+    resp
 }
 
 /// Routes of the pages and assets: those anyone may open (sign-in, the residents' and

@@ -94,13 +94,13 @@ pub(super) async fn post_need(
         urgency: value(&form, "urgency"),
         audience: value(&form, "audience"),
     };
-    match needs::post_need(&state.app, &caller.actor, &input).await {
-        Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            needs_view(&state, &caller, form, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        needs::post_need(&state.app, &caller.actor, &input).await,
+        async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
+        async |errors| needs_view(&state, &caller, form, errors).await,
+    )
+    .await
 }
 
 /// An organization the caller runs, with its members (to send people from).
@@ -181,13 +181,13 @@ pub(super) async fn commit_to_need(
         user_ids: values(&form, "user_ids"),
         note: value(&form, "note"),
     };
-    match needs::commit(&state.app, &caller.actor, &id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            need_view(&state, &caller, &id, form, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        needs::commit(&state.app, &caller.actor, &id, &input).await,
+        async |_| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        async |errors| need_view(&state, &caller, &id, form, errors).await,
+    )
+    .await
 }
 
 pub(super) async fn confirm_commitment(
@@ -195,20 +195,13 @@ pub(super) async fn confirm_commitment(
     caller: PageCaller,
     Path((id, commitment_id)): Path<(String, String)>,
 ) -> PageResult {
-    match needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            need_view(
-                &state,
-                &caller,
-                &id,
-                Vec::new(),
-                FormErrors::from(&e, caller.tr),
-            )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await,
+        async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        async |errors| need_view(&state, &caller, &id, Vec::new(), errors).await,
+    )
+    .await
 }
 
 pub(super) async fn close_need(
@@ -216,18 +209,11 @@ pub(super) async fn close_need(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    match needs::close(&state.app, &caller.actor, &id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            need_view(
-                &state,
-                &caller,
-                &id,
-                Vec::new(),
-                FormErrors::from(&e, caller.tr),
-            )
-            .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        needs::close(&state.app, &caller.actor, &id).await,
+        async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
+        async |errors| need_view(&state, &caller, &id, Vec::new(), errors).await,
+    )
+    .await
 }

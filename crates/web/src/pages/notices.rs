@@ -86,13 +86,13 @@ pub(super) async fn send_notice(
         title: value(&form, "title"),
         body: value(&form, "body"),
     };
-    match notices::send(&state.app, &caller.actor, &input).await {
-        Ok(_) => Ok(Redirect::to("/notices").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            notices_view(&state, &caller, form, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        notices::send(&state.app, &caller.actor, &input).await,
+        async |_| Ok(Redirect::to("/notices").into_response()),
+        async |errors| notices_view(&state, &caller, form, errors).await,
+    )
+    .await
 }
 
 /// Marks a notice read, from the home page or the notices page; back where it was read.

@@ -68,22 +68,21 @@ pub(super) async fn register_organization(
     caller: PageCaller,
     Form(f): Form<OrganizationForm>,
 ) -> PageResult {
-    match sanshe_app::organizations::register(
-        &state.app,
-        &caller.actor,
-        &f.kind,
-        &f.name,
-        Some(&f.home_area_id),
-        &f.contact,
+    after_form(
+        &caller,
+        sanshe_app::organizations::register(
+            &state.app,
+            &caller.actor,
+            &f.kind,
+            &f.name,
+            Some(&f.home_area_id),
+            &f.contact,
+        )
+        .await,
+        async |o| Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
+        async |errors| organizations_view(&state, &caller, errors).await,
     )
     .await
-    {
-        Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            organizations_view(&state, &caller, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
 }
 
 #[derive(Template)]
@@ -224,14 +223,13 @@ pub(super) async fn add_linkage(
         organization_provides: value(&form, "organization_provides"),
         community_provides: value(&form, "community_provides"),
     };
-    match sanshe_app::organizations::propose(&state.app, &caller.actor, &id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            organization_view_with(&state, &caller, &id, FormErrors::from(&e, caller.tr), form)
-                .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        sanshe_app::organizations::propose(&state.app, &caller.actor, &id, &input).await,
+        async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        async |errors| organization_view_with(&state, &caller, &id, errors, form).await,
+    )
+    .await
 }
 
 pub(super) async fn accept_linkage(
@@ -259,21 +257,20 @@ pub(super) async fn deploy_member(
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
-    match sanshe_app::organizations::deploy_member(
-        &state.app,
-        &caller.actor,
-        &id,
-        &f.user_id,
-        &f.area_id,
+    after_form(
+        &caller,
+        sanshe_app::organizations::deploy_member(
+            &state.app,
+            &caller.actor,
+            &id,
+            &f.user_id,
+            &f.area_id,
+        )
+        .await,
+        async |_| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
+        async |errors| organization_view(&state, &caller, &id, errors).await,
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
 }
 
 pub(super) async fn recall_member(
@@ -282,21 +279,20 @@ pub(super) async fn recall_member(
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
-    match sanshe_app::organizations::recall_member(
-        &state.app,
-        &caller.actor,
-        &id,
-        &f.user_id,
-        &f.area_id,
+    after_form(
+        &caller,
+        sanshe_app::organizations::recall_member(
+            &state.app,
+            &caller.actor,
+            &id,
+            &f.user_id,
+            &f.area_id,
+        )
+        .await,
+        async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
+        async |errors| organization_view(&state, &caller, &id, errors).await,
     )
     .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
 }
 
 #[derive(Template)]
@@ -406,22 +402,21 @@ pub(super) async fn edit_organization(
     Path(id): Path<String>,
     Form(f): Form<OrganizationForm>,
 ) -> PageResult {
-    match sanshe_app::organizations::update(
-        &state.app,
-        &caller.actor,
-        &id,
-        &f.kind,
-        &f.name,
-        &f.contact,
+    after_form(
+        &caller,
+        sanshe_app::organizations::update(
+            &state.app,
+            &caller.actor,
+            &id,
+            &f.kind,
+            &f.name,
+            &f.contact,
+        )
+        .await,
+        async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        async |errors| organization_view(&state, &caller, &id, errors).await,
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            organization_view(&state, &caller, &id, FormErrors::from(&e, caller.tr)).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
 }
 
 #[derive(Template)]

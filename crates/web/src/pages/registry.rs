@@ -53,7 +53,7 @@ pub(super) async fn residents(
                 },
                 f.0.first().map(|x| caller.tr.field(x)),
             ),
-            Err(e) => return Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+            Err(e) => return Err(page_error(&caller, e)),
         };
     let area_name = match q.area.as_deref().filter(|a| !a.is_empty()) {
         Some(a) => sanshe_app::areas::visible_area(&state.app, &caller.actor, a)
@@ -284,14 +284,13 @@ pub(super) async fn create_resident(
             room: f.room.clone(),
         }
     };
-    match sanshe_app::registry::add_resident(&state.app, &caller.actor, &target, &f.input()).await {
-        Ok(r) => Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let errors = FormErrors::from(&e, caller.tr);
-            resident_form_page(&state, &caller, f, errors).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        sanshe_app::registry::add_resident(&state.app, &caller.actor, &target, &f.input()).await,
+        async |r| Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
+        async |errors| resident_form_page(&state, &caller, f, errors).await,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -392,23 +391,23 @@ pub(super) async fn reveal_resident(
     Path(id): Path<String>,
     Form(f): Form<RevealForm>,
 ) -> PageResult {
-    match sanshe_app::registry::reveal(&state.app, &caller.actor, &id, &f.reason).await {
-        Ok(v) => resident_page(&state, &caller, &id, Some(v), None, false).await,
-        Err(e @ AppError::Invalid(_)) => {
+    after_form(
+        &caller,
+        sanshe_app::registry::reveal(&state.app, &caller.actor, &id, &f.reason).await,
+        async |v| resident_page(&state, &caller, &id, Some(v), None, false).await,
+        async |errors| {
             resident_page(
                 &state,
                 &caller,
                 &id,
                 None,
-                FormErrors::from(&e, caller.tr)
-                    .get("reason")
-                    .map(String::from),
+                errors.get("reason").map(String::from),
                 false,
             )
             .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -479,14 +478,13 @@ pub(super) async fn update_resident(
     Path(id): Path<String>,
     Form(f): Form<ResidentForm>,
 ) -> PageResult {
-    match sanshe_app::registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let errors = FormErrors::from(&e, caller.tr);
-            edit_form_page(&state, &caller, &id, f.input(), errors).await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+    after_form(
+        &caller,
+        sanshe_app::registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await,
+        async |_| Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
+        async |errors| edit_form_page(&state, &caller, &id, f.input(), errors).await,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -202,7 +202,7 @@ pub(super) async fn shift_action(
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
+        Err(e) => Err(page_error(&caller, e)),
     }
 }
 
@@ -262,28 +262,32 @@ async fn after_rota_form(
     what: &str,
 ) -> PageResult {
     let (area, from) = (value(form, "area"), value(form, "from"));
-    match done {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/rota?area={}&from={}&days={}&done={what}",
-            urlencode(&area),
-            urlencode(&from),
-            urlencode(&value(form, "days"))
-        ))
-        .into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+    after_form(
+        caller,
+        done,
+        async |()| {
+            Ok(Redirect::to(&format!(
+                "/rota?area={}&from={}&days={}&done={what}",
+                urlencode(&area),
+                urlencode(&from),
+                urlencode(&value(form, "days"))
+            ))
+            .into_response())
+        },
+        async |errors| {
             let q = RotaQuery {
-                area: Some(area),
+                area: Some(area.clone()),
                 from: from.parse().ok(),
                 days: value(form, "days").parse().ok(),
                 done: None,
             };
-            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            let message = errors.messages().join(" ");
             let mut resp = rota_view(state, caller, &q, Some(message)).await?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(caller).unwrap_err()),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -212,8 +212,10 @@ pub(super) async fn decide_application(
         note: value(&form, "note"),
         deploy: Some(value(&form, "deploy") != "reserve"),
     };
-    match sanshe_app::volunteers::decide(&state.app, &caller.actor, &id, &input).await {
-        Ok(d) => {
+    after_form(
+        &caller,
+        sanshe_app::volunteers::decide(&state.app, &caller.actor, &id, &input).await,
+        async |d| {
             let made = match (d.username, d.password) {
                 (Some(u), Some(p)) => Some((d.application.name.clone(), u, p)),
                 _ => None,
@@ -231,9 +233,9 @@ pub(super) async fn decide_application(
             // The first password is on this page only.
             no_store(&mut resp);
             Ok(resp)
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+        },
+        async |errors| {
+            let message = errors.messages().join(" ");
             vetting_view(
                 &state,
                 &caller,
@@ -243,9 +245,9 @@ pub(super) async fn decide_application(
                 true,
             )
             .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+    )
+    .await
 }
 
 /// Deploys a volunteer from the reserve pool (or to one more community), from the page.
@@ -256,15 +258,16 @@ pub(super) async fn deploy_volunteer(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    match sanshe_app::volunteers::deploy(
-        &state.app,
-        &caller.actor,
-        &user_id,
-        &value(&form, "area_id"),
-    )
-    .await
-    {
-        Ok(()) => {
+    after_form(
+        &caller,
+        sanshe_app::volunteers::deploy(
+            &state.app,
+            &caller.actor,
+            &user_id,
+            &value(&form, "area_id"),
+        )
+        .await,
+        async |()| {
             let message = caller.tr.t("vet-done-deployed");
             vetting_view(
                 &state,
@@ -275,9 +278,9 @@ pub(super) async fn deploy_volunteer(
                 false,
             )
             .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+        },
+        async |errors| {
+            let message = errors.messages().join(" ");
             vetting_view(
                 &state,
                 &caller,
@@ -287,9 +290,9 @@ pub(super) async fn deploy_volunteer(
                 true,
             )
             .await
-        }
-        Err(e) => Err(Err::<(), _>(e).or_page(&caller).unwrap_err()),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
