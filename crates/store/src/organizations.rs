@@ -276,26 +276,50 @@ pub async fn duty_paths(
     duty: &str,
     day: &str,
 ) -> Result<Vec<String>> {
-    if organization_ids.is_empty() {
+    let held = duties_held(conn, "organization_id", organization_ids, duty, day).await?;
+    Ok(held.into_iter().map(|(_, path)| path).collect())
+}
+
+/// The organizations holding an active linkage with `duty` on `day` with one of the
+/// communities at `community_paths`.
+pub async fn duty_holders(
+    conn: &mut AnyConnection,
+    community_paths: &[String],
+    duty: &str,
+    day: &str,
+) -> Result<Vec<String>> {
+    let held = duties_held(conn, "community_path", community_paths, duty, day).await?;
+    Ok(held
+        .into_iter()
+        .map(|(organization, _)| organization)
+        .collect())
+}
+
+/// (organization, community path) of the active linkages with `duty` on `day` whose `column`
+/// is one of `values`.
+async fn duties_held(
+    conn: &mut AnyConnection,
+    column: &str,
+    values: &[String],
+    duty: &str,
+    day: &str,
+) -> Result<Vec<(String, String)>> {
+    if values.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (0..organization_ids.len())
-        .map(|i| format!("${}", i + 3))
-        .collect();
-    let sql = format!(
-        "SELECT community_path, duties FROM linkages WHERE status = 'active' \
-         AND (starts_on IS NULL OR starts_on <= $1) AND (ends_on IS NULL OR ends_on >= $1) \
-         AND duties LIKE $2 AND organization_id IN ({})",
-        marks.join(", ")
-    );
     let mut args: Vec<Cell> = vec![day.into(), format!("%{duty}%").into()];
-    args.extend(organization_ids.iter().map(Cell::from));
+    let filter = crate::one_of(column, values, &mut args);
+    let sql = format!(
+        "SELECT organization_id, community_path, duties FROM linkages WHERE status = 'active' \
+         AND (starts_on IS NULL OR starts_on <= $1) AND (ends_on IS NULL OR ends_on >= $1) \
+         AND duties LIKE $2 AND {filter}"
+    );
     let mut out = Vec::new();
     for r in conn.rows(&sql, &args).await? {
         let duties: String = r.try_get("duties")?;
         // LIKE narrows; the exact spelling decides (no duty's name holds another's).
         if duties.split(',').any(|d| d == duty) {
-            out.push(r.try_get("community_path")?);
+            out.push((r.try_get("organization_id")?, r.try_get("community_path")?));
         }
     }
     Ok(out)

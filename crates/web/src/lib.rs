@@ -273,6 +273,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::organizations::list_members))
         .routes(routes!(api::organizations::deploy_member))
         .routes(routes!(api::organizations::recall_member))
+        .routes(routes!(api::organizations::set_member_kind))
         .routes(routes!(api::organizations::linkage_map))
         .routes(routes!(api::organizations::list_contributions))
         .routes(routes!(api::needs::list_needs, api::needs::create_need))
@@ -342,6 +343,8 @@ pub fn router(state: AppState) -> Router {
             api::isolation::revoke_link
         ))
         .routes(routes!(api::isolation::create_report))
+        .routes(routes!(api::isolation::list_follow_ups))
+        .routes(routes!(api::isolation::get_follow_up))
         .routes(routes!(api::isolation::get_board))
         .routes(routes!(api::alerts::list_alerts))
         .routes(routes!(api::alerts::get_alert))

@@ -609,3 +609,146 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_while_the_duty_holds()
+ {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (sw_id, sw) = member(&t, &org, "sw.sun").await;
+        // 若水 takes on phone follow-up in 凌研里 and deploys its member there.
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["follow_up"])).await;
+        let linkage = l["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            linkage_step(&t, &worker, &linkage, "accept").await.0,
+            StatusCode::OK
+        );
+        let d = t
+            .post_json(
+                &format!(
+                    "/api/v1/organizations/{}/members/{sw_id}/deployments",
+                    t.ruoshui
+                ),
+                Some(&org),
+                json!({"area_id": t.lingyanli}),
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        let resident = t
+            .add_resident(
+                &worker,
+                &t.lingyanli_building,
+                "301",
+                "李秀英",
+                &id_for(1950, 2, 3, 7),
+                "13812345678",
+            )
+            .await;
+        let r = t
+            .post_json(
+                "/api/v1/isolations",
+                Some(&worker),
+                json!({"resident_id": resident["id"],
+                "kind": "home_isolation", "exposure_date": t.app.today().to_string()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let episode = r.json()["episode"]["id"].as_str().unwrap().to_string();
+        let assign = |who: String| {
+            let (t, worker, episode) = (&t, worker.clone(), episode.clone());
+            async move {
+                t.post_json(
+                    &format!("/api/v1/isolations/{episode}/assign"),
+                    Some(&worker),
+                    json!({"worker_id": who}),
+                )
+                .await
+            }
+        };
+        // A volunteer member follows nobody up; a social worker may be assigned.
+        let r = assign(sw_id.clone()).await;
+        assert_eq!(
+            (r.status, code(&r.json()).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-worker")
+        );
+        let kind = t
+            .send_json(
+                "PUT",
+                &format!("/api/v1/organizations/{}/members/{sw_id}/kind", t.ruoshui),
+                Some(&org),
+                json!({"kind": "social_worker"}),
+            )
+            .await;
+        assert_eq!(kind.status, StatusCode::NO_CONTENT, "{}", kind.text());
+        assert_eq!(assign(sw_id.clone()).await.status, StatusCode::OK);
+
+        // Their list: the person masked, no address, no number.
+        let list = t.get("/api/v1/follow-ups", Some(&sw)).await.json();
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(list[0]["name"], "李**");
+        assert_eq!(list[0]["address"], "");
+        let text = list.to_string();
+        assert!(
+            !text.contains("13812345678") && !text.contains("1950"),
+            "{text}"
+        );
+        assert_eq!(
+            t.get(&format!("/api/v1/follow-ups/{episode}"), Some(&sw))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        // They enter the person's report, and nothing else of the episode or the registry.
+        let report = |temperature: &'static str| {
+            let (t, sw, episode) = (&t, sw.clone(), episode.clone());
+            async move {
+                t.post_json(
+                    &format!("/api/v1/isolations/{episode}/reports"),
+                    Some(&sw),
+                    json!({"temperature": temperature, "symptoms": []}),
+                )
+                .await
+                .status
+            }
+        };
+        assert_eq!(report("36.6").await, StatusCode::CREATED);
+        assert_eq!(
+            t.get(&format!("/api/v1/isolations/{episode}"), Some(&sw))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let release = t
+            .post_json(
+                &format!("/api/v1/isolations/{episode}/release"),
+                Some(&sw),
+                json!({"reason": "completed"}),
+            )
+            .await;
+        assert_eq!(release.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            t.get("/api/v1/residents", Some(&sw)).await.json()["total"],
+            0
+        );
+        // The community sees the report, entered by the social worker.
+        let detail = t
+            .get(&format!("/api/v1/isolations/{episode}"), Some(&worker))
+            .await
+            .json();
+        assert_eq!(detail["reports"][0]["entered_by"], "sw.sun", "{detail}");
+
+        // Once the linkage ends, the follow-up ends with it.
+        assert_eq!(
+            linkage_step(&t, &org, &linkage, "end").await.0,
+            StatusCode::OK
+        );
+        assert_eq!(report("36.7").await, StatusCode::NOT_FOUND);
+        assert_eq!(
+            t.get("/api/v1/follow-ups", Some(&sw)).await.json(),
+            json!([])
+        );
+        t
+    })
+    .await;
+}

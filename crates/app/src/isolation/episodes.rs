@@ -226,7 +226,8 @@ pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result
 pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Result<EpisodeView> {
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
-    let Some(worker) = choose_worker(&mut tx, &e.area_path, Some(worker_id)).await? else {
+    let today = app.today().to_string();
+    let Some(worker) = choose_worker(&mut tx, &e.area_path, Some(worker_id), &today).await? else {
         return Err(AppError::field("worker_id", "err-worker"));
     };
     if !store::assign(&mut tx, id, &worker).await? {

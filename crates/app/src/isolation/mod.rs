@@ -24,11 +24,13 @@ use crate::{App, AppError, Result, local_time, utc_ms};
 
 mod board;
 mod episodes;
+mod follow_ups;
 mod opening;
 mod reports;
 
 pub use board::*;
 pub use episodes::*;
+pub use follow_ups::*;
 pub use opening::*;
 pub use reports::*;
 
@@ -191,7 +193,8 @@ pub(crate) async fn open_in(
         "resident_id",
         "err-resident-not-found",
     )?;
-    let worker = choose_worker(tx, &path, input.worker_id.as_deref()).await?;
+    let today = app.today().to_string();
+    let worker = choose_worker(tx, &path, input.worker_id.as_deref(), &today).await?;
     let id = new_id();
     let (token, hash, sealed) = new_link(app);
     let now = app.clock.now_ms();

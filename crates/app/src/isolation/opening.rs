@@ -64,16 +64,23 @@ pub(super) async fn workers_covering(conn: &mut Conn, path: &str) -> Result<Vec<
     Ok(out)
 }
 
-/// Picks the responsible worker: the one asked for (who must cover the place) or the one with
+/// Picks the responsible worker: the one asked for (who must cover the place, or be a linked
+/// organization's social worker following up there by phone) or the community worker with
 /// the fewest open episodes, so a community's caseload spreads across its team.
 pub(super) async fn choose_worker(
     conn: &mut Conn,
     path: &str,
     asked: Option<&str>,
+    day: &str,
 ) -> Result<Option<String>> {
     let team = workers_covering(conn, path).await?;
     if let Some(w) = asked.filter(|w| !w.is_empty()) {
-        return if team.iter().any(|(id, _)| id == w) {
+        let covers = team.iter().any(|(id, _)| id == w)
+            || crate::organizations::follow_up_workers(conn, path, day)
+                .await?
+                .iter()
+                .any(|(id, _)| id == w);
+        return if covers {
             Ok(Some(w.to_string()))
         } else {
             Err(AppError::field("worker_id", "err-worker"))

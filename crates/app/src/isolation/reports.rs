@@ -108,7 +108,8 @@ pub(super) async fn record_report(
     })
 }
 
-/// A worker enters a report (phone follow-up, or on the resident's behalf).
+/// A worker enters a report (phone follow-up, or on the resident's behalf): a community worker
+/// of the place, or the linked organization's social worker who follows the person up.
 pub async fn report_by_worker(
     app: &App,
     actor: &Actor,
@@ -116,7 +117,10 @@ pub async fn report_by_worker(
     input: &ReportInput,
 ) -> Result<ReportOutcome> {
     let mut tx = app.db.begin().await?;
-    let e = visible(&mut tx, actor, id).await?;
+    let e = match visible(&mut tx, actor, id).await {
+        Err(AppError::NotFound) => follow_ups::followed_up_by(app, &mut tx, actor, id).await?,
+        other => other?,
+    };
     let out = record_report(app, &mut tx, &e, input, &actor.username).await?;
     audit::record(
         &mut tx,

@@ -5,6 +5,8 @@
 use sanshe_core::accounts::member_of;
 use sanshe_core::organizations::Duty;
 use sanshe_core::rotas::gate_duty_window;
+use sanshe_store::Conn;
+use sanshe_store::accounts as account_store;
 
 use super::*;
 
@@ -81,4 +83,39 @@ pub async fn gates_on_duty_now(app: &App, actor: &Actor) -> Result<Vec<String>> 
     gates.sort();
     gates.dedup();
     Ok(gates)
+}
+
+/// The social workers who may follow up by phone the people isolated at `path`: members of the
+/// social-worker kind of an organization holding the follow-up duty with its community on
+/// `day`, deployed there. (id, name), by name.
+pub async fn follow_up_workers(
+    conn: &mut Conn,
+    path: &str,
+    day: &str,
+) -> Result<Vec<(String, String)>> {
+    // Ids are 32 hex characters, so a path's prefixes are its ancestors and itself.
+    let places: Vec<String> = (1..=path.len() / 32)
+        .map(|n| path[..n * 32].to_string())
+        .collect();
+    let organizations = store::duty_holders(conn, &places, Duty::FollowUp.as_str(), day).await?;
+    let mut workers: Vec<(String, String)> = Vec::new();
+    for organization in &organizations {
+        let members = account_store::members_of(&mut *conn, organization).await?;
+        let social_workers: Vec<_> = members
+            .into_iter()
+            .filter(|m| m.member_kind == "social_worker")
+            .collect();
+        let ids: Vec<String> = social_workers.iter().map(|m| m.user_id.clone()).collect();
+        let deployments = account_store::deployments_of(&mut *conn, &ids).await?;
+        for m in social_workers {
+            let deployed_here = deployments
+                .iter()
+                .any(|d| d.user_id == m.user_id && path.starts_with(&d.area_path));
+            if deployed_here && !workers.iter().any(|(id, _)| *id == m.user_id) {
+                workers.push((m.user_id, m.display_name));
+            }
+        }
+    }
+    workers.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(workers)
 }

@@ -239,3 +239,28 @@ pub async fn get_board(
         isolation::board(&state.app, &caller.actor, &area_id).await?,
     ))
 }
+
+/// The people the caller follows up by phone as a linked organization's social worker, masked.
+#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
+pub async fn list_follow_ups(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<EpisodeView>>> {
+    Ok(Json(
+        isolation::follow_ups(&state.app, &caller.actor).await?,
+    ))
+}
+
+/// One person the caller follows up by phone, masked; their reports go to
+/// `POST /api/v1/isolations/{id}/reports`.
+#[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "isolation",
+    responses((status = 200, body = EpisodeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_follow_up(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EpisodeView>> {
+    Ok(Json(
+        isolation::followed_up(&state.app, &caller.actor, &id).await?,
+    ))
+}

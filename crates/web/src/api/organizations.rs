@@ -177,6 +177,27 @@ pub async fn recall_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A member's kind.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MemberKindBody {
+    /// `social_worker` (社工) or `volunteer` (志愿者).
+    #[schema(max_length = 32)]
+    pub kind: String,
+}
+
+/// Sets whether a member is a social worker or a volunteer (only social workers follow people
+/// up by phone).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}/kind", request_body = MemberKindBody, tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_member_kind(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, user_id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<MemberKindBody>,
+) -> ApiResult<StatusCode> {
+    organizations::set_member_kind(&state.app, &caller.actor, &id, &user_id, &b.kind).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Changes an organization's kind, name and contact.
 #[utoipa::path(put, path = "/api/v1/organizations/{id}", request_body = NewOrganization, tag = "organizations", responses((status = 200, body = OrganizationView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_organization(
