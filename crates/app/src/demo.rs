@@ -424,6 +424,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     rotas_and_errands(app, &lingyanli).await?;
     applications_waiting(app).await?;
     bureau_notice(app).await?;
+    village_follow_up(app).await?;
     Ok(summary)
 }
 
@@ -1000,6 +1001,86 @@ async fn bureau_notice(app: &App) -> Result<()> {
     .await?;
     let zhang = crate::accounts::actor_of(app, &user_id(app, "vol.zhanglei").await?).await?;
     crate::notices::mark_read(app, &zhang, &notice.id).await
+}
+
+/// A villager of 北闸口村 back from out of town, in home medical observation and followed up by
+/// phone by 若水's social worker 孙静 (`sw.ruoshui`), who entered yesterday evening's reading.
+async fn village_follow_up(app: &App) -> Result<()> {
+    use crate::isolation::{self, OpenEpisode, ReportInput};
+    use crate::registry::{self, HouseholdTarget};
+    let bureau = crate::accounts::actor_of(app, &user_id(app, "admin").await?).await?;
+    let social_worker = user_id(app, "sw.ruoshui").await?;
+    let mut conn = app.db.conn().await?;
+    let village = area_store::search(
+        &mut conn,
+        &[String::new()],
+        Some("community"),
+        Some("北闸口村"),
+        1,
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let today = app.today();
+    let resident = registry::add_resident(
+        app,
+        &bureau,
+        &HouseholdTarget::Address {
+            area_id: village.id,
+            building: "东街".into(),
+            unit: String::new(),
+            room: "12号".into(),
+        },
+        &sanshe_core::registry::ResidentInput {
+            name: "赵长林".into(),
+            document_number: MainlandId::synthesize(
+                "120112",
+                NaiveDate::from_ymd_opt(1962, 4, 9).unwrap_or_default(),
+                15,
+            )
+            .as_str()
+            .to_string(),
+            phone: "13920011234".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let at = |days_back: i64, hour: u32| App {
+        clock: crate::Clock::fixed_ms(crate::utc_ms(
+            (today - chrono::Duration::days(days_back))
+                .and_hms_opt(hour, 0, 0)
+                .unwrap_or_default(),
+        )),
+        ..app.clone()
+    };
+    let opened = isolation::open(
+        &at(3, 10),
+        &bureau,
+        &OpenEpisode {
+            resident_id: resident.id,
+            kind: "home_medical_observation".into(),
+            exposure_date: Some((today - chrono::Duration::days(3)).to_string()),
+            planned_end: None,
+            worker_id: Some(social_worker.clone()),
+            follow_up: Some("phone".into()),
+        },
+    )
+    .await?;
+    let sun = crate::accounts::actor_of(app, &social_worker).await?;
+    isolation::report_by_worker(
+        &at(1, 19),
+        &sun,
+        &opened.episode.id,
+        &ReportInput {
+            temperature: "36.7".into(),
+            symptoms: Vec::new(),
+            reported_at: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// People of 凌研里 and 裕德里 who signed up on the public page and wait for vetting.

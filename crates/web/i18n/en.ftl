@@ -862,3 +862,5 @@ contribution-errands = Errands delivered
 contribution-other = Outside its linked communities
 contribution-export = Export to Excel (last 30 days; from/to choose the dates)
 err-period-too-long = A report covers a year at most
+follow-ups = Phone follow-up
+follow-ups-empty = Nobody is assigned to you for follow-up. People in home observation appear here once the community assigns them to you.

@@ -835,6 +835,11 @@ async fn the_demo_tells_the_tianjin_story() {
         );
         // Volunteers deployed to 凌研里 hold shifts of its gates and hotline for the coming
         // week; some are still open (gaps); errands are in every state.
+        // 若水's social worker follows a villager of 北闸口村 up by phone, masked.
+        let sun = t.token("sw.ruoshui").await;
+        let follow_ups = t.get("/api/v1/follow-ups", Some(&sun)).await.json();
+        assert_eq!(follow_ups[0]["name"], "赵**", "{follow_ups}");
+        assert_eq!(follow_ups[0]["last_temperature"], "36.7");
         let zhang = t.token("vol.zhanglei").await;
         let tomorrow = t.app.today() + chrono::Duration::days(1);
         let rota = t

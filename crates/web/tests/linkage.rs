@@ -738,6 +738,40 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
             .json();
         assert_eq!(detail["reports"][0]["entered_by"], "sw.sun", "{detail}");
 
+        // On the phone: the page lists the person masked; a typo keeps what was typed and ticked.
+        let (cookie, csrf) = t.browser("sw.sun").await;
+        let page = t.page("/follow-ups", &cookie).await.text();
+        assert!(
+            page.contains("李**") && !page.contains("李秀英") && !page.contains("13812345678"),
+            "{page}"
+        );
+        let r = t
+            .post_form(
+                &format!("/follow-ups/{episode}"),
+                &cookie,
+                &format!("csrf={csrf}&temperature=3.65&symptoms=cough"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text();
+        assert!(
+            html.contains("value=\"3.65\""),
+            "the typed value stays: {html}"
+        );
+        assert!(
+            html.contains("value=\"cough\" checked"),
+            "the ticked symptom stays"
+        );
+        assert!(html.contains("field-error"), "the error sits by the field");
+        let r = t
+            .post_form(
+                &format!("/follow-ups/{episode}"),
+                &cookie,
+                &format!("csrf={csrf}&temperature=36.8"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
         // Once the linkage ends, the follow-up ends with it.
         assert_eq!(
             linkage_step(&t, &org, &linkage, "end").await.0,

@@ -37,6 +37,7 @@ mod alerts;
 mod areas;
 mod audit;
 mod campaigns;
+mod follow_ups;
 mod gates;
 mod help;
 mod home;
@@ -54,6 +55,7 @@ use self::alerts::*;
 use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
+use self::follow_ups::*;
 use self::gates::*;
 use self::help::*;
 use self::home::*;
@@ -94,6 +96,8 @@ pub struct Nav {
     pub needs: bool,
     /// Show the linkage map (whoever speaks for communities).
     pub linkage_map: bool,
+    /// Show phone follow-up (members of an organization).
+    pub follow_ups: bool,
 }
 
 impl Nav {
@@ -113,6 +117,7 @@ impl Nav {
             vetting: sanshe_core::accounts::vets_somewhere(&a.grants),
             needs: sanshe_core::accounts::answers_needs_somewhere(&a.grants),
             linkage_map: !a.scope(Action::LinkOrganizations).is_empty(),
+            follow_ups: !sanshe_core::accounts::member_of(&a.grants).is_empty(),
         }
     }
 
@@ -131,6 +136,7 @@ impl Nav {
             vetting: false,
             needs: false,
             linkage_map: false,
+            follow_ups: false,
         }
     }
 }
@@ -459,6 +465,8 @@ fn session_table(state: &AppState) -> RouteTable {
             "/isolations/{id}",
             get(isolation_page).post(isolation_action),
         )
+        .route("/follow-ups", get(follow_ups_page))
+        .route("/follow-ups/{id}", post(submit_follow_up_report))
         .route("/boards/{id}", get(board_page))
         .route("/areas/{id}/roster", get(roster_page))
         .route("/areas/{id}/roster.xlsx", get(export_roster))
