@@ -1,4 +1,4 @@
-//! The `campaigns` and `campaign_visits` tables.
+//! The `campaigns`, `campaign_visits` and `campaign_assignments` tables.
 
 use sqlx::AnyConnection;
 
@@ -227,4 +227,112 @@ pub async fn daily_counts(
             ))
         })
         .collect()
+}
+
+/// A building of a campaign handed to a person (the `campaign_assignments` table).
+#[derive(Debug, Clone)]
+pub struct AssignmentRow {
+    /// Id.
+    pub id: String,
+    /// The campaign.
+    pub campaign_id: String,
+    /// Its name.
+    pub campaign_name: String,
+    /// The households' area.
+    pub area_id: String,
+    /// Its name (a building area shows its compound's).
+    pub area_name: String,
+    /// Its path.
+    pub area_path: String,
+    /// 楼栋 ("" where the area is itself the building).
+    pub building: String,
+    /// Who visits.
+    pub user_id: String,
+    /// Their name.
+    pub user_name: String,
+}
+
+impl FromRow for AssignmentRow {
+    fn from_row(r: &Row) -> Result<AssignmentRow> {
+        Ok(AssignmentRow {
+            id: r.try_get("id")?,
+            campaign_id: r.try_get("campaign_id")?,
+            campaign_name: r.try_get("campaign_name")?,
+            area_id: r.try_get("area_id")?,
+            area_name: r.try_get("area_name")?,
+            area_path: r.try_get("area_path")?,
+            building: r.try_get("building")?,
+            user_id: r.try_get("user_id")?,
+            user_name: r.try_get("user_name")?,
+        })
+    }
+}
+
+const ASSIGNMENT_SELECT: &str = "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.area_id, \
+     CASE WHEN a.kind = 'building' THEN p.name || ' ' || a.name ELSE a.name END AS area_name, s.area_path, s.building, \
+     s.user_id, u.display_name AS user_name \
+     FROM campaign_assignments s JOIN campaigns c ON c.id = s.campaign_id JOIN areas a ON a.id = s.area_id \
+     LEFT JOIN areas p ON p.id = a.parent_id JOIN users u ON u.id = s.user_id";
+
+/// Hands a building of a campaign to a person; false when it already is theirs.
+pub async fn assign(
+    conn: &mut impl Statements,
+    campaign_id: &str,
+    (area_id, area_path, building): (&str, &str, &str),
+    user_id: &str,
+    by: &str,
+    at: i64,
+) -> Result<bool> {
+    let done = conn
+        .changed(
+            "INSERT INTO campaign_assignments (id, campaign_id, area_id, area_path, building, user_id, assigned_by, assigned_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_id, area_id, building, user_id) DO NOTHING",
+            &[
+                crate::new_id().into(),
+                campaign_id.into(),
+                area_id.into(),
+                area_path.into(),
+                building.into(),
+                user_id.into(),
+                by.into(),
+                at.into(),
+            ],
+        )
+        .await?;
+    Ok(done == 1)
+}
+
+/// Takes an assignment back; false when there was none.
+pub async fn unassign(conn: &mut impl Statements, campaign_id: &str, id: &str) -> Result<bool> {
+    let done = conn
+        .changed(
+            "DELETE FROM campaign_assignments WHERE id = $1 AND campaign_id = $2",
+            &[id.into(), campaign_id.into()],
+        )
+        .await?;
+    Ok(done == 1)
+}
+
+/// The buildings of a campaign handed out, by area and building.
+pub async fn assignments(
+    conn: &mut impl Statements,
+    campaign_id: &str,
+) -> Result<Vec<AssignmentRow>> {
+    conn.fetch_all(
+        &format!("{ASSIGNMENT_SELECT} WHERE s.campaign_id = $1 ORDER BY area_name, s.building, u.display_name"),
+        &[campaign_id.into()],
+    )
+    .await
+}
+
+/// The buildings handed to one person in active campaigns, by campaign and building.
+pub async fn assignments_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+) -> Result<Vec<AssignmentRow>> {
+    conn.fetch_all(
+        &format!("{ASSIGNMENT_SELECT} WHERE s.user_id = $1 AND c.status = 'active' ORDER BY c.created_at DESC, area_name, s.building"),
+        &[user_id.into()],
+    )
+    .await
 }

@@ -198,6 +198,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0012_notices.sqlite.sql"),
         postgres: include_str!("../migrations/0012_notices.postgres.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_campaign_assignments",
+        common: include_str!("../migrations/0013_campaign_assignments.sql"),
+        sqlite: include_str!("../migrations/0013_campaign_assignments.sqlite.sql"),
+        postgres: include_str!("../migrations/0013_campaign_assignments.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -864,3 +864,4 @@ contribution-export = Export to Excel (last 30 days; from/to choose the dates)
 err-period-too-long = A report covers a year at most
 follow-ups = Phone follow-up
 follow-ups-empty = Nobody is assigned to you for follow-up. People in home observation appear here once the community assigns them to you.
+err-building-no-households = No household of this campaign lives in that building

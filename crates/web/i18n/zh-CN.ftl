@@ -864,3 +864,4 @@ contribution-export = 导出 Excel（近30天，可用 from/to 指定日期）
 err-period-too-long = 一次最多统计一年
 follow-ups = 电话随访
 follow-ups-empty = 暂无分配给您的随访对象。社区把居家观察人员分配给您后，会出现在这里。
+err-building-no-households = 这个楼栋在本次排查范围内没有住户

@@ -322,6 +322,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(api::campaigns::get_coverage))
         .routes(routes!(
+            api::campaigns::list_assignments,
+            api::campaigns::create_assignment
+        ))
+        .routes(routes!(api::campaigns::delete_assignment))
+        .routes(routes!(api::campaigns::my_buildings))
+        .routes(routes!(
             api::contacts::list_arrivals,
             api::contacts::create_arrival
         ))

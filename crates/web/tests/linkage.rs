@@ -786,3 +786,96 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty_holds() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (sw_id, sw) = member(&t, &org, "sw.doors").await;
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["door_to_door"])).await;
+        let linkage = l["id"].as_str().unwrap().to_string();
+        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        let d = t
+            .post_json(&format!("/api/v1/organizations/{}/members/{sw_id}/deployments", t.ruoshui),
+                Some(&org), json!({"area_id": t.lingyanli}))
+            .await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        // Two households: one in the building area 1号楼, one registered on the community itself.
+        let handed_door = t
+            .add_resident(&worker, &t.lingyanli_building, "101", "周桂兰", &id_for(1948, 5, 6, 3), "13812340001")
+            .await;
+        let other_door = t
+            .add_resident(&worker, &t.lingyanli, "202", "吴德胜", &id_for(1955, 7, 8, 5), "13812340002")
+            .await;
+        let c = t
+            .post_json("/api/v1/campaigns", Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "入户排查", "questions": ["fever_or_cough"]}))
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        let campaign = c.json()["id"].as_str().unwrap().to_string();
+        let assignments = format!("/api/v1/campaigns/{campaign}/assignments");
+        let hand = |building: &'static str| {
+            let (t, worker, path, sw_id) = (&t, worker.clone(), assignments.clone(), sw_id.clone());
+            async move {
+                let r = t
+                    .post_json(&path, Some(&worker),
+                        json!({"area_id": t.lingyanli_building, "building": building, "user_id": sw_id}))
+                    .await;
+                (r.status, r.json())
+            }
+        };
+        // Only a social worker of an organization holding the duty here may be handed doors.
+        let (s, v) = hand("1号楼").await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-worker"));
+        let kind = t
+            .send_json("PUT", &format!("/api/v1/organizations/{}/members/{sw_id}/kind", t.ruoshui), Some(&org),
+                json!({"kind": "social_worker"}))
+            .await;
+        assert_eq!(kind.status, StatusCode::NO_CONTENT);
+        let (s, v) = hand("9号楼").await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-building-no-households"));
+        let (s, v) = hand("1号楼").await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(t.get(&assignments, Some(&worker)).await.json()[0]["user_name"], "张磊");
+        assert_eq!(t.get(&assignments, Some(&sw)).await.status, StatusCode::NOT_FOUND);
+
+        // Their buildings, and the doors of those only: addresses, no names.
+        let mine = t.get("/api/v1/door-to-door", Some(&sw)).await.json();
+        assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+        assert_eq!(mine[0]["building"], "1号楼");
+        let encoded: String = "1号楼".bytes().map(|b| format!("%{b:02X}")).collect();
+        let doors = t
+            .get(&format!("/api/v1/campaigns/{campaign}/visits?building={encoded}"), Some(&sw))
+            .await
+            .json();
+        assert_eq!(doors.as_array().map(Vec::len), Some(1), "{doors}");
+        assert_eq!(doors[0]["household_id"], handed_door["household_id"]);
+        assert!(!doors.to_string().contains("周桂兰"), "{doors}");
+        let visit = |household: Value| {
+            let (t, sw, campaign) = (&t, sw.clone(), campaign.clone());
+            async move {
+                let r = t
+                    .post_json(&format!("/api/v1/campaigns/{campaign}/visits"), Some(&sw),
+                        json!({"household_id": household, "outcome": "answered", "answers": {"fever_or_cough": false}}))
+                    .await;
+                (r.status, r.json())
+            }
+        };
+        assert_eq!(visit(handed_door["household_id"].clone()).await.0, StatusCode::CREATED);
+        let (s, v) = visit(other_door["household_id"].clone()).await;
+        assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-household-not-found"));
+        assert_eq!(t.get(&format!("/api/v1/campaigns/{campaign}"), Some(&sw)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.get(&format!("/api/v1/campaigns/{campaign}/coverage"), Some(&sw)).await.status, StatusCode::NOT_FOUND);
+        // The community's coverage counts the social worker's visit.
+        let cov = t.get(&format!("/api/v1/campaigns/{campaign}"), Some(&worker)).await.json();
+        assert_eq!(cov["reached"], 1, "{cov}");
+
+        // Once the linkage ends, so do the visits.
+        assert_eq!(linkage_step(&t, &org, &linkage, "end").await.0, StatusCode::OK);
+        assert_eq!(visit(handed_door["household_id"].clone()).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(t.get("/api/v1/door-to-door", Some(&sw)).await.json(), json!([]));
+        t
+    })
+    .await;
+}

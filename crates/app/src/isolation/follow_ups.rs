@@ -5,6 +5,8 @@
 
 use sanshe_core::accounts::{GrantScope, Role};
 
+use sanshe_core::organizations::Duty;
+
 use super::*;
 
 /// The open episodes the actor follows up by phone as a linked organization's social worker,
@@ -78,10 +80,12 @@ pub(super) async fn followed_up_by(
 }
 
 async fn follows_up(conn: &mut Conn, user_id: &str, path: &str, day: &str) -> Result<bool> {
-    Ok(crate::organizations::follow_up_workers(conn, path, day)
-        .await?
-        .iter()
-        .any(|(id, _)| id == user_id))
+    Ok(
+        crate::organizations::duty_workers(conn, path, Duty::FollowUp, day)
+            .await?
+            .iter()
+            .any(|(id, _)| id == user_id),
+    )
 }
 
 /// What a social worker outside the community's staff sees of an episode.

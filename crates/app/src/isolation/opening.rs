@@ -1,5 +1,7 @@
 //! Opening an episode of home isolation or observation, and choosing the worker who follows it.
 
+use sanshe_core::organizations::Duty;
+
 use super::*;
 
 /// What opening an episode needs.
@@ -76,7 +78,7 @@ pub(super) async fn choose_worker(
     let team = workers_covering(conn, path).await?;
     if let Some(w) = asked.filter(|w| !w.is_empty()) {
         let covers = team.iter().any(|(id, _)| id == w)
-            || crate::organizations::follow_up_workers(conn, path, day)
+            || crate::organizations::duty_workers(conn, path, Duty::FollowUp, day)
                 .await?
                 .iter()
                 .any(|(id, _)| id == w);

@@ -85,19 +85,21 @@ pub async fn gates_on_duty_now(app: &App, actor: &Actor) -> Result<Vec<String>> 
     Ok(gates)
 }
 
-/// The social workers who may follow up by phone the people isolated at `path`: members of the
-/// social-worker kind of an organization holding the follow-up duty with its community on
-/// `day`, deployed there. (id, name), by name.
-pub async fn follow_up_workers(
+/// The social workers who may do `duty` at `path` on `day` for a linked organization — follow
+/// people isolated there up by phone, visit its doors: members of the social-worker kind of an
+/// organization holding that duty with the place's community, deployed there. (id, name), by
+/// name.
+pub async fn duty_workers(
     conn: &mut Conn,
     path: &str,
+    duty: Duty,
     day: &str,
 ) -> Result<Vec<(String, String)>> {
     // Ids are 32 hex characters, so a path's prefixes are its ancestors and itself.
     let places: Vec<String> = (1..=path.len() / 32)
         .map(|n| path[..n * 32].to_string())
         .collect();
-    let organizations = store::duty_holders(conn, &places, Duty::FollowUp.as_str(), day).await?;
+    let organizations = store::duty_holders(conn, &places, duty.as_str(), day).await?;
     let mut workers: Vec<(String, String)> = Vec::new();
     for organization in &organizations {
         let members = account_store::members_of(&mut *conn, organization).await?;

@@ -6,7 +6,8 @@ use axum::extract::State;
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::campaigns::{
-    self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
+    self, AssignmentInput, AssignmentView, CampaignInput, CampaignView, Coverage, Door, VisitInput,
+    VisitRecorded,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -101,5 +102,56 @@ pub async fn get_coverage(
 ) -> ApiResult<Json<Coverage>> {
     Ok(Json(
         campaigns::coverage(&state.app, &caller.actor, &id).await?,
+    ))
+}
+
+/// The buildings of a campaign handed to linked organizations' social workers.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/assignments", tag = "campaigns",
+    responses((status = 200, body = [AssignmentView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AssignmentView>>> {
+    Ok(Json(
+        campaigns::assignments(&state.app, &caller.actor, &id).await?,
+    ))
+}
+
+/// Hands a building to a social worker of an organization holding the door-to-door duty here.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/assignments", request_body = AssignmentInput, tag = "campaigns",
+    responses((status = 201, body = AssignmentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create_assignment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssignmentInput>,
+) -> ApiResult<(StatusCode, Json<AssignmentView>)> {
+    let a = campaigns::assign(&state.app, &caller.actor, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Takes a building back.
+#[utoipa::path(delete, path = "/api/v1/campaigns/{id}/assignments/{assignment_id}", tag = "campaigns",
+    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn delete_assignment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, assignment_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    campaigns::unassign(&state.app, &caller.actor, &id, &assignment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The buildings handed to the caller (a linked organization's social worker) in running
+/// campaigns; their doors are at `GET /api/v1/campaigns/{id}/visits?building=`.
+#[utoipa::path(get, path = "/api/v1/door-to-door", tag = "campaigns",
+    responses((status = 200, body = [AssignmentView])), security(("bearer" = [])))]
+pub async fn my_buildings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<AssignmentView>>> {
+    Ok(Json(
+        campaigns::my_buildings(&state.app, &caller.actor).await?,
     ))
 }

@@ -16,6 +16,10 @@ use crate::alerts::{self, Routes, Trouble, rfc3339};
 use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time};
 
+mod assignments;
+
+pub use assignments::*;
+
 /// A campaign to start.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct CampaignInput {
@@ -237,7 +241,18 @@ pub async fn visit(
     let note = sanshe_core::contacts::note(&input.note).map_err(|e| AppError::field("note", e))?;
     let id = visit_id(input.id.as_deref())?;
     let mut tx = app.db.begin().await?;
-    let c = visible(&mut tx, actor, campaign_id).await?;
+    let c = store::campaign(&mut tx, campaign_id).await?;
+    // The community's staff visit anywhere in the campaign; a linked organization's social
+    // worker only in the buildings handed to them.
+    let staff = actor.may(Action::FrontLine, Target::Area(&c.area_path));
+    let handed = if staff {
+        Vec::new()
+    } else {
+        assignments::buildings_of(app, &mut tx, actor, campaign_id, None).await?
+    };
+    if !staff && handed.is_empty() {
+        return Err(AppError::NotFound);
+    }
     if c.status != "active" {
         return Err(AppError::field("campaign", "err-campaign-closed"));
     }
@@ -249,6 +264,12 @@ pub async fn visit(
             "household_id",
             "err-household-not-in-campaign",
         ));
+    }
+    let in_hand = |a: &sanshe_store::campaigns::AssignmentRow| {
+        a.area_id == household.area_id && a.building == household.building
+    };
+    if !staff && !handed.iter().any(in_hand) {
+        return Err(AppError::field("household_id", "err-household-not-found"));
     }
     let qs: Vec<Question> = serde_json::from_str(&c.questions).unwrap_or_default();
     let mut answers = BTreeMap::new();
@@ -376,15 +397,24 @@ pub async fn doors(
     building: Option<&str>,
 ) -> Result<Vec<Door>> {
     let mut conn = app.db.conn().await?;
-    let c = visible(&mut conn, actor, campaign_id).await?;
-    let rows = store::doors(
-        &mut conn,
-        campaign_id,
-        &c.area_path,
-        building.filter(|b| !b.is_empty()),
-    )
-    .await?;
-    Ok(rows.into_iter().map(door).collect())
+    let c = store::campaign(&mut conn, campaign_id).await?;
+    let building = building.filter(|b| !b.is_empty());
+    if actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
+        let rows = store::doors(&mut conn, campaign_id, &c.area_path, building).await?;
+        return Ok(rows.into_iter().map(door).collect());
+    }
+    // A social worker sees the doors of the buildings handed to them, and no others.
+    let handed = assignments::buildings_of(app, &mut conn, actor, campaign_id, building).await?;
+    if handed.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut doors = Vec::new();
+    for a in handed {
+        let rows = store::doors(&mut conn, campaign_id, &a.area_path, Some(&a.building)).await?;
+        // Notes are the community's words about a household: not for a visitor from outside.
+        doors.extend(rows.into_iter().map(door).map(|d| Door { note: None, ..d }));
+    }
+    Ok(doors)
 }
 
 /// Households not reached yet (never visited, or nobody home last time).
