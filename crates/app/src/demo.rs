@@ -1003,8 +1003,9 @@ async fn bureau_notice(app: &App) -> Result<()> {
     crate::notices::mark_read(app, &zhang, &notice.id).await
 }
 
-/// A villager of 北闸口村 back from out of town, in home medical observation and followed up by
-/// phone by 若水's social worker 孙静 (`sw.ruoshui`), who entered yesterday evening's reading.
+/// 北闸口村's 东街: a villager back from out of town, in home medical observation and followed
+/// up by phone by 若水's social worker 孙静 (`sw.ruoshui`), who entered yesterday evening's
+/// reading; and the village's door-to-door round, whose 东街 is handed to her.
 async fn village_follow_up(app: &App) -> Result<()> {
     use crate::isolation::{self, OpenEpisode, ReportInput};
     use crate::registry::{self, HouseholdTarget};
@@ -1028,7 +1029,7 @@ async fn village_follow_up(app: &App) -> Result<()> {
         app,
         &bureau,
         &HouseholdTarget::Address {
-            area_id: village.id,
+            area_id: village.id.clone(),
             building: "东街".into(),
             unit: String::new(),
             room: "12号".into(),
@@ -1065,6 +1066,54 @@ async fn village_follow_up(app: &App) -> Result<()> {
             planned_end: None,
             worker_id: Some(social_worker.clone()),
             follow_up: Some("phone".into()),
+        },
+    )
+    .await?;
+    // 东街's other doors, and a door-to-door round of the village whose 东街 is 孙静's.
+    for (room, name, born, seq) in [
+        ("10号", "钱淑珍", (1948, 11, 2), 24),
+        ("14号", "孙德胜", (1957, 6, 21), 31),
+        ("16号", "李春梅", (1979, 2, 14), 42),
+    ] {
+        let birth = NaiveDate::from_ymd_opt(born.0, born.1, born.2).unwrap_or_default();
+        registry::add_resident(
+            app,
+            &bureau,
+            &HouseholdTarget::Address {
+                area_id: village.id.clone(),
+                building: "东街".into(),
+                unit: String::new(),
+                room: room.into(),
+            },
+            &sanshe_core::registry::ResidentInput {
+                name: name.into(),
+                document_number: MainlandId::synthesize("120112", birth, seq)
+                    .as_str()
+                    .to_string(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let round = crate::campaigns::create(
+        app,
+        &bureau,
+        &crate::campaigns::CampaignInput {
+            area_id: village.id.clone(),
+            name: "北闸口村入户排查".into(),
+            questions: vec!["fever_or_cough".into(), "arrived_from_elsewhere".into()],
+            custom_questions: Vec::new(),
+        },
+    )
+    .await?;
+    crate::campaigns::assign(
+        app,
+        &bureau,
+        &round.id,
+        &crate::campaigns::AssignmentInput {
+            area_id: village.id.clone(),
+            building: "东街".into(),
+            user_id: social_worker.clone(),
         },
     )
     .await?;

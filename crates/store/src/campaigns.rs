@@ -145,6 +145,8 @@ pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<
 pub struct DoorRow {
     /// Household id.
     pub household_id: String,
+    /// The household's area.
+    pub area_id: String,
     /// Compound (or community) name.
     pub area_name: String,
     /// 楼栋
@@ -172,7 +174,7 @@ pub async fn doors(
     within: &str,
     building: Option<&str>,
 ) -> Result<Vec<DoorRow>> {
-    let mut sql = "SELECT h.id AS household_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room, \
+    let mut sql = "SELECT h.id AS household_id, h.area_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room, \
          v.outcome, v.answers, v.note, v.visited_at, \
          (SELECT COUNT(*) FROM campaign_visits c WHERE c.campaign_id = $1 AND c.household_id = h.id) AS visits \
          FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id \
@@ -195,6 +197,7 @@ pub async fn doors(
         .map(|r| {
             Ok(DoorRow {
                 household_id: r.try_get("household_id")?,
+                area_id: r.try_get("area_id")?,
                 area_name: r.try_get("area_name")?,
                 building: r.try_get("building")?,
                 unit: r.try_get("unit")?,

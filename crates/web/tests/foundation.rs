@@ -840,6 +840,18 @@ async fn the_demo_tells_the_tianjin_story() {
         let follow_ups = t.get("/api/v1/follow-ups", Some(&sun)).await.json();
         assert_eq!(follow_ups[0]["name"], "赵**", "{follow_ups}");
         assert_eq!(follow_ups[0]["last_temperature"], "36.7");
+        let buildings = t.get("/api/v1/door-to-door", Some(&sun)).await.json();
+        assert_eq!(buildings[0]["building"], "东街", "{buildings}");
+        let round = buildings[0]["campaign_id"].as_str().unwrap();
+        let encoded: String = "东街".bytes().map(|b| format!("%{b:02X}")).collect();
+        let doors = t
+            .get(
+                &format!("/api/v1/campaigns/{round}/visits?building={encoded}"),
+                Some(&sun),
+            )
+            .await
+            .json();
+        assert_eq!(doors.as_array().map(Vec::len), Some(4), "{doors}");
         let zhang = t.token("vol.zhanglei").await;
         let tomorrow = t.app.today() + chrono::Duration::days(1);
         let rota = t

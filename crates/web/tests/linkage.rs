@@ -839,6 +839,17 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(t.get(&assignments, Some(&worker)).await.json()[0]["user_name"], "张磊");
         assert_eq!(t.get(&assignments, Some(&sw)).await.status, StatusCode::NOT_FOUND);
+        // The campaign page shows who holds which building and offers the duty's social workers.
+        let (wcookie, wcsrf) = t.browser("worker.lingyanli").await;
+        let page = t.page(&format!("/campaigns/{campaign}"), &wcookie).await.text();
+        assert!(page.contains("1号楼 → 张磊"), "{page}");
+        assert!(page.contains(&format!("<option value=\"{sw_id}\">张磊</option>")), "{page}");
+        let r = t
+            .post_form(&format!("/campaigns/{campaign}/assignments"), &wcookie,
+                &format!("csrf={wcsrf}&building=nowhere&user_id={sw_id}"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("field-error"));
 
         // Their buildings, and the doors of those only: addresses, no names.
         let mine = t.get("/api/v1/door-to-door", Some(&sw)).await.json();
@@ -867,6 +878,24 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-household-not-found"));
         assert_eq!(t.get(&format!("/api/v1/campaigns/{campaign}"), Some(&sw)).await.status, StatusCode::NOT_FOUND);
         assert_eq!(t.get(&format!("/api/v1/campaigns/{campaign}/coverage"), Some(&sw)).await.status, StatusCode::NOT_FOUND);
+        // On the phone: their building's doors, no names; a refused visit keeps what was chosen.
+        let (cookie, csrf) = t.browser("sw.doors").await;
+        let page = t.page("/door-to-door", &cookie).await.text();
+        assert!(page.contains("入户排查") && page.contains("101"), "{page}");
+        assert!(!page.contains("周桂兰") && !page.contains("202"), "{page}");
+        let door = format!("/door-to-door/{campaign}/{}", handed_door["household_id"].as_str().unwrap());
+        let r = t
+            .post_form(&door, &cookie, &format!("csrf={csrf}&outcome=flying&q_fever_or_cough=yes&note=%E4%B8%89%E6%AC%A1"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text();
+        assert!(html.contains("name=\"q_fever_or_cough\" value=\"yes\" checked"), "the answer stays");
+        assert!(html.contains("value=\"三次\""), "the note stays");
+        let r = t
+            .post_form(&door, &cookie, &format!("csrf={csrf}&outcome=not_home&q_fever_or_cough=no"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
         // The community's coverage counts the social worker's visit.
         let cov = t.get(&format!("/api/v1/campaigns/{campaign}"), Some(&worker)).await.json();
         assert_eq!(cov["reached"], 1, "{cov}");

@@ -206,3 +206,37 @@ async fn holds_duty(app: &App, conn: &mut Conn, user_id: &str, path: &str) -> Re
             .any(|(id, _)| id == user_id),
     )
 }
+
+/// One building handed to the actor, as their phone shows it: the campaign's questions and the
+/// building's doors with their latest outcome.
+#[derive(Debug, Clone)]
+pub struct DoorSheet {
+    /// The assignment.
+    pub assignment: AssignmentView,
+    /// The campaign's questions, asked at every door.
+    pub questions: Vec<Question>,
+    /// The doors, no names.
+    pub doors: Vec<Door>,
+}
+
+/// The actor's buildings with their doors, for the door-to-door page.
+pub async fn door_sheets(app: &App, actor: &Actor) -> Result<Vec<DoorSheet>> {
+    let mut sheets = Vec::new();
+    for a in my_buildings(app, actor).await? {
+        let mut conn = app.db.conn().await?;
+        let c = store::campaign(&mut conn, &a.campaign_id).await?;
+        let area_path = area_store::get(&mut conn, &a.area_id).await?.path;
+        let doors = store::doors(&mut conn, &a.campaign_id, &area_path, Some(&a.building))
+            .await?
+            .into_iter()
+            .map(door)
+            .map(|d| Door { note: None, ..d })
+            .collect();
+        sheets.push(DoorSheet {
+            questions: view(c).questions,
+            doors,
+            assignment: a,
+        });
+    }
+    Ok(sheets)
+}

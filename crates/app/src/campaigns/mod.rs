@@ -429,6 +429,9 @@ pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec
 /// Coverage of one building or compound.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct CoverageLine {
+    /// The households' area of a building line (a compound, or a building area), to hand the
+    /// building to someone by.
+    pub area_id: String,
     /// Compound (or community).
     pub compound: String,
     /// Building (empty on a compound's line).
@@ -512,6 +515,7 @@ pub async fn coverage(app: &App, actor: &Actor, campaign_id: &str) -> Result<Cov
             Some(b) => b.count(outcome),
             None => {
                 let mut b = CoverageLine {
+                    area_id: d.area_id.clone(),
                     compound: d.area_name.clone(),
                     building: d.building.clone(),
                     ..Default::default()

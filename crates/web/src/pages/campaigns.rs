@@ -78,6 +78,41 @@ pub(super) struct CampaignPage {
     nav: Nav,
     cov: Coverage,
     active: bool,
+    /// Buildings handed to linked organizations' social workers.
+    assignments: Vec<campaigns::AssignmentView>,
+    /// Who buildings can be handed to: (id, name).
+    door_workers: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn campaign_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+) -> PageResult {
+    let app = &state.app;
+    let cov = campaigns::coverage(app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let assignments = campaigns::assignments(app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let door_workers = campaigns::door_workers(app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &CampaignPage {
+            nav: Nav::of(caller, &format!("/campaigns/{id}")),
+            active: cov.campaign.status == "active",
+            cov,
+            assignments,
+            door_workers,
+            errors,
+        },
+        rejected,
+    ))
 }
 
 pub(super) async fn campaign_page(
@@ -85,14 +120,45 @@ pub(super) async fn campaign_page(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+    campaign_view(&state, &caller, &id, FormErrors::default()).await
+}
+
+/// Hands a building to a linked organization's social worker, from the campaign page.
+pub(super) async fn assign_building(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    // The building is chosen as "area id|楼栋" from the coverage lines.
+    let chosen = value(&form, "building");
+    let (area_id, building) = chosen.split_once('|').unwrap_or(("", ""));
+    let input = campaigns::AssignmentInput {
+        area_id: area_id.to_string(),
+        building: building.to_string(),
+        user_id: value(&form, "user_id"),
+    };
+    let done = campaigns::assign(&state.app, &caller.actor, &id, &input).await;
+    after_form(
+        &caller,
+        done,
+        async |_| Ok(Redirect::to(&format!("/campaigns/{id}#assignments")).into_response()),
+        async |errors| campaign_view(&state, &caller, &id, errors).await,
+    )
+    .await
+}
+
+/// Takes a building back, from the campaign page.
+pub(super) async fn unassign_building(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, assignment_id)): Path<(String, String)>,
+) -> PageResult {
+    campaigns::unassign(&state.app, &caller.actor, &id, &assignment_id)
         .await
         .or_page(&caller)?;
-    Ok(render(&CampaignPage {
-        nav: Nav::of(&caller, &format!("/campaigns/{id}")),
-        active: cov.campaign.status == "active",
-        cov,
-    }))
+    Ok(Redirect::to(&format!("/campaigns/{id}#assignments")).into_response())
 }
 
 pub(super) async fn export_coverage(

@@ -37,6 +37,7 @@ mod alerts;
 mod areas;
 mod audit;
 mod campaigns;
+mod door_to_door;
 mod follow_ups;
 mod gates;
 mod help;
@@ -55,6 +56,7 @@ use self::alerts::*;
 use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
+use self::door_to_door::*;
 use self::follow_ups::*;
 use self::gates::*;
 use self::help::*;
@@ -465,6 +467,11 @@ fn session_table(state: &AppState) -> RouteTable {
             "/isolations/{id}",
             get(isolation_page).post(isolation_action),
         )
+        .route("/door-to-door", get(door_to_door_page))
+        .route(
+            "/door-to-door/{campaign_id}/{household_id}",
+            post(log_door_visit),
+        )
         .route("/follow-ups", get(follow_ups_page))
         .route("/follow-ups/{id}", post(submit_follow_up_report))
         .route("/boards/{id}", get(board_page))
@@ -475,6 +482,11 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/campaigns", get(campaigns_page).post(create_campaign))
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/close", post(close_campaign))
+        .route("/campaigns/{id}/assignments", post(assign_building))
+        .route(
+            "/campaigns/{id}/assignments/{assignment_id}/delete",
+            post(unassign_building),
+        )
         .route("/campaigns/{id}/grid", get(campaign_grid))
         .route(
             "/campaigns/{id}/visit/{household_id}",
