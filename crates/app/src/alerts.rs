@@ -234,6 +234,7 @@ pub fn subject_page(kind: &str, id: &str) -> Option<String> {
         "shift" => Some(format!("/rota/shifts/{id}/cover")),
         "help_request" => Some("/errands".to_string()),
         "user" => Some("/audit".to_string()),
+        "need" => Some(format!("/needs/{id}")),
         _ => None,
     }
 }

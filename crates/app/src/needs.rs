@@ -12,7 +12,11 @@ use sanshe_core::organizations::Duty;
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
 
+use sanshe_core::alerts::AlertKind;
+use sanshe_store::notify as notify_store;
+
 use crate::accounts::Actor;
+use crate::alerts::{self, Routes, Trouble};
 use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, utc_ms};
 
@@ -57,7 +61,14 @@ pub struct NeedInput {
     #[serde(default)]
     #[schema(value_type = Option<Audience>)]
     pub audience: String,
+    /// Hours after which the need, still not met, alerts the community (1–168, default 24).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 168)]
+    pub alert_after_hours: Option<i64>,
 }
+
+/// How long a need waits to be met before it alerts, unless set on it.
+const ALERT_AFTER_HOURS: i64 = 24;
 
 /// A need as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -185,6 +196,10 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
             "normal"
         }
     };
+    let alert_after_hours = input.alert_after_hours.unwrap_or(ALERT_AFTER_HOURS);
+    if !(1..=168).contains(&alert_after_hours) {
+        errors.push("alert_after_hours", "err-need-alert-after");
+    }
     let from = day(&mut errors, "from", &input.from);
     let to = day(&mut errors, "to", &input.to);
     if let (Some(f), Some(t)) = (from, to) {
@@ -265,17 +280,102 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         status: NeedStatus::Open.as_str().into(),
         created_by: actor.username.clone(),
         created_at: app.clock.now_ms(),
+        alert_after_hours,
     };
-    store::insert(&mut *conn, &row).await?;
+    drop(conn);
+    let mut tx = app.db.begin().await?;
+    store::insert(&mut *tx, &row).await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         actor,
         "need.posted",
         Subject::new("need", &row.id, &row.area_path),
         &row.title,
     )
     .await?;
+    if row.urgency == "urgent" {
+        tell_robots_of_urgent(&mut tx, &row).await?;
+    }
+    sanshe_store::commit(tx).await?;
+    let mut conn = app.db.conn().await?;
     view(&mut conn, actor, row).await
+}
+
+/// An urgent need goes to the community's robots (and those above it) and to the robots of
+/// the organizations it is addressed to — the linked ones, or every organization's for a
+/// city-wide need. The message carries the need's title and place, no personal data.
+async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Result<()> {
+    let routes = Routes::load(&mut *tx).await?;
+    let Some(alert) = alerts::raise(
+        &mut *tx,
+        &routes,
+        Trouble {
+            kind: AlertKind::NeedUrgent,
+            area_path: &n.area_path,
+            subject_kind: "need",
+            subject_id: &n.id,
+            event: "posted",
+            detail: &n.title,
+        },
+        n.created_at,
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    let robots = if n.audience == Audience::City.as_str() {
+        notify_store::organization_routes(&mut *tx, None).await?
+    } else {
+        let linked: Vec<String> =
+            org_store::linkages_within(&mut *tx, std::slice::from_ref(&n.area_path))
+                .await?
+                .into_iter()
+                .filter(|l| l.status == "active" && l.community_path == n.area_path)
+                .map(|l| l.organization_id)
+                .collect();
+        notify_store::organization_routes(&mut *tx, Some(&linked)).await?
+    };
+    for robot in robots {
+        notify_store::enqueue(
+            &mut *tx,
+            &robot,
+            &alert,
+            AlertKind::NeedUrgent.as_str(),
+            n.created_at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Raises an alert for each need still not met past its time (run every minute; each need
+/// alerts once).
+pub async fn scan(app: &App) -> Result<usize> {
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let overdue = store::overdue(&mut *tx, now).await?;
+    let routes = Routes::load(&mut *tx).await?;
+    let mut raised = 0;
+    for n in &overdue {
+        let detail = format!("{} {}/{}", n.title, n.committed, n.wanted);
+        let made = alerts::raise(
+            &mut *tx,
+            &routes,
+            Trouble {
+                kind: AlertKind::NeedUnmet,
+                area_path: &n.area_path,
+                subject_kind: "need",
+                subject_id: &n.id,
+                event: "unmet",
+                detail: &detail,
+            },
+            now,
+        )
+        .await?;
+        raised += usize::from(made.is_some());
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(raised)
 }
 
 /// The community paths where the organizations the actor runs hold an active linkage.
@@ -516,19 +616,24 @@ pub async fn confirm(app: &App, actor: &Actor, need_id: &str, commitment_id: &st
 
 /// The community closes a need.
 pub async fn close(app: &App, actor: &Actor, need_id: &str) -> Result<()> {
-    let mut conn = app.db.conn().await?;
-    let n = store::need(&mut *conn, need_id).await?;
+    let mut tx = app.db.begin().await?;
+    let n = store::need(&mut *tx, need_id).await?;
     actor.require(Action::LinkOrganizations, Target::Area(&n.area_path))?;
-    if !store::close(&mut *conn, &n.id, app.clock.now_ms()).await? {
+    let now = app.clock.now_ms();
+    if !store::close(&mut *tx, &n.id, now).await? {
         return Err(AppError::field("need", "err-need-closed"));
     }
+    for kind in [AlertKind::NeedUrgent, AlertKind::NeedUnmet] {
+        alerts::settle(&mut tx, kind, &n.id, "closed", now).await?;
+    }
     audit::record(
-        &mut conn,
+        &mut tx,
         actor,
         "need.closed",
         Subject::new("need", &n.id, &n.area_path),
         &n.title,
     )
     .await?;
+    sanshe_store::commit(tx).await?;
     Ok(())
 }

@@ -65,6 +65,11 @@ pub struct WebhookInput {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub secret: Option<String>,
+    /// An organization's own robot, added by its admin: told of urgent needs addressed to the
+    /// organization and of nothing else (no area alerts).
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub organization_id: Option<String>,
 }
 
 /// A webhook as lists show it, with its delivery counts.
@@ -156,12 +161,28 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
     let area = area_store::get(&mut tx, &input.area_id)
         .await
         .map_err(|_| AppError::field("area_id", "err-area-not-found"))?;
-    actor.require_for(
-        Action::ManageWebhooks,
-        Target::Area(&area.path),
-        "area_id",
-        "err-area-not-found",
-    )?;
+    let organization = input
+        .organization_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    let organization_id = match organization {
+        Some(o) => Some(
+            crate::organizations::run_by(&mut tx, actor, o)
+                .await
+                .map_err(|_| AppError::field("organization_id", "err-organization-not-found"))?
+                .id,
+        ),
+        None => {
+            actor.require_for(
+                Action::ManageWebhooks,
+                Target::Area(&area.path),
+                "area_id",
+                "err-area-not-found",
+            )?;
+            None
+        }
+    };
     let sealed_secret = secret.map(|s| app.vault.seal(s));
     let id = store::insert_webhook(
         &mut tx,
@@ -173,6 +194,7 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
             url_cipher: &app.vault.seal(url.as_str()),
             url_hint: &url_hint(url.as_str()),
             secret_cipher: sealed_secret.as_deref(),
+            organization_id: organization_id.as_deref(),
         },
         app.clock.now_ms(),
     )
@@ -194,18 +216,26 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
 pub async fn list_webhooks(app: &App, actor: &Actor) -> Result<Vec<WebhookView>> {
     let scope = actor.scope(Action::ManageWebhooks);
     let mut conn = app.db.conn().await?;
-    Ok(store::webhooks(&mut conn, scope.roots())
-        .await?
-        .into_iter()
-        .map(WebhookView::from)
-        .collect())
+    let mut rows = store::webhooks(&mut conn, scope.roots()).await?;
+    let run = sanshe_core::accounts::organizations_run(&actor.grants);
+    for w in store::webhooks_of_organizations(&mut conn, &run).await? {
+        if !rows.iter().any(|r| r.id == w.id) {
+            rows.push(w);
+        }
+    }
+    Ok(rows.into_iter().map(WebhookView::from).collect())
 }
 
 /// Turns a webhook on or off.
 pub async fn set_active(app: &App, actor: &Actor, id: &str, active: bool) -> Result<WebhookView> {
     let mut tx = app.db.begin().await?;
     let w = store::webhook(&mut tx, id).await?;
-    actor.require(Action::ManageWebhooks, Target::Area(&w.area_path))?;
+    match w.organization_id.as_deref() {
+        Some(o) => {
+            crate::organizations::run_by(&mut tx, actor, o).await?;
+        }
+        None => actor.require(Action::ManageWebhooks, Target::Area(&w.area_path))?,
+    }
     store::set_webhook_active(&mut tx, id, active).await?;
     audit_store::append(
         &mut *tx,
@@ -246,6 +276,8 @@ struct Line {
     community: String,
     /// A message that is not an alert (a shift reminder) links to the rota.
     notice: bool,
+    /// A need's title and page: an organization's people open the need, not the alert.
+    need: Option<(String, String)>,
 }
 
 /// Sends what is due in the outbox. `words` translates message ids (`chat-title`,
@@ -329,11 +361,21 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
             .await?
             .unwrap_or_default(),
     };
+    let need = if r.summary.starts_with("need_") {
+        sanshe_store::alerts::alert(conn, &r.alert_id)
+            .await
+            .ok()
+            .filter(|a| a.subject_kind == "need")
+            .map(|a| (a.detail, format!("/needs/{}", a.subject_id)))
+    } else {
+        None
+    };
     Ok(Line {
         alert_id: r.alert_id.clone(),
         kind: r.summary.clone(),
         community,
         notice: r.area_path.is_some(),
+        need,
     })
 }
 
@@ -341,13 +383,13 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
 fn text_of(app: &App, lines: &[&Line], words: &(dyn Fn(&str) -> String + Sync)) -> String {
     let base = app.public_url.trim_end_matches('/');
     if let [one] = lines {
-        let link = if one.notice {
-            "/rota".to_string()
-        } else {
-            format!("/alerts/{}", one.alert_id)
+        let (what, link) = match &one.need {
+            Some((title, page)) => (format!(" · {title}"), page.clone()),
+            None if one.notice => (String::new(), "/rota".to_string()),
+            None => (String::new(), format!("/alerts/{}", one.alert_id)),
         };
         return format!(
-            "{} {}：{}\n{} {base}{link}",
+            "{} {}：{}{what}\n{} {base}{link}",
             words("chat-title"),
             one.community,
             words(&format!("alert-kind-{}", one.kind)),

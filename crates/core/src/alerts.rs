@@ -32,11 +32,15 @@ pub enum AlertKind {
     ErrandOverdue,
     /// One user revealed many full ID numbers or phones within minutes.
     ManyReveals,
+    /// A community posted an urgent need (to its robots and its organizations' robots).
+    NeedUrgent,
+    /// A need is still not met after the time set on it.
+    NeedUnmet,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 13] = [
+    pub const ALL: [AlertKind; 15] = [
         AlertKind::Fever,
         AlertKind::MissedReport,
         AlertKind::SevereSymptoms,
@@ -50,6 +54,8 @@ impl AlertKind {
         AlertKind::ShiftSwapped,
         AlertKind::ErrandOverdue,
         AlertKind::ManyReveals,
+        AlertKind::NeedUrgent,
+        AlertKind::NeedUnmet,
     ];
 
     /// The stored spelling.
@@ -68,6 +74,8 @@ impl AlertKind {
             AlertKind::ShiftSwapped => "shift_swapped",
             AlertKind::ErrandOverdue => "errand_overdue",
             AlertKind::ManyReveals => "many_reveals",
+            AlertKind::NeedUrgent => "need_urgent",
+            AlertKind::NeedUnmet => "need_unmet",
         }
     }
 

@@ -205,6 +205,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0013_campaign_assignments.sqlite.sql"),
         postgres: include_str!("../migrations/0013_campaign_assignments.postgres.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_need_alerts",
+        common: include_str!("../migrations/0014_need_alerts.sql"),
+        sqlite: include_str!("../migrations/0014_need_alerts.sqlite.sql"),
+        postgres: include_str!("../migrations/0014_need_alerts.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

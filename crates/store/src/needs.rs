@@ -40,9 +40,11 @@ pub struct NeedRow {
     pub created_by: String,
     /// When.
     pub created_at: i64,
+    /// Hours after which a need still not met alerts.
+    pub alert_after_hours: i64,
 }
 
-const NEED_COLUMNS: &str = "id, area_id, area_path, kind, title, detail, post_id, service, wanted, committed, from_day, to_day, urgency, audience, status, created_by, created_at";
+const NEED_COLUMNS: &str = "id, area_id, area_path, kind, title, detail, post_id, service, wanted, committed, from_day, to_day, urgency, audience, status, created_by, created_at, alert_after_hours";
 
 impl FromRow for NeedRow {
     fn from_row(r: &Row) -> Result<NeedRow> {
@@ -64,6 +66,7 @@ impl FromRow for NeedRow {
             status: r.try_get("status")?,
             created_by: r.try_get("created_by")?,
             created_at: r.try_get("created_at")?,
+            alert_after_hours: r.try_get("alert_after_hours")?,
         })
     }
 }
@@ -71,7 +74,7 @@ impl FromRow for NeedRow {
 /// Posts a need.
 pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
     conn.run(
-        &format!("INSERT INTO needs ({NEED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
+        &format!("INSERT INTO needs ({NEED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
         &[
             (&n.id).into(),
             (&n.area_id).into(),
@@ -90,7 +93,20 @@ pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
             (&n.status).into(),
             (&n.created_by).into(),
             n.created_at.into(),
+            n.alert_after_hours.into(),
         ],
+    )
+    .await
+}
+
+/// Needs not met (open or partly met) whose time to be met ran out before `now` (UTC ms).
+pub async fn overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<NeedRow>> {
+    conn.fetch_all(
+        &format!(
+            "SELECT {NEED_COLUMNS} FROM needs WHERE status IN ('open', 'partly_met') \
+             AND created_at + alert_after_hours * 3600000 <= $1 ORDER BY created_at LIMIT 1000"
+        ),
+        &[now.into()],
     )
     .await
 }

@@ -24,6 +24,8 @@ pub struct NewWebhook<'a> {
     pub url_hint: &'a str,
     /// Sealed signing secret.
     pub secret_cipher: Option<&'a str>,
+    /// The organization whose robot it is (told only of needs addressed to it).
+    pub organization_id: Option<&'a str>,
 }
 
 /// Stores a webhook and returns its id.
@@ -33,7 +35,7 @@ pub async fn insert_webhook(
     at: i64,
 ) -> Result<String> {
     let id = new_id();
-    conn.changed("INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)", &[Cell::from(&id), Cell::from(w.area_id), Cell::from(w.area_path), Cell::from(w.name), Cell::from(w.kind), Cell::from(w.url_cipher), Cell::from(w.url_hint), Cell::from(w.secret_cipher), Cell::from(at)])
+    conn.changed("INSERT INTO webhooks (id, area_id, area_path, name, kind, url_cipher, url_hint, secret_cipher, active, created_at, organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)", &[Cell::from(&id), Cell::from(w.area_id), Cell::from(w.area_path), Cell::from(w.name), Cell::from(w.kind), Cell::from(w.url_cipher), Cell::from(w.url_hint), Cell::from(w.secret_cipher), Cell::from(at), Cell::from(w.organization_id)])
         .await?;
     Ok(id)
 }
@@ -67,9 +69,11 @@ pub struct WebhookRow {
     pub failed: i64,
     /// Last delivery error.
     pub last_error: Option<String>,
+    /// The organization whose robot it is.
+    pub organization_id: Option<String>,
 }
 
-const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.name, w.kind, w.url_cipher, w.url_hint, w.secret_cipher, w.active, \
+const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.name, w.kind, w.url_cipher, w.url_hint, w.secret_cipher, w.active, w.organization_id, \
      (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'pending') AS pending, \
      (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'delivered') AS delivered, \
      (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'failed') AS failed, \
@@ -92,6 +96,7 @@ impl FromRow for WebhookRow {
             delivered: r.try_get("delivered")?,
             failed: r.try_get("failed")?,
             last_error: r.try_get("last_error")?,
+            organization_id: r.try_get("organization_id")?,
         })
     }
 }
@@ -102,6 +107,40 @@ pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<
     let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.name, w.name");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     conn.fetch_all::<WebhookRow>(&sql, &args).await
+}
+
+/// The robots of these organizations.
+pub async fn webhooks_of_organizations(
+    conn: &mut AnyConnection,
+    organization_ids: &[String],
+) -> Result<Vec<WebhookRow>> {
+    let mut args = Vec::new();
+    let filter = crate::one_of("w.organization_id", organization_ids, &mut args);
+    conn.fetch_all::<WebhookRow>(
+        &format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY w.name"),
+        &args,
+    )
+    .await
+}
+
+/// The active robots of these organizations, or of every organization (`None`).
+pub async fn organization_routes(
+    conn: &mut impl Statements,
+    organization_ids: Option<&[String]>,
+) -> Result<Vec<String>> {
+    let mut args = Vec::new();
+    let filter = match organization_ids {
+        Some(ids) => crate::one_of("organization_id", ids, &mut args),
+        None => "organization_id IS NOT NULL".to_string(),
+    };
+    conn.rows(
+        &format!("SELECT id FROM webhooks WHERE active = 1 AND {filter}"),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect()
 }
 
 /// One webhook (callers check the path).
@@ -125,11 +164,15 @@ pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool
 
 /// Active webhooks: (id, area path), for routing new alerts.
 pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, String)>> {
-    conn.rows("SELECT id, area_path FROM webhooks WHERE active = 1", &[])
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
-        .collect::<Result<_>>()
+    // An organization's robot hears only of the needs addressed to it, never the area's alerts.
+    conn.rows(
+        "SELECT id, area_path FROM webhooks WHERE active = 1 AND organization_id IS NULL",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+    .collect::<Result<_>>()
 }
 
 /// Queues a message for a webhook.

@@ -185,6 +185,11 @@ pub fn spawn_background_work(app: App) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "rota watch failed"),
             }
+            match sanshe_app::needs::scan(&scanner).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(alerts = n, "needs not met in time"),
+                Err(e) => tracing::warn!(error = %e, "need scan failed"),
+            }
         }
     });
     tokio::spawn(async move {

@@ -292,3 +292,78 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_one_alerts_in_time()
+{
+    on_both(|t| async move {
+        let (base, rx) = support::start_receiver(0).await;
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let admin = t.token("admin").await;
+        // 若水's admin adds its own robot; a community worker cannot add one for 若水.
+        let robot = json!({"area_id": t.lingyanli, "name": "若水志愿者群", "kind": "json",
+            "url": format!("{base}/ruoshui"), "organization_id": t.ruoshui});
+        let r = t.post_json("/api/v1/webhooks", Some(&worker), robot.clone()).await;
+        assert_eq!((r.status, code(&r.json()).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-organization-not-found"));
+        let r = t.post_json("/api/v1/webhooks", Some(&org), robot).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(t.get("/api/v1/webhooks", Some(&org)).await.json()[0]["name"], "若水志愿者群");
+        // The area's robot, which hears the area's alerts.
+        let r = t
+            .post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.lingyanli, "name": "凌研里社区防控群",
+                "kind": "json", "url": format!("{base}/lingyanli")}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+
+        let today = t.app.clock.today();
+        let need = |title: &str, urgency: &str, hours: i64| {
+            let (t, worker) = (&t, worker.clone());
+            let body = json!({"area_id": t.lingyanli, "kind": "service", "service": "supplies", "title": title,
+                "from": today.to_string(), "to": today.to_string(), "urgency": urgency, "alert_after_hours": hours});
+            async move { t.post_json("/api/v1/needs", Some(&worker), body).await }
+        };
+        let r = need("消毒液 20 箱", "normal", 0).await;
+        assert_eq!(code(&r.json()), "err-need-alert-after");
+        let client = reqwest::Client::new();
+        let deliver = || sanshe_app::notify::deliver_due(&t.app, &client, &support::words);
+        let paths = || -> Vec<String> { rx.got.lock().unwrap().iter().map(|(p, _)| p.clone()).collect() };
+
+        // Not linked yet: an urgent need reaches the community's robot, not 若水's.
+        assert_eq!(need("口罩 500 个", "urgent", 24).await.status, StatusCode::CREATED);
+        deliver().await.unwrap();
+        assert_eq!(paths(), ["/lingyanli"]);
+        // Linked: the next urgent need reaches 若水's robot too, with no personal data.
+        link(&t, &org, &worker, json!(["supplies"])).await;
+        let n = need("消毒液 20 箱", "urgent", 2).await.json();
+        deliver().await.unwrap();
+        let got = rx.got.lock().unwrap().clone();
+        assert_eq!(got.iter().filter(|(p, _)| p == "/ruoshui").count(), 1, "{got:?}");
+        let message = got.iter().find(|(p, _)| p == "/ruoshui").unwrap().1.to_string();
+        assert!(message.contains("消毒液") && message.contains("紧急需求"), "{message}");
+        // A normal need tells no robot.
+        need("热水壶 2 个", "normal", 24).await;
+        deliver().await.unwrap();
+        assert_eq!(rx.got.lock().unwrap().len(), 3);
+
+        // Two hours on, still unmet: the community is alerted once, however often the scan runs.
+        t.app.clock.advance(Duration::minutes(119));
+        assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);
+        t.app.clock.advance(Duration::minutes(2));
+        assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 1);
+        assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);
+        let alerts = t.get("/api/v1/alerts", Some(&worker)).await.json();
+        let unmet: Vec<&Value> = alerts.as_array().unwrap().iter()
+            .filter(|a| a["kind"] == "need_unmet").collect();
+        assert_eq!(unmet.len(), 1, "{alerts}");
+        assert_eq!(unmet[0]["link"], format!("/needs/{}", n["id"].as_str().unwrap()));
+        // Closing the need settles its alerts.
+        let id = n["id"].as_str().unwrap();
+        assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/close"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
+        let open: Vec<Value> = t.get("/api/v1/alerts?status=open", Some(&worker)).await.json()
+            .as_array().unwrap().iter().filter(|a| a["kind"] == "need_unmet").cloned().collect();
+        assert_eq!(open, Vec::<Value>::new());
+        t
+    })
+    .await;
+}

@@ -40,7 +40,7 @@ pub struct MemberView {
 
 /// The organization, if the actor runs it (an organization's admin, or a coordinator of its
 /// home area); NotFound otherwise, so nobody learns of another organization's people.
-async fn run_by(
+pub(crate) async fn run_by(
     conn: &mut sanshe_store::Conn,
     actor: &Actor,
     organization_id: &str,

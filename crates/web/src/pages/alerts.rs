@@ -170,6 +170,7 @@ pub(super) async fn add_webhook(
         kind: f.kind,
         url: f.url,
         secret: Some(f.secret),
+        organization_id: None,
     };
     after_form(
         &caller,

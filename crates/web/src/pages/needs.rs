@@ -93,6 +93,8 @@ pub(super) async fn post_need(
         to: value(&form, "to"),
         urgency: value(&form, "urgency"),
         audience: value(&form, "audience"),
+        // Typed as hours; anything not a number is refused by the rule, not taken as the default.
+        alert_after_hours: optional("alert_after_hours").map(|h| h.trim().parse().unwrap_or(0)),
     };
     after_form(
         &caller,
