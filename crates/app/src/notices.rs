@@ -11,6 +11,8 @@ use sanshe_core::accounts::{Action, GrantScope, Role, Target, member_of, organiz
 use sanshe_store::notices::{self as store, NoticeRow};
 use sanshe_store::{accounts as account_store, areas as area_store, new_id};
 
+use sanshe_store::notify as notify_store;
+
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
 use crate::{App, AppError, Result, local_time};
@@ -41,6 +43,10 @@ pub struct NoticeInput {
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub body: String,
+    /// Also copy the title to the chat groups: the organization's own robots, or the robots
+    /// of the area and the places in it.
+    #[serde(default)]
+    pub to_chat: bool,
 }
 
 /// A notice as shown.
@@ -157,20 +163,60 @@ pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<Notic
         created_by: actor.username.clone(),
         created_at: app.clock.now_ms(),
     };
-    store::insert(&mut *conn, &row).await?;
+    drop(conn);
+    let mut tx = app.db.begin().await?;
+    store::insert(&mut *tx, &row).await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         actor,
         "notice.sent",
         Subject::new("notice", &row.id, &subject_path),
         &row.title,
     )
     .await?;
+    if input.to_chat {
+        copy_to_chat(&mut tx, &row, &subject_path).await?;
+    }
+    sanshe_store::commit(tx).await?;
+    let mut conn = app.db.conn().await?;
     let mut v = view(&row);
     let audience = recipients(&mut conn, &row).await?;
     v.audience = Some(audience.len() as i64);
     v.read_count = Some(0);
     Ok(v)
+}
+
+/// Queues the notice's title for the chat groups: an organization's notice for its own robots,
+/// an area's for the robots of that area and the places in it.
+async fn copy_to_chat(
+    tx: &mut sanshe_store::Conn,
+    n: &NoticeRow,
+    subject_path: &str,
+) -> Result<()> {
+    let robots: Vec<String> = match (&n.organization_id, &n.area_path) {
+        (Some(o), _) => {
+            notify_store::organization_routes(&mut *tx, Some(std::slice::from_ref(o))).await?
+        }
+        (None, Some(area)) => notify_store::active_routes(&mut *tx)
+            .await?
+            .into_iter()
+            .filter(|(_, path)| path.starts_with(area.as_str()))
+            .map(|(id, _)| id)
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    for robot in robots {
+        notify_store::enqueue_notice(
+            &mut *tx,
+            &robot,
+            &n.id,
+            "notice",
+            subject_path,
+            n.created_at,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Whether someone with these skills, deployed at these paths, is in the notice's filters.

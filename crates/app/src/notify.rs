@@ -276,8 +276,9 @@ struct Line {
     community: String,
     /// A message that is not an alert (a shift reminder) links to the rota.
     notice: bool,
-    /// A need's title and page: an organization's people open the need, not the alert.
-    need: Option<(String, String)>,
+    /// A need's or a notice's title and page: an organization's people open the need (or the
+    /// home page with the notice), not the alert.
+    subject: Option<(String, String)>,
 }
 
 /// Sends what is due in the outbox. `words` translates message ids (`chat-title`,
@@ -361,12 +362,17 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
             .await?
             .unwrap_or_default(),
     };
-    let need = if r.summary.starts_with("need_") {
+    let subject = if r.summary.starts_with("need_") {
         sanshe_store::alerts::alert(conn, &r.alert_id)
             .await
             .ok()
             .filter(|a| a.subject_kind == "need")
             .map(|a| (a.detail, format!("/needs/{}", a.subject_id)))
+    } else if r.summary == "notice" {
+        // A notice's title, read on the home page where notices are shown.
+        sanshe_store::notices::notice(&mut *conn, &r.alert_id)
+            .await?
+            .map(|n| (n.title, "/".to_string()))
     } else {
         None
     };
@@ -375,7 +381,7 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
         kind: r.summary.clone(),
         community,
         notice: r.area_path.is_some(),
-        need,
+        subject,
     })
 }
 
@@ -383,7 +389,7 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
 fn text_of(app: &App, lines: &[&Line], words: &(dyn Fn(&str) -> String + Sync)) -> String {
     let base = app.public_url.trim_end_matches('/');
     if let [one] = lines {
-        let (what, link) = match &one.need {
+        let (what, link) = match &one.subject {
             Some((title, page)) => (format!(" · {title}"), page.clone()),
             None if one.notice => (String::new(), "/rota".to_string()),
             None => (String::new(), format!("/alerts/{}", one.alert_id)),

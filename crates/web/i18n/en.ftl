@@ -878,3 +878,5 @@ alert-kind-need_unmet = Need still not met
 err-organization-not-found = No such organization, or you do not run it
 err-need-alert-after = Alert after 1 to 168 hours
 need-alert-after = Alert if not met within hours (default 24)
+alert-kind-notice = Notice
+notice-to-chat = Also post the title to the chat groups

@@ -878,3 +878,5 @@ alert-kind-need_unmet = 需求超时未满足
 err-organization-not-found = 找不到这个组织，或您不是它的管理员
 err-need-alert-after = 提醒时间为 1 到 168 小时
 need-alert-after = 多少小时未满足就提醒（默认 24）
+alert-kind-notice = 通知
+notice-to-chat = 同时把标题发到工作群

@@ -346,6 +346,27 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
         deliver().await.unwrap();
         assert_eq!(rx.got.lock().unwrap().len(), 3);
 
+        // Notices copied to the chat: 若水's to its own robot only, the bureau's city-wide one to
+        // the robots of the places below; a notice not copied goes nowhere.
+        let notice = |token: &str, body: Value| {
+            let (t, token) = (&t, token.to_string());
+            async move { t.post_json("/api/v1/notices", Some(&token), body).await }
+        };
+        let r = notice(&org, json!({"organization_id": t.ruoshui, "title": "今晚集合 18:00", "to_chat": true})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        notice(&admin, json!({"area_id": t.city, "title": "寒潮来临，注意保暖", "to_chat": true})).await;
+        notice(&admin, json!({"area_id": t.city, "title": "不发群的通知"})).await;
+        deliver().await.unwrap();
+        let got = rx.got.lock().unwrap().clone();
+        let said = |path: &str| -> Vec<String> {
+            got.iter().filter(|(p, _)| p == path).map(|(_, b)| b.to_string()).collect()
+        };
+        assert!(said("/ruoshui").iter().any(|m| m.contains("今晚集合")), "{got:?}");
+        assert!(!said("/lingyanli").iter().any(|m| m.contains("今晚集合")));
+        assert!(said("/lingyanli").iter().any(|m| m.contains("寒潮来临")));
+        assert!(!said("/ruoshui").iter().any(|m| m.contains("寒潮来临")));
+        assert!(!got.iter().any(|(_, b)| b.to_string().contains("不发群")));
+
         // Two hours on, still unmet: the community is alerted once, however often the scan runs.
         t.app.clock.advance(Duration::minutes(119));
         assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);

@@ -85,6 +85,7 @@ pub(super) async fn send_notice(
         skill: optional("skill"),
         title: value(&form, "title"),
         body: value(&form, "body"),
+        to_chat: value(&form, "to_chat") == "on",
     };
     after_form(
         &caller,
