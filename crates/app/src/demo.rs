@@ -888,13 +888,27 @@ async fn rotas_and_errands(app: &App, community: &AreaRow) -> Result<()> {
         .into_iter()
         .next()
         .ok_or(AppError::NotFound)?;
+    // 若水's third group, led by 王芳, answers with the whole team.
+    let wangfang = user_id(app, "vol.wangfang").await?;
+    let team = crate::organizations::create_team(
+        app,
+        &org_admin,
+        &crate::organizations::TeamInput {
+            organization_id: ruoshui.clone(),
+            name: "第三小组".into(),
+            leader_id: Some(wangfang.clone()),
+            member_ids: vec![wangfang],
+        },
+    )
+    .await?;
     crate::needs::commit(
         app,
         &org_admin,
         &need.id,
         &crate::needs::CommitmentInput {
             organization_id: ruoshui,
-            user_ids: vec![user_id(app, "vol.wangfang").await?],
+            user_ids: Vec::new(),
+            team_id: Some(team.id),
             note: "若水第三小组，王芳带队".into(),
         },
     )

@@ -136,6 +136,10 @@ pub struct CommitmentInput {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub user_ids: Vec<String>,
+    /// Or a whole team of the organization: its members are committed.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub team_id: Option<String>,
     /// A note (who leads, how to reach them).
     #[serde(default)]
     #[schema(max_length = 200)]
@@ -505,6 +509,22 @@ pub async fn commit(
         .map(|m| m.user_id)
         .collect();
     let mut ids = input.user_ids.clone();
+    if let Some(team_id) = input.team_id.as_deref().filter(|t| !t.trim().is_empty()) {
+        let team = org_store::team(&mut conn, team_id)
+            .await
+            .ok()
+            .filter(|t| t.organization_id == o.id)
+            .ok_or_else(|| AppError::field("team_id", "err-not-found"))?;
+        ids.extend(
+            org_store::team_members(&mut conn, &team.id)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id),
+        );
+        if ids.len() > MAX_COMMITTED_PEOPLE {
+            return Err(AppError::field("team_id", "err-need-too-many"));
+        }
+    }
     ids.sort();
     ids.dedup();
     // People for a post's shifts: the organization's own members, deployed where the post is

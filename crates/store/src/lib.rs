@@ -212,6 +212,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0014_need_alerts.sqlite.sql"),
         postgres: include_str!("../migrations/0014_need_alerts.postgres.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_teams",
+        common: include_str!("../migrations/0015_teams.sql"),
+        sqlite: include_str!("../migrations/0015_teams.sqlite.sql"),
+        postgres: include_str!("../migrations/0015_teams.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

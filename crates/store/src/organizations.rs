@@ -1,4 +1,5 @@
-//! The `organizations` and `linkages` tables: who works with which community, providing what.
+//! The `organizations`, `linkages`, `teams` and `team_members` tables: who works with which
+//! community, providing what, in which teams.
 
 use sqlx::AnyConnection;
 
@@ -385,5 +386,104 @@ pub async fn linkages_within(
             status: r.try_get("status")?,
         })
     })
+    .collect()
+}
+
+/// A team of an organization's people.
+#[derive(Debug, Clone)]
+pub struct TeamRow {
+    /// Id.
+    pub id: String,
+    /// The organization.
+    pub organization_id: String,
+    /// Name, e.g. 第三小组.
+    pub name: String,
+    /// The leader.
+    pub leader_id: Option<String>,
+    /// Their name.
+    pub leader_name: Option<String>,
+}
+
+impl FromRow for TeamRow {
+    fn from_row(r: &Row) -> Result<TeamRow> {
+        Ok(TeamRow {
+            id: r.try_get("id")?,
+            organization_id: r.try_get("organization_id")?,
+            name: r.try_get("name")?,
+            leader_id: r.try_get("leader_id")?,
+            leader_name: r.try_get("leader_name")?,
+        })
+    }
+}
+
+const TEAM_SELECT: &str = "SELECT t.id, t.organization_id, t.name, t.leader_id, u.display_name AS leader_name \
+     FROM teams t LEFT JOIN users u ON u.id = t.leader_id";
+
+/// Makes a team with its members; a name the organization already uses is a conflict.
+pub async fn insert_team(
+    conn: &mut AnyConnection,
+    t: &TeamRow,
+    member_ids: &[String],
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO teams (id, organization_id, name, leader_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            (&t.id).into(),
+            (&t.organization_id).into(),
+            (&t.name).into(),
+            t.leader_id.clone().into(),
+            at.into(),
+        ],
+    )
+    .await?;
+    // A team has at most a few hundred people: a statement each is quick enough.
+    for user in member_ids {
+        conn.run(
+            "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT (team_id, user_id) DO NOTHING",
+            &[(&t.id).into(), user.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The teams of an organization, by name.
+pub async fn teams_of(conn: &mut AnyConnection, organization_id: &str) -> Result<Vec<TeamRow>> {
+    conn.fetch_all(
+        &format!("{TEAM_SELECT} WHERE t.organization_id = $1 ORDER BY t.name"),
+        &[organization_id.into()],
+    )
+    .await
+}
+
+/// The teams someone leads.
+pub async fn teams_led_by(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<TeamRow>> {
+    conn.fetch_all(
+        &format!("{TEAM_SELECT} WHERE t.leader_id = $1 ORDER BY t.name"),
+        &[user_id.into()],
+    )
+    .await
+}
+
+/// One team.
+pub async fn team(conn: &mut AnyConnection, id: &str) -> Result<TeamRow> {
+    conn.fetch_one(&format!("{TEAM_SELECT} WHERE t.id = $1"), &[id.into()])
+        .await
+}
+
+/// A team's members: (user id, name), by name.
+pub async fn team_members(
+    conn: &mut AnyConnection,
+    team_id: &str,
+) -> Result<Vec<(String, String)>> {
+    conn.rows(
+        "SELECT u.id, u.display_name FROM team_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 AND u.active = 1 ORDER BY u.display_name, u.id",
+        &[team_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
     .collect()
 }

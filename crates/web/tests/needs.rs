@@ -388,3 +388,79 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_a_need() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        link(&t, &org, &worker, json!(["gate_duty"])).await;
+        let leader = member(&t, &org, "vol.leader", true).await;
+        let li = member(&t, &org, "vol.li", true).await;
+        let outsider = t.with_user("vol.outsider", "volunteer", &t.lingyanli).await.0;
+        let team = |name: &str, members: Vec<&str>| {
+            let (t, org) = (&t, org.clone());
+            let body = json!({"organization_id": t.ruoshui, "name": name, "leader_id": leader, "member_ids": members});
+            async move { t.post_json("/api/v1/teams", Some(&org), body).await }
+        };
+        assert_eq!(code(&team("第一小组", vec![&li, &outsider]).await.json()), "err-team-not-member");
+        let r = team("第一小组", vec![&li]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(r.json()["members"].as_array().map(Vec::len), Some(2), "the leader is a member");
+        assert_eq!(code(&team("第一小组", vec![&li]).await.json()), "err-team-exists");
+        // Only the community's worker could not make one for 若水.
+        let r = t.post_json("/api/v1/teams", Some(&worker), json!({"organization_id": t.ruoshui, "name": "x"})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // The leader sees the team; a member of it does not.
+        let lead = t.token("vol.leader").await;
+        let member_token = t.token("vol.li").await;
+        let teams = format!("/api/v1/teams?organization_id={}", t.ruoshui);
+        assert_eq!(t.get(&teams, Some(&lead)).await.json()[0]["name"], "第一小组");
+        assert_eq!(t.get(&teams, Some(&member_token)).await.json(), json!([]));
+        assert_eq!(t.get(&format!("/api/v1/teams/{id}"), Some(&member_token)).await.status, StatusCode::NOT_FOUND);
+
+        // The leader fills an open gate shift with a member; the limits still hold.
+        let post = t
+            .post_json("/api/v1/posts", Some(&worker), json!({"area_id": t.lingyanli, "name": "南门", "kind": "gate",
+                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 2}))
+            .await
+            .json();
+        let d1 = t.app.clock.today() + Duration::days(1);
+        t.post_json(&format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()), Some(&worker),
+            json!({"from": d1.to_string(), "days": 2}))
+            .await;
+        let rota = t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&worker)).await.json();
+        let shift = rota["posts"][0]["shifts"][0]["id"].as_str().unwrap().to_string();
+        let book = |user: &str| {
+            let (t, lead, id, shift) = (&t, lead.clone(), id.clone(), shift.clone());
+            let body = json!({"shift_id": shift, "user_id": user});
+            async move { t.post_json(&format!("/api/v1/teams/{id}/bookings"), Some(&lead), body).await }
+        };
+        let r = book(&li).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let li_row = r.json()["members"].as_array().unwrap().iter().find(|m| m["user_id"] == li.as_str()).cloned().unwrap();
+        assert_eq!(li_row["shifts"][0]["shift_id"], shift.as_str());
+        assert_eq!(code(&book(&li).await.json()), "err-shift-double-booked");
+        assert_eq!(code(&book(&outsider).await.json()), "err-team-not-member");
+        let rota = t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&worker)).await.json();
+        assert_eq!(rota["posts"][0]["shifts"][0]["holders"].as_array().map(Vec::len), Some(1));
+
+        // A whole team answers a need for people on the next day: both are booked.
+        let d2 = (d1 + Duration::days(1)).to_string();
+        let need = t
+            .post_json("/api/v1/needs", Some(&worker), json!({"area_id": t.lingyanli, "kind": "people", "title": "南门 2 人",
+                "post_id": post["id"], "wanted": 2, "from": d2, "to": d2}))
+            .await
+            .json();
+        let c = t
+            .post_json(&format!("/api/v1/needs/{}/commitments", need["id"].as_str().unwrap()), Some(&org),
+                json!({"organization_id": t.ruoshui, "team_id": id}))
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+        assert_eq!((c.json()["people"].as_i64(), c.json()["shifts_booked"].as_i64()), (Some(2), Some(2)));
+        t
+    })
+    .await;
+}

@@ -17,12 +17,14 @@ mod duty;
 mod linkages;
 mod map;
 mod members;
+mod teams;
 
 pub use contributions::*;
 pub use duty::*;
 pub use linkages::*;
 pub use map::*;
 pub use members::*;
+pub use teams::*;
 
 /// An organization as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]

@@ -180,3 +180,40 @@ pub(crate) async fn book_into_post(
     }
     Ok(booked)
 }
+
+/// Books an organization's member on a shift for their team leader: the member must be
+/// deployed where the shift is and have the post's skill, within the booking limits. NotFound
+/// for a shift the member could not see.
+pub(crate) async fn book_member(
+    app: &App,
+    shift_id: &str,
+    user_id: &str,
+    booked_by: &Actor,
+) -> Result<ShiftRow> {
+    let member = crate::accounts::actor_of(app, user_id).await?;
+    let mut tx = app.db.begin().await?;
+    let shift = store::shift(&mut *tx, shift_id)
+        .await
+        .map_err(|_| AppError::field("shift_id", "err-shift-not-found"))?;
+    member.require_for(
+        Action::TakeShifts,
+        Target::Area(&shift.area_path),
+        "user_id",
+        "err-rota-not-deployed",
+    )?;
+    let post = store::post(&mut *tx, &shift.post_id).await?;
+    if !fits(&post, &skills_of_person(&mut tx, &member).await?) {
+        return Err(AppError::field("shift_id", "err-shift-skill"));
+    }
+    book(app, &mut tx, &shift, user_id, &booked_by.username, false).await?;
+    audit::record(
+        &mut tx,
+        booked_by,
+        "shift.assigned",
+        Subject::new("shift", &shift.id, &shift.area_path),
+        user_id,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(shift)
+}

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod organizations;
 pub mod registry;
 pub mod rotas;
+pub mod teams;
 pub mod volunteers;
 
 use crate::error::ApiError;

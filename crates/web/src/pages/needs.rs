@@ -110,6 +110,8 @@ pub(super) struct Answering {
     id: String,
     name: String,
     members: Vec<MemberView>,
+    /// Its teams: (id, name, how many).
+    teams: Vec<(String, String, usize)>,
 }
 
 #[derive(Template)]
@@ -142,10 +144,17 @@ async fn need_view(
             let members = sanshe_app::organizations::members(&state.app, &caller.actor, &org)
                 .await
                 .or_page(caller)?;
+            let teams = sanshe_app::organizations::teams(&state.app, &caller.actor, &org)
+                .await
+                .or_page(caller)?
+                .into_iter()
+                .map(|t| (t.id, t.name, t.members.len()))
+                .collect();
             answering.push(Answering {
                 id: o.id,
                 name: o.name,
                 members,
+                teams,
             });
         }
     }
@@ -181,6 +190,7 @@ pub(super) async fn commit_to_need(
     let input = CommitmentInput {
         organization_id: value(&form, "organization_id"),
         user_ids: values(&form, "user_ids"),
+        team_id: Some(value(&form, "team_id")).filter(|t| !t.is_empty()),
         note: value(&form, "note"),
     };
     after_form(
