@@ -3,7 +3,7 @@
 
 mod support;
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use serde_json::json;
 use support::{ID_FEMALE_1949, ID_MALE_1880, TestApp, id_for, on_both};
 
@@ -594,6 +594,12 @@ async fn pages_switch_between_chinese_and_english() {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = t.page("/residents", &cookie).await.text();
         assert!(html.contains("Export to Excel") && html.contains("lang=\"en\""));
+        // The tab shows sanshe's icon: where the page points, and where browsers ask anyway.
+        assert!(html.contains("rel=\"icon\" href=\"/assets/favicon.svg\""));
+        let icon = t.page("/favicon.ico", "").await;
+        assert_eq!(icon.status, StatusCode::OK);
+        assert_eq!(icon.headers[header::CONTENT_TYPE], "image/svg+xml");
+        assert!(icon.text().starts_with("<svg"));
         t
     })
     .await;

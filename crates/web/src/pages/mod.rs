@@ -340,6 +340,11 @@ fn public_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/lang/{tag}", get(switch_language))
         .route("/assets/{file}", get(asset))
+        // Browsers ask for it on every site whatever the page says; Chromium reads SVG here.
+        .route(
+            "/favicon.ico",
+            get(|| asset(Path("favicon.svg".to_string()))),
+        )
         .route(
             "/r/{token}",
             get(report_link_page.layer(throttle(Bucket::PublicPage)))
@@ -538,6 +543,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             include_str!("../../assets/gate.js"),
             "text/javascript; charset=utf-8",
         ),
+        "favicon.svg" => (include_str!("../../assets/favicon.svg"), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
