@@ -1,6 +1,6 @@
 //! Help requests (代买药品): errands for people who cannot go out (DESIGN.md M11).
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 /// Where a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +78,9 @@ pub fn next(from: HelpStatus, step: HelpStep) -> Option<HelpStatus> {
 pub enum Urgency {
     /// Medicine that cannot wait: within 4 hours.
     Urgent,
-    /// Today: within 12 hours.
+    /// Today: by midnight China time (never sooner than an urgent one).
     Today,
-    /// Within three days.
+    /// Within three days: by midnight at the end of the third day.
     Soon,
 }
 
@@ -101,14 +101,18 @@ impl Urgency {
             .find(|u| u.as_str() == raw)
     }
 
-    /// When a request asked at `asked` is overdue if not delivered.
+    /// When a request asked at `asked` (China time) is overdue if not delivered. "Today" and
+    /// "within three days" end at midnight, as people mean them; a request for today asked
+    /// late in the evening still gets an urgent one's 4 hours.
     pub fn due(self, asked: NaiveDateTime) -> NaiveDateTime {
-        asked
-            + match self {
-                Urgency::Urgent => Duration::hours(4),
-                Urgency::Today => Duration::hours(12),
-                Urgency::Soon => Duration::days(3),
-            }
+        let urgent = asked + Duration::hours(4);
+        let midnight_after =
+            |days: i64| (asked.date() + Duration::days(days)).and_time(NaiveTime::MIN);
+        match self {
+            Urgency::Urgent => urgent,
+            Urgency::Today => midnight_after(1).max(urgent),
+            Urgency::Soon => midnight_after(3),
+        }
     }
 }
 
@@ -187,7 +191,15 @@ mod tests {
     #[test]
     fn overdue_follows_urgency() {
         assert_eq!(Urgency::Urgent.due(at(8)), at(12));
-        assert_eq!(Urgency::Today.due(at(8)), at(20));
-        assert_eq!(Urgency::Soon.due(at(8)), at(8) + Duration::days(3));
+        // 今天内 asked at 14:11 ends at midnight, not at 02:11 the next day.
+        let afternoon = at(14) + Duration::minutes(11);
+        assert_eq!(Urgency::Today.due(afternoon), at(0) + Duration::days(1));
+        assert_eq!(Urgency::Today.due(at(8)), at(0) + Duration::days(1));
+        assert_eq!(
+            Urgency::Today.due(at(22)),
+            at(22) + Duration::hours(4),
+            "late: 4 hours still"
+        );
+        assert_eq!(Urgency::Soon.due(afternoon), at(0) + Duration::days(3));
     }
 }

@@ -137,10 +137,17 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         let (s, v) = step(&t, &worker, &id(&urgent_family), json!({"step": "cancel", "reason": "家人已买到"})).await;
         assert_eq!((s, v["cancel_reason"].as_str()), (StatusCode::OK, Some("家人已买到")));
 
-        // Overdue once its urgency's time has passed undelivered (today: 12 hours).
+        // Overdue once its urgency's time has passed undelivered (today: at midnight China
+        // time, or 4 hours on when asked late in the evening).
         let first = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
         assert_eq!(first[0]["overdue"], false);
-        t.app.clock.advance(Duration::hours(13));
+        let now = sanshe_app::local_time(t.app.clock.now_ms());
+        let midnight = (now.date() + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap();
+        let due = midnight.max(now + Duration::hours(4));
+        t.app.clock.advance(due - now - Duration::minutes(1));
+        let before = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
+        assert_eq!(before[0]["overdue"], false, "a minute before midnight it is still today");
+        t.app.clock.advance(Duration::minutes(2));
         let later = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json();
         assert_eq!(later[0]["overdue"], true);
         // The minute watch raises one alert for it (the delivered and cancelled ones are done).
