@@ -533,6 +533,32 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
     Ok(view(after, &names, now))
 }
 
+/// The contact's phone, whole, for the volunteer holding the errand to call — while they hold
+/// it (assigned or bought); NotFound for anyone else and once it is delivered or called off.
+/// Every time it is shown is in the audit log.
+pub async fn phone_to_call(app: &App, actor: &Actor, id: &str) -> Result<String> {
+    let mut tx = app.db.begin().await?;
+    let h = store::get(&mut *tx, id).await?;
+    let holds = h.volunteer_id.is_some() && h.volunteer_id == actor.user_id;
+    if !holds || !matches!(h.status.as_str(), "assigned" | "bought") {
+        return Err(AppError::NotFound);
+    }
+    let Some(cipher) = h.contact_cipher.as_deref() else {
+        return Err(AppError::NotFound);
+    };
+    let phone = app.vault.open(cipher)?;
+    audit::record(
+        &mut tx,
+        actor,
+        "help.phone_shown",
+        Subject::new("help_request", &h.id, &h.area_path),
+        h.contact_masked.as_deref().unwrap_or(""),
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(phone)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_cost;

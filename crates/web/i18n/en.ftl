@@ -885,3 +885,5 @@ err-shift-not-found = No such shift
 err-team-not-member = A team's members are the organization's own people
 err-team-exists = The organization already has a team of that name
 need-commit-team = Or send a whole team
+errand-call = Call
+errand-call-audited = The number shows only while the errand is yours; each look is in the audit log.

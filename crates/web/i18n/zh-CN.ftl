@@ -885,3 +885,5 @@ err-shift-not-found = 找不到这个班次
 err-team-not-member = 小组成员必须是本组织的人员
 err-team-exists = 本组织已有同名小组
 need-commit-team = 或整组派出
+errand-call = 拨打电话
+errand-call-audited = 号码仅在您接单期间可见，每次查看都记录在审计日志中。

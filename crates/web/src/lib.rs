@@ -398,6 +398,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::rotas::get_hours_totals))
         .routes(routes!(api::help::list_help, api::help::create_help))
         .routes(routes!(api::help::step_help))
+        .routes(routes!(api::help::phone_to_call))
         .routes(routes!(api::volunteers::list_volunteers))
         .routes(routes!(api::volunteers::list_reserve))
         .routes(routes!(api::volunteers::deploy))

@@ -281,3 +281,88 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_delivered() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let family = t
+            .add_resident(
+                &worker,
+                &t.lingyanli_building,
+                "402",
+                "赵敏",
+                &id_for(1980, 2, 2, 14),
+                "",
+            )
+            .await;
+        let h = ask(
+            &t,
+            &worker,
+            json!({"household_id": family["household_id"], "for_whom": "赵敏", "needs": "退烧药",
+            "urgency": "urgent", "contact": "13812345678"}),
+        )
+        .await;
+        let id = h["id"].as_str().unwrap().to_string();
+        let phone = format!("/api/v1/help-requests/{id}/phone");
+        let (_, vol) = t.with_user("vol.caller", "volunteer", &t.lingyanli).await;
+        let (_, other) = t.with_user("vol.other", "volunteer", &t.lingyanli).await;
+        // Nobody holds it yet: nobody gets the number, not even the worker (who may reveal it).
+        assert_eq!(
+            t.get(&phone, Some(&vol)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.get(&phone, Some(&worker)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            step(&t, &vol, &id, json!({"step": "claim"})).await.0,
+            StatusCode::OK
+        );
+        let r = t.get(&phone, Some(&vol)).await;
+        assert_eq!(
+            (r.status, r.json()["phone"].as_str()),
+            (StatusCode::OK, Some("13812345678"))
+        );
+        assert_eq!(
+            t.get(&phone, Some(&other)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // On the phone: a call button on the errand, a tel: link behind it, kept out of caches.
+        let (cookie, _) = t.browser("vol.caller").await;
+        assert!(
+            t.page("/errands", &cookie)
+                .await
+                .text()
+                .contains(&format!("/errands/{id}/call"))
+        );
+        let call = t.page(&format!("/errands/{id}/call"), &cookie).await;
+        assert!(
+            call.text().contains("href=\"tel:13812345678\""),
+            "{}",
+            call.text()
+        );
+        assert_eq!(call.headers.get("cache-control").unwrap(), "no-store");
+        // Each look is audited, naming the masked number only.
+        let admin = t.token("admin").await;
+        let log = t
+            .get("/api/v1/audit?action=help.phone_shown", Some(&admin))
+            .await
+            .json();
+        assert_eq!(log.as_array().map(Vec::len), Some(2), "{log}");
+        assert!(!log.to_string().contains("13812345678"));
+        // Delivered, the number is hidden again.
+        step(&t, &vol, &id, json!({"step": "buy", "cost": "12"})).await;
+        assert_eq!(
+            step(&t, &vol, &id, json!({"step": "deliver"})).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            t.get(&phone, Some(&vol)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        t
+    })
+    .await;
+}

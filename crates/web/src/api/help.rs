@@ -59,3 +59,23 @@ pub async fn step_help(
         help::step(&state.app, &caller.actor, &id, &body).await?,
     ))
 }
+
+/// The contact's phone.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PhoneToCall {
+    /// The whole number.
+    pub phone: String,
+}
+
+/// The contact's whole phone for the volunteer holding the errand, while they hold it (each
+/// time in the audit log).
+#[utoipa::path(get, path = "/api/v1/help-requests/{id}/phone", tag = "help",
+    responses((status = 200, body = PhoneToCall), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn phone_to_call(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PhoneToCall>> {
+    let phone = help::phone_to_call(&state.app, &caller.actor, &id).await?;
+    Ok(Json(PhoneToCall { phone }))
+}

@@ -226,3 +226,28 @@ pub(super) async fn errand_step(
     )
     .await
 }
+
+#[derive(Template)]
+#[template(path = "errand_call.html")]
+pub(super) struct ErrandCallPage {
+    nav: Nav,
+    phone: String,
+}
+
+/// The contact's number to call, for the volunteer holding the errand (audited each time).
+pub(super) async fn errand_call(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let phone = sanshe_app::help::phone_to_call(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let mut resp = render(&ErrandCallPage {
+        nav: Nav::of(&caller, "/errands"),
+        phone,
+    });
+    // A whole number: not to be kept in the browser's cache.
+    no_store(&mut resp);
+    Ok(resp)
+}

@@ -519,6 +519,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/rota/make", post(make_shifts))
         .route("/errands", get(errands_page).post(create_errand))
         .route("/errands/{id}/{step}", post(errand_step))
+        .route("/errands/{id}/call", get(errand_call))
         .route("/gates", get(gates_page).post(add_gate))
         .route("/gates/{id}/policy", post(set_policy))
         .route("/gates/{id}/post", get(gate_post))
