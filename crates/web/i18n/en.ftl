@@ -887,3 +887,4 @@ err-team-exists = The organization already has a team of that name
 need-commit-team = Or send a whole team
 errand-call = Call
 errand-call-audited = The number shows only while the errand is yours; each look is in the audit log.
+rota-fill = Put someone on

@@ -887,3 +887,4 @@ err-team-exists = 本组织已有同名小组
 need-commit-team = 或整组派出
 errand-call = 拨打电话
 errand-call-audited = 号码仅在您接单期间可见，每次查看都记录在审计日志中。
+rota-fill = 安排人员

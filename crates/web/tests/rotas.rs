@@ -623,3 +623,80 @@ async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let post = t
+            .post_json(
+                "/api/v1/posts",
+                Some(&worker),
+                json!({"area_id": t.lingyanli, "name": "北门", "kind": "gate",
+                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 2}),
+            )
+            .await
+            .json();
+        t.post_json(
+            &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
+            Some(&worker),
+            json!({"from": d1.to_string(), "days": 1}),
+        )
+        .await;
+        let (volunteer, _) = t.with_user("v.fill", "volunteer", &t.lingyanli).await;
+        let shift = rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t
+            .page(
+                &format!("/rota?area={}&from={d1}&days=1", t.lingyanli),
+                &cookie,
+            )
+            .await
+            .text();
+        let fill = format!(
+            "/rota/shifts/{shift}/cover?area={}&amp;from={d1}",
+            t.lingyanli
+        );
+        assert!(
+            html.contains(&format!("class=\"button secondary fill\" href=\"{fill}\"")),
+            "{html}"
+        );
+        let html = t.page(&fill.replace("&amp;", "&"), &cookie).await.text();
+        assert!(
+            html.contains("v.fill") && html.contains(&format!("/rota/shifts/{shift}/assign")),
+            "{html}"
+        );
+        let r = t
+            .post_form(
+                &format!("/rota/shifts/{shift}/assign"),
+                &cookie,
+                &format!(
+                    "csrf={csrf}&area={}&from={d1}&user_id={volunteer}",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        assert_eq!(
+            r["posts"][0]["shifts"][0]["holders"][0]["user_id"],
+            volunteer.as_str()
+        );
+        // A volunteer's rota offers no such link.
+        let (vcookie, _) = t.browser("v.fill").await;
+        let html = t
+            .page(
+                &format!("/rota?area={}&from={d1}&days=1", t.lingyanli),
+                &vcookie,
+            )
+            .await
+            .text();
+        assert!(!html.contains("button secondary fill"));
+        t
+    })
+    .await;
+}

@@ -41,6 +41,12 @@ impl RotaPage {
         self.manages && s.holders.iter().any(|h| h.no_show)
     }
 
+    /// Whether a worker may put someone on this shift from the rota: a place is free and it
+    /// has not started (a started one with a no-show goes through "find cover").
+    fn can_fill(&self, s: &rotas::ShiftView) -> bool {
+        self.manages && s.gap_minutes > 0 && !s.started && !self.needs_cover(s)
+    }
+
     /// The signed-in person's place on a shift.
     fn mine<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
         s.holders.iter().find(|h| h.user_id == self.me)
