@@ -88,6 +88,34 @@ test('a bad ID number shows a Chinese message beside the field; fixing it saves'
   await page.context().close();
 });
 
+test('the arrival form keeps everything typed after one bad field, the picker on the new person', async () => {
+  const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
+  const { json: households } = await api('/api/v1/households?limit=5', session.token);
+  const household = households.items.find((h) => h.resident_count > 0);
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/households/${household.id}/arrival`);
+  await page.selectOption('#who', 'new');
+  await page.fill('#p-name', '返津人员');
+  await page.fill('#p-doc', '120101199001011234');
+  await page.fill('#p-phone', '13900002222');
+  await page.fill('#origin', '湖北省武汉市');
+  await page.selectOption('#transport', 'train');
+  await page.fill('#note', '火车站接回');
+  await page.uncheck('input[name=isolate]');
+  await page.click('form.stack button[type=submit]');
+  assert.match(await page.textContent('#error-document_number'), /校验位不对/);
+  assert.equal(await page.inputValue('#who'), 'new', 'the picker stays on the new person');
+  assert.equal(await page.inputValue('#p-name'), '返津人员');
+  assert.equal(await page.inputValue('#p-doc'), '120101199001011234');
+  assert.equal(await page.inputValue('#p-phone'), '13900002222');
+  assert.equal(await page.inputValue('#origin'), '湖北省武汉市');
+  assert.equal(await page.inputValue('#transport'), 'train');
+  assert.equal(await page.inputValue('#note'), '火车站接回');
+  assert.equal(await page.isChecked('input[name=isolate]'), false);
+  await noSidewaysScroll(page);
+  await page.context().close();
+});
+
 test('an import reports accepted and rejected rows', async () => {
   const page = await signIn('worker.lingyanli');
   await page.click('nav.main >> text=导入');
@@ -313,7 +341,14 @@ test('someone signs up to volunteer on a phone without an account, and a worker 
   await page.click('button[type=submit].big');
   await page.getByText('请阅读并同意隐私说明').first().waitFor();
   assert.equal(await page.inputValue('#v-name'), name);
+  // With consent but a bad phone: the consent stays ticked.
   await page.check('#v-consent');
+  await page.fill('#v-phone', '1390000');
+  await page.click('button[type=submit].big');
+  await page.locator('#error-phone').waitFor();
+  assert.equal(await page.getAttribute('#v-phone', 'aria-invalid'), 'true');
+  assert.equal(await page.isChecked('#v-consent'), true, 'consent is kept');
+  await page.fill('#v-phone', '13900001111');
   await page.click('button[type=submit].big');
   await page.locator('#apply-done').waitFor();
   await context.close();

@@ -445,7 +445,29 @@ pub(super) struct TraceFormPage {
     transports: Vec<&'static str>,
     kinds: Vec<&'static str>,
     today: String,
+    /// The form as sent, after a refusal: every field keeps what was typed or chosen.
+    form: Vec<(String, String)>,
     errors: FormErrors,
+}
+
+impl TraceFormPage {
+    /// What `key` holds: as sent after a refusal, else `default`.
+    fn kept(&self, key: &str, default: &str) -> String {
+        if self.form.is_empty() {
+            default.to_string()
+        } else {
+            value(&self.form, key)
+        }
+    }
+
+    /// Whether the option `option` of `key` is the chosen one.
+    fn chose(&self, key: &str, option: &str, default: bool) -> bool {
+        if self.form.is_empty() {
+            default
+        } else {
+            value(&self.form, key) == option
+        }
+    }
 }
 
 async fn trace_form_view(
@@ -453,6 +475,7 @@ async fn trace_form_view(
     caller: &PageCaller,
     household_id: &str,
     arrival: bool,
+    form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
     let (household, residents) =
@@ -475,6 +498,7 @@ async fn trace_form_view(
             transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
             kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
             today: state.app.today().format("%Y-%m-%d").to_string(),
+            form,
             errors,
         },
         rejected,
@@ -486,7 +510,7 @@ pub(super) async fn arrival_form(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    trace_form_view(&state, &caller, &id, true, FormErrors::default()).await
+    trace_form_view(&state, &caller, &id, true, Vec::new(), FormErrors::default()).await
 }
 
 pub(super) async fn contact_form(
@@ -494,7 +518,7 @@ pub(super) async fn contact_form(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    trace_form_view(&state, &caller, &id, false, FormErrors::default()).await
+    trace_form_view(&state, &caller, &id, false, Vec::new(), FormErrors::default()).await
 }
 
 fn person_of(form: &[(String, String)], household_id: &str) -> PersonRef {
@@ -590,7 +614,7 @@ async fn register_trace(
             })
             .into_response())
         },
-        async |errors| trace_form_view(&state, &caller, &id, arrival, errors).await,
+        async |errors| trace_form_view(&state, &caller, &id, arrival, form.clone(), errors).await,
     )
     .await
 }
