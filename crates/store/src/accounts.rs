@@ -225,6 +225,37 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Resul
     Ok(())
 }
 
+/// Ends every session of a user, or every one but `keep` (a token hash).
+pub async fn delete_sessions_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64> {
+    conn.changed(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        &[user_id.into(), keep.unwrap_or("").into()],
+    )
+    .await
+}
+
+/// Sets a user's password hash.
+pub async fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<()> {
+    conn.run(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        &[user_id.into(), hash.into()],
+    )
+    .await
+}
+
+/// Lets a user sign in, or not.
+pub async fn set_active(conn: &mut AnyConnection, user_id: &str, active: bool) -> Result<()> {
+    conn.run(
+        "UPDATE users SET active = $2 WHERE id = $1",
+        &[user_id.into(), i64::from(active).into()],
+    )
+    .await
+}
+
 /// Records a failed sign-in for a user name from a client address.
 pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
     conn.changed(

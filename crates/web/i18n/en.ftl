@@ -888,3 +888,5 @@ need-commit-team = Or send a whole team
 errand-call = Call
 errand-call-audited = The number shows only while the errand is yours; each look is in the audit log.
 rota-fill = Put someone on
+err-password-wrong = The current password is not right
+err-not-yourself = Not on your own account: use "My account"

@@ -318,6 +318,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(api::accounts::create_grant))
         .routes(routes!(api::accounts::delete_grant))
+        .routes(routes!(api::accounts::change_password))
+        .routes(routes!(api::accounts::sign_out_everywhere))
+        .routes(routes!(api::accounts::reset_password))
+        .routes(routes!(api::accounts::set_user_active))
         .routes(routes!(api::audit::list_audit))
         .routes(routes!(
             api::campaigns::list_campaigns,

@@ -75,12 +75,7 @@ pub async fn delete_session(
     headers: HeaderMap,
     _caller: ApiCaller,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    accounts::sign_out(&state.app, token.trim()).await?;
+    accounts::sign_out(&state.app, bearer(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -220,4 +215,96 @@ pub async fn delete_grant(
     Ok(Json(
         accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await?,
     ))
+}
+
+/// A new password for the caller.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password now.
+    #[schema(max_length = 1024)]
+    pub current_password: String,
+    /// The new one (at least 10 characters).
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: String,
+}
+
+/// Changes the caller's password; their other sessions end.
+#[utoipa::path(post, path = "/api/v1/account/password", request_body = PasswordChange, tag = "accounts",
+    responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let token = bearer(&headers);
+    accounts::change_password(
+        &state.app,
+        &caller.actor,
+        Some(token),
+        &b.current_password,
+        &b.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs the caller out on every device, this one included.
+#[utoipa::path(delete, path = "/api/v1/account/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<StatusCode> {
+    accounts::sign_out_everywhere(&state.app, &caller.actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A one-time password, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OneTimePassword {
+    /// Give it to the user; they change it after signing in.
+    pub password: String,
+}
+
+/// Resets a user's password (an administrator over every place they work); their sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "accounts",
+    responses((status = 200, body = OneTimePassword), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OneTimePassword>> {
+    let password = accounts::reset_password(&state.app, &caller.actor, &id).await?;
+    Ok(Json(OneTimePassword { password }))
+}
+
+/// Whether a user may sign in.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserActive {
+    /// `false` deactivates (their sessions end), `true` reactivates.
+    pub active: bool,
+}
+
+/// Deactivates or reactivates a user (an administrator over every place they work).
+#[utoipa::path(put, path = "/api/v1/users/{id}/active", request_body = UserActive, tag = "accounts",
+    responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_user_active(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<UserActive>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(
+        accounts::set_user_active(&state.app, &caller.actor, &id, b.active).await?,
+    ))
+}
+
+/// The bearer token of a request ("" when there is none).
+fn bearer(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim()
 }

@@ -510,7 +510,15 @@ pub(super) async fn arrival_form(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    trace_form_view(&state, &caller, &id, true, Vec::new(), FormErrors::default()).await
+    trace_form_view(
+        &state,
+        &caller,
+        &id,
+        true,
+        Vec::new(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub(super) async fn contact_form(
@@ -518,7 +526,15 @@ pub(super) async fn contact_form(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    trace_form_view(&state, &caller, &id, false, Vec::new(), FormErrors::default()).await
+    trace_form_view(
+        &state,
+        &caller,
+        &id,
+        false,
+        Vec::new(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 fn person_of(form: &[(String, String)], household_id: &str) -> PersonRef {

@@ -13,7 +13,12 @@ use sanshe_store::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::audit;
 use crate::{App, AppError, OnConflict, Result};
+
+mod passwords;
+
+pub use passwords::*;
 
 /// The window over which failed sign-ins count.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -397,6 +402,16 @@ impl SessionCache {
     fn forget(&self, hash: &str) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(hash);
+        }
+    }
+
+    /// Drops the entries of one user's sessions but `keep` (a token hash), after their
+    /// sessions were ended.
+    fn forget_user(&self, user_id: &str, keep: Option<&str>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|hash, e| {
+                Some(hash.as_str()) == keep || e.found.0.user_id.as_deref() != Some(user_id)
+            });
         }
     }
 

@@ -1,0 +1,171 @@
+//! Account basics over HTTP on SQLite and PostgreSQL (issue 16): a person changes their own
+//! password and signs out everywhere; an administrator over every place a user works resets
+//! their password once and deactivates or reactivates them; each ends the sessions it must.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use support::{PASSWORD, TestApp, on_both};
+
+fn code(v: &Value) -> String {
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn sign_in(t: &TestApp, username: &str, password: &str) -> Option<String> {
+    let r = t
+        .post_json(
+            "/api/v1/sessions",
+            None,
+            json!({"username": username, "password": password}),
+        )
+        .await;
+    (r.status == StatusCode::CREATED).then(|| r.json()["token"].as_str().unwrap().to_string())
+}
+
+async fn signed_in(t: &TestApp, token: &str) -> bool {
+    t.get("/api/v1/users", Some(token)).await.status != StatusCode::UNAUTHORIZED
+}
+
+#[tokio::test]
+async fn a_person_changes_their_password_and_signs_out_everywhere() {
+    on_both(|t| async move {
+        let phone = t.token("worker.lingyanli").await;
+        let laptop = t.token("worker.lingyanli").await;
+        let change = |current: &str, new: &str| {
+            let (t, phone) = (&t, phone.clone());
+            let body = json!({"current_password": current, "new_password": new});
+            async move {
+                t.post_json("/api/v1/account/password", Some(&phone), body)
+                    .await
+            }
+        };
+        assert_eq!(
+            code(
+                &change("wrong-password-1", "a-new-password-2020")
+                    .await
+                    .json()
+            ),
+            "err-password-wrong"
+        );
+        assert_eq!(
+            code(&change(PASSWORD, "short").await.json()),
+            "err-password-short"
+        );
+        assert_eq!(
+            change(PASSWORD, "a-new-password-2020").await.status,
+            StatusCode::NO_CONTENT
+        );
+        // This session stays; the other device is signed out; the old password no longer works.
+        assert!(signed_in(&t, &phone).await);
+        assert!(!signed_in(&t, &laptop).await);
+        assert!(sign_in(&t, "worker.lingyanli", PASSWORD).await.is_none());
+        let again = sign_in(&t, "worker.lingyanli", "a-new-password-2020")
+            .await
+            .unwrap();
+        // Signing out everywhere ends this one too.
+        let r = t
+            .send_json(
+                "DELETE",
+                "/api/v1/account/sessions",
+                Some(&phone),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        assert!(!signed_in(&t, &phone).await && !signed_in(&t, &again).await);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates_a_user() {
+    on_both(|t| async move {
+        let admin = t.token("admin").await;
+        let worker = t.token("worker.lingyanli").await;
+        let users = t.get("/api/v1/users", Some(&admin)).await.json();
+        let id_of = |name: &str| {
+            users
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["username"] == name)
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (yudeli, admin_id) = (id_of("worker.yudeli"), id_of("admin"));
+        let their_session = t.token("worker.yudeli").await;
+        // A community worker may not reset the coordinator; nobody resets their own this way.
+        let r = t
+            .post_json(
+                &format!("/api/v1/users/{admin_id}/password-reset"),
+                Some(&worker),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = t
+            .post_json(
+                &format!("/api/v1/users/{admin_id}/password-reset"),
+                Some(&admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(code(&r.json()), "err-not-yourself");
+        // The coordinator resets it: a one-time password, the old sessions and password gone.
+        let r = t
+            .post_json(
+                &format!("/api/v1/users/{yudeli}/password-reset"),
+                Some(&admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let one_time = r.json()["password"].as_str().unwrap().to_string();
+        assert_eq!(one_time.chars().count(), 12);
+        assert!(!signed_in(&t, &their_session).await);
+        assert!(sign_in(&t, "worker.yudeli", PASSWORD).await.is_none());
+        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_some());
+        let log = t
+            .get("/api/v1/audit?action=password.reset", Some(&admin))
+            .await
+            .json();
+        assert_eq!(log.as_array().map(Vec::len), Some(1), "{log}");
+        assert!(
+            !log.to_string().contains(&one_time),
+            "the password is not in the log"
+        );
+
+        // Deactivated, they cannot sign in and their sessions end; reactivated, they can again.
+        let session = sign_in(&t, "worker.yudeli", &one_time).await.unwrap();
+        let active = |on: bool| {
+            let (t, admin, yudeli) = (&t, admin.clone(), yudeli.clone());
+            async move {
+                t.send_json(
+                    "PUT",
+                    &format!("/api/v1/users/{yudeli}/active"),
+                    Some(&admin),
+                    json!({"active": on}),
+                )
+                .await
+            }
+        };
+        let r = active(false).await;
+        assert_eq!(
+            (r.status, r.json()["active"].as_bool()),
+            (StatusCode::OK, Some(false))
+        );
+        assert!(!signed_in(&t, &session).await);
+        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_none());
+        assert_eq!(active(true).await.json()["active"], true);
+        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_some());
+        t
+    })
+    .await;
+}
