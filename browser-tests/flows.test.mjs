@@ -116,6 +116,34 @@ test('the arrival form keeps everything typed after one bad field, the picker on
   await page.context().close();
 });
 
+test('someone changes their password on a phone from their account page', async () => {
+  const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
+  const { json: areas } = await api('/api/v1/areas?kind=community&q=凌研里', admin);
+  const username = `pw.${Date.now() % 100000}`;
+  const made = await api('/api/v1/users', admin, { username, display_name: '改密码', password: 'first-password-1', role: 'community_worker', area_id: areas[0].id });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', 'first-password-1');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  await page.click('#my-account');
+  await page.fill('#current-password', 'not-my-password');
+  await page.fill('#new-password', 'second-password-2');
+  await page.click('form.stack button[type=submit]');
+  await page.locator('#error-current_password').waitFor();
+  await page.fill('#current-password', 'first-password-1');
+  await page.fill('#new-password', 'second-password-2');
+  await page.click('form.stack button[type=submit]');
+  assert.match(await page.textContent('#account-message'), /密码已修改/);
+  await noSidewaysScroll(page);
+  await context.close();
+  const again = await api('/api/v1/sessions', null, { username, password: 'second-password-2' });
+  assert.equal(again.status, 201);
+});
+
 test('an import reports accepted and rejected rows', async () => {
   const page = await signIn('worker.lingyanli');
   await page.click('nav.main >> text=导入');

@@ -169,3 +169,123 @@ async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates
     })
     .await;
 }
+
+#[tokio::test]
+async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_once() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let page = t.page("/account", &cookie).await.text();
+        assert!(
+            page.contains("修改密码") && page.contains("退出所有设备"),
+            "{page}"
+        );
+        let r = t
+            .post_form(
+                "/account/password",
+                &cookie,
+                &format!("csrf={csrf}&current_password=nope-nope-1&new_password=another-one-2020"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("id=\"error-current_password\""));
+        let r = t
+            .post_form(
+                "/account/password",
+                &cookie,
+                &format!("csrf={csrf}&current_password={PASSWORD}&new_password=another-one-2020"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains("密码已修改"));
+        assert!(
+            sign_in(&t, "worker.lingyanli", "another-one-2020")
+                .await
+                .is_some()
+        );
+
+        // The coordinator's users page: the title holds only the title; reset shows the
+        // one-time password once, and the page is not cached.
+        let (admin_cookie, admin_csrf) = t.browser("admin").await;
+        let users = t.page("/users", &admin_cookie).await.text();
+        let title = &users[users.find("<title>").unwrap()..users.find("</title>").unwrap()];
+        assert!(!title.contains("<details"), "{title}");
+        let admin = t.token("admin").await;
+        let yudeli = t
+            .get("/api/v1/users", Some(&admin))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "worker.yudeli")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = t
+            .post_form(
+                &format!("/users/{yudeli}/password-reset"),
+                &admin_cookie,
+                &format!("csrf={admin_csrf}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+        let html = r.text();
+        let at = html
+            .find("id=\"one-time-password\"")
+            .expect("the one-time password is shown");
+        let shown = &html[at..];
+        let password: String = shown
+            .split("<b class=\"mono\">")
+            .nth(2)
+            .unwrap()
+            .chars()
+            .take(12)
+            .collect();
+        assert!(sign_in(&t, "worker.yudeli", &password).await.is_some());
+        assert!(
+            !t.page("/users", &admin_cookie)
+                .await
+                .text()
+                .contains(&password),
+            "shown once"
+        );
+        // Deactivate and add a role from the page.
+        let r = t
+            .post_form(
+                &format!("/users/{yudeli}/active/deactivate"),
+                &admin_cookie,
+                &format!("csrf={admin_csrf}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(sign_in(&t, "worker.yudeli", &password).await.is_none());
+        let r = t
+            .post_form(
+                &format!("/users/{yudeli}/grants"),
+                &admin_cookie,
+                &format!(
+                    "csrf={admin_csrf}&role=community_worker&area_id={}&organization_id=",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let grants = t
+            .get("/api/v1/users", Some(&admin))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "worker.yudeli")
+            .unwrap()["grants"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(grants, 2);
+        t
+    })
+    .await;
+}

@@ -12,6 +12,8 @@ pub(super) struct UsersPage {
     organizations: Vec<OrganizationView>,
     errors: FormErrors,
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
+    /// A one-time password just made: (user name, password), shown this once.
+    reset: Option<(String, String)>,
 }
 
 pub(super) async fn users_view(
@@ -19,7 +21,7 @@ pub(super) async fn users_view(
     caller: &PageCaller,
     errors: FormErrors,
 ) -> PageResult {
-    users_view_with(state, caller, errors, None).await
+    users_view_with(state, caller, errors, None, None).await
 }
 
 pub(super) async fn users_view_with(
@@ -27,6 +29,7 @@ pub(super) async fn users_view_with(
     caller: &PageCaller,
     errors: FormErrors,
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
+    reset: Option<(String, String)>,
 ) -> PageResult {
     let users = sanshe_app::accounts::list_users(&state.app, &caller.actor)
         .await
@@ -45,6 +48,7 @@ pub(super) async fn users_view_with(
             organizations,
             errors,
             onboarded,
+            reset,
         },
         rejected,
     ))
@@ -75,38 +79,9 @@ pub(super) async fn create_user(
     caller: PageCaller,
     Form(f): Form<UserForm>,
 ) -> PageResult {
-    let is_area_role = Role::parse(&f.role)
-        .map(|r| r.is_area_role())
-        .unwrap_or(true);
-    let target = match (
-        is_area_role,
-        f.area_id.is_empty(),
-        f.organization_id.is_empty(),
-    ) {
-        (true, false, _) => GrantTarget::Area(f.area_id.clone()),
-        (false, _, false) => GrantTarget::Organization(f.organization_id.clone()),
-        (true, true, _) => {
-            return users_view(
-                &state,
-                &caller,
-                FormErrors::from(
-                    &AppError::field("area_id", "err-role-needs-area"),
-                    caller.tr,
-                ),
-            )
-            .await;
-        }
-        (false, _, true) => {
-            return users_view(
-                &state,
-                &caller,
-                FormErrors::from(
-                    &AppError::field("area_id", "err-role-needs-organization"),
-                    caller.tr,
-                ),
-            )
-            .await;
-        }
+    let target = match grant_target(&f.role, &f.area_id, &f.organization_id) {
+        Ok(t) => t,
+        Err(e) => return users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await,
     };
     after_form(
         &caller,
@@ -154,6 +129,7 @@ pub(super) async fn onboard_users(
                 &caller,
                 FormErrors::default(),
                 Some((report.created, rejected)),
+                None,
             )
             .await
         },
@@ -192,4 +168,158 @@ pub(super) async fn revoke_grant(
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/users").into_response())
+}
+
+/// Where a role chosen on the page is granted: an area for an area role, else an organization.
+fn grant_target(role: &str, area_id: &str, organization_id: &str) -> Result<GrantTarget, AppError> {
+    let area_role = Role::parse(role).map(|r| r.is_area_role()).unwrap_or(true);
+    match (area_role, area_id.is_empty(), organization_id.is_empty()) {
+        (true, false, _) => Ok(GrantTarget::Area(area_id.to_string())),
+        (false, _, false) => Ok(GrantTarget::Organization(organization_id.to_string())),
+        (true, true, _) => Err(AppError::field("area_id", "err-role-needs-area")),
+        (false, _, true) => Err(AppError::field("area_id", "err-role-needs-organization")),
+    }
+}
+
+/// A role for an existing user, from the users page.
+#[derive(Deserialize)]
+pub(super) struct GrantForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    area_id: String,
+    #[serde(default)]
+    organization_id: String,
+}
+
+pub(super) async fn add_grant(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<GrantForm>,
+) -> PageResult {
+    let done = match grant_target(&f.role, &f.area_id, &f.organization_id) {
+        Ok(target) => {
+            sanshe_app::accounts::grant_role(&state.app, &caller.actor, &id, &f.role, target).await
+        }
+        Err(e) => Err(e),
+    };
+    after_form(
+        &caller,
+        done,
+        async |_| Ok(Redirect::to("/users").into_response()),
+        async |errors| users_view(&state, &caller, errors).await,
+    )
+    .await
+}
+
+/// Resets a user's password; the page shows the one-time password this once.
+pub(super) async fn reset_user_password(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let password = sanshe_app::accounts::reset_password(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let users = sanshe_app::accounts::list_users(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    let name = users
+        .into_iter()
+        .find(|u| u.id == id)
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let mut resp = users_view_with(
+        &state,
+        &caller,
+        FormErrors::default(),
+        None,
+        Some((name, password)),
+    )
+    .await?;
+    no_store(&mut resp);
+    Ok(resp)
+}
+
+/// Deactivates (`deactivate`) or reactivates (`reactivate`) a user from the users page.
+pub(super) async fn set_user_active(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path((id, change)): Path<(String, String)>,
+) -> PageResult {
+    let active = match change.as_str() {
+        "reactivate" => true,
+        "deactivate" => false,
+        _ => return Err(page_error(&caller, AppError::NotFound)),
+    };
+    sanshe_app::accounts::set_user_active(&state.app, &caller.actor, &id, active)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/users").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub(super) struct AccountPage {
+    nav: Nav,
+    errors: FormErrors,
+    message: Option<String>,
+}
+
+fn account_view(caller: &PageCaller, errors: FormErrors, message: Option<String>) -> Response {
+    let rejected = !errors.is_empty();
+    render_form(
+        &AccountPage {
+            nav: Nav::of(caller, "/account"),
+            errors,
+            message,
+        },
+        rejected,
+    )
+}
+
+/// My account: change the password, sign out everywhere.
+pub(super) async fn account_page(caller: PageCaller) -> PageResult {
+    Ok(account_view(&caller, FormErrors::default(), None))
+}
+
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let done = sanshe_app::accounts::change_password(
+        &state.app,
+        &caller.actor,
+        Some(&caller.token),
+        &value(&form, "current_password"),
+        &value(&form, "new_password"),
+    )
+    .await;
+    after_form(
+        &caller,
+        done,
+        async |()| {
+            Ok(account_view(
+                &caller,
+                FormErrors::default(),
+                Some(caller.tr.t("password-changed")),
+            ))
+        },
+        async |errors| Ok(account_view(&caller, errors, None)),
+    )
+    .await
+}
+
+/// Signs out on every device, then to the sign-in page.
+pub(super) async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    caller: PageCaller,
+) -> PageResult {
+    sanshe_app::accounts::sign_out_everywhere(&state.app, &caller.actor)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to("/login").into_response())
 }
