@@ -21,6 +21,8 @@ pub struct UserRow {
     pub locale: String,
     /// Whether the account may sign in.
     pub active: bool,
+    /// A password someone else chose, to be changed at the next sign-in.
+    pub must_change_password: bool,
 }
 
 impl FromRow for UserRow {
@@ -32,11 +34,13 @@ impl FromRow for UserRow {
             password_hash: r.try_get("password_hash")?,
             locale: r.try_get("locale")?,
             active: flag(r, "active")?,
+            must_change_password: flag(r, "must_change_password")?,
         })
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, locale, active";
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, locale, active, must_change_password";
 
 /// Creates a user; a taken user name is a conflict.
 pub async fn insert_user(
@@ -238,11 +242,25 @@ pub async fn delete_sessions_of(
     .await
 }
 
-/// Sets a user's password hash.
-pub async fn set_password(conn: &mut AnyConnection, user_id: &str, hash: &str) -> Result<()> {
+/// Sets a user's password hash, and whether it is to be changed at the next sign-in.
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    must_change: bool,
+) -> Result<()> {
     conn.run(
-        "UPDATE users SET password_hash = $2 WHERE id = $1",
-        &[user_id.into(), hash.into()],
+        "UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1",
+        &[user_id.into(), hash.into(), i64::from(must_change).into()],
+    )
+    .await
+}
+
+/// Marks a password someone else chose, to be changed at the next sign-in.
+pub async fn require_password_change(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
+    conn.run(
+        "UPDATE users SET must_change_password = 1 WHERE id = $1",
+        &[user_id.into()],
     )
     .await
 }

@@ -219,6 +219,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0015_teams.sqlite.sql"),
         postgres: include_str!("../migrations/0015_teams.postgres.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_must_change_password",
+        common: include_str!("../migrations/0016_must_change_password.sql"),
+        sqlite: include_str!("../migrations/0016_must_change_password.sqlite.sql"),
+        postgres: include_str!("../migrations/0016_must_change_password.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

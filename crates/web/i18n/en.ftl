@@ -907,3 +907,4 @@ sign-out-everywhere-help = Lost your phone, or signed in on someone else's compu
 confirm-password-reset = Reset this person's password? All their sign-ins end at once.
 confirm-deactivate = Deactivate this account? The person can no longer sign in; all their sign-ins end at once.
 confirm-sign-out-everywhere = Sign out on every device?
+password-first = You signed in with a password someone else set. Please choose one only you know first.

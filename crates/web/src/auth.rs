@@ -109,6 +109,16 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Someone signed in with a password another person chose or the system made sees their
+/// account page, to set their own, before any other page.
+fn first_a_new_password(actor: &Actor, path: &str) -> Result<(), Redirect> {
+    let allowed = matches!(path, "/account" | "/account/password" | "/logout");
+    if actor.must_change_password && !allowed {
+        return Err(Redirect::to("/account"));
+    }
+    Ok(())
+}
+
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = Response;
 
@@ -117,6 +127,7 @@ impl FromRequestParts<AppState> for PageCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(SignedIn { actor, csrf, token }) = parts.extensions.remove::<SignedIn>() {
+            first_a_new_password(&actor, parts.uri.path()).map_err(IntoResponse::into_response)?;
             let tr = Tr::new(Locale::parse(&actor.locale));
             return Ok(PageCaller {
                 actor,
@@ -144,6 +155,8 @@ impl FromRequestParts<AppState> for PageCaller {
                 ))
             }
             Ok((actor, csrf)) => {
+                first_a_new_password(&actor, parts.uri.path())
+                    .map_err(IntoResponse::into_response)?;
                 let tr = Tr::new(Locale::parse(&actor.locale));
                 Ok(PageCaller {
                     actor,

@@ -251,6 +251,47 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
                 .contains(&password),
             "shown once"
         );
+        // Signed in with it, every page leads to their account until they set their own.
+        let (login_cookie, login_csrf) = t.login_form().await;
+        let r = t
+            .request(
+                axum::http::Request::post("/login")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("cookie", login_cookie)
+                    .body(axum::body::Body::from(format!(
+                        "username=worker.yudeli&password={password}&next=%2F&csrf={login_csrf}"
+                    )))
+                    .unwrap(),
+            )
+            .await;
+        let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
+        let their = set.split(';').next().unwrap().to_string();
+        let home = t.page("/residents", &their).await;
+        assert_eq!(
+            (
+                home.status,
+                home.headers.get("location").unwrap().to_str().unwrap()
+            ),
+            (StatusCode::SEE_OTHER, "/account")
+        );
+        let account = t.page("/account", &their).await.text();
+        assert!(
+            account.contains("请先设置一个只有您自己知道的新密码"),
+            "{account}"
+        );
+        let at = account.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+        let their_csrf = &account[at..at + 64];
+        let r = t
+            .post_form(
+                "/account/password",
+                &their,
+                &format!(
+                    "csrf={their_csrf}&current_password={password}&new_password=my-own-password-9"
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(t.page("/residents", &their).await.status, StatusCode::OK);
         // Deactivate and add a role from the page.
         let r = t
             .post_form(
@@ -260,7 +301,11 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert!(sign_in(&t, "worker.yudeli", &password).await.is_none());
+        assert!(
+            sign_in(&t, "worker.yudeli", "my-own-password-9")
+                .await
+                .is_none()
+        );
         let r = t
             .post_form(
                 &format!("/users/{yudeli}/grants"),

@@ -45,6 +45,8 @@ pub struct Actor {
     pub locale: String,
     /// Role grants with their scopes.
     pub grants: Vec<Grant>,
+    /// Signed in with a password someone else chose: pages ask for a new one first.
+    pub must_change_password: bool,
 }
 
 impl Actor {
@@ -68,6 +70,7 @@ impl Actor {
             display_name: "command line".into(),
             locale: "zh-CN".into(),
             grants,
+            must_change_password: false,
         })
     }
 
@@ -315,6 +318,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
             display_name: user.display_name,
             locale: user.locale,
             grants,
+            must_change_password: user.must_change_password,
         },
         session.csrf_token,
     );
@@ -334,6 +338,7 @@ pub async fn actor_of(app: &App, user_id: &str) -> Result<Actor> {
         display_name: user.display_name,
         locale: user.locale,
         grants,
+        must_change_password: user.must_change_password,
     })
 }
 

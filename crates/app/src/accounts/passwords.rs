@@ -38,7 +38,7 @@ pub async fn change_password(
     let hash = hash_in_slot(app, new.expose().to_string()).await?;
     let keep = current_session.map(token_hash);
     let mut tx = app.db.begin().await?;
-    store::set_password(&mut tx, user_id, &hash).await?;
+    store::set_password(&mut tx, user_id, &hash, false).await?;
     store::delete_sessions_of(&mut tx, user_id, keep.as_deref()).await?;
     audit::record(
         &mut tx,
@@ -49,7 +49,8 @@ pub async fn change_password(
     )
     .await?;
     sanshe_store::commit(tx).await?;
-    app.sessions.forget_user(user_id, keep.as_deref());
+    // This session's cached actor still says a new password is due: read it afresh.
+    app.sessions.forget_user(user_id, None);
     Ok(())
 }
 
@@ -127,7 +128,7 @@ pub async fn reset_password(app: &App, actor: &Actor, user_id: &str) -> Result<S
         .collect();
     let hash = hash_in_slot(app, password.clone()).await?;
     let mut tx = app.db.begin().await?;
-    store::set_password(&mut tx, user_id, &hash).await?;
+    store::set_password(&mut tx, user_id, &hash, true).await?;
     store::delete_sessions_of(&mut tx, user_id, None).await?;
     audit::record(
         &mut tx,

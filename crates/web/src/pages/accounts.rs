@@ -281,7 +281,11 @@ fn account_view(caller: &PageCaller, errors: FormErrors, message: Option<String>
 
 /// My account: change the password, sign out everywhere.
 pub(super) async fn account_page(caller: PageCaller) -> PageResult {
-    Ok(account_view(&caller, FormErrors::default(), None))
+    let first = caller
+        .actor
+        .must_change_password
+        .then(|| caller.tr.t("password-first"));
+    Ok(account_view(&caller, FormErrors::default(), first))
 }
 
 pub(super) async fn change_password(
