@@ -479,6 +479,16 @@ pub enum GrantTarget {
     Organization(String),
 }
 
+impl GrantTarget {
+    /// (area id, organization id) as a grant row stores them.
+    fn ids(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            GrantTarget::Area(a) => (Some(a.as_str()), None),
+            GrantTarget::Organization(o) => (None, Some(o.as_str())),
+        }
+    }
+}
+
 /// Creates a user with a first grant; the actor must be allowed to manage users there (a
 /// coordinator over the area, or an org admin adding a volunteer to their organization).
 pub async fn create_user(
@@ -515,10 +525,7 @@ pub async fn create_user(
     let user = store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN")
         .await
         .on_conflict("username", "err-username-taken")?;
-    let (area_id, org_id) = match &target {
-        GrantTarget::Area(a) => (Some(a.as_str()), None),
-        GrantTarget::Organization(o) => (None, Some(o.as_str())),
-    };
+    let (area_id, org_id) = target.ids();
     store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
     audit_store::append(
         &mut *tx,
@@ -560,10 +567,7 @@ pub async fn grant_role(
     let mut tx = app.db.begin().await?;
     let user = store::user(&mut tx, user_id).await?;
     check_grant_allowed(&mut tx, actor, role, &target).await?;
-    let (area_id, org_id) = match &target {
-        GrantTarget::Area(a) => (Some(a.as_str()), None),
-        GrantTarget::Organization(o) => (None, Some(o.as_str())),
-    };
+    let (area_id, org_id) = target.ids();
     // The grant and its audit entry are one transaction: neither without the other.
     store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
     audit_store::append(

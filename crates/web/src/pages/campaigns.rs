@@ -365,27 +365,31 @@ pub(super) async fn visit_form(
     .await
 }
 
+/// A visit as a door's form sends it: the outcome, `q_<key>` = yes/no answers, the note, and the
+/// id the form was made with (so a resend records once).
+pub(super) fn visit_input(form: &[(String, String)], household_id: &str) -> VisitInput {
+    VisitInput {
+        id: Some(value(form, "visit_id")),
+        household_id: household_id.to_string(),
+        outcome: value(form, "outcome"),
+        answers: form
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("q_")
+                    .map(|key| (key.to_string(), v == "yes"))
+            })
+            .collect(),
+        note: value(form, "note"),
+    }
+}
+
 pub(super) async fn log_visit(
     State(state): State<AppState>,
     caller: PageCaller,
     Path((id, household_id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> PageResult {
-    let form = pairs(&body);
-    let answers = form
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("q_")
-                .map(|key| (key.to_string(), v == "yes"))
-        })
-        .collect();
-    let input = VisitInput {
-        id: Some(value(&form, "visit_id")),
-        household_id: household_id.clone(),
-        outcome: value(&form, "outcome"),
-        answers,
-        note: value(&form, "note"),
-    };
+    let input = visit_input(&pairs(&body), &household_id);
     after_form(
         &caller,
         campaigns::visit(&state.app, &caller.actor, &id, &input).await,

@@ -2,7 +2,7 @@
 //! to them, each door with its latest outcome, and a visit form per door that keeps what was
 //! chosen when it is refused.
 
-use sanshe_app::campaigns::{self, DoorSheet, VisitInput};
+use sanshe_app::campaigns::{self, DoorSheet};
 use sanshe_core::campaigns::VisitOutcome;
 
 use super::*;
@@ -91,20 +91,7 @@ pub(super) async fn log_door_visit(
     body: axum::body::Bytes,
 ) -> PageResult {
     let form = pairs(&body);
-    let answers = form
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("q_")
-                .map(|key| (key.to_string(), v == "yes"))
-        })
-        .collect();
-    let input = VisitInput {
-        id: Some(value(&form, "visit_id")),
-        household_id: household_id.clone(),
-        outcome: value(&form, "outcome"),
-        answers,
-        note: value(&form, "note"),
-    };
+    let input = visit_input(&form, &household_id);
     let done = campaigns::visit(&state.app, &caller.actor, &campaign_id, &input).await;
     after_form(
         &caller,
