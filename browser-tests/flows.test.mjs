@@ -34,6 +34,12 @@ async function signIn(username) {
   return page;
 }
 
+// Opens the phone's folded menu and follows one of its links.
+async function menu(page, label) {
+  if (!(await page.isVisible('nav.main'))) await page.click('label.menu-button');
+  await page.click(`nav.main >> text=${label}`);
+}
+
 async function noSidewaysScroll(page) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= PHONE.width, `page is ${width}px wide on a ${PHONE.width}px phone: ${page.url()}`);
@@ -64,6 +70,19 @@ test('a worker signs in on a phone, searches and opens a resident with masked nu
   await page.click('#results tbody tr:first-child a');
   const doc = await page.textContent('#document-number');
   assert.match(doc.trim(), /^\d{3}\*{11}[\dX]{4}$/, 'ID is masked');
+  await page.context().close();
+});
+
+test('on a phone the menu folds behind one button and marks the page shown', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/campaigns`);
+  assert.equal(await page.isVisible('nav.main'), false, 'folded on a phone');
+  const top = await page.evaluate(() => document.querySelector('main').getBoundingClientRect().top);
+  assert.ok(top < 140, `the page starts near the top (${top}px), not below three lines of links`);
+  await page.click('label.menu-button');
+  assert.equal(await page.isVisible('nav.main a[aria-current=page]'), true);
+  assert.equal((await page.textContent('nav.main a[aria-current=page]')).trim(), '走访排查');
+  await noSidewaysScroll(page);
   await page.context().close();
 });
 
@@ -146,7 +165,7 @@ test('someone changes their password on a phone from their account page', async 
 
 test('an import reports accepted and rejected rows', async () => {
   const page = await signIn('worker.lingyanli');
-  await page.click('nav.main >> text=导入');
+  await menu(page, '导入');
   await page.selectOption('#community', { label: '凌研里社区 · 社区/村' });
   const good = idNumber(1948, unique());
   const csv = `姓名,性别,身份证号,手机号,楼栋,单元,房号\n赵淑珍,女,${good},13900001111,10号楼,1单元,101\n钱错号,男,120101199001011234,,10号楼,1单元,102\n`;
@@ -165,7 +184,7 @@ test('the interface switches to English and back', async () => {
   await page.click('#lang-switch');
   await page.waitForSelector('text=Sign out');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  await page.click('nav.main >> text=Residents');
+  await menu(page, 'Residents');
   assert.match(await page.textContent('#total'), /in all/);
   await page.click('#lang-switch');
   await page.waitForSelector('text=退出');
@@ -181,7 +200,7 @@ test('a worker of another community cannot find 凌研里 residents', async () =
 
 test('a worker logs a door-to-door visit on a phone and the door turns green', async () => {
   const page = await signIn('worker.lingyanli');
-  await page.click('nav.main >> text=走访排查');
+  await menu(page, '走访排查');
   await page.click('table.cards a >> nth=0');
   await page.click('text=按楼栋走访');
   await noSidewaysScroll(page);
@@ -307,7 +326,7 @@ test('a volunteer takes a shift on a phone and checks in when it is about to sta
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
   const page = await signIn(username);
-  await page.click(`nav.main >> text=排班`);
+  await menu(page, '排班');
   await page.goto(`${BASE}/rota?from=${day}&days=1`);
   await noSidewaysScroll(page);
   const row = page.locator('section.card', { hasText: name }).locator('li.shift').first();
@@ -401,7 +420,7 @@ test('a volunteer claims an errand on a phone, records what it cost and delivers
   });
   assert.equal(asked.status, 201, JSON.stringify(asked.json));
   const page = await signIn('vol.wangfang');
-  await page.click('nav a[href="/errands"], a[href="/errands"]');
+  await menu(page, '代买代办');
   await page.waitForURL(/\/errands/);
   await noSidewaysScroll(page);
   const card = page.locator(`li[data-errand="${asked.json.id}"]`);

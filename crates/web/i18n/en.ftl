@@ -908,3 +908,4 @@ confirm-password-reset = Reset this person's password? All their sign-ins end at
 confirm-deactivate = Deactivate this account? The person can no longer sign in; all their sign-ins end at once.
 confirm-sign-out-everywhere = Sign out on every device?
 password-first = You signed in with a password someone else set. Please choose one only you know first.
+nav-menu = Menu

@@ -908,3 +908,4 @@ confirm-password-reset = 重置这个人的密码？他的所有登录会立即�
 confirm-deactivate = 停用这个账号？此人将无法登录，所有登录会立即退出。
 confirm-sign-out-everywhere = 退出所有设备上的登录？
 password-first = 您用的是别人替您设置的密码。请先设置一个只有您自己知道的新密码。
+nav-menu = 菜单

@@ -594,6 +594,26 @@ async fn pages_switch_between_chinese_and_english() {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = t.page("/residents", &cookie).await.text();
         assert!(html.contains("Export to Excel") && html.contains("lang=\"en\""));
+        // The menu marks the page shown and offers only what the role can use.
+        let campaigns = t.page("/campaigns", &cookie).await.text();
+        assert!(
+            campaigns.contains("<a href=\"/campaigns\" aria-current=\"page\">"),
+            "{campaigns}"
+        );
+        assert!(campaigns.contains("<a href=\"/residents\">"));
+        t.with_user("v.menu", "volunteer", &t.lingyanli).await;
+        for who in ["v.menu", "org.ruoshui"] {
+            let (c, _) = t.browser(who).await;
+            let home = t.page("/", &c).await.text();
+            assert!(
+                !home.contains("href=\"/residents\""),
+                "{who} sees no empty resident list"
+            );
+            assert!(
+                home.contains("<a href=\"/\" aria-current=\"page\">"),
+                "{who}: home is marked"
+            );
+        }
         // The tab shows sanshe's icon: where the page points, and where browsers ask anyway.
         assert!(html.contains("rel=\"icon\" href=\"/assets/favicon.svg\""));
         let icon = t.page("/favicon.ico", "").await;

@@ -100,6 +100,8 @@ pub struct Nav {
     pub linkage_map: bool,
     /// Show phone follow-up (members of an organization).
     pub follow_ups: bool,
+    /// The menu: (path, label, whether it is the page shown), only what the role can use.
+    pub links: Vec<(&'static str, String, bool)>,
 }
 
 impl Nav {
@@ -120,7 +122,50 @@ impl Nav {
             needs: sanshe_core::accounts::answers_needs_somewhere(&a.grants),
             linkage_map: !a.scope(Action::LinkOrganizations).is_empty(),
             follow_ups: !sanshe_core::accounts::member_of(&a.grants).is_empty(),
+            links: Vec::new(),
         }
+        .with_links(here, !a.scope(Action::ViewRegistry).is_empty())
+    }
+
+    /// The menu of this signed-in person, the current page marked.
+    fn with_links(mut self, here: &str, registry: bool) -> Nav {
+        let shown: [(&'static str, &str, bool); 21] = [
+            ("/", "nav-home", true),
+            ("/residents", "nav-residents", registry),
+            ("/campaigns", "nav-campaigns", self.frontline),
+            ("/isolations", "nav-isolations", self.frontline),
+            ("/arrivals", "nav-arrivals", self.frontline),
+            ("/contacts", "nav-contacts", self.frontline),
+            ("/alerts", "nav-alerts", self.frontline),
+            ("/gates", "nav-gates", self.frontline),
+            ("/rota", "nav-rota", self.rota),
+            ("/errands", "nav-errands", self.rota || self.frontline),
+            ("/volunteers", "nav-volunteers", self.vetting),
+            ("/needs", "needs", self.needs),
+            ("/notices", "notices", self.needs || self.rota),
+            ("/follow-ups", "follow-ups", self.follow_ups),
+            ("/door-to-door", "door-to-door", self.follow_ups),
+            ("/linkage-map", "linkage-map", self.linkage_map),
+            ("/webhooks", "nav-webhooks", self.webhooks),
+            ("/import", "nav-import", self.registry),
+            ("/organizations", "nav-organizations", true),
+            ("/users", "nav-users", self.users),
+            ("/audit", "nav-audit", self.audit),
+        ];
+        // The page shown is the link whose path starts it the longest way ("/" only for home).
+        let current = shown
+            .iter()
+            .filter(|(path, _, on)| {
+                *on && (here == *path || (*path != "/" && here.starts_with(&format!("{path}/"))))
+            })
+            .map(|(path, _, _)| *path)
+            .max_by_key(|p| p.len());
+        self.links = shown
+            .iter()
+            .filter(|(_, _, on)| *on)
+            .map(|(path, key, _)| (*path, self.tr.t(key), Some(*path) == current))
+            .collect();
+        self
     }
 
     fn anonymous(tr: Tr, here: &str) -> Nav {
@@ -139,6 +184,7 @@ impl Nav {
             needs: false,
             linkage_map: false,
             follow_ups: false,
+            links: Vec::new(),
         }
     }
 }
