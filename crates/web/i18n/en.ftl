@@ -909,3 +909,4 @@ confirm-deactivate = Deactivate this account? The person can no longer sign in; 
 confirm-sign-out-everywhere = Sign out on every device?
 password-first = You signed in with a password someone else set. Please choose one only you know first.
 nav-menu = Menu
+campaign-unvisited-list = Not visited yet

@@ -909,3 +909,4 @@ confirm-deactivate = 停用这个账号？此人将无法登录，所有登录�
 confirm-sign-out-everywhere = 退出所有设备上的登录？
 password-first = 您用的是别人替您设置的密码。请先设置一个只有您自己知道的新密码。
 nav-menu = 菜单
+campaign-unvisited-list = 还没走访的

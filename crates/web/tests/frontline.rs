@@ -523,7 +523,8 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let not_home = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h1, "outcome": "not_home"})).await;
         assert_eq!(not_home.status, StatusCode::CREATED);
         let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
-        assert_eq!(revisits.as_array().unwrap().len(), 2, "not home and not visited both need a revisit");
+        assert_eq!(revisits.as_array().unwrap().len(), 1, "not home: a revisit; never visited: listed apart");
+        assert_eq!(revisits[0]["household_id"], h1.as_str());
 
         let visit_id = uuid::Uuid::now_v7().to_string();
         let body = json!({"id": visit_id, "household_id": h1, "outcome": "answered", "answers": {"fever_or_cough": true, "arrived_from_elsewhere": true, "custom_1": false}, "note": "老人咳嗽两天"});
@@ -544,16 +545,29 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let wrong_outcome = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "maybe"})).await;
         assert_eq!(wrong_outcome.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // A refusal is a revisit too, and each door counts once across the outcome columns.
+        let refused = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "refused"})).await;
+        assert_eq!(refused.status, StatusCode::CREATED);
+        let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
+        assert_eq!(revisits.as_array().unwrap().len(), 1, "{revisits}");
+        assert_eq!(revisits[0]["outcome"], "refused");
+        let line = &t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json()["buildings"][0];
+        let parts: i64 = ["answered", "not_home", "refused", "moved_out", "unvisited"].iter().map(|k| line[k].as_i64().unwrap()).sum();
+        assert_eq!((line["answered"].as_i64(), line["refused"].as_i64(), parts), (Some(1), Some(1), 2), "{line}");
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page(&format!("/campaigns/{cid}/grid?revisit=1"), &cookie).await.text();
+        assert!(page.contains("待回访") && page.contains("302"), "the refused door is on the revisit page");
+
         let cov = t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json();
         assert_eq!(cov["buildings"][0]["building"], "1号楼");
         assert_eq!(cov["buildings"][0]["households"], 2);
-        assert_eq!(cov["buildings"][0]["reached"], 1);
-        assert_eq!(cov["buildings"][0]["unvisited"], 1);
+        assert_eq!(cov["buildings"][0]["reached"], 2, "answered and refused: both doors opened");
+        assert_eq!(cov["buildings"][0]["unvisited"], 0);
         assert_eq!(cov["compounds"][0]["compound"], "凌研里一区");
-        assert_eq!(cov["compounds"][0]["percent"], 50);
+        assert_eq!(cov["compounds"][0]["percent"], 100);
         assert_eq!(cov["workers"][0]["day"], "2026-11-28");
-        assert_eq!(cov["workers"][0]["visits"], 2);
-        assert_eq!(cov["workers"][0]["reached"], 1);
+        assert_eq!(cov["workers"][0]["visits"], 3);
+        assert_eq!(cov["workers"][0]["reached"], 2);
 
         // A household of another community is not part of this campaign; others cannot see it.
         let y = t.token("worker.yudeli").await;

@@ -417,12 +417,22 @@ pub async fn doors(
     Ok(doors)
 }
 
-/// Households not reached yet (never visited, or nobody home last time).
+/// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
+/// visited are not revisits: `unvisited` lists them apart.
 pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
     Ok(doors(app, actor, campaign_id, None)
         .await?
         .into_iter()
-        .filter(|d| d.outcome.as_deref().is_none_or(|o| o == "not_home"))
+        .filter(|d| matches!(d.outcome.as_deref(), Some("not_home" | "refused")))
+        .collect())
+}
+
+/// Doors nobody has knocked on yet in this campaign.
+pub async fn unvisited(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
+    Ok(doors(app, actor, campaign_id, None)
+        .await?
+        .into_iter()
+        .filter(|d| d.outcome.is_none())
         .collect())
 }
 
@@ -438,8 +448,11 @@ pub struct CoverageLine {
     pub building: String,
     /// Households.
     pub households: i64,
-    /// Reached.
+    /// Reached: answered, refused or found moved out (a door that opened).
     pub reached: i64,
+    /// Answered the questions. With `not_home`, `refused`, `moved_out` and `unvisited`, each
+    /// door is counted once: the five add up to `households`.
+    pub answered: i64,
     /// Nobody home at the last visit.
     pub not_home: i64,
     /// Refused.
@@ -460,10 +473,10 @@ impl CoverageLine {
             Some("not_home") => self.not_home += 1,
             Some(o) => {
                 self.reached += 1;
-                if o == "refused" {
-                    self.refused += 1;
-                } else if o == "moved_out" {
-                    self.moved_out += 1;
+                match o {
+                    "refused" => self.refused += 1,
+                    "moved_out" => self.moved_out += 1,
+                    _ => self.answered += 1,
                 }
             }
         }

@@ -174,7 +174,7 @@ pub(super) async fn export_coverage(
         "campaign-compound",
         "campaign-building",
         "campaign-households",
-        "campaign-reached",
+        "outcome-answered",
         "outcome-not_home",
         "outcome-refused",
         "outcome-moved_out",
@@ -192,7 +192,7 @@ pub(super) async fn export_coverage(
                 b.compound,
                 b.building,
                 b.households.to_string(),
-                b.reached.to_string(),
+                b.answered.to_string(),
                 b.not_home.to_string(),
                 b.refused.to_string(),
                 b.moved_out.to_string(),
@@ -241,13 +241,15 @@ pub(super) struct GridPage {
     campaign: CampaignView,
     buildings: Vec<(String, String, i64, i64, bool)>,
     grid: Vec<GridBuilding>,
-    revisit: bool,
+    /// A list across buildings instead of one building: its title's message key.
+    listing: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
 pub(super) struct GridQuery {
     building: Option<String>,
     revisit: Option<String>,
+    unvisited: Option<String>,
 }
 
 pub(super) async fn campaign_grid(
@@ -259,10 +261,20 @@ pub(super) async fn campaign_grid(
     let cov = campaigns::coverage(&state.app, &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    let revisit = q.revisit.is_some();
+    let listing = if q.revisit.is_some() {
+        Some("campaign-revisits")
+    } else if q.unvisited.is_some() {
+        Some("campaign-unvisited-list")
+    } else {
+        None
+    };
     let chosen = q.building.clone().unwrap_or_default();
-    let doors = if revisit {
+    let doors = if listing == Some("campaign-revisits") {
         campaigns::revisits(&state.app, &caller.actor, &id)
+            .await
+            .or_page(&caller)?
+    } else if listing.is_some() {
+        campaigns::unvisited(&state.app, &caller.actor, &id)
             .await
             .or_page(&caller)?
     } else if chosen.is_empty() {
@@ -303,7 +315,7 @@ pub(super) async fn campaign_grid(
             .collect(),
         campaign: cov.campaign,
         grid,
-        revisit,
+        listing,
     }))
 }
 
