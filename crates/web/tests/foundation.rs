@@ -732,6 +732,30 @@ async fn the_demo_tells_the_tianjin_story() {
             .map(|a| a["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["凌研里一区", "凌研里二区", "凌研里三区"]);
+        // … and so do the parts of the isolation board.
+        let board = t
+            .get(&format!("/api/v1/boards/{community}"), Some(&ling))
+            .await
+            .json();
+        let parts: Vec<&str> = board["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let order: Vec<&str> = ["凌研里一区", "凌研里二区", "凌研里三区"]
+            .into_iter()
+            .filter(|n| parts.contains(n))
+            .collect();
+        assert!(order.len() >= 2, "{parts:?}");
+        assert_eq!(
+            parts
+                .iter()
+                .filter(|p| order.contains(p))
+                .copied()
+                .collect::<Vec<_>>(),
+            order
+        );
         let buildings = t
             .get(
                 &format!(

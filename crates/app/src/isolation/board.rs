@@ -112,7 +112,8 @@ pub async fn board(app: &App, actor: &Actor, area_id: &str) -> Result<Board> {
             }
         }
     }
-    parts.sort_by(|a, b| a.name.cmp(&b.name));
+    // As people count: 一区, 二区, 三区 … 十区; 2号楼 before 10号楼.
+    parts.sort_by_cached_key(|p| sanshe_core::areas::natural_key(&p.name));
     Ok(Board {
         area: area.into(),
         date: today.format("%Y-%m-%d").to_string(),
