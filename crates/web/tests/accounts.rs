@@ -292,6 +292,12 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert_eq!(t.page("/residents", &their).await.status, StatusCode::OK);
+        // The audit page says it in words.
+        let audit = t.page("/audit", &admin_cookie).await.text();
+        assert!(
+            audit.contains(">重置密码</td>") && audit.contains("title=\"password.reset\""),
+            "{audit}"
+        );
         // Deactivate and add a role from the page.
         let r = t
             .post_form(

@@ -92,7 +92,8 @@ pub(super) async fn export_audit(
             rows.push(vec![
                 at,
                 e.actor,
-                e.action,
+                // Words to read; the code stays in the filter and the API.
+                tr.audit_action(&e.action),
                 format!("{} {}", e.target_kind, e.target_id),
                 e.detail,
                 e.reason.unwrap_or_default(),
