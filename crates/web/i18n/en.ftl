@@ -990,3 +990,6 @@ audit-volunteer-recalled = Recalled a volunteer
 audit-webhook-created = Added a chat robot
 audit-webhook-disabled = Turned a chat robot off
 audit-webhook-enabled = Turned a chat robot on
+alert-readings = Readings at the gates (last two weeks)
+alert-reading-at = When
+alert-reading-gate = Gate

@@ -990,3 +990,6 @@ audit-volunteer-recalled = 召回志愿者
 audit-webhook-created = 添加工作群机器人
 audit-webhook-disabled = 停用工作群机器人
 audit-webhook-enabled = 启用工作群机器人
+alert-readings = 卡口测温记录（近两周）
+alert-reading-at = 时间
+alert-reading-gate = 卡口

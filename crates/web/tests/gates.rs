@@ -129,6 +129,23 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         assert_eq!(hot["reason"], "fever");
         let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
         assert_eq!(alerts.as_array().unwrap().len(), 1);
+        // The alert is the household's: it leads there and says where and when, no name.
+        let fever = &alerts[0];
+        assert_eq!(fever["subject_kind"], "household");
+        assert_eq!(fever["link"], format!("/households/{}", pass["household_id"].as_str().unwrap()));
+        assert!(fever["detail"].as_str().unwrap().contains("37.6℃"), "{fever}");
+        // A second fever of the same household later is the same alert, counted again; the
+        // alert's page lists both readings with their times and gates.
+        t.app.clock.advance(chrono::Duration::hours(20));
+        let (_, again) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 38.0})).await;
+        assert_eq!(again["reason"], "fever");
+        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
+        assert_eq!((alerts.as_array().unwrap().len(), alerts[0]["occurrences"].as_i64()), (1, Some(2)));
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page(&format!("/alerts/{}", alerts[0]["id"].as_str().unwrap()), &cookie).await.text();
+        assert_eq!(page.matches("<tr class=\"reading\">").count(), 2, "{page}");
+        assert!(page.contains("37.6℃") && page.contains("38.0℃"), "{page}");
+        t.app.clock.advance(chrono::Duration::hours(-20));
 
         // Forged or altered codes are refused.
         let mut forged = token.clone();

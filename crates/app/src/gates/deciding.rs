@@ -72,7 +72,8 @@ pub(super) async fn decide_batch(
     let mut new_exits: HashMap<(String, String), i64> = HashMap::new();
     let mut hours: HashMap<(String, i64), HourCounts> = HashMap::new();
     let mut refusals: HashMap<(String, String, &'static str), (String, i64)> = HashMap::new();
-    let mut fevers: Vec<(String, String, String)> = Vec::new();
+    // (gate, path, scan id, the pass's household, the reading in words).
+    let mut fevers: Vec<(String, String, String, Option<String>, String)> = Vec::new();
     for job in batch {
         if let Some(first) = known.get(&job.id) {
             out.push(Ok(ScanOutcome {
@@ -161,7 +162,20 @@ pub(super) async fn decide_batch(
                     .or_insert((gate.area_path.clone(), 0))
                     .1 += 1;
                 if reason == Refusal::Fever {
-                    fevers.push((gate.id.clone(), gate.area_path.clone(), job.id.clone()));
+                    let reading = format!(
+                        "{} {} {}℃",
+                        gate.name,
+                        local.format("%m-%d %H:%M"),
+                        sanshe_core::isolation::format_tenths(job.temperature.tenths())
+                    );
+                    let household = pass.map(|p| p.household_id.clone());
+                    fevers.push((
+                        gate.id.clone(),
+                        gate.area_path.clone(),
+                        job.id.clone(),
+                        household,
+                        reading,
+                    ));
                 }
             }
         }
@@ -215,17 +229,23 @@ pub(super) async fn decide_batch(
     store::add_refusals(tx, &refusal_rows).await?;
     if !fevers.is_empty() {
         let routes = Routes::load(tx).await?;
-        for (gate_id, path, scan_id) in &fevers {
+        for (gate_id, path, scan_id, household, reading) in &fevers {
+            // One alert per household, whoever of it had the fever and at whichever gate, so
+            // its readings are one story; a code without a household stays the gate's.
+            let (subject_kind, subject_id) = match household {
+                Some(h) => ("household", h.as_str()),
+                None => ("gate", gate_id.as_str()),
+            };
             alerts::raise(
                 tx,
                 &routes,
                 Trouble {
                     kind: AlertKind::GateFever,
                     area_path: path,
-                    subject_kind: "gate",
-                    subject_id: gate_id,
+                    subject_kind,
+                    subject_id,
                     event: scan_id,
-                    detail: "",
+                    detail: reading,
                 },
                 now,
             )

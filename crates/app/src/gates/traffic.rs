@@ -81,3 +81,37 @@ pub async fn traffic(
         refusals,
     })
 }
+
+/// A fever met at a gate, as the alert about a household lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FeverAtGate {
+    /// When, YYYY-MM-DD HH:MM China time.
+    pub at: String,
+    /// The gate.
+    pub gate: String,
+    /// °C.
+    pub temperature: String,
+}
+
+/// The fevers a household met at its compound's gates in the last two weeks, newest first.
+pub async fn fevers_of_household(
+    app: &App,
+    actor: &Actor,
+    household_id: &str,
+) -> Result<Vec<FeverAtGate>> {
+    let mut conn = app.db.conn().await?;
+    let household = sanshe_store::registry::household(&mut conn, household_id).await?;
+    actor.require(Action::FrontLine, Target::Area(&household.area_path))?;
+    let since = app.clock.now_ms() - 14 * 86_400_000;
+    Ok(store::fever_readings(&mut *conn, household_id, since)
+        .await?
+        .into_iter()
+        .map(|(at, gate, tenths)| FeverAtGate {
+            at: local_time(at).format("%Y-%m-%d %H:%M").to_string(),
+            gate,
+            temperature: tenths
+                .map(sanshe_core::isolation::format_tenths)
+                .unwrap_or_default(),
+        })
+        .collect())
+}

@@ -349,3 +349,32 @@ pub async fn scans_by_people(
     }
     Ok(out)
 }
+
+/// A fever reading at a gate: (UTC ms, gate name, temperature in tenths).
+pub type FeverReading = (i64, String, Option<i64>);
+
+/// The fevers a household's passes met at its compound's gates since `since`, newest first.
+pub async fn fever_readings(
+    conn: &mut impl Statements,
+    household_id: &str,
+    since: i64,
+) -> Result<Vec<FeverReading>> {
+    // Through the gates of the household's compound, so each gate's (gate, time) index is used.
+    conn.rows(
+        "SELECT s.scanned_at, g.name, s.temperature FROM gates g JOIN scans s ON s.gate_id = g.id \
+         WHERE g.compound_id IN (SELECT compound_id FROM passes WHERE household_id = $1) \
+         AND s.scanned_at >= $2 AND s.household_id = $1 AND s.reason = 'fever' \
+         ORDER BY s.scanned_at DESC LIMIT 100",
+        &[household_id.into(), since.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("scanned_at")?,
+            r.try_get("name")?,
+            r.try_get("temperature")?,
+        ))
+    })
+    .collect()
+}

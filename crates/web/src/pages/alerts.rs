@@ -54,6 +54,8 @@ pub(super) async fn alerts_page(
 pub(super) struct AlertPage {
     nav: Nav,
     a: AlertView,
+    /// For a fever at the gates of a household: each reading with its time and gate.
+    readings: Vec<sanshe_app::gates::FeverAtGate>,
     errors: FormErrors,
 }
 
@@ -66,11 +68,19 @@ async fn alert_view(
     let a = alerts::get(&state.app, &caller.actor, id)
         .await
         .or_page(caller)?;
+    let readings = if a.kind == "gate_fever" && a.subject_kind == "household" {
+        sanshe_app::gates::fevers_of_household(&state.app, &caller.actor, &a.subject_id)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
     let rejected = !errors.is_empty();
     Ok(render_form(
         &AlertPage {
             nav: Nav::of(caller, &format!("/alerts/{id}")),
             a,
+            readings,
             errors,
         },
         rejected,
