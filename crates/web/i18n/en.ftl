@@ -993,3 +993,4 @@ audit-webhook-enabled = Turned a chat robot on
 alert-readings = Readings at the gates (last two weeks)
 alert-reading-at = When
 alert-reading-gate = Gate
+visit-last = Last visit

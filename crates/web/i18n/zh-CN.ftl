@@ -993,3 +993,4 @@ audit-webhook-enabled = 启用工作群机器人
 alert-readings = 卡口测温记录（近两周）
 alert-reading-at = 时间
 alert-reading-gate = 卡口
+visit-last = 上次走访

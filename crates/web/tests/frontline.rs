@@ -555,6 +555,11 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let parts: i64 = ["answered", "not_home", "refused", "moved_out", "unvisited"].iter().map(|k| line[k].as_i64().unwrap()).sum();
         assert_eq!((line["answered"].as_i64(), line["refused"].as_i64(), parts), (Some(1), Some(1), 2), "{line}");
         let (cookie, _) = t.browser("worker.lingyanli").await;
+        // Reopening a visited door shows its last visit, the answers given chosen again.
+        let form = t.page(&format!("/campaigns/{cid}/visit/{h1}"), &cookie).await.text();
+        assert!(form.contains("id=\"last-visit\"") && form.contains("老人咳嗽两天"), "{form}");
+        assert!(form.contains("name=\"q_fever_or_cough\" value=\"yes\" checked"), "{form}");
+        assert!(form.contains("name=\"outcome\" value=\"answered\" checked"), "{form}");
         let page = t.page(&format!("/campaigns/{cid}/grid?revisit=1"), &cookie).await.text();
         assert!(page.contains("待回访") && page.contains("302"), "the refused door is on the revisit page");
 

@@ -369,6 +369,8 @@ pub struct Door {
     pub note: Option<String>,
     /// RFC 3339 of the latest visit.
     pub visited_at: Option<String>,
+    /// The latest visit's answers by question key.
+    pub answers: BTreeMap<String, bool>,
 }
 
 fn door(d: DoorRow) -> Door {
@@ -386,6 +388,11 @@ fn door(d: DoorRow) -> Door {
         visits: d.visits,
         note: d.note.filter(|n| !n.is_empty()),
         visited_at: d.visited_at.map(rfc3339),
+        answers: d
+            .answers
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default(),
     }
 }
 

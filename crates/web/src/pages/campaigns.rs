@@ -329,6 +329,25 @@ pub(super) struct VisitPage {
     visit_id: String,
     errors: FormErrors,
     recorded: Option<VisitRecorded>,
+    /// The door's latest visit, shown and its answers chosen again when the door is reopened.
+    last: Option<campaigns::Door>,
+}
+
+impl VisitPage {
+    /// Whether outcome `o` starts chosen: the last visit's, else the first.
+    fn outcome_chosen(&self, o: &str, first: bool) -> bool {
+        match self.last.as_ref().and_then(|d| d.outcome.as_deref()) {
+            Some(last) => last == o,
+            None => first,
+        }
+    }
+
+    /// Whether the last visit answered yes to question `key`.
+    fn said_yes(&self, key: &str) -> bool {
+        self.last
+            .as_ref()
+            .is_some_and(|d| d.answers.get(key).copied().unwrap_or(false))
+    }
 }
 
 async fn visit_view(
@@ -345,6 +364,11 @@ async fn visit_view(
     let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, household_id)
         .await
         .or_page(caller)?;
+    let last = campaigns::doors(&state.app, &caller.actor, id, Some(&household.building))
+        .await
+        .or_page(caller)?
+        .into_iter()
+        .find(|d| d.household_id == household_id && d.outcome.is_some());
     let rejected = !errors.is_empty();
     Ok(render_form(
         &VisitPage {
@@ -356,6 +380,7 @@ async fn visit_view(
             visit_id: sanshe_app::new_id(),
             errors,
             recorded,
+            last,
         },
         rejected,
     ))
