@@ -881,8 +881,11 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         // On the phone: their building's doors, no names; a refused visit keeps what was chosen.
         let (cookie, csrf) = t.browser("sw.doors").await;
         let page = t.page("/door-to-door", &cookie).await.text();
-        assert!(page.contains("入户排查") && page.contains("101"), "{page}");
-        assert!(!page.contains("周桂兰") && !page.contains("202"), "{page}");
+        let handed_id = handed_door["household_id"].as_str().unwrap();
+        assert!(page.contains("入户排查") && page.contains(&format!("/door-to-door/{campaign}/{handed_id}")), "{page}");
+        // Not the other door (by its id: a room number could stand in a random token).
+        let other_id = other_door["household_id"].as_str().unwrap();
+        assert!(!page.contains("周桂兰") && !page.contains(other_id), "{page}");
         let door = format!("/door-to-door/{campaign}/{}", handed_door["household_id"].as_str().unwrap());
         let r = t
             .post_form(&door, &cookie, &format!("csrf={csrf}&outcome=flying&q_fever_or_cough=yes&note=%E4%B8%89%E6%AC%A1"))
