@@ -279,10 +279,27 @@ test('the gate post keeps working offline and sends each queued scan once when t
     for (const k of ['3', '6', '.', '5']) { await page.click(`.key[data-key="${k}"]`); }
     await page.click('#check');
   };
-  // Online: the server's answer, large and green.
+  // This browser cannot read QR codes: no camera button that would do nothing.
+  assert.equal(await page.isVisible('#camera'), false);
+  // A slip on the keypad (3.65) is pointed out beside the field, not a refusal, and keeps the code.
+  await page.check('input[name=direction][value=in]');
+  await page.fill('#code', usable[0].code);
+  for (const k of ['3', '.', '6', '5']) { await page.click(`.key[data-key="${k}"]`); }
+  await page.click('#check');
+  await page.locator('#scan-error-temperature:not([hidden])').waitFor();
+  assert.match(await page.locator('#scan-error-temperature').innerText(), /34\.0/);
+  assert.equal(await page.isVisible('#result'), false);
+  assert.equal(await page.inputValue('#code'), usable[0].code);
+  await page.fill('#temperature', '');
+  // Online: the server's answer, large and green, at the top, saying whose pass it is.
   await scanIn(usable[0].code);
   await page.locator('#result.allowed').waitFor();
-  assert.match(await page.locator('#result').innerText(), /允许通行/);
+  const verdict = await page.locator('#result').innerText();
+  assert.match(verdict, /允许通行/);
+  assert.match(verdict, /\*\*/, `the masked address: ${verdict}`);
+  assert.equal(await page.isVisible('#scan-error-temperature'), false);
+  const [top, form] = [await page.locator('#result').boundingBox(), await page.locator('#scan-form').boundingBox()];
+  assert.ok(top.y < form.y && top.width >= form.width - 2, 'the verdict is above the form, full width');
 
   // The network drops: scans are kept on the phone and shown as waiting.
   await page.context().setOffline(true);
@@ -290,6 +307,7 @@ test('the gate post keeps working offline and sends each queued scan once when t
   await page.locator('#result.queued').waitFor();
   await scanIn(usable[2].code);
   await page.waitForFunction(() => document.querySelector('#queue-count').textContent === '2');
+  assert.match(await page.locator('#queue').innerText(), /进/, 'the direction in words');
   assert.match(await page.locator('#net').innerText(), /网络已断开/);
 
   // It comes back: the queue drains, and each scan is recorded once.
@@ -556,6 +574,42 @@ test('cancelling an errand asks first, and pages raise no policy errors', async 
   await page.waitForTimeout(300);
   listed = (await api('/api/v1/help-requests', worker)).json.find((h) => h.id === asked.json.id);
   assert.equal(listed.status, 'cancelled');
+  assert.deepEqual(problems, [], problems.join('\n'));
+  await page.context().close();
+});
+
+test('a worker reissues a lost pass from its building\'s page on a phone, and the old one stops at once', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const gate = (await api('/api/v1/gates', worker)).json[0];
+  const page = await signIn('worker.lingyanli');
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
+  await page.goto(`${BASE}/areas/${gate.compound_id}/passes`);
+  await page.locator('#pass-buildings a').first().click();
+  await page.locator('tr.pass-row').first().waitFor();
+  await noSidewaysScroll(page);
+  const rows = await page.locator('tr.pass-row').count();
+  assert.ok(rows > 0 && rows <= 50, `${rows} passes on one page`);
+  assert.equal(await page.locator('svg').count(), 0, 'no QR codes on the list');
+  if (await page.isVisible('#next-page')) {
+    await page.click('#next-page');
+    await page.locator('tr.pass-row').first().waitFor();
+  }
+  const row = page.locator('tr.pass-row').filter({ hasNot: page.locator('.tag') }).last();
+  const id = await row.getAttribute('data-pass');
+  const oldCode = (await row.locator('.mono').innerText()).trim();
+  let asked = null;
+  page.once('dialog', async (d) => { asked = d.message(); await d.accept(); });
+  await row.locator('button', { hasText: '补发' }).click();
+  await page.waitForURL(/\/passes\/print\?pass=/);
+  assert.match(asked, /作废旧证/);
+  assert.equal(await page.locator('.pass-card').count(), 1);
+  const newCode = (await page.locator('.pass-card .code').innerText()).trim();
+  assert.notEqual(newCode, oldCode);
+  await noSidewaysScroll(page);
+  const passes = (await api(`/api/v1/passes?area=${gate.compound_id}`, worker)).json;
+  assert.equal(passes.find((p) => p.id === id).revoked, true, 'the old pass is revoked');
+  assert.equal(passes.find((p) => p.code === newCode).revoked, false);
   assert.deepEqual(problems, [], problems.join('\n'));
   await page.context().close();
 });

@@ -240,6 +240,16 @@ impl HouseholdAddress {
         })
     }
 
+    /// The address with its room masked, for those who confirm a door but need not know it:
+    /// `3号楼 2单元 5**`.
+    pub fn masked_label(&self) -> String {
+        HouseholdAddress {
+            room: crate::identity::mask_middle(&self.room, 1, 0),
+            ..self.clone()
+        }
+        .label()
+    }
+
     /// The address as one line: `3号楼 2单元 502`.
     pub fn label(&self) -> String {
         [

@@ -38,15 +38,46 @@
     list.textContent = '';
     q.forEach(function (s) {
       var li = document.createElement('li');
-      li.textContent = (s.pass_code || 'QR') + ' · ' + s.direction + ' · ' + s.temperature + '℃ · ' + new Date(s.scanned_at).toLocaleTimeString();
+      li.textContent = (s.pass_code || 'QR') + ' · ' + (root.dataset[s.direction] || s.direction) + ' · ' + s.temperature + '℃ · ' + new Date(s.scanned_at).toLocaleTimeString();
       list.appendChild(li);
     });
   }
-  function show(kind, title, detail) {
+  // The verdict stays at the top until the next scan: the reason, then whose pass it is.
+  function show(kind, title, detail, out) {
     result.hidden = false;
     result.className = 'verdict ' + kind;
     result.textContent = title;
-    if (detail) { var s = document.createElement('small'); s.textContent = detail; result.appendChild(s); }
+    var lines = [detail];
+    if (out) {
+      lines.push(out.holder ? root.dataset.holder + '：' + out.holder : '');
+      lines.push(out.address || '');
+      if (out.outings_left !== null && out.outings_left !== undefined) {
+        lines.push(root.dataset.left.replace('{n}', String(out.outings_left)));
+      }
+    }
+    lines.filter(Boolean).forEach(function (text) {
+      var s = document.createElement('small'); s.textContent = text; result.appendChild(s);
+    });
+    result.scrollIntoView({ block: 'nearest' });
+  }
+  // A typing slip is the keypad's to point out beside the field, never a refusal at the gate.
+  function fieldError(input, text) {
+    var box = document.getElementById('scan-error-' + input.id);
+    box.hidden = !text;
+    box.textContent = text || '';
+    if (text) { input.setAttribute('aria-invalid', 'true'); } else { input.removeAttribute('aria-invalid'); }
+  }
+  function checkTyped() {
+    fieldError(code, ''); fieldError(temp, '');
+    var ok = true;
+    if (!token && !code.value.trim()) { fieldError(code, root.dataset.codeError); ok = false; }
+    var t = temp.value.trim();
+    var tenths = Math.round(parseFloat(t) * 10);
+    if (!/^\d{2}(\.\d)?$/.test(t) || tenths < 340 || tenths > 430) {
+      fieldError(temp, root.dataset.temperatureError); ok = false;
+    }
+    if (!ok) { result.hidden = true; (code.getAttribute('aria-invalid') ? code : temp).focus(); }
+    return ok;
   }
   function setOnline(on) {
     net.className = 'net ' + (on ? 'online' : 'offline');
@@ -108,6 +139,7 @@
   });
   form.addEventListener('submit', function (e) {
     e.preventDefault();
+    if (!checkTyped()) { return; }
     var direction = form.querySelector('input[name=direction]:checked').value;
     var scan = {
       id: uuid(),
@@ -126,38 +158,58 @@
       setOnline(false);
       reset();
     }
-    function reset() { code.value = ''; temp.value = ''; token = null; code.focus(); }
+    function reset() { code.value = ''; temp.value = ''; token = null; fieldError(code, ''); fieldError(temp, ''); code.focus(); }
     if (!navigator.onLine) { queue(); return; }
     send(scan).then(function (out) {
       setOnline(true);
-      show(out.decision, out.decision === 'allowed' ? root.dataset.allowed : root.dataset.refused, out.reason ? reasons[out.reason] : '');
+      show(out.decision, out.decision === 'allowed' ? root.dataset.allowed : root.dataset.refused, out.reason ? reasons[out.reason] : '', out);
       reset();
       flush();
     }, function (err) {
-      if (err && err.rejected) { show('refused', root.dataset.refused, problemText(err.problem)); } else { queue(); }
+      if (err && err.rejected) {
+        // The server found the input wrong: say so beside the fields, keep what was typed.
+        var errors = (err.problem && err.problem.errors) || [];
+        var placed = false;
+        errors.forEach(function (x) {
+          if (x.field === 'temperature') { fieldError(temp, x.message); placed = true; }
+          if (x.field === 'pass_code') { fieldError(code, x.message); placed = true; }
+        });
+        if (!placed) { show('queued', problemText(err.problem), ''); }
+      } else { queue(); }
     });
   });
   // The camera, where the browser can read QR codes itself; typing the code always works.
   var camera = document.getElementById('camera');
   var video = document.getElementById('preview');
-  if ('BarcodeDetector' in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    camera.hidden = false;
-    camera.addEventListener('click', function () {
-      var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
-        video.srcObject = stream; video.hidden = false; video.play();
-        var tick = function () {
-          detector.detect(video).then(function (codes) {
-            if (codes.length) {
-              token = codes[0].rawValue; code.value = 'QR';
-              stream.getTracks().forEach(function (t) { t.stop(); });
-              video.hidden = true; temp.focus();
-            } else { requestAnimationFrame(tick); }
-          }, function () { requestAnimationFrame(tick); });
-        };
-        tick();
-      });
-    });
+  function startCamera() {
+    var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
+      video.srcObject = stream; video.hidden = false; video.play();
+      var tick = function () {
+        detector.detect(video).then(function (codes) {
+          if (codes.length) {
+            token = codes[0].rawValue; code.value = 'QR';
+            stream.getTracks().forEach(function (t) { t.stop(); });
+            video.hidden = true; temp.focus();
+          } else { requestAnimationFrame(tick); }
+        }, function () { requestAnimationFrame(tick); });
+      };
+      tick();
+    }, function () { camera.hidden = true; });
+  }
+  // Shown only where this browser reads QR codes and the phone has a camera: elsewhere the
+  // button would do nothing (desktop Chromium has the detector but no QR format).
+  if ('BarcodeDetector' in window && window.BarcodeDetector.getSupportedFormats &&
+      navigator.mediaDevices && navigator.mediaDevices.getUserMedia && navigator.mediaDevices.enumerateDevices) {
+    Promise.all([window.BarcodeDetector.getSupportedFormats(), navigator.mediaDevices.enumerateDevices()])
+      .then(function (found) {
+        var qr = found[0].indexOf('qr_code') >= 0;
+        var cam = found[1].some(function (d) { return d.kind === 'videoinput'; });
+        if (qr && cam) {
+          camera.hidden = false;
+          camera.addEventListener('click', startCamera);
+        }
+      }, function () { /* no detector or no camera: typing the code works */ });
   }
   window.addEventListener('online', function () { setOnline(true); flush(); });
   window.addEventListener('offline', function () { setOnline(false); });

@@ -105,6 +105,13 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// A message with one text argument `$key`, e.g. a `{n}` a script fills in.
+    pub fn with(&self, id: &str, key: &str, value: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set(key.to_string(), FluentValue::from(value.to_string()));
+        self.format(id, Some(&args))
+    }
+
     /// The message of a rejected field, naming the limit it went past where it has one.
     pub fn field(&self, e: &sanshe_core::FieldError) -> String {
         match e.limit {

@@ -379,6 +379,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::gates::area_traffic))
         .routes(routes!(api::gates::list_passes, api::gates::issue_passes))
         .routes(routes!(api::gates::revoke_pass))
+        .routes(routes!(api::gates::reissue_pass))
         .routes(routes!(api::gates::pass_qr))
         .routes(routes!(api::gates::create_scan))
         .routes(routes!(

@@ -392,8 +392,8 @@ async fn the_gate_pages_post_traffic_and_printed_passes() {
         let sheet = t.page(&format!("/traffic/{}/export.xlsx", g.id), &cookie).await;
         let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
         assert_eq!(table.len(), 25, "a header and 24 hours");
-        let printed = t.page(&format!("/areas/{}/passes", g.compound), &cookie).await.text();
-        assert!(printed.contains(pass["code"].as_str().unwrap()) && printed.contains("<svg"));
+        let listed = t.page(&format!("/areas/{}/passes", g.compound), &cookie).await.text();
+        assert!(listed.contains(pass["code"].as_str().unwrap()), "{listed}");
         let gates_page = t.page("/gates", &cookie).await.text();
         assert!(gates_page.contains("南门") && gates_page.contains(&format!("/gates/{}/post", g.id)));
         t
@@ -429,4 +429,125 @@ async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
         t
     })
     .await;
+}
+
+/// The passes page goes by building, a page at a time and without QR codes; the print sheet is
+/// one building's; a reissued pass refuses its old code at once and prints alone.
+#[tokio::test]
+async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once() {
+    on_both(|t| async move {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(&t, &w).await;
+        let (first, _) = household_pass(&t, &w, "501", 21, "2026-12-31").await;
+        let (second, _) = household_pass(&t, &w, "502", 22, "2026-12-31").await;
+        let building = first["building"].as_str().unwrap().to_string();
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let listed = t
+            .page(&format!("/areas/{}/passes", g.compound), &cookie)
+            .await
+            .text();
+        assert!(
+            listed.contains(&format!("{building} <small>2<")),
+            "{listed}"
+        );
+        assert_eq!(listed.matches("class=\"pass-row\"").count(), 2, "{listed}");
+        assert!(!listed.contains("<svg"), "the list carries no QR codes");
+        let sheet = t
+            .page(
+                &format!(
+                    "/areas/{}/passes/print?building={}",
+                    g.compound,
+                    urlencoding(&building)
+                ),
+                &cookie,
+            )
+            .await
+            .text();
+        assert_eq!(sheet.matches("class=\"pass-card\"").count(), 2, "{sheet}");
+        let other = t
+            .page(
+                &format!("/areas/{}/passes/print?building=99", g.compound),
+                &cookie,
+            )
+            .await
+            .text();
+        assert_eq!(other.matches("class=\"pass-card\"").count(), 0);
+
+        // The worker reissues the lost first pass from the page: the old code is refused at
+        // once, the new one lets the household out, and the print sheet shows the new one alone.
+        let old_code = first["code"].as_str().unwrap();
+        let r = t
+            .post_form(
+                &format!("/passes/{}/reissue", first["id"].as_str().unwrap()),
+                &cookie,
+                &format!(
+                    "csrf={csrf}&area={}&building={}",
+                    g.compound,
+                    urlencoding(&building)
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let to = r.headers["location"].to_str().unwrap().to_string();
+        let alone = t.page(&to, &cookie).await.text();
+        assert_eq!(alone.matches("class=\"pass-card\"").count(), 1, "{alone}");
+        assert!(!alone.contains(old_code));
+        let (_, refused) = out(&t, &w, &g.id, old_code, 36.5).await;
+        assert_eq!(refused["reason"], "revoked");
+        let passes = t
+            .get(&format!("/api/v1/passes?area={}", g.compound), Some(&w))
+            .await
+            .json();
+        let new = passes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["household_id"] == first["household_id"] && p["revoked"] == false)
+            .expect("a live pass for the household")
+            .clone();
+        assert_ne!(new["code"], first["code"]);
+        assert_eq!(new["valid_to"], "2026-12-31");
+        let (_, allowed) = out(&t, &w, &g.id, new["code"].as_str().unwrap(), 36.5).await;
+        assert_eq!(allowed["decision"], "allowed", "{allowed}");
+        // The guard reads whose pass it is: the room masked, the outings left this period.
+        let address = first["address"].as_str().unwrap();
+        assert_eq!(
+            allowed["address"],
+            format!("{}5**", address.trim_end_matches("501")),
+            "{address}"
+        );
+        assert_eq!(allowed["outings_left"], 0);
+        let listed = t
+            .page(&format!("/areas/{}/passes", g.compound), &cookie)
+            .await
+            .text();
+        assert!(listed.contains("已作废") && listed.contains(new["code"].as_str().unwrap()));
+
+        // The API reissues too, and another community's worker cannot.
+        let stranger = t.token("worker.yudeli").await;
+        let path = format!("/api/v1/passes/{}/reissue", second["id"].as_str().unwrap());
+        assert_eq!(
+            t.post_json(&path, Some(&stranger), json!({})).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = t.post_json(&path, Some(&w), json!({})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_ne!(r.json()["code"], second["code"]);
+        let (_, refused) = out(&t, &w, &g.id, second["code"].as_str().unwrap(), 36.5).await;
+        assert_eq!(refused["reason"], "revoked");
+        t
+    })
+    .await;
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -49,6 +49,7 @@ pub(super) async fn decide_batch(
                     reason,
                     flagged,
                     repeated: true,
+                    ..Default::default()
                 },
             )
         })
@@ -199,12 +200,36 @@ pub(super) async fn decide_batch(
             flagged,
             recorded_by: job.recorded_by.clone(),
         });
+        let outings_left = pass.filter(|_| policy.exits_per_period > 0).map(|p| {
+            let used = [&period, &arrived]
+                .iter()
+                .map(|counted| {
+                    exits
+                        .get(&(p.household_id.clone(), (*counted).clone()))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0);
+            (policy.exits_per_period - used).max(0)
+        });
         let outcome = ScanOutcome {
             id: job.id.clone(),
             decision: decision.into(),
             reason: reason.map(String::from),
             flagged,
             repeated: false,
+            address: pass.map(|p| {
+                let (building, unit, room) = p.address.clone();
+                HouseholdAddress {
+                    building,
+                    unit,
+                    room,
+                }
+                .masked_label()
+            }),
+            holder: pass.and_then(|p| p.resident_name.as_deref().map(crate::isolation::mask_name)),
+            outings_left,
         };
         // The same id twice in one batch records once, like a retry.
         known.insert(

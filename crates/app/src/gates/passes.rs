@@ -327,3 +327,76 @@ pub async fn revoke_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView>
     sanshe_store::commit(tx).await?;
     Ok(pass_view(row))
 }
+
+/// Reissues a lost or damaged pass: the old one is revoked and a new code for the same
+/// household (or holder) and the same end date replaces it, in one transaction, so the old
+/// code is refused from this moment.
+pub async fn reissue_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView> {
+    let now = app.clock.now_ms();
+    let today = app.today().format("%Y-%m-%d").to_string();
+    let mut tx = app.db.begin().await?;
+    let old = visible_pass(&mut tx, actor, id).await?;
+    if old.valid_to < today {
+        return Err(AppError::field("valid_to", "err-pass-expired"));
+    }
+    store::revoke_pass(&mut tx, id, now).await?;
+    let new = new_id();
+    let valid_from = old.valid_from.clone().max(today);
+    let mut issued: Option<String> = None;
+    for _ in 0..5 {
+        let code = new_code();
+        let pass = NewPass {
+            id: &new,
+            code: &code,
+            compound_id: &old.compound_id,
+            area_path: &old.area_path,
+            household_id: &old.household_id,
+            resident_id: old.resident_id.as_deref(),
+            valid_from: &valid_from,
+            valid_to: &old.valid_to,
+        };
+        match store::insert_pass(&mut tx, &pass, now).await {
+            Ok(()) => {
+                issued = Some(code);
+                break;
+            }
+            Err(sanshe_store::StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let Some(code) = issued else {
+        return Err(AppError::Internal("no free pass code after 5 draws".into()));
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        "pass.reissued",
+        Subject::new("pass", &new, &old.area_path),
+        &format!("{} → {code}", old.code),
+    )
+    .await?;
+    let row = store::pass(&mut tx, &new).await?;
+    sanshe_store::commit(tx).await?;
+    Ok(pass_view(row))
+}
+
+/// The buildings an area's passes are printed by, in natural order, with their live and
+/// revoked passes counted.
+pub fn buildings_of(passes: &[PassView]) -> Vec<(String, usize, usize)> {
+    let mut out: Vec<(String, usize, usize)> = Vec::new();
+    for p in passes {
+        let i = match out.iter().position(|(b, _, _)| *b == p.building) {
+            Some(i) => i,
+            None => {
+                out.push((p.building.clone(), 0, 0));
+                out.len() - 1
+            }
+        };
+        if p.revoked {
+            out[i].2 += 1;
+        } else {
+            out[i].1 += 1;
+        }
+    }
+    out
+}

@@ -36,7 +36,7 @@ pub struct ScanInput {
 }
 
 /// The answer to a scan.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ScanOutcome {
     /// The device's id.
     pub id: String,
@@ -49,6 +49,12 @@ pub struct ScanOutcome {
     pub flagged: bool,
     /// True when this id was recorded before (nothing new was recorded).
     pub repeated: bool,
+    /// The pass's household, its room masked (`3号楼 2单元 5**`), when a pass was found.
+    pub address: Option<String>,
+    /// The holder of a personal pass, masked (`李*`).
+    pub holder: Option<String>,
+    /// Exits the household has left this period, where the compound limits them.
+    pub outings_left: Option<i64>,
 }
 
 /// The one writer of scans (see the module's documentation).

@@ -134,6 +134,10 @@ pub struct ScanPass {
     pub valid_to: String,
     /// When revoked.
     pub revoked_at: Option<i64>,
+    /// 楼栋, 单元, 房号 of the household, for the verdict the guard reads.
+    pub address: (String, String, String),
+    /// Holder's name, for a personal pass.
+    pub resident_name: Option<String>,
 }
 
 impl FromRow for ScanPass {
@@ -147,12 +151,18 @@ impl FromRow for ScanPass {
             valid_from: r.try_get("valid_from")?,
             valid_to: r.try_get("valid_to")?,
             revoked_at: r.try_get("revoked_at")?,
+            address: (
+                r.try_get("building")?,
+                r.try_get("unit")?,
+                r.try_get("room")?,
+            ),
+            resident_name: r.try_get("resident_name")?,
         })
     }
 }
 
-/// Passes by id or by short code, only the columns the scan rule reads (the gate writer's hot
-/// read: no joins).
+/// Passes by id or by short code, the columns the scan rule reads and the address the guard
+/// is shown (the gate writer's hot read: joins on primary keys only).
 pub async fn scan_passes(
     conn: &mut impl Statements,
     ids: &[String],
@@ -165,7 +175,10 @@ pub async fn scan_passes(
         }
         let values: Vec<Cell> = padded(values).into_iter().map(Cell::from).collect();
         let sql = format!(
-            "SELECT id, code, compound_id, household_id, resident_id, valid_from, valid_to, revoked_at FROM passes WHERE {column} IN {}",
+            "SELECT p.id, p.code, p.compound_id, p.household_id, p.resident_id, p.valid_from, p.valid_to, p.revoked_at, \
+             h.building, h.unit, h.room, r.name AS resident_name \
+             FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id \
+             WHERE p.{column} IN {}",
             marks(1, values.len())
         );
         for p in conn.fetch_all::<ScanPass>(&sql, &values).await? {

@@ -142,6 +142,19 @@ pub async fn revoke_pass(
     ))
 }
 
+/// Reissues a pass: the old one is revoked at once and a new code for the same household (or
+/// holder) and end date is issued.
+#[utoipa::path(post, path = "/api/v1/passes/{id}/reissue", tag = "gates",
+    responses((status = 201, body = PassView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reissue_pass(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<PassView>)> {
+    let p = gates::reissue_pass(&state.app, &caller.actor, &id).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
 /// The pass's QR code (its signed token) as SVG.
 #[utoipa::path(get, path = "/api/v1/passes/{id}/qr.svg", tag = "gates",
     responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]

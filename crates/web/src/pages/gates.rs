@@ -1,7 +1,7 @@
 //! Pages of the gates: the list with policies, the gate post a volunteer runs on a phone (it
-//! keeps working offline, see `assets/gate.js`), traffic statistics, and printable passes.
+//! keeps working offline, see `assets/gate.js`), and traffic statistics.
 
-use sanshe_app::gates::{self, GateView, PassView, ScanInput, Traffic};
+use sanshe_app::gates::{self, GateView, ScanInput, Traffic};
 use sanshe_core::gates::GatePolicy;
 
 use super::*;
@@ -104,6 +104,8 @@ pub(super) struct GatePostPage {
     gate: GateView,
     reasons: Vec<(&'static str, String)>,
     fever_tenths: i64,
+    /// "Outings left this period" with `{n}` for the script to fill in.
+    outings_left: String,
     /// The visitor form as sent, after a rejection (nothing typed is lost).
     visitor: Vec<(String, String)>,
     errors: FormErrors,
@@ -133,6 +135,7 @@ async fn gate_post_view(
             gate,
             reasons,
             fever_tenths: state.app.rules.fever_tenths,
+            outings_left: caller.tr.with("gate-outings-left", "count", "{n}"),
             visitor,
             errors,
             message,
@@ -339,79 +342,4 @@ pub(super) async fn export_traffic(
         rows,
         &format!("traffic-{}.xlsx", t.date),
     )
-}
-
-/// One printed pass: the pass and its QR code.
-pub struct PrintedPass {
-    /// The pass.
-    pub pass: PassView,
-    /// Its QR code (SVG).
-    pub qr: String,
-}
-
-#[derive(Template)]
-#[template(path = "passes_print.html")]
-pub(super) struct PassesPrintPage {
-    nav: Nav,
-    area: AreaView,
-    buildings: Vec<(String, Vec<PrintedPass>)>,
-}
-
-pub(super) async fn passes_print(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let passes = gates::passes(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let mut buildings: Vec<(String, Vec<PrintedPass>)> = Vec::new();
-    for p in passes.into_iter().filter(|p| !p.revoked) {
-        let token = sanshe_app::gates::pass_token(&state.app, &p.id);
-        let printed = PrintedPass {
-            qr: crate::qr_svg(&token),
-            pass: p,
-        };
-        match buildings
-            .iter_mut()
-            .find(|(b, _)| *b == printed.pass.building)
-        {
-            Some((_, list)) => list.push(printed),
-            None => buildings.push((printed.pass.building.clone(), vec![printed])),
-        }
-    }
-    Ok(render(&PassesPrintPage {
-        nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
-        area: area.into(),
-        buildings,
-    }))
-}
-
-#[derive(Deserialize)]
-pub(super) struct IssueForm {
-    #[serde(default)]
-    valid_to: String,
-}
-
-pub(super) async fn issue_passes(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-    Form(f): Form<IssueForm>,
-) -> PageResult {
-    gates::issue_passes(
-        &state.app,
-        &caller.actor,
-        &gates::IssuePasses {
-            area_id: Some(id.clone()),
-            valid_to: f.valid_to,
-            ..Default::default()
-        },
-    )
-    .await
-    .or_page(&caller)?;
-    Ok(Redirect::to(&format!("/areas/{id}/passes")).into_response())
 }

@@ -48,6 +48,7 @@ mod nav;
 mod needs;
 mod notices;
 mod organizations;
+mod passes;
 mod registry;
 mod rotas;
 mod volunteers;
@@ -68,6 +69,7 @@ pub use self::nav::Nav;
 use self::needs::*;
 use self::notices::*;
 use self::organizations::*;
+use self::passes::*;
 use self::registry::*;
 use self::rotas::*;
 use self::volunteers::*;
@@ -462,7 +464,10 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/gates/{id}/visitors", post(gate_post_visitor))
         .route("/traffic/{id}", get(traffic_page))
         .route("/traffic/{id}/export.xlsx", get(export_traffic))
-        .route("/areas/{id}/passes", get(passes_print).post(issue_passes))
+        .route("/areas/{id}/passes", get(passes_page).post(issue_passes))
+        .route("/areas/{id}/passes/print", get(passes_print))
+        .route("/passes/{id}/revoke", post(revoke_pass))
+        .route("/passes/{id}/reissue", post(reissue_pass))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

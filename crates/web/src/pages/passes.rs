@@ -1,0 +1,215 @@
+//! Pages of passes: an area's buildings, one building's passes a page at a time with revoke and
+//! reissue, and the print sheet of one building (a compound's thousand QR codes on one page
+//! were 11 MB and too slow for a phone).
+
+use sanshe_app::gates::{self, PassView};
+
+use super::*;
+
+/// Passes listed on one page of a building.
+const PASSES_PER_PAGE: usize = 50;
+
+/// One printed pass: the pass and its QR code.
+pub struct PrintedPass {
+    /// The pass.
+    pub pass: PassView,
+    /// Its QR code (SVG).
+    pub qr: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct PassesQuery {
+    #[serde(default)]
+    building: Option<String>,
+    #[serde(default)]
+    page: Option<usize>,
+    /// Print only this pass (the one just reissued).
+    #[serde(default)]
+    pass: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "passes.html")]
+pub(super) struct PassesPage {
+    nav: Nav,
+    area: AreaView,
+    /// 楼栋, live passes, revoked passes.
+    buildings: Vec<(String, usize, usize)>,
+    building: Option<String>,
+    items: Vec<PassView>,
+    page: usize,
+    pages: usize,
+}
+
+impl PassesPage {
+    fn building_link(&self, building: &str) -> String {
+        format!(
+            "/areas/{}/passes?building={}",
+            self.area.id,
+            crate::auth::urlencode(building)
+        )
+    }
+}
+
+pub(super) async fn passes_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<PassesQuery>,
+) -> PageResult {
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let passes = gates::passes(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let buildings = gates::buildings_of(&passes);
+    // One building alone needs no choosing.
+    let building = q
+        .building
+        .filter(|b| buildings.iter().any(|(x, _, _)| x == b))
+        .or_else(|| (buildings.len() == 1).then(|| buildings[0].0.clone()));
+    let of_building: Vec<PassView> = match &building {
+        Some(b) => passes.into_iter().filter(|p| p.building == *b).collect(),
+        None => Vec::new(),
+    };
+    let pages = of_building.len().div_ceil(PASSES_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let items = of_building
+        .into_iter()
+        .skip((page - 1) * PASSES_PER_PAGE)
+        .take(PASSES_PER_PAGE)
+        .collect();
+    Ok(render(&PassesPage {
+        nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
+        area: area.into(),
+        buildings,
+        building,
+        items,
+        page,
+        pages,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "passes_print.html")]
+pub(super) struct PassesPrintPage {
+    nav: Nav,
+    area: AreaView,
+    building: String,
+    list: Vec<PrintedPass>,
+}
+
+pub(super) async fn passes_print(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<PassesQuery>,
+) -> PageResult {
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let passes = gates::passes(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    let building = q.building.unwrap_or_default();
+    let list: Vec<PrintedPass> = passes
+        .into_iter()
+        .filter(|p| !p.revoked)
+        .filter(|p| match &q.pass {
+            Some(one) => p.id == *one,
+            None => p.building == building,
+        })
+        .map(|p| PrintedPass {
+            qr: crate::qr_svg(&gates::pass_token(&state.app, &p.id)),
+            pass: p,
+        })
+        .collect();
+    let building = list
+        .first()
+        .map(|p| p.pass.building.clone())
+        .unwrap_or(building);
+    Ok(render(&PassesPrintPage {
+        nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
+        area: area.into(),
+        building,
+        list,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct IssueForm {
+    #[serde(default)]
+    valid_to: String,
+}
+
+pub(super) async fn issue_passes(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<IssueForm>,
+) -> PageResult {
+    gates::issue_passes(
+        &state.app,
+        &caller.actor,
+        &gates::IssuePasses {
+            area_id: Some(id.clone()),
+            valid_to: f.valid_to,
+            ..Default::default()
+        },
+    )
+    .await
+    .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/areas/{id}/passes")).into_response())
+}
+
+/// Where a revoke or reissue came from, to go back there.
+#[derive(Deserialize)]
+pub(super) struct PassActionForm {
+    area: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+impl PassActionForm {
+    fn back(&self) -> String {
+        format!(
+            "/areas/{}/passes?building={}&page={}",
+            crate::auth::urlencode(&self.area),
+            crate::auth::urlencode(&self.building),
+            self.page.unwrap_or(1)
+        )
+    }
+}
+
+pub(super) async fn revoke_pass(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<PassActionForm>,
+) -> PageResult {
+    gates::revoke_pass(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&f.back()).into_response())
+}
+
+/// Reissues, then opens the print sheet of the new pass alone.
+pub(super) async fn reissue_pass(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<PassActionForm>,
+) -> PageResult {
+    let new = gates::reissue_pass(&state.app, &caller.actor, &id)
+        .await
+        .or_page(&caller)?;
+    Ok(Redirect::to(&format!(
+        "/areas/{}/passes/print?pass={}",
+        crate::auth::urlencode(&f.area),
+        crate::auth::urlencode(&new.id)
+    ))
+    .into_response())
+}
