@@ -613,3 +613,32 @@ test('a worker reissues a lost pass from its building\'s page on a phone, and th
   assert.deepEqual(problems, [], problems.join('\n'));
   await page.context().close();
 });
+
+test('each role\'s home page on a phone says what to do now', async () => {
+  for (const [user, shown, absent] of [
+    ['worker.lingyanli', '#home-tasks', '#home-shifts'],
+    ['vol.zhanglei', '#home-shifts', '#home-tasks'],
+    ['org.ruoshui', '#home-organization', '#home-tasks'],
+  ]) {
+    const page = await signIn(user);
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${user}: ${m.text()}`); });
+    await page.reload();
+    await page.locator(shown).waitFor();
+    assert.equal(await page.locator(absent).count(), 0, `${user} sees no ${absent}`);
+    await noSidewaysScroll(page);
+    if (user === 'worker.lingyanli') {
+      // Each tile leads to where it is acted on.
+      await page.click('[data-task="home-alerts"]');
+      await page.waitForURL(/\/alerts$/);
+    } else {
+      assert.equal(await page.locator('form[action="/residents"]').count(), 0, `${user} keeps no registry`);
+    }
+    if (user === 'vol.zhanglei') {
+      assert.match(await page.locator('#home-shifts').innerText(), /南门/);
+      assert.match(await page.locator('#home-serves').innerText(), /凌研里社区/);
+    }
+    assert.deepEqual(problems, [], problems.join('\n'));
+    await page.context().close();
+  }
+});

@@ -143,6 +143,10 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         assert_eq!((alerts.as_array().unwrap().len(), alerts[0]["occurrences"].as_i64()), (1, Some(2)));
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let page = t.page(&format!("/alerts/{}", alerts[0]["id"].as_str().unwrap()), &cookie).await.text();
+        // The worker's home counts the open alerts and leads to them.
+        let open = t.get("/api/v1/alerts", Some(&w)).await.json().as_array().unwrap().len();
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains(&format!("href=\"/alerts\" data-task=\"home-alerts\"><b>{open}</b>")), "{home}");
         assert_eq!(page.matches("<tr class=\"reading\">").count(), 2, "{page}");
         assert!(page.contains("37.6℃") && page.contains("38.0℃"), "{page}");
         t.app.clock.advance(chrono::Duration::hours(-20));

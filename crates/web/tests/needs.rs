@@ -220,6 +220,11 @@ async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_wh
         // 若水's admin finds it on the list and answers it on its page.
         let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
         assert!(t.page("/needs", &org_cookie).await.text().contains(&need_path));
+        // Its home page says one need is waiting, next to its people.
+        let home = t.page("/", &org_cookie).await.text();
+        let tiles = &home[home.find("id=\"home-organization\"").expect("the organization's tiles")..];
+        assert!(tiles.contains("天津市若水社会工作服务中心") && tiles.contains("<b>1</b>待响应的需求"), "{home}");
+        assert!(!home.contains("action=\"/residents\""), "an organization keeps no registry");
         let answered = t
             .post_form(&format!("{need_path}/commitments"), &org_cookie,
                 &format!("csrf={org_csrf}&organization_id={}&note=%E6%9D%8E%E8%80%81%E5%B8%88", t.ruoshui))

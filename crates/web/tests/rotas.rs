@@ -294,11 +294,30 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("只能在班次开始前30分钟"), "{}", r.text());
+        // The volunteer's home shows the shift taken, without check-in a day ahead, and no
+        // registry (no resident search, no scope).
+        let home = t.page("/", &cookie).await.text();
+        let shifts = &home[home.find("id=\"home-shifts\"").expect("the next shifts")..];
+        assert!(shifts.contains("心理热线") && shifts.contains(&format!("{d1} 08:00–14:00")), "{home}");
+        assert!(!home.contains(&format!("/rota/shifts/{shift}/check-in")));
+        assert!(!home.contains("action=\"/residents\"") && !home.contains("id=\"home-tasks\""), "{home}");
         set_clock(&t, d1, 7, 50);
         let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
         assert!(html.contains(&format!("/rota/shifts/{shift}/check-in")));
-        let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
+        // Ten minutes before the start the home page carries the check-in, and it works there.
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains(&format!("action=\"/rota/shifts/{shift}/check-in\"")), "{home}");
+        let r = t
+            .post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &format!("csrf={csrf}"))
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains("已签到") && !home.contains(&format!("/rota/shifts/{shift}/check-in")));
+        // The worker's home counts what to do now: the other shift of the day still short.
+        let (worker_cookie, _) = t.browser("worker.lingyanli").await;
+        let home = t.page("/", &worker_cookie).await.text();
+        let short = &home[home.find("data-task=\"home-short\"").expect("today's shifts short")..];
+        assert!(short.starts_with("data-task=\"home-short\"><b>1</b>"), "{home}");
         let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
         assert!(html.contains(&format!("/rota/shifts/{shift}/check-out")));
         // The city is summed up per post, not listed shift by shift.

@@ -4,7 +4,12 @@ use super::*;
 
 /// Whether check-in is open: from 30 minutes before the shift until its end.
 pub(super) fn check_in_open(shift: &ShiftRow, now: i64) -> bool {
-    now >= shift.starts_at - 30 * 60_000 && now < shift.ends_at
+    check_in_window(shift.starts_at, shift.ends_at, now)
+}
+
+/// Whether `now` falls from 30 minutes before `starts_at` until `ends_at`.
+pub(super) fn check_in_window(starts_at: i64, ends_at: i64, now: i64) -> bool {
+    now >= starts_at - 30 * 60_000 && now < ends_at
 }
 
 /// The caller checks in, from 30 minutes before the shift until its end.

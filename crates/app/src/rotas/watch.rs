@@ -127,3 +127,41 @@ pub async fn reminders(app: &App, actor: &Actor) -> Result<Vec<Reminder>> {
         })
         .collect())
 }
+
+/// One of the caller's coming shifts, for their home page.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ComingShift {
+    /// Shift.
+    pub shift_id: String,
+    /// Post name.
+    pub post: String,
+    /// Start, YYYY-MM-DD HH:MM China time.
+    pub starts: String,
+    /// End, HH:MM China time.
+    pub ends: String,
+    /// Checked in already.
+    pub checked_in: bool,
+    /// Check-in is open now (30 minutes before the start until the end).
+    pub check_in_open: bool,
+}
+
+/// The caller's next shifts (three at most), the one under way first.
+pub async fn coming_shifts(app: &App, actor: &Actor) -> Result<Vec<ComingShift>> {
+    let Some(id) = actor.user_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let now = app.clock.now_ms();
+    let mut conn = app.db.conn().await?;
+    Ok(store::upcoming_of(&mut *conn, id, now, 3)
+        .await?
+        .into_iter()
+        .map(|(b, checked_in_at)| ComingShift {
+            check_in_open: attendance::check_in_window(b.starts_at, b.ends_at, now),
+            shift_id: b.shift_id,
+            post: b.post_name,
+            starts: stamp(b.starts_at),
+            ends: local_time(b.ends_at).format("%H:%M").to_string(),
+            checked_in: checked_in_at.is_some(),
+        })
+        .collect())
+}

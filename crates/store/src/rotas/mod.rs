@@ -660,6 +660,29 @@ pub async fn reminded_of(
         .await
 }
 
+/// A person's shifts not yet over nor checked out of, soonest first, with whether they checked in.
+pub async fn upcoming_of(
+    conn: &mut impl Statements,
+    user_id: &str,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(WatchedBooking, Option<i64>)>> {
+    let sql = format!(
+        "{WATCHED} WHERE sp.user_id = $1 AND sp.ends_at > $2 AND sp.checked_out_at IS NULL ORDER BY sp.starts_at LIMIT $3"
+    );
+    let sql = sql.replacen(
+        " FROM shift_people",
+        ", sp.checked_in_at FROM shift_people",
+        1,
+    );
+    let rows = conn
+        .rows(&sql, &[user_id.into(), now.into(), limit.into()])
+        .await?;
+    rows.iter()
+        .map(|r| Ok((WatchedBooking::from_row(r)?, r.try_get("checked_in_at")?)))
+        .collect()
+}
+
 /// The bookings of several people overlapping `[from, to)`.
 pub async fn bookings_of_people(
     conn: &mut impl Statements,

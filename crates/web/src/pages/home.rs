@@ -1,4 +1,9 @@
-//! The home page: a welcome, the areas in scope with their residents, and notices sent to me.
+//! The home page: what to do now, per role. A worker sees reports due and missed, open alerts,
+//! doors to revisit and today's uncovered posts; a volunteer their next shift with its check-in,
+//! the errands they hold, their community and organization; an organization's admin its people
+//! and the open needs; everyone the notices sent to them.
+
+use sanshe_core::accounts::Role;
 
 use super::*;
 
@@ -14,21 +19,71 @@ pub struct RootSummary {
     pub residents: i64,
 }
 
+/// One number to act on, leading to where it is acted on.
+pub struct Task {
+    /// Message key of its label.
+    pub label: &'static str,
+    /// How many.
+    pub count: i64,
+    /// Where to go.
+    pub link: String,
+    /// `alarm` when it should not wait, `warn` when it is due, or empty.
+    pub tone: &'static str,
+}
+
+impl Task {
+    fn new(label: &'static str, count: i64, link: String, tone: &'static str) -> Task {
+        Task {
+            label,
+            count,
+            link,
+            tone: if count > 0 { tone } else { "" },
+        }
+    }
+}
+
+/// An organization the admin runs, with its people counted.
+pub struct OrganizationSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its members.
+    pub people: usize,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(super) struct HomePage {
     nav: Nav,
     welcome: String,
+    /// The registry's roots, for those who keep it.
     roots: Vec<RootSummary>,
-    grants: Vec<String>,
+    /// A worker's or coordinator's numbers to act on.
+    tasks: Vec<Task>,
+    /// A volunteer's coming shifts.
+    shifts: Vec<sanshe_app::rotas::ComingShift>,
+    /// Errands the volunteer holds.
+    errands: Vec<sanshe_app::help::HelpView>,
+    /// Where the volunteer serves.
+    serves_in: Vec<String>,
+    /// Organizations of the volunteer or the admin.
+    organizations: Vec<OrganizationSummary>,
+    is_volunteer: bool,
+    is_org_admin: bool,
+    /// Open needs an admin may answer.
+    open_needs: usize,
     /// Notices sent to the signed-in person.
     mine: Vec<sanshe_app::notices::NoticeView>,
 }
 
-pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+async fn root_summaries(
+    state: &AppState,
+    caller: &PageCaller,
+) -> Result<Vec<RootSummary>, Response> {
     let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
         .await
-        .or_page(&caller)?;
+        .or_page(caller)?;
     let mut summaries = Vec::new();
     for r in roots {
         let page = sanshe_app::registry::search(
@@ -41,7 +96,7 @@ pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> P
             },
         )
         .await
-        .or_page(&caller)?;
+        .or_page(caller)?;
         summaries.push(RootSummary {
             id: r.id,
             name: r.name,
@@ -49,22 +104,158 @@ pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> P
             residents: page.total,
         });
     }
-    let tr = caller.tr;
-    let grants = caller
-        .actor
-        .grants
+    Ok(summaries)
+}
+
+/// A worker's numbers: reports due and missed, fevers, unassigned people, open alerts, doors
+/// to revisit and posts short today, summed over the places they keep.
+async fn worker_tasks(
+    state: &AppState,
+    caller: &PageCaller,
+    roots: &[RootSummary],
+) -> Result<Vec<Task>, Response> {
+    let (app, actor) = (&state.app, &caller.actor);
+    let mut tasks = Vec::new();
+    // A city's or district's board is the coordinator's own page; the home page stays quick.
+    let local: Vec<&RootSummary> = roots
         .iter()
-        .filter(|g| !g.role.is_area_role())
-        .map(|g| tr.of("role-", g.role.as_str()))
+        .filter(|r| !matches!(r.kind.as_str(), "city" | "district"))
         .collect();
-    let mine = sanshe_app::notices::mine(&state.app, &caller.actor)
+    let (mut due, mut missed, mut fever, mut unassigned) = (0, 0, 0, 0);
+    for r in &local {
+        let board = sanshe_app::isolation::board(app, actor, &r.id)
+            .await
+            .or_page(caller)?;
+        due += board.total.due;
+        missed += board.total.missed;
+        fever += board.total.fever;
+        unassigned += board.total.unassigned;
+    }
+    let board = local
+        .first()
+        .map(|r| format!("/boards/{}", r.id))
+        .unwrap_or_else(|| "/isolations".into());
+    if !local.is_empty() {
+        tasks.push(Task::new("home-due", due, board.clone(), "warn"));
+        tasks.push(Task::new("home-missed", missed, board.clone(), "alarm"));
+        tasks.push(Task::new("home-fever", fever, board.clone(), "alarm"));
+        tasks.push(Task::new("home-unassigned", unassigned, board, "warn"));
+    }
+    let alerts = sanshe_app::alerts::list(app, actor, Some("open"), None, 0, 500)
+        .await
+        .or_page(caller)?;
+    tasks.push(Task::new(
+        "home-alerts",
+        alerts.len() as i64,
+        "/alerts".into(),
+        "alarm",
+    ));
+    let mut revisit = 0;
+    let mut revisit_link = "/campaigns".to_string();
+    for c in sanshe_app::campaigns::list(app, actor)
+        .await
+        .or_page(caller)?
+        .into_iter()
+        .filter(|c| c.status != "closed")
+    {
+        let doors = sanshe_app::campaigns::revisits(app, actor, &c.id)
+            .await
+            .or_page(caller)?;
+        if !doors.is_empty() && revisit == 0 {
+            revisit_link = format!("/campaigns/{}", c.id);
+        }
+        revisit += doors.len() as i64;
+    }
+    tasks.push(Task::new("home-revisit", revisit, revisit_link, "warn"));
+    let mut short = 0;
+    for r in &local {
+        let gaps = sanshe_app::rotas::gaps(app, actor, &r.id, app.today(), 1)
+            .await
+            .or_page(caller)?;
+        short += gaps.posts.iter().map(|p| p.short).sum::<i64>();
+    }
+    if !local.is_empty() {
+        tasks.push(Task::new("home-short", short, "/rota".into(), "warn"));
+    }
+    Ok(tasks)
+}
+
+pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+    let (app, actor) = (&state.app, &caller.actor);
+    let keeps_registry = actor.grants.iter().any(|g| g.role.is_area_role());
+    let is_volunteer = actor.has_role(Role::Volunteer);
+    let is_org_admin = actor.has_role(Role::OrgAdmin);
+    let roots = if keeps_registry {
+        root_summaries(&state, &caller).await?
+    } else {
+        Vec::new()
+    };
+    let tasks = if keeps_registry {
+        worker_tasks(&state, &caller, &roots).await?
+    } else {
+        Vec::new()
+    };
+    let (mut shifts, mut errands, mut serves_in) = (Vec::new(), Vec::new(), Vec::new());
+    if is_volunteer {
+        shifts = sanshe_app::rotas::coming_shifts(app, actor)
+            .await
+            .or_page(&caller)?;
+        errands = sanshe_app::help::list(app, actor, true)
+            .await
+            .or_page(&caller)?
+            .into_iter()
+            .filter(|h| h.volunteer_id.is_some() && h.volunteer_id == actor.user_id)
+            .collect();
+        serves_in = sanshe_app::rotas::home_areas(app, actor)
+            .await
+            .or_page(&caller)?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+    }
+    let mut organizations = Vec::new();
+    let mut open_needs = 0;
+    if is_volunteer || is_org_admin {
+        for o in sanshe_app::organizations::list(app, actor)
+            .await
+            .or_page(&caller)?
+        {
+            let people = if is_org_admin {
+                sanshe_app::organizations::members(app, actor, &o.id)
+                    .await
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            organizations.push(OrganizationSummary {
+                id: o.id,
+                name: o.name,
+                people,
+            });
+        }
+    }
+    if is_org_admin {
+        open_needs = sanshe_app::needs::needs(app, actor, true)
+            .await
+            .or_page(&caller)?
+            .len();
+    }
+    let mine = sanshe_app::notices::mine(app, actor)
         .await
         .or_page(&caller)?;
     Ok(render(&HomePage {
         nav: Nav::of(&caller, "/"),
-        welcome: tr.named("home-welcome", &caller.actor.display_name),
-        roots: summaries,
-        grants,
+        welcome: caller.tr.named("home-welcome", &actor.display_name),
+        roots,
+        tasks,
+        shifts,
+        errands,
+        serves_in,
+        organizations,
+        is_volunteer,
+        is_org_admin,
+        open_needs,
         mine,
     }))
 }
