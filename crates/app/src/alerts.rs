@@ -222,6 +222,11 @@ pub struct AlertView {
     pub resolved_by: Option<String>,
     /// How it was resolved.
     pub resolution_note: Option<String>,
+    /// Who acknowledged and who resolved it, by name (on one alert's page; not in the API,
+    /// which keeps user names).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub handled_by_names: Vec<(String, String)>,
 }
 
 /// The page of an alert's subject: an episode, a household, a gate's traffic, the shift's
@@ -268,6 +273,7 @@ impl From<AlertRow> for AlertView {
             acknowledged_by: a.acknowledged_by,
             resolved_by: a.resolved_by,
             resolution_note: a.resolution_note,
+            handled_by_names: Vec::new(),
         }
     }
 }
@@ -312,7 +318,26 @@ async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<AlertRow> {
 /// One alert.
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
     let mut conn = app.db.conn().await?;
-    Ok(visible(&mut conn, actor, id).await?.into())
+    let mut view: AlertView = visible(&mut conn, actor, id).await?.into();
+    let people: Vec<String> = [&view.acknowledged_by, &view.resolved_by]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    view.handled_by_names =
+        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &people).await?;
+    Ok(view)
+}
+
+impl AlertView {
+    /// The name of a user who handled it (their user name if unknown).
+    pub fn name_of(&self, username: &str) -> String {
+        self.handled_by_names
+            .iter()
+            .find(|(u, _)| u == username)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| username.to_string())
+    }
 }
 
 /// Takes an open alert.

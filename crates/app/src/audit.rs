@@ -61,8 +61,10 @@ pub struct AuditEntryView {
     pub id: String,
     /// When, UTC ms.
     pub at: i64,
-    /// Who.
+    /// Who (their user name).
     pub actor: String,
+    /// Who, by name.
+    pub actor_name: String,
     /// What.
     pub action: String,
     /// Target kind.
@@ -73,6 +75,8 @@ pub struct AuditEntryView {
     pub detail: String,
     /// Why.
     pub reason: Option<String>,
+    /// Whom it is about, masked (`李*` for a resident), where the subject is a person.
+    pub subject: String,
 }
 
 /// A page of the log within the actor's audit scope, newest first.
@@ -97,11 +101,33 @@ pub async fn list(
         limit.clamp(1, 500),
     )
     .await?;
+    let mut people: Vec<String> = rows.iter().map(|r| r.actor_name.clone()).collect();
+    people.sort();
+    people.dedup();
+    let names: std::collections::HashMap<String, String> =
+        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &people)
+            .await?
+            .into_iter()
+            .collect();
+    let residents: Vec<String> = rows
+        .iter()
+        .filter(|r| r.target_kind == "resident")
+        .map(|r| r.target_id.clone())
+        .collect();
+    let subjects = crate::registry::masked_names(&mut conn, &residents).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntryView {
             id: r.id,
             at: r.at,
+            actor_name: names
+                .get(&r.actor_name)
+                .cloned()
+                .unwrap_or_else(|| r.actor_name.clone()),
+            subject: match r.target_kind.as_str() {
+                "resident" => subjects.get(&r.target_id).cloned().unwrap_or_default(),
+                _ => String::new(),
+            },
             actor: r.actor_name,
             action: r.action,
             target_kind: r.target_kind,

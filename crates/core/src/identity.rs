@@ -164,6 +164,18 @@ impl DocumentKind {
         DocumentKind::Other,
     ];
 
+    /// Its name in Chinese, for sheets that leave the system (exports are read in Chinese).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            DocumentKind::MainlandId => "居民身份证",
+            DocumentKind::ResidencePermit => "港澳台居民居住证",
+            DocumentKind::ExitEntryPermit => "来往内地（大陆）通行证",
+            DocumentKind::Passport => "护照",
+            DocumentKind::ForeignPermanentResidence => "外国人永久居留身份证",
+            DocumentKind::Other => "其他",
+        }
+    }
+
     /// The stored and API spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -187,7 +199,9 @@ impl DocumentKind {
             .find(|k| k.as_str() == t)
             .or(match t {
                 "港澳台居民居住证" | "居住证" => Some(DocumentKind::ResidencePermit),
-                "通行证" | "回乡证" | "台胞证" => Some(DocumentKind::ExitEntryPermit),
+                "通行证" | "回乡证" | "台胞证" | "来往内地（大陆）通行证" => {
+                    Some(DocumentKind::ExitEntryPermit)
+                }
                 "护照" => Some(DocumentKind::Passport),
                 "外国人永久居留身份证" | "永久居留证" => {
                     Some(DocumentKind::ForeignPermanentResidence)
@@ -412,6 +426,13 @@ mod tests {
             IdentityDocument::parse(DocumentKind::MainlandId, permit.as_str(), today()),
             Err("err-id-kind-mismatch")
         );
+    }
+
+    #[test]
+    fn a_kind_exported_in_chinese_imports_back_as_itself() {
+        for kind in DocumentKind::ALL {
+            assert_eq!(DocumentKind::parse(kind.name_zh()), Ok(kind));
+        }
     }
 
     #[test]

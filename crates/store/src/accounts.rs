@@ -337,20 +337,37 @@ pub async fn display_names(
     conn: &mut impl crate::statements::Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String)>> {
+    names_by(conn, "id", ids).await
+}
+
+/// Display names of users by user name: (user name, display name), for records that keep the
+/// user name of whoever wrote them.
+pub async fn display_names_of_usernames(
+    conn: &mut impl crate::statements::Statements,
+    usernames: &[String],
+) -> Result<Vec<(String, String)>> {
+    names_by(conn, "username", usernames).await
+}
+
+async fn names_by(
+    conn: &mut impl crate::statements::Statements,
+    column: &'static str,
+    keys: &[String],
+) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for group in ids.chunks(500) {
+    for group in keys.chunks(500) {
         let args: Vec<crate::statements::Cell> = group.iter().map(Into::into).collect();
         out.extend(
             conn.rows(
                 &format!(
-                    "SELECT id, display_name FROM users WHERE id IN {}",
+                    "SELECT {column} AS k, display_name FROM users WHERE {column} IN {}",
                     crate::in_list(1, args.len())
                 ),
                 &args,
             )
             .await?
             .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+            .map(|r| Ok((r.try_get("k")?, r.try_get("display_name")?)))
             .collect::<Result<Vec<_>>>()?,
         );
     }

@@ -263,6 +263,25 @@ pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentList
     conn.fetch_one::<ResidentListRow>(&format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"), &[Cell::from(id)]).await
 }
 
+/// Names of residents by id: (id, name); the deleted are missing.
+pub async fn names_of(
+    conn: &mut impl crate::statements::Statements,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for group in ids.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Into::into).collect();
+        let sql = format!(
+            "SELECT id, name FROM residents WHERE id IN {}",
+            crate::in_list(1, args.len())
+        );
+        for r in conn.rows(&sql, &args).await? {
+            out.push((r.try_get("id")?, r.try_get("name")?));
+        }
+    }
+    Ok(out)
+}
+
 /// The resident holding the document with this hash, anywhere in the database.
 pub async fn resident_by_document(
     conn: &mut AnyConnection,

@@ -105,11 +105,43 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// A half-day report slot (`2026-11-30-am`) in words: `11-30 上午`.
+    pub fn slot(&self, slot: &str) -> String {
+        match (slot.get(5..10), slot.get(11..)) {
+            (Some(day), Some(half @ ("am" | "pm"))) => format!("{day} {}", self.of("slot-", half)),
+            _ => slot.to_string(),
+        }
+    }
+
     /// A message with one text argument `$key`, e.g. a `{n}` a script fills in.
     pub fn with(&self, id: &str, key: &str, value: &str) -> String {
+        self.with_args(id, &[(key, value.to_string())])
+    }
+
+    /// A message with text arguments.
+    pub fn with_args(&self, id: &str, pairs: &[(&str, String)]) -> String {
         let mut args = FluentArgs::new();
-        args.set(key.to_string(), FluentValue::from(value.to_string()));
+        for (key, value) in pairs {
+            args.set(key.to_string(), FluentValue::from(value.clone()));
+        }
         self.format(id, Some(&args))
+    }
+
+    /// A gate's rule in words: `每户每 2 天可外出 1 次，6:00–22:00 可出门`.
+    pub fn gate_policy(&self, p: &sanshe_core::gates::GatePolicy) -> String {
+        let hours = [
+            ("from", p.out_from_hour.to_string()),
+            ("until", p.out_until_hour.to_string()),
+        ];
+        if p.exits_per_period == 0 {
+            return self.with_args("gate-policy-unlimited", &hours);
+        }
+        let mut args = vec![
+            ("exits", p.exits_per_period.to_string()),
+            ("days", p.period_days.to_string()),
+        ];
+        args.extend(hours);
+        self.with_args("gate-policy-words", &args)
     }
 
     /// The message of a rejected field, naming the limit it went past where it has one.

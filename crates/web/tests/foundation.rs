@@ -197,6 +197,7 @@ async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited()
         assert!(!list.text().contains(ID_FEMALE_1949) && !list.text().contains("13812345678"));
         let x = t.get("/api/v1/residents/export.xlsx", Some(&ling)).await;
         let table = sanshe_app::sheets::read_table(&x.bytes).unwrap();
+        assert_eq!(table[1][4], "居民身份证", "the document's kind in words");
         assert_eq!(table[1][5], "110***********002X");
         assert_eq!(table[1][6], "138****5678");
         // The database holds no clear numbers either.
@@ -222,6 +223,14 @@ async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited()
         assert_eq!(entries[0]["actor"], "worker.lingyanli");
         assert_eq!(entries[0]["target_id"], id.as_str());
         assert_eq!(entries[0]["reason"], "核实隔离人员身份");
+        // Whose numbers were revealed, and by whom, in words: the page and the sheet name the
+        // worker and the resident (masked), not user names and hex ids alone.
+        assert_eq!((entries[0]["subject"].as_str(), entries[0]["actor_name"].as_str()), (Some("王**"), Some("worker.lingyanli")));
+        let (admin_cookie, _) = t.browser("admin").await;
+        let page = t.page("/audit?action=resident.revealed", &admin_cookie).await.text();
+        assert!(page.contains("<b class=\"audit-subject\">王**</b>"), "{page}");
+        let sheet = sanshe_app::sheets::read_table(&t.page("/audit/export.xlsx?action=resident.revealed", &admin_cookie).await.bytes).unwrap();
+        assert_eq!(sheet[1][3], format!("王** {id}"), "{sheet:?}");
         let exports = t.get("/api/v1/audit?action=residents.exported_unmasked", Some(&admin)).await.json();
         assert_eq!(exports[0]["reason"], "上报卫健委");
         // A worker cannot read the audit log.

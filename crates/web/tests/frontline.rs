@@ -335,6 +335,19 @@ async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
             .find(|e| e["resident_id"] == rid.as_str())
             .unwrap();
         assert_eq!(mine["last_temperature"], "36.4");
+        // The worker's page says in words who entered it and for which half-day.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t
+            .page(
+                &format!("/isolations/{}", mine["id"].as_str().unwrap()),
+                &cookie,
+            )
+            .await
+            .text();
+        assert!(
+            page.contains(">11-28 上午 <small") && page.contains(">居民自报<"),
+            "{page}"
+        );
         let theirs = list
             .as_array()
             .unwrap()

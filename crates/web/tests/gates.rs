@@ -400,6 +400,7 @@ async fn the_gate_pages_post_traffic_and_printed_passes() {
         assert!(listed.contains(pass["code"].as_str().unwrap()), "{listed}");
         let gates_page = t.page("/gates", &cookie).await.text();
         assert!(gates_page.contains("南门") && gates_page.contains(&format!("/gates/{}/post", g.id)));
+        assert!(gates_page.contains("每户每 2 天可外出 1 次，6:00–22:00 可出门"), "the rule in words");
         t
     })
     .await;

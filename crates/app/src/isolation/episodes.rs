@@ -19,6 +19,10 @@ pub struct ReportView {
     pub reported_at: String,
     /// `resident` or the worker's user name.
     pub entered_by: String,
+    /// Who entered it, in words: the worker's name, empty for the resident.
+    pub entered_by_name: String,
+    /// When it came, `MM-DD HH:MM` China time.
+    pub reported_local: String,
 }
 
 /// An episode with its reports and alerts.
@@ -40,6 +44,18 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
     let e = visible(&mut conn, actor, id).await?;
     let reports = store::reports(&mut conn, id).await?;
     let link_live = e.status == "open" && e.link_cipher.is_some();
+    let mut writers: Vec<String> = reports
+        .iter()
+        .filter(|r| r.entered_by != "resident")
+        .map(|r| r.entered_by.clone())
+        .collect();
+    writers.sort();
+    writers.dedup();
+    let names: std::collections::HashMap<String, String> =
+        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &writers)
+            .await?
+            .into_iter()
+            .collect();
     drop(conn);
     Ok(EpisodeDetail {
         episode: view(app, e),
@@ -57,6 +73,11 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
                     .collect(),
                 slot: r.slot,
                 reported_at: rfc3339(r.reported_at),
+                reported_local: local_time(r.reported_at).format("%m-%d %H:%M").to_string(),
+                entered_by_name: match r.entered_by.as_str() {
+                    "resident" => String::new(),
+                    u => names.get(u).cloned().unwrap_or_else(|| u.to_string()),
+                },
                 entered_by: r.entered_by,
             })
             .collect(),

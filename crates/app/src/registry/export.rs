@@ -152,7 +152,9 @@ pub(super) fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Res
         sex.into(),
         v.birth_date,
         v.age.to_string(),
-        v.document_kind,
+        sanshe_core::identity::DocumentKind::parse(&v.document_kind)
+            .map(|k| k.name_zh().to_string())
+            .unwrap_or(v.document_kind),
         doc,
         phone,
         v.area_name,

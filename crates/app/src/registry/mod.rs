@@ -357,3 +357,15 @@ pub async fn move_resident(
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
+
+/// Residents' names masked (`李*`), by id, for records that name whom they are about.
+pub(crate) async fn masked_names(
+    conn: &mut sanshe_store::Conn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    Ok(sanshe_store::registry::names_of(&mut *conn, ids)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id, crate::isolation::mask_name(&name)))
+        .collect())
+}

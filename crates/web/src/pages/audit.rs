@@ -91,10 +91,11 @@ pub(super) async fn export_audit(
                 .unwrap_or_default();
             rows.push(vec![
                 at,
-                e.actor,
+                format!("{} ({})", e.actor_name, e.actor),
                 // Words to read; the code stays in the filter and the API.
                 tr.audit_action(&e.action),
-                format!("{} {}", e.target_kind, e.target_id),
+                // Whom it is about, masked; the id stays for finding the record.
+                format!("{} {}", e.subject, e.target_id).trim().to_string(),
                 e.detail,
                 e.reason.unwrap_or_default(),
             ]);
