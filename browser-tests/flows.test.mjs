@@ -416,6 +416,9 @@ test('someone signs up to volunteer on a phone without an account, and a worker 
   await page.fill('#v-phone', '13900001111');
   await page.click('button[type=submit].big');
   await page.locator('#apply-done').waitFor();
+  // The status link is the whole address and fits the phone.
+  assert.match(await page.getAttribute('#status-link', 'href'), /^https?:\/\/.+\/v\//);
+  await noSidewaysScroll(page);
   await context.close();
 
   const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;

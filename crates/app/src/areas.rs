@@ -256,3 +256,50 @@ pub async fn unused_official_children(
         .filter(|d| !used.contains(&d.code))
         .collect())
 }
+
+/// The phone people call about an area, as its workers set it.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct AreaContact {
+    /// A mobile or a landline (`022-23456789`).
+    #[schema(max_length = 20)]
+    pub phone: String,
+}
+
+/// Sets an area's contact phone; those who keep its registry may.
+pub async fn set_contact(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    input: &AreaContact,
+) -> Result<String> {
+    let area = visible_area(app, actor, id).await?;
+    actor.require(Action::EditRegistry, Target::Area(&area.path))?;
+    let phone =
+        sanshe_core::phone::Phone::parse(&input.phone).map_err(|e| AppError::field("phone", e))?;
+    let mut tx = app.db.begin().await?;
+    store::set_contact(&mut tx, &area.id, phone.as_str(), app.clock.now_ms()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "area.contact_set",
+        Subject::new("area", &area.id, &area.path),
+        &area.name,
+    )
+    .await?;
+    sanshe_store::commit(tx).await?;
+    Ok(phone.as_str().to_string())
+}
+
+/// The phone to call about an area: its own, else the nearest of the areas above it that has
+/// one (a building has none; its compound or community does).
+pub async fn contact_phone(app: &App, area_id: &str) -> Result<Option<String>> {
+    let mut conn = app.db.conn().await?;
+    let area = store::get(&mut conn, area_id).await?;
+    let lineage = store::lineage(&mut conn, &area).await?;
+    let ids: Vec<String> = lineage.iter().map(|a| a.id.clone()).collect();
+    let phones = store::contacts_of(&mut conn, &ids).await?;
+    Ok(ids
+        .iter()
+        .rev()
+        .find_map(|id| phones.iter().find(|(a, _)| a == id).map(|(_, p)| p.clone())))
+}

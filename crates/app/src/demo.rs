@@ -462,6 +462,16 @@ async fn front_line(
     let (Some(first), Some(second)) = (actors.first(), actors.get(1)) else {
         return Ok(());
     };
+    // The community office's phone, printed on the notices households receive.
+    crate::areas::set_contact(
+        app,
+        first,
+        &community.id,
+        &crate::areas::AreaContact {
+            phone: "022-23456789".into(),
+        },
+    )
+    .await?;
 
     // The campaign started the day before yesterday; each worker walks their buildings.
     let started = past(at(2, 8, 30));

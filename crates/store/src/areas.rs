@@ -199,3 +199,38 @@ pub async fn ancestor_name(
     }
     Ok(None)
 }
+
+/// Sets the contact phone of an area (replacing the one it had).
+pub async fn set_contact(
+    conn: &mut AnyConnection,
+    area_id: &str,
+    phone: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO area_contacts (area_id, phone, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (area_id) DO UPDATE SET phone = excluded.phone, updated_at = excluded.updated_at",
+        &[area_id.into(), phone.into(), at.into()],
+    )
+    .await
+}
+
+/// The contact phones of some areas: (area id, phone).
+pub async fn contacts_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let args: Vec<Cell> = ids.iter().map(Into::into).collect();
+    let sql = format!(
+        "SELECT area_id, phone FROM area_contacts WHERE area_id IN {}",
+        crate::in_list(1, args.len())
+    );
+    conn.rows(&sql, &args)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("area_id")?, r.try_get("phone")?)))
+        .collect()
+}

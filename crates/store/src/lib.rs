@@ -226,6 +226,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_must_change_password.sqlite.sql"),
         postgres: include_str!("../migrations/0016_must_change_password.postgres.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_area_contacts",
+        common: include_str!("../migrations/0017_area_contacts.sql"),
+        sqlite: include_str!("../migrations/0017_area_contacts.sqlite.sql"),
+        postgres: include_str!("../migrations/0017_area_contacts.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -230,6 +230,20 @@ mod tests {
         );
     }
 
+    /// A message defined twice is dropped silently by the bundle (the first wins), which once
+    /// labelled the notice form's text box with the whole isolation notice.
+    #[test]
+    fn no_message_is_defined_twice() {
+        for source in [
+            include_str!("../i18n/zh-CN.ftl"),
+            include_str!("../i18n/en.ftl"),
+        ] {
+            let res = FluentResource::try_new(source.to_string()).expect("parses");
+            let mut b = FluentBundle::new_concurrent(vec![langid!("zh-CN")]);
+            assert!(b.add_resource(res).is_ok(), "a message is defined twice");
+        }
+    }
+
     fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir)
             .expect("readable source folder")

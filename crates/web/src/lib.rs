@@ -261,6 +261,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::accounts::delete_session))
         .routes(routes!(api::areas::list_areas, api::areas::create_area))
         .routes(routes!(api::areas::get_area))
+        .routes(routes!(api::areas::set_area_contact))
         .routes(routes!(
             api::organizations::list_organizations,
             api::organizations::create_organization

@@ -836,8 +836,23 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         let sheet = t.page(&format!("/campaigns/{cid}/coverage.xlsx"), &cookie).await;
         let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
         assert!(format!("{:?}", table).contains("1号楼"), "{table:?}");
+        // The community's phone, set once on its page, is printed with the worker's name.
+        let bad = t.send_json("PUT", &format!("/api/v1/areas/{}/contact", t.lingyanli), Some(&w), json!({"phone": "12345"})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let yudeli = t.token("worker.yudeli").await;
+        let other = t.send_json("PUT", &format!("/api/v1/areas/{}/contact", t.lingyanli), Some(&yudeli), json!({"phone": "022-23456789"})).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "another community's worker");
+        let set = t.post_form(&format!("/areas/{}/contact", t.lingyanli), &cookie, &format!("csrf={csrf}&phone=022-2345%206789")).await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.text());
+        let area_page = t.page(&format!("/areas/{}", t.lingyanli_building), &cookie).await.text();
+        assert!(area_page.contains("href=\"tel:022-23456789\""), "a building shows its community's phone");
         let notice = t.page(&format!("/households/{hh}/notice"), &cookie).await.text();
         assert!(notice.contains("<svg") && notice.contains("/r/") && notice.contains("居家隔离医学观察告知书"));
+        let worker = t.get("/api/v1/isolations", Some(&w)).await.json()[0]["worker_name"].as_str().unwrap().to_string();
+        assert!(notice.contains(&format!("有事请联系：负责人 {worker} · 电话 022-23456789")), "{notice}");
+        // The notices form is labelled as a form, not with the isolation notice's text.
+        let notices = t.page("/notices", &cookie).await.text();
+        assert!(notices.contains("<label for=\"body\">内容</label>"), "{notices}");
 
         // The alert centre: the fever from the report and the one from the visit; resolve one.
         let alerts_page = t.page("/alerts", &cookie).await.text();

@@ -186,6 +186,7 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         assert_eq!(tr["hours"][9]["exits"], 1, "09:00 China time");
         let reasons: Vec<(String, i64)> = serde_json::from_value(tr["refusals"].clone()).unwrap();
         assert!(reasons.contains(&("quota_used".into(), 1)) && reasons.contains(&("unknown_pass".into(), 3)), "{reasons:?}");
+        assert_eq!(reasons.iter().map(|r| r.1).sum::<i64>(), tr["total"]["refused"].as_i64().unwrap(), "the reasons add up to the refusals");
         let community = t.get(&format!("/api/v1/areas/{}/traffic?date=2026-11-28", t.lingyanli), Some(&w)).await.json();
         assert_eq!(community["total"], tr["total"]);
         t
@@ -447,6 +448,28 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         let (second, _) = household_pass(&t, &w, "502", 22, "2026-12-31").await;
         let building = first["building"].as_str().unwrap().to_string();
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        // The household's breadcrumb names each level and links to that level.
+        let page = t
+            .page(
+                &format!("/households/{}", first["household_id"].as_str().unwrap()),
+                &cookie,
+            )
+            .await
+            .text();
+        let crumbs = &page[page.find("<div class=\"crumbs\">").unwrap()..];
+        let crumbs = &crumbs[..crumbs.find("</div>").unwrap()];
+        let order: Vec<usize> = [&t.lingyanli, &g.compound, &t.lingyanli_building]
+            .iter()
+            .map(|id| {
+                crumbs
+                    .find(&format!("href=\"/areas/{id}\""))
+                    .unwrap_or_else(|| panic!("{id} in {crumbs}"))
+            })
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "community › compound › building: {crumbs}"
+        );
         let listed = t
             .page(&format!("/areas/{}/passes", g.compound), &cookie)
             .await

@@ -140,7 +140,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert!(r.text().contains("value=\"driving\" checked"), "the answers are kept");
         let r = t.post_form("/volunteer", "", &format!("{form}&consent=yes")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert!(r.text().contains("报名已提交") && r.text().contains("id=\"status-link\" href=\"/v/"));
+        assert!(r.text().contains("报名已提交") && r.text().contains(&format!("id=\"status-link\" class=\"break\" href=\"{}/v/", t.app.public_url.trim_end_matches('/'))));
         assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json().as_array().unwrap().len(), 1);
         t
     })

@@ -67,6 +67,19 @@ pub async fn get_area(
     ))
 }
 
+/// Sets the phone people call about an area (printed on the isolation notice).
+#[utoipa::path(put, path = "/api/v1/areas/{id}/contact", tag = "areas", request_body = areas::AreaContact,
+    responses((status = 200, body = areas::AreaContact), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn set_area_contact(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<areas::AreaContact>,
+) -> ApiResult<Json<areas::AreaContact>> {
+    let phone = areas::set_contact(&state.app, &caller.actor, &id, &body).await?;
+    Ok(Json(areas::AreaContact { phone }))
+}
+
 /// A new area.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewArea {

@@ -17,6 +17,8 @@ pub(super) struct AreaPage {
     holds_households: bool,
     child_kind: Option<&'static str>,
     official: Vec<sanshe_app::divisions::Division>,
+    /// The phone to call about it (its own or the nearest above).
+    contact: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,7 +83,11 @@ pub(super) async fn area(
         Vec::new()
     };
     let here = format!("/areas/{id}");
+    let contact = sanshe_app::areas::contact_phone(&state.app, &id)
+        .await
+        .or_page(&caller)?;
     Ok(render(&AreaPage {
+        contact,
         nav: Nav::of(&caller, &here),
         area: page.area,
         lineage: page.lineage,
@@ -117,6 +123,29 @@ pub(super) async fn add_area(
     Ok(Redirect::to(&format!("/areas/{}", a.id)).into_response())
 }
 
+#[derive(Deserialize)]
+pub(super) struct ContactForm {
+    #[serde(default)]
+    phone: String,
+}
+
+pub(super) async fn set_area_contact(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ContactForm>,
+) -> PageResult {
+    sanshe_app::areas::set_contact(
+        &state.app,
+        &caller.actor,
+        &id,
+        &sanshe_app::areas::AreaContact { phone: f.phone },
+    )
+    .await
+    .or_page(&caller)?;
+    Ok(Redirect::to(&format!("/areas/{id}")).into_response())
+}
+
 #[derive(Template)]
 #[template(path = "household.html")]
 pub(super) struct HouseholdPage {
@@ -124,6 +153,8 @@ pub(super) struct HouseholdPage {
     h: HouseholdView,
     residents: Vec<ResidentView>,
     can_edit: bool,
+    /// The areas above the household the caller may see, down to its own (compound, building).
+    crumbs: Vec<AreaView>,
 }
 
 pub(super) async fn household(
@@ -140,11 +171,17 @@ pub(super) async fn household(
     let can_edit = caller
         .actor
         .may(Action::EditRegistry, Target::Area(&area.path));
+    let above = sanshe_app::areas::area_page(&state.app, &caller.actor, &h.area_id)
+        .await
+        .or_page(&caller)?;
+    let mut crumbs = above.lineage;
+    crumbs.push(above.area);
     Ok(render(&HouseholdPage {
         nav: Nav::of(&caller, &format!("/households/{id}")),
         h,
         residents,
         can_edit,
+        crumbs,
     }))
 }
 

@@ -525,6 +525,8 @@ pub struct NoticePart {
     pub link: String,
     /// Its QR code.
     pub qr: String,
+    /// Whom to call about it and at which number.
+    pub contact: String,
 }
 
 #[derive(Template)]
@@ -555,14 +557,27 @@ pub(super) async fn notice_page(
     .await
     .or_page(&caller)?;
     let base = state.app.public_url.trim_end_matches('/').to_string();
+    let phone = sanshe_app::areas::contact_phone(&state.app, &household.area_id)
+        .await
+        .or_page(&caller)?
+        .unwrap_or_else(|| "—".into());
     let mut parts = Vec::new();
     for e in episodes {
+        let worker = e
+            .worker_name
+            .clone()
+            .unwrap_or_else(|| caller.tr.t("notice-worker-none"));
+        let contact = caller.tr.with_args(
+            "notice-contact",
+            &[("worker", worker), ("phone", phone.clone())],
+        );
         if let Some(path) = isolation::report_link(&state.app, &caller.actor, &e.id)
             .await
             .or_page(&caller)?
         {
             let link = format!("{base}{path}");
             parts.push(NoticePart {
+                contact,
                 qr: crate::qr_svg(&link),
                 link,
                 episode: e,

@@ -336,6 +336,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/logout", post(logout))
         .route("/areas/{id}", get(area))
         .route("/areas/{id}/children", post(add_area))
+        .route("/areas/{id}/contact", post(set_area_contact))
         .route("/households/{id}", get(household))
         .route("/residents", get(residents))
         .route("/residents/export.xlsx", get(export_residents))

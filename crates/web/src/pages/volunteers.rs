@@ -85,7 +85,9 @@ pub(super) async fn submit_application(
                 tr,
                 Default::default(),
                 FormErrors::default(),
-                a.status_link,
+                // The whole address: it is copied into a chat or a note, away from this site.
+                a.status_link
+                    .map(|l| format!("{}{l}", state.app.public_url.trim_end_matches('/'))),
             )
             .await
         }
