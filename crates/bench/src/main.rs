@@ -195,16 +195,16 @@ async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize
         for group in chunk.chunks(rows_per_statement) {
             let mut sql = String::from(
                 "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, document_masked, \
-                 phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) VALUES ",
+                 phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, sort_key, created_at, updated_at) VALUES ",
             );
             for i in 0..group.len() {
-                let b = i * 10;
+                let b = i * 11;
                 if i > 0 {
                     sql.push(',');
                 }
                 sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, 'female', '1950-01-01', 'mainland_id', ${}, ${}, ${}, ${}, ${}, ${}, 0, 0, 0, 0, 0, 0, 0)",
-                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+                    "(${}, ${}, ${}, ${}, 'female', '1950-01-01', 'mainland_id', ${}, ${}, ${}, ${}, ${}, ${}, 0, 0, 0, 0, 0, ${}, 0, 0)",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11
                 ));
             }
             let mut q = sqlx::query(&sql);
@@ -219,7 +219,9 @@ async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize
                     .bind(&r.document_masked)
                     .bind(&r.phone_cipher)
                     .bind(&r.phone_hash)
-                    .bind(&r.phone_masked);
+                    .bind(&r.phone_masked)
+                    // The same key an import writes, so the baseline does the same work.
+                    .bind(sanshe_core::registry::name_sort_key(&r.name));
             }
             q.execute(&mut *tx).await?;
         }

@@ -265,8 +265,34 @@ impl HouseholdAddress {
     }
 }
 
+/// The key residents are listed by: each character as its pinyin without tones (other
+/// characters as themselves, lower-cased), each followed by a space, so that 安 < 李 < 王 < 于 as
+/// a Chinese reader expects and a name's key starts with the key of any of its beginnings.
+pub fn name_sort_key(name: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut key = String::with_capacity(name.len() * 2);
+    for (c, reading) in name.chars().zip(name.to_pinyin()) {
+        match reading {
+            Some(p) => key.push_str(p.plain()),
+            None => key.extend(c.to_lowercase()),
+        }
+        key.push(' ');
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_sort_by_pinyin_and_a_beginning_keys_a_prefix() {
+        let mut names = vec!["于丽", "王芳", "安娜", "李明", "李明华", "Zhang"];
+        names.sort_by_key(|n| super::name_sort_key(n));
+        assert_eq!(names, ["安娜", "李明", "李明华", "王芳", "于丽", "Zhang"]);
+        assert_eq!(super::name_sort_key("王芳"), "wang fang ");
+        assert!(super::name_sort_key("李明华").starts_with(&super::name_sort_key("李明")));
+        assert!(!super::name_sort_key("梁").starts_with(&super::name_sort_key("李")));
+    }
+
     use super::*;
 
     fn today() -> NaiveDate {

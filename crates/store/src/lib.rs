@@ -233,6 +233,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0017_area_contacts.sqlite.sql"),
         postgres: include_str!("../migrations/0017_area_contacts.postgres.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_resident_sort_key",
+        common: include_str!("../migrations/0018_resident_sort_key.sql"),
+        sqlite: include_str!("../migrations/0018_resident_sort_key.sqlite.sql"),
+        postgres: include_str!("../migrations/0018_resident_sort_key.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).
@@ -338,7 +345,13 @@ impl Db {
             conn.changed("SELECT pg_advisory_lock($1)", &[Cell::from(MIGRATION_LOCK)])
                 .await?;
         }
-        let result = self.migrate_on(&mut conn).await;
+        let result = match self.migrate_on(&mut conn).await {
+            // Keys for residents stored before they had one (an index probe when none are left).
+            Ok(applied) => registry::key_unsorted_residents(&mut conn)
+                .await
+                .map(|_| applied),
+            Err(e) => Err(e),
+        };
         if self.backend == Backend::Postgres {
             // Also released when the session ends, should this fail.
             let _ = conn

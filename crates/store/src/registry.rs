@@ -165,9 +165,11 @@ pub struct ResidentListRow {
     pub unit: String,
     /// 房号
     pub room: String,
+    /// The name's sort key (the paging cursor of a list by name).
+    pub sort_key: String,
 }
 
-const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sex, r.birth_date, r.document_kind, r.document_cipher, \
+const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sort_key, r.sex, r.birth_date, r.document_kind, r.document_cipher, \
      r.document_hash, r.document_masked, r.phone_cipher, r.phone_hash, r.phone_masked, r.living_alone, r.elderly_80, r.disabled, \
      r.chronic_illness, r.pregnant";
 
@@ -204,6 +206,7 @@ impl FromRow for ResidentListRow {
             building: r.try_get("building")?,
             unit: r.try_get("unit")?,
             room: r.try_get("room")?,
+            sort_key: r.try_get("sort_key")?,
         })
     }
 }
@@ -215,8 +218,8 @@ pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
     args.push(now.into());
     conn.run(
         "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
-         document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+         document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, sort_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
         &args,
     )
     .await?;
@@ -231,7 +234,7 @@ pub async fn update_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
         .changed(
             "UPDATE residents SET household_id = $2, area_path = $3, name = $4, sex = $5, birth_date = $6, document_kind = $7, \
              document_cipher = $8, document_hash = $9, document_masked = $10, phone_cipher = $11, phone_hash = $12, phone_masked = $13, \
-             living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, updated_at = $19 WHERE id = $1",
+             living_alone = $14, elderly_80 = $15, disabled = $16, chronic_illness = $17, pregnant = $18, sort_key = $19, updated_at = $20 WHERE id = $1",
             &args,
         )
         .await?;
@@ -305,7 +308,7 @@ pub async fn residents_of_household(
 /// The order of a resident list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResidentOrder {
-    /// By name, then id.
+    /// By the pinyin of the name, then id.
     #[default]
     Name,
     /// Oldest first.
@@ -370,9 +373,16 @@ fn build_filter(q: &ResidentQuery, avoid_path_index: bool) -> (String, Vec<Strin
     }
     let mut alternatives = Vec::new();
     if let Some(p) = &q.name_prefix {
-        let a = next(&mut binds, p.clone());
-        let b = next(&mut binds, format!("{p}\u{10FFFF}"));
-        alternatives.push(format!("(r.name >= ${a} AND r.name < ${b})"));
+        // The beginning's key narrows the sort index to names read alike; the name itself keeps
+        // only those written alike (王 and 汪 are both "wang").
+        let key = sanshe_core::registry::name_sort_key(p);
+        let a = next(&mut binds, key.clone());
+        let b = next(&mut binds, format!("{key}\u{10FFFF}"));
+        let c = next(&mut binds, p.clone());
+        let d = next(&mut binds, format!("{p}\u{10FFFF}"));
+        alternatives.push(format!(
+            "(r.sort_key >= ${a} AND r.sort_key < ${b} AND r.name >= ${c} AND r.name < ${d})"
+        ));
     }
     if let Some(h) = &q.document_hash {
         let a = next(&mut binds, h.clone());
@@ -409,7 +419,7 @@ pub fn search_sql(q: &ResidentQuery) -> (String, Vec<String>) {
     // A page in name order over a wide scope walks the name index and stops at fifty.
     let (mut filter, mut binds) = build_filter(q, q.is_wide() && q.order == ResidentOrder::Name);
     let key = match q.order {
-        ResidentOrder::Name => "r.name",
+        ResidentOrder::Name => "r.sort_key",
         ResidentOrder::BirthDate => "r.birth_date",
     };
     if let Some((k, id)) = &q.after {
@@ -539,7 +549,7 @@ pub async fn insert_residents_if_new(
     conn: &mut AnyConnection,
     records: &[ResidentRecord],
 ) -> Result<Vec<String>> {
-    const COLUMNS: usize = 18;
+    const COLUMNS: usize = 19;
     let now = now_ms();
     let mut inserted = Vec::with_capacity(records.len());
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
@@ -554,7 +564,7 @@ pub async fn insert_residents_if_new(
             .collect();
         let sql = format!(
             "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
-             document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, created_at, updated_at) \
+             document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, sort_key, created_at, updated_at) \
              VALUES {} ON CONFLICT (document_hash) DO NOTHING RETURNING document_hash",
             values.join(", ")
         );
@@ -570,7 +580,8 @@ pub async fn insert_residents_if_new(
     Ok(inserted)
 }
 
-/// A resident's 18 columns in table order (id first), for inserts and updates alike.
+/// A resident's 19 columns in table order (id first, the name's sort key last), for inserts and
+/// updates alike: every write keys the name it writes.
 fn record_cells(r: &ResidentRecord) -> Vec<Cell> {
     vec![
         (&r.id).into(),
@@ -591,7 +602,38 @@ fn record_cells(r: &ResidentRecord) -> Vec<Cell> {
         i64::from(r.disabled).into(),
         i64::from(r.chronic_illness).into(),
         i64::from(r.pregnant).into(),
+        sanshe_core::registry::name_sort_key(&r.name).into(),
     ]
+}
+
+/// Writes the sort key of residents stored before there was one, a thousand at a time.
+pub async fn key_unsorted_residents(conn: &mut AnyConnection) -> Result<u64> {
+    let mut keyed = 0;
+    let mut after = String::new();
+    loop {
+        let rows = conn
+            .rows(
+                "SELECT id, name FROM residents WHERE sort_key = '' AND id > $1 ORDER BY id LIMIT 1000",
+                &[Cell::from(&after)],
+            )
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(keyed);
+        };
+        after = last.try_get("id")?;
+        for r in &rows {
+            let (id, name): (String, String) = (r.try_get("id")?, r.try_get("name")?);
+            conn.run(
+                "UPDATE residents SET sort_key = $2 WHERE id = $1",
+                &[
+                    Cell::from(&id),
+                    Cell::from(sanshe_core::registry::name_sort_key(&name)),
+                ],
+            )
+            .await?;
+            keyed += 1;
+        }
+    }
 }
 
 /// Of these households, those where someone lives alone.
@@ -662,7 +704,7 @@ mod plans {
         };
         let (sql, binds) = search_sql(&city);
         let p = plan(&db, &sql, &binds, true).await;
-        assert!(p.contains("residents_name"), "{p}");
+        assert!(p.contains("residents_sort"), "{p}");
         assert!(
             !p.contains("TEMP B-TREE"),
             "sorts instead of reading in order: {p}"
@@ -674,7 +716,7 @@ mod plans {
         };
         let (sql, binds) = search_sql(&community);
         let p = plan(&db, &sql, &binds, true).await;
-        assert!(p.contains("residents_path_name"), "{p}");
+        assert!(p.contains("residents_path_sort"), "{p}");
         // An ID number: one probe of the unique hash index, whatever the scope.
         let id = ResidentQuery {
             roots: vec![path(1)],
@@ -686,7 +728,7 @@ mod plans {
         assert!(p.contains("document_hash=?"), "{p}");
         let (sql, binds) = count_sql(&city);
         let p = plan(&db, &sql, &binds, false).await;
-        assert!(p.contains("residents_name"), "{p}");
+        assert!(p.contains("residents_sort"), "{p}");
         // The whole city's list: pages in name order without sorting, counted on the path index.
         let everyone = ResidentQuery {
             roots: vec![path(1)],
@@ -697,6 +739,6 @@ mod plans {
         assert!(!p.contains("TEMP B-TREE"), "{p}");
         let (sql, binds) = count_sql(&everyone);
         let p = plan(&db, &sql, &binds, false).await;
-        assert!(p.contains("residents_path_name"), "{p}");
+        assert!(p.contains("residents_path_sort"), "{p}");
     }
 }

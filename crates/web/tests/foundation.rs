@@ -494,7 +494,32 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
         }
         let mut sorted = seen.clone();
         sorted.sort();
-        assert_eq!(seen, sorted, "pages follow name order");
+        // Pinyin order, as a Chinese reader lists them (code points would put 吴 before 周).
+        assert_eq!(
+            seen,
+            ["李四", "孙七", "王五", "吴九", "张三", "赵六", "周八"],
+            "pages follow pinyin order"
+        );
+        // Residents stored before the key existed get one when the server starts.
+        let mut t = t;
+        let mut conn = t.app.db.conn().await.unwrap();
+        sanshe_store::statements::Statements::run(
+            &mut *conn,
+            "UPDATE residents SET sort_key = ''",
+            &[],
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        t.restart().await;
+        let again = t.get("/api/v1/residents?limit=7", Some(&ling)).await.json();
+        let names: Vec<&str> = again["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, seen, "keyed again at start-up");
         sorted.dedup();
         assert_eq!(sorted.len(), 7);
         let oldest = t
@@ -507,6 +532,24 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
             .await
             .json();
         assert_eq!(prefix["total"], 1);
+        // A name read alike but written otherwise (汪 and 王 are both "wang") is not a match.
+        t.add_resident(
+            &ling,
+            &t.lingyanli,
+            "120",
+            "汪五",
+            &id_for(1950, 2, 2, 41),
+            "",
+        )
+        .await;
+        let wang = t
+            .get("/api/v1/residents?q=%E7%8E%8B", Some(&ling))
+            .await
+            .json();
+        assert_eq!(
+            (wang["total"].as_i64(), wang["items"][0]["name"].as_str()),
+            (Some(1), Some("王五"))
+        );
         assert_eq!(
             t.get("/api/v1/residents?sort=height", Some(&ling))
                 .await

@@ -54,7 +54,7 @@ pub async fn export_to(
         loop {
             let rows = store::search_residents(&mut conn, &q, 5000).await?;
             let Some(last) = rows.last() else { break };
-            q.after = Some((last.record.name.clone(), last.record.id.clone()));
+            q.after = Some((last.sort_key.clone(), last.record.id.clone()));
             let mut page = Vec::with_capacity(rows.len());
             for row in rows {
                 page.push(export_row(app, row, unmasked_reason.is_some())?);

@@ -58,6 +58,7 @@ pub async fn household(
             view(
                 app,
                 ResidentListRow {
+                    sort_key: sanshe_core::registry::name_sort_key(&record.name),
                     record,
                     area_name: h.area_name.clone(),
                     building: h.building.clone(),

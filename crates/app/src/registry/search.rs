@@ -117,7 +117,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<Resi
             let key = if q.order == ResidentOrder::BirthDate {
                 &r.record.birth_date
             } else {
-                &r.record.name
+                &r.sort_key
             };
             encode_cursor(key, &r.record.id)
         })
