@@ -222,6 +222,9 @@ pub struct AlertView {
     pub resolved_by: Option<String>,
     /// How it was resolved.
     pub resolution_note: Option<String>,
+    /// Whom it is about, for those who may see the registry there: the person's name masked
+    /// and the address (`王* · 3号楼 2单元 502`), or a household's address.
+    pub who: Option<String>,
     /// Who acknowledged and who resolved it, by name (on one alert's page; not in the API,
     /// which keeps user names).
     #[serde(skip)]
@@ -274,6 +277,7 @@ impl From<AlertRow> for AlertView {
             resolved_by: a.resolved_by,
             resolution_note: a.resolution_note,
             handled_by_names: Vec::new(),
+            who: None,
         }
     }
 }
@@ -306,7 +310,57 @@ pub async fn list(
         limit.clamp(1, 500),
     )
     .await?;
-    Ok(rows.into_iter().map(AlertView::from).collect())
+    let paths: Vec<String> = rows.iter().map(|r| r.area_path.clone()).collect();
+    let mut views: Vec<AlertView> = rows.into_iter().map(AlertView::from).collect();
+    name_subjects(&mut conn, actor, &mut views, &paths).await?;
+    Ok(views)
+}
+
+/// Fills in whom alerts are about where the actor may see the registry of the alert's area.
+async fn name_subjects(
+    conn: &mut Conn,
+    actor: &Actor,
+    views: &mut [AlertView],
+    paths: &[String],
+) -> Result<()> {
+    let visible = |i: usize| actor.may(Action::ViewRegistry, Target::Area(&paths[i]));
+    let ids_of = |kind: &str| -> Vec<String> {
+        views
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| v.subject_kind == kind && visible(*i))
+            .map(|(_, v)| v.subject_id.clone())
+            .collect()
+    };
+    let (episodes, households) = (ids_of("episode"), ids_of("household"));
+    let label = |building: String, unit: String, room: String| {
+        sanshe_core::registry::HouseholdAddress {
+            building,
+            unit,
+            room,
+        }
+        .label()
+    };
+    let mut who: std::collections::HashMap<String, String> = Default::default();
+    for (id, name, b, u, r) in sanshe_store::isolation::people_of(&mut *conn, &episodes).await? {
+        who.insert(
+            id,
+            format!(
+                "{} · {}",
+                crate::isolation::mask_name(&name),
+                label(b, u, r)
+            ),
+        );
+    }
+    for (id, b, u, r) in sanshe_store::registry::addresses_of(&mut *conn, &households).await? {
+        who.insert(id, label(b, u, r));
+    }
+    for (i, v) in views.iter_mut().enumerate() {
+        if visible(i) {
+            v.who = who.get(&v.subject_id).cloned();
+        }
+    }
+    Ok(())
 }
 
 async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<AlertRow> {
@@ -318,7 +372,10 @@ async fn visible(conn: &mut Conn, actor: &Actor, id: &str) -> Result<AlertRow> {
 /// One alert.
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
     let mut conn = app.db.conn().await?;
-    let mut view: AlertView = visible(&mut conn, actor, id).await?.into();
+    let row = visible(&mut conn, actor, id).await?;
+    let path = row.area_path.clone();
+    let mut view: AlertView = row.into();
+    name_subjects(&mut conn, actor, std::slice::from_mut(&mut view), &[path]).await?;
     let people: Vec<String> = [&view.acknowledged_by, &view.resolved_by]
         .into_iter()
         .flatten()

@@ -536,3 +536,30 @@ pub async fn purge_released(
     .await?;
     Ok((reports, episodes))
 }
+
+/// Whom episodes are about: (episode id, the person's name, 楼栋, 单元, 房号).
+pub async fn people_of(
+    conn: &mut impl Statements,
+    ids: &[String],
+) -> Result<Vec<(String, String, String, String, String)>> {
+    let mut out = Vec::new();
+    for group in ids.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Into::into).collect();
+        let sql = format!(
+            "SELECT e.id, r.name, h.building, h.unit, h.room FROM isolation_episodes e \
+             JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
+             WHERE e.id IN {}",
+            crate::in_list(1, args.len())
+        );
+        for r in conn.rows(&sql, &args).await? {
+            out.push((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get("building")?,
+                r.try_get("unit")?,
+                r.try_get("room")?,
+            ));
+        }
+    }
+    Ok(out)
+}

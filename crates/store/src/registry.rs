@@ -266,6 +266,30 @@ pub async fn resident(conn: &mut AnyConnection, id: &str) -> Result<ResidentList
     conn.fetch_one::<ResidentListRow>(&format!("SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room {LIST_FROM} WHERE r.id = $1"), &[Cell::from(id)]).await
 }
 
+/// Addresses of households by id: (id, 楼栋, 单元, 房号).
+pub async fn addresses_of(
+    conn: &mut impl crate::statements::Statements,
+    ids: &[String],
+) -> Result<Vec<(String, String, String, String)>> {
+    let mut out = Vec::new();
+    for group in ids.chunks(500) {
+        let args: Vec<Cell> = group.iter().map(Into::into).collect();
+        let sql = format!(
+            "SELECT id, building, unit, room FROM households WHERE id IN {}",
+            crate::in_list(1, args.len())
+        );
+        for r in conn.rows(&sql, &args).await? {
+            out.push((
+                r.try_get("id")?,
+                r.try_get("building")?,
+                r.try_get("unit")?,
+                r.try_get("room")?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Names of residents by id: (id, name); the deleted are missing.
 pub async fn names_of(
     conn: &mut impl crate::statements::Statements,

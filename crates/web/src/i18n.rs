@@ -107,8 +107,13 @@ impl Tr {
 
     /// A half-day report slot (`2026-11-30-am`) in words: `11-30 上午`.
     pub fn slot(&self, slot: &str) -> String {
-        match (slot.get(5..10), slot.get(11..)) {
-            (Some(day), Some(half @ ("am" | "pm"))) => format!("{day} {}", self.of("slot-", half)),
+        let date = slot
+            .get(..10)
+            .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok());
+        match (date, slot.get(10..)) {
+            (Some(d), Some(half @ ("-am" | "-pm"))) => {
+                format!("{} {}", &d[5..], self.of("slot-", &half[1..]))
+            }
             _ => slot.to_string(),
         }
     }

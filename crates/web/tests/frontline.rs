@@ -426,6 +426,19 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
         let missed = alerts(&t, &w, "?kind=missed_report").await;
         assert_eq!(missed.len(), 1);
         assert_eq!(missed[0]["subject_id"], eb.as_str());
+        // It says who missed it (name masked, with the address) and which half-day, in words.
+        let who = missed[0]["who"].as_str().unwrap_or_default().to_string();
+        assert!(who.starts_with("周* · ") && who.ends_with("202"), "{who}");
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page("/alerts", &cookie).await.text();
+        assert!(
+            page.contains(&format!(
+                "<b class=\"alert-who\">{who}</b> <span class=\"muted\">11-28 上午</span>"
+            )),
+            "{page}"
+        );
+        let yudeli = t.token("worker.yudeli").await;
+        assert!(alerts(&t, &yudeli, "?kind=missed_report").await.is_empty());
         // Scanning again raises nothing new.
         assert_eq!(sanshe_app::isolation::scan(&t.app).await.unwrap().missed, 0);
         assert_eq!(

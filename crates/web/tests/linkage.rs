@@ -361,6 +361,11 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
         let sheet = t.page(&format!("/organizations/{}/contributions.xlsx?from={}&to={next}", t.ruoshui, g.day), &cookie).await;
         assert_eq!(sheet.status, StatusCode::OK);
         assert!(sheet.bytes.starts_with(b"PK"), "an .xlsx workbook");
+        // The page's form with its dates left empty exports the last 30 days; a bad date is refused.
+        let blank = t.page(&format!("/organizations/{}/contributions.xlsx?from=&to=", t.ruoshui), &cookie).await;
+        assert_eq!(blank.status, StatusCode::OK, "{}", blank.text());
+        let bad = t.page(&format!("/organizations/{}/contributions.xlsx?from=2026-13-01", t.ruoshui), &cookie).await;
+        assert!(bad.status.is_client_error(), "{}", bad.status);
 
         // The member never reaches the registry.
         assert_eq!(t.get("/api/v1/residents", Some(&vol)).await.json()["total"], 0);

@@ -229,10 +229,26 @@ pub async fn linkage_map(
 pub struct Period {
     /// First day, YYYY-MM-DD.
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "blank_as_none")]
     pub from: Option<chrono::NaiveDate>,
     /// Last day, YYYY-MM-DD.
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "blank_as_none")]
     pub to: Option<chrono::NaiveDate>,
+}
+
+/// A date a form left empty is no date (the page's export form sends `from=&to=`).
+fn blank_as_none<'de, D>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 impl Period {
