@@ -564,7 +564,11 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let retry = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), body).await;
         assert_eq!(retry.status, StatusCode::OK);
         assert_eq!(retry.json()["new"], false);
-        assert_eq!(alerts(&t, &w, "?kind=visit_fever").await.len(), 1);
+        let fever = alerts(&t, &w, "?kind=visit_fever").await;
+        assert_eq!(fever.len(), 1);
+        // The alert says whose door, when it was visited and what the worker noted.
+        assert_eq!(fever[0]["detail"], "凌研里社区入户排查 · 11-28 09:00 · 老人咳嗽两天");
+        assert!(fever[0]["who"].as_str().unwrap().ends_with("301"), "{}", fever[0]);
 
         let wrong_q = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "answered", "answers": {"nope": true}})).await;
         assert_eq!(wrong_q.status, StatusCode::UNPROCESSABLE_ENTITY);

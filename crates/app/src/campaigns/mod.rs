@@ -305,6 +305,13 @@ pub async fn visit(
     let mut follow_ups = Vec::new();
     if new {
         let routes = Routes::load(&mut *tx).await?;
+        // The alert carries when the door was visited and what the worker noted there (it
+        // stays in the alert centre; chat robots are not sent visit alerts' details).
+        let mut detail = format!("{} · {}", c.name, local_time(now).format("%m-%d %H:%M"));
+        if !note.is_empty() {
+            detail.push_str(" · ");
+            detail.push_str(&note);
+        }
         for q in qs.iter().filter(|q| answers.get(&q.key) == Some(&true)) {
             let kind = match q.follow_up {
                 FollowUp::None => continue,
@@ -328,7 +335,7 @@ pub async fn visit(
                     subject_kind: "household",
                     subject_id: &household.id,
                     event: &id,
-                    detail: &c.name,
+                    detail: &detail,
                 },
                 now,
             )
