@@ -1,6 +1,6 @@
 // Main flows of sanshe in real headless Chromium on a 360 px phone screen.
 // Needs a running `sanshe serve --demo` at SANSHE_URL with SANSHE_DEMO_PASSWORD (see run.sh).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -18,9 +18,36 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--no-first-run', '--disable-sync', '--disable-quic'],
   });
+  watchEveryPage();
 });
 
 after(async () => { await browser?.close(); });
+
+// Every page any flow opens is watched: a console error or a policy violation fails the flow.
+// Two are expected: a form sent back with its errors is the page itself answered 422 (the
+// browser logs the document's status), and a flow that takes the network away expects its
+// requests to fail while it is gone.
+const problems = [];
+function watch(page) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || /ERR_INTERNET_DISCONNECTED/.test(m.text())) return;
+    const rejectedForm = /status of 4\d\d/.test(m.text()) && m.location()?.url === page.url();
+    if (!rejectedForm) problems.push(`${page.url()}: ${m.text()} (${m.location()?.url ?? ''})`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+}
+function watchEveryPage() {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on('page', watch);
+    return context;
+  };
+}
+afterEach(() => {
+  const seen = problems.splice(0);
+  assert.deepEqual(seen, [], seen.join('\n'));
+});
 
 async function signIn(username) {
   const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
@@ -644,4 +671,24 @@ test('each role\'s home page on a phone says what to do now', async () => {
     assert.deepEqual(problems, [], problems.join('\n'));
     await page.context().close();
   }
+});
+
+test('an alert on a phone says whom it is about and leads to its subject', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/alerts`);
+  const row = page.locator('table.cards tbody tr').filter({ has: page.locator('.alert-who') }).first();
+  await row.waitFor();
+  // Whom (masked), and no half-day codes anywhere on the list.
+  assert.match(await row.locator('.alert-who').innerText(), /\*|号/);
+  assert.doesNotMatch(await page.locator('table.cards').innerText(), /\d-(am|pm)\b/);
+  await row.locator('a').first().click();
+  await page.waitForURL(/\/alerts\/[0-9a-f]{32}$/);
+  await noSidewaysScroll(page);
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('dd a:has-text("查看")'),
+  ]);
+  assert.equal(response.status(), 200, `the subject page opens: ${page.url()}`);
+  assert.match(page.url(), /\/(isolations|households)\/[0-9a-f]{32}$/);
+  await page.context().close();
 });
