@@ -692,3 +692,36 @@ test('an alert on a phone says whom it is about and leads to its subject', async
   assert.match(page.url(), /\/(isolations|households)\/[0-9a-f]{32}$/);
   await page.context().close();
 });
+
+test('the errand and visitor forms keep what was typed after a bad field, the reason beside it', async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/errands`);
+  await page.fill('#errand-address', '7号楼 1单元 101');
+  await page.fill('#errand-for-whom', '吴奶奶');
+  await page.fill('#errand-needs', '降压药一盒');
+  await page.check('#errand-form input[name=urgency][value=today]');
+  await page.fill('#errand-contact', '123');
+  await page.click('#errand-form button[type=submit]');
+  await page.locator('#error-contact').waitFor();
+  assert.equal(await page.getAttribute('#errand-contact', 'aria-invalid'), 'true');
+  assert.equal(await page.inputValue('#errand-address'), '7号楼 1单元 101');
+  assert.equal(await page.inputValue('#errand-for-whom'), '吴奶奶');
+  assert.equal(await page.inputValue('#errand-needs'), '降压药一盒');
+  assert.equal(await page.isChecked('#errand-form input[name=urgency][value=today]'), true);
+  await noSidewaysScroll(page);
+
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const gate = (await api('/api/v1/gates', worker)).json[0];
+  await page.goto(`${BASE}/gates/${gate.id}/post`);
+  await page.click('#visitor summary');
+  await page.fill('#visitor-name', '快递员小李');
+  await page.fill('#visitor-phone', '13900002222');
+  await page.fill('#visitor-temperature', '3.65');
+  await page.fill('#visitor-reason', '送快递');
+  await page.click('#visitor button[type=submit]');
+  await page.locator('#error-temperature').waitFor();
+  assert.equal(await page.inputValue('#visitor-name'), '快递员小李');
+  assert.equal(await page.inputValue('#visitor-reason'), '送快递');
+  assert.equal(await page.inputValue('#visitor-temperature'), '3.65');
+  await page.context().close();
+});

@@ -1041,3 +1041,4 @@ notice-contact = Questions: { $worker }, phone { $phone }
 notice-worker-none = the community's workers
 contribution-from = From
 contribution-to = To
+form-has-errors = Some fields need changing; see the notes below them

@@ -1041,3 +1041,4 @@ notice-contact = 有事请联系：负责人 { $worker } · 电话 { $phone }
 notice-worker-none = 社区工作人员
 contribution-from = 从
 contribution-to = 到
+form-has-errors = 有几项需要修改，见各项下方的说明
