@@ -725,3 +725,26 @@ test('the errand and visitor forms keep what was typed after a bad field, the re
   assert.equal(await page.inputValue('#visitor-temperature'), '3.65');
   await page.context().close();
 });
+
+test('a team leader books a member into an open shift from the team page on a phone', async () => {
+  const page = await signIn('vol.wangfang');
+  await page.click('#home-teams a');
+  await page.waitForURL(/\/teams\/[0-9a-f]{32}$/);
+  await noSidewaysScroll(page);
+  assert.match(await page.locator('#team-members').innerText(), /王芳/);
+  const options = page.locator('#team-shift option');
+  assert.ok((await options.count()) > 0, 'open shifts of the coming week are offered');
+  const chosen = await options.last().getAttribute('value');
+  await page.selectOption('#team-shift', chosen);
+  await page.click('#team-book button[type=submit]');
+  await page.waitForLoadState();
+  if (await page.isVisible('#team-message')) {
+    // Booked: the member's shifts now hold it, and it is no longer offered if full.
+    assert.match(await page.locator('#team-message').innerText(), /已为组员排上班次/);
+  } else {
+    // Refused by the limits: the reason sits under the field and the choice is kept.
+    await page.locator('#team-book .field-error').first().waitFor();
+    assert.equal(await page.inputValue('#team-shift'), chosen);
+  }
+  await page.context().close();
+});

@@ -452,6 +452,27 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
         let rota = t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&worker)).await.json();
         assert_eq!(rota["posts"][0]["shifts"][0]["holders"].as_array().map(Vec::len), Some(1));
 
+        // The leader does the same on a phone: home leads to the team's page, which lists the
+        // members with their shifts and the open shifts where the leader serves.
+        let (cookie, csrf) = t.browser("vol.leader").await;
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains(&format!("href=\"/teams/{id}\">第一小组</a>")), "{home}");
+        let page = t.page(&format!("/teams/{id}"), &cookie).await.text();
+        assert!(page.contains(&format!("<option value=\"{shift}\"")) && page.contains("南门"), "{page}");
+        let r = t.post_form(&format!("/teams/{id}/bookings"), &cookie, &format!("csrf={csrf}&user_id={leader}&shift_id={shift}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let page = t.page(&format!("/teams/{id}?done=booked"), &cookie).await.text();
+        assert!(page.contains("已为组员排上班次"), "{page}");
+        assert!(!page.contains(&format!("<option value=\"{shift}\"")), "the shift is full now");
+        // A refusal comes back on the page beside the form, the choices kept.
+        let d2_shift = t.get(&format!("/api/v1/shifts?area={}&from={}&days=1", t.lingyanli, d1 + Duration::days(1)), Some(&worker)).await.json()["posts"][0]["shifts"][0]["id"].as_str().unwrap().to_string();
+        let r = t.post_form(&format!("/teams/{id}/bookings"), &cookie, &format!("csrf={csrf}&user_id={outsider}&shift_id={d2_shift}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("id=\"error-user_id\"") && r.text().contains(&format!("<option value=\"{d2_shift}\" selected>")), "{}", r.text());
+        // Someone who leads no team finds no team page.
+        let (li_cookie, _) = t.browser("vol.li").await;
+        assert_eq!(t.page(&format!("/teams/{id}"), &li_cookie).await.status, StatusCode::NOT_FOUND);
+
         // A whole team answers a need for people on the next day: both are booked.
         let d2 = (d1 + Duration::days(1)).to_string();
         let need = t

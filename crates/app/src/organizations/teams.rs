@@ -36,6 +36,8 @@ pub struct TeamShift {
     pub starts_at: String,
     /// RFC 3339.
     pub ends_at: String,
+    /// As people read it: `12-02 00:00–08:00` China time.
+    pub when: String,
 }
 
 /// A team member with their shifts of the coming week.
@@ -199,6 +201,11 @@ async fn team_view(app: &App, t: TeamRow) -> Result<TeamView> {
                 shift_id: b.shift_id,
                 starts_at: rfc3339(b.starts_at),
                 ends_at: rfc3339(b.ends_at),
+                when: format!(
+                    "{}–{}",
+                    crate::local_time(b.starts_at).format("%m-%d %H:%M"),
+                    crate::local_time(b.ends_at).format("%H:%M")
+                ),
             })
             .collect();
         members.push(TeamMember {
@@ -215,4 +222,67 @@ async fn team_view(app: &App, t: TeamRow) -> Result<TeamView> {
         leader_name: t.leader_name,
         members,
     })
+}
+
+/// The teams the caller leads: (id, name).
+pub async fn teams_i_lead(app: &App, actor: &Actor) -> Result<Vec<(String, String)>> {
+    let Some(me) = actor.user_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut conn = app.db.conn().await?;
+    Ok(store::teams_led_by(&mut conn, me)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
+}
+
+/// A shift of the coming week with a place free, where the team's leader serves.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenShift {
+    /// The shift.
+    pub shift_id: String,
+    /// Its post.
+    pub post: String,
+    /// Start, YYYY-MM-DD HH:MM China time.
+    pub starts: String,
+    /// End, YYYY-MM-DD HH:MM China time.
+    pub ends: String,
+    /// Places free.
+    pub free: i64,
+}
+
+/// Most open shifts offered on a team's page.
+const OPEN_SHIFTS_SHOWN: usize = 100;
+
+/// The shifts of the coming week with a place free in the places the caller serves, for a team
+/// they lead (or whose organization they run) to fill.
+pub async fn open_shifts_for_team(
+    app: &App,
+    actor: &Actor,
+    team_id: &str,
+) -> Result<Vec<OpenShift>> {
+    let mut conn = app.db.conn().await?;
+    led(&mut conn, actor, team_id).await?;
+    drop(conn);
+    let mut out = Vec::new();
+    for (area_id, _) in crate::rotas::home_areas(app, actor).await? {
+        let rota = crate::rotas::rota(app, actor, &area_id, app.today(), 7).await?;
+        for p in rota.posts {
+            for s in p.shifts {
+                let free = s.people - s.holders.len() as i64;
+                if !s.started && free > 0 && out.len() < OPEN_SHIFTS_SHOWN {
+                    out.push(OpenShift {
+                        shift_id: s.id,
+                        post: p.post.name.clone(),
+                        starts: s.starts,
+                        ends: s.ends,
+                        free,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.starts.cmp(&b.starts));
+    Ok(out)
 }

@@ -67,6 +67,8 @@ pub(super) struct HomePage {
     errands: Vec<sanshe_app::help::HelpView>,
     /// Where the volunteer serves.
     serves_in: Vec<String>,
+    /// Teams the volunteer leads: (id, name).
+    teams: Vec<(String, String)>,
     /// Organizations of the volunteer or the admin.
     organizations: Vec<OrganizationSummary>,
     is_volunteer: bool,
@@ -195,7 +197,8 @@ pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> P
     } else {
         Vec::new()
     };
-    let (mut shifts, mut errands, mut serves_in) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut shifts, mut errands, mut serves_in, mut teams) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if is_volunteer {
         shifts = sanshe_app::rotas::coming_shifts(app, actor)
             .await
@@ -212,6 +215,9 @@ pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> P
             .into_iter()
             .map(|(_, name)| name)
             .collect();
+        teams = sanshe_app::organizations::teams_i_lead(app, actor)
+            .await
+            .or_page(&caller)?;
     }
     let mut organizations = Vec::new();
     let mut open_needs = 0;
@@ -252,6 +258,7 @@ pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> P
         shifts,
         errands,
         serves_in,
+        teams,
         organizations,
         is_volunteer,
         is_org_admin,

@@ -51,6 +51,7 @@ mod organizations;
 mod passes;
 mod registry;
 mod rotas;
+mod teams;
 mod volunteers;
 
 use self::accounts::*;
@@ -72,6 +73,7 @@ use self::organizations::*;
 use self::passes::*;
 use self::registry::*;
 use self::rotas::*;
+use self::teams::*;
 use self::volunteers::*;
 
 /// Field errors of a form, translated.
@@ -468,6 +470,8 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/areas/{id}/passes", get(passes_page).post(issue_passes))
         .route("/areas/{id}/passes/print", get(passes_print))
         .route("/passes/{id}/revoke", post(revoke_pass))
+        .route("/teams/{id}", get(team_page))
+        .route("/teams/{id}/bookings", post(book_member))
         .route("/passes/{id}/reissue", post(reissue_pass))
 }
 

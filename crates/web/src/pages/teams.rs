@@ -1,0 +1,121 @@
+//! A team's page for its leader (and its organization's admin): the members with their shifts of
+//! the coming week, and the open shifts where the leader serves, to book a member into.
+
+use sanshe_app::organizations::{self, OpenShift, TeamView};
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "team.html")]
+pub(super) struct TeamPage {
+    nav: Nav,
+    team: TeamView,
+    open: Vec<OpenShift>,
+    errors: FormErrors,
+    /// What was sent, after a refusal.
+    sent: (String, String),
+    message: Option<String>,
+}
+
+impl TeamPage {
+    /// A shift's span as people read it: `12-01 08:00–16:00`.
+    fn span(&self, s: &OpenShift) -> String {
+        let start = s.starts.get(5..).unwrap_or(&s.starts);
+        let end = match (s.starts.get(..10), s.ends.get(..10), s.ends.get(11..)) {
+            (Some(a), Some(b), Some(time)) if a == b => time,
+            _ => s.ends.get(5..).unwrap_or(&s.ends),
+        };
+        format!("{start}–{end}")
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct TeamQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn team_view(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+    sent: (String, String),
+    message: Option<String>,
+) -> PageResult {
+    let team = organizations::team(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let open = organizations::open_shifts_for_team(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &TeamPage {
+            nav: Nav::of(caller, &format!("/teams/{id}")),
+            team,
+            open,
+            errors,
+            sent,
+            message,
+        },
+        rejected,
+    ))
+}
+
+pub(super) async fn team_page(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<TeamQuery>,
+) -> PageResult {
+    let message = q
+        .done
+        .filter(|d| d == "booked")
+        .map(|_| caller.tr.t("team-booked"));
+    team_view(
+        &state,
+        &caller,
+        &id,
+        FormErrors::default(),
+        Default::default(),
+        message,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct BookingForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    shift_id: String,
+}
+
+pub(super) async fn book_member(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<BookingForm>,
+) -> PageResult {
+    let outcome =
+        organizations::book_team_member(&state.app, &caller.actor, &id, &f.shift_id, &f.user_id)
+            .await;
+    after_form(
+        &caller,
+        outcome,
+        async |_| Ok(Redirect::to(&format!("/teams/{id}?done=booked")).into_response()),
+        async |errors| {
+            team_view(
+                &state,
+                &caller,
+                &id,
+                errors,
+                (f.user_id.clone(), f.shift_id.clone()),
+                None,
+            )
+            .await
+        },
+    )
+    .await
+}
