@@ -473,6 +473,22 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
         let (li_cookie, _) = t.browser("vol.li").await;
         assert_eq!(t.page(&format!("/teams/{id}"), &li_cookie).await.status, StatusCode::NOT_FOUND);
 
+        // The organization's admin makes a team on its page; a bad name is said under the team
+        // form, the choices kept.
+        let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
+        let page = t.page(&format!("/organizations/{}", t.ruoshui), &org_cookie).await.text();
+        assert!(page.contains(&format!("href=\"/teams/{id}\">第一小组</a>")), "{page}");
+        let path = format!("/organizations/{}/teams", t.ruoshui);
+        let bad = t.post_form(&path, &org_cookie, &format!("csrf={org_csrf}&team_name=&leader_id={li}&member_ids={leader}")).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text();
+        assert!(html.contains("id=\"error-team_name\"") && !html.contains("id=\"error-name\""), "{html}");
+        assert!(html.contains(&format!("value=\"{leader}\" checked")) && html.contains(&format!("value=\"{li}\" selected")), "{html}");
+        let made = t.post_form(&path, &org_cookie, &format!("csrf={org_csrf}&team_name=%E7%AC%AC%E4%BA%8C%E5%B0%8F%E7%BB%84&leader_id={li}&member_ids={leader}")).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+        let team_page = t.page(made.headers["location"].to_str().unwrap(), &org_cookie).await.text();
+        assert!(team_page.contains("第二小组") && team_page.contains("vol.li"), "{team_page}");
+
         // A whole team answers a need for people on the next day: both are booked.
         let d2 = (d1 + Duration::days(1)).to_string();
         let need = t

@@ -367,6 +367,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}", get(organization_page))
         .route("/organizations/{id}/linkages", post(add_linkage))
         .route("/organizations/{id}/deployments", post(deploy_member))
+        .route("/organizations/{id}/teams", post(create_team))
         .route(
             "/organizations/{id}/contributions.xlsx",
             get(export_contributions),

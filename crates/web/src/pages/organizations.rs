@@ -105,6 +105,8 @@ pub(super) struct OrganizationPage {
     deploy_to: Vec<(String, String)>,
     /// What its people did in the last 30 days, per community (for whoever runs it).
     contributions: Vec<sanshe_app::organizations::Contribution>,
+    /// Its teams (for whoever runs it).
+    teams: Vec<sanshe_app::organizations::TeamView>,
 }
 
 pub(super) async fn organization_view(
@@ -116,7 +118,7 @@ pub(super) async fn organization_view(
     organization_view_with(state, caller, id, errors, Vec::new()).await
 }
 
-async fn organization_view_with(
+pub(super) async fn organization_view_with(
     state: &AppState,
     caller: &PageCaller,
     id: &str,
@@ -174,6 +176,13 @@ async fn organization_view_with(
     } else {
         Vec::new()
     };
+    let teams = if can_manage {
+        sanshe_app::organizations::teams(&state.app, &caller.actor, &o.id)
+            .await
+            .or_page(caller)?
+    } else {
+        Vec::new()
+    };
     let deploy_to = linkages
         .iter()
         .filter(|l| l.status == LinkageStatus::Active)
@@ -193,6 +202,7 @@ async fn organization_view_with(
             members,
             deploy_to,
             contributions,
+            teams,
         },
         rejected,
     ))

@@ -119,3 +119,42 @@ pub(super) async fn book_member(
     )
     .await
 }
+
+/// An organization's admin makes a team from its page; the form's fields keep their values and a
+/// rejected name is said under the team form (not the organization's own name field).
+pub(super) async fn create_team(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = pairs(&body);
+    let input = organizations::TeamInput {
+        organization_id: id.clone(),
+        name: value(&form, "team_name"),
+        leader_id: Some(value(&form, "leader_id")).filter(|l| !l.is_empty()),
+        member_ids: values(&form, "member_ids"),
+    };
+    let outcome = organizations::create_team(&state.app, &caller.actor, &input)
+        .await
+        .map_err(|e| match e {
+            sanshe_app::AppError::Invalid(mut errors) => {
+                for f in &mut errors.0 {
+                    if f.field == "name" {
+                        f.field = "team_name".into();
+                    }
+                }
+                sanshe_app::AppError::Invalid(errors)
+            }
+            other => other,
+        });
+    after_form(
+        &caller,
+        outcome,
+        async |t| Ok(Redirect::to(&format!("/teams/{}", t.id)).into_response()),
+        async |errors| {
+            super::organizations::organization_view_with(&state, &caller, &id, errors, form).await
+        },
+    )
+    .await
+}
