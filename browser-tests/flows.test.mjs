@@ -748,3 +748,39 @@ test('a team leader books a member into an open shift from the team page on a ph
   }
   await page.context().close();
 });
+
+test("an organization's admin makes a team on a phone and commits it to a community's need", async () => {
+  const n = Date.now() % 100000;
+  const first = await ruoshuiMember(`郑${'〇一二三四五六七八九'[n % 10]}队`);
+  const second = await ruoshuiMember(`钱${'〇一二三四五六七八九'[(n + 1) % 10]}队`);
+  const org = (await api('/api/v1/sessions', null, { username: 'org.ruoshui', password: PASSWORD })).json.token;
+  const ruoshui = (await api('/api/v1/organizations', org)).json.find((o) => o.name === '天津市若水社会工作服务中心');
+  const page = await signIn('org.ruoshui');
+  await page.goto(`${BASE}/organizations/${ruoshui.id}`);
+  await page.click('summary:has-text("新建小组")');
+  const name = `夜班${n}组`;
+  await page.fill('#team-name', name);
+  await page.selectOption('#team-leader', first.id);
+  await page.check(`#team-new input[name=member_ids][value="${first.id}"]`);
+  await page.check(`#team-new input[name=member_ids][value="${second.id}"]`);
+  await page.click('#team-new button[type=submit]');
+  await page.waitForURL(/\/teams\/[0-9a-f]{32}$/);
+  assert.equal(await page.locator('#team-members li').count(), 2);
+  await noSidewaysScroll(page);
+
+  await page.goto(`${BASE}/needs`);
+  const row = page.locator('tr.need', { hasText: '夜班卡口' }).first();
+  await row.locator('a').first().click();
+  await page.waitForURL(/\/needs\/[0-9a-f]+$/);
+  const before = await page.locator('#committed').innerText();
+  const form = page.locator(`form#commit-${ruoshui.id}`);
+  await form.locator('select[name=team_id]').selectOption({ label: `${name} (2)` });
+  await form.locator('input[name=note]').fill(`${name} 全组`);
+  await form.locator('button[type=submit]').click();
+  await page.waitForURL(/\/needs\/[0-9a-f]+$/);
+  const committed = await page.locator('#committed').innerText();
+  assert.notEqual(committed, before, `${before} → ${committed}`);
+  assert.ok(await page.getByText(`${name} 全组`).isVisible());
+  await noSidewaysScroll(page);
+  await page.context().close();
+});
