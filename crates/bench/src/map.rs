@@ -343,7 +343,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let c =
             sanshe_store::areas::search(&mut conn, &roots, Some("community"), None, 20_000).await?;
         let l = sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;
-        let d = sanshe_store::accounts::deployment_counts(&mut *conn, &roots).await?;
+        let d = sanshe_store::accounts::deployments(&mut *conn, &roots).await?;
         let s = sanshe_store::rotas::served_by_place(
             &mut *conn,
             &roots,
@@ -366,7 +366,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;
     parts.push(("linkages", started.elapsed()));
     let started = Instant::now();
-    sanshe_store::accounts::deployment_counts(&mut *conn, &roots).await?;
+    sanshe_store::accounts::deployments(&mut *conn, &roots).await?;
     parts.push(("deployments", started.elapsed()));
     let started = Instant::now();
     sanshe_store::rotas::served_by_place(

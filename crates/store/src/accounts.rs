@@ -539,26 +539,26 @@ pub async fn set_member_kind(
     Ok(())
 }
 
-/// How many people each organization has deployed at each place below `roots`:
-/// (organization id, or "" for someone in no organization; the place's path; people).
-pub async fn deployment_counts(
+/// Who is deployed where below `roots`, once per organization they belong to: (organization id,
+/// or "" for someone in no organization; the place's path; the person). The caller counts
+/// people, so someone in two organizations or at two places of a community counts once there.
+pub async fn deployments(
     conn: &mut impl crate::statements::Statements,
     roots: &[String],
-) -> Result<Vec<(String, String, i64)>> {
+) -> Result<Vec<(String, String, String)>> {
     let (filter, binds) = crate::scope_filter("a.path", roots, 1);
     let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
     conn.rows(
         &format!(
-            "SELECT COALESCE(m.organization_id, '') AS organization_id, a.path, CAST(COUNT(*) AS BIGINT) AS n \
+            "SELECT DISTINCT COALESCE(m.organization_id, '') AS organization_id, a.path, g.user_id \
              FROM grants g JOIN areas a ON a.id = g.area_id JOIN users u ON u.id = g.user_id \
              LEFT JOIN grants m ON m.user_id = g.user_id AND m.role = 'volunteer' AND m.organization_id IS NOT NULL \
-             WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
-             GROUP BY COALESCE(m.organization_id, ''), a.path"
+             WHERE g.role = 'volunteer' AND u.active = 1 AND {filter}"
         ),
         &args,
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("organization_id")?, r.try_get("path")?, r.try_get("n")?)))
+    .map(|r| Ok((r.try_get("organization_id")?, r.try_get("path")?, r.try_get("user_id")?)))
     .collect()
 }

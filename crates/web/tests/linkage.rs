@@ -599,6 +599,32 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             (Some(8), Some(8))
         );
 
+        // The same person also deployed to a building of the community is still one person.
+        let grant = t
+            .post_json(
+                &format!("/api/v1/users/{member_id}/grants"),
+                Some(&admin),
+                json!({"role": "volunteer", "area_id": t.lingyanli_building}),
+            )
+            .await;
+        assert_eq!(grant.status, StatusCode::CREATED, "{}", grant.text());
+        let m = map(admin.clone()).await.json();
+        let ling = m
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "凌研里社区")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                ling["people"].as_i64(),
+                ling["organizations"][0]["people"].as_i64()
+            ),
+            (Some(1), Some(1)),
+            "{ling}"
+        );
+
         // A community's worker sees their own community; an organization's admin has no map.
         let yude = map(t.token("worker.yudeli").await).await.json();
         assert_eq!(yude.as_array().unwrap().len(), 1);

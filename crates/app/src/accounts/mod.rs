@@ -583,6 +583,8 @@ pub async fn grant_role(
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
+    // A volunteer's area grant is a deployment, which the linkage map counts.
+    app.linkage_map.touch();
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, &user.id).await
 }
@@ -739,6 +741,7 @@ pub async fn revoke_grant(
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
+    app.linkage_map.touch();
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, user_id).await
 }

@@ -171,6 +171,8 @@ pub async fn set_user_active(
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.forget_user(user_id, None);
+    // The map counts active people only.
+    app.linkage_map.touch();
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, user_id).await
 }

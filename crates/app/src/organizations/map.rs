@@ -124,7 +124,7 @@ async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
     let roots = roots.as_slice();
     let communities = area_store::search(&mut conn, roots, Some("community"), None, 20_000).await?;
     let linkages = store::linkages_within(&mut *conn, roots).await?;
-    let deployed = sanshe_store::accounts::deployment_counts(&mut *conn, roots).await?;
+    let deployed = sanshe_store::accounts::deployments(&mut *conn, roots).await?;
     let now = app.clock.now_ms();
     let served = sanshe_store::rotas::served_by_place(
         &mut *conn,
@@ -165,14 +165,25 @@ async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
             duties_uncovered: Vec::new(),
         })
         .collect();
-    // People per (community, organization).
-    let mut people: HashMap<(usize, &str), i64> = HashMap::new();
-    for (organization, path, n) in &deployed {
+    // People per community and per (community, organization), each person once.
+    let mut everyone: HashMap<usize, std::collections::HashSet<&str>> = HashMap::new();
+    let mut per_org: HashMap<(usize, &str), std::collections::HashSet<&str>> = HashMap::new();
+    for (organization, path, user) in &deployed {
         if let Some(i) = community_of(path) {
-            out[i].people += n;
-            *people.entry((i, organization.as_str())).or_default() += n;
+            everyone.entry(i).or_default().insert(user.as_str());
+            per_org
+                .entry((i, organization.as_str()))
+                .or_default()
+                .insert(user.as_str());
         }
     }
+    for (i, them) in &everyone {
+        out[*i].people = them.len() as i64;
+    }
+    let people: HashMap<(usize, &str), i64> = per_org
+        .into_iter()
+        .map(|(k, them)| (k, them.len() as i64))
+        .collect();
     for l in &linkages {
         let Some(i) = community_of(&l.community_path) else {
             continue;
