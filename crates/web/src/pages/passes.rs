@@ -28,6 +28,21 @@ pub(super) struct PassesQuery {
     pass: Option<String>,
 }
 
+/// An area the caller may see and its passes, by address.
+async fn area_passes(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+) -> Result<(AreaView, Vec<PassView>), Response> {
+    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    let passes = gates::passes(&state.app, &caller.actor, id)
+        .await
+        .or_page(caller)?;
+    Ok((area.into(), passes))
+}
+
 #[derive(Template)]
 #[template(path = "passes.html")]
 pub(super) struct PassesPage {
@@ -57,12 +72,7 @@ pub(super) async fn passes_page(
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let passes = gates::passes(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (area, passes) = area_passes(&state, &caller, &id).await?;
     let buildings = gates::buildings_of(&passes);
     // One building alone needs no choosing.
     let building = q
@@ -82,7 +92,7 @@ pub(super) async fn passes_page(
         .collect();
     Ok(render(&PassesPage {
         nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
-        area: area.into(),
+        area,
         buildings,
         building,
         items,
@@ -106,12 +116,7 @@ pub(super) async fn passes_print(
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let passes = gates::passes(&state.app, &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (area, passes) = area_passes(&state, &caller, &id).await?;
     let building = q.building.unwrap_or_default();
     let list: Vec<PrintedPass> = passes
         .into_iter()
@@ -131,7 +136,7 @@ pub(super) async fn passes_print(
         .unwrap_or(building);
     Ok(render(&PassesPrintPage {
         nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
-        area: area.into(),
+        area,
         building,
         list,
     }))
