@@ -563,6 +563,39 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         assert_ne!(r.json()["code"], second["code"]);
         let (_, refused) = out(&t, &w, &g.id, second["code"].as_str().unwrap(), 36.5).await;
         assert_eq!(refused["reason"], "revoked");
+        // A pass already revoked is not reissued again.
+        assert_eq!(
+            t.post_json(&path, Some(&w), json!({})).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        // Two nodes reissuing the same live pass at once make one new pass, not two.
+        let (third, _) = household_pass(&t, &w, "503", 23, "2026-12-31").await;
+        let other = t.second_node().await;
+        let w2 = other.token("worker.lingyanli").await;
+        let path = format!("/api/v1/passes/{}/reissue", third["id"].as_str().unwrap());
+        let (a, b) = tokio::join!(
+            t.post_json(&path, Some(&w), json!({})),
+            other.post_json(&path, Some(&w2), json!({}))
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+        );
+        let passes = t
+            .get(&format!("/api/v1/passes?area={}", g.compound), Some(&w))
+            .await
+            .json();
+        let live = passes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["household_id"] == third["household_id"] && p["revoked"] == false)
+            .count();
+        assert_eq!(live, 1, "one live pass for the household");
+        other.finish().await;
         t
     })
     .await;

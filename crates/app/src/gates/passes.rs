@@ -328,7 +328,7 @@ pub async fn revoke_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView>
     Ok(pass_view(row))
 }
 
-/// Reissues a lost or damaged pass: the old one is revoked and a new code for the same
+/// Reissues a lost or damaged live pass: the old one is revoked and a new code for the same
 /// household (or holder) and the same end date replaces it, in one transaction, so the old
 /// code is refused from this moment.
 pub async fn reissue_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView> {
@@ -339,7 +339,11 @@ pub async fn reissue_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView
     if old.valid_to < today {
         return Err(AppError::field("valid_to", "err-pass-expired"));
     }
-    store::revoke_pass(&mut tx, id, now).await?;
+    // Only the request that revokes the live pass issues the new one: two workers (or two nodes)
+    // reissuing the same lost pass at once make one new pass, not two.
+    if !store::revoke_pass(&mut tx, id, now).await? {
+        return Err(AppError::field("status", "err-pass-revoked"));
+    }
     let new = new_id();
     let valid_from = old.valid_from.clone().max(today);
     let mut issued: Option<String> = None;
