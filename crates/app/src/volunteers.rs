@@ -609,7 +609,7 @@ pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
-    app.linkage_map.touch();
+    app.linkage_map.touch([area.path.clone()]);
     Ok(())
 }
 
@@ -647,7 +647,7 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
-    app.linkage_map.touch();
+    app.linkage_map.touch([path]);
     Ok(())
 }
 

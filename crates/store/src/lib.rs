@@ -240,6 +240,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0018_resident_sort_key.sqlite.sql"),
         postgres: include_str!("../migrations/0018_resident_sort_key.postgres.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_service_days",
+        common: include_str!("../migrations/0019_service_days.sql"),
+        sqlite: include_str!("../migrations/0019_service_days.sqlite.sql"),
+        postgres: include_str!("../migrations/0019_service_days.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -483,6 +483,51 @@ async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visi
 }
 
 #[tokio::test]
+async fn another_nodes_linkage_shows_on_the_map_within_thirty_seconds() {
+    on_both(|t| async move {
+        let b = t.second_node().await;
+        let admin = t.token("admin").await;
+        let supported = |m: Value| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == "凌研里社区")
+                .map(|c| c["unsupported"] == false)
+        };
+        let map = t.get("/api/v1/linkage-map", Some(&admin)).await;
+        assert_eq!(supported(map.json()), Some(false), "{}", map.text());
+
+        // The other node links 若水 to 凌研里; this node's snapshot does not know yet.
+        let org = b.token("org.ruoshui").await;
+        let worker = b.token("worker.lingyanli").await;
+        let (status, l) = propose(&b, &org, &b.lingyanli, json!(["gate_duty"])).await;
+        assert_eq!(status, StatusCode::CREATED, "{l}");
+        linkage_step(&b, &worker, l["id"].as_str().unwrap(), "accept").await;
+        let on_b = b.get("/api/v1/linkage-map", Some(&admin)).await.json();
+        assert_eq!(
+            supported(on_b),
+            Some(true),
+            "the node that changed it shows it at once"
+        );
+
+        // Thirty seconds on, a read starts a re-read of the whole city; it shows shortly.
+        t.app.clock.advance(Duration::seconds(31));
+        let mut shown = false;
+        for _ in 0..100 {
+            if supported(t.get("/api/v1/linkage-map", Some(&admin)).await.json()) == Some(true) {
+                shown = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(shown, "another node's linkage reaches this node's map");
+        b.finish().await;
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_deployed_for() {
     on_both(|t| async move {
         let org = t.token("org.ruoshui").await;

@@ -584,7 +584,7 @@ pub async fn grant_role(
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
     // A volunteer's area grant is a deployment, which the linkage map counts.
-    app.linkage_map.touch();
+    crate::organizations::touch_person(app, &user.id, None).await;
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, &user.id).await
 }
@@ -709,6 +709,7 @@ pub async fn revoke_grant(
         .find(|g| g.id == grant_id)
         .ok_or(AppError::NotFound)?;
     let role = Role::parse(&grant.role).map_err(|k| AppError::Internal(k.into()))?;
+    let left = grant.area_path.clone();
     let target = match (&grant.area_id, &grant.organization_id) {
         (Some(a), _) => GrantTarget::Area(a.clone()),
         (None, Some(o)) => GrantTarget::Organization(o.clone()),
@@ -741,7 +742,7 @@ pub async fn revoke_grant(
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.clear();
-    app.linkage_map.touch();
+    crate::organizations::touch_person(app, user_id, left).await;
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, user_id).await
 }

@@ -172,7 +172,7 @@ pub async fn set_user_active(
     sanshe_store::commit(tx).await?;
     app.sessions.forget_user(user_id, None);
     // The map counts active people only.
-    app.linkage_map.touch();
+    crate::organizations::touch_person(app, user_id, None).await;
     let mut conn = app.db.conn().await?;
     user_view(&mut conn, user_id).await
 }

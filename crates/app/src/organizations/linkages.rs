@@ -210,7 +210,7 @@ pub async fn propose(
         &format!("{} ↔ {}: {}", o.name, community.name, Duty::join(&duties)),
     )
     .await?;
-    app.linkage_map.touch();
+    app.linkage_map.touch([community.path.clone()]);
     Ok(linkage_view(
         actor,
         &o,
@@ -256,7 +256,7 @@ pub async fn accept(app: &App, actor: &Actor, linkage_id: &str) -> Result<Linkag
         &format!("{} ↔ {}", o.name, l.community_name),
     )
     .await?;
-    app.linkage_map.touch();
+    app.linkage_map.touch([l.community_path.clone()]);
     Ok(linkage_view(
         actor,
         &o,
@@ -280,7 +280,7 @@ pub async fn end(app: &App, actor: &Actor, linkage_id: &str) -> Result<LinkageVi
         &format!("{} ↔ {}", o.name, l.community_name),
     )
     .await?;
-    app.linkage_map.touch();
+    app.linkage_map.touch([l.community_path.clone()]);
     Ok(linkage_view(
         actor,
         &o,

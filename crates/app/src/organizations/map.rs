@@ -1,17 +1,18 @@
 //! The bureau's linkage map: every community in scope with the organizations linked to it,
 //! their duties and people deployed, and the service of the last 7 and 30 days; communities no
-//! organization supports, and duties nobody is deployed for, are marked. Four queries for the
-//! whole city, folded here by community path into a snapshot each caller's scope is cut from.
+//! organization supports, and duties nobody is deployed for, are marked. Four queries, folded
+//! here by community path into a snapshot each caller's scope is cut from.
 //!
-//! The snapshot is kept for 30 seconds, and dropped at once when this node changes a linkage, a
-//! deployment or a shift's service (`MapSnapshot::touch`); another node's changes show within
-//! the 30 seconds. Reading the city's four tables takes ~0.6 s at 5,000 communities, the
-//! snapshot a few milliseconds (docs/benchmarks.md).
+//! Reading the whole city's tables takes ~0.6 s at 5,000 communities, the snapshot a few
+//! milliseconds (docs/benchmarks.md), so the whole city is read only once per node and then
+//! kept fresh in two ways. A change on this node names the places it touched
+//! (`MapSnapshot::touch`), and the next read re-reads just their communities (a few
+//! milliseconds) before it answers. Another node's changes are picked up by a re-read of the
+//! whole city in the background every 30 seconds, while readers are answered from the last
+//! snapshot.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use sanshe_core::accounts::Action;
 use sanshe_core::organizations::{Duty, LinkageStatus};
@@ -57,37 +58,88 @@ pub struct MapCommunity {
     path: String,
 }
 
-/// How long a snapshot of the map serves before it is read again.
-const SNAPSHOT_TTL: Duration = Duration::from_secs(30);
+/// How long (ms, by the app's clock) a snapshot of the whole city serves before it is read
+/// again in the background.
+const SNAPSHOT_TTL_MS: i64 = 30_000;
 
-/// A community of the snapshot: its path (to cut scopes with) and what the map shows.
+/// Past this many places touched between two reads, the whole city is read again.
+const MOST_PLACES_PATCHED: usize = 200;
+
+/// The communities of the map with their paths (to cut scopes with), in the map's order.
 type Snapshot = Arc<Vec<(String, MapCommunity)>>;
 
-/// This node's snapshot of the whole map and the generation it was read at.
+/// What has changed on this node since the snapshot was read.
+#[derive(Debug, Default)]
+enum Touched {
+    /// Nothing.
+    #[default]
+    Nothing,
+    /// These places (paths): their communities are read again.
+    Places(HashSet<String>),
+    /// Too much or unknown: the whole city is read again.
+    Everything,
+}
+
+impl Touched {
+    fn add(&mut self, places: impl IntoIterator<Item = String>) {
+        if let Touched::Nothing = self {
+            *self = Touched::Places(HashSet::new());
+        }
+        if let Touched::Places(set) = self {
+            set.extend(places);
+            if set.len() > MOST_PLACES_PATCHED {
+                *self = Touched::Everything;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// The snapshot and when (UTC ms) the whole city was last read for it.
+    snapshot: Option<(i64, Snapshot)>,
+    touched: Touched,
+    /// A background re-read of the whole city is under way; the communities patched since it
+    /// started, which it may have read before their change.
+    refreshing: Option<HashSet<String>>,
+}
+
+/// This node's snapshot of the whole map.
 #[derive(Debug, Default)]
 pub struct MapSnapshot {
-    generation: AtomicI64,
-    kept: Mutex<Option<(i64, Instant, Snapshot)>>,
+    kept: Mutex<Kept>,
 }
 
 impl MapSnapshot {
-    /// Something the map shows changed on this node: the next read reads the tables.
-    pub fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn fresh(&self) -> Option<Snapshot> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        let kept = self.kept.lock().ok()?;
-        kept.as_ref()
-            .filter(|(g, at, _)| *g == generation && at.elapsed() < SNAPSHOT_TTL)
-            .map(|(_, _, s)| s.clone())
-    }
-
-    fn keep(&self, generation: i64, snapshot: Snapshot) {
+    /// This node changed something the map shows at these places (paths of the areas a
+    /// linkage, deployment or shift belongs to): the next read re-reads their communities.
+    pub fn touch(&self, places: impl IntoIterator<Item = String>) {
         if let Ok(mut kept) = self.kept.lock() {
-            *kept = Some((generation, Instant::now(), snapshot));
+            kept.touched.add(places);
         }
+    }
+
+    /// This node changed something whose places it does not know: the next read reads it all.
+    pub fn touch_everything(&self) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.touched = Touched::Everything;
+        }
+    }
+}
+
+/// Marks the places a person is deployed at (and `also`, a place they just left) as changed:
+/// a grant, a membership or an account's state changes what the map counts there.
+pub(crate) async fn touch_person(app: &App, user_id: &str, also: Option<String>) {
+    let places = match app.db.conn().await {
+        Ok(mut conn) => sanshe_store::accounts::deployments_of(&mut *conn, &[user_id.to_string()])
+            .await
+            .map(|ds| ds.into_iter().map(|d| d.area_path).collect::<Vec<_>>()),
+        Err(e) => Err(e),
+    };
+    match places {
+        Ok(places) => app.linkage_map.touch(places.into_iter().chain(also)),
+        // The change is committed; without its places the whole city is read again.
+        Err(_) => app.linkage_map.touch_everything(),
     }
 }
 
@@ -97,15 +149,7 @@ pub async fn linkage_map(app: &App, actor: &Actor) -> Result<Vec<MapCommunity>> 
     if scope.is_empty() {
         return Err(AppError::NotFound);
     }
-    let snapshot = match app.linkage_map.fresh() {
-        Some(s) => s,
-        None => {
-            let generation = app.linkage_map.generation.load(Ordering::SeqCst);
-            let s = Arc::new(read_map(app).await?);
-            app.linkage_map.keep(generation, s.clone());
-            s
-        }
-    };
+    let snapshot = current(app).await?;
     Ok(snapshot
         .iter()
         .filter(|(path, _)| scope.contains(path))
@@ -113,14 +157,129 @@ pub async fn linkage_map(app: &App, actor: &Actor) -> Result<Vec<MapCommunity>> 
         .collect())
 }
 
-/// Reads the whole map from the tables: every community, sorted.
-async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
-    let mut conn = app.db.conn().await?;
-    let roots: Vec<String> = area_store::children(&mut conn, None)
-        .await?
-        .into_iter()
-        .map(|a| a.path)
+/// The snapshot with this node's changes in it: read whole the first time or after a change
+/// whose places are unknown, patched for the places touched since, and re-read in the
+/// background once it is older than `SNAPSHOT_TTL_MS`.
+async fn current(app: &App) -> Result<Snapshot> {
+    let (snapshot, touched) = {
+        let mut kept = app
+            .linkage_map
+            .kept
+            .lock()
+            .map_err(|_| AppError::Internal("linkage map lock".into()))?;
+        let touched = std::mem::take(&mut kept.touched);
+        let snapshot = kept.snapshot.clone();
+        if let Some((read_at, _)) = &snapshot
+            && app.clock.now_ms() - read_at >= SNAPSHOT_TTL_MS
+            && kept.refreshing.is_none()
+        {
+            kept.refreshing = Some(HashSet::new());
+            tokio::spawn(refresh(app.clone()));
+        }
+        (snapshot, touched)
+    };
+    let snapshot = match (snapshot, touched) {
+        (Some((_, s)), Touched::Nothing) => return Ok(s),
+        (Some((read_at, s)), Touched::Places(places)) => match patch(app, &s, &places).await {
+            Ok((patched, communities)) => {
+                let patched = Arc::new(patched);
+                keep(app, Some(read_at), patched.clone(), communities);
+                return Ok(patched);
+            }
+            Err(e) => {
+                app.linkage_map.touch(places);
+                return Err(e);
+            }
+        },
+        (_, touched) => {
+            let whole = read_map(app, None).await;
+            match whole {
+                Ok(w) => Arc::new(w),
+                Err(e) => {
+                    // What was taken is put back so that the next read tries again.
+                    if let Touched::Places(places) = touched {
+                        app.linkage_map.touch(places);
+                    } else {
+                        app.linkage_map.touch_everything();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    };
+    keep(app, None, snapshot.clone(), Vec::new());
+    Ok(snapshot)
+}
+
+/// Keeps a snapshot: read whole now (`read_at` None) or patched for `communities`.
+fn keep(app: &App, read_at: Option<i64>, snapshot: Snapshot, communities: Vec<String>) {
+    if let Ok(mut kept) = app.linkage_map.kept.lock() {
+        if let Some(patched) = kept.refreshing.as_mut() {
+            patched.extend(communities);
+        }
+        kept.snapshot = Some((read_at.unwrap_or_else(|| app.clock.now_ms()), snapshot));
+    }
+}
+
+/// Reads the whole city in the background and swaps it in; the communities patched while it
+/// read are patched again on the next read, as its copy of them may be older.
+async fn refresh(app: App) {
+    let whole = read_map(&app, None).await;
+    let Ok(mut kept) = app.linkage_map.kept.lock() else {
+        return;
+    };
+    let patched = kept.refreshing.take().unwrap_or_default();
+    if let Ok(whole) = whole {
+        kept.snapshot = Some((app.clock.now_ms(), Arc::new(whole)));
+        kept.touched.add(patched);
+    }
+}
+
+/// The snapshot with the communities of `places` read again: (the new snapshot, the paths of
+/// the communities read).
+async fn patch(
+    app: &App,
+    snapshot: &[(String, MapCommunity)],
+    places: &HashSet<String>,
+) -> Result<(Vec<(String, MapCommunity)>, Vec<String>)> {
+    // A place below a community stands for that community; one above or beside every
+    // community (a new one, a street) is read as a root of its own.
+    let mut roots: Vec<String> = places
+        .iter()
+        .map(|p| {
+            snapshot
+                .iter()
+                .find(|(c, _)| p.starts_with(c.as_str()))
+                .map_or_else(|| p.clone(), |(c, _)| c.clone())
+        })
         .collect();
+    roots.sort();
+    roots.dedup();
+    let fresh = read_map(app, Some(&roots)).await?;
+    let read: HashSet<&str> = fresh.iter().map(|(p, _)| p.as_str()).collect();
+    let mut out: Vec<(String, MapCommunity)> = snapshot
+        .iter()
+        .filter(|(p, _)| !read.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let communities = fresh.iter().map(|(p, _)| p.clone()).collect();
+    out.extend(fresh);
+    sort_map(&mut out);
+    Ok((out, communities))
+}
+
+/// Reads the map from the tables: every community below `roots` (the whole city when None),
+/// sorted.
+async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, MapCommunity)>> {
+    let mut conn = app.db.conn().await?;
+    let roots: Vec<String> = match roots {
+        Some(r) => r.to_vec(),
+        None => area_store::children(&mut conn, None)
+            .await?
+            .into_iter()
+            .map(|a| a.path)
+            .collect(),
+    };
     let roots = roots.as_slice();
     let communities = area_store::search(&mut conn, roots, Some("community"), None, 20_000).await?;
     let linkages = store::linkages_within(&mut *conn, roots).await?;
@@ -166,8 +325,8 @@ async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
         })
         .collect();
     // People per community and per (community, organization), each person once.
-    let mut everyone: HashMap<usize, std::collections::HashSet<&str>> = HashMap::new();
-    let mut per_org: HashMap<(usize, &str), std::collections::HashSet<&str>> = HashMap::new();
+    let mut everyone: HashMap<usize, HashSet<&str>> = HashMap::new();
+    let mut per_org: HashMap<(usize, &str), HashSet<&str>> = HashMap::new();
     for (organization, path, user) in &deployed {
         if let Some(i) = community_of(path) {
             everyone.entry(i).or_default().insert(user.as_str());
@@ -224,7 +383,13 @@ async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
         .into_iter()
         .map(|mut c| (std::mem::take(&mut c.path), c))
         .collect();
-    out.sort_by(|(_, a), (_, b)| {
+    sort_map(&mut out);
+    Ok(out)
+}
+
+/// The map's order: the unsupported first, then those with a duty uncovered, then by name.
+fn sort_map(map: &mut [(String, MapCommunity)]) {
+    map.sort_by(|(_, a), (_, b)| {
         b.unsupported
             .cmp(&a.unsupported)
             .then_with(|| {
@@ -234,5 +399,4 @@ async fn read_map(app: &App) -> Result<Vec<(String, MapCommunity)>> {
             })
             .then_with(|| a.name.cmp(&b.name))
     });
-    Ok(out)
 }

@@ -147,7 +147,7 @@ pub async fn deploy_member(
     )
     .await?;
     app.sessions.clear();
-    app.linkage_map.touch();
+    app.linkage_map.touch([area.path.clone()]);
     Ok(DeploymentView {
         area_id: area.id,
         area_name: area.name,
@@ -192,7 +192,7 @@ pub async fn recall_member(
     )
     .await?;
     app.sessions.clear();
-    app.linkage_map.touch();
+    app.linkage_map.touch([d.area_path.clone()]);
     Ok(())
 }
 

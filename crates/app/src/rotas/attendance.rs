@@ -58,8 +58,10 @@ pub async fn check_out(app: &App, actor: &Actor, shift_id: &str) -> Result<i64> 
         local_time(checked_in),
         local_time(now),
     );
-    store::check_out(&mut *tx, &shift.id, &user_id, now, minutes).await?;
+    if !store::check_out(&mut *tx, &shift.id, &user_id, now, minutes).await? {
+        return Err(AppError::field("shift_id", "err-shift-not-checked-in"));
+    }
     sanshe_store::commit(tx).await?;
-    app.linkage_map.touch();
+    app.linkage_map.touch([shift.area_path.clone()]);
     Ok(minutes)
 }

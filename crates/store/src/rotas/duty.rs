@@ -62,23 +62,26 @@ pub async fn open_shifts_of_post(
     .await
 }
 
-/// Minutes of service recorded on shifts below `roots` that started since `since`, per shift
-/// area, with the part since `recent`: (area path, minutes since `recent`, minutes since `since`).
+/// Minutes of service recorded on shifts below `roots` that started on the China calendar day
+/// of `since` or later, per shift area, with the part from the day of `recent` on: (area path,
+/// minutes since `recent`, minutes since `since`). Read from the roll-up kept at check-out.
 pub async fn served_by_place(
     conn: &mut impl Statements,
     roots: &[String],
     since: i64,
     recent: i64,
 ) -> Result<Vec<(String, i64, i64)>> {
-    let (filter, binds) = scope_filter("s.area_path", roots, 3);
-    let mut args: Vec<Cell> = vec![since.into(), recent.into()];
+    let (filter, binds) = scope_filter("area_path", roots, 3);
+    let mut args: Vec<Cell> = vec![
+        super::service_day(since).into(),
+        super::service_day(recent).into(),
+    ];
     args.extend(binds.into_iter().map(Cell::from));
     conn.rows(
         &format!(
-            "SELECT s.area_path, CAST(SUM(CASE WHEN s.starts_at >= $2 THEN sp.served_minutes ELSE 0 END) AS BIGINT) AS recent, \
-             CAST(SUM(sp.served_minutes) AS BIGINT) AS total \
-             FROM shifts s JOIN shift_people sp ON sp.shift_id = s.id \
-             WHERE s.starts_at >= $1 AND sp.served_minutes IS NOT NULL AND {filter} GROUP BY s.area_path"
+            "SELECT area_path, CAST(SUM(CASE WHEN day >= $2 THEN minutes ELSE 0 END) AS BIGINT) AS recent, \
+             CAST(SUM(minutes) AS BIGINT) AS total \
+             FROM service_days WHERE day >= $1 AND {filter} GROUP BY area_path"
         ),
         &args,
     )

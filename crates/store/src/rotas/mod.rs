@@ -395,19 +395,47 @@ pub async fn check_in(
         == 1)
 }
 
-/// Records a check-out with the minutes it counts for.
+/// Records a check-out with the minutes it counts for and adds them to the place's day of
+/// service (`service_days`, which the linkage map reads); false when already checked out, so
+/// that two check-outs at once count the minutes once.
 pub async fn check_out(
     conn: &mut impl Statements,
     shift_id: &str,
     user_id: &str,
     at: i64,
     minutes: i64,
-) -> Result<()> {
+) -> Result<bool> {
+    let changed = conn
+        .changed(
+            "UPDATE shift_people SET checked_out_at = $3, served_minutes = $4 \
+             WHERE shift_id = $1 AND user_id = $2 AND checked_out_at IS NULL",
+            &[shift_id.into(), user_id.into(), at.into(), minutes.into()],
+        )
+        .await?;
+    if changed != 1 {
+        return Ok(false);
+    }
     conn.run(
-        "UPDATE shift_people SET checked_out_at = $3, served_minutes = $4 WHERE shift_id = $1 AND user_id = $2",
-        &[shift_id.into(), user_id.into(), at.into(), minutes.into()],
+        &format!(
+            "INSERT INTO service_days (area_path, day, minutes) \
+             SELECT area_path, (starts_at + {CHINA_OFFSET_MS}) / {DAY_MS}, $2 FROM shifts WHERE id = $1 \
+             ON CONFLICT (area_path, day) DO UPDATE SET minutes = service_days.minutes + excluded.minutes"
+        ),
+        &[shift_id.into(), minutes.into()],
     )
-    .await
+    .await?;
+    Ok(true)
+}
+
+/// A day in milliseconds.
+const DAY_MS: i64 = 86_400_000;
+/// China Standard Time's offset from UTC (no daylight saving): service is rolled up by the
+/// calendar day the community lives in.
+const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// The China calendar day a UTC instant falls on, as `service_days` numbers it.
+pub fn service_day(at: i64) -> i64 {
+    (at + CHINA_OFFSET_MS).div_euclid(DAY_MS)
 }
 
 /// A line of the service-hours ledger.
