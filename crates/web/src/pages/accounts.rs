@@ -291,9 +291,8 @@ pub(super) async fn account_page(caller: PageCaller) -> PageResult {
 pub(super) async fn change_password(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let done = sanshe_app::accounts::change_password(
         &state.app,
         &caller.actor,

@@ -51,9 +51,8 @@ pub(super) async fn campaigns_page(
 pub(super) async fn create_campaign(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = CampaignInput {
         area_id: value(&form, "area_id"),
         name: value(&form, "name"),
@@ -128,9 +127,8 @@ pub(super) async fn assign_building(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     // The building is chosen as "area id|楼栋" from the coverage lines.
     let chosen = value(&form, "building");
     let (area_id, building) = chosen.split_once('|').unwrap_or(("", ""));
@@ -424,9 +422,9 @@ pub(super) async fn log_visit(
     State(state): State<AppState>,
     caller: PageCaller,
     Path((id, household_id)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let input = visit_input(&pairs(&body), &household_id);
+    let input = visit_input(&form, &household_id);
     after_form(
         &caller,
         campaigns::visit(&state.app, &caller.actor, &id, &input).await,
@@ -610,18 +608,18 @@ pub(super) async fn register_arrival(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    form: FormPairs,
 ) -> PageResult {
-    register_trace(state, caller, id, true, body).await
+    register_trace(state, caller, id, true, form).await
 }
 
 pub(super) async fn register_contact(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    form: FormPairs,
 ) -> PageResult {
-    register_trace(state, caller, id, false, body).await
+    register_trace(state, caller, id, false, form).await
 }
 
 async fn register_trace(
@@ -629,9 +627,8 @@ async fn register_trace(
     caller: PageCaller,
     id: String,
     arrival: bool,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let result = if arrival {
         contacts::register_arrival(
             &state.app,

@@ -88,9 +88,8 @@ pub(super) async fn log_door_visit(
     State(state): State<AppState>,
     caller: PageCaller,
     Path((campaign_id, household_id)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = visit_input(&form, &household_id);
     let done = campaigns::visit(&state.app, &caller.actor, &campaign_id, &input).await;
     after_form(

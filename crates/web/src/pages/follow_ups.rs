@@ -75,9 +75,8 @@ pub(super) async fn submit_follow_up_report(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = ReportInput {
         temperature: value(&form, "temperature"),
         symptoms: values(&form, "symptoms"),

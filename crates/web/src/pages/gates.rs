@@ -175,9 +175,8 @@ pub(super) async fn gate_post_visitor(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let temperature = value(&form, "temperature");
     let input = gates::VisitorInput {
         gate_id: id.clone(),

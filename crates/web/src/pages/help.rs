@@ -165,9 +165,8 @@ pub(super) async fn errands_page(
 pub(super) async fn create_errand(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let area = value(&form, "area_id");
     let input = sanshe_app::help::HelpInput {
         household_id: None,
@@ -192,9 +191,8 @@ pub(super) async fn errand_step(
     State(state): State<AppState>,
     caller: PageCaller,
     Path((id, step)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = sanshe_app::help::StepInput {
         step: step.clone(),

@@ -66,10 +66,9 @@ pub(super) async fn submit_report_link(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    let form = pairs(&body);
     let input = ReportInput {
         temperature: value(&form, "temperature"),
         symptoms: values(&form, "symptoms"),
@@ -100,10 +99,9 @@ pub(super) async fn submit_help_link(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    let form = pairs(&body);
     let input = sanshe_app::help::HelpInput {
         household_id: None,
         area_id: None,
@@ -290,9 +288,8 @@ pub(super) async fn isolation_action(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let app = &state.app;
     let actor = &caller.actor;
     let action = value(&form, "action");
@@ -401,9 +398,8 @@ pub(super) async fn new_isolation_form(
 pub(super) async fn create_isolation(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = OpenEpisode {
         resident_id: value(&form, "resident_id"),
         kind: value(&form, "kind"),

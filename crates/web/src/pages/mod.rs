@@ -119,6 +119,20 @@ pub(super) fn pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
+/// A posted form's pairs (see `pairs`), read under the route's body limit.
+pub(super) struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormPairs {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(FormPairs(pairs(&body)))
+    }
+}
+
 /// The first value of `key` in a form (empty if absent).
 pub(super) fn value(pairs: &[(String, String)], key: &str) -> String {
     pairs

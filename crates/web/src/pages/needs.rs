@@ -77,9 +77,8 @@ pub(super) async fn needs_page(State(state): State<AppState>, caller: PageCaller
 pub(super) async fn post_need(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = NeedInput {
         area_id: value(&form, "area_id"),
@@ -184,9 +183,8 @@ pub(super) async fn commit_to_need(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = CommitmentInput {
         organization_id: value(&form, "organization_id"),
         user_ids: values(&form, "user_ids"),

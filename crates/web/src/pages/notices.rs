@@ -73,9 +73,8 @@ pub(super) async fn notices_page(State(state): State<AppState>, caller: PageCall
 pub(super) async fn send_notice(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let sender = value(&form, "sender");
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = NoticeInput {

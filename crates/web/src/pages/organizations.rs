@@ -220,9 +220,8 @@ pub(super) async fn add_linkage(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let optional = |key: &str| Some(value(&form, key)).filter(|v| !v.is_empty());
     let input = LinkageInput {
         community_id: value(&form, "community_id"),

@@ -216,9 +216,8 @@ pub(super) async fn shift_action(
 pub(super) async fn create_post(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let number = |k: &str| value(&form, k).trim().parse::<u32>().unwrap_or(0);
     let skill = value(&form, "skill");
     let input = rotas::PostInput {
@@ -242,9 +241,8 @@ pub(super) async fn create_post(
 pub(super) async fn make_shifts(
     State(state): State<AppState>,
     caller: PageCaller,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let done = match value(&form, "from").parse::<NaiveDate>() {
         Ok(from) => rotas::make_area_shifts(
             &state.app,

@@ -126,9 +126,8 @@ pub(super) async fn create_team(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = organizations::TeamInput {
         organization_id: id.clone(),
         name: value(&form, "team_name"),

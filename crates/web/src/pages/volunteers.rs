@@ -64,10 +64,9 @@ pub(super) async fn apply_page(State(state): State<AppState>, headers: HeaderMap
 pub(super) async fn submit_application(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> Response {
     let tr = Tr::new(request_locale(&headers));
-    let form = pairs(&body);
     let input = sanshe_app::volunteers::ApplicationInput {
         name: value(&form, "name"),
         document_number: value(&form, "document_number"),
@@ -206,9 +205,8 @@ pub(super) async fn decide_application(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     let input = sanshe_app::volunteers::DecisionInput {
         decision: value(&form, "decision"),
         note: value(&form, "note"),
@@ -257,9 +255,8 @@ pub(super) async fn deploy_volunteer(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(user_id): Path<String>,
-    body: axum::body::Bytes,
+    FormPairs(form): FormPairs,
 ) -> PageResult {
-    let form = pairs(&body);
     after_form(
         &caller,
         sanshe_app::volunteers::deploy(
