@@ -157,11 +157,18 @@ async fn count_requests(
     resp
 }
 
-/// Starts the work that runs beside the requests: the missed-report scan and the rota watch
-/// (reminders, no-shows, overdue errands) each minute, and the delivery of queued chat messages every two seconds. Both keep their state in the database,
-/// so a restart loses nothing and several nodes may run them at once.
+/// Starts the work that runs beside the requests: the first read of the linkage map, the
+/// missed-report scan and the rota watch (reminders, no-shows, overdue errands) each minute,
+/// and the delivery of queued chat messages every two seconds. The scans keep their state in
+/// the database, so a restart loses nothing and several nodes may run them at once.
 pub fn spawn_background_work(app: App) {
     let scanner = app.clone();
+    let map = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = sanshe_app::organizations::warm_linkage_map(&map).await {
+            tracing::warn!(error = %e, "linkage map not read at start-up");
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {

@@ -157,6 +157,12 @@ pub async fn linkage_map(app: &App, actor: &Actor) -> Result<Vec<MapCommunity>> 
         .collect())
 }
 
+/// Reads the whole city once, so that the first coordinator to open the map after the node
+/// starts is answered from the snapshot (called in the background at start-up).
+pub async fn warm_linkage_map(app: &App) -> Result<()> {
+    current(app).await.map(|_| ())
+}
+
 /// The snapshot with this node's changes in it: read whole the first time or after a change
 /// whose places are unknown, patched for the places touched since, and re-read in the
 /// background once it is older than `SNAPSHOT_TTL_MS`.
