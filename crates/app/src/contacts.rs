@@ -211,6 +211,24 @@ async fn person(app: &App, actor: &Actor, p: &PersonRef) -> Result<(String, Stri
     }
 }
 
+/// A past date for `field`, its refusal added to `errors` (None then) so that every field's
+/// error is said at once.
+fn past_date_into(
+    errors: &mut sanshe_core::FieldErrors,
+    app: &App,
+    field: &str,
+    raw: &str,
+) -> Result<Option<chrono::NaiveDate>> {
+    match parse_past_date(app, field, raw) {
+        Ok(d) => Ok(Some(d)),
+        Err(AppError::Invalid(e)) => {
+            errors.0.extend(e.0);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Registers an arrival, and opens isolation from the arrival date if asked.
 pub async fn register_arrival(
     app: &App,
@@ -221,14 +239,7 @@ pub async fn register_arrival(
     let origin = errors.take("origin", Origin::parse(&input.origin));
     let transport = errors.take("transport", Transport::parse(&input.transport));
     let n = errors.take("note", note(&input.note));
-    let date = match parse_past_date(app, "arrival_date", &input.arrival_date) {
-        Ok(d) => Some(d),
-        Err(AppError::Invalid(e)) => {
-            errors.0.extend(e.0);
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    let date = past_date_into(&mut errors, app, "arrival_date", &input.arrival_date)?;
     errors.into_result()?;
     let (Some(origin), Some(transport), Some(n), Some(date)) = (origin, transport, n, date) else {
         return Err(AppError::Internal("validated fields missing".into()));
@@ -252,36 +263,18 @@ pub async fn register_arrival(
         app.clock.now_ms(),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "arrival.registered",
-        Subject::new(
-            "arrival.registered".split('.').next().unwrap_or("record"),
-            &id,
-            &path,
-        ),
-        origin.as_str(),
-    )
-    .await?;
-    let source = Source::Arrival(&id);
-    let opened = open_isolation(
-        app,
-        actor,
-        &mut tx,
-        &resident_id,
-        &date_s,
-        &input.isolation,
-        source,
-    )
-    .await?;
-    sanshe_store::commit(tx).await?;
-    Ok(Registered {
-        id,
-        resident_id,
-        episode_id: opened.as_ref().map(|o| o.0.clone()),
-        report_link: opened.map(|o| format!("/r/{}", o.1)),
-    })
+    let registered = Registration {
+        kind: "arrival",
+        action: "arrival.registered",
+        id: &id,
+        resident_id: &resident_id,
+        path: &path,
+        date: &date_s,
+        isolation: &input.isolation,
+    };
+    registered
+        .finish(app, actor, tx, Source::Arrival(&id), origin.as_str())
+        .await
 }
 
 /// Registers a close contact, and opens isolation from the last contact if asked.
@@ -304,14 +297,12 @@ pub async fn register_contact(
     if index_id.is_none() && label.is_empty() {
         errors.push("index_label", "err-index-required");
     }
-    let date = match parse_past_date(app, "last_contact_date", &input.last_contact_date) {
-        Ok(d) => Some(d),
-        Err(AppError::Invalid(e)) => {
-            errors.0.extend(e.0);
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    let date = past_date_into(
+        &mut errors,
+        app,
+        "last_contact_date",
+        &input.last_contact_date,
+    )?;
     errors.into_result()?;
     let (Some(n), Some(date)) = (n, date) else {
         return Err(AppError::Internal("validated fields missing".into()));
@@ -354,36 +345,69 @@ pub async fn register_contact(
         app.clock.now_ms(),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "contact.registered",
-        Subject::new(
-            "contact.registered".split('.').next().unwrap_or("record"),
-            &id,
-            &path,
-        ),
-        &date_s,
-    )
-    .await?;
-    let source = Source::Contact(&id);
-    let opened = open_isolation(
-        app,
-        actor,
-        &mut tx,
-        &resident_id,
-        &date_s,
-        &input.isolation,
-        source,
-    )
-    .await?;
-    sanshe_store::commit(tx).await?;
-    Ok(Registered {
-        id,
-        resident_id,
-        episode_id: opened.as_ref().map(|o| o.0.clone()),
-        report_link: opened.map(|o| format!("/r/{}", o.1)),
-    })
+    let registered = Registration {
+        kind: "contact",
+        action: "contact.registered",
+        id: &id,
+        resident_id: &resident_id,
+        path: &path,
+        date: &date_s,
+        isolation: &input.isolation,
+    };
+    registered
+        .finish(app, actor, tx, Source::Contact(&id), &date_s)
+        .await
+}
+
+/// An arrival or contact just written in its transaction.
+struct Registration<'a> {
+    /// `arrival` or `contact`, and its audit action.
+    kind: &'static str,
+    action: &'static str,
+    id: &'a str,
+    resident_id: &'a str,
+    path: &'a str,
+    /// The arrival or last contact, the day isolation counts from.
+    date: &'a str,
+    isolation: &'a Option<IsolationChoice>,
+}
+
+impl Registration<'_> {
+    /// Audits the registration, opens the isolation asked for and commits: all or nothing.
+    async fn finish(
+        self,
+        app: &App,
+        actor: &Actor,
+        mut tx: sanshe_store::Tx,
+        source: Source<'_>,
+        detail: &str,
+    ) -> Result<Registered> {
+        audit::record(
+            &mut tx,
+            actor,
+            self.action,
+            Subject::new(self.kind, self.id, self.path),
+            detail,
+        )
+        .await?;
+        let opened = open_isolation(
+            app,
+            actor,
+            &mut tx,
+            self.resident_id,
+            self.date,
+            self.isolation,
+            source,
+        )
+        .await?;
+        sanshe_store::commit(tx).await?;
+        Ok(Registered {
+            id: self.id.to_string(),
+            resident_id: self.resident_id.to_string(),
+            episode_id: opened.as_ref().map(|o| o.0.clone()),
+            report_link: opened.map(|o| format!("/r/{}", o.1)),
+        })
+    }
 }
 
 /// Arrivals in scope, latest first.

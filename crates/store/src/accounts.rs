@@ -148,19 +148,15 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Gr
          WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)]).await
 }
 
-impl FromRow for GrantRow {
-    fn from_row(r: &Row) -> Result<GrantRow> {
-        Ok(GrantRow {
-            id: r.try_get("id")?,
-            role: r.try_get("role")?,
-            area_id: r.try_get("area_id")?,
-            area_path: r.try_get("area_path")?,
-            area_name: r.try_get("area_name")?,
-            organization_id: r.try_get("organization_id")?,
-            organization_name: r.try_get("organization_name")?,
-        })
-    }
-}
+crate::from_row!(GrantRow {
+    id,
+    role,
+    area_id,
+    area_path,
+    area_name,
+    organization_id,
+    organization_name
+});
 
 /// Every grant with its user id, in the order granted (one query for a whole user list).
 pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
@@ -354,24 +350,13 @@ async fn names_by(
     column: &'static str,
     keys: &[String],
 ) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for group in keys.chunks(500) {
-        let args: Vec<crate::statements::Cell> = group.iter().map(Into::into).collect();
-        out.extend(
-            conn.rows(
-                &format!(
-                    "SELECT {column} AS k, display_name FROM users WHERE {column} IN {}",
-                    crate::in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("k")?, r.try_get("display_name")?)))
-            .collect::<Result<Vec<_>>>()?,
-        );
-    }
-    Ok(out)
+    conn.rows_in(keys, &[], |keys| {
+        format!("SELECT {column} AS k, display_name FROM users WHERE {column} IN {keys}")
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("k")?, r.try_get("display_name")?)))
+    .collect()
 }
 
 /// Volunteers deployed to areas within the scope: (user id, display name, area id, area path).
@@ -450,16 +435,12 @@ pub struct MemberRow {
     pub member_kind: String,
 }
 
-impl crate::statements::FromRow for MemberRow {
-    fn from_row(r: &crate::statements::Row) -> Result<MemberRow> {
-        Ok(MemberRow {
-            user_id: r.try_get("user_id")?,
-            display_name: r.try_get("display_name")?,
-            username: r.try_get("username")?,
-            member_kind: r.try_get("member_kind")?,
-        })
-    }
-}
+crate::from_row!(MemberRow {
+    user_id,
+    display_name,
+    username,
+    member_kind
+});
 
 /// The active members of an organization, by name.
 pub async fn members_of(
@@ -490,41 +471,27 @@ pub struct DeploymentRow {
     pub area_path: String,
 }
 
-impl crate::statements::FromRow for DeploymentRow {
-    fn from_row(r: &crate::statements::Row) -> Result<DeploymentRow> {
-        Ok(DeploymentRow {
-            user_id: r.try_get("user_id")?,
-            grant_id: r.try_get("grant_id")?,
-            area_id: r.try_get("area_id")?,
-            area_name: r.try_get("area_name")?,
-            area_path: r.try_get("area_path")?,
-        })
-    }
-}
+crate::from_row!(DeploymentRow {
+    user_id,
+    grant_id,
+    area_id,
+    area_name,
+    area_path
+});
 
 /// The deployments of the given people.
 pub async fn deployments_of(
     conn: &mut impl crate::statements::Statements,
     user_ids: &[String],
 ) -> Result<Vec<DeploymentRow>> {
-    let mut out = Vec::new();
-    for group in user_ids.chunks(500) {
-        let args: Vec<crate::statements::Cell> =
-            group.iter().map(crate::statements::Cell::from).collect();
-        out.extend(
-            conn.fetch_all::<DeploymentRow>(
-                &format!(
-                    "SELECT g.user_id, g.id AS grant_id, a.id AS area_id, a.name AS area_name, a.path AS area_path \
-                     FROM grants g JOIN areas a ON a.id = g.area_id \
-                     WHERE g.role = 'volunteer' AND g.user_id IN {} ORDER BY a.name",
-                    crate::in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    conn.fetch_in(user_ids, &[], |ids| {
+        format!(
+            "SELECT g.user_id, g.id AS grant_id, a.id AS area_id, a.name AS area_name, a.path AS area_path \
+             FROM grants g JOIN areas a ON a.id = g.area_id \
+             WHERE g.role = 'volunteer' AND g.user_id IN {ids} ORDER BY a.name"
+        )
+    })
+    .await
 }
 
 /// Sets whether an organization's member is a social worker or a volunteer.

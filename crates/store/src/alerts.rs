@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, in_list, new_id, scope_filter, values_list};
 
@@ -24,14 +24,7 @@ pub async fn open_alert(conn: &mut impl Statements, open_key: &str) -> Result<Op
     .await
 }
 
-impl crate::statements::FromRow for OpenAlert {
-    fn from_row(r: &crate::statements::Row) -> Result<OpenAlert> {
-        Ok(OpenAlert {
-            id: r.try_get("id")?,
-            last_event: r.try_get("last_event")?,
-        })
-    }
-}
+crate::from_row!(OpenAlert { id, last_event });
 
 /// A new alert.
 #[derive(Debug, Clone)]
@@ -218,25 +211,21 @@ pub struct AlertRow {
 const ALERT_SELECT: &str = "SELECT id, kind, area_path, subject_kind, subject_id, detail, occurrences, status, raised_at, last_at, \
      acknowledged_by, resolved_by, resolution_note FROM alerts";
 
-impl FromRow for AlertRow {
-    fn from_row(r: &Row) -> Result<AlertRow> {
-        Ok(AlertRow {
-            id: r.try_get("id")?,
-            kind: r.try_get("kind")?,
-            area_path: r.try_get("area_path")?,
-            subject_kind: r.try_get("subject_kind")?,
-            subject_id: r.try_get("subject_id")?,
-            detail: r.try_get("detail")?,
-            occurrences: r.try_get("occurrences")?,
-            status: r.try_get("status")?,
-            raised_at: r.try_get("raised_at")?,
-            last_at: r.try_get("last_at")?,
-            acknowledged_by: r.try_get("acknowledged_by")?,
-            resolved_by: r.try_get("resolved_by")?,
-            resolution_note: r.try_get("resolution_note")?,
-        })
-    }
-}
+crate::from_row!(AlertRow {
+    id,
+    kind,
+    area_path,
+    subject_kind,
+    subject_id,
+    detail,
+    occurrences,
+    status,
+    raised_at,
+    last_at,
+    acknowledged_by,
+    resolved_by,
+    resolution_note
+});
 
 /// One alert (callers check the path).
 pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {

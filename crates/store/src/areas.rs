@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Statements};
 
 use crate::{Result, new_id, now_ms, scope_filter};
 
@@ -27,19 +27,15 @@ pub struct AreaRow {
 
 const COLUMNS: &str = "id, parent_id, kind, code, name, path, depth";
 
-impl FromRow for AreaRow {
-    fn from_row(r: &Row) -> Result<AreaRow> {
-        Ok(AreaRow {
-            id: r.try_get("id")?,
-            parent_id: r.try_get("parent_id")?,
-            kind: r.try_get("kind")?,
-            code: r.try_get("code")?,
-            name: r.try_get("name")?,
-            path: r.try_get("path")?,
-            depth: r.try_get("depth")?,
-        })
-    }
-}
+crate::from_row!(AreaRow {
+    id,
+    parent_id,
+    kind,
+    code,
+    name,
+    path,
+    depth
+});
 
 /// Inserts an area below `parent` (or as a root) and returns it.
 pub async fn insert(

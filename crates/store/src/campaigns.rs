@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -36,22 +36,18 @@ const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.ar
      (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
      FROM campaigns c JOIN areas a ON a.id = c.area_id";
 
-impl FromRow for CampaignRow {
-    fn from_row(r: &Row) -> Result<CampaignRow> {
-        Ok(CampaignRow {
-            id: r.try_get("id")?,
-            area_id: r.try_get("area_id")?,
-            area_name: r.try_get("area_name")?,
-            area_path: r.try_get("area_path")?,
-            name: r.try_get("name")?,
-            questions: r.try_get("questions")?,
-            status: r.try_get("status")?,
-            created_at: r.try_get("created_at")?,
-            households: r.try_get("households")?,
-            reached: r.try_get("reached")?,
-        })
-    }
-}
+crate::from_row!(CampaignRow {
+    id,
+    area_id,
+    area_name,
+    area_path,
+    name,
+    questions,
+    status,
+    created_at,
+    households,
+    reached
+});
 
 /// Stores a campaign.
 #[allow(clippy::too_many_arguments)]
@@ -255,21 +251,17 @@ pub struct AssignmentRow {
     pub user_name: String,
 }
 
-impl FromRow for AssignmentRow {
-    fn from_row(r: &Row) -> Result<AssignmentRow> {
-        Ok(AssignmentRow {
-            id: r.try_get("id")?,
-            campaign_id: r.try_get("campaign_id")?,
-            campaign_name: r.try_get("campaign_name")?,
-            area_id: r.try_get("area_id")?,
-            area_name: r.try_get("area_name")?,
-            area_path: r.try_get("area_path")?,
-            building: r.try_get("building")?,
-            user_id: r.try_get("user_id")?,
-            user_name: r.try_get("user_name")?,
-        })
-    }
-}
+crate::from_row!(AssignmentRow {
+    id,
+    campaign_id,
+    campaign_name,
+    area_id,
+    area_name,
+    area_path,
+    building,
+    user_id,
+    user_name
+});
 
 const ASSIGNMENT_SELECT: &str = "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.area_id, \
      CASE WHEN a.kind = 'building' THEN p.name || ' ' || a.name ELSE a.name END AS area_name, s.area_path, s.building, \

@@ -1,6 +1,6 @@
 //! The `help_requests` table.
 
-use crate::statements::{Cell, Count, FromRow, Row, Statements};
+use crate::statements::{Cell, Count, Statements};
 use crate::{Result, scope_filter};
 
 /// A help request.
@@ -54,34 +54,30 @@ pub struct HelpRow {
 
 const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by, link_hash, confirmed_at";
 
-impl FromRow for HelpRow {
-    fn from_row(r: &Row) -> Result<HelpRow> {
-        Ok(HelpRow {
-            id: r.try_get("id")?,
-            area_path: r.try_get("area_path")?,
-            household_id: r.try_get("household_id")?,
-            address: r.try_get("address")?,
-            for_whom: r.try_get("for_whom")?,
-            needs: r.try_get("needs")?,
-            urgency: r.try_get("urgency")?,
-            vulnerable: r.try_get("vulnerable")?,
-            contact_cipher: r.try_get("contact_cipher")?,
-            contact_masked: r.try_get("contact_masked")?,
-            status: r.try_get("status")?,
-            volunteer_id: r.try_get("volunteer_id")?,
-            asked_at: r.try_get("asked_at")?,
-            due_at: r.try_get("due_at")?,
-            bought_at: r.try_get("bought_at")?,
-            delivered_at: r.try_get("delivered_at")?,
-            cancelled_at: r.try_get("cancelled_at")?,
-            cancel_reason: r.try_get("cancel_reason")?,
-            cost_fen: r.try_get("cost_fen")?,
-            created_by: r.try_get("created_by")?,
-            link_hash: r.try_get("link_hash")?,
-            confirmed_at: r.try_get("confirmed_at")?,
-        })
-    }
-}
+crate::from_row!(HelpRow {
+    id,
+    area_path,
+    household_id,
+    address,
+    for_whom,
+    needs,
+    urgency,
+    vulnerable,
+    contact_cipher,
+    contact_masked,
+    status,
+    volunteer_id,
+    asked_at,
+    due_at,
+    bought_at,
+    delivered_at,
+    cancelled_at,
+    cancel_reason,
+    cost_fen,
+    created_by,
+    link_hash,
+    confirmed_at
+});
 
 /// Records a request.
 pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
@@ -255,23 +251,14 @@ pub async fn delivered_by(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, i64)>> {
-    let mut out = Vec::new();
-    for group in user_ids.chunks(500) {
-        let mut args: Vec<Cell> = vec![from.into(), to.into()];
-        args.extend(group.iter().map(Cell::from));
-        for r in conn
-            .rows(
-                &format!(
-                    "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM help_requests \
-                     WHERE delivered_at >= $1 AND delivered_at < $2 AND volunteer_id IN {} GROUP BY area_path",
-                    crate::in_list(3, group.len())
-                ),
-                &args,
-            )
-            .await?
-        {
-            out.push((r.try_get("area_path")?, r.try_get("n")?));
-        }
-    }
-    Ok(out)
+    conn.rows_in(user_ids, &[from.into(), to.into()], |ids| {
+        format!(
+            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM help_requests \
+             WHERE delivered_at >= $1 AND delivered_at < $2 AND volunteer_id IN {ids} GROUP BY area_path"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("area_path")?, r.try_get("n")?)))
+    .collect()
 }

@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -110,37 +110,33 @@ const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked
      FROM isolation_episodes e JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
      JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id LEFT JOIN users u ON u.id = e.worker_id";
 
-impl FromRow for EpisodeRow {
-    fn from_row(r: &Row) -> Result<EpisodeRow> {
-        Ok(EpisodeRow {
-            id: r.try_get("id")?,
-            resident_id: r.try_get("resident_id")?,
-            name: r.try_get("name")?,
-            phone_masked: r.try_get("phone_masked")?,
-            household_id: r.try_get("household_id")?,
-            area_path: r.try_get("area_path")?,
-            area_name: r.try_get("area_name")?,
-            building: r.try_get("building")?,
-            unit: r.try_get("unit")?,
-            room: r.try_get("room")?,
-            kind: r.try_get("kind")?,
-            source_kind: r.try_get("source_kind")?,
-            exposure_date: r.try_get("exposure_date")?,
-            started_at: r.try_get("started_at")?,
-            planned_end: r.try_get("planned_end")?,
-            status: r.try_get("status")?,
-            worker_id: r.try_get("worker_id")?,
-            worker_name: r.try_get("worker_name")?,
-            follow_up: r.try_get("follow_up")?,
-            link_cipher: r.try_get("link_cipher")?,
-            last_temperature: r.try_get("last_temperature")?,
-            last_reported_at: r.try_get("last_reported_at")?,
-            released_at: r.try_get("released_at")?,
-            release_reason: r.try_get("release_reason")?,
-            release_note: r.try_get("release_note")?,
-        })
-    }
-}
+crate::from_row!(EpisodeRow {
+    id,
+    resident_id,
+    name,
+    phone_masked,
+    household_id,
+    area_path,
+    area_name,
+    building,
+    unit,
+    room,
+    kind,
+    source_kind,
+    exposure_date,
+    started_at,
+    planned_end,
+    status,
+    worker_id,
+    worker_name,
+    follow_up,
+    link_cipher,
+    last_temperature,
+    last_reported_at,
+    released_at,
+    release_reason,
+    release_note
+});
 
 /// One episode, whatever the scope (callers check the path).
 pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {
@@ -542,24 +538,23 @@ pub async fn people_of(
     conn: &mut impl Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String, String, String, String)>> {
-    let mut out = Vec::new();
-    for group in ids.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Into::into).collect();
-        let sql = format!(
+    conn.rows_in(ids, &[], |ids| {
+        format!(
             "SELECT e.id, r.name, h.building, h.unit, h.room FROM isolation_episodes e \
              JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
-             WHERE e.id IN {}",
-            crate::in_list(1, args.len())
-        );
-        for r in conn.rows(&sql, &args).await? {
-            out.push((
-                r.try_get("id")?,
-                r.try_get("name")?,
-                r.try_get("building")?,
-                r.try_get("unit")?,
-                r.try_get("room")?,
-            ));
-        }
-    }
-    Ok(out)
+             WHERE e.id IN {ids}"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("id")?,
+            r.try_get("name")?,
+            r.try_get("building")?,
+            r.try_get("unit")?,
+            r.try_get("room")?,
+        ))
+    })
+    .collect()
 }

@@ -3,6 +3,21 @@
 //!
 //! Each module owns the tables of one capability; other capabilities call its functions.
 
+/// `FromRow` for a row struct whose fields are named as its query's columns: each field read
+/// by its name, failing on a missing column or a wrong type.
+macro_rules! from_row {
+    ($row:ident { $($field:ident),+ $(,)? }) => {
+        impl $crate::statements::FromRow for $row {
+            fn from_row(r: &$crate::statements::Row) -> $crate::Result<$row> {
+                Ok($row {
+                    $($field: r.try_get(stringify!($field))?,)+
+                })
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
 pub mod accounts;
 pub mod alerts;
 pub mod areas;
@@ -31,6 +46,8 @@ use statements::{Cell, Statements};
 
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Transaction;
+/// A transaction on either engine, as `Db::begin` opens it.
+pub type Tx = Transaction<'static, sqlx::Any>;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

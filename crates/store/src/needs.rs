@@ -1,6 +1,6 @@
 //! The `needs` and `need_commitments` tables.
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 use crate::{Result, StoreError, in_list, new_id, scope_filter};
 
 /// A stored need.
@@ -46,30 +46,26 @@ pub struct NeedRow {
 
 const NEED_COLUMNS: &str = "id, area_id, area_path, kind, title, detail, post_id, service, wanted, committed, from_day, to_day, urgency, audience, status, created_by, created_at, alert_after_hours";
 
-impl FromRow for NeedRow {
-    fn from_row(r: &Row) -> Result<NeedRow> {
-        Ok(NeedRow {
-            id: r.try_get("id")?,
-            area_id: r.try_get("area_id")?,
-            area_path: r.try_get("area_path")?,
-            kind: r.try_get("kind")?,
-            title: r.try_get("title")?,
-            detail: r.try_get("detail")?,
-            post_id: r.try_get("post_id")?,
-            service: r.try_get("service")?,
-            wanted: r.try_get("wanted")?,
-            committed: r.try_get("committed")?,
-            from_day: r.try_get("from_day")?,
-            to_day: r.try_get("to_day")?,
-            urgency: r.try_get("urgency")?,
-            audience: r.try_get("audience")?,
-            status: r.try_get("status")?,
-            created_by: r.try_get("created_by")?,
-            created_at: r.try_get("created_at")?,
-            alert_after_hours: r.try_get("alert_after_hours")?,
-        })
-    }
-}
+crate::from_row!(NeedRow {
+    id,
+    area_id,
+    area_path,
+    kind,
+    title,
+    detail,
+    post_id,
+    service,
+    wanted,
+    committed,
+    from_day,
+    to_day,
+    urgency,
+    audience,
+    status,
+    created_by,
+    created_at,
+    alert_after_hours
+});
 
 /// Posts a need.
 pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
@@ -212,20 +208,16 @@ pub struct CommitmentRow {
     pub created_by: String,
 }
 
-impl FromRow for CommitmentRow {
-    fn from_row(r: &Row) -> Result<CommitmentRow> {
-        Ok(CommitmentRow {
-            id: r.try_get("id")?,
-            need_id: r.try_get("need_id")?,
-            organization_id: r.try_get("organization_id")?,
-            people: r.try_get("people")?,
-            shifts_booked: r.try_get("shifts_booked")?,
-            note: r.try_get("note")?,
-            status: r.try_get("status")?,
-            created_by: r.try_get("created_by")?,
-        })
-    }
-}
+crate::from_row!(CommitmentRow {
+    id,
+    need_id,
+    organization_id,
+    people,
+    shifts_booked,
+    note,
+    status,
+    created_by
+});
 
 /// Records a commitment; its id.
 #[allow(clippy::too_many_arguments)]

@@ -1,6 +1,6 @@
 //! The `notices` and `notice_reads` tables.
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 use crate::{Result, in_list};
 
 /// A stored notice.
@@ -32,23 +32,19 @@ pub struct NoticeRow {
 
 const COLUMNS: &str = "id, organization_id, area_id, area_path, community_path, skill, title, body, sender_name, created_by, created_at";
 
-impl FromRow for NoticeRow {
-    fn from_row(r: &Row) -> Result<NoticeRow> {
-        Ok(NoticeRow {
-            id: r.try_get("id")?,
-            organization_id: r.try_get("organization_id")?,
-            area_id: r.try_get("area_id")?,
-            area_path: r.try_get("area_path")?,
-            community_path: r.try_get("community_path")?,
-            skill: r.try_get("skill")?,
-            title: r.try_get("title")?,
-            body: r.try_get("body")?,
-            sender_name: r.try_get("sender_name")?,
-            created_by: r.try_get("created_by")?,
-            created_at: r.try_get("created_at")?,
-        })
-    }
-}
+crate::from_row!(NoticeRow {
+    id,
+    organization_id,
+    area_id,
+    area_path,
+    community_path,
+    skill,
+    title,
+    body,
+    sender_name,
+    created_by,
+    created_at
+});
 
 /// Sends a notice.
 pub async fn insert(conn: &mut impl Statements, n: &NoticeRow) -> Result<()> {
@@ -90,34 +86,14 @@ pub async fn candidates(
     area_paths: &[String],
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
-    let mut clauses = Vec::new();
-    let mut args: Vec<Cell> = Vec::new();
-    if !organization_ids.is_empty() {
-        clauses.push(format!(
-            "organization_id IN {}",
-            in_list(args.len() + 1, organization_ids.len())
-        ));
-        args.extend(organization_ids.iter().map(Cell::from));
-    }
-    if !area_paths.is_empty() {
-        clauses.push(format!(
-            "(organization_id IS NULL AND area_path IN {})",
-            in_list(args.len() + 1, area_paths.len())
-        ));
-        args.extend(area_paths.iter().map(Cell::from));
-    }
-    if clauses.is_empty() {
-        return Ok(Vec::new());
-    }
-    args.push(limit.into());
-    conn.fetch_all(
-        &format!(
-            "SELECT {COLUMNS} FROM notices WHERE {} ORDER BY created_at DESC, id DESC LIMIT ${}",
-            clauses.join(" OR "),
-            args.len()
-        ),
-        &args,
-    )
+    newest(conn, organization_ids, limit, |first| {
+        (!area_paths.is_empty()).then(|| {
+            (
+                format!("area_path IN {}", in_list(first, area_paths.len())),
+                area_paths.iter().map(Cell::from).collect(),
+            )
+        })
+    })
     .await
 }
 
@@ -128,19 +104,35 @@ pub async fn sent(
     roots: &[String],
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
+    newest(conn, organization_ids, limit, |first| {
+        (!roots.is_empty()).then(|| {
+            let (filter, binds) = crate::scope_filter("area_path", roots, first);
+            (filter, binds.into_iter().map(Cell::from).collect())
+        })
+    })
+    .await
+}
+
+/// The newest notices of these organizations or, among the areas' own, those `areas` picks (a
+/// filter with its parameters numbered from the one it is given), at most `limit`.
+async fn newest(
+    conn: &mut impl Statements,
+    organization_ids: &[String],
+    limit: i64,
+    areas: impl FnOnce(usize) -> Option<(String, Vec<Cell>)>,
+) -> Result<Vec<NoticeRow>> {
     let mut clauses = Vec::new();
     let mut args: Vec<Cell> = Vec::new();
     if !organization_ids.is_empty() {
         clauses.push(format!(
             "organization_id IN {}",
-            in_list(args.len() + 1, organization_ids.len())
+            in_list(1, organization_ids.len())
         ));
         args.extend(organization_ids.iter().map(Cell::from));
     }
-    if !roots.is_empty() {
-        let (filter, binds) = crate::scope_filter("area_path", roots, args.len() + 1);
+    if let Some((filter, binds)) = areas(args.len() + 1) {
         clauses.push(format!("(organization_id IS NULL AND {filter})"));
-        args.extend(binds.into_iter().map(Cell::from));
+        args.extend(binds);
     }
     if clauses.is_empty() {
         return Ok(Vec::new());

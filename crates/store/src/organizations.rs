@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, StoreError, new_id, now_ms};
 
@@ -24,18 +24,14 @@ pub struct OrganizationRow {
     pub contact: String,
 }
 
-impl FromRow for OrganizationRow {
-    fn from_row(r: &Row) -> Result<OrganizationRow> {
-        Ok(OrganizationRow {
-            id: r.try_get("id")?,
-            kind: r.try_get("kind")?,
-            name: r.try_get("name")?,
-            home_area_id: r.try_get("home_area_id")?,
-            home_path: r.try_get("home_path")?,
-            contact: r.try_get("contact")?,
-        })
-    }
-}
+crate::from_row!(OrganizationRow {
+    id,
+    kind,
+    name,
+    home_area_id,
+    home_path,
+    contact
+});
 
 /// Registers an organization.
 pub async fn insert(
@@ -137,26 +133,22 @@ const LINKAGE_SELECT: &str = "SELECT l.id, l.organization_id, o.name AS organiza
      l.community_path, l.organization_provides, l.community_provides, l.duties, l.status, l.proposed_by, l.starts_on, l.ends_on, l.contact \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id JOIN areas a ON a.id = l.community_id";
 
-impl FromRow for LinkageRow {
-    fn from_row(r: &Row) -> Result<LinkageRow> {
-        Ok(LinkageRow {
-            id: r.try_get("id")?,
-            organization_id: r.try_get("organization_id")?,
-            organization_name: r.try_get("organization_name")?,
-            community_id: r.try_get("community_id")?,
-            community_name: r.try_get("community_name")?,
-            community_path: r.try_get("community_path")?,
-            organization_provides: r.try_get("organization_provides")?,
-            community_provides: r.try_get("community_provides")?,
-            duties: r.try_get("duties")?,
-            status: r.try_get("status")?,
-            proposed_by: r.try_get("proposed_by")?,
-            starts_on: r.try_get("starts_on")?,
-            ends_on: r.try_get("ends_on")?,
-            contact: r.try_get("contact")?,
-        })
-    }
-}
+crate::from_row!(LinkageRow {
+    id,
+    organization_id,
+    organization_name,
+    community_id,
+    community_name,
+    community_path,
+    organization_provides,
+    community_provides,
+    duties,
+    status,
+    proposed_by,
+    starts_on,
+    ends_on,
+    contact
+});
 
 /// A linkage to write: the organization, the community (id, path) and its terms.
 #[derive(Debug, Clone, Copy)]
@@ -404,17 +396,13 @@ pub struct TeamRow {
     pub leader_name: Option<String>,
 }
 
-impl FromRow for TeamRow {
-    fn from_row(r: &Row) -> Result<TeamRow> {
-        Ok(TeamRow {
-            id: r.try_get("id")?,
-            organization_id: r.try_get("organization_id")?,
-            name: r.try_get("name")?,
-            leader_id: r.try_get("leader_id")?,
-            leader_name: r.try_get("leader_name")?,
-        })
-    }
-}
+crate::from_row!(TeamRow {
+    id,
+    organization_id,
+    name,
+    leader_id,
+    leader_name
+});
 
 const TEAM_SELECT: &str = "SELECT t.id, t.organization_id, t.name, t.leader_id, u.display_name AS leader_name \
      FROM teams t LEFT JOIN users u ON u.id = t.leader_id";

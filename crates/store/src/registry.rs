@@ -34,20 +34,16 @@ const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'buil
      h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
      FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
-impl FromRow for HouseholdRow {
-    fn from_row(r: &Row) -> Result<HouseholdRow> {
-        Ok(HouseholdRow {
-            id: r.try_get("id")?,
-            area_id: r.try_get("area_id")?,
-            area_name: r.try_get("area_name")?,
-            area_path: r.try_get("area_path")?,
-            building: r.try_get("building")?,
-            unit: r.try_get("unit")?,
-            room: r.try_get("room")?,
-            residents: r.try_get("residents")?,
-        })
-    }
-}
+crate::from_row!(HouseholdRow {
+    id,
+    area_id,
+    area_name,
+    area_path,
+    building,
+    unit,
+    room,
+    residents
+});
 
 /// The household at this address in this area, created if missing; returns its id.
 pub async fn ensure_household(
@@ -271,23 +267,20 @@ pub async fn addresses_of(
     conn: &mut impl crate::statements::Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String, String, String)>> {
-    let mut out = Vec::new();
-    for group in ids.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Into::into).collect();
-        let sql = format!(
-            "SELECT id, building, unit, room FROM households WHERE id IN {}",
-            crate::in_list(1, args.len())
-        );
-        for r in conn.rows(&sql, &args).await? {
-            out.push((
-                r.try_get("id")?,
-                r.try_get("building")?,
-                r.try_get("unit")?,
-                r.try_get("room")?,
-            ));
-        }
-    }
-    Ok(out)
+    conn.rows_in(ids, &[], |ids| {
+        format!("SELECT id, building, unit, room FROM households WHERE id IN {ids}")
+    })
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("id")?,
+            r.try_get("building")?,
+            r.try_get("unit")?,
+            r.try_get("room")?,
+        ))
+    })
+    .collect()
 }
 
 /// Names of residents by id: (id, name); the deleted are missing.
@@ -295,18 +288,13 @@ pub async fn names_of(
     conn: &mut impl crate::statements::Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for group in ids.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Into::into).collect();
-        let sql = format!(
-            "SELECT id, name FROM residents WHERE id IN {}",
-            crate::in_list(1, args.len())
-        );
-        for r in conn.rows(&sql, &args).await? {
-            out.push((r.try_get("id")?, r.try_get("name")?));
-        }
-    }
-    Ok(out)
+    conn.rows_in(ids, &[], |ids| {
+        format!("SELECT id, name FROM residents WHERE id IN {ids}")
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+    .collect()
 }
 
 /// The resident holding the document with this hash, anywhere in the database.

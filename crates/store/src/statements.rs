@@ -200,6 +200,38 @@ pub trait Statements {
             .await?
             .ok_or(StoreError::NotFound)
     }
+    /// The rows of a query run once per 500 `keys`: `sql` is given a group's `IN (…)` list,
+    /// its parameters numbered after `leading`, which each run binds first.
+    async fn rows_in(
+        &mut self,
+        keys: &[String],
+        leading: &[Cell],
+        sql: impl Fn(&str) -> String,
+    ) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        for group in keys.chunks(500) {
+            let mut args = leading.to_vec();
+            args.extend(group.iter().map(Cell::from));
+            let list = crate::in_list(leading.len() + 1, group.len());
+            out.extend(self.rows(&sql(&list), &args).await?);
+        }
+        Ok(out)
+    }
+
+    /// `rows_in`, each row read as a `T`.
+    async fn fetch_in<T: FromRow>(
+        &mut self,
+        keys: &[String],
+        leading: &[Cell],
+        sql: impl Fn(&str) -> String,
+    ) -> Result<Vec<T>> {
+        self.rows_in(keys, leading, sql)
+            .await?
+            .iter()
+            .map(T::from_row)
+            .collect()
+    }
+
     /// Runs a statement.
     async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
         self.changed(sql, args).await.map(|_| ())

@@ -1,6 +1,6 @@
 //! The `volunteer_applications` table.
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
 
 /// An application.
@@ -51,32 +51,28 @@ pub struct ApplicationRow {
 
 const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash, organization_id";
 
-impl FromRow for ApplicationRow {
-    fn from_row(r: &Row) -> Result<ApplicationRow> {
-        Ok(ApplicationRow {
-            id: r.try_get("id")?,
-            area_id: r.try_get("area_id")?,
-            area_path: r.try_get("area_path")?,
-            name: r.try_get("name")?,
-            document_cipher: r.try_get("document_cipher")?,
-            document_hash: r.try_get("document_hash")?,
-            document_masked: r.try_get("document_masked")?,
-            phone_cipher: r.try_get("phone_cipher")?,
-            phone_masked: r.try_get("phone_masked")?,
-            skills: r.try_get("skills")?,
-            availability: r.try_get("availability")?,
-            organization: r.try_get("organization")?,
-            status: r.try_get("status")?,
-            decision_note: r.try_get("decision_note")?,
-            decided_by: r.try_get("decided_by")?,
-            decided_at: r.try_get("decided_at")?,
-            user_id: r.try_get("user_id")?,
-            applied_at: r.try_get("applied_at")?,
-            link_hash: r.try_get("link_hash")?,
-            organization_id: r.try_get("organization_id")?,
-        })
-    }
-}
+crate::from_row!(ApplicationRow {
+    id,
+    area_id,
+    area_path,
+    name,
+    document_cipher,
+    document_hash,
+    document_masked,
+    phone_cipher,
+    phone_masked,
+    skills,
+    availability,
+    organization,
+    status,
+    decision_note,
+    decided_by,
+    decided_at,
+    user_id,
+    applied_at,
+    link_hash,
+    organization_id
+});
 
 /// Records an application.
 pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()> {
@@ -221,24 +217,13 @@ pub async fn skills_of(
     conn: &mut impl Statements,
     users: &[String],
 ) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for group in users.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
-        out.extend(
-            conn.rows(
-                &format!(
-                    "SELECT user_id, skills FROM volunteer_applications WHERE user_id IN {}",
-                    crate::in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("user_id")?, r.try_get("skills")?)))
-            .collect::<Result<Vec<_>>>()?,
-        );
-    }
-    Ok(out)
+    conn.rows_in(users, &[], |ids| {
+        format!("SELECT user_id, skills FROM volunteer_applications WHERE user_id IN {ids}")
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("user_id")?, r.try_get("skills")?)))
+    .collect()
 }
 
 /// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope, with

@@ -248,20 +248,7 @@ pub async fn accept(app: &App, actor: &Actor, linkage_id: &str) -> Result<Linkag
     if !store::set_status(&mut conn, &l.id, "proposed", "active").await? {
         return Err(AppError::field("status", "err-linkage-not-acceptable"));
     }
-    audit::record(
-        &mut conn,
-        actor,
-        "linkage.accepted",
-        Subject::new("organization", &o.id, &l.community_path),
-        &format!("{} ↔ {}", o.name, l.community_name),
-    )
-    .await?;
-    app.linkage_map.touch([l.community_path.clone()]);
-    Ok(linkage_view(
-        actor,
-        &o,
-        store::linkage(&mut conn, &l.id).await?,
-    ))
+    changed(app, actor, &mut conn, "linkage.accepted", &l, &o).await
 }
 
 /// Either side ends a linkage (or withdraws a proposal): its duties stop at once.
@@ -272,20 +259,28 @@ pub async fn end(app: &App, actor: &Actor, linkage_id: &str) -> Result<LinkageVi
     if from == "ended" || !store::set_status(&mut conn, &l.id, from, "ended").await? {
         return Err(AppError::field("status", "err-linkage-ended"));
     }
+    changed(app, actor, &mut conn, "linkage.ended", &l, &o).await
+}
+
+/// After a linkage's status changed: the audit entry, the map told, the linkage as it is now.
+async fn changed(
+    app: &App,
+    actor: &Actor,
+    conn: &mut sanshe_store::Conn,
+    action: &'static str,
+    l: &LinkageRow,
+    o: &OrganizationRow,
+) -> Result<LinkageView> {
     audit::record(
-        &mut conn,
+        conn,
         actor,
-        "linkage.ended",
+        action,
         Subject::new("organization", &o.id, &l.community_path),
         &format!("{} ↔ {}", o.name, l.community_name),
     )
     .await?;
     app.linkage_map.touch([l.community_path.clone()]);
-    Ok(linkage_view(
-        actor,
-        &o,
-        store::linkage(&mut conn, &l.id).await?,
-    ))
+    Ok(linkage_view(actor, o, store::linkage(conn, &l.id).await?))
 }
 
 /// The linkages of an organization the actor may see: all of them for its own people and

@@ -31,17 +31,13 @@ pub struct GateRow {
 
 const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
 
-impl FromRow for GateRow {
-    fn from_row(r: &Row) -> Result<GateRow> {
-        Ok(GateRow {
-            id: r.try_get("id")?,
-            compound_id: r.try_get("compound_id")?,
-            compound_name: r.try_get("compound_name")?,
-            area_path: r.try_get("area_path")?,
-            name: r.try_get("name")?,
-        })
-    }
-}
+crate::from_row!(GateRow {
+    id,
+    compound_id,
+    compound_name,
+    area_path,
+    name
+});
 
 /// Adds a gate.
 pub async fn insert_gate(

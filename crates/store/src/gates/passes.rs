@@ -37,25 +37,21 @@ pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area
      p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
      FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
 
-impl FromRow for PassRow {
-    fn from_row(r: &Row) -> Result<PassRow> {
-        Ok(PassRow {
-            id: r.try_get("id")?,
-            code: r.try_get("code")?,
-            compound_id: r.try_get("compound_id")?,
-            area_path: r.try_get("area_path")?,
-            household_id: r.try_get("household_id")?,
-            resident_id: r.try_get("resident_id")?,
-            resident_name: r.try_get("resident_name")?,
-            valid_from: r.try_get("valid_from")?,
-            valid_to: r.try_get("valid_to")?,
-            revoked_at: r.try_get("revoked_at")?,
-            building: r.try_get("building")?,
-            unit: r.try_get("unit")?,
-            room: r.try_get("room")?,
-        })
-    }
-}
+crate::from_row!(PassRow {
+    id,
+    code,
+    compound_id,
+    area_path,
+    household_id,
+    resident_id,
+    resident_name,
+    valid_from,
+    valid_to,
+    revoked_at,
+    building,
+    unit,
+    room
+});
 
 /// A pass to store.
 #[derive(Debug, Clone)]

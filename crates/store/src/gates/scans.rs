@@ -329,25 +329,16 @@ pub async fn scans_by_people(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, i64)>> {
-    let mut out = Vec::new();
-    for group in usernames.chunks(500) {
-        let mut args: Vec<Cell> = vec![from.into(), to.into()];
-        args.extend(group.iter().map(Cell::from));
-        for r in conn
-            .rows(
-                &format!(
-                    "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM scans \
-                     WHERE scanned_at >= $1 AND scanned_at < $2 AND recorded_by IN {} GROUP BY area_path",
-                    crate::in_list(3, group.len())
-                ),
-                &args,
-            )
-            .await?
-        {
-            out.push((r.try_get("area_path")?, r.try_get("n")?));
-        }
-    }
-    Ok(out)
+    conn.rows_in(usernames, &[from.into(), to.into()], |names| {
+        format!(
+            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM scans \
+             WHERE scanned_at >= $1 AND scanned_at < $2 AND recorded_by IN {names} GROUP BY area_path"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("area_path")?, r.try_get("n")?)))
+    .collect()
 }
 
 /// A fever reading at a gate: (UTC ms, gate name, temperature in tenths).

@@ -19,17 +19,13 @@ pub struct GateShiftRow {
     pub ends_at: i64,
 }
 
-impl FromRow for GateShiftRow {
-    fn from_row(r: &Row) -> Result<GateShiftRow> {
-        Ok(GateShiftRow {
-            gate_id: r.try_get("gate_id")?,
-            area_path: r.try_get("area_path")?,
-            checked_in_at: r.try_get("checked_in_at")?,
-            checked_out_at: r.try_get("checked_out_at")?,
-            ends_at: r.try_get("ends_at")?,
-        })
-    }
-}
+crate::from_row!(GateShiftRow {
+    gate_id,
+    area_path,
+    checked_in_at,
+    checked_out_at,
+    ends_at
+});
 
 /// The gate shifts a person checked in to that end after `since` (their recent and current
 /// gate duty).
@@ -99,30 +95,23 @@ pub async fn service_of_people(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, String, i64, i64)>> {
-    let mut out = Vec::new();
-    for group in user_ids.chunks(500) {
-        let mut args: Vec<Cell> = vec![from.into(), to.into()];
-        args.extend(group.iter().map(Cell::from));
-        for r in conn
-            .rows(
-                &format!(
-                    "SELECT s.area_path, sp.user_id, CAST(COUNT(*) AS BIGINT) AS shifts, CAST(SUM(sp.served_minutes) AS BIGINT) AS minutes \
-                     FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id \
-                     WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.served_minutes IS NOT NULL AND sp.user_id IN {} \
-                     GROUP BY s.area_path, sp.user_id",
-                    in_list(3, group.len())
-                ),
-                &args,
-            )
-            .await?
-        {
-            out.push((
-                r.try_get("area_path")?,
-                r.try_get("user_id")?,
-                r.try_get("shifts")?,
-                r.try_get("minutes")?,
-            ));
-        }
-    }
-    Ok(out)
+    conn.rows_in(user_ids, &[from.into(), to.into()], |ids| {
+        format!(
+            "SELECT s.area_path, sp.user_id, CAST(COUNT(*) AS BIGINT) AS shifts, CAST(SUM(sp.served_minutes) AS BIGINT) AS minutes \
+             FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id \
+             WHERE sp.starts_at >= $1 AND sp.starts_at < $2 AND sp.served_minutes IS NOT NULL AND sp.user_id IN {ids} \
+             GROUP BY s.area_path, sp.user_id"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("area_path")?,
+            r.try_get("user_id")?,
+            r.try_get("shifts")?,
+            r.try_get("minutes")?,
+        ))
+    })
+    .collect()
 }

@@ -2,7 +2,7 @@
 //! check-out) and `rota_people` (one row a person, to serialise their bookings).
 
 use crate::statements::{Cell, FromRow, Row, Statements};
-use crate::{Result, in_list, scope_filter};
+use crate::{Result, scope_filter};
 
 /// A duty post.
 #[derive(Debug, Clone)]
@@ -33,23 +33,19 @@ pub struct PostRow {
 
 const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill, gate_id";
 
-impl FromRow for PostRow {
-    fn from_row(r: &Row) -> Result<PostRow> {
-        Ok(PostRow {
-            id: r.try_get("id")?,
-            area_id: r.try_get("area_id")?,
-            area_path: r.try_get("area_path")?,
-            name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            cover_from_minute: r.try_get("cover_from_minute")?,
-            cover_hours: r.try_get("cover_hours")?,
-            shift_hours: r.try_get("shift_hours")?,
-            people: r.try_get("people")?,
-            skill: r.try_get("skill")?,
-            gate_id: r.try_get("gate_id")?,
-        })
-    }
-}
+crate::from_row!(PostRow {
+    id,
+    area_id,
+    area_path,
+    name,
+    kind,
+    cover_from_minute,
+    cover_hours,
+    shift_hours,
+    people,
+    skill,
+    gate_id
+});
 
 /// Adds a post.
 pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Result<()> {
@@ -144,19 +140,15 @@ fn below(roots: &[String], within: &str, from: i64, to: i64) -> (String, Vec<Cel
     (filter, args)
 }
 
-impl FromRow for ShiftRow {
-    fn from_row(r: &Row) -> Result<ShiftRow> {
-        Ok(ShiftRow {
-            id: r.try_get("id")?,
-            post_id: r.try_get("post_id")?,
-            area_path: r.try_get("area_path")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            people: r.try_get("people")?,
-            taken: r.try_get("taken")?,
-        })
-    }
-}
+crate::from_row!(ShiftRow {
+    id,
+    post_id,
+    area_path,
+    starts_at,
+    ends_at,
+    people,
+    taken
+});
 
 /// Shift rows in one multi-row statement through sqlx (7 parameters each; PostgreSQL takes up to
 /// 65,535 in a statement).
@@ -362,21 +354,12 @@ pub async fn bookings_on(
     conn: &mut impl Statements,
     shift_ids: &[String],
 ) -> Result<Vec<BookingRow>> {
-    let mut out = Vec::new();
-    for group in shift_ids.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
-        out.extend(
-            conn.fetch_all(
-                &format!(
-                    "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id IN {} ORDER BY booked_at",
-                    in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    conn.fetch_in(shift_ids, &[], |ids| {
+        format!(
+            "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE shift_id IN {ids} ORDER BY booked_at"
+        )
+    })
+    .await
 }
 
 /// Records a check-in; false when already checked in.
@@ -558,24 +541,16 @@ pub async fn served_totals(
     conn: &mut impl Statements,
     users: &[String],
 ) -> Result<Vec<(String, i64)>> {
-    let mut out = Vec::new();
-    for group in users.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
-        out.extend(
-            conn.rows(
-                &format!(
-                    "SELECT user_id, CAST(SUM(served_minutes) AS BIGINT) AS minutes FROM shift_people WHERE served_minutes IS NOT NULL AND user_id IN {} GROUP BY user_id",
-                    in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("user_id")?, r.try_get("minutes")?)))
-            .collect::<Result<Vec<_>>>()?,
-        );
-    }
-    Ok(out)
+    conn.rows_in(users, &[], |ids| {
+        format!(
+            "SELECT user_id, CAST(SUM(served_minutes) AS BIGINT) AS minutes FROM shift_people \
+             WHERE served_minutes IS NOT NULL AND user_id IN {ids} GROUP BY user_id"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("user_id")?, r.try_get("minutes")?)))
+    .collect()
 }
 
 /// The bookings of several people overlapping `[from, to)`.
@@ -585,41 +560,20 @@ pub async fn bookings_of_people(
     from: i64,
     to: i64,
 ) -> Result<Vec<BookingRow>> {
-    let mut out = Vec::new();
-    for group in user_ids.chunks(500) {
-        let mut args: Vec<Cell> = vec![from.into(), to.into()];
-        args.extend(group.iter().map(Cell::from));
-        out.extend(
-            conn.fetch_all(
-                &format!(
-                    "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE starts_at < $2 AND ends_at > $1 AND user_id IN {}",
-                    in_list(3, group.len())
-                ),
-                &args,
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    conn.fetch_in(user_ids, &[from.into(), to.into()], |ids| {
+        format!(
+            "SELECT {BOOKING_COLUMNS} FROM shift_people WHERE starts_at < $2 AND ends_at > $1 AND user_id IN {ids}"
+        )
+    })
+    .await
 }
 
 /// Shifts by id.
 pub async fn shifts_by_id(conn: &mut impl Statements, ids: &[String]) -> Result<Vec<ShiftRow>> {
-    let mut out = Vec::new();
-    for group in ids.chunks(500) {
-        let args: Vec<Cell> = group.iter().map(Cell::from).collect();
-        out.extend(
-            conn.fetch_all(
-                &format!(
-                    "SELECT {SHIFT_COLUMNS} FROM shifts WHERE id IN {}",
-                    in_list(1, args.len())
-                ),
-                &args,
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    conn.fetch_in(ids, &[], |ids| {
+        format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE id IN {ids}")
+    })
+    .await
 }
 
 /// Served shifts grouped by person and the shift's area, for shifts in the scope's subtrees or

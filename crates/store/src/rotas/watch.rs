@@ -25,19 +25,15 @@ pub struct WatchedBooking {
 const WATCHED: &str = "SELECT sp.shift_id, sp.user_id, sp.starts_at, sp.ends_at, p.id AS post_id, p.name AS post_name, s.area_path \
      FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id";
 
-impl FromRow for WatchedBooking {
-    fn from_row(r: &Row) -> Result<WatchedBooking> {
-        Ok(WatchedBooking {
-            shift_id: r.try_get("shift_id")?,
-            user_id: r.try_get("user_id")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            post_id: r.try_get("post_id")?,
-            post_name: r.try_get("post_name")?,
-            area_path: r.try_get("area_path")?,
-        })
-    }
-}
+crate::from_row!(WatchedBooking {
+    shift_id,
+    user_id,
+    starts_at,
+    ends_at,
+    post_id,
+    post_name,
+    area_path
+});
 
 /// Bookings starting in `[from, until)` whose holder has not been reminded.
 pub async fn unreminded(

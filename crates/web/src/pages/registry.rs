@@ -93,17 +93,24 @@ pub(super) async fn residents(
     }))
 }
 
+impl ResidentListQuery {
+    /// What an export of the list takes from it: its place, search and flag, not its page.
+    fn export_search(self) -> ResidentSearch {
+        ResidentSearch {
+            area: self.area,
+            q: self.q,
+            flag: self.flag,
+            ..Default::default()
+        }
+    }
+}
+
 pub(super) async fn export_residents(
     State(state): State<AppState>,
     caller: PageCaller,
     Query(q): Query<ResidentListQuery>,
 ) -> PageResult {
-    let search = ResidentSearch {
-        area: q.area,
-        q: q.q,
-        flag: q.flag,
-        ..Default::default()
-    };
+    let search = q.export_search();
     crate::exports::residents_now(&state.exports, &state.app, &caller.actor, &search, None)
         .await
         .or_page(&caller)
@@ -522,12 +529,7 @@ pub(super) async fn start_resident_export(
     caller: PageCaller,
     Query(q): Query<ResidentListQuery>,
 ) -> PageResult {
-    let search = ResidentSearch {
-        area: q.area,
-        q: q.q,
-        flag: q.flag,
-        ..Default::default()
-    };
+    let search = q.export_search();
     // Check the filter now, so a bad one is an error page rather than a failed job.
     sanshe_app::registry::build_query(&state.app, &caller.actor, &search, Action::ViewRegistry)
         .await
