@@ -36,6 +36,10 @@ pub struct NoticeInput {
     #[serde(default)]
     #[schema(max_length = 20)]
     pub skill: Option<String>,
+    /// Only the members of this team (of the sending organization).
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub team_id: Option<String>,
     /// Title.
     #[schema(min_length = 1, max_length = 60)]
     pub title: String,
@@ -125,8 +129,20 @@ pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<Notic
                     "organization_id",
                     "err-not-found",
                 )?;
+                if let Some(team) = optional(&input.team_id) {
+                    let of_this = sanshe_store::organizations::team(&mut conn, team)
+                        .await
+                        .is_ok_and(|t| t.organization_id == o.id);
+                    if !of_this {
+                        return Err(AppError::field("team_id", "err-not-found"));
+                    }
+                }
                 let path = o.home_path.clone().unwrap_or_default();
                 (Some(o.id), None, o.name, path)
+            }
+            (None, Some(_)) if optional(&input.team_id).is_some() => {
+                // Teams are an organization's; an area's notice has none.
+                return Err(AppError::field("team_id", "err-not-found"));
             }
             (None, Some(a)) => {
                 let a = area_store::get(&mut conn, a)
@@ -157,6 +173,7 @@ pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<Notic
         area_path: area.map(|a| a.path),
         community_path,
         skill: skill.map(String::from),
+        team_id: optional(&input.team_id).map(String::from),
         title: title.trim().to_string(),
         body: body.trim().to_string(),
         sender_name,
@@ -219,14 +236,26 @@ async fn copy_to_chat(
     Ok(())
 }
 
-/// Whether someone with these skills, deployed at these paths, is in the notice's filters.
-fn passes(n: &NoticeRow, deployed: &[String], skills: &[String]) -> bool {
+/// What a notice's filters look at in one person.
+struct Reader<'a> {
+    /// Where they are deployed (paths).
+    deployed: &'a [String],
+    skills: &'a [String],
+    /// The teams they are in (ids).
+    teams: &'a [String],
+}
+
+/// Whether the reader is in the notice's filters.
+fn passes(n: &NoticeRow, r: &Reader<'_>) -> bool {
     n.community_path
         .as_deref()
-        .is_none_or(|c| deployed.iter().any(|p| p.starts_with(c)))
+        .is_none_or(|c| r.deployed.iter().any(|p| p.starts_with(c)))
         && n.skill
             .as_deref()
-            .is_none_or(|s| skills.iter().any(|k| k == s))
+            .is_none_or(|s| r.skills.iter().any(|k| k == s))
+        && n.team_id
+            .as_deref()
+            .is_none_or(|t| r.teams.iter().any(|k| k == t))
 }
 
 fn skill_list(csv: &str) -> Vec<String> {
@@ -265,13 +294,27 @@ async fn recipients(conn: &mut sanshe_store::Conn, n: &NoticeRow) -> Result<Vec<
             .into_iter()
             .map(|(u, s)| (u, skill_list(&s)))
             .collect();
+    // Of the reader's teams only the notice's own matters here.
+    let this_team: Vec<String> = n.team_id.iter().cloned().collect();
+    let in_team: HashSet<String> = match &n.team_id {
+        Some(t) => sanshe_store::organizations::team_members(&mut *conn, t)
+            .await?
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect(),
+        None => HashSet::new(),
+    };
     Ok(candidates
         .into_iter()
         .filter(|u| {
+            let teams: &[String] = if in_team.contains(u) { &this_team } else { &[] };
             passes(
                 n,
-                deployed.get(u).map(Vec::as_slice).unwrap_or_default(),
-                skills.get(u).map(Vec::as_slice).unwrap_or_default(),
+                &Reader {
+                    deployed: deployed.get(u).map(Vec::as_slice).unwrap_or_default(),
+                    skills: skills.get(u).map(Vec::as_slice).unwrap_or_default(),
+                    teams,
+                },
             )
         })
         .collect())
@@ -315,10 +358,18 @@ pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
             .into_iter()
             .flat_map(|(_, s)| skill_list(&s))
             .collect();
+    let teams = sanshe_store::organizations::teams_joined(&mut *conn, user_id).await?;
     let rows: Vec<NoticeRow> = store::candidates(&mut *conn, &organizations, &ancestors, 50)
         .await?
         .into_iter()
-        .filter(|n| passes(n, &deployed, &skills))
+        .filter(|n| {
+            let reader = Reader {
+                deployed: &deployed,
+                skills: &skills,
+                teams: &teams,
+            };
+            passes(n, &reader)
+        })
         .collect();
     let ids: Vec<String> = rows.iter().map(|n| n.id.clone()).collect();
     let read: HashSet<String> = store::read_by(&mut *conn, user_id, &ids)

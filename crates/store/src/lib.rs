@@ -264,6 +264,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0019_service_days.sqlite.sql"),
         postgres: include_str!("../migrations/0019_service_days.postgres.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_notice_teams",
+        common: include_str!("../migrations/0020_notice_teams.sql"),
+        sqlite: include_str!("../migrations/0020_notice_teams.sqlite.sql"),
+        postgres: include_str!("../migrations/0020_notice_teams.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -18,6 +18,8 @@ pub struct NoticeRow {
     pub community_path: Option<String>,
     /// Only those with this skill.
     pub skill: Option<String>,
+    /// Only the members of this team of the organization.
+    pub team_id: Option<String>,
     /// Title.
     pub title: String,
     /// Text.
@@ -30,7 +32,7 @@ pub struct NoticeRow {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, organization_id, area_id, area_path, community_path, skill, title, body, sender_name, created_by, created_at";
+const COLUMNS: &str = "id, organization_id, area_id, area_path, community_path, skill, team_id, title, body, sender_name, created_by, created_at";
 
 crate::from_row!(NoticeRow {
     id,
@@ -39,6 +41,7 @@ crate::from_row!(NoticeRow {
     area_path,
     community_path,
     skill,
+    team_id,
     title,
     body,
     sender_name,
@@ -50,7 +53,7 @@ crate::from_row!(NoticeRow {
 pub async fn insert(conn: &mut impl Statements, n: &NoticeRow) -> Result<()> {
     conn.run(
         &format!(
-            "INSERT INTO notices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO notices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ),
         &[
             (&n.id).into(),
@@ -59,6 +62,7 @@ pub async fn insert(conn: &mut impl Statements, n: &NoticeRow) -> Result<()> {
             n.area_path.as_deref().into(),
             n.community_path.as_deref().into(),
             n.skill.as_deref().into(),
+            n.team_id.as_deref().into(),
             (&n.title).into(),
             (&n.body).into(),
             (&n.sender_name).into(),

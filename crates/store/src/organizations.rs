@@ -352,6 +352,17 @@ pub struct MapLinkageRow {
     pub status: String,
 }
 
+crate::from_row!(MapLinkageRow {
+    organization_id,
+    organization_name,
+    community_path,
+    duties,
+    status
+});
+
+const MAP_LINKAGE_SELECT: &str = "SELECT l.organization_id, o.name AS organization_name, l.community_path, l.duties, l.status \
+     FROM linkages l JOIN organizations o ON o.id = l.organization_id WHERE l.status <> 'ended'";
+
 /// The linkages not ended of the communities below `roots` (one query for the whole map).
 pub async fn linkages_within(
     conn: &mut impl crate::statements::Statements,
@@ -359,26 +370,23 @@ pub async fn linkages_within(
 ) -> Result<Vec<MapLinkageRow>> {
     let (filter, binds) = crate::scope_filter("l.community_path", roots, 1);
     let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
-    conn.rows(
-        &format!(
-            "SELECT l.organization_id, o.name AS organization_name, l.community_path, l.duties, l.status \
-             FROM linkages l JOIN organizations o ON o.id = l.organization_id \
-             WHERE l.status <> 'ended' AND {filter} ORDER BY o.name, l.organization_id"
-        ),
+    conn.fetch_all(
+        &format!("{MAP_LINKAGE_SELECT} AND {filter} ORDER BY o.name, l.organization_id"),
         &args,
     )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(MapLinkageRow {
-            organization_id: r.try_get("organization_id")?,
-            organization_name: r.try_get("organization_name")?,
-            community_path: r.try_get("community_path")?,
-            duties: r.try_get("duties")?,
-            status: r.try_get("status")?,
-        })
+    .await
+}
+
+/// The linkages not ended made with exactly these places (streets above the communities a
+/// part of the map is read for).
+pub async fn linkages_at(
+    conn: &mut impl crate::statements::Statements,
+    paths: &[String],
+) -> Result<Vec<MapLinkageRow>> {
+    conn.fetch_in(paths, &[], |paths| {
+        format!("{MAP_LINKAGE_SELECT} AND l.community_path IN {paths} ORDER BY o.name, l.organization_id")
     })
-    .collect()
+    .await
 }
 
 /// A team of an organization's people.
@@ -458,6 +466,18 @@ pub async fn teams_led_by(conn: &mut AnyConnection, user_id: &str) -> Result<Vec
 pub async fn team(conn: &mut AnyConnection, id: &str) -> Result<TeamRow> {
     conn.fetch_one(&format!("{TEAM_SELECT} WHERE t.id = $1"), &[id.into()])
         .await
+}
+
+/// The teams someone is in (ids).
+pub async fn teams_joined(conn: &mut impl Statements, user_id: &str) -> Result<Vec<String>> {
+    conn.rows(
+        "SELECT team_id FROM team_members WHERE user_id = $1",
+        &[user_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get("team_id"))
+    .collect()
 }
 
 /// A team's members: (user id, name), by name.

@@ -149,6 +149,16 @@ impl Tr {
         self.with_args("gate-policy-words", &args)
     }
 
+    /// Every refusal of a form in one line, for a page that shows them together.
+    pub fn fields(&self, errors: &sanshe_core::FieldErrors) -> String {
+        errors
+            .0
+            .iter()
+            .map(|e| self.field(e))
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+
     /// The message of a rejected field, naming the limit it went past where it has one.
     pub fn field(&self, e: &sanshe_core::FieldError) -> String {
         match e.limit {

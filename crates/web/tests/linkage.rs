@@ -483,6 +483,74 @@ async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visi
 }
 
 #[tokio::test]
+async fn a_streets_linkage_holds_in_each_of_its_communities() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let admin = t.token("admin").await;
+        let street = t
+            .get(&format!("/api/v1/areas/{}", t.lingyanli), Some(&admin))
+            .await
+            .json()["parent_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Neither a building nor a district: a community or a street.
+        let (s, v) = propose(&t, &org, &t.lingyanli_building, json!(["errands"])).await;
+        assert_eq!(
+            (s, code(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-not-a-community")
+        );
+        let map = |token: String| {
+            let t = &t;
+            async move { t.get("/api/v1/linkage-map", Some(&token)).await.json() }
+        };
+        let ling = |m: Value| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == "凌研里社区")
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(ling(map(admin.clone()).await)["unsupported"], true);
+        let (s, l) = propose(&t, &org, &street, json!(["errands"])).await;
+        assert_eq!(s, StatusCode::CREATED, "{l}");
+        let (s, _) = linkage_step(&t, &admin, l["id"].as_str().unwrap(), "accept").await;
+        assert_eq!(s, StatusCode::OK);
+        let c = ling(map(admin.clone()).await);
+        assert_eq!(
+            (c["unsupported"].clone(), c["duties_uncovered"].clone()),
+            (json!(false), json!(["errands"])),
+            "{c}"
+        );
+
+        // Its member is deployed to a community of the street; the map, read again for that
+        // community only, keeps the street's linkage and counts them.
+        let (member_id, _) = member(&t, &org, "vol.street").await;
+        let r = t
+            .post_json(
+                &format!(
+                    "/api/v1/organizations/{}/members/{member_id}/deployments",
+                    t.ruoshui
+                ),
+                Some(&org),
+                json!({"area_id": t.lingyanli}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let c = ling(map(admin.clone()).await);
+        assert_eq!(
+            (c["people"].as_i64(), c["duties_uncovered"].clone()),
+            (Some(1), json!([])),
+            "{c}"
+        );
+        assert_eq!(c["organizations"][0]["name"], "天津市若水社会工作服务中心");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn another_nodes_linkage_shows_on_the_map_within_thirty_seconds() {
     on_both(|t| async move {
         let b = t.second_node().await;

@@ -292,7 +292,39 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         let home = t.page("/", &cookie).await.text();
         assert!(home.contains("今晚降温") && home.contains("凌研里集合"), "{home}");
         assert_eq!(home.matches("/read\"").count(), 2, "two unread keep their button");
-        let _ = there;
+        // To one team: its members only, decided when read (a member added later sees it).
+        let home_id = _home;
+        let team = t
+            .post_json("/api/v1/teams", Some(&org), json!({"organization_id": t.ruoshui, "name": "第一小组", "leader_id": there}))
+            .await;
+        assert_eq!(team.status, StatusCode::CREATED, "{}", team.text());
+        let team_id = team.json()["id"].as_str().unwrap().to_string();
+        let to_team = send(org.clone(), json!({"organization_id": t.ruoshui, "team_id": team_id, "title": "第一小组今晚集合"})).await;
+        assert_eq!(to_team.status, StatusCode::CREATED, "{}", to_team.text());
+        assert_eq!(to_team.json()["audience"], 1);
+        assert_eq!(titles(there_token.clone()).await[0], "第一小组今晚集合");
+        assert!(!titles(t.token("vol.home").await).await.contains(&"第一小组今晚集合".to_string()));
+        // A team of no organization of the sender's, or on an area's notice, is refused.
+        let r = send(worker.clone(), json!({"area_id": t.lingyanli, "team_id": team_id, "title": "x"})).await;
+        assert_eq!((r.status, code(&r.json()).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-not-found"));
+        let r = send(org.clone(), json!({"organization_id": t.ruoshui, "team_id": "no-such-team", "title": "x"})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // From the page: the team is offered, and a team on the community's notice is said
+        // under the team field with what was typed kept.
+        let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
+        let page = t.page("/notices", &org_cookie).await.text();
+        assert!(page.contains(&format!("value=\"{team_id}\"")) && page.contains("第一小组"), "{page}");
+        let (wc, wcsrf) = t.browser("worker.lingyanli").await;
+        let r = t
+            .post_form("/notices", &wc, &format!("csrf={wcsrf}&sender=area:{}&team_id={team_id}&title=%E9%9B%86%E5%90%88", t.lingyanli))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let r = t
+            .post_form("/notices", &org_cookie, &format!("csrf={org_csrf}&sender=organization:{}&team_id={team_id}&title=%E5%B0%8F%E7%BB%84%E9%9B%86%E5%90%88", t.ruoshui))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert_eq!(titles(there_token.clone()).await[0], "小组集合");
+        let _ = home_id;
         t
     })
     .await;

@@ -144,7 +144,8 @@ pub async fn propose(
         return Err(AppError::NotFound);
     }
     // An organization's admin proposes to any community; one they cannot see is named by id.
-    if community.kind != "community" {
+    // A street (街道/镇) can be linked as a whole: the duties hold in each of its communities.
+    if community.kind != "community" && community.kind != "street" {
         return Err(AppError::field("community_id", "err-not-a-community"));
     }
     let mut errors = FieldErrors::default();

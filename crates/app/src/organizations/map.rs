@@ -288,7 +288,15 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
     };
     let roots = roots.as_slice();
     let communities = area_store::search(&mut conn, roots, Some("community"), None, 20_000).await?;
-    let linkages = store::linkages_within(&mut *conn, roots).await?;
+    let mut linkages = store::linkages_within(&mut *conn, roots).await?;
+    // A street's linkage above the roots (when only some communities are read again).
+    let mut above: Vec<String> = roots
+        .iter()
+        .flat_map(|r| (1..r.len() / 32).map(move |n| r[..n * 32].to_string()))
+        .collect();
+    above.sort();
+    above.dedup();
+    linkages.extend(store::linkages_at(&mut *conn, &above).await?);
     let deployed = sanshe_store::accounts::deployments(&mut *conn, roots).await?;
     let now = app.clock.now_ms();
     let served = sanshe_store::rotas::served_by_place(
@@ -349,29 +357,47 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
         .into_iter()
         .map(|(k, them)| (k, them.len() as i64))
         .collect();
+    // A street's linkage stands for every community of the street.
+    let mut by_path: Vec<(&str, usize)> = communities
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.path.as_str(), i))
+        .collect();
+    by_path.sort_unstable();
+    let below = |path: &str| -> Vec<usize> {
+        let from = by_path.partition_point(|(p, _)| *p < path);
+        by_path[from..]
+            .iter()
+            .take_while(|(p, _)| p.starts_with(path))
+            .map(|(_, i)| *i)
+            .collect()
+    };
     for l in &linkages {
-        let Some(i) = community_of(&l.community_path) else {
-            continue;
+        let places = match community_of(&l.community_path) {
+            Some(i) => vec![i],
+            None => below(&l.community_path),
         };
         let status = LinkageStatus::parse(&l.status).unwrap_or(LinkageStatus::Proposed);
         let duties = Duty::split(&l.duties);
-        let here = people
-            .get(&(i, l.organization_id.as_str()))
-            .copied()
-            .unwrap_or(0);
-        if status == LinkageStatus::Active {
-            out[i].unsupported = false;
-            if here == 0 {
-                out[i].duties_uncovered.extend(duties.iter().copied());
+        for i in places {
+            let here = people
+                .get(&(i, l.organization_id.as_str()))
+                .copied()
+                .unwrap_or(0);
+            if status == LinkageStatus::Active {
+                out[i].unsupported = false;
+                if here == 0 {
+                    out[i].duties_uncovered.extend(duties.iter().copied());
+                }
             }
+            out[i].organizations.push(MapOrganization {
+                id: l.organization_id.clone(),
+                name: l.organization_name.clone(),
+                duties: duties.clone(),
+                status,
+                people: here,
+            });
         }
-        out[i].organizations.push(MapOrganization {
-            id: l.organization_id.clone(),
-            name: l.organization_name.clone(),
-            duties,
-            status,
-            people: here,
-        });
     }
     for (path, recent, total) in &served {
         if let Some(i) = community_of(path) {

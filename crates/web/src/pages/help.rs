@@ -52,11 +52,7 @@ pub(super) async fn confirm_receipt(
         Err(AppError::Invalid(f)) => match sanshe_app::help::receipt_page(&state.app, &token).await
         {
             Ok(page) => {
-                let msg =
-                    f.0.iter()
-                        .map(|x| tr.field(x))
-                        .collect::<Vec<_>>()
-                        .join("；");
+                let msg = tr.fields(&f);
                 receipt_response(tr, page, Some(msg))
             }
             Err(e) => error_page(tr, &e),

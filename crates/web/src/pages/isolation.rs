@@ -82,11 +82,7 @@ pub(super) async fn submit_report_link(
     match result {
         Ok(out) => link_response(tr, &token, page, None, Some(out)),
         Err(AppError::Invalid(f)) => {
-            let msg =
-                f.0.iter()
-                    .map(|x| tr.field(x))
-                    .collect::<Vec<_>>()
-                    .join("；");
+            let msg = tr.fields(&f);
             link_response(tr, &token, page, Some(msg), None)
         }
         Err(e) => error_page(tr, &e),
@@ -114,11 +110,7 @@ pub(super) async fn submit_help_link(
     match sanshe_app::help::ask_by_link(&state.app, &token, &input).await {
         Ok(h) => Redirect::to(h.receipt_link.as_deref().unwrap_or("/")).into_response(),
         Err(AppError::Invalid(f)) => {
-            let msg =
-                f.0.iter()
-                    .map(|x| tr.field(x))
-                    .collect::<Vec<_>>()
-                    .join("；");
+            let msg = tr.fields(&f);
             match isolation::link_page(&state.app, &token).await {
                 Ok(page) => link_response(tr, &token, page, Some(msg), None),
                 Err(e) => error_page(tr, &e),

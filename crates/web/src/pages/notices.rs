@@ -15,6 +15,8 @@ pub(super) struct NoticesPage {
     senders: Vec<(String, String)>,
     communities: Vec<(String, String)>,
     skills: Vec<&'static str>,
+    /// The teams of the organizations the caller runs: (id, "organization · team").
+    teams: Vec<(String, String)>,
     form: Vec<(String, String)>,
     errors: FormErrors,
 }
@@ -28,11 +30,17 @@ async fn notices_view(
     let (app, actor) = (&state.app, &caller.actor);
     let mine = notices::mine(app, actor).await.or_page(caller)?;
     let sent = notices::sent(app, actor).await.or_page(caller)?;
-    let mut senders = Vec::new();
+    let (mut senders, mut teams) = (Vec::new(), Vec::new());
     for org in sanshe_core::accounts::organizations_run(&actor.grants) {
         let (o, _, _) = sanshe_app::organizations::get(app, actor, &org)
             .await
             .or_page(caller)?;
+        for team in sanshe_app::organizations::teams(app, actor, &o.id)
+            .await
+            .or_page(caller)?
+        {
+            teams.push((team.id, format!("{} · {}", o.name, team.name)));
+        }
         senders.push((format!("organization:{}", o.id), o.name));
     }
     if !actor.scope(Action::LinkOrganizations).is_empty() {
@@ -59,6 +67,7 @@ async fn notices_view(
             senders,
             communities,
             skills: sanshe_app::volunteers::SKILLS.to_vec(),
+            teams,
             form,
             errors,
         },
@@ -82,6 +91,7 @@ pub(super) async fn send_notice(
         area_id: sender.strip_prefix("area:").map(String::from),
         community_id: optional("community_id"),
         skill: optional("skill"),
+        team_id: optional("team_id"),
         title: value(&form, "title"),
         body: value(&form, "body"),
         to_chat: value(&form, "to_chat") == "on",

@@ -266,20 +266,11 @@ pub(super) async fn deploy_member(
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
-    after_form(
-        &caller,
-        sanshe_app::organizations::deploy_member(
-            &state.app,
-            &caller.actor,
-            &id,
-            &f.user_id,
-            &f.area_id,
-        )
-        .await,
-        async |_| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(&state, &caller, &id, errors).await,
-    )
-    .await
+    let app = &state.app;
+    let done =
+        sanshe_app::organizations::deploy_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
+            .await;
+    after_deployment(&state, &caller, &id, done.map(|_| ())).await
 }
 
 pub(super) async fn recall_member(
@@ -288,18 +279,25 @@ pub(super) async fn recall_member(
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
+    let app = &state.app;
+    let done =
+        sanshe_app::organizations::recall_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
+            .await;
+    after_deployment(&state, &caller, &id, done).await
+}
+
+/// Back to the organization's people after a deployment or recall, or its page with why not.
+async fn after_deployment(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+    done: Result<(), AppError>,
+) -> PageResult {
     after_form(
-        &caller,
-        sanshe_app::organizations::recall_member(
-            &state.app,
-            &caller.actor,
-            &id,
-            &f.user_id,
-            &f.area_id,
-        )
-        .await,
+        caller,
+        done,
         async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(&state, &caller, &id, errors).await,
+        async |errors| organization_view(state, caller, id, errors).await,
     )
     .await
 }

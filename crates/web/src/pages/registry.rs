@@ -552,16 +552,25 @@ pub(super) struct ExportJobPage {
     error: Option<String>,
 }
 
+/// An export job the caller started; any other is not found.
+fn own_export(
+    state: &AppState,
+    caller: &PageCaller,
+    id: &str,
+) -> Result<std::sync::Arc<crate::exports::ExportJob>, Response> {
+    let user = caller.actor.user_id.clone().unwrap_or_default();
+    state
+        .exports
+        .get(id, &user)
+        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))
+}
+
 pub(super) async fn export_job_page(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let user = caller.actor.user_id.clone().unwrap_or_default();
-    let job = state
-        .exports
-        .get(&id, &user)
-        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let job = own_export(&state, &caller, &id)?;
     let (finished, error) = match job.state.lock().ok().as_deref() {
         Some(crate::exports::JobState::Done) => (true, None),
         Some(crate::exports::JobState::Failed(e)) => (true, Some(caller.tr.t(classify(e).1))),
@@ -584,11 +593,7 @@ pub(super) async fn download_export(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let user = caller.actor.user_id.clone().unwrap_or_default();
-    let job = state
-        .exports
-        .get(&id, &user)
-        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))?;
+    let job = own_export(&state, &caller, &id)?;
     if !matches!(
         job.state.lock().ok().as_deref(),
         Some(crate::exports::JobState::Done)

@@ -234,20 +234,15 @@ pub(super) async fn decide_application(
             no_store(&mut resp);
             Ok(resp)
         },
-        async |errors| {
-            let message = errors.messages().join(" ");
-            vetting_view(
-                &state,
-                &caller,
-                Default::default(),
-                None,
-                Some(message),
-                true,
-            )
-            .await
-        },
+        async |errors| vetting_refused(&state, &caller, &errors).await,
     )
     .await
+}
+
+/// The vetting page again with why a decision or deployment was refused.
+async fn vetting_refused(state: &AppState, caller: &PageCaller, errors: &FormErrors) -> PageResult {
+    let message = errors.messages().join(" ");
+    vetting_view(state, caller, Default::default(), None, Some(message), true).await
 }
 
 /// Deploys a volunteer from the reserve pool (or to one more community), from the page.
@@ -278,18 +273,7 @@ pub(super) async fn deploy_volunteer(
             )
             .await
         },
-        async |errors| {
-            let message = errors.messages().join(" ");
-            vetting_view(
-                &state,
-                &caller,
-                Default::default(),
-                None,
-                Some(message),
-                true,
-            )
-            .await
-        },
+        async |errors| vetting_refused(&state, &caller, &errors).await,
     )
     .await
 }
