@@ -108,6 +108,9 @@ struct Kept {
 #[derive(Debug, Default)]
 pub struct MapSnapshot {
     kept: Mutex<Kept>,
+    /// Held while a read brings the snapshot up to date, so that two patches cannot each
+    /// start from the same snapshot and the later one drop the earlier one's communities.
+    updating: tokio::sync::Mutex<()>,
 }
 
 impl MapSnapshot {
@@ -167,6 +170,10 @@ pub async fn warm_linkage_map(app: &App) -> Result<()> {
 /// whose places are unknown, patched for the places touched since, and re-read in the
 /// background once it is older than `SNAPSHOT_TTL_MS`.
 async fn current(app: &App) -> Result<Snapshot> {
+    if let (Some(s), false) = kept_snapshot(app)? {
+        return Ok(s);
+    }
+    let _updating = app.linkage_map.updating.lock().await;
     let (snapshot, touched) = {
         let mut kept = app
             .linkage_map
@@ -174,15 +181,7 @@ async fn current(app: &App) -> Result<Snapshot> {
             .lock()
             .map_err(|_| AppError::Internal("linkage map lock".into()))?;
         let touched = std::mem::take(&mut kept.touched);
-        let snapshot = kept.snapshot.clone();
-        if let Some((read_at, _)) = &snapshot
-            && app.clock.now_ms() - read_at >= SNAPSHOT_TTL_MS
-            && kept.refreshing.is_none()
-        {
-            kept.refreshing = Some(HashSet::new());
-            tokio::spawn(refresh(app.clone()));
-        }
-        (snapshot, touched)
+        (kept.snapshot.clone(), touched)
     };
     let snapshot = match (snapshot, touched) {
         (Some((_, s)), Touched::Nothing) => return Ok(s),
@@ -217,6 +216,25 @@ async fn current(app: &App) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
+/// The snapshot as kept and whether something was touched since (taking nothing), starting
+/// the background re-read of the whole city when the snapshot is old.
+fn kept_snapshot(app: &App) -> Result<(Option<Snapshot>, bool)> {
+    let mut kept = app
+        .linkage_map
+        .kept
+        .lock()
+        .map_err(|_| AppError::Internal("linkage map lock".into()))?;
+    if let Some((read_at, _)) = &kept.snapshot
+        && app.clock.now_ms() - read_at >= SNAPSHOT_TTL_MS
+        && kept.refreshing.is_none()
+    {
+        kept.refreshing = Some(HashSet::new());
+        tokio::spawn(refresh(app.clone()));
+    }
+    let touched = !matches!(kept.touched, Touched::Nothing);
+    Ok((kept.snapshot.as_ref().map(|(_, s)| s.clone()), touched))
+}
+
 /// Keeps a snapshot: read whole now (`read_at` None) or patched for `communities`.
 fn keep(app: &App, read_at: Option<i64>, snapshot: Snapshot, communities: Vec<String>) {
     if let Ok(mut kept) = app.linkage_map.kept.lock() {
@@ -231,6 +249,8 @@ fn keep(app: &App, read_at: Option<i64>, snapshot: Snapshot, communities: Vec<St
 /// read are patched again on the next read, as its copy of them may be older.
 async fn refresh(app: App) {
     let whole = read_map(&app, None).await;
+    // Not while a read patches the snapshot it would replace.
+    let _updating = app.linkage_map.updating.lock().await;
     let Ok(mut kept) = app.linkage_map.kept.lock() else {
         return;
     };
