@@ -61,6 +61,21 @@ fn lingyanli_on(map: &Value) -> Value {
         .expect("凌研里 on the map")
 }
 
+/// 若水's admin deploys its member to 凌研里.
+async fn deploy_to_lingyanli(t: &TestApp, org: &str, member_id: &str) {
+    let r = t
+        .post_json(
+            &format!(
+                "/api/v1/organizations/{}/members/{member_id}/deployments",
+                t.ruoshui
+            ),
+            Some(org),
+            json!({"area_id": t.lingyanli}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
 /// A member of 若水 made by its admin: (user id, token).
 async fn member(t: &TestApp, org: &str, username: &str) -> (String, String) {
     let r = t
@@ -290,11 +305,7 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
         let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
         let linkage = l["id"].as_str().unwrap().to_string();
         assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
-        let d = t
-            .post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", t.ruoshui),
-                Some(&org), json!({"area_id": t.lingyanli}))
-            .await;
-        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        deploy_to_lingyanli(&t, &org, &member_id).await;
         let g = gate_post(&t, &worker, &member_id).await;
 
         // Before check-in: no gate.
@@ -449,8 +460,7 @@ async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visi
         let (member_id, _) = member(&t, &org, "vol.zhanglei").await;
         let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty"])).await;
         linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
-        t.post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", t.ruoshui),
-            Some(&org), json!({"area_id": t.lingyanli})).await;
+        deploy_to_lingyanli(&t, &org, &member_id).await;
         let g = gate_post(&t, &worker, &member_id).await;
         set_clock(&t, g.day, 7, 45);
         let (cookie, csrf) = t.browser("vol.zhanglei").await;
@@ -530,17 +540,7 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
         // Its member is deployed to a community of the street; the map, read again for that
         // community only, keeps the street's linkage and counts them.
         let (member_id, _) = member(&t, &org, "vol.street").await;
-        let r = t
-            .post_json(
-                &format!(
-                    "/api/v1/organizations/{}/members/{member_id}/deployments",
-                    t.ruoshui
-                ),
-                Some(&org),
-                json!({"area_id": t.lingyanli}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        deploy_to_lingyanli(&t, &org, &member_id).await;
         let c = ling(map(admin.clone()).await);
         assert_eq!(
             (c["people"].as_i64(), c["duties_uncovered"].clone()),
@@ -626,15 +626,7 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
 
         // 若水 deploys a member, who serves a shift there: covered, counted, hours shown.
         let (member_id, vol) = member(&t, &org, "vol.map").await;
-        t.post_json(
-            &format!(
-                "/api/v1/organizations/{}/members/{member_id}/deployments",
-                t.ruoshui
-            ),
-            Some(&org),
-            json!({"area_id": t.lingyanli}),
-        )
-        .await;
+        deploy_to_lingyanli(&t, &org, &member_id).await;
         let post = t
             .post_json(
                 "/api/v1/posts",
@@ -749,17 +741,7 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
             linkage_step(&t, &worker, &linkage, "accept").await.0,
             StatusCode::OK
         );
-        let d = t
-            .post_json(
-                &format!(
-                    "/api/v1/organizations/{}/members/{sw_id}/deployments",
-                    t.ruoshui
-                ),
-                Some(&org),
-                json!({"area_id": t.lingyanli}),
-            )
-            .await;
-        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        deploy_to_lingyanli(&t, &org, &sw_id).await;
         let resident = t
             .add_resident(
                 &worker,
@@ -921,11 +903,7 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         let (_, l) = propose(&t, &org, &t.lingyanli, json!(["door_to_door"])).await;
         let linkage = l["id"].as_str().unwrap().to_string();
         assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
-        let d = t
-            .post_json(&format!("/api/v1/organizations/{}/members/{sw_id}/deployments", t.ruoshui),
-                Some(&org), json!({"area_id": t.lingyanli}))
-            .await;
-        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+        deploy_to_lingyanli(&t, &org, &sw_id).await;
         // Two households: one in the building area 1号楼, one registered on the community itself.
         let handed_door = t
             .add_resident(&worker, &t.lingyanli_building, "101", "周桂兰", &id_for(1948, 5, 6, 3), "13812340001")
