@@ -4,8 +4,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sanshe_app::AppError;
 use sanshe_app::accounts::{Actor, authenticate};
+use sanshe_app::{App, AppError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -45,6 +45,15 @@ pub fn request_locale(headers: &HeaderMap) -> Locale {
 pub struct ApiCaller {
     /// Who.
     pub actor: Actor,
+    /// The server the request reached, so a handler needs no `State` of its own.
+    state: AppState,
+}
+
+impl ApiCaller {
+    /// The application the caller's request runs in.
+    pub fn app(&self) -> &App {
+        &self.state.app
+    }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -61,7 +70,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.strip_prefix("Bearer ").map(str::trim).map(String::from))
             .ok_or(ApiError(AppError::Unauthorized))?;
         let (actor, _) = authenticate(&state.app, &token).await?;
-        Ok(ApiCaller { actor })
+        Ok(ApiCaller {
+            actor,
+            state: state.clone(),
+        })
     }
 }
 
@@ -75,6 +87,15 @@ pub struct PageCaller {
     pub token: String,
     /// Translator for the user's language.
     pub tr: Tr,
+    /// The server the request reached, so a handler needs no `State` of its own.
+    state: AppState,
+}
+
+impl PageCaller {
+    /// The application the caller's request runs in.
+    pub fn app(&self) -> &App {
+        &self.state.app
+    }
 }
 
 /// A session the CSRF layer has already looked up and checked, handed to `PageCaller`.
@@ -134,6 +155,7 @@ impl FromRequestParts<AppState> for PageCaller {
                 csrf,
                 token,
                 tr,
+                state: state.clone(),
             });
         }
         let here = parts
@@ -163,6 +185,7 @@ impl FromRequestParts<AppState> for PageCaller {
                     csrf,
                     token,
                     tr,
+                    state: state.clone(),
                 })
             }
             Err(AppError::Unauthorized) => Err(SignInFirst(here).into_response()),

@@ -70,22 +70,17 @@ pub async fn create_session(
 
 /// Ends the caller's session.
 #[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
-pub async fn delete_session(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    _caller: ApiCaller,
-) -> ApiResult<StatusCode> {
-    accounts::sign_out(&state.app, bearer(&headers)).await?;
+pub async fn delete_session(headers: HeaderMap, caller: ApiCaller) -> ApiResult<StatusCode> {
+    accounts::sign_out(caller.app(), bearer(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Users the caller may manage.
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])), security(("bearer" = [])))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(accounts::list_users(&state.app, &caller.actor).await?))
+pub async fn list_users(caller: ApiCaller) -> ApiResult<Json<Vec<UserView>>> {
+    Ok(Json(
+        accounts::list_users(caller.app(), &caller.actor).await?,
+    ))
 }
 
 /// A new user and their first grant.
@@ -128,13 +123,12 @@ pub(super) fn grant_target(
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "accounts", responses((status = 201, body = UserView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_user(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let target = grant_target(b.area_id, b.organization_id)?;
     let u = accounts::create_user(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &b.username,
         &b.display_name,
@@ -162,13 +156,12 @@ pub struct NewGrant {
 /// Grants a user another role.
 #[utoipa::path(post, path = "/api/v1/users/{id}/grants", request_body = NewGrant, tag = "accounts", responses((status = 201, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_grant(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewGrant>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let target = grant_target(b.area_id, b.organization_id)?;
-    let u = accounts::grant_role(&state.app, &caller.actor, &id, &b.role, target).await?;
+    let u = accounts::grant_role(caller.app(), &caller.actor, &id, &b.role, target).await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -193,27 +186,25 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 #[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
     responses((status = 200, body = UserImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_users(
-    State(state): State<AppState>,
     caller: ApiCaller,
     RequestLocale(locale): RequestLocale,
     headers: HeaderMap,
     Multipart(form): Multipart,
 ) -> ApiResult<Json<UserImportResult>> {
     imports::may_import_users(&caller.actor)?;
-    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form).await?;
-    let report = imports::import_users(&state.app, &caller.actor, upload.file).await?;
+    let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form).await?;
+    let report = imports::import_users(caller.app(), &caller.actor, upload.file).await?;
     Ok(Json(user_import_result(report, Tr::new(locale))))
 }
 
 /// Takes a role grant away from a user.
 #[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "accounts", responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn delete_grant(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, grant_id)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
-        accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id).await?,
+        accounts::revoke_grant(caller.app(), &caller.actor, &id, &grant_id).await?,
     ))
 }
 
@@ -232,14 +223,13 @@ pub struct PasswordChange {
 #[utoipa::path(post, path = "/api/v1/account/password", request_body = PasswordChange, tag = "accounts",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn change_password(
-    State(state): State<AppState>,
     headers: HeaderMap,
     caller: ApiCaller,
     JsonBody(b): JsonBody<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     let token = bearer(&headers);
     accounts::change_password(
-        &state.app,
+        caller.app(),
         &caller.actor,
         Some(token),
         &b.current_password,
@@ -251,11 +241,8 @@ pub async fn change_password(
 
 /// Signs the caller out on every device, this one included.
 #[utoipa::path(delete, path = "/api/v1/account/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
-pub async fn sign_out_everywhere(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<StatusCode> {
-    accounts::sign_out_everywhere(&state.app, &caller.actor).await?;
+pub async fn sign_out_everywhere(caller: ApiCaller) -> ApiResult<StatusCode> {
+    accounts::sign_out_everywhere(caller.app(), &caller.actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,11 +257,10 @@ pub struct OneTimePassword {
 #[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "accounts",
     responses((status = 200, body = OneTimePassword), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reset_password(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OneTimePassword>> {
-    let password = accounts::reset_password(&state.app, &caller.actor, &id).await?;
+    let password = accounts::reset_password(caller.app(), &caller.actor, &id).await?;
     Ok(Json(OneTimePassword { password }))
 }
 
@@ -289,13 +275,12 @@ pub struct UserActive {
 #[utoipa::path(put, path = "/api/v1/users/{id}/active", request_body = UserActive, tag = "accounts",
     responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_user_active(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<UserActive>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
-        accounts::set_user_active(&state.app, &caller.actor, &id, b.active).await?,
+        accounts::set_user_active(caller.app(), &caller.actor, &id, b.active).await?,
     ))
 }
 

@@ -1,7 +1,6 @@
 //! API of the alert centre and the chat-group webhooks.
 
 use axum::Json;
-use axum::extract::State;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -11,7 +10,6 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Filters of the alert list.
@@ -30,13 +28,12 @@ pub struct AlertFilter {
 /// Alerts in the caller's scope, latest first.
 #[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts", responses((status = 200, body = [AlertView])), security(("bearer" = [])))]
 pub async fn list_alerts(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<AlertFilter>,
 ) -> ApiResult<Json<Vec<AlertView>>> {
     Ok(Json(
         alerts::list(
-            &state.app,
+            caller.app(),
             &caller.actor,
             f.status.as_deref(),
             f.kind.as_deref(),
@@ -50,24 +47,19 @@ pub async fn list_alerts(
 /// One alert.
 #[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
     responses((status = 200, body = AlertView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_alert(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<AlertView>> {
-    Ok(Json(alerts::get(&state.app, &caller.actor, &id).await?))
+pub async fn get_alert(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<AlertView>> {
+    Ok(Json(alerts::get(caller.app(), &caller.actor, &id).await?))
 }
 
 /// Takes an open alert.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts",
     responses((status = 200, body = AlertView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn acknowledge_alert(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertView>> {
     Ok(Json(
-        alerts::acknowledge(&state.app, &caller.actor, &id).await?,
+        alerts::acknowledge(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -82,24 +74,20 @@ pub struct ResolveBody {
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", request_body = ResolveBody, tag = "alerts",
     responses((status = 200, body = AlertView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn resolve_alert(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ResolveBody>,
 ) -> ApiResult<Json<AlertView>> {
     Ok(Json(
-        alerts::resolve(&state.app, &caller.actor, &id, &body.note).await?,
+        alerts::resolve(caller.app(), &caller.actor, &id, &body.note).await?,
     ))
 }
 
 /// Webhooks the caller manages, with delivery counts.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "alerts", responses((status = 200, body = [WebhookView])), security(("bearer" = [])))]
-pub async fn list_webhooks(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<WebhookView>>> {
+pub async fn list_webhooks(caller: ApiCaller) -> ApiResult<Json<Vec<WebhookView>>> {
     Ok(Json(
-        notify::list_webhooks(&state.app, &caller.actor).await?,
+        notify::list_webhooks(caller.app(), &caller.actor).await?,
     ))
 }
 
@@ -107,11 +95,10 @@ pub async fn list_webhooks(
 #[utoipa::path(post, path = "/api/v1/webhooks", request_body = WebhookInput, tag = "alerts",
     responses((status = 201, body = WebhookView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_webhook(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<WebhookView>)> {
-    let w = notify::add_webhook(&state.app, &caller.actor, &body).await?;
+    let w = notify::add_webhook(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(w)))
 }
 
@@ -126,12 +113,11 @@ pub struct WebhookState {
 #[utoipa::path(put, path = "/api/v1/webhooks/{id}", request_body = WebhookState, tag = "alerts",
     responses((status = 200, body = WebhookView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_webhook(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<WebhookState>,
 ) -> ApiResult<Json<WebhookView>> {
     Ok(Json(
-        notify::set_active(&state.app, &caller.actor, &id, body.active).await?,
+        notify::set_active(caller.app(), &caller.actor, &id, body.active).await?,
     ))
 }

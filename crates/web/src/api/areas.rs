@@ -1,14 +1,12 @@
 //! The area tree and the national division codes.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::areas::{self, AreaView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -28,22 +26,21 @@ pub struct AreaFilter {
 /// Areas in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/areas", params(AreaFilter), tag = "areas", responses((status = 200, body = [AreaView])), security(("bearer" = [])))]
 pub async fn list_areas(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<AreaFilter>,
 ) -> ApiResult<Json<Vec<AreaView>>> {
     let out = match f.parent.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => {
-            areas::area_page(&state.app, &caller.actor, p)
+            areas::area_page(caller.app(), &caller.actor, p)
                 .await?
                 .children
         }
         None if f.kind.is_none() && f.q.is_none() => {
-            areas::scope_roots(&state.app, &caller.actor).await?
+            areas::scope_roots(caller.app(), &caller.actor).await?
         }
         None => {
             areas::search(
-                &state.app,
+                caller.app(),
                 &caller.actor,
                 f.kind.as_deref(),
                 f.q.as_deref(),
@@ -57,13 +54,11 @@ pub async fn list_areas(
 
 /// One area.
 #[utoipa::path(get, path = "/api/v1/areas/{id}", tag = "areas", responses((status = 200, body = AreaView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_area(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<AreaView>> {
+pub async fn get_area(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<AreaView>> {
     Ok(Json(
-        areas::area_page(&state.app, &caller.actor, &id).await?.area,
+        areas::area_page(caller.app(), &caller.actor, &id)
+            .await?
+            .area,
     ))
 }
 
@@ -71,12 +66,11 @@ pub async fn get_area(
 #[utoipa::path(put, path = "/api/v1/areas/{id}/contact", tag = "areas", request_body = areas::AreaContact,
     responses((status = 200, body = areas::AreaContact), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_area_contact(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<areas::AreaContact>,
 ) -> ApiResult<Json<areas::AreaContact>> {
-    let phone = areas::set_contact(&state.app, &caller.actor, &id, &body).await?;
+    let phone = areas::set_contact(caller.app(), &caller.actor, &id, &body).await?;
     Ok(Json(areas::AreaContact { phone }))
 }
 
@@ -98,11 +92,10 @@ pub struct NewArea {
 /// Adds an area.
 #[utoipa::path(post, path = "/api/v1/areas", request_body = NewArea, tag = "areas", responses((status = 201, body = AreaView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_area(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewArea>,
 ) -> ApiResult<(StatusCode, Json<AreaView>)> {
-    let a = areas::add_area(&state.app, &caller.actor, &b.parent_id, &b.name, &b.code).await?;
+    let a = areas::add_area(caller.app(), &caller.actor, &b.parent_id, &b.name, &b.code).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 

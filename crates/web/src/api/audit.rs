@@ -1,13 +1,11 @@
 //! The audit log, read.
 
 use axum::Json;
-use axum::extract::State;
 use sanshe_app::audit::{self, AuditEntryView};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiResult;
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Query;
 
@@ -25,13 +23,12 @@ pub struct AuditFilter {
 /// The audit log within the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter), tag = "accounts", responses((status = 200, body = [AuditEntryView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_audit(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<AuditFilter>,
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
     Ok(Json(
         audit::list(
-            &state.app,
+            caller.app(),
             &caller.actor,
             f.action.as_deref(),
             f.before.as_deref(),

@@ -1,7 +1,6 @@
 //! API of door-to-door campaigns (M4).
 
 use axum::Json;
-use axum::extract::State;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -13,27 +12,22 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Campaigns in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView])), security(("bearer" = [])))]
-pub async fn list_campaigns(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<CampaignView>>> {
-    Ok(Json(campaigns::list(&state.app, &caller.actor).await?))
+pub async fn list_campaigns(caller: ApiCaller) -> ApiResult<Json<Vec<CampaignView>>> {
+    Ok(Json(campaigns::list(caller.app(), &caller.actor).await?))
 }
 
 /// Starts a campaign over an area.
 #[utoipa::path(post, path = "/api/v1/campaigns", request_body = CampaignInput, tag = "campaigns",
     responses((status = 201, body = CampaignView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_campaign(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<CampaignInput>,
 ) -> ApiResult<(StatusCode, Json<CampaignView>)> {
-    let c = campaigns::create(&state.app, &caller.actor, &body).await?;
+    let c = campaigns::create(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -41,11 +35,12 @@ pub async fn create_campaign(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
     responses((status = 200, body = CampaignView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_campaign(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CampaignView>> {
-    Ok(Json(campaigns::get(&state.app, &caller.actor, &id).await?))
+    Ok(Json(
+        campaigns::get(caller.app(), &caller.actor, &id).await?,
+    ))
 }
 
 /// Filters of the door list.
@@ -61,15 +56,14 @@ pub struct DoorFilter {
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/visits", params(DoorFilter), tag = "campaigns",
     responses((status = 200, body = [Door]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_visits(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     Query(f): Query<DoorFilter>,
 ) -> ApiResult<Json<Vec<Door>>> {
     let r = if f.revisit.unwrap_or(false) {
-        campaigns::revisits(&state.app, &caller.actor, &id).await
+        campaigns::revisits(caller.app(), &caller.actor, &id).await
     } else {
-        campaigns::doors(&state.app, &caller.actor, &id, f.building.as_deref()).await
+        campaigns::doors(caller.app(), &caller.actor, &id, f.building.as_deref()).await
     };
     Ok(Json(r?))
 }
@@ -78,12 +72,11 @@ pub async fn list_visits(
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/visits", request_body = VisitInput, tag = "campaigns",
     responses((status = 201, body = VisitRecorded), (status = 200, body = VisitRecorded), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_visit(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<VisitInput>,
 ) -> ApiResult<(StatusCode, Json<VisitRecorded>)> {
-    let v = campaigns::visit(&state.app, &caller.actor, &id, &body).await?;
+    let v = campaigns::visit(caller.app(), &caller.actor, &id, &body).await?;
     let status = if v.new {
         StatusCode::CREATED
     } else {
@@ -95,13 +88,9 @@ pub async fn create_visit(
 /// Coverage by building and compound, and visits per worker per day.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/coverage", tag = "campaigns",
     responses((status = 200, body = Coverage), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_coverage(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Coverage>> {
+pub async fn get_coverage(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Coverage>> {
     Ok(Json(
-        campaigns::coverage(&state.app, &caller.actor, &id).await?,
+        campaigns::coverage(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -109,12 +98,11 @@ pub async fn get_coverage(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/assignments", tag = "campaigns",
     responses((status = 200, body = [AssignmentView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_assignments(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<AssignmentView>>> {
     Ok(Json(
-        campaigns::assignments(&state.app, &caller.actor, &id).await?,
+        campaigns::assignments(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -122,12 +110,11 @@ pub async fn list_assignments(
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/assignments", request_body = AssignmentInput, tag = "campaigns",
     responses((status = 201, body = AssignmentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_assignment(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AssignmentInput>,
 ) -> ApiResult<(StatusCode, Json<AssignmentView>)> {
-    let a = campaigns::assign(&state.app, &caller.actor, &id, &body).await?;
+    let a = campaigns::assign(caller.app(), &caller.actor, &id, &body).await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -135,11 +122,10 @@ pub async fn create_assignment(
 #[utoipa::path(delete, path = "/api/v1/campaigns/{id}/assignments/{assignment_id}", tag = "campaigns",
     responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn delete_assignment(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, assignment_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    campaigns::unassign(&state.app, &caller.actor, &id, &assignment_id).await?;
+    campaigns::unassign(caller.app(), &caller.actor, &id, &assignment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -147,11 +133,8 @@ pub async fn delete_assignment(
 /// campaigns; their doors are at `GET /api/v1/campaigns/{id}/visits?building=`.
 #[utoipa::path(get, path = "/api/v1/door-to-door", tag = "campaigns",
     responses((status = 200, body = [AssignmentView])), security(("bearer" = [])))]
-pub async fn my_buildings(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<AssignmentView>>> {
+pub async fn my_buildings(caller: ApiCaller) -> ApiResult<Json<Vec<AssignmentView>>> {
     Ok(Json(
-        campaigns::my_buildings(&state.app, &caller.actor).await?,
+        campaigns::my_buildings(caller.app(), &caller.actor).await?,
     ))
 }

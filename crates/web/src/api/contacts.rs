@@ -1,14 +1,12 @@
 //! API of arrivals from elsewhere and close contacts (M5).
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Query;
 
@@ -24,13 +22,12 @@ pub struct Paging {
 /// Arrivals in scope, latest first.
 #[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
 pub async fn list_arrivals(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
     Ok(Json(
         contacts::arrivals(
-            &state.app,
+            caller.app(),
             &caller.actor,
             p.offset.unwrap_or(0),
             p.limit.unwrap_or(100),
@@ -44,24 +41,22 @@ pub async fn list_arrivals(
 #[utoipa::path(post, path = "/api/v1/arrivals", request_body = ArrivalInput, tag = "contacts",
     responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_arrival(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
 ) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = contacts::register_arrival(&state.app, &caller.actor, &body).await?;
+    let r = contacts::register_arrival(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
 /// Close contacts in scope, latest contact first.
 #[utoipa::path(get, path = "/api/v1/contacts", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
 pub async fn list_contacts(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
     Ok(Json(
         contacts::contacts(
-            &state.app,
+            caller.app(),
             &caller.actor,
             p.offset.unwrap_or(0),
             p.limit.unwrap_or(100),
@@ -75,10 +70,9 @@ pub async fn list_contacts(
 #[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput, tag = "contacts",
     responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_contact(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,
 ) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = contacts::register_contact(&state.app, &caller.actor, &body).await?;
+    let r = contacts::register_contact(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }

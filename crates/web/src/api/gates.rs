@@ -20,11 +20,8 @@ use crate::auth::ApiCaller;
 
 /// Gates the caller may staff, with their compound's policy.
 #[utoipa::path(get, path = "/api/v1/gates", tag = "gates", responses((status = 200, body = [GateView])), security(("bearer" = [])))]
-pub async fn list_gates(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<GateView>>> {
-    Ok(Json(gates::gates(&state.app, &caller.actor).await?))
+pub async fn list_gates(caller: ApiCaller) -> ApiResult<Json<Vec<GateView>>> {
+    Ok(Json(gates::gates(caller.app(), &caller.actor).await?))
 }
 
 /// A new gate.
@@ -40,11 +37,10 @@ pub struct NewGate {
 #[utoipa::path(post, path = "/api/v1/gates", request_body = NewGate, tag = "gates",
     responses((status = 201, body = GateView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_gate(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
 ) -> ApiResult<(StatusCode, Json<GateView>)> {
-    let g = gates::add_gate(&state.app, &caller.actor, &body.compound_id, &body.name).await?;
+    let g = gates::add_gate(caller.app(), &caller.actor, &body.compound_id, &body.name).await?;
     Ok((StatusCode::CREATED, Json(g)))
 }
 
@@ -52,14 +48,13 @@ pub async fn create_gate(
 #[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = GatePolicy, tag = "gates",
     responses((status = 200, body = GatePolicy), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_policy(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<GatePolicy>,
 ) -> ApiResult<Json<GatePolicy>> {
-    let gate = gates::gate(&state.app, &caller.actor, &id).await?;
+    let gate = gates::gate(caller.app(), &caller.actor, &id).await?;
     Ok(Json(
-        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, body).await?,
+        gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, body).await?,
     ))
 }
 
@@ -74,13 +69,12 @@ pub struct DayQuery {
 #[utoipa::path(get, path = "/api/v1/gates/{id}/traffic", params(DayQuery), tag = "gates",
     responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn gate_traffic(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Traffic>> {
     Ok(Json(
-        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await?,
+        gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref()).await?,
     ))
 }
 
@@ -88,13 +82,12 @@ pub async fn gate_traffic(
 #[utoipa::path(get, path = "/api/v1/areas/{id}/traffic", params(DayQuery), tag = "gates",
     responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn area_traffic(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Traffic>> {
     Ok(Json(
-        gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref()).await?,
+        gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref()).await?,
     ))
 }
 
@@ -108,12 +101,11 @@ pub struct PassFilter {
 /// Passes of an area, by address.
 #[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates", responses((status = 200, body = [PassView])), security(("bearer" = [])))]
 pub async fn list_passes(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<PassFilter>,
 ) -> ApiResult<Json<Vec<PassView>>> {
     Ok(Json(
-        gates::passes(&state.app, &caller.actor, &f.area).await?,
+        gates::passes(caller.app(), &caller.actor, &f.area).await?,
     ))
 }
 
@@ -121,24 +113,19 @@ pub async fn list_passes(
 #[utoipa::path(post, path = "/api/v1/passes", request_body = IssuePasses, tag = "gates",
     responses((status = 201, body = [PassView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn issue_passes(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
 ) -> ApiResult<(StatusCode, Json<Vec<PassView>>)> {
-    let p = gates::issue_passes(&state.app, &caller.actor, &body).await?;
+    let p = gates::issue_passes(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
 /// Revokes a pass.
 #[utoipa::path(post, path = "/api/v1/passes/{id}/revoke", tag = "gates",
     responses((status = 200, body = PassView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn revoke_pass(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<PassView>> {
+pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<PassView>> {
     Ok(Json(
-        gates::revoke_pass(&state.app, &caller.actor, &id).await?,
+        gates::revoke_pass(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -147,23 +134,18 @@ pub async fn revoke_pass(
 #[utoipa::path(post, path = "/api/v1/passes/{id}/reissue", tag = "gates",
     responses((status = 201, body = PassView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reissue_pass(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<PassView>)> {
-    let p = gates::reissue_pass(&state.app, &caller.actor, &id).await?;
+    let p = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
 /// The pass's QR code (its signed token) as SVG.
 #[utoipa::path(get, path = "/api/v1/passes/{id}/qr.svg", tag = "gates",
     responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn pass_qr(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let token = gates::token_of(&state.app, &caller.actor, &id).await?;
+pub async fn pass_qr(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+    let token = gates::token_of(caller.app(), &caller.actor, &id).await?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml")],
         crate::qr_svg(&token),
@@ -196,12 +178,11 @@ pub struct VisitorFilter {
 /// Visitors and deliveries registered on a day.
 #[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates", responses((status = 200, body = [VisitorView])), security(("bearer" = [])))]
 pub async fn list_visitors(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<VisitorFilter>,
 ) -> ApiResult<Json<Vec<VisitorView>>> {
     Ok(Json(
-        gates::visitors(&state.app, &caller.actor, &f.at, f.date.as_deref()).await?,
+        gates::visitors(caller.app(), &caller.actor, &f.at, f.date.as_deref()).await?,
     ))
 }
 
@@ -209,10 +190,9 @@ pub async fn list_visitors(
 #[utoipa::path(post, path = "/api/v1/visitors", request_body = VisitorInput, tag = "gates",
     responses((status = 201, body = VisitorView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_visitor(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,
 ) -> ApiResult<(StatusCode, Json<VisitorView>)> {
-    let v = gates::register_visitor(&state.app, &caller.actor, &body).await?;
+    let v = gates::register_visitor(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }

@@ -1,7 +1,6 @@
 //! API of help requests (代买药品).
 
 use axum::Json;
-use axum::extract::State;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -10,7 +9,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Which requests.
@@ -23,12 +21,11 @@ pub struct HelpQuery {
 /// Help requests the caller may see, in triage order.
 #[utoipa::path(get, path = "/api/v1/help-requests", params(HelpQuery), tag = "help", responses((status = 200, body = [HelpView])), security(("bearer" = [])))]
 pub async fn list_help(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<HelpQuery>,
 ) -> ApiResult<Json<Vec<HelpView>>> {
     Ok(Json(
-        help::list(&state.app, &caller.actor, q.active.unwrap_or(false)).await?,
+        help::list(caller.app(), &caller.actor, q.active.unwrap_or(false)).await?,
     ))
 }
 
@@ -36,11 +33,10 @@ pub async fn list_help(
 #[utoipa::path(post, path = "/api/v1/help-requests", request_body = HelpInput, tag = "help",
     responses((status = 201, body = HelpView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_help(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<HelpInput>,
 ) -> ApiResult<(StatusCode, Json<HelpView>)> {
-    let h = help::ask(&state.app, &caller.actor, &body).await?;
+    let h = help::ask(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(h)))
 }
 
@@ -50,13 +46,12 @@ pub async fn create_help(
 #[utoipa::path(post, path = "/api/v1/help-requests/{id}/steps", request_body = StepInput, tag = "help",
     responses((status = 200, body = HelpView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn step_help(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StepInput>,
 ) -> ApiResult<Json<HelpView>> {
     Ok(Json(
-        help::step(&state.app, &caller.actor, &id, &body).await?,
+        help::step(caller.app(), &caller.actor, &id, &body).await?,
     ))
 }
 
@@ -72,10 +67,9 @@ pub struct PhoneToCall {
 #[utoipa::path(get, path = "/api/v1/help-requests/{id}/phone", tag = "help",
     responses((status = 200, body = PhoneToCall), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn phone_to_call(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PhoneToCall>> {
-    let phone = help::phone_to_call(&state.app, &caller.actor, &id).await?;
+    let phone = help::phone_to_call(caller.app(), &caller.actor, &id).await?;
     Ok(Json(PhoneToCall { phone }))
 }

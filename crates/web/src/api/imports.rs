@@ -1,7 +1,6 @@
 //! Importing residents from a sheet, and the sheet to fill in.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use sanshe_app::AppError;
@@ -10,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiResult;
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, RequestLocale};
 use crate::extract::{Multipart, Query};
@@ -78,7 +76,6 @@ pub struct ImportTarget {
     request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
     responses((status = 200, body = ImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_residents(
-    State(state): State<AppState>,
     caller: ApiCaller,
     RequestLocale(locale): RequestLocale,
     Query(target): Query<ImportTarget>,
@@ -86,7 +83,7 @@ pub async fn import_residents(
     Multipart(form): Multipart,
 ) -> ApiResult<Json<ImportResult>> {
     imports::may_import_residents(&caller.actor)?;
-    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form).await?;
+    let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form).await?;
     let community = target
         .community
         .filter(|c| !c.trim().is_empty())
@@ -95,7 +92,7 @@ pub async fn import_residents(
         return Err(ApiError::from(AppError::field("community", "err-required")));
     }
     let report = imports::import_residents(
-        &state.app,
+        caller.app(),
         &caller.actor,
         community.trim(),
         upload.file,

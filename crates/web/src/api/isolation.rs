@@ -1,7 +1,6 @@
 //! API of isolation episodes, health reports and the community board.
 
 use axum::Json;
-use axum::extract::State;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -14,28 +13,27 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Episodes in scope: open by default; `worker=me` is the caller's follow-up list.
 #[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
 pub async fn list_isolations(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<EpisodeFilter>,
 ) -> ApiResult<Json<Vec<EpisodeView>>> {
-    Ok(Json(isolation::list(&state.app, &caller.actor, &f).await?))
+    Ok(Json(
+        isolation::list(caller.app(), &caller.actor, &f).await?,
+    ))
 }
 
 /// Opens an episode for a registered resident; answers with the resident's report link.
 #[utoipa::path(post, path = "/api/v1/isolations", request_body = OpenEpisode, tag = "isolation",
     responses((status = 201, body = EpisodeOpened), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_isolation(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<OpenEpisode>,
 ) -> ApiResult<(StatusCode, Json<EpisodeOpened>)> {
-    let e = isolation::open(&state.app, &caller.actor, &body).await?;
+    let e = isolation::open(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
 
@@ -43,12 +41,11 @@ pub async fn create_isolation(
 #[utoipa::path(get, path = "/api/v1/isolations/{id}", tag = "isolation",
     responses((status = 200, body = EpisodeDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_isolation(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EpisodeDetail>> {
     Ok(Json(
-        isolation::detail(&state.app, &caller.actor, &id).await?,
+        isolation::detail(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -66,13 +63,12 @@ pub struct ReleaseBody {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/release", request_body = ReleaseBody, tag = "isolation",
     responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn release_isolation(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReleaseBody>,
 ) -> ApiResult<Json<EpisodeView>> {
     Ok(Json(
-        isolation::release(&state.app, &caller.actor, &id, &body.reason, &body.note).await?,
+        isolation::release(caller.app(), &caller.actor, &id, &body.reason, &body.note).await?,
     ))
 }
 
@@ -87,13 +83,12 @@ pub struct ExtendBody {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/extend", request_body = ExtendBody, tag = "isolation",
     responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn extend_isolation(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ExtendBody>,
 ) -> ApiResult<Json<EpisodeView>> {
     Ok(Json(
-        isolation::extend(&state.app, &caller.actor, &id, &body.planned_end).await?,
+        isolation::extend(caller.app(), &caller.actor, &id, &body.planned_end).await?,
     ))
 }
 
@@ -108,13 +103,12 @@ pub struct AssignBody {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/assign", request_body = AssignBody, tag = "isolation",
     responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn assign_isolation(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AssignBody>,
 ) -> ApiResult<Json<EpisodeView>> {
     Ok(Json(
-        isolation::assign(&state.app, &caller.actor, &id, &body.worker_id).await?,
+        isolation::assign(caller.app(), &caller.actor, &id, &body.worker_id).await?,
     ))
 }
 
@@ -129,13 +123,12 @@ pub struct FollowUpBody {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/follow-up", request_body = FollowUpBody, tag = "isolation",
     responses((status = 200, body = EpisodeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_follow_up(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<FollowUpBody>,
 ) -> ApiResult<Json<EpisodeView>> {
     Ok(Json(
-        isolation::set_follow_up(&state.app, &caller.actor, &id, &body.follow_up).await?,
+        isolation::set_follow_up(caller.app(), &caller.actor, &id, &body.follow_up).await?,
     ))
 }
 
@@ -150,11 +143,10 @@ pub struct LinkIssued {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/link", tag = "isolation",
     responses((status = 201, body = LinkIssued), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn renew_link(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<LinkIssued>)> {
-    let link = isolation::renew_link(&state.app, &caller.actor, &id, false).await?;
+    let link = isolation::renew_link(caller.app(), &caller.actor, &id, false).await?;
     Ok((
         StatusCode::CREATED,
         Json(LinkIssued {
@@ -166,12 +158,8 @@ pub async fn renew_link(
 /// Revokes the report link (reports then come by phone).
 #[utoipa::path(delete, path = "/api/v1/isolations/{id}/link", tag = "isolation",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn revoke_link(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    isolation::renew_link(&state.app, &caller.actor, &id, true).await?;
+pub async fn revoke_link(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    isolation::renew_link(caller.app(), &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,37 +205,29 @@ pub fn report_input(body: ReportBody) -> Result<ReportInput, AppError> {
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/reports", request_body = ReportBody, tag = "isolation",
     responses((status = 201, body = ReportOutcome), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_report(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReportBody>,
 ) -> ApiResult<(StatusCode, Json<ReportOutcome>)> {
     let input = report_input(body)?;
-    let out = isolation::report_by_worker(&state.app, &caller.actor, &id, &input).await?;
+    let out = isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Today's board of an area: open episodes, reports due, received, missed, fevers, per part.
 #[utoipa::path(get, path = "/api/v1/boards/{area_id}", tag = "isolation",
     responses((status = 200, body = Board), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_board(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(area_id): Path<String>,
-) -> ApiResult<Json<Board>> {
+pub async fn get_board(caller: ApiCaller, Path(area_id): Path<String>) -> ApiResult<Json<Board>> {
     Ok(Json(
-        isolation::board(&state.app, &caller.actor, &area_id).await?,
+        isolation::board(caller.app(), &caller.actor, &area_id).await?,
     ))
 }
 
 /// The people the caller follows up by phone as a linked organization's social worker, masked.
 #[utoipa::path(get, path = "/api/v1/follow-ups", tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
-pub async fn list_follow_ups(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<EpisodeView>>> {
+pub async fn list_follow_ups(caller: ApiCaller) -> ApiResult<Json<Vec<EpisodeView>>> {
     Ok(Json(
-        isolation::follow_ups(&state.app, &caller.actor).await?,
+        isolation::follow_ups(caller.app(), &caller.actor).await?,
     ))
 }
 
@@ -256,11 +236,10 @@ pub async fn list_follow_ups(
 #[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "isolation",
     responses((status = 200, body = EpisodeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_follow_up(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EpisodeView>> {
     Ok(Json(
-        isolation::followed_up(&state.app, &caller.actor, &id).await?,
+        isolation::followed_up(caller.app(), &caller.actor, &id).await?,
     ))
 }

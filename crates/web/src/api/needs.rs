@@ -1,14 +1,12 @@
 //! API of needs and commitments (需求对接).
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -23,12 +21,11 @@ pub struct NeedsQuery {
 /// its linked communities and the city-wide ones.
 #[utoipa::path(get, path = "/api/v1/needs", params(NeedsQuery), tag = "needs", responses((status = 200, body = [NeedView])), security(("bearer" = [])))]
 pub async fn list_needs(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<NeedsQuery>,
 ) -> ApiResult<Json<Vec<NeedView>>> {
     Ok(Json(
-        needs::needs(&state.app, &caller.actor, q.open.unwrap_or(false)).await?,
+        needs::needs(caller.app(), &caller.actor, q.open.unwrap_or(false)).await?,
     ))
 }
 
@@ -36,11 +33,10 @@ pub async fn list_needs(
 #[utoipa::path(post, path = "/api/v1/needs", request_body = NeedInput, tag = "needs",
     responses((status = 201, body = NeedView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_need(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<NeedInput>,
 ) -> ApiResult<(StatusCode, Json<NeedView>)> {
-    let n = needs::post_need(&state.app, &caller.actor, &body).await?;
+    let n = needs::post_need(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(n)))
 }
 
@@ -55,12 +51,8 @@ pub struct NeedDetail {
 
 /// One need.
 #[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", responses((status = 200, body = NeedDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_need(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<NeedDetail>> {
-    let (need, commitments) = needs::need(&state.app, &caller.actor, &id).await?;
+pub async fn get_need(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<NeedDetail>> {
+    let (need, commitments) = needs::need(caller.app(), &caller.actor, &id).await?;
     Ok(Json(NeedDetail { need, commitments }))
 }
 
@@ -69,12 +61,11 @@ pub async fn get_need(
 #[utoipa::path(post, path = "/api/v1/needs/{id}/commitments", request_body = CommitmentInput, tag = "needs",
     responses((status = 201, body = CommitmentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn commit_to_need(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CommitmentInput>,
 ) -> ApiResult<(StatusCode, Json<CommitmentView>)> {
-    let c = needs::commit(&state.app, &caller.actor, &id, &body).await?;
+    let c = needs::commit(caller.app(), &caller.actor, &id, &body).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -82,22 +73,17 @@ pub async fn commit_to_need(
 #[utoipa::path(post, path = "/api/v1/needs/{id}/commitments/{commitment_id}/confirm", tag = "needs",
     responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn confirm_commitment(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, commitment_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await?;
+    needs::confirm(caller.app(), &caller.actor, &id, &commitment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The community closes a need.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/close", tag = "needs",
     responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn close_need(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    needs::close(&state.app, &caller.actor, &id).await?;
+pub async fn close_need(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    needs::close(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,22 +1,17 @@
 //! API of notices (动员).
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::notices::{self, NoticeInput, NoticeView};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Path;
 
 /// The notices sent to the caller, newest first, with whether they read each.
 #[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = [NoticeView])), security(("bearer" = [])))]
-pub async fn list_notices(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<NoticeView>>> {
-    Ok(Json(notices::mine(&state.app, &caller.actor).await?))
+pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
+    Ok(Json(notices::mine(caller.app(), &caller.actor).await?))
 }
 
 /// Sends a notice as an organization the caller runs, or over an area they speak for; only
@@ -24,32 +19,24 @@ pub async fn list_notices(
 #[utoipa::path(post, path = "/api/v1/notices", request_body = NoticeInput, tag = "notices",
     responses((status = 201, body = NoticeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn send_notice(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<NoticeInput>,
 ) -> ApiResult<(StatusCode, Json<NoticeView>)> {
-    let n = notices::send(&state.app, &caller.actor, &body).await?;
+    let n = notices::send(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(n)))
 }
 
 /// The notices the caller's organizations and areas sent, with how many they reach and how
 /// many read them.
 #[utoipa::path(get, path = "/api/v1/notices/sent", tag = "notices", responses((status = 200, body = [NoticeView])), security(("bearer" = [])))]
-pub async fn sent_notices(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<NoticeView>>> {
-    Ok(Json(notices::sent(&state.app, &caller.actor).await?))
+pub async fn sent_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
+    Ok(Json(notices::sent(caller.app(), &caller.actor).await?))
 }
 
 /// The caller marks a notice sent to them as read.
 #[utoipa::path(post, path = "/api/v1/notices/{id}/read", tag = "notices",
     responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn read_notice(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    notices::mark_read(&state.app, &caller.actor, &id).await?;
+pub async fn read_notice(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

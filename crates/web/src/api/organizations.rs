@@ -1,7 +1,6 @@
 //! Social organizations and their linkages to areas.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::organizations::{
     self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberView,
@@ -11,17 +10,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::Path;
 
 /// Organizations the caller may see.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])), security(("bearer" = [])))]
-pub async fn list_organizations(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<OrganizationView>>> {
-    Ok(Json(organizations::list(&state.app, &caller.actor).await?))
+pub async fn list_organizations(caller: ApiCaller) -> ApiResult<Json<Vec<OrganizationView>>> {
+    Ok(Json(
+        organizations::list(caller.app(), &caller.actor).await?,
+    ))
 }
 
 /// An organization with its linkages.
@@ -37,11 +34,10 @@ pub struct OrganizationDetail {
 /// One organization.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", responses((status = 200, body = OrganizationDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_organization(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrganizationDetail>> {
-    let (organization, linkages, _) = organizations::get(&state.app, &caller.actor, &id).await?;
+    let (organization, linkages, _) = organizations::get(caller.app(), &caller.actor, &id).await?;
     Ok(Json(OrganizationDetail {
         organization,
         linkages,
@@ -68,12 +64,11 @@ pub struct NewOrganization {
 /// Registers an organization.
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganization, tag = "organizations", responses((status = 201, body = OrganizationView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_organization(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
     let o = organizations::register(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &b.kind,
         &b.name,
@@ -87,12 +82,11 @@ pub async fn create_organization(
 /// The linkages of an organization the caller may see.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/linkages", tag = "organizations", responses((status = 200, body = [LinkageView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_linkages(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<LinkageView>>> {
     Ok(Json(
-        organizations::linkages(&state.app, &caller.actor, &id).await?,
+        organizations::linkages(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -100,48 +94,44 @@ pub async fn list_linkages(
 /// active at once when the caller speaks for both sides, else waiting for the other side.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = LinkageInput, tag = "organizations", responses((status = 201, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_linkage(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<LinkageInput>,
 ) -> ApiResult<(StatusCode, Json<LinkageView>)> {
-    let l = organizations::propose(&state.app, &caller.actor, &id, &b).await?;
+    let l = organizations::propose(caller.app(), &caller.actor, &id, &b).await?;
     Ok((StatusCode::CREATED, Json(l)))
 }
 
 /// The other side accepts a proposed linkage.
 #[utoipa::path(post, path = "/api/v1/linkages/{id}/accept", tag = "organizations", responses((status = 200, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn accept_linkage(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LinkageView>> {
     Ok(Json(
-        organizations::accept(&state.app, &caller.actor, &id).await?,
+        organizations::accept(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
 /// Either side ends a linkage (or withdraws a proposal); it is kept for the record.
 #[utoipa::path(post, path = "/api/v1/linkages/{id}/end", tag = "organizations", responses((status = 200, body = LinkageView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn end_linkage(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LinkageView>> {
     Ok(Json(
-        organizations::end(&state.app, &caller.actor, &id).await?,
+        organizations::end(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
 /// An organization's people, for whoever runs it.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", responses((status = 200, body = [MemberView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_members(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<MemberView>>> {
     Ok(Json(
-        organizations::members(&state.app, &caller.actor, &id).await?,
+        organizations::members(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -156,24 +146,22 @@ pub struct NewDeployment {
 /// Deploys a member within the organization's linkages.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/members/{user_id}/deployments", request_body = NewDeployment, tag = "organizations", responses((status = 201, body = DeploymentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn deploy_member(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, user_id)): Path<(String, String)>,
     JsonBody(b): JsonBody<NewDeployment>,
 ) -> ApiResult<(StatusCode, Json<DeploymentView>)> {
-    let d =
-        organizations::deploy_member(&state.app, &caller.actor, &id, &user_id, &b.area_id).await?;
+    let d = organizations::deploy_member(caller.app(), &caller.actor, &id, &user_id, &b.area_id)
+        .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
 /// Recalls a member from an area (refused while they hold shifts there ahead).
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}/deployments/{area_id}", tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn recall_member(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, user_id, area_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    organizations::recall_member(&state.app, &caller.actor, &id, &user_id, &area_id).await?;
+    organizations::recall_member(caller.app(), &caller.actor, &id, &user_id, &area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -189,25 +177,31 @@ pub struct MemberKindBody {
 /// up by phone).
 #[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}/kind", request_body = MemberKindBody, tag = "organizations", responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn set_member_kind(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, user_id)): Path<(String, String)>,
     JsonBody(b): JsonBody<MemberKindBody>,
 ) -> ApiResult<StatusCode> {
-    organizations::set_member_kind(&state.app, &caller.actor, &id, &user_id, &b.kind).await?;
+    organizations::set_member_kind(caller.app(), &caller.actor, &id, &user_id, &b.kind).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Changes an organization's kind, name and contact.
 #[utoipa::path(put, path = "/api/v1/organizations/{id}", request_body = NewOrganization, tag = "organizations", responses((status = 200, body = OrganizationView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_organization(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewOrganization>,
 ) -> ApiResult<Json<OrganizationView>> {
     Ok(Json(
-        organizations::update(&state.app, &caller.actor, &id, &b.kind, &b.name, &b.contact).await?,
+        organizations::update(
+            caller.app(),
+            &caller.actor,
+            &id,
+            &b.kind,
+            &b.name,
+            &b.contact,
+        )
+        .await?,
     ))
 }
 
@@ -215,12 +209,9 @@ pub async fn update_organization(
 /// duties and people deployed, and the hours served in the last 7 and 30 days; unsupported
 /// communities first.
 #[utoipa::path(get, path = "/api/v1/linkage-map", tag = "organizations", responses((status = 200, body = [MapCommunity]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn linkage_map(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<MapCommunity>>> {
+pub async fn linkage_map(caller: ApiCaller) -> ApiResult<Json<Vec<MapCommunity>>> {
     Ok(Json(
-        organizations::linkage_map(&state.app, &caller.actor).await?,
+        organizations::linkage_map(caller.app(), &caller.actor).await?,
     ))
 }
 
@@ -263,13 +254,12 @@ impl Period {
 /// hours, scans at gates, errands delivered.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/contributions", params(Period), tag = "organizations", responses((status = 200, body = [Contribution]), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_contributions(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     crate::extract::Query(q): crate::extract::Query<Period>,
 ) -> ApiResult<Json<Vec<Contribution>>> {
-    let (from, to) = q.days(state.app.today());
+    let (from, to) = q.days(caller.app().today());
     Ok(Json(
-        organizations::contributions(&state.app, &caller.actor, &id, from, to).await?,
+        organizations::contributions(caller.app(), &caller.actor, &id, from, to).await?,
     ))
 }

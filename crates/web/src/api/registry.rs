@@ -1,7 +1,6 @@
 //! Households and residents: search, records, reveal, move and merge.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::AppError;
 use sanshe_app::registry::{
@@ -12,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -39,12 +37,11 @@ pub struct HouseholdPage {
 /// Households in scope.
 #[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)), security(("bearer" = [])))]
 pub async fn list_households(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<HouseholdFilter>,
 ) -> ApiResult<Json<HouseholdPage>> {
     let (items, next) = registry::households(
-        &state.app,
+        caller.app(),
         &caller.actor,
         f.area.as_deref(),
         f.after.as_deref(),
@@ -67,11 +64,10 @@ pub struct HouseholdDetail {
 /// One household.
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", responses((status = 200, body = HouseholdDetail), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_household(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<HouseholdDetail>> {
-    let (household, residents) = registry::household(&state.app, &caller.actor, &id).await?;
+    let (household, residents) = registry::household(caller.app(), &caller.actor, &id).await?;
     Ok(Json(HouseholdDetail {
         household,
         residents,
@@ -111,12 +107,11 @@ impl From<ResidentFilter> for ResidentSearch {
 /// Residents in scope, masked, a page at a time.
 #[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_residents(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<ResidentFilter>,
 ) -> ApiResult<Json<ResidentPage>> {
     Ok(Json(
-        registry::search(&state.app, &caller.actor, &f.into()).await?,
+        registry::search(caller.app(), &caller.actor, &f.into()).await?,
     ))
 }
 
@@ -170,35 +165,32 @@ impl ResidentBody {
 /// Registers a resident.
 #[utoipa::path(post, path = "/api/v1/residents", request_body = ResidentBody, tag = "registry", responses((status = 201, body = ResidentView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_resident(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<(StatusCode, Json<ResidentView>)> {
     let target = b.household.target()?;
-    let r = registry::add_resident(&state.app, &caller.actor, &target, &b.input()).await?;
+    let r = registry::add_resident(caller.app(), &caller.actor, &target, &b.input()).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
 /// One resident, masked.
 #[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_resident(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ResidentView>> {
-    Ok(Json(registry::get(&state.app, &caller.actor, &id).await?))
+    Ok(Json(registry::get(caller.app(), &caller.actor, &id).await?))
 }
 
 /// Replaces a resident's fields (masked numbers sent back unchanged keep the stored ones).
 #[utoipa::path(put, path = "/api/v1/residents/{id}", request_body = ResidentBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_resident(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<Json<ResidentView>> {
     Ok(Json(
-        registry::update_resident(&state.app, &caller.actor, &id, &b.input()).await?,
+        registry::update_resident(caller.app(), &caller.actor, &id, &b.input()).await?,
     ))
 }
 
@@ -213,13 +205,12 @@ pub struct RevealBody {
 /// Reveals a resident's full document number and phone (audited).
 #[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", request_body = RevealBody, tag = "registry", responses((status = 200, body = Revealed), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reveal_resident(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<RevealBody>,
 ) -> ApiResult<Json<Revealed>> {
     Ok(Json(
-        registry::reveal(&state.app, &caller.actor, &id, &b.reason).await?,
+        registry::reveal(caller.app(), &caller.actor, &id, &b.reason).await?,
     ))
 }
 
@@ -266,14 +257,13 @@ impl HouseholdRef {
 /// Moves a resident to another household.
 #[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = HouseholdRef, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn move_resident(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<HouseholdRef>,
 ) -> ApiResult<Json<ResidentView>> {
     let target = b.target()?;
     Ok(Json(
-        registry::move_resident(&state.app, &caller.actor, &id, &target).await?,
+        registry::move_resident(caller.app(), &caller.actor, &id, &target).await?,
     ))
 }
 
@@ -287,12 +277,11 @@ pub struct MergeBody {
 /// Merges a duplicate record into this one.
 #[utoipa::path(post, path = "/api/v1/residents/{id}/merge", request_body = MergeBody, tag = "registry", responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn merge_residents(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> ApiResult<Json<ResidentView>> {
     Ok(Json(
-        registry::merge(&state.app, &caller.actor, &id, &b.remove).await?,
+        registry::merge(caller.app(), &caller.actor, &id, &b.remove).await?,
     ))
 }

@@ -1,7 +1,6 @@
 //! API of duty posts, shifts (take, assign, drop, check in and out) and service hours.
 
 use axum::Json;
-use axum::extract::State;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -13,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Which posts.
@@ -26,12 +24,11 @@ pub struct PostsQuery {
 /// Duty posts below an area.
 #[utoipa::path(get, path = "/api/v1/posts", params(PostsQuery), tag = "rotas", responses((status = 200, body = [PostView])), security(("bearer" = [])))]
 pub async fn list_posts(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<PostsQuery>,
 ) -> ApiResult<Json<Vec<PostView>>> {
     Ok(Json(
-        rotas::posts(&state.app, &caller.actor, &q.area).await?,
+        rotas::posts(caller.app(), &caller.actor, &q.area).await?,
     ))
 }
 
@@ -39,11 +36,10 @@ pub async fn list_posts(
 #[utoipa::path(post, path = "/api/v1/posts", request_body = PostInput, tag = "rotas",
     responses((status = 201, body = PostView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_post(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<PostInput>,
 ) -> ApiResult<(StatusCode, Json<PostView>)> {
-    let p = rotas::add_post(&state.app, &caller.actor, &body).await?;
+    let p = rotas::add_post(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -68,12 +64,11 @@ pub struct Made {
 #[utoipa::path(post, path = "/api/v1/posts/{id}/shifts", request_body = Stretch, tag = "rotas",
     responses((status = 201, body = Made), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn make_shifts(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Stretch>,
 ) -> ApiResult<(StatusCode, Json<Made>)> {
-    let shifts = rotas::make_shifts(&state.app, &caller.actor, &id, body.from, body.days).await?;
+    let shifts = rotas::make_shifts(caller.app(), &caller.actor, &id, body.from, body.days).await?;
     Ok((StatusCode::CREATED, Json(Made { shifts })))
 }
 
@@ -94,12 +89,11 @@ pub struct AreaStretch {
 #[utoipa::path(post, path = "/api/v1/shifts", request_body = AreaStretch, tag = "rotas",
     responses((status = 201, body = Made), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn make_area_shifts(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<AreaStretch>,
 ) -> ApiResult<(StatusCode, Json<Made>)> {
     let shifts = rotas::make_area_shifts(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &body.area_id,
         body.from,
@@ -123,25 +117,17 @@ pub struct RotaQuery {
 
 /// The rota below an area: posts, shifts, who holds them, gaps and no-shows.
 #[utoipa::path(get, path = "/api/v1/shifts", params(RotaQuery), tag = "rotas", responses((status = 200, body = Rota)), security(("bearer" = [])))]
-pub async fn get_rota(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Query(q): Query<RotaQuery>,
-) -> ApiResult<Json<Rota>> {
+pub async fn get_rota(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResult<Json<Rota>> {
     Ok(Json(
-        rotas::rota(&state.app, &caller.actor, &q.area, q.from, q.days).await?,
+        rotas::rota(caller.app(), &caller.actor, &q.area, q.from, q.days).await?,
     ))
 }
 
 /// The coverage gaps below an area per post, counted over a stretch (for a street or more).
 #[utoipa::path(get, path = "/api/v1/shifts/gaps", params(RotaQuery), tag = "rotas", responses((status = 200, body = Gaps)), security(("bearer" = [])))]
-pub async fn get_gaps(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Query(q): Query<RotaQuery>,
-) -> ApiResult<Json<Gaps>> {
+pub async fn get_gaps(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResult<Json<Gaps>> {
     Ok(Json(
-        rotas::gaps(&state.app, &caller.actor, &q.area, q.from, q.days).await?,
+        rotas::gaps(caller.app(), &caller.actor, &q.area, q.from, q.days).await?,
     ))
 }
 
@@ -150,12 +136,11 @@ pub async fn get_gaps(
 #[utoipa::path(get, path = "/api/v1/shifts/{id}/cover", tag = "rotas",
     responses((status = 200, body = [CoverCandidate]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_cover(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<CoverCandidate>>> {
     Ok(Json(
-        rotas::cover_candidates(&state.app, &caller.actor, &id).await?,
+        rotas::cover_candidates(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -163,22 +148,15 @@ pub async fn get_cover(
 /// checked in to.
 #[utoipa::path(get, path = "/api/v1/shifts/reminders", tag = "rotas",
     responses((status = 200, body = [Reminder])), security(("bearer" = [])))]
-pub async fn get_reminders(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<Vec<Reminder>>> {
-    Ok(Json(rotas::reminders(&state.app, &caller.actor).await?))
+pub async fn get_reminders(caller: ApiCaller) -> ApiResult<Json<Vec<Reminder>>> {
+    Ok(Json(rotas::reminders(caller.app(), &caller.actor).await?))
 }
 
 /// The caller takes a shift.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/take", tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn take_shift(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    rotas::take(&state.app, &caller.actor, &id).await?;
+pub async fn take_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    rotas::take(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -193,12 +171,11 @@ pub struct Person {
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/assign", request_body = Person, tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn assign_shift(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Person>,
 ) -> ApiResult<StatusCode> {
-    rotas::assign(&state.app, &caller.actor, &id, &body.user_id).await?;
+    rotas::assign(caller.app(), &caller.actor, &id, &body.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,24 +190,19 @@ pub struct Drop {
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/drop", request_body = Drop, tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn drop_shift(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Drop>,
 ) -> ApiResult<StatusCode> {
-    rotas::drop_shift(&state.app, &caller.actor, &id, body.user_id.as_deref()).await?;
+    rotas::drop_shift(caller.app(), &caller.actor, &id, body.user_id.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller checks in.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/check-in", tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn check_in(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    rotas::check_in(&state.app, &caller.actor, &id).await?;
+pub async fn check_in(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    rotas::check_in(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -244,12 +216,8 @@ pub struct Served {
 /// The caller checks out; the answer says how many minutes of service it counts for.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/check-out", tag = "rotas",
     responses((status = 200, body = Served), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn check_out(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Served>> {
-    let minutes = rotas::check_out(&state.app, &caller.actor, &id).await?;
+pub async fn check_out(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Served>> {
+    let minutes = rotas::check_out(caller.app(), &caller.actor, &id).await?;
     Ok(Json(Served { minutes }))
 }
 
@@ -263,12 +231,11 @@ pub struct HoursQuery {
 /// The service-hours ledger.
 #[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)), security(("bearer" = [])))]
 pub async fn get_hours(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<HoursQuery>,
 ) -> ApiResult<Json<ServiceHours>> {
     Ok(Json(
-        rotas::hours(&state.app, &caller.actor, q.who.as_deref() == Some("all")).await?,
+        rotas::hours(caller.app(), &caller.actor, q.who.as_deref() == Some("all")).await?,
     ))
 }
 
@@ -276,35 +243,26 @@ pub async fn get_hours(
 /// organization admin's members.
 #[utoipa::path(get, path = "/api/v1/hours/totals", tag = "rotas",
     responses((status = 200, body = HoursTotals), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_hours_totals(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-) -> ApiResult<Json<HoursTotals>> {
-    Ok(Json(rotas::hours_totals(&state.app, &caller.actor).await?))
+pub async fn get_hours_totals(caller: ApiCaller) -> ApiResult<Json<HoursTotals>> {
+    Ok(Json(
+        rotas::hours_totals(caller.app(), &caller.actor).await?,
+    ))
 }
 
 /// The caller offers their place on a shift for a swap (换班); it stays theirs until someone
 /// takes it over.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn offer_shift(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    rotas::offer(&state.app, &caller.actor, &id, true).await?;
+pub async fn offer_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    rotas::offer(caller.app(), &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller takes their swap offer back.
 #[utoipa::path(delete, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn keep_shift(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    rotas::offer(&state.app, &caller.actor, &id, false).await?;
+pub async fn keep_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    rotas::offer(caller.app(), &caller.actor, &id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,11 +278,10 @@ pub struct TakeOver {
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/take-over", request_body = TakeOver, tag = "rotas",
     responses((status = 204), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn take_over_shift(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TakeOver>,
 ) -> ApiResult<StatusCode> {
-    rotas::take_over(&state.app, &caller.actor, &id, &body.user_id).await?;
+    rotas::take_over(caller.app(), &caller.actor, &id, &body.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,14 +2,12 @@
 //! and books them into open shifts.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use sanshe_app::organizations::{self, TeamInput, TeamView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, JsonBody};
-use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -24,12 +22,11 @@ pub struct TeamFilter {
 #[utoipa::path(get, path = "/api/v1/teams", params(TeamFilter), tag = "organizations",
     responses((status = 200, body = [TeamView]), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_teams(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(f): Query<TeamFilter>,
 ) -> ApiResult<Json<Vec<TeamView>>> {
     Ok(Json(
-        organizations::teams(&state.app, &caller.actor, &f.organization_id).await?,
+        organizations::teams(caller.app(), &caller.actor, &f.organization_id).await?,
     ))
 }
 
@@ -37,24 +34,19 @@ pub async fn list_teams(
 #[utoipa::path(post, path = "/api/v1/teams", request_body = TeamInput, tag = "organizations",
     responses((status = 201, body = TeamView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create_team(
-    State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<TeamInput>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    let t = organizations::create_team(&state.app, &caller.actor, &body).await?;
+    let t = organizations::create_team(caller.app(), &caller.actor, &body).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
 /// One team with its members' shifts of the coming week.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "organizations",
     responses((status = 200, body = TeamView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_team(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<TeamView>> {
+pub async fn get_team(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<TeamView>> {
     Ok(Json(
-        organizations::team(&state.app, &caller.actor, &id).await?,
+        organizations::team(caller.app(), &caller.actor, &id).await?,
     ))
 }
 
@@ -73,13 +65,12 @@ pub struct TeamBooking {
 #[utoipa::path(post, path = "/api/v1/teams/{id}/bookings", request_body = TeamBooking, tag = "organizations",
     responses((status = 200, body = TeamView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn book_team_member(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<TeamBooking>,
 ) -> ApiResult<Json<TeamView>> {
     Ok(Json(
-        organizations::book_team_member(&state.app, &caller.actor, &id, &b.shift_id, &b.user_id)
+        organizations::book_team_member(caller.app(), &caller.actor, &id, &b.shift_id, &b.user_id)
             .await?,
     ))
 }

@@ -29,12 +29,11 @@ pub async fn apply(
 #[utoipa::path(get, path = "/api/v1/volunteers/applications", params(volunteers::ApplicationFilter), tag = "volunteers",
     responses((status = 200, body = [ApplicationView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_applications(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<volunteers::ApplicationFilter>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
     Ok(Json(
-        volunteers::applications(&state.app, &caller.actor, &q).await?,
+        volunteers::applications(caller.app(), &caller.actor, &q).await?,
     ))
 }
 
@@ -43,13 +42,12 @@ pub async fn list_applications(
 #[utoipa::path(post, path = "/api/v1/volunteers/applications/{id}/decision", request_body = DecisionInput, tag = "volunteers",
     responses((status = 200, body = Decided), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn decide(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DecisionInput>,
 ) -> ApiResult<Json<Decided>> {
     Ok(Json(
-        volunteers::decide(&state.app, &caller.actor, &id, &body).await?,
+        volunteers::decide(caller.app(), &caller.actor, &id, &body).await?,
     ))
 }
 
@@ -64,12 +62,11 @@ pub struct VolunteersQuery {
 #[utoipa::path(get, path = "/api/v1/volunteers", params(VolunteersQuery), tag = "volunteers",
     responses((status = 200, body = [volunteers::VolunteerView])), security(("bearer" = [])))]
 pub async fn list_volunteers(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<VolunteersQuery>,
 ) -> ApiResult<Json<Vec<volunteers::VolunteerView>>> {
     Ok(Json(
-        volunteers::deployed(&state.app, &caller.actor, q.skill.as_deref()).await?,
+        volunteers::deployed(caller.app(), &caller.actor, q.skill.as_deref()).await?,
     ))
 }
 
@@ -87,13 +84,12 @@ pub struct ReserveQuery {
 #[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(ReserveQuery), tag = "volunteers",
     responses((status = 200, body = [ApplicationView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_reserve(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<ReserveQuery>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
     Ok(Json(
         volunteers::reserve(
-            &state.app,
+            caller.app(),
             &caller.actor,
             q.skill.as_deref(),
             q.area.as_deref(),
@@ -113,12 +109,11 @@ pub struct DeploymentInput {
 #[utoipa::path(post, path = "/api/v1/volunteers/{user_id}/deployments", request_body = DeploymentInput, tag = "volunteers",
     responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn deploy(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path(user_id): Path<String>,
     JsonBody(body): JsonBody<DeploymentInput>,
 ) -> ApiResult<StatusCode> {
-    volunteers::deploy(&state.app, &caller.actor, &user_id, &body.area_id).await?;
+    volunteers::deploy(caller.app(), &caller.actor, &user_id, &body.area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -126,10 +121,9 @@ pub async fn deploy(
 #[utoipa::path(delete, path = "/api/v1/volunteers/{user_id}/deployments/{area_id}", tag = "volunteers",
     responses((status = 204), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn recall(
-    State(state): State<AppState>,
     caller: ApiCaller,
     Path((user_id, area_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    volunteers::recall(&state.app, &caller.actor, &user_id, &area_id).await?;
+    volunteers::recall(caller.app(), &caller.actor, &user_id, &area_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

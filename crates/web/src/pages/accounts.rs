@@ -16,26 +16,21 @@ pub(super) struct UsersPage {
     reset: Option<(String, String)>,
 }
 
-pub(super) async fn users_view(
-    state: &AppState,
-    caller: &PageCaller,
-    errors: FormErrors,
-) -> PageResult {
-    users_view_with(state, caller, errors, None, None).await
+pub(super) async fn users_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+    users_view_with(caller, errors, None, None).await
 }
 
 pub(super) async fn users_view_with(
-    state: &AppState,
     caller: &PageCaller,
     errors: FormErrors,
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
     reset: Option<(String, String)>,
 ) -> PageResult {
-    let users = sanshe_app::accounts::list_users(&state.app, &caller.actor)
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
-    let areas = upper_areas(state, caller).await?;
-    let organizations = sanshe_app::organizations::list(&state.app, &caller.actor)
+    let areas = upper_areas(caller).await?;
+    let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -54,8 +49,8 @@ pub(super) async fn users_view_with(
     ))
 }
 
-pub(super) async fn users_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    users_view(&state, &caller, FormErrors::default()).await
+pub(super) async fn users_page(caller: PageCaller) -> PageResult {
+    users_view(&caller, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -74,19 +69,15 @@ pub(super) struct UserForm {
     organization_id: String,
 }
 
-pub(super) async fn create_user(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Form(f): Form<UserForm>,
-) -> PageResult {
+pub(super) async fn create_user(caller: PageCaller, Form(f): Form<UserForm>) -> PageResult {
     let target = match grant_target(&f.role, &f.area_id, &f.organization_id) {
         Ok(t) => t,
-        Err(e) => return users_view(&state, &caller, FormErrors::from(&e, caller.tr)).await,
+        Err(e) => return users_view(&caller, FormErrors::from(&e, caller.tr)).await,
     };
     after_form(
         &caller,
         sanshe_app::accounts::create_user(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &f.username,
             &f.display_name,
@@ -96,24 +87,23 @@ pub(super) async fn create_user(
         )
         .await,
         async |_| Ok(Redirect::to("/users").into_response()),
-        async |errors| users_view(&state, &caller, errors).await,
+        async |errors| users_view(&caller, errors).await,
     )
     .await
 }
 
 pub(super) async fn onboard_users(
-    State(state): State<AppState>,
     caller: PageCaller,
     headers: HeaderMap,
     form: Multipart,
 ) -> PageResult {
     sanshe_app::imports::may_import_users(&caller.actor).or_page(&caller)?;
-    let (upload, _slot) = crate::uploads::receive(&state.app, &headers, form)
+    let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form)
         .await
         .or_page(&caller)?;
     after_form(
         &caller,
-        sanshe_app::imports::import_users(&state.app, &caller.actor, upload.file).await,
+        sanshe_app::imports::import_users(caller.app(), &caller.actor, upload.file).await,
         async |report| {
             let rejected = report
                 .rejected
@@ -125,7 +115,6 @@ pub(super) async fn onboard_users(
                 })
                 .collect();
             users_view_with(
-                &state,
                 &caller,
                 FormErrors::default(),
                 Some((report.created, rejected)),
@@ -133,14 +122,14 @@ pub(super) async fn onboard_users(
             )
             .await
         },
-        async |errors| users_view(&state, &caller, errors).await,
+        async |errors| users_view(&caller, errors).await,
     )
     .await
 }
 
-pub(super) async fn export_users(State(state): State<AppState>, caller: PageCaller) -> PageResult {
+pub(super) async fn export_users(caller: PageCaller) -> PageResult {
     let tr = caller.tr;
-    let users = sanshe_app::accounts::list_users(&state.app, &caller.actor)
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     let rows = users
@@ -160,11 +149,10 @@ pub(super) async fn export_users(State(state): State<AppState>, caller: PageCall
 }
 
 pub(super) async fn revoke_grant(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, grant_id)): Path<(String, String)>,
 ) -> PageResult {
-    sanshe_app::accounts::revoke_grant(&state.app, &caller.actor, &id, &grant_id)
+    sanshe_app::accounts::revoke_grant(caller.app(), &caller.actor, &id, &grant_id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/users").into_response())
@@ -193,14 +181,14 @@ pub(super) struct GrantForm {
 }
 
 pub(super) async fn add_grant(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<GrantForm>,
 ) -> PageResult {
     let done = match grant_target(&f.role, &f.area_id, &f.organization_id) {
         Ok(target) => {
-            sanshe_app::accounts::grant_role(&state.app, &caller.actor, &id, &f.role, target).await
+            sanshe_app::accounts::grant_role(caller.app(), &caller.actor, &id, &f.role, target)
+                .await
         }
         Err(e) => Err(e),
     };
@@ -208,21 +196,17 @@ pub(super) async fn add_grant(
         &caller,
         done,
         async |_| Ok(Redirect::to("/users").into_response()),
-        async |errors| users_view(&state, &caller, errors).await,
+        async |errors| users_view(&caller, errors).await,
     )
     .await
 }
 
 /// Resets a user's password; the page shows the one-time password this once.
-pub(super) async fn reset_user_password(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let password = sanshe_app::accounts::reset_password(&state.app, &caller.actor, &id)
+pub(super) async fn reset_user_password(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let password = sanshe_app::accounts::reset_password(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    let users = sanshe_app::accounts::list_users(&state.app, &caller.actor)
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     let name = users
@@ -230,21 +214,14 @@ pub(super) async fn reset_user_password(
         .find(|u| u.id == id)
         .map(|u| u.username)
         .unwrap_or_default();
-    let mut resp = users_view_with(
-        &state,
-        &caller,
-        FormErrors::default(),
-        None,
-        Some((name, password)),
-    )
-    .await?;
+    let mut resp =
+        users_view_with(&caller, FormErrors::default(), None, Some((name, password))).await?;
     no_store(&mut resp);
     Ok(resp)
 }
 
 /// Deactivates (`deactivate`) or reactivates (`reactivate`) a user from the users page.
 pub(super) async fn set_user_active(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, change)): Path<(String, String)>,
 ) -> PageResult {
@@ -253,7 +230,7 @@ pub(super) async fn set_user_active(
         "deactivate" => false,
         _ => return Err(page_error(&caller, AppError::NotFound)),
     };
-    sanshe_app::accounts::set_user_active(&state.app, &caller.actor, &id, active)
+    sanshe_app::accounts::set_user_active(caller.app(), &caller.actor, &id, active)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/users").into_response())
@@ -288,13 +265,9 @@ pub(super) async fn account_page(caller: PageCaller) -> PageResult {
     Ok(account_view(&caller, FormErrors::default(), first))
 }
 
-pub(super) async fn change_password(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn change_password(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let done = sanshe_app::accounts::change_password(
-        &state.app,
+        caller.app(),
         &caller.actor,
         Some(&caller.token),
         &value(&form, "current_password"),
@@ -317,11 +290,8 @@ pub(super) async fn change_password(
 }
 
 /// Signs out on every device, then to the sign-in page.
-pub(super) async fn sign_out_everywhere(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    sanshe_app::accounts::sign_out_everywhere(&state.app, &caller.actor)
+pub(super) async fn sign_out_everywhere(caller: PageCaller) -> PageResult {
+    sanshe_app::accounts::sign_out_everywhere(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/login").into_response())

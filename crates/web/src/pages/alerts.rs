@@ -21,15 +21,11 @@ pub(super) struct AlertsQuery {
     kind: Option<String>,
 }
 
-pub(super) async fn alerts_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<AlertsQuery>,
-) -> PageResult {
+pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
     let resolved = q.status.as_deref() == Some("resolved");
     let kind = q.kind.clone().unwrap_or_default();
     let items = alerts::list(
-        &state.app,
+        caller.app(),
         &caller.actor,
         Some(if resolved { "resolved" } else { "open" }),
         Some(&kind),
@@ -59,17 +55,12 @@ pub(super) struct AlertPage {
     errors: FormErrors,
 }
 
-async fn alert_view(
-    state: &AppState,
-    caller: &PageCaller,
-    id: &str,
-    errors: FormErrors,
-) -> PageResult {
-    let a = alerts::get(&state.app, &caller.actor, id)
+async fn alert_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
+    let a = alerts::get(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     let readings = if a.kind == "gate_fever" && a.subject_kind == "household" {
-        sanshe_app::gates::fevers_of_household(&state.app, &caller.actor, &a.subject_id)
+        sanshe_app::gates::fevers_of_household(caller.app(), &caller.actor, &a.subject_id)
             .await
             .or_page(caller)?
     } else {
@@ -87,12 +78,8 @@ async fn alert_view(
     ))
 }
 
-pub(super) async fn alert_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    alert_view(&state, &caller, &id, FormErrors::default()).await
+pub(super) async fn alert_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    alert_view(&caller, &id, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -104,21 +91,20 @@ pub(super) struct AlertForm {
 }
 
 pub(super) async fn alert_action(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<AlertForm>,
 ) -> PageResult {
     let r = if f.action == "resolve" {
-        alerts::resolve(&state.app, &caller.actor, &id, &f.note).await
+        alerts::resolve(caller.app(), &caller.actor, &id, &f.note).await
     } else {
-        alerts::acknowledge(&state.app, &caller.actor, &id).await
+        alerts::acknowledge(caller.app(), &caller.actor, &id).await
     };
     after_form(
         &caller,
         r,
         async |_| Ok(Redirect::to(&format!("/alerts/{id}")).into_response()),
-        async |errors| alert_view(&state, &caller, &id, errors).await,
+        async |errors| alert_view(&caller, &id, errors).await,
     )
     .await
 }
@@ -133,11 +119,11 @@ pub(super) struct WebhooksPage {
     errors: FormErrors,
 }
 
-async fn webhooks_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = notify::list_webhooks(&state.app, &caller.actor)
+async fn webhooks_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = notify::list_webhooks(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
-    let areas = scope_and_children(state, caller).await?;
+    let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &WebhooksPage {
@@ -151,8 +137,8 @@ async fn webhooks_view(state: &AppState, caller: &PageCaller, errors: FormErrors
     ))
 }
 
-pub(super) async fn webhooks_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    webhooks_view(&state, &caller, FormErrors::default()).await
+pub(super) async fn webhooks_page(caller: PageCaller) -> PageResult {
+    webhooks_view(&caller, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -169,11 +155,7 @@ pub(super) struct WebhookForm {
     secret: String,
 }
 
-pub(super) async fn add_webhook(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Form(f): Form<WebhookForm>,
-) -> PageResult {
+pub(super) async fn add_webhook(caller: PageCaller, Form(f): Form<WebhookForm>) -> PageResult {
     let input = WebhookInput {
         area_id: f.area_id,
         name: f.name,
@@ -184,9 +166,9 @@ pub(super) async fn add_webhook(
     };
     after_form(
         &caller,
-        notify::add_webhook(&state.app, &caller.actor, &input).await,
+        notify::add_webhook(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/webhooks").into_response()),
-        async |errors| webhooks_view(&state, &caller, errors).await,
+        async |errors| webhooks_view(&caller, errors).await,
     )
     .await
 }
@@ -198,12 +180,11 @@ pub(super) struct ToggleForm {
 }
 
 pub(super) async fn toggle_webhook(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<ToggleForm>,
 ) -> PageResult {
-    notify::set_active(&state.app, &caller.actor, &id, f.active == "true")
+    notify::set_active(caller.app(), &caller.actor, &id, f.active == "true")
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/webhooks").into_response())

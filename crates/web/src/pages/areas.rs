@@ -27,21 +27,20 @@ pub(super) struct AfterQuery {
 }
 
 pub(super) async fn area(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<AfterQuery>,
 ) -> PageResult {
-    let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &id)
+    let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    let row = sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+    let row = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let kind = AreaKind::parse(&page.area.kind).unwrap_or(AreaKind::Community);
     let (households, next) = if kind >= AreaKind::Community {
         sanshe_app::registry::households(
-            &state.app,
+            caller.app(),
             &caller.actor,
             Some(&id),
             q.after.as_deref(),
@@ -53,7 +52,7 @@ pub(super) async fn area(
         (Vec::new(), None)
     };
     let count = sanshe_app::registry::search(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &ResidentSearch {
             area: Some(id.clone()),
@@ -76,14 +75,14 @@ pub(super) async fn area(
         None => false,
     };
     let official = if can_add_child {
-        sanshe_app::areas::unused_official_children(&state.app, &caller.actor, &id)
+        sanshe_app::areas::unused_official_children(caller.app(), &caller.actor, &id)
             .await
             .or_page(&caller)?
     } else {
         Vec::new()
     };
     let here = format!("/areas/{id}");
-    let contact = sanshe_app::areas::contact_phone(&state.app, &id)
+    let contact = sanshe_app::areas::contact_phone(caller.app(), &id)
         .await
         .or_page(&caller)?;
     Ok(render(&AreaPage {
@@ -112,12 +111,11 @@ pub(super) struct NewAreaForm {
 }
 
 pub(super) async fn add_area(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<NewAreaForm>,
 ) -> PageResult {
-    let a = sanshe_app::areas::add_area(&state.app, &caller.actor, &id, &f.name, &f.code)
+    let a = sanshe_app::areas::add_area(caller.app(), &caller.actor, &id, &f.name, &f.code)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/areas/{}", a.id)).into_response())
@@ -130,13 +128,12 @@ pub(super) struct ContactForm {
 }
 
 pub(super) async fn set_area_contact(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<ContactForm>,
 ) -> PageResult {
     sanshe_app::areas::set_contact(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &id,
         &sanshe_app::areas::AreaContact { phone: f.phone },
@@ -157,21 +154,17 @@ pub(super) struct HouseholdPage {
     crumbs: Vec<AreaView>,
 }
 
-pub(super) async fn household(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (h, residents) = sanshe_app::registry::household(&state.app, &caller.actor, &id)
+pub(super) async fn household(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let (h, residents) = sanshe_app::registry::household(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &h.area_id)
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id)
         .await
         .or_page(&caller)?;
     let can_edit = caller
         .actor
         .may(Action::EditRegistry, Target::Area(&area.path));
-    let above = sanshe_app::areas::area_page(&state.app, &caller.actor, &h.area_id)
+    let above = sanshe_app::areas::area_page(caller.app(), &caller.actor, &h.area_id)
         .await
         .or_page(&caller)?;
     let mut crumbs = above.lineage;
@@ -185,11 +178,8 @@ pub(super) async fn household(
     }))
 }
 
-pub(super) async fn upper_areas(
-    state: &AppState,
-    caller: &PageCaller,
-) -> Result<Vec<AreaView>, Response> {
-    let all = sanshe_app::areas::search(&state.app, &caller.actor, None, None, 500)
+pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, Response> {
+    let all = sanshe_app::areas::search(caller.app(), &caller.actor, None, None, 500)
         .await
         .or_page(caller)?;
     Ok(all
@@ -203,17 +193,13 @@ pub(super) async fn upper_areas(
         .collect())
 }
 
-pub(super) async fn export_households(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
+pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     let tr = caller.tr;
     let mut rows = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let (page, next) = sanshe_app::registry::households(
-            &state.app,
+            caller.app(),
             &caller.actor,
             Some(&id),
             after.as_deref(),

@@ -17,13 +17,9 @@ pub(super) struct AuditQuery {
     before: Option<String>,
 }
 
-pub(super) async fn audit_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<AuditQuery>,
-) -> PageResult {
+pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
     let entries = sanshe_app::audit::list(
-        &state.app,
+        caller.app(),
         &caller.actor,
         q.action.as_deref(),
         q.before.as_deref(),
@@ -58,11 +54,7 @@ pub(super) async fn audit_page(
     }))
 }
 
-pub(super) async fn export_audit(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<AuditQuery>,
-) -> PageResult {
+pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
     let tr = caller.tr;
     let offset = sanshe_app::china_offset();
     let mut rows = Vec::new();
@@ -70,7 +62,7 @@ pub(super) async fn export_audit(
     // Page through the whole log in scope; each page is one indexed range scan.
     loop {
         let page = sanshe_app::audit::list(
-            &state.app,
+            caller.app(),
             &caller.actor,
             q.action.as_deref(),
             before.as_deref(),

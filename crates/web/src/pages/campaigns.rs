@@ -23,11 +23,11 @@ pub(super) struct CampaignsPage {
     errors: FormErrors,
 }
 
-async fn campaigns_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = campaigns::list(&state.app, &caller.actor)
+async fn campaigns_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = campaigns::list(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
-    let areas = scope_and_children(state, caller).await?;
+    let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &CampaignsPage {
@@ -41,18 +41,11 @@ async fn campaigns_view(state: &AppState, caller: &PageCaller, errors: FormError
     ))
 }
 
-pub(super) async fn campaigns_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    campaigns_view(&state, &caller, FormErrors::default()).await
+pub(super) async fn campaigns_page(caller: PageCaller) -> PageResult {
+    campaigns_view(&caller, FormErrors::default()).await
 }
 
-pub(super) async fn create_campaign(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn create_campaign(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let input = CampaignInput {
         area_id: value(&form, "area_id"),
         name: value(&form, "name"),
@@ -64,9 +57,9 @@ pub(super) async fn create_campaign(
     };
     after_form(
         &caller,
-        campaigns::create(&state.app, &caller.actor, &input).await,
+        campaigns::create(caller.app(), &caller.actor, &input).await,
         async |c| Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
-        async |errors| campaigns_view(&state, &caller, errors).await,
+        async |errors| campaigns_view(&caller, errors).await,
     )
     .await
 }
@@ -84,13 +77,8 @@ pub(super) struct CampaignPage {
     errors: FormErrors,
 }
 
-async fn campaign_view(
-    state: &AppState,
-    caller: &PageCaller,
-    id: &str,
-    errors: FormErrors,
-) -> PageResult {
-    let app = &state.app;
+async fn campaign_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
+    let app = caller.app();
     let cov = campaigns::coverage(app, &caller.actor, id)
         .await
         .or_page(caller)?;
@@ -114,17 +102,12 @@ async fn campaign_view(
     ))
 }
 
-pub(super) async fn campaign_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    campaign_view(&state, &caller, &id, FormErrors::default()).await
+pub(super) async fn campaign_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    campaign_view(&caller, &id, FormErrors::default()).await
 }
 
 /// Hands a building to a linked organization's social worker, from the campaign page.
 pub(super) async fn assign_building(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -137,34 +120,29 @@ pub(super) async fn assign_building(
         building: building.to_string(),
         user_id: value(&form, "user_id"),
     };
-    let done = campaigns::assign(&state.app, &caller.actor, &id, &input).await;
+    let done = campaigns::assign(caller.app(), &caller.actor, &id, &input).await;
     after_form(
         &caller,
         done,
         async |_| Ok(Redirect::to(&format!("/campaigns/{id}#assignments")).into_response()),
-        async |errors| campaign_view(&state, &caller, &id, errors).await,
+        async |errors| campaign_view(&caller, &id, errors).await,
     )
     .await
 }
 
 /// Takes a building back, from the campaign page.
 pub(super) async fn unassign_building(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, assignment_id)): Path<(String, String)>,
 ) -> PageResult {
-    campaigns::unassign(&state.app, &caller.actor, &id, &assignment_id)
+    campaigns::unassign(caller.app(), &caller.actor, &id, &assignment_id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/campaigns/{id}#assignments")).into_response())
 }
 
-pub(super) async fn export_coverage(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let cov = campaigns::coverage(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let tr = caller.tr;
@@ -208,15 +186,11 @@ pub(super) async fn export_coverage(
     )
 }
 
-pub(super) async fn close_campaign(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let c = campaigns::get(&state.app, &caller.actor, &id)
+pub(super) async fn close_campaign(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let c = campaigns::get(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    campaigns::set_closed(&state.app, &caller.actor, &id, c.status == "active")
+    campaigns::set_closed(caller.app(), &caller.actor, &id, c.status == "active")
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
@@ -251,12 +225,11 @@ pub(super) struct GridQuery {
 }
 
 pub(super) async fn campaign_grid(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<GridQuery>,
 ) -> PageResult {
-    let cov = campaigns::coverage(&state.app, &caller.actor, &id)
+    let cov = campaigns::coverage(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let listing = if q.revisit.is_some() {
@@ -268,17 +241,17 @@ pub(super) async fn campaign_grid(
     };
     let chosen = q.building.clone().unwrap_or_default();
     let doors = if listing == Some("campaign-revisits") {
-        campaigns::revisits(&state.app, &caller.actor, &id)
+        campaigns::revisits(caller.app(), &caller.actor, &id)
             .await
             .or_page(&caller)?
     } else if listing.is_some() {
-        campaigns::unvisited(&state.app, &caller.actor, &id)
+        campaigns::unvisited(caller.app(), &caller.actor, &id)
             .await
             .or_page(&caller)?
     } else if chosen.is_empty() {
         Vec::new()
     } else {
-        campaigns::doors(&state.app, &caller.actor, &id, Some(&chosen))
+        campaigns::doors(caller.app(), &caller.actor, &id, Some(&chosen))
             .await
             .or_page(&caller)?
     };
@@ -349,20 +322,19 @@ impl VisitPage {
 }
 
 async fn visit_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     household_id: &str,
     errors: FormErrors,
     recorded: Option<VisitRecorded>,
 ) -> PageResult {
-    let campaign = campaigns::get(&state.app, &caller.actor, id)
+    let campaign = campaigns::get(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, household_id)
+    let (household, _) = sanshe_app::registry::household(caller.app(), &caller.actor, household_id)
         .await
         .or_page(caller)?;
-    let last = campaigns::doors(&state.app, &caller.actor, id, Some(&household.building))
+    let last = campaigns::doors(caller.app(), &caller.actor, id, Some(&household.building))
         .await
         .or_page(caller)?
         .into_iter()
@@ -385,19 +357,10 @@ async fn visit_view(
 }
 
 pub(super) async fn visit_form(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, household_id)): Path<(String, String)>,
 ) -> PageResult {
-    visit_view(
-        &state,
-        &caller,
-        &id,
-        &household_id,
-        FormErrors::default(),
-        None,
-    )
-    .await
+    visit_view(&caller, &id, &household_id, FormErrors::default(), None).await
 }
 
 /// A visit as a door's form sends it: the outcome, `q_<key>` = yes/no answers, the note, and the
@@ -419,7 +382,6 @@ pub(super) fn visit_input(form: &[(String, String)], household_id: &str) -> Visi
 }
 
 pub(super) async fn log_visit(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, household_id)): Path<(String, String)>,
     FormPairs(form): FormPairs,
@@ -427,19 +389,9 @@ pub(super) async fn log_visit(
     let input = visit_input(&form, &household_id);
     after_form(
         &caller,
-        campaigns::visit(&state.app, &caller.actor, &id, &input).await,
-        async |r| {
-            visit_view(
-                &state,
-                &caller,
-                &id,
-                &household_id,
-                FormErrors::default(),
-                Some(r),
-            )
-            .await
-        },
-        async |errors| visit_view(&state, &caller, &id, &household_id, errors, None).await,
+        campaigns::visit(caller.app(), &caller.actor, &id, &input).await,
+        async |r| visit_view(&caller, &id, &household_id, FormErrors::default(), Some(r)).await,
+        async |errors| visit_view(&caller, &id, &household_id, errors, None).await,
     )
     .await
 }
@@ -452,8 +404,8 @@ pub(super) struct TracesPage {
     items: Vec<TraceView>,
 }
 
-pub(super) async fn arrivals_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    let items = contacts::arrivals(&state.app, &caller.actor, 0, 500)
+pub(super) async fn arrivals_page(caller: PageCaller) -> PageResult {
+    let items = contacts::arrivals(caller.app(), &caller.actor, 0, 500)
         .await
         .or_page(&caller)?;
     Ok(render(&TracesPage {
@@ -463,8 +415,8 @@ pub(super) async fn arrivals_page(State(state): State<AppState>, caller: PageCal
     }))
 }
 
-pub(super) async fn contacts_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    let items = contacts::contacts(&state.app, &caller.actor, 0, 500)
+pub(super) async fn contacts_page(caller: PageCaller) -> PageResult {
+    let items = contacts::contacts(caller.app(), &caller.actor, 0, 500)
         .await
         .or_page(&caller)?;
     Ok(render(&TracesPage {
@@ -510,7 +462,6 @@ impl TraceFormPage {
 }
 
 async fn trace_form_view(
-    state: &AppState,
     caller: &PageCaller,
     household_id: &str,
     arrival: bool,
@@ -518,7 +469,7 @@ async fn trace_form_view(
     errors: FormErrors,
 ) -> PageResult {
     let (household, residents) =
-        sanshe_app::registry::household(&state.app, &caller.actor, household_id)
+        sanshe_app::registry::household(caller.app(), &caller.actor, household_id)
             .await
             .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -536,7 +487,7 @@ async fn trace_form_view(
             residents,
             transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
             kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
-            today: state.app.today().format("%Y-%m-%d").to_string(),
+            today: caller.app().today().format("%Y-%m-%d").to_string(),
             form,
             errors,
         },
@@ -544,36 +495,12 @@ async fn trace_form_view(
     ))
 }
 
-pub(super) async fn arrival_form(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    trace_form_view(
-        &state,
-        &caller,
-        &id,
-        true,
-        Vec::new(),
-        FormErrors::default(),
-    )
-    .await
+pub(super) async fn arrival_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    trace_form_view(&caller, &id, true, Vec::new(), FormErrors::default()).await
 }
 
-pub(super) async fn contact_form(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    trace_form_view(
-        &state,
-        &caller,
-        &id,
-        false,
-        Vec::new(),
-        FormErrors::default(),
-    )
-    .await
+pub(super) async fn contact_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    trace_form_view(&caller, &id, false, Vec::new(), FormErrors::default()).await
 }
 
 fn person_of(form: &[(String, String)], household_id: &str) -> PersonRef {
@@ -605,25 +532,22 @@ fn isolation_of(form: &[(String, String)]) -> Option<IsolationChoice> {
 }
 
 pub(super) async fn register_arrival(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     form: FormPairs,
 ) -> PageResult {
-    register_trace(state, caller, id, true, form).await
+    register_trace(caller, id, true, form).await
 }
 
 pub(super) async fn register_contact(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     form: FormPairs,
 ) -> PageResult {
-    register_trace(state, caller, id, false, form).await
+    register_trace(caller, id, false, form).await
 }
 
 async fn register_trace(
-    state: AppState,
     caller: PageCaller,
     id: String,
     arrival: bool,
@@ -631,7 +555,7 @@ async fn register_trace(
 ) -> PageResult {
     let result = if arrival {
         contacts::register_arrival(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &ArrivalInput {
                 person: person_of(&form, &id),
@@ -645,7 +569,7 @@ async fn register_trace(
         .await
     } else {
         contacts::register_contact(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &ContactInput {
                 person: person_of(&form, &id),
@@ -668,7 +592,7 @@ async fn register_trace(
             })
             .into_response())
         },
-        async |errors| trace_form_view(&state, &caller, &id, arrival, form.clone(), errors).await,
+        async |errors| trace_form_view(&caller, &id, arrival, form.clone(), errors).await,
     )
     .await
 }

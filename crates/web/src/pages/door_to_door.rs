@@ -48,13 +48,12 @@ impl DoorToDoorPage {
 }
 
 async fn door_to_door_view(
-    state: &AppState,
     caller: &PageCaller,
     refused: Option<(String, Vec<(String, String)>)>,
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let sheets = campaigns::door_sheets(&state.app, &caller.actor)
+    let sheets = campaigns::door_sheets(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let visit_ids = sheets
@@ -77,31 +76,27 @@ async fn door_to_door_view(
     ))
 }
 
-pub(super) async fn door_to_door_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    door_to_door_view(&state, &caller, None, FormErrors::default(), None).await
+pub(super) async fn door_to_door_page(caller: PageCaller) -> PageResult {
+    door_to_door_view(&caller, None, FormErrors::default(), None).await
 }
 
 pub(super) async fn log_door_visit(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((campaign_id, household_id)): Path<(String, String)>,
     FormPairs(form): FormPairs,
 ) -> PageResult {
     let input = visit_input(&form, &household_id);
-    let done = campaigns::visit(&state.app, &caller.actor, &campaign_id, &input).await;
+    let done = campaigns::visit(caller.app(), &caller.actor, &campaign_id, &input).await;
     after_form(
         &caller,
         done,
         async |_| {
             let saved = Some(caller.tr.t("visit-saved"));
-            door_to_door_view(&state, &caller, None, FormErrors::default(), saved).await
+            door_to_door_view(&caller, None, FormErrors::default(), saved).await
         },
         async |errors| {
             let sent = Some((household_id.clone(), form.clone()));
-            door_to_door_view(&state, &caller, sent, errors, None).await
+            door_to_door_view(&caller, sent, errors, None).await
         },
     )
     .await

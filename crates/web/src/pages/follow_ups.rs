@@ -26,13 +26,12 @@ pub(super) struct FollowUpsPage {
 }
 
 async fn follow_ups_view(
-    state: &AppState,
     caller: &PageCaller,
     failed: Option<(String, String, Vec<String>)>,
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let items = isolation::follow_ups(&state.app, &caller.actor)
+    let items = isolation::follow_ups(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let items = items
@@ -64,15 +63,11 @@ async fn follow_ups_view(
     ))
 }
 
-pub(super) async fn follow_ups_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    follow_ups_view(&state, &caller, None, FormErrors::default(), None).await
+pub(super) async fn follow_ups_page(caller: PageCaller) -> PageResult {
+    follow_ups_view(&caller, None, FormErrors::default(), None).await
 }
 
 pub(super) async fn submit_follow_up_report(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -82,13 +77,13 @@ pub(super) async fn submit_follow_up_report(
         symptoms: values(&form, "symptoms"),
         reported_at: None,
     };
-    let done = isolation::report_by_worker(&state.app, &caller.actor, &id, &input).await;
+    let done = isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await;
     after_form(
         &caller,
         done,
         async |_| {
             let saved = Some(caller.tr.t("report-saved"));
-            follow_ups_view(&state, &caller, None, FormErrors::default(), saved).await
+            follow_ups_view(&caller, None, FormErrors::default(), saved).await
         },
         async |errors| {
             let typed = (
@@ -96,7 +91,7 @@ pub(super) async fn submit_follow_up_report(
                 input.temperature.clone(),
                 input.symptoms.clone(),
             );
-            follow_ups_view(&state, &caller, Some(typed), errors, None).await
+            follow_ups_view(&caller, Some(typed), errors, None).await
         },
     )
     .await

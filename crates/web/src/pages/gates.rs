@@ -15,12 +15,12 @@ pub(super) struct GatesPage {
     errors: FormErrors,
 }
 
-async fn gates_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = gates::gates(&state.app, &caller.actor)
+async fn gates_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = gates::gates(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let compounds =
-        sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
             .await
             .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -35,8 +35,8 @@ async fn gates_view(state: &AppState, caller: &PageCaller, errors: FormErrors) -
     ))
 }
 
-pub(super) async fn gates_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    gates_view(&state, &caller, FormErrors::default()).await
+pub(super) async fn gates_page(caller: PageCaller) -> PageResult {
+    gates_view(&caller, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -47,16 +47,12 @@ pub(super) struct GateForm {
     name: String,
 }
 
-pub(super) async fn add_gate(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Form(f): Form<GateForm>,
-) -> PageResult {
+pub(super) async fn add_gate(caller: PageCaller, Form(f): Form<GateForm>) -> PageResult {
     after_form(
         &caller,
-        gates::add_gate(&state.app, &caller.actor, &f.compound_id, &f.name).await,
+        gates::add_gate(caller.app(), &caller.actor, &f.compound_id, &f.name).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&state, &caller, errors).await,
+        async |errors| gates_view(&caller, errors).await,
     )
     .await
 }
@@ -74,12 +70,11 @@ pub(super) struct PolicyForm {
 }
 
 pub(super) async fn set_policy(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<PolicyForm>,
 ) -> PageResult {
-    let gate = gates::gate(&state.app, &caller.actor, &id)
+    let gate = gates::gate(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let policy = GatePolicy {
@@ -90,9 +85,9 @@ pub(super) async fn set_policy(
     };
     after_form(
         &caller,
-        gates::set_policy(&state.app, &caller.actor, &gate.compound_id, policy).await,
+        gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, policy).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&state, &caller, errors).await,
+        async |errors| gates_view(&caller, errors).await,
     )
     .await
 }
@@ -114,14 +109,13 @@ pub(super) struct GatePostPage {
 }
 
 async fn gate_post_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     visitor: Vec<(String, String)>,
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let gate = gates::gate(&state.app, &caller.actor, id)
+    let gate = gates::gate(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     let reasons = sanshe_core::gates::Refusal::ALL
@@ -134,7 +128,7 @@ async fn gate_post_view(
             nav: Nav::of(caller, &format!("/gates/{id}/post")),
             gate,
             reasons,
-            fever_tenths: state.app.rules.fever_tenths,
+            fever_tenths: caller.app().rules.fever_tenths,
             outings_left: caller.tr.with("gate-outings-left", "count", "{n}"),
             visitor,
             errors,
@@ -150,7 +144,6 @@ pub(super) struct DoneQuery {
 }
 
 pub(super) async fn gate_post(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
@@ -159,20 +152,11 @@ pub(super) async fn gate_post(
         .done
         .filter(|d| d == "visitor")
         .map(|_| caller.tr.t("visitor-registered"));
-    gate_post_view(
-        &state,
-        &caller,
-        &id,
-        Vec::new(),
-        FormErrors::default(),
-        message,
-    )
-    .await
+    gate_post_view(&caller, &id, Vec::new(), FormErrors::default(), message).await
 }
 
 /// A visitor or delivery registered from the gate post page.
 pub(super) async fn gate_post_visitor(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -191,14 +175,14 @@ pub(super) async fn gate_post_visitor(
     };
     after_form(
         &caller,
-        gates::register_visitor(&state.app, &caller.actor, &input).await,
+        gates::register_visitor(caller.app(), &caller.actor, &input).await,
         async |_| {
             Ok(
                 Redirect::to(&format!("/gates/{}/post?done=visitor", urlencode(&id)))
                     .into_response(),
             )
         },
-        async |errors| gate_post_view(&state, &caller, &id, form, errors, None).await,
+        async |errors| gate_post_view(&caller, &id, form, errors, None).await,
     )
     .await
 }
@@ -277,17 +261,16 @@ fn traffic_chart(t: &Traffic) -> String {
 }
 
 pub(super) async fn traffic_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<DateQuery>,
 ) -> PageResult {
-    let t = gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref())
+    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref())
         .await
         .or_page(&caller)?;
-    let title = match gates::gate(&state.app, &caller.actor, &id).await {
+    let title = match gates::gate(caller.app(), &caller.actor, &id).await {
         Ok(g) => format!("{} {}", g.compound_name, g.name),
-        Err(_) => sanshe_app::areas::visible_area(&state.app, &caller.actor, &id)
+        Err(_) => sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id)
             .await
             .map(|a| a.name)
             .or_page(&caller)?,
@@ -302,12 +285,11 @@ pub(super) async fn traffic_page(
 }
 
 pub(super) async fn export_traffic(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<DateQuery>,
 ) -> PageResult {
-    let t = gates::traffic(&state.app, &caller.actor, &id, q.date.as_deref())
+    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref())
         .await
         .or_page(&caller)?;
     let tr = caller.tr;

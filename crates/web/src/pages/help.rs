@@ -94,14 +94,13 @@ pub(super) struct ErrandsQuery {
 }
 
 async fn errands_view(
-    state: &AppState,
     caller: &PageCaller,
     all: bool,
     message: Option<String>,
     form: FormErrors,
     input: sanshe_app::help::HelpInput,
 ) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+    let (app, actor) = (caller.app(), &caller.actor);
     let items = sanshe_app::help::list(app, actor, !all)
         .await
         .or_page(caller)?;
@@ -134,17 +133,12 @@ async fn errands_view(
 }
 
 /// Errands (代买代办) of the caller's areas, most pressing first, with the steps each allows.
-pub(super) async fn errands_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<ErrandsQuery>,
-) -> PageResult {
+pub(super) async fn errands_page(caller: PageCaller, Query(q): Query<ErrandsQuery>) -> PageResult {
     let message = q
         .done
         .as_deref()
         .map(|d| caller.tr.t(&format!("errand-done-{d}")));
     errands_view(
-        &state,
         &caller,
         q.all.is_some(),
         message,
@@ -158,11 +152,7 @@ pub(super) async fn errands_page(
 }
 
 /// Records an errand from the page (an address in one of the caller's areas).
-pub(super) async fn create_errand(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn create_errand(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let area = value(&form, "area_id");
     let input = sanshe_app::help::HelpInput {
         household_id: None,
@@ -175,16 +165,15 @@ pub(super) async fn create_errand(
     };
     after_form(
         &caller,
-        sanshe_app::help::ask(&state.app, &caller.actor, &input).await,
+        sanshe_app::help::ask(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/errands?done=asked").into_response()),
-        async |errors| errands_view(&state, &caller, false, None, errors, input).await,
+        async |errors| errands_view(&caller, false, None, errors, input).await,
     )
     .await
 }
 
 /// One step of an errand from the page; back to the list with what happened.
 pub(super) async fn errand_step(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, step)): Path<(String, String)>,
     FormPairs(form): FormPairs,
@@ -198,12 +187,11 @@ pub(super) async fn errand_step(
     };
     after_form(
         &caller,
-        sanshe_app::help::step(&state.app, &caller.actor, &id, &input).await,
+        sanshe_app::help::step(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/errands?done={}", urlencode(&step))).into_response()),
         async |errors| {
             let message = errors.messages().join(" ");
             let mut resp = errands_view(
-                &state,
                 &caller,
                 false,
                 Some(message),
@@ -229,12 +217,8 @@ pub(super) struct ErrandCallPage {
 }
 
 /// The contact's number to call, for the volunteer holding the errand (audited each time).
-pub(super) async fn errand_call(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let phone = sanshe_app::help::phone_to_call(&state.app, &caller.actor, &id)
+pub(super) async fn errand_call(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let phone = sanshe_app::help::phone_to_call(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let mut resp = render(&ErrandCallPage {

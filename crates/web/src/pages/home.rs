@@ -79,17 +79,14 @@ pub(super) struct HomePage {
     mine: Vec<sanshe_app::notices::NoticeView>,
 }
 
-async fn root_summaries(
-    state: &AppState,
-    caller: &PageCaller,
-) -> Result<Vec<RootSummary>, Response> {
-    let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, Response> {
+    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let mut summaries = Vec::new();
     for r in roots {
         let page = sanshe_app::registry::search(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &ResidentSearch {
                 area: Some(r.id.clone()),
@@ -111,12 +108,8 @@ async fn root_summaries(
 
 /// A worker's numbers: reports due and missed, fevers, unassigned people, open alerts, doors
 /// to revisit and posts short today, summed over the places they keep.
-async fn worker_tasks(
-    state: &AppState,
-    caller: &PageCaller,
-    roots: &[RootSummary],
-) -> Result<Vec<Task>, Response> {
-    let (app, actor) = (&state.app, &caller.actor);
+async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<Task>, Response> {
+    let (app, actor) = (caller.app(), &caller.actor);
     let mut tasks = Vec::new();
     // A city's or district's board is the coordinator's own page; the home page stays quick.
     let local: Vec<&RootSummary> = roots
@@ -182,18 +175,18 @@ async fn worker_tasks(
     Ok(tasks)
 }
 
-pub(super) async fn home(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+pub(super) async fn home(caller: PageCaller) -> PageResult {
+    let (app, actor) = (caller.app(), &caller.actor);
     let keeps_registry = actor.grants.iter().any(|g| g.role.is_area_role());
     let is_volunteer = actor.has_role(Role::Volunteer);
     let is_org_admin = actor.has_role(Role::OrgAdmin);
     let roots = if keeps_registry {
-        root_summaries(&state, &caller).await?
+        root_summaries(&caller).await?
     } else {
         Vec::new()
     };
     let tasks = if keeps_registry {
-        worker_tasks(&state, &caller, &roots).await?
+        worker_tasks(&caller, &roots).await?
     } else {
         Vec::new()
     };

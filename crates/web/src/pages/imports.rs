@@ -39,35 +39,30 @@ pub(super) struct AreaQuery {
 }
 
 pub(super) async fn import_targets(
-    state: &AppState,
     caller: &PageCaller,
     selected: &str,
 ) -> Result<Vec<AreaView>, Response> {
     let mut targets =
-        sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+        sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
             .await
             .or_page(caller)?;
     targets.extend(
-        sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
             .await
             .or_page(caller)?,
     );
     if !selected.is_empty()
         && !targets.iter().any(|t| t.id == selected)
-        && let Ok(p) = sanshe_app::areas::area_page(&state.app, &caller.actor, selected).await
+        && let Ok(p) = sanshe_app::areas::area_page(caller.app(), &caller.actor, selected).await
     {
         targets.insert(0, p.area);
     }
     Ok(targets)
 }
 
-pub(super) async fn import_form(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<AreaQuery>,
-) -> PageResult {
+pub(super) async fn import_form(caller: PageCaller, Query(q): Query<AreaQuery>) -> PageResult {
     let selected = q.area.unwrap_or_default();
-    let targets = import_targets(&state, &caller, &selected).await?;
+    let targets = import_targets(&caller, &selected).await?;
     Ok(render(&ImportPage {
         nav: Nav::of(&caller, "/import"),
         targets,
@@ -81,13 +76,12 @@ pub(super) async fn import_form(
 /// Checks the caller may import and takes an upload slot before reading the form, then checks
 /// its CSRF token; gives the file and the community.
 async fn read_import(
-    state: &AppState,
     caller: &PageCaller,
     headers: &HeaderMap,
     form: Multipart,
 ) -> sanshe_app::Result<(Vec<u8>, String)> {
     sanshe_app::imports::may_import_residents(&caller.actor)?;
-    let (upload, _slot) = crate::uploads::receive(&state.app, headers, form).await?;
+    let (upload, _slot) = crate::uploads::receive(caller.app(), headers, form).await?;
     let community = upload.field("community").trim().to_string();
     if community.is_empty() {
         return Err(AppError::field("community", "err-required"));
@@ -96,16 +90,15 @@ async fn read_import(
 }
 
 pub(super) async fn run_import(
-    State(state): State<AppState>,
     caller: PageCaller,
     headers: HeaderMap,
     form: Multipart,
 ) -> PageResult {
     let tr = caller.tr;
-    let (result, selected) = match read_import(&state, &caller, &headers, form).await {
+    let (result, selected) = match read_import(&caller, &headers, form).await {
         Ok((file, community)) => (
             sanshe_app::imports::import_residents(
-                &state.app,
+                caller.app(),
                 &caller.actor,
                 &community,
                 file,
@@ -117,7 +110,7 @@ pub(super) async fn run_import(
         Err(e @ AppError::Invalid(_)) => (Err(e), String::new()),
         Err(e) => return Err(page_error(&caller, e)),
     };
-    let targets = import_targets(&state, &caller, &selected).await?;
+    let targets = import_targets(&caller, &selected).await?;
     match result {
         Ok(report) => {
             let report_json = serde_json::to_string(&report).unwrap_or_default();

@@ -136,7 +136,6 @@ pub(super) struct IsolationsQuery {
 }
 
 pub(super) async fn isolations_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Query(q): Query<IsolationsQuery>,
 ) -> PageResult {
@@ -155,10 +154,10 @@ pub(super) async fn isolations_page(
         limit: Some(1000),
         ..Default::default()
     };
-    let items = isolation::list(&state.app, &caller.actor, &filter)
+    let items = isolation::list(caller.app(), &caller.actor, &filter)
         .await
         .or_page(&caller)?;
-    let roots = sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     Ok(render(&IsolationsPage {
@@ -234,27 +233,26 @@ fn chart(reports: &[isolation::ReportView], fever_tenths: i64) -> String {
 }
 
 pub(super) async fn isolation_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
     flash: Option<String>,
 ) -> PageResult {
-    let d = isolation::detail(&state.app, &caller.actor, id)
+    let d = isolation::detail(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let workers = isolation::workers_for(&state.app, &caller.actor, id)
+    let workers = isolation::workers_for(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let link = isolation::report_link(&state.app, &caller.actor, id)
+    let link = isolation::report_link(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?
-        .map(|l| format!("{}{l}", state.app.public_url.trim_end_matches('/')));
+        .map(|l| format!("{}{l}", caller.app().public_url.trim_end_matches('/')));
     let rejected = !errors.is_empty();
     Ok(render_form(
         &IsolationPage {
             nav: Nav::of(caller, &format!("/isolations/{id}")),
-            chart: chart(&d.reports, state.app.rules.fever_tenths),
+            chart: chart(&d.reports, caller.app().rules.fever_tenths),
             d,
             symptoms: symptoms(),
             reasons: ReleaseReason::ALL.iter().map(|r| r.as_str()).collect(),
@@ -267,22 +265,17 @@ pub(super) async fn isolation_view(
     ))
 }
 
-pub(super) async fn isolation_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    isolation_view(&state, &caller, &id, FormErrors::default(), None).await
+pub(super) async fn isolation_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    isolation_view(&caller, &id, FormErrors::default(), None).await
 }
 
 /// One form per action on an episode, told apart by `action`.
 pub(super) async fn isolation_action(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
 ) -> PageResult {
-    let app = &state.app;
+    let app = caller.app();
     let actor = &caller.actor;
     let action = value(&form, "action");
     let done: sanshe_app::Result<&str> = match action.as_str() {
@@ -328,16 +321,9 @@ pub(super) async fn isolation_action(
         &caller,
         done.map(String::from),
         async |key: String| {
-            isolation_view(
-                &state,
-                &caller,
-                &id,
-                FormErrors::default(),
-                Some(caller.tr.t(&key)),
-            )
-            .await
+            isolation_view(&caller, &id, FormErrors::default(), Some(caller.tr.t(&key))).await
         },
-        async |errors| isolation_view(&state, &caller, &id, errors, None).await,
+        async |errors| isolation_view(&caller, &id, errors, None).await,
     )
     .await
 }
@@ -358,12 +344,11 @@ pub(super) struct ResidentQuery {
 }
 
 async fn isolation_new_view(
-    state: &AppState,
     caller: &PageCaller,
     resident_id: &str,
     errors: FormErrors,
 ) -> PageResult {
-    let resident = sanshe_app::registry::get(&state.app, &caller.actor, resident_id)
+    let resident = sanshe_app::registry::get(caller.app(), &caller.actor, resident_id)
         .await
         .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -372,7 +357,7 @@ async fn isolation_new_view(
             nav: Nav::of(caller, "/isolations/new"),
             resident,
             kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
-            today: state.app.today().format("%Y-%m-%d").to_string(),
+            today: caller.app().today().format("%Y-%m-%d").to_string(),
             errors,
         },
         rejected,
@@ -380,18 +365,13 @@ async fn isolation_new_view(
 }
 
 pub(super) async fn new_isolation_form(
-    State(state): State<AppState>,
     caller: PageCaller,
     Query(q): Query<ResidentQuery>,
 ) -> PageResult {
-    isolation_new_view(&state, &caller, &q.resident, FormErrors::default()).await
+    isolation_new_view(&caller, &q.resident, FormErrors::default()).await
 }
 
-pub(super) async fn create_isolation(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn create_isolation(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let input = OpenEpisode {
         resident_id: value(&form, "resident_id"),
         kind: value(&form, "kind"),
@@ -402,9 +382,9 @@ pub(super) async fn create_isolation(
     };
     after_form(
         &caller,
-        isolation::open(&state.app, &caller.actor, &input).await,
+        isolation::open(caller.app(), &caller.actor, &input).await,
         async |o| Ok(Redirect::to(&format!("/isolations/{}", o.episode.id)).into_response()),
-        async |errors| isolation_new_view(&state, &caller, &input.resident_id, errors).await,
+        async |errors| isolation_new_view(&caller, &input.resident_id, errors).await,
     )
     .await
 }
@@ -416,12 +396,8 @@ pub(super) struct BoardPage {
     b: isolation::Board,
 }
 
-pub(super) async fn board_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let b = isolation::board(&state.app, &caller.actor, &id)
+pub(super) async fn board_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let b = isolation::board(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(render(&BoardPage {
@@ -439,28 +415,20 @@ pub(super) struct RosterPage {
     lines: Vec<isolation::RosterLine>,
 }
 
-pub(super) async fn roster_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (area, lines) = isolation::roster(&state.app, &caller.actor, &id)
+pub(super) async fn roster_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(render(&RosterPage {
         nav: Nav::of(&caller, &format!("/areas/{id}/roster")),
         area,
-        date: state.app.today().format("%Y-%m-%d").to_string(),
+        date: caller.app().today().format("%Y-%m-%d").to_string(),
         lines,
     }))
 }
 
-pub(super) async fn export_roster(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (area, lines) = isolation::roster(&state.app, &caller.actor, &id)
+pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let tr = caller.tr;
@@ -495,7 +463,7 @@ pub(super) async fn export_roster(
             ]
         })
         .collect();
-    let date = state.app.today().format("%Y%m%d");
+    let date = caller.app().today().format("%Y%m%d");
     sheet_download(
         &caller,
         &tr.t("roster"),
@@ -525,16 +493,12 @@ pub(super) struct NoticePage {
     parts: Vec<NoticePart>,
 }
 
-pub(super) async fn notice_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (household, _) = sanshe_app::registry::household(&state.app, &caller.actor, &id)
+pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let (household, _) = sanshe_app::registry::household(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     let episodes = isolation::list(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &EpisodeFilter {
             household: Some(id.clone()),
@@ -544,8 +508,8 @@ pub(super) async fn notice_page(
     )
     .await
     .or_page(&caller)?;
-    let base = state.app.public_url.trim_end_matches('/').to_string();
-    let phone = sanshe_app::areas::contact_phone(&state.app, &household.area_id)
+    let base = caller.app().public_url.trim_end_matches('/').to_string();
+    let phone = sanshe_app::areas::contact_phone(caller.app(), &household.area_id)
         .await
         .or_page(&caller)?
         .unwrap_or_else(|| "—".into());
@@ -559,7 +523,7 @@ pub(super) async fn notice_page(
             "notice-contact",
             &[("worker", worker), ("phone", phone.clone())],
         );
-        if let Some(path) = isolation::report_link(&state.app, &caller.actor, &e.id)
+        if let Some(path) = isolation::report_link(caller.app(), &caller.actor, &e.id)
             .await
             .or_page(&caller)?
         {

@@ -711,16 +711,13 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
 /// The roots of the caller's scope and their children: the areas a form offers for a campaign
 /// or a chat robot (a coordinator picks a street or a community, a worker their community or a
 /// compound).
-async fn scope_and_children(
-    state: &AppState,
-    caller: &PageCaller,
-) -> Result<Vec<AreaView>, Response> {
+async fn scope_and_children(caller: &PageCaller) -> Result<Vec<AreaView>, Response> {
     let mut areas = Vec::new();
-    for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+    for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
         .await
         .or_page(caller)?
     {
-        let page = sanshe_app::areas::area_page(&state.app, &caller.actor, &root.id)
+        let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &root.id)
             .await
             .or_page(caller)?;
         areas.push(root);

@@ -23,30 +23,29 @@ pub(super) struct NeedsPage {
 }
 
 async fn needs_view(
-    state: &AppState,
     caller: &PageCaller,
     form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
-    let items = needs::needs(&state.app, &caller.actor, false)
+    let items = needs::needs(caller.app(), &caller.actor, false)
         .await
         .or_page(caller)?;
     let speaks_for_communities = !caller.actor.scope(Action::LinkOrganizations).is_empty();
     let (areas, posts) = if speaks_for_communities {
         let areas: Vec<(String, String)> =
-            sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 200)
+            sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 200)
                 .await
                 .or_page(caller)?
                 .into_iter()
                 .map(|a| (a.id, a.name))
                 .collect();
         let mut posts = Vec::new();
-        for root in sanshe_app::areas::scope_roots(&state.app, &caller.actor)
+        for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
             .await
             .or_page(caller)?
         {
             posts.extend(
-                sanshe_app::rotas::posts(&state.app, &caller.actor, &root.id)
+                sanshe_app::rotas::posts(caller.app(), &caller.actor, &root.id)
                     .await
                     .or_page(caller)?,
             );
@@ -70,15 +69,11 @@ async fn needs_view(
     ))
 }
 
-pub(super) async fn needs_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    needs_view(&state, &caller, Vec::new(), FormErrors::default()).await
+pub(super) async fn needs_page(caller: PageCaller) -> PageResult {
+    needs_view(&caller, Vec::new(), FormErrors::default()).await
 }
 
-pub(super) async fn post_need(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = NeedInput {
         area_id: value(&form, "area_id"),
@@ -97,9 +92,9 @@ pub(super) async fn post_need(
     };
     after_form(
         &caller,
-        needs::post_need(&state.app, &caller.actor, &input).await,
+        needs::post_need(caller.app(), &caller.actor, &input).await,
         async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        async |errors| needs_view(&state, &caller, form, errors).await,
+        async |errors| needs_view(&caller, form, errors).await,
     )
     .await
 }
@@ -125,25 +120,24 @@ pub(super) struct NeedPage {
 }
 
 async fn need_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
-    let (n, commitments) = needs::need(&state.app, &caller.actor, id)
+    let (n, commitments) = needs::need(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     let mut answering = Vec::new();
     if n.status != sanshe_core::needs::NeedStatus::Closed {
         for org in sanshe_core::accounts::organizations_run(&caller.actor.grants) {
-            let (o, _, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &org)
+            let (o, _, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &org)
                 .await
                 .or_page(caller)?;
-            let members = sanshe_app::organizations::members(&state.app, &caller.actor, &org)
+            let members = sanshe_app::organizations::members(caller.app(), &caller.actor, &org)
                 .await
                 .or_page(caller)?;
-            let teams = sanshe_app::organizations::teams(&state.app, &caller.actor, &org)
+            let teams = sanshe_app::organizations::teams(caller.app(), &caller.actor, &org)
                 .await
                 .or_page(caller)?
                 .into_iter()
@@ -171,16 +165,11 @@ async fn need_view(
     ))
 }
 
-pub(super) async fn need_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    need_view(&state, &caller, &id, Vec::new(), FormErrors::default()).await
+pub(super) async fn need_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    need_view(&caller, &id, Vec::new(), FormErrors::default()).await
 }
 
 pub(super) async fn commit_to_need(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -193,37 +182,32 @@ pub(super) async fn commit_to_need(
     };
     after_form(
         &caller,
-        needs::commit(&state.app, &caller.actor, &id, &input).await,
+        needs::commit(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&state, &caller, &id, form, errors).await,
+        async |errors| need_view(&caller, &id, form, errors).await,
     )
     .await
 }
 
 pub(super) async fn confirm_commitment(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, commitment_id)): Path<(String, String)>,
 ) -> PageResult {
     after_form(
         &caller,
-        needs::confirm(&state.app, &caller.actor, &id, &commitment_id).await,
+        needs::confirm(caller.app(), &caller.actor, &id, &commitment_id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&state, &caller, &id, Vec::new(), errors).await,
+        async |errors| need_view(&caller, &id, Vec::new(), errors).await,
     )
     .await
 }
 
-pub(super) async fn close_need(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
+pub(super) async fn close_need(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     after_form(
         &caller,
-        needs::close(&state.app, &caller.actor, &id).await,
+        needs::close(caller.app(), &caller.actor, &id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&state, &caller, &id, Vec::new(), errors).await,
+        async |errors| need_view(&caller, &id, Vec::new(), errors).await,
     )
     .await
 }

@@ -22,12 +22,11 @@ pub(super) struct NoticesPage {
 }
 
 async fn notices_view(
-    state: &AppState,
     caller: &PageCaller,
     form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+    let (app, actor) = (caller.app(), &caller.actor);
     let mine = notices::mine(app, actor).await.or_page(caller)?;
     let sent = notices::sent(app, actor).await.or_page(caller)?;
     let (mut senders, mut teams) = (Vec::new(), Vec::new());
@@ -75,15 +74,11 @@ async fn notices_view(
     ))
 }
 
-pub(super) async fn notices_page(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    notices_view(&state, &caller, Vec::new(), FormErrors::default()).await
+pub(super) async fn notices_page(caller: PageCaller) -> PageResult {
+    notices_view(&caller, Vec::new(), FormErrors::default()).await
 }
 
-pub(super) async fn send_notice(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let sender = value(&form, "sender");
     let optional = |k: &str| Some(value(&form, k)).filter(|v| !v.is_empty());
     let input = NoticeInput {
@@ -98,20 +93,16 @@ pub(super) async fn send_notice(
     };
     after_form(
         &caller,
-        notices::send(&state.app, &caller.actor, &input).await,
+        notices::send(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/notices").into_response()),
-        async |errors| notices_view(&state, &caller, form, errors).await,
+        async |errors| notices_view(&caller, form, errors).await,
     )
     .await
 }
 
 /// Marks a notice read, from the home page or the notices page; back where it was read.
-pub(super) async fn read_notice(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    notices::mark_read(&state.app, &caller.actor, &id)
+pub(super) async fn read_notice(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    notices::mark_read(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to("/").into_response())

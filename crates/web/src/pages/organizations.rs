@@ -16,17 +16,13 @@ pub(super) struct OrganizationsPage {
     errors: FormErrors,
 }
 
-pub(super) async fn organizations_view(
-    state: &AppState,
-    caller: &PageCaller,
-    errors: FormErrors,
-) -> PageResult {
-    let items = sanshe_app::organizations::list(&state.app, &caller.actor)
+pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+    let items = sanshe_app::organizations::list(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
     let areas = if can_register {
-        upper_areas(state, caller).await?
+        upper_areas(caller).await?
     } else {
         Vec::new()
     };
@@ -44,11 +40,8 @@ pub(super) async fn organizations_view(
     ))
 }
 
-pub(super) async fn organizations_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    organizations_view(&state, &caller, FormErrors::default()).await
+pub(super) async fn organizations_page(caller: PageCaller) -> PageResult {
+    organizations_view(&caller, FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -64,14 +57,13 @@ pub(super) struct OrganizationForm {
 }
 
 pub(super) async fn register_organization(
-    State(state): State<AppState>,
     caller: PageCaller,
     Form(f): Form<OrganizationForm>,
 ) -> PageResult {
     after_form(
         &caller,
         sanshe_app::organizations::register(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &f.kind,
             &f.name,
@@ -80,7 +72,7 @@ pub(super) async fn register_organization(
         )
         .await,
         async |o| Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
-        async |errors| organizations_view(&state, &caller, errors).await,
+        async |errors| organizations_view(&caller, errors).await,
     )
     .await
 }
@@ -110,22 +102,20 @@ pub(super) struct OrganizationPage {
 }
 
 pub(super) async fn organization_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
 ) -> PageResult {
-    organization_view_with(state, caller, id, errors, Vec::new()).await
+    organization_view_with(caller, id, errors, Vec::new()).await
 }
 
 pub(super) async fn organization_view_with(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
     form: Vec<(String, String)>,
 ) -> PageResult {
-    let (o, linkages, can_manage) = sanshe_app::organizations::get(&state.app, &caller.actor, id)
+    let (o, linkages, can_manage) = sanshe_app::organizations::get(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     // Editing is for whoever manages the organization; linking also for a coordinator, to the
@@ -139,7 +129,7 @@ pub(super) async fn organization_view_with(
             },
         );
     let communities = if can_link {
-        sanshe_app::areas::communities_for_linking(&state.app, &caller.actor)
+        sanshe_app::areas::communities_for_linking(caller.app(), &caller.actor)
             .await
             .or_page(caller)?
     } else {
@@ -156,16 +146,16 @@ pub(super) async fn organization_view_with(
         .map(|d| (d.as_str(), ticked.iter().any(|t| t == d.as_str())))
         .collect();
     let members = if can_manage {
-        sanshe_app::organizations::members(&state.app, &caller.actor, &o.id)
+        sanshe_app::organizations::members(caller.app(), &caller.actor, &o.id)
             .await
             .or_page(caller)?
     } else {
         Vec::new()
     };
     let contributions = if can_manage {
-        let today = state.app.today();
+        let today = caller.app().today();
         sanshe_app::organizations::contributions(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &o.id,
             today - chrono::Duration::days(29),
@@ -177,7 +167,7 @@ pub(super) async fn organization_view_with(
         Vec::new()
     };
     let teams = if can_manage {
-        sanshe_app::organizations::teams(&state.app, &caller.actor, &o.id)
+        sanshe_app::organizations::teams(caller.app(), &caller.actor, &o.id)
             .await
             .or_page(caller)?
     } else {
@@ -208,16 +198,11 @@ pub(super) async fn organization_view_with(
     ))
 }
 
-pub(super) async fn organization_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    organization_view(&state, &caller, &id, FormErrors::default()).await
+pub(super) async fn organization_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    organization_view(&caller, &id, FormErrors::default()).await
 }
 
 pub(super) async fn add_linkage(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -234,19 +219,15 @@ pub(super) async fn add_linkage(
     };
     after_form(
         &caller,
-        sanshe_app::organizations::propose(&state.app, &caller.actor, &id, &input).await,
+        sanshe_app::organizations::propose(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view_with(&state, &caller, &id, errors, form).await,
+        async |errors| organization_view_with(&caller, &id, errors, form).await,
     )
     .await
 }
 
-pub(super) async fn accept_linkage(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let l = sanshe_app::organizations::accept(&state.app, &caller.actor, &id)
+pub(super) async fn accept_linkage(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let l = sanshe_app::organizations::accept(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
@@ -261,43 +242,36 @@ pub(super) struct DeployForm {
 }
 
 pub(super) async fn deploy_member(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
-    let app = &state.app;
+    let app = caller.app();
     let done =
         sanshe_app::organizations::deploy_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
             .await;
-    after_deployment(&state, &caller, &id, done.map(|_| ())).await
+    after_deployment(&caller, &id, done.map(|_| ())).await
 }
 
 pub(super) async fn recall_member(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<DeployForm>,
 ) -> PageResult {
-    let app = &state.app;
+    let app = caller.app();
     let done =
         sanshe_app::organizations::recall_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
             .await;
-    after_deployment(&state, &caller, &id, done).await
+    after_deployment(&caller, &id, done).await
 }
 
 /// Back to the organization's people after a deployment or recall, or its page with why not.
-async fn after_deployment(
-    state: &AppState,
-    caller: &PageCaller,
-    id: &str,
-    done: Result<(), AppError>,
-) -> PageResult {
+async fn after_deployment(caller: &PageCaller, id: &str, done: Result<(), AppError>) -> PageResult {
     after_form(
         caller,
         done,
         async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(state, caller, id, errors).await,
+        async |errors| organization_view(caller, id, errors).await,
     )
     .await
 }
@@ -313,17 +287,13 @@ pub(super) struct ConfirmPage {
     cancel: String,
 }
 
-pub(super) async fn confirm_unlink(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
+pub(super) async fn confirm_unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     // Find the linkage through the organizations the caller can see, so nothing outside leaks.
-    let orgs = sanshe_app::organizations::list(&state.app, &caller.actor)
+    let orgs = sanshe_app::organizations::list(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     for o in orgs {
-        let (org, links, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &o.id)
+        let (org, links, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id)
             .await
             .or_page(&caller)?;
         if let Some(l) = links.into_iter().find(|l| l.id == id) {
@@ -340,28 +310,21 @@ pub(super) async fn confirm_unlink(
     Err(error_page(caller.tr, &AppError::NotFound))
 }
 
-pub(super) async fn unlink(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let l = sanshe_app::organizations::end(&state.app, &caller.actor, &id)
+pub(super) async fn unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let l = sanshe_app::organizations::end(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
 }
 
-pub(super) async fn export_organizations(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
+pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
     let tr = caller.tr;
     let mut rows = Vec::new();
-    for o in sanshe_app::organizations::list(&state.app, &caller.actor)
+    for o in sanshe_app::organizations::list(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?
     {
-        let (o, links, _) = sanshe_app::organizations::get(&state.app, &caller.actor, &o.id)
+        let (o, links, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id)
             .await
             .or_page(&caller)?;
         if links.is_empty() {
@@ -404,7 +367,6 @@ pub(super) async fn export_organizations(
 }
 
 pub(super) async fn edit_organization(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<OrganizationForm>,
@@ -412,7 +374,7 @@ pub(super) async fn edit_organization(
     after_form(
         &caller,
         sanshe_app::organizations::update(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &id,
             &f.kind,
@@ -421,7 +383,7 @@ pub(super) async fn edit_organization(
         )
         .await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view(&state, &caller, &id, errors).await,
+        async |errors| organization_view(&caller, &id, errors).await,
     )
     .await
 }
@@ -445,12 +407,8 @@ pub(super) struct MapQuery {
 /// The most communities one page lists (a city has thousands; the marked come first).
 const MAP_PAGE_ROWS: usize = 300;
 
-pub(super) async fn linkage_map_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<MapQuery>,
-) -> PageResult {
-    let all = sanshe_app::organizations::linkage_map(&state.app, &caller.actor)
+pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuery>) -> PageResult {
+    let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     let total = all.len();
@@ -477,13 +435,12 @@ pub(super) async fn linkage_map_page(
 
 /// An organization's contributions per community in a period, as a workbook.
 pub(super) async fn export_contributions(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<crate::api::organizations::Period>,
 ) -> PageResult {
-    let (from, to) = q.days(state.app.today());
-    let rows = sanshe_app::organizations::contributions(&state.app, &caller.actor, &id, from, to)
+    let (from, to) = q.days(caller.app().today());
+    let rows = sanshe_app::organizations::contributions(caller.app(), &caller.actor, &id, from, to)
         .await
         .or_page(&caller)?;
     let tr = caller.tr;

@@ -29,15 +29,11 @@ pub(super) struct PassesQuery {
 }
 
 /// An area the caller may see and its passes, by address.
-async fn area_passes(
-    state: &AppState,
-    caller: &PageCaller,
-    id: &str,
-) -> Result<(AreaView, Vec<PassView>), Response> {
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, id)
+async fn area_passes(caller: &PageCaller, id: &str) -> Result<(AreaView, Vec<PassView>), Response> {
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let passes = gates::passes(&state.app, &caller.actor, id)
+    let passes = gates::passes(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     Ok((area.into(), passes))
@@ -67,12 +63,11 @@ impl PassesPage {
 }
 
 pub(super) async fn passes_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let (area, passes) = area_passes(&state, &caller, &id).await?;
+    let (area, passes) = area_passes(&caller, &id).await?;
     let buildings = gates::buildings_of(&passes);
     // One building alone needs no choosing.
     let building = q
@@ -111,12 +106,11 @@ pub(super) struct PassesPrintPage {
 }
 
 pub(super) async fn passes_print(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let (area, passes) = area_passes(&state, &caller, &id).await?;
+    let (area, passes) = area_passes(&caller, &id).await?;
     let building = q.building.unwrap_or_default();
     let list: Vec<PrintedPass> = passes
         .into_iter()
@@ -126,7 +120,7 @@ pub(super) async fn passes_print(
             None => p.building == building,
         })
         .map(|p| PrintedPass {
-            qr: crate::qr_svg(&gates::pass_token(&state.app, &p.id)),
+            qr: crate::qr_svg(&gates::pass_token(caller.app(), &p.id)),
             pass: p,
         })
         .collect();
@@ -149,13 +143,12 @@ pub(super) struct IssueForm {
 }
 
 pub(super) async fn issue_passes(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<IssueForm>,
 ) -> PageResult {
     gates::issue_passes(
-        &state.app,
+        caller.app(),
         &caller.actor,
         &gates::IssuePasses {
             area_id: Some(id.clone()),
@@ -190,12 +183,11 @@ impl PassActionForm {
 }
 
 pub(super) async fn revoke_pass(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<PassActionForm>,
 ) -> PageResult {
-    gates::revoke_pass(&state.app, &caller.actor, &id)
+    gates::revoke_pass(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&f.back()).into_response())
@@ -203,12 +195,11 @@ pub(super) async fn revoke_pass(
 
 /// Reissues, then opens the print sheet of the new pass alone.
 pub(super) async fn reissue_pass(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<PassActionForm>,
 ) -> PageResult {
-    let new = gates::reissue_pass(&state.app, &caller.actor, &id)
+    let new = gates::reissue_pass(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!(

@@ -30,7 +30,6 @@ pub(super) struct ResidentListQuery {
 }
 
 pub(super) async fn residents(
-    State(state): State<AppState>,
     caller: PageCaller,
     Query(q): Query<ResidentListQuery>,
 ) -> PageResult {
@@ -43,7 +42,7 @@ pub(super) async fn residents(
         limit: Some(50),
     };
     let (page, q_error) =
-        match sanshe_app::registry::search(&state.app, &caller.actor, &search).await {
+        match sanshe_app::registry::search(caller.app(), &caller.actor, &search).await {
             Ok(p) => (p, None),
             Err(AppError::Invalid(f)) => (
                 sanshe_app::registry::ResidentPage {
@@ -56,7 +55,7 @@ pub(super) async fn residents(
             Err(e) => return Err(page_error(&caller, e)),
         };
     let area_name = match q.area.as_deref().filter(|a| !a.is_empty()) {
-        Some(a) => sanshe_app::areas::visible_area(&state.app, &caller.actor, a)
+        Some(a) => sanshe_app::areas::visible_area(caller.app(), &caller.actor, a)
             .await
             .ok()
             .map(|a| a.name),
@@ -205,16 +204,16 @@ pub(super) fn document_kinds(selected: &str) -> Vec<(&'static str, bool)> {
 }
 
 pub(super) async fn resident_form_page(
-    state: &AppState,
     caller: &PageCaller,
     form: ResidentForm,
     errors: FormErrors,
 ) -> PageResult {
     let tr = caller.tr;
     let (household_label, new_household, area_label, cancel) = if !form.household_id.is_empty() {
-        let (h, _) = sanshe_app::registry::household(&state.app, &caller.actor, &form.household_id)
-            .await
-            .or_page(caller)?;
+        let (h, _) =
+            sanshe_app::registry::household(caller.app(), &caller.actor, &form.household_id)
+                .await
+                .or_page(caller)?;
         (
             Some(format!("{} {}", h.area_name, h.address)),
             false,
@@ -222,7 +221,7 @@ pub(super) async fn resident_form_page(
             format!("/households/{}", h.id),
         )
     } else {
-        let a = sanshe_app::areas::visible_area(&state.app, &caller.actor, &form.area_id)
+        let a = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &form.area_id)
             .await
             .or_page(caller)?;
         (None, true, a.name.clone(), format!("/areas/{}", a.id))
@@ -256,7 +255,6 @@ pub(super) async fn resident_form_page(
 }
 
 pub(super) async fn new_resident_form(
-    State(state): State<AppState>,
     caller: PageCaller,
     Query(q): Query<NewResidentQuery>,
 ) -> PageResult {
@@ -271,14 +269,10 @@ pub(super) async fn new_resident_form(
             &AppError::field("area", "err-required"),
         ));
     }
-    resident_form_page(&state, &caller, form, FormErrors::default()).await
+    resident_form_page(&caller, form, FormErrors::default()).await
 }
 
-pub(super) async fn create_resident(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Form(f): Form<ResidentForm>,
-) -> PageResult {
+pub(super) async fn create_resident(caller: PageCaller, Form(f): Form<ResidentForm>) -> PageResult {
     let target = if !f.household_id.is_empty() {
         HouseholdTarget::Existing {
             household_id: f.household_id.clone(),
@@ -293,9 +287,9 @@ pub(super) async fn create_resident(
     };
     after_form(
         &caller,
-        sanshe_app::registry::add_resident(&state.app, &caller.actor, &target, &f.input()).await,
+        sanshe_app::registry::add_resident(caller.app(), &caller.actor, &target, &f.input()).await,
         async |r| Ok(Redirect::to(&format!("/residents/{}?saved=1", r.id)).into_response()),
-        async |errors| resident_form_page(&state, &caller, f, errors).await,
+        async |errors| resident_form_page(&caller, f, errors).await,
     )
     .await
 }
@@ -320,20 +314,19 @@ pub(super) struct SavedQuery {
 }
 
 pub(super) async fn resident_page(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     revealed: Option<Revealed>,
     reveal_error: Option<String>,
     saved: bool,
 ) -> PageResult {
-    let r = sanshe_app::registry::get(&state.app, &caller.actor, id)
+    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let (h, _) = sanshe_app::registry::household(&state.app, &caller.actor, &r.household_id)
+    let (h, _) = sanshe_app::registry::household(caller.app(), &caller.actor, &r.household_id)
         .await
         .or_page(caller)?;
-    let area = sanshe_app::areas::visible_area(&state.app, &caller.actor, &h.area_id)
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id)
         .await
         .or_page(caller)?;
     let target = Target::Area(&area.path);
@@ -341,11 +334,11 @@ pub(super) async fn resident_page(
     let can_reveal = caller.actor.may(Action::RevealPersonal, target);
     let move_targets = if can_edit {
         let mut t =
-            sanshe_app::areas::search(&state.app, &caller.actor, Some("compound"), None, 500)
+            sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
                 .await
                 .or_page(caller)?;
         t.extend(
-            sanshe_app::areas::search(&state.app, &caller.actor, Some("community"), None, 500)
+            sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
                 .await
                 .or_page(caller)?,
         );
@@ -356,7 +349,7 @@ pub(super) async fn resident_page(
     let episodes = if caller.actor.scope(Action::FrontLine).is_empty() {
         Vec::new()
     } else {
-        sanshe_app::isolation::of_resident(&state.app, &caller.actor, id)
+        sanshe_app::isolation::of_resident(caller.app(), &caller.actor, id)
             .await
             .or_page(caller)?
     };
@@ -378,12 +371,11 @@ pub(super) async fn resident_page(
 }
 
 pub(super) async fn resident(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    resident_page(&state, &caller, &id, None, None, q.saved.is_some()).await
+    resident_page(&caller, &id, None, None, q.saved.is_some()).await
 }
 
 #[derive(Deserialize)]
@@ -393,18 +385,16 @@ pub(super) struct RevealForm {
 }
 
 pub(super) async fn reveal_resident(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<RevealForm>,
 ) -> PageResult {
     after_form(
         &caller,
-        sanshe_app::registry::reveal(&state.app, &caller.actor, &id, &f.reason).await,
-        async |v| resident_page(&state, &caller, &id, Some(v), None, false).await,
+        sanshe_app::registry::reveal(caller.app(), &caller.actor, &id, &f.reason).await,
+        async |v| resident_page(&caller, &id, Some(v), None, false).await,
         async |errors| {
             resident_page(
-                &state,
                 &caller,
                 &id,
                 None,
@@ -424,25 +414,23 @@ pub(super) struct MergeForm {
 }
 
 pub(super) async fn merge_resident(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<MergeForm>,
 ) -> PageResult {
-    sanshe_app::registry::merge(&state.app, &caller.actor, &id, f.remove.trim())
+    sanshe_app::registry::merge(caller.app(), &caller.actor, &id, f.remove.trim())
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
 }
 
 pub(super) async fn edit_form_page(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     input: ResidentInput,
     errors: FormErrors,
 ) -> PageResult {
-    let r = sanshe_app::registry::get(&state.app, &caller.actor, id)
+    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -468,28 +456,23 @@ pub(super) async fn edit_form_page(
     ))
 }
 
-pub(super) async fn edit_resident_form(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Path(id): Path<String>,
-) -> PageResult {
-    let input = sanshe_app::registry::edit_input(&state.app, &caller.actor, &id)
+pub(super) async fn edit_resident_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let input = sanshe_app::registry::edit_input(caller.app(), &caller.actor, &id)
         .await
         .or_page(&caller)?;
-    edit_form_page(&state, &caller, &id, input, FormErrors::default()).await
+    edit_form_page(&caller, &id, input, FormErrors::default()).await
 }
 
 pub(super) async fn update_resident(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<ResidentForm>,
 ) -> PageResult {
     after_form(
         &caller,
-        sanshe_app::registry::update_resident(&state.app, &caller.actor, &id, &f.input()).await,
+        sanshe_app::registry::update_resident(caller.app(), &caller.actor, &id, &f.input()).await,
         async |_| Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response()),
-        async |errors| edit_form_page(&state, &caller, &id, f.input(), errors).await,
+        async |errors| edit_form_page(&caller, &id, f.input(), errors).await,
     )
     .await
 }
@@ -507,7 +490,6 @@ pub(super) struct MoveForm {
 }
 
 pub(super) async fn move_resident(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<MoveForm>,
@@ -518,7 +500,7 @@ pub(super) async fn move_resident(
         unit: f.unit,
         room: f.room,
     };
-    sanshe_app::registry::move_resident(&state.app, &caller.actor, &id, &target)
+    sanshe_app::registry::move_resident(caller.app(), &caller.actor, &id, &target)
         .await
         .or_page(&caller)?;
     Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())

@@ -61,13 +61,8 @@ pub(super) struct RotaQuery {
     done: Option<String>,
 }
 
-async fn rota_view(
-    state: &AppState,
-    caller: &PageCaller,
-    q: &RotaQuery,
-    message: Option<String>,
-) -> PageResult {
-    let areas = rotas::home_areas(&state.app, &caller.actor)
+async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
+    let areas = rotas::home_areas(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let area = q
@@ -75,20 +70,20 @@ async fn rota_view(
         .clone()
         .or_else(|| areas.first().map(|a| a.0.clone()))
         .unwrap_or_default();
-    let from = q.from.unwrap_or_else(|| state.app.today());
+    let from = q.from.unwrap_or_else(|| caller.app().today());
     let days = q.days.unwrap_or(7).clamp(1, rotas::MAX_DAYS);
     // A street or more is summed up per post (its shifts would be tens of thousands of lines);
     // a community and below lists its shifts.
     let (rota, summary) = if area.is_empty() {
         (None, None)
     } else {
-        let gaps = rotas::gaps(&state.app, &caller.actor, &area, from, days)
+        let gaps = rotas::gaps(caller.app(), &caller.actor, &area, from, days)
             .await
             .or_page(caller)?;
         if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
             (None, Some(gaps))
         } else {
-            let rota = rotas::rota(&state.app, &caller.actor, &area, from, days)
+            let rota = rotas::rota(caller.app(), &caller.actor, &area, from, days)
                 .await
                 .or_page(caller)?;
             (Some(rota), None)
@@ -99,15 +94,15 @@ async fn rota_view(
             .as_deref()
             .map(|d| caller.tr.t(&format!("rota-done-{d}")))
     });
-    let reminders = rotas::reminders(&state.app, &caller.actor)
+    let reminders = rotas::reminders(caller.app(), &caller.actor)
         .await
         .or_page(caller)?;
     let manages = !area.is_empty()
-        && rotas::manages(&state.app, &caller.actor, &area)
+        && rotas::manages(caller.app(), &caller.actor, &area)
             .await
             .or_page(caller)?;
     let gates = if manages {
-        sanshe_app::gates::gates(&state.app, &caller.actor)
+        sanshe_app::gates::gates(caller.app(), &caller.actor)
             .await
             .or_page(caller)?
     } else {
@@ -132,12 +127,8 @@ async fn rota_view(
     ))
 }
 
-pub(super) async fn rota_page(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    Query(q): Query<RotaQuery>,
-) -> PageResult {
-    rota_view(&state, &caller, &q, None).await
+pub(super) async fn rota_page(caller: PageCaller, Query(q): Query<RotaQuery>) -> PageResult {
+    rota_view(&caller, &q, None).await
 }
 
 #[derive(Deserialize)]
@@ -154,12 +145,11 @@ pub(super) struct ShiftForm {
 /// Take, drop, check in or out; a worker assigns someone or takes a no-show off; back to the
 /// rota (or the cover page) with what happened.
 pub(super) async fn shift_action(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<ShiftForm>,
 ) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+    let (app, actor) = (caller.app(), &caller.actor);
     let done = match action.as_str() {
         "take" => rotas::take(app, actor, &id).await,
         "drop" => rotas::drop_shift(app, actor, &id, None).await,
@@ -204,7 +194,7 @@ pub(super) async fn shift_action(
                 done: None,
             };
             let message = FormErrors::from(&e, caller.tr).messages().join(" ");
-            let mut resp = rota_view(&state, &caller, &q, Some(message)).await?;
+            let mut resp = rota_view(&caller, &q, Some(message)).await?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
@@ -213,11 +203,7 @@ pub(super) async fn shift_action(
 }
 
 /// A worker adds a duty post below the rota's area, from the rota page.
-pub(super) async fn create_post(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn create_post(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let number = |k: &str| value(&form, k).trim().parse::<u32>().unwrap_or(0);
     let skill = value(&form, "skill");
     let input = rotas::PostInput {
@@ -231,21 +217,17 @@ pub(super) async fn create_post(
         skill: (!skill.is_empty()).then_some(skill),
         gate_id: Some(value(&form, "gate_id")).filter(|g| !g.is_empty()),
     };
-    let done = rotas::add_post(&state.app, &caller.actor, &input)
+    let done = rotas::add_post(caller.app(), &caller.actor, &input)
         .await
         .map(|_| ());
-    after_rota_form(&state, &caller, &form, done, "post").await
+    after_rota_form(&caller, &form, done, "post").await
 }
 
 /// A worker makes the shifts of every post below the rota's area for the days shown.
-pub(super) async fn make_shifts(
-    State(state): State<AppState>,
-    caller: PageCaller,
-    FormPairs(form): FormPairs,
-) -> PageResult {
+pub(super) async fn make_shifts(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let done = match value(&form, "from").parse::<NaiveDate>() {
         Ok(from) => rotas::make_area_shifts(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &value(&form, "area"),
             from,
@@ -255,11 +237,10 @@ pub(super) async fn make_shifts(
         .map(|_| ()),
         Err(_) => Err(AppError::field("from", "err-date")),
     };
-    after_rota_form(&state, &caller, &form, done, "made").await
+    after_rota_form(&caller, &form, done, "made").await
 }
 
 async fn after_rota_form(
-    state: &AppState,
     caller: &PageCaller,
     form: &[(String, String)],
     done: Result<(), AppError>,
@@ -286,7 +267,7 @@ async fn after_rota_form(
                 done: None,
             };
             let message = errors.messages().join(" ");
-            let mut resp = rota_view(state, caller, &q, Some(message)).await?;
+            let mut resp = rota_view(caller, &q, Some(message)).await?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         },
@@ -308,12 +289,11 @@ pub(super) struct CoverPage {
 
 /// A worker's page for a shift under way with a no-show: take them off, and who could cover.
 pub(super) async fn cover_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<RotaQuery>,
 ) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+    let (app, actor) = (caller.app(), &caller.actor);
     let (post, shift) = rotas::shift_view(app, actor, &id).await.or_page(&caller)?;
     let candidates = rotas::cover_candidates(app, actor, &id)
         .await
@@ -350,11 +330,8 @@ impl HoursCertificate {
 }
 
 /// The signed-in volunteer's record of service hours, to print and have signed and sealed.
-pub(super) async fn hours_certificate(
-    State(state): State<AppState>,
-    caller: PageCaller,
-) -> PageResult {
-    let c = rotas::certificate(&state.app, &caller.actor)
+pub(super) async fn hours_certificate(caller: PageCaller) -> PageResult {
+    let c = rotas::certificate(caller.app(), &caller.actor)
         .await
         .or_page(&caller)?;
     Ok(render(&HoursCertificate {

@@ -36,17 +36,16 @@ pub(super) struct TeamQuery {
 }
 
 async fn team_view(
-    state: &AppState,
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
     sent: (String, String),
     message: Option<String>,
 ) -> PageResult {
-    let team = organizations::team(&state.app, &caller.actor, id)
+    let team = organizations::team(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
-    let open = organizations::open_shifts_for_team(&state.app, &caller.actor, id)
+    let open = organizations::open_shifts_for_team(caller.app(), &caller.actor, id)
         .await
         .or_page(caller)?;
     let rejected = !errors.is_empty();
@@ -64,7 +63,6 @@ async fn team_view(
 }
 
 pub(super) async fn team_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<TeamQuery>,
@@ -74,7 +72,6 @@ pub(super) async fn team_page(
         .filter(|d| d == "booked")
         .map(|_| caller.tr.t("team-booked"));
     team_view(
-        &state,
         &caller,
         &id,
         FormErrors::default(),
@@ -93,13 +90,12 @@ pub(super) struct BookingForm {
 }
 
 pub(super) async fn book_member(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<BookingForm>,
 ) -> PageResult {
     let outcome =
-        organizations::book_team_member(&state.app, &caller.actor, &id, &f.shift_id, &f.user_id)
+        organizations::book_team_member(caller.app(), &caller.actor, &id, &f.shift_id, &f.user_id)
             .await;
     after_form(
         &caller,
@@ -107,7 +103,6 @@ pub(super) async fn book_member(
         async |_| Ok(Redirect::to(&format!("/teams/{id}?done=booked")).into_response()),
         async |errors| {
             team_view(
-                &state,
                 &caller,
                 &id,
                 errors,
@@ -123,7 +118,6 @@ pub(super) async fn book_member(
 /// An organization's admin makes a team from its page; the form's fields keep their values and a
 /// rejected name is said under the team form (not the organization's own name field).
 pub(super) async fn create_team(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -134,7 +128,7 @@ pub(super) async fn create_team(
         leader_id: Some(value(&form, "leader_id")).filter(|l| !l.is_empty()),
         member_ids: values(&form, "member_ids"),
     };
-    let outcome = organizations::create_team(&state.app, &caller.actor, &input)
+    let outcome = organizations::create_team(caller.app(), &caller.actor, &input)
         .await
         .map_err(|e| match e {
             sanshe_app::AppError::Invalid(mut errors) => {
@@ -152,7 +146,7 @@ pub(super) async fn create_team(
         outcome,
         async |t| Ok(Redirect::to(&format!("/teams/{}", t.id)).into_response()),
         async |errors| {
-            super::organizations::organization_view_with(&state, &caller, &id, errors, form).await
+            super::organizations::organization_view_with(&caller, &id, errors, form).await
         },
     )
     .await

@@ -130,14 +130,13 @@ impl VettingPage {
 const APPLICATIONS_PER_PAGE: i64 = 50;
 
 async fn vetting_view(
-    state: &AppState,
     caller: &PageCaller,
     filter: sanshe_app::volunteers::ApplicationFilter,
     made: Option<(String, String, String)>,
     message: Option<String>,
     rejected: bool,
 ) -> PageResult {
-    let (app, actor) = (&state.app, &caller.actor);
+    let (app, actor) = (caller.app(), &caller.actor);
     let filter = sanshe_app::volunteers::ApplicationFilter {
         status: Some("open".into()),
         limit: Some(APPLICATIONS_PER_PAGE),
@@ -193,16 +192,14 @@ async fn vetting_view(
 
 /// Applications to vet, the reserve pool to deploy from, and who is deployed.
 pub(super) async fn vetting_page(
-    State(state): State<AppState>,
     caller: PageCaller,
     Query(filter): Query<sanshe_app::volunteers::ApplicationFilter>,
 ) -> PageResult {
-    vetting_view(&state, &caller, filter, None, None, false).await
+    vetting_view(&caller, filter, None, None, false).await
 }
 
 /// A decision on an application, from the page.
 pub(super) async fn decide_application(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
@@ -214,40 +211,32 @@ pub(super) async fn decide_application(
     };
     after_form(
         &caller,
-        sanshe_app::volunteers::decide(&state.app, &caller.actor, &id, &input).await,
+        sanshe_app::volunteers::decide(caller.app(), &caller.actor, &id, &input).await,
         async |d| {
             let made = match (d.username, d.password) {
                 (Some(u), Some(p)) => Some((d.application.name.clone(), u, p)),
                 _ => None,
             };
             let message = caller.tr.t(&format!("vet-done-{}", d.application.status));
-            let mut resp = vetting_view(
-                &state,
-                &caller,
-                Default::default(),
-                made,
-                Some(message),
-                false,
-            )
-            .await?;
+            let mut resp =
+                vetting_view(&caller, Default::default(), made, Some(message), false).await?;
             // The first password is on this page only.
             no_store(&mut resp);
             Ok(resp)
         },
-        async |errors| vetting_refused(&state, &caller, &errors).await,
+        async |errors| vetting_refused(&caller, &errors).await,
     )
     .await
 }
 
 /// The vetting page again with why a decision or deployment was refused.
-async fn vetting_refused(state: &AppState, caller: &PageCaller, errors: &FormErrors) -> PageResult {
+async fn vetting_refused(caller: &PageCaller, errors: &FormErrors) -> PageResult {
     let message = errors.messages().join(" ");
-    vetting_view(state, caller, Default::default(), None, Some(message), true).await
+    vetting_view(caller, Default::default(), None, Some(message), true).await
 }
 
 /// Deploys a volunteer from the reserve pool (or to one more community), from the page.
 pub(super) async fn deploy_volunteer(
-    State(state): State<AppState>,
     caller: PageCaller,
     Path(user_id): Path<String>,
     FormPairs(form): FormPairs,
@@ -255,7 +244,7 @@ pub(super) async fn deploy_volunteer(
     after_form(
         &caller,
         sanshe_app::volunteers::deploy(
-            &state.app,
+            caller.app(),
             &caller.actor,
             &user_id,
             &value(&form, "area_id"),
@@ -263,17 +252,9 @@ pub(super) async fn deploy_volunteer(
         .await,
         async |()| {
             let message = caller.tr.t("vet-done-deployed");
-            vetting_view(
-                &state,
-                &caller,
-                Default::default(),
-                None,
-                Some(message),
-                false,
-            )
-            .await
+            vetting_view(&caller, Default::default(), None, Some(message), false).await
         },
-        async |errors| vetting_refused(&state, &caller, &errors).await,
+        async |errors| vetting_refused(&caller, &errors).await,
     )
     .await
 }
