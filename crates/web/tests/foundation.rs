@@ -13,17 +13,12 @@ async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_comm
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         let r = t
-            .add_resident(
-                &ling,
-                &t.lingyanli,
-                "101",
-                "孙秀英",
-                ID_FEMALE_1949,
-                "13812345678",
-            )
+            .resident("孙秀英", ID_FEMALE_1949)
+            .phone("13812345678")
+            .by(&ling)
             .await;
-        let id = r["id"].as_str().unwrap();
-        let household = r["household_id"].as_str().unwrap();
+        let id = r.id.as_str();
+        let household = r.household_id.as_str();
 
         // Read, by every route.
         for path in [
@@ -176,7 +171,7 @@ async fn one_id_number_belongs_to_one_resident_in_the_whole_database() {
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
-        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
+        t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let r = t.post_json("/api/v1/residents", Some(&yude), json!({"area_id": t.yudeli, "room": "2", "name": "王淑兰", "document_number": ID_FEMALE_1949})).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.json()["errors"][0]["code"], "err-duplicate-document");
@@ -189,8 +184,8 @@ async fn one_id_number_belongs_to_one_resident_in_the_whole_database() {
 async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited() {
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
-        let r = t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "+86 138 1234 5678").await;
-        let id = r["id"].as_str().unwrap().to_string();
+        let r = t.resident("王淑兰", ID_FEMALE_1949).phone("+86 138 1234 5678").by(&ling).await;
+        let id = r.id.clone();
         assert_eq!(r["document_number"], "110***********002X");
         assert_eq!(r["phone"], "138****5678");
         let list = t.get("/api/v1/residents", Some(&ling)).await;
@@ -469,15 +464,10 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
         let ling = t.token("worker.lingyanli").await;
         for i in 0..7u16 {
             let name = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九"][i as usize];
-            t.add_resident(
-                &ling,
-                &t.lingyanli,
-                &format!("{}", 100 + i),
-                name,
-                &id_for(1940 + i as i32 * 5, 1, 1, i * 2 + 1),
-                "",
-            )
-            .await;
+            t.resident(name, &id_for(1940 + i as i32 * 5, 1, 1, i * 2 + 1))
+                .room(&format!("{}", 100 + i))
+                .by(&ling)
+                .await;
         }
         let mut seen = Vec::new();
         let mut url = "/api/v1/residents?limit=3".to_string();
@@ -533,15 +523,10 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
             .json();
         assert_eq!(prefix["total"], 1);
         // A name read alike but written otherwise (汪 and 王 are both "wang") is not a match.
-        t.add_resident(
-            &ling,
-            &t.lingyanli,
-            "120",
-            "汪五",
-            &id_for(1950, 2, 2, 41),
-            "",
-        )
-        .await;
+        t.resident("汪五", &id_for(1950, 2, 2, 41))
+            .room("120")
+            .by(&ling)
+            .await;
         let wang = t
             .get("/api/v1/residents?q=%E7%8E%8B", Some(&ling))
             .await
@@ -571,9 +556,9 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
 async fn edit_move_flag_and_merge_a_resident() {
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
-        let a = t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
-        let b = t.add_resident(&ling, &t.lingyanli, "102", "王淑兰", &id_for(1949, 12, 31, 2), "13912345678").await;
-        let a_id = a["id"].as_str().unwrap();
+        let a = t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
+        let b = t.resident("王淑兰", &id_for(1949, 12, 31, 2)).room("102").phone("13912345678").by(&ling).await;
+        let a_id = a.id.as_str();
         // An edit that sends back the masked number keeps the stored one.
         let edited = t
             .send_json("PUT", &format!("/api/v1/residents/{a_id}"), Some(&ling), json!({"name": "王淑兰", "document_number": a["document_number"], "flags": {"living_alone": true, "chronic_illness": true}}))
@@ -699,7 +684,7 @@ async fn organizations_linkages_and_who_may_manage_them() {
         assert_eq!(t.post_json("/api/v1/organizations", Some(&admin), body.clone()).await.status, StatusCode::CREATED);
         assert_eq!(t.post_json("/api/v1/organizations", Some(&admin), body).await.json()["errors"][0]["code"], "err-organization-exists");
         // The org admin sees no residents at all.
-        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "").await;
+        t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         assert_eq!(t.get("/api/v1/residents", Some(&org)).await.json()["total"], 0);
         t
     })
@@ -1146,8 +1131,7 @@ async fn users_are_onboarded_in_bulk_from_a_sheet() {
 async fn every_list_page_exports_to_excel_within_scope() {
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
-        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "")
-            .await;
+        t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let (admin, _) = t.browser("admin").await;
         for path in [
             "/audit/export.xlsx",
@@ -1185,15 +1169,10 @@ async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only()
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
         for i in 0..3u16 {
-            t.add_resident(
-                &ling,
-                &t.lingyanli,
-                &format!("{}", 200 + i),
-                "周桂兰",
-                &id_for(1950 + i as i32, 2, 2, i * 2),
-                "",
-            )
-            .await;
+            t.resident("周桂兰", &id_for(1950 + i as i32, 2, 2, i * 2))
+                .room(&format!("{}", 200 + i))
+                .by(&ling)
+                .await;
         }
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let start = t
@@ -1231,8 +1210,7 @@ async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
         let admin = t.token("admin").await;
         let yude = t.token("worker.yudeli").await;
         let ling = t.token("worker.lingyanli").await;
-        t.add_resident(&ling, &t.lingyanli, "101", "王淑兰", ID_FEMALE_1949, "")
-            .await;
+        t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let users = t.get("/api/v1/users", Some(&admin)).await.json();
         let yudeli = users
             .as_array()
@@ -1310,15 +1288,10 @@ async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
 async fn the_api_runs_large_exports_in_the_background() {
     on_both(|t| async move {
         let ling = t.token("worker.lingyanli").await;
-        t.add_resident(
-            &ling,
-            &t.lingyanli,
-            "101",
-            "王淑兰",
-            ID_FEMALE_1949,
-            "13812345678",
-        )
-        .await;
+        t.resident("王淑兰", ID_FEMALE_1949)
+            .phone("13812345678")
+            .by(&ling)
+            .await;
         let started = t
             .post_json(
                 "/api/v1/exports/residents",
@@ -1442,21 +1415,19 @@ async fn every_route_answers_404_for_a_resident_outside_the_scope() {
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         let r = t
-            .add_resident(
-                &ling,
-                &t.lingyanli,
-                "101",
-                "孙秀英",
-                ID_FEMALE_1949,
-                "13812345678",
-            )
+            .resident("孙秀英", ID_FEMALE_1949)
+            .phone("13812345678")
+            .by(&ling)
             .await;
-        let id = r["id"].as_str().unwrap().to_string();
-        let household = r["household_id"].as_str().unwrap().to_string();
+        let id = r.id.clone();
+        let household = r.household_id.clone();
         let mine = t
-            .add_resident(&yude, &t.yudeli, "1", "赵大爷", ID_MALE_1880, "")
+            .resident("赵大爷", ID_MALE_1880)
+            .room("1")
+            .in_area(&t.yudeli)
+            .by(&yude)
             .await;
-        let mine = mine["id"].as_str().unwrap().to_string();
+        let mine = mine.id.clone();
         let area = t.lingyanli.clone();
         let gets = [
             format!("/api/v1/residents/{id}"),

@@ -17,14 +17,11 @@ async fn resident(
     seq: u16,
 ) -> String {
     let r = t
-        .add_resident(
-            token,
-            area,
-            room,
-            name,
-            &id_for(1985, 3, 14, seq),
-            "13812345678",
-        )
+        .resident(name, &id_for(1985, 3, 14, seq))
+        .room(room)
+        .phone("13812345678")
+        .in_area(area)
+        .by(token)
         .await;
     r["id"].as_str().unwrap().to_string()
 }
@@ -531,10 +528,10 @@ async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
 async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
     on_both(|t| async move {
         let w = t.token("worker.lingyanli").await;
-        let r1 = t.add_resident(&w, &t.lingyanli_building, "301", "钱进", &id_for(1970, 1, 2, 9), "").await;
-        let r2 = t.add_resident(&w, &t.lingyanli_building, "302", "冯兰", &id_for(1972, 5, 6, 10), "").await;
-        let h1 = r1["household_id"].as_str().unwrap().to_string();
-        let h2 = r2["household_id"].as_str().unwrap().to_string();
+        let r1 = t.resident("钱进", &id_for(1970, 1, 2, 9)).room("301").in_area(&t.lingyanli_building).by(&w).await;
+        let r2 = t.resident("冯兰", &id_for(1972, 5, 6, 10)).room("302").in_area(&t.lingyanli_building).by(&w).await;
+        let h1 = r1.household_id.clone();
+        let h2 = r2.household_id.clone();
         let bad = t.post_json("/api/v1/campaigns", Some(&w), json!({"area_id": t.lingyanli, "name": "入户排查", "questions": []})).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "at least one question");
         let c = t.post_json("/api/v1/campaigns", Some(&w), json!({"area_id": t.lingyanli, "name": "凌研里社区入户排查", "questions": ["fever_or_cough", "arrived_from_elsewhere"], "custom_questions": ["家中是否有孕妇？"]})).await;
@@ -606,7 +603,7 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
 
         // A household of another community is not part of this campaign; others cannot see it.
         let y = t.token("worker.yudeli").await;
-        let elsewhere = t.add_resident(&y, &t.yudeli, "9", "陈刚", &id_for(1966, 6, 6, 11), "").await;
+        let elsewhere = t.resident("陈刚", &id_for(1966, 6, 6, 11)).room("9").in_area(&t.yudeli).by(&y).await;
         let outside = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": elsewhere["household_id"], "outcome": "answered"})).await;
         assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(t.get(&format!("/api/v1/campaigns/{cid}"), Some(&y)).await.status, StatusCode::NOT_FOUND);
@@ -620,8 +617,8 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
 async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
     on_both(|t| async move {
         let w = t.token("worker.lingyanli").await;
-        let index = t.add_resident(&w, &t.lingyanli_building, "401", "何平", &id_for(1980, 8, 8, 13), "").await;
-        let hh = index["household_id"].as_str().unwrap().to_string();
+        let index = t.resident("何平", &id_for(1980, 8, 8, 13)).room("401").in_area(&t.lingyanli_building).by(&w).await;
+        let hh = index.household_id.clone();
 
         let bad = t.post_json("/api/v1/arrivals", Some(&w), json!({"household_id": hh, "resident": {"name": "何小平", "document_number": id_for(2005, 1, 1, 15)}, "origin": "", "arrival_date": "2026-12-01", "transport": "boat"})).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -646,7 +643,7 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
         assert_eq!(listed[0]["from"], "湖北省武汉市");
         assert_eq!(listed[0]["isolated"], true);
 
-        let contact = t.add_resident(&w, &t.lingyanli_building, "402", "邓洁", &id_for(1990, 2, 2, 16), "").await;
+        let contact = t.resident("邓洁", &id_for(1990, 2, 2, 16)).room("402").in_area(&t.lingyanli_building).by(&w).await;
         let myself = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": index["id"], "index_resident_id": index["id"], "last_contact_date": "2026-11-26"})).await;
         assert_eq!(myself.status, StatusCode::UNPROCESSABLE_ENTITY);
         let no_index = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": contact["id"], "last_contact_date": "2026-11-26"})).await;
@@ -789,8 +786,8 @@ fn enc(s: &str) -> String {
 async fn the_front_line_pages_work_end_to_end_for_a_worker() {
     on_both(|t| async move {
         let w = t.token("worker.lingyanli").await;
-        let r = t.add_resident(&w, &t.lingyanli_building, "801", "田野", &id_for(1960, 4, 4, 25), "13698765432").await;
-        let hh = r["household_id"].as_str().unwrap().to_string();
+        let r = t.resident("田野", &id_for(1960, 4, 4, 25)).room("801").phone("13698765432").in_area(&t.lingyanli_building).by(&w).await;
+        let hh = r.household_id.clone();
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
 
         // Start a campaign from its page; a campaign without questions is refused on the form.

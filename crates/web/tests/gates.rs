@@ -50,16 +50,12 @@ async fn household_pass(
     valid_to: &str,
 ) -> (Value, String) {
     let r = t
-        .add_resident(
-            token,
-            &t.lingyanli_building,
-            room,
-            "马红",
-            &id_for(1975, 7, 7, seq),
-            "",
-        )
+        .resident("马红", &id_for(1975, 7, 7, seq))
+        .room(room)
+        .in_area(&t.lingyanli_building)
+        .by(token)
         .await;
-    let hh = r["household_id"].as_str().unwrap().to_string();
+    let hh = r.household_id.clone();
     let p = t
         .post_json(
             "/api/v1/passes",
@@ -259,7 +255,7 @@ async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_sta
         assert_eq!(gates.as_array().unwrap().len(), 1);
 
         // Passes for a whole building: every household without a live pass gets one.
-        t.add_resident(&w, &t.lingyanli_building, "302", "卢刚", &id_for(1980, 1, 1, 9), "").await;
+        t.resident("卢刚", &id_for(1980, 1, 1, 9)).room("302").in_area(&t.lingyanli_building).by(&w).await;
         let issued = t.post_json("/api/v1/passes", Some(&w), json!({"area_id": g.compound, "valid_to": "2026-12-31"})).await;
         assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
         assert_eq!(issued.json().as_array().unwrap().len(), 1, "only 302 lacked a pass");

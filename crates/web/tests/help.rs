@@ -44,9 +44,9 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         assert_eq!(alone.status, StatusCode::CREATED, "{}", alone.text());
         let alone_household = alone.json()["household_id"].as_str().unwrap().to_string();
         let family = t
-            .add_resident(&worker, &t.lingyanli_building, "302", "李强", &id_for(1985, 5, 5, 13), "")
+            .resident("李强", &id_for(1985, 5, 5, 13)).room("302").in_area(&t.lingyanli_building).by(&worker)
             .await;
-        let family_household = family["household_id"].as_str().unwrap().to_string();
+        let family_household = family.household_id.clone();
 
         // Bad input, field by field.
         let bad = t
@@ -171,9 +171,9 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
     on_both(|t| async move {
         let worker = t.token("worker.lingyanli").await;
         let isolated = t
-            .add_resident(&worker, &t.lingyanli_building, "501", "孙丽", &id_for(1979, 6, 6, 41), "13600001111")
+            .resident("孙丽", &id_for(1979, 6, 6, 41)).room("501").phone("13600001111").in_area(&t.lingyanli_building).by(&worker)
             .await;
-        let household = isolated["household_id"].as_str().unwrap().to_string();
+        let household = isolated.household_id.clone();
         let opened = t
             .post_json(
                 "/api/v1/isolations",
@@ -290,14 +290,10 @@ async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_del
     on_both(|t| async move {
         let worker = t.token("worker.lingyanli").await;
         let family = t
-            .add_resident(
-                &worker,
-                &t.lingyanli_building,
-                "402",
-                "赵敏",
-                &id_for(1980, 2, 2, 14),
-                "",
-            )
+            .resident("赵敏", &id_for(1980, 2, 2, 14))
+            .room("402")
+            .in_area(&t.lingyanli_building)
+            .by(&worker)
             .await;
         let h = ask(
             &t,

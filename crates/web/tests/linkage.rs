@@ -210,14 +210,10 @@ async fn gate_post(t: &TestApp, worker: &str, member_id: &str) -> GatePost {
     )
     .await;
     let r = t
-        .add_resident(
-            worker,
-            &t.lingyanli_building,
-            "301",
-            "马红",
-            &id_for(1975, 7, 7, 31),
-            "",
-        )
+        .resident("马红", &id_for(1975, 7, 7, 31))
+        .room("301")
+        .in_area(&t.lingyanli_building)
+        .by(worker)
         .await;
     let pass = t
         .post_json(
@@ -743,14 +739,11 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
         );
         deploy_to_lingyanli(&t, &org, &sw_id).await;
         let resident = t
-            .add_resident(
-                &worker,
-                &t.lingyanli_building,
-                "301",
-                "李秀英",
-                &id_for(1950, 2, 3, 7),
-                "13812345678",
-            )
+            .resident("李秀英", &id_for(1950, 2, 3, 7))
+            .room("301")
+            .phone("13812345678")
+            .in_area(&t.lingyanli_building)
+            .by(&worker)
             .await;
         let r = t
             .post_json(
@@ -906,10 +899,10 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         deploy_to_lingyanli(&t, &org, &sw_id).await;
         // Two households: one in the building area 1号楼, one registered on the community itself.
         let handed_door = t
-            .add_resident(&worker, &t.lingyanli_building, "101", "周桂兰", &id_for(1948, 5, 6, 3), "13812340001")
+            .resident("周桂兰", &id_for(1948, 5, 6, 3)).phone("13812340001").in_area(&t.lingyanli_building).by(&worker)
             .await;
         let other_door = t
-            .add_resident(&worker, &t.lingyanli, "202", "吴德胜", &id_for(1955, 7, 8, 5), "13812340002")
+            .resident("吴德胜", &id_for(1955, 7, 8, 5)).room("202").phone("13812340002").by(&worker)
             .await;
         let c = t
             .post_json("/api/v1/campaigns", Some(&worker),
@@ -984,10 +977,10 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         // On the phone: their building's doors, no names; a refused visit keeps what was chosen.
         let (cookie, csrf) = t.browser("sw.doors").await;
         let page = t.page("/door-to-door", &cookie).await.text();
-        let handed_id = handed_door["household_id"].as_str().unwrap();
+        let handed_id = handed_door.household_id.as_str();
         assert!(page.contains("入户排查") && page.contains(&format!("/door-to-door/{campaign}/{handed_id}")), "{page}");
         // Not the other door (by its id: a room number could stand in a random token).
-        let other_id = other_door["household_id"].as_str().unwrap();
+        let other_id = other_door.household_id.as_str();
         assert!(!page.contains("周桂兰") && !page.contains(other_id), "{page}");
         let door = format!("/door-to-door/{campaign}/{}", handed_door["household_id"].as_str().unwrap());
         let r = t

@@ -481,15 +481,11 @@ async fn gate_and_passes(
         .await;
     assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
     for i in 0..households {
-        t.add_resident(
-            token,
-            &t.lingyanli_building,
-            &format!("{}", 101 + i),
-            "马红",
-            &support::id_for(1975, 7, 7, 2 * i as u16 + 1),
-            "",
-        )
-        .await;
+        t.resident("马红", &support::id_for(1975, 7, 7, 2 * i as u16 + 1))
+            .room(&format!("{}", 101 + i))
+            .in_area(&t.lingyanli_building)
+            .by(token)
+            .await;
     }
     let passes = t
         .post_json(
@@ -858,7 +854,7 @@ async fn finding_8_a_report_link_holds_a_few_open_errands_at_most() {
     on_both(|t| async move {
         let w = t.token("worker.lingyanli").await;
         let isolated = t
-            .add_resident(&w, &t.lingyanli_building, "501", "孙丽", &support::id_for(1979, 6, 6, 41), "")
+            .resident("孙丽", &support::id_for(1979, 6, 6, 41)).room("501").in_area(&t.lingyanli_building).by(&w)
             .await;
         let opened = t
             .post_json(
@@ -905,14 +901,10 @@ async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
         let mut ids = Vec::new();
         for i in 0..21u16 {
             let r = t
-                .add_resident(
-                    &w,
-                    &t.lingyanli_building,
-                    &format!("{}", 201 + i),
-                    "周四",
-                    &support::id_for(1960, 3, 3, 2 * i + 1),
-                    "",
-                )
+                .resident("周四", &support::id_for(1960, 3, 3, 2 * i + 1))
+                .room(&format!("{}", 201 + i))
+                .in_area(&t.lingyanli_building)
+                .by(&w)
                 .await;
             ids.push(r["id"].as_str().unwrap().to_string());
         }
@@ -980,9 +972,9 @@ async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
         assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, "questions".into(), "err-too-many-questions".into()));
         // Passes valid from year 0000 to 9999.
         let resident = t
-            .add_resident(&w, &t.lingyanli_building, "101", "马红", &support::id_for(1975, 7, 7, 1), "")
+            .resident("马红", &support::id_for(1975, 7, 7, 1)).in_area(&t.lingyanli_building).by(&w)
             .await;
-        let hh = resident["household_id"].as_str().unwrap();
+        let hh = resident.household_id.as_str();
         for (from, to, field, key) in [
             ("0000-01-01", "2026-12-31", "valid_from", "err-date-too-early"),
             ("2026-11-28", "9999-12-31", "valid_to", "err-date-span-too-long"),
@@ -1015,7 +1007,7 @@ async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
         assert_eq!(t.count("shifts").await, 0);
         // Names with a right-to-left override and zero-width marks are stored as they look.
         let r = t
-            .add_resident(&w, &t.lingyanli_building, "102", "王\u{202E}芳\u{200B}", &support::id_for(1980, 1, 1, 4), "")
+            .resident("王\u{202E}芳\u{200B}", &support::id_for(1980, 1, 1, 4)).room("102").in_area(&t.lingyanli_building).by(&w)
             .await;
         assert_eq!(r["name"], "王芳");
         let r = t
@@ -1157,7 +1149,7 @@ async fn retention_purges_personal_data_and_keeps_the_counts() {
             .await;
         assert_eq!(visitor.status, StatusCode::CREATED, "{}", visitor.text());
         let person = t
-            .add_resident(&w, &t.lingyanli_building, "301", "孙丽", &support::id_for(1979, 6, 6, 41), "")
+            .resident("孙丽", &support::id_for(1979, 6, 6, 41)).room("301").in_area(&t.lingyanli_building).by(&w)
             .await;
         let episode = t
             .post_json("/api/v1/isolations", Some(&w), json!({"resident_id": person["id"], "kind": "home_isolation"}))

@@ -465,21 +465,17 @@ impl TestApp {
         .await
     }
 
-    /// Registers a resident through the API as `token`, in a new household of `area`.
-    pub async fn add_resident(
-        &self,
-        token: &str,
-        area: &str,
-        room: &str,
-        name: &str,
-        id: &str,
-        phone: &str,
-    ) -> Value {
-        let r = self
-            .post_json("/api/v1/residents", Some(token), serde_json::json!({"area_id": area, "building": "1号楼", "unit": "1单元", "room": room, "name": name, "document_number": id, "phone": phone}))
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        r.json()
+    /// A resident to register through the API: in 凌研里社区's 1号楼 1单元 room 101 with no
+    /// phone unless the builder says otherwise; `.by(token)` sends it.
+    pub fn resident<'a>(&'a self, name: &str, document_number: &str) -> NewResident<'a> {
+        NewResident {
+            t: self,
+            area: self.lingyanli.clone(),
+            room: "101".into(),
+            name: name.into(),
+            document_number: document_number.into(),
+            phone: String::new(),
+        }
     }
 }
 
@@ -608,4 +604,76 @@ pub async fn start_receiver(fail_first: usize) -> (String, Receiver) {
 /// A message key's Simplified Chinese text.
 pub fn words(id: &str) -> String {
     sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::ZhCn).t(id)
+}
+
+/// A resident a test is about to register (see `TestApp::resident`).
+pub struct NewResident<'a> {
+    t: &'a TestApp,
+    area: String,
+    room: String,
+    name: String,
+    document_number: String,
+    phone: String,
+}
+
+impl NewResident<'_> {
+    /// In this area (a community or a compound) instead of 凌研里社区.
+    pub fn in_area(mut self, area_id: &str) -> Self {
+        self.area = area_id.into();
+        self
+    }
+
+    /// In this room of 1号楼 1单元.
+    pub fn room(mut self, room: &str) -> Self {
+        self.room = room.into();
+        self
+    }
+
+    /// With this phone number.
+    pub fn phone(mut self, phone: &str) -> Self {
+        self.phone = phone.into();
+        self
+    }
+
+    /// Registers the resident as the holder of `token`; fails the test unless it is created.
+    pub async fn by(self, token: &str) -> Registered {
+        let body = serde_json::json!({
+            "area_id": self.area,
+            "building": "1号楼",
+            "unit": "1单元",
+            "room": self.room,
+            "name": self.name,
+            "document_number": self.document_number,
+            "phone": self.phone,
+        });
+        let r = self
+            .t
+            .post_json("/api/v1/residents", Some(token), body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let json = r.json();
+        Registered {
+            id: json["id"].as_str().unwrap().to_string(),
+            household_id: json["household_id"].as_str().unwrap().to_string(),
+            json,
+        }
+    }
+}
+
+/// A resident the API registered: its ids, and the answer as the worker saw it (masked).
+pub struct Registered {
+    /// The resident's id.
+    pub id: String,
+    /// Their household's id.
+    pub household_id: String,
+    /// The whole answer.
+    pub json: Value,
+}
+
+impl std::ops::Index<&str> for Registered {
+    type Output = Value;
+
+    fn index(&self, field: &str) -> &Value {
+        &self.json[field]
+    }
 }
