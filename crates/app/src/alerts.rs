@@ -229,7 +229,7 @@ pub struct AlertView {
     /// which keeps user names).
     #[serde(skip)]
     #[schema(ignore)]
-    pub handled_by_names: Vec<(String, String)>,
+    pub handled_by_names: std::collections::HashMap<String, String>,
 }
 
 /// The page of an alert's subject: an episode, a household, a gate's traffic, the shift's
@@ -267,16 +267,12 @@ impl From<AlertRow> for AlertView {
             occurrences: a.occurrences,
             raised_at: rfc3339(a.raised_at),
             last_at: rfc3339(a.last_at),
-            when: crate::local_time(a.last_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            since: crate::local_time(a.raised_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            when: crate::stamp(a.last_at),
+            since: crate::stamp(a.raised_at),
             acknowledged_by: a.acknowledged_by,
             resolved_by: a.resolved_by,
             resolution_note: a.resolution_note,
-            handled_by_names: Vec::new(),
+            handled_by_names: Default::default(),
             who: None,
         }
     }
@@ -376,13 +372,10 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
     let path = row.area_path.clone();
     let mut view: AlertView = row.into();
     name_subjects(&mut conn, actor, std::slice::from_mut(&mut view), &[path]).await?;
-    let people: Vec<String> = [&view.acknowledged_by, &view.resolved_by]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let people = [&view.acknowledged_by, &view.resolved_by];
+    let people = people.into_iter().flatten().map(String::as_str);
     view.handled_by_names =
-        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &people).await?;
+        sanshe_store::accounts::display_names_of_usernames(&mut *conn, people).await?;
     Ok(view)
 }
 
@@ -390,9 +383,8 @@ impl AlertView {
     /// The name of a user who handled it (their user name if unknown).
     pub fn name_of(&self, username: &str) -> String {
         self.handled_by_names
-            .iter()
-            .find(|(u, _)| u == username)
-            .map(|(_, n)| n.clone())
+            .get(username)
+            .cloned()
             .unwrap_or_else(|| username.to_string())
     }
 }

@@ -101,14 +101,8 @@ pub async fn list(
         limit.clamp(1, 500),
     )
     .await?;
-    let mut people: Vec<String> = rows.iter().map(|r| r.actor_name.clone()).collect();
-    people.sort();
-    people.dedup();
-    let names: std::collections::HashMap<String, String> =
-        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &people)
-            .await?
-            .into_iter()
-            .collect();
+    let people = rows.iter().map(|r| r.actor_name.as_str());
+    let names = sanshe_store::accounts::display_names_of_usernames(&mut *conn, people).await?;
     let residents: Vec<String> = rows
         .iter()
         .filter(|r| r.target_kind == "resident")

@@ -18,13 +18,10 @@ use crate::{App, AppError, Result};
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct PersonRef {
     /// A registered resident.
-    #[serde(default)]
     pub resident_id: Option<String>,
     /// Or a new resident of this household.
-    #[serde(default)]
     pub household_id: Option<String>,
     /// The new resident's details (name, document, phone, …).
-    #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub resident: Option<ResidentInput>,
 }
@@ -35,10 +32,8 @@ pub struct IsolationChoice {
     /// `home_isolation`, `home_medical_observation`, `centralized_observation`.
     pub kind: String,
     /// `link` (default) or `phone`.
-    #[serde(default)]
     pub follow_up: Option<String>,
     /// Responsible worker (default: spread across the team).
-    #[serde(default)]
     pub worker_id: Option<String>,
 }
 
@@ -62,7 +57,6 @@ pub struct ArrivalInput {
     #[schema(max_length = 500)]
     pub note: String,
     /// Open an isolation episode from the arrival date.
-    #[serde(default)]
     pub isolation: Option<IsolationChoice>,
 }
 
@@ -73,7 +67,6 @@ pub struct ContactInput {
     #[serde(flatten)]
     pub person: PersonRef,
     /// The index person, when registered here.
-    #[serde(default)]
     pub index_resident_id: Option<String>,
     /// Otherwise how the index person is known (case number, name given by the CDC).
     #[serde(default)]
@@ -87,7 +80,6 @@ pub struct ContactInput {
     #[schema(max_length = 500)]
     pub note: String,
     /// Open an isolation episode from the last contact.
-    #[serde(default)]
     pub isolation: Option<IsolationChoice>,
 }
 

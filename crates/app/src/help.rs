@@ -3,6 +3,7 @@
 //! request only if it is still where the step starts, so two people acting at once cannot both
 //! move it.
 
+use crate::stamp;
 use std::collections::HashMap;
 
 use sanshe_core::accounts::{Action, Target};
@@ -57,10 +58,6 @@ pub struct HelpView {
     pub receipt_link: Option<String>,
 }
 
-fn stamp(ms: i64) -> String {
-    local_time(ms).format("%Y-%m-%d %H:%M").to_string()
-}
-
 fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
     let done = matches!(h.status.as_str(), "delivered" | "cancelled");
     HelpView {
@@ -86,13 +83,8 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
 }
 
 async fn names_of(conn: &mut Conn, rows: &[HelpRow]) -> Result<HashMap<String, String>> {
-    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.volunteer_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    Ok(sanshe_store::accounts::display_names(&mut *conn, &ids)
-        .await?
-        .into_iter()
-        .collect())
+    let ids = rows.iter().filter_map(|r| r.volunteer_id.as_deref());
+    Ok(sanshe_store::accounts::display_names(&mut *conn, ids).await?)
 }
 
 /// A new request.

@@ -106,6 +106,11 @@ pub fn local_time(ms: i64) -> NaiveDateTime {
         .naive_local()
 }
 
+/// A moment as people read it in China, to the minute: `2020-12-20 14:05`.
+pub fn stamp(ms: i64) -> String {
+    local_time(ms).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// A China local time as UTC milliseconds.
 pub fn utc_ms(local: NaiveDateTime) -> i64 {
     local.and_utc().timestamp_millis() - 8 * 3600 * 1000

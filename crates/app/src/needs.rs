@@ -37,11 +37,9 @@ pub struct NeedInput {
     #[schema(max_length = 500)]
     pub detail: String,
     /// For people: the duty post whose shifts they fill.
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub post_id: Option<String>,
     /// For a service: which (a duty spelling: `counseling`, `supplies`, `errands`, …).
-    #[serde(default)]
     #[schema(value_type = Option<Duty>)]
     pub service: Option<String>,
     /// How many people (1 for a service).
@@ -62,7 +60,6 @@ pub struct NeedInput {
     #[schema(value_type = Option<Audience>)]
     pub audience: String,
     /// Hours after which the need, still not met, alerts the community (1–168, default 24).
-    #[serde(default)]
     #[schema(minimum = 1, maximum = 168)]
     pub alert_after_hours: Option<i64>,
 }
@@ -137,7 +134,6 @@ pub struct CommitmentInput {
     #[schema(max_items = 50)]
     pub user_ids: Vec<String>,
     /// Or a whole team of the organization: its members are committed.
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub team_id: Option<String>,
     /// A note (who leads, how to reach them).

@@ -15,29 +15,24 @@ use sanshe_store::notify as notify_store;
 
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
-use crate::{App, AppError, Result, local_time};
+use crate::{App, AppError, Result};
 
 /// A notice to send.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NoticeInput {
     /// Send as this organization (one the caller runs) …
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub organization_id: Option<String>,
     /// … or over this area (the bureau's or a community's people deployed there).
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub area_id: Option<String>,
     /// Only those deployed in this community.
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub community_id: Option<String>,
     /// Only those with this skill.
-    #[serde(default)]
     #[schema(max_length = 20)]
     pub skill: Option<String>,
     /// Only the members of this team (of the sending organization).
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub team_id: Option<String>,
     /// Title.
@@ -80,9 +75,7 @@ fn view(n: &NoticeRow) -> NoticeView {
         title: n.title.clone(),
         body: n.body.clone(),
         from: n.sender_name.clone(),
-        sent_at: local_time(n.created_at)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        sent_at: crate::stamp(n.created_at),
         read: false,
         audience: None,
         read_count: None,

@@ -62,12 +62,10 @@ pub struct WebhookInput {
     #[schema(max_length = 500)]
     pub url: String,
     /// The signing secret (DingTalk `SEC…`, Feishu), if signing is on.
-    #[serde(default)]
     #[schema(max_length = 200)]
     pub secret: Option<String>,
     /// An organization's own robot, added by its admin: told of urgent needs addressed to the
     /// organization and of nothing else (no area alerts).
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub organization_id: Option<String>,
 }

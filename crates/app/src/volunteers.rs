@@ -92,9 +92,7 @@ pub struct ApplicationView {
 
 fn view(a: ApplicationRow) -> ApplicationView {
     ApplicationView {
-        applied: local_time(a.applied_at)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        applied: crate::stamp(a.applied_at),
         skills: a
             .skills
             .split(',')
@@ -333,7 +331,6 @@ pub struct DecisionInput {
     pub note: String,
     /// On approval, deploy to the community applied for (the default) or, when false, put the
     /// volunteer in the reserve pool for the bureau to dispatch.
-    #[serde(default)]
     pub deploy: Option<bool>,
 }
 

@@ -15,7 +15,7 @@
 //! open episode for a passed end date and a missing worker), against the baseline of reading
 //! the bare query that finds the episodes without a report in the slot (no alerts written).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -25,7 +25,7 @@ use sanshe_core::isolation::{Half, Slot};
 use sanshe_store::new_id;
 use tower::ServiceExt;
 
-use crate::{discard, median, open};
+use crate::{discard, median, ms, open};
 
 /// One cell of a generated row.
 pub(crate) enum Cell {
@@ -33,6 +33,17 @@ pub(crate) enum Cell {
     Int(i64),
     Null,
 }
+
+/// The columns of a generated account (see `insert`).
+pub(crate) const USER_COLUMNS: &[&str] = &[
+    "id",
+    "username",
+    "display_name",
+    "password_hash",
+    "locale",
+    "active",
+    "created_at",
+];
 
 /// Inserts rows in transactions of 5,000, `per_statement` rows per statement.
 pub(crate) async fn insert(
@@ -306,10 +317,6 @@ async fn reports(
         rows,
     )
     .await
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// Runs the front-line benchmark on SQLite or PostgreSQL.

@@ -248,6 +248,11 @@ fn csv_of(people: &[Person]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// A duration in milliseconds, as the reports print it.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]

@@ -13,25 +13,21 @@
 //! the same four bare reads (communities, linkages, deployments, service) without folding them
 //! into communities or writing them out.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use sanshe_app::accounts::{Actor, GrantTarget};
 use sanshe_store::new_id;
 use tower::ServiceExt;
 
-use crate::frontline::{Cell, insert, t};
-use crate::{discard, median, open};
+use crate::frontline::{Cell, USER_COLUMNS, insert, t};
+use crate::{discard, median, ms, open};
 
 const COMMUNITIES: usize = 5_000;
 const ORGANIZATIONS: usize = 2_000;
 const LINKAGES: usize = 12_000;
 const MEMBERS: usize = 20_000;
 const DAYS: usize = 30;
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// Builds the city, measures, and prints the ratio.
 pub async fn run(postgres: Option<&str>) -> Result<()> {
@@ -189,21 +185,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             _ => String::new(),
         })
         .collect();
-    insert(
-        &app,
-        "users",
-        &[
-            "id",
-            "username",
-            "display_name",
-            "password_hash",
-            "locale",
-            "active",
-            "created_at",
-        ],
-        users,
-    )
-    .await?;
+    insert(&app, "users", USER_COLUMNS, users).await?;
     insert(
         &app,
         "grants",

@@ -12,7 +12,7 @@
 //! run: a bare insert of the same number of shift rows in one transaction, and the bare reads of
 //! the month's bookings and per-post counts.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -22,8 +22,8 @@ use sanshe_store::new_id;
 use sanshe_store::statements::Statements;
 use tower::ServiceExt;
 
-use crate::frontline::{Cell, insert, t};
-use crate::{discard, median, open};
+use crate::frontline::{Cell, USER_COLUMNS, insert, t};
+use crate::{discard, median, ms, open};
 
 const COMMUNITIES: usize = 20;
 const POSTS_PER_COMMUNITY: usize = 50;
@@ -172,21 +172,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             volunteers[c].push(id);
         }
     }
-    insert(
-        &app,
-        "users",
-        &[
-            "id",
-            "username",
-            "display_name",
-            "password_hash",
-            "locale",
-            "active",
-            "created_at",
-        ],
-        users,
-    )
-    .await?;
+    insert(&app, "users", USER_COLUMNS, users).await?;
     insert(
         &app,
         "grants",
@@ -402,8 +388,4 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         );
     }
     discard(app, postgres, &url).await
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -41,47 +41,37 @@ impl PersonName {
 /// Vulnerability flags a community tracks for each resident.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct ResidentFlags {
     /// 独居
-    #[serde(default)]
     pub living_alone: bool,
     /// 80岁以上 (set from the birth date; kept as a flag so lists can filter on it)
-    #[serde(default)]
     pub elderly_80: bool,
     /// 残疾
-    #[serde(default)]
     pub disabled: bool,
     /// 慢性病
-    #[serde(default)]
     pub chronic_illness: bool,
     /// 孕妇
-    #[serde(default)]
     pub pregnant: bool,
 }
 
 /// A resident as typed into a form, a sheet row or an API body: all strings, nothing checked.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ResidentInput {
     /// 姓名
-    #[serde(default)]
     pub name: String,
     /// 性别 (may be empty when the ID number gives it)
-    #[serde(default)]
     pub sex: String,
     /// 出生日期 YYYY-MM-DD (may be empty when the ID number gives it)
-    #[serde(default)]
     pub birth_date: String,
     /// 证件类型 (empty = mainland ID)
-    #[serde(default)]
     pub document_kind: String,
     /// 证件号码
-    #[serde(default)]
     pub document_number: String,
     /// 手机号/电话 (optional)
-    #[serde(default)]
     pub phone: String,
     /// Flags.
-    #[serde(default)]
     pub flags: ResidentFlags,
 }
 

@@ -1,5 +1,7 @@
 //! The `users`, `grants`, `sessions` and `sign_in_failures` tables.
 
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Row, Statements};
@@ -318,44 +320,40 @@ pub async fn area_role_holders(
          WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id", &[Cell::from(role)])
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("display_name")?,
-                r.try_get("path")?,
-            ))
-        })
+        .map(|r| r.columns(["id", "display_name", "path"]))
         .collect()
 }
 
-/// Display names of users: (id, display name).
-pub async fn display_names(
+/// Display names of these users, by id (each asked once however often it is given).
+pub async fn display_names<'a>(
     conn: &mut impl crate::statements::Statements,
-    ids: &[String],
-) -> Result<Vec<(String, String)>> {
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, String>> {
     names_by(conn, "id", ids).await
 }
 
-/// Display names of users by user name: (user name, display name), for records that keep the
-/// user name of whoever wrote them.
-pub async fn display_names_of_usernames(
+/// Display names of users by user name, for records that keep the user name of whoever wrote
+/// them.
+pub async fn display_names_of_usernames<'a>(
     conn: &mut impl crate::statements::Statements,
-    usernames: &[String],
-) -> Result<Vec<(String, String)>> {
+    usernames: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, String>> {
     names_by(conn, "username", usernames).await
 }
 
-async fn names_by(
+async fn names_by<'a>(
     conn: &mut impl crate::statements::Statements,
     column: &'static str,
-    keys: &[String],
-) -> Result<Vec<(String, String)>> {
-    conn.rows_in(keys, &[], |keys| {
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, String>> {
+    let keys: std::collections::BTreeSet<&str> = keys.into_iter().collect();
+    let keys: Vec<String> = keys.into_iter().map(String::from).collect();
+    conn.rows_in(&keys, &[], |keys| {
         format!("SELECT {column} AS k, display_name FROM users WHERE {column} IN {keys}")
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("k")?, r.try_get("display_name")?)))
+    .map(|r| r.columns(["k", "display_name"]))
     .collect()
 }
 
@@ -377,14 +375,7 @@ pub async fn deployed_volunteers(
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("user_id")?,
-                r.try_get("display_name")?,
-                r.try_get("area_id")?,
-                r.try_get("path")?,
-            ))
-        })
+        .map(|r| r.columns(["user_id", "display_name", "area_id", "path"]))
         .collect::<Result<_>>()
 }
 
@@ -526,6 +517,6 @@ pub async fn deployments(
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("organization_id")?, r.try_get("path")?, r.try_get("user_id")?)))
+    .map(|r| r.columns(["organization_id", "path", "user_id"]))
     .collect()
 }

@@ -227,6 +227,6 @@ pub async fn contacts_of(
     conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("area_id")?, r.try_get("phone")?)))
+        .map(|r| r.columns(["area_id", "phone"]))
         .collect()
 }

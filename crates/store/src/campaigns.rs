@@ -217,14 +217,7 @@ pub async fn daily_counts(
          FROM campaign_visits WHERE campaign_id = $1 GROUP BY visit_day, worker_name ORDER BY visit_day DESC, visits DESC", &[Cell::from(campaign_id)])
         .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("visit_day")?,
-                r.try_get("worker_name")?,
-                r.try_get("visits")?,
-                r.try_get("reached")?,
-            ))
-        })
+        .map(|r| r.columns(["visit_day", "worker_name", "visits", "reached"]))
         .collect()
 }
 

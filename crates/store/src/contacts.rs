@@ -211,6 +211,6 @@ pub async fn recent_in_households(
     conn.rows(&sql, &args)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("household_id")?, r.try_get("resident_id")?)))
+        .map(|r| r.columns(["household_id", "resident_id"]))
         .collect::<Result<_>>()
 }

@@ -259,6 +259,6 @@ pub async fn delivered_by(
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("area_path")?, r.try_get("n")?)))
+    .map(|r| r.columns(["area_path", "n"]))
     .collect()
 }

@@ -447,7 +447,7 @@ pub async fn missing_reports(
          AND NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.episode_id = e.id AND r.slot = $1)", &[Cell::from(slot), Cell::from(slot_end)])
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+        .map(|r| r.columns(["id", "area_path"]))
         .collect()
 }
 
@@ -459,13 +459,7 @@ pub async fn past_planned_end(
     let rows = conn.rows("SELECT id, area_path, planned_end FROM isolation_episodes WHERE status = 'open' AND planned_end < $1", &[Cell::from(today)])
         .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("area_path")?,
-                r.try_get("planned_end")?,
-            ))
-        })
+        .map(|r| r.columns(["id", "area_path", "planned_end"]))
         .collect()
 }
 
@@ -476,7 +470,7 @@ pub async fn without_worker(conn: &mut AnyConnection) -> Result<Vec<(String, Str
     )
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+        .map(|r| r.columns(["id", "area_path"]))
         .collect()
 }
 
@@ -500,7 +494,7 @@ pub async fn open_in_households(
     conn.rows(&sql, &households)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("household_id")?, r.try_get("resident_id")?)))
+        .map(|r| r.columns(["household_id", "resident_id"]))
         .collect::<Result<_>>()
 }
 
@@ -547,14 +541,6 @@ pub async fn people_of(
     })
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("id")?,
-            r.try_get("name")?,
-            r.try_get("building")?,
-            r.try_get("unit")?,
-            r.try_get("room")?,
-        ))
-    })
+    .map(|r| r.columns(["id", "name", "building", "unit", "room"]))
     .collect()
 }

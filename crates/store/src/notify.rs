@@ -171,7 +171,7 @@ pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, St
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("area_path")?)))
+    .map(|r| r.columns(["id", "area_path"]))
     .collect::<Result<_>>()
 }
 

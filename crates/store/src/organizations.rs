@@ -492,6 +492,6 @@ pub async fn team_members(
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+    .map(|r| r.columns(["id", "display_name"]))
     .collect()
 }

@@ -272,14 +272,7 @@ pub async fn addresses_of(
     })
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("id")?,
-            r.try_get("building")?,
-            r.try_get("unit")?,
-            r.try_get("room")?,
-        ))
-    })
+    .map(|r| r.columns(["id", "building", "unit", "room"]))
     .collect()
 }
 
@@ -293,7 +286,7 @@ pub async fn names_of(
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+    .map(|r| r.columns(["id", "name"]))
     .collect()
 }
 
@@ -500,15 +493,7 @@ pub async fn household_keys_within(
     let rows = conn.rows("SELECT id, area_id, building, unit, room FROM households WHERE area_path >= $1 AND area_path < $2", &[Cell::from(root), Cell::from(sanshe_core::accounts::subtree_upper_bound(root))])
         .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("area_id")?,
-                r.try_get("building")?,
-                r.try_get("unit")?,
-                r.try_get("room")?,
-            ))
-        })
+        .map(|r| r.columns(["id", "area_id", "building", "unit", "room"]))
         .collect()
 }
 

@@ -54,6 +54,39 @@ impl Row {
     }
 }
 
+impl Row {
+    /// Several columns at once, as a tuple in the order they are named; each fails as
+    /// `try_get` does.
+    pub fn columns<T: FromColumns>(&self, names: T::Names) -> Result<T> {
+        T::from_columns(self, names)
+    }
+}
+
+/// A tuple read from a row's columns by name (`Row::columns`).
+pub trait FromColumns: Sized {
+    /// One column name for each element.
+    type Names;
+    /// The tuple, or the first column's error.
+    fn from_columns(row: &Row, names: Self::Names) -> Result<Self>;
+}
+
+macro_rules! tuple_from_columns {
+    ($n:literal; $($t:ident $i:tt),+) => {
+        impl<$($t: FromCell),+> FromColumns for ($($t,)+) {
+            type Names = [&'static str; $n];
+            fn from_columns(row: &Row, names: Self::Names) -> Result<Self> {
+                Ok(($(row.try_get::<$t>(names[$i])?,)+))
+            }
+        }
+    };
+}
+
+tuple_from_columns!(2; A 0, B 1);
+tuple_from_columns!(3; A 0, B 1, C 2);
+tuple_from_columns!(4; A 0, B 1, C 2, D 3);
+tuple_from_columns!(5; A 0, B 1, C 2, D 3, E 4);
+tuple_from_columns!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+
 /// A Rust type a cell is read as; None when the cell holds another type.
 pub trait FromCell: Sized {
     /// The value, or None for a cell of another type.
@@ -623,7 +656,7 @@ mod tests {
         assert_eq!(from_pool, from_own);
         let read: Vec<(String, i64, Option<String>)> = from_own
             .iter()
-            .map(|r| Ok((r.try_get("k")?, r.try_get("n")?, r.try_get("note")?)))
+            .map(|r| r.columns(["k", "n", "note"]))
             .collect::<Result<_>>()
             .expect("typed rows");
         assert_eq!(
@@ -647,26 +680,24 @@ mod tests {
         let row = &rows[0];
         assert_eq!(row.try_get::<String>("t").expect("text"), "text");
         assert_eq!(row.try_get::<Option<i64>>("z").expect("null"), None);
-        assert!(matches!(
-            row.try_get::<i64>("t"),
-            Err(StoreError::Decode(_))
-        ));
-        assert!(matches!(
-            row.try_get::<String>("n"),
-            Err(StoreError::Decode(_))
-        ));
-        assert!(matches!(
-            row.try_get::<String>("z"),
-            Err(StoreError::Decode(_))
-        ));
-        assert!(matches!(
-            row.try_get::<bool>("two"),
-            Err(StoreError::Decode(_))
-        ));
-        assert!(matches!(
-            row.try_get::<i64>("missing"),
-            Err(StoreError::Decode(_))
-        ));
+        let refused = |got: Result<()>| matches!(got, Err(StoreError::Decode(_)));
+        assert!(
+            refused(row.try_get::<i64>("t").map(drop)),
+            "text as a number"
+        );
+        assert!(
+            refused(row.try_get::<String>("n").map(drop)),
+            "a number as text"
+        );
+        assert!(
+            refused(row.try_get::<String>("z").map(drop)),
+            "NULL as text"
+        );
+        assert!(refused(row.try_get::<bool>("two").map(drop)), "2 as a flag");
+        assert!(
+            refused(row.try_get::<i64>("missing").map(drop)),
+            "no such column"
+        );
     }
 }
 

@@ -222,7 +222,7 @@ pub async fn skills_of(
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("user_id")?, r.try_get("skills")?)))
+    .map(|r| r.columns(["user_id", "skills"]))
     .collect()
 }
 

@@ -183,7 +183,6 @@ pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Res
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct VisitInput {
     /// An id made on the phone, so a retry after a dropped connection records once.
-    #[serde(default)]
     pub id: Option<String>,
     /// The household.
     #[schema(max_length = 64)]

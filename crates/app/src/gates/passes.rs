@@ -83,16 +83,12 @@ pub(super) fn new_code() -> String {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct IssuePasses {
     /// One household.
-    #[serde(default)]
     pub household_id: Option<String>,
     /// A personal pass for this resident (of that household).
-    #[serde(default)]
     pub resident_id: Option<String>,
     /// Or every household of this area (compound, building) that has no live pass.
-    #[serde(default)]
     pub area_id: Option<String>,
     /// YYYY-MM-DD (default today).
-    #[serde(default)]
     #[schema(format = Date)]
     pub valid_from: Option<String>,
     /// YYYY-MM-DD.

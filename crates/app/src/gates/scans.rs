@@ -12,11 +12,9 @@ pub struct ScanInput {
     #[schema(max_length = 64)]
     pub gate_id: String,
     /// The short code typed.
-    #[serde(default)]
     #[schema(max_length = 16)]
     pub pass_code: Option<String>,
     /// Or the QR code's signed token.
-    #[serde(default)]
     #[schema(max_length = 128)]
     pub pass_token: Option<String>,
     /// `in` or `out`.
@@ -26,11 +24,9 @@ pub struct ScanInput {
     #[schema(value_type = f64)]
     pub temperature: serde_json::Value,
     /// When scanned, RFC 3339 (default now; a queued offline scan sends its own time).
-    #[serde(default)]
     #[schema(format = DateTime)]
     pub scanned_at: Option<String>,
     /// What the device decided while offline (`allowed`/`refused`), to flag disagreements.
-    #[serde(default)]
     #[schema(pattern = "^(allowed|refused)$")]
     pub device_decision: Option<String>,
 }

@@ -107,7 +107,7 @@ pub async fn fevers_of_household(
         .await?
         .into_iter()
         .map(|(at, gate, tenths)| FeverAtGate {
-            at: local_time(at).format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::stamp(at),
             gate,
             temperature: tenths
                 .map(sanshe_core::isolation::format_tenths)

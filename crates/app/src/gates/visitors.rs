@@ -9,7 +9,6 @@ pub struct VisitorInput {
     #[schema(max_length = 64)]
     pub gate_id: String,
     /// `visitor` (default) or `delivery`.
-    #[serde(default)]
     #[schema(pattern = "^(visitor|delivery)$")]
     pub kind: Option<String>,
     /// Name.
@@ -28,7 +27,6 @@ pub struct VisitorInput {
     #[schema(max_length = 100)]
     pub host: String,
     /// °C (required for people who enter).
-    #[serde(default)]
     #[schema(value_type = Option<f64>)]
     pub temperature: Option<serde_json::Value>,
     /// Whether they go in (a courier usually leaves things at the gate).
@@ -231,7 +229,7 @@ pub async fn visitors(
             host: v.host,
             temperature: v.temperature.map(sanshe_core::isolation::format_tenths),
             entered: v.entered,
-            at: local_time(v.at).format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::stamp(v.at),
         })
         .collect())
 }

@@ -44,18 +44,9 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
     let e = visible(&mut conn, actor, id).await?;
     let reports = store::reports(&mut conn, id).await?;
     let link_live = e.status == "open" && e.link_cipher.is_some();
-    let mut writers: Vec<String> = reports
-        .iter()
-        .filter(|r| r.entered_by != "resident")
-        .map(|r| r.entered_by.clone())
-        .collect();
-    writers.sort();
-    writers.dedup();
-    let names: std::collections::HashMap<String, String> =
-        sanshe_store::accounts::display_names_of_usernames(&mut *conn, &writers)
-            .await?
-            .into_iter()
-            .collect();
+    let writers = reports.iter().map(|r| r.entered_by.as_str());
+    let writers = writers.filter(|w| *w != "resident");
+    let names = sanshe_store::accounts::display_names_of_usernames(&mut *conn, writers).await?;
     drop(conn);
     Ok(EpisodeDetail {
         episode: view(app, e),

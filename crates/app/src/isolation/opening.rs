@@ -13,18 +13,14 @@ pub struct OpenEpisode {
     /// `home_isolation`, `home_medical_observation` or `centralized_observation`.
     pub kind: String,
     /// Last exposure or arrival, YYYY-MM-DD (default today).
-    #[serde(default)]
     #[schema(format = Date)]
     pub exposure_date: Option<String>,
     /// YYYY-MM-DD (default 14 days after the exposure).
-    #[serde(default)]
     #[schema(format = Date)]
     pub planned_end: Option<String>,
     /// Responsible worker (default: the least-loaded community worker of the place).
-    #[serde(default)]
     pub worker_id: Option<String>,
     /// `link` (default) or `phone`.
-    #[serde(default)]
     pub follow_up: Option<String>,
 }
 

@@ -79,10 +79,8 @@ pub struct LinkageInput {
     #[schema(value_type = Vec<Duty>)]
     pub duties: Vec<String>,
     /// First day, YYYY-MM-DD (optional).
-    #[serde(default)]
     pub starts_on: Option<String>,
     /// Last day, YYYY-MM-DD (optional).
-    #[serde(default)]
     pub ends_on: Option<String>,
     /// Contact people on both sides.
     #[serde(default)]

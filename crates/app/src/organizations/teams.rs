@@ -18,7 +18,6 @@ pub struct TeamInput {
     #[schema(min_length = 1, max_length = 30)]
     pub name: String,
     /// The leader, one of the members.
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub leader_id: Option<String>,
     /// The members (the organization's people).

@@ -6,22 +6,16 @@ use super::*;
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ResidentSearch {
     /// Narrow to this area.
-    #[serde(default)]
     pub area: Option<String>,
     /// Name prefix, ID number or phone.
-    #[serde(default)]
     pub q: Option<String>,
     /// Only residents with this flag.
-    #[serde(default)]
     pub flag: Option<String>,
     /// `name` (default) or `birth_date`.
-    #[serde(default)]
     pub sort: Option<String>,
     /// Cursor from the previous page.
-    #[serde(default)]
     pub after: Option<String>,
     /// Page size (1–500, default 50).
-    #[serde(default)]
     pub limit: Option<i64>,
 }
 

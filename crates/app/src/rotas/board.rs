@@ -1,6 +1,7 @@
 //! The rota as people read it: posts, their shifts and who holds them.
 
 use super::*;
+use crate::stamp;
 
 /// One shift of a rota.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -76,12 +77,8 @@ pub async fn rota(
     days: u32,
 ) -> Result<Rota> {
     let mut conn = app.db.conn().await?;
-    let Stretch {
-        area,
-        scope,
-        start,
-        end,
-    } = stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
+    let (area, scope, start, end) =
+        stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
     let mut posts = store::posts(&mut *conn, scope.roots(), &area.path).await?;
     let mut shifts =
         store::shifts_between(&mut *conn, scope.roots(), &area.path, start, end).await?;
@@ -105,13 +102,8 @@ pub async fn rota(
         posts.retain(|p| !hidden.contains(&p.id));
         shifts.retain(|s| !hidden.contains(&s.post_id));
     }
-    let mut people: Vec<String> = bookings.iter().map(|b| b.user_id.clone()).collect();
-    people.sort();
-    people.dedup();
-    let names: HashMap<String, String> = sanshe_store::accounts::display_names(&mut *conn, &people)
-        .await?
-        .into_iter()
-        .collect();
+    let people = bookings.iter().map(|b| b.user_id.as_str());
+    let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
     let mut on_shift: HashMap<&str, Vec<&BookingRow>> = HashMap::new();
     for b in &bookings {
         on_shift.entry(b.shift_id.as_str()).or_default().push(b);
@@ -187,11 +179,8 @@ pub async fn shift_view(app: &App, actor: &Actor, id: &str) -> Result<(String, S
     let shift = visible_shift(&mut conn, actor, Action::ManageRotas, id).await?;
     let post = store::post(&mut *conn, &shift.post_id).await?;
     let bookings = store::bookings_on(&mut *conn, std::slice::from_ref(&shift.id)).await?;
-    let people: Vec<String> = bookings.iter().map(|b| b.user_id.clone()).collect();
-    let names: HashMap<String, String> = sanshe_store::accounts::display_names(&mut *conn, &people)
-        .await?
-        .into_iter()
-        .collect();
+    let people = bookings.iter().map(|b| b.user_id.as_str());
+    let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
     let held: Vec<&BookingRow> = bookings.iter().collect();
     let view = shift_view_of(
         &shift,

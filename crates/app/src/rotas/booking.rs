@@ -1,6 +1,7 @@
 //! Taking, assigning and dropping places on shifts, within the booking limits.
 
 use super::*;
+use crate::stamp;
 
 /// Books `user_id` on a shift (its limits checked) in the caller's transaction.
 pub(super) async fn book(

@@ -23,12 +23,8 @@ pub async fn breaches(
     days: u32,
 ) -> Result<Vec<Breach>> {
     let mut conn = app.db.conn().await?;
-    let Stretch {
-        area,
-        scope,
-        start,
-        end,
-    } = stretch(&mut conn, actor, Action::ManageRotas, area_id, from, days).await?;
+    let (area, scope, start, end) =
+        stretch(&mut conn, actor, Action::ManageRotas, area_id, from, days).await?;
     // A day and a rest on both sides reach into neighbouring bookings that count.
     let reach = 86_400_000 + app.rules.booking.min_rest_minutes * 60_000;
     let (roots, path) = (scope.roots().to_vec(), area.path.clone());
@@ -127,12 +123,8 @@ pub async fn gaps(
     days: u32,
 ) -> Result<Gaps> {
     let mut conn = app.db.conn().await?;
-    let Stretch {
-        area,
-        scope,
-        start,
-        end,
-    } = stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
+    let (area, scope, start, end) =
+        stretch(&mut conn, actor, Action::TakeShifts, area_id, from, days).await?;
     let counted: HashMap<String, (i64, i64, i64)> =
         store::gaps(&mut *conn, scope.roots(), &area.path, start, end)
             .await?

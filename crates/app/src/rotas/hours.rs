@@ -47,13 +47,8 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
         // One's own hours wherever they were served.
         store::served(&mut *conn, Some(&own), &[String::new()]).await?
     };
-    let mut people: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-    people.sort();
-    people.dedup();
-    let names: HashMap<String, String> = sanshe_store::accounts::display_names(&mut *conn, &people)
-        .await?
-        .into_iter()
-        .collect();
+    let people = rows.iter().map(|r| r.user_id.as_str());
+    let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
     // Paths are the ids of an area's ancestors and itself, 32 characters each: the last is
     // the area's own id.
     let mut places: HashMap<String, String> = HashMap::new();

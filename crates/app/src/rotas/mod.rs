@@ -48,18 +48,14 @@ fn span_of(starts_at: i64, ends_at: i64) -> Span {
     }
 }
 
-fn stamp(ms: i64) -> String {
-    local_time(ms).format("%Y-%m-%d %H:%M").to_string()
-}
-
 /// A rota request checked: the area, the caller's scope for the action (which must reach into
 /// the area), and the stretch of days as `[start, end)` in UTC ms.
-struct Stretch {
-    area: area_store::AreaRow,
-    scope: sanshe_core::accounts::AreaScope,
-    start: i64,
-    end: i64,
-}
+type Stretch = (
+    area_store::AreaRow,
+    sanshe_core::accounts::AreaScope,
+    i64,
+    i64,
+);
 
 async fn stretch(
     conn: &mut Conn,
@@ -78,12 +74,7 @@ async fn stretch(
         return Err(AppError::NotFound);
     }
     let start = utc_ms(from.and_time(NaiveTime::MIN));
-    Ok(Stretch {
-        area,
-        scope,
-        start,
-        end: start + i64::from(days) * 86_400_000,
-    })
+    Ok((area, scope, start, start + i64::from(days) * 86_400_000))
 }
 
 /// The skills a person offered when they applied (none for accounts made otherwise).

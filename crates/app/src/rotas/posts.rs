@@ -68,11 +68,9 @@ pub struct PostInput {
     pub people: u32,
     /// The skill its duty needs (`counselling`, `medical`, …), if any: only volunteers with it
     /// see its open shifts.
-    #[serde(default)]
     pub skill: Option<String>,
     /// For a gate post, the gate its people staff: whoever is checked in on one of its
     /// shifts scans passes and registers visitors there, and nowhere else.
-    #[serde(default)]
     #[schema(max_length = 64)]
     pub gate_id: Option<String>,
 }

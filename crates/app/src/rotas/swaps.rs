@@ -1,6 +1,7 @@
 //! Offering a shift and taking one over from its holder.
 
 use super::*;
+use crate::stamp;
 
 /// The caller offers their place on a shift for a swap (换班), or with `offer` false takes the
 /// offer back; until someone takes it over the place stays theirs.

@@ -1,6 +1,7 @@
 //! The rota watch: reminders before a shift and no-show alerts after its start.
 
 use super::*;
+use crate::stamp;
 
 /// What one round of the minute watch did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -47,13 +47,7 @@ pub async fn household_exits(
     conn.rows(&sql, &households)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("household_id")?,
-                r.try_get("period_start")?,
-                r.try_get("exits")?,
-            ))
-        })
+        .map(|r| r.columns(["household_id", "period_start", "exits"]))
         .collect::<Result<_>>()
 }
 
@@ -229,14 +223,14 @@ pub async fn hours(
         .await?;
     rows.iter()
         .map(|r| {
-            Ok((
-                r.try_get("gate_id")?,
-                r.try_get("hour_start")?,
-                r.try_get("entries")?,
-                r.try_get("exits")?,
-                r.try_get("refused")?,
-                r.try_get("visitors")?,
-            ))
+            r.columns([
+                "gate_id",
+                "hour_start",
+                "entries",
+                "exits",
+                "refused",
+                "visitors",
+            ])
         })
         .collect()
 }
@@ -277,7 +271,7 @@ pub async fn refusals(
         }
     };
     rows.iter()
-        .map(|r| Ok((r.try_get("reason")?, r.try_get("refusals")?)))
+        .map(|r| r.columns(["reason", "refusals"]))
         .collect()
 }
 
@@ -337,7 +331,7 @@ pub async fn scans_by_people(
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("area_path")?, r.try_get("n")?)))
+    .map(|r| r.columns(["area_path", "n"]))
     .collect()
 }
 
@@ -360,12 +354,6 @@ pub async fn fever_readings(
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("scanned_at")?,
-            r.try_get("name")?,
-            r.try_get("temperature")?,
-        ))
-    })
+    .map(|r| r.columns(["scanned_at", "name", "temperature"]))
     .collect()
 }

@@ -83,7 +83,7 @@ pub async fn served_by_place(
     )
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("area_path")?, r.try_get("recent")?, r.try_get("total")?)))
+    .map(|r| r.columns(["area_path", "recent", "total"]))
     .collect()
 }
 
@@ -105,13 +105,6 @@ pub async fn service_of_people(
     })
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("area_path")?,
-            r.try_get("user_id")?,
-            r.try_get("shifts")?,
-            r.try_get("minutes")?,
-        ))
-    })
+    .map(|r| r.columns(["area_path", "user_id", "shifts", "minutes"]))
     .collect()
 }

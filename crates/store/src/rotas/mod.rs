@@ -525,14 +525,7 @@ pub async fn gaps(
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("post_id")?,
-                r.try_get("shifts")?,
-                r.try_get("open_shifts")?,
-                r.try_get("open_minutes")?,
-            ))
-        })
+        .map(|r| r.columns(["post_id", "shifts", "open_shifts", "open_minutes"]))
         .collect::<Result<_>>()
 }
 
@@ -549,7 +542,7 @@ pub async fn served_totals(
     })
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("user_id")?, r.try_get("minutes")?)))
+    .map(|r| r.columns(["user_id", "minutes"]))
     .collect()
 }
 
@@ -598,15 +591,7 @@ pub async fn served_groups(
         )
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("user_id")?,
-                r.try_get("area_path")?,
-                r.try_get("shifts")?,
-                r.try_get("minutes")?,
-                r.try_get("organization")?,
-            ))
-        })
+        .map(|r| r.columns(["user_id", "area_path", "shifts", "minutes", "organization"]))
         .collect::<Result<_>>()
 }
 

@@ -99,10 +99,8 @@ pub struct NewUser {
     #[schema(pattern = "^(coordinator|community_worker|org_admin|volunteer)$")]
     pub role: String,
     /// Area of an area role.
-    #[serde(default)]
     pub area_id: Option<String>,
     /// Organization of an organization role.
-    #[serde(default)]
     pub organization_id: Option<String>,
 }
 
@@ -146,10 +144,8 @@ pub struct NewGrant {
     /// Role.
     pub role: String,
     /// Area of an area role.
-    #[serde(default)]
     pub area_id: Option<String>,
     /// Organization of an organization role.
-    #[serde(default)]
     pub organization_id: Option<String>,
 }
 

@@ -56,13 +56,10 @@ pub async fn export_residents(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ExportRequest {
     /// Within this area.
-    #[serde(default)]
     pub area: Option<String>,
     /// Name prefix, ID number or phone.
-    #[serde(default)]
     pub q: Option<String>,
     /// Only with this flag.
-    #[serde(default)]
     pub flag: Option<String>,
 }
 

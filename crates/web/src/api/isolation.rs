@@ -174,7 +174,6 @@ pub struct ReportBody {
     #[serde(default)]
     pub symptoms: Vec<String>,
     /// When measured, RFC 3339 (default now). A second report in the same half-day replaces it.
-    #[serde(default)]
     pub reported_at: Option<String>,
 }
 

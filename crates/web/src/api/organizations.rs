@@ -53,7 +53,6 @@ pub struct NewOrganization {
     #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// Area it is registered in.
-    #[serde(default)]
     pub home_area_id: Option<String>,
     /// Contact.
     #[serde(default)]

@@ -218,10 +218,8 @@ pub async fn reveal_resident(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HouseholdRef {
     /// An existing household (or give `area_id` and the address).
-    #[serde(default)]
     pub household_id: Option<String>,
     /// Area of a new household (community, compound or building).
-    #[serde(default)]
     pub area_id: Option<String>,
     /// 楼栋
     #[serde(default)]

@@ -53,19 +53,14 @@ pub(super) async fn users_page(caller: PageCaller) -> PageResult {
     users_view(&caller, FormErrors::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct UserForm {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     area_id: String,
-    #[serde(default)]
     organization_id: String,
 }
 
@@ -170,13 +165,11 @@ fn grant_target(role: &str, area_id: &str, organization_id: &str) -> Result<Gran
 }
 
 /// A role for an existing user, from the users page.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct GrantForm {
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     area_id: String,
-    #[serde(default)]
     organization_id: String,
 }
 

@@ -141,17 +141,13 @@ pub(super) async fn webhooks_page(caller: PageCaller) -> PageResult {
     webhooks_view(&caller, FormErrors::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct WebhookForm {
-    #[serde(default)]
     area_id: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     url: String,
-    #[serde(default)]
     secret: String,
 }
 

@@ -32,17 +32,10 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
     } else {
         None
     };
-    let offset = sanshe_app::china_offset();
     let entries = entries
         .into_iter()
         .map(|e| {
-            let at = chrono::DateTime::from_timestamp_millis(e.at)
-                .map(|d| {
-                    d.with_timezone(&offset)
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let at = to_the_second(e.at);
             (at, e)
         })
         .collect();
@@ -56,7 +49,6 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
 
 pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
     let tr = caller.tr;
-    let offset = sanshe_app::china_offset();
     let mut rows = Vec::new();
     let mut before: Option<String> = None;
     // Page through the whole log in scope; each page is one indexed range scan.
@@ -74,13 +66,7 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
         before = Some(last.id.clone());
         let full = page.len() == 500;
         for e in page {
-            let at = chrono::DateTime::from_timestamp_millis(e.at)
-                .map(|d| {
-                    d.with_timezone(&offset)
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let at = to_the_second(e.at);
             rows.push(vec![
                 at,
                 format!("{} ({})", e.actor_name, e.actor),
@@ -106,4 +92,11 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
     ]
     .map(|k| tr.t(k));
     sheet_download(&caller, "audit", &header, rows, "audit-log.xlsx")
+}
+
+/// When an entry was written, in China time to the second.
+fn to_the_second(ms: i64) -> String {
+    sanshe_app::local_time(ms)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

@@ -57,15 +57,12 @@ pub(super) async fn add_gate(caller: PageCaller, Form(f): Form<GateForm>) -> Pag
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct PolicyForm {
-    #[serde(default)]
     exits_per_period: i64,
-    #[serde(default)]
     period_days: i64,
-    #[serde(default)]
     out_from_hour: u32,
-    #[serde(default)]
     out_until_hour: u32,
 }
 

@@ -44,15 +44,12 @@ pub(super) async fn organizations_page(caller: PageCaller) -> PageResult {
     organizations_view(&caller, FormErrors::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct OrganizationForm {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     home_area_id: String,
-    #[serde(default)]
     contact: String,
 }
 

@@ -19,12 +19,9 @@ pub struct PrintedPass {
 
 #[derive(Deserialize, Default)]
 pub(super) struct PassesQuery {
-    #[serde(default)]
     building: Option<String>,
-    #[serde(default)]
     page: Option<usize>,
     /// Print only this pass (the one just reissued).
-    #[serde(default)]
     pass: Option<String>,
 }
 
@@ -167,7 +164,6 @@ pub(super) struct PassActionForm {
     area: String,
     #[serde(default)]
     building: String,
-    #[serde(default)]
     page: Option<usize>,
 }
 

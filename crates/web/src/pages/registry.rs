@@ -142,28 +142,18 @@ pub(super) struct NewResidentQuery {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct ResidentForm {
-    #[serde(default)]
     household_id: String,
-    #[serde(default)]
     area_id: String,
-    #[serde(default)]
     building: String,
-    #[serde(default)]
     unit: String,
-    #[serde(default)]
     room: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     sex: String,
-    #[serde(default)]
     birth_date: String,
-    #[serde(default)]
     document_kind: String,
-    #[serde(default)]
     document_number: String,
-    #[serde(default)]
     phone: String,
     living_alone: Option<String>,
     disabled: Option<String>,
@@ -477,15 +467,12 @@ pub(super) async fn update_resident(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct MoveForm {
-    #[serde(default)]
     area_id: String,
-    #[serde(default)]
     building: String,
-    #[serde(default)]
     unit: String,
-    #[serde(default)]
     room: String,
 }
 

@@ -131,14 +131,12 @@ pub(super) async fn rota_page(caller: PageCaller, Query(q): Query<RotaQuery>) ->
     rota_view(&caller, &q, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct ShiftForm {
-    #[serde(default)]
     area: String,
-    #[serde(default)]
     from: String,
     /// Whom a worker assigns or takes off.
-    #[serde(default)]
     user_id: String,
 }
 

@@ -31,7 +31,6 @@ impl TeamPage {
 
 #[derive(Deserialize, Default)]
 pub(super) struct TeamQuery {
-    #[serde(default)]
     done: Option<String>,
 }
 
