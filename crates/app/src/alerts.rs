@@ -1,6 +1,7 @@
 //! The alert centre: one alert per trouble (repeats raise its count), scoped like everything
 //! else, acknowledged and resolved with a note, and queued for the chat groups that cover it.
 
+use crate::audit::Audited;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertStatus};
 use sanshe_store::Conn;
@@ -9,7 +10,7 @@ use sanshe_store::notify as notify_store;
 use sanshe_store::statements::Statements;
 
 use crate::accounts::Actor;
-use crate::audit::{self, Subject};
+use crate::audit::{self};
 use crate::{App, AppError, Result};
 
 /// Where new alerts go: the active webhooks and the subtree each serves.
@@ -397,14 +398,7 @@ pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView
         return Err(AppError::field("status", "err-alert-not-open"));
     }
     store::acknowledge(&mut tx, id, &actor.display_name, app.clock.now_ms()).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "alert.acknowledged",
-        Subject::new("alert", &a.id, &a.area_path),
-        "",
-    )
-    .await?;
+    audit::record(&mut tx, actor, "alert.acknowledged", a.subject(), "").await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -421,14 +415,7 @@ pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<A
         return Err(AppError::field("status", "err-alert-resolved"));
     }
     store::resolve(&mut tx, id, &actor.display_name, &note, app.clock.now_ms()).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "alert.resolved",
-        Subject::new("alert", &a.id, &a.area_path),
-        &note,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "alert.resolved", a.subject(), &note).await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }

@@ -1,12 +1,13 @@
 //! The area tree as the actor may see it.
 
+use crate::audit::Audited;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::{AreaKind, AreaName, DivisionCode};
 use sanshe_store::areas::{self as store, AreaRow};
 
 use crate::accounts::Actor;
-use crate::audit::{self, Subject};
+use crate::audit::{self};
 use crate::{App, AppError, Result};
 
 /// An area as shown.
@@ -178,7 +179,7 @@ pub async fn add_area(
         &mut conn,
         actor,
         "area.created",
-        Subject::new("area", &area.id, &area.path),
+        area.subject(),
         &format!("{} {}", kind.as_str(), area.name),
     )
     .await?;
@@ -282,7 +283,7 @@ pub async fn set_contact(
         &mut tx,
         actor,
         "area.contact_set",
-        Subject::new("area", &area.id, &area.path),
+        area.subject(),
         &area.name,
     )
     .await?;

@@ -30,6 +30,35 @@ impl<'a> Subject<'a> {
     }
 }
 
+/// A stored thing audit entries are about, with its kind said once for its type.
+pub(crate) trait Audited {
+    /// Its kind, id and area path.
+    fn subject(&self) -> Subject<'_>;
+}
+
+/// `Audited` for row types whose subject is their `id` and an area path field.
+macro_rules! audited {
+    ($($row:ty => $kind:literal by $path:ident),+ $(,)?) => {
+        $(impl Audited for $row {
+            fn subject(&self) -> Subject<'_> {
+                Subject::new($kind, &self.id, &self.$path)
+            }
+        })+
+    };
+}
+
+audited!(
+    sanshe_store::alerts::AlertRow => "alert" by area_path,
+    sanshe_store::areas::AreaRow => "area" by path,
+    sanshe_store::campaigns::CampaignRow => "campaign" by area_path,
+    sanshe_store::gates::PassRow => "pass" by area_path,
+    sanshe_store::help::HelpRow => "help_request" by area_path,
+    sanshe_store::isolation::EpisodeRow => "isolation" by area_path,
+    sanshe_store::needs::NeedRow => "need" by area_path,
+    sanshe_store::registry::ResidentRecord => "resident" by area_path,
+    sanshe_store::rotas::ShiftRow => "shift" by area_path,
+);
+
 /// Records that `actor` did `action` to `subject` (`detail`: what changed, never a personal
 /// number in clear), in the caller's connection or transaction.
 pub(crate) async fn record(

@@ -3,6 +3,7 @@
 //! request only if it is still where the step starts, so two people acting at once cannot both
 //! move it.
 
+use crate::audit::Audited;
 use crate::stamp;
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use sanshe_store::help::{self as store, HelpRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
-use crate::audit::{self, Subject};
+use crate::audit::{self};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 /// A request as shown (the contact phone masked).
@@ -281,14 +282,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     store::insert(&mut *tx, &row).await?;
     match asker {
         Asker::Someone(actor) => {
-            audit::record(
-                &mut tx,
-                actor,
-                "help.asked",
-                Subject::new("help_request", &row.id, &row.area_path),
-                &row.urgency,
-            )
-            .await?
+            audit::record(&mut tx, actor, "help.asked", row.subject(), &row.urgency).await?
         }
         Asker::Resident(_) => {
             audit_store::append(
@@ -516,7 +510,7 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
         &mut tx,
         actor,
         &format!("help.{}", input.step),
-        Subject::new("help_request", &after.id, &after.area_path),
+        after.subject(),
         "",
     )
     .await?;
@@ -543,7 +537,7 @@ pub async fn phone_to_call(app: &App, actor: &Actor, id: &str) -> Result<String>
         &mut tx,
         actor,
         "help.phone_shown",
-        Subject::new("help_request", &h.id, &h.area_path),
+        h.subject(),
         h.contact_masked.as_deref().unwrap_or(""),
     )
     .await?;

@@ -4,6 +4,7 @@
 //! and closes. Linked organizations see the community's needs; city-wide needs go to every
 //! organization.
 
+use crate::audit::Audited;
 use chrono::NaiveDate;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, organizations_run};
@@ -17,7 +18,7 @@ use sanshe_store::notify as notify_store;
 
 use crate::accounts::Actor;
 use crate::alerts::{self, Routes, Trouble};
-use crate::audit::{self, Subject};
+use crate::audit::{self};
 use crate::{App, AppError, Result, utc_ms};
 
 /// A need as posted.
@@ -285,14 +286,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
     drop(conn);
     let mut tx = app.db.begin().await?;
     store::insert(&mut *tx, &row).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "need.posted",
-        Subject::new("need", &row.id, &row.area_path),
-        &row.title,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "need.posted", row.subject(), &row.title).await?;
     if row.urgency == "urgent" {
         tell_robots_of_urgent(&mut tx, &row).await?;
     }
@@ -595,7 +589,7 @@ pub async fn commit(
         &mut tx,
         actor,
         "need.committed",
-        Subject::new("need", &n.id, &n.area_path),
+        n.subject(),
         &format!("{}: {people} / {booked}", o.name),
     )
     .await?;
@@ -623,7 +617,7 @@ pub async fn confirm(app: &App, actor: &Actor, need_id: &str, commitment_id: &st
         &mut conn,
         actor,
         "need.confirmed",
-        Subject::new("need", &n.id, &n.area_path),
+        n.subject(),
         commitment_id,
     )
     .await?;
@@ -642,14 +636,7 @@ pub async fn close(app: &App, actor: &Actor, need_id: &str) -> Result<()> {
     for kind in [AlertKind::NeedUrgent, AlertKind::NeedUnmet] {
         alerts::settle(&mut tx, kind, &n.id, "closed", now).await?;
     }
-    audit::record(
-        &mut tx,
-        actor,
-        "need.closed",
-        Subject::new("need", &n.id, &n.area_path),
-        &n.title,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "need.closed", n.subject(), &n.title).await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub struct AreaRow {
     pub depth: i64,
 }
 
-const COLUMNS: &str = "id, parent_id, kind, code, name, path, depth";
+const COLUMNS: &str = AreaRow::COLUMNS;
 
 crate::from_row!(AreaRow {
     id,

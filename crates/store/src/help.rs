@@ -52,7 +52,7 @@ pub struct HelpRow {
     pub confirmed_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, area_path, household_id, address, for_whom, needs, urgency, vulnerable, contact_cipher, contact_masked, status, volunteer_id, asked_at, due_at, bought_at, delivered_at, cancelled_at, cancel_reason, cost_fen, created_by, link_hash, confirmed_at";
+const COLUMNS: &str = HelpRow::COLUMNS;
 
 crate::from_row!(HelpRow {
     id,

@@ -6,11 +6,19 @@
 /// `FromRow` for a row struct whose fields are named as its query's columns: each field read
 /// by its name, failing on a missing column or a wrong type.
 macro_rules! from_row {
-    ($row:ident { $($field:ident),+ $(,)? }) => {
+    ($row:ident { $first:ident $(, $field:ident)* $(,)? }) => {
+        impl $row {
+            /// The columns it is read from, for a `SELECT`'s list.
+            #[allow(dead_code)]
+            pub(crate) const COLUMNS: &'static str =
+                concat!(stringify!($first) $(, ", ", stringify!($field))*);
+        }
+
         impl $crate::statements::FromRow for $row {
             fn from_row(r: &$crate::statements::Row) -> $crate::Result<$row> {
                 Ok($row {
-                    $($field: r.try_get(stringify!($field))?,)+
+                    $first: r.try_get(stringify!($first))?,
+                    $($field: r.try_get(stringify!($field))?,)*
                 })
             }
         }

@@ -44,7 +44,7 @@ pub struct NeedRow {
     pub alert_after_hours: i64,
 }
 
-const NEED_COLUMNS: &str = "id, area_id, area_path, kind, title, detail, post_id, service, wanted, committed, from_day, to_day, urgency, audience, status, created_by, created_at, alert_after_hours";
+const NEED_COLUMNS: &str = NeedRow::COLUMNS;
 
 crate::from_row!(NeedRow {
     id,

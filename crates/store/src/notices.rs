@@ -32,7 +32,7 @@ pub struct NoticeRow {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, organization_id, area_id, area_path, community_path, skill, team_id, title, body, sender_name, created_by, created_at";
+const COLUMNS: &str = NoticeRow::COLUMNS;
 
 crate::from_row!(NoticeRow {
     id,

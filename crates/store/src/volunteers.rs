@@ -49,7 +49,7 @@ pub struct ApplicationRow {
     pub link_hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, area_id, area_path, name, document_cipher, document_hash, document_masked, phone_cipher, phone_masked, skills, availability, organization, status, decision_note, decided_by, decided_at, user_id, applied_at, link_hash, organization_id";
+const COLUMNS: &str = ApplicationRow::COLUMNS;
 
 crate::from_row!(ApplicationRow {
     id,

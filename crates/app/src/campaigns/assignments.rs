@@ -3,6 +3,7 @@
 //! there; each sees the doors of their buildings (addresses, no names) and logs visits there,
 //! while the campaign runs and the duty holds.
 
+use crate::audit::Audited;
 use sanshe_core::organizations::Duty;
 use sanshe_store::campaigns::AssignmentRow;
 
@@ -119,14 +120,7 @@ pub async fn unassign(app: &App, actor: &Actor, campaign_id: &str, id: &str) -> 
     if !store::unassign(&mut *tx, campaign_id, id).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &mut tx,
-        actor,
-        "campaign.unassigned",
-        Subject::new("campaign", campaign_id, &c.area_path),
-        id,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "campaign.unassigned", c.subject(), id).await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }

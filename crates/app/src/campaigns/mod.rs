@@ -1,6 +1,7 @@
 //! Door-to-door campaigns (走访排查): start one over an area, log each household's visit in a
 //! few taps, see coverage by building and compound, the revisit list and each worker's day.
 
+use crate::audit::Audited;
 use std::collections::BTreeMap;
 
 use sanshe_core::accounts::{Action, Target};
@@ -171,7 +172,7 @@ pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Res
         } else {
             "campaign.reopened"
         },
-        Subject::new("campaign", id, &c.area_path),
+        c.subject(),
         "",
     )
     .await?;

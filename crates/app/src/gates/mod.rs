@@ -7,6 +7,7 @@
 //! durable and the database sees one commit per batch instead of one per scan. On a SQLite file
 //! it is a thread of its own holding its own connection (`sanshe_store::statements`).
 
+use crate::audit::Audited;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Timelike};
@@ -212,14 +213,7 @@ pub async fn set_policy(
         "{}/{}d {}-{}h",
         p.exits_per_period, p.period_days, p.out_from_hour, p.out_until_hour
     );
-    audit::record(
-        &mut tx,
-        actor,
-        "gate.policy",
-        Subject::new("area", &area.id, &area.path),
-        &detail,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "gate.policy", area.subject(), &detail).await?;
     sanshe_store::commit(tx).await?;
     app.gates_changed
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -1,6 +1,7 @@
 //! Passes (出入证): issuing them per household or person, the signed QR token, revoking.
 
 use super::*;
+use crate::audit::Audited;
 
 /// A pass as listed and printed.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -311,14 +312,7 @@ pub async fn revoke_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView>
     if !store::revoke_pass(&mut tx, id, app.clock.now_ms()).await? {
         return Err(AppError::field("status", "err-pass-revoked"));
     }
-    audit::record(
-        &mut tx,
-        actor,
-        "pass.revoked",
-        Subject::new("pass", id, &p.area_path),
-        &p.code,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "pass.revoked", p.subject(), &p.code).await?;
     let row = store::pass(&mut tx, id).await?;
     sanshe_store::commit(tx).await?;
     Ok(pass_view(row))

@@ -1,6 +1,7 @@
 //! An episode's detail, the list, and what a worker changes: release, extension, assignment, follow-up, the report link.
 
 use super::*;
+use crate::audit::Audited;
 
 /// A stored report as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -185,7 +186,7 @@ pub async fn release(
         &mut tx,
         actor,
         "isolation.released",
-        Subject::new("isolation", id, &e.area_path),
+        e.subject(),
         reason.as_str(),
     )
     .await?;
@@ -226,7 +227,7 @@ pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result
         &mut tx,
         actor,
         "isolation.extended",
-        Subject::new("isolation", id, &e.area_path),
+        e.subject(),
         &format!("{} -> {end_s}", e.planned_end),
     )
     .await?;
@@ -253,14 +254,7 @@ pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Resu
         app.clock.now_ms(),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "isolation.assigned",
-        Subject::new("isolation", id, &e.area_path),
-        &worker,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "isolation.assigned", e.subject(), &worker).await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -277,7 +271,7 @@ pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Re
         &mut tx,
         actor,
         "isolation.follow_up",
-        Subject::new("isolation", id, &e.area_path),
+        e.subject(),
         mode.as_str(),
     )
     .await?;
@@ -312,7 +306,7 @@ pub async fn renew_link(
         } else {
             "isolation.link_renewed"
         },
-        Subject::new("isolation", id, &e.area_path),
+        e.subject(),
         "",
     )
     .await?;

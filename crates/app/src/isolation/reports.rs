@@ -1,6 +1,7 @@
 //! Temperature and symptom reports, by the worker on a call or by the household through its link.
 
 use super::*;
+use crate::audit::Audited;
 
 /// A health report as submitted.
 #[derive(Debug, Clone, Default)]
@@ -122,14 +123,7 @@ pub async fn report_by_worker(
         other => other?,
     };
     let out = record_report(app, &mut tx, &e, input, &actor.username).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "isolation.report",
-        Subject::new("isolation", id, &e.area_path),
-        &out.slot,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "isolation.report", e.subject(), &out.slot).await?;
     sanshe_store::commit(tx).await?;
     Ok(out)
 }

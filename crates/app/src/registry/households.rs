@@ -1,6 +1,7 @@
 //! Households: one with its residents, the list of an area, merging two into one.
 
 use super::*;
+use crate::audit::Audited;
 
 /// A household with its residents.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -131,7 +132,7 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
         &mut tx,
         actor,
         "resident.merged",
-        Subject::new("resident", &kept.id, &kept.area_path),
+        kept.subject(),
         &format!("merged {}", gone.id),
     )
     .await?;

@@ -1,5 +1,6 @@
 //! The household and resident registry: add, edit, move, flag, search, reveal, merge.
 
+use crate::audit::Audited;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId};
 use sanshe_core::phone::Phone;
@@ -12,7 +13,7 @@ use sanshe_store::registry::{
 use sanshe_store::{areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
-use crate::audit::{self, Subject};
+use crate::audit::{self};
 use crate::{App, AppError, OnConflict, Result};
 
 mod export;
@@ -223,14 +224,7 @@ pub async fn add_resident(
     store::insert_resident(&mut tx, &record)
         .await
         .on_conflict("document_number", "err-duplicate-document")?;
-    audit::record(
-        &mut tx,
-        actor,
-        "resident.created",
-        Subject::new("resident", &record.id, &record.area_path),
-        "",
-    )
-    .await?;
+    audit::record(&mut tx, actor, "resident.created", record.subject(), "").await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, &record.id).await
 }
@@ -306,14 +300,7 @@ pub async fn update_resident(
     store::update_resident(&mut tx, &record)
         .await
         .on_conflict("document_number", "err-duplicate-document")?;
-    audit::record(
-        &mut tx,
-        actor,
-        "resident.updated",
-        Subject::new("resident", &record.id, &record.area_path),
-        "",
-    )
-    .await?;
+    audit::record(&mut tx, actor, "resident.updated", record.subject(), "").await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, id).await
 }
@@ -350,7 +337,7 @@ pub async fn move_resident(
         &mut tx,
         actor,
         "resident.moved",
-        Subject::new("resident", &record.id, &record.area_path),
+        record.subject(),
         &format!("from household {from}"),
     )
     .await?;

@@ -1,6 +1,7 @@
 //! Taking, assigning and dropping places on shifts, within the booking limits.
 
 use super::*;
+use crate::audit::Audited;
 use crate::stamp;
 
 /// Books `user_id` on a shift (its limits checked) in the caller's transaction.
@@ -69,14 +70,7 @@ pub async fn take(app: &App, actor: &Actor, shift_id: &str) -> Result<()> {
         return Err(AppError::field("shift_id", "err-shift-skill"));
     }
     book(app, &mut tx, &shift, &user_id, &actor.username, false).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "shift.taken",
-        Subject::new("shift", &shift.id, &shift.area_path),
-        "",
-    )
-    .await?;
+    audit::record(&mut tx, actor, "shift.taken", shift.subject(), "").await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }
@@ -95,14 +89,7 @@ pub async fn assign(app: &App, actor: &Actor, shift_id: &str, user_id: &str) -> 
         "err-rota-not-deployed",
     )?;
     book(app, &mut tx, &shift, user_id, &actor.username, true).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "shift.assigned",
-        Subject::new("shift", &shift.id, &shift.area_path),
-        user_id,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "shift.assigned", shift.subject(), user_id).await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }
@@ -128,14 +115,7 @@ pub async fn drop_shift(
         return Err(AppError::field("shift_id", "err-shift-not-yours"));
     }
     store::release_place(&mut *tx, &shift.id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "shift.dropped",
-        Subject::new("shift", &shift.id, &shift.area_path),
-        &whose,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "shift.dropped", shift.subject(), &whose).await?;
     // The worker hears of a place a volunteer opened (not of their own changes).
     if whose == own {
         let now = app.clock.now_ms();
@@ -211,7 +191,7 @@ pub(crate) async fn book_member(
         &mut tx,
         booked_by,
         "shift.assigned",
-        Subject::new("shift", &shift.id, &shift.area_path),
+        shift.subject(),
         user_id,
     )
     .await?;

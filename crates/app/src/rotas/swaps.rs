@@ -1,6 +1,7 @@
 //! Offering a shift and taking one over from its holder.
 
 use super::*;
+use crate::audit::Audited;
 use crate::stamp;
 
 /// The caller offers their place on a shift for a swap (换班), or with `offer` false takes the
@@ -17,14 +18,7 @@ pub async fn offer(app: &App, actor: &Actor, shift_id: &str, offer: bool) -> Res
         return Err(AppError::field("shift_id", "err-shift-not-yours"));
     }
     let action = if offer { "shift.offered" } else { "shift.kept" };
-    audit::record(
-        &mut tx,
-        actor,
-        action,
-        Subject::new("shift", &shift.id, &shift.area_path),
-        "",
-    )
-    .await?;
+    audit::record(&mut tx, actor, action, shift.subject(), "").await?;
     sanshe_store::commit(tx).await?;
     Ok(())
 }
@@ -49,14 +43,7 @@ pub async fn take_over(app: &App, actor: &Actor, shift_id: &str, from: &str) -> 
     if !store::hand_over(&mut *tx, &shift.id, from, &own, now).await? {
         return Err(AppError::field("shift_id", "err-shift-not-offered"));
     }
-    audit::record(
-        &mut tx,
-        actor,
-        "shift.taken_over",
-        Subject::new("shift", &shift.id, &shift.area_path),
-        from,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "shift.taken_over", shift.subject(), from).await?;
     let routes = crate::alerts::Routes::load(&mut *tx).await?;
     crate::alerts::raise(
         &mut *tx,

@@ -31,7 +31,7 @@ pub struct PostRow {
     pub gate_id: Option<String>,
 }
 
-const POST_COLUMNS: &str = "id, area_id, area_path, name, kind, cover_from_minute, cover_hours, shift_hours, people, skill, gate_id";
+const POST_COLUMNS: &str = PostRow::COLUMNS;
 
 crate::from_row!(PostRow {
     id,
@@ -117,7 +117,7 @@ pub struct ShiftRow {
     pub taken: i64,
 }
 
-const SHIFT_COLUMNS: &str = "id, post_id, area_path, starts_at, ends_at, people, taken";
+const SHIFT_COLUMNS: &str = ShiftRow::COLUMNS;
 
 /// Shifts `s` of the posts `p`, and (`BELOW`) those below a path ($1, $2) starting in [$3, $4).
 /// Found through the
