@@ -225,26 +225,22 @@ async fn gate_post(t: &TestApp, worker: &str, member_id: &str) -> GatePost {
     assert_eq!(pass.status, StatusCode::CREATED, "{}", pass.text());
     let pass_code = pass.json()[0]["code"].as_str().unwrap().to_string();
     // A gate post naming a gate of another kind of post is refused.
-    let wrong = t
-        .post_json("/api/v1/posts", Some(worker), json!({"area_id": compound, "name": "热线", "kind": "hotline",
-            "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1, "gate_id": gates[0]}))
-        .await;
+    let post = t
+        .rota_post("一区南门")
+        .with("area_id", compound.as_str())
+        .with("gate_id", gates[0].as_str());
+    let wrong = post.with("kind", "hotline").send(worker).await;
     assert_eq!(code(&wrong.json()), "err-post-gate-kind");
     let post = t
-        .post_json("/api/v1/posts", Some(worker), json!({"area_id": compound, "name": "一区南门", "kind": "gate",
-            "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1, "gate_id": gates[0]}))
-        .await;
+        .rota_post("一区南门")
+        .with("area_id", compound.as_str())
+        .with("gate_id", gates[0].as_str());
+    let post = post.send(worker).await;
     assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
     assert_eq!(post.json()["gate_id"], gates[0].as_str());
     let post_id = post.json()["id"].as_str().unwrap().to_string();
     let day = t.app.clock.today() + Duration::days(1);
-    let made = t
-        .post_json(
-            &format!("/api/v1/posts/{post_id}/shifts"),
-            Some(worker),
-            json!({"from": day.to_string(), "days": 2}),
-        )
-        .await;
+    let made = t.make_shifts(worker, &post_id, day.to_string(), 2).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
     let rota = t
         .get(
@@ -623,22 +619,9 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
         // 若水 deploys a member, who serves a shift there: covered, counted, hours shown.
         let (member_id, vol) = member(&t, &org, "vol.map").await;
         deploy_to_lingyanli(&t, &org, &member_id).await;
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate",
-                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1}),
-            )
-            .await
-            .json();
+        let post = t.rota_post("一区南门").by(&worker).await;
         let day = t.app.clock.today() + Duration::days(1);
-        t.post_json(
-            &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
-            Some(&worker),
-            json!({"from": day.to_string(), "days": 1}),
-        )
-        .await;
+        t.make_shifts(&worker, &post, day, 1).await;
         let rota = t
             .get(
                 &format!("/api/v1/shifts?area={}&from={day}&days=1", t.lingyanli),

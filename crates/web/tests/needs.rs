@@ -70,14 +70,10 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
         // A night gate: 20:00–08:00 in one 12-hour shift of 4 people.
-        let post = t
-            .post_json("/api/v1/posts", Some(&worker), json!({"area_id": t.lingyanli, "name": "夜班卡口", "kind": "gate",
-                "cover_from": "20:00", "cover_hours": 12, "shift_hours": 12, "people": 4}))
-            .await
-            .json();
-        let post_id = post["id"].as_str().unwrap().to_string();
+        let post = t.rota_post("夜班卡口").covering("20:00", 12, 12).with("people", 4);
+        let post_id = post.by(&worker).await;
         let d1 = t.app.clock.today() + Duration::days(1);
-        t.post_json(&format!("/api/v1/posts/{post_id}/shifts"), Some(&worker), json!({"from": d1.to_string(), "days": 3})).await;
+        t.make_shifts(&worker, &post_id, d1.to_string(), 3).await;
         let need = |body: Value| {
             let (t, worker) = (&t, worker.clone());
             async move { t.post_json("/api/v1/needs", Some(&worker), body).await }
@@ -459,15 +455,9 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
         assert_eq!(t.get(&format!("/api/v1/teams/{id}"), Some(&member_token)).await.status, StatusCode::NOT_FOUND);
 
         // The leader fills an open gate shift with a member; the limits still hold.
-        let post = t
-            .post_json("/api/v1/posts", Some(&worker), json!({"area_id": t.lingyanli, "name": "南门", "kind": "gate",
-                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 2}))
-            .await
-            .json();
+        let post = t.rota_post("南门").with("people", 2).by(&worker).await;
         let d1 = t.app.clock.today() + Duration::days(1);
-        t.post_json(&format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()), Some(&worker),
-            json!({"from": d1.to_string(), "days": 2}))
-            .await;
+        t.make_shifts(&worker, &post, d1, 2).await;
         let rota = t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&worker)).await.json();
         let shift = rota["posts"][0]["shifts"][0]["id"].as_str().unwrap().to_string();
         let book = |user: &str| {
@@ -525,7 +515,7 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
         let d2 = (d1 + Duration::days(1)).to_string();
         let need = t
             .post_json("/api/v1/needs", Some(&worker), json!({"area_id": t.lingyanli, "kind": "people", "title": "南门 2 人",
-                "post_id": post["id"], "wanted": 2, "from": d2, "to": d2}))
+                "post_id": post, "wanted": 2, "from": d2, "to": d2}))
             .await
             .json();
         let c = t

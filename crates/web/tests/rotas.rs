@@ -67,7 +67,12 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
                        "cover_hours": 25, "shift_hours": 8, "people": 2}),
             )
             .await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            bad.text()
+        );
         let fields: Vec<String> = bad.json()["errors"]
             .as_array()
             .unwrap()
@@ -79,24 +84,14 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         }
 
         // A gate round the clock from 08:00, three 8-hour shifts of two people a day.
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate", "cover_from": "08:00",
-                       "cover_hours": 24, "shift_hours": 8, "people": 2}),
-            )
+        let post_id = t
+            .rota_post("一区南门")
+            .covering("08:00", 24, 8)
+            .with("people", 2)
+            .by(&worker)
             .await;
-        assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
-        let post_id = post.json()["id"].as_str().unwrap().to_string();
         for _ in 0..2 {
-            let made = t
-                .post_json(
-                    &format!("/api/v1/posts/{post_id}/shifts"),
-                    Some(&worker),
-                    json!({"from": d1, "days": 2}),
-                )
-                .await;
+            let made = t.make_shifts(&worker, &post_id, d1, 2).await;
             assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
             assert_eq!(made.json()["shifts"], 6);
         }
@@ -106,7 +101,13 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         // a two-day rota.
         assert_eq!(shifts.len(), 5);
         assert_eq!(r["gap_minutes"], 5 * 480, "nothing covered yet");
-        assert_eq!(rota(&t, &worker, &t.lingyanli, d1, 3).await["posts"][0]["shifts"].as_array().unwrap().len(), 6);
+        assert_eq!(
+            rota(&t, &worker, &t.lingyanli, d1, 3).await["posts"][0]["shifts"]
+                .as_array()
+                .unwrap()
+                .len(),
+            6
+        );
         assert_eq!(shifts[0]["starts"], format!("{d1} 08:00"));
         assert_eq!(
             shifts[2]["ends"],
@@ -121,25 +122,53 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let (v3, _) = t.with_user("vol.three", "volunteer", &t.lingyanli).await;
         let (_, far_token) = t.with_user("vol.yudeli", "volunteer", &t.yudeli).await;
 
-        assert_eq!(act(&t, &v1_token, &morning, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            act(&t, &v1_token, &morning, "take").await.0,
+            StatusCode::NO_CONTENT
+        );
         let (s, v) = act(&t, &v1_token, &morning, "take").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-double-booked"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-double-booked")
+        );
         // 16:00 straight after a shift ending at 16:00: no rest.
         let (s, v) = act(&t, &v1_token, &evening, "take").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-too-little-rest"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "err-shift-too-little-rest"
+            )
+        );
         // 00:00–08:00 after 08:00–16:00 keeps 8 hours' rest but makes 16 hours in 24.
         let (s, v) = act(&t, &v1_token, &night, "take").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-over-daily-limit"));
-        assert_eq!(act(&t, &v1_token, &next_morning, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "err-shift-over-daily-limit"
+            )
+        );
+        assert_eq!(
+            act(&t, &v1_token, &next_morning, "take").await.0,
+            StatusCode::NO_CONTENT
+        );
 
         // Someone deployed elsewhere does not see the shift.
-        assert_eq!(act(&t, &far_token, &morning, "take").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            act(&t, &far_token, &morning, "take").await.0,
+            StatusCode::NOT_FOUND
+        );
         // A worker fills the second place; a third is refused.
         let assign = |who: String| {
             let (t, worker, morning) = (&t, worker.clone(), morning.clone());
             async move {
-                t.post_json(&format!("/api/v1/shifts/{morning}/assign"), Some(&worker), json!({"user_id": who}))
-                    .await
+                t.post_json(
+                    &format!("/api/v1/shifts/{morning}/assign"),
+                    Some(&worker),
+                    json!({"user_id": who}),
+                )
+                .await
             }
         };
         assert_eq!(assign(v2.clone()).await.status, StatusCode::NO_CONTENT);
@@ -148,100 +177,209 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         assert_eq!(field_error(&full.json()), "err-shift-full");
         let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
         assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0);
-        assert_eq!(r["gap_minutes"], 4 * 480, "the morning and the next morning's half are not gaps now");
+        assert_eq!(
+            r["gap_minutes"],
+            4 * 480,
+            "the morning and the next morning's half are not gaps now"
+        );
         let counted = t
-            .get(&format!("/api/v1/shifts/gaps?area={}&from={d1}&days=2", t.lingyanli), Some(&worker))
+            .get(
+                &format!("/api/v1/shifts/gaps?area={}&from={d1}&days=2", t.lingyanli),
+                Some(&worker),
+            )
             .await
             .json();
-        assert_eq!(counted["gap_minutes"], 4 * 480, "counted in the database the same: {counted}");
+        assert_eq!(
+            counted["gap_minutes"],
+            4 * 480,
+            "counted in the database the same: {counted}"
+        );
         assert_eq!(counted["posts"][0]["short"], 4);
         assert_eq!(counted["posts"][0]["shifts"], 5);
 
         // A drop frees the place; dropping again is refused.
-        assert_eq!(act(&t, &v2_token, &morning, "drop").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            act(&t, &v2_token, &morning, "drop").await.0,
+            StatusCode::NO_CONTENT
+        );
         // The worker is told: an alert on the shift, in the alert centre.
-        let told = t.get("/api/v1/alerts?kind=shift_dropped", Some(&worker)).await.json();
-        let told = told.as_array().or(told["items"].as_array()).unwrap().clone();
+        let told = t
+            .get("/api/v1/alerts?kind=shift_dropped", Some(&worker))
+            .await
+            .json();
+        let told = told
+            .as_array()
+            .or(told["items"].as_array())
+            .unwrap()
+            .clone();
         assert_eq!(told.len(), 1, "{told:?}");
         assert_eq!(told[0]["subject_id"], morning.as_str());
         let (s, v) = act(&t, &v2_token, &morning, "drop").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-yours"));
-        assert_eq!(rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"], 480);
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-yours")
+        );
+        assert_eq!(
+            rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"],
+            480
+        );
         assert_eq!(assign(v2.clone()).await.status, StatusCode::NO_CONTENT);
 
         // Check-in opens 30 minutes before the start (China time).
         set_clock(&t, d1, 7, 20);
         let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-now"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-now")
+        );
         set_clock(&t, d1, 7, 45);
-        assert_eq!(act(&t, &v1_token, &morning, "check-in").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            act(&t, &v1_token, &morning, "check-in").await.0,
+            StatusCode::NO_CONTENT
+        );
         let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-checked-in"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-checked-in")
+        );
         set_clock(&t, d1, 8, 20);
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
-        let holders = r["posts"][0]["shifts"][0]["holders"].as_array().unwrap().clone();
+        let holders = r["posts"][0]["shifts"][0]["holders"]
+            .as_array()
+            .unwrap()
+            .clone();
         let by_name = |n: &str| holders.iter().find(|h| h["name"] == n).unwrap().clone();
         assert_eq!(by_name("vol.one")["no_show"], false);
-        assert_eq!(by_name("vol.two")["no_show"], true, "not checked in 20 minutes into the shift");
+        assert_eq!(
+            by_name("vol.two")["no_show"],
+            true,
+            "not checked in 20 minutes into the shift"
+        );
         let (_, v3_token) = (v3.clone(), t.token("vol.three").await);
         let (s, v) = act(&t, &v3_token, &morning, "take").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-started"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-started")
+        );
 
         // Checked out after midnight: counted from 07:45 to two hours past the 16:00 end.
         set_clock(&t, d1 + Duration::days(1), 0, 10);
         let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
         assert_eq!((s, v["minutes"].clone()), (StatusCode::OK, json!(615)));
         let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in")
+        );
         let (s, v) = act(&t, &v2_token, &morning, "check-out").await;
-        assert_eq!((s, field_error(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in"));
+        assert_eq!(
+            (s, field_error(&v).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in")
+        );
 
         // Tightened limits find the bookings made under the old ones: vol.one's two mornings
         // 24 hours apart break a 20-hour rest.
-        let worker_actor = sanshe_app::accounts::actor_of(&t.app, &user_id_of(&t, &admin, "worker.lingyanli").await)
-            .await
-            .unwrap();
-        assert!(sanshe_app::rotas::breaches(&t.app, &worker_actor, &t.lingyanli, d1, 2).await.unwrap().is_empty());
+        let worker_actor = sanshe_app::accounts::actor_of(
+            &t.app,
+            &user_id_of(&t, &admin, "worker.lingyanli").await,
+        )
+        .await
+        .unwrap();
+        assert!(
+            sanshe_app::rotas::breaches(&t.app, &worker_actor, &t.lingyanli, d1, 2)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let mut strict = t.app.clone();
         strict.rules.booking.min_rest_minutes = 20 * 60;
-        let found = sanshe_app::rotas::breaches(&strict, &worker_actor, &t.lingyanli, d1, 2).await.unwrap();
+        let found = sanshe_app::rotas::breaches(&strict, &worker_actor, &t.lingyanli, d1, 2)
+            .await
+            .unwrap();
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found.iter().all(|b| b.user_id == v1 && b.limit == "err-shift-too-little-rest"));
+        assert!(
+            found
+                .iter()
+                .all(|b| b.user_id == v1 && b.limit == "err-shift-too-little-rest")
+        );
 
         let mine = t.get("/api/v1/hours", Some(&v1_token)).await.json();
         assert_eq!(mine["total_minutes"], 615);
         // The printable record: 615 minutes are 10.2 hours.
         let (cookie, _) = t.browser("vol.one").await;
         let cert = t.page("/hours/certificate", &cookie).await.text();
-        assert!(cert.contains("志愿服务时长记录") && cert.contains("一区南门"), "{cert}");
+        assert!(
+            cert.contains("志愿服务时长记录") && cert.contains("一区南门"),
+            "{cert}"
+        );
         assert!(cert.contains("<b id=\"cert-total\">10.2</b>"), "{cert}");
         // Where, who is to sign and seal, the volunteer number, and a number entered in the register.
-        assert!(cert.contains("服务地点") && cert.contains("凌研里社区") && cert.contains("负责人"), "{cert}");
+        assert!(
+            cert.contains("服务地点") && cert.contains("凌研里社区") && cert.contains("负责人"),
+            "{cert}"
+        );
         assert!(cert.contains("志愿者编号: vol.one"), "{cert}");
-        let serial = cert.split("id=\"cert-serial\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+        let serial = cert
+            .split("id=\"cert-serial\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
         assert!(serial.ends_with("-615"), "{serial}");
-        let register = t.get("/api/v1/audit?action=hours.certificate", Some(&admin)).await.json();
+        let register = t
+            .get("/api/v1/audit?action=hours.certificate", Some(&admin))
+            .await
+            .json();
         assert!(register.to_string().contains(&serial), "{register}");
         assert_eq!(mine["lines"][0]["post"], "一区南门");
         assert_eq!(mine["lines"][0]["date"], d1.to_string());
         assert_eq!(mine["lines"][0]["confirmed_by"], "vol.one");
-        assert_eq!(t.get("/api/v1/hours", Some(&v2_token)).await.json()["total_minutes"], 0);
+        assert_eq!(
+            t.get("/api/v1/hours", Some(&v2_token)).await.json()["total_minutes"],
+            0
+        );
         let all = t.get("/api/v1/hours?who=all", Some(&worker)).await.json();
         assert_eq!(all["lines"].as_array().unwrap().len(), 1);
         assert_eq!(all["lines"][0]["user_id"], v1);
         let other = t.token("worker.yudeli").await;
         let theirs = t.get("/api/v1/hours?who=all", Some(&other)).await.json();
-        assert_eq!(theirs["lines"].as_array().unwrap().len(), 0, "another community's hours stay there");
+        assert_eq!(
+            theirs["lines"].as_array().unwrap().len(),
+            0,
+            "another community's hours stay there"
+        );
         // Totals: the worker's community; a sign-up without an organization counts as individual.
         let totals = t.get("/api/v1/hours/totals", Some(&worker)).await.json();
-        assert_eq!(totals["all"], json!({"name": "", "people": 1, "shifts": 1, "minutes": 615}));
-        assert_eq!(totals["by_community"], json!([{"name": "凌研里社区", "people": 1, "shifts": 1, "minutes": 615}]));
+        assert_eq!(
+            totals["all"],
+            json!({"name": "", "people": 1, "shifts": 1, "minutes": 615})
+        );
+        assert_eq!(
+            totals["by_community"],
+            json!([{"name": "凌研里社区", "people": 1, "shifts": 1, "minutes": 615}])
+        );
         assert_eq!(totals["by_organization"][0]["name"], "");
         let theirs = t.get("/api/v1/hours/totals", Some(&other)).await.json();
-        assert_eq!((theirs["all"]["minutes"].clone(), theirs["by_community"].clone()), (json!(0), json!([])));
-        assert_eq!(t.get("/api/v1/hours/totals", Some(&v1_token)).await.status, StatusCode::FORBIDDEN);
         assert_eq!(
-            t.get(&format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli), Some(&other)).await.status,
+            (
+                theirs["all"]["minutes"].clone(),
+                theirs["by_community"].clone()
+            ),
+            (json!(0), json!([]))
+        );
+        assert_eq!(
+            t.get("/api/v1/hours/totals", Some(&v1_token)).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            t.get(
+                &format!("/api/v1/shifts?area={}&from={d1}&days=1", t.lingyanli),
+                Some(&other)
+            )
+            .await
+            .status,
             StatusCode::NOT_FOUND
         );
         t
@@ -255,21 +393,11 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "心理热线", "kind": "hotline", "cover_from": "08:00",
-                       "cover_hours": 12, "shift_hours": 6, "people": 1}),
-            )
-            .await
-            .json();
-        let made = t
-            .post_json(
-                &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
-                Some(&worker),
-                json!({"from": d1, "days": 1}),
-            )
-            .await;
+            .rota_post("心理热线")
+            .with("kind", "hotline")
+            .covering("08:00", 12, 6);
+        let post = post.by(&worker).await;
+        let made = t.make_shifts(&worker, &post, d1, 1).await;
         assert_eq!(made.status, StatusCode::CREATED);
         t.with_user("vol.page", "volunteer", &t.lingyanli).await;
         let (cookie, csrf) = t.browser("vol.page").await;
@@ -277,13 +405,22 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         assert_eq!(page.status, StatusCode::OK, "{}", page.text());
         let html = page.text();
         assert!(html.contains("心理热线"), "{html}");
-        assert_eq!(html.matches("class=\"shift gap\"").count(), 2, "both shifts missing their one person");
+        assert_eq!(
+            html.matches("class=\"shift gap\"").count(),
+            2,
+            "both shifts missing their one person"
+        );
         let i = html.find("/rota/shifts/").unwrap() + "/rota/shifts/".len();
         let shift = html[i..i + 32].to_string();
         let form = format!("csrf={csrf}&area={}&from={d1}", t.lingyanli);
-        let r = t.post_form(&format!("/rota/shifts/{shift}/take"), &cookie, &form).await;
+        let r = t
+            .post_form(&format!("/rota/shifts/{shift}/take"), &cookie, &form)
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-        let html = t.page(&format!("/rota?from={d1}&days=1&done=take"), &cookie).await.text();
+        let html = t
+            .page(&format!("/rota?from={d1}&days=1&done=take"), &cookie)
+            .await
+            .text();
         assert_eq!(html.matches("class=\"shift gap\"").count(), 1);
         assert!(html.contains("已认领班次"));
         assert!(
@@ -291,43 +428,87 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
             "no check-in button a day ahead"
         );
         // Too early to check in: the page says why, in Chinese.
-        let r = t.post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form).await;
+        let r = t
+            .post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &form)
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("只能在班次开始前30分钟"), "{}", r.text());
         // The volunteer's home shows the shift taken, without check-in a day ahead, and no
         // registry (no resident search, no scope).
         let home = t.page("/", &cookie).await.text();
         let shifts = &home[home.find("id=\"home-shifts\"").expect("the next shifts")..];
-        assert!(shifts.contains("心理热线") && shifts.contains(&format!("{d1} 08:00–14:00")), "{home}");
+        assert!(
+            shifts.contains("心理热线") && shifts.contains(&format!("{d1} 08:00–14:00")),
+            "{home}"
+        );
         assert!(!home.contains(&format!("/rota/shifts/{shift}/check-in")));
-        assert!(!home.contains("action=\"/residents\"") && !home.contains("id=\"home-tasks\""), "{home}");
+        assert!(
+            !home.contains("action=\"/residents\"") && !home.contains("id=\"home-tasks\""),
+            "{home}"
+        );
         set_clock(&t, d1, 7, 50);
-        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
+        let html = t
+            .page(&format!("/rota?from={d1}&days=1"), &cookie)
+            .await
+            .text();
         assert!(html.contains(&format!("/rota/shifts/{shift}/check-in")));
         // Ten minutes before the start the home page carries the check-in, and it works there.
         let home = t.page("/", &cookie).await.text();
-        assert!(home.contains(&format!("action=\"/rota/shifts/{shift}/check-in\"")), "{home}");
+        assert!(
+            home.contains(&format!("action=\"/rota/shifts/{shift}/check-in\"")),
+            "{home}"
+        );
         let r = t
-            .post_form(&format!("/rota/shifts/{shift}/check-in"), &cookie, &format!("csrf={csrf}"))
+            .post_form(
+                &format!("/rota/shifts/{shift}/check-in"),
+                &cookie,
+                &format!("csrf={csrf}"),
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let home = t.page("/", &cookie).await.text();
-        assert!(home.contains("已签到") && !home.contains(&format!("/rota/shifts/{shift}/check-in")));
+        assert!(
+            home.contains("已签到") && !home.contains(&format!("/rota/shifts/{shift}/check-in"))
+        );
         // The worker's home counts what to do now: the other shift of the day still short.
         let (worker_cookie, _) = t.browser("worker.lingyanli").await;
         let home = t.page("/", &worker_cookie).await.text();
-        let short = &home[home.find("data-task=\"home-short\"").expect("today's shifts short")..];
-        assert!(short.starts_with("data-task=\"home-short\"><b>1</b>"), "{home}");
-        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
+        let short = &home[home
+            .find("data-task=\"home-short\"")
+            .expect("today's shifts short")..];
+        assert!(
+            short.starts_with("data-task=\"home-short\"><b>1</b>"),
+            "{home}"
+        );
+        let html = t
+            .page(&format!("/rota?from={d1}&days=1"), &cookie)
+            .await
+            .text();
         assert!(html.contains(&format!("/rota/shifts/{shift}/check-out")));
         // The city is summed up per post, not listed shift by shift.
         let (admin_cookie, _) = t.browser("admin").await;
-        let html = t.page(&format!("/rota?area={}&from={d1}&days=1", t.city), &admin_cookie).await.text();
-        assert!(html.contains("rota-posts") && html.contains("心理热线"), "{html}");
-        assert!(!html.contains("class=\"shift"), "no shift lines at city level");
+        let html = t
+            .page(
+                &format!("/rota?area={}&from={d1}&days=1", t.city),
+                &admin_cookie,
+            )
+            .await
+            .text();
+        assert!(
+            html.contains("rota-posts") && html.contains("心理热线"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("class=\"shift"),
+            "no shift lines at city level"
+        );
         // A forged form is refused.
         let r = t
-            .post_form(&format!("/rota/shifts/{shift}/check-out"), &cookie, "csrf=forged")
+            .post_form(
+                &format!("/rota/shifts/{shift}/check-out"),
+                &cookie,
+                "csrf=forged",
+            )
             .await;
         assert_ne!(r.status, StatusCode::SEE_OTHER);
         t
@@ -421,19 +602,8 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         let d0 = t.app.clock.today();
         let d1 = d0 + Duration::days(1);
         set_clock(&t, d0, 20, 0);
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "二区北门", "kind": "gate", "cover_from": "08:00",
-                       "cover_hours": 24, "shift_hours": 8, "people": 1}),
-            )
-            .await
-            .json();
-        let post_id = post["id"].as_str().unwrap().to_string();
-        let made = t
-            .post_json(&format!("/api/v1/posts/{post_id}/shifts"), Some(&worker), json!({"from": d1, "days": 1}))
-            .await;
+        let post_id = t.rota_post("二区北门").covering("08:00", 24, 8).by(&worker).await;
+        let made = t.make_shifts(&worker, &post_id, d1, 1).await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
@@ -538,44 +708,67 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "三区西门", "kind": "gate", "cover_from": "08:00",
-                       "cover_hours": 24, "shift_hours": 8, "people": 1}),
-            )
-            .await
-            .json();
-        let made = t
-            .post_json(&format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()), Some(&worker), json!({"from": d1, "days": 1}))
+            .rota_post("三区西门")
+            .covering("08:00", 24, 8)
+            .by(&worker)
             .await;
+        let made = t.make_shifts(&worker, &post, d1, 1).await;
         assert_eq!(made.status, StatusCode::CREATED);
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
-        let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
+        let (morning, afternoon) = (
+            shifts[0]["id"].as_str().unwrap(),
+            shifts[1]["id"].as_str().unwrap(),
+        );
         let (v1, v1_token) = t.with_user("v.swap1", "volunteer", &t.lingyanli).await;
         let (_, v2_token) = t.with_user("v.swap2", "volunteer", &t.lingyanli).await;
         let (v3, v3_token) = t.with_user("v.swap3", "volunteer", &t.lingyanli).await;
-        assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
-        assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            act(&t, &v1_token, morning, "take").await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            act(&t, &v2_token, afternoon, "take").await.0,
+            StatusCode::NO_CONTENT
+        );
         let take_over = |token: String, from: String| {
             let t = &t;
             async move {
-                t.post_json(&format!("/api/v1/shifts/{morning}/take-over"), Some(&token), json!({"user_id": from})).await
+                t.post_json(
+                    &format!("/api/v1/shifts/{morning}/take-over"),
+                    Some(&token),
+                    json!({"user_id": from}),
+                )
+                .await
             }
         };
 
         // Nothing to take over until it is offered.
         let r = take_over(v3_token.clone(), v1.clone()).await;
         assert_eq!(field_error(&r.json()), "err-shift-not-offered");
-        assert_eq!(act(&t, &v1_token, morning, "offer").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            act(&t, &v1_token, morning, "offer").await.0,
+            StatusCode::NO_CONTENT
+        );
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
         let holder = &r["posts"][0]["shifts"][0]["holders"][0];
-        assert_eq!((holder["user_id"].as_str(), holder["offered"].as_bool()), (Some(v1.as_str()), Some(true)));
-        assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0, "an offered place is still held");
+        assert_eq!(
+            (holder["user_id"].as_str(), holder["offered"].as_bool()),
+            (Some(v1.as_str()), Some(true))
+        );
+        assert_eq!(
+            r["posts"][0]["shifts"][0]["gap_minutes"], 0,
+            "an offered place is still held"
+        );
         let (cookie, _) = t.browser("v.swap3").await;
-        let html = t.page(&format!("/rota?from={d1}&days=1"), &cookie).await.text();
-        assert!(html.contains(&format!("/rota/shifts/{morning}/take-over")) && html.contains("换班中"), "{html}");
+        let html = t
+            .page(&format!("/rota?from={d1}&days=1"), &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains(&format!("/rota/shifts/{morning}/take-over")) && html.contains("换班中"),
+            "{html}"
+        );
 
         // The afternoon's holder may not (no rest between); the free volunteer takes it over.
         let r = take_over(v2_token.clone(), v1.clone()).await;
@@ -583,19 +776,46 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         let r = take_over(v3_token.clone(), v1.clone()).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
         let r = take_over(v2_token.clone(), v1.clone()).await;
-        assert_eq!(field_error(&r.json()), "err-shift-not-offered", "taken over once");
+        assert_eq!(
+            field_error(&r.json()),
+            "err-shift-not-offered",
+            "taken over once"
+        );
         let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
-        let holders = r["posts"][0]["shifts"][0]["holders"].as_array().unwrap().clone();
+        let holders = r["posts"][0]["shifts"][0]["holders"]
+            .as_array()
+            .unwrap()
+            .clone();
         assert_eq!(holders.len(), 1);
-        assert_eq!((holders[0]["user_id"].as_str(), holders[0]["offered"].as_bool()), (Some(v3.as_str()), Some(false)));
-        assert_eq!(act(&t, &v1_token, morning, "drop").await.1["errors"][0]["code"], "err-shift-not-yours");
-        let told = t.get("/api/v1/alerts?kind=shift_swapped", Some(&worker)).await.json();
+        assert_eq!(
+            (
+                holders[0]["user_id"].as_str(),
+                holders[0]["offered"].as_bool()
+            ),
+            (Some(v3.as_str()), Some(false))
+        );
+        assert_eq!(
+            act(&t, &v1_token, morning, "drop").await.1["errors"][0]["code"],
+            "err-shift-not-yours"
+        );
+        let told = t
+            .get("/api/v1/alerts?kind=shift_swapped", Some(&worker))
+            .await
+            .json();
         assert_eq!(told.as_array().unwrap().len(), 1, "{told}");
         assert!(told[0]["detail"].as_str().unwrap().contains("三区西门"));
         // An offer can be taken back; the place stays with its holder.
         let offer = format!("/api/v1/shifts/{morning}/offer");
-        assert_eq!(t.post_json(&offer, Some(&v3_token), json!({})).await.status, StatusCode::NO_CONTENT);
-        assert_eq!(t.send_json("DELETE", &offer, Some(&v3_token), json!({})).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            t.post_json(&offer, Some(&v3_token), json!({})).await.status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            t.send_json("DELETE", &offer, Some(&v3_token), json!({}))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
         let r = take_over(v2_token.clone(), v3.clone()).await;
         assert_eq!(field_error(&r.json()), "err-shift-not-offered");
         t
@@ -648,21 +868,8 @@ async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
     on_both(|t| async move {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&worker),
-                json!({"area_id": t.lingyanli, "name": "北门", "kind": "gate",
-                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 2}),
-            )
-            .await
-            .json();
-        t.post_json(
-            &format!("/api/v1/posts/{}/shifts", post["id"].as_str().unwrap()),
-            Some(&worker),
-            json!({"from": d1.to_string(), "days": 1}),
-        )
-        .await;
+        let post = t.rota_post("北门").with("people", 2).by(&worker).await;
+        t.make_shifts(&worker, &post, d1, 1).await;
         let (volunteer, _) = t.with_user("v.fill", "volunteer", &t.lingyanli).await;
         let shift = rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["id"]
             .as_str()

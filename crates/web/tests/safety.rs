@@ -990,19 +990,9 @@ async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
             assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, field.into(), key.into()), "{from}..{to}");
         }
         // Shifts made for year 1.
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&w),
-                json!({"area_id": t.lingyanli, "name": "一区南门", "kind": "gate", "cover_from": "08:00",
-                       "cover_hours": 24, "shift_hours": 8, "people": 2}),
-            )
-            .await;
-        assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
-        let post = post.json()["id"].as_str().unwrap().to_string();
-        let r = t
-            .post_json(&format!("/api/v1/posts/{post}/shifts"), Some(&w), json!({"from": "0001-01-01", "days": 7}))
-            .await;
+        let post = t.rota_post("一区南门").covering("08:00", 24, 8).with("people", 2);
+        let post = post.by(&w).await;
+        let r = t.make_shifts(&w, &post, "0001-01-01", 7).await;
         assert_eq!(code(&r), (StatusCode::UNPROCESSABLE_ENTITY, "from".into(), "err-date-too-early".into()));
         assert_eq!(t.count("shifts").await, 0);
         // Names with a right-to-left override and zero-width marks are stored as they look.

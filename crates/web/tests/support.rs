@@ -465,6 +465,30 @@ impl TestApp {
         .await
     }
 
+    /// A post on the rota to make through the API: a gate post in 凌研里社区 covered from 08:00
+    /// for 8 hours in one shift of one person, unless the builder says otherwise;
+    /// `.by(token)` makes it.
+    pub fn rota_post<'a>(&'a self, name: &str) -> NewPost<'a> {
+        NewPost {
+            t: self,
+            body: serde_json::json!({"area_id": self.lingyanli, "name": name, "kind": "gate",
+                "cover_from": "08:00", "cover_hours": 8, "shift_hours": 8, "people": 1}),
+        }
+    }
+
+    /// Makes `days` days of a post's shifts from `from` (YYYY-MM-DD), as `token`.
+    pub async fn make_shifts(
+        &self,
+        token: &str,
+        post_id: &str,
+        from: impl std::fmt::Display,
+        days: u32,
+    ) -> Resp {
+        let body = serde_json::json!({"from": from.to_string(), "days": days});
+        let path = format!("/api/v1/posts/{post_id}/shifts");
+        self.post_json(&path, Some(token), body).await
+    }
+
     /// A resident to register through the API: in 凌研里社区's 1号楼 1单元 room 101 with no
     /// phone unless the builder says otherwise; `.by(token)` sends it.
     pub fn resident<'a>(&'a self, name: &str, document_number: &str) -> NewResident<'a> {
@@ -675,5 +699,40 @@ impl std::ops::Index<&str> for Registered {
 
     fn index(&self, field: &str) -> &Value {
         &self.json[field]
+    }
+}
+
+/// A post a test is about to make (see `TestApp::rota_post`).
+pub struct NewPost<'a> {
+    t: &'a TestApp,
+    body: Value,
+}
+
+impl NewPost<'_> {
+    /// Any other field of the post's body (`kind`, `cover_from`, `people`, `skill`, `gate_id` …).
+    pub fn with(mut self, field: &str, value: impl Into<Value>) -> Self {
+        self.body[field] = value.into();
+        self
+    }
+
+    /// Covered `cover_hours` a day from `from`, in shifts of `shift_hours`.
+    pub fn covering(self, from: &str, cover_hours: u32, shift_hours: u32) -> Self {
+        self.with("cover_from", from)
+            .with("cover_hours", cover_hours)
+            .with("shift_hours", shift_hours)
+    }
+
+    /// The answer to making it as the holder of `token`, whatever it is.
+    pub async fn send(self, token: &str) -> Resp {
+        self.t
+            .post_json("/api/v1/posts", Some(token), self.body)
+            .await
+    }
+
+    /// Makes it as the holder of `token`; fails the test unless it is created; its id.
+    pub async fn by(self, token: &str) -> String {
+        let r = self.send(token).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_string()
     }
 }

@@ -229,24 +229,14 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         assert_eq!(there.as_array().unwrap().len(), 2, "{there}");
 
         // A hotline post needs counselling: only the counsellor sees and takes its shifts.
-        let post = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&yudeli_worker),
-                json!({"area_id": t.yudeli, "name": "心理热线", "kind": "hotline", "cover_from": "08:00",
-                       "cover_hours": 12, "shift_hours": 6, "people": 1, "skill": "counselling"}),
-            )
-            .await;
+        let hotline = t.rota_post("心理热线").with("area_id", t.yudeli.as_str());
+        let hotline = hotline.with("kind", "hotline").covering("08:00", 12, 6);
+        let post = hotline.with("skill", "counselling").send(&yudeli_worker).await;
         assert_eq!(post.status, StatusCode::CREATED, "{}", post.text());
         assert_eq!(post.json()["skill"], "counselling");
-        let bad = t
-            .post_json(
-                "/api/v1/posts",
-                Some(&yudeli_worker),
-                json!({"area_id": t.yudeli, "name": "热线", "kind": "hotline", "cover_from": "08:00",
-                       "cover_hours": 12, "shift_hours": 6, "people": 1, "skill": "magic"}),
-            )
-            .await;
+        let hotline = t.rota_post("热线").with("area_id", t.yudeli.as_str());
+        let hotline = hotline.with("kind", "hotline").covering("08:00", 12, 6);
+        let bad = hotline.with("skill", "magic").send(&yudeli_worker).await;
         assert_eq!(codes(&bad.json()), [("skill".to_string(), "err-volunteer-skill".to_string())]);
         let made = t
             .post_json("/api/v1/shifts", Some(&yudeli_worker), json!({"area_id": t.yudeli, "from": today + chrono::Duration::days(1), "days": 1}))
