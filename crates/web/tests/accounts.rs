@@ -253,17 +253,8 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
         );
         // Signed in with it, every page leads to their account until they set their own.
         let (login_cookie, login_csrf) = t.login_form().await;
-        let r = t
-            .request(
-                axum::http::Request::post("/login")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("cookie", login_cookie)
-                    .body(axum::body::Body::from(format!(
-                        "username=worker.yudeli&password={password}&next=%2F&csrf={login_csrf}"
-                    )))
-                    .unwrap(),
-            )
-            .await;
+        let form = format!("username=worker.yudeli&password={password}&next=%2F&csrf={login_csrf}");
+        let r = t.post_sign_in(Some(&login_cookie), &form).await;
         let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
         let their = set.split(';').next().unwrap().to_string();
         let home = t.page("/residents", &their).await;

@@ -728,14 +728,7 @@ async fn health_security_headers_and_sign_in_redirect() {
     assert_eq!(home.headers["location"], "/login?next=/residents");
     let (cookie, _) = t.browser("admin").await;
     let r = t
-        .request(
-            axum::http::Request::post("/login")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(axum::body::Body::from(
-                    "username=admin&password=x&next=//evil.example",
-                ))
-                .unwrap(),
-        )
+        .post_sign_in(None, "username=admin&password=x&next=//evil.example")
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(cookie.starts_with("sanshe_session="));

@@ -44,19 +44,9 @@ async fn report(
     episode: &str,
     temperature: Value,
 ) -> (StatusCode, Value) {
-    let r = t
-        .post_json(
-            &format!("/api/v1/isolations/{episode}/reports"),
-            Some(token),
-            json!({"temperature": temperature, "symptoms": []}),
-        )
-        .await;
-    let body = if r.bytes.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, body)
+    let path = format!("/api/v1/isolations/{episode}/reports");
+    let body = json!({"temperature": temperature, "symptoms": []});
+    t.post_json(&path, Some(token), body).await.answer()
 }
 
 fn field_keys(problem: &Value) -> Vec<String> {

@@ -72,13 +72,9 @@ fn scan_id() -> String {
 }
 
 async fn scan(t: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
-    let r = t.post_json("/api/v1/scans", Some(token), body).await;
-    let v = if r.bytes.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
+    t.post_json("/api/v1/scans", Some(token), body)
+        .await
+        .answer()
 }
 
 async fn pass_token(t: &TestApp, token: &str, pass: &str) -> String {

@@ -36,19 +36,8 @@ async fn propose(t: &TestApp, token: &str, community: &str, duties: Value) -> (S
 }
 
 async fn linkage_step(t: &TestApp, token: &str, id: &str, step: &str) -> (StatusCode, Value) {
-    let r = t
-        .post_json(
-            &format!("/api/v1/linkages/{id}/{step}"),
-            Some(token),
-            json!({}),
-        )
-        .await;
-    let v = if r.bytes.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
+    let path = format!("/api/v1/linkages/{id}/{step}");
+    t.post_json(&path, Some(token), json!({})).await.answer()
 }
 
 /// 凌研里 on a linkage map's JSON.

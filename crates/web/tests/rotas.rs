@@ -18,19 +18,8 @@ fn set_clock(t: &TestApp, day: NaiveDate, h: u32, m: u32) {
 }
 
 async fn act(t: &TestApp, token: &str, shift: &str, what: &str) -> (StatusCode, Value) {
-    let r = t
-        .post_json(
-            &format!("/api/v1/shifts/{shift}/{what}"),
-            Some(token),
-            json!({}),
-        )
-        .await;
-    let v = if r.bytes.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
+    let path = format!("/api/v1/shifts/{shift}/{what}");
+    t.post_json(&path, Some(token), json!({})).await.answer()
 }
 
 fn field_error(v: &Value) -> String {

@@ -393,14 +393,9 @@ async fn finding_6_redirects_stay_on_this_site_and_never_fail() {
     // Signing in with a poisoned `next` lands at home, signed in.
     let (cookie, csrf) = t.login_form().await;
     let r = t
-        .request(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(format!(
-                    "username=admin&password={PASSWORD}&csrf={csrf}&next=%2F%0D%0Ax"
-                )))
-                .unwrap(),
+        .post_sign_in(
+            Some(&cookie),
+            &format!("username=admin&password={PASSWORD}&csrf={csrf}&next=%2F%0D%0Ax"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
@@ -413,12 +408,7 @@ async fn finding_12_the_sign_in_form_has_a_csrf_token() {
     let t = support::TestApp::sqlite().await;
     // A form posted from elsewhere carries neither the cookie nor the token: nobody is signed in.
     let r = t
-        .request(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!("username=admin&password={PASSWORD}")))
-                .unwrap(),
-        )
+        .post_sign_in(None, &format!("username=admin&password={PASSWORD}"))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(
@@ -431,14 +421,9 @@ async fn finding_12_the_sign_in_form_has_a_csrf_token() {
     let (cookie, _) = t.login_form().await;
     let (_, other_token) = t.login_form().await;
     let r = t
-        .request(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(format!(
-                    "username=admin&password={PASSWORD}&csrf={other_token}"
-                )))
-                .unwrap(),
+        .post_sign_in(
+            Some(&cookie),
+            &format!("username=admin&password={PASSWORD}&csrf={other_token}"),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);

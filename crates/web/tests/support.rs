@@ -64,6 +64,16 @@ impl Resp {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
+
+    /// The status and the body as JSON (null when there is none), for a one-line assertion.
+    pub fn answer(&self) -> (StatusCode, Value) {
+        let body = if self.bytes.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        };
+        (self.status, body)
+    }
 }
 
 fn fixed_key() -> String {
@@ -400,15 +410,7 @@ impl TestApp {
     pub async fn browser(&self, username: &str) -> (String, String) {
         let (login_cookie, login_csrf) = self.login_form().await;
         let form = format!("username={username}&password={PASSWORD}&next=%2F&csrf={login_csrf}");
-        let r = self
-            .request(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, login_cookie)
-                    .body(Body::from(form))
-                    .unwrap(),
-            )
-            .await;
+        let r = self.post_sign_in(Some(&login_cookie), &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
         let cookie = set.split(';').next().unwrap().to_string();
@@ -487,6 +489,17 @@ impl TestApp {
         let body = serde_json::json!({"from": from.to_string(), "days": days});
         let path = format!("/api/v1/posts/{post_id}/shifts");
         self.post_json(&path, Some(token), body).await
+    }
+
+    /// Posts the sign-in form `form` (url-encoded), with the sign-in page's cookie if given.
+    pub async fn post_sign_in(&self, cookie: Option<&str>, form: &str) -> Resp {
+        let mut req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        self.request(req.body(Body::from(form.to_string())).unwrap())
+            .await
     }
 
     /// A resident to register through the API: in 凌研里社区's 1号楼 1单元 room 101 with no
