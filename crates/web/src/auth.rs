@@ -140,6 +140,13 @@ fn first_a_new_password(actor: &Actor, path: &str) -> Result<(), Redirect> {
     Ok(())
 }
 
+/// Tells the page layer who is signed in, so an error page carries their menu.
+fn framed_by(parts: &Parts, actor: &Actor, csrf: &str, tr: Tr) {
+    if let Some(frame) = parts.extensions.get::<crate::pages::ErrorFrame>() {
+        frame.set(actor, csrf, tr);
+    }
+}
+
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = Response;
 
@@ -150,6 +157,7 @@ impl FromRequestParts<AppState> for PageCaller {
         if let Some(SignedIn { actor, csrf, token }) = parts.extensions.remove::<SignedIn>() {
             first_a_new_password(&actor, parts.uri.path()).map_err(IntoResponse::into_response)?;
             let tr = Tr::new(Locale::parse(&actor.locale));
+            framed_by(parts, &actor, &csrf, tr);
             return Ok(PageCaller {
                 actor,
                 csrf,
@@ -180,6 +188,7 @@ impl FromRequestParts<AppState> for PageCaller {
                 first_a_new_password(&actor, parts.uri.path())
                     .map_err(IntoResponse::into_response)?;
                 let tr = Tr::new(Locale::parse(&actor.locale));
+                framed_by(parts, &actor, &csrf, tr);
                 Ok(PageCaller {
                     actor,
                     csrf,

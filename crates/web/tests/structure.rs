@@ -240,3 +240,37 @@ async fn every_alert_kinds_link_is_a_page_route() {
     }
     t.finish().await;
 }
+
+#[tokio::test]
+async fn a_page_that_fails_shows_the_error_inside_the_callers_menu_with_no_handler_wrapping_it() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let not_found = support::words("error-not-found");
+        // A read and a form, both failing inside the use case with `?` in the handler.
+        let read = t.page("/households/no-such-household", &cookie).await;
+        let form = format!("csrf={csrf}");
+        let act = t
+            .post_form("/campaigns/no-such-campaign/close", &cookie, &form)
+            .await;
+        for r in [read, act] {
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            let html = r.text();
+            assert!(html.contains(&not_found), "{html}");
+            assert!(
+                html.contains("action=\"/logout\""),
+                "the signed-in menu: {html}"
+            );
+            assert!(
+                html.contains(&csrf),
+                "the menu's forms carry the session's token"
+            );
+        }
+        // Without a session the page asks to sign in first, and an error is never framed.
+        let r = t
+            .page("/households/no-such-household", "sanshe_session=x")
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        t
+    })
+    .await;
+}

@@ -26,13 +26,9 @@ pub(super) async fn users_view_with(
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
     reset: Option<(String, String)>,
 ) -> PageResult {
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
     let areas = upper_areas(caller).await?;
-    let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &UsersPage {
@@ -92,10 +88,8 @@ pub(super) async fn onboard_users(
     headers: HeaderMap,
     form: Multipart,
 ) -> PageResult {
-    sanshe_app::imports::may_import_users(&caller.actor).or_page(&caller)?;
-    let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::imports::may_import_users(&caller.actor)?;
+    let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form).await?;
     after_form(
         &caller,
         sanshe_app::imports::import_users(caller.app(), &caller.actor, upload.file).await,
@@ -124,9 +118,7 @@ pub(super) async fn onboard_users(
 
 pub(super) async fn export_users(caller: PageCaller) -> PageResult {
     let tr = caller.tr;
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
     let rows = users
         .into_iter()
         .map(|u| {
@@ -140,16 +132,14 @@ pub(super) async fn export_users(caller: PageCaller) -> PageResult {
         })
         .collect();
     let header = ["username", "display-name", "role"].map(|k| tr.t(k));
-    sheet_download(&caller, "users", &header, rows, "users.xlsx")
+    sheet_download("users", &header, rows, "users.xlsx")
 }
 
 pub(super) async fn revoke_grant(
     caller: PageCaller,
     Path((id, grant_id)): Path<(String, String)>,
 ) -> PageResult {
-    sanshe_app::accounts::revoke_grant(caller.app(), &caller.actor, &id, &grant_id)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::accounts::revoke_grant(caller.app(), &caller.actor, &id, &grant_id).await?;
     Ok(Redirect::to("/users").into_response())
 }
 
@@ -196,12 +186,8 @@ pub(super) async fn add_grant(
 
 /// Resets a user's password; the page shows the one-time password this once.
 pub(super) async fn reset_user_password(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let password = sanshe_app::accounts::reset_password(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let password = sanshe_app::accounts::reset_password(caller.app(), &caller.actor, &id).await?;
+    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
     let name = users
         .into_iter()
         .find(|u| u.id == id)
@@ -221,11 +207,9 @@ pub(super) async fn set_user_active(
     let active = match change.as_str() {
         "reactivate" => true,
         "deactivate" => false,
-        _ => return Err(page_error(&caller, AppError::NotFound)),
+        _ => return Err(AppError::NotFound.into()),
     };
-    sanshe_app::accounts::set_user_active(caller.app(), &caller.actor, &id, active)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::accounts::set_user_active(caller.app(), &caller.actor, &id, active).await?;
     Ok(Redirect::to("/users").into_response())
 }
 
@@ -284,8 +268,6 @@ pub(super) async fn change_password(caller: PageCaller, FormPairs(form): FormPai
 
 /// Signs out on every device, then to the sign-in page.
 pub(super) async fn sign_out_everywhere(caller: PageCaller) -> PageResult {
-    sanshe_app::accounts::sign_out_everywhere(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::accounts::sign_out_everywhere(caller.app(), &caller.actor).await?;
     Ok(Redirect::to("/login").into_response())
 }

@@ -32,8 +32,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         0,
         500,
     )
-    .await
-    .or_page(&caller)?;
+    .await?;
     Ok(render(&AlertsPage {
         nav: Nav::of(&caller, "/alerts"),
         items,
@@ -56,13 +55,9 @@ pub(super) struct AlertPage {
 }
 
 async fn alert_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
-    let a = alerts::get(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let a = alerts::get(caller.app(), &caller.actor, id).await?;
     let readings = if a.kind == "gate_fever" && a.subject_kind == "household" {
-        sanshe_app::gates::fevers_of_household(caller.app(), &caller.actor, &a.subject_id)
-            .await
-            .or_page(caller)?
+        sanshe_app::gates::fevers_of_household(caller.app(), &caller.actor, &a.subject_id).await?
     } else {
         Vec::new()
     };
@@ -120,9 +115,7 @@ pub(super) struct WebhooksPage {
 }
 
 async fn webhooks_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = notify::list_webhooks(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let items = notify::list_webhooks(caller.app(), &caller.actor).await?;
     let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -180,8 +173,6 @@ pub(super) async fn toggle_webhook(
     Path(id): Path<String>,
     Form(f): Form<ToggleForm>,
 ) -> PageResult {
-    notify::set_active(caller.app(), &caller.actor, &id, f.active == "true")
-        .await
-        .or_page(&caller)?;
+    notify::set_active(caller.app(), &caller.actor, &id, f.active == "true").await?;
     Ok(Redirect::to("/webhooks").into_response())
 }

@@ -31,12 +31,8 @@ pub(super) async fn area(
     Path(id): Path<String>,
     Query(q): Query<AfterQuery>,
 ) -> PageResult {
-    let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let row = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &id).await?;
+    let row = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id).await?;
     let kind = AreaKind::parse(&page.area.kind).unwrap_or(AreaKind::Community);
     let (households, next) = if kind >= AreaKind::Community {
         sanshe_app::registry::households(
@@ -46,8 +42,7 @@ pub(super) async fn area(
             q.after.as_deref(),
             50,
         )
-        .await
-        .or_page(&caller)?
+        .await?
     } else {
         (Vec::new(), None)
     };
@@ -60,8 +55,7 @@ pub(super) async fn area(
             ..Default::default()
         },
     )
-    .await
-    .or_page(&caller)?
+    .await?
     .total;
     let can_edit = caller
         .actor
@@ -75,16 +69,12 @@ pub(super) async fn area(
         None => false,
     };
     let official = if can_add_child {
-        sanshe_app::areas::unused_official_children(caller.app(), &caller.actor, &id)
-            .await
-            .or_page(&caller)?
+        sanshe_app::areas::unused_official_children(caller.app(), &caller.actor, &id).await?
     } else {
         Vec::new()
     };
     let here = format!("/areas/{id}");
-    let contact = sanshe_app::areas::contact_phone(caller.app(), &id)
-        .await
-        .or_page(&caller)?;
+    let contact = sanshe_app::areas::contact_phone(caller.app(), &id).await?;
     Ok(render(&AreaPage {
         contact,
         nav: Nav::of(&caller, &here),
@@ -115,9 +105,7 @@ pub(super) async fn add_area(
     Path(id): Path<String>,
     Form(f): Form<NewAreaForm>,
 ) -> PageResult {
-    let a = sanshe_app::areas::add_area(caller.app(), &caller.actor, &id, &f.name, &f.code)
-        .await
-        .or_page(&caller)?;
+    let a = sanshe_app::areas::add_area(caller.app(), &caller.actor, &id, &f.name, &f.code).await?;
     Ok(Redirect::to(&format!("/areas/{}", a.id)).into_response())
 }
 
@@ -138,8 +126,7 @@ pub(super) async fn set_area_contact(
         &id,
         &sanshe_app::areas::AreaContact { phone: f.phone },
     )
-    .await
-    .or_page(&caller)?;
+    .await?;
     Ok(Redirect::to(&format!("/areas/{id}")).into_response())
 }
 
@@ -155,18 +142,12 @@ pub(super) struct HouseholdPage {
 }
 
 pub(super) async fn household(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (h, residents) = sanshe_app::registry::household(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id)
-        .await
-        .or_page(&caller)?;
+    let (h, residents) = sanshe_app::registry::household(caller.app(), &caller.actor, &id).await?;
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id).await?;
     let can_edit = caller
         .actor
         .may(Action::EditRegistry, Target::Area(&area.path));
-    let above = sanshe_app::areas::area_page(caller.app(), &caller.actor, &h.area_id)
-        .await
-        .or_page(&caller)?;
+    let above = sanshe_app::areas::area_page(caller.app(), &caller.actor, &h.area_id).await?;
     let mut crumbs = above.lineage;
     crumbs.push(above.area);
     Ok(render(&HouseholdPage {
@@ -178,10 +159,8 @@ pub(super) async fn household(caller: PageCaller, Path(id): Path<String>) -> Pag
     }))
 }
 
-pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, Response> {
-    let all = sanshe_app::areas::search(caller.app(), &caller.actor, None, None, 500)
-        .await
-        .or_page(caller)?;
+pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, PageFailure> {
+    let all = sanshe_app::areas::search(caller.app(), &caller.actor, None, None, 500).await?;
     Ok(all
         .into_iter()
         .filter(|a| {
@@ -205,8 +184,7 @@ pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>
             after.as_deref(),
             500,
         )
-        .await
-        .or_page(&caller)?;
+        .await?;
         for h in page {
             rows.push(vec![
                 h.area_name,
@@ -222,5 +200,5 @@ pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>
         }
     }
     let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
-    sheet_download(&caller, "households", &header, rows, "households.xlsx")
+    sheet_download("households", &header, rows, "households.xlsx")
 }

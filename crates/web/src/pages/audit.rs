@@ -25,8 +25,7 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
         q.before.as_deref(),
         100,
     )
-    .await
-    .or_page(&caller)?;
+    .await?;
     let next = if entries.len() == 100 {
         entries.last().map(|e| e.id.clone())
     } else {
@@ -60,8 +59,7 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
             before.as_deref(),
             500,
         )
-        .await
-        .or_page(&caller)?;
+        .await?;
         let Some(last) = page.last() else { break };
         before = Some(last.id.clone());
         let full = page.len() == 500;
@@ -91,7 +89,7 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
         "audit-reason",
     ]
     .map(|k| tr.t(k));
-    sheet_download(&caller, "audit", &header, rows, "audit-log.xlsx")
+    sheet_download("audit", &header, rows, "audit-log.xlsx")
 }
 
 /// When an entry was written, in China time to the second.

@@ -24,9 +24,7 @@ pub(super) struct CampaignsPage {
 }
 
 async fn campaigns_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = campaigns::list(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let items = campaigns::list(caller.app(), &caller.actor).await?;
     let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -79,15 +77,9 @@ pub(super) struct CampaignPage {
 
 async fn campaign_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
     let app = caller.app();
-    let cov = campaigns::coverage(app, &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let assignments = campaigns::assignments(app, &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let door_workers = campaigns::door_workers(app, &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let cov = campaigns::coverage(app, &caller.actor, id).await?;
+    let assignments = campaigns::assignments(app, &caller.actor, id).await?;
+    let door_workers = campaigns::door_workers(app, &caller.actor, id).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &CampaignPage {
@@ -135,16 +127,12 @@ pub(super) async fn unassign_building(
     caller: PageCaller,
     Path((id, assignment_id)): Path<(String, String)>,
 ) -> PageResult {
-    campaigns::unassign(caller.app(), &caller.actor, &id, &assignment_id)
-        .await
-        .or_page(&caller)?;
+    campaigns::unassign(caller.app(), &caller.actor, &id, &assignment_id).await?;
     Ok(Redirect::to(&format!("/campaigns/{id}#assignments")).into_response())
 }
 
 pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let cov = campaigns::coverage(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let cov = campaigns::coverage(caller.app(), &caller.actor, &id).await?;
     let tr = caller.tr;
     let header: Vec<String> = [
         "campaign-compound",
@@ -178,7 +166,6 @@ pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) 
         })
         .collect();
     sheet_download(
-        &caller,
         &tr.t("campaign-coverage"),
         &header,
         rows,
@@ -187,12 +174,8 @@ pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) 
 }
 
 pub(super) async fn close_campaign(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let c = campaigns::get(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
-    campaigns::set_closed(caller.app(), &caller.actor, &id, c.status == "active")
-        .await
-        .or_page(&caller)?;
+    let c = campaigns::get(caller.app(), &caller.actor, &id).await?;
+    campaigns::set_closed(caller.app(), &caller.actor, &id, c.status == "active").await?;
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
 }
 
@@ -229,9 +212,7 @@ pub(super) async fn campaign_grid(
     Path(id): Path<String>,
     Query(q): Query<GridQuery>,
 ) -> PageResult {
-    let cov = campaigns::coverage(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let cov = campaigns::coverage(caller.app(), &caller.actor, &id).await?;
     let listing = if q.revisit.is_some() {
         Some("campaign-revisits")
     } else if q.unvisited.is_some() {
@@ -241,19 +222,13 @@ pub(super) async fn campaign_grid(
     };
     let chosen = q.building.clone().unwrap_or_default();
     let doors = if listing == Some("campaign-revisits") {
-        campaigns::revisits(caller.app(), &caller.actor, &id)
-            .await
-            .or_page(&caller)?
+        campaigns::revisits(caller.app(), &caller.actor, &id).await?
     } else if listing.is_some() {
-        campaigns::unvisited(caller.app(), &caller.actor, &id)
-            .await
-            .or_page(&caller)?
+        campaigns::unvisited(caller.app(), &caller.actor, &id).await?
     } else if chosen.is_empty() {
         Vec::new()
     } else {
-        campaigns::doors(caller.app(), &caller.actor, &id, Some(&chosen))
-            .await
-            .or_page(&caller)?
+        campaigns::doors(caller.app(), &caller.actor, &id, Some(&chosen)).await?
     };
     let mut grid: Vec<GridBuilding> = Vec::new();
     for d in doors {
@@ -328,15 +303,11 @@ async fn visit_view(
     errors: FormErrors,
     recorded: Option<VisitRecorded>,
 ) -> PageResult {
-    let campaign = campaigns::get(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let (household, _) = sanshe_app::registry::household(caller.app(), &caller.actor, household_id)
-        .await
-        .or_page(caller)?;
+    let campaign = campaigns::get(caller.app(), &caller.actor, id).await?;
+    let (household, _) =
+        sanshe_app::registry::household(caller.app(), &caller.actor, household_id).await?;
     let last = campaigns::doors(caller.app(), &caller.actor, id, Some(&household.building))
-        .await
-        .or_page(caller)?
+        .await?
         .into_iter()
         .find(|d| d.household_id == household_id && d.outcome.is_some());
     let rejected = !errors.is_empty();
@@ -405,9 +376,7 @@ pub(super) struct TracesPage {
 }
 
 pub(super) async fn arrivals_page(caller: PageCaller) -> PageResult {
-    let items = contacts::arrivals(caller.app(), &caller.actor, 0, 500)
-        .await
-        .or_page(&caller)?;
+    let items = contacts::arrivals(caller.app(), &caller.actor, 0, 500).await?;
     Ok(render(&TracesPage {
         nav: Nav::of(&caller, "/arrivals"),
         arrivals: true,
@@ -416,9 +385,7 @@ pub(super) async fn arrivals_page(caller: PageCaller) -> PageResult {
 }
 
 pub(super) async fn contacts_page(caller: PageCaller) -> PageResult {
-    let items = contacts::contacts(caller.app(), &caller.actor, 0, 500)
-        .await
-        .or_page(&caller)?;
+    let items = contacts::contacts(caller.app(), &caller.actor, 0, 500).await?;
     Ok(render(&TracesPage {
         nav: Nav::of(&caller, "/contacts"),
         arrivals: false,
@@ -469,9 +436,7 @@ async fn trace_form_view(
     errors: FormErrors,
 ) -> PageResult {
     let (household, residents) =
-        sanshe_app::registry::household(caller.app(), &caller.actor, household_id)
-            .await
-            .or_page(caller)?;
+        sanshe_app::registry::household(caller.app(), &caller.actor, household_id).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &TraceFormPage {

@@ -53,9 +53,7 @@ async fn door_to_door_view(
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let sheets = campaigns::door_sheets(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let sheets = campaigns::door_sheets(caller.app(), &caller.actor).await?;
     let visit_ids = sheets
         .iter()
         .flat_map(|s| &s.doors)

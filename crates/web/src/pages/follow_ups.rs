@@ -31,9 +31,7 @@ async fn follow_ups_view(
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let items = isolation::follow_ups(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let items = isolation::follow_ups(caller.app(), &caller.actor).await?;
     let items = items
         .into_iter()
         .map(|e| {

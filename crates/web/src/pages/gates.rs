@@ -16,13 +16,9 @@ pub(super) struct GatesPage {
 }
 
 async fn gates_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = gates::gates(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let items = gates::gates(caller.app(), &caller.actor).await?;
     let compounds =
-        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
-            .await
-            .or_page(caller)?;
+        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &GatesPage {
@@ -71,9 +67,7 @@ pub(super) async fn set_policy(
     Path(id): Path<String>,
     Form(f): Form<PolicyForm>,
 ) -> PageResult {
-    let gate = gates::gate(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let gate = gates::gate(caller.app(), &caller.actor, &id).await?;
     let policy = GatePolicy {
         exits_per_period: f.exits_per_period,
         period_days: f.period_days,
@@ -112,9 +106,7 @@ async fn gate_post_view(
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
-    let gate = gates::gate(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let gate = gates::gate(caller.app(), &caller.actor, id).await?;
     let reasons = sanshe_core::gates::Refusal::ALL
         .iter()
         .map(|r| (r.as_str(), caller.tr.of("refusal-", r.as_str())))
@@ -262,15 +254,12 @@ pub(super) async fn traffic_page(
     Path(id): Path<String>,
     Query(q): Query<DateQuery>,
 ) -> PageResult {
-    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref())
-        .await
-        .or_page(&caller)?;
+    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref()).await?;
     let title = match gates::gate(caller.app(), &caller.actor, &id).await {
         Ok(g) => format!("{} {}", g.compound_name, g.name),
         Err(_) => sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id)
             .await
-            .map(|a| a.name)
-            .or_page(&caller)?,
+            .map(|a| a.name)?,
     };
     Ok(render(&TrafficPage {
         nav: Nav::of(&caller, &format!("/traffic/{id}")),
@@ -286,9 +275,7 @@ pub(super) async fn export_traffic(
     Path(id): Path<String>,
     Query(q): Query<DateQuery>,
 ) -> PageResult {
-    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref())
-        .await
-        .or_page(&caller)?;
+    let t = gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref()).await?;
     let tr = caller.tr;
     let header: Vec<String> = [
         "gate-hour",
@@ -314,7 +301,6 @@ pub(super) async fn export_traffic(
         })
         .collect();
     sheet_download(
-        &caller,
         &tr.t("gate-traffic"),
         &header,
         rows,

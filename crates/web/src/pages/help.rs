@@ -101,19 +101,13 @@ async fn errands_view(
     input: sanshe_app::help::HelpInput,
 ) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let items = sanshe_app::help::list(app, actor, !all)
-        .await
-        .or_page(caller)?;
-    let areas = sanshe_app::rotas::home_areas(app, actor)
-        .await
-        .or_page(caller)?;
+    let items = sanshe_app::help::list(app, actor, !all).await?;
+    let areas = sanshe_app::rotas::home_areas(app, actor).await?;
     // Workers pick whom to assign among the volunteers deployed in their areas.
     let volunteers = if actor.scope(Action::FrontLine).is_empty() {
         Vec::new()
     } else {
-        sanshe_app::volunteers::deployed(app, actor, None)
-            .await
-            .or_page(caller)?
+        sanshe_app::volunteers::deployed(app, actor, None).await?
     };
     let rejected = !form.is_empty();
     Ok(render_form(
@@ -218,9 +212,7 @@ pub(super) struct ErrandCallPage {
 
 /// The contact's number to call, for the volunteer holding the errand (audited each time).
 pub(super) async fn errand_call(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let phone = sanshe_app::help::phone_to_call(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let phone = sanshe_app::help::phone_to_call(caller.app(), &caller.actor, &id).await?;
     let mut resp = render(&ErrandCallPage {
         nav: Nav::of(&caller, "/errands"),
         phone,

@@ -79,10 +79,8 @@ pub(super) struct HomePage {
     mine: Vec<sanshe_app::notices::NoticeView>,
 }
 
-async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, Response> {
-    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, PageFailure> {
+    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     let mut summaries = Vec::new();
     for r in roots {
         let page = sanshe_app::registry::search(
@@ -94,8 +92,7 @@ async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, Respons
                 ..Default::default()
             },
         )
-        .await
-        .or_page(caller)?;
+        .await?;
         summaries.push(RootSummary {
             id: r.id,
             name: r.name,
@@ -108,7 +105,10 @@ async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, Respons
 
 /// A worker's numbers: reports due and missed, fevers, unassigned people, open alerts, doors
 /// to revisit and posts short today, summed over the places they keep.
-async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<Task>, Response> {
+async fn worker_tasks(
+    caller: &PageCaller,
+    roots: &[RootSummary],
+) -> Result<Vec<Task>, PageFailure> {
     let (app, actor) = (caller.app(), &caller.actor);
     let mut tasks = Vec::new();
     // A city's or district's board is the coordinator's own page; the home page stays quick.
@@ -118,9 +118,7 @@ async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<
         .collect();
     let (mut due, mut missed, mut fever, mut unassigned) = (0, 0, 0, 0);
     for r in &local {
-        let board = sanshe_app::isolation::board(app, actor, &r.id)
-            .await
-            .or_page(caller)?;
+        let board = sanshe_app::isolation::board(app, actor, &r.id).await?;
         due += board.total.due;
         missed += board.total.missed;
         fever += board.total.fever;
@@ -136,9 +134,7 @@ async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<
         tasks.push(Task::new("home-fever", fever, board.clone(), "alarm"));
         tasks.push(Task::new("home-unassigned", unassigned, board, "warn"));
     }
-    let alerts = sanshe_app::alerts::list(app, actor, Some("open"), None, 0, 500)
-        .await
-        .or_page(caller)?;
+    let alerts = sanshe_app::alerts::list(app, actor, Some("open"), None, 0, 500).await?;
     tasks.push(Task::new(
         "home-alerts",
         alerts.len() as i64,
@@ -148,14 +144,11 @@ async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<
     let mut revisit = 0;
     let mut revisit_link = "/campaigns".to_string();
     for c in sanshe_app::campaigns::list(app, actor)
-        .await
-        .or_page(caller)?
+        .await?
         .into_iter()
         .filter(|c| c.status != "closed")
     {
-        let doors = sanshe_app::campaigns::revisits(app, actor, &c.id)
-            .await
-            .or_page(caller)?;
+        let doors = sanshe_app::campaigns::revisits(app, actor, &c.id).await?;
         if !doors.is_empty() && revisit == 0 {
             revisit_link = format!("/campaigns/{}", c.id);
         }
@@ -164,9 +157,7 @@ async fn worker_tasks(caller: &PageCaller, roots: &[RootSummary]) -> Result<Vec<
     tasks.push(Task::new("home-revisit", revisit, revisit_link, "warn"));
     let mut short = 0;
     for r in &local {
-        let gaps = sanshe_app::rotas::gaps(app, actor, &r.id, app.today(), 1)
-            .await
-            .or_page(caller)?;
+        let gaps = sanshe_app::rotas::gaps(app, actor, &r.id, app.today(), 1).await?;
         short += gaps.posts.iter().map(|p| p.short).sum::<i64>();
     }
     if !local.is_empty() {
@@ -193,32 +184,23 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
     let (mut shifts, mut errands, mut serves_in, mut teams) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if is_volunteer {
-        shifts = sanshe_app::rotas::coming_shifts(app, actor)
-            .await
-            .or_page(&caller)?;
+        shifts = sanshe_app::rotas::coming_shifts(app, actor).await?;
         errands = sanshe_app::help::list(app, actor, true)
-            .await
-            .or_page(&caller)?
+            .await?
             .into_iter()
             .filter(|h| h.volunteer_id.is_some() && h.volunteer_id == actor.user_id)
             .collect();
         serves_in = sanshe_app::rotas::home_areas(app, actor)
-            .await
-            .or_page(&caller)?
+            .await?
             .into_iter()
             .map(|(_, name)| name)
             .collect();
-        teams = sanshe_app::organizations::teams_i_lead(app, actor)
-            .await
-            .or_page(&caller)?;
+        teams = sanshe_app::organizations::teams_i_lead(app, actor).await?;
     }
     let mut organizations = Vec::new();
     let mut open_needs = 0;
     if is_volunteer || is_org_admin {
-        for o in sanshe_app::organizations::list(app, actor)
-            .await
-            .or_page(&caller)?
-        {
+        for o in sanshe_app::organizations::list(app, actor).await? {
             let people = if is_org_admin {
                 sanshe_app::organizations::members(app, actor, &o.id)
                     .await
@@ -235,14 +217,9 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         }
     }
     if is_org_admin {
-        open_needs = sanshe_app::needs::needs(app, actor, true)
-            .await
-            .or_page(&caller)?
-            .len();
+        open_needs = sanshe_app::needs::needs(app, actor, true).await?.len();
     }
-    let mine = sanshe_app::notices::mine(app, actor)
-        .await
-        .or_page(&caller)?;
+    let mine = sanshe_app::notices::mine(app, actor).await?;
     Ok(render(&HomePage {
         nav: Nav::of(&caller, "/"),
         welcome: caller.tr.named("home-welcome", &actor.display_name),

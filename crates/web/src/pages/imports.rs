@@ -41,15 +41,12 @@ pub(super) struct AreaQuery {
 pub(super) async fn import_targets(
     caller: &PageCaller,
     selected: &str,
-) -> Result<Vec<AreaView>, Response> {
+) -> Result<Vec<AreaView>, PageFailure> {
     let mut targets =
         sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
-            .await
-            .or_page(caller)?;
+            .await?;
     targets.extend(
-        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
-            .await
-            .or_page(caller)?,
+        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500).await?,
     );
     if !selected.is_empty()
         && !targets.iter().any(|t| t.id == selected)
@@ -108,7 +105,7 @@ pub(super) async fn run_import(
             community,
         ),
         Err(e @ AppError::Invalid(_)) => (Err(e), String::new()),
-        Err(e) => return Err(page_error(&caller, e)),
+        Err(e) => return Err(e.into()),
     };
     let targets = import_targets(&caller, &selected).await?;
     match result {
@@ -154,12 +151,12 @@ pub(super) async fn run_import(
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
-        Err(e) => Err(page_error(&caller, e)),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub(super) async fn import_template(caller: PageCaller) -> PageResult {
-    let sheet = sanshe_app::imports::template().or_page(&caller)?;
+pub(super) async fn import_template(_signed_in: PageCaller) -> PageResult {
+    let sheet = sanshe_app::imports::template()?;
     Ok(crate::respond::xlsx(sheet, "residents-template.xlsx"))
 }
 
@@ -193,14 +190,9 @@ pub(super) async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>)
             &tr.t("import-column"),
             &tr.t("import-reason"),
         ],
-    )
-    .or_page(&caller)?;
+    )?;
     for r in back.rejected {
-        w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)])
-            .or_page(&caller)?;
+        w.push(&[r.row.to_string(), r.column, tr.t(&r.reason)])?;
     }
-    Ok(crate::respond::xlsx(
-        w.finish().or_page(&caller)?,
-        "rejected-rows.xlsx",
-    ))
+    Ok(crate::respond::xlsx(w.finish()?, "rejected-rows.xlsx"))
 }

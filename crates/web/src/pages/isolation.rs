@@ -154,12 +154,8 @@ pub(super) async fn isolations_page(
         limit: Some(1000),
         ..Default::default()
     };
-    let items = isolation::list(caller.app(), &caller.actor, &filter)
-        .await
-        .or_page(&caller)?;
-    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let items = isolation::list(caller.app(), &caller.actor, &filter).await?;
+    let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     Ok(render(&IsolationsPage {
         nav: Nav::of(&caller, "/isolations"),
         items,
@@ -238,15 +234,10 @@ pub(super) async fn isolation_view(
     errors: FormErrors,
     flash: Option<String>,
 ) -> PageResult {
-    let d = isolation::detail(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let workers = isolation::workers_for(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let d = isolation::detail(caller.app(), &caller.actor, id).await?;
+    let workers = isolation::workers_for(caller.app(), &caller.actor, id).await?;
     let link = isolation::report_link(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?
+        .await?
         .map(|l| format!("{}{l}", caller.app().public_url.trim_end_matches('/')));
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -348,9 +339,7 @@ async fn isolation_new_view(
     resident_id: &str,
     errors: FormErrors,
 ) -> PageResult {
-    let resident = sanshe_app::registry::get(caller.app(), &caller.actor, resident_id)
-        .await
-        .or_page(caller)?;
+    let resident = sanshe_app::registry::get(caller.app(), &caller.actor, resident_id).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &IsolationNewPage {
@@ -397,9 +386,7 @@ pub(super) struct BoardPage {
 }
 
 pub(super) async fn board_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let b = isolation::board(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let b = isolation::board(caller.app(), &caller.actor, &id).await?;
     Ok(render(&BoardPage {
         nav: Nav::of(&caller, &format!("/boards/{id}")),
         b,
@@ -416,9 +403,7 @@ pub(super) struct RosterPage {
 }
 
 pub(super) async fn roster_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id).await?;
     Ok(render(&RosterPage {
         nav: Nav::of(&caller, &format!("/areas/{id}/roster")),
         area,
@@ -428,9 +413,7 @@ pub(super) async fn roster_page(caller: PageCaller, Path(id): Path<String>) -> P
 }
 
 pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id).await?;
     let tr = caller.tr;
     let header: Vec<String> = [
         "name",
@@ -465,7 +448,6 @@ pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) ->
         .collect();
     let date = caller.app().today().format("%Y%m%d");
     sheet_download(
-        &caller,
         &tr.t("roster"),
         &header,
         rows,
@@ -494,9 +476,7 @@ pub(super) struct NoticePage {
 }
 
 pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (household, _) = sanshe_app::registry::household(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (household, _) = sanshe_app::registry::household(caller.app(), &caller.actor, &id).await?;
     let episodes = isolation::list(
         caller.app(),
         &caller.actor,
@@ -506,12 +486,10 @@ pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> P
             ..Default::default()
         },
     )
-    .await
-    .or_page(&caller)?;
+    .await?;
     let base = caller.app().public_url.trim_end_matches('/').to_string();
     let phone = sanshe_app::areas::contact_phone(caller.app(), &household.area_id)
-        .await
-        .or_page(&caller)?
+        .await?
         .unwrap_or_else(|| "—".into());
     let mut parts = Vec::new();
     for e in episodes {
@@ -523,10 +501,7 @@ pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> P
             "notice-contact",
             &[("worker", worker), ("phone", phone.clone())],
         );
-        if let Some(path) = isolation::report_link(caller.app(), &caller.actor, &e.id)
-            .await
-            .or_page(&caller)?
-        {
+        if let Some(path) = isolation::report_link(caller.app(), &caller.actor, &e.id).await? {
             let link = format!("{base}{path}");
             parts.push(NoticePart {
                 contact,

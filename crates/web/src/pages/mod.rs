@@ -1,7 +1,7 @@
 //! Server-rendered pages for the browser: each handler extracts, calls the same use case as the
 //! API, and renders an askama template in the user's language.
 
-// A failed page is a rendered error `Response`; it is built once per failed request, so its
+// A failed page may be a rendered `Response`; it is built once per failed request, so its
 // size on the error path does not matter and boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
@@ -38,6 +38,7 @@ mod areas;
 mod audit;
 mod campaigns;
 mod door_to_door;
+mod failure;
 mod follow_ups;
 mod gates;
 mod help;
@@ -60,6 +61,8 @@ use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
 use self::door_to_door::*;
+pub use self::failure::ErrorFrame;
+use self::failure::PageFailure;
 use self::follow_ups::*;
 use self::gates::*;
 use self::help::*;
@@ -210,8 +213,9 @@ pub fn error_page(tr: Tr, e: &AppError) -> Response {
     resp
 }
 
-/// A page handler's result: the page, or the error page.
-type PageResult = Result<Response, Response>;
+/// A page handler's result: the page, or why not (`?` on a use case's error shows the error
+/// page, through `failure::frame_errors`).
+type PageResult = Result<Response, PageFailure>;
 
 /// What a form's submission comes to: `done` with the use case's answer, the form again with
 /// its errors beside their fields when the use case refused the input, or the error page.
@@ -224,52 +228,19 @@ pub(super) async fn after_form<T>(
     match outcome {
         Ok(answer) => done(answer).await,
         Err(e @ AppError::Invalid(_)) => again(FormErrors::from(&e, caller.tr)).await,
-        Err(e) => Err(page_error(caller, e)),
+        Err(e) => Err(e.into()),
     }
-}
-
-trait OrPage<T> {
-    fn or_page(self, caller: &PageCaller) -> Result<T, Response>;
-}
-
-impl<T> OrPage<T> for sanshe_app::Result<T> {
-    fn or_page(self, caller: &PageCaller) -> Result<T, Response> {
-        self.map_err(|e| page_error(caller, e))
-    }
-}
-
-/// The error page for `e`, inside the signed-in frame so the user can navigate on; sign-in
-/// for a caller who is not signed in.
-fn page_error(caller: &PageCaller, e: AppError) -> Response {
-    if matches!(e, AppError::Unauthorized) {
-        return Redirect::to("/login").into_response();
-    }
-    let mut resp = error_page(caller.tr, &e);
-    if let Ok(html) = (ErrorPage {
-        nav: Nav::of(caller, "/"),
-        message: caller.tr.t(classify(&e).1),
-        details: Vec::new(),
-    })
-    .render()
-    {
-        let status = resp.status();
-        let retry = resp.headers().get(header::RETRY_AFTER).cloned();
-        resp = Html(html).into_response();
-        *resp.status_mut() = status;
-        if let Some(r) = retry {
-            resp.headers_mut().insert(header::RETRY_AFTER, r);
-        }
-    }
-    resp
 }
 
 /// Routes of the pages and assets: those anyone may open (sign-in, the residents' and
 /// applicants' links, assets) and those of a signed-in browser, every one of which is behind the
 /// CSRF layer (`crate::csrf`).
 pub fn routes(state: &AppState) -> Router<AppState> {
-    public_routes(state).merge(session_routes(state).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), crate::csrf::guard),
-    ))
+    let csrf = axum::middleware::from_fn_with_state(state.clone(), crate::csrf::guard);
+    let errors = axum::middleware::from_fn(failure::frame_errors);
+    public_routes(state)
+        .merge(session_routes(state).route_layer(csrf))
+        .route_layer(errors)
 }
 
 /// Pages anyone may open, each throttled and with the small body limit of public forms.
@@ -664,9 +635,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, caller: PageCaller) -> PageResult {
-    sanshe_app::accounts::sign_out(&state.app, &caller.token)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::accounts::sign_out(&state.app, &caller.token).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&state, "", 0))],
         Redirect::to("/login"),
@@ -711,15 +680,10 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
 /// The roots of the caller's scope and their children: the areas a form offers for a campaign
 /// or a chat robot (a coordinator picks a street or a community, a worker their community or a
 /// compound).
-async fn scope_and_children(caller: &PageCaller) -> Result<Vec<AreaView>, Response> {
+async fn scope_and_children(caller: &PageCaller) -> Result<Vec<AreaView>, PageFailure> {
     let mut areas = Vec::new();
-    for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?
-    {
-        let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &root.id)
-            .await
-            .or_page(caller)?;
+    for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await? {
+        let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &root.id).await?;
         areas.push(root);
         areas.extend(page.children);
     }
@@ -728,16 +692,15 @@ async fn scope_and_children(caller: &PageCaller) -> Result<Vec<AreaView>, Respon
 
 /// Writes rows under a header into an .xlsx download.
 fn sheet_download(
-    caller: &PageCaller,
     name: &str,
     header: &[String],
     rows: Vec<Vec<String>>,
     filename: &str,
 ) -> PageResult {
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut w = sanshe_app::sheets::SheetWriter::new(name, &header).or_page(caller)?;
+    let mut w = sanshe_app::sheets::SheetWriter::new(name, &header)?;
     for r in rows {
-        w.push(&r).or_page(caller)?;
+        w.push(&r)?;
     }
-    Ok(crate::respond::xlsx(w.finish().or_page(caller)?, filename))
+    Ok(crate::respond::xlsx(w.finish()?, filename))
 }

@@ -1,6 +1,7 @@
 //! The page frame's menu: who is signed in, the language switch, and the links a role can use
 //! with the page shown marked.
 
+use sanshe_app::accounts::Actor;
 use sanshe_core::accounts::Action;
 
 use crate::auth::{PageCaller, urlencode};
@@ -42,11 +43,15 @@ pub struct Nav {
 
 impl Nav {
     pub(super) fn of(caller: &PageCaller, here: &str) -> Nav {
-        let a = &caller.actor;
+        Nav::framed(&caller.actor, &caller.csrf, caller.tr, here)
+    }
+
+    /// The menu of a signed-in person, the current page marked.
+    pub(super) fn framed(a: &Actor, csrf: &str, tr: Tr, here: &str) -> Nav {
         Nav {
-            tr: caller.tr,
+            tr,
             user: Some(a.display_name.clone()),
-            csrf: caller.csrf.clone(),
+            csrf: csrf.to_string(),
             here: urlencode(here),
             registry: !a.scope(Action::EditRegistry).is_empty(),
             users: sanshe_core::accounts::manages_users_somewhere(&a.grants),

@@ -27,28 +27,18 @@ async fn needs_view(
     form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
-    let items = needs::needs(caller.app(), &caller.actor, false)
-        .await
-        .or_page(caller)?;
+    let items = needs::needs(caller.app(), &caller.actor, false).await?;
     let speaks_for_communities = !caller.actor.scope(Action::LinkOrganizations).is_empty();
     let (areas, posts) = if speaks_for_communities {
         let areas: Vec<(String, String)> =
             sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 200)
-                .await
-                .or_page(caller)?
+                .await?
                 .into_iter()
                 .map(|a| (a.id, a.name))
                 .collect();
         let mut posts = Vec::new();
-        for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor)
-            .await
-            .or_page(caller)?
-        {
-            posts.extend(
-                sanshe_app::rotas::posts(caller.app(), &caller.actor, &root.id)
-                    .await
-                    .or_page(caller)?,
-            );
+        for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await? {
+            posts.extend(sanshe_app::rotas::posts(caller.app(), &caller.actor, &root.id).await?);
         }
         (areas, posts)
     } else {
@@ -125,21 +115,16 @@ async fn need_view(
     form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
-    let (n, commitments) = needs::need(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let (n, commitments) = needs::need(caller.app(), &caller.actor, id).await?;
     let mut answering = Vec::new();
     if n.status != sanshe_core::needs::NeedStatus::Closed {
         for org in sanshe_core::accounts::organizations_run(&caller.actor.grants) {
-            let (o, _, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &org)
-                .await
-                .or_page(caller)?;
-            let members = sanshe_app::organizations::members(caller.app(), &caller.actor, &org)
-                .await
-                .or_page(caller)?;
+            let (o, _, _) =
+                sanshe_app::organizations::get(caller.app(), &caller.actor, &org).await?;
+            let members =
+                sanshe_app::organizations::members(caller.app(), &caller.actor, &org).await?;
             let teams = sanshe_app::organizations::teams(caller.app(), &caller.actor, &org)
-                .await
-                .or_page(caller)?
+                .await?
                 .into_iter()
                 .map(|t| (t.id, t.name, t.members.len()))
                 .collect();

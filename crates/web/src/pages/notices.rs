@@ -27,35 +27,25 @@ async fn notices_view(
     errors: FormErrors,
 ) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let mine = notices::mine(app, actor).await.or_page(caller)?;
-    let sent = notices::sent(app, actor).await.or_page(caller)?;
+    let mine = notices::mine(app, actor).await?;
+    let sent = notices::sent(app, actor).await?;
     let (mut senders, mut teams) = (Vec::new(), Vec::new());
     for org in sanshe_core::accounts::organizations_run(&actor.grants) {
-        let (o, _, _) = sanshe_app::organizations::get(app, actor, &org)
-            .await
-            .or_page(caller)?;
-        for team in sanshe_app::organizations::teams(app, actor, &o.id)
-            .await
-            .or_page(caller)?
-        {
+        let (o, _, _) = sanshe_app::organizations::get(app, actor, &org).await?;
+        for team in sanshe_app::organizations::teams(app, actor, &o.id).await? {
             teams.push((team.id, format!("{} · {}", o.name, team.name)));
         }
         senders.push((format!("organization:{}", o.id), o.name));
     }
     if !actor.scope(Action::LinkOrganizations).is_empty() {
-        for root in sanshe_app::areas::scope_roots(app, actor)
-            .await
-            .or_page(caller)?
-        {
+        for root in sanshe_app::areas::scope_roots(app, actor).await? {
             senders.push((format!("area:{}", root.id), root.name));
         }
     }
     let communities = if senders.is_empty() {
         Vec::new()
     } else {
-        sanshe_app::volunteers::communities(app)
-            .await
-            .or_page(caller)?
+        sanshe_app::volunteers::communities(app).await?
     };
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -102,8 +92,6 @@ pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) 
 
 /// Marks a notice read, from the home page or the notices page; back where it was read.
 pub(super) async fn read_notice(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    notices::mark_read(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to("/").into_response())
 }

@@ -17,9 +17,7 @@ pub(super) struct OrganizationsPage {
 }
 
 pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = sanshe_app::organizations::list(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let items = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
     let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
     let areas = if can_register {
         upper_areas(caller).await?
@@ -112,9 +110,8 @@ pub(super) async fn organization_view_with(
     errors: FormErrors,
     form: Vec<(String, String)>,
 ) -> PageResult {
-    let (o, linkages, can_manage) = sanshe_app::organizations::get(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let (o, linkages, can_manage) =
+        sanshe_app::organizations::get(caller.app(), &caller.actor, id).await?;
     // Editing is for whoever manages the organization; linking also for a coordinator, to the
     // communities of their own subtree (the rule: `may_link_somewhere`).
     let can_link = can_manage
@@ -126,9 +123,7 @@ pub(super) async fn organization_view_with(
             },
         );
     let communities = if can_link {
-        sanshe_app::areas::communities_for_linking(caller.app(), &caller.actor)
-            .await
-            .or_page(caller)?
+        sanshe_app::areas::communities_for_linking(caller.app(), &caller.actor).await?
     } else {
         Vec::new()
     };
@@ -143,9 +138,7 @@ pub(super) async fn organization_view_with(
         .map(|d| (d.as_str(), ticked.iter().any(|t| t == d.as_str())))
         .collect();
     let members = if can_manage {
-        sanshe_app::organizations::members(caller.app(), &caller.actor, &o.id)
-            .await
-            .or_page(caller)?
+        sanshe_app::organizations::members(caller.app(), &caller.actor, &o.id).await?
     } else {
         Vec::new()
     };
@@ -158,15 +151,12 @@ pub(super) async fn organization_view_with(
             today - chrono::Duration::days(29),
             today,
         )
-        .await
-        .or_page(caller)?
+        .await?
     } else {
         Vec::new()
     };
     let teams = if can_manage {
-        sanshe_app::organizations::teams(caller.app(), &caller.actor, &o.id)
-            .await
-            .or_page(caller)?
+        sanshe_app::organizations::teams(caller.app(), &caller.actor, &o.id).await?
     } else {
         Vec::new()
     };
@@ -224,9 +214,7 @@ pub(super) async fn add_linkage(
 }
 
 pub(super) async fn accept_linkage(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let l = sanshe_app::organizations::accept(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let l = sanshe_app::organizations::accept(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
 }
 
@@ -286,13 +274,10 @@ pub(super) struct ConfirmPage {
 
 pub(super) async fn confirm_unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     // Find the linkage through the organizations the caller can see, so nothing outside leaks.
-    let orgs = sanshe_app::organizations::list(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let orgs = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
     for o in orgs {
-        let (org, links, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id)
-            .await
-            .or_page(&caller)?;
+        let (org, links, _) =
+            sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id).await?;
         if let Some(l) = links.into_iter().find(|l| l.id == id) {
             return Ok(render(&ConfirmPage {
                 nav: Nav::of(&caller, &format!("/linkages/{id}/delete")),
@@ -304,26 +289,20 @@ pub(super) async fn confirm_unlink(caller: PageCaller, Path(id): Path<String>) -
             }));
         }
     }
-    Err(error_page(caller.tr, &AppError::NotFound))
+    Err(AppError::NotFound.into())
 }
 
 pub(super) async fn unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let l = sanshe_app::organizations::end(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let l = sanshe_app::organizations::end(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
 }
 
 pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
     let tr = caller.tr;
     let mut rows = Vec::new();
-    for o in sanshe_app::organizations::list(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?
-    {
-        let (o, links, _) = sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id)
-            .await
-            .or_page(&caller)?;
+    for o in sanshe_app::organizations::list(caller.app(), &caller.actor).await? {
+        let (o, links, _) =
+            sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id).await?;
         if links.is_empty() {
             rows.push(vec![
                 o.name.clone(),
@@ -354,13 +333,7 @@ pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
         "linkage-community-provides",
     ]
     .map(|k| tr.t(k));
-    sheet_download(
-        &caller,
-        "organizations",
-        &header,
-        rows,
-        "organizations.xlsx",
-    )
+    sheet_download("organizations", &header, rows, "organizations.xlsx")
 }
 
 pub(super) async fn edit_organization(
@@ -405,9 +378,7 @@ pub(super) struct MapQuery {
 const MAP_PAGE_ROWS: usize = 300;
 
 pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuery>) -> PageResult {
-    let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor).await?;
     let total = all.len();
     let unsupported = all.iter().filter(|c| c.unsupported).count();
     let uncovered = all
@@ -438,8 +409,7 @@ pub(super) async fn export_contributions(
 ) -> PageResult {
     let (from, to) = q.days(caller.app().today());
     let rows = sanshe_app::organizations::contributions(caller.app(), &caller.actor, &id, from, to)
-        .await
-        .or_page(&caller)?;
+        .await?;
     let tr = caller.tr;
     let other = tr.t("contribution-other");
     let rows = rows
@@ -469,7 +439,6 @@ pub(super) async fn export_contributions(
     ]
     .map(|k| tr.t(k));
     sheet_download(
-        &caller,
         "contributions",
         &header,
         rows,

@@ -26,13 +26,12 @@ pub(super) struct PassesQuery {
 }
 
 /// An area the caller may see and its passes, by address.
-async fn area_passes(caller: &PageCaller, id: &str) -> Result<(AreaView, Vec<PassView>), Response> {
-    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let passes = gates::passes(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+async fn area_passes(
+    caller: &PageCaller,
+    id: &str,
+) -> Result<(AreaView, Vec<PassView>), PageFailure> {
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, id).await?;
+    let passes = gates::passes(caller.app(), &caller.actor, id).await?;
     Ok((area.into(), passes))
 }
 
@@ -153,8 +152,7 @@ pub(super) async fn issue_passes(
             ..Default::default()
         },
     )
-    .await
-    .or_page(&caller)?;
+    .await?;
     Ok(Redirect::to(&format!("/areas/{id}/passes")).into_response())
 }
 
@@ -183,9 +181,7 @@ pub(super) async fn revoke_pass(
     Path(id): Path<String>,
     Form(f): Form<PassActionForm>,
 ) -> PageResult {
-    gates::revoke_pass(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    gates::revoke_pass(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&f.back()).into_response())
 }
 
@@ -195,9 +191,7 @@ pub(super) async fn reissue_pass(
     Path(id): Path<String>,
     Form(f): Form<PassActionForm>,
 ) -> PageResult {
-    let new = gates::reissue_pass(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let new = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&format!(
         "/areas/{}/passes/print?pass={}",
         crate::auth::urlencode(&f.area),

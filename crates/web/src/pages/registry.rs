@@ -52,7 +52,7 @@ pub(super) async fn residents(
                 },
                 f.0.first().map(|x| caller.tr.field(x)),
             ),
-            Err(e) => return Err(page_error(&caller, e)),
+            Err(e) => return Err(e.into()),
         };
     let area_name = match q.area.as_deref().filter(|a| !a.is_empty()) {
         Some(a) => sanshe_app::areas::visible_area(caller.app(), &caller.actor, a)
@@ -110,9 +110,10 @@ pub(super) async fn export_residents(
     Query(q): Query<ResidentListQuery>,
 ) -> PageResult {
     let search = q.export_search();
-    crate::exports::residents_now(&state.exports, &state.app, &caller.actor, &search, None)
-        .await
-        .or_page(&caller)
+    Ok(
+        crate::exports::residents_now(&state.exports, &state.app, &caller.actor, &search, None)
+            .await?,
+    )
 }
 
 #[derive(Template)]
@@ -202,8 +203,7 @@ pub(super) async fn resident_form_page(
     let (household_label, new_household, area_label, cancel) = if !form.household_id.is_empty() {
         let (h, _) =
             sanshe_app::registry::household(caller.app(), &caller.actor, &form.household_id)
-                .await
-                .or_page(caller)?;
+                .await?;
         (
             Some(format!("{} {}", h.area_name, h.address)),
             false,
@@ -211,9 +211,7 @@ pub(super) async fn resident_form_page(
             format!("/households/{}", h.id),
         )
     } else {
-        let a = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &form.area_id)
-            .await
-            .or_page(caller)?;
+        let a = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &form.area_id).await?;
         (None, true, a.name.clone(), format!("/areas/{}", a.id))
     };
     let mut input = form.input();
@@ -254,10 +252,7 @@ pub(super) async fn new_resident_form(
         ..Default::default()
     };
     if form.household_id.is_empty() && form.area_id.is_empty() {
-        return Err(error_page(
-            caller.tr,
-            &AppError::field("area", "err-required"),
-        ));
+        return Err(AppError::field("area", "err-required").into());
     }
     resident_form_page(&caller, form, FormErrors::default()).await
 }
@@ -310,27 +305,20 @@ pub(super) async fn resident_page(
     reveal_error: Option<String>,
     saved: bool,
 ) -> PageResult {
-    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let (h, _) = sanshe_app::registry::household(caller.app(), &caller.actor, &r.household_id)
-        .await
-        .or_page(caller)?;
-    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id)
-        .await
-        .or_page(caller)?;
+    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id).await?;
+    let (h, _) =
+        sanshe_app::registry::household(caller.app(), &caller.actor, &r.household_id).await?;
+    let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &h.area_id).await?;
     let target = Target::Area(&area.path);
     let can_edit = caller.actor.may(Action::EditRegistry, target);
     let can_reveal = caller.actor.may(Action::RevealPersonal, target);
     let move_targets = if can_edit {
         let mut t =
             sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
-                .await
-                .or_page(caller)?;
+                .await?;
         t.extend(
             sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
-                .await
-                .or_page(caller)?,
+                .await?,
         );
         t
     } else {
@@ -339,9 +327,7 @@ pub(super) async fn resident_page(
     let episodes = if caller.actor.scope(Action::FrontLine).is_empty() {
         Vec::new()
     } else {
-        sanshe_app::isolation::of_resident(caller.app(), &caller.actor, id)
-            .await
-            .or_page(caller)?
+        sanshe_app::isolation::of_resident(caller.app(), &caller.actor, id).await?
     };
     let mut resp = render(&ResidentPage {
         nav: Nav::of(caller, &format!("/residents/{id}")),
@@ -408,9 +394,7 @@ pub(super) async fn merge_resident(
     Path(id): Path<String>,
     Form(f): Form<MergeForm>,
 ) -> PageResult {
-    sanshe_app::registry::merge(caller.app(), &caller.actor, &id, f.remove.trim())
-        .await
-        .or_page(&caller)?;
+    sanshe_app::registry::merge(caller.app(), &caller.actor, &id, f.remove.trim()).await?;
     Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
 }
 
@@ -420,9 +404,7 @@ pub(super) async fn edit_form_page(
     input: ResidentInput,
     errors: FormErrors,
 ) -> PageResult {
-    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let r = sanshe_app::registry::get(caller.app(), &caller.actor, id).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &ResidentFormPage {
@@ -447,9 +429,7 @@ pub(super) async fn edit_form_page(
 }
 
 pub(super) async fn edit_resident_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let input = sanshe_app::registry::edit_input(caller.app(), &caller.actor, &id)
-        .await
-        .or_page(&caller)?;
+    let input = sanshe_app::registry::edit_input(caller.app(), &caller.actor, &id).await?;
     edit_form_page(&caller, &id, input, FormErrors::default()).await
 }
 
@@ -487,9 +467,7 @@ pub(super) async fn move_resident(
         unit: f.unit,
         room: f.room,
     };
-    sanshe_app::registry::move_resident(caller.app(), &caller.actor, &id, &target)
-        .await
-        .or_page(&caller)?;
+    sanshe_app::registry::move_resident(caller.app(), &caller.actor, &id, &target).await?;
     Ok(Redirect::to(&format!("/residents/{id}?saved=1")).into_response())
 }
 
@@ -501,12 +479,10 @@ pub(super) async fn start_resident_export(
     let search = q.export_search();
     // Check the filter now, so a bad one is an error page rather than a failed job.
     sanshe_app::registry::build_query(&state.app, &caller.actor, &search, Action::ViewRegistry)
-        .await
-        .or_page(&caller)?;
+        .await?;
     let id = state
         .exports
-        .start_residents(state.app.clone(), caller.actor.clone(), search)
-        .or_page(&caller)?;
+        .start_residents(state.app.clone(), caller.actor.clone(), search)?;
     Ok(Redirect::to(&format!("/exports/{id}")).into_response())
 }
 
@@ -526,12 +502,12 @@ fn own_export(
     state: &AppState,
     caller: &PageCaller,
     id: &str,
-) -> Result<std::sync::Arc<crate::exports::ExportJob>, Response> {
+) -> Result<std::sync::Arc<crate::exports::ExportJob>, PageFailure> {
     let user = caller.actor.user_id.clone().unwrap_or_default();
     state
         .exports
         .get(id, &user)
-        .ok_or_else(|| error_page(caller.tr, &AppError::NotFound))
+        .ok_or(PageFailure::App(AppError::NotFound))
 }
 
 pub(super) async fn export_job_page(
@@ -567,10 +543,8 @@ pub(super) async fn download_export(
         job.state.lock().ok().as_deref(),
         Some(crate::exports::JobState::Done)
     ) {
-        return Err(error_page(caller.tr, &AppError::NotFound));
+        return Err(AppError::NotFound.into());
     }
     let path = job.file.clone();
-    crate::exports::xlsx_file(&path, "residents.xlsx", job)
-        .await
-        .or_page(&caller)
+    Ok(crate::exports::xlsx_file(&path, "residents.xlsx", job).await?)
 }

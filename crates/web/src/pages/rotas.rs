@@ -62,9 +62,7 @@ pub(super) struct RotaQuery {
 }
 
 async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
-    let areas = rotas::home_areas(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
+    let areas = rotas::home_areas(caller.app(), &caller.actor).await?;
     let area = q
         .area
         .clone()
@@ -77,15 +75,11 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
     let (rota, summary) = if area.is_empty() {
         (None, None)
     } else {
-        let gaps = rotas::gaps(caller.app(), &caller.actor, &area, from, days)
-            .await
-            .or_page(caller)?;
+        let gaps = rotas::gaps(caller.app(), &caller.actor, &area, from, days).await?;
         if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
             (None, Some(gaps))
         } else {
-            let rota = rotas::rota(caller.app(), &caller.actor, &area, from, days)
-                .await
-                .or_page(caller)?;
+            let rota = rotas::rota(caller.app(), &caller.actor, &area, from, days).await?;
             (Some(rota), None)
         }
     };
@@ -94,17 +88,10 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
             .as_deref()
             .map(|d| caller.tr.t(&format!("rota-done-{d}")))
     });
-    let reminders = rotas::reminders(caller.app(), &caller.actor)
-        .await
-        .or_page(caller)?;
-    let manages = !area.is_empty()
-        && rotas::manages(caller.app(), &caller.actor, &area)
-            .await
-            .or_page(caller)?;
+    let reminders = rotas::reminders(caller.app(), &caller.actor).await?;
+    let manages = !area.is_empty() && rotas::manages(caller.app(), &caller.actor, &area).await?;
     let gates = if manages {
-        sanshe_app::gates::gates(caller.app(), &caller.actor)
-            .await
-            .or_page(caller)?
+        sanshe_app::gates::gates(caller.app(), &caller.actor).await?
     } else {
         Vec::new()
     };
@@ -163,9 +150,7 @@ pub(super) async fn shift_action(
     // Checked in on a gate post, the phone goes straight to that gate's post.
     if done.is_ok()
         && action == "check-in"
-        && let Some(gate) = rotas::gate_of_shift(app, actor, &id)
-            .await
-            .or_page(&caller)?
+        && let Some(gate) = rotas::gate_of_shift(app, actor, &id).await?
     {
         return Ok(Redirect::to(&format!("/gates/{}/post", urlencode(&gate))).into_response());
     }
@@ -196,7 +181,7 @@ pub(super) async fn shift_action(
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
-        Err(e) => Err(page_error(&caller, e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -292,10 +277,8 @@ pub(super) async fn cover_page(
     Query(q): Query<RotaQuery>,
 ) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let (post, shift) = rotas::shift_view(app, actor, &id).await.or_page(&caller)?;
-    let candidates = rotas::cover_candidates(app, actor, &id)
-        .await
-        .or_page(&caller)?;
+    let (post, shift) = rotas::shift_view(app, actor, &id).await?;
+    let candidates = rotas::cover_candidates(app, actor, &id).await?;
     Ok(render_form(
         &CoverPage {
             nav: Nav::of(&caller, "/rota"),
@@ -329,9 +312,7 @@ impl HoursCertificate {
 
 /// The signed-in volunteer's record of service hours, to print and have signed and sealed.
 pub(super) async fn hours_certificate(caller: PageCaller) -> PageResult {
-    let c = rotas::certificate(caller.app(), &caller.actor)
-        .await
-        .or_page(&caller)?;
+    let c = rotas::certificate(caller.app(), &caller.actor).await?;
     Ok(render(&HoursCertificate {
         nav: Nav::of(&caller, "/hours/certificate"),
         c,

@@ -41,12 +41,8 @@ async fn team_view(
     sent: (String, String),
     message: Option<String>,
 ) -> PageResult {
-    let team = organizations::team(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
-    let open = organizations::open_shifts_for_team(caller.app(), &caller.actor, id)
-        .await
-        .or_page(caller)?;
+    let team = organizations::team(caller.app(), &caller.actor, id).await?;
+    let open = organizations::open_shifts_for_team(caller.app(), &caller.actor, id).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &TeamPage {

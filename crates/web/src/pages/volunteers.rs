@@ -142,9 +142,7 @@ async fn vetting_view(
         limit: Some(APPLICATIONS_PER_PAGE),
         ..filter
     };
-    let pending = sanshe_app::volunteers::applications(app, actor, &filter)
-        .await
-        .or_page(caller)?;
+    let pending = sanshe_app::volunteers::applications(app, actor, &filter).await?;
     let next_page = (pending.len() as i64 == APPLICATIONS_PER_PAGE)
         .then(|| pending.last())
         .flatten()
@@ -158,15 +156,9 @@ async fn vetting_view(
                 ])
             )
         });
-    let reserve = sanshe_app::volunteers::reserve(app, actor, None, None)
-        .await
-        .or_page(caller)?;
-    let deployed = sanshe_app::volunteers::deployed(app, actor, None)
-        .await
-        .or_page(caller)?;
-    let areas = sanshe_app::volunteers::deployable_areas(app, actor)
-        .await
-        .or_page(caller)?;
+    let reserve = sanshe_app::volunteers::reserve(app, actor, None, None).await?;
+    let deployed = sanshe_app::volunteers::deployed(app, actor, None).await?;
+    let areas = sanshe_app::volunteers::deployable_areas(app, actor).await?;
     // Totals are for those who run rotas or organizations; others see none.
     let totals = sanshe_app::rotas::hours_totals(app, actor).await.ok();
     let link = format!("{}/volunteer", app.public_url.trim_end_matches('/'));
