@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sanshe_core::FieldErrors;
-use sanshe_core::accounts::{Action, GrantScope, Role, Target, member_of, organizations_run};
+use sanshe_core::accounts::{Action, Target, member_of, organizations_run};
 use sanshe_store::notices::{self as store, NoticeRow};
 use sanshe_store::{accounts as account_store, areas as area_store, new_id};
 
@@ -313,25 +313,12 @@ async fn recipients(conn: &mut sanshe_store::Conn, n: &NoticeRow) -> Result<Vec<
         .collect())
 }
 
-/// The paths where the actor is deployed (their volunteer area grants).
-fn deployment_paths(actor: &Actor) -> Vec<String> {
-    actor
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Volunteer)
-        .filter_map(|g| match &g.scope {
-            GrantScope::Area { path, .. } => Some(path.clone()),
-            GrantScope::Organization { .. } => None,
-        })
-        .collect()
-}
-
 /// The notices sent to the actor, newest first, with whether they read each.
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
     let Some(user_id) = actor.user_id.as_deref() else {
         return Ok(Vec::new());
     };
-    let deployed = deployment_paths(actor);
+    let deployed = actor.deployment_paths();
     // A notice over an area reaches those deployed at or below it: the area is one of the
     // ancestors of where they are (paths are 32-character ids, concatenated).
     let mut ancestors: Vec<String> = deployed

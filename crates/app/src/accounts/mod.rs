@@ -50,6 +50,30 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A stored user acting with these grants.
+    fn of(user: store::UserRow, grants: Vec<Grant>) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            username: user.username,
+            display_name: user.display_name,
+            locale: user.locale,
+            grants,
+            must_change_password: user.must_change_password,
+        }
+    }
+
+    /// The paths where this person is deployed (their volunteer area grants).
+    pub fn deployment_paths(&self) -> Vec<String> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::Volunteer)
+            .filter_map(|g| match &g.scope {
+                GrantScope::Area { path, .. } => Some(path.clone()),
+                GrantScope::Organization { .. } => None,
+            })
+            .collect()
+    }
+
     /// The command line: a coordinator over every root area, acting as the operator of the machine.
     pub async fn command_line(app: &App) -> Result<Actor> {
         let mut conn = app.db.conn().await?;
@@ -311,17 +335,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(Actor, String)> {
         return Err(AppError::Unauthorized);
     }
     let grants = load_grants(&mut conn, &user.id).await?;
-    let found = (
-        Actor {
-            user_id: Some(user.id),
-            username: user.username,
-            display_name: user.display_name,
-            locale: user.locale,
-            grants,
-            must_change_password: user.must_change_password,
-        },
-        session.csrf_token,
-    );
+    let found = (Actor::of(user, grants), session.csrf_token);
     app.sessions
         .put(hash, found.clone(), session.expires_at, now);
     Ok(found)
@@ -332,14 +346,7 @@ pub async fn actor_of(app: &App, user_id: &str) -> Result<Actor> {
     let mut conn = app.db.conn().await?;
     let user = store::user(&mut conn, user_id).await?;
     let grants = load_grants(&mut conn, &user.id).await?;
-    Ok(Actor {
-        user_id: Some(user.id),
-        username: user.username,
-        display_name: user.display_name,
-        locale: user.locale,
-        grants,
-        must_change_password: user.must_change_password,
-    })
+    Ok(Actor::of(user, grants))
 }
 
 async fn load_grants(conn: &mut sanshe_store::Conn, user_id: &str) -> Result<Vec<Grant>> {

@@ -3,8 +3,6 @@
 //! there; that social worker sees their people masked and enters their reports, for as long as
 //! the episode is open, theirs, and the duty held. They get nothing else of the registry.
 
-use sanshe_core::accounts::{GrantScope, Role};
-
 use sanshe_core::organizations::Duty;
 
 use super::*;
@@ -15,15 +13,7 @@ pub async fn follow_ups(app: &App, actor: &Actor) -> Result<Vec<EpisodeView>> {
     let Some(user_id) = actor.user_id.as_deref() else {
         return Ok(Vec::new());
     };
-    let deployed: Vec<String> = actor
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Volunteer)
-        .filter_map(|g| match &g.scope {
-            GrantScope::Area { path, .. } => Some(path.clone()),
-            GrantScope::Organization { .. } => None,
-        })
-        .collect();
+    let deployed = actor.deployment_paths();
     if deployed.is_empty() {
         return Ok(Vec::new());
     }
