@@ -19,13 +19,13 @@ use std::time::Instant;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::accounts::Actor;
 use sanshe_app::{App, Clock, isolation, utc_ms};
 use sanshe_core::isolation::{Half, Slot};
 use sanshe_store::new_id;
 use tower::ServiceExt;
 
-use crate::{discard, median, ms, open};
+use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
 
 /// One cell of a generated row.
 pub(crate) enum Cell {
@@ -33,6 +33,18 @@ pub(crate) enum Cell {
     Int(i64),
     Null,
 }
+
+/// The columns of a generated household (see `insert`).
+pub(crate) const HOUSEHOLD_COLUMNS: &[&str] = &[
+    "id",
+    "area_id",
+    "area_path",
+    "building",
+    "unit",
+    "room",
+    "created_at",
+    "updated_at",
+];
 
 /// The columns of a generated account (see `insert`).
 pub(crate) const USER_COLUMNS: &[&str] = &[
@@ -208,22 +220,7 @@ async fn street(
             ids.push(eid);
         }
     }
-    insert(
-        app,
-        "households",
-        &[
-            "id",
-            "area_id",
-            "area_path",
-            "building",
-            "unit",
-            "room",
-            "created_at",
-            "updated_at",
-        ],
-        households,
-    )
-    .await?;
+    insert(app, "households", HOUSEHOLD_COLUMNS, households).await?;
     insert(
         app,
         "residents",
@@ -333,21 +330,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let mut conn = app.db.conn().await?;
     let city = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
     drop(conn);
-    let cli = Actor::command_line(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let password = "bench-password-2020";
-    let worker = sanshe_app::accounts::create_user(
-        &app,
-        &cli,
-        "bench.worker",
-        "值班社工",
-        password,
-        "coordinator",
-        GrantTarget::Area(city.id.clone()),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let _cli = Actor::command_line(&app).await?;
+    let worker = bench_account(&app, "bench.worker", "值班社工", "coordinator", &city.id).await?;
     let started_at = utc_ms(today.and_hms_opt(0, 0, 0).unwrap_or_default()) - 3 * 86_400_000;
 
     let built = Instant::now();
@@ -403,9 +387,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let raw = median(raw);
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session = sanshe_app::accounts::sign_in(&app, "bench.worker", password, "web", "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session =
+        sanshe_app::accounts::sign_in(&app, "bench.worker", BENCH_PASSWORD, "web", "bench").await?;
     let mut page = Vec::new();
     let mut json = Vec::new();
     for _ in 0..20 {
@@ -433,15 +416,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             );
         }
     }
-    let board = isolation::board(
-        &app,
-        &Actor::command_line(&app)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-        &street_a.id,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let board = isolation::board(&app, &Actor::command_line(&app).await?, &street_a.id).await?;
     println!(
         "board of street A (open {}, due {}, received {}, fever {}):\n  page {:.1} ms, JSON {:.1} ms (median of 20; target < 100 ms)\n  baseline bare query {:.1} ms -> page/baseline {:.1}x",
         board.total.open,
@@ -510,9 +485,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         // Two hours and a minute after the slot ends its misses are due.
         app.clock = Clock::fixed_ms(utc_ms(s.end()) + 121 * 60_000);
         let started = Instant::now();
-        let summary = isolation::scan(&app)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let summary = isolation::scan(&app).await?;
         let took = started.elapsed();
         println!(
             "  scan of {}: {} missed, {} alerts raised or counted, {:.0} ms",

@@ -17,12 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::accounts::Actor;
 use sanshe_app::{App, Clock};
 use sanshe_store::new_id;
 
-use crate::frontline::{Cell, insert, t};
-use crate::{discard, open};
+use crate::frontline::{Cell, HOUSEHOLD_COLUMNS, insert, t};
+use crate::{BENCH_PASSWORD, bench_account, discard, open};
 
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
@@ -174,24 +174,16 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
     }
     drop(conn);
-    let cli = Actor::command_line(app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let password = "bench-password-2020";
-    sanshe_app::accounts::create_user(
+    let cli = Actor::command_line(app).await?;
+    bench_account(
         app,
-        &cli,
         "gate.volunteer",
         "卡口志愿者",
-        password,
         "community_worker",
-        GrantTarget::Area(area.id.clone()),
+        &area.id,
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let gate = sanshe_app::gates::add_gate(app, &cli, &area.id, "南门")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await?;
+    let gate = sanshe_app::gates::add_gate(app, &cli, &area.id, "南门").await?;
     let letters: Vec<char> = sanshe_core::gates::CODE_ALPHABET.chars().collect();
     let mut households = Vec::new();
     let mut passes = Vec::new();
@@ -228,22 +220,7 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         ]);
         codes.push(code);
     }
-    insert(
-        app,
-        "households",
-        &[
-            "id",
-            "area_id",
-            "area_path",
-            "building",
-            "unit",
-            "room",
-            "created_at",
-            "updated_at",
-        ],
-        households,
-    )
-    .await?;
+    insert(app, "households", HOUSEHOLD_COLUMNS, households).await?;
     insert(
         app,
         "passes",
@@ -260,9 +237,9 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         passes,
     )
     .await?;
-    let session = sanshe_app::accounts::sign_in(app, "gate.volunteer", password, "api", "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session =
+        sanshe_app::accounts::sign_in(app, "gate.volunteer", BENCH_PASSWORD, "api", "bench")
+            .await?;
     Ok((gate.id, session.token, codes))
 }
 
@@ -423,16 +400,13 @@ async fn street_traffic(postgres: Option<&str>) -> Result<()> {
         rows,
     )
     .await?;
-    let cli = Actor::command_line(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cli = Actor::command_line(&app).await?;
     let mut use_case = Vec::new();
     let mut bare = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        let traffic = sanshe_app::gates::traffic(&app, &cli, &street.id, Some("2026-02-06"))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let traffic =
+            sanshe_app::gates::traffic(&app, &cli, &street.id, Some("2026-02-06")).await?;
         use_case.push(started.elapsed());
         assert_eq!(traffic.total.entries, 34 * 24 * 200);
         let mut conn = app.db.conn().await?;

@@ -123,9 +123,7 @@ async fn open(postgres: Option<&str>, label: &str) -> Result<(App, String)> {
             format!("{}/{name}", &base[..i])
         }
     };
-    let app = App::open(&url, Vault::from_hex(&Vault::generate_hex())?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app = App::open(&url, Vault::from_hex(&Vault::generate_hex())?).await?;
     Ok((app, url))
 }
 
@@ -248,6 +246,26 @@ fn csv_of(people: &[Person]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The password of every account a benchmark makes.
+const BENCH_PASSWORD: &str = "bench-password-2020";
+
+/// An account made as the command line would, with one grant of `role` over `area_id`.
+async fn bench_account(
+    app: &App,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    area_id: &str,
+) -> Result<sanshe_app::accounts::UserView> {
+    let cli = Actor::command_line(app).await?;
+    let target = GrantTarget::Area(area_id.to_string());
+    let pw = BENCH_PASSWORD;
+    Ok(
+        sanshe_app::accounts::create_user(app, &cli, username, display_name, pw, role, target)
+            .await?,
+    )
+}
+
 /// A duration in milliseconds, as the reports print it.
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -332,16 +350,13 @@ async fn main() -> Result<()> {
         );
     }
     drop(conn);
-    let cli = Actor::command_line(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cli = Actor::command_line(&app).await?;
     let files: Vec<Vec<u8>> = people.chunks(PER_COMMUNITY).map(csv_of).collect();
     let started = Instant::now();
     let mut accepted = 0;
     for (file, community) in files.iter().zip(&communities) {
-        let report = imports::import_residents(&app, &cli, &community.id, file.clone(), &|_, _| {})
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let report =
+            imports::import_residents(&app, &cli, &community.id, file.clone(), &|_, _| {}).await?;
         anyhow::ensure!(
             report.rejected.is_empty(),
             "rejected: {:?}",
@@ -362,24 +377,17 @@ async fn main() -> Result<()> {
     println!("    b/a = {:.2}  (target ≥ 0.33 on SQLite)", import / raw);
     let community = &communities[0];
 
-    sanshe_app::accounts::create_user(
+    bench_account(
         &app,
-        &cli,
         "bench.worker",
         "bench",
-        "bench-password-1",
         "community_worker",
-        GrantTarget::Area(community.id.clone()),
+        &community.id,
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await?;
     let session =
-        sanshe_app::accounts::sign_in(&app, "bench.worker", "bench-password-1", "web", "bench")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        sanshe_app::accounts::sign_in(&app, "bench.worker", BENCH_PASSWORD, "web", "bench").await?;
+    let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token).await?;
 
     for (who, actor, pool) in [
         ("worker", &worker, PER_COMMUNITY.min(people.len())),
@@ -398,18 +406,14 @@ async fn main() -> Result<()> {
                 ..Default::default()
             };
             let t = Instant::now();
-            registry::search(&app, actor, &q)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            registry::search(&app, actor, &q).await?;
             by_name.push(t.elapsed());
             let q = registry::ResidentSearch {
                 q: Some(people[(i * 7717) % pool].id.clone()),
                 ..Default::default()
             };
             let t = Instant::now();
-            let page = registry::search(&app, actor, &q)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let page = registry::search(&app, actor, &q).await?;
             by_id.push(t.elapsed());
             anyhow::ensure!(page.total == 1, "ID search found {}", page.total);
         }

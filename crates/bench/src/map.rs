@@ -21,7 +21,7 @@ use sanshe_store::new_id;
 use tower::ServiceExt;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
-use crate::{discard, median, ms, open};
+use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
 
 const COMMUNITIES: usize = 5_000;
 const ORGANIZATIONS: usize = 2_000;
@@ -315,21 +315,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         built.elapsed().as_secs_f64()
     );
 
-    let cli = Actor::command_line(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let password = "bench-password-2020";
-    sanshe_app::accounts::create_user(
-        &app,
-        &cli,
-        "bench.bureau",
-        "市民政局",
-        password,
-        "coordinator",
-        GrantTarget::Area(city.id.clone()),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cli = Actor::command_line(&app).await?;
+    bench_account(&app, "bench.bureau", "市民政局", "coordinator", &city.id).await?;
 
     // Baseline: the four reads the map is made of, bare.
     let roots = vec![city.path.clone()];
@@ -385,9 +372,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     );
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session = sanshe_app::accounts::sign_in(&app, "bench.bureau", password, "web", "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let session =
+        sanshe_app::accounts::sign_in(&app, "bench.bureau", BENCH_PASSWORD, "web", "bench").await?;
     let (mut json, mut page) = (Vec::new(), Vec::new());
     let mut size = (0, 0);
     for _ in 0..20 {
@@ -440,8 +426,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             "volunteer",
             GrantTarget::Area(communities[(k * 487) % communities.len()].id.clone()),
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
         changed.push(read_map().await?);
     }
     let changed = median(changed);

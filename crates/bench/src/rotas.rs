@@ -16,14 +16,14 @@ use std::time::Instant;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use sanshe_app::accounts::{Actor, GrantTarget};
+use sanshe_app::accounts::Actor;
 use sanshe_app::{Clock, rotas, utc_ms};
 use sanshe_store::new_id;
 use sanshe_store::statements::Statements;
 use tower::ServiceExt;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
-use crate::{discard, median, ms, open};
+use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
 
 const COMMUNITIES: usize = 20;
 const POSTS_PER_COMMUNITY: usize = 50;
@@ -49,10 +49,6 @@ async fn insert_bare(
         }
     }
     Ok(())
-}
-
-fn anyhow_of(e: sanshe_app::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
 }
 
 /// Runs the rota benchmark.
@@ -94,22 +90,16 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         );
     }
     drop(conn);
-    let cli = Actor::command_line(&app).await.map_err(anyhow_of)?;
-    let password = "bench-password-2020";
-    let coordinator = sanshe_app::accounts::create_user(
+    let _cli = Actor::command_line(&app).await?;
+    let coordinator = bench_account(
         &app,
-        &cli,
         "bench.coordinator",
         "街道协调员",
-        password,
         "coordinator",
-        GrantTarget::Area(city.id.clone()),
+        &city.id,
     )
-    .await
-    .map_err(anyhow_of)?;
-    let coordinator = sanshe_app::accounts::actor_of(&app, &coordinator.id)
-        .await
-        .map_err(anyhow_of)?;
+    .await?;
+    let coordinator = sanshe_app::accounts::actor_of(&app, &coordinator.id).await?;
 
     // Posts, and a second set of the same size for the baseline insert.
     let mut posts = Vec::new();
@@ -136,8 +126,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
                     gate_id: None,
                 },
             )
-            .await
-            .map_err(anyhow_of)?;
+            .await?;
             if p < POSTS_PER_COMMUNITY {
                 posts.push((c, p, post));
             } else {
@@ -208,9 +197,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     };
     insert_bare(&app, baseline_rows(from - chrono::Duration::days(60))).await?;
     let started = Instant::now();
-    let made = rotas::make_area_shifts(&app, &coordinator, &street.id, from, DAYS)
-        .await
-        .map_err(anyhow_of)?;
+    let made = rotas::make_area_shifts(&app, &coordinator, &street.id, from, DAYS).await?;
     let generate = started.elapsed();
     let rows = baseline_rows(from);
     let started = Instant::now();
@@ -283,14 +270,12 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     for _ in 0..3 {
         let started = Instant::now();
         breaches = rotas::breaches(&app, &coordinator, &street.id, from, DAYS)
-            .await
-            .map_err(anyhow_of)?
+            .await?
             .len();
         check.push(started.elapsed());
         let started = Instant::now();
         gap_minutes = rotas::gaps(&app, &coordinator, &street.id, from, DAYS)
-            .await
-            .map_err(anyhow_of)?
+            .await?
             .gap_minutes;
         gaps.push(started.elapsed());
         // Baseline: the bare reads the two make (the month's bookings; the per-post counts).
@@ -358,9 +343,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     // (4) The street's rota page.
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
     let session =
-        sanshe_app::accounts::sign_in(&app, "bench.coordinator", password, "web", "bench")
-            .await
-            .map_err(anyhow_of)?;
+        sanshe_app::accounts::sign_in(&app, "bench.coordinator", BENCH_PASSWORD, "web", "bench")
+            .await?;
     for (label, area, days) in [
         ("street", &street.id, 7),
         ("street", &street.id, 30),
