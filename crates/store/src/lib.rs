@@ -299,6 +299,17 @@ fn migration_checksum(common: &str, specific: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Records the checksum of a migration's text as applied.
+async fn record_checksum(conn: &mut AnyConnection, version: i64, checksum: &str) -> Result<()> {
+    Statements::changed(
+        conn,
+        "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
+        &[Cell::from(version), Cell::from(checksum)],
+    )
+    .await?;
+    Ok(())
+}
+
 impl Db {
     /// Opens the database at `url` (`sqlite://path` creates the file and its folder if missing,
     /// `postgres://…` selects PostgreSQL).
@@ -449,14 +460,7 @@ impl Db {
                     }
                     Some(_) => {}
                     // Applied before checksums were kept: this text is the one on record now.
-                    None => {
-                        Statements::changed(
-                            &mut *tx,
-                            "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
-                            &[Cell::from(m.version), Cell::from(&checksum)],
-                        )
-                        .await?;
-                    }
+                    None => record_checksum(&mut tx, m.version, &checksum).await?,
                 }
                 tx.commit().await?;
                 continue;
@@ -469,12 +473,7 @@ impl Db {
                 &[Cell::from(m.version), Cell::from(now_ms())],
             )
             .await?;
-            Statements::changed(
-                &mut *tx,
-                "INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)",
-                &[Cell::from(m.version), Cell::from(&checksum)],
-            )
-            .await?;
+            record_checksum(&mut tx, m.version, &checksum).await?;
             tx.commit().await?;
             applied.push(m.name);
         }

@@ -81,8 +81,8 @@ impl ErrorFrame {
 }
 
 /// The layer over every page route: renders a handler's application error as the error page,
-/// in the signed-in frame when the handler had a caller, else in the request's language; an
-/// expired session goes to sign-in.
+/// in the signed-in frame when the handler had a caller (whose session, if it has just ended,
+/// sends them to sign in), else in the request's language.
 pub async fn frame_errors(mut req: Request, next: Next) -> Response {
     let frame = ErrorFrame::default();
     let tr = Tr::new(request_locale(req.headers()));
@@ -91,13 +91,13 @@ pub async fn frame_errors(mut req: Request, next: Next) -> Response {
     let Some(Failed(e)) = resp.extensions().get::<Failed>().cloned() else {
         return resp;
     };
-    if matches!(*e, AppError::Unauthorized) {
-        return Redirect::to("/login").into_response();
-    }
     let signed_in = frame.0.lock().ok().and_then(|mut f| f.take());
     let Some(Frame { actor, csrf, tr }) = signed_in else {
         return error_page(tr, &e);
     };
+    if matches!(*e, AppError::Unauthorized) {
+        return Redirect::to("/login").into_response();
+    }
     let mut framed = error_page(tr, &e);
     let page = ErrorPage {
         nav: Nav::framed(&actor, &csrf, tr, "/"),

@@ -33,31 +33,25 @@ pub(super) async fn receipt_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
-    match sanshe_app::help::receipt_page(&state.app, &token).await {
-        Ok(page) => receipt_response(tr, page, None),
-        Err(e) => error_page(tr, &e),
-    }
+    let page = sanshe_app::help::receipt_page(&state.app, &token).await?;
+    Ok(receipt_response(tr, page, None))
 }
 
 pub(super) async fn confirm_receipt(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
     match sanshe_app::help::confirm_receipt(&state.app, &token).await {
-        Ok(page) => receipt_response(tr, page, None),
-        Err(AppError::Invalid(f)) => match sanshe_app::help::receipt_page(&state.app, &token).await
-        {
-            Ok(page) => {
-                let msg = tr.fields(&f);
-                receipt_response(tr, page, Some(msg))
-            }
-            Err(e) => error_page(tr, &e),
-        },
-        Err(e) => error_page(tr, &e),
+        Ok(page) => Ok(receipt_response(tr, page, None)),
+        Err(AppError::Invalid(f)) => {
+            let page = sanshe_app::help::receipt_page(&state.app, &token).await?;
+            Ok(receipt_response(tr, page, Some(tr.fields(&f))))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -179,8 +179,8 @@ pub(super) struct ReportBack {
 }
 
 pub(super) async fn import_report(caller: PageCaller, Form(f): Form<ReportForm>) -> PageResult {
-    let back: ReportBack = serde_json::from_str(&f.report)
-        .map_err(|_| error_page(caller.tr, &AppError::field("report", "err-json")))?;
+    let back: ReportBack =
+        serde_json::from_str(&f.report).map_err(|_| AppError::field("report", "err-json"))?;
     let tr = caller.tr;
     // Only reasons that are message ids are translated; anything else is dropped to plain text.
     let mut w = sanshe_app::sheets::SheetWriter::new(

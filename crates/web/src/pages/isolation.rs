@@ -54,12 +54,10 @@ pub(super) async fn report_link_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
-    match isolation::link_page(&state.app, &token).await {
-        Ok(page) => link_response(tr, &token, page, None, None),
-        Err(e) => error_page(tr, &e),
-    }
+    let page = isolation::link_page(&state.app, &token).await?;
+    Ok(link_response(tr, &token, page, None, None))
 }
 
 pub(super) async fn submit_report_link(
@@ -67,7 +65,7 @@ pub(super) async fn submit_report_link(
     headers: HeaderMap,
     Path(token): Path<String>,
     FormPairs(form): FormPairs,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
     let input = ReportInput {
         temperature: value(&form, "temperature"),
@@ -75,17 +73,11 @@ pub(super) async fn submit_report_link(
         reported_at: None,
     };
     let result = isolation::report_by_link(&state.app, &token, &input).await;
-    let page = match isolation::link_page(&state.app, &token).await {
-        Ok(p) => p,
-        Err(e) => return error_page(tr, &e),
-    };
+    let page = isolation::link_page(&state.app, &token).await?;
     match result {
-        Ok(out) => link_response(tr, &token, page, None, Some(out)),
-        Err(AppError::Invalid(f)) => {
-            let msg = tr.fields(&f);
-            link_response(tr, &token, page, Some(msg), None)
-        }
-        Err(e) => error_page(tr, &e),
+        Ok(out) => Ok(link_response(tr, &token, page, None, Some(out))),
+        Err(AppError::Invalid(f)) => Ok(link_response(tr, &token, page, Some(tr.fields(&f)), None)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -96,7 +88,7 @@ pub(super) async fn submit_help_link(
     headers: HeaderMap,
     Path(token): Path<String>,
     FormPairs(form): FormPairs,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
     let input = sanshe_app::help::HelpInput {
         household_id: None,
@@ -108,15 +100,12 @@ pub(super) async fn submit_help_link(
         contact: value(&form, "contact"),
     };
     match sanshe_app::help::ask_by_link(&state.app, &token, &input).await {
-        Ok(h) => Redirect::to(h.receipt_link.as_deref().unwrap_or("/")).into_response(),
+        Ok(h) => Ok(Redirect::to(h.receipt_link.as_deref().unwrap_or("/")).into_response()),
         Err(AppError::Invalid(f)) => {
-            let msg = tr.fields(&f);
-            match isolation::link_page(&state.app, &token).await {
-                Ok(page) => link_response(tr, &token, page, Some(msg), None),
-                Err(e) => error_page(tr, &e),
-            }
+            let page = isolation::link_page(&state.app, &token).await?;
+            Ok(link_response(tr, &token, page, Some(tr.fields(&f)), None))
         }
-        Err(e) => error_page(tr, &e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -29,14 +29,9 @@ async fn apply_view(
     form: sanshe_app::volunteers::ApplicationInput,
     errors: FormErrors,
     done: Option<String>,
-) -> Response {
-    let (communities, organizations) = match (
-        sanshe_app::volunteers::communities(&state.app).await,
-        sanshe_app::volunteers::organization_names(&state.app).await,
-    ) {
-        (Ok(c), Ok(o)) => (c, o),
-        (Err(e), _) | (_, Err(e)) => return error_page(tr, &e),
-    };
+) -> PageResult {
+    let communities = sanshe_app::volunteers::communities(&state.app).await?;
+    let organizations = sanshe_app::volunteers::organization_names(&state.app).await?;
     let rejected = !errors.is_empty();
     let mut resp = render_form(
         &ApplyPage {
@@ -52,11 +47,11 @@ async fn apply_view(
     );
     // The answer to an application carries the applicant's own link.
     no_store(&mut resp);
-    resp
+    Ok(resp)
 }
 
 /// The public sign-up page (no account): a link or QR code leads here.
-pub(super) async fn apply_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn apply_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
     apply_view(&state, tr, Default::default(), FormErrors::default(), None).await
 }
@@ -65,7 +60,7 @@ pub(super) async fn submit_application(
     State(state): State<AppState>,
     headers: HeaderMap,
     FormPairs(form): FormPairs,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
     let input = sanshe_app::volunteers::ApplicationInput {
         name: value(&form, "name"),
@@ -94,7 +89,7 @@ pub(super) async fn submit_application(
             let errors = FormErrors::from(&e, tr);
             apply_view(&state, tr, input, errors, None).await
         }
-        Err(e) => error_page(tr, &e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -263,15 +258,11 @@ pub(super) async fn application_status_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-) -> Response {
+) -> PageResult {
     let tr = Tr::new(request_locale(&headers));
-    match sanshe_app::volunteers::application_status(&state.app, &token).await {
-        Ok(s) => {
-            let mut resp = render(&StatusPage { tr, s });
-            // The token is the key to the page: keep it out of caches.
-            no_store(&mut resp);
-            resp
-        }
-        Err(e) => error_page(tr, &e),
-    }
+    let s = sanshe_app::volunteers::application_status(&state.app, &token).await?;
+    let mut resp = render(&StatusPage { tr, s });
+    // The token is the key to the page: keep it out of caches.
+    no_store(&mut resp);
+    Ok(resp)
 }
