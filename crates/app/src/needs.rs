@@ -473,15 +473,7 @@ pub async fn commit(
     }
     let mut conn = app.db.conn().await?;
     let n = visible_need(&mut conn, actor, need_id).await?;
-    let o = org_store::get(&mut conn, &input.organization_id)
-        .await
-        .map_err(|_| AppError::field("organization_id", "err-not-found"))?;
-    actor.require_for(
-        Action::ManageOrganization,
-        crate::organizations::target(&o),
-        "organization_id",
-        "err-not-found",
-    )?;
+    let o = crate::organizations::run_by(&mut conn, actor, &input.organization_id).await?;
     let reaches = n.audience == "city"
         || org_store::linkages_of(&mut conn, &o.id)
             .await?

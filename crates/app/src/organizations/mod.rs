@@ -60,6 +60,23 @@ pub(crate) fn target(o: &OrganizationRow) -> Target<'_> {
     }
 }
 
+/// The organization a form names in `organization_id` for the caller to act as, which they
+/// must run; any other is "not found" beside that field.
+pub(crate) async fn run_by(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    organization_id: &str,
+) -> Result<OrganizationRow> {
+    let not_found = || AppError::field("organization_id", "err-not-found");
+    let o = store::get(conn, organization_id)
+        .await
+        .map_err(|_| not_found())?;
+    if !actor.may(Action::ManageOrganization, target(&o)) {
+        return Err(not_found());
+    }
+    Ok(o)
+}
+
 /// Organizations the actor may see: those registered in their area scope, those they belong to,
 /// and those linked to a community in their scope.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
