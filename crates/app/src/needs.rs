@@ -473,7 +473,7 @@ pub async fn commit(
     }
     let mut conn = app.db.conn().await?;
     let n = visible_need(&mut conn, actor, need_id).await?;
-    let o = crate::organizations::run_by(&mut conn, actor, &input.organization_id).await?;
+    let o = crate::organizations::acting_for(&mut conn, actor, &input.organization_id).await?;
     let reaches = n.audience == "city"
         || org_store::linkages_of(&mut conn, &o.id)
             .await?

@@ -113,7 +113,7 @@ pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<Notic
     let (organization_id, area, sender_name, subject_path) =
         match (optional(&input.organization_id), optional(&input.area_id)) {
             (Some(o), _) => {
-                let o = crate::organizations::run_by(&mut conn, actor, o).await?;
+                let o = crate::organizations::acting_for(&mut conn, actor, o).await?;
                 if let Some(team) = optional(&input.team_id) {
                     let of_this = sanshe_store::organizations::team(&mut conn, team)
                         .await

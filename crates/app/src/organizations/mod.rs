@@ -62,7 +62,7 @@ pub(crate) fn target(o: &OrganizationRow) -> Target<'_> {
 
 /// The organization a form names in `organization_id` for the caller to act as, which they
 /// must run; any other is "not found" beside that field.
-pub(crate) async fn run_by(
+pub(crate) async fn acting_for(
     conn: &mut sanshe_store::Conn,
     actor: &Actor,
     organization_id: &str,
