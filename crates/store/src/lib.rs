@@ -673,6 +673,15 @@ mod placeholders {
     use super::*;
 
     #[test]
+    fn a_row_type_reads_the_columns_it_lists() {
+        // The list a SELECT names is the list `from_row!` reads, so the two cannot drift.
+        assert_eq!(
+            areas::AreaRow::COLUMNS,
+            "id, parent_id, kind, code, name, path, depth"
+        );
+    }
+
+    #[test]
     fn values_lists_number_each_row_on() {
         assert_eq!(
             values_list("(?, ?, $1)", 2, 2),

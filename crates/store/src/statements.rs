@@ -694,6 +694,10 @@ mod tests {
             "NULL as text"
         );
         assert!(refused(row.try_get::<bool>("two").map(drop)), "2 as a flag");
+        let pair: (String, i64) = row.columns(["t", "n"]).expect("two columns");
+        assert_eq!(pair, ("text".to_string(), 7));
+        let wrong = row.columns::<(String, String)>(["t", "n"]).map(drop);
+        assert!(refused(wrong), "a tuple fails on its first wrong column");
         assert!(
             refused(row.try_get::<i64>("missing").map(drop)),
             "no such column"

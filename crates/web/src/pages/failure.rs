@@ -47,8 +47,9 @@ impl IntoResponse for PageFailure {
         match self {
             PageFailure::Answer(r) => r,
             PageFailure::App(e) => {
-                // Rendered plainly here, in case no layer is there to frame it.
-                let mut resp = error_page(Tr::new(Locale::default()), &e);
+                // Only the status and a line here; `frame_errors` writes (and logs) the page.
+                let (status, key) = classify(&e);
+                let mut resp = (status, Tr::new(Locale::default()).t(key)).into_response();
                 resp.extensions_mut().insert(Failed(Arc::new(e)));
                 resp
             }
