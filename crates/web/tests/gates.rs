@@ -14,23 +14,8 @@ struct Gate {
 }
 
 async fn gate(t: &TestApp, token: &str) -> Gate {
-    let building = t
-        .get(
-            &format!("/api/v1/areas/{}", t.lingyanli_building),
-            Some(token),
-        )
-        .await
-        .json();
-    let compound = building["parent_id"].as_str().unwrap().to_string();
-    let r = t
-        .post_json(
-            "/api/v1/gates",
-            Some(token),
-            json!({"compound_id": compound, "name": "南门"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let g = r.json();
+    let compound = t.lingyanli_compound(token).await;
+    let g = t.add_gate(token, "南门").await;
     assert_eq!(
         g["policy"]["exits_per_period"], 1,
         "one outing per household every two days by default"

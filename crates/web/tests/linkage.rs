@@ -170,25 +170,11 @@ struct GatePost {
 /// 凌研里一区 with a south and a north gate, a household's pass, a post at the south gate with
 /// shifts from tomorrow, and the member assigned to its first two morning shifts.
 async fn gate_post(t: &TestApp, worker: &str, member_id: &str) -> GatePost {
-    let building = t
-        .get(
-            &format!("/api/v1/areas/{}", t.lingyanli_building),
-            Some(worker),
-        )
-        .await
-        .json();
-    let compound = building["parent_id"].as_str().unwrap().to_string();
+    let compound = t.lingyanli_compound(worker).await;
     let mut gates = Vec::new();
     for name in ["南门", "北门"] {
-        let g = t
-            .post_json(
-                "/api/v1/gates",
-                Some(worker),
-                json!({"compound_id": compound, "name": name}),
-            )
-            .await;
-        assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
-        gates.push(g.json()["id"].as_str().unwrap().to_string());
+        let g = t.add_gate(worker, name).await;
+        gates.push(g["id"].as_str().unwrap().to_string());
     }
     // Every exit allowed at any hour, so only the duty decides.
     t.send_json(

@@ -449,22 +449,8 @@ async fn gate_and_passes(
     token: &str,
     households: usize,
 ) -> (String, Vec<String>) {
-    let building = t
-        .get(
-            &format!("/api/v1/areas/{}", t.lingyanli_building),
-            Some(token),
-        )
-        .await
-        .json();
-    let compound = building["parent_id"].as_str().unwrap().to_string();
-    let g = t
-        .post_json(
-            "/api/v1/gates",
-            Some(token),
-            json!({"compound_id": compound, "name": "南门"}),
-        )
-        .await;
-    assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
+    let compound = t.lingyanli_compound(token).await;
+    let g = t.add_gate(token, "南门").await;
     for i in 0..households {
         t.resident("马红", &support::id_for(1975, 7, 7, 2 * i as u16 + 1))
             .room(&format!("{}", 101 + i))
@@ -487,7 +473,7 @@ async fn gate_and_passes(
         .iter()
         .map(|p| p["code"].as_str().unwrap().to_string())
         .collect();
-    (g.json()["id"].as_str().unwrap().to_string(), codes)
+    (g["id"].as_str().unwrap().to_string(), codes)
 }
 
 fn scan_body(gate: &str, code: &str, direction: &str, temperature: f64) -> serde_json::Value {
@@ -652,21 +638,7 @@ async fn finding_12_gate_traffic_counts_its_own_refusals() {
     on_both(|t| async move {
         let w = t.token("worker.lingyanli").await;
         let (south, codes) = gate_and_passes(&t, &w, 1).await;
-        let compound = t
-            .get(&format!("/api/v1/areas/{}", t.lingyanli_building), Some(&w))
-            .await
-            .json()["parent_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let north = t
-            .post_json(
-                "/api/v1/gates",
-                Some(&w),
-                json!({"compound_id": compound, "name": "北门"}),
-            )
-            .await
-            .json()["id"]
+        let north = t.add_gate(&w, "北门").await["id"]
             .as_str()
             .unwrap()
             .to_string();

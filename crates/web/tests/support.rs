@@ -467,6 +467,23 @@ impl TestApp {
         .await
     }
 
+    /// 凌研里一区, the compound of the fixture's building, as `token`'s holder reads it.
+    pub async fn lingyanli_compound(&self, token: &str) -> String {
+        let path = format!("/api/v1/areas/{}", self.lingyanli_building);
+        let building = self.get(&path, Some(token)).await.json();
+        building["parent_id"].as_str().unwrap().to_string()
+    }
+
+    /// A gate named `name` at 凌研里一区, made by `token`'s holder; fails the test unless it is
+    /// created; the gate as answered.
+    pub async fn add_gate(&self, token: &str, name: &str) -> Value {
+        let compound = self.lingyanli_compound(token).await;
+        let body = serde_json::json!({"compound_id": compound, "name": name});
+        let r = self.post_json("/api/v1/gates", Some(token), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()
+    }
+
     /// A post on the rota to make through the API: a gate post in 凌研里社区 covered from 08:00
     /// for 8 hours in one shift of one person, unless the builder says otherwise;
     /// `.by(token)` makes it.
