@@ -55,6 +55,7 @@ audited!(
     sanshe_store::help::HelpRow => "help_request" by area_path,
     sanshe_store::isolation::EpisodeRow => "isolation" by area_path,
     sanshe_store::needs::NeedRow => "need" by area_path,
+    sanshe_store::rotas::PostRow => "post" by area_path,
     sanshe_store::registry::ResidentRecord => "resident" by area_path,
     sanshe_store::rotas::ShiftRow => "shift" by area_path,
 );

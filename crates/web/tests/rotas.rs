@@ -915,3 +915,22 @@ async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_new_post_is_audited_as_a_post_in_its_community() {
+    on_both(|t| async move {
+        let worker = t.token("worker.lingyanli").await;
+        let post = t.rota_post("一区南门").by(&worker).await;
+        let admin = t.token("admin").await;
+        let log = t
+            .get("/api/v1/audit?action=post.created", Some(&admin))
+            .await
+            .json();
+        let entries = log.as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{log}");
+        assert_eq!(entries[0]["target_kind"], "post");
+        assert_eq!(entries[0]["target_id"], post.as_str());
+        t
+    })
+    .await;
+}

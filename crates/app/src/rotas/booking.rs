@@ -1,7 +1,6 @@
 //! Taking, assigning and dropping places on shifts, within the booking limits.
 
 use super::*;
-use crate::audit::Audited;
 use crate::stamp;
 
 /// Books `user_id` on a shift (its limits checked) in the caller's transaction.

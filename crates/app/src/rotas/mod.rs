@@ -15,7 +15,7 @@ use sanshe_store::rotas::{self as store, BookingRow, PostRow, ShiftRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 
 use crate::accounts::Actor;
-use crate::audit::{self, Subject};
+use crate::audit::{self, Audited};
 use crate::{App, AppError, Result, local_time, utc_ms};
 
 mod attendance;

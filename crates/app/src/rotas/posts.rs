@@ -156,14 +156,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         post.gate_id = Some(gate.id);
     }
     store::insert_post(&mut *tx, &post, app.clock.now_ms()).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "post.created",
-        Subject::new("shift", &post.id, &post.area_path),
-        name,
-    )
-    .await?;
+    audit::record(&mut tx, actor, "post.created", post.subject(), name).await?;
     sanshe_store::commit(tx).await?;
     Ok(post_view(post))
 }

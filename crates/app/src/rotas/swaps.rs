@@ -1,7 +1,6 @@
 //! Offering a shift and taking one over from its holder.
 
 use super::*;
-use crate::audit::Audited;
 use crate::stamp;
 
 /// The caller offers their place on a shift for a swap (换班), or with `offer` false takes the
