@@ -87,12 +87,11 @@ pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
 
 /// Sets a user's interface language.
 pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -> Result<()> {
-    conn.changed(
+    conn.run(
         "UPDATE users SET locale = $1 WHERE id = $2",
         &[Cell::from(locale), Cell::from(user_id)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A stored grant with its scope resolved.
@@ -193,9 +192,8 @@ pub async fn insert_session(
     kind: &str,
     expires_at: i64,
 ) -> Result<()> {
-    conn.changed("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])
+        .await
 }
 
 /// The unexpired session with this token hash.
@@ -219,12 +217,11 @@ pub async fn session(
 
 /// Ends a session.
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    conn.changed(
+    conn.run(
         "DELETE FROM sessions WHERE token_hash = $1",
         &[Cell::from(token_hash)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Ends every session of a user, or every one but `keep` (a token hash).
@@ -274,7 +271,7 @@ pub async fn set_active(conn: &mut AnyConnection, user_id: &str, active: bool) -
 
 /// Records a failed sign-in for a user name from a client address.
 pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    conn.changed(
+    conn.run(
         "INSERT INTO sign_in_failures (id, username, address, at) VALUES ($1, $2, $3, $4)",
         &[
             Cell::from(new_id()),
@@ -283,8 +280,7 @@ pub async fn record_failure(conn: &mut AnyConnection, username: &str, address: &
             Cell::from(now_ms()),
         ],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Failed sign-ins since `since` (UTC ms): for this user name, and from this address.
@@ -302,12 +298,11 @@ pub async fn failures_since(
 
 /// Forgets the failures of a user name from one address after a successful sign-in there.
 pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &str) -> Result<()> {
-    conn.changed(
+    conn.run(
         "DELETE FROM sign_in_failures WHERE username = $1 AND address = $2",
         &[Cell::from(username), Cell::from(address)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Active users holding `role` over an area: (user id, display name, area path), for finding
@@ -492,9 +487,8 @@ pub async fn set_member_kind(
     user_id: &str,
     kind: &str,
 ) -> Result<()> {
-    conn.changed("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
-        .await?;
-    Ok(())
+    conn.run("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
+        .await
 }
 
 /// Who is deployed where below `roots`, once per organization they belong to: (organization id,

@@ -61,9 +61,7 @@ pub async fn insert(
     created_by: Option<&str>,
     at: i64,
 ) -> Result<()> {
-    conn.changed("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)]).await
 }
 
 /// One campaign (callers check the path).
@@ -93,12 +91,11 @@ pub async fn campaigns(
 
 /// Closes or reopens a campaign.
 pub async fn set_status(conn: &mut AnyConnection, id: &str, status: &str, at: i64) -> Result<()> {
-    conn.changed(
+    conn.run(
         "UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1",
         &[Cell::from(id), Cell::from(status), Cell::from(at)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A visit to store.

@@ -29,9 +29,8 @@ pub struct NewArrival<'a> {
 
 /// Stores an arrival.
 pub async fn insert_arrival(conn: &mut AnyConnection, a: &NewArrival<'_>, at: i64) -> Result<()> {
-    conn.changed("INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
+        .await
 }
 
 /// A close contact to store.
@@ -57,9 +56,8 @@ pub struct NewContact<'a> {
 
 /// Stores a close contact.
 pub async fn insert_contact(conn: &mut AnyConnection, c: &NewContact<'_>, at: i64) -> Result<()> {
-    conn.changed("INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
+        .await
 }
 
 /// An arrival or a contact in a list, with the person's name and address.

@@ -41,11 +41,10 @@ pub struct NewEpisode<'a> {
 
 /// Opens an episode; a conflict means the person already has an open one.
 pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> {
-    conn.changed("INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
+    conn.run("INSERT INTO isolation_episodes (id, resident_id, household_id, area_path, kind, source_kind, source_id, exposure_date, \
          started_at, planned_end, status, open_key, worker_id, follow_up, link_hash, link_cipher, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $2, $11, $12, $13, $14, $9)", &[Cell::from(e.id), Cell::from(e.resident_id), Cell::from(e.household_id), Cell::from(e.area_path), Cell::from(e.kind), Cell::from(e.source_kind), Cell::from(e.source_id), Cell::from(e.exposure_date), Cell::from(e.started_at), Cell::from(e.planned_end), Cell::from(e.worker_id), Cell::from(e.follow_up), Cell::from(e.link_hash), Cell::from(e.link_cipher)])
-    .await?;
-    Ok(())
+    .await
 }
 
 /// An episode with the person, address and worker it concerns.
@@ -429,12 +428,11 @@ pub async fn claim_scan(conn: &mut AnyConnection, slot: &str, at: i64) -> Result
 
 /// Records how many reports a scanned slot missed.
 pub async fn finish_scan(conn: &mut AnyConnection, slot: &str, missed: i64) -> Result<()> {
-    conn.changed(
+    conn.run(
         "UPDATE report_scans SET missed = $2 WHERE slot = $1",
         &[Cell::from(slot), Cell::from(missed)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Open episodes that started before `slot_end` and have no report in `slot`: (id, area path).

@@ -154,12 +154,11 @@ pub async fn webhook(conn: &mut AnyConnection, id: &str) -> Result<WebhookRow> {
 
 /// Turns a webhook on or off.
 pub async fn set_webhook_active(conn: &mut AnyConnection, id: &str, active: bool) -> Result<()> {
-    conn.changed(
+    conn.run(
         "UPDATE webhooks SET active = $2 WHERE id = $1",
         &[Cell::from(id), Cell::from(active as i64)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Active webhooks: (id, area path), for routing new alerts.

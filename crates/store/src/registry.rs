@@ -250,9 +250,8 @@ pub async fn delete_household_if_empty(conn: &mut AnyConnection, id: &str) -> Re
 
 /// Deletes a resident (used by merge, which keeps the other record).
 pub async fn delete_resident(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    conn.changed("DELETE FROM residents WHERE id = $1", &[Cell::from(id)])
-        .await?;
-    Ok(())
+    conn.run("DELETE FROM residents WHERE id = $1", &[Cell::from(id)])
+        .await
 }
 
 const LIST_FROM: &str = "FROM residents r JOIN households h ON h.id = r.household_id JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";

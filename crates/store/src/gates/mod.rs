@@ -48,9 +48,8 @@ pub async fn insert_gate(
     name: &str,
     at: i64,
 ) -> Result<()> {
-    conn.changed("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
+        .await
 }
 
 /// One gate (callers check the path).
@@ -127,11 +126,10 @@ pub async fn set_policy(
     p: PolicyRow,
     at: i64,
 ) -> Result<()> {
-    conn.changed("INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    conn.run("INSERT INTO gate_policies (compound_id, exits_per_period, period_days, out_from_hour, out_until_hour, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (compound_id) DO UPDATE SET exits_per_period = excluded.exits_per_period, period_days = excluded.period_days, \
          out_from_hour = excluded.out_from_hour, out_until_hour = excluded.out_until_hour, updated_at = excluded.updated_at", &[Cell::from(compound_id), Cell::from(p.0), Cell::from(p.1), Cell::from(p.2), Cell::from(p.3), Cell::from(at)])
-    .await?;
-    Ok(())
+    .await
 }
 
 #[cfg(test)]

@@ -76,9 +76,8 @@ pub struct NewPass<'a> {
 
 /// Stores a pass; a conflict means the short code is taken (draw another).
 pub async fn insert_pass(conn: &mut AnyConnection, p: &NewPass<'_>, at: i64) -> Result<()> {
-    conn.changed("INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(p.id), Cell::from(p.code), Cell::from(p.compound_id), Cell::from(p.area_path), Cell::from(p.household_id), Cell::from(p.resident_id), Cell::from(p.valid_from), Cell::from(p.valid_to), Cell::from(at)])
-        .await?;
-    Ok(())
+    conn.run("INSERT INTO passes (id, code, compound_id, area_path, household_id, resident_id, valid_from, valid_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(p.id), Cell::from(p.code), Cell::from(p.compound_id), Cell::from(p.area_path), Cell::from(p.household_id), Cell::from(p.resident_id), Cell::from(p.valid_from), Cell::from(p.valid_to), Cell::from(at)])
+        .await
 }
 
 /// One pass (callers check the path).

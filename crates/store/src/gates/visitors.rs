@@ -35,10 +35,9 @@ pub struct NewVisitor<'a> {
 
 /// Stores a visitor.
 pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor<'_>) -> Result<()> {
-    conn.changed("INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
+    conn.run("INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", &[Cell::from(v.id), Cell::from(v.gate_id), Cell::from(v.area_path), Cell::from(v.kind), Cell::from(v.name), Cell::from(v.phone_cipher), Cell::from(v.phone_masked), Cell::from(v.reason), Cell::from(v.host), Cell::from(v.temperature), Cell::from(v.entered as i64), Cell::from(v.at), Cell::from(v.recorded_by)])
-        .await?;
-    Ok(())
+    .await
 }
 
 /// A registered visitor.
