@@ -315,7 +315,7 @@ pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
     // ancestors of where they are (paths are 32-character ids, concatenated).
     let mut ancestors: Vec<String> = deployed
         .iter()
-        .flat_map(|p| (1..=p.len() / 32).map(move |n| p[..n * 32].to_string()))
+        .flat_map(|p| sanshe_core::areas::lineage(p).map(String::from))
         .collect();
     ancestors.sort();
     ancestors.dedup();

@@ -149,9 +149,27 @@ pub fn natural_key(name: &str) -> Vec<(u8, u64, String)> {
     key
 }
 
+/// The length of an area's id, and so of each step of a path: a path is the ids of the
+/// area's ancestors and its own, joined.
+pub const PATH_STEP: usize = 32;
+
+/// The paths of an area's ancestors, from the root, and then its own path.
+pub fn lineage(path: &str) -> impl DoubleEndedIterator<Item = &str> {
+    (1..=path.len() / PATH_STEP).map(move |n| &path[..n * PATH_STEP])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_s_lineage_is_its_ancestors_then_itself() {
+        let (a, b) = ("a".repeat(PATH_STEP), "b".repeat(PATH_STEP));
+        let path = format!("{a}{b}");
+        let steps: Vec<&str> = lineage(&path).collect();
+        assert_eq!(steps, [a.as_str(), path.as_str()]);
+        assert_eq!(lineage("").count(), 0);
+    }
 
     #[test]
     fn names_sort_the_way_people_count() {

@@ -176,10 +176,7 @@ pub async fn ancestor_name(
     path: &str,
     kind: &str,
 ) -> Result<Option<String>> {
-    let prefixes: Vec<String> = (1..=path.len() / 32)
-        .map(|n| path[..n * 32].to_string())
-        .collect();
-    for p in prefixes.iter().rev() {
+    for p in sanshe_core::areas::lineage(path).rev() {
         let row = conn
             .optional_row(
                 "SELECT name, kind FROM areas WHERE path = $1",

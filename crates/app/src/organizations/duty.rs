@@ -95,9 +95,8 @@ pub async fn duty_workers(
     duty: Duty,
     day: &str,
 ) -> Result<Vec<(String, String)>> {
-    // Ids are 32 hex characters, so a path's prefixes are its ancestors and itself.
-    let places: Vec<String> = (1..=path.len() / 32)
-        .map(|n| path[..n * 32].to_string())
+    let places: Vec<String> = sanshe_core::areas::lineage(path)
+        .map(String::from)
         .collect();
     let organizations = store::duty_holders(conn, &places, duty.as_str(), day).await?;
     let mut workers: Vec<(String, String)> = Vec::new();

@@ -312,7 +312,8 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
     // A street's linkage above the roots (when only some communities are read again).
     let mut above: Vec<String> = roots
         .iter()
-        .flat_map(|r| (1..r.len() / 32).map(move |n| r[..n * 32].to_string()))
+        .flat_map(|r| sanshe_core::areas::lineage(r).filter(move |p| p.len() < r.len()))
+        .map(String::from)
         .collect();
     above.sort();
     above.dedup();
