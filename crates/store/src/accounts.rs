@@ -94,23 +94,25 @@ pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -
     .await
 }
 
-/// A stored grant with its scope resolved.
-#[derive(Debug, Clone)]
-pub struct GrantRow {
-    /// Id.
-    pub id: String,
-    /// Role spelling.
-    pub role: String,
-    /// Area of an area grant.
-    pub area_id: Option<String>,
-    /// That area's path.
-    pub area_path: Option<String>,
-    /// That area's name.
-    pub area_name: Option<String>,
-    /// Organization of an organization grant.
-    pub organization_id: Option<String>,
-    /// That organization's name.
-    pub organization_name: Option<String>,
+crate::row! {
+    /// A stored grant with its scope resolved.
+    #[derive(Debug, Clone)]
+    pub struct GrantRow {
+        /// Id.
+        pub id: String,
+        /// Role spelling.
+        pub role: String,
+        /// Area of an area grant.
+        pub area_id: Option<String>,
+        /// That area's path.
+        pub area_path: Option<String>,
+        /// That area's name.
+        pub area_name: Option<String>,
+        /// Organization of an organization grant.
+        pub organization_id: Option<String>,
+        /// That organization's name.
+        pub organization_name: Option<String>,
+    }
 }
 
 /// Grants a role over an area or an organization.
@@ -148,16 +150,6 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Gr
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
          WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)]).await
 }
-
-crate::from_row!(GrantRow {
-    id,
-    role,
-    area_id,
-    area_path,
-    area_name,
-    organization_id,
-    organization_name
-});
 
 /// Every grant with its user id, in the order granted (one query for a whole user list).
 pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
@@ -408,25 +400,20 @@ pub async fn purge_failures(
     .await
 }
 
-/// A member of an organization (a volunteer grant held over it).
-#[derive(Debug, Clone)]
-pub struct MemberRow {
-    /// The user.
-    pub user_id: String,
-    /// Their display name.
-    pub display_name: String,
-    /// Their sign-in name (what their scans are recorded under).
-    pub username: String,
-    /// `social_worker` or `volunteer`.
-    pub member_kind: String,
+crate::row! {
+    /// A member of an organization (a volunteer grant held over it).
+    #[derive(Debug, Clone)]
+    pub struct MemberRow {
+        /// The user.
+        pub user_id: String,
+        /// Their display name.
+        pub display_name: String,
+        /// Their sign-in name (what their scans are recorded under).
+        pub username: String,
+        /// `social_worker` or `volunteer`.
+        pub member_kind: String,
+    }
 }
-
-crate::from_row!(MemberRow {
-    user_id,
-    display_name,
-    username,
-    member_kind
-});
 
 /// The active members of an organization, by name.
 pub async fn members_of(
@@ -442,28 +429,22 @@ pub async fn members_of(
     .await
 }
 
-/// Where someone is deployed: an area grant of the volunteer role.
-#[derive(Debug, Clone)]
-pub struct DeploymentRow {
-    /// The user.
-    pub user_id: String,
-    /// The grant that deploys them.
-    pub grant_id: String,
-    /// The area.
-    pub area_id: String,
-    /// Its name.
-    pub area_name: String,
-    /// Its path.
-    pub area_path: String,
+crate::row! {
+    /// Where someone is deployed: an area grant of the volunteer role.
+    #[derive(Debug, Clone)]
+    pub struct DeploymentRow {
+        /// The user.
+        pub user_id: String,
+        /// The grant that deploys them.
+        pub grant_id: String,
+        /// The area.
+        pub area_id: String,
+        /// Its name.
+        pub area_name: String,
+        /// Its path.
+        pub area_path: String,
+    }
 }
-
-crate::from_row!(DeploymentRow {
-    user_id,
-    grant_id,
-    area_id,
-    area_name,
-    area_path
-});
 
 /// The deployments of the given people.
 pub async fn deployments_of(

@@ -6,13 +6,15 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, in_list, new_id, scope_filter, values_list};
 
-/// An open alert found by its key.
-#[derive(Debug, Clone)]
-pub struct OpenAlert {
-    /// Id.
-    pub id: String,
-    /// The event it last counted.
-    pub last_event: String,
+crate::row! {
+    /// An open alert found by its key.
+    #[derive(Debug, Clone)]
+    pub struct OpenAlert {
+        /// Id.
+        pub id: String,
+        /// The event it last counted.
+        pub last_event: String,
+    }
 }
 
 /// The open (or acknowledged) alert with this key.
@@ -23,8 +25,6 @@ pub async fn open_alert(conn: &mut impl Statements, open_key: &str) -> Result<Op
     )
     .await
 }
-
-crate::from_row!(OpenAlert { id, last_event });
 
 /// A new alert.
 #[derive(Debug, Clone)]
@@ -177,55 +177,41 @@ pub async fn repeat(
     .await
 }
 
-/// An alert as the centre shows it.
-#[derive(Debug, Clone)]
-pub struct AlertRow {
-    /// Id.
-    pub id: String,
-    /// Kind.
-    pub kind: String,
-    /// Where.
-    pub area_path: String,
-    /// Subject kind.
-    pub subject_kind: String,
-    /// Subject id.
-    pub subject_id: String,
-    /// Description.
-    pub detail: String,
-    /// How many times it happened.
-    pub occurrences: i64,
-    /// Status.
-    pub status: String,
-    /// UTC ms.
-    pub raised_at: i64,
-    /// UTC ms.
-    pub last_at: i64,
-    /// Who acknowledged.
-    pub acknowledged_by: Option<String>,
-    /// Who resolved.
-    pub resolved_by: Option<String>,
-    /// Resolution note.
-    pub resolution_note: Option<String>,
+crate::row! {
+    /// An alert as the centre shows it.
+    #[derive(Debug, Clone)]
+    pub struct AlertRow {
+        /// Id.
+        pub id: String,
+        /// Kind.
+        pub kind: String,
+        /// Where.
+        pub area_path: String,
+        /// Subject kind.
+        pub subject_kind: String,
+        /// Subject id.
+        pub subject_id: String,
+        /// Description.
+        pub detail: String,
+        /// How many times it happened.
+        pub occurrences: i64,
+        /// Status.
+        pub status: String,
+        /// UTC ms.
+        pub raised_at: i64,
+        /// UTC ms.
+        pub last_at: i64,
+        /// Who acknowledged.
+        pub acknowledged_by: Option<String>,
+        /// Who resolved.
+        pub resolved_by: Option<String>,
+        /// Resolution note.
+        pub resolution_note: Option<String>,
+    }
 }
 
 const ALERT_SELECT: &str = "SELECT id, kind, area_path, subject_kind, subject_id, detail, occurrences, status, raised_at, last_at, \
      acknowledged_by, resolved_by, resolution_note FROM alerts";
-
-crate::from_row!(AlertRow {
-    id,
-    kind,
-    area_path,
-    subject_kind,
-    subject_id,
-    detail,
-    occurrences,
-    status,
-    raised_at,
-    last_at,
-    acknowledged_by,
-    resolved_by,
-    resolution_note
-});
 
 /// One alert (callers check the path).
 pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {

@@ -6,36 +6,28 @@ use crate::statements::{Cell, FromRow, Statements};
 
 use crate::{Result, new_id, now_ms, scope_filter};
 
-/// A stored area.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AreaRow {
-    /// Id.
-    pub id: String,
-    /// Parent's id (none for a city).
-    pub parent_id: Option<String>,
-    /// Level (`AreaKind` spelling).
-    pub kind: String,
-    /// Division code, when the area has an official one.
-    pub code: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Materialized path: the ids of the ancestors and the area itself, concatenated.
-    pub path: String,
-    /// Depth below the root (0 for a city).
-    pub depth: i64,
+crate::row! {
+    /// A stored area.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AreaRow {
+        /// Id.
+        pub id: String,
+        /// Parent's id (none for a city).
+        pub parent_id: Option<String>,
+        /// Level (`AreaKind` spelling).
+        pub kind: String,
+        /// Division code, when the area has an official one.
+        pub code: Option<String>,
+        /// Name.
+        pub name: String,
+        /// Materialized path: the ids of the ancestors and the area itself, concatenated.
+        pub path: String,
+        /// Depth below the root (0 for a city).
+        pub depth: i64,
+    }
 }
 
 const COLUMNS: &str = AreaRow::COLUMNS;
-
-crate::from_row!(AreaRow {
-    id,
-    parent_id,
-    kind,
-    code,
-    name,
-    path,
-    depth
-});
 
 /// Inserts an area below `parent` (or as a root) and returns it.
 pub async fn insert(

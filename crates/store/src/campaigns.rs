@@ -6,48 +6,37 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
-/// A campaign as stored.
-#[derive(Debug, Clone)]
-pub struct CampaignRow {
-    /// Id.
-    pub id: String,
-    /// The area it covers.
-    pub area_id: String,
-    /// That area's name.
-    pub area_name: String,
-    /// That area's path.
-    pub area_path: String,
-    /// Name, e.g. 凌研里社区第一轮入户排查.
-    pub name: String,
-    /// Questions, JSON.
-    pub questions: String,
-    /// `active` / `closed`.
-    pub status: String,
-    /// UTC ms.
-    pub created_at: i64,
-    /// Households in the area.
-    pub households: i64,
-    /// Households reached (any outcome but "not home").
-    pub reached: i64,
+crate::row! {
+    /// A campaign as stored.
+    #[derive(Debug, Clone)]
+    pub struct CampaignRow {
+        /// Id.
+        pub id: String,
+        /// The area it covers.
+        pub area_id: String,
+        /// That area's name.
+        pub area_name: String,
+        /// That area's path.
+        pub area_path: String,
+        /// Name, e.g. 凌研里社区第一轮入户排查.
+        pub name: String,
+        /// Questions, JSON.
+        pub questions: String,
+        /// `active` / `closed`.
+        pub status: String,
+        /// UTC ms.
+        pub created_at: i64,
+        /// Households in the area.
+        pub households: i64,
+        /// Households reached (any outcome but "not home").
+        pub reached: i64,
+    }
 }
 
 const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.area_path, c.name, c.questions, c.status, c.created_at, \
      (SELECT COUNT(*) FROM households h WHERE h.area_path >= c.area_path AND h.area_path < c.area_path || 'g') AS households, \
      (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
      FROM campaigns c JOIN areas a ON a.id = c.area_id";
-
-crate::from_row!(CampaignRow {
-    id,
-    area_id,
-    area_name,
-    area_path,
-    name,
-    questions,
-    status,
-    created_at,
-    households,
-    reached
-});
 
 /// Stores a campaign.
 #[allow(clippy::too_many_arguments)]
@@ -218,40 +207,30 @@ pub async fn daily_counts(
         .collect()
 }
 
-/// A building of a campaign handed to a person (the `campaign_assignments` table).
-#[derive(Debug, Clone)]
-pub struct AssignmentRow {
-    /// Id.
-    pub id: String,
-    /// The campaign.
-    pub campaign_id: String,
-    /// Its name.
-    pub campaign_name: String,
-    /// The households' area.
-    pub area_id: String,
-    /// Its name (a building area shows its compound's).
-    pub area_name: String,
-    /// Its path.
-    pub area_path: String,
-    /// 楼栋 ("" where the area is itself the building).
-    pub building: String,
-    /// Who visits.
-    pub user_id: String,
-    /// Their name.
-    pub user_name: String,
+crate::row! {
+    /// A building of a campaign handed to a person (the `campaign_assignments` table).
+    #[derive(Debug, Clone)]
+    pub struct AssignmentRow {
+        /// Id.
+        pub id: String,
+        /// The campaign.
+        pub campaign_id: String,
+        /// Its name.
+        pub campaign_name: String,
+        /// The households' area.
+        pub area_id: String,
+        /// Its name (a building area shows its compound's).
+        pub area_name: String,
+        /// Its path.
+        pub area_path: String,
+        /// 楼栋 ("" where the area is itself the building).
+        pub building: String,
+        /// Who visits.
+        pub user_id: String,
+        /// Their name.
+        pub user_name: String,
+    }
 }
-
-crate::from_row!(AssignmentRow {
-    id,
-    campaign_id,
-    campaign_name,
-    area_id,
-    area_name,
-    area_path,
-    building,
-    user_id,
-    user_name
-});
 
 const ASSIGNMENT_SELECT: &str = "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.area_id, \
      CASE WHEN a.kind = 'building' THEN p.name || ' ' || a.name ELSE a.name END AS area_name, s.area_path, s.building, \

@@ -3,112 +3,62 @@
 use crate::statements::{Cell, Count, Statements};
 use crate::{Result, scope_filter};
 
-/// A help request.
-#[derive(Debug, Clone, Default)]
-pub struct HelpRow {
-    /// Id.
-    pub id: String,
-    /// Where (the household's area path).
-    pub area_path: String,
-    /// The household, when registered.
-    pub household_id: Option<String>,
-    /// Address as shown.
-    pub address: String,
-    /// For whom, e.g. 王奶奶.
-    pub for_whom: String,
-    /// What is needed.
-    pub needs: String,
-    /// `urgent`, `today`, `soon`.
-    pub urgency: String,
-    /// For someone living alone or an isolated household.
-    pub vulnerable: bool,
-    /// Contact phone, sealed.
-    pub contact_cipher: Option<String>,
-    /// Contact phone, masked.
-    pub contact_masked: Option<String>,
-    /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
-    pub status: String,
-    /// The volunteer who has it.
-    pub volunteer_id: Option<String>,
-    /// Asked, UTC ms.
-    pub asked_at: i64,
-    /// Overdue after, UTC ms.
-    pub due_at: i64,
-    /// Bought.
-    pub bought_at: Option<i64>,
-    /// Delivered.
-    pub delivered_at: Option<i64>,
-    /// Cancelled.
-    pub cancelled_at: Option<i64>,
-    /// Why cancelled.
-    pub cancel_reason: Option<String>,
-    /// Cost advanced by the volunteer, in fen.
-    pub cost_fen: Option<i64>,
-    /// Who recorded it.
-    pub created_by: String,
-    /// Hash of the resident's receipt link.
-    pub link_hash: String,
-    /// When the resident confirmed receipt.
-    pub confirmed_at: Option<i64>,
+crate::row! {
+    /// A help request.
+    #[derive(Debug, Clone, Default)]
+    pub struct HelpRow {
+        /// Id.
+        pub id: String,
+        /// Where (the household's area path).
+        pub area_path: String,
+        /// The household, when registered.
+        pub household_id: Option<String>,
+        /// Address as shown.
+        pub address: String,
+        /// For whom, e.g. 王奶奶.
+        pub for_whom: String,
+        /// What is needed.
+        pub needs: String,
+        /// `urgent`, `today`, `soon`.
+        pub urgency: String,
+        /// For someone living alone or an isolated household.
+        pub vulnerable: bool,
+        /// Contact phone, sealed.
+        pub contact_cipher: Option<String>,
+        /// Contact phone, masked.
+        pub contact_masked: Option<String>,
+        /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
+        pub status: String,
+        /// The volunteer who has it.
+        pub volunteer_id: Option<String>,
+        /// Asked, UTC ms.
+        pub asked_at: i64,
+        /// Overdue after, UTC ms.
+        pub due_at: i64,
+        /// Bought.
+        pub bought_at: Option<i64>,
+        /// Delivered.
+        pub delivered_at: Option<i64>,
+        /// Cancelled.
+        pub cancelled_at: Option<i64>,
+        /// Why cancelled.
+        pub cancel_reason: Option<String>,
+        /// Cost advanced by the volunteer, in fen.
+        pub cost_fen: Option<i64>,
+        /// Who recorded it.
+        pub created_by: String,
+        /// Hash of the resident's receipt link.
+        pub link_hash: String,
+        /// When the resident confirmed receipt.
+        pub confirmed_at: Option<i64>,
+    }
 }
 
 const COLUMNS: &str = HelpRow::COLUMNS;
 
-crate::from_row!(HelpRow {
-    id,
-    area_path,
-    household_id,
-    address,
-    for_whom,
-    needs,
-    urgency,
-    vulnerable,
-    contact_cipher,
-    contact_masked,
-    status,
-    volunteer_id,
-    asked_at,
-    due_at,
-    bought_at,
-    delivered_at,
-    cancelled_at,
-    cancel_reason,
-    cost_fen,
-    created_by,
-    link_hash,
-    confirmed_at
-});
-
 /// Records a request.
 pub async fn insert(conn: &mut impl Statements, h: &HelpRow) -> Result<()> {
-    conn.run(
-        &format!("INSERT INTO help_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"),
-        &[
-            (&h.id).into(),
-            (&h.area_path).into(),
-            h.household_id.clone().into(),
-            (&h.address).into(),
-            (&h.for_whom).into(),
-            (&h.needs).into(),
-            (&h.urgency).into(),
-            i64::from(h.vulnerable).into(),
-            h.contact_cipher.clone().into(),
-            h.contact_masked.clone().into(),
-            (&h.status).into(),
-            h.volunteer_id.clone().into(),
-            h.asked_at.into(),
-            h.due_at.into(),
-            h.bought_at.into(),
-            h.delivered_at.into(),
-            h.cancelled_at.into(),
-            h.cancel_reason.clone().into(),
-            h.cost_fen.into(),
-            (&h.created_by).into(),
-            (&h.link_hash).into(),
-            h.confirmed_at.into(),
-        ],
-    )
-    .await
+    conn.insert("help_requests", h).await
 }
 
 /// Requests a household's residents made through their link that are not yet delivered or

@@ -47,59 +47,61 @@ pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> 
     .await
 }
 
-/// An episode with the person, address and worker it concerns.
-#[derive(Debug, Clone)]
-pub struct EpisodeRow {
-    /// Id.
-    pub id: String,
-    /// The person.
-    pub resident_id: String,
-    /// Their name.
-    pub name: String,
-    /// Masked phone.
-    pub phone_masked: Option<String>,
-    /// Household.
-    pub household_id: String,
-    /// Path of the household's area.
-    pub area_path: String,
-    /// Compound or community name.
-    pub area_name: String,
-    /// 楼栋
-    pub building: String,
-    /// 单元
-    pub unit: String,
-    /// 房号
-    pub room: String,
-    /// Kind.
-    pub kind: String,
-    /// Source kind.
-    pub source_kind: String,
-    /// YYYY-MM-DD.
-    pub exposure_date: String,
-    /// UTC ms.
-    pub started_at: i64,
-    /// YYYY-MM-DD.
-    pub planned_end: String,
-    /// `open` / `released`.
-    pub status: String,
-    /// Responsible worker.
-    pub worker_id: Option<String>,
-    /// Their display name.
-    pub worker_name: Option<String>,
-    /// `link` / `phone`.
-    pub follow_up: String,
-    /// Sealed link token.
-    pub link_cipher: Option<String>,
-    /// Latest temperature, tenths.
-    pub last_temperature: Option<i64>,
-    /// UTC ms.
-    pub last_reported_at: Option<i64>,
-    /// UTC ms.
-    pub released_at: Option<i64>,
-    /// Release reason.
-    pub release_reason: Option<String>,
-    /// Release note.
-    pub release_note: Option<String>,
+crate::row! {
+    /// An episode with the person, address and worker it concerns.
+    #[derive(Debug, Clone)]
+    pub struct EpisodeRow {
+        /// Id.
+        pub id: String,
+        /// The person.
+        pub resident_id: String,
+        /// Their name.
+        pub name: String,
+        /// Masked phone.
+        pub phone_masked: Option<String>,
+        /// Household.
+        pub household_id: String,
+        /// Path of the household's area.
+        pub area_path: String,
+        /// Compound or community name.
+        pub area_name: String,
+        /// 楼栋
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+        /// Kind.
+        pub kind: String,
+        /// Source kind.
+        pub source_kind: String,
+        /// YYYY-MM-DD.
+        pub exposure_date: String,
+        /// UTC ms.
+        pub started_at: i64,
+        /// YYYY-MM-DD.
+        pub planned_end: String,
+        /// `open` / `released`.
+        pub status: String,
+        /// Responsible worker.
+        pub worker_id: Option<String>,
+        /// Their display name.
+        pub worker_name: Option<String>,
+        /// `link` / `phone`.
+        pub follow_up: String,
+        /// Sealed link token.
+        pub link_cipher: Option<String>,
+        /// Latest temperature, tenths.
+        pub last_temperature: Option<i64>,
+        /// UTC ms.
+        pub last_reported_at: Option<i64>,
+        /// UTC ms.
+        pub released_at: Option<i64>,
+        /// Release reason.
+        pub release_reason: Option<String>,
+        /// Release note.
+        pub release_note: Option<String>,
+    }
 }
 
 const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked, e.household_id, e.area_path, \
@@ -108,34 +110,6 @@ const EPISODE_SELECT: &str = "SELECT e.id, e.resident_id, r.name, r.phone_masked
      e.last_temperature, e.last_reported_at, e.released_at, e.release_reason, e.release_note \
      FROM isolation_episodes e JOIN residents r ON r.id = e.resident_id JOIN households h ON h.id = e.household_id \
      JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id LEFT JOIN users u ON u.id = e.worker_id";
-
-crate::from_row!(EpisodeRow {
-    id,
-    resident_id,
-    name,
-    phone_masked,
-    household_id,
-    area_path,
-    area_name,
-    building,
-    unit,
-    room,
-    kind,
-    source_kind,
-    exposure_date,
-    started_at,
-    planned_end,
-    status,
-    worker_id,
-    worker_name,
-    follow_up,
-    link_cipher,
-    last_temperature,
-    last_reported_at,
-    released_at,
-    release_reason,
-    release_note
-});
 
 /// One episode, whatever the scope (callers check the path).
 pub async fn episode(conn: &mut AnyConnection, id: &str) -> Result<EpisodeRow> {

@@ -3,28 +3,54 @@
 //!
 //! Each module owns the tables of one capability; other capabilities call its functions.
 
-/// `FromRow` for a row struct whose fields are named as its query's columns: each field read
-/// by its name, failing on a missing column or a wrong type.
-macro_rules! from_row {
-    ($row:ident { $first:ident $(, $field:ident)* $(,)? }) => {
+/// Declares a row type once: the struct, whose fields are named as its table's columns, its
+/// `FromRow` (each field read by its name, failing on a missing column or a wrong type),
+/// `COLUMNS`, the list a `SELECT` names in the fields' order, and `TableRow`, which
+/// `Statements::insert` writes it by.
+macro_rules! row {
+    (
+        $(#[$meta:meta])*
+        pub struct $row:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty, )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $row {
+            $( $(#[$field_meta])* pub $field: $ty, )+
+        }
+
         impl $row {
-            /// The columns it is read from, for a `SELECT`'s list.
+            /// The columns it is read from, in the fields' order.
             #[allow(dead_code)]
-            pub(crate) const COLUMNS: &'static str =
-                concat!(stringify!($first) $(, ", ", stringify!($field))*);
+            pub(crate) const COLUMNS: &'static str = $crate::column_list!($($field),+);
+        }
+
+        impl $crate::statements::TableRow for $row {
+            const COLUMNS: &'static str = $row::COLUMNS;
+
+            fn cells(&self) -> Vec<$crate::statements::Cell> {
+                vec![$($crate::statements::Cell::from(self.$field.clone()),)+]
+            }
         }
 
         impl $crate::statements::FromRow for $row {
             fn from_row(r: &$crate::statements::Row) -> $crate::Result<$row> {
                 Ok($row {
-                    $first: r.try_get(stringify!($first))?,
-                    $($field: r.try_get(stringify!($field))?,)*
+                    $($field: r.try_get(stringify!($field))?,)+
                 })
             }
         }
     };
 }
-pub(crate) use from_row;
+pub(crate) use row;
+
+/// `a, b, c` from the names `a`, `b`, `c`.
+macro_rules! column_list {
+    ($first:ident $(, $rest:ident)*) => {
+        concat!(stringify!($first) $(, ", ", stringify!($rest))*)
+    };
+}
+pub(crate) use column_list;
 
 pub mod accounts;
 pub mod alerts;
@@ -674,7 +700,7 @@ mod placeholders {
 
     #[test]
     fn a_row_type_reads_the_columns_it_lists() {
-        // The list a SELECT names is the list `from_row!` reads, so the two cannot drift.
+        // The list a SELECT names is the list `row!` reads, so the two cannot drift.
         assert_eq!(
             areas::AreaRow::COLUMNS,
             "id, parent_id, kind, code, name, path, depth"

@@ -3,96 +3,54 @@
 use crate::statements::{Cell, Statements};
 use crate::{Result, StoreError, in_list, new_id, scope_filter};
 
-/// A stored need.
-#[derive(Debug, Clone)]
-pub struct NeedRow {
-    /// Id.
-    pub id: String,
-    /// The community (or place) that needs it.
-    pub area_id: String,
-    /// Its path.
-    pub area_path: String,
-    /// `people` or `service`.
-    pub kind: String,
-    /// Short title.
-    pub title: String,
-    /// Details.
-    pub detail: String,
-    /// The post whose shifts people are wanted for.
-    pub post_id: Option<String>,
-    /// The service wanted (a `Duty` spelling).
-    pub service: Option<String>,
-    /// People (or 1 for a service) wanted.
-    pub wanted: i64,
-    /// Committed so far.
-    pub committed: i64,
-    /// First day (YYYY-MM-DD).
-    pub from_day: String,
-    /// Last day.
-    pub to_day: String,
-    /// `urgent` or `normal`.
-    pub urgency: String,
-    /// `linked` or `city`.
-    pub audience: String,
-    /// `open`, `partly_met`, `met`, `closed`.
-    pub status: String,
-    /// Who posted it (user name).
-    pub created_by: String,
-    /// When.
-    pub created_at: i64,
-    /// Hours after which a need still not met alerts.
-    pub alert_after_hours: i64,
+crate::row! {
+    /// A stored need.
+    #[derive(Debug, Clone)]
+    pub struct NeedRow {
+        /// Id.
+        pub id: String,
+        /// The community (or place) that needs it.
+        pub area_id: String,
+        /// Its path.
+        pub area_path: String,
+        /// `people` or `service`.
+        pub kind: String,
+        /// Short title.
+        pub title: String,
+        /// Details.
+        pub detail: String,
+        /// The post whose shifts people are wanted for.
+        pub post_id: Option<String>,
+        /// The service wanted (a `Duty` spelling).
+        pub service: Option<String>,
+        /// People (or 1 for a service) wanted.
+        pub wanted: i64,
+        /// Committed so far.
+        pub committed: i64,
+        /// First day (YYYY-MM-DD).
+        pub from_day: String,
+        /// Last day.
+        pub to_day: String,
+        /// `urgent` or `normal`.
+        pub urgency: String,
+        /// `linked` or `city`.
+        pub audience: String,
+        /// `open`, `partly_met`, `met`, `closed`.
+        pub status: String,
+        /// Who posted it (user name).
+        pub created_by: String,
+        /// When.
+        pub created_at: i64,
+        /// Hours after which a need still not met alerts.
+        pub alert_after_hours: i64,
+    }
 }
 
 const NEED_COLUMNS: &str = NeedRow::COLUMNS;
 
-crate::from_row!(NeedRow {
-    id,
-    area_id,
-    area_path,
-    kind,
-    title,
-    detail,
-    post_id,
-    service,
-    wanted,
-    committed,
-    from_day,
-    to_day,
-    urgency,
-    audience,
-    status,
-    created_by,
-    created_at,
-    alert_after_hours
-});
-
 /// Posts a need.
 pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
-    conn.run(
-        &format!("INSERT INTO needs ({NEED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
-        &[
-            (&n.id).into(),
-            (&n.area_id).into(),
-            (&n.area_path).into(),
-            (&n.kind).into(),
-            (&n.title).into(),
-            (&n.detail).into(),
-            n.post_id.as_deref().into(),
-            n.service.as_deref().into(),
-            n.wanted.into(),
-            n.committed.into(),
-            (&n.from_day).into(),
-            (&n.to_day).into(),
-            (&n.urgency).into(),
-            (&n.audience).into(),
-            (&n.status).into(),
-            (&n.created_by).into(),
-            n.created_at.into(),
-            n.alert_after_hours.into(),
-        ],
-    )
-    .await
+    conn.insert("needs", n).await
 }
 
 /// Needs not met (open or partly met) whose time to be met ran out before `now` (UTC ms).
@@ -187,37 +145,28 @@ pub async fn close(conn: &mut impl Statements, id: &str, at: i64) -> Result<bool
         == 1)
 }
 
-/// A stored commitment.
-#[derive(Debug, Clone)]
-pub struct CommitmentRow {
-    /// Id.
-    pub id: String,
-    /// The need.
-    pub need_id: String,
-    /// The organization.
-    pub organization_id: String,
-    /// People committed (1 for a service).
-    pub people: i64,
-    /// Shift places booked for them.
-    pub shifts_booked: i64,
-    /// A note from the organization.
-    pub note: String,
-    /// `offered` or `confirmed`.
-    pub status: String,
-    /// Who committed (user name).
-    pub created_by: String,
+crate::row! {
+    /// A stored commitment.
+    #[derive(Debug, Clone)]
+    pub struct CommitmentRow {
+        /// Id.
+        pub id: String,
+        /// The need.
+        pub need_id: String,
+        /// The organization.
+        pub organization_id: String,
+        /// People committed (1 for a service).
+        pub people: i64,
+        /// Shift places booked for them.
+        pub shifts_booked: i64,
+        /// A note from the organization.
+        pub note: String,
+        /// `offered` or `confirmed`.
+        pub status: String,
+        /// Who committed (user name).
+        pub created_by: String,
+    }
 }
-
-crate::from_row!(CommitmentRow {
-    id,
-    need_id,
-    organization_id,
-    people,
-    shifts_booked,
-    note,
-    status,
-    created_by
-});
 
 /// Records a commitment; its id.
 #[allow(clippy::too_many_arguments)]

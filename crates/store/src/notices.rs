@@ -3,74 +3,42 @@
 use crate::statements::{Cell, Statements};
 use crate::{Result, in_list};
 
-/// A stored notice.
-#[derive(Debug, Clone)]
-pub struct NoticeRow {
-    /// Id.
-    pub id: String,
-    /// The organization that sent it (None: the bureau, over an area).
-    pub organization_id: Option<String>,
-    /// The bureau's area it went to.
-    pub area_id: Option<String>,
-    /// That area's path.
-    pub area_path: Option<String>,
-    /// Only those deployed below this community.
-    pub community_path: Option<String>,
-    /// Only those with this skill.
-    pub skill: Option<String>,
-    /// Only the members of this team of the organization.
-    pub team_id: Option<String>,
-    /// Title.
-    pub title: String,
-    /// Text.
-    pub body: String,
-    /// Who it is from, as shown (the organization or the bureau's area).
-    pub sender_name: String,
-    /// Who wrote it (user name).
-    pub created_by: String,
-    /// When.
-    pub created_at: i64,
+crate::row! {
+    /// A stored notice.
+    #[derive(Debug, Clone)]
+    pub struct NoticeRow {
+        /// Id.
+        pub id: String,
+        /// The organization that sent it (None: the bureau, over an area).
+        pub organization_id: Option<String>,
+        /// The bureau's area it went to.
+        pub area_id: Option<String>,
+        /// That area's path.
+        pub area_path: Option<String>,
+        /// Only those deployed below this community.
+        pub community_path: Option<String>,
+        /// Only those with this skill.
+        pub skill: Option<String>,
+        /// Only the members of this team of the organization.
+        pub team_id: Option<String>,
+        /// Title.
+        pub title: String,
+        /// Text.
+        pub body: String,
+        /// Who it is from, as shown (the organization or the bureau's area).
+        pub sender_name: String,
+        /// Who wrote it (user name).
+        pub created_by: String,
+        /// When.
+        pub created_at: i64,
+    }
 }
 
 const COLUMNS: &str = NoticeRow::COLUMNS;
 
-crate::from_row!(NoticeRow {
-    id,
-    organization_id,
-    area_id,
-    area_path,
-    community_path,
-    skill,
-    team_id,
-    title,
-    body,
-    sender_name,
-    created_by,
-    created_at
-});
-
 /// Sends a notice.
 pub async fn insert(conn: &mut impl Statements, n: &NoticeRow) -> Result<()> {
-    conn.run(
-        &format!(
-            "INSERT INTO notices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ),
-        &[
-            (&n.id).into(),
-            n.organization_id.as_deref().into(),
-            n.area_id.as_deref().into(),
-            n.area_path.as_deref().into(),
-            n.community_path.as_deref().into(),
-            n.skill.as_deref().into(),
-            n.team_id.as_deref().into(),
-            (&n.title).into(),
-            (&n.body).into(),
-            (&n.sender_name).into(),
-            (&n.created_by).into(),
-            n.created_at.into(),
-        ],
-    )
-    .await
+    conn.insert("notices", n).await
 }
 
 /// One notice.

@@ -7,31 +7,24 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, StoreError, new_id, now_ms};
 
-/// A stored organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrganizationRow {
-    /// Id.
-    pub id: String,
-    /// Kind (`OrganizationKind` spelling).
-    pub kind: String,
-    /// Name.
-    pub name: String,
-    /// The area it is registered in.
-    pub home_area_id: Option<String>,
-    /// That area's path (for scope checks).
-    pub home_path: Option<String>,
-    /// Contact line (person and phone as the organization publishes it).
-    pub contact: String,
+crate::row! {
+    /// A stored organization.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OrganizationRow {
+        /// Id.
+        pub id: String,
+        /// Kind (`OrganizationKind` spelling).
+        pub kind: String,
+        /// Name.
+        pub name: String,
+        /// The area it is registered in.
+        pub home_area_id: Option<String>,
+        /// That area's path (for scope checks).
+        pub home_path: Option<String>,
+        /// Contact line (person and phone as the organization publishes it).
+        pub contact: String,
+    }
 }
-
-crate::from_row!(OrganizationRow {
-    id,
-    kind,
-    name,
-    home_area_id,
-    home_path,
-    contact
-});
 
 /// Registers an organization.
 pub async fn insert(
@@ -96,59 +89,44 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
     .await
 }
 
-/// A stored linkage between an organization and a community.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkageRow {
-    /// Id.
-    pub id: String,
-    /// The organization.
-    pub organization_id: String,
-    /// Its name.
-    pub organization_name: String,
-    /// The community.
-    pub community_id: String,
-    /// Its name.
-    pub community_name: String,
-    /// The community's path.
-    pub community_path: String,
-    /// What the organization provides (free text beside the duties).
-    pub organization_provides: String,
-    /// What the community provides.
-    pub community_provides: String,
-    /// The duties taken on, comma-separated `Duty` spellings.
-    pub duties: String,
-    /// `proposed`, `active` or `ended`.
-    pub status: String,
-    /// The side that proposed it.
-    pub proposed_by: String,
-    /// First day (YYYY-MM-DD), if set.
-    pub starts_on: Option<String>,
-    /// Last day, if set.
-    pub ends_on: Option<String>,
-    /// Contact people on both sides.
-    pub contact: String,
+crate::row! {
+    /// A stored linkage between an organization and a community.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct LinkageRow {
+        /// Id.
+        pub id: String,
+        /// The organization.
+        pub organization_id: String,
+        /// Its name.
+        pub organization_name: String,
+        /// The community.
+        pub community_id: String,
+        /// Its name.
+        pub community_name: String,
+        /// The community's path.
+        pub community_path: String,
+        /// What the organization provides (free text beside the duties).
+        pub organization_provides: String,
+        /// What the community provides.
+        pub community_provides: String,
+        /// The duties taken on, comma-separated `Duty` spellings.
+        pub duties: String,
+        /// `proposed`, `active` or `ended`.
+        pub status: String,
+        /// The side that proposed it.
+        pub proposed_by: String,
+        /// First day (YYYY-MM-DD), if set.
+        pub starts_on: Option<String>,
+        /// Last day, if set.
+        pub ends_on: Option<String>,
+        /// Contact people on both sides.
+        pub contact: String,
+    }
 }
 
 const LINKAGE_SELECT: &str = "SELECT l.id, l.organization_id, o.name AS organization_name, l.community_id, a.name AS community_name, \
      l.community_path, l.organization_provides, l.community_provides, l.duties, l.status, l.proposed_by, l.starts_on, l.ends_on, l.contact \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id JOIN areas a ON a.id = l.community_id";
-
-crate::from_row!(LinkageRow {
-    id,
-    organization_id,
-    organization_name,
-    community_id,
-    community_name,
-    community_path,
-    organization_provides,
-    community_provides,
-    duties,
-    status,
-    proposed_by,
-    starts_on,
-    ends_on,
-    contact
-});
 
 /// A linkage to write: the organization, the community (id, path) and its terms.
 #[derive(Debug, Clone, Copy)]
@@ -337,28 +315,22 @@ pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<S
     .try_get("id")
 }
 
-/// A linkage as the linkage map reads it: which organization, where, doing what.
-#[derive(Debug, Clone)]
-pub struct MapLinkageRow {
-    /// The organization.
-    pub organization_id: String,
-    /// Its name.
-    pub organization_name: String,
-    /// The community's path.
-    pub community_path: String,
-    /// Stored duties.
-    pub duties: String,
-    /// `proposed` or `active`.
-    pub status: String,
+crate::row! {
+    /// A linkage as the linkage map reads it: which organization, where, doing what.
+    #[derive(Debug, Clone)]
+    pub struct MapLinkageRow {
+        /// The organization.
+        pub organization_id: String,
+        /// Its name.
+        pub organization_name: String,
+        /// The community's path.
+        pub community_path: String,
+        /// Stored duties.
+        pub duties: String,
+        /// `proposed` or `active`.
+        pub status: String,
+    }
 }
-
-crate::from_row!(MapLinkageRow {
-    organization_id,
-    organization_name,
-    community_path,
-    duties,
-    status
-});
 
 const MAP_LINKAGE_SELECT: &str = "SELECT l.organization_id, o.name AS organization_name, l.community_path, l.duties, l.status \
      FROM linkages l JOIN organizations o ON o.id = l.organization_id WHERE l.status <> 'ended'";
@@ -389,28 +361,22 @@ pub async fn linkages_at(
     .await
 }
 
-/// A team of an organization's people.
-#[derive(Debug, Clone)]
-pub struct TeamRow {
-    /// Id.
-    pub id: String,
-    /// The organization.
-    pub organization_id: String,
-    /// Name, e.g. 第三小组.
-    pub name: String,
-    /// The leader.
-    pub leader_id: Option<String>,
-    /// Their name.
-    pub leader_name: Option<String>,
+crate::row! {
+    /// A team of an organization's people.
+    #[derive(Debug, Clone)]
+    pub struct TeamRow {
+        /// Id.
+        pub id: String,
+        /// The organization.
+        pub organization_id: String,
+        /// Name, e.g. 第三小组.
+        pub name: String,
+        /// The leader.
+        pub leader_id: Option<String>,
+        /// Their name.
+        pub leader_name: Option<String>,
+    }
 }
-
-crate::from_row!(TeamRow {
-    id,
-    organization_id,
-    name,
-    leader_id,
-    leader_name
-});
 
 const TEAM_SELECT: &str = "SELECT t.id, t.organization_id, t.name, t.leader_id, u.display_name AS leader_name \
      FROM teams t LEFT JOIN users u ON u.id = t.leader_id";

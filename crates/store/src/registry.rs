@@ -7,25 +7,27 @@ use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, StoreError, flag, new_id, now_ms, scope_filter};
 
-/// A stored household with its area's name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HouseholdRow {
-    /// Id.
-    pub id: String,
-    /// The area it is in (community, compound or building).
-    pub area_id: String,
-    /// That area's name.
-    pub area_name: String,
-    /// That area's path.
-    pub area_path: String,
-    /// 楼栋
-    pub building: String,
-    /// 单元
-    pub unit: String,
-    /// 房号
-    pub room: String,
-    /// How many residents it has.
-    pub residents: i64,
+crate::row! {
+    /// A stored household with its area's name.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct HouseholdRow {
+        /// Id.
+        pub id: String,
+        /// The area it is in (community, compound or building).
+        pub area_id: String,
+        /// That area's name.
+        pub area_name: String,
+        /// That area's path.
+        pub area_path: String,
+        /// 楼栋
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+        /// How many residents it has.
+        pub residents: i64,
+    }
 }
 
 // A household in a building is shown under the building's compound: the building is already in
@@ -33,17 +35,6 @@ pub struct HouseholdRow {
 const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.area_path, \
      h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
      FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
-
-crate::from_row!(HouseholdRow {
-    id,
-    area_id,
-    area_name,
-    area_path,
-    building,
-    unit,
-    room,
-    residents
-});
 
 /// The household at this address in this area, created if missing; returns its id.
 pub async fn ensure_household(

@@ -137,6 +137,14 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row) -> Result<Self>;
 }
 
+/// A row type that `Statements::insert` writes (declared with `row!`).
+pub trait TableRow {
+    /// Its columns, comma-separated.
+    const COLUMNS: &'static str;
+    /// Its values, in the columns' order.
+    fn cells(&self) -> Vec<Cell>;
+}
+
 /// The one number of a `SELECT CAST(COUNT(*) AS BIGINT) AS n …`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Count(pub i64);
@@ -180,6 +188,12 @@ impl From<Option<i64>> for Cell {
 impl From<Option<String>> for Cell {
     fn from(v: Option<String>) -> Cell {
         v.map_or(Cell::NullText, Cell::Text)
+    }
+}
+
+impl From<bool> for Cell {
+    fn from(v: bool) -> Cell {
+        Cell::Int(i64::from(v))
     }
 }
 
@@ -268,6 +282,17 @@ pub trait Statements {
     /// Runs a statement.
     async fn run(&mut self, sql: &str, args: &[Cell]) -> Result<()> {
         self.changed(sql, args).await.map(|_| ())
+    }
+
+    /// Inserts one row into `table`, every column from the row's fields.
+    async fn insert<T: TableRow>(&mut self, table: &str, row: &T) -> Result<()> {
+        let cells = row.cells();
+        let marks = crate::in_list(1, cells.len());
+        self.run(
+            &format!("INSERT INTO {table} ({}) VALUES {marks}", T::COLUMNS),
+            &cells,
+        )
+        .await
     }
 
     /// Runs a statement; how many rows it changed.
@@ -666,6 +691,74 @@ mod tests {
                 ("k2".into(), 2, None),
                 ("k3".into(), 3, Some("n".into())),
             ]
+        );
+    }
+
+    crate::row! {
+        /// A row of the test table.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct NoteRow {
+            /// Key.
+            pub k: String,
+            /// A number.
+            pub n: i64,
+            /// Maybe a note.
+            pub note: Option<String>,
+            /// Maybe a count.
+            pub seen: Option<i64>,
+            /// A flag.
+            pub done: bool,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_declared_row_is_inserted_and_read_back_field_for_field_in_both_kinds_of_transaction()
+    {
+        sqlx::any::install_default_drivers();
+        let mut pooled: AnyConnection = sqlx::Connection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory database");
+        let mut own =
+            OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
+        let create = "CREATE TABLE notes (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT, \
+                      seen BIGINT, done BIGINT NOT NULL)";
+        pooled.run(create, &[]).await.expect("table");
+        own.run(create, &[]).await.expect("table");
+        let rows = [
+            NoteRow {
+                k: "a".into(),
+                n: 1,
+                note: Some("x".into()),
+                seen: None,
+                done: true,
+            },
+            NoteRow {
+                k: "b".into(),
+                n: -2,
+                note: None,
+                seen: Some(3),
+                done: false,
+            },
+        ];
+        assert_eq!(NoteRow::COLUMNS, "k, n, note, seen, done");
+        let query = format!("SELECT {} FROM notes ORDER BY k", NoteRow::COLUMNS);
+        for row in &rows {
+            pooled.insert("notes", row).await.expect("insert");
+        }
+        let mut tx = own.begin().expect("transaction");
+        for row in &rows {
+            tx.insert("notes", row).await.expect("insert");
+        }
+        assert_eq!(
+            pooled
+                .fetch_all::<NoteRow>(&query, &[])
+                .await
+                .expect("rows"),
+            rows
+        );
+        assert_eq!(
+            tx.fetch_all::<NoteRow>(&query, &[]).await.expect("rows"),
+            rows
         );
     }
 

@@ -3,105 +3,59 @@
 use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
 
-/// An application.
-#[derive(Debug, Clone, Default)]
-pub struct ApplicationRow {
-    /// Id.
-    pub id: String,
-    /// The community they live in and would serve.
-    pub area_id: String,
-    /// Its path.
-    pub area_path: String,
-    /// Name.
-    pub name: String,
-    /// ID number, sealed.
-    pub document_cipher: String,
-    /// ID number, keyed hash (repeat applications).
-    pub document_hash: String,
-    /// ID number, masked.
-    pub document_masked: String,
-    /// Phone, sealed.
-    pub phone_cipher: String,
-    /// Phone, masked.
-    pub phone_masked: String,
-    /// Skills, comma-separated keys.
-    pub skills: String,
-    /// When they can serve, in their words.
-    pub availability: String,
-    /// Their organization, if any, in their words.
-    pub organization: String,
-    /// The registered organization of that name, when there is one: what vetting and hours
-    /// go by.
-    pub organization_id: Option<String>,
-    /// `pending`, `more_info`, `approved`, `declined`.
-    pub status: String,
-    /// Why declined, or what more is needed.
-    pub decision_note: Option<String>,
-    /// Who decided.
-    pub decided_by: Option<String>,
-    /// When.
-    pub decided_at: Option<i64>,
-    /// The account made on approval.
-    pub user_id: Option<String>,
-    /// When they applied.
-    pub applied_at: i64,
-    /// Hash of the applicant's status link (`/v/{token}`).
-    pub link_hash: Option<String>,
+crate::row! {
+    /// An application.
+    #[derive(Debug, Clone, Default)]
+    pub struct ApplicationRow {
+        /// Id.
+        pub id: String,
+        /// The community they live in and would serve.
+        pub area_id: String,
+        /// Its path.
+        pub area_path: String,
+        /// Name.
+        pub name: String,
+        /// ID number, sealed.
+        pub document_cipher: String,
+        /// ID number, keyed hash (repeat applications).
+        pub document_hash: String,
+        /// ID number, masked.
+        pub document_masked: String,
+        /// Phone, sealed.
+        pub phone_cipher: String,
+        /// Phone, masked.
+        pub phone_masked: String,
+        /// Skills, comma-separated keys.
+        pub skills: String,
+        /// When they can serve, in their words.
+        pub availability: String,
+        /// Their organization, if any, in their words.
+        pub organization: String,
+        /// `pending`, `more_info`, `approved`, `declined`.
+        pub status: String,
+        /// Why declined, or what more is needed.
+        pub decision_note: Option<String>,
+        /// Who decided.
+        pub decided_by: Option<String>,
+        /// When.
+        pub decided_at: Option<i64>,
+        /// The account made on approval.
+        pub user_id: Option<String>,
+        /// When they applied.
+        pub applied_at: i64,
+        /// Hash of the applicant's status link (`/v/{token}`).
+        pub link_hash: Option<String>,
+        /// The registered organization of that name, when there is one: what vetting and hours
+        /// go by.
+        pub organization_id: Option<String>,
+    }
 }
 
 const COLUMNS: &str = ApplicationRow::COLUMNS;
 
-crate::from_row!(ApplicationRow {
-    id,
-    area_id,
-    area_path,
-    name,
-    document_cipher,
-    document_hash,
-    document_masked,
-    phone_cipher,
-    phone_masked,
-    skills,
-    availability,
-    organization,
-    status,
-    decision_note,
-    decided_by,
-    decided_at,
-    user_id,
-    applied_at,
-    link_hash,
-    organization_id
-});
-
 /// Records an application.
 pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()> {
-    conn.run(
-        &format!("INSERT INTO volunteer_applications ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
-        &[
-            (&a.id).into(),
-            (&a.area_id).into(),
-            (&a.area_path).into(),
-            (&a.name).into(),
-            (&a.document_cipher).into(),
-            (&a.document_hash).into(),
-            (&a.document_masked).into(),
-            (&a.phone_cipher).into(),
-            (&a.phone_masked).into(),
-            (&a.skills).into(),
-            (&a.availability).into(),
-            (&a.organization).into(),
-            (&a.status).into(),
-            a.decision_note.clone().into(),
-            a.decided_by.clone().into(),
-            a.decided_at.into(),
-            a.user_id.clone().into(),
-            a.applied_at.into(),
-            a.link_hash.clone().into(),
-            a.organization_id.clone().into(),
-        ],
-    )
-    .await
+    conn.insert("volunteer_applications", a).await
 }
 
 /// One application (callers check the path).

@@ -14,30 +14,24 @@ pub use passes::*;
 pub use scans::*;
 pub use visitors::*;
 
-/// A gate with its compound.
-#[derive(Debug, Clone)]
-pub struct GateRow {
-    /// Id.
-    pub id: String,
-    /// Compound.
-    pub compound_id: String,
-    /// Compound name.
-    pub compound_name: String,
-    /// Compound path.
-    pub area_path: String,
-    /// Name, e.g. 南门.
-    pub name: String,
+crate::row! {
+    /// A gate with its compound.
+    #[derive(Debug, Clone)]
+    pub struct GateRow {
+        /// Id.
+        pub id: String,
+        /// Compound.
+        pub compound_id: String,
+        /// Compound name.
+        pub compound_name: String,
+        /// Compound path.
+        pub area_path: String,
+        /// Name, e.g. 南门.
+        pub name: String,
+    }
 }
 
 const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
-
-crate::from_row!(GateRow {
-    id,
-    compound_id,
-    compound_name,
-    area_path,
-    name
-});
 
 /// Adds a gate.
 pub async fn insert_gate(

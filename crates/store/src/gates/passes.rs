@@ -2,56 +2,42 @@
 
 use super::*;
 
-/// A pass with its household's address.
-#[derive(Debug, Clone)]
-pub struct PassRow {
-    /// Id.
-    pub id: String,
-    /// Short code.
-    pub code: String,
-    /// Compound.
-    pub compound_id: String,
-    /// Compound path.
-    pub area_path: String,
-    /// Household.
-    pub household_id: String,
-    /// Holder, for a personal pass.
-    pub resident_id: Option<String>,
-    /// Holder's name.
-    pub resident_name: Option<String>,
-    /// YYYY-MM-DD.
-    pub valid_from: String,
-    /// YYYY-MM-DD.
-    pub valid_to: String,
-    /// When revoked.
-    pub revoked_at: Option<i64>,
-    /// 楼栋
-    pub building: String,
-    /// 单元
-    pub unit: String,
-    /// 房号
-    pub room: String,
+crate::row! {
+    /// A pass with its household's address.
+    #[derive(Debug, Clone)]
+    pub struct PassRow {
+        /// Id.
+        pub id: String,
+        /// Short code.
+        pub code: String,
+        /// Compound.
+        pub compound_id: String,
+        /// Compound path.
+        pub area_path: String,
+        /// Household.
+        pub household_id: String,
+        /// Holder, for a personal pass.
+        pub resident_id: Option<String>,
+        /// Holder's name.
+        pub resident_name: Option<String>,
+        /// YYYY-MM-DD.
+        pub valid_from: String,
+        /// YYYY-MM-DD.
+        pub valid_to: String,
+        /// When revoked.
+        pub revoked_at: Option<i64>,
+        /// 楼栋
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+    }
 }
 
 pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area_path, p.household_id, p.resident_id, r.name AS resident_name, \
      p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
      FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
-
-crate::from_row!(PassRow {
-    id,
-    code,
-    compound_id,
-    area_path,
-    household_id,
-    resident_id,
-    resident_name,
-    valid_from,
-    valid_to,
-    revoked_at,
-    building,
-    unit,
-    room
-});
 
 /// A pass to store.
 #[derive(Debug, Clone)]

@@ -4,28 +4,22 @@
 
 use super::*;
 
-/// A shift someone checked in to on a post that names a gate: the times their gate duty runs.
-#[derive(Debug, Clone)]
-pub struct GateShiftRow {
-    /// The gate.
-    pub gate_id: String,
-    /// The post's area path (where the duty is).
-    pub area_path: String,
-    /// When they checked in.
-    pub checked_in_at: i64,
-    /// When they checked out, if they have.
-    pub checked_out_at: Option<i64>,
-    /// When the shift ends.
-    pub ends_at: i64,
+crate::row! {
+    /// A shift someone checked in to on a post that names a gate: the times their gate duty runs.
+    #[derive(Debug, Clone)]
+    pub struct GateShiftRow {
+        /// The gate.
+        pub gate_id: String,
+        /// The post's area path (where the duty is).
+        pub area_path: String,
+        /// When they checked in.
+        pub checked_in_at: i64,
+        /// When they checked out, if they have.
+        pub checked_out_at: Option<i64>,
+        /// When the shift ends.
+        pub ends_at: i64,
+    }
 }
-
-crate::from_row!(GateShiftRow {
-    gate_id,
-    area_path,
-    checked_in_at,
-    checked_out_at,
-    ends_at
-});
 
 /// The gate shifts a person checked in to that end after `since` (their recent and current
 /// gate duty).

@@ -4,48 +4,36 @@
 use crate::statements::{Cell, FromRow, Row, Statements};
 use crate::{Result, scope_filter};
 
-/// A duty post.
-#[derive(Debug, Clone)]
-pub struct PostRow {
-    /// Id.
-    pub id: String,
-    /// The area it serves.
-    pub area_id: String,
-    /// That area's path.
-    pub area_path: String,
-    /// Name, e.g. 凌研里一区南门.
-    pub name: String,
-    /// `gate`, `hotline`, `care_home`, `support`, `other`.
-    pub kind: String,
-    /// Minute of the day (China time) its cover starts.
-    pub cover_from_minute: i64,
-    /// Hours covered a day.
-    pub cover_hours: i64,
-    /// Hours a shift.
-    pub shift_hours: i64,
-    /// People per shift.
-    pub people: i64,
-    /// The skill its duty needs, if any (`volunteers::SKILLS`).
-    pub skill: Option<String>,
-    /// The gate its people staff, for a gate post.
-    pub gate_id: Option<String>,
+crate::row! {
+    /// A duty post.
+    #[derive(Debug, Clone)]
+    pub struct PostRow {
+        /// Id.
+        pub id: String,
+        /// The area it serves.
+        pub area_id: String,
+        /// That area's path.
+        pub area_path: String,
+        /// Name, e.g. 凌研里一区南门.
+        pub name: String,
+        /// `gate`, `hotline`, `care_home`, `support`, `other`.
+        pub kind: String,
+        /// Minute of the day (China time) its cover starts.
+        pub cover_from_minute: i64,
+        /// Hours covered a day.
+        pub cover_hours: i64,
+        /// Hours a shift.
+        pub shift_hours: i64,
+        /// People per shift.
+        pub people: i64,
+        /// The skill its duty needs, if any (`volunteers::SKILLS`).
+        pub skill: Option<String>,
+        /// The gate its people staff, for a gate post.
+        pub gate_id: Option<String>,
+    }
 }
 
 const POST_COLUMNS: &str = PostRow::COLUMNS;
-
-crate::from_row!(PostRow {
-    id,
-    area_id,
-    area_path,
-    name,
-    kind,
-    cover_from_minute,
-    cover_hours,
-    shift_hours,
-    people,
-    skill,
-    gate_id
-});
 
 /// Adds a post.
 pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Result<()> {
@@ -98,23 +86,25 @@ pub async fn posts(
         .await
 }
 
-/// A shift and how many hold it.
-#[derive(Debug, Clone)]
-pub struct ShiftRow {
-    /// Id.
-    pub id: String,
-    /// Post.
-    pub post_id: String,
-    /// The post's area path.
-    pub area_path: String,
-    /// Start, UTC ms.
-    pub starts_at: i64,
-    /// End, UTC ms.
-    pub ends_at: i64,
-    /// People needed.
-    pub people: i64,
-    /// People booked.
-    pub taken: i64,
+crate::row! {
+    /// A shift and how many hold it.
+    #[derive(Debug, Clone)]
+    pub struct ShiftRow {
+        /// Id.
+        pub id: String,
+        /// Post.
+        pub post_id: String,
+        /// The post's area path.
+        pub area_path: String,
+        /// Start, UTC ms.
+        pub starts_at: i64,
+        /// End, UTC ms.
+        pub ends_at: i64,
+        /// People needed.
+        pub people: i64,
+        /// People booked.
+        pub taken: i64,
+    }
 }
 
 const SHIFT_COLUMNS: &str = ShiftRow::COLUMNS;
@@ -139,16 +129,6 @@ fn below(roots: &[String], within: &str, from: i64, to: i64) -> (String, Vec<Cel
     args.extend(binds.into_iter().map(Cell::from));
     (filter, args)
 }
-
-crate::from_row!(ShiftRow {
-    id,
-    post_id,
-    area_path,
-    starts_at,
-    ends_at,
-    people,
-    taken
-});
 
 /// Shift rows in one multi-row statement through sqlx (7 parameters each; PostgreSQL takes up to
 /// 65,535 in a statement).

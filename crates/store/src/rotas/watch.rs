@@ -3,37 +3,29 @@
 
 use super::*;
 
-/// A booking the minute watch speaks of, with its post.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchedBooking {
-    /// Shift.
-    pub shift_id: String,
-    /// Person.
-    pub user_id: String,
-    /// Start, UTC ms.
-    pub starts_at: i64,
-    /// End, UTC ms.
-    pub ends_at: i64,
-    /// Post.
-    pub post_id: String,
-    /// Post name.
-    pub post_name: String,
-    /// The post's area path.
-    pub area_path: String,
+crate::row! {
+    /// A booking the minute watch speaks of, with its post.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WatchedBooking {
+        /// Shift.
+        pub shift_id: String,
+        /// Person.
+        pub user_id: String,
+        /// Start, UTC ms.
+        pub starts_at: i64,
+        /// End, UTC ms.
+        pub ends_at: i64,
+        /// Post.
+        pub post_id: String,
+        /// Post name.
+        pub post_name: String,
+        /// The post's area path.
+        pub area_path: String,
+    }
 }
 
 const WATCHED: &str = "SELECT sp.shift_id, sp.user_id, sp.starts_at, sp.ends_at, p.id AS post_id, p.name AS post_name, s.area_path \
      FROM shift_people sp JOIN shifts s ON s.id = sp.shift_id JOIN posts p ON p.id = s.post_id";
-
-crate::from_row!(WatchedBooking {
-    shift_id,
-    user_id,
-    starts_at,
-    ends_at,
-    post_id,
-    post_name,
-    area_path
-});
 
 /// Bookings starting in `[from, until)` whose holder has not been reminded.
 pub async fn unreminded(
