@@ -612,6 +612,9 @@ async fn the_resident_form_shows_the_message_beside_the_bad_field_in_chinese() {
         assert!(html.contains("id=\"error-document_number\">身份证号校验位不对"), "{html}");
         assert!(html.contains("id=\"error-phone\""));
         assert!(html.contains("value=\"120101199001011234\""), "what was typed stays in the form");
+        // A screen reader hears which field is wrong and why: the input points at its message.
+        assert!(html.contains("name=\"document_number\" value=\"120101199001011234\" autocomplete=\"off\" aria-invalid=\"true\" aria-describedby=\"error-document_number\">"), "{html}");
+        assert!(html.contains("name=\"name\" value=\"王\">"), "a field that passed is not marked: {html}");
         t
     })
     .await;

@@ -206,6 +206,32 @@ fn no_template_carries_an_inline_style_or_handler() {
     }
 }
 
+/// A field marked invalid names the message that says why (`aria-describedby`), the way
+/// `macros.html`'s `input` writes it; a form written by hand cannot drop the pointer.
+#[test]
+fn every_field_marked_invalid_points_at_its_message() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find(".has(\"") {
+                rest = &rest[at + 6..];
+                let field = &rest[..rest.find('"').unwrap_or(0)];
+                let clause = &rest[..rest.find("{% endif %}").unwrap_or(rest.len())];
+                if clause.contains("aria-invalid")
+                    && !clause.contains(&format!("aria-describedby=\"error-{field}\""))
+                {
+                    found.push(format!("{}:{}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "invalid without its message: {found:?}");
+}
+
 /// Every alert leads to a page that exists: each kind of subject an alert is raised about (read
 /// from the code that raises them) has a link, and the link is a route of the page table.
 #[tokio::test]
