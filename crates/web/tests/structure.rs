@@ -232,6 +232,31 @@ fn every_field_marked_invalid_points_at_its_message() {
     assert!(found.is_empty(), "invalid without its message: {found:?}");
 }
 
+/// A list read a page at a time links back to its first page once past it, with the search
+/// kept, and writes no link onward from its last page.
+#[tokio::test]
+async fn a_paged_list_links_back_to_its_first_page_with_its_filters() {
+    on_both(|t| async move {
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let first = t.page("/residents?q=%E7%8E%8B", &cookie).await.text();
+        assert!(!first.contains("first-page") && !first.contains(&support::words("first-page")));
+        let later = t
+            .page("/residents?q=%E7%8E%8B&after=zzzz", &cookie)
+            .await
+            .text();
+        assert!(
+            later.contains(&format!(
+                "<a class=\"button secondary\" href=\"/residents?q=%E7%8E%8B\">{}</a>",
+                support::words("first-page")
+            )),
+            "{later}"
+        );
+        assert!(!later.contains("id=\"next-page\""), "{later}");
+        t
+    })
+    .await;
+}
+
 /// Every alert leads to a page that exists: each kind of subject an alert is raised about (read
 /// from the code that raises them) has a link, and the link is a route of the page table.
 #[tokio::test]

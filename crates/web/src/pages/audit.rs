@@ -8,7 +8,7 @@ pub(super) struct AuditPage {
     nav: Nav,
     entries: Vec<(String, AuditEntryView)>,
     action: String,
-    next: Option<String>,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
@@ -26,11 +26,16 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
         100,
     )
     .await?;
-    let next = if entries.len() == 100 {
-        entries.last().map(|e| e.id.clone())
-    } else {
-        None
-    };
+    let next = (entries.len() == 100)
+        .then(|| entries.last().map(|e| e.id.clone()))
+        .flatten();
+    let pager = Pager::by_cursor(
+        "/audit",
+        &[("action", q.action.as_deref())],
+        "before",
+        q.before.as_deref(),
+        next.as_deref(),
+    );
     let entries = entries
         .into_iter()
         .map(|e| {
@@ -42,7 +47,7 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
         nav: Nav::of(&caller, "/audit"),
         entries,
         action: q.action.unwrap_or_default(),
-        next,
+        pager,
     }))
 }
 

@@ -677,6 +677,38 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
         .join("&")
 }
 
+/// The links under a list read a page at a time (`macros.html`'s `pager`): back to the first
+/// page once past it, on to the next while there is one.
+pub(crate) struct Pager {
+    first: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    /// A list at `path` with its `filters`, paged by the cursor parameter `key`: `at` is this
+    /// page's cursor (none on the first page), `next` the next page's (none on the last).
+    fn by_cursor(
+        path: &str,
+        filters: &[(&str, Option<&str>)],
+        key: &str,
+        at: Option<&str>,
+        next: Option<&str>,
+    ) -> Pager {
+        let link = |cursor: Option<&str>| {
+            let mut pairs = filters.to_vec();
+            pairs.push((key, cursor));
+            match query_string(&pairs) {
+                q if q.is_empty() => path.to_string(),
+                q => format!("{path}?{q}"),
+            }
+        };
+        Pager {
+            first: at.is_some_and(|a| !a.is_empty()).then(|| link(None)),
+            next: next.map(|n| link(Some(n))),
+        }
+    }
+}
+
 /// The roots of the caller's scope and their children: the areas a form offers for a campaign
 /// or a chat robot (a coordinator picks a street or a community, a worker their community or a
 /// compound).
@@ -703,4 +735,29 @@ fn sheet_download(
         w.push(&r)?;
     }
     Ok(crate::respond::xlsx(w.finish()?, filename))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pager;
+
+    #[test]
+    fn a_pager_keeps_the_filters_and_offers_the_first_page_only_past_it() {
+        let filters = [("q", Some("王 五")), ("flag", None), ("sort", Some(""))];
+        let first = Pager::by_cursor("/residents", &filters, "after", None, Some("k&1"));
+        assert_eq!(first.first, None);
+        assert_eq!(
+            first.next.as_deref(),
+            Some("/residents?q=%E7%8E%8B%20%E4%BA%94&after=k%261")
+        );
+        let last = Pager::by_cursor("/residents", &filters, "after", Some("k&1"), None);
+        assert_eq!(
+            last.first.as_deref(),
+            Some("/residents?q=%E7%8E%8B%20%E4%BA%94")
+        );
+        assert_eq!(last.next, None);
+        let bare = Pager::by_cursor("/areas/a1", &[], "after", Some("x"), Some("y"));
+        assert_eq!(bare.first.as_deref(), Some("/areas/a1"));
+        assert_eq!(bare.next.as_deref(), Some("/areas/a1?after=y"));
+    }
 }

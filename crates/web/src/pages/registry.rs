@@ -8,16 +8,14 @@ pub(super) struct ResidentsPage {
     nav: Nav,
     items: Vec<ResidentView>,
     total: i64,
-    next: Option<String>,
+    pager: Pager,
     area: Option<String>,
     area_name: Option<String>,
     q: String,
     q_error: Option<String>,
     sort: String,
     flags: Vec<(&'static str, bool)>,
-    base_query: String,
     export_query: String,
-    has_cursor: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -61,22 +59,29 @@ pub(super) async fn residents(
             .map(|a| a.name),
         None => None,
     };
-    let base_query = query_string(&[
+    let filters = [
         ("area", q.area.as_deref()),
         ("q", q.q.as_deref()),
         ("flag", q.flag.as_deref()),
         ("sort", q.sort.as_deref()),
-    ]);
+    ];
+    let pager = Pager::by_cursor(
+        "/residents",
+        &filters,
+        "after",
+        q.after.as_deref(),
+        page.next.as_deref(),
+    );
     let export_query = query_string(&[
         ("area", q.area.as_deref()),
         ("q", q.q.as_deref()),
         ("flag", q.flag.as_deref()),
     ]);
     Ok(render(&ResidentsPage {
-        nav: Nav::of(&caller, &format!("/residents?{base_query}")),
+        nav: Nav::of(&caller, &format!("/residents?{}", query_string(&filters))),
         items: page.items,
         total: page.total,
-        next: page.next,
+        pager,
         area: q.area.filter(|a| !a.is_empty()),
         area_name,
         q: q.q.unwrap_or_default(),
@@ -86,9 +91,7 @@ pub(super) async fn residents(
             .iter()
             .map(|f| (*f, q.flag.as_deref() == Some(*f)))
             .collect(),
-        base_query,
         export_query,
-        has_cursor: q.after.is_some_and(|a| !a.is_empty()),
     }))
 }
 

@@ -98,9 +98,9 @@ pub(super) async fn submit_application(
 pub(super) struct VettingPage {
     nav: Nav,
     pending: Vec<sanshe_app::volunteers::ApplicationView>,
-    /// The filter of the open applications, and the link to their next page.
+    /// The filter of the open applications, and the links to their other pages.
     filter: sanshe_app::volunteers::ApplicationFilter,
-    next_page: Option<String>,
+    pager: Pager,
     skills: &'static [&'static str],
     reserve: Vec<sanshe_app::volunteers::ApplicationView>,
     deployed: Vec<sanshe_app::volunteers::VolunteerView>,
@@ -138,19 +138,19 @@ async fn vetting_view(
         ..filter
     };
     let pending = sanshe_app::volunteers::applications(app, actor, &filter).await?;
-    let next_page = (pending.len() as i64 == APPLICATIONS_PER_PAGE)
-        .then(|| pending.last())
-        .flatten()
-        .map(|last| {
-            format!(
-                "/volunteers?{}",
-                query_string(&[
-                    ("q", filter.q.as_deref()),
-                    ("skill", filter.skill.as_deref()),
-                    ("after", Some(&last.id)),
-                ])
-            )
-        });
+    let next = (pending.len() as i64 == APPLICATIONS_PER_PAGE)
+        .then(|| pending.last().map(|last| last.id.as_str()))
+        .flatten();
+    let pager = Pager::by_cursor(
+        "/volunteers",
+        &[
+            ("q", filter.q.as_deref()),
+            ("skill", filter.skill.as_deref()),
+        ],
+        "after",
+        filter.after.as_deref(),
+        next,
+    );
     let reserve = sanshe_app::volunteers::reserve(app, actor, None, None).await?;
     let deployed = sanshe_app::volunteers::deployed(app, actor, None).await?;
     let areas = sanshe_app::volunteers::deployable_areas(app, actor).await?;
@@ -163,7 +163,7 @@ async fn vetting_view(
             nav: Nav::of(caller, "/volunteers"),
             pending,
             filter,
-            next_page,
+            pager,
             skills: &sanshe_app::volunteers::SKILLS,
             reserve,
             deployed,
