@@ -164,30 +164,42 @@ async fn every_api_error_is_written_in_the_language_the_request_asks_for() {
     .await;
 }
 
+fn templates_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")
+}
+
+/// Every line of every template: its file, the line and its index.
+fn template_lines() -> Vec<(std::path::PathBuf, String, usize)> {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(templates_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            lines.push((path.clone(), line.to_string(), n));
+        }
+    }
+    lines
+}
+
 /// The page policy (`default-src 'self'`, no inline script or style) blocks inline handlers and
 /// style attributes: a confirmation written as `onclick` never runs, so the destructive action
 /// goes through unasked. Confirmations are `data-confirm` on the form (assets/confirm.js).
 #[test]
 fn no_template_carries_an_inline_style_or_handler() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (n, line) in text.lines().enumerate() {
-            let lower = line.to_ascii_lowercase();
-            let handler = [
-                " onclick=",
-                " onsubmit=",
-                " onchange=",
-                " oninput=",
-                " onload=",
-            ]
-            .iter()
-            .any(|h| lower.contains(h));
-            if handler || lower.contains(" style=\"") || lower.contains("<style") {
-                found.push(format!("{}:{}", path.display(), n + 1));
-            }
+    for (path, line, n) in template_lines() {
+        let lower = line.to_ascii_lowercase();
+        let handler = [
+            " onclick=",
+            " onsubmit=",
+            " onchange=",
+            " oninput=",
+            " onload=",
+        ]
+        .iter()
+        .any(|h| lower.contains(h));
+        if handler || lower.contains(" style=\"") || lower.contains("<style") {
+            found.push(format!("{}:{}", path.display(), n + 1));
         }
     }
     assert!(found.is_empty(), "inline style or handler: {found:?}");
@@ -198,7 +210,7 @@ fn no_template_carries_an_inline_style_or_handler() {
         ),
         ("errands.html", "/cancel\" class=\"row\" data-confirm="),
     ] {
-        let text = std::fs::read_to_string(dir.join(template)).unwrap();
+        let text = std::fs::read_to_string(templates_dir().join(template)).unwrap();
         assert!(
             text.contains(form),
             "{template} asks before it removes or cancels"
@@ -210,22 +222,17 @@ fn no_template_carries_an_inline_style_or_handler() {
 /// `macros.html`'s `input` writes it; a form written by hand cannot drop the pointer.
 #[test]
 fn every_field_marked_invalid_points_at_its_message() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (n, line) in text.lines().enumerate() {
-            let mut rest = line;
-            while let Some(at) = rest.find(".has(\"") {
-                rest = &rest[at + 6..];
-                let field = &rest[..rest.find('"').unwrap_or(0)];
-                let clause = &rest[..rest.find("{% endif %}").unwrap_or(rest.len())];
-                if clause.contains("aria-invalid")
-                    && !clause.contains(&format!("aria-describedby=\"error-{field}\""))
-                {
-                    found.push(format!("{}:{}", path.display(), n + 1));
-                }
+    for (path, line, n) in template_lines() {
+        let mut rest = line.as_str();
+        while let Some(at) = rest.find(".has(\"") {
+            rest = &rest[at + 6..];
+            let field = &rest[..rest.find('"').unwrap_or(0)];
+            let clause = &rest[..rest.find("{% endif %}").unwrap_or(rest.len())];
+            if clause.contains("aria-invalid")
+                && !clause.contains(&format!("aria-describedby=\"error-{field}\""))
+            {
+                found.push(format!("{}:{}", path.display(), n + 1));
             }
         }
     }
