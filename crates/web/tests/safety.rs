@@ -1031,7 +1031,21 @@ async fn finding_11_the_api_document_is_valid_for_every_operation() {
                 responses.keys().any(|c| c.starts_with('2')),
                 "{at}: no success"
             );
+            for code in ["404", "422", "429"] {
+                assert!(responses.contains_key(code), "{at}: no {code}");
+            }
             for (code, r) in responses {
+                if code.starts_with('4') {
+                    // A client reads why it was refused from the document, one line a status.
+                    assert!(
+                        r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{at} {code}: no description"
+                    );
+                    assert!(
+                        r["content"]["application/problem+json"].is_object(),
+                        "{at} {code}: not a problem document"
+                    );
+                }
                 for (kind, content) in r["content"].as_object().into_iter().flatten() {
                     if let Some(reference) = content["schema"]["$ref"].as_str() {
                         resolve(&doc, reference);

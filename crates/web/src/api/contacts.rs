@@ -39,7 +39,7 @@ pub async fn list_arrivals(
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
 /// opens isolation from the arrival date when `isolation` is given.
 #[utoipa::path(post, path = "/api/v1/arrivals", request_body = ArrivalInput, tag = "contacts",
-    responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = Registered)), security(("bearer" = [])))]
 pub async fn create_arrival(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
@@ -68,7 +68,7 @@ pub async fn list_contacts(
 /// Registers a close contact of an index person, and opens isolation from the last contact
 /// when `isolation` is given.
 #[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput, tag = "contacts",
-    responses((status = 201, body = Registered), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = Registered)), security(("bearer" = [])))]
 pub async fn create_contact(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,

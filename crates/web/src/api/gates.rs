@@ -35,7 +35,7 @@ pub struct NewGate {
 
 /// Adds a gate to a compound.
 #[utoipa::path(post, path = "/api/v1/gates", request_body = NewGate, tag = "gates",
-    responses((status = 201, body = GateView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = GateView)), security(("bearer" = [])))]
 pub async fn create_gate(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
@@ -46,7 +46,7 @@ pub async fn create_gate(
 
 /// Sets the policy of the gate's compound (all its gates share it).
 #[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = GatePolicy, tag = "gates",
-    responses((status = 200, body = GatePolicy), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = GatePolicy)), security(("bearer" = [])))]
 pub async fn set_policy(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -67,7 +67,7 @@ pub struct DayQuery {
 
 /// Entries, exits, refusals and visitors per hour at one gate, refusals by reason, people out.
 #[utoipa::path(get, path = "/api/v1/gates/{id}/traffic", params(DayQuery), tag = "gates",
-    responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Traffic)), security(("bearer" = [])))]
 pub async fn gate_traffic(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -80,7 +80,7 @@ pub async fn gate_traffic(
 
 /// The same statistics for all gates of an area (a compound, a community, a street).
 #[utoipa::path(get, path = "/api/v1/areas/{id}/traffic", params(DayQuery), tag = "gates",
-    responses((status = 200, body = Traffic), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Traffic)), security(("bearer" = [])))]
 pub async fn area_traffic(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -111,7 +111,7 @@ pub async fn list_passes(
 
 /// Issues passes: to one household, one person, or every household of an area without one.
 #[utoipa::path(post, path = "/api/v1/passes", request_body = IssuePasses, tag = "gates",
-    responses((status = 201, body = [PassView]), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = [PassView])), security(("bearer" = [])))]
 pub async fn issue_passes(
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
@@ -122,7 +122,7 @@ pub async fn issue_passes(
 
 /// Revokes a pass.
 #[utoipa::path(post, path = "/api/v1/passes/{id}/revoke", tag = "gates",
-    responses((status = 200, body = PassView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = PassView)), security(("bearer" = [])))]
 pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<PassView>> {
     Ok(Json(
         gates::revoke_pass(caller.app(), &caller.actor, &id).await?,
@@ -132,7 +132,7 @@ pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult
 /// Reissues a pass: the old one is revoked at once and a new code for the same household (or
 /// holder) and end date is issued.
 #[utoipa::path(post, path = "/api/v1/passes/{id}/reissue", tag = "gates",
-    responses((status = 201, body = PassView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = PassView)), security(("bearer" = [])))]
 pub async fn reissue_pass(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -143,7 +143,7 @@ pub async fn reissue_pass(
 
 /// The pass's QR code (its signed token) as SVG.
 #[utoipa::path(get, path = "/api/v1/passes/{id}/qr.svg", tag = "gates",
-    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, content_type = "image/svg+xml")), security(("bearer" = [])))]
 pub async fn pass_qr(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
     let token = gates::token_of(caller.app(), &caller.actor, &id).await?;
     Ok((
@@ -156,7 +156,7 @@ pub async fn pass_qr(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Res
 /// Records a passage through a gate and answers allowed or refused with the reason. The same
 /// `id` again returns the first answer and records nothing new; 201 means committed.
 #[utoipa::path(post, path = "/api/v1/scans", request_body = ScanInput, tag = "gates",
-    responses((status = 201, body = ScanOutcome), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = ScanOutcome)), security(("bearer" = [])))]
 pub async fn create_scan(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -188,7 +188,7 @@ pub async fn list_visitors(
 
 /// Registers a visitor or a delivery at a gate.
 #[utoipa::path(post, path = "/api/v1/visitors", request_body = VisitorInput, tag = "gates",
-    responses((status = 201, body = VisitorView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = VisitorView)), security(("bearer" = [])))]
 pub async fn create_visitor(
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,

@@ -74,7 +74,7 @@ pub struct ImportTarget {
 /// file is read, and the whole sheet against the limits before anything is saved.
 #[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", params(ImportTarget),
     request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
-    responses((status = 200, body = ImportResult), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = ImportResult)), security(("bearer" = [])))]
 pub async fn import_residents(
     caller: ApiCaller,
     RequestLocale(locale): RequestLocale,

@@ -17,7 +17,7 @@ pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>>
 /// Sends a notice as an organization the caller runs, or over an area they speak for; only
 /// those deployed in one community or with one skill, if given.
 #[utoipa::path(post, path = "/api/v1/notices", request_body = NoticeInput, tag = "notices",
-    responses((status = 201, body = NoticeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = NoticeView)), security(("bearer" = [])))]
 pub async fn send_notice(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NoticeInput>,
@@ -35,7 +35,7 @@ pub async fn sent_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>>
 
 /// The caller marks a notice sent to them as read.
 #[utoipa::path(post, path = "/api/v1/notices/{id}/read", tag = "notices",
-    responses((status = 204), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 204)), security(("bearer" = [])))]
 pub async fn read_notice(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
