@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 struct BearerAuth;
@@ -15,7 +15,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The errors any operation can answer, as problem documents: 401 without a valid bearer token
+/// The bearer token every operation needs but those whose handler declares `security(())`,
+/// and the errors any operation can answer, as problem documents: 401 without a valid bearer token
 /// (secured operations), 404 for what is not there or not the caller's to see, 422 for a body
 /// or query that does not pass, 429 when a budget or this node's capacity is spent. Every
 /// problem is declared `application/problem+json`, which is what it is sent as.
@@ -46,7 +47,17 @@ impl Modify for ProblemResponses {
             .into_iter()
             .flatten()
             {
-                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                // Every operation needs the bearer token unless its handler says
+                // `security(())`: a new handler cannot be documented as open by forgetting.
+                op.security = match op.security.take() {
+                    None => Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]),
+                    Some(open) if open.iter().all(|r| *r == SecurityRequirement::default()) => None,
+                    Some(declared) => Some(declared),
+                };
+                let secured = op.security.is_some();
                 let responses = &mut op.responses.responses;
                 for (code, why) in [
                     ("404", "Not found, or not the caller's to see"),

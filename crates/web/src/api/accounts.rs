@@ -45,7 +45,7 @@ pub(super) fn rfc3339(ms: i64) -> String {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = SignInBody, tag = "accounts",
-    responses((status = 201, body = SessionCreated)))]
+    responses((status = 201, body = SessionCreated)), security(()))]
 pub async fn create_session(
     State(state): State<AppState>,
     address: crate::throttle::ClientAddress,
@@ -69,14 +69,14 @@ pub async fn create_session(
 }
 
 /// Ends the caller's session.
-#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", responses((status = 204)))]
 pub async fn delete_session(headers: HeaderMap, caller: ApiCaller) -> ApiResult<StatusCode> {
     accounts::sign_out(caller.app(), bearer(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Users the caller may manage.
-#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])))]
 pub async fn list_users(caller: ApiCaller) -> ApiResult<Json<Vec<UserView>>> {
     Ok(Json(
         accounts::list_users(caller.app(), &caller.actor).await?,
@@ -119,7 +119,7 @@ pub(super) fn grant_target(
 }
 
 /// Creates a user.
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "accounts", responses((status = 201, body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "accounts", responses((status = 201, body = UserView)))]
 pub async fn create_user(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewUser>,
@@ -150,7 +150,7 @@ pub struct NewGrant {
 }
 
 /// Grants a user another role.
-#[utoipa::path(post, path = "/api/v1/users/{id}/grants", request_body = NewGrant, tag = "accounts", responses((status = 201, body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/grants", request_body = NewGrant, tag = "accounts", responses((status = 201, body = UserView)))]
 pub async fn create_grant(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -180,7 +180,7 @@ pub fn user_import_result(report: imports::UserImportReport, tr: Tr) -> UserImpo
 
 /// Creates users in bulk from an .xlsx or .csv (columns 用户名, 姓名, 角色, 区域 or 组织).
 #[utoipa::path(post, path = "/api/v1/imports/users", tag = "accounts", request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
-    responses((status = 200, body = UserImportResult)), security(("bearer" = [])))]
+    responses((status = 200, body = UserImportResult)))]
 pub async fn import_users(
     caller: ApiCaller,
     RequestLocale(locale): RequestLocale,
@@ -194,7 +194,7 @@ pub async fn import_users(
 }
 
 /// Takes a role grant away from a user.
-#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "accounts", responses((status = 200, body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "accounts", responses((status = 200, body = UserView)))]
 pub async fn delete_grant(
     caller: ApiCaller,
     Path((id, grant_id)): Path<(String, String)>,
@@ -217,7 +217,7 @@ pub struct PasswordChange {
 
 /// Changes the caller's password; their other sessions end.
 #[utoipa::path(post, path = "/api/v1/account/password", request_body = PasswordChange, tag = "accounts",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn change_password(
     headers: HeaderMap,
     caller: ApiCaller,
@@ -236,7 +236,7 @@ pub async fn change_password(
 }
 
 /// Signs the caller out on every device, this one included.
-#[utoipa::path(delete, path = "/api/v1/account/sessions", tag = "accounts", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/account/sessions", tag = "accounts", responses((status = 204)))]
 pub async fn sign_out_everywhere(caller: ApiCaller) -> ApiResult<StatusCode> {
     accounts::sign_out_everywhere(caller.app(), &caller.actor).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -251,7 +251,7 @@ pub struct OneTimePassword {
 
 /// Resets a user's password (an administrator over every place they work); their sessions end.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "accounts",
-    responses((status = 200, body = OneTimePassword)), security(("bearer" = [])))]
+    responses((status = 200, body = OneTimePassword)))]
 pub async fn reset_password(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -269,7 +269,7 @@ pub struct UserActive {
 
 /// Deactivates or reactivates a user (an administrator over every place they work).
 #[utoipa::path(put, path = "/api/v1/users/{id}/active", request_body = UserActive, tag = "accounts",
-    responses((status = 200, body = UserView)), security(("bearer" = [])))]
+    responses((status = 200, body = UserView)))]
 pub async fn set_user_active(
     caller: ApiCaller,
     Path(id): Path<String>,

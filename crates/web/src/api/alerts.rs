@@ -26,7 +26,7 @@ pub struct AlertFilter {
 }
 
 /// Alerts in the caller's scope, latest first.
-#[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts", responses((status = 200, body = [AlertView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts", responses((status = 200, body = [AlertView])))]
 pub async fn list_alerts(
     caller: ApiCaller,
     Query(f): Query<AlertFilter>,
@@ -46,14 +46,14 @@ pub async fn list_alerts(
 
 /// One alert.
 #[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
-    responses((status = 200, body = AlertView)), security(("bearer" = [])))]
+    responses((status = 200, body = AlertView)))]
 pub async fn get_alert(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<AlertView>> {
     Ok(Json(alerts::get(caller.app(), &caller.actor, &id).await?))
 }
 
 /// Takes an open alert.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts",
-    responses((status = 200, body = AlertView)), security(("bearer" = [])))]
+    responses((status = 200, body = AlertView)))]
 pub async fn acknowledge_alert(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -72,7 +72,7 @@ pub struct ResolveBody {
 
 /// Resolves an alert with a note.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", request_body = ResolveBody, tag = "alerts",
-    responses((status = 200, body = AlertView)), security(("bearer" = [])))]
+    responses((status = 200, body = AlertView)))]
 pub async fn resolve_alert(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -84,7 +84,7 @@ pub async fn resolve_alert(
 }
 
 /// Webhooks the caller manages, with delivery counts.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "alerts", responses((status = 200, body = [WebhookView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "alerts", responses((status = 200, body = [WebhookView])))]
 pub async fn list_webhooks(caller: ApiCaller) -> ApiResult<Json<Vec<WebhookView>>> {
     Ok(Json(
         notify::list_webhooks(caller.app(), &caller.actor).await?,
@@ -93,7 +93,7 @@ pub async fn list_webhooks(caller: ApiCaller) -> ApiResult<Json<Vec<WebhookView>
 
 /// Adds a chat-group webhook for an area's alerts (coordinators).
 #[utoipa::path(post, path = "/api/v1/webhooks", request_body = WebhookInput, tag = "alerts",
-    responses((status = 201, body = WebhookView)), security(("bearer" = [])))]
+    responses((status = 201, body = WebhookView)))]
 pub async fn create_webhook(
     caller: ApiCaller,
     JsonBody(body): JsonBody<WebhookInput>,
@@ -111,7 +111,7 @@ pub struct WebhookState {
 
 /// Turns a webhook on or off.
 #[utoipa::path(put, path = "/api/v1/webhooks/{id}", request_body = WebhookState, tag = "alerts",
-    responses((status = 200, body = WebhookView)), security(("bearer" = [])))]
+    responses((status = 200, body = WebhookView)))]
 pub async fn update_webhook(
     caller: ApiCaller,
     Path(id): Path<String>,

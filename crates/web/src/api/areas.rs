@@ -24,7 +24,7 @@ pub struct AreaFilter {
 }
 
 /// Areas in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/areas", params(AreaFilter), tag = "areas", responses((status = 200, body = [AreaView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/areas", params(AreaFilter), tag = "areas", responses((status = 200, body = [AreaView])))]
 pub async fn list_areas(
     caller: ApiCaller,
     Query(f): Query<AreaFilter>,
@@ -53,7 +53,7 @@ pub async fn list_areas(
 }
 
 /// One area.
-#[utoipa::path(get, path = "/api/v1/areas/{id}", tag = "areas", responses((status = 200, body = AreaView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/areas/{id}", tag = "areas", responses((status = 200, body = AreaView)))]
 pub async fn get_area(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<AreaView>> {
     Ok(Json(
         areas::area_page(caller.app(), &caller.actor, &id)
@@ -64,7 +64,7 @@ pub async fn get_area(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Js
 
 /// Sets the phone people call about an area (printed on the isolation notice).
 #[utoipa::path(put, path = "/api/v1/areas/{id}/contact", tag = "areas", request_body = areas::AreaContact,
-    responses((status = 200, body = areas::AreaContact)), security(("bearer" = [])))]
+    responses((status = 200, body = areas::AreaContact)))]
 pub async fn set_area_contact(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -90,7 +90,7 @@ pub struct NewArea {
 }
 
 /// Adds an area.
-#[utoipa::path(post, path = "/api/v1/areas", request_body = NewArea, tag = "areas", responses((status = 201, body = AreaView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/areas", request_body = NewArea, tag = "areas", responses((status = 201, body = AreaView)))]
 pub async fn create_area(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewArea>,
@@ -107,7 +107,7 @@ pub struct DivisionFilter {
 }
 
 /// Official division codes below a code (NBS 2023), for picking areas instead of typing them.
-#[utoipa::path(get, path = "/api/v1/divisions", params(DivisionFilter), tag = "areas", responses((status = 200, body = [sanshe_app::divisions::Division])))]
+#[utoipa::path(get, path = "/api/v1/divisions", params(DivisionFilter), tag = "areas", responses((status = 200, body = [sanshe_app::divisions::Division])), security(()))]
 pub async fn list_divisions(
     Query(f): Query<DivisionFilter>,
 ) -> Json<Vec<sanshe_app::divisions::Division>> {

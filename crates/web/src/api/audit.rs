@@ -21,7 +21,7 @@ pub struct AuditFilter {
 }
 
 /// The audit log within the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter), tag = "accounts", responses((status = 200, body = [AuditEntryView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditFilter), tag = "accounts", responses((status = 200, body = [AuditEntryView])))]
 pub async fn list_audit(
     caller: ApiCaller,
     Query(f): Query<AuditFilter>,

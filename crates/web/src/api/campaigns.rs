@@ -15,14 +15,14 @@ use super::{ApiResult, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Campaigns in the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView])))]
 pub async fn list_campaigns(caller: ApiCaller) -> ApiResult<Json<Vec<CampaignView>>> {
     Ok(Json(campaigns::list(caller.app(), &caller.actor).await?))
 }
 
 /// Starts a campaign over an area.
 #[utoipa::path(post, path = "/api/v1/campaigns", request_body = CampaignInput, tag = "campaigns",
-    responses((status = 201, body = CampaignView)), security(("bearer" = [])))]
+    responses((status = 201, body = CampaignView)))]
 pub async fn create_campaign(
     caller: ApiCaller,
     JsonBody(body): JsonBody<CampaignInput>,
@@ -33,7 +33,7 @@ pub async fn create_campaign(
 
 /// One campaign with its coverage so far.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
-    responses((status = 200, body = CampaignView)), security(("bearer" = [])))]
+    responses((status = 200, body = CampaignView)))]
 pub async fn get_campaign(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -54,7 +54,7 @@ pub struct DoorFilter {
 
 /// The campaign's households with their latest visit (the building grid), or the revisit list.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/visits", params(DoorFilter), tag = "campaigns",
-    responses((status = 200, body = [Door])), security(("bearer" = [])))]
+    responses((status = 200, body = [Door])))]
 pub async fn list_visits(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -70,7 +70,7 @@ pub async fn list_visits(
 
 /// Logs a visit; the same `id` again records nothing new (a retry from the phone).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/visits", request_body = VisitInput, tag = "campaigns",
-    responses((status = 201, body = VisitRecorded), (status = 200, body = VisitRecorded)), security(("bearer" = [])))]
+    responses((status = 201, body = VisitRecorded), (status = 200, body = VisitRecorded)))]
 pub async fn create_visit(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -87,7 +87,7 @@ pub async fn create_visit(
 
 /// Coverage by building and compound, and visits per worker per day.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/coverage", tag = "campaigns",
-    responses((status = 200, body = Coverage)), security(("bearer" = [])))]
+    responses((status = 200, body = Coverage)))]
 pub async fn get_coverage(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Coverage>> {
     Ok(Json(
         campaigns::coverage(caller.app(), &caller.actor, &id).await?,
@@ -96,7 +96,7 @@ pub async fn get_coverage(caller: ApiCaller, Path(id): Path<String>) -> ApiResul
 
 /// The buildings of a campaign handed to linked organizations' social workers.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/assignments", tag = "campaigns",
-    responses((status = 200, body = [AssignmentView])), security(("bearer" = [])))]
+    responses((status = 200, body = [AssignmentView])))]
 pub async fn list_assignments(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -108,7 +108,7 @@ pub async fn list_assignments(
 
 /// Hands a building to a social worker of an organization holding the door-to-door duty here.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/assignments", request_body = AssignmentInput, tag = "campaigns",
-    responses((status = 201, body = AssignmentView)), security(("bearer" = [])))]
+    responses((status = 201, body = AssignmentView)))]
 pub async fn create_assignment(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -120,7 +120,7 @@ pub async fn create_assignment(
 
 /// Takes a building back.
 #[utoipa::path(delete, path = "/api/v1/campaigns/{id}/assignments/{assignment_id}", tag = "campaigns",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn delete_assignment(
     caller: ApiCaller,
     Path((id, assignment_id)): Path<(String, String)>,
@@ -132,7 +132,7 @@ pub async fn delete_assignment(
 /// The buildings handed to the caller (a linked organization's social worker) in running
 /// campaigns; their doors are at `GET /api/v1/campaigns/{id}/visits?building=`.
 #[utoipa::path(get, path = "/api/v1/door-to-door", tag = "campaigns",
-    responses((status = 200, body = [AssignmentView])), security(("bearer" = [])))]
+    responses((status = 200, body = [AssignmentView])))]
 pub async fn my_buildings(caller: ApiCaller) -> ApiResult<Json<Vec<AssignmentView>>> {
     Ok(Json(
         campaigns::my_buildings(caller.app(), &caller.actor).await?,

@@ -20,7 +20,7 @@ pub struct Paging {
 }
 
 /// Arrivals in scope, latest first.
-#[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])))]
 pub async fn list_arrivals(
     caller: ApiCaller,
     Query(p): Query<Paging>,
@@ -39,7 +39,7 @@ pub async fn list_arrivals(
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
 /// opens isolation from the arrival date when `isolation` is given.
 #[utoipa::path(post, path = "/api/v1/arrivals", request_body = ArrivalInput, tag = "contacts",
-    responses((status = 201, body = Registered)), security(("bearer" = [])))]
+    responses((status = 201, body = Registered)))]
 pub async fn create_arrival(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
@@ -49,7 +49,7 @@ pub async fn create_arrival(
 }
 
 /// Close contacts in scope, latest contact first.
-#[utoipa::path(get, path = "/api/v1/contacts", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/contacts", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])))]
 pub async fn list_contacts(
     caller: ApiCaller,
     Query(p): Query<Paging>,
@@ -68,7 +68,7 @@ pub async fn list_contacts(
 /// Registers a close contact of an index person, and opens isolation from the last contact
 /// when `isolation` is given.
 #[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput, tag = "contacts",
-    responses((status = 201, body = Registered)), security(("bearer" = [])))]
+    responses((status = 201, body = Registered)))]
 pub async fn create_contact(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,

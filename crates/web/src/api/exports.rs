@@ -29,7 +29,7 @@ pub struct ExportFilter {
 }
 
 /// Exports residents in scope to .xlsx (masked unless a reason for full numbers is given).
-#[utoipa::path(get, path = "/api/v1/residents/export.xlsx", params(ExportFilter), tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/residents/export.xlsx", params(ExportFilter), tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 pub async fn export_residents(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -92,7 +92,7 @@ pub(super) fn export_status(id: &str, job: &crate::exports::ExportJob) -> Export
 }
 
 /// Starts a resident export in the background (for lists too large to wait for); poll its status.
-#[utoipa::path(post, path = "/api/v1/exports/residents", request_body = ExportRequest, tag = "registry", responses((status = 202, body = ExportStatus)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/exports/residents", request_body = ExportRequest, tag = "registry", responses((status = 202, body = ExportStatus)))]
 pub async fn start_export(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -123,7 +123,7 @@ pub async fn start_export(
 }
 
 /// The state of a background export.
-#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "registry", responses((status = 200, body = ExportStatus)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "registry", responses((status = 200, body = ExportStatus)))]
 pub async fn get_export(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -138,7 +138,7 @@ pub async fn get_export(
 }
 
 /// The file of a finished background export.
-#[utoipa::path(get, path = "/api/v1/exports/{id}/file", tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/exports/{id}/file", tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 pub async fn get_export_file(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 
 /// Gates the caller may staff, with their compound's policy.
-#[utoipa::path(get, path = "/api/v1/gates", tag = "gates", responses((status = 200, body = [GateView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/gates", tag = "gates", responses((status = 200, body = [GateView])))]
 pub async fn list_gates(caller: ApiCaller) -> ApiResult<Json<Vec<GateView>>> {
     Ok(Json(gates::gates(caller.app(), &caller.actor).await?))
 }
@@ -35,7 +35,7 @@ pub struct NewGate {
 
 /// Adds a gate to a compound.
 #[utoipa::path(post, path = "/api/v1/gates", request_body = NewGate, tag = "gates",
-    responses((status = 201, body = GateView)), security(("bearer" = [])))]
+    responses((status = 201, body = GateView)))]
 pub async fn create_gate(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
@@ -46,7 +46,7 @@ pub async fn create_gate(
 
 /// Sets the policy of the gate's compound (all its gates share it).
 #[utoipa::path(put, path = "/api/v1/gates/{id}/policy", request_body = GatePolicy, tag = "gates",
-    responses((status = 200, body = GatePolicy)), security(("bearer" = [])))]
+    responses((status = 200, body = GatePolicy)))]
 pub async fn set_policy(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -67,7 +67,7 @@ pub struct DayQuery {
 
 /// Entries, exits, refusals and visitors per hour at one gate, refusals by reason, people out.
 #[utoipa::path(get, path = "/api/v1/gates/{id}/traffic", params(DayQuery), tag = "gates",
-    responses((status = 200, body = Traffic)), security(("bearer" = [])))]
+    responses((status = 200, body = Traffic)))]
 pub async fn gate_traffic(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -80,7 +80,7 @@ pub async fn gate_traffic(
 
 /// The same statistics for all gates of an area (a compound, a community, a street).
 #[utoipa::path(get, path = "/api/v1/areas/{id}/traffic", params(DayQuery), tag = "gates",
-    responses((status = 200, body = Traffic)), security(("bearer" = [])))]
+    responses((status = 200, body = Traffic)))]
 pub async fn area_traffic(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -99,7 +99,7 @@ pub struct PassFilter {
 }
 
 /// Passes of an area, by address.
-#[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates", responses((status = 200, body = [PassView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates", responses((status = 200, body = [PassView])))]
 pub async fn list_passes(
     caller: ApiCaller,
     Query(f): Query<PassFilter>,
@@ -111,7 +111,7 @@ pub async fn list_passes(
 
 /// Issues passes: to one household, one person, or every household of an area without one.
 #[utoipa::path(post, path = "/api/v1/passes", request_body = IssuePasses, tag = "gates",
-    responses((status = 201, body = [PassView])), security(("bearer" = [])))]
+    responses((status = 201, body = [PassView])))]
 pub async fn issue_passes(
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
@@ -122,7 +122,7 @@ pub async fn issue_passes(
 
 /// Revokes a pass.
 #[utoipa::path(post, path = "/api/v1/passes/{id}/revoke", tag = "gates",
-    responses((status = 200, body = PassView)), security(("bearer" = [])))]
+    responses((status = 200, body = PassView)))]
 pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<PassView>> {
     Ok(Json(
         gates::revoke_pass(caller.app(), &caller.actor, &id).await?,
@@ -132,7 +132,7 @@ pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult
 /// Reissues a pass: the old one is revoked at once and a new code for the same household (or
 /// holder) and end date is issued.
 #[utoipa::path(post, path = "/api/v1/passes/{id}/reissue", tag = "gates",
-    responses((status = 201, body = PassView)), security(("bearer" = [])))]
+    responses((status = 201, body = PassView)))]
 pub async fn reissue_pass(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -143,7 +143,7 @@ pub async fn reissue_pass(
 
 /// The pass's QR code (its signed token) as SVG.
 #[utoipa::path(get, path = "/api/v1/passes/{id}/qr.svg", tag = "gates",
-    responses((status = 200, content_type = "image/svg+xml")), security(("bearer" = [])))]
+    responses((status = 200, content_type = "image/svg+xml")))]
 pub async fn pass_qr(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
     let token = gates::token_of(caller.app(), &caller.actor, &id).await?;
     Ok((
@@ -156,7 +156,7 @@ pub async fn pass_qr(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Res
 /// Records a passage through a gate and answers allowed or refused with the reason. The same
 /// `id` again returns the first answer and records nothing new; 201 means committed.
 #[utoipa::path(post, path = "/api/v1/scans", request_body = ScanInput, tag = "gates",
-    responses((status = 201, body = ScanOutcome)), security(("bearer" = [])))]
+    responses((status = 201, body = ScanOutcome)))]
 pub async fn create_scan(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -176,7 +176,7 @@ pub struct VisitorFilter {
 }
 
 /// Visitors and deliveries registered on a day.
-#[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates", responses((status = 200, body = [VisitorView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates", responses((status = 200, body = [VisitorView])))]
 pub async fn list_visitors(
     caller: ApiCaller,
     Query(f): Query<VisitorFilter>,
@@ -188,7 +188,7 @@ pub async fn list_visitors(
 
 /// Registers a visitor or a delivery at a gate.
 #[utoipa::path(post, path = "/api/v1/visitors", request_body = VisitorInput, tag = "gates",
-    responses((status = 201, body = VisitorView)), security(("bearer" = [])))]
+    responses((status = 201, body = VisitorView)))]
 pub async fn create_visitor(
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,

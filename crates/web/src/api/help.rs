@@ -19,7 +19,7 @@ pub struct HelpQuery {
 }
 
 /// Help requests the caller may see, in triage order.
-#[utoipa::path(get, path = "/api/v1/help-requests", params(HelpQuery), tag = "help", responses((status = 200, body = [HelpView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/help-requests", params(HelpQuery), tag = "help", responses((status = 200, body = [HelpView])))]
 pub async fn list_help(
     caller: ApiCaller,
     Query(q): Query<HelpQuery>,
@@ -31,7 +31,7 @@ pub async fn list_help(
 
 /// Records a help request.
 #[utoipa::path(post, path = "/api/v1/help-requests", request_body = HelpInput, tag = "help",
-    responses((status = 201, body = HelpView)), security(("bearer" = [])))]
+    responses((status = 201, body = HelpView)))]
 pub async fn create_help(
     caller: ApiCaller,
     JsonBody(body): JsonBody<HelpInput>,
@@ -44,7 +44,7 @@ pub async fn create_help(
 /// `release`, `buy` (with the cost advanced), `deliver`, `cancel` (workers, with a reason). A
 /// step not allowed from the request's status is a 422 naming `step`.
 #[utoipa::path(post, path = "/api/v1/help-requests/{id}/steps", request_body = StepInput, tag = "help",
-    responses((status = 200, body = HelpView)), security(("bearer" = [])))]
+    responses((status = 200, body = HelpView)))]
 pub async fn step_help(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -65,7 +65,7 @@ pub struct PhoneToCall {
 /// The contact's whole phone for the volunteer holding the errand, while they hold it (each
 /// time in the audit log).
 #[utoipa::path(get, path = "/api/v1/help-requests/{id}/phone", tag = "help",
-    responses((status = 200, body = PhoneToCall)), security(("bearer" = [])))]
+    responses((status = 200, body = PhoneToCall)))]
 pub async fn phone_to_call(
     caller: ApiCaller,
     Path(id): Path<String>,

@@ -74,7 +74,7 @@ pub struct ImportTarget {
 /// file is read, and the whole sheet against the limits before anything is saved.
 #[utoipa::path(post, path = "/api/v1/imports/residents", tag = "registry", params(ImportTarget),
     request_body(content_type = "multipart/form-data", content = crate::extract::UploadForm),
-    responses((status = 200, body = ImportResult)), security(("bearer" = [])))]
+    responses((status = 200, body = ImportResult)))]
 pub async fn import_residents(
     caller: ApiCaller,
     RequestLocale(locale): RequestLocale,
@@ -103,7 +103,7 @@ pub async fn import_residents(
 }
 
 /// The import template.
-#[utoipa::path(get, path = "/api/v1/imports/residents/template.xlsx", tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+#[utoipa::path(get, path = "/api/v1/imports/residents/template.xlsx", tag = "registry", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(()))]
 pub async fn import_template() -> ApiResult<Response> {
     Ok(xlsx(imports::template()?, "residents-template.xlsx"))
 }

@@ -16,7 +16,7 @@ use super::{ApiResult, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Episodes in scope: open by default; `worker=me` is the caller's follow-up list.
-#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation", responses((status = 200, body = [EpisodeView])))]
 pub async fn list_isolations(
     caller: ApiCaller,
     Query(f): Query<EpisodeFilter>,
@@ -28,7 +28,7 @@ pub async fn list_isolations(
 
 /// Opens an episode for a registered resident; answers with the resident's report link.
 #[utoipa::path(post, path = "/api/v1/isolations", request_body = OpenEpisode, tag = "isolation",
-    responses((status = 201, body = EpisodeOpened)), security(("bearer" = [])))]
+    responses((status = 201, body = EpisodeOpened)))]
 pub async fn create_isolation(
     caller: ApiCaller,
     JsonBody(body): JsonBody<OpenEpisode>,
@@ -39,7 +39,7 @@ pub async fn create_isolation(
 
 /// One episode with its reports and alerts.
 #[utoipa::path(get, path = "/api/v1/isolations/{id}", tag = "isolation",
-    responses((status = 200, body = EpisodeDetail)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeDetail)))]
 pub async fn get_isolation(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -61,7 +61,7 @@ pub struct ReleaseBody {
 
 /// Ends an episode with a reason.
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/release", request_body = ReleaseBody, tag = "isolation",
-    responses((status = 200, body = EpisodeView)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeView)))]
 pub async fn release_isolation(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -81,7 +81,7 @@ pub struct ExtendBody {
 
 /// Moves an episode's planned end (extension).
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/extend", request_body = ExtendBody, tag = "isolation",
-    responses((status = 200, body = EpisodeView)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeView)))]
 pub async fn extend_isolation(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -101,7 +101,7 @@ pub struct AssignBody {
 
 /// Reassigns an episode to another community worker of the place.
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/assign", request_body = AssignBody, tag = "isolation",
-    responses((status = 200, body = EpisodeView)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeView)))]
 pub async fn assign_isolation(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -121,7 +121,7 @@ pub struct FollowUpBody {
 
 /// Switches an episode between the resident's link and phone follow-up.
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/follow-up", request_body = FollowUpBody, tag = "isolation",
-    responses((status = 200, body = EpisodeView)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeView)))]
 pub async fn set_follow_up(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -141,7 +141,7 @@ pub struct LinkIssued {
 
 /// Issues a new report link; the old one stops working.
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/link", tag = "isolation",
-    responses((status = 201, body = LinkIssued)), security(("bearer" = [])))]
+    responses((status = 201, body = LinkIssued)))]
 pub async fn renew_link(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -157,7 +157,7 @@ pub async fn renew_link(
 
 /// Revokes the report link (reports then come by phone).
 #[utoipa::path(delete, path = "/api/v1/isolations/{id}/link", tag = "isolation",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn revoke_link(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     isolation::renew_link(caller.app(), &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -202,7 +202,7 @@ pub fn report_input(body: ReportBody) -> Result<ReportInput, AppError> {
 
 /// A worker enters a report (phone follow-up, or on the resident's behalf).
 #[utoipa::path(post, path = "/api/v1/isolations/{id}/reports", request_body = ReportBody, tag = "isolation",
-    responses((status = 201, body = ReportOutcome)), security(("bearer" = [])))]
+    responses((status = 201, body = ReportOutcome)))]
 pub async fn create_report(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -215,7 +215,7 @@ pub async fn create_report(
 
 /// Today's board of an area: open episodes, reports due, received, missed, fevers, per part.
 #[utoipa::path(get, path = "/api/v1/boards/{area_id}", tag = "isolation",
-    responses((status = 200, body = Board)), security(("bearer" = [])))]
+    responses((status = 200, body = Board)))]
 pub async fn get_board(caller: ApiCaller, Path(area_id): Path<String>) -> ApiResult<Json<Board>> {
     Ok(Json(
         isolation::board(caller.app(), &caller.actor, &area_id).await?,
@@ -223,7 +223,7 @@ pub async fn get_board(caller: ApiCaller, Path(area_id): Path<String>) -> ApiRes
 }
 
 /// The people the caller follows up by phone as a linked organization's social worker, masked.
-#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "isolation", responses((status = 200, body = [EpisodeView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "isolation", responses((status = 200, body = [EpisodeView])))]
 pub async fn list_follow_ups(caller: ApiCaller) -> ApiResult<Json<Vec<EpisodeView>>> {
     Ok(Json(
         isolation::follow_ups(caller.app(), &caller.actor).await?,
@@ -233,7 +233,7 @@ pub async fn list_follow_ups(caller: ApiCaller) -> ApiResult<Json<Vec<EpisodeVie
 /// One person the caller follows up by phone, masked; their reports go to
 /// `POST /api/v1/isolations/{id}/reports`.
 #[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "isolation",
-    responses((status = 200, body = EpisodeView)), security(("bearer" = [])))]
+    responses((status = 200, body = EpisodeView)))]
 pub async fn get_follow_up(
     caller: ApiCaller,
     Path(id): Path<String>,

@@ -19,7 +19,7 @@ pub struct NeedsQuery {
 
 /// The needs the caller sees: their communities', and for an organization's admin those of
 /// its linked communities and the city-wide ones.
-#[utoipa::path(get, path = "/api/v1/needs", params(NeedsQuery), tag = "needs", responses((status = 200, body = [NeedView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/needs", params(NeedsQuery), tag = "needs", responses((status = 200, body = [NeedView])))]
 pub async fn list_needs(
     caller: ApiCaller,
     Query(q): Query<NeedsQuery>,
@@ -31,7 +31,7 @@ pub async fn list_needs(
 
 /// Posts a need for a community.
 #[utoipa::path(post, path = "/api/v1/needs", request_body = NeedInput, tag = "needs",
-    responses((status = 201, body = NeedView)), security(("bearer" = [])))]
+    responses((status = 201, body = NeedView)))]
 pub async fn create_need(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NeedInput>,
@@ -50,7 +50,7 @@ pub struct NeedDetail {
 }
 
 /// One need.
-#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", responses((status = 200, body = NeedDetail)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", responses((status = 200, body = NeedDetail)))]
 pub async fn get_need(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<NeedDetail>> {
     let (need, commitments) = needs::need(caller.app(), &caller.actor, &id).await?;
     Ok(Json(NeedDetail { need, commitments }))
@@ -59,7 +59,7 @@ pub async fn get_need(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Js
 /// An organization commits people (booked into the need's shifts within the booking limits) or
 /// takes on the service.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/commitments", request_body = CommitmentInput, tag = "needs",
-    responses((status = 201, body = CommitmentView)), security(("bearer" = [])))]
+    responses((status = 201, body = CommitmentView)))]
 pub async fn commit_to_need(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -71,7 +71,7 @@ pub async fn commit_to_need(
 
 /// The community confirms a commitment.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/commitments/{commitment_id}/confirm", tag = "needs",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn confirm_commitment(
     caller: ApiCaller,
     Path((id, commitment_id)): Path<(String, String)>,
@@ -82,7 +82,7 @@ pub async fn confirm_commitment(
 
 /// The community closes a need.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/close", tag = "needs",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn close_need(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     needs::close(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)

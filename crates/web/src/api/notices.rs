@@ -9,7 +9,7 @@ use crate::auth::ApiCaller;
 use crate::extract::Path;
 
 /// The notices sent to the caller, newest first, with whether they read each.
-#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = [NoticeView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = [NoticeView])))]
 pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
     Ok(Json(notices::mine(caller.app(), &caller.actor).await?))
 }
@@ -17,7 +17,7 @@ pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>>
 /// Sends a notice as an organization the caller runs, or over an area they speak for; only
 /// those deployed in one community or with one skill, if given.
 #[utoipa::path(post, path = "/api/v1/notices", request_body = NoticeInput, tag = "notices",
-    responses((status = 201, body = NoticeView)), security(("bearer" = [])))]
+    responses((status = 201, body = NoticeView)))]
 pub async fn send_notice(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NoticeInput>,
@@ -28,14 +28,14 @@ pub async fn send_notice(
 
 /// The notices the caller's organizations and areas sent, with how many they reach and how
 /// many read them.
-#[utoipa::path(get, path = "/api/v1/notices/sent", tag = "notices", responses((status = 200, body = [NoticeView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notices/sent", tag = "notices", responses((status = 200, body = [NoticeView])))]
 pub async fn sent_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
     Ok(Json(notices::sent(caller.app(), &caller.actor).await?))
 }
 
 /// The caller marks a notice sent to them as read.
 #[utoipa::path(post, path = "/api/v1/notices/{id}/read", tag = "notices",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn read_notice(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -14,7 +14,7 @@ use crate::auth::ApiCaller;
 use crate::extract::Path;
 
 /// Organizations the caller may see.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])))]
 pub async fn list_organizations(caller: ApiCaller) -> ApiResult<Json<Vec<OrganizationView>>> {
     Ok(Json(
         organizations::list(caller.app(), &caller.actor).await?,
@@ -32,7 +32,7 @@ pub struct OrganizationDetail {
 }
 
 /// One organization.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", responses((status = 200, body = OrganizationDetail)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", responses((status = 200, body = OrganizationDetail)))]
 pub async fn get_organization(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -61,7 +61,7 @@ pub struct NewOrganization {
 }
 
 /// Registers an organization.
-#[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganization, tag = "organizations", responses((status = 201, body = OrganizationView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganization, tag = "organizations", responses((status = 201, body = OrganizationView)))]
 pub async fn create_organization(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewOrganization>,
@@ -79,7 +79,7 @@ pub async fn create_organization(
 }
 
 /// The linkages of an organization the caller may see.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/linkages", tag = "organizations", responses((status = 200, body = [LinkageView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/linkages", tag = "organizations", responses((status = 200, body = [LinkageView])))]
 pub async fn list_linkages(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -91,7 +91,7 @@ pub async fn list_linkages(
 
 /// Proposes a linkage of an organization with a community and the duties it takes on there:
 /// active at once when the caller speaks for both sides, else waiting for the other side.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = LinkageInput, tag = "organizations", responses((status = 201, body = LinkageView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/linkages", request_body = LinkageInput, tag = "organizations", responses((status = 201, body = LinkageView)))]
 pub async fn create_linkage(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -102,7 +102,7 @@ pub async fn create_linkage(
 }
 
 /// The other side accepts a proposed linkage.
-#[utoipa::path(post, path = "/api/v1/linkages/{id}/accept", tag = "organizations", responses((status = 200, body = LinkageView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/linkages/{id}/accept", tag = "organizations", responses((status = 200, body = LinkageView)))]
 pub async fn accept_linkage(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -113,7 +113,7 @@ pub async fn accept_linkage(
 }
 
 /// Either side ends a linkage (or withdraws a proposal); it is kept for the record.
-#[utoipa::path(post, path = "/api/v1/linkages/{id}/end", tag = "organizations", responses((status = 200, body = LinkageView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/linkages/{id}/end", tag = "organizations", responses((status = 200, body = LinkageView)))]
 pub async fn end_linkage(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -124,7 +124,7 @@ pub async fn end_linkage(
 }
 
 /// An organization's people, for whoever runs it.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", responses((status = 200, body = [MemberView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", responses((status = 200, body = [MemberView])))]
 pub async fn list_members(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -143,7 +143,7 @@ pub struct NewDeployment {
 }
 
 /// Deploys a member within the organization's linkages.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/members/{user_id}/deployments", request_body = NewDeployment, tag = "organizations", responses((status = 201, body = DeploymentView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/members/{user_id}/deployments", request_body = NewDeployment, tag = "organizations", responses((status = 201, body = DeploymentView)))]
 pub async fn deploy_member(
     caller: ApiCaller,
     Path((id, user_id)): Path<(String, String)>,
@@ -155,7 +155,7 @@ pub async fn deploy_member(
 }
 
 /// Recalls a member from an area (refused while they hold shifts there ahead).
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}/deployments/{area_id}", tag = "organizations", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}/deployments/{area_id}", tag = "organizations", responses((status = 204)))]
 pub async fn recall_member(
     caller: ApiCaller,
     Path((id, user_id, area_id)): Path<(String, String, String)>,
@@ -174,7 +174,7 @@ pub struct MemberKindBody {
 
 /// Sets whether a member is a social worker or a volunteer (only social workers follow people
 /// up by phone).
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}/kind", request_body = MemberKindBody, tag = "organizations", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}/kind", request_body = MemberKindBody, tag = "organizations", responses((status = 204)))]
 pub async fn set_member_kind(
     caller: ApiCaller,
     Path((id, user_id)): Path<(String, String)>,
@@ -185,7 +185,7 @@ pub async fn set_member_kind(
 }
 
 /// Changes an organization's kind, name and contact.
-#[utoipa::path(put, path = "/api/v1/organizations/{id}", request_body = NewOrganization, tag = "organizations", responses((status = 200, body = OrganizationView)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/organizations/{id}", request_body = NewOrganization, tag = "organizations", responses((status = 200, body = OrganizationView)))]
 pub async fn update_organization(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -207,7 +207,7 @@ pub async fn update_organization(
 /// The linkage map: every community in the caller's scope with its linked organizations, their
 /// duties and people deployed, and the hours served in the last 7 and 30 days; unsupported
 /// communities first.
-#[utoipa::path(get, path = "/api/v1/linkage-map", tag = "organizations", responses((status = 200, body = [MapCommunity])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/linkage-map", tag = "organizations", responses((status = 200, body = [MapCommunity])))]
 pub async fn linkage_map(caller: ApiCaller) -> ApiResult<Json<Vec<MapCommunity>>> {
     Ok(Json(
         organizations::linkage_map(caller.app(), &caller.actor).await?,
@@ -251,7 +251,7 @@ impl Period {
 
 /// What an organization's people did per linked community in a period: who served, shifts and
 /// hours, scans at gates, errands delivered.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/contributions", params(Period), tag = "organizations", responses((status = 200, body = [Contribution])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/contributions", params(Period), tag = "organizations", responses((status = 200, body = [Contribution])))]
 pub async fn list_contributions(
     caller: ApiCaller,
     Path(id): Path<String>,

@@ -35,7 +35,7 @@ pub struct HouseholdPage {
 }
 
 /// Households in scope.
-#[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)))]
 pub async fn list_households(
     caller: ApiCaller,
     Query(f): Query<HouseholdFilter>,
@@ -62,7 +62,7 @@ pub struct HouseholdDetail {
 }
 
 /// One household.
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", responses((status = 200, body = HouseholdDetail)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", responses((status = 200, body = HouseholdDetail)))]
 pub async fn get_household(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -105,7 +105,7 @@ impl From<ResidentFilter> for ResidentSearch {
 }
 
 /// Residents in scope, masked, a page at a time.
-#[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage)))]
 pub async fn list_residents(
     caller: ApiCaller,
     Query(f): Query<ResidentFilter>,
@@ -163,7 +163,7 @@ impl ResidentBody {
 }
 
 /// Registers a resident.
-#[utoipa::path(post, path = "/api/v1/residents", request_body = ResidentBody, tag = "registry", responses((status = 201, body = ResidentView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/residents", request_body = ResidentBody, tag = "registry", responses((status = 201, body = ResidentView)))]
 pub async fn create_resident(
     caller: ApiCaller,
     JsonBody(b): JsonBody<ResidentBody>,
@@ -174,7 +174,7 @@ pub async fn create_resident(
 }
 
 /// One resident, masked.
-#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "registry", responses((status = 200, body = ResidentView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "registry", responses((status = 200, body = ResidentView)))]
 pub async fn get_resident(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -183,7 +183,7 @@ pub async fn get_resident(
 }
 
 /// Replaces a resident's fields (masked numbers sent back unchanged keep the stored ones).
-#[utoipa::path(put, path = "/api/v1/residents/{id}", request_body = ResidentBody, tag = "registry", responses((status = 200, body = ResidentView)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/residents/{id}", request_body = ResidentBody, tag = "registry", responses((status = 200, body = ResidentView)))]
 pub async fn update_resident(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -203,7 +203,7 @@ pub struct RevealBody {
 }
 
 /// Reveals a resident's full document number and phone (audited).
-#[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", request_body = RevealBody, tag = "registry", responses((status = 200, body = Revealed)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", request_body = RevealBody, tag = "registry", responses((status = 200, body = Revealed)))]
 pub async fn reveal_resident(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -253,7 +253,7 @@ impl HouseholdRef {
 }
 
 /// Moves a resident to another household.
-#[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = HouseholdRef, tag = "registry", responses((status = 200, body = ResidentView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/residents/{id}/move", request_body = HouseholdRef, tag = "registry", responses((status = 200, body = ResidentView)))]
 pub async fn move_resident(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -273,7 +273,7 @@ pub struct MergeBody {
 }
 
 /// Merges a duplicate record into this one.
-#[utoipa::path(post, path = "/api/v1/residents/{id}/merge", request_body = MergeBody, tag = "registry", responses((status = 200, body = ResidentView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/residents/{id}/merge", request_body = MergeBody, tag = "registry", responses((status = 200, body = ResidentView)))]
 pub async fn merge_residents(
     caller: ApiCaller,
     Path(id): Path<String>,

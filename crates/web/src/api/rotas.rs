@@ -22,7 +22,7 @@ pub struct PostsQuery {
 }
 
 /// Duty posts below an area.
-#[utoipa::path(get, path = "/api/v1/posts", params(PostsQuery), tag = "rotas", responses((status = 200, body = [PostView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/posts", params(PostsQuery), tag = "rotas", responses((status = 200, body = [PostView])))]
 pub async fn list_posts(
     caller: ApiCaller,
     Query(q): Query<PostsQuery>,
@@ -34,7 +34,7 @@ pub async fn list_posts(
 
 /// Adds a duty post with the hours it must be covered.
 #[utoipa::path(post, path = "/api/v1/posts", request_body = PostInput, tag = "rotas",
-    responses((status = 201, body = PostView)), security(("bearer" = [])))]
+    responses((status = 201, body = PostView)))]
 pub async fn create_post(
     caller: ApiCaller,
     JsonBody(body): JsonBody<PostInput>,
@@ -62,7 +62,7 @@ pub struct Made {
 
 /// Makes a post's shifts for a stretch of days (days already made are kept as they are).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/shifts", request_body = Stretch, tag = "rotas",
-    responses((status = 201, body = Made)), security(("bearer" = [])))]
+    responses((status = 201, body = Made)))]
 pub async fn make_shifts(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -87,7 +87,7 @@ pub struct AreaStretch {
 /// Makes the shifts of every post below an area for a stretch of days, in one go (days already
 /// made are kept as they are).
 #[utoipa::path(post, path = "/api/v1/shifts", request_body = AreaStretch, tag = "rotas",
-    responses((status = 201, body = Made)), security(("bearer" = [])))]
+    responses((status = 201, body = Made)))]
 pub async fn make_area_shifts(
     caller: ApiCaller,
     JsonBody(body): JsonBody<AreaStretch>,
@@ -116,7 +116,7 @@ pub struct RotaQuery {
 }
 
 /// The rota below an area: posts, shifts, who holds them, gaps and no-shows.
-#[utoipa::path(get, path = "/api/v1/shifts", params(RotaQuery), tag = "rotas", responses((status = 200, body = Rota)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/shifts", params(RotaQuery), tag = "rotas", responses((status = 200, body = Rota)))]
 pub async fn get_rota(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResult<Json<Rota>> {
     Ok(Json(
         rotas::rota(caller.app(), &caller.actor, &q.area, q.from, q.days).await?,
@@ -124,7 +124,7 @@ pub async fn get_rota(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResul
 }
 
 /// The coverage gaps below an area per post, counted over a stretch (for a street or more).
-#[utoipa::path(get, path = "/api/v1/shifts/gaps", params(RotaQuery), tag = "rotas", responses((status = 200, body = Gaps)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/shifts/gaps", params(RotaQuery), tag = "rotas", responses((status = 200, body = Gaps)))]
 pub async fn get_gaps(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResult<Json<Gaps>> {
     Ok(Json(
         rotas::gaps(caller.app(), &caller.actor, &q.area, q.from, q.days).await?,
@@ -134,7 +134,7 @@ pub async fn get_gaps(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResul
 /// Who could cover a shift from now to its end (for a no-show): deployed there, with the post's
 /// skill, within the booking limits, least loaded first.
 #[utoipa::path(get, path = "/api/v1/shifts/{id}/cover", tag = "rotas",
-    responses((status = 200, body = [CoverCandidate])), security(("bearer" = [])))]
+    responses((status = 200, body = [CoverCandidate])))]
 pub async fn get_cover(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -147,14 +147,14 @@ pub async fn get_cover(
 /// The caller's reminders: their shifts starting within the hour (or under way) not yet
 /// checked in to.
 #[utoipa::path(get, path = "/api/v1/shifts/reminders", tag = "rotas",
-    responses((status = 200, body = [Reminder])), security(("bearer" = [])))]
+    responses((status = 200, body = [Reminder])))]
 pub async fn get_reminders(caller: ApiCaller) -> ApiResult<Json<Vec<Reminder>>> {
     Ok(Json(rotas::reminders(caller.app(), &caller.actor).await?))
 }
 
 /// The caller takes a shift.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/take", tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn take_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     rotas::take(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -169,7 +169,7 @@ pub struct Person {
 
 /// A worker books someone deployed there on a shift.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/assign", request_body = Person, tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn assign_shift(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -188,7 +188,7 @@ pub struct Drop {
 
 /// Frees a place on a shift: one's own, or (workers) someone's.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/drop", request_body = Drop, tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn drop_shift(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -200,7 +200,7 @@ pub async fn drop_shift(
 
 /// The caller checks in.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/check-in", tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn check_in(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     rotas::check_in(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -215,7 +215,7 @@ pub struct Served {
 
 /// The caller checks out; the answer says how many minutes of service it counts for.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/check-out", tag = "rotas",
-    responses((status = 200, body = Served)), security(("bearer" = [])))]
+    responses((status = 200, body = Served)))]
 pub async fn check_out(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<Served>> {
     let minutes = rotas::check_out(caller.app(), &caller.actor, &id).await?;
     Ok(Json(Served { minutes }))
@@ -229,7 +229,7 @@ pub struct HoursQuery {
 }
 
 /// The service-hours ledger.
-#[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)))]
 pub async fn get_hours(
     caller: ApiCaller,
     Query(q): Query<HoursQuery>,
@@ -242,7 +242,7 @@ pub async fn get_hours(
 /// Service totals per community and per organization: a bureau's or worker's areas, an
 /// organization admin's members.
 #[utoipa::path(get, path = "/api/v1/hours/totals", tag = "rotas",
-    responses((status = 200, body = HoursTotals)), security(("bearer" = [])))]
+    responses((status = 200, body = HoursTotals)))]
 pub async fn get_hours_totals(caller: ApiCaller) -> ApiResult<Json<HoursTotals>> {
     Ok(Json(
         rotas::hours_totals(caller.app(), &caller.actor).await?,
@@ -252,7 +252,7 @@ pub async fn get_hours_totals(caller: ApiCaller) -> ApiResult<Json<HoursTotals>>
 /// The caller offers their place on a shift for a swap (换班); it stays theirs until someone
 /// takes it over.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn offer_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     rotas::offer(caller.app(), &caller.actor, &id, true).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -260,7 +260,7 @@ pub async fn offer_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult
 
 /// The caller takes their swap offer back.
 #[utoipa::path(delete, path = "/api/v1/shifts/{id}/offer", tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn keep_shift(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     rotas::offer(caller.app(), &caller.actor, &id, false).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -276,7 +276,7 @@ pub struct TakeOver {
 /// The caller takes over a place offered for a swap (checked like a booking); the community's
 /// workers are told.
 #[utoipa::path(post, path = "/api/v1/shifts/{id}/take-over", request_body = TakeOver, tag = "rotas",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn take_over_shift(
     caller: ApiCaller,
     Path(id): Path<String>,

@@ -20,7 +20,7 @@ pub struct TeamFilter {
 
 /// An organization's teams: all of them for its admin, those they lead for a leader.
 #[utoipa::path(get, path = "/api/v1/teams", params(TeamFilter), tag = "organizations",
-    responses((status = 200, body = [TeamView])), security(("bearer" = [])))]
+    responses((status = 200, body = [TeamView])))]
 pub async fn list_teams(
     caller: ApiCaller,
     Query(f): Query<TeamFilter>,
@@ -32,7 +32,7 @@ pub async fn list_teams(
 
 /// Makes a team of the organization's people with a leader.
 #[utoipa::path(post, path = "/api/v1/teams", request_body = TeamInput, tag = "organizations",
-    responses((status = 201, body = TeamView)), security(("bearer" = [])))]
+    responses((status = 201, body = TeamView)))]
 pub async fn create_team(
     caller: ApiCaller,
     JsonBody(body): JsonBody<TeamInput>,
@@ -43,7 +43,7 @@ pub async fn create_team(
 
 /// One team with its members' shifts of the coming week.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "organizations",
-    responses((status = 200, body = TeamView)), security(("bearer" = [])))]
+    responses((status = 200, body = TeamView)))]
 pub async fn get_team(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<Json<TeamView>> {
     Ok(Json(
         organizations::team(caller.app(), &caller.actor, &id).await?,
@@ -63,7 +63,7 @@ pub struct TeamBooking {
 
 /// The leader books a member on an open shift where the member is deployed, within the limits.
 #[utoipa::path(post, path = "/api/v1/teams/{id}/bookings", request_body = TeamBooking, tag = "organizations",
-    responses((status = 200, body = TeamView)), security(("bearer" = [])))]
+    responses((status = 200, body = TeamView)))]
 pub async fn book_team_member(
     caller: ApiCaller,
     Path(id): Path<String>,

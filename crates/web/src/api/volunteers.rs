@@ -15,7 +15,7 @@ use crate::auth::ApiCaller;
 
 /// Applies to volunteer (public: no account).
 #[utoipa::path(post, path = "/api/v1/volunteers/applications", request_body = ApplicationInput, tag = "volunteers",
-    responses((status = 201, body = ApplicationView)))]
+    responses((status = 201, body = ApplicationView)), security(()))]
 pub async fn apply(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<ApplicationInput>,
@@ -27,7 +27,7 @@ pub async fn apply(
 /// Applications in the caller's areas, in the order they came, a page at a time (the next page:
 /// `after` = the last id of this one).
 #[utoipa::path(get, path = "/api/v1/volunteers/applications", params(volunteers::ApplicationFilter), tag = "volunteers",
-    responses((status = 200, body = [ApplicationView])), security(("bearer" = [])))]
+    responses((status = 200, body = [ApplicationView])))]
 pub async fn list_applications(
     caller: ApiCaller,
     Query(q): Query<volunteers::ApplicationFilter>,
@@ -40,7 +40,7 @@ pub async fn list_applications(
 /// Approves (an account deployed to the community; its first password is in this answer only),
 /// asks for more, or declines with a note.
 #[utoipa::path(post, path = "/api/v1/volunteers/applications/{id}/decision", request_body = DecisionInput, tag = "volunteers",
-    responses((status = 200, body = Decided)), security(("bearer" = [])))]
+    responses((status = 200, body = Decided)))]
 pub async fn decide(
     caller: ApiCaller,
     Path(id): Path<String>,
@@ -60,7 +60,7 @@ pub struct VolunteersQuery {
 
 /// Volunteers deployed within the caller's areas, with their skills and recorded service.
 #[utoipa::path(get, path = "/api/v1/volunteers", params(VolunteersQuery), tag = "volunteers",
-    responses((status = 200, body = [volunteers::VolunteerView])), security(("bearer" = [])))]
+    responses((status = 200, body = [volunteers::VolunteerView])))]
 pub async fn list_volunteers(
     caller: ApiCaller,
     Query(q): Query<VolunteersQuery>,
@@ -82,7 +82,7 @@ pub struct ReserveQuery {
 /// The reserve pool: approved volunteers deployed nowhere whose home community is in the
 /// caller's areas, optionally only those with a skill or below an area.
 #[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(ReserveQuery), tag = "volunteers",
-    responses((status = 200, body = [ApplicationView])), security(("bearer" = [])))]
+    responses((status = 200, body = [ApplicationView])))]
 pub async fn list_reserve(
     caller: ApiCaller,
     Query(q): Query<ReserveQuery>,
@@ -107,7 +107,7 @@ pub struct DeploymentInput {
 
 /// Deploys a volunteer (from the reserve pool, or to one more community).
 #[utoipa::path(post, path = "/api/v1/volunteers/{user_id}/deployments", request_body = DeploymentInput, tag = "volunteers",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn deploy(
     caller: ApiCaller,
     Path(user_id): Path<String>,
@@ -119,7 +119,7 @@ pub async fn deploy(
 
 /// Ends a deployment (refused while the volunteer holds shifts there that have not ended).
 #[utoipa::path(delete, path = "/api/v1/volunteers/{user_id}/deployments/{area_id}", tag = "volunteers",
-    responses((status = 204)), security(("bearer" = [])))]
+    responses((status = 204)))]
 pub async fn recall(
     caller: ApiCaller,
     Path((user_id, area_id)): Path<(String, String)>,
