@@ -637,17 +637,25 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn both_kinds_of_transaction_insert_and_read_the_same_rows() {
+    /// An in-memory database through sqlx and one through rusqlite, each with the table `create`
+    /// makes.
+    async fn two_connections(create: &str) -> (AnyConnection, OwnConnection) {
         sqlx::any::install_default_drivers();
         let mut pooled: AnyConnection = sqlx::Connection::connect("sqlite::memory:")
             .await
             .expect("in-memory database");
         let mut own =
             OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
-        let create = "CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)";
         pooled.run(create, &[]).await.expect("table");
         own.run(create, &[]).await.expect("table");
+        (pooled, own)
+    }
+
+    #[tokio::test]
+    async fn both_kinds_of_transaction_insert_and_read_the_same_rows() {
+        let (mut pooled, mut own) =
+            two_connections("CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)")
+                .await;
         let values: Vec<Cell> = (0..5)
             .flat_map(|i| {
                 [
@@ -714,16 +722,11 @@ mod tests {
     #[tokio::test]
     async fn a_declared_row_is_inserted_and_read_back_field_for_field_in_both_kinds_of_transaction()
     {
-        sqlx::any::install_default_drivers();
-        let mut pooled: AnyConnection = sqlx::Connection::connect("sqlite::memory:")
-            .await
-            .expect("in-memory database");
-        let mut own =
-            OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
-        let create = "CREATE TABLE notes (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT, \
-                      seen BIGINT, done BIGINT NOT NULL)";
-        pooled.run(create, &[]).await.expect("table");
-        own.run(create, &[]).await.expect("table");
+        let (mut pooled, mut own) = two_connections(
+            "CREATE TABLE notes (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT, \
+             seen BIGINT, done BIGINT NOT NULL)",
+        )
+        .await;
         let rows = [
             NoteRow {
                 k: "a".into(),
