@@ -15,11 +15,12 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The bearer token every operation needs but those whose handler declares `security(())`,
-/// and the errors any operation can answer, as problem documents: 401 without a valid bearer token
-/// (secured operations), 404 for what is not there or not the caller's to see, 422 for a body
-/// or query that does not pass, 429 when a budget or this node's capacity is spent. Every
-/// problem is declared `application/problem+json`, which is what it is sent as.
+/// The bearer token, which every operation needs but those whose handler declares
+/// `security(())`, and the errors any operation can answer, as problem documents: 401 without
+/// a valid bearer token and 403 (secured operations), 404 for what is not there or not the
+/// caller's to see, 422 for a body or query that does not pass, 429 when a budget or this
+/// node's capacity is spent. Every problem is declared `application/problem+json`, which is
+/// what it is sent as.
 pub struct ProblemResponses;
 
 impl Modify for ProblemResponses {
