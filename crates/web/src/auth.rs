@@ -89,9 +89,16 @@ pub struct PageCaller {
     pub tr: Tr,
     /// The server the request reached, so a handler needs no `State` of its own.
     state: AppState,
+    /// What the form posted, if one was.
+    sent: crate::pages::sent::SentForm,
 }
 
 impl PageCaller {
+    /// What the posted form sent (nothing for a read).
+    pub fn sent(&self) -> &[(String, String)] {
+        &self.sent.0
+    }
+
     /// The application the caller's request runs in.
     pub fn app(&self) -> &App {
         &self.state.app
@@ -164,6 +171,7 @@ impl FromRequestParts<AppState> for PageCaller {
                 token,
                 tr,
                 state: state.clone(),
+                sent: parts.extensions.get().cloned().unwrap_or_default(),
             });
         }
         let here = parts
@@ -195,6 +203,7 @@ impl FromRequestParts<AppState> for PageCaller {
                     token,
                     tr,
                     state: state.clone(),
+                    sent: Default::default(),
                 })
             }
             Err(AppError::Unauthorized) => Err(SignInFirst(here).into_response()),

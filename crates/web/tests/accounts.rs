@@ -188,6 +188,12 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("id=\"error-current_password\""));
+        // A refused form shows again what was typed, but never a password.
+        assert!(
+            !r.text().contains("nope-nope-1") && !r.text().contains("another-one-2020"),
+            "{}",
+            r.text()
+        );
         let r = t
             .post_form(
                 "/account/password",

@@ -239,6 +239,50 @@ fn every_field_marked_invalid_points_at_its_message() {
     assert!(found.is_empty(), "invalid without its message: {found:?}");
 }
 
+/// A refused form shows again what was typed in each field, through whichever handler it
+/// went, and never a password or a secret.
+#[tokio::test]
+async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
+    on_both(|t| async move {
+        let (cookie, csrf) = t.browser("admin").await;
+        let r = t
+            .post_form(
+                "/webhooks",
+                &cookie,
+                &format!(
+                    "csrf={csrf}&name=%E5%87%8C%E7%A0%94%E9%87%8C%E9%98%B2%E6%8E%A7%E7%BE%A4\
+                     &area_id={}&kind=wechat&url=ftp%3A%2F%2Fx&secret=SECexample0123456789",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        assert!(
+            html.contains("name=\"name\" value=\"凌研里防控群\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "name=\"url\" value=\"ftp://x\" autocomplete=\"off\" aria-invalid=\"true\""
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("SECexample0123456789"), "{html}");
+        // A page read afresh keeps nothing.
+        let fresh = t.page("/webhooks", &cookie).await.text();
+        assert!(!fresh.contains("ftp://x"), "{fresh}");
+        // A form past the limit is still refused whole, not kept.
+        let long = "x".repeat(sanshe_web::FORM_BODY);
+        let r = t
+            .post_form("/webhooks", &cookie, &format!("csrf={csrf}&name={long}"))
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+        t
+    })
+    .await;
+}
+
 /// A list read a page at a time links back to its first page once past it, with the search
 /// kept, and writes no link onward from its last page.
 #[tokio::test]

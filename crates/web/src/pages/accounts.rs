@@ -63,7 +63,13 @@ pub(super) struct UserForm {
 pub(super) async fn create_user(caller: PageCaller, Form(f): Form<UserForm>) -> PageResult {
     let target = match grant_target(&f.role, &f.area_id, &f.organization_id) {
         Ok(t) => t,
-        Err(e) => return users_view(&caller, FormErrors::from(&e, caller.tr)).await,
+        Err(e) => {
+            return users_view(
+                &caller,
+                FormErrors::from(&e, caller.tr).keeping(caller.sent()),
+            )
+            .await;
+        }
     };
     after_form(
         &caller,

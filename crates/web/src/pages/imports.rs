@@ -134,12 +134,7 @@ pub(super) async fn run_import(
             }))
         }
         Err(e @ AppError::Invalid(_)) => {
-            let message = FormErrors::from(&e, tr)
-                .0
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("；");
+            let message = FormErrors::from(&e, tr).messages().join("；");
             let mut resp = render(&ImportPage {
                 nav: Nav::of(&caller, "/import"),
                 targets,

@@ -52,6 +52,7 @@ mod organizations;
 mod passes;
 mod registry;
 mod rotas;
+pub(crate) mod sent;
 mod teams;
 mod volunteers;
 
@@ -79,23 +80,44 @@ use self::rotas::*;
 use self::teams::*;
 use self::volunteers::*;
 
-/// Field errors of a form, translated.
+/// Field errors of a form, translated, and what the refused form sent, so it shows again what
+/// was typed.
 #[derive(Default)]
-pub struct FormErrors(Vec<(String, String)>);
+pub struct FormErrors {
+    messages: Vec<(String, String)>,
+    sent: Vec<(String, String)>,
+}
 
 impl FormErrors {
     fn from(e: &AppError, tr: Tr) -> FormErrors {
         match e {
-            AppError::Invalid(f) => {
-                FormErrors(f.0.iter().map(|x| (x.field.clone(), tr.field(x))).collect())
-            }
+            AppError::Invalid(f) => FormErrors {
+                messages: f.0.iter().map(|x| (x.field.clone(), tr.field(x))).collect(),
+                sent: Vec::new(),
+            },
             _ => FormErrors::default(),
         }
     }
 
+    /// The same, keeping what the form sent.
+    fn keeping(self, sent: &[(String, String)]) -> FormErrors {
+        FormErrors {
+            sent: sent.to_vec(),
+            ..self
+        }
+    }
+
+    /// What the refused form sent as `field` (the first, for a repeated one).
+    pub fn kept(&self, field: &str) -> Option<&str> {
+        self.sent
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The message for `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
+        self.messages
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
@@ -108,12 +130,12 @@ impl FormErrors {
 
     /// Every message, in order.
     pub fn messages(&self) -> Vec<&str> {
-        self.0.iter().map(|(_, m)| m.as_str()).collect()
+        self.messages.iter().map(|(_, m)| m.as_str()).collect()
     }
 
     /// Whether nothing was rejected.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
     }
 }
 
@@ -227,7 +249,9 @@ pub(super) async fn after_form<T>(
 ) -> PageResult {
     match outcome {
         Ok(answer) => done(answer).await,
-        Err(e @ AppError::Invalid(_)) => again(FormErrors::from(&e, caller.tr)).await,
+        Err(e @ AppError::Invalid(_)) => {
+            again(FormErrors::from(&e, caller.tr).keeping(caller.sent())).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -238,8 +262,13 @@ pub(super) async fn after_form<T>(
 pub fn routes(state: &AppState) -> Router<AppState> {
     let csrf = axum::middleware::from_fn_with_state(state.clone(), crate::csrf::guard);
     let errors = axum::middleware::from_fn(failure::frame_errors);
+    let keep_sent = axum::middleware::from_fn(sent::keep);
     public_routes(state)
-        .merge(session_routes(state).route_layer(csrf))
+        .merge(
+            session_routes(state)
+                .route_layer(keep_sent)
+                .route_layer(csrf),
+        )
         .route_layer(errors)
 }
 
