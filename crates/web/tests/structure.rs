@@ -269,6 +269,28 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
             "{html}"
         );
         assert!(!html.contains("SECexample0123456789"), "{html}");
+        let r = t
+            .post_form(
+                "/users",
+                &cookie,
+                &format!(
+                    "csrf={csrf}&username=new.worker&display_name=%E6%96%B0%E7%A4%BE%E5%B7%A5\
+                     &password=short7&role=worker&area_id={}&organization_id=",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        assert!(
+            html.contains("name=\"username\" value=\"new.worker\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("name=\"display_name\" value=\"新社工\""),
+            "{html}"
+        );
+        assert!(!html.contains("short7"), "{html}");
         // A page read afresh keeps nothing.
         let fresh = t.page("/webhooks", &cookie).await.text();
         assert!(!fresh.contains("ftp://x"), "{fresh}");
