@@ -23,9 +23,8 @@ use sanshe_app::accounts::Actor;
 use sanshe_app::{App, Clock, isolation, utc_ms};
 use sanshe_core::isolation::{Half, Slot};
 use sanshe_store::new_id;
-use tower::ServiceExt;
 
-use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
+use crate::{BENCH_PASSWORD, bench_account, discard, engine, median, ms, open, timed_get};
 
 /// One cell of a generated row.
 pub(crate) enum Cell {
@@ -318,12 +317,7 @@ async fn reports(
 
 /// Runs the front-line benchmark on SQLite or PostgreSQL.
 pub async fn run(postgres: Option<&str>) -> Result<()> {
-    let backend = if postgres.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    println!("sanshe front-line benchmark on {backend}");
+    println!("sanshe front-line benchmark on {}", engine(postgres));
     let (mut app, url) = open(postgres, "frontline").await?;
     let today = NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 15, 0);
@@ -396,19 +390,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             (format!("/boards/{}", street_a.id), &mut page),
             (format!("/api/v1/boards/{}", street_a.id), &mut json),
         ] {
-            let mut req = axum::http::Request::get(&path);
-            req = if path.starts_with("/api") {
-                req.header("authorization", format!("Bearer {}", session.token))
-            } else {
-                req.header("cookie", format!("sanshe_session={}", session.token))
-            };
-            let started = Instant::now();
-            let resp = router
-                .clone()
-                .oneshot(req.body(axum::body::Body::empty())?)
-                .await?;
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            out.push(started.elapsed());
+            let (took, _, body) = timed_get(&router, &session.token, &path).await?;
+            out.push(took);
             assert!(
                 body.len() > 200,
                 "board rendered: {}",

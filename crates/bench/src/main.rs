@@ -99,6 +99,52 @@ fn people(n: usize) -> Vec<Person> {
         .collect()
 }
 
+/// The engine's name for a benchmark's first line.
+fn engine(postgres: Option<&str>) -> &'static str {
+    if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+/// A GET through the router as the signed-in `token` (bearer for the API, the session cookie
+/// for a page), timed from the request to the body's last byte.
+async fn timed_get(
+    router: &axum::Router,
+    token: &str,
+    path: &str,
+) -> Result<(Duration, axum::http::StatusCode, axum::body::Bytes)> {
+    let req = axum::http::Request::get(path);
+    let req = if path.starts_with("/api") {
+        req.header("authorization", format!("Bearer {token}"))
+    } else {
+        req.header("cookie", format!("sanshe_session={token}"))
+    };
+    let req = req.body(axum::body::Body::empty())?;
+    let started = Instant::now();
+    let resp = router.clone().oneshot(req).await?;
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+    Ok((started.elapsed(), status, body))
+}
+
+/// `n` communities below `street`, named by `name(i)`.
+async fn add_communities(
+    conn: &mut sqlx::AnyConnection,
+    street: &sanshe_store::areas::AreaRow,
+    n: usize,
+    name: impl Fn(usize) -> String,
+) -> Result<Vec<sanshe_store::areas::AreaRow>> {
+    let mut communities = Vec::with_capacity(n);
+    for i in 0..n {
+        communities.push(
+            sanshe_store::areas::insert(conn, Some(street), "community", None, &name(i)).await?,
+        );
+    }
+    Ok(communities)
+}
+
 async fn open(postgres: Option<&str>, label: &str) -> Result<(App, String)> {
     let url = match postgres {
         None => {
@@ -336,19 +382,13 @@ async fn main() -> Result<()> {
         "体育中心街道",
     )
     .await?;
-    let mut communities = Vec::new();
-    for i in 0..people.len().div_ceil(PER_COMMUNITY) {
-        communities.push(
-            sanshe_store::areas::insert(
-                &mut conn,
-                Some(&street),
-                "community",
-                None,
-                &format!("第{}社区", i + 1),
-            )
-            .await?,
-        );
-    }
+    let communities = add_communities(
+        &mut conn,
+        &street,
+        people.len().div_ceil(PER_COMMUNITY),
+        |i| format!("第{}社区", i + 1),
+    )
+    .await?;
     drop(conn);
     let cli = Actor::command_line(&app).await?;
     let files: Vec<Vec<u8>> = people.chunks(PER_COMMUNITY).map(csv_of).collect();
@@ -429,13 +469,8 @@ async fn main() -> Result<()> {
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
     let mut pages = Vec::new();
     for _ in 0..21 {
-        let req = axum::http::Request::get(format!("/residents?area={}", community.id))
-            .header("cookie", format!("sanshe_session={}", session.token))
-            .body(axum::body::Body::empty())?;
-        let t = Instant::now();
-        let resp = router.clone().oneshot(req).await?;
-        let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-        pages.push(t.elapsed());
+        let path = format!("/residents?area={}", community.id);
+        pages.push(timed_get(&router, &session.token, &path).await?.0);
     }
     println!(
         "community list page: median {:?} (target < 100 ms)",

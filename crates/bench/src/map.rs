@@ -18,10 +18,9 @@ use std::time::Instant;
 use anyhow::Result;
 use sanshe_app::accounts::{Actor, GrantTarget};
 use sanshe_store::new_id;
-use tower::ServiceExt;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
-use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
+use crate::{BENCH_PASSWORD, add_communities, bench_account, discard, median, ms, open, timed_get};
 
 const COMMUNITIES: usize = 5_000;
 const ORGANIZATIONS: usize = 2_000;
@@ -60,18 +59,9 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
                 &format!("{d}区{s}街道"),
             )
             .await?;
-            for c in 0..COMMUNITIES / 250 {
-                communities.push(
-                    sanshe_store::areas::insert(
-                        &mut conn,
-                        Some(&street),
-                        "community",
-                        None,
-                        &format!("{d}区{s}街{c}社区"),
-                    )
-                    .await?,
-                );
-            }
+            let named = |c| format!("{d}区{s}街{c}社区");
+            communities
+                .extend(add_communities(&mut conn, &street, COMMUNITIES / 250, named).await?);
         }
     }
     drop(conn);
@@ -381,20 +371,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             ("/api/v1/linkage-map", &mut json),
             ("/linkage-map", &mut page),
         ] {
-            let mut req = axum::http::Request::get(path);
-            req = if path.starts_with("/api") {
-                req.header("authorization", format!("Bearer {}", session.token))
-            } else {
-                req.header("cookie", format!("sanshe_session={}", session.token))
-            };
-            let started = Instant::now();
-            let resp = router
-                .clone()
-                .oneshot(req.body(axum::body::Body::empty())?)
-                .await?;
-            let status = resp.status();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            out.push(started.elapsed());
+            let (took, status, body) = timed_get(&router, &session.token, path).await?;
+            out.push(took);
             anyhow::ensure!(status.is_success(), "{path}: {status}");
             if path.starts_with("/api") {
                 size.0 = body.len();
@@ -405,15 +383,9 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     }
     let (json, page) = (median(json), median(page));
     let read_map = || async {
-        let req = axum::http::Request::get("/api/v1/linkage-map")
-            .header("authorization", format!("Bearer {}", session.token))
-            .body(axum::body::Body::empty())?;
-        let started = Instant::now();
-        let resp = router.clone().oneshot(req).await?;
-        let status = resp.status();
-        axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+        let (took, status, _) = timed_get(&router, &session.token, "/api/v1/linkage-map").await?;
         anyhow::ensure!(status.is_success(), "linkage map: {status}");
-        anyhow::Ok(started.elapsed())
+        anyhow::Ok(took)
     };
     // After a change on this node: a member deployed to another community, as a coordinator
     // does it; the read re-reads that community before it answers.

@@ -20,10 +20,11 @@ use sanshe_app::accounts::Actor;
 use sanshe_app::{Clock, rotas, utc_ms};
 use sanshe_store::new_id;
 use sanshe_store::statements::Statements;
-use tower::ServiceExt;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
-use crate::{BENCH_PASSWORD, bench_account, discard, median, ms, open};
+use crate::{
+    BENCH_PASSWORD, add_communities, bench_account, discard, engine, median, ms, open, timed_get,
+};
 
 const COMMUNITIES: usize = 20;
 const POSTS_PER_COMMUNITY: usize = 50;
@@ -53,12 +54,7 @@ async fn insert_bare(
 
 /// Runs the rota benchmark.
 pub async fn run(postgres: Option<&str>) -> Result<()> {
-    let backend = if postgres.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    println!("sanshe rota benchmark on {backend}");
+    println!("sanshe rota benchmark on {}", engine(postgres));
     let (mut app, url) = open(postgres, "rotas").await?;
     let today = NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 9, 0);
@@ -76,19 +72,10 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let elsewhere =
         sanshe_store::areas::insert(&mut conn, Some(&elsewhere), "community", None, "对照社区")
             .await?;
-    let mut communities = Vec::new();
-    for c in 0..COMMUNITIES {
-        communities.push(
-            sanshe_store::areas::insert(
-                &mut conn,
-                Some(&street),
-                "community",
-                None,
-                &format!("第{}社区", c + 1),
-            )
-            .await?,
-        );
-    }
+    let communities = add_communities(&mut conn, &street, COMMUNITIES, |c| {
+        format!("第{}社区", c + 1)
+    })
+    .await?;
     drop(conn);
     let _cli = Actor::command_line(&app).await?;
     let coordinator = bench_account(
@@ -353,16 +340,9 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let mut times = Vec::new();
         let mut size = 0;
         for _ in 0..10 {
-            let req =
-                axum::http::Request::get(format!("/rota?area={area}&from={from}&days={days}"))
-                    .header("cookie", format!("sanshe_session={}", session.token));
-            let started = Instant::now();
-            let resp = router
-                .clone()
-                .oneshot(req.body(axum::body::Body::empty())?)
-                .await?;
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            times.push(started.elapsed());
+            let path = format!("/rota?area={area}&from={from}&days={days}");
+            let (took, _, body) = timed_get(&router, &session.token, &path).await?;
+            times.push(took);
             size = body.len();
         }
         println!(
