@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::contacts::{Origin, Transport, note};
+use sanshe_core::contacts::{Origin, Trace, Transport, note};
 use sanshe_core::registry::{HouseholdAddress, ResidentInput};
-use sanshe_store::contacts::{self as store, NewArrival, NewContact, TraceRow};
+use sanshe_store::contacts::{self as store, ArrivalRow, ContactRow, TraceRow};
 use sanshe_store::new_id;
 
 use crate::accounts::Actor;
@@ -240,33 +240,26 @@ pub async fn register_arrival(
     let id = new_id();
     let date_s = date.format("%Y-%m-%d").to_string();
     let mut tx = app.db.begin().await?;
-    store::insert_arrival(
-        &mut tx,
-        &NewArrival {
-            id: &id,
-            resident_id: &resident_id,
-            area_path: &path,
-            origin: origin.as_str(),
-            arrival_date: &date_s,
-            transport: transport.as_str(),
-            note: &n,
-            created_by: &actor.username,
-        },
-        app.clock.now_ms(),
-    )
-    .await?;
+    let arrival = ArrivalRow {
+        id: id.clone(),
+        resident_id: resident_id.clone(),
+        area_path: path.clone(),
+        origin: origin.as_str().into(),
+        arrival_date: date_s.clone(),
+        transport: transport.as_str().into(),
+        note: n,
+        created_by: actor.username.clone(),
+        created_at: app.clock.now_ms(),
+    };
+    store::insert_arrival(&mut tx, &arrival).await?;
     let registered = Registration {
-        kind: "arrival",
-        action: "arrival.registered",
-        id: &id,
+        source: Source::Arrival(&id),
         resident_id: &resident_id,
         path: &path,
         date: &date_s,
         isolation: &input.isolation,
     };
-    registered
-        .finish(app, actor, tx, Source::Arrival(&id), origin.as_str())
-        .await
+    registered.finish(app, actor, tx, origin.as_str()).await
 }
 
 /// Registers a close contact, and opens isolation from the last contact if asked.
@@ -322,41 +315,32 @@ pub async fn register_contact(
     let id = new_id();
     let date_s = date.format("%Y-%m-%d").to_string();
     let mut tx = app.db.begin().await?;
-    store::insert_contact(
-        &mut tx,
-        &NewContact {
-            id: &id,
-            resident_id: &resident_id,
-            area_path: &path,
-            index_resident_id: index_id,
-            index_label: &label,
-            last_contact_date: &date_s,
-            note: &n,
-            created_by: &actor.username,
-        },
-        app.clock.now_ms(),
-    )
-    .await?;
+    let contact = ContactRow {
+        id: id.clone(),
+        resident_id: resident_id.clone(),
+        area_path: path.clone(),
+        index_resident_id: index_id.map(str::to_string),
+        index_label: label,
+        last_contact_date: date_s.clone(),
+        note: n,
+        created_by: actor.username.clone(),
+        created_at: app.clock.now_ms(),
+    };
+    store::insert_contact(&mut tx, &contact).await?;
     let registered = Registration {
-        kind: "contact",
-        action: "contact.registered",
-        id: &id,
+        source: Source::Contact(&id),
         resident_id: &resident_id,
         path: &path,
         date: &date_s,
         isolation: &input.isolation,
     };
-    registered
-        .finish(app, actor, tx, Source::Contact(&id), &date_s)
-        .await
+    registered.finish(app, actor, tx, &date_s).await
 }
 
 /// An arrival or contact just written in its transaction.
 struct Registration<'a> {
-    /// `arrival` or `contact`, and its audit action.
-    kind: &'static str,
-    action: &'static str,
-    id: &'a str,
+    /// The arrival or the contact, by id.
+    source: Source<'a>,
     resident_id: &'a str,
     path: &'a str,
     /// The arrival or last contact, the day isolation counts from.
@@ -371,14 +355,18 @@ impl Registration<'_> {
         app: &App,
         actor: &Actor,
         mut tx: sanshe_store::Tx,
-        source: Source<'_>,
         detail: &str,
     ) -> Result<Registered> {
+        let (kind, action, id) = match self.source {
+            Source::Arrival(id) => ("arrival", "arrival.registered", id),
+            Source::Contact(id) => ("contact", "contact.registered", id),
+            Source::Manual => return Err(AppError::Internal("a registration has a record".into())),
+        };
         audit::record(
             &mut tx,
             actor,
-            self.action,
-            Subject::new(self.kind, self.id, self.path),
+            action,
+            Subject::new(kind, id, self.path),
             detail,
         )
         .await?;
@@ -389,12 +377,12 @@ impl Registration<'_> {
             self.resident_id,
             self.date,
             self.isolation,
-            source,
+            self.source,
         )
         .await?;
         sanshe_store::commit(tx).await?;
         Ok(Registered {
-            id: self.id.to_string(),
+            id: id.to_string(),
             resident_id: self.resident_id.to_string(),
             episode_id: opened.as_ref().map(|o| o.0.clone()),
             report_link: opened.map(|o| format!("/r/{}", o.1)),
@@ -402,30 +390,24 @@ impl Registration<'_> {
     }
 }
 
-/// Arrivals in scope, latest first.
-pub async fn arrivals(app: &App, actor: &Actor, offset: i64, limit: i64) -> Result<Vec<TraceView>> {
+/// The arrivals or the close contacts in scope, latest first.
+pub async fn traces(
+    app: &App,
+    actor: &Actor,
+    trace: Trace,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<TraceView>> {
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    Ok(
-        store::arrivals(&mut conn, scope.roots(), offset.max(0), limit.clamp(1, 500))
-            .await?
-            .into_iter()
-            .map(view)
-            .collect(),
-    )
-}
-
-/// Close contacts in scope, latest first.
-pub async fn contacts(app: &App, actor: &Actor, offset: i64, limit: i64) -> Result<Vec<TraceView>> {
-    let scope = actor.scope(Action::FrontLine);
-    let mut conn = app.db.conn().await?;
-    Ok(
-        store::contacts(&mut conn, scope.roots(), offset.max(0), limit.clamp(1, 500))
-            .await?
-            .into_iter()
-            .map(view)
-            .collect(),
-    )
+    let rows = store::traces(
+        &mut conn,
+        trace,
+        scope.roots(),
+        offset.max(0),
+        limit.clamp(1, 500),
+    );
+    Ok(rows.await?.into_iter().map(view).collect())
 }
 
 /// Opens the isolation chosen on an arrival or contact form, from its date, in the same

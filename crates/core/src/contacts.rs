@@ -72,3 +72,12 @@ impl Origin {
 pub fn note(raw: &str) -> Result<String, &'static str> {
     crate::text::note("note", raw, 500).map_err(|_| "err-too-long")
 }
+
+/// Which list of traced people: arrivals from elsewhere or close contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trace {
+    /// Arrivals, latest arrival first.
+    Arrivals,
+    /// Close contacts, latest contact first.
+    Contacts,
+}

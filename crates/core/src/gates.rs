@@ -268,113 +268,36 @@ mod tests {
     fn the_rule_refuses_in_a_volunteers_order() {
         let p = GatePolicy::default();
         let noon = at("2020-02-06 12:00");
-        assert_eq!(
-            decide(None, &p, Direction::In, noon, false),
-            Err(Refusal::UnknownPass)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    same_compound: false,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::In,
-                noon,
-                true
-            ),
-            Err(Refusal::WrongCompound)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    revoked: true,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::In,
-                noon,
-                false
-            ),
-            Err(Refusal::Revoked)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    valid_on_date: false,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::In,
-                noon,
-                false
-            ),
-            Err(Refusal::Expired)
-        );
-        assert_eq!(
-            decide(Some(ok_pass()), &p, Direction::In, noon, true),
-            Err(Refusal::Fever)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    suspended: true,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::In,
-                noon,
-                false
-            ),
-            Err(Refusal::Suspended)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    exits_in_period: 1,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::Out,
-                noon,
-                false
-            ),
-            Err(Refusal::QuotaUsed)
-        );
-        assert_eq!(
-            decide(
-                Some(PassState {
-                    exits_in_period: 1,
-                    ..ok_pass()
-                }),
-                &p,
-                Direction::In,
-                noon,
-                false
-            ),
-            Ok(()),
-            "coming home is never rationed"
-        );
-        assert_eq!(
-            decide(
-                Some(ok_pass()),
-                &p,
-                Direction::Out,
-                at("2020-02-06 22:00"),
-                false
-            ),
-            Err(Refusal::Closed)
-        );
-        assert_eq!(
-            decide(
-                Some(ok_pass()),
-                &p,
-                Direction::Out,
-                at("2020-02-06 06:00"),
-                false
-            ),
-            Ok(())
-        );
+        let (out_, in_) = (Direction::Out, Direction::In);
+        // A good pass, changed in one way.
+        let pass = |change: fn(&mut PassState)| {
+            let mut state = ok_pass();
+            change(&mut state);
+            Some(state)
+        };
+        let good = pass(|_| ());
+        // (pass, direction, time, fever, expected): a table reads better in columns.
+        #[rustfmt::skip]
+        let cases = [
+            (None, in_, noon, false, Err(Refusal::UnknownPass)),
+            (pass(|s| s.same_compound = false), in_, noon, true, Err(Refusal::WrongCompound)),
+            (pass(|s| s.revoked = true), in_, noon, false, Err(Refusal::Revoked)),
+            (pass(|s| s.valid_on_date = false), in_, noon, false, Err(Refusal::Expired)),
+            (good, in_, noon, true, Err(Refusal::Fever)),
+            (pass(|s| s.suspended = true), in_, noon, false, Err(Refusal::Suspended)),
+            (pass(|s| s.exits_in_period = 1), out_, noon, false, Err(Refusal::QuotaUsed)),
+            // Coming home is never rationed.
+            (pass(|s| s.exits_in_period = 1), in_, noon, false, Ok(())),
+            (good, out_, at("2020-02-06 22:00"), false, Err(Refusal::Closed)),
+            (good, out_, at("2020-02-06 06:00"), false, Ok(())),
+        ];
+        for (i, (state, direction, time, fever, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(
+                decide(state, &p, direction, time, fever),
+                expected,
+                "case {i}"
+            );
+        }
     }
 
     #[test]

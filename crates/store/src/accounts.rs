@@ -372,15 +372,7 @@ pub async fn purge_sessions(
     before: i64,
     dry_run: bool,
 ) -> Result<crate::Purge> {
-    crate::purge(
-        conn,
-        "sessions",
-        "DELETE FROM sessions",
-        "expires_at < $1",
-        &[before.into()],
-        dry_run,
-    )
-    .await
+    crate::delete_older(conn, "sessions", "expires_at", before, dry_run).await
 }
 
 /// Failed sign-ins before `before`, deleted.
@@ -389,15 +381,7 @@ pub async fn purge_failures(
     before: i64,
     dry_run: bool,
 ) -> Result<crate::Purge> {
-    crate::purge(
-        conn,
-        "sign_in_failures",
-        "DELETE FROM sign_in_failures",
-        "at < $1",
-        &[before.into()],
-        dry_run,
-    )
-    .await
+    crate::delete_older(conn, "sign_in_failures", "at", before, dry_run).await
 }
 
 crate::row! {

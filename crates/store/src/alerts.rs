@@ -53,24 +53,8 @@ pub async fn insert(
     a: &NewAlert<'_>,
     at: i64,
 ) -> Result<Option<String>> {
-    let id = new_id();
-    let inserted = conn.changed(
-        "INSERT INTO alerts (id, kind, area_path, subject_kind, subject_id, open_key, last_event, detail, occurrences, status, raised_at, last_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 'open', $9, $9) ON CONFLICT (open_key) DO NOTHING",
-        &[
-            (&id).into(),
-            a.kind.into(),
-            a.area_path.into(),
-            a.subject_kind.into(),
-            a.subject_id.into(),
-            a.open_key.into(),
-            a.event.into(),
-            a.detail.into(),
-            at.into(),
-        ],
-    )
-    .await?;
-    Ok((inserted == 1).then_some(id))
+    let ids = insert_many(conn, std::slice::from_ref(a), at).await?;
+    Ok(ids.into_iter().next().flatten())
 }
 
 /// Open (or acknowledged) alerts of one kind: open key → (id, last event).
@@ -97,7 +81,7 @@ pub async fn open_alerts_of_kind(
 /// Inserts many new alerts of one event at once (the missed-report scan); returns the id of
 /// each, or None for one whose open key another node's scan opened meanwhile.
 pub async fn insert_many(
-    conn: &mut AnyConnection,
+    conn: &mut impl Statements,
     alerts: &[NewAlert<'_>],
     at: i64,
 ) -> Result<Vec<Option<String>>> {

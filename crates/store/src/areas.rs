@@ -55,11 +55,7 @@ pub async fn insert(
 
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
-    conn.fetch_one::<AreaRow>(
-        &format!("SELECT {COLUMNS} FROM areas WHERE id = $1"),
-        &[Cell::from(id)],
-    )
-    .await
+    conn.one_by("areas", "id", id.into()).await
 }
 
 /// The children of `parent` (roots when `None`), by name.
@@ -148,11 +144,7 @@ pub async fn find_child(
 
 /// The area with this division code, if any.
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AreaRow>> {
-    conn.fetch_optional::<AreaRow>(
-        &format!("SELECT {COLUMNS} FROM areas WHERE code = $1"),
-        &[Cell::from(code)],
-    )
-    .await
+    conn.optional_by("areas", "code", code.into()).await
 }
 
 /// How many areas exist (used to tell an empty database).

@@ -1,63 +1,70 @@
 //! The `arrivals` and `contacts` tables: people arriving from elsewhere and close contacts.
 
+use sanshe_core::contacts::Trace;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Row, Statements};
 
 use crate::{Result, scope_filter};
 
-/// An arrival to store.
-#[derive(Debug, Clone)]
-pub struct NewArrival<'a> {
-    /// Id.
-    pub id: &'a str,
-    /// The person.
-    pub resident_id: &'a str,
-    /// Path of their household's area.
-    pub area_path: &'a str,
-    /// Where from.
-    pub origin: &'a str,
-    /// YYYY-MM-DD.
-    pub arrival_date: &'a str,
-    /// `Transport` spelling.
-    pub transport: &'a str,
-    /// Note.
-    pub note: &'a str,
-    /// Who registered it.
-    pub created_by: &'a str,
+row! {
+    /// An arrival as stored.
+    #[derive(Debug, Clone)]
+    pub struct ArrivalRow {
+        /// Id.
+        pub id: String,
+        /// The person.
+        pub resident_id: String,
+        /// Path of their household's area.
+        pub area_path: String,
+        /// Where from.
+        pub origin: String,
+        /// YYYY-MM-DD.
+        pub arrival_date: String,
+        /// `Transport` spelling.
+        pub transport: String,
+        /// Note.
+        pub note: String,
+        /// Who registered it.
+        pub created_by: String,
+        /// When, ms since the epoch.
+        pub created_at: i64,
+    }
 }
 
 /// Stores an arrival.
-pub async fn insert_arrival(conn: &mut AnyConnection, a: &NewArrival<'_>, at: i64) -> Result<()> {
-    conn.run("INSERT INTO arrivals (id, resident_id, area_path, origin, arrival_date, transport, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(a.id), Cell::from(a.resident_id), Cell::from(a.area_path), Cell::from(a.origin), Cell::from(a.arrival_date), Cell::from(a.transport), Cell::from(a.note), Cell::from(a.created_by), Cell::from(at)])
-        .await
+pub async fn insert_arrival(conn: &mut AnyConnection, a: &ArrivalRow) -> Result<()> {
+    conn.insert("arrivals", a).await
 }
 
-/// A close contact to store.
-#[derive(Debug, Clone)]
-pub struct NewContact<'a> {
-    /// Id.
-    pub id: &'a str,
-    /// The contact.
-    pub resident_id: &'a str,
-    /// Path of their household's area.
-    pub area_path: &'a str,
-    /// The index person, when registered here.
-    pub index_resident_id: Option<&'a str>,
-    /// How the index person is known (name or case number) when not registered here.
-    pub index_label: &'a str,
-    /// YYYY-MM-DD.
-    pub last_contact_date: &'a str,
-    /// Note.
-    pub note: &'a str,
-    /// Who registered it.
-    pub created_by: &'a str,
+row! {
+    /// A close contact as stored.
+    #[derive(Debug, Clone)]
+    pub struct ContactRow {
+        /// Id.
+        pub id: String,
+        /// The contact.
+        pub resident_id: String,
+        /// Path of their household's area.
+        pub area_path: String,
+        /// The index person, when registered here.
+        pub index_resident_id: Option<String>,
+        /// How the index person is known (name or case number) when not registered here.
+        pub index_label: String,
+        /// YYYY-MM-DD.
+        pub last_contact_date: String,
+        /// Note.
+        pub note: String,
+        /// Who registered it.
+        pub created_by: String,
+        /// When, ms since the epoch.
+        pub created_at: i64,
+    }
 }
 
 /// Stores a close contact.
-pub async fn insert_contact(conn: &mut AnyConnection, c: &NewContact<'_>, at: i64) -> Result<()> {
-    conn.run("INSERT INTO contacts (id, resident_id, area_path, index_resident_id, index_label, last_contact_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(c.id), Cell::from(c.resident_id), Cell::from(c.area_path), Cell::from(c.index_resident_id), Cell::from(c.index_label), Cell::from(c.last_contact_date), Cell::from(c.note), Cell::from(c.created_by), Cell::from(at)])
-        .await
+pub async fn insert_contact(conn: &mut AnyConnection, c: &ContactRow) -> Result<()> {
+    conn.insert("contacts", c).await
 }
 
 /// An arrival or a contact in a list, with the person's name and address.
@@ -124,18 +131,28 @@ fn trace_sql(table: &str, from: &str, date: &str, how: &str, filter: &str) -> St
     )
 }
 
-async fn traces(
+/// The arrivals or the close contacts in scope, latest first.
+pub async fn traces(
     conn: &mut AnyConnection,
-    sql_of: impl Fn(&str) -> String,
-    order: &str,
+    trace: Trace,
     roots: &[String],
     offset: i64,
     limit: i64,
 ) -> Result<Vec<TraceRow>> {
+    // (table, from, date, how) of each list, read into the same `TraceRow`.
+    let (table, from, date, how) = match trace {
+        Trace::Arrivals => ("arrivals", "t.origin", "t.arrival_date", "t.transport"),
+        Trace::Contacts => (
+            "contacts",
+            "t.index_label",
+            "t.last_contact_date",
+            "t.index_resident_id",
+        ),
+    };
     let (filter, binds) = scope_filter("t.area_path", roots, 1);
     let sql = format!(
-        "{} ORDER BY {order} DESC, t.id DESC LIMIT ${} OFFSET ${}",
-        sql_of(&filter),
+        "{} ORDER BY {date} DESC, t.id DESC LIMIT ${} OFFSET ${}",
+        trace_sql(table, from, date, how, &filter),
         binds.len() + 1,
         binds.len() + 2
     );
@@ -143,50 +160,6 @@ async fn traces(
     args.push(Cell::from(limit));
     args.push(Cell::from(offset));
     conn.fetch_all::<TraceRow>(&sql, &args).await
-}
-
-/// Arrivals in scope, latest arrival first.
-pub async fn arrivals(
-    conn: &mut AnyConnection,
-    roots: &[String],
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<TraceRow>> {
-    traces(
-        conn,
-        |f| trace_sql("arrivals", "t.origin", "t.arrival_date", "t.transport", f),
-        "t.arrival_date",
-        roots,
-        offset,
-        limit,
-    )
-    .await
-}
-
-/// Close contacts in scope, latest contact first.
-pub async fn contacts(
-    conn: &mut AnyConnection,
-    roots: &[String],
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<TraceRow>> {
-    traces(
-        conn,
-        |f| {
-            trace_sql(
-                "contacts",
-                "t.index_label",
-                "t.last_contact_date",
-                "t.index_resident_id",
-                f,
-            )
-        },
-        "t.last_contact_date",
-        roots,
-        offset,
-        limit,
-    )
-    .await
 }
 
 /// Residents of these households listed as close contacts with a last contact on or after

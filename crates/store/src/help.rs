@@ -75,11 +75,7 @@ pub async fn open_from_link(conn: &mut impl Statements, household_id: &str) -> R
 
 /// One request (callers check the path).
 pub async fn get(conn: &mut impl Statements, id: &str) -> Result<HelpRow> {
-    conn.fetch_one(
-        &format!("SELECT {COLUMNS} FROM help_requests WHERE id = $1"),
-        &[id.into()],
-    )
-    .await
+    conn.one_by("help_requests", "id", id.into()).await
 }
 
 /// Moves a request on, only if it is still in `from` (two people acting at once: one wins).
@@ -136,11 +132,8 @@ pub async fn list(
 
 /// The request a receipt link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<HelpRow> {
-    conn.fetch_one(
-        &format!("SELECT {COLUMNS} FROM help_requests WHERE link_hash = $1"),
-        &[link_hash.into()],
-    )
-    .await
+    conn.one_by("help_requests", "link_hash", link_hash.into())
+        .await
 }
 
 /// Records the resident's confirmation of a delivered request; false when it is not delivered

@@ -754,3 +754,17 @@ pub(crate) async fn purge(
     };
     Ok(Purge { rows })
 }
+
+/// Rows of `table` whose `column` (UTC ms) is before `before`, deleted (or counted, on a dry
+/// run). The names come from the code (`'static`), never from input.
+pub(crate) async fn delete_older(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    column: &'static str,
+    before: i64,
+    dry_run: bool,
+) -> Result<Purge> {
+    let delete = format!("DELETE FROM {table}");
+    let filter = format!("{column} < $1");
+    purge(conn, table, &delete, &filter, &[before.into()], dry_run).await
+}

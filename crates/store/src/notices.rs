@@ -43,11 +43,7 @@ pub async fn insert(conn: &mut impl Statements, n: &NoticeRow) -> Result<()> {
 
 /// One notice.
 pub async fn notice(conn: &mut impl Statements, id: &str) -> Result<Option<NoticeRow>> {
-    conn.fetch_optional(
-        &format!("SELECT {COLUMNS} FROM notices WHERE id = $1"),
-        &[id.into()],
-    )
-    .await
+    conn.optional_by("notices", "id", id.into()).await
 }
 
 /// The newest notices of these organizations or sent over these exact area paths (the

@@ -60,11 +60,7 @@ pub async fn insert(conn: &mut impl Statements, a: &ApplicationRow) -> Result<()
 
 /// One application (callers check the path).
 pub async fn get(conn: &mut impl Statements, id: &str) -> Result<ApplicationRow> {
-    conn.fetch_one(
-        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE id = $1"),
-        &[id.into()],
-    )
-    .await
+    conn.one_by("volunteer_applications", "id", id.into()).await
 }
 
 /// Applications of the same ID number still open (pending or waiting for more).
@@ -211,20 +207,14 @@ pub async fn reserve(
 
 /// The approved application that made an account.
 pub async fn of_user(conn: &mut impl Statements, user_id: &str) -> Result<ApplicationRow> {
-    conn.fetch_one(
-        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE user_id = $1"),
-        &[user_id.into()],
-    )
-    .await
+    conn.one_by("volunteer_applications", "user_id", user_id.into())
+        .await
 }
 
 /// The application a status link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<ApplicationRow> {
-    conn.fetch_one(
-        &format!("SELECT {COLUMNS} FROM volunteer_applications WHERE link_hash = $1"),
-        &[link_hash.into()],
-    )
-    .await
+    conn.one_by("volunteer_applications", "link_hash", link_hash.into())
+        .await
 }
 
 /// Applications decided before `before`: their ID number and phone (sealed, hashed and masked)

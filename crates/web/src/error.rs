@@ -88,6 +88,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestLocale {
     }
 }
 
+/// A page without a session (sign-in, a resident's link, the public sign-up) takes its
+/// translator in the request's language straight from the request.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for crate::i18n::Tr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let RequestLocale(locale) = RequestLocale::from_request_parts(parts, state).await?;
+        Ok(crate::i18n::Tr::new(locale))
+    }
+}
+
 /// An error answered before its words: `problems` writes them in the request's language.
 #[derive(Clone)]
 struct Unwritten(Arc<AppError>);

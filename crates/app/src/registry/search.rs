@@ -2,18 +2,18 @@
 
 use super::*;
 
-/// How to list residents.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// How to list residents: the API's query parameters, the list page's and an export's filters.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct ResidentSearch {
-    /// Narrow to this area.
+    /// Within this area.
     pub area: Option<String>,
-    /// Name prefix, ID number or phone.
+    /// Name prefix, whole ID number or phone.
     pub q: Option<String>,
-    /// Only residents with this flag.
+    /// Only with this flag: living_alone, elderly_80, disabled, chronic_illness, pregnant.
     pub flag: Option<String>,
     /// `name` (default) or `birth_date`.
     pub sort: Option<String>,
-    /// Cursor from the previous page.
+    /// Cursor from the previous page's `next`.
     pub after: Option<String>,
     /// Page size (1–500, default 50).
     pub limit: Option<i64>,

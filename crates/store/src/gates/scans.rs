@@ -281,15 +281,7 @@ pub async fn purge_scans(
     before: i64,
     dry_run: bool,
 ) -> Result<crate::Purge> {
-    crate::purge(
-        conn,
-        "scans",
-        "DELETE FROM scans",
-        "recorded_at < $1",
-        &[before.into()],
-        dry_run,
-    )
-    .await
+    crate::delete_older(conn, "scans", "recorded_at", before, dry_run).await
 }
 
 /// Quota counts of periods that started before `before_day` (YYYY-MM-DD), deleted: they decide

@@ -100,13 +100,5 @@ pub async fn purge_visitors(
     before: i64,
     dry_run: bool,
 ) -> Result<crate::Purge> {
-    crate::purge(
-        conn,
-        "visitors",
-        "DELETE FROM visitors",
-        "at < $1",
-        &[before.into()],
-        dry_run,
-    )
-    .await
+    crate::delete_older(conn, "visitors", "at", before, dry_run).await
 }

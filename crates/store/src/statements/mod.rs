@@ -247,6 +247,31 @@ pub trait Statements {
             .await?
             .ok_or(StoreError::NotFound)
     }
+
+    /// The row of `table` whose `column` holds `value`, if there is one. The names come from
+    /// the code (`'static`), never from input.
+    async fn optional_by<T: TableRow + FromRow>(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+        value: Cell,
+    ) -> Result<Option<T>> {
+        let sql = format!("SELECT {} FROM {table} WHERE {column} = $1", T::COLUMNS);
+        self.fetch_optional(&sql, &[value]).await
+    }
+
+    /// `optional_by`; `NotFound` when there is none.
+    async fn one_by<T: TableRow + FromRow>(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+        value: Cell,
+    ) -> Result<T> {
+        self.optional_by(table, column, value)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// The rows of a query run once per 500 `keys`: `sql` is given a group's `IN (…)` list,
     /// its parameters numbered after `leading`, which each run binds first.
     async fn rows_in(
@@ -552,6 +577,18 @@ mod tests {
             tx.fetch_all::<NoteRow>(&query, &[]).await.expect("rows"),
             rows
         );
+        // One row by one column: found, absent, and absent as NotFound.
+        let b: NoteRow = pooled.one_by("notes", "k", "b".into()).await.expect("row");
+        assert_eq!(b, rows[1]);
+        let by_n: Option<NoteRow> = tx.optional_by("notes", "n", 1.into()).await.expect("row");
+        assert_eq!(by_n.as_ref(), Some(&rows[0]));
+        let none: Option<NoteRow> = tx
+            .optional_by("notes", "k", "c".into())
+            .await
+            .expect("read");
+        assert_eq!(none, None);
+        let missing = pooled.one_by::<NoteRow>("notes", "k", "c".into()).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView};
+use sanshe_core::contacts::Trace;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -19,21 +20,19 @@ pub struct Paging {
     pub limit: Option<i64>,
 }
 
+async fn list(caller: ApiCaller, trace: Trace, p: Paging) -> ApiResult<Json<Vec<TraceView>>> {
+    let (offset, limit) = (p.offset.unwrap_or(0), p.limit.unwrap_or(100));
+    let traces = contacts::traces(caller.app(), &caller.actor, trace, offset, limit);
+    Ok(Json(traces.await?))
+}
+
 /// Arrivals in scope, latest first.
 #[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])))]
 pub async fn list_arrivals(
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
-    Ok(Json(
-        contacts::arrivals(
-            caller.app(),
-            &caller.actor,
-            p.offset.unwrap_or(0),
-            p.limit.unwrap_or(100),
-        )
-        .await?,
-    ))
+    list(caller, Trace::Arrivals, p).await
 }
 
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
@@ -54,15 +53,7 @@ pub async fn list_contacts(
     caller: ApiCaller,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Vec<TraceView>>> {
-    Ok(Json(
-        contacts::contacts(
-            caller.app(),
-            &caller.actor,
-            p.offset.unwrap_or(0),
-            p.limit.unwrap_or(100),
-        )
-        .await?,
-    ))
+    list(caller, Trace::Contacts, p).await
 }
 
 /// Registers a close contact of an index person, and opens isolation from the last contact

@@ -83,12 +83,11 @@ pub async fn gate_traffic(
     responses((status = 200, body = Traffic)))]
 pub async fn area_traffic(
     caller: ApiCaller,
-    Path(id): Path<String>,
-    Query(q): Query<DayQuery>,
+    id: Path<String>,
+    day: Query<DayQuery>,
 ) -> ApiResult<Json<Traffic>> {
-    Ok(Json(
-        gates::traffic(caller.app(), &caller.actor, &id, q.date.as_deref()).await?,
-    ))
+    // One use case serves both: a gate's id or an area's, the caller's scope decides.
+    gate_traffic(caller, id, day).await
 }
 
 /// Which passes to list.

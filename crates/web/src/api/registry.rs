@@ -74,44 +74,14 @@ pub async fn get_household(
     }))
 }
 
-/// Search parameters of the resident list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ResidentFilter {
-    /// Within this area.
-    pub area: Option<String>,
-    /// Name prefix, whole ID number or phone.
-    pub q: Option<String>,
-    /// Only with this flag: living_alone, elderly_80, disabled, chronic_illness, pregnant.
-    pub flag: Option<String>,
-    /// `name` (default) or `birth_date`.
-    pub sort: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 50).
-    pub limit: Option<i64>,
-}
-
-impl From<ResidentFilter> for ResidentSearch {
-    fn from(f: ResidentFilter) -> Self {
-        ResidentSearch {
-            area: f.area,
-            q: f.q,
-            flag: f.flag,
-            sort: f.sort,
-            after: f.after,
-            limit: f.limit,
-        }
-    }
-}
-
 /// Residents in scope, masked, a page at a time.
-#[utoipa::path(get, path = "/api/v1/residents", params(ResidentFilter), tag = "registry", responses((status = 200, body = ResidentPage)))]
+#[utoipa::path(get, path = "/api/v1/residents", params(ResidentSearch), tag = "registry", responses((status = 200, body = ResidentPage)))]
 pub async fn list_residents(
     caller: ApiCaller,
-    Query(f): Query<ResidentFilter>,
+    Query(search): Query<ResidentSearch>,
 ) -> ApiResult<Json<ResidentPage>> {
     Ok(Json(
-        registry::search(caller.app(), &caller.actor, &f.into()).await?,
+        registry::search(caller.app(), &caller.actor, &search).await?,
     ))
 }
 

@@ -8,7 +8,7 @@ use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
 };
 use sanshe_core::campaigns::{STANDARD_QUESTIONS, VisitOutcome};
-use sanshe_core::contacts::Transport;
+use sanshe_core::contacts::{Trace, Transport};
 use sanshe_core::isolation::EpisodeKind;
 
 use super::*;
@@ -376,19 +376,20 @@ pub(super) struct TracesPage {
 }
 
 pub(super) async fn arrivals_page(caller: PageCaller) -> PageResult {
-    let items = contacts::arrivals(caller.app(), &caller.actor, 0, 500).await?;
-    Ok(render(&TracesPage {
-        nav: Nav::of(&caller, "/arrivals"),
-        arrivals: true,
-        items,
-    }))
+    traces_page(caller, Trace::Arrivals).await
 }
 
 pub(super) async fn contacts_page(caller: PageCaller) -> PageResult {
-    let items = contacts::contacts(caller.app(), &caller.actor, 0, 500).await?;
+    traces_page(caller, Trace::Contacts).await
+}
+
+async fn traces_page(caller: PageCaller, trace: Trace) -> PageResult {
+    let items = contacts::traces(caller.app(), &caller.actor, trace, 0, 500).await?;
+    let arrivals = trace == Trace::Arrivals;
+    let path = if arrivals { "/arrivals" } else { "/contacts" };
     Ok(render(&TracesPage {
-        nav: Nav::of(&caller, "/contacts"),
-        arrivals: false,
+        nav: Nav::of(&caller, path),
+        arrivals,
         items,
     }))
 }

@@ -2,7 +2,7 @@
 //! by phone: each person masked, their last reading, and a report form that keeps what was
 //! typed when it is refused.
 
-use sanshe_app::isolation::{self, EpisodeView, ReportInput};
+use sanshe_app::isolation::{self, EpisodeView};
 use sanshe_core::isolation::Symptom;
 
 use super::*;
@@ -70,11 +70,7 @@ pub(super) async fn submit_follow_up_report(
     Path(id): Path<String>,
     FormPairs(form): FormPairs,
 ) -> PageResult {
-    let input = ReportInput {
-        temperature: value(&form, "temperature"),
-        symptoms: values(&form, "symptoms"),
-        reported_at: None,
-    };
+    let input = super::isolation::report_input(&form);
     let done = isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await;
     after_form(
         &caller,

@@ -31,20 +31,18 @@ fn receipt_response(
 /// A resident's receipt link: where their errand is, and, once delivered, a button to confirm.
 pub(super) async fn receipt_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     let page = sanshe_app::help::receipt_page(&state.app, &token).await?;
     Ok(receipt_response(tr, page, None))
 }
 
 pub(super) async fn confirm_receipt(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     match sanshe_app::help::confirm_receipt(&state.app, &token).await {
         Ok(page) => Ok(receipt_response(tr, page, None)),
         Err(AppError::Invalid(f)) => {

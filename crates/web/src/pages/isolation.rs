@@ -52,27 +52,29 @@ fn link_response(
 
 pub(super) async fn report_link_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     let page = isolation::link_page(&state.app, &token).await?;
     Ok(link_response(tr, &token, page, None, None))
 }
 
+/// A health report as sent from the resident's page or a worker's form (the time is now).
+pub(super) fn report_input(form: &[(String, String)]) -> ReportInput {
+    ReportInput {
+        temperature: value(form, "temperature"),
+        symptoms: values(form, "symptoms"),
+        reported_at: None,
+    }
+}
+
 pub(super) async fn submit_report_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
     FormPairs(form): FormPairs,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
-    let input = ReportInput {
-        temperature: value(&form, "temperature"),
-        symptoms: values(&form, "symptoms"),
-        reported_at: None,
-    };
-    let result = isolation::report_by_link(&state.app, &token, &input).await;
+    let result = isolation::report_by_link(&state.app, &token, &report_input(&form)).await;
     let page = isolation::link_page(&state.app, &token).await?;
     match result {
         Ok(out) => Ok(link_response(tr, &token, page, None, Some(out))),
@@ -85,11 +87,10 @@ pub(super) async fn submit_report_link(
 /// they go to the request's own receipt page, which follows it to delivery.
 pub(super) async fn submit_help_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
     FormPairs(form): FormPairs,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     let input = sanshe_app::help::HelpInput {
         household_id: None,
         area_id: None,
@@ -259,18 +260,9 @@ pub(super) async fn isolation_action(
     let actor = &caller.actor;
     let action = value(&form, "action");
     let done: sanshe_app::Result<&str> = match action.as_str() {
-        "report" => isolation::report_by_worker(
-            app,
-            actor,
-            &id,
-            &ReportInput {
-                temperature: value(&form, "temperature"),
-                symptoms: values(&form, "symptoms"),
-                reported_at: None,
-            },
-        )
-        .await
-        .map(|_| "report-saved"),
+        "report" => isolation::report_by_worker(app, actor, &id, &report_input(&form))
+            .await
+            .map(|_| "report-saved"),
         "release" => isolation::release(
             app,
             actor,

@@ -51,17 +51,15 @@ async fn apply_view(
 }
 
 /// The public sign-up page (no account): a link or QR code leads here.
-pub(super) async fn apply_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
+pub(super) async fn apply_page(State(state): State<AppState>, tr: Tr) -> PageResult {
     apply_view(&state, tr, Default::default(), FormErrors::default(), None).await
 }
 
 pub(super) async fn submit_application(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     FormPairs(form): FormPairs,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     let input = sanshe_app::volunteers::ApplicationInput {
         name: value(&form, "name"),
         document_number: value(&form, "document_number"),
@@ -256,10 +254,9 @@ struct StatusPage {
 /// The applicant's own link: the outcome of their application, no account needed.
 pub(super) async fn application_status_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    tr: Tr,
     Path(token): Path<String>,
 ) -> PageResult {
-    let tr = Tr::new(request_locale(&headers));
     let s = sanshe_app::volunteers::application_status(&state.app, &token).await?;
     let mut resp = render(&StatusPage { tr, s });
     // The token is the key to the page: keep it out of caches.
