@@ -99,6 +99,15 @@ async fn child(
     Ok(area_store::insert(conn, parent, kind, code, name).await?)
 }
 
+async fn street(
+    conn: &mut sanshe_store::Conn,
+    district: &AreaRow,
+    code: &str,
+    name: &str,
+) -> Result<AreaRow> {
+    child(conn, Some(district), "street", Some(code), name).await
+}
+
 /// Loads the demo into an empty database; every account gets `password`.
 pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     if !is_empty(app).await? {
@@ -113,54 +122,12 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let nankai = child(&mut tx, Some(&tj), "district", Some("120104"), "南开区").await?;
     let jinnan = child(&mut tx, Some(&tj), "district", Some("120112"), "津南区").await?;
     let wuqing = child(&mut tx, Some(&tj), "district", Some("120114"), "武清区").await?;
-    let nanshi = child(
-        &mut tx,
-        Some(&heping),
-        "street",
-        Some("120101006"),
-        "南市街道",
-    )
-    .await?;
-    let xinxing = child(
-        &mut tx,
-        Some(&heping),
-        "street",
-        Some("120101004"),
-        "新兴街道",
-    )
-    .await?;
-    let tiyu = child(
-        &mut tx,
-        Some(&nankai),
-        "street",
-        Some("120104011"),
-        "体育中心街道",
-    )
-    .await?;
-    let bzk = child(
-        &mut tx,
-        Some(&jinnan),
-        "street",
-        Some("120112108"),
-        "北闸口镇",
-    )
-    .await?;
-    child(
-        &mut tx,
-        Some(&hedong),
-        "street",
-        Some("120102001"),
-        "大王庄街道",
-    )
-    .await?;
-    child(
-        &mut tx,
-        Some(&wuqing),
-        "street",
-        Some("120114001"),
-        "杨村街道",
-    )
-    .await?;
+    let nanshi = street(&mut tx, &heping, "120101006", "南市街道").await?;
+    let xinxing = street(&mut tx, &heping, "120101004", "新兴街道").await?;
+    let tiyu = street(&mut tx, &nankai, "120104011", "体育中心街道").await?;
+    let bzk = street(&mut tx, &jinnan, "120112108", "北闸口镇").await?;
+    street(&mut tx, &hedong, "120102001", "大王庄街道").await?;
+    street(&mut tx, &wuqing, "120114001", "杨村街道").await?;
     let yudeli = child(&mut tx, Some(&nanshi), "community", None, "裕德里社区").await?;
     let chaoyangli = child(&mut tx, Some(&xinxing), "community", None, "朝阳里社区").await?;
     let lingyanli = child(&mut tx, Some(&tiyu), "community", None, "凌研里社区").await?;

@@ -965,3 +965,63 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refuses() {
+    on_both(|t| async move {
+        let org = t.token("org.ruoshui").await;
+        let worker = t.token("worker.lingyanli").await;
+        let (member_id, _) = member(&t, &org, "vol.wangfang").await;
+        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
+        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        let (cookie, csrf) = t.browser("org.ruoshui").await;
+        let page = format!("/organizations/{}", t.ruoshui);
+        let members = format!("/api/v1/organizations/{}/members", t.ruoshui);
+        let form = |area: &str| format!("csrf={csrf}&user_id={member_id}&area_id={area}");
+
+        // 裕德里 has no linkage with 若水: refused on the page, with the reason, nothing stored.
+        let refused = t
+            .post_form(&format!("{page}/deployments"), &cookie, &form(&t.yudeli))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.text().contains("只能派驻到本机构生效联动的社区"),
+            "{}",
+            refused.text()
+        );
+        assert_eq!(
+            t.get(&members, Some(&org)).await.json()[0]["deployments"],
+            json!([])
+        );
+
+        let deployed = t
+            .post_form(&format!("{page}/deployments"), &cookie, &form(&t.lingyanli))
+            .await;
+        assert_eq!(
+            deployed.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            deployed.text()
+        );
+        let to = deployed.headers.get("location").unwrap().to_str().unwrap();
+        assert_eq!(to, format!("{page}#members"));
+        let now = t.get(&members, Some(&org)).await.json();
+        assert_eq!(now[0]["deployments"][0]["area_name"], "凌研里社区", "{now}");
+
+        let recalled = t
+            .post_form(&format!("{page}/recalls"), &cookie, &form(&t.lingyanli))
+            .await;
+        assert_eq!(
+            recalled.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            recalled.text()
+        );
+        assert_eq!(
+            t.get(&members, Some(&org)).await.json()[0]["deployments"],
+            json!([])
+        );
+        t
+    })
+    .await;
+}

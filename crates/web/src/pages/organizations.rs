@@ -1,6 +1,6 @@
 //! Organization pages: the list, one organization, its linkages.
 
-use sanshe_app::organizations::{LinkageInput, MemberView};
+use sanshe_app::organizations::{self, LinkageInput, MemberView};
 use sanshe_core::organizations::{Duty, LinkageStatus};
 
 use super::*;
@@ -228,35 +228,42 @@ pub(super) struct DeployForm {
 
 pub(super) async fn deploy_member(
     caller: PageCaller,
-    Path(id): Path<String>,
-    Form(f): Form<DeployForm>,
+    id: Path<String>,
+    form: Form<DeployForm>,
 ) -> PageResult {
-    let app = caller.app();
-    let done =
-        sanshe_app::organizations::deploy_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
-            .await;
-    after_deployment(&caller, &id, done.map(|_| ())).await
+    deployment(caller, id, form, true).await
 }
 
 pub(super) async fn recall_member(
     caller: PageCaller,
-    Path(id): Path<String>,
-    Form(f): Form<DeployForm>,
+    id: Path<String>,
+    form: Form<DeployForm>,
 ) -> PageResult {
-    let app = caller.app();
-    let done =
-        sanshe_app::organizations::recall_member(app, &caller.actor, &id, &f.user_id, &f.area_id)
-            .await;
-    after_deployment(&caller, &id, done).await
+    deployment(caller, id, form, false).await
 }
 
-/// Back to the organization's people after a deployment or recall, or its page with why not.
-async fn after_deployment(caller: &PageCaller, id: &str, done: Result<(), AppError>) -> PageResult {
+/// Sends a member to work in a linked community (`deploy`) or calls them back, then shows the
+/// organization's members again (or the form with its refusal).
+async fn deployment(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DeployForm>,
+    deploy: bool,
+) -> PageResult {
+    let (app, actor) = (caller.app(), &caller.actor);
+    let (user, area) = (f.user_id.as_str(), f.area_id.as_str());
+    let done = if deploy {
+        organizations::deploy_member(app, actor, &id, user, area)
+            .await
+            .map(|_| ())
+    } else {
+        organizations::recall_member(app, actor, &id, user, area).await
+    };
     after_form(
-        caller,
+        &caller,
         done,
         async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(caller, id, errors).await,
+        async |errors| organization_view(&caller, &id, errors).await,
     )
     .await
 }
