@@ -32,7 +32,7 @@ async fn signed_in(t: &TestApp, token: &str) -> bool {
 
 #[tokio::test]
 async fn a_person_changes_their_password_and_signs_out_everywhere() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let phone = t.token("worker.lingyanli").await;
         let laptop = t.token("worker.lingyanli").await;
         let change = |current: &str, new: &str| {
@@ -60,10 +60,10 @@ async fn a_person_changes_their_password_and_signs_out_everywhere() {
             StatusCode::NO_CONTENT
         );
         // This session stays; the other device is signed out; the old password no longer works.
-        assert!(signed_in(&t, &phone).await);
-        assert!(!signed_in(&t, &laptop).await);
-        assert!(sign_in(&t, "worker.lingyanli", PASSWORD).await.is_none());
-        let again = sign_in(&t, "worker.lingyanli", "a-new-password-2020")
+        assert!(signed_in(t, &phone).await);
+        assert!(!signed_in(t, &laptop).await);
+        assert!(sign_in(t, "worker.lingyanli", PASSWORD).await.is_none());
+        let again = sign_in(t, "worker.lingyanli", "a-new-password-2020")
             .await
             .unwrap();
         // Signing out everywhere ends this one too.
@@ -76,15 +76,14 @@ async fn a_person_changes_their_password_and_signs_out_everywhere() {
             )
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
-        assert!(!signed_in(&t, &phone).await && !signed_in(&t, &again).await);
-        t
+        assert!(!signed_in(t, &phone).await && !signed_in(t, &again).await);
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates_a_user() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let users = t.get("/api/v1/users", Some(&admin)).await.json();
@@ -129,9 +128,9 @@ async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let one_time = r.json()["password"].as_str().unwrap().to_string();
         assert_eq!(one_time.chars().count(), 12);
-        assert!(!signed_in(&t, &their_session).await);
-        assert!(sign_in(&t, "worker.yudeli", PASSWORD).await.is_none());
-        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_some());
+        assert!(!signed_in(t, &their_session).await);
+        assert!(sign_in(t, "worker.yudeli", PASSWORD).await.is_none());
+        assert!(sign_in(t, "worker.yudeli", &one_time).await.is_some());
         let log = t
             .get("/api/v1/audit?action=password.reset", Some(&admin))
             .await
@@ -143,7 +142,7 @@ async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates
         );
 
         // Deactivated, they cannot sign in and their sessions end; reactivated, they can again.
-        let session = sign_in(&t, "worker.yudeli", &one_time).await.unwrap();
+        let session = sign_in(t, "worker.yudeli", &one_time).await.unwrap();
         let active = |on: bool| {
             let (t, admin, yudeli) = (&t, admin.clone(), yudeli.clone());
             async move {
@@ -161,18 +160,17 @@ async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates
             (r.status, r.json()["active"].as_bool()),
             (StatusCode::OK, Some(false))
         );
-        assert!(!signed_in(&t, &session).await);
-        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_none());
+        assert!(!signed_in(t, &session).await);
+        assert!(sign_in(t, "worker.yudeli", &one_time).await.is_none());
         assert_eq!(active(true).await.json()["active"], true);
-        assert!(sign_in(&t, "worker.yudeli", &one_time).await.is_some());
-        t
+        assert!(sign_in(t, "worker.yudeli", &one_time).await.is_some());
     })
     .await;
 }
 
 #[tokio::test]
 async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_once() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let page = t.page("/account", &cookie).await.text();
         assert!(
@@ -204,7 +202,7 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.text().contains("密码已修改"));
         assert!(
-            sign_in(&t, "worker.lingyanli", "another-one-2020")
+            sign_in(t, "worker.lingyanli", "another-one-2020")
                 .await
                 .is_some()
         );
@@ -249,7 +247,7 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             .chars()
             .take(12)
             .collect();
-        assert!(sign_in(&t, "worker.yudeli", &password).await.is_some());
+        assert!(sign_in(t, "worker.yudeli", &password).await.is_some());
         assert!(
             !t.page("/users", &admin_cookie)
                 .await
@@ -305,7 +303,7 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert!(
-            sign_in(&t, "worker.yudeli", "my-own-password-9")
+            sign_in(t, "worker.yudeli", "my-own-password-9")
                 .await
                 .is_none()
         );
@@ -333,7 +331,6 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             .unwrap()
             .len();
         assert_eq!(grants, 2);
-        t
     })
     .await;
 }

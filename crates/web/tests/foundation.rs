@@ -9,7 +9,7 @@ use support::{ID_FEMALE_1949, ID_MALE_1880, TestApp, id_for, on_both};
 
 #[tokio::test]
 async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_community() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         let r = t
@@ -122,7 +122,6 @@ async fn a_worker_cannot_read_find_count_or_export_a_resident_outside_their_comm
                 .text()
                 .contains("孙秀英")
         );
-        t
     })
     .await;
 }
@@ -133,7 +132,7 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn a_bad_id_number_is_refused_on_its_field_and_nothing_is_saved() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let r = t
             .post_json("/api/v1/residents", Some(&ling), json!({"area_id": t.lingyanli_building, "room": "502", "name": "王淑兰", "document_number": "120101199001011234"}))
@@ -161,28 +160,26 @@ async fn a_bad_id_number_is_refused_on_its_field_and_nothing_is_saved() {
         // Malformed JSON is a 422 problem, not a 500.
         let r = t.request(axum::http::Request::post("/api/v1/residents").header("content-type", "application/json").header("authorization", format!("Bearer {ling}")).body(axum::body::Body::from("{not json")).unwrap()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn one_id_number_belongs_to_one_resident_in_the_whole_database() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let r = t.post_json("/api/v1/residents", Some(&yude), json!({"area_id": t.yudeli, "room": "2", "name": "王淑兰", "document_number": ID_FEMALE_1949})).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.json()["errors"][0]["code"], "err-duplicate-document");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let r = t.resident("王淑兰", ID_FEMALE_1949).phone("+86 138 1234 5678").by(&ling).await;
         let id = r.id.clone();
@@ -230,14 +227,13 @@ async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited()
         assert_eq!(exports[0]["reason"], "上报卫健委");
         // A worker cannot read the audit log.
         assert_eq!(t.get("/api/v1/audit", Some(&ling)).await.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_audit_log_refuses_changes_in_the_database_itself() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let _ = t.token("admin").await;
         let mut conn = t.app.db.conn().await.unwrap();
         let update = sqlx::query("UPDATE audit_log SET actor_name = 'nobody'")
@@ -249,7 +245,6 @@ async fn the_audit_log_refuses_changes_in_the_database_itself() {
             .await;
         assert!(delete.is_err(), "delete allowed on {}", t.backend);
         drop(conn);
-        t
     })
     .await;
 }
@@ -265,7 +260,7 @@ fn csv_with(rows: &[&str]) -> String {
 
 #[tokio::test]
 async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let good1 = id_for(1950, 3, 1, 12);
         let good2 = id_for(1988, 7, 9, 23);
@@ -384,14 +379,13 @@ async fn import_reports_bad_rows_and_importing_twice_changes_nothing() {
             )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn import_reads_gbk_csv_and_xlsx_with_english_headers() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let id1 = id_for(1960, 2, 2, 41);
         let text = format!("姓名,身份证号,楼栋,房号\n赵玉兰,{id1},2号楼,201\n");
@@ -453,14 +447,13 @@ async fn import_reads_gbk_csv_and_xlsx_with_english_headers() {
             .json();
         assert_eq!(found["items"][0]["address"], "3号楼 101");
         assert_eq!(found["items"][0]["phone"], "137****1234");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         for i in 0..7u16 {
             let name = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九"][i as usize];
@@ -491,7 +484,6 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
             "pages follow pinyin order"
         );
         // Residents stored before the key existed get one when the server starts.
-        let mut t = t;
         let mut conn = t.app.db.conn().await.unwrap();
         sanshe_store::statements::Statements::run(
             &mut *conn,
@@ -547,14 +539,13 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
                 .status,
             StatusCode::UNPROCESSABLE_ENTITY
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn edit_move_flag_and_merge_a_resident() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let a = t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let b = t.resident("王淑兰", &id_for(1949, 12, 31, 2)).room("102").phone("13912345678").by(&ling).await;
@@ -580,14 +571,13 @@ async fn edit_move_flag_and_merge_a_resident() {
         let merged = t.post_json(&format!("/api/v1/residents/{a_id}/merge"), Some(&ling), json!({"remove": b["id"]})).await.json();
         assert_eq!(merged["phone"], "139****5678");
         assert_eq!(t.get(&format!("/api/v1/residents/{}", b["id"].as_str().unwrap()), Some(&ling)).await.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn forms_without_the_session_csrf_token_change_nothing() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let form = |token: &str| format!("csrf={token}&area_id={}&room=501&name=%E7%8E%8B%E6%B7%91%E5%85%B0&document_number={ID_FEMALE_1949}", t.lingyanli_building);
         let forged = t.post_form("/residents/new", &cookie, &form("0000")).await;
@@ -597,14 +587,13 @@ async fn forms_without_the_session_csrf_token_change_nothing() {
         let ok = t.post_form("/residents/new", &cookie, &form(&csrf)).await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
         assert_eq!(t.get("/api/v1/residents", Some(&ling)).await.json()["total"], 1);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_resident_form_shows_the_message_beside_the_bad_field_in_chinese() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let r = t.post_form("/residents/new", &cookie, &format!("csrf={csrf}&area_id={}&room=501&name=%E7%8E%8B&document_number=120101199001011234&phone=123", t.lingyanli_building)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -615,14 +604,13 @@ async fn the_resident_form_shows_the_message_beside_the_bad_field_in_chinese() {
         // A screen reader hears which field is wrong and why: the input points at its message.
         assert!(html.contains("name=\"document_number\" value=\"120101199001011234\" autocomplete=\"off\" aria-invalid=\"true\" aria-describedby=\"error-document_number\">"), "{html}");
         assert!(html.contains("name=\"name\" value=\"王\">"), "a field that passed is not marked: {html}");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn pages_switch_between_chinese_and_english() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, _) = t.browser("worker.lingyanli").await;
         assert!(
             t.page("/residents", &cookie)
@@ -660,14 +648,13 @@ async fn pages_switch_between_chinese_and_english() {
         assert_eq!(icon.status, StatusCode::OK);
         assert_eq!(icon.headers[header::CONTENT_TYPE], "image/svg+xml");
         assert!(icon.text().starts_with("<svg"));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn organizations_linkages_and_who_may_manage_them() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let ling = t.token("worker.lingyanli").await;
         let admin = t.token("admin").await;
@@ -689,14 +676,13 @@ async fn organizations_linkages_and_who_may_manage_them() {
         // The org admin sees no residents at all.
         t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         assert_eq!(t.get("/api/v1/residents", Some(&org)).await.json()["total"], 0);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn coordinators_create_users_and_workers_cannot() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let ling = t.token("worker.lingyanli").await;
         let body = json!({"username": "huang.tao", "display_name": "黄涛", "password": "stairs-1200-a-day", "role": "community_worker", "area_id": t.lingyanli});
@@ -708,7 +694,6 @@ async fn coordinators_create_users_and_workers_cannot() {
         assert_eq!(short.json()["errors"][0]["code"], "err-password-short");
         let r = t.post_json("/api/v1/sessions", None, json!({"username": "huang.tao", "password": "stairs-1200-a-day"})).await;
         assert_eq!(r.status, StatusCode::CREATED);
-        t
     })
     .await;
 }
@@ -1020,7 +1005,7 @@ async fn the_demo_tells_the_tianjin_story() {
 
 #[tokio::test]
 async fn coordinators_pick_official_divisions_and_add_unlisted_ones_by_hand() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let ling = t.token("worker.lingyanli").await;
         let tianjin = t.get("/api/v1/divisions?parent=120000", None).await.json();
@@ -1091,14 +1076,13 @@ async fn coordinators_pick_official_divisions_and_add_unlisted_ones_by_hand() {
             )
             .await;
         assert_eq!(bad.json()["errors"][0]["code"], "err-division-code");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn users_are_onboarded_in_bulk_from_a_sheet() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let sheet = "用户名,姓名,角色,区域,组织\nsun.zhiwen,孙志雯,社区工作者,凌研里社区,\nvol.li,李志愿,志愿者,,天津市若水社会工作服务中心\nbad name,某人,社区工作者,凌研里社区,\nnobody,某人,社区工作者,不存在社区,\n";
         let r = t.post_multipart("/api/v1/imports/users", Some(&admin), None, &[], ("users.csv", sheet.as_bytes())).await;
@@ -1118,14 +1102,13 @@ async fn users_are_onboarded_in_bulk_from_a_sheet() {
         let ling = t.token("worker.lingyanli").await;
         let r = t.post_multipart("/api/v1/imports/users", Some(&ling), None, &[], ("users.csv", "用户名,姓名,角色,区域\nx.y.z,某,协调员,天津市\n".as_bytes())).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn every_list_page_exports_to_excel_within_scope() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
         let (admin, _) = t.browser("admin").await;
@@ -1155,14 +1138,13 @@ async fn every_list_page_exports_to_excel_within_scope() {
             t.page("/audit/export.xlsx", &yude).await.status,
             StatusCode::NOT_FOUND
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         for i in 0..3u16 {
             t.resident("周桂兰", &id_for(1950 + i as i32, 2, 2, i * 2))
@@ -1195,14 +1177,13 @@ async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only()
             StatusCode::NOT_FOUND
         );
         assert_eq!(t.page(&job, &other).await.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let yude = t.token("worker.yudeli").await;
         let ling = t.token("worker.lingyanli").await;
@@ -1275,14 +1256,13 @@ async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
             .await
             .json();
         assert_eq!(audit.as_array().unwrap().len(), 1);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_api_runs_large_exports_in_the_background() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         t.resident("王淑兰", ID_FEMALE_1949)
             .phone("13812345678")
@@ -1332,14 +1312,13 @@ async fn the_api_runs_large_exports_in_the_background() {
             .status,
             StatusCode::NOT_FOUND
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_org_admin_edits_their_organization_and_others_cannot() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let ling = t.token("worker.lingyanli").await;
         let body = json!({"kind": "social_work_agency", "name": "天津市若水社会工作服务中心", "contact": "022-23456789"});
@@ -1354,14 +1333,13 @@ async fn an_org_admin_edits_their_organization_and_others_cannot() {
         let empty = t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&org), json!({"kind": "x", "name": " "})).await.json();
         let codes: Vec<&str> = empty["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
         assert_eq!(codes, ["err-organization-kind", "err-required"]);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_expired_session_is_refused_and_signing_out_ends_one() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let mut conn = t.app.db.conn().await.unwrap();
         let user = sanshe_store::accounts::user_by_name(&mut conn, "worker.lingyanli")
             .await
@@ -1400,14 +1378,13 @@ async fn an_expired_session_is_refused_and_signing_out_ends_one() {
             t.get("/api/v1/residents", Some(&token)).await.status,
             StatusCode::UNAUTHORIZED
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn every_route_answers_404_for_a_resident_outside_the_scope() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         let r = t
@@ -1511,7 +1488,6 @@ async fn every_route_answers_404_for_a_resident_outside_the_scope() {
             t.get("/api/v1/residents", Some(&yude)).await.json()["total"],
             1
         );
-        t
     })
     .await;
 }

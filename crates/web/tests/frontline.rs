@@ -68,10 +68,10 @@ async fn alerts(t: &TestApp, token: &str, query: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let rid = resident(&t, &w, &t.lingyanli_building, "101", "王建国", 1).await;
-        let opened = open_episode(&t, &w, &rid, "2026-11-20").await;
+        let rid = resident(t, &w, &t.lingyanli_building, "101", "王建国", 1).await;
+        let opened = open_episode(t, &w, &rid, "2026-11-20").await;
         let ep = opened["episode"]["id"].as_str().unwrap().to_string();
         assert_eq!(
             opened["episode"]["planned_end"], "2026-12-04",
@@ -97,18 +97,18 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
 
         // Typos are refused with the reason.
         for typo in [json!(373), json!("3.73"), json!("33.9"), json!("abc")] {
-            let (status, body) = report(&t, &w, &ep, typo.clone()).await;
+            let (status, body) = report(t, &w, &ep, typo.clone()).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{typo}");
             assert_eq!(field_keys(&body), ["temperature"]);
         }
-        assert!(alerts(&t, &w, "").await.is_empty());
+        assert!(alerts(t, &w, "").await.is_empty());
 
         // 09:00: a normal morning report, then a correction in the same half-day replaces it.
-        let (status, first) = report(&t, &w, &ep, json!(36.6)).await;
+        let (status, first) = report(t, &w, &ep, json!(36.6)).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(first["slot"], "2026-11-28-am");
         assert_eq!(first["replaced"], false);
-        let (_, second) = report(&t, &w, &ep, json!("37.5")).await;
+        let (_, second) = report(t, &w, &ep, json!("37.5")).await;
         assert_eq!(second["replaced"], true);
         assert_eq!(second["fever"], true);
         let detail = t
@@ -121,17 +121,17 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             "one report per half-day"
         );
         assert_eq!(detail["reports"][0]["temperature"], "37.5");
-        let fever = alerts(&t, &w, "?kind=fever").await;
+        let fever = alerts(t, &w, "?kind=fever").await;
         assert_eq!(fever.len(), 1);
         assert_eq!(fever[0]["occurrences"], 1);
 
         // The same slot again does not count twice; the afternoon's fever counts on the same alert.
-        report(&t, &w, &ep, json!(37.6)).await;
-        assert_eq!(alerts(&t, &w, "?kind=fever").await[0]["occurrences"], 1);
+        report(t, &w, &ep, json!(37.6)).await;
+        assert_eq!(alerts(t, &w, "?kind=fever").await[0]["occurrences"], 1);
         t.app.clock.advance(chrono::Duration::hours(6));
-        let (_, pm) = report(&t, &w, &ep, json!(37.8)).await;
+        let (_, pm) = report(t, &w, &ep, json!(37.8)).await;
         assert_eq!(pm["slot"], "2026-11-28-pm");
-        let fever = alerts(&t, &w, "?kind=fever").await;
+        let fever = alerts(t, &w, "?kind=fever").await;
         assert_eq!(fever.len(), 1, "one alert, not one per report");
         assert_eq!(fever[0]["occurrences"], 2);
 
@@ -169,8 +169,8 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             )
             .await;
         assert_eq!(done.json()["status"], "resolved");
-        assert!(alerts(&t, &w, "").await.is_empty());
-        assert_eq!(alerts(&t, &w, "?status=resolved").await.len(), 1);
+        assert!(alerts(t, &w, "").await.is_empty());
+        assert_eq!(alerts(t, &w, "?status=resolved").await.len(), 1);
 
         // Scope: the other community's worker sees none of it.
         let y = t.token("worker.yudeli").await;
@@ -181,7 +181,7 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            report(&t, &y, &ep, json!(36.5)).await.0,
+            report(t, &y, &ep, json!(36.5)).await.0,
             StatusCode::NOT_FOUND
         );
         assert!(
@@ -192,7 +192,7 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
                 .unwrap()
                 .is_empty()
         );
-        assert!(alerts(&t, &y, "?status=resolved").await.is_empty());
+        assert!(alerts(t, &y, "?status=resolved").await.is_empty());
         assert_eq!(
             t.post_json(
                 &format!("/api/v1/alerts/{aid}/acknowledge"),
@@ -261,26 +261,25 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "an illegal transition is a clear 4xx"
         );
-        let (late, _) = report(&t, &w, &ep, json!(36.5)).await;
+        let (late, _) = report(t, &w, &ep, json!(36.5)).await;
         assert_eq!(late, StatusCode::UNPROCESSABLE_ENTITY);
-        let second = open_episode(&t, &w, &rid, "2026-11-28").await;
+        let second = open_episode(t, &w, &rid, "2026-11-28").await;
         assert_ne!(second["episode"]["id"], ep.as_str());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let rid = resident(&t, &w, &t.lingyanli_building, "102", "李秀英", 2).await;
-        let other = resident(&t, &w, &t.lingyanli_building, "103", "赵卫东", 3).await;
-        let link = open_episode(&t, &w, &rid, "2026-11-25").await["report_link"]
+        let rid = resident(t, &w, &t.lingyanli_building, "102", "李秀英", 2).await;
+        let other = resident(t, &w, &t.lingyanli_building, "103", "赵卫东", 3).await;
+        let link = open_episode(t, &w, &rid, "2026-11-25").await["report_link"]
             .as_str()
             .unwrap()
             .to_string();
-        open_episode(&t, &w, &other, "2026-11-25").await;
+        open_episode(t, &w, &other, "2026-11-25").await;
 
         let page = t.get(&link, None).await;
         assert_eq!(page.status, StatusCode::OK);
@@ -376,31 +375,30 @@ async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
             .await;
         assert_eq!(revoked.status, StatusCode::NO_CONTENT);
         assert_eq!(t.get(&new_link, None).await.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let a = resident(&t, &w, &t.lingyanli_building, "201", "孙丽", 4).await;
-        let b = resident(&t, &w, &t.lingyanli_building, "202", "周强", 5).await;
-        let ea = open_episode(&t, &w, &a, "2026-11-27").await["episode"]["id"]
+        let a = resident(t, &w, &t.lingyanli_building, "201", "孙丽", 4).await;
+        let b = resident(t, &w, &t.lingyanli_building, "202", "周强", 5).await;
+        let ea = open_episode(t, &w, &a, "2026-11-27").await["episode"]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let eb = open_episode(&t, &w, &b, "2026-11-27").await["episode"]["id"]
+        let eb = open_episode(t, &w, &b, "2026-11-27").await["episode"]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        report(&t, &w, &ea, json!(36.5)).await;
+        report(t, &w, &ea, json!(36.5)).await;
 
         // 09:00: yesterday's slots ended before these episodes began: nothing is missed.
         let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
         assert_eq!(s.missed, 0);
-        assert!(alerts(&t, &w, "?kind=missed_report").await.is_empty());
+        assert!(alerts(t, &w, "?kind=missed_report").await.is_empty());
 
         // 13:30: the morning slot has ended but its two hours of grace have not.
         t.app.clock.advance(chrono::Duration::minutes(270));
@@ -410,7 +408,7 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
         let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
         assert_eq!(s.slots, ["2026-11-28-am"]);
         assert_eq!(s.missed, 1);
-        let missed = alerts(&t, &w, "?kind=missed_report").await;
+        let missed = alerts(t, &w, "?kind=missed_report").await;
         assert_eq!(missed.len(), 1);
         assert_eq!(missed[0]["subject_id"], eb.as_str());
         // It says who missed it (name masked, with the address) and which half-day, in words.
@@ -425,11 +423,11 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
             "{page}"
         );
         let yudeli = t.token("worker.yudeli").await;
-        assert!(alerts(&t, &yudeli, "?kind=missed_report").await.is_empty());
+        assert!(alerts(t, &yudeli, "?kind=missed_report").await.is_empty());
         // Scanning again raises nothing new.
         assert_eq!(sanshe_app::isolation::scan(&t.app).await.unwrap().missed, 0);
         assert_eq!(
-            alerts(&t, &w, "?kind=missed_report").await[0]["occurrences"],
+            alerts(t, &w, "?kind=missed_report").await[0]["occurrences"],
             1
         );
 
@@ -449,7 +447,7 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
         let s = sanshe_app::isolation::scan(&t.app).await.unwrap();
         assert_eq!(s.slots, ["2026-11-28-pm"]);
         assert_eq!(s.missed, 2);
-        let missed = alerts(&t, &w, "?kind=missed_report").await;
+        let missed = alerts(t, &w, "?kind=missed_report").await;
         assert_eq!(missed.len(), 2);
         let of_b = missed
             .iter()
@@ -458,13 +456,13 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
         assert_eq!(of_b["occurrences"], 2);
 
         // Past the planned end: an alert, settled by an extension.
-        let c = resident(&t, &w, &t.lingyanli_building, "203", "吴敏", 6).await;
-        let ec = open_episode(&t, &w, &c, "2026-11-01").await["episode"]["id"]
+        let c = resident(t, &w, &t.lingyanli_building, "203", "吴敏", 6).await;
+        let ec = open_episode(t, &w, &c, "2026-11-01").await["episode"]["id"]
             .as_str()
             .unwrap()
             .to_string();
         sanshe_app::isolation::scan(&t.app).await.unwrap();
-        let due = alerts(&t, &w, "?kind=end_due").await;
+        let due = alerts(t, &w, "?kind=end_due").await;
         assert_eq!(due.len(), 1);
         assert_eq!(due[0]["subject_id"], ec.as_str());
         let ep = t
@@ -478,24 +476,23 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
             json!({"planned_end": "2026-12-05"}),
         )
         .await;
-        assert!(alerts(&t, &w, "?kind=end_due").await.is_empty());
-        t
+        assert!(alerts(t, &w, "?kind=end_due").await.is_empty());
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         // A community nobody works in yet.
         let street = t.get(&format!("/api/v1/areas/{}", t.yudeli), Some(&admin)).await.json()["parent_id"].as_str().unwrap().to_string();
         let area = t.post_json("/api/v1/areas", Some(&admin), json!({"parent_id": street, "name": "新文化街社区"})).await.json();
-        let rid = resident(&t, &admin, area["id"].as_str().unwrap(), "1", "郑华", 7).await;
-        let opened = open_episode(&t, &admin, &rid, "2026-11-27").await;
+        let rid = resident(t, &admin, area["id"].as_str().unwrap(), "1", "郑华", 7).await;
+        let opened = open_episode(t, &admin, &rid, "2026-11-27").await;
         assert!(opened["episode"]["worker_id"].is_null());
         let ep = opened["episode"]["id"].as_str().unwrap().to_string();
-        let unassigned = alerts(&t, &admin, "?kind=unassigned").await;
+        let unassigned = alerts(t, &admin, "?kind=unassigned").await;
         assert_eq!(unassigned.len(), 1);
         assert_eq!(unassigned[0]["subject_id"], ep.as_str());
         // A worker of another community cannot be made responsible here.
@@ -508,15 +505,14 @@ async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
         assert_eq!(u.status, StatusCode::CREATED, "{}", u.text());
         let assigned = t.post_json(&format!("/api/v1/isolations/{ep}/assign"), Some(&admin), json!({"worker_id": u.json()["id"]})).await;
         assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text());
-        assert!(alerts(&t, &admin, "?kind=unassigned").await.is_empty());
-        t
+        assert!(alerts(t, &admin, "?kind=unassigned").await.is_empty());
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let r1 = t.resident("钱进", &id_for(1970, 1, 2, 9)).room("301").in_area(&t.lingyanli_building).by(&w).await;
         let r2 = t.resident("冯兰", &id_for(1972, 5, 6, 10)).room("302").in_area(&t.lingyanli_building).by(&w).await;
@@ -551,7 +547,7 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let retry = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), body).await;
         assert_eq!(retry.status, StatusCode::OK);
         assert_eq!(retry.json()["new"], false);
-        let fever = alerts(&t, &w, "?kind=visit_fever").await;
+        let fever = alerts(t, &w, "?kind=visit_fever").await;
         assert_eq!(fever.len(), 1);
         // The alert says whose door, when it was visited and what the worker noted.
         assert_eq!(fever[0]["detail"], "凌研里社区入户排查 · 11-28 09:00 · 老人咳嗽两天");
@@ -598,14 +594,13 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(t.get(&format!("/api/v1/campaigns/{cid}"), Some(&y)).await.status, StatusCode::NOT_FOUND);
         assert!(t.get("/api/v1/campaigns", Some(&y)).await.json().as_array().unwrap().is_empty());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let index = t.resident("何平", &id_for(1980, 8, 8, 13)).room("401").in_area(&t.lingyanli_building).by(&w).await;
         let hh = index.household_id.clone();
@@ -650,14 +645,13 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
         assert!(t.get("/api/v1/contacts", Some(&y)).await.json().as_array().unwrap().is_empty());
         let foreign = t.post_json("/api/v1/arrivals", Some(&y), json!({"resident_id": contact["id"], "origin": "北京", "arrival_date": "2026-11-20", "transport": "car"})).await;
         assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
-    on_both(|mut t| async move {
+    on_both(async |t| {
         let (base, rx) = start_receiver(1).await;
         let admin = t.token("admin").await;
         let w = t.token("worker.lingyanli").await;
@@ -672,9 +666,9 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
         fields.sort();
         assert_eq!(fields, ["kind", "name", "url"]);
 
-        let rid = resident(&t, &w, &t.lingyanli_building, "501", "蒋文", 17).await;
-        let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
-        report(&t, &w, &ep, json!(38.2)).await;
+        let rid = resident(t, &w, &t.lingyanli_building, "501", "蒋文", 17).await;
+        let ep = open_episode(t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+        report(t, &w, &ep, json!(38.2)).await;
 
         let client = reqwest::Client::new();
         // First try: the receiver fails; the message waits with the error visible.
@@ -711,9 +705,9 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
 
         // A node that dies after taking messages but before sending: its lease runs out and
         // another run sends them.
-        let other = resident(&t, &w, &t.lingyanli_building, "502", "韩梅", 19).await;
-        let ep2 = open_episode(&t, &w, &other, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
-        report(&t, &w, &ep2, json!(37.9)).await;
+        let other = resident(t, &w, &t.lingyanli_building, "502", "韩梅", 19).await;
+        let ep2 = open_episode(t, &w, &other, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+        report(t, &w, &ep2, json!(37.9)).await;
         {
             let mut conn = t.app.db.conn().await.unwrap();
             let hook_id = hooks[0]["id"].as_str().unwrap();
@@ -729,23 +723,22 @@ async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
         assert_eq!(rx.got.lock().unwrap().len(), 3);
         let hooks = t.get("/api/v1/webhooks", Some(&admin)).await.json();
         assert_eq!((hooks[0]["pending"].as_i64(), hooks[0]["delivered"].as_i64()), (Some(0), Some(2)));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn over_a_robots_rate_limit_alerts_merge_into_one_digest() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (base, rx) = start_receiver(0).await;
         let admin = t.token("admin").await;
         let w = t.token("worker.lingyanli").await;
         let hook = t.post_json("/api/v1/webhooks", Some(&admin), json!({"area_id": t.city, "name": "市级防控群", "kind": "wecom", "url": format!("{base}/cgi-bin/webhook/send?key=k")})).await;
         assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
         for i in 0..25u16 {
-            let rid = resident(&t, &w, &t.lingyanli_building, &format!("6{i:02}"), "测试", 21 + 2 * i).await;
-            let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
-            report(&t, &w, &ep, json!(38.0)).await;
+            let rid = resident(t, &w, &t.lingyanli_building, &format!("6{i:02}"), "测试", 21 + 2 * i).await;
+            let ep = open_episode(t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+            report(t, &w, &ep, json!(38.0)).await;
         }
         let client = reqwest::Client::new();
         let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
@@ -757,13 +750,12 @@ async fn over_a_robots_rate_limit_alerts_merge_into_one_digest() {
         assert!(text.len() <= 2048, "within WeCom's limit");
         // A few more within the minute go one by one.
         for i in 0..2u16 {
-            let rid = resident(&t, &w, &t.lingyanli_building, &format!("7{i:02}"), "测试", 81 + 2 * i).await;
-            let ep = open_episode(&t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
-            report(&t, &w, &ep, json!(38.0)).await;
+            let rid = resident(t, &w, &t.lingyanli_building, &format!("7{i:02}"), "测试", 81 + 2 * i).await;
+            let ep = open_episode(t, &w, &rid, "2026-11-27").await["episode"]["id"].as_str().unwrap().to_string();
+            report(t, &w, &ep, json!(38.0)).await;
         }
         let round = sanshe_app::notify::deliver_due(&t.app, &client, &words).await.unwrap();
         assert_eq!((round.messages, round.alerts), (2, 2));
-        t
     })
     .await;
 }
@@ -774,7 +766,7 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn the_front_line_pages_work_end_to_end_for_a_worker() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let r = t.resident("田野", &id_for(1960, 4, 4, 25)).room("801").phone("13698765432").in_area(&t.lingyanli_building).by(&w).await;
         let hh = r.household_id.clone();
@@ -861,7 +853,7 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         // The alert centre: the fever from the report and the one from the visit; resolve one.
         let alerts_page = t.page("/alerts", &cookie).await.text();
         assert!(alerts_page.contains("体温异常") && alerts_page.contains("走访发现发热咳嗽"));
-        let fever = alerts(&t, &w, "?kind=fever").await;
+        let fever = alerts(t, &w, "?kind=fever").await;
         let aid = fever[0]["id"].as_str().unwrap();
         let no_note = t.post_form(&format!("/alerts/{aid}"), &cookie, &format!("csrf={csrf}&action=resolve&note=")).await;
         assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -883,7 +875,6 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.text());
         let hooks = t.page("/webhooks", &admin_cookie).await.text();
         assert!(hooks.contains("凌研里防控群") && hooks.contains("hook/0123…") && !hooks.contains("0123456789abcdef") && !hooks.contains("s3cret"));
-        t
     })
     .await;
 }

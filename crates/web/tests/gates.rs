@@ -78,31 +78,31 @@ async fn out(t: &TestApp, token: &str, gate: &str, code: &str, temp: f64) -> (St
 
 #[tokio::test]
 async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
-        let (pass, _) = household_pass(&t, &w, "101", 1, "2026-12-31").await;
+        let g = gate(t, &w).await;
+        let (pass, _) = household_pass(t, &w, "101", 1, "2026-12-31").await;
         let code = pass["code"].as_str().unwrap().to_string();
         let pid = pass["id"].as_str().unwrap().to_string();
-        let token = pass_token(&t, &w, &pid).await;
+        let token = pass_token(t, &w, &pid).await;
 
         // 09:00 Saturday: the first outing of the household is allowed, by QR code.
         let first = json!({"id": scan_id(), "gate_id": g.id, "pass_token": token, "direction": "out", "temperature": 36.5});
-        let (status, a) = scan(&t, &w, first.clone()).await;
+        let (status, a) = scan(t, &w, first.clone()).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(a["decision"], "allowed");
         // The same scan sent again: the first answer, nothing new recorded.
-        let (_, again) = scan(&t, &w, first).await;
+        let (_, again) = scan(t, &w, first).await;
         assert_eq!(again["decision"], "allowed");
         assert_eq!(again["repeated"], true);
         // A second outing by someone else of the household, typed by code with a dash.
         let typed = format!("{}-{}", code[..4].to_lowercase(), &code[4..]);
-        let (_, b) = out(&t, &w, &g.id, &typed, 36.6).await;
+        let (_, b) = out(t, &w, &g.id, &typed, 36.6).await;
         assert_eq!((b["decision"].as_str(), b["reason"].as_str()), (Some("refused"), Some("quota_used")));
         // Coming home is never rationed; a fever is refused and raises an alert.
-        let (_, home) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": "36.4"})).await;
+        let (_, home) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": "36.4"})).await;
         assert_eq!(home["decision"], "allowed");
-        let (_, hot) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 37.6})).await;
+        let (_, hot) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 37.6})).await;
         assert_eq!(hot["reason"], "fever");
         let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
         assert_eq!(alerts.as_array().unwrap().len(), 1);
@@ -114,7 +114,7 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         // A second fever of the same household later is the same alert, counted again; the
         // alert's page lists both readings with their times and gates.
         t.app.clock.advance(chrono::Duration::hours(20));
-        let (_, again) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 38.0})).await;
+        let (_, again) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 38.0})).await;
         assert_eq!(again["reason"], "fever");
         let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
         assert_eq!((alerts.as_array().unwrap().len(), alerts[0]["occurrences"].as_i64()), (1, Some(2)));
@@ -132,28 +132,28 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         let mut forged = token.clone();
         let last = forged.pop().unwrap();
         forged.push(if last == '0' { '1' } else { '0' });
-        let (_, f) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": forged, "direction": "in", "temperature": 36.5})).await;
+        let (_, f) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": forged, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(f["reason"], "unknown_pass");
         let other_id = token.replace(&pid, &"0".repeat(32));
-        let (_, f) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": other_id, "direction": "in", "temperature": 36.5})).await;
+        let (_, f) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_token": other_id, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(f["reason"], "unknown_pass");
-        let (_, f) = out(&t, &w, &g.id, "ZZZZZZZZ", 36.5).await;
+        let (_, f) = out(t, &w, &g.id, "ZZZZZZZZ", 36.5).await;
         assert_eq!(f["reason"], "unknown_pass");
 
         // Bad input is a clear 422, field by field.
-        let (status, p) = scan(&t, &w, json!({"id": "nope", "gate_id": g.id, "pass_code": code, "direction": "sideways", "temperature": 373})).await;
+        let (status, p) = scan(t, &w, json!({"id": "nope", "gate_id": g.id, "pass_code": code, "direction": "sideways", "temperature": 373})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let mut fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         fields.sort();
         assert_eq!(fields, ["direction", "id", "temperature"]);
-        let (status, _) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "scanned_at": "2026-11-01T08:00:00+08:00"})).await;
+        let (status, _) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "scanned_at": "2026-11-01T08:00:00+08:00"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a week-old queue is not a scan");
 
         // Revoked passes are refused.
-        let (p2, _) = household_pass(&t, &w, "102", 3, "2026-12-31").await;
+        let (p2, _) = household_pass(t, &w, "102", 3, "2026-12-31").await;
         let r = t.post_json(&format!("/api/v1/passes/{}/revoke", p2["id"].as_str().unwrap()), Some(&w), json!({})).await;
         assert_eq!(r.json()["revoked"], true);
-        let (_, f) = out(&t, &w, &g.id, p2["code"].as_str().unwrap(), 36.5).await;
+        let (_, f) = out(t, &w, &g.id, p2["code"].as_str().unwrap(), 36.5).await;
         assert_eq!(f["reason"], "revoked");
 
         // Traffic of the day: one exit and one entry allowed, refusals by reason.
@@ -166,41 +166,39 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         assert_eq!(reasons.iter().map(|r| r.1).sum::<i64>(), tr["total"]["refused"].as_i64().unwrap(), "the reasons add up to the refusals");
         let community = t.get(&format!("/api/v1/areas/{}/traffic?date=2026-11-28", t.lingyanli), Some(&w)).await.json();
         assert_eq!(community["total"], tr["total"]);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn quota_periods_turn_over_at_midnight_china_time_and_hours_close_the_gate() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
+        let g = gate(t, &w).await;
         let bad = t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 1, "period_days": 0, "out_from_hour": 6, "out_until_hour": 22})).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let set = t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 1, "period_days": 1, "out_from_hour": 0, "out_until_hour": 24})).await;
         assert_eq!(set.status, StatusCode::OK, "{}", set.text());
-        let (pass, _) = household_pass(&t, &w, "201", 5, "2026-12-31").await;
+        let (pass, _) = household_pass(t, &w, "201", 5, "2026-12-31").await;
         let code = pass["code"].as_str().unwrap().to_string();
         // 23:59 China time (15:59 UTC): allowed, then the quota is used for the day.
         t.app.clock.advance(chrono::Duration::minutes(14 * 60 + 59));
-        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
-        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["reason"], "quota_used");
+        assert_eq!(out(t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
+        assert_eq!(out(t, &w, &g.id, &code, 36.5).await.1["reason"], "quota_used");
         // 00:01 China time is a new day and a new period, though the UTC date has not changed.
         t.app.clock.advance(chrono::Duration::minutes(2));
-        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
+        assert_eq!(out(t, &w, &g.id, &code, 36.5).await.1["decision"], "allowed");
         // Hours: nobody goes out after 22:00 under the usual rules.
         t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 0, "period_days": 1, "out_from_hour": 6, "out_until_hour": 22})).await;
-        assert_eq!(out(&t, &w, &g.id, &code, 36.5).await.1["reason"], "closed");
+        assert_eq!(out(t, &w, &g.id, &code, 36.5).await.1["reason"], "closed");
         // A scan queued offline at 21:30 yesterday is judged at its own time.
-        let (_, late) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "out", "temperature": 36.5, "scanned_at": "2026-11-28T21:30:00+08:00"})).await;
+        let (_, late) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "out", "temperature": 36.5, "scanned_at": "2026-11-28T21:30:00+08:00"})).await;
         assert_eq!(late["decision"], "allowed");
         // Past its validity the pass is refused, and the offline decision that let them out is flagged.
         t.app.clock.advance(chrono::Duration::days(40));
-        let (_, expired) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "device_decision": "allowed"})).await;
+        let (_, expired) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5, "device_decision": "allowed"})).await;
         assert_eq!(expired["reason"], "expired");
         assert_eq!(expired["flagged"], true);
-        t
     })
     .await;
 }
@@ -208,27 +206,27 @@ async fn quota_periods_turn_over_at_midnight_china_time_and_hours_close_the_gate
 #[tokio::test]
 async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_stay_in_their_compound()
  {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
-        let (pass, resident) = household_pass(&t, &w, "301", 7, "2026-12-31").await;
+        let g = gate(t, &w).await;
+        let (pass, resident) = household_pass(t, &w, "301", 7, "2026-12-31").await;
         let code = pass["code"].as_str().unwrap().to_string();
         let opened = t.post_json("/api/v1/isolations", Some(&w), json!({"resident_id": resident, "kind": "home_isolation"})).await.json();
         let ep = opened["episode"]["id"].as_str().unwrap().to_string();
-        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        let (_, s) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(s["reason"], "suspended");
         t.post_json(&format!("/api/v1/isolations/{ep}/release"), Some(&w), json!({"reason": "completed"})).await;
-        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        let (_, s) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(s["decision"], "allowed", "restored on release");
 
         // A gate of another community: its worker cannot scan at 凌研里's gate, and a 凌研里 pass
         // is refused at theirs.
         let y = t.token("worker.yudeli").await;
-        let (status, p) = out(&t, &y, &g.id, &code, 36.5).await;
+        let (status, p) = out(t, &y, &g.id, &code, 36.5).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(p["errors"][0]["field"], "gate_id");
         let other = t.post_json("/api/v1/gates", Some(&y), json!({"compound_id": t.yudeli, "name": "北门"})).await.json();
-        let (_, s) = scan(&t, &y, json!({"id": scan_id(), "gate_id": other["id"], "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        let (_, s) = scan(t, &y, json!({"id": scan_id(), "gate_id": other["id"], "pass_code": code, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(s["reason"], "wrong_compound");
         assert_eq!(t.get(&format!("/api/v1/passes/{}/qr.svg", pass["id"].as_str().unwrap()), Some(&y)).await.status, StatusCode::NOT_FOUND);
         assert_eq!(t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&y)).await.status, StatusCode::NOT_FOUND);
@@ -247,30 +245,29 @@ async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_sta
         // without an isolation episode.
         let c = t.post_json("/api/v1/contacts", Some(&w), json!({"resident_id": resident, "index_label": "病例12", "last_contact_date": "2026-11-27"})).await;
         assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
-        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        let (_, s) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(s["reason"], "suspended");
         t.app.clock.advance(chrono::Duration::days(15));
-        let (_, s) = scan(&t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
+        let (_, s) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 36.5})).await;
         assert_eq!(s["decision"], "allowed");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn scans_sent_many_times_at_once_are_recorded_once() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
+        let g = gate(t, &w).await;
         t.send_json("PUT", &format!("/api/v1/gates/{}/policy", g.id), Some(&w), json!({"exits_per_period": 0, "period_days": 1, "out_from_hour": 0, "out_until_hour": 24})).await;
-        let (pass, _) = household_pass(&t, &w, "401", 11, "2026-12-31").await;
+        let (pass, _) = household_pass(t, &w, "401", 11, "2026-12-31").await;
         let code = pass["code"].as_str().unwrap().to_string();
         let ids: Vec<String> = (0..40).map(|_| scan_id()).collect();
         let mut calls = Vec::new();
         for round in 0..3 {
             for id in &ids {
                 let body = json!({"id": id, "gate_id": g.id, "pass_code": code, "direction": if round == 0 { "out" } else { "in" }, "temperature": 36.5});
-                calls.push(scan(&t, &w, body));
+                calls.push(scan(t, &w, body));
             }
         }
         let answers = futures_join(calls).await;
@@ -279,7 +276,6 @@ async fn scans_sent_many_times_at_once_are_recorded_once() {
         assert_eq!(firsts, 40, "each id recorded once");
         let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
         assert_eq!(tr["total"]["exits"].as_i64().unwrap() + tr["total"]["entries"].as_i64().unwrap(), 40);
-        t
     })
     .await;
 }
@@ -321,9 +317,9 @@ async fn join_all<F: std::future::Future + Unpin>(mut fs: Vec<F>) -> Vec<F::Outp
 
 #[tokio::test]
 async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
+        let g = gate(t, &w).await;
         let v = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "name": "张师傅", "phone": "13912345678", "reason": "维修暖气", "host": "1号楼 101", "temperature": 36.6, "entered": true})).await;
         assert_eq!(v.status, StatusCode::CREATED, "{}", v.text());
         assert_eq!(v.json()["phone"], "139****5678");
@@ -339,17 +335,16 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
         let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
         assert_eq!(tr["total"]["visitors"], 3);
         assert_eq!(t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json().as_array().unwrap().len(), 1);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_gate_pages_post_traffic_and_printed_passes() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
-        let (pass, _) = household_pass(&t, &w, "501", 13, "2026-12-31").await;
+        let g = gate(t, &w).await;
+        let (pass, _) = household_pass(t, &w, "501", 13, "2026-12-31").await;
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let post = t.page(&format!("/gates/{}/post", g.id), &cookie).await;
         assert_eq!(post.status, StatusCode::OK);
@@ -379,16 +374,15 @@ async fn the_gate_pages_post_traffic_and_printed_passes() {
         let gates_page = t.page("/gates", &cookie).await.text();
         assert!(gates_page.contains("南门") && gates_page.contains(&format!("/gates/{}/post", g.id)));
         assert!(gates_page.contains("每户每 2 天可外出 1 次，6:00–22:00 可出门"), "the rule in words");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
+        let g = gate(t, &w).await;
         let r = t
             .post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "kind": "visitor", "name": "访客",
                 "phone": "", "temperature": 38.6, "entered": true, "reason": "探望", "host": "1号楼"}))
@@ -409,7 +403,6 @@ async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
         let page = t.page(&format!("/alerts/{}", fever["id"].as_str().unwrap()), &cookie).await.text();
         assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
         assert_eq!(t.page(&link, &cookie).await.status, StatusCode::OK, "the link resolves");
-        t
     })
     .await;
 }
@@ -418,11 +411,11 @@ async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
 /// one building's; a reissued pass refuses its old code at once and prints alone.
 #[tokio::test]
 async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let g = gate(&t, &w).await;
-        let (first, _) = household_pass(&t, &w, "501", 21, "2026-12-31").await;
-        let (second, _) = household_pass(&t, &w, "502", 22, "2026-12-31").await;
+        let g = gate(t, &w).await;
+        let (first, _) = household_pass(t, &w, "501", 21, "2026-12-31").await;
+        let (second, _) = household_pass(t, &w, "502", 22, "2026-12-31").await;
         let building = first["building"].as_str().unwrap().to_string();
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         // The household's breadcrumb names each level and links to that level.
@@ -497,7 +490,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         let alone = t.page(&to, &cookie).await.text();
         assert_eq!(alone.matches("class=\"pass-card\"").count(), 1, "{alone}");
         assert!(!alone.contains(old_code));
-        let (_, refused) = out(&t, &w, &g.id, old_code, 36.5).await;
+        let (_, refused) = out(t, &w, &g.id, old_code, 36.5).await;
         assert_eq!(refused["reason"], "revoked");
         let passes = t
             .get(&format!("/api/v1/passes?area={}", g.compound), Some(&w))
@@ -512,7 +505,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             .clone();
         assert_ne!(new["code"], first["code"]);
         assert_eq!(new["valid_to"], "2026-12-31");
-        let (_, allowed) = out(&t, &w, &g.id, new["code"].as_str().unwrap(), 36.5).await;
+        let (_, allowed) = out(t, &w, &g.id, new["code"].as_str().unwrap(), 36.5).await;
         assert_eq!(allowed["decision"], "allowed", "{allowed}");
         // The guard reads whose pass it is: the room masked, the outings left this period.
         let address = first["address"].as_str().unwrap();
@@ -538,7 +531,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         let r = t.post_json(&path, Some(&w), json!({})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         assert_ne!(r.json()["code"], second["code"]);
-        let (_, refused) = out(&t, &w, &g.id, second["code"].as_str().unwrap(), 36.5).await;
+        let (_, refused) = out(t, &w, &g.id, second["code"].as_str().unwrap(), 36.5).await;
         assert_eq!(refused["reason"], "revoked");
         // A pass already revoked is not reissued again.
         assert_eq!(
@@ -547,7 +540,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         );
 
         // Two nodes reissuing the same live pass at once make one new pass, not two.
-        let (third, _) = household_pass(&t, &w, "503", 23, "2026-12-31").await;
+        let (third, _) = household_pass(t, &w, "503", 23, "2026-12-31").await;
         let other = t.second_node().await;
         let w2 = other.token("worker.lingyanli").await;
         let path = format!("/api/v1/passes/{}/reissue", third["id"].as_str().unwrap());
@@ -573,7 +566,6 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             .count();
         assert_eq!(live, 1, "one live pass for the household");
         other.finish().await;
-        t
     })
     .await;
 }

@@ -29,7 +29,7 @@ async fn step(t: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, V
 
 #[tokio::test]
 async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         // 王奶奶 lives alone.
         let alone = t
@@ -58,14 +58,14 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
             assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
         }
 
-        let urgent_family = ask(&t, &worker, json!({"household_id": family_household, "for_whom": "李强的孩子", "needs": "退烧药", "urgency": "urgent", "contact": "13812345678"})).await;
+        let urgent_family = ask(t, &worker, json!({"household_id": family_household, "for_whom": "李强的孩子", "needs": "退烧药", "urgency": "urgent", "contact": "13812345678"})).await;
         assert_eq!(urgent_family["vulnerable"], false);
         assert_eq!(urgent_family["contact"], "138****5678");
         t.app.clock.advance(Duration::minutes(5));
-        let soon_alone = ask(&t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "降压药一盒", "urgency": "soon"})).await;
+        let soon_alone = ask(t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "降压药一盒", "urgency": "soon"})).await;
         assert_eq!(soon_alone["vulnerable"], true, "she lives alone");
         t.app.clock.advance(Duration::minutes(5));
-        let today_alone = ask(&t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "消毒液", "urgency": "today"})).await;
+        let today_alone = ask(t, &worker, json!({"household_id": alone_household, "for_whom": "王奶奶", "needs": "消毒液", "urgency": "today"})).await;
 
         let order: Vec<String> = t.get("/api/v1/help-requests?active=true", Some(&worker)).await.json()
             .as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
@@ -81,25 +81,25 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         let (_, far_token) = t.with_user("vol.far", "volunteer", &t.yudeli).await;
         let theirs = t.get("/api/v1/help-requests", Some(&far_token)).await.json();
         assert_eq!(theirs.as_array().unwrap().len(), 0);
-        let (s, _) = step(&t, &far_token, &id(&soon_alone), json!({"step": "claim"})).await;
+        let (s, _) = step(t, &far_token, &id(&soon_alone), json!({"step": "claim"})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let open: Vec<String> = t.get("/api/v1/help-requests", Some(&vol_token)).await.json()
             .as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_string()).collect();
         assert_eq!(open, ["open", "open", "open"]);
 
         // Steps out of order are refused with a clear 422.
-        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
+        let (s, v) = step(t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
         assert_eq!((s, v["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("err-help-step")));
-        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "claim"})).await;
+        let (s, v) = step(t, &vol_token, &id(&soon_alone), json!({"step": "claim"})).await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("assigned")));
         assert_eq!(v["volunteer"], "vol.help");
-        let (s, _) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "cancel", "reason": "不想去"})).await;
+        let (s, _) = step(t, &vol_token, &id(&soon_alone), json!({"step": "cancel", "reason": "不想去"})).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "only a worker cancels");
-        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.555"})).await;
+        let (s, v) = step(t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.555"})).await;
         assert_eq!((s, v["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cost")));
-        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.5"})).await;
+        let (s, v) = step(t, &vol_token, &id(&soon_alone), json!({"step": "buy", "cost": "23.5"})).await;
         assert_eq!((s, v["status"].as_str(), v["cost"].as_str()), (StatusCode::OK, Some("bought"), Some("23.50")));
-        let (s, _) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "release"})).await;
+        let (s, _) = step(t, &vol_token, &id(&soon_alone), json!({"step": "release"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "bought goods are delivered, not given back");
         // The resident's receipt link: no account, no contact shown, confirm only once delivered.
         let link = soon_alone["receipt_link"].as_str().unwrap().to_string();
@@ -112,7 +112,7 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(early.text().contains("还没有送到"));
         assert_eq!(t.page("/h/not-a-real-token", "").await.status, StatusCode::NOT_FOUND);
-        let (s, v) = step(&t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
+        let (s, v) = step(t, &vol_token, &id(&soon_alone), json!({"step": "deliver"})).await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("delivered")));
         assert_eq!(v["confirmed"], false);
         let confirmed = t.post_form(&link, "", "").await;
@@ -122,19 +122,19 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         let mine = listed.as_array().unwrap().iter().find(|h| h["id"] == soon_alone["id"]).unwrap().clone();
         assert_eq!(mine["confirmed"], true);
         assert!(mine["receipt_link"].is_null(), "the link is given once, when recorded");
-        let (s, _) = step(&t, &worker, &id(&soon_alone), json!({"step": "cancel", "reason": "重复"})).await;
+        let (s, _) = step(t, &worker, &id(&soon_alone), json!({"step": "cancel", "reason": "重复"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a delivered request is finished");
 
         // A worker assigns only someone deployed here; cancelling needs a reason.
-        let (s, v) = step(&t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": t.ruoshui})).await;
+        let (s, v) = step(t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": t.ruoshui})).await;
         assert_eq!((s, v["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("err-rota-not-deployed")));
-        let (s, v) = step(&t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": vol})).await;
+        let (s, v) = step(t, &worker, &id(&today_alone), json!({"step": "assign", "user_id": vol})).await;
         assert_eq!((s, v["volunteer_id"].as_str()), (StatusCode::OK, Some(vol.as_str())));
-        let (s, v) = step(&t, &vol_token, &id(&today_alone), json!({"step": "release"})).await;
+        let (s, v) = step(t, &vol_token, &id(&today_alone), json!({"step": "release"})).await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("open")));
-        let (s, v) = step(&t, &worker, &id(&urgent_family), json!({"step": "cancel"})).await;
+        let (s, v) = step(t, &worker, &id(&urgent_family), json!({"step": "cancel"})).await;
         assert_eq!((s, v["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
-        let (s, v) = step(&t, &worker, &id(&urgent_family), json!({"step": "cancel", "reason": "家人已买到"})).await;
+        let (s, v) = step(t, &worker, &id(&urgent_family), json!({"step": "cancel", "reason": "家人已买到"})).await;
         assert_eq!((s, v["cancel_reason"].as_str()), (StatusCode::OK, Some("家人已买到")));
 
         // Overdue once its urgency's time has passed undelivered (today: at midnight China
@@ -161,14 +161,13 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         // Another community's worker sees none of it.
         let other = t.token("worker.yudeli").await;
         assert_eq!(t.get("/api/v1/help-requests", Some(&other)).await.json().as_array().unwrap().len(), 0);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_for_a_caller() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let isolated = t
             .resident("孙丽", &id_for(1979, 6, 6, 41)).room("501").phone("13600001111").in_area(&t.lingyanli_building).by(&worker)
@@ -228,14 +227,13 @@ async fn an_isolated_resident_asks_through_their_link_and_a_hotline_volunteer_fo
             .await;
         assert_eq!(elsewhere.json()["errors"][0]["field"], "area_id");
         assert_eq!(t.get("/api/v1/help-requests", Some(&worker)).await.json().as_array().unwrap().len(), 3);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (_, _) = t.with_user("vol.page", "volunteer", &t.lingyanli).await;
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let page = t.page("/errands", &cookie).await;
@@ -280,14 +278,13 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
         // A forged form does nothing.
         let r = t.post_form(&step("cancel", ""), &cookie, "csrf=forged&reason=x").await;
         assert_ne!(r.status, StatusCode::SEE_OTHER);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_delivered() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let family = t
             .resident("赵敏", &id_for(1980, 2, 2, 14))
@@ -296,7 +293,7 @@ async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_del
             .by(&worker)
             .await;
         let h = ask(
-            &t,
+            t,
             &worker,
             json!({"household_id": family["household_id"], "for_whom": "赵敏", "needs": "退烧药",
             "urgency": "urgent", "contact": "13812345678"}),
@@ -316,7 +313,7 @@ async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_del
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            step(&t, &vol, &id, json!({"step": "claim"})).await.0,
+            step(t, &vol, &id, json!({"step": "claim"})).await.0,
             StatusCode::OK
         );
         let r = t.get(&phone, Some(&vol)).await;
@@ -352,16 +349,15 @@ async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_del
         assert_eq!(log.as_array().map(Vec::len), Some(2), "{log}");
         assert!(!log.to_string().contains("13812345678"));
         // Delivered, the number is hidden again.
-        step(&t, &vol, &id, json!({"step": "buy", "cost": "12"})).await;
+        step(t, &vol, &id, json!({"step": "buy", "cost": "12"})).await;
         assert_eq!(
-            step(&t, &vol, &id, json!({"step": "deliver"})).await.0,
+            step(t, &vol, &id, json!({"step": "deliver"})).await.0,
             StatusCode::OK
         );
         assert_eq!(
             t.get(&phone, Some(&vol)).await.status,
             StatusCode::NOT_FOUND
         );
-        t
     })
     .await;
 }

@@ -84,14 +84,14 @@ async fn member(t: &TestApp, org: &str, username: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let ling = t.token("worker.lingyanli").await;
         let yude = t.token("worker.yudeli").await;
         // Bad terms are refused field by field.
-        let (s, v) = propose(&t, &org, &t.lingyanli, json!([])).await;
+        let (s, v) = propose(t, &org, &t.lingyanli, json!([])).await;
         assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-duties-required"));
-        let (_, v) = propose(&t, &org, &t.lingyanli, json!(["guarding"])).await;
+        let (_, v) = propose(t, &org, &t.lingyanli, json!(["guarding"])).await;
         assert_eq!(code(&v), "err-duty");
         let r = t
             .post_json(
@@ -103,16 +103,16 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
         assert_eq!(code(&r.json()), "err-date-order");
 
         // The organization proposes; it cannot accept its own proposal.
-        let (s, l) = propose(&t, &org, &t.lingyanli, json!(["errands", "gate_duty", "errands"])).await;
+        let (s, l) = propose(t, &org, &t.lingyanli, json!(["errands", "gate_duty", "errands"])).await;
         assert_eq!(s, StatusCode::CREATED, "{l}");
         assert_eq!(l["status"], "proposed");
         assert_eq!(l["duties"], json!(["gate_duty", "errands"]), "each once, in order");
         assert_eq!(l["may_accept"], false);
         let id = l["id"].as_str().unwrap().to_string();
-        let (s, v) = linkage_step(&t, &org, &id, "accept").await;
+        let (s, v) = linkage_step(t, &org, &id, "accept").await;
         assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-linkage-not-acceptable"));
         // Another community's worker does not see it at all.
-        assert_eq!(linkage_step(&t, &yude, &id, "accept").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(linkage_step(t, &yude, &id, "accept").await.0, StatusCode::NOT_FOUND);
 
         // The community's worker sees the proposal and accepts it.
         let seen = t
@@ -120,25 +120,25 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
             .await
             .json();
         assert_eq!(seen[0]["may_accept"], true, "{seen}");
-        let (s, v) = linkage_step(&t, &ling, &id, "accept").await;
+        let (s, v) = linkage_step(t, &ling, &id, "accept").await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("active")));
-        assert_eq!(linkage_step(&t, &ling, &id, "accept").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(linkage_step(t, &ling, &id, "accept").await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Either side ends it; ended once.
-        let (s, v) = linkage_step(&t, &org, &id, "end").await;
+        let (s, v) = linkage_step(t, &org, &id, "end").await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ended")));
-        let (_, v) = linkage_step(&t, &ling, &id, "end").await;
+        let (_, v) = linkage_step(t, &ling, &id, "end").await;
         assert_eq!(code(&v), "err-linkage-ended");
         // Proposed again, the same pair is one row again waiting for the other side.
-        let (s, again) = propose(&t, &ling, &t.lingyanli, json!(["data"])).await;
+        let (s, again) = propose(t, &ling, &t.lingyanli, json!(["data"])).await;
         assert_eq!(s, StatusCode::CREATED, "{again}");
         assert_eq!((again["id"].as_str(), again["status"].as_str()), (Some(id.as_str()), Some("proposed")));
         assert_eq!(again["proposed_by"], "community");
-        assert_eq!(linkage_step(&t, &org, &id, "accept").await.0, StatusCode::OK);
+        assert_eq!(linkage_step(t, &org, &id, "accept").await.0, StatusCode::OK);
 
         // A coordinator of the organization's own area speaks for both sides: active at once.
         let admin = t.token("admin").await;
-        let (s, both) = propose(&t, &admin, &t.yudeli, json!(["supplies"])).await;
+        let (s, both) = propose(t, &admin, &t.yudeli, json!(["supplies"])).await;
         assert_eq!((s, both["status"].as_str()), (StatusCode::CREATED, Some("active")));
 
         // Every step is in the audit log.
@@ -153,7 +153,6 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
         for step in ["linkage.proposed", "linkage.accepted", "linkage.ended", "linkage.created"] {
             assert!(actions.contains(&step), "{step} in {actions:?}");
         }
-        t
     })
     .await;
 }
@@ -264,29 +263,29 @@ async fn scan(t: &TestApp, token: &str, gate: &str, code: &str) -> (StatusCode, 
 
 #[tokio::test]
 async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_there() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (member_id, vol) = member(&t, &org, "vol.zhanglei").await;
+        let (member_id, vol) = member(t, &org, "vol.zhanglei").await;
         // 若水 takes on gate duty in 凌研里; the community accepts; 若水 deploys its member.
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
         let linkage = l["id"].as_str().unwrap().to_string();
-        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
-        deploy_to_lingyanli(&t, &org, &member_id).await;
-        let g = gate_post(&t, &worker, &member_id).await;
+        assert_eq!(linkage_step(t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        deploy_to_lingyanli(t, &org, &member_id).await;
+        let g = gate_post(t, &worker, &member_id).await;
 
         // Before check-in: no gate.
-        set_clock(&t, g.day, 7, 0);
-        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.1["errors"][0]["code"], "err-gate-not-found");
+        set_clock(t, g.day, 7, 0);
+        assert_eq!(scan(t, &vol, &g.south, &g.pass_code).await.1["errors"][0]["code"], "err-gate-not-found");
         assert_eq!(t.get("/api/v1/gates", Some(&vol)).await.json(), json!([]));
-        set_clock(&t, g.day, 7, 40);
+        set_clock(t, g.day, 7, 40);
         let r = t.post_json(&format!("/api/v1/shifts/{}/check-in", g.first_shift), Some(&vol), json!({})).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
         // Checked in: the south gate, and only it.
-        let (s, v) = scan(&t, &vol, &g.south, &g.pass_code).await;
+        let (s, v) = scan(t, &vol, &g.south, &g.pass_code).await;
         assert_eq!((s, v["decision"].as_str()), (StatusCode::CREATED, Some("allowed")), "{v}");
         assert!(!v.to_string().contains("1975"), "no number in what the member sees: {v}");
-        let (s, v) = scan(&t, &vol, &g.north, &g.pass_code).await;
+        let (s, v) = scan(t, &vol, &g.north, &g.pass_code).await;
         assert_eq!((s, code(&v).as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "err-gate-not-found"));
         let gates = t.get("/api/v1/gates", Some(&vol)).await.json();
         assert_eq!(gates.as_array().unwrap().len(), 1);
@@ -304,33 +303,33 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
         assert_eq!(visitor(g.south.clone()).await, StatusCode::CREATED);
         assert_eq!(visitor(g.north.clone()).await, StatusCode::UNPROCESSABLE_ENTITY);
         // The shift ends at 16:00; without a check-out the duty runs 30 minutes more.
-        set_clock(&t, g.day, 16, 20);
-        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
-        set_clock(&t, g.day, 16, 31);
-        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+        set_clock(t, g.day, 16, 20);
+        assert_eq!(scan(t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        set_clock(t, g.day, 16, 31);
+        assert_eq!(code(&scan(t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
 
         // Next morning: the duty holds only while the linkage does, and ends at check-out.
         let next = g.day + Duration::days(1);
-        set_clock(&t, next, 7, 40);
+        set_clock(t, next, 7, 40);
         let r = t.post_json(&format!("/api/v1/shifts/{}/check-in", g.second_shift), Some(&vol), json!({})).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
-        set_clock(&t, next, 9, 0);
-        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
-        assert_eq!(linkage_step(&t, &worker, &linkage, "end").await.0, StatusCode::OK);
-        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found", "no duty, no gate");
+        set_clock(t, next, 9, 0);
+        assert_eq!(scan(t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        assert_eq!(linkage_step(t, &worker, &linkage, "end").await.0, StatusCode::OK);
+        assert_eq!(code(&scan(t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found", "no duty, no gate");
         // A linkage without gate duty does not let them act either.
-        let (_, again) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
-        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK, "{again}");
-        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
-        linkage_step(&t, &org, &linkage, "end").await;
-        propose(&t, &org, &t.lingyanli, json!(["gate_duty"])).await;
-        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
-        assert_eq!(scan(&t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
-        set_clock(&t, next, 10, 0);
+        let (_, again) = propose(t, &org, &t.lingyanli, json!(["errands"])).await;
+        assert_eq!(linkage_step(t, &worker, &linkage, "accept").await.0, StatusCode::OK, "{again}");
+        assert_eq!(code(&scan(t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+        linkage_step(t, &org, &linkage, "end").await;
+        propose(t, &org, &t.lingyanli, json!(["gate_duty"])).await;
+        assert_eq!(linkage_step(t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        assert_eq!(scan(t, &vol, &g.south, &g.pass_code).await.0, StatusCode::CREATED);
+        set_clock(t, next, 10, 0);
         let r = t.post_json(&format!("/api/v1/shifts/{}/check-out", g.second_shift), Some(&vol), json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        set_clock(&t, next, 10, 1);
-        assert_eq!(code(&scan(&t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
+        set_clock(t, next, 10, 1);
+        assert_eq!(code(&scan(t, &vol, &g.south, &g.pass_code).await.1), "err-gate-not-found");
 
         // 若水's contribution there: one person, the shift they checked out of, four scans.
         let c = t
@@ -360,17 +359,16 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
         let households = t.get("/api/v1/households", Some(&vol)).await;
         assert_eq!(households.status, StatusCode::OK);
         assert_eq!(households.json()["items"], json!([]), "{}", households.text());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_linkages() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (member_id, _) = member(&t, &org, "vol.wangfang").await;
+        let (member_id, _) = member(t, &org, "vol.wangfang").await;
         let members_path = format!("/api/v1/organizations/{}/members", t.ruoshui);
         let deploy = |area: String| {
             let (t, org, path) = (&t, org.clone(), format!("{members_path}/{member_id}/deployments"));
@@ -378,9 +376,9 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
         };
         // No active linkage yet: nowhere to deploy.
         assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-deploy-not-linked");
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["errands"])).await;
         assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-deploy-not-linked", "proposed is not active");
-        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        linkage_step(t, &worker, l["id"].as_str().unwrap(), "accept").await;
         assert_eq!(deploy(t.lingyanli.clone()).await.status, StatusCode::CREATED);
         assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-volunteer-deployed");
         assert_eq!(code(&deploy(t.yudeli.clone()).await.json()), "err-deploy-not-linked");
@@ -414,22 +412,21 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
         assert_eq!(t.get(&members_path, Some(&org)).await.json()[0]["deployments"], json!([]));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visitor_form() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (member_id, _) = member(&t, &org, "vol.zhanglei").await;
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty"])).await;
-        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
-        deploy_to_lingyanli(&t, &org, &member_id).await;
-        let g = gate_post(&t, &worker, &member_id).await;
-        set_clock(&t, g.day, 7, 45);
+        let (member_id, _) = member(t, &org, "vol.zhanglei").await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["gate_duty"])).await;
+        linkage_step(t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        deploy_to_lingyanli(t, &org, &member_id).await;
+        let g = gate_post(t, &worker, &member_id).await;
+        set_clock(t, g.day, 7, 45);
         let (cookie, csrf) = t.browser("vol.zhanglei").await;
         // Not on duty there before check-in: the gate post is not theirs.
         assert_eq!(t.page(&format!("/gates/{}/post", g.south), &cookie).await.status, StatusCode::NOT_FOUND);
@@ -464,14 +461,13 @@ async fn checked_in_on_a_gate_post_the_phone_opens_that_gates_post_with_the_visi
                 &format!("csrf={csrf}&kind=delivery&name=x&temperature=36.6"))
             .await;
         assert_eq!(north.status, StatusCode::NOT_FOUND);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_streets_linkage_holds_in_each_of_its_communities() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let admin = t.token("admin").await;
         let street = t
@@ -482,7 +478,7 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
             .unwrap()
             .to_string();
         // Neither a building nor a district: a community or a street.
-        let (s, v) = propose(&t, &org, &t.lingyanli_building, json!(["errands"])).await;
+        let (s, v) = propose(t, &org, &t.lingyanli_building, json!(["errands"])).await;
         assert_eq!(
             (s, code(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-not-a-community")
@@ -493,9 +489,9 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
         };
         let ling = |m: Value| lingyanli_on(&m);
         assert_eq!(ling(map(admin.clone()).await)["unsupported"], true);
-        let (s, l) = propose(&t, &org, &street, json!(["errands"])).await;
+        let (s, l) = propose(t, &org, &street, json!(["errands"])).await;
         assert_eq!(s, StatusCode::CREATED, "{l}");
-        let (s, _) = linkage_step(&t, &admin, l["id"].as_str().unwrap(), "accept").await;
+        let (s, _) = linkage_step(t, &admin, l["id"].as_str().unwrap(), "accept").await;
         assert_eq!(s, StatusCode::OK);
         let c = ling(map(admin.clone()).await);
         assert_eq!(
@@ -506,8 +502,8 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
 
         // Its member is deployed to a community of the street; the map, read again for that
         // community only, keeps the street's linkage and counts them.
-        let (member_id, _) = member(&t, &org, "vol.street").await;
-        deploy_to_lingyanli(&t, &org, &member_id).await;
+        let (member_id, _) = member(t, &org, "vol.street").await;
+        deploy_to_lingyanli(t, &org, &member_id).await;
         let c = ling(map(admin.clone()).await);
         assert_eq!(
             (c["people"].as_i64(), c["duties_uncovered"].clone()),
@@ -515,14 +511,13 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
             "{c}"
         );
         assert_eq!(c["organizations"][0]["name"], "天津市若水社会工作服务中心");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn another_nodes_linkage_shows_on_the_map_within_thirty_seconds() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let b = t.second_node().await;
         let admin = t.token("admin").await;
         let supported = |m: Value| lingyanli_on(&m)["unsupported"] == false;
@@ -550,19 +545,18 @@ async fn another_nodes_linkage_shows_on_the_map_within_thirty_seconds() {
         }
         assert!(shown, "another node's linkage reaches this node's map");
         b.finish().await;
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_deployed_for() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
         let admin = t.token("admin").await;
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
-        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["gate_duty", "errands"])).await;
+        linkage_step(t, &worker, l["id"].as_str().unwrap(), "accept").await;
         let map = |token: String| {
             let t = &t;
             async move { t.get("/api/v1/linkage-map", Some(&token)).await }
@@ -592,8 +586,8 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
         );
 
         // 若水 deploys a member, who serves a shift there: covered, counted, hours shown.
-        let (member_id, vol) = member(&t, &org, "vol.map").await;
-        deploy_to_lingyanli(&t, &org, &member_id).await;
+        let (member_id, vol) = member(t, &org, "vol.map").await;
+        deploy_to_lingyanli(t, &org, &member_id).await;
         let post = t.rota_post("一区南门").by(&worker).await;
         let day = t.app.clock.today() + Duration::days(1);
         t.make_shifts(&worker, &post, day, 1).await;
@@ -614,14 +608,14 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             json!({"user_id": member_id}),
         )
         .await;
-        set_clock(&t, day, 7, 55);
+        set_clock(t, day, 7, 55);
         t.post_json(
             &format!("/api/v1/shifts/{shift}/check-in"),
             Some(&vol),
             json!({}),
         )
         .await;
-        set_clock(&t, day, 16, 0);
+        set_clock(t, day, 16, 0);
         let out = t
             .post_json(
                 &format!("/api/v1/shifts/{shift}/check-out"),
@@ -676,7 +670,6 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             html.contains("裕德里社区") && !html.contains(">凌研里社区<"),
             "only the marked: {html}"
         );
-        t
     })
     .await;
 }
@@ -684,18 +677,18 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
 #[tokio::test]
 async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_while_the_duty_holds()
  {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (sw_id, sw) = member(&t, &org, "sw.sun").await;
+        let (sw_id, sw) = member(t, &org, "sw.sun").await;
         // 若水 takes on phone follow-up in 凌研里 and deploys its member there.
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["follow_up"])).await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["follow_up"])).await;
         let linkage = l["id"].as_str().unwrap().to_string();
         assert_eq!(
-            linkage_step(&t, &worker, &linkage, "accept").await.0,
+            linkage_step(t, &worker, &linkage, "accept").await.0,
             StatusCode::OK
         );
-        deploy_to_lingyanli(&t, &org, &sw_id).await;
+        deploy_to_lingyanli(t, &org, &sw_id).await;
         let resident = t
             .resident("李秀英", &id_for(1950, 2, 3, 7))
             .room("301")
@@ -832,7 +825,7 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
 
         // Once the linkage ends, the follow-up ends with it.
         assert_eq!(
-            linkage_step(&t, &org, &linkage, "end").await.0,
+            linkage_step(t, &org, &linkage, "end").await.0,
             StatusCode::OK
         );
         assert_eq!(report("36.7").await, StatusCode::NOT_FOUND);
@@ -840,21 +833,20 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
             t.get("/api/v1/follow-ups", Some(&sw)).await.json(),
             json!([])
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty_holds() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (sw_id, sw) = member(&t, &org, "sw.doors").await;
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["door_to_door"])).await;
+        let (sw_id, sw) = member(t, &org, "sw.doors").await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["door_to_door"])).await;
         let linkage = l["id"].as_str().unwrap().to_string();
-        assert_eq!(linkage_step(&t, &worker, &linkage, "accept").await.0, StatusCode::OK);
-        deploy_to_lingyanli(&t, &org, &sw_id).await;
+        assert_eq!(linkage_step(t, &worker, &linkage, "accept").await.0, StatusCode::OK);
+        deploy_to_lingyanli(t, &org, &sw_id).await;
         // Two households: one in the building area 1号楼, one registered on the community itself.
         let handed_door = t
             .resident("周桂兰", &id_for(1948, 5, 6, 3)).phone("13812340001").in_area(&t.lingyanli_building).by(&worker)
@@ -958,22 +950,21 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
         assert_eq!(cov["reached"], 1, "{cov}");
 
         // Once the linkage ends, so do the visits.
-        assert_eq!(linkage_step(&t, &org, &linkage, "end").await.0, StatusCode::OK);
+        assert_eq!(linkage_step(t, &org, &linkage, "end").await.0, StatusCode::OK);
         assert_eq!(visit(handed_door["household_id"].clone()).await.0, StatusCode::NOT_FOUND);
         assert_eq!(t.get("/api/v1/door-to-door", Some(&sw)).await.json(), json!([]));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refuses() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        let (member_id, _) = member(&t, &org, "vol.wangfang").await;
-        let (_, l) = propose(&t, &org, &t.lingyanli, json!(["errands"])).await;
-        linkage_step(&t, &worker, l["id"].as_str().unwrap(), "accept").await;
+        let (member_id, _) = member(t, &org, "vol.wangfang").await;
+        let (_, l) = propose(t, &org, &t.lingyanli, json!(["errands"])).await;
+        linkage_step(t, &worker, l["id"].as_str().unwrap(), "accept").await;
         let (cookie, csrf) = t.browser("org.ruoshui").await;
         let page = format!("/organizations/{}", t.ruoshui);
         let members = format!("/api/v1/organizations/{}/members", t.ruoshui);
@@ -1021,7 +1012,6 @@ async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refu
             t.get(&members, Some(&org)).await.json()[0]["deployments"],
             json!([])
         );
-        t
     })
     .await;
 }

@@ -66,7 +66,7 @@ async fn member(t: &TestApp, org: &str, username: &str, deploy: bool) -> String 
 
 #[tokio::test]
 async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
         // A night gate: 20:00–08:00 in one 12-hour shift of 4 people.
@@ -103,12 +103,12 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         // Not linked, 若水 does not see it.
         assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json(), json!([]));
         assert_eq!(t.get(&format!("/api/v1/needs/{id}"), Some(&org)).await.status, StatusCode::NOT_FOUND);
-        link(&t, &org, &worker, json!(["gate_duty"])).await;
+        link(t, &org, &worker, json!(["gate_duty"])).await;
         assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json()[0]["id"], id.as_str());
 
-        let zhang = member(&t, &org, "vol.zhang", true).await;
-        let wang = member(&t, &org, "vol.wang", true).await;
-        let far = member(&t, &org, "vol.far", false).await;
+        let zhang = member(t, &org, "vol.zhang", true).await;
+        let wang = member(t, &org, "vol.wang", true).await;
+        let far = member(t, &org, "vol.far", false).await;
         let commit = |people: Vec<&str>| {
             let (t, org, id) = (&t, org.clone(), id.clone());
             let people: Vec<String> = people.into_iter().map(String::from).collect();
@@ -141,16 +141,15 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
             StatusCode::NOT_FOUND, "the organization does not confirm its own answer");
         assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/commitments/{cid}/confirm"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
         assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/close"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
-        let third = member(&t, &org, "vol.third", true).await;
+        let third = member(t, &org, "vol.third", true).await;
         assert_eq!(code(&commit(vec![&third]).await.json()), "err-need-closed");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_city_wide_need_reaches_every_organization_and_two_answers_at_once_on_two_nodes_count() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let admin = t.token("admin").await;
         let d1 = t.app.clock.today() + Duration::days(1);
@@ -186,17 +185,16 @@ async fn a_city_wide_need_reaches_every_organization_and_two_answers_at_once_on_
         assert_eq!((n["need"]["committed"].as_i64(), n["need"]["status"].as_str()), (Some(2), Some("met")));
         assert_eq!(n["commitments"].as_array().unwrap().len(), 2);
         second.finish().await;
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_what_was_typed() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        link(&t, &org, &worker, json!(["counseling"])).await;
+        link(t, &org, &worker, json!(["counseling"])).await;
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let bad = t
@@ -228,19 +226,18 @@ async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_wh
         assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text());
         let page = t.page(&need_path, &cookie).await.text();
         assert!(page.contains("1 / 1") && page.contains("已满足") && page.contains("李老师"), "{page}");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        link(&t, &org, &worker, json!(["errands"])).await;
-        let there = member(&t, &org, "vol.there", true).await;
-        let _home = member(&t, &org, "vol.home", false).await;
+        link(t, &org, &worker, json!(["errands"])).await;
+        let there = member(t, &org, "vol.there", true).await;
+        let _home = member(t, &org, "vol.home", false).await;
         let (_, own) = t.with_user("vol.own", "volunteer", &t.lingyanli).await;
         let (_, far) = t.with_user("vol.far", "volunteer", &t.yudeli).await;
         let send = |token: String, body: Value| {
@@ -321,7 +318,6 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         assert_eq!(titles(there_token.clone()).await[0], "小组集合");
         let _ = home_id;
-        t
     })
     .await;
 }
@@ -329,7 +325,7 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
 #[tokio::test]
 async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_one_alerts_in_time()
 {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (base, rx) = support::start_receiver(0).await;
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
@@ -367,7 +363,7 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
         deliver().await.unwrap();
         assert_eq!(paths(), ["/lingyanli"]);
         // Linked: the next urgent need reaches 若水's robot too, with no personal data.
-        link(&t, &org, &worker, json!(["supplies"])).await;
+        link(t, &org, &worker, json!(["supplies"])).await;
         let n = need("消毒液 20 箱", "urgent", 2).await.json();
         deliver().await.unwrap();
         let got = rx.got.lock().unwrap().clone();
@@ -417,19 +413,18 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
         let open: Vec<Value> = t.get("/api/v1/alerts?status=open", Some(&worker)).await.json()
             .as_array().unwrap().iter().filter(|a| a["kind"] == "need_unmet").cloned().collect();
         assert_eq!(open, Vec::<Value>::new());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_a_need() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let worker = t.token("worker.lingyanli").await;
-        link(&t, &org, &worker, json!(["gate_duty"])).await;
-        let leader = member(&t, &org, "vol.leader", true).await;
-        let li = member(&t, &org, "vol.li", true).await;
+        link(t, &org, &worker, json!(["gate_duty"])).await;
+        let leader = member(t, &org, "vol.leader", true).await;
+        let li = member(t, &org, "vol.li", true).await;
         let outsider = t.with_user("vol.outsider", "volunteer", &t.lingyanli).await.0;
         let team = |name: &str, members: Vec<&str>| {
             let (t, org) = (&t, org.clone());
@@ -524,7 +519,6 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
             .await;
         assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
         assert_eq!((c.json()["people"].as_i64(), c.json()["shifts_booked"].as_i64()), (Some(2), Some(2)));
-        t
     })
     .await;
 }

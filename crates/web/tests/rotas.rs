@@ -42,7 +42,7 @@ async fn rota(t: &TestApp, token: &str, area: &str, from: NaiveDate, days: u32) 
 
 #[tokio::test]
 async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
@@ -84,14 +84,14 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
             assert_eq!(made.json()["shifts"], 6);
         }
-        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 2).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
         // Made twice, kept once; the second day's night shift starts on the third day, outside
         // a two-day rota.
         assert_eq!(shifts.len(), 5);
         assert_eq!(r["gap_minutes"], 5 * 480, "nothing covered yet");
         assert_eq!(
-            rota(&t, &worker, &t.lingyanli, d1, 3).await["posts"][0]["shifts"]
+            rota(t, &worker, &t.lingyanli, d1, 3).await["posts"][0]["shifts"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -112,16 +112,16 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let (_, far_token) = t.with_user("vol.yudeli", "volunteer", &t.yudeli).await;
 
         assert_eq!(
-            act(&t, &v1_token, &morning, "take").await.0,
+            act(t, &v1_token, &morning, "take").await.0,
             StatusCode::NO_CONTENT
         );
-        let (s, v) = act(&t, &v1_token, &morning, "take").await;
+        let (s, v) = act(t, &v1_token, &morning, "take").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-double-booked")
         );
         // 16:00 straight after a shift ending at 16:00: no rest.
-        let (s, v) = act(&t, &v1_token, &evening, "take").await;
+        let (s, v) = act(t, &v1_token, &evening, "take").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (
@@ -130,7 +130,7 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             )
         );
         // 00:00–08:00 after 08:00–16:00 keeps 8 hours' rest but makes 16 hours in 24.
-        let (s, v) = act(&t, &v1_token, &night, "take").await;
+        let (s, v) = act(t, &v1_token, &night, "take").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (
@@ -139,13 +139,13 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             )
         );
         assert_eq!(
-            act(&t, &v1_token, &next_morning, "take").await.0,
+            act(t, &v1_token, &next_morning, "take").await.0,
             StatusCode::NO_CONTENT
         );
 
         // Someone deployed elsewhere does not see the shift.
         assert_eq!(
-            act(&t, &far_token, &morning, "take").await.0,
+            act(t, &far_token, &morning, "take").await.0,
             StatusCode::NOT_FOUND
         );
         // A worker fills the second place; a third is refused.
@@ -164,7 +164,7 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         let full = assign(v3.clone()).await;
         assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(field_error(&full.json()), "err-shift-full");
-        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 2).await;
         assert_eq!(r["posts"][0]["shifts"][0]["gap_minutes"], 0);
         assert_eq!(
             r["gap_minutes"],
@@ -188,7 +188,7 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
 
         // A drop frees the place; dropping again is refused.
         assert_eq!(
-            act(&t, &v2_token, &morning, "drop").await.0,
+            act(t, &v2_token, &morning, "drop").await.0,
             StatusCode::NO_CONTENT
         );
         // The worker is told: an alert on the shift, in the alert centre.
@@ -203,36 +203,36 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             .clone();
         assert_eq!(told.len(), 1, "{told:?}");
         assert_eq!(told[0]["subject_id"], morning.as_str());
-        let (s, v) = act(&t, &v2_token, &morning, "drop").await;
+        let (s, v) = act(t, &v2_token, &morning, "drop").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-yours")
         );
         assert_eq!(
-            rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"],
+            rota(t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["gap_minutes"],
             480
         );
         assert_eq!(assign(v2.clone()).await.status, StatusCode::NO_CONTENT);
 
         // Check-in opens 30 minutes before the start (China time).
-        set_clock(&t, d1, 7, 20);
-        let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
+        set_clock(t, d1, 7, 20);
+        let (s, v) = act(t, &v1_token, &morning, "check-in").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-now")
         );
-        set_clock(&t, d1, 7, 45);
+        set_clock(t, d1, 7, 45);
         assert_eq!(
-            act(&t, &v1_token, &morning, "check-in").await.0,
+            act(t, &v1_token, &morning, "check-in").await.0,
             StatusCode::NO_CONTENT
         );
-        let (s, v) = act(&t, &v1_token, &morning, "check-in").await;
+        let (s, v) = act(t, &v1_token, &morning, "check-in").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-checked-in")
         );
-        set_clock(&t, d1, 8, 20);
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        set_clock(t, d1, 8, 20);
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         let holders = r["posts"][0]["shifts"][0]["holders"]
             .as_array()
             .unwrap()
@@ -245,22 +245,22 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             "not checked in 20 minutes into the shift"
         );
         let (_, v3_token) = (v3.clone(), t.token("vol.three").await);
-        let (s, v) = act(&t, &v3_token, &morning, "take").await;
+        let (s, v) = act(t, &v3_token, &morning, "take").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-started")
         );
 
         // Checked out after midnight: counted from 07:45 to two hours past the 16:00 end.
-        set_clock(&t, d1 + Duration::days(1), 0, 10);
-        let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
+        set_clock(t, d1 + Duration::days(1), 0, 10);
+        let (s, v) = act(t, &v1_token, &morning, "check-out").await;
         assert_eq!((s, v["minutes"].clone()), (StatusCode::OK, json!(615)));
-        let (s, v) = act(&t, &v1_token, &morning, "check-out").await;
+        let (s, v) = act(t, &v1_token, &morning, "check-out").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in")
         );
-        let (s, v) = act(&t, &v2_token, &morning, "check-out").await;
+        let (s, v) = act(t, &v2_token, &morning, "check-out").await;
         assert_eq!(
             (s, field_error(&v).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-shift-not-checked-in")
@@ -270,7 +270,7 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
         // 24 hours apart break a 20-hour rest.
         let worker_actor = sanshe_app::accounts::actor_of(
             &t.app,
-            &user_id_of(&t, &admin, "worker.lingyanli").await,
+            &user_id_of(t, &admin, "worker.lingyanli").await,
         )
         .await
         .unwrap();
@@ -371,14 +371,13 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             .status,
             StatusCode::NOT_FOUND
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
@@ -435,7 +434,7 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
             !home.contains("action=\"/residents\"") && !home.contains("id=\"home-tasks\""),
             "{home}"
         );
-        set_clock(&t, d1, 7, 50);
+        set_clock(t, d1, 7, 50);
         let html = t
             .page(&format!("/rota?from={d1}&days=1"), &cookie)
             .await
@@ -500,7 +499,6 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
             )
             .await;
         assert_ne!(r.status, StatusCode::SEE_OTHER);
-        t
     })
     .await;
 }
@@ -520,7 +518,7 @@ async fn user_id_of(t: &TestApp, admin: &str, username: &str) -> String {
 
 #[tokio::test]
 async fn a_community_gets_a_stretch_of_shifts_for_all_its_posts_at_once() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let other = t.token("worker.yudeli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
@@ -541,12 +539,12 @@ async fn a_community_gets_a_stretch_of_shifts_for_all_its_posts_at_once() {
         }
         // Made twice: the second time keeps what is there, so the rota has them once.
         for _ in 0..2 {
-            let r = make_area(&t, &worker, &t.lingyanli, d1, 3).await;
+            let r = make_area(t, &worker, &t.lingyanli, d1, 3).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
             assert_eq!(r.json()["shifts"], 15);
         }
         // The gate's third night shift starts at midnight after the third day.
-        let r = rota(&t, &worker, &t.lingyanli, d1, 4).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 4).await;
         let counts: Vec<usize> = r["posts"]
             .as_array()
             .unwrap()
@@ -557,13 +555,12 @@ async fn a_community_gets_a_stretch_of_shifts_for_all_its_posts_at_once() {
         assert!(counts.contains(&9) && counts.contains(&6), "{counts:?}");
 
         // Another community's worker cannot make them; a stretch out of range is refused.
-        let r = make_area(&t, &other, &t.lingyanli, d1, 3).await;
+        let r = make_area(t, &other, &t.lingyanli, d1, 3).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         assert_eq!(field_error(&r.json()), "err-area-not-found");
-        let r = make_area(&t, &worker, &t.lingyanli, d1, 63).await;
+        let r = make_area(t, &worker, &t.lingyanli, d1, 63).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         assert_eq!(field_error(&r.json()), "err-rota-days");
-        t
     })
     .await;
 }
@@ -585,24 +582,24 @@ async fn make_area(
 
 #[tokio::test]
 async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let d0 = t.app.clock.today();
         let d1 = d0 + Duration::days(1);
-        set_clock(&t, d0, 20, 0);
+        set_clock(t, d0, 20, 0);
         let post_id = t.rota_post("二区北门").covering("08:00", 24, 8).by(&worker).await;
         let made = t.make_shifts(&worker, &post_id, d1, 1).await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
         let (morning, afternoon) = (shifts[0]["id"].as_str().unwrap(), shifts[1]["id"].as_str().unwrap());
         let (v1, v1_token) = t.with_user("v.early", "volunteer", &t.lingyanli).await;
         let (_, v2_token) = t.with_user("v.late", "volunteer", &t.lingyanli).await;
         let (v3, _) = t.with_user("v.free", "volunteer", &t.lingyanli).await;
         let (v4, _) = t.with_user("v.yudeli", "volunteer", &t.yudeli).await;
-        assert_eq!(act(&t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
-        assert_eq!(act(&t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(act(t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
+        assert_eq!(act(t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
 
         // The community's chat group (a robot) hears of reminders too.
         let (base, rx) = support::start_receiver(0).await;
@@ -612,7 +609,7 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text());
 
         // 07:10: the morning's holder is reminded, once; the afternoon's not yet.
-        set_clock(&t, d1, 7, 10);
+        set_clock(t, d1, 7, 10);
         let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
         assert_eq!(w.reminded, 1);
         assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().reminded, 0);
@@ -634,9 +631,9 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert!(html.contains("班次提醒") && html.contains("还有 50 分钟开始"), "{html}");
 
         // 08:14 is not yet a no-show; 08:20 is, alerted once, and stays told after it is closed.
-        set_clock(&t, d1, 8, 14);
+        set_clock(t, d1, 8, 14);
         assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().no_shows, 0);
-        set_clock(&t, d1, 8, 20);
+        set_clock(t, d1, 8, 20);
         assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().no_shows, 1);
         let alerts = t.get("/api/v1/alerts?kind=no_show", Some(&worker)).await.json();
         let list = alerts.as_array().unwrap().clone();
@@ -678,22 +675,21 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         let r = t.post_form(&format!("/rota/shifts/{morning}/remove"), &cookie, &form(&v1)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         assert!(r.headers.get("location").unwrap().to_str().unwrap().starts_with(&format!("/rota/shifts/{morning}/cover")));
-        assert_eq!(act(&t, &v1_token, morning, "take").await.1["errors"][0]["code"], "err-shift-started");
+        assert_eq!(act(t, &v1_token, morning, "take").await.1["errors"][0]["code"], "err-shift-started");
         let html = t.page(&cover_page, &cookie).await.text();
         assert!(html.contains(&format!("/rota/shifts/{morning}/assign")), "{html}");
         let r = t.post_form(&format!("/rota/shifts/{morning}/assign"), &cookie, &form(&v3)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         assert_eq!(r["posts"][0]["shifts"][0]["holders"][0]["user_id"], v3.as_str());
         assert_eq!(t.get("/api/v1/shifts/reminders", Some(&v1_token)).await.json(), json!([]));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t
@@ -703,7 +699,7 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
             .await;
         let made = t.make_shifts(&worker, &post, d1, 1).await;
         assert_eq!(made.status, StatusCode::CREATED);
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         let shifts = r["posts"][0]["shifts"].as_array().unwrap().clone();
         let (morning, afternoon) = (
             shifts[0]["id"].as_str().unwrap(),
@@ -713,11 +709,11 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         let (_, v2_token) = t.with_user("v.swap2", "volunteer", &t.lingyanli).await;
         let (v3, v3_token) = t.with_user("v.swap3", "volunteer", &t.lingyanli).await;
         assert_eq!(
-            act(&t, &v1_token, morning, "take").await.0,
+            act(t, &v1_token, morning, "take").await.0,
             StatusCode::NO_CONTENT
         );
         assert_eq!(
-            act(&t, &v2_token, afternoon, "take").await.0,
+            act(t, &v2_token, afternoon, "take").await.0,
             StatusCode::NO_CONTENT
         );
         let take_over = |token: String, from: String| {
@@ -736,10 +732,10 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         let r = take_over(v3_token.clone(), v1.clone()).await;
         assert_eq!(field_error(&r.json()), "err-shift-not-offered");
         assert_eq!(
-            act(&t, &v1_token, morning, "offer").await.0,
+            act(t, &v1_token, morning, "offer").await.0,
             StatusCode::NO_CONTENT
         );
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         let holder = &r["posts"][0]["shifts"][0]["holders"][0];
         assert_eq!(
             (holder["user_id"].as_str(), holder["offered"].as_bool()),
@@ -770,7 +766,7 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
             "err-shift-not-offered",
             "taken over once"
         );
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         let holders = r["posts"][0]["shifts"][0]["holders"]
             .as_array()
             .unwrap()
@@ -784,7 +780,7 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
             (Some(v3.as_str()), Some(false))
         );
         assert_eq!(
-            act(&t, &v1_token, morning, "drop").await.1["errors"][0]["code"],
+            act(t, &v1_token, morning, "drop").await.1["errors"][0]["code"],
             "err-shift-not-yours"
         );
         let told = t
@@ -807,14 +803,13 @@ async fn a_volunteer_swaps_a_shift_and_the_worker_is_told() {
         );
         let r = take_over(v2_token.clone(), v3.clone()).await;
         assert_eq!(field_error(&r.json()), "err-shift-not-offered");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
@@ -839,7 +834,7 @@ async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
             .post_form("/rota/make", &cookie, &format!("csrf={csrf}&area={}&from={d1}&days=2", t.lingyanli))
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-        let r = rota(&t, &worker, &t.lingyanli, d1, 2).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 2).await;
         assert_eq!(r["posts"][0]["post"]["skill"], "counselling");
         assert_eq!(r["posts"][0]["shifts"].as_array().unwrap().len(), 4);
         // A volunteer's rota page has no such forms.
@@ -847,20 +842,19 @@ async fn a_worker_adds_a_post_and_makes_its_shifts_on_the_rota_page() {
         let (vcookie, _) = t.browser("v.noforms").await;
         let html = t.page(&format!("/rota?from={d1}&days=2"), &vcookie).await.text();
         assert!(!html.contains("action=\"/rota/posts\""));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let d1 = t.app.clock.today() + Duration::days(1);
         let post = t.rota_post("北门").with("people", 2).by(&worker).await;
         t.make_shifts(&worker, &post, d1, 1).await;
         let (volunteer, _) = t.with_user("v.fill", "volunteer", &t.lingyanli).await;
-        let shift = rota(&t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["id"]
+        let shift = rota(t, &worker, &t.lingyanli, d1, 1).await["posts"][0]["shifts"][0]["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -896,7 +890,7 @@ async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-        let r = rota(&t, &worker, &t.lingyanli, d1, 1).await;
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
         assert_eq!(
             r["posts"][0]["shifts"][0]["holders"][0]["user_id"],
             volunteer.as_str()
@@ -911,14 +905,13 @@ async fn a_worker_puts_someone_on_an_open_shift_from_the_rota() {
             .await
             .text();
         assert!(!html.contains("button secondary fill"));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_new_post_is_audited_as_a_post_in_its_community() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let post = t.rota_post("一区南门").by(&worker).await;
         let admin = t.token("admin").await;
@@ -930,7 +923,6 @@ async fn a_new_post_is_audited_as_a_post_in_its_community() {
         assert_eq!(entries.len(), 1, "{log}");
         assert_eq!(entries[0]["target_kind"], "post");
         assert_eq!(entries[0]["target_id"], post.as_str());
-        t
     })
     .await;
 }

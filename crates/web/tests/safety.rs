@@ -28,7 +28,7 @@ fn problem_code(r: &support::Resp) -> (String, String, String) {
 
 #[tokio::test]
 async fn finding_1_a_sparse_sheet_is_refused_by_its_cell_reference() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let file = sparse_sheet();
         assert!(file.len() < 16 * 1024, "{} bytes", file.len());
         let ling = t.token("worker.lingyanli").await;
@@ -53,14 +53,13 @@ async fn finding_1_a_sparse_sheet_is_refused_by_its_cell_reference() {
                 .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.text());
         }
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_2_bodies_are_bounded_per_route() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         // A JSON route takes tens of kilobytes, a public one less, an upload route megabytes.
         let big = "x".repeat(100 * 1024);
@@ -104,14 +103,13 @@ async fn finding_2_bodies_are_bounded_per_route() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(problem_code(&r).1, "err-file-too-many-columns");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_13_a_title_row_and_a_two_row_header_are_read() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         // As offices make them: a title merged across the columns, a note, then a header whose
         // 住址 spans 楼栋 单元 房号 in the row below.
@@ -163,14 +161,13 @@ async fn finding_13_a_title_row_and_a_two_row_header_are_read() {
             .await
             .json();
         assert_eq!(found["items"][0]["address"], "1号楼 1单元 101", "{found}");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_3_long_user_names_are_refused_before_any_write() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let failures = t.count("sign_in_failures").await;
         let audit = t.count("audit_log").await;
         let r = t
@@ -192,14 +189,13 @@ async fn finding_3_long_user_names_are_refused_before_any_write() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(t.count("sign_in_failures").await, failures);
         assert_eq!(t.count("audit_log").await, audit);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_7_a_stranger_cannot_lock_the_owner_out() {
-    on_both(|t| async move {
+    on_both(async |t| {
         for _ in 0..3 {
             let r = t
                 .post_json_from(
@@ -232,16 +228,15 @@ async fn finding_7_a_stranger_cannot_lock_the_owner_out() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(started.elapsed() >= std::time::Duration::from_millis(800));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_4_a_sign_in_flood_does_not_starve_signed_in_users() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
-        let t = std::sync::Arc::new(t);
+        let t = std::sync::Arc::new(t.handle());
         // 400 wrong sign-ins with random names from 400 addresses (so no per-address budget
         // stops them), 64 at a time.
         let flood = {
@@ -308,14 +303,13 @@ async fn finding_4_a_sign_in_flood_does_not_starve_signed_in_users() {
             "a signed-in list took {slowest:?}"
         );
         assert_eq!(t.get("/healthz", None).await.status, StatusCode::OK);
-        std::sync::Arc::try_unwrap(t).ok().expect("flood done")
     })
     .await;
 }
 
 #[tokio::test]
 async fn public_routes_are_throttled_per_address() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let mut limited = None;
         for i in 0..80 {
             let r = t
@@ -346,14 +340,13 @@ async fn public_routes_are_throttled_per_address() {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_12_metrics_answer_this_machine_only() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let get = |peer: &'static str| {
             Request::get("/metrics")
                 .body(Body::empty())
@@ -367,7 +360,6 @@ async fn finding_12_metrics_answer_this_machine_only() {
             t.request_from(peer, req).await.status,
             StatusCode::NOT_FOUND
         );
-        t
     })
     .await;
 }
@@ -482,12 +474,12 @@ fn scan_body(gate: &str, code: &str, direction: &str, temperature: f64) -> serde
 
 #[tokio::test]
 async fn finding_5_two_nodes_on_one_database_keep_the_rules_of_one() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let (gate, codes) = gate_and_passes(&t, &w, 50).await;
+        let (gate, codes) = gate_and_passes(t, &w, 50).await;
         let b = t.second_node().await;
         let wb = b.token("worker.lingyanli").await;
-        let (a, b) = (std::sync::Arc::new(t), std::sync::Arc::new(b));
+        let (a, b) = (std::sync::Arc::new(t.handle()), std::sync::Arc::new(b));
 
         // Two exits of each household at the same moment, one through each node, under a quota
         // of one: exactly one of each pair goes out.
@@ -574,16 +566,15 @@ async fn finding_5_two_nodes_on_one_database_keep_the_rules_of_one() {
 
         let b = std::sync::Arc::try_unwrap(b).ok().unwrap();
         b.finish().await;
-        std::sync::Arc::try_unwrap(a).ok().unwrap()
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_10_backdated_offline_exits_cannot_reopen_past_quotas() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let (gate, codes) = gate_and_passes(&t, &w, 1).await;
+        let (gate, codes) = gate_and_passes(t, &w, 1).await;
         let now = t.app.clock.now_ms();
         let days_ago = |d: i64| {
             chrono::DateTime::from_timestamp_millis(now - d * 86_400_000)
@@ -628,16 +619,15 @@ async fn finding_10_backdated_offline_exits_cannot_reopen_past_quotas() {
             )
             .await;
         assert_eq!(r.json()["decision"], "allowed", "{}", r.text());
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_12_gate_traffic_counts_its_own_refusals() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let (south, codes) = gate_and_passes(&t, &w, 1).await;
+        let (south, codes) = gate_and_passes(t, &w, 1).await;
         let north = t.add_gate(&w, "北门").await["id"]
             .as_str()
             .unwrap()
@@ -660,7 +650,6 @@ async fn finding_12_gate_traffic_counts_its_own_refusals() {
             .await
             .json();
         assert_eq!(at_south["refusals"], json!([["fever", 1]]), "{at_south}");
-        t
     })
     .await;
 }
@@ -708,7 +697,7 @@ fn application(t: &support::TestApp, name: &str, seq: u16, skill: &str) -> serde
 
 #[tokio::test]
 async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
-    on_both(|t| async move {
+    on_both(async |t| {
         // One place sends a burst of applications: the budget runs out.
         let mut statuses = Vec::new();
         for i in 0..25u16 {
@@ -716,7 +705,7 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
                 .post_json_from(
                     "198.51.100.20",
                     "/api/v1/volunteers/applications",
-                    application(&t, "赵一", 2 * i + 1, "driving"),
+                    application(t, "赵一", 2 * i + 1, "driving"),
                 )
                 .await;
             statuses.push(r.status);
@@ -735,14 +724,14 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
             .post_json_from(
                 "198.51.100.21",
                 "/api/v1/volunteers/applications",
-                application(&t, "钱二", 101, "medical"),
+                application(t, "钱二", 101, "medical"),
             )
             .await;
         let again = t
             .post_json_from(
                 "198.51.100.22",
                 "/api/v1/volunteers/applications",
-                application(&t, "孙三", 101, "medical"),
+                application(t, "孙三", 101, "medical"),
             )
             .await;
         assert_eq!(first.status, again.status);
@@ -801,14 +790,13 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers?skill=driving", &cookie).await.text();
         assert_eq!(html.matches("data-application=").count(), 20, "{html}");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_8_a_report_link_holds_a_few_open_errands_at_most() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let isolated = t
             .resident("孙丽", &support::id_for(1979, 6, 6, 41)).room("501").in_area(&t.lingyanli_building).by(&w)
@@ -822,7 +810,7 @@ async fn finding_8_a_report_link_holds_a_few_open_errands_at_most() {
             .await;
         assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
         let link = opened.json()["report_link"].as_str().unwrap().to_string();
-        let t = std::sync::Arc::new(t);
+        let t = std::sync::Arc::new(t.handle());
         // Ten at once: three are taken, the rest are told why.
         let mut calls = Vec::new();
         for i in 0..10 {
@@ -846,14 +834,13 @@ async fn finding_8_a_report_link_holds_a_few_open_errands_at_most() {
         assert_eq!(taken, 3);
         let listed = t.get("/api/v1/help-requests", Some(&w)).await.json();
         assert_eq!(listed.as_array().unwrap().len(), 3);
-        std::sync::Arc::try_unwrap(t).ok().unwrap()
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let mut ids = Vec::new();
         for i in 0..21u16 {
@@ -897,14 +884,13 @@ async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
         let raised = alerts_of("many_reveals").await;
         assert_eq!(raised.len(), 1, "{raised:?}");
         assert_eq!(raised[0]["subject_kind"], "user");
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
         let code = |r: &support::Resp| (r.status, problem_code(r).0, problem_code(r).1);
         // An errand's address.
@@ -961,7 +947,6 @@ async fn finding_9_every_field_has_a_length_a_count_or_a_window() {
             .post_json("/api/v1/gates", Some(&w), json!({"compound_id": t.lingyanli, "name": "\u{2066}南门\u{2069}"}))
             .await;
         assert_eq!(r.json()["name"], "南门", "{}", r.text());
-        t
     })
     .await;
 }
@@ -1118,9 +1103,9 @@ async fn finding_11_the_api_document_is_valid_for_every_operation() {
 
 #[tokio::test]
 async fn retention_purges_personal_data_and_keeps_the_counts() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let w = t.token("worker.lingyanli").await;
-        let (gate, codes) = gate_and_passes(&t, &w, 1).await;
+        let (gate, codes) = gate_and_passes(t, &w, 1).await;
         let scanned = t
             .post_json("/api/v1/scans", Some(&w), scan_body(&gate, &codes[0], "out", 36.5))
             .await;
@@ -1148,7 +1133,7 @@ async fn retention_purges_personal_data_and_keeps_the_counts() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let applied = t
-            .post_json("/api/v1/volunteers/applications", None, application(&t, "赵一", 7, "driving"))
+            .post_json("/api/v1/volunteers/applications", None, application(t, "赵一", 7, "driving"))
             .await
             .json();
         let r = t
@@ -1216,7 +1201,6 @@ async fn retention_purges_personal_data_and_keeps_the_counts() {
         // A second purge finds nothing more.
         let again = sanshe_app::retention::purge(&t.app, &cli, &keep, false).await.unwrap();
         assert!(again.iter().filter(|p| p.what != "sessions").all(|p| p.rows == 0), "{again:?}");
-        t
     })
     .await;
 }

@@ -22,7 +22,7 @@ fn filled(path: &str, id: &str) -> String {
 
 #[tokio::test]
 async fn every_signed_in_page_refuses_a_post_without_the_session_csrf_token() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let state = sanshe_web::AppState::new(t.app.clone(), Default::default());
         let paths = sanshe_web::pages::session_paths(&state);
         assert!(
@@ -79,7 +79,6 @@ async fn every_signed_in_page_refuses_a_post_without_the_session_csrf_token() {
             )
             .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
-        t
     })
     .await;
 }
@@ -99,9 +98,9 @@ async fn import(t: &support::TestApp, cookie: &str, token: &str) -> support::Res
 
 #[tokio::test]
 async fn an_upload_form_is_checked_by_its_first_part_and_read_whole_only_when_it_passes() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
-        let forged = import(&t, &cookie, "forged").await;
+        let forged = import(t, &cookie, "forged").await;
         assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(forged.text().contains(&support::words("err-csrf")));
         let ling = t.token("worker.lingyanli").await;
@@ -110,20 +109,19 @@ async fn an_upload_form_is_checked_by_its_first_part_and_read_whole_only_when_it
             0,
             "nothing was imported"
         );
-        let done = import(&t, &cookie, &csrf).await;
+        let done = import(t, &cookie, &csrf).await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.text());
         assert_eq!(
             t.get("/api/v1/residents", Some(&ling)).await.json()["total"],
             1
         );
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn every_api_error_is_written_in_the_language_the_request_asks_for() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let english = sanshe_web::i18n::Tr::new(sanshe_web::i18n::Locale::En);
         let ling = t.token("worker.lingyanli").await;
         let ask = |method: &str, path: &str, token: Option<&str>, body: &str| {
@@ -159,7 +157,6 @@ async fn every_api_error_is_written_in_the_language_the_request_asks_for() {
         // And in Chinese when nothing is asked for.
         let r = t.get("/api/v1/residents/none-such", Some(&ling)).await;
         assert_eq!(r.json()["title"], support::words("error-not-found"));
-        t
     })
     .await;
 }
@@ -243,7 +240,7 @@ fn every_field_marked_invalid_points_at_its_message() {
 /// went, and never a password or a secret.
 #[tokio::test]
 async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("admin").await;
         let r = t
             .post_form(
@@ -300,7 +297,6 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
             .post_form("/webhooks", &cookie, &format!("csrf={csrf}&name={long}"))
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
-        t
     })
     .await;
 }
@@ -309,7 +305,7 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
 /// kept, and writes no link onward from its last page.
 #[tokio::test]
 async fn a_paged_list_links_back_to_its_first_page_with_its_filters() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let first = t.page("/residents?q=%E7%8E%8B", &cookie).await.text();
         assert!(!first.contains("first-page") && !first.contains(&support::words("first-page")));
@@ -325,7 +321,6 @@ async fn a_paged_list_links_back_to_its_first_page_with_its_filters() {
             "{later}"
         );
         assert!(!later.contains("id=\"next-page\""), "{later}");
-        t
     })
     .await;
 }
@@ -367,7 +362,7 @@ async fn every_alert_kinds_link_is_a_page_route() {
 
 #[tokio::test]
 async fn a_page_that_fails_shows_the_error_inside_the_callers_menu_with_no_handler_wrapping_it() {
-    on_both(|t| async move {
+    on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let not_found = support::words("error-not-found");
         // A read and a form, both failing inside the use case with `?` in the handler.
@@ -394,7 +389,6 @@ async fn a_page_that_fails_shows_the_error_inside_the_callers_menu_with_no_handl
             .page("/households/no-such-household", "sanshe_session=x")
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        t
     })
     .await;
 }

@@ -97,46 +97,21 @@ impl TestApp {
     ) -> TestApp {
         let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
         let mut conn = app.db.conn().await.unwrap();
-        use sanshe_store::areas::insert;
-        let city = insert(&mut conn, None, "city", Some("120000"), "天津市")
-            .await
-            .unwrap();
-        let nankai = insert(&mut conn, Some(&city), "district", Some("120104"), "南开区")
-            .await
-            .unwrap();
-        let tiyu = insert(
-            &mut conn,
-            Some(&nankai),
-            "street",
-            Some("120104011"),
-            "体育中心街道",
-        )
-        .await
-        .unwrap();
-        let lingyanli = insert(&mut conn, Some(&tiyu), "community", None, "凌研里社区")
-            .await
-            .unwrap();
-        let compound = insert(&mut conn, Some(&lingyanli), "compound", None, "凌研里一区")
-            .await
-            .unwrap();
-        let building = insert(&mut conn, Some(&compound), "building", None, "1号楼")
-            .await
-            .unwrap();
-        let heping = insert(&mut conn, Some(&city), "district", Some("120101"), "和平区")
-            .await
-            .unwrap();
-        let nanshi = insert(
-            &mut conn,
-            Some(&heping),
-            "street",
-            Some("120101006"),
-            "南市街道",
-        )
-        .await
-        .unwrap();
-        let yudeli = insert(&mut conn, Some(&nanshi), "community", None, "裕德里社区")
-            .await
-            .unwrap();
+        // The fixture's areas: (parent, kind, code, name).
+        let mut area = async |parent: Option<&sanshe_store::areas::AreaRow>, kind, code, name| {
+            sanshe_store::areas::insert(&mut conn, parent, kind, code, name)
+                .await
+                .unwrap()
+        };
+        let city = area(None, "city", Some("120000"), "天津市").await;
+        let nankai = area(Some(&city), "district", Some("120104"), "南开区").await;
+        let tiyu = area(Some(&nankai), "street", Some("120104011"), "体育中心街道").await;
+        let lingyanli = area(Some(&tiyu), "community", None, "凌研里社区").await;
+        let compound = area(Some(&lingyanli), "compound", None, "凌研里一区").await;
+        let building = area(Some(&compound), "building", None, "1号楼").await;
+        let heping = area(Some(&city), "district", Some("120101"), "和平区").await;
+        let nanshi = area(Some(&heping), "street", Some("120101006"), "南市街道").await;
+        let yudeli = area(Some(&nanshi), "community", None, "裕德里社区").await;
         let ruoshui = sanshe_store::organizations::insert(
             &mut conn,
             "social_work_agency",
@@ -236,6 +211,23 @@ impl TestApp {
     pub async fn finish(self) {
         self.app.db.pool.close().await;
         drop_database(self.drop_db).await;
+    }
+
+    /// This node again (the same application and router) for tasks that must own it, such as
+    /// spawned ones; only the original drops the database when finished.
+    pub fn handle(&self) -> TestApp {
+        TestApp {
+            app: self.app.clone(),
+            router: self.router.clone(),
+            backend: self.backend,
+            city: self.city.clone(),
+            lingyanli: self.lingyanli.clone(),
+            lingyanli_building: self.lingyanli_building.clone(),
+            yudeli: self.yudeli.clone(),
+            ruoshui: self.ruoshui.clone(),
+            url: self.url.clone(),
+            drop_db: None,
+        }
     }
 
     /// A second node on the same database: its own pool, scan writer and caches, the same
@@ -589,16 +581,14 @@ pub async fn drop_database(cleanup: Option<(String, String)>) {
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when configured: one test body, two backends.
-pub async fn on_both<F, Fut>(body: F)
-where
-    F: Fn(TestApp) -> Fut,
-    Fut: std::future::Future<Output = TestApp>,
-{
-    let t = body(TestApp::sqlite().await).await;
+/// Each app is finished (its database dropped) after the body, whatever the body did with it.
+pub async fn on_both(body: impl AsyncFn(&mut TestApp)) {
+    let mut t = TestApp::sqlite().await;
+    body(&mut t).await;
     t.finish().await;
-    if let Some(pg) = TestApp::postgres().await {
-        let t = body(pg).await;
-        t.finish().await;
+    if let Some(mut pg) = TestApp::postgres().await {
+        body(&mut pg).await;
+        pg.finish().await;
     }
 }
 

@@ -24,7 +24,7 @@ fn codes(v: &serde_json::Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
-    on_both(|t: TestApp| async move {
+    on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;
         let bad = t
             .post_json(
@@ -142,7 +142,6 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert!(r.text().contains("报名已提交") && r.text().contains(&format!("id=\"status-link\" class=\"break\" href=\"{}/v/", t.app.public_url.trim_end_matches('/'))));
         assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json().as_array().unwrap().len(), 1);
-        t
     })
     .await;
 }
@@ -161,7 +160,7 @@ async fn sign_in(t: &TestApp, decided: &serde_json::Value) -> String {
 
 #[tokio::test]
 async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the_skilled() {
-    on_both(|t: TestApp| async move {
+    on_both(async |t| {
         let admin = t.token("admin").await;
         let worker = t.token("worker.lingyanli").await;
         let yudeli_worker = t.token("worker.yudeli").await;
@@ -204,7 +203,7 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         assert_eq!(t.get(&by_area(&t.lingyanli), Some(&admin)).await.json().as_array().unwrap().len(), 2);
         assert_eq!(t.get(&by_area(&t.yudeli), Some(&admin)).await.json(), json!([]), "they live in 凌研里");
         assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&yudeli_worker)).await.json(), json!([]));
-        let counsellor_token = sign_in(&t, &decided[0]).await;
+        let counsellor_token = sign_in(t, &decided[0]).await;
         let today = t.app.clock.today();
         let rota_of = |area: &str| format!("/api/v1/shifts?area={area}&from={today}&days=2");
         assert_eq!(t.get(&rota_of(&t.lingyanli), Some(&counsellor_token)).await.status, StatusCode::NOT_FOUND);
@@ -242,7 +241,7 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
             .post_json("/api/v1/shifts", Some(&yudeli_worker), json!({"area_id": t.yudeli, "from": today + chrono::Duration::days(1), "days": 1}))
             .await;
         assert_eq!(made.json()["shifts"], 2);
-        let driver_token = sign_in(&t, &decided[1]).await;
+        let driver_token = sign_in(t, &decided[1]).await;
         let seen = t.get(&rota_of(&t.yudeli), Some(&driver_token)).await.json();
         assert_eq!(seen["posts"], json!([]), "the driver does not see the hotline");
         let seen = t.get(&rota_of(&t.yudeli), Some(&counsellor_token)).await.json();
@@ -280,14 +279,13 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         let totals = t.get("/api/v1/hours/totals", Some(&yudeli_worker)).await.json();
         assert_eq!(totals["by_community"][0], json!({"name": "裕德里社区", "people": 1, "shifts": 1, "minutes": 365}));
         assert_eq!(t.get("/api/v1/hours/totals", Some(&worker)).await.json()["all"]["minutes"], 0);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_reserve() {
-    on_both(|t: TestApp| async move {
+    on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let admin = t.token("admin").await;
         let (mut ids, mut links) = (Vec::new(), Vec::new());
@@ -327,14 +325,13 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         assert!(t.page(&links[0], "").await.text().contains("后备志愿者库"));
         let yudeli = t.token("worker.yudeli").await;
         assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json(), json!([]));
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
-    on_both(|t: TestApp| async move {
+    on_both(async |t| {
         for (seq, name) in [(61, "郑洁"), (62, "冯涛")] {
             let r = t
                 .post_json(
@@ -379,14 +376,13 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         // Both now serve 凌研里.
         let worker = t.token("worker.lingyanli").await;
         assert_eq!(t.get("/api/v1/volunteers", Some(&worker)).await.json().as_array().unwrap().len(), 2);
-        t
     })
     .await;
 }
 
 #[tokio::test]
 async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is_matched() {
-    on_both(|t: TestApp| async move {
+    on_both(async |t| {
         let page = t.page("/volunteer", "").await.text();
         assert!(
             page.contains(r#"<datalist id="v-org-names"><option value="天津市若水社会工作服务中心">"#),
@@ -405,7 +401,6 @@ async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is
         let org = t.token("org.ruoshui").await;
         let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
         assert_eq!(listed[0]["name"], "陈静", "{listed}");
-        t
     })
     .await;
 }
