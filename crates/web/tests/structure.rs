@@ -392,3 +392,85 @@ async fn a_page_that_fails_shows_the_error_inside_the_callers_menu_with_no_handl
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_refused_form_keeps_its_choices_ticks_and_text_areas() {
+    on_both(async |t| {
+        let (cookie, csrf) = t.browser("admin").await;
+        let (wcookie, wcsrf) = t.browser("worker.lingyanli").await;
+        // A campaign without a name: two of the four questions ticked, its own question typed.
+        let r = t
+            .post_form(
+                "/campaigns",
+                &wcookie,
+                &format!(
+                    "csrf={wcsrf}&name=&area_id={}&questions=fever_or_cough\
+                     &questions=contact_with_case&custom_questions=%E5%AE%B6%E4%B8%AD%E6%9C%89%E5%AD%95%E5%A6%87%E5%90%97",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        for (question, ticked) in [
+            ("fever_or_cough", true),
+            ("arrived_from_elsewhere", false),
+            ("elderly_alone_needs_help", false),
+            ("contact_with_case", true),
+        ] {
+            let tick = format!("value=\"{question}\" checked");
+            assert_eq!(html.contains(&tick), ticked, "{question}: {html}");
+        }
+        assert!(html.contains(">家中有孕妇吗</textarea>"), "{html}");
+        assert!(
+            html.contains(&format!("value=\"{}\" selected", t.lingyanli)),
+            "{html}"
+        );
+        // A fresh form ticks every standard question.
+        let fresh = t.page("/campaigns", &wcookie).await.text();
+        assert!(fresh.contains("value=\"arrived_from_elsewhere\" checked"), "{fresh}");
+
+        // A need without a title: its urgency and details come back as chosen.
+        let r = t
+            .post_form(
+                "/needs",
+                &cookie,
+                &format!(
+                    "csrf={csrf}&area_id={}&kind=service&title=&service=errands&wanted=1\
+                     &urgency=urgent&audience=city&detail=%E6%AF%8F%E6%99%9A",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        for (chosen, expected) in [
+            ("value=\"urgent\" checked", true),
+            ("value=\"normal\" checked", false),
+            ("value=\"service\" checked", true),
+            ("value=\"people\" checked", false),
+            ("value=\"city\" checked", true),
+            (">每晚</textarea>", true),
+        ] {
+            assert_eq!(html.contains(chosen), expected, "{chosen}: {html}");
+        }
+
+        // A delivery at the gate without a name: the kind and the "let in" tick stay.
+        let worker = t.token("worker.lingyanli").await;
+        let gate = t.add_gate(&worker, "南门").await;
+        let r = t
+            .post_form(
+                &format!("/gates/{}/visitors", gate["id"].as_str().unwrap()),
+                &wcookie,
+                &format!("csrf={wcsrf}&kind=delivery&name=&phone=13812345678&entered=on"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        assert!(html.contains("value=\"delivery\" checked"), "{html}");
+        assert!(!html.contains("value=\"visitor\" checked"), "{html}");
+        assert!(html.contains("name=\"entered\" checked"), "{html}");
+        assert!(html.contains("value=\"13812345678\""), "{html}");
+    })
+    .await;
+}

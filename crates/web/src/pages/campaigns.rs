@@ -404,36 +404,13 @@ pub(super) struct TraceFormPage {
     transports: Vec<&'static str>,
     kinds: Vec<&'static str>,
     today: String,
-    /// The form as sent, after a refusal: every field keeps what was typed or chosen.
-    form: Vec<(String, String)>,
     errors: FormErrors,
-}
-
-impl TraceFormPage {
-    /// What `key` holds: as sent after a refusal, else `default`.
-    fn kept(&self, key: &str, default: &str) -> String {
-        if self.form.is_empty() {
-            default.to_string()
-        } else {
-            value(&self.form, key)
-        }
-    }
-
-    /// Whether the option `option` of `key` is the chosen one.
-    fn chose(&self, key: &str, option: &str, default: bool) -> bool {
-        if self.form.is_empty() {
-            default
-        } else {
-            value(&self.form, key) == option
-        }
-    }
 }
 
 async fn trace_form_view(
     caller: &PageCaller,
     household_id: &str,
     arrival: bool,
-    form: Vec<(String, String)>,
     errors: FormErrors,
 ) -> PageResult {
     let (household, residents) =
@@ -454,7 +431,6 @@ async fn trace_form_view(
             transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
             kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
             today: caller.app().today().format("%Y-%m-%d").to_string(),
-            form,
             errors,
         },
         rejected,
@@ -462,11 +438,11 @@ async fn trace_form_view(
 }
 
 pub(super) async fn arrival_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    trace_form_view(&caller, &id, true, Vec::new(), FormErrors::default()).await
+    trace_form_view(&caller, &id, true, FormErrors::default()).await
 }
 
 pub(super) async fn contact_form(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    trace_form_view(&caller, &id, false, Vec::new(), FormErrors::default()).await
+    trace_form_view(&caller, &id, false, FormErrors::default()).await
 }
 
 fn person_of(form: &[(String, String)], household_id: &str) -> PersonRef {
@@ -558,7 +534,7 @@ async fn register_trace(
             })
             .into_response())
         },
-        async |errors| trace_form_view(&caller, &id, arrival, form.clone(), errors).await,
+        async |errors| trace_form_view(&caller, &id, arrival, errors).await,
     )
     .await
 }

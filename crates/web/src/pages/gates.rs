@@ -92,8 +92,6 @@ pub(super) struct GatePostPage {
     fever_tenths: i64,
     /// "Outings left this period" with `{n}` for the script to fill in.
     outings_left: String,
-    /// The visitor form as sent, after a rejection (nothing typed is lost).
-    visitor: Vec<(String, String)>,
     errors: FormErrors,
     /// Said once a visitor is registered.
     message: Option<String>,
@@ -102,7 +100,6 @@ pub(super) struct GatePostPage {
 async fn gate_post_view(
     caller: &PageCaller,
     id: &str,
-    visitor: Vec<(String, String)>,
     errors: FormErrors,
     message: Option<String>,
 ) -> PageResult {
@@ -119,7 +116,6 @@ async fn gate_post_view(
             reasons,
             fever_tenths: caller.app().rules.fever_tenths,
             outings_left: caller.tr.with("gate-outings-left", "count", "{n}"),
-            visitor,
             errors,
             message,
         },
@@ -141,7 +137,7 @@ pub(super) async fn gate_post(
         .done
         .filter(|d| d == "visitor")
         .map(|_| caller.tr.t("visitor-registered"));
-    gate_post_view(&caller, &id, Vec::new(), FormErrors::default(), message).await
+    gate_post_view(&caller, &id, FormErrors::default(), message).await
 }
 
 /// A visitor or delivery registered from the gate post page.
@@ -171,7 +167,7 @@ pub(super) async fn gate_post_visitor(
                     .into_response(),
             )
         },
-        async |errors| gate_post_view(&caller, &id, form, errors, None).await,
+        async |errors| gate_post_view(&caller, &id, errors, None).await,
     )
     .await
 }

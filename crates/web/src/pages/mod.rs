@@ -115,6 +115,26 @@ impl FormErrors {
             .map(|(_, v)| v.as_str())
     }
 
+    /// What the refused form sent as `field`, or "" (a text area's content, a select's choice).
+    pub fn sent(&self, field: &str) -> String {
+        self.kept(field).unwrap_or_default().to_string()
+    }
+
+    /// Whether `option` is `field`'s choice (a radio, an option, a checkbox's "on"): on a refused
+    /// form as it was sent (a checkbox it did not send is unticked), on a fresh one `default`.
+    pub fn chose(&self, field: &str, option: &str, default: bool) -> bool {
+        if self.sent.is_empty() {
+            default
+        } else {
+            self.ticked(field, option)
+        }
+    }
+
+    /// Whether the refused form sent `value` among `field`'s values (a ticked checkbox).
+    pub fn ticked(&self, field: &str, value: &str) -> bool {
+        self.sent.iter().any(|(f, v)| f == field && v == value)
+    }
+
     /// The message for `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.messages

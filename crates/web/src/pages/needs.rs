@@ -18,15 +18,10 @@ pub(super) struct NeedsPage {
     areas: Vec<(String, String)>,
     posts: Vec<PostView>,
     services: Vec<&'static str>,
-    form: Vec<(String, String)>,
     errors: FormErrors,
 }
 
-async fn needs_view(
-    caller: &PageCaller,
-    form: Vec<(String, String)>,
-    errors: FormErrors,
-) -> PageResult {
+async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     let items = needs::needs(caller.app(), &caller.actor, false).await?;
     let speaks_for_communities = !caller.actor.scope(Action::LinkOrganizations).is_empty();
     let (areas, posts) = if speaks_for_communities {
@@ -52,7 +47,6 @@ async fn needs_view(
             areas,
             posts,
             services: Duty::ALL.iter().map(|d| d.as_str()).collect(),
-            form,
             errors,
         },
         rejected,
@@ -60,7 +54,7 @@ async fn needs_view(
 }
 
 pub(super) async fn needs_page(caller: PageCaller) -> PageResult {
-    needs_view(&caller, Vec::new(), FormErrors::default()).await
+    needs_view(&caller, FormErrors::default()).await
 }
 
 pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -84,7 +78,7 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
         &caller,
         needs::post_need(caller.app(), &caller.actor, &input).await,
         async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        async |errors| needs_view(&caller, form, errors).await,
+        async |errors| needs_view(&caller, errors).await,
     )
     .await
 }
@@ -105,16 +99,10 @@ pub(super) struct NeedPage {
     n: NeedView,
     commitments: Vec<CommitmentView>,
     answering: Vec<Answering>,
-    form: Vec<(String, String)>,
     errors: FormErrors,
 }
 
-async fn need_view(
-    caller: &PageCaller,
-    id: &str,
-    form: Vec<(String, String)>,
-    errors: FormErrors,
-) -> PageResult {
+async fn need_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
     let (n, commitments) = needs::need(caller.app(), &caller.actor, id).await?;
     let mut answering = Vec::new();
     if n.status != sanshe_core::needs::NeedStatus::Closed {
@@ -143,7 +131,6 @@ async fn need_view(
             n,
             commitments,
             answering,
-            form,
             errors,
         },
         rejected,
@@ -151,7 +138,7 @@ async fn need_view(
 }
 
 pub(super) async fn need_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    need_view(&caller, &id, Vec::new(), FormErrors::default()).await
+    need_view(&caller, &id, FormErrors::default()).await
 }
 
 pub(super) async fn commit_to_need(
@@ -169,7 +156,7 @@ pub(super) async fn commit_to_need(
         &caller,
         needs::commit(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, form, errors).await,
+        async |errors| need_view(&caller, &id, errors).await,
     )
     .await
 }
@@ -182,7 +169,7 @@ pub(super) async fn confirm_commitment(
         &caller,
         needs::confirm(caller.app(), &caller.actor, &id, &commitment_id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, Vec::new(), errors).await,
+        async |errors| need_view(&caller, &id, errors).await,
     )
     .await
 }
@@ -192,7 +179,7 @@ pub(super) async fn close_need(caller: PageCaller, Path(id): Path<String>) -> Pa
         &caller,
         needs::close(caller.app(), &caller.actor, &id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, Vec::new(), errors).await,
+        async |errors| need_view(&caller, &id, errors).await,
     )
     .await
 }

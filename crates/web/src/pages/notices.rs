@@ -17,15 +17,10 @@ pub(super) struct NoticesPage {
     skills: Vec<&'static str>,
     /// The teams of the organizations the caller runs: (id, "organization · team").
     teams: Vec<(String, String)>,
-    form: Vec<(String, String)>,
     errors: FormErrors,
 }
 
-async fn notices_view(
-    caller: &PageCaller,
-    form: Vec<(String, String)>,
-    errors: FormErrors,
-) -> PageResult {
+async fn notices_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
     let mine = notices::mine(app, actor).await?;
     let sent = notices::sent(app, actor).await?;
@@ -57,7 +52,6 @@ async fn notices_view(
             communities,
             skills: sanshe_app::volunteers::SKILLS.to_vec(),
             teams,
-            form,
             errors,
         },
         rejected,
@@ -65,7 +59,7 @@ async fn notices_view(
 }
 
 pub(super) async fn notices_page(caller: PageCaller) -> PageResult {
-    notices_view(&caller, Vec::new(), FormErrors::default()).await
+    notices_view(&caller, FormErrors::default()).await
 }
 
 pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -85,7 +79,7 @@ pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) 
         &caller,
         notices::send(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/notices").into_response()),
-        async |errors| notices_view(&caller, form, errors).await,
+        async |errors| notices_view(&caller, errors).await,
     )
     .await
 }

@@ -84,8 +84,6 @@ pub(super) struct OrganizationPage {
     kinds: Vec<(&'static str, bool)>,
     /// Each duty with whether the form had it ticked.
     duties: Vec<(&'static str, bool)>,
-    /// The form's values after a rejection (never lost).
-    form: Vec<(String, String)>,
     /// Its people, for whoever runs it.
     members: Vec<MemberView>,
     /// Where its people may be deployed: (area id, name) of its active linkages.
@@ -100,15 +98,6 @@ pub(super) async fn organization_view(
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
-) -> PageResult {
-    organization_view_with(caller, id, errors, Vec::new()).await
-}
-
-pub(super) async fn organization_view_with(
-    caller: &PageCaller,
-    id: &str,
-    errors: FormErrors,
-    form: Vec<(String, String)>,
 ) -> PageResult {
     let (o, linkages, can_manage) =
         sanshe_app::organizations::get(caller.app(), &caller.actor, id).await?;
@@ -132,10 +121,9 @@ pub(super) async fn organization_view_with(
         .iter()
         .map(|k| (k.as_str(), k.as_str() == o.kind))
         .collect();
-    let ticked = values(&form, "duties");
     let duties = Duty::ALL
         .iter()
-        .map(|d| (d.as_str(), ticked.iter().any(|t| t == d.as_str())))
+        .map(|d| (d.as_str(), errors.ticked("duties", d.as_str())))
         .collect();
     let members = if can_manage {
         sanshe_app::organizations::members(caller.app(), &caller.actor, &o.id).await?
@@ -175,7 +163,6 @@ pub(super) async fn organization_view_with(
             communities,
             errors,
             duties,
-            form,
             members,
             deploy_to,
             contributions,
@@ -208,7 +195,7 @@ pub(super) async fn add_linkage(
         &caller,
         sanshe_app::organizations::propose(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view_with(&caller, &id, errors, form).await,
+        async |errors| organization_view(&caller, &id, errors).await,
     )
     .await
 }

@@ -140,9 +140,7 @@ pub(super) async fn create_team(
         &caller,
         outcome,
         async |t| Ok(Redirect::to(&format!("/teams/{}", t.id)).into_response()),
-        async |errors| {
-            super::organizations::organization_view_with(&caller, &id, errors, form).await
-        },
+        async |errors| super::organizations::organization_view(&caller, &id, errors).await,
     )
     .await
 }
