@@ -241,14 +241,7 @@ impl TestApp {
         TestApp {
             router: sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default())),
             app,
-            backend: self.backend,
-            city: self.city.clone(),
-            lingyanli: self.lingyanli.clone(),
-            lingyanli_building: self.lingyanli_building.clone(),
-            yudeli: self.yudeli.clone(),
-            ruoshui: self.ruoshui.clone(),
-            url: self.url.clone(),
-            drop_db: None,
+            ..self.handle()
         }
     }
 
