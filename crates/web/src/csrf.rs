@@ -7,17 +7,16 @@
 //! first field of a form, url-encoded or multipart (every form puts the hidden `csrf` field
 //! first, through `templates/csrf_field.html`), so no body is read further to find it.
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use sanshe_app::AppError;
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, SignedIn, cookie};
 use crate::i18n::{Locale, Tr};
+use crate::peek::{Peeked, content_type, peek_body};
 
 /// How much of a form is read to find its first field.
 const FIRST_FIELD_MAX: usize = 16 * 1024;
@@ -103,35 +102,13 @@ async fn first_field(
     req: Request,
     token: impl Fn(&[u8], bool) -> Option<String>,
 ) -> Result<(Request, String), AppError> {
-    let (parts, body) = req.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut head: Vec<u8> = Vec::new();
-    let mut chunks: Vec<Bytes> = Vec::new();
-    let mut sent = None;
-    while sent.is_none() && head.len() < FIRST_FIELD_MAX {
-        let Some(chunk) = stream.next().await else {
-            sent = token(&head, true);
-            break;
-        };
-        let chunk = chunk.map_err(|_| AppError::field("body", "err-file-too-large"))?;
-        head.extend_from_slice(&chunk);
-        chunks.push(chunk);
-        sent = token(&head, false);
+    let (req, head, peeked) =
+        peek_body(req, FIRST_FIELD_MAX, |head| token(head, false).is_some()).await;
+    if peeked == Peeked::Failed {
+        return Err(AppError::field("body", "err-file-too-large"));
     }
-    let rest =
-        futures_util::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>)).chain(stream);
-    Ok((
-        Request::from_parts(parts, Body::from_stream(rest)),
-        sent.unwrap_or_default(),
-    ))
-}
-
-fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    let sent = token(&head, peeked == Peeked::Whole);
+    Ok((req, sent.unwrap_or_default()))
 }
 
 /// The value of a url-encoded form's first field when it is `csrf` and has arrived whole (up to

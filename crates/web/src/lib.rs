@@ -10,6 +10,7 @@ pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod peek;
 pub mod respond;
 pub mod throttle;
 pub mod uploads;
