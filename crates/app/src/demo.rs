@@ -133,42 +133,19 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let lingyanli = child(&mut tx, Some(&tiyu), "community", None, "凌研里社区").await?;
     let bzk_village = child(&mut tx, Some(&bzk), "community", None, "北闸口村").await?;
 
+    // (kind, name, home area, contact): a table reads better in columns.
+    #[rustfmt::skip]
     let orgs = [
         ("bureau", "天津市民政局", &tj, "022-00000000"),
         ("bureau", "和平区民政局", &heping, ""),
-        (
-            "social_work_agency",
-            "天津市若水社会工作服务中心",
-            &jinnan,
-            "",
-        ),
-        (
-            "social_work_agency",
-            "天津市睦邻社会工作服务中心",
-            &nankai,
-            "",
-        ),
+        ("social_work_agency", "天津市若水社会工作服务中心", &jinnan, ""),
+        ("social_work_agency", "天津市睦邻社会工作服务中心", &nankai, ""),
         ("social_work_agency", "和众社会工作服务中心", &heping, ""),
         ("social_work_agency", "天津市易欣向上社会服务中心", &tj, ""),
-        (
-            "social_work_agency",
-            "天津市爱心芳程社会工作服务中心",
-            &heping,
-            "",
-        ),
-        (
-            "social_work_agency",
-            "天津昊泽社会工作发展服务中心",
-            &hedong,
-            "",
-        ),
+        ("social_work_agency", "天津市爱心芳程社会工作服务中心", &heping, ""),
+        ("social_work_agency", "天津昊泽社会工作发展服务中心", &hedong, ""),
         ("social_work_agency", "天津明德社会工作事务所", &tj, ""),
-        (
-            "volunteer_association",
-            "和平区社区服务志愿者协会",
-            &heping,
-            "",
-        ),
+        ("volunteer_association", "和平区社区服务志愿者协会", &heping, ""),
         ("care_home", "天津市益美嵌入式社区养老院", &yudeli, ""),
     ];
     let mut org_ids = std::collections::HashMap::new();
