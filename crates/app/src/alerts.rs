@@ -5,7 +5,7 @@ use crate::audit::Audited;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertStatus};
 use sanshe_store::Conn;
-use sanshe_store::alerts::{self as store, AlertRow, NewAlert};
+use sanshe_store::alerts::{self as store, AlertRow, NewAlert, OpenAlert};
 use sanshe_store::notify as notify_store;
 use sanshe_store::statements::Statements;
 
@@ -59,12 +59,8 @@ pub async fn raise(
     at: i64,
 ) -> Result<Option<String>> {
     let open_key = format!("{}:{}", t.kind.as_str(), t.subject_id);
-    let id = match store::open_alert(conn, &open_key).await? {
-        Some(open) if open.last_event == t.event => return Ok(None),
-        Some(open) => {
-            store::repeat(conn, &open.id, t.event, t.detail, at).await?;
-            open.id
-        }
+    let counted = match store::open_alert(conn, &open_key).await? {
+        Some(open) => count_event(conn, open, &t, at).await?,
         None => {
             let new = NewAlert {
                 kind: t.kind.as_str(),
@@ -76,23 +72,37 @@ pub async fn raise(
                 detail: t.detail,
             };
             match store::insert(conn, &new, at).await? {
-                Some(id) => id,
+                Some(id) => Some(id),
                 // Another node raised it a moment ago: count this event on theirs.
                 None => match store::open_alert(conn, &open_key).await? {
-                    Some(open) if open.last_event == t.event => return Ok(None),
-                    Some(open) => {
-                        store::repeat(conn, &open.id, t.event, t.detail, at).await?;
-                        open.id
-                    }
-                    None => return Ok(None),
+                    Some(open) => count_event(conn, open, &t, at).await?,
+                    None => None,
                 },
             }
         }
+    };
+    let Some(id) = counted else {
+        return Ok(None);
     };
     for webhook in routes.covering(t.area_path) {
         notify_store::enqueue(conn, webhook, &id, t.kind.as_str(), at).await?;
     }
     Ok(Some(id))
+}
+
+/// Counts `t`'s event on the alert already open for its subject; None when it is the event
+/// that alert last counted (the same event counts once).
+async fn count_event(
+    conn: &mut impl Statements,
+    open: OpenAlert,
+    t: &Trouble<'_>,
+    at: i64,
+) -> Result<Option<String>> {
+    if open.last_event == t.event {
+        return Ok(None);
+    }
+    store::repeat(conn, &open.id, t.event, t.detail, at).await?;
+    Ok(Some(open.id))
 }
 
 /// What a batch of alerts shares: the kind, the kind of subject, the event and its description.

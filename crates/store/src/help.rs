@@ -194,14 +194,6 @@ pub async fn delivered_by(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, i64)>> {
-    conn.rows_in(user_ids, &[from.into(), to.into()], |ids| {
-        format!(
-            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM help_requests \
-             WHERE delivered_at >= $1 AND delivered_at < $2 AND volunteer_id IN {ids} GROUP BY area_path"
-        )
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["area_path", "n"]))
-    .collect()
+    let counted = ("help_requests", "delivered_at", "volunteer_id");
+    crate::counted_per_place(conn, counted, user_ids, from, to).await
 }

@@ -768,3 +768,24 @@ pub(crate) async fn delete_older(
     let filter = format!("{column} < $1");
     purge(conn, table, &delete, &filter, &[before.into()], dry_run).await
 }
+
+/// Rows of `table` whose `at` (UTC ms) lies in [from, to) and whose `by` is one of `people`,
+/// counted per place: (area path, rows). The names come from the code (`'static`).
+pub(crate) async fn counted_per_place(
+    conn: &mut impl statements::Statements,
+    (table, at, by): (&'static str, &'static str, &'static str),
+    people: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>> {
+    conn.rows_in(people, &[from.into(), to.into()], |list| {
+        format!(
+            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM {table} \
+             WHERE {at} >= $1 AND {at} < $2 AND {by} IN {list} GROUP BY area_path"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| r.columns(["area_path", "n"]))
+    .collect()
+}

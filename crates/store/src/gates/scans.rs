@@ -315,16 +315,8 @@ pub async fn scans_by_people(
     from: i64,
     to: i64,
 ) -> Result<Vec<(String, i64)>> {
-    conn.rows_in(usernames, &[from.into(), to.into()], |names| {
-        format!(
-            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM scans \
-             WHERE scanned_at >= $1 AND scanned_at < $2 AND recorded_by IN {names} GROUP BY area_path"
-        )
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["area_path", "n"]))
-    .collect()
+    let counted = ("scans", "scanned_at", "recorded_by");
+    crate::counted_per_place(conn, counted, usernames, from, to).await
 }
 
 /// A fever reading at a gate: (UTC ms, gate name, temperature in tenths).

@@ -466,6 +466,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rows_are_counted_per_place_for_the_people_asked_within_the_window() {
+        let (mut pooled, mut own) =
+            two_connections("CREATE TABLE deeds (area_path TEXT, done_at BIGINT, done_by TEXT)")
+                .await;
+        let rows = [
+            ("/1/2/", 10, "a"),
+            ("/1/2/", 19, "b"),
+            ("/1/3/", 15, "a"),
+            ("/1/3/", 20, "a"), // the window's end is not in it
+            ("/1/2/", 9, "a"),  // nor before its start
+            ("/1/3/", 12, "c"), // someone not asked about
+        ];
+        for (path, at, by) in rows {
+            let args = [path.into(), at.into(), by.into()];
+            let sql = "INSERT INTO deeds VALUES ($1, $2, $3)";
+            pooled.run(sql, &args).await.expect("insert");
+            own.run(sql, &args).await.expect("insert");
+        }
+        let people = ["a".to_string(), "b".to_string()];
+        let names = ("deeds", "done_at", "done_by");
+        let mut counted = crate::counted_per_place(&mut pooled, names, &people, 10, 20)
+            .await
+            .expect("counts");
+        counted.sort();
+        let expected = vec![("/1/2/".to_string(), 2), ("/1/3/".to_string(), 1)];
+        assert_eq!(counted, expected);
+        let mut counted = crate::counted_per_place(&mut own, names, &people, 10, 20)
+            .await
+            .expect("counts");
+        counted.sort();
+        assert_eq!(counted, expected);
+    }
+
+    #[tokio::test]
     async fn both_kinds_of_transaction_insert_and_read_the_same_rows() {
         let (mut pooled, mut own) =
             two_connections("CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)")
