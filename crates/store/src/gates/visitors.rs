@@ -2,42 +2,42 @@
 
 use super::*;
 
-/// A visitor or delivery to store.
-#[derive(Debug, Clone)]
-pub struct NewVisitor<'a> {
-    /// Id.
-    pub id: &'a str,
-    /// Gate.
-    pub gate_id: &'a str,
-    /// Gate's compound path.
-    pub area_path: &'a str,
-    /// `visitor` / `delivery`.
-    pub kind: &'a str,
-    /// Name.
-    pub name: &'a str,
-    /// Sealed phone.
-    pub phone_cipher: Option<&'a str>,
-    /// Masked phone.
-    pub phone_masked: Option<&'a str>,
-    /// Why.
-    pub reason: &'a str,
-    /// Whom (household or person) they visit.
-    pub host: &'a str,
-    /// Tenths of °C.
-    pub temperature: Option<i64>,
-    /// Whether they went in (a courier may leave things at the gate).
-    pub entered: bool,
-    /// UTC ms.
-    pub at: i64,
-    /// Who registered them.
-    pub recorded_by: &'a str,
+crate::row! {
+    /// A visitor or delivery as stored.
+    #[derive(Debug, Clone)]
+    pub struct NewVisitor {
+        /// Id.
+        pub id: String,
+        /// Gate.
+        pub gate_id: String,
+        /// Gate's compound path.
+        pub area_path: String,
+        /// `visitor` / `delivery`.
+        pub kind: String,
+        /// Name.
+        pub name: String,
+        /// Sealed phone.
+        pub phone_cipher: Option<String>,
+        /// Masked phone.
+        pub phone_masked: Option<String>,
+        /// Why.
+        pub reason: String,
+        /// Whom (household or person) they visit.
+        pub host: String,
+        /// Tenths of °C.
+        pub temperature: Option<i64>,
+        /// Whether they went in (a courier may leave things at the gate).
+        pub entered: bool,
+        /// UTC ms.
+        pub at: i64,
+        /// Who registered them.
+        pub recorded_by: String,
+    }
 }
 
 /// Stores a visitor.
-pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor<'_>) -> Result<()> {
-    conn.run("INSERT INTO visitors (id, gate_id, area_path, kind, name, phone_cipher, phone_masked, reason, host, temperature, entered, at, recorded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", &[Cell::from(v.id), Cell::from(v.gate_id), Cell::from(v.area_path), Cell::from(v.kind), Cell::from(v.name), Cell::from(v.phone_cipher), Cell::from(v.phone_masked), Cell::from(v.reason), Cell::from(v.host), Cell::from(v.temperature), Cell::from(v.entered as i64), Cell::from(v.at), Cell::from(v.recorded_by)])
-    .await
+pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor) -> Result<()> {
+    conn.insert("visitors", v).await
 }
 
 /// A registered visitor.
