@@ -20,7 +20,7 @@ use sanshe_core::gates::{
 use sanshe_core::isolation::Temperature;
 use sanshe_core::registry::HouseholdAddress;
 use sanshe_store::gates::{
-    self as store, GateRow, HourCounts, NewPass, NewScan, NewVisitor, PassRow,
+    self as store, GateRow, HourCounts, NewPass, NewScan, PassRow, VisitorRow,
 };
 use sanshe_store::statements::Statements;
 use sanshe_store::{Conn, areas as area_store, new_id};

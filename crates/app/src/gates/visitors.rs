@@ -118,7 +118,7 @@ pub async fn register_visitor(
     let masked = phone.as_ref().map(|p| p.masked());
     store::insert_visitor(
         &mut tx,
-        &NewVisitor {
+        &VisitorRow {
             id: id.clone(),
             gate_id: gate.id.clone(),
             area_path: gate.area_path.clone(),

@@ -5,7 +5,7 @@ use super::*;
 crate::row! {
     /// A visitor or delivery as stored.
     #[derive(Debug, Clone)]
-    pub struct NewVisitor {
+    pub struct VisitorRow {
         /// Id.
         pub id: String,
         /// Gate.
@@ -36,33 +36,8 @@ crate::row! {
 }
 
 /// Stores a visitor.
-pub async fn insert_visitor(conn: &mut AnyConnection, v: &NewVisitor) -> Result<()> {
+pub async fn insert_visitor(conn: &mut AnyConnection, v: &VisitorRow) -> Result<()> {
     conn.insert("visitors", v).await
-}
-
-/// A registered visitor.
-#[derive(Debug, Clone)]
-pub struct VisitorRow {
-    /// Id.
-    pub id: String,
-    /// Gate.
-    pub gate_id: String,
-    /// `visitor` / `delivery`.
-    pub kind: String,
-    /// Name.
-    pub name: String,
-    /// Masked phone.
-    pub phone_masked: Option<String>,
-    /// Why.
-    pub reason: String,
-    /// Whom.
-    pub host: String,
-    /// Tenths of °C.
-    pub temperature: Option<i64>,
-    /// Went in.
-    pub entered: bool,
-    /// UTC ms.
-    pub at: i64,
 }
 
 /// Visitors below `within` between two instants, latest first.
@@ -73,25 +48,21 @@ pub async fn visitors(
     to: i64,
     limit: i64,
 ) -> Result<Vec<VisitorRow>> {
-    let rows = conn.rows("SELECT id, gate_id, kind, name, phone_masked, reason, host, temperature, entered, at FROM visitors \
-         WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 ORDER BY at DESC LIMIT $5", &[Cell::from(within), Cell::from(sanshe_core::accounts::subtree_upper_bound(within)), Cell::from(from), Cell::from(to), Cell::from(limit)])
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(VisitorRow {
-                id: r.try_get("id")?,
-                gate_id: r.try_get("gate_id")?,
-                kind: r.try_get("kind")?,
-                name: r.try_get("name")?,
-                phone_masked: r.try_get("phone_masked")?,
-                reason: r.try_get("reason")?,
-                host: r.try_get("host")?,
-                temperature: r.try_get("temperature")?,
-                entered: r.try_get::<i64>("entered")? != 0,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect()
+    conn.fetch_all(
+        &format!(
+            "SELECT {} FROM visitors WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 \
+             ORDER BY at DESC LIMIT $5",
+            VisitorRow::COLUMNS
+        ),
+        &[
+            within.into(),
+            sanshe_core::accounts::subtree_upper_bound(within).into(),
+            from.into(),
+            to.into(),
+            limit.into(),
+        ],
+    )
+    .await
 }
 
 /// Visitors registered before `before`, deleted; the hourly rollup keeps their count.
