@@ -566,17 +566,19 @@ pub async fn commit(
         return Err(AppError::field("need", "err-need-closed"));
     }
     let now = app.clock.now_ms();
-    let id = store::insert_commitment(
-        &mut *tx,
-        &n.id,
-        &o.id,
+    let id = sanshe_store::new_id();
+    let commitment = store::CommitmentRow {
+        id: id.clone(),
+        need_id: n.id.clone(),
+        organization_id: o.id.clone(),
         people,
-        booked,
-        note.trim(),
-        &actor.username,
-        now,
-    )
-    .await?;
+        shifts_booked: booked,
+        note: note.trim().to_string(),
+        status: "offered".into(),
+        created_by: actor.username.clone(),
+        created_at: now,
+    };
+    store::insert_commitment(&mut *tx, &commitment).await?;
     audit::record(
         &mut tx,
         actor,

@@ -38,19 +38,32 @@ const CAMPAIGN_SELECT: &str = "SELECT c.id, c.area_id, a.name AS area_name, c.ar
      (SELECT COUNT(DISTINCT v.household_id) FROM campaign_visits v WHERE v.campaign_id = c.id AND v.outcome <> 'not_home') AS reached \
      FROM campaigns c JOIN areas a ON a.id = c.area_id";
 
+crate::row! {
+    /// A campaign as stored.
+    #[derive(Debug, Clone)]
+    pub struct NewCampaign {
+        /// Id.
+        pub id: String,
+        /// The area it covers.
+        pub area_id: String,
+        /// That area's path.
+        pub area_path: String,
+        /// Name.
+        pub name: String,
+        /// The questions, as JSON.
+        pub questions: String,
+        /// `active` / `closed`.
+        pub status: String,
+        /// Who started it (None for the command line).
+        pub created_by: Option<String>,
+        /// UTC ms.
+        pub created_at: i64,
+    }
+}
+
 /// Stores a campaign.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    conn: &mut AnyConnection,
-    id: &str,
-    area_id: &str,
-    area_path: &str,
-    name: &str,
-    questions: &str,
-    created_by: Option<&str>,
-    at: i64,
-) -> Result<()> {
-    conn.run("INSERT INTO campaigns (id, area_id, area_path, name, questions, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)", &[Cell::from(id), Cell::from(area_id), Cell::from(area_path), Cell::from(name), Cell::from(questions), Cell::from(created_by), Cell::from(at)]).await
+pub async fn insert(conn: &mut AnyConnection, c: &NewCampaign) -> Result<()> {
+    conn.insert("campaigns", c).await
 }
 
 /// One campaign (callers check the path).

@@ -1,7 +1,7 @@
 //! The `needs` and `need_commitments` tables.
 
 use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, in_list, new_id, scope_filter};
+use crate::{Result, StoreError, in_list, scope_filter};
 
 crate::row! {
     /// A stored need.
@@ -165,45 +165,23 @@ crate::row! {
         pub status: String,
         /// Who committed (user name).
         pub created_by: String,
+        /// When, UTC ms.
+        pub created_at: i64,
     }
 }
 
-/// Records a commitment; its id.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_commitment(
-    conn: &mut impl Statements,
-    need_id: &str,
-    organization_id: &str,
-    people: i64,
-    shifts_booked: i64,
-    note: &str,
-    created_by: &str,
-    at: i64,
-) -> Result<String> {
-    let id = new_id();
-    conn.run(
-        "INSERT INTO need_commitments (id, need_id, organization_id, people, shifts_booked, note, status, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'offered', $7, $8)",
-        &[
-            (&id).into(),
-            need_id.into(),
-            organization_id.into(),
-            people.into(),
-            shifts_booked.into(),
-            note.into(),
-            created_by.into(),
-            at.into(),
-        ],
-    )
-    .await?;
-    Ok(id)
+/// Records a commitment.
+pub async fn insert_commitment(conn: &mut impl Statements, c: &CommitmentRow) -> Result<()> {
+    conn.insert("need_commitments", c).await
 }
 
 /// The commitments made to a need, oldest first.
 pub async fn commitments(conn: &mut impl Statements, need_id: &str) -> Result<Vec<CommitmentRow>> {
+    let columns = CommitmentRow::COLUMNS;
     conn.fetch_all(
-        "SELECT id, need_id, organization_id, people, shifts_booked, note, status, created_by FROM need_commitments \
-         WHERE need_id = $1 ORDER BY created_at, id",
+        &format!(
+            "SELECT {columns} FROM need_commitments WHERE need_id = $1 ORDER BY created_at, id"
+        ),
         &[need_id.into()],
     )
     .await

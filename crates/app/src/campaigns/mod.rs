@@ -112,17 +112,17 @@ pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<C
     let id = new_id();
     let questions_json =
         serde_json::to_string(&qs).map_err(|e| AppError::Internal(e.to_string()))?;
-    store::insert(
-        &mut tx,
-        &id,
-        &area.id,
-        &area.path,
-        name,
-        &questions_json,
-        actor.user_id.as_deref(),
-        app.clock.now_ms(),
-    )
-    .await?;
+    let campaign = store::NewCampaign {
+        id: id.clone(),
+        area_id: area.id.clone(),
+        area_path: area.path.clone(),
+        name: name.to_string(),
+        questions: questions_json,
+        status: "active".into(),
+        created_by: actor.user_id.clone(),
+        created_at: app.clock.now_ms(),
+    };
+    store::insert(&mut tx, &campaign).await?;
     audit::record(
         &mut tx,
         actor,
