@@ -286,38 +286,69 @@ pub struct ReportRow {
     pub entered_by: String,
 }
 
+/// What a report of a slot says.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotReport<'a> {
+    /// The episode.
+    pub episode_id: &'a str,
+    /// The slot (`2020-02-06-am`).
+    pub slot: &'a str,
+    /// Tenths of °C.
+    pub temperature: i64,
+    /// Comma-separated symptom spellings.
+    pub symptoms: &'a str,
+    /// When it was taken, UTC ms.
+    pub reported_at: i64,
+    /// `resident` or the worker's user name.
+    pub entered_by: &'a str,
+}
+
 /// Records the report of a slot, replacing an earlier one of the same slot; returns whether it
-/// replaced one.
-#[allow(clippy::too_many_arguments)]
+/// replaced one. Decided by the database, not by a read before the write: of two reports of one
+/// slot sent at once (a double tap, the resident and a worker), the second waits for the first
+/// and replaces it, on any number of nodes.
 pub async fn upsert_report(
     conn: &mut AnyConnection,
     id: &str,
-    episode_id: &str,
-    slot: &str,
-    temperature: i64,
-    symptoms: &str,
-    reported_at: i64,
-    entered_by: &str,
+    r: &SlotReport<'_>,
     now: i64,
 ) -> Result<bool> {
-    let existing: Option<String> = conn
-        .optional_row(
-            "SELECT id FROM health_reports WHERE episode_id = $1 AND slot = $2",
-            &[Cell::from(episode_id), Cell::from(slot)],
+    let inserted = conn
+        .changed(
+            "INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (episode_id, slot) DO NOTHING",
+            &[
+                id.into(),
+                r.episode_id.into(),
+                r.slot.into(),
+                r.temperature.into(),
+                r.symptoms.into(),
+                r.reported_at.into(),
+                r.entered_by.into(),
+                now.into(),
+            ],
         )
         .await?
-        .map(|r| r.try_get("id"))
-        .transpose()?;
-    if let Some(existing) = &existing {
-        conn.changed("UPDATE health_reports SET temperature = $2, symptoms = $3, reported_at = $4, entered_by = $5, updated_at = $6 WHERE id = $1", &[Cell::from(existing), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
-            .await?;
-    } else {
-        conn.changed("INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(id), Cell::from(episode_id), Cell::from(slot), Cell::from(temperature), Cell::from(symptoms), Cell::from(reported_at), Cell::from(entered_by), Cell::from(now)])
-            .await?;
-    }
-    conn.changed("UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)", &[Cell::from(episode_id), Cell::from(temperature), Cell::from(reported_at)])
+        == 1;
+    if !inserted {
+        conn.run(
+            "UPDATE health_reports SET temperature = $3, symptoms = $4, reported_at = $5, entered_by = $6, updated_at = $7 \
+             WHERE episode_id = $1 AND slot = $2",
+            &[
+                r.episode_id.into(),
+                r.slot.into(),
+                r.temperature.into(),
+                r.symptoms.into(),
+                r.reported_at.into(),
+                r.entered_by.into(),
+                now.into(),
+            ],
+        )
         .await?;
-    Ok(existing.is_some())
+    }
+    conn.changed("UPDATE isolation_episodes SET last_temperature = $2, last_reported_at = $3 WHERE id = $1 AND (last_reported_at IS NULL OR last_reported_at <= $3)", &[Cell::from(r.episode_id), Cell::from(r.temperature), Cell::from(r.reported_at)])
+        .await?;
+    Ok(!inserted)
 }
 
 /// An episode's reports, oldest first.

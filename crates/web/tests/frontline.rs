@@ -270,6 +270,96 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
 }
 
 #[tokio::test]
+async fn two_reports_of_one_slot_at_once_are_one_report_not_an_error() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let rid = resident(t, &w, &t.lingyanli_building, "102", "李春花", 2).await;
+        let ep = open_episode(t, &w, &rid, "2026-11-20").await["episode"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // A double tap, or the resident and a worker in the same minute, on two nodes.
+        let other = t.second_node().await;
+        let (a, b) = tokio::join!(
+            report(t, &w, &ep, json!(36.5)),
+            report(&other, &w, &ep, json!(36.8))
+        );
+        assert_eq!((a.0, b.0), (StatusCode::CREATED, StatusCode::CREATED));
+        let replaced = [&a.1, &b.1].map(|r| r["replaced"].as_bool());
+        assert!(
+            replaced.contains(&Some(true)) && replaced.contains(&Some(false)),
+            "{replaced:?}"
+        );
+        let detail = t
+            .get(&format!("/api/v1/isolations/{ep}"), Some(&w))
+            .await
+            .json();
+        assert_eq!(detail["reports"].as_array().unwrap().len(), 1);
+        other.finish().await;
+
+        // On PostgreSQL the first writer's transaction is held open: the second report waits
+        // for it and replaces it, where a read before the write would have found nothing and
+        // then broken the slot's unique rule (a 500).
+        if t.backend == "postgres" {
+            let later = sanshe_store::isolation::SlotReport {
+                episode_id: &ep,
+                slot: "2026-11-28-pm",
+                temperature: 366,
+                symptoms: "",
+                reported_at: t.app.clock.now_ms(),
+                entered_by: "resident",
+            };
+            let mut first = t.app.db.begin().await.unwrap();
+            let id = sanshe_store::new_id();
+            let replaced =
+                sanshe_store::isolation::upsert_report(&mut first, &id, &later, later.reported_at)
+                    .await
+                    .unwrap();
+            assert!(!replaced);
+            let (node, episode, at) = (t.handle(), ep.clone(), later.reported_at);
+            let second = tokio::spawn(async move {
+                let mut conn = node.app.db.conn().await.unwrap();
+                let correction = sanshe_store::isolation::SlotReport {
+                    episode_id: &episode,
+                    slot: "2026-11-28-pm",
+                    temperature: 371,
+                    symptoms: "",
+                    reported_at: at,
+                    entered_by: "resident",
+                };
+                let id = sanshe_store::new_id();
+                sanshe_store::isolation::upsert_report(
+                    &mut conn,
+                    &id,
+                    &correction,
+                    correction.reported_at,
+                )
+                .await
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            assert!(
+                !second.is_finished(),
+                "the second write waits for the first"
+            );
+            sanshe_store::commit(first).await.unwrap();
+            assert!(
+                second.await.unwrap().expect("no conflict error"),
+                "it replaced the first"
+            );
+            let detail = t
+                .get(&format!("/api/v1/isolations/{ep}"), Some(&w))
+                .await
+                .json();
+            let reports = detail["reports"].as_array().unwrap();
+            assert_eq!(reports.len(), 2);
+            assert_eq!(reports[1]["temperature"], "37.1");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
     on_both(async |t| {
         let w = t.token("worker.lingyanli").await;

@@ -51,18 +51,16 @@ pub(super) async fn record_report(
     };
     let slot = Slot::containing(local_time(at)).key();
     let names: Vec<&str> = symptoms.iter().map(|s| s.as_str()).collect();
-    let replaced = store::upsert_report(
-        tx,
-        &new_id(),
-        &e.id,
-        &slot,
-        temperature.tenths(),
-        &names.join(","),
-        at,
+    let symptoms_stored = names.join(",");
+    let report = store::SlotReport {
+        episode_id: &e.id,
+        slot: &slot,
+        temperature: temperature.tenths(),
+        symptoms: &symptoms_stored,
+        reported_at: at,
         entered_by,
-        now,
-    )
-    .await?;
+    };
+    let replaced = store::upsert_report(tx, &new_id(), &report, now).await?;
     let fever = temperature.is_fever(app.rules.fever_tenths);
     let severe = symptoms.iter().any(|s| s.is_severe());
     if fever || severe {
