@@ -204,52 +204,39 @@ pub async fn release(
     Ok(done == 1)
 }
 
-/// Sets the planned end of an open episode.
-pub async fn set_planned_end(
+/// One setting of an open episode that a worker changes.
+#[derive(Debug, Clone, Copy)]
+pub enum OpenEpisodeChange<'a> {
+    /// A new planned end (`YYYY-MM-DD`).
+    PlannedEnd(&'a str),
+    /// The responsible worker's id.
+    Worker(&'a str),
+    /// How reports arrive.
+    FollowUp(&'a str),
+    /// A new report link as (hash, cipher), or `None` to revoke it.
+    Link(Option<(&'a str, &'a str)>),
+}
+
+/// Applies `change` to the episode if it is still open; false when it is closed or absent.
+pub async fn change_open(
     conn: &mut AnyConnection,
     id: &str,
-    planned_end: &str,
+    change: OpenEpisodeChange<'_>,
 ) -> Result<bool> {
-    let done = conn
-        .changed(
-            "UPDATE isolation_episodes SET planned_end = $2 WHERE id = $1 AND status = 'open'",
-            &[Cell::from(id), Cell::from(planned_end)],
-        )
-        .await?;
-    Ok(done == 1)
-}
-
-/// Sets the responsible worker.
-pub async fn assign(conn: &mut AnyConnection, id: &str, worker_id: &str) -> Result<bool> {
-    let done = conn
-        .changed(
-            "UPDATE isolation_episodes SET worker_id = $2 WHERE id = $1 AND status = 'open'",
-            &[Cell::from(id), Cell::from(worker_id)],
-        )
-        .await?;
-    Ok(done == 1)
-}
-
-/// Sets how reports arrive.
-pub async fn set_follow_up(conn: &mut AnyConnection, id: &str, mode: &str) -> Result<bool> {
-    let done = conn
-        .changed(
-            "UPDATE isolation_episodes SET follow_up = $2 WHERE id = $1 AND status = 'open'",
-            &[Cell::from(id), Cell::from(mode)],
-        )
-        .await?;
-    Ok(done == 1)
-}
-
-/// Replaces (or, with `None`, revokes) the report link.
-pub async fn set_link(
-    conn: &mut AnyConnection,
-    id: &str,
-    link: Option<(&str, &str)>,
-) -> Result<bool> {
-    let done = conn.changed("UPDATE isolation_episodes SET link_hash = $2, link_cipher = $3 WHERE id = $1 AND status = 'open'", &[Cell::from(id), Cell::from(link.map(|l| l.0)), Cell::from(link.map(|l| l.1))])
-        .await?;
-    Ok(done == 1)
+    // The set clause comes from this match, never from input; the values are bound.
+    let (set, values) = match change {
+        OpenEpisodeChange::PlannedEnd(end) => ("planned_end = $2", vec![Cell::from(end)]),
+        OpenEpisodeChange::Worker(worker) => ("worker_id = $2", vec![Cell::from(worker)]),
+        OpenEpisodeChange::FollowUp(mode) => ("follow_up = $2", vec![Cell::from(mode)]),
+        OpenEpisodeChange::Link(link) => (
+            "link_hash = $2, link_cipher = $3",
+            vec![Cell::from(link.map(|l| l.0)), Cell::from(link.map(|l| l.1))],
+        ),
+    };
+    let mut args = vec![Cell::from(id)];
+    args.extend(values);
+    let sql = format!("UPDATE isolation_episodes SET {set} WHERE id = $1 AND status = 'open'");
+    Ok(conn.changed(&sql, &args).await? == 1)
 }
 
 /// Open episodes per worker among `worker_ids` (for spreading new ones across a team).

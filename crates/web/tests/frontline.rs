@@ -261,6 +261,28 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "an illegal transition is a clear 4xx"
         );
+        // A released episode's settings stay as they were released.
+        for (path, body) in [
+            ("extend", json!({"planned_end": "2026-12-12"})),
+            ("follow-up", json!({"follow_up": "link"})),
+            ("link", json!({})),
+        ] {
+            let closed = t
+                .post_json(&format!("/api/v1/isolations/{ep}/{path}"), Some(&w), body)
+                .await;
+            assert_eq!(closed.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            assert_eq!(
+                closed.json()["errors"][0]["code"],
+                "err-episode-closed",
+                "{path}"
+            );
+        }
+        let kept = t
+            .get(&format!("/api/v1/isolations/{ep}"), Some(&w))
+            .await
+            .json();
+        assert_eq!(kept["episode"]["planned_end"], "2026-12-10");
+        assert_eq!(kept["episode"]["follow_up"], "phone");
         let (late, _) = report(t, &w, &ep, json!(36.5)).await;
         assert_eq!(late, StatusCode::UNPROCESSABLE_ENTITY);
         let second = open_episode(t, &w, &rid, "2026-11-28").await;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_store::isolation::OpenEpisodeChange;
 
 /// A stored report as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -210,9 +211,7 @@ pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result
         return Err(AppError::field("planned_end", "err-end-before-start"));
     }
     let end_s = end.format("%Y-%m-%d").to_string();
-    if !store::set_planned_end(&mut tx, id, &end_s).await? {
-        return Err(AppError::field("status", "err-episode-closed"));
-    }
+    change_open(&mut tx, id, OpenEpisodeChange::PlannedEnd(&end_s)).await?;
     if end >= app.today() {
         alerts::settle(
             &mut tx,
@@ -243,9 +242,7 @@ pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Resu
     let Some(worker) = choose_worker(&mut tx, &e.area_path, Some(worker_id), &today).await? else {
         return Err(AppError::field("worker_id", "err-worker"));
     };
-    if !store::assign(&mut tx, id, &worker).await? {
-        return Err(AppError::field("status", "err-episode-closed"));
-    }
+    change_open(&mut tx, id, OpenEpisodeChange::Worker(&worker)).await?;
     alerts::settle(
         &mut tx,
         AlertKind::Unassigned,
@@ -264,9 +261,7 @@ pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Re
     let mode = FollowUpMode::parse(mode).map_err(|e| AppError::field("follow_up", e))?;
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
-    if !store::set_follow_up(&mut tx, id, mode.as_str()).await? {
-        return Err(AppError::field("status", "err-episode-closed"));
-    }
+    change_open(&mut tx, id, OpenEpisodeChange::FollowUp(mode.as_str())).await?;
     audit::record(
         &mut tx,
         actor,
@@ -289,15 +284,8 @@ pub async fn renew_link(
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     let link = (!revoke).then(|| new_link(app));
-    let ok = store::set_link(
-        &mut tx,
-        id,
-        link.as_ref().map(|(_, h, s)| (h.as_str(), s.as_str())),
-    )
-    .await?;
-    if !ok {
-        return Err(AppError::field("status", "err-episode-closed"));
-    }
+    let hashed = link.as_ref().map(|(_, h, s)| (h.as_str(), s.as_str()));
+    change_open(&mut tx, id, OpenEpisodeChange::Link(hashed)).await?;
     audit::record(
         &mut tx,
         actor,
@@ -312,4 +300,13 @@ pub async fn renew_link(
     .await?;
     sanshe_store::commit(tx).await?;
     Ok(link.map(|(t, _, _)| format!("/r/{t}")))
+}
+
+/// Applies a worker's change to an episode that must still be open.
+async fn change_open(conn: &mut Conn, id: &str, change: OpenEpisodeChange<'_>) -> Result<()> {
+    if store::change_open(conn, id, change).await? {
+        Ok(())
+    } else {
+        Err(AppError::field("status", "err-episode-closed"))
+    }
 }
