@@ -191,11 +191,7 @@ pub async fn add_area(
 pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
     let mut conn = app.db.conn().await?;
     let mut roots = actor.scope(Action::ViewRegistry).roots().to_vec();
-    if actor
-        .grants
-        .iter()
-        .any(|g| g.role == sanshe_core::accounts::Role::OrgAdmin)
-    {
+    if sanshe_core::accounts::runs_an_organization(&actor.grants) {
         roots = store::children(&mut conn, None)
             .await?
             .into_iter()

@@ -291,9 +291,16 @@ pub fn member_of(grants: &[Grant]) -> Vec<String> {
         .collect()
 }
 
-/// Whether the holder runs at least one organization.
-fn runs_an_organization(grants: &[Grant]) -> bool {
+/// Whether the holder runs at least one organization: their home lists its people and needs.
+pub fn runs_an_organization(grants: &[Grant]) -> bool {
     !organizations_run(grants).is_empty()
+}
+
+/// Whether the holder serves as a member (an organization's social worker or volunteer, or a
+/// deployed volunteer): their gate duty, errands and teams come from the shifts they take, not
+/// from an area role of their own.
+pub fn serves_by_shifts(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| g.role == Role::Volunteer)
 }
 
 /// Whether the holder may create accounts anywhere: the users page and the user import.
@@ -482,6 +489,31 @@ mod tests {
         ));
         assert!(!permits(&g, Action::ViewRegistry, Target::Area("aa")));
         assert!(AreaScope::for_action(&g, Action::ViewRegistry).is_empty());
+    }
+
+    #[test]
+    fn members_serve_by_shifts_and_admins_run_their_organization() {
+        let org = |role| Grant {
+            role,
+            scope: GrantScope::Organization { id: "o1".into() },
+        };
+        let member = [org(Role::Volunteer)];
+        let deployed = [area(Role::Volunteer, "a1")];
+        let admin = [org(Role::OrgAdmin)];
+        let coordinator = [area(Role::Coordinator, "a1")];
+        let worker = [area(Role::CommunityWorker, "a1")];
+        assert!(serves_by_shifts(&member) && serves_by_shifts(&deployed));
+        assert!(!serves_by_shifts(&admin) && !serves_by_shifts(&coordinator));
+        assert!(
+            !serves_by_shifts(&worker),
+            "a worker's duty is their own role"
+        );
+        assert!(runs_an_organization(&admin));
+        assert!(!runs_an_organization(&member) && !runs_an_organization(&deployed));
+        assert!(
+            !runs_an_organization(&coordinator),
+            "a coordinator manages organizations by area, not runs one"
+        );
     }
 
     #[test]

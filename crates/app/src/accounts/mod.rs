@@ -142,11 +142,6 @@ impl Actor {
         AreaScope::for_action(&self.grants, action)
     }
 
-    /// Whether any grant is of this role.
-    pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
-
     /// Whether the actor coordinates a root (city-wide) area.
     pub fn is_city_coordinator(&self) -> bool {
         self.grants.iter().any(|g| {

@@ -150,7 +150,7 @@ fn gate_view(g: GateRow, policies: &HashMap<String, GatePolicy>) -> GateView {
 
 /// Whether the actor staffs this gate right now through a checked-in shift of its post.
 async fn on_duty_at(app: &App, actor: &Actor, gate_id: &str) -> Result<bool> {
-    Ok(actor.has_role(sanshe_core::accounts::Role::Volunteer)
+    Ok(sanshe_core::accounts::serves_by_shifts(&actor.grants)
         && crate::organizations::gates_on_duty_now(app, actor)
             .await?
             .iter()
@@ -161,7 +161,7 @@ async fn on_duty_at(app: &App, actor: &Actor, gate_id: &str) -> Result<bool> {
 /// at right now through a shift.
 pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
     let scope = actor.scope(Action::GateDuty);
-    let on_duty = if actor.has_role(sanshe_core::accounts::Role::Volunteer) {
+    let on_duty = if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
         crate::organizations::gates_on_duty_now(app, actor).await?
     } else {
         Vec::new()

@@ -174,7 +174,7 @@ impl ScanWriter {
             return Err(AppError::Internal("validated fields missing".into()));
         };
         // A member holds no gate role: their gate duty comes from the shifts they checked in to.
-        let duty = if actor.has_role(sanshe_core::accounts::Role::Volunteer) {
+        let duty = if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
             crate::organizations::gate_duty_windows(app, actor).await?
         } else {
             Vec::new()

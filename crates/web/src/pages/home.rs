@@ -3,7 +3,7 @@
 //! the errands they hold, their community and organization; an organization's admin its people
 //! and the open needs; everyone the notices sent to them.
 
-use sanshe_core::accounts::Role;
+use sanshe_core::accounts::{self, Action};
 
 use super::*;
 
@@ -168,9 +168,9 @@ async fn worker_tasks(
 
 pub(super) async fn home(caller: PageCaller) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let keeps_registry = actor.grants.iter().any(|g| g.role.is_area_role());
-    let is_volunteer = actor.has_role(Role::Volunteer);
-    let is_org_admin = actor.has_role(Role::OrgAdmin);
+    let keeps_registry = !actor.scope(Action::ViewRegistry).is_empty();
+    let is_volunteer = accounts::serves_by_shifts(&actor.grants);
+    let is_org_admin = accounts::runs_an_organization(&actor.grants);
     let roots = if keeps_registry {
         root_summaries(&caller).await?
     } else {
