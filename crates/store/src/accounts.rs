@@ -162,17 +162,19 @@ pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRo
         .collect()
 }
 
-/// A stored session.
-#[derive(Debug, Clone)]
-pub struct SessionRow {
-    /// The user.
-    pub user_id: String,
-    /// The token forms must echo.
-    pub csrf_token: String,
-    /// `web` or `api`.
-    pub kind: String,
-    /// Expiry, UTC ms.
-    pub expires_at: i64,
+crate::row! {
+    /// A stored session.
+    #[derive(Debug, Clone)]
+    pub struct SessionRow {
+        /// The user.
+        pub user_id: String,
+        /// The token forms must echo.
+        pub csrf_token: String,
+        /// `web` or `api`.
+        pub kind: String,
+        /// Expiry, UTC ms.
+        pub expires_at: i64,
+    }
 }
 
 /// Stores a session under the hash of its token (the token itself is never stored).
@@ -194,17 +196,14 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<SessionRow>> {
-    let row = conn.optional_row("SELECT user_id, csrf_token, kind, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2", &[Cell::from(token_hash), Cell::from(now)])
-        .await?;
-    row.map(|r| {
-        Ok(SessionRow {
-            user_id: r.try_get("user_id")?,
-            csrf_token: r.try_get("csrf_token")?,
-            kind: r.try_get("kind")?,
-            expires_at: r.try_get("expires_at")?,
-        })
-    })
-    .transpose()
+    conn.fetch_optional(
+        &format!(
+            "SELECT {} FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            SessionRow::COLUMNS
+        ),
+        &[Cell::from(token_hash), Cell::from(now)],
+    )
+    .await
 }
 
 /// Ends a session.

@@ -26,25 +26,27 @@ pub struct NewAuditEntry<'a> {
     pub reason: Option<&'a str>,
 }
 
-/// A stored audit entry.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    /// Id.
-    pub id: String,
-    /// When, UTC ms.
-    pub at: i64,
-    /// Who.
-    pub actor_name: String,
-    /// What.
-    pub action: String,
-    /// Target kind.
-    pub target_kind: String,
-    /// Target id.
-    pub target_id: String,
-    /// Detail.
-    pub detail: String,
-    /// Reason.
-    pub reason: Option<String>,
+crate::row! {
+    /// A stored audit entry.
+    #[derive(Debug, Clone)]
+    pub struct AuditRow {
+        /// Id.
+        pub id: String,
+        /// When, UTC ms.
+        pub at: i64,
+        /// Who.
+        pub actor_name: String,
+        /// What.
+        pub action: String,
+        /// Target kind.
+        pub target_kind: String,
+        /// Target id.
+        pub target_id: String,
+        /// Detail.
+        pub detail: String,
+        /// Reason.
+        pub reason: Option<String>,
+    }
 }
 
 /// Appends an entry.
@@ -105,21 +107,7 @@ pub async fn list(
         args.push(Cell::from(b));
     }
     args.push(Cell::from(limit));
-    let rows = conn.rows(&sql, &args).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditRow {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_name: r.try_get("actor_name")?,
-                action: r.try_get("action")?,
-                target_kind: r.try_get("target_kind")?,
-                target_id: r.try_get("target_id")?,
-                detail: r.try_get("detail")?,
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    conn.fetch_all(&sql, &args).await
 }
 
 /// How many times one user did `action` since `since` (UTC ms).

@@ -135,31 +135,33 @@ pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<
     Ok(done == 1)
 }
 
-/// A household of a campaign's area with its latest visit.
-#[derive(Debug, Clone)]
-pub struct DoorRow {
-    /// Household id.
-    pub household_id: String,
-    /// The household's area.
-    pub area_id: String,
-    /// Compound (or community) name.
-    pub area_name: String,
-    /// 楼栋
-    pub building: String,
-    /// 单元
-    pub unit: String,
-    /// 房号
-    pub room: String,
-    /// Latest outcome, if visited.
-    pub outcome: Option<String>,
-    /// Latest answers.
-    pub answers: Option<String>,
-    /// Latest note.
-    pub note: Option<String>,
-    /// UTC ms of the latest visit.
-    pub visited_at: Option<i64>,
-    /// Visits so far.
-    pub visits: i64,
+crate::row! {
+    /// A household of a campaign's area with its latest visit.
+    #[derive(Debug, Clone)]
+    pub struct DoorRow {
+        /// Household id.
+        pub household_id: String,
+        /// The household's area.
+        pub area_id: String,
+        /// Compound (or community) name.
+        pub area_name: String,
+        /// 楼栋
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+        /// Latest outcome, if visited.
+        pub outcome: Option<String>,
+        /// Latest answers.
+        pub answers: Option<String>,
+        /// Latest note.
+        pub note: Option<String>,
+        /// UTC ms of the latest visit.
+        pub visited_at: Option<i64>,
+        /// Visits so far.
+        pub visits: i64,
+    }
 }
 
 /// Every household below `within` with its latest visit in the campaign.
@@ -187,24 +189,7 @@ pub async fn doors(
     if let Some(b) = building {
         args.push(b.into());
     }
-    let rows = conn.rows(&sql, &args).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DoorRow {
-                household_id: r.try_get("household_id")?,
-                area_id: r.try_get("area_id")?,
-                area_name: r.try_get("area_name")?,
-                building: r.try_get("building")?,
-                unit: r.try_get("unit")?,
-                room: r.try_get("room")?,
-                outcome: r.try_get("outcome")?,
-                answers: r.try_get("answers")?,
-                note: r.try_get("note")?,
-                visited_at: r.try_get("visited_at")?,
-                visits: r.try_get("visits")?,
-            })
-        })
-        .collect()
+    conn.fetch_all(&sql, &args).await
 }
 
 /// Visits per worker per day: (day, worker name, visits, households reached).

@@ -256,21 +256,23 @@ pub async fn open_load(
     Ok(out)
 }
 
-/// A report as stored.
-#[derive(Debug, Clone)]
-pub struct ReportRow {
-    /// Id.
-    pub id: String,
-    /// Slot key.
-    pub slot: String,
-    /// Tenths of a degree.
-    pub temperature: i64,
-    /// Comma-separated symptom spellings.
-    pub symptoms: String,
-    /// UTC ms.
-    pub reported_at: i64,
-    /// `resident` or the worker's user name.
-    pub entered_by: String,
+crate::row! {
+    /// A report as stored.
+    #[derive(Debug, Clone)]
+    pub struct ReportRow {
+        /// Id.
+        pub id: String,
+        /// Slot key.
+        pub slot: String,
+        /// Tenths of a degree.
+        pub temperature: i64,
+        /// Comma-separated symptom spellings.
+        pub symptoms: String,
+        /// UTC ms.
+        pub reported_at: i64,
+        /// `resident` or the worker's user name.
+        pub entered_by: String,
+    }
 }
 
 /// What a report of a slot says.
@@ -340,37 +342,33 @@ pub async fn upsert_report(
 
 /// An episode's reports, oldest first.
 pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<ReportRow>> {
-    let rows = conn.rows("SELECT id, slot, temperature, symptoms, reported_at, entered_by FROM health_reports WHERE episode_id = $1 ORDER BY slot", &[Cell::from(episode_id)])
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ReportRow {
-                id: r.try_get("id")?,
-                slot: r.try_get("slot")?,
-                temperature: r.try_get("temperature")?,
-                symptoms: r.try_get("symptoms")?,
-                reported_at: r.try_get("reported_at")?,
-                entered_by: r.try_get("entered_by")?,
-            })
-        })
-        .collect()
+    conn.fetch_all(
+        &format!(
+            "SELECT {} FROM health_reports WHERE episode_id = $1 ORDER BY slot",
+            ReportRow::COLUMNS
+        ),
+        &[Cell::from(episode_id)],
+    )
+    .await
 }
 
-/// An open episode on today's board: where it is and what arrived in today's two slots.
-#[derive(Debug, Clone)]
-pub struct BoardRow {
-    /// Episode id.
-    pub id: String,
-    /// Path of the household's area.
-    pub area_path: String,
-    /// UTC ms.
-    pub started_at: i64,
-    /// Responsible worker.
-    pub worker_id: Option<String>,
-    /// Morning temperature, tenths.
-    pub morning: Option<i64>,
-    /// Afternoon temperature, tenths.
-    pub afternoon: Option<i64>,
+crate::row! {
+    /// An open episode on today's board: where it is and what arrived in today's two slots.
+    #[derive(Debug, Clone)]
+    pub struct BoardRow {
+        /// Episode id.
+        pub id: String,
+        /// Path of the household's area.
+        pub area_path: String,
+        /// UTC ms.
+        pub started_at: i64,
+        /// Responsible worker.
+        pub worker_id: Option<String>,
+        /// Morning temperature, tenths.
+        pub morning: Option<i64>,
+        /// Afternoon temperature, tenths.
+        pub afternoon: Option<i64>,
+    }
 }
 
 /// Open episodes below `within` (and in scope) with today's two reports.
@@ -396,19 +394,7 @@ pub async fn board(
         afternoon_slot.into(),
     ];
     args.extend(binds.iter().map(Cell::from));
-    let rows = conn.rows(&sql, &args).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(BoardRow {
-                id: r.try_get("id")?,
-                area_path: r.try_get("area_path")?,
-                started_at: r.try_get("started_at")?,
-                worker_id: r.try_get("worker_id")?,
-                morning: r.try_get("morning")?,
-                afternoon: r.try_get("afternoon")?,
-            })
-        })
-        .collect()
+    conn.fetch_all(&sql, &args).await
 }
 
 /// Claims a slot for the missed-report scan; false when it was already scanned.

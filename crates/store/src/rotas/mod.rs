@@ -401,25 +401,27 @@ pub fn service_day(at: i64) -> i64 {
     (at + CHINA_OFFSET_MS).div_euclid(DAY_MS)
 }
 
-/// A line of the service-hours ledger.
-#[derive(Debug, Clone)]
-pub struct ServedRow {
-    /// Person.
-    pub user_id: String,
-    /// Post name.
-    pub post_name: String,
-    /// Post kind.
-    pub post_kind: String,
-    /// The post's area path.
-    pub area_path: String,
-    /// Checked in, UTC ms.
-    pub checked_in_at: i64,
-    /// Checked out, UTC ms.
-    pub checked_out_at: i64,
-    /// Minutes counted.
-    pub served_minutes: i64,
-    /// Who booked (and so confirms) the shift.
-    pub booked_by: String,
+crate::row! {
+    /// A line of the service-hours ledger.
+    #[derive(Debug, Clone)]
+    pub struct ServedRow {
+        /// Person.
+        pub user_id: String,
+        /// Post name.
+        pub post_name: String,
+        /// Post kind.
+        pub post_kind: String,
+        /// The post's area path.
+        pub area_path: String,
+        /// Checked in, UTC ms.
+        pub checked_in_at: i64,
+        /// Checked out, UTC ms.
+        pub checked_out_at: i64,
+        /// Minutes counted.
+        pub served_minutes: i64,
+        /// Who booked (and so confirms) the shift.
+        pub booked_by: String,
+    }
 }
 
 /// Served shifts (checked out) of one person, or of everyone in the scope when `user_id` is
@@ -432,8 +434,7 @@ pub async fn served(
     let (filter, binds) = scope_filter("s.area_path", roots, 2);
     let mut args: Vec<Cell> = vec![user_id.into()];
     args.extend(binds.into_iter().map(Cell::from));
-    conn
-        .rows(
+    conn.fetch_all(
             &format!(
                 "SELECT b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
                  FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
@@ -442,21 +443,7 @@ pub async fn served(
             ),
             &args,
         )
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ServedRow {
-                user_id: r.try_get("user_id")?,
-                post_name: r.try_get("post_name")?,
-                post_kind: r.try_get("post_kind")?,
-                area_path: r.try_get("area_path")?,
-                checked_in_at: r.try_get("checked_in_at")?,
-                checked_out_at: r.try_get("checked_out_at")?,
-                served_minutes: r.try_get("served_minutes")?,
-                booked_by: r.try_get("booked_by")?,
-            })
-        })
-        .collect::<Result<_>>()
+        .await
 }
 
 /// Bookings of shifts below `within` in the scope that start in [from, to), by person then
