@@ -4,45 +4,30 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Statements};
 
-use crate::{Result, StoreError, flag, new_id, now_ms};
+use crate::{Result, StoreError, new_id, now_ms};
 
-/// A stored user.
-#[derive(Debug, Clone)]
-pub struct UserRow {
-    /// Id.
-    pub id: String,
-    /// Sign-in name.
-    pub username: String,
-    /// Name shown to others.
-    pub display_name: String,
-    /// argon2id PHC string.
-    pub password_hash: String,
-    /// Preferred interface language.
-    pub locale: String,
-    /// Whether the account may sign in.
-    pub active: bool,
-    /// A password someone else chose, to be changed at the next sign-in.
-    pub must_change_password: bool,
-}
-
-impl FromRow for UserRow {
-    fn from_row(r: &Row) -> Result<UserRow> {
-        Ok(UserRow {
-            id: r.try_get("id")?,
-            username: r.try_get("username")?,
-            display_name: r.try_get("display_name")?,
-            password_hash: r.try_get("password_hash")?,
-            locale: r.try_get("locale")?,
-            active: flag(r, "active")?,
-            must_change_password: flag(r, "must_change_password")?,
-        })
+crate::row! {
+    /// A stored user.
+    #[derive(Debug, Clone)]
+    pub struct UserRow {
+        /// Id.
+        pub id: String,
+        /// Sign-in name.
+        pub username: String,
+        /// Name shown to others.
+        pub display_name: String,
+        /// argon2id PHC string.
+        pub password_hash: String,
+        /// Preferred interface language.
+        pub locale: String,
+        /// Whether the account may sign in.
+        pub active: bool,
+        /// A password someone else chose, to be changed at the next sign-in.
+        pub must_change_password: bool,
     }
 }
-
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, locale, active, must_change_password";
 
 /// Creates a user; a taken user name is a conflict.
 pub async fn insert_user(
@@ -60,26 +45,18 @@ pub async fn insert_user(
 
 /// One user by id.
 pub async fn user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
-    conn.fetch_one::<UserRow>(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-        &[Cell::from(id)],
-    )
-    .await
+    conn.one_by("users", "id", id.into()).await
 }
 
 /// One user by sign-in name.
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
-    conn.fetch_optional::<UserRow>(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
-        &[Cell::from(username)],
-    )
-    .await
+    conn.optional_by("users", "username", username.into()).await
 }
 
 /// Every user, by name.
 pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
     conn.fetch_all::<UserRow>(
-        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"),
+        &format!("SELECT {} FROM users ORDER BY username", UserRow::COLUMNS),
         &[],
     )
     .await

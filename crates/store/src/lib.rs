@@ -617,12 +617,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Turns a flag column (0/1) into a bool; flags are BIGINT because `Any` cannot decode SQLite's
-/// booleans.
-pub(crate) fn flag(row: &statements::Row, col: &str) -> Result<bool> {
-    Ok(row.try_get::<i64>(col)? != 0)
-}
-
 /// The `(col >= $n AND col < $n+1) OR …` filter of an area scope, binding its ranges from
 /// parameter `first`; an empty scope yields a filter that matches nothing.
 pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (String, Vec<String>) {

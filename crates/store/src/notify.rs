@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, new_id, scope_filter, values_list};
 
@@ -40,37 +40,39 @@ pub async fn insert_webhook(
     Ok(id)
 }
 
-/// A stored webhook with its delivery counts.
-#[derive(Debug, Clone)]
-pub struct WebhookRow {
-    /// Id.
-    pub id: String,
-    /// Area path.
-    pub area_path: String,
-    /// Area name.
-    pub area_name: String,
-    /// Group name.
-    pub name: String,
-    /// Kind.
-    pub kind: String,
-    /// Sealed address.
-    pub url_cipher: String,
-    /// Address with the key hidden.
-    pub url_hint: String,
-    /// Sealed secret.
-    pub secret_cipher: Option<String>,
-    /// Whether alerts go to it.
-    pub active: bool,
-    /// Messages waiting.
-    pub pending: i64,
-    /// Messages delivered.
-    pub delivered: i64,
-    /// Messages given up on.
-    pub failed: i64,
-    /// Last delivery error.
-    pub last_error: Option<String>,
-    /// The organization whose robot it is.
-    pub organization_id: Option<String>,
+crate::row! {
+    /// A stored webhook with its delivery counts.
+    #[derive(Debug, Clone)]
+    pub struct WebhookRow {
+        /// Id.
+        pub id: String,
+        /// Area path.
+        pub area_path: String,
+        /// Area name.
+        pub area_name: String,
+        /// Group name.
+        pub name: String,
+        /// Kind.
+        pub kind: String,
+        /// Sealed address.
+        pub url_cipher: String,
+        /// Address with the key hidden.
+        pub url_hint: String,
+        /// Sealed secret.
+        pub secret_cipher: Option<String>,
+        /// Whether alerts go to it.
+        pub active: bool,
+        /// Messages waiting.
+        pub pending: i64,
+        /// Messages delivered.
+        pub delivered: i64,
+        /// Messages given up on.
+        pub failed: i64,
+        /// Last delivery error.
+        pub last_error: Option<String>,
+        /// The organization whose robot it is.
+        pub organization_id: Option<String>,
+    }
 }
 
 const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.name, w.kind, w.url_cipher, w.url_hint, w.secret_cipher, w.active, w.organization_id, \
@@ -79,27 +81,6 @@ const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.n
      (SELECT COUNT(*) FROM outbox o WHERE o.webhook_id = w.id AND o.status = 'failed') AS failed, \
      (SELECT o.last_error FROM outbox o WHERE o.webhook_id = w.id AND o.last_error IS NOT NULL ORDER BY o.next_attempt_at DESC LIMIT 1) AS last_error \
      FROM webhooks w JOIN areas a ON a.id = w.area_id";
-
-impl FromRow for WebhookRow {
-    fn from_row(r: &Row) -> Result<WebhookRow> {
-        Ok(WebhookRow {
-            id: r.try_get("id")?,
-            area_path: r.try_get("area_path")?,
-            area_name: r.try_get("area_name")?,
-            name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            url_cipher: r.try_get("url_cipher")?,
-            url_hint: r.try_get("url_hint")?,
-            secret_cipher: r.try_get("secret_cipher")?,
-            active: crate::flag(r, "active")?,
-            pending: r.try_get("pending")?,
-            delivered: r.try_get("delivered")?,
-            failed: r.try_get("failed")?,
-            last_error: r.try_get("last_error")?,
-            organization_id: r.try_get("organization_id")?,
-        })
-    }
-}
 
 /// Webhooks in scope.
 pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<WebhookRow>> {

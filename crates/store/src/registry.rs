@@ -3,9 +3,9 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Row, Statements, TableRow};
 
-use crate::{Result, StoreError, flag, new_id, now_ms, scope_filter};
+use crate::{Result, StoreError, new_id, now_ms, scope_filter};
 
 crate::row! {
     /// A stored household with its area's name.
@@ -98,45 +98,47 @@ pub async fn households(
     conn.fetch_all::<HouseholdRow>(&sql, &args).await
 }
 
-/// A resident as stored: personal numbers as cipher text, hash and mask.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentRecord {
-    /// Id.
-    pub id: String,
-    /// Household.
-    pub household_id: String,
-    /// Path of the household's area.
-    pub area_path: String,
-    /// Name.
-    pub name: String,
-    /// `male` / `female`.
-    pub sex: String,
-    /// YYYY-MM-DD.
-    pub birth_date: String,
-    /// `DocumentKind` spelling.
-    pub document_kind: String,
-    /// Encrypted document number.
-    pub document_cipher: String,
-    /// Keyed hash of the document number.
-    pub document_hash: String,
-    /// Masked document number.
-    pub document_masked: String,
-    /// Encrypted phone.
-    pub phone_cipher: Option<String>,
-    /// Keyed hash of the phone.
-    pub phone_hash: Option<String>,
-    /// Masked phone.
-    pub phone_masked: Option<String>,
-    /// 独居
-    pub living_alone: bool,
-    /// 80+
-    pub elderly_80: bool,
-    /// 残疾
-    pub disabled: bool,
-    /// 慢性病
-    pub chronic_illness: bool,
-    /// 孕妇
-    pub pregnant: bool,
+crate::row! {
+    /// A resident as stored: personal numbers as cipher text, hash and mask.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ResidentRecord {
+        /// Id.
+        pub id: String,
+        /// Household.
+        pub household_id: String,
+        /// Path of the household's area.
+        pub area_path: String,
+        /// Name.
+        pub name: String,
+        /// `male` / `female`.
+        pub sex: String,
+        /// YYYY-MM-DD.
+        pub birth_date: String,
+        /// `DocumentKind` spelling.
+        pub document_kind: String,
+        /// Encrypted document number.
+        pub document_cipher: String,
+        /// Keyed hash of the document number.
+        pub document_hash: String,
+        /// Masked document number.
+        pub document_masked: String,
+        /// Encrypted phone.
+        pub phone_cipher: Option<String>,
+        /// Keyed hash of the phone.
+        pub phone_hash: Option<String>,
+        /// Masked phone.
+        pub phone_masked: Option<String>,
+        /// 独居
+        pub living_alone: bool,
+        /// 80+
+        pub elderly_80: bool,
+        /// 残疾
+        pub disabled: bool,
+        /// 慢性病
+        pub chronic_illness: bool,
+        /// 孕妇
+        pub pregnant: bool,
+    }
 }
 
 /// A resident in a list: the record plus where they live.
@@ -160,31 +162,6 @@ const RESIDENT_COLUMNS: &str = "r.id, r.household_id, r.area_path, r.name, r.sor
      r.document_hash, r.document_masked, r.phone_cipher, r.phone_hash, r.phone_masked, r.living_alone, r.elderly_80, r.disabled, \
      r.chronic_illness, r.pregnant";
 
-impl FromRow for ResidentRecord {
-    fn from_row(r: &Row) -> Result<ResidentRecord> {
-        Ok(ResidentRecord {
-            id: r.try_get("id")?,
-            household_id: r.try_get("household_id")?,
-            area_path: r.try_get("area_path")?,
-            name: r.try_get("name")?,
-            sex: r.try_get("sex")?,
-            birth_date: r.try_get("birth_date")?,
-            document_kind: r.try_get("document_kind")?,
-            document_cipher: r.try_get("document_cipher")?,
-            document_hash: r.try_get("document_hash")?,
-            document_masked: r.try_get("document_masked")?,
-            phone_cipher: r.try_get("phone_cipher")?,
-            phone_hash: r.try_get("phone_hash")?,
-            phone_masked: r.try_get("phone_masked")?,
-            living_alone: flag(r, "living_alone")?,
-            elderly_80: flag(r, "elderly_80")?,
-            disabled: flag(r, "disabled")?,
-            chronic_illness: flag(r, "chronic_illness")?,
-            pregnant: flag(r, "pregnant")?,
-        })
-    }
-}
-
 impl FromRow for ResidentListRow {
     fn from_row(r: &Row) -> Result<ResidentListRow> {
         Ok(ResidentListRow {
@@ -204,9 +181,11 @@ pub async fn insert_resident(conn: &mut AnyConnection, r: &ResidentRecord) -> Re
     let mut args = record_cells(r);
     args.push(now.into());
     conn.run(
-        "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
-         document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, sort_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+        &format!(
+            "INSERT INTO residents ({}, sort_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+            ResidentRecord::COLUMNS
+        ),
         &args,
     )
     .await?;
@@ -550,9 +529,9 @@ pub async fn insert_residents_if_new(
             })
             .collect();
         let sql = format!(
-            "INSERT INTO residents (id, household_id, area_path, name, sex, birth_date, document_kind, document_cipher, document_hash, \
-             document_masked, phone_cipher, phone_hash, phone_masked, living_alone, elderly_80, disabled, chronic_illness, pregnant, sort_key, created_at, updated_at) \
+            "INSERT INTO residents ({}, sort_key, created_at, updated_at) \
              VALUES {} ON CONFLICT (document_hash) DO NOTHING RETURNING document_hash",
+            ResidentRecord::COLUMNS,
             values.join(", ")
         );
         let mut args: Vec<Cell> = Vec::with_capacity(chunk.len() * COLUMNS + 1);
@@ -570,27 +549,9 @@ pub async fn insert_residents_if_new(
 /// A resident's 19 columns in table order (id first, the name's sort key last), for inserts and
 /// updates alike: every write keys the name it writes.
 fn record_cells(r: &ResidentRecord) -> Vec<Cell> {
-    vec![
-        (&r.id).into(),
-        (&r.household_id).into(),
-        (&r.area_path).into(),
-        (&r.name).into(),
-        (&r.sex).into(),
-        (&r.birth_date).into(),
-        (&r.document_kind).into(),
-        (&r.document_cipher).into(),
-        (&r.document_hash).into(),
-        (&r.document_masked).into(),
-        r.phone_cipher.clone().into(),
-        r.phone_hash.clone().into(),
-        r.phone_masked.clone().into(),
-        i64::from(r.living_alone).into(),
-        i64::from(r.elderly_80).into(),
-        i64::from(r.disabled).into(),
-        i64::from(r.chronic_illness).into(),
-        i64::from(r.pregnant).into(),
-        sanshe_core::registry::name_sort_key(&r.name).into(),
-    ]
+    let mut cells = r.cells();
+    cells.push(sanshe_core::registry::name_sort_key(&r.name).into());
+    cells
 }
 
 /// Writes the sort key of residents stored before there was one, a thousand at a time.
