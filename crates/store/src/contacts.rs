@@ -3,7 +3,7 @@
 use sanshe_core::contacts::Trace;
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -67,57 +67,38 @@ pub async fn insert_contact(conn: &mut AnyConnection, c: &ContactRow) -> Result<
     conn.insert("contacts", c).await
 }
 
-/// An arrival or a contact in a list, with the person's name and address.
-#[derive(Debug, Clone)]
-pub struct TraceRow {
-    /// Id.
-    pub id: String,
-    /// The person.
-    pub resident_id: String,
-    /// Name.
-    pub name: String,
-    /// Household.
-    pub household_id: String,
-    /// Compound or community name.
-    pub area_name: String,
-    /// Address parts.
-    pub building: String,
-    /// 单元
-    pub unit: String,
-    /// 房号
-    pub room: String,
-    /// Area path.
-    pub area_path: String,
-    /// Arrivals: origin; contacts: the index person's label.
-    pub from: String,
-    /// Arrivals: arrival date; contacts: last contact date.
-    pub date: String,
-    /// Arrivals: transport; contacts: the index resident id, if any.
-    pub how: Option<String>,
-    /// Note.
-    pub note: String,
-    /// Whether the person has an open episode.
-    pub isolated: bool,
-}
-
-impl FromRow for TraceRow {
-    fn from_row(r: &Row) -> Result<TraceRow> {
-        Ok(TraceRow {
-            id: r.try_get("id")?,
-            resident_id: r.try_get("resident_id")?,
-            name: r.try_get("name")?,
-            household_id: r.try_get("household_id")?,
-            area_name: r.try_get("area_name")?,
-            building: r.try_get("building")?,
-            unit: r.try_get("unit")?,
-            room: r.try_get("room")?,
-            area_path: r.try_get("area_path")?,
-            from: r.try_get("from_label")?,
-            date: r.try_get("on_date")?,
-            how: r.try_get("how")?,
-            note: r.try_get("note")?,
-            isolated: r.try_get::<i64>("isolated")? != 0,
-        })
+crate::row! {
+    /// An arrival or a contact in a list, with the person's name and address.
+    #[derive(Debug, Clone)]
+    pub struct TraceRow {
+        /// Id.
+        pub id: String,
+        /// The person.
+        pub resident_id: String,
+        /// Name.
+        pub name: String,
+        /// Household.
+        pub household_id: String,
+        /// Compound or community name.
+        pub area_name: String,
+        /// Address parts.
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+        /// Area path.
+        pub area_path: String,
+        /// Arrivals: origin; contacts: the index person's label.
+        pub from_label: String,
+        /// Arrivals: arrival date; contacts: last contact date.
+        pub on_date: String,
+        /// Arrivals: transport; contacts: the index resident id, if any.
+        pub how: Option<String>,
+        /// Note.
+        pub note: String,
+        /// Whether the person has an open episode.
+        pub isolated: bool,
     }
 }
 
@@ -125,7 +106,7 @@ fn trace_sql(table: &str, from: &str, date: &str, how: &str, filter: &str) -> St
     format!(
         "SELECT t.id, t.resident_id, r.name, r.household_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, \
          h.building, h.unit, h.room, t.area_path, {from} AS from_label, {date} AS on_date, {how} AS how, t.note, \
-         (SELECT COUNT(*) FROM isolation_episodes e WHERE e.resident_id = t.resident_id AND e.status = 'open') AS isolated \
+         CASE WHEN EXISTS (SELECT 1 FROM isolation_episodes e WHERE e.resident_id = t.resident_id AND e.status = 'open') THEN 1 ELSE 0 END AS isolated \
          FROM {table} t JOIN residents r ON r.id = t.resident_id JOIN households h ON h.id = r.household_id \
          JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id WHERE {filter}"
     )
