@@ -84,9 +84,11 @@ pub async fn raise(
     let Some(id) = counted else {
         return Ok(None);
     };
-    for webhook in routes.covering(t.area_path) {
-        notify_store::enqueue(conn, webhook, &id, t.kind.as_str(), at).await?;
-    }
+    let messages: Vec<notify_store::Queued> = routes
+        .covering(t.area_path)
+        .map(|webhook| alert_message(webhook, &id, t.kind))
+        .collect();
+    notify_store::enqueue(conn, &messages, at).await?;
     Ok(Some(id))
 }
 
@@ -163,7 +165,7 @@ pub async fn raise_many(
     let new_ids = store::insert_many(conn, &new_alerts, at).await?;
     let repeat_ids: Vec<String> = repeats.iter().map(|(id, _)| id.clone()).collect();
     store::repeat_many(conn, &repeat_ids, event, detail, at).await?;
-    let mut messages: Vec<(&str, &str)> = Vec::new();
+    let mut messages: Vec<notify_store::Queued> = Vec::new();
     // Alerts another node's scan opened meanwhile are theirs to send.
     let raised: Vec<(&String, &str)> = new_ids
         .iter()
@@ -176,10 +178,10 @@ pub async fn raise_many(
         .chain(repeats.iter().map(|(id, p)| (id, *p)));
     for (id, path) in touched {
         for webhook in routes.covering(path) {
-            messages.push((webhook, id.as_str()));
+            messages.push(alert_message(webhook, id, kind));
         }
     }
-    notify_store::enqueue_many(conn, &messages, kind.as_str(), at).await?;
+    notify_store::enqueue(conn, &messages, at).await?;
     Ok(new_count + repeat_ids.len())
 }
 
@@ -438,4 +440,18 @@ pub async fn about(app: &App, subject_id: &str) -> Result<Vec<AlertView>> {
         .into_iter()
         .map(AlertView::from)
         .collect())
+}
+
+/// The message that tells one webhook of an alert (the alert carries its own place).
+fn alert_message<'a>(
+    webhook: &'a str,
+    alert_id: &'a str,
+    kind: AlertKind,
+) -> notify_store::Queued<'a> {
+    notify_store::Queued {
+        webhook_id: webhook,
+        subject_id: alert_id,
+        summary: kind.as_str(),
+        area_path: None,
+    }
 }

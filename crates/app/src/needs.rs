@@ -329,16 +329,16 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
                 .collect();
         notify_store::organization_routes(&mut *tx, Some(&linked)).await?
     };
-    for robot in robots {
-        notify_store::enqueue(
-            &mut *tx,
-            &robot,
-            &alert,
-            AlertKind::NeedUrgent.as_str(),
-            n.created_at,
-        )
-        .await?;
-    }
+    let messages: Vec<notify_store::Queued> = robots
+        .iter()
+        .map(|robot| notify_store::Queued {
+            webhook_id: robot,
+            subject_id: &alert,
+            summary: AlertKind::NeedUrgent.as_str(),
+            area_path: None,
+        })
+        .collect();
+    notify_store::enqueue(&mut *tx, &messages, n.created_at).await?;
     Ok(())
 }
 

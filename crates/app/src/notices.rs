@@ -207,17 +207,16 @@ async fn copy_to_chat(
             .collect(),
         (None, None) => Vec::new(),
     };
-    for robot in robots {
-        notify_store::enqueue_notice(
-            &mut *tx,
-            &robot,
-            &n.id,
-            "notice",
-            subject_path,
-            n.created_at,
-        )
-        .await?;
-    }
+    let messages: Vec<notify_store::Queued> = robots
+        .iter()
+        .map(|robot| notify_store::Queued {
+            webhook_id: robot,
+            subject_id: &n.id,
+            summary: "notice",
+            area_path: Some(subject_path),
+        })
+        .collect();
+    notify_store::enqueue(&mut *tx, &messages, n.created_at).await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
 
-use crate::{Result, new_id, scope_filter, values_list};
+use crate::{Result, new_id, scope_filter};
 
 /// A webhook to store.
 #[derive(Debug, Clone)]
@@ -155,47 +155,40 @@ pub async fn active_routes(conn: &mut impl Statements) -> Result<Vec<(String, St
     .collect::<Result<_>>()
 }
 
-/// Queues a message for a webhook.
-pub async fn enqueue(
-    conn: &mut impl Statements,
-    webhook_id: &str,
-    alert_id: &str,
-    summary: &str,
-    at: i64,
-) -> Result<()> {
-    conn.run(
-        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5)",
-        &[
-            new_id().into(),
-            webhook_id.into(),
-            alert_id.into(),
-            summary.into(),
-            at.into(),
-        ],
-    )
-    .await
+/// A message to queue for one webhook.
+#[derive(Debug, Clone, Copy)]
+pub struct Queued<'a> {
+    /// The webhook.
+    pub webhook_id: &'a str,
+    /// What it is about: an alert's id, or a notice's or a shift's.
+    pub subject_id: &'a str,
+    /// The kind the message names (an alert kind, `notice`, `shift_reminder`).
+    pub summary: &'a str,
+    /// Where, for a message that is not an alert (an alert carries its own place).
+    pub area_path: Option<&'a str>,
 }
 
-/// Queues a message that is not an alert (a reminder): `subject_id` and `kind` stand where an
-/// alert's id and kind would, `area_path` says where.
-pub async fn enqueue_notice(
-    conn: &mut impl Statements,
-    webhook_id: &str,
-    subject_id: &str,
-    kind: &str,
-    area_path: &str,
-    at: i64,
-) -> Result<()> {
-    conn.run(
-        "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at, area_path) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, 0, $5, $6)",
-        &[
+/// Queues messages, due at `at`: one INSERT for alerts, notices and reminders alike.
+pub async fn enqueue(conn: &mut impl Statements, messages: &[Queued<'_>], at: i64) -> Result<()> {
+    let mut values: Vec<Cell> = Vec::with_capacity(messages.len() * 7);
+    for m in messages {
+        values.extend([
             new_id().into(),
-            webhook_id.into(),
-            subject_id.into(),
-            kind.into(),
+            m.webhook_id.into(),
+            m.subject_id.into(),
+            m.summary.into(),
+            m.area_path.into(),
             at.into(),
-            area_path.into(),
-        ],
+            at.into(),
+        ]);
+    }
+    conn.insert_rows(
+        "INSERT INTO outbox (id, webhook_id, alert_id, summary, area_path, next_attempt_at, created_at, \
+         status, attempts, lease_until, digest_of) VALUES ",
+        "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, 0)",
+        "",
+        &values,
+        30,
     )
     .await
 }
@@ -301,31 +294,6 @@ pub async fn postpone(conn: &mut AnyConnection, ids: &[String], until: i64) -> R
             &[Cell::from(id), Cell::from(until)],
         )
         .await?;
-    }
-    Ok(())
-}
-
-/// Queues messages for many (webhook, alert) pairs of one kind at once.
-pub async fn enqueue_many(
-    conn: &mut AnyConnection,
-    pairs: &[(&str, &str)],
-    summary: &str,
-    at: i64,
-) -> Result<()> {
-    for group in pairs.chunks(30) {
-        let mut sql = String::from(
-            "INSERT INTO outbox (id, webhook_id, alert_id, summary, status, attempts, next_attempt_at, lease_until, digest_of, created_at) VALUES ",
-        );
-        sql.push_str(&values_list(
-            "(?, ?, ?, $1, 'pending', 0, $2, 0, 0, $2)",
-            group.len(),
-            3,
-        ));
-        let mut args: Vec<Cell> = vec![summary.into(), at.into()];
-        for (webhook, alert) in group {
-            args.extend([Cell::from(new_id()), (*webhook).into(), (*alert).into()]);
-        }
-        conn.run(&sql, &args).await?;
     }
     Ok(())
 }

@@ -39,17 +39,16 @@ pub async fn watch(app: &App) -> Result<Watch> {
             done.reminded += 1;
             // The community's chat groups hear it too: the place and the kind, no name (a
             // round with many goes out as one digest).
-            for webhook in routes.covering(&b.area_path) {
-                sanshe_store::notify::enqueue_notice(
-                    &mut *tx,
-                    webhook,
-                    &b.shift_id,
-                    "shift_reminder",
-                    &b.area_path,
-                    now,
-                )
-                .await?;
-            }
+            let messages: Vec<sanshe_store::notify::Queued> = routes
+                .covering(&b.area_path)
+                .map(|webhook| sanshe_store::notify::Queued {
+                    webhook_id: webhook,
+                    subject_id: &b.shift_id,
+                    summary: "shift_reminder",
+                    area_path: Some(&b.area_path),
+                })
+                .collect();
+            sanshe_store::notify::enqueue(&mut *tx, &messages, now).await?;
         }
     }
     let late = now - i64::from(rule::NO_SHOW_AFTER_MINUTES) * 60_000;
