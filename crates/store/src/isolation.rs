@@ -302,20 +302,23 @@ pub async fn upsert_report(
     r: &SlotReport<'_>,
     now: i64,
 ) -> Result<bool> {
+    // One list of values serves both statements, in the same order.
+    let values: [Cell; 7] = [
+        r.episode_id.into(),
+        r.slot.into(),
+        r.temperature.into(),
+        r.symptoms.into(),
+        r.reported_at.into(),
+        r.entered_by.into(),
+        now.into(),
+    ];
+    let mut with_id = values.to_vec();
+    with_id.push(id.into());
     let inserted = conn
         .changed(
-            "INSERT INTO health_reports (id, episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at) \
+            "INSERT INTO health_reports (episode_id, slot, temperature, symptoms, reported_at, entered_by, updated_at, id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (episode_id, slot) DO NOTHING",
-            &[
-                id.into(),
-                r.episode_id.into(),
-                r.slot.into(),
-                r.temperature.into(),
-                r.symptoms.into(),
-                r.reported_at.into(),
-                r.entered_by.into(),
-                now.into(),
-            ],
+            &with_id,
         )
         .await?
         == 1;
@@ -323,15 +326,7 @@ pub async fn upsert_report(
         conn.run(
             "UPDATE health_reports SET temperature = $3, symptoms = $4, reported_at = $5, entered_by = $6, updated_at = $7 \
              WHERE episode_id = $1 AND slot = $2",
-            &[
-                r.episode_id.into(),
-                r.slot.into(),
-                r.temperature.into(),
-                r.symptoms.into(),
-                r.reported_at.into(),
-                r.entered_by.into(),
-                now.into(),
-            ],
+            &values,
         )
         .await?;
     }
