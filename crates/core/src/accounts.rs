@@ -291,6 +291,27 @@ pub fn member_of(grants: &[Grant]) -> Vec<String> {
         .collect()
 }
 
+/// Whether the holder coordinates a root (city-wide) area: they also see audit entries of no
+/// area, register organizations without a home area and see every account.
+pub fn coordinates_the_city(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| {
+        g.role == Role::Coordinator
+            && matches!(&g.scope, GrantScope::Area { path, .. } if path.len() == crate::areas::PATH_STEP)
+    })
+}
+
+/// The area paths where the holder is deployed as a volunteer (their volunteer area grants).
+pub fn deployed_in(grants: &[Grant]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| g.role == Role::Volunteer)
+        .filter_map(|g| match &g.scope {
+            GrantScope::Area { path, .. } => Some(path.clone()),
+            GrantScope::Organization { .. } => None,
+        })
+        .collect()
+}
+
 /// Whether the holder runs at least one organization: their home lists its people and needs.
 pub fn runs_an_organization(grants: &[Grant]) -> bool {
     !organizations_run(grants).is_empty()
@@ -514,6 +535,21 @@ mod tests {
             !runs_an_organization(&coordinator),
             "a coordinator manages organizations by area, not runs one"
         );
+        assert_eq!(deployed_in(&deployed), ["a1"]);
+        assert!(
+            deployed_in(&member).is_empty(),
+            "membership is not a deployment"
+        );
+        assert!(deployed_in(&worker).is_empty());
+    }
+
+    #[test]
+    fn only_a_coordinator_of_a_root_area_coordinates_the_city() {
+        let root = "r".repeat(crate::areas::PATH_STEP);
+        let street = format!("{root}{}", "s".repeat(crate::areas::PATH_STEP));
+        assert!(coordinates_the_city(&[area(Role::Coordinator, &root)]));
+        assert!(!coordinates_the_city(&[area(Role::Coordinator, &street)]));
+        assert!(!coordinates_the_city(&[area(Role::CommunityWorker, &root)]));
     }
 
     #[test]

@@ -64,14 +64,7 @@ impl Actor {
 
     /// The paths where this person is deployed (their volunteer area grants).
     pub fn deployment_paths(&self) -> Vec<String> {
-        self.grants
-            .iter()
-            .filter(|g| g.role == Role::Volunteer)
-            .filter_map(|g| match &g.scope {
-                GrantScope::Area { path, .. } => Some(path.clone()),
-                GrantScope::Organization { .. } => None,
-            })
-            .collect()
+        sanshe_core::accounts::deployed_in(&self.grants)
     }
 
     /// The command line: a coordinator over every root area, acting as the operator of the machine.
@@ -142,12 +135,9 @@ impl Actor {
         AreaScope::for_action(&self.grants, action)
     }
 
-    /// Whether the actor coordinates a root (city-wide) area.
+    /// Whether the actor coordinates a root (city-wide) area (`accounts::coordinates_the_city`).
     pub fn is_city_coordinator(&self) -> bool {
-        self.grants.iter().any(|g| {
-            g.role == Role::Coordinator
-                && matches!(&g.scope, GrantScope::Area { path, .. } if path.len() == 32)
-        })
+        sanshe_core::accounts::coordinates_the_city(&self.grants)
     }
 }
 
