@@ -443,7 +443,7 @@ pub async fn about(app: &App, subject_id: &str) -> Result<Vec<AlertView>> {
 }
 
 /// The message that tells one webhook of an alert (the alert carries its own place).
-fn alert_message<'a>(
+pub(crate) fn alert_message<'a>(
     webhook: &'a str,
     alert_id: &'a str,
     kind: AlertKind,

@@ -331,12 +331,7 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
     };
     let messages: Vec<notify_store::Queued> = robots
         .iter()
-        .map(|robot| notify_store::Queued {
-            webhook_id: robot,
-            subject_id: &alert,
-            summary: AlertKind::NeedUrgent.as_str(),
-            area_path: None,
-        })
+        .map(|robot| alerts::alert_message(robot, &alert, AlertKind::NeedUrgent))
         .collect();
     notify_store::enqueue(&mut *tx, &messages, n.created_at).await?;
     Ok(())
