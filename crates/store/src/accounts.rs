@@ -71,7 +71,7 @@ pub async fn set_locale(conn: &mut AnyConnection, user_id: &str, locale: &str) -
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// A stored grant with its scope resolved.
     #[derive(Debug, Clone)]
     pub struct GrantRow {
@@ -360,7 +360,7 @@ pub async fn purge_failures(
     crate::delete_older(conn, "sign_in_failures", "at", before, dry_run).await
 }
 
-crate::row! {
+crate::query_row! {
     /// A member of an organization (a volunteer grant held over it).
     #[derive(Debug, Clone)]
     pub struct MemberRow {
@@ -389,7 +389,7 @@ pub async fn members_of(
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// Where someone is deployed: an area grant of the volunteer role.
     #[derive(Debug, Clone)]
     pub struct DeploymentRow {

@@ -6,7 +6,7 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, in_list, new_id, scope_filter, values_list};
 
-crate::row! {
+crate::query_row! {
     /// An open alert found by its key.
     #[derive(Debug, Clone)]
     pub struct OpenAlert {
@@ -161,7 +161,7 @@ pub async fn repeat(
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// An alert as the centre shows it.
     #[derive(Debug, Clone)]
     pub struct AlertRow {

@@ -26,7 +26,7 @@ pub struct NewAuditEntry<'a> {
     pub reason: Option<&'a str>,
 }
 
-crate::row! {
+crate::query_row! {
     /// A stored audit entry.
     #[derive(Debug, Clone)]
     pub struct AuditRow {

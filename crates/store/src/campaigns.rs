@@ -6,7 +6,7 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
-crate::row! {
+crate::query_row! {
     /// A campaign as stored.
     #[derive(Debug, Clone)]
     pub struct CampaignRow {
@@ -135,7 +135,7 @@ pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> Result<
     Ok(done == 1)
 }
 
-crate::row! {
+crate::query_row! {
     /// A household of a campaign's area with its latest visit.
     #[derive(Debug, Clone)]
     pub struct DoorRow {
@@ -205,7 +205,7 @@ pub async fn daily_counts(
         .collect()
 }
 
-crate::row! {
+crate::query_row! {
     /// A building of a campaign handed to a person (the `campaign_assignments` table).
     #[derive(Debug, Clone)]
     pub struct AssignmentRow {

@@ -67,7 +67,7 @@ pub async fn insert_contact(conn: &mut AnyConnection, c: &ContactRow) -> Result<
     conn.insert("contacts", c).await
 }
 
-crate::row! {
+crate::query_row! {
     /// An arrival or a contact in a list, with the person's name and address.
     #[derive(Debug, Clone)]
     pub struct TraceRow {

@@ -47,7 +47,7 @@ pub async fn insert(conn: &mut AnyConnection, e: &NewEpisode<'_>) -> Result<()> 
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// An episode with the person, address and worker it concerns.
     #[derive(Debug, Clone)]
     pub struct EpisodeRow {
@@ -347,7 +347,7 @@ pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<R
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// An open episode on today's board: where it is and what arrived in today's two slots.
     #[derive(Debug, Clone)]
     pub struct BoardRow {

@@ -3,11 +3,10 @@
 //!
 //! Each module owns the tables of one capability; other capabilities call its functions.
 
-/// Declares a row type once: the struct, whose fields are named as its table's columns, its
-/// `FromRow` (each field read by its name, failing on a missing column or a wrong type),
-/// `COLUMNS`, the list a `SELECT` names in the fields' order, and `TableRow`, which
-/// `Statements::insert` writes it by.
-macro_rules! row {
+/// Declares a row a query reads (joined or computed columns, no table of its own to write it
+/// to): the struct and its `FromRow`, each field read by its column name, failing on a missing
+/// column or a wrong type.
+macro_rules! query_row {
     (
         $(#[$meta:meta])*
         pub struct $row:ident {
@@ -17,6 +16,34 @@ macro_rules! row {
         $(#[$meta])*
         pub struct $row {
             $( $(#[$field_meta])* pub $field: $ty, )+
+        }
+
+        impl $crate::statements::FromRow for $row {
+            fn from_row(r: &$crate::statements::Row) -> $crate::Result<$row> {
+                Ok($row {
+                    $($field: r.try_get(stringify!($field))?,)+
+                })
+            }
+        }
+    };
+}
+pub(crate) use query_row;
+
+/// Declares a table's row once: what `query_row!` writes, and `COLUMNS`, the list a `SELECT`
+/// names in the fields' order, and `TableRow`, which `Statements::insert` writes it by. A row
+/// with columns its table does not have is a `query_row!`, so it cannot be inserted.
+macro_rules! row {
+    (
+        $(#[$meta:meta])*
+        pub struct $row:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty, )+
+        }
+    ) => {
+        $crate::query_row! {
+            $(#[$meta])*
+            pub struct $row {
+                $( $(#[$field_meta])* pub $field: $ty, )+
+            }
         }
 
         impl $row {
@@ -30,14 +57,6 @@ macro_rules! row {
 
             fn cells(&self) -> Vec<$crate::statements::Cell> {
                 vec![$($crate::statements::Cell::from(self.$field.clone()),)+]
-            }
-        }
-
-        impl $crate::statements::FromRow for $row {
-            fn from_row(r: &$crate::statements::Row) -> $crate::Result<$row> {
-                Ok($row {
-                    $($field: r.try_get(stringify!($field))?,)+
-                })
             }
         }
     };

@@ -40,7 +40,7 @@ pub async fn insert_webhook(
     Ok(id)
 }
 
-crate::row! {
+crate::query_row! {
     /// A stored webhook with its delivery counts.
     #[derive(Debug, Clone)]
     pub struct WebhookRow {

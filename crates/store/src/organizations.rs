@@ -68,28 +68,27 @@ pub async fn update(
 
 /// One organization.
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<OrganizationRow> {
-    conn.fetch_one::<OrganizationRow>(
-        "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE id = $1",
-        &[Cell::from(id)],
-    )
-    .await
+    conn.one_by("organizations", "id", id.into()).await
 }
 
 /// One organization by its exact name.
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<OrganizationRow>> {
-    conn.fetch_optional::<OrganizationRow>("SELECT id, kind, name, home_area_id, home_path, contact FROM organizations WHERE name = $1", &[Cell::from(name)]).await
+    conn.optional_by("organizations", "name", name.into()).await
 }
 
 /// Every organization, by name (callers filter by permission; there are hundreds, not millions).
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
     conn.fetch_all::<OrganizationRow>(
-        "SELECT id, kind, name, home_area_id, home_path, contact FROM organizations ORDER BY name",
+        &format!(
+            "SELECT {} FROM organizations ORDER BY name",
+            OrganizationRow::COLUMNS
+        ),
         &[],
     )
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// A stored linkage between an organization and a community.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct LinkageRow {
@@ -315,7 +314,7 @@ pub async fn id_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<S
     .try_get("id")
 }
 
-crate::row! {
+crate::query_row! {
     /// A linkage as the linkage map reads it: which organization, where, doing what.
     #[derive(Debug, Clone)]
     pub struct MapLinkageRow {
@@ -361,7 +360,7 @@ pub async fn linkages_at(
     .await
 }
 
-crate::row! {
+crate::query_row! {
     /// A team of an organization's people.
     #[derive(Debug, Clone)]
     pub struct TeamRow {

@@ -7,7 +7,7 @@ use crate::statements::{Cell, FromRow, Row, Statements, TableRow};
 
 use crate::{Result, StoreError, new_id, now_ms, scope_filter};
 
-crate::row! {
+crate::query_row! {
     /// A stored household with its area's name.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct HouseholdRow {

@@ -14,7 +14,7 @@ pub use passes::*;
 pub use scans::*;
 pub use visitors::*;
 
-crate::row! {
+crate::query_row! {
     /// A gate with its compound.
     #[derive(Debug, Clone)]
     pub struct GateRow {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-crate::row! {
+crate::query_row! {
     /// A pass with its household's address.
     #[derive(Debug, Clone)]
     pub struct PassRow {

@@ -4,7 +4,7 @@
 
 use super::*;
 
-crate::row! {
+crate::query_row! {
     /// A shift someone checked in to on a post that names a gate: the times their gate duty runs.
     #[derive(Debug, Clone)]
     pub struct GateShiftRow {

@@ -401,7 +401,7 @@ pub fn service_day(at: i64) -> i64 {
     (at + CHINA_OFFSET_MS).div_euclid(DAY_MS)
 }
 
-crate::row! {
+crate::query_row! {
     /// A line of the service-hours ledger.
     #[derive(Debug, Clone)]
     pub struct ServedRow {

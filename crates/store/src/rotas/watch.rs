@@ -3,7 +3,7 @@
 
 use super::*;
 
-crate::row! {
+crate::query_row! {
     /// A booking the minute watch speaks of, with its post.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WatchedBooking {
