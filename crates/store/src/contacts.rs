@@ -7,7 +7,7 @@ use crate::statements::{Cell, Statements};
 
 use crate::{Result, scope_filter};
 
-row! {
+crate::row! {
     /// An arrival as stored.
     #[derive(Debug, Clone)]
     pub struct ArrivalRow {
@@ -37,7 +37,7 @@ pub async fn insert_arrival(conn: &mut AnyConnection, a: &ArrivalRow) -> Result<
     conn.insert("arrivals", a).await
 }
 
-row! {
+crate::row! {
     /// A close contact as stored.
     #[derive(Debug, Clone)]
     pub struct ContactRow {
