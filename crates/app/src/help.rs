@@ -161,10 +161,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     let free_address = errors
         .take_field(text::line("address", &input.address, text::ADDRESS_CHARS))
         .unwrap_or_default();
-    let urgency = Urgency::parse(&input.urgency);
-    if urgency.is_none() {
-        errors.push("urgency", "err-help-urgency");
-    }
+    let urgency = errors.take("urgency", Urgency::parse(&input.urgency));
     let contact = if input.contact.trim().is_empty() {
         None
     } else {
@@ -445,7 +442,7 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
         return Err(AppError::NotFound);
     }
     let from = HelpStatus::parse(&before.status)
-        .ok_or_else(|| AppError::Internal(format!("help request {id} has a bad status")))?;
+        .map_err(|_| AppError::Internal(format!("help request {id} has a bad status")))?;
     let (kind, allowed) = match input.step.as_str() {
         "assign" => (HelpStep::Assign, worker),
         "claim" => (HelpStep::Assign, deployed && from == HelpStatus::Open),

@@ -5,47 +5,25 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A role a user holds through a grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 民政局协调员: runs everything within an area subtree.
-    Coordinator,
-    /// 社区工作者: keeps the registry of an area subtree.
-    CommunityWorker,
-    /// 机构管理员: runs one organization and its linkages.
-    OrgAdmin,
-    /// 志愿者/社工: a member of an organization, no registry access.
-    Volunteer,
+use crate::spelling::spelled;
+
+spelled! {
+    /// A role a user holds through a grant.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role("err-role") {
+        /// 民政局协调员: runs everything within an area subtree.
+        Coordinator = "coordinator",
+        /// 社区工作者: keeps the registry of an area subtree.
+        CommunityWorker = "community_worker",
+        /// 机构管理员: runs one organization and its linkages.
+        OrgAdmin = "org_admin",
+        /// 志愿者/社工: a member of an organization, no registry access.
+        Volunteer = "volunteer",
+    }
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 4] = [
-        Role::Coordinator,
-        Role::CommunityWorker,
-        Role::OrgAdmin,
-        Role::Volunteer,
-    ];
-
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Coordinator => "coordinator",
-            Role::CommunityWorker => "community_worker",
-            Role::OrgAdmin => "org_admin",
-            Role::Volunteer => "volunteer",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Role, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == raw.trim())
-            .ok_or("err-role")
-    }
-
     /// Whether this role is held over an area (otherwise over an organization).
     pub fn is_area_role(self) -> bool {
         matches!(self, Role::Coordinator | Role::CommunityWorker)

@@ -2,55 +2,29 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A level of the area tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AreaKind {
-    /// 市
-    City,
-    /// 区/县
-    District,
-    /// 街道/镇
-    Street,
-    /// 社区/村
-    Community,
-    /// 小区
-    Compound,
-    /// 楼
-    Building,
+use crate::spelling::spelled;
+
+spelled! {
+    /// A level of the area tree.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AreaKind("err-area-kind") {
+        /// 市
+        City = "city",
+        /// 区/县
+        District = "district",
+        /// 街道/镇
+        Street = "street",
+        /// 社区/村
+        Community = "community",
+        /// 小区
+        Compound = "compound",
+        /// 楼
+        Building = "building",
+    }
 }
 
 impl AreaKind {
-    /// Every level from the top down.
-    pub const ALL: [AreaKind; 6] = [
-        AreaKind::City,
-        AreaKind::District,
-        AreaKind::Street,
-        AreaKind::Community,
-        AreaKind::Compound,
-        AreaKind::Building,
-    ];
-
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AreaKind::City => "city",
-            AreaKind::District => "district",
-            AreaKind::Street => "street",
-            AreaKind::Community => "community",
-            AreaKind::Compound => "compound",
-            AreaKind::Building => "building",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<AreaKind, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or("err-area-kind")
-    }
-
     /// The level directly below this one, if any.
     pub fn child(self) -> Option<AreaKind> {
         let i = Self::ALL.iter().position(|k| *k == self)?;

@@ -2,47 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What happened at a door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VisitOutcome {
-    /// Someone answered and the questions were asked.
-    Answered,
-    /// Nobody home: the household goes on the revisit list.
-    NotHome,
-    /// Refused to answer.
-    Refused,
-    /// Nobody lives there any more.
-    MovedOut,
+use crate::spelling::spelled;
+
+spelled! {
+    /// What happened at a door.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum VisitOutcome("err-visit-outcome") {
+        /// Someone answered and the questions were asked.
+        Answered = "answered",
+        /// Nobody home: the household goes on the revisit list.
+        NotHome = "not_home",
+        /// Refused to answer.
+        Refused = "refused",
+        /// Nobody lives there any more.
+        MovedOut = "moved_out",
+    }
 }
 
 impl VisitOutcome {
-    /// Every outcome.
-    pub const ALL: [VisitOutcome; 4] = [
-        VisitOutcome::Answered,
-        VisitOutcome::NotHome,
-        VisitOutcome::Refused,
-        VisitOutcome::MovedOut,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VisitOutcome::Answered => "answered",
-            VisitOutcome::NotHome => "not_home",
-            VisitOutcome::Refused => "refused",
-            VisitOutcome::MovedOut => "moved_out",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<VisitOutcome, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str() == raw.trim())
-            .ok_or("err-visit-outcome")
-    }
-
     /// Whether the household counts as reached (everything but "not home").
     pub fn reached(self) -> bool {
         self != VisitOutcome::NotHome

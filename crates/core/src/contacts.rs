@@ -2,49 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How someone arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    /// 火车/高铁
-    Train,
-    /// 飞机
-    Plane,
-    /// 长途汽车
-    Coach,
-    /// 自驾
-    Car,
-    /// 其他
-    Other,
-}
+use crate::spelling::spelled;
 
-impl Transport {
-    /// Every means.
-    pub const ALL: [Transport; 5] = [
-        Transport::Train,
-        Transport::Plane,
-        Transport::Coach,
-        Transport::Car,
-        Transport::Other,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Train => "train",
-            Transport::Plane => "plane",
-            Transport::Coach => "coach",
-            Transport::Car => "car",
-            Transport::Other => "other",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Transport, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or("err-transport")
+spelled! {
+    /// How someone arrived.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Transport("err-transport") {
+        /// 火车/高铁
+        Train = "train",
+        /// 飞机
+        Plane = "plane",
+        /// 长途汽车
+        Coach = "coach",
+        /// 自驾
+        Car = "car",
+        /// 其他
+        Other = "other",
     }
 }
 

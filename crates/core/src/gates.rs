@@ -5,32 +5,17 @@
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 
-/// Which way someone goes through a gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Coming home.
-    In,
-    /// Going out.
-    Out,
-}
+use crate::spelling::spelled;
 
-impl Direction {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Direction, &'static str> {
-        match raw.trim() {
-            "in" => Ok(Direction::In),
-            "out" => Ok(Direction::Out),
-            _ => Err("err-direction"),
-        }
+spelled! {
+    /// Which way someone goes through a gate.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Direction("err-direction") {
+        /// Coming home.
+        In = "in",
+        /// Going out.
+        Out = "out",
     }
 }
 

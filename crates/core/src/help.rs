@@ -2,44 +2,22 @@
 
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 
-/// Where a request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HelpStatus {
-    /// Waiting for a volunteer.
-    Open,
-    /// A volunteer has it.
-    Assigned,
-    /// Bought, on its way.
-    Bought,
-    /// Handed over.
-    Delivered,
-    /// Called off, with a reason.
-    Cancelled,
-}
+use crate::spelling::spelled;
 
-impl HelpStatus {
-    /// Stored and API form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HelpStatus::Open => "open",
-            HelpStatus::Assigned => "assigned",
-            HelpStatus::Bought => "bought",
-            HelpStatus::Delivered => "delivered",
-            HelpStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(raw: &str) -> Option<HelpStatus> {
-        [
-            HelpStatus::Open,
-            HelpStatus::Assigned,
-            HelpStatus::Bought,
-            HelpStatus::Delivered,
-            HelpStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+spelled! {
+    /// Where a request is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum HelpStatus("err-help-status") {
+        /// Waiting for a volunteer.
+        Open = "open",
+        /// A volunteer has it.
+        Assigned = "assigned",
+        /// Bought, on its way.
+        Bought = "bought",
+        /// Handed over.
+        Delivered = "delivered",
+        /// Called off, with a reason.
+        Cancelled = "cancelled",
     }
 }
 
@@ -73,34 +51,20 @@ pub fn next(from: HelpStatus, step: HelpStep) -> Option<HelpStatus> {
     }
 }
 
-/// How soon it is needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Urgency {
-    /// Medicine that cannot wait: within 4 hours.
-    Urgent,
-    /// Today: by midnight China time (never sooner than an urgent one).
-    Today,
-    /// Within three days: by midnight at the end of the third day.
-    Soon,
+spelled! {
+    /// How soon it is needed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Urgency("err-help-urgency") {
+        /// Medicine that cannot wait: within 4 hours.
+        Urgent = "urgent",
+        /// Today: by midnight China time (never sooner than an urgent one).
+        Today = "today",
+        /// Within three days: by midnight at the end of the third day.
+        Soon = "soon",
+    }
 }
 
 impl Urgency {
-    /// Stored and API form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Urgent => "urgent",
-            Urgency::Today => "today",
-            Urgency::Soon => "soon",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(raw: &str) -> Option<Urgency> {
-        [Urgency::Urgent, Urgency::Today, Urgency::Soon]
-            .into_iter()
-            .find(|u| u.as_str() == raw)
-    }
-
     /// When a request asked at `asked` (China time) is overdue if not delivered. "Today" and
     /// "within three days" end at midnight, as people mean them; a request for today asked
     /// late in the evening still gets an urgent one's 4 hours.
@@ -151,7 +115,7 @@ mod tests {
         assert_eq!(next(S::Cancelled, T::Assign), None);
         assert_eq!(next(S::Bought, T::Release), None);
         for s in [S::Open, S::Assigned, S::Bought, S::Delivered, S::Cancelled] {
-            assert_eq!(HelpStatus::parse(s.as_str()), Some(s));
+            assert_eq!(HelpStatus::parse(s.as_str()), Ok(s));
         }
     }
 

@@ -6,6 +6,8 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
+use crate::spelling::spelled;
+
 /// Days of observation after the last exposure or the arrival (NHC editions 2–6).
 pub const OBSERVATION_DAYS: i64 = 14;
 
@@ -154,41 +156,17 @@ impl Slot {
     }
 }
 
-/// Where the person is observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EpisodeKind {
-    /// 居家隔离
-    HomeIsolation,
-    /// 居家医学观察
-    HomeMedicalObservation,
-    /// 集中隔离医学观察
-    CentralizedObservation,
-}
-
-impl EpisodeKind {
-    /// Every kind.
-    pub const ALL: [EpisodeKind; 3] = [
-        EpisodeKind::HomeIsolation,
-        EpisodeKind::HomeMedicalObservation,
-        EpisodeKind::CentralizedObservation,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EpisodeKind::HomeIsolation => "home_isolation",
-            EpisodeKind::HomeMedicalObservation => "home_medical_observation",
-            EpisodeKind::CentralizedObservation => "centralized_observation",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<EpisodeKind, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or("err-episode-kind")
+spelled! {
+    /// Where the person is observed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EpisodeKind("err-episode-kind") {
+        /// 居家隔离
+        HomeIsolation = "home_isolation",
+        /// 居家医学观察
+        HomeMedicalObservation = "home_medical_observation",
+        /// 集中隔离医学观察
+        CentralizedObservation = "centralized_observation",
     }
 }
 
@@ -221,63 +199,31 @@ impl FollowUpMode {
     }
 }
 
-/// A symptom a report can carry (NHC: fever, cough, shortness of breath, diarrhoea, fatigue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Symptom {
-    /// 咳嗽
-    Cough,
-    /// 咽痛
-    SoreThroat,
-    /// 乏力
-    Fatigue,
-    /// 腹泻
-    Diarrhoea,
-    /// 嗅觉味觉减退
-    LossOfSmellOrTaste,
-    /// 呼吸困难 (severe)
-    ShortnessOfBreath,
-    /// 胸痛胸闷 (severe)
-    ChestPain,
-    /// 意识模糊 (severe)
-    Confusion,
+spelled! {
+    /// A symptom a report can carry (NHC: fever, cough, shortness of breath, diarrhoea, fatigue).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Symptom("err-symptom") {
+        /// 咳嗽
+        Cough = "cough",
+        /// 咽痛
+        SoreThroat = "sore_throat",
+        /// 乏力
+        Fatigue = "fatigue",
+        /// 腹泻
+        Diarrhoea = "diarrhoea",
+        /// 嗅觉味觉减退
+        LossOfSmellOrTaste = "loss_of_smell_or_taste",
+        /// 呼吸困难 (severe)
+        ShortnessOfBreath = "shortness_of_breath",
+        /// 胸痛胸闷 (severe)
+        ChestPain = "chest_pain",
+        /// 意识模糊 (severe)
+        Confusion = "confusion",
+    }
 }
 
 impl Symptom {
-    /// Every symptom, mild first.
-    pub const ALL: [Symptom; 8] = [
-        Symptom::Cough,
-        Symptom::SoreThroat,
-        Symptom::Fatigue,
-        Symptom::Diarrhoea,
-        Symptom::LossOfSmellOrTaste,
-        Symptom::ShortnessOfBreath,
-        Symptom::ChestPain,
-        Symptom::Confusion,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Cough => "cough",
-            Symptom::SoreThroat => "sore_throat",
-            Symptom::Fatigue => "fatigue",
-            Symptom::Diarrhoea => "diarrhoea",
-            Symptom::LossOfSmellOrTaste => "loss_of_smell_or_taste",
-            Symptom::ShortnessOfBreath => "shortness_of_breath",
-            Symptom::ChestPain => "chest_pain",
-            Symptom::Confusion => "confusion",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Symptom, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or("err-symptom")
-    }
-
     /// Symptoms that call for a doctor now rather than at the next report.
     pub fn is_severe(self) -> bool {
         matches!(
@@ -303,45 +249,19 @@ pub fn parse_symptoms<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Symptom>, &'static
     Ok(out)
 }
 
-/// Why an episode ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReleaseReason {
-    /// 期满解除: observation completed without findings.
-    Completed,
-    /// 转诊就医: referred to a hospital.
-    Referred,
-    /// 离开本辖区: moved out of the area.
-    MovedAway,
-    /// 登记有误: opened by mistake.
-    OpenedInError,
-}
-
-impl ReleaseReason {
-    /// Every reason.
-    pub const ALL: [ReleaseReason; 4] = [
-        ReleaseReason::Completed,
-        ReleaseReason::Referred,
-        ReleaseReason::MovedAway,
-        ReleaseReason::OpenedInError,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReleaseReason::Completed => "completed",
-            ReleaseReason::Referred => "referred",
-            ReleaseReason::MovedAway => "moved_away",
-            ReleaseReason::OpenedInError => "opened_in_error",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<ReleaseReason, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or("err-release-reason")
+spelled! {
+    /// Why an episode ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReleaseReason("err-release-reason") {
+        /// 期满解除: observation completed without findings.
+        Completed = "completed",
+        /// 转诊就医: referred to a hospital.
+        Referred = "referred",
+        /// 离开本辖区: moved out of the area.
+        MovedAway = "moved_away",
+        /// 登记有误: opened by mistake.
+        OpenedInError = "opened_in_error",
     }
 }
 

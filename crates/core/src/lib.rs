@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod phone;
 pub mod registry;
 pub mod rotas;
+mod spelling;
 pub mod text;
 
 pub use error::{FieldError, FieldErrors};

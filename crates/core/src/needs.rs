@@ -3,73 +3,39 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a need asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NeedKind {
-    /// People for a duty post's shifts ("夜班卡口 每晚 4 人，本周").
-    People,
-    /// A service (心理疏导, 消杀, 代购).
-    Service,
-}
+use crate::spelling::spelled;
 
-impl NeedKind {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedKind::People => "people",
-            NeedKind::Service => "service",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<NeedKind, &'static str> {
-        match raw.trim() {
-            "people" => Ok(NeedKind::People),
-            "service" => Ok(NeedKind::Service),
-            _ => Err("err-need-kind"),
-        }
+spelled! {
+    /// What a need asks for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum NeedKind("err-need-kind") {
+        /// People for a duty post's shifts ("夜班卡口 每晚 4 人，本周").
+        People = "people",
+        /// A service (心理疏导, 消杀, 代购).
+        Service = "service",
     }
 }
 
-/// Where a need stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NeedStatus {
-    /// Nobody committed yet.
-    Open,
-    /// Some of what was asked is committed.
-    PartlyMet,
-    /// All of it is committed.
-    Met,
-    /// Closed by the community.
-    Closed,
+spelled! {
+    /// Where a need stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum NeedStatus("err-need-status") {
+        /// Nobody committed yet.
+        Open = "open",
+        /// Some of what was asked is committed.
+        PartlyMet = "partly_met",
+        /// All of it is committed.
+        Met = "met",
+        /// Closed by the community.
+        Closed = "closed",
+    }
 }
 
 impl NeedStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedStatus::Open => "open",
-            NeedStatus::PartlyMet => "partly_met",
-            NeedStatus::Met => "met",
-            NeedStatus::Closed => "closed",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<NeedStatus, &'static str> {
-        match raw {
-            "open" => Ok(NeedStatus::Open),
-            "partly_met" => Ok(NeedStatus::PartlyMet),
-            "met" => Ok(NeedStatus::Met),
-            "closed" => Ok(NeedStatus::Closed),
-            _ => Err("err-need-status"),
-        }
-    }
-
     /// Where a need not closed stands with `committed` of `wanted`.
     pub fn of(committed: i64, wanted: i64) -> NeedStatus {
         if committed <= 0 {

@@ -2,114 +2,54 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What kind of body an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganizationKind {
-    /// 民政局
-    Bureau,
-    /// 社会工作服务机构
-    SocialWorkAgency,
-    /// 社会组织
-    SocialOrganization,
-    /// 志愿者协会
-    VolunteerAssociation,
-    /// 养老院
-    CareHome,
-    /// 医院
-    Hospital,
-    /// 捐赠方/企业
-    Donor,
-}
+use crate::spelling::spelled;
 
-impl OrganizationKind {
-    /// Every kind, in the order forms offer them.
-    pub const ALL: [OrganizationKind; 7] = [
-        OrganizationKind::Bureau,
-        OrganizationKind::SocialWorkAgency,
-        OrganizationKind::SocialOrganization,
-        OrganizationKind::VolunteerAssociation,
-        OrganizationKind::CareHome,
-        OrganizationKind::Hospital,
-        OrganizationKind::Donor,
-    ];
-
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrganizationKind::Bureau => "bureau",
-            OrganizationKind::SocialWorkAgency => "social_work_agency",
-            OrganizationKind::SocialOrganization => "social_organization",
-            OrganizationKind::VolunteerAssociation => "volunteer_association",
-            OrganizationKind::CareHome => "care_home",
-            OrganizationKind::Hospital => "hospital",
-            OrganizationKind::Donor => "donor",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<OrganizationKind, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or("err-organization-kind")
+spelled! {
+    /// What kind of body an organization is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum OrganizationKind("err-organization-kind") {
+        /// 民政局
+        Bureau = "bureau",
+        /// 社会工作服务机构
+        SocialWorkAgency = "social_work_agency",
+        /// 社会组织
+        SocialOrganization = "social_organization",
+        /// 志愿者协会
+        VolunteerAssociation = "volunteer_association",
+        /// 养老院
+        CareHome = "care_home",
+        /// 医院
+        Hospital = "hospital",
+        /// 捐赠方/企业
+        Donor = "donor",
     }
 }
 
-/// A duty an organization takes on in a linked community: what its people may do there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Duty {
-    /// 卡口执勤: staff the gates of duty posts that name one.
-    GateDuty,
-    /// 入户走访: door-to-door visits in assigned buildings.
-    DoorToDoor,
-    /// 电话随访: phone follow-up of isolated households.
-    FollowUp,
-    /// 代购跑腿: errands for households.
-    Errands,
-    /// 心理疏导: psychological support.
-    Counseling,
-    /// 物资: finding and carrying supplies.
-    Supplies,
-    /// 数据: gate statistics, questionnaire tallies.
-    Data,
+spelled! {
+    /// A duty an organization takes on in a linked community: what its people may do there.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Duty("err-duty") {
+        /// 卡口执勤: staff the gates of duty posts that name one.
+        GateDuty = "gate_duty",
+        /// 入户走访: door-to-door visits in assigned buildings.
+        DoorToDoor = "door_to_door",
+        /// 电话随访: phone follow-up of isolated households.
+        FollowUp = "follow_up",
+        /// 代购跑腿: errands for households.
+        Errands = "errands",
+        /// 心理疏导: psychological support.
+        Counseling = "counseling",
+        /// 物资: finding and carrying supplies.
+        Supplies = "supplies",
+        /// 数据: gate statistics, questionnaire tallies.
+        Data = "data",
+    }
 }
 
 impl Duty {
-    /// Every duty, in the order forms offer them.
-    pub const ALL: [Duty; 7] = [
-        Duty::GateDuty,
-        Duty::DoorToDoor,
-        Duty::FollowUp,
-        Duty::Errands,
-        Duty::Counseling,
-        Duty::Supplies,
-        Duty::Data,
-    ];
-
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Duty::GateDuty => "gate_duty",
-            Duty::DoorToDoor => "door_to_door",
-            Duty::FollowUp => "follow_up",
-            Duty::Errands => "errands",
-            Duty::Counseling => "counseling",
-            Duty::Supplies => "supplies",
-            Duty::Data => "data",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Duty, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.as_str() == raw.trim())
-            .ok_or("err-duty")
-    }
-
     /// Parses a list of duties (each once, in the order of `ALL`); none is an error, since a
     /// linkage that takes on nothing lets nobody act.
     pub fn parse_list<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Duty>, &'static str> {
@@ -146,67 +86,31 @@ impl Duty {
     }
 }
 
-/// Where a linkage stands: proposed by one side, active once the other accepts, then ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LinkageStatus {
-    /// Waiting for the other side.
-    Proposed,
-    /// In force: its duties let the organization's people act.
-    Active,
-    /// Over; kept for the record.
-    Ended,
-}
-
-impl LinkageStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkageStatus::Proposed => "proposed",
-            LinkageStatus::Active => "active",
-            LinkageStatus::Ended => "ended",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<LinkageStatus, &'static str> {
-        match raw {
-            "proposed" => Ok(LinkageStatus::Proposed),
-            "active" => Ok(LinkageStatus::Active),
-            "ended" => Ok(LinkageStatus::Ended),
-            _ => Err("err-linkage-status"),
-        }
+spelled! {
+    /// Where a linkage stands: proposed by one side, active once the other accepts, then ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum LinkageStatus("err-linkage-status") {
+        /// Waiting for the other side.
+        Proposed = "proposed",
+        /// In force: its duties let the organization's people act.
+        Active = "active",
+        /// Over; kept for the record.
+        Ended = "ended",
     }
 }
 
-/// The side of a linkage someone speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LinkageSide {
-    /// The organization (its admin).
-    Organization,
-    /// The community (its coordinator).
-    Community,
-}
-
-impl LinkageSide {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkageSide::Organization => "organization",
-            LinkageSide::Community => "community",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<LinkageSide, &'static str> {
-        match raw {
-            "organization" => Ok(LinkageSide::Organization),
-            "community" => Ok(LinkageSide::Community),
-            _ => Err("err-linkage-side"),
-        }
+spelled! {
+    /// The side of a linkage someone speaks for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum LinkageSide("err-linkage-side") {
+        /// The organization (its admin).
+        Organization = "organization",
+        /// The community (its coordinator).
+        Community = "community",
     }
 }
 

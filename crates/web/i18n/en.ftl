@@ -521,6 +521,7 @@ err-shift-not-now = Check-in opens 30 minutes before the shift and closes at its
 err-shift-checked-in = Already checked in
 err-shift-not-checked-in = Not checked in, or already checked out
 err-help-urgency = Choose how urgent it is
+err-help-status = Not a request status (open, assigned, bought, delivered, cancelled)
 err-help-step = This step is not possible from the request's current status
 err-help-cost = Give the amount in yuan with at most two decimals, e.g. 23.50
 nav-rota = Rota

@@ -521,6 +521,7 @@ err-shift-not-now = 只能在班次开始前30分钟到结束之间签到
 err-shift-checked-in = 已经签到过了
 err-shift-not-checked-in = 还没有签到，或已经签退
 err-help-urgency = 请选择紧急程度
+err-help-status = 不是有效的代办状态（待接单、已接单、已购买、已送达、已取消）
 err-help-step = 这个求助当前的状态下不能这样操作
 err-help-cost = 请按元填写金额，最多两位小数，如 23.50
 nav-rota = 排班

@@ -1,0 +1,79 @@
+//! Domain values stored (and sent) as one of a fixed set of words: `status = 'open'`.
+
+/// Declares an enum whose values are stored as fixed words, and writes for it `ALL` (every
+/// value, in the order declared), `as_str` (the stored word) and `parse` (the word, trimmed;
+/// anything else is the error code given after the name). A value read back from the database
+/// is parsed the same way (`sanshe_store`'s `FromCell`), so a word no variant spells fails the
+/// read instead of becoming a default.
+///
+/// ```ignore
+/// spelled! {
+///     /// Where a need stands.
+///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///     pub enum NeedStatus("err-need-status") {
+///         /// Nobody yet.
+///         Open = "open",
+///         /// Some.
+///         PartlyMet = "partly_met",
+///     }
+/// }
+/// ```
+macro_rules! spelled {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident($error:literal) {
+            $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in the order declared.
+            pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
+
+            /// The stored (and API) word.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+
+            /// Parses the stored word (surrounding spaces ignored).
+            pub fn parse(raw: &str) -> Result<$name, &'static str> {
+                match raw.trim() {
+                    $($word => Ok($name::$variant),)+
+                    _ => Err($error),
+                }
+            }
+        }
+    };
+}
+pub(crate) use spelled;
+
+#[cfg(test)]
+mod tests {
+    spelled! {
+        /// A test enum.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Light("err-direction") {
+            /// Go.
+            Green = "green",
+            /// Stop.
+            Red = "red",
+        }
+    }
+
+    #[test]
+    fn every_value_reads_back_from_its_word_and_nothing_else_parses() {
+        assert_eq!(Light::ALL, [Light::Green, Light::Red]);
+        for light in Light::ALL {
+            assert_eq!(Light::parse(light.as_str()), Ok(light));
+        }
+        assert_eq!(Light::parse(" red "), Ok(Light::Red));
+        assert_eq!(Light::parse("Red"), Err("err-direction"));
+        assert_eq!(Light::parse(""), Err("err-direction"));
+    }
+}
