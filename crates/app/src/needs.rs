@@ -150,9 +150,9 @@ async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Resul
     let area_name = area_store::get(conn, &n.area_id).await?.name;
     Ok(NeedView {
         may_manage: actor.may(Action::LinkOrganizations, Target::Area(&n.area_path)),
-        kind: NeedKind::parse(&n.kind).unwrap_or(NeedKind::Service),
-        audience: Audience::parse(&n.audience).unwrap_or(Audience::Linked),
-        status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Closed),
+        kind: n.kind,
+        audience: n.audience,
+        status: n.status,
         area_name,
         id: n.id,
         area_id: n.area_id,
@@ -188,7 +188,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
     let detail = errors
         .take_field(sanshe_core::text::line("detail", &input.detail, 500))
         .unwrap_or_default();
-    let audience = errors.take("audience", Audience::parse(&input.audience));
+    let audience = errors.take("audience", Audience::chosen(&input.audience));
     let urgency = match input.urgency.trim() {
         "" | "normal" => "normal",
         "urgent" => "urgent",
@@ -267,7 +267,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         id: new_id(),
         area_id: area.id.clone(),
         area_path: area.path.clone(),
-        kind: kind.as_str().into(),
+        kind,
         title: title.trim().to_string(),
         detail: detail.trim().to_string(),
         post_id,
@@ -277,8 +277,8 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         from_day: from.to_string(),
         to_day: to.to_string(),
         urgency: urgency.into(),
-        audience: audience.as_str().into(),
-        status: NeedStatus::Open.as_str().into(),
+        audience,
+        status: NeedStatus::Open,
         created_by: actor.username.clone(),
         created_at: app.clock.now_ms(),
         alert_after_hours,
@@ -317,7 +317,7 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
     else {
         return Ok(());
     };
-    let robots = if n.audience == Audience::City.as_str() {
+    let robots = if n.audience == Audience::City {
         notify_store::organization_routes(&mut *tx, None).await?
     } else {
         let linked: Vec<String> =
@@ -414,7 +414,7 @@ async fn visible_need(conn: &mut sanshe_store::Conn, actor: &Actor, id: &str) ->
     }
     let runs = !organizations_run(&actor.grants).is_empty();
     let reaches = runs
-        && (n.audience == "city"
+        && (n.audience == Audience::City
             || linked_paths(conn, actor)
                 .await?
                 .iter()
@@ -469,7 +469,7 @@ pub async fn commit(
     let mut conn = app.db.conn().await?;
     let n = visible_need(&mut conn, actor, need_id).await?;
     let o = crate::organizations::acting_for(&mut conn, actor, &input.organization_id).await?;
-    let reaches = n.audience == "city"
+    let reaches = n.audience == Audience::City
         || org_store::linkages_of(&mut conn, &o.id)
             .await?
             .iter()
@@ -477,7 +477,7 @@ pub async fn commit(
     if !reaches {
         return Err(AppError::field("organization_id", "err-need-not-linked"));
     }
-    if n.status == "closed" {
+    if n.status == NeedStatus::Closed {
         return Err(AppError::field("need", "err-need-closed"));
     }
     let members: Vec<String> = sanshe_store::accounts::members_of(&mut *conn, &o.id)
@@ -506,8 +506,8 @@ pub async fn commit(
     ids.dedup();
     // People for a post's shifts: the organization's own members, deployed where the post is
     // (checked before the transaction, which then only books).
-    let post = match (n.kind.as_str(), n.post_id.as_deref()) {
-        ("people", Some(post_id)) => {
+    let post = match (n.kind, n.post_id.as_deref()) {
+        (NeedKind::People, Some(post_id)) => {
             if ids.is_empty() {
                 return Err(AppError::field("user_ids", "err-required"));
             }

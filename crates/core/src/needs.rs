@@ -48,32 +48,26 @@ impl NeedStatus {
     }
 }
 
-/// Who a need goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// The organizations with an active linkage to the community.
-    Linked,
-    /// Every organization in the city.
-    City,
+spelled! {
+    /// Who a need goes to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Audience("err-need-audience") {
+        /// The organizations with an active linkage to the community.
+        Linked = "linked",
+        /// Every organization in the city.
+        City = "city",
+    }
 }
 
 impl Audience {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Linked => "linked",
-            Audience::City => "city",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<Audience, &'static str> {
-        match raw.trim() {
-            "linked" | "" => Ok(Audience::Linked),
-            "city" => Ok(Audience::City),
-            _ => Err("err-need-audience"),
+    /// What a poster chose; nothing chosen means the linked organizations.
+    pub fn chosen(raw: &str) -> Result<Audience, &'static str> {
+        if raw.trim().is_empty() {
+            Ok(Audience::Linked)
+        } else {
+            Audience::parse(raw)
         }
     }
 }
@@ -93,7 +87,9 @@ mod tests {
         assert_eq!(NeedStatus::of(3, 4), NeedStatus::PartlyMet);
         assert_eq!(NeedStatus::of(4, 4), NeedStatus::Met);
         assert_eq!(NeedStatus::of(5, 4), NeedStatus::Met);
-        assert_eq!(Audience::parse(""), Ok(Audience::Linked));
+        assert_eq!(Audience::chosen(""), Ok(Audience::Linked));
+        assert_eq!(Audience::chosen(" city "), Ok(Audience::City));
+        assert!(Audience::chosen("everyone").is_err());
         assert!(NeedKind::parse("supplies").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! The `needs` and `need_commitments` tables.
 
+use sanshe_core::needs::{Audience, NeedKind, NeedStatus};
+
 use crate::statements::{Cell, Statements};
 use crate::{Result, StoreError, in_list, scope_filter};
 
@@ -14,7 +16,7 @@ crate::row! {
         /// Its path.
         pub area_path: String,
         /// `people` or `service`.
-        pub kind: String,
+        pub kind: NeedKind,
         /// Short title.
         pub title: String,
         /// Details.
@@ -34,9 +36,9 @@ crate::row! {
         /// `urgent` or `normal`.
         pub urgency: String,
         /// `linked` or `city`.
-        pub audience: String,
+        pub audience: Audience,
         /// `open`, `partly_met`, `met`, `closed`.
-        pub status: String,
+        pub status: NeedStatus,
         /// Who posted it (user name).
         pub created_by: String,
         /// When.

@@ -68,3 +68,54 @@ macro_rules! column_list {
     };
 }
 pub(crate) use column_list;
+
+/// A domain value stored as a word (core's `spelled!` enums): bound as its word, and read back
+/// by parsing it, so a word no variant spells fails the read (naming the column) instead of
+/// becoming a default somewhere above.
+macro_rules! stored_as_word {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl $crate::statements::FromCell for $ty {
+            fn from_cell(cell: &$crate::statements::Cell) -> Option<$ty> {
+                match cell {
+                    $crate::statements::Cell::Text(word) => <$ty>::parse(word).ok(),
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$ty> for $crate::statements::Cell {
+            fn from(value: $ty) -> $crate::statements::Cell {
+                $crate::statements::Cell::Text(value.as_str().to_string())
+            }
+        }
+
+        impl From<Option<$ty>> for $crate::statements::Cell {
+            fn from(value: Option<$ty>) -> $crate::statements::Cell {
+                value.map_or($crate::statements::Cell::NullText, Into::into)
+            }
+        }
+    )+};
+}
+
+stored_as_word!(
+    sanshe_core::accounts::Role,
+    sanshe_core::alerts::AlertKind,
+    sanshe_core::alerts::AlertStatus,
+    sanshe_core::alerts::WebhookKind,
+    sanshe_core::areas::AreaKind,
+    sanshe_core::campaigns::VisitOutcome,
+    sanshe_core::contacts::Transport,
+    sanshe_core::gates::Direction,
+    sanshe_core::help::HelpStatus,
+    sanshe_core::help::Urgency,
+    sanshe_core::isolation::EpisodeKind,
+    sanshe_core::isolation::Symptom,
+    sanshe_core::isolation::ReleaseReason,
+    sanshe_core::needs::NeedKind,
+    sanshe_core::needs::NeedStatus,
+    sanshe_core::needs::Audience,
+    sanshe_core::organizations::OrganizationKind,
+    sanshe_core::organizations::Duty,
+    sanshe_core::organizations::LinkageStatus,
+    sanshe_core::organizations::LinkageSide,
+);

@@ -659,4 +659,27 @@ mod tests {
             "no such column"
         );
     }
+
+    #[tokio::test]
+    async fn a_stored_word_reads_back_as_its_value_and_an_unknown_word_fails() {
+        use sanshe_core::needs::NeedStatus;
+        let mut own =
+            OwnConnection(rusqlite::Connection::open_in_memory().expect("in-memory database"));
+        let rows = own
+            .rows(
+                "SELECT $1 AS bound, 'closed' AS stored, 'shut' AS unknown, NULL AS none",
+                &[NeedStatus::PartlyMet.into()],
+            )
+            .await
+            .expect("rows");
+        let row = &rows[0];
+        assert_eq!(row.try_get("bound").ok(), Some(NeedStatus::PartlyMet));
+        assert_eq!(row.try_get("stored").ok(), Some(NeedStatus::Closed));
+        assert_eq!(row.try_get("none").ok(), Some(None::<NeedStatus>));
+        let unknown = row.try_get::<NeedStatus>("unknown");
+        assert!(
+            matches!(&unknown, Err(StoreError::Decode(why)) if why.contains("unknown")),
+            "{unknown:?}"
+        );
+    }
 }
