@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, organizations_run};
 use sanshe_core::needs::{Audience, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus};
-use sanshe_core::organizations::Duty;
+use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
 
@@ -324,7 +324,7 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
             org_store::linkages_within(&mut *tx, std::slice::from_ref(&n.area_path))
                 .await?
                 .into_iter()
-                .filter(|l| l.status == "active" && l.community_path == n.area_path)
+                .filter(|l| l.status == LinkageStatus::Active && l.community_path == n.area_path)
                 .map(|l| l.organization_id)
                 .collect();
         notify_store::organization_routes(&mut *tx, Some(&linked)).await?
@@ -375,7 +375,7 @@ async fn linked_paths(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Ve
             org_store::linkages_of(conn, &o)
                 .await?
                 .into_iter()
-                .filter(|l| l.status == "active")
+                .filter(|l| l.status == LinkageStatus::Active)
                 .map(|l| l.community_path),
         );
     }
@@ -473,7 +473,7 @@ pub async fn commit(
         || org_store::linkages_of(&mut conn, &o.id)
             .await?
             .iter()
-            .any(|l| l.status == "active" && l.community_path == n.area_path);
+            .any(|l| l.status == LinkageStatus::Active && l.community_path == n.area_path);
     if !reaches {
         return Err(AppError::field("organization_id", "err-need-not-linked"));
     }

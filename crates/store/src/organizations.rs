@@ -1,6 +1,7 @@
 //! The `organizations`, `linkages`, `teams` and `team_members` tables: who works with which
 //! community, providing what, in which teams.
 
+use sanshe_core::organizations::{LinkageSide, LinkageStatus};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -111,9 +112,9 @@ crate::query_row! {
         /// The duties taken on, comma-separated `Duty` spellings.
         pub duties: String,
         /// `proposed`, `active` or `ended`.
-        pub status: String,
+        pub status: LinkageStatus,
         /// The side that proposed it.
-        pub proposed_by: String,
+        pub proposed_by: LinkageSide,
         /// First day (YYYY-MM-DD), if set.
         pub starts_on: Option<String>,
         /// Last day, if set.
@@ -141,9 +142,9 @@ pub struct NewLinkage<'a> {
     /// Stored duties.
     pub duties: &'a str,
     /// Starting status.
-    pub status: &'a str,
+    pub status: LinkageStatus,
     /// Who proposed it.
-    pub proposed_by: &'a str,
+    pub proposed_by: LinkageSide,
     /// First day.
     pub starts_on: Option<&'a str>,
     /// Last day.
@@ -194,8 +195,8 @@ pub async fn link(conn: &mut AnyConnection, l: &NewLinkage<'_>) -> Result<String
 pub async fn set_status(
     conn: &mut AnyConnection,
     linkage_id: &str,
-    from: &str,
-    to: &str,
+    from: LinkageStatus,
+    to: LinkageStatus,
 ) -> Result<bool> {
     let done = conn
         .changed(
@@ -326,8 +327,8 @@ crate::query_row! {
         pub community_path: String,
         /// Stored duties.
         pub duties: String,
-        /// `proposed` or `active`.
-        pub status: String,
+        /// Proposed or active.
+        pub status: LinkageStatus,
     }
 }
 

@@ -46,8 +46,7 @@ pub struct LinkageView {
 /// A linkage as `actor` sees it, with what they may do to it.
 pub(super) fn linkage_view(actor: &Actor, o: &OrganizationRow, l: LinkageRow) -> LinkageView {
     let (for_organization, for_community) = sides(actor, o, &l.community_path);
-    let status = LinkageStatus::parse(&l.status).unwrap_or(LinkageStatus::Ended);
-    let proposed_by = LinkageSide::parse(&l.proposed_by).unwrap_or(LinkageSide::Organization);
+    let (status, proposed_by) = (l.status, l.proposed_by);
     LinkageView {
         may_accept: may_accept(status, proposed_by, for_organization, for_community),
         may_end: status != LinkageStatus::Ended && (for_organization || for_community),
@@ -188,8 +187,8 @@ pub async fn propose(
             organization_provides: organization_provides.trim(),
             community_provides: community_provides.trim(),
             duties: &Duty::join(&duties),
-            status: status.as_str(),
-            proposed_by: side.as_str(),
+            status,
+            proposed_by: side,
             starts_on: starts_on.as_deref(),
             ends_on: ends_on.as_deref(),
             contact: contact.trim(),
@@ -237,14 +236,17 @@ pub async fn accept(app: &App, actor: &Actor, linkage_id: &str) -> Result<Linkag
     let mut conn = app.db.conn().await?;
     let (l, o, (for_organization, for_community)) =
         spoken_for(&mut conn, actor, linkage_id).await?;
-    let status = LinkageStatus::parse(&l.status)
-        .map_err(|_| AppError::field("status", "err-linkage-not-acceptable"))?;
-    let proposed_by = LinkageSide::parse(&l.proposed_by)
-        .map_err(|_| AppError::field("status", "err-linkage-not-acceptable"))?;
-    if !may_accept(status, proposed_by, for_organization, for_community) {
+    if !may_accept(l.status, l.proposed_by, for_organization, for_community) {
         return Err(AppError::field("status", "err-linkage-not-acceptable"));
     }
-    if !store::set_status(&mut conn, &l.id, "proposed", "active").await? {
+    if !store::set_status(
+        &mut conn,
+        &l.id,
+        LinkageStatus::Proposed,
+        LinkageStatus::Active,
+    )
+    .await?
+    {
         return Err(AppError::field("status", "err-linkage-not-acceptable"));
     }
     changed(app, actor, &mut conn, "linkage.accepted", &l, &o).await
@@ -254,8 +256,9 @@ pub async fn accept(app: &App, actor: &Actor, linkage_id: &str) -> Result<Linkag
 pub async fn end(app: &App, actor: &Actor, linkage_id: &str) -> Result<LinkageView> {
     let mut conn = app.db.conn().await?;
     let (l, o, _) = spoken_for(&mut conn, actor, linkage_id).await?;
-    let from = l.status.as_str();
-    if from == "ended" || !store::set_status(&mut conn, &l.id, from, "ended").await? {
+    if l.status == LinkageStatus::Ended
+        || !store::set_status(&mut conn, &l.id, l.status, LinkageStatus::Ended).await?
+    {
         return Err(AppError::field("status", "err-linkage-ended"));
     }
     changed(app, actor, &mut conn, "linkage.ended", &l, &o).await

@@ -398,7 +398,7 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
             Some(i) => vec![i],
             None => below(&l.community_path),
         };
-        let status = LinkageStatus::parse(&l.status).unwrap_or(LinkageStatus::Proposed);
+        let status = l.status;
         let duties = Duty::split(&l.duties);
         for i in places {
             let here = people

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use sanshe_core::accounts::Role;
+use sanshe_core::organizations::LinkageStatus;
 use sanshe_store::accounts as account_store;
 
 use super::*;
@@ -119,7 +120,7 @@ pub async fn deploy_member(
     let linked = store::linkages_of(&mut conn, &o.id)
         .await?
         .into_iter()
-        .any(|l| l.status == "active" && area.path.starts_with(&l.community_path));
+        .any(|l| l.status == LinkageStatus::Active && area.path.starts_with(&l.community_path));
     if !linked {
         return Err(AppError::field("area_id", "err-deploy-not-linked"));
     }
