@@ -60,7 +60,7 @@ pub struct HelpView {
 }
 
 fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
-    let done = matches!(h.status.as_str(), "delivered" | "cancelled");
+    let done = !h.status.is_active();
     HelpView {
         volunteer: h.volunteer_id.as_ref().and_then(|v| names.get(v).cloned()),
         overdue: !done && now > h.due_at,
@@ -71,10 +71,10 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
         address: h.address,
         for_whom: h.for_whom,
         needs: h.needs,
-        urgency: h.urgency,
+        urgency: h.urgency.as_str().to_string(),
         vulnerable: h.vulnerable,
         contact: h.contact_masked,
-        status: h.status,
+        status: h.status.as_str().to_string(),
         volunteer_id: h.volunteer_id,
         cancel_reason: h.cancel_reason,
         confirmed: h.confirmed_at.is_some(),
@@ -262,11 +262,12 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
         address,
         for_whom,
         needs,
-        urgency: urgency.as_str().to_string(),
+        urgency,
         vulnerable,
         contact_cipher: contact.as_ref().map(|p| app.vault.seal(p.as_str())),
         contact_masked: contact.as_ref().map(|p| p.masked()),
-        status: HelpStatus::Open.as_str().to_string(),
+        status: HelpStatus::Open,
+        volunteer_id: None,
         asked_at: now,
         due_at: utc_ms(urgency.due(local_time(now))),
         created_by: match asker {
@@ -274,12 +275,24 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
             Asker::Resident(_) => "resident".into(),
         },
         link_hash: crate::accounts::token_hash(&token),
-        ..HelpRow::default()
+        bought_at: None,
+        delivered_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        cost_fen: None,
+        confirmed_at: None,
     };
     store::insert(&mut *tx, &row).await?;
     match asker {
         Asker::Someone(actor) => {
-            audit::record(&mut tx, actor, "help.asked", row.subject(), &row.urgency).await?
+            audit::record(
+                &mut tx,
+                actor,
+                "help.asked",
+                row.subject(),
+                row.urgency.as_str(),
+            )
+            .await?
         }
         Asker::Resident(_) => {
             audit_store::append(
@@ -290,7 +303,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
                     target_kind: "help_request",
                     target_id: &row.id,
                     area_path: Some(&row.area_path),
-                    detail: &row.urgency,
+                    detail: row.urgency.as_str(),
                     ..Default::default()
                 },
             )
@@ -346,7 +359,7 @@ pub async fn receipt_page(app: &App, token: &str) -> Result<ReceiptPage> {
 pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
     let mut tx = app.db.begin().await?;
     let row = by_link(&mut tx, token).await?;
-    if row.status != HelpStatus::Delivered.as_str() {
+    if row.status != HelpStatus::Delivered {
         return Err(AppError::field("receipt", "err-help-not-delivered"));
     }
     store::confirm(&mut *tx, &row.id, app.clock.now_ms()).await?;
@@ -375,8 +388,8 @@ pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
 /// deployed and their own.
 pub async fn list(app: &App, actor: &Actor, active_only: bool) -> Result<Vec<HelpView>> {
     let mut conn = app.db.conn().await?;
-    let statuses: &[&str] = if active_only {
-        &["open", "assigned", "bought"]
+    let statuses: &[HelpStatus] = if active_only {
+        &HelpStatus::ACTIVE
     } else {
         &[]
     };
@@ -386,15 +399,15 @@ pub async fn list(app: &App, actor: &Actor, active_only: bool) -> Result<Vec<Hel
     let seen: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
     for r in store::list(&mut *conn, deployed.roots(), statuses).await? {
         let mine = r.volunteer_id.is_some() && r.volunteer_id == actor.user_id;
-        if !seen.contains(&r.id) && (r.status == "open" || mine) {
+        if !seen.contains(&r.id) && (r.status == HelpStatus::Open || mine) {
             rows.push(r);
         }
     }
     let names = names_of(&mut conn, &rows).await?;
     let now = app.clock.now_ms();
     rows.sort_by_key(|r| {
-        let active = matches!(r.status.as_str(), "open" | "assigned" | "bought");
-        let urgency = Urgency::parse(&r.urgency).unwrap_or(Urgency::Soon);
+        let active = r.status.is_active();
+        let urgency = r.urgency;
         (
             !active,
             active.then(|| help::triage_key(r.vulnerable, urgency, local_time(r.asked_at))),
@@ -441,8 +454,7 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
     if !worker && !deployed {
         return Err(AppError::NotFound);
     }
-    let from = HelpStatus::parse(&before.status)
-        .map_err(|_| AppError::Internal(format!("help request {id} has a bad status")))?;
+    let from = before.status;
     let (kind, allowed) = match input.step.as_str() {
         "assign" => (HelpStep::Assign, worker),
         "claim" => (HelpStep::Assign, deployed && from == HelpStatus::Open),
@@ -459,7 +471,7 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
     }
     let now = app.clock.now_ms();
     let mut after = HelpRow {
-        status: to.as_str().to_string(),
+        status: to,
         ..before.clone()
     };
     match input.step.as_str() {
@@ -499,7 +511,7 @@ pub async fn step(app: &App, actor: &Actor, id: &str, input: &StepInput) -> Resu
             after.cancel_reason = Some(reason);
         }
     }
-    if !store::advance(&mut *tx, id, &before.status, &after).await? {
+    if !store::advance(&mut *tx, id, before.status, &after).await? {
         // Someone else moved it first.
         return Err(AppError::field("step", "err-help-step"));
     }
@@ -523,7 +535,7 @@ pub async fn phone_to_call(app: &App, actor: &Actor, id: &str) -> Result<String>
     let mut tx = app.db.begin().await?;
     let h = store::get(&mut *tx, id).await?;
     let holds = h.volunteer_id.is_some() && h.volunteer_id == actor.user_id;
-    if !holds || !matches!(h.status.as_str(), "assigned" | "bought") {
+    if !holds || !matches!(h.status, HelpStatus::Assigned | HelpStatus::Bought) {
         return Err(AppError::NotFound);
     }
     let Some(cipher) = h.contact_cipher.as_deref() else {

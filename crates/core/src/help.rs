@@ -21,6 +21,17 @@ spelled! {
     }
 }
 
+impl HelpStatus {
+    /// The statuses of a request still being worked on.
+    pub const ACTIVE: [HelpStatus; 3] =
+        [HelpStatus::Open, HelpStatus::Assigned, HelpStatus::Bought];
+
+    /// Still being worked on: not delivered, not called off.
+    pub fn is_active(self) -> bool {
+        Self::ACTIVE.contains(&self)
+    }
+}
+
 /// What someone does to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HelpStep {

@@ -1,11 +1,13 @@
 //! The `help_requests` table.
 
+use sanshe_core::help::{HelpStatus, Urgency};
+
 use crate::statements::{Cell, Count, Statements};
 use crate::{Result, scope_filter};
 
 crate::row! {
     /// A help request.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct HelpRow {
         /// Id.
         pub id: String,
@@ -20,7 +22,7 @@ crate::row! {
         /// What is needed.
         pub needs: String,
         /// `urgent`, `today`, `soon`.
-        pub urgency: String,
+        pub urgency: Urgency,
         /// For someone living alone or an isolated household.
         pub vulnerable: bool,
         /// Contact phone, sealed.
@@ -28,7 +30,7 @@ crate::row! {
         /// Contact phone, masked.
         pub contact_masked: Option<String>,
         /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
-        pub status: String,
+        pub status: HelpStatus,
         /// The volunteer who has it.
         pub volunteer_id: Option<String>,
         /// Asked, UTC ms.
@@ -83,7 +85,7 @@ pub async fn get(conn: &mut impl Statements, id: &str) -> Result<HelpRow> {
 pub async fn advance(
     conn: &mut impl Statements,
     id: &str,
-    from: &str,
+    from: HelpStatus,
     to: &HelpRow,
 ) -> Result<bool> {
     Ok(conn
@@ -93,7 +95,7 @@ pub async fn advance(
             &[
                 id.into(),
                 from.into(),
-                (&to.status).into(),
+                to.status.into(),
                 to.volunteer_id.clone().into(),
                 to.bought_at.into(),
                 to.delivered_at.into(),
@@ -111,7 +113,7 @@ pub async fn advance(
 pub async fn list(
     conn: &mut impl Statements,
     roots: &[String],
-    statuses: &[&str],
+    statuses: &[HelpStatus],
 ) -> Result<Vec<HelpRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();

@@ -85,7 +85,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
                 subject_kind: "help_request",
                 subject_id: &h.id,
                 event: "overdue",
-                detail: &format!("{} {}", h.urgency, stamp(h.due_at)),
+                detail: &format!("{} {}", h.urgency.as_str(), stamp(h.due_at)),
             },
             now,
         )
