@@ -30,7 +30,7 @@ impl From<AreaRow> for AreaView {
         AreaView {
             id: a.id,
             parent_id: a.parent_id,
-            kind: a.kind,
+            kind: a.kind.as_str().into(),
             code: a.code,
             name: a.name,
         }
@@ -118,7 +118,7 @@ pub async fn search(
     let rows = store::search(
         &mut conn,
         scope.roots(),
-        kind.map(|k| k.as_str()),
+        kind,
         q.map(str::trim).filter(|q| !q.is_empty()),
         limit.clamp(1, 500),
     )
@@ -135,7 +135,7 @@ pub async fn add_area(
     code: &str,
 ) -> Result<AreaView> {
     let parent = visible_area(app, actor, parent_id).await?;
-    let parent_kind = AreaKind::parse(&parent.kind).map_err(|k| AppError::Internal(k.into()))?;
+    let parent_kind = parent.kind;
     let Some(kind) = parent_kind.child() else {
         return Err(AppError::field("parent", "err-area-no-children"));
     };
@@ -161,7 +161,7 @@ pub async fn add_area(
         return Err(AppError::field("name", "err-required"));
     };
     let mut conn = app.db.conn().await?;
-    if store::find_child(&mut conn, &parent.id, kind.as_str(), name.as_str())
+    if store::find_child(&mut conn, &parent.id, kind, name.as_str())
         .await?
         .is_some()
     {
@@ -170,7 +170,7 @@ pub async fn add_area(
     let area = store::insert(
         &mut conn,
         Some(&parent),
-        kind.as_str(),
+        kind,
         code.as_ref().map(|c| c.as_str()),
         name.as_str(),
     )
@@ -199,7 +199,7 @@ pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<Are
             .collect();
     }
     Ok(
-        store::search(&mut conn, &roots, Some("community"), None, 500)
+        store::search(&mut conn, &roots, Some(AreaKind::Community), None, 500)
             .await?
             .into_iter()
             .map(Into::into)

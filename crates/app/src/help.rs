@@ -220,7 +220,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
     // The area is often the building, already named in the line: name the compound then, which
     // a volunteer needs to find the door.
     let place = if line.contains(&area_name) {
-        sanshe_store::areas::ancestor_name(&mut tx, &path, "compound")
+        sanshe_store::areas::ancestor_name(&mut tx, &path, sanshe_core::areas::AreaKind::Compound)
             .await?
             .unwrap_or_default()
     } else {

@@ -199,7 +199,7 @@ pub async fn import_residents(
     if !actor.may(Action::EditRegistry, Target::Area(&community.path)) {
         return Err(AppError::Forbidden);
     }
-    if !AreaKind::parse(&community.kind).is_ok_and(|k| k.holds_households()) {
+    if !community.kind.holds_households() {
         return Err(AppError::field("community", "err-area-no-households"));
     }
     let mut rows = RowStream::open(bytes, app.limits.sheet).await?;
@@ -389,11 +389,11 @@ impl ResidentImport<'_> {
                 Some(a) => a.clone(),
                 None => {
                     let mut parent = self.community.clone();
-                    if !compound_name.is_empty() && self.community.kind == "community" {
+                    if !compound_name.is_empty() && self.community.kind == AreaKind::Community {
                         parent = find_or_add(&mut tx, &parent, AreaKind::Compound, &compound_name)
                             .await?;
                     }
-                    if !address.building.is_empty() && parent.kind != "building" {
+                    if !address.building.is_empty() && parent.kind != AreaKind::Building {
                         parent =
                             find_or_add(&mut tx, &parent, AreaKind::Building, &address.building)
                                 .await?;
@@ -477,10 +477,10 @@ async fn find_or_add(
     kind: AreaKind,
     name: &str,
 ) -> Result<sanshe_store::areas::AreaRow> {
-    if let Some(a) = area_store::find_child(conn, &parent.id, kind.as_str(), name).await? {
+    if let Some(a) = area_store::find_child(conn, &parent.id, kind, name).await? {
         return Ok(a);
     }
-    Ok(area_store::insert(conn, Some(parent), kind.as_str(), None, name).await?)
+    Ok(area_store::insert(conn, Some(parent), kind, None, name).await?)
 }
 
 /// The import template: the header and one example row.

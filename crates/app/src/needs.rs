@@ -240,7 +240,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
     )?;
     // Organizations are linked to communities: a need is the community's, whatever place in
     // it the post serves.
-    if area.kind != "community" {
+    if area.kind != sanshe_core::areas::AreaKind::Community {
         return Err(AppError::field("area_id", "err-not-a-community"));
     }
     let post_id = match kind {

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{WebhookKind, WebhookUrl};
+use sanshe_core::areas::AreaKind;
 use sanshe_store::notify::{self as store, NewWebhook, OutboxRow, WebhookRow};
 use sanshe_store::{areas as area_store, audit as audit_store};
 use sha2::Sha256;
@@ -354,9 +355,9 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
             .map(|a| a.area_path)
             .unwrap_or_default(),
     };
-    let community = match area_store::ancestor_name(conn, &path, "community").await? {
+    let community = match area_store::ancestor_name(conn, &path, AreaKind::Community).await? {
         Some(n) => n,
-        None => area_store::ancestor_name(conn, &path, "street")
+        None => area_store::ancestor_name(conn, &path, AreaKind::Street)
             .await?
             .unwrap_or_default(),
     };

@@ -4,6 +4,7 @@
 
 use rand::Rng;
 use sanshe_core::accounts::{Action, Role, Target};
+use sanshe_core::areas::AreaKind;
 use sanshe_core::identity::MainlandId;
 use sanshe_core::phone::Phone;
 use sanshe_store::volunteers::{self as store, ApplicationRow};
@@ -165,7 +166,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
         area_store::get(&mut conn, &input.area_id)
             .await
             .ok()
-            .filter(|a| a.kind == "community")
+            .filter(|a| a.kind == AreaKind::Community)
     };
     if area.is_none() {
         errors.push("area_id", "err-volunteer-community");
@@ -437,13 +438,17 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
 /// The communities an applicant can choose from: (id, name). Names of communities are public.
 pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
     let mut conn = app.db.conn().await?;
-    Ok(
-        area_store::search(&mut conn, &[String::new()], Some("community"), None, 2000)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect(),
+    Ok(area_store::search(
+        &mut conn,
+        &[String::new()],
+        Some(AreaKind::Community),
+        None,
+        2000,
     )
+    .await?
+    .into_iter()
+    .map(|a| (a.id, a.name))
+    .collect())
 }
 
 /// The names of the registered organizations, offered on the public sign-up form: an applicant
@@ -654,7 +659,7 @@ pub async fn deployable_areas(app: &App, actor: &Actor) -> Result<Vec<(String, S
     let mut out: Vec<(String, String)> = area_store::search(
         &mut conn,
         actor.scope(Action::VetVolunteers).roots(),
-        Some("community"),
+        Some(AreaKind::Community),
         None,
         2000,
     )

@@ -15,6 +15,7 @@
 //! open episode for a passed end date and a missing worker), against the baseline of reading
 //! the bare query that finds the episodes without a report in the slot (no alerts written).
 
+use sanshe_core::areas::AreaKind;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -129,19 +130,20 @@ async fn street(
     let district = sanshe_store::areas::insert(
         &mut conn,
         Some(city),
-        "district",
+        AreaKind::District,
         None,
         &format!("{name}区"),
     )
     .await?;
     let street =
-        sanshe_store::areas::insert(&mut conn, Some(&district), "street", None, name).await?;
+        sanshe_store::areas::insert(&mut conn, Some(&district), AreaKind::Street, None, name)
+            .await?;
     let mut homes = Vec::new();
     for c in 0..communities {
         let community = sanshe_store::areas::insert(
             &mut conn,
             Some(&street),
-            "community",
+            AreaKind::Community,
             None,
             &format!("{name}{c}社区"),
         )
@@ -149,7 +151,7 @@ async fn street(
         let compound = sanshe_store::areas::insert(
             &mut conn,
             Some(&community),
-            "compound",
+            AreaKind::Compound,
             None,
             &format!("{name}{c}小区"),
         )
@@ -322,7 +324,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let today = NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 15, 0);
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
     drop(conn);
     let _cli = Actor::command_line(&app).await?;
     let worker = bench_account(&app, "bench.worker", "值班社工", "coordinator", &city.id).await?;

@@ -12,6 +12,7 @@
 //! the answer comes after the commit. The three are measured in turn for five rounds; prints
 //! requests/s, p50/p99 and the ratios to (a) of each round, and the medians of the ratios.
 
+use sanshe_core::areas::AreaKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -164,12 +165,13 @@ async fn serve(router: axum::Router) -> Result<String> {
 /// A compound of 10,000 households with a gate, a worker, and a pass per household.
 async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
     let mut conn = app.db.conn().await?;
-    let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    let mut area =
+        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
     for (kind, name) in [
-        ("district", "南开区"),
-        ("street", "体育中心街道"),
-        ("community", "凌研里社区"),
-        ("compound", "凌研里一区"),
+        (AreaKind::District, "南开区"),
+        (AreaKind::Street, "体育中心街道"),
+        (AreaKind::Community, "凌研里社区"),
+        (AreaKind::Compound, "凌研里一区"),
     ] {
         area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
     }
@@ -324,8 +326,12 @@ async fn street_traffic(postgres: Option<&str>) -> Result<()> {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 20, 0);
     let mut conn = app.db.conn().await?;
-    let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
-    for (kind, name) in [("district", "南开区"), ("street", "体育中心街道")] {
+    let mut area =
+        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
+    for (kind, name) in [
+        (AreaKind::District, "南开区"),
+        (AreaKind::Street, "体育中心街道"),
+    ] {
         area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
     }
     let street = area.clone();
@@ -334,7 +340,7 @@ async fn street_traffic(postgres: Option<&str>) -> Result<()> {
         let community = sanshe_store::areas::insert(
             &mut conn,
             Some(&street),
-            "community",
+            AreaKind::Community,
             None,
             &format!("社区{c}"),
         )
@@ -343,7 +349,7 @@ async fn street_traffic(postgres: Option<&str>) -> Result<()> {
             let compound = sanshe_store::areas::insert(
                 &mut conn,
                 Some(&community),
-                "compound",
+                AreaKind::Compound,
                 None,
                 &format!("小区{k}"),
             )

@@ -13,6 +13,7 @@
 //! it times searches by name prefix and by ID number (a community worker's and the city
 //! coordinator's), and a community's resident list page through the real router.
 
+use sanshe_core::areas::AreaKind;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -139,7 +140,8 @@ async fn add_communities(
     let mut communities = Vec::with_capacity(n);
     for i in 0..n {
         communities.push(
-            sanshe_store::areas::insert(conn, Some(street), "community", None, &name(i)).await?,
+            sanshe_store::areas::insert(conn, Some(street), AreaKind::Community, None, &name(i))
+                .await?,
         );
     }
     Ok(communities)
@@ -225,9 +227,11 @@ fn raw_rows(app: &App, people: &[Person]) -> Vec<RawRow> {
 async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize) -> Result<f64> {
     let rows = raw_rows(app, people);
     let mut conn = app.db.conn().await?;
-    let mut area = sanshe_store::areas::insert(&mut conn, None, "city", None, "raw").await?;
-    for kind in ["district", "street", "community", "compound", "building"] {
-        area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, kind).await?;
+    let mut area =
+        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "raw").await?;
+    for kind in &AreaKind::ALL[1..] {
+        area =
+            sanshe_store::areas::insert(&mut conn, Some(&area), *kind, None, kind.as_str()).await?;
     }
     let household =
         sanshe_store::registry::ensure_household(&mut conn, &area.id, &area.path, "1", "1", "1")
@@ -370,14 +374,20 @@ async fn main() -> Result<()> {
     let (app, url) = open(args.postgres.as_deref(), "import").await?;
     let mut conn = app.db.conn().await?;
     let city =
-        sanshe_store::areas::insert(&mut conn, None, "city", Some("120000"), "天津市").await?;
-    let district =
-        sanshe_store::areas::insert(&mut conn, Some(&city), "district", Some("120104"), "南开区")
+        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, Some("120000"), "天津市")
             .await?;
+    let district = sanshe_store::areas::insert(
+        &mut conn,
+        Some(&city),
+        AreaKind::District,
+        Some("120104"),
+        "南开区",
+    )
+    .await?;
     let street = sanshe_store::areas::insert(
         &mut conn,
         Some(&district),
-        "street",
+        AreaKind::Street,
         Some("120104011"),
         "体育中心街道",
     )

@@ -13,6 +13,7 @@
 //! the same four bare reads (communities, linkages, deployments, service) without folding them
 //! into communities or writing them out.
 
+use sanshe_core::areas::AreaKind;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -39,13 +40,13 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let (app, url) = open(postgres, "map").await?;
     let built = Instant::now();
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
     let mut communities = Vec::with_capacity(COMMUNITIES);
     for d in 0..10 {
         let district = sanshe_store::areas::insert(
             &mut conn,
             Some(&city),
-            "district",
+            AreaKind::District,
             None,
             &format!("{d}区"),
         )
@@ -54,7 +55,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             let street = sanshe_store::areas::insert(
                 &mut conn,
                 Some(&district),
-                "street",
+                AreaKind::Street,
                 None,
                 &format!("{d}区{s}街道"),
             )
@@ -315,7 +316,8 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let mut conn = app.db.conn().await?;
         let started = Instant::now();
         let c =
-            sanshe_store::areas::search(&mut conn, &roots, Some("community"), None, 20_000).await?;
+            sanshe_store::areas::search(&mut conn, &roots, Some(AreaKind::Community), None, 20_000)
+                .await?;
         let l = sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;
         let d = sanshe_store::accounts::deployments(&mut *conn, &roots).await?;
         let s = sanshe_store::rotas::served_by_place(
@@ -334,7 +336,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let mut conn = app.db.conn().await?;
     let mut parts = Vec::new();
     let started = Instant::now();
-    sanshe_store::areas::search(&mut conn, &roots, Some("community"), None, 20_000).await?;
+    sanshe_store::areas::search(&mut conn, &roots, Some(AreaKind::Community), None, 20_000).await?;
     parts.push(("communities", started.elapsed()));
     let started = Instant::now();
     sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;

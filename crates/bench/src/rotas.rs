@@ -12,6 +12,7 @@
 //! run: a bare insert of the same number of shift rows in one transaction, and the bare reads of
 //! the month's bookings and per-post counts.
 
+use sanshe_core::areas::AreaKind;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -60,18 +61,35 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     app.clock = Clock::fixed_local(today, 9, 0);
     let from = today + chrono::Duration::days(1);
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, "city", None, "天津市").await?;
+    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
     let district =
-        sanshe_store::areas::insert(&mut conn, Some(&city), "district", None, "南开区").await?;
-    let street =
-        sanshe_store::areas::insert(&mut conn, Some(&district), "street", None, "体育中心街道")
+        sanshe_store::areas::insert(&mut conn, Some(&city), AreaKind::District, None, "南开区")
             .await?;
+    let street = sanshe_store::areas::insert(
+        &mut conn,
+        Some(&district),
+        AreaKind::Street,
+        None,
+        "体育中心街道",
+    )
+    .await?;
     // The baseline's posts live in another street, out of the measured rota.
-    let elsewhere =
-        sanshe_store::areas::insert(&mut conn, Some(&district), "street", None, "长虹街道").await?;
-    let elsewhere =
-        sanshe_store::areas::insert(&mut conn, Some(&elsewhere), "community", None, "对照社区")
-            .await?;
+    let elsewhere = sanshe_store::areas::insert(
+        &mut conn,
+        Some(&district),
+        AreaKind::Street,
+        None,
+        "长虹街道",
+    )
+    .await?;
+    let elsewhere = sanshe_store::areas::insert(
+        &mut conn,
+        Some(&elsewhere),
+        AreaKind::Community,
+        None,
+        "对照社区",
+    )
+    .await?;
     let communities = add_communities(&mut conn, &street, COMMUNITIES, |c| {
         format!("第{}社区", c + 1)
     })

@@ -17,9 +17,15 @@ async fn open(url: &str) -> sanshe_app::App {
 async fn some_data(url: &str) -> i64 {
     let app = open(url).await;
     let mut conn = app.db.conn().await.unwrap();
-    sanshe_store::areas::insert(&mut conn, None, "city", Some("120000"), "天津市")
-        .await
-        .unwrap();
+    sanshe_store::areas::insert(
+        &mut conn,
+        None,
+        sanshe_core::areas::AreaKind::City,
+        Some("120000"),
+        "天津市",
+    )
+    .await
+    .unwrap();
     drop(conn);
     let cli = sanshe_app::accounts::Actor::command_line(&app)
         .await

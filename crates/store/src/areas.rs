@@ -1,5 +1,6 @@
 //! The `areas` table: the tree of city › district › street › community › compound › building.
 
+use sanshe_core::areas::AreaKind;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Statements};
@@ -14,8 +15,8 @@ crate::row! {
         pub id: String,
         /// Parent's id (none for a city).
         pub parent_id: Option<String>,
-        /// Level (`AreaKind` spelling).
-        pub kind: String,
+        /// Level.
+        pub kind: AreaKind,
         /// Division code, when the area has an official one.
         pub code: Option<String>,
         /// Name.
@@ -33,7 +34,7 @@ const COLUMNS: &str = AreaRow::COLUMNS;
 pub async fn insert(
     conn: &mut AnyConnection,
     parent: Option<&AreaRow>,
-    kind: &str,
+    kind: AreaKind,
     code: Option<&str>,
     name: &str,
 ) -> Result<AreaRow> {
@@ -45,7 +46,7 @@ pub async fn insert(
     Ok(AreaRow {
         id,
         parent_id: parent.map(|p| p.id.clone()),
-        kind: kind.into(),
+        kind,
         code: code.map(Into::into),
         name: name.into(),
         path,
@@ -100,7 +101,7 @@ pub async fn lineage(conn: &mut AnyConnection, area: &AreaRow) -> Result<Vec<Are
 pub async fn search(
     conn: &mut AnyConnection,
     roots: &[String],
-    kind: Option<&str>,
+    kind: Option<AreaKind>,
     name_prefix: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AreaRow>> {
@@ -132,7 +133,7 @@ pub async fn search(
 pub async fn find_child(
     conn: &mut AnyConnection,
     parent: &str,
-    kind: &str,
+    kind: AreaKind,
     name: &str,
 ) -> Result<Option<AreaRow>> {
     conn.fetch_optional::<AreaRow>(
@@ -158,7 +159,7 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
 pub async fn ancestor_name(
     conn: &mut AnyConnection,
     path: &str,
-    kind: &str,
+    kind: AreaKind,
 ) -> Result<Option<String>> {
     for p in sanshe_core::areas::lineage(path).rev() {
         let row = conn
@@ -167,11 +168,10 @@ pub async fn ancestor_name(
                 &[Cell::from(p)],
             )
             .await?;
-        if let Some(r) = row {
-            let k: String = r.try_get("kind")?;
-            if k == kind {
-                return Ok(Some(r.try_get("name")?));
-            }
+        if let Some(r) = row
+            && r.try_get::<AreaKind>("kind")? == kind
+        {
+            return Ok(Some(r.try_get("name")?));
         }
     }
     Ok(None)

@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use sanshe_app::accounts::{Actor, GrantTarget};
 use sanshe_app::vault::Vault;
 use sanshe_app::{App, Clock};
+use sanshe_core::areas::AreaKind;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -98,20 +99,33 @@ impl TestApp {
         let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
         let mut conn = app.db.conn().await.unwrap();
         // The fixture's areas: (parent, kind, code, name).
-        let mut area = async |parent: Option<&sanshe_store::areas::AreaRow>, kind, code, name| {
-            sanshe_store::areas::insert(&mut conn, parent, kind, code, name)
-                .await
-                .unwrap()
-        };
-        let city = area(None, "city", Some("120000"), "天津市").await;
-        let nankai = area(Some(&city), "district", Some("120104"), "南开区").await;
-        let tiyu = area(Some(&nankai), "street", Some("120104011"), "体育中心街道").await;
-        let lingyanli = area(Some(&tiyu), "community", None, "凌研里社区").await;
-        let compound = area(Some(&lingyanli), "compound", None, "凌研里一区").await;
-        let building = area(Some(&compound), "building", None, "1号楼").await;
-        let heping = area(Some(&city), "district", Some("120101"), "和平区").await;
-        let nanshi = area(Some(&heping), "street", Some("120101006"), "南市街道").await;
-        let yudeli = area(Some(&nanshi), "community", None, "裕德里社区").await;
+        let mut area =
+            async |parent: Option<&sanshe_store::areas::AreaRow>, kind: AreaKind, code, name| {
+                sanshe_store::areas::insert(&mut conn, parent, kind, code, name)
+                    .await
+                    .unwrap()
+            };
+        let city = area(None, AreaKind::City, Some("120000"), "天津市").await;
+        let nankai = area(Some(&city), AreaKind::District, Some("120104"), "南开区").await;
+        let tiyu = area(
+            Some(&nankai),
+            AreaKind::Street,
+            Some("120104011"),
+            "体育中心街道",
+        )
+        .await;
+        let lingyanli = area(Some(&tiyu), AreaKind::Community, None, "凌研里社区").await;
+        let compound = area(Some(&lingyanli), AreaKind::Compound, None, "凌研里一区").await;
+        let building = area(Some(&compound), AreaKind::Building, None, "1号楼").await;
+        let heping = area(Some(&city), AreaKind::District, Some("120101"), "和平区").await;
+        let nanshi = area(
+            Some(&heping),
+            AreaKind::Street,
+            Some("120101006"),
+            "南市街道",
+        )
+        .await;
+        let yudeli = area(Some(&nanshi), AreaKind::Community, None, "裕德里社区").await;
         let ruoshui = sanshe_store::organizations::insert(
             &mut conn,
             "social_work_agency",

@@ -8,6 +8,7 @@
 //! it is a thread of its own holding its own connection (`sanshe_store::statements`).
 
 use crate::audit::Audited;
+use sanshe_core::areas::AreaKind;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Timelike};
@@ -81,14 +82,14 @@ async fn policies(conn: &mut Conn, compounds: &[String]) -> Result<HashMap<Strin
 /// The compound (or, where there are no compounds, the community) an area belongs to.
 async fn compound_of(conn: &mut Conn, area_id: &str) -> Result<area_store::AreaRow> {
     let area = area_store::get(conn, area_id).await?;
-    if matches!(area.kind.as_str(), "compound" | "community") {
+    if matches!(area.kind, AreaKind::Compound | AreaKind::Community) {
         return Ok(area);
     }
     let lineage = area_store::lineage(conn, &area).await?;
     lineage
         .into_iter()
         .rev()
-        .find(|a| a.kind == "compound" || a.kind == "community")
+        .find(|a| matches!(a.kind, AreaKind::Compound | AreaKind::Community))
         .ok_or(AppError::field("area_id", "err-gate-area"))
 }
 
@@ -106,7 +107,7 @@ pub async fn add_gate(app: &App, actor: &Actor, compound_id: &str, name: &str) -
         "compound_id",
         "err-area-not-found",
     )?;
-    if !matches!(area.kind.as_str(), "compound" | "community") {
+    if !matches!(area.kind, AreaKind::Compound | AreaKind::Community) {
         return Err(AppError::field("compound_id", "err-gate-area"));
     }
     let id = new_id();

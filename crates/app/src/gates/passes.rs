@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_core::areas::AreaKind;
 
 /// A pass as listed and printed.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -273,13 +274,13 @@ pub async fn passes(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PassV
         return Err(AppError::NotFound);
     }
     // Passes hang on the compound: look from the compound of a building too.
-    let within = if area.kind == "building" {
+    let within = if area.kind == AreaKind::Building {
         compound_of(&mut conn, &area.id).await?.path
     } else {
         area.path.clone()
     };
     let mut rows = store::passes(&mut conn, scope.roots(), &within, 20_000).await?;
-    if area.kind == "building" {
+    if area.kind == AreaKind::Building {
         rows.retain(|p| p.building == area.name);
     }
     rows.sort_by_cached_key(|p| {

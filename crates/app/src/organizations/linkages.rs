@@ -3,6 +3,7 @@
 
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
+use sanshe_core::areas::AreaKind;
 use sanshe_core::organizations::{Duty, LinkageSide, LinkageStatus, may_accept, proposal_status};
 use sanshe_store::organizations::{LinkageRow, NewLinkage};
 
@@ -142,7 +143,7 @@ pub async fn propose(
     }
     // An organization's admin proposes to any community; one they cannot see is named by id.
     // A street (街道/镇) can be linked as a whole: the duties hold in each of its communities.
-    if community.kind != "community" && community.kind != "street" {
+    if !matches!(community.kind, AreaKind::Community | AreaKind::Street) {
         return Err(AppError::field("community_id", "err-not-a-community"));
     }
     let mut errors = FieldErrors::default();

@@ -11,6 +11,7 @@
 //! whole city in the background every 30 seconds, while readers are answered from the last
 //! snapshot.
 
+use sanshe_core::areas::AreaKind;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -307,7 +308,8 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
             .collect(),
     };
     let roots = roots.as_slice();
-    let communities = area_store::search(&mut conn, roots, Some("community"), None, 20_000).await?;
+    let communities =
+        area_store::search(&mut conn, roots, Some(AreaKind::Community), None, 20_000).await?;
     let mut linkages = store::linkages_within(&mut *conn, roots).await?;
     // A street's linkage above the roots (when only some communities are read again).
     let mut above: Vec<String> = roots

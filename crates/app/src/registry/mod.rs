@@ -184,17 +184,16 @@ async fn resolve_household(
             if !actor.may(Action::EditRegistry, Target::Area(&area.path)) {
                 return Err(AppError::Forbidden);
             }
-            let kind = sanshe_core::areas::AreaKind::parse(&area.kind)
-                .map_err(|k| AppError::Internal(k.into()))?;
-            if !kind.holds_households() {
+            if !area.kind.holds_households() {
                 return Err(AppError::field("area_id", "err-area-no-households"));
             }
-            let building =
-                if building.trim().is_empty() && kind == sanshe_core::areas::AreaKind::Building {
-                    area.name.as_str()
-                } else {
-                    building.as_str()
-                };
+            let building = if building.trim().is_empty()
+                && area.kind == sanshe_core::areas::AreaKind::Building
+            {
+                area.name.as_str()
+            } else {
+                building.as_str()
+            };
             let addr = HouseholdAddress::parse(building, unit, room)?;
             let id = store::ensure_household(
                 conn,

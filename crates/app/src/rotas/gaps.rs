@@ -146,7 +146,7 @@ pub async fn gaps(
         .collect();
     posts.sort_by_key(|p| std::cmp::Reverse(p.gap_minutes));
     Ok(Gaps {
-        area_kind: area.kind,
+        area_kind: area.kind.as_str().into(),
         area_name: area.name,
         gap_minutes: posts.iter().map(|p| p.gap_minutes).sum(),
         posts,

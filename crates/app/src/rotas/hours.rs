@@ -1,6 +1,7 @@
 //! The service-hours ledger, its totals and the volunteer's certificate.
 
 use super::*;
+use sanshe_core::areas::AreaKind;
 
 /// A line of the service-hours ledger.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -138,7 +139,8 @@ pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
         return Err(AppError::Forbidden);
     }
     let groups = store::served_groups(&mut *conn, &roots, &organizations).await?;
-    let communities = area_store::search(&mut conn, &roots, Some("community"), None, 5000).await?;
+    let communities =
+        area_store::search(&mut conn, &roots, Some(AreaKind::Community), None, 5000).await?;
     let community_of = |path: &str| {
         communities
             .iter()
