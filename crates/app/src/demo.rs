@@ -405,7 +405,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             account_store::insert_grant(
                 &mut conn,
                 &user.id,
-                role.as_str(),
+                role,
                 None,
                 Some(&org_ids["天津市若水社会工作服务中心"]),
             )
@@ -421,20 +421,13 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             )
             .await?;
             let area = area.into_iter().next().ok_or(AppError::NotFound)?;
-            account_store::insert_grant(&mut conn, &user.id, role.as_str(), Some(&area.id), None)
-                .await?;
+            account_store::insert_grant(&mut conn, &user.id, role, Some(&area.id), None).await?;
             if area.id == lingyanli.id && role.is_area_role() {
                 lingyanli_workers.push(user.id.clone());
             }
         } else {
-            account_store::insert_grant(
-                &mut conn,
-                &user.id,
-                role.as_str(),
-                None,
-                Some(&org_ids[scope]),
-            )
-            .await?;
+            account_store::insert_grant(&mut conn, &user.id, role, None, Some(&org_ids[scope]))
+                .await?;
         }
     }
     if let Some(sw) = account_store::user_by_name(&mut conn, "sw.ruoshui").await? {

@@ -246,7 +246,7 @@ pub async fn application_status(app: &App, token: &str) -> Result<ApplicationSta
         Some(u) => account_store::grants_of(&mut conn, u)
             .await?
             .iter()
-            .any(|g| g.role == Role::Volunteer.as_str()),
+            .any(|g| g.role == Role::Volunteer),
         None => false,
     };
     Ok(ApplicationStatus {
@@ -397,7 +397,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
             account_store::insert_grant(
                 &mut tx,
                 &user.id,
-                Role::Volunteer.as_str(),
+                Role::Volunteer,
                 Some(&before.area_id),
                 None,
             )
@@ -589,18 +589,11 @@ pub async fn deploy(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     let grants = account_store::grants_of(&mut tx, user_id).await?;
     if grants
         .iter()
-        .any(|g| g.role == Role::Volunteer.as_str() && g.area_id.as_deref() == Some(area_id))
+        .any(|g| g.role == Role::Volunteer && g.area_id.as_deref() == Some(area_id))
     {
         return Err(AppError::field("area_id", "err-volunteer-deployed"));
     }
-    account_store::insert_grant(
-        &mut tx,
-        user_id,
-        Role::Volunteer.as_str(),
-        Some(area_id),
-        None,
-    )
-    .await?;
+    account_store::insert_grant(&mut tx, user_id, Role::Volunteer, Some(area_id), None).await?;
     audit::record(
         &mut tx,
         actor,
@@ -622,7 +615,7 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
     let grants = account_store::grants_of(&mut tx, user_id).await?;
     let Some(grant) = grants
         .iter()
-        .find(|g| g.role == Role::Volunteer.as_str() && g.area_id.as_deref() == Some(area_id))
+        .find(|g| g.role == Role::Volunteer && g.area_id.as_deref() == Some(area_id))
     else {
         return Err(AppError::NotFound);
     };

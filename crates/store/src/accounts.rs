@@ -1,5 +1,6 @@
 //! The `users`, `grants`, `sessions` and `sign_in_failures` tables.
 
+use sanshe_core::accounts::Role;
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
@@ -77,8 +78,8 @@ crate::query_row! {
     pub struct GrantRow {
         /// Id.
         pub id: String,
-        /// Role spelling.
-        pub role: String,
+        /// The role.
+        pub role: Role,
         /// Area of an area grant.
         pub area_id: Option<String>,
         /// That area's path.
@@ -96,7 +97,7 @@ crate::query_row! {
 pub async fn insert_grant(
     conn: &mut AnyConnection,
     user_id: &str,
-    role: &str,
+    role: Role,
     area_id: Option<&str>,
     organization_id: Option<&str>,
 ) -> Result<String> {
@@ -277,7 +278,7 @@ pub async fn clear_failures(conn: &mut AnyConnection, username: &str, address: &
 /// the workers whose subtree covers a place.
 pub async fn area_role_holders(
     conn: &mut AnyConnection,
-    role: &str,
+    role: Role,
 ) -> Result<Vec<(String, String, String)>> {
     let rows = conn.rows("SELECT u.id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
          WHERE g.role = $1 AND u.active = 1 ORDER BY u.display_name, u.id", &[Cell::from(role)])

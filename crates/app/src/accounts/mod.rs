@@ -339,7 +339,7 @@ async fn load_grants(conn: &mut sanshe_store::Conn, user_id: &str) -> Result<Vec
     Ok(rows
         .into_iter()
         .filter_map(|g| {
-            let role = Role::parse(&g.role).ok()?;
+            let role = g.role;
             let scope = match (g.area_id, g.area_path, g.organization_id) {
                 (Some(id), Some(path), _) => GrantScope::Area { id, path },
                 (_, _, Some(id)) => GrantScope::Organization { id },
@@ -518,7 +518,7 @@ pub async fn create_user(
         .await
         .on_conflict("username", "err-username-taken")?;
     let (area_id, org_id) = target.ids();
-    store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
+    store::insert_grant(&mut tx, &user.id, role, area_id, org_id).await?;
     audit_store::append(
         &mut *tx,
         &audit_store::NewAuditEntry {
@@ -561,7 +561,7 @@ pub async fn grant_role(
     check_grant_allowed(&mut tx, actor, role, &target).await?;
     let (area_id, org_id) = target.ids();
     // The grant and its audit entry are one transaction: neither without the other.
-    store::insert_grant(&mut tx, &user.id, role.as_str(), area_id, org_id).await?;
+    store::insert_grant(&mut tx, &user.id, role, area_id, org_id).await?;
     audit_store::append(
         &mut *tx,
         &audit_store::NewAuditEntry {
@@ -644,7 +644,7 @@ fn view_of(user: store::UserRow, grants: Vec<store::GrantRow>) -> UserView {
             .into_iter()
             .map(|g| GrantView {
                 id: g.id,
-                role: g.role,
+                role: g.role.as_str().into(),
                 scope_name: g.area_name.or(g.organization_name).unwrap_or_default(),
                 area_id: g.area_id,
                 organization_id: g.organization_id,
@@ -700,7 +700,7 @@ pub async fn revoke_grant(
         .into_iter()
         .find(|g| g.id == grant_id)
         .ok_or(AppError::NotFound)?;
-    let role = Role::parse(&grant.role).map_err(|k| AppError::Internal(k.into()))?;
+    let role = grant.role;
     let left = grant.area_path.clone();
     let target = match (&grant.area_id, &grant.organization_id) {
         (Some(a), _) => GrantTarget::Area(a.clone()),
@@ -722,7 +722,7 @@ pub async fn revoke_grant(
             target_id: user_id,
             detail: &format!(
                 "{} @ {}",
-                grant.role,
+                grant.role.as_str(),
                 grant
                     .area_name
                     .or(grant.organization_name)

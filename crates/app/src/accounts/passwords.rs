@@ -89,7 +89,7 @@ async fn managed(
     }
     let place = grants.iter().find_map(|g| g.area_path.clone());
     for g in grants {
-        let role = Role::parse(&g.role).map_err(|_| AppError::NotFound)?;
+        let role = g.role;
         let target = match (g.area_id, g.organization_id) {
             (Some(a), _) => GrantTarget::Area(a),
             (_, Some(o)) => GrantTarget::Organization(o),

@@ -52,7 +52,9 @@ pub const MAX_EPISODE_DAYS: i64 = 90;
 
 /// Community workers whose area covers `path`: (user id, name).
 pub(super) async fn workers_covering(conn: &mut Conn, path: &str) -> Result<Vec<(String, String)>> {
-    let holders = account_store::area_role_holders(conn, "community_worker").await?;
+    let holders =
+        account_store::area_role_holders(conn, sanshe_core::accounts::Role::CommunityWorker)
+            .await?;
     let mut out: Vec<(String, String)> = Vec::new();
     for (id, name, area_path) in holders {
         if path.starts_with(&area_path) && !out.iter().any(|(i, _)| *i == id) {

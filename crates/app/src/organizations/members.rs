@@ -131,14 +131,8 @@ pub async fn deploy_member(
     if deployed {
         return Err(AppError::field("area_id", "err-volunteer-deployed"));
     }
-    account_store::insert_grant(
-        &mut conn,
-        &m.user_id,
-        Role::Volunteer.as_str(),
-        Some(&area.id),
-        None,
-    )
-    .await?;
+    account_store::insert_grant(&mut conn, &m.user_id, Role::Volunteer, Some(&area.id), None)
+        .await?;
     audit::record(
         &mut conn,
         actor,
