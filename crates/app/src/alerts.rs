@@ -271,8 +271,8 @@ impl From<AlertRow> for AlertView {
     fn from(a: AlertRow) -> Self {
         AlertView {
             id: a.id,
-            kind: a.kind,
-            status: a.status,
+            kind: a.kind.as_str().into(),
+            status: a.status.as_str().into(),
             link: subject_page(&a.subject_kind, &a.subject_id),
             subject_kind: a.subject_kind,
             subject_id: a.subject_id,
@@ -406,7 +406,7 @@ impl AlertView {
 pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView> {
     let mut tx = app.db.begin().await?;
     let a = visible(&mut tx, actor, id).await?;
-    if a.status != AlertStatus::Open.as_str() {
+    if a.status != AlertStatus::Open {
         return Err(AppError::field("status", "err-alert-not-open"));
     }
     store::acknowledge(&mut tx, id, &actor.display_name, app.clock.now_ms()).await?;
@@ -423,7 +423,7 @@ pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<A
     }
     let mut tx = app.db.begin().await?;
     let a = visible(&mut tx, actor, id).await?;
-    if a.status == AlertStatus::Resolved.as_str() {
+    if a.status == AlertStatus::Resolved {
         return Err(AppError::field("status", "err-alert-resolved"));
     }
     store::resolve(&mut tx, id, &actor.display_name, &note, app.clock.now_ms()).await?;

@@ -246,7 +246,7 @@ pub async fn register_arrival(
         area_path: path.clone(),
         origin: origin.as_str().into(),
         arrival_date: date_s.clone(),
-        transport: transport.as_str().into(),
+        transport,
         note: n,
         created_by: actor.username.clone(),
         created_at: app.clock.now_ms(),

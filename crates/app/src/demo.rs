@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use sanshe_core::accounts::Role;
 use sanshe_core::areas::AreaKind;
 use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId, Sex};
+use sanshe_core::organizations::OrganizationKind;
 use sanshe_core::phone::Phone;
 use sanshe_core::registry::{PersonName, ResidentFlags, ValidResident, age_on};
 use sanshe_store::areas::{self as area_store, AreaRow};
@@ -193,17 +194,17 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     // (kind, name, home area, contact): a table reads better in columns.
     #[rustfmt::skip]
     let orgs = [
-        ("bureau", "天津市民政局", &tj, "022-00000000"),
-        ("bureau", "和平区民政局", &heping, ""),
-        ("social_work_agency", "天津市若水社会工作服务中心", &jinnan, ""),
-        ("social_work_agency", "天津市睦邻社会工作服务中心", &nankai, ""),
-        ("social_work_agency", "和众社会工作服务中心", &heping, ""),
-        ("social_work_agency", "天津市易欣向上社会服务中心", &tj, ""),
-        ("social_work_agency", "天津市爱心芳程社会工作服务中心", &heping, ""),
-        ("social_work_agency", "天津昊泽社会工作发展服务中心", &hedong, ""),
-        ("social_work_agency", "天津明德社会工作事务所", &tj, ""),
-        ("volunteer_association", "和平区社区服务志愿者协会", &heping, ""),
-        ("care_home", "天津市益美嵌入式社区养老院", &yudeli, ""),
+        (OrganizationKind::Bureau, "天津市民政局", &tj, "022-00000000"),
+        (OrganizationKind::Bureau, "和平区民政局", &heping, ""),
+        (OrganizationKind::SocialWorkAgency, "天津市若水社会工作服务中心", &jinnan, ""),
+        (OrganizationKind::SocialWorkAgency, "天津市睦邻社会工作服务中心", &nankai, ""),
+        (OrganizationKind::SocialWorkAgency, "和众社会工作服务中心", &heping, ""),
+        (OrganizationKind::SocialWorkAgency, "天津市易欣向上社会服务中心", &tj, ""),
+        (OrganizationKind::SocialWorkAgency, "天津市爱心芳程社会工作服务中心", &heping, ""),
+        (OrganizationKind::SocialWorkAgency, "天津昊泽社会工作发展服务中心", &hedong, ""),
+        (OrganizationKind::SocialWorkAgency, "天津明德社会工作事务所", &tj, ""),
+        (OrganizationKind::VolunteerAssociation, "和平区社区服务志愿者协会", &heping, ""),
+        (OrganizationKind::CareHome, "天津市益美嵌入式社区养老院", &yudeli, ""),
     ];
     let mut org_ids = std::collections::HashMap::new();
     for (kind, name, home, contact) in orgs {

@@ -104,7 +104,7 @@ impl From<WebhookRow> for WebhookView {
             id: w.id,
             area_name: w.area_name,
             name: w.name,
-            kind: w.kind,
+            kind: w.kind.as_str().into(),
             url_hint: w.url_hint,
             signed: w.secret_cipher.is_some(),
             active: w.active,
@@ -296,7 +296,7 @@ pub async fn deliver_due(
     for webhook_id in due {
         let mut conn = app.db.conn().await?;
         let hook = store::webhook(&mut conn, &webhook_id).await?;
-        let kind = WebhookKind::parse(&hook.kind).map_err(|e| AppError::Internal(e.into()))?;
+        let kind = hook.kind;
         let budget =
             kind.per_minute() - store::sent_since(&mut conn, &webhook_id, now - 60_000).await?;
         if budget <= 0 || !hook.active {

@@ -1,5 +1,6 @@
 //! The `alerts` table: the alert centre (delivery to chat groups is `notify`).
 
+use sanshe_core::alerts::{AlertKind, AlertStatus};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -168,7 +169,7 @@ crate::query_row! {
         /// Id.
         pub id: String,
         /// Kind.
-        pub kind: String,
+        pub kind: AlertKind,
         /// Where.
         pub area_path: String,
         /// Subject kind.
@@ -180,7 +181,7 @@ crate::query_row! {
         /// How many times it happened.
         pub occurrences: i64,
         /// Status.
-        pub status: String,
+        pub status: AlertStatus,
         /// UTC ms.
         pub raised_at: i64,
         /// UTC ms.

@@ -1,6 +1,7 @@
 //! The `arrivals` and `contacts` tables: people arriving from elsewhere and close contacts.
 
 use sanshe_core::contacts::Trace;
+use sanshe_core::contacts::Transport;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -21,8 +22,8 @@ crate::row! {
         pub origin: String,
         /// YYYY-MM-DD.
         pub arrival_date: String,
-        /// `Transport` spelling.
-        pub transport: String,
+        /// How they came.
+        pub transport: Transport,
         /// Note.
         pub note: String,
         /// Who registered it.

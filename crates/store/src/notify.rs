@@ -1,6 +1,7 @@
 //! The `webhooks` and `outbox` tables: chat groups alerts and notices go to, and the messages
 //! queued for them, leased, sent, retried.
 
+use sanshe_core::alerts::WebhookKind;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -53,7 +54,7 @@ crate::query_row! {
         /// Group name.
         pub name: String,
         /// Kind.
-        pub kind: String,
+        pub kind: WebhookKind,
         /// Sealed address.
         pub url_cipher: String,
         /// Address with the key hidden.

@@ -1,6 +1,7 @@
 //! The `organizations`, `linkages`, `teams` and `team_members` tables: who works with which
 //! community, providing what, in which teams.
 
+use sanshe_core::organizations::OrganizationKind;
 use sanshe_core::organizations::{LinkageSide, LinkageStatus};
 use sqlx::AnyConnection;
 
@@ -14,8 +15,8 @@ crate::row! {
     pub struct OrganizationRow {
         /// Id.
         pub id: String,
-        /// Kind (`OrganizationKind` spelling).
-        pub kind: String,
+        /// Kind.
+        pub kind: OrganizationKind,
         /// Name.
         pub name: String,
         /// The area it is registered in.
@@ -30,7 +31,7 @@ crate::row! {
 /// Registers an organization.
 pub async fn insert(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: OrganizationKind,
     name: &str,
     home: Option<(&str, &str)>,
     contact: &str,
@@ -45,7 +46,7 @@ pub async fn insert(
 pub async fn update(
     conn: &mut AnyConnection,
     id: &str,
-    kind: &str,
+    kind: OrganizationKind,
     name: &str,
     contact: &str,
 ) -> Result<()> {

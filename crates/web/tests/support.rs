@@ -128,7 +128,7 @@ impl TestApp {
         let yudeli = area(Some(&nanshi), AreaKind::Community, None, "裕德里社区").await;
         let ruoshui = sanshe_store::organizations::insert(
             &mut conn,
-            "social_work_agency",
+            sanshe_core::organizations::OrganizationKind::SocialWorkAgency,
             "天津市若水社会工作服务中心",
             Some((&city.id, &city.path)),
             "",

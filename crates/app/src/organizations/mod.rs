@@ -45,7 +45,7 @@ impl From<OrganizationRow> for OrganizationView {
     fn from(o: OrganizationRow) -> Self {
         OrganizationView {
             id: o.id,
-            kind: o.kind,
+            kind: o.kind.as_str().into(),
             name: o.name,
             home_area_id: o.home_area_id,
             contact: o.contact,
@@ -181,7 +181,7 @@ pub async fn register(
     }
     let org = store::insert(
         &mut conn,
-        kind.as_str(),
+        kind,
         name,
         home.as_ref().map(|a| (a.id.as_str(), a.path.as_str())),
         &contact,
@@ -219,7 +219,7 @@ pub async fn update(
     let (kind, name, contact) = organization_fields(kind, name, contact)?;
     let name = name.as_str();
     let mut conn = app.db.conn().await?;
-    store::update(&mut conn, id, kind.as_str(), name, &contact)
+    store::update(&mut conn, id, kind, name, &contact)
         .await
         .on_conflict("name", "err-organization-exists")?;
     let org = store::get(&mut conn, id).await?;
