@@ -170,32 +170,37 @@ spelled! {
     }
 }
 
-/// How the daily reports reach sanshe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowUpMode {
-    /// The resident reports through their link.
-    Link,
-    /// The worker phones and enters the report.
-    Phone,
+spelled! {
+    /// How the daily reports reach sanshe.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FollowUpMode("err-follow-up") {
+        /// The resident reports through their link.
+        Link = "link",
+        /// The worker phones and enters the report.
+        Phone = "phone",
+    }
 }
 
 impl FollowUpMode {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowUpMode::Link => "link",
-            FollowUpMode::Phone => "phone",
+    /// What a worker chose; nothing chosen means the resident's link.
+    pub fn chosen(raw: &str) -> Result<FollowUpMode, &'static str> {
+        if raw.trim().is_empty() {
+            Ok(FollowUpMode::Link)
+        } else {
+            FollowUpMode::parse(raw)
         }
     }
+}
 
-    /// Parses the stored spelling.
-    pub fn parse(raw: &str) -> Result<FollowUpMode, &'static str> {
-        match raw.trim() {
-            "link" | "" => Ok(FollowUpMode::Link),
-            "phone" => Ok(FollowUpMode::Phone),
-            _ => Err("err-follow-up"),
-        }
+spelled! {
+    /// Where an episode is: open until released.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EpisodeStatus("err-episode-status") {
+        /// Under observation.
+        Open = "open",
+        /// Ended, with a reason.
+        Released = "released",
     }
 }
 
@@ -276,6 +281,14 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn reports_come_by_the_link_unless_a_worker_chooses_the_phone() {
+        assert_eq!(FollowUpMode::chosen(""), Ok(FollowUpMode::Link));
+        assert_eq!(FollowUpMode::chosen(" phone "), Ok(FollowUpMode::Phone));
+        assert_eq!(FollowUpMode::chosen("sms"), Err("err-follow-up"));
+        assert_eq!(FollowUpMode::parse(""), Err("err-follow-up"));
     }
 
     #[test]

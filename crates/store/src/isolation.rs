@@ -1,5 +1,6 @@
 //! The `isolation_episodes`, `health_reports` and `report_scans` tables.
 
+use sanshe_core::isolation::{EpisodeKind, EpisodeStatus, FollowUpMode, ReleaseReason};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -72,7 +73,7 @@ crate::query_row! {
         /// 房号
         pub room: String,
         /// Kind.
-        pub kind: String,
+        pub kind: EpisodeKind,
         /// Source kind.
         pub source_kind: String,
         /// YYYY-MM-DD.
@@ -81,14 +82,14 @@ crate::query_row! {
         pub started_at: i64,
         /// YYYY-MM-DD.
         pub planned_end: String,
-        /// `open` / `released`.
-        pub status: String,
+        /// Open or released.
+        pub status: EpisodeStatus,
         /// Responsible worker.
         pub worker_id: Option<String>,
         /// Their display name.
         pub worker_name: Option<String>,
-        /// `link` / `phone`.
-        pub follow_up: String,
+        /// How reports arrive.
+        pub follow_up: FollowUpMode,
         /// Sealed link token.
         pub link_cipher: Option<String>,
         /// Latest temperature, tenths.
@@ -98,7 +99,7 @@ crate::query_row! {
         /// UTC ms.
         pub released_at: Option<i64>,
         /// Release reason.
-        pub release_reason: Option<String>,
+        pub release_reason: Option<ReleaseReason>,
         /// Release note.
         pub release_note: Option<String>,
     }
@@ -136,8 +137,8 @@ pub struct EpisodeQuery<'a> {
     pub roots: &'a [String],
     /// Only below this path.
     pub within: Option<&'a str>,
-    /// `open` / `released` (all when `None`).
-    pub status: Option<&'a str>,
+    /// Open or released (all when `None`).
+    pub status: Option<EpisodeStatus>,
     /// Only this worker's.
     pub worker_id: Option<&'a str>,
     /// Only this person's.
@@ -167,7 +168,7 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
         );
     }
     if let Some(s) = q.status {
-        add(&mut sql, " AND e.status = $?", s);
+        add(&mut sql, " AND e.status = $?", s.as_str());
     }
     if let Some(w) = q.worker_id {
         add(&mut sql, " AND e.worker_id = $?", w);

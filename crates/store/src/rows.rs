@@ -111,6 +111,8 @@ stored_as_word!(
     sanshe_core::isolation::EpisodeKind,
     sanshe_core::isolation::Symptom,
     sanshe_core::isolation::ReleaseReason,
+    sanshe_core::isolation::EpisodeStatus,
+    sanshe_core::isolation::FollowUpMode,
     sanshe_core::needs::NeedKind,
     sanshe_core::needs::NeedStatus,
     sanshe_core::needs::Audience,

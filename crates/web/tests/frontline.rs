@@ -286,7 +286,27 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
         let (late, _) = report(t, &w, &ep, json!(36.5)).await;
         assert_eq!(late, StatusCode::UNPROCESSABLE_ENTITY);
         let second = open_episode(t, &w, &rid, "2026-11-28").await;
-        assert_ne!(second["episode"]["id"], ep.as_str());
+        let second = second["episode"]["id"].as_str().unwrap();
+        assert_ne!(second, ep);
+
+        // The list shows the open ones unless asked for the released or all of them.
+        let listed = async |query: &str| -> Vec<String> {
+            let list = t.get(&format!("/api/v1/isolations{query}"), Some(&w)).await;
+            let list = list.json();
+            let ids = list.as_array().unwrap().iter();
+            ids.map(|e| e["id"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(listed("").await, [second]);
+        assert_eq!(listed("?status=open").await, [second]);
+        assert_eq!(listed("?status=released").await, [ep.clone()]);
+        let mut all = listed("?status=all").await;
+        all.sort();
+        let mut both = [ep.clone(), second.to_string()];
+        both.sort();
+        assert_eq!(all, both);
+        let bogus = t.get("/api/v1/isolations?status=closed", Some(&w)).await;
+        assert_eq!(bogus.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bogus.json()["errors"][0]["code"], "err-episode-status");
     })
     .await;
 }

@@ -1,6 +1,7 @@
 //! The isolation board: counts, the day's roster of reports due, and a scan of who is late.
 
 use super::*;
+use sanshe_core::isolation::EpisodeStatus;
 
 /// Today's counts for one part of the board.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
@@ -162,7 +163,7 @@ pub async fn roster(
         &EpisodeQuery {
             roots: scope.roots(),
             within: Some(&area.path),
-            status: Some("open"),
+            status: Some(EpisodeStatus::Open),
             limit: 10_000,
             ..Default::default()
         },

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_core::isolation::EpisodeStatus;
 use sanshe_store::isolation::OpenEpisodeChange;
 
 /// A stored report as shown.
@@ -45,7 +46,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
     let mut conn = app.db.conn().await?;
     let e = visible(&mut conn, actor, id).await?;
     let reports = store::reports(&mut conn, id).await?;
-    let link_live = e.status == "open" && e.link_cipher.is_some();
+    let link_live = e.status == EpisodeStatus::Open && e.link_cipher.is_some();
     let writers = reports.iter().map(|r| r.entered_by.as_str());
     let writers = writers.filter(|w| *w != "resident");
     let names = sanshe_store::accounts::display_names_of_usernames(&mut *conn, writers).await?;
@@ -83,8 +84,8 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
 pub async fn report_link(app: &App, actor: &Actor, id: &str) -> Result<Option<String>> {
     let mut conn = app.db.conn().await?;
     let e = visible(&mut conn, actor, id).await?;
-    match (e.status.as_str(), e.link_cipher) {
-        ("open", Some(sealed)) => Ok(Some(format!("/r/{}", app.vault.open(&sealed)?))),
+    match (e.status, e.link_cipher) {
+        (EpisodeStatus::Open, Some(sealed)) => Ok(Some(format!("/r/{}", app.vault.open(&sealed)?))),
         _ => Ok(None),
     }
 }
@@ -119,11 +120,10 @@ pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Vec<Epi
         ),
         None => None,
     };
-    let status = match f.status.as_deref().unwrap_or("open") {
-        "open" | "" => Some("open"),
-        "released" => Some("released"),
+    let status = match f.status.as_deref().map(str::trim).unwrap_or("") {
+        "" => Some(EpisodeStatus::Open),
         "all" => None,
-        _ => return Err(AppError::field("status", "err-episode-status")),
+        word => Some(EpisodeStatus::parse(word).map_err(|e| AppError::field("status", e))?),
     };
     let worker = match f.worker.as_deref().filter(|w| !w.is_empty()) {
         Some("me") => Some(actor.user_id.clone().unwrap_or_default()),
@@ -258,7 +258,7 @@ pub async fn assign(app: &App, actor: &Actor, id: &str, worker_id: &str) -> Resu
 
 /// Switches between the resident's link and phone follow-up by the worker.
 pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Result<EpisodeView> {
-    let mode = FollowUpMode::parse(mode).map_err(|e| AppError::field("follow_up", e))?;
+    let mode = FollowUpMode::chosen(mode).map_err(|e| AppError::field("follow_up", e))?;
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     change_open(&mut tx, id, OpenEpisodeChange::FollowUp(mode.as_str())).await?;

@@ -3,6 +3,7 @@
 //! there; that social worker sees their people masked and enters their reports, for as long as
 //! the episode is open, theirs, and the duty held. They get nothing else of the registry.
 
+use sanshe_core::isolation::EpisodeStatus;
 use sanshe_core::organizations::Duty;
 
 use super::*;
@@ -23,7 +24,7 @@ pub async fn follow_ups(app: &App, actor: &Actor) -> Result<Vec<EpisodeView>> {
         &EpisodeQuery {
             roots: &deployed,
             within: None,
-            status: Some("open"),
+            status: Some(EpisodeStatus::Open),
             worker_id: Some(user_id),
             resident_id: None,
             household_id: None,
@@ -59,7 +60,7 @@ pub(super) async fn followed_up_by(
 ) -> Result<EpisodeRow> {
     let user_id = actor.user_id.as_deref().ok_or(AppError::NotFound)?;
     let e = store::episode(conn, id).await?;
-    if e.status != "open" || e.worker_id.as_deref() != Some(user_id) {
+    if e.status != EpisodeStatus::Open || e.worker_id.as_deref() != Some(user_id) {
         return Err(AppError::NotFound);
     }
     let today = app.today().to_string();

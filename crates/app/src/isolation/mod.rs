@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDate};
 use rand::RngCore;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::AlertKind;
+use sanshe_core::isolation::EpisodeStatus;
 use sanshe_core::isolation::{
     EpisodeKind, FollowUpMode, Half, ReleaseReason, Slot, Temperature, format_tenths,
     parse_symptoms, planned_end,
@@ -90,7 +91,7 @@ pub struct EpisodeView {
 fn view(app: &App, e: EpisodeRow) -> EpisodeView {
     let today = app.today();
     let started = local_time(e.started_at).date();
-    let overdue = e.status == "open"
+    let overdue = e.status == EpisodeStatus::Open
         && NaiveDate::parse_from_str(&e.planned_end, "%Y-%m-%d").is_ok_and(|d| d < today);
     EpisodeView {
         address: HouseholdAddress {
@@ -106,22 +107,22 @@ fn view(app: &App, e: EpisodeRow) -> EpisodeView {
         phone: e.phone_masked,
         household_id: e.household_id,
         area_name: e.area_name,
-        kind: e.kind,
+        kind: e.kind.as_str().into(),
         source_kind: e.source_kind,
         exposure_date: e.exposure_date,
         started_at: rfc3339(e.started_at),
         planned_end: e.planned_end,
-        status: e.status,
+        status: e.status.as_str().into(),
         worker_id: e.worker_id,
         worker_name: e.worker_name,
-        follow_up: e.follow_up,
+        follow_up: e.follow_up.as_str().into(),
         last_fever: e
             .last_temperature
             .is_some_and(|t| t >= app.rules.fever_tenths),
         last_temperature: e.last_temperature.map(format_tenths),
         last_reported_at: e.last_reported_at.map(rfc3339),
         released_at: e.released_at.map(rfc3339),
-        release_reason: e.release_reason,
+        release_reason: e.release_reason.map(|r| r.as_str().into()),
         release_note: e.release_note,
         overdue,
     }
@@ -152,7 +153,7 @@ pub(crate) async fn open_in(
     let kind = errors.take("kind", EpisodeKind::parse(&input.kind));
     let follow_up = errors.take(
         "follow_up",
-        FollowUpMode::parse(input.follow_up.as_deref().unwrap_or("")),
+        FollowUpMode::chosen(input.follow_up.as_deref().unwrap_or("")),
     );
     errors.into_result()?;
     let (Some(kind), Some(follow_up)) = (kind, follow_up) else {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_core::isolation::EpisodeStatus;
 
 /// A health report as submitted.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +43,7 @@ pub(super) async fn record_report(
     if at > now + 10 * 60_000 || at < e.started_at - 12 * 3_600_000 {
         errors.push("reported_at", "err-reported-at");
     }
-    if e.status != "open" {
+    if e.status != EpisodeStatus::Open {
         errors.push("status", "err-episode-closed");
     }
     errors.into_result()?;
@@ -156,7 +157,7 @@ pub(super) async fn by_link(conn: &mut Conn, token: &str) -> Result<EpisodeRow> 
 /// The household of the person a report link belongs to, while their isolation is open.
 pub async fn household_of_link(conn: &mut Conn, token: &str) -> Result<String> {
     let e = by_link(conn, token).await?;
-    if e.status != "open" {
+    if e.status != EpisodeStatus::Open {
         return Err(AppError::NotFound);
     }
     Ok(e.household_id)
@@ -186,9 +187,9 @@ pub async fn link_page(app: &App, token: &str) -> Result<LinkPage> {
     };
     Ok(LinkPage {
         masked_name: mask_name(&e.name),
-        kind: e.kind.clone(),
+        kind: e.kind.as_str().into(),
         planned_end: e.planned_end.clone(),
-        open: e.status == "open",
+        open: e.status == EpisodeStatus::Open,
         slot: now_slot.key(),
         morning: now_slot.half == Half::Morning,
         today: (reading(&today_am), reading(&today_pm)),
