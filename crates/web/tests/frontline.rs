@@ -298,7 +298,7 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
         };
         assert_eq!(listed("").await, [second]);
         assert_eq!(listed("?status=open").await, [second]);
-        assert_eq!(listed("?status=released").await, [ep.clone()]);
+        assert_eq!(listed("?status=released").await, [ep.as_str()]);
         let mut all = listed("?status=all").await;
         all.sort();
         let mut both = [ep.clone(), second.to_string()];
