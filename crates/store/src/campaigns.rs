@@ -1,5 +1,6 @@
 //! The `campaigns`, `campaign_visits` and `campaign_assignments` tables.
 
+use sanshe_core::campaigns::VisitOutcome;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -111,8 +112,8 @@ pub struct NewVisit<'a> {
     pub household_id: &'a str,
     /// Its area path.
     pub area_path: &'a str,
-    /// Outcome spelling.
-    pub outcome: &'a str,
+    /// What happened at the door.
+    pub outcome: VisitOutcome,
     /// Answers, JSON object of key → bool.
     pub answers: &'a str,
     /// Note.
@@ -152,7 +153,7 @@ crate::query_row! {
         /// 房号
         pub room: String,
         /// Latest outcome, if visited.
-        pub outcome: Option<String>,
+        pub outcome: Option<VisitOutcome>,
         /// Latest answers.
         pub answers: Option<String>,
         /// Latest note.

@@ -292,7 +292,7 @@ pub async fn visit(
             campaign_id,
             household_id: &household.id,
             area_path: &household.area_path,
-            outcome: outcome.as_str(),
+            outcome,
             answers: &answers_json,
             note: &note,
             worker_id: actor.user_id.as_deref(),
@@ -391,7 +391,7 @@ fn door(d: DoorRow) -> Door {
         household_id: d.household_id,
         compound: d.area_name,
         building: d.building,
-        outcome: d.outcome,
+        outcome: d.outcome.map(|o| o.as_str().into()),
         visits: d.visits,
         note: d.note.filter(|n| !n.is_empty()),
         visited_at: d.visited_at.map(rfc3339),
@@ -434,10 +434,11 @@ pub async fn doors(
 /// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
 /// visited are not revisits: `unvisited` lists them apart.
 pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
+    let revisit = [VisitOutcome::NotHome, VisitOutcome::Refused].map(VisitOutcome::as_str);
     Ok(doors(app, actor, campaign_id, None)
         .await?
         .into_iter()
-        .filter(|d| matches!(d.outcome.as_deref(), Some("not_home" | "refused")))
+        .filter(|d| d.outcome.as_deref().is_some_and(|o| revisit.contains(&o)))
         .collect())
 }
 
@@ -480,18 +481,23 @@ pub struct CoverageLine {
 }
 
 impl CoverageLine {
-    fn count(&mut self, outcome: Option<&str>) {
+    fn count(&mut self, outcome: Option<VisitOutcome>) {
         self.households += 1;
         match outcome {
             None => self.unvisited += 1,
-            Some("not_home") => self.not_home += 1,
-            Some(o) => {
+            Some(VisitOutcome::NotHome) => self.not_home += 1,
+            // Someone came to the door: the household is reached, whatever they said.
+            Some(VisitOutcome::Answered) => {
                 self.reached += 1;
-                match o {
-                    "refused" => self.refused += 1,
-                    "moved_out" => self.moved_out += 1,
-                    _ => self.answered += 1,
-                }
+                self.answered += 1;
+            }
+            Some(VisitOutcome::Refused) => {
+                self.reached += 1;
+                self.refused += 1;
+            }
+            Some(VisitOutcome::MovedOut) => {
+                self.reached += 1;
+                self.moved_out += 1;
             }
         }
         self.percent = self.reached * 100 / self.households;
@@ -534,7 +540,7 @@ pub async fn coverage(app: &App, actor: &Actor, campaign_id: &str) -> Result<Cov
     let mut buildings: Vec<CoverageLine> = Vec::new();
     let mut compounds: Vec<CoverageLine> = Vec::new();
     for d in &rows {
-        let outcome = d.outcome.as_deref();
+        let outcome = d.outcome;
         match buildings
             .iter_mut()
             .find(|b| b.compound == d.area_name && b.building == d.building)
