@@ -159,7 +159,7 @@ async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Resul
         title: n.title,
         detail: n.detail,
         post_id: n.post_id,
-        service: n.service,
+        service: n.service.map(|d| d.as_str().into()),
         wanted: n.wanted,
         committed: n.committed,
         from: n.from_day,
@@ -219,9 +219,9 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         errors.push("wanted", "err-need-wanted");
     }
     let service = match (kind, input.service.as_deref().map(str::trim)) {
-        (Some(NeedKind::Service), Some(s)) if !s.is_empty() => errors
-            .take("service", Duty::parse(s))
-            .map(|d| d.as_str().to_string()),
+        (Some(NeedKind::Service), Some(s)) if !s.is_empty() => {
+            errors.take("service", Duty::parse(s))
+        }
         (Some(NeedKind::Service), _) => {
             errors.push("service", "err-required");
             None

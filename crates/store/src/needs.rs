@@ -1,6 +1,7 @@
 //! The `needs` and `need_commitments` tables.
 
 use sanshe_core::needs::{Audience, NeedKind, NeedStatus};
+use sanshe_core::organizations::Duty;
 
 use crate::statements::{Cell, Statements};
 use crate::{Result, StoreError, in_list, scope_filter};
@@ -24,7 +25,7 @@ crate::row! {
         /// The post whose shifts people are wanted for.
         pub post_id: Option<String>,
         /// The service wanted (a `Duty` spelling).
-        pub service: Option<String>,
+        pub service: Option<Duty>,
         /// People (or 1 for a service) wanted.
         pub wanted: i64,
         /// Committed so far.
