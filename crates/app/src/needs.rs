@@ -8,7 +8,7 @@ use crate::audit::Audited;
 use chrono::NaiveDate;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, organizations_run};
-use sanshe_core::needs::{Audience, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus};
+use sanshe_core::needs::{Audience, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus, NeedUrgency};
 use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
@@ -164,7 +164,7 @@ async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Resul
         committed: n.committed,
         from: n.from_day,
         to: n.to_day,
-        urgency: n.urgency,
+        urgency: n.urgency.as_str().into(),
     })
 }
 
@@ -189,14 +189,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         .take_field(sanshe_core::text::line("detail", &input.detail, 500))
         .unwrap_or_default();
     let audience = errors.take("audience", Audience::chosen(&input.audience));
-    let urgency = match input.urgency.trim() {
-        "" | "normal" => "normal",
-        "urgent" => "urgent",
-        _ => {
-            errors.push("urgency", "err-need-urgency");
-            "normal"
-        }
-    };
+    let urgency = errors.take("urgency", NeedUrgency::chosen(&input.urgency));
     let alert_after_hours = input.alert_after_hours.unwrap_or(ALERT_AFTER_HOURS);
     if !(1..=168).contains(&alert_after_hours) {
         errors.push("alert_after_hours", "err-need-alert-after");
@@ -276,7 +269,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
         committed: 0,
         from_day: from.to_string(),
         to_day: to.to_string(),
-        urgency: urgency.into(),
+        urgency: urgency.unwrap_or(NeedUrgency::Normal),
         audience,
         status: NeedStatus::Open,
         created_by: actor.username.clone(),
@@ -287,7 +280,7 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
     let mut tx = app.db.begin().await?;
     store::insert(&mut *tx, &row).await?;
     audit::record(&mut tx, actor, "need.posted", row.subject(), &row.title).await?;
-    if row.urgency == "urgent" {
+    if row.urgency == NeedUrgency::Urgent {
         tell_robots_of_urgent(&mut tx, &row).await?;
     }
     sanshe_store::commit(tx).await?;

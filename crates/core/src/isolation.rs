@@ -174,22 +174,11 @@ spelled! {
     /// How the daily reports reach sanshe.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    pub enum FollowUpMode("err-follow-up") {
+    pub enum FollowUpMode("err-follow-up", blank = Link) {
         /// The resident reports through their link.
         Link = "link",
         /// The worker phones and enters the report.
         Phone = "phone",
-    }
-}
-
-impl FollowUpMode {
-    /// What a worker chose; nothing chosen means the resident's link.
-    pub fn chosen(raw: &str) -> Result<FollowUpMode, &'static str> {
-        if raw.trim().is_empty() {
-            Ok(FollowUpMode::Link)
-        } else {
-            FollowUpMode::parse(raw)
-        }
     }
 }
 

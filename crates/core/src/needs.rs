@@ -53,7 +53,7 @@ spelled! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
-    pub enum Audience("err-need-audience") {
+    pub enum Audience("err-need-audience", blank = Linked) {
         /// The organizations with an active linkage to the community.
         Linked = "linked",
         /// Every organization in the city.
@@ -61,14 +61,14 @@ spelled! {
     }
 }
 
-impl Audience {
-    /// What a poster chose; nothing chosen means the linked organizations.
-    pub fn chosen(raw: &str) -> Result<Audience, &'static str> {
-        if raw.trim().is_empty() {
-            Ok(Audience::Linked)
-        } else {
-            Audience::parse(raw)
-        }
+spelled! {
+    /// How soon a need must be met: an urgent one is sent to the chat groups at once.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum NeedUrgency("err-need-urgency", blank = Normal) {
+        /// As the days allow.
+        Normal = "normal",
+        /// Now: the robots are told.
+        Urgent = "urgent",
     }
 }
 

@@ -2,7 +2,8 @@
 
 /// Declares an enum whose values are stored as fixed words, and writes for it `ALL` (every
 /// value, in the order declared), `as_str` (the stored word) and `parse` (the word, trimmed;
-/// anything else is the error code given after the name). A value read back from the database
+/// anything else is the error code given after the name); with `blank = Variant`, also
+/// `chosen`, which reads a blank input as that variant. A value read back from the database
 /// is parsed the same way (`sanshe_store`'s `FromCell`), so a word no variant spells fails the
 /// read instead of becoming a default.
 ///
@@ -21,7 +22,7 @@
 macro_rules! spelled {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident($error:literal) {
+        pub enum $name:ident($error:literal $(, blank = $blank:ident)?) {
             $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )+
         }
     ) => {
@@ -48,6 +49,18 @@ macro_rules! spelled {
                     _ => Err($error),
                 }
             }
+
+            $(
+                /// What someone chose on a form or in a body, where choosing nothing means
+                #[doc = concat!("`", stringify!($blank), "`.")]
+                pub fn chosen(raw: &str) -> Result<$name, &'static str> {
+                    if raw.trim().is_empty() {
+                        Ok($name::$blank)
+                    } else {
+                        $name::parse(raw)
+                    }
+                }
+            )?
         }
     };
 }
@@ -58,7 +71,7 @@ mod tests {
     spelled! {
         /// A test enum.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Light("err-direction") {
+        pub enum Light("err-direction", blank = Green) {
             /// Go.
             Green = "green",
             /// Stop.
@@ -75,5 +88,8 @@ mod tests {
         assert_eq!(Light::parse(" red "), Ok(Light::Red));
         assert_eq!(Light::parse("Red"), Err("err-direction"));
         assert_eq!(Light::parse(""), Err("err-direction"));
+        assert_eq!(Light::chosen(" "), Ok(Light::Green));
+        assert_eq!(Light::chosen("red"), Ok(Light::Red));
+        assert_eq!(Light::chosen("amber"), Err("err-direction"));
     }
 }

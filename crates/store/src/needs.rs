@@ -1,6 +1,6 @@
 //! The `needs` and `need_commitments` tables.
 
-use sanshe_core::needs::{Audience, NeedKind, NeedStatus};
+use sanshe_core::needs::{Audience, NeedKind, NeedStatus, NeedUrgency};
 use sanshe_core::organizations::Duty;
 
 use crate::statements::{Cell, Statements};
@@ -35,7 +35,7 @@ crate::row! {
         /// Last day.
         pub to_day: String,
         /// `urgent` or `normal`.
-        pub urgency: String,
+        pub urgency: NeedUrgency,
         /// `linked` or `city`.
         pub audience: Audience,
         /// `open`, `partly_met`, `met`, `closed`.

@@ -116,6 +116,7 @@ stored_as_word!(
     sanshe_core::needs::NeedKind,
     sanshe_core::needs::NeedStatus,
     sanshe_core::needs::Audience,
+    sanshe_core::needs::NeedUrgency,
     sanshe_core::organizations::OrganizationKind,
     sanshe_core::organizations::Duty,
     sanshe_core::organizations::LinkageStatus,

@@ -85,9 +85,11 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         bad["wanted"] = json!(0);
         bad["to"] = json!((d1 - Duration::days(1)).to_string());
         bad["post_id"] = json!("nope");
+        bad["urgency"] = json!("asap");
+        bad["audience"] = json!("everyone");
         let codes: Vec<String> = need(bad).await.json()["errors"].as_array().unwrap().iter()
             .map(|e| e["code"].as_str().unwrap().to_string()).collect();
-        assert_eq!(codes, ["err-date-order", "err-need-wanted", "err-need-post"]);
+        assert_eq!(codes, ["err-need-audience", "err-need-urgency", "err-date-order", "err-need-wanted", "err-need-post"]);
         // A need is a community's, not a building's.
         let mut building = base.clone();
         building["area_id"] = json!(t.lingyanli_building);
@@ -99,6 +101,7 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let n = n.json();
         let id = n["id"].as_str().unwrap().to_string();
         assert_eq!((n["status"].as_str(), n["committed"].as_i64()), (Some("open"), Some(0)));
+        assert_eq!((n["urgency"].as_str(), n["audience"].as_str()), (Some("urgent"), Some("linked")), "a blank audience is the linked organizations");
 
         // Not linked, 若水 does not see it.
         assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json(), json!([]));
