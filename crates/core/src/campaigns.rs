@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 use crate::spelling::spelled;
 
 spelled! {
+    /// Whether a campaign still takes visits.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum CampaignStatus("err-campaign-status") {
+        /// Workers are visiting.
+        Active = "active",
+        /// Over: no more visits (it can be opened again).
+        Closed = "closed",
+    }
+}
+
+spelled! {
     /// What happened at a door.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]

@@ -1,6 +1,6 @@
 //! The `campaigns`, `campaign_visits` and `campaign_assignments` tables.
 
-use sanshe_core::campaigns::VisitOutcome;
+use sanshe_core::campaigns::{CampaignStatus, VisitOutcome};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -23,8 +23,8 @@ crate::query_row! {
         pub name: String,
         /// Questions, JSON.
         pub questions: String,
-        /// `active` / `closed`.
-        pub status: String,
+        /// Active or closed.
+        pub status: CampaignStatus,
         /// UTC ms.
         pub created_at: i64,
         /// Households in the area.
@@ -53,8 +53,8 @@ crate::row! {
         pub name: String,
         /// The questions, as JSON.
         pub questions: String,
-        /// `active` / `closed`.
-        pub status: String,
+        /// Active or closed.
+        pub status: CampaignStatus,
         /// Who started it (None for the command line).
         pub created_by: Option<String>,
         /// UTC ms.
@@ -93,7 +93,12 @@ pub async fn campaigns(
 }
 
 /// Closes or reopens a campaign.
-pub async fn set_status(conn: &mut AnyConnection, id: &str, status: &str, at: i64) -> Result<()> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: CampaignStatus,
+    at: i64,
+) -> Result<()> {
     conn.run(
         "UPDATE campaigns SET status = $2, closed_at = $3 WHERE id = $1",
         &[Cell::from(id), Cell::from(status), Cell::from(at)],

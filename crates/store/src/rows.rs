@@ -103,6 +103,7 @@ stored_as_word!(
     sanshe_core::alerts::AlertStatus,
     sanshe_core::alerts::WebhookKind,
     sanshe_core::areas::AreaKind,
+    sanshe_core::campaigns::CampaignStatus,
     sanshe_core::campaigns::VisitOutcome,
     sanshe_core::contacts::Transport,
     sanshe_core::gates::Direction,

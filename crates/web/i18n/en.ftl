@@ -416,6 +416,7 @@ err-follow-up = Reports come by link or by phone
 err-symptom = Unknown symptom
 err-release-reason = Choose a reason
 err-visit-outcome = Choose an outcome
+err-campaign-status = Not a campaign status (active, closed)
 err-question = Not a question of this campaign
 err-questions-required = At least one question
 err-alert-kind = Unknown kind of alert

@@ -416,6 +416,7 @@ err-follow-up = 报告方式只能是链接或电话
 err-symptom = 不认识的症状
 err-release-reason = 请选择解除原因
 err-visit-outcome = 请选择走访结果
+err-campaign-status = 不是有效的排查状态（进行中、已结束）
 err-question = 不是本次排查的问题
 err-questions-required = 至少需要一个问题
 err-alert-kind = 不认识的预警类型

@@ -4,6 +4,7 @@
 //! while the campaign runs and the duty holds.
 
 use crate::audit::Audited;
+use sanshe_core::campaigns::CampaignStatus;
 use sanshe_core::organizations::Duty;
 use sanshe_store::campaigns::AssignmentRow;
 
@@ -69,7 +70,7 @@ pub async fn assign(
         sanshe_core::text::line("building", &input.building, sanshe_core::text::LABEL_CHARS)?;
     let mut tx = app.db.begin().await?;
     let c = visible(&mut tx, actor, campaign_id).await?;
-    if c.status != "active" {
+    if c.status != CampaignStatus::Active {
         return Err(AppError::field("campaign", "err-campaign-closed"));
     }
     let area = area_store::get(&mut tx, &input.area_id)

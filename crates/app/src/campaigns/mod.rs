@@ -2,6 +2,7 @@
 //! few taps, see coverage by building and compound, the revisit list and each worker's day.
 
 use crate::audit::Audited;
+use sanshe_core::campaigns::CampaignStatus;
 use std::collections::BTreeMap;
 
 use sanshe_core::accounts::{Action, Target};
@@ -79,7 +80,7 @@ fn view(c: CampaignRow) -> CampaignView {
         area_id: c.area_id,
         area_name: c.area_name,
         name: c.name,
-        status: c.status,
+        status: c.status.as_str().into(),
         created_at: rfc3339(c.created_at),
         households: c.households,
         reached: c.reached,
@@ -118,7 +119,7 @@ pub async fn create(app: &App, actor: &Actor, input: &CampaignInput) -> Result<C
         area_path: area.path.clone(),
         name: name.to_string(),
         questions: questions_json,
-        status: "active".into(),
+        status: CampaignStatus::Active,
         created_by: actor.user_id.clone(),
         created_at: app.clock.now_ms(),
     };
@@ -163,7 +164,17 @@ pub async fn set_closed(app: &App, actor: &Actor, id: &str, closed: bool) -> Res
     let mut tx = app.db.begin().await?;
     let c = visible(&mut tx, actor, id).await?;
     let now = app.clock.now_ms();
-    store::set_status(&mut tx, id, if closed { "closed" } else { "active" }, now).await?;
+    store::set_status(
+        &mut tx,
+        id,
+        if closed {
+            CampaignStatus::Closed
+        } else {
+            CampaignStatus::Active
+        },
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         actor,
@@ -253,7 +264,7 @@ pub async fn visit(
     if !staff && handed.is_empty() {
         return Err(AppError::NotFound);
     }
-    if c.status != "active" {
+    if c.status != CampaignStatus::Active {
         return Err(AppError::field("campaign", "err-campaign-closed"));
     }
     let household = sanshe_store::registry::household(&mut tx, &input.household_id)

@@ -7,6 +7,7 @@ use sanshe_app::campaigns::{
 use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
 };
+use sanshe_core::campaigns::CampaignStatus;
 use sanshe_core::campaigns::{STANDARD_QUESTIONS, VisitOutcome};
 use sanshe_core::contacts::{Trace, Transport};
 use sanshe_core::isolation::EpisodeKind;
@@ -84,7 +85,7 @@ async fn campaign_view(caller: &PageCaller, id: &str, errors: FormErrors) -> Pag
     Ok(render_form(
         &CampaignPage {
             nav: Nav::of(caller, &format!("/campaigns/{id}")),
-            active: cov.campaign.status == "active",
+            active: cov.campaign.status == CampaignStatus::Active.as_str(),
             cov,
             assignments,
             door_workers,
@@ -175,7 +176,13 @@ pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) 
 
 pub(super) async fn close_campaign(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     let c = campaigns::get(caller.app(), &caller.actor, &id).await?;
-    campaigns::set_closed(caller.app(), &caller.actor, &id, c.status == "active").await?;
+    campaigns::set_closed(
+        caller.app(),
+        &caller.actor,
+        &id,
+        c.status == CampaignStatus::Active.as_str(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
 }
 
