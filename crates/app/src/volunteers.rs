@@ -7,6 +7,7 @@ use sanshe_core::accounts::{Action, Role, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::identity::MainlandId;
 use sanshe_core::phone::Phone;
+use sanshe_core::volunteers::Vetting;
 use sanshe_store::volunteers::{self as store, ApplicationRow};
 use sanshe_store::{accounts as account_store, areas as area_store, new_id};
 
@@ -107,7 +108,7 @@ fn view(a: ApplicationRow) -> ApplicationView {
         phone: a.phone_masked,
         availability: a.availability,
         organization: a.organization,
-        status: a.status,
+        status: a.status.as_str().into(),
         decision_note: a.decision_note,
         user_id: a.user_id,
         status_link: None,
@@ -202,7 +203,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
         skills: skills.join(","),
         availability,
         organization,
-        status: "pending".into(),
+        status: Vetting::Pending,
         applied_at: app.clock.now_ms(),
         link_hash: Some(crate::accounts::token_hash(&token)),
         ..ApplicationRow::default()
@@ -252,7 +253,7 @@ pub async fn application_status(app: &App, token: &str) -> Result<ApplicationSta
     Ok(ApplicationStatus {
         name: crate::isolation::mask_name(&a.name),
         community,
-        status: a.status,
+        status: a.status.as_str().into(),
         note: a.decision_note,
         deployed,
         applied: local_time(a.applied_at).format("%Y-%m-%d").to_string(),
@@ -283,11 +284,10 @@ pub async fn applications(
     actor: &Actor,
     filter: &ApplicationFilter,
 ) -> Result<Vec<ApplicationView>> {
-    let statuses: Vec<String> = match filter.status.as_deref().filter(|s| !s.is_empty()) {
-        None => Vec::new(),
-        Some("open") => vec!["pending".into(), "more_info".into()],
-        Some(s @ ("pending" | "more_info" | "approved" | "declined")) => vec![s.into()],
-        Some(_) => return Err(AppError::field("status", "err-volunteer-status")),
+    let statuses: Vec<Vetting> = match filter.status.as_deref().map(str::trim).unwrap_or("") {
+        "" => Vec::new(),
+        "open" => Vetting::OPEN.to_vec(),
+        word => vec![Vetting::parse(word).map_err(|e| AppError::field("status", e))?],
     };
     let skill = match filter.skill.as_deref().filter(|s| !s.is_empty()) {
         Some(s) if SKILLS.contains(&s) => Some(s.to_string()),
@@ -354,13 +354,8 @@ const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -> Result<Decided> {
     let note = sanshe_core::text::note("note", &input.note, 500)?;
     let note = note.as_str();
-    let status = match input.decision.as_str() {
-        "approve" => "approved",
-        "more_info" => "more_info",
-        "decline" => "declined",
-        _ => return Err(AppError::field("decision", "err-volunteer-decision")),
-    };
-    if status != "approved" && note.is_empty() {
+    let status = Vetting::decided(&input.decision).map_err(|e| AppError::field("decision", e))?;
+    if status != Vetting::Approved && note.is_empty() {
         return Err(AppError::field("note", "err-required"));
     }
     let mut tx = app.db.begin().await?;
@@ -378,7 +373,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     }
     let now = app.clock.now_ms();
     let mut account = None;
-    if status == "approved" {
+    if status == Vetting::Approved {
         let (username, password) = {
             let mut rng = rand::thread_rng();
             let username = format!("vol.{:06}", rng.gen_range(0..1_000_000));
@@ -421,7 +416,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     audit::record(
         &mut tx,
         actor,
-        &format!("volunteer.{status}"),
+        &format!("volunteer.{}", status.as_str()),
         Subject::new("volunteer_application", id, &before.area_path),
         note,
     )

@@ -21,5 +21,6 @@ pub mod registry;
 pub mod rotas;
 mod spelling;
 pub mod text;
+pub mod volunteers;
 
 pub use error::{FieldError, FieldErrors};

@@ -590,12 +590,16 @@ pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (Str
 
 /// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and
 /// appended to it; a filter that matches nothing when there are no values.
-pub(crate) fn one_of(column: &str, values: &[String], args: &mut Vec<statements::Cell>) -> String {
+pub(crate) fn one_of<T: Clone + Into<statements::Cell>>(
+    column: &str,
+    values: &[T],
+    args: &mut Vec<statements::Cell>,
+) -> String {
     if values.is_empty() {
         return String::from("1 = 0");
     }
     let first = args.len() + 1;
-    args.extend(values.iter().map(statements::Cell::from));
+    args.extend(values.iter().cloned().map(Into::into));
     format!("{column} IN {}", in_list(first, values.len()))
 }
 

@@ -122,4 +122,5 @@ stored_as_word!(
     sanshe_core::organizations::Duty,
     sanshe_core::organizations::LinkageStatus,
     sanshe_core::organizations::LinkageSide,
+    sanshe_core::volunteers::Vetting,
 );

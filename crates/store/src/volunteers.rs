@@ -2,6 +2,7 @@
 
 use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
+use sanshe_core::volunteers::Vetting;
 
 crate::row! {
     /// An application.
@@ -31,8 +32,8 @@ crate::row! {
         pub availability: String,
         /// Their organization, if any, in their words.
         pub organization: String,
-        /// `pending`, `more_info`, `approved`, `declined`.
-        pub status: String,
+        /// Where it is in vetting.
+        pub status: Vetting,
         /// Why declined, or what more is needed.
         pub decision_note: Option<String>,
         /// Who decided.
@@ -78,7 +79,7 @@ pub async fn open_with_document(conn: &mut impl Statements, hash: &str) -> Resul
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationQuery {
     /// Only these statuses (all when empty).
-    pub statuses: Vec<String>,
+    pub statuses: Vec<Vetting>,
     /// Names starting with this.
     pub name_prefix: Option<String>,
     /// Offering this skill.
@@ -146,7 +147,7 @@ pub async fn list(
 pub async fn decide(
     conn: &mut impl Statements,
     id: &str,
-    status: &str,
+    status: Vetting,
     note: Option<&str>,
     by: &str,
     at: i64,

@@ -87,9 +87,20 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(decide(other.clone(), json!({"decision": "approve"})).await.status, StatusCode::NOT_FOUND);
         let r = decide(worker.clone(), json!({"decision": "decline"})).await;
         assert_eq!(codes(&r.json()), [("note".to_string(), "err-required".to_string())]);
+        let r = decide(worker.clone(), json!({"decision": "approved"})).await;
+        assert_eq!(codes(&r.json()), [("decision".to_string(), "err-volunteer-decision".to_string())]);
         let r = decide(worker.clone(), json!({"decision": "more_info", "note": "请补充健康证明"})).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["application"]["status"], "more_info");
+        // "open" lists what still waits for a decision: pending and more_info, not the declined twin.
+        let list = async |status: &str| {
+            let r = t.get(&format!("/api/v1/volunteers/applications?status={status}"), Some(&worker)).await;
+            (r.status, r.json().as_array().map(|a| a.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()))
+        };
+        assert_eq!(list("open").await, (StatusCode::OK, Some(vec![id.to_string()])));
+        assert_eq!(list("declined").await, (StatusCode::OK, Some(vec![twin.clone()])));
+        let r = t.get("/api/v1/volunteers/applications?status=waiting", Some(&worker)).await;
+        assert_eq!(codes(&r.json()), [("status".to_string(), "err-volunteer-status".to_string())]);
         assert!(t.page(&link, "").await.text().contains("请补充健康证明"));
 
         // Approval makes an account deployed to 凌研里: it sees the community's rota.
