@@ -4,7 +4,25 @@
 //! local times is exact, and the rules people state ("12 hours in any 24", "from 08:00") are
 //! local.
 
+use crate::spelling::spelled;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+
+spelled! {
+    /// What a duty post is for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PostKind("err-post-kind") {
+        /// A gate checkpoint of a compound.
+        Gate = "gate",
+        /// A telephone line (psychological support, the community's hotline).
+        Hotline = "hotline",
+        /// Help at a care home.
+        CareHome = "care_home",
+        /// Support at the front line (supplies, errands).
+        Support = "support",
+        /// Anything else.
+        Other = "other",
+    }
+}
 
 /// A stretch of time, start included, end excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -122,5 +122,6 @@ stored_as_word!(
     sanshe_core::organizations::Duty,
     sanshe_core::organizations::LinkageStatus,
     sanshe_core::organizations::LinkageSide,
+    sanshe_core::rotas::PostKind,
     sanshe_core::volunteers::Vetting,
 );

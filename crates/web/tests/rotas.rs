@@ -668,6 +668,11 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         let html = t.page(&format!("/rota?area={}&from={d1}&days=1", t.lingyanli), &cookie).await.text();
         let cover_page = format!("/rota/shifts/{morning}/cover?area={}&from={d1}", t.lingyanli);
         assert!(html.contains(&cover_page.replace('&', "&amp;")), "{html}");
+        // The new-post form offers every kind of post, each under its name.
+        for (kind, name) in [("gate", "卡口"), ("hotline", "热线"), ("care_home", "养老院值守"), ("support", "支援组"), ("other", "其他")] {
+            assert!(html.contains(&format!("<option value=\"{kind}\">")), "{kind}");
+            assert!(html.contains(name), "{name}");
+        }
         let html = t.page(&cover_page, &cookie).await.text();
         assert!(html.contains("v.free") && html.contains("未到岗"), "{html}");
         assert!(!html.contains("/assign"), "no place free while the no-show holds it");

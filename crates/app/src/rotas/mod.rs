@@ -38,9 +38,6 @@ pub use posts::*;
 pub use swaps::*;
 pub use watch::*;
 
-/// Kinds of post.
-pub const POST_KINDS: [&str; 5] = ["gate", "hotline", "care_home", "support", "other"];
-
 fn span_of(starts_at: i64, ends_at: i64) -> Span {
     Span {
         start: local_time(starts_at),

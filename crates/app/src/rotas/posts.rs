@@ -1,6 +1,7 @@
 //! Duty posts: what must be covered, where, by how many, with which skill.
 
 use super::*;
+use sanshe_core::rotas::PostKind;
 
 /// A post as shown.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -37,7 +38,7 @@ pub(super) fn post_view(p: PostRow) -> PostView {
         id: p.id,
         area_id: p.area_id,
         name: p.name,
-        kind: p.kind,
+        kind: p.kind.as_str().into(),
         cover_hours: p.cover_hours,
         shift_hours: p.shift_hours,
         people: p.people,
@@ -82,9 +83,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         .take_field(sanshe_core::text::required_line("name", &input.name, 40))
         .unwrap_or_default();
     let name = name.as_str();
-    if !POST_KINDS.contains(&input.kind.as_str()) {
-        errors.push("kind", "err-post-kind");
-    }
+    let kind = errors.take("kind", PostKind::parse(&input.kind));
     let skill = input
         .skill
         .as_deref()
@@ -128,7 +127,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         area_id: area.id.clone(),
         area_path: area.path.clone(),
         name: name.to_string(),
-        kind: input.kind.clone(),
+        kind: kind.unwrap_or(PostKind::Other),
         cover_from_minute: i64::from(
             chrono::Timelike::hour(&from) * 60 + chrono::Timelike::minute(&from),
         ),
@@ -144,7 +143,7 @@ pub async fn add_post(app: &App, actor: &Actor, input: &PostInput) -> Result<Pos
         .map(str::trim)
         .filter(|g| !g.is_empty());
     if let Some(gate_id) = gate_id {
-        if post.kind != "gate" {
+        if post.kind != PostKind::Gate {
             return Err(AppError::field("gate_id", "err-post-gate-kind"));
         }
         // The gate must close a compound in the post's area (or the compound the post serves).

@@ -3,6 +3,7 @@
 
 use crate::statements::{Cell, FromRow, Row, Statements};
 use crate::{Result, scope_filter};
+use sanshe_core::rotas::PostKind;
 
 crate::row! {
     /// A duty post.
@@ -16,8 +17,8 @@ crate::row! {
         pub area_path: String,
         /// Name, e.g. 凌研里一区南门.
         pub name: String,
-        /// `gate`, `hotline`, `care_home`, `support`, `other`.
-        pub kind: String,
+        /// What it is for.
+        pub kind: PostKind,
         /// Minute of the day (China time) its cover starts.
         pub cover_from_minute: i64,
         /// Hours covered a day.
@@ -44,7 +45,7 @@ pub async fn insert_post(conn: &mut impl Statements, p: &PostRow, at: i64) -> Re
             (&p.area_id).into(),
             (&p.area_path).into(),
             (&p.name).into(),
-            (&p.kind).into(),
+            p.kind.into(),
             p.cover_from_minute.into(),
             p.cover_hours.into(),
             p.shift_hours.into(),
