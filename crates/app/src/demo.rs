@@ -436,7 +436,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
             &mut conn,
             &org_ids["天津市若水社会工作服务中心"],
             &sw.id,
-            "social_worker",
+            sanshe_core::organizations::MemberKind::SocialWorker,
         )
         .await?;
     }

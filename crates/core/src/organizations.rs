@@ -114,6 +114,17 @@ spelled! {
     }
 }
 
+spelled! {
+    /// What an organization's member is to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum MemberKind("err-member-kind") {
+        /// 社工: a professional social worker (the one a care duty needs).
+        SocialWorker = "social_worker",
+        /// 志愿者: a volunteer.
+        Volunteer = "volunteer",
+    }
+}
+
 /// What a proposal by someone speaking for `sides` starts as: active at once when they speak
 /// for both sides (a coordinator linking an organization of their own area), else proposed.
 pub fn proposal_status(speaks_for_organization: bool, speaks_for_community: bool) -> LinkageStatus {

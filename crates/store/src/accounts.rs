@@ -1,6 +1,7 @@
 //! The `users`, `grants`, `sessions` and `sign_in_failures` tables.
 
 use sanshe_core::accounts::Role;
+use sanshe_core::organizations::MemberKind;
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
@@ -371,8 +372,8 @@ crate::query_row! {
         pub display_name: String,
         /// Their sign-in name (what their scans are recorded under).
         pub username: String,
-        /// `social_worker` or `volunteer`.
-        pub member_kind: String,
+        /// Social worker or volunteer.
+        pub member_kind: MemberKind,
     }
 }
 
@@ -427,7 +428,7 @@ pub async fn set_member_kind(
     conn: &mut AnyConnection,
     organization_id: &str,
     user_id: &str,
-    kind: &str,
+    kind: MemberKind,
 ) -> Result<()> {
     conn.run("UPDATE grants SET member_kind = $3 WHERE organization_id = $1 AND user_id = $2 AND role = 'volunteer'", &[Cell::from(organization_id), Cell::from(user_id), Cell::from(kind)])
         .await

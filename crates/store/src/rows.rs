@@ -122,6 +122,7 @@ stored_as_word!(
     sanshe_core::organizations::Duty,
     sanshe_core::organizations::LinkageStatus,
     sanshe_core::organizations::LinkageSide,
+    sanshe_core::organizations::MemberKind,
     sanshe_core::rotas::PostKind,
     sanshe_core::volunteers::Vetting,
 );

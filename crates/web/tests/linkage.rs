@@ -723,14 +723,17 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
             (r.status, code(&r.json()).as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "err-worker")
         );
-        let kind = t
-            .send_json(
-                "PUT",
-                &format!("/api/v1/organizations/{}/members/{sw_id}/kind", t.ruoshui),
-                Some(&org),
-                json!({"kind": "social_worker"}),
-            )
-            .await;
+        let set_kind = async |kind: &str| {
+            let path = format!("/api/v1/organizations/{}/members/{sw_id}/kind", t.ruoshui);
+            t.send_json("PUT", &path, Some(&org), json!({ "kind": kind }))
+                .await
+        };
+        let r = set_kind("doctor").await;
+        assert_eq!(
+            (r.status, code(&r.json()).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "err-member-kind")
+        );
+        let kind = set_kind("social_worker").await;
         assert_eq!(kind.status, StatusCode::NO_CONTENT, "{}", kind.text());
         assert_eq!(assign(sw_id.clone()).await.status, StatusCode::OK);
 

@@ -4,6 +4,7 @@
 
 use sanshe_core::accounts::member_of;
 use sanshe_core::organizations::Duty;
+use sanshe_core::organizations::MemberKind;
 use sanshe_core::rotas::gate_duty_window;
 use sanshe_store::Conn;
 use sanshe_store::accounts as account_store;
@@ -104,7 +105,7 @@ pub async fn duty_workers(
         let members = account_store::members_of(&mut *conn, organization).await?;
         let social_workers: Vec<_> = members
             .into_iter()
-            .filter(|m| m.member_kind == "social_worker")
+            .filter(|m| m.member_kind == MemberKind::SocialWorker)
             .collect();
         let ids: Vec<String> = social_workers.iter().map(|m| m.user_id.clone()).collect();
         let deployments = account_store::deployments_of(&mut *conn, &ids).await?;

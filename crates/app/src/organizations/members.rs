@@ -2,6 +2,7 @@
 //! deployed, their shifts ahead and hours served; deploying and recalling them within the
 //! organization's active linkages.
 
+use sanshe_core::organizations::MemberKind;
 use std::collections::HashMap;
 
 use sanshe_core::accounts::Role;
@@ -9,9 +10,6 @@ use sanshe_core::organizations::LinkageStatus;
 use sanshe_store::accounts as account_store;
 
 use super::*;
-
-/// What kind of member someone is.
-pub const MEMBER_KINDS: [&str; 2] = ["social_worker", "volunteer"];
 
 /// A community a member serves in.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -84,7 +82,7 @@ pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<
             served_minutes: served.get(&p.user_id).copied().unwrap_or(0),
             user_id: p.user_id,
             name: p.display_name,
-            kind: p.member_kind,
+            kind: p.member_kind.as_str().into(),
         })
         .collect())
 }
@@ -199,9 +197,7 @@ pub async fn set_member_kind(
     user_id: &str,
     kind: &str,
 ) -> Result<()> {
-    if !MEMBER_KINDS.contains(&kind) {
-        return Err(AppError::field("kind", "err-member-kind"));
-    }
+    let kind = MemberKind::parse(kind).map_err(|e| AppError::field("kind", e))?;
     let mut conn = app.db.conn().await?;
     let o = run_by(&mut conn, actor, organization_id).await?;
     let m = member(&mut conn, &o.id, user_id).await?;
@@ -211,7 +207,7 @@ pub async fn set_member_kind(
         actor,
         "member.kind_set",
         Subject::new("user", &m.user_id, o.home_path.as_deref().unwrap_or("")),
-        kind,
+        kind.as_str(),
     )
     .await?;
     Ok(())
