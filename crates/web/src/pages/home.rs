@@ -146,7 +146,7 @@ async fn worker_tasks(
     for c in sanshe_app::campaigns::list(app, actor)
         .await?
         .into_iter()
-        .filter(|c| c.status != "closed")
+        .filter(|c| c.status != sanshe_core::campaigns::CampaignStatus::Closed.as_str())
     {
         let doors = sanshe_app::campaigns::revisits(app, actor, &c.id).await?;
         if !doors.is_empty() && revisit == 0 {
