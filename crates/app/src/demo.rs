@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sanshe_core::accounts::Role;
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::AreaKind::{self, Building, City, Community, Compound, District, Street};
 use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId, Sex};
 use sanshe_core::organizations::OrganizationKind;
 use sanshe_core::phone::Phone;
@@ -107,7 +107,7 @@ async fn street(
     code: &str,
     name: &str,
 ) -> Result<AreaRow> {
-    child(conn, Some(district), AreaKind::Street, Some(code), name).await
+    child(conn, Some(district), Street, Some(code), name).await
 }
 
 /// Loads the demo into an empty database; every account gets `password`.
@@ -118,78 +118,22 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
         ));
     }
     let mut tx = app.db.begin().await?;
-    let tj = child(&mut tx, None, AreaKind::City, Some("120000"), "天津市").await?;
-    let heping = child(
-        &mut tx,
-        Some(&tj),
-        AreaKind::District,
-        Some("120101"),
-        "和平区",
-    )
-    .await?;
-    let hedong = child(
-        &mut tx,
-        Some(&tj),
-        AreaKind::District,
-        Some("120102"),
-        "河东区",
-    )
-    .await?;
-    let nankai = child(
-        &mut tx,
-        Some(&tj),
-        AreaKind::District,
-        Some("120104"),
-        "南开区",
-    )
-    .await?;
-    let jinnan = child(
-        &mut tx,
-        Some(&tj),
-        AreaKind::District,
-        Some("120112"),
-        "津南区",
-    )
-    .await?;
-    let wuqing = child(
-        &mut tx,
-        Some(&tj),
-        AreaKind::District,
-        Some("120114"),
-        "武清区",
-    )
-    .await?;
+    let tj = child(&mut tx, None, City, Some("120000"), "天津市").await?;
+    let heping = child(&mut tx, Some(&tj), District, Some("120101"), "和平区").await?;
+    let hedong = child(&mut tx, Some(&tj), District, Some("120102"), "河东区").await?;
+    let nankai = child(&mut tx, Some(&tj), District, Some("120104"), "南开区").await?;
+    let jinnan = child(&mut tx, Some(&tj), District, Some("120112"), "津南区").await?;
+    let wuqing = child(&mut tx, Some(&tj), District, Some("120114"), "武清区").await?;
     let nanshi = street(&mut tx, &heping, "120101006", "南市街道").await?;
     let xinxing = street(&mut tx, &heping, "120101004", "新兴街道").await?;
     let tiyu = street(&mut tx, &nankai, "120104011", "体育中心街道").await?;
     let bzk = street(&mut tx, &jinnan, "120112108", "北闸口镇").await?;
     street(&mut tx, &hedong, "120102001", "大王庄街道").await?;
     street(&mut tx, &wuqing, "120114001", "杨村街道").await?;
-    let yudeli = child(
-        &mut tx,
-        Some(&nanshi),
-        AreaKind::Community,
-        None,
-        "裕德里社区",
-    )
-    .await?;
-    let chaoyangli = child(
-        &mut tx,
-        Some(&xinxing),
-        AreaKind::Community,
-        None,
-        "朝阳里社区",
-    )
-    .await?;
-    let lingyanli = child(
-        &mut tx,
-        Some(&tiyu),
-        AreaKind::Community,
-        None,
-        "凌研里社区",
-    )
-    .await?;
-    let bzk_village = child(&mut tx, Some(&bzk), AreaKind::Community, None, "北闸口村").await?;
+    let yudeli = child(&mut tx, Some(&nanshi), Community, None, "裕德里社区").await?;
+    let chaoyangli = child(&mut tx, Some(&xinxing), Community, None, "朝阳里社区").await?;
+    let lingyanli = child(&mut tx, Some(&tiyu), Community, None, "凌研里社区").await?;
+    let bzk_village = child(&mut tx, Some(&bzk), Community, None, "北闸口村").await?;
 
     // (kind, name, home area, contact): a table reads better in columns.
     #[rustfmt::skip]
@@ -308,27 +252,13 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
         .iter()
         .enumerate()
     {
-        let compound = child(
-            &mut tx,
-            Some(&lingyanli),
-            AreaKind::Compound,
-            None,
-            compound_name,
-        )
-        .await?;
+        let compound = child(&mut tx, Some(&lingyanli), Compound, None, compound_name).await?;
         for b in 1..=12 {
             if remaining == 0 {
                 break;
             }
             let building_name = format!("{}号楼", ci * 12 + b);
-            let building = child(
-                &mut tx,
-                Some(&compound),
-                AreaKind::Building,
-                None,
-                &building_name,
-            )
-            .await?;
+            let building = child(&mut tx, Some(&compound), Building, None, &building_name).await?;
             'units: for unit in 1..=3 {
                 for floor in 1..=6 {
                     for door in 1..=4 {
@@ -357,24 +287,10 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     for (community, compound_name, buildings) in
         [(&yudeli, "裕德里小区", 4), (&chaoyangli, "朝阳里小区", 3)]
     {
-        let compound = child(
-            &mut tx,
-            Some(community),
-            AreaKind::Compound,
-            None,
-            compound_name,
-        )
-        .await?;
+        let compound = child(&mut tx, Some(community), Compound, None, compound_name).await?;
         for b in 1..=buildings {
             let building_name = format!("{b}号楼");
-            let building = child(
-                &mut tx,
-                Some(&compound),
-                AreaKind::Building,
-                None,
-                &building_name,
-            )
-            .await?;
+            let building = child(&mut tx, Some(&compound), Building, None, &building_name).await?;
             for unit in 1..=2 {
                 for floor in 1..=5 {
                     for door in 1..=2 {
@@ -1060,7 +976,7 @@ async fn village_follow_up(app: &App) -> Result<()> {
     let village = area_store::search(
         &mut conn,
         &[String::new()],
-        Some(AreaKind::Community),
+        Some(Community),
         Some("北闸口村"),
         1,
     )
@@ -1181,14 +1097,8 @@ async fn village_follow_up(app: &App) -> Result<()> {
 async fn applications_waiting(app: &App) -> Result<()> {
     use crate::volunteers::{self, ApplicationInput};
     let mut conn = app.db.conn().await?;
-    let communities = area_store::search(
-        &mut conn,
-        &[String::new()],
-        Some(AreaKind::Community),
-        None,
-        10,
-    )
-    .await?;
+    let communities =
+        area_store::search(&mut conn, &[String::new()], Some(Community), None, 10).await?;
     drop(conn);
     let id_of = |name: &str| {
         communities

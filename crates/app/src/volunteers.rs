@@ -143,20 +143,16 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
     } else if input.skills.iter().any(|s| !SKILLS.contains(&s.as_str())) {
         errors.push("skills", "err-volunteer-skill");
     }
-    let availability = errors
-        .take_field(text::line(
-            "availability",
-            &input.availability,
-            text::ADDRESS_CHARS,
-        ))
-        .unwrap_or_default();
-    let organization = errors
-        .take_field(text::line(
-            "organization",
-            &input.organization,
-            text::ADDRESS_CHARS,
-        ))
-        .unwrap_or_default();
+    // Both in the applicant's words, each at most an address long.
+    let [availability, organization] = [
+        ("availability", &input.availability),
+        ("organization", &input.organization),
+    ]
+    .map(|(field, words)| {
+        errors
+            .take_field(text::line(field, words, text::ADDRESS_CHARS))
+            .unwrap_or_default()
+    });
     if !input.consent {
         errors.push("consent", "err-volunteer-consent");
     }
