@@ -428,18 +428,14 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
 
 /// The communities an applicant can choose from: (id, name). Names of communities are public.
 pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
+    communities_within(app, &[String::new()]).await
+}
+
+/// The communities below `roots`: (id, name), at most 2,000 (a city has a few thousand at most).
+async fn communities_within(app: &App, roots: &[String]) -> Result<Vec<(String, String)>> {
     let mut conn = app.db.conn().await?;
-    Ok(area_store::search(
-        &mut conn,
-        &[String::new()],
-        Some(AreaKind::Community),
-        None,
-        2000,
-    )
-    .await?
-    .into_iter()
-    .map(|a| (a.id, a.name))
-    .collect())
+    let found = area_store::search(&mut conn, roots, Some(AreaKind::Community), None, 2000);
+    Ok(found.await?.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
 /// The names of the registered organizations, offered on the public sign-up form: an applicant
@@ -639,18 +635,7 @@ pub async fn recall(app: &App, actor: &Actor, user_id: &str, area_id: &str) -> R
 
 /// The communities the actor may deploy volunteers to: (id, name), by name.
 pub async fn deployable_areas(app: &App, actor: &Actor) -> Result<Vec<(String, String)>> {
-    let mut conn = app.db.conn().await?;
-    let mut out: Vec<(String, String)> = area_store::search(
-        &mut conn,
-        actor.scope(Action::VetVolunteers).roots(),
-        Some(AreaKind::Community),
-        None,
-        2000,
-    )
-    .await?
-    .into_iter()
-    .map(|a| (a.id, a.name))
-    .collect();
+    let mut out = communities_within(app, actor.scope(Action::VetVolunteers).roots()).await?;
     out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }
