@@ -9,7 +9,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// A role a user holds through a grant.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum Role("err-role") {
         /// 民政局协调员: runs everything within an area subtree.

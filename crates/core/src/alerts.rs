@@ -6,7 +6,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// What an alert is about.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum AlertKind("err-alert-kind") {
         /// A report at or above the fever line.
@@ -44,7 +44,7 @@ spelled! {
 
 spelled! {
     /// Where an alert is in its handling.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum AlertStatus("err-alert-status") {
         /// Nobody has taken it yet.
@@ -58,7 +58,7 @@ spelled! {
 
 spelled! {
     /// The chat tool a webhook posts into.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum WebhookKind("err-webhook-kind") {
         /// 企业微信群机器人 (key in the URL, no signature).

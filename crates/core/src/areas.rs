@@ -6,7 +6,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// A level of the area tree.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[derive(PartialOrd, Ord, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum AreaKind("err-area-kind") {
         /// 市

@@ -6,7 +6,6 @@ use crate::spelling::spelled;
 
 spelled! {
     /// Whether a campaign still takes visits.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum CampaignStatus("err-campaign-status") {
         /// Workers are visiting.
         Active = "active",
@@ -17,7 +16,7 @@ spelled! {
 
 spelled! {
     /// What happened at a door.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum VisitOutcome("err-visit-outcome") {
         /// Someone answered and the questions were asked.

@@ -6,7 +6,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// How someone arrived.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum Transport("err-transport") {
         /// 火车/高铁

@@ -9,7 +9,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// Which way someone goes through a gate.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum Direction("err-direction") {
         /// Coming home.

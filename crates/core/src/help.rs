@@ -6,7 +6,6 @@ use crate::spelling::spelled;
 
 spelled! {
     /// Where a request is.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum HelpStatus("err-help-status") {
         /// Waiting for a volunteer.
         Open = "open",
@@ -64,7 +63,7 @@ pub fn next(from: HelpStatus, step: HelpStep) -> Option<HelpStatus> {
 
 spelled! {
     /// How soon it is needed.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    #[derive(PartialOrd, Ord)]
     pub enum Urgency("err-help-urgency") {
         /// Medicine that cannot wait: within 4 hours.
         Urgent = "urgent",

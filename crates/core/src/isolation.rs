@@ -158,7 +158,7 @@ impl Slot {
 
 spelled! {
     /// Where the person is observed.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum EpisodeKind("err-episode-kind") {
         /// 居家隔离
@@ -172,7 +172,7 @@ spelled! {
 
 spelled! {
     /// How the daily reports reach sanshe.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum FollowUpMode("err-follow-up", blank = Link) {
         /// The resident reports through their link.
@@ -184,7 +184,6 @@ spelled! {
 
 spelled! {
     /// Where an episode is: open until released.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum EpisodeStatus("err-episode-status") {
         /// Under observation.
         Open = "open",
@@ -195,7 +194,7 @@ spelled! {
 
 spelled! {
     /// A symptom a report can carry (NHC: fever, cough, shortness of breath, diarrhoea, fatigue).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum Symptom("err-symptom") {
         /// 咳嗽
@@ -245,7 +244,7 @@ pub fn parse_symptoms<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Symptom>, &'static
 
 spelled! {
     /// Why an episode ended.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum ReleaseReason("err-release-reason") {
         /// 期满解除: observation completed without findings.

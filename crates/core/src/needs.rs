@@ -7,7 +7,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// What a need asks for.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum NeedKind("err-need-kind") {
@@ -20,7 +20,7 @@ spelled! {
 
 spelled! {
     /// Where a need stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum NeedStatus("err-need-status") {
@@ -50,7 +50,7 @@ impl NeedStatus {
 
 spelled! {
     /// Who a need goes to.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum Audience("err-need-audience", blank = Linked) {
@@ -63,7 +63,6 @@ spelled! {
 
 spelled! {
     /// How soon a need must be met: an urgent one is sent to the chat groups at once.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum NeedUrgency("err-need-urgency", blank = Normal) {
         /// As the days allow.
         Normal = "normal",

@@ -6,7 +6,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// What kind of body an organization is.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum OrganizationKind("err-organization-kind") {
         /// 民政局
@@ -28,7 +28,7 @@ spelled! {
 
 spelled! {
     /// A duty an organization takes on in a linked community: what its people may do there.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[derive(Hash, PartialOrd, Ord, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum Duty("err-duty") {
@@ -88,7 +88,7 @@ impl Duty {
 
 spelled! {
     /// Where a linkage stands: proposed by one side, active once the other accepts, then ended.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum LinkageStatus("err-linkage-status") {
@@ -103,7 +103,7 @@ spelled! {
 
 spelled! {
     /// The side of a linkage someone speaks for.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum LinkageSide("err-linkage-side") {
@@ -116,7 +116,6 @@ spelled! {
 
 spelled! {
     /// What an organization's member is to it.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum MemberKind("err-member-kind") {
         /// 社工: a professional social worker (the one a care duty needs).
         SocialWorker = "social_worker",

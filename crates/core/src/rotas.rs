@@ -9,7 +9,6 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 spelled! {
     /// What a duty post is for.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum PostKind("err-post-kind") {
         /// A gate checkpoint of a compound.
         Gate = "gate",

@@ -1,6 +1,7 @@
 //! Domain values stored (and sent) as one of a fixed set of words: `status = 'open'`.
 
-/// Declares an enum whose values are stored as fixed words, and writes for it `ALL` (every
+/// Declares an enum whose values are stored as fixed words (a `Copy` value compared with `==`:
+/// it derives `Debug, Clone, Copy, PartialEq, Eq`), and writes for it `ALL` (every
 /// value, in the order declared), `as_str` (the stored word) and `parse` (the word, trimmed;
 /// anything else is the error code given after the name); with `blank = Variant`, also
 /// `chosen`, which reads a blank input as that variant. A value read back from the database
@@ -10,7 +11,6 @@
 /// ```ignore
 /// spelled! {
 ///     /// Where a need stands.
-///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 ///     pub enum NeedStatus("err-need-status") {
 ///         /// Nobody yet.
 ///         Open = "open",
@@ -26,6 +26,7 @@ macro_rules! spelled {
             $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )+
         }
     ) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         $(#[$meta])*
         pub enum $name {
             $( $(#[$variant_meta])* $variant, )+
@@ -70,7 +71,6 @@ pub(crate) use spelled;
 mod tests {
     spelled! {
         /// A test enum.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Light("err-direction", blank = Green) {
             /// Go.
             Green = "green",

@@ -4,7 +4,7 @@ use crate::spelling::spelled;
 
 spelled! {
     /// Where an application is in vetting.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[derive(Default)]
     pub enum Vetting("err-volunteer-status") {
         /// Waiting for a vetter.
         #[default]
