@@ -4,6 +4,7 @@
 //! and the open needs; everyone the notices sent to them.
 
 use sanshe_core::accounts::{self, Action};
+use sanshe_core::areas::AreaKind;
 
 use super::*;
 
@@ -114,7 +115,10 @@ async fn worker_tasks(
     // A city's or district's board is the coordinator's own page; the home page stays quick.
     let local: Vec<&RootSummary> = roots
         .iter()
-        .filter(|r| !matches!(r.kind.as_str(), "city" | "district"))
+        .filter(|r| {
+            let kind = AreaKind::parse(&r.kind);
+            !matches!(kind, Ok(AreaKind::City | AreaKind::District))
+        })
         .collect();
     let (mut due, mut missed, mut fever, mut unassigned) = (0, 0, 0, 0);
     for r in &local {
