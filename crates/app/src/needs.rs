@@ -8,7 +8,9 @@ use crate::audit::Audited;
 use chrono::NaiveDate;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, organizations_run};
-use sanshe_core::needs::{Audience, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus, NeedUrgency};
+use sanshe_core::needs::{
+    Audience, CommitmentStatus, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus, NeedUrgency,
+};
 use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
@@ -443,7 +445,7 @@ async fn commitment_view(
         people: c.people,
         shifts_booked: c.shifts_booked,
         note: c.note,
-        status: c.status,
+        status: c.status.as_str().into(),
     })
 }
 
@@ -562,7 +564,7 @@ pub async fn commit(
         people,
         shifts_booked: booked,
         note: note.trim().to_string(),
-        status: "offered".into(),
+        status: CommitmentStatus::Offered,
         created_by: actor.username.clone(),
         created_at: now,
     };
@@ -583,7 +585,7 @@ pub async fn commit(
         people,
         shifts_booked: booked,
         note: note.trim().to_string(),
-        status: "offered".into(),
+        status: CommitmentStatus::Offered.as_str().into(),
     })
 }
 

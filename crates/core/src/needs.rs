@@ -71,6 +71,16 @@ spelled! {
     }
 }
 
+spelled! {
+    /// Where an organization's commitment to a need stands.
+    pub enum CommitmentStatus("err-commitment-status") {
+        /// Made by the organization, not yet confirmed by the community.
+        Offered = "offered",
+        /// Confirmed by the community.
+        Confirmed = "confirmed",
+    }
+}
+
 /// The most people one need may ask for (a night gate for a week is tens, not thousands).
 pub const MAX_PEOPLE: i64 = 200;
 /// The longest stretch a need covers, in days.

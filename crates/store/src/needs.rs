@@ -1,6 +1,6 @@
 //! The `needs` and `need_commitments` tables.
 
-use sanshe_core::needs::{Audience, NeedKind, NeedStatus, NeedUrgency};
+use sanshe_core::needs::{Audience, CommitmentStatus, NeedKind, NeedStatus, NeedUrgency};
 use sanshe_core::organizations::Duty;
 
 use crate::statements::{Cell, Statements};
@@ -164,8 +164,8 @@ crate::row! {
         pub shifts_booked: i64,
         /// A note from the organization.
         pub note: String,
-        /// `offered` or `confirmed`.
-        pub status: String,
+        /// Offered or confirmed.
+        pub status: CommitmentStatus,
         /// Who committed (user name).
         pub created_by: String,
         /// When, UTC ms.

@@ -118,6 +118,7 @@ stored_as_word!(
     sanshe_core::needs::NeedStatus,
     sanshe_core::needs::Audience,
     sanshe_core::needs::NeedUrgency,
+    sanshe_core::needs::CommitmentStatus,
     sanshe_core::organizations::OrganizationKind,
     sanshe_core::organizations::Duty,
     sanshe_core::organizations::LinkageStatus,

@@ -817,6 +817,7 @@ err-need-kind = Choose people or a service
 err-need-status = Unknown need status
 err-need-audience = Send it to the linked organizations or the whole city
 err-need-urgency = Urgency is urgent or normal
+err-commitment-status = Not a commitment status (offered, confirmed)
 err-need-too-long = A need covers 31 days at most
 err-need-wanted = Between 1 and 200 people
 err-need-post = Choose a duty post of this community

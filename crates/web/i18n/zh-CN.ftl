@@ -817,6 +817,7 @@ err-need-kind = 请选择需要人员还是服务
 err-need-status = 需求状态不对
 err-need-audience = 请选择发给联动机构还是全市
 err-need-urgency = 紧急程度只能是紧急或一般
+err-commitment-status = 不是有效的承接状态（已报名、已确认）
 err-need-too-long = 一条需求最长 31 天
 err-need-wanted = 人数应在 1–200 之间
 err-need-post = 请选择本社区的一个值守岗位

@@ -33,7 +33,7 @@ pub(super) async fn area(
 ) -> PageResult {
     let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &id).await?;
     let row = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id).await?;
-    let kind = AreaKind::parse(&page.area.kind).unwrap_or(AreaKind::Community);
+    let kind = row.kind;
     let (households, next) = if kind >= AreaKind::Community {
         sanshe_app::registry::households(
             caller.app(),
