@@ -215,6 +215,70 @@ fn no_template_carries_an_inline_style_or_handler() {
     }
 }
 
+/// Block elements and form controls: two of them side by side on one line make the markup hard
+/// to read and to diff, as the 692-character lines this issue found did.
+const ONE_A_LINE: &[&str] = &[
+    "p", "li", "tr", "td", "th", "dt", "dd", "div", "form", "section", "table", "thead", "tbody",
+    "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "option", "fieldset", "legend", "label",
+    "select", "textarea", "details", "summary", "button", "input",
+];
+
+/// The widest a template line may be, in characters.
+const TEMPLATE_WIDTH: usize = 160;
+
+/// Where on a line an element of `ONE_A_LINE` starts after a sibling of the same kind ended
+/// (`</td><td>`, `<input …><button>`); a parent and its first child (`<tr><td>`) may share one.
+fn sibling_on_the_same_line(line: &str) -> bool {
+    let mut ended = false;
+    let mut rest = line;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if !ONE_A_LINE.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            ended = true;
+        } else if ended {
+            return true;
+        } else if name == "input" {
+            ended = true;
+        }
+    }
+    false
+}
+
+/// One element a line and no line wider than `TEMPLATE_WIDTH`: the templates read like the code.
+#[test]
+fn every_template_line_holds_one_element_and_fits_the_width() {
+    assert!(sibling_on_the_same_line("<dt>a</dt><dd>b</dd>"));
+    assert!(sibling_on_the_same_line(
+        "<input type=\"hidden\"><button>b</button>"
+    ));
+    assert!(!sibling_on_the_same_line("<tr><td>a</td>"));
+    assert!(!sibling_on_the_same_line(
+        "<label><input type=\"checkbox\"> a</label>"
+    ));
+    let mut found = Vec::new();
+    for (path, line, n) in template_lines() {
+        let wide = line.chars().count() > TEMPLATE_WIDTH;
+        if wide || sibling_on_the_same_line(&line) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            found.push(format!("{name}:{}", n + 1));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} lines to break: {found:?}",
+        found.len()
+    );
+}
+
 /// A field marked invalid names the message that says why (`aria-describedby`), the way
 /// `macros.html`'s `input` writes it; a form written by hand cannot drop the pointer.
 #[test]
