@@ -666,6 +666,10 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
         assert_eq!(revisits.as_array().unwrap().len(), 1, "not home: a revisit; never visited: listed apart");
         assert_eq!(revisits[0]["household_id"], h1.as_str());
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let never = t.page(&format!("/campaigns/{cid}/grid?unvisited=1"), &cookie).await.text();
+        let listed = |h: &str| never.contains(&format!("data-household=\"{h}\""));
+        assert!(listed(&h2) && !listed(&h1), "the unvisited list holds the door never knocked on: {never}");
 
         let visit_id = uuid::Uuid::now_v7().to_string();
         let body = json!({"id": visit_id, "household_id": h1, "outcome": "answered", "answers": {"fever_or_cough": true, "arrived_from_elsewhere": true, "custom_1": false}, "note": "老人咳嗽两天"});
@@ -699,7 +703,6 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let line = &t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json()["buildings"][0];
         let parts: i64 = ["answered", "not_home", "refused", "moved_out", "unvisited"].iter().map(|k| line[k].as_i64().unwrap()).sum();
         assert_eq!((line["answered"].as_i64(), line["refused"].as_i64(), parts), (Some(1), Some(1), 2), "{line}");
-        let (cookie, _) = t.browser("worker.lingyanli").await;
         // Reopening a visited door shows its last visit, the answers given chosen again.
         let form = t.page(&format!("/campaigns/{cid}/visit/{h1}"), &cookie).await.text();
         assert!(form.contains("id=\"last-visit\"") && form.contains("老人咳嗽两天"), "{form}");

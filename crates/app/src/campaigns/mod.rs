@@ -421,12 +421,36 @@ pub async fn doors(
     campaign_id: &str,
     building: Option<&str>,
 ) -> Result<Vec<Door>> {
+    doors_where(app, actor, campaign_id, building, |_| true).await
+}
+
+/// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
+/// visited are not revisits: `unvisited` lists them apart.
+pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
+    let revisit = |o| matches!(o, Some(VisitOutcome::NotHome | VisitOutcome::Refused));
+    doors_where(app, actor, campaign_id, None, |d| revisit(d.outcome)).await
+}
+
+/// Doors nobody has knocked on yet in this campaign.
+pub async fn unvisited(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
+    doors_where(app, actor, campaign_id, None, |d| d.outcome.is_none()).await
+}
+
+/// The doors the caller may see whose latest visit passes `keep`, decided on the stored
+/// outcome before it becomes a word.
+async fn doors_where(
+    app: &App,
+    actor: &Actor,
+    campaign_id: &str,
+    building: Option<&str>,
+    keep: impl Fn(&DoorRow) -> bool,
+) -> Result<Vec<Door>> {
     let mut conn = app.db.conn().await?;
     let c = store::campaign(&mut conn, campaign_id).await?;
     let building = building.filter(|b| !b.is_empty());
     if actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
         let rows = store::doors(&mut conn, campaign_id, &c.area_path, building).await?;
-        return Ok(rows.into_iter().map(door).collect());
+        return Ok(rows.into_iter().filter(&keep).map(door).collect());
     }
     // A social worker sees the doors of the buildings handed to them, and no others.
     let handed = assignments::buildings_of(app, &mut conn, actor, campaign_id, building).await?;
@@ -437,29 +461,10 @@ pub async fn doors(
     for a in handed {
         let rows = store::doors(&mut conn, campaign_id, &a.area_path, Some(&a.building)).await?;
         // Notes are the community's words about a household: not for a visitor from outside.
-        doors.extend(rows.into_iter().map(door).map(|d| Door { note: None, ..d }));
+        let rows = rows.into_iter().filter(&keep).map(door);
+        doors.extend(rows.map(|d| Door { note: None, ..d }));
     }
     Ok(doors)
-}
-
-/// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
-/// visited are not revisits: `unvisited` lists them apart.
-pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
-    let revisit = [VisitOutcome::NotHome, VisitOutcome::Refused].map(VisitOutcome::as_str);
-    Ok(doors(app, actor, campaign_id, None)
-        .await?
-        .into_iter()
-        .filter(|d| d.outcome.as_deref().is_some_and(|o| revisit.contains(&o)))
-        .collect())
-}
-
-/// Doors nobody has knocked on yet in this campaign.
-pub async fn unvisited(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
-    Ok(doors(app, actor, campaign_id, None)
-        .await?
-        .into_iter()
-        .filter(|d| d.outcome.is_none())
-        .collect())
 }
 
 /// Coverage of one building or compound.
