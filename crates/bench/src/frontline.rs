@@ -15,7 +15,7 @@
 //! open episode for a passed end date and a missing worker), against the baseline of reading
 //! the bare query that finds the episodes without a report in the slot (no alerts written).
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::AreaKind::{City, Community, Compound, District, Street};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -25,7 +25,7 @@ use sanshe_app::{App, Clock, isolation, utc_ms};
 use sanshe_core::isolation::{Half, Slot};
 use sanshe_store::new_id;
 
-use crate::{BENCH_PASSWORD, bench_account, discard, engine, median, ms, open, timed_get};
+use crate::{BENCH_PASSWORD, area, bench_account, discard, engine, median, ms, open, timed_get};
 
 /// One cell of a generated row.
 pub(crate) enum Cell {
@@ -127,32 +127,21 @@ async fn street(
         episodes,
     } = plan;
     let mut conn = app.db.conn().await?;
-    let district = sanshe_store::areas::insert(
-        &mut conn,
-        Some(city),
-        AreaKind::District,
-        None,
-        &format!("{name}区"),
-    )
-    .await?;
-    let street =
-        sanshe_store::areas::insert(&mut conn, Some(&district), AreaKind::Street, None, name)
-            .await?;
+    let district = area(&mut conn, Some(city), District, &format!("{name}区")).await?;
+    let street = area(&mut conn, Some(&district), Street, name).await?;
     let mut homes = Vec::new();
     for c in 0..communities {
-        let community = sanshe_store::areas::insert(
+        let community = area(
             &mut conn,
             Some(&street),
-            AreaKind::Community,
-            None,
+            Community,
             &format!("{name}{c}社区"),
         )
         .await?;
-        let compound = sanshe_store::areas::insert(
+        let compound = area(
             &mut conn,
             Some(&community),
-            AreaKind::Compound,
-            None,
+            Compound,
             &format!("{name}{c}小区"),
         )
         .await?;
@@ -324,7 +313,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let today = NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 15, 0);
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
+    let city = area(&mut conn, None, City, "天津市").await?;
     drop(conn);
     let _cli = Actor::command_line(&app).await?;
     let worker = bench_account(&app, "bench.worker", "值班社工", "coordinator", &city.id).await?;

@@ -12,7 +12,7 @@
 //! the answer comes after the commit. The three are measured in turn for five rounds; prints
 //! requests/s, p50/p99 and the ratios to (a) of each round, and the medians of the ratios.
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::AreaKind::{City, Community, Compound, District, Street};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ use sanshe_app::{App, Clock};
 use sanshe_store::new_id;
 
 use crate::frontline::{Cell, HOUSEHOLD_COLUMNS, insert, t};
-use crate::{BENCH_PASSWORD, bench_account, discard, open};
+use crate::{BENCH_PASSWORD, area, bench_account, discard, open};
 
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
@@ -165,15 +165,14 @@ async fn serve(router: axum::Router) -> Result<String> {
 /// A compound of 10,000 households with a gate, a worker, and a pass per household.
 async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
     let mut conn = app.db.conn().await?;
-    let mut area =
-        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
+    let mut place = area(&mut conn, None, City, "天津市").await?;
     for (kind, name) in [
-        (AreaKind::District, "南开区"),
-        (AreaKind::Street, "体育中心街道"),
-        (AreaKind::Community, "凌研里社区"),
-        (AreaKind::Compound, "凌研里一区"),
+        (District, "南开区"),
+        (Street, "体育中心街道"),
+        (Community, "凌研里社区"),
+        (Compound, "凌研里一区"),
     ] {
-        area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
+        place = area(&mut conn, Some(&place), kind, name).await?;
     }
     drop(conn);
     let cli = Actor::command_line(app).await?;
@@ -182,10 +181,10 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         "gate.volunteer",
         "卡口志愿者",
         "community_worker",
-        &area.id,
+        &place.id,
     )
     .await?;
-    let gate = sanshe_app::gates::add_gate(app, &cli, &area.id, "南门").await?;
+    let gate = sanshe_app::gates::add_gate(app, &cli, &place.id, "南门").await?;
     let letters: Vec<char> = sanshe_core::gates::CODE_ALPHABET.chars().collect();
     let mut households = Vec::new();
     let mut passes = Vec::new();
@@ -194,8 +193,8 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         let hid = new_id();
         households.push(vec![
             t(&hid),
-            t(&area.id),
-            t(&area.path),
+            t(&place.id),
+            t(&place.path),
             t(format!("{}号楼", i / 100 + 1)),
             t("1单元"),
             t(format!("{}", i % 100)),
@@ -213,8 +212,8 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         passes.push(vec![
             t(new_id()),
             t(&code),
-            t(&area.id),
-            t(&area.path),
+            t(&place.id),
+            t(&place.path),
             t(&hid),
             t("2020-01-01"),
             t("2099-12-31"),
@@ -326,34 +325,16 @@ async fn street_traffic(postgres: Option<&str>) -> Result<()> {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 2, 6).unwrap_or_default();
     app.clock = Clock::fixed_local(today, 20, 0);
     let mut conn = app.db.conn().await?;
-    let mut area =
-        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
-    for (kind, name) in [
-        (AreaKind::District, "南开区"),
-        (AreaKind::Street, "体育中心街道"),
-    ] {
-        area = sanshe_store::areas::insert(&mut conn, Some(&area), kind, None, name).await?;
+    let mut place = area(&mut conn, None, City, "天津市").await?;
+    for (kind, name) in [(District, "南开区"), (Street, "体育中心街道")] {
+        place = area(&mut conn, Some(&place), kind, name).await?;
     }
-    let street = area.clone();
+    let street = place;
     let mut gates = Vec::new();
     for c in 0..20 {
-        let community = sanshe_store::areas::insert(
-            &mut conn,
-            Some(&street),
-            AreaKind::Community,
-            None,
-            &format!("社区{c}"),
-        )
-        .await?;
+        let community = area(&mut conn, Some(&street), Community, &format!("社区{c}")).await?;
         for k in 0..5 {
-            let compound = sanshe_store::areas::insert(
-                &mut conn,
-                Some(&community),
-                AreaKind::Compound,
-                None,
-                &format!("小区{k}"),
-            )
-            .await?;
+            let compound = area(&mut conn, Some(&community), Compound, &format!("小区{k}")).await?;
             for g in ["南门", "北门"] {
                 let id = new_id();
                 sanshe_store::gates::insert_gate(

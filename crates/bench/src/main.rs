@@ -22,6 +22,7 @@ use sanshe_app::accounts::{Actor, GrantTarget};
 use sanshe_app::vault::Vault;
 use sanshe_app::{App, imports, registry};
 use sanshe_core::identity::MainlandId;
+use sanshe_store::areas::AreaRow;
 use sanshe_store::new_id;
 use tower::ServiceExt;
 
@@ -130,19 +131,26 @@ async fn timed_get(
     Ok((started.elapsed(), status, body))
 }
 
+/// One area below `parent` (none for a city), as a use case would add it.
+async fn area(
+    conn: &mut sqlx::AnyConnection,
+    parent: Option<&AreaRow>,
+    kind: AreaKind,
+    name: &str,
+) -> Result<AreaRow> {
+    Ok(sanshe_store::areas::insert(conn, parent, kind, None, name).await?)
+}
+
 /// `n` communities below `street`, named by `name(i)`.
 async fn add_communities(
     conn: &mut sqlx::AnyConnection,
-    street: &sanshe_store::areas::AreaRow,
+    street: &AreaRow,
     n: usize,
     name: impl Fn(usize) -> String,
-) -> Result<Vec<sanshe_store::areas::AreaRow>> {
+) -> Result<Vec<AreaRow>> {
     let mut communities = Vec::with_capacity(n);
     for i in 0..n {
-        communities.push(
-            sanshe_store::areas::insert(conn, Some(street), AreaKind::Community, None, &name(i))
-                .await?,
-        );
+        communities.push(area(conn, Some(street), AreaKind::Community, &name(i)).await?);
     }
     Ok(communities)
 }
@@ -227,14 +235,12 @@ fn raw_rows(app: &App, people: &[Person]) -> Vec<RawRow> {
 async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize) -> Result<f64> {
     let rows = raw_rows(app, people);
     let mut conn = app.db.conn().await?;
-    let mut area =
-        sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "raw").await?;
+    let mut under = area(&mut conn, None, AreaKind::City, "raw").await?;
     for kind in &AreaKind::ALL[1..] {
-        area =
-            sanshe_store::areas::insert(&mut conn, Some(&area), *kind, None, kind.as_str()).await?;
+        under = area(&mut conn, Some(&under), *kind, kind.as_str()).await?;
     }
     let household =
-        sanshe_store::registry::ensure_household(&mut conn, &area.id, &area.path, "1", "1", "1")
+        sanshe_store::registry::ensure_household(&mut conn, &under.id, &under.path, "1", "1", "1")
             .await?;
     drop(conn);
     let started = Instant::now();
@@ -260,7 +266,7 @@ async fn raw_insert_rate(app: &App, people: &[Person], rows_per_statement: usize
                 q = q
                     .bind(new_id())
                     .bind(&household)
-                    .bind(&area.path)
+                    .bind(&under.path)
                     .bind(&r.name)
                     .bind(&r.document_cipher)
                     .bind(&r.document_hash)

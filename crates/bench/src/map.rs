@@ -13,7 +13,7 @@
 //! the same four bare reads (communities, linkages, deployments, service) without folding them
 //! into communities or writing them out.
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::AreaKind::{City, Community, District, Street};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -21,7 +21,9 @@ use sanshe_app::accounts::{Actor, GrantTarget};
 use sanshe_store::new_id;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
-use crate::{BENCH_PASSWORD, add_communities, bench_account, discard, median, ms, open, timed_get};
+use crate::{
+    BENCH_PASSWORD, add_communities, area, bench_account, discard, median, ms, open, timed_get,
+};
 
 const COMMUNITIES: usize = 5_000;
 const ORGANIZATIONS: usize = 2_000;
@@ -40,26 +42,12 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let (app, url) = open(postgres, "map").await?;
     let built = Instant::now();
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
+    let city = area(&mut conn, None, City, "天津市").await?;
     let mut communities = Vec::with_capacity(COMMUNITIES);
     for d in 0..10 {
-        let district = sanshe_store::areas::insert(
-            &mut conn,
-            Some(&city),
-            AreaKind::District,
-            None,
-            &format!("{d}区"),
-        )
-        .await?;
+        let district = area(&mut conn, Some(&city), District, &format!("{d}区")).await?;
         for s in 0..25 {
-            let street = sanshe_store::areas::insert(
-                &mut conn,
-                Some(&district),
-                AreaKind::Street,
-                None,
-                &format!("{d}区{s}街道"),
-            )
-            .await?;
+            let street = area(&mut conn, Some(&district), Street, &format!("{d}区{s}街道")).await?;
             let named = |c| format!("{d}区{s}街{c}社区");
             communities
                 .extend(add_communities(&mut conn, &street, COMMUNITIES / 250, named).await?);
@@ -316,8 +304,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let mut conn = app.db.conn().await?;
         let started = Instant::now();
         let c =
-            sanshe_store::areas::search(&mut conn, &roots, Some(AreaKind::Community), None, 20_000)
-                .await?;
+            sanshe_store::areas::search(&mut conn, &roots, Some(Community), None, 20_000).await?;
         let l = sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;
         let d = sanshe_store::accounts::deployments(&mut *conn, &roots).await?;
         let s = sanshe_store::rotas::served_by_place(
@@ -336,7 +323,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let mut conn = app.db.conn().await?;
     let mut parts = Vec::new();
     let started = Instant::now();
-    sanshe_store::areas::search(&mut conn, &roots, Some(AreaKind::Community), None, 20_000).await?;
+    sanshe_store::areas::search(&mut conn, &roots, Some(Community), None, 20_000).await?;
     parts.push(("communities", started.elapsed()));
     let started = Instant::now();
     sanshe_store::organizations::linkages_within(&mut *conn, &roots).await?;

@@ -12,7 +12,7 @@
 //! run: a bare insert of the same number of shift rows in one transaction, and the bare reads of
 //! the month's bookings and per-post counts.
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::AreaKind::{City, Community, District, Street};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -24,7 +24,8 @@ use sanshe_store::statements::Statements;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
 use crate::{
-    BENCH_PASSWORD, add_communities, bench_account, discard, engine, median, ms, open, timed_get,
+    BENCH_PASSWORD, add_communities, area, bench_account, discard, engine, median, ms, open,
+    timed_get,
 };
 
 const COMMUNITIES: usize = 20;
@@ -61,35 +62,12 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     app.clock = Clock::fixed_local(today, 9, 0);
     let from = today + chrono::Duration::days(1);
     let mut conn = app.db.conn().await?;
-    let city = sanshe_store::areas::insert(&mut conn, None, AreaKind::City, None, "天津市").await?;
-    let district =
-        sanshe_store::areas::insert(&mut conn, Some(&city), AreaKind::District, None, "南开区")
-            .await?;
-    let street = sanshe_store::areas::insert(
-        &mut conn,
-        Some(&district),
-        AreaKind::Street,
-        None,
-        "体育中心街道",
-    )
-    .await?;
+    let city = area(&mut conn, None, City, "天津市").await?;
+    let district = area(&mut conn, Some(&city), District, "南开区").await?;
+    let street = area(&mut conn, Some(&district), Street, "体育中心街道").await?;
     // The baseline's posts live in another street, out of the measured rota.
-    let elsewhere = sanshe_store::areas::insert(
-        &mut conn,
-        Some(&district),
-        AreaKind::Street,
-        None,
-        "长虹街道",
-    )
-    .await?;
-    let elsewhere = sanshe_store::areas::insert(
-        &mut conn,
-        Some(&elsewhere),
-        AreaKind::Community,
-        None,
-        "对照社区",
-    )
-    .await?;
+    let elsewhere = area(&mut conn, Some(&district), Street, "长虹街道").await?;
+    let elsewhere = area(&mut conn, Some(&elsewhere), Community, "对照社区").await?;
     let communities = add_communities(&mut conn, &street, COMMUNITIES, |c| {
         format!("第{}社区", c + 1)
     })
