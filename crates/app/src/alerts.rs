@@ -63,7 +63,7 @@ pub async fn raise(
         Some(open) => count_event(conn, open, &t, at).await?,
         None => {
             let new = NewAlert {
-                kind: t.kind.as_str(),
+                kind: t.kind,
                 area_path: t.area_path,
                 subject_kind: t.subject_kind,
                 subject_id: t.subject_id,
@@ -153,7 +153,7 @@ pub async fn raise_many(
     let new_alerts: Vec<NewAlert<'_>> = fresh
         .iter()
         .map(|(key, subject, path)| NewAlert {
-            kind: kind.as_str(),
+            kind,
             area_path: path,
             subject_kind,
             subject_id: subject,

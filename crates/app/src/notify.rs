@@ -189,7 +189,7 @@ pub async fn add_webhook(app: &App, actor: &Actor, input: &WebhookInput) -> Resu
             area_id: &area.id,
             area_path: &area.path,
             name,
-            kind: kind.as_str(),
+            kind,
             url_cipher: &app.vault.seal(url.as_str()),
             url_hint: &url_hint(url.as_str()),
             secret_cipher: sealed_secret.as_deref(),

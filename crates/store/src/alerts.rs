@@ -30,8 +30,8 @@ pub async fn open_alert(conn: &mut impl Statements, open_key: &str) -> Result<Op
 /// A new alert.
 #[derive(Debug, Clone)]
 pub struct NewAlert<'a> {
-    /// `AlertKind` spelling.
-    pub kind: &'a str,
+    /// What it is about.
+    pub kind: AlertKind,
     /// Where (scopes the alert).
     pub area_path: &'a str,
     /// `episode`, `household`, …

@@ -18,8 +18,8 @@ pub struct NewEpisode<'a> {
     pub household_id: &'a str,
     /// Path of the household's area.
     pub area_path: &'a str,
-    /// `EpisodeKind` spelling.
-    pub kind: &'a str,
+    /// Home isolation, health monitoring, …
+    pub kind: EpisodeKind,
     /// `arrival`, `contact`, `visit` or `manual`.
     pub source_kind: &'a str,
     /// The arrival or contact record that led here.

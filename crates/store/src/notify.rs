@@ -17,8 +17,8 @@ pub struct NewWebhook<'a> {
     pub area_path: &'a str,
     /// Group name, e.g. 凌研里社区防控群.
     pub name: &'a str,
-    /// `WebhookKind` spelling.
-    pub kind: &'a str,
+    /// Whose robot: WeCom, DingTalk, Feishu.
+    pub kind: WebhookKind,
     /// Sealed address.
     pub url_cipher: &'a str,
     /// The address with its key hidden.

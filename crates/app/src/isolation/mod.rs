@@ -213,7 +213,7 @@ pub(crate) async fn open_in(
             resident_id: &resident.record.id,
             household_id: &resident.record.household_id,
             area_path: &path,
-            kind: kind.as_str(),
+            kind,
             source_kind,
             source_id,
             exposure_date: &exposure_s,
