@@ -139,7 +139,7 @@ pub async fn raise_many(
     if subjects.is_empty() {
         return Ok(0);
     }
-    let open = store::open_alerts_of_kind(conn, kind.as_str()).await?;
+    let open = store::open_alerts_of_kind(conn, kind).await?;
     let mut fresh: Vec<(String, &str, &str)> = Vec::new();
     let mut repeats: Vec<(String, &str)> = Vec::new();
     for (subject, path) in subjects {

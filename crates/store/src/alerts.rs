@@ -61,7 +61,7 @@ pub async fn insert(
 /// Open (or acknowledged) alerts of one kind: open key → (id, last event).
 pub async fn open_alerts_of_kind(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: AlertKind,
 ) -> Result<std::collections::HashMap<String, (String, String)>> {
     let rows = conn
         .rows(

@@ -32,8 +32,8 @@ pub struct NewEpisode<'a> {
     pub planned_end: &'a str,
     /// Responsible worker.
     pub worker_id: Option<&'a str>,
-    /// `link` / `phone`.
-    pub follow_up: &'a str,
+    /// How reports arrive: the resident's link, or the worker's calls.
+    pub follow_up: FollowUpMode,
     /// Hash of the report link token.
     pub link_hash: &'a str,
     /// The token, sealed, so notices can be printed again.
@@ -196,7 +196,7 @@ pub async fn release(
     conn: &mut AnyConnection,
     id: &str,
     at: i64,
-    reason: &str,
+    reason: ReleaseReason,
     note: &str,
 ) -> Result<bool> {
     let done = conn.changed("UPDATE isolation_episodes SET status = 'released', open_key = NULL, released_at = $2, release_reason = $3, \
@@ -213,7 +213,7 @@ pub enum OpenEpisodeChange<'a> {
     /// The responsible worker's id.
     Worker(&'a str),
     /// How reports arrive.
-    FollowUp(&'a str),
+    FollowUp(FollowUpMode),
     /// A new report link as (hash, cipher), or `None` to revoke it.
     Link(Option<(&'a str, &'a str)>),
 }

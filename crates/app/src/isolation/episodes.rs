@@ -177,7 +177,7 @@ pub async fn release(
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
     let now = app.clock.now_ms();
-    if !store::release(&mut tx, id, now, reason.as_str(), &note).await? {
+    if !store::release(&mut tx, id, now, reason, &note).await? {
         return Err(AppError::field("status", "err-episode-closed"));
     }
     for kind in [AlertKind::Unassigned, AlertKind::EndDue] {
@@ -261,7 +261,7 @@ pub async fn set_follow_up(app: &App, actor: &Actor, id: &str, mode: &str) -> Re
     let mode = FollowUpMode::chosen(mode).map_err(|e| AppError::field("follow_up", e))?;
     let mut tx = app.db.begin().await?;
     let e = visible(&mut tx, actor, id).await?;
-    change_open(&mut tx, id, OpenEpisodeChange::FollowUp(mode.as_str())).await?;
+    change_open(&mut tx, id, OpenEpisodeChange::FollowUp(mode)).await?;
     audit::record(
         &mut tx,
         actor,

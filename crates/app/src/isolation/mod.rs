@@ -220,7 +220,7 @@ pub(crate) async fn open_in(
             started_at: now,
             planned_end: &end_s,
             worker_id: worker.as_deref(),
-            follow_up: follow_up.as_str(),
+            follow_up,
             link_hash: &hash,
             link_cipher: &sealed,
         },
