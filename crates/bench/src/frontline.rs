@@ -372,8 +372,14 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let raw = median(raw);
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session =
-        sanshe_app::accounts::sign_in(&app, "bench.worker", BENCH_PASSWORD, "web", "bench").await?;
+    let session = sanshe_app::accounts::sign_in(
+        &app,
+        "bench.worker",
+        BENCH_PASSWORD,
+        sanshe_core::accounts::SessionKind::Web,
+        "bench",
+    )
+    .await?;
     let mut page = Vec::new();
     let mut json = Vec::new();
     for _ in 0..20 {

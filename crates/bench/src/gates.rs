@@ -238,9 +238,14 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         passes,
     )
     .await?;
-    let session =
-        sanshe_app::accounts::sign_in(app, "gate.volunteer", BENCH_PASSWORD, "api", "bench")
-            .await?;
+    let session = sanshe_app::accounts::sign_in(
+        app,
+        "gate.volunteer",
+        BENCH_PASSWORD,
+        sanshe_core::accounts::SessionKind::Api,
+        "bench",
+    )
+    .await?;
     Ok((gate.id, session.token, codes))
 }
 

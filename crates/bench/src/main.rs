@@ -441,8 +441,14 @@ async fn main() -> Result<()> {
         &community.id,
     )
     .await?;
-    let session =
-        sanshe_app::accounts::sign_in(&app, "bench.worker", BENCH_PASSWORD, "web", "bench").await?;
+    let session = sanshe_app::accounts::sign_in(
+        &app,
+        "bench.worker",
+        BENCH_PASSWORD,
+        sanshe_core::accounts::SessionKind::Web,
+        "bench",
+    )
+    .await?;
     let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token).await?;
 
     for (who, actor, pool) in [

@@ -351,8 +351,14 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     );
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session =
-        sanshe_app::accounts::sign_in(&app, "bench.bureau", BENCH_PASSWORD, "web", "bench").await?;
+    let session = sanshe_app::accounts::sign_in(
+        &app,
+        "bench.bureau",
+        BENCH_PASSWORD,
+        sanshe_core::accounts::SessionKind::Web,
+        "bench",
+    )
+    .await?;
     let (mut json, mut page) = (Vec::new(), Vec::new());
     let mut size = (0, 0);
     for _ in 0..20 {

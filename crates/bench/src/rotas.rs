@@ -325,9 +325,14 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
 
     // (4) The street's rota page.
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session =
-        sanshe_app::accounts::sign_in(&app, "bench.coordinator", BENCH_PASSWORD, "web", "bench")
-            .await?;
+    let session = sanshe_app::accounts::sign_in(
+        &app,
+        "bench.coordinator",
+        BENCH_PASSWORD,
+        sanshe_core::accounts::SessionKind::Web,
+        "bench",
+    )
+    .await?;
     for (label, area, days) in [
         ("street", &street.id, 7),
         ("street", &street.id, 30),

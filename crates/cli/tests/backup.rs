@@ -96,8 +96,14 @@ async fn a_backup_restores_on_sqlite() {
     let restored = open(&format!("sqlite://{}", copy.display())).await;
     assert!(restored.migrated.is_empty());
     assert_eq!(users(&restored).await, n);
-    let s =
-        sanshe_app::accounts::sign_in(&restored, "li.mei", "backup-test-2020", "api", "t").await;
+    let s = sanshe_app::accounts::sign_in(
+        &restored,
+        "li.mei",
+        "backup-test-2020",
+        sanshe_core::accounts::SessionKind::Api,
+        "t",
+    )
+    .await;
     assert!(s.is_ok(), "the restored password works");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -23,6 +23,16 @@ spelled! {
     }
 }
 
+spelled! {
+    /// How a session was opened: a browser's sign-in form (a cookie) or the API (a bearer token).
+    pub enum SessionKind("err-session-kind") {
+        /// The sign-in page; the token travels in a cookie and forms echo its CSRF token.
+        Web = "web",
+        /// `POST /api/v1/session`; the token travels as `Authorization: Bearer`.
+        Api = "api",
+    }
+}
+
 impl Role {
     /// Whether this role is held over an area (otherwise over an organization).
     pub fn is_area_role(self) -> bool {

@@ -1,6 +1,6 @@
 //! The `users`, `grants`, `sessions` and `sign_in_failures` tables.
 
-use sanshe_core::accounts::Role;
+use sanshe_core::accounts::{Role, SessionKind};
 use sanshe_core::organizations::MemberKind;
 use std::collections::HashMap;
 
@@ -149,8 +149,8 @@ crate::row! {
         pub user_id: String,
         /// The token forms must echo.
         pub csrf_token: String,
-        /// `web` or `api`.
-        pub kind: String,
+        /// Opened by the sign-in page or the API.
+        pub kind: SessionKind,
         /// Expiry, UTC ms.
         pub expires_at: i64,
     }
@@ -162,7 +162,7 @@ pub async fn insert_session(
     token_hash: &str,
     user_id: &str,
     csrf: &str,
-    kind: &str,
+    kind: SessionKind,
     expires_at: i64,
 ) -> Result<()> {
     conn.run("INSERT INTO sessions (token_hash, user_id, csrf_token, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(token_hash), Cell::from(user_id), Cell::from(csrf), Cell::from(kind), Cell::from(now_ms()), Cell::from(expires_at)])

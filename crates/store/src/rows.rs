@@ -99,6 +99,7 @@ macro_rules! stored_as_word {
 
 stored_as_word!(
     sanshe_core::accounts::Role,
+    sanshe_core::accounts::SessionKind,
     sanshe_core::alerts::AlertKind,
     sanshe_core::alerts::AlertStatus,
     sanshe_core::alerts::WebhookKind,

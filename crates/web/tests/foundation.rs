@@ -1351,7 +1351,7 @@ async fn an_expired_session_is_refused_and_signing_out_ends_one() {
             &hash,
             &user.id,
             "csrf",
-            "api",
+            sanshe_core::accounts::SessionKind::Api,
             sanshe_store::now_ms() - 1,
         )
         .await

@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngCore;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{
-    Action, AreaScope, Grant, GrantScope, NewPassword, Role, Target, Username, permits,
+    Action, AreaScope, Grant, GrantScope, NewPassword, Role, SessionKind, Target, Username, permits,
 };
 use sanshe_store::{
     accounts as store, areas as area_store, audit as audit_store, now_ms,
@@ -203,7 +203,7 @@ pub async fn sign_in(
     app: &App,
     username: &str,
     password: &str,
-    kind: &str,
+    kind: SessionKind,
     address: &str,
 ) -> Result<IssuedSession> {
     let name = username.trim().to_ascii_lowercase();
@@ -289,7 +289,7 @@ pub async fn sign_in(
             action: "session.created",
             target_kind: "user",
             target_id: &user.id,
-            detail: kind,
+            detail: kind.as_str(),
             ..Default::default()
         },
     )

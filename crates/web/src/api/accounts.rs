@@ -55,7 +55,7 @@ pub async fn create_session(
         &state.app,
         &body.username,
         &body.password,
-        "api",
+        sanshe_core::accounts::SessionKind::Api,
         &address.0,
     )
     .await?;

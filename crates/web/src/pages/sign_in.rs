@@ -116,7 +116,14 @@ pub(super) async fn login(
     let result = if expected.is_empty() || expected != f.csrf {
         Err(AppError::field("csrf", "err-csrf"))
     } else {
-        sanshe_app::accounts::sign_in(&state.app, &f.username, &f.password, "web", &address.0).await
+        sanshe_app::accounts::sign_in(
+            &state.app,
+            &f.username,
+            &f.password,
+            sanshe_core::accounts::SessionKind::Web,
+            &address.0,
+        )
+        .await
     };
     match result {
         Ok(s) => {
