@@ -19,53 +19,39 @@ spelled! {
     }
 }
 
-/// Why a gate refused someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Refusal {
-    /// At or above the fever line: no passage, and a call.
-    Fever,
-    /// The pass is not yet or no longer valid.
-    Expired,
-    /// The pass was revoked.
-    Revoked,
-    /// Its holder (or, for a household pass, someone of the household) is in isolation.
-    Suspended,
-    /// The household's exits for this period are used up.
-    QuotaUsed,
-    /// The pass belongs to another compound.
-    WrongCompound,
-    /// No such pass, or a QR code whose signature does not match.
-    UnknownPass,
-    /// Outside the hours the gate lets people out.
-    Closed,
+spelled! {
+    /// Why a gate refused someone.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Refusal("err-refusal") {
+        /// At or above the fever line: no passage, and a call.
+        Fever = "fever",
+        /// The pass is not yet or no longer valid.
+        Expired = "expired",
+        /// The pass was revoked.
+        Revoked = "revoked",
+        /// Its holder (or, for a household pass, someone of the household) is in isolation.
+        Suspended = "suspended",
+        /// The household's exits for this period are used up.
+        QuotaUsed = "quota_used",
+        /// The pass belongs to another compound.
+        WrongCompound = "wrong_compound",
+        /// No such pass, or a QR code whose signature does not match.
+        UnknownPass = "unknown_pass",
+        /// Outside the hours the gate lets people out.
+        Closed = "closed",
+    }
 }
 
-impl Refusal {
-    /// Every reason.
-    pub const ALL: [Refusal; 8] = [
-        Refusal::Fever,
-        Refusal::Expired,
-        Refusal::Revoked,
-        Refusal::Suspended,
-        Refusal::QuotaUsed,
-        Refusal::WrongCompound,
-        Refusal::UnknownPass,
-        Refusal::Closed,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Fever => "fever",
-            Refusal::Expired => "expired",
-            Refusal::Revoked => "revoked",
-            Refusal::Suspended => "suspended",
-            Refusal::QuotaUsed => "quota_used",
-            Refusal::WrongCompound => "wrong_compound",
-            Refusal::UnknownPass => "unknown_pass",
-            Refusal::Closed => "closed",
-        }
+spelled! {
+    /// Who a gate post registers at the gate without a pass.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum VisitorKind("err-visitor-kind") {
+        /// Someone visiting a household.
+        Visitor = "visitor",
+        /// A courier or food delivery, who may only leave things at the gate.
+        Delivery = "delivery",
     }
 }
 

@@ -108,6 +108,7 @@ stored_as_word!(
     sanshe_core::campaigns::VisitOutcome,
     sanshe_core::contacts::Transport,
     sanshe_core::gates::Direction,
+    sanshe_core::gates::VisitorKind,
     sanshe_core::help::HelpStatus,
     sanshe_core::help::Urgency,
     sanshe_core::isolation::EpisodeKind,

@@ -502,6 +502,7 @@ err-scan-id = The scan id must be a UUID made by the device
 err-scanned-at = Scan time not in the last 7 days
 err-gate-not-found = No such gate in your scope
 err-visitor-kind = Kind is visitor or delivery
+err-refusal = Unknown reason for refusal
 
 ## Shifts and help requests
 err-shift-double-booked = You already have another shift at this time

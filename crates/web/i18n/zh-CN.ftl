@@ -502,6 +502,7 @@ err-scan-id = 扫码记录编号应为设备生成的 UUID
 err-scanned-at = 扫码时间不对（不能晚于现在，也不能早于 7 天前）
 err-gate-not-found = 没有这个卡口，或不在您的值守范围内
 err-visitor-kind = 类型只能是访客或快递
+err-refusal = 不认识的拒绝原因
 
 ## Shifts and help requests
 err-shift-double-booked = 这段时间您已有另一个班次

@@ -329,8 +329,13 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
         assert_eq!(hot["entered"], false, "a fever keeps them out");
         let missing = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "name": "", "entered": true})).await;
         assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let strange = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "kind": "courier", "name": "顺丰", "entered": false})).await;
+        assert_eq!(strange.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(strange.json()["errors"][0]["code"], "err-visitor-kind", "{}", strange.text());
         let list = t.get(&format!("/api/v1/visitors?at={}", g.id), Some(&w)).await.json();
         assert_eq!(list.as_array().unwrap().len(), 3);
+        let kinds: Vec<&str> = list.as_array().unwrap().iter().filter_map(|v| v["kind"].as_str()).collect();
+        assert_eq!((kinds.iter().filter(|k| **k == "delivery").count(), kinds.len()), (1, 3), "{list}");
         assert!(!list.to_string().contains("13912345678"));
         let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
         assert_eq!(tr["total"]["visitors"], 3);

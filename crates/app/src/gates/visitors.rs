@@ -1,6 +1,7 @@
 //! Visitors and deliveries registered at the gate.
 
 use super::*;
+use sanshe_core::gates::VisitorKind;
 
 /// A visitor or delivery registered at a gate.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -66,13 +67,11 @@ pub async fn register_visitor(
     input: &VisitorInput,
 ) -> Result<VisitorView> {
     let mut errors = sanshe_core::FieldErrors::default();
-    let kind = match input.kind.as_deref().unwrap_or("visitor") {
-        k @ ("visitor" | "delivery") => k,
-        _ => {
-            errors.push("kind", "err-visitor-kind");
-            "visitor"
-        }
-    };
+    let kind = input
+        .kind
+        .as_deref()
+        .map_or(Ok(VisitorKind::Visitor), VisitorKind::parse);
+    let kind = errors.take("kind", kind).unwrap_or(VisitorKind::Visitor);
     let name = errors
         .take_field(sanshe_core::text::required_line("name", &input.name, 40))
         .unwrap_or_default();
@@ -122,7 +121,7 @@ pub async fn register_visitor(
             id: id.clone(),
             gate_id: gate.id.clone(),
             area_path: gate.area_path.clone(),
-            kind: kind.to_string(),
+            kind,
             name: name.to_string(),
             phone_cipher: sealed,
             phone_masked: masked.clone(),
@@ -187,7 +186,7 @@ pub async fn register_visitor(
     Ok(VisitorView {
         id,
         gate_id: gate.id,
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         name: name.into(),
         phone: masked,
         reason,
@@ -222,7 +221,7 @@ pub async fn visitors(
         .map(|v| VisitorView {
             id: v.id,
             gate_id: v.gate_id,
-            kind: v.kind,
+            kind: v.kind.as_str().into(),
             name: v.name,
             phone: v.phone_masked,
             reason: v.reason,

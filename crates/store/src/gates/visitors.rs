@@ -1,6 +1,7 @@
 //! The `visitors` table.
 
 use super::*;
+use sanshe_core::gates::VisitorKind;
 
 crate::row! {
     /// A visitor or delivery as stored.
@@ -12,8 +13,8 @@ crate::row! {
         pub gate_id: String,
         /// Gate's compound path.
         pub area_path: String,
-        /// `visitor` / `delivery`.
-        pub kind: String,
+        /// A visitor or a delivery.
+        pub kind: VisitorKind,
         /// Name.
         pub name: String,
         /// Sealed phone.
