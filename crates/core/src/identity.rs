@@ -4,35 +4,40 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::spelling::spelled;
+
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 
-/// Sex as recorded in the registry and encoded in the ID number's 17th digit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sex {
-    /// 男
-    Male,
-    /// 女
-    Female,
+spelled! {
+    /// Sex as recorded in the registry and encoded in the ID number's 17th digit.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Sex("err-sex") {
+        /// 男
+        Male = "male",
+        /// 女
+        Female = "female",
+    }
 }
 
 impl Sex {
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        }
-    }
-
-    /// Parses the API spelling or what a community office types in a sheet (男/女, M/F).
-    pub fn parse(raw: &str) -> Result<Sex, &'static str> {
+    /// Reads what someone typed: the stored word, or what a community office types in a sheet
+    /// (男/女, M/F, 1/2).
+    pub fn read(raw: &str) -> Result<Sex, &'static str> {
         match raw.trim().to_lowercase().as_str() {
             "male" | "m" | "男" | "1" => Ok(Sex::Male),
             "female" | "f" | "女" | "2" => Ok(Sex::Female),
             "" => Err("err-required"),
             _ => Err("err-sex"),
+        }
+    }
+
+    /// Its name in Chinese, for sheets that leave the system.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Sex::Male => "男",
+            Sex::Female => "女",
         }
     }
 }
@@ -135,35 +140,28 @@ impl MainlandId {
     }
 }
 
-/// The kinds of identity document the registry accepts (the usual 证件类型 choices).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    /// 居民身份证
-    MainlandId,
-    /// 港澳台居民居住证 (same number rules as the mainland ID)
-    ResidencePermit,
-    /// 港澳居民来往内地通行证 / 台湾居民来往大陆通行证
-    ExitEntryPermit,
-    /// 护照
-    Passport,
-    /// 外国人永久居留身份证
-    ForeignPermanentResidence,
-    /// 其他
-    Other,
+spelled! {
+    /// The kinds of identity document the registry accepts (the usual 证件类型 choices), in the
+    /// order forms offer them.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum DocumentKind("err-document-kind") {
+        /// 居民身份证
+        MainlandId = "mainland_id",
+        /// 港澳台居民居住证 (same number rules as the mainland ID)
+        ResidencePermit = "residence_permit",
+        /// 港澳居民来往内地通行证 / 台湾居民来往大陆通行证
+        ExitEntryPermit = "exit_entry_permit",
+        /// 护照
+        Passport = "passport",
+        /// 外国人永久居留身份证
+        ForeignPermanentResidence = "foreign_permanent_residence",
+        /// 其他
+        Other = "other",
+    }
 }
 
 impl DocumentKind {
-    /// Every kind, in the order forms offer them.
-    pub const ALL: [DocumentKind; 6] = [
-        DocumentKind::MainlandId,
-        DocumentKind::ResidencePermit,
-        DocumentKind::ExitEntryPermit,
-        DocumentKind::Passport,
-        DocumentKind::ForeignPermanentResidence,
-        DocumentKind::Other,
-    ];
-
     /// Its name in Chinese, for sheets that leave the system (exports are read in Chinese).
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -176,27 +174,15 @@ impl DocumentKind {
         }
     }
 
-    /// The stored and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::MainlandId => "mainland_id",
-            DocumentKind::ResidencePermit => "residence_permit",
-            DocumentKind::ExitEntryPermit => "exit_entry_permit",
-            DocumentKind::Passport => "passport",
-            DocumentKind::ForeignPermanentResidence => "foreign_permanent_residence",
-            DocumentKind::Other => "other",
-        }
-    }
-
-    /// Parses the API spelling or the Chinese name used in sheets; empty means a mainland ID.
-    pub fn parse(raw: &str) -> Result<DocumentKind, &'static str> {
+    /// Reads what someone typed: the stored word or the Chinese name used in sheets; empty
+    /// means a mainland ID.
+    pub fn read(raw: &str) -> Result<DocumentKind, &'static str> {
         let t = raw.trim();
         if t.is_empty() || t == "身份证" || t == "居民身份证" {
             return Ok(DocumentKind::MainlandId);
         }
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
+        DocumentKind::parse(t)
+            .ok()
             .or(match t {
                 "港澳台居民居住证" | "居住证" => Some(DocumentKind::ResidencePermit),
                 "通行证" | "回乡证" | "台胞证" | "来往内地（大陆）通行证" => {
@@ -431,7 +417,7 @@ mod tests {
     #[test]
     fn a_kind_exported_in_chinese_imports_back_as_itself() {
         for kind in DocumentKind::ALL {
-            assert_eq!(DocumentKind::parse(kind.name_zh()), Ok(kind));
+            assert_eq!(DocumentKind::read(kind.name_zh()), Ok(kind));
         }
     }
 

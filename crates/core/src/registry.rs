@@ -103,7 +103,7 @@ impl ResidentInput {
     pub fn validate(&self, today: NaiveDate) -> Result<ValidResident, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = errors.take("name", PersonName::parse(&self.name));
-        let kind = errors.take("document_kind", DocumentKind::parse(&self.document_kind));
+        let kind = errors.take("document_kind", DocumentKind::read(&self.document_kind));
         let document = kind.and_then(|k| {
             errors.take(
                 "document_number",
@@ -118,7 +118,7 @@ impl ResidentInput {
         let entered_sex = if self.sex.trim().is_empty() {
             None
         } else {
-            errors.take("sex", Sex::parse(&self.sex))
+            errors.take("sex", Sex::read(&self.sex))
         };
         let entered_birth = if self.birth_date.trim().is_empty() {
             None

@@ -1,6 +1,7 @@
 //! The `households` and `residents` tables. Personal numbers arrive here already encrypted,
 //! with their keyed hash and masked form: this layer never sees them in clear.
 
+use sanshe_core::identity::{DocumentKind, Sex};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Row, Statements, TableRow};
@@ -110,12 +111,12 @@ crate::row! {
         pub area_path: String,
         /// Name.
         pub name: String,
-        /// `male` / `female`.
-        pub sex: String,
+        /// As registered.
+        pub sex: Sex,
         /// YYYY-MM-DD.
         pub birth_date: String,
-        /// `DocumentKind` spelling.
-        pub document_kind: String,
+        /// Which document the number is of.
+        pub document_kind: DocumentKind,
         /// Encrypted document number.
         pub document_cipher: String,
         /// Keyed hash of the document number.

@@ -111,6 +111,8 @@ stored_as_word!(
     sanshe_core::gates::VisitorKind,
     sanshe_core::help::HelpStatus,
     sanshe_core::help::Urgency,
+    sanshe_core::identity::DocumentKind,
+    sanshe_core::identity::Sex,
     sanshe_core::isolation::EpisodeKind,
     sanshe_core::isolation::Symptom,
     sanshe_core::isolation::ReleaseReason,

@@ -189,7 +189,7 @@ async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited()
         assert!(!list.text().contains(ID_FEMALE_1949) && !list.text().contains("13812345678"));
         let x = t.get("/api/v1/residents/export.xlsx", Some(&ling)).await;
         let table = sanshe_app::sheets::read_table(&x.bytes).unwrap();
-        assert_eq!(table[1][4], "居民身份证", "the document's kind in words");
+        assert_eq!((table[1][1].as_str(), table[1][4].as_str()), ("女", "居民身份证"), "sex and the document's kind in words");
         assert_eq!(table[1][5], "110***********002X");
         assert_eq!(table[1][6], "138****5678");
         // The database holds no clear numbers either.

@@ -135,6 +135,7 @@ pub(super) fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Res
             row.record.phone_masked.clone().unwrap_or_default(),
         )
     };
+    let (sex, kind) = (row.record.sex.name_zh(), row.record.document_kind.name_zh());
     let v = view(app, row);
     let flags: Vec<&str> = [
         (v.flags.living_alone, "独居"),
@@ -146,15 +147,12 @@ pub(super) fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Res
     .into_iter()
     .filter_map(|(on, label)| on.then_some(label))
     .collect();
-    let sex = if v.sex == "male" { "男" } else { "女" };
     Ok(vec![
         v.name,
         sex.into(),
         v.birth_date,
         v.age.to_string(),
-        sanshe_core::identity::DocumentKind::parse(&v.document_kind)
-            .map(|k| k.name_zh().to_string())
-            .unwrap_or(v.document_kind),
+        kind.into(),
         doc,
         phone,
         v.area_name,
