@@ -3,7 +3,7 @@
 
 use crate::audit::Audited;
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::alerts::{AlertKind, AlertStatus};
+use sanshe_core::alerts::{AlertKind, AlertStatus, AlertSubject};
 use sanshe_store::Conn;
 use sanshe_store::alerts::{self as store, AlertRow, NewAlert, OpenAlert};
 use sanshe_store::notify as notify_store;
@@ -39,8 +39,8 @@ pub struct Trouble<'a> {
     pub kind: AlertKind,
     /// Where it is (scopes the alert).
     pub area_path: &'a str,
-    /// `episode`, `household`, …
-    pub subject_kind: &'a str,
+    /// What it is about.
+    pub subject_kind: AlertSubject,
     /// Its id.
     pub subject_id: &'a str,
     /// The event (a slot, a date): the same event counts once.
@@ -112,8 +112,8 @@ async fn count_event(
 pub struct Batch<'a> {
     /// Kind.
     pub kind: AlertKind,
-    /// `episode`, `household`, …
-    pub subject_kind: &'a str,
+    /// What they are about.
+    pub subject_kind: AlertSubject,
     /// The event (a slot, a date).
     pub event: &'a str,
     /// Short description.
@@ -247,16 +247,15 @@ pub struct AlertView {
 
 /// The page of an alert's subject: an episode, a household, a gate's traffic, the shift's
 /// cover, the errands, or the audit log for someone who revealed numbers in a hurry.
-pub fn subject_page(kind: &str, id: &str) -> Option<String> {
+pub fn subject_page(kind: AlertSubject, id: &str) -> String {
     match kind {
-        "episode" => Some(format!("/isolations/{id}")),
-        "household" => Some(format!("/households/{id}")),
-        "gate" => Some(format!("/traffic/{id}")),
-        "shift" => Some(format!("/rota/shifts/{id}/cover")),
-        "help_request" => Some("/errands".to_string()),
-        "user" => Some("/audit".to_string()),
-        "need" => Some(format!("/needs/{id}")),
-        _ => None,
+        AlertSubject::Episode => format!("/isolations/{id}"),
+        AlertSubject::Household => format!("/households/{id}"),
+        AlertSubject::Gate => format!("/traffic/{id}"),
+        AlertSubject::Shift => format!("/rota/shifts/{id}/cover"),
+        AlertSubject::HelpRequest => "/errands".to_string(),
+        AlertSubject::User => "/audit".to_string(),
+        AlertSubject::Need => format!("/needs/{id}"),
     }
 }
 
@@ -273,8 +272,8 @@ impl From<AlertRow> for AlertView {
             id: a.id,
             kind: a.kind.as_str().into(),
             status: a.status.as_str().into(),
-            link: subject_page(&a.subject_kind, &a.subject_id),
-            subject_kind: a.subject_kind,
+            link: Some(subject_page(a.subject_kind, &a.subject_id)),
+            subject_kind: a.subject_kind.as_str().into(),
             subject_id: a.subject_id,
             detail: a.detail,
             occurrences: a.occurrences,
@@ -333,15 +332,18 @@ async fn name_subjects(
     paths: &[String],
 ) -> Result<()> {
     let visible = |i: usize| actor.may(Action::ViewRegistry, Target::Area(&paths[i]));
-    let ids_of = |kind: &str| -> Vec<String> {
+    let ids_of = |kind: AlertSubject| -> Vec<String> {
         views
             .iter()
             .enumerate()
-            .filter(|(i, v)| v.subject_kind == kind && visible(*i))
+            .filter(|(i, v)| v.subject_kind == kind.as_str() && visible(*i))
             .map(|(_, v)| v.subject_id.clone())
             .collect()
     };
-    let (episodes, households) = (ids_of("episode"), ids_of("household"));
+    let (episodes, households) = (
+        ids_of(AlertSubject::Episode),
+        ids_of(AlertSubject::Household),
+    );
     let label = |building: String, unit: String, room: String| {
         sanshe_core::registry::HouseholdAddress {
             building,

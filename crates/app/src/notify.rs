@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::alerts::{WebhookKind, WebhookUrl};
+use sanshe_core::alerts::{AlertSubject, WebhookKind, WebhookUrl};
 use sanshe_core::areas::AreaKind;
 use sanshe_store::notify::{self as store, NewWebhook, OutboxRow, WebhookRow};
 use sanshe_store::{areas as area_store, audit as audit_store};
@@ -365,8 +365,13 @@ async fn line_of(conn: &mut sanshe_store::Conn, r: &OutboxRow) -> Result<Line> {
         sanshe_store::alerts::alert(conn, &r.alert_id)
             .await
             .ok()
-            .filter(|a| a.subject_kind == "need")
-            .map(|a| (a.detail, format!("/needs/{}", a.subject_id)))
+            .filter(|a| a.subject_kind == AlertSubject::Need)
+            .map(|a| {
+                (
+                    a.detail,
+                    crate::alerts::subject_page(a.subject_kind, &a.subject_id),
+                )
+            })
     } else if r.summary == "notice" {
         // A notice's title, read on the home page where notices are shown.
         sanshe_store::notices::notice(&mut *conn, &r.alert_id)

@@ -43,6 +43,28 @@ spelled! {
 }
 
 spelled! {
+    /// What an alert is about: the record its `subject_id` names.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AlertSubject("err-alert-subject") {
+        /// An isolation episode.
+        Episode = "episode",
+        /// A household (a fever at the gates, a visit's finding).
+        Household = "household",
+        /// A gate (a fever on a code without a household).
+        Gate = "gate",
+        /// A rota shift.
+        Shift = "shift",
+        /// A resident's errand.
+        HelpRequest = "help_request",
+        /// A user (numbers revealed in a hurry).
+        User = "user",
+        /// A community's need.
+        Need = "need",
+    }
+}
+
+spelled! {
     /// Where an alert is in its handling.
     #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]

@@ -1,6 +1,6 @@
 //! The `alerts` table: the alert centre (delivery to chat groups is `notify`).
 
-use sanshe_core::alerts::{AlertKind, AlertStatus};
+use sanshe_core::alerts::{AlertKind, AlertStatus, AlertSubject};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
@@ -34,8 +34,8 @@ pub struct NewAlert<'a> {
     pub kind: AlertKind,
     /// Where (scopes the alert).
     pub area_path: &'a str,
-    /// `episode`, `household`, …
-    pub subject_kind: &'a str,
+    /// What it is about.
+    pub subject_kind: AlertSubject,
     /// Its id.
     pub subject_id: &'a str,
     /// `kind:subject`.
@@ -172,8 +172,8 @@ crate::query_row! {
         pub kind: AlertKind,
         /// Where.
         pub area_path: String,
-        /// Subject kind.
-        pub subject_kind: String,
+        /// What it is about.
+        pub subject_kind: AlertSubject,
         /// Subject id.
         pub subject_id: String,
         /// Description.

@@ -101,6 +101,7 @@ stored_as_word!(
     sanshe_core::accounts::Role,
     sanshe_core::accounts::SessionKind,
     sanshe_core::alerts::AlertKind,
+    sanshe_core::alerts::AlertSubject,
     sanshe_core::alerts::AlertStatus,
     sanshe_core::alerts::WebhookKind,
     sanshe_core::areas::AreaKind,

@@ -343,7 +343,7 @@ pub async fn visit(
                 Trouble {
                     kind,
                     area_path: &household.area_path,
-                    subject_kind: "household",
+                    subject_kind: sanshe_core::alerts::AlertSubject::Household,
                     subject_id: &household.id,
                     event: &id,
                     detail: &detail,

@@ -258,8 +258,8 @@ pub(super) async fn decide_batch(
             // One alert per household, whoever of it had the fever and at whichever gate, so
             // its readings are one story; a code without a household stays the gate's.
             let (subject_kind, subject_id) = match household {
-                Some(h) => ("household", h.as_str()),
-                None => ("gate", gate_id.as_str()),
+                Some(h) => (AlertSubject::Household, h.as_str()),
+                None => (AlertSubject::Gate, gate_id.as_str()),
             };
             alerts::raise(
                 tx,

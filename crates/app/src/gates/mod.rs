@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDate, Timelike};
 use rand::Rng;
 use sanshe_core::accounts::{Action, AreaScope, Target};
-use sanshe_core::alerts::AlertKind;
+use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_core::gates::{
     CODE_ALPHABET, Direction, GatePolicy, PassState, Refusal, decide, normalize_code,
 };

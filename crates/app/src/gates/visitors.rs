@@ -173,7 +173,7 @@ pub async fn register_visitor(
             Trouble {
                 kind: AlertKind::GateFever,
                 area_path: &gate.area_path,
-                subject_kind: "gate",
+                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
                 subject_id: &gate.id,
                 event: &id,
                 detail: "",

@@ -240,7 +240,7 @@ pub(crate) async fn open_in(
             Trouble {
                 kind: AlertKind::Unassigned,
                 area_path: &path,
-                subject_kind: "episode",
+                subject_kind: sanshe_core::alerts::AlertSubject::Episode,
                 subject_id: &id,
                 event: "unassigned",
                 detail: "",
