@@ -586,3 +586,51 @@ fn urlencoding(s: &str) -> String {
         })
         .collect()
 }
+
+/// A building of more than one page of passes is read page by page: where the page is among
+/// them, on to the next, back to the one before, through the same pager as every other list.
+#[tokio::test]
+async fn a_buildings_passes_are_read_page_by_page() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let g = gate(t, &w).await;
+        for n in 0..51u16 {
+            let room = format!("{}", 101 + n);
+            t.resident("住户", &id_for(1960, 3, 3, 100 + n))
+                .room(&room)
+                .in_area(&t.lingyanli_building)
+                .by(&w)
+                .await;
+        }
+        let issued = t
+            .post_json(
+                "/api/v1/passes",
+                Some(&w),
+                json!({"area_id": g.compound, "valid_to": "2026-12-31"}),
+            )
+            .await;
+        assert_eq!(issued.json().as_array().map(Vec::len), Some(51));
+        let building = issued.json()[0]["building"].as_str().unwrap().to_string();
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let at = format!(
+            "/areas/{}/passes?building={}",
+            g.compound,
+            urlencoding(&building)
+        );
+        // Links are written HTML-escaped (`&#38;`); read them as the browser does.
+        let read = async |path: &str| t.page(path, &cookie).await.text().replace("&#38;", "&");
+        let first = read(&at).await;
+        assert_eq!(first.matches("class=\"pass-row\"").count(), 50);
+        assert!(first.contains("<span>1 / 2</span>"), "{first}");
+        let next = format!("id=\"next-page\" href=\"{at}&page=2\"");
+        assert!(first.contains(&next), "{next} in {first}");
+        let second = read(&format!("{at}&page=2")).await;
+        assert_eq!(second.matches("class=\"pass-row\"").count(), 1);
+        assert!(second.contains("<span>2 / 2</span>") && !second.contains("id=\"next-page\""));
+        assert!(
+            second.contains(&format!("href=\"{at}&page=1\"")),
+            "{second}"
+        );
+    })
+    .await;
+}

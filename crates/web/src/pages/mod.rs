@@ -551,9 +551,12 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
 }
 
 /// The links under a list read a page at a time (`macros.html`'s `pager`): back to the first
-/// page once past it, on to the next while there is one.
+/// (or the previous) page once past it, where it is among the pages when the list knows how
+/// many it has, and on to the next while there is one.
 pub(crate) struct Pager {
     first: Option<String>,
+    previous: Option<String>,
+    position: Option<(usize, usize)>,
     next: Option<String>,
 }
 
@@ -577,7 +580,19 @@ impl Pager {
         };
         Pager {
             first: at.is_some_and(|a| !a.is_empty()).then(|| link(None)),
+            previous: None,
+            position: None,
             next: next.map(|n| link(Some(n))),
+        }
+    }
+
+    /// Page `page` of `pages` numbered pages, each at `link(n)`.
+    fn numbered(page: usize, pages: usize, link: impl Fn(usize) -> String) -> Pager {
+        Pager {
+            first: None,
+            previous: (page > 1).then(|| link(page - 1)),
+            position: (pages > 1).then_some((page, pages)),
+            next: (page < pages).then(|| link(page + 1)),
         }
     }
 }

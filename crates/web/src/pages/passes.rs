@@ -44,17 +44,22 @@ pub(super) struct PassesPage {
     buildings: Vec<(String, usize, usize)>,
     building: Option<String>,
     items: Vec<PassView>,
+    /// This page of the building's passes, for the forms to come back to.
     page: usize,
-    pages: usize,
+    pager: Pager,
+}
+
+/// The page of one building's passes.
+fn building_link(area_id: &str, building: &str) -> String {
+    format!(
+        "/areas/{area_id}/passes?building={}",
+        crate::auth::urlencode(building)
+    )
 }
 
 impl PassesPage {
     fn building_link(&self, building: &str) -> String {
-        format!(
-            "/areas/{}/passes?building={}",
-            self.area.id,
-            crate::auth::urlencode(building)
-        )
+        building_link(&self.area.id, building)
     }
 }
 
@@ -81,6 +86,10 @@ pub(super) async fn passes_page(
         .skip((page - 1) * PASSES_PER_PAGE)
         .take(PASSES_PER_PAGE)
         .collect();
+    let shown = building.as_deref().unwrap_or_default();
+    let pager = Pager::numbered(page, pages, |n| {
+        format!("{}&page={n}", building_link(&id, shown))
+    });
     Ok(render(&PassesPage {
         nav: Nav::of(&caller, &format!("/areas/{id}/passes")),
         area,
@@ -88,7 +97,7 @@ pub(super) async fn passes_page(
         building,
         items,
         page,
-        pages,
+        pager,
     }))
 }
 
