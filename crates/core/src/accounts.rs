@@ -3,14 +3,12 @@
 //! A grant is a role held over an area subtree or over one organization. `permits` is the one
 //! place that decides; `docs/permissions.md` is the same table in words.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::spelling::spelled;
 
 spelled! {
     /// A role a user holds through a grant.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Role("err-role") {
         /// 民政局协调员: runs everything within an area subtree.
         Coordinator = "coordinator",

@@ -1,13 +1,9 @@
 //! Alerts: what goes wrong at the front line and must reach a worker.
 
-use serde::{Deserialize, Serialize};
-
 use crate::spelling::spelled;
 
 spelled! {
     /// What an alert is about.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum AlertKind("err-alert-kind") {
         /// A report at or above the fever line.
         Fever = "fever",
@@ -44,8 +40,6 @@ spelled! {
 
 spelled! {
     /// What an alert is about: the record its `subject_id` names.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum AlertSubject("err-alert-subject") {
         /// An isolation episode.
         Episode = "episode",
@@ -66,8 +60,6 @@ spelled! {
 
 spelled! {
     /// Where an alert is in its handling.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum AlertStatus("err-alert-status") {
         /// Nobody has taken it yet.
         Open = "open",
@@ -80,8 +72,6 @@ spelled! {
 
 spelled! {
     /// The chat tool a webhook posts into.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum WebhookKind("err-webhook-kind") {
         /// 企业微信群机器人 (key in the URL, no signature).
         Wecom = "wecom",

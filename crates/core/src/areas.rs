@@ -1,13 +1,10 @@
 //! The area tree: city › district › street/town › community › compound › building › unit.
 
-use serde::{Deserialize, Serialize};
-
 use crate::spelling::spelled;
 
 spelled! {
     /// A level of the area tree.
-    #[derive(PartialOrd, Ord, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord)]
     pub enum AreaKind("err-area-kind") {
         /// 市
         City = "city",

@@ -16,8 +16,6 @@ spelled! {
 
 spelled! {
     /// What happened at a door.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum VisitOutcome("err-visit-outcome") {
         /// Someone answered and the questions were asked.
         Answered = "answered",

@@ -1,13 +1,9 @@
 //! Arrivals from elsewhere and close contacts (密接): the people front-line work follows up.
 
-use serde::{Deserialize, Serialize};
-
 use crate::spelling::spelled;
 
 spelled! {
     /// How someone arrived.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Transport("err-transport") {
         /// 火车/高铁
         Train = "train",

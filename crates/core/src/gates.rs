@@ -9,8 +9,6 @@ use crate::spelling::spelled;
 
 spelled! {
     /// Which way someone goes through a gate.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Direction("err-direction") {
         /// Coming home.
         In = "in",
@@ -21,8 +19,6 @@ spelled! {
 
 spelled! {
     /// Why a gate refused someone.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Refusal("err-refusal") {
         /// At or above the fever line: no passage, and a call.
         Fever = "fever",
@@ -45,8 +41,6 @@ spelled! {
 
 spelled! {
     /// Who a gate post registers at the gate without a pass.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum VisitorKind("err-visitor-kind") {
         /// Someone visiting a household.
         Visitor = "visitor",

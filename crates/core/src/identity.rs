@@ -2,7 +2,6 @@
 //! residents show (residence permits, passports), with the masking rule for lists and exports.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
 
 use crate::spelling::spelled;
 
@@ -11,8 +10,6 @@ const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 
 spelled! {
     /// Sex as recorded in the registry and encoded in the ID number's 17th digit.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "lowercase")]
     pub enum Sex("err-sex") {
         /// 男
         Male = "male",
@@ -143,8 +140,6 @@ impl MainlandId {
 spelled! {
     /// The kinds of identity document the registry accepts (the usual 证件类型 choices), in the
     /// order forms offer them.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum DocumentKind("err-document-kind") {
         /// 居民身份证
         MainlandId = "mainland_id",

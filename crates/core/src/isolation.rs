@@ -158,8 +158,6 @@ impl Slot {
 
 spelled! {
     /// Where the person is observed.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum EpisodeKind("err-episode-kind") {
         /// 居家隔离
         HomeIsolation = "home_isolation",
@@ -172,8 +170,6 @@ spelled! {
 
 spelled! {
     /// How the daily reports reach sanshe.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum FollowUpMode("err-follow-up", blank = Link) {
         /// The resident reports through their link.
         Link = "link",
@@ -194,8 +190,6 @@ spelled! {
 
 spelled! {
     /// A symptom a report can carry (NHC: fever, cough, shortness of breath, diarrhoea, fatigue).
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum Symptom("err-symptom") {
         /// 咳嗽
         Cough = "cough",
@@ -244,8 +238,6 @@ pub fn parse_symptoms<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Symptom>, &'static
 
 spelled! {
     /// Why an episode ended.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum ReleaseReason("err-release-reason") {
         /// 期满解除: observation completed without findings.
         Completed = "completed",

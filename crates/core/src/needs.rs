@@ -1,15 +1,10 @@
 //! Needs and commitments (需求对接): what a community asks of organizations, and where a need
 //! stands as organizations commit people or take on a service.
 
-use serde::{Deserialize, Serialize};
-
 use crate::spelling::spelled;
 
 spelled! {
     /// What a need asks for.
-    #[derive(Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum NeedKind("err-need-kind") {
         /// People for a duty post's shifts ("夜班卡口 每晚 4 人，本周").
         People = "people",
@@ -20,9 +15,6 @@ spelled! {
 
 spelled! {
     /// Where a need stands.
-    #[derive(Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum NeedStatus("err-need-status") {
         /// Nobody committed yet.
         Open = "open",
@@ -50,9 +42,6 @@ impl NeedStatus {
 
 spelled! {
     /// Who a need goes to.
-    #[derive(Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum Audience("err-need-audience", blank = Linked) {
         /// The organizations with an active linkage to the community.
         Linked = "linked",

@@ -1,13 +1,9 @@
 //! Organizations and the kinds the bureau registers.
 
-use serde::{Deserialize, Serialize};
-
 use crate::spelling::spelled;
 
 spelled! {
     /// What kind of body an organization is.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     pub enum OrganizationKind("err-organization-kind") {
         /// 民政局
         Bureau = "bureau",
@@ -28,9 +24,7 @@ spelled! {
 
 spelled! {
     /// A duty an organization takes on in a linked community: what its people may do there.
-    #[derive(Hash, PartialOrd, Ord, Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
+    #[derive(Hash, PartialOrd, Ord)]
     pub enum Duty("err-duty") {
         /// 卡口执勤: staff the gates of duty posts that name one.
         GateDuty = "gate_duty",
@@ -88,9 +82,6 @@ impl Duty {
 
 spelled! {
     /// Where a linkage stands: proposed by one side, active once the other accepts, then ended.
-    #[derive(Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum LinkageStatus("err-linkage-status") {
         /// Waiting for the other side.
         Proposed = "proposed",
@@ -103,9 +94,6 @@ spelled! {
 
 spelled! {
     /// The side of a linkage someone speaks for.
-    #[derive(Serialize, Deserialize)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum LinkageSide("err-linkage-side") {
         /// The organization (its admin).
         Organization = "organization",

@@ -1,7 +1,8 @@
 //! Domain values stored (and sent) as one of a fixed set of words: `status = 'open'`.
 
 /// Declares an enum whose values are stored as fixed words (a `Copy` value compared with `==`:
-/// it derives `Debug, Clone, Copy, PartialEq, Eq`), and writes for it `ALL` (every
+/// it derives `Debug, Clone, Copy, PartialEq, Eq`; it is sent and received in JSON as the same
+/// word, with its schema in the API document; it displays as the word), and writes for it `ALL` (every
 /// value, in the order declared), `as_str` (the stored word) and `parse` (the word, trimmed;
 /// anything else is the error code given after the name); with `blank = Variant`, also
 /// `chosen`, which reads a blank input as that variant. A value read back from the database
@@ -26,10 +27,18 @@ macro_rules! spelled {
             $( $(#[$variant_meta:meta])* $variant:ident = $word:literal, )+
         }
     ) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $(#[$meta])*
         pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
+            $( $(#[$variant_meta])* #[serde(rename = $word)] $variant, )+
+        }
+
+        impl std::fmt::Display for $name {
+            /// Writes the stored word, as templates and messages show it.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
 
         impl $name {
