@@ -206,13 +206,12 @@ pub async fn settle(
 pub struct AlertView {
     /// Id.
     pub id: String,
-    /// `fever`, `missed_report`, `severe_symptoms`, `unassigned`, `end_due`, `visit_fever`,
-    /// `needs_help`, `gate_fever`, `shift_dropped`, `no_show`, `errand_overdue`.
-    pub kind: String,
-    /// `open`, `acknowledged`, `resolved`.
-    pub status: String,
-    /// What it is about: `episode`, `household`, `shift`, `help_request`, …
-    pub subject_kind: String,
+    /// What happened.
+    pub kind: AlertKind,
+    /// Where it is in its handling.
+    pub status: AlertStatus,
+    /// What it is about.
+    pub subject_kind: AlertSubject,
     /// Its id.
     pub subject_id: String,
     /// The page that shows the subject, if there is one.
@@ -270,10 +269,10 @@ impl From<AlertRow> for AlertView {
     fn from(a: AlertRow) -> Self {
         AlertView {
             id: a.id,
-            kind: a.kind.as_str().into(),
-            status: a.status.as_str().into(),
+            kind: a.kind,
+            status: a.status,
             link: Some(subject_page(a.subject_kind, &a.subject_id)),
-            subject_kind: a.subject_kind.as_str().into(),
+            subject_kind: a.subject_kind,
             subject_id: a.subject_id,
             detail: a.detail,
             occurrences: a.occurrences,
@@ -336,7 +335,7 @@ async fn name_subjects(
         views
             .iter()
             .enumerate()
-            .filter(|(i, v)| v.subject_kind == kind.as_str() && visible(*i))
+            .filter(|(i, v)| v.subject_kind == kind && visible(*i))
             .map(|(_, v)| v.subject_id.clone())
             .collect()
     };

@@ -18,7 +18,7 @@ pub struct AreaView {
     /// Parent id.
     pub parent_id: Option<String>,
     /// Level.
-    pub kind: String,
+    pub kind: sanshe_core::areas::AreaKind,
     /// Division code.
     pub code: Option<String>,
     /// Name.
@@ -30,7 +30,7 @@ impl From<AreaRow> for AreaView {
         AreaView {
             id: a.id,
             parent_id: a.parent_id,
-            kind: a.kind.as_str().into(),
+            kind: a.kind,
             code: a.code,
             name: a.name,
         }

@@ -29,13 +29,13 @@ pub struct HelpView {
     /// What is needed.
     pub needs: String,
     /// `urgent`, `today`, `soon`.
-    pub urgency: String,
+    pub urgency: sanshe_core::help::Urgency,
     /// For someone living alone or an isolated household: worked first.
     pub vulnerable: bool,
     /// Contact phone, masked.
     pub contact: Option<String>,
     /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
-    pub status: String,
+    pub status: sanshe_core::help::HelpStatus,
     /// The volunteer's user id.
     pub volunteer_id: Option<String>,
     /// The volunteer's name.
@@ -71,10 +71,10 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
         address: h.address,
         for_whom: h.for_whom,
         needs: h.needs,
-        urgency: h.urgency.as_str().to_string(),
+        urgency: h.urgency,
         vulnerable: h.vulnerable,
         contact: h.contact_masked,
-        status: h.status.as_str().to_string(),
+        status: h.status,
         volunteer_id: h.volunteer_id,
         cancel_reason: h.cancel_reason,
         confirmed: h.confirmed_at.is_some(),
@@ -323,8 +323,8 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
 pub struct ReceiptPage {
     /// What was asked.
     pub needs: String,
-    /// `open`, `assigned`, `bought`, `delivered`, `cancelled`.
-    pub status: String,
+    /// Where the errand is.
+    pub status: sanshe_core::help::HelpStatus,
     /// The volunteer's name, first character only.
     pub volunteer: Option<String>,
     /// Cost advanced, yuan.

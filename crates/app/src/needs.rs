@@ -88,7 +88,7 @@ pub struct NeedView {
     /// The post, for people.
     pub post_id: Option<String>,
     /// The service.
-    pub service: Option<String>,
+    pub service: Option<sanshe_core::organizations::Duty>,
     /// Wanted.
     pub wanted: i64,
     /// Committed.
@@ -98,7 +98,7 @@ pub struct NeedView {
     /// Last day.
     pub to: String,
     /// `urgent` or `normal`.
-    pub urgency: String,
+    pub urgency: sanshe_core::needs::NeedUrgency,
     /// Who it goes to.
     pub audience: Audience,
     /// Where it stands.
@@ -123,7 +123,7 @@ pub struct CommitmentView {
     /// The organization's note.
     pub note: String,
     /// `offered` or `confirmed`.
-    pub status: String,
+    pub status: sanshe_core::needs::CommitmentStatus,
 }
 
 /// An organization's answer to a need.
@@ -161,12 +161,12 @@ async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Resul
         title: n.title,
         detail: n.detail,
         post_id: n.post_id,
-        service: n.service.map(|d| d.as_str().into()),
+        service: n.service,
         wanted: n.wanted,
         committed: n.committed,
         from: n.from_day,
         to: n.to_day,
-        urgency: n.urgency.as_str().into(),
+        urgency: n.urgency,
     })
 }
 
@@ -445,7 +445,7 @@ async fn commitment_view(
         people: c.people,
         shifts_booked: c.shifts_booked,
         note: c.note,
-        status: c.status.as_str().into(),
+        status: c.status,
     })
 }
 
@@ -585,7 +585,7 @@ pub async fn commit(
         people,
         shifts_booked: booked,
         note: note.trim().to_string(),
-        status: CommitmentStatus::Offered.as_str().into(),
+        status: CommitmentStatus::Offered,
     })
 }
 

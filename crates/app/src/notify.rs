@@ -81,7 +81,7 @@ pub struct WebhookView {
     /// Group name.
     pub name: String,
     /// Kind.
-    pub kind: String,
+    pub kind: sanshe_core::alerts::WebhookKind,
     /// The address with its key hidden.
     pub url_hint: String,
     /// Whether it signs.
@@ -104,7 +104,7 @@ impl From<WebhookRow> for WebhookView {
             id: w.id,
             area_name: w.area_name,
             name: w.name,
-            kind: w.kind.as_str().into(),
+            kind: w.kind,
             url_hint: w.url_hint,
             signed: w.secret_cipher.is_some(),
             active: w.active,

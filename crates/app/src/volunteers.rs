@@ -77,7 +77,7 @@ pub struct ApplicationView {
     /// Organization.
     pub organization: String,
     /// `pending`, `more_info`, `approved`, `declined`.
-    pub status: String,
+    pub status: sanshe_core::volunteers::Vetting,
     /// Why declined, or what more is needed.
     pub decision_note: Option<String>,
     /// Applied, YYYY-MM-DD HH:MM China time.
@@ -108,7 +108,7 @@ fn view(a: ApplicationRow) -> ApplicationView {
         phone: a.phone_masked,
         availability: a.availability,
         organization: a.organization,
-        status: a.status.as_str().into(),
+        status: a.status,
         decision_note: a.decision_note,
         user_id: a.user_id,
         status_link: None,
@@ -219,7 +219,7 @@ pub struct ApplicationStatus {
     /// The community applied to.
     pub community: String,
     /// `pending`, `more_info`, `approved`, `declined`.
-    pub status: String,
+    pub status: sanshe_core::volunteers::Vetting,
     /// What more is needed, or why declined.
     pub note: Option<String>,
     /// Approved and deployed to at least one community.
@@ -249,7 +249,7 @@ pub async fn application_status(app: &App, token: &str) -> Result<ApplicationSta
     Ok(ApplicationStatus {
         name: crate::isolation::mask_name(&a.name),
         community,
-        status: a.status.as_str().into(),
+        status: a.status,
         note: a.decision_note,
         deployed,
         applied: local_time(a.applied_at).format("%Y-%m-%d").to_string(),

@@ -28,11 +28,26 @@ macro_rules! spelled {
         }
     ) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $(#[$meta])*
         pub enum $name {
             $( $(#[$variant_meta])* #[serde(rename = $word)] $variant, )+
         }
+
+        // Written by hand rather than derived: the derive read the variants' names, not the
+        // words they are renamed to, so the document would have listed `MissedReport` where
+        // the API sends `missed_report`.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($word),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             /// Writes the stored word, as templates and messages show it.

@@ -183,7 +183,7 @@ impl Tr {
     }
 
     /// The message for a prefixed value, e.g. `kind-` + `community`.
-    pub fn of(&self, prefix: &str, value: &str) -> String {
+    pub fn of(&self, prefix: &str, value: impl std::fmt::Display) -> String {
         self.t(&format!("{prefix}{value}"))
     }
 

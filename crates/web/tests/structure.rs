@@ -521,3 +521,71 @@ async fn a_refused_form_keeps_its_choices_ticks_and_text_areas() {
     })
     .await;
 }
+
+/// A stored word is one word everywhere: the API sends each value as the word it is stored as,
+/// and the API document lists exactly those words for the field, so a client can read every
+/// status and kind from the document.
+#[tokio::test]
+async fn the_api_document_lists_the_words_the_api_sends() {
+    use sanshe_core::{alerts, campaigns, isolation, needs, volunteers};
+    let t = support::TestApp::sqlite().await;
+    let doc = t.get("/api/openapi.json", None).await.json();
+    let schemas = &doc["components"]["schemas"];
+    let listed = |name: &str| -> Vec<String> {
+        let values = schemas[name]["enum"].as_array();
+        let values = values.unwrap_or_else(|| panic!("{name} lists no words"));
+        values
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    fn sent<T: serde::Serialize + Copy>(all: &[T]) -> Vec<String> {
+        let json = all.iter().map(|v| serde_json::to_value(v).unwrap());
+        json.filter_map(|v| v.as_str().map(String::from)).collect()
+    }
+    fn stored<const N: usize>(words: [&str; N]) -> Vec<String> {
+        words.map(String::from).to_vec()
+    }
+    let cases = [
+        (
+            "AlertKind",
+            sent(&alerts::AlertKind::ALL),
+            stored(alerts::AlertKind::ALL.map(|v| v.as_str())),
+        ),
+        (
+            "AlertStatus",
+            sent(&alerts::AlertStatus::ALL),
+            stored(alerts::AlertStatus::ALL.map(|v| v.as_str())),
+        ),
+        (
+            "EpisodeStatus",
+            sent(&isolation::EpisodeStatus::ALL),
+            stored(isolation::EpisodeStatus::ALL.map(|v| v.as_str())),
+        ),
+        (
+            "VisitOutcome",
+            sent(&campaigns::VisitOutcome::ALL),
+            stored(campaigns::VisitOutcome::ALL.map(|v| v.as_str())),
+        ),
+        (
+            "NeedUrgency",
+            sent(&needs::NeedUrgency::ALL),
+            stored(needs::NeedUrgency::ALL.map(|v| v.as_str())),
+        ),
+        (
+            "Vetting",
+            sent(&volunteers::Vetting::ALL),
+            stored(volunteers::Vetting::ALL.map(|v| v.as_str())),
+        ),
+    ];
+    for (name, sent, stored) in cases {
+        assert_eq!(sent, stored, "{name}: the API sends the stored words");
+        assert_eq!(listed(name), stored, "{name}: the document lists them");
+    }
+    let alert = &schemas["AlertView"]["properties"]["kind"]["$ref"];
+    assert_eq!(
+        alert, "#/components/schemas/AlertKind",
+        "an alert's kind is typed"
+    );
+    t.finish().await;
+}

@@ -453,7 +453,7 @@ pub struct GrantView {
     /// Id.
     pub id: String,
     /// Role spelling.
-    pub role: String,
+    pub role: sanshe_core::accounts::Role,
     /// Area or organization name.
     pub scope_name: String,
     /// Area id, for area grants.
@@ -644,7 +644,7 @@ fn view_of(user: store::UserRow, grants: Vec<store::GrantRow>) -> UserView {
             .into_iter()
             .map(|g| GrantView {
                 id: g.id,
-                role: g.role.as_str().into(),
+                role: g.role,
                 scope_name: g.area_name.or(g.organization_name).unwrap_or_default(),
                 area_id: g.area_id,
                 organization_id: g.organization_id,

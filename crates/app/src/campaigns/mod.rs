@@ -57,7 +57,7 @@ pub struct CampaignView {
     #[schema(value_type = Vec<Object>)]
     pub questions: Vec<Question>,
     /// `active` / `closed`.
-    pub status: String,
+    pub status: sanshe_core::campaigns::CampaignStatus,
     /// RFC 3339.
     pub created_at: String,
     /// Households in the area.
@@ -80,7 +80,7 @@ fn view(c: CampaignRow) -> CampaignView {
         area_id: c.area_id,
         area_name: c.area_name,
         name: c.name,
-        status: c.status.as_str().into(),
+        status: c.status,
         created_at: rfc3339(c.created_at),
         households: c.households,
         reached: c.reached,
@@ -380,7 +380,7 @@ pub struct Door {
     /// 单元 房号
     pub door: String,
     /// Latest outcome, or none if not visited.
-    pub outcome: Option<String>,
+    pub outcome: Option<sanshe_core::campaigns::VisitOutcome>,
     /// Visits so far.
     pub visits: i64,
     /// Latest note.
@@ -402,7 +402,7 @@ fn door(d: DoorRow) -> Door {
         household_id: d.household_id,
         compound: d.area_name,
         building: d.building,
-        outcome: d.outcome.map(|o| o.as_str().into()),
+        outcome: d.outcome,
         visits: d.visits,
         note: d.note.filter(|n| !n.is_empty()),
         visited_at: d.visited_at.map(rfc3339),

@@ -43,7 +43,7 @@ pub struct VisitorView {
     /// Gate.
     pub gate_id: String,
     /// `visitor` / `delivery`.
-    pub kind: String,
+    pub kind: sanshe_core::gates::VisitorKind,
     /// Name.
     pub name: String,
     /// Masked phone.
@@ -186,7 +186,7 @@ pub async fn register_visitor(
     Ok(VisitorView {
         id,
         gate_id: gate.id,
-        kind: kind.as_str().into(),
+        kind,
         name: name.into(),
         phone: masked,
         reason,
@@ -221,7 +221,7 @@ pub async fn visitors(
         .map(|v| VisitorView {
             id: v.id,
             gate_id: v.gate_id,
-            kind: v.kind.as_str().into(),
+            kind: v.kind,
             name: v.name,
             phone: v.phone_masked,
             reason: v.reason,

@@ -53,7 +53,7 @@ pub struct EpisodeView {
     /// 楼栋 单元 房号.
     pub address: String,
     /// `home_isolation`, `home_medical_observation`, `centralized_observation`.
-    pub kind: String,
+    pub kind: sanshe_core::isolation::EpisodeKind,
     /// `arrival`, `contact`, `visit`, `manual`.
     pub source_kind: String,
     /// Last exposure or arrival, YYYY-MM-DD.
@@ -65,13 +65,13 @@ pub struct EpisodeView {
     /// Day of observation today (1 on the day it started).
     pub day: i64,
     /// `open` / `released`.
-    pub status: String,
+    pub status: sanshe_core::isolation::EpisodeStatus,
     /// Responsible worker.
     pub worker_id: Option<String>,
     /// Their name.
     pub worker_name: Option<String>,
     /// `link` / `phone`.
-    pub follow_up: String,
+    pub follow_up: sanshe_core::isolation::FollowUpMode,
     /// Latest temperature, °C.
     pub last_temperature: Option<String>,
     /// RFC 3339.
@@ -81,7 +81,7 @@ pub struct EpisodeView {
     /// RFC 3339.
     pub released_at: Option<String>,
     /// `completed`, `referred`, `moved_away`, `opened_in_error`.
-    pub release_reason: Option<String>,
+    pub release_reason: Option<sanshe_core::isolation::ReleaseReason>,
     /// Release note.
     pub release_note: Option<String>,
     /// Whether the planned end has passed without release.
@@ -107,22 +107,22 @@ fn view(app: &App, e: EpisodeRow) -> EpisodeView {
         phone: e.phone_masked,
         household_id: e.household_id,
         area_name: e.area_name,
-        kind: e.kind.as_str().into(),
+        kind: e.kind,
         source_kind: e.source_kind,
         exposure_date: e.exposure_date,
         started_at: rfc3339(e.started_at),
         planned_end: e.planned_end,
-        status: e.status.as_str().into(),
+        status: e.status,
         worker_id: e.worker_id,
         worker_name: e.worker_name,
-        follow_up: e.follow_up.as_str().into(),
+        follow_up: e.follow_up,
         last_fever: e
             .last_temperature
             .is_some_and(|t| t >= app.rules.fever_tenths),
         last_temperature: e.last_temperature.map(format_tenths),
         last_reported_at: e.last_reported_at.map(rfc3339),
         released_at: e.released_at.map(rfc3339),
-        release_reason: e.release_reason.map(|r| r.as_str().into()),
+        release_reason: e.release_reason,
         release_note: e.release_note,
         overdue,
     }

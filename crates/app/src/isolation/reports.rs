@@ -134,7 +134,7 @@ pub struct LinkPage {
     /// 张* style.
     pub masked_name: String,
     /// Kind spelling.
-    pub kind: String,
+    pub kind: sanshe_core::isolation::EpisodeKind,
     /// YYYY-MM-DD.
     pub planned_end: String,
     /// Whether reports are still taken.
@@ -187,7 +187,7 @@ pub async fn link_page(app: &App, token: &str) -> Result<LinkPage> {
     };
     Ok(LinkPage {
         masked_name: mask_name(&e.name),
-        kind: e.kind.as_str().into(),
+        kind: e.kind,
         planned_end: e.planned_end.clone(),
         open: e.status == EpisodeStatus::Open,
         slot: now_slot.key(),

@@ -28,7 +28,7 @@ pub struct MemberView {
     /// Their name.
     pub name: String,
     /// `social_worker` or `volunteer`.
-    pub kind: String,
+    pub kind: sanshe_core::organizations::MemberKind,
     /// Where they are deployed.
     pub deployments: Vec<DeploymentView>,
     /// Shifts booked from now on.
@@ -82,7 +82,7 @@ pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<
             served_minutes: served.get(&p.user_id).copied().unwrap_or(0),
             user_id: p.user_id,
             name: p.display_name,
-            kind: p.member_kind.as_str().into(),
+            kind: p.member_kind,
         })
         .collect())
 }

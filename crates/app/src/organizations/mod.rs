@@ -32,7 +32,7 @@ pub struct OrganizationView {
     /// Id.
     pub id: String,
     /// Kind.
-    pub kind: String,
+    pub kind: sanshe_core::organizations::OrganizationKind,
     /// Name.
     pub name: String,
     /// Home area.
@@ -45,7 +45,7 @@ impl From<OrganizationRow> for OrganizationView {
     fn from(o: OrganizationRow) -> Self {
         OrganizationView {
             id: o.id,
-            kind: o.kind.as_str().into(),
+            kind: o.kind,
             name: o.name,
             home_area_id: o.home_area_id,
             contact: o.contact,

@@ -105,7 +105,7 @@ pub struct PostGap {
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Gaps {
     /// The area's kind (`street`, `community`, …).
-    pub area_kind: String,
+    pub area_kind: sanshe_core::areas::AreaKind,
     /// The area's name.
     pub area_name: String,
     /// Posts, the least covered first.
@@ -146,7 +146,7 @@ pub async fn gaps(
         .collect();
     posts.sort_by_key(|p| std::cmp::Reverse(p.gap_minutes));
     Ok(Gaps {
-        area_kind: area.kind.as_str().into(),
+        area_kind: area.kind,
         area_name: area.name,
         gap_minutes: posts.iter().map(|p| p.gap_minutes).sum(),
         posts,

@@ -13,7 +13,7 @@ pub struct PostView {
     /// Name.
     pub name: String,
     /// `gate`, `hotline`, `care_home`, `support`, `other`.
-    pub kind: String,
+    pub kind: sanshe_core::rotas::PostKind,
     /// When its daily cover starts, HH:MM China time.
     pub cover_from: String,
     /// Hours covered a day.
@@ -38,7 +38,7 @@ pub(super) fn post_view(p: PostRow) -> PostView {
         id: p.id,
         area_id: p.area_id,
         name: p.name,
-        kind: p.kind.as_str().into(),
+        kind: p.kind,
         cover_hours: p.cover_hours,
         shift_hours: p.shift_hours,
         people: p.people,

@@ -131,7 +131,7 @@ pub(super) async fn export_users(caller: PageCaller) -> PageResult {
             let grants = u
                 .grants
                 .iter()
-                .map(|g| format!("{} @ {}", tr.of("role-", &g.role), g.scope_name))
+                .map(|g| format!("{} @ {}", tr.of("role-", g.role), g.scope_name))
                 .collect::<Vec<_>>()
                 .join("；");
             vec![u.username, u.display_name, grants]

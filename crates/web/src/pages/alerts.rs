@@ -56,8 +56,8 @@ pub(super) struct AlertPage {
 
 async fn alert_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
     let a = alerts::get(caller.app(), &caller.actor, id).await?;
-    let readings = if a.kind == AlertKind::GateFever.as_str()
-        && a.subject_kind == sanshe_core::alerts::AlertSubject::Household.as_str()
+    let readings = if a.kind == AlertKind::GateFever
+        && a.subject_kind == sanshe_core::alerts::AlertSubject::Household
     {
         sanshe_app::gates::fevers_of_household(caller.app(), &caller.actor, &a.subject_id).await?
     } else {

@@ -85,7 +85,7 @@ async fn campaign_view(caller: &PageCaller, id: &str, errors: FormErrors) -> Pag
     Ok(render_form(
         &CampaignPage {
             nav: Nav::of(caller, &format!("/campaigns/{id}")),
-            active: cov.campaign.status == CampaignStatus::Active.as_str(),
+            active: cov.campaign.status == CampaignStatus::Active,
             cov,
             assignments,
             door_workers,
@@ -180,7 +180,7 @@ pub(super) async fn close_campaign(caller: PageCaller, Path(id): Path<String>) -
         caller.app(),
         &caller.actor,
         &id,
-        c.status == CampaignStatus::Active.as_str(),
+        c.status == CampaignStatus::Active,
     )
     .await?;
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
@@ -289,8 +289,8 @@ pub(super) struct VisitPage {
 impl VisitPage {
     /// Whether outcome `o` starts chosen: the last visit's, else the first.
     fn outcome_chosen(&self, o: &str, first: bool) -> bool {
-        match self.last.as_ref().and_then(|d| d.outcome.as_deref()) {
-            Some(last) => last == o,
+        match self.last.as_ref().and_then(|d| d.outcome) {
+            Some(last) => last.as_str() == o,
             None => first,
         }
     }

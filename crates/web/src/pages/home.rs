@@ -15,7 +15,7 @@ pub struct RootSummary {
     /// Name.
     pub name: String,
     /// Level.
-    pub kind: String,
+    pub kind: AreaKind,
     /// Residents below it.
     pub residents: i64,
 }
@@ -115,10 +115,7 @@ async fn worker_tasks(
     // A city's or district's board is the coordinator's own page; the home page stays quick.
     let local: Vec<&RootSummary> = roots
         .iter()
-        .filter(|r| {
-            let kind = AreaKind::parse(&r.kind);
-            !matches!(kind, Ok(AreaKind::City | AreaKind::District))
-        })
+        .filter(|r| !matches!(r.kind, AreaKind::City | AreaKind::District))
         .collect();
     let (mut due, mut missed, mut fever, mut unassigned) = (0, 0, 0, 0);
     for r in &local {
@@ -150,7 +147,7 @@ async fn worker_tasks(
     for c in sanshe_app::campaigns::list(app, actor)
         .await?
         .into_iter()
-        .filter(|c| c.status != sanshe_core::campaigns::CampaignStatus::Closed.as_str())
+        .filter(|c| c.status != sanshe_core::campaigns::CampaignStatus::Closed)
     {
         let doors = sanshe_app::campaigns::revisits(app, actor, &c.id).await?;
         if !doors.is_empty() && revisit == 0 {

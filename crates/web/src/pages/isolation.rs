@@ -417,13 +417,13 @@ pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) ->
             vec![
                 e.name,
                 format!("{} {}", e.area_name, e.address),
-                tr.of("episode-kind-", &e.kind),
+                tr.of("episode-kind-", e.kind),
                 e.exposure_date,
                 e.planned_end,
                 l.morning.unwrap_or_default(),
                 l.afternoon.unwrap_or_default(),
                 e.worker_name.unwrap_or_default(),
-                tr.of("follow-up-mode-", &e.follow_up),
+                tr.of("follow-up-mode-", e.follow_up),
             ]
         })
         .collect();

@@ -119,7 +119,7 @@ pub(super) async fn organization_view(
     let rejected = !errors.is_empty();
     let kinds = OrganizationKind::ALL
         .iter()
-        .map(|k| (k.as_str(), k.as_str() == o.kind))
+        .map(|k| (k.as_str(), *k == o.kind))
         .collect();
     let duties = Duty::ALL
         .iter()
@@ -300,7 +300,7 @@ pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
         if links.is_empty() {
             rows.push(vec![
                 o.name.clone(),
-                tr.of("org-", &o.kind),
+                tr.of("org-", o.kind),
                 o.contact.clone(),
                 String::new(),
                 String::new(),
@@ -310,7 +310,7 @@ pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
         for l in links {
             rows.push(vec![
                 o.name.clone(),
-                tr.of("org-", &o.kind),
+                tr.of("org-", o.kind),
                 o.contact.clone(),
                 l.community_name,
                 l.organization_provides,
