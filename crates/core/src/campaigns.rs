@@ -35,29 +35,17 @@ impl VisitOutcome {
     }
 }
 
-/// What a "yes" to a question leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowUp {
-    /// Nothing beyond the record.
-    None,
-    /// Someone has a fever or cough: an alert for the community's doctor.
-    Fever,
-    /// Someone came back from elsewhere: register the arrival.
-    Arrival,
-    /// Someone needs help (elderly living alone, …): an alert until help requests exist.
-    NeedsHelp,
-}
-
-impl FollowUp {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowUp::None => "none",
-            FollowUp::Fever => "fever",
-            FollowUp::Arrival => "arrival",
-            FollowUp::NeedsHelp => "needs_help",
-        }
+spelled! {
+    /// What a "yes" to a question leads to.
+    pub enum FollowUp("err-question-follow-up") {
+        /// Nothing beyond the record.
+        None = "none",
+        /// Someone has a fever or cough: an alert for the community's doctor.
+        Fever = "fever",
+        /// Someone came back from elsewhere: register the arrival.
+        Arrival = "arrival",
+        /// Someone needs help (elderly living alone, …): an alert until help requests exist.
+        NeedsHelp = "needs_help",
     }
 }
 

@@ -173,6 +173,7 @@ err-role-needs-area = This role needs an area
 err-role-needs-organization = This role needs an organization
 err-session-kind = Unknown kind of session
 err-alert-subject = Unknown kind of alert subject
+err-question-follow-up = Unknown follow-up to a question
 err-username = 3–40 characters starting with a letter: a-z, 0-9, . _ -
 err-username-taken = This user name is taken
 err-password-short = At least 10 characters

@@ -173,6 +173,7 @@ err-role-needs-area = 该角色需要指定管辖区域
 err-role-needs-organization = 该角色需要指定所属组织
 err-session-kind = 不认识的登录方式
 err-alert-subject = 不认识的预警对象
+err-question-follow-up = 不认识的问题后续处理
 err-username = 用户名 3–40 位，以字母开头，只能用小写字母、数字和 . _ -
 err-username-taken = 用户名已被使用
 err-password-short = 密码至少 10 位

@@ -213,8 +213,8 @@ pub struct VisitInput {
 /// A follow-up a visit's answers call for.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FollowUpOffer {
-    /// `fever`, `arrival`, `needs_help`.
-    pub kind: String,
+    /// What the answer calls for.
+    pub kind: FollowUp,
     /// The question that called for it.
     pub question: String,
     /// Where the follow-up is done: the alert raised, or the form to fill.
@@ -328,7 +328,7 @@ pub async fn visit(
                 FollowUp::None => continue,
                 FollowUp::Arrival => {
                     follow_ups.push(FollowUpOffer {
-                        kind: "arrival".into(),
+                        kind: FollowUp::Arrival,
                         question: q.key.clone(),
                         link: format!("/households/{}/arrival", household.id),
                     });
@@ -353,7 +353,7 @@ pub async fn visit(
             .await?;
             if let Some(alert) = raised {
                 follow_ups.push(FollowUpOffer {
-                    kind: q.follow_up.as_str().into(),
+                    kind: q.follow_up,
                     question: q.key.clone(),
                     link: format!("/alerts/{alert}"),
                 });
