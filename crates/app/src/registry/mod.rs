@@ -35,14 +35,14 @@ pub struct ResidentView {
     pub household_id: String,
     /// Name.
     pub name: String,
-    /// `male` / `female`.
-    pub sex: String,
+    /// As registered.
+    pub sex: sanshe_core::identity::Sex,
     /// YYYY-MM-DD.
     pub birth_date: String,
     /// Age today.
     pub age: u32,
     /// Document kind.
-    pub document_kind: String,
+    pub document_kind: sanshe_core::identity::DocumentKind,
     /// Masked document number.
     pub document_number: String,
     /// Masked phone.
@@ -70,10 +70,10 @@ fn view(app: &App, row: ResidentListRow) -> ResidentView {
         id: r.id,
         household_id: r.household_id,
         name: r.name,
-        sex: r.sex.as_str().into(),
+        sex: r.sex,
         birth_date: r.birth_date,
         age,
-        document_kind: r.document_kind.as_str().into(),
+        document_kind: r.document_kind,
         document_number: r.document_masked,
         phone: r.phone_masked,
         flags: ResidentFlags {
@@ -255,9 +255,9 @@ pub async fn edit_input(app: &App, actor: &Actor, id: &str) -> Result<ResidentIn
     let v = get(app, actor, id).await?;
     Ok(ResidentInput {
         name: v.name,
-        sex: v.sex,
+        sex: v.sex.as_str().into(),
         birth_date: v.birth_date,
-        document_kind: v.document_kind,
+        document_kind: v.document_kind.as_str().into(),
         document_number: v.document_number,
         phone: v.phone.unwrap_or_default(),
         flags: v.flags,
