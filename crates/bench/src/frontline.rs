@@ -15,6 +15,7 @@
 //! open episode for a passed end date and a missing worker), against the baseline of reading
 //! the bare query that finds the episodes without a report in the slot (no alerts written).
 
+use sanshe_core::accounts::SessionKind;
 use sanshe_core::areas::AreaKind::{City, Community, Compound, District, Street};
 use std::time::Instant;
 
@@ -25,7 +26,7 @@ use sanshe_app::{App, Clock, isolation, utc_ms};
 use sanshe_core::isolation::{Half, Slot};
 use sanshe_store::new_id;
 
-use crate::{BENCH_PASSWORD, area, bench_account, discard, engine, median, ms, open, timed_get};
+use crate::{area, bench_account, bench_session, discard, engine, median, ms, open, timed_get};
 
 /// One cell of a generated row.
 pub(crate) enum Cell {
@@ -372,14 +373,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     let raw = median(raw);
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session = sanshe_app::accounts::sign_in(
-        &app,
-        "bench.worker",
-        BENCH_PASSWORD,
-        sanshe_core::accounts::SessionKind::Web,
-        "bench",
-    )
-    .await?;
+    let session = bench_session(&app, "bench.worker", SessionKind::Web).await?;
     let mut page = Vec::new();
     let mut json = Vec::new();
     for _ in 0..20 {

@@ -12,6 +12,7 @@
 //! the answer comes after the commit. The three are measured in turn for five rounds; prints
 //! requests/s, p50/p99 and the ratios to (a) of each round, and the medians of the ratios.
 
+use sanshe_core::accounts::SessionKind;
 use sanshe_core::areas::AreaKind::{City, Community, Compound, District, Street};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,7 @@ use sanshe_app::{App, Clock};
 use sanshe_store::new_id;
 
 use crate::frontline::{Cell, HOUSEHOLD_COLUMNS, insert, t};
-use crate::{BENCH_PASSWORD, area, bench_account, discard, open};
+use crate::{area, bench_account, bench_session, discard, open};
 
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
@@ -238,14 +239,7 @@ async fn prepare(app: &App) -> Result<(String, String, Vec<String>)> {
         passes,
     )
     .await?;
-    let session = sanshe_app::accounts::sign_in(
-        app,
-        "gate.volunteer",
-        BENCH_PASSWORD,
-        sanshe_core::accounts::SessionKind::Api,
-        "bench",
-    )
-    .await?;
+    let session = bench_session(app, "gate.volunteer", SessionKind::Api).await?;
     Ok((gate.id, session.token, codes))
 }
 

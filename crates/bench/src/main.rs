@@ -13,6 +13,7 @@
 //! it times searches by name prefix and by ID number (a community worker's and the city
 //! coordinator's), and a community's resident list page through the real router.
 
+use sanshe_core::accounts::SessionKind;
 use sanshe_core::areas::AreaKind;
 use std::time::{Duration, Instant};
 
@@ -305,6 +306,15 @@ fn csv_of(people: &[Person]) -> Vec<u8> {
 /// The password of every account a benchmark makes.
 const BENCH_PASSWORD: &str = "bench-password-2020";
 
+/// A session of a benchmark account, opened as the sign-in page (`Web`) or the API would.
+async fn bench_session(
+    app: &App,
+    username: &str,
+    kind: SessionKind,
+) -> Result<sanshe_app::accounts::IssuedSession> {
+    Ok(sanshe_app::accounts::sign_in(app, username, BENCH_PASSWORD, kind, "bench").await?)
+}
+
 /// An account made as the command line would, with one grant of `role` over `area_id`.
 async fn bench_account(
     app: &App,
@@ -441,14 +451,7 @@ async fn main() -> Result<()> {
         &community.id,
     )
     .await?;
-    let session = sanshe_app::accounts::sign_in(
-        &app,
-        "bench.worker",
-        BENCH_PASSWORD,
-        sanshe_core::accounts::SessionKind::Web,
-        "bench",
-    )
-    .await?;
+    let session = bench_session(&app, "bench.worker", SessionKind::Web).await?;
     let (worker, _) = sanshe_app::accounts::authenticate(&app, &session.token).await?;
 
     for (who, actor, pool) in [

@@ -13,6 +13,7 @@
 //! the same four bare reads (communities, linkages, deployments, service) without folding them
 //! into communities or writing them out.
 
+use sanshe_core::accounts::SessionKind;
 use sanshe_core::areas::AreaKind::{City, Community, District, Street};
 use std::time::Instant;
 
@@ -22,7 +23,7 @@ use sanshe_store::new_id;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
 use crate::{
-    BENCH_PASSWORD, add_communities, area, bench_account, discard, median, ms, open, timed_get,
+    add_communities, area, bench_account, bench_session, discard, median, ms, open, timed_get,
 };
 
 const COMMUNITIES: usize = 5_000;
@@ -351,14 +352,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
     );
 
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session = sanshe_app::accounts::sign_in(
-        &app,
-        "bench.bureau",
-        BENCH_PASSWORD,
-        sanshe_core::accounts::SessionKind::Web,
-        "bench",
-    )
-    .await?;
+    let session = bench_session(&app, "bench.bureau", SessionKind::Web).await?;
     let (mut json, mut page) = (Vec::new(), Vec::new());
     let mut size = (0, 0);
     for _ in 0..20 {

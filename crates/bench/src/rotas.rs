@@ -12,6 +12,7 @@
 //! run: a bare insert of the same number of shift rows in one transaction, and the bare reads of
 //! the month's bookings and per-post counts.
 
+use sanshe_core::accounts::SessionKind;
 use sanshe_core::areas::AreaKind::{City, Community, District, Street};
 use std::time::Instant;
 
@@ -24,7 +25,7 @@ use sanshe_store::statements::Statements;
 
 use crate::frontline::{Cell, USER_COLUMNS, insert, t};
 use crate::{
-    BENCH_PASSWORD, add_communities, area, bench_account, discard, engine, median, ms, open,
+    add_communities, area, bench_account, bench_session, discard, engine, median, ms, open,
     timed_get,
 };
 
@@ -325,14 +326,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
 
     // (4) The street's rota page.
     let router = sanshe_web::router(sanshe_web::AppState::new(app.clone(), Default::default()));
-    let session = sanshe_app::accounts::sign_in(
-        &app,
-        "bench.coordinator",
-        BENCH_PASSWORD,
-        sanshe_core::accounts::SessionKind::Web,
-        "bench",
-    )
-    .await?;
+    let session = bench_session(&app, "bench.coordinator", SessionKind::Web).await?;
     for (label, area, days) in [
         ("street", &street.id, 7),
         ("street", &street.id, 30),
