@@ -15,7 +15,7 @@ use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
 
-use sanshe_core::alerts::AlertKind;
+use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_store::notify as notify_store;
 
 use crate::accounts::Actor;
@@ -301,7 +301,7 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
         Trouble {
             kind: AlertKind::NeedUrgent,
             area_path: &n.area_path,
-            subject_kind: sanshe_core::alerts::AlertSubject::Need,
+            subject_kind: AlertSubject::Need,
             subject_id: &n.id,
             event: "posted",
             detail: &n.title,
@@ -348,7 +348,7 @@ pub async fn scan(app: &App) -> Result<usize> {
             Trouble {
                 kind: AlertKind::NeedUnmet,
                 area_path: &n.area_path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Need,
+                subject_kind: AlertSubject::Need,
                 subject_id: &n.id,
                 event: "unmet",
                 detail: &detail,

@@ -6,7 +6,7 @@ use sanshe_core::campaigns::CampaignStatus;
 use std::collections::BTreeMap;
 
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::alerts::AlertKind;
+use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_core::areas::natural_key;
 use sanshe_core::campaigns::{FollowUp, Question, VisitOutcome, questions};
 use sanshe_core::registry::HouseholdAddress;
@@ -343,7 +343,7 @@ pub async fn visit(
                 Trouble {
                     kind,
                     area_path: &household.area_path,
-                    subject_kind: sanshe_core::alerts::AlertSubject::Household,
+                    subject_kind: AlertSubject::Household,
                     subject_id: &household.id,
                     event: &id,
                     detail: &detail,

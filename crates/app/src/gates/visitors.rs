@@ -173,7 +173,7 @@ pub async fn register_visitor(
             Trouble {
                 kind: AlertKind::GateFever,
                 area_path: &gate.area_path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
+                subject_kind: AlertSubject::Gate,
                 subject_id: &gate.id,
                 event: &id,
                 detail: "",

@@ -239,7 +239,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
             &routes,
             Batch {
                 kind: AlertKind::MissedReport,
-                subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+                subject_kind: AlertSubject::Episode,
                 event: &key,
                 detail: &key,
             },
@@ -263,7 +263,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
     for (end, subjects) in &by_end {
         let batch = Batch {
             kind: AlertKind::EndDue,
-            subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+            subject_kind: AlertSubject::Episode,
             event: end,
             detail: end,
         };
@@ -275,7 +275,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary> {
         &routes,
         Batch {
             kind: AlertKind::Unassigned,
-            subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+            subject_kind: AlertSubject::Episode,
             event: "unassigned",
             detail: "",
         },

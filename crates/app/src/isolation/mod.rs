@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDate};
 use rand::RngCore;
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::alerts::AlertKind;
+use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_core::isolation::EpisodeStatus;
 use sanshe_core::isolation::{
     EpisodeKind, FollowUpMode, Half, ReleaseReason, Slot, Temperature, format_tenths,
@@ -240,7 +240,7 @@ pub(crate) async fn open_in(
             Trouble {
                 kind: AlertKind::Unassigned,
                 area_path: &path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+                subject_kind: AlertSubject::Episode,
                 subject_id: &id,
                 event: "unassigned",
                 detail: "",

@@ -74,7 +74,7 @@ pub(super) async fn record_report(
                 Trouble {
                     kind: AlertKind::Fever,
                     area_path: &e.area_path,
-                    subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+                    subject_kind: AlertSubject::Episode,
                     subject_id: &e.id,
                     event: &slot,
                     detail: &reading,
@@ -90,7 +90,7 @@ pub(super) async fn record_report(
                 Trouble {
                     kind: AlertKind::SevereSymptoms,
                     area_path: &e.area_path,
-                    subject_kind: sanshe_core::alerts::AlertSubject::Episode,
+                    subject_kind: AlertSubject::Episode,
                     subject_id: &e.id,
                     event: &slot,
                     detail: &names.join(","),

@@ -2,6 +2,7 @@
 
 use crate::audit::Audited;
 use sanshe_core::accounts::{Action, Target};
+use sanshe_core::alerts::AlertSubject;
 use sanshe_core::identity::{DocumentKind, IdentityDocument, MainlandId};
 use sanshe_core::phone::Phone;
 use sanshe_core::registry::{

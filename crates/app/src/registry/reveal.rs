@@ -65,7 +65,7 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
                 crate::alerts::Trouble {
                     kind: sanshe_core::alerts::AlertKind::ManyReveals,
                     area_path: &r.area_path,
-                    subject_kind: sanshe_core::alerts::AlertSubject::User,
+                    subject_kind: AlertSubject::User,
                     subject_id: user,
                     event: &window,
                     detail: &detail,

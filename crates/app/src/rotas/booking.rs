@@ -125,7 +125,7 @@ pub async fn drop_shift(
             crate::alerts::Trouble {
                 kind: sanshe_core::alerts::AlertKind::ShiftDropped,
                 area_path: &shift.area_path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Shift,
+                subject_kind: AlertSubject::Shift,
                 subject_id: &shift.id,
                 event: &format!("{whose}@{now}"),
                 detail: &stamp(shift.starts_at),

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime};
 use sanshe_core::accounts::{Action, Target};
+use sanshe_core::alerts::AlertSubject;
 use sanshe_core::rotas::{self as rule, BookingRefusal, Coverage, Span};
 use sanshe_store::rotas::{self as store, BookingRow, PostRow, ShiftRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};

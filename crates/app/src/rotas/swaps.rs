@@ -50,7 +50,7 @@ pub async fn take_over(app: &App, actor: &Actor, shift_id: &str, from: &str) -> 
         crate::alerts::Trouble {
             kind: sanshe_core::alerts::AlertKind::ShiftSwapped,
             area_path: &shift.area_path,
-            subject_kind: sanshe_core::alerts::AlertSubject::Shift,
+            subject_kind: AlertSubject::Shift,
             subject_id: &shift.id,
             event: &format!("{from}>{own}"),
             detail: &format!("{} {}", post.name, stamp(shift.starts_at)),

@@ -62,7 +62,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
             crate::alerts::Trouble {
                 kind: sanshe_core::alerts::AlertKind::NoShow,
                 area_path: &b.area_path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Shift,
+                subject_kind: AlertSubject::Shift,
                 subject_id: &b.shift_id,
                 event: &b.user_id,
                 detail: &format!("{} {}", b.post_name, stamp(b.starts_at)),
@@ -82,7 +82,7 @@ pub async fn watch(app: &App) -> Result<Watch> {
             crate::alerts::Trouble {
                 kind: sanshe_core::alerts::AlertKind::ErrandOverdue,
                 area_path: &h.area_path,
-                subject_kind: sanshe_core::alerts::AlertSubject::HelpRequest,
+                subject_kind: AlertSubject::HelpRequest,
                 subject_id: &h.id,
                 event: "overdue",
                 detail: &format!("{} {}", h.urgency.as_str(), stamp(h.due_at)),
