@@ -7,7 +7,7 @@ use crate::audit::Audited;
 use crate::stamp;
 use std::collections::HashMap;
 
-use sanshe_core::accounts::{Action, Target};
+use sanshe_core::accounts::{Action, RESIDENT, Target};
 use sanshe_core::help::{self, HelpStatus, HelpStep, Urgency};
 use sanshe_core::registry::HouseholdAddress;
 use sanshe_store::help::{self as store, HelpRow};
@@ -272,7 +272,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
         due_at: utc_ms(urgency.due(local_time(now))),
         created_by: match asker {
             Asker::Someone(actor) => actor.username.clone(),
-            Asker::Resident(_) => "resident".into(),
+            Asker::Resident(_) => RESIDENT.into(),
         },
         link_hash: crate::accounts::token_hash(&token),
         bought_at: None,
@@ -298,7 +298,7 @@ async fn record(app: &App, asker: Asker<'_>, input: &HelpInput) -> Result<HelpVi
             audit_store::append(
                 &mut *tx,
                 &audit_store::NewAuditEntry {
-                    actor_name: "resident",
+                    actor_name: RESIDENT,
                     action: "help.asked",
                     target_kind: "help_request",
                     target_id: &row.id,
@@ -373,7 +373,7 @@ pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
             detail: "",
             actor_id: None,
             // The resident, through the link: no account.
-            actor_name: "link",
+            actor_name: RESIDENT,
             reason: None,
         },
     )

@@ -399,12 +399,23 @@ pub fn subtree_upper_bound(root: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
+/// The name written where a resident did something through their link (a health report, an
+/// errand asked for or confirmed): there is no account, and no user may take the name, so a
+/// report or an audit entry under it is the resident's.
+pub const RESIDENT: &str = "resident";
+
+/// The name the command line acts under; no user may take it either.
+pub const COMMAND_LINE: &str = "cli";
+
 impl Username {
-    /// Parses a user name (lower-cased).
+    /// Parses a user name (lower-cased); `RESIDENT` and `COMMAND_LINE` are not to be had.
     pub fn parse(raw: &str) -> Result<Username, &'static str> {
         let t = raw.trim().to_ascii_lowercase();
         if t.is_empty() {
             return Err("err-required");
+        }
+        if t == RESIDENT || t == COMMAND_LINE {
+            return Err("err-username-reserved");
         }
         let ok = (3..=40).contains(&t.len())
             && t.starts_with(|c: char| c.is_ascii_lowercase())
@@ -613,6 +624,9 @@ mod tests {
             "worker.lingyanli"
         );
         assert!(Username::parse("1abc").is_err());
+        for reserved in [RESIDENT, COMMAND_LINE, " Resident "] {
+            assert_eq!(Username::parse(reserved), Err("err-username-reserved"));
+        }
         assert!(Username::parse("ab").is_err());
     }
 }

@@ -176,6 +176,7 @@ err-alert-subject = Unknown kind of alert subject
 err-question-follow-up = Unknown follow-up to a question
 err-username = 3–40 characters starting with a letter: a-z, 0-9, . _ -
 err-username-taken = This user name is taken
+err-username-reserved = This name stands for residents or the command line; choose another
 err-password-short = At least 10 characters
 err-sign-in = Wrong user name or password
 err-reason-required = Give a reason

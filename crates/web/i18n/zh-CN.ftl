@@ -176,6 +176,7 @@ err-alert-subject = 不认识的预警对象
 err-question-follow-up = 不认识的问题后续处理
 err-username = 用户名 3–40 位，以字母开头，只能用小写字母、数字和 . _ -
 err-username-taken = 用户名已被使用
+err-username-reserved = 该名称代表居民或命令行，请换一个
 err-password-short = 密码至少 10 位
 err-sign-in = 用户名或密码不对
 err-reason-required = 请写明原因

@@ -690,6 +690,10 @@ async fn coordinators_create_users_and_workers_cannot() {
         let created = t.post_json("/api/v1/users", Some(&admin), body.clone()).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
         assert_eq!(t.post_json("/api/v1/users", Some(&admin), body).await.json()["errors"][0]["code"], "err-username-taken");
+        // Reports and audit entries name the resident as `resident`: no user may pass for them.
+        let resident = json!({"username": "Resident", "display_name": "假居民", "password": "stairs-1200-a-day", "role": "community_worker", "area_id": t.lingyanli});
+        let refused = t.post_json("/api/v1/users", Some(&admin), resident).await;
+        assert_eq!((refused.status, refused.json()["errors"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("err-username-reserved")));
         let short = t.post_json("/api/v1/users", Some(&admin), json!({"username": "x1y", "display_name": "x", "password": "short", "role": "coordinator", "area_id": t.city})).await;
         assert_eq!(short.json()["errors"][0]["code"], "err-password-short");
         let r = t.post_json("/api/v1/sessions", None, json!({"username": "huang.tao", "password": "stairs-1200-a-day"})).await;

@@ -118,6 +118,9 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         let confirmed = t.post_form(&link, "", "").await;
         assert_eq!(confirmed.status, StatusCode::OK);
         assert!(confirmed.text().contains("已确认收货"));
+        let admin = t.token("admin").await;
+        let audit = t.get("/api/v1/audit?action=help.confirmed", Some(&admin)).await.json();
+        assert_eq!(audit[0]["actor"], "resident", "the log names who confirmed: {audit}");
         let listed = t.get("/api/v1/help-requests", Some(&worker)).await.json();
         let mine = listed.as_array().unwrap().iter().find(|h| h["id"] == soon_alone["id"]).unwrap().clone();
         assert_eq!(mine["confirmed"], true);

@@ -5,7 +5,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngCore;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{
-    Action, AreaScope, Grant, GrantScope, NewPassword, Role, SessionKind, Target, Username, permits,
+    Action, AreaScope, COMMAND_LINE, Grant, GrantScope, NewPassword, Role, SessionKind, Target,
+    Username, permits,
 };
 use sanshe_store::{
     accounts as store, areas as area_store, audit as audit_store, now_ms,
@@ -83,7 +84,7 @@ impl Actor {
             .collect();
         Ok(Actor {
             user_id: None,
-            username: "cli".into(),
+            username: COMMAND_LINE.into(),
             display_name: "command line".into(),
             locale: "zh-CN".into(),
             grants,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_core::accounts::RESIDENT;
 use sanshe_core::isolation::EpisodeStatus;
 use sanshe_store::isolation::OpenEpisodeChange;
 
@@ -48,7 +49,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
     let reports = store::reports(&mut conn, id).await?;
     let link_live = e.status == EpisodeStatus::Open && e.link_cipher.is_some();
     let writers = reports.iter().map(|r| r.entered_by.as_str());
-    let writers = writers.filter(|w| *w != "resident");
+    let writers = writers.filter(|w| *w != RESIDENT);
     let names = sanshe_store::accounts::display_names_of_usernames(&mut *conn, writers).await?;
     drop(conn);
     Ok(EpisodeDetail {
@@ -69,7 +70,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
                 reported_at: rfc3339(r.reported_at),
                 reported_local: local_time(r.reported_at).format("%m-%d %H:%M").to_string(),
                 entered_by_name: match r.entered_by.as_str() {
-                    "resident" => String::new(),
+                    RESIDENT => String::new(),
                     u => names.get(u).cloned().unwrap_or_else(|| u.to_string()),
                 },
                 entered_by: r.entered_by,

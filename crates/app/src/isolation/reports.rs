@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use sanshe_core::accounts::RESIDENT;
 use sanshe_core::isolation::EpisodeStatus;
 
 /// A health report as submitted.
@@ -200,7 +201,7 @@ pub async fn link_page(app: &App, token: &str) -> Result<LinkPage> {
 pub async fn report_by_link(app: &App, token: &str, input: &ReportInput) -> Result<ReportOutcome> {
     let mut tx = app.db.begin().await?;
     let e = by_link(&mut tx, token).await?;
-    let out = record_report(app, &mut tx, &e, input, "resident").await?;
+    let out = record_report(app, &mut tx, &e, input, RESIDENT).await?;
     sanshe_store::commit(tx).await?;
     Ok(out)
 }
