@@ -20,3 +20,12 @@ pub fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
     )
         .into_response()
 }
+
+/// A 201 answer with the JSON of what was created.
+pub struct Created<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (axum::http::StatusCode::CREATED, axum::Json(self.0)).into_response()
+    }
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::imports::{RejectedRowBody, rejected_rows};
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::RequestLocale;
@@ -50,7 +50,7 @@ pub async fn create_session(
     State(state): State<AppState>,
     address: crate::throttle::ClientAddress,
     JsonBody(body): JsonBody<SignInBody>,
-) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
+) -> ApiResult<Created<SessionCreated>> {
     let s = accounts::sign_in(
         &state.app,
         &body.username,
@@ -59,13 +59,10 @@ pub async fn create_session(
         &address.0,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SessionCreated {
-            token: s.token,
-            expires_at: rfc3339(s.expires_at),
-        }),
-    ))
+    Ok(Created(SessionCreated {
+        token: s.token,
+        expires_at: rfc3339(s.expires_at),
+    }))
 }
 
 /// Ends the caller's session.
@@ -123,19 +120,20 @@ pub(super) fn grant_target(
 pub async fn create_user(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewUser>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
+) -> ApiResult<Created<UserView>> {
     let target = grant_target(b.area_id, b.organization_id)?;
-    let u = accounts::create_user(
-        caller.app(),
-        &caller.actor,
-        &b.username,
-        &b.display_name,
-        &b.password,
-        &b.role,
-        target,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(u)))
+    Ok(Created(
+        accounts::create_user(
+            caller.app(),
+            &caller.actor,
+            &b.username,
+            &b.display_name,
+            &b.password,
+            &b.role,
+            target,
+        )
+        .await?,
+    ))
 }
 
 /// A new grant.
@@ -155,10 +153,11 @@ pub async fn create_grant(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewGrant>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
+) -> ApiResult<Created<UserView>> {
     let target = grant_target(b.area_id, b.organization_id)?;
-    let u = accounts::grant_role(caller.app(), &caller.actor, &id, &b.role, target).await?;
-    Ok((StatusCode::CREATED, Json(u)))
+    Ok(Created(
+        accounts::grant_role(caller.app(), &caller.actor, &id, &b.role, target).await?,
+    ))
 }
 
 /// What a user onboarding did: created accounts with one-time passwords, and refused rows.

@@ -3,13 +3,12 @@
 use axum::Json;
 
 use crate::extract::{Path, Query};
-use axum::http::StatusCode;
 use sanshe_app::alerts::{self, AlertView};
 use sanshe_app::notify::{self, WebhookInput, WebhookView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Filters of the alert list.
@@ -97,9 +96,10 @@ pub async fn list_webhooks(caller: ApiCaller) -> ApiResult<Json<Vec<WebhookView>
 pub async fn create_webhook(
     caller: ApiCaller,
     JsonBody(body): JsonBody<WebhookInput>,
-) -> ApiResult<(StatusCode, Json<WebhookView>)> {
-    let w = notify::add_webhook(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(w)))
+) -> ApiResult<Created<WebhookView>> {
+    Ok(Created(
+        notify::add_webhook(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// Turning a webhook on or off.

@@ -1,12 +1,11 @@
 //! The area tree and the national division codes.
 
 use axum::Json;
-use axum::http::StatusCode;
 use sanshe_app::areas::{self, AreaView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -94,9 +93,10 @@ pub struct NewArea {
 pub async fn create_area(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewArea>,
-) -> ApiResult<(StatusCode, Json<AreaView>)> {
-    let a = areas::add_area(caller.app(), &caller.actor, &b.parent_id, &b.name, &b.code).await?;
-    Ok((StatusCode::CREATED, Json(a)))
+) -> ApiResult<Created<AreaView>> {
+    Ok(Created(
+        areas::add_area(caller.app(), &caller.actor, &b.parent_id, &b.name, &b.code).await?,
+    ))
 }
 
 /// Which divisions to list.

@@ -11,7 +11,7 @@ use sanshe_app::campaigns::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Campaigns in the caller's scope, newest first.
@@ -26,9 +26,10 @@ pub async fn list_campaigns(caller: ApiCaller) -> ApiResult<Json<Vec<CampaignVie
 pub async fn create_campaign(
     caller: ApiCaller,
     JsonBody(body): JsonBody<CampaignInput>,
-) -> ApiResult<(StatusCode, Json<CampaignView>)> {
-    let c = campaigns::create(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(c)))
+) -> ApiResult<Created<CampaignView>> {
+    Ok(Created(
+        campaigns::create(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// One campaign with its coverage so far.
@@ -113,9 +114,10 @@ pub async fn create_assignment(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AssignmentInput>,
-) -> ApiResult<(StatusCode, Json<AssignmentView>)> {
-    let a = campaigns::assign(caller.app(), &caller.actor, &id, &body).await?;
-    Ok((StatusCode::CREATED, Json(a)))
+) -> ApiResult<Created<AssignmentView>> {
+    Ok(Created(
+        campaigns::assign(caller.app(), &caller.actor, &id, &body).await?,
+    ))
 }
 
 /// Takes a building back.

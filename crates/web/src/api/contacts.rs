@@ -1,13 +1,12 @@
 //! API of arrivals from elsewhere and close contacts (M5).
 
 use axum::Json;
-use axum::http::StatusCode;
 use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView};
 use sanshe_core::contacts::Trace;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::Query;
 
@@ -42,9 +41,10 @@ pub async fn list_arrivals(
 pub async fn create_arrival(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
-) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = contacts::register_arrival(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+) -> ApiResult<Created<Registered>> {
+    Ok(Created(
+        contacts::register_arrival(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// Close contacts in scope, latest contact first.
@@ -63,7 +63,8 @@ pub async fn list_contacts(
 pub async fn create_contact(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,
-) -> ApiResult<(StatusCode, Json<Registered>)> {
-    let r = contacts::register_contact(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+) -> ApiResult<Created<Registered>> {
+    Ok(Created(
+        contacts::register_contact(caller.app(), &caller.actor, &body).await?,
+    ))
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 
 use crate::extract::{Path, Query};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sanshe_app::gates::{
     self, GateView, IssuePasses, PassView, ScanInput, ScanOutcome, Traffic, VisitorInput,
@@ -14,7 +14,7 @@ use sanshe_core::gates::GatePolicy;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -39,9 +39,10 @@ pub struct NewGate {
 pub async fn create_gate(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
-) -> ApiResult<(StatusCode, Json<GateView>)> {
-    let g = gates::add_gate(caller.app(), &caller.actor, &body.compound_id, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(g)))
+) -> ApiResult<Created<GateView>> {
+    Ok(Created(
+        gates::add_gate(caller.app(), &caller.actor, &body.compound_id, &body.name).await?,
+    ))
 }
 
 /// Sets the policy of the gate's compound (all its gates share it).
@@ -114,9 +115,10 @@ pub async fn list_passes(
 pub async fn issue_passes(
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
-) -> ApiResult<(StatusCode, Json<Vec<PassView>>)> {
-    let p = gates::issue_passes(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+) -> ApiResult<Created<Vec<PassView>>> {
+    Ok(Created(
+        gates::issue_passes(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// Revokes a pass.
@@ -135,9 +137,10 @@ pub async fn revoke_pass(caller: ApiCaller, Path(id): Path<String>) -> ApiResult
 pub async fn reissue_pass(
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, Json<PassView>)> {
-    let p = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+) -> ApiResult<Created<PassView>> {
+    Ok(Created(
+        gates::reissue_pass(caller.app(), &caller.actor, &id).await?,
+    ))
 }
 
 /// The pass's QR code (its signed token) as SVG.
@@ -160,9 +163,10 @@ pub async fn create_scan(
     State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(body): JsonBody<ScanInput>,
-) -> ApiResult<(StatusCode, Json<ScanOutcome>)> {
-    let out = state.scans.scan(&state.app, &caller.actor, body).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+) -> ApiResult<Created<ScanOutcome>> {
+    Ok(Created(
+        state.scans.scan(&state.app, &caller.actor, body).await?,
+    ))
 }
 
 /// Which visitors to list.
@@ -191,7 +195,8 @@ pub async fn list_visitors(
 pub async fn create_visitor(
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,
-) -> ApiResult<(StatusCode, Json<VisitorView>)> {
-    let v = gates::register_visitor(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+) -> ApiResult<Created<VisitorView>> {
+    Ok(Created(
+        gates::register_visitor(caller.app(), &caller.actor, &body).await?,
+    ))
 }

@@ -3,12 +3,11 @@
 use axum::Json;
 
 use crate::extract::{Path, Query};
-use axum::http::StatusCode;
 use sanshe_app::help::{self, HelpInput, HelpView, StepInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Which requests.
@@ -35,9 +34,10 @@ pub async fn list_help(
 pub async fn create_help(
     caller: ApiCaller,
     JsonBody(body): JsonBody<HelpInput>,
-) -> ApiResult<(StatusCode, Json<HelpView>)> {
-    let h = help::ask(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(h)))
+) -> ApiResult<Created<HelpView>> {
+    Ok(Created(
+        help::ask(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// Moves a request one step: `assign` (workers), `claim` (a volunteer deployed there),

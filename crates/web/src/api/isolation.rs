@@ -12,7 +12,7 @@ use sanshe_app::isolation::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Episodes in scope: open by default; `worker=me` is the caller's follow-up list.
@@ -32,9 +32,10 @@ pub async fn list_isolations(
 pub async fn create_isolation(
     caller: ApiCaller,
     JsonBody(body): JsonBody<OpenEpisode>,
-) -> ApiResult<(StatusCode, Json<EpisodeOpened>)> {
-    let e = isolation::open(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(e)))
+) -> ApiResult<Created<EpisodeOpened>> {
+    Ok(Created(
+        isolation::open(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// One episode with its reports and alerts.
@@ -145,14 +146,11 @@ pub struct LinkIssued {
 pub async fn renew_link(
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, Json<LinkIssued>)> {
+) -> ApiResult<Created<LinkIssued>> {
     let link = isolation::renew_link(caller.app(), &caller.actor, &id, false).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(LinkIssued {
-            report_link: link.unwrap_or_default(),
-        }),
-    ))
+    Ok(Created(LinkIssued {
+        report_link: link.unwrap_or_default(),
+    }))
 }
 
 /// Revokes the report link (reports then come by phone).
@@ -207,10 +205,11 @@ pub async fn create_report(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReportBody>,
-) -> ApiResult<(StatusCode, Json<ReportOutcome>)> {
+) -> ApiResult<Created<ReportOutcome>> {
     let input = report_input(body)?;
-    let out = isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(
+        isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await?,
+    ))
 }
 
 /// Today's board of an area: open episodes, reports due, received, missed, fevers, per part.

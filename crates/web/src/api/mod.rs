@@ -22,6 +22,7 @@ pub mod volunteers;
 
 use crate::error::ApiError;
 pub use crate::extract::JsonBody;
+pub use crate::respond::Created;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;

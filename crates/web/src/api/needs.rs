@@ -6,7 +6,7 @@ use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedVi
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -35,9 +35,10 @@ pub async fn list_needs(
 pub async fn create_need(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NeedInput>,
-) -> ApiResult<(StatusCode, Json<NeedView>)> {
-    let n = needs::post_need(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(n)))
+) -> ApiResult<Created<NeedView>> {
+    Ok(Created(
+        needs::post_need(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// A need with the organizations' commitments.
@@ -64,9 +65,10 @@ pub async fn commit_to_need(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CommitmentInput>,
-) -> ApiResult<(StatusCode, Json<CommitmentView>)> {
-    let c = needs::commit(caller.app(), &caller.actor, &id, &body).await?;
-    Ok((StatusCode::CREATED, Json(c)))
+) -> ApiResult<Created<CommitmentView>> {
+    Ok(Created(
+        needs::commit(caller.app(), &caller.actor, &id, &body).await?,
+    ))
 }
 
 /// The community confirms a commitment.

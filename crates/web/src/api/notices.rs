@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use sanshe_app::notices::{self, NoticeInput, NoticeView};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::Path;
 
@@ -21,9 +21,10 @@ pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>>
 pub async fn send_notice(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NoticeInput>,
-) -> ApiResult<(StatusCode, Json<NoticeView>)> {
-    let n = notices::send(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(n)))
+) -> ApiResult<Created<NoticeView>> {
+    Ok(Created(
+        notices::send(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// The notices the caller's organizations and areas sent, with how many they reach and how

@@ -9,7 +9,7 @@ use sanshe_app::organizations::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::Path;
 
@@ -65,17 +65,18 @@ pub struct NewOrganization {
 pub async fn create_organization(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewOrganization>,
-) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    let o = organizations::register(
-        caller.app(),
-        &caller.actor,
-        &b.kind,
-        &b.name,
-        b.home_area_id.as_deref(),
-        &b.contact,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(o)))
+) -> ApiResult<Created<OrganizationView>> {
+    Ok(Created(
+        organizations::register(
+            caller.app(),
+            &caller.actor,
+            &b.kind,
+            &b.name,
+            b.home_area_id.as_deref(),
+            &b.contact,
+        )
+        .await?,
+    ))
 }
 
 /// The linkages of an organization the caller may see.
@@ -96,9 +97,10 @@ pub async fn create_linkage(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<LinkageInput>,
-) -> ApiResult<(StatusCode, Json<LinkageView>)> {
-    let l = organizations::propose(caller.app(), &caller.actor, &id, &b).await?;
-    Ok((StatusCode::CREATED, Json(l)))
+) -> ApiResult<Created<LinkageView>> {
+    Ok(Created(
+        organizations::propose(caller.app(), &caller.actor, &id, &b).await?,
+    ))
 }
 
 /// The other side accepts a proposed linkage.
@@ -148,10 +150,11 @@ pub async fn deploy_member(
     caller: ApiCaller,
     Path((id, user_id)): Path<(String, String)>,
     JsonBody(b): JsonBody<NewDeployment>,
-) -> ApiResult<(StatusCode, Json<DeploymentView>)> {
-    let d = organizations::deploy_member(caller.app(), &caller.actor, &id, &user_id, &b.area_id)
-        .await?;
-    Ok((StatusCode::CREATED, Json(d)))
+) -> ApiResult<Created<DeploymentView>> {
+    Ok(Created(
+        organizations::deploy_member(caller.app(), &caller.actor, &id, &user_id, &b.area_id)
+            .await?,
+    ))
 }
 
 /// Recalls a member from an area (refused while they hold shifts there ahead).

@@ -1,7 +1,6 @@
 //! Households and residents: search, records, reveal, move and merge.
 
 use axum::Json;
-use axum::http::StatusCode;
 use sanshe_app::AppError;
 use sanshe_app::registry::{
     self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
@@ -10,7 +9,7 @@ use sanshe_core::registry::{ResidentFlags, ResidentInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -137,10 +136,11 @@ impl ResidentBody {
 pub async fn create_resident(
     caller: ApiCaller,
     JsonBody(b): JsonBody<ResidentBody>,
-) -> ApiResult<(StatusCode, Json<ResidentView>)> {
+) -> ApiResult<Created<ResidentView>> {
     let target = b.household.target()?;
-    let r = registry::add_resident(caller.app(), &caller.actor, &target, &b.input()).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+    Ok(Created(
+        registry::add_resident(caller.app(), &caller.actor, &target, &b.input()).await?,
+    ))
 }
 
 /// One resident, masked.

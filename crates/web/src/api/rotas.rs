@@ -11,7 +11,7 @@ use sanshe_app::rotas::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Which posts.
@@ -38,9 +38,10 @@ pub async fn list_posts(
 pub async fn create_post(
     caller: ApiCaller,
     JsonBody(body): JsonBody<PostInput>,
-) -> ApiResult<(StatusCode, Json<PostView>)> {
-    let p = rotas::add_post(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+) -> ApiResult<Created<PostView>> {
+    Ok(Created(
+        rotas::add_post(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// A stretch of days.
@@ -67,9 +68,9 @@ pub async fn make_shifts(
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Stretch>,
-) -> ApiResult<(StatusCode, Json<Made>)> {
+) -> ApiResult<Created<Made>> {
     let shifts = rotas::make_shifts(caller.app(), &caller.actor, &id, body.from, body.days).await?;
-    Ok((StatusCode::CREATED, Json(Made { shifts })))
+    Ok(Created(Made { shifts }))
 }
 
 /// An area's stretch of days.
@@ -91,7 +92,7 @@ pub struct AreaStretch {
 pub async fn make_area_shifts(
     caller: ApiCaller,
     JsonBody(body): JsonBody<AreaStretch>,
-) -> ApiResult<(StatusCode, Json<Made>)> {
+) -> ApiResult<Created<Made>> {
     let shifts = rotas::make_area_shifts(
         caller.app(),
         &caller.actor,
@@ -100,7 +101,7 @@ pub async fn make_area_shifts(
         body.days,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(Made { shifts })))
+    Ok(Created(Made { shifts }))
 }
 
 /// Which rota.

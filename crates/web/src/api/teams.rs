@@ -2,12 +2,11 @@
 //! and books them into open shifts.
 
 use axum::Json;
-use axum::http::StatusCode;
 use sanshe_app::organizations::{self, TeamInput, TeamView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
@@ -36,9 +35,10 @@ pub async fn list_teams(
 pub async fn create_team(
     caller: ApiCaller,
     JsonBody(body): JsonBody<TeamInput>,
-) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    let t = organizations::create_team(caller.app(), &caller.actor, &body).await?;
-    Ok((StatusCode::CREATED, Json(t)))
+) -> ApiResult<Created<TeamView>> {
+    Ok(Created(
+        organizations::create_team(caller.app(), &caller.actor, &body).await?,
+    ))
 }
 
 /// One team with its members' shifts of the coming week.

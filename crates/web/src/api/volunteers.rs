@@ -9,7 +9,7 @@ use sanshe_app::volunteers::{self, ApplicationInput, ApplicationView, Decided, D
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, JsonBody};
+use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
@@ -19,9 +19,8 @@ use crate::auth::ApiCaller;
 pub async fn apply(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<ApplicationInput>,
-) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
-    let a = volunteers::apply(&state.app, &body).await?;
-    Ok((StatusCode::CREATED, Json(a)))
+) -> ApiResult<Created<ApplicationView>> {
+    Ok(Created(volunteers::apply(&state.app, &body).await?))
 }
 
 /// Applications in the caller's areas, in the order they came, a page at a time (the next page:

@@ -187,7 +187,7 @@ pub(super) async fn gate_post_scan(
     axum::Json(input): axum::Json<ScanInput>,
 ) -> Response {
     match state.scans.scan(&state.app, &caller.actor, input).await {
-        Ok(out) => (StatusCode::CREATED, axum::Json(out)).into_response(),
+        Ok(out) => crate::respond::Created(out).into_response(),
         Err(error) => crate::error::ApiError::from(error).into_response(),
     }
 }
