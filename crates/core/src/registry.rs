@@ -57,19 +57,25 @@ pub struct ResidentFlags {
 
 /// A resident as typed into a form, a sheet row or an API body: all strings, nothing checked.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ResidentInput {
     /// 姓名
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: String,
-    /// 性别 (may be empty when the ID number gives it)
+    /// 性别: male / female (or 男/女); may be empty when the ID number gives it.
     pub sex: String,
-    /// 出生日期 YYYY-MM-DD (may be empty when the ID number gives it)
+    /// 出生日期 YYYY-MM-DD; may be empty when the ID number gives it.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub birth_date: String,
-    /// 证件类型 (empty = mainland ID)
+    /// 证件类型: mainland_id (the default, when empty), residence_permit, exit_entry_permit,
+    /// passport, foreign_permanent_residence, other.
     pub document_kind: String,
     /// 证件号码
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub document_number: String,
-    /// 手机号/电话 (optional)
+    /// 手机号/电话 (optional): mobile or landline.
+    #[cfg_attr(feature = "openapi", schema(max_length = 20))]
     pub phone: String,
     /// Flags.
     pub flags: ResidentFlags,

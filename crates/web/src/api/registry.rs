@@ -5,7 +5,7 @@ use sanshe_app::AppError;
 use sanshe_app::registry::{
     self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
 };
-use sanshe_core::registry::{ResidentFlags, ResidentInput};
+use sanshe_core::registry::ResidentInput;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -90,45 +90,9 @@ pub struct ResidentBody {
     /// Where the resident lives (used when registering; ignored by updates).
     #[serde(flatten)]
     pub household: HouseholdRef,
-    /// 姓名
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 50)]
-    pub name: String,
-    /// male / female (or 男/女); may be omitted when the ID number gives it.
-    #[serde(default)]
-    pub sex: String,
-    /// YYYY-MM-DD; may be omitted when the ID number gives it.
-    #[serde(default)]
-    #[schema(format = Date)]
-    pub birth_date: String,
-    /// mainland_id (default), residence_permit, exit_entry_permit, passport, foreign_permanent_residence, other.
-    #[serde(default)]
-    pub document_kind: String,
-    /// The document number.
-    #[serde(default)]
-    #[schema(max_length = 40)]
-    pub document_number: String,
-    /// Mobile or landline.
-    #[serde(default)]
-    #[schema(max_length = 20)]
-    pub phone: String,
-    /// Flags.
-    #[serde(default)]
-    pub flags: ResidentFlags,
-}
-
-impl ResidentBody {
-    fn input(&self) -> ResidentInput {
-        ResidentInput {
-            name: self.name.clone(),
-            sex: self.sex.clone(),
-            birth_date: self.birth_date.clone(),
-            document_kind: self.document_kind.clone(),
-            document_number: self.document_number.clone(),
-            phone: self.phone.clone(),
-            flags: self.flags,
-        }
-    }
+    /// The resident.
+    #[serde(flatten)]
+    pub resident: ResidentInput,
 }
 
 /// Registers a resident.
@@ -139,7 +103,7 @@ pub async fn create_resident(
 ) -> ApiResult<Created<ResidentView>> {
     let target = b.household.target()?;
     Ok(Created(
-        registry::add_resident(caller.app(), &caller.actor, &target, &b.input()).await?,
+        registry::add_resident(caller.app(), &caller.actor, &target, &b.resident).await?,
     ))
 }
 
@@ -160,7 +124,7 @@ pub async fn update_resident(
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<Json<ResidentView>> {
     Ok(Json(
-        registry::update_resident(caller.app(), &caller.actor, &id, &b.input()).await?,
+        registry::update_resident(caller.app(), &caller.actor, &id, &b.resident).await?,
     ))
 }
 
