@@ -9,44 +9,21 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 mod common;
-use common::{free_port, start, token, wait_ready};
+use common::DemoServer;
 
 const PASSWORD: &str = "crash-test-2020";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_keeps_every_answered_scan_once() {
-    let dir = std::env::temp_dir().join(format!("sanshe-crash-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let mut server = start(&dir, port, PASSWORD);
-    wait_ready(&client, &base).await;
-
-    let token = token(&client, &base, "worker.lingyanli", PASSWORD).await;
-    let gates: Value = client
-        .get(format!("{base}/api/v1/gates"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut server = DemoServer::start("crash", PASSWORD, Duration::from_secs(5)).await;
+    let (client, base) = (server.client.clone(), server.base.clone());
+    let token = server.token("worker.lingyanli").await;
+    let gates = server.get_json(&token, "/api/v1/gates").await;
     let gate = gates[0]["id"].as_str().unwrap().to_string();
     let compound = gates[0]["compound_id"].as_str().unwrap().to_string();
-    let passes: Value = client
-        .get(format!("{base}/api/v1/passes?area={compound}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let passes = server
+        .get_json(&token, &format!("/api/v1/passes?area={compound}"))
+        .await;
     let codes: Vec<String> = passes
         .as_array()
         .unwrap()
@@ -84,8 +61,8 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    server.kill().expect("kill -9");
-    server.wait().unwrap();
+    server.process.kill().expect("kill -9");
+    server.process.wait().unwrap();
     for c in clients {
         c.await.unwrap();
     }
@@ -98,8 +75,7 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
     );
 
     // Restart on the same data; the clients retry what got no answer, twice for good measure.
-    let mut server = start(&dir, port, PASSWORD);
-    wait_ready(&client, &base).await;
+    server.restart().await;
     for _ in 0..2 {
         for body in &retries {
             let r = client
@@ -112,11 +88,11 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
             assert_eq!(r.status().as_u16(), 201);
         }
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.process.kill().unwrap();
+    server.process.wait().unwrap();
 
     sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}/data/sanshe.db", dir.display());
+    let url = format!("sqlite://{}/data/sanshe.db", server.dir.display());
     let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
         .await
         .unwrap();
@@ -149,5 +125,5 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
     )
     .unwrap();
     assert_eq!(counted, ids.len() as i64, "rollups agree with the scans");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&server.dir);
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-use common::{free_port, start, token, wait_ready};
+use common::DemoServer;
 
 const PASSWORD: &str = "memory-test-2020";
 /// What the issue allows above idle for any upload.
@@ -55,27 +55,11 @@ fn zip_bomb() -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusing_hostile_uploads_stays_within_the_memory_budget() {
-    let dir = std::env::temp_dir().join(format!("sanshe-mem-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
-    let mut server = start(&dir, port, PASSWORD);
-    let pid = server.id();
-    wait_ready(&client, &base).await;
-    let token = token(&client, &base, "worker.lingyanli", PASSWORD).await;
-    let areas: Value = client
-        .get(format!("{base}/api/v1/areas"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut server = DemoServer::start("mem", PASSWORD, Duration::from_secs(120)).await;
+    let (client, base) = (server.client.clone(), server.base.clone());
+    let pid = server.process.id();
+    let token = server.token("worker.lingyanli").await;
+    let areas = server.get_json(&token, "/api/v1/areas").await;
     let community = areas[0]["id"].as_str().unwrap().to_string();
     let url = format!("{base}/api/v1/imports/residents?community={community}");
     let send = |file: Vec<u8>| {
@@ -123,9 +107,9 @@ async fn refusing_hostile_uploads_stays_within_the_memory_budget() {
     let peak = status_kb(pid, "VmHWM:");
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert!(health.status().is_success());
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = server.process.kill();
+    let _ = server.process.wait();
+    let _ = std::fs::remove_dir_all(&server.dir);
     let above = peak.saturating_sub(idle) / 1024;
     println!(
         "idle {} MB, peak {} MB, {above} MB above idle",
