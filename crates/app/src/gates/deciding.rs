@@ -220,11 +220,10 @@ pub(super) async fn decide_batch(
             flagged,
             repeated: false,
             address: pass.map(|p| {
-                let (building, unit, room) = p.address.clone();
                 HouseholdAddress {
-                    building,
-                    unit,
-                    room,
+                    building: p.building.clone(),
+                    unit: p.unit.clone(),
+                    room: p.room.clone(),
                 }
                 .masked_label()
             }),

@@ -157,7 +157,7 @@ pub(super) fn shift_view_of(
             checked_in: b.checked_in_at.is_some(),
             checked_out: b.checked_out_at.is_some(),
             no_show: rule::is_no_show(&span, b.checked_in_at.is_some(), now),
-            offered: b.offered,
+            offered: b.offered_at.is_some(),
         })
         .collect();
     ShiftView {

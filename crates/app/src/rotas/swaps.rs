@@ -33,7 +33,7 @@ pub async fn take_over(app: &App, actor: &Actor, shift_id: &str, from: &str) -> 
         return Err(AppError::field("shift_id", "err-shift-skill"));
     }
     let offered = store::booking(&mut *tx, &shift.id, from).await?;
-    if !offered.is_some_and(|b| b.offered) {
+    if offered.is_none_or(|b| b.offered_at.is_none()) {
         return Err(AppError::field("shift_id", "err-shift-not-offered"));
     }
     may_hold(app, &mut tx, &shift, &own, false).await?;

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, in_list as marks, padded, scope_filter};
 
 mod passes;

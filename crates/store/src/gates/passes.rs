@@ -96,49 +96,34 @@ pub async fn passes_by(
     Ok(out)
 }
 
-/// What the scan rule needs of a pass.
-#[derive(Debug, Clone)]
-pub struct ScanPass {
-    /// Id.
-    pub id: String,
-    /// Short code.
-    pub code: String,
-    /// Compound.
-    pub compound_id: String,
-    /// Household.
-    pub household_id: String,
-    /// Holder, for a personal pass.
-    pub resident_id: Option<String>,
-    /// YYYY-MM-DD.
-    pub valid_from: String,
-    /// YYYY-MM-DD.
-    pub valid_to: String,
-    /// When revoked.
-    pub revoked_at: Option<i64>,
-    /// 楼栋, 单元, 房号 of the household, for the verdict the guard reads.
-    pub address: (String, String, String),
-    /// Holder's name, for a personal pass.
-    pub resident_name: Option<String>,
-}
-
-impl FromRow for ScanPass {
-    fn from_row(r: &Row) -> Result<ScanPass> {
-        Ok(ScanPass {
-            id: r.try_get("id")?,
-            code: r.try_get("code")?,
-            compound_id: r.try_get("compound_id")?,
-            household_id: r.try_get("household_id")?,
-            resident_id: r.try_get("resident_id")?,
-            valid_from: r.try_get("valid_from")?,
-            valid_to: r.try_get("valid_to")?,
-            revoked_at: r.try_get("revoked_at")?,
-            address: (
-                r.try_get("building")?,
-                r.try_get("unit")?,
-                r.try_get("room")?,
-            ),
-            resident_name: r.try_get("resident_name")?,
-        })
+crate::query_row! {
+    /// What the scan rule needs of a pass.
+    #[derive(Debug, Clone)]
+    pub struct ScanPass {
+        /// Id.
+        pub id: String,
+        /// Short code.
+        pub code: String,
+        /// Compound.
+        pub compound_id: String,
+        /// Household.
+        pub household_id: String,
+        /// Holder, for a personal pass.
+        pub resident_id: Option<String>,
+        /// YYYY-MM-DD.
+        pub valid_from: String,
+        /// YYYY-MM-DD.
+        pub valid_to: String,
+        /// When revoked.
+        pub revoked_at: Option<i64>,
+        /// 楼栋 of the household, for the verdict the guard reads.
+        pub building: String,
+        /// 单元
+        pub unit: String,
+        /// 房号
+        pub room: String,
+        /// Holder's name, for a personal pass.
+        pub resident_name: Option<String>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rota tables: `posts`, `shifts`, `shift_people` (who holds a shift, their check-in and
 //! check-out) and `rota_people` (one row a person, to serialise their bookings).
 
-use crate::statements::{Cell, FromRow, Row, Statements};
+use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
 use sanshe_core::rotas::PostKind;
 
@@ -224,46 +224,32 @@ pub async fn hold_person(conn: &mut impl Statements, user_id: &str) -> Result<()
     .await
 }
 
-/// Someone on a shift.
-#[derive(Debug, Clone)]
-pub struct BookingRow {
-    /// Shift.
-    pub shift_id: String,
-    /// Person.
-    pub user_id: String,
-    /// Shift start, UTC ms.
-    pub starts_at: i64,
-    /// Shift end, UTC ms.
-    pub ends_at: i64,
-    /// Who booked them (themselves or a worker).
-    pub booked_by: String,
-    /// Checked in.
-    pub checked_in_at: Option<i64>,
-    /// Checked out.
-    pub checked_out_at: Option<i64>,
-    /// Minutes of service counted at check-out.
-    pub served_minutes: Option<i64>,
-    /// Offered for a swap: someone else may take it over.
-    pub offered: bool,
+crate::query_row! {
+    /// Someone on a shift.
+    #[derive(Debug, Clone)]
+    pub struct BookingRow {
+        /// Shift.
+        pub shift_id: String,
+        /// Person.
+        pub user_id: String,
+        /// Shift start, UTC ms.
+        pub starts_at: i64,
+        /// Shift end, UTC ms.
+        pub ends_at: i64,
+        /// Who booked them (themselves or a worker).
+        pub booked_by: String,
+        /// Checked in.
+        pub checked_in_at: Option<i64>,
+        /// Checked out.
+        pub checked_out_at: Option<i64>,
+        /// Minutes of service counted at check-out.
+        pub served_minutes: Option<i64>,
+        /// When it was offered for a swap (someone else may take it over), if it is.
+        pub offered_at: Option<i64>,
+    }
 }
 
 const BOOKING_COLUMNS: &str = "shift_id, user_id, starts_at, ends_at, booked_by, checked_in_at, checked_out_at, served_minutes, offered_at";
-
-impl FromRow for BookingRow {
-    fn from_row(r: &Row) -> Result<BookingRow> {
-        Ok(BookingRow {
-            shift_id: r.try_get("shift_id")?,
-            user_id: r.try_get("user_id")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            booked_by: r.try_get("booked_by")?,
-            checked_in_at: r.try_get("checked_in_at")?,
-            checked_out_at: r.try_get("checked_out_at")?,
-            served_minutes: r.try_get("served_minutes")?,
-            offered: r.try_get::<Option<i64>>("offered_at")?.is_some(),
-        })
-    }
-}
 
 /// Books a person on a shift.
 pub async fn insert_booking(
