@@ -18,9 +18,9 @@ pub(super) async fn decide_batch(
         .filter(|p| !p.is_empty())
         .collect();
     let codes: Vec<String> = batch.iter().filter_map(|j| j.code.clone()).collect();
-    let found = store::scan_passes(tx, &pass_ids, &codes).await?;
-    let by_id: HashMap<&str, &store::ScanPass> = found.iter().map(|p| (p.id.as_str(), p)).collect();
-    let by_code: HashMap<&str, &store::ScanPass> =
+    let found = store::passes_by(tx, &pass_ids, &codes).await?;
+    let by_id: HashMap<&str, &store::PassRow> = found.iter().map(|p| (p.id.as_str(), p)).collect();
+    let by_code: HashMap<&str, &store::PassRow> =
         found.iter().map(|p| (p.code.as_str(), p)).collect();
     let households: Vec<String> = found
         .iter()

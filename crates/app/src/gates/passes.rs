@@ -259,7 +259,7 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
     }
     sanshe_store::commit(tx).await?;
     let mut conn = app.db.conn().await?;
-    let rows = store::passes_by(&mut conn, &ids, &[]).await?;
+    let rows = store::passes_by(&mut *conn, &ids, &[]).await?;
     Ok(rows.into_iter().map(pass_view).collect())
 }
 

@@ -72,82 +72,24 @@ pub async fn pass(conn: &mut AnyConnection, id: &str) -> Result<PassRow> {
         .await
 }
 
-/// Passes by id or by short code.
+/// Passes by id or by short code, each once, with the address the guard is shown (the gate
+/// writer's hot read: joins on primary keys only).
 pub async fn passes_by(
-    conn: &mut AnyConnection,
-    ids: &[String],
-    codes: &[String],
-) -> Result<Vec<PassRow>> {
-    let mut out = Vec::new();
-    for (column, values) in [("p.id", ids), ("p.code", codes)] {
-        if values.is_empty() {
-            continue;
-        }
-        let values = padded(values);
-        let sql = format!("{PASS_SELECT} WHERE {column} IN {}", marks(1, values.len()));
-        let args: Vec<Cell> = values.iter().map(|v| Cell::from(*v)).collect();
-        for r in conn.rows(&sql, &args).await? {
-            let p = PassRow::from_row(&r)?;
-            if !out.iter().any(|o: &PassRow| o.id == p.id) {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
-}
-
-crate::query_row! {
-    /// What the scan rule needs of a pass.
-    #[derive(Debug, Clone)]
-    pub struct ScanPass {
-        /// Id.
-        pub id: String,
-        /// Short code.
-        pub code: String,
-        /// Compound.
-        pub compound_id: String,
-        /// Household.
-        pub household_id: String,
-        /// Holder, for a personal pass.
-        pub resident_id: Option<String>,
-        /// YYYY-MM-DD.
-        pub valid_from: String,
-        /// YYYY-MM-DD.
-        pub valid_to: String,
-        /// When revoked.
-        pub revoked_at: Option<i64>,
-        /// 楼栋 of the household, for the verdict the guard reads.
-        pub building: String,
-        /// 单元
-        pub unit: String,
-        /// 房号
-        pub room: String,
-        /// Holder's name, for a personal pass.
-        pub resident_name: Option<String>,
-    }
-}
-
-/// Passes by id or by short code, the columns the scan rule reads and the address the guard
-/// is shown (the gate writer's hot read: joins on primary keys only).
-pub async fn scan_passes(
     conn: &mut impl Statements,
     ids: &[String],
     codes: &[String],
-) -> Result<Vec<ScanPass>> {
-    let mut out: Vec<ScanPass> = Vec::new();
+) -> Result<Vec<PassRow>> {
+    let mut out: Vec<PassRow> = Vec::new();
     for (column, values) in [("id", ids), ("code", codes)] {
         if values.is_empty() {
             continue;
         }
         let values: Vec<Cell> = padded(values).into_iter().map(Cell::from).collect();
         let sql = format!(
-            "SELECT p.id, p.code, p.compound_id, p.household_id, p.resident_id, p.valid_from, p.valid_to, p.revoked_at, \
-             h.building, h.unit, h.room, r.name AS resident_name \
-             FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id \
-             WHERE p.{column} IN {}",
+            "{PASS_SELECT} WHERE p.{column} IN {}",
             marks(1, values.len())
         );
-        for p in conn.fetch_all::<ScanPass>(&sql, &values).await? {
+        for p in conn.fetch_all::<PassRow>(&sql, &values).await? {
             if !out.iter().any(|o| o.id == p.id) {
                 out.push(p);
             }
