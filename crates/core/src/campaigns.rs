@@ -33,6 +33,11 @@ impl VisitOutcome {
     pub fn reached(self) -> bool {
         self != VisitOutcome::NotHome
     }
+
+    /// Whether the door is to be knocked on again: nobody was home, or they refused.
+    pub fn calls_for_revisit(self) -> bool {
+        matches!(self, VisitOutcome::NotHome | VisitOutcome::Refused)
+    }
 }
 
 spelled! {
@@ -131,6 +136,11 @@ mod tests {
     #[test]
     fn not_home_is_not_reached() {
         assert!(!VisitOutcome::NotHome.reached());
+        let revisit: Vec<VisitOutcome> = VisitOutcome::ALL
+            .into_iter()
+            .filter(|o| o.calls_for_revisit())
+            .collect();
+        assert_eq!(revisit, [VisitOutcome::NotHome, VisitOutcome::Refused]);
         assert!(VisitOutcome::MovedOut.reached());
         assert_eq!(VisitOutcome::parse("refused"), Ok(VisitOutcome::Refused));
     }

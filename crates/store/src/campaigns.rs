@@ -3,7 +3,7 @@
 use sanshe_core::campaigns::{CampaignStatus, VisitOutcome};
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Statements};
+use crate::statements::{Cell, Count, Statements};
 
 use crate::{Result, scope_filter};
 
@@ -196,6 +196,39 @@ pub async fn doors(
         args.push(b.into());
     }
     conn.fetch_all(&sql, &args).await
+}
+
+/// How many households below `within` (optionally in one building) are to be visited again:
+/// their latest visit's outcome calls for a revisit. Counted in the database, so the home page
+/// does not read a community's every door to show one number.
+pub async fn revisit_count(
+    conn: &mut impl Statements,
+    campaign_id: &str,
+    within: &str,
+    building: Option<&str>,
+) -> Result<i64> {
+    let outcomes: Vec<Cell> = VisitOutcome::ALL
+        .into_iter()
+        .filter(|o| o.calls_for_revisit())
+        .map(Cell::from)
+        .collect();
+    let mut sql = format!(
+        "SELECT COUNT(*) AS n FROM households h \
+         JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1) \
+         WHERE h.area_path >= $2 AND h.area_path < $3 AND v.outcome IN {}",
+        crate::in_list(4, outcomes.len())
+    );
+    let mut args: Vec<Cell> = vec![
+        campaign_id.into(),
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+    ];
+    args.extend(outcomes);
+    if let Some(b) = building {
+        sql.push_str(&format!(" AND h.building = ${}", args.len() + 1));
+        args.push(b.into());
+    }
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
 }
 
 /// Visits per worker per day: (day, worker name, visits, households reached).

@@ -667,6 +667,12 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         assert_eq!(revisits.as_array().unwrap().len(), 1, "not home: a revisit; never visited: listed apart");
         assert_eq!(revisits[0]["household_id"], h1.as_str());
         let (cookie, _) = t.browser("worker.lingyanli").await;
+        let revisit_tile = async |n: i64| {
+            let home = t.page("/", &cookie).await.text();
+            let tile = format!("href=\"/campaigns/{cid}\" data-task=\"home-revisit\"><b>{n}</b>");
+            assert!(home.contains(&tile), "{tile} in {home}");
+        };
+        revisit_tile(1).await;
         let never = t.page(&format!("/campaigns/{cid}/grid?unvisited=1"), &cookie).await.text();
         let listed = |h: &str| never.contains(&format!("data-household=\"{h}\""));
         assert!(listed(&h2) && !listed(&h1), "the unvisited list holds the door never knocked on: {never}");
@@ -710,6 +716,8 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         assert!(form.contains("name=\"outcome\" value=\"answered\" checked"), "{form}");
         let page = t.page(&format!("/campaigns/{cid}/grid?revisit=1"), &cookie).await.text();
         assert!(page.contains("待回访") && page.contains("302"), "the refused door is on the revisit page");
+        // The worker's home page counts the same doors and leads to the campaign.
+        revisit_tile(1).await;
 
         let cov = t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json();
         assert_eq!(cov["buildings"][0]["building"], "1号楼");

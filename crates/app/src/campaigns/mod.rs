@@ -427,8 +427,19 @@ pub async fn doors(
 /// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
 /// visited are not revisits: `unvisited` lists them apart.
 pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
-    let revisit = |o| matches!(o, Some(VisitOutcome::NotHome | VisitOutcome::Refused));
+    let revisit = |o: Option<VisitOutcome>| o.is_some_and(VisitOutcome::calls_for_revisit);
     doors_where(app, actor, campaign_id, None, |d| revisit(d.outcome)).await
+}
+
+/// How many doors `revisits` lists, counted without reading them.
+pub async fn revisit_count(app: &App, actor: &Actor, campaign_id: &str) -> Result<i64> {
+    let mut conn = app.db.conn().await?;
+    let mut count = 0;
+    for place in door_places(app, &mut conn, actor, campaign_id, None).await? {
+        let building = place.building.as_deref();
+        count += store::revisit_count(&mut *conn, campaign_id, &place.path, building).await?;
+    }
+    Ok(count)
 }
 
 /// Doors nobody has knocked on yet in this campaign.
@@ -446,25 +457,62 @@ async fn doors_where(
     keep: impl Fn(&DoorRow) -> bool,
 ) -> Result<Vec<Door>> {
     let mut conn = app.db.conn().await?;
-    let c = store::campaign(&mut conn, campaign_id).await?;
+    let mut doors = Vec::new();
+    for place in door_places(app, &mut conn, actor, campaign_id, building).await? {
+        let rows = store::doors(
+            &mut conn,
+            campaign_id,
+            &place.path,
+            place.building.as_deref(),
+        );
+        let rows = rows.await?.into_iter().filter(&keep).map(door);
+        // Notes are the community's words about a household: not for a visitor from outside.
+        if place.from_outside {
+            doors.extend(rows.map(|d| Door { note: None, ..d }));
+        } else {
+            doors.extend(rows);
+        }
+    }
+    Ok(doors)
+}
+
+/// Where a caller sees a campaign's doors: the whole area, or the buildings handed to them.
+struct DoorPlace {
+    path: String,
+    building: Option<String>,
+    /// A social worker of a linked organization, not the community's own.
+    from_outside: bool,
+}
+
+async fn door_places(
+    app: &App,
+    conn: &mut Conn,
+    actor: &Actor,
+    campaign_id: &str,
+    building: Option<&str>,
+) -> Result<Vec<DoorPlace>> {
+    let c = store::campaign(&mut *conn, campaign_id).await?;
     let building = building.filter(|b| !b.is_empty());
     if actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
-        let rows = store::doors(&mut conn, campaign_id, &c.area_path, building).await?;
-        return Ok(rows.into_iter().filter(&keep).map(door).collect());
+        return Ok(vec![DoorPlace {
+            path: c.area_path,
+            building: building.map(String::from),
+            from_outside: false,
+        }]);
     }
     // A social worker sees the doors of the buildings handed to them, and no others.
-    let handed = assignments::buildings_of(app, &mut conn, actor, campaign_id, building).await?;
+    let handed = assignments::buildings_of(app, conn, actor, campaign_id, building).await?;
     if handed.is_empty() {
         return Err(AppError::NotFound);
     }
-    let mut doors = Vec::new();
-    for a in handed {
-        let rows = store::doors(&mut conn, campaign_id, &a.area_path, Some(&a.building)).await?;
-        // Notes are the community's words about a household: not for a visitor from outside.
-        let rows = rows.into_iter().filter(&keep).map(door);
-        doors.extend(rows.map(|d| Door { note: None, ..d }));
-    }
-    Ok(doors)
+    Ok(handed
+        .into_iter()
+        .map(|a| DoorPlace {
+            path: a.area_path,
+            building: Some(a.building),
+            from_outside: true,
+        })
+        .collect())
 }
 
 /// Coverage of one building or compound.

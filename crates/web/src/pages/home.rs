@@ -149,11 +149,11 @@ async fn worker_tasks(
         .into_iter()
         .filter(|c| c.status != sanshe_core::campaigns::CampaignStatus::Closed)
     {
-        let doors = sanshe_app::campaigns::revisits(app, actor, &c.id).await?;
-        if !doors.is_empty() && revisit == 0 {
+        let doors = sanshe_app::campaigns::revisit_count(app, actor, &c.id).await?;
+        if doors > 0 && revisit == 0 {
             revisit_link = format!("/campaigns/{}", c.id);
         }
-        revisit += doors.len() as i64;
+        revisit += doors;
     }
     tasks.push(Task::new("home-revisit", revisit, revisit_link, "warn"));
     let mut short = 0;
