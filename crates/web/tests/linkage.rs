@@ -791,6 +791,7 @@ async fn a_social_worker_follows_up_by_phone_only_whom_they_are_assigned_masked_
             .await
             .json();
         assert_eq!(detail["reports"][0]["entered_by"], "sw.sun", "{detail}");
+        assert_eq!(detail["reports"][0]["by_resident"], false);
 
         // On the phone: the page lists the person masked; a typo keeps what was typed and ticked.
         let (cookie, csrf) = t.browser("sw.sun").await;

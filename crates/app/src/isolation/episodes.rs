@@ -23,6 +23,8 @@ pub struct ReportView {
     pub reported_at: String,
     /// `resident` or the worker's user name.
     pub entered_by: String,
+    /// Whether the resident entered it, through their link.
+    pub by_resident: bool,
     /// Who entered it, in words: the worker's name, empty for the resident.
     pub entered_by_name: String,
     /// When it came, `MM-DD HH:MM` China time.
@@ -69,6 +71,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<EpisodeDetail>
                 slot: r.slot,
                 reported_at: rfc3339(r.reported_at),
                 reported_local: local_time(r.reported_at).format("%m-%d %H:%M").to_string(),
+                by_resident: r.entered_by == RESIDENT,
                 entered_by_name: match r.entered_by.as_str() {
                     RESIDENT => String::new(),
                     u => names.get(u).cloned().unwrap_or_else(|| u.to_string()),
