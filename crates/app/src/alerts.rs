@@ -298,21 +298,18 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<AlertView>> {
-    let statuses: &[&str] = match status.unwrap_or("open") {
-        "resolved" => &["resolved"],
-        "open" | "" => &["open", "acknowledged"],
-        _ => return Err(AppError::field("status", "err-alert-status")),
+    let statuses = statuses_shown(status)?;
+    let kind = match kind.filter(|k| !k.is_empty()) {
+        Some(k) => Some(AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?),
+        None => None,
     };
-    if let Some(k) = kind.filter(|k| !k.is_empty()) {
-        AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?;
-    }
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
     let rows = store::alerts(
         &mut conn,
         scope.roots(),
         statuses,
-        kind.filter(|k| !k.is_empty()),
+        kind,
         offset.max(0),
         limit.clamp(1, 500),
     )
@@ -321,6 +318,23 @@ pub async fn list(
     let mut views: Vec<AlertView> = rows.into_iter().map(AlertView::from).collect();
     name_subjects(&mut conn, actor, &mut views, &paths).await?;
     Ok(views)
+}
+
+/// How many alerts in the actor's scope are still to be dealt with (open or taken).
+pub async fn open_count(app: &App, actor: &Actor) -> Result<i64> {
+    let scope = actor.scope(Action::FrontLine);
+    let mut conn = app.db.conn().await?;
+    let open = statuses_shown(None)?;
+    Ok(store::count_alerts(&mut *conn, scope.roots(), open, None).await?)
+}
+
+/// The statuses a list asks for: `open` (the default) is open and taken, `resolved` resolved.
+fn statuses_shown(asked: Option<&str>) -> Result<&'static [AlertStatus]> {
+    match asked.unwrap_or("open") {
+        "resolved" => Ok(&[AlertStatus::Resolved]),
+        "open" | "" => Ok(&[AlertStatus::Open, AlertStatus::Acknowledged]),
+        _ => Err(AppError::field("status", "err-alert-status")),
+    }
 }
 
 /// Fills in whom alerts are about where the actor may see the registry of the alert's area.

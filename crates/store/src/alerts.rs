@@ -3,7 +3,7 @@
 use sanshe_core::alerts::{AlertKind, AlertStatus, AlertSubject};
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, Statements};
+use crate::statements::{Cell, Count, Statements};
 
 use crate::{Result, in_list, new_id, scope_filter, values_list};
 
@@ -208,36 +208,50 @@ pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {
 pub async fn alerts(
     conn: &mut AnyConnection,
     roots: &[String],
-    statuses: &[&str],
-    kind: Option<&str>,
+    statuses: &[AlertStatus],
+    kind: Option<AlertKind>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<AlertRow>> {
-    let (filter, mut binds) = scope_filter("area_path", roots, 1);
-    let placeholders: Vec<String> = statuses
-        .iter()
-        .map(|s| {
-            binds.push((*s).to_string());
-            format!("${}", binds.len())
-        })
-        .collect();
-    let mut sql = format!(
-        "{ALERT_SELECT} WHERE {filter} AND status IN ({})",
-        placeholders.join(", ")
+    let (filter, mut args) = alerts_where(roots, statuses, kind);
+    let sql = format!(
+        "{ALERT_SELECT} WHERE {filter} ORDER BY last_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        args.len() + 1,
+        args.len() + 2
     );
-    if let Some(k) = kind {
-        binds.push(k.to_string());
-        sql.push_str(&format!(" AND kind = ${}", binds.len()));
-    }
-    sql.push_str(&format!(
-        " ORDER BY last_at DESC, id DESC LIMIT ${} OFFSET ${}",
-        binds.len() + 1,
-        binds.len() + 2
-    ));
-    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
     args.push(Cell::from(offset));
     conn.fetch_all::<AlertRow>(&sql, &args).await
+}
+
+/// How many alerts `alerts` would list with no limit: a count, not the rows.
+pub async fn count_alerts(
+    conn: &mut impl Statements,
+    roots: &[String],
+    statuses: &[AlertStatus],
+    kind: Option<AlertKind>,
+) -> Result<i64> {
+    let (filter, args) = alerts_where(roots, statuses, kind);
+    let sql = format!("SELECT COUNT(*) AS n FROM alerts WHERE {filter}");
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
+}
+
+/// The condition of a list of alerts, with its values from `$1`.
+fn alerts_where(
+    roots: &[String],
+    statuses: &[AlertStatus],
+    kind: Option<AlertKind>,
+) -> (String, Vec<Cell>) {
+    let (filter, binds) = scope_filter("area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let first = args.len() + 1;
+    args.extend(statuses.iter().map(|s| Cell::from(*s)));
+    let mut sql = format!("{filter} AND status IN {}", in_list(first, statuses.len()));
+    if let Some(k) = kind {
+        args.push(Cell::from(k));
+        sql.push_str(&format!(" AND kind = ${}", args.len()));
+    }
+    (sql, args)
 }
 
 /// Alerts about one subject, newest first.

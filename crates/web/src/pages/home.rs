@@ -135,13 +135,8 @@ async fn worker_tasks(
         tasks.push(Task::new("home-fever", fever, board.clone(), "alarm"));
         tasks.push(Task::new("home-unassigned", unassigned, board, "warn"));
     }
-    let alerts = sanshe_app::alerts::list(app, actor, Some("open"), None, 0, 500).await?;
-    tasks.push(Task::new(
-        "home-alerts",
-        alerts.len() as i64,
-        "/alerts".into(),
-        "alarm",
-    ));
+    let alerts = sanshe_app::alerts::open_count(app, actor).await?;
+    tasks.push(Task::new("home-alerts", alerts, "/alerts".into(), "alarm"));
     let mut revisit = 0;
     let mut revisit_link = "/campaigns".to_string();
     for c in sanshe_app::campaigns::list(app, actor)
