@@ -122,18 +122,17 @@ pub async fn create_user(
     JsonBody(b): JsonBody<NewUser>,
 ) -> ApiResult<Created<UserView>> {
     let target = grant_target(b.area_id, b.organization_id)?;
-    Ok(Created(
-        accounts::create_user(
-            caller.app(),
-            &caller.actor,
-            &b.username,
-            &b.display_name,
-            &b.password,
-            &b.role,
-            target,
-        )
-        .await?,
-    ))
+    let user = accounts::create_user(
+        caller.app(),
+        &caller.actor,
+        &b.username,
+        &b.display_name,
+        &b.password,
+        &b.role,
+        target,
+    )
+    .await?;
+    Ok(Created(user))
 }
 
 /// A new grant.
@@ -155,9 +154,8 @@ pub async fn create_grant(
     JsonBody(b): JsonBody<NewGrant>,
 ) -> ApiResult<Created<UserView>> {
     let target = grant_target(b.area_id, b.organization_id)?;
-    Ok(Created(
-        accounts::grant_role(caller.app(), &caller.actor, &id, &b.role, target).await?,
-    ))
+    let user = accounts::grant_role(caller.app(), &caller.actor, &id, &b.role, target).await?;
+    Ok(Created(user))
 }
 
 /// What a user onboarding did: created accounts with one-time passwords, and refused rows.

@@ -97,9 +97,8 @@ pub async fn create_webhook(
     caller: ApiCaller,
     JsonBody(body): JsonBody<WebhookInput>,
 ) -> ApiResult<Created<WebhookView>> {
-    Ok(Created(
-        notify::add_webhook(caller.app(), &caller.actor, &body).await?,
-    ))
+    let webhook = notify::add_webhook(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(webhook))
 }
 
 /// Turning a webhook on or off.

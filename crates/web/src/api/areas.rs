@@ -94,9 +94,8 @@ pub async fn create_area(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewArea>,
 ) -> ApiResult<Created<AreaView>> {
-    Ok(Created(
-        areas::add_area(caller.app(), &caller.actor, &b.parent_id, &b.name, &b.code).await?,
-    ))
+    let area = areas::add_area(caller.app(), &caller.actor, &b.parent_id, &b.name, &b.code).await?;
+    Ok(Created(area))
 }
 
 /// Which divisions to list.

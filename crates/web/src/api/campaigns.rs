@@ -27,9 +27,8 @@ pub async fn create_campaign(
     caller: ApiCaller,
     JsonBody(body): JsonBody<CampaignInput>,
 ) -> ApiResult<Created<CampaignView>> {
-    Ok(Created(
-        campaigns::create(caller.app(), &caller.actor, &body).await?,
-    ))
+    let campaign = campaigns::create(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(campaign))
 }
 
 /// One campaign with its coverage so far.
@@ -115,9 +114,8 @@ pub async fn create_assignment(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AssignmentInput>,
 ) -> ApiResult<Created<AssignmentView>> {
-    Ok(Created(
-        campaigns::assign(caller.app(), &caller.actor, &id, &body).await?,
-    ))
+    let assignment = campaigns::assign(caller.app(), &caller.actor, &id, &body).await?;
+    Ok(Created(assignment))
 }
 
 /// Takes a building back.

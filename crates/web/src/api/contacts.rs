@@ -42,9 +42,8 @@ pub async fn create_arrival(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ArrivalInput>,
 ) -> ApiResult<Created<Registered>> {
-    Ok(Created(
-        contacts::register_arrival(caller.app(), &caller.actor, &body).await?,
-    ))
+    let registered = contacts::register_arrival(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(registered))
 }
 
 /// Close contacts in scope, latest contact first.
@@ -64,7 +63,6 @@ pub async fn create_contact(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ContactInput>,
 ) -> ApiResult<Created<Registered>> {
-    Ok(Created(
-        contacts::register_contact(caller.app(), &caller.actor, &body).await?,
-    ))
+    let registered = contacts::register_contact(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(registered))
 }

@@ -40,9 +40,8 @@ pub async fn create_gate(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NewGate>,
 ) -> ApiResult<Created<GateView>> {
-    Ok(Created(
-        gates::add_gate(caller.app(), &caller.actor, &body.compound_id, &body.name).await?,
-    ))
+    let gate = gates::add_gate(caller.app(), &caller.actor, &body.compound_id, &body.name).await?;
+    Ok(Created(gate))
 }
 
 /// Sets the policy of the gate's compound (all its gates share it).
@@ -116,9 +115,8 @@ pub async fn issue_passes(
     caller: ApiCaller,
     JsonBody(body): JsonBody<IssuePasses>,
 ) -> ApiResult<Created<Vec<PassView>>> {
-    Ok(Created(
-        gates::issue_passes(caller.app(), &caller.actor, &body).await?,
-    ))
+    let passes = gates::issue_passes(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(passes))
 }
 
 /// Revokes a pass.
@@ -138,9 +136,8 @@ pub async fn reissue_pass(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Created<PassView>> {
-    Ok(Created(
-        gates::reissue_pass(caller.app(), &caller.actor, &id).await?,
-    ))
+    let pass = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
+    Ok(Created(pass))
 }
 
 /// The pass's QR code (its signed token) as SVG.
@@ -164,9 +161,8 @@ pub async fn create_scan(
     caller: ApiCaller,
     JsonBody(body): JsonBody<ScanInput>,
 ) -> ApiResult<Created<ScanOutcome>> {
-    Ok(Created(
-        state.scans.scan(&state.app, &caller.actor, body).await?,
-    ))
+    let outcome = state.scans.scan(&state.app, &caller.actor, body).await?;
+    Ok(Created(outcome))
 }
 
 /// Which visitors to list.
@@ -196,7 +192,6 @@ pub async fn create_visitor(
     caller: ApiCaller,
     JsonBody(body): JsonBody<VisitorInput>,
 ) -> ApiResult<Created<VisitorView>> {
-    Ok(Created(
-        gates::register_visitor(caller.app(), &caller.actor, &body).await?,
-    ))
+    let visitor = gates::register_visitor(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(visitor))
 }

@@ -35,9 +35,8 @@ pub async fn create_help(
     caller: ApiCaller,
     JsonBody(body): JsonBody<HelpInput>,
 ) -> ApiResult<Created<HelpView>> {
-    Ok(Created(
-        help::ask(caller.app(), &caller.actor, &body).await?,
-    ))
+    let errand = help::ask(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(errand))
 }
 
 /// Moves a request one step: `assign` (workers), `claim` (a volunteer deployed there),

@@ -33,9 +33,8 @@ pub async fn create_isolation(
     caller: ApiCaller,
     JsonBody(body): JsonBody<OpenEpisode>,
 ) -> ApiResult<Created<EpisodeOpened>> {
-    Ok(Created(
-        isolation::open(caller.app(), &caller.actor, &body).await?,
-    ))
+    let opened = isolation::open(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(opened))
 }
 
 /// One episode with its reports and alerts.
@@ -207,9 +206,8 @@ pub async fn create_report(
     JsonBody(body): JsonBody<ReportBody>,
 ) -> ApiResult<Created<ReportOutcome>> {
     let input = report_input(body)?;
-    Ok(Created(
-        isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await?,
-    ))
+    let outcome = isolation::report_by_worker(caller.app(), &caller.actor, &id, &input).await?;
+    Ok(Created(outcome))
 }
 
 /// Today's board of an area: open episodes, reports due, received, missed, fevers, per part.

@@ -36,9 +36,8 @@ pub async fn create_need(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NeedInput>,
 ) -> ApiResult<Created<NeedView>> {
-    Ok(Created(
-        needs::post_need(caller.app(), &caller.actor, &body).await?,
-    ))
+    let need = needs::post_need(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(need))
 }
 
 /// A need with the organizations' commitments.
@@ -66,9 +65,8 @@ pub async fn commit_to_need(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CommitmentInput>,
 ) -> ApiResult<Created<CommitmentView>> {
-    Ok(Created(
-        needs::commit(caller.app(), &caller.actor, &id, &body).await?,
-    ))
+    let commitment = needs::commit(caller.app(), &caller.actor, &id, &body).await?;
+    Ok(Created(commitment))
 }
 
 /// The community confirms a commitment.

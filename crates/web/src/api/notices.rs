@@ -22,9 +22,8 @@ pub async fn send_notice(
     caller: ApiCaller,
     JsonBody(body): JsonBody<NoticeInput>,
 ) -> ApiResult<Created<NoticeView>> {
-    Ok(Created(
-        notices::send(caller.app(), &caller.actor, &body).await?,
-    ))
+    let notice = notices::send(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(notice))
 }
 
 /// The notices the caller's organizations and areas sent, with how many they reach and how

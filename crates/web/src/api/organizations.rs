@@ -66,17 +66,16 @@ pub async fn create_organization(
     caller: ApiCaller,
     JsonBody(b): JsonBody<NewOrganization>,
 ) -> ApiResult<Created<OrganizationView>> {
-    Ok(Created(
-        organizations::register(
-            caller.app(),
-            &caller.actor,
-            &b.kind,
-            &b.name,
-            b.home_area_id.as_deref(),
-            &b.contact,
-        )
-        .await?,
-    ))
+    let organization = organizations::register(
+        caller.app(),
+        &caller.actor,
+        &b.kind,
+        &b.name,
+        b.home_area_id.as_deref(),
+        &b.contact,
+    )
+    .await?;
+    Ok(Created(organization))
 }
 
 /// The linkages of an organization the caller may see.
@@ -98,9 +97,8 @@ pub async fn create_linkage(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<LinkageInput>,
 ) -> ApiResult<Created<LinkageView>> {
-    Ok(Created(
-        organizations::propose(caller.app(), &caller.actor, &id, &b).await?,
-    ))
+    let linkage = organizations::propose(caller.app(), &caller.actor, &id, &b).await?;
+    Ok(Created(linkage))
 }
 
 /// The other side accepts a proposed linkage.
@@ -151,10 +149,10 @@ pub async fn deploy_member(
     Path((id, user_id)): Path<(String, String)>,
     JsonBody(b): JsonBody<NewDeployment>,
 ) -> ApiResult<Created<DeploymentView>> {
-    Ok(Created(
+    let deployment =
         organizations::deploy_member(caller.app(), &caller.actor, &id, &user_id, &b.area_id)
-            .await?,
-    ))
+            .await?;
+    Ok(Created(deployment))
 }
 
 /// Recalls a member from an area (refused while they hold shifts there ahead).

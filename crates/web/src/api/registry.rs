@@ -102,9 +102,9 @@ pub async fn create_resident(
     JsonBody(b): JsonBody<ResidentBody>,
 ) -> ApiResult<Created<ResidentView>> {
     let target = b.household.target()?;
-    Ok(Created(
-        registry::add_resident(caller.app(), &caller.actor, &target, &b.resident).await?,
-    ))
+    let resident =
+        registry::add_resident(caller.app(), &caller.actor, &target, &b.resident).await?;
+    Ok(Created(resident))
 }
 
 /// One resident, masked.

@@ -39,9 +39,8 @@ pub async fn create_post(
     caller: ApiCaller,
     JsonBody(body): JsonBody<PostInput>,
 ) -> ApiResult<Created<PostView>> {
-    Ok(Created(
-        rotas::add_post(caller.app(), &caller.actor, &body).await?,
-    ))
+    let post = rotas::add_post(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(post))
 }
 
 /// A stretch of days.

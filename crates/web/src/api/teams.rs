@@ -36,9 +36,8 @@ pub async fn create_team(
     caller: ApiCaller,
     JsonBody(body): JsonBody<TeamInput>,
 ) -> ApiResult<Created<TeamView>> {
-    Ok(Created(
-        organizations::create_team(caller.app(), &caller.actor, &body).await?,
-    ))
+    let team = organizations::create_team(caller.app(), &caller.actor, &body).await?;
+    Ok(Created(team))
 }
 
 /// One team with its members' shifts of the coming week.
