@@ -255,6 +255,7 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
         // The reason sits under the field it is about, and the area stays chosen.
         assert!(r.text().contains("aria-describedby=\"error-needs\">") && r.text().contains("<div class=\"field-error\" id=\"error-needs\">"), "{}", r.text());
         assert!(r.text().contains(&format!("<option value=\"{}\" selected>", t.lingyanli)), "{}", r.text());
+        assert!(r.text().contains("value=\"urgent\" checked>") && r.text().contains("value=\"soon\">"), "{}", r.text());
         let r = t.post_form("/errands", &cookie, &form("%E9%99%8D%E5%8E%8B%E8%8D%AF")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let html = t.page("/errands?done=asked", &cookie).await.text();

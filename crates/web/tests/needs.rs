@@ -199,6 +199,11 @@ async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_wh
         let worker = t.token("worker.lingyanli").await;
         link(t, &org, &worker, json!(["counseling"])).await;
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        // A fresh form offers every choice, the usual one ticked.
+        let fresh = t.page("/needs", &cookie).await.text();
+        for offered in ["value=\"people\" checked", "value=\"service\">", "value=\"normal\" checked", "value=\"urgent\">", "value=\"linked\" checked", "value=\"city\">"] {
+            assert!(fresh.contains(offered), "{offered} in {fresh}");
+        }
         let d1 = t.app.clock.today() + Duration::days(1);
         let bad = t
             .post_form("/needs", &cookie, &format!("csrf={csrf}&area_id={}&kind=service&title=%E5%BF%83%E7%90%86%E7%96%8F%E5%AF%BC&service=&from={d1}&to={d1}&urgency=urgent&audience=linked&detail=%E7%8B%AC%E5%B1%85%E8%80%81%E4%BA%BA", t.lingyanli))

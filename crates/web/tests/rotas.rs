@@ -673,6 +673,10 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
             assert!(html.contains(&format!("<option value=\"{kind}\">")), "{kind}");
             assert!(html.contains(name), "{name}");
         }
+        // … and every skill a post may ask for, the same list volunteers choose theirs from.
+        for skill in sanshe_app::volunteers::SKILLS {
+            assert!(html.contains(&format!("<option value=\"{skill}\">")), "{skill}");
+        }
         let html = t.page(&cover_page, &cookie).await.text();
         assert!(html.contains("v.free") && html.contains("未到岗"), "{html}");
         assert!(!html.contains("/assign"), "no place free while the no-show holds it");

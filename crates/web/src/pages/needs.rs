@@ -5,6 +5,7 @@
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
 use sanshe_app::organizations::MemberView;
 use sanshe_app::rotas::PostView;
+use sanshe_core::needs::{Audience, NeedKind, NeedUrgency};
 use sanshe_core::organizations::Duty;
 
 use super::*;
@@ -19,6 +20,23 @@ pub(super) struct NeedsPage {
     posts: Vec<PostView>,
     services: Vec<&'static str>,
     errors: FormErrors,
+}
+
+impl NeedsPage {
+    /// What a need may ask for, in the order the form offers it.
+    fn kinds(&self) -> [&'static str; 2] {
+        NeedKind::ALL.map(|k| k.as_str())
+    }
+
+    /// How urgent a need may be.
+    fn urgencies(&self) -> [&'static str; 2] {
+        NeedUrgency::ALL.map(|u| u.as_str())
+    }
+
+    /// Whom a need may be posted to.
+    fn audiences(&self) -> [&'static str; 2] {
+        Audience::ALL.map(|a| a.as_str())
+    }
 }
 
 async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {

@@ -32,6 +32,11 @@ impl RotaPage {
         sanshe_core::rotas::PostKind::ALL.map(|k| k.as_str())
     }
 
+    /// The skills a post may ask for, in the order the form offers them.
+    fn skills(&self) -> [&'static str; 6] {
+        sanshe_app::volunteers::SKILLS
+    }
+
     /// Someone else's place on a shift offered for a swap, which the signed-in volunteer may
     /// take over.
     fn offered_to_me<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
