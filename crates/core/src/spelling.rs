@@ -3,7 +3,8 @@
 /// Declares an enum whose values are stored as fixed words (a `Copy` value compared with `==`:
 /// it derives `Debug, Clone, Copy, PartialEq, Eq`; it is sent and received in JSON as the same
 /// word, with its schema in the API document; it displays as the word), and writes for it `ALL` (every
-/// value, in the order declared), `as_str` (the stored word) and `parse` (the word, trimmed;
+/// value, in the order declared), `WORDS` (their words, which a form's choices iterate),
+/// `as_str` (the stored word) and `parse` (the word, trimmed;
 /// anything else is the error code given after the name); with `blank = Variant`, also
 /// `chosen`, which reads a blank input as that variant. A value read back from the database
 /// is parsed the same way (`sanshe_store`'s `FromCell`), so a word no variant spells fails the
@@ -60,6 +61,9 @@ macro_rules! spelled {
             /// Every value, in the order declared.
             pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
 
+            /// Every value's word, in the order declared (what a form offers).
+            pub const WORDS: [&'static str; [$($word),+].len()] = [$($word),+];
+
             /// The stored (and API) word.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -106,6 +110,7 @@ mod tests {
     #[test]
     fn every_value_reads_back_from_its_word_and_nothing_else_parses() {
         assert_eq!(Light::ALL, [Light::Green, Light::Red]);
+        assert_eq!(Light::WORDS, ["green", "red"]);
         for light in Light::ALL {
             assert_eq!(Light::parse(light.as_str()), Ok(light));
         }

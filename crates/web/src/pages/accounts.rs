@@ -7,7 +7,6 @@ use super::*;
 pub(super) struct UsersPage {
     nav: Nav,
     users: Vec<UserView>,
-    roles: Vec<&'static str>,
     areas: Vec<AreaView>,
     organizations: Vec<OrganizationView>,
     errors: FormErrors,
@@ -34,7 +33,6 @@ pub(super) async fn users_view_with(
         &UsersPage {
             nav: Nav::of(caller, "/users"),
             users,
-            roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
             areas,
             organizations,
             errors,

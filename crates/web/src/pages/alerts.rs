@@ -2,7 +2,7 @@
 
 use sanshe_app::alerts::{self, AlertView};
 use sanshe_app::notify::{self, WebhookInput, WebhookView};
-use sanshe_core::alerts::{AlertKind, WebhookKind};
+use sanshe_core::alerts::AlertKind;
 
 use super::*;
 
@@ -112,7 +112,6 @@ pub(super) struct WebhooksPage {
     nav: Nav,
     items: Vec<WebhookView>,
     areas: Vec<AreaView>,
-    kinds: Vec<&'static str>,
     errors: FormErrors,
 }
 
@@ -125,7 +124,6 @@ async fn webhooks_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
             nav: Nav::of(caller, "/webhooks"),
             items,
             areas,
-            kinds: WebhookKind::ALL.iter().map(|k| k.as_str()).collect(),
             errors,
         },
         rejected,

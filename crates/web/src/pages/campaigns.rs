@@ -8,9 +8,8 @@ use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
 };
 use sanshe_core::campaigns::CampaignStatus;
-use sanshe_core::campaigns::{STANDARD_QUESTIONS, VisitOutcome};
-use sanshe_core::contacts::{Trace, Transport};
-use sanshe_core::isolation::EpisodeKind;
+use sanshe_core::campaigns::STANDARD_QUESTIONS;
+use sanshe_core::contacts::Trace;
 
 use super::*;
 
@@ -278,7 +277,6 @@ pub(super) struct VisitPage {
     nav: Nav,
     campaign: CampaignView,
     household: HouseholdView,
-    outcomes: Vec<&'static str>,
     visit_id: String,
     errors: FormErrors,
     recorded: Option<VisitRecorded>,
@@ -323,7 +321,6 @@ async fn visit_view(
             nav: Nav::of(caller, &format!("/campaigns/{id}/visit/{household_id}")),
             campaign,
             household,
-            outcomes: VisitOutcome::ALL.iter().map(|o| o.as_str()).collect(),
             // Made here so a double tap or a resend after a dropped connection records once.
             visit_id: sanshe_app::new_id(),
             errors,
@@ -408,8 +405,6 @@ pub(super) struct TraceFormPage {
     arrival: bool,
     household: HouseholdView,
     residents: Vec<ResidentView>,
-    transports: Vec<&'static str>,
-    kinds: Vec<&'static str>,
     today: String,
     errors: FormErrors,
 }
@@ -435,8 +430,6 @@ async fn trace_form_view(
             arrival,
             household,
             residents,
-            transports: Transport::ALL.iter().map(|t| t.as_str()).collect(),
-            kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
             today: caller.app().today().format("%Y-%m-%d").to_string(),
             errors,
         },

@@ -3,7 +3,6 @@
 //! chosen when it is refused.
 
 use sanshe_app::campaigns::{self, DoorSheet};
-use sanshe_core::campaigns::VisitOutcome;
 
 use super::*;
 
@@ -12,7 +11,6 @@ use super::*;
 pub(super) struct DoorToDoorPage {
     nav: Nav,
     sheets: Vec<DoorSheet>,
-    outcomes: Vec<&'static str>,
     /// A visit id per door, made here so a double tap or a resend after a dropped connection
     /// records once.
     visit_ids: std::collections::HashMap<String, String>,
@@ -64,7 +62,6 @@ async fn door_to_door_view(
         &DoorToDoorPage {
             nav: Nav::of(caller, "/door-to-door"),
             sheets,
-            outcomes: VisitOutcome::ALL.iter().map(|o| o.as_str()).collect(),
             visit_ids,
             refused,
             errors,

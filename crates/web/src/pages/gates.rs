@@ -97,13 +97,6 @@ pub(super) struct GatePostPage {
     message: Option<String>,
 }
 
-impl GatePostPage {
-    /// Who the post registers without a pass, the first one chosen until the form says else.
-    fn visitor_kinds(&self) -> [&'static str; 2] {
-        sanshe_core::gates::VisitorKind::ALL.map(|k| k.as_str())
-    }
-}
-
 async fn gate_post_view(
     caller: &PageCaller,
     id: &str,

@@ -68,11 +68,6 @@ pub(super) struct ErrandsPage {
 }
 
 impl ErrandsPage {
-    /// How soon an errand is needed, in the order the form offers it.
-    fn urgencies(&self) -> [&'static str; 3] {
-        sanshe_core::help::Urgency::ALL.map(|u| u.as_str())
-    }
-
     /// Whether the signed-in person runs errands here as a worker (assigns, cancels).
     fn worker(&self) -> bool {
         self.nav.frontline

@@ -2,7 +2,7 @@
 //! with their temperature chart, the community board, the day's roster and household notices.
 
 use sanshe_app::isolation::{self, EpisodeFilter, EpisodeView, OpenEpisode, ReportInput};
-use sanshe_core::isolation::{EpisodeKind, ReleaseReason, Symptom};
+use sanshe_core::isolation::Symptom;
 
 use super::*;
 
@@ -161,7 +161,6 @@ pub(super) struct IsolationPage {
     d: isolation::EpisodeDetail,
     chart: String,
     symptoms: Vec<(&'static str, bool)>,
-    reasons: Vec<&'static str>,
     workers: Vec<(String, String)>,
     link: Option<String>,
     errors: FormErrors,
@@ -236,7 +235,6 @@ pub(super) async fn isolation_view(
             chart: chart(&d.reports, caller.app().rules.fever_tenths),
             d,
             symptoms: symptoms(),
-            reasons: ReleaseReason::ALL.iter().map(|r| r.as_str()).collect(),
             workers,
             link,
             errors,
@@ -305,7 +303,6 @@ pub(super) async fn isolation_action(
 pub(super) struct IsolationNewPage {
     nav: Nav,
     resident: ResidentView,
-    kinds: Vec<&'static str>,
     today: String,
     errors: FormErrors,
 }
@@ -326,7 +323,6 @@ async fn isolation_new_view(
         &IsolationNewPage {
             nav: Nav::of(caller, "/isolations/new"),
             resident,
-            kinds: EpisodeKind::ALL.iter().map(|k| k.as_str()).collect(),
             today: caller.app().today().format("%Y-%m-%d").to_string(),
             errors,
         },

@@ -5,8 +5,6 @@
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
 use sanshe_app::organizations::MemberView;
 use sanshe_app::rotas::PostView;
-use sanshe_core::needs::{Audience, NeedKind, NeedUrgency};
-use sanshe_core::organizations::Duty;
 
 use super::*;
 
@@ -18,25 +16,7 @@ pub(super) struct NeedsPage {
     /// Where the caller may post needs (id, name); empty for an organization's admin.
     areas: Vec<(String, String)>,
     posts: Vec<PostView>,
-    services: Vec<&'static str>,
     errors: FormErrors,
-}
-
-impl NeedsPage {
-    /// What a need may ask for, in the order the form offers it.
-    fn kinds(&self) -> [&'static str; 2] {
-        NeedKind::ALL.map(|k| k.as_str())
-    }
-
-    /// How urgent a need may be.
-    fn urgencies(&self) -> [&'static str; 2] {
-        NeedUrgency::ALL.map(|u| u.as_str())
-    }
-
-    /// Whom a need may be posted to.
-    fn audiences(&self) -> [&'static str; 2] {
-        Audience::ALL.map(|a| a.as_str())
-    }
 }
 
 async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
@@ -64,7 +44,6 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
             items,
             areas,
             posts,
-            services: Duty::ALL.iter().map(|d| d.as_str()).collect(),
             errors,
         },
         rejected,

@@ -11,7 +11,6 @@ pub(super) struct OrganizationsPage {
     nav: Nav,
     items: Vec<OrganizationView>,
     can_register: bool,
-    kinds: Vec<&'static str>,
     areas: Vec<AreaView>,
     errors: FormErrors,
 }
@@ -30,7 +29,6 @@ pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) 
             nav: Nav::of(caller, "/organizations"),
             items,
             can_register,
-            kinds: OrganizationKind::ALL.iter().map(|k| k.as_str()).collect(),
             areas,
             errors,
         },

@@ -27,16 +27,6 @@ pub(super) struct RotaPage {
 }
 
 impl RotaPage {
-    /// The kinds a new post may be, in the order the form offers them.
-    fn post_kinds(&self) -> [&'static str; 5] {
-        sanshe_core::rotas::PostKind::ALL.map(|k| k.as_str())
-    }
-
-    /// The skills a post may ask for, in the order the form offers them.
-    fn skills(&self) -> [&'static str; 6] {
-        sanshe_app::volunteers::SKILLS
-    }
-
     /// Someone else's place on a shift offered for a swap, which the signed-in volunteer may
     /// take over.
     fn offered_to_me<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
