@@ -466,6 +466,23 @@ async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
             page.contains(">11-28 上午 <small") && page.contains(">居民自报<"),
             "{page}"
         );
+        // Its release form offers every reason, and opening an episode offers every kind.
+        for reason in sanshe_core::isolation::ReleaseReason::WORDS {
+            assert!(
+                page.contains(&format!("<option value=\"{reason}\">")),
+                "{reason}"
+            );
+        }
+        let form = t
+            .page(&format!("/isolations/new?resident={rid}"), &cookie)
+            .await
+            .text();
+        for kind in sanshe_core::isolation::EpisodeKind::WORDS {
+            assert!(
+                form.contains(&format!("<option value=\"{kind}\">")),
+                "{kind} in {form}"
+            );
+        }
         let theirs = list
             .as_array()
             .unwrap()

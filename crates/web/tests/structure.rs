@@ -564,3 +564,26 @@ async fn the_api_document_lists_the_words_the_api_sends() {
     );
     t.finish().await;
 }
+
+#[tokio::test]
+async fn every_choice_list_offers_every_word_of_its_type() {
+    on_both(async |t| {
+        let (cookie, _) = t.browser("admin").await;
+        let lists: [(&str, &[&str]); 3] = [
+            ("/users", &sanshe_core::accounts::Role::WORDS),
+            ("/webhooks", &sanshe_core::alerts::WebhookKind::WORDS),
+            (
+                "/organizations",
+                &sanshe_core::organizations::OrganizationKind::WORDS,
+            ),
+        ];
+        for (path, words) in lists {
+            let page = t.page(path, &cookie).await.text();
+            for word in words {
+                let option = format!("<option value=\"{word}\">");
+                assert!(page.contains(&option), "{path} offers {word}: {page}");
+            }
+        }
+    })
+    .await;
+}
