@@ -324,15 +324,17 @@ pub async fn list(
 pub async fn open_count(app: &App, actor: &Actor) -> Result<i64> {
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let open = statuses_shown(None)?;
-    Ok(store::count_alerts(&mut *conn, scope.roots(), open, None).await?)
+    Ok(store::count_alerts(&mut *conn, scope.roots(), &STILL_OPEN, None).await?)
 }
+
+/// An alert still to be dealt with: nobody has taken it, or someone has but not resolved it.
+const STILL_OPEN: [AlertStatus; 2] = [AlertStatus::Open, AlertStatus::Acknowledged];
 
 /// The statuses a list asks for: `open` (the default) is open and taken, `resolved` resolved.
 fn statuses_shown(asked: Option<&str>) -> Result<&'static [AlertStatus]> {
     match asked.unwrap_or("open") {
         "resolved" => Ok(&[AlertStatus::Resolved]),
-        "open" | "" => Ok(&[AlertStatus::Open, AlertStatus::Acknowledged]),
+        "open" | "" => Ok(&STILL_OPEN),
         _ => Err(AppError::field("status", "err-alert-status")),
     }
 }

@@ -459,13 +459,9 @@ async fn doors_where(
     let mut conn = app.db.conn().await?;
     let mut doors = Vec::new();
     for place in door_places(app, &mut conn, actor, campaign_id, building).await? {
-        let rows = store::doors(
-            &mut conn,
-            campaign_id,
-            &place.path,
-            place.building.as_deref(),
-        );
-        let rows = rows.await?.into_iter().filter(&keep).map(door);
+        let building = place.building.as_deref();
+        let rows = store::doors(&mut conn, campaign_id, &place.path, building).await?;
+        let rows = rows.into_iter().filter(&keep).map(door);
         // Notes are the community's words about a household: not for a visitor from outside.
         if place.from_outside {
             doors.extend(rows.map(|d| Door { note: None, ..d }));
