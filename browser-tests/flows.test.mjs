@@ -49,15 +49,28 @@ afterEach(() => {
   assert.deepEqual(seen, [], seen.join('\n'));
 });
 
-async function signIn(username) {
+// Signs in on a phone from the sign-in page the home page leads to; the page lands on `to`.
+async function signIn(username, password = PASSWORD, to = '/') {
   const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
   const page = await context.newPage();
   await page.goto(`${BASE}/`);
   assert.match(page.url(), /\/login/);
   await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
+  await page.fill('#password', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/`);
+  await page.waitForURL(`${BASE}${to}`);
+  return page;
+}
+
+// Someone whose account another person made signs in for the first time: their account page
+// asks first for a password of their own; then the home page opens.
+async function firstSignIn(username) {
+  const page = await signIn(username, PASSWORD, '/account');
+  await page.fill('#current-password', PASSWORD);
+  await page.fill('#new-password', `own-${PASSWORD}`);
+  await page.click('form.stack button[type=submit]');
+  assert.match(await page.textContent('#account-message'), /密码已修改/);
+  await page.goto(`${BASE}/`);
   return page;
 }
 
@@ -162,30 +175,33 @@ test('the arrival form keeps everything typed after one bad field, the picker on
   await page.context().close();
 });
 
-test('someone changes their password on a phone from their account page', async () => {
+test('someone given a password sets their own at the first sign-in on a phone', async () => {
   const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
   const { json: areas } = await api('/api/v1/areas?kind=community&q=凌研里', admin);
   const username = `pw.${Date.now() % 100000}`;
   const made = await api('/api/v1/users', admin, { username, display_name: '改密码', password: 'first-password-1', role: 'community_worker', area_id: areas[0].id });
   assert.equal(made.status, 201, JSON.stringify(made.json));
-  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', 'first-password-1');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE}/`);
-  await page.click('#my-account');
+  // Every page leads to the account page until the password is their own.
+  const page = await signIn(username, 'first-password-1', '/account');
+  assert.match(await page.textContent('#account-message'), /请先设置一个只有您自己知道的新密码/);
+  await page.goto(`${BASE}/residents`);
+  assert.equal(new URL(page.url()).pathname, '/account');
   await page.fill('#current-password', 'not-my-password');
   await page.fill('#new-password', 'second-password-2');
   await page.click('form.stack button[type=submit]');
   await page.locator('#error-current_password').waitFor();
   await page.fill('#current-password', 'first-password-1');
+  await page.fill('#new-password', 'first-password-1');
+  await page.click('form.stack button[type=submit]');
+  assert.match(await page.textContent('#error-new_password'), /新密码与当前密码相同/);
+  await page.fill('#current-password', 'first-password-1');
   await page.fill('#new-password', 'second-password-2');
   await page.click('form.stack button[type=submit]');
   assert.match(await page.textContent('#account-message'), /密码已修改/);
   await noSidewaysScroll(page);
-  await context.close();
+  await page.goto(`${BASE}/residents`);
+  assert.equal(new URL(page.url()).pathname, '/residents');
+  await page.context().close();
   const again = await api('/api/v1/sessions', null, { username, password: 'second-password-2' });
   assert.equal(again.status, 201);
 });
@@ -370,7 +386,7 @@ test('a volunteer takes a shift on a phone and checks in when it is about to sta
     username, display_name: '赵志愿', password: PASSWORD, role: 'volunteer', area_id: community,
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
-  const page = await signIn(username);
+  const page = await firstSignIn(username);
   await menu(page, '排班');
   await page.goto(`${BASE}/rota?from=${day}&days=1`);
   await noSidewaysScroll(page);
@@ -529,7 +545,7 @@ test('a volunteer of a linked organization checks in on a phone and scans at the
   const { json: isolated } = await api('/api/v1/isolations?status=open', worker);
   const usable = passes.filter((p) => !p.revoked && !isolated.some((e) => e.household_id === p.household_id));
 
-  const page = await signIn(username);
+  const page = await firstSignIn(username);
   await page.goto(`${BASE}/rota?area=${gate.compound_id}&from=${day}&days=1`);
   await noSidewaysScroll(page);
   await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签到' }).click();

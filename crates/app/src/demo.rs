@@ -317,7 +317,7 @@ pub async fn load(app: &App, password: &str) -> Result<DemoSummary> {
     let mut conn = app.db.conn().await?;
     let mut lingyanli_workers = Vec::new();
     for (username, display, role, scope) in ACCOUNTS {
-        let user = account_store::insert_user(&mut conn, username, display, &hash, "zh-CN").await?;
+        let user = account_store::insert_user(&mut conn, username, display, &hash, false).await?;
         if role == Role::Volunteer {
             account_store::insert_grant(
                 &mut conn,

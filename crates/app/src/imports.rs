@@ -663,16 +663,13 @@ pub async fn import_users(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<Us
         )
         .await
         {
-            Ok(u) => {
-                // A password made here and handed out on a sheet: changed at the first sign-in.
-                let mut conn = app.db.conn().await?;
-                sanshe_store::accounts::require_password_change(&mut conn, &u.id).await?;
-                report.created.push(OnboardedUser {
-                    row: row_no,
-                    username: u.username,
-                    password,
-                })
-            }
+            // A password made here and handed out on a sheet: `create_user` has it changed at
+            // the first sign-in.
+            Ok(u) => report.created.push(OnboardedUser {
+                row: row_no,
+                username: u.username,
+                password,
+            }),
             Err(AppError::Invalid(errors)) => {
                 for e in errors.0 {
                     let column = match e.field.as_str() {

@@ -379,11 +379,10 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
             (username, password)
         };
         let hash = crate::accounts::hash_in_slot(app, password.clone()).await?;
-        let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, "zh-CN")
+        // The password was made here and shown to the worker: the volunteer sets their own.
+        let user = account_store::insert_user(&mut tx, &username, &before.name, &hash, true)
             .await
             .map_err(|_| AppError::field("decision", "err-volunteer-retry"))?;
-        // The password was made here and shown to the worker: the volunteer sets their own.
-        account_store::require_password_change(&mut tx, &user.id).await?;
         if in_area && input.deploy.unwrap_or(true) {
             account_store::insert_grant(
                 &mut tx,

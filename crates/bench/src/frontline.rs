@@ -381,7 +381,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
             (format!("/boards/{}", street_a.id), &mut page),
             (format!("/api/v1/boards/{}", street_a.id), &mut json),
         ] {
-            let (took, _, body) = timed_get(&router, &session.token, &path).await?;
+            let (took, body) = timed_get(&router, &session.token, &path).await?;
             out.push(took);
             assert!(
                 body.len() > 200,

@@ -336,7 +336,7 @@ pub async fn run(postgres: Option<&str>) -> Result<()> {
         let mut size = 0;
         for _ in 0..10 {
             let path = format!("/rota?area={area}&from={from}&days={days}");
-            let (took, _, body) = timed_get(&router, &session.token, &path).await?;
+            let (took, body) = timed_get(&router, &session.token, &path).await?;
             times.push(took);
             size = body.len();
         }

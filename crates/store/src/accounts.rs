@@ -31,17 +31,28 @@ crate::row! {
     }
 }
 
-/// Creates a user; a taken user name is a conflict.
+/// Creates a user, and whether their password is to be changed at the first sign-in; a taken
+/// user name is a conflict. A new account speaks Simplified Chinese until its owner chooses.
 pub async fn insert_user(
     conn: &mut AnyConnection,
     username: &str,
     display_name: &str,
     password_hash: &str,
-    locale: &str,
+    must_change: bool,
 ) -> Result<UserRow> {
     let id = new_id();
-    conn.changed("INSERT INTO users (id, username, display_name, password_hash, locale, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)", &[Cell::from(&id), Cell::from(username), Cell::from(display_name), Cell::from(password_hash), Cell::from(locale), Cell::from(now_ms())])
-        .await?;
+    conn.changed(
+        "INSERT INTO users (id, username, display_name, password_hash, locale, active, must_change_password, created_at) VALUES ($1, $2, $3, $4, 'zh-CN', 1, $5, $6)",
+        &[
+            Cell::from(&id),
+            Cell::from(username),
+            Cell::from(display_name),
+            Cell::from(password_hash),
+            Cell::from(i64::from(must_change)),
+            Cell::from(now_ms()),
+        ],
+    )
+    .await?;
     user(conn, &id).await
 }
 
@@ -217,15 +228,6 @@ pub async fn set_password(
     conn.run(
         "UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1",
         &[user_id.into(), hash.into(), i64::from(must_change).into()],
-    )
-    .await
-}
-
-/// Marks a password someone else chose, to be changed at the next sign-in.
-pub async fn require_password_change(conn: &mut AnyConnection, user_id: &str) -> Result<()> {
-    conn.run(
-        "UPDATE users SET must_change_password = 1 WHERE id = $1",
-        &[user_id.into()],
     )
     .await
 }

@@ -898,6 +898,7 @@ errand-call = Call
 errand-call-audited = The number shows only while the errand is yours; each look is in the audit log.
 rota-fill = Put someone on
 err-password-wrong = The current password is not right
+err-password-same = The new password is the current one: choose another
 err-not-yourself = Not on your own account: use "My account"
 account = My account
 user-account = Account

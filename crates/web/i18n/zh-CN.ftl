@@ -898,6 +898,7 @@ errand-call = 拨打电话
 errand-call-audited = 号码仅在您接单期间可见，每次查看都记录在审计日志中。
 rota-fill = 安排人员
 err-password-wrong = 当前密码不对
+err-password-same = 新密码与当前密码相同，请换一个
 err-not-yourself = 不能对自己的账号这样操作，请用“我的账号”
 account = 我的账号
 user-account = 账号

@@ -168,6 +168,87 @@ async fn an_administrator_resets_a_password_once_and_deactivates_and_reactivates
     .await;
 }
 
+/// `username` signs in on the sign-in page with a `given` password: every page leads to their
+/// account, which asks for a password of their own, refuses the given one again and takes `own`;
+/// then the pages open.
+async fn sets_own_password_first(t: &TestApp, username: &str, given: &str, own: &str) {
+    let cookie = t.page_sign_in(username, given).await;
+    for path in ["/", "/residents", "/rota"] {
+        let r = t.page(path, &cookie).await;
+        assert_eq!(
+            (
+                r.status,
+                r.headers.get("location").and_then(|l| l.to_str().ok())
+            ),
+            (StatusCode::SEE_OTHER, Some("/account")),
+            "{username} {path}"
+        );
+    }
+    let account = t.page("/account", &cookie).await.text();
+    assert!(
+        account.contains("请先设置一个只有您自己知道的新密码"),
+        "{account}"
+    );
+    let csrf = support::csrf_on(&account).unwrap();
+    let change = |new: &str| format!("csrf={csrf}&current_password={given}&new_password={new}");
+    let r = t
+        .post_form("/account/password", &cookie, &change(given))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("新密码与当前密码相同"), "{}", r.text());
+    assert_eq!(t.page("/", &cookie).await.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form("/account/password", &cookie, &change(own))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(t.page("/", &cookie).await.status, StatusCode::OK);
+    assert!(sign_in(t, username, given).await.is_none());
+}
+
+#[tokio::test]
+async fn an_account_someone_else_made_sets_its_own_password_at_the_first_sign_in() {
+    on_both(async |t| {
+        let given = "given-by-them-1";
+        let admin = t.token("admin").await;
+        let org = t.token("org.ruoshui").await;
+        // Made through the API by a coordinator and by an organization's admin ...
+        for (token, body) in [
+            (
+                &admin,
+                json!({"username": "new.worker", "role": "community_worker", "area_id": t.lingyanli}),
+            ),
+            (
+                &org,
+                json!({"username": "new.member", "role": "volunteer", "organization_id": t.ruoshui}),
+            ),
+        ] {
+            let mut body = body;
+            body["display_name"] = json!("新同事");
+            body["password"] = json!(given);
+            let r = t.post_json("/api/v1/users", Some(token), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        // ... and on the users page.
+        let (cookie, csrf) = t.browser("admin").await;
+        let r = t
+            .post_form(
+                "/users",
+                &cookie,
+                &format!(
+                    "csrf={csrf}&username=new.page&display_name=%E6%96%B0&password={given}\
+                     &role=community_worker&area_id={}&organization_id=",
+                    t.lingyanli
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        for username in ["new.worker", "new.member", "new.page"] {
+            sets_own_password_first(t, username, given, "only-mine-2020").await;
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_once() {
     on_both(async |t| {
@@ -256,37 +337,7 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
             "shown once"
         );
         // Signed in with it, every page leads to their account until they set their own.
-        let (login_cookie, login_csrf) = t.login_form().await;
-        let form = format!("username=worker.yudeli&password={password}&next=%2F&csrf={login_csrf}");
-        let r = t.post_sign_in(Some(&login_cookie), &form).await;
-        let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
-        let their = set.split(';').next().unwrap().to_string();
-        let home = t.page("/residents", &their).await;
-        assert_eq!(
-            (
-                home.status,
-                home.headers.get("location").unwrap().to_str().unwrap()
-            ),
-            (StatusCode::SEE_OTHER, "/account")
-        );
-        let account = t.page("/account", &their).await.text();
-        assert!(
-            account.contains("请先设置一个只有您自己知道的新密码"),
-            "{account}"
-        );
-        let at = account.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-        let their_csrf = &account[at..at + 64];
-        let r = t
-            .post_form(
-                "/account/password",
-                &their,
-                &format!(
-                    "csrf={their_csrf}&current_password={password}&new_password=my-own-password-9"
-                ),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert_eq!(t.page("/residents", &their).await.status, StatusCode::OK);
+        sets_own_password_first(t, "worker.yudeli", &password, "my-own-password-9").await;
         // The audit page says it in words.
         let audit = t.page("/audit", &admin_cookie).await.text();
         assert!(

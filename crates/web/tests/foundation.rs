@@ -1102,6 +1102,9 @@ async fn users_are_onboarded_in_bulk_from_a_sheet() {
         assert_eq!(s.status, StatusCode::CREATED);
         let token = s.json()["token"].as_str().unwrap().to_string();
         assert_eq!(t.get("/api/v1/areas", Some(&token)).await.json()[0]["name"], "凌研里社区");
+        // A password handed out on a sheet: the pages first ask for one of their own.
+        let first = t.home_after_sign_in("sun.zhiwen", pw).await;
+        assert_eq!(first.as_deref(), Some("/account"));
         // A community worker cannot onboard anyone: refused before the file is read.
         let ling = t.token("worker.lingyanli").await;
         let r = t.post_multipart("/api/v1/imports/users", Some(&ling), None, &[], ("users.csv", "用户名,姓名,角色,区域\nx.y.z,某,协调员,天津市\n".as_bytes())).await;

@@ -76,10 +76,9 @@ async fn member(t: &TestApp, org: &str, username: &str) -> (String, String) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    (
-        r.json()["id"].as_str().unwrap().to_string(),
-        t.token(username).await,
-    )
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    t.has_set_own_password(&id).await;
+    (id, t.token(username).await)
 }
 
 #[tokio::test]

@@ -48,6 +48,7 @@ async fn member(t: &TestApp, org: &str, username: &str, deploy: bool) -> String 
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap().to_string();
+    t.has_set_own_password(&id).await;
     if deploy {
         let d = t
             .post_json(

@@ -155,9 +155,11 @@ impl TestApp {
                 GrantTarget::Organization(ruoshui.id.clone()),
             ),
         ] {
-            sanshe_app::accounts::create_user(&app, &cli, name, name, PASSWORD, role, target)
-                .await
-                .unwrap();
+            let user =
+                sanshe_app::accounts::create_user(&app, &cli, name, name, PASSWORD, role, target)
+                    .await
+                    .unwrap();
+            own_password(&app, &user.id).await;
         }
         TestApp {
             app,
@@ -321,6 +323,7 @@ impl TestApp {
         )
         .await
         .unwrap_or_else(|e| panic!("fixture user {username}: {e}"));
+        self.has_set_own_password(&user.id).await;
         (user.id, self.token(username).await)
     }
 
@@ -407,20 +410,38 @@ impl TestApp {
 
     /// Signs in through the page and returns (cookie header value, csrf token from the home page).
     pub async fn browser(&self, username: &str) -> (String, String) {
+        let cookie = self.page_sign_in(username, PASSWORD).await;
+        let html = self.page("/", &cookie).await.text();
+        let csrf = csrf_on(&html).expect("csrf field on page");
+        (cookie, csrf)
+    }
+
+    /// Signs in through the sign-in form with `password`: the session's cookie header value.
+    pub async fn page_sign_in(&self, username: &str, password: &str) -> String {
         let (login_cookie, login_csrf) = self.login_form().await;
-        let form = format!("username={username}&password={PASSWORD}&next=%2F&csrf={login_csrf}");
+        let form = format!("username={username}&password={password}&next=%2F&csrf={login_csrf}");
         let r = self.post_sign_in(Some(&login_cookie), &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_string();
-        let home = self.page("/", &cookie).await;
-        let html = home.text();
-        let i = html
-            .find("name=\"csrf\" value=\"")
-            .expect("csrf field on page")
-            + "name=\"csrf\" value=\"".len();
-        let csrf = html[i..i + 64].to_string();
-        (cookie, csrf)
+        set.split(';').next().unwrap().to_string()
+    }
+
+    /// Where the home page leads right after signing in on the sign-in form: the redirect's
+    /// target, or `None` when it opens.
+    pub async fn home_after_sign_in(&self, username: &str, password: &str) -> Option<String> {
+        let cookie = self.page_sign_in(username, password).await;
+        let r = self.page("/", &cookie).await;
+        let to = r
+            .headers
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok());
+        to.map(str::to_string)
+    }
+
+    /// The user made by someone else with `PASSWORD` has since set it as their own, so their
+    /// pages open without first asking for a new one.
+    pub async fn has_set_own_password(&self, user_id: &str) {
+        own_password(&self.app, user_id).await
     }
 
     /// Opens the sign-in page: (its cookie, the form's CSRF token).
@@ -435,12 +456,8 @@ impl TestApp {
             .and_then(|v| v.split(';').next())
             .unwrap_or("")
             .to_string();
-        let html = r.text();
-        let at = html
-            .find("name=\"csrf\" value=\"")
-            .expect("csrf on the sign-in page")
-            + "name=\"csrf\" value=\"".len();
-        (cookie, html[at..at + 64].to_string())
+        let csrf = csrf_on(&r.text()).expect("csrf on the sign-in page");
+        (cookie, csrf)
     }
 
     /// GET of a page with a session cookie.
@@ -637,6 +654,25 @@ async fn receive(
         StatusCode::OK,
         axum::Json(serde_json::json!({"errcode": 0, "errmsg": "ok"})),
     )
+}
+
+/// The CSRF token of a page's first form, if it has one.
+pub fn csrf_on(html: &str) -> Option<String> {
+    let field = "name=\"csrf\" value=\"";
+    let at = html.find(field)? + field.len();
+    html.get(at..at + 64).map(str::to_string)
+}
+
+/// The person has set `PASSWORD` as their own, as each new account does at its first sign-in;
+/// written straight to the store, for hashing it again is what every test would pay for.
+async fn own_password(app: &sanshe_app::App, user_id: &str) {
+    let mut conn = app.db.conn().await.unwrap();
+    let user = sanshe_store::accounts::user(&mut conn, user_id)
+        .await
+        .unwrap();
+    sanshe_store::accounts::set_password(&mut conn, user_id, &user.password_hash, false)
+        .await
+        .unwrap();
 }
 
 /// A webhook receiver on a free port that fails its first `fail_first` deliveries; its URL.

@@ -112,6 +112,9 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let status = t.page(&link, "").await.text();
         assert!(status.contains("已通过审核") && status.contains("登录账号"), "{status}");
         let (username, password) = (d["username"].as_str().unwrap(), d["password"].as_str().unwrap());
+        // A password the system made: the volunteer's pages first ask for one of their own.
+        let first = t.home_after_sign_in(username, password).await;
+        assert_eq!(first.as_deref(), Some("/account"));
         let s = t
             .post_json("/api/v1/sessions", None, json!({"username": username, "password": password}))
             .await;

@@ -483,7 +483,8 @@ impl GrantTarget {
 }
 
 /// Creates a user with a first grant; the actor must be allowed to manage users there (a
-/// coordinator over the area, or an org admin adding a volunteer to their organization).
+/// coordinator over the area, or an org admin adding a volunteer to their organization). The
+/// password is someone else's choice, so the new user sets their own at the first sign-in.
 pub async fn create_user(
     app: &App,
     actor: &Actor,
@@ -515,7 +516,7 @@ pub async fn create_user(
     }
     let hash = hash_in_slot(app, password.expose().to_string()).await?;
     let mut tx = app.db.begin().await?;
-    let user = store::insert_user(&mut tx, username.as_str(), display, &hash, "zh-CN")
+    let user = store::insert_user(&mut tx, username.as_str(), display, &hash, true)
         .await
         .on_conflict("username", "err-username-taken")?;
     let (area_id, org_id) = target.ids();

@@ -6,7 +6,8 @@
 use super::*;
 
 /// A person changes their own password: the current one first, then a new one of the rules'
-/// length. Their other sessions end; this one stays.
+/// length that is not the current one (a password someone else chose stays known to them until
+/// it is changed). Their other sessions end; this one stays.
 pub async fn change_password(
     app: &App,
     actor: &Actor,
@@ -18,6 +19,9 @@ pub async fn change_password(
     let new = NewPassword::parse(new).map_err(|k| AppError::field("new_password", k))?;
     if current.len() > MAX_PASSWORD_BYTES || new.expose().len() > MAX_PASSWORD_BYTES {
         return Err(AppError::field("new_password", "err-too-long"));
+    }
+    if new.expose() == current {
+        return Err(AppError::field("new_password", "err-password-same"));
     }
     let user = {
         let mut conn = app.db.conn().await?;
