@@ -5,7 +5,7 @@
 
 use crate::audit::Audited;
 use crate::stamp;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sanshe_core::accounts::{Action, RESIDENT, Target};
 use sanshe_core::help::{self, HelpStatus, HelpStep, Urgency};
@@ -382,22 +382,14 @@ pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
     receipt_page(app, token).await
 }
 
-/// Requests the caller may see, in triage order: active ones first — for people living alone
-/// and isolated households, then by urgency, then the longest waiting — then the finished,
-/// latest first. Workers see their areas' requests; volunteers the open ones where they are
-/// deployed and their own.
-pub async fn list(app: &App, actor: &Actor, active_only: bool) -> Result<Vec<HelpView>> {
+/// Requests still being worked on that the caller may see, in triage order: for people living
+/// alone and isolated households first, then by urgency, then the longest waiting. Workers see
+/// their areas' requests; volunteers the open ones where they are deployed and their own.
+pub async fn active(app: &App, actor: &Actor) -> Result<Vec<HelpView>> {
     let mut conn = app.db.conn().await?;
-    let statuses: &[HelpStatus] = if active_only {
-        &HelpStatus::ACTIVE
-    } else {
-        &[]
-    };
-    let mut rows =
-        store::list(&mut *conn, actor.scope(Action::FrontLine).roots(), statuses).await?;
-    let deployed = actor.scope(Action::TakeShifts);
-    let seen: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for r in store::list(&mut *conn, deployed.roots(), statuses).await? {
+    let mut rows = store::active(&mut *conn, actor.scope(Action::FrontLine).roots()).await?;
+    let seen: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for r in store::active(&mut *conn, actor.scope(Action::TakeShifts).roots()).await? {
         let mine = r.volunteer_id.is_some() && r.volunteer_id == actor.user_id;
         if !seen.contains(&r.id) && (r.status == HelpStatus::Open || mine) {
             rows.push(r);
@@ -406,14 +398,36 @@ pub async fn list(app: &App, actor: &Actor, active_only: bool) -> Result<Vec<Hel
     let names = names_of(&mut conn, &rows).await?;
     let now = app.clock.now_ms();
     rows.sort_by_key(|r| {
-        let active = r.status.is_active();
-        let urgency = r.urgency;
-        (
-            !active,
-            active.then(|| help::triage_key(r.vulnerable, urgency, local_time(r.asked_at))),
-            std::cmp::Reverse(r.asked_at),
-        )
+        let triage = help::triage_key(r.vulnerable, r.urgency, local_time(r.asked_at));
+        (triage, std::cmp::Reverse(r.asked_at))
     });
+    Ok(rows.into_iter().map(|r| view(r, &names, now)).collect())
+}
+
+/// A page of the delivered and cancelled requests the caller may see, latest recorded first:
+/// at most `limit` (1–500), recorded before the request `before`. Workers see their areas';
+/// volunteers those they ran where they are deployed.
+pub async fn finished(
+    app: &App,
+    actor: &Actor,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<HelpView>> {
+    let limit = limit.clamp(1, 500);
+    let before = before.filter(|b| !b.is_empty());
+    let mut conn = app.db.conn().await?;
+    let worked = actor.scope(Action::FrontLine);
+    let mut rows = store::finished(&mut *conn, worked.roots(), None, before, limit).await?;
+    if let Some(me) = actor.user_id.as_deref() {
+        let deployed = actor.scope(Action::TakeShifts);
+        let ran = store::finished(&mut *conn, deployed.roots(), Some(me), before, limit).await?;
+        let seen: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+        rows.extend(ran.into_iter().filter(|r| !seen.contains(&r.id)));
+        rows.sort_by(|a, b| b.id.cmp(&a.id));
+        rows.truncate(limit as usize);
+    }
+    let names = names_of(&mut conn, &rows).await?;
+    let now = app.clock.now_ms();
     Ok(rows.into_iter().map(|r| view(r, &names, now)).collect())
 }
 

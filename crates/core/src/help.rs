@@ -25,6 +25,9 @@ impl HelpStatus {
     pub const ACTIVE: [HelpStatus; 3] =
         [HelpStatus::Open, HelpStatus::Assigned, HelpStatus::Bought];
 
+    /// The statuses of a request that is over.
+    pub const FINISHED: [HelpStatus; 2] = [HelpStatus::Delivered, HelpStatus::Cancelled];
+
     /// Still being worked on: not delivered, not called off.
     pub fn is_active(self) -> bool {
         Self::ACTIVE.contains(&self)

@@ -108,28 +108,50 @@ pub async fn advance(
         == 1)
 }
 
-/// Requests in the scope's subtrees (all statuses, or those given), at most 1,000, newest
-/// first; the caller orders them for triage.
-pub async fn list(
+/// Requests still being worked on in the scope's subtrees, at most 1,000, newest first; the
+/// caller orders them for triage.
+pub async fn active(conn: &mut impl Statements, roots: &[String]) -> Result<Vec<HelpRow>> {
+    let (filter, binds) = scope_filter("area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+    let statuses = crate::in_list(args.len() + 1, HelpStatus::ACTIVE.len());
+    args.extend(HelpStatus::ACTIVE.map(Cell::from));
+    conn.fetch_all(
+        &format!(
+            "SELECT {COLUMNS} FROM help_requests WHERE {filter} AND status IN {statuses} \
+             ORDER BY asked_at DESC LIMIT 1000"
+        ),
+        &args,
+    )
+    .await
+}
+
+/// A page of delivered or cancelled requests in the scope's subtrees (only `volunteer`'s when
+/// given), latest recorded first: at most `limit`, recorded before the request `before`. Ids
+/// grow with time, so the id is the cursor.
+pub async fn finished(
     conn: &mut impl Statements,
     roots: &[String],
-    statuses: &[HelpStatus],
+    volunteer: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
 ) -> Result<Vec<HelpRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let status_filter = if statuses.is_empty() {
-        String::from("1 = 1")
-    } else {
-        let first = args.len() + 1;
-        args.extend(statuses.iter().map(|s| Cell::from(*s)));
-        format!("status IN {}", crate::in_list(first, statuses.len()))
-    };
-    conn
-        .fetch_all(
-            &format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {status_filter} ORDER BY asked_at DESC LIMIT 1000"),
-            &args,
-        )
-        .await
+    let statuses = crate::in_list(args.len() + 1, HelpStatus::FINISHED.len());
+    args.extend(HelpStatus::FINISHED.map(Cell::from));
+    let mut sql =
+        format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND status IN {statuses}");
+    if let Some(v) = volunteer {
+        args.push(v.into());
+        sql.push_str(&format!(" AND volunteer_id = ${}", args.len()));
+    }
+    if let Some(b) = before {
+        args.push(b.into());
+        sql.push_str(&format!(" AND id < ${}", args.len()));
+    }
+    args.push(limit.into());
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", args.len()));
+    conn.fetch_all(&sql, &args).await
 }
 
 /// The request a receipt link opens.

@@ -365,3 +365,121 @@ async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_del
     })
     .await;
 }
+
+#[tokio::test]
+async fn finished_errands_are_read_a_page_at_a_time_latest_first_under_the_active_ones() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let (vol, vol_token) = t.with_user("vol.pages", "volunteer", &t.lingyanli).await;
+        let errand = |n: usize| {
+            json!({"area_id": t.lingyanli, "address": format!("{n}号楼"), "for_whom": "刘奶奶",
+                   "needs": format!("第{n}件"), "urgency": "today"})
+        };
+        let still_open = ask(t, &worker, errand(0)).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // 52 finished: the volunteer ran every fourth, the others were called off.
+        let mut finished = Vec::new();
+        for n in 1..=52 {
+            let id = ask(t, &worker, errand(n)).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let steps: &[(&str, Value)] = if n % 4 == 0 {
+                &[
+                    (&worker, json!({"step": "assign", "user_id": vol})),
+                    (&vol_token, json!({"step": "deliver"})),
+                ]
+            } else {
+                &[(&worker, json!({"step": "cancel", "reason": "家属已买"}))]
+            };
+            for (token, body) in steps {
+                let (s, v) = step(t, token, &id, body.clone()).await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+            finished.push(id);
+        }
+        finished.reverse();
+        let ids = |v: Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+
+        // The API: the active ones, then `limit` finished, latest first; `before` goes on.
+        let first = ids(t
+            .get("/api/v1/help-requests?limit=20", Some(&worker))
+            .await
+            .json());
+        assert_eq!(first[0], still_open);
+        assert_eq!(first[1..], finished[..20]);
+        let next = format!("/api/v1/help-requests?limit=20&before={}", finished[19]);
+        assert_eq!(
+            ids(t.get(&next, Some(&worker)).await.json()),
+            finished[20..40]
+        );
+        let last = format!("/api/v1/help-requests?limit=20&before={}", finished[39]);
+        assert_eq!(
+            ids(t.get(&last, Some(&worker)).await.json()),
+            finished[40..]
+        );
+        let active = ids(t
+            .get("/api/v1/help-requests?active=true", Some(&worker))
+            .await
+            .json());
+        assert_eq!(active, std::slice::from_ref(&still_open));
+        // A volunteer's finished ones are those they ran, paged the same way.
+        let ran: Vec<String> = finished
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (52 - i) % 4 == 0)
+            .map(|(_, id)| id.clone())
+            .collect();
+        assert_eq!(ran.len(), 13);
+        let theirs = ids(t
+            .get("/api/v1/help-requests?limit=10", Some(&vol_token))
+            .await
+            .json());
+        assert_eq!(
+            (theirs[0].as_str(), &theirs[1..]),
+            (still_open.as_str(), &ran[..10])
+        );
+        let more = format!("/api/v1/help-requests?limit=10&before={}", ran[9]);
+        assert_eq!(ids(t.get(&more, Some(&vol_token)).await.json()), ran[10..]);
+
+        // The page: 50 finished under the open one, then a link to the rest.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/errands?all=1", &cookie).await.text();
+        let shown = |html: &str| html.matches("data-errand=\"").count();
+        assert_eq!(shown(&html), 51, "{html}");
+        assert!(
+            html.contains("第0件") && html.contains("第52件") && !html.contains("第2件<"),
+            "{html}"
+        );
+        let at = html.find("id=\"next-page\" href=\"").expect("a next page")
+            + "id=\"next-page\" href=\"".len();
+        let href = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+        assert_eq!(href, format!("/errands?all=1&before={}", finished[49]));
+        let rest = t.page(&href, &cookie).await.text();
+        assert_eq!(shown(&rest), 2, "{rest}");
+        assert!(
+            rest.contains("第2件") && rest.contains("第1件") && !rest.contains("第0件"),
+            "{rest}"
+        );
+        assert!(
+            !rest.contains("id=\"next-page\"") && rest.contains("href=\"/errands?all=1\""),
+            "{rest}"
+        );
+        // The active list has no pager.
+        assert!(
+            !t.page("/errands", &cookie)
+                .await
+                .text()
+                .contains("id=\"next-page\"")
+        );
+    })
+    .await;
+}

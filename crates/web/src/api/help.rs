@@ -15,17 +15,30 @@ use crate::auth::ApiCaller;
 pub struct HelpQuery {
     /// `true`: only those not yet delivered or cancelled.
     pub active: Option<bool>,
+    /// The finished ones recorded before this request (the last one of the previous page);
+    /// leaves out the active ones, which came with the first page.
+    pub before: Option<String>,
+    /// At most this many finished ones (1–500, default 100).
+    pub limit: Option<i64>,
 }
 
-/// Help requests the caller may see, in triage order.
+/// Help requests the caller may see: those still being worked on in triage order, then the
+/// finished ones a page at a time, latest recorded first.
 #[utoipa::path(get, path = "/api/v1/help-requests", params(HelpQuery), tag = "help", responses((status = 200, body = [HelpView])))]
 pub async fn list_help(
     caller: ApiCaller,
     Query(q): Query<HelpQuery>,
 ) -> ApiResult<Json<Vec<HelpView>>> {
-    Ok(Json(
-        help::list(caller.app(), &caller.actor, q.active.unwrap_or(false)).await?,
-    ))
+    let (app, actor) = (caller.app(), &caller.actor);
+    let mut errands = match q.before {
+        None => help::active(app, actor).await?,
+        Some(_) => Vec::new(),
+    };
+    if q.active != Some(true) {
+        let before = q.before.as_deref();
+        errands.extend(help::finished(app, actor, before, q.limit.unwrap_or(100)).await?);
+    }
+    Ok(Json(errands))
 }
 
 /// Records a help request.

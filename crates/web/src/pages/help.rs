@@ -59,6 +59,7 @@ pub(super) struct ErrandsPage {
     nav: Nav,
     items: Vec<sanshe_app::help::HelpView>,
     all: bool,
+    pager: Pager,
     areas: Vec<(String, String)>,
     volunteers: Vec<sanshe_app::volunteers::VolunteerView>,
     me: String,
@@ -82,18 +83,54 @@ impl ErrandsPage {
 #[derive(Deserialize, Default)]
 pub(super) struct ErrandsQuery {
     all: Option<String>,
+    before: Option<String>,
     done: Option<String>,
 }
 
+/// Which errands the page lists: the active ones, or all of them, the finished a page at a
+/// time (those recorded before `before`).
+#[derive(Clone, Copy)]
+enum Listing<'a> {
+    Active,
+    All { before: Option<&'a str> },
+}
+
+/// Finished errands on one page: a phone's screenful or a few.
+const FINISHED_PER_PAGE: usize = 50;
+
 async fn errands_view(
     caller: &PageCaller,
-    all: bool,
+    listing: Listing<'_>,
     message: Option<String>,
     form: FormErrors,
     input: sanshe_app::help::HelpInput,
 ) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let items = sanshe_app::help::list(app, actor, !all).await?;
+    let before = match listing {
+        Listing::All { before } => before.filter(|b| !b.is_empty()),
+        Listing::Active => None,
+    };
+    let mut items = match before {
+        None => sanshe_app::help::active(app, actor).await?,
+        Some(_) => Vec::new(),
+    };
+    let mut next = None;
+    if let Listing::All { .. } = listing {
+        let page = FINISHED_PER_PAGE as i64;
+        let finished = sanshe_app::help::finished(app, actor, before, page).await?;
+        if finished.len() == FINISHED_PER_PAGE {
+            next = finished.last().map(|h| h.id.clone());
+        }
+        items.extend(finished);
+    }
+    let all = matches!(listing, Listing::All { .. });
+    let pager = Pager::by_cursor(
+        "/errands",
+        &[("all", Some("1"))],
+        "before",
+        before,
+        next.as_deref(),
+    );
     let areas = sanshe_app::rotas::home_areas(app, actor).await?;
     // Workers pick whom to assign among the volunteers deployed in their areas.
     let volunteers = if actor.scope(Action::FrontLine).is_empty() {
@@ -107,6 +144,7 @@ async fn errands_view(
             nav: Nav::of(caller, "/errands"),
             items,
             all,
+            pager,
             areas,
             volunteers,
             me: actor.user_id.clone().unwrap_or_default(),
@@ -124,9 +162,15 @@ pub(super) async fn errands_page(caller: PageCaller, Query(q): Query<ErrandsQuer
         .done
         .as_deref()
         .map(|d| caller.tr.t(&format!("errand-done-{d}")));
+    let listing = match q.all {
+        Some(_) => Listing::All {
+            before: q.before.as_deref(),
+        },
+        None => Listing::Active,
+    };
     errands_view(
         &caller,
-        q.all.is_some(),
+        listing,
         message,
         FormErrors::default(),
         sanshe_app::help::HelpInput {
@@ -153,7 +197,7 @@ pub(super) async fn create_errand(caller: PageCaller, FormPairs(form): FormPairs
         &caller,
         sanshe_app::help::ask(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/errands?done=asked").into_response()),
-        async |errors| errands_view(&caller, false, None, errors, input).await,
+        async |errors| errands_view(&caller, Listing::Active, None, errors, input).await,
     )
     .await
 }
@@ -179,7 +223,7 @@ pub(super) async fn errand_step(
             let message = errors.messages().join(" ");
             let mut resp = errands_view(
                 &caller,
-                false,
+                Listing::Active,
                 Some(message),
                 FormErrors::default(),
                 sanshe_app::help::HelpInput {

@@ -181,7 +181,7 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if is_volunteer {
         shifts = sanshe_app::rotas::coming_shifts(app, actor).await?;
-        errands = sanshe_app::help::list(app, actor, true)
+        errands = sanshe_app::help::active(app, actor)
             .await?
             .into_iter()
             .filter(|h| h.volunteer_id.is_some() && h.volunteer_id == actor.user_id)
