@@ -66,13 +66,77 @@ pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Op
     conn.optional_by("users", "username", username.into()).await
 }
 
-/// Every user, by name.
-pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
-    conn.fetch_all::<UserRow>(
-        &format!("SELECT {} FROM users ORDER BY username", UserRow::COLUMNS),
-        &[],
-    )
-    .await
+/// Which users a list holds, a page at a time by user name.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserSelection<'a> {
+    /// Every user (a city coordinator's list); otherwise only those with a grant below one of
+    /// `roots` or in one of `organizations`.
+    pub everyone: bool,
+    /// Area paths whose subtrees' grants count.
+    pub roots: &'a [String],
+    /// Organizations whose grants count.
+    pub organizations: &'a [String],
+    /// Words the user name or the display name holds (any case).
+    pub words: Option<&'a str>,
+    /// Only the user names after this one.
+    pub after: Option<&'a str>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// The users `selection` picks, by user name.
+pub async fn users(
+    conn: &mut AnyConnection,
+    selection: &UserSelection<'_>,
+) -> Result<Vec<UserRow>> {
+    let mut args: Vec<Cell> = Vec::new();
+    let mut conditions: Vec<String> = Vec::new();
+    if !selection.everyone {
+        let (filter, binds) = crate::scope_filter("a.path", selection.roots, 1);
+        args.extend(binds.into_iter().map(Cell::from));
+        let mut granted = filter;
+        if !selection.organizations.is_empty() {
+            let orgs = crate::in_list(args.len() + 1, selection.organizations.len());
+            args.extend(selection.organizations.iter().map(Cell::from));
+            granted = format!("{granted} OR g.organization_id IN {orgs}");
+        }
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM grants g LEFT JOIN areas a ON a.id = g.area_id \
+             WHERE g.user_id = users.id AND ({granted}))"
+        ));
+    }
+    if let Some(words) = selection.words {
+        args.push(format!("%{}%", like_escaped(&words.to_lowercase())).into());
+        let n = args.len();
+        conditions.push(format!(
+            "(lower(username) LIKE ${n} ESCAPE '\\' OR lower(display_name) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(after) = selection.after {
+        args.push(after.into());
+        conditions.push(format!("username > ${}", args.len()));
+    }
+    conditions.push("1 = 1".into());
+    args.push(selection.limit.into());
+    let sql = format!(
+        "SELECT {} FROM users WHERE {} ORDER BY username LIMIT ${}",
+        UserRow::COLUMNS,
+        conditions.join(" AND "),
+        args.len()
+    );
+    conn.fetch_all::<UserRow>(&sql, &args).await
+}
+
+/// `text` with LIKE's wildcards and its escape character escaped by a backslash.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Sets a user's interface language.
@@ -141,12 +205,25 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Gr
          WHERE g.user_id = $1 ORDER BY g.created_at", &[Cell::from(user_id)]).await
 }
 
-/// Every grant with its user id, in the order granted (one query for a whole user list).
-pub async fn all_grants(conn: &mut AnyConnection) -> Result<Vec<(String, GrantRow)>> {
-    let rows = conn.rows("SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, g.organization_id, o.name AS organization_name \
-         FROM grants g LEFT JOIN areas a ON a.id = g.area_id LEFT JOIN organizations o ON o.id = g.organization_id \
-         ORDER BY g.created_at", &[])
-    .await?;
+/// The grants of the users `ids`, each with its user id, in the order granted (one query for a
+/// page of a user list).
+pub async fn grants_of_users(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, GrantRow)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, \
+         g.organization_id, o.name AS organization_name \
+         FROM grants g LEFT JOIN areas a ON a.id = g.area_id \
+         LEFT JOIN organizations o ON o.id = g.organization_id \
+         WHERE g.user_id IN {} ORDER BY g.created_at",
+        crate::in_list(1, ids.len())
+    );
+    let args: Vec<Cell> = ids.iter().map(Cell::from).collect();
+    let rows = conn.rows(&sql, &args).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("user_id")?, GrantRow::from_row(r)?)))
         .collect()

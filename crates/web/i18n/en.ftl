@@ -71,6 +71,7 @@ doc-passport = Passport
 doc-foreign_permanent_residence = Foreigner's permanent residence ID
 doc-other = Other
 search-placeholder = Name, ID number or phone
+users-search-placeholder = User name or name
 sort = Sort
 sort-name = By name
 sort-birth_date = By age (oldest first)

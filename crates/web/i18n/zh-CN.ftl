@@ -71,6 +71,7 @@ doc-passport = 护照
 doc-foreign_permanent_residence = 外国人永久居留身份证
 doc-other = 其他
 search-placeholder = 姓名、身份证号或手机号
+users-search-placeholder = 用户名或姓名
 sort = 排序
 sort-name = 按姓名
 sort-birth_date = 按年龄（年长在前）

@@ -385,3 +385,136 @@ async fn account_pages_change_a_password_and_reset_one_with_the_password_shown_o
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_user_list_is_searched_and_paged_by_user_name_within_what_the_caller_manages() {
+    on_both(async |t| {
+        let admin = t.token("admin").await;
+        let org = t.token("org.ruoshui").await;
+        for (name, display, area) in [
+            ("ling.b", "张三丰", &t.lingyanli),
+            ("ling.a", "李四", &t.lingyanli),
+            ("ling.c", "王五", &t.lingyanli),
+            ("yude.coord", "裕德里主任", &t.yudeli),
+        ] {
+            let body = json!({"username": name, "display_name": display, "password": PASSWORD,
+                              "role": "coordinator", "area_id": area});
+            let r = t.post_json("/api/v1/users", Some(&admin), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let body = json!({"username": "ruoshui.m", "display_name": "若水队员", "password": PASSWORD,
+                          "role": "volunteer", "organization_id": t.ruoshui});
+        let r = t.post_json("/api/v1/users", Some(&org), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let names = |v: Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let list = async |token: &str, query: &str| {
+            let r = t.get(&format!("/api/v1/users{query}"), Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            names(r.json())
+        };
+
+        // By user name, a page at a time.
+        assert_eq!(
+            list(&admin, "?limit=3").await,
+            ["admin", "ling.a", "ling.b"]
+        );
+        assert_eq!(
+            list(&admin, "?limit=3&after=ling.b").await,
+            ["ling.c", "org.ruoshui", "ruoshui.m"]
+        );
+        assert_eq!(
+            list(&admin, "?limit=3&after=worker.lingyanli").await,
+            ["worker.yudeli", "yude.coord"]
+        );
+        // Searched in the user name or the display name, any case; LIKE's wildcards are letters.
+        assert_eq!(
+            list(&admin, "?q=LING.").await,
+            ["ling.a", "ling.b", "ling.c"]
+        );
+        assert_eq!(
+            list(&admin, "?q=%E4%B8%89%E4%B8%B0").await,
+            ["ling.b"],
+            "三丰"
+        );
+        assert_eq!(list(&admin, "?q=_").await, Vec::<String>::new());
+        assert_eq!(list(&admin, "?q=%25").await, Vec::<String>::new());
+        let long = t
+            .get(&format!("/api/v1/users?q={}", "x".repeat(41)), Some(&admin))
+            .await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(code(&long.json()), "err-too-long");
+        // A community's coordinator sees the people of their community; an organization's
+        // admin, its people.
+        let yude = t.token("yude.coord").await;
+        assert_eq!(list(&yude, "").await, ["worker.yudeli", "yude.coord"]);
+        assert_eq!(list(&yude, "?q=ling").await, Vec::<String>::new());
+        assert_eq!(list(&org, "").await, ["org.ruoshui", "ruoshui.m"]);
+
+        // The page: a search box, the list it finds, an export of what it found.
+        let (cookie, _) = t.browser("admin").await;
+        let html = t.page("/users?q=ling.", &cookie).await.text();
+        assert!(html.contains("name=\"q\" value=\"ling.\""), "{html}");
+        assert!(
+            html.contains(">ling.a<")
+                && html.contains(">ling.c<")
+                && !html.contains(">worker.yudeli<"),
+            "{html}"
+        );
+        let export = t.page("/users/export.xlsx?q=ling.", &cookie).await;
+        let table = sanshe_app::sheets::read_table(&export.bytes).unwrap();
+        let exported: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(exported, ["ling.a", "ling.b", "ling.c"]);
+        let none = t.page("/users?q=nobody", &cookie).await.text();
+        assert!(none.contains("暂无记录"), "{none}");
+        let refused = t
+            .page(&format!("/users?q={}", "x".repeat(41)), &cookie)
+            .await
+            .text();
+        assert!(
+            refused.contains("role=\"alert\"") && refused.contains("aria-invalid=\"true\""),
+            "{refused}"
+        );
+        // A hundred to a page, then a link to the next, the search kept. (Written straight to
+        // the store: a hundred password hashes would be the test's whole time.)
+        let mut conn = t.app.db.conn().await.unwrap();
+        for n in 0..100 {
+            let name = format!("many.{n:03}");
+            let user = sanshe_store::accounts::insert_user(&mut conn, &name, &name, "-", false)
+                .await
+                .unwrap();
+            let role = sanshe_core::accounts::Role::CommunityWorker;
+            sanshe_store::accounts::insert_grant(
+                &mut conn,
+                &user.id,
+                role,
+                Some(&t.lingyanli),
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        drop(conn);
+        let html = t.page("/users?q=many", &cookie).await.text();
+        assert_eq!(
+            html.matches("<td class=\"mono\">many.").count(),
+            100,
+            "{html}"
+        );
+        let at = html.find("id=\"next-page\" href=\"").expect("a next page")
+            + "id=\"next-page\" href=\"".len();
+        let href = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+        assert_eq!(href, "/users?q=many&after=many.099");
+        let rest = t.page(&href, &cookie).await.text();
+        assert!(
+            rest.contains("暂无记录") && rest.contains("href=\"/users?q=many\""),
+            "{rest}"
+        );
+    })
+    .await;
+}

@@ -655,39 +655,48 @@ fn view_of(user: store::UserRow, grants: Vec<store::GrantRow>) -> UserView {
     }
 }
 
-/// The users the actor may manage: those with a grant inside the actor's user-management scope
-/// (or in an organization the actor runs). A city coordinator sees everyone.
-pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<UserView>> {
-    let mut conn = app.db.conn().await?;
+/// A page of the users the actor manages, by user name: those with a grant in the actor's
+/// user-managing scope or in an organization they administer (a city coordinator: everyone).
+/// `words` narrows to user or display names that hold them; `after` is the last user name of
+/// the previous page; at most `limit` (1–500).
+pub async fn list_users(
+    app: &App,
+    actor: &Actor,
+    words: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserView>> {
+    let words = words.map(str::trim).filter(|w| !w.is_empty());
+    if words.is_some_and(|w| w.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(AppError::field("q", "err-too-long"));
+    }
     let scope = actor.scope(Action::ManageUsers);
-    // Two queries for the whole list, not one per user.
+    let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
+    let selection = store::UserSelection {
+        everyone: actor.is_city_coordinator(),
+        roots: scope.roots(),
+        organizations: &organizations,
+        words,
+        after: after.filter(|a| !a.is_empty()),
+        limit: limit.clamp(1, 500),
+    };
+    let mut conn = app.db.conn().await?;
+    let users = store::users(&mut conn, &selection).await?;
+    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
     let mut by_user: std::collections::HashMap<String, Vec<store::GrantRow>> =
         std::collections::HashMap::new();
-    for (user, grant) in store::all_grants(&mut conn).await? {
+    for (user, grant) in store::grants_of_users(&mut conn, &ids).await? {
         by_user.entry(user).or_default().push(grant);
     }
-    let mut out = Vec::new();
-    for u in store::users(&mut conn).await? {
+    let views = users.into_iter().map(|u| {
         let grants = by_user.remove(&u.id).unwrap_or_default();
-        let visible = actor.is_city_coordinator()
-            || grants.iter().any(|g| {
-                g.area_path.as_deref().is_some_and(|p| scope.contains(p))
-                    || g.organization_id.as_deref().is_some_and(|o| {
-                        actor.may(
-                            Action::ManageOrganization,
-                            Target::Organization {
-                                id: o,
-                                home_path: None,
-                            },
-                        )
-                    })
-            });
-        if visible {
-            out.push(view_of(u, grants));
-        }
-    }
-    Ok(out)
+        view_of(u, grants)
+    });
+    Ok(views.collect())
 }
+
+/// The longest text a user search takes.
+const MAX_SEARCH_CHARS: usize = 40;
 
 /// Takes a role grant away from a user; allowed to whoever could have granted it.
 pub async fn revoke_grant(

@@ -115,12 +115,21 @@ fn account<'a>(user_id: &'a str, place: Option<&'a str>) -> crate::audit::Subjec
     }
 }
 
+/// A one-time password made by a reset, for the user named.
+#[derive(Debug, Clone)]
+pub struct PasswordReset {
+    /// Whose password it is.
+    pub username: String,
+    /// The one-time password, shown once.
+    pub password: String,
+}
+
 /// An administrator resets a user's password: a one-time password, answered once and never
 /// stored in the clear; the user's sessions end. Audited.
-pub async fn reset_password(app: &App, actor: &Actor, user_id: &str) -> Result<String> {
-    let place = {
+pub async fn reset_password(app: &App, actor: &Actor, user_id: &str) -> Result<PasswordReset> {
+    let (user, place) = {
         let mut conn = app.db.conn().await?;
-        managed(&mut conn, actor, user_id).await?.1
+        managed(&mut conn, actor, user_id).await?
     };
     // 12 characters from an alphabet without look-alikes (no 0/O, 1/l/I): read out on a phone.
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -144,7 +153,10 @@ pub async fn reset_password(app: &App, actor: &Actor, user_id: &str) -> Result<S
     .await?;
     sanshe_store::commit(tx).await?;
     app.sessions.forget_user(user_id, None);
-    Ok(password)
+    Ok(PasswordReset {
+        username: user.username,
+        password,
+    })
 }
 
 /// An administrator deactivates a user (who can no longer sign in; their sessions end) or

@@ -7,14 +7,14 @@ use sanshe_app::AppError;
 use sanshe_app::accounts::{self, GrantTarget, UserView};
 use sanshe_app::imports;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::imports::{RejectedRowBody, rejected_rows};
 use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::RequestLocale;
-use crate::extract::{Multipart, Path};
+use crate::extract::{Multipart, Path, Query};
 use crate::i18n::Tr;
 
 /// Sign-in request.
@@ -72,12 +72,27 @@ pub async fn delete_session(headers: HeaderMap, caller: ApiCaller) -> ApiResult<
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Users the caller may manage.
-#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = [UserView])))]
-pub async fn list_users(caller: ApiCaller) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(
-        accounts::list_users(caller.app(), &caller.actor).await?,
-    ))
+/// Which users, a page at a time.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UserQuery {
+    /// Words the user name or the display name holds (at most 40 characters).
+    pub q: Option<String>,
+    /// The last user name of the previous page.
+    pub after: Option<String>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Users the caller may manage, by user name.
+#[utoipa::path(get, path = "/api/v1/users", params(UserQuery), tag = "accounts", responses((status = 200, body = [UserView])))]
+pub async fn list_users(
+    caller: ApiCaller,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<Json<Vec<UserView>>> {
+    let (words, after) = (q.q.as_deref(), q.after.as_deref());
+    let limit = q.limit.unwrap_or(100);
+    let users = accounts::list_users(caller.app(), &caller.actor, words, after, limit);
+    Ok(Json(users.await?))
 }
 
 /// A new user and their first grant.
@@ -253,8 +268,10 @@ pub async fn reset_password(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OneTimePassword>> {
-    let password = accounts::reset_password(caller.app(), &caller.actor, &id).await?;
-    Ok(Json(OneTimePassword { password }))
+    let reset = accounts::reset_password(caller.app(), &caller.actor, &id).await?;
+    Ok(Json(OneTimePassword {
+        password: reset.password,
+    }))
 }
 
 /// Whether a user may sign in.

@@ -7,6 +7,11 @@ use super::*;
 pub(super) struct UsersPage {
     nav: Nav,
     users: Vec<UserView>,
+    q: String,
+    q_error: Option<String>,
+    pager: Pager,
+    /// The export of this list, its search kept.
+    export: String,
     areas: Vec<AreaView>,
     organizations: Vec<OrganizationView>,
     errors: FormErrors,
@@ -15,17 +20,50 @@ pub(super) struct UsersPage {
     reset: Option<(String, String)>,
 }
 
+/// Which users the list shows: those whose names hold `q`, after the user name `after`.
+#[derive(Deserialize, Default)]
+pub(super) struct UsersQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+/// Users on one page of the list.
+const USERS_PER_PAGE: usize = 100;
+
 pub(super) async fn users_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    users_view_with(caller, errors, None, None).await
+    users_view_with(caller, &UsersQuery::default(), errors, None, None).await
 }
 
 pub(super) async fn users_view_with(
     caller: &PageCaller,
+    search: &UsersQuery,
     errors: FormErrors,
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
     reset: Option<(String, String)>,
 ) -> PageResult {
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
+    let (q, after) = (search.q.as_deref(), search.after.as_deref());
+    let limit = USERS_PER_PAGE as i64;
+    let (users, q_error) = match sanshe_app::accounts::list_users(
+        caller.app(),
+        &caller.actor,
+        q,
+        after,
+        limit,
+    )
+    .await
+    {
+        Ok(users) => (users, None),
+        Err(AppError::Invalid(f)) => (Vec::new(), f.0.first().map(|x| caller.tr.field(x))),
+        Err(e) => return Err(e.into()),
+    };
+    let next = (users.len() == USERS_PER_PAGE)
+        .then(|| users.last().map(|u| u.username.clone()))
+        .flatten();
+    let pager = Pager::by_cursor("/users", &[("q", q)], "after", after, next.as_deref());
+    let export = match query_string(&[("q", q)]) {
+        kept if kept.is_empty() => "/users/export.xlsx".to_string(),
+        kept => format!("/users/export.xlsx?{kept}"),
+    };
     let areas = upper_areas(caller).await?;
     let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
     let rejected = !errors.is_empty();
@@ -33,6 +71,10 @@ pub(super) async fn users_view_with(
         &UsersPage {
             nav: Nav::of(caller, "/users"),
             users,
+            q: q.unwrap_or_default().to_string(),
+            q_error,
+            pager,
+            export,
             areas,
             organizations,
             errors,
@@ -43,8 +85,8 @@ pub(super) async fn users_view_with(
     ))
 }
 
-pub(super) async fn users_page(caller: PageCaller) -> PageResult {
-    users_view(&caller, FormErrors::default()).await
+pub(super) async fn users_page(caller: PageCaller, Query(q): Query<UsersQuery>) -> PageResult {
+    users_view_with(&caller, &q, FormErrors::default(), None, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -109,6 +151,7 @@ pub(super) async fn onboard_users(
                 .collect();
             users_view_with(
                 &caller,
+                &UsersQuery::default(),
                 FormErrors::default(),
                 Some((report.created, rejected)),
                 None,
@@ -120,12 +163,19 @@ pub(super) async fn onboard_users(
     .await
 }
 
-pub(super) async fn export_users(caller: PageCaller) -> PageResult {
+/// The users of the list (its search too) as a sheet: every page of them.
+pub(super) async fn export_users(caller: PageCaller, Query(q): Query<UsersQuery>) -> PageResult {
     let tr = caller.tr;
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
-    let rows = users
-        .into_iter()
-        .map(|u| {
+    let (app, actor) = (caller.app(), &caller.actor);
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page =
+            sanshe_app::accounts::list_users(app, actor, q.q.as_deref(), after.as_deref(), 500)
+                .await?;
+        after = page.last().map(|u| u.username.clone());
+        let full = page.len() == 500;
+        rows.extend(page.into_iter().map(|u| {
             let grants = u
                 .grants
                 .iter()
@@ -133,8 +183,11 @@ pub(super) async fn export_users(caller: PageCaller) -> PageResult {
                 .collect::<Vec<_>>()
                 .join("；");
             vec![u.username, u.display_name, grants]
-        })
-        .collect();
+        }));
+        if !full {
+            break;
+        }
+    }
     let header = ["username", "display-name", "role"].map(|k| tr.t(k));
     sheet_download("users", &header, rows, "users.xlsx")
 }
@@ -190,15 +243,10 @@ pub(super) async fn add_grant(
 
 /// Resets a user's password; the page shows the one-time password this once.
 pub(super) async fn reset_user_password(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let password = sanshe_app::accounts::reset_password(caller.app(), &caller.actor, &id).await?;
-    let users = sanshe_app::accounts::list_users(caller.app(), &caller.actor).await?;
-    let name = users
-        .into_iter()
-        .find(|u| u.id == id)
-        .map(|u| u.username)
-        .unwrap_or_default();
-    let mut resp =
-        users_view_with(&caller, FormErrors::default(), None, Some((name, password))).await?;
+    let reset = sanshe_app::accounts::reset_password(caller.app(), &caller.actor, &id).await?;
+    let shown = Some((reset.username, reset.password));
+    let search = UsersQuery::default();
+    let mut resp = users_view_with(&caller, &search, FormErrors::default(), None, shown).await?;
     no_store(&mut resp);
     Ok(resp)
 }
