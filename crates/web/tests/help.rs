@@ -431,6 +431,16 @@ async fn finished_errands_are_read_a_page_at_a_time_latest_first_under_the_activ
             .await
             .json());
         assert_eq!(active, std::slice::from_ref(&still_open));
+        let cursor_ignored = format!("/api/v1/help-requests?active=true&before={}", finished[19]);
+        assert_eq!(
+            ids(t.get(&cursor_ignored, Some(&worker)).await.json()),
+            active
+        );
+        let empty_cursor = ids(t
+            .get("/api/v1/help-requests?limit=20&before=", Some(&worker))
+            .await
+            .json());
+        assert_eq!(empty_cursor, first, "an empty cursor is the first page");
         // A volunteer's finished ones are those they ran, paged the same way.
         let ran: Vec<String> = finished
             .iter()

@@ -13,7 +13,7 @@ use crate::auth::ApiCaller;
 /// Which requests.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HelpQuery {
-    /// `true`: only those not yet delivered or cancelled.
+    /// `true`: only those not yet delivered or cancelled (`before` and `limit` do not apply).
     pub active: Option<bool>,
     /// The finished ones recorded before this request (the last one of the previous page);
     /// leaves out the active ones, which came with the first page.
@@ -30,12 +30,13 @@ pub async fn list_help(
     Query(q): Query<HelpQuery>,
 ) -> ApiResult<Json<Vec<HelpView>>> {
     let (app, actor) = (caller.app(), &caller.actor);
-    let mut errands = match q.before {
-        None => help::active(app, actor).await?,
-        Some(_) => Vec::new(),
+    let active_only = q.active == Some(true);
+    let before = q.before.as_deref().filter(|b| !b.is_empty());
+    let mut errands = match (active_only, before) {
+        (false, Some(_)) => Vec::new(),
+        _ => help::active(app, actor).await?,
     };
-    if q.active != Some(true) {
-        let before = q.before.as_deref();
+    if !active_only {
         errands.extend(help::finished(app, actor, before, q.limit.unwrap_or(100)).await?);
     }
     Ok(Json(errands))
