@@ -46,6 +46,8 @@ pub struct HelpView {
     pub due: String,
     /// Not delivered and past due.
     pub overdue: bool,
+    /// Delivered, YYYY-MM-DD HH:MM China time.
+    pub delivered: Option<String>,
     /// Cost advanced by the volunteer, yuan with two decimals.
     pub cost: Option<String>,
     /// Why cancelled.
@@ -66,6 +68,7 @@ fn view(h: HelpRow, names: &HashMap<String, String>, now: i64) -> HelpView {
         overdue: !done && now > h.due_at,
         asked: stamp(h.asked_at),
         due: stamp(h.due_at),
+        delivered: h.delivered_at.map(stamp),
         cost: h.cost_fen.map(|f| format!("{}.{:02}", f / 100, f % 100)),
         id: h.id,
         address: h.address,

@@ -493,3 +493,83 @@ async fn finished_errands_are_read_a_page_at_a_time_latest_first_under_the_activ
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_errands_sheet_holds_every_errand_in_scope_with_what_was_advanced_and_no_phone() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let (vol, vol_token) = t.with_user("vol.sheet", "volunteer", &t.lingyanli).await;
+        let errand = |needs: &str, urgency: &str| {
+            json!({"area_id": t.lingyanli, "address": "3号楼101", "for_whom": "刘奶奶",
+                   "needs": needs, "urgency": urgency, "contact": "13812345678"})
+        };
+        let bought = ask(t, &worker, errand("降压药", "urgent")).await;
+        let id = bought["id"].as_str().unwrap();
+        for (token, body) in [
+            (&worker, json!({"step": "assign", "user_id": vol})),
+            (&vol_token, json!({"step": "buy", "cost": "23.5"})),
+            (&vol_token, json!({"step": "deliver"})),
+        ] {
+            let (s, v) = step(t, token, id, body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        ask(t, &worker, errand("消毒液", "soon")).await;
+
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page("/errands", &cookie).await.text();
+        assert!(page.contains("href=\"/errands/export.xlsx\""), "{page}");
+        let r = t.page("/errands/export.xlsx", &cookie).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let table = sanshe_app::sheets::read_table(&r.bytes).unwrap();
+        assert_eq!(
+            (
+                table[0][0].as_str(),
+                table[0][7].as_str(),
+                table[0][8].as_str()
+            ),
+            ("登记时间", "垫付金额（元）", "送达时间")
+        );
+        assert_eq!(table.len(), 3, "{table:?}");
+        let row = |needs: &str| table.iter().find(|r| r[3] == needs).unwrap().clone();
+        let done = row("降压药");
+        assert_eq!(
+            (
+                done[4].as_str(),
+                done[5].as_str(),
+                done[6].as_str(),
+                done[7].as_str(),
+                done[9].as_str()
+            ),
+            ("很急（4小时内）", "已送到", "vol.sheet", "23.50", "否")
+        );
+        assert!(done[8].starts_with("20"), "delivered at: {done:?}");
+        let waiting = row("消毒液");
+        assert_eq!(
+            (
+                waiting[5].as_str(),
+                waiting[7].as_str(),
+                waiting[8].as_str()
+            ),
+            ("已登记，等待志愿者", "", "")
+        );
+        assert!(
+            table.iter().flatten().all(|cell| !cell.contains("5678")),
+            "the contact's phone is not in the sheet"
+        );
+        // A volunteer's phone shows their errands, not a sheet.
+        let (vcookie, _) = t.browser("vol.sheet").await;
+        let theirs = t.page("/errands", &vcookie).await.text();
+        assert!(
+            theirs.contains("消毒液") && !theirs.contains("errands-export"),
+            "{theirs}"
+        );
+        // Another community's worker gets the header alone.
+        let (yude, _) = t.browser("worker.yudeli").await;
+        let theirs = t.page("/errands/export.xlsx", &yude).await;
+        assert_eq!(
+            sanshe_app::sheets::read_table(&theirs.bytes).unwrap().len(),
+            1
+        );
+    })
+    .await;
+}

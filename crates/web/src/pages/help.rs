@@ -181,6 +181,58 @@ pub(super) async fn errands_page(caller: PageCaller, Query(q): Query<ErrandsQuer
     .await
 }
 
+/// Every errand the caller may see as a sheet: the active ones, then every finished one, latest
+/// first, with what was advanced and when it was delivered (what a reimbursement needs). The
+/// contact's phone stays out.
+pub(super) async fn export_errands(caller: PageCaller) -> PageResult {
+    let (app, actor, tr) = (caller.app(), &caller.actor, caller.tr);
+    let mut errands = sanshe_app::help::active(app, actor).await?;
+    let mut before: Option<String> = None;
+    loop {
+        let page = sanshe_app::help::finished(app, actor, before.as_deref(), 500).await?;
+        before = page.last().map(|h| h.id.clone());
+        let full = page.len() == 500;
+        errands.extend(page);
+        if !full {
+            break;
+        }
+    }
+    let yes_no = |b: bool| tr.t(if b { "yes" } else { "no" });
+    let rows = errands
+        .into_iter()
+        .map(|h| {
+            vec![
+                h.asked,
+                h.address,
+                h.for_whom,
+                h.needs,
+                tr.of("help-urgency-", h.urgency),
+                tr.of("help-status-", h.status),
+                h.volunteer.unwrap_or_default(),
+                h.cost.unwrap_or_default(),
+                h.delivered.unwrap_or_default(),
+                yes_no(h.confirmed),
+                h.cancel_reason.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "errand-asked",
+        "errand-address",
+        "link-help-for-whom",
+        "link-help-needs",
+        "link-help-urgency",
+        "errand-status",
+        "errand-volunteer",
+        "errand-cost",
+        "errand-delivered",
+        "errand-confirmed",
+        "errand-cancel-reason",
+    ]
+    .map(|k| tr.t(k));
+    sheet_download("errands", &header, rows, "errands.xlsx")
+}
+
 /// Records an errand from the page (an address in one of the caller's areas).
 pub(super) async fn create_errand(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
     let area = value(&form, "area_id");

@@ -495,6 +495,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/rota/posts", post(create_post))
         .route("/rota/make", post(make_shifts))
         .route("/errands", get(errands_page).post(create_errand))
+        .route("/errands/export.xlsx", get(export_errands))
         .route("/errands/{id}/{step}", post(errand_step))
         .route("/errands/{id}/call", get(errand_call))
         .route("/gates", get(gates_page).post(add_gate))
