@@ -90,19 +90,15 @@ pub async fn users(
     selection: &UserSelection<'_>,
 ) -> Result<Vec<UserRow>> {
     let mut args: Vec<Cell> = Vec::new();
-    let mut conditions: Vec<String> = Vec::new();
+    // Everyone's list may have no other condition.
+    let mut conditions = vec![String::from("1 = 1")];
     if !selection.everyone {
         let (filter, binds) = crate::scope_filter("a.path", selection.roots, 1);
         args.extend(binds.into_iter().map(Cell::from));
-        let mut granted = filter;
-        if !selection.organizations.is_empty() {
-            let orgs = crate::in_list(args.len() + 1, selection.organizations.len());
-            args.extend(selection.organizations.iter().map(Cell::from));
-            granted = format!("{granted} OR g.organization_id IN {orgs}");
-        }
+        let orgs = crate::one_of("g.organization_id", selection.organizations, &mut args);
         conditions.push(format!(
             "EXISTS (SELECT 1 FROM grants g LEFT JOIN areas a ON a.id = g.area_id \
-             WHERE g.user_id = users.id AND ({granted}))"
+             WHERE g.user_id = users.id AND ({filter} OR {orgs}))"
         ));
     }
     if let Some(words) = selection.words {
@@ -116,7 +112,6 @@ pub async fn users(
         args.push(after.into());
         conditions.push(format!("username > ${}", args.len()));
     }
-    conditions.push("1 = 1".into());
     args.push(selection.limit.into());
     let sql = format!(
         "SELECT {} FROM users WHERE {} ORDER BY username LIMIT ${}",
@@ -214,15 +209,15 @@ pub async fn grants_of_users(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let mut args: Vec<Cell> = Vec::new();
+    let users = crate::one_of("g.user_id", ids, &mut args);
     let sql = format!(
         "SELECT g.user_id, g.id, g.role, g.area_id, a.path AS area_path, a.name AS area_name, \
          g.organization_id, o.name AS organization_name \
          FROM grants g LEFT JOIN areas a ON a.id = g.area_id \
          LEFT JOIN organizations o ON o.id = g.organization_id \
-         WHERE g.user_id IN {} ORDER BY g.created_at",
-        crate::in_list(1, ids.len())
+         WHERE {users} ORDER BY g.created_at"
     );
-    let args: Vec<Cell> = ids.iter().map(Cell::from).collect();
     let rows = conn.rows(&sql, &args).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("user_id")?, GrantRow::from_row(r)?)))

@@ -113,11 +113,10 @@ pub async fn advance(
 pub async fn active(conn: &mut impl Statements, roots: &[String]) -> Result<Vec<HelpRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let statuses = crate::in_list(args.len() + 1, HelpStatus::ACTIVE.len());
-    args.extend(HelpStatus::ACTIVE.map(Cell::from));
+    let statuses = crate::one_of("status", &HelpStatus::ACTIVE, &mut args);
     conn.fetch_all(
         &format!(
-            "SELECT {COLUMNS} FROM help_requests WHERE {filter} AND status IN {statuses} \
+            "SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {statuses} \
              ORDER BY asked_at DESC LIMIT 1000"
         ),
         &args,
@@ -137,10 +136,8 @@ pub async fn finished(
 ) -> Result<Vec<HelpRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let statuses = crate::in_list(args.len() + 1, HelpStatus::FINISHED.len());
-    args.extend(HelpStatus::FINISHED.map(Cell::from));
-    let mut sql =
-        format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND status IN {statuses}");
+    let statuses = crate::one_of("status", &HelpStatus::FINISHED, &mut args);
+    let mut sql = format!("SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {statuses}");
     if let Some(v) = volunteer {
         args.push(v.into());
         sql.push_str(&format!(" AND volunteer_id = ${}", args.len()));
