@@ -407,17 +407,51 @@ pub async fn active(app: &App, actor: &Actor) -> Result<Vec<HelpView>> {
     Ok(rows.into_iter().map(|r| view(r, &names, now)).collect())
 }
 
-/// A page of the delivered and cancelled requests the caller may see, latest recorded first:
-/// at most `limit` (1–500), recorded before the request `before`. Workers see their areas';
-/// volunteers those they ran where they are deployed.
-pub async fn finished(
+/// One page of the errands list.
+#[derive(Debug, Clone)]
+pub struct ErrandsPage {
+    /// This page's requests.
+    pub items: Vec<HelpView>,
+    /// The cursor of the next page of finished ones, when this page was full.
+    pub next: Option<String>,
+}
+
+/// The requests the caller may see, a page at a time: those still being worked on in triage
+/// order (on the first page only, the one without `before`), then at most `limit` (1–500)
+/// delivered or cancelled ones recorded before the request `before`, latest first.
+/// `active_only` lists the first part alone.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    active_only: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<ErrandsPage> {
+    let before = before.filter(|b| !b.is_empty());
+    let mut items = match (active_only, before) {
+        (false, Some(_)) => Vec::new(),
+        _ => active(app, actor).await?,
+    };
+    let mut next = None;
+    if !active_only {
+        let limit = limit.clamp(1, 500);
+        let done = finished(app, actor, before, limit).await?;
+        if done.len() as i64 == limit {
+            next = done.last().map(|h| h.id.clone());
+        }
+        items.extend(done);
+    }
+    Ok(ErrandsPage { items, next })
+}
+
+/// Delivered and cancelled requests, latest recorded first: at most `limit`, recorded before
+/// `before`. Workers see their areas'; volunteers those they ran where they are deployed.
+async fn finished(
     app: &App,
     actor: &Actor,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<HelpView>> {
-    let limit = limit.clamp(1, 500);
-    let before = before.filter(|b| !b.is_empty());
     let mut conn = app.db.conn().await?;
     let worked = actor.scope(Action::FrontLine);
     let mut rows = store::finished(&mut *conn, worked.roots(), None, before, limit).await?;

@@ -29,17 +29,10 @@ pub async fn list_help(
     caller: ApiCaller,
     Query(q): Query<HelpQuery>,
 ) -> ApiResult<Json<Vec<HelpView>>> {
-    let (app, actor) = (caller.app(), &caller.actor);
-    let active_only = q.active == Some(true);
-    let before = q.before.as_deref().filter(|b| !b.is_empty());
-    let mut errands = match (active_only, before) {
-        (false, Some(_)) => Vec::new(),
-        _ => help::active(app, actor).await?,
-    };
-    if !active_only {
-        errands.extend(help::finished(app, actor, before, q.limit.unwrap_or(100)).await?);
-    }
-    Ok(Json(errands))
+    let (active_only, before) = (q.active == Some(true), q.before.as_deref());
+    let limit = q.limit.unwrap_or(100);
+    let page = help::list(caller.app(), &caller.actor, active_only, before, limit).await?;
+    Ok(Json(page.items))
 }
 
 /// Records a help request.

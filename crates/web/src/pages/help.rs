@@ -96,7 +96,7 @@ enum Listing<'a> {
 }
 
 /// Finished errands on one page: a phone's screenful or a few.
-const FINISHED_PER_PAGE: usize = 50;
+const FINISHED_PER_PAGE: i64 = 50;
 
 async fn errands_view(
     caller: &PageCaller,
@@ -106,24 +106,12 @@ async fn errands_view(
     input: sanshe_app::help::HelpInput,
 ) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let before = match listing {
-        Listing::All { before } => before.filter(|b| !b.is_empty()),
-        Listing::Active => None,
+    let (all, before) = match listing {
+        Listing::All { before } => (true, before),
+        Listing::Active => (false, None),
     };
-    let mut items = match before {
-        None => sanshe_app::help::active(app, actor).await?,
-        Some(_) => Vec::new(),
-    };
-    let mut next = None;
-    if let Listing::All { .. } = listing {
-        let page = FINISHED_PER_PAGE as i64;
-        let finished = sanshe_app::help::finished(app, actor, before, page).await?;
-        if finished.len() == FINISHED_PER_PAGE {
-            next = finished.last().map(|h| h.id.clone());
-        }
-        items.extend(finished);
-    }
-    let all = matches!(listing, Listing::All { .. });
+    let page = sanshe_app::help::list(app, actor, !all, before, FINISHED_PER_PAGE).await?;
+    let (items, next) = (page.items, page.next);
     let pager = Pager::by_cursor(
         "/errands",
         &[("all", Some("1"))],
@@ -186,15 +174,14 @@ pub(super) async fn errands_page(caller: PageCaller, Query(q): Query<ErrandsQuer
 /// contact's phone stays out.
 pub(super) async fn export_errands(caller: PageCaller) -> PageResult {
     let (app, actor, tr) = (caller.app(), &caller.actor, caller.tr);
-    let mut errands = sanshe_app::help::active(app, actor).await?;
+    let mut errands = Vec::new();
     let mut before: Option<String> = None;
     loop {
-        let page = sanshe_app::help::finished(app, actor, before.as_deref(), 500).await?;
-        before = page.last().map(|h| h.id.clone());
-        let full = page.len() == 500;
-        errands.extend(page);
-        if !full {
-            break;
+        let page = sanshe_app::help::list(app, actor, false, before.as_deref(), 500).await?;
+        errands.extend(page.items);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
         }
     }
     let yes_no = |b: bool| tr.t(if b { "yes" } else { "no" });
