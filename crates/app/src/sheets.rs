@@ -515,6 +515,74 @@ impl SheetWriter {
     }
 }
 
+/// A sheet written into a file a page of rows at a time, on a blocking thread: an export of any
+/// length holds at most two pages in memory, and the runtime's threads never wait on the writer
+/// (a full channel suspends the reader's task, not its thread). A sheet dropped before `finish`
+/// writes no file, so an export that failed half-way leaves nothing behind its own clean-up.
+pub struct SheetFile {
+    pages: tokio::sync::mpsc::Sender<Vec<Vec<String>>>,
+    finished: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    writer: Option<tokio::task::JoinHandle<Result<()>>>,
+}
+
+impl SheetFile {
+    /// Starts writing a sheet named `name` under `header` into `path`.
+    pub fn create(path: std::path::PathBuf, name: String, header: Vec<String>) -> SheetFile {
+        // Two pages in flight at most: the reader waits for the writer rather than piling up rows.
+        let (pages, mut incoming) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
+        let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let told = finished.clone();
+        let writer = tokio::task::spawn_blocking(move || {
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut w = SheetWriter::new(&name, &header)?;
+            while let Some(page) = incoming.blocking_recv() {
+                for row in page {
+                    w.push(&row)?;
+                }
+            }
+            if !told.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(AppError::Internal("sheet abandoned".into()));
+            }
+            w.finish_to(&path)
+        });
+        SheetFile {
+            pages,
+            finished,
+            writer: Some(writer),
+        }
+    }
+
+    /// Appends a page of rows; fails with the writer's own error if it stopped.
+    pub async fn push(&mut self, page: Vec<Vec<String>>) -> Result<()> {
+        if self.pages.send(page).await.is_ok() {
+            return Ok(());
+        }
+        match self.writer.take() {
+            Some(writer) => match writer.await {
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) => Err(AppError::Internal("sheet writer ended early".into())),
+                Err(e) => Err(AppError::Internal(format!("sheet writer: {e}"))),
+            },
+            None => Err(AppError::Internal("sheet writer stopped".into())),
+        }
+    }
+
+    /// Finishes the file once every page is written.
+    pub async fn finish(self) -> Result<()> {
+        let SheetFile {
+            pages,
+            finished,
+            writer,
+        } = self;
+        finished.store(true, std::sync::atomic::Ordering::Release);
+        drop(pages);
+        let writer = writer.ok_or_else(|| AppError::Internal("sheet writer stopped".into()))?;
+        writer
+            .await
+            .map_err(|e| AppError::Internal(format!("sheet writer: {e}")))?
+    }
+}
+
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(format!("xlsx: {e}"))
 }
@@ -674,5 +742,42 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows, vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn a_sheet_file_holds_every_page_once_finished_and_is_not_written_when_abandoned() {
+        let folder = std::env::temp_dir().join(format!("sanshe-sheet-file-{}", crate::new_id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let (finished, abandoned) = (folder.join("finished.xlsx"), folder.join("abandoned.xlsx"));
+        let header = vec!["姓名".to_string(), "身份证号".to_string()];
+        let page = |from: usize| {
+            (from..from + 3)
+                .map(|i| vec![format!("居民{i}"), format!("1201041949010{i:04}")])
+                .collect::<Vec<_>>()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut sheet = SheetFile::create(finished.clone(), "居民".into(), header.clone());
+            sheet.push(page(0)).await.unwrap();
+            sheet.push(page(3)).await.unwrap();
+            sheet.finish().await.unwrap();
+
+            // A failure between two pages drops the sheet unfinished. Four pages through a
+            // channel of two: the writer has started on them before the drop.
+            let mut sheet = SheetFile::create(abandoned.clone(), "居民".into(), header.clone());
+            for from in [0, 3, 6, 9] {
+                sheet.push(page(from)).await.unwrap();
+            }
+        });
+        // Dropping the runtime waits for its blocking threads: the abandoned writer has ended.
+        drop(runtime);
+        let table = read_table(&std::fs::read(&finished).unwrap()).unwrap();
+        assert_eq!(table.len(), 7);
+        assert_eq!(table[0], header);
+        assert_eq!(table[6], vec!["居民5", "12010419490100005"]);
+        assert!(!abandoned.exists());
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 }

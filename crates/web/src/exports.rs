@@ -1,12 +1,16 @@
-//! Exports that run in the background with progress, so a list of a million residents never
-//! times out in the browser. Each job writes its file into this node's export folder (never
-//! into memory); the job table lives in this node's memory, so a user polls the job on the node
-//! that started it (sticky sessions when scaled out; see ARCHITECTURE.md). A job and its file
-//! are deleted an hour after it started.
+//! Exports. A list of residents can run in the background with progress, so a million never
+//! times out in the browser; other lists read from the database (the audit log, users, errands,
+//! households) are built within their request. Either way the file is written a page of rows at
+//! a time into this node's export folder (never into memory) and streamed from there.
+//!
+//! The job table lives in this node's memory, so a user polls a job on the node that started it
+//! (sticky sessions when scaled out; see ARCHITECTURE.md). A job and its file are deleted an
+//! hour after it started; a download's file when its last byte is sent.
 //!
 //! Bounded three ways: a user runs `MAX_RUNNING_PER_USER` jobs at once and keeps
-//! `MAX_KEPT_PER_USER` (the oldest finished one goes to make room), and the node builds
-//! `MAX_RUNNING` at once; past either limit the answer is 429 with Retry-After.
+//! `MAX_KEPT_PER_USER` (the oldest finished one goes to make room), the node builds
+//! `MAX_RUNNING` jobs at once, and downloads built within a request take one of the node's
+//! export slots each; past any limit the answer is 429 with Retry-After.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +23,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sanshe_app::accounts::Actor;
 use sanshe_app::registry::{self, ResidentSearch};
+use sanshe_app::sheets::SheetFile;
 use sanshe_app::{App, AppError};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// How long a job and its file are kept.
 const KEEP: Duration = Duration::from_secs(3600);
@@ -178,6 +184,23 @@ impl ExportJobs {
         Ok(())
     }
 
+    /// A place to build one download in: a temporary file of this node's export folder and one
+    /// of the node's export slots, or `Busy` when background jobs or other downloads fill them.
+    fn download_place(&self, app: &App) -> Result<(TemporaryFile, OwnedSemaphorePermit), AppError> {
+        let running = self
+            .jobs
+            .lock()
+            .map(|j| j.values().filter(|j| j.running()).count())
+            .unwrap_or(0);
+        if running >= MAX_RUNNING {
+            return Err(AppError::Busy(30));
+        }
+        let slot = app.capacity.export()?;
+        let _ = std::fs::create_dir_all(&self.folder);
+        let file = TemporaryFile(self.folder.join(format!("{}.xlsx", sanshe_app::new_id())));
+        Ok((file, slot))
+    }
+
     /// The job with this id if `user_id` started it.
     pub fn get(&self, id: &str, user_id: &str) -> Option<Arc<ExportJob>> {
         let jobs = self.jobs.lock().ok()?;
@@ -248,19 +271,45 @@ pub async fn residents_now(
     search: &ResidentSearch,
     unmasked_reason: Option<&str>,
 ) -> Result<Response, AppError> {
-    let running = jobs
-        .jobs
-        .lock()
-        .map(|j| j.values().filter(|j| j.running()).count())
-        .unwrap_or(0);
-    if running >= MAX_RUNNING {
-        return Err(AppError::Busy(30));
-    }
-    let slot = app.capacity.export()?;
-    let _ = std::fs::create_dir_all(&jobs.folder);
-    let file = TemporaryFile(jobs.folder.join(format!("{}.xlsx", sanshe_app::new_id())));
+    let (file, slot) = jobs.download_place(app)?;
     registry::export_to(app, actor, search, unmasked_reason, &|_, _| {}, &file.0).await?;
     xlsx_file(&file.0.clone(), "residents.xlsx", (file, slot)).await
+}
+
+/// A sheet for one download, written a page at a time into a temporary file under one of the
+/// node's export slots and then streamed: whatever its length, the request holds a page or two
+/// of rows, never the whole list or the whole file, and no more downloads are built at once
+/// than the node has slots for.
+pub struct SheetDownload {
+    sheet: SheetFile,
+    file: TemporaryFile,
+    slot: OwnedSemaphorePermit,
+}
+
+impl SheetDownload {
+    /// Starts a sheet named `name` under `header` (the header in the reader's language).
+    pub fn start(
+        state: &crate::AppState,
+        name: &str,
+        header: &[String],
+    ) -> Result<SheetDownload, AppError> {
+        let (file, slot) = state.exports.download_place(&state.app)?;
+        let sheet = SheetFile::create(file.0.clone(), name.to_string(), header.to_vec());
+        Ok(SheetDownload { sheet, file, slot })
+    }
+
+    /// Appends a page of rows.
+    pub async fn push(&mut self, rows: Vec<Vec<String>>) -> Result<(), AppError> {
+        self.sheet.push(rows).await
+    }
+
+    /// Finishes the sheet and answers it as a download named `filename`; the file goes when
+    /// the last byte is sent.
+    pub async fn send(self, filename: &str) -> Result<Response, AppError> {
+        let SheetDownload { sheet, file, slot } = self;
+        sheet.finish().await?;
+        xlsx_file(&file.0.clone(), filename, (file, slot)).await
+    }
 }
 
 #[cfg(test)]

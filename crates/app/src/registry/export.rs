@@ -45,36 +45,28 @@ pub async fn export_to(
             return Err(AppError::Forbidden);
         }
     }
-    let (pages, writer) = sheet_writer_thread(path.to_path_buf());
+    let mut sheet = crate::sheets::SheetFile::create(
+        path.to_path_buf(),
+        "居民".into(),
+        EXPORT_HEADER.map(String::from).to_vec(),
+    );
     let mut conn = app.db.conn().await?;
     let total = store::count_residents(&mut conn, &q).await? as usize;
     let mut done = 0;
     q.order = ResidentOrder::Name;
-    let written: Result<()> = async {
-        loop {
-            let rows = store::search_residents(&mut conn, &q, 5000).await?;
-            let Some(last) = rows.last() else { break };
-            q.after = Some((last.sort_key.clone(), last.record.id.clone()));
-            let mut page = Vec::with_capacity(rows.len());
-            for row in rows {
-                page.push(export_row(app, row, unmasked_reason.is_some())?);
-            }
-            done += page.len();
-            if pages.send(page).is_err() {
-                // The writer stopped: its error is the one to tell.
-                break;
-            }
-            progress(done, total);
+    loop {
+        let rows = store::search_residents(&mut conn, &q, 5000).await?;
+        let Some(last) = rows.last() else { break };
+        q.after = Some((last.sort_key.clone(), last.record.id.clone()));
+        let mut page = Vec::with_capacity(rows.len());
+        for row in rows {
+            page.push(export_row(app, row, unmasked_reason.is_some())?);
         }
-        Ok(())
+        done += page.len();
+        sheet.push(page).await?;
+        progress(done, total);
     }
-    .await;
-    drop(pages);
-    let finished = writer
-        .await
-        .map_err(|e| AppError::Internal(format!("sheet writer: {e}")))?;
-    written?;
-    finished?;
+    sheet.finish().await?;
     audit_store::append(
         &mut *conn,
         &audit_store::NewAuditEntry {
@@ -93,28 +85,6 @@ pub async fn export_to(
     )
     .await?;
     Ok(done)
-}
-
-/// A thread that writes pages of rows into the export's .xlsx at `path` as they come; it
-/// finishes the file when the sender is dropped.
-pub(super) fn sheet_writer_thread(
-    path: std::path::PathBuf,
-) -> (
-    std::sync::mpsc::SyncSender<Vec<Vec<String>>>,
-    tokio::task::JoinHandle<Result<()>>,
-) {
-    // Two pages in flight at most: the reader waits for the writer rather than piling up rows.
-    let (send, pages) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
-    let writer = tokio::task::spawn_blocking(move || {
-        let mut w = crate::sheets::SheetWriter::new("居民", &EXPORT_HEADER)?;
-        for page in pages {
-            for row in page {
-                w.push(&row)?;
-            }
-        }
-        w.finish_to(&path)
-    });
-    (send, writer)
 }
 
 /// One resident as an export row.

@@ -167,7 +167,8 @@ pub(super) async fn onboard_users(
 pub(super) async fn export_users(caller: PageCaller, Query(q): Query<UsersQuery>) -> PageResult {
     let tr = caller.tr;
     let (app, actor) = (caller.app(), &caller.actor);
-    let mut rows = Vec::new();
+    let header = ["username", "display-name", "role"].map(|k| tr.t(k));
+    let mut sheet = caller.sheet("users", &header)?;
     let mut after: Option<String> = None;
     loop {
         let page =
@@ -175,21 +176,24 @@ pub(super) async fn export_users(caller: PageCaller, Query(q): Query<UsersQuery>
                 .await?;
         after = page.last().map(|u| u.username.clone());
         let full = page.len() == 500;
-        rows.extend(page.into_iter().map(|u| {
-            let grants = u
-                .grants
-                .iter()
-                .map(|g| format!("{} @ {}", tr.of("role-", g.role), g.scope_name))
-                .collect::<Vec<_>>()
-                .join("；");
-            vec![u.username, u.display_name, grants]
-        }));
+        let rows = page
+            .into_iter()
+            .map(|u| {
+                let grants = u
+                    .grants
+                    .iter()
+                    .map(|g| format!("{} @ {}", tr.of("role-", g.role), g.scope_name))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                vec![u.username, u.display_name, grants]
+            })
+            .collect();
+        sheet.push(rows).await?;
         if !full {
             break;
         }
     }
-    let header = ["username", "display-name", "role"].map(|k| tr.t(k));
-    sheet_download("users", &header, rows, "users.xlsx")
+    Ok(sheet.send("users.xlsx").await?)
 }
 
 pub(super) async fn revoke_grant(

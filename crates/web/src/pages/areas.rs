@@ -174,7 +174,8 @@ pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, Pa
 
 pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     let tr = caller.tr;
-    let mut rows = Vec::new();
+    let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
+    let mut sheet = caller.sheet("households", &header)?;
     let mut after: Option<String> = None;
     loop {
         let (page, next) = sanshe_app::registry::households(
@@ -185,20 +186,23 @@ pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>
             500,
         )
         .await?;
-        for h in page {
-            rows.push(vec![
-                h.area_name,
-                h.building,
-                h.unit,
-                h.room,
-                h.resident_count.to_string(),
-            ]);
-        }
+        let rows = page
+            .into_iter()
+            .map(|h| {
+                vec![
+                    h.area_name,
+                    h.building,
+                    h.unit,
+                    h.room,
+                    h.resident_count.to_string(),
+                ]
+            })
+            .collect();
+        sheet.push(rows).await?;
         match next {
             Some(n) => after = Some(n),
             None => break,
         }
     }
-    let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
-    sheet_download("households", &header, rows, "households.xlsx")
+    Ok(sheet.send("households.xlsx").await?)
 }

@@ -53,7 +53,16 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
 
 pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
     let tr = caller.tr;
-    let mut rows = Vec::new();
+    let header = [
+        "audit-at",
+        "audit-actor",
+        "audit-action",
+        "audit-target",
+        "audit-detail",
+        "audit-reason",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet("audit", &header)?;
     let mut before: Option<String> = None;
     // Page through the whole log in scope; each page is one indexed range scan.
     loop {
@@ -68,33 +77,27 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
         let Some(last) = page.last() else { break };
         before = Some(last.id.clone());
         let full = page.len() == 500;
-        for e in page {
-            let at = to_the_second(e.at);
-            rows.push(vec![
-                at,
-                format!("{} ({})", e.actor_name, e.actor),
-                // Words to read; the code stays in the filter and the API.
-                tr.audit_action(&e.action),
-                // Whom it is about, masked; the id stays for finding the record.
-                format!("{} {}", e.subject, e.target_id).trim().to_string(),
-                e.detail,
-                e.reason.unwrap_or_default(),
-            ]);
-        }
+        let rows = page
+            .into_iter()
+            .map(|e| {
+                vec![
+                    to_the_second(e.at),
+                    format!("{} ({})", e.actor_name, e.actor),
+                    // Words to read; the code stays in the filter and the API.
+                    tr.audit_action(&e.action),
+                    // Whom it is about, masked; the id stays for finding the record.
+                    format!("{} {}", e.subject, e.target_id).trim().to_string(),
+                    e.detail,
+                    e.reason.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        sheet.push(rows).await?;
         if !full {
             break;
         }
     }
-    let header = [
-        "audit-at",
-        "audit-actor",
-        "audit-action",
-        "audit-target",
-        "audit-detail",
-        "audit-reason",
-    ]
-    .map(|k| tr.t(k));
-    sheet_download("audit", &header, rows, "audit-log.xlsx")
+    Ok(sheet.send("audit-log.xlsx").await?)
 }
 
 /// When an entry was written, in China time to the second.

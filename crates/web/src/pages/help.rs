@@ -174,35 +174,6 @@ pub(super) async fn errands_page(caller: PageCaller, Query(q): Query<ErrandsQuer
 /// contact's phone stays out.
 pub(super) async fn export_errands(caller: PageCaller) -> PageResult {
     let (app, actor, tr) = (caller.app(), &caller.actor, caller.tr);
-    let mut errands = Vec::new();
-    let mut before: Option<String> = None;
-    loop {
-        let page = sanshe_app::help::list(app, actor, false, before.as_deref(), 500).await?;
-        errands.extend(page.items);
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
-    let yes_no = |b: bool| tr.t(if b { "yes" } else { "no" });
-    let rows = errands
-        .into_iter()
-        .map(|h| {
-            vec![
-                h.asked,
-                h.address,
-                h.for_whom,
-                h.needs,
-                tr.of("help-urgency-", h.urgency),
-                tr.of("help-status-", h.status),
-                h.volunteer.unwrap_or_default(),
-                h.cost.unwrap_or_default(),
-                h.delivered.unwrap_or_default(),
-                yes_no(h.confirmed),
-                h.cancel_reason.unwrap_or_default(),
-            ]
-        })
-        .collect();
     let header = [
         "errand-asked",
         "errand-address",
@@ -217,7 +188,37 @@ pub(super) async fn export_errands(caller: PageCaller) -> PageResult {
         "errand-cancel-reason",
     ]
     .map(|k| tr.t(k));
-    sheet_download("errands", &header, rows, "errands.xlsx")
+    let mut sheet = caller.sheet("errands", &header)?;
+    let yes_no = |b: bool| tr.t(if b { "yes" } else { "no" });
+    let mut before: Option<String> = None;
+    loop {
+        let page = sanshe_app::help::list(app, actor, false, before.as_deref(), 500).await?;
+        let rows = page
+            .items
+            .into_iter()
+            .map(|h| {
+                vec![
+                    h.asked,
+                    h.address,
+                    h.for_whom,
+                    h.needs,
+                    tr.of("help-urgency-", h.urgency),
+                    tr.of("help-status-", h.status),
+                    h.volunteer.unwrap_or_default(),
+                    h.cost.unwrap_or_default(),
+                    h.delivered.unwrap_or_default(),
+                    yes_no(h.confirmed),
+                    h.cancel_reason.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        sheet.push(rows).await?;
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    Ok(sheet.send("errands.xlsx").await?)
 }
 
 /// Records an errand from the page (an address in one of the caller's areas).

@@ -611,7 +611,9 @@ async fn scope_and_children(caller: &PageCaller) -> Result<Vec<AreaView>, PageFa
     Ok(areas)
 }
 
-/// Writes rows under a header into an .xlsx download.
+/// A short sheet whose rows a use case already returned in full (a day's hours, a campaign's
+/// buildings, a community's roster) as a download built in memory; a list read page by page
+/// goes through `caller.sheet` instead, which holds a page at a time.
 fn sheet_download(
     name: &str,
     header: &[String],
