@@ -444,6 +444,59 @@ pub async fn list(
     Ok(ErrandsPage { items, next })
 }
 
+/// A volunteer an errand can be given to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignable {
+    /// Their user id.
+    pub user_id: String,
+    /// Their name.
+    pub name: String,
+}
+
+/// For each of these errands that is open and the caller may assign, the volunteers it can be
+/// given to: those deployed within the caller's areas where the errand is (its community or
+/// above), each once, by name as Chinese readers order names. `step` refuses anyone else, so a
+/// worker is offered no one it would refuse, and a page of errands does not repeat a whole
+/// district's volunteers under each of them.
+pub async fn assignable(
+    app: &App,
+    actor: &Actor,
+    errands: &[HelpView],
+) -> Result<HashMap<String, Vec<Assignable>>> {
+    let worked = actor.scope(Action::FrontLine);
+    let open: Vec<String> = errands
+        .iter()
+        .filter(|h| h.status == HelpStatus::Open)
+        .map(|h| h.id.clone())
+        .collect();
+    if worked.is_empty() || open.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut conn = app.db.conn().await?;
+    let paths = store::paths_of(&mut *conn, &open).await?;
+    let deployed = sanshe_store::accounts::deployed_volunteers(&mut *conn, worked.roots()).await?;
+    let mut offered = HashMap::new();
+    for (id, path) in paths.into_iter().filter(|(_, p)| worked.contains(p)) {
+        let mut people: Vec<Assignable> = deployed
+            .iter()
+            .filter(|(_, _, _, at)| sanshe_core::accounts::path_within(&path, at))
+            .map(|(user_id, name, _, _)| Assignable {
+                user_id: user_id.clone(),
+                name: name.clone(),
+            })
+            .collect();
+        people.sort_by_cached_key(|p| {
+            (
+                sanshe_core::registry::name_sort_key(&p.name),
+                p.user_id.clone(),
+            )
+        });
+        people.dedup();
+        offered.insert(id, people);
+    }
+    Ok(offered)
+}
+
 /// Delivered and cancelled requests, latest recorded first: at most `limit`, recorded before
 /// `before`. Workers see their areas'; volunteers those they ran where they are deployed.
 async fn finished(

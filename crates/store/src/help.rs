@@ -151,6 +151,20 @@ pub async fn finished(
     conn.fetch_all(&sql, &args).await
 }
 
+/// Where each of these requests is: (id, area path).
+pub async fn paths_of(conn: &mut impl Statements, ids: &[String]) -> Result<Vec<(String, String)>> {
+    let mut args = Vec::new();
+    let ids = crate::one_of("id", ids, &mut args);
+    conn.rows(
+        &format!("SELECT id, area_path FROM help_requests WHERE {ids}"),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| r.columns(["id", "area_path"]))
+    .collect()
+}
+
 /// The request a receipt link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<HelpRow> {
     conn.one_by("help_requests", "link_hash", link_hash.into())

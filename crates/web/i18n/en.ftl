@@ -572,6 +572,7 @@ errand-vulnerable = Living alone / isolated: first
 errand-confirmed = Receipt confirmed by the resident
 errand-volunteer = Volunteer
 errand-assign = Assign
+errand-no-one-deployed = No volunteer is deployed here yet, so there is no one to assign
 errand-claim = I'll go
 errand-cost = Cost advanced (yuan)
 errand-buy = Bought

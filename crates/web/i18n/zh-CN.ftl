@@ -572,6 +572,7 @@ errand-vulnerable = 独居/隔离户优先
 errand-confirmed = 居民已确认收到
 errand-volunteer = 志愿者
 errand-assign = 指派
+errand-no-one-deployed = 这里还没有派驻志愿者，无人可指派
 errand-claim = 我来跑腿
 errand-cost = 垫付金额（元）
 errand-buy = 已买到

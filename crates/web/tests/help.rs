@@ -286,6 +286,92 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
     .await;
 }
 
+/// The volunteers an errand's assign list offers, in its order; `None` when it has no list.
+fn offered(html: &str, errand: &str) -> Option<Vec<String>> {
+    let at = html.find(&format!("id=\"errand-{errand}\""))?;
+    let card = &html[at..at + html[at..].find("</li>")?];
+    card.find("<select name=\"user_id\"")?;
+    Some(
+        card.split("<option value=\"")
+            .skip(1)
+            .map(|o| o[o.find('>').unwrap() + 1..o.find("</option>").unwrap()].to_string())
+            .collect(),
+    )
+}
+
+/// A volunteer deployed to `area_id` under a Chinese name, who has set their own password.
+async fn volunteer(t: &TestApp, username: &str, name: &str, area_id: &str) -> String {
+    let cli = sanshe_app::accounts::Actor::command_line(&t.app)
+        .await
+        .unwrap();
+    let target = sanshe_app::accounts::GrantTarget::Area(area_id.to_string());
+    let id = sanshe_app::accounts::create_user(
+        &t.app,
+        &cli,
+        username,
+        name,
+        support::PASSWORD,
+        "volunteer",
+        target,
+    )
+    .await
+    .unwrap()
+    .id;
+    t.has_set_own_password(&id).await;
+    id
+}
+
+#[tokio::test]
+async fn each_open_errand_offers_to_assign_only_the_volunteers_deployed_where_it_is() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        let errand = |area: &str, needs: &str| {
+            json!({"area_id": area, "address": "3号楼101", "for_whom": "刘奶奶", "needs": needs, "urgency": "today"})
+        };
+        let here = ask(t, &ling, errand(&t.lingyanli, "降压药")).await["id"].as_str().unwrap().to_string();
+        let there = ask(t, &yude, errand(&t.yudeli, "胰岛素")).await["id"].as_str().unwrap().to_string();
+        let (admin, _) = t.browser("admin").await;
+
+        // Nobody deployed yet: the city's coordinator is told so under each, with no list.
+        let html = t.page("/errands", &admin).await.text();
+        for id in [&here, &there] {
+            assert_eq!(offered(&html, id), None, "{html}");
+            assert!(html.contains(&format!("id=\"no-one-for-{id}\"")), "{html}");
+        }
+        assert!(html.contains("这里还没有派驻志愿者"), "{html}");
+
+        // 于 (yú) comes after 王 (wáng) for a Chinese reader, though not by code point.
+        let yu = volunteer(t, "vol.yu", "于洋", &t.lingyanli).await;
+        volunteer(t, "vol.wang", "王芳", &t.lingyanli).await;
+        volunteer(t, "vol.zhang", "张伟", &t.yudeli).await;
+        let html = t.page("/errands", &admin).await.text();
+        assert_eq!(offered(&html, &here), Some(vec!["王芳".to_string(), "于洋".to_string()]), "{html}");
+        assert_eq!(offered(&html, &there), Some(vec!["张伟".to_string()]), "{html}");
+        assert!(!html.contains("这里还没有派驻志愿者"), "{html}");
+
+        // The community's worker assigns one offered; the errand then offers no one.
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page("/errands", &cookie).await.text();
+        assert_eq!(offered(&html, &here), Some(vec!["王芳".to_string(), "于洋".to_string()]), "{html}");
+        assert!(!html.contains(&there), "another community's errand");
+        let r = t
+            .post_form(&format!("/errands/{here}/assign"), &cookie, &format!("csrf={csrf}&user_id={yu}"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let html = t.page("/errands", &cookie).await.text();
+        assert_eq!(offered(&html, &here), None, "{html}");
+        assert!(html.contains("<b>志愿者已接单</b> · 于洋"), "{html}");
+
+        // A volunteer's phone shows the errands to claim, never a list to assign from.
+        let (vcookie, _) = t.browser("vol.zhang").await;
+        let html = t.page("/errands", &vcookie).await.text();
+        assert!(html.contains(&format!("/errands/{there}/claim")), "{html}");
+        assert_eq!(offered(&html, &there), None, "{html}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_delivered() {
     on_both(async |t| {

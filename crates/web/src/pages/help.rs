@@ -61,7 +61,7 @@ pub(super) struct ErrandsPage {
     all: bool,
     pager: Pager,
     areas: Vec<(String, String)>,
-    volunteers: Vec<sanshe_app::volunteers::VolunteerView>,
+    assignable: std::collections::HashMap<String, Vec<sanshe_app::help::Assignable>>,
     me: String,
     message: Option<String>,
     form: FormErrors,
@@ -72,6 +72,11 @@ impl ErrandsPage {
     /// Whether the signed-in person runs errands here as a worker (assigns, cancels).
     fn worker(&self) -> bool {
         self.nav.frontline
+    }
+
+    /// Whom the worker may give this open errand to (no one for any other errand).
+    fn assignable_to(&self, h: &sanshe_app::help::HelpView) -> &[sanshe_app::help::Assignable] {
+        self.assignable.get(&h.id).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the errand is the signed-in volunteer's.
@@ -120,12 +125,7 @@ async fn errands_view(
         next.as_deref(),
     );
     let areas = sanshe_app::rotas::home_areas(app, actor).await?;
-    // Workers pick whom to assign among the volunteers deployed in their areas.
-    let volunteers = if actor.scope(Action::FrontLine).is_empty() {
-        Vec::new()
-    } else {
-        sanshe_app::volunteers::deployed(app, actor, None).await?
-    };
+    let assignable = sanshe_app::help::assignable(app, actor, &items).await?;
     let rejected = !form.is_empty();
     Ok(render_form(
         &ErrandsPage {
@@ -134,7 +134,7 @@ async fn errands_view(
             all,
             pager,
             areas,
-            volunteers,
+            assignable,
             me: actor.user_id.clone().unwrap_or_default(),
             message,
             form,
