@@ -196,8 +196,10 @@ pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
 pub struct Certificate {
     /// Name.
     pub name: String,
-    /// Volunteer number: the account's user name.
-    pub volunteer_number: String,
+    /// The account's user name on this platform. Not a volunteer number: that is the national
+    /// volunteer system's (中国志愿服务信息系统), which sanshe does not hold, and a stamped
+    /// record must not pass one off as the other.
+    pub account: String,
     /// ID number, masked (from the application; empty for accounts made otherwise).
     pub document: String,
     /// Organization given when applying.
@@ -249,7 +251,7 @@ pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     .await?;
     Ok(Certificate {
         name: actor.display_name.clone(),
-        volunteer_number: actor.username.clone(),
+        account: actor.username.clone(),
         document: application
             .as_ref()
             .map(|a| a.document_masked.clone())
