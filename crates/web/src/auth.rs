@@ -54,15 +54,6 @@ impl ApiCaller {
     pub fn app(&self) -> &App {
         &self.state.app
     }
-
-    /// Starts a sheet download on the node the request reached.
-    pub fn sheet(
-        &self,
-        name: &str,
-        header: &[String],
-    ) -> Result<crate::exports::SheetDownload, sanshe_app::AppError> {
-        crate::exports::SheetDownload::start(&self.state, name, header)
-    }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {

@@ -105,23 +105,20 @@ async fn a_download_waits_for_a_free_export_slot_and_is_told_when_to_come_back()
         // Two downloads being built elsewhere on this node hold both of its slots.
         let first = t.app.capacity.export().unwrap();
         let _second = t.app.capacity.export().unwrap();
-        for path in [
+        let households = format!("/areas/{}/households.xlsx", t.lingyanli);
+        let downloads = [
             "/audit/export.xlsx",
             "/users/export.xlsx",
             "/errands/export.xlsx",
-            &format!("/areas/{}/households.xlsx", t.lingyanli),
-        ] {
+            &households,
+        ];
+        for path in downloads {
             let r = t.page(path, &cookie).await;
             assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
             assert_eq!(r.headers[header::RETRY_AFTER], "30", "{path}");
         }
         drop(first);
-        for path in [
-            "/audit/export.xlsx",
-            "/users/export.xlsx",
-            "/errands/export.xlsx",
-            &format!("/areas/{}/households.xlsx", t.lingyanli),
-        ] {
+        for path in downloads {
             let r = t.page(path, &cookie).await;
             assert_eq!(r.status, StatusCode::OK, "{path}");
         }
