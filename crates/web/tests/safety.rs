@@ -198,34 +198,18 @@ async fn finding_7_a_stranger_cannot_lock_the_owner_out() {
     on_both(async |t| {
         for _ in 0..3 {
             let r = t
-                .post_json_from(
-                    "203.0.113.9",
-                    "/api/v1/sessions",
-                    json!({"username": "admin", "password": "wrong-password"}),
-                )
+                .sign_in_from("203.0.113.9", "admin", "wrong-password")
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         }
         // The owner, elsewhere, gets in at once with the right password.
         let started = std::time::Instant::now();
-        let r = t
-            .post_json_from(
-                "198.51.100.7",
-                "/api/v1/sessions",
-                json!({"username": "admin", "password": PASSWORD}),
-            )
-            .await;
+        let r = t.sign_in_from("198.51.100.7", "admin", PASSWORD).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
         // The stranger's next failure waits longer than the first did.
         let started = std::time::Instant::now();
-        let r = t
-            .post_json_from(
-                "203.0.113.9",
-                "/api/v1/sessions",
-                json!({"username": "admin", "password": "wrong-again"}),
-            )
-            .await;
+        let r = t.sign_in_from("203.0.113.9", "admin", "wrong-again").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(started.elapsed() >= std::time::Duration::from_millis(800));
     })
@@ -252,13 +236,10 @@ async fn finding_4_a_sign_in_flood_does_not_starve_signed_in_users() {
                         }
                         let t = t.clone();
                         calls.push(tokio::spawn(async move {
-                            t.post_json_from(
-                                &format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256),
-                                "/api/v1/sessions",
-                                json!({"username": format!("guess{n}"), "password": "nope"}),
-                            )
-                            .await
-                            .status
+                            let peer = format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256);
+                            t.sign_in_from(&peer, &format!("guess{n}"), "nope")
+                                .await
+                                .status
                         }));
                     }
                     for c in calls {
@@ -312,13 +293,7 @@ async fn public_routes_are_throttled_per_address() {
     on_both(async |t| {
         let mut limited = None;
         for i in 0..80 {
-            let r = t
-                .post_json_from(
-                    "192.0.2.1",
-                    "/api/v1/sessions",
-                    json!({"username": "", "password": ""}),
-                )
-                .await;
+            let r = t.sign_in_from("192.0.2.1", "", "").await;
             if r.status == StatusCode::TOO_MANY_REQUESTS {
                 limited = Some((i, r));
                 break;
@@ -332,13 +307,7 @@ async fn public_routes_are_throttled_per_address() {
             "application/problem+json"
         );
         // Another address is not.
-        let r = t
-            .post_json_from(
-                "192.0.2.2",
-                "/api/v1/sessions",
-                json!({"username": "admin", "password": PASSWORD}),
-            )
-            .await;
+        let r = t.sign_in_from("192.0.2.2", "admin", PASSWORD).await;
         assert_eq!(r.status, StatusCode::CREATED);
     })
     .await;

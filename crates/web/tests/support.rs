@@ -327,6 +327,13 @@ impl TestApp {
         (user.id, self.token(username).await)
     }
 
+    /// Signs `username` in through the API with `password` as if from the address `peer` (the
+    /// sign-in throttle and its failures count per address): the answer.
+    pub async fn sign_in_from(&self, peer: &str, username: &str, password: &str) -> Resp {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.post_json_from(peer, "/api/v1/sessions", body).await
+    }
+
     /// Signs `username` in through the API; its bearer token.
     pub async fn token(&self, username: &str) -> String {
         let r = self
