@@ -7,7 +7,7 @@ use sanshe_core::accounts::{Action, Role, Target};
 use sanshe_core::areas::AreaKind;
 use sanshe_core::identity::MainlandId;
 use sanshe_core::phone::Phone;
-use sanshe_core::volunteers::Vetting;
+use sanshe_core::volunteers::{Vetting, VolunteerNumber};
 use sanshe_store::volunteers::{self as store, ApplicationRow};
 use sanshe_store::{accounts as account_store, areas as area_store, new_id};
 
@@ -637,4 +637,26 @@ pub async fn deployable_areas(app: &App, actor: &Actor) -> Result<Vec<(String, S
     let mut out = communities_within(app, actor.scope(Action::VetVolunteers).roots()).await?;
     out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
+}
+
+/// Records the signed-in person's number in the national volunteer service system, which their
+/// record of service hours then names them by; a number given again replaces it.
+pub async fn set_own_number(app: &App, actor: &Actor, raw: &str) -> Result<VolunteerNumber> {
+    let me = actor.user_id.as_deref().ok_or(AppError::Forbidden)?;
+    if raw.chars().count() > 4 * VolunteerNumber::MAX_CHARS {
+        return Err(AppError::field("number", "err-volunteer-number"));
+    }
+    let number = VolunteerNumber::parse(raw).map_err(|key| AppError::field("number", key))?;
+    // Where they serve decides who reads the entry: their community's workers, or the city.
+    let deployed = actor.scope(Action::TakeShifts);
+    let subject = Subject {
+        kind: "user",
+        id: me,
+        area_path: deployed.roots().first().map(String::as_str),
+    };
+    let mut tx = app.db.begin().await?;
+    store::set_number(&mut *tx, me, number.as_str(), app.clock.now_ms()).await?;
+    audit::record(&mut tx, actor, "volunteer.number_set", subject, "").await?;
+    sanshe_store::commit(tx).await?;
+    Ok(number)
 }

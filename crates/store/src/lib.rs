@@ -259,6 +259,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0020_notice_teams.sqlite.sql"),
         postgres: include_str!("../migrations/0020_notice_teams.postgres.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_volunteer_numbers",
+        common: include_str!("../migrations/0021_volunteer_numbers.sql"),
+        sqlite: include_str!("../migrations/0021_volunteer_numbers.sqlite.sql"),
+        postgres: include_str!("../migrations/0021_volunteer_numbers.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

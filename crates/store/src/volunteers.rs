@@ -1,4 +1,4 @@
-//! The `volunteer_applications` table.
+//! The `volunteer_applications` and `volunteer_numbers` tables.
 
 use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
@@ -210,6 +210,32 @@ pub async fn reserve(
 pub async fn of_user(conn: &mut impl Statements, user_id: &str) -> Result<ApplicationRow> {
     conn.one_by("volunteer_applications", "user_id", user_id.into())
         .await
+}
+
+/// Sets the national volunteer system's number of a user, replacing the one they had.
+pub async fn set_number(
+    conn: &mut impl Statements,
+    user_id: &str,
+    number: &str,
+    at: i64,
+) -> Result<()> {
+    conn.run(
+        "INSERT INTO volunteer_numbers (user_id, number, recorded_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET number = excluded.number, recorded_at = excluded.recorded_at",
+        &[user_id.into(), number.into(), at.into()],
+    )
+    .await
+}
+
+/// The national volunteer system's number of a user, if they gave one.
+pub async fn number_of(conn: &mut impl Statements, user_id: &str) -> Result<Option<String>> {
+    conn.optional_row(
+        "SELECT number FROM volunteer_numbers WHERE user_id = $1",
+        &[user_id.into()],
+    )
+    .await?
+    .map(|r| r.try_get("number"))
+    .transpose()
 }
 
 /// The application a status link opens.

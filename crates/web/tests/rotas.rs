@@ -302,14 +302,15 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             "{cert}"
         );
         assert!(cert.contains("<b id=\"cert-total\">10.2</b>"), "{cert}");
-        // Where, who is to sign and seal, the volunteer number, and a number entered in the register.
+        // Where, who is to sign and seal, whose record, and a number entered in the register.
         assert!(
             cert.contains("服务地点") && cert.contains("凌研里社区") && cert.contains("负责人"),
             "{cert}"
         );
-        // The account is said to be the platform's, never passed off as a national volunteer number.
+        // The account is said to be the platform's, never passed off as a national volunteer
+        // number, which is not named until the volunteer gives one.
         assert!(
-            cert.contains("平台账号: vol.one") && !cert.contains("志愿者编号"),
+            cert.contains("平台账号: vol.one") && !cert.contains("id=\"cert-number\""),
             "{cert}"
         );
         let serial = cert
@@ -936,6 +937,78 @@ async fn a_new_post_is_audited_as_a_post_in_its_community() {
         assert_eq!(entries.len(), 1, "{log}");
         assert_eq!(entries[0]["target_kind"], "post");
         assert_eq!(entries[0]["target_id"], post.as_str());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_volunteer_gives_their_national_volunteer_number_and_the_record_names_them_by_it() {
+    on_both(async |t| {
+        let (id, _) = t.with_user("vol.num", "volunteer", &t.lingyanli).await;
+        let (cookie, csrf) = t.browser("vol.num").await;
+        let give = |number: &str| format!("csrf={csrf}&number={number}");
+        let record = async || t.page("/hours/certificate", &cookie).await.text();
+        assert!(record().await.contains("id=\"volunteer-number-form\""));
+
+        // Refused beside the field, with what was typed kept: a semicolon, then too long.
+        for (typed, kept) in [("12%3B456", "12;456"), (&*"1".repeat(200), "")] {
+            let r = t
+                .post_form("/hours/volunteer-number", &cookie, &give(typed))
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            let html = r.text();
+            assert!(
+                html.contains("<div class=\"field-error\" id=\"error-number\">"),
+                "{html}"
+            );
+            assert!(html.contains("6 到 32 位字母、数字或连字符"), "{html}");
+            assert!(
+                kept.is_empty() || html.contains(&format!("value=\"{kept}\"")),
+                "{html}"
+            );
+        }
+        assert!(!record().await.contains("id=\"cert-number\""));
+
+        // Given as typed on a phone, kept as issued; the record names them by it.
+        let r = t
+            .post_form("/hours/volunteer-number", &cookie, &give("tj-2020+0815"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert_eq!(r.headers["location"], "/hours/certificate?saved=1");
+        let html = t.page("/hours/certificate?saved=1", &cookie).await.text();
+        assert!(html.contains("志愿者编号已保存"), "{html}");
+        assert!(
+            html.contains(
+                "志愿者编号（全国志愿服务信息系统）: <span id=\"cert-number\">TJ-20200815</span>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("平台账号: vol.num"), "{html}");
+
+        // Given again, it replaces the first; each time is in the audit log.
+        let r = t
+            .post_form("/hours/volunteer-number", &cookie, &give("120104000123"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let html = record().await;
+        assert!(
+            html.contains("<span id=\"cert-number\">120104000123</span>")
+                && !html.contains("TJ-20200815"),
+            "{html}"
+        );
+        let admin = t.token("admin").await;
+        let log = t
+            .get("/api/v1/audit?action=volunteer.number_set", Some(&admin))
+            .await
+            .json();
+        let entries = log.as_array().unwrap_or_else(|| panic!("{log}"));
+        assert_eq!(entries.len(), 2, "{log}");
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["target_id"] == id.as_str() && e["detail"] == ""),
+            "{log}"
+        );
     })
     .await;
 }

@@ -200,6 +200,8 @@ pub struct Certificate {
     /// volunteer system's (中国志愿服务信息系统), which sanshe does not hold, and a stamped
     /// record must not pass one off as the other.
     pub account: String,
+    /// Their number in the national volunteer service system, when they gave one.
+    pub volunteer_number: Option<String>,
     /// ID number, masked (from the application; empty for accounts made otherwise).
     pub document: String,
     /// Organization given when applying.
@@ -224,6 +226,7 @@ pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     let application = sanshe_store::volunteers::of_user(&mut *conn, &own)
         .await
         .ok();
+    let volunteer_number = sanshe_store::volunteers::number_of(&mut *conn, &own).await?;
     let mut places: Vec<(String, i64)> = Vec::new();
     for l in &hours.lines {
         match places.iter_mut().find(|(p, _)| *p == l.place) {
@@ -252,6 +255,7 @@ pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     Ok(Certificate {
         name: actor.display_name.clone(),
         account: actor.username.clone(),
+        volunteer_number,
         document: application
             .as_ref()
             .map(|a| a.document_masked.clone())

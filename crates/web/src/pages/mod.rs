@@ -490,6 +490,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/webhooks/{id}", post(toggle_webhook))
         .route("/rota", get(rota_page))
         .route("/hours/certificate", get(hours_certificate))
+        .route("/hours/volunteer-number", post(set_volunteer_number))
         .route("/rota/shifts/{id}/{action}", post(shift_action))
         .route("/rota/shifts/{id}/cover", get(cover_page))
         .route("/rota/posts", post(create_post))

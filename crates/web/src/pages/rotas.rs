@@ -301,6 +301,8 @@ pub(super) async fn cover_page(
 pub(super) struct HoursCertificate {
     nav: Nav,
     c: rotas::Certificate,
+    saved: bool,
+    errors: FormErrors,
 }
 
 impl HoursCertificate {
@@ -310,11 +312,50 @@ impl HoursCertificate {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct CertificateQuery {
+    saved: Option<String>,
+}
+
 /// The signed-in volunteer's record of service hours, to print and have signed and sealed.
-pub(super) async fn hours_certificate(caller: PageCaller) -> PageResult {
+pub(super) async fn hours_certificate(
+    caller: PageCaller,
+    Query(q): Query<CertificateQuery>,
+) -> PageResult {
+    certificate_view(&caller, q.saved.is_some(), FormErrors::default()).await
+}
+
+async fn certificate_view(caller: &PageCaller, saved: bool, errors: FormErrors) -> PageResult {
     let c = rotas::certificate(caller.app(), &caller.actor).await?;
-    Ok(render(&HoursCertificate {
-        nav: Nav::of(&caller, "/hours/certificate"),
-        c,
-    }))
+    let rejected = !errors.is_empty();
+    Ok(render_form(
+        &HoursCertificate {
+            nav: Nav::of(caller, "/hours/certificate"),
+            c,
+            saved,
+            errors,
+        },
+        rejected,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct VolunteerNumberForm {
+    number: String,
+}
+
+/// The volunteer gives their number in the national volunteer service system, which the
+/// record then names them by.
+pub(super) async fn set_volunteer_number(
+    caller: PageCaller,
+    Form(f): Form<VolunteerNumberForm>,
+) -> PageResult {
+    let done = sanshe_app::volunteers::set_own_number(caller.app(), &caller.actor, &f.number).await;
+    after_form(
+        &caller,
+        done,
+        async |_| Ok(Redirect::to("/hours/certificate?saved=1").into_response()),
+        async |errors| certificate_view(&caller, false, errors).await,
+    )
+    .await
 }
