@@ -365,7 +365,7 @@ test('the gate post keeps working offline and sends each queued scan once when t
   await page.context().close();
 });
 
-test('a volunteer takes a shift on a phone and checks in when it is about to start', async () => {
+test('a volunteer takes a shift on a phone, checks in when it is about to start and gives their volunteer number for the record', async () => {
   const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
   const community = (await api('/api/v1/areas', worker)).json[0].id;
   // A post whose cover starts ten minutes from now, China time, so check-in is already open.
@@ -399,6 +399,18 @@ test('a volunteer takes a shift on a phone and checks in when it is about to sta
   await taken.locator('button', { hasText: '签到' }).click();
   await page.getByText('已签到').waitFor();
   await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签退' }).waitFor();
+
+  // Their record of hours names them by their national volunteer number once they give it.
+  await page.click('a[href="/hours/certificate"]');
+  await noSidewaysScroll(page);
+  await page.fill('#volunteer-number', '12;34');
+  await page.click('#volunteer-number-form button');
+  await page.locator('#error-number', { hasText: '6 到 32 位' }).waitFor();
+  assert.equal(await page.inputValue('#volunteer-number'), '12;34');
+  await page.fill('#volunteer-number', 'tj 2020 0815');
+  await page.click('#volunteer-number-form button');
+  await page.getByText('志愿者编号已保存').waitFor();
+  assert.equal(await page.textContent('#cert-number'), 'TJ20200815');
   await page.context().close();
 });
 
