@@ -238,6 +238,24 @@ pub async fn number_of(conn: &mut impl Statements, user_id: &str) -> Result<Opti
     .transpose()
 }
 
+/// The national volunteer system's numbers of those of these users who gave one:
+/// (user id, number).
+pub async fn numbers_of(
+    conn: &mut impl Statements,
+    user_ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut args = Vec::new();
+    let users = crate::one_of("user_id", user_ids, &mut args);
+    conn.rows(
+        &format!("SELECT user_id, number FROM volunteer_numbers WHERE {users}"),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| r.columns(["user_id", "number"]))
+    .collect()
+}
+
 /// The application a status link opens.
 pub async fn by_link(conn: &mut impl Statements, link_hash: &str) -> Result<ApplicationRow> {
     conn.one_by("volunteer_applications", "link_hash", link_hash.into())

@@ -718,6 +718,7 @@ hours-account = Account on this platform
 hours-volunteer-number = Volunteer number (national volunteer service system)
 hours-volunteer-number-help = The number the national volunteer service system (or your local volunteer platform) gave you when you registered; your record of service hours names you by it.
 hours-volunteer-number-saved = Volunteer number saved
+hours-ledger-export = Export the service-hours ledger (with volunteer numbers)
 hours-document = ID card
 hours-place = Where
 hours-issuers = Issuers (per place; signed and sealed by the organiser)

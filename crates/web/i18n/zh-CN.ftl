@@ -718,6 +718,7 @@ hours-account = 平台账号
 hours-volunteer-number = 志愿者编号（全国志愿服务信息系统）
 hours-volunteer-number-help = 填写您在全国志愿服务信息系统（或本地志愿服务平台）注册后获得的编号，服务时长记录将以此编号注明您的身份。
 hours-volunteer-number-saved = 志愿者编号已保存
+hours-ledger-export = 导出服务时长台账（含志愿者编号）
 hours-document = 居民身份证
 hours-place = 服务地点
 hours-issuers = 出具单位（按服务地点，由组织方负责人签字并盖章）

@@ -1012,3 +1012,174 @@ async fn a_volunteer_gives_their_national_volunteer_number_and_the_record_names_
     })
     .await;
 }
+
+/// Writes that `user_id` served every one of these shifts, checked in at its start and out at
+/// its end, less `short` minutes each: the lines of the ledger as check-outs leave them.
+async fn served(t: &TestApp, shifts: &[(String, i64, i64)], user_id: &str, short: i64) -> i64 {
+    let mut conn = t.app.db.conn().await.unwrap();
+    let mut total = 0;
+    for (id, starts, ends) in shifts {
+        let minutes = (ends - starts) / 60_000 - short;
+        total += minutes;
+        sqlx::query(
+            "INSERT INTO shift_people (shift_id, user_id, starts_at, ends_at, booked_by, booked_at, checked_in_at, checked_out_at, served_minutes) \
+             VALUES ($1, $2, $3, $4, 'worker.lingyanli', $3, $3, $4, $5)",
+        )
+        .bind(id.clone())
+        .bind(user_id.to_string())
+        .bind(*starts)
+        .bind(*ends)
+        .bind(minutes)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    total
+}
+
+#[tokio::test]
+async fn the_ledger_is_read_a_page_at_a_time_with_every_lines_total_and_exported_with_volunteer_numbers()
+ {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let post = t
+            .rota_post("一区南门")
+            .covering("00:00", 24, 8)
+            .with("people", 2)
+            .by(&worker)
+            .await;
+        let made = t.make_shifts(&worker, &post, t.app.today(), 2).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let shifts: Vec<(String, i64, i64)> = {
+            let mut conn = t.app.db.conn().await.unwrap();
+            sqlx::query_as(
+                "SELECT id, starts_at, ends_at FROM shifts WHERE post_id = $1 ORDER BY starts_at",
+            )
+            .bind(post.clone())
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+        };
+        assert_eq!(shifts.len(), 6);
+        // Two people on every shift: lines that share a check-in time, which paging must neither
+        // skip nor repeat.
+        let (one, one_token) = t.with_user("vol.ledger1", "volunteer", &t.lingyanli).await;
+        let (two, _) = t.with_user("vol.ledger2", "volunteer", &t.lingyanli).await;
+        let total = served(t, &shifts, &one, 0).await + served(t, &shifts, &two, 15).await;
+        let actor = sanshe_app::accounts::actor_of(&t.app, &one).await.unwrap();
+        sanshe_app::volunteers::set_own_number(&t.app, &actor, "tj-2020-0001")
+            .await
+            .unwrap();
+
+        // Pages of five: 5, 5 and 2 lines, each line once, latest first, every page with the
+        // total of all twelve.
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/hours?who=all&limit=5".to_string();
+        let mut sizes = Vec::new();
+        loop {
+            let page = t.get(&path, Some(&worker)).await.json();
+            assert_eq!(page["total_minutes"], total, "{page}");
+            let lines = page["lines"].as_array().unwrap();
+            sizes.push(lines.len());
+            for l in lines {
+                let number = l["volunteer_number"].as_str().map(str::to_string);
+                seen.push((
+                    format!("{} {}", l["date"], l["from"]),
+                    l["user_id"].clone(),
+                    number,
+                ));
+            }
+            match page["next"].as_str() {
+                Some(next) => path = format!("/api/v1/hours?who=all&limit=5&before={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(sizes, [5, 5, 2]);
+        let mut order: Vec<&String> = seen.iter().map(|s| &s.0).collect();
+        assert!(
+            order.windows(2).all(|w| w[0] >= w[1]),
+            "latest first: {order:?}"
+        );
+        order.dedup();
+        assert_eq!(order.len(), 6, "each shift's two lines");
+        let mut lines: Vec<(String, String)> = seen
+            .iter()
+            .map(|s| (s.0.clone(), s.1.to_string()))
+            .collect();
+        lines.sort();
+        lines.dedup();
+        assert_eq!(lines.len(), 12, "no line twice");
+        assert!(
+            seen.iter()
+                .all(|s| s.2.as_deref() == (s.1 == one.as_str()).then_some("TJ-2020-0001"))
+        );
+
+        // A cursor that is not one is refused; another community's worker sees none; a volunteer
+        // their own.
+        let bad = t
+            .get("/api/v1/hours?who=all&before=x.y", Some(&worker))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.json()["errors"][0]["code"], "err-cursor");
+        let far = t
+            .get(
+                "/api/v1/hours?who=all",
+                Some(&t.token("worker.yudeli").await),
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                far["lines"].as_array().unwrap().len(),
+                far["total_minutes"].clone()
+            ),
+            (0, json!(0))
+        );
+        let own = t.get("/api/v1/hours", Some(&one_token)).await.json();
+        assert_eq!(
+            (
+                own["lines"].as_array().unwrap().len(),
+                own["total_minutes"].clone()
+            ),
+            (6, json!(6 * 480))
+        );
+
+        // The worker's sheet: every line, with the number beside the name of whoever gave one.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        assert!(
+            t.page("/rota", &cookie)
+                .await
+                .text()
+                .contains("id=\"ledger-export\"")
+        );
+        let sheet = t.page("/hours/ledger.xlsx", &cookie).await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(
+            table[0][..2],
+            ["志愿者", "志愿者编号（全国志愿服务信息系统）"]
+        );
+        assert_eq!(table.len(), 13);
+        for row in &table[1..] {
+            let number = if row[0] == "vol.ledger1" {
+                "TJ-2020-0001"
+            } else {
+                ""
+            };
+            assert_eq!(row[1], number, "{row:?}");
+        }
+        let minutes: i64 = table[1..]
+            .iter()
+            .map(|r| r[6].parse::<i64>().unwrap())
+            .sum();
+        assert_eq!(minutes, total);
+        let (vcookie, _) = t.browser("vol.ledger1").await;
+        assert!(
+            !t.page("/rota", &vcookie)
+                .await
+                .text()
+                .contains("id=\"ledger-export\"")
+        );
+    })
+    .await;
+}

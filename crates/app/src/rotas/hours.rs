@@ -10,6 +10,9 @@ pub struct ServedLine {
     pub user_id: String,
     /// Volunteer's name.
     pub name: String,
+    /// Their number in the national volunteer service system, when they gave one: what the
+    /// line is entered into that system under.
+    pub volunteer_number: Option<String>,
     /// Service: the post served.
     pub post: String,
     /// Kind of post.
@@ -28,28 +31,62 @@ pub struct ServedLine {
     pub place: String,
 }
 
-/// Service hours: the lines and their total.
+/// Service hours: a page of the lines and the total of all of them.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ServiceHours {
-    /// Lines, latest first.
+    /// This page's lines, latest first.
     pub lines: Vec<ServedLine>,
-    /// Total minutes.
+    /// Total minutes of every line, not only this page's.
     pub total_minutes: i64,
+    /// The cursor of the next page (`before`), when there are more lines.
+    pub next: Option<String>,
 }
 
+/// The most lines one page of the ledger holds.
+pub const MAX_LEDGER_PAGE: i64 = 5000;
+
 /// The caller's own service hours, or, with `everyone`, those of everyone in the caller's rota
-/// scope (workers and coordinators).
-pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHours> {
-    let mut conn = app.db.conn().await?;
-    let rows = if everyone {
-        store::served(&mut *conn, None, actor.scope(Action::ManageRotas).roots()).await?
+/// scope (workers and coordinators): at most `limit` (1–5,000) lines, latest first, after the
+/// line `before` (a page's `next`), with the total of every line.
+pub async fn hours(
+    app: &App,
+    actor: &Actor,
+    everyone: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<ServiceHours> {
+    let cursor = before
+        .filter(|b| !b.is_empty())
+        .map(|b| served_cursor(b).ok_or_else(|| AppError::field("before", "err-cursor")))
+        .transpose()?;
+    let limit = limit.clamp(1, MAX_LEDGER_PAGE);
+    let (person, roots) = if everyone {
+        (None, actor.scope(Action::ManageRotas).roots().to_vec())
     } else {
         let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
         // One's own hours wherever they were served.
-        store::served(&mut *conn, Some(&own), &[String::new()]).await?
+        (Some(own), vec![String::new()])
     };
+    let mut conn = app.db.conn().await?;
+    let person = person.as_deref();
+    let mut rows = store::served(&mut *conn, person, &roots, cursor.as_ref(), limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| format!("{}.{}.{}", r.checked_in_at, r.shift_id, r.user_id))
+    } else {
+        None
+    };
+    let total_minutes = store::served_minutes(&mut *conn, person, &roots).await?;
     let people = rows.iter().map(|r| r.user_id.as_str());
     let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
+    let mut ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let numbers: HashMap<String, String> = sanshe_store::volunteers::numbers_of(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
     // Paths are the ids of an area's ancestors and itself, 32 characters each: the last is
     // the area's own id.
     let mut places: HashMap<String, String> = HashMap::new();
@@ -71,6 +108,7 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
                 .unwrap_or_default();
             ServedLine {
                 name: names.get(&r.user_id).cloned().unwrap_or_default(),
+                volunteer_number: numbers.get(&r.user_id).cloned(),
                 user_id: r.user_id,
                 post: r.post_name,
                 kind: r.post_kind,
@@ -84,8 +122,26 @@ pub async fn hours(app: &App, actor: &Actor, everyone: bool) -> Result<ServiceHo
         })
         .collect();
     Ok(ServiceHours {
-        total_minutes: lines.iter().map(|l| l.minutes).sum(),
         lines,
+        total_minutes,
+        next,
+    })
+}
+
+/// A ledger cursor read back: check-in time, shift and person (ids in hex, maybe hyphenated).
+fn served_cursor(raw: &str) -> Option<store::ServedCursor> {
+    let mut parts = raw.splitn(3, '.');
+    let checked_in_at = parts.next()?.parse().ok()?;
+    let hex = |p: &str| {
+        (!p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+            .then(|| p.to_string())
+    };
+    let shift_id = hex(parts.next()?)?;
+    let user_id = hex(parts.next()?)?;
+    Some(store::ServedCursor {
+        checked_in_at,
+        shift_id,
+        user_id,
     })
 }
 
@@ -220,7 +276,13 @@ pub struct Certificate {
 /// The caller's record of service to print; each print is entered in the audit log, which is
 /// the register of numbers issued.
 pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
-    let hours = hours(app, actor, false).await?;
+    // Every line of the record, however many pages of the ledger they take.
+    let mut hours = hours(app, actor, false, None, MAX_LEDGER_PAGE).await?;
+    while let Some(next) = hours.next.take() {
+        let more = self::hours(app, actor, false, Some(&next), MAX_LEDGER_PAGE).await?;
+        hours.lines.extend(more.lines);
+        hours.next = more.next;
+    }
     let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut conn = app.db.conn().await?;
     let application = sanshe_store::volunteers::of_user(&mut *conn, &own)

@@ -392,6 +392,8 @@ crate::query_row! {
     /// A line of the service-hours ledger.
     #[derive(Debug, Clone)]
     pub struct ServedRow {
+        /// The shift served.
+        pub shift_id: String,
         /// Person.
         pub user_id: String,
         /// Post name.
@@ -411,26 +413,76 @@ crate::query_row! {
     }
 }
 
-/// Served shifts (checked out) of one person, or of everyone in the scope when `user_id` is
-/// None, latest first.
+/// Where a page of the ledger ended: its last line's check-in, shift and person, which
+/// together name one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedCursor {
+    /// Checked in, UTC ms.
+    pub checked_in_at: i64,
+    /// The shift.
+    pub shift_id: String,
+    /// The person.
+    pub user_id: String,
+}
+
+/// The ledger's lines: served shifts (checked out) of one person, or of everyone in the scope
+/// when `user_id` is None, latest first; at most `limit`, those after `before` in that order.
 pub async fn served(
     conn: &mut impl Statements,
     user_id: Option<&str>,
     roots: &[String],
+    before: Option<&ServedCursor>,
+    limit: i64,
 ) -> Result<Vec<ServedRow>> {
     let (filter, binds) = scope_filter("s.area_path", roots, 2);
     let mut args: Vec<Cell> = vec![user_id.into()];
     args.extend(binds.into_iter().map(Cell::from));
-    conn.fetch_all(
-            &format!(
-                "SELECT b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
-                 FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
-                 WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter} \
-                 ORDER BY b.checked_in_at DESC LIMIT 5000"
-            ),
-            &args,
-        )
-        .await
+    let mut sql = format!(
+        "SELECT b.shift_id, b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
+         FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
+         WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
+    );
+    if let Some(c) = before {
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (b.checked_in_at, b.shift_id, b.user_id) < (${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        args.extend([
+            c.checked_in_at.into(),
+            c.shift_id.as_str().into(),
+            c.user_id.as_str().into(),
+        ]);
+    }
+    args.push(limit.into());
+    sql.push_str(&format!(
+        " ORDER BY b.checked_in_at DESC, b.shift_id DESC, b.user_id DESC LIMIT ${}",
+        args.len()
+    ));
+    conn.fetch_all(&sql, &args).await
+}
+
+/// The minutes of every line of the ledger `served` pages through.
+pub async fn served_minutes(
+    conn: &mut impl Statements,
+    user_id: Option<&str>,
+    roots: &[String],
+) -> Result<i64> {
+    let (filter, binds) = scope_filter("s.area_path", roots, 2);
+    let mut args: Vec<Cell> = vec![user_id.into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    conn.one_row(
+        &format!(
+            "SELECT CAST(COALESCE(SUM(b.served_minutes), 0) AS BIGINT) AS minutes \
+             FROM shift_people b JOIN shifts s ON s.id = b.shift_id \
+             WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
+        ),
+        &args,
+    )
+    .await?
+    .try_get("minutes")
 }
 
 /// Bookings of shifts below `within` in the scope that start in [from, to), by person then

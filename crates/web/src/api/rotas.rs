@@ -221,22 +221,33 @@ pub async fn check_out(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<J
     Ok(Json(Served { minutes }))
 }
 
-/// Whose hours.
+/// Whose hours, and which page of them.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HoursQuery {
     /// `all`: everyone in the caller's rota scope (workers); otherwise the caller's own.
     pub who: Option<String>,
+    /// The lines after this one: the `next` of the page before.
+    pub before: Option<String>,
+    /// Lines on the page (1–5,000, default 1,000).
+    pub limit: Option<i64>,
 }
 
-/// The service-hours ledger.
+/// The service-hours ledger, a page at a time, latest first, with the total of every line.
 #[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)))]
 pub async fn get_hours(
     caller: ApiCaller,
     Query(q): Query<HoursQuery>,
 ) -> ApiResult<Json<ServiceHours>> {
-    Ok(Json(
-        rotas::hours(caller.app(), &caller.actor, q.who.as_deref() == Some("all")).await?,
-    ))
+    let everyone = q.who.as_deref() == Some("all");
+    let limit = q.limit.unwrap_or(1000);
+    let page = rotas::hours(
+        caller.app(),
+        &caller.actor,
+        everyone,
+        q.before.as_deref(),
+        limit,
+    );
+    Ok(Json(page.await?))
 }
 
 /// Service totals per community and per organization: a bureau's or worker's areas, an

@@ -491,6 +491,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/rota", get(rota_page))
         .route("/hours/certificate", get(hours_certificate))
         .route("/hours/volunteer-number", post(set_volunteer_number))
+        .route("/hours/ledger.xlsx", get(export_ledger))
         .route("/rota/shifts/{id}/{action}", post(shift_action))
         .route("/rota/shifts/{id}/cover", get(cover_page))
         .route("/rota/posts", post(create_post))

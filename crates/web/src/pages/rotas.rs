@@ -359,3 +359,49 @@ pub(super) async fn set_volunteer_number(
     )
     .await
 }
+
+/// The service-hours ledger of the worker's areas as a sheet, every line with the volunteer's
+/// number in the national volunteer service system, to enter the hours there (records kept
+/// elsewhere must be, under the 2020 measures); read a page at a time.
+pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
+    let (app, actor, tr) = (caller.app(), &caller.actor, caller.tr);
+    let header = [
+        "hours-volunteer",
+        "hours-volunteer-number",
+        "hours-date",
+        "hours-place",
+        "hours-service",
+        "hours-time",
+        "hours-minutes",
+        "hours-confirmed-by",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet("hours", &header)?;
+    let mut before: Option<String> = None;
+    loop {
+        let page =
+            rotas::hours(app, actor, true, before.as_deref(), rotas::MAX_LEDGER_PAGE).await?;
+        let rows = page
+            .lines
+            .into_iter()
+            .map(|l| {
+                vec![
+                    l.name,
+                    l.volunteer_number.unwrap_or_default(),
+                    l.date,
+                    l.place,
+                    l.post,
+                    format!("{}–{}", l.from, l.until),
+                    l.minutes.to_string(),
+                    l.confirmed_by,
+                ]
+            })
+            .collect();
+        sheet.push(rows).await?;
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    Ok(sheet.send("service-hours.xlsx").await?)
+}
