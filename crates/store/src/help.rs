@@ -153,12 +153,9 @@ pub async fn finished(
 
 /// Where each of these requests is: (id, area path).
 pub async fn paths_of(conn: &mut impl Statements, ids: &[String]) -> Result<Vec<(String, String)>> {
-    let mut args = Vec::new();
-    let ids = crate::one_of("id", ids, &mut args);
-    conn.rows(
-        &format!("SELECT id, area_path FROM help_requests WHERE {ids}"),
-        &args,
-    )
+    conn.rows_in(ids, &[], |ids| {
+        format!("SELECT id, area_path FROM help_requests WHERE id IN {ids}")
+    })
     .await?
     .iter()
     .map(|r| r.columns(["id", "area_path"]))

@@ -244,12 +244,9 @@ pub async fn numbers_of(
     conn: &mut impl Statements,
     user_ids: &[String],
 ) -> Result<Vec<(String, String)>> {
-    let mut args = Vec::new();
-    let users = crate::one_of("user_id", user_ids, &mut args);
-    conn.rows(
-        &format!("SELECT user_id, number FROM volunteer_numbers WHERE {users}"),
-        &args,
-    )
+    conn.rows_in(user_ids, &[], |ids| {
+        format!("SELECT user_id, number FROM volunteer_numbers WHERE user_id IN {ids}")
+    })
     .await?
     .iter()
     .map(|r| r.columns(["user_id", "number"]))
