@@ -303,6 +303,24 @@ impl SheetDownload {
         self.sheet.push(rows).await
     }
 
+    /// Appends every page of a list: `page(cursor)` reads the rows of one, from the first
+    /// (`None`), and the cursor of the next, until a page has none.
+    pub async fn push_pages<F, Page>(&mut self, mut page: F) -> Result<(), AppError>
+    where
+        F: FnMut(Option<String>) -> Page,
+        Page: std::future::Future<Output = Result<(Vec<Vec<String>>, Option<String>), AppError>>,
+    {
+        let mut cursor = None;
+        loop {
+            let (rows, next) = page(cursor).await?;
+            self.push(rows).await?;
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Finishes the sheet and answers it as a download named `filename`; the file goes when
     /// the last byte is sent.
     pub async fn send(self, filename: &str) -> Result<Response, AppError> {

@@ -169,30 +169,28 @@ pub(super) async fn export_users(caller: PageCaller, Query(q): Query<UsersQuery>
     let (app, actor) = (caller.app(), &caller.actor);
     let header = ["username", "display-name", "role"].map(|k| tr.t(k));
     let mut sheet = caller.sheet("users", &header)?;
-    let mut after: Option<String> = None;
-    loop {
-        let page =
-            sanshe_app::accounts::list_users(app, actor, q.q.as_deref(), after.as_deref(), 500)
-                .await?;
-        after = page.last().map(|u| u.username.clone());
-        let full = page.len() == 500;
-        let rows = page
-            .into_iter()
-            .map(|u| {
-                let grants = u
-                    .grants
-                    .iter()
-                    .map(|g| format!("{} @ {}", tr.of("role-", g.role), g.scope_name))
-                    .collect::<Vec<_>>()
-                    .join("；");
-                vec![u.username, u.display_name, grants]
-            })
-            .collect();
-        sheet.push(rows).await?;
-        if !full {
-            break;
-        }
-    }
+    let words = q.q.as_deref();
+    sheet
+        .push_pages(|after| async move {
+            let page =
+                sanshe_app::accounts::list_users(app, actor, words, after.as_deref(), 500).await?;
+            let full = page.len() == 500;
+            let next = page.last().filter(|_| full).map(|u| u.username.clone());
+            let rows = page
+                .into_iter()
+                .map(|u| {
+                    let grants = u
+                        .grants
+                        .iter()
+                        .map(|g| format!("{} @ {}", tr.of("role-", g.role), g.scope_name))
+                        .collect::<Vec<_>>()
+                        .join("；");
+                    vec![u.username, u.display_name, grants]
+                })
+                .collect();
+            Ok((rows, next))
+        })
+        .await?;
     Ok(sheet.send("users.xlsx").await?)
 }
 

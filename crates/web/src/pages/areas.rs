@@ -176,33 +176,25 @@ pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>
     let tr = caller.tr;
     let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
     let mut sheet = caller.sheet("households", &header)?;
-    let mut after: Option<String> = None;
-    loop {
-        let (page, next) = sanshe_app::registry::households(
-            caller.app(),
-            &caller.actor,
-            Some(&id),
-            after.as_deref(),
-            500,
-        )
+    let (app, actor, area) = (caller.app(), &caller.actor, Some(id.as_str()));
+    sheet
+        .push_pages(|after| async move {
+            let (page, next) =
+                sanshe_app::registry::households(app, actor, area, after.as_deref(), 500).await?;
+            let rows = page
+                .into_iter()
+                .map(|h| {
+                    vec![
+                        h.area_name,
+                        h.building,
+                        h.unit,
+                        h.room,
+                        h.resident_count.to_string(),
+                    ]
+                })
+                .collect();
+            Ok((rows, next))
+        })
         .await?;
-        let rows = page
-            .into_iter()
-            .map(|h| {
-                vec![
-                    h.area_name,
-                    h.building,
-                    h.unit,
-                    h.room,
-                    h.resident_count.to_string(),
-                ]
-            })
-            .collect();
-        sheet.push(rows).await?;
-        match next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
     Ok(sheet.send("households.xlsx").await?)
 }

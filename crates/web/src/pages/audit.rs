@@ -63,40 +63,31 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
     ]
     .map(|k| tr.t(k));
     let mut sheet = caller.sheet("audit", &header)?;
-    let mut before: Option<String> = None;
+    let (app, actor, action) = (caller.app(), &caller.actor, q.action.as_deref());
     // Page through the whole log in scope; each page is one indexed range scan.
-    loop {
-        let page = sanshe_app::audit::list(
-            caller.app(),
-            &caller.actor,
-            q.action.as_deref(),
-            before.as_deref(),
-            500,
-        )
+    sheet
+        .push_pages(|before| async move {
+            let page = sanshe_app::audit::list(app, actor, action, before.as_deref(), 500).await?;
+            let full = page.len() == 500;
+            let next = page.last().filter(|_| full).map(|e| e.id.clone());
+            let rows = page
+                .into_iter()
+                .map(|e| {
+                    vec![
+                        to_the_second(e.at),
+                        format!("{} ({})", e.actor_name, e.actor),
+                        // Words to read; the code stays in the filter and the API.
+                        tr.audit_action(&e.action),
+                        // Whom it is about, masked; the id stays for finding the record.
+                        format!("{} {}", e.subject, e.target_id).trim().to_string(),
+                        e.detail,
+                        e.reason.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok((rows, next))
+        })
         .await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.id.clone());
-        let full = page.len() == 500;
-        let rows = page
-            .into_iter()
-            .map(|e| {
-                vec![
-                    to_the_second(e.at),
-                    format!("{} ({})", e.actor_name, e.actor),
-                    // Words to read; the code stays in the filter and the API.
-                    tr.audit_action(&e.action),
-                    // Whom it is about, masked; the id stays for finding the record.
-                    format!("{} {}", e.subject, e.target_id).trim().to_string(),
-                    e.detail,
-                    e.reason.unwrap_or_default(),
-                ]
-            })
-            .collect();
-        sheet.push(rows).await?;
-        if !full {
-            break;
-        }
-    }
     Ok(sheet.send("audit-log.xlsx").await?)
 }
 

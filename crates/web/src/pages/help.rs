@@ -189,35 +189,32 @@ pub(super) async fn export_errands(caller: PageCaller) -> PageResult {
     ]
     .map(|k| tr.t(k));
     let mut sheet = caller.sheet("errands", &header)?;
-    let yes_no = |b: bool| tr.t(if b { "yes" } else { "no" });
-    let mut before: Option<String> = None;
-    loop {
-        let page = sanshe_app::help::list(app, actor, false, before.as_deref(), 500).await?;
-        let rows = page
-            .items
-            .into_iter()
-            .map(|h| {
-                vec![
-                    h.asked,
-                    h.address,
-                    h.for_whom,
-                    h.needs,
-                    tr.of("help-urgency-", h.urgency),
-                    tr.of("help-status-", h.status),
-                    h.volunteer.unwrap_or_default(),
-                    h.cost.unwrap_or_default(),
-                    h.delivered.unwrap_or_default(),
-                    yes_no(h.confirmed),
-                    h.cancel_reason.unwrap_or_default(),
-                ]
-            })
-            .collect();
-        sheet.push(rows).await?;
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
+    let yes_no = move |b: bool| tr.t(if b { "yes" } else { "no" });
+    sheet
+        .push_pages(|before| async move {
+            let page = sanshe_app::help::list(app, actor, false, before.as_deref(), 500).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|h| {
+                    vec![
+                        h.asked,
+                        h.address,
+                        h.for_whom,
+                        h.needs,
+                        tr.of("help-urgency-", h.urgency),
+                        tr.of("help-status-", h.status),
+                        h.volunteer.unwrap_or_default(),
+                        h.cost.unwrap_or_default(),
+                        h.delivered.unwrap_or_default(),
+                        yes_no(h.confirmed),
+                        h.cancel_reason.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
     Ok(sheet.send("errands.xlsx").await?)
 }
 

@@ -377,31 +377,28 @@ pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
     ]
     .map(|k| tr.t(k));
     let mut sheet = caller.sheet("hours", &header)?;
-    let mut before: Option<String> = None;
-    loop {
-        let page =
-            rotas::hours(app, actor, true, before.as_deref(), rotas::MAX_LEDGER_PAGE).await?;
-        let rows = page
-            .lines
-            .into_iter()
-            .map(|l| {
-                vec![
-                    l.name,
-                    l.volunteer_number.unwrap_or_default(),
-                    l.date,
-                    l.place,
-                    l.post,
-                    format!("{}–{}", l.from, l.until),
-                    l.minutes.to_string(),
-                    l.confirmed_by,
-                ]
-            })
-            .collect();
-        sheet.push(rows).await?;
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
+    sheet
+        .push_pages(|before| async move {
+            let page =
+                rotas::hours(app, actor, true, before.as_deref(), rotas::MAX_LEDGER_PAGE).await?;
+            let rows = page
+                .lines
+                .into_iter()
+                .map(|l| {
+                    vec![
+                        l.name,
+                        l.volunteer_number.unwrap_or_default(),
+                        l.date,
+                        l.place,
+                        l.post,
+                        format!("{}–{}", l.from, l.until),
+                        l.minutes.to_string(),
+                        l.confirmed_by,
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
     Ok(sheet.send("service-hours.xlsx").await?)
 }
