@@ -55,18 +55,42 @@ pub async fn hours(
     before: Option<&str>,
     limit: i64,
 ) -> Result<ServiceHours> {
+    let (lines, next) = ledger_page(app, actor, everyone, before, limit).await?;
+    let (person, roots) = ledger_of(actor, everyone)?;
+    let mut conn = app.db.conn().await?;
+    let total_minutes = store::served_minutes(&mut *conn, person.as_deref(), &roots).await?;
+    Ok(ServiceHours {
+        lines,
+        total_minutes,
+        next,
+    })
+}
+
+/// Whose lines a ledger holds: one person's wherever they served, or the rota scope's.
+fn ledger_of(actor: &Actor, everyone: bool) -> Result<(Option<String>, Vec<String>)> {
+    if everyone {
+        Ok((None, actor.scope(Action::ManageRotas).roots().to_vec()))
+    } else {
+        let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+        Ok((Some(own), vec![String::new()]))
+    }
+}
+
+/// A page of the ledger `hours` reads and the cursor of the next, without the total: what a
+/// reader going through every page (an export, a record) needs.
+pub async fn ledger_page(
+    app: &App,
+    actor: &Actor,
+    everyone: bool,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<ServedLine>, Option<String>)> {
     let cursor = before
         .filter(|b| !b.is_empty())
         .map(|b| served_cursor(b).ok_or_else(|| AppError::field("before", "err-cursor")))
         .transpose()?;
     let limit = limit.clamp(1, MAX_LEDGER_PAGE);
-    let (person, roots) = if everyone {
-        (None, actor.scope(Action::ManageRotas).roots().to_vec())
-    } else {
-        let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
-        // One's own hours wherever they were served.
-        (Some(own), vec![String::new()])
-    };
+    let (person, roots) = ledger_of(actor, everyone)?;
     let mut conn = app.db.conn().await?;
     let person = person.as_deref();
     let mut rows = store::served(&mut *conn, person, &roots, cursor.as_ref(), limit + 1).await?;
@@ -77,7 +101,6 @@ pub async fn hours(
     } else {
         None
     };
-    let total_minutes = store::served_minutes(&mut *conn, person, &roots).await?;
     let people = rows.iter().map(|r| r.user_id.as_str());
     let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
     let mut ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
@@ -121,11 +144,7 @@ pub async fn hours(
             }
         })
         .collect();
-    Ok(ServiceHours {
-        lines,
-        total_minutes,
-        next,
-    })
+    Ok((lines, next))
 }
 
 /// A ledger cursor read back: check-in time, shift and person (ids in hex, maybe hyphenated).
@@ -277,12 +296,17 @@ pub struct Certificate {
 /// the register of numbers issued.
 pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     // Every line of the record, however many pages of the ledger they take.
-    let mut hours = hours(app, actor, false, None, MAX_LEDGER_PAGE).await?;
-    while let Some(next) = hours.next.take() {
-        let more = self::hours(app, actor, false, Some(&next), MAX_LEDGER_PAGE).await?;
-        hours.lines.extend(more.lines);
-        hours.next = more.next;
+    let (mut lines, mut next) = ledger_page(app, actor, false, None, MAX_LEDGER_PAGE).await?;
+    while let Some(cursor) = next {
+        let (more, after) = ledger_page(app, actor, false, Some(&cursor), MAX_LEDGER_PAGE).await?;
+        lines.extend(more);
+        next = after;
     }
+    let hours = ServiceHours {
+        total_minutes: lines.iter().map(|l| l.minutes).sum(),
+        lines,
+        next: None,
+    };
     let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut conn = app.db.conn().await?;
     let application = sanshe_store::volunteers::of_user(&mut *conn, &own)

@@ -425,8 +425,20 @@ pub struct ServedCursor {
     pub user_id: String,
 }
 
-/// The ledger's lines: served shifts (checked out) of one person, or of everyone in the scope
-/// when `user_id` is None, latest first; at most `limit`, those after `before` in that order.
+/// The ledger's lines, from `FROM` to the end of `WHERE`: served shifts (checked out) of one
+/// person, or of everyone in the scope when `user_id` is None; and the parameters it binds.
+fn ledger(user_id: Option<&str>, roots: &[String]) -> (String, Vec<Cell>) {
+    let (filter, binds) = scope_filter("s.area_path", roots, 2);
+    let mut args: Vec<Cell> = vec![user_id.into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    let lines = format!(
+        "FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
+         WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
+    );
+    (lines, args)
+}
+
+/// The ledger's lines, latest first: at most `limit`, those after `before` in that order.
 pub async fn served(
     conn: &mut impl Statements,
     user_id: Option<&str>,
@@ -434,13 +446,10 @@ pub async fn served(
     before: Option<&ServedCursor>,
     limit: i64,
 ) -> Result<Vec<ServedRow>> {
-    let (filter, binds) = scope_filter("s.area_path", roots, 2);
-    let mut args: Vec<Cell> = vec![user_id.into()];
-    args.extend(binds.into_iter().map(Cell::from));
+    let (lines, mut args) = ledger(user_id, roots);
     let mut sql = format!(
-        "SELECT b.shift_id, b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by \
-         FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
-         WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
+        "SELECT b.shift_id, b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, \
+         b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by {lines}"
     );
     if let Some(c) = before {
         let n = args.len();
@@ -470,19 +479,10 @@ pub async fn served_minutes(
     user_id: Option<&str>,
     roots: &[String],
 ) -> Result<i64> {
-    let (filter, binds) = scope_filter("s.area_path", roots, 2);
-    let mut args: Vec<Cell> = vec![user_id.into()];
-    args.extend(binds.into_iter().map(Cell::from));
-    conn.one_row(
-        &format!(
-            "SELECT CAST(COALESCE(SUM(b.served_minutes), 0) AS BIGINT) AS minutes \
-             FROM shift_people b JOIN shifts s ON s.id = b.shift_id \
-             WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
-        ),
-        &args,
-    )
-    .await?
-    .try_get("minutes")
+    let (lines, args) = ledger(user_id, roots);
+    let sql =
+        format!("SELECT CAST(COALESCE(SUM(b.served_minutes), 0) AS BIGINT) AS minutes {lines}");
+    conn.one_row(&sql, &args).await?.try_get("minutes")
 }
 
 /// Bookings of shifts below `within` in the scope that start in [from, to), by person then

@@ -379,10 +379,10 @@ pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
     let mut sheet = caller.sheet("hours", &header)?;
     sheet
         .push_pages(|before| async move {
-            let page =
-                rotas::hours(app, actor, true, before.as_deref(), rotas::MAX_LEDGER_PAGE).await?;
-            let rows = page
-                .lines
+            let limit = rotas::MAX_LEDGER_PAGE;
+            let (lines, next) =
+                rotas::ledger_page(app, actor, true, before.as_deref(), limit).await?;
+            let rows = lines
                 .into_iter()
                 .map(|l| {
                     vec![
@@ -397,7 +397,7 @@ pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
                     ]
                 })
                 .collect();
-            Ok((rows, page.next))
+            Ok((rows, next))
         })
         .await?;
     Ok(sheet.send("service-hours.xlsx").await?)
