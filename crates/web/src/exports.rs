@@ -298,11 +298,6 @@ impl SheetDownload {
         Ok(SheetDownload { sheet, file, slot })
     }
 
-    /// Appends a page of rows.
-    pub async fn push(&mut self, rows: Vec<Vec<String>>) -> Result<(), AppError> {
-        self.sheet.push(rows).await
-    }
-
     /// Appends every page of a list: `page(cursor)` reads the rows of one, from the first
     /// (`None`), and the cursor of the next, until a page has none.
     pub async fn push_pages<F, Page>(&mut self, mut page: F) -> Result<(), AppError>
@@ -313,7 +308,7 @@ impl SheetDownload {
         let mut cursor = None;
         loop {
             let (rows, next) = page(cursor).await?;
-            self.push(rows).await?;
+            self.sheet.push(rows).await?;
             match next {
                 Some(next) => cursor = Some(next),
                 None => return Ok(()),
