@@ -5,7 +5,7 @@
 
 use crate::audit::Audited;
 use crate::stamp;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sanshe_core::accounts::{Action, RESIDENT, Target};
 use sanshe_core::help::{self, HelpStatus, HelpStep, Urgency};
@@ -454,10 +454,11 @@ pub struct Assignable {
 }
 
 /// For each of these errands that is open and the caller may assign, the volunteers it can be
-/// given to: those deployed within the caller's areas where the errand is (its community or
-/// above), each once, by name as Chinese readers order names. `step` refuses anyone else, so a
-/// worker is offered no one it would refuse, and a page of errands does not repeat a whole
-/// district's volunteers under each of them.
+/// given to: those deployed where the errand is (its community or above, the street above a
+/// community worker included), each once, by name as Chinese readers order names. `step`
+/// refuses anyone else and accepts every one of them, so a worker is offered exactly whom it
+/// may give the errand to, and a page of errands does not repeat a whole district's volunteers
+/// under each of them.
 pub async fn assignable(
     app: &App,
     actor: &Actor,
@@ -473,10 +474,19 @@ pub async fn assignable(
         return Ok(HashMap::new());
     }
     let mut conn = app.db.conn().await?;
-    let paths = store::paths_of(&mut *conn, &open).await?;
-    let deployed = sanshe_store::accounts::deployed_volunteers(&mut *conn, worked.roots()).await?;
+    let paths: Vec<(String, String)> = store::paths_of(&mut *conn, &open)
+        .await?
+        .into_iter()
+        .filter(|(_, p)| worked.contains(p))
+        .collect();
+    let covering: BTreeSet<String> = paths
+        .iter()
+        .flat_map(|(_, p)| sanshe_core::areas::lineage(p).map(String::from))
+        .collect();
+    let covering: Vec<String> = covering.into_iter().collect();
+    let deployed = sanshe_store::accounts::volunteers_deployed_at(&mut *conn, &covering).await?;
     let mut offered = HashMap::new();
-    for (id, path) in paths.into_iter().filter(|(_, p)| worked.contains(p)) {
+    for (id, path) in paths {
         let mut people: Vec<Assignable> = deployed
             .iter()
             .filter(|(_, _, _, at)| sanshe_core::accounts::path_within(&path, at))

@@ -635,7 +635,7 @@ async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
     on_both(async |t| {
         let admin = t.token("admin").await;
         // A community nobody works in yet.
-        let street = t.get(&format!("/api/v1/areas/{}", t.yudeli), Some(&admin)).await.json()["parent_id"].as_str().unwrap().to_string();
+        let street = t.parent_of(&t.yudeli).await;
         let area = t.post_json("/api/v1/areas", Some(&admin), json!({"parent_id": street, "name": "新文化街社区"})).await.json();
         let rid = resident(t, &admin, area["id"].as_str().unwrap(), "1", "郑华", 7).await;
         let opened = open_episode(t, &admin, &rid, "2026-11-27").await;

@@ -342,18 +342,27 @@ async fn each_open_errand_offers_to_assign_only_the_volunteers_deployed_where_it
         assert!(html.contains("这里还没有派驻志愿者"), "{html}");
 
         // 于 (yú) comes after 王 (wáng) for a Chinese reader, though not by code point.
+        // 陈静 is deployed at the street above 凌研里, over its worker's own community: the
+        // errand may be given to her, so she is offered there and not in 裕德里.
         let yu = volunteer(t, "vol.yu", "于洋", &t.lingyanli).await;
         volunteer(t, "vol.wang", "王芳", &t.lingyanli).await;
         volunteer(t, "vol.zhang", "张伟", &t.yudeli).await;
+        let chen = volunteer(t, "vol.chen", "陈静", &t.parent_of(&t.lingyanli).await).await;
+        let here_offers = Some(["陈静", "王芳", "于洋"].map(String::from).to_vec());
         let html = t.page("/errands", &admin).await.text();
-        assert_eq!(offered(&html, &here), Some(vec!["王芳".to_string(), "于洋".to_string()]), "{html}");
+        assert_eq!(offered(&html, &here), here_offers, "{html}");
         assert_eq!(offered(&html, &there), Some(vec!["张伟".to_string()]), "{html}");
         assert!(!html.contains("这里还没有派驻志愿者"), "{html}");
 
-        // The community's worker assigns one offered; the errand then offers no one.
+        // The community's worker is offered the street's volunteer too, and may give it to her.
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let html = t.page("/errands", &cookie).await.text();
-        assert_eq!(offered(&html, &here), Some(vec!["王芳".to_string(), "于洋".to_string()]), "{html}");
+        assert_eq!(offered(&html, &here), here_offers, "{html}");
+        let given = step(t, &ling, &here, json!({"step": "assign", "user_id": chen})).await;
+        assert_eq!(given.0, StatusCode::OK, "{:?}", given.1);
+        assert_eq!(step(t, &ling, &here, json!({"step": "release"})).await.0, StatusCode::OK);
+
+        // The worker assigns one offered from the page; the errand then offers no one.
         assert!(!html.contains(&there), "another community's errand");
         let r = t
             .post_form(&format!("/errands/{here}/assign"), &cookie, &format!("csrf={csrf}&user_id={yu}"))

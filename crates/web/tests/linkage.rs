@@ -469,13 +469,7 @@ async fn a_streets_linkage_holds_in_each_of_its_communities() {
     on_both(async |t| {
         let org = t.token("org.ruoshui").await;
         let admin = t.token("admin").await;
-        let street = t
-            .get(&format!("/api/v1/areas/{}", t.lingyanli), Some(&admin))
-            .await
-            .json()["parent_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let street = t.parent_of(&t.lingyanli).await;
         // Neither a building nor a district: a community or a street.
         let (s, v) = propose(t, &org, &t.lingyanli_building, json!(["errands"])).await;
         assert_eq!(

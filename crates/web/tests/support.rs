@@ -327,6 +327,19 @@ impl TestApp {
         (user.id, self.token(username).await)
     }
 
+    /// The id of the area `area_id` lies in (the street of a community), as the city's admin reads it.
+    pub async fn parent_of(&self, area_id: &str) -> String {
+        let admin = self.token("admin").await;
+        let area = self
+            .get(&format!("/api/v1/areas/{area_id}"), Some(&admin))
+            .await
+            .json();
+        area["parent_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no parent: {area}"))
+            .to_string()
+    }
+
     /// Signs `username` in through the API with `password` as if from the address `peer` (the
     /// sign-in throttle and its failures count per address): the answer.
     pub async fn sign_in_from(&self, peer: &str, username: &str, password: &str) -> Resp {

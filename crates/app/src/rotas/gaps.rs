@@ -181,15 +181,17 @@ pub async fn cover_candidates(
         return Ok(Vec::new());
     }
     let wanted = span_of(shift.starts_at.max(now), shift.ends_at);
-    let people: Vec<(String, String)> = sanshe_store::accounts::deployed_volunteers(
-        &mut *conn,
-        actor.scope(Action::ManageRotas).roots(),
-    )
-    .await?
-    .into_iter()
-    .filter(|(_, _, _, path)| shift.area_path.starts_with(path.as_str()))
-    .map(|(id, name, _, _)| (id, name))
-    .collect();
+    // Deployed at the shift's place or above it, the street over a community included: each of
+    // them may take it, wherever the coordinator's own areas end.
+    let lineage: Vec<String> = sanshe_core::areas::lineage(&shift.area_path)
+        .map(String::from)
+        .collect();
+    let people: Vec<(String, String)> =
+        sanshe_store::accounts::volunteers_deployed_at(&mut *conn, &lineage)
+            .await?
+            .into_iter()
+            .map(|(id, name, _, _)| (id, name))
+            .collect();
     let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
     let skills: HashMap<String, Vec<String>> =
         sanshe_store::volunteers::skills_of(&mut *conn, &ids)
