@@ -462,6 +462,8 @@ pub struct VolunteerView {
     pub skills: Vec<String>,
     /// Minutes of service recorded.
     pub served_minutes: i64,
+    /// Their number in the national volunteer service system, once they have given it.
+    pub volunteer_number: Option<String>,
 }
 
 /// Volunteers deployed within the caller's areas, optionally only those with a skill.
@@ -493,6 +495,10 @@ pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<V
             .await?
             .into_iter()
             .collect();
+    let numbers: std::collections::HashMap<String, String> = store::numbers_of(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut seen = std::collections::HashSet::new();
     Ok(people
         .into_iter()
@@ -508,6 +514,7 @@ pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<V
                 })
                 .unwrap_or_default(),
             served_minutes: served.get(&user_id).copied().unwrap_or(0),
+            volunteer_number: numbers.get(&user_id).cloned(),
             user_id,
             name,
             area_id,

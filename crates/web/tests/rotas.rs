@@ -603,6 +603,7 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         let (_, v2_token) = t.with_user("v.late", "volunteer", &t.lingyanli).await;
         let (v3, _) = t.with_user("v.free", "volunteer", &t.lingyanli).await;
         let (v4, _) = t.with_user("v.yudeli", "volunteer", &t.yudeli).await;
+        let (v5, _) = t.with_user("v.street", "volunteer", &t.parent_of(&t.lingyanli).await).await;
         assert_eq!(act(t, &v1_token, morning, "take").await.0, StatusCode::NO_CONTENT);
         assert_eq!(act(t, &v2_token, afternoon, "take").await.0, StatusCode::NO_CONTENT);
 
@@ -654,7 +655,8 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         assert_eq!(theirs, json!([]));
 
         // Who could cover now: not the holder, not the afternoon's (no rest, over 12 h), not
-        // someone of another community; the free volunteer of 凌研里.
+        // someone of another community; the free volunteer of 凌研里, and the one deployed at
+        // its street, above the worker's own community (equally loaded, so by name).
         let cover = t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&worker)).await;
         assert_eq!(cover.status, StatusCode::OK, "{}", cover.text());
         let ids: Vec<String> = cover
@@ -664,7 +666,7 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
             .iter()
             .map(|c| c["user_id"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(ids, std::slice::from_ref(&v3), "not {v1} (holder) nor {v4} (裕德里)");
+        assert_eq!(ids, [v3.clone(), v5], "not {v1} (holder) nor {v4} (裕德里)");
         assert_eq!(t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&other)).await.status, StatusCode::NOT_FOUND);
 
         // On the rota page the worker finds cover: takes the no-show off (a volunteer cannot
@@ -968,6 +970,29 @@ async fn a_volunteer_gives_their_national_volunteer_number_and_the_record_names_
             );
         }
         assert!(!record().await.contains("id=\"cert-number\""));
+        // The community's worker, entering hours into the national system, sees who has not
+        // given theirs yet.
+        let (worker_cookie, _) = t.browser("worker.lingyanli").await;
+        let worker = t.token("worker.lingyanli").await;
+        let row_of = async || {
+            let html = t.page("/volunteers", &worker_cookie).await.text();
+            let at = html
+                .find("<td>vol.num ")
+                .unwrap_or_else(|| panic!("{html}"));
+            html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+        };
+        let number_in_list = async || {
+            let list = t.get("/api/v1/volunteers", Some(&worker)).await.json();
+            let me = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["user_id"] == id.as_str())
+                .cloned();
+            me.unwrap_or_else(|| panic!("{list}"))["volunteer_number"].clone()
+        };
+        assert!(row_of().await.contains("未填写志愿者编号"));
+        assert_eq!(number_in_list().await, serde_json::Value::Null);
 
         // Given as typed on a phone, kept as issued; the record names them by it.
         let r = t
@@ -984,6 +1009,12 @@ async fn a_volunteer_gives_their_national_volunteer_number_and_the_record_names_
             "{html}"
         );
         assert!(html.contains("平台账号: vol.num"), "{html}");
+        let row = row_of().await;
+        assert!(
+            row.contains("志愿者编号 TJ-20200815") && !row.contains("未填写"),
+            "{row}"
+        );
+        assert_eq!(number_in_list().await, "TJ-20200815");
 
         // Given again, it replaces the first; each time is in the audit log.
         let r = t
