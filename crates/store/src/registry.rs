@@ -77,17 +77,8 @@ pub async fn households(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<HouseholdRow>> {
-    let (filter, mut binds) = scope_filter("h.area_path", roots, 1);
+    let (filter, mut binds) = households_in(roots, within);
     let mut sql = format!("{HOUSEHOLD_SELECT} WHERE {filter}");
-    if let Some(w) = within {
-        let n = binds.len() + 1;
-        sql.push_str(&format!(
-            " AND h.area_path >= ${n} AND h.area_path < ${}",
-            n + 1
-        ));
-        binds.push(w.to_string());
-        binds.push(sanshe_core::accounts::subtree_upper_bound(w));
-    }
     if let Some(a) = after {
         let n = binds.len() + 1;
         sql.push_str(&format!(" AND h.id > ${n}"));
@@ -97,6 +88,33 @@ pub async fn households(
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
     conn.fetch_all::<HouseholdRow>(&sql, &args).await
+}
+
+/// How many households `households` would list over all its pages.
+pub async fn count_households(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    within: Option<&str>,
+) -> Result<i64> {
+    let (filter, binds) = households_in(roots, within);
+    let sql = format!("SELECT COUNT(*) AS n FROM households h WHERE {filter}");
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    conn.one_row(&sql, &args).await?.try_get("n")
+}
+
+/// The filter on `h` for the households within the scope's `roots` and, if given, below `within`.
+fn households_in(roots: &[String], within: Option<&str>) -> (String, Vec<String>) {
+    let (mut filter, mut binds) = scope_filter("h.area_path", roots, 1);
+    if let Some(w) = within {
+        let n = binds.len() + 1;
+        filter.push_str(&format!(
+            " AND h.area_path >= ${n} AND h.area_path < ${}",
+            n + 1
+        ));
+        binds.push(w.to_string());
+        binds.push(sanshe_core::accounts::subtree_upper_bound(w));
+    }
+    (filter, binds)
 }
 
 crate::row! {

@@ -1,6 +1,6 @@
-//! Exports. A list of residents can run in the background with progress, so a million never
-//! times out in the browser; other lists read from the database (the audit log, users, errands,
-//! households) are built within their request. Either way the file is written a page of rows at
+//! Exports. A list of residents or of an area's households can run in the background with
+//! progress, so a million never times out in the browser; other lists read from the database
+//! (the audit log, users, errands, the hours ledger) are built within their request. Either way the file is written a page of rows at
 //! a time into this node's export folder (never into memory) and streamed from there.
 //!
 //! The job table lives in this node's memory, so a user polls a job on the node that started it
@@ -59,10 +59,36 @@ pub struct ExportJob {
     pub state: Mutex<JobState>,
     /// Its file.
     pub file: PathBuf,
+    /// The name its file is downloaded under.
+    pub filename: &'static str,
     started: Instant,
 }
 
 impl ExportJob {
+    fn new(owner: String, filename: &'static str, file: PathBuf, started: Instant) -> ExportJob {
+        ExportJob {
+            owner,
+            filename,
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            state: Mutex::new(JobState::Running),
+            file,
+            started,
+        }
+    }
+
+    /// Its file as a download; the job is held (so its file kept) until the last byte is sent.
+    pub async fn send(self: Arc<Self>) -> Result<Response, AppError> {
+        let (path, filename) = (self.file.clone(), self.filename);
+        xlsx_file(&path, filename, self).await
+    }
+
+    /// Records that `done` of `total` rows are written.
+    fn progress(&self, done: usize, total: usize) {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+
     /// Whether the job is still writing.
     pub fn running(&self) -> bool {
         self.state
@@ -124,25 +150,48 @@ impl ExportJobs {
         actor: Actor,
         search: ResidentSearch,
     ) -> Result<String, AppError> {
-        let owner = actor.user_id.clone().unwrap_or_default();
+        self.start(owner_of(&actor), "residents.xlsx", move |job| async move {
+            let progress = |done, total| job.progress(done, total);
+            registry::export_to(&app, &actor, &search, None, &progress, &job.file).await
+        })
+    }
+
+    /// Starts exporting the households of an area for `actor`, under `header` (in the reader's
+    /// language); returns the job id, or `Busy` as `start_residents` does.
+    pub fn start_households(
+        &self,
+        app: App,
+        actor: Actor,
+        area_id: String,
+        header: Vec<String>,
+    ) -> Result<String, AppError> {
+        self.start(owner_of(&actor), "households.xlsx", move |job| async move {
+            let progress = |done, total| job.progress(done, total);
+            registry::export_households_to(&app, &actor, &area_id, header, &progress, &job.file)
+                .await
+        })
+    }
+
+    /// Enters a job of `owner` whose file is downloaded as `filename`, and runs `write` on it
+    /// (writing `job.file`, telling its progress) until it finishes or fails.
+    fn start<W, Writing>(
+        &self,
+        owner: String,
+        filename: &'static str,
+        write: W,
+    ) -> Result<String, AppError>
+    where
+        W: FnOnce(Arc<ExportJob>) -> Writing,
+        Writing: Future<Output = Result<usize, AppError>> + Send + 'static,
+    {
         let id = sanshe_app::new_id();
         let _ = std::fs::create_dir_all(&self.folder);
-        let job = Arc::new(ExportJob {
-            owner: owner.clone(),
-            done: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            state: Mutex::new(JobState::Running),
-            file: self.folder.join(format!("{id}.xlsx")),
-            started: Instant::now(),
-        });
+        let file = self.folder.join(format!("{id}.xlsx"));
+        let job = Arc::new(ExportJob::new(owner, filename, file, Instant::now()));
         self.admit(&id, job.clone())?;
+        let writing = write(job.clone());
         tokio::spawn(async move {
-            let progress = |done: usize, total: usize| {
-                job.done.store(done, Ordering::Relaxed);
-                job.total.store(total, Ordering::Relaxed);
-            };
-            let result =
-                registry::export_to(&app, &actor, &search, None, &progress, &job.file).await;
+            let result = writing.await;
             if let Ok(mut state) = job.state.lock() {
                 *state = match result {
                     Ok(_) => JobState::Done,
@@ -201,13 +250,28 @@ impl ExportJobs {
         Ok((file, slot))
     }
 
-    /// The job with this id if `user_id` started it.
-    pub fn get(&self, id: &str, user_id: &str) -> Option<Arc<ExportJob>> {
+    /// The job with this id if `actor` started it.
+    pub fn get(&self, id: &str, actor: &Actor) -> Option<Arc<ExportJob>> {
+        self.owned_by(id, &owner_of(actor))
+    }
+
+    fn owned_by(&self, id: &str, owner: &str) -> Option<Arc<ExportJob>> {
         let jobs = self.jobs.lock().ok()?;
         jobs.get(id)
-            .filter(|j| j.owner == user_id && j.started.elapsed() < KEEP)
+            .filter(|j| j.owner == owner && j.started.elapsed() < KEEP)
             .cloned()
     }
+
+    /// The job with this id if `actor` started it and its file is ready.
+    pub fn finished(&self, id: &str, actor: &Actor) -> Option<Arc<ExportJob>> {
+        self.get(id, actor)
+            .filter(|j| matches!(j.state.lock().ok().as_deref(), Some(JobState::Done)))
+    }
+}
+
+/// Who owns the jobs `actor` starts.
+fn owner_of(actor: &Actor) -> String {
+    actor.user_id.clone().unwrap_or_default()
 }
 
 /// An .xlsx download streamed from a file, a chunk at a time. `hold` is kept alive until the
@@ -333,14 +397,10 @@ mod tests {
         let id = sanshe_app::new_id();
         let file = jobs.folder.join(format!("{id}.xlsx"));
         std::fs::write(&file, b"x").unwrap();
-        let job = Arc::new(ExportJob {
-            owner: owner.into(),
-            done: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            state: Mutex::new(state),
-            file: file.clone(),
-            started: Instant::now().checked_sub(age).unwrap(),
-        });
+        let started = Instant::now().checked_sub(age).unwrap();
+        let job = ExportJob::new(owner.into(), "test.xlsx", file.clone(), started);
+        *job.state.lock().unwrap() = state;
+        let job = Arc::new(job);
         jobs.jobs.lock().unwrap().insert(id.clone(), job);
         (id, file)
     }
@@ -360,14 +420,13 @@ mod tests {
         let (id, _) = job(&jobs, "other", JobState::Done, now);
         let extra = |owner: &str| {
             let id = sanshe_app::new_id();
-            let job = Arc::new(ExportJob {
-                owner: owner.into(),
-                done: AtomicUsize::new(0),
-                total: AtomicUsize::new(0),
-                state: Mutex::new(JobState::Running),
-                file: jobs.folder.join(format!("{id}.xlsx")),
-                started: Instant::now(),
-            });
+            let file = jobs.folder.join(format!("{id}.xlsx"));
+            let job = Arc::new(ExportJob::new(
+                owner.into(),
+                "test.xlsx",
+                file,
+                Instant::now(),
+            ));
             jobs.admit(&id, job)
         };
         assert!(matches!(extra("u"), Err(AppError::Busy(30))));
@@ -375,8 +434,11 @@ mod tests {
         // Four running on the node: the fifth waits whoever asks.
         assert!(extra("w").is_ok());
         assert!(matches!(extra("x"), Err(AppError::Busy(30))));
-        assert!(jobs.get(&id, "other").is_some());
-        assert!(jobs.get(&id, "u").is_none(), "only its owner sees a job");
+        assert!(jobs.owned_by(&id, "other").is_some());
+        assert!(
+            jobs.owned_by(&id, "u").is_none(),
+            "only its owner sees a job"
+        );
 
         // Five finished jobs kept: a sixth makes the oldest go, with its file.
         let mine = folder();
@@ -385,14 +447,13 @@ mod tests {
             files.push(job(&mine, "u", JobState::Done, Duration::from_secs(age * 60)).1);
         }
         let id = sanshe_app::new_id();
-        let fresh = Arc::new(ExportJob {
-            owner: "u".into(),
-            done: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            state: Mutex::new(JobState::Running),
-            file: mine.folder.join(format!("{id}.xlsx")),
-            started: Instant::now(),
-        });
+        let file = mine.folder.join(format!("{id}.xlsx"));
+        let fresh = Arc::new(ExportJob::new(
+            "u".into(),
+            "test.xlsx",
+            file,
+            Instant::now(),
+        ));
         mine.admit(&id, fresh).unwrap();
         assert!(!files[0].exists(), "the oldest file is deleted");
         assert!(files[1..].iter().all(|f| f.exists()));
@@ -403,9 +464,9 @@ mod tests {
         let jobs = folder();
         let (old, old_file) = job(&jobs, "u", JobState::Done, Duration::from_secs(3601));
         let (new, new_file) = job(&jobs, "u", JobState::Done, Duration::from_secs(60));
-        assert!(jobs.get(&old, "u").is_none());
+        assert!(jobs.owned_by(&old, "u").is_none());
         jobs.sweep();
         assert!(!old_file.exists());
-        assert!(new_file.exists() && jobs.get(&new, "u").is_some());
+        assert!(new_file.exists() && jobs.owned_by(&new, "u").is_some());
     }
 }

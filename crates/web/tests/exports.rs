@@ -113,12 +113,11 @@ async fn a_download_waits_for_a_free_export_slot_and_is_told_when_to_come_back()
         // Two downloads being built elsewhere on this node hold both of its slots.
         let first = t.app.capacity.export().unwrap();
         let _second = t.app.capacity.export().unwrap();
-        let households = format!("/areas/{}/households.xlsx", t.lingyanli);
         let downloads = [
             "/audit/export.xlsx",
             "/users/export.xlsx",
             "/errands/export.xlsx",
-            &households,
+            "/hours/ledger.xlsx",
         ];
         for path in downloads {
             let r = t.page(path, &cookie).await;

@@ -91,7 +91,7 @@ async fn a_resident_outside_the_scope_is_not_found_by_any_route_search_count_or_
             format!("/residents/{id}/edit"),
             format!("/households/{household}"),
             format!("/areas/{area}"),
-            format!("/areas/{area}/households.xlsx"),
+            format!("/areas/{area}/households/export"),
             format!("/residents/new?area={area}"),
             format!("/residents/new?household={household}"),
             format!("/residents/export?area={area}"),
@@ -1136,7 +1136,6 @@ async fn every_list_page_exports_to_excel_within_scope() {
             "/audit/export.xlsx",
             "/users/export.xlsx",
             "/organizations/export.xlsx",
-            &format!("/areas/{}/households.xlsx", t.lingyanli),
         ] {
             let r = t.page(path, &admin).await;
             assert_eq!(r.status, StatusCode::OK, "{path}");
@@ -1149,7 +1148,7 @@ async fn every_list_page_exports_to_excel_within_scope() {
         assert!(users.iter().any(|r| r[0] == "worker.yudeli"));
         let (yude, _) = t.browser("worker.yudeli").await;
         assert_eq!(
-            t.page(&format!("/areas/{}/households.xlsx", t.lingyanli), &yude)
+            t.page(&format!("/areas/{}/households/export", t.lingyanli), &yude)
                 .await
                 .status,
             StatusCode::NOT_FOUND
@@ -1163,7 +1162,7 @@ async fn every_list_page_exports_to_excel_within_scope() {
 }
 
 #[tokio::test]
-async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only() {
+async fn residents_and_households_export_in_the_background_with_progress_for_their_owner_only() {
     on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         for i in 0..3u16 {
@@ -1173,30 +1172,59 @@ async fn a_page_export_runs_in_the_background_with_progress_for_its_owner_only()
                 .await;
         }
         let (cookie, _) = t.browser("worker.lingyanli").await;
-        let start = t
-            .page(&format!("/residents/export?area={}", t.lingyanli), &cookie)
-            .await;
-        assert_eq!(start.status, StatusCode::SEE_OTHER);
-        let job = start.headers["location"].to_str().unwrap().to_string();
-        let mut html = String::new();
-        for _ in 0..100 {
-            html = t.page(&job, &cookie).await.text();
-            if html.contains("id=\"download\"") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(html.contains("共 3 条"), "{html}");
-        let file = t.page(&format!("{job}/download"), &cookie).await;
-        let table = sanshe_app::sheets::read_table(&file.bytes).unwrap();
-        assert_eq!(table.len(), 4);
-        // Someone else cannot see or download it.
         let (other, _) = t.browser("worker.yudeli").await;
-        assert_eq!(
-            t.page(&format!("{job}/download"), &other).await.status,
-            StatusCode::NOT_FOUND
+        // The residents, and the households they live in (a row each), from the area's page.
+        let area = t
+            .page(&format!("/areas/{}", t.lingyanli), &cookie)
+            .await
+            .text();
+        let households = format!("/areas/{}/households/export", t.lingyanli);
+        assert!(
+            area.contains(&format!("id=\"households-export\" href=\"{households}\"")),
+            "{area}"
         );
-        assert_eq!(t.page(&job, &other).await.status, StatusCode::NOT_FOUND);
+        let starts = [
+            format!("/residents/export?area={}", t.lingyanli),
+            households,
+        ];
+        for (start, filename) in starts.iter().zip(["residents.xlsx", "households.xlsx"]) {
+            let start = t.page(start, &cookie).await;
+            assert_eq!(start.status, StatusCode::SEE_OTHER);
+            let job = start.headers["location"].to_str().unwrap().to_string();
+            let mut html = String::new();
+            for _ in 0..100 {
+                html = t.page(&job, &cookie).await.text();
+                if html.contains("id=\"download\"") {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert!(html.contains("共 3 条"), "{html}");
+            let file = t.page(&format!("{job}/download"), &cookie).await;
+            let disposition = file.headers[axum::http::header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap();
+            assert!(disposition.contains(filename), "{disposition}");
+            let table = sanshe_app::sheets::read_table(&file.bytes).unwrap();
+            assert_eq!(table.len(), 4, "{table:?}");
+            if filename == "households.xlsx" {
+                assert_eq!(
+                    table[0],
+                    ["名称", "楼栋", "单元", "房号", "居民"],
+                    "{table:?}"
+                );
+                let mut rooms: Vec<&str> = table[1..].iter().map(|r| r[3].as_str()).collect();
+                rooms.sort();
+                assert_eq!(rooms, ["200", "201", "202"]);
+                assert!(table[1..].iter().all(|r| r[4] == "1"), "{table:?}");
+            }
+            // Someone else cannot see or download it.
+            assert_eq!(
+                t.page(&format!("{job}/download"), &other).await.status,
+                StatusCode::NOT_FOUND
+            );
+            assert_eq!(t.page(&job, &other).await.status, StatusCode::NOT_FOUND);
+        }
     })
     .await;
 }

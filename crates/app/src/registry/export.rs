@@ -87,6 +87,51 @@ pub async fn export_to(
     Ok(done)
 }
 
+/// Exports the households of an area (within scope) to an .xlsx at `path` under `header` (the
+/// area, building, unit, room and number of residents, in the reader's language); returns the
+/// rows written. `progress` is told (rows done, rows in all) after each page; like the
+/// residents, a page of rows is held at a time whatever the area's size.
+pub async fn export_households_to(
+    app: &App,
+    actor: &Actor,
+    area: &str,
+    header: Vec<String>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    path: &std::path::Path,
+) -> Result<usize> {
+    let scope = actor.scope(Action::ViewRegistry);
+    let within = crate::areas::visible_area(app, actor, area).await?.path;
+    let mut conn = app.db.conn().await?;
+    let total = store::count_households(&mut conn, scope.roots(), Some(&within)).await? as usize;
+    let mut sheet =
+        crate::sheets::SheetFile::create(path.to_path_buf(), "households".into(), header);
+    let (mut done, mut after) = (0, None);
+    loop {
+        let rows = store::households(
+            &mut conn,
+            scope.roots(),
+            Some(&within),
+            after.as_deref(),
+            5000,
+        )
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id.clone());
+        done += rows.len();
+        let page = rows
+            .into_iter()
+            .map(|h| {
+                let count = h.residents.to_string();
+                vec![h.area_name, h.building, h.unit, h.room, count]
+            })
+            .collect();
+        sheet.push(page).await?;
+        progress(done, total);
+    }
+    sheet.finish().await?;
+    Ok(done)
+}
+
 /// One resident as an export row.
 pub(super) fn export_row(app: &App, row: ResidentListRow, unmasked: bool) -> Result<Vec<String>> {
     let (doc, phone) = if unmasked {

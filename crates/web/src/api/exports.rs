@@ -114,10 +114,9 @@ pub async fn start_export(
     let id = state
         .exports
         .start_residents(state.app.clone(), caller.actor.clone(), search)?;
-    let user = caller.actor.user_id.clone().unwrap_or_default();
     let job = state
         .exports
-        .get(&id, &user)
+        .get(&id, &caller.actor)
         .ok_or(ApiError::from(AppError::NotFound))?;
     Ok((StatusCode::ACCEPTED, Json(export_status(&id, &job))))
 }
@@ -129,10 +128,9 @@ pub async fn get_export(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ExportStatus>> {
-    let user = caller.actor.user_id.clone().unwrap_or_default();
     let job = state
         .exports
-        .get(&id, &user)
+        .get(&id, &caller.actor)
         .ok_or(ApiError::from(AppError::NotFound))?;
     Ok(Json(export_status(&id, &job)))
 }
@@ -144,17 +142,9 @@ pub async fn get_export_file(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let user = caller.actor.user_id.clone().unwrap_or_default();
     let job = state
         .exports
-        .get(&id, &user)
-        .filter(|j| {
-            matches!(
-                j.state.lock().ok().as_deref(),
-                Some(crate::exports::JobState::Done)
-            )
-        })
+        .finished(&id, &caller.actor)
         .ok_or(ApiError::from(AppError::NotFound))?;
-    let path = job.file.clone();
-    Ok(crate::exports::xlsx_file(&path, "residents.xlsx", job).await?)
+    Ok(job.send().await?)
 }

@@ -172,29 +172,22 @@ pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, Pa
         .collect())
 }
 
-pub(super) async fn export_households(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+/// Starts the sheet of an area's households in the background (a street or a city runs to
+/// millions) and shows its progress.
+pub(super) async fn export_households(
+    State(state): State<AppState>,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    // An area out of reach is a not-found page now, not a failed job later.
+    sanshe_app::areas::visible_area(&state.app, &caller.actor, &id).await?;
     let tr = caller.tr;
     let header = ["area-name", "building", "unit", "room", "residents"].map(|k| tr.t(k));
-    let mut sheet = caller.sheet("households", &header)?;
-    let (app, actor, area) = (caller.app(), &caller.actor, Some(id.as_str()));
-    sheet
-        .push_pages(|after| async move {
-            let (page, next) =
-                sanshe_app::registry::households(app, actor, area, after.as_deref(), 500).await?;
-            let rows = page
-                .into_iter()
-                .map(|h| {
-                    vec![
-                        h.area_name,
-                        h.building,
-                        h.unit,
-                        h.room,
-                        h.resident_count.to_string(),
-                    ]
-                })
-                .collect();
-            Ok((rows, next))
-        })
-        .await?;
-    Ok(sheet.send("households.xlsx").await?)
+    let job = state.exports.start_households(
+        state.app.clone(),
+        caller.actor.clone(),
+        id,
+        header.to_vec(),
+    )?;
+    Ok(Redirect::to(&format!("/exports/{job}")).into_response())
 }

@@ -436,7 +436,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/audit/export.xlsx", get(export_audit))
         .route("/users/export.xlsx", get(export_users))
         .route("/organizations/export.xlsx", get(export_organizations))
-        .route("/areas/{id}/households.xlsx", get(export_households))
+        .route("/areas/{id}/households/export", get(export_households))
         .route("/volunteers", get(vetting_page))
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))

@@ -500,25 +500,15 @@ pub(super) struct ExportJobPage {
     error: Option<String>,
 }
 
-/// An export job the caller started; any other is not found.
-fn own_export(
-    state: &AppState,
-    caller: &PageCaller,
-    id: &str,
-) -> Result<std::sync::Arc<crate::exports::ExportJob>, PageFailure> {
-    let user = caller.actor.user_id.clone().unwrap_or_default();
-    state
-        .exports
-        .get(id, &user)
-        .ok_or(PageFailure::App(AppError::NotFound))
-}
-
 pub(super) async fn export_job_page(
     State(state): State<AppState>,
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let job = own_export(&state, &caller, &id)?;
+    let job = state
+        .exports
+        .get(&id, &caller.actor)
+        .ok_or(AppError::NotFound)?;
     let (finished, error) = match job.state.lock().ok().as_deref() {
         Some(crate::exports::JobState::Done) => (true, None),
         Some(crate::exports::JobState::Failed(e)) => (true, Some(caller.tr.t(classify(e).1))),
@@ -541,13 +531,9 @@ pub(super) async fn download_export(
     caller: PageCaller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let job = own_export(&state, &caller, &id)?;
-    if !matches!(
-        job.state.lock().ok().as_deref(),
-        Some(crate::exports::JobState::Done)
-    ) {
-        return Err(AppError::NotFound.into());
-    }
-    let path = job.file.clone();
-    Ok(crate::exports::xlsx_file(&path, "residents.xlsx", job).await?)
+    let job = state
+        .exports
+        .finished(&id, &caller.actor)
+        .ok_or(AppError::NotFound)?;
+    Ok(job.send().await?)
 }
