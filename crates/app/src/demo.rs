@@ -1151,6 +1151,7 @@ async fn applications_waiting(app: &App) -> Result<()> {
                 skills: skills.into_iter().map(String::from).collect(),
                 availability: when.into(),
                 organization: String::new(),
+                volunteer_number: String::new(),
                 consent: true,
             },
         )
@@ -1168,6 +1169,8 @@ async fn applications_waiting(app: &App) -> Result<()> {
             skills: vec!["medical".into()],
             availability: "夜班可以".into(),
             organization: "天津市若水社会工作服务中心".into(),
+            // Registered in the national system already: approval records it for her account.
+            volunteer_number: "TJ-20200318".into(),
             consent: true,
         },
     )

@@ -52,6 +52,11 @@ pub struct ApplicationInput {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub organization: String,
+    /// Their number in the national volunteer service system, for those already registered
+    /// there (6–32 letters, digits or hyphens).
+    #[serde(default)]
+    #[schema(max_length = 128)]
+    pub volunteer_number: String,
     /// Agreed to the privacy notice.
     #[serde(default)]
     pub consent: bool,
@@ -90,6 +95,8 @@ pub struct ApplicationView {
     /// Other open applications with the same ID number (someone applied twice, or someone else
     /// used their number): for the vetter to look into before approving.
     pub same_document: i64,
+    /// Their number in the national volunteer service system, if they gave it.
+    pub volunteer_number: Option<String>,
 }
 
 fn view(a: ApplicationRow) -> ApplicationView {
@@ -111,6 +118,7 @@ fn view(a: ApplicationRow) -> ApplicationView {
         status: a.status,
         decision_note: a.decision_note,
         user_id: a.user_id,
+        volunteer_number: a.volunteer_number,
         status_link: None,
         same_document: 0,
     }
@@ -153,6 +161,12 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
             .take_field(text::line(field, words, text::ADDRESS_CHARS))
             .unwrap_or_default()
     });
+    let volunteer_number = match input.volunteer_number.trim() {
+        "" => None,
+        raw => errors
+            .take("volunteer_number", parse_number(raw))
+            .map(|n| n.as_str().to_string()),
+    };
     if !input.consent {
         errors.push("consent", "err-volunteer-consent");
     }
@@ -202,6 +216,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
         status: Vetting::Pending,
         applied_at: app.clock.now_ms(),
         link_hash: Some(crate::accounts::token_hash(&token)),
+        volunteer_number,
         ..ApplicationRow::default()
     };
     store::insert(&mut *conn, &row).await?;
@@ -392,6 +407,9 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
                 None,
             )
             .await?;
+        }
+        if let Some(number) = &before.volunteer_number {
+            store::set_number(&mut *tx, &user.id, number, now).await?;
         }
         account = Some((user.id, username, password));
     }
@@ -646,14 +664,19 @@ pub async fn deployable_areas(app: &App, actor: &Actor) -> Result<Vec<(String, S
     Ok(out)
 }
 
+/// A volunteer number as typed, refused unread past four times its longest form.
+fn parse_number(raw: &str) -> std::result::Result<VolunteerNumber, &'static str> {
+    if raw.chars().count() > 4 * VolunteerNumber::MAX_CHARS {
+        return Err("err-volunteer-number");
+    }
+    VolunteerNumber::parse(raw)
+}
+
 /// Records the signed-in person's number in the national volunteer service system, which their
 /// record of service hours then names them by; a number given again replaces it.
 pub async fn set_own_number(app: &App, actor: &Actor, raw: &str) -> Result<VolunteerNumber> {
     let me = actor.user_id.as_deref().ok_or(AppError::Forbidden)?;
-    if raw.chars().count() > 4 * VolunteerNumber::MAX_CHARS {
-        return Err(AppError::field("number", "err-volunteer-number"));
-    }
-    let number = VolunteerNumber::parse(raw).map_err(|key| AppError::field("number", key))?;
+    let number = parse_number(raw).map_err(|key| AppError::field("number", key))?;
     // Where they serve decides who reads the entry: their community's workers, or the city.
     let deployed = actor.scope(Action::TakeShifts);
     let subject = Subject {

@@ -266,6 +266,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0021_volunteer_numbers.sqlite.sql"),
         postgres: include_str!("../migrations/0021_volunteer_numbers.postgres.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_application_volunteer_numbers",
+        common: include_str!("../migrations/0022_application_volunteer_numbers.sql"),
+        sqlite: include_str!("../migrations/0022_application_volunteer_numbers.sqlite.sql"),
+        postgres: include_str!("../migrations/0022_application_volunteer_numbers.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

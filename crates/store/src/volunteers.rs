@@ -49,6 +49,8 @@ crate::row! {
         /// The registered organization of that name, when there is one: what vetting and hours
         /// go by.
         pub organization_id: Option<String>,
+        /// Their number in the national volunteer service system, if they gave it.
+        pub volunteer_number: Option<String>,
     }
 }
 

@@ -418,3 +418,47 @@ async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_applicant_gives_their_national_volunteer_number_and_approval_records_it() {
+    on_both(async |t| {
+        let form = |number: &str| {
+            format!(
+                "name=%E9%99%88%E6%99%A8&document_number={}&phone=13600006666&area_id={}&consent=yes&volunteer_number={number}",
+                id_for(1993, 3, 3, 71),
+                t.lingyanli
+            )
+        };
+        // The field is on the public form, optional.
+        let page = t.page("/volunteer", "").await.text();
+        assert!(page.contains("name=\"volunteer_number\""), "{page}");
+        // Refused beside the field, the answer kept; nothing recorded.
+        let r = t.post_form("/volunteer", "", &form("12%3B456")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        assert!(html.contains("id=\"error-volunteer_number\""), "{html}");
+        assert!(html.contains("value=\"12;456\""), "{html}");
+        let worker = t.token("worker.lingyanli").await;
+        let pending = || t.get("/api/v1/volunteers/applications?status=pending", Some(&worker));
+        assert_eq!(pending().await.json(), json!([]));
+
+        // Given as typed, the vetter sees it as issued.
+        let r = t.post_form("/volunteer", "", &form("tj+2020+0318")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let list = pending().await.json();
+        assert_eq!(list[0]["volunteer_number"], "TJ20200318", "{list}");
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page("/volunteers", &cookie).await.text();
+        assert!(html.contains("志愿者编号 TJ20200318"), "{html}");
+
+        // Approval records it as the new account's number, which the worker's list of
+        // volunteers (and the volunteer's record of hours) reads.
+        let id = list[0]["id"].as_str().unwrap();
+        let body = format!("csrf={csrf}&decision=approve&deploy=deploy");
+        let r = t.post_form(&format!("/volunteers/applications/{id}"), &cookie, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let volunteers = t.get("/api/v1/volunteers", Some(&worker)).await.json();
+        assert_eq!(volunteers[0]["volunteer_number"], "TJ20200318", "{volunteers}");
+    })
+    .await;
+}

@@ -68,6 +68,7 @@ pub(super) async fn submit_application(
         skills: values(&form, "skills"),
         availability: value(&form, "availability"),
         organization: value(&form, "organization"),
+        volunteer_number: value(&form, "volunteer_number"),
         consent: value(&form, "consent") == "yes",
     };
     match sanshe_app::volunteers::apply(&state.app, &input).await {
