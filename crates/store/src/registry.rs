@@ -707,5 +707,16 @@ mod plans {
         let (sql, binds) = count_sql(&everyone);
         let p = plan(&db, &sql, &binds, false).await;
         assert!(p.contains("residents_path_sort"), "{p}");
+        // A name in birth order over the city (the records to merge with one, those born the
+        // same day first): the name's slice of the name index, sorted, not the city's.
+        let born = ResidentQuery {
+            order: ResidentOrder::BirthDate,
+            after: Some(("1949-12-31".into(), String::new())),
+            name_prefix: Some("王淑兰".into()),
+            ..city
+        };
+        let (sql, binds) = search_sql(&born);
+        let p = plan(&db, &sql, &binds, true).await;
+        assert!(p.contains("residents_sort"), "{p}");
     }
 }

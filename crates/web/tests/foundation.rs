@@ -589,6 +589,69 @@ async fn edit_move_flag_and_merge_a_resident() {
 }
 
 #[tokio::test]
+async fn a_resident_page_offers_to_merge_the_records_of_the_same_name_and_birth_date() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        // Born 1949-12-31, as ID_FEMALE_1949: the same person entered again under another number.
+        let born_that_day = |seq| id_for(1949, 12, 31, seq);
+        let kept = t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
+        let again = t
+            .resident("王淑兰", &born_that_day(2))
+            .room("102")
+            .phone("13912345678")
+            .by(&ling)
+            .await;
+        let other_day = t.resident("王淑兰", &id_for(1950, 1, 1, 4)).by(&ling).await;
+        let other_name = t.resident("李淑兰", &born_that_day(6)).by(&ling).await;
+        let elsewhere = t
+            .resident("王淑兰", &born_that_day(8))
+            .in_area(&t.yudeli)
+            .by(&yude)
+            .await;
+        let page = format!("/residents/{}", kept.id);
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let html = t.page(&page, &cookie).await.text();
+        let offered =
+            |html: &str, id: &str| html.contains(&format!("data-merge-candidate=\"{id}\""));
+        assert!(offered(&html, &again.id), "{html}");
+        for (id, why) in [
+            (&other_day.id, "born another day"),
+            (&other_name.id, "another name"),
+            (&elsewhere.id, "out of scope"),
+            (&kept.id, "itself"),
+        ] {
+            assert!(!offered(&html, id), "{why}: {html}");
+        }
+        // Merging deletes a record: the page asks first.
+        assert!(
+            html.contains("data-confirm=\"合并后，另一条记录将被删除"),
+            "{html}"
+        );
+        let r = t
+            .post_form(
+                &format!("{page}/merge"),
+                &cookie,
+                &format!("csrf={csrf}&remove={}", again.id),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let html = t.page(&page, &cookie).await.text();
+        assert!(
+            html.contains("id=\"no-merge-candidates\"") && html.contains("139****5678"),
+            "{html}"
+        );
+        assert_eq!(
+            t.page(&format!("/residents/{}", again.id), &cookie)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn forms_without_the_session_csrf_token_change_nothing() {
     on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;

@@ -104,6 +104,38 @@ pub async fn households(
     Ok((rows.into_iter().map(household_view).collect(), next))
 }
 
+/// How many records `merge_candidates` offers at most.
+pub const MERGE_CANDIDATES: usize = 20;
+
+/// The other records the caller may merge into this one that are likely the same person: the
+/// same name and the same date of birth under another document number (an ID card and a
+/// passport, or a number mistyped after the birth date; the number itself is unique). Others
+/// can still be merged by their id.
+pub async fn merge_candidates(app: &App, actor: &Actor, id: &str) -> Result<Vec<ResidentView>> {
+    let mut conn = app.db.conn().await?;
+    let me = visible_record(actor, &mut conn, id, Action::EditRegistry)
+        .await?
+        .record;
+    // In birth order from the day itself, so those born that day come first whatever the
+    // name's count in a city.
+    let q = ResidentQuery {
+        roots: actor.scope(Action::EditRegistry).roots().to_vec(),
+        name_prefix: Some(me.name.clone()),
+        order: ResidentOrder::BirthDate,
+        after: Some((me.birth_date.clone(), String::new())),
+        ..Default::default()
+    };
+    let rows = store::search_residents(&mut conn, &q, 4 * MERGE_CANDIDATES as i64).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.record.id != me.id && r.record.name == me.name && r.record.birth_date == me.birth_date
+        })
+        .take(MERGE_CANDIDATES)
+        .map(|r| view(app, r))
+        .collect())
+}
+
 /// Merges two records of one person: `keep` stays, gaining a phone and flags it lacked; `remove`
 /// is deleted. Both must be editable by the actor.
 pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result<ResidentView> {

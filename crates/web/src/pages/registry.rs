@@ -293,6 +293,8 @@ pub(super) struct ResidentPage {
     can_reveal: bool,
     saved: bool,
     move_targets: Vec<AreaView>,
+    /// Records of the same name and birth date, to merge into this one.
+    merge_candidates: Vec<ResidentView>,
     episodes: Vec<sanshe_app::isolation::EpisodeView>,
 }
 
@@ -315,6 +317,11 @@ pub(super) async fn resident_page(
     let target = Target::Area(&area.path);
     let can_edit = caller.actor.may(Action::EditRegistry, target);
     let can_reveal = caller.actor.may(Action::RevealPersonal, target);
+    let merge_candidates = if can_edit {
+        sanshe_app::registry::merge_candidates(caller.app(), &caller.actor, id).await?
+    } else {
+        Vec::new()
+    };
     let move_targets = if can_edit {
         let mut t =
             sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
@@ -341,6 +348,7 @@ pub(super) async fn resident_page(
         can_reveal,
         saved,
         move_targets,
+        merge_candidates,
         episodes,
     });
     if reveal_error.is_some() {
