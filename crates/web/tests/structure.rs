@@ -200,19 +200,50 @@ fn no_template_carries_an_inline_style_or_handler() {
         }
     }
     assert!(found.is_empty(), "inline style or handler: {found:?}");
-    for (template, form) in [
-        (
-            "rota_cover.html",
-            "/remove\" class=\"inline\" data-confirm=",
-        ),
-        ("errands.html", "/cancel\" class=\"row\" data-confirm="),
-    ] {
-        let text = std::fs::read_to_string(templates_dir().join(template)).unwrap();
-        assert!(
-            text.contains(form),
-            "{template} asks before it removes or cancels"
-        );
+}
+
+/// What a form does that cannot be taken back, or takes away what someone was given, by the end
+/// of the address it posts to.
+const DESTRUCTIVE: &[&str] = &[
+    "/delete",
+    "/remove",
+    "/revoke",
+    "/reissue",
+    "/cancel",
+    "/merge",
+    "/close",
+    "/deactivate",
+    "/recalls",
+    "/password-reset",
+    "/sign-out-everywhere",
+];
+
+/// Every form that deletes, cancels, closes or takes away asks first (`data-confirm`), so a
+/// slip of the thumb on a phone does not; the confirmation page that unlinks an organization
+/// (`confirm.html`) is itself the question.
+#[test]
+fn every_destructive_form_asks_before_it_posts() {
+    let mut unasked = Vec::new();
+    let mut seen = 0;
+    for (path, line, n) in template_lines() {
+        let Some(at) = line.find("<form") else {
+            continue;
+        };
+        let form = &line[at..];
+        let action = form
+            .split("action=\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+            .unwrap_or("");
+        if DESTRUCTIVE.iter().any(|d| action.ends_with(d)) {
+            seen += 1;
+            if !form.contains("data-confirm=\"") {
+                unasked.push(format!("{}:{} {action}", path.display(), n + 1));
+            }
+        }
     }
+    assert!(seen >= 12, "only {seen} destructive forms found: is the pattern still right?");
+    assert!(unasked.is_empty(), "destructive forms that do not ask: {unasked:?}");
 }
 
 /// Block elements and form controls: two of them side by side on one line make the markup hard
