@@ -85,12 +85,13 @@ async function noSidewaysScroll(page) {
   assert.ok(width <= PHONE.width, `page is ${width}px wide on a ${PHONE.width}px phone: ${page.url()}`);
 }
 
-// A valid mainland ID number (GB 11643 check character) for a random person of this run.
-function idNumber(year, sequence) {
+// A valid mainland ID number (GB 11643 check character) for a random person of this run, born
+// on a random day of `year` unless `born` ('MMDD') says which.
+function idNumber(year, sequence, born) {
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const month = String(1 + Math.floor(Math.random() * 12)).padStart(2, '0');
   const day = String(1 + Math.floor(Math.random() * 28)).padStart(2, '0');
-  const first = `120104${year}${month}${day}${String(sequence).padStart(3, '0')}`;
+  const first = `120104${year}${born ?? month + day}${String(sequence).padStart(3, '0')}`;
   const sum = [...first].reduce((s, d, i) => s + Number(d) * weights[i], 0);
   return first + '10X98765432'[sum % 11];
 }
@@ -274,6 +275,41 @@ async function api(path, token, body, method) {
   });
   return { status: res.status, json: await res.json().catch(() => null) };
 }
+
+test('a worker merges a resident entered twice, from the record, after the page asks', async () => {
+  const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
+  const community = (await api('/api/v1/areas', worker)).json[0].id;
+  // One woman entered twice: under two numbers with her birthday, the second with her phone.
+  const born = `0${1 + Math.floor(Math.random() * 9)}15`;
+  const sequence = unique();
+  const entered = async (seq, phone) => (await api('/api/v1/residents', worker, {
+    area_id: community, building: '8号楼', unit: '1单元', room: '303', name: '邵桂芝',
+    document_number: idNumber(1946, seq, born), ...(phone ? { phone } : {}),
+  })).json;
+  const first = await entered(sequence);
+  const again = await entered((sequence + 2) % 800, '13712345678');
+  assert.ok(first?.id && again?.id, 'both entered');
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/residents/${first.id}`);
+  const offered = page.locator(`[data-merge-candidate="${again.id}"]`);
+  await offered.waitFor();
+  await noSidewaysScroll(page);
+  // Said no: both records stay.
+  let asked = null;
+  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
+  await offered.locator('button').click();
+  await page.waitForTimeout(300);
+  assert.match(asked, /另一条记录将被删除/);
+  assert.equal((await api(`/api/v1/residents/${again.id}`, worker)).status, 200, 'dismissed: not merged');
+  // Said yes: one record, with the phone the other had.
+  page.once('dialog', (d) => d.accept());
+  await offered.locator('button').click();
+  await page.waitForURL(/\/residents\/[0-9a-f]{32}\?saved=1/);
+  assert.equal((await api(`/api/v1/residents/${again.id}`, worker)).status, 404);
+  assert.match(await page.textContent('main'), /137\*{4}5678/);
+  assert.equal(await page.locator('#no-merge-candidates').count(), 1);
+  await page.context().close();
+});
 
 test('a resident in home observation reports a temperature through the link on a cheap phone', async () => {
   const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
