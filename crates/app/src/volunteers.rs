@@ -10,6 +10,7 @@ use sanshe_core::phone::Phone;
 use sanshe_core::volunteers::{Vetting, VolunteerNumber};
 use sanshe_store::volunteers::{self as store, ApplicationRow};
 use sanshe_store::{accounts as account_store, areas as area_store, new_id};
+use std::collections::HashMap;
 
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
@@ -300,11 +301,7 @@ pub async fn applications(
         "open" => Vetting::OPEN.to_vec(),
         word => vec![Vetting::parse(word).map_err(|e| AppError::field("status", e))?],
     };
-    let skill = match filter.skill.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) if SKILLS.contains(&s) => Some(s.to_string()),
-        Some(_) => return Err(AppError::field("skill", "err-volunteer-skill")),
-        None => None,
-    };
+    let skill = skill_filter(filter.skill.as_deref())?;
     let q = sanshe_store::volunteers::ApplicationQuery {
         statuses,
         name_prefix: filter
@@ -476,6 +473,8 @@ pub struct VolunteerView {
     pub name: String,
     /// The community deployed to.
     pub area_id: String,
+    /// Its name.
+    pub area_name: String,
     /// Skills (from their application; none for accounts made otherwise).
     pub skills: Vec<String>,
     /// Minutes of service recorded.
@@ -484,61 +483,117 @@ pub struct VolunteerView {
     pub volunteer_number: Option<String>,
 }
 
-/// Volunteers deployed within the caller's areas, optionally only those with a skill.
-pub async fn deployed(app: &App, actor: &Actor, skill: Option<&str>) -> Result<Vec<VolunteerView>> {
-    let mut conn = app.db.conn().await?;
-    let mut people =
-        account_store::deployed_volunteers(&mut *conn, actor.scope(Action::VetVolunteers).roots())
-            .await?;
-    // An organization's admin sees where its own people are deployed, wherever that is.
-    for organization in sanshe_core::accounts::organizations_run(&actor.grants) {
-        let members = account_store::members_of(&mut *conn, &organization).await?;
-        let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
-        let names: std::collections::HashMap<&str, &str> = members
-            .iter()
-            .map(|m| (m.user_id.as_str(), m.display_name.as_str()))
-            .collect();
-        for d in account_store::deployments_of(&mut *conn, &ids).await? {
-            let name = names.get(d.user_id.as_str()).copied().unwrap_or_default();
-            people.push((d.user_id.clone(), name.to_string(), d.area_id, d.area_path));
-        }
+/// Which deployed volunteers to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct RosterFilter {
+    /// Name prefix.
+    pub q: Option<String>,
+    /// Only those with this skill.
+    pub skill: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–5,000, default 50).
+    #[param(minimum = 1, maximum = 5000)]
+    pub limit: Option<i64>,
+}
+
+/// The longest page of a roster (an export reads it a page at a time).
+pub const MAX_ROSTER_PAGE: i64 = 5000;
+
+/// A page of deployed volunteers.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RosterPage {
+    /// One line a deployment, by community, then name.
+    pub items: Vec<VolunteerView>,
+    /// How many the filter lists over all pages.
+    pub total: i64,
+    /// Cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// A skill to filter by: one of `SKILLS`, or none when empty.
+fn skill_filter(raw: Option<&str>) -> Result<Option<String>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if SKILLS.contains(&s) => Ok(Some(s.to_string())),
+        Some(_) => Err(AppError::field("skill", "err-volunteer-skill")),
+        None => Ok(None),
     }
-    let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
-    let skills: std::collections::HashMap<String, String> = store::skills_of(&mut *conn, &ids)
-        .await?
-        .into_iter()
-        .collect();
-    let served: std::collections::HashMap<String, i64> =
-        sanshe_store::rotas::served_totals(&mut *conn, &ids)
-            .await?
-            .into_iter()
-            .collect();
-    let numbers: std::collections::HashMap<String, String> = store::numbers_of(&mut *conn, &ids)
-        .await?
-        .into_iter()
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    Ok(people
-        .into_iter()
-        .filter(|p| seen.insert((p.0.clone(), p.2.clone())))
-        .map(|(user_id, name, area_id, _)| VolunteerView {
-            skills: skills
-                .get(&user_id)
-                .map(|s| {
-                    s.split(',')
-                        .filter(|x| !x.is_empty())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            served_minutes: served.get(&user_id).copied().unwrap_or(0),
-            volunteer_number: numbers.get(&user_id).cloned(),
-            user_id,
-            name,
-            area_id,
+}
+
+/// The volunteers deployed within the caller's areas and, for an organization's admin, where
+/// its own people are deployed wherever that is; a page at a time with the total, so a city's
+/// roster is neither cut off nor read whole.
+pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<RosterPage> {
+    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => Some(roster_cursor(c).ok_or(AppError::field("after", "err-cursor"))?),
+        None => None,
+    };
+    let q = store::RosterQuery {
+        roots: actor.scope(Action::VetVolunteers).roots().to_vec(),
+        organizations: sanshe_core::accounts::organizations_run(&actor.grants),
+        name_prefix: f
+            .q
+            .as_deref()
+            .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
+            .transpose()?
+            .filter(|q| !q.is_empty()),
+        skill: skill_filter(f.skill.as_deref())?,
+        after,
+    };
+    let limit = f.limit.unwrap_or(50).clamp(1, MAX_ROSTER_PAGE);
+    let mut conn = app.db.conn().await?;
+    let mut rows = store::roster(&mut *conn, &q, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| {
+            hex::encode(format!(
+                "{}\u{1f}{}\u{1f}{}",
+                r.area_path, r.display_name, r.user_id
+            ))
         })
-        .filter(|v| skill.is_none_or(|s| v.skills.iter().any(|x| x == s)))
-        .collect())
+    } else {
+        None
+    };
+    let total = store::count_roster(&mut *conn, &q).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+    let served: HashMap<String, i64> = sanshe_store::rotas::served_totals(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|r| VolunteerView {
+            skills: r
+                .skills
+                .unwrap_or_default()
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+            served_minutes: served.get(&r.user_id).copied().unwrap_or(0),
+            volunteer_number: r.volunteer_number,
+            user_id: r.user_id,
+            name: r.display_name,
+            area_id: r.area_id,
+            area_name: r.area_name,
+        })
+        .collect();
+    Ok(RosterPage { items, total, next })
+}
+
+/// A roster cursor read back: (area path, name, user id).
+fn roster_cursor(c: &str) -> Option<(String, String, String)> {
+    if c.len() > 1024 {
+        return None;
+    }
+    let text = String::from_utf8(hex::decode(c).ok()?).ok()?;
+    let mut parts = text.split('\u{1f}');
+    let (path, name, user) = (parts.next()?, parts.next()?, parts.next()?);
+    parts
+        .next()
+        .is_none()
+        .then(|| (path.into(), name.into(), user.into()))
 }
 
 /// Approved volunteers deployed nowhere (the reserve pool) whose home community is in the
@@ -549,11 +604,7 @@ pub async fn reserve(
     skill: Option<&str>,
     area_id: Option<&str>,
 ) -> Result<Vec<ApplicationView>> {
-    if let Some(s) = skill
-        && !SKILLS.contains(&s)
-    {
-        return Err(AppError::field("skill", "err-volunteer-skill"));
-    }
+    let skill = skill_filter(skill)?;
     let mut conn = app.db.conn().await?;
     let within = match area_id {
         Some(id) => Some(
@@ -567,7 +618,7 @@ pub async fn reserve(
     Ok(store::reserve(
         &mut *conn,
         actor.scope(Action::VetVolunteers).roots(),
-        skill,
+        skill.as_deref(),
     )
     .await?
     .into_iter()

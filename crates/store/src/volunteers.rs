@@ -280,3 +280,105 @@ pub async fn purge_decided(
     )
     .await
 }
+
+/// Which deployments a roster lists: within the scope's roots, optionally only names that begin
+/// so and those with a skill, a page at a time.
+#[derive(Debug, Clone, Default)]
+pub struct RosterQuery {
+    /// Scope roots: deployments within them are listed.
+    pub roots: Vec<String>,
+    /// And the deployments, wherever they are, of these organizations' members.
+    pub organizations: Vec<String>,
+    /// Only names beginning so.
+    pub name_prefix: Option<String>,
+    /// Only those with this skill (a key of the skills list).
+    pub skill: Option<String>,
+    /// After this deployment: (area path, name, user id) of the previous page's last.
+    pub after: Option<(String, String, String)>,
+}
+
+crate::query_row! {
+    /// A volunteer deployed to an area, as a roster lists them.
+    #[derive(Debug, Clone)]
+    pub struct RosterRow {
+        /// The user.
+        pub user_id: String,
+        /// Their name.
+        pub display_name: String,
+        /// Where they are deployed.
+        pub area_id: String,
+        /// Its name.
+        pub area_name: String,
+        /// Its path.
+        pub area_path: String,
+        /// Skills from their application, comma-joined (none for accounts made otherwise).
+        pub skills: Option<String>,
+        /// Their national volunteer number, if given.
+        pub volunteer_number: Option<String>,
+    }
+}
+
+/// The FROM and WHERE of a roster and their binds (the cursor excluded).
+fn roster_filter(q: &RosterQuery) -> (String, Vec<Cell>) {
+    let (scope, binds) = scope_filter("a.path", &q.roots, 1);
+    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+    let members = crate::one_of("m.organization_id", &q.organizations, &mut args);
+    let mut sql = format!(
+        " FROM grants g JOIN users u ON u.id = g.user_id JOIN areas a ON a.id = g.area_id \
+         LEFT JOIN volunteer_applications v ON v.user_id = u.id \
+         LEFT JOIN volunteer_numbers n ON n.user_id = u.id \
+         WHERE g.role = 'volunteer' AND u.active = 1 AND ({scope} OR u.id IN \
+         (SELECT m.user_id FROM grants m WHERE m.role = 'volunteer' AND {members}))"
+    );
+    if let Some(p) = &q.name_prefix {
+        args.push(p.clone().into());
+        args.push(format!("{p}\u{10FFFF}").into());
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND u.display_name >= ${} AND u.display_name < ${n}",
+            n - 1
+        ));
+    }
+    if let Some(s) = &q.skill {
+        // Skills are comma-joined with a comma at neither end (see `reserve`).
+        args.push(format!("%,{s},%").into());
+        sql.push_str(&format!(" AND ',' || v.skills || ',' LIKE ${}", args.len()));
+    }
+    (sql, args)
+}
+
+/// A page of a roster: at most `limit` deployments after the query's cursor, by area, name and
+/// user.
+pub async fn roster(
+    conn: &mut impl Statements,
+    q: &RosterQuery,
+    limit: i64,
+) -> Result<Vec<RosterRow>> {
+    let (from, mut args) = roster_filter(q);
+    let mut sql = format!(
+        "SELECT u.id AS user_id, u.display_name, a.id AS area_id, a.name AS area_name, \
+         a.path AS area_path, v.skills, n.number AS volunteer_number{from}"
+    );
+    if let Some((path, name, user)) = &q.after {
+        args.extend([path, name, user].map(|v| Cell::from(v.clone())));
+        let (p, n, u) = (args.len() - 2, args.len() - 1, args.len());
+        sql.push_str(&format!(
+            " AND (a.path > ${p} OR (a.path = ${p} AND (u.display_name > ${n} \
+             OR (u.display_name = ${n} AND u.id > ${u}))))"
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY a.path, u.display_name, u.id LIMIT ${}",
+        args.len() + 1
+    ));
+    args.push(limit.into());
+    conn.fetch_all(&sql, &args).await
+}
+
+/// How many deployments the roster lists over all its pages.
+pub async fn count_roster(conn: &mut impl Statements, q: &RosterQuery) -> Result<i64> {
+    let (from, args) = roster_filter(q);
+    conn.one_row(&format!("SELECT COUNT(*) AS n{from}"), &args)
+        .await?
+        .try_get("n")
+}

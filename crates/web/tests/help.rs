@@ -299,28 +299,6 @@ fn offered(html: &str, errand: &str) -> Option<Vec<String>> {
     )
 }
 
-/// A volunteer deployed to `area_id` under a Chinese name, who has set their own password.
-async fn volunteer(t: &TestApp, username: &str, name: &str, area_id: &str) -> String {
-    let cli = sanshe_app::accounts::Actor::command_line(&t.app)
-        .await
-        .unwrap();
-    let target = sanshe_app::accounts::GrantTarget::Area(area_id.to_string());
-    let id = sanshe_app::accounts::create_user(
-        &t.app,
-        &cli,
-        username,
-        name,
-        support::PASSWORD,
-        "volunteer",
-        target,
-    )
-    .await
-    .unwrap()
-    .id;
-    t.has_set_own_password(&id).await;
-    id
-}
-
 #[tokio::test]
 async fn each_open_errand_offers_to_assign_only_the_volunteers_deployed_where_it_is() {
     on_both(async |t| {
@@ -344,10 +322,10 @@ async fn each_open_errand_offers_to_assign_only_the_volunteers_deployed_where_it
         // 于 (yú) comes after 王 (wáng) for a Chinese reader, though not by code point.
         // 陈静 is deployed at the street above 凌研里, over its worker's own community: the
         // errand may be given to her, so she is offered there and not in 裕德里.
-        let yu = volunteer(t, "vol.yu", "于洋", &t.lingyanli).await;
-        volunteer(t, "vol.wang", "王芳", &t.lingyanli).await;
-        volunteer(t, "vol.zhang", "张伟", &t.yudeli).await;
-        let chen = volunteer(t, "vol.chen", "陈静", &t.parent_of(&t.lingyanli).await).await;
+        let yu = t.volunteer("vol.yu", "于洋", &t.lingyanli).await;
+        t.volunteer("vol.wang", "王芳", &t.lingyanli).await;
+        t.volunteer("vol.zhang", "张伟", &t.yudeli).await;
+        let chen = t.volunteer("vol.chen", "陈静", &t.parent_of(&t.lingyanli).await).await;
         let here_offers = Some(["陈静", "王芳", "于洋"].map(String::from).to_vec());
         let html = t.page("/errands", &admin).await.text();
         assert_eq!(offered(&html, &here), here_offers, "{html}");

@@ -983,7 +983,7 @@ async fn a_volunteer_gives_their_national_volunteer_number_and_the_record_names_
         };
         let number_in_list = async || {
             let list = t.get("/api/v1/volunteers", Some(&worker)).await.json();
-            let me = list
+            let me = list["items"]
                 .as_array()
                 .unwrap()
                 .iter()

@@ -242,8 +242,14 @@ fn every_destructive_form_asks_before_it_posts() {
             }
         }
     }
-    assert!(seen >= 12, "only {seen} destructive forms found: is the pattern still right?");
-    assert!(unasked.is_empty(), "destructive forms that do not ask: {unasked:?}");
+    assert!(
+        seen >= 12,
+        "only {seen} destructive forms found: is the pattern still right?"
+    );
+    assert!(
+        unasked.is_empty(),
+        "destructive forms that do not ask: {unasked:?}"
+    );
 }
 
 /// Block elements and form controls: two of them side by side on one line make the markup hard

@@ -311,12 +311,24 @@ impl TestApp {
     /// A new user with one grant, made as the command line would: `role` over the area
     /// `area_id`. Returns (their id, a bearer token signed in as them).
     pub async fn with_user(&self, username: &str, role: &str, area_id: &str) -> (String, String) {
+        let id = self.user_named(username, username, role, area_id).await;
+        (id, self.token(username).await)
+    }
+
+    /// A volunteer deployed to `area_id` under a (Chinese) display name, who has set their own
+    /// password: their user id.
+    pub async fn volunteer(&self, username: &str, name: &str, area_id: &str) -> String {
+        self.user_named(username, name, "volunteer", area_id).await
+    }
+
+    /// A user named `name` holding `role` over `area_id`, who has set their own password.
+    async fn user_named(&self, username: &str, name: &str, role: &str, area_id: &str) -> String {
         let cli = Actor::command_line(&self.app).await.unwrap();
         let user = sanshe_app::accounts::create_user(
             &self.app,
             &cli,
             username,
-            username,
+            name,
             PASSWORD,
             role,
             GrantTarget::Area(area_id.to_string()),
@@ -324,7 +336,7 @@ impl TestApp {
         .await
         .unwrap_or_else(|e| panic!("fixture user {username}: {e}"));
         self.has_set_own_password(&user.id).await;
-        (user.id, self.token(username).await)
+        user.id
     }
 
     /// The id of the area `area_id` lies in (the street of a community), as the city's admin reads it.

@@ -131,11 +131,11 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
         // The new volunteer is listed among those deployed, with the skills they gave.
         let listed = t.get("/api/v1/volunteers?skill=driving", Some(&worker)).await.json();
-        let me = listed.as_array().unwrap().iter().find(|v| v["name"] == "赵晓光").unwrap().clone();
+        let me = listed["items"].as_array().unwrap().iter().find(|v| v["name"] == "赵晓光").unwrap().clone();
         assert_eq!(me["skills"], json!(["driving", "medical"]));
         assert_eq!(me["served_minutes"], 0);
-        assert_eq!(t.get("/api/v1/volunteers?skill=counselling", Some(&worker)).await.json().as_array().unwrap().len(), 0);
-        assert_eq!(t.get("/api/v1/volunteers", Some(&other)).await.json().as_array().unwrap().len(), 0);
+        assert_eq!(t.get("/api/v1/volunteers?skill=counselling", Some(&worker)).await.json()["total"], 0);
+        assert_eq!(t.get("/api/v1/volunteers", Some(&other)).await.json()["items"], json!([]));
         let r = decide(worker.clone(), json!({"decision": "decline", "note": "重复"})).await;
         assert_eq!(codes(&r.json()), [("decision".to_string(), "err-volunteer-decided".to_string())]);
 
@@ -239,7 +239,7 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
         assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json(), json!([]));
         let there = t.get("/api/v1/volunteers", Some(&yudeli_worker)).await.json();
-        assert_eq!(there.as_array().unwrap().len(), 2, "{there}");
+        assert_eq!(there["items"].as_array().unwrap().len(), 2, "{there}");
 
         // A hotline post needs counselling: only the counsellor sees and takes its shifts.
         let hotline = t.rota_post("心理热线").with("area_id", t.yudeli.as_str());
@@ -338,7 +338,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         assert_eq!(pool[0]["user_id"], user.as_str(), "{pool}");
         assert!(t.page(&links[0], "").await.text().contains("后备志愿者库"));
         let yudeli = t.token("worker.yudeli").await;
-        assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json(), json!([]));
+        assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json()["items"], json!([]));
     })
     .await;
 }
@@ -389,7 +389,7 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         assert!(r.text().contains("已派驻的志愿者 (2)"), "{}", r.text());
         // Both now serve 凌研里.
         let worker = t.token("worker.lingyanli").await;
-        assert_eq!(t.get("/api/v1/volunteers", Some(&worker)).await.json().as_array().unwrap().len(), 2);
+        assert_eq!(t.get("/api/v1/volunteers", Some(&worker)).await.json()["total"], 2);
     })
     .await;
 }
@@ -458,7 +458,107 @@ async fn an_applicant_gives_their_national_volunteer_number_and_approval_records
         let r = t.post_form(&format!("/volunteers/applications/{id}"), &cookie, &body).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let volunteers = t.get("/api/v1/volunteers", Some(&worker)).await.json();
-        assert_eq!(volunteers[0]["volunteer_number"], "TJ20200318", "{volunteers}");
+        assert_eq!(volunteers["items"][0]["volunteer_number"], "TJ20200318", "{volunteers}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_roster_lists_every_deployed_volunteer_a_page_at_a_time_searched_and_exported() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let roster = async |query: String| {
+            t.get(&format!("/api/v1/volunteers{query}"), Some(&worker))
+                .await
+        };
+        let before = roster(String::new()).await.json()["total"]
+            .as_i64()
+            .unwrap();
+        let names = ["王一", "王二", "王三", "李四", "赵五", "孙六", "周七"];
+        for (i, name) in names.iter().enumerate() {
+            t.volunteer(&format!("r.v{i}"), name, &t.lingyanli).await;
+        }
+        t.volunteer("r.elsewhere", "王八", &t.yudeli).await;
+        let all = before + names.len() as i64;
+
+        // Pages of three: every deployment once, the total on each page, none of 裕德里's.
+        let (mut seen, mut after, mut pages) = (Vec::new(), String::new(), 0);
+        loop {
+            let page = roster(format!("?limit=3{after}")).await.json();
+            assert_eq!(page["total"], all, "{page}");
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 3, "{page}");
+            seen.extend(
+                items
+                    .iter()
+                    .map(|v| v["name"].as_str().unwrap().to_string()),
+            );
+            pages += 1;
+            match page["next"].as_str() {
+                Some(next) => after = format!("&after={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len() as i64, all, "{seen:?}");
+        assert_eq!(pages, (all + 2) / 3);
+        assert!(
+            names
+                .iter()
+                .all(|n| seen.iter().filter(|s| s == n).count() == 1),
+            "{seen:?}"
+        );
+        assert!(
+            !seen.iter().any(|s| s == "王八"),
+            "another community's volunteer"
+        );
+
+        // By the beginning of a name; a bad skill or cursor is refused by its field.
+        let wang = roster("?q=%E7%8E%8B".into()).await.json();
+        assert_eq!(wang["total"], 3, "{wang}");
+        for (query, field) in [("?skill=magic", "skill"), ("?after=zz", "after")] {
+            let r = roster(query.into()).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            assert_eq!(codes(&r.json())[0].0, field, "{query}");
+        }
+
+        // On the pages: the volunteers page links to the roster, which searches and exports.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let vetting = t.page("/volunteers", &cookie).await.text();
+        assert!(
+            vetting.contains(&format!("已派驻的志愿者 ({all})")),
+            "{vetting}"
+        );
+        assert!(
+            vetting.contains("id=\"roster-link\" href=\"/volunteers/roster\""),
+            "{vetting}"
+        );
+        let html = t
+            .page("/volunteers/roster?q=%E7%8E%8B", &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("共 3 条") && html.contains("王二") && !html.contains("李四"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"/volunteers/roster.xlsx?q=%E7%8E%8B\""),
+            "{html}"
+        );
+        let sheet = t.page("/volunteers/roster.xlsx?q=%E7%8E%8B", &cookie).await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(
+            table[0],
+            ["姓名", "技能", "派驻社区", "小时", "志愿者编号"],
+            "{table:?}"
+        );
+        let mut listed: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+        listed.sort();
+        assert_eq!(listed, ["王一", "王三", "王二"], "{table:?}");
+        assert!(table[1..].iter().all(|r| r[2] == "凌研里社区"), "{table:?}");
+        let whole = t.page("/volunteers/roster.xlsx", &cookie).await;
+        let whole = sanshe_app::sheets::read_table(&whole.bytes).unwrap();
+        assert_eq!(whole.len() as i64, all + 1, "{whole:?}");
     })
     .await;
 }

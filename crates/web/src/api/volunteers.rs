@@ -50,22 +50,16 @@ pub async fn decide(
     ))
 }
 
-/// Which volunteers.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct VolunteersQuery {
-    /// Only those with this skill.
-    pub skill: Option<String>,
-}
-
-/// Volunteers deployed within the caller's areas, with their skills and recorded service.
-#[utoipa::path(get, path = "/api/v1/volunteers", params(VolunteersQuery), tag = "volunteers",
-    responses((status = 200, body = [volunteers::VolunteerView])))]
+/// Volunteers deployed within the caller's areas (and an organization's own people, wherever
+/// they are), with their skills and recorded service, a page at a time.
+#[utoipa::path(get, path = "/api/v1/volunteers", params(volunteers::RosterFilter), tag = "volunteers",
+    responses((status = 200, body = volunteers::RosterPage)))]
 pub async fn list_volunteers(
     caller: ApiCaller,
-    Query(q): Query<VolunteersQuery>,
-) -> ApiResult<Json<Vec<volunteers::VolunteerView>>> {
+    Query(f): Query<volunteers::RosterFilter>,
+) -> ApiResult<Json<volunteers::RosterPage>> {
     Ok(Json(
-        volunteers::deployed(caller.app(), &caller.actor, q.skill.as_deref()).await?,
+        volunteers::deployed(caller.app(), &caller.actor, &f).await?,
     ))
 }
 

@@ -438,6 +438,8 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/export.xlsx", get(export_organizations))
         .route("/areas/{id}/households/export", get(export_households))
         .route("/volunteers", get(vetting_page))
+        .route("/volunteers/roster", get(volunteer_roster_page))
+        .route("/volunteers/roster.xlsx", get(export_volunteer_roster))
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))

@@ -102,7 +102,8 @@ pub(super) struct VettingPage {
     pager: Pager,
     skills: &'static [&'static str],
     reserve: Vec<sanshe_app::volunteers::ApplicationView>,
-    deployed: Vec<sanshe_app::volunteers::VolunteerView>,
+    /// The roster's first page.
+    deployed: sanshe_app::volunteers::RosterPage,
     areas: Vec<(String, String)>,
     /// The account just made: (name, user name, first password), shown this once.
     made: Option<(String, String, String)>,
@@ -151,7 +152,8 @@ async fn vetting_view(
         next,
     );
     let reserve = sanshe_app::volunteers::reserve(app, actor, None, None).await?;
-    let deployed = sanshe_app::volunteers::deployed(app, actor, None).await?;
+    let first = sanshe_app::volunteers::RosterFilter::default();
+    let deployed = sanshe_app::volunteers::deployed(app, actor, &first).await?;
     let areas = sanshe_app::volunteers::deployable_areas(app, actor).await?;
     // Totals are for those who run rotas or organizations; others see none.
     let totals = sanshe_app::rotas::hours_totals(app, actor).await.ok();
@@ -263,4 +265,96 @@ pub(super) async fn application_status_page(
     // The token is the key to the page: keep it out of caches.
     no_store(&mut resp);
     Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "volunteer_roster.html")]
+pub(super) struct VolunteerRosterPage {
+    nav: Nav,
+    filter: sanshe_app::volunteers::RosterFilter,
+    skills: &'static [&'static str],
+    deployed: sanshe_app::volunteers::RosterPage,
+    /// The filter as a query string for the export (`?q=…`, or empty).
+    export_query: String,
+    pager: Pager,
+}
+
+/// The whole roster of deployed volunteers, a page at a time, searched by name or skill.
+pub(super) async fn volunteer_roster_page(
+    caller: PageCaller,
+    Query(filter): Query<sanshe_app::volunteers::RosterFilter>,
+) -> PageResult {
+    let deployed = sanshe_app::volunteers::deployed(caller.app(), &caller.actor, &filter).await?;
+    let filters = [
+        ("q", filter.q.as_deref()),
+        ("skill", filter.skill.as_deref()),
+    ];
+    let pager = Pager::by_cursor(
+        "/volunteers/roster",
+        &filters,
+        "after",
+        filter.after.as_deref(),
+        deployed.next.as_deref(),
+    );
+    let export_query = match query_string(&filters) {
+        q if q.is_empty() => q,
+        q => format!("?{q}"),
+    };
+    Ok(render(&VolunteerRosterPage {
+        nav: Nav::of(&caller, "/volunteers"),
+        filter,
+        skills: &sanshe_app::volunteers::SKILLS,
+        deployed,
+        export_query,
+        pager,
+    }))
+}
+
+/// The roster as .xlsx (with the filter), every page of it: for entering hours into the
+/// national system by each volunteer's number.
+pub(super) async fn export_volunteer_roster(
+    caller: PageCaller,
+    Query(filter): Query<sanshe_app::volunteers::RosterFilter>,
+) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "name",
+        "vet-skill",
+        "volunteer-roster-community",
+        "vet-hours",
+        "vet-volunteer-number",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet("roster", &header)?;
+    let (app, actor, filter) = (caller.app(), &caller.actor, &filter);
+    sheet
+        .push_pages(|after| async move {
+            let page_filter = sanshe_app::volunteers::RosterFilter {
+                after,
+                limit: Some(sanshe_app::volunteers::MAX_ROSTER_PAGE),
+                ..filter.clone()
+            };
+            let page = sanshe_app::volunteers::deployed(app, actor, &page_filter).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|v| {
+                    let skills: Vec<String> = v.skills.iter().map(|k| tr.of("skill-", k)).collect();
+                    vec![
+                        v.name,
+                        skills.join("、"),
+                        v.area_name,
+                        format!(
+                            "{}.{:02}",
+                            v.served_minutes / 60,
+                            v.served_minutes % 60 * 100 / 60
+                        ),
+                        v.volunteer_number.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    Ok(sheet.send("volunteers.xlsx").await?)
 }
