@@ -4,12 +4,12 @@
 //! sender sees how many it reached and how many read it. Who receives a notice is decided when
 //! it is read, from the grants and deployments of that moment.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, member_of, organizations_run};
 use sanshe_store::notices::{self as store, NoticeRow};
-use sanshe_store::{accounts as account_store, areas as area_store, new_id};
+use sanshe_store::{areas as area_store, new_id};
 
 use sanshe_store::notify as notify_store;
 
@@ -181,11 +181,12 @@ pub async fn send(app: &App, actor: &Actor, input: &NoticeInput) -> Result<Notic
     }
     sanshe_store::commit(tx).await?;
     let mut conn = app.db.conn().await?;
-    let mut v = view(&row);
-    let audience = recipients(&mut conn, &row).await?;
-    v.audience = Some(audience.len() as i64);
-    v.read_count = Some(0);
-    Ok(v)
+    let reach = store::reach(&mut *conn, &row).await?;
+    Ok(NoticeView {
+        audience: Some(reach.audience),
+        read_count: Some(reach.read),
+        ..view(&row)
+    })
 }
 
 /// Queues the notice's title for the chat groups: an organization's notice for its own robots,
@@ -249,61 +250,6 @@ fn skill_list(csv: &str) -> Vec<String> {
         .collect()
 }
 
-/// The people a notice reaches now.
-async fn recipients(conn: &mut sanshe_store::Conn, n: &NoticeRow) -> Result<Vec<String>> {
-    let candidates: Vec<String> = match (&n.organization_id, &n.area_path) {
-        (Some(o), _) => account_store::members_of(&mut *conn, o)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect(),
-        (None, Some(path)) => {
-            let mut seen = HashSet::new();
-            account_store::deployed_volunteers(&mut *conn, std::slice::from_ref(path))
-                .await?
-                .into_iter()
-                .map(|p| p.0)
-                .filter(|u| seen.insert(u.clone()))
-                .collect()
-        }
-        (None, None) => Vec::new(),
-    };
-    let mut deployed: HashMap<String, Vec<String>> = HashMap::new();
-    for d in account_store::deployments_of(&mut *conn, &candidates).await? {
-        deployed.entry(d.user_id).or_default().push(d.area_path);
-    }
-    let skills: HashMap<String, Vec<String>> =
-        sanshe_store::volunteers::skills_of(&mut *conn, &candidates)
-            .await?
-            .into_iter()
-            .map(|(u, s)| (u, skill_list(&s)))
-            .collect();
-    // Of the reader's teams only the notice's own matters here.
-    let this_team: Vec<String> = n.team_id.iter().cloned().collect();
-    let in_team: HashSet<String> = match &n.team_id {
-        Some(t) => sanshe_store::organizations::team_members(&mut *conn, t)
-            .await?
-            .into_iter()
-            .map(|(u, _)| u)
-            .collect(),
-        None => HashSet::new(),
-    };
-    Ok(candidates
-        .into_iter()
-        .filter(|u| {
-            let teams: &[String] = if in_team.contains(u) { &this_team } else { &[] };
-            passes(
-                n,
-                &Reader {
-                    deployed: deployed.get(u).map(Vec::as_slice).unwrap_or_default(),
-                    skills: skills.get(u).map(Vec::as_slice).unwrap_or_default(),
-                    teams,
-                },
-            )
-        })
-        .collect())
-}
-
 /// The notices sent to the actor, newest first, with whether they read each.
 pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
     let Some(user_id) = actor.user_id.as_deref() else {
@@ -364,15 +310,10 @@ pub async fn sent(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
     let rows = store::sent(&mut *conn, &organizations, scope.roots(), 100).await?;
     let mut out = Vec::with_capacity(rows.len());
     for n in &rows {
-        let reach: HashSet<String> = recipients(&mut conn, n).await?.into_iter().collect();
-        let read = store::readers(&mut *conn, &n.id)
-            .await?
-            .into_iter()
-            .filter(|u| reach.contains(u))
-            .count();
+        let reach = store::reach(&mut *conn, n).await?;
         out.push(NoticeView {
-            audience: Some(reach.len() as i64),
-            read_count: Some(read as i64),
+            audience: Some(reach.audience),
+            read_count: Some(reach.read),
             ..view(n)
         });
     }

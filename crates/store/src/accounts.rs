@@ -396,32 +396,14 @@ async fn names_by<'a>(
     .collect()
 }
 
-/// Volunteers deployed to areas within the scope: (user id, display name, area id, area path).
-pub async fn deployed_volunteers(
-    conn: &mut impl crate::statements::Statements,
-    roots: &[String],
-) -> Result<Vec<(String, String, String, String)>> {
-    let (filter, binds) = crate::scope_filter("a.path", roots, 1);
-    let args: Vec<crate::statements::Cell> = binds.into_iter().map(Into::into).collect();
-    volunteers_deployed_where(conn, &filter, &args).await
-}
-
-/// Volunteers deployed to exactly these areas (by path), in the shape of `deployed_volunteers`;
-/// given a place's lineage, those whose deployment covers the place.
+/// Volunteers deployed to exactly these areas (by path): (user id, display name, area id, area
+/// path); given a place's lineage, those whose deployment covers the place.
 pub async fn volunteers_deployed_at(
     conn: &mut impl crate::statements::Statements,
     paths: &[String],
 ) -> Result<Vec<(String, String, String, String)>> {
     let mut args = Vec::new();
     let filter = crate::one_of("a.path", paths, &mut args);
-    volunteers_deployed_where(conn, &filter, &args).await
-}
-
-async fn volunteers_deployed_where(
-    conn: &mut impl crate::statements::Statements,
-    filter: &str,
-    args: &[crate::statements::Cell],
-) -> Result<Vec<(String, String, String, String)>> {
     conn
         .rows(
             &format!(
@@ -429,7 +411,7 @@ async fn volunteers_deployed_where(
                  JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
                  ORDER BY a.path, u.display_name LIMIT 5000"
             ),
-            args,
+            &args,
         )
         .await?
         .iter()

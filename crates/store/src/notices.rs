@@ -155,14 +155,73 @@ pub async fn read_by(
     .collect()
 }
 
-/// The users who have read a notice.
-pub async fn readers(conn: &mut impl Statements, notice_id: &str) -> Result<Vec<String>> {
-    conn.rows(
-        "SELECT user_id FROM notice_reads WHERE notice_id = $1",
-        &[notice_id.into()],
-    )
-    .await?
-    .iter()
-    .map(|r| r.try_get("user_id"))
-    .collect()
+/// How far a notice reaches now: the people its filters pick and how many of them have read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Active people the notice is for.
+    pub audience: i64,
+    /// Of those, how many read it.
+    pub read: i64,
+}
+
+/// The reach of a notice, counted in one statement over every person it is for (an
+/// organization's members, or the volunteers deployed at or below an area; then only those
+/// deployed in its community, with its skill, in its team), however many they are.
+pub async fn reach(conn: &mut impl Statements, n: &NoticeRow) -> Result<Reach> {
+    let mut args: Vec<Cell> = vec![n.id.clone().into()];
+    let bind = |args: &mut Vec<Cell>, v: String| {
+        args.push(v.into());
+        args.len()
+    };
+    let deployed_within = |args: &mut Vec<Cell>, path: &str| {
+        let a = bind(args, path.to_string());
+        let b = bind(args, sanshe_core::accounts::subtree_upper_bound(path));
+        format!(
+            "EXISTS (SELECT 1 FROM grants d JOIN areas a ON a.id = d.area_id WHERE d.user_id = u.id \
+             AND d.role = 'volunteer' AND a.path >= ${a} AND a.path < ${b})"
+        )
+    };
+    let mut filters = vec![match (&n.organization_id, &n.area_path) {
+        (Some(o), _) => {
+            let o = bind(&mut args, o.clone());
+            format!(
+                "EXISTS (SELECT 1 FROM grants m WHERE m.user_id = u.id AND m.role = 'volunteer' \
+                 AND m.organization_id = ${o})"
+            )
+        }
+        (None, Some(path)) => deployed_within(&mut args, path),
+        (None, None) => "1 = 0".to_string(),
+    }];
+    if let Some(c) = &n.community_path {
+        filters.push(deployed_within(&mut args, c));
+    }
+    if let Some(s) = &n.skill {
+        // Skills are comma-joined with a comma at neither end.
+        let s = bind(&mut args, format!("%,{s},%"));
+        filters.push(format!(
+            "EXISTS (SELECT 1 FROM volunteer_applications v WHERE v.user_id = u.id \
+             AND ',' || v.skills || ',' LIKE ${s})"
+        ));
+    }
+    if let Some(t) = &n.team_id {
+        let t = bind(&mut args, t.clone());
+        filters.push(format!(
+            "EXISTS (SELECT 1 FROM team_members t WHERE t.user_id = u.id AND t.team_id = ${t})"
+        ));
+    }
+    let row = conn
+        .one_row(
+            &format!(
+                "SELECT COUNT(*) AS audience, COUNT(r.user_id) AS readers FROM users u \
+                 LEFT JOIN notice_reads r ON r.notice_id = $1 AND r.user_id = u.id \
+                 WHERE u.active = 1 AND {}",
+                filters.join(" AND ")
+            ),
+            &args,
+        )
+        .await?;
+    Ok(Reach {
+        audience: row.try_get("audience")?,
+        read: row.try_get("readers")?,
+    })
 }
