@@ -562,3 +562,49 @@ async fn the_roster_lists_every_deployed_volunteer_a_page_at_a_time_searched_and
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_sign_up_form_groups_communities_by_street_and_narrows_them_to_a_district() {
+    on_both(async |t| {
+        let page = t.page("/volunteer", "").await.text();
+        // Every community under its district and street.
+        let group = |html: &str, label: &str| {
+            let at = html
+                .find(&format!("<optgroup label=\"{label}\">"))
+                .unwrap_or_else(|| panic!("{label}: {html}"));
+            html[at..at + html[at..].find("</optgroup>").unwrap()].to_string()
+        };
+        assert!(
+            group(&page, "南开区 · 体育中心街道").contains(&format!(
+                "<option value=\"{}\">凌研里社区</option>",
+                t.lingyanli
+            )),
+            "{page}"
+        );
+        assert!(
+            group(&page, "和平区 · 南市街道").contains("裕德里社区"),
+            "{page}"
+        );
+        // Narrowed to 和平区: its communities only, the district kept chosen.
+        let heping = t.parent_of(&t.parent_of(&t.yudeli).await).await;
+        let page = t
+            .page(&format!("/volunteer?district={heping}"), "")
+            .await
+            .text();
+        assert!(
+            page.contains("裕德里社区") && !page.contains("凌研里社区"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<option value=\"{heping}\" selected>和平区</option>"
+            )),
+            "{page}"
+        );
+        // A district that is not one lists nothing rather than failing.
+        let r = t.page("/volunteer?district=nonsense", "").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.text().contains("<optgroup"), "{}", r.text());
+    })
+    .await;
+}

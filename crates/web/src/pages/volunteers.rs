@@ -6,7 +6,12 @@ use super::*;
 #[template(path = "volunteer_apply.html")]
 pub(super) struct ApplyPage {
     nav: Nav,
-    communities: Vec<(String, String)>,
+    /// The districts to narrow the communities by: (id, name).
+    districts: Vec<(String, String)>,
+    /// The district chosen, if any.
+    district: Option<String>,
+    /// The communities offered, by street.
+    communities: Vec<sanshe_app::volunteers::CommunityGroup>,
     /// Registered organizations, offered as the applicant types.
     organizations: Vec<String>,
     skills: Vec<&'static str>,
@@ -26,16 +31,20 @@ impl ApplyPage {
 async fn apply_view(
     state: &AppState,
     tr: Tr,
+    district: Option<String>,
     form: sanshe_app::volunteers::ApplicationInput,
     errors: FormErrors,
     done: Option<String>,
 ) -> PageResult {
-    let communities = sanshe_app::volunteers::communities(&state.app).await?;
+    let (districts, communities) =
+        sanshe_app::volunteers::sign_up_places(&state.app, district.as_deref()).await?;
     let organizations = sanshe_app::volunteers::organization_names(&state.app).await?;
     let rejected = !errors.is_empty();
     let mut resp = render_form(
         &ApplyPage {
             nav: Nav::anonymous(tr, "/volunteer"),
+            districts,
+            district,
             communities,
             organizations,
             skills: sanshe_app::volunteers::SKILLS.to_vec(),
@@ -50,9 +59,29 @@ async fn apply_view(
     Ok(resp)
 }
 
+/// Which district's communities the sign-up form offers.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SignUpQuery {
+    district: String,
+}
+
 /// The public sign-up page (no account): a link or QR code leads here.
-pub(super) async fn apply_page(State(state): State<AppState>, tr: Tr) -> PageResult {
-    apply_view(&state, tr, Default::default(), FormErrors::default(), None).await
+pub(super) async fn apply_page(
+    State(state): State<AppState>,
+    tr: Tr,
+    Query(q): Query<SignUpQuery>,
+) -> PageResult {
+    let district = Some(q.district).filter(|d| !d.is_empty() && d.len() <= 64);
+    apply_view(
+        &state,
+        tr,
+        district,
+        Default::default(),
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 pub(super) async fn submit_application(
@@ -76,6 +105,7 @@ pub(super) async fn submit_application(
             apply_view(
                 &state,
                 tr,
+                None,
                 Default::default(),
                 FormErrors::default(),
                 // The whole address: it is copied into a chat or a note, away from this site.
@@ -86,7 +116,7 @@ pub(super) async fn submit_application(
         }
         Err(e @ AppError::Invalid(_)) => {
             let errors = FormErrors::from(&e, tr);
-            apply_view(&state, tr, input, errors, None).await
+            apply_view(&state, tr, None, input, errors, None).await
         }
         Err(e) => Err(e.into()),
     }
