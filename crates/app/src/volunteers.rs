@@ -662,6 +662,15 @@ fn roster_cursor(c: &str) -> Option<(String, String, String)> {
         .then(|| (path.into(), name.into(), user.into()))
 }
 
+/// The reserve pool as one list shows it.
+#[derive(Debug, Clone)]
+pub struct ReservePool {
+    /// The longest-waiting first, at most 1,000.
+    pub listed: Vec<ApplicationView>,
+    /// How many are in the pool (more than listed when it is larger than a list holds).
+    pub total: i64,
+}
+
 /// Approved volunteers deployed nowhere (the reserve pool) whose home community is in the
 /// caller's areas, optionally only those with a skill or living below an area.
 pub async fn reserve(
@@ -669,7 +678,7 @@ pub async fn reserve(
     actor: &Actor,
     skill: Option<&str>,
     area_id: Option<&str>,
-) -> Result<Vec<ApplicationView>> {
+) -> Result<ReservePool> {
     let skill = skill_filter(skill)?;
     let mut conn = app.db.conn().await?;
     let within = match area_id {
@@ -681,20 +690,14 @@ pub async fn reserve(
         ),
         None => None,
     };
-    Ok(store::reserve(
-        &mut *conn,
-        actor.scope(Action::VetVolunteers).roots(),
-        skill.as_deref(),
-    )
-    .await?
-    .into_iter()
-    .filter(|a| {
-        within
-            .as_ref()
-            .is_none_or(|w| a.area_path.starts_with(w.as_str()))
+    let roots = actor.scope(Action::VetVolunteers).roots().to_vec();
+    let (within, skill) = (within.as_deref(), skill.as_deref());
+    let listed = store::reserve(&mut *conn, &roots, within, skill).await?;
+    let total = store::count_reserve(&mut *conn, &roots, within, skill).await?;
+    Ok(ReservePool {
+        listed: listed.into_iter().map(view).collect(),
+        total,
     })
-    .map(view)
-    .collect())
 }
 
 /// Deploys a volunteer (from the reserve pool, or one more community for one deployed already)

@@ -179,33 +179,74 @@ pub async fn skills_of(
     .collect()
 }
 
-/// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope, with
-/// this skill if given, oldest first, at most 1,000.
+/// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope and
+/// below `within` if given, with this skill if given, oldest first, at most `RESERVE_LISTED`.
 pub async fn reserve(
     conn: &mut impl Statements,
     roots: &[String],
+    within: Option<&str>,
     skill: Option<&str>,
 ) -> Result<Vec<ApplicationRow>> {
-    let (filter, binds) = scope_filter("v.area_path", roots, 2);
-    // Skills are stored comma-joined with a comma at neither end; matching ",skill," against
-    // the padded list finds whole names only.
-    let mut args: Vec<Cell> = vec![skill.map(|s| format!("%,{s},%")).into()];
-    args.extend(binds.into_iter().map(Cell::from));
+    let (filter, args) = reserve_filter(roots, within, skill);
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    conn
-        .fetch_all(
-            &format!(
-                "SELECT {columns} FROM volunteer_applications v WHERE v.status = 'approved' AND v.user_id IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = v.user_id AND g.role = 'volunteer') \
-                 AND ($1 IS NULL OR ',' || v.skills || ',' LIKE $1) AND {filter} ORDER BY v.decided_at LIMIT 1000"
-            ),
-            &args,
-        )
-        .await
+    conn.fetch_all(
+        &format!(
+            "SELECT {columns} FROM volunteer_applications v WHERE {filter} \
+             ORDER BY v.decided_at LIMIT {RESERVE_LISTED}"
+        ),
+        &args,
+    )
+    .await
+}
+
+/// The most of the reserve pool one list holds; `count_reserve` says how many there are.
+pub const RESERVE_LISTED: i64 = 1000;
+
+/// How many are in the reserve pool that `reserve` lists from.
+pub async fn count_reserve(
+    conn: &mut impl Statements,
+    roots: &[String],
+    within: Option<&str>,
+    skill: Option<&str>,
+) -> Result<i64> {
+    let (filter, args) = reserve_filter(roots, within, skill);
+    conn.one_row(
+        &format!("SELECT COUNT(*) AS n FROM volunteer_applications v WHERE {filter}"),
+        &args,
+    )
+    .await?
+    .try_get("n")
+}
+
+fn reserve_filter(
+    roots: &[String],
+    within: Option<&str>,
+    skill: Option<&str>,
+) -> (String, Vec<Cell>) {
+    let (scope, binds) = scope_filter("v.area_path", roots, 2);
+    // Skills are stored comma-joined with a comma at neither end; matching ",skill," against
+    // the padded list finds whole names only.
+    let mut args: Vec<Cell> = vec![skill.map(|s| format!("%,{s},%")).into()];
+    args.extend(binds.into_iter().map(Cell::from));
+    let mut filter = format!(
+        "v.status = 'approved' AND v.user_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = v.user_id AND g.role = 'volunteer') \
+         AND ($1 IS NULL OR ',' || v.skills || ',' LIKE $1) AND {scope}"
+    );
+    if let Some(w) = within {
+        args.push(w.to_string().into());
+        args.push(sanshe_core::accounts::subtree_upper_bound(w).into());
+        let n = args.len();
+        filter.push_str(&format!(
+            " AND v.area_path >= ${} AND v.area_path < ${n}",
+            n - 1
+        ));
+    }
+    (filter, args)
 }
 
 /// The approved application that made an account.
@@ -381,4 +422,88 @@ pub async fn count_roster(conn: &mut impl Statements, q: &RosterQuery) -> Result
     conn.one_row(&format!("SELECT COUNT(*) AS n{from}"), &args)
         .await?
         .try_get("n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Db;
+    use sanshe_core::areas::AreaKind;
+
+    /// An approved applicant of `area` whose account is deployed nowhere.
+    async fn in_reserve(db: &Db, area: &crate::areas::AreaRow, n: usize, decided_at: i64) {
+        let mut conn = db.conn().await.unwrap();
+        let user = crate::accounts::insert_user(&mut conn, &format!("r.{n}"), "后备", "x", false)
+            .await
+            .unwrap();
+        let row = ApplicationRow {
+            id: crate::new_id(),
+            area_id: area.id.clone(),
+            area_path: area.path.clone(),
+            name: "后备".into(),
+            skills: "logistics".into(),
+            status: Vetting::Approved,
+            decided_at: Some(decided_at),
+            user_id: Some(user.id),
+            ..ApplicationRow::default()
+        };
+        insert(&mut *conn, &row).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_community_finds_its_reserve_however_many_have_waited_longer_elsewhere() {
+        let dir = std::env::temp_dir().join(format!("sanshe-reserve-{}", crate::new_id()));
+        let db = Db::connect(&format!("sqlite://{}/r.db", dir.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let mut conn = db.conn().await.unwrap();
+        let city = crate::areas::insert(&mut conn, None, AreaKind::City, None, "市")
+            .await
+            .unwrap();
+        let (a, b) = (
+            crate::areas::insert(&mut conn, Some(&city), AreaKind::Community, None, "甲社区")
+                .await
+                .unwrap(),
+            crate::areas::insert(&mut conn, Some(&city), AreaKind::Community, None, "乙社区")
+                .await
+                .unwrap(),
+        );
+        drop(conn);
+        // A list's worth in 甲, all waiting longer than the two of 乙.
+        for n in 0..RESERVE_LISTED as usize {
+            in_reserve(&db, &a, n, n as i64).await;
+        }
+        in_reserve(&db, &b, 5000, 5000).await;
+        in_reserve(&db, &b, 5001, 5001).await;
+        let mut conn = db.conn().await.unwrap();
+        let roots = [city.path.clone()];
+        let everyone = reserve(&mut *conn, &roots, None, None).await.unwrap();
+        assert_eq!(everyone.len() as i64, RESERVE_LISTED);
+        assert_eq!(
+            count_reserve(&mut *conn, &roots, None, None).await.unwrap(),
+            RESERVE_LISTED + 2
+        );
+        let of_b = reserve(&mut *conn, &roots, Some(&b.path), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            of_b.len(),
+            2,
+            "乙's two, though a thousand in 甲 waited longer"
+        );
+        assert_eq!(
+            count_reserve(&mut *conn, &roots, Some(&b.path), Some("logistics"))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            count_reserve(&mut *conn, &roots, Some(&b.path), Some("medical"))
+                .await
+                .unwrap(),
+            0
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

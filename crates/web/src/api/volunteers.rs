@@ -73,7 +73,8 @@ pub struct ReserveQuery {
 }
 
 /// The reserve pool: approved volunteers deployed nowhere whose home community is in the
-/// caller's areas, optionally only those with a skill or below an area.
+/// caller's areas, optionally only those with a skill or below an area; the 1,000 who have
+/// waited longest.
 #[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(ReserveQuery), tag = "volunteers",
     responses((status = 200, body = [ApplicationView])))]
 pub async fn list_reserve(
@@ -87,7 +88,8 @@ pub async fn list_reserve(
             q.skill.as_deref(),
             q.area.as_deref(),
         )
-        .await?,
+        .await?
+        .listed,
     ))
 }
 

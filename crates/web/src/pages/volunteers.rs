@@ -131,7 +131,7 @@ pub(super) struct VettingPage {
     filter: sanshe_app::volunteers::ApplicationFilter,
     pager: Pager,
     skills: &'static [&'static str],
-    reserve: Vec<sanshe_app::volunteers::ApplicationView>,
+    reserve: sanshe_app::volunteers::ReservePool,
     /// The roster's first page.
     deployed: sanshe_app::volunteers::RosterPage,
     areas: Vec<(String, String)>,
