@@ -267,7 +267,7 @@ pub async fn import_residents(
             target_id: &run.community.id,
             area_path: Some(&run.community.path),
             detail: &format!(
-                "accepted {}, unchanged {}, rejected {}",
+                "accepted={} unchanged={} rejected={}",
                 report.accepted,
                 report.unchanged,
                 report.rejected.len()

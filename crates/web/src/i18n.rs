@@ -187,6 +187,33 @@ impl Tr {
         self.t(&format!("{prefix}{value}"))
     }
 
+    /// An audit entry's detail in the reader's language. Details are written in neither: names,
+    /// numbers, dates, ids and codes. An action with a message of its own
+    /// (`audit-detail-resident-moved`) is given the detail's `name=value` words; otherwise the
+    /// words that are codes (`AUDIT_DETAIL_CODES`) become words, and the rest stay as written.
+    pub fn audit_detail(&self, action: &str, detail: &str) -> String {
+        let mut words: Vec<String> = detail.split(' ').map(String::from).collect();
+        for (_, at, prefix) in AUDIT_DETAIL_CODES.iter().filter(|(a, ..)| *a == action) {
+            if let Some(word) = words.get_mut(*at) {
+                let id = format!("{prefix}{word}");
+                let said = self.t(&id);
+                if said != id {
+                    *word = said;
+                }
+            }
+        }
+        let args: Vec<(&str, String)> = words
+            .iter()
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        let id = format!("audit-detail-{}", action.replace('.', "-"));
+        match self.with_args(&id, &args) {
+            said if !args.is_empty() && said != id => said,
+            _ => words.join(" "),
+        }
+    }
+
     /// An audit entry's action in words (`resident.revealed` → 查看完整证件号); the code itself
     /// for one without words yet.
     pub fn audit_action(&self, code: &str) -> String {
@@ -195,6 +222,22 @@ impl Tr {
         if words == id { code.to_string() } else { words }
     }
 }
+
+/// The audit details that hold a code, and where its words are: (action, which word of the
+/// detail, message prefix).
+const AUDIT_DETAIL_CODES: &[(&str, usize, &str)] = &[
+    ("help.asked", 0, "help-urgency-"),
+    ("isolation.opened", 0, "episode-kind-"),
+    ("isolation.released", 0, "release-reason-"),
+    ("isolation.follow_up", 0, "follow-up-mode-"),
+    ("area.created", 0, "kind-"),
+    ("member.kind_set", 0, "member-kind-"),
+    ("user.created", 1, "role-"),
+    ("grant.created", 0, "role-"),
+    ("grant.revoked", 0, "role-"),
+    ("resident.revealed", 0, "revealed-field-"),
+    ("resident.revealed", 1, "revealed-field-"),
+];
 
 /// Something templates can pass as `$count`.
 pub trait Count {

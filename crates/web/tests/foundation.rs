@@ -652,6 +652,85 @@ async fn a_resident_page_offers_to_merge_the_records_of_the_same_name_and_birth_
 }
 
 #[tokio::test]
+async fn the_audit_log_says_what_was_done_in_the_readers_language() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let a = t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
+        let b = t
+            .resident("王淑兰", &id_for(1949, 12, 31, 2))
+            .room("102")
+            .by(&ling)
+            .await;
+        let a_id = a.id.as_str();
+        let r = t
+            .post_json(
+                &format!("/api/v1/residents/{a_id}/reveal"),
+                Some(&ling),
+                json!({"reason": "核对"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = t
+            .post_json(
+                &format!("/api/v1/residents/{a_id}/move"),
+                Some(&ling),
+                json!({"area_id": t.lingyanli_building, "room": "601"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let r = t
+            .post_json(
+                &format!("/api/v1/residents/{a_id}/merge"),
+                Some(&ling),
+                json!({"remove": b.id}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(
+            t.get("/api/v1/residents/export.xlsx", Some(&ling))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let (cookie, _) = t.browser("admin").await;
+        let zh = t.page("/audit", &cookie).await.text();
+        for said in [
+            "证件号码 手机号",
+            &format!("原住户 {}", a.household_id),
+            &b.id,
+            "共 1 条",
+        ] {
+            assert!(zh.contains(said), "{said}: {zh}");
+        }
+        for english in ["document_number", "from household", "merged ", " rows"] {
+            assert!(!zh.contains(english), "{english}: {zh}");
+        }
+        assert_eq!(
+            t.page("/lang/en?next=/audit", &cookie).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let en = t.page("/audit", &cookie).await.text();
+        for said in [
+            "document number phone",
+            &format!("from household {}", a.household_id),
+            "rows: 1",
+        ] {
+            assert!(en.contains(said), "{said}: {en}");
+        }
+        // The sheet says it as the page does.
+        let sheet = t.page("/audit/export.xlsx", &cookie).await;
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert!(
+            table
+                .iter()
+                .any(|row| row.iter().any(|c| c == "document number phone")),
+            "{table:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn forms_without_the_session_csrf_token_change_nothing() {
     on_both(async |t| {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;

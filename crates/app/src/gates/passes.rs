@@ -253,7 +253,7 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
             actor,
             "pass.issued",
             Subject::new("pass", first, &path),
-            &format!("{} passes {from_s}..{to_s}", ids.len()),
+            &format!("passes={} from={from_s} to={to_s}", ids.len()),
         )
         .await?;
     }

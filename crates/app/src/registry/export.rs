@@ -78,7 +78,7 @@ pub async fn export_to(
             target_kind: "residents",
             target_id: q.within.as_deref().unwrap_or("scope"),
             area_path: q.within.as_deref(),
-            detail: &format!("{done} rows"),
+            detail: &format!("rows={done}"),
             reason: unmasked_reason,
             ..actor.audit_entry()
         },

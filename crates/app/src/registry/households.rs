@@ -160,14 +160,7 @@ pub async fn merge(app: &App, actor: &Actor, keep: &str, remove: &str) -> Result
     kept.pregnant |= gone.pregnant;
     store::delete_resident(&mut tx, &gone.id).await?;
     store::update_resident(&mut tx, &kept).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "resident.merged",
-        kept.subject(),
-        &format!("merged {}", gone.id),
-    )
-    .await?;
+    audit::record(&mut tx, actor, "resident.merged", kept.subject(), &gone.id).await?;
     sanshe_store::commit(tx).await?;
     get(app, actor, keep).await
 }

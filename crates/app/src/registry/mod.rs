@@ -338,7 +338,7 @@ pub async fn move_resident(
         actor,
         "resident.moved",
         record.subject(),
-        &format!("from household {from}"),
+        &format!("from={from}"),
     )
     .await?;
     sanshe_store::commit(tx).await?;

@@ -38,7 +38,7 @@ pub async fn reveal(app: &App, actor: &Actor, id: &str, reason: &str) -> Result<
             target_kind: "resident",
             target_id: &r.id,
             area_path: Some(&r.area_path),
-            detail: "document_number, phone",
+            detail: "document_number phone",
             reason: Some(reason),
             ..actor.audit_entry()
         },

@@ -80,7 +80,7 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
                         tr.audit_action(&e.action),
                         // Whom it is about, masked; the id stays for finding the record.
                         format!("{} {}", e.subject, e.target_id).trim().to_string(),
-                        e.detail,
+                        tr.audit_detail(&e.action, &e.detail),
                         e.reason.unwrap_or_default(),
                     ]
                 })
