@@ -108,21 +108,31 @@ pub async fn advance(
         == 1)
 }
 
-/// Requests still being worked on in the scope's subtrees, at most 1,000, newest first; the
-/// caller orders them for triage.
+/// Requests still being worked on in the scope's subtrees: the first `ACTIVE_LISTED` in triage
+/// order (`sanshe_core::help::triage_key`: the vulnerable, then by urgency, then the longest
+/// waiting), so when more are open than a list holds it is the least pressing that wait.
 pub async fn active(conn: &mut impl Statements, roots: &[String]) -> Result<Vec<HelpRow>> {
     let (filter, binds) = scope_filter("area_path", roots, 1);
     let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
     let statuses = crate::one_of("status", &HelpStatus::ACTIVE, &mut args);
+    let rank = Urgency::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, u)| format!("WHEN '{}' THEN {i}", u.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
     conn.fetch_all(
         &format!(
             "SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {statuses} \
-             ORDER BY asked_at DESC LIMIT 1000"
+             ORDER BY vulnerable DESC, CASE urgency {rank} END, asked_at LIMIT {ACTIVE_LISTED}"
         ),
         &args,
     )
     .await
 }
+
+/// The most requests still being worked on that one list holds.
+pub const ACTIVE_LISTED: i64 = 1000;
 
 /// A page of delivered or cancelled requests in the scope's subtrees (only `volunteer`'s when
 /// given), latest recorded first: at most `limit`, recorded before the request `before`. Ids
@@ -228,4 +238,71 @@ pub async fn delivered_by(
 ) -> Result<Vec<(String, i64)>> {
     let counted = ("help_requests", "delivered_at", "volunteer_id");
     crate::counted_per_place(conn, counted, user_ids, from, to).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Db;
+
+    fn request(n: i64, urgency: Urgency, vulnerable: bool) -> HelpRow {
+        HelpRow {
+            id: crate::new_id(),
+            area_path: "0123456789abcdef0123456789abcdef".into(),
+            household_id: None,
+            address: "1号楼101".into(),
+            for_whom: "刘奶奶".into(),
+            needs: "降压药".into(),
+            urgency,
+            vulnerable,
+            contact_cipher: None,
+            contact_masked: None,
+            status: HelpStatus::Open,
+            volunteer_id: None,
+            asked_at: n,
+            due_at: n + 1,
+            bought_at: None,
+            delivered_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            cost_fen: None,
+            created_by: "worker".into(),
+            link_hash: crate::new_id(),
+            confirmed_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_list_of_open_requests_keeps_the_most_pressing_not_the_newest() {
+        let dir = std::env::temp_dir().join(format!("sanshe-help-{}", crate::new_id()));
+        let db = Db::connect(&format!("sqlite://{}/h.db", dir.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        // The oldest requests are the pressing ones: an old man living alone, then an urgent one.
+        let alone = request(1, Urgency::Soon, true);
+        let urgent = request(2, Urgency::Urgent, false);
+        insert(&mut *tx, &alone).await.unwrap();
+        insert(&mut *tx, &urgent).await.unwrap();
+        for n in 0..ACTIVE_LISTED {
+            insert(&mut *tx, &request(1000 + n, Urgency::Soon, false))
+                .await
+                .unwrap();
+        }
+        crate::commit(tx).await.unwrap();
+        let roots = ["0123456789abcdef0123456789abcdef".to_string()];
+        let listed = active(&mut *db.conn().await.unwrap(), &roots)
+            .await
+            .unwrap();
+        assert_eq!(listed.len() as i64, ACTIVE_LISTED);
+        assert_eq!(
+            (listed[0].id.as_str(), listed[1].id.as_str()),
+            (alone.id.as_str(), urgent.id.as_str())
+        );
+        // Of the rest, the longest waiting stay; the two newest wait off the list.
+        assert_eq!(listed[2].asked_at, 1000);
+        assert_eq!(listed.last().unwrap().asked_at, 1000 + ACTIVE_LISTED - 3);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
