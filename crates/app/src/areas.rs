@@ -186,25 +186,73 @@ pub async fn add_area(
     Ok(area.into())
 }
 
-/// Communities an organization may be linked to: those in the actor's scope, or every community
-/// for someone who runs an organization (area names are not personal data).
-pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
+/// Communities an organization may be linked to, grouped by street: those in the actor's scope,
+/// or every community for someone who runs an organization (area names are not personal data).
+pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<CommunityGroup>> {
+    let roots = if sanshe_core::accounts::runs_an_organization(&actor.grants) {
+        vec![String::new()]
+    } else {
+        actor.scope(Action::ViewRegistry).roots().to_vec()
+    };
+    Ok(communities_by_street(app, &roots, None).await?.1)
+}
+
+/// The communities of one street, as a list to choose from shows them.
+#[derive(Debug, Clone)]
+pub struct CommunityGroup {
+    /// Where they are: "南开区 · 体育中心街道".
+    pub place: String,
+    /// (id, name), by name.
+    pub communities: Vec<(String, String)>,
+}
+
+/// The districts of the city and the communities below `roots` grouped by street, those of one
+/// district when `district` names one: what a form offers to choose a community from (a city
+/// has thousands; one flat list of them is unusable on a phone). Area names are not personal.
+pub async fn communities_by_street(
+    app: &App,
+    roots: &[String],
+    district: Option<&str>,
+) -> Result<(Vec<(String, String)>, Vec<CommunityGroup>)> {
     let mut conn = app.db.conn().await?;
-    let mut roots = actor.scope(Action::ViewRegistry).roots().to_vec();
-    if sanshe_core::accounts::runs_an_organization(&actor.grants) {
-        roots = store::children(&mut conn, None)
-            .await?
-            .into_iter()
-            .map(|a| a.path)
-            .collect();
+    let mut named = std::collections::HashMap::new();
+    let mut districts = Vec::new();
+    for kind in [AreaKind::District, AreaKind::Street] {
+        for a in store::search(&mut conn, &[String::new()], Some(kind), None, 5000).await? {
+            if kind == AreaKind::District {
+                districts.push((a.id.clone(), a.name.clone()));
+            }
+            named.insert(a.path, (a.id, a.name));
+        }
     }
-    Ok(
-        store::search(&mut conn, &roots, Some(AreaKind::Community), None, 500)
-            .await?
+    let step = sanshe_core::areas::PATH_STEP;
+    let mut placed = Vec::new();
+    for c in store::search(&mut conn, roots, Some(AreaKind::Community), None, 5000).await? {
+        let above = |levels: usize| c.path.get(..levels * step).and_then(|p| named.get(p));
+        let (district_id, district_name) = above(2).cloned().unwrap_or_default();
+        if district.is_some_and(|d| d != district_id) {
+            continue;
+        }
+        let street = above(3).map(|s| s.1.clone()).unwrap_or_default();
+        let place = [district_name, street]
             .into_iter()
-            .map(Into::into)
-            .collect(),
-    )
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        placed.push((place, c.name, c.id));
+    }
+    placed.sort();
+    let mut groups: Vec<CommunityGroup> = Vec::new();
+    for (place, name, id) in placed {
+        match groups.last_mut() {
+            Some(g) if g.place == place => g.communities.push((id, name)),
+            _ => groups.push(CommunityGroup {
+                place,
+                communities: vec![(id, name)],
+            }),
+        }
+    }
+    Ok((districts, groups))
 }
 
 /// Finds an area in the actor's scope by id, division code or exact name (as typed on the

@@ -445,70 +445,14 @@ pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
     communities_within(app, &[String::new()]).await
 }
 
-/// The communities of one street, for the sign-up form.
-#[derive(Debug, Clone)]
-pub struct CommunityGroup {
-    /// Where they are: "南开区 · 体育中心街道".
-    pub place: String,
-    /// (id, name), by name.
-    pub communities: Vec<(String, String)>,
-}
-
 /// What the public sign-up form offers to choose where one lives: the districts, and the
 /// communities grouped by street (a city has thousands; one flat list of them is unusable on a
 /// phone), those of one district when `district` names one.
 pub async fn sign_up_places(
     app: &App,
     district: Option<&str>,
-) -> Result<(Vec<(String, String)>, Vec<CommunityGroup>)> {
-    let mut conn = app.db.conn().await?;
-    let everywhere = [String::new()];
-    let mut named = HashMap::new();
-    let mut districts = Vec::new();
-    for kind in [AreaKind::District, AreaKind::Street] {
-        for a in area_store::search(&mut conn, &everywhere, Some(kind), None, 5000).await? {
-            if kind == AreaKind::District {
-                districts.push((a.id.clone(), a.name.clone()));
-            }
-            named.insert(a.path, (a.id, a.name));
-        }
-    }
-    let step = sanshe_core::areas::PATH_STEP;
-    let mut placed = Vec::new();
-    for c in area_store::search(
-        &mut conn,
-        &everywhere,
-        Some(AreaKind::Community),
-        None,
-        5000,
-    )
-    .await?
-    {
-        let above = |levels: usize| c.path.get(..levels * step).and_then(|p| named.get(p));
-        let (district_id, district_name) = above(2).cloned().unwrap_or_default();
-        if district.is_some_and(|d| d != district_id) {
-            continue;
-        }
-        let street = above(3).map(|s| s.1.clone()).unwrap_or_default();
-        let place = [district_name, street]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ");
-        placed.push((place, c.name, c.id));
-    }
-    placed.sort();
-    let mut groups: Vec<CommunityGroup> = Vec::new();
-    for (place, name, id) in placed {
-        match groups.last_mut() {
-            Some(g) if g.place == place => g.communities.push((id, name)),
-            _ => groups.push(CommunityGroup {
-                place,
-                communities: vec![(id, name)],
-            }),
-        }
-    }
-    Ok((districts, groups))
+) -> Result<(Vec<(String, String)>, Vec<crate::areas::CommunityGroup>)> {
+    crate::areas::communities_by_street(app, &[String::new()], district).await
 }
 
 /// The communities below `roots`: (id, name), at most 2,000 (a city has a few thousand at most).

@@ -1012,3 +1012,32 @@ async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refu
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_organization_chooses_a_community_to_link_with_from_a_list_grouped_by_street() {
+    on_both(async |t| {
+        let (cookie, _) = t.browser("org.ruoshui").await;
+        let html = t
+            .page(&format!("/organizations/{}", t.ruoshui), &cookie)
+            .await
+            .text();
+        let form = &html[html
+            .find("id=\"community_id\"")
+            .unwrap_or_else(|| panic!("{html}"))..];
+        let form = &form[..form.find("</select>").unwrap()];
+        for (street, community, id) in [
+            ("南开区 · 体育中心街道", "凌研里社区", &t.lingyanli),
+            ("和平区 · 南市街道", "裕德里社区", &t.yudeli),
+        ] {
+            let at = form
+                .find(&format!("<optgroup label=\"{street}\">"))
+                .unwrap_or_else(|| panic!("{street}: {form}"));
+            let group = &form[at..at + form[at..].find("</optgroup>").unwrap()];
+            assert!(
+                group.contains(&format!("<option value=\"{id}\">{community}</option>")),
+                "{group}"
+            );
+        }
+    })
+    .await;
+}

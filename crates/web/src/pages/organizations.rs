@@ -77,7 +77,7 @@ pub(super) struct OrganizationPage {
     o: OrganizationView,
     linkages: Vec<LinkageView>,
     can_manage: bool,
-    communities: Vec<AreaView>,
+    communities: Vec<sanshe_app::areas::CommunityGroup>,
     errors: FormErrors,
     kinds: Vec<(&'static str, bool)>,
     /// Each duty with whether the form had it ticked.
