@@ -440,11 +440,6 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     })
 }
 
-/// The communities an applicant can choose from: (id, name). Names of communities are public.
-pub async fn communities(app: &App) -> Result<Vec<(String, String)>> {
-    communities_within(app, &[String::new()]).await
-}
-
 /// What the public sign-up form offers to choose where one lives: the districts, and the
 /// communities grouped by street (a city has thousands; one flat list of them is unusable on a
 /// phone), those of one district when `district` names one.

@@ -316,6 +316,9 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
         let page = t.page("/notices", &org_cookie).await.text();
         assert!(page.contains(&format!("value=\"{team_id}\"")) && page.contains("第一小组"), "{page}");
+        // Its people in one community: chosen from the city's communities by district and street.
+        let group = &page[page.find("<optgroup label=\"南开区 · 体育中心街道\">").unwrap_or_else(|| panic!("{page}"))..];
+        assert!(group[..group.find("</optgroup>").unwrap()].contains(&format!("<option value=\"{}\">凌研里社区</option>", t.lingyanli)), "{page}");
         let (wc, wcsrf) = t.browser("worker.lingyanli").await;
         let r = t
             .post_form("/notices", &wc, &format!("csrf={wcsrf}&sender=area:{}&team_id={team_id}&title=%E9%9B%86%E5%90%88", t.lingyanli))

@@ -13,7 +13,7 @@ pub(super) struct NoticesPage {
     sent: Vec<NoticeView>,
     /// As whom the caller may send: ("organization:<id>" or "area:<id>", name).
     senders: Vec<(String, String)>,
-    communities: Vec<(String, String)>,
+    communities: Vec<sanshe_app::areas::CommunityGroup>,
     skills: Vec<&'static str>,
     /// The teams of the organizations the caller runs: (id, "organization · team").
     teams: Vec<(String, String)>,
@@ -40,7 +40,9 @@ async fn notices_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     let communities = if senders.is_empty() {
         Vec::new()
     } else {
-        sanshe_app::volunteers::communities(app).await?
+        sanshe_app::areas::communities_by_street(app, &[String::new()], None)
+            .await?
+            .1
     };
     let rejected = !errors.is_empty();
     Ok(render_form(
