@@ -1,7 +1,8 @@
 //! Exports. A list of residents or of an area's households can run in the background with
 //! progress, so a million never times out in the browser; other lists read from the database
-//! (the audit log, users, errands, the hours ledger) are built within their request. Either way the file is written a page of rows at
-//! a time into this node's export folder (never into memory) and streamed from there.
+//! (the audit log, users, errands, the hours ledger, the volunteer roster) are built within
+//! their request. Either way the file is written a page of rows at a time into this node's
+//! export folder (never into memory) and streamed from there.
 //!
 //! The job table lives in this node's memory, so a user polls a job on the node that started it
 //! (sticky sessions when scaled out; see ARCHITECTURE.md). A job and its file are deleted an
