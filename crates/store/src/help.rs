@@ -243,7 +243,6 @@ pub async fn delivered_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Db;
 
     fn request(n: i64, urgency: Urgency, vulnerable: bool) -> HelpRow {
         HelpRow {
@@ -274,11 +273,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_list_of_open_requests_keeps_the_most_pressing_not_the_newest() {
-        let dir = std::env::temp_dir().join(format!("sanshe-help-{}", crate::new_id()));
-        let db = Db::connect(&format!("sqlite://{}/h.db", dir.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let scratch = crate::ScratchDb::new().await;
+        let db = &scratch.db;
         let mut tx = db.begin().await.unwrap();
         // The oldest requests are the pressing ones: an old man living alone, then an urgent one.
         let alone = request(1, Urgency::Soon, true);
@@ -303,6 +299,5 @@ mod tests {
         // Of the rest, the longest waiting stay; the two newest wait off the list.
         assert_eq!(listed[2].asked_at, 1000);
         assert_eq!(listed.last().unwrap().asked_at, 1000 + ACTIVE_LISTED - 3);
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -660,6 +660,34 @@ pub async fn commit(tx: Transaction<'_, sqlx::Any>) -> Result<()> {
     Ok(tx.commit().await?)
 }
 
+/// A migrated SQLite database of its own in a temporary folder, for a store test; the folder
+/// goes with it.
+#[cfg(test)]
+pub(crate) struct ScratchDb {
+    /// The database.
+    pub db: Db,
+    dir: std::path::PathBuf,
+}
+
+#[cfg(test)]
+impl ScratchDb {
+    pub(crate) async fn new() -> ScratchDb {
+        let dir = std::env::temp_dir().join(format!("sanshe-store-test-{}", new_id()));
+        let db = Db::connect(&format!("sqlite://{}/t.db", dir.display()))
+            .await
+            .expect("scratch database");
+        db.migrate().await.expect("scratch migrations");
+        ScratchDb { db, dir }
+    }
+}
+
+#[cfg(test)]
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[cfg(test)]
 mod placeholders {
     use super::*;

@@ -658,11 +658,8 @@ mod plans {
 
     #[tokio::test]
     async fn registry_queries_use_the_right_index() {
-        let dir = std::env::temp_dir().join(format!("sanshe-plan-{}", crate::new_id()));
-        let db = Db::connect(&format!("sqlite://{}/p.db", dir.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let scratch = crate::ScratchDb::new().await;
+        let db = &scratch.db;
         // A city coordinator searching a name: walk the name index, never sort the city.
         let city = ResidentQuery {
             roots: vec![path(1)],
@@ -670,7 +667,7 @@ mod plans {
             ..Default::default()
         };
         let (sql, binds) = search_sql(&city);
-        let p = plan(&db, &sql, &binds, true).await;
+        let p = plan(db, &sql, &binds, true).await;
         assert!(p.contains("residents_sort"), "{p}");
         assert!(
             !p.contains("TEMP B-TREE"),
@@ -682,7 +679,7 @@ mod plans {
             ..Default::default()
         };
         let (sql, binds) = search_sql(&community);
-        let p = plan(&db, &sql, &binds, true).await;
+        let p = plan(db, &sql, &binds, true).await;
         assert!(p.contains("residents_path_sort"), "{p}");
         // An ID number: one probe of the unique hash index, whatever the scope.
         let id = ResidentQuery {
@@ -691,10 +688,10 @@ mod plans {
             ..Default::default()
         };
         let (sql, binds) = search_sql(&id);
-        let p = plan(&db, &sql, &binds, true).await;
+        let p = plan(db, &sql, &binds, true).await;
         assert!(p.contains("document_hash=?"), "{p}");
         let (sql, binds) = count_sql(&city);
-        let p = plan(&db, &sql, &binds, false).await;
+        let p = plan(db, &sql, &binds, false).await;
         assert!(p.contains("residents_sort"), "{p}");
         // The whole city's list: pages in name order without sorting, counted on the path index.
         let everyone = ResidentQuery {
@@ -702,10 +699,10 @@ mod plans {
             ..Default::default()
         };
         let (sql, binds) = search_sql(&everyone);
-        let p = plan(&db, &sql, &binds, true).await;
+        let p = plan(db, &sql, &binds, true).await;
         assert!(!p.contains("TEMP B-TREE"), "{p}");
         let (sql, binds) = count_sql(&everyone);
-        let p = plan(&db, &sql, &binds, false).await;
+        let p = plan(db, &sql, &binds, false).await;
         assert!(p.contains("residents_path_sort"), "{p}");
         // A name in birth order over the city (the records to merge with one, those born the
         // same day first): the name's slice of the name index, sorted, not the city's.
@@ -716,7 +713,7 @@ mod plans {
             ..city
         };
         let (sql, binds) = search_sql(&born);
-        let p = plan(&db, &sql, &binds, true).await;
+        let p = plan(db, &sql, &binds, true).await;
         assert!(p.contains("residents_sort"), "{p}");
     }
 }

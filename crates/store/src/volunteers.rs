@@ -452,11 +452,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_community_finds_its_reserve_however_many_have_waited_longer_elsewhere() {
-        let dir = std::env::temp_dir().join(format!("sanshe-reserve-{}", crate::new_id()));
-        let db = Db::connect(&format!("sqlite://{}/r.db", dir.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let scratch = crate::ScratchDb::new().await;
+        let db = &scratch.db;
         let mut conn = db.conn().await.unwrap();
         let city = crate::areas::insert(&mut conn, None, AreaKind::City, None, "市")
             .await
@@ -472,10 +469,10 @@ mod tests {
         drop(conn);
         // A list's worth in 甲, all waiting longer than the two of 乙.
         for n in 0..RESERVE_LISTED as usize {
-            in_reserve(&db, &a, n, n as i64).await;
+            in_reserve(db, &a, n, n as i64).await;
         }
-        in_reserve(&db, &b, 5000, 5000).await;
-        in_reserve(&db, &b, 5001, 5001).await;
+        in_reserve(db, &b, 5000, 5000).await;
+        in_reserve(db, &b, 5001, 5001).await;
         let mut conn = db.conn().await.unwrap();
         let roots = [city.path.clone()];
         let everyone = reserve(&mut *conn, &roots, None, None).await.unwrap();
@@ -504,6 +501,5 @@ mod tests {
                 .unwrap(),
             0
         );
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

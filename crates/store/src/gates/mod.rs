@@ -132,15 +132,11 @@ mod plans {
     //! SQLite has been seen picking a 50× slower index for such queries (DESIGN.md §3).
 
     use super::*;
-    use crate::Db;
 
     #[tokio::test]
     async fn traffic_reads_one_day_of_one_subtree_from_its_index() {
-        let dir = std::env::temp_dir().join(format!("sanshe-plan-{}", crate::new_id()));
-        let db = Db::connect(&format!("sqlite://{}/p.db", dir.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let scratch = crate::ScratchDb::new().await;
+        let db = &scratch.db;
         for (sql, index) in [
             (HOURS_SQL, "gate_hours_day"),
             (REFUSALS_SQL, "gate_refusals_day"),
@@ -168,6 +164,5 @@ mod plans {
                 "{plan}"
             );
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
