@@ -475,11 +475,6 @@ pub async fn commit(
     if n.status == NeedStatus::Closed {
         return Err(AppError::field("need", "err-need-closed"));
     }
-    let members: Vec<String> = sanshe_store::accounts::members_of(&mut *conn, &o.id)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
     let mut ids = input.user_ids.clone();
     if let Some(team_id) = input.team_id.as_deref().filter(|t| !t.trim().is_empty()) {
         let team = org_store::team(&mut conn, team_id)
@@ -507,10 +502,11 @@ pub async fn commit(
                 return Err(AppError::field("user_ids", "err-required"));
             }
             let post = sanshe_store::rotas::post(&mut *conn, post_id).await?;
+            let members = sanshe_store::accounts::members_among(&mut *conn, &o.id, &ids).await?;
+            if members.len() != ids.len() {
+                return Err(AppError::field("user_ids", "err-need-not-member"));
+            }
             for user_id in &ids {
-                if !members.contains(user_id) {
-                    return Err(AppError::field("user_ids", "err-need-not-member"));
-                }
                 let person = crate::accounts::actor_of(app, user_id).await?;
                 if !person.may(Action::TakeShifts, Target::Area(&post.area_path)) {
                     return Err(AppError::field("user_ids", "err-rota-not-deployed"));

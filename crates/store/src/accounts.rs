@@ -452,15 +452,47 @@ crate::query_row! {
     }
 }
 
+/// Those of `user_ids` who are active members of the organization, by name: a membership check
+/// that holds however many members the organization has.
+pub async fn members_among(
+    conn: &mut impl crate::statements::Statements,
+    organization_id: &str,
+    user_ids: &[String],
+) -> Result<Vec<MemberRow>> {
+    let mut args = vec![organization_id.into()];
+    let among = crate::one_of("u.id", user_ids, &mut args);
+    conn.fetch_all(&format!("{MEMBERS} AND {among} {MEMBERS_BY_NAME}"), &args)
+        .await
+}
+
+/// How many active members the organization has.
+pub async fn count_members(
+    conn: &mut impl crate::statements::Statements,
+    organization_id: &str,
+) -> Result<i64> {
+    conn.one_row(
+        "SELECT COUNT(DISTINCT g.user_id) AS n FROM grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1",
+        &[organization_id.into()],
+    )
+    .await?
+    .try_get("n")
+}
+
+/// An organization's active members (`$1`), one row each: a person may hold several grants.
+const MEMBERS: &str = "SELECT u.id AS user_id, u.display_name, u.username, MIN(g.member_kind) AS member_kind \
+     FROM grants g JOIN users u ON u.id = g.user_id WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1";
+/// How `MEMBERS` are grouped and ordered.
+const MEMBERS_BY_NAME: &str =
+    "GROUP BY u.id, u.display_name, u.username ORDER BY u.display_name, u.id";
+
 /// The active members of an organization, by name.
 pub async fn members_of(
     conn: &mut impl crate::statements::Statements,
     organization_id: &str,
 ) -> Result<Vec<MemberRow>> {
     conn.fetch_all(
-        "SELECT u.id AS user_id, u.display_name, u.username, MIN(g.member_kind) AS member_kind FROM grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1 \
-         GROUP BY u.id, u.display_name, u.username ORDER BY u.display_name, u.id LIMIT 5000",
+        &format!("{MEMBERS} {MEMBERS_BY_NAME} LIMIT 5000"),
         &[organization_id.into()],
     )
     .await
@@ -531,4 +563,85 @@ pub async fn deployments(
     .iter()
     .map(|r| r.columns(["organization_id", "path", "user_id"]))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sanshe_core::organizations::OrganizationKind;
+
+    #[tokio::test]
+    async fn membership_is_checked_past_the_listed_five_thousand() {
+        let scratch = crate::ScratchDb::new().await;
+        let mut tx = scratch.db.begin().await.unwrap();
+        let org = crate::organizations::insert(
+            &mut tx,
+            OrganizationKind::VolunteerAssociation,
+            "志愿者协会",
+            None,
+            "",
+        )
+        .await
+        .unwrap();
+        let other = crate::organizations::insert(
+            &mut tx,
+            OrganizationKind::SocialOrganization,
+            "另一家",
+            None,
+            "",
+        )
+        .await
+        .unwrap();
+        // 5,000 members named before the one the check is about, who has two grants.
+        for n in 0..5000 {
+            let user = insert_user(&mut tx, &format!("m.{n}"), &format!("甲{n:04}"), "x", false)
+                .await
+                .unwrap();
+            insert_grant(&mut tx, &user.id, Role::Volunteer, None, Some(&org.id))
+                .await
+                .unwrap();
+        }
+        let last = insert_user(&mut tx, "last", "癸", "x", false)
+            .await
+            .unwrap();
+        insert_grant(&mut tx, &last.id, Role::Volunteer, None, Some(&org.id))
+            .await
+            .unwrap();
+        insert_grant(&mut tx, &last.id, Role::Volunteer, None, Some(&org.id))
+            .await
+            .unwrap();
+        let elsewhere = insert_user(&mut tx, "elsewhere", "丙", "x", false)
+            .await
+            .unwrap();
+        insert_grant(
+            &mut tx,
+            &elsewhere.id,
+            Role::Volunteer,
+            None,
+            Some(&other.id),
+        )
+        .await
+        .unwrap();
+        let gone = insert_user(&mut tx, "gone", "丁", "x", false)
+            .await
+            .unwrap();
+        insert_grant(&mut tx, &gone.id, Role::Volunteer, None, Some(&org.id))
+            .await
+            .unwrap();
+        set_active(&mut tx, &gone.id, false).await.unwrap();
+        crate::commit(tx).await.unwrap();
+
+        let mut conn = scratch.db.conn().await.unwrap();
+        let listed = members_of(&mut *conn, &org.id).await.unwrap();
+        assert_eq!(listed.len(), 5000);
+        assert!(listed.iter().all(|m| m.user_id != last.id));
+        let asked = [last.id.clone(), elsewhere.id.clone(), gone.id.clone()];
+        let found = members_among(&mut *conn, &org.id, &asked).await.unwrap();
+        assert_eq!(
+            found.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
+            [last.id.as_str()]
+        );
+        assert_eq!(count_members(&mut *conn, &org.id).await.unwrap(), 5001);
+        assert_eq!(count_members(&mut *conn, &other.id).await.unwrap(), 1);
+    }
 }

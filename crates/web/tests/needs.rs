@@ -247,6 +247,10 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         link(t, &org, &worker, json!(["errands"])).await;
         let there = member(t, &org, "vol.there", true).await;
         let _home = member(t, &org, "vol.home", false).await;
+        // Its admin's home counts each member once, deployed or not.
+        let (org_cookie, _) = t.browser("org.ruoshui").await;
+        let home = t.page("/", &org_cookie).await.text();
+        assert!(home.contains("<b>2</b>天津市若水社会工作服务中心"), "{home}");
         let (_, own) = t.with_user("vol.own", "volunteer", &t.lingyanli).await;
         let (_, far) = t.with_user("vol.far", "volunteer", &t.yudeli).await;
         let send = |token: String, body: Value| {

@@ -49,6 +49,13 @@ pub(crate) async fn run_by(
     Ok(o)
 }
 
+/// How many people the organization has, for its admin's home page.
+pub async fn member_count(app: &App, actor: &Actor, organization_id: &str) -> Result<i64> {
+    let mut conn = app.db.conn().await?;
+    let o = run_by(&mut conn, actor, organization_id).await?;
+    Ok(account_store::count_members(&mut *conn, &o.id).await?)
+}
+
 /// The organization's members with where they serve, for its admin.
 pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<Vec<MemberView>> {
     let mut conn = app.db.conn().await?;
@@ -93,10 +100,9 @@ async fn member(
     organization_id: &str,
     user_id: &str,
 ) -> Result<account_store::MemberRow> {
-    account_store::members_of(&mut *conn, organization_id)
+    account_store::members_among(&mut *conn, organization_id, &[user_id.to_string()])
         .await?
-        .into_iter()
-        .find(|m| m.user_id == user_id)
+        .pop()
         .ok_or(AppError::NotFound)
 }
 

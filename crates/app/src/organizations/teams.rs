@@ -78,11 +78,6 @@ pub async fn create_team(app: &App, actor: &Actor, input: &TeamInput) -> Result<
     }
     let mut conn = app.db.conn().await?;
     let o = run_by(&mut conn, actor, &input.organization_id).await?;
-    let people: Vec<String> = account_store::members_of(&mut *conn, &o.id)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
     let leader = input
         .leader_id
         .as_deref()
@@ -96,7 +91,8 @@ pub async fn create_team(app: &App, actor: &Actor, input: &TeamInput) -> Result<
     members.extend(leader.map(String::from));
     members.sort();
     members.dedup();
-    if members.iter().any(|m| !people.contains(m)) {
+    let belonging = account_store::members_among(&mut *conn, &o.id, &members).await?;
+    if belonging.len() != members.len() {
         return Err(AppError::field("member_ids", "err-team-not-member"));
     }
     let row = TeamRow {

@@ -50,7 +50,7 @@ pub struct OrganizationSummary {
     /// Name.
     pub name: String,
     /// Its members.
-    pub people: usize,
+    pub people: i64,
 }
 
 #[derive(Template)]
@@ -198,9 +198,8 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
     if is_volunteer || is_org_admin {
         for o in sanshe_app::organizations::list(app, actor).await? {
             let people = if is_org_admin {
-                sanshe_app::organizations::members(app, actor, &o.id)
+                sanshe_app::organizations::member_count(app, actor, &o.id)
                     .await
-                    .map(|m| m.len())
                     .unwrap_or(0)
             } else {
                 0
