@@ -389,22 +389,36 @@ pub async fn confirm_receipt(app: &App, token: &str) -> Result<ReceiptPage> {
 /// alone and isolated households first, then by urgency, then the longest waiting. Workers see
 /// their areas' requests; volunteers the open ones where they are deployed and their own.
 pub async fn active(app: &App, actor: &Actor) -> Result<Vec<HelpView>> {
+    Ok(active_listed(app, actor).await?.0)
+}
+
+/// `active`, and how many more are being worked on than one list holds.
+async fn active_listed(app: &App, actor: &Actor) -> Result<(Vec<HelpView>, i64)> {
+    let (whole, open_in) = (
+        actor.scope(Action::FrontLine),
+        actor.scope(Action::TakeShifts),
+    );
+    let scope = store::ActiveScope {
+        whole: whole.roots(),
+        open_in: open_in.roots(),
+        own: actor.user_id.as_deref(),
+    };
     let mut conn = app.db.conn().await?;
-    let mut rows = store::active(&mut *conn, actor.scope(Action::FrontLine).roots()).await?;
-    let seen: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for r in store::active(&mut *conn, actor.scope(Action::TakeShifts).roots()).await? {
-        let mine = r.volunteer_id.is_some() && r.volunteer_id == actor.user_id;
-        if !seen.contains(&r.id) && (r.status == HelpStatus::Open || mine) {
-            rows.push(r);
+    let mut rows = store::active(&mut *conn, &scope).await?;
+    let unlisted = match rows.len() as i64 {
+        store::ACTIVE_LISTED => {
+            store::count_active(&mut *conn, &scope).await? - store::ACTIVE_LISTED
         }
-    }
+        _ => 0,
+    };
     let names = names_of(&mut conn, &rows).await?;
     let now = app.clock.now_ms();
     rows.sort_by_key(|r| {
         let triage = help::triage_key(r.vulnerable, r.urgency, local_time(r.asked_at));
         (triage, std::cmp::Reverse(r.asked_at))
     });
-    Ok(rows.into_iter().map(|r| view(r, &names, now)).collect())
+    let views = rows.into_iter().map(|r| view(r, &names, now)).collect();
+    Ok((views, unlisted))
 }
 
 /// One page of the errands list.
@@ -414,6 +428,9 @@ pub struct ErrandsPage {
     pub items: Vec<HelpView>,
     /// The cursor of the next page of finished ones, when this page was full.
     pub next: Option<String>,
+    /// How many requests still being worked on the list leaves out, the least pressing, when
+    /// more are than `ACTIVE_LISTED`.
+    pub unlisted: i64,
 }
 
 /// The requests the caller may see, a page at a time: those still being worked on in triage
@@ -428,9 +445,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<ErrandsPage> {
     let before = before.filter(|b| !b.is_empty());
-    let mut items = match (active_only, before) {
-        (false, Some(_)) => Vec::new(),
-        _ => active(app, actor).await?,
+    let (mut items, unlisted) = match (active_only, before) {
+        (false, Some(_)) => (Vec::new(), 0),
+        _ => active_listed(app, actor).await?,
     };
     let mut next = None;
     if !active_only {
@@ -441,7 +458,11 @@ pub async fn list(
         }
         items.extend(done);
     }
-    Ok(ErrandsPage { items, next })
+    Ok(ErrandsPage {
+        items,
+        next,
+        unlisted,
+    })
 }
 
 /// A volunteer an errand can be given to.

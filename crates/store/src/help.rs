@@ -108,13 +108,45 @@ pub async fn advance(
         == 1)
 }
 
-/// Requests still being worked on in the scope's subtrees: the first `ACTIVE_LISTED` in triage
-/// order (`sanshe_core::help::triage_key`: the vulnerable, then by urgency, then the longest
+/// Whose requests still being worked on a list reads: every one in `whole`'s subtrees (a
+/// worker's areas), and in `open_in`'s (where a volunteer serves) the open ones and those
+/// given to `own`.
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveScope<'a> {
+    /// Roots whose requests are all read.
+    pub whole: &'a [String],
+    /// Roots whose open requests are read.
+    pub open_in: &'a [String],
+    /// The volunteer whose own requests under `open_in` are read too.
+    pub own: Option<&'a str>,
+}
+
+impl ActiveScope<'_> {
+    /// The WHERE clause and its arguments.
+    fn filter(&self) -> (String, Vec<Cell>) {
+        let (whole, binds) = scope_filter("area_path", self.whole, 1);
+        let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
+        let (open_in, binds) = scope_filter("area_path", self.open_in, args.len() + 1);
+        args.extend(binds.into_iter().map(Cell::from));
+        let mut open = vec![format!("status = '{}'", HelpStatus::Open.as_str())];
+        if let Some(own) = self.own {
+            args.push(own.into());
+            open.push(format!("volunteer_id = ${}", args.len()));
+        }
+        let statuses = crate::one_of("status", &HelpStatus::ACTIVE, &mut args);
+        let open = open.join(" OR ");
+        (
+            format!("{statuses} AND ({whole} OR ({open_in} AND ({open})))"),
+            args,
+        )
+    }
+}
+
+/// Requests still being worked on in the scope: the first `ACTIVE_LISTED` in triage order
+/// (`sanshe_core::help::triage_key`: the vulnerable, then by urgency, then the longest
 /// waiting), so when more are open than a list holds it is the least pressing that wait.
-pub async fn active(conn: &mut impl Statements, roots: &[String]) -> Result<Vec<HelpRow>> {
-    let (filter, binds) = scope_filter("area_path", roots, 1);
-    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let statuses = crate::one_of("status", &HelpStatus::ACTIVE, &mut args);
+pub async fn active(conn: &mut impl Statements, scope: &ActiveScope<'_>) -> Result<Vec<HelpRow>> {
+    let (filter, args) = scope.filter();
     let rank = Urgency::ALL
         .iter()
         .enumerate()
@@ -123,12 +155,19 @@ pub async fn active(conn: &mut impl Statements, roots: &[String]) -> Result<Vec<
         .join(" ");
     conn.fetch_all(
         &format!(
-            "SELECT {COLUMNS} FROM help_requests WHERE {filter} AND {statuses} \
+            "SELECT {COLUMNS} FROM help_requests WHERE {filter} \
              ORDER BY vulnerable DESC, CASE urgency {rank} END, asked_at LIMIT {ACTIVE_LISTED}"
         ),
         &args,
     )
     .await
+}
+
+/// How many requests still being worked on `active` lists from.
+pub async fn count_active(conn: &mut impl Statements, scope: &ActiveScope<'_>) -> Result<i64> {
+    let (filter, args) = scope.filter();
+    let sql = format!("SELECT COUNT(*) AS n FROM help_requests WHERE {filter}");
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
 }
 
 /// The most requests still being worked on that one list holds.
@@ -288,9 +327,17 @@ mod tests {
         }
         crate::commit(tx).await.unwrap();
         let roots = ["0123456789abcdef0123456789abcdef".to_string()];
-        let listed = active(&mut *db.conn().await.unwrap(), &roots)
-            .await
-            .unwrap();
+        let scope = ActiveScope {
+            whole: &roots,
+            open_in: &[],
+            own: None,
+        };
+        let mut conn = db.conn().await.unwrap();
+        let listed = active(&mut *conn, &scope).await.unwrap();
+        assert_eq!(
+            count_active(&mut *conn, &scope).await.unwrap(),
+            ACTIVE_LISTED + 2
+        );
         assert_eq!(listed.len() as i64, ACTIVE_LISTED);
         assert_eq!(
             (listed[0].id.as_str(), listed[1].id.as_str()),
@@ -299,5 +346,62 @@ mod tests {
         // Of the rest, the longest waiting stay; the two newest wait off the list.
         assert_eq!(listed[2].asked_at, 1000);
         assert_eq!(listed.last().unwrap().asked_at, 1000 + ACTIVE_LISTED - 3);
+    }
+
+    #[tokio::test]
+    async fn where_a_volunteer_serves_the_list_holds_the_open_requests_and_their_own() {
+        let scratch = crate::ScratchDb::new().await;
+        let db = &scratch.db;
+        let mut tx = db.begin().await.unwrap();
+        let a = crate::accounts::insert_user(&mut tx, "vol.a", "甲", "x", false)
+            .await
+            .unwrap();
+        let b = crate::accounts::insert_user(&mut tx, "vol.b", "乙", "x", false)
+            .await
+            .unwrap();
+        let open = request(1, Urgency::Soon, false);
+        let mine = HelpRow {
+            status: HelpStatus::Assigned,
+            volunteer_id: Some(a.id.clone()),
+            ..request(2, Urgency::Soon, false)
+        };
+        let others = HelpRow {
+            status: HelpStatus::Bought,
+            volunteer_id: Some(b.id.clone()),
+            ..request(3, Urgency::Soon, false)
+        };
+        let delivered = HelpRow {
+            status: HelpStatus::Delivered,
+            volunteer_id: Some(a.id.clone()),
+            ..request(4, Urgency::Soon, false)
+        };
+        let elsewhere = HelpRow {
+            area_path: "fedcba9876543210fedcba9876543210".into(),
+            ..request(5, Urgency::Soon, false)
+        };
+        for h in [&open, &mine, &others, &delivered, &elsewhere] {
+            insert(&mut *tx, h).await.unwrap();
+        }
+        crate::commit(tx).await.unwrap();
+        let roots = [open.area_path.clone()];
+        let mut conn = db.conn().await.unwrap();
+        let ids = |rows: Vec<HelpRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let volunteer = ActiveScope {
+            whole: &[],
+            open_in: &roots,
+            own: Some(&a.id),
+        };
+        let listed = ids(active(&mut *conn, &volunteer).await.unwrap());
+        assert_eq!(listed, [open.id.clone(), mine.id.clone()]);
+        assert_eq!(count_active(&mut *conn, &volunteer).await.unwrap(), 2);
+        // A worker of the same place sees every request still being worked on there.
+        let worker = ActiveScope {
+            whole: &roots,
+            open_in: &roots,
+            own: None,
+        };
+        let listed = ids(active(&mut *conn, &worker).await.unwrap());
+        assert_eq!(listed, [open.id, mine.id, others.id]);
+        assert_eq!(count_active(&mut *conn, &worker).await.unwrap(), 3);
     }
 }

@@ -573,6 +573,7 @@ vet-sign-up-link = Volunteer sign-up QR code (print and post it)
 errands-active = To do
 errands-all = All
 errands-none = No errands
+errands-unlisted = { $count } less pressing errands are not listed: they follow as those above are dealt with.
 errand-asked = Recorded
 errand-status = Status
 errand-delivered = Delivered

@@ -573,6 +573,7 @@ vet-sign-up-link = 志愿者报名二维码（可打印张贴）
 errands-active = 待办
 errands-all = 全部
 errands-none = 暂无代买代办请求
+errands-unlisted = 另有 { $count } 件较不紧急的请求未列出：处理完上面的，它们会依次列出。
 errand-asked = 登记时间
 errand-status = 状态
 errand-delivered = 送达时间

@@ -286,6 +286,30 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
     .await;
 }
 
+#[tokio::test]
+async fn a_full_errands_list_says_how_many_less_pressing_ones_wait_off_it() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let first = ask(t, &worker, json!({"area_id": t.lingyanli, "address": "1号楼", "for_whom": "刘奶奶", "needs": "降压药", "urgency": "soon"})).await;
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        assert!(!t.page("/errands", &cookie).await.text().contains("id=\"errands-unlisted\""));
+        // 1,001 more, each asked later than the first: a full list and two over.
+        let id = first["id"].as_str().unwrap();
+        let row = sanshe_store::help::get(&mut *t.app.db.conn().await.unwrap(), id).await.unwrap();
+        let mut tx = t.app.db.begin().await.unwrap();
+        for n in 1..=sanshe_store::help::ACTIVE_LISTED + 1 {
+            let later = sanshe_store::help::HelpRow { id: sanshe_store::new_id(), link_hash: sanshe_store::new_id(), asked_at: row.asked_at + n, ..row.clone() };
+            sanshe_store::help::insert(&mut *tx, &later).await.unwrap();
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        let html = t.page("/errands", &cookie).await.text();
+        assert!(html.contains("另有 2 件较不紧急的请求未列出"), "the two newest wait off the list");
+        assert_eq!(html.matches("data-errand=\"").count(), 1000);
+        assert!(html.contains(&format!("data-errand=\"{id}\"")), "the longest waiting stays listed");
+    })
+    .await;
+}
+
 /// The volunteers an errand's assign list offers, in its order; `None` when it has no list.
 fn offered(html: &str, errand: &str) -> Option<Vec<String>> {
     let at = html.find(&format!("id=\"errand-{errand}\""))?;

@@ -58,6 +58,8 @@ pub(super) async fn confirm_receipt(
 pub(super) struct ErrandsPage {
     nav: Nav,
     items: Vec<sanshe_app::help::HelpView>,
+    /// Requests still being worked on that the list leaves out.
+    unlisted: i64,
     all: bool,
     pager: Pager,
     areas: Vec<(String, String)>,
@@ -116,7 +118,7 @@ async fn errands_view(
         Listing::Active => (false, None),
     };
     let page = sanshe_app::help::list(app, actor, !all, before, FINISHED_PER_PAGE).await?;
-    let (items, next) = (page.items, page.next);
+    let (items, next, unlisted) = (page.items, page.next, page.unlisted);
     let pager = Pager::by_cursor(
         "/errands",
         &[("all", Some("1"))],
@@ -131,6 +133,7 @@ async fn errands_view(
         &ErrandsPage {
             nav: Nav::of(caller, "/errands"),
             items,
+            unlisted,
             all,
             pager,
             areas,
