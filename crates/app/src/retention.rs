@@ -106,11 +106,12 @@ pub async fn purge(
         .map(|(what, p)| Purged { what, rows: p.rows })
         .collect();
     if !dry_run {
+        // `what=rows` words, which the audit page says in the reader's language.
         let detail = out
             .iter()
-            .map(|p| format!("{} {}", p.what, p.rows))
+            .map(|p| format!("{}={}", p.what, p.rows))
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(" ");
         audit_store::append(
             &mut *tx,
             &audit_store::NewAuditEntry {

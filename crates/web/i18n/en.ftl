@@ -1033,6 +1033,7 @@ audit-detail-residents-exported = rows: { $rows }
 audit-detail-residents-exported_unmasked = rows: { $rows }
 audit-detail-residents-imported = { $accepted } added, { $unchanged } unchanged, { $rejected } rows sent back
 audit-detail-pass-issued = passes: { $passes }, { $from } to { $to }
+audit-detail-data-purged = health reports: { $health_reports }, isolation report links: { $episode_links }, gate scans: { $scans }, exit quota counts: { $quota_counts }, visitors: { $visitors }, applicant details: { $applicant_details }, errand phone numbers: { $errand_contacts }, sessions: { $sessions }, failed sign-ins: { $sign_in_failures }
 audit-webhook-created = Added a chat robot
 audit-webhook-disabled = Turned a chat robot off
 audit-webhook-enabled = Turned a chat robot on

@@ -1033,6 +1033,7 @@ audit-detail-residents-exported = 共 { $rows } 条
 audit-detail-residents-exported_unmasked = 共 { $rows } 条
 audit-detail-residents-imported = 新增 { $accepted } 人，未变 { $unchanged } 人，退回 { $rejected } 行
 audit-detail-pass-issued = { $passes } 张，{ $from } 至 { $to }
+audit-detail-data-purged = 健康打卡 { $health_reports } 条，隔离填报链接 { $episode_links } 个，门岗扫码 { $scans } 条，出入额度计数 { $quota_counts } 条，访客登记 { $visitors } 条，志愿者申请资料 { $applicant_details } 份，代办联系电话 { $errand_contacts } 个，登录会话 { $sessions } 个，登录失败记录 { $sign_in_failures } 条
 audit-webhook-created = 添加工作群机器人
 audit-webhook-disabled = 停用工作群机器人
 audit-webhook-enabled = 启用工作群机器人

@@ -1141,6 +1141,11 @@ async fn retention_purges_personal_data_and_keeps_the_counts() {
         assert_eq!(t.count("scans").await, 1);
         let done = sanshe_app::retention::purge(&t.app, &cli, &keep, false).await.unwrap();
         assert_eq!(done, counted);
+        // The audit log says what went, in the reader's language.
+        let (cookie, _) = t.browser("admin").await;
+        let zh = t.page("/audit", &cookie).await.text();
+        assert!(zh.contains("按期限清除数据") && zh.contains("健康打卡 1 条，隔离填报链接 1 个，门岗扫码 1 条"), "{zh}");
+        assert!(!zh.contains("health_reports"), "{zh}");
         for table in ["scans", "visitors", "health_reports"] {
             assert_eq!(t.count(table).await, 0, "{table}");
         }
