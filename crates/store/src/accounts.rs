@@ -419,6 +419,33 @@ pub async fn volunteers_deployed_at(
         .collect::<Result<_>>()
 }
 
+/// The active social workers of any of `organizations` deployed at one of `paths`, each once:
+/// (user id, name). One of an organization's grants naming them a social worker is
+/// enough, as on its members page.
+pub async fn social_workers_deployed_at(
+    conn: &mut impl crate::statements::Statements,
+    organizations: &[String],
+    paths: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut args = Vec::new();
+    let of = crate::one_of("m.organization_id", organizations, &mut args);
+    let at = crate::one_of("a.path", paths, &mut args);
+    conn.rows(
+        &format!(
+            "SELECT DISTINCT u.id AS user_id, u.display_name FROM grants m JOIN users u ON u.id = m.user_id \
+             JOIN grants g ON g.user_id = u.id JOIN areas a ON a.id = g.area_id \
+             WHERE m.role = 'volunteer' AND m.member_kind = '{}' AND {of} \
+             AND g.role = 'volunteer' AND {at} AND u.active = 1",
+            MemberKind::SocialWorker.as_str()
+        ),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| r.columns(["user_id", "display_name"]))
+    .collect()
+}
+
 /// Sessions expired before `before`, deleted.
 pub async fn purge_sessions(
     conn: &mut AnyConnection,
@@ -568,6 +595,7 @@ pub async fn deployments(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sanshe_core::areas::AreaKind;
     use sanshe_core::organizations::OrganizationKind;
 
     #[tokio::test]
@@ -593,6 +621,7 @@ mod tests {
         .await
         .unwrap();
         // 5,000 members named before the one the check is about, who has two grants.
+        let mut first = String::new();
         for n in 0..5000 {
             let user = insert_user(&mut tx, &format!("m.{n}"), &format!("甲{n:04}"), "x", false)
                 .await
@@ -600,6 +629,9 @@ mod tests {
             insert_grant(&mut tx, &user.id, Role::Volunteer, None, Some(&org.id))
                 .await
                 .unwrap();
+            if n == 0 {
+                first = user.id;
+            }
         }
         let last = insert_user(&mut tx, "last", "癸", "x", false)
             .await
@@ -629,6 +661,48 @@ mod tests {
             .await
             .unwrap();
         set_active(&mut tx, &gone.id, false).await.unwrap();
+        // Deployed where a duty is done: 癸 a social worker, 甲0000 a volunteer, the street's
+        // social worker above the community; 丙 is another organization's, 丁 inactive.
+        let city = crate::areas::insert(&mut tx, None, AreaKind::Street, None, "街道")
+            .await
+            .unwrap();
+        let community =
+            crate::areas::insert(&mut tx, Some(&city), AreaKind::Community, None, "社区")
+                .await
+                .unwrap();
+        let street_worker = insert_user(&mut tx, "street", "庚", "x", false)
+            .await
+            .unwrap();
+        insert_grant(
+            &mut tx,
+            &street_worker.id,
+            Role::Volunteer,
+            None,
+            Some(&org.id),
+        )
+        .await
+        .unwrap();
+        for (who, at) in [
+            (&last.id, &community),
+            (&first, &community),
+            (&street_worker.id, &city),
+            (&elsewhere.id, &community),
+            (&gone.id, &community),
+        ] {
+            insert_grant(&mut tx, who, Role::Volunteer, Some(&at.id), None)
+                .await
+                .unwrap();
+        }
+        for (who, of) in [
+            (&last.id, &org.id),
+            (&street_worker.id, &org.id),
+            (&elsewhere.id, &other.id),
+            (&gone.id, &org.id),
+        ] {
+            set_member_kind(&mut tx, of, who, MemberKind::SocialWorker)
+                .await
+                .unwrap();
+        }
         crate::commit(tx).await.unwrap();
 
         let mut conn = scratch.db.conn().await.unwrap();
@@ -641,7 +715,27 @@ mod tests {
             found.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
             [last.id.as_str()]
         );
-        assert_eq!(count_members(&mut *conn, &org.id).await.unwrap(), 5001);
+        assert_eq!(count_members(&mut *conn, &org.id).await.unwrap(), 5002);
+        let lineage = [city.path.clone(), community.path.clone()];
+        let mut workers =
+            social_workers_deployed_at(&mut *conn, std::slice::from_ref(&org.id), &lineage)
+                .await
+                .unwrap();
+        workers.sort();
+        let mut expected = [
+            (last.id.clone(), "癸".to_string()),
+            (street_worker.id.clone(), "庚".to_string()),
+        ];
+        expected.sort();
+        assert_eq!(workers, expected);
+        let at_the_street_only =
+            social_workers_deployed_at(&mut *conn, std::slice::from_ref(&org.id), &lineage[..1])
+                .await
+                .unwrap();
+        assert_eq!(
+            at_the_street_only,
+            [(street_worker.id.clone(), "庚".to_string())]
+        );
         assert_eq!(count_members(&mut *conn, &other.id).await.unwrap(), 1);
     }
 }

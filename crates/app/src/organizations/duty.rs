@@ -4,7 +4,6 @@
 
 use sanshe_core::accounts::member_of;
 use sanshe_core::organizations::Duty;
-use sanshe_core::organizations::MemberKind;
 use sanshe_core::rotas::gate_duty_window;
 use sanshe_store::Conn;
 use sanshe_store::accounts as account_store;
@@ -100,24 +99,12 @@ pub async fn duty_workers(
         .map(String::from)
         .collect();
     let organizations = store::duty_holders(conn, &places, duty.as_str(), day).await?;
-    let mut workers: Vec<(String, String)> = Vec::new();
-    for organization in &organizations {
-        let members = account_store::members_of(&mut *conn, organization).await?;
-        let social_workers: Vec<_> = members
-            .into_iter()
-            .filter(|m| m.member_kind == MemberKind::SocialWorker)
-            .collect();
-        let ids: Vec<String> = social_workers.iter().map(|m| m.user_id.clone()).collect();
-        let deployments = account_store::deployments_of(&mut *conn, &ids).await?;
-        for m in social_workers {
-            let deployed_here = deployments
-                .iter()
-                .any(|d| d.user_id == m.user_id && path.starts_with(&d.area_path));
-            if deployed_here && !workers.iter().any(|(id, _)| *id == m.user_id) {
-                workers.push((m.user_id, m.display_name));
-            }
-        }
+    if organizations.is_empty() {
+        return Ok(Vec::new());
     }
-    workers.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut workers =
+        account_store::social_workers_deployed_at(&mut *conn, &organizations, &places).await?;
+    // The same order on both engines, whatever the database's collation.
+    workers.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     Ok(workers)
 }
