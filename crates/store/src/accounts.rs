@@ -525,6 +525,23 @@ pub async fn members_of(
     .await
 }
 
+/// Every active member of an organization, (user id, sign-in name), for sums over what they
+/// did: two short strings each, so even a city-wide association's members fit in a few MB.
+pub async fn member_accounts(
+    conn: &mut impl crate::statements::Statements,
+    organization_id: &str,
+) -> Result<Vec<(String, String)>> {
+    conn.rows(
+        "SELECT DISTINCT u.id AS user_id, u.username FROM grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1",
+        &[organization_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| r.columns(["user_id", "username"]))
+    .collect()
+}
+
 crate::query_row! {
     /// Where someone is deployed: an area grant of the volunteer role.
     #[derive(Debug, Clone)]
@@ -716,6 +733,9 @@ mod tests {
             [last.id.as_str()]
         );
         assert_eq!(count_members(&mut *conn, &org.id).await.unwrap(), 5002);
+        let accounts = member_accounts(&mut *conn, &org.id).await.unwrap();
+        assert_eq!(accounts.len(), 5002);
+        assert!(accounts.contains(&(last.id.clone(), "last".to_string())));
         let lineage = [city.path.clone(), community.path.clone()];
         let mut workers =
             social_workers_deployed_at(&mut *conn, std::slice::from_ref(&org.id), &lineage)

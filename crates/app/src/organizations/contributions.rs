@@ -47,9 +47,11 @@ pub async fn contributions(
     let mut conn = app.db.conn().await?;
     let o = store::get(&mut conn, organization_id).await?;
     actor.require(Action::ManageOrganization, target(&o))?;
-    let members = sanshe_store::accounts::members_of(&mut *conn, &o.id).await?;
-    let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
-    let names: Vec<String> = members.iter().map(|m| m.username.clone()).collect();
+    let (ids, names): (Vec<String>, Vec<String>) =
+        sanshe_store::accounts::member_accounts(&mut *conn, &o.id)
+            .await?
+            .into_iter()
+            .unzip();
     let window = (
         crate::utc_ms(from.and_time(chrono::NaiveTime::MIN)),
         crate::utc_ms((to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN)),
