@@ -531,7 +531,10 @@ fn skill_filter(raw: Option<&str>) -> Result<Option<String>> {
 /// roster is neither cut off nor read whole.
 pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<RosterPage> {
     let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => Some(roster_cursor(c).ok_or(AppError::field("after", "err-cursor"))?),
+        Some(c) => {
+            let [path, name, user] = crate::cursor::decode(c)?;
+            Some((path, name, user))
+        }
         None => None,
     };
     let q = store::RosterQuery {
@@ -551,12 +554,8 @@ pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<Rost
     let mut rows = store::roster(&mut *conn, &q, limit + 1).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            hex::encode(format!(
-                "{}\u{1f}{}\u{1f}{}",
-                r.area_path, r.display_name, r.user_id
-            ))
-        })
+        rows.last()
+            .map(|r| crate::cursor::encode(&[&r.area_path, &r.display_name, &r.user_id]))
     } else {
         None
     };
@@ -585,20 +584,6 @@ pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<Rost
         })
         .collect();
     Ok(RosterPage { items, total, next })
-}
-
-/// A roster cursor read back: (area path, name, user id).
-fn roster_cursor(c: &str) -> Option<(String, String, String)> {
-    if c.len() > 1024 {
-        return None;
-    }
-    let text = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    let mut parts = text.split('\u{1f}');
-    let (path, name, user) = (parts.next()?, parts.next()?, parts.next()?);
-    parts
-        .next()
-        .is_none()
-        .then(|| (path.into(), name.into(), user.into()))
 }
 
 /// The reserve pool as one list shows it.

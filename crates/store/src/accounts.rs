@@ -488,41 +488,83 @@ pub async fn members_among(
 ) -> Result<Vec<MemberRow>> {
     let mut args = vec![organization_id.into()];
     let among = crate::one_of("u.id", user_ids, &mut args);
-    conn.fetch_all(&format!("{MEMBERS} AND {among} {MEMBERS_BY_NAME}"), &args)
-        .await
-}
-
-/// How many active members the organization has.
-pub async fn count_members(
-    conn: &mut impl crate::statements::Statements,
-    organization_id: &str,
-) -> Result<i64> {
-    conn.one_row(
-        "SELECT COUNT(DISTINCT g.user_id) AS n FROM grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1",
-        &[organization_id.into()],
+    conn.fetch_all(
+        &format!("{MEMBER_COLUMNS}{MEMBERS_FROM} AND {among} {MEMBERS_BY_NAME}"),
+        &args,
     )
-    .await?
-    .try_get("n")
+    .await
 }
 
-/// An organization's active members (`$1`), one row each: a person may hold several grants.
-const MEMBERS: &str = "SELECT u.id AS user_id, u.display_name, u.username, MIN(g.member_kind) AS member_kind \
-     FROM grants g JOIN users u ON u.id = g.user_id WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1";
-/// How `MEMBERS` are grouped and ordered.
+/// Which of an organization's members a page lists.
+#[derive(Debug, Clone, Default)]
+pub struct MemberQuery {
+    /// The organization.
+    pub organization_id: String,
+    /// Only names starting with this.
+    pub name_prefix: Option<String>,
+    /// After this (name, user id), the last of the previous page.
+    pub after: Option<(String, String)>,
+}
+
+/// An organization's active members (`$1`), one row each once grouped (`MEMBERS_BY_NAME`): a
+/// person may hold several grants.
+const MEMBER_COLUMNS: &str =
+    "SELECT u.id AS user_id, u.display_name, u.username, MIN(g.member_kind) AS member_kind";
+/// Where `MEMBER_COLUMNS` come from.
+const MEMBERS_FROM: &str = " FROM grants g JOIN users u ON u.id = g.user_id \
+     WHERE g.organization_id = $1 AND g.role = 'volunteer' AND u.active = 1";
+/// How members are grouped and ordered.
 const MEMBERS_BY_NAME: &str =
     "GROUP BY u.id, u.display_name, u.username ORDER BY u.display_name, u.id";
 
-/// The active members of an organization, by name.
-pub async fn members_of(
+/// `MEMBERS_FROM` narrowed by the query's name (not its cursor), and its arguments.
+fn members_matching(q: &MemberQuery) -> (String, Vec<Cell>) {
+    let mut sql = String::from(MEMBERS_FROM);
+    let mut args = vec![Cell::from(&q.organization_id)];
+    if let Some(p) = &q.name_prefix {
+        args.push(p.clone().into());
+        args.push(format!("{p}\u{10FFFF}").into());
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND u.display_name >= ${} AND u.display_name < ${n}",
+            n - 1
+        ));
+    }
+    (sql, args)
+}
+
+/// A page of an organization's active members: at most `limit` after the query's cursor, by
+/// name and user.
+pub async fn members_page(
     conn: &mut impl crate::statements::Statements,
-    organization_id: &str,
+    q: &MemberQuery,
+    limit: i64,
 ) -> Result<Vec<MemberRow>> {
-    conn.fetch_all(
-        &format!("{MEMBERS} {MEMBERS_BY_NAME} LIMIT 5000"),
-        &[organization_id.into()],
-    )
-    .await
+    let (mut sql, mut args) = members_matching(q);
+    if let Some((name, user)) = &q.after {
+        args.extend([name, user].map(|v| Cell::from(v.clone())));
+        let (n, u) = (args.len() - 1, args.len());
+        sql.push_str(&format!(
+            " AND (u.display_name > ${n} OR (u.display_name = ${n} AND u.id > ${u}))"
+        ));
+    }
+    args.push(limit.into());
+    let sql = format!(
+        "{MEMBER_COLUMNS}{sql} {MEMBERS_BY_NAME} LIMIT ${}",
+        args.len()
+    );
+    conn.fetch_all(&sql, &args).await
+}
+
+/// How many active members the query lists over all its pages.
+pub async fn count_members(
+    conn: &mut impl crate::statements::Statements,
+    q: &MemberQuery,
+) -> Result<i64> {
+    let (from, args) = members_matching(q);
+    conn.one_row(&format!("SELECT COUNT(DISTINCT u.id) AS n{from}"), &args)
+        .await?
+        .try_get("n")
 }
 
 /// Every active member of an organization, (user id, sign-in name), for sums over what they
@@ -723,16 +765,48 @@ mod tests {
         crate::commit(tx).await.unwrap();
 
         let mut conn = scratch.db.conn().await.unwrap();
-        let listed = members_of(&mut *conn, &org.id).await.unwrap();
+        let everyone = MemberQuery {
+            organization_id: org.id.clone(),
+            ..Default::default()
+        };
+        // Pages by name follow on from each other: 庚, 甲0000…甲4998, then 甲4999 and 癸.
+        let listed = members_page(&mut *conn, &everyone, 5000).await.unwrap();
         assert_eq!(listed.len(), 5000);
         assert!(listed.iter().all(|m| m.user_id != last.id));
+        let end = listed.last().unwrap();
+        let after = MemberQuery {
+            after: Some((end.display_name.clone(), end.user_id.clone())),
+            ..everyone.clone()
+        };
+        let rest = members_page(&mut *conn, &after, 5000).await.unwrap();
+        let names = |rows: &[MemberRow]| {
+            rows.iter()
+                .map(|m| m.display_name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&rest), ["甲4999", "癸"]);
+        assert_eq!(rest[1].member_kind, MemberKind::SocialWorker);
+        let named = |prefix: &str| MemberQuery {
+            name_prefix: Some(prefix.to_string()),
+            ..everyone.clone()
+        };
+        assert_eq!(
+            names(&members_page(&mut *conn, &named("癸"), 10).await.unwrap()),
+            ["癸"]
+        );
+        assert_eq!(count_members(&mut *conn, &named("甲")).await.unwrap(), 5000);
+        assert_eq!(
+            count_members(&mut *conn, &named("丁")).await.unwrap(),
+            0,
+            "inactive"
+        );
         let asked = [last.id.clone(), elsewhere.id.clone(), gone.id.clone()];
         let found = members_among(&mut *conn, &org.id, &asked).await.unwrap();
         assert_eq!(
             found.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(),
             [last.id.as_str()]
         );
-        assert_eq!(count_members(&mut *conn, &org.id).await.unwrap(), 5002);
+        assert_eq!(count_members(&mut *conn, &everyone).await.unwrap(), 5002);
         let accounts = member_accounts(&mut *conn, &org.id).await.unwrap();
         assert_eq!(accounts.len(), 5002);
         assert!(accounts.contains(&(last.id.clone(), "last".to_string())));
@@ -756,6 +830,10 @@ mod tests {
             at_the_street_only,
             [(street_worker.id.clone(), "庚".to_string())]
         );
-        assert_eq!(count_members(&mut *conn, &other.id).await.unwrap(), 1);
+        let theirs = MemberQuery {
+            organization_id: other.id.clone(),
+            ..Default::default()
+        };
+        assert_eq!(count_members(&mut *conn, &theirs).await.unwrap(), 1);
     }
 }

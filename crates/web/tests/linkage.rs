@@ -363,6 +363,72 @@ async fn a_member_scans_at_their_shifts_gate_only_inside_the_window_and_only_the
 }
 
 #[tokio::test]
+async fn an_organizations_people_are_read_a_page_at_a_time_and_found_by_name() {
+    on_both(async |t| {
+        let org = t.token("org.ruoshui").await;
+        // Three namesakes, whom only the cursor's id tells apart, and 李娜.
+        for username in ["vol.zhang1", "vol.zhang2", "vol.zhang3"] {
+            member(t, &org, username).await;
+        }
+        let r = t
+            .post_json(
+                "/api/v1/users",
+                Some(&org),
+                json!({"username": "vol.lina", "display_name": "李娜",
+                "password": support::PASSWORD, "role": "volunteer", "organization_id": t.ruoshui}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let path = format!("/api/v1/organizations/{}/members", t.ruoshui);
+        let mut seen = Vec::new();
+        let mut next = String::new();
+        loop {
+            let page = t
+                .get(&format!("{path}?limit=2&after={next}"), Some(&org))
+                .await
+                .json();
+            assert_eq!(page["total"], 4, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["user_id"].as_str().unwrap().to_string()),
+            );
+            match page["next"].as_str() {
+                Some(n) => next = n.to_string(),
+                None => break,
+            }
+        }
+        let mut distinct = seen.clone();
+        distinct.dedup();
+        assert_eq!((seen.len(), distinct.len()), (4, 4), "each once: {seen:?}");
+        let found = t
+            .get(&format!("{path}?q=%E6%9D%8E"), Some(&org))
+            .await
+            .json();
+        assert_eq!(
+            (found["total"].clone(), found["items"][0]["name"].clone()),
+            (json!(1), json!("李娜"))
+        );
+        let bad = t.get(&format!("{path}?after=zz"), Some(&org)).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The page finds them by name too, and counts all of them.
+        let (cookie, _) = t.browser("org.ruoshui").await;
+        let page = format!("/organizations/{}", t.ruoshui);
+        assert!(t.page(&page, &cookie).await.text().contains("机构成员 (4)"));
+        let html = t.page(&format!("{page}?q=%E6%9D%8E"), &cookie).await.text();
+        assert!(
+            html.contains("机构成员 (1)")
+                && html.contains("<td>李娜</td>")
+                && !html.contains("<td>张磊</td>"),
+            "{html}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_linkages() {
     on_both(async |t| {
         let org = t.token("org.ruoshui").await;
@@ -382,7 +448,7 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
         assert_eq!(code(&deploy(t.lingyanli.clone()).await.json()), "err-volunteer-deployed");
         assert_eq!(code(&deploy(t.yudeli.clone()).await.json()), "err-deploy-not-linked");
 
-        let members = t.get(&members_path, Some(&org)).await.json();
+        let members = t.get(&members_path, Some(&org)).await.json()["items"].clone();
         assert_eq!(members.as_array().unwrap().len(), 1, "{members}");
         assert_eq!(members[0]["kind"], "volunteer");
         assert_eq!(members[0]["deployments"][0]["area_name"], "凌研里社区");
@@ -410,7 +476,7 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
             .send_json("DELETE", &format!("{members_path}/{member_id}/deployments/{}", t.lingyanli), Some(&org), json!({}))
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
-        assert_eq!(t.get(&members_path, Some(&org)).await.json()[0]["deployments"], json!([]));
+        assert_eq!(t.get(&members_path, Some(&org)).await.json()["items"][0]["deployments"], json!([]));
     })
     .await;
 }
@@ -978,7 +1044,7 @@ async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refu
             refused.text()
         );
         assert_eq!(
-            t.get(&members, Some(&org)).await.json()[0]["deployments"],
+            t.get(&members, Some(&org)).await.json()["items"][0]["deployments"],
             json!([])
         );
 
@@ -994,7 +1060,10 @@ async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refu
         let to = deployed.headers.get("location").unwrap().to_str().unwrap();
         assert_eq!(to, format!("{page}#members"));
         let now = t.get(&members, Some(&org)).await.json();
-        assert_eq!(now[0]["deployments"][0]["area_name"], "凌研里社区", "{now}");
+        assert_eq!(
+            now["items"][0]["deployments"][0]["area_name"], "凌研里社区",
+            "{now}"
+        );
 
         let recalled = t
             .post_form(&format!("{page}/recalls"), &cookie, &form(&t.lingyanli))
@@ -1006,7 +1075,7 @@ async fn the_organization_page_deploys_and_recalls_a_member_and_says_why_it_refu
             recalled.text()
         );
         assert_eq!(
-            t.get(&members, Some(&org)).await.json()[0]["deployments"],
+            t.get(&members, Some(&org)).await.json()["items"][0]["deployments"],
             json!([])
         );
     })

@@ -113,6 +113,13 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let zhang = member(t, &org, "vol.zhang", true).await;
         let wang = member(t, &org, "vol.wang", true).await;
         let far = member(t, &org, "vol.far", false).await;
+        // Its admin's answer form offers its people; a name narrows them.
+        let (org_cookie, _) = t.browser("org.ruoshui").await;
+        let offered = |html: &str| ["vol.zhang", "vol.wang", "vol.far"].into_iter().filter(|n| html.contains(&format!("{n} <span"))).count();
+        assert_eq!(offered(&t.page(&format!("/needs/{id}"), &org_cookie).await.text()), 3);
+        let narrowed = t.page(&format!("/needs/{id}?q=vol.w"), &org_cookie).await.text();
+        assert_eq!(offered(&narrowed), 1, "{narrowed}");
+        assert!(narrowed.contains("找到 1 人") && narrowed.contains(&format!("value=\"{wang}\"")), "{narrowed}");
         let commit = |people: Vec<&str>| {
             let (t, org, id) = (&t, org.clone(), id.clone());
             let people: Vec<String> = people.into_iter().map(String::from).collect();

@@ -53,14 +53,75 @@ pub(crate) async fn run_by(
 pub async fn member_count(app: &App, actor: &Actor, organization_id: &str) -> Result<i64> {
     let mut conn = app.db.conn().await?;
     let o = run_by(&mut conn, actor, organization_id).await?;
-    Ok(account_store::count_members(&mut *conn, &o.id).await?)
+    let everyone = account_store::MemberQuery {
+        organization_id: o.id,
+        ..Default::default()
+    };
+    Ok(account_store::count_members(&mut *conn, &everyone).await?)
 }
 
-/// The organization's members with where they serve, for its admin.
-pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<Vec<MemberView>> {
+/// Which of an organization's members to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct MemberFilter {
+    /// Name prefix.
+    pub q: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of an organization's members.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MembersPage {
+    /// By name.
+    pub items: Vec<MemberView>,
+    /// How many the filter lists over all pages.
+    pub total: i64,
+    /// Cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// The organization's members with where they serve, for its admin: a page at a time by name,
+/// with the total, so a city-wide association's people are neither cut off nor read whole.
+pub async fn members(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    f: &MemberFilter,
+) -> Result<MembersPage> {
     let mut conn = app.db.conn().await?;
     let o = run_by(&mut conn, actor, organization_id).await?;
-    let people = account_store::members_of(&mut *conn, &o.id).await?;
+    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => {
+            let [name, user] = crate::cursor::decode(c)?;
+            Some((name, user))
+        }
+        None => None,
+    };
+    let name_prefix =
+        f.q.as_deref()
+            .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
+            .transpose()?
+            .filter(|q| !q.is_empty());
+    let q = account_store::MemberQuery {
+        organization_id: o.id,
+        name_prefix,
+        after,
+    };
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let mut people = account_store::members_page(&mut *conn, &q, limit + 1).await?;
+    let next = if people.len() as i64 > limit {
+        people.truncate(limit as usize);
+        people
+            .last()
+            .map(|p| crate::cursor::encode(&[&p.display_name, &p.user_id]))
+    } else {
+        None
+    };
+    let total = account_store::count_members(&mut *conn, &q).await?;
     let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
     let mut deployments: HashMap<String, Vec<DeploymentView>> = HashMap::new();
     for d in account_store::deployments_of(&mut *conn, &ids).await? {
@@ -81,7 +142,7 @@ pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<
     for b in sanshe_store::rotas::bookings_of_people(&mut *conn, &ids, now, i64::MAX).await? {
         *ahead.entry(b.user_id).or_default() += 1;
     }
-    Ok(people
+    let items = people
         .into_iter()
         .map(|p| MemberView {
             deployments: deployments.remove(&p.user_id).unwrap_or_default(),
@@ -91,7 +152,8 @@ pub async fn members(app: &App, actor: &Actor, organization_id: &str) -> Result<
             name: p.display_name,
             kind: p.member_kind,
         })
-        .collect())
+        .collect();
+    Ok(MembersPage { items, total, next })
 }
 
 /// A member, checked to belong to the organization.

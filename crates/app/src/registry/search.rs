@@ -84,19 +84,10 @@ pub async fn build_query(
         _ => return Err(AppError::field("sort", "err-sort")),
     };
     if let Some(c) = s.after.as_deref().filter(|c| !c.is_empty()) {
-        q.after = Some(decode_cursor(c).ok_or_else(|| AppError::field("after", "err-cursor"))?);
+        let [key, id] = crate::cursor::decode(c)?;
+        q.after = Some((key, id));
     }
     Ok(q)
-}
-
-pub(super) fn encode_cursor(key: &str, id: &str) -> String {
-    hex::encode(format!("{key}\u{1f}{id}"))
-}
-
-pub(super) fn decode_cursor(c: &str) -> Option<(String, String)> {
-    let text = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    let (k, id) = text.split_once('\u{1f}')?;
-    Some((k.to_string(), id.to_string()))
 }
 
 /// Searches residents within the actor's scope, a page at a time.
@@ -113,7 +104,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<Resi
             } else {
                 &r.sort_key
             };
-            encode_cursor(key, &r.record.id)
+            crate::cursor::encode(&[key, &r.record.id])
         })
     } else {
         None

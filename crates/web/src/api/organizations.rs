@@ -3,15 +3,15 @@
 use axum::Json;
 use axum::http::StatusCode;
 use sanshe_app::organizations::{
-    self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberView,
-    OrganizationView,
+    self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberFilter,
+    MembersPage, OrganizationView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
-use crate::extract::Path;
+use crate::extract::{Path, Query};
 
 /// Organizations the caller may see.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])))]
@@ -123,14 +123,16 @@ pub async fn end_linkage(
     ))
 }
 
-/// An organization's people, for whoever runs it.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", responses((status = 200, body = [MemberView])))]
+/// An organization's people, for whoever runs it, a page at a time by name.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", params(MemberFilter), tag = "organizations",
+    responses((status = 200, body = MembersPage)))]
 pub async fn list_members(
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<MemberView>>> {
+    Query(f): Query<MemberFilter>,
+) -> ApiResult<Json<MembersPage>> {
     Ok(Json(
-        organizations::members(caller.app(), &caller.actor, &id).await?,
+        organizations::members(caller.app(), &caller.actor, &id, &f).await?,
     ))
 }
 

@@ -558,6 +558,7 @@ fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
 /// The links under a list read a page at a time (`macros.html`'s `pager`): back to the first
 /// (or the previous) page once past it, where it is among the pages when the list knows how
 /// many it has, and on to the next while there is one.
+#[derive(Default)]
 pub(crate) struct Pager {
     first: Option<String>,
     previous: Option<String>,

@@ -3,7 +3,7 @@
 //! admin and the community's confirm and close.
 
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
-use sanshe_app::organizations::MemberView;
+use sanshe_app::organizations::{MemberFilter, MemberView};
 use sanshe_app::rotas::PostView;
 
 use super::*;
@@ -84,7 +84,10 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
 pub(super) struct Answering {
     id: String,
     name: String,
+    /// Its people the form offers: the first `PEOPLE_OFFERED` of those the search finds.
     members: Vec<MemberView>,
+    /// How many people the search finds.
+    member_total: i64,
     /// Its teams: (id, name, how many).
     teams: Vec<(String, String, usize)>,
 }
@@ -96,10 +99,26 @@ pub(super) struct NeedPage {
     n: NeedView,
     commitments: Vec<CommitmentView>,
     answering: Vec<Answering>,
+    /// The name searched for among the answering organization's people.
+    people_search: String,
     errors: FormErrors,
 }
 
-async fn need_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageResult {
+/// The most of an organization's people a need's answer form offers at once (the number
+/// `need-people-found` says).
+const PEOPLE_OFFERED: i64 = 500;
+
+async fn need_view(
+    caller: &PageCaller,
+    id: &str,
+    errors: FormErrors,
+    people: Option<String>,
+) -> PageResult {
+    let people = MemberFilter {
+        q: people,
+        limit: Some(PEOPLE_OFFERED),
+        ..Default::default()
+    };
     let (n, commitments) = needs::need(caller.app(), &caller.actor, id).await?;
     let mut answering = Vec::new();
     if n.status != sanshe_core::needs::NeedStatus::Closed {
@@ -107,7 +126,8 @@ async fn need_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageRes
             let (o, _, _) =
                 sanshe_app::organizations::get(caller.app(), &caller.actor, &org).await?;
             let members =
-                sanshe_app::organizations::members(caller.app(), &caller.actor, &org).await?;
+                sanshe_app::organizations::members(caller.app(), &caller.actor, &org, &people)
+                    .await?;
             let teams = sanshe_app::organizations::teams(caller.app(), &caller.actor, &org)
                 .await?
                 .into_iter()
@@ -116,7 +136,8 @@ async fn need_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageRes
             answering.push(Answering {
                 id: o.id,
                 name: o.name,
-                members,
+                members: members.items,
+                member_total: members.total,
                 teams,
             });
         }
@@ -128,14 +149,25 @@ async fn need_view(caller: &PageCaller, id: &str, errors: FormErrors) -> PageRes
             n,
             commitments,
             answering,
+            people_search: people.q.unwrap_or_default(),
             errors,
         },
         rejected,
     ))
 }
 
-pub(super) async fn need_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    need_view(&caller, &id, FormErrors::default()).await
+/// The name an organization's admin looks for among its people on a need's page.
+#[derive(Deserialize)]
+pub(super) struct PeopleSearch {
+    q: Option<String>,
+}
+
+pub(super) async fn need_page(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(search): Query<PeopleSearch>,
+) -> PageResult {
+    need_view(&caller, &id, FormErrors::default(), search.q).await
 }
 
 pub(super) async fn commit_to_need(
@@ -153,7 +185,7 @@ pub(super) async fn commit_to_need(
         &caller,
         needs::commit(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, errors).await,
+        async |errors| need_view(&caller, &id, errors, None).await,
     )
     .await
 }
@@ -166,7 +198,7 @@ pub(super) async fn confirm_commitment(
         &caller,
         needs::confirm(caller.app(), &caller.actor, &id, &commitment_id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, errors).await,
+        async |errors| need_view(&caller, &id, errors, None).await,
     )
     .await
 }
@@ -176,7 +208,7 @@ pub(super) async fn close_need(caller: PageCaller, Path(id): Path<String>) -> Pa
         &caller,
         needs::close(caller.app(), &caller.actor, &id).await,
         async |()| Ok(Redirect::to(&format!("/needs/{}", urlencode(&id))).into_response()),
-        async |errors| need_view(&caller, &id, errors).await,
+        async |errors| need_view(&caller, &id, errors, None).await,
     )
     .await
 }

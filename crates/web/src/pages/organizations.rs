@@ -1,6 +1,6 @@
 //! Organization pages: the list, one organization, its linkages.
 
-use sanshe_app::organizations::{self, LinkageInput, MemberView};
+use sanshe_app::organizations::{self, LinkageInput, MemberFilter, MemberView};
 use sanshe_core::organizations::{Duty, LinkageStatus};
 
 use super::*;
@@ -82,8 +82,14 @@ pub(super) struct OrganizationPage {
     kinds: Vec<(&'static str, bool)>,
     /// Each duty with whether the form had it ticked.
     duties: Vec<(&'static str, bool)>,
-    /// Its people, for whoever runs it.
+    /// A page of its people by name, for whoever runs it.
     members: Vec<MemberView>,
+    /// How many people the name search finds.
+    member_total: i64,
+    /// The pages of its people.
+    member_pager: Pager,
+    /// The name searched for.
+    member_search: String,
     /// Where its people may be deployed: (area id, name) of its active linkages.
     deploy_to: Vec<(String, String)>,
     /// What its people did in the last 30 days, per community (for whoever runs it).
@@ -96,6 +102,7 @@ pub(super) async fn organization_view(
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
+    people: &MemberFilter,
 ) -> PageResult {
     let (o, linkages, can_manage) =
         sanshe_app::organizations::get(caller.app(), &caller.actor, id).await?;
@@ -123,10 +130,18 @@ pub(super) async fn organization_view(
         .iter()
         .map(|d| (d.as_str(), errors.ticked("duties", d.as_str())))
         .collect();
-    let members = if can_manage {
-        sanshe_app::organizations::members(caller.app(), &caller.actor, &o.id).await?
+    let (members, member_total, member_pager) = if can_manage {
+        let page = organizations::members(caller.app(), &caller.actor, &o.id, people).await?;
+        let pager = Pager::by_cursor(
+            &format!("/organizations/{}", o.id),
+            &[("q", people.q.as_deref())],
+            "after",
+            people.after.as_deref(),
+            page.next.as_deref(),
+        );
+        (page.items, page.total, pager)
     } else {
-        Vec::new()
+        (Vec::new(), 0, Pager::default())
     };
     let contributions = if can_manage {
         let today = caller.app().today();
@@ -162,6 +177,9 @@ pub(super) async fn organization_view(
             errors,
             duties,
             members,
+            member_total,
+            member_pager,
+            member_search: people.q.clone().unwrap_or_default(),
             deploy_to,
             contributions,
             teams,
@@ -170,8 +188,12 @@ pub(super) async fn organization_view(
     ))
 }
 
-pub(super) async fn organization_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    organization_view(&caller, &id, FormErrors::default()).await
+pub(super) async fn organization_page(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(people): Query<MemberFilter>,
+) -> PageResult {
+    organization_view(&caller, &id, FormErrors::default(), &people).await
 }
 
 pub(super) async fn add_linkage(
@@ -193,7 +215,7 @@ pub(super) async fn add_linkage(
         &caller,
         sanshe_app::organizations::propose(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view(&caller, &id, errors).await,
+        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
     )
     .await
 }
@@ -248,7 +270,7 @@ async fn deployment(
         &caller,
         done,
         async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(&caller, &id, errors).await,
+        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
     )
     .await
 }
@@ -345,7 +367,7 @@ pub(super) async fn edit_organization(
         )
         .await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view(&caller, &id, errors).await,
+        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
     )
     .await
 }

@@ -140,7 +140,10 @@ pub(super) async fn create_team(
         &caller,
         outcome,
         async |t| Ok(Redirect::to(&format!("/teams/{}", t.id)).into_response()),
-        async |errors| super::organizations::organization_view(&caller, &id, errors).await,
+        async |errors| {
+            let everyone = sanshe_app::organizations::MemberFilter::default();
+            super::organizations::organization_view(&caller, &id, errors, &everyone).await
+        },
     )
     .await
 }
