@@ -522,13 +522,8 @@ fn members_matching(q: &MemberQuery) -> (String, Vec<Cell>) {
     let mut sql = String::from(MEMBERS_FROM);
     let mut args = vec![Cell::from(&q.organization_id)];
     if let Some(p) = &q.name_prefix {
-        args.push(p.clone().into());
-        args.push(format!("{p}\u{10FFFF}").into());
-        let n = args.len();
-        sql.push_str(&format!(
-            " AND u.display_name >= ${} AND u.display_name < ${n}",
-            n - 1
-        ));
+        let named = crate::starting_with("u.display_name", p, &mut args);
+        sql.push_str(&format!(" AND {named}"));
     }
     (sql, args)
 }

@@ -107,25 +107,17 @@ pub async fn search(
 ) -> Result<Vec<AreaRow>> {
     let (filter, binds) = scope_filter("path", roots, 1);
     let mut sql = format!("SELECT {COLUMNS} FROM areas WHERE {filter}");
-    let mut n = binds.len() + 1;
-    if kind.is_some() {
-        sql.push_str(&format!(" AND kind = ${n}"));
-        n += 1;
-    }
-    if name_prefix.is_some() {
-        sql.push_str(&format!(" AND name >= ${n} AND name < ${}", n + 1));
-        n += 2;
-    }
-    sql.push_str(&format!(" ORDER BY depth, name LIMIT ${n}"));
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     if let Some(k) = kind {
         args.push(Cell::from(k));
+        sql.push_str(&format!(" AND kind = ${}", args.len()));
     }
     if let Some(p) = name_prefix {
-        args.push(Cell::from(p));
-        args.push(Cell::from(format!("{p}\u{10FFFF}")));
+        let named = crate::starting_with("name", p, &mut args);
+        sql.push_str(&format!(" AND {named}"));
     }
     args.push(Cell::from(limit));
+    sql.push_str(&format!(" ORDER BY depth, name LIMIT ${}", args.len()));
     conn.fetch_all::<AreaRow>(&sql, &args).await
 }
 

@@ -602,6 +602,20 @@ pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (Str
     (format!("({})", parts.join(" OR ")), binds)
 }
 
+/// `column` starts with `prefix`, as a range that the column's index serves (a `LIKE` would
+/// not, on both engines), its two parameters numbered on from those already in `args` and
+/// appended to it.
+pub(crate) fn starting_with(
+    column: &str,
+    prefix: &str,
+    args: &mut Vec<statements::Cell>,
+) -> String {
+    args.push(prefix.into());
+    args.push(format!("{prefix}\u{10FFFF}").into());
+    let n = args.len();
+    format!("{column} >= ${} AND {column} < ${n}", n - 1)
+}
+
 /// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and
 /// appended to it; a filter that matches nothing when there are no values.
 pub(crate) fn one_of<T: Clone + Into<statements::Cell>>(

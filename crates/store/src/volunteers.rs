@@ -110,13 +110,7 @@ pub async fn list(
         conditions.push(statuses);
     }
     if let Some(prefix) = q.name_prefix.as_deref().filter(|p| !p.is_empty()) {
-        args.push(prefix.into());
-        args.push(format!("{prefix}\u{10FFFF}").into());
-        conditions.push(format!(
-            "v.name >= ${} AND v.name < ${}",
-            args.len() - 1,
-            args.len()
-        ));
+        conditions.push(crate::starting_with("v.name", prefix, &mut args));
     }
     if let Some(skill) = q.skill.as_deref().filter(|s| !s.is_empty()) {
         args.push(format!("%,{skill},%").into());
@@ -372,13 +366,8 @@ fn roster_filter(q: &RosterQuery) -> (String, Vec<Cell>) {
          (SELECT m.user_id FROM grants m WHERE m.role = 'volunteer' AND {members}))"
     );
     if let Some(p) = &q.name_prefix {
-        args.push(p.clone().into());
-        args.push(format!("{p}\u{10FFFF}").into());
-        let n = args.len();
-        sql.push_str(&format!(
-            " AND u.display_name >= ${} AND u.display_name < ${n}",
-            n - 1
-        ));
+        let named = crate::starting_with("u.display_name", p, &mut args);
+        sql.push_str(&format!(" AND {named}"));
     }
     if let Some(s) = &q.skill {
         // Skills are comma-joined with a comma at neither end (see `reserve`).
