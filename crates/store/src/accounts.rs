@@ -387,13 +387,12 @@ async fn names_by<'a>(
 ) -> Result<HashMap<String, String>> {
     let keys: std::collections::BTreeSet<&str> = keys.into_iter().collect();
     let keys: Vec<String> = keys.into_iter().map(String::from).collect();
-    conn.rows_in(&keys, &[], |keys| {
-        format!("SELECT {column} AS k, display_name FROM users WHERE {column} IN {keys}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["k", "display_name"]))
-    .collect()
+    Ok(
+        crate::column_by_key(conn, ("users", column, "display_name"), &keys)
+            .await?
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// Volunteers deployed to exactly these areas (by path): (user id, display name, area id, area

@@ -202,13 +202,7 @@ pub async fn finished(
 
 /// Where each of these requests is: (id, area path).
 pub async fn paths_of(conn: &mut impl Statements, ids: &[String]) -> Result<Vec<(String, String)>> {
-    conn.rows_in(ids, &[], |ids| {
-        format!("SELECT id, area_path FROM help_requests WHERE id IN {ids}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["id", "area_path"]))
-    .collect()
+    crate::column_by_key(conn, ("help_requests", "id", "area_path"), ids).await
 }
 
 /// The request a receipt link opens.

@@ -777,6 +777,23 @@ pub(crate) async fn delete_older(
     purge(conn, table, &delete, &filter, &[before.into()], dry_run).await
 }
 
+/// One text column of the `table` rows whose `key` is one of `keys`: (key, value), in no
+/// order, read in groups that stay under the engines' limits on parameters. The names come
+/// from the code (`'static`).
+pub(crate) async fn column_by_key(
+    conn: &mut impl statements::Statements,
+    (table, key, value): (&'static str, &'static str, &'static str),
+    keys: &[String],
+) -> Result<Vec<(String, String)>> {
+    conn.rows_in(keys, &[], |list| {
+        format!("SELECT {key} AS k, {value} AS v FROM {table} WHERE {key} IN {list}")
+    })
+    .await?
+    .iter()
+    .map(|r| r.columns(["k", "v"]))
+    .collect()
+}
+
 /// Rows of `table` whose `at` (UTC ms) lies in [from, to) and whose `by` is one of `people`,
 /// counted per place: (area path, rows). The names come from the code (`'static`).
 pub(crate) async fn counted_per_place(

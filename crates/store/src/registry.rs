@@ -269,13 +269,7 @@ pub async fn names_of(
     conn: &mut impl crate::statements::Statements,
     ids: &[String],
 ) -> Result<Vec<(String, String)>> {
-    conn.rows_in(ids, &[], |ids| {
-        format!("SELECT id, name FROM residents WHERE id IN {ids}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["id", "name"]))
-    .collect()
+    crate::column_by_key(conn, ("residents", "id", "name"), ids).await
 }
 
 /// The resident holding the document with this hash, anywhere in the database.

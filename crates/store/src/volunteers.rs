@@ -164,13 +164,7 @@ pub async fn skills_of(
     conn: &mut impl Statements,
     users: &[String],
 ) -> Result<Vec<(String, String)>> {
-    conn.rows_in(users, &[], |ids| {
-        format!("SELECT user_id, skills FROM volunteer_applications WHERE user_id IN {ids}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["user_id", "skills"]))
-    .collect()
+    crate::column_by_key(conn, ("volunteer_applications", "user_id", "skills"), users).await
 }
 
 /// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope and
@@ -281,13 +275,7 @@ pub async fn numbers_of(
     conn: &mut impl Statements,
     user_ids: &[String],
 ) -> Result<Vec<(String, String)>> {
-    conn.rows_in(user_ids, &[], |ids| {
-        format!("SELECT user_id, number FROM volunteer_numbers WHERE user_id IN {ids}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["user_id", "number"]))
-    .collect()
+    crate::column_by_key(conn, ("volunteer_numbers", "user_id", "number"), user_ids).await
 }
 
 /// The application a status link opens.
