@@ -49,25 +49,48 @@ crate::query_row! {
     }
 }
 
+/// The columns an entry is written with, `$1`…`$10` in this order (see `values`).
+const COLUMNS: &str =
+    "id, at, actor_id, actor_name, action, target_kind, target_id, area_path, detail, reason";
+
+/// An entry's values, bound as `COLUMNS` lists them.
+fn values(e: &NewAuditEntry<'_>) -> [Cell; 10] {
+    [
+        new_id().into(),
+        now_ms().into(),
+        e.actor_id.into(),
+        e.actor_name.into(),
+        e.action.into(),
+        e.target_kind.into(),
+        e.target_id.into(),
+        e.area_path.into(),
+        e.detail.into(),
+        e.reason.into(),
+    ]
+}
+
 /// Appends an entry.
 pub async fn append(conn: &mut impl Statements, e: &NewAuditEntry<'_>) -> Result<()> {
     conn.run(
-        "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_kind, target_id, area_path, detail, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            new_id().into(),
-            now_ms().into(),
-            e.actor_id.into(),
-            e.actor_name.into(),
-            e.action.into(),
-            e.target_kind.into(),
-            e.target_id.into(),
-            e.area_path.into(),
-            e.detail.into(),
-            e.reason.into(),
-        ],
+        &format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ),
+        &values(e),
     )
     .await
+}
+
+/// Appends an entry unless the same person already has one of the same action, target and
+/// detail: a register that lists each number once however often it is shown. Two showings in
+/// the same instant may both write it, which a register of numbers can bear; whether it was
+/// written.
+pub async fn append_once(conn: &mut impl Statements, e: &NewAuditEntry<'_>) -> Result<bool> {
+    let sql = format!(
+        "INSERT INTO audit_log ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+         WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE actor_id = $3 AND action = $5 \
+         AND target_id = $7 AND detail = $9)"
+    );
+    Ok(conn.changed(&sql, &values(e)).await? == 1)
 }
 
 /// Entries within the scope roots (plus unlocated ones such as sign-ins when `include_unlocated`),

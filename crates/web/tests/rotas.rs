@@ -327,6 +327,22 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             .await
             .json();
         assert!(register.to_string().contains(&serial), "{register}");
+        // Shown again, the same record keeps its number and the register lists it once.
+        assert!(
+            t.page("/hours/certificate", &cookie)
+                .await
+                .text()
+                .contains(&serial)
+        );
+        let register = t
+            .get("/api/v1/audit?action=hours.certificate", Some(&admin))
+            .await
+            .json();
+        assert_eq!(
+            register.to_string().matches(&serial).count(),
+            1,
+            "{register}"
+        );
         assert_eq!(mine["lines"][0]["post"], "一区南门");
         assert_eq!(mine["lines"][0]["date"], d1.to_string());
         assert_eq!(mine["lines"][0]["confirmed_by"], "vol.one");

@@ -292,8 +292,8 @@ pub struct Certificate {
     pub issued: String,
 }
 
-/// The caller's record of service to print; each print is entered in the audit log, which is
-/// the register of numbers issued.
+/// The caller's record of service to print; its number is entered in the audit log, the
+/// register of numbers issued, once however often the same record is shown.
 pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     // Every line of the record, however many pages of the ledger they take.
     let (mut lines, mut next) = ledger_page(app, actor, false, None, MAX_LEDGER_PAGE).await?;
@@ -327,7 +327,7 @@ pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
         own.chars().rev().take(6).collect::<String>(),
         hours.total_minutes
     );
-    audit_store::append(
+    audit_store::append_once(
         &mut *conn,
         &audit_store::NewAuditEntry {
             action: "hours.certificate",
