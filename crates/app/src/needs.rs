@@ -14,6 +14,7 @@ use sanshe_core::needs::{
 use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
+use std::collections::HashMap;
 
 use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_store::notify as notify_store;
@@ -150,7 +151,12 @@ const MAX_COMMITTED_PEOPLE: usize = 50;
 
 async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Result<NeedView> {
     let area_name = area_store::get(conn, &n.area_id).await?.name;
-    Ok(NeedView {
+    Ok(named_view(actor, n, area_name))
+}
+
+/// The need as the actor sees it, its place named.
+fn named_view(actor: &Actor, n: NeedRow, area_name: String) -> NeedView {
+    NeedView {
         may_manage: actor.may(Action::LinkOrganizations, Target::Area(&n.area_path)),
         kind: n.kind,
         audience: n.audience,
@@ -167,7 +173,7 @@ async fn view(conn: &mut sanshe_store::Conn, actor: &Actor, n: NeedRow) -> Resul
         from: n.from_day,
         to: n.to_day,
         urgency: n.urgency,
-    })
+    }
 }
 
 fn day(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<NaiveDate> {
@@ -379,26 +385,77 @@ async fn linked_paths(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Ve
     Ok(paths)
 }
 
+/// Which needs to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct NeedFilter {
+    /// `true`: only those not closed.
+    pub open: Option<bool>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// A page of needs.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct NeedsPage {
+    /// Newest first.
+    pub items: Vec<NeedView>,
+    /// How many the filter lists over all pages.
+    pub total: i64,
+    /// Cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
 /// The needs the actor sees: those of their communities, and for an organization's admin
-/// those of its linked communities and the city-wide ones; newest first.
-pub async fn needs(app: &App, actor: &Actor, open_only: bool) -> Result<Vec<NeedView>> {
+/// those of its linked communities and the city-wide ones; newest first, a page at a time
+/// with the total, so a city's needs over a long winter are neither cut off nor read whole.
+pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage> {
+    let before = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => {
+            let [at, id] = crate::cursor::decode(c)?;
+            let at = at
+                .parse::<i64>()
+                .map_err(|_| AppError::field("after", "err-cursor"))?;
+            Some((at, id))
+        }
+        None => None,
+    };
     let mut conn = app.db.conn().await?;
-    let linked = linked_paths(&mut conn, actor).await?;
-    let runs = !organizations_run(&actor.grants).is_empty();
-    let rows = store::visible(
-        &mut *conn,
-        actor.scope(Action::LinkOrganizations).roots(),
-        &linked,
-        runs,
-        open_only,
-        500,
-    )
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for n in rows {
-        out.push(view(&mut conn, actor, n).await?);
-    }
-    Ok(out)
+    let scope = store::NeedScope {
+        roots: actor.scope(Action::LinkOrganizations).roots().to_vec(),
+        linked_paths: linked_paths(&mut conn, actor).await?,
+        city_wide: !organizations_run(&actor.grants).is_empty(),
+        open_only: f.open == Some(true),
+    };
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+    let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|n| crate::cursor::encode(&[&n.created_at.to_string(), &n.id]))
+    } else {
+        None
+    };
+    let total = store::count_visible(&mut *conn, &scope).await?;
+    let mut area_ids: Vec<String> = rows.iter().map(|n| n.area_id.clone()).collect();
+    area_ids.sort();
+    area_ids.dedup();
+    let names: HashMap<String, String> = area_store::names_of(&mut *conn, &area_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|n| {
+            let name = names.get(&n.area_id).cloned().unwrap_or_default();
+            named_view(actor, n, name)
+        })
+        .collect();
+    Ok(NeedsPage { items, total, next })
 }
 
 /// Whether the actor sees this need (NotFound otherwise).

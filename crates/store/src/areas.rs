@@ -54,6 +54,14 @@ pub async fn insert(
     })
 }
 
+/// The names of these areas: (id, name), in no order.
+pub async fn names_of(
+    conn: &mut impl crate::statements::Statements,
+    ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    crate::column_by_key(conn, ("areas", "id", "name"), ids).await
+}
+
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
     conn.one_by("areas", "id", id.into()).await

@@ -4,7 +4,7 @@ use sanshe_core::needs::{Audience, CommitmentStatus, NeedKind, NeedStatus, NeedU
 use sanshe_core::organizations::Duty;
 
 use crate::statements::{Cell, Statements};
-use crate::{Result, StoreError, in_list, scope_filter};
+use crate::{Result, StoreError, scope_filter};
 
 crate::row! {
     /// A stored need.
@@ -78,49 +78,85 @@ pub async fn need(conn: &mut impl Statements, id: &str) -> Result<NeedRow> {
     .ok_or(StoreError::NotFound)
 }
 
-/// Needs below the scope's roots, or in communities at `linked_paths`, or city-wide when
-/// `city_wide`; newest first, at most `limit`. `open_only` leaves out the closed.
+/// Which needs a list reads: those below `roots`, or in the communities at `linked_paths`, or
+/// city-wide when `city_wide`; without the closed when `open_only`.
+#[derive(Debug, Clone, Default)]
+pub struct NeedScope {
+    /// Areas whose needs are all read.
+    pub roots: Vec<String>,
+    /// Communities whose needs for linked organizations are read.
+    pub linked_paths: Vec<String>,
+    /// Whether the needs addressed to the whole city are read.
+    pub city_wide: bool,
+    /// Whether the closed are left out.
+    pub open_only: bool,
+}
+
+impl NeedScope {
+    /// The WHERE clause and its arguments; none when the scope reaches no need.
+    fn filter(&self) -> Option<(String, Vec<Cell>)> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<Cell> = Vec::new();
+        if !self.roots.is_empty() {
+            let (filter, binds) = scope_filter("area_path", &self.roots, 1);
+            clauses.push(filter);
+            args.extend(binds.into_iter().map(Cell::from));
+        }
+        if !self.linked_paths.is_empty() {
+            let linked = crate::one_of("area_path", &self.linked_paths, &mut args);
+            clauses.push(format!("(audience = 'linked' AND {linked})"));
+        }
+        if self.city_wide {
+            clauses.push("audience = 'city'".into());
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let status = if self.open_only {
+            " AND status <> 'closed'"
+        } else {
+            ""
+        };
+        Some((format!("({}){status}", clauses.join(" OR ")), args))
+    }
+}
+
+/// A page of the needs in the scope, newest first: at most `limit` posted before `before`
+/// (the last of the previous page: when it was posted, its id).
 pub async fn visible(
     conn: &mut impl Statements,
-    roots: &[String],
-    linked_paths: &[String],
-    city_wide: bool,
-    open_only: bool,
+    scope: &NeedScope,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<NeedRow>> {
-    let mut clauses = Vec::new();
-    let mut args: Vec<Cell> = Vec::new();
-    if !roots.is_empty() {
-        let (filter, binds) = scope_filter("area_path", roots, 1);
-        clauses.push(format!("({filter})"));
-        args.extend(binds.into_iter().map(Cell::from));
-    }
-    if !linked_paths.is_empty() {
-        let marks = in_list(args.len() + 1, linked_paths.len());
-        clauses.push(format!("(audience = 'linked' AND area_path IN {marks})"));
-        args.extend(linked_paths.iter().map(Cell::from));
-    }
-    if city_wide {
-        clauses.push("audience = 'city'".into());
-    }
-    if clauses.is_empty() {
+    let Some((mut filter, mut args)) = scope.filter() else {
         return Ok(Vec::new());
-    }
-    let status = if open_only {
-        " AND status <> 'closed'"
-    } else {
-        ""
     };
+    if let Some((at, id)) = before {
+        args.extend([Cell::from(at), Cell::from(id)]);
+        let (a, i) = (args.len() - 1, args.len());
+        filter.push_str(&format!(
+            " AND (created_at < ${a} OR (created_at = ${a} AND id < ${i}))"
+        ));
+    }
     args.push(limit.into());
-    conn.fetch_all(
-        &format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE ({}){status} ORDER BY created_at DESC, id DESC LIMIT ${}",
-            clauses.join(" OR "),
-            args.len()
-        ),
-        &args,
-    )
-    .await
+    let sql = format!(
+        "SELECT {NEED_COLUMNS} FROM needs WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${}",
+        args.len()
+    );
+    conn.fetch_all(&sql, &args).await
+}
+
+/// How many needs the scope holds.
+pub async fn count_visible(conn: &mut impl Statements, scope: &NeedScope) -> Result<i64> {
+    let Some((filter, args)) = scope.filter() else {
+        return Ok(0);
+    };
+    let sql = format!("SELECT COUNT(*) AS n FROM needs WHERE {filter}");
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 /// Adds to what is committed and sets the status in one statement (two organizations

@@ -1147,7 +1147,7 @@ async fn the_demo_tells_the_tianjin_story() {
         );
         // 三社联动: 若水 answers 凌研里's night-gate need, and 张磊 stands at the south gate now.
         let org = t.token("org.ruoshui").await;
-        let needs = t.get("/api/v1/needs", Some(&org)).await.json();
+        let needs = t.get("/api/v1/needs", Some(&org)).await.json()["items"].clone();
         assert_eq!(needs[0]["title"], "夜班卡口 每晚 4 人，本周", "{needs}");
         assert_eq!(needs[0]["status"], "partly_met");
         let gates = t.get("/api/v1/gates", Some(&zhang)).await.json();

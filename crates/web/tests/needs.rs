@@ -105,10 +105,10 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         assert_eq!((n["urgency"].as_str(), n["audience"].as_str()), (Some("urgent"), Some("linked")), "a blank audience is the linked organizations");
 
         // Not linked, 若水 does not see it.
-        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json(), json!([]));
+        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json()["items"], json!([]));
         assert_eq!(t.get(&format!("/api/v1/needs/{id}"), Some(&org)).await.status, StatusCode::NOT_FOUND);
         link(t, &org, &worker, json!(["gate_duty"])).await;
-        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json()[0]["id"], id.as_str());
+        assert_eq!(t.get("/api/v1/needs", Some(&org)).await.json()["items"][0]["id"], id.as_str());
 
         let zhang = member(t, &org, "vol.zhang", true).await;
         let wang = member(t, &org, "vol.wang", true).await;
@@ -176,13 +176,13 @@ async fn a_city_wide_need_reaches_every_organization_and_two_answers_at_once_on_
             "role": "org_admin", "organization_id": other["id"]})).await;
         let mulin = t.token("org.mulin").await;
         let org = t.token("org.ruoshui").await;
-        let seen: Vec<String> = t.get("/api/v1/needs", Some(&mulin)).await.json().as_array().unwrap().iter()
+        let seen: Vec<String> = t.get("/api/v1/needs", Some(&mulin)).await.json()["items"].as_array().unwrap().iter()
             .map(|n| n["id"].as_str().unwrap().to_string()).collect();
         assert_eq!(seen, [city["id"].as_str().unwrap()]);
         assert_eq!(t.get(&format!("/api/v1/needs/{}", linked["id"].as_str().unwrap()), Some(&mulin)).await.status, StatusCode::NOT_FOUND);
         // A worker of another community sees neither.
         let yude = t.token("worker.yudeli").await;
-        assert_eq!(t.get("/api/v1/needs", Some(&yude)).await.json(), json!([]));
+        assert_eq!(t.get("/api/v1/needs", Some(&yude)).await.json(), json!({"items": [], "total": 0, "next": null}));
 
         // Both organizations answer at once, one on each node: both count.
         let second = t.second_node().await;
@@ -542,6 +542,37 @@ async fn a_team_leader_sees_and_fills_the_teams_shifts_and_a_whole_team_answers_
             .await;
         assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
         assert_eq!((c.json()["people"].as_i64(), c.json()["shifts_booked"].as_i64()), (Some(2), Some(2)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn needs_are_read_a_page_at_a_time_newest_first_with_the_total() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = (t.app.clock.today() + Duration::days(1)).to_string();
+        let mut posted = Vec::new();
+        for title in ["心理疏导 一", "心理疏导 二", "心理疏导 三"] {
+            let body = json!({"area_id": t.lingyanli, "kind": "service", "service": "counseling", "title": title,
+                "from": d1, "to": d1, "urgency": "normal"});
+            let r = t.post_json("/api/v1/needs", Some(&worker), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            posted.push(r.json()["id"].as_str().unwrap().to_string());
+            t.app.clock.advance(Duration::minutes(1));
+        }
+        let ids = |page: &Value| page["items"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let first = t.get("/api/v1/needs?limit=2", Some(&worker)).await.json();
+        assert_eq!((ids(&first), first["total"].as_i64()), (vec![posted[2].clone(), posted[1].clone()], Some(3)), "{first}");
+        let rest = t.get(&format!("/api/v1/needs?limit=2&after={}", first["next"].as_str().unwrap()), Some(&worker)).await.json();
+        assert_eq!((ids(&rest), rest["next"].clone()), (vec![posted[0].clone()], Value::Null), "{rest}");
+        assert_eq!(t.get("/api/v1/needs?after=zz", Some(&worker)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let closed = t.post_json(&format!("/api/v1/needs/{}/close", posted[0]), Some(&worker), json!({})).await;
+        assert_eq!(closed.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.get("/api/v1/needs?open=true", Some(&worker)).await.json()["total"], 2);
+        // The page counts them all, and its form offers the communities by street.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/needs", &cookie).await.text();
+        assert!(html.contains("(3)</h1>") && html.contains("<optgroup label=") && html.contains(&format!("<option value=\"{}\"", t.lingyanli)), "{html}");
     })
     .await;
 }

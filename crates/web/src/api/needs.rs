@@ -2,31 +2,24 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use sanshe_app::needs::{
+    self, CommitmentInput, CommitmentView, NeedFilter, NeedInput, NeedView, NeedsPage,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
-/// Which needs.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct NeedsQuery {
-    /// `true`: only those not closed.
-    pub open: Option<bool>,
-}
-
 /// The needs the caller sees: their communities', and for an organization's admin those of
-/// its linked communities and the city-wide ones.
-#[utoipa::path(get, path = "/api/v1/needs", params(NeedsQuery), tag = "needs", responses((status = 200, body = [NeedView])))]
+/// its linked communities and the city-wide ones; newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/needs", params(NeedFilter), tag = "needs", responses((status = 200, body = NeedsPage)))]
 pub async fn list_needs(
     caller: ApiCaller,
-    Query(q): Query<NeedsQuery>,
-) -> ApiResult<Json<Vec<NeedView>>> {
-    Ok(Json(
-        needs::needs(caller.app(), &caller.actor, q.open.unwrap_or(false)).await?,
-    ))
+    Query(f): Query<NeedFilter>,
+) -> ApiResult<Json<NeedsPage>> {
+    Ok(Json(needs::needs(caller.app(), &caller.actor, &f).await?))
 }
 
 /// Posts a need for a community.

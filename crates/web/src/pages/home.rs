@@ -75,7 +75,7 @@ pub(super) struct HomePage {
     is_volunteer: bool,
     is_org_admin: bool,
     /// Open needs an admin may answer.
-    open_needs: usize,
+    open_needs: i64,
     /// Notices sent to the signed-in person.
     mine: Vec<sanshe_app::notices::NoticeView>,
 }
@@ -212,7 +212,12 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         }
     }
     if is_org_admin {
-        open_needs = sanshe_app::needs::needs(app, actor, true).await?.len();
+        let open = sanshe_app::needs::NeedFilter {
+            open: Some(true),
+            limit: Some(1),
+            ..Default::default()
+        };
+        open_needs = sanshe_app::needs::needs(app, actor, &open).await?.total;
     }
     let mine = sanshe_app::notices::mine(app, actor).await?;
     Ok(render(&HomePage {

@@ -2,7 +2,7 @@
 //! with, and one need with the organizations' answers, the answer form for an organization's
 //! admin and the community's confirm and close.
 
-use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedInput, NeedView};
+use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedFilter, NeedInput, NeedView};
 use sanshe_app::organizations::{MemberFilter, MemberView};
 use sanshe_app::rotas::PostView;
 
@@ -12,28 +12,35 @@ use super::*;
 #[template(path = "needs.html")]
 pub(super) struct NeedsPage {
     nav: Nav,
+    /// A page of them, newest first.
     items: Vec<NeedView>,
-    /// Where the caller may post needs (id, name); empty for an organization's admin.
-    areas: Vec<(String, String)>,
+    /// How many there are.
+    total: i64,
+    pager: Pager,
+    /// Where the caller may post needs, by street; empty for an organization's admin.
+    communities: Vec<sanshe_app::areas::CommunityGroup>,
     posts: Vec<PostView>,
     errors: FormErrors,
 }
 
-async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = needs::needs(caller.app(), &caller.actor, false).await?;
-    let speaks_for_communities = !caller.actor.scope(Action::LinkOrganizations).is_empty();
-    let (areas, posts) = if speaks_for_communities {
-        let areas: Vec<(String, String)> =
-            sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 200)
+async fn needs_view(caller: &PageCaller, errors: FormErrors, after: Option<&str>) -> PageResult {
+    let filter = NeedFilter {
+        after: after.map(String::from),
+        ..Default::default()
+    };
+    let page = needs::needs(caller.app(), &caller.actor, &filter).await?;
+    let pager = Pager::by_cursor("/needs", &[], "after", after, page.next.as_deref());
+    let scope = caller.actor.scope(Action::LinkOrganizations);
+    let (communities, posts) = if !scope.is_empty() {
+        let communities =
+            sanshe_app::areas::communities_by_street(caller.app(), scope.roots(), None)
                 .await?
-                .into_iter()
-                .map(|a| (a.id, a.name))
-                .collect();
+                .1;
         let mut posts = Vec::new();
         for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await? {
             posts.extend(sanshe_app::rotas::posts(caller.app(), &caller.actor, &root.id).await?);
         }
-        (areas, posts)
+        (communities, posts)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -41,8 +48,10 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     Ok(render_form(
         &NeedsPage {
             nav: Nav::of(caller, "/needs"),
-            items,
-            areas,
+            items: page.items,
+            total: page.total,
+            pager,
+            communities,
             posts,
             errors,
         },
@@ -50,8 +59,14 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     ))
 }
 
-pub(super) async fn needs_page(caller: PageCaller) -> PageResult {
-    needs_view(&caller, FormErrors::default()).await
+/// Which page of needs.
+#[derive(Deserialize)]
+pub(super) struct NeedsQuery {
+    after: Option<String>,
+}
+
+pub(super) async fn needs_page(caller: PageCaller, Query(q): Query<NeedsQuery>) -> PageResult {
+    needs_view(&caller, FormErrors::default(), q.after.as_deref()).await
 }
 
 pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -75,7 +90,7 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
         &caller,
         needs::post_need(caller.app(), &caller.actor, &input).await,
         async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        async |errors| needs_view(&caller, errors).await,
+        async |errors| needs_view(&caller, errors, None).await,
     )
     .await
 }
