@@ -221,28 +221,6 @@ async fn copy_to_chat(
     Ok(())
 }
 
-/// What a notice's filters look at in one person.
-struct Reader<'a> {
-    /// Where they are deployed (paths).
-    deployed: &'a [String],
-    skills: &'a [String],
-    /// The teams they are in (ids).
-    teams: &'a [String],
-}
-
-/// Whether the reader is in the notice's filters.
-fn passes(n: &NoticeRow, r: &Reader<'_>) -> bool {
-    n.community_path
-        .as_deref()
-        .is_none_or(|c| r.deployed.iter().any(|p| p.starts_with(c)))
-        && n.skill
-            .as_deref()
-            .is_none_or(|s| r.skills.iter().any(|k| k == s))
-        && n.team_id
-            .as_deref()
-            .is_none_or(|t| r.teams.iter().any(|k| k == t))
-}
-
 fn skill_list(csv: &str) -> Vec<String> {
     csv.split(',')
         .filter(|s| !s.is_empty())
@@ -250,15 +228,15 @@ fn skill_list(csv: &str) -> Vec<String> {
         .collect()
 }
 
-/// The notices sent to the actor, newest first, with whether they read each.
-pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+/// Who the actor is as a reader of notices; none for someone no notice can reach.
+async fn reader(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Option<store::Reader>> {
     let Some(user_id) = actor.user_id.as_deref() else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
-    let deployed = actor.deployment_paths();
     // A notice over an area reaches those deployed at or below it: the area is one of the
     // ancestors of where they are (paths are 32-character ids, concatenated).
-    let mut ancestors: Vec<String> = deployed
+    let mut ancestors: Vec<String> = actor
+        .deployment_paths()
         .iter()
         .flat_map(|p| sanshe_core::areas::lineage(p).map(String::from))
         .collect();
@@ -266,28 +244,34 @@ pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
     ancestors.dedup();
     let organizations = member_of(&actor.grants);
     if organizations.is_empty() && ancestors.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    let mut conn = app.db.conn().await?;
-    let skills: Vec<String> =
-        sanshe_store::volunteers::skills_of(&mut *conn, &[user_id.to_string()])
-            .await?
-            .into_iter()
-            .flat_map(|(_, s)| skill_list(&s))
-            .collect();
-    let teams = sanshe_store::organizations::teams_joined(&mut *conn, user_id).await?;
-    let rows: Vec<NoticeRow> = store::candidates(&mut *conn, &organizations, &ancestors, 50)
+    let skills = sanshe_store::volunteers::skills_of(&mut *conn, &[user_id.to_string()])
         .await?
         .into_iter()
-        .filter(|n| {
-            let reader = Reader {
-                deployed: &deployed,
-                skills: &skills,
-                teams: &teams,
-            };
-            passes(n, &reader)
-        })
+        .flat_map(|(_, s)| skill_list(&s))
         .collect();
+    let teams = sanshe_store::organizations::teams_joined(&mut *conn, user_id).await?;
+    Ok(Some(store::Reader {
+        organizations,
+        ancestors,
+        skills,
+        teams,
+    }))
+}
+
+/// The newest notices a list of one's own shows.
+const MINE_LISTED: i64 = 50;
+
+/// The notices sent to the actor, newest first, with whether they read each: the newest
+/// `MINE_LISTED` of those meant for them, however many others their organizations sent.
+pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+    let mut conn = app.db.conn().await?;
+    let (Some(reader), Some(user_id)) = (reader(&mut conn, actor).await?, actor.user_id.as_deref())
+    else {
+        return Ok(Vec::new());
+    };
+    let rows = store::for_reader(&mut *conn, &reader, None, MINE_LISTED).await?;
     let ids: Vec<String> = rows.iter().map(|n| n.id.clone()).collect();
     let read: HashSet<String> = store::read_by(&mut *conn, user_id, &ids)
         .await?
@@ -323,10 +307,14 @@ pub async fn sent(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
 /// The actor marks a notice sent to them as read (NotFound for any other notice).
 pub async fn mark_read(app: &App, actor: &Actor, notice_id: &str) -> Result<()> {
     let user_id = actor.user_id.clone().ok_or(AppError::NotFound)?;
-    if !mine(app, actor).await?.iter().any(|n| n.id == notice_id) {
+    let mut conn = app.db.conn().await?;
+    let reader = reader(&mut conn, actor).await?.ok_or(AppError::NotFound)?;
+    if store::for_reader(&mut *conn, &reader, Some(notice_id), 1)
+        .await?
+        .is_empty()
+    {
         return Err(AppError::NotFound);
     }
-    let mut conn = app.db.conn().await?;
     store::mark_read(&mut *conn, notice_id, &user_id, app.clock.now_ms())
         .await
         .map_err(Into::into)

@@ -46,23 +46,59 @@ pub async fn notice(conn: &mut impl Statements, id: &str) -> Result<Option<Notic
     conn.optional_by("notices", "id", id.into()).await
 }
 
-/// The newest notices of these organizations or sent over these exact area paths (the
-/// ancestors of where someone is deployed), at most `limit`.
-pub async fn candidates(
+/// Someone notices are for: the organizations they belong to, every place at or above where
+/// they are deployed (paths), their skills and their teams.
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    /// Organizations they are a member of.
+    pub organizations: Vec<String>,
+    /// The paths of where they are deployed and of every area above.
+    pub ancestors: Vec<String>,
+    /// Their skills.
+    pub skills: Vec<String>,
+    /// The teams they are in.
+    pub teams: Vec<String>,
+}
+
+/// The newest notices sent to the reader, at most `limit`, only the notice `only` if given:
+/// those of their organizations or over an area above where they are deployed, and of those
+/// the ones whose community, skill and team (where set) are theirs; the rule `reach` counts.
+pub async fn for_reader(
     conn: &mut impl Statements,
-    organization_ids: &[String],
-    area_paths: &[String],
+    reader: &Reader,
+    only: Option<&str>,
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
-    newest(conn, organization_ids, limit, |first| {
-        (!area_paths.is_empty()).then(|| {
+    let sent_over = |first| {
+        (!reader.ancestors.is_empty()).then(|| {
             (
-                format!("area_path IN {}", in_list(first, area_paths.len())),
-                area_paths.iter().map(Cell::from).collect(),
+                format!("area_path IN {}", in_list(first, reader.ancestors.len())),
+                reader.ancestors.iter().map(Cell::from).collect(),
             )
         })
-    })
-    .await
+    };
+    let theirs = |args: &mut Vec<Cell>| {
+        let mut narrow = vec![
+            format!(
+                "(community_path IS NULL OR {})",
+                crate::one_of("community_path", &reader.ancestors, args)
+            ),
+            format!(
+                "(skill IS NULL OR {})",
+                crate::one_of("skill", &reader.skills, args)
+            ),
+            format!(
+                "(team_id IS NULL OR {})",
+                crate::one_of("team_id", &reader.teams, args)
+            ),
+        ];
+        if let Some(id) = only {
+            args.push(id.into());
+            narrow.push(format!("id = ${}", args.len()));
+        }
+        narrow.join(" AND ")
+    };
+    newest(conn, &reader.organizations, limit, sent_over, theirs).await
 }
 
 /// The notices sent by an organization or over areas below `roots`, newest first.
@@ -72,22 +108,24 @@ pub async fn sent(
     roots: &[String],
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
-    newest(conn, organization_ids, limit, |first| {
+    let sent_over = |first| {
         (!roots.is_empty()).then(|| {
             let (filter, binds) = crate::scope_filter("area_path", roots, first);
             (filter, binds.into_iter().map(Cell::from).collect())
         })
-    })
-    .await
+    };
+    newest(conn, organization_ids, limit, sent_over, |_| "1 = 1".into()).await
 }
 
 /// The newest notices of these organizations or, among the areas' own, those `areas` picks (a
-/// filter with its parameters numbered from the one it is given), at most `limit`.
+/// filter with its parameters numbered from the one it is given), of those the ones `narrow`
+/// keeps (a filter that adds its parameters to those it is given), at most `limit`.
 async fn newest(
     conn: &mut impl Statements,
     organization_ids: &[String],
     limit: i64,
     areas: impl FnOnce(usize) -> Option<(String, Vec<Cell>)>,
+    narrow: impl FnOnce(&mut Vec<Cell>) -> String,
 ) -> Result<Vec<NoticeRow>> {
     let mut clauses = Vec::new();
     let mut args: Vec<Cell> = Vec::new();
@@ -105,10 +143,11 @@ async fn newest(
     if clauses.is_empty() {
         return Ok(Vec::new());
     }
+    let narrow = narrow(&mut args);
     args.push(limit.into());
     conn.fetch_all(
         &format!(
-            "SELECT {COLUMNS} FROM notices WHERE {} ORDER BY created_at DESC, id DESC LIMIT ${}",
+            "SELECT {COLUMNS} FROM notices WHERE ({}) AND {narrow} ORDER BY created_at DESC, id DESC LIMIT ${}",
             clauses.join(" OR "),
             args.len()
         ),

@@ -340,6 +340,16 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         assert_eq!(titles(there_token.clone()).await[0], "小组集合");
+        // Fifty more to that team do not push a member outside it off their own list: they still
+        // see, and may mark, the one meant for everyone.
+        for _ in 0..50 {
+            let r = send(org.clone(), json!({"organization_id": t.ruoshui, "team_id": team_id, "title": "第一小组换岗"})).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let home_token = t.token("vol.home").await;
+        assert_eq!(titles(home_token.clone()).await, ["今晚降温，执勤带好棉衣"]);
+        let r = t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&home_token), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
         let _ = home_id;
     })
     .await;
