@@ -11,6 +11,17 @@ pub fn encode(parts: &[&str]) -> String {
     hex::encode(parts.join("\u{1f}"))
 }
 
+/// Cuts a page that was read one row past `limit` back to `limit`; when there was more, the
+/// next page's cursor, which `key` makes from the page's last row.
+pub fn cut<T>(rows: &mut Vec<T>, limit: i64, key: impl FnOnce(&T) -> String) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    rows.last().map(key)
+}
+
 /// The key `cursor` was made from, if it has `N` parts; a 422 on `after` for anything else.
 pub fn decode<const N: usize>(cursor: &str) -> Result<[String; N]> {
     let key = (cursor.len() <= MAX_CHARS)
@@ -36,5 +47,15 @@ mod tests {
         for bad in ["zz", "e78e8b", &"00".repeat(2100)] {
             assert!(decode::<2>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_page_read_one_past_its_size_is_cut_and_says_where_the_next_begins() {
+        let mut rows = vec![1, 2, 3];
+        assert_eq!(cut(&mut rows, 2, |n| n.to_string()), Some("2".into()));
+        assert_eq!(rows, [1, 2]);
+        let mut last = vec![1, 2];
+        assert_eq!(cut(&mut last, 2, |n| n.to_string()), None);
+        assert_eq!(last, [1, 2]);
     }
 }

@@ -433,13 +433,9 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
     let limit = f.limit.unwrap_or(50).clamp(1, 200);
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|n| crate::cursor::encode(&[&n.created_at.to_string(), &n.id]))
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut rows, limit, |n| {
+        crate::cursor::encode(&[&n.created_at.to_string(), &n.id])
+    });
     let total = store::count_visible(&mut *conn, &scope).await?;
     let mut area_ids: Vec<String> = rows.iter().map(|n| n.area_id.clone()).collect();
     area_ids.sort();

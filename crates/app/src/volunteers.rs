@@ -552,13 +552,9 @@ pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<Rost
     let limit = f.limit.unwrap_or(50).clamp(1, MAX_ROSTER_PAGE);
     let mut conn = app.db.conn().await?;
     let mut rows = store::roster(&mut *conn, &q, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| crate::cursor::encode(&[&r.area_path, &r.display_name, &r.user_id]))
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut rows, limit, |r| {
+        crate::cursor::encode(&[&r.area_path, &r.display_name, &r.user_id])
+    });
     let total = store::count_roster(&mut *conn, &q).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
     let served: HashMap<String, i64> = sanshe_store::rotas::served_totals(&mut *conn, &ids)

@@ -113,14 +113,9 @@ pub async fn members(
     };
     let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let mut people = account_store::members_page(&mut *conn, &q, limit + 1).await?;
-    let next = if people.len() as i64 > limit {
-        people.truncate(limit as usize);
-        people
-            .last()
-            .map(|p| crate::cursor::encode(&[&p.display_name, &p.user_id]))
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut people, limit, |p| {
+        crate::cursor::encode(&[&p.display_name, &p.user_id])
+    });
     let total = account_store::count_members(&mut *conn, &q).await?;
     let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
     let mut deployments: HashMap<String, Vec<DeploymentView>> = HashMap::new();

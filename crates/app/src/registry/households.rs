@@ -95,12 +95,7 @@ pub async fn households(
         limit + 1,
     )
     .await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|h| h.id.clone())
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut rows, limit, |h| h.id.clone());
     Ok((rows.into_iter().map(household_view).collect(), next))
 }
 

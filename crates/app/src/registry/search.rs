@@ -96,19 +96,14 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<Resi
     let limit = s.limit.unwrap_or(50).clamp(1, 500);
     let mut conn = app.db.conn().await?;
     let mut rows = store::search_residents(&mut conn, &q, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            let key = if q.order == ResidentOrder::BirthDate {
-                &r.record.birth_date
-            } else {
-                &r.sort_key
-            };
-            crate::cursor::encode(&[key, &r.record.id])
-        })
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut rows, limit, |r| {
+        let key = if q.order == ResidentOrder::BirthDate {
+            &r.record.birth_date
+        } else {
+            &r.sort_key
+        };
+        crate::cursor::encode(&[key, &r.record.id])
+    });
     let total = store::count_residents(&mut conn, &q).await?;
     Ok(ResidentPage {
         items: rows.into_iter().map(|r| view(app, r)).collect(),

@@ -94,13 +94,9 @@ pub async fn ledger_page(
     let mut conn = app.db.conn().await?;
     let person = person.as_deref();
     let mut rows = store::served(&mut *conn, person, &roots, cursor.as_ref(), limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| format!("{}.{}.{}", r.checked_in_at, r.shift_id, r.user_id))
-    } else {
-        None
-    };
+    let next = crate::cursor::cut(&mut rows, limit, |r| {
+        format!("{}.{}.{}", r.checked_in_at, r.shift_id, r.user_id)
+    });
     let people = rows.iter().map(|r| r.user_id.as_str());
     let names = sanshe_store::accounts::display_names(&mut *conn, people).await?;
     let mut ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
