@@ -11,6 +11,17 @@ pub fn encode(parts: &[&str]) -> String {
     hex::encode(parts.join("\u{1f}"))
 }
 
+/// A page of a list read a page at a time.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    /// This page's items, in the list's order.
+    pub items: Vec<T>,
+    /// How many the filter lists over all pages.
+    pub total: i64,
+    /// Cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
 /// Cuts a page that was read one row past `limit` back to `limit`; when there was more, the
 /// next page's cursor, which `key` makes from the page's last row.
 pub fn cut<T>(rows: &mut Vec<T>, limit: i64, key: impl FnOnce(&T) -> String) -> Option<String> {

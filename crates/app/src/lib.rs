@@ -8,7 +8,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod capacity;
 pub mod contacts;
-mod cursor;
+pub mod cursor;
 pub mod demo;
 pub mod divisions;
 pub mod error;

@@ -398,16 +398,8 @@ pub struct NeedFilter {
     pub limit: Option<i64>,
 }
 
-/// A page of needs.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct NeedsPage {
-    /// Newest first.
-    pub items: Vec<NeedView>,
-    /// How many the filter lists over all pages.
-    pub total: i64,
-    /// Cursor for the next page, if there is one.
-    pub next: Option<String>,
-}
+/// A page of needs, newest first.
+pub type NeedsPage = crate::cursor::Page<NeedView>;
 
 /// The needs the actor sees: those of their communities, and for an organization's admin
 /// those of its linked communities and the city-wide ones; newest first, a page at a time

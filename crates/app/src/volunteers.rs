@@ -506,16 +506,8 @@ pub struct RosterFilter {
 /// The longest page of a roster (an export reads it a page at a time).
 pub const MAX_ROSTER_PAGE: i64 = 5000;
 
-/// A page of deployed volunteers.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct RosterPage {
-    /// One line a deployment, by community, then name.
-    pub items: Vec<VolunteerView>,
-    /// How many the filter lists over all pages.
-    pub total: i64,
-    /// Cursor for the next page, if there is one.
-    pub next: Option<String>,
-}
+/// A page of deployed volunteers: one line a deployment, by community, then name.
+pub type RosterPage = crate::cursor::Page<VolunteerView>;
 
 /// A skill to filter by: one of `SKILLS`, or none when empty.
 fn skill_filter(raw: Option<&str>) -> Result<Option<String>> {

@@ -73,16 +73,8 @@ pub struct MemberFilter {
     pub limit: Option<i64>,
 }
 
-/// A page of an organization's members.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct MembersPage {
-    /// By name.
-    pub items: Vec<MemberView>,
-    /// How many the filter lists over all pages.
-    pub total: i64,
-    /// Cursor for the next page, if there is one.
-    pub next: Option<String>,
-}
+/// A page of an organization's members, by name.
+pub type MembersPage = crate::cursor::Page<MemberView>;
 
 /// The organization's members with where they serve, for its admin: a page at a time by name,
 /// with the total, so a city-wide association's people are neither cut off nor read whole.

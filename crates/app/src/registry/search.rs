@@ -20,15 +20,7 @@ pub struct ResidentSearch {
 }
 
 /// A page of residents.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct ResidentPage {
-    /// The residents.
-    pub items: Vec<ResidentView>,
-    /// How many match in all.
-    pub total: i64,
-    /// Cursor for the next page, if there is one.
-    pub next: Option<String>,
-}
+pub type ResidentPage = crate::cursor::Page<ResidentView>;
 
 /// The flag names a list may filter by (each a column of `residents`).
 pub const FLAGS: [&str; 5] = [

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::http::StatusCode;
+use sanshe_app::cursor::Page;
 use sanshe_app::needs::{
     self, CommitmentInput, CommitmentView, NeedFilter, NeedInput, NeedView, NeedsPage,
 };
@@ -14,7 +15,7 @@ use crate::extract::{Path, Query};
 
 /// The needs the caller sees: their communities', and for an organization's admin those of
 /// its linked communities and the city-wide ones; newest first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/needs", params(NeedFilter), tag = "needs", responses((status = 200, body = NeedsPage)))]
+#[utoipa::path(get, path = "/api/v1/needs", params(NeedFilter), tag = "needs", responses((status = 200, body = Page<NeedView>)))]
 pub async fn list_needs(
     caller: ApiCaller,
     Query(f): Query<NeedFilter>,

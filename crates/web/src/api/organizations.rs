@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::http::StatusCode;
+use sanshe_app::cursor::Page;
 use sanshe_app::organizations::{
     self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberFilter,
     MembersPage, OrganizationView,
@@ -125,7 +126,7 @@ pub async fn end_linkage(
 
 /// An organization's people, for whoever runs it, a page at a time by name.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/members", params(MemberFilter), tag = "organizations",
-    responses((status = 200, body = MembersPage)))]
+    responses((status = 200, body = Page<organizations::MemberView>)))]
 pub async fn list_members(
     caller: ApiCaller,
     Path(id): Path<String>,

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use sanshe_app::AppError;
+use sanshe_app::cursor::Page;
 use sanshe_app::registry::{
     self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
 };
@@ -74,7 +75,7 @@ pub async fn get_household(
 }
 
 /// Residents in scope, masked, a page at a time.
-#[utoipa::path(get, path = "/api/v1/residents", params(ResidentSearch), tag = "registry", responses((status = 200, body = ResidentPage)))]
+#[utoipa::path(get, path = "/api/v1/residents", params(ResidentSearch), tag = "registry", responses((status = 200, body = Page<ResidentView>)))]
 pub async fn list_residents(
     caller: ApiCaller,
     Query(search): Query<ResidentSearch>,

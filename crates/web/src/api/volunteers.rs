@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use sanshe_app::cursor::Page;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -53,7 +54,7 @@ pub async fn decide(
 /// Volunteers deployed within the caller's areas (and an organization's own people, wherever
 /// they are), with their skills and recorded service, a page at a time.
 #[utoipa::path(get, path = "/api/v1/volunteers", params(volunteers::RosterFilter), tag = "volunteers",
-    responses((status = 200, body = volunteers::RosterPage)))]
+    responses((status = 200, body = Page<volunteers::VolunteerView>)))]
 pub async fn list_volunteers(
     caller: ApiCaller,
     Query(f): Query<volunteers::RosterFilter>,
