@@ -424,6 +424,19 @@ async fn an_organizations_people_are_read_a_page_at_a_time_and_found_by_name() {
                 && !html.contains("<td>张磊</td>"),
             "{html}"
         );
+        // Two to a page: a link on to the rest, and the pickers say they offer this page only.
+        let html = t.page(&format!("{page}?limit=2"), &cookie).await.text();
+        assert_eq!(html.matches("<tr class=\"member\">").count(), 2, "{html}");
+        assert!(
+            html.contains("id=\"next-members\"") && html.contains("先在成员列表里按姓名查找或翻页"),
+            "{html}"
+        );
+        assert!(
+            !t.page(&page, &cookie)
+                .await
+                .text()
+                .contains("先在成员列表里按姓名查找或翻页")
+        );
     })
     .await;
 }
