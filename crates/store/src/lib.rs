@@ -5,6 +5,11 @@
 
 mod rows;
 pub(crate) use rows::{column_list, query_row, row};
+mod sql;
+pub(crate) use sql::{
+    column_by_key, counted_per_place, in_list, one_of, padded, scope_filter, starting_with,
+    values_list,
+};
 
 pub mod accounts;
 pub mod alerts;
@@ -585,90 +590,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The `(col >= $n AND col < $n+1) OR …` filter of an area scope, binding its ranges from
-/// parameter `first`; an empty scope yields a filter that matches nothing.
-pub(crate) fn scope_filter(column: &str, roots: &[String], first: usize) -> (String, Vec<String>) {
-    if roots.is_empty() {
-        return ("1 = 0".to_string(), Vec::new());
-    }
-    let mut parts = Vec::new();
-    let mut binds = Vec::new();
-    for (i, r) in roots.iter().enumerate() {
-        let n = first + 2 * i;
-        parts.push(format!("({column} >= ${n} AND {column} < ${})", n + 1));
-        binds.push(r.clone());
-        binds.push(sanshe_core::accounts::subtree_upper_bound(r));
-    }
-    (format!("({})", parts.join(" OR ")), binds)
-}
-
-/// `column` starts with `prefix`, as a range that the column's index serves (a `LIKE` would
-/// not, on both engines), its two parameters numbered on from those already in `args` and
-/// appended to it.
-pub(crate) fn starting_with(
-    column: &str,
-    prefix: &str,
-    args: &mut Vec<statements::Cell>,
-) -> String {
-    args.push(prefix.into());
-    args.push(format!("{prefix}\u{10FFFF}").into());
-    let n = args.len();
-    format!("{column} >= ${} AND {column} < ${n}", n - 1)
-}
-
-/// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and
-/// appended to it; a filter that matches nothing when there are no values.
-pub(crate) fn one_of<T: Clone + Into<statements::Cell>>(
-    column: &str,
-    values: &[T],
-    args: &mut Vec<statements::Cell>,
-) -> String {
-    if values.is_empty() {
-        return String::from("1 = 0");
-    }
-    let first = args.len() + 1;
-    args.extend(values.iter().cloned().map(Into::into));
-    format!("{column} IN {}", in_list(first, values.len()))
-}
-
-/// The VALUES list of a multi-row insert: `count` copies of `row`, a tuple in which each `?`
-/// stands for one bound value, numbered from `$first` (`$1`… written into `row` stay as they are,
-/// for values every row shares).
-pub(crate) fn values_list(row: &str, count: usize, first: usize) -> String {
-    let mut n = first;
-    let mut out = String::with_capacity(count * (row.len() + 16));
-    for i in 0..count {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        for c in row.chars() {
-            if c == '?' {
-                out.push_str(&format!("${n}"));
-                n += 1;
-            } else {
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// `($first, $first+1, …)` for an `IN` list of `n` values.
-pub(crate) fn in_list(first: usize, n: usize) -> String {
-    let marks: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    format!("({})", marks.join(", "))
-}
-
-/// The values of an `IN` list padded (by repeating the last) to a power of two of at least 8, so
-/// a batch of any size reuses one of a few prepared statements (the gate writer's hot reads).
-pub(crate) fn padded<S: AsRef<str>>(values: &[S]) -> Vec<&str> {
-    let n = values.len().max(1).next_power_of_two().max(8);
-    let last = values.last().map(AsRef::as_ref).unwrap_or("");
-    let mut out: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
-    out.resize(n, last);
-    out
-}
-
 /// Commits a transaction.
 pub async fn commit(tx: Transaction<'_, sqlx::Any>) -> Result<()> {
     Ok(tx.commit().await?)
@@ -713,20 +634,6 @@ mod placeholders {
             areas::AreaRow::COLUMNS,
             "id, parent_id, kind, code, name, path, depth"
         );
-    }
-
-    #[test]
-    fn values_lists_number_each_row_on() {
-        assert_eq!(
-            values_list("(?, ?, $1)", 2, 2),
-            "($2, $3, $1), ($4, $5, $1)"
-        );
-        assert_eq!(in_list(3, 2), "($3, $4)");
-        assert_eq!(
-            padded(&["a", "b", "c"]),
-            ["a", "b", "c", "c", "c", "c", "c", "c"]
-        );
-        assert_eq!(padded(&["x"; 9]).len(), 16);
     }
 }
 
@@ -775,42 +682,4 @@ pub(crate) async fn delete_older(
     let delete = format!("DELETE FROM {table}");
     let filter = format!("{column} < $1");
     purge(conn, table, &delete, &filter, &[before.into()], dry_run).await
-}
-
-/// One text column of the `table` rows whose `key` is one of `keys`: (key, value), in no
-/// order, read in groups that stay under the engines' limits on parameters. The names come
-/// from the code (`'static`).
-pub(crate) async fn column_by_key(
-    conn: &mut impl statements::Statements,
-    (table, key, value): (&'static str, &'static str, &'static str),
-    keys: &[String],
-) -> Result<Vec<(String, String)>> {
-    conn.rows_in(keys, &[], |list| {
-        format!("SELECT {key} AS k, {value} AS v FROM {table} WHERE {key} IN {list}")
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["k", "v"]))
-    .collect()
-}
-
-/// Rows of `table` whose `at` (UTC ms) lies in [from, to) and whose `by` is one of `people`,
-/// counted per place: (area path, rows). The names come from the code (`'static`).
-pub(crate) async fn counted_per_place(
-    conn: &mut impl statements::Statements,
-    (table, at, by): (&'static str, &'static str, &'static str),
-    people: &[String],
-    from: i64,
-    to: i64,
-) -> Result<Vec<(String, i64)>> {
-    conn.rows_in(people, &[from.into(), to.into()], |list| {
-        format!(
-            "SELECT area_path, CAST(COUNT(*) AS BIGINT) AS n FROM {table} \
-             WHERE {at} >= $1 AND {at} < $2 AND {by} IN {list} GROUP BY area_path"
-        )
-    })
-    .await?
-    .iter()
-    .map(|r| r.columns(["area_path", "n"]))
-    .collect()
 }
