@@ -73,6 +73,12 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         // A night gate: 20:00–08:00 in one 12-hour shift of 4 people.
         let post = t.rota_post("夜班卡口").covering("20:00", 12, 12).with("people", 4);
         let post_id = post.by(&worker).await;
+        // The form offers it under the place it guards, where posts of other compounds named
+        // alike can be told apart.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let form = t.page("/needs", &cookie).await.text();
+        let group = &form[form.find("<optgroup label=\"凌研里社区\">").unwrap_or_else(|| panic!("{form}"))..];
+        assert!(group[..group.find("</optgroup>").unwrap()].contains(&format!("<option value=\"{post_id}\">夜班卡口</option>")), "{form}");
         let d1 = t.app.clock.today() + Duration::days(1);
         t.make_shifts(&worker, &post_id, d1.to_string(), 3).await;
         let need = |body: Value| {

@@ -175,6 +175,43 @@ pub async fn posts(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PostVi
         .collect())
 }
 
+/// The posts of the areas the caller posts needs for, grouped by the place each guards, the
+/// places by name: what a form offers to choose a post from, where posts of different
+/// communities share names (every compound has a 南门).
+pub async fn posts_by_place(app: &App, actor: &Actor) -> Result<Vec<(String, Vec<PostView>)>> {
+    let staffed = actor.scope(Action::TakeShifts);
+    let mut conn = app.db.conn().await?;
+    let mut rows: Vec<PostRow> = Vec::new();
+    for within in actor.scope(Action::LinkOrganizations).roots() {
+        rows.extend(store::posts(&mut *conn, staffed.roots(), within).await?);
+    }
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    let mut places: Vec<String> = rows.iter().map(|p| p.area_id.clone()).collect();
+    places.sort();
+    places.dedup();
+    let names: HashMap<String, String> = area_store::names_of(&mut *conn, &places)
+        .await?
+        .into_iter()
+        .collect();
+    let mut groups: Vec<(String, String, Vec<PostView>)> = Vec::new();
+    for p in rows {
+        let place = names.get(&p.area_id).cloned().unwrap_or_default();
+        match groups.iter_mut().find(|g| g.1 == p.area_id) {
+            Some(g) => g.2.push(post_view(p)),
+            None => groups.push((place, p.area_id.clone(), vec![post_view(p)])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(groups
+        .into_iter()
+        .map(|(place, _, mut posts)| {
+            posts.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+            (place, posts)
+        })
+        .collect())
+}
+
 pub(super) fn coverage_of(p: &PostRow) -> Result<Coverage> {
     let from = NaiveTime::from_hms_opt(
         (p.cover_from_minute / 60) as u32,

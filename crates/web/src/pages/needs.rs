@@ -19,7 +19,8 @@ pub(super) struct NeedsPage {
     pager: Pager,
     /// Where the caller may post needs, by street; empty for an organization's admin.
     communities: Vec<sanshe_app::areas::CommunityGroup>,
-    posts: Vec<PostView>,
+    /// The posts a people need may name, by the place each guards.
+    posts: Vec<(String, Vec<PostView>)>,
     errors: FormErrors,
 }
 
@@ -36,10 +37,7 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors, after: Option<&str>
             sanshe_app::areas::communities_by_street(caller.app(), scope.roots(), None)
                 .await?
                 .1;
-        let mut posts = Vec::new();
-        for root in sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await? {
-            posts.extend(sanshe_app::rotas::posts(caller.app(), &caller.actor, &root.id).await?);
-        }
+        let posts = sanshe_app::rotas::posts_by_place(caller.app(), &caller.actor).await?;
         (communities, posts)
     } else {
         (Vec::new(), Vec::new())
