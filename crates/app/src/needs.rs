@@ -14,7 +14,6 @@ use sanshe_core::needs::{
 use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
-use std::collections::HashMap;
 
 use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_store::notify as notify_store;
@@ -429,13 +428,8 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
         crate::cursor::encode(&[&n.created_at.to_string(), &n.id])
     });
     let total = store::count_visible(&mut *conn, &scope).await?;
-    let mut area_ids: Vec<String> = rows.iter().map(|n| n.area_id.clone()).collect();
-    area_ids.sort();
-    area_ids.dedup();
-    let names: HashMap<String, String> = area_store::names_of(&mut *conn, &area_ids)
-        .await?
-        .into_iter()
-        .collect();
+    let places = rows.iter().map(|n| n.area_id.as_str());
+    let names = area_store::names_of(&mut *conn, places).await?;
     let items = rows
         .into_iter()
         .map(|n| {

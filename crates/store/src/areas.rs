@@ -54,12 +54,12 @@ pub async fn insert(
     })
 }
 
-/// The names of these areas: (id, name), in no order.
-pub async fn names_of(
+/// The names of these areas by id (an id may repeat).
+pub async fn names_of<'a>(
     conn: &mut impl crate::statements::Statements,
-    ids: &[String],
-) -> Result<Vec<(String, String)>> {
-    crate::column_by_key(conn, ("areas", "id", "name"), ids).await
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>> {
+    crate::map_by_key(conn, ("areas", "id", "name"), ids).await
 }
 
 /// The area with this id, whatever the caller's scope (callers check scope on the path).

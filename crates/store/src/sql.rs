@@ -107,6 +107,20 @@ pub(crate) async fn column_by_key(
     .collect()
 }
 
+/// `column_by_key` for keys that may repeat (each is asked for once), as a map from key to value.
+pub(crate) async fn map_by_key<'a>(
+    conn: &mut impl statements::Statements,
+    columns: (&'static str, &'static str, &'static str),
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>> {
+    let keys: std::collections::BTreeSet<&str> = keys.into_iter().collect();
+    let keys: Vec<String> = keys.into_iter().map(String::from).collect();
+    Ok(column_by_key(conn, columns, &keys)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Rows of `table` whose `at` (UTC ms) lies in [from, to) and whose `by` is one of `people`,
 /// counted per place: (area path, rows). The names come from the code (`'static`).
 pub(crate) async fn counted_per_place(

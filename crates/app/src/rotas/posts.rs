@@ -185,30 +185,21 @@ pub async fn posts_by_place(app: &App, actor: &Actor) -> Result<Vec<(String, Vec
     for within in actor.scope(Action::LinkOrganizations).roots() {
         rows.extend(store::posts(&mut *conn, staffed.roots(), within).await?);
     }
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
-    rows.dedup_by(|a, b| a.id == b.id);
-    let mut places: Vec<String> = rows.iter().map(|p| p.area_id.clone()).collect();
-    places.sort();
-    places.dedup();
-    let names: HashMap<String, String> = area_store::names_of(&mut *conn, &places)
-        .await?
-        .into_iter()
-        .collect();
-    let mut groups: Vec<(String, String, Vec<PostView>)> = Vec::new();
+    let names = area_store::names_of(&mut *conn, rows.iter().map(|p| p.area_id.as_str())).await?;
+    // By (place name, place), each place's posts by name as the store reads them; a post under
+    // two of the roots is read twice and kept once.
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<PostView>> =
+        Default::default();
     for p in rows {
         let place = names.get(&p.area_id).cloned().unwrap_or_default();
-        match groups.iter_mut().find(|g| g.1 == p.area_id) {
-            Some(g) => g.2.push(post_view(p)),
-            None => groups.push((place, p.area_id.clone(), vec![post_view(p)])),
+        let posts = groups.entry((place, p.area_id.clone())).or_default();
+        if !posts.iter().any(|q| q.id == p.id) {
+            posts.push(post_view(p));
         }
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     Ok(groups
         .into_iter()
-        .map(|(place, _, mut posts)| {
-            posts.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-            (place, posts)
-        })
+        .map(|((place, _), posts)| (place, posts))
         .collect())
 }
 

@@ -390,14 +390,7 @@ async fn names_by<'a>(
     column: &'static str,
     keys: impl IntoIterator<Item = &'a str>,
 ) -> Result<HashMap<String, String>> {
-    let keys: std::collections::BTreeSet<&str> = keys.into_iter().collect();
-    let keys: Vec<String> = keys.into_iter().map(String::from).collect();
-    Ok(
-        crate::column_by_key(conn, ("users", column, "display_name"), &keys)
-            .await?
-            .into_iter()
-            .collect(),
-    )
+    crate::map_by_key(conn, ("users", column, "display_name"), keys).await
 }
 
 /// Volunteers deployed to exactly these areas (by path): (user id, display name, area id, area
