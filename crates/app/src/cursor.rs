@@ -46,6 +46,24 @@ pub fn decode<const N: usize>(cursor: &str) -> Result<[String; N]> {
     .ok_or_else(|| AppError::field("after", "err-cursor"))
 }
 
+/// The cursor of a newest-first list's last row: when it was made, its id.
+pub fn encode_newest(at: i64, id: &str) -> String {
+    encode(&[&at.to_string(), id])
+}
+
+/// The (when made, id) a newest-first list's cursor was made from; none on the first page
+/// (no cursor, or an empty one), a 422 on `after` for anything else.
+pub fn decode_newest(after: Option<&str>) -> Result<Option<(i64, String)>> {
+    let Some(cursor) = after.filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    let [at, id] = decode(cursor)?;
+    let at = at
+        .parse::<i64>()
+        .map_err(|_| AppError::field("after", "err-cursor"))?;
+    Ok(Some((at, id)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +76,18 @@ mod tests {
         for bad in ["zz", "e78e8b", &"00".repeat(2100)] {
             assert!(decode::<2>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_newest_first_cursor_holds_a_time_and_an_id() {
+        let c = encode_newest(1_600_000_000_000, "n1");
+        assert_eq!(
+            decode_newest(Some(&c)).unwrap(),
+            Some((1_600_000_000_000, "n1".to_string()))
+        );
+        assert_eq!(decode_newest(None).unwrap(), None);
+        assert_eq!(decode_newest(Some("")).unwrap(), None);
+        assert!(decode_newest(Some(&encode(&["yesterday", "n1"]))).is_err());
     }
 
     #[test]

@@ -260,48 +260,95 @@ async fn reader(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Option<s
     }))
 }
 
-/// The newest notices a list of one's own shows.
-const MINE_LISTED: i64 = 50;
+/// Which page of a list of notices.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct NoticeFilter {
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
 
-/// The notices sent to the actor, newest first, with whether they read each: the newest
-/// `MINE_LISTED` of those meant for them, however many others their organizations sent.
-pub async fn mine(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+/// A page of notices, newest first.
+pub type NoticesPage = crate::cursor::Page<NoticeView>;
+
+/// A page of the scope's notices, newest first, with the total.
+async fn page(
+    conn: &mut sanshe_store::Conn,
+    scope: store::NoticeScope<'_>,
+    f: &NoticeFilter,
+) -> Result<crate::cursor::Page<NoticeRow>> {
+    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+    let limit = f.limit.unwrap_or(20).clamp(1, 100);
+    let mut items = store::newest(&mut *conn, scope, before, limit + 1).await?;
+    let next = crate::cursor::cut(&mut items, limit, |n| {
+        crate::cursor::encode_newest(n.created_at, &n.id)
+    });
+    let total = store::count(&mut *conn, scope).await?;
+    Ok(crate::cursor::Page { items, total, next })
+}
+
+/// The notices sent to the actor, newest first and a page at a time, with whether they read
+/// each; however many their organizations send to others.
+pub async fn mine(app: &App, actor: &Actor, f: &NoticeFilter) -> Result<NoticesPage> {
     let mut conn = app.db.conn().await?;
     let (Some(reader), Some(user_id)) = (reader(&mut conn, actor).await?, actor.user_id.as_deref())
     else {
-        return Ok(Vec::new());
+        crate::cursor::decode_newest(f.after.as_deref())?;
+        return Ok(NoticesPage {
+            items: Vec::new(),
+            total: 0,
+            next: None,
+        });
     };
-    let rows = store::for_reader(&mut *conn, &reader, None, MINE_LISTED).await?;
-    let ids: Vec<String> = rows.iter().map(|n| n.id.clone()).collect();
+    let rows = page(&mut conn, store::NoticeScope::Reader(&reader), f).await?;
+    let ids: Vec<String> = rows.items.iter().map(|n| n.id.clone()).collect();
     let read: HashSet<String> = store::read_by(&mut *conn, user_id, &ids)
         .await?
         .into_iter()
         .collect();
-    Ok(rows
-        .iter()
-        .map(|n| NoticeView {
-            read: read.contains(&n.id),
-            ..view(n)
-        })
-        .collect())
+    Ok(NoticesPage {
+        items: rows
+            .items
+            .iter()
+            .map(|n| NoticeView {
+                read: read.contains(&n.id),
+                ..view(n)
+            })
+            .collect(),
+        total: rows.total,
+        next: rows.next,
+    })
 }
 
-/// The notices the actor's organizations and areas sent, with their reach and read counts.
-pub async fn sent(app: &App, actor: &Actor) -> Result<Vec<NoticeView>> {
+/// The notices the actor's organizations and areas sent, newest first and a page at a time,
+/// each with its reach and read count.
+pub async fn sent(app: &App, actor: &Actor, f: &NoticeFilter) -> Result<NoticesPage> {
     let organizations = organizations_run(&actor.grants);
     let scope = actor.scope(Action::LinkOrganizations);
     let mut conn = app.db.conn().await?;
-    let rows = store::sent(&mut *conn, &organizations, scope.roots(), 100).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for n in &rows {
+    let sent_by = store::NoticeScope::SentBy {
+        organizations: &organizations,
+        roots: scope.roots(),
+    };
+    let rows = page(&mut conn, sent_by, f).await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for n in &rows.items {
         let reach = store::reach(&mut *conn, n).await?;
-        out.push(NoticeView {
+        items.push(NoticeView {
             audience: Some(reach.audience),
             read_count: Some(reach.read),
             ..view(n)
         });
     }
-    Ok(out)
+    Ok(NoticesPage {
+        items,
+        total: rows.total,
+        next: rows.next,
+    })
 }
 
 /// The actor marks a notice sent to them as read (NotFound for any other notice).
@@ -309,10 +356,7 @@ pub async fn mark_read(app: &App, actor: &Actor, notice_id: &str) -> Result<()> 
     let user_id = actor.user_id.clone().ok_or(AppError::NotFound)?;
     let mut conn = app.db.conn().await?;
     let reader = reader(&mut conn, actor).await?.ok_or(AppError::NotFound)?;
-    if store::for_reader(&mut *conn, &reader, Some(notice_id), 1)
-        .await?
-        .is_empty()
-    {
+    if !store::is_for(&mut *conn, &reader, notice_id).await? {
         return Err(AppError::NotFound);
     }
     store::mark_read(&mut *conn, notice_id, &user_id, app.clock.now_ms())

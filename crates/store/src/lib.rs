@@ -7,8 +7,8 @@ mod rows;
 pub(crate) use rows::{column_list, query_row, row};
 mod sql;
 pub(crate) use sql::{
-    column_by_key, counted_per_place, in_list, map_by_key, one_of, padded, scope_filter,
-    starting_with, values_list,
+    column_by_key, counted_per_place, in_list, map_by_key, older_than, one_of, padded,
+    scope_filter, starting_with, values_list,
 };
 
 pub mod accounts;

@@ -129,19 +129,13 @@ pub async fn visible(
     before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<NeedRow>> {
-    let Some((mut filter, mut args)) = scope.filter() else {
+    let Some((filter, mut args)) = scope.filter() else {
         return Ok(Vec::new());
     };
-    if let Some((at, id)) = before {
-        args.extend([Cell::from(at), Cell::from(id)]);
-        let (a, i) = (args.len() - 1, args.len());
-        filter.push_str(&format!(
-            " AND (created_at < ${a} OR (created_at = ${a} AND id < ${i}))"
-        ));
-    }
+    let older = crate::older_than(before, &mut args);
     args.push(limit.into());
     let sql = format!(
-        "SELECT {NEED_COLUMNS} FROM needs WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${}",
+        "SELECT {NEED_COLUMNS} FROM needs WHERE {filter}{older} ORDER BY created_at DESC, id DESC LIMIT ${}",
         args.len()
     );
     conn.fetch_all(&sql, &args).await

@@ -60,100 +60,116 @@ pub struct Reader {
     pub teams: Vec<String>,
 }
 
-/// The newest notices sent to the reader, at most `limit`, only the notice `only` if given:
-/// those of their organizations or over an area above where they are deployed, and of those
-/// the ones whose community, skill and team (where set) are theirs; the rule `reach` counts.
-pub async fn for_reader(
-    conn: &mut impl Statements,
-    reader: &Reader,
-    only: Option<&str>,
-    limit: i64,
-) -> Result<Vec<NoticeRow>> {
-    let sent_over = |first| {
-        (!reader.ancestors.is_empty()).then(|| {
-            (
-                format!("area_path IN {}", in_list(first, reader.ancestors.len())),
-                reader.ancestors.iter().map(Cell::from).collect(),
-            )
-        })
-    };
-    let theirs = |args: &mut Vec<Cell>| {
-        let mut narrow = vec![
-            format!(
-                "(community_path IS NULL OR {})",
-                crate::one_of("community_path", &reader.ancestors, args)
-            ),
-            format!(
-                "(skill IS NULL OR {})",
-                crate::one_of("skill", &reader.skills, args)
-            ),
-            format!(
-                "(team_id IS NULL OR {})",
-                crate::one_of("team_id", &reader.teams, args)
-            ),
-        ];
-        if let Some(id) = only {
-            args.push(id.into());
-            narrow.push(format!("id = ${}", args.len()));
+/// Which notices a list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum NoticeScope<'a> {
+    /// Those sent to the reader: of their organizations or over an area above where they are
+    /// deployed, and of those the ones whose community, skill and team (where set) are
+    /// theirs; the rule `reach` counts.
+    Reader(&'a Reader),
+    /// Those sent by these organizations or over areas below these roots.
+    SentBy {
+        /// The organizations.
+        organizations: &'a [String],
+        /// The roots of the areas.
+        roots: &'a [String],
+    },
+}
+
+impl NoticeScope<'_> {
+    /// The WHERE clause and its arguments; none when the scope reaches no notice.
+    fn filter(&self) -> Option<(String, Vec<Cell>)> {
+        let organizations = match self {
+            Self::Reader(r) => r.organizations.as_slice(),
+            Self::SentBy { organizations, .. } => organizations,
+        };
+        let mut args = Vec::new();
+        let mut clauses = Vec::new();
+        if !organizations.is_empty() {
+            clauses.push(crate::one_of("organization_id", organizations, &mut args));
         }
-        narrow.join(" AND ")
-    };
-    newest(conn, &reader.organizations, limit, sent_over, theirs).await
+        let over_areas = match self {
+            Self::Reader(r) if !r.ancestors.is_empty() => {
+                Some(crate::one_of("area_path", &r.ancestors, &mut args))
+            }
+            Self::SentBy { roots, .. } if !roots.is_empty() => {
+                let (filter, binds) = crate::scope_filter("area_path", roots, args.len() + 1);
+                args.extend(binds.into_iter().map(Cell::from));
+                Some(filter)
+            }
+            _ => None,
+        };
+        if let Some(filter) = over_areas {
+            clauses.push(format!("(organization_id IS NULL AND {filter})"));
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let mut filter = format!("({})", clauses.join(" OR "));
+        if let Self::Reader(r) = self {
+            for (column, theirs) in [
+                ("community_path", &r.ancestors),
+                ("skill", &r.skills),
+                ("team_id", &r.teams),
+            ] {
+                let one_of = crate::one_of(column, theirs, &mut args);
+                filter.push_str(&format!(" AND ({column} IS NULL OR {one_of})"));
+            }
+        }
+        Some((filter, args))
+    }
 }
 
-/// The notices sent by an organization or over areas below `roots`, newest first.
-pub async fn sent(
+/// A page of the scope's notices, newest first: at most `limit` sent before `before` (the
+/// last of the previous page: when it was sent, its id).
+pub async fn newest(
     conn: &mut impl Statements,
-    organization_ids: &[String],
-    roots: &[String],
+    scope: NoticeScope<'_>,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
-    let sent_over = |first| {
-        (!roots.is_empty()).then(|| {
-            let (filter, binds) = crate::scope_filter("area_path", roots, first);
-            (filter, binds.into_iter().map(Cell::from).collect())
-        })
-    };
-    newest(conn, organization_ids, limit, sent_over, |_| "1 = 1".into()).await
-}
-
-/// The newest notices of these organizations or, among the areas' own, those `areas` picks (a
-/// filter with its parameters numbered from the one it is given), of those the ones `narrow`
-/// keeps (a filter that adds its parameters to those it is given), at most `limit`.
-async fn newest(
-    conn: &mut impl Statements,
-    organization_ids: &[String],
-    limit: i64,
-    areas: impl FnOnce(usize) -> Option<(String, Vec<Cell>)>,
-    narrow: impl FnOnce(&mut Vec<Cell>) -> String,
-) -> Result<Vec<NoticeRow>> {
-    let mut clauses = Vec::new();
-    let mut args: Vec<Cell> = Vec::new();
-    if !organization_ids.is_empty() {
-        clauses.push(format!(
-            "organization_id IN {}",
-            in_list(1, organization_ids.len())
-        ));
-        args.extend(organization_ids.iter().map(Cell::from));
-    }
-    if let Some((filter, binds)) = areas(args.len() + 1) {
-        clauses.push(format!("(organization_id IS NULL AND {filter})"));
-        args.extend(binds);
-    }
-    if clauses.is_empty() {
+    let Some((filter, mut args)) = scope.filter() else {
         return Ok(Vec::new());
-    }
-    let narrow = narrow(&mut args);
+    };
+    let older = crate::older_than(before, &mut args);
     args.push(limit.into());
     conn.fetch_all(
         &format!(
-            "SELECT {COLUMNS} FROM notices WHERE ({}) AND {narrow} ORDER BY created_at DESC, id DESC LIMIT ${}",
-            clauses.join(" OR "),
+            "SELECT {COLUMNS} FROM notices WHERE {filter}{older} ORDER BY created_at DESC, id DESC LIMIT ${}",
             args.len()
         ),
         &args,
     )
     .await
+}
+
+/// How many notices the scope holds.
+pub async fn count(conn: &mut impl Statements, scope: NoticeScope<'_>) -> Result<i64> {
+    let Some((filter, args)) = scope.filter() else {
+        return Ok(0);
+    };
+    let sql = format!("SELECT COUNT(*) AS n FROM notices WHERE {filter}");
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
+}
+
+/// Whether the notice `id` is one sent to the reader.
+pub async fn is_for(conn: &mut impl Statements, reader: &Reader, id: &str) -> Result<bool> {
+    let Some((filter, mut args)) = NoticeScope::Reader(reader).filter() else {
+        return Ok(false);
+    };
+    args.push(id.into());
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM notices WHERE {filter} AND id = ${}",
+        args.len()
+    );
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0
+        > 0)
 }
 
 /// Records a reader's first read (later reads change nothing).

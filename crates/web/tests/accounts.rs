@@ -506,9 +506,7 @@ async fn the_user_list_is_searched_and_paged_by_user_name_within_what_the_caller
             100,
             "{html}"
         );
-        let at = html.find("id=\"next-page\" href=\"").expect("a next page")
-            + "id=\"next-page\" href=\"".len();
-        let href = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+        let href = support::pager_link(&html, "next-page").expect("a next page");
         assert_eq!(href, "/users?q=many&after=many.099");
         let rest = t.page(&href, &cookie).await.text();
         assert!(

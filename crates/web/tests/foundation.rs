@@ -1154,7 +1154,7 @@ async fn the_demo_tells_the_tianjin_story() {
         assert_eq!(gates.as_array().map(Vec::len), Some(1), "{gates}");
         assert_eq!(gates[0]["name"], "南门");
         // The bureau's notice reached every deployed volunteer; 张磊 has read it.
-        let sent = t.get("/api/v1/notices/sent", Some(&admin)).await.json();
+        let sent = t.get("/api/v1/notices/sent", Some(&admin)).await.json()["items"].clone();
         assert_eq!(sent[0]["title"], "寒潮来临，卡口执勤注意保暖", "{sent}");
         assert_eq!(sent[0]["read_count"], 1);
         assert!(sent[0]["audience"].as_i64().unwrap() >= 4, "{sent}");

@@ -566,9 +566,7 @@ async fn finished_errands_are_read_a_page_at_a_time_latest_first_under_the_activ
             html.contains("第0件") && html.contains("第52件") && !html.contains("第2件<"),
             "{html}"
         );
-        let at = html.find("id=\"next-page\" href=\"").expect("a next page")
-            + "id=\"next-page\" href=\"".len();
-        let href = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+        let href = support::pager_link(&html, "next-page").expect("a next page");
         assert_eq!(href, format!("/errands?all=1&before={}", finished[49]));
         let rest = t.page(&href, &cookie).await.text();
         assert_eq!(shown(&rest), 2, "{rest}");

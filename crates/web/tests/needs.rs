@@ -287,7 +287,7 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
             let t = &t;
             async move {
                 let v = t.get("/api/v1/notices", Some(&token)).await.json();
-                v.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+                v["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_string()).collect::<Vec<_>>()
             }
         };
         let there_token = t.token("vol.there").await;
@@ -304,7 +304,7 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         }
         assert_eq!(t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&far), json!({})).await.status, StatusCode::NOT_FOUND);
         let sent = t.get("/api/v1/notices/sent", Some(&org)).await.json();
-        let counted = sent.as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap().clone();
+        let counted = sent["items"].as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap().clone();
         assert_eq!((counted["read_count"].as_i64(), counted["audience"].as_i64()), (Some(1), Some(2)));
         // On the member's home page: read ones without the button.
         let (cookie, _) = t.browser("vol.there").await;
@@ -357,6 +357,124 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         let r = t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&home_token), json!({})).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
         let _ = home_id;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn notices_are_read_a_page_at_a_time_newest_first_each_once() {
+    on_both(async |t| {
+        let org = t.token("org.ruoshui").await;
+        link(
+            t,
+            &org,
+            &t.token("worker.lingyanli").await,
+            json!(["errands"]),
+        )
+        .await;
+        member(t, &org, "vol.many", true).await;
+        for n in 1..=23 {
+            t.app.clock.advance(Duration::seconds(1));
+            let body = json!({"organization_id": t.ruoshui, "title": format!("第{n:02}号通知")});
+            let r = t.post_json("/api/v1/notices", Some(&org), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let newest_first: Vec<String> = (1..=23).rev().map(|n| format!("第{n:02}号通知")).collect();
+        // The member's list, ten at a time: every notice once, newest first, the total on each.
+        let token = t.token("vol.many").await;
+        let (mut seen, mut after) = (Vec::new(), String::new());
+        loop {
+            let page = t
+                .get(
+                    &format!("/api/v1/notices?limit=10&after={after}"),
+                    Some(&token),
+                )
+                .await
+                .json();
+            assert_eq!(page["total"], 23, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["title"].as_str().unwrap().to_string()),
+            );
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, newest_first);
+        // The sender's list pages the same way, each notice with its reach.
+        let sent = t
+            .get("/api/v1/notices/sent?limit=5", Some(&org))
+            .await
+            .json();
+        assert_eq!(
+            (
+                sent["total"].as_i64(),
+                sent["items"].as_array().map(Vec::len)
+            ),
+            (Some(23), Some(5))
+        );
+        assert_eq!(
+            (
+                sent["items"][0]["title"].as_str(),
+                sent["items"][0]["audience"].as_i64()
+            ),
+            (Some("第23号通知"), Some(1))
+        );
+        for bad in [
+            "/api/v1/notices?after=zz",
+            "/api/v1/notices/sent?after=e78e8b",
+        ] {
+            let r = t.get(bad, Some(&token)).await;
+            assert_eq!(
+                (r.status, r.json()["errors"][0]["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("after")),
+                "{bad}"
+            );
+        }
+        // Home shows the newest ten of 23, and leads on to the rest on the notices page.
+        let (cookie, _) = t.browser("vol.many").await;
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains("动员通知 (23)"), "{home}");
+        assert_eq!(home.matches("class=\"notice-item").count(), 10, "{home}");
+        assert!(
+            home.contains("第14号通知") && !home.contains("第13号通知"),
+            "{home}"
+        );
+        let rest = t
+            .page(
+                &support::pager_link(&home, "next-notices").expect("a link to the rest"),
+                &cookie,
+            )
+            .await
+            .text();
+        assert_eq!(rest.matches("class=\"notice-item").count(), 13, "{rest}");
+        assert!(
+            rest.contains("第13号通知")
+                && rest.contains("第01号通知")
+                && !rest.contains("第14号通知"),
+            "{rest}"
+        );
+        // The sender's page: twenty sent, then the other three a page on.
+        let (org_cookie, _) = t.browser("org.ruoshui").await;
+        let page = t.page("/notices", &org_cookie).await.text();
+        assert!(page.contains("已发出的通知 (23)"), "{page}");
+        assert_eq!(page.matches("class=\"sent-notice\"").count(), 20, "{page}");
+        let more = t
+            .page(
+                &support::pager_link(&page, "next-sent").expect("a next page of sent"),
+                &org_cookie,
+            )
+            .await
+            .text();
+        assert_eq!(more.matches("class=\"sent-notice\"").count(), 3, "{more}");
+        assert!(
+            more.contains("第01号通知") && !more.contains("第04号通知"),
+            "{more}"
+        );
     })
     .await;
 }

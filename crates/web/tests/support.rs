@@ -695,6 +695,15 @@ pub fn csrf_on(html: &str) -> Option<String> {
     html.get(at..at + 64).map(str::to_string)
 }
 
+/// Where the pager's link with this `id` (`next-page`, …) leads, as a path to request; none
+/// when the page has no such link.
+pub fn pager_link(html: &str, id: &str) -> Option<String> {
+    let start = format!("id=\"{id}\" href=\"");
+    let at = html.find(&start)? + start.len();
+    let href = html[at..].split('"').next()?;
+    Some(href.replace("&#38;", "&"))
+}
+
 /// The person has set `PASSWORD` as their own, as each new account does at its first sign-in;
 /// written straight to the store, for hashing it again is what every test would pay for.
 async fn own_password(app: &sanshe_app::App, user_id: &str) {

@@ -2,16 +2,22 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use sanshe_app::notices::{self, NoticeInput, NoticeView};
+use sanshe_app::cursor::Page;
+use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, NoticesPage};
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
-use crate::extract::Path;
+use crate::extract::{Path, Query};
 
-/// The notices sent to the caller, newest first, with whether they read each.
-#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = [NoticeView])))]
-pub async fn list_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
-    Ok(Json(notices::mine(caller.app(), &caller.actor).await?))
+/// The notices sent to the caller, newest first and a page at a time, with whether they read
+/// each.
+#[utoipa::path(get, path = "/api/v1/notices", params(NoticeFilter), tag = "notices",
+    responses((status = 200, body = Page<NoticeView>)))]
+pub async fn list_notices(
+    caller: ApiCaller,
+    Query(f): Query<NoticeFilter>,
+) -> ApiResult<Json<NoticesPage>> {
+    Ok(Json(notices::mine(caller.app(), &caller.actor, &f).await?))
 }
 
 /// Sends a notice as an organization the caller runs, or over an area they speak for; only
@@ -26,11 +32,15 @@ pub async fn send_notice(
     Ok(Created(notice))
 }
 
-/// The notices the caller's organizations and areas sent, with how many they reach and how
-/// many read them.
-#[utoipa::path(get, path = "/api/v1/notices/sent", tag = "notices", responses((status = 200, body = [NoticeView])))]
-pub async fn sent_notices(caller: ApiCaller) -> ApiResult<Json<Vec<NoticeView>>> {
-    Ok(Json(notices::sent(caller.app(), &caller.actor).await?))
+/// The notices the caller's organizations and areas sent, newest first and a page at a time,
+/// with how many they reach and how many read them.
+#[utoipa::path(get, path = "/api/v1/notices/sent", params(NoticeFilter), tag = "notices",
+    responses((status = 200, body = Page<NoticeView>)))]
+pub async fn sent_notices(
+    caller: ApiCaller,
+    Query(f): Query<NoticeFilter>,
+) -> ApiResult<Json<NoticesPage>> {
+    Ok(Json(notices::sent(caller.app(), &caller.actor, &f).await?))
 }
 
 /// The caller marks a notice sent to them as read.

@@ -76,9 +76,16 @@ pub(super) struct HomePage {
     is_org_admin: bool,
     /// Open needs an admin may answer.
     open_needs: i64,
-    /// Notices sent to the signed-in person.
+    /// The newest notices sent to the signed-in person.
     mine: Vec<sanshe_app::notices::NoticeView>,
+    /// How many were sent to them.
+    mine_total: i64,
+    /// On to the rest, on the notices page.
+    mine_pager: Pager,
 }
+
+/// The newest notices the home page shows; the rest are a page on.
+const HOME_NOTICES: i64 = 10;
 
 async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, PageFailure> {
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
@@ -219,7 +226,12 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         };
         open_needs = sanshe_app::needs::needs(app, actor, &open).await?.total;
     }
-    let mine = sanshe_app::notices::mine(app, actor).await?;
+    let newest = sanshe_app::notices::NoticeFilter {
+        limit: Some(HOME_NOTICES),
+        ..Default::default()
+    };
+    let mine = sanshe_app::notices::mine(app, actor, &newest).await?;
+    let mine_pager = Pager::by_cursor("/notices", &[], "after", None, mine.next.as_deref());
     Ok(render(&HomePage {
         nav: Nav::of(&caller, "/"),
         welcome: caller.tr.named("home-welcome", &actor.display_name),
@@ -233,6 +245,8 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         is_volunteer,
         is_org_admin,
         open_needs,
-        mine,
+        mine: mine.items,
+        mine_total: mine.total,
+        mine_pager,
     }))
 }

@@ -1,7 +1,7 @@
 //! Pages of notices (动员): what was sent to me, and for senders the form and what they sent
 //! with its reach and read count.
 
-use sanshe_app::notices::{self, NoticeInput, NoticeView};
+use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView};
 
 use super::*;
 
@@ -9,8 +9,16 @@ use super::*;
 #[template(path = "notices.html")]
 pub(super) struct NoticesPage {
     nav: Nav,
+    /// A page of those sent to the caller, newest first.
     mine: Vec<NoticeView>,
+    /// How many were sent to the caller.
+    mine_total: i64,
+    mine_pager: Pager,
+    /// A page of those the caller's organizations and areas sent, newest first.
     sent: Vec<NoticeView>,
+    /// How many they sent.
+    sent_total: i64,
+    sent_pager: Pager,
     /// As whom the caller may send: ("organization:<id>" or "area:<id>", name).
     senders: Vec<(String, String)>,
     communities: Vec<sanshe_app::areas::CommunityGroup>,
@@ -20,10 +28,37 @@ pub(super) struct NoticesPage {
     errors: FormErrors,
 }
 
-async fn notices_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
+/// Which page of each list: those sent to the caller (`after`) and those they sent
+/// (`sent_after`).
+#[derive(Deserialize, Default)]
+pub(super) struct NoticesQuery {
+    after: Option<String>,
+    sent_after: Option<String>,
+}
+
+async fn notices_view(caller: &PageCaller, errors: FormErrors, at: &NoticesQuery) -> PageResult {
     let (app, actor) = (caller.app(), &caller.actor);
-    let mine = notices::mine(app, actor).await?;
-    let sent = notices::sent(app, actor).await?;
+    let (after, sent_after) = (at.after.as_deref(), at.sent_after.as_deref());
+    let page_at = |after: Option<&str>| NoticeFilter {
+        after: after.map(String::from),
+        ..Default::default()
+    };
+    let mine = notices::mine(app, actor, &page_at(after)).await?;
+    let mine_pager = Pager::by_cursor(
+        "/notices",
+        &[("sent_after", sent_after)],
+        "after",
+        after,
+        mine.next.as_deref(),
+    );
+    let sent = notices::sent(app, actor, &page_at(sent_after)).await?;
+    let sent_pager = Pager::by_cursor(
+        "/notices",
+        &[("after", after)],
+        "sent_after",
+        sent_after,
+        sent.next.as_deref(),
+    );
     let (mut senders, mut teams) = (Vec::new(), Vec::new());
     for org in sanshe_core::accounts::organizations_run(&actor.grants) {
         let (o, _, _) = sanshe_app::organizations::get(app, actor, &org).await?;
@@ -48,8 +83,12 @@ async fn notices_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     Ok(render_form(
         &NoticesPage {
             nav: Nav::of(caller, "/notices"),
-            mine,
-            sent,
+            mine: mine.items,
+            mine_total: mine.total,
+            mine_pager,
+            sent: sent.items,
+            sent_total: sent.total,
+            sent_pager,
             senders,
             communities,
             skills: sanshe_app::volunteers::SKILLS.to_vec(),
@@ -60,8 +99,8 @@ async fn notices_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     ))
 }
 
-pub(super) async fn notices_page(caller: PageCaller) -> PageResult {
-    notices_view(&caller, FormErrors::default()).await
+pub(super) async fn notices_page(caller: PageCaller, Query(q): Query<NoticesQuery>) -> PageResult {
+    notices_view(&caller, FormErrors::default(), &q).await
 }
 
 pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -81,7 +120,7 @@ pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) 
         &caller,
         notices::send(caller.app(), &caller.actor, &input).await,
         async |_| Ok(Redirect::to("/notices").into_response()),
-        async |errors| notices_view(&caller, errors).await,
+        async |errors| notices_view(&caller, errors, &NoticesQuery::default()).await,
     )
     .await
 }
