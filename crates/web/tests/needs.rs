@@ -125,7 +125,14 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         assert_eq!(offered(&t.page(&format!("/needs/{id}"), &org_cookie).await.text()), 3);
         let narrowed = t.page(&format!("/needs/{id}?q=vol.w"), &org_cookie).await.text();
         assert_eq!(offered(&narrowed), 1, "{narrowed}");
-        assert!(narrowed.contains("找到 1 人") && narrowed.contains(&format!("value=\"{wang}\"")), "{narrowed}");
+        assert!(narrowed.contains("找到 1 人，下面最多列出按姓名排序的前 500 人") && narrowed.contains(&format!("value=\"{wang}\"")), "{narrowed}");
+        // A need for supplies is answered with a note, not people: its form lists none.
+        let supplies = json!({"area_id": t.lingyanli, "kind": "service", "service": "supplies", "title": "消毒液 20 箱",
+            "from": d1.to_string(), "to": d1.to_string()});
+        let supplies = need(supplies).await;
+        assert_eq!(supplies.status, StatusCode::CREATED, "{}", supplies.text());
+        let form = t.page(&format!("/needs/{}", supplies.json()["id"].as_str().unwrap()), &org_cookie).await.text();
+        assert!(form.contains("id=\"commit-") && !form.contains("name=\"user_ids\"") && offered(&form) == 0, "{form}");
         let commit = |people: Vec<&str>| {
             let (t, org, id) = (&t, org.clone(), id.clone());
             let people: Vec<String> = people.into_iter().map(String::from).collect();

@@ -76,16 +76,25 @@ pub struct MemberFilter {
 /// A page of an organization's members, by name.
 pub type MembersPage = crate::cursor::Page<MemberView>;
 
-/// The organization's members with where they serve, for its admin: a page at a time by name,
-/// with the total, so a city-wide association's people are neither cut off nor read whole.
-pub async fn members(
-    app: &App,
+/// A member as a form that picks people lists them: who, and as what.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MemberName {
+    /// The user.
+    pub user_id: String,
+    /// Their name.
+    pub name: String,
+    /// `social_worker` or `volunteer`.
+    pub kind: sanshe_core::organizations::MemberKind,
+}
+
+/// A page of the organization's members by name with the total, as stored.
+async fn member_rows(
+    conn: &mut sanshe_store::Conn,
     actor: &Actor,
     organization_id: &str,
     f: &MemberFilter,
-) -> Result<MembersPage> {
-    let mut conn = app.db.conn().await?;
-    let o = run_by(&mut conn, actor, organization_id).await?;
+) -> Result<crate::cursor::Page<account_store::MemberRow>> {
+    let o = run_by(conn, actor, organization_id).await?;
     let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
         Some(c) => {
             let [name, user] = crate::cursor::decode(c)?;
@@ -104,11 +113,54 @@ pub async fn members(
         after,
     };
     let limit = f.limit.unwrap_or(100).clamp(1, 500);
-    let mut people = account_store::members_page(&mut *conn, &q, limit + 1).await?;
-    let next = crate::cursor::cut(&mut people, limit, |p| {
+    let mut items = account_store::members_page(&mut *conn, &q, limit + 1).await?;
+    let next = crate::cursor::cut(&mut items, limit, |p| {
         crate::cursor::encode(&[&p.display_name, &p.user_id])
     });
     let total = account_store::count_members(&mut *conn, &q).await?;
+    Ok(crate::cursor::Page { items, total, next })
+}
+
+/// The organization's members by name and kind only, a page at a time with the total, for a
+/// form that picks people (a need's answer); `members` also reads where each serves.
+pub async fn member_names(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    f: &MemberFilter,
+) -> Result<crate::cursor::Page<MemberName>> {
+    let mut conn = app.db.conn().await?;
+    let page = member_rows(&mut conn, actor, organization_id, f).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|p| MemberName {
+            user_id: p.user_id,
+            name: p.display_name,
+            kind: p.member_kind,
+        })
+        .collect();
+    Ok(crate::cursor::Page {
+        items,
+        total: page.total,
+        next: page.next,
+    })
+}
+
+/// The organization's members with where they serve, for its admin: a page at a time by name,
+/// with the total, so a city-wide association's people are neither cut off nor read whole.
+pub async fn members(
+    app: &App,
+    actor: &Actor,
+    organization_id: &str,
+    f: &MemberFilter,
+) -> Result<MembersPage> {
+    let mut conn = app.db.conn().await?;
+    let crate::cursor::Page {
+        items: people,
+        total,
+        next,
+    } = member_rows(&mut conn, actor, organization_id, f).await?;
     let ids: Vec<String> = people.iter().map(|p| p.user_id.clone()).collect();
     let mut deployments: HashMap<String, Vec<DeploymentView>> = HashMap::new();
     for d in account_store::deployments_of(&mut *conn, &ids).await? {

@@ -3,7 +3,7 @@
 //! admin and the community's confirm and close.
 
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedFilter, NeedInput, NeedView};
-use sanshe_app::organizations::{MemberFilter, MemberView};
+use sanshe_app::organizations::{MemberFilter, MemberName};
 use sanshe_app::rotas::PostView;
 
 use super::*;
@@ -97,10 +97,13 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
 pub(super) struct Answering {
     id: String,
     name: String,
-    /// Its people the form offers: the first `PEOPLE_OFFERED` of those the search finds.
-    members: Vec<MemberView>,
+    /// Its people the form offers, for a need of people: the first `PEOPLE_OFFERED` of those
+    /// the search finds.
+    members: Vec<MemberName>,
     /// How many people the search finds.
     member_total: i64,
+    /// That number, and how many of them the form lists, in words.
+    people_found: String,
     /// Its teams: (id, name, how many).
     teams: Vec<(String, String, usize)>,
 }
@@ -117,8 +120,7 @@ pub(super) struct NeedPage {
     errors: FormErrors,
 }
 
-/// The most of an organization's people a need's answer form offers at once (the number
-/// `need-people-found` says).
+/// The most of an organization's people a need's answer form offers at once.
 const PEOPLE_OFFERED: i64 = 500;
 
 async fn need_view(
@@ -138,9 +140,16 @@ async fn need_view(
         for org in sanshe_core::accounts::organizations_run(&caller.actor.grants) {
             let (o, _, _) =
                 sanshe_app::organizations::get(caller.app(), &caller.actor, &org).await?;
-            let members =
-                sanshe_app::organizations::members(caller.app(), &caller.actor, &org, &people)
-                    .await?;
+            let members = if n.kind == sanshe_core::needs::NeedKind::People {
+                let (app, actor) = (caller.app(), &caller.actor);
+                sanshe_app::organizations::member_names(app, actor, &org, &people).await?
+            } else {
+                sanshe_app::cursor::Page {
+                    items: Vec::new(),
+                    total: 0,
+                    next: None,
+                }
+            };
             let teams = sanshe_app::organizations::teams(caller.app(), &caller.actor, &org)
                 .await?
                 .into_iter()
@@ -151,6 +160,13 @@ async fn need_view(
                 name: o.name,
                 members: members.items,
                 member_total: members.total,
+                people_found: caller.tr.with_args(
+                    "need-people-found",
+                    &[
+                        ("count", members.total.to_string()),
+                        ("shown", PEOPLE_OFFERED.to_string()),
+                    ],
+                ),
                 teams,
             });
         }
