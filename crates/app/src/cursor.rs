@@ -22,6 +22,17 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The page of a list that holds nothing for the caller.
+    pub fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            total: 0,
+            next: None,
+        }
+    }
+}
+
 /// Cuts a page that was read one row past `limit` back to `limit`; when there was more, the
 /// next page's cursor, which `key` makes from the page's last row.
 pub fn cut<T>(rows: &mut Vec<T>, limit: i64, key: impl FnOnce(&T) -> String) -> Option<String> {

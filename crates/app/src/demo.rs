@@ -430,11 +430,14 @@ async fn front_line(
     let mut households = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let (page, next) =
-            crate::registry::households(app, first, Some(&community.id), after.as_deref(), 500)
-                .await?;
-        households.extend(page.into_iter().map(|h| h.id));
-        match next {
+        let f = crate::registry::HouseholdFilter {
+            area: Some(community.id.clone()),
+            after: after.take(),
+            limit: Some(500),
+        };
+        let page = crate::registry::households(app, first, &f).await?;
+        households.extend(page.items.into_iter().map(|h| h.id));
+        match page.next {
             Some(n) => after = Some(n),
             None => break,
         }

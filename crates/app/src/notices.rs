@@ -298,11 +298,7 @@ pub async fn mine(app: &App, actor: &Actor, f: &NoticeFilter) -> Result<NoticesP
     let (Some(reader), Some(user_id)) = (reader(&mut conn, actor).await?, actor.user_id.as_deref())
     else {
         crate::cursor::decode_newest(f.after.as_deref())?;
-        return Ok(NoticesPage {
-            items: Vec::new(),
-            total: 0,
-            next: None,
-        });
+        return Ok(NoticesPage::empty());
     };
     let rows = page(&mut conn, store::NoticeScope::Reader(&reader), f).await?;
     let ids: Vec<String> = rows.items.iter().map(|n| n.id.clone()).collect();

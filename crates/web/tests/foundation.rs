@@ -956,6 +956,7 @@ async fn the_demo_tells_the_tianjin_story() {
         let mut url = format!("/api/v1/households?area={community}&limit=500");
         loop {
             let page = t.get(&url, Some(&ling)).await.json();
+            assert_eq!(page["total"], 2500, "every page says how many in all");
             households += page["items"].as_array().unwrap().len();
             match page["next"].as_str() {
                 Some(n) => url = format!("/api/v1/households?area={community}&limit=500&after={n}"),
@@ -963,6 +964,16 @@ async fn the_demo_tells_the_tianjin_story() {
             }
         }
         assert_eq!(households, 2500);
+        let r = t
+            .get(
+                &format!("/api/v1/households?area={community}&after=zz"),
+                Some(&ling),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("after"))
+        );
         // The front line two days into the second sweep: a campaign in progress, people in
         // observation with their reports, one fever and one who stopped reporting.
         let campaigns = t.get("/api/v1/campaigns", Some(&ling)).await.json();
@@ -1325,6 +1336,7 @@ async fn residents_and_households_export_in_the_background_with_progress_for_the
             area.contains(&format!("id=\"households-export\" href=\"{households}\"")),
             "{area}"
         );
+        assert!(area.contains("<h2>住户 (3)</h2>"), "{area}");
         let starts = [
             format!("/residents/export?area={}", t.lingyanli),
             households,

@@ -72,31 +72,42 @@ pub async fn household(
     Ok((household_view(h), residents))
 }
 
-/// Households in an area (within scope), a page at a time.
-pub async fn households(
-    app: &App,
-    actor: &Actor,
-    area: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<(Vec<HouseholdView>, Option<String>)> {
+/// Which households to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct HouseholdFilter {
+    /// Within this area.
+    pub area: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of households.
+pub type HouseholdsPage = crate::cursor::Page<HouseholdView>;
+
+/// Households in an area (within scope), a page at a time with the total.
+pub async fn households(app: &App, actor: &Actor, f: &HouseholdFilter) -> Result<HouseholdsPage> {
     let scope = actor.scope(Action::ViewRegistry);
-    let within = match area.filter(|a| !a.is_empty()) {
+    let within = match f.area.as_deref().filter(|a| !a.is_empty()) {
         Some(a) => Some(crate::areas::visible_area(app, actor, a).await?.path),
         None => None,
     };
-    let limit = limit.clamp(1, 500);
+    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => Some(crate::cursor::decode::<1>(c)?),
+        None => None,
+    };
+    let after = after.as_ref().map(|[id]| id.as_str());
+    let limit = f.limit.unwrap_or(50).clamp(1, 500);
     let mut conn = app.db.conn().await?;
-    let mut rows = store::households(
-        &mut conn,
-        scope.roots(),
-        within.as_deref(),
-        after.filter(|a| !a.is_empty()),
-        limit + 1,
-    )
-    .await?;
-    let next = crate::cursor::cut(&mut rows, limit, |h| h.id.clone());
-    Ok((rows.into_iter().map(household_view).collect(), next))
+    let roots = scope.roots();
+    let mut rows = store::households(&mut conn, roots, within.as_deref(), after, limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |h| crate::cursor::encode(&[&h.id]));
+    let total = store::count_households(&mut conn, roots, within.as_deref()).await?;
+    let items = rows.into_iter().map(household_view).collect();
+    Ok(HouseholdsPage { items, total, next })
 }
 
 /// How many records `merge_candidates` offers at most.

@@ -4,51 +4,27 @@ use axum::Json;
 use sanshe_app::AppError;
 use sanshe_app::cursor::Page;
 use sanshe_app::registry::{
-    self, HouseholdTarget, HouseholdView, ResidentPage, ResidentSearch, ResidentView, Revealed,
+    self, HouseholdFilter, HouseholdTarget, HouseholdView, HouseholdsPage, ResidentPage,
+    ResidentSearch, ResidentView, Revealed,
 };
 use sanshe_core::registry::ResidentInput;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
-/// Paging of households.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct HouseholdFilter {
-    /// Within this area.
-    pub area: Option<String>,
-    /// Cursor from the previous page.
-    pub after: Option<String>,
-    /// Page size (1–500, default 50).
-    pub limit: Option<i64>,
-}
-
-/// A page of households.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HouseholdPage {
-    /// The households.
-    pub items: Vec<HouseholdView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
-
-/// Households in scope.
-#[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry", responses((status = 200, body = HouseholdPage)))]
+/// Households in scope, a page at a time with the total.
+#[utoipa::path(get, path = "/api/v1/households", params(HouseholdFilter), tag = "registry",
+    responses((status = 200, body = Page<HouseholdView>)))]
 pub async fn list_households(
     caller: ApiCaller,
     Query(f): Query<HouseholdFilter>,
-) -> ApiResult<Json<HouseholdPage>> {
-    let (items, next) = registry::households(
-        caller.app(),
-        &caller.actor,
-        f.area.as_deref(),
-        f.after.as_deref(),
-        f.limit.unwrap_or(50),
-    )
-    .await?;
-    Ok(Json(HouseholdPage { items, next }))
+) -> ApiResult<Json<HouseholdsPage>> {
+    Ok(Json(
+        registry::households(caller.app(), &caller.actor, &f).await?,
+    ))
 }
 
 /// A household with its residents.

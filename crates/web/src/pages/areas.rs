@@ -10,6 +10,8 @@ pub(super) struct AreaPage {
     lineage: Vec<AreaView>,
     children: Vec<AreaView>,
     households: Vec<HouseholdView>,
+    /// How many households the area holds over all pages.
+    household_count: i64,
     pager: Pager,
     resident_count: i64,
     can_edit: bool,
@@ -34,18 +36,17 @@ pub(super) async fn area(
     let page = sanshe_app::areas::area_page(caller.app(), &caller.actor, &id).await?;
     let row = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id).await?;
     let kind = row.kind;
-    let (households, next) = if kind >= AreaKind::Community {
-        sanshe_app::registry::households(
-            caller.app(),
-            &caller.actor,
-            Some(&id),
-            q.after.as_deref(),
-            50,
-        )
-        .await?
+    let households = if kind >= AreaKind::Community {
+        let f = sanshe_app::registry::HouseholdFilter {
+            area: Some(id.clone()),
+            after: q.after.clone(),
+            limit: None,
+        };
+        sanshe_app::registry::households(caller.app(), &caller.actor, &f).await?
     } else {
-        (Vec::new(), None)
+        sanshe_app::cursor::Page::empty()
     };
+    let next = households.next.as_deref();
     let count = sanshe_app::registry::search(
         caller.app(),
         &caller.actor,
@@ -81,8 +82,9 @@ pub(super) async fn area(
         area: page.area,
         lineage: page.lineage,
         children: page.children,
-        households,
-        pager: Pager::by_cursor(&here, &[], "after", q.after.as_deref(), next.as_deref()),
+        household_count: households.total,
+        pager: Pager::by_cursor(&here, &[], "after", q.after.as_deref(), next),
+        households: households.items,
         resident_count: count,
         can_edit,
         can_add_child,

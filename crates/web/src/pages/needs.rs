@@ -144,11 +144,7 @@ async fn need_view(
                 let (app, actor) = (caller.app(), &caller.actor);
                 sanshe_app::organizations::member_names(app, actor, &org, &people).await?
             } else {
-                sanshe_app::cursor::Page {
-                    items: Vec::new(),
-                    total: 0,
-                    next: None,
-                }
+                sanshe_app::cursor::Page::empty()
             };
             let teams = sanshe_app::organizations::teams(caller.app(), &caller.actor, &org)
                 .await?

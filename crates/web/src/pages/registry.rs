@@ -43,11 +43,7 @@ pub(super) async fn residents(
         match sanshe_app::registry::search(caller.app(), &caller.actor, &search).await {
             Ok(p) => (p, None),
             Err(AppError::Invalid(f)) => (
-                sanshe_app::registry::ResidentPage {
-                    items: Vec::new(),
-                    total: 0,
-                    next: None,
-                },
+                sanshe_app::registry::ResidentPage::empty(),
                 f.0.first().map(|x| caller.tr.field(x)),
             ),
             Err(e) => return Err(e.into()),
