@@ -651,6 +651,7 @@ rota-remove = Take off this shift
 rota-remove-confirm = Take this volunteer off the shift?
 rota-candidates = Volunteers who could cover now
 rota-no-candidates = Nobody fits right now (deployed here, with the post's skill, within the booking limits)
+rota-candidates-more = { $count } more could cover; they come after those above by hours on duty in the last day, then by name
 rota-candidate = Volunteer
 rota-hours-last-day = Hours booked in the last 24 h
 rota-assign = Assign as cover

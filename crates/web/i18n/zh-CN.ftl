@@ -651,6 +651,7 @@ rota-remove = 移出这个班次
 rota-remove-confirm = 确定把这位志愿者移出这个班次吗？
 rota-candidates = 现在可以顶班的志愿者
 rota-no-candidates = 暂时没有符合条件的志愿者（派驻在这里、有岗位所需特长、不超过排班上限）
+rota-candidates-more = 另有 { $count } 人也可以顶班，按近 24 小时执勤时长、再按姓名排在上面这些人之后
 rota-candidate = 志愿者
 rota-hours-last-day = 近24小时已排班（小时）
 rota-assign = 安排顶班

@@ -675,8 +675,7 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         // its street, above the worker's own community (equally loaded, so by name).
         let cover = t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&worker)).await;
         assert_eq!(cover.status, StatusCode::OK, "{}", cover.text());
-        let ids: Vec<String> = cover
-            .json()
+        let ids: Vec<String> = cover.json()["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -1226,6 +1225,98 @@ async fn the_ledger_is_read_a_page_at_a_time_with_every_lines_total_and_exported
                 .await
                 .text()
                 .contains("id=\"ledger-export\"")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cover_list_weighs_every_volunteer_deployed_there_and_lists_the_least_loaded_hundred() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let post_id = t
+            .rota_post("三区南门")
+            .covering("08:00", 24, 8)
+            .by(&worker)
+            .await;
+        assert_eq!(
+            t.make_shifts(&worker, &post_id, d1, 1).await.status,
+            StatusCode::CREATED
+        );
+        let r = rota(t, &worker, &t.lingyanli, d1, 1).await;
+        let morning = r["posts"][0]["shifts"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        set_clock(t, d1, 9, 0);
+        let cover = |t: &TestApp| {
+            let (t, worker, morning) = (t.handle(), worker.clone(), morning.clone());
+            async move {
+                t.get(&format!("/api/v1/shifts/{morning}/cover"), Some(&worker))
+                    .await
+                    .json()
+            }
+        };
+        let names = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let before = cover(t).await;
+        // 1,203 more deployed in 凌研里: more than are weighed at once, and ids in no order of
+        // their names.
+        let mut tx = t.app.db.begin().await.unwrap();
+        for n in 0..1203 {
+            let u = sanshe_store::accounts::insert_user(
+                &mut tx,
+                &format!("cover.{n}"),
+                &format!("志愿者{n:04}"),
+                "x",
+                false,
+            )
+            .await
+            .unwrap();
+            sanshe_store::accounts::insert_grant(
+                &mut tx,
+                &u.id,
+                sanshe_core::accounts::Role::Volunteer,
+                Some(&t.lingyanli),
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        let after = cover(t).await;
+        assert_eq!(
+            after["total"].as_i64(),
+            before["total"].as_i64().map(|n| n + 1203),
+            "{after}"
+        );
+        let mut everyone = names(&before);
+        everyone.extend((0..1203).map(|n| format!("志愿者{n:04}")));
+        everyone.sort();
+        everyone.truncate(100);
+        assert_eq!(
+            names(&after),
+            everyone,
+            "the hundred first by load (all free), then by name"
+        );
+        // The page lists those hundred and says how many more could cover.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t
+            .page(&format!("/rota/shifts/{morning}/cover"), &cookie)
+            .await
+            .text();
+        assert_eq!(html.matches("<tr><td>").count(), 100, "{html}");
+        let more = after["total"].as_i64().unwrap() - 100;
+        assert!(
+            html.contains(&format!("另有 {more} 人也可以顶班")),
+            "{html}"
         );
     })
     .await;

@@ -166,32 +166,79 @@ pub struct CoverCandidate {
     pub minutes_in_last_day: i64,
 }
 
+/// Who could cover a shift: the least loaded of them, and how many there are in all.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CoverCandidates {
+    /// The least loaded first, at most `COVER_LISTED`.
+    pub items: Vec<CoverCandidate>,
+    /// How many could cover, listed or not.
+    pub total: i64,
+}
+
+/// The most candidates a cover list holds: the least loaded come first, and a worker calls
+/// down a list, not through a district's volunteers.
+pub const COVER_LISTED: usize = 100;
+
+/// How many deployed people are weighed at a time.
+const WEIGHED_AT_ONCE: i64 = 1000;
+
 /// Who could cover a shift from now to its end: deployed there, with the post's skill, not on
-/// it already, and within the booking limits; least loaded first.
-pub async fn cover_candidates(
-    app: &App,
-    actor: &Actor,
-    shift_id: &str,
-) -> Result<Vec<CoverCandidate>> {
+/// it already, and within the booking limits; the least loaded first. Every volunteer deployed
+/// over the place is weighed, a thousand at a time, however many a city deploys there; the
+/// list keeps the `COVER_LISTED` least loaded and counts the rest.
+pub async fn cover_candidates(app: &App, actor: &Actor, shift_id: &str) -> Result<CoverCandidates> {
     let mut conn = app.db.conn().await?;
     let shift = visible_shift(&mut conn, actor, Action::ManageRotas, shift_id).await?;
     let post = store::post(&mut *conn, &shift.post_id).await?;
-    let now = app.clock.now_ms();
-    if shift.ends_at <= now {
-        return Ok(Vec::new());
+    let mut listed = CoverCandidates {
+        items: Vec::new(),
+        total: 0,
+    };
+    if shift.ends_at <= app.clock.now_ms() {
+        return Ok(listed);
     }
-    let wanted = span_of(shift.starts_at.max(now), shift.ends_at);
     // Deployed at the shift's place or above it, the street over a community included: each of
     // them may take it, wherever the coordinator's own areas end.
     let lineage: Vec<String> = sanshe_core::areas::lineage(&shift.area_path)
         .map(String::from)
         .collect();
-    let people: Vec<(String, String)> =
-        sanshe_store::accounts::volunteers_deployed_at(&mut *conn, &lineage)
-            .await?
-            .into_iter()
-            .map(|(id, name, _, _)| (id, name))
-            .collect();
+    let mut after: Option<String> = None;
+    loop {
+        let people = sanshe_store::accounts::volunteers_covering(
+            &mut *conn,
+            &lineage,
+            after.as_deref(),
+            WEIGHED_AT_ONCE,
+        )
+        .await?;
+        let Some((last, _)) = people.last() else {
+            break;
+        };
+        after = Some(last.clone());
+        let found = weigh(app, &mut conn, &shift, &post, people).await?;
+        listed.total += found.len() as i64;
+        listed.items.extend(found);
+        listed.items.sort_by(|a, b| {
+            (a.minutes_in_last_day, &a.name, &a.user_id).cmp(&(
+                b.minutes_in_last_day,
+                &b.name,
+                &b.user_id,
+            ))
+        });
+        listed.items.truncate(COVER_LISTED);
+    }
+    Ok(listed)
+}
+
+/// Of these people, those who could cover the shift from now to its end, with their load.
+async fn weigh(
+    app: &App,
+    conn: &mut Conn,
+    shift: &ShiftRow,
+    post: &PostRow,
+    people: Vec<(String, String)>,
+) -> Result<Vec<CoverCandidate>> {
+    let wanted = span_of(shift.starts_at.max(app.clock.now_ms()), shift.ends_at);
     let ids: Vec<String> = people.iter().map(|p| p.0.clone()).collect();
     let skills: HashMap<String, Vec<String>> =
         sanshe_store::volunteers::skills_of(&mut *conn, &ids)
@@ -220,17 +267,15 @@ pub async fn cover_candidates(
         held.entry(b.user_id.clone()).or_default().push(b);
     }
     let day_before = shift.ends_at - 86_400_000;
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<CoverCandidate> = people
+    Ok(people
         .into_iter()
-        .filter(|(id, _)| seen.insert(id.clone()))
         .filter_map(|(user_id, name)| {
             let theirs = held.remove(&user_id).unwrap_or_default();
             if theirs.iter().any(|b| b.shift_id == shift.id) {
                 return None;
             }
             let mine = skills.get(&user_id).cloned().unwrap_or_default();
-            if !fits(&post, &mine) {
+            if !fits(post, &mine) {
                 return None;
             }
             let spans: Vec<Span> = theirs
@@ -250,7 +295,5 @@ pub async fn cover_candidates(
                 minutes_in_last_day,
             })
         })
-        .collect();
-    out.sort_by(|a, b| (a.minutes_in_last_day, &a.name).cmp(&(b.minutes_in_last_day, &b.name)));
-    Ok(out)
+        .collect())
 }

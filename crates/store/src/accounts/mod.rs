@@ -416,6 +416,35 @@ pub async fn volunteers_deployed_at(
         .collect::<Result<_>>()
 }
 
+/// Active volunteers deployed at any of these areas (by path; given a place's lineage, those
+/// whose deployment covers the place), each once: (user id, display name), by id, at most
+/// `limit` after the id `after`, so a caller can walk however many there are.
+pub async fn volunteers_covering(
+    conn: &mut impl crate::statements::Statements,
+    paths: &[String],
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(String, String)>> {
+    let mut args = Vec::new();
+    let filter = crate::one_of("a.path", paths, &mut args);
+    args.push(after.unwrap_or("").into());
+    let after = args.len();
+    args.push(limit.into());
+    conn.rows(
+        &format!(
+            "SELECT DISTINCT u.id AS user_id, u.display_name FROM grants g JOIN users u ON u.id = g.user_id \
+             JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
+             AND u.id > ${after} ORDER BY u.id LIMIT ${}",
+            args.len()
+        ),
+        &args,
+    )
+    .await?
+    .iter()
+    .map(|r| r.columns(["user_id", "display_name"]))
+    .collect::<Result<_>>()
+}
+
 /// Sessions expired before `before`, deleted.
 pub async fn purge_sessions(
     conn: &mut AnyConnection,

@@ -6,7 +6,7 @@ use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use sanshe_app::rotas::{
-    self, CoverCandidate, Gaps, HoursTotals, PostInput, PostView, Reminder, Rota, ServiceHours,
+    self, CoverCandidates, Gaps, HoursTotals, PostInput, PostView, Reminder, Rota, ServiceHours,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -132,13 +132,13 @@ pub async fn get_gaps(caller: ApiCaller, Query(q): Query<RotaQuery>) -> ApiResul
 }
 
 /// Who could cover a shift from now to its end (for a no-show): deployed there, with the post's
-/// skill, within the booking limits, least loaded first.
+/// skill, within the booking limits: the least loaded hundred, and how many in all.
 #[utoipa::path(get, path = "/api/v1/shifts/{id}/cover", tag = "rotas",
-    responses((status = 200, body = [CoverCandidate])))]
+    responses((status = 200, body = CoverCandidates)))]
 pub async fn get_cover(
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<CoverCandidate>>> {
+) -> ApiResult<Json<CoverCandidates>> {
     Ok(Json(
         rotas::cover_candidates(caller.app(), &caller.actor, &id).await?,
     ))

@@ -264,7 +264,10 @@ pub(super) struct CoverPage {
     nav: Nav,
     shift: rotas::ShiftView,
     post: String,
+    /// The least loaded who could cover.
     candidates: Vec<rotas::CoverCandidate>,
+    /// How many could cover in all.
+    candidate_total: i64,
     area: String,
     from: String,
     message: Option<String>,
@@ -284,7 +287,8 @@ pub(super) async fn cover_page(
             nav: Nav::of(&caller, "/rota"),
             shift,
             post,
-            candidates,
+            candidates: candidates.items,
+            candidate_total: candidates.total,
             area: q.area.clone().unwrap_or_default(),
             from: q.from.map(|d| d.to_string()).unwrap_or_default(),
             message: q
