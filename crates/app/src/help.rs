@@ -474,17 +474,35 @@ pub struct Assignable {
     pub name: String,
 }
 
+/// Whom an open errand can be given to: the first `ASSIGNABLE_LISTED` by name, and how many
+/// there are in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offered {
+    /// The first by name, as Chinese readers order names.
+    pub people: Vec<Assignable>,
+    /// How many the errand can be given to, listed or not.
+    pub total: i64,
+}
+
+/// The most volunteers an errand's assign list offers: a drop-down a worker can read, the
+/// rest counted (and each free to claim the errand themselves).
+pub const ASSIGNABLE_LISTED: usize = 200;
+
+/// How many deployments are read at a time.
+const DEPLOYMENTS_AT_ONCE: i64 = 1000;
+
 /// For each of these errands that is open and the caller may assign, the volunteers it can be
 /// given to: those deployed where the errand is (its community or above, the street above a
 /// community worker included), each once, by name as Chinese readers order names. `step`
 /// refuses anyone else and accepts every one of them, so a worker is offered exactly whom it
-/// may give the errand to, and a page of errands does not repeat a whole district's volunteers
-/// under each of them.
+/// may give the errand to. Every deployment over the errands' places is read, a thousand at a
+/// time, however many a district deploys; each place keeps its first `ASSIGNABLE_LISTED` by
+/// name and counts the rest.
 pub async fn assignable(
     app: &App,
     actor: &Actor,
     errands: &[HelpView],
-) -> Result<HashMap<String, Vec<Assignable>>> {
+) -> Result<HashMap<String, Offered>> {
     let worked = actor.scope(Action::FrontLine);
     let open: Vec<String> = errands
         .iter()
@@ -500,32 +518,72 @@ pub async fn assignable(
         .into_iter()
         .filter(|(_, p)| worked.contains(p))
         .collect();
-    let covering: BTreeSet<String> = paths
+    let places: BTreeSet<String> = paths.iter().map(|(_, p)| p.clone()).collect();
+    let covering: BTreeSet<String> = places
         .iter()
-        .flat_map(|(_, p)| sanshe_core::areas::lineage(p).map(String::from))
+        .flat_map(|p| sanshe_core::areas::lineage(p).map(String::from))
         .collect();
     let covering: Vec<String> = covering.into_iter().collect();
-    let deployed = sanshe_store::accounts::volunteers_deployed_at(&mut *conn, &covering).await?;
-    let mut offered = HashMap::new();
-    for (id, path) in paths {
-        let mut people: Vec<Assignable> = deployed
-            .iter()
-            .filter(|(_, _, _, at)| sanshe_core::accounts::path_within(&path, at))
-            .map(|(user_id, name, _, _)| Assignable {
-                user_id: user_id.clone(),
-                name: name.clone(),
-            })
-            .collect();
-        people.sort_by_cached_key(|p| {
-            (
-                sanshe_core::registry::name_sort_key(&p.name),
-                p.user_id.clone(),
-            )
-        });
-        people.dedup();
-        offered.insert(id, people);
+    let mut at_place: HashMap<&str, Offered> = HashMap::new();
+    // Rows come by person, so one deployed at a place and above it is counted once.
+    let (mut person, mut counted_at) = (String::new(), HashSet::new());
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let from = after.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+        let rows = sanshe_store::accounts::volunteers_deployed_at(
+            &mut *conn,
+            &covering,
+            from,
+            DEPLOYMENTS_AT_ONCE,
+        )
+        .await?;
+        let Some((user_id, _, path)) = rows.last() else {
+            break;
+        };
+        after = Some((user_id.clone(), path.clone()));
+        for (user_id, name, deployed_at) in rows {
+            if user_id != person {
+                person.clone_from(&user_id);
+                counted_at.clear();
+            }
+            // The errands' places at or below where they are deployed.
+            let covered = places
+                .range(deployed_at.clone()..)
+                .take_while(|p| p.starts_with(&deployed_at));
+            for place in covered {
+                if !counted_at.insert(place.clone()) {
+                    continue;
+                }
+                let offered = at_place.entry(place.as_str()).or_default();
+                offered.total += 1;
+                offered.people.push(Assignable {
+                    user_id: user_id.clone(),
+                    name: name.clone(),
+                });
+                if offered.people.len() >= 2 * ASSIGNABLE_LISTED {
+                    by_name(&mut offered.people);
+                }
+            }
+        }
     }
-    Ok(offered)
+    for offered in at_place.values_mut() {
+        by_name(&mut offered.people);
+    }
+    Ok(paths
+        .iter()
+        .filter_map(|(id, path)| Some((id.clone(), at_place.get(path.as_str())?.clone())))
+        .collect())
+}
+
+/// Sorts people by name as Chinese readers order names and keeps the first `ASSIGNABLE_LISTED`.
+fn by_name(people: &mut Vec<Assignable>) {
+    people.sort_by_cached_key(|p| {
+        (
+            sanshe_core::registry::name_sort_key(&p.name),
+            p.user_id.clone(),
+        )
+    });
+    people.truncate(ASSIGNABLE_LISTED);
 }
 
 /// Delivered and cancelled requests, latest recorded first: at most `limit`, recorded before

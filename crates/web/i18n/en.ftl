@@ -584,6 +584,7 @@ errand-confirmed = Receipt confirmed by the resident
 errand-volunteer = Volunteer
 errand-assign = Assign
 errand-no-one-deployed = No volunteer is deployed here yet, so there is no one to assign
+errand-assign-more = { $count } more could take it; the first by name are listed, and any of them can claim it themselves
 errand-claim = I'll go
 errand-cost = Cost advanced (yuan)
 errand-buy = Bought

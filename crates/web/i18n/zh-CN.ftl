@@ -584,6 +584,7 @@ errand-confirmed = 居民已确认收到
 errand-volunteer = 志愿者
 errand-assign = 指派
 errand-no-one-deployed = 这里还没有派驻志愿者，无人可指派
+errand-assign-more = 另有 { $count } 名志愿者也可以接这件事，上面按姓名列出前面的人；他们也可以自己认领
 errand-claim = 我来跑腿
 errand-cost = 垫付金额（元）
 errand-buy = 已买到

@@ -384,6 +384,45 @@ async fn each_open_errand_offers_to_assign_only_the_volunteers_deployed_where_it
 }
 
 #[tokio::test]
+async fn an_errands_assign_list_offers_the_first_two_hundred_by_name_and_counts_everyone_else() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let errand = json!({"area_id": t.lingyanli, "address": "3号楼101", "for_whom": "刘奶奶", "needs": "降压药", "urgency": "today"});
+        let here = ask(t, &ling, errand).await["id"].as_str().unwrap().to_string();
+        // 1,205 deployed in 凌研里 (more deployments than are read at once), and 甲双 both there
+        // and at the street above: one person, offered and counted once.
+        let street = t.parent_of(&t.lingyanli).await;
+        let mut tx = t.app.db.begin().await.unwrap();
+        let mut last = String::new();
+        for n in 0..1206 {
+            let name = if n == 1205 { "甲双".to_string() } else { format!("志愿者{n:04}") };
+            let u = sanshe_store::accounts::insert_user(&mut tx, &format!("e.{n}"), &name, "x", false).await.unwrap();
+            let places = if n == 1205 { vec![&t.lingyanli, &street] } else { vec![&t.lingyanli] };
+            for place in places {
+                sanshe_store::accounts::insert_grant(&mut tx, &u.id, sanshe_core::accounts::Role::Volunteer, Some(place), None)
+                    .await
+                    .unwrap();
+            }
+            if n == 1204 {
+                last = u.id;
+            }
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/errands", &cookie).await.text();
+        let listed = offered(&html, &here).unwrap_or_else(|| panic!("{html}"));
+        let mut first: Vec<String> = (0..199).map(|n| format!("志愿者{n:04}")).collect();
+        first.insert(0, "甲双".to_string());
+        assert_eq!(listed, first, "甲 (jiǎ) before 志 (zhì), each once, two hundred");
+        assert!(html.contains(&format!("id=\"more-for-{here}\"")) && html.contains("另有 1006 名志愿者"), "{html}");
+        // Someone past the list may still be given the errand.
+        let given = step(t, &ling, &here, json!({"step": "assign", "user_id": last})).await;
+        assert_eq!(given.0, StatusCode::OK, "{:?}", given.1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_volunteer_holding_an_errand_sees_the_number_to_call_until_it_is_delivered() {
     on_both(async |t| {
         let worker = t.token("worker.lingyanli").await;

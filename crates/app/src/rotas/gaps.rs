@@ -202,19 +202,28 @@ pub async fn cover_candidates(app: &App, actor: &Actor, shift_id: &str) -> Resul
     let lineage: Vec<String> = sanshe_core::areas::lineage(&shift.area_path)
         .map(String::from)
         .collect();
-    let mut after: Option<String> = None;
+    let mut after: Option<(String, String)> = None;
     loop {
-        let people = sanshe_store::accounts::volunteers_covering(
+        let from = after.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+        let rows = sanshe_store::accounts::volunteers_deployed_at(
             &mut *conn,
             &lineage,
-            after.as_deref(),
+            from,
             WEIGHED_AT_ONCE,
         )
         .await?;
-        let Some((last, _)) = people.last() else {
+        let Some((user_id, _, path)) = rows.last() else {
             break;
         };
-        after = Some(last.clone());
+        // Rows come by person: one deployed at the place and above it is weighed once.
+        let weighed = after.map(|(u, _)| u);
+        after = Some((user_id.clone(), path.clone()));
+        let mut people: Vec<(String, String)> = rows
+            .into_iter()
+            .filter(|(u, _, _)| weighed.as_ref() != Some(u))
+            .map(|(u, name, _)| (u, name))
+            .collect();
+        people.dedup_by(|a, b| a.0 == b.0);
         let found = weigh(app, &mut conn, &shift, &post, people).await?;
         listed.total += found.len() as i64;
         listed.items.extend(found);

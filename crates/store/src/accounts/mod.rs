@@ -393,55 +393,34 @@ async fn names_by<'a>(
     crate::map_by_key(conn, ("users", column, "display_name"), keys).await
 }
 
-/// Volunteers deployed to exactly these areas (by path): (user id, display name, area id, area
-/// path); given a place's lineage, those whose deployment covers the place.
+/// Active volunteers' deployments at exactly these areas (by path): (user id, display name,
+/// area path), by user id and path, at most `limit` after `after` (the last row's user id and
+/// path), so a caller can walk however many there are; a person deployed at two of the areas
+/// comes in two rows, one after the other.
 pub async fn volunteers_deployed_at(
     conn: &mut impl crate::statements::Statements,
     paths: &[String],
-) -> Result<Vec<(String, String, String, String)>> {
-    let mut args = Vec::new();
-    let filter = crate::one_of("a.path", paths, &mut args);
-    conn
-        .rows(
-            &format!(
-                "SELECT u.id AS user_id, u.display_name, a.id AS area_id, a.path FROM grants g JOIN users u ON u.id = g.user_id \
-                 JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
-                 ORDER BY a.path, u.display_name LIMIT 5000"
-            ),
-            &args,
-        )
-        .await?
-        .iter()
-        .map(|r| r.columns(["user_id", "display_name", "area_id", "path"]))
-        .collect::<Result<_>>()
-}
-
-/// Active volunteers deployed at any of these areas (by path; given a place's lineage, those
-/// whose deployment covers the place), each once: (user id, display name), by id, at most
-/// `limit` after the id `after`, so a caller can walk however many there are.
-pub async fn volunteers_covering(
-    conn: &mut impl crate::statements::Statements,
-    paths: &[String],
-    after: Option<&str>,
+    after: Option<(&str, &str)>,
     limit: i64,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, String, String)>> {
     let mut args = Vec::new();
     let filter = crate::one_of("a.path", paths, &mut args);
-    args.push(after.unwrap_or("").into());
-    let after = args.len();
+    let (user, path) = after.unwrap_or(("", ""));
+    args.extend([user.into(), path.into()]);
+    let (u, p) = (args.len() - 1, args.len());
     args.push(limit.into());
     conn.rows(
         &format!(
-            "SELECT DISTINCT u.id AS user_id, u.display_name FROM grants g JOIN users u ON u.id = g.user_id \
+            "SELECT u.id AS user_id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id \
              JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
-             AND u.id > ${after} ORDER BY u.id LIMIT ${}",
+             AND (u.id > ${u} OR (u.id = ${u} AND a.path > ${p})) ORDER BY u.id, a.path LIMIT ${}",
             args.len()
         ),
         &args,
     )
     .await?
     .iter()
-    .map(|r| r.columns(["user_id", "display_name"]))
+    .map(|r| r.columns(["user_id", "display_name", "path"]))
     .collect::<Result<_>>()
 }
 

@@ -63,7 +63,7 @@ pub(super) struct ErrandsPage {
     all: bool,
     pager: Pager,
     areas: Vec<(String, String)>,
-    assignable: std::collections::HashMap<String, Vec<sanshe_app::help::Assignable>>,
+    assignable: std::collections::HashMap<String, sanshe_app::help::Offered>,
     me: String,
     message: Option<String>,
     form: FormErrors,
@@ -78,7 +78,16 @@ impl ErrandsPage {
 
     /// Whom the worker may give this open errand to (no one for any other errand).
     fn assignable_to(&self, h: &sanshe_app::help::HelpView) -> &[sanshe_app::help::Assignable] {
-        self.assignable.get(&h.id).map_or(&[], Vec::as_slice)
+        self.assignable
+            .get(&h.id)
+            .map_or(&[], |o| o.people.as_slice())
+    }
+
+    /// How many more this open errand could be given to than its list offers.
+    fn unlisted_for(&self, h: &sanshe_app::help::HelpView) -> i64 {
+        self.assignable
+            .get(&h.id)
+            .map_or(0, |o| o.total - o.people.len() as i64)
     }
 
     /// Whether the errand is the signed-in volunteer's.
