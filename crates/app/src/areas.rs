@@ -218,7 +218,7 @@ pub async fn communities_by_street(
     let mut named = std::collections::HashMap::new();
     let mut districts = Vec::new();
     for kind in [AreaKind::District, AreaKind::Street] {
-        for a in store::search(&mut conn, &[String::new()], Some(kind), None, 5000).await? {
+        for a in store::every(&mut conn, &[String::new()], kind).await? {
             if kind == AreaKind::District {
                 districts.push((a.id.clone(), a.name.clone()));
             }
@@ -227,7 +227,8 @@ pub async fn communities_by_street(
     }
     let step = sanshe_core::areas::PATH_STEP;
     let mut placed = Vec::new();
-    for c in store::search(&mut conn, roots, Some(AreaKind::Community), None, 5000).await? {
+    districts.sort_by(|a, b| a.1.cmp(&b.1));
+    for c in store::every(&mut conn, roots, AreaKind::Community).await? {
         let above = |levels: usize| c.path.get(..levels * step).and_then(|p| named.get(p));
         let (district_id, district_name) = above(2).cloned().unwrap_or_default();
         if district.is_some_and(|d| d != district_id) {

@@ -450,10 +450,10 @@ pub async fn sign_up_places(
     crate::areas::communities_by_street(app, &[String::new()], district).await
 }
 
-/// The communities below `roots`: (id, name), at most 2,000 (a city has a few thousand at most).
+/// The communities below `roots`: (id, name), every one of them.
 async fn communities_within(app: &App, roots: &[String]) -> Result<Vec<(String, String)>> {
     let mut conn = app.db.conn().await?;
-    let found = area_store::search(&mut conn, roots, Some(AreaKind::Community), None, 2000);
+    let found = area_store::every(&mut conn, roots, AreaKind::Community);
     Ok(found.await?.into_iter().map(|a| (a.id, a.name)).collect())
 }
 

@@ -129,6 +129,43 @@ pub async fn search(
     conn.fetch_all::<AreaRow>(&sql, &args).await
 }
 
+/// Every area of `kind` within the scope roots, by path, read a thousand at a time: a city's
+/// communities run to thousands, and no form or map that lists them may drop any.
+pub async fn every(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    kind: AreaKind,
+) -> Result<Vec<AreaRow>> {
+    const AT_ONCE: usize = 1000;
+    let (filter, binds) = scope_filter("path", roots, 1);
+    let mut out: Vec<AreaRow> = Vec::new();
+    loop {
+        let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+        let after = out.last().map_or(String::new(), |a| a.path.clone());
+        args.extend([
+            Cell::from(kind),
+            Cell::from(after),
+            Cell::from(AT_ONCE as i64),
+        ]);
+        let n = args.len();
+        let page: Vec<AreaRow> = conn
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM areas WHERE {filter} AND kind = ${} AND path > ${} ORDER BY path LIMIT ${n}",
+                    n - 2,
+                    n - 1
+                ),
+                &args,
+            )
+            .await?;
+        let full = page.len() == AT_ONCE;
+        out.extend(page);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 /// The child of `parent` with this name and kind, if one exists (used to make imports idempotent).
 pub async fn find_child(
     conn: &mut AnyConnection,
@@ -210,4 +247,82 @@ pub async fn contacts_of(
         .iter()
         .map(|r| r.columns(["area_id", "phone"]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_community_below_the_roots_is_read_however_many_there_are() {
+        let scratch = crate::ScratchDb::new().await;
+        let mut tx = scratch.db.begin().await.unwrap();
+        let city = insert(&mut tx, None, AreaKind::City, None, "天津市")
+            .await
+            .unwrap();
+        let here = insert(&mut tx, Some(&city), AreaKind::District, None, "南开区")
+            .await
+            .unwrap();
+        let there = insert(&mut tx, Some(&city), AreaKind::District, None, "河西区")
+            .await
+            .unwrap();
+        let street = insert(&mut tx, Some(&here), AreaKind::Street, None, "体育中心街道")
+            .await
+            .unwrap();
+        let far = insert(&mut tx, Some(&there), AreaKind::Street, None, "友谊路街道")
+            .await
+            .unwrap();
+        // More than are read at once below 南开区, and some elsewhere.
+        for n in 0..1203 {
+            insert(
+                &mut tx,
+                Some(&street),
+                AreaKind::Community,
+                None,
+                &format!("社区{n:04}"),
+            )
+            .await
+            .unwrap();
+        }
+        for n in 0..3 {
+            insert(
+                &mut tx,
+                Some(&far),
+                AreaKind::Community,
+                None,
+                &format!("河西社区{n}"),
+            )
+            .await
+            .unwrap();
+        }
+        crate::commit(tx).await.unwrap();
+        let mut conn = scratch.db.conn().await.unwrap();
+        let nankai = every(
+            &mut conn,
+            std::slice::from_ref(&here.path),
+            AreaKind::Community,
+        )
+        .await
+        .unwrap();
+        assert_eq!(nankai.len(), 1203);
+        assert!(
+            nankai.windows(2).all(|w| w[0].path < w[1].path),
+            "by path, each once"
+        );
+        assert!(nankai.iter().all(|c| c.path.starts_with(&here.path)));
+        let city_wide = every(&mut conn, &[String::new()], AreaKind::Community)
+            .await
+            .unwrap();
+        assert_eq!(city_wide.len(), 1206);
+        let streets = every(&mut conn, &[String::new()], AreaKind::Street)
+            .await
+            .unwrap();
+        assert_eq!(streets.len(), 2);
+        assert!(
+            every(&mut conn, &[], AreaKind::Community)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -308,8 +308,7 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
             .collect(),
     };
     let roots = roots.as_slice();
-    let communities =
-        area_store::search(&mut conn, roots, Some(AreaKind::Community), None, 20_000).await?;
+    let communities = area_store::every(&mut conn, roots, AreaKind::Community).await?;
     let mut linkages = store::linkages_within(&mut *conn, roots).await?;
     // A street's linkage above the roots (when only some communities are read again).
     let mut above: Vec<String> = roots

@@ -210,13 +210,15 @@ pub async fn hours_totals(app: &App, actor: &Actor) -> Result<HoursTotals> {
         return Err(AppError::Forbidden);
     }
     let groups = store::served_groups(&mut *conn, &roots, &organizations).await?;
-    let communities =
-        area_store::search(&mut conn, &roots, Some(AreaKind::Community), None, 5000).await?;
+    let communities: HashMap<String, String> =
+        area_store::every(&mut conn, &roots, AreaKind::Community)
+            .await?
+            .into_iter()
+            .map(|c| (c.path, c.name))
+            .collect();
     let community_of = |path: &str| {
-        communities
-            .iter()
-            .find(|c| path.starts_with(&c.path))
-            .map(|c| c.name.clone())
+        sanshe_core::areas::lineage(path)
+            .find_map(|p| communities.get(p).cloned())
             .unwrap_or_default()
     };
     type Sums = HashMap<String, (std::collections::HashSet<String>, i64, i64)>;
