@@ -132,7 +132,7 @@ pub async fn visible(
     let Some((filter, mut args)) = scope.filter() else {
         return Ok(Vec::new());
     };
-    let older = crate::older_than(before, &mut args);
+    let older = crate::older_than("created_at", before, &mut args);
     args.push(limit.into());
     let sql = format!(
         "SELECT {NEED_COLUMNS} FROM needs WHERE {filter}{older} ORDER BY created_at DESC, id DESC LIMIT ${}",

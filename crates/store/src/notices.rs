@@ -131,7 +131,7 @@ pub async fn newest(
     let Some((filter, mut args)) = scope.filter() else {
         return Ok(Vec::new());
     };
-    let older = crate::older_than(before, &mut args);
+    let older = crate::older_than("created_at", before, &mut args);
     args.push(limit.into());
     conn.fetch_all(
         &format!(

@@ -37,16 +37,21 @@ pub(crate) fn starting_with(
     format!("{column} >= ${} AND {column} < ${n}", n - 1)
 }
 
-/// ` AND (…)`: the rows of a newest-first list that sort after `before` (the last of the
-/// previous page: its `created_at`, its `id`), parameters numbered on from those in `args` and
-/// appended to it; nothing on the first page.
-pub(crate) fn older_than(before: Option<(i64, &str)>, args: &mut Vec<statements::Cell>) -> String {
+/// ` AND (…)`: the rows of a list newest first by the time `column` (then by id) that sort
+/// after `before` (the last of the previous page: its time, its id), parameters numbered on
+/// from those in `args` and appended to it; nothing on the first page. The column's name comes
+/// from the code.
+pub(crate) fn older_than(
+    column: &'static str,
+    before: Option<(i64, &str)>,
+    args: &mut Vec<statements::Cell>,
+) -> String {
     let Some((at, id)) = before else {
         return String::new();
     };
     args.extend([at.into(), id.into()]);
     let (a, i) = (args.len() - 1, args.len());
-    format!(" AND (created_at < ${a} OR (created_at = ${a} AND id < ${i}))")
+    format!(" AND ({column} < ${a} OR ({column} = ${a} AND id < ${i}))")
 }
 
 /// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and

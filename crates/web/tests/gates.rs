@@ -332,7 +332,7 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
         let strange = t.post_json("/api/v1/visitors", Some(&w), json!({"gate_id": g.id, "kind": "courier", "name": "顺丰", "entered": false})).await;
         assert_eq!(strange.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(strange.json()["errors"][0]["code"], "err-visitor-kind", "{}", strange.text());
-        let list = t.get(&format!("/api/v1/visitors?at={}", g.id), Some(&w)).await.json();
+        let list = t.get(&format!("/api/v1/visitors?at={}", g.id), Some(&w)).await.json()["items"].clone();
         assert_eq!(list.as_array().unwrap().len(), 3);
         let kinds: Vec<&str> = list.as_array().unwrap().iter().filter_map(|v| v["kind"].as_str()).collect();
         assert_eq!((kinds.iter().filter(|k| **k == "delivery").count(), kinds.len()), (1, 3), "{list}");
@@ -340,6 +340,47 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
         let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
         assert_eq!(tr["total"]["visitors"], 3);
         assert_eq!(t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json().as_array().unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_days_visitors_are_read_a_page_at_a_time_at_a_gate_or_over_its_compound() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let south = gate(t, &w).await;
+        let north = t.add_gate(&w, "北门").await["id"].as_str().unwrap().to_string();
+        let register = |gate: String, name: String| {
+            let (t, w) = (&t, w.clone());
+            async move {
+                let body = json!({"gate_id": gate, "kind": "delivery", "name": name, "reason": "快递", "entered": false});
+                let r = t.post_json("/api/v1/visitors", Some(&w), body).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            }
+        };
+        // Five at the south gate, a minute apart, with three at the north gate among them.
+        for n in 0..8 {
+            t.app.clock.advance(chrono::Duration::minutes(1));
+            let at = if n % 3 == 1 { north.clone() } else { south.id.clone() };
+            register(at, format!("快递员{n}")).await;
+        }
+        // The south gate's, two at a time: each once, latest first, none of the north gate's.
+        let (mut seen, mut after) = (Vec::new(), String::new());
+        loop {
+            let page = t.get(&format!("/api/v1/visitors?at={}&limit=2&after={after}", south.id), Some(&w)).await.json();
+            assert_eq!(page["total"], 5, "{page}");
+            seen.extend(page["items"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_string()));
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["快递员6", "快递员5", "快递员3", "快递员2", "快递员0"]);
+        // Over the compound, both gates'.
+        let all = t.get(&format!("/api/v1/visitors?at={}&limit=500", south.compound), Some(&w)).await.json();
+        assert_eq!((all["total"].as_i64(), all["items"].as_array().map(Vec::len)), (Some(8), Some(8)));
+        let r = t.get(&format!("/api/v1/visitors?at={}&after=zz", south.id), Some(&w)).await;
+        assert_eq!((r.status, r.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("after")));
     })
     .await;
 }

@@ -197,27 +197,45 @@ pub async fn register_visitor(
     })
 }
 
-/// Visitors of a day below an area or at a gate, latest first.
-pub async fn visitors(
-    app: &App,
-    actor: &Actor,
-    area_or_gate: &str,
-    date: Option<&str>,
-) -> Result<Vec<VisitorView>> {
-    let (day, within, gate_only) = gate_day(app, actor, area_or_gate, date).await?;
-    let mut conn = app.db.conn().await?;
+/// Which visitors to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct VisitorFilter {
+    /// A gate, or an area (compound, community, street).
+    pub at: String,
+    /// YYYY-MM-DD (default today).
+    pub date: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of visitors, latest first.
+pub type VisitorsPage = crate::cursor::Page<VisitorView>;
+
+/// Visitors of a day below an area or at a gate, latest first, a page at a time with the
+/// total: a street's busy day runs past any one list.
+pub async fn visitors(app: &App, actor: &Actor, f: &VisitorFilter) -> Result<VisitorsPage> {
+    let (day, within, gate_only) = gate_day(app, actor, &f.at, f.date.as_deref()).await?;
+    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let from = utc_ms(day.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let rows = store::visitors(
-        &mut conn,
-        &within,
+    let scope = store::VisitorScope {
+        within: &within,
+        gate_id: gate_only.as_deref(),
         from,
-        from + Duration::days(1).num_milliseconds(),
-        1000,
-    )
-    .await?;
-    Ok(rows
+        to: from + Duration::days(1).num_milliseconds(),
+    };
+    let mut conn = app.db.conn().await?;
+    let mut rows = store::visitors(&mut conn, scope, before, limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |v| {
+        crate::cursor::encode_newest(v.at, &v.id)
+    });
+    let total = store::count_visitors(&mut conn, scope).await?;
+    let items = rows
         .into_iter()
-        .filter(|v| gate_only.as_ref().is_none_or(|g| *g == v.gate_id))
         .map(|v| VisitorView {
             id: v.id,
             gate_id: v.gate_id,
@@ -230,5 +248,6 @@ pub async fn visitors(
             entered: v.entered,
             at: crate::stamp(v.at),
         })
-        .collect())
+        .collect();
+    Ok(VisitorsPage { items, total, next })
 }

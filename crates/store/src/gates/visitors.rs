@@ -41,29 +41,68 @@ pub async fn insert_visitor(conn: &mut AnyConnection, v: &VisitorRow) -> Result<
     conn.insert("visitors", v).await
 }
 
-/// Visitors below `within` between two instants, latest first.
+/// Which visitors a list holds: those registered below `within` (at one gate, if given)
+/// between two instants.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitorScope<'a> {
+    /// The area's path.
+    pub within: &'a str,
+    /// Only those registered at this gate.
+    pub gate_id: Option<&'a str>,
+    /// From (UTC ms).
+    pub from: i64,
+    /// To, not included (UTC ms).
+    pub to: i64,
+}
+
+impl VisitorScope<'_> {
+    /// The WHERE clause and its arguments.
+    fn filter(&self) -> (String, Vec<Cell>) {
+        let mut args: Vec<Cell> = vec![
+            self.within.into(),
+            sanshe_core::accounts::subtree_upper_bound(self.within).into(),
+            self.from.into(),
+            self.to.into(),
+        ];
+        let mut filter = "area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4".to_string();
+        if let Some(gate) = self.gate_id {
+            args.push(gate.into());
+            filter.push_str(&format!(" AND gate_id = ${}", args.len()));
+        }
+        (filter, args)
+    }
+}
+
+/// A page of the scope's visitors, latest first: at most `limit` registered before `before`
+/// (the last of the previous page: when, its id).
 pub async fn visitors(
     conn: &mut AnyConnection,
-    within: &str,
-    from: i64,
-    to: i64,
+    scope: VisitorScope<'_>,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<VisitorRow>> {
+    let (filter, mut args) = scope.filter();
+    let older = crate::older_than("at", before, &mut args);
+    args.push(limit.into());
     conn.fetch_all(
         &format!(
-            "SELECT {} FROM visitors WHERE area_path >= $1 AND area_path < $2 AND at >= $3 AND at < $4 \
-             ORDER BY at DESC LIMIT $5",
-            VisitorRow::COLUMNS
+            "SELECT {} FROM visitors WHERE {filter}{older} ORDER BY at DESC, id DESC LIMIT ${}",
+            VisitorRow::COLUMNS,
+            args.len()
         ),
-        &[
-            within.into(),
-            sanshe_core::accounts::subtree_upper_bound(within).into(),
-            from.into(),
-            to.into(),
-            limit.into(),
-        ],
+        &args,
     )
     .await
+}
+
+/// How many visitors the scope holds.
+pub async fn count_visitors(conn: &mut AnyConnection, scope: VisitorScope<'_>) -> Result<i64> {
+    let (filter, args) = scope.filter();
+    let sql = format!("SELECT COUNT(*) AS n FROM visitors WHERE {filter}");
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 /// Visitors registered before `before`, deleted; the hourly rollup keeps their count.

@@ -6,9 +6,10 @@ use axum::extract::State;
 use crate::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use sanshe_app::cursor::Page;
 use sanshe_app::gates::{
-    self, GateView, IssuePasses, PassView, ScanInput, ScanOutcome, Traffic, VisitorInput,
-    VisitorView,
+    self, GateView, IssuePasses, PassView, ScanInput, ScanOutcome, Traffic, VisitorFilter,
+    VisitorInput, VisitorView, VisitorsPage,
 };
 use sanshe_core::gates::GatePolicy;
 use serde::Deserialize;
@@ -165,23 +166,15 @@ pub async fn create_scan(
     Ok(Created(outcome))
 }
 
-/// Which visitors to list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct VisitorFilter {
-    /// A gate, or an area (compound, community, street).
-    pub at: String,
-    /// YYYY-MM-DD (default today).
-    pub date: Option<String>,
-}
-
-/// Visitors and deliveries registered on a day.
-#[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates", responses((status = 200, body = [VisitorView])))]
+/// Visitors and deliveries registered on a day, latest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/visitors", params(VisitorFilter), tag = "gates",
+    responses((status = 200, body = Page<VisitorView>)))]
 pub async fn list_visitors(
     caller: ApiCaller,
     Query(f): Query<VisitorFilter>,
-) -> ApiResult<Json<Vec<VisitorView>>> {
+) -> ApiResult<Json<VisitorsPage>> {
     Ok(Json(
-        gates::visitors(caller.app(), &caller.actor, &f.at, f.date.as_deref()).await?,
+        gates::visitors(caller.app(), &caller.actor, &f).await?,
     ))
 }
 
