@@ -289,35 +289,48 @@ impl From<AlertRow> for AlertView {
     }
 }
 
-/// Alerts in the actor's scope: `open` (open and acknowledged, the default) or `resolved`.
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    status: Option<&str>,
-    kind: Option<&str>,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<AlertView>> {
-    let statuses = statuses_shown(status)?;
-    let kind = match kind.filter(|k| !k.is_empty()) {
+/// Which alerts to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct AlertFilter {
+    /// `open` (open and acknowledged, default) or `resolved`.
+    pub status: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of alerts, the latest raised or raised again first.
+pub type AlertsPage = crate::cursor::Page<AlertView>;
+
+/// Alerts in the actor's scope: `open` (open and acknowledged, the default) or `resolved`,
+/// latest first, a page at a time with the total: a district's resolved alerts over a winter
+/// run to thousands.
+pub async fn list(app: &App, actor: &Actor, f: &AlertFilter) -> Result<AlertsPage> {
+    let statuses = statuses_shown(f.status.as_deref())?;
+    let kind = match f.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?),
         None => None,
     };
+    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let rows = store::alerts(
-        &mut conn,
-        scope.roots(),
-        statuses,
-        kind,
-        offset.max(0),
-        limit.clamp(1, 500),
-    )
-    .await?;
+    let mut rows =
+        store::alerts(&mut conn, scope.roots(), statuses, kind, before, limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |a| {
+        crate::cursor::encode_newest(a.last_at, &a.id)
+    });
+    let total = store::count_alerts(&mut *conn, scope.roots(), statuses, kind).await?;
     let paths: Vec<String> = rows.iter().map(|r| r.area_path.clone()).collect();
-    let mut views: Vec<AlertView> = rows.into_iter().map(AlertView::from).collect();
-    name_subjects(&mut conn, actor, &mut views, &paths).await?;
-    Ok(views)
+    let mut items: Vec<AlertView> = rows.into_iter().map(AlertView::from).collect();
+    name_subjects(&mut conn, actor, &mut items, &paths).await?;
+    Ok(AlertsPage { items, total, next })
 }
 
 /// How many alerts in the actor's scope are still to be dealt with (open or taken).

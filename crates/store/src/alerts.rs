@@ -210,17 +210,16 @@ pub async fn alerts(
     roots: &[String],
     statuses: &[AlertStatus],
     kind: Option<AlertKind>,
-    offset: i64,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<AlertRow>> {
     let (filter, mut args) = alerts_where(roots, statuses, kind);
-    let sql = format!(
-        "{ALERT_SELECT} WHERE {filter} ORDER BY last_at DESC, id DESC LIMIT ${} OFFSET ${}",
-        args.len() + 1,
-        args.len() + 2
-    );
+    let older = crate::older_than("last_at", before, &mut args);
     args.push(Cell::from(limit));
-    args.push(Cell::from(offset));
+    let sql = format!(
+        "{ALERT_SELECT} WHERE {filter}{older} ORDER BY last_at DESC, id DESC LIMIT ${}",
+        args.len()
+    );
     conn.fetch_all::<AlertRow>(&sql, &args).await
 }
 

@@ -390,6 +390,7 @@ alert-subject = About
 alert-open-subject = Open
 alerts-open = Open
 alerts-resolved = Resolved
+alerts-found = { $count } in all, the latest first
 alert-kind = Kind
 alert-status = Status
 chat-title = [sanshe alert]

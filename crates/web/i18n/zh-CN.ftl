@@ -390,6 +390,7 @@ alert-subject = 对象
 alert-open-subject = 查看
 alerts-open = 待处理
 alerts-resolved = 已处理
+alerts-found = 共 { $count } 条，最近的在前
 alert-kind = 类型
 alert-status = 状态
 chat-title = 【三社联动预警】

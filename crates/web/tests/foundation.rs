@@ -1003,7 +1003,7 @@ async fn the_demo_tells_the_tianjin_story() {
                 .iter()
                 .all(|e| e["worker_id"].is_string())
         );
-        let alerts = t.get("/api/v1/alerts", Some(&ling)).await.json();
+        let alerts = t.get("/api/v1/alerts", Some(&ling)).await.json()["items"].clone();
         let kinds: Vec<&str> = alerts
             .as_array()
             .unwrap()

@@ -63,7 +63,7 @@ fn field_keys(problem: &Value) -> Vec<String> {
 async fn alerts(t: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let r = t.get(&format!("/api/v1/alerts{query}"), Some(token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    r.json().as_array().unwrap().clone()
+    r.json()["items"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -1035,6 +1035,85 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.text());
         let hooks = t.page("/webhooks", &admin_cookie).await.text();
         assert!(hooks.contains("凌研里防控群") && hooks.contains("hook/0123…") && !hooks.contains("0123456789abcdef") && !hooks.contains("s3cret"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_alert_centre_is_read_a_page_at_a_time_latest_first_with_the_total() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        assert_eq!(
+            t.get("/api/v1/alerts?kind=gate_fever", Some(&w))
+                .await
+                .json()["total"],
+            0
+        );
+        // 103 fevers at 凌研里's gates, a minute apart.
+        let mut conn = t.app.db.conn().await.unwrap();
+        let path = sanshe_store::areas::get(&mut conn, &t.lingyanli)
+            .await
+            .unwrap()
+            .path;
+        let start = t.app.clock.now_ms();
+        for n in 0..103i64 {
+            let (subject, key) = (format!("gate-{n:03}"), format!("gate_fever:gate-{n:03}"));
+            let alert = sanshe_store::alerts::NewAlert {
+                kind: sanshe_core::alerts::AlertKind::GateFever,
+                area_path: &path,
+                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
+                subject_id: &subject,
+                open_key: &key,
+                event: "e",
+                detail: "37.6℃",
+            };
+            sanshe_store::alerts::insert(&mut *conn, &alert, start + n * 60_000)
+                .await
+                .unwrap();
+        }
+        drop(conn);
+        // Fifty at a time: each once, the latest first, the total on every page.
+        let (mut seen, mut after) = (Vec::new(), String::new());
+        loop {
+            let page = t
+                .get(
+                    &format!("/api/v1/alerts?kind=gate_fever&limit=50&after={after}"),
+                    Some(&w),
+                )
+                .await
+                .json();
+            assert_eq!(page["total"], 103, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["subject_id"].as_str().unwrap().to_string()),
+            );
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => break,
+            }
+        }
+        let latest: Vec<String> = (0..103).rev().map(|n| format!("gate-{n:03}")).collect();
+        assert_eq!(seen, latest);
+        let r = t.get("/api/v1/alerts?after=zz", Some(&w)).await;
+        assert_eq!(
+            (r.status, r.json()["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("after"))
+        );
+        // The page shows a hundred, says how many, and leads on to the rest with its filter.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t
+            .page("/alerts?status=open&kind=gate_fever", &cookie)
+            .await
+            .text();
+        assert!(html.contains("共 103 条"), "{html}");
+        assert_eq!(html.matches("<a href=\"/alerts/").count(), 100, "{html}");
+        let next = support::pager_link(&html, "next-alerts").expect("a next page");
+        assert!(next.contains("kind=gate_fever"), "{next}");
+        let rest = t.page(&next, &cookie).await.text();
+        assert_eq!(rest.matches("<a href=\"/alerts/").count(), 3, "{rest}");
     })
     .await;
 }

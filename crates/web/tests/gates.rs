@@ -104,7 +104,7 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         assert_eq!(home["decision"], "allowed");
         let (_, hot) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 37.6})).await;
         assert_eq!(hot["reason"], "fever");
-        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
+        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json()["items"].clone();
         assert_eq!(alerts.as_array().unwrap().len(), 1);
         // The alert is the household's: it leads there and says where and when, no name.
         let fever = &alerts[0];
@@ -116,12 +116,12 @@ async fn the_gate_rule_on_passes_fever_quota_and_signatures() {
         t.app.clock.advance(chrono::Duration::hours(20));
         let (_, again) = scan(t, &w, json!({"id": scan_id(), "gate_id": g.id, "pass_code": code, "direction": "in", "temperature": 38.0})).await;
         assert_eq!(again["reason"], "fever");
-        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json();
+        let alerts = t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json()["items"].clone();
         assert_eq!((alerts.as_array().unwrap().len(), alerts[0]["occurrences"].as_i64()), (1, Some(2)));
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let page = t.page(&format!("/alerts/{}", alerts[0]["id"].as_str().unwrap()), &cookie).await.text();
         // The worker's home counts the open alerts and leads to them.
-        let open = t.get("/api/v1/alerts", Some(&w)).await.json().as_array().unwrap().len();
+        let open = t.get("/api/v1/alerts", Some(&w)).await.json()["items"].clone().as_array().unwrap().len();
         let home = t.page("/", &cookie).await.text();
         assert!(home.contains(&format!("href=\"/alerts\" data-task=\"home-alerts\"><b>{open}</b>")), "{home}");
         assert_eq!(page.matches("<tr class=\"reading\">").count(), 2, "{page}");
@@ -339,7 +339,7 @@ async fn visitors_are_registered_in_seconds_and_a_fever_keeps_them_out() {
         assert!(!list.to_string().contains("13912345678"));
         let tr = t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&w)).await.json();
         assert_eq!(tr["total"]["visitors"], 3);
-        assert_eq!(t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json().as_array().unwrap().len(), 1);
+        assert_eq!(t.get("/api/v1/alerts?kind=gate_fever", Some(&w)).await.json()["items"].clone().as_array().unwrap().len(), 1);
     })
     .await;
 }
@@ -434,15 +434,14 @@ async fn a_gate_fever_alert_leads_to_the_gate_and_not_to_a_household() {
                 "phone": "", "temperature": 38.6, "entered": true, "reason": "探望", "host": "1号楼"}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let alerts = t.get("/api/v1/alerts", Some(&w)).await.json();
-        let items = alerts.get("items").cloned().unwrap_or(alerts.clone());
+        let items = t.get("/api/v1/alerts", Some(&w)).await.json()["items"].clone();
         let fever = items
             .as_array()
             .unwrap()
             .iter()
             .find(|a| a["subject_kind"] == "gate")
             .cloned()
-            .unwrap_or_else(|| panic!("a gate alert: {alerts}"));
+            .unwrap_or_else(|| panic!("a gate alert: {items}"));
         let link = fever["link"].as_str().unwrap().to_string();
         assert_eq!(link, format!("/traffic/{}", g.id));
         let (cookie, _) = t.browser("worker.lingyanli").await;

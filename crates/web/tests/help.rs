@@ -157,7 +157,7 @@ async fn help_requests_are_triaged_and_move_only_by_allowed_steps() {
         let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
         assert_eq!(w.overdue, 1, "{w:?}");
         assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().overdue, 0, "once");
-        let alerts = t.get("/api/v1/alerts?kind=errand_overdue", Some(&worker)).await.json();
+        let alerts = t.get("/api/v1/alerts?kind=errand_overdue", Some(&worker)).await.json()["items"].clone();
         assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
         assert_eq!(alerts[0]["subject_id"], id(&today_alone));
 

@@ -566,7 +566,7 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
         t.app.clock.advance(Duration::minutes(2));
         assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 1);
         assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);
-        let alerts = t.get("/api/v1/alerts", Some(&worker)).await.json();
+        let alerts = t.get("/api/v1/alerts", Some(&worker)).await.json()["items"].clone();
         let unmet: Vec<&Value> = alerts.as_array().unwrap().iter()
             .filter(|a| a["kind"] == "need_unmet").collect();
         assert_eq!(unmet.len(), 1, "{alerts}");
@@ -574,7 +574,7 @@ async fn an_urgent_need_reaches_the_addressed_organizations_robots_and_an_unmet_
         // Closing the need settles its alerts.
         let id = n["id"].as_str().unwrap();
         assert_eq!(t.post_json(&format!("/api/v1/needs/{id}/close"), Some(&worker), json!({})).await.status, StatusCode::NO_CONTENT);
-        let open: Vec<Value> = t.get("/api/v1/alerts?status=open", Some(&worker)).await.json()
+        let open: Vec<Value> = t.get("/api/v1/alerts?status=open", Some(&worker)).await.json()["items"].clone()
             .as_array().unwrap().iter().filter(|a| a["kind"] == "need_unmet").cloned().collect();
         assert_eq!(open, Vec::<Value>::new());
     })

@@ -523,7 +523,7 @@ async fn finding_5_two_nodes_on_one_database_keep_the_rules_of_one() {
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
             assert_eq!(r.json()["reason"], "fever");
         }
-        let alerts = a.get("/api/v1/alerts", Some(&w)).await.json();
+        let alerts = a.get("/api/v1/alerts", Some(&w)).await.json()["items"].clone();
         let fevers: Vec<&serde_json::Value> = alerts
             .as_array()
             .unwrap()
@@ -825,7 +825,7 @@ async fn finding_12_many_reveals_in_minutes_alert_the_coordinator() {
         let alerts_of = |kind: &'static str| {
             let (t, admin) = (&t, admin.clone());
             async move {
-                let all = t.get("/api/v1/alerts", Some(&admin)).await.json();
+                let all = t.get("/api/v1/alerts", Some(&admin)).await.json()["items"].clone();
                 all.as_array()
                     .unwrap()
                     .iter()

@@ -3,44 +3,23 @@
 use axum::Json;
 
 use crate::extract::{Path, Query};
-use sanshe_app::alerts::{self, AlertView};
+use sanshe_app::alerts::{self, AlertFilter, AlertView, AlertsPage};
+use sanshe_app::cursor::Page;
 use sanshe_app::notify::{self, WebhookInput, WebhookView};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
-/// Filters of the alert list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct AlertFilter {
-    /// `open` (open and acknowledged, default) or `resolved`.
-    pub status: Option<String>,
-    /// Only this kind.
-    pub kind: Option<String>,
-    /// Skip this many.
-    pub offset: Option<i64>,
-    /// At most this many (1–500, default 100).
-    pub limit: Option<i64>,
-}
-
-/// Alerts in the caller's scope, latest first.
-#[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts", responses((status = 200, body = [AlertView])))]
+/// Alerts in the caller's scope, latest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/alerts", params(AlertFilter), tag = "alerts",
+    responses((status = 200, body = Page<AlertView>)))]
 pub async fn list_alerts(
     caller: ApiCaller,
     Query(f): Query<AlertFilter>,
-) -> ApiResult<Json<Vec<AlertView>>> {
-    Ok(Json(
-        alerts::list(
-            caller.app(),
-            &caller.actor,
-            f.status.as_deref(),
-            f.kind.as_deref(),
-            f.offset.unwrap_or(0),
-            f.limit.unwrap_or(100),
-        )
-        .await?,
-    ))
+) -> ApiResult<Json<AlertsPage>> {
+    Ok(Json(alerts::list(caller.app(), &caller.actor, &f).await?))
 }
 
 /// One alert.

@@ -10,7 +10,11 @@ use super::*;
 #[template(path = "alerts.html")]
 pub(super) struct AlertsPage {
     nav: Nav,
+    /// A page of them, latest first.
     items: Vec<AlertView>,
+    /// How many the filter finds.
+    total: i64,
+    pager: Pager,
     resolved: bool,
     kinds: Vec<(&'static str, bool)>,
 }
@@ -19,23 +23,33 @@ pub(super) struct AlertsPage {
 pub(super) struct AlertsQuery {
     status: Option<String>,
     kind: Option<String>,
+    after: Option<String>,
 }
 
 pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
     let resolved = q.status.as_deref() == Some("resolved");
     let kind = q.kind.clone().unwrap_or_default();
-    let items = alerts::list(
-        caller.app(),
-        &caller.actor,
-        Some(if resolved { "resolved" } else { "open" }),
-        Some(&kind),
-        0,
-        500,
-    )
-    .await?;
+    let status = if resolved { "resolved" } else { "open" };
+    let filter = alerts::AlertFilter {
+        status: Some(status.to_string()),
+        kind: Some(kind.clone()),
+        after: q.after.clone(),
+        limit: None,
+    };
+    let page = alerts::list(caller.app(), &caller.actor, &filter).await?;
+    let filters = [("status", Some(status)), ("kind", Some(kind.as_str()))];
+    let pager = Pager::by_cursor(
+        "/alerts",
+        &filters,
+        "after",
+        q.after.as_deref(),
+        page.next.as_deref(),
+    );
     Ok(render(&AlertsPage {
         nav: Nav::of(&caller, "/alerts"),
-        items,
+        items: page.items,
+        total: page.total,
+        pager,
         resolved,
         kinds: AlertKind::ALL
             .iter()
