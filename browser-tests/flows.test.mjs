@@ -314,7 +314,7 @@ test('a worker merges a resident entered twice, from the record, after the page 
 test('a resident in home observation reports a temperature through the link on a cheap phone', async () => {
   const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
   const token = session.token;
-  const { json: episodes } = await api('/api/v1/isolations?status=open', token);
+  const { json: { items: episodes } } = await api('/api/v1/isolations?status=open&limit=1000', token);
   const episode = episodes.find((e) => !e.last_fever);
   const { json: link } = await api(`/api/v1/isolations/${episode.id}/link`, token, {});
   // The resident's phone: no account, no cookie, a small screen.
@@ -344,7 +344,7 @@ test('the gate post keeps working offline and sends each queued scan once when t
   const { json: gates } = await api('/api/v1/gates', token);
   const gate = gates[0];
   const { json: passes } = await api(`/api/v1/passes?area=${gate.compound_id}`, token);
-  const { json: isolated } = await api('/api/v1/isolations?status=open', token);
+  const { json: { items: isolated } } = await api('/api/v1/isolations?status=open&limit=1000', token);
   const usable = passes.filter((p) => !p.revoked && !isolated.some((e) => e.household_id === p.household_id));
   const traffic = async () => (await api(`/api/v1/gates/${gate.id}/traffic`, token)).json.total;
   const before = await traffic();
@@ -590,7 +590,7 @@ test('a volunteer of a linked organization checks in on a phone and scans at the
   const shift = rota.posts.find((p) => p.post.id === post.json.id).shifts[0];
   assert.equal((await api(`/api/v1/shifts/${shift.id}/assign`, worker, { user_id: id })).status, 204);
   const { json: passes } = await api(`/api/v1/passes?area=${gate.compound_id}`, worker);
-  const { json: isolated } = await api('/api/v1/isolations?status=open', worker);
+  const { json: { items: isolated } } = await api('/api/v1/isolations?status=open&limit=1000', worker);
   const usable = passes.filter((p) => !p.revoked && !isolated.some((e) => e.household_id === p.household_id));
 
   const page = await firstSignIn(username);

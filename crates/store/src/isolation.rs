@@ -151,10 +151,10 @@ pub struct EpisodeQuery<'a> {
     pub limit: i64,
 }
 
-/// Episodes in scope, by address.
-pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<Vec<EpisodeRow>> {
+/// The WHERE clause of an episode query and its text values, from `$1`.
+fn episode_filter(q: &EpisodeQuery<'_>) -> (String, Vec<String>) {
     let (filter, mut binds) = scope_filter("e.area_path", q.roots, 1);
-    let mut sql = format!("{EPISODE_SELECT} WHERE {filter}");
+    let mut sql = filter;
     let mut add = |sql: &mut String, cond: &str, v: &str| {
         binds.push(v.to_string());
         sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
@@ -179,16 +179,34 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
     if let Some(h) = q.household_id {
         add(&mut sql, " AND e.household_id = $?", h);
     }
+    (sql, binds)
+}
+
+/// Episodes in scope, by address.
+pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<Vec<EpisodeRow>> {
+    let (filter, binds) = episode_filter(q);
     let n = binds.len();
-    sql.push_str(&format!(
-        " ORDER BY area_name, h.building, h.unit, h.room, e.started_at DESC LIMIT ${} OFFSET ${}",
+    let sql = format!(
+        "{EPISODE_SELECT} WHERE {filter} ORDER BY area_name, h.building, h.unit, h.room, e.started_at DESC, e.id \
+         LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
-    ));
+    );
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(q.limit));
     args.push(Cell::from(q.offset));
     conn.fetch_all::<EpisodeRow>(&sql, &args).await
+}
+
+/// How many episodes `episodes` would list over all its pages.
+pub async fn count_episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<i64> {
+    let (filter, binds) = episode_filter(q);
+    let sql = format!("SELECT COUNT(*) AS n FROM isolation_episodes e WHERE {filter}");
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 /// Ends an episode; false when it was not open.

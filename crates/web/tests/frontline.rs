@@ -185,9 +185,7 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             StatusCode::NOT_FOUND
         );
         assert!(
-            t.get("/api/v1/isolations", Some(&y))
-                .await
-                .json()
+            t.get("/api/v1/isolations", Some(&y)).await.json()["items"]
                 .as_array()
                 .unwrap()
                 .is_empty()
@@ -205,7 +203,7 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
         );
 
         // The follow-up list of the responsible worker has it; phone follow-up can be switched on.
-        let mine = t.get("/api/v1/isolations?worker=me", Some(&w)).await.json();
+        let mine = t.get("/api/v1/isolations?worker=me", Some(&w)).await.json()["items"].clone();
         assert_eq!(mine.as_array().unwrap().len(), 1);
         let phone = t
             .post_json(
@@ -293,9 +291,38 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
         let listed = async |query: &str| -> Vec<String> {
             let list = t.get(&format!("/api/v1/isolations{query}"), Some(&w)).await;
             let list = list.json();
-            let ids = list.as_array().unwrap().iter();
+            let ids = list["items"].as_array().unwrap().iter();
             ids.map(|e| e["id"].as_str().unwrap().to_string()).collect()
         };
+        // A page at a time: one to a page here, each once, with the total.
+        let (mut paged, mut after) = (Vec::new(), String::new());
+        loop {
+            let page = t
+                .get(
+                    &format!("/api/v1/isolations?status=all&limit=1&after={after}"),
+                    Some(&w),
+                )
+                .await
+                .json();
+            assert_eq!(page["total"], 2, "{page}");
+            paged.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["id"].as_str().unwrap().to_string()),
+            );
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(paged, listed("?status=all").await);
+        let bad = t.get("/api/v1/isolations?after=zz", Some(&w)).await;
+        assert_eq!(
+            (bad.status, bad.json()["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("after"))
+        );
         assert_eq!(listed("").await, [second]);
         assert_eq!(listed("?status=open").await, [second]);
         assert_eq!(listed("?status=released").await, [ep.as_str()]);
@@ -445,7 +472,7 @@ async fn the_report_link_reaches_only_its_episode_and_can_be_revoked() {
             "says what a temperature looks like"
         );
 
-        let list = t.get("/api/v1/isolations", Some(&w)).await.json();
+        let list = t.get("/api/v1/isolations", Some(&w)).await.json()["items"].clone();
         let mine = list
             .as_array()
             .unwrap()
@@ -1004,7 +1031,7 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         assert!(area_page.contains("href=\"tel:022-23456789\""), "a building shows its community's phone");
         let notice = t.page(&format!("/households/{hh}/notice"), &cookie).await.text();
         assert!(notice.contains("<svg") && notice.contains("/r/") && notice.contains("居家隔离医学观察告知书"));
-        let worker = t.get("/api/v1/isolations", Some(&w)).await.json()[0]["worker_name"].as_str().unwrap().to_string();
+        let worker = t.get("/api/v1/isolations", Some(&w)).await.json()["items"].clone()[0]["worker_name"].as_str().unwrap().to_string();
         assert!(notice.contains(&format!("有事请联系：负责人 {worker} · 电话 022-23456789")), "{notice}");
         // The notices form is labelled as a form, not with the isolation notice's text.
         let notices = t.page("/notices", &cookie).await.text();

@@ -169,10 +169,12 @@ pub async fn roster(
         },
     )
     .await?;
+    let readings: std::collections::HashMap<&str, _> =
+        readings.iter().map(|r| (r.id.as_str(), r)).collect();
     let lines = rows
         .into_iter()
         .map(|e| {
-            let r = readings.iter().find(|r| r.id == e.id);
+            let r = readings.get(e.id.as_str());
             RosterLine {
                 morning: r.and_then(|r| r.morning).map(format_tenths),
                 afternoon: r.and_then(|r| r.afternoon).map(format_tenths),

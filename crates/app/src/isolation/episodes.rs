@@ -105,14 +105,31 @@ pub struct EpisodeFilter {
     pub worker: Option<String>,
     /// Only this household's.
     pub household: Option<String>,
-    /// Skip this many.
-    pub offset: Option<i64>,
-    /// At most this many (1–1000, default 200).
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–1000, default 200).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
-/// Episodes in scope.
-pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Vec<EpisodeView>> {
+/// A page of episodes, by address.
+pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
+
+/// Episodes in scope, by address, a page at a time with the total: a district's people in home
+/// isolation at the height of an outbreak run to thousands. The cursor holds how many pages
+/// before it held, for the list's order (place, building, unit, room) has no short key.
+pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<EpisodesPage> {
+    let offset = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => {
+            let [n] = crate::cursor::decode(c)?;
+            n.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| AppError::field("after", "err-cursor"))?
+        }
+        None => 0,
+    };
+    let limit = f.limit.unwrap_or(200).clamp(1, 1000);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
     let within = match f.area.as_deref().filter(|a| !a.is_empty()) {
@@ -134,21 +151,23 @@ pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Vec<Epi
         Some(w) => Some(w.to_string()),
         None => None,
     };
-    let rows = store::episodes(
-        &mut conn,
-        &EpisodeQuery {
-            roots: scope.roots(),
-            within: within.as_deref(),
-            status,
-            worker_id: worker.as_deref(),
-            resident_id: None,
-            household_id: f.household.as_deref().filter(|h| !h.is_empty()),
-            offset: f.offset.unwrap_or(0).max(0),
-            limit: f.limit.unwrap_or(200).clamp(1, 1000),
-        },
-    )
-    .await?;
-    Ok(rows.into_iter().map(|e| view(app, e)).collect())
+    let q = EpisodeQuery {
+        roots: scope.roots(),
+        within: within.as_deref(),
+        status,
+        worker_id: worker.as_deref(),
+        resident_id: None,
+        household_id: f.household.as_deref().filter(|h| !h.is_empty()),
+        offset,
+        limit: limit + 1,
+    };
+    let mut rows = store::episodes(&mut conn, &q).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |_| {
+        crate::cursor::encode(&[&(offset + limit).to_string()])
+    });
+    let total = store::count_episodes(&mut conn, &q).await?;
+    let items = rows.into_iter().map(|e| view(app, e)).collect();
+    Ok(EpisodesPage { items, total, next })
 }
 
 /// Episodes of one resident (their page shows the history).

@@ -5,9 +5,10 @@ use axum::Json;
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::AppError;
+use sanshe_app::cursor::Page;
 use sanshe_app::isolation::{
-    self, Board, EpisodeDetail, EpisodeFilter, EpisodeOpened, EpisodeView, OpenEpisode,
-    ReportInput, ReportOutcome,
+    self, Board, EpisodeDetail, EpisodeFilter, EpisodeOpened, EpisodeView, EpisodesPage,
+    OpenEpisode, ReportInput, ReportOutcome,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,12 +16,14 @@ use utoipa::ToSchema;
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
-/// Episodes in scope: open by default; `worker=me` is the caller's follow-up list.
-#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation", responses((status = 200, body = [EpisodeView])))]
+/// Episodes in scope: open by default; `worker=me` is the caller's follow-up list; by
+/// address, a page at a time.
+#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation",
+    responses((status = 200, body = Page<EpisodeView>)))]
 pub async fn list_isolations(
     caller: ApiCaller,
     Query(f): Query<EpisodeFilter>,
-) -> ApiResult<Json<Vec<EpisodeView>>> {
+) -> ApiResult<Json<EpisodesPage>> {
     Ok(Json(
         isolation::list(caller.app(), &caller.actor, &f).await?,
     ))

@@ -114,7 +114,11 @@ pub(super) async fn submit_help_link(
 #[template(path = "isolations.html")]
 pub(super) struct IsolationsPage {
     nav: Nav,
+    /// A page of them, by address.
     items: Vec<EpisodeView>,
+    /// How many the tab holds.
+    total: i64,
+    pager: Pager,
     tab: String,
     roots: Vec<AreaView>,
 }
@@ -123,6 +127,7 @@ pub(super) struct IsolationsPage {
 pub(super) struct IsolationsQuery {
     tab: Option<String>,
     area: Option<String>,
+    after: Option<String>,
 }
 
 pub(super) async fn isolations_page(
@@ -141,14 +146,24 @@ pub(super) async fn isolations_page(
             .into(),
         ),
         worker: (tab == "mine").then(|| "me".to_string()),
-        limit: Some(1000),
+        after: q.after.clone(),
+        limit: Some(200),
         ..Default::default()
     };
-    let items = isolation::list(caller.app(), &caller.actor, &filter).await?;
+    let page = isolation::list(caller.app(), &caller.actor, &filter).await?;
+    let pager = Pager::by_cursor(
+        "/isolations",
+        &[("tab", Some(tab.as_str())), ("area", q.area.as_deref())],
+        "after",
+        q.after.as_deref(),
+        page.next.as_deref(),
+    );
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     Ok(render(&IsolationsPage {
         nav: Nav::of(&caller, "/isolations"),
-        items,
+        items: page.items,
+        total: page.total,
+        pager,
         tab,
         roots,
     }))
@@ -469,7 +484,7 @@ pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> P
         .await?
         .unwrap_or_else(|| "—".into());
     let mut parts = Vec::new();
-    for e in episodes {
+    for e in episodes.items {
         let worker = e
             .worker_name
             .clone()
