@@ -390,24 +390,37 @@ impl Registration<'_> {
     }
 }
 
-/// The arrivals or the close contacts in scope, latest first.
-pub async fn traces(
-    app: &App,
-    actor: &Actor,
-    trace: Trace,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<TraceView>> {
+/// Which page of arrivals or close contacts.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct TraceFilter {
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of arrivals or close contacts, latest first.
+pub type TracesPage = crate::cursor::Page<TraceView>;
+
+/// The arrivals or the close contacts in scope, latest first, a page at a time with the total.
+pub async fn traces(app: &App, actor: &Actor, trace: Trace, f: &TraceFilter) -> Result<TracesPage> {
+    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => Some(crate::cursor::decode::<2>(c)?),
+        None => None,
+    };
+    let after = after.as_ref().map(|[on, id]| (on.as_str(), id.as_str()));
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let rows = store::traces(
-        &mut conn,
-        trace,
-        scope.roots(),
-        offset.max(0),
-        limit.clamp(1, 500),
-    );
-    Ok(rows.await?.into_iter().map(view).collect())
+    let mut rows = store::traces(&mut conn, trace, scope.roots(), after, limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |t| {
+        crate::cursor::encode(&[&t.on_date, &t.id])
+    });
+    let total = store::count_traces(&mut conn, trace, scope.roots()).await?;
+    let items = rows.into_iter().map(view).collect();
+    Ok(TracesPage { items, total, next })
 }
 
 /// Opens the isolation chosen on an arrival or contact form, from its date, in the same

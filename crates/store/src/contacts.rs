@@ -113,16 +113,9 @@ fn trace_sql(table: &str, from: &str, date: &str, how: &str, filter: &str) -> St
     )
 }
 
-/// The arrivals or the close contacts in scope, latest first.
-pub async fn traces(
-    conn: &mut AnyConnection,
-    trace: Trace,
-    roots: &[String],
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<TraceRow>> {
-    // (table, from, date, how) of each list, read into the same `TraceRow`.
-    let (table, from, date, how) = match trace {
+/// (table, from, date, how) of each list, read into the same `TraceRow`.
+fn trace_columns(trace: Trace) -> (&'static str, &'static str, &'static str, &'static str) {
+    match trace {
         Trace::Arrivals => ("arrivals", "t.origin", "t.arrival_date", "t.transport"),
         Trace::Contacts => (
             "contacts",
@@ -130,18 +123,47 @@ pub async fn traces(
             "t.last_contact_date",
             "t.index_resident_id",
         ),
-    };
-    let (filter, binds) = scope_filter("t.area_path", roots, 1);
-    let sql = format!(
-        "{} ORDER BY {date} DESC, t.id DESC LIMIT ${} OFFSET ${}",
-        trace_sql(table, from, date, how, &filter),
-        binds.len() + 1,
-        binds.len() + 2
-    );
+    }
+}
+
+/// A page of the arrivals or the close contacts in scope, latest first: at most `limit` after
+/// `after` (the last of the previous page: its date, YYYY-MM-DD, and its id).
+pub async fn traces(
+    conn: &mut AnyConnection,
+    trace: Trace,
+    roots: &[String],
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<TraceRow>> {
+    let (table, from, date, how) = trace_columns(trace);
+    let (mut filter, binds) = scope_filter("t.area_path", roots, 1);
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    if let Some((on, id)) = after {
+        args.extend([Cell::from(on), Cell::from(id)]);
+        let (d, i) = (args.len() - 1, args.len());
+        filter.push_str(&format!(
+            " AND ({date} < ${d} OR ({date} = ${d} AND t.id < ${i}))"
+        ));
+    }
     args.push(Cell::from(limit));
-    args.push(Cell::from(offset));
+    let sql = format!(
+        "{} ORDER BY {date} DESC, t.id DESC LIMIT ${}",
+        trace_sql(table, from, date, how, &filter),
+        args.len()
+    );
     conn.fetch_all::<TraceRow>(&sql, &args).await
+}
+
+/// How many arrivals or close contacts the scope holds.
+pub async fn count_traces(conn: &mut AnyConnection, trace: Trace, roots: &[String]) -> Result<i64> {
+    let (table, ..) = trace_columns(trace);
+    let (filter, binds) = scope_filter("t.area_path", roots, 1);
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} t WHERE {filter}");
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 /// Residents of these households listed as close contacts with a last contact on or after

@@ -1013,24 +1013,43 @@ async fn the_demo_tells_the_tianjin_story() {
         for k in ["fever", "missed_report"] {
             assert!(kinds.contains(&k), "{k} in {kinds:?}");
         }
-        assert_eq!(
-            t.get("/api/v1/arrivals", Some(&ling))
+        // The five arrivals two at a time: each once, the latest first, the total on each page.
+        let (mut arrivals, mut after) = (Vec::new(), String::new());
+        loop {
+            let page = t
+                .get(
+                    &format!("/api/v1/arrivals?limit=2&after={after}"),
+                    Some(&ling),
+                )
                 .await
-                .json()
-                .as_array()
-                .unwrap()
-                .len(),
-            5
+                .json();
+            assert_eq!(page["total"], 5, "{page}");
+            arrivals.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => break,
+            }
+        }
+        let mut ids: Vec<&str> = arrivals.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert!(
+            arrivals
+                .windows(2)
+                .all(|w| w[0]["date"].as_str() >= w[1]["date"].as_str()),
+            "{arrivals:?}"
         );
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 5);
+        let contacts = t.get("/api/v1/contacts", Some(&ling)).await.json();
         assert_eq!(
-            t.get("/api/v1/contacts", Some(&ling))
-                .await
-                .json()
-                .as_array()
-                .unwrap()
-                .len(),
-            3
+            (
+                contacts["total"].as_i64(),
+                contacts["items"].as_array().map(Vec::len)
+            ),
+            (Some(3), Some(3))
         );
+        let bad = t.get("/api/v1/contacts?after=zz", Some(&ling)).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let admin = t.token("admin").await;
         let orgs = t.get("/api/v1/organizations", Some(&admin)).await.json();
         let names: Vec<&str> = orgs

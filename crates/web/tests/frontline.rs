@@ -811,7 +811,7 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
         assert_eq!(ep["episode"]["source_kind"], "arrival");
         assert!(a["report_link"].as_str().unwrap().starts_with("/r/"));
 
-        let listed = t.get("/api/v1/arrivals", Some(&w)).await.json();
+        let listed = t.get("/api/v1/arrivals", Some(&w)).await.json()["items"].clone();
         assert_eq!(listed[0]["from"], "湖北省武汉市");
         assert_eq!(listed[0]["isolated"], true);
 
@@ -825,11 +825,11 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
         let ep = t.get(&format!("/api/v1/isolations/{}", c.json()["episode_id"].as_str().unwrap()), Some(&w)).await.json();
         assert_eq!(ep["episode"]["planned_end"], "2026-12-10");
         assert_eq!(ep["episode"]["follow_up"], "phone");
-        let contacts = t.get("/api/v1/contacts", Some(&w)).await.json();
+        let contacts = t.get("/api/v1/contacts", Some(&w)).await.json()["items"].clone();
         assert_eq!(contacts[0]["from"], "何平", "the index person is named from the registry");
 
         let y = t.token("worker.yudeli").await;
-        assert!(t.get("/api/v1/contacts", Some(&y)).await.json().as_array().unwrap().is_empty());
+        assert!(t.get("/api/v1/contacts", Some(&y)).await.json()["items"].as_array().unwrap().is_empty());
         let foreign = t.post_json("/api/v1/arrivals", Some(&y), json!({"resident_id": contact["id"], "origin": "北京", "arrival_date": "2026-11-20", "transport": "car"})).await;
         assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
     })

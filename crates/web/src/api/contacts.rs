@@ -1,37 +1,30 @@
 //! API of arrivals from elsewhere and close contacts (M5).
 
 use axum::Json;
-use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView};
+use sanshe_app::contacts::{
+    self, ArrivalInput, ContactInput, Registered, TraceFilter, TraceView, TracesPage,
+};
+use sanshe_app::cursor::Page;
 use sanshe_core::contacts::Trace;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::Query;
 
-/// Paging of a list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct Paging {
-    /// Skip this many.
-    pub offset: Option<i64>,
-    /// At most this many (1–500, default 100).
-    pub limit: Option<i64>,
+async fn list(caller: ApiCaller, trace: Trace, f: TraceFilter) -> ApiResult<Json<TracesPage>> {
+    Ok(Json(
+        contacts::traces(caller.app(), &caller.actor, trace, &f).await?,
+    ))
 }
 
-async fn list(caller: ApiCaller, trace: Trace, p: Paging) -> ApiResult<Json<Vec<TraceView>>> {
-    let (offset, limit) = (p.offset.unwrap_or(0), p.limit.unwrap_or(100));
-    let traces = contacts::traces(caller.app(), &caller.actor, trace, offset, limit);
-    Ok(Json(traces.await?))
-}
-
-/// Arrivals in scope, latest first.
-#[utoipa::path(get, path = "/api/v1/arrivals", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])))]
+/// Arrivals in scope, latest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/arrivals", params(TraceFilter), tag = "contacts",
+    responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_arrivals(
     caller: ApiCaller,
-    Query(p): Query<Paging>,
-) -> ApiResult<Json<Vec<TraceView>>> {
-    list(caller, Trace::Arrivals, p).await
+    Query(f): Query<TraceFilter>,
+) -> ApiResult<Json<TracesPage>> {
+    list(caller, Trace::Arrivals, f).await
 }
 
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
@@ -46,13 +39,14 @@ pub async fn create_arrival(
     Ok(Created(registered))
 }
 
-/// Close contacts in scope, latest contact first.
-#[utoipa::path(get, path = "/api/v1/contacts", params(Paging), tag = "contacts", responses((status = 200, body = [TraceView])))]
+/// Close contacts in scope, latest contact first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/contacts", params(TraceFilter), tag = "contacts",
+    responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_contacts(
     caller: ApiCaller,
-    Query(p): Query<Paging>,
-) -> ApiResult<Json<Vec<TraceView>>> {
-    list(caller, Trace::Contacts, p).await
+    Query(f): Query<TraceFilter>,
+) -> ApiResult<Json<TracesPage>> {
+    list(caller, Trace::Contacts, f).await
 }
 
 /// Registers a close contact of an index person, and opens isolation from the last contact

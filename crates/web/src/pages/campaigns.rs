@@ -5,7 +5,7 @@ use sanshe_app::campaigns::{
     self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
 };
 use sanshe_app::contacts::{
-    self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
+    self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceFilter, TraceView,
 };
 use sanshe_core::campaigns::CampaignStatus;
 use sanshe_core::campaigns::STANDARD_QUESTIONS;
@@ -376,25 +376,32 @@ pub(super) async fn log_visit(
 pub(super) struct TracesPage {
     nav: Nav,
     arrivals: bool,
+    /// A page of them, latest first.
     items: Vec<TraceView>,
+    /// How many there are in scope.
+    total: i64,
+    pager: Pager,
 }
 
-pub(super) async fn arrivals_page(caller: PageCaller) -> PageResult {
-    traces_page(caller, Trace::Arrivals).await
+pub(super) async fn arrivals_page(caller: PageCaller, Query(f): Query<TraceFilter>) -> PageResult {
+    traces_page(caller, Trace::Arrivals, f).await
 }
 
-pub(super) async fn contacts_page(caller: PageCaller) -> PageResult {
-    traces_page(caller, Trace::Contacts).await
+pub(super) async fn contacts_page(caller: PageCaller, Query(f): Query<TraceFilter>) -> PageResult {
+    traces_page(caller, Trace::Contacts, f).await
 }
 
-async fn traces_page(caller: PageCaller, trace: Trace) -> PageResult {
-    let items = contacts::traces(caller.app(), &caller.actor, trace, 0, 500).await?;
+async fn traces_page(caller: PageCaller, trace: Trace, f: TraceFilter) -> PageResult {
+    let page = contacts::traces(caller.app(), &caller.actor, trace, &f).await?;
     let arrivals = trace == Trace::Arrivals;
     let path = if arrivals { "/arrivals" } else { "/contacts" };
+    let pager = Pager::by_cursor(path, &[], "after", f.after.as_deref(), page.next.as_deref());
     Ok(render(&TracesPage {
         nav: Nav::of(&caller, path),
         arrivals,
-        items,
+        items: page.items,
+        total: page.total,
+        pager,
     }))
 }
 
