@@ -116,8 +116,8 @@ pub struct EpisodeFilter {
 pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 
 /// Episodes in scope, by address, a page at a time with the total: a district's people in home
-/// isolation at the height of an outbreak run to thousands. The cursor holds how many pages
-/// before it held, for the list's order (place, building, unit, room) has no short key.
+/// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
+/// pages before it held, for the list's order (place, building, unit, room) has no short key.
 pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<EpisodesPage> {
     let offset = match f.after.as_deref().filter(|a| !a.is_empty()) {
         Some(c) => {
