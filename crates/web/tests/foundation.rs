@@ -475,19 +475,12 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
                 .by(&ling)
                 .await;
         }
-        let mut seen = Vec::new();
-        let mut url = "/api/v1/residents?limit=3".to_string();
-        loop {
-            let page = t.get(&url, Some(&ling)).await.json();
-            assert_eq!(page["total"], 7);
-            for r in page["items"].as_array().unwrap() {
-                seen.push(r["name"].as_str().unwrap().to_string());
-            }
-            match page["next"].as_str() {
-                Some(n) => url = format!("/api/v1/residents?limit=3&after={n}"),
-                None => break,
-            }
-        }
+        let (items, total) = t.every_page("/api/v1/residents?limit=3", &ling).await;
+        assert_eq!(total, 7);
+        let seen: Vec<String> = items
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect();
         let mut sorted = seen.clone();
         sorted.sort();
         // Pinyin order, as a Chinese reader lists them (code points would put 吴 before 周).
@@ -952,18 +945,9 @@ async fn the_demo_tells_the_tianjin_story() {
         assert_eq!(&names[..3], ["1号楼", "2号楼", "3号楼"]);
         assert_eq!(names.last(), Some(&"12号楼"));
         // 2,500 households in 凌研里, as the story says.
-        let mut households = 0;
-        let mut url = format!("/api/v1/households?area={community}&limit=500");
-        loop {
-            let page = t.get(&url, Some(&ling)).await.json();
-            assert_eq!(page["total"], 2500, "every page says how many in all");
-            households += page["items"].as_array().unwrap().len();
-            match page["next"].as_str() {
-                Some(n) => url = format!("/api/v1/households?area={community}&limit=500&after={n}"),
-                None => break,
-            }
-        }
-        assert_eq!(households, 2500);
+        let url = format!("/api/v1/households?area={community}&limit=500");
+        let (households, total) = t.every_page(&url, &ling).await;
+        assert_eq!((households.len(), total), (2500, 2500));
         let r = t
             .get(
                 &format!("/api/v1/households?area={community}&after=zz"),
@@ -1014,22 +998,8 @@ async fn the_demo_tells_the_tianjin_story() {
             assert!(kinds.contains(&k), "{k} in {kinds:?}");
         }
         // The five arrivals two at a time: each once, the latest first, the total on each page.
-        let (mut arrivals, mut after) = (Vec::new(), String::new());
-        loop {
-            let page = t
-                .get(
-                    &format!("/api/v1/arrivals?limit=2&after={after}"),
-                    Some(&ling),
-                )
-                .await
-                .json();
-            assert_eq!(page["total"], 5, "{page}");
-            arrivals.extend(page["items"].as_array().unwrap().iter().cloned());
-            match page["next"].as_str() {
-                Some(next) => after = next.to_string(),
-                None => break,
-            }
-        }
+        let (arrivals, total) = t.every_page("/api/v1/arrivals?limit=2", &ling).await;
+        assert_eq!(total, 5);
         let mut ids: Vec<&str> = arrivals.iter().map(|a| a["id"].as_str().unwrap()).collect();
         assert!(
             arrivals

@@ -295,29 +295,14 @@ async fn an_episode_takes_two_reports_a_day_and_a_fever_is_one_alert() {
             ids.map(|e| e["id"].as_str().unwrap().to_string()).collect()
         };
         // A page at a time: one to a page here, each once, with the total.
-        let (mut paged, mut after) = (Vec::new(), String::new());
-        loop {
-            let page = t
-                .get(
-                    &format!("/api/v1/isolations?status=all&limit=1&after={after}"),
-                    Some(&w),
-                )
-                .await
-                .json();
-            assert_eq!(page["total"], 2, "{page}");
-            paged.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["id"].as_str().unwrap().to_string()),
-            );
-            match page["next"].as_str() {
-                Some(next) => after = next.to_string(),
-                None => break,
-            }
-        }
-        assert_eq!(paged, listed("?status=all").await);
+        let (paged, total) = t
+            .every_page("/api/v1/isolations?status=all&limit=1", &w)
+            .await;
+        let paged: Vec<String> = paged
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!((paged, total), (listed("?status=all").await, 2));
         let bad = t.get("/api/v1/isolations?after=zz", Some(&w)).await;
         assert_eq!(
             (bad.status, bad.json()["errors"][0]["field"].as_str()),
@@ -1100,30 +1085,15 @@ async fn the_alert_centre_is_read_a_page_at_a_time_latest_first_with_the_total()
         }
         drop(conn);
         // Fifty at a time: each once, the latest first, the total on every page.
-        let (mut seen, mut after) = (Vec::new(), String::new());
-        loop {
-            let page = t
-                .get(
-                    &format!("/api/v1/alerts?kind=gate_fever&limit=50&after={after}"),
-                    Some(&w),
-                )
-                .await
-                .json();
-            assert_eq!(page["total"], 103, "{page}");
-            seen.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a["subject_id"].as_str().unwrap().to_string()),
-            );
-            match page["next"].as_str() {
-                Some(next) => after = next.to_string(),
-                None => break,
-            }
-        }
+        let (seen, total) = t
+            .every_page("/api/v1/alerts?kind=gate_fever&limit=50", &w)
+            .await;
+        let seen: Vec<String> = seen
+            .iter()
+            .map(|a| a["subject_id"].as_str().unwrap().to_string())
+            .collect();
         let latest: Vec<String> = (0..103).rev().map(|n| format!("gate-{n:03}")).collect();
-        assert_eq!(seen, latest);
+        assert_eq!((seen, total), (latest, 103));
         let r = t.get("/api/v1/alerts?after=zz", Some(&w)).await;
         assert_eq!(
             (r.status, r.json()["errors"][0]["field"].as_str()),

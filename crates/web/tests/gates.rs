@@ -365,17 +365,9 @@ async fn a_days_visitors_are_read_a_page_at_a_time_at_a_gate_or_over_its_compoun
             register(at, format!("快递员{n}")).await;
         }
         // The south gate's, two at a time: each once, latest first, none of the north gate's.
-        let (mut seen, mut after) = (Vec::new(), String::new());
-        loop {
-            let page = t.get(&format!("/api/v1/visitors?at={}&limit=2&after={after}", south.id), Some(&w)).await.json();
-            assert_eq!(page["total"], 5, "{page}");
-            seen.extend(page["items"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_string()));
-            match page["next"].as_str() {
-                Some(next) => after = next.to_string(),
-                None => break,
-            }
-        }
-        assert_eq!(seen, ["快递员6", "快递员5", "快递员3", "快递员2", "快递员0"]);
+        let (seen, total) = t.every_page(&format!("/api/v1/visitors?at={}&limit=2", south.id), &w).await;
+        let seen: Vec<&str> = seen.iter().map(|v| v["name"].as_str().unwrap()).collect();
+        assert_eq!((seen, total), (vec!["快递员6", "快递员5", "快递员3", "快递员2", "快递员0"], 5));
         // Over the compound, both gates'.
         let all = t.get(&format!("/api/v1/visitors?at={}&limit=500", south.compound), Some(&w)).await.json();
         assert_eq!((all["total"].as_i64(), all["items"].as_array().map(Vec::len)), (Some(8), Some(8)));

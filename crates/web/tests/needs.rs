@@ -389,29 +389,12 @@ async fn notices_are_read_a_page_at_a_time_newest_first_each_once() {
         let newest_first: Vec<String> = (1..=23).rev().map(|n| format!("第{n:02}号通知")).collect();
         // The member's list, ten at a time: every notice once, newest first, the total on each.
         let token = t.token("vol.many").await;
-        let (mut seen, mut after) = (Vec::new(), String::new());
-        loop {
-            let page = t
-                .get(
-                    &format!("/api/v1/notices?limit=10&after={after}"),
-                    Some(&token),
-                )
-                .await
-                .json();
-            assert_eq!(page["total"], 23, "{page}");
-            seen.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|n| n["title"].as_str().unwrap().to_string()),
-            );
-            match page["next"].as_str() {
-                Some(next) => after = next.to_string(),
-                None => break,
-            }
-        }
-        assert_eq!(seen, newest_first);
+        let (seen, total) = t.every_page("/api/v1/notices?limit=10", &token).await;
+        let seen: Vec<String> = seen
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!((seen, total), (newest_first, 23));
         // The sender's list pages the same way, each notice with its reach.
         let sent = t
             .get("/api/v1/notices/sent?limit=5", Some(&org))

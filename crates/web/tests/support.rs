@@ -308,6 +308,30 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Every item of a paged API list (`{items, total, next}`), walked from its first page by
+    /// `next`: the items in order, and the total, which every page must give alike. `path` may
+    /// carry a query already.
+    pub async fn every_page(&self, path: &str, token: &str) -> (Vec<Value>, i64) {
+        let joint = if path.contains('?') { '&' } else { '?' };
+        let (mut items, mut total, mut url) = (Vec::new(), None, path.to_string());
+        loop {
+            let page = self.get(&url, Some(token)).await.json();
+            let said = page["total"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("a page: {page}"));
+            assert_eq!(
+                *total.get_or_insert(said),
+                said,
+                "each page gives one total: {page}"
+            );
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next"].as_str() {
+                Some(next) => url = format!("{path}{joint}after={next}"),
+                None => return (items, said),
+            }
+        }
+    }
+
     /// A new user with one grant, made as the command line would: `role` over the area
     /// `area_id`. Returns (their id, a bearer token signed in as them).
     pub async fn with_user(&self, username: &str, role: &str, area_id: &str) -> (String, String) {
