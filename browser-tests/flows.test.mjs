@@ -466,7 +466,7 @@ test('a resident confirms a delivered errand through the link on a phone', async
   assert.equal(await page.locator('button', { hasText: '我已收到' }).count(), 0, 'nothing to confirm yet');
   const { id } = asked.json;
   const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
-  const zhang = (await api('/api/v1/users', admin)).json.find((u) => u.username === 'vol.zhanglei');
+  const zhang = (await api('/api/v1/users?q=vol.zhanglei', admin)).json.items.find((u) => u.username === 'vol.zhanglei');
   for (const step of [{ step: 'assign', user_id: zhang.id }, { step: 'buy', cost: '18.50' }, { step: 'deliver' }]) {
     const r = await api(`/api/v1/help-requests/${id}/steps`, worker, step);
     assert.equal(r.status, 200, JSON.stringify(r.json));

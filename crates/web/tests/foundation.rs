@@ -1379,7 +1379,7 @@ async fn a_coordinator_grants_and_revokes_roles_and_the_scope_follows() {
         let yude = t.token("worker.yudeli").await;
         let ling = t.token("worker.lingyanli").await;
         t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
-        let users = t.get("/api/v1/users", Some(&admin)).await.json();
+        let users = t.get("/api/v1/users", Some(&admin)).await.json()["items"].clone();
         let yudeli = users
             .as_array()
             .unwrap()

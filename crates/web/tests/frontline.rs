@@ -657,7 +657,7 @@ async fn an_isolated_person_without_a_worker_raises_an_alert_until_assigned() {
         assert_eq!(unassigned.len(), 1);
         assert_eq!(unassigned[0]["subject_id"], ep.as_str());
         // A worker of another community cannot be made responsible here.
-        let users = t.get("/api/v1/users", Some(&admin)).await.json();
+        let users = t.get("/api/v1/users", Some(&admin)).await.json()["items"].clone();
         let lingyanli_worker = users.as_array().unwrap().iter().find(|u| u["username"] == "worker.lingyanli").unwrap()["id"].as_str().unwrap().to_string();
         let wrong = t.post_json(&format!("/api/v1/isolations/{ep}/assign"), Some(&admin), json!({"worker_id": lingyanli_worker})).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -521,7 +521,7 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
 }
 
 async fn user_id_of(t: &TestApp, admin: &str, username: &str) -> String {
-    let users = t.get("/api/v1/users", Some(admin)).await.json();
+    let users = t.get("/api/v1/users?limit=500", Some(admin)).await.json()["items"].clone();
     users
         .as_array()
         .unwrap()

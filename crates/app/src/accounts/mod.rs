@@ -655,21 +655,36 @@ fn view_of(user: store::UserRow, grants: Vec<store::GrantRow>) -> UserView {
     }
 }
 
-/// A page of the users the actor manages, by user name: those with a grant in the actor's
-/// user-managing scope or in an organization they administer (a city coordinator: everyone).
-/// `words` narrows to user or display names that hold them; `after` is the last user name of
-/// the previous page; at most `limit` (1–500).
-pub async fn list_users(
-    app: &App,
-    actor: &Actor,
-    words: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserView>> {
-    let words = words.map(str::trim).filter(|w| !w.is_empty());
+/// Which users to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct UserFilter {
+    /// Words the user name or the display name holds (at most 40 characters).
+    pub q: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// A page of users, by user name.
+pub type UsersPage = crate::cursor::Page<UserView>;
+
+/// The users the actor manages, by user name, a page at a time with the total, each with their
+/// grants: those with a grant in the actor's user-managing scope or in an organization they
+/// administer (a city coordinator: everyone); `q` narrows to user or display names that hold
+/// its words.
+pub async fn list_users(app: &App, actor: &Actor, f: &UserFilter) -> Result<UsersPage> {
+    let words = f.q.as_deref().map(str::trim).filter(|w| !w.is_empty());
     if words.is_some_and(|w| w.chars().count() > MAX_SEARCH_CHARS) {
         return Err(AppError::field("q", "err-too-long"));
     }
+    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(c) => Some(crate::cursor::decode::<1>(c)?),
+        None => None,
+    };
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let scope = actor.scope(Action::ManageUsers);
     let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
     let selection = store::UserSelection {
@@ -677,22 +692,27 @@ pub async fn list_users(
         roots: scope.roots(),
         organizations: &organizations,
         words,
-        after: after.filter(|a| !a.is_empty()),
-        limit: limit.clamp(1, 500),
+        after: after.as_ref().map(|[name]| name.as_str()),
+        limit: limit + 1,
     };
     let mut conn = app.db.conn().await?;
-    let users = store::users(&mut conn, &selection).await?;
+    let mut users = store::users(&mut conn, &selection).await?;
+    let next = crate::cursor::cut(&mut users, limit, |u| crate::cursor::encode(&[&u.username]));
+    let total = store::count_users(&mut conn, &selection).await?;
     let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
     let mut by_user: std::collections::HashMap<String, Vec<store::GrantRow>> =
         std::collections::HashMap::new();
     for (user, grant) in store::grants_of_users(&mut conn, &ids).await? {
         by_user.entry(user).or_default().push(grant);
     }
-    let views = users.into_iter().map(|u| {
-        let grants = by_user.remove(&u.id).unwrap_or_default();
-        view_of(u, grants)
-    });
-    Ok(views.collect())
+    let items = users
+        .into_iter()
+        .map(|u| {
+            let grants = by_user.remove(&u.id).unwrap_or_default();
+            view_of(u, grants)
+        })
+        .collect();
+    Ok(UsersPage { items, total, next })
 }
 
 /// The longest text a user search takes.

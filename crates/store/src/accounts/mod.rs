@@ -89,11 +89,8 @@ pub struct UserSelection<'a> {
     pub limit: i64,
 }
 
-/// The users `selection` picks, by user name.
-pub async fn users(
-    conn: &mut AnyConnection,
-    selection: &UserSelection<'_>,
-) -> Result<Vec<UserRow>> {
+/// The WHERE clause of a selection of users, without its page, and its values.
+fn users_where(selection: &UserSelection<'_>) -> (String, Vec<Cell>) {
     let mut args: Vec<Cell> = Vec::new();
     // Everyone's list may have no other condition.
     let mut conditions = vec![String::from("1 = 1")];
@@ -113,18 +110,36 @@ pub async fn users(
             "(lower(username) LIKE ${n} ESCAPE '\\' OR lower(display_name) LIKE ${n} ESCAPE '\\')"
         ));
     }
+    (conditions.join(" AND "), args)
+}
+
+/// The users `selection` picks, by user name.
+pub async fn users(
+    conn: &mut AnyConnection,
+    selection: &UserSelection<'_>,
+) -> Result<Vec<UserRow>> {
+    let (mut filter, mut args) = users_where(selection);
     if let Some(after) = selection.after {
         args.push(after.into());
-        conditions.push(format!("username > ${}", args.len()));
+        filter.push_str(&format!(" AND username > ${}", args.len()));
     }
     args.push(selection.limit.into());
     let sql = format!(
-        "SELECT {} FROM users WHERE {} ORDER BY username LIMIT ${}",
+        "SELECT {} FROM users WHERE {filter} ORDER BY username LIMIT ${}",
         UserRow::COLUMNS,
-        conditions.join(" AND "),
         args.len()
     );
     conn.fetch_all::<UserRow>(&sql, &args).await
+}
+
+/// How many users `selection` picks over all its pages.
+pub async fn count_users(conn: &mut AnyConnection, selection: &UserSelection<'_>) -> Result<i64> {
+    let (filter, args) = users_where(selection);
+    let sql = format!("SELECT COUNT(*) AS n FROM users WHERE {filter}");
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 /// `text` with LIKE's wildcards and its escape character escaped by a backslash.

@@ -4,10 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use sanshe_app::AppError;
-use sanshe_app::accounts::{self, GrantTarget, UserView};
+use sanshe_app::accounts::{self, GrantTarget, UserFilter, UserView, UsersPage};
+use sanshe_app::cursor::Page;
 use sanshe_app::imports;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::imports::{RejectedRowBody, rejected_rows};
 use super::{ApiResult, Created, JsonBody};
@@ -72,27 +73,16 @@ pub async fn delete_session(headers: HeaderMap, caller: ApiCaller) -> ApiResult<
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Which users, a page at a time.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct UserQuery {
-    /// Words the user name or the display name holds (at most 40 characters).
-    pub q: Option<String>,
-    /// The last user name of the previous page.
-    pub after: Option<String>,
-    /// At most this many (1–500, default 100).
-    pub limit: Option<i64>,
-}
-
-/// Users the caller may manage, by user name.
-#[utoipa::path(get, path = "/api/v1/users", params(UserQuery), tag = "accounts", responses((status = 200, body = [UserView])))]
+/// Users the caller may manage, by user name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/users", params(UserFilter), tag = "accounts",
+    responses((status = 200, body = Page<UserView>)))]
 pub async fn list_users(
     caller: ApiCaller,
-    Query(q): Query<UserQuery>,
-) -> ApiResult<Json<Vec<UserView>>> {
-    let (words, after) = (q.q.as_deref(), q.after.as_deref());
-    let limit = q.limit.unwrap_or(100);
-    let users = accounts::list_users(caller.app(), &caller.actor, words, after, limit);
-    Ok(Json(users.await?))
+    Query(f): Query<UserFilter>,
+) -> ApiResult<Json<UsersPage>> {
+    Ok(Json(
+        accounts::list_users(caller.app(), &caller.actor, &f).await?,
+    ))
 }
 
 /// A new user and their first grant.

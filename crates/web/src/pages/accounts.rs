@@ -6,7 +6,10 @@ use super::*;
 #[template(path = "users.html")]
 pub(super) struct UsersPage {
     nav: Nav,
+    /// A page of them, by user name.
     users: Vec<UserView>,
+    /// How many the search finds.
+    total: i64,
     q: String,
     q_error: Option<String>,
     pager: Pager,
@@ -28,7 +31,7 @@ pub(super) struct UsersQuery {
 }
 
 /// Users on one page of the list.
-const USERS_PER_PAGE: usize = 100;
+const USERS_PER_PAGE: i64 = 100;
 
 pub(super) async fn users_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     users_view_with(caller, &UsersQuery::default(), errors, None, None).await
@@ -42,24 +45,22 @@ pub(super) async fn users_view_with(
     reset: Option<(String, String)>,
 ) -> PageResult {
     let (q, after) = (search.q.as_deref(), search.after.as_deref());
-    let limit = USERS_PER_PAGE as i64;
-    let (users, q_error) = match sanshe_app::accounts::list_users(
-        caller.app(),
-        &caller.actor,
-        q,
-        after,
-        limit,
-    )
-    .await
-    {
-        Ok(users) => (users, None),
-        Err(AppError::Invalid(f)) => (Vec::new(), f.0.first().map(|x| caller.tr.field(x))),
-        Err(e) => return Err(e.into()),
+    let filter = sanshe_app::accounts::UserFilter {
+        q: search.q.clone(),
+        after: search.after.clone(),
+        limit: Some(USERS_PER_PAGE),
     };
-    let next = (users.len() == USERS_PER_PAGE)
-        .then(|| users.last().map(|u| u.username.clone()))
-        .flatten();
-    let pager = Pager::by_cursor("/users", &[("q", q)], "after", after, next.as_deref());
+    let (page, q_error) =
+        match sanshe_app::accounts::list_users(caller.app(), &caller.actor, &filter).await {
+            Ok(page) => (page, None),
+            Err(AppError::Invalid(f)) => (
+                sanshe_app::cursor::Page::empty(),
+                f.0.first().map(|x| caller.tr.field(x)),
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let pager = Pager::by_cursor("/users", &[("q", q)], "after", after, page.next.as_deref());
+    let (users, total) = (page.items, page.total);
     let export = match query_string(&[("q", q)]) {
         kept if kept.is_empty() => "/users/export.xlsx".to_string(),
         kept => format!("/users/export.xlsx?{kept}"),
@@ -71,6 +72,7 @@ pub(super) async fn users_view_with(
         &UsersPage {
             nav: Nav::of(caller, "/users"),
             users,
+            total,
             q: q.unwrap_or_default().to_string(),
             q_error,
             pager,
@@ -172,11 +174,15 @@ pub(super) async fn export_users(caller: PageCaller, Query(q): Query<UsersQuery>
     let words = q.q.as_deref();
     sheet
         .push_pages(|after| async move {
-            let page =
-                sanshe_app::accounts::list_users(app, actor, words, after.as_deref(), 500).await?;
-            let full = page.len() == 500;
-            let next = page.last().filter(|_| full).map(|u| u.username.clone());
+            let filter = sanshe_app::accounts::UserFilter {
+                q: words.map(String::from),
+                after,
+                limit: Some(500),
+            };
+            let page = sanshe_app::accounts::list_users(app, actor, &filter).await?;
+            let next = page.next;
             let rows = page
+                .items
                 .into_iter()
                 .map(|u| {
                     let grants = u
