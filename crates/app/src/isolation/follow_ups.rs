@@ -34,9 +34,19 @@ pub async fn follow_ups(app: &App, actor: &Actor) -> Result<Vec<EpisodeView>> {
     )
     .await?;
     let today = app.today().to_string();
+    // Episodes in one building share the answer: the duty is decided once per place.
+    let mut decided: std::collections::HashMap<String, bool> = Default::default();
     let mut out = Vec::with_capacity(rows.len());
     for e in rows {
-        if follows_up(&mut conn, user_id, &e.area_path, &today).await? {
+        let theirs = match decided.get(&e.area_path) {
+            Some(theirs) => *theirs,
+            None => {
+                let theirs = follows_up(&mut conn, user_id, &e.area_path, &today).await?;
+                decided.insert(e.area_path.clone(), theirs);
+                theirs
+            }
+        };
+        if theirs {
             out.push(masked(view(app, e)));
         }
     }
