@@ -406,10 +406,7 @@ pub type TracesPage = crate::cursor::Page<TraceView>;
 
 /// The arrivals or the close contacts in scope, latest first, a page at a time with the total.
 pub async fn traces(app: &App, actor: &Actor, trace: Trace, f: &TraceFilter) -> Result<TracesPage> {
-    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => Some(crate::cursor::decode::<2>(c)?),
-        None => None,
-    };
+    let after = crate::cursor::after::<2>(f.after.as_deref())?;
     let after = after.as_ref().map(|[on, id]| (on.as_str(), id.as_str()));
     let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let scope = actor.scope(Action::FrontLine);

@@ -57,6 +57,12 @@ pub fn decode<const N: usize>(cursor: &str) -> Result<[String; N]> {
     .ok_or_else(|| AppError::field("after", "err-cursor"))
 }
 
+/// The key a list's `after` was made from, if it has `N` parts; none on the first page (no
+/// cursor, or an empty one), a 422 on `after` for anything else.
+pub fn after<const N: usize>(after: Option<&str>) -> Result<Option<[String; N]>> {
+    after.filter(|a| !a.is_empty()).map(decode).transpose()
+}
+
 /// The cursor of a newest-first list's last row: when it was made, its id.
 pub fn encode_newest(at: i64, id: &str) -> String {
     encode(&[&at.to_string(), id])
@@ -65,10 +71,9 @@ pub fn encode_newest(at: i64, id: &str) -> String {
 /// The (when made, id) a newest-first list's cursor was made from; none on the first page
 /// (no cursor, or an empty one), a 422 on `after` for anything else.
 pub fn decode_newest(after: Option<&str>) -> Result<Option<(i64, String)>> {
-    let Some(cursor) = after.filter(|a| !a.is_empty()) else {
+    let Some([at, id]) = self::after(after)? else {
         return Ok(None);
     };
-    let [at, id] = decode(cursor)?;
     let at = at
         .parse::<i64>()
         .map_err(|_| AppError::field("after", "err-cursor"))?;

@@ -522,13 +522,8 @@ fn skill_filter(raw: Option<&str>) -> Result<Option<String>> {
 /// its own people are deployed wherever that is; a page at a time with the total, so a city's
 /// roster is neither cut off nor read whole.
 pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<RosterPage> {
-    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => {
-            let [path, name, user] = crate::cursor::decode(c)?;
-            Some((path, name, user))
-        }
-        None => None,
-    };
+    let after =
+        crate::cursor::after(f.after.as_deref())?.map(|[path, name, user]| (path, name, user));
     let q = store::RosterQuery {
         roots: actor.scope(Action::VetVolunteers).roots().to_vec(),
         organizations: sanshe_core::accounts::organizations_run(&actor.grants),

@@ -680,10 +680,7 @@ pub async fn list_users(app: &App, actor: &Actor, f: &UserFilter) -> Result<User
     if words.is_some_and(|w| w.chars().count() > MAX_SEARCH_CHARS) {
         return Err(AppError::field("q", "err-too-long"));
     }
-    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => Some(crate::cursor::decode::<1>(c)?),
-        None => None,
-    };
+    let after = crate::cursor::after::<1>(f.after.as_deref())?;
     let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let scope = actor.scope(Action::ManageUsers);
     let organizations = sanshe_core::accounts::organizations_run(&actor.grants);

@@ -119,14 +119,12 @@ pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 /// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
 /// pages before it held, for the list's order (place, building, unit, room) has no short key.
 pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<EpisodesPage> {
-    let offset = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => {
-            let [n] = crate::cursor::decode(c)?;
-            n.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| AppError::field("after", "err-cursor"))?
-        }
+    let offset = match crate::cursor::after(f.after.as_deref())? {
+        Some([n]) => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::field("after", "err-cursor"))?,
         None => 0,
     };
     let limit = f.limit.unwrap_or(200).clamp(1, 1000);

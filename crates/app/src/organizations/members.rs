@@ -95,13 +95,7 @@ async fn member_rows(
     f: &MemberFilter,
 ) -> Result<crate::cursor::Page<account_store::MemberRow>> {
     let o = run_by(conn, actor, organization_id).await?;
-    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => {
-            let [name, user] = crate::cursor::decode(c)?;
-            Some((name, user))
-        }
-        None => None,
-    };
+    let after = crate::cursor::after(f.after.as_deref())?.map(|[name, user]| (name, user));
     let name_prefix =
         f.q.as_deref()
             .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))

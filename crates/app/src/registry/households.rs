@@ -95,10 +95,7 @@ pub async fn households(app: &App, actor: &Actor, f: &HouseholdFilter) -> Result
         Some(a) => Some(crate::areas::visible_area(app, actor, a).await?.path),
         None => None,
     };
-    let after = match f.after.as_deref().filter(|a| !a.is_empty()) {
-        Some(c) => Some(crate::cursor::decode::<1>(c)?),
-        None => None,
-    };
+    let after = crate::cursor::after::<1>(f.after.as_deref())?;
     let after = after.as_ref().map(|[id]| id.as_str());
     let limit = f.limit.unwrap_or(50).clamp(1, 500);
     let mut conn = app.db.conn().await?;

@@ -75,10 +75,7 @@ pub async fn build_query(
         "birth_date" => ResidentOrder::BirthDate,
         _ => return Err(AppError::field("sort", "err-sort")),
     };
-    if let Some(c) = s.after.as_deref().filter(|c| !c.is_empty()) {
-        let [key, id] = crate::cursor::decode(c)?;
-        q.after = Some((key, id));
-    }
+    q.after = crate::cursor::after(s.after.as_deref())?.map(|[key, id]| (key, id));
     Ok(q)
 }
 
