@@ -31,6 +31,15 @@ impl<T> Page<T> {
             next: None,
         }
     }
+
+    /// The same page with each item made into another (its total and cursor kept).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            next: self.next,
+        }
+    }
 }
 
 /// Cuts a page that was read one row past `limit` back to `limit`; when there was more, the

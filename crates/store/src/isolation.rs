@@ -367,6 +367,35 @@ pub async fn reports(conn: &mut AnyConnection, episode_id: &str) -> Result<Vec<R
 }
 
 crate::query_row! {
+    /// One reading of an episode in a slot.
+    #[derive(Debug, Clone)]
+    pub struct SlotReading {
+        /// The episode.
+        pub episode_id: String,
+        /// Slot key.
+        pub slot: String,
+        /// Tenths of a degree.
+        pub temperature: i64,
+    }
+}
+
+/// The readings of these episodes in these slots: a page of the day's roster reads its own
+/// episodes' two readings, not the whole area's.
+pub async fn readings_in(
+    conn: &mut AnyConnection,
+    episode_ids: &[String],
+    slots: [&str; 2],
+) -> Result<Vec<SlotReading>> {
+    conn.fetch_in(episode_ids, &[slots[0].into(), slots[1].into()], |list| {
+        format!(
+            "SELECT episode_id, slot, temperature FROM health_reports \
+             WHERE slot IN ($1, $2) AND episode_id IN {list}"
+        )
+    })
+    .await
+}
+
+crate::query_row! {
     /// An open episode on today's board: where it is and what arrived in today's two slots.
     #[derive(Debug, Clone)]
     pub struct BoardRow {

@@ -1114,3 +1114,120 @@ async fn the_alert_centre_is_read_a_page_at_a_time_latest_first_with_the_total()
     })
     .await;
 }
+
+/// The day's roster of a community holds every open episode however many: 500 to a printed
+/// page, numbered on across pages, each line with its own reading, and the export holds all.
+#[tokio::test]
+async fn the_days_roster_pages_a_whole_community_and_its_export_holds_every_line() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        const PEOPLE: usize = 501;
+        let name = |n: usize| {
+            let digits: Vec<char> = "零一二三四五六七八九".chars().collect();
+            let spelled: String = n
+                .to_string()
+                .bytes()
+                .map(|b| digits[usize::from(b - b'0')])
+                .collect();
+            format!("隔离{spelled}")
+        };
+        let mut csv = String::from("姓名,性别,身份证号,手机号,小区,楼栋,单元,房号,独居\n");
+        for n in 0..PEOPLE {
+            let id = id_for(1940 + (n / 12) as i32, 1 + (n % 12) as u32, 15, 11);
+            csv.push_str(&format!(
+                "{},男,{id},,凌研里二区,5号楼,1单元,{},\n",
+                name(n),
+                1000 + n
+            ));
+        }
+        let fields = [("community", t.lingyanli.as_str())];
+        let imported = t
+            .post_multipart(
+                "/api/v1/imports/residents",
+                Some(&w),
+                None,
+                &fields,
+                ("r.csv", csv.as_bytes()),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::OK, "{}", imported.text());
+        let (residents, _) = t
+            .every_page(
+                &format!("/api/v1/residents?area={}&limit=500", t.lingyanli),
+                &w,
+            )
+            .await;
+        let mut episodes = std::collections::HashMap::new();
+        for r in residents
+            .iter()
+            .filter(|r| r["name"].as_str().unwrap().starts_with("隔离"))
+        {
+            let opened = open_episode(t, &w, r["id"].as_str().unwrap(), "2026-11-25").await;
+            episodes.insert(
+                r["name"].as_str().unwrap().to_string(),
+                opened["episode"]["id"].as_str().unwrap().to_string(),
+            );
+        }
+        assert_eq!(episodes.len(), PEOPLE);
+        // Readings for the first by address and the last, who is on the second page.
+        let (first, last) = (name(0), name(PEOPLE - 1));
+        assert_eq!(
+            report(t, &w, &episodes[&first], json!(36.6)).await.0,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            report(t, &w, &episodes[&last], json!(38.2)).await.0,
+            StatusCode::CREATED
+        );
+
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let line_of = |html: &str, who: &str| -> String {
+            let at = html
+                .find(&format!("<td>{who}</td>"))
+                .unwrap_or_else(|| panic!("{who} listed"));
+            let start = html[..at].rfind("<tr>").unwrap();
+            let end = at + html[at..].find("</tr>").unwrap();
+            html[start..end].to_string()
+        };
+        let roster = format!("/areas/{}/roster", t.lingyanli);
+        let one = t.page(&roster, &cookie).await.text();
+        assert_eq!(one.matches("<tr><td>").count(), 500, "500 to a page");
+        assert!(
+            one.contains("id=\"roster-total\">共 501 条<"),
+            "{}",
+            &one[..one.len().min(3000)]
+        );
+        assert!(line_of(&one, &first).starts_with("<tr><td>1</td>"));
+        assert!(line_of(&one, &first).contains("<td>36.6</td>"));
+        assert!(!one.contains(&format!("<td>{last}</td>")));
+        let next = support::pager_link(&one, "next-roster").expect("a link to the rest");
+        let two = t.page(&next, &cookie).await.text();
+        assert_eq!(two.matches("<tr><td>").count(), 1);
+        let line = line_of(&two, &last);
+        assert!(
+            line.starts_with("<tr><td>501</td>") && line.contains("<td>38.2</td>"),
+            "{line}"
+        );
+        assert!(!line.contains("36.6"));
+        assert_eq!(support::pager_link(&two, "next-roster"), None);
+        let bad = t.page(&format!("{roster}?after=zz"), &cookie).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let sheet = t.page(&format!("{roster}.xlsx"), &cookie).await;
+        let table = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(table.len(), PEOPLE + 1, "the header and every line");
+        let names: std::collections::HashSet<&str> =
+            table[1..].iter().map(|row| row[0].as_str()).collect();
+        assert_eq!(names.len(), PEOPLE, "each once");
+        let row = table.iter().find(|row| row[0] == last).unwrap();
+        assert!(row.contains(&"38.2".to_string()), "{row:?}");
+        assert_eq!(
+            table
+                .iter()
+                .filter(|row| row.contains(&"38.2".to_string()))
+                .count(),
+            1
+        );
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use sanshe_core::isolation::EpisodeStatus;
+use std::collections::HashMap;
 
 /// Today's counts for one part of the board.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
@@ -134,55 +135,71 @@ pub struct RosterLine {
     pub afternoon: Option<String>,
 }
 
-/// The day's isolation roster of an area: every open episode with today's two readings.
+/// A page of the day's roster.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    /// The area.
+    pub area: AreaView,
+    /// The line number of the page's first line (1 on the first page), for a printed list
+    /// numbered across its pages.
+    pub first: i64,
+    /// A page of lines, by address, with the total.
+    pub lines: crate::cursor::Page<RosterLine>,
+}
+
+/// The day's isolation roster of an area, a page at a time: open episodes by address with
+/// today's two readings. `after` is the previous page's `next`.
 pub async fn roster(
     app: &App,
     actor: &Actor,
     area_id: &str,
-) -> Result<(AreaView, Vec<RosterLine>)> {
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Roster> {
     let scope = actor.scope(Action::FrontLine);
-    let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id).await?;
+    let area = {
+        let mut conn = app.db.conn().await?;
+        area_store::get(&mut conn, area_id).await?
+    };
     if !scope.contains(&area.path) {
         return Err(AppError::NotFound);
     }
-    let today = app.today();
-    let am = Slot {
-        date: today,
-        half: Half::Morning,
-    }
-    .key();
-    let pm = Slot {
-        date: today,
-        half: Half::Afternoon,
-    }
-    .key();
-    let readings = store::board(&mut conn, scope.roots(), &area.path, &am, &pm).await?;
-    let rows = store::episodes(
-        &mut conn,
-        &EpisodeQuery {
-            roots: scope.roots(),
-            within: Some(&area.path),
-            status: Some(EpisodeStatus::Open),
-            limit: 10_000,
+    let first = position(after)? + 1;
+    let page = list(
+        app,
+        actor,
+        &EpisodeFilter {
+            area: Some(area.id.clone()),
+            status: Some(EpisodeStatus::Open.as_str().into()),
+            after: after.map(String::from),
+            limit: Some(limit),
             ..Default::default()
         },
     )
     .await?;
-    let readings: std::collections::HashMap<&str, _> =
-        readings.iter().map(|r| (r.id.as_str(), r)).collect();
-    let lines = rows
-        .into_iter()
-        .map(|e| {
-            let r = readings.get(e.id.as_str());
-            RosterLine {
-                morning: r.and_then(|r| r.morning).map(format_tenths),
-                afternoon: r.and_then(|r| r.afternoon).map(format_tenths),
-                episode: view(app, e),
-            }
-        })
-        .collect();
-    Ok((area.into(), lines))
+    let today = app.today();
+    let [am, pm] = [Half::Morning, Half::Afternoon].map(|half| Slot { date: today, half }.key());
+    let ids: Vec<String> = page.items.iter().map(|e| e.id.clone()).collect();
+    let mut conn = app.db.conn().await?;
+    let mut readings: HashMap<(String, String), i64> = HashMap::new();
+    for r in store::readings_in(&mut conn, &ids, [&am, &pm]).await? {
+        readings.insert((r.episode_id, r.slot), r.temperature);
+    }
+    let mut reading = |id: &str, slot: &str| {
+        readings
+            .remove(&(id.to_string(), slot.to_string()))
+            .map(format_tenths)
+    };
+    let lines = page.map(|episode| RosterLine {
+        morning: reading(&episode.id, &am),
+        afternoon: reading(&episode.id, &pm),
+        episode,
+    });
+    Ok(Roster {
+        area: area.into(),
+        first,
+        lines,
+    })
 }
 
 /// Workers who may be made responsible for episodes at a place: (id, name).

@@ -119,14 +119,7 @@ pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 /// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
 /// pages before it held, for the list's order (place, building, unit, room) has no short key.
 pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<EpisodesPage> {
-    let offset = match crate::cursor::after(f.after.as_deref())? {
-        Some([n]) => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| AppError::field("after", "err-cursor"))?,
-        None => 0,
-    };
+    let offset = position(f.after.as_deref())?;
     let limit = f.limit.unwrap_or(200).clamp(1, 1000);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
@@ -166,6 +159,18 @@ pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Episode
     let total = store::count_episodes(&mut conn, &q).await?;
     let items = rows.into_iter().map(|e| view(app, e)).collect();
     Ok(EpisodesPage { items, total, next })
+}
+
+/// How many rows the pages before an episode cursor held (0 without one).
+pub(super) fn position(after: Option<&str>) -> Result<i64> {
+    match crate::cursor::after(after)? {
+        Some([n]) => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::field("after", "err-cursor")),
+        None => Ok(0),
+    }
 }
 
 /// Episodes of one resident (their page shows the history).

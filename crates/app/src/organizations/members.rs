@@ -125,20 +125,11 @@ pub async fn member_names(
 ) -> Result<crate::cursor::Page<MemberName>> {
     let mut conn = app.db.conn().await?;
     let page = member_rows(&mut conn, actor, organization_id, f).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|p| MemberName {
-            user_id: p.user_id,
-            name: p.display_name,
-            kind: p.member_kind,
-        })
-        .collect();
-    Ok(crate::cursor::Page {
-        items,
-        total: page.total,
-        next: page.next,
-    })
+    Ok(page.map(|p| MemberName {
+        user_id: p.user_id,
+        name: p.display_name,
+        kind: p.member_kind,
+    }))
 }
 
 /// The organization's members with where they serve, for its admin: a page at a time by name,

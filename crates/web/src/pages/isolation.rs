@@ -389,25 +389,53 @@ pub(super) async fn board_page(caller: PageCaller, Path(id): Path<String>) -> Pa
 #[template(path = "roster.html")]
 pub(super) struct RosterPage {
     nav: Nav,
-    area: AreaView,
     date: String,
-    lines: Vec<isolation::RosterLine>,
+    r: isolation::Roster,
+    pager: Pager,
 }
 
-pub(super) async fn roster_page(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id).await?;
+/// The printed roster's page: long enough for a community's list on one page.
+const ROSTER_PAGE: i64 = 500;
+
+#[derive(Deserialize, Default)]
+pub(super) struct RosterQuery {
+    after: Option<String>,
+}
+
+/// The day's roster of an area, a page at a time, with its total.
+pub(super) async fn roster_page(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<RosterQuery>,
+) -> PageResult {
+    let r = isolation::roster(
+        caller.app(),
+        &caller.actor,
+        &id,
+        q.after.as_deref(),
+        ROSTER_PAGE,
+    )
+    .await?;
+    let path = format!("/areas/{id}/roster");
+    let pager = Pager::by_cursor(
+        &path,
+        &[],
+        "after",
+        q.after.as_deref(),
+        r.lines.next.as_deref(),
+    );
     Ok(render(&RosterPage {
-        nav: Nav::of(&caller, &format!("/areas/{id}/roster")),
-        area,
+        nav: Nav::of(&caller, &path),
         date: caller.app().today().format("%Y-%m-%d").to_string(),
-        lines,
+        r,
+        pager,
     }))
 }
 
+/// The whole day's roster of an area as .xlsx, every page of it.
 pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    let (area, lines) = isolation::roster(caller.app(), &caller.actor, &id).await?;
     let tr = caller.tr;
-    let header: Vec<String> = [
+    let header = [
         "name",
         "address",
         "isolation-kind",
@@ -418,33 +446,36 @@ pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) ->
         "isolation-worker",
         "isolation-follow-up",
     ]
-    .iter()
-    .map(|k| tr.t(k))
-    .collect();
-    let rows = lines
-        .into_iter()
-        .map(|l| {
-            let e = l.episode;
-            vec![
-                e.name,
-                format!("{} {}", e.area_name, e.address),
-                tr.of("episode-kind-", e.kind),
-                e.exposure_date,
-                e.planned_end,
-                l.morning.unwrap_or_default(),
-                l.afternoon.unwrap_or_default(),
-                e.worker_name.unwrap_or_default(),
-                tr.of("follow-up-mode-", e.follow_up),
-            ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet(&tr.t("roster"), &header)?;
+    let (app, actor, id) = (caller.app(), &caller.actor, id.as_str());
+    sheet
+        .push_pages(|after| async move {
+            let r = isolation::roster(app, actor, id, after.as_deref(), 1000).await?;
+            let rows = r
+                .lines
+                .items
+                .into_iter()
+                .map(|l| {
+                    let e = l.episode;
+                    vec![
+                        e.name,
+                        format!("{} {}", e.area_name, e.address),
+                        tr.of("episode-kind-", e.kind),
+                        e.exposure_date,
+                        e.planned_end,
+                        l.morning.unwrap_or_default(),
+                        l.afternoon.unwrap_or_default(),
+                        e.worker_name.unwrap_or_default(),
+                        tr.of("follow-up-mode-", e.follow_up),
+                    ]
+                })
+                .collect();
+            Ok((rows, r.lines.next))
         })
-        .collect();
-    let date = caller.app().today().format("%Y%m%d");
-    sheet_download(
-        &tr.t("roster"),
-        &header,
-        rows,
-        &format!("roster-{}-{date}.xlsx", area.id),
-    )
+        .await?;
+    let date = app.today().format("%Y%m%d");
+    Ok(sheet.send(&format!("roster-{id}-{date}.xlsx")).await?)
 }
 
 /// One person's part of a household notice.
