@@ -557,6 +557,24 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             .await
             .text();
         assert!(listed.contains("已作废") && listed.contains(new["code"].as_str().unwrap()));
+        // The building's button counts its passes in the database: two live, one revoked.
+        assert!(
+            listed.contains(&format!("{building} <small>2 · 已作废 1<")),
+            "{listed}"
+        );
+        // The API lists one building's passes when asked, from the compound or the building.
+        let of = async |area: &str, b: &str| {
+            let path = format!("/api/v1/passes?area={area}&building={}", urlencoding(b));
+            t.get(&path, Some(&w)).await
+        };
+        let theirs = of(&g.compound, &building).await.json();
+        assert_eq!(theirs.as_array().map(Vec::len), Some(3), "{theirs}");
+        assert_eq!(of(&g.compound, "99").await.json(), json!([]));
+        let from_building = of(&t.lingyanli_building, "99").await.json();
+        assert_eq!(from_building.as_array().map(Vec::len), Some(3), "a building lists its own");
+        let long = of(&g.compound, &"楼".repeat(300)).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(long.json()["errors"][0]["field"], "building");
 
         // The API reissues too, and another community's worker cannot.
         let stranger = t.token("worker.yudeli").await;

@@ -158,17 +158,7 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
                 "err-area-not-found",
             )?;
             let scope = actor.scope(Action::ManageGates);
-            let live: HashSet<String> =
-                store::passes(&mut conn, scope.roots(), &area.path, 100_000)
-                    .await?
-                    .into_iter()
-                    .filter(|p| {
-                        p.revoked_at.is_none()
-                            && p.resident_id.is_none()
-                            && p.valid_to.as_str() >= from.to_string().as_str()
-                    })
-                    .map(|p| p.household_id)
-                    .collect();
+            let from_day = from.format("%Y-%m-%d").to_string();
             let mut after: Option<String> = None;
             loop {
                 let page = sanshe_store::registry::households(
@@ -180,6 +170,12 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
                 )
                 .await?;
                 let last = page.last().map(|h| h.id.clone());
+                let ids: Vec<String> = page.iter().map(|h| h.id.clone()).collect();
+                let live: HashSet<String> =
+                    store::households_with_live_pass(&mut conn, &ids, &from_day)
+                        .await?
+                        .into_iter()
+                        .collect();
                 for h in page {
                     if !live.contains(&h.id) {
                         households.push((h.id, h.area_id, None));
@@ -263,26 +259,54 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
     Ok(rows.into_iter().map(pass_view).collect())
 }
 
-/// Passes of an area, by address.
-pub async fn passes(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PassView>> {
+/// The passes of an area are read from its compound (they hang there) and, for a building,
+/// only that building's: (where to look, which building).
+async fn pass_place(
+    conn: &mut Conn,
+    actor: &Actor,
+    area_id: &str,
+) -> Result<(String, Option<String>)> {
     let scope = actor.scope(Action::ManageGates);
-    let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id)
+    let area = area_store::get(conn, area_id)
         .await
         .map_err(|_| AppError::NotFound)?;
     if !scope.overlaps(&area.path) {
         return Err(AppError::NotFound);
     }
-    // Passes hang on the compound: look from the compound of a building too.
-    let within = if area.kind == AreaKind::Building {
-        compound_of(&mut conn, &area.id).await?.path
+    Ok(if area.kind == AreaKind::Building {
+        (compound_of(conn, &area.id).await?.path, Some(area.name))
     } else {
-        area.path.clone()
-    };
-    let mut rows = store::passes(&mut conn, scope.roots(), &within, 20_000).await?;
-    if area.kind == AreaKind::Building {
-        rows.retain(|p| p.building == area.name);
-    }
+        (area.path, None)
+    })
+}
+
+/// The most passes one list holds: a building's, or a compound's through the API.
+pub const MAX_PASSES_LISTED: i64 = 20_000;
+
+/// Passes of an area, by address; of one building of it when `building` is given.
+pub async fn passes(
+    app: &App,
+    actor: &Actor,
+    area_id: &str,
+    building: Option<&str>,
+) -> Result<Vec<PassView>> {
+    let mut conn = app.db.conn().await?;
+    let (within, own) = pass_place(&mut conn, actor, area_id).await?;
+    let asked = building
+        .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
+        .transpose()?;
+    let building = own
+        .as_deref()
+        .or(asked.as_deref().filter(|b| !b.is_empty()));
+    let roots = actor.scope(Action::ManageGates);
+    let mut rows = store::passes(
+        &mut conn,
+        roots.roots(),
+        &within,
+        building,
+        MAX_PASSES_LISTED,
+    )
+    .await?;
     rows.sort_by_cached_key(|p| {
         (
             sanshe_core::areas::natural_key(&p.building),
@@ -291,6 +315,22 @@ pub async fn passes(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<PassV
         )
     });
     Ok(rows.into_iter().map(pass_view).collect())
+}
+
+/// The buildings an area's passes are printed by, in natural order, with their live and
+/// revoked passes counted.
+pub async fn pass_buildings(
+    app: &App,
+    actor: &Actor,
+    area_id: &str,
+) -> Result<Vec<store::PassBuilding>> {
+    let mut conn = app.db.conn().await?;
+    let (within, own) = pass_place(&mut conn, actor, area_id).await?;
+    let scope = actor.scope(Action::ManageGates);
+    let mut buildings = store::pass_buildings(&mut conn, scope.roots(), &within).await?;
+    buildings.retain(|b| own.as_ref().is_none_or(|own| b.building == *own));
+    buildings.sort_by_cached_key(|b| sanshe_core::areas::natural_key(&b.building));
+    Ok(buildings)
 }
 
 pub(super) async fn visible_pass(conn: &mut Conn, actor: &Actor, id: &str) -> Result<PassRow> {
@@ -373,25 +413,4 @@ pub async fn reissue_pass(app: &App, actor: &Actor, id: &str) -> Result<PassView
     let row = store::pass(&mut tx, &new).await?;
     sanshe_store::commit(tx).await?;
     Ok(pass_view(row))
-}
-
-/// The buildings an area's passes are printed by, in natural order, with their live and
-/// revoked passes counted.
-pub fn buildings_of(passes: &[PassView]) -> Vec<(String, usize, usize)> {
-    let mut out: Vec<(String, usize, usize)> = Vec::new();
-    for p in passes {
-        let i = match out.iter().position(|(b, _, _)| *b == p.building) {
-            Some(i) => i,
-            None => {
-                out.push((p.building.clone(), 0, 0));
-                out.len() - 1
-            }
-        };
-        if p.revoked {
-            out[i].2 += 1;
-        } else {
-            out[i].1 += 1;
-        }
-    }
-    out
 }

@@ -98,29 +98,85 @@ pub async fn passes_by(
     Ok(out)
 }
 
-/// Passes in scope below `within`, by address.
+/// Passes in scope below `within`, by address; only those of the buildings named `building`
+/// when it is given (a building's page reads its own passes, not its compound's).
 pub async fn passes(
     conn: &mut AnyConnection,
     roots: &[String],
     within: &str,
+    building: Option<&str>,
     limit: i64,
 ) -> Result<Vec<PassRow>> {
+    let mut args: Vec<Cell> = vec![
+        within.into(),
+        sanshe_core::accounts::subtree_upper_bound(within).into(),
+    ];
+    let mut sql = format!("{PASS_SELECT} WHERE p.area_path >= $1 AND p.area_path < $2");
+    if let Some(b) = building {
+        args.push(b.into());
+        sql.push_str(" AND h.building = $3");
+    }
+    let (filter, binds) = scope_filter("p.area_path", roots, args.len() + 1);
+    args.extend(binds.iter().map(Cell::from));
+    sql.push_str(&format!(
+        " AND {filter} ORDER BY h.building, h.unit, h.room, p.created_at LIMIT ${}",
+        args.len() + 1
+    ));
+    args.push(limit.into());
+    conn.fetch_all(&sql, &args).await
+}
+
+crate::query_row! {
+    /// A building's passes counted.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PassBuilding {
+        /// The building (楼栋) as the households give it.
+        pub building: String,
+        /// Passes not revoked.
+        pub live: i64,
+        /// Passes revoked.
+        pub revoked: i64,
+    }
+}
+
+/// The buildings of the passes in scope below `within`, each with its passes counted, counted
+/// in the database so a community of many compounds is read as a few rows.
+pub async fn pass_buildings(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    within: &str,
+) -> Result<Vec<PassBuilding>> {
     let (filter, binds) = scope_filter("p.area_path", roots, 3);
     let sql = format!(
-        "{PASS_SELECT} WHERE p.area_path >= $1 AND p.area_path < $2 AND {filter} ORDER BY h.building, h.unit, h.room, p.created_at LIMIT ${}",
-        binds.len() + 3
+        "SELECT h.building, COUNT(*) - COUNT(p.revoked_at) AS live, COUNT(p.revoked_at) AS revoked \
+         FROM passes p JOIN households h ON h.id = p.household_id \
+         WHERE p.area_path >= $1 AND p.area_path < $2 AND {filter} GROUP BY h.building"
     );
     let mut args: Vec<Cell> = vec![
         within.into(),
         sanshe_core::accounts::subtree_upper_bound(within).into(),
     ];
     args.extend(binds.iter().map(Cell::from));
-    args.push(limit.into());
-    conn.rows(&sql, &args)
-        .await?
-        .iter()
-        .map(PassRow::from_row)
-        .collect()
+    conn.fetch_all(&sql, &args).await
+}
+
+/// Which of these households hold a live household pass (not one person's) valid on or after
+/// `from` (YYYY-MM-DD): issuing to an area skips them, a page of households at a time.
+pub async fn households_with_live_pass(
+    conn: &mut AnyConnection,
+    household_ids: &[String],
+    from: &str,
+) -> Result<Vec<String>> {
+    conn.rows_in(household_ids, &[from.into()], |list| {
+        format!(
+            "SELECT DISTINCT household_id FROM passes WHERE revoked_at IS NULL AND resident_id IS NULL \
+             AND valid_to >= $1 AND household_id IN {list}"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| r.try_get("household_id"))
+    .collect()
 }
 
 /// Revokes a pass; false when it already was.

@@ -96,6 +96,8 @@ pub async fn area_traffic(
 pub struct PassFilter {
     /// A compound, building or community.
     pub area: String,
+    /// Only this building's (楼栋) passes.
+    pub building: Option<String>,
 }
 
 /// Passes of an area, by address.
@@ -105,7 +107,7 @@ pub async fn list_passes(
     Query(f): Query<PassFilter>,
 ) -> ApiResult<Json<Vec<PassView>>> {
     Ok(Json(
-        gates::passes(caller.app(), &caller.actor, &f.area).await?,
+        gates::passes(caller.app(), &caller.actor, &f.area, f.building.as_deref()).await?,
     ))
 }
 

@@ -25,13 +25,14 @@ pub(super) struct PassesQuery {
     pass: Option<String>,
 }
 
-/// An area the caller may see and its passes, by address.
+/// An area the caller may see and the passes of one building of it, by address.
 async fn area_passes(
     caller: &PageCaller,
     id: &str,
+    building: &str,
 ) -> Result<(AreaView, Vec<PassView>), PageFailure> {
     let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, id).await?;
-    let passes = gates::passes(caller.app(), &caller.actor, id).await?;
+    let passes = gates::passes(caller.app(), &caller.actor, id, Some(building)).await?;
     Ok((area.into(), passes))
 }
 
@@ -41,7 +42,7 @@ pub(super) struct PassesPage {
     nav: Nav,
     area: AreaView,
     /// 楼栋, live passes, revoked passes.
-    buildings: Vec<(String, usize, usize)>,
+    buildings: Vec<(String, i64, i64)>,
     building: Option<String>,
     items: Vec<PassView>,
     /// This page of the building's passes, for the forms to come back to.
@@ -68,16 +69,23 @@ pub(super) async fn passes_page(
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let (area, passes) = area_passes(&caller, &id).await?;
-    let buildings = gates::buildings_of(&passes);
+    let buildings: Vec<(String, i64, i64)> =
+        gates::pass_buildings(caller.app(), &caller.actor, &id)
+            .await?
+            .into_iter()
+            .map(|b| (b.building, b.live, b.revoked))
+            .collect();
     // One building alone needs no choosing.
     let building = q
         .building
         .filter(|b| buildings.iter().any(|(x, _, _)| x == b))
         .or_else(|| (buildings.len() == 1).then(|| buildings[0].0.clone()));
-    let of_building: Vec<PassView> = match &building {
-        Some(b) => passes.into_iter().filter(|p| p.building == *b).collect(),
-        None => Vec::new(),
+    let (area, of_building) = match &building {
+        Some(b) => area_passes(&caller, &id, b).await?,
+        None => {
+            let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id).await?;
+            (area.into(), Vec::new())
+        }
     };
     let pages = of_building.len().div_ceil(PASSES_PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
@@ -115,15 +123,12 @@ pub(super) async fn passes_print(
     Path(id): Path<String>,
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
-    let (area, passes) = area_passes(&caller, &id).await?;
     let building = q.building.unwrap_or_default();
+    let (area, passes) = area_passes(&caller, &id, &building).await?;
     let list: Vec<PrintedPass> = passes
         .into_iter()
         .filter(|p| !p.revoked)
-        .filter(|p| match &q.pass {
-            Some(one) => p.id == *one,
-            None => p.building == building,
-        })
+        .filter(|p| q.pass.as_ref().is_none_or(|one| p.id == *one))
         .map(|p| PrintedPass {
             qr: crate::qr_svg(&gates::pass_token(caller.app(), &p.id)),
             pass: p,
@@ -202,9 +207,10 @@ pub(super) async fn reissue_pass(
 ) -> PageResult {
     let new = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&format!(
-        "/areas/{}/passes/print?pass={}",
+        "/areas/{}/passes/print?pass={}&building={}",
         crate::auth::urlencode(&f.area),
-        crate::auth::urlencode(&new.id)
+        crate::auth::urlencode(&new.id),
+        crate::auth::urlencode(&new.building)
     ))
     .into_response())
 }
