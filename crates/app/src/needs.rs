@@ -338,14 +338,30 @@ async fn tell_robots_of_urgent(tx: &mut sanshe_store::Conn, n: &NeedRow) -> Resu
 }
 
 /// Raises an alert for each need still not met past its time (run every minute; each need
-/// alerts once).
+/// alerts once, marked so on the need, a thousand at a time until none is left).
 pub async fn scan(app: &App) -> Result<usize> {
     let now = app.clock.now_ms();
+    let mut raised = 0;
+    loop {
+        let (batch, made) = scan_batch(app, now).await?;
+        raised += made;
+        if batch < store::OVERDUE_BATCH {
+            return Ok(raised);
+        }
+    }
+}
+
+/// One batch of `scan` in its own transaction: (needs read, alerts raised).
+async fn scan_batch(app: &App, now: i64) -> Result<(usize, usize)> {
     let mut tx = app.db.begin().await?;
-    let overdue = store::overdue(&mut *tx, now).await?;
+    let overdue = store::unalerted_overdue(&mut *tx, now).await?;
     let routes = Routes::load(&mut *tx).await?;
     let mut raised = 0;
     for n in &overdue {
+        // Two nodes scanning at once: the one that marks the need raises its alert.
+        if !store::mark_unmet_alerted(&mut *tx, &n.id, now).await? {
+            continue;
+        }
         let detail = format!("{} {}/{}", n.title, n.committed, n.wanted);
         let made = alerts::raise(
             &mut *tx,
@@ -364,7 +380,7 @@ pub async fn scan(app: &App) -> Result<usize> {
         raised += usize::from(made.is_some());
     }
     sanshe_store::commit(tx).await?;
-    Ok(raised)
+    Ok((overdue.len(), raised))
 }
 
 /// The community paths where the organizations the actor runs hold an active linkage.

@@ -278,6 +278,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0022_application_volunteer_numbers.sqlite.sql"),
         postgres: include_str!("../migrations/0022_application_volunteer_numbers.postgres.sql"),
     },
+    Migration {
+        version: 23,
+        name: "0023_need_unmet_marks",
+        common: include_str!("../migrations/0023_need_unmet_marks.sql"),
+        sqlite: include_str!("../migrations/0023_need_unmet_marks.sqlite.sql"),
+        postgres: include_str!("../migrations/0023_need_unmet_marks.postgres.sql"),
+    },
 ];
 
 /// How many migrations this build carries (a new database applies them all).

@@ -56,16 +56,31 @@ pub async fn insert(conn: &mut impl Statements, n: &NeedRow) -> Result<()> {
     conn.insert("needs", n).await
 }
 
-/// Needs not met (open or partly met) whose time to be met ran out before `now` (UTC ms).
-pub async fn overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<NeedRow>> {
+/// How many overdue needs one read of `unalerted_overdue` holds.
+pub const OVERDUE_BATCH: usize = 1000;
+
+/// Needs not met (open or partly met) whose time to be met ran out before `now` (UTC ms) and
+/// that have not alerted for it, oldest first, `OVERDUE_BATCH` at most.
+pub async fn unalerted_overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<NeedRow>> {
     conn.fetch_all(
         &format!(
-            "SELECT {NEED_COLUMNS} FROM needs WHERE status IN ('open', 'partly_met') \
-             AND created_at + alert_after_hours * 3600000 <= $1 ORDER BY created_at LIMIT 1000"
+            "SELECT {NEED_COLUMNS} FROM needs WHERE unmet_alerted_at IS NULL AND status IN ('open', 'partly_met') \
+             AND created_at + alert_after_hours * 3600000 <= $1 ORDER BY created_at LIMIT {OVERDUE_BATCH}"
         ),
         &[now.into()],
     )
     .await
+}
+
+/// Marks a need's unmet alert raised; false when another node did it first.
+pub async fn mark_unmet_alerted(conn: &mut impl Statements, id: &str, at: i64) -> Result<bool> {
+    Ok(conn
+        .changed(
+            "UPDATE needs SET unmet_alerted_at = $2 WHERE id = $1 AND unmet_alerted_at IS NULL",
+            &[id.into(), at.into()],
+        )
+        .await?
+        > 0)
 }
 
 /// One need.

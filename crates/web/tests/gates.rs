@@ -571,7 +571,11 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         assert_eq!(theirs.as_array().map(Vec::len), Some(3), "{theirs}");
         assert_eq!(of(&g.compound, "99").await.json(), json!([]));
         let from_building = of(&t.lingyanli_building, "99").await.json();
-        assert_eq!(from_building.as_array().map(Vec::len), Some(3), "a building lists its own");
+        assert_eq!(
+            from_building.as_array().map(Vec::len),
+            Some(3),
+            "a building lists its own"
+        );
         let long = of(&g.compound, &"楼".repeat(300)).await;
         assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(long.json()["errors"][0]["field"], "building");

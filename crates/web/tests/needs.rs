@@ -700,3 +700,61 @@ async fn needs_are_read_a_page_at_a_time_newest_first_with_the_total() {
     })
     .await;
 }
+
+/// However many needs stay unmet, each alerts once when its time runs out: a city's old unmet
+/// needs do not crowd a new one out of the scan, and a second node's scan raises nothing twice.
+#[tokio::test]
+async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
+    on_both(async |t| {
+        let batch = sanshe_store::needs::OVERDUE_BATCH;
+        let now = t.app.clock.now_ms();
+        let day = t.app.clock.today().to_string();
+        let mut conn = t.app.db.conn().await.unwrap();
+        let area = sanshe_store::areas::get(&mut conn, &t.lingyanli)
+            .await
+            .unwrap();
+        let mut tx = t.app.db.begin().await.unwrap();
+        for n in 0..batch + 3 {
+            let need = sanshe_store::needs::NeedRow {
+                id: sanshe_store::new_id(),
+                area_id: area.id.clone(),
+                area_path: area.path.clone(),
+                kind: sanshe_core::needs::NeedKind::Service,
+                title: format!("消毒液 {n}"),
+                detail: String::new(),
+                post_id: None,
+                service: Some(sanshe_core::organizations::Duty::Supplies),
+                wanted: 1,
+                committed: 0,
+                from_day: day.clone(),
+                to_day: day.clone(),
+                urgency: sanshe_core::needs::NeedUrgency::Normal,
+                audience: sanshe_core::needs::Audience::Linked,
+                status: sanshe_core::needs::NeedStatus::Open,
+                created_by: "worker.lingyanli".into(),
+                // The oldest first: the last three are the newest.
+                created_at: now - 3_600_000 * 48 + n as i64,
+                alert_after_hours: 24,
+            };
+            sanshe_store::needs::insert(&mut *tx, &need).await.unwrap();
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        drop(conn);
+        let other = t.second_node().await;
+        let (one, two) = tokio::join!(
+            sanshe_app::needs::scan(&t.app),
+            sanshe_app::needs::scan(&other.app)
+        );
+        assert_eq!(
+            one.unwrap() + two.unwrap(),
+            batch + 3,
+            "each need once, the newest too"
+        );
+        assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);
+        let w = t.token("worker.lingyanli").await;
+        let (alerts, _) = t.every_page("/api/v1/alerts?limit=500", &w).await;
+        let unmet = alerts.iter().filter(|a| a["kind"] == "need_unmet").count();
+        assert_eq!(unmet, batch + 3, "one alert a need");
+    })
+    .await;
+}
