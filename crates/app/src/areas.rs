@@ -256,6 +256,55 @@ pub async fn communities_by_street(
     Ok((districts, groups))
 }
 
+/// The places a grant or an organization's home can be given from the actor's scope: the city,
+/// its districts and streets, then every community grouped by street (a city has thousands).
+#[derive(Debug, Clone, Default)]
+pub struct PlaceChoices {
+    /// City, districts and streets, by path: (id, "南开区 · 体育中心街道").
+    pub above: Vec<(String, String)>,
+    /// The communities, a group to a street.
+    pub communities: Vec<CommunityGroup>,
+}
+
+/// Every place above the compounds in the actor's scope, for the forms that grant a role over
+/// one or register an organization at one; none is cut off, however large the city.
+pub async fn place_choices(app: &App, actor: &Actor) -> Result<PlaceChoices> {
+    let roots = actor.scope(Action::ViewRegistry).roots().to_vec();
+    if roots.is_empty() {
+        return Ok(PlaceChoices::default());
+    }
+    let mut above: Vec<AreaRow> = Vec::new();
+    {
+        let mut conn = app.db.conn().await?;
+        for kind in [AreaKind::City, AreaKind::District, AreaKind::Street] {
+            above.extend(store::every(&mut conn, &roots, kind).await?);
+        }
+    }
+    above.sort_by(|a, b| a.path.cmp(&b.path));
+    let names: std::collections::HashMap<String, String> = above
+        .iter()
+        .map(|a| (a.path.clone(), a.name.clone()))
+        .collect();
+    let step = sanshe_core::areas::PATH_STEP;
+    let above = above
+        .iter()
+        .map(|a| {
+            // A street is named with its district: many cities repeat street names.
+            let label = match a.kind {
+                AreaKind::Street => a
+                    .path
+                    .get(..2 * step)
+                    .and_then(|d| names.get(d))
+                    .map_or(a.name.clone(), |d| format!("{d} · {}", a.name)),
+                _ => a.name.clone(),
+            };
+            (a.id.clone(), label)
+        })
+        .collect();
+    let communities = communities_by_street(app, &roots, None).await?.1;
+    Ok(PlaceChoices { above, communities })
+}
+
 /// Finds an area in the actor's scope by id, division code or exact name (as typed on the
 /// command line); an ambiguous name is refused.
 pub async fn resolve(app: &App, actor: &Actor, text: &str) -> Result<AreaRow> {

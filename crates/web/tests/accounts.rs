@@ -530,3 +530,104 @@ async fn the_user_list_is_searched_and_paged_by_user_name_within_what_the_caller
     })
     .await;
 }
+
+/// The forms that grant a role over a place, or register an organization at one, offer every
+/// community of the city, grouped by street, however many; the users page writes that list in
+/// one form opened from a user's row, not once for each user on the page.
+#[tokio::test]
+async fn grant_forms_offer_every_community_and_the_users_page_writes_the_list_once() {
+    on_both(async |t| {
+        let street = t.parent_of(&t.lingyanli).await;
+        let mut conn = t.app.db.conn().await.unwrap();
+        let street = sanshe_store::areas::get(&mut conn, &street).await.unwrap();
+        let mut communities = Vec::new();
+        for n in 0..503 {
+            let name = format!("新建{n:03}社区");
+            let c = sanshe_store::areas::insert(
+                &mut conn,
+                Some(&street),
+                sanshe_core::areas::AreaKind::Community,
+                None,
+                &name,
+            )
+            .await
+            .unwrap();
+            communities.push(c.id);
+        }
+        drop(conn);
+        let admin = t.token("admin").await;
+        let users = t
+            .get("/api/v1/users?q=worker.yudeli", Some(&admin))
+            .await
+            .json();
+        let uid = users["items"][0]["id"].as_str().unwrap().to_string();
+        let (cookie, csrf) = t.browser("admin").await;
+        let option = |id: &str| format!("<option value=\"{id}\"");
+
+        let page = t.page("/users", &cookie).await.text();
+        for id in communities.iter().chain([&t.lingyanli, &t.yudeli]) {
+            assert_eq!(
+                page.matches(&option(id)).count(),
+                1,
+                "{id} once, in the new-user form"
+            );
+        }
+        assert!(page.contains("<optgroup label=\""), "grouped by street");
+        assert!(!page.contains("id=\"add-grant\""));
+        let link = format!("href=\"/users?grant_to={uid}#add-grant\"");
+        assert!(page.contains(&link), "{link}");
+
+        // The row's link opens the one form for that user; a refusal keeps it open, saying why.
+        let opened = t
+            .page(&format!("/users?grant_to={uid}"), &cookie)
+            .await
+            .text();
+        assert!(
+            opened.contains("id=\"add-grant\"")
+                && opened.contains(&format!("action=\"/users/{uid}/grants\""))
+        );
+        assert_eq!(
+            opened.matches(&option(&communities[502])).count(),
+            2,
+            "and in the grant form"
+        );
+        let refused = t
+            .post_form(
+                &format!("/users/{uid}/grants"),
+                &cookie,
+                &format!("csrf={csrf}&role=community_worker&area_id=&organization_id="),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text();
+        let form = &html[html.find("id=\"add-grant\"").expect("the form stays open")..];
+        assert!(form.contains("id=\"error-area_id\""), "{form}");
+        let granted = t
+            .post_form(
+                &format!("/users/{uid}/grants"),
+                &cookie,
+                &format!(
+                    "csrf={csrf}&role=community_worker&area_id={}&organization_id=",
+                    communities[502]
+                ),
+            )
+            .await;
+        assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.text());
+        let after = t
+            .get("/api/v1/users?q=worker.yudeli", Some(&admin))
+            .await
+            .json();
+        let places: Vec<&str> = after["items"][0]["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|g| g["area_id"].as_str())
+            .collect();
+        assert!(places.contains(&communities[502].as_str()), "{after}");
+
+        // An organization is registered at any of them too.
+        let orgs = t.page("/organizations", &cookie).await.text();
+        assert!(communities.iter().all(|id| orgs.contains(&option(id))));
+    })
+    .await;
+}

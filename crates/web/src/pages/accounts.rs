@@ -15,9 +15,18 @@ pub(super) struct UsersPage {
     pager: Pager,
     /// The export of this list, its search kept.
     export: String,
-    areas: Vec<AreaView>,
+    /// The places a role can be granted over.
+    places: sanshe_app::areas::PlaceChoices,
     organizations: Vec<OrganizationView>,
+    /// The new-user form's and the import's errors.
     errors: FormErrors,
+    /// The user a role is being added to (one form for the page, opened from their row), and
+    /// that form's errors.
+    grant_to: Option<UserView>,
+    grant_errors: FormErrors,
+    /// This page's cursor and query (search and cursor), for the rows' "add a role" links.
+    after: Option<String>,
+    here: String,
     onboarded: Option<(Vec<sanshe_app::imports::OnboardedUser>, Vec<ShownRejection>)>,
     /// A one-time password just made: (user name, password), shown this once.
     reset: Option<(String, String)>,
@@ -28,6 +37,20 @@ pub(super) struct UsersPage {
 pub(super) struct UsersQuery {
     q: Option<String>,
     after: Option<String>,
+    /// Open the form that adds a role to this user (on this page).
+    grant_to: Option<String>,
+}
+
+impl UsersPage {
+    /// This page again with the form that adds a role to the user `id` open.
+    fn grant_link(&self, id: &str) -> String {
+        let sep = if self.here.is_empty() { "" } else { "&" };
+        format!(
+            "/users?{}{sep}grant_to={}#add-grant",
+            self.here,
+            urlencode(id)
+        )
+    }
 }
 
 /// Users on one page of the list.
@@ -65,9 +88,20 @@ pub(super) async fn users_view_with(
         kept if kept.is_empty() => "/users/export.xlsx".to_string(),
         kept => format!("/users/export.xlsx?{kept}"),
     };
-    let areas = upper_areas(caller).await?;
+    let here = query_string(&[("q", q), ("after", after)]);
+    let grant_to = search
+        .grant_to
+        .as_deref()
+        .and_then(|id| users.iter().find(|u| u.id == id))
+        .cloned();
+    let (errors, grant_errors) = if grant_to.is_some() {
+        (FormErrors::default(), errors)
+    } else {
+        (errors, FormErrors::default())
+    };
+    let places = sanshe_app::areas::place_choices(caller.app(), &caller.actor).await?;
     let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
-    let rejected = !errors.is_empty();
+    let rejected = !errors.is_empty() || !grant_errors.is_empty();
     Ok(render_form(
         &UsersPage {
             nav: Nav::of(caller, "/users"),
@@ -77,9 +111,13 @@ pub(super) async fn users_view_with(
             q_error,
             pager,
             export,
-            areas,
+            places,
             organizations,
             errors,
+            grant_to,
+            grant_errors,
+            after: after.map(String::from),
+            here,
             onboarded,
             reset,
         },
@@ -226,6 +264,9 @@ pub(super) struct GrantForm {
     role: String,
     area_id: String,
     organization_id: String,
+    /// The list's search and page the form was opened on, to come back to.
+    q: Option<String>,
+    after: Option<String>,
 }
 
 pub(super) async fn add_grant(
@@ -243,8 +284,23 @@ pub(super) async fn add_grant(
     after_form(
         &caller,
         done,
-        async |_| Ok(Redirect::to("/users").into_response()),
-        async |errors| users_view(&caller, errors).await,
+        async |_| {
+            let here = query_string(&[("q", f.q.as_deref()), ("after", f.after.as_deref())]);
+            let back = if here.is_empty() {
+                "/users".into()
+            } else {
+                format!("/users?{here}")
+            };
+            Ok(Redirect::to(&back).into_response())
+        },
+        async |errors| {
+            let search = UsersQuery {
+                q: f.q.clone(),
+                after: f.after.clone(),
+                grant_to: Some(id.clone()),
+            };
+            users_view_with(&caller, &search, errors, None, None).await
+        },
     )
     .await
 }

@@ -161,19 +161,6 @@ pub(super) async fn household(caller: PageCaller, Path(id): Path<String>) -> Pag
     }))
 }
 
-pub(super) async fn upper_areas(caller: &PageCaller) -> Result<Vec<AreaView>, PageFailure> {
-    let all = sanshe_app::areas::search(caller.app(), &caller.actor, None, None, 500).await?;
-    Ok(all
-        .into_iter()
-        .filter(|a| {
-            matches!(
-                a.kind.as_str(),
-                "city" | "district" | "street" | "community"
-            )
-        })
-        .collect())
-}
-
 /// Starts the sheet of an area's households in the background (a street or a city runs to
 /// millions) and shows its progress.
 pub(super) async fn export_households(

@@ -11,17 +11,18 @@ pub(super) struct OrganizationsPage {
     nav: Nav,
     items: Vec<OrganizationView>,
     can_register: bool,
-    areas: Vec<AreaView>,
+    /// Where an organization can be registered.
+    places: sanshe_app::areas::PlaceChoices,
     errors: FormErrors,
 }
 
 pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     let items = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
     let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
-    let areas = if can_register {
-        upper_areas(caller).await?
+    let places = if can_register {
+        sanshe_app::areas::place_choices(caller.app(), &caller.actor).await?
     } else {
-        Vec::new()
+        Default::default()
     };
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -29,7 +30,7 @@ pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) 
             nav: Nav::of(caller, "/organizations"),
             items,
             can_register,
-            areas,
+            places,
             errors,
         },
         rejected,
