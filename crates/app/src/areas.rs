@@ -188,7 +188,7 @@ pub async fn add_area(
 
 /// Communities an organization may be linked to, grouped by street: those in the actor's scope,
 /// or every community for someone who runs an organization (area names are not personal data).
-pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<CommunityGroup>> {
+pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<AreaGroup>> {
     let roots = if sanshe_core::accounts::runs_an_organization(&actor.grants) {
         vec![String::new()]
     } else {
@@ -197,63 +197,136 @@ pub async fn communities_for_linking(app: &App, actor: &Actor) -> Result<Vec<Com
     Ok(communities_by_street(app, &roots, None).await?.1)
 }
 
-/// The communities of one street, as a list to choose from shows them.
+/// Areas of one place, as a list to choose from shows them (the communities of a street, the
+/// compounds of a community).
 #[derive(Debug, Clone)]
-pub struct CommunityGroup {
+pub struct AreaGroup {
     /// Where they are: "南开区 · 体育中心街道".
     pub place: String,
     /// (id, name), by name.
-    pub communities: Vec<(String, String)>,
+    pub areas: Vec<(String, String)>,
 }
 
-/// The districts of the city and the communities below `roots` grouped by street, those of one
-/// district when `district` names one: what a form offers to choose a community from (a city
-/// has thousands; one flat list of them is unusable on a phone). Area names are not personal.
-pub async fn communities_by_street(
-    app: &App,
+/// Every area of `kind` below `roots`, grouped by the names of the two levels above it (a
+/// community by district and street, a compound by street and community), those whose path
+/// `keep` accepts: what a form offers to choose from (a city has thousands of communities and
+/// more compounds; one flat list of them is unusable on a phone). Area names are not personal.
+async fn grouped(
+    conn: &mut sanshe_store::Conn,
     roots: &[String],
-    district: Option<&str>,
-) -> Result<(Vec<(String, String)>, Vec<CommunityGroup>)> {
-    let mut conn = app.db.conn().await?;
+    kind: AreaKind,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<AreaGroup>> {
+    let level = AreaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    let above: Vec<(usize, AreaKind)> = [level.saturating_sub(2), level.saturating_sub(1)]
+        .into_iter()
+        .filter(|l| *l > 0 && *l < level)
+        .map(|l| (l, AreaKind::ALL[l]))
+        .collect();
     let mut named = std::collections::HashMap::new();
-    let mut districts = Vec::new();
-    for kind in [AreaKind::District, AreaKind::Street] {
-        for a in store::every(&mut conn, &[String::new()], kind).await? {
-            if kind == AreaKind::District {
-                districts.push((a.id.clone(), a.name.clone()));
-            }
-            named.insert(a.path, (a.id, a.name));
+    for (_, k) in &above {
+        for a in store::every(conn, &[String::new()], *k).await? {
+            named.insert(a.path, a.name);
         }
     }
     let step = sanshe_core::areas::PATH_STEP;
     let mut placed = Vec::new();
-    districts.sort_by(|a, b| a.1.cmp(&b.1));
-    for c in store::every(&mut conn, roots, AreaKind::Community).await? {
-        let above = |levels: usize| c.path.get(..levels * step).and_then(|p| named.get(p));
-        let (district_id, district_name) = above(2).cloned().unwrap_or_default();
-        if district.is_some_and(|d| d != district_id) {
+    for a in store::every(conn, roots, kind).await? {
+        if !keep(&a.path) {
             continue;
         }
-        let street = above(3).map(|s| s.1.clone()).unwrap_or_default();
-        let place = [district_name, street]
-            .into_iter()
-            .filter(|s| !s.is_empty())
+        let place = above
+            .iter()
+            .filter_map(|(l, _)| a.path.get(..(l + 1) * step).and_then(|p| named.get(p)))
+            .cloned()
             .collect::<Vec<_>>()
             .join(" · ");
-        placed.push((place, c.name, c.id));
+        placed.push((place, a.name, a.id));
     }
     placed.sort();
-    let mut groups: Vec<CommunityGroup> = Vec::new();
+    let mut groups: Vec<AreaGroup> = Vec::new();
     for (place, name, id) in placed {
         match groups.last_mut() {
-            Some(g) if g.place == place => g.communities.push((id, name)),
-            _ => groups.push(CommunityGroup {
+            Some(g) if g.place == place => g.areas.push((id, name)),
+            _ => groups.push(AreaGroup {
                 place,
-                communities: vec![(id, name)],
+                areas: vec![(id, name)],
             }),
         }
     }
+    Ok(groups)
+}
+
+/// The districts of the city and the communities below `roots` grouped by street, those of one
+/// district when `district` names one: what a form offers to choose a community from.
+pub async fn communities_by_street(
+    app: &App,
+    roots: &[String],
+    district: Option<&str>,
+) -> Result<(Vec<(String, String)>, Vec<AreaGroup>)> {
+    let mut conn = app.db.conn().await?;
+    let mut districts: Vec<(String, String)> = Vec::new();
+    let mut chosen_path = None;
+    for d in store::every(&mut conn, &[String::new()], AreaKind::District).await? {
+        if district == Some(d.id.as_str()) {
+            chosen_path = Some(d.path.clone());
+        }
+        districts.push((d.id, d.name));
+    }
+    districts.sort_by(|a, b| a.1.cmp(&b.1));
+    if district.is_some() && chosen_path.is_none() {
+        return Ok((districts, Vec::new()));
+    }
+    let within = |path: &str| chosen_path.as_deref().is_none_or(|d| path.starts_with(d));
+    let groups = grouped(&mut conn, roots, AreaKind::Community, within).await?;
     Ok((districts, groups))
+}
+
+/// Every compound below `roots` grouped by community: what the form that adds a gate offers.
+pub async fn compounds_by_community(app: &App, roots: &[String]) -> Result<Vec<AreaGroup>> {
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = app.db.conn().await?;
+    grouped(&mut conn, roots, AreaKind::Compound, |_| true).await
+}
+
+/// Where the actor may move a resident living at `from` (an area path) to: the compounds of
+/// that street by community, then every community they edit the registry of, by street.
+pub async fn move_targets(app: &App, actor: &Actor, from: &str) -> Result<Vec<AreaGroup>> {
+    let roots = actor.scope(Action::EditRegistry).roots().to_vec();
+    let step = sanshe_core::areas::PATH_STEP;
+    let street = from.get(..3 * step).unwrap_or(from);
+    // The street's part of the scope: the street itself, or the places of it in scope.
+    let near: Vec<String> = roots
+        .iter()
+        .filter_map(|r| {
+            if street.starts_with(r.as_str()) {
+                Some(street.to_string())
+            } else {
+                r.starts_with(street).then(|| r.clone())
+            }
+        })
+        .collect();
+    let mut groups = compounds_by_community(app, &near).await?;
+    if !roots.is_empty() {
+        groups.extend(communities_by_street(app, &roots, None).await?.1);
+    }
+    Ok(groups)
+}
+
+/// Where the actor may import residents to: every community they edit the registry of, by
+/// street, or, for someone whose places are compounds, those compounds by community.
+pub async fn import_targets(app: &App, actor: &Actor) -> Result<Vec<AreaGroup>> {
+    let roots = actor.scope(Action::EditRegistry).roots().to_vec();
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let communities = communities_by_street(app, &roots, None).await?.1;
+    if !communities.is_empty() {
+        return Ok(communities);
+    }
+    compounds_by_community(app, &roots).await
 }
 
 /// The places a grant or an organization's home can be given from the actor's scope: the city,
@@ -263,7 +336,7 @@ pub struct PlaceChoices {
     /// City, districts and streets, by path: (id, "南开区 · 体育中心街道").
     pub above: Vec<(String, String)>,
     /// The communities, a group to a street.
-    pub communities: Vec<CommunityGroup>,
+    pub communities: Vec<AreaGroup>,
 }
 
 /// Every place above the compounds in the actor's scope, for the forms that grant a role over

@@ -446,7 +446,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
 pub async fn sign_up_places(
     app: &App,
     district: Option<&str>,
-) -> Result<(Vec<(String, String)>, Vec<crate::areas::CommunityGroup>)> {
+) -> Result<(Vec<(String, String)>, Vec<crate::areas::AreaGroup>)> {
     crate::areas::communities_by_street(app, &[String::new()], district).await
 }
 

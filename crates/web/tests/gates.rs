@@ -688,3 +688,95 @@ async fn a_buildings_passes_are_read_page_by_page() {
     })
     .await;
 }
+
+/// The pickers that choose a compound or a community offer every one in reach, grouped by
+/// place, however many: the gate form, the import form and a resident's move form.
+#[tokio::test]
+async fn the_place_pickers_offer_every_compound_and_community_grouped_by_place() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let existing = t.lingyanli_compound(&w).await;
+        let mut conn = t.app.db.conn().await.unwrap();
+        let community = sanshe_store::areas::get(&mut conn, &t.lingyanli)
+            .await
+            .unwrap();
+        let street = sanshe_store::areas::get(&mut conn, community.parent_id.as_deref().unwrap())
+            .await
+            .unwrap();
+        let kind = sanshe_core::areas::AreaKind::Compound;
+        let mut compounds = vec![existing];
+        for n in 0..503 {
+            let c = sanshe_store::areas::insert(
+                &mut conn,
+                Some(&community),
+                kind,
+                None,
+                &format!("新苑{n:03}"),
+            )
+            .await
+            .unwrap();
+            compounds.push(c.id);
+        }
+        // Another community of the street, with a compound of its own.
+        let neighbour = sanshe_store::areas::insert(
+            &mut conn,
+            Some(&street),
+            sanshe_core::areas::AreaKind::Community,
+            None,
+            "邻里社区",
+        )
+        .await
+        .unwrap();
+        let next_door =
+            sanshe_store::areas::insert(&mut conn, Some(&neighbour), kind, None, "邻苑")
+                .await
+                .unwrap();
+        drop(conn);
+        let option = |id: &str| format!("<option value=\"{id}\"");
+
+        // The worker of 凌研里 adds a gate to any of its compounds, listed under the community.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let gates = t.page("/gates", &cookie).await.text();
+        assert!(
+            compounds.iter().all(|id| gates.contains(&option(id))),
+            "every compound"
+        );
+        assert!(
+            !gates.contains(&option(&next_door.id)),
+            "not another community's"
+        );
+        let group = format!("<optgroup label=\"{} · 凌研里社区\">", street.name);
+        assert_eq!(
+            gates.matches(&group).count(),
+            1,
+            "grouped by community: {group}"
+        );
+
+        // The city's admin imports to any community, grouped by street, the neighbour too; a
+        // compound asked for by the link is offered and chosen.
+        let (admin, _) = t.browser("admin").await;
+        let import = t
+            .page(&format!("/import?area={}", compounds[503]), &admin)
+            .await
+            .text();
+        for id in [&t.lingyanli, &t.yudeli, &neighbour.id] {
+            assert!(import.contains(&option(id)), "{id}");
+        }
+        assert!(
+            import.contains(&format!("{} selected>新苑502<", option(&compounds[503]))),
+            "{import}"
+        );
+
+        // A resident moves to a compound of their street or to any community.
+        let r = t
+            .resident("搬家", &support::id_for(1970, 5, 5, 31))
+            .by(&w)
+            .await;
+        let page = t.page(&format!("/residents/{}", r.id), &admin).await.text();
+        let form = &page[page.find("id=\"move-area\"").unwrap()..];
+        let form = &form[..form.find("</select>").unwrap()];
+        assert!(compounds.iter().all(|id| form.contains(&option(id))));
+        assert!(form.contains(&option(&next_door.id)) && form.contains(&option(&t.yudeli)));
+    })
+    .await;
+}

@@ -11,14 +11,15 @@ use super::*;
 pub(super) struct GatesPage {
     nav: Nav,
     items: Vec<GateView>,
-    compounds: Vec<AreaView>,
+    /// The compounds a gate can be added to, by community.
+    compounds: Vec<sanshe_app::areas::AreaGroup>,
     errors: FormErrors,
 }
 
 async fn gates_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     let items = gates::gates(caller.app(), &caller.actor).await?;
-    let compounds =
-        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500).await?;
+    let scope = caller.actor.scope(Action::ManageGates);
+    let compounds = sanshe_app::areas::compounds_by_community(caller.app(), scope.roots()).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &GatesPage {

@@ -26,7 +26,8 @@ pub struct ShownReport {
 #[template(path = "import.html")]
 pub(super) struct ImportPage {
     nav: Nav,
-    targets: Vec<AreaView>,
+    /// The communities (or compounds) an import can go to, by place.
+    targets: Vec<sanshe_app::areas::AreaGroup>,
     selected: String,
     error: Option<String>,
     report: Option<ShownReport>,
@@ -41,18 +42,21 @@ pub(super) struct AreaQuery {
 pub(super) async fn import_targets(
     caller: &PageCaller,
     selected: &str,
-) -> Result<Vec<AreaView>, PageFailure> {
-    let mut targets =
-        sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
-            .await?;
-    targets.extend(
-        sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500).await?,
-    );
+) -> Result<Vec<sanshe_app::areas::AreaGroup>, PageFailure> {
+    let mut targets = sanshe_app::areas::import_targets(caller.app(), &caller.actor).await?;
+    // A place asked for by the link that led here (a compound's page) is offered too.
+    let offered = targets
+        .iter()
+        .any(|g| g.areas.iter().any(|(id, _)| id == selected));
     if !selected.is_empty()
-        && !targets.iter().any(|t| t.id == selected)
+        && !offered
         && let Ok(p) = sanshe_app::areas::area_page(caller.app(), &caller.actor, selected).await
     {
-        targets.insert(0, p.area);
+        let group = sanshe_app::areas::AreaGroup {
+            place: caller.tr.of("kind-", p.area.kind),
+            areas: vec![(p.area.id, p.area.name)],
+        };
+        targets.insert(0, group);
     }
     Ok(targets)
 }

@@ -18,7 +18,7 @@ pub(super) struct NeedsPage {
     total: i64,
     pager: Pager,
     /// Where the caller may post needs, by street; empty for an organization's admin.
-    communities: Vec<sanshe_app::areas::CommunityGroup>,
+    communities: Vec<sanshe_app::areas::AreaGroup>,
     /// The posts a people need may name, by the place each guards.
     posts: Vec<(String, Vec<PostView>)>,
     errors: FormErrors,

@@ -21,7 +21,7 @@ pub(super) struct NoticesPage {
     sent_pager: Pager,
     /// As whom the caller may send: ("organization:<id>" or "area:<id>", name).
     senders: Vec<(String, String)>,
-    communities: Vec<sanshe_app::areas::CommunityGroup>,
+    communities: Vec<sanshe_app::areas::AreaGroup>,
     skills: Vec<&'static str>,
     /// The teams of the organizations the caller runs: (id, "organization · team").
     teams: Vec<(String, String)>,

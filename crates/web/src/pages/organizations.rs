@@ -78,7 +78,7 @@ pub(super) struct OrganizationPage {
     o: OrganizationView,
     linkages: Vec<LinkageView>,
     can_manage: bool,
-    communities: Vec<sanshe_app::areas::CommunityGroup>,
+    communities: Vec<sanshe_app::areas::AreaGroup>,
     errors: FormErrors,
     kinds: Vec<(&'static str, bool)>,
     /// Each duty with whether the form had it ticked.

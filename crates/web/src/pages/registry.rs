@@ -288,7 +288,7 @@ pub(super) struct ResidentPage {
     can_edit: bool,
     can_reveal: bool,
     saved: bool,
-    move_targets: Vec<AreaView>,
+    move_targets: Vec<sanshe_app::areas::AreaGroup>,
     /// Records of the same name and birth date, to merge into this one.
     merge_candidates: Vec<ResidentView>,
     episodes: Vec<sanshe_app::isolation::EpisodeView>,
@@ -319,14 +319,7 @@ pub(super) async fn resident_page(
         Vec::new()
     };
     let move_targets = if can_edit {
-        let mut t =
-            sanshe_app::areas::search(caller.app(), &caller.actor, Some("compound"), None, 500)
-                .await?;
-        t.extend(
-            sanshe_app::areas::search(caller.app(), &caller.actor, Some("community"), None, 500)
-                .await?,
-        );
-        t
+        sanshe_app::areas::move_targets(caller.app(), &caller.actor, &area.path).await?
     } else {
         Vec::new()
     };

@@ -11,7 +11,7 @@ pub(super) struct ApplyPage {
     /// The district chosen, if any.
     district: Option<String>,
     /// The communities offered, by street.
-    communities: Vec<sanshe_app::areas::CommunityGroup>,
+    communities: Vec<sanshe_app::areas::AreaGroup>,
     /// Registered organizations, offered as the applicant types.
     organizations: Vec<String>,
     skills: Vec<&'static str>,
