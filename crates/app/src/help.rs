@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use sanshe_core::accounts::{Action, RESIDENT, Target};
 use sanshe_core::help::{self, HelpStatus, HelpStep, Urgency};
 use sanshe_core::registry::HouseholdAddress;
+use sanshe_store::accounts::DeployedVolunteers;
 use sanshe_store::help::{self as store, HelpRow};
 use sanshe_store::{Conn, areas as area_store, audit as audit_store, new_id};
 
@@ -527,20 +528,12 @@ pub async fn assignable(
     let mut at_place: HashMap<&str, Offered> = HashMap::new();
     // Rows come by person, so one deployed at a place and above it is counted once.
     let (mut person, mut counted_at) = (String::new(), HashSet::new());
-    let mut after: Option<(String, String)> = None;
+    let mut walk = DeployedVolunteers::at(&covering, DEPLOYMENTS_AT_ONCE);
     loop {
-        let from = after.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
-        let rows = sanshe_store::accounts::volunteers_deployed_at(
-            &mut *conn,
-            &covering,
-            from,
-            DEPLOYMENTS_AT_ONCE,
-        )
-        .await?;
-        let Some((user_id, _, path)) = rows.last() else {
+        let rows = walk.next(&mut *conn).await?;
+        if rows.is_empty() {
             break;
-        };
-        after = Some((user_id.clone(), path.clone()));
+        }
         for (user_id, name, deployed_at) in rows {
             if user_id != person {
                 person.clone_from(&user_id);

@@ -202,22 +202,14 @@ pub async fn cover_candidates(app: &App, actor: &Actor, shift_id: &str) -> Resul
     let lineage: Vec<String> = sanshe_core::areas::lineage(&shift.area_path)
         .map(String::from)
         .collect();
-    let mut after: Option<(String, String)> = None;
+    let mut walk = sanshe_store::accounts::DeployedVolunteers::at(&lineage, WEIGHED_AT_ONCE);
     loop {
-        let from = after.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
-        let rows = sanshe_store::accounts::volunteers_deployed_at(
-            &mut *conn,
-            &lineage,
-            from,
-            WEIGHED_AT_ONCE,
-        )
-        .await?;
-        let Some((user_id, _, path)) = rows.last() else {
-            break;
-        };
         // Rows come by person: one deployed at the place and above it is weighed once.
-        let weighed = after.map(|(u, _)| u);
-        after = Some((user_id.clone(), path.clone()));
+        let weighed = walk.last_person().map(String::from);
+        let rows = walk.next(&mut *conn).await?;
+        if rows.is_empty() {
+            break;
+        }
         let mut people: Vec<(String, String)> = rows
             .into_iter()
             .filter(|(u, _, _)| weighed.as_ref() != Some(u))

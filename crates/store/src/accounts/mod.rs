@@ -408,35 +408,61 @@ async fn names_by<'a>(
     crate::map_by_key(conn, ("users", column, "display_name"), keys).await
 }
 
-/// Active volunteers' deployments at exactly these areas (by path): (user id, display name,
-/// area path), by user id and path, at most `limit` after `after` (the last row's user id and
-/// path), so a caller can walk however many there are; a person deployed at two of the areas
-/// comes in two rows, one after the other.
-pub async fn volunteers_deployed_at(
-    conn: &mut impl crate::statements::Statements,
-    paths: &[String],
-    after: Option<(&str, &str)>,
-    limit: i64,
-) -> Result<Vec<(String, String, String)>> {
-    let mut args = Vec::new();
-    let filter = crate::one_of("a.path", paths, &mut args);
-    let (user, path) = after.unwrap_or(("", ""));
-    args.extend([user.into(), path.into()]);
-    let (u, p) = (args.len() - 1, args.len());
-    args.push(limit.into());
-    conn.rows(
-        &format!(
-            "SELECT u.id AS user_id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id \
-             JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
-             AND (u.id > ${u} OR (u.id = ${u} AND a.path > ${p})) ORDER BY u.id, a.path LIMIT ${}",
-            args.len()
-        ),
-        &args,
-    )
-    .await?
-    .iter()
-    .map(|r| r.columns(["user_id", "display_name", "path"]))
-    .collect::<Result<_>>()
+/// Active volunteers' deployments at exactly these areas (by path), walked a batch at a time
+/// by user id then path, so a caller reads however many there are: each `next` gives the
+/// following (user id, display name, area path) rows, none once all were given. A person
+/// deployed at two of the areas comes in two rows, one after the other (perhaps across batches).
+pub struct DeployedVolunteers<'a> {
+    paths: &'a [String],
+    batch: i64,
+    after: Option<(String, String)>,
+}
+
+impl<'a> DeployedVolunteers<'a> {
+    /// A walk over the volunteers deployed at `paths`, `batch` rows at a time.
+    pub fn at(paths: &'a [String], batch: i64) -> Self {
+        DeployedVolunteers {
+            paths,
+            batch,
+            after: None,
+        }
+    }
+
+    /// The person of the last row given, for a caller that counts each person once.
+    pub fn last_person(&self) -> Option<&str> {
+        self.after.as_ref().map(|(user, _)| user.as_str())
+    }
+
+    /// The next batch of rows; empty when the walk is over.
+    pub async fn next(
+        &mut self,
+        conn: &mut impl crate::statements::Statements,
+    ) -> Result<Vec<(String, String, String)>> {
+        let mut args = Vec::new();
+        let filter = crate::one_of("a.path", self.paths, &mut args);
+        let (user, path) = self.after.clone().unwrap_or_default();
+        args.extend([user.into(), path.into()]);
+        let (u, p) = (args.len() - 1, args.len());
+        args.push(self.batch.into());
+        let rows: Vec<(String, String, String)> = conn
+            .rows(
+                &format!(
+                    "SELECT u.id AS user_id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id \
+                     JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
+                     AND (u.id > ${u} OR (u.id = ${u} AND a.path > ${p})) ORDER BY u.id, a.path LIMIT ${}",
+                    args.len()
+                ),
+                &args,
+            )
+            .await?
+            .iter()
+            .map(|r| r.columns(["user_id", "display_name", "path"]))
+            .collect::<Result<_>>()?;
+        if let Some((user, _, path)) = rows.last() {
+            self.after = Some((user.clone(), path.clone()));
+        }
+        Ok(rows)
+    }
 }
 
 /// Sessions expired before `before`, deleted.
