@@ -848,3 +848,32 @@ test("an organization's admin makes a team on a phone and commits it to a commun
   await noSidewaysScroll(page);
   await page.context().close();
 });
+
+test('an administrator adds a role to a user from their row on a phone', async () => {
+  const admin = (await api('/api/v1/sessions', null, { username: 'admin', password: PASSWORD })).json.token;
+  const username = `grant.run${Date.now() % 100000}`;
+  const made = await api('/api/v1/users', admin, {
+    username, display_name: '钱助理', password: PASSWORD, role: 'volunteer', organization_id: null,
+    area_id: (await api('/api/v1/areas', admin)).json[0].id,
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const page = await signIn('admin');
+  await page.goto(`${BASE}/users?q=${username}`);
+  await noSidewaysScroll(page);
+  const row = page.locator('tr', { hasText: username });
+  assert.equal(await page.locator('#add-grant').count(), 0, 'no form until a row asks for one');
+  await row.locator('a', { hasText: '添加角色' }).click();
+  await page.locator('#add-grant').waitFor();
+  await noSidewaysScroll(page);
+  // Without a place the form says why, beside the place, and stays open for the same person.
+  await page.selectOption('#grant-role', 'community_worker');
+  await page.click('#add-grant button[type=submit]');
+  await page.locator('#add-grant #error-area_id', { hasText: '管辖区域' }).waitFor();
+  assert.match(await page.textContent('#add-grant h2'), new RegExp(username));
+  await page.selectOption('#grant-role', 'community_worker');
+  await page.selectOption('#grant-area', { label: '凌研里社区' });
+  await page.click('#add-grant button[type=submit]');
+  await page.waitForURL(`${BASE}/users?q=${username}`);
+  assert.match(await page.locator('tr', { hasText: username }).textContent(), /社区工作者 @ 凌研里社区/);
+  await page.context().close();
+});
