@@ -24,7 +24,7 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
     let passes = server
         .get_json(&token, &format!("/api/v1/passes?area={compound}"))
         .await;
-    let codes: Vec<String> = passes
+    let codes: Vec<String> = passes["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -140,10 +140,7 @@ pub async fn traces(
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     if let Some((on, id)) = after {
         args.extend([Cell::from(on), Cell::from(id)]);
-        let (d, i) = (args.len() - 1, args.len());
-        filter.push_str(&format!(
-            " AND ({date} < ${d} OR ({date} = ${d} AND t.id < ${i}))"
-        ));
+        filter.push_str(&crate::sql::beyond(&[date, "t.id"], args.len() - 1, true));
     }
     args.push(Cell::from(limit));
     let sql = format!(

@@ -410,13 +410,8 @@ pub fn search_sql(q: &ResidentQuery) -> (String, Vec<String>) {
         ResidentOrder::BirthDate => "r.birth_date",
     };
     if let Some((k, id)) = &q.after {
-        binds.push(k.clone());
-        let a = binds.len();
-        binds.push(id.clone());
-        let b = binds.len();
-        filter.push_str(&format!(
-            " AND ({key} > ${a} OR ({key} = ${a} AND r.id > ${b}))"
-        ));
+        binds.extend([k.clone(), id.clone()]);
+        filter.push_str(&crate::sql::beyond(&[key, "r.id"], binds.len() - 1, false));
     }
     let sql = format!(
         "SELECT {RESIDENT_COLUMNS}, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room \

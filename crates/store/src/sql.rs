@@ -37,6 +37,25 @@ pub(crate) fn starting_with(
     format!("{column} >= ${} AND {column} < ${n}", n - 1)
 }
 
+/// ` AND (…)`: the rows of a list ordered by `columns` (each ascending, or each descending when
+/// `descending`) that come after the previous page's last row, whose values in those columns
+/// the caller has bound as parameters `$first`, `$first + 1`, …: the one keyset condition of
+/// every paged list. The columns' names come from the code.
+pub(crate) fn beyond(columns: &[&str], first: usize, descending: bool) -> String {
+    let op = if descending { "<" } else { ">" };
+    fn nest(columns: &[&str], n: usize, op: &str) -> String {
+        match columns {
+            [] => String::from("1 = 1"),
+            [last] => format!("{last} {op} ${n}"),
+            [c, rest @ ..] => format!(
+                "({c} {op} ${n} OR ({c} = ${n} AND {}))",
+                nest(rest, n + 1, op)
+            ),
+        }
+    }
+    format!(" AND {}", nest(columns, first, op))
+}
+
 /// ` AND (…)`: the rows of a list newest first by the time `column` (then by id) that sort
 /// after `before` (the last of the previous page: its time, its id), parameters numbered on
 /// from those in `args` and appended to it; nothing on the first page. The column's name comes
@@ -50,8 +69,7 @@ pub(crate) fn older_than(
         return String::new();
     };
     args.extend([at.into(), id.into()]);
-    let (a, i) = (args.len() - 1, args.len());
-    format!(" AND ({column} < ${a} OR ({column} = ${a} AND id < ${i}))")
+    beyond(&[column, "id"], args.len() - 1, true)
 }
 
 /// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and
@@ -162,6 +180,18 @@ pub(crate) async fn counted_per_place(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_starts_after_the_last_rows_key_column_by_column() {
+        assert_eq!(
+            beyond(&["a.path", "u.display_name", "u.id"], 4, false),
+            " AND (a.path > $4 OR (a.path = $4 AND (u.display_name > $5 OR (u.display_name = $5 AND u.id > $6))))"
+        );
+        assert_eq!(
+            beyond(&["created_at", "id"], 1, true),
+            " AND (created_at < $1 OR (created_at = $1 AND id < $2))"
+        );
+    }
 
     #[test]
     fn values_lists_number_each_row_on() {

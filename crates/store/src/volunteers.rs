@@ -379,11 +379,8 @@ pub async fn roster(
     );
     if let Some((path, name, user)) = &q.after {
         args.extend([path, name, user].map(|v| Cell::from(v.clone())));
-        let (p, n, u) = (args.len() - 2, args.len() - 1, args.len());
-        sql.push_str(&format!(
-            " AND (a.path > ${p} OR (a.path = ${p} AND (u.display_name > ${n} \
-             OR (u.display_name = ${n} AND u.id > ${u}))))"
-        ));
+        let columns = ["a.path", "u.display_name", "u.id"];
+        sql.push_str(&crate::sql::beyond(&columns, args.len() - 2, false));
     }
     sql.push_str(&format!(
         " ORDER BY a.path, u.display_name, u.id LIMIT ${}",

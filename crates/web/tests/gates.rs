@@ -239,7 +239,8 @@ async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_sta
         assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
         assert_eq!(issued.json().as_array().unwrap().len(), 1, "only 302 lacked a pass");
         let listed = t.get(&format!("/api/v1/passes?area={}", t.lingyanli_building), Some(&w)).await.json();
-        assert_eq!(listed.as_array().unwrap().len(), 2);
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+        assert_eq!(listed["total"], 2);
 
         // A close contact suspends the household's pass for the 14 days after the contact, even
         // without an isolation episode.
@@ -533,7 +534,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             .get(&format!("/api/v1/passes?area={}", g.compound), Some(&w))
             .await
             .json();
-        let new = passes
+        let new = passes["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -568,14 +569,14 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             t.get(&path, Some(&w)).await
         };
         let theirs = of(&g.compound, &building).await.json();
-        assert_eq!(theirs.as_array().map(Vec::len), Some(3), "{theirs}");
-        assert_eq!(of(&g.compound, "99").await.json(), json!([]));
-        let from_building = of(&t.lingyanli_building, "99").await.json();
         assert_eq!(
-            from_building.as_array().map(Vec::len),
+            theirs["items"].as_array().map(Vec::len),
             Some(3),
-            "a building lists its own"
+            "{theirs}"
         );
+        assert_eq!(of(&g.compound, "99").await.json()["total"], 0);
+        let from_building = of(&t.lingyanli_building, "99").await.json();
+        assert_eq!(from_building["total"], 3, "a building lists its own");
         let long = of(&g.compound, &"楼".repeat(300)).await;
         assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(long.json()["errors"][0]["field"], "building");
@@ -617,7 +618,7 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
             .get(&format!("/api/v1/passes?area={}", g.compound), Some(&w))
             .await
             .json();
-        let live = passes
+        let live = passes["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -685,6 +686,23 @@ async fn a_buildings_passes_are_read_page_by_page() {
             second.contains(&format!("href=\"{at}&page=1\"")),
             "{second}"
         );
+        // The API reads a compound's passes a page at a time by address, each once.
+        let (all, total) = t
+            .every_page(&format!("/api/v1/passes?area={}&limit=7", g.compound), &w)
+            .await;
+        let rooms: Vec<&str> = all.iter().map(|p| p["address"].as_str().unwrap()).collect();
+        let mut sorted = rooms.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!((rooms.len(), total), (51, 51));
+        assert_eq!(rooms, sorted, "by address, each once");
+        let bad = t
+            .get(
+                &format!("/api/v1/passes?area={}&after=zz", g.compound),
+                Some(&w),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     })
     .await;
 }

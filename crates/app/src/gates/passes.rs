@@ -280,41 +280,82 @@ async fn pass_place(
     })
 }
 
-/// The most passes one list holds: a building's, or a compound's through the API.
-pub const MAX_PASSES_LISTED: i64 = 20_000;
+/// The most passes of one building read for its page and its print sheet.
+const MAX_BUILDING_PASSES: i64 = 20_000;
 
-/// Passes of an area, by address; of one building of it when `building` is given.
-pub async fn passes(
+/// The passes of one building of an area (or of the building the area is), in the order
+/// people count: 2号楼 before 10号楼, for its page and its print sheet.
+pub async fn building_passes(
     app: &App,
     actor: &Actor,
     area_id: &str,
-    building: Option<&str>,
+    building: &str,
 ) -> Result<Vec<PassView>> {
     let mut conn = app.db.conn().await?;
     let (within, own) = pass_place(&mut conn, actor, area_id).await?;
-    let asked = building
-        .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
-        .transpose()?;
-    let building = own
-        .as_deref()
-        .or(asked.as_deref().filter(|b| !b.is_empty()));
-    let roots = actor.scope(Action::ManageGates);
-    let mut rows = store::passes(
-        &mut conn,
-        roots.roots(),
-        &within,
-        building,
-        MAX_PASSES_LISTED,
-    )
-    .await?;
+    let scope = actor.scope(Action::ManageGates);
+    let q = store::PassQuery {
+        roots: scope.roots(),
+        within: &within,
+        building: Some(own.as_deref().unwrap_or(building)),
+    };
+    let mut rows = store::passes(&mut conn, &q, None, MAX_BUILDING_PASSES).await?;
     rows.sort_by_cached_key(|p| {
         (
-            sanshe_core::areas::natural_key(&p.building),
             sanshe_core::areas::natural_key(&p.unit),
             sanshe_core::areas::natural_key(&p.room),
         )
     });
     Ok(rows.into_iter().map(pass_view).collect())
+}
+
+/// Which passes the API lists.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PassFilter {
+    /// A compound, building or community.
+    pub area: String,
+    /// Only this building's (楼栋) passes.
+    pub building: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–1,000, default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+/// A page of passes, by address.
+pub type PassesPage = crate::cursor::Page<PassView>;
+
+/// The passes of an area by address (building, unit, room), a page at a time with the total,
+/// those of one building when the filter names one: a community's run to tens of thousands.
+pub async fn passes(app: &App, actor: &Actor, f: &PassFilter) -> Result<PassesPage> {
+    let after = crate::cursor::after::<4>(f.after.as_deref())?;
+    let limit = f.limit.unwrap_or(200).clamp(1, 1000);
+    let asked = f
+        .building
+        .as_deref()
+        .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
+        .transpose()?;
+    let mut conn = app.db.conn().await?;
+    let (within, own) = pass_place(&mut conn, actor, &f.area).await?;
+    let scope = actor.scope(Action::ManageGates);
+    let q = store::PassQuery {
+        roots: scope.roots(),
+        within: &within,
+        building: own
+            .as_deref()
+            .or(asked.as_deref().filter(|b| !b.is_empty())),
+    };
+    let mut rows = store::passes(&mut conn, &q, after.as_ref(), limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |p| {
+        crate::cursor::encode(&[&p.building, &p.unit, &p.room, &p.id])
+    });
+    let total = store::count_passes(&mut conn, &q).await?;
+    Ok(PassesPage {
+        items: rows.into_iter().map(pass_view).collect(),
+        total,
+        next,
+    })
 }
 
 /// The buildings an area's passes are printed by, in natural order, with their live and
@@ -327,8 +368,12 @@ pub async fn pass_buildings(
     let mut conn = app.db.conn().await?;
     let (within, own) = pass_place(&mut conn, actor, area_id).await?;
     let scope = actor.scope(Action::ManageGates);
-    let mut buildings = store::pass_buildings(&mut conn, scope.roots(), &within).await?;
-    buildings.retain(|b| own.as_ref().is_none_or(|own| b.building == *own));
+    let q = store::PassQuery {
+        roots: scope.roots(),
+        within: &within,
+        building: own.as_deref(),
+    };
+    let mut buildings = store::pass_buildings(&mut conn, &q).await?;
     buildings.sort_by_cached_key(|b| sanshe_core::areas::natural_key(&b.building));
     Ok(buildings)
 }

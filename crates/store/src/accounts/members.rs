@@ -82,10 +82,8 @@ pub async fn members_page(
     let (mut sql, mut args) = members_matching(q);
     if let Some((name, user)) = &q.after {
         args.extend([name, user].map(|v| Cell::from(v.clone())));
-        let (n, u) = (args.len() - 1, args.len());
-        sql.push_str(&format!(
-            " AND (u.display_name > ${n} OR (u.display_name = ${n} AND u.id > ${u}))"
-        ));
+        let columns = ["u.display_name", "u.id"];
+        sql.push_str(&crate::sql::beyond(&columns, args.len() - 1, false));
     }
     args.push(limit.into());
     let sql = format!(

@@ -442,14 +442,14 @@ impl<'a> DeployedVolunteers<'a> {
         let filter = crate::one_of("a.path", self.paths, &mut args);
         let (user, path) = self.after.clone().unwrap_or_default();
         args.extend([user.into(), path.into()]);
-        let (u, p) = (args.len() - 1, args.len());
+        let after = crate::sql::beyond(&["u.id", "a.path"], args.len() - 1, false);
         args.push(self.batch.into());
         let rows: Vec<(String, String, String)> = conn
             .rows(
                 &format!(
                     "SELECT u.id AS user_id, u.display_name, a.path FROM grants g JOIN users u ON u.id = g.user_id \
-                     JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter} \
-                     AND (u.id > ${u} OR (u.id = ${u} AND a.path > ${p})) ORDER BY u.id, a.path LIMIT ${}",
+                     JOIN areas a ON a.id = g.area_id WHERE g.role = 'volunteer' AND u.active = 1 AND {filter}{after} \
+                     ORDER BY u.id, a.path LIMIT ${}",
                     args.len()
                 ),
                 &args,

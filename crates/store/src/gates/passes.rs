@@ -98,32 +98,68 @@ pub async fn passes_by(
     Ok(out)
 }
 
-/// Passes in scope below `within`, by address; only those of the buildings named `building`
-/// when it is given (a building's page reads its own passes, not its compound's).
-pub async fn passes(
-    conn: &mut AnyConnection,
-    roots: &[String],
-    within: &str,
-    building: Option<&str>,
-    limit: i64,
-) -> Result<Vec<PassRow>> {
+/// Which passes to read: those in scope below `within`, of the buildings named `building` when
+/// it is given.
+#[derive(Debug, Clone, Copy)]
+pub struct PassQuery<'a> {
+    /// Scope roots.
+    pub roots: &'a [String],
+    /// Below this path.
+    pub within: &'a str,
+    /// Only this building's.
+    pub building: Option<&'a str>,
+}
+
+/// The WHERE clause of a pass query and its values, from `$1`.
+fn pass_filter(q: &PassQuery<'_>) -> (String, Vec<Cell>) {
     let mut args: Vec<Cell> = vec![
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
+        q.within.into(),
+        sanshe_core::accounts::subtree_upper_bound(q.within).into(),
     ];
-    let mut sql = format!("{PASS_SELECT} WHERE p.area_path >= $1 AND p.area_path < $2");
-    if let Some(b) = building {
+    let mut sql = String::from("p.area_path >= $1 AND p.area_path < $2");
+    if let Some(b) = q.building {
         args.push(b.into());
         sql.push_str(" AND h.building = $3");
     }
-    let (filter, binds) = scope_filter("p.area_path", roots, args.len() + 1);
+    let (filter, binds) = scope_filter("p.area_path", q.roots, args.len() + 1);
     args.extend(binds.iter().map(Cell::from));
-    sql.push_str(&format!(
-        " AND {filter} ORDER BY h.building, h.unit, h.room, p.created_at LIMIT ${}",
-        args.len() + 1
-    ));
+    sql.push_str(&format!(" AND {filter}"));
+    (sql, args)
+}
+
+/// A page of passes by address (building, unit, room, then id), at most `limit` after `after`,
+/// the last row's (building, unit, room, id).
+pub async fn passes(
+    conn: &mut AnyConnection,
+    q: &PassQuery<'_>,
+    after: Option<&[String; 4]>,
+    limit: i64,
+) -> Result<Vec<PassRow>> {
+    let (filter, mut args) = pass_filter(q);
+    let mut sql = format!("{PASS_SELECT} WHERE {filter}");
+    if let Some(key) = after {
+        args.extend(key.iter().map(Cell::from));
+        let columns = ["h.building", "h.unit", "h.room", "p.id"];
+        sql.push_str(&crate::sql::beyond(&columns, args.len() - 3, false));
+    }
     args.push(limit.into());
+    sql.push_str(&format!(
+        " ORDER BY h.building, h.unit, h.room, p.id LIMIT ${}",
+        args.len()
+    ));
     conn.fetch_all(&sql, &args).await
+}
+
+/// How many passes `passes` reads over all its pages.
+pub async fn count_passes(conn: &mut AnyConnection, q: &PassQuery<'_>) -> Result<i64> {
+    let (filter, args) = pass_filter(q);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM passes p JOIN households h ON h.id = p.household_id WHERE {filter}"
+    );
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
 }
 
 crate::query_row! {
@@ -139,24 +175,17 @@ crate::query_row! {
     }
 }
 
-/// The buildings of the passes in scope below `within`, each with its passes counted, counted
-/// in the database so a community of many compounds is read as a few rows.
+/// The buildings of the passes a query reads, each with its passes counted, counted in the
+/// database so a community of many compounds is read as a few rows.
 pub async fn pass_buildings(
     conn: &mut AnyConnection,
-    roots: &[String],
-    within: &str,
+    q: &PassQuery<'_>,
 ) -> Result<Vec<PassBuilding>> {
-    let (filter, binds) = scope_filter("p.area_path", roots, 3);
+    let (filter, args) = pass_filter(q);
     let sql = format!(
         "SELECT h.building, COUNT(*) - COUNT(p.revoked_at) AS live, COUNT(p.revoked_at) AS revoked \
-         FROM passes p JOIN households h ON h.id = p.household_id \
-         WHERE p.area_path >= $1 AND p.area_path < $2 AND {filter} GROUP BY h.building"
+         FROM passes p JOIN households h ON h.id = p.household_id WHERE {filter} GROUP BY h.building"
     );
-    let mut args: Vec<Cell> = vec![
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-    ];
-    args.extend(binds.iter().map(Cell::from));
     conn.fetch_all(&sql, &args).await
 }
 

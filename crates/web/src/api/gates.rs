@@ -8,8 +8,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sanshe_app::cursor::Page;
 use sanshe_app::gates::{
-    self, GateView, IssuePasses, PassView, ScanInput, ScanOutcome, Traffic, VisitorFilter,
-    VisitorInput, VisitorView, VisitorsPage,
+    self, GateView, IssuePasses, PassFilter, PassView, ScanInput, ScanOutcome, Traffic,
+    VisitorFilter, VisitorInput, VisitorView, VisitorsPage,
 };
 use sanshe_core::gates::GatePolicy;
 use serde::Deserialize;
@@ -92,23 +92,14 @@ pub async fn area_traffic(
 }
 
 /// Which passes to list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct PassFilter {
-    /// A compound, building or community.
-    pub area: String,
-    /// Only this building's (楼栋) passes.
-    pub building: Option<String>,
-}
-
-/// Passes of an area, by address.
-#[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates", responses((status = 200, body = [PassView])))]
+/// Passes of an area by address, a page at a time with the total.
+#[utoipa::path(get, path = "/api/v1/passes", params(PassFilter), tag = "gates",
+    responses((status = 200, body = Page<PassView>)))]
 pub async fn list_passes(
     caller: ApiCaller,
     Query(f): Query<PassFilter>,
-) -> ApiResult<Json<Vec<PassView>>> {
-    Ok(Json(
-        gates::passes(caller.app(), &caller.actor, &f.area, f.building.as_deref()).await?,
-    ))
+) -> ApiResult<Json<Page<PassView>>> {
+    Ok(Json(gates::passes(caller.app(), &caller.actor, &f).await?))
 }
 
 /// Issues passes: to one household, one person, or every household of an area without one.

@@ -32,7 +32,7 @@ async fn area_passes(
     building: &str,
 ) -> Result<(AreaView, Vec<PassView>), PageFailure> {
     let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, id).await?;
-    let passes = gates::passes(caller.app(), &caller.actor, id, Some(building)).await?;
+    let passes = gates::building_passes(caller.app(), &caller.actor, id, building).await?;
     Ok((area.into(), passes))
 }
 
