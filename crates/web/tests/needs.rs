@@ -755,6 +755,25 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
         let (alerts, _) = t.every_page("/api/v1/alerts?limit=500", &w).await;
         let unmet = alerts.iter().filter(|a| a["kind"] == "need_unmet").count();
         assert_eq!(unmet, batch + 3, "one alert a need");
+
+        // An upgrade from a build before migration 0023: no need is marked yet and every alert
+        // was dealt with. The migration marks the needs that alerted, so none alerts again.
+        let mut conn = t.app.db.conn().await.unwrap();
+        for sql in [
+            "UPDATE needs SET unmet_alerted_at = NULL",
+            "UPDATE alerts SET status = 'resolved', open_key = NULL",
+        ] {
+            sanshe_store::statements::Statements::run(&mut *conn, sql, &[])
+                .await
+                .unwrap();
+        }
+        let upgrade = include_str!("../../store/migrations/0023_need_unmet_marks.sql");
+        let marking = &upgrade[upgrade.find("UPDATE needs").unwrap()..];
+        sanshe_store::statements::Statements::run(&mut *conn, marking, &[])
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(sanshe_app::needs::scan(&t.app).await.unwrap(), 0);
     })
     .await;
 }
