@@ -259,25 +259,45 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
     Ok(rows.into_iter().map(pass_view).collect())
 }
 
-/// The passes of an area are read from its compound (they hang there) and, for a building,
-/// only that building's: (where to look, which building).
-async fn pass_place(
-    conn: &mut Conn,
-    actor: &Actor,
-    area_id: &str,
-) -> Result<(String, Option<String>)> {
-    let scope = actor.scope(Action::ManageGates);
-    let area = area_store::get(conn, area_id)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    if !scope.overlaps(&area.path) {
-        return Err(AppError::NotFound);
+/// Where an area's passes are read: within the caller's gate scope, from the compound (passes
+/// hang there) and, for a building, only that building's.
+struct PassPlace {
+    roots: Vec<String>,
+    within: String,
+    building: Option<String>,
+}
+
+impl PassPlace {
+    /// The place of `area_id`'s passes, if the caller may see them.
+    async fn of(conn: &mut Conn, actor: &Actor, area_id: &str) -> Result<PassPlace> {
+        let scope = actor.scope(Action::ManageGates);
+        let area = area_store::get(conn, area_id)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        if !scope.overlaps(&area.path) {
+            return Err(AppError::NotFound);
+        }
+        let roots = scope.roots().to_vec();
+        let (within, building) = if area.kind == AreaKind::Building {
+            (compound_of(conn, &area.id).await?.path, Some(area.name))
+        } else {
+            (area.path, None)
+        };
+        Ok(PassPlace {
+            roots,
+            within,
+            building,
+        })
     }
-    Ok(if area.kind == AreaKind::Building {
-        (compound_of(conn, &area.id).await?.path, Some(area.name))
-    } else {
-        (area.path, None)
-    })
+
+    /// Its passes, those of the building `asked` too unless the area is a building itself.
+    fn query<'a>(&'a self, asked: Option<&'a str>) -> store::PassQuery<'a> {
+        store::PassQuery {
+            roots: &self.roots,
+            within: &self.within,
+            building: self.building.as_deref().or(asked),
+        }
+    }
 }
 
 /// The most passes of one building read for its page and its print sheet.
@@ -292,13 +312,8 @@ pub async fn building_passes(
     building: &str,
 ) -> Result<Vec<PassView>> {
     let mut conn = app.db.conn().await?;
-    let (within, own) = pass_place(&mut conn, actor, area_id).await?;
-    let scope = actor.scope(Action::ManageGates);
-    let q = store::PassQuery {
-        roots: scope.roots(),
-        within: &within,
-        building: Some(own.as_deref().unwrap_or(building)),
-    };
+    let place = PassPlace::of(&mut conn, actor, area_id).await?;
+    let q = place.query(Some(building));
     let mut rows = store::passes(&mut conn, &q, None, MAX_BUILDING_PASSES).await?;
     rows.sort_by_cached_key(|p| {
         (
@@ -337,15 +352,8 @@ pub async fn passes(app: &App, actor: &Actor, f: &PassFilter) -> Result<PassesPa
         .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
         .transpose()?;
     let mut conn = app.db.conn().await?;
-    let (within, own) = pass_place(&mut conn, actor, &f.area).await?;
-    let scope = actor.scope(Action::ManageGates);
-    let q = store::PassQuery {
-        roots: scope.roots(),
-        within: &within,
-        building: own
-            .as_deref()
-            .or(asked.as_deref().filter(|b| !b.is_empty())),
-    };
+    let place = PassPlace::of(&mut conn, actor, &f.area).await?;
+    let q = place.query(asked.as_deref().filter(|b| !b.is_empty()));
     let mut rows = store::passes(&mut conn, &q, after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |p| {
         crate::cursor::encode(&[&p.building, &p.unit, &p.room, &p.id])
@@ -366,14 +374,8 @@ pub async fn pass_buildings(
     area_id: &str,
 ) -> Result<Vec<store::PassBuilding>> {
     let mut conn = app.db.conn().await?;
-    let (within, own) = pass_place(&mut conn, actor, area_id).await?;
-    let scope = actor.scope(Action::ManageGates);
-    let q = store::PassQuery {
-        roots: scope.roots(),
-        within: &within,
-        building: own.as_deref(),
-    };
-    let mut buildings = store::pass_buildings(&mut conn, &q).await?;
+    let place = PassPlace::of(&mut conn, actor, area_id).await?;
+    let mut buildings = store::pass_buildings(&mut conn, &place.query(None)).await?;
     buildings.sort_by_cached_key(|b| sanshe_core::areas::natural_key(&b.building));
     Ok(buildings)
 }
