@@ -223,11 +223,15 @@ pub async fn confirm(conn: &mut impl Statements, id: &str, at: i64) -> Result<bo
         == 1)
 }
 
-/// Requests past due at `now`, still open, assigned or bought, not yet alerted, oldest due first.
+/// How many overdue requests one read of `unalerted_overdue` holds.
+pub const OVERDUE_BATCH: usize = 1000;
+
+/// Requests past due at `now`, still open, assigned or bought, not yet alerted, oldest due
+/// first, `OVERDUE_BATCH` at most.
 pub async fn unalerted_overdue(conn: &mut impl Statements, now: i64) -> Result<Vec<HelpRow>> {
     conn
         .fetch_all(
-            &format!("SELECT {COLUMNS} FROM help_requests WHERE due_at < $1 AND status IN ('open', 'assigned', 'bought') AND overdue_alerted_at IS NULL ORDER BY due_at LIMIT 1000"),
+            &format!("SELECT {COLUMNS} FROM help_requests WHERE due_at < $1 AND status IN ('open', 'assigned', 'bought') AND overdue_alerted_at IS NULL ORDER BY due_at LIMIT {OVERDUE_BATCH}"),
             &[now.into()],
         )
         .await

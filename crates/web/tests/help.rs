@@ -707,3 +707,50 @@ async fn the_errands_sheet_holds_every_errand_in_scope_with_what_was_advanced_an
     })
     .await;
 }
+
+/// However many errands run late at once, one watch raises an alert for each of them, and the
+/// next raises none: the watch reads a thousand at a time until none is left.
+#[tokio::test]
+async fn every_late_errand_alerts_in_one_watch_however_many_there_are() {
+    on_both(async |t| {
+        let batch = sanshe_store::help::OVERDUE_BATCH;
+        let now = t.app.clock.now_ms();
+        let mut conn = t.app.db.conn().await.unwrap();
+        let area = sanshe_store::areas::get(&mut conn, &t.lingyanli).await.unwrap();
+        drop(conn);
+        let mut tx = t.app.db.begin().await.unwrap();
+        for n in 0..batch + 3 {
+            let errand = sanshe_store::help::HelpRow {
+                id: sanshe_store::new_id(),
+                area_path: area.path.clone(),
+                household_id: None,
+                address: format!("5号楼 1单元 {}", 100 + n),
+                for_whom: "王奶奶".into(),
+                needs: "降压药".into(),
+                urgency: sanshe_core::help::Urgency::Today,
+                vulnerable: false,
+                contact_cipher: None,
+                contact_masked: None,
+                status: sanshe_core::help::HelpStatus::Open,
+                volunteer_id: None,
+                asked_at: now - 10 * 3_600_000,
+                // Run late an hour ago, the oldest first.
+                due_at: now - 3_600_000 + n as i64,
+                bought_at: None,
+                delivered_at: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                cost_fen: None,
+                created_by: "worker.lingyanli".into(),
+                link_hash: sanshe_store::new_id(),
+                confirmed_at: None,
+            };
+            sanshe_store::help::insert(&mut *tx, &errand).await.unwrap();
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
+        assert_eq!(w.overdue, batch + 3, "the newest too");
+        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().overdue, 0, "once");
+    })
+    .await;
+}

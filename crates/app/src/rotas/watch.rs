@@ -72,25 +72,34 @@ pub async fn watch(app: &App) -> Result<Watch> {
         .await?;
         done.no_shows += 1;
     }
-    for h in sanshe_store::help::unalerted_overdue(&mut *tx, now).await? {
-        if !sanshe_store::help::mark_overdue_alerted(&mut *tx, &h.id, now).await? {
-            continue;
+    // A thousand at a time until none is left: each is marked as it alerts, so the next read
+    // starts past it.
+    loop {
+        let batch = sanshe_store::help::unalerted_overdue(&mut *tx, now).await?;
+        let read = batch.len();
+        for h in batch {
+            if !sanshe_store::help::mark_overdue_alerted(&mut *tx, &h.id, now).await? {
+                continue;
+            }
+            crate::alerts::raise(
+                &mut *tx,
+                &routes,
+                crate::alerts::Trouble {
+                    kind: sanshe_core::alerts::AlertKind::ErrandOverdue,
+                    area_path: &h.area_path,
+                    subject_kind: AlertSubject::HelpRequest,
+                    subject_id: &h.id,
+                    event: "overdue",
+                    detail: &format!("{} {}", h.urgency.as_str(), stamp(h.due_at)),
+                },
+                now,
+            )
+            .await?;
+            done.overdue += 1;
         }
-        crate::alerts::raise(
-            &mut *tx,
-            &routes,
-            crate::alerts::Trouble {
-                kind: sanshe_core::alerts::AlertKind::ErrandOverdue,
-                area_path: &h.area_path,
-                subject_kind: AlertSubject::HelpRequest,
-                subject_id: &h.id,
-                event: "overdue",
-                detail: &format!("{} {}", h.urgency.as_str(), stamp(h.due_at)),
-            },
-            now,
-        )
-        .await?;
-        done.overdue += 1;
+        if read < sanshe_store::help::OVERDUE_BATCH {
+            break;
+        }
     }
     sanshe_store::commit(tx).await?;
     Ok(done)
