@@ -528,6 +528,13 @@ async fn passes_go_by_building_and_a_reissued_pass_refuses_its_old_code_at_once(
         let alone = t.page(&to, &cookie).await.text();
         assert_eq!(alone.matches("class=\"pass-card\"").count(), 1, "{alone}");
         assert!(!alone.contains(old_code));
+        let (other_cookie, _) = t.browser("worker.yudeli").await;
+        let theirs = t.page(&to, &other_cookie).await;
+        assert_eq!(
+            theirs.status,
+            StatusCode::NOT_FOUND,
+            "another community's pass"
+        );
         let (_, refused) = out(t, &w, &g.id, old_code, 36.5).await;
         assert_eq!(refused["reason"], "revoked");
         let passes = t

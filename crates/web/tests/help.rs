@@ -716,7 +716,9 @@ async fn every_late_errand_alerts_in_one_watch_however_many_there_are() {
         let batch = sanshe_store::help::OVERDUE_BATCH;
         let now = t.app.clock.now_ms();
         let mut conn = t.app.db.conn().await.unwrap();
-        let area = sanshe_store::areas::get(&mut conn, &t.lingyanli).await.unwrap();
+        let area = sanshe_store::areas::get(&mut conn, &t.lingyanli)
+            .await
+            .unwrap();
         drop(conn);
         let mut tx = t.app.db.begin().await.unwrap();
         for n in 0..batch + 3 {
@@ -750,7 +752,11 @@ async fn every_late_errand_alerts_in_one_watch_however_many_there_are() {
         sanshe_store::commit(tx).await.unwrap();
         let w = sanshe_app::rotas::watch(&t.app).await.unwrap();
         assert_eq!(w.overdue, batch + 3, "the newest too");
-        assert_eq!(sanshe_app::rotas::watch(&t.app).await.unwrap().overdue, 0, "once");
+        assert_eq!(
+            sanshe_app::rotas::watch(&t.app).await.unwrap().overdue,
+            0,
+            "once"
+        );
     })
     .await;
 }

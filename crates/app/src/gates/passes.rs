@@ -386,6 +386,12 @@ pub(super) async fn visible_pass(conn: &mut Conn, actor: &Actor, id: &str) -> Re
     Ok(p)
 }
 
+/// One pass the caller manages, as shown.
+pub async fn pass(app: &App, actor: &Actor, id: &str) -> Result<PassView> {
+    let mut conn = app.db.conn().await?;
+    Ok(pass_view(visible_pass(&mut conn, actor, id).await?))
+}
+
 /// The signed token of a pass, for its QR code.
 pub async fn token_of(app: &App, actor: &Actor, id: &str) -> Result<String> {
     let mut conn = app.db.conn().await?;

@@ -124,11 +124,18 @@ pub(super) async fn passes_print(
     Query(q): Query<PassesQuery>,
 ) -> PageResult {
     let building = q.building.unwrap_or_default();
-    let (area, passes) = area_passes(&caller, &id, &building).await?;
+    let (area, passes) = match &q.pass {
+        // One reissued pass alone, whatever building the link names.
+        Some(one) => {
+            let area = sanshe_app::areas::visible_area(caller.app(), &caller.actor, &id).await?;
+            let pass = gates::pass(caller.app(), &caller.actor, one).await?;
+            (area.into(), vec![pass])
+        }
+        None => area_passes(&caller, &id, &building).await?,
+    };
     let list: Vec<PrintedPass> = passes
         .into_iter()
         .filter(|p| !p.revoked)
-        .filter(|p| q.pass.as_ref().is_none_or(|one| p.id == *one))
         .map(|p| PrintedPass {
             qr: crate::qr_svg(&gates::pass_token(caller.app(), &p.id)),
             pass: p,
@@ -207,10 +214,9 @@ pub(super) async fn reissue_pass(
 ) -> PageResult {
     let new = gates::reissue_pass(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to(&format!(
-        "/areas/{}/passes/print?pass={}&building={}",
+        "/areas/{}/passes/print?pass={}",
         crate::auth::urlencode(&f.area),
-        crate::auth::urlencode(&new.id),
-        crate::auth::urlencode(&new.building)
+        crate::auth::urlencode(&new.id)
     ))
     .into_response())
 }
