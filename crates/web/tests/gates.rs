@@ -805,3 +805,60 @@ async fn the_place_pickers_offer_every_compound_and_community_grouped_by_place()
     })
     .await;
 }
+
+/// The gates page lists the gates a worker keeps fifty at a time with the total, each once,
+/// by compound and name.
+#[tokio::test]
+async fn the_gates_page_is_read_a_page_at_a_time_with_the_total() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let compound = t.lingyanli_compound(&w).await;
+        let mut conn = t.app.db.conn().await.unwrap();
+        let area = sanshe_store::areas::get(&mut conn, &compound)
+            .await
+            .unwrap();
+        let mut made = Vec::new();
+        for n in 0..53 {
+            let id = sanshe_store::new_id();
+            sanshe_store::gates::insert_gate(
+                &mut conn,
+                &id,
+                &area.id,
+                &area.path,
+                &format!("{n:02}号门"),
+                0,
+            )
+            .await
+            .unwrap();
+            made.push(id);
+        }
+        drop(conn);
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let first = t.page("/gates", &cookie).await.text();
+        assert_eq!(first.matches("class=\"card gate\"").count(), 50);
+        assert!(
+            first.contains("id=\"gate-total\">共 53 条<"),
+            "{}",
+            &first[..first.len().min(2000)]
+        );
+        let next = support::pager_link(&first, "next-gates").expect("a link to the rest");
+        let second = t.page(&next, &cookie).await.text();
+        assert_eq!(second.matches("class=\"card gate\"").count(), 3);
+        assert_eq!(support::pager_link(&second, "next-gates"), None);
+        for id in &made {
+            let post = format!("/gates/{id}/post\"");
+            assert_eq!(
+                first.matches(&post).count() + second.matches(&post).count(),
+                1,
+                "{id} once"
+            );
+        }
+        assert!(
+            first.find("00号门").unwrap() < first.find("49号门").unwrap(),
+            "by name"
+        );
+        let bad = t.page("/gates?after=zz", &cookie).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}

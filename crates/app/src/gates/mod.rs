@@ -179,6 +179,42 @@ pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
     Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
 }
 
+/// A page of the gates the actor may staff, by compound and name, with the total: those in
+/// their gate-duty areas (a district's run to thousands) and, on the first page and first,
+/// the ones outside them they are on duty at right now through a shift.
+pub async fn gates_page(
+    app: &App,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<crate::cursor::Page<GateView>> {
+    let after = crate::cursor::after::<3>(after)?;
+    let scope = actor.scope(Action::GateDuty);
+    let on_duty = if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
+        crate::organizations::gates_on_duty_now(app, actor).await?
+    } else {
+        Vec::new()
+    };
+    let mut conn = app.db.conn().await?;
+    let mut rows = store::gates_page(&mut conn, scope.roots(), after.as_ref(), limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |g| {
+        crate::cursor::encode(&[&g.compound_name, &g.name, &g.id])
+    });
+    let outside: Vec<GateRow> = store::gates_by_ids(&mut conn, &on_duty)
+        .await?
+        .into_iter()
+        .filter(|g| !scope.contains(&g.area_path))
+        .collect();
+    let total = store::count_gates(&mut conn, scope.roots()).await? + outside.len() as i64;
+    if after.is_none() {
+        rows.splice(0..0, outside);
+    }
+    let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
+    let p = policies(&mut conn, &compounds).await?;
+    let items = rows.into_iter().map(|g| gate_view(g, &p)).collect();
+    Ok(crate::cursor::Page { items, total, next })
+}
+
 /// Sets a compound's closed-management policy.
 pub async fn set_policy(
     app: &App,

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::statements::{Cell, FromRow, Statements};
+use crate::statements::{Cell, Count, FromRow, Statements};
 use crate::{Result, in_list as marks, padded, scope_filter};
 
 mod passes;
@@ -65,6 +65,38 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
         .iter()
         .map(GateRow::from_row)
         .collect()
+}
+
+/// A page of the gates in scope by compound and name (then id): at most `limit` after the
+/// last row's (compound name, name, id).
+pub async fn gates_page(
+    conn: &mut AnyConnection,
+    roots: &[String],
+    after: Option<&[String; 3]>,
+    limit: i64,
+) -> Result<Vec<GateRow>> {
+    let (filter, binds) = scope_filter("g.area_path", roots, 1);
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let mut sql = format!("{GATE_SELECT} WHERE {filter}");
+    if let Some(key) = after {
+        args.extend(key.iter().map(Cell::from));
+        let columns = ["a.name", "g.name", "g.id"];
+        sql.push_str(&crate::sql::beyond(&columns, args.len() - 2, false));
+    }
+    args.push(limit.into());
+    sql.push_str(&format!(
+        " ORDER BY a.name, g.name, g.id LIMIT ${}",
+        args.len()
+    ));
+    conn.fetch_all(&sql, &args).await
+}
+
+/// How many gates are in scope.
+pub async fn count_gates(conn: &mut AnyConnection, roots: &[String]) -> Result<i64> {
+    let (filter, binds) = scope_filter("g.area_path", roots, 1);
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let sql = format!("SELECT COUNT(*) AS n FROM gates g WHERE {filter}");
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
 }
 
 /// Gates in scope, by compound and name.

@@ -10,21 +10,36 @@ use super::*;
 #[template(path = "gates.html")]
 pub(super) struct GatesPage {
     nav: Nav,
+    /// A page of them, by compound and name.
     items: Vec<GateView>,
+    /// How many the caller may staff.
+    total: i64,
+    pager: Pager,
     /// The compounds a gate can be added to, by community.
     compounds: Vec<sanshe_app::areas::AreaGroup>,
     errors: FormErrors,
 }
 
-async fn gates_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = gates::gates(caller.app(), &caller.actor).await?;
+/// Gates on one page of the list.
+const GATES_PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub(super) struct GatesQuery {
+    after: Option<String>,
+}
+
+async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors) -> PageResult {
+    let page = gates::gates_page(caller.app(), &caller.actor, after, GATES_PER_PAGE).await?;
+    let pager = Pager::by_cursor("/gates", &[], "after", after, page.next.as_deref());
     let scope = caller.actor.scope(Action::ManageGates);
     let compounds = sanshe_app::areas::compounds_by_community(caller.app(), scope.roots()).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &GatesPage {
             nav: Nav::of(caller, "/gates"),
-            items,
+            items: page.items,
+            total: page.total,
+            pager,
             compounds,
             errors,
         },
@@ -32,8 +47,8 @@ async fn gates_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     ))
 }
 
-pub(super) async fn gates_page(caller: PageCaller) -> PageResult {
-    gates_view(&caller, FormErrors::default()).await
+pub(super) async fn gates_page(caller: PageCaller, Query(q): Query<GatesQuery>) -> PageResult {
+    gates_view(&caller, q.after.as_deref(), FormErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -49,7 +64,7 @@ pub(super) async fn add_gate(caller: PageCaller, Form(f): Form<GateForm>) -> Pag
         &caller,
         gates::add_gate(caller.app(), &caller.actor, &f.compound_id, &f.name).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&caller, errors).await,
+        async |errors| gates_view(&caller, None, errors).await,
     )
     .await
 }
@@ -79,7 +94,7 @@ pub(super) async fn set_policy(
         &caller,
         gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, policy).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&caller, errors).await,
+        async |errors| gates_view(&caller, None, errors).await,
     )
     .await
 }
