@@ -151,22 +151,34 @@ fn gate_view(g: GateRow, policies: &HashMap<String, GatePolicy>) -> GateView {
 
 /// Whether the actor staffs this gate right now through a checked-in shift of its post.
 async fn on_duty_at(app: &App, actor: &Actor, gate_id: &str) -> Result<bool> {
-    Ok(sanshe_core::accounts::serves_by_shifts(&actor.grants)
-        && crate::organizations::gates_on_duty_now(app, actor)
-            .await?
-            .iter()
-            .any(|g| g == gate_id))
+    Ok(gates_on_duty(app, actor)
+        .await?
+        .iter()
+        .any(|g| g == gate_id))
+}
+
+/// The gates the actor staffs right now through a checked-in shift (none for someone who does
+/// not serve by shifts).
+async fn gates_on_duty(app: &App, actor: &Actor) -> Result<Vec<String>> {
+    if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
+        crate::organizations::gates_on_duty_now(app, actor).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Gates as shown, each with its compound's policy.
+async fn views_of(conn: &mut Conn, rows: Vec<GateRow>) -> Result<Vec<GateView>> {
+    let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
+    let p = policies(conn, &compounds).await?;
+    Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
 }
 
 /// Gates the actor may staff: those in their gate-duty areas, and the ones they are on duty
 /// at right now through a shift.
 pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
     let scope = actor.scope(Action::GateDuty);
-    let on_duty = if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
-        crate::organizations::gates_on_duty_now(app, actor).await?
-    } else {
-        Vec::new()
-    };
+    let on_duty = gates_on_duty(app, actor).await?;
     let mut conn = app.db.conn().await?;
     let mut rows = store::gates(&mut conn, scope.roots()).await?;
     let missing: Vec<String> = on_duty
@@ -174,9 +186,7 @@ pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
         .filter(|g| !rows.iter().any(|r| &r.id == g))
         .collect();
     rows.extend(store::gates_by_ids(&mut conn, &missing).await?);
-    let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
-    let p = policies(&mut conn, &compounds).await?;
-    Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
+    views_of(&mut conn, rows).await
 }
 
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
@@ -190,11 +200,7 @@ pub async fn gates_page(
 ) -> Result<crate::cursor::Page<GateView>> {
     let after = crate::cursor::after::<3>(after)?;
     let scope = actor.scope(Action::GateDuty);
-    let on_duty = if sanshe_core::accounts::serves_by_shifts(&actor.grants) {
-        crate::organizations::gates_on_duty_now(app, actor).await?
-    } else {
-        Vec::new()
-    };
+    let on_duty = gates_on_duty(app, actor).await?;
     let mut conn = app.db.conn().await?;
     let mut rows = store::gates_page(&mut conn, scope.roots(), after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |g| {
@@ -209,9 +215,7 @@ pub async fn gates_page(
     if after.is_none() {
         rows.splice(0..0, outside);
     }
-    let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
-    let p = policies(&mut conn, &compounds).await?;
-    let items = rows.into_iter().map(|g| gate_view(g, &p)).collect();
+    let items = views_of(&mut conn, rows).await?;
     Ok(crate::cursor::Page { items, total, next })
 }
 
