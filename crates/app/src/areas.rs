@@ -218,26 +218,29 @@ async fn grouped(
     keep: impl Fn(&str) -> bool,
 ) -> Result<Vec<AreaGroup>> {
     let level = AreaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    let above: Vec<(usize, AreaKind)> = [level.saturating_sub(2), level.saturating_sub(1)]
+    // The two levels above, as path lengths; their names are read for the areas found only.
+    let step = sanshe_core::areas::PATH_STEP;
+    let above: Vec<usize> = [level.saturating_sub(2), level.saturating_sub(1)]
         .into_iter()
         .filter(|l| *l > 0 && *l < level)
-        .map(|l| (l, AreaKind::ALL[l]))
+        .map(|l| (l + 1) * step)
         .collect();
-    let mut named = std::collections::HashMap::new();
-    for (_, k) in &above {
-        for a in store::every(conn, &[String::new()], *k).await? {
-            named.insert(a.path, a.name);
-        }
-    }
-    let step = sanshe_core::areas::PATH_STEP;
+    let found: Vec<AreaRow> = store::every(conn, roots, kind)
+        .await?
+        .into_iter()
+        .filter(|a| keep(&a.path))
+        .collect();
+    let wanted: Vec<String> = found
+        .iter()
+        .flat_map(|a| above.iter().filter_map(|n| a.path.get(..*n)))
+        .map(String::from)
+        .collect();
+    let named = store::names_by_path(conn, wanted.iter().map(String::as_str)).await?;
     let mut placed = Vec::new();
-    for a in store::every(conn, roots, kind).await? {
-        if !keep(&a.path) {
-            continue;
-        }
+    for a in found {
         let place = above
             .iter()
-            .filter_map(|(l, _)| a.path.get(..(l + 1) * step).and_then(|p| named.get(p)))
+            .filter_map(|n| a.path.get(..*n).and_then(|p| named.get(p)))
             .cloned()
             .collect::<Vec<_>>()
             .join(" · ");

@@ -62,6 +62,14 @@ pub async fn names_of<'a>(
     crate::map_by_key(conn, ("areas", "id", "name"), ids).await
 }
 
+/// The names of these areas by path (a path may repeat).
+pub async fn names_by_path<'a>(
+    conn: &mut impl crate::statements::Statements,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>> {
+    crate::map_by_key(conn, ("areas", "path", "name"), paths).await
+}
+
 /// The area with this id, whatever the caller's scope (callers check scope on the path).
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
     conn.one_by("areas", "id", id.into()).await
