@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::contacts::{Origin, Trace, Transport, note};
+use sanshe_core::dates;
 use sanshe_core::registry::{HouseholdAddress, ResidentInput};
 use sanshe_store::contacts::{self as store, ArrivalRow, ContactRow, TraceRow};
 use sanshe_store::new_id;
@@ -11,6 +12,7 @@ use sanshe_store::new_id;
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
 use crate::isolation::{self, OpenEpisode, Source};
+use crate::period::Period;
 use crate::registry::HouseholdTarget;
 use crate::{App, AppError, Result};
 
@@ -148,27 +150,12 @@ pub struct Registered {
 pub const PAST_DAYS: i64 = 60;
 
 fn parse_past_date(app: &App, field: &str, raw: &str) -> Result<NaiveDate> {
-    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::field(
-            field,
-            if raw.trim().is_empty() {
-                "err-required"
-            } else {
-                "err-date"
-            },
-        )
-    })?;
+    let d = dates::parse(field, raw)?;
     if d > app.today() {
         return Err(AppError::field(field, "err-date-future"));
     }
     // An arrival or a contact that matters to an epidemic response lies in the last weeks.
-    Ok(sanshe_core::dates::within(
-        field,
-        d,
-        app.today(),
-        PAST_DAYS,
-        0,
-    )?)
+    Ok(dates::within(field, d, app.today(), PAST_DAYS, 0)?)
 }
 
 /// Finds or registers the person; returns (resident id, area path).
@@ -401,21 +388,39 @@ pub struct TraceFilter {
     pub limit: Option<i64>,
 }
 
+/// The most arrivals or contacts one page holds.
+pub const MAX_TRACES_PAGE: i64 = 500;
+
 /// A page of arrivals or close contacts, latest first.
 pub type TracesPage = crate::cursor::Page<TraceView>;
 
-/// The arrivals or the close contacts in scope, latest first, a page at a time with the total.
-pub async fn traces(app: &App, actor: &Actor, trace: Trace, f: &TraceFilter) -> Result<TracesPage> {
+/// The arrivals or the close contacts in scope dated within `period`, latest first, a page at
+/// a time with the total.
+pub async fn traces(
+    app: &App,
+    actor: &Actor,
+    trace: Trace,
+    f: &TraceFilter,
+    period: &Period,
+) -> Result<TracesPage> {
     let after = crate::cursor::after::<2>(f.after.as_deref())?;
     let after = after.as_ref().map(|[on, id]| (on.as_str(), id.as_str()));
-    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let limit = f.limit.unwrap_or(100).clamp(1, MAX_TRACES_PAGE);
+    let (from, to) = period.open()?;
+    let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
     let scope = actor.scope(Action::FrontLine);
+    let q = store::TraceQuery {
+        trace,
+        roots: scope.roots(),
+        from: from.as_deref(),
+        to: to.as_deref(),
+    };
     let mut conn = app.db.conn().await?;
-    let mut rows = store::traces(&mut conn, trace, scope.roots(), after, limit + 1).await?;
+    let mut rows = store::traces(&mut conn, &q, after, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |t| {
         crate::cursor::encode(&[&t.on_date, &t.id])
     });
-    let total = store::count_traces(&mut conn, trace, scope.roots()).await?;
+    let total = store::count_traces(&mut conn, &q).await?;
     let items = rows.into_iter().map(view).collect();
     Ok(TracesPage { items, total, next })
 }

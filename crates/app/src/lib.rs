@@ -20,6 +20,7 @@ pub mod needs;
 pub mod notices;
 pub mod notify;
 pub mod organizations;
+pub mod period;
 pub mod registry;
 pub mod retention;
 pub mod rotas;

@@ -8,6 +8,7 @@ use crate::audit::Audited;
 use chrono::NaiveDate;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target, organizations_run};
+use sanshe_core::dates;
 use sanshe_core::needs::{
     Audience, CommitmentStatus, MAX_DAYS, MAX_PEOPLE, NeedKind, NeedStatus, NeedUrgency,
 };
@@ -175,16 +176,6 @@ fn named_view(actor: &Actor, n: NeedRow, area_name: String) -> NeedView {
     }
 }
 
-fn day(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errors.push(field, "err-date");
-            None
-        }
-    }
-}
-
 /// A community's worker or coordinator (or the bureau for it) posts a need.
 pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<NeedView> {
     let mut errors = FieldErrors::default();
@@ -201,8 +192,8 @@ pub async fn post_need(app: &App, actor: &Actor, input: &NeedInput) -> Result<Ne
     if !(1..=168).contains(&alert_after_hours) {
         errors.push("alert_after_hours", "err-need-alert-after");
     }
-    let from = day(&mut errors, "from", &input.from);
-    let to = day(&mut errors, "to", &input.to);
+    let from = errors.take_field(dates::parse("from", &input.from));
+    let to = errors.take_field(dates::parse("to", &input.to));
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             errors.push("to", "err-date-order");

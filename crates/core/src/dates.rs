@@ -7,13 +7,31 @@ use chrono::{Duration, NaiveDate};
 
 use crate::error::FieldError;
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD`; a blank field is missing rather than mistyped.
 pub fn parse(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    parse_optional(field, raw)?.ok_or_else(|| FieldError::new(field, "err-required"))
+}
+
+/// Parses `YYYY-MM-DD`, or no date when the field was left blank (a filter's open end).
+pub fn parse_optional(field: &str, raw: &str) -> Result<Option<NaiveDate>, FieldError> {
     let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
     if raw.len() > 10 {
         return Err(FieldError::new(field, "err-date"));
     }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| FieldError::new(field, "err-date"))
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| FieldError::new(field, "err-date"))
+}
+
+/// Refuses a span whose last day `to` comes before its first day `from`.
+pub fn ordered(field: &str, from: NaiveDate, to: NaiveDate) -> Result<(), FieldError> {
+    if to < from {
+        return Err(FieldError::new(field, "err-date-order"));
+    }
+    Ok(())
 }
 
 /// `date`, if it lies from `days_back` days before `today` to `days_ahead` days after it.
@@ -70,6 +88,15 @@ mod tests {
         let e = within("d", d("9999-12-31"), today, 31, 366).unwrap_err();
         assert_eq!((e.key, e.limit), ("err-date-too-late", Some(366)));
         assert!(parse("d", "-0001-01-01").is_err());
+        assert_eq!(parse("d", " ").unwrap_err().key, "err-required");
+        assert_eq!(parse("d", "2026-13-01").unwrap_err().key, "err-date");
+        assert_eq!(parse_optional("d", ""), Ok(None));
+        assert_eq!(
+            parse_optional("d", " 2026-12-01 "),
+            Ok(Some(d("2026-12-01")))
+        );
+        assert!(ordered("d", d("2026-12-01"), d("2026-11-30")).is_err());
+        assert!(ordered("d", d("2026-12-01"), d("2026-12-01")).is_ok());
         assert!(span("d", d("2026-01-01"), d("2027-01-03"), 366).is_err());
         assert!(span("d", d("2026-01-01"), d("2027-01-02"), 366).is_ok());
     }

@@ -126,18 +126,46 @@ fn trace_columns(trace: Trace) -> (&'static str, &'static str, &'static str, &'s
     }
 }
 
-/// A page of the arrivals or the close contacts in scope, latest first: at most `limit` after
-/// `after` (the last of the previous page: its date, YYYY-MM-DD, and its id).
+/// Which arrivals or close contacts a list holds: those in `roots`, dated from `from` to `to`
+/// (YYYY-MM-DD, both included) where given.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceQuery<'a> {
+    /// Arrivals or close contacts.
+    pub trace: Trace,
+    /// The caller's places (paths).
+    pub roots: &'a [String],
+    /// First day, if any.
+    pub from: Option<&'a str>,
+    /// Last day, if any.
+    pub to: Option<&'a str>,
+}
+
+impl TraceQuery<'_> {
+    /// The condition on `t` and its bound values, numbered from `$1`.
+    fn filter(&self) -> (String, Vec<Cell>) {
+        let (_, _, date, _) = trace_columns(self.trace);
+        let (mut filter, binds) = scope_filter("t.area_path", self.roots, 1);
+        let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+        for (day, op) in [(self.from, ">="), (self.to, "<=")] {
+            if let Some(day) = day {
+                args.push(Cell::from(day));
+                filter.push_str(&format!(" AND {date} {op} ${}", args.len()));
+            }
+        }
+        (filter, args)
+    }
+}
+
+/// A page of the arrivals or the close contacts a query holds, latest first: at most `limit`
+/// after `after` (the last of the previous page: its date, YYYY-MM-DD, and its id).
 pub async fn traces(
     conn: &mut AnyConnection,
-    trace: Trace,
-    roots: &[String],
+    q: &TraceQuery<'_>,
     after: Option<(&str, &str)>,
     limit: i64,
 ) -> Result<Vec<TraceRow>> {
-    let (table, from, date, how) = trace_columns(trace);
-    let (mut filter, binds) = scope_filter("t.area_path", roots, 1);
-    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let (table, from, date, how) = trace_columns(q.trace);
+    let (mut filter, mut args) = q.filter();
     if let Some((on, id)) = after {
         args.extend([Cell::from(on), Cell::from(id)]);
         filter.push_str(&crate::sql::beyond(&[date, "t.id"], args.len() - 1, true));
@@ -151,11 +179,10 @@ pub async fn traces(
     conn.fetch_all::<TraceRow>(&sql, &args).await
 }
 
-/// How many arrivals or close contacts the scope holds.
-pub async fn count_traces(conn: &mut AnyConnection, trace: Trace, roots: &[String]) -> Result<i64> {
-    let (table, ..) = trace_columns(trace);
-    let (filter, binds) = scope_filter("t.area_path", roots, 1);
-    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+/// How many arrivals or close contacts a query holds.
+pub async fn count_traces(conn: &mut AnyConnection, q: &TraceQuery<'_>) -> Result<i64> {
+    let (table, ..) = trace_columns(q.trace);
+    let (filter, args) = q.filter();
     let sql = format!("SELECT COUNT(*) AS n FROM {table} t WHERE {filter}");
     Ok(conn
         .fetch_one::<crate::statements::Count>(&sql, &args)

@@ -821,6 +821,87 @@ async fn arrivals_and_contacts_open_isolation_from_the_right_day() {
     .await;
 }
 
+/// A community sends up the arrivals of a period each day: the list and the API keep those of
+/// the period with their total, a mistyped or backwards period is refused on its field, and the
+/// workbook holds every arrival of the period, however many pages that takes.
+#[tokio::test]
+async fn arrivals_of_a_period_are_listed_and_sent_up_as_a_workbook() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let person = t.resident("何小平", &id_for(2005, 1, 1, 15)).room("401").in_area(&t.lingyanli_building).by(&w).await;
+        for (origin, day, how) in [
+            ("北京", "2026-11-01", "car"),
+            ("湖北省武汉市", "2026-11-15", "train"),
+            ("上海", "2026-11-20", "plane"),
+            ("河北省廊坊市", "2026-11-28", "coach"),
+        ] {
+            let body = json!({"resident_id": person.id, "origin": origin, "arrival_date": day, "transport": how});
+            let r = t.post_json("/api/v1/arrivals", Some(&w), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let dates = |page: &Value| -> Vec<String> {
+            let items = page["items"].as_array().unwrap();
+            items.iter().map(|a| a["date"].as_str().unwrap().to_string()).collect()
+        };
+        let period = t.get("/api/v1/arrivals?from=2026-11-15&to=2026-11-20", Some(&w)).await.json();
+        assert_eq!((period["total"].as_i64(), dates(&period)), (Some(2), vec!["2026-11-20".into(), "2026-11-15".into()]));
+        let since = t.get("/api/v1/arrivals?from=2026-11-15&to=", Some(&w)).await.json();
+        assert_eq!(since["total"], 3, "a blank end is open");
+        let until = t.get("/api/v1/arrivals?to=2026-11-14", Some(&w)).await.json();
+        assert_eq!(dates(&until), ["2026-11-01"]);
+        let backwards = t.get("/api/v1/arrivals?from=2026-11-20&to=2026-11-15", Some(&w)).await;
+        assert_eq!((backwards.status, field_keys(&backwards.json())), (StatusCode::UNPROCESSABLE_ENTITY, vec!["to".to_string()]));
+        let typo = t.get("/api/v1/contacts?from=2026-02-30", Some(&w)).await;
+        assert_eq!((typo.status, field_keys(&typo.json())), (StatusCode::UNPROCESSABLE_ENTITY, vec!["from".to_string()]));
+
+        // The page: the period kept in its form and in the workbook's link, the last fourteen
+        // days a click away, a backwards period told beside its field.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/arrivals?from=2026-11-15&to=2026-11-20", &cookie).await.text();
+        assert!(html.contains("湖北省武汉市") && html.contains("上海") && !html.contains("廊坊"), "{html}");
+        assert!(html.contains("id=\"trace-total\">共 2 条"), "{html}");
+        assert!(html.contains("href=\"/arrivals/export.xlsx?from=2026-11-15&#38;to=2026-11-20\""), "{html}");
+        assert!(html.contains("href=\"/arrivals?from=2026-11-15\" id=\"trace-fortnight\""), "{html}");
+        let refused = t.page("/arrivals?from=2026-11-20&to=2026-11-15", &cookie).await;
+        assert_eq!(refused.status, StatusCode::OK);
+        assert!(refused.text().contains("id=\"error-to\""), "{}", refused.text());
+        assert_eq!(t.page("/arrivals/export.xlsx?to=x", &cookie).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Six hundred more on one day: the workbook walks every page of them.
+        let mut conn = t.app.db.conn().await.unwrap();
+        let area = sanshe_store::areas::get(&mut conn, &t.lingyanli_building).await.unwrap();
+        drop(conn);
+        let mut tx = t.app.db.begin().await.unwrap();
+        for n in 0..600 {
+            let arrival = sanshe_store::contacts::ArrivalRow {
+                id: sanshe_store::new_id(),
+                resident_id: person.id.clone(),
+                area_path: area.path.clone(),
+                origin: format!("外省市 {n}"),
+                arrival_date: "2026-11-10".into(),
+                transport: sanshe_core::contacts::Transport::Train,
+                note: String::new(),
+                created_by: "worker.lingyanli".into(),
+                created_at: t.app.clock.now_ms(),
+            };
+            sanshe_store::contacts::insert_arrival(&mut tx, &arrival).await.unwrap();
+        }
+        sanshe_store::commit(tx).await.unwrap();
+        let sheet = t.page("/arrivals/export.xlsx?from=2026-11-10&to=2026-11-15", &cookie).await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 1 + 601, "the header, the 600 and 湖北's");
+        assert_eq!(rows[0][..5], ["姓名", "住址", "从哪里来", "交通方式", "到达日期"]);
+        let wuhan = rows.iter().find(|r| r[2] == "湖北省武汉市").unwrap();
+        assert_eq!((wuhan[0].as_str(), wuhan[3].as_str(), wuhan[4].as_str()), ("何小平", "火车/高铁", "2026-11-15"));
+        let origins: std::collections::HashSet<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+        assert_eq!(origins.len(), 601, "each once");
+        let contacts = t.page("/contacts/export.xlsx", &cookie).await;
+        assert_eq!(sanshe_app::sheets::read_table(&contacts.bytes).unwrap().len(), 1, "the header alone");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
     on_both(async |t| {

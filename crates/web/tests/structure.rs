@@ -218,6 +218,10 @@ const DESTRUCTIVE: &[&str] = &[
     "/sign-out-everywhere",
 ];
 
+/// The same, for a form that posts to its record's address with the step in a hidden `action`:
+/// releasing a person from isolation, and taking away or replacing their report link.
+const DESTRUCTIVE_STEPS: &[&str] = &["release", "revoke_link", "renew_link"];
+
 /// Every form that deletes, cancels, closes or takes away asks first (`data-confirm`), so a
 /// slip of the thumb on a phone does not; the confirmation page that unlinks an organization
 /// (`confirm.html`) is itself the question.
@@ -225,11 +229,24 @@ const DESTRUCTIVE: &[&str] = &[
 fn every_destructive_form_asks_before_it_posts() {
     let mut unasked = Vec::new();
     let mut seen = 0;
+    let mut last_form = String::new();
     for (path, line, n) in template_lines() {
+        if let Some(step) = line
+            .split("name=\"action\" value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            && DESTRUCTIVE_STEPS.contains(&step)
+        {
+            seen += 1;
+            if !last_form.contains("data-confirm=\"") {
+                unasked.push(format!("{}:{} {step}", path.display(), n + 1));
+            }
+        }
         let Some(at) = line.find("<form") else {
             continue;
         };
         let form = &line[at..];
+        last_form = form.to_string();
         let action = form
             .split("action=\"")
             .nth(1)
@@ -243,7 +260,7 @@ fn every_destructive_form_asks_before_it_posts() {
         }
     }
     assert!(
-        seen >= 12,
+        seen >= 15,
         "only {seen} destructive forms found: is the pattern still right?"
     );
     assert!(

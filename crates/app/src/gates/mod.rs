@@ -333,11 +333,8 @@ async fn gate_day(
     area_or_gate: &str,
     date: Option<&str>,
 ) -> Result<(NaiveDate, String, Option<String>)> {
-    let day = match date.filter(|d| !d.is_empty()) {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::field("date", "err-date"))?,
-        None => app.today(),
-    };
+    let day =
+        sanshe_core::dates::parse_optional("date", date.unwrap_or(""))?.unwrap_or(app.today());
     let mut conn = app.db.conn().await?;
     let (within, gate_only) = match store::gate(&mut conn, area_or_gate).await {
         Ok(g) => (g.area_path.clone(), Some(g.id)),

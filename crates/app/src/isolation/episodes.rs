@@ -223,7 +223,7 @@ pub async fn release(
 
 /// Moves the planned end (an extension, or an earlier end ordered by the health centre).
 pub async fn extend(app: &App, actor: &Actor, id: &str, new_end: &str) -> Result<EpisodeView> {
-    let end = parse_date("planned_end", new_end)?;
+    let end = sanshe_core::dates::parse("planned_end", new_end)?;
     sanshe_core::dates::within("planned_end", end, app.today(), 0, MAX_EPISODE_DAYS).or_else(
         |e| {
             // An earlier end ordered by the health centre may lie in the past, not years back.

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDate};
 use rand::RngCore;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::alerts::{AlertKind, AlertSubject};
+use sanshe_core::dates;
 use sanshe_core::isolation::EpisodeStatus;
 use sanshe_core::isolation::{
     EpisodeKind, FollowUpMode, Half, ReleaseReason, Slot, Temperature, format_tenths,
@@ -128,11 +129,6 @@ fn view(app: &App, e: EpisodeRow) -> EpisodeView {
     }
 }
 
-fn parse_date(field: &str, raw: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::field(field, "err-date"))
-}
-
 /// A new random report-link token: (token, hash, sealed token).
 fn new_link(app: &App) -> (String, String, String) {
     let mut bytes = [0u8; 24];
@@ -160,26 +156,17 @@ pub(crate) async fn open_in(
         return Err(AppError::Internal("validated fields missing".into()));
     };
     let today = app.today();
-    let exposure = match input
-        .exposure_date
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-    {
-        Some(d) => parse_date("exposure_date", d)?,
-        None => today,
-    };
+    let exposure = dates::parse_optional(
+        "exposure_date",
+        input.exposure_date.as_deref().unwrap_or(""),
+    )?
+    .unwrap_or(today);
     if exposure > today {
         return Err(AppError::field("exposure_date", "err-date-future"));
     }
-    sanshe_core::dates::within("exposure_date", exposure, today, EXPOSURE_DAYS_BACK, 0)?;
-    let end = match input
-        .planned_end
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-    {
-        Some(d) => parse_date("planned_end", d)?,
-        None => planned_end(exposure),
-    };
+    dates::within("exposure_date", exposure, today, EXPOSURE_DAYS_BACK, 0)?;
+    let end = dates::parse_optional("planned_end", input.planned_end.as_deref().unwrap_or(""))?
+        .unwrap_or_else(|| planned_end(exposure));
     if end < exposure {
         return Err(AppError::field("planned_end", "err-end-before-start"));
     }

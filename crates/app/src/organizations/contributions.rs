@@ -29,6 +29,9 @@ pub struct Contribution {
 /// The longest period one report covers.
 const MAX_DAYS: i64 = 366;
 
+/// The days up to today a report covers when no period is typed.
+pub const CONTRIBUTION_DAYS: i64 = 30;
+
 /// The organization's contribution per linked community from `from` to `to` (both included,
 /// China time); whoever runs the organization.
 pub async fn contributions(

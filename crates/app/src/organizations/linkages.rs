@@ -4,6 +4,7 @@
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::areas::AreaKind;
+use sanshe_core::dates;
 use sanshe_core::organizations::{Duty, LinkageSide, LinkageStatus, may_accept, proposal_status};
 use sanshe_store::organizations::{LinkageRow, NewLinkage};
 
@@ -105,21 +106,6 @@ fn sides(actor: &Actor, o: &OrganizationRow, community_path: &str) -> (bool, boo
     )
 }
 
-fn optional_day(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    raw: Option<&str>,
-) -> Option<String> {
-    let raw = raw.map(str::trim).filter(|d| !d.is_empty())?;
-    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        Ok(d) => Some(d.to_string()),
-        Err(_) => {
-            errors.push(field, "err-date");
-            None
-        }
-    }
-}
-
 /// Proposes a linkage of an organization with a community. Whoever speaks for both sides (a
 /// coordinator of the organization's own area) makes it active at once; otherwise it waits
 /// for the other side.
@@ -148,8 +134,14 @@ pub async fn propose(
     }
     let mut errors = FieldErrors::default();
     let duties = errors.take("duties", Duty::parse_list(&input.duties));
-    let starts_on = optional_day(&mut errors, "starts_on", input.starts_on.as_deref());
-    let ends_on = optional_day(&mut errors, "ends_on", input.ends_on.as_deref());
+    let mut day = |field, raw: &Option<String>| {
+        let parsed = dates::parse_optional(field, raw.as_deref().unwrap_or(""));
+        errors.take_field(parsed).flatten().map(|d| d.to_string())
+    };
+    let (starts_on, ends_on) = (
+        day("starts_on", &input.starts_on),
+        day("ends_on", &input.ends_on),
+    );
     if let (Some(s), Some(e)) = (&starts_on, &ends_on)
         && e < s
     {

@@ -5,26 +5,34 @@ use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, Registered, TraceFilter, TraceView, TracesPage,
 };
 use sanshe_app::cursor::Page;
+use sanshe_app::period::Period;
 use sanshe_core::contacts::Trace;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::Query;
 
-async fn list(caller: ApiCaller, trace: Trace, f: TraceFilter) -> ApiResult<Json<TracesPage>> {
+async fn list(
+    caller: ApiCaller,
+    trace: Trace,
+    f: TraceFilter,
+    period: Period,
+) -> ApiResult<Json<TracesPage>> {
     Ok(Json(
-        contacts::traces(caller.app(), &caller.actor, trace, &f).await?,
+        contacts::traces(caller.app(), &caller.actor, trace, &f, &period).await?,
     ))
 }
 
-/// Arrivals in scope, latest first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/arrivals", params(TraceFilter), tag = "contacts",
+/// Arrivals in scope, latest first, a page at a time; `from` and `to` keep those that arrived
+/// in that period.
+#[utoipa::path(get, path = "/api/v1/arrivals", params(TraceFilter, Period), tag = "contacts",
     responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_arrivals(
     caller: ApiCaller,
     Query(f): Query<TraceFilter>,
+    Query(period): Query<Period>,
 ) -> ApiResult<Json<TracesPage>> {
-    list(caller, Trace::Arrivals, f).await
+    list(caller, Trace::Arrivals, f, period).await
 }
 
 /// Registers an arrival from elsewhere (a resident, or a new resident of a household), and
@@ -39,14 +47,16 @@ pub async fn create_arrival(
     Ok(Created(registered))
 }
 
-/// Close contacts in scope, latest contact first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/contacts", params(TraceFilter), tag = "contacts",
+/// Close contacts in scope, latest contact first, a page at a time; `from` and `to` keep those
+/// whose last contact lies in that period.
+#[utoipa::path(get, path = "/api/v1/contacts", params(TraceFilter, Period), tag = "contacts",
     responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_contacts(
     caller: ApiCaller,
     Query(f): Query<TraceFilter>,
+    Query(period): Query<Period>,
 ) -> ApiResult<Json<TracesPage>> {
-    list(caller, Trace::Contacts, f).await
+    list(caller, Trace::Contacts, f, period).await
 }
 
 /// Registers a close contact of an index person, and opens isolation from the last contact

@@ -4,9 +4,10 @@ use axum::Json;
 use axum::http::StatusCode;
 use sanshe_app::cursor::Page;
 use sanshe_app::organizations::{
-    self, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity, MemberFilter,
-    MembersPage, OrganizationView,
+    self, CONTRIBUTION_DAYS, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity,
+    MemberFilter, MembersPage, OrganizationView,
 };
+use sanshe_app::period::Period;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -218,41 +219,6 @@ pub async fn linkage_map(caller: ApiCaller) -> ApiResult<Json<Vec<MapCommunity>>
     ))
 }
 
-/// A period, both days included (China time); the last 30 days when left out.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct Period {
-    /// First day, YYYY-MM-DD.
-    #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "blank_as_none")]
-    pub from: Option<chrono::NaiveDate>,
-    /// Last day, YYYY-MM-DD.
-    #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "blank_as_none")]
-    pub to: Option<chrono::NaiveDate>,
-}
-
-/// A date a form left empty is no date (the page's export form sends `from=&to=`).
-fn blank_as_none<'de, D>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-    }
-}
-
-impl Period {
-    /// The days asked for, or the last 30 up to today.
-    pub fn days(&self, today: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
-        let to = self.to.unwrap_or(today);
-        (self.from.unwrap_or(to - chrono::Duration::days(29)), to)
-    }
-}
-
 /// What an organization's people did per linked community in a period: who served, shifts and
 /// hours, scans at gates, errands delivered.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/contributions", params(Period), tag = "organizations", responses((status = 200, body = [Contribution])))]
@@ -261,7 +227,7 @@ pub async fn list_contributions(
     Path(id): Path<String>,
     crate::extract::Query(q): crate::extract::Query<Period>,
 ) -> ApiResult<Json<Vec<Contribution>>> {
-    let (from, to) = q.days(caller.app().today());
+    let (from, to) = q.or_last(caller.app().today(), CONTRIBUTION_DAYS)?;
     Ok(Json(
         organizations::contributions(caller.app(), &caller.actor, &id, from, to).await?,
     ))

@@ -37,6 +37,7 @@ mod alerts;
 mod areas;
 mod audit;
 mod campaigns;
+mod contacts;
 mod door_to_door;
 mod failure;
 mod follow_ups;
@@ -62,6 +63,7 @@ use self::alerts::*;
 use self::areas::*;
 use self::audit::*;
 use self::campaigns::*;
+use self::contacts::*;
 use self::door_to_door::*;
 pub use self::failure::ErrorFrame;
 use self::failure::PageFailure;
@@ -477,7 +479,9 @@ fn session_table(state: &AppState) -> RouteTable {
             get(visit_form).post(log_visit),
         )
         .route("/arrivals", get(arrivals_page))
+        .route("/arrivals/export.xlsx", get(export_arrivals))
         .route("/contacts", get(contacts_page))
+        .route("/contacts/export.xlsx", get(export_contacts))
         .route(
             "/households/{id}/arrival",
             get(arrival_form).post(register_arrival),

@@ -1,6 +1,7 @@
 //! Organization pages: the list, one organization, its linkages.
 
-use sanshe_app::organizations::{self, LinkageInput, MemberFilter, MemberView};
+use sanshe_app::organizations::{self, CONTRIBUTION_DAYS, LinkageInput, MemberFilter, MemberView};
+use sanshe_app::period::Period;
 use sanshe_core::organizations::{Duty, LinkageStatus};
 
 use super::*;
@@ -420,9 +421,9 @@ pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuer
 pub(super) async fn export_contributions(
     caller: PageCaller,
     Path(id): Path<String>,
-    Query(q): Query<crate::api::organizations::Period>,
+    Query(q): Query<Period>,
 ) -> PageResult {
-    let (from, to) = q.days(caller.app().today());
+    let (from, to) = q.or_last(caller.app().today(), CONTRIBUTION_DAYS)?;
     let rows = sanshe_app::organizations::contributions(caller.app(), &caller.actor, &id, from, to)
         .await?;
     let tr = caller.tr;
