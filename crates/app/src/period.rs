@@ -42,6 +42,11 @@ impl Period {
         Ok((from.unwrap_or(to - Duration::days(days - 1)), to))
     }
 
+    /// Whether neither day was typed.
+    pub fn is_blank(&self) -> bool {
+        typed(&self.from).is_none() && typed(&self.to).is_none()
+    }
+
     /// The period as query pairs, blank ends left out, for a pager or an export link.
     pub fn pairs(&self) -> [(&'static str, Option<&str>); 2] {
         [("from", typed(&self.from)), ("to", typed(&self.to))]

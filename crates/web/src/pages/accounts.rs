@@ -84,10 +84,7 @@ pub(super) async fn users_view_with(
         };
     let pager = Pager::by_cursor("/users", &[("q", q)], "after", after, page.next.as_deref());
     let (users, total) = (page.items, page.total);
-    let export = match query_string(&[("q", q)]) {
-        kept if kept.is_empty() => "/users/export.xlsx".to_string(),
-        kept => format!("/users/export.xlsx?{kept}"),
-    };
+    let export = link_to("/users/export.xlsx", &[("q", q)]);
     let here = query_string(&[("q", q), ("after", after)]);
     let grant_to = search
         .grant_to

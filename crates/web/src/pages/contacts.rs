@@ -27,8 +27,8 @@ pub(super) struct TracesPage {
     /// How many there are in scope and period.
     total: i64,
     pager: Pager,
-    /// The period's query string for the workbook link, `?…` or empty.
-    export_query: String,
+    /// The workbook of the period.
+    export: String,
     /// A mistyped day, beside its field.
     errors: FormErrors,
 }
@@ -78,10 +78,7 @@ async fn traces_page(
         f.after.as_deref(),
         page.next.as_deref(),
     );
-    let export_query = match query_string(&filters) {
-        q if q.is_empty() => q,
-        q => format!("?{q}"),
-    };
+    let export = link_to(&format!("{path}/export.xlsx"), &filters);
     let fortnight_from = caller.app().today() - chrono::Duration::days(13);
     Ok(render(&TracesPage {
         nav: Nav::of(&caller, path),
@@ -92,7 +89,7 @@ async fn traces_page(
         items: page.items,
         total: page.total,
         pager,
-        export_query,
+        export,
         errors,
     }))
 }

@@ -548,6 +548,14 @@ async fn asset(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// `path` with the pairs given a value as its query, or `path` alone when none is.
+fn link_to(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    match query_string(pairs) {
+        q if q.is_empty() => path.to_string(),
+        q => format!("{path}?{q}"),
+    }
+}
+
 fn query_string(pairs: &[(&str, Option<&str>)]) -> String {
     pairs
         .iter()
@@ -583,10 +591,7 @@ impl Pager {
         let link = |cursor: Option<&str>| {
             let mut pairs = filters.to_vec();
             pairs.push((key, cursor));
-            match query_string(&pairs) {
-                q if q.is_empty() => path.to_string(),
-                q => format!("{path}?{q}"),
-            }
+            link_to(path, &pairs)
         };
         Pager {
             first: at.is_some_and(|a| !a.is_empty()).then(|| link(None)),

@@ -15,7 +15,8 @@ pub(super) struct ResidentsPage {
     q_error: Option<String>,
     sort: String,
     flags: Vec<(&'static str, bool)>,
-    export_query: String,
+    /// The workbook of the list as searched.
+    export: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,13 +69,10 @@ pub(super) async fn residents(
         q.after.as_deref(),
         page.next.as_deref(),
     );
-    let export_query = query_string(&[
-        ("area", q.area.as_deref()),
-        ("q", q.q.as_deref()),
-        ("flag", q.flag.as_deref()),
-    ]);
+    // The workbook keeps the search; its order is the export's own.
+    let export = link_to("/residents/export", &filters[..3]);
     Ok(render(&ResidentsPage {
-        nav: Nav::of(&caller, &format!("/residents?{}", query_string(&filters))),
+        nav: Nav::of(&caller, &link_to("/residents", &filters)),
         items: page.items,
         total: page.total,
         pager,
@@ -87,7 +85,7 @@ pub(super) async fn residents(
             .iter()
             .map(|f| (*f, q.flag.as_deref() == Some(*f)))
             .collect(),
-        export_query,
+        export,
     }))
 }
 

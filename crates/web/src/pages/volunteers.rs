@@ -304,8 +304,8 @@ pub(super) struct VolunteerRosterPage {
     filter: sanshe_app::volunteers::RosterFilter,
     skills: &'static [&'static str],
     deployed: sanshe_app::volunteers::RosterPage,
-    /// The filter as a query string for the export (`?q=…`, or empty).
-    export_query: String,
+    /// The workbook of the list as filtered.
+    export: String,
     pager: Pager,
 }
 
@@ -326,16 +326,13 @@ pub(super) async fn volunteer_roster_page(
         filter.after.as_deref(),
         deployed.next.as_deref(),
     );
-    let export_query = match query_string(&filters) {
-        q if q.is_empty() => q,
-        q => format!("?{q}"),
-    };
+    let export = link_to("/volunteers/roster.xlsx", &filters);
     Ok(render(&VolunteerRosterPage {
         nav: Nav::of(&caller, "/volunteers"),
         filter,
         skills: &sanshe_app::volunteers::SKILLS,
         deployed,
-        export_query,
+        export,
         pager,
     }))
 }
