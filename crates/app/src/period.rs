@@ -42,6 +42,17 @@ impl Period {
         Ok((from.unwrap_or(to - Duration::days(days - 1)), to))
     }
 
+    /// The period as instants (UTC ms): from the first day's midnight in China to the midnight
+    /// after the last, either end open where left blank.
+    pub fn open_ms(&self) -> Result<(Option<i64>, Option<i64>)> {
+        let midnight = |d: NaiveDate| crate::utc_ms(d.and_time(chrono::NaiveTime::MIN));
+        let (from, to) = self.open()?;
+        Ok((
+            from.map(midnight),
+            to.map(|d| midnight(d + Duration::days(1))),
+        ))
+    }
+
     /// Whether neither day was typed.
     pub fn is_blank(&self) -> bool {
         typed(&self.from).is_none() && typed(&self.to).is_none()

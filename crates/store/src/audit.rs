@@ -93,43 +93,56 @@ pub async fn append_once(conn: &mut impl Statements, e: &NewAuditEntry<'_>) -> R
     Ok(conn.changed(&sql, &values(e)).await? == 1)
 }
 
-/// Entries within the scope roots (plus unlocated ones such as sign-ins when `include_unlocated`),
-/// newest first, optionally only of one action, before the cursor `before` (an entry id).
+/// Which entries of the log a list holds.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditQuery<'a> {
+    /// The reader's places (paths).
+    pub roots: &'a [String],
+    /// Whether entries of no place (sign-ins, organizations without a home) are included.
+    pub include_unlocated: bool,
+    /// Only this action.
+    pub action: Option<&'a str>,
+    /// Written at or after this instant (UTC ms).
+    pub since: Option<i64>,
+    /// Written before this instant (UTC ms).
+    pub until: Option<i64>,
+}
+
+/// Entries a query holds, newest first, before the cursor `before` (an entry id).
 pub async fn list(
     conn: &mut AnyConnection,
-    roots: &[String],
-    include_unlocated: bool,
-    action: Option<&str>,
+    q: &AuditQuery<'_>,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AuditRow>> {
-    let (filter, binds) = scope_filter("area_path", roots, 1);
+    let (filter, binds) = scope_filter("area_path", q.roots, 1);
+    let unlocated = if q.include_unlocated {
+        " OR area_path IS NULL"
+    } else {
+        ""
+    };
     let mut sql = format!(
-        "SELECT id, at, actor_name, action, target_kind, target_id, detail, reason FROM audit_log WHERE ({filter}{})",
-        if include_unlocated {
-            " OR area_path IS NULL"
-        } else {
-            ""
-        }
+        "SELECT id, at, actor_name, action, target_kind, target_id, detail, reason FROM audit_log WHERE ({filter}{unlocated})"
     );
-    let mut n = binds.len() + 1;
-    if action.is_some() {
-        sql.push_str(&format!(" AND action = ${n}"));
-        n += 1;
-    }
-    if before.is_some() {
-        sql.push_str(&format!(" AND id < ${n}"));
-        n += 1;
-    }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${n}"));
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    if let Some(a) = action {
-        args.push(Cell::from(a));
+    let mut and = |condition: &str, value: Cell| {
+        args.push(value);
+        sql.push_str(&format!(" AND {condition} ${}", args.len()));
+    };
+    if let Some(a) = q.action {
+        and("action =", Cell::from(a));
+    }
+    if let Some(since) = q.since {
+        and("at >=", Cell::from(since));
+    }
+    if let Some(until) = q.until {
+        and("at <", Cell::from(until));
     }
     if let Some(b) = before {
-        args.push(Cell::from(b));
+        and("id <", Cell::from(b));
     }
     args.push(Cell::from(limit));
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", args.len()));
     conn.fetch_all(&sql, &args).await
 }
 

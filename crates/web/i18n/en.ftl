@@ -1116,3 +1116,4 @@ period-fortnight = Last 14 days
 period-all = All dates
 confirm-link-renew = Make a new report link? The resident's old link and QR code stop working; send them the new one.
 confirm-link-revoke = Revoke the report link? The resident can no longer report their temperature themselves.
+audit-any-action = Any action

@@ -343,9 +343,9 @@ mod tests {
         assert!(missing.is_empty(), "keys without messages: {missing:?}");
     }
 
-    /// Every action the code writes into the audit log reads as words in both languages: the
-    /// string literals shaped `subject.action` in `app` (the demo's user names aside), and the
-    /// errand steps written `help.<step>`.
+    /// Every action the code writes into the audit log reads as words in both languages and is
+    /// offered on the audit page: the string literals shaped `subject.action` in `app` (the
+    /// demo's user names aside), and the errand steps written `help.<step>`.
     #[test]
     fn every_audit_action_in_the_code_has_words_in_both_languages() {
         let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -382,6 +382,15 @@ mod tests {
         assert!(
             missing.is_empty(),
             "audit actions without words: {missing:?}"
+        );
+        // The audit page offers `ACTIONS` to filter by: an action missing there cannot be found.
+        let unlisted: Vec<&String> = actions
+            .iter()
+            .filter(|a| !sanshe_app::audit::ACTIONS.contains(&a.as_str()))
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "audit actions missing from audit::ACTIONS: {unlisted:?}"
         );
         assert_eq!(
             Tr::new(Locale::ZhCn).audit_action("resident.revealed"),

@@ -244,6 +244,65 @@ async fn lists_and_exports_are_masked_and_reveal_needs_a_reason_and_is_audited()
     .await;
 }
 
+/// An auditor asks who saw full ID numbers on which days: the action chosen in words, the days
+/// typed (China time, so 10:00 on the 28th is the 28th); the API, the page and the workbook keep
+/// only those entries, and a backwards period is refused on its field.
+#[tokio::test]
+async fn the_audit_log_is_searched_by_action_in_words_and_by_days() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let r = t.resident("王淑兰", ID_FEMALE_1949).by(&ling).await;
+        // One seen on the 28th of January 2020 at 10:00 China time (the log's time is the
+        // wall clock's, so the older entry is written as it stands), one seen now.
+        let jan28 = chrono::NaiveDate::from_ymd_opt(2020, 1, 28).unwrap().and_hms_opt(2, 0, 0).unwrap();
+        let then = jan28.and_utc().timestamp_millis();
+        let mut conn = t.app.db.conn().await.unwrap();
+        let insert = format!(
+            "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_kind, target_id, area_path, detail, reason) \
+             VALUES ('{}', {then}, NULL, 'worker.lingyanli', 'resident.revealed', 'resident', '{}', NULL, '', '核实隔离人员身份')",
+            sanshe_store::new_id(),
+            r.id
+        );
+        sanshe_store::statements::Statements::run(&mut *conn, &insert, &[]).await.unwrap();
+        drop(conn);
+        let reveal = format!("/api/v1/residents/{}/reveal", r.id);
+        let shown = t.post_json(&reveal, Some(&ling), json!({"reason": "核对返津登记"})).await;
+        assert_eq!(shown.status, StatusCode::OK, "{}", shown.text());
+        let admin = t.token("admin").await;
+        let reasons = async |path: &str| -> Vec<String> {
+            let entries = t.get(path, Some(&admin)).await.json();
+            let entries = entries.as_array().unwrap().clone();
+            entries.iter().map(|e| e["reason"].as_str().unwrap_or("").to_string()).collect()
+        };
+        let revealed = "/api/v1/audit?action=resident.revealed";
+        assert_eq!(reasons(revealed).await, ["核对返津登记", "核实隔离人员身份"]);
+        assert_eq!(reasons(&format!("{revealed}&from=2020-01-29")).await, ["核对返津登记"]);
+        assert_eq!(reasons(&format!("{revealed}&from=2020-01-28&to=2020-01-28")).await, ["核实隔离人员身份"]);
+        assert!(reasons(&format!("{revealed}&from=&to=2020-01-27")).await.is_empty());
+        let backwards = t.get(&format!("{revealed}&from=2020-01-29&to=2020-01-28"), Some(&admin)).await;
+        assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(backwards.json()["errors"][0]["field"], "to");
+
+        // The page offers the actions in words, keeps the choice and the days, and links the
+        // workbook of just those entries.
+        let (cookie, _) = t.browser("admin").await;
+        let page = t.page("/audit", &cookie).await.text();
+        assert!(page.contains("<option value=\"resident.revealed\">查看完整证件号</option>"), "{page}");
+        assert!(!page.contains("placeholder=\"resident.revealed\""), "no code to type");
+        let chosen = t.page("/audit?action=resident.revealed&from=2020-01-29", &cookie).await.text();
+        assert!(chosen.contains("<option value=\"resident.revealed\" selected>"), "{chosen}");
+        assert!(chosen.contains("核对返津登记") && !chosen.contains("核实隔离人员身份"), "{chosen}");
+        assert!(chosen.contains("href=\"/audit/export.xlsx?action=resident.revealed&#38;from=2020-01-29\""), "{chosen}");
+        let sheet = t.page("/audit/export.xlsx?action=resident.revealed&from=2020-01-29", &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][5], "核对返津登记");
+        let refused = t.page("/audit?from=2020-01-29&to=2020-01-28", &cookie).await.text();
+        assert!(refused.contains("id=\"error-to\""), "{refused}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_audit_log_refuses_changes_in_the_database_itself() {
     on_both(async |t| {

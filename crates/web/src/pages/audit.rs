@@ -1,5 +1,8 @@
 //! The audit log page and its export.
 
+use sanshe_app::audit::{AuditFilter, MAX_AUDIT_PAGE};
+use sanshe_app::period::Period;
+
 use super::*;
 
 #[derive(Template)]
@@ -7,35 +10,52 @@ use super::*;
 pub(super) struct AuditPage {
     nav: Nav,
     entries: Vec<(String, AuditEntryView)>,
+    /// The action chosen, if any.
     action: String,
+    /// Every action, to choose from in words.
+    actions: &'static [&'static str],
+    period: Period,
+    /// The workbook of the log as filtered.
+    export: String,
     pager: Pager,
+    /// A mistyped day, beside its field.
+    errors: FormErrors,
 }
 
-#[derive(Deserialize)]
-pub(super) struct AuditQuery {
-    action: Option<String>,
-    before: Option<String>,
+/// The log's filter as query pairs, for the pager and the workbook.
+fn filters<'a>(f: &'a AuditFilter, period: &'a Period) -> Vec<(&'static str, Option<&'a str>)> {
+    let mut pairs = vec![("action", f.action.as_deref())];
+    pairs.extend(period.pairs());
+    pairs
 }
 
-pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
-    let entries = sanshe_app::audit::list(
-        caller.app(),
-        &caller.actor,
-        q.action.as_deref(),
-        q.before.as_deref(),
-        100,
-    )
-    .await?;
+pub(super) async fn audit_page(
+    caller: PageCaller,
+    Query(f): Query<AuditFilter>,
+    Query(period): Query<Period>,
+) -> PageResult {
+    let f = AuditFilter {
+        limit: Some(100),
+        ..f
+    };
+    let (entries, errors) =
+        match sanshe_app::audit::list(caller.app(), &caller.actor, &f, &period).await {
+            Ok(entries) => (entries, FormErrors::default()),
+            Err(e @ AppError::Invalid(_)) => (Vec::new(), FormErrors::from(&e, caller.tr)),
+            Err(e) => return Err(e.into()),
+        };
     let next = (entries.len() == 100)
         .then(|| entries.last().map(|e| e.id.clone()))
         .flatten();
+    let filters = filters(&f, &period);
     let pager = Pager::by_cursor(
         "/audit",
-        &[("action", q.action.as_deref())],
+        &filters,
         "before",
-        q.before.as_deref(),
+        f.before.as_deref(),
         next.as_deref(),
     );
+    let export = link_to("/audit/export.xlsx", &filters);
     let entries = entries
         .into_iter()
         .map(|e| {
@@ -46,12 +66,20 @@ pub(super) async fn audit_page(caller: PageCaller, Query(q): Query<AuditQuery>) 
     Ok(render(&AuditPage {
         nav: Nav::of(&caller, "/audit"),
         entries,
-        action: q.action.unwrap_or_default(),
+        action: f.action.unwrap_or_default(),
+        actions: sanshe_app::audit::ACTIONS,
+        period,
+        export,
         pager,
+        errors,
     }))
 }
 
-pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>) -> PageResult {
+pub(super) async fn export_audit(
+    caller: PageCaller,
+    Query(f): Query<AuditFilter>,
+    Query(period): Query<Period>,
+) -> PageResult {
     let tr = caller.tr;
     let header = [
         "audit-at",
@@ -62,13 +90,20 @@ pub(super) async fn export_audit(caller: PageCaller, Query(q): Query<AuditQuery>
         "audit-reason",
     ]
     .map(|k| tr.t(k));
+    // A mistyped day is refused before a workbook is started.
+    period.open()?;
     let mut sheet = caller.sheet("audit", &header)?;
-    let (app, actor, action) = (caller.app(), &caller.actor, q.action.as_deref());
+    let (app, actor, f, period) = (caller.app(), &caller.actor, &f, &period);
     // Page through the whole log in scope; each page is one indexed range scan.
     sheet
         .push_pages(|before| async move {
-            let page = sanshe_app::audit::list(app, actor, action, before.as_deref(), 500).await?;
-            let full = page.len() == 500;
+            let page_filter = AuditFilter {
+                before,
+                limit: Some(MAX_AUDIT_PAGE),
+                ..f.clone()
+            };
+            let page = sanshe_app::audit::list(app, actor, &page_filter, period).await?;
+            let full = page.len() as i64 == MAX_AUDIT_PAGE;
             let next = page.last().filter(|_| full).map(|e| e.id.clone());
             let rows = page
                 .into_iter()
