@@ -864,7 +864,8 @@ async fn arrivals_of_a_period_are_listed_and_sent_up_as_a_workbook() {
         assert!(html.contains("href=\"/arrivals?from=2026-11-15\" id=\"trace-fortnight\""), "{html}");
         let refused = t.page("/arrivals?from=2026-11-20&to=2026-11-15", &cookie).await;
         assert_eq!(refused.status, StatusCode::OK);
-        assert!(refused.text().contains("id=\"error-to\""), "{}", refused.text());
+        let refused = refused.text();
+        assert!(refused.contains("id=\"error-to\"") && !refused.contains("trace-export"), "no workbook of a wrong period: {refused}");
         assert_eq!(t.page("/arrivals/export.xlsx?to=x", &cookie).await.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Six hundred more on one day: the workbook walks every page of them.
