@@ -889,3 +889,21 @@ test('an administrator adds a role to a user from their row on a phone', async (
   assert.match(await page.locator('tr', { hasText: username }).textContent(), /社区工作者 @ 凌研里社区/);
   await page.context().close();
 });
+
+test("a worker sends up the last fourteen days' arrivals as a workbook on a phone", async () => {
+  const page = await signIn('worker.lingyanli');
+  await page.goto(`${BASE}/arrivals`);
+  await page.click('#trace-fortnight');
+  await page.waitForURL(/\/arrivals\?from=\d{4}-\d{2}-\d{2}$/);
+  assert.match(await page.textContent('#trace-total'), /共 [1-9]\d* 条/, 'the demo has arrivals this fortnight');
+  await noSidewaysScroll(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#trace-export')]);
+  assert.match(download.suggestedFilename(), /^arrivals-\d{8}\.xlsx$/);
+  // A period typed backwards is told beside its last day, with no workbook to take.
+  await page.fill('input[name=from]', '2020-02-10');
+  await page.fill('input[name=to]', '2020-01-25');
+  await page.click('form[role=search] button');
+  await page.locator('#error-to', { hasText: '结束日期不能早于开始日期' }).waitFor();
+  assert.equal(await page.locator('#trace-export').count(), 0);
+  await page.context().close();
+});
