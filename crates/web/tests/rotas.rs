@@ -1216,6 +1216,43 @@ async fn the_ledger_is_read_a_page_at_a_time_with_every_lines_total_and_exported
             .map(|r| r[6].parse::<i64>().unwrap())
             .sum();
         assert_eq!(minutes, total);
+
+        // A month's hours, as the national system is filled in: the shifts checked in on the
+        // days asked for (China time: the shift at midnight opens the second day), in the API
+        // and in the sheet; the page's form starts at the first of this month.
+        let day = async |path: &str| t.get(path, Some(&worker)).await.json();
+        let second = day("/api/v1/hours?who=all&from=2026-11-29").await;
+        let first = day("/api/v1/hours?who=all&from=&to=2026-11-28").await;
+        let lines = |page: &Value| page["lines"].as_array().unwrap().len();
+        assert_eq!((lines(&second), lines(&first)), (6, 6));
+        assert!(
+            second["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["date"] == "2026-11-29")
+        );
+        let minutes_of = |page: &Value| page["total_minutes"].as_i64().unwrap();
+        assert_eq!(minutes_of(&second) + minutes_of(&first), total);
+        let backwards = t
+            .get(
+                "/api/v1/hours?from=2026-11-29&to=2026-11-28",
+                Some(&one_token),
+            )
+            .await;
+        assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let month = t
+            .page("/hours/ledger.xlsx?from=2026-11-29&to=2026-11-29", &cookie)
+            .await;
+        assert_eq!(
+            sanshe_app::sheets::read_table(&month.bytes).unwrap().len(),
+            1 + 6
+        );
+        let rota = t.page("/rota", &cookie).await.text();
+        assert!(
+            rota.contains("name=\"from\" value=\"2026-11-01\""),
+            "{rota}"
+        );
         let (vcookie, _) = t.browser("vol.ledger1").await;
         assert!(
             !t.page("/rota", &vcookie)

@@ -1,6 +1,7 @@
 //! The service-hours ledger, its totals and the volunteer's certificate.
 
 use super::*;
+use crate::period::Period;
 use sanshe_core::areas::AreaKind;
 
 /// A line of the service-hours ledger.
@@ -46,19 +47,21 @@ pub struct ServiceHours {
 pub const MAX_LEDGER_PAGE: i64 = 5000;
 
 /// The caller's own service hours, or, with `everyone`, those of everyone in the caller's rota
-/// scope (workers and coordinators): at most `limit` (1–5,000) lines, latest first, after the
-/// line `before` (a page's `next`), with the total of every line.
+/// scope (workers and coordinators), checked in within `period` (China days): at most `limit`
+/// (1–5,000) lines, latest first, after the line `before` (a page's `next`), with the total of
+/// every line of the period.
 pub async fn hours(
     app: &App,
     actor: &Actor,
     everyone: bool,
+    period: &Period,
     before: Option<&str>,
     limit: i64,
 ) -> Result<ServiceHours> {
-    let (lines, next) = ledger_page(app, actor, everyone, before, limit).await?;
-    let (person, roots) = ledger_of(actor, everyone)?;
+    let (lines, next) = ledger_page(app, actor, everyone, period, before, limit).await?;
+    let ledger = Ledger::of(actor, everyone, period)?;
     let mut conn = app.db.conn().await?;
-    let total_minutes = store::served_minutes(&mut *conn, person.as_deref(), &roots).await?;
+    let total_minutes = store::served_minutes(&mut *conn, &ledger.query()).await?;
     Ok(ServiceHours {
         lines,
         total_minutes,
@@ -66,13 +69,41 @@ pub async fn hours(
     })
 }
 
-/// Whose lines a ledger holds: one person's wherever they served, or the rota scope's.
-fn ledger_of(actor: &Actor, everyone: bool) -> Result<(Option<String>, Vec<String>)> {
-    if everyone {
-        Ok((None, actor.scope(Action::ManageRotas).roots().to_vec()))
-    } else {
-        let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
-        Ok((Some(own), vec![String::new()]))
+/// Whose lines a ledger holds, and when: one person's wherever they served, or the rota
+/// scope's, checked in within a period.
+struct Ledger {
+    person: Option<String>,
+    roots: Vec<String>,
+    window: (Option<i64>, Option<i64>),
+}
+
+impl Ledger {
+    fn of(actor: &Actor, everyone: bool, period: &Period) -> Result<Ledger> {
+        let window = period.open_ms()?;
+        if everyone {
+            let roots = actor.scope(Action::ManageRotas).roots().to_vec();
+            Ok(Ledger {
+                person: None,
+                roots,
+                window,
+            })
+        } else {
+            let own = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+            Ok(Ledger {
+                person: Some(own),
+                roots: vec![String::new()],
+                window,
+            })
+        }
+    }
+
+    fn query(&self) -> store::LedgerQuery<'_> {
+        store::LedgerQuery {
+            user_id: self.person.as_deref(),
+            roots: &self.roots,
+            since: self.window.0,
+            until: self.window.1,
+        }
     }
 }
 
@@ -82,6 +113,7 @@ pub async fn ledger_page(
     app: &App,
     actor: &Actor,
     everyone: bool,
+    period: &Period,
     before: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<ServedLine>, Option<String>)> {
@@ -90,10 +122,9 @@ pub async fn ledger_page(
         .map(|b| served_cursor(b).ok_or_else(|| AppError::field("before", "err-cursor")))
         .transpose()?;
     let limit = limit.clamp(1, MAX_LEDGER_PAGE);
-    let (person, roots) = ledger_of(actor, everyone)?;
+    let ledger = Ledger::of(actor, everyone, period)?;
     let mut conn = app.db.conn().await?;
-    let person = person.as_deref();
-    let mut rows = store::served(&mut *conn, person, &roots, cursor.as_ref(), limit + 1).await?;
+    let mut rows = store::served(&mut *conn, &ledger.query(), cursor.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |r| {
         format!("{}.{}.{}", r.checked_in_at, r.shift_id, r.user_id)
     });
@@ -294,9 +325,11 @@ pub struct Certificate {
 /// register of numbers issued, once however often the same record is shown.
 pub async fn certificate(app: &App, actor: &Actor) -> Result<Certificate> {
     // Every line of the record, however many pages of the ledger they take.
-    let (mut lines, mut next) = ledger_page(app, actor, false, None, MAX_LEDGER_PAGE).await?;
+    let all = Period::default();
+    let (mut lines, mut next) = ledger_page(app, actor, false, &all, None, MAX_LEDGER_PAGE).await?;
     while let Some(cursor) = next {
-        let (more, after) = ledger_page(app, actor, false, Some(&cursor), MAX_LEDGER_PAGE).await?;
+        let page = ledger_page(app, actor, false, &all, Some(&cursor), MAX_LEDGER_PAGE);
+        let (more, after) = page.await?;
         lines.extend(more);
         next = after;
     }

@@ -425,45 +425,63 @@ pub struct ServedCursor {
     pub user_id: String,
 }
 
-/// The ledger's lines, from `FROM` to the end of `WHERE`: served shifts (checked out) of one
-/// person, or of everyone in the scope when `user_id` is None; and the parameters it binds.
-fn ledger(user_id: Option<&str>, roots: &[String]) -> (String, Vec<Cell>) {
-    let (filter, binds) = scope_filter("s.area_path", roots, 2);
-    let mut args: Vec<Cell> = vec![user_id.into()];
-    args.extend(binds.into_iter().map(Cell::from));
-    let lines = format!(
-        "FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
-         WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
-    );
-    (lines, args)
+/// Which lines of the service ledger: served shifts (checked out) of one person, or of everyone
+/// in the scope when `user_id` is None, checked in within a window where given.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerQuery<'a> {
+    /// One person, or everyone in `roots`.
+    pub user_id: Option<&'a str>,
+    /// The scope's places (paths); `[""]` for anywhere.
+    pub roots: &'a [String],
+    /// Checked in at or after this instant (UTC ms).
+    pub since: Option<i64>,
+    /// Checked in before this instant (UTC ms).
+    pub until: Option<i64>,
+}
+
+impl LedgerQuery<'_> {
+    /// The lines, from `FROM` to the end of `WHERE`, and the parameters they bind.
+    fn lines(&self) -> (String, Vec<Cell>) {
+        let (filter, binds) = scope_filter("s.area_path", self.roots, 2);
+        let mut args: Vec<Cell> = vec![self.user_id.into()];
+        args.extend(binds.into_iter().map(Cell::from));
+        let mut lines = format!(
+            "FROM shift_people b JOIN shifts s ON s.id = b.shift_id JOIN posts p ON p.id = s.post_id \
+             WHERE b.served_minutes IS NOT NULL AND ($1 IS NULL OR b.user_id = $1) AND {filter}"
+        );
+        for (at, op) in [(self.since, ">="), (self.until, "<")] {
+            if let Some(at) = at {
+                args.push(at.into());
+                lines.push_str(&format!(" AND b.checked_in_at {op} ${}", args.len()));
+            }
+        }
+        (lines, args)
+    }
 }
 
 /// The ledger's lines, latest first: at most `limit`, those after `before` in that order.
 pub async fn served(
     conn: &mut impl Statements,
-    user_id: Option<&str>,
-    roots: &[String],
+    q: &LedgerQuery<'_>,
     before: Option<&ServedCursor>,
     limit: i64,
 ) -> Result<Vec<ServedRow>> {
-    let (lines, mut args) = ledger(user_id, roots);
+    let (lines, mut args) = q.lines();
     let mut sql = format!(
         "SELECT b.shift_id, b.user_id, p.name AS post_name, p.kind AS post_kind, s.area_path, \
          b.checked_in_at, b.checked_out_at, b.served_minutes, b.booked_by {lines}"
     );
     if let Some(c) = before {
-        let n = args.len();
-        sql.push_str(&format!(
-            " AND (b.checked_in_at, b.shift_id, b.user_id) < (${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3
-        ));
         args.extend([
             c.checked_in_at.into(),
             c.shift_id.as_str().into(),
             c.user_id.as_str().into(),
         ]);
+        sql.push_str(&crate::sql::beyond(
+            &["b.checked_in_at", "b.shift_id", "b.user_id"],
+            args.len() - 2,
+            true,
+        ));
     }
     args.push(limit.into());
     sql.push_str(&format!(
@@ -474,12 +492,8 @@ pub async fn served(
 }
 
 /// The minutes of every line of the ledger `served` pages through.
-pub async fn served_minutes(
-    conn: &mut impl Statements,
-    user_id: Option<&str>,
-    roots: &[String],
-) -> Result<i64> {
-    let (lines, args) = ledger(user_id, roots);
+pub async fn served_minutes(conn: &mut impl Statements, q: &LedgerQuery<'_>) -> Result<i64> {
+    let (lines, args) = q.lines();
     let sql =
         format!("SELECT CAST(COALESCE(SUM(b.served_minutes), 0) AS BIGINT) AS minutes {lines}");
     conn.one_row(&sql, &args).await?.try_get("minutes")

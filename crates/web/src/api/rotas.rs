@@ -5,6 +5,7 @@ use axum::Json;
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use sanshe_app::period::Period;
 use sanshe_app::rotas::{
     self, CoverCandidates, Gaps, HoursTotals, PostInput, PostView, Reminder, Rota, ServiceHours,
 };
@@ -232,11 +233,13 @@ pub struct HoursQuery {
     pub limit: Option<i64>,
 }
 
-/// The service-hours ledger, a page at a time, latest first, with the total of every line.
-#[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery), tag = "rotas", responses((status = 200, body = ServiceHours)))]
+/// The service-hours ledger, a page at a time, latest first, with the total of every line;
+/// `from` and `to` keep the shifts checked in on those days (China time).
+#[utoipa::path(get, path = "/api/v1/hours", params(HoursQuery, Period), tag = "rotas", responses((status = 200, body = ServiceHours)))]
 pub async fn get_hours(
     caller: ApiCaller,
     Query(q): Query<HoursQuery>,
+    Query(period): Query<Period>,
 ) -> ApiResult<Json<ServiceHours>> {
     let everyone = q.who.as_deref() == Some("all");
     let limit = q.limit.unwrap_or(1000);
@@ -244,6 +247,7 @@ pub async fn get_hours(
         caller.app(),
         &caller.actor,
         everyone,
+        &period,
         q.before.as_deref(),
         limit,
     );

@@ -2,6 +2,7 @@
 //! signed-in volunteer the buttons to take, drop, check in and check out — on a phone.
 
 use chrono::NaiveDate;
+use sanshe_app::period::Period;
 use sanshe_app::rotas::{self, Gaps, Rota};
 
 use super::*;
@@ -24,6 +25,10 @@ pub(super) struct RotaPage {
     manages: bool,
     /// The gates a new gate post may name (those the person runs).
     gates: Vec<sanshe_app::gates::GateView>,
+    /// The ledger's workbook form: this month so far, as the national system is filled in.
+    ledger_period: Period,
+    /// None: a wrong period is told by the workbook's answer.
+    ledger_errors: FormErrors,
 }
 
 impl RotaPage {
@@ -95,9 +100,16 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
     } else {
         Vec::new()
     };
+    let today = caller.app().today();
+    let ledger_period = Period {
+        from: chrono::Datelike::with_day(&today, 1).map(|d| d.to_string()),
+        to: None,
+    };
     Ok(render_form(
         &RotaPage {
             gates,
+            ledger_period,
+            ledger_errors: FormErrors::default(),
             nav: Nav::of(caller, "/rota"),
             areas,
             area,
@@ -366,9 +378,13 @@ pub(super) async fn set_volunteer_number(
 
 /// The service-hours ledger of the worker's areas as a sheet, every line with the volunteer's
 /// number in the national volunteer service system, to enter the hours there (records kept
-/// elsewhere must be, under the 2020 measures); read a page at a time.
-pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
+/// elsewhere must be, under the 2020 measures), checked in within the period asked for (a
+/// month, as the national system is filled in); read a page at a time.
+pub(super) async fn export_ledger(caller: PageCaller, Query(period): Query<Period>) -> PageResult {
     let (app, actor, tr) = (caller.app(), &caller.actor, caller.tr);
+    // A mistyped day is refused before a workbook is started.
+    period.open()?;
+    let period = &period;
     let header = [
         "hours-volunteer",
         "hours-volunteer-number",
@@ -385,7 +401,7 @@ pub(super) async fn export_ledger(caller: PageCaller) -> PageResult {
         .push_pages(|before| async move {
             let limit = rotas::MAX_LEDGER_PAGE;
             let (lines, next) =
-                rotas::ledger_page(app, actor, true, before.as_deref(), limit).await?;
+                rotas::ledger_page(app, actor, true, period, before.as_deref(), limit).await?;
             let rows = lines
                 .into_iter()
                 .map(|l| {
