@@ -145,54 +145,63 @@ pub struct EpisodeQuery<'a> {
     pub resident_id: Option<&'a str>,
     /// Only this household's.
     pub household_id: Option<&'a str>,
+    /// Released at or after this instant (UTC ms).
+    pub released_since: Option<i64>,
+    /// Released before this instant (UTC ms).
+    pub released_until: Option<i64>,
     /// Skip this many.
     pub offset: i64,
     /// At most this many.
     pub limit: i64,
 }
 
-/// The WHERE clause of an episode query and its text values, from `$1`.
-fn episode_filter(q: &EpisodeQuery<'_>) -> (String, Vec<String>) {
-    let (filter, mut binds) = scope_filter("e.area_path", q.roots, 1);
+/// The WHERE clause of an episode query and its values, from `$1`.
+fn episode_filter(q: &EpisodeQuery<'_>) -> (String, Vec<Cell>) {
+    let (filter, binds) = scope_filter("e.area_path", q.roots, 1);
     let mut sql = filter;
-    let mut add = |sql: &mut String, cond: &str, v: &str| {
-        binds.push(v.to_string());
-        sql.push_str(&cond.replace("$?", &format!("${}", binds.len())));
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let mut add = |cond: &str, v: Cell| {
+        args.push(v);
+        sql.push_str(&cond.replace("$?", &format!("${}", args.len())));
     };
     if let Some(w) = q.within {
-        add(&mut sql, " AND e.area_path >= $?", w);
+        add(" AND e.area_path >= $?", Cell::from(w));
         add(
-            &mut sql,
             " AND e.area_path < $?",
-            &sanshe_core::accounts::subtree_upper_bound(w),
+            Cell::from(sanshe_core::accounts::subtree_upper_bound(w)),
         );
     }
     if let Some(s) = q.status {
-        add(&mut sql, " AND e.status = $?", s.as_str());
+        add(" AND e.status = $?", Cell::from(s.as_str()));
     }
     if let Some(w) = q.worker_id {
-        add(&mut sql, " AND e.worker_id = $?", w);
+        add(" AND e.worker_id = $?", Cell::from(w));
     }
     if let Some(r) = q.resident_id {
-        add(&mut sql, " AND e.resident_id = $?", r);
+        add(" AND e.resident_id = $?", Cell::from(r));
     }
     if let Some(h) = q.household_id {
-        add(&mut sql, " AND e.household_id = $?", h);
+        add(" AND e.household_id = $?", Cell::from(h));
     }
-    (sql, binds)
+    if let Some(at) = q.released_since {
+        add(" AND e.released_at >= $?", Cell::from(at));
+    }
+    if let Some(at) = q.released_until {
+        add(" AND e.released_at < $?", Cell::from(at));
+    }
+    (sql, args)
 }
 
 /// Episodes in scope, by address.
 pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<Vec<EpisodeRow>> {
-    let (filter, binds) = episode_filter(q);
-    let n = binds.len();
+    let (filter, mut args) = episode_filter(q);
+    let n = args.len();
     let sql = format!(
         "{EPISODE_SELECT} WHERE {filter} ORDER BY area_name, h.building, h.unit, h.room, e.started_at DESC, e.id \
          LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(q.limit));
     args.push(Cell::from(q.offset));
     conn.fetch_all::<EpisodeRow>(&sql, &args).await
@@ -200,9 +209,8 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
 
 /// How many episodes `episodes` would list over all its pages.
 pub async fn count_episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<i64> {
-    let (filter, binds) = episode_filter(q);
+    let (filter, args) = episode_filter(q);
     let sql = format!("SELECT COUNT(*) AS n FROM isolation_episodes e WHERE {filter}");
-    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     Ok(conn
         .fetch_one::<crate::statements::Count>(&sql, &args)
         .await?

@@ -1117,3 +1117,4 @@ period-all = All dates
 confirm-link-renew = Make a new report link? The resident's old link and QR code stop working; send them the new one.
 confirm-link-revoke = Revoke the report link? The resident can no longer report their temperature themselves.
 audit-any-action = Any action
+isolation-released-at = Released on

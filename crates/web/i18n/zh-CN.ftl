@@ -1117,3 +1117,4 @@ period-all = 全部日期
 confirm-link-renew = 确定重新生成报告链接吗？居民手里的旧链接和二维码将失效，需要把新链接发给他。
 confirm-link-revoke = 确定停用报告链接吗？停用后居民无法再自行上报体温。
 audit-any-action = 全部操作
+isolation-released-at = 解除日期

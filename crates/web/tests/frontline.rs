@@ -903,6 +903,116 @@ async fn arrivals_of_a_period_are_listed_and_sent_up_as_a_workbook() {
     .await;
 }
 
+/// A community sends up who was released from isolation on which days: the released list and
+/// the API keep those released on the days asked for (China time), the workbook holds them with
+/// the day and the reason, and a backwards period is told beside its field.
+#[tokio::test]
+async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        let mut episodes = Vec::new();
+        for (n, name) in ["张丽", "李强", "王芳"].into_iter().enumerate() {
+            let rid = resident(
+                t,
+                &w,
+                &t.lingyanli_building,
+                &format!("{}01", n + 6),
+                name,
+                60 + n as u16,
+            )
+            .await;
+            let opened = open_episode(t, &w, &rid, "2026-11-20").await;
+            episodes.push(opened["episode"]["id"].as_str().unwrap().to_string());
+        }
+        // 张丽 on the 28th at 09:00, 李强 on the 29th at 09:00; 王芳 stays in.
+        for (ep, reason) in episodes[..2].iter().zip(["referred", "completed"]) {
+            let r = t
+                .post_json(
+                    &format!("/api/v1/isolations/{ep}/release"),
+                    Some(&w),
+                    json!({"reason": reason}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            t.app.clock.advance(chrono::Duration::days(1));
+        }
+        let names = async |path: &str| -> Vec<String> {
+            let page = t.get(path, Some(&w)).await.json();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names("/api/v1/isolations?status=released&from=2026-11-29").await,
+            ["李强"]
+        );
+        assert_eq!(
+            names("/api/v1/isolations?status=released&from=2026-11-28&to=2026-11-28").await,
+            ["张丽"]
+        );
+        let mut both = names("/api/v1/isolations?status=released&from=&to=").await;
+        both.sort();
+        assert_eq!(both, ["张丽", "李强"]);
+        let backwards = t
+            .get(
+                "/api/v1/isolations?status=released&from=2026-11-29&to=2026-11-28",
+                Some(&w),
+            )
+            .await;
+        assert_eq!(
+            (backwards.status, field_keys(&backwards.json())),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["to".to_string()])
+        );
+
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t
+            .page("/isolations?tab=released&from=2026-11-29", &cookie)
+            .await
+            .text();
+        assert!(
+            page.contains("李强") && !page.contains("张丽") && page.contains("解除日期 2026-11-29"),
+            "{page}"
+        );
+        assert!(
+            page.contains("href=\"/isolations/released.xlsx?from=2026-11-29\""),
+            "{page}"
+        );
+        let next = t.page("/isolations?tab=open", &cookie).await.text();
+        assert!(
+            next.contains("王芳") && !next.contains("released-export"),
+            "the open list has no period: {next}"
+        );
+        let sheet = t
+            .page(
+                "/isolations/released.xlsx?from=2026-11-28&to=2026-11-29",
+                &cookie,
+            )
+            .await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let zhang = rows.iter().find(|r| r[0] == "张丽").unwrap();
+        assert_eq!(
+            (zhang[4].as_str(), zhang[5].as_str()),
+            ("2026-11-28", "转诊就医")
+        );
+        let refused = t
+            .page(
+                "/isolations?tab=released&from=2026-11-29&to=2026-11-28",
+                &cookie,
+            )
+            .await
+            .text();
+        assert!(
+            refused.contains("id=\"error-to\"") && !refused.contains("released-export"),
+            "{refused}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn alerts_reach_chat_groups_at_least_once_across_failures_and_restarts() {
     on_both(async |t| {

@@ -175,6 +175,7 @@ pub async fn roster(
             limit: Some(limit),
             ..Default::default()
         },
+        &crate::period::Period::default(),
     )
     .await?;
     let today = app.today();

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::audit::Audited;
+use crate::period::Period;
 use sanshe_core::accounts::RESIDENT;
 use sanshe_core::isolation::EpisodeStatus;
 use sanshe_store::isolation::OpenEpisodeChange;
@@ -118,8 +119,15 @@ pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 /// Episodes in scope, by address, a page at a time with the total: a district's people in home
 /// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
 /// pages before it held, for the list's order (place, building, unit, room) has no short key.
-pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<EpisodesPage> {
+/// `released` keeps those released on its days (China time), the list a street sends up.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    f: &EpisodeFilter,
+    released: &Period,
+) -> Result<EpisodesPage> {
     let offset = position(f.after.as_deref())?;
+    let (released_since, released_until) = released.open_ms()?;
     let limit = f.limit.unwrap_or(200).clamp(1, 1000);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
@@ -149,6 +157,8 @@ pub async fn list(app: &App, actor: &Actor, f: &EpisodeFilter) -> Result<Episode
         worker_id: worker.as_deref(),
         resident_id: None,
         household_id: f.household.as_deref().filter(|h| !h.is_empty()),
+        released_since,
+        released_until,
         offset,
         limit: limit + 1,
     };

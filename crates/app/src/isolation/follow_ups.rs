@@ -26,10 +26,8 @@ pub async fn follow_ups(app: &App, actor: &Actor) -> Result<Vec<EpisodeView>> {
             within: None,
             status: Some(EpisodeStatus::Open),
             worker_id: Some(user_id),
-            resident_id: None,
-            household_id: None,
-            offset: 0,
             limit: 1000,
+            ..Default::default()
         },
     )
     .await?;

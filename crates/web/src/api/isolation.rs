@@ -1,6 +1,7 @@
 //! API of isolation episodes, health reports and the community board.
 
 use axum::Json;
+use sanshe_app::period::Period;
 
 use crate::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -17,15 +18,17 @@ use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Episodes in scope: open by default; `worker=me` is the caller's follow-up list; by
-/// address, a page at a time.
-#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter), tag = "isolation",
+/// address, a page at a time. `from` and `to` keep those released on those days (China time),
+/// with `status=released`.
+#[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter, Period), tag = "isolation",
     responses((status = 200, body = Page<EpisodeView>)))]
 pub async fn list_isolations(
     caller: ApiCaller,
     Query(f): Query<EpisodeFilter>,
+    Query(released): Query<Period>,
 ) -> ApiResult<Json<EpisodesPage>> {
     Ok(Json(
-        isolation::list(caller.app(), &caller.actor, &f).await?,
+        isolation::list(caller.app(), &caller.actor, &f, &released).await?,
     ))
 }
 

@@ -1,7 +1,9 @@
 //! Pages of home isolation: the resident's report page behind a link, episode lists and pages
 //! with their temperature chart, the community board, the day's roster and household notices.
 
+use sanshe_app::cursor::Page;
 use sanshe_app::isolation::{self, EpisodeFilter, EpisodeView, OpenEpisode, ReportInput};
+use sanshe_app::period::Period;
 use sanshe_core::isolation::Symptom;
 
 use super::*;
@@ -121,6 +123,14 @@ pub(super) struct IsolationsPage {
     pager: Pager,
     tab: String,
     roots: Vec<AreaView>,
+    /// The place the list is narrowed to, if any.
+    area: Option<String>,
+    /// The released tab's days.
+    period: Period,
+    /// The released tab's workbook of those days.
+    export: String,
+    /// A mistyped day, beside its field.
+    errors: FormErrors,
 }
 
 #[derive(Deserialize, Default)]
@@ -133,6 +143,7 @@ pub(super) struct IsolationsQuery {
 pub(super) async fn isolations_page(
     caller: PageCaller,
     Query(q): Query<IsolationsQuery>,
+    Query(period): Query<Period>,
 ) -> PageResult {
     let tab = q.tab.clone().unwrap_or_else(|| "mine".into());
     let filter = EpisodeFilter {
@@ -150,14 +161,28 @@ pub(super) async fn isolations_page(
         limit: Some(200),
         ..Default::default()
     };
-    let page = isolation::list(caller.app(), &caller.actor, &filter).await?;
+    // Only the released tab is asked for by days.
+    let period = if tab == "released" {
+        period
+    } else {
+        Period::default()
+    };
+    let (page, errors) = match isolation::list(caller.app(), &caller.actor, &filter, &period).await
+    {
+        Ok(page) => (page, FormErrors::default()),
+        Err(e @ AppError::Invalid(_)) => (Page::empty(), FormErrors::from(&e, caller.tr)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut filters = vec![("tab", Some(tab.as_str())), ("area", q.area.as_deref())];
+    filters.extend(period.pairs());
     let pager = Pager::by_cursor(
         "/isolations",
-        &[("tab", Some(tab.as_str())), ("area", q.area.as_deref())],
+        &filters,
         "after",
         q.after.as_deref(),
         page.next.as_deref(),
     );
+    let export = link_to("/isolations/released.xlsx", &filters[1..]);
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     Ok(render(&IsolationsPage {
         nav: Nav::of(&caller, "/isolations"),
@@ -166,7 +191,76 @@ pub(super) async fn isolations_page(
         pager,
         tab,
         roots,
+        area: q.area.filter(|a| !a.is_empty()),
+        period,
+        export,
+        errors,
     }))
+}
+
+/// The day of an instant written in China time, RFC 3339: its first ten characters.
+fn day_of(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+/// The people released from isolation on the days asked for, as .xlsx, every page of them:
+/// the list a community sends up to its street and health centre.
+pub(super) async fn export_released(
+    caller: PageCaller,
+    Query(q): Query<IsolationsQuery>,
+    Query(period): Query<Period>,
+) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "name",
+        "address",
+        "isolation-kind",
+        "isolation-exposure",
+        "isolation-released-at",
+        "isolation-release-reason",
+        "isolation-worker",
+    ]
+    .map(|k| tr.t(k));
+    // A mistyped day is refused before a workbook is started.
+    period.open()?;
+    let mut sheet = caller.sheet(&tr.t("isolation-released-list"), &header)?;
+    let (app, actor, area, period) = (caller.app(), &caller.actor, &q.area, &period);
+    sheet
+        .push_pages(|after| async move {
+            let filter = EpisodeFilter {
+                area: area.clone(),
+                status: Some("released".into()),
+                after,
+                limit: Some(1000),
+                ..Default::default()
+            };
+            let page = isolation::list(app, actor, &filter, period).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|e| {
+                    vec![
+                        e.name,
+                        format!("{} {}", e.area_name, e.address),
+                        tr.of("episode-kind-", e.kind),
+                        e.exposure_date,
+                        e.released_at
+                            .as_deref()
+                            .map(day_of)
+                            .unwrap_or("")
+                            .to_string(),
+                        e.release_reason
+                            .map(|r| tr.of("release-reason-", r))
+                            .unwrap_or_default(),
+                        e.worker_name.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    let date = app.today().format("%Y%m%d");
+    Ok(sheet.send(&format!("released-{date}.xlsx")).await?)
 }
 
 #[derive(Template)]
@@ -508,6 +602,7 @@ pub(super) async fn notice_page(caller: PageCaller, Path(id): Path<String>) -> P
             limit: Some(50),
             ..Default::default()
         },
+        &Period::default(),
     )
     .await?;
     let base = caller.app().public_url.trim_end_matches('/').to_string();
