@@ -22,6 +22,12 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page::empty()
+    }
+}
+
 impl<T> Page<T> {
     /// The page of a list that holds nothing for the caller.
     pub fn empty() -> Self {

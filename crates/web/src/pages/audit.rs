@@ -38,12 +38,8 @@ pub(super) async fn audit_page(
         limit: Some(100),
         ..f
     };
-    let (entries, errors) =
-        match sanshe_app::audit::list(caller.app(), &caller.actor, &f, &period).await {
-            Ok(entries) => (entries, FormErrors::default()),
-            Err(e @ AppError::Invalid(_)) => (Vec::new(), FormErrors::from(&e, caller.tr)),
-            Err(e) => return Err(e.into()),
-        };
+    let listed = sanshe_app::audit::list(caller.app(), &caller.actor, &f, &period).await;
+    let (entries, errors) = listed_or_refused(&caller, listed)?;
     let next = (entries.len() == 100)
         .then(|| entries.last().map(|e| e.id.clone()))
         .flatten();

@@ -5,7 +5,6 @@ use sanshe_app::contacts::{
     self, ArrivalInput, ContactInput, IsolationChoice, MAX_TRACES_PAGE, PersonRef, TraceFilter,
     TraceView,
 };
-use sanshe_app::cursor::Page;
 use sanshe_app::period::Period;
 use sanshe_core::contacts::Trace;
 
@@ -63,12 +62,8 @@ async fn traces_page(
     f: TraceFilter,
     period: Period,
 ) -> PageResult {
-    let (page, errors) =
-        match contacts::traces(caller.app(), &caller.actor, trace, &f, &period).await {
-            Ok(page) => (page, FormErrors::default()),
-            Err(e @ AppError::Invalid(_)) => (Page::empty(), FormErrors::from(&e, caller.tr)),
-            Err(e) => return Err(e.into()),
-        };
+    let listed = contacts::traces(caller.app(), &caller.actor, trace, &f, &period).await;
+    let (page, errors) = listed_or_refused(&caller, listed)?;
     let path = trace_path(trace);
     let filters = period.pairs();
     let pager = Pager::by_cursor(

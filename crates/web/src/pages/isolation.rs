@@ -1,7 +1,6 @@
 //! Pages of home isolation: the resident's report page behind a link, episode lists and pages
 //! with their temperature chart, the community board, the day's roster and household notices.
 
-use sanshe_app::cursor::Page;
 use sanshe_app::isolation::{self, EpisodeFilter, EpisodeView, OpenEpisode, ReportInput};
 use sanshe_app::period::Period;
 use sanshe_core::isolation::Symptom;
@@ -167,12 +166,8 @@ pub(super) async fn isolations_page(
     } else {
         Period::default()
     };
-    let (page, errors) = match isolation::list(caller.app(), &caller.actor, &filter, &period).await
-    {
-        Ok(page) => (page, FormErrors::default()),
-        Err(e @ AppError::Invalid(_)) => (Page::empty(), FormErrors::from(&e, caller.tr)),
-        Err(e) => return Err(e.into()),
-    };
+    let listed = isolation::list(caller.app(), &caller.actor, &filter, &period).await;
+    let (page, errors) = listed_or_refused(&caller, listed)?;
     let mut filters = vec![("tab", Some(tab.as_str())), ("area", q.area.as_deref())];
     filters.extend(period.pairs());
     let pager = Pager::by_cursor(

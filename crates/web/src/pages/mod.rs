@@ -265,6 +265,19 @@ type PageResult = Result<Response, PageFailure>;
 
 /// What a form's submission comes to: `done` with the use case's answer, the form again with
 /// its errors beside their fields when the use case refused the input, or the error page.
+/// A list asked for through a filter form: what it holds, or, when the filter was refused (a
+/// mistyped day, a period backwards), nothing and the reasons to show beside the form's fields.
+fn listed_or_refused<T: Default>(
+    caller: &PageCaller,
+    listed: sanshe_app::Result<T>,
+) -> Result<(T, FormErrors), PageFailure> {
+    match listed {
+        Ok(list) => Ok((list, FormErrors::default())),
+        Err(e @ AppError::Invalid(_)) => Ok((T::default(), FormErrors::from(&e, caller.tr))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(super) async fn after_form<T>(
     caller: &PageCaller,
     outcome: sanshe_app::Result<T>,
