@@ -404,6 +404,9 @@ pub struct NeedFilter {
     pub limit: Option<i64>,
 }
 
+/// The most needs one page holds.
+pub const MAX_NEEDS_PAGE: i64 = 200;
+
 /// A page of needs, newest first.
 pub type NeedsPage = crate::cursor::Page<NeedView>;
 
@@ -419,7 +422,7 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
         city_wide: !organizations_run(&actor.grants).is_empty(),
         open_only: f.open == Some(true),
     };
-    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let limit = f.limit.unwrap_or(50).clamp(1, MAX_NEEDS_PAGE);
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |n| {

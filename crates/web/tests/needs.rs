@@ -697,6 +697,13 @@ async fn needs_are_read_a_page_at_a_time_newest_first_with_the_total() {
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let html = t.page("/needs", &cookie).await.text();
         assert!(html.contains("(3)</h1>") && html.contains("<optgroup label=") && html.contains(&format!("<option value=\"{}\"", t.lingyanli)), "{html}");
+        // Its workbook: newest first, each need's service and state in words.
+        assert!(html.contains("href=\"/needs/export.xlsx\""), "{html}");
+        let rows = sanshe_app::sheets::read_table(&t.page("/needs/export.xlsx", &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert_eq!(rows[0][2], "需求");
+        assert_eq!(rows[3][1..3], ["服务 · 心理疏导", "心理疏导 一"]);
+        assert_eq!((rows[3][10].as_str(), rows[1][10].as_str()), ("已关闭", "待响应"));
     })
     .await;
 }
@@ -755,6 +762,14 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
         let (alerts, _) = t.every_page("/api/v1/alerts?limit=500", &w).await;
         let unmet = alerts.iter().filter(|a| a["kind"] == "need_unmet").count();
         assert_eq!(unmet, batch + 3, "one alert a need");
+        // The workbook holds every one of them, however many pages of needs that takes.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let sheet = t.page("/needs/export.xlsx", &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 1 + batch + 3);
+        let titles: std::collections::HashSet<&str> =
+            rows[1..].iter().map(|r| r[2].as_str()).collect();
+        assert_eq!(titles.len(), batch + 3, "each once");
 
         // An upgrade from a build before migration 0023: no need is marked yet and every alert
         // was dealt with. The migration marks the needs that alerted, so none alerts again.

@@ -429,6 +429,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/notices", get(notices_page).post(send_notice))
         .route("/notices/{id}/read", post(read_notice))
         .route("/needs", get(needs_page).post(post_need))
+        .route("/needs/export.xlsx", get(export_needs))
         .route("/needs/{id}", get(need_page))
         .route("/needs/{id}/commitments", post(commit_to_need))
         .route(

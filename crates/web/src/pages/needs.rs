@@ -237,3 +237,63 @@ pub(super) async fn close_need(caller: PageCaller, Path(id): Path<String>) -> Pa
     )
     .await
 }
+
+/// Every need the caller sees, newest first, as .xlsx: what was asked of whom and how much of
+/// it is met, for the day's report.
+pub(super) async fn export_needs(caller: PageCaller) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "community",
+        "need-kind",
+        "need-title",
+        "need-detail",
+        "need-wanted",
+        "need-committed",
+        "need-from",
+        "need-to",
+        "need-urgency",
+        "need-audience",
+        "need-status",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet(&tr.t("needs"), &header)?;
+    let (app, actor) = (caller.app(), &caller.actor);
+    sheet
+        .push_pages(|after| async move {
+            let f = NeedFilter {
+                after,
+                limit: Some(needs::MAX_NEEDS_PAGE),
+                ..Default::default()
+            };
+            let page = needs::needs(app, actor, &f).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|n| {
+                    let kind = match &n.service {
+                        Some(duty) => {
+                            format!("{} · {}", tr.of("need-kind-", n.kind), tr.of("duty-", duty))
+                        }
+                        None => tr.of("need-kind-", n.kind),
+                    };
+                    vec![
+                        n.area_name,
+                        kind,
+                        n.title,
+                        n.detail,
+                        n.wanted.to_string(),
+                        n.committed.to_string(),
+                        n.from,
+                        n.to,
+                        tr.of("need-urgency-", n.urgency),
+                        tr.of("need-audience-", n.audience),
+                        tr.of("need-status-", n.status),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    let date = app.today().format("%Y%m%d");
+    Ok(sheet.send(&format!("needs-{date}.xlsx")).await?)
+}
