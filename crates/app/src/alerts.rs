@@ -304,6 +304,9 @@ pub struct AlertFilter {
     pub limit: Option<i64>,
 }
 
+/// The most alerts one page holds.
+pub const MAX_ALERTS_PAGE: i64 = 500;
+
 /// A page of alerts, the latest raised or raised again first.
 pub type AlertsPage = crate::cursor::Page<AlertView>;
 
@@ -318,7 +321,7 @@ pub async fn list(app: &App, actor: &Actor, f: &AlertFilter) -> Result<AlertsPag
     };
     let before = crate::cursor::decode_newest(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
-    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let limit = f.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PAGE);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
     let mut rows =

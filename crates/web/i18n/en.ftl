@@ -1118,3 +1118,4 @@ confirm-link-renew = Make a new report link? The resident's old link and QR code
 confirm-link-revoke = Revoke the report link? The resident can no longer report their temperature themselves.
 audit-any-action = Any action
 isolation-released-at = Released on
+alert-detail = Details

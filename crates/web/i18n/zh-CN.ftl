@@ -1118,3 +1118,4 @@ confirm-link-renew = 确定重新生成报告链接吗？居民手里的旧链�
 confirm-link-revoke = 确定停用报告链接吗？停用后居民无法再自行上报体温。
 audit-any-action = 全部操作
 isolation-released-at = 解除日期
+alert-detail = 情况

@@ -770,6 +770,30 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
         let titles: std::collections::HashSet<&str> =
             rows[1..].iter().map(|r| r[2].as_str()).collect();
         assert_eq!(titles.len(), batch + 3, "each once");
+        let alerts = t
+            .page("/alerts/export.xlsx?status=open&kind=need_unmet", &cookie)
+            .await;
+        let rows = sanshe_app::sheets::read_table(&alerts.bytes).unwrap();
+        assert_eq!(
+            rows.len(),
+            1 + batch + 3,
+            "every alert, a page of 500 at a time"
+        );
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|r| r[0] == "需求超时未满足" && r[3] == "待处理"),
+            "{:?}",
+            &rows[..2]
+        );
+        let html = t
+            .page("/alerts?status=open&kind=need_unmet", &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("href=\"/alerts/export.xlsx?status=open&#38;kind=need_unmet\""),
+            "{html}"
+        );
 
         // An upgrade from a build before migration 0023: no need is marked yet and every alert
         // was dealt with. The migration marks the needs that alerted, so none alerts again.

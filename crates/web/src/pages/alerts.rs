@@ -17,6 +17,8 @@ pub(super) struct AlertsPage {
     pager: Pager,
     resolved: bool,
     kinds: Vec<(&'static str, bool)>,
+    /// The workbook of the list as filtered.
+    export: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -38,6 +40,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
     };
     let page = alerts::list(caller.app(), &caller.actor, &filter).await?;
     let filters = [("status", Some(status)), ("kind", Some(kind.as_str()))];
+    let export = link_to("/alerts/export.xlsx", &filters);
     let pager = Pager::by_cursor(
         "/alerts",
         &filters,
@@ -50,6 +53,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         items: page.items,
         total: page.total,
         pager,
+        export,
         resolved,
         kinds: AlertKind::ALL
             .iter()
@@ -189,4 +193,56 @@ pub(super) async fn toggle_webhook(
 ) -> PageResult {
     notify::set_active(caller.app(), &caller.actor, &id, f.active == "true").await?;
     Ok(Redirect::to("/webhooks").into_response())
+}
+
+/// The alerts of the list as filtered, as .xlsx, every page of them: what happened, to whom,
+/// how often, and how it was handled, for the day's report.
+pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "alert-kind",
+        "alert-subject",
+        "alert-detail",
+        "alert-status",
+        "alert-occurrences",
+        "alert-raised",
+        "alert-last",
+        "alert-note",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet(&tr.t("nav-alerts"), &header)?;
+    let (app, actor) = (caller.app(), &caller.actor);
+    let (status, kind) = (q.status.clone(), q.kind.clone());
+    sheet
+        .push_pages(|after| {
+            let filter = alerts::AlertFilter {
+                status: status.clone(),
+                kind: kind.clone(),
+                after,
+                limit: Some(alerts::MAX_ALERTS_PAGE),
+            };
+            async move {
+                let page = alerts::list(app, actor, &filter).await?;
+                let rows = page
+                    .items
+                    .into_iter()
+                    .map(|a| {
+                        vec![
+                            tr.of("alert-kind-", a.kind),
+                            a.who.unwrap_or_default(),
+                            tr.slot(&a.detail),
+                            tr.of("alert-status-", a.status),
+                            a.occurrences.to_string(),
+                            a.since,
+                            a.when,
+                            a.resolution_note.unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, page.next))
+            }
+        })
+        .await?;
+    let date = app.today().format("%Y%m%d");
+    Ok(sheet.send(&format!("alerts-{date}.xlsx")).await?)
 }

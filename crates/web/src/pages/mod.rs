@@ -506,6 +506,7 @@ fn session_table(state: &AppState) -> RouteTable {
             get(contact_form).post(register_contact),
         )
         .route("/alerts", get(alerts_page))
+        .route("/alerts/export.xlsx", get(export_alerts))
         .route("/alerts/{id}", get(alert_page).post(alert_action))
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
