@@ -437,6 +437,21 @@ async fn an_organizations_people_are_read_a_page_at_a_time_and_found_by_name() {
                 .text()
                 .contains("先在成员列表里按姓名查找或翻页")
         );
+        // The members as a workbook, as searched; nobody else's organization's people.
+        let found = t.page(&format!("{page}?q=%E6%9D%8E"), &cookie).await.text();
+        let export = format!("/organizations/{}/members.xlsx?q=%E6%9D%8E", t.ruoshui);
+        assert!(found.contains(&format!("href=\"{export}\"")), "{found}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][..2], ["李娜", "志愿者"]);
+        let everyone = format!("/organizations/{}/members.xlsx", t.ruoshui);
+        let all = sanshe_app::sheets::read_table(&t.page(&everyone, &cookie).await.bytes).unwrap();
+        assert_eq!(all.len(), 1 + 4);
+        let (other, _) = t.browser("worker.yudeli").await;
+        assert_eq!(
+            t.page(&everyone, &other).await.status,
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }

@@ -73,6 +73,9 @@ pub struct MemberFilter {
     pub limit: Option<i64>,
 }
 
+/// The most members one page holds.
+pub const MAX_MEMBERS_PAGE: i64 = 500;
+
 /// A page of an organization's members, by name.
 pub type MembersPage = crate::cursor::Page<MemberView>;
 
@@ -106,7 +109,7 @@ async fn member_rows(
         name_prefix,
         after,
     };
-    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let limit = f.limit.unwrap_or(100).clamp(1, MAX_MEMBERS_PAGE);
     let mut items = account_store::members_page(&mut *conn, &q, limit + 1).await?;
     let next = crate::cursor::cut(&mut items, limit, |p| {
         crate::cursor::encode(&[&p.display_name, &p.user_id])

@@ -424,6 +424,7 @@ fn session_table(state: &AppState) -> RouteTable {
             get(export_contributions),
         )
         .route("/organizations/{id}/recalls", post(recall_member))
+        .route("/organizations/{id}/members.xlsx", get(export_members))
         .route("/linkages/{id}/accept", post(accept_linkage))
         .route("/linkage-map", get(linkage_map_page))
         .route("/notices", get(notices_page).post(send_notice))

@@ -90,6 +90,8 @@ pub(super) struct OrganizationPage {
     member_total: i64,
     /// The pages of its people.
     member_pager: Pager,
+    /// The workbook of the members as searched.
+    member_export: String,
     /// The name searched for.
     member_search: String,
     /// Where its people may be deployed: (area id, name) of its active linkages.
@@ -132,6 +134,10 @@ pub(super) async fn organization_view(
         .iter()
         .map(|d| (d.as_str(), errors.ticked("duties", d.as_str())))
         .collect();
+    let member_export = link_to(
+        &format!("/organizations/{}/members.xlsx", o.id),
+        &[("q", people.q.as_deref())],
+    );
     let (members, member_total, member_pager) = if can_manage {
         let page = organizations::members(caller.app(), &caller.actor, &o.id, people).await?;
         let pager = Pager::by_cursor(
@@ -147,14 +153,9 @@ pub(super) async fn organization_view(
     };
     let contributions = if can_manage {
         let today = caller.app().today();
-        sanshe_app::organizations::contributions(
-            caller.app(),
-            &caller.actor,
-            &o.id,
-            today - chrono::Duration::days(29),
-            today,
-        )
-        .await?
+        let (from, to) = Period::default().or_last(today, CONTRIBUTION_DAYS)?;
+        sanshe_app::organizations::contributions(caller.app(), &caller.actor, &o.id, from, to)
+            .await?
     } else {
         Vec::new()
     };
@@ -181,6 +182,7 @@ pub(super) async fn organization_view(
             members,
             member_total,
             member_pager,
+            member_export,
             member_search: people.q.clone().unwrap_or_default(),
             deploy_to,
             contributions,
@@ -460,4 +462,53 @@ pub(super) async fn export_contributions(
         rows,
         &format!("contributions-{from}-{to}.xlsx"),
     )
+}
+
+/// An organization's members as searched, as .xlsx, every page of them: who they are, where
+/// they serve, their shifts ahead and hours; for whoever runs the organization.
+pub(super) async fn export_members(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(people): Query<MemberFilter>,
+) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "name",
+        "member-kind",
+        "member-deployed",
+        "member-shifts-ahead",
+        "member-hours",
+    ]
+    .map(|k| tr.t(k));
+    // Refused before a workbook is started, to whoever does not run the organization.
+    organizations::member_count(caller.app(), &caller.actor, &id).await?;
+    let mut sheet = caller.sheet(&tr.t("members"), &header)?;
+    let (app, actor, id, q) = (caller.app(), &caller.actor, id.as_str(), &people.q);
+    sheet
+        .push_pages(|after| async move {
+            let f = MemberFilter {
+                q: q.clone(),
+                after,
+                limit: Some(organizations::MAX_MEMBERS_PAGE),
+            };
+            let page = organizations::members(app, actor, id, &f).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|m| {
+                    let places: Vec<String> =
+                        m.deployments.into_iter().map(|d| d.area_name).collect();
+                    vec![
+                        m.name,
+                        tr.of("member-kind-", m.kind),
+                        places.join("、"),
+                        m.shifts_ahead.to_string(),
+                        format!("{:.1}", m.served_minutes as f64 / 60.0),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    Ok(sheet.send(&format!("members-{id}.xlsx")).await?)
 }
