@@ -201,7 +201,7 @@ pub const ACTIONS: &[&str] = &[
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(default)]
 pub struct AuditFilter {
-    /// Only this action (e.g. `resident.revealed`; see the audit page for the list).
+    /// Only this action, one of those the log records (e.g. `resident.revealed`).
     pub action: Option<String>,
     /// Entries older than this entry id.
     pub before: Option<String>,
@@ -226,10 +226,14 @@ pub async fn list(
         return Err(AppError::NotFound);
     }
     let (since, until) = period.open_ms()?;
+    let action = f.action.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    if action.is_some_and(|a| !ACTIONS.contains(&a)) {
+        return Err(AppError::field("action", "err-audit-action"));
+    }
     let q = store::AuditQuery {
         roots: scope.roots(),
         include_unlocated: actor.is_city_coordinator(),
-        action: f.action.as_deref().filter(|a| !a.is_empty()),
+        action,
         since,
         until,
     };

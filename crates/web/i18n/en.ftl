@@ -1119,3 +1119,4 @@ confirm-link-revoke = Revoke the report link? The resident can no longer report 
 audit-any-action = Any action
 isolation-released-at = Released on
 alert-detail = Details
+err-audit-action = No such action; choose one from the list

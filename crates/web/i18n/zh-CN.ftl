@@ -1119,3 +1119,4 @@ confirm-link-revoke = 确定停用报告链接吗？停用后居民无法再自�
 audit-any-action = 全部操作
 isolation-released-at = 解除日期
 alert-detail = 情况
+err-audit-action = 没有这种操作，请从列表中选择

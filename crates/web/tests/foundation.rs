@@ -282,6 +282,8 @@ async fn the_audit_log_is_searched_by_action_in_words_and_by_days() {
         let backwards = t.get(&format!("{revealed}&from=2020-01-29&to=2020-01-28"), Some(&admin)).await;
         assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(backwards.json()["errors"][0]["field"], "to");
+        let unknown = t.get("/api/v1/audit?action=resident.stolen", Some(&admin)).await;
+        assert_eq!((unknown.status, unknown.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("action")));
 
         // The page offers the actions in words, keeps the choice and the days, and links the
         // workbook of just those entries.
