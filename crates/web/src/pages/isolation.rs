@@ -193,6 +193,19 @@ pub(super) async fn isolations_page(
     }))
 }
 
+/// The first columns of every sheet of episodes: who, where, which kind, from when.
+const EPISODE_COLUMNS: [&str; 4] = ["name", "address", "isolation-kind", "isolation-exposure"];
+
+/// An episode's cells under `EPISODE_COLUMNS`.
+fn episode_cells(tr: Tr, e: &EpisodeView) -> Vec<String> {
+    vec![
+        e.name.clone(),
+        format!("{} {}", e.area_name, e.address),
+        tr.of("episode-kind-", e.kind),
+        e.exposure_date.clone(),
+    ]
+}
+
 /// The day of an instant written in China time, RFC 3339: its first ten characters.
 fn day_of(at: &str) -> &str {
     at.get(..10).unwrap_or(at)
@@ -206,16 +219,15 @@ pub(super) async fn export_released(
     Query(period): Query<Period>,
 ) -> PageResult {
     let tr = caller.tr;
-    let header = [
-        "name",
-        "address",
-        "isolation-kind",
-        "isolation-exposure",
-        "isolation-released-at",
-        "isolation-release-reason",
-        "isolation-worker",
-    ]
-    .map(|k| tr.t(k));
+    let header: Vec<String> = EPISODE_COLUMNS
+        .iter()
+        .chain(&[
+            "isolation-released-at",
+            "isolation-release-reason",
+            "isolation-worker",
+        ])
+        .map(|k| tr.t(k))
+        .collect();
     // A mistyped day is refused before a workbook is started.
     period.open()?;
     let mut sheet = caller.sheet(&tr.t("isolation-released-list"), &header)?;
@@ -234,11 +246,8 @@ pub(super) async fn export_released(
                 .items
                 .into_iter()
                 .map(|e| {
-                    vec![
-                        e.name,
-                        format!("{} {}", e.area_name, e.address),
-                        tr.of("episode-kind-", e.kind),
-                        e.exposure_date,
+                    let mut row = episode_cells(tr, &e);
+                    row.extend([
                         e.released_at
                             .as_deref()
                             .map(day_of)
@@ -248,7 +257,8 @@ pub(super) async fn export_released(
                             .map(|r| tr.of("release-reason-", r))
                             .unwrap_or_default(),
                         e.worker_name.unwrap_or_default(),
-                    ]
+                    ]);
+                    row
                 })
                 .collect();
             Ok((rows, page.next))
@@ -524,18 +534,17 @@ pub(super) async fn roster_page(
 /// The whole day's roster of an area as .xlsx, every page of it.
 pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     let tr = caller.tr;
-    let header = [
-        "name",
-        "address",
-        "isolation-kind",
-        "isolation-exposure",
-        "isolation-planned-end",
-        "link-morning",
-        "link-afternoon",
-        "isolation-worker",
-        "isolation-follow-up",
-    ]
-    .map(|k| tr.t(k));
+    let header: Vec<String> = EPISODE_COLUMNS
+        .iter()
+        .chain(&[
+            "isolation-planned-end",
+            "link-morning",
+            "link-afternoon",
+            "isolation-worker",
+            "isolation-follow-up",
+        ])
+        .map(|k| tr.t(k))
+        .collect();
     let mut sheet = caller.sheet(&tr.t("roster"), &header)?;
     let (app, actor, id) = (caller.app(), &caller.actor, id.as_str());
     sheet
@@ -547,17 +556,15 @@ pub(super) async fn export_roster(caller: PageCaller, Path(id): Path<String>) ->
                 .into_iter()
                 .map(|l| {
                     let e = l.episode;
-                    vec![
-                        e.name,
-                        format!("{} {}", e.area_name, e.address),
-                        tr.of("episode-kind-", e.kind),
-                        e.exposure_date,
+                    let mut row = episode_cells(tr, &e);
+                    row.extend([
                         e.planned_end,
                         l.morning.unwrap_or_default(),
                         l.afternoon.unwrap_or_default(),
                         e.worker_name.unwrap_or_default(),
                         tr.of("follow-up-mode-", e.follow_up),
-                    ]
+                    ]);
+                    row
                 })
                 .collect();
             Ok((rows, r.lines.next))
