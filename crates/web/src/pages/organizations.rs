@@ -92,6 +92,8 @@ pub(super) struct OrganizationPage {
     member_pager: Pager,
     /// The workbook of the members as searched.
     member_export: String,
+    /// The contributions workbook's days, blank for the last thirty.
+    contribution_period: Period,
     /// The name searched for.
     member_search: String,
     /// Where its people may be deployed: (area id, name) of its active linkages.
@@ -183,6 +185,7 @@ pub(super) async fn organization_view(
             member_total,
             member_pager,
             member_export,
+            contribution_period: Period::default(),
             member_search: people.q.clone().unwrap_or_default(),
             deploy_to,
             contributions,
