@@ -938,7 +938,7 @@ async fn health_security_headers_and_sign_in_redirect() {
 
 #[tokio::test]
 async fn the_demo_tells_the_tianjin_story() {
-    for pg in [false, true] {
+    for pg in support::engines() {
         let Some((app, cleanup)) = support::empty_app(pg).await else {
             continue;
         };

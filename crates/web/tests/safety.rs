@@ -625,7 +625,7 @@ async fn finding_12_gate_traffic_counts_its_own_refusals() {
 
 #[tokio::test]
 async fn finding_12_nodes_starting_at_once_migrate_once_and_edits_are_caught() {
-    for pg in [false, true] {
+    for pg in support::engines() {
         let Some((url, cleanup)) = support::empty_database(pg).await else {
             continue;
         };
