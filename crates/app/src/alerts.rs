@@ -311,9 +311,25 @@ pub const MAX_ALERTS_PAGE: i64 = 500;
 pub type AlertsPage = crate::cursor::Page<AlertView>;
 
 /// Alerts in the actor's scope: `open` (open and acknowledged, the default) or `resolved`,
-/// latest first, a page at a time with the total: a district's resolved alerts over a winter
-/// run to thousands.
+/// latest raised first, a page at a time with the total: a district's resolved alerts over a
+/// winter run to thousands.
 pub async fn list(app: &App, actor: &Actor, f: &AlertFilter) -> Result<AlertsPage> {
+    list_in(app, actor, f, store::AlertOrder::LastRaised).await
+}
+
+/// `list` in the order the alerts were first raised, for reading every page one after another
+/// (a workbook): in `list` an alert raised again while the pages are read jumps back to the
+/// top, past the pages already read, and would be left out.
+pub async fn list_by_first_raised(app: &App, actor: &Actor, f: &AlertFilter) -> Result<AlertsPage> {
+    list_in(app, actor, f, store::AlertOrder::FirstRaised).await
+}
+
+async fn list_in(
+    app: &App,
+    actor: &Actor,
+    f: &AlertFilter,
+    order: store::AlertOrder,
+) -> Result<AlertsPage> {
     let statuses = statuses_shown(f.status.as_deref())?;
     let kind = match f.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?),
@@ -324,10 +340,18 @@ pub async fn list(app: &App, actor: &Actor, f: &AlertFilter) -> Result<AlertsPag
     let limit = f.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PAGE);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let mut rows =
-        store::alerts(&mut conn, scope.roots(), statuses, kind, before, limit + 1).await?;
+    let mut rows = store::alerts(
+        &mut conn,
+        scope.roots(),
+        statuses,
+        kind,
+        order,
+        before,
+        limit + 1,
+    )
+    .await?;
     let next = crate::cursor::cut(&mut rows, limit, |a| {
-        crate::cursor::encode_newest(a.last_at, &a.id)
+        crate::cursor::encode_newest(order.moment(a), &a.id)
     });
     let total = store::count_alerts(&mut *conn, scope.roots(), statuses, kind).await?;
     let paths: Vec<String> = rows.iter().map(|r| r.area_path.clone()).collect();

@@ -204,23 +204,52 @@ pub async fn alert(conn: &mut AnyConnection, id: &str) -> Result<AlertRow> {
         .await
 }
 
-/// Alerts in scope with one of `statuses`, newest first.
+/// Alerts in scope with one of `statuses`, newest first in `order`.
 pub async fn alerts(
     conn: &mut AnyConnection,
     roots: &[String],
     statuses: &[AlertStatus],
     kind: Option<AlertKind>,
+    order: AlertOrder,
     before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<AlertRow>> {
     let (filter, mut args) = alerts_where(roots, statuses, kind);
-    let older = crate::older_than("last_at", before, &mut args);
+    let column = order.column();
+    let older = crate::older_than(column, before, &mut args);
     args.push(Cell::from(limit));
     let sql = format!(
-        "{ALERT_SELECT} WHERE {filter}{older} ORDER BY last_at DESC, id DESC LIMIT ${}",
+        "{ALERT_SELECT} WHERE {filter}{older} ORDER BY {column} DESC, id DESC LIMIT ${}",
         args.len()
     );
     conn.fetch_all::<AlertRow>(&sql, &args).await
+}
+
+/// Which moment a list of alerts is ordered by, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertOrder {
+    /// When it was last raised: an alert raised again comes back to the top.
+    LastRaised,
+    /// When it was first raised, which never changes: pages read one after another (a
+    /// workbook's) neither skip nor repeat an alert raised again meanwhile.
+    FirstRaised,
+}
+
+impl AlertOrder {
+    /// The moment of `alert` the list is ordered by, for the next page's cursor.
+    pub fn moment(self, alert: &AlertRow) -> i64 {
+        match self {
+            AlertOrder::LastRaised => alert.last_at,
+            AlertOrder::FirstRaised => alert.raised_at,
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            AlertOrder::LastRaised => "last_at",
+            AlertOrder::FirstRaised => "raised_at",
+        }
+    }
 }
 
 /// How many alerts `alerts` would list with no limit: a count, not the rows.

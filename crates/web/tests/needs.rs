@@ -762,6 +762,11 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
         let (alerts, _) = t.every_page("/api/v1/alerts?limit=500", &w).await;
         let unmet = alerts.iter().filter(|a| a["kind"] == "need_unmet").count();
         assert_eq!(unmet, batch + 3, "one alert a need");
+        let mut unmet = alerts.iter().filter(|a| a["kind"] == "need_unmet");
+        let oldest = unmet.next_back().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         // The workbook holds every one of them, however many pages of needs that takes.
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let sheet = t.page("/needs/export.xlsx", &cookie).await;
@@ -794,6 +799,41 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
             html.contains("href=\"/alerts/export.xlsx?status=open&#38;kind=need_unmet\""),
             "{html}"
         );
+        // The workbook reads its pages in the order the alerts were first raised: the oldest
+        // alert, raised again after the first page was read, keeps its place, not skipped for
+        // jumping back to the top.
+        let worker = t.actor("worker.lingyanli").await;
+        let filter = |after: Option<String>| sanshe_app::alerts::AlertFilter {
+            status: Some("open".into()),
+            kind: Some("need_unmet".into()),
+            after,
+            limit: Some(sanshe_app::alerts::MAX_ALERTS_PAGE),
+        };
+        let read = async |after| {
+            sanshe_app::alerts::list_by_first_raised(&t.app, &worker, &filter(after))
+                .await
+                .unwrap()
+        };
+        let first = read(None).await;
+        assert!(
+            first.items.iter().all(|a| a.id != oldest),
+            "on a later page"
+        );
+        let mut conn = t.app.db.conn().await.unwrap();
+        sanshe_store::alerts::repeat(&mut *conn, &oldest, "again", "{}", now + 60_000)
+            .await
+            .unwrap();
+        drop(conn);
+        let mut seen: Vec<String> = first.items.into_iter().map(|a| a.id).collect();
+        let mut next = first.next;
+        while let Some(after) = next.take() {
+            let page = read(Some(after)).await;
+            seen.extend(page.items.into_iter().map(|a| a.id));
+            next = page.next;
+        }
+        assert!(seen.contains(&oldest), "raised again, still read");
+        let once: std::collections::HashSet<&String> = seen.iter().collect();
+        assert_eq!((seen.len(), once.len()), (batch + 3, batch + 3));
 
         // An upgrade from a build before migration 0023: no need is marked yet and every alert
         // was dealt with. The migration marks the needs that alerted, so none alerts again.

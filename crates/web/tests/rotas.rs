@@ -264,12 +264,7 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
 
         // Tightened limits find the bookings made under the old ones: vol.one's two mornings
         // 24 hours apart break a 20-hour rest.
-        let worker_actor = sanshe_app::accounts::actor_of(
-            &t.app,
-            &user_id_of(t, &admin, "worker.lingyanli").await,
-        )
-        .await
-        .unwrap();
+        let worker_actor = t.actor("worker.lingyanli").await;
         assert!(
             sanshe_app::rotas::breaches(&t.app, &worker_actor, &t.lingyanli, d1, 2)
                 .await
@@ -518,19 +513,6 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
         assert_ne!(r.status, StatusCode::SEE_OTHER);
     })
     .await;
-}
-
-async fn user_id_of(t: &TestApp, admin: &str, username: &str) -> String {
-    let users = t.get("/api/v1/users?limit=500", Some(admin)).await.json()["items"].clone();
-    users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == username)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test]

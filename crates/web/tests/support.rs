@@ -396,6 +396,19 @@ impl TestApp {
         r.json()["token"].as_str().unwrap().to_string()
     }
 
+    /// Whom `username` acts as, to call the application layer directly.
+    pub async fn actor(&self, username: &str) -> Actor {
+        let mut conn = self.app.db.conn().await.unwrap();
+        let user = sanshe_store::accounts::user_by_name(&mut conn, username)
+            .await
+            .unwrap()
+            .expect("a fixture user");
+        drop(conn);
+        sanshe_app::accounts::actor_of(&self.app, &user.id)
+            .await
+            .unwrap()
+    }
+
     /// GET, with a bearer token if given.
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
         let mut b = Request::get(path);

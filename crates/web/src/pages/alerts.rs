@@ -195,8 +195,8 @@ pub(super) async fn toggle_webhook(
     Ok(Redirect::to("/webhooks").into_response())
 }
 
-/// The alerts of the list as filtered, as .xlsx, every page of them: what happened, to whom,
-/// how often, and how it was handled, for the day's report.
+/// The alerts of the list as filtered, as .xlsx, every page of them, newest first raised first:
+/// what happened, to whom, how often, and how it was handled, for the day's report.
 pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
     let tr = caller.tr;
     let header = [
@@ -222,7 +222,7 @@ pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuer
                 limit: Some(alerts::MAX_ALERTS_PAGE),
             };
             async move {
-                let page = alerts::list(app, actor, &filter).await?;
+                let page = alerts::list_by_first_raised(app, actor, &filter).await?;
                 let rows = page
                     .items
                     .into_iter()
