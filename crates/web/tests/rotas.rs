@@ -1337,3 +1337,35 @@ async fn a_cover_list_weighs_every_volunteer_deployed_there_and_lists_the_least_
     })
     .await;
 }
+
+/// The new-post form offers the gates a post there may stand at, not every gate its manager
+/// can see: the city's coordinator making a post for 凌研里 is not offered 裕德里's gate, and a
+/// post for a building is offered the gate of the compound the building is in.
+#[tokio::test]
+async fn the_new_post_form_offers_the_gates_of_its_area() {
+    on_both(async |t| {
+        let worker = t.token("worker.lingyanli").await;
+        let south = t.add_gate(&worker, "南门").await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let yudeli = t.token("worker.yudeli").await;
+        let body = json!({"compound_id": t.yudeli, "name": "北门"});
+        let r = t.post_json("/api/v1/gates", Some(&yudeli), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let north = r.json()["id"].as_str().unwrap().to_string();
+        let offered = |id: &str| format!("<option value=\"{id}\">");
+        let (cookie, _) = t.browser("admin").await;
+        for area in [&t.lingyanli, &t.lingyanli_building] {
+            let html = t.page(&format!("/rota?area={area}"), &cookie).await.text();
+            assert!(html.contains(&offered(&south)), "{html}");
+            assert!(!html.contains(&offered(&north)), "{html}");
+        }
+        let html = t
+            .page(&format!("/rota?area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(html.contains(&offered(&north)) && !html.contains(&offered(&south)));
+    })
+    .await;
+}

@@ -189,6 +189,24 @@ pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
     views_of(&mut conn, rows).await
 }
 
+/// The most gates a new post's form offers: a street's worth; a post higher up names its gate
+/// through the API.
+pub const MAX_GATES_FOR_POSTS: i64 = 500;
+
+/// The gates a new post in `area_id` may stand at (those within it, and those closing an area
+/// it lies in), for whoever manages its rota; `MAX_GATES_FOR_POSTS` at most.
+pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<GateView>> {
+    let mut conn = app.db.conn().await?;
+    let area = area_store::get(&mut conn, area_id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    if !actor.may(Action::ManageRotas, Target::Area(&area.path)) {
+        return Err(AppError::NotFound);
+    }
+    let rows = store::gates_for_area(&mut conn, &area.path, MAX_GATES_FOR_POSTS).await?;
+    views_of(&mut conn, rows).await
+}
+
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
 /// their gate-duty areas (a district's run to thousands) and, on the first page and first,
 /// the ones outside them they are on duty at right now through a shift.

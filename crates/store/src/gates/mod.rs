@@ -111,6 +111,28 @@ pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<Gat
         .collect()
 }
 
+/// The gates a post in the area at `path` may stand at, by compound and name, `limit` at most:
+/// those within the area, and those closing an area it lies in.
+pub async fn gates_for_area(
+    conn: &mut AnyConnection,
+    path: &str,
+    limit: i64,
+) -> Result<Vec<GateRow>> {
+    let (within, binds) = scope_filter("g.area_path", &[path.to_string()], 1);
+    let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    // Ids are 32 hex characters, so the areas it lies in are the path's shorter prefixes.
+    let enclosing: Vec<String> = (1..path.len() / 32)
+        .filter_map(|n| path.get(..32 * n).map(String::from))
+        .collect();
+    let around = crate::sql::one_of("g.area_path", &enclosing, &mut args);
+    args.push(limit.into());
+    let sql = format!(
+        "{GATE_SELECT} WHERE {within} OR {around} ORDER BY a.name, g.name, g.id LIMIT ${}",
+        args.len()
+    );
+    conn.fetch_all(&sql, &args).await
+}
+
 /// A stored policy: (exits per period, period days, out from hour, out until hour).
 pub type PolicyRow = (i64, i64, i64, i64);
 

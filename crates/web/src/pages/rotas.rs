@@ -96,7 +96,7 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
     let reminders = rotas::reminders(caller.app(), &caller.actor).await?;
     let manages = !area.is_empty() && rotas::manages(caller.app(), &caller.actor, &area).await?;
     let gates = if manages {
-        sanshe_app::gates::gates(caller.app(), &caller.actor).await?
+        sanshe_app::gates::gates_for_posts(caller.app(), &caller.actor, &area).await?
     } else {
         Vec::new()
     };
