@@ -353,7 +353,7 @@ test('a resident in home observation reports a temperature through the link on a
 test('the gate post keeps working offline and sends each queued scan once when the network returns', async () => {
   const { json: session } = await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD });
   const token = session.token;
-  const { json: gates } = await api('/api/v1/gates', token);
+  const { json: { items: gates } } = await api('/api/v1/gates', token);
   const gate = gates[0];
   const passes = await allPasses(gate.compound_id, token);
   const { json: { items: isolated } } = await api('/api/v1/isolations?status=open&limit=1000', token);
@@ -586,7 +586,7 @@ async function ruoshuiMember(displayName) {
 
 test('a volunteer of a linked organization checks in on a phone and scans at the gate of the post', async () => {
   const { username, id, worker } = await ruoshuiMember('钱志愿');
-  const { json: gates } = await api('/api/v1/gates', worker);
+  const { json: { items: gates } } = await api('/api/v1/gates', worker);
   const gate = gates[0];
   // A gate post at that gate whose cover starts ten minutes from now, China time.
   const start = new Date(Date.now() + 8 * 3600e3 + 10 * 60e3);
@@ -686,7 +686,7 @@ test('cancelling an errand asks first, and pages raise no policy errors', async 
 
 test('a worker reissues a lost pass from its building\'s page on a phone, and the old one stops at once', async () => {
   const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
-  const gate = (await api('/api/v1/gates', worker)).json[0];
+  const gate = (await api('/api/v1/gates', worker)).json.items[0];
   const page = await signIn('worker.lingyanli');
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
@@ -787,7 +787,7 @@ test('the errand and visitor forms keep what was typed after a bad field, the re
   await noSidewaysScroll(page);
 
   const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
-  const gate = (await api('/api/v1/gates', worker)).json[0];
+  const gate = (await api('/api/v1/gates', worker)).json.items[0];
   await page.goto(`${BASE}/gates/${gate.id}/post`);
   await page.click('#visitor summary');
   await page.fill('#visitor-name', '快递员小李');

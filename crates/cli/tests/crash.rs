@@ -18,7 +18,7 @@ async fn a_killed_server_keeps_every_answered_scan_once() {
     let mut server = DemoServer::start("crash", PASSWORD, Duration::from_secs(5)).await;
     let (client, base) = (server.client.clone(), server.base.clone());
     let token = server.token("worker.lingyanli").await;
-    let gates = server.get_json(&token, "/api/v1/gates").await;
+    let gates = server.get_json(&token, "/api/v1/gates").await["items"].clone();
     let gate = gates[0]["id"].as_str().unwrap().to_string();
     let compound = gates[0]["compound_id"].as_str().unwrap().to_string();
     let passes = server

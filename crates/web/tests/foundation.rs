@@ -1211,7 +1211,7 @@ async fn the_demo_tells_the_tianjin_story() {
         let needs = t.get("/api/v1/needs", Some(&org)).await.json()["items"].clone();
         assert_eq!(needs[0]["title"], "夜班卡口 每晚 4 人，本周", "{needs}");
         assert_eq!(needs[0]["status"], "partly_met");
-        let gates = t.get("/api/v1/gates", Some(&zhang)).await.json();
+        let gates = t.get("/api/v1/gates", Some(&zhang)).await.json()["items"].clone();
         assert_eq!(gates.as_array().map(Vec::len), Some(1), "{gates}");
         assert_eq!(gates[0]["name"], "南门");
         // The bureau's notice reached every deployed volunteer; 张磊 has read it.

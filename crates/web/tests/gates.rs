@@ -231,7 +231,13 @@ async fn passes_are_suspended_while_someone_of_the_household_is_isolated_and_sta
         assert_eq!(t.get(&format!("/api/v1/passes/{}/qr.svg", pass["id"].as_str().unwrap()), Some(&y)).await.status, StatusCode::NOT_FOUND);
         assert_eq!(t.get(&format!("/api/v1/gates/{}/traffic", g.id), Some(&y)).await.status, StatusCode::NOT_FOUND);
         let gates = t.get("/api/v1/gates", Some(&y)).await.json();
-        assert_eq!(gates.as_array().unwrap().len(), 1);
+        assert_eq!((gates["items"].as_array().unwrap().len(), &gates["total"]), (1, &json!(1)));
+        // The city's coordinator reads the gates of both communities a page at a time, each once.
+        let admin = t.token("admin").await;
+        let (all, total) = t.every_page("/api/v1/gates?limit=1", &admin).await;
+        let ids: std::collections::HashSet<&str> = all.iter().map(|g| g["id"].as_str().unwrap()).collect();
+        assert!(ids.contains(g.id.as_str()) && ids.contains(other["id"].as_str().unwrap()), "{all:?}");
+        assert_eq!((all.len(), ids.len()), (total as usize, total as usize));
 
         // Passes for a whole building: every household without a live pass gets one.
         t.resident("卢刚", &id_for(1980, 1, 1, 9)).room("302").in_area(&t.lingyanli_building).by(&w).await;

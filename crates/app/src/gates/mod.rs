@@ -174,21 +174,6 @@ async fn views_of(conn: &mut Conn, rows: Vec<GateRow>) -> Result<Vec<GateView>> 
     Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
 }
 
-/// Gates the actor may staff: those in their gate-duty areas, and the ones they are on duty
-/// at right now through a shift.
-pub async fn gates(app: &App, actor: &Actor) -> Result<Vec<GateView>> {
-    let scope = actor.scope(Action::GateDuty);
-    let on_duty = gates_on_duty(app, actor).await?;
-    let mut conn = app.db.conn().await?;
-    let mut rows = store::gates(&mut conn, scope.roots()).await?;
-    let missing: Vec<String> = on_duty
-        .into_iter()
-        .filter(|g| !rows.iter().any(|r| &r.id == g))
-        .collect();
-    rows.extend(store::gates_by_ids(&mut conn, &missing).await?);
-    views_of(&mut conn, rows).await
-}
-
 /// The most gates a new post's form offers: a street's worth; a post higher up names its gate
 /// through the API.
 pub const MAX_GATES_FOR_POSTS: i64 = 500;
@@ -207,16 +192,30 @@ pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<
     views_of(&mut conn, rows).await
 }
 
+/// Which page of gates to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct GateFilter {
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// The most gates one page holds.
+pub const MAX_GATES_PAGE: i64 = 500;
+
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
 /// their gate-duty areas (a district's run to thousands) and, on the first page and first,
 /// the ones outside them they are on duty at right now through a shift.
 pub async fn gates_page(
     app: &App,
     actor: &Actor,
-    after: Option<&str>,
-    limit: i64,
+    f: &GateFilter,
 ) -> Result<crate::cursor::Page<GateView>> {
-    let after = crate::cursor::after::<3>(after)?;
+    let after = crate::cursor::after::<3>(f.after.as_deref())?;
+    let limit = f.limit.unwrap_or(100).clamp(1, MAX_GATES_PAGE);
     let scope = actor.scope(Action::GateDuty);
     let on_duty = gates_on_duty(app, actor).await?;
     let mut conn = app.db.conn().await?;

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sanshe_app::cursor::Page;
 use sanshe_app::gates::{
-    self, GateView, IssuePasses, PassFilter, PassView, ScanInput, ScanOutcome, Traffic,
+    self, GateFilter, GateView, IssuePasses, PassFilter, PassView, ScanInput, ScanOutcome, Traffic,
     VisitorFilter, VisitorInput, VisitorView, VisitorsPage,
 };
 use sanshe_core::gates::GatePolicy;
@@ -19,10 +19,17 @@ use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
-/// Gates the caller may staff, with their compound's policy.
-#[utoipa::path(get, path = "/api/v1/gates", tag = "gates", responses((status = 200, body = [GateView])))]
-pub async fn list_gates(caller: ApiCaller) -> ApiResult<Json<Vec<GateView>>> {
-    Ok(Json(gates::gates(caller.app(), &caller.actor).await?))
+/// Gates the caller may staff, with their compound's policy, by compound and name, a page at a
+/// time: first, on the first page, those outside their areas they are on duty at right now.
+#[utoipa::path(get, path = "/api/v1/gates", params(GateFilter), tag = "gates",
+    responses((status = 200, body = Page<GateView>)))]
+pub async fn list_gates(
+    caller: ApiCaller,
+    Query(f): Query<GateFilter>,
+) -> ApiResult<Json<Page<GateView>>> {
+    Ok(Json(
+        gates::gates_page(caller.app(), &caller.actor, &f).await?,
+    ))
 }
 
 /// A new gate.

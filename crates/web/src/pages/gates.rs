@@ -29,7 +29,11 @@ pub(super) struct GatesQuery {
 }
 
 async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors) -> PageResult {
-    let page = gates::gates_page(caller.app(), &caller.actor, after, GATES_PER_PAGE).await?;
+    let filter = gates::GateFilter {
+        after: after.map(String::from),
+        limit: Some(GATES_PER_PAGE),
+    };
+    let page = gates::gates_page(caller.app(), &caller.actor, &filter).await?;
     let pager = Pager::by_cursor("/gates", &[], "after", after, page.next.as_deref());
     let scope = caller.actor.scope(Action::ManageGates);
     let compounds = sanshe_app::areas::compounds_by_community(caller.app(), scope.roots()).await?;
