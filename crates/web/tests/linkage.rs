@@ -757,6 +757,38 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             html.contains("裕德里社区") && !html.contains(">凌研里社区<"),
             "only the marked: {html}"
         );
+        // The workbook holds every community of the map (the page lists the first 300), or
+        // the marked ones when the page shows those.
+        assert!(
+            html.contains("href=\"/linkage-map/export.xlsx?marked=true\""),
+            "{html}"
+        );
+        let sheet = async |path: &str| {
+            let r = t.page(path, &cookie).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            sanshe_app::sheets::read_table(&r.bytes).unwrap()
+        };
+        let rows = sheet("/linkage-map/export.xlsx").await;
+        let whole = map(admin.clone()).await.json();
+        assert_eq!(rows.len(), 1 + whole.as_array().unwrap().len());
+        let row = |name: &str| rows.iter().find(|r| r[0] == name).unwrap().clone();
+        let ling = row("凌研里社区");
+        assert_eq!(
+            ling[1],
+            "天津市若水社会工作服务中心 · 卡口执勤、代购跑腿 · 1"
+        );
+        assert_eq!(ling[2..6], ["1", "8", "8", "否"]);
+        assert!(
+            ling.get(6).is_none_or(String::is_empty),
+            "no duty uncovered: {ling:?}"
+        );
+        assert_eq!(row("裕德里社区")[5], "是");
+        let marked = sheet("/linkage-map/export.xlsx?marked=true").await;
+        assert!(marked.iter().any(|r| r[0] == "裕德里社区"), "{marked:?}");
+        assert!(marked.iter().all(|r| r[0] != "凌研里社区"), "{marked:?}");
+        let (org_cookie, _) = t.browser("org.ruoshui").await;
+        let refused = t.page("/linkage-map/export.xlsx", &org_cookie).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
     })
     .await;
 }

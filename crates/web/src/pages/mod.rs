@@ -427,6 +427,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/organizations/{id}/members.xlsx", get(export_members))
         .route("/linkages/{id}/accept", post(accept_linkage))
         .route("/linkage-map", get(linkage_map_page))
+        .route("/linkage-map/export.xlsx", get(export_linkage_map))
         .route("/notices", get(notices_page).post(send_notice))
         .route("/notices/{id}/read", post(read_notice))
         .route("/needs", get(needs_page).post(post_need))

@@ -1,6 +1,8 @@
 //! Organization pages: the list, one organization, its linkages.
 
-use sanshe_app::organizations::{self, CONTRIBUTION_DAYS, LinkageInput, MemberFilter, MemberView};
+use sanshe_app::organizations::{
+    self, CONTRIBUTION_DAYS, LinkageInput, MapCommunity, MemberFilter, MemberView,
+};
 use sanshe_app::period::Period;
 use sanshe_core::organizations::{Duty, LinkageStatus};
 
@@ -383,7 +385,7 @@ pub(super) async fn edit_organization(
 #[template(path = "linkage_map.html")]
 pub(super) struct LinkageMapPage {
     nav: Nav,
-    items: Vec<sanshe_app::organizations::MapCommunity>,
+    items: Vec<MapCommunity>,
     total: usize,
     unsupported: usize,
     uncovered: usize,
@@ -398,6 +400,11 @@ pub(super) struct MapQuery {
 /// The most communities one page lists (a city has thousands; the marked come first).
 const MAP_PAGE_ROWS: usize = 300;
 
+/// Whether a community of the map is one the coordinator should look at.
+fn marked(c: &MapCommunity) -> bool {
+    c.unsupported || !c.duties_uncovered.is_empty()
+}
+
 pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuery>) -> PageResult {
     let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor).await?;
     let total = all.len();
@@ -409,7 +416,7 @@ pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuer
     let only_marked = q.marked.unwrap_or(false);
     let items = all
         .into_iter()
-        .filter(|c| !only_marked || c.unsupported || !c.duties_uncovered.is_empty())
+        .filter(|c| !only_marked || marked(c))
         .take(MAP_PAGE_ROWS)
         .collect();
     Ok(render(&LinkageMapPage {
@@ -420,6 +427,70 @@ pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuer
         uncovered,
         only_marked,
     }))
+}
+
+/// The whole linkage map as the page filters it, as .xlsx, every community (the page lists the
+/// first 300): which organizations serve each, with what duties and how many people, the
+/// hours served, and what needs the coordinator's attention.
+pub(super) async fn export_linkage_map(
+    caller: PageCaller,
+    Query(q): Query<MapQuery>,
+) -> PageResult {
+    let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor).await?;
+    let tr = caller.tr;
+    let (proposed, yes, no) = (tr.t("linkage-status-proposed"), tr.t("yes"), tr.t("no"));
+    let duties = |ds: &[Duty]| {
+        let words: Vec<String> = ds.iter().map(|d| tr.of("duty-", d.as_str())).collect();
+        words.join("、")
+    };
+    let only_marked = q.marked.unwrap_or(false);
+    let rows = all
+        .into_iter()
+        .filter(|c| !only_marked || marked(c))
+        .map(|c| {
+            let organizations: Vec<String> = c
+                .organizations
+                .iter()
+                .map(|o| {
+                    let mut line = format!("{} · {} · {}", o.name, duties(&o.duties), o.people);
+                    if o.status == LinkageStatus::Proposed {
+                        line.push_str(&format!(" · {proposed}"));
+                    }
+                    line
+                })
+                .collect();
+            vec![
+                c.name.clone(),
+                organizations.join("；"),
+                c.people.to_string(),
+                c.hours_7d.to_string(),
+                c.hours_30d.to_string(),
+                if c.unsupported {
+                    yes.clone()
+                } else {
+                    no.clone()
+                },
+                duties(&c.duties_uncovered),
+            ]
+        })
+        .collect();
+    let header = [
+        "community",
+        "map-organizations",
+        "map-people",
+        "map-hours-7d",
+        "map-hours-30d",
+        "map-unsupported",
+        "map-uncovered",
+    ]
+    .map(|k| tr.t(k));
+    let date = caller.app().today().format("%Y%m%d");
+    sheet_download(
+        &tr.t("linkage-map"),
+        &header,
+        rows,
+        &format!("linkage-map-{date}.xlsx"),
+    )
 }
 
 /// An organization's contributions per community in a period, as a workbook.
