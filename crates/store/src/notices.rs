@@ -155,9 +155,9 @@ pub async fn count(conn: &mut impl Statements, scope: NoticeScope<'_>) -> Result
         .0)
 }
 
-/// Whether the notice `id` is one sent to the reader.
-pub async fn is_for(conn: &mut impl Statements, reader: &Reader, id: &str) -> Result<bool> {
-    let Some((filter, mut args)) = NoticeScope::Reader(reader).filter() else {
+/// Whether the notice `id` is in the scope: one sent to the reader, or by the sender.
+pub async fn is_in(conn: &mut impl Statements, scope: NoticeScope<'_>, id: &str) -> Result<bool> {
+    let Some((filter, mut args)) = scope.filter() else {
         return Ok(false);
     };
     args.push(id.into());
@@ -219,11 +219,10 @@ pub struct Reach {
     pub read: i64,
 }
 
-/// The reach of a notice, counted in one statement over every person it is for (an
-/// organization's members, or the volunteers deployed at or below an area; then only those
-/// deployed in its community, with its skill, in its team), however many they are.
-pub async fn reach(conn: &mut impl Statements, n: &NoticeRow) -> Result<Reach> {
-    let mut args: Vec<Cell> = vec![n.id.clone().into()];
+/// The people a notice is for, as a condition on `users u` (an organization's members, or the
+/// volunteers deployed at or below an area; then only those deployed in its community, with
+/// its skill, in its team), its values appended to `args`.
+fn audience(n: &NoticeRow, args: &mut Vec<Cell>) -> String {
     let bind = |args: &mut Vec<Cell>, v: String| {
         args.push(v.into());
         args.len()
@@ -238,39 +237,46 @@ pub async fn reach(conn: &mut impl Statements, n: &NoticeRow) -> Result<Reach> {
     };
     let mut filters = vec![match (&n.organization_id, &n.area_path) {
         (Some(o), _) => {
-            let o = bind(&mut args, o.clone());
+            let o = bind(args, o.clone());
             format!(
                 "EXISTS (SELECT 1 FROM grants m WHERE m.user_id = u.id AND m.role = 'volunteer' \
                  AND m.organization_id = ${o})"
             )
         }
-        (None, Some(path)) => deployed_within(&mut args, path),
+        (None, Some(path)) => deployed_within(args, path),
         (None, None) => "1 = 0".to_string(),
     }];
     if let Some(c) = &n.community_path {
-        filters.push(deployed_within(&mut args, c));
+        filters.push(deployed_within(args, c));
     }
     if let Some(s) = &n.skill {
         // Skills are comma-joined with a comma at neither end.
-        let s = bind(&mut args, format!("%,{s},%"));
+        let s = bind(args, format!("%,{s},%"));
         filters.push(format!(
             "EXISTS (SELECT 1 FROM volunteer_applications v WHERE v.user_id = u.id \
              AND ',' || v.skills || ',' LIKE ${s})"
         ));
     }
     if let Some(t) = &n.team_id {
-        let t = bind(&mut args, t.clone());
+        let t = bind(args, t.clone());
         filters.push(format!(
             "EXISTS (SELECT 1 FROM team_members t WHERE t.user_id = u.id AND t.team_id = ${t})"
         ));
     }
+    format!("u.active = 1 AND {}", filters.join(" AND "))
+}
+
+/// The reach of a notice, counted in one statement over every person it is for, however many
+/// they are.
+pub async fn reach(conn: &mut impl Statements, n: &NoticeRow) -> Result<Reach> {
+    let mut args: Vec<Cell> = vec![n.id.clone().into()];
+    let audience = audience(n, &mut args);
     let row = conn
         .one_row(
             &format!(
                 "SELECT COUNT(*) AS audience, COUNT(r.user_id) AS readers FROM users u \
                  LEFT JOIN notice_reads r ON r.notice_id = $1 AND r.user_id = u.id \
-                 WHERE u.active = 1 AND {}",
-                filters.join(" AND ")
+                 WHERE {audience}"
             ),
             &args,
         )
@@ -279,4 +285,39 @@ pub async fn reach(conn: &mut impl Statements, n: &NoticeRow) -> Result<Reach> {
         audience: row.try_get("audience")?,
         read: row.try_get("readers")?,
     })
+}
+
+crate::query_row! {
+    /// Someone a notice is for who has not read it.
+    #[derive(Debug, Clone)]
+    pub struct UnreadRow {
+        /// User name (the paging key).
+        pub username: String,
+        /// Name.
+        pub display_name: String,
+    }
+}
+
+/// Those the notice is for who have not read it, by user name, at most `limit` after the user
+/// name `after`.
+pub async fn unread(
+    conn: &mut impl Statements,
+    n: &NoticeRow,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UnreadRow>> {
+    let mut args: Vec<Cell> = vec![n.id.clone().into()];
+    let audience = audience(n, &mut args);
+    let mut sql = format!(
+        "SELECT u.username, u.display_name FROM users u \
+         LEFT JOIN notice_reads r ON r.notice_id = $1 AND r.user_id = u.id \
+         WHERE r.user_id IS NULL AND {audience}"
+    );
+    if let Some(after) = after {
+        args.push(after.into());
+        sql.push_str(&format!(" AND u.username > ${}", args.len()));
+    }
+    args.push(limit.into());
+    sql.push_str(&format!(" ORDER BY u.username LIMIT ${}", args.len()));
+    conn.fetch_all(&sql, &args).await
 }

@@ -895,6 +895,10 @@ notice-send = Send
 notice-sent = Notices sent
 notice-read-count = Read / reached
 notice-mark-read = Got it
+notice-unread = Not yet read
+notice-unread-count = Not read
+notice-all-read = Everyone has read it.
+notice-back = Back to notices
 
 # Contributions (issue 15)
 contributions = Service in the last 30 days

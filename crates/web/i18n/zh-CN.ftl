@@ -895,6 +895,10 @@ notice-send = 发送
 notice-sent = 已发出的通知
 notice-read-count = 已读 / 应读
 notice-mark-read = 知道了
+notice-unread = 未读名单
+notice-unread-count = 未读
+notice-all-read = 人人都已读。
+notice-back = 回到通知
 
 # Contributions (issue 15)
 contributions = 近30天服务贡献

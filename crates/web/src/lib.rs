@@ -304,6 +304,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(api::notices::sent_notices))
         .routes(routes!(api::notices::read_notice))
+        .routes(routes!(api::notices::unread_notice))
         .routes(routes!(api::registry::list_households))
         .routes(routes!(api::registry::get_household))
         .routes(routes!(

@@ -305,6 +305,14 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
 
         // Read twice, counted once; someone it was not sent to cannot mark it.
         let id = all.json()["id"].as_str().unwrap().to_string();
+        // Before anyone reads it, both members are on its unread list, a page at a time by
+        // user name.
+        let unread = format!("/api/v1/notices/{id}/unread");
+        let usernames = |people: Vec<Value>| -> Vec<String> {
+            people.iter().map(|p| p["username"].as_str().unwrap().to_string()).collect()
+        };
+        let (people, total) = t.every_page(&format!("{unread}?limit=1"), &org).await;
+        assert_eq!((usernames(people), total), (vec!["vol.home".to_string(), "vol.there".to_string()], 2));
         for _ in 0..2 {
             let r = t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&there_token), json!({})).await;
             assert_eq!(r.status, StatusCode::NO_CONTENT);
@@ -313,6 +321,24 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         let sent = t.get("/api/v1/notices/sent", Some(&org)).await.json();
         let counted = sent["items"].as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap().clone();
         assert_eq!((counted["read_count"].as_i64(), counted["audience"].as_i64()), (Some(1), Some(2)));
+        // Its unread list holds who has not read it, for its sender only.
+        let (people, total) = t.every_page(&unread, &org).await;
+        assert_eq!((usernames(people), total), (vec!["vol.home".to_string()], 1));
+        for other in [&worker, &there_token] {
+            assert_eq!(t.get(&unread, Some(other)).await.status, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(t.get("/api/v1/notices/no-such/unread", Some(&org)).await.status, StatusCode::NOT_FOUND);
+        // The sender's page leads from the read count to the list, and on to its workbook.
+        let page = t.page("/notices", &org_cookie).await.text();
+        assert!(page.contains(&format!("href=\"/notices/{id}/unread\"")), "{page}");
+        let page = t.page(&format!("/notices/{id}/unread"), &org_cookie).await.text();
+        assert!(page.contains("id=\"unread-total\">1<") && page.contains("vol.home"), "{page}");
+        assert!(!page.contains(">vol.there<"), "{page}");
+        let sheet = t.page(&format!("/notices/{id}/unread.xlsx"), &org_cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!((rows.len(), rows[0][1].as_str(), rows[1][1].as_str()), (2, "用户名", "vol.home"));
+        let (wc, _) = t.browser("worker.lingyanli").await;
+        assert_eq!(t.page(&format!("/notices/{id}/unread.xlsx"), &wc).await.status, StatusCode::NOT_FOUND);
         // On the member's home page: read ones without the button.
         let (cookie, _) = t.browser("vol.there").await;
         let home = t.page("/", &cookie).await.text();
@@ -364,6 +390,10 @@ async fn notices_reach_exactly_their_audience_and_count_each_reader_once() {
         let r = t.post_json(&format!("/api/v1/notices/{id}/read"), Some(&home_token), json!({})).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
         let _ = home_id;
+        // Everyone has read it now.
+        assert_eq!(t.every_page(&unread, &org).await.1, 0);
+        let page = t.page(&format!("/notices/{id}/unread"), &org_cookie).await.text();
+        assert!(page.contains("id=\"all-read\"") && !page.contains("unread-export"), "{page}");
     })
     .await;
 }

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::http::StatusCode;
 use sanshe_app::cursor::Page;
-use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, NoticesPage};
+use sanshe_app::notices::{
+    self, NoticeFilter, NoticeInput, NoticeView, NoticesPage, UnreadFilter, UnreadView,
+};
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
@@ -49,4 +51,17 @@ pub async fn sent_notices(
 pub async fn read_notice(caller: ApiCaller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Those a notice the caller's organizations or areas sent is for who have not read it, by user
+/// name and a page at a time; the total is how many have not.
+#[utoipa::path(get, path = "/api/v1/notices/{id}/unread", params(UnreadFilter), tag = "notices",
+    responses((status = 200, body = Page<UnreadView>)))]
+pub async fn unread_notice(
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(f): Query<UnreadFilter>,
+) -> ApiResult<Json<Page<UnreadView>>> {
+    let (_, page) = notices::unread(caller.app(), &caller.actor, &id, &f).await?;
+    Ok(Json(page))
 }

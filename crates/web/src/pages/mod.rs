@@ -430,6 +430,8 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/linkage-map/export.xlsx", get(export_linkage_map))
         .route("/notices", get(notices_page).post(send_notice))
         .route("/notices/{id}/read", post(read_notice))
+        .route("/notices/{id}/unread", get(notice_unread_page))
+        .route("/notices/{id}/unread.xlsx", get(export_notice_unread))
         .route("/needs", get(needs_page).post(post_need))
         .route("/needs/export.xlsx", get(export_needs))
         .route("/needs/{id}", get(need_page))

@@ -1,7 +1,7 @@
 //! Pages of notices (动员): what was sent to me, and for senders the form and what they sent
-//! with its reach and read count.
+//! with its reach and read count, and who has not read it yet.
 
-use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView};
+use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, UnreadFilter, UnreadView};
 
 use super::*;
 
@@ -129,4 +129,69 @@ pub(super) async fn send_notice(caller: PageCaller, FormPairs(form): FormPairs) 
 pub(super) async fn read_notice(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     notices::mark_read(caller.app(), &caller.actor, &id).await?;
     Ok(Redirect::to("/").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "notice_unread.html")]
+pub(super) struct NoticeUnreadPage {
+    nav: Nav,
+    notice: NoticeView,
+    /// A page of those who have not read it, by user name.
+    items: Vec<UnreadView>,
+    /// How many have not.
+    total: i64,
+    pager: Pager,
+}
+
+/// Who of those a sent notice is for has not read it yet, a page at a time, to follow up.
+pub(super) async fn notice_unread_page(
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Query(f): Query<UnreadFilter>,
+) -> PageResult {
+    let (notice, page) = notices::unread(caller.app(), &caller.actor, &id, &f).await?;
+    let pager = Pager::by_cursor(
+        &format!("/notices/{id}/unread"),
+        &[],
+        "after",
+        f.after.as_deref(),
+        page.next.as_deref(),
+    );
+    Ok(render(&NoticeUnreadPage {
+        nav: Nav::of(&caller, "/notices"),
+        notice,
+        items: page.items,
+        total: page.total,
+        pager,
+    }))
+}
+
+/// Everyone who has not read a sent notice yet, as .xlsx, every page of them.
+pub(super) async fn export_notice_unread(caller: PageCaller, Path(id): Path<String>) -> PageResult {
+    let tr = caller.tr;
+    let (app, actor, id) = (caller.app(), &caller.actor, id.as_str());
+    // Refused before a workbook is started, to whoever did not send it.
+    let first = UnreadFilter {
+        after: None,
+        limit: Some(1),
+    };
+    notices::unread(app, actor, id, &first).await?;
+    let mut sheet = caller.sheet(&tr.t("notice-unread"), &[tr.t("name"), tr.t("username")])?;
+    sheet
+        .push_pages(|after| async move {
+            let f = UnreadFilter {
+                after,
+                limit: Some(notices::MAX_UNREAD_PAGE),
+            };
+            let (_, page) = notices::unread(app, actor, id, &f).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|u| vec![u.name, u.username])
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    let date = app.today().format("%Y%m%d");
+    Ok(sheet.send(&format!("notice-unread-{date}.xlsx")).await?)
 }
