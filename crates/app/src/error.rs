@@ -16,6 +16,10 @@ pub enum AppError {
     /// Signed in, but the role does not allow this action here (only for things in scope).
     #[error("forbidden")]
     Forbidden,
+    /// Signed in with a password someone else chose: nothing but setting one's own (or signing
+    /// out) until then.
+    #[error("password to change first")]
+    PasswordChangeFirst,
     /// Input rejected, field by field.
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),

@@ -135,6 +135,7 @@ confirm-unlink = Remove this linkage?
 error-title = Something went wrong
 error-not-found = Not found, or not yours to see.
 error-forbidden = Your role cannot do this.
+error-password-change-first = Change your password first: someone else set this one, so set your own to go on.
 error-unauthorized = Please sign in.
 error-internal = Something failed on our side; it has been logged. Please try again later.
 error-too-many = Too many attempts; please try again later.

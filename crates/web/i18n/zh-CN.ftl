@@ -135,6 +135,7 @@ confirm-unlink = 确定解除该联动关系吗？
 error-title = 出错了
 error-not-found = 没有找到这条记录，或您没有查看它的权限。
 error-forbidden = 您的角色不能进行此操作。
+error-password-change-first = 请先修改密码：这个密码是别人替你设的，设好自己的密码后才能继续。
 error-unauthorized = 请先登录。
 error-internal = 系统出错，已记录。请稍后再试。
 error-too-many = 尝试次数过多，请稍后再试。

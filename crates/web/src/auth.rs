@@ -70,11 +70,27 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.strip_prefix("Bearer ").map(str::trim).map(String::from))
             .ok_or(ApiError(AppError::Unauthorized))?;
         let (actor, _) = authenticate(&state.app, &token).await?;
+        if actor.must_change_password && !password_change_calls(&parts.method, parts.uri.path()) {
+            return Err(ApiError(AppError::PasswordChangeFirst));
+        }
         Ok(ApiCaller {
             actor,
             state: state.clone(),
         })
     }
+}
+
+/// The API calls left to an account whose password someone else set, as pages leave it only
+/// `/account`: setting its own password, and signing out.
+fn password_change_calls(method: &Method, path: &str) -> bool {
+    matches!(
+        (method, path),
+        (&Method::POST, "/api/v1/account/password")
+            | (
+                &Method::DELETE,
+                "/api/v1/sessions" | "/api/v1/account/sessions"
+            )
+    )
 }
 
 /// A signed-in browser user.

@@ -42,6 +42,7 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str) {
         AppError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
         AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "error-unauthorized"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
+        AppError::PasswordChangeFirst => (StatusCode::FORBIDDEN, "error-password-change-first"),
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
         AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
         AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "error-busy"),

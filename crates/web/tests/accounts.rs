@@ -455,7 +455,7 @@ async fn the_user_list_is_searched_and_paged_by_user_name_within_what_the_caller
         assert_eq!(code(&long.json()), "err-too-long");
         // A community's coordinator sees the people of their community; an organization's
         // admin, its people.
-        let yude = t.token("yude.coord").await;
+        let yude = t.first_token("yude.coord", PASSWORD).await;
         assert_eq!(list(&yude, "").await, ["worker.yudeli", "yude.coord"]);
         assert_eq!(list(&yude, "?q=ling").await, Vec::<String>::new());
         assert_eq!(list(&org, "").await, ["org.ruoshui", "ruoshui.m"]);

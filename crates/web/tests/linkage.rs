@@ -491,7 +491,7 @@ async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_l
             json!({"kind": "social_work_agency", "name": "天津市睦邻社会工作服务中心", "home_area_id": t.city})).await.json();
         t.post_json("/api/v1/users", Some(&admin), json!({"username": "org.mulin", "display_name": "睦邻", "password": support::PASSWORD,
             "role": "org_admin", "organization_id": other["id"]})).await;
-        let mulin = t.token("org.mulin").await;
+        let mulin = t.first_token("org.mulin", support::PASSWORD).await;
         assert_eq!(t.get(&members_path, Some(&mulin)).await.status, StatusCode::NOT_FOUND);
         let foreign = t
             .post_json(&format!("/api/v1/organizations/{}/members/{member_id}/deployments", other["id"].as_str().unwrap()),

@@ -187,7 +187,7 @@ async fn a_city_wide_need_reaches_every_organization_and_two_answers_at_once_on_
             json!({"kind": "social_work_agency", "name": "天津市睦邻社会工作服务中心", "home_area_id": t.city})).await.json();
         t.post_json("/api/v1/users", Some(&admin), json!({"username": "org.mulin", "display_name": "睦邻", "password": support::PASSWORD,
             "role": "org_admin", "organization_id": other["id"]})).await;
-        let mulin = t.token("org.mulin").await;
+        let mulin = t.first_token("org.mulin", support::PASSWORD).await;
         let org = t.token("org.ruoshui").await;
         let seen: Vec<String> = t.get("/api/v1/needs", Some(&mulin)).await.json()["items"].as_array().unwrap().iter()
             .map(|n| n["id"].as_str().unwrap().to_string()).collect();

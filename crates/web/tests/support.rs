@@ -396,6 +396,24 @@ impl TestApp {
         r.json()["token"].as_str().unwrap().to_string()
     }
 
+    /// A new account's first API session: signs in with the password someone else set, sets
+    /// its own (every other call is refused until then), and answers the bearer token.
+    pub async fn first_token(&self, username: &str, given: &str) -> String {
+        let body = serde_json::json!({"username": username, "password": given});
+        let s = self.post_json("/api/v1/sessions", None, body).await;
+        assert_eq!(s.status, StatusCode::CREATED, "{}", s.text());
+        let session = s.json();
+        let token = session["token"].as_str().unwrap().to_string();
+        assert_eq!(session["must_change_password"], true, "{session}");
+        let body =
+            serde_json::json!({"current_password": given, "new_password": format!("{given}-own")});
+        let r = self
+            .post_json("/api/v1/account/password", Some(&token), body)
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        token
+    }
+
     /// Whom `username` acts as, to call the application layer directly.
     pub async fn actor(&self, username: &str) -> Actor {
         let mut conn = self.app.db.conn().await.unwrap();

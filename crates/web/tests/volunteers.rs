@@ -115,15 +115,24 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         // A password the system made: the volunteer's pages first ask for one of their own.
         let first = t.home_after_sign_in(username, password).await;
         assert_eq!(first.as_deref(), Some("/account"));
+        // … and so does the API: its session says so, and nothing but the password change (or
+        // signing out) is answered until then.
         let s = t
             .post_json("/api/v1/sessions", None, json!({"username": username, "password": password}))
             .await;
         assert_eq!(s.status, StatusCode::CREATED, "{}", s.text());
-        let token = s.json()["token"].as_str().unwrap().to_string();
+        let session = s.json();
+        assert_eq!(session["must_change_password"], true, "{session}");
+        let token = session["token"].as_str().unwrap().to_string();
         let today = t.app.clock.today();
-        let rota = t
-            .get(&format!("/api/v1/shifts?area={}&from={today}&days=1", t.lingyanli), Some(&token))
-            .await;
+        let rota_path = format!("/api/v1/shifts?area={}&from={today}&days=1", t.lingyanli);
+        let refused = t.get(&rota_path, Some(&token)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+        assert_eq!(refused.json()["type"], "https://sanshe.invalid/problems/password-change-first");
+        let own = json!({"current_password": password, "new_password": "zhao-xiaoguang-own-2020"});
+        let r = t.post_json("/api/v1/account/password", Some(&token), own).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        let rota = t.get(&rota_path, Some(&token)).await;
         assert_eq!(rota.status, StatusCode::OK, "{}", rota.text());
         let elsewhere = t
             .get(&format!("/api/v1/shifts?area={}&from={today}&days=1", t.yudeli), Some(&token))
@@ -161,15 +170,8 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
 }
 
 async fn sign_in(t: &TestApp, decided: &serde_json::Value) -> String {
-    let s = t
-        .post_json(
-            "/api/v1/sessions",
-            None,
-            json!({"username": decided["username"], "password": decided["password"]}),
-        )
-        .await;
-    assert_eq!(s.status, StatusCode::CREATED, "{}", s.text());
-    s.json()["token"].as_str().unwrap().to_string()
+    let (username, password) = (decided["username"].as_str(), decided["password"].as_str());
+    t.first_token(username.unwrap(), password.unwrap()).await
 }
 
 #[tokio::test]

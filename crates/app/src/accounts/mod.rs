@@ -151,6 +151,8 @@ pub struct IssuedSession {
     pub csrf_token: String,
     /// Expiry, UTC ms.
     pub expires_at: i64,
+    /// The password was set by someone else: the account sets its own before anything else.
+    pub must_change_password: bool,
 }
 
 /// 256 random bits in hex: session tokens, capability links.
@@ -300,6 +302,7 @@ pub async fn sign_in(
         token,
         csrf_token,
         expires_at,
+        must_change_password: user.must_change_password,
     })
 }
 

@@ -36,6 +36,9 @@ pub struct SessionCreated {
     pub token: String,
     /// Expiry, RFC 3339.
     pub expires_at: String,
+    /// The password was set by someone else: until `POST /api/v1/account/password` sets the
+    /// account's own, every other call answers 403 `error-password-change-first`.
+    pub must_change_password: bool,
 }
 
 pub(super) fn rfc3339(ms: i64) -> String {
@@ -63,6 +66,7 @@ pub async fn create_session(
     Ok(Created(SessionCreated {
         token: s.token,
         expires_at: rfc3339(s.expires_at),
+        must_change_password: s.must_change_password,
     }))
 }
 
