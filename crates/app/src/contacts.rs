@@ -377,20 +377,6 @@ impl Registration<'_> {
     }
 }
 
-/// Which page of arrivals or close contacts.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-pub struct TraceFilter {
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
-
-/// The most arrivals or contacts one page holds.
-pub const MAX_TRACES_PAGE: i64 = 500;
-
 /// A page of arrivals or close contacts, latest first.
 pub type TracesPage = crate::cursor::Page<TraceView>;
 
@@ -400,12 +386,12 @@ pub async fn traces(
     app: &App,
     actor: &Actor,
     trace: Trace,
-    f: &TraceFilter,
+    f: &crate::cursor::Paging,
     period: &Period,
 ) -> Result<TracesPage> {
     let after = crate::cursor::after::<2>(f.after.as_deref())?;
     let after = after.as_ref().map(|[on, id]| (on.as_str(), id.as_str()));
-    let limit = f.limit.unwrap_or(100).clamp(1, MAX_TRACES_PAGE);
+    let limit = f.size();
     let (from, to) = period.open()?;
     let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
     let scope = actor.scope(Action::FrontLine);

@@ -11,6 +11,36 @@ pub fn encode(parts: &[&str]) -> String {
     hex::encode(parts.join("\u{1f}"))
 }
 
+/// Which page of a list that is asked for by nothing else: `after` the previous page, 100 rows
+/// unless `limit` says otherwise, at most `MAX_PAGE`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct Paging {
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// The most rows one page asked for by `Paging` holds.
+pub const MAX_PAGE: i64 = 500;
+
+impl Paging {
+    /// The largest page after `after`, as a workbook reads its list.
+    pub fn largest(after: Option<String>) -> Paging {
+        Paging {
+            after,
+            limit: Some(MAX_PAGE),
+        }
+    }
+
+    /// The rows asked for, 1 to `MAX_PAGE`.
+    pub fn size(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, MAX_PAGE)
+    }
+}
+
 /// A page of a list read a page at a time.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {

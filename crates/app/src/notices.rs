@@ -369,32 +369,17 @@ pub struct UnreadView {
     pub name: String,
 }
 
-/// The most people one page of a notice's unread list holds.
-pub const MAX_UNREAD_PAGE: i64 = 500;
-
-/// Which page of a notice's unread list.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-pub struct UnreadFilter {
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
-
 /// One notice the actor's organizations or areas sent, with those it is for who have not read
-/// it, by user name and a page at a time (`limit` 1–500, default 100), the total being how
-/// many have not: the sender follows them up by phone. NotFound for a notice the actor did not
+/// it, by user name and a page at a time, the total being how many have not: the sender follows them up by phone. NotFound for a notice the actor did not
 /// send.
 pub async fn unread(
     app: &App,
     actor: &Actor,
     notice_id: &str,
-    f: &UnreadFilter,
+    f: &crate::cursor::Paging,
 ) -> Result<(NoticeView, crate::cursor::Page<UnreadView>)> {
     let after = crate::cursor::after::<1>(f.after.as_deref())?;
-    let limit = f.limit.unwrap_or(100).clamp(1, MAX_UNREAD_PAGE);
+    let limit = f.size();
     let organizations = organizations_run(&actor.grants);
     let scope = actor.scope(Action::LinkOrganizations);
     let sent_by = store::NoticeScope::SentBy {

@@ -192,30 +192,16 @@ pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<
     views_of(&mut conn, rows).await
 }
 
-/// Which page of gates to list.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-pub struct GateFilter {
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
-
-/// The most gates one page holds.
-pub const MAX_GATES_PAGE: i64 = 500;
-
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
 /// their gate-duty areas (a district's run to thousands) and, on the first page and first,
 /// the ones outside them they are on duty at right now through a shift.
 pub async fn gates_page(
     app: &App,
     actor: &Actor,
-    f: &GateFilter,
+    f: &crate::cursor::Paging,
 ) -> Result<crate::cursor::Page<GateView>> {
     let after = crate::cursor::after::<3>(f.after.as_deref())?;
-    let limit = f.limit.unwrap_or(100).clamp(1, MAX_GATES_PAGE);
+    let limit = f.size();
     let scope = actor.scope(Action::GateDuty);
     let on_duty = gates_on_duty(app, actor).await?;
     let mut conn = app.db.conn().await?;

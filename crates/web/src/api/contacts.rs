@@ -1,10 +1,8 @@
 //! API of arrivals from elsewhere and close contacts (M5).
 
 use axum::Json;
-use sanshe_app::contacts::{
-    self, ArrivalInput, ContactInput, Registered, TraceFilter, TraceView, TracesPage,
-};
-use sanshe_app::cursor::Page;
+use sanshe_app::contacts::{self, ArrivalInput, ContactInput, Registered, TraceView, TracesPage};
+use sanshe_app::cursor::{Page, Paging};
 use sanshe_app::period::Period;
 use sanshe_core::contacts::Trace;
 
@@ -15,7 +13,7 @@ use crate::extract::Query;
 async fn list(
     caller: ApiCaller,
     trace: Trace,
-    f: TraceFilter,
+    f: Paging,
     period: Period,
 ) -> ApiResult<Json<TracesPage>> {
     Ok(Json(
@@ -25,11 +23,11 @@ async fn list(
 
 /// Arrivals in scope, latest first, a page at a time; `from` and `to` keep those that arrived
 /// in that period.
-#[utoipa::path(get, path = "/api/v1/arrivals", params(TraceFilter, Period), tag = "contacts",
+#[utoipa::path(get, path = "/api/v1/arrivals", params(Paging, Period), tag = "contacts",
     responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_arrivals(
     caller: ApiCaller,
-    Query(f): Query<TraceFilter>,
+    Query(f): Query<Paging>,
     Query(period): Query<Period>,
 ) -> ApiResult<Json<TracesPage>> {
     list(caller, Trace::Arrivals, f, period).await
@@ -49,11 +47,11 @@ pub async fn create_arrival(
 
 /// Close contacts in scope, latest contact first, a page at a time; `from` and `to` keep those
 /// whose last contact lies in that period.
-#[utoipa::path(get, path = "/api/v1/contacts", params(TraceFilter, Period), tag = "contacts",
+#[utoipa::path(get, path = "/api/v1/contacts", params(Paging, Period), tag = "contacts",
     responses((status = 200, body = Page<TraceView>)))]
 pub async fn list_contacts(
     caller: ApiCaller,
-    Query(f): Query<TraceFilter>,
+    Query(f): Query<Paging>,
     Query(period): Query<Period>,
 ) -> ApiResult<Json<TracesPage>> {
     list(caller, Trace::Contacts, f, period).await

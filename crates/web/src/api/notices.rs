@@ -2,10 +2,8 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use sanshe_app::cursor::Page;
-use sanshe_app::notices::{
-    self, NoticeFilter, NoticeInput, NoticeView, NoticesPage, UnreadFilter, UnreadView,
-};
+use sanshe_app::cursor::{Page, Paging};
+use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, NoticesPage, UnreadView};
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
@@ -55,12 +53,12 @@ pub async fn read_notice(caller: ApiCaller, Path(id): Path<String>) -> ApiResult
 
 /// Those a notice the caller's organizations or areas sent is for who have not read it, by user
 /// name and a page at a time; the total is how many have not.
-#[utoipa::path(get, path = "/api/v1/notices/{id}/unread", params(UnreadFilter), tag = "notices",
+#[utoipa::path(get, path = "/api/v1/notices/{id}/unread", params(Paging), tag = "notices",
     responses((status = 200, body = Page<UnreadView>)))]
 pub async fn unread_notice(
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(f): Query<UnreadFilter>,
+    Query(f): Query<Paging>,
 ) -> ApiResult<Json<Page<UnreadView>>> {
     let (_, page) = notices::unread(caller.app(), &caller.actor, &id, &f).await?;
     Ok(Json(page))

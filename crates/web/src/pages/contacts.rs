@@ -2,9 +2,9 @@
 //! workbook, and the forms that register one at a household.
 
 use sanshe_app::contacts::{
-    self, ArrivalInput, ContactInput, IsolationChoice, MAX_TRACES_PAGE, PersonRef, TraceFilter,
-    TraceView,
+    self, ArrivalInput, ContactInput, IsolationChoice, PersonRef, TraceView,
 };
+use sanshe_app::cursor::Paging;
 use sanshe_app::period::Period;
 use sanshe_core::contacts::Trace;
 
@@ -42,7 +42,7 @@ fn trace_path(trace: Trace) -> &'static str {
 
 pub(super) async fn arrivals_page(
     caller: PageCaller,
-    Query(f): Query<TraceFilter>,
+    Query(f): Query<Paging>,
     Query(period): Query<Period>,
 ) -> PageResult {
     traces_page(caller, Trace::Arrivals, f, period).await
@@ -50,18 +50,13 @@ pub(super) async fn arrivals_page(
 
 pub(super) async fn contacts_page(
     caller: PageCaller,
-    Query(f): Query<TraceFilter>,
+    Query(f): Query<Paging>,
     Query(period): Query<Period>,
 ) -> PageResult {
     traces_page(caller, Trace::Contacts, f, period).await
 }
 
-async fn traces_page(
-    caller: PageCaller,
-    trace: Trace,
-    f: TraceFilter,
-    period: Period,
-) -> PageResult {
+async fn traces_page(caller: PageCaller, trace: Trace, f: Paging, period: Period) -> PageResult {
     let listed = contacts::traces(caller.app(), &caller.actor, trace, &f, &period).await;
     let (page, errors) = listed_or_refused(&caller, listed)?;
     let path = trace_path(trace);
@@ -137,11 +132,7 @@ async fn export_traces(caller: PageCaller, trace: Trace, period: Period) -> Page
     let yes_no = move |b: bool| tr.t(if b { "yes" } else { "no" });
     sheet
         .push_pages(|after| async move {
-            let f = TraceFilter {
-                after,
-                limit: Some(MAX_TRACES_PAGE),
-            };
-            let page = contacts::traces(app, actor, trace, &f, period).await?;
+            let page = contacts::traces(app, actor, trace, &Paging::largest(after), period).await?;
             let rows = page
                 .items
                 .into_iter()

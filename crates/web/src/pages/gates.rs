@@ -29,7 +29,7 @@ pub(super) struct GatesQuery {
 }
 
 async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors) -> PageResult {
-    let filter = gates::GateFilter {
+    let filter = sanshe_app::cursor::Paging {
         after: after.map(String::from),
         limit: Some(GATES_PER_PAGE),
     };

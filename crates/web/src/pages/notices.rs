@@ -1,7 +1,8 @@
 //! Pages of notices (动员): what was sent to me, and for senders the form and what they sent
 //! with its reach and read count, and who has not read it yet.
 
-use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, UnreadFilter, UnreadView};
+use sanshe_app::cursor::Paging;
+use sanshe_app::notices::{self, NoticeFilter, NoticeInput, NoticeView, UnreadView};
 
 use super::*;
 
@@ -147,7 +148,7 @@ pub(super) struct NoticeUnreadPage {
 pub(super) async fn notice_unread_page(
     caller: PageCaller,
     Path(id): Path<String>,
-    Query(f): Query<UnreadFilter>,
+    Query(f): Query<Paging>,
 ) -> PageResult {
     let (notice, page) = notices::unread(caller.app(), &caller.actor, &id, &f).await?;
     let pager = Pager::by_cursor(
@@ -171,7 +172,7 @@ pub(super) async fn export_notice_unread(caller: PageCaller, Path(id): Path<Stri
     let tr = caller.tr;
     let (app, actor, id) = (caller.app(), &caller.actor, id.as_str());
     // Refused before a workbook is started, to whoever did not send it.
-    let first = UnreadFilter {
+    let first = Paging {
         after: None,
         limit: Some(1),
     };
@@ -179,11 +180,7 @@ pub(super) async fn export_notice_unread(caller: PageCaller, Path(id): Path<Stri
     let mut sheet = caller.sheet(&tr.t("notice-unread"), &[tr.t("name"), tr.t("username")])?;
     sheet
         .push_pages(|after| async move {
-            let f = UnreadFilter {
-                after,
-                limit: Some(notices::MAX_UNREAD_PAGE),
-            };
-            let (_, page) = notices::unread(app, actor, id, &f).await?;
+            let (_, page) = notices::unread(app, actor, id, &Paging::largest(after)).await?;
             let rows = page
                 .items
                 .into_iter()
