@@ -370,8 +370,8 @@ pub struct UnreadView {
 }
 
 /// One notice the actor's organizations or areas sent, with those it is for who have not read
-/// it, by user name and a page at a time, the total being how many have not: the sender follows them up by phone. NotFound for a notice the actor did not
-/// send.
+/// it, by user name and a page at a time, the total being how many have not: the sender follows
+/// them up by phone. NotFound for a notice the actor did not send.
 pub async fn unread(
     app: &App,
     actor: &Actor,

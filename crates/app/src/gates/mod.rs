@@ -182,9 +182,7 @@ pub const MAX_GATES_FOR_POSTS: i64 = 500;
 /// it lies in), for whoever manages its rota; `MAX_GATES_FOR_POSTS` at most.
 pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<Vec<GateView>> {
     let mut conn = app.db.conn().await?;
-    let area = area_store::get(&mut conn, area_id)
-        .await
-        .map_err(|_| AppError::NotFound)?;
+    let area = area_store::get(&mut conn, area_id).await?;
     if !actor.may(Action::ManageRotas, Target::Area(&area.path)) {
         return Err(AppError::NotFound);
     }

@@ -195,8 +195,9 @@ pub(super) async fn toggle_webhook(
     Ok(Redirect::to("/webhooks").into_response())
 }
 
-/// The alerts of the list as filtered, as .xlsx, every page of them, newest first raised first:
-/// what happened, to whom, how often, and how it was handled, for the day's report.
+/// The alerts of the list as filtered, as .xlsx, every page of them, by when each was first
+/// raised, newest first: what happened, to whom, how often, and how it was handled, for the
+/// day's report.
 pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
     let tr = caller.tr;
     let header = [
