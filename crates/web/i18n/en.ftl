@@ -804,6 +804,7 @@ member-deploy = Deploy to a linked community
 err-duty = No such duty
 err-duties-required = Choose at least one duty
 err-date-order = The end date cannot be before the start date
+err-period-released-only = Release days apply only to people released from isolation (status released or all)
 err-linkage-not-acceptable = Only the other side can accept a proposed linkage
 err-linkage-ended = This linkage has ended
 err-deploy-not-linked = Members can be deployed only where the organization holds an active linkage

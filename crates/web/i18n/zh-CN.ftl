@@ -804,6 +804,7 @@ member-deploy = 派驻到联动社区
 err-duty = 没有这种职责
 err-duties-required = 请至少选择一项承担的职责
 err-date-order = 结束日期不能早于开始日期
+err-period-released-only = 按解除日期查询只适用于已解除隔离的人员（状态选“已解除”或“全部”）
 err-linkage-not-acceptable = 只有对方可以确认待确认的联动
 err-linkage-ended = 该联动已经结束
 err-deploy-not-linked = 只能派驻到本机构生效联动的社区

@@ -966,6 +966,25 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
             (backwards.status, field_keys(&backwards.json())),
             (StatusCode::UNPROCESSABLE_ENTITY, vec!["to".to_string()])
         );
+        // With `all`, the days keep the released of those days; asked of the open, who have
+        // no release day, they are refused rather than answered with nobody.
+        assert_eq!(
+            names("/api/v1/isolations?status=all&from=2026-11-29").await,
+            ["李强"]
+        );
+        for open in ["status=open&", ""] {
+            let r = t
+                .get(
+                    &format!("/api/v1/isolations?{open}from=2026-11-29"),
+                    Some(&w),
+                )
+                .await;
+            assert_eq!(
+                (r.status, field_keys(&r.json())),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec!["status".to_string()]),
+                "{open}"
+            );
+        }
 
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let page = t

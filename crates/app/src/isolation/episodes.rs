@@ -119,7 +119,8 @@ pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 /// Episodes in scope, by address, a page at a time with the total: a district's people in home
 /// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
 /// pages before it held, for the list's order (place, building, unit, room) has no short key.
-/// `released` keeps those released on its days (China time), the list a street sends up.
+/// `released` keeps those released on its days (China time), the list a street sends up; it is
+/// refused on `status` for the open, who have no release day.
 pub async fn list(
     app: &App,
     actor: &Actor,
@@ -145,6 +146,10 @@ pub async fn list(
         "all" => None,
         word => Some(EpisodeStatus::parse(word).map_err(|e| AppError::field("status", e))?),
     };
+    // Only the released have a release day: days asked of the open would list nobody, silently.
+    if status == Some(EpisodeStatus::Open) && !released.is_blank() {
+        return Err(AppError::field("status", "err-period-released-only"));
+    }
     let worker = match f.worker.as_deref().filter(|w| !w.is_empty()) {
         Some("me") => Some(actor.user_id.clone().unwrap_or_default()),
         Some(w) => Some(w.to_string()),

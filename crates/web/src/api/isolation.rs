@@ -19,7 +19,7 @@ use crate::auth::ApiCaller;
 
 /// Episodes in scope: open by default; `worker=me` is the caller's follow-up list; by
 /// address, a page at a time. `from` and `to` keep those released on those days (China time),
-/// with `status=released`.
+/// with `status=released` or `all` (422 on `status` with the open, who have no release day).
 #[utoipa::path(get, path = "/api/v1/isolations", params(EpisodeFilter, Period), tag = "isolation",
     responses((status = 200, body = Page<EpisodeView>)))]
 pub async fn list_isolations(
