@@ -525,7 +525,7 @@ test('someone signs up to volunteer on a phone without an account, and a worker 
   await context.close();
 
   const worker = (await api('/api/v1/sessions', null, { username: 'worker.lingyanli', password: PASSWORD })).json.token;
-  const pending = (await api('/api/v1/volunteers/applications?status=pending', worker)).json;
+  const { items: pending } = (await api('/api/v1/volunteers/applications?status=pending', worker)).json;
   const mine = pending.find((a) => a.name === name);
   assert.ok(mine, 'the application reached the community worker');
   assert.deepEqual(mine.skills, ['driving']);

@@ -282,20 +282,25 @@ pub struct ApplicationFilter {
     pub q: Option<String>,
     /// Offering this skill.
     pub skill: Option<String>,
-    /// The id of the last application of the previous page.
+    /// Cursor from the previous page's `next`.
     pub after: Option<String>,
     /// Page size (1–500, default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
+/// A page of applications, in the order they came.
+pub type ApplicationsPage = crate::cursor::Page<ApplicationView>;
+
 /// Applications in the vetter's areas (or naming their organization), in the order they came,
-/// a page at a time.
+/// a page at a time with the total.
 pub async fn applications(
     app: &App,
     actor: &Actor,
     filter: &ApplicationFilter,
-) -> Result<Vec<ApplicationView>> {
+) -> Result<ApplicationsPage> {
+    let after = crate::cursor::after::<1>(filter.after.as_deref())?;
+    let limit = filter.limit.unwrap_or(50).clamp(1, 500);
     let statuses: Vec<Vetting> = match filter.status.as_deref().map(str::trim).unwrap_or("") {
         "" => Vec::new(),
         "open" => Vetting::OPEN.to_vec(),
@@ -310,24 +315,23 @@ pub async fn applications(
             .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
             .transpose()?,
         skill,
-        after: filter.after.clone().filter(|a| a.len() <= 64),
-        limit: filter.limit.unwrap_or(50).clamp(1, 500),
+        after: after.map(|[id]| id),
+        limit: limit + 1,
     };
     let mut conn = app.db.conn().await?;
     let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
-    Ok(store::list(
-        &mut *conn,
-        actor.scope(Action::VetVolunteers).roots(),
-        &organizations,
-        &q,
-    )
-    .await?
-    .into_iter()
-    .map(|(row, same)| ApplicationView {
-        same_document: same,
-        ..view(row)
-    })
-    .collect())
+    let roots = actor.scope(Action::VetVolunteers);
+    let mut rows = store::list(&mut *conn, roots.roots(), &organizations, &q).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |(a, _)| crate::cursor::encode(&[&a.id]));
+    let total = store::count(&mut *conn, roots.roots(), &organizations, &q).await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, same)| ApplicationView {
+            same_document: same,
+            ..view(row)
+        })
+        .collect();
+    Ok(ApplicationsPage { items, total, next })
 }
 
 /// A vetter's decision.

@@ -101,26 +101,13 @@ pub async fn list(
     organizations: &[String],
     q: &ApplicationQuery,
 ) -> Result<Vec<(ApplicationRow, i64)>> {
-    let (filter, binds) = scope_filter("v.area_path", roots, 1);
-    let mut args: Vec<Cell> = binds.into_iter().map(Cell::from).collect();
-    let members = crate::one_of("v.organization_id", organizations, &mut args);
-    let mut conditions = vec![format!("({filter} OR {members})")];
-    if !q.statuses.is_empty() {
-        let statuses = crate::one_of("v.status", &q.statuses, &mut args);
-        conditions.push(statuses);
-    }
-    if let Some(prefix) = q.name_prefix.as_deref().filter(|p| !p.is_empty()) {
-        conditions.push(crate::starting_with("v.name", prefix, &mut args));
-    }
-    if let Some(skill) = q.skill.as_deref().filter(|s| !s.is_empty()) {
-        args.push(format!("%,{skill},%").into());
-        conditions.push(format!("(',' || v.skills || ',') LIKE ${}", args.len()));
-    }
+    let mut args = Vec::new();
+    let mut conditions = application_conditions(roots, organizations, q, &mut args);
     if let Some(after) = q.after.as_deref().filter(|a| !a.is_empty()) {
         args.push(after.into());
         conditions.push(format!("v.id > ${}", args.len()));
     }
-    args.push(q.limit.clamp(1, 500).into());
+    args.push(q.limit.into());
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("v.{c}"))
@@ -137,6 +124,50 @@ pub async fn list(
         .iter()
         .map(|r| Ok((ApplicationRow::from_row(r)?, r.try_get("others_open")?)))
         .collect::<Result<_>>()
+}
+
+/// How many applications `list` lists over all its pages.
+pub async fn count(
+    conn: &mut impl Statements,
+    roots: &[String],
+    organizations: &[String],
+    q: &ApplicationQuery,
+) -> Result<i64> {
+    let mut args = Vec::new();
+    let conditions = application_conditions(roots, organizations, q, &mut args);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM volunteer_applications v WHERE {}",
+        conditions.join(" AND ")
+    );
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
+}
+
+/// The conditions of a list of applications but its page: scope or organization, statuses,
+/// name, skill; their values appended to `args`.
+fn application_conditions(
+    roots: &[String],
+    organizations: &[String],
+    q: &ApplicationQuery,
+    args: &mut Vec<Cell>,
+) -> Vec<String> {
+    let (filter, binds) = scope_filter("v.area_path", roots, args.len() + 1);
+    args.extend(binds.into_iter().map(Cell::from));
+    let members = crate::one_of("v.organization_id", organizations, args);
+    let mut conditions = vec![format!("({filter} OR {members})")];
+    if !q.statuses.is_empty() {
+        conditions.push(crate::one_of("v.status", &q.statuses, args));
+    }
+    if let Some(prefix) = q.name_prefix.as_deref().filter(|p| !p.is_empty()) {
+        conditions.push(crate::starting_with("v.name", prefix, args));
+    }
+    if let Some(skill) = q.skill.as_deref().filter(|s| !s.is_empty()) {
+        args.push(format!("%,{skill},%").into());
+        conditions.push(format!("(',' || v.skills || ',') LIKE ${}", args.len()));
+    }
+    conditions
 }
 
 /// Records a decision, only if the application is still open; false otherwise.

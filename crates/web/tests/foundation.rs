@@ -1185,7 +1185,7 @@ async fn the_demo_tells_the_tianjin_story() {
             .await
             .json();
         assert_eq!(
-            waiting.as_array().unwrap().len(),
+            waiting["items"].as_array().unwrap().len(),
             2,
             "凌研里's applicants wait for vetting"
         );

@@ -711,30 +711,23 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
             (k, v["status"].clone(), v["same_document"].clone())
         };
         assert_eq!(keys(&first), keys(&again));
-        // The vetting list pages and filters.
+        // The vetting list pages and filters: 22 open applications, 15 at a time, each once, in
+        // the order they came, with the total on every page.
         let w = t.token("worker.lingyanli").await;
-        let page = t
-            .get(
-                "/api/v1/volunteers/applications?status=open&limit=15",
-                Some(&w),
-            )
-            .await
-            .json();
-        let page = page.as_array().unwrap();
-        assert_eq!(page.len(), 15);
-        let last = page[14]["id"].as_str().unwrap();
-        let rest = t
-            .get(
-                &format!("/api/v1/volunteers/applications?status=open&limit=15&after={last}"),
-                Some(&w),
-            )
-            .await
-            .json();
-        assert_eq!(rest.as_array().unwrap().len(), 7);
+        let (open, total) = t
+            .every_page("/api/v1/volunteers/applications?status=open&limit=15", &w)
+            .await;
+        let ids: Vec<&str> = open.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        let mut in_order = ids.clone();
+        in_order.sort();
+        in_order.dedup();
+        assert_eq!((ids.len(), total), (22, 22));
+        assert_eq!(ids, in_order, "each once, in the order they came");
         let medical = t
             .get("/api/v1/volunteers/applications?skill=medical", Some(&w))
             .await
-            .json();
+            .json()["items"]
+            .clone();
         assert_eq!(medical.as_array().unwrap().len(), 2);
         assert!(
             medical
@@ -747,7 +740,17 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
             .get("/api/v1/volunteers/applications?q=孙", Some(&w))
             .await
             .json();
-        assert_eq!(named.as_array().unwrap().len(), 1);
+        assert_eq!(
+            (named["items"].as_array().unwrap().len(), &named["total"]),
+            (1, &json!(1))
+        );
+        let forged = t
+            .get(
+                "/api/v1/volunteers/applications?after=not-a-cursor",
+                Some(&w),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
         let bad = t
             .get(
                 "/api/v1/volunteers/applications?status=everything",
@@ -759,6 +762,10 @@ async fn finding_8_public_sign_up_is_throttled_paged_and_tells_nothing() {
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers?skill=driving", &cookie).await.text();
         assert_eq!(html.matches("data-application=").count(), 20, "{html}");
+        assert!(
+            html.contains("<span id=\"pending-total\">20</span>"),
+            "{html}"
+        );
     })
     .await;
 }

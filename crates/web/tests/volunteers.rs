@@ -63,7 +63,8 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
         let twin = again.json()["id"].as_str().unwrap().to_string();
         let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json();
-        let pending = pending.as_array().unwrap();
+        assert_eq!(pending["total"], 2, "{pending}");
+        let pending = pending["items"].as_array().unwrap();
         assert_eq!(pending.len(), 2);
         assert!(pending.iter().all(|a| a["same_document"] == 1), "{pending:?}");
         let r = t
@@ -72,11 +73,11 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 
         // Vetters see their own areas' applications only.
-        let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json();
+        let pending = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json()["items"].clone();
         assert_eq!(pending.as_array().unwrap().len(), 1);
         assert_eq!(pending[0]["same_document"], 0);
         let other = t.token("worker.yudeli").await;
-        assert_eq!(t.get("/api/v1/volunteers/applications", Some(&other)).await.json().as_array().unwrap().len(), 0);
+        assert_eq!(t.get("/api/v1/volunteers/applications", Some(&other)).await.json()["total"], 0);
         let id = a["id"].as_str().unwrap();
         let decide = |token: String, body: serde_json::Value| {
             let t = &t;
@@ -95,7 +96,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         // "open" lists what still waits for a decision: pending and more_info, not the declined twin.
         let list = async |status: &str| {
             let r = t.get(&format!("/api/v1/volunteers/applications?status={status}"), Some(&worker)).await;
-            (r.status, r.json().as_array().map(|a| a.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()))
+            (r.status, r.json()["items"].as_array().map(|a| a.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()))
         };
         assert_eq!(list("open").await, (StatusCode::OK, Some(vec![id.to_string()])));
         assert_eq!(list("declined").await, (StatusCode::OK, Some(vec![twin.clone()])));
@@ -164,7 +165,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let r = t.post_form("/volunteer", "", &format!("{form}&consent=yes")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert!(r.text().contains("报名已提交") && r.text().contains(&format!("id=\"status-link\" class=\"break\" href=\"{}/v/", t.app.public_url.trim_end_matches('/'))));
-        assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json().as_array().unwrap().len(), 1);
+        assert_eq!(t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await.json()["total"], 1);
     })
     .await;
 }
@@ -318,7 +319,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
             ids.push(r.json()["id"].as_str().unwrap().to_string());
             links.push(r.json()["status_link"].as_str().unwrap().to_string());
         }
-        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json()["items"].clone();
         let names: Vec<&str> = listed.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["周敏"], "only those who named the organization");
         // Matched by id when they applied: renaming the organization keeps its applicants, and
@@ -326,7 +327,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         let renamed = json!({"kind": "social_work_agency", "name": "若水社工服务中心", "contact": ""});
         let r = t.send_json("PUT", &format!("/api/v1/organizations/{}", t.ruoshui), Some(&org), renamed).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json()["items"].clone();
         assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
         assert_eq!(listed[0]["name"], "周敏");
         let decide = |id: &str| format!("/api/v1/volunteers/applications/{id}/decision");
@@ -415,7 +416,7 @@ async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let org = t.token("org.ruoshui").await;
-        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json();
+        let listed = t.get("/api/v1/volunteers/applications", Some(&org)).await.json()["items"].clone();
         assert_eq!(listed[0]["name"], "陈静", "{listed}");
     })
     .await;
@@ -441,13 +442,16 @@ async fn an_applicant_gives_their_national_volunteer_number_and_approval_records
         assert!(html.contains("id=\"error-volunteer_number\""), "{html}");
         assert!(html.contains("value=\"12;456\""), "{html}");
         let worker = t.token("worker.lingyanli").await;
-        let pending = || t.get("/api/v1/volunteers/applications?status=pending", Some(&worker));
-        assert_eq!(pending().await.json(), json!([]));
+        let pending = async || {
+            let page = t.get("/api/v1/volunteers/applications?status=pending", Some(&worker)).await;
+            page.json()["items"].clone()
+        };
+        assert_eq!(pending().await, json!([]));
 
         // Given as typed, the vetter sees it as issued.
         let r = t.post_form("/volunteer", "", &form("tj+2020+0318")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        let list = pending().await.json();
+        let list = pending().await;
         assert_eq!(list[0]["volunteer_number"], "TJ20200318", "{list}");
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers", &cookie).await.text();

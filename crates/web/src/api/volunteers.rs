@@ -24,14 +24,13 @@ pub async fn apply(
     Ok(Created(volunteers::apply(&state.app, &body).await?))
 }
 
-/// Applications in the caller's areas, in the order they came, a page at a time (the next page:
-/// `after` = the last id of this one).
+/// Applications in the caller's areas, in the order they came, a page at a time with the total.
 #[utoipa::path(get, path = "/api/v1/volunteers/applications", params(volunteers::ApplicationFilter), tag = "volunteers",
-    responses((status = 200, body = [ApplicationView])))]
+    responses((status = 200, body = Page<ApplicationView>)))]
 pub async fn list_applications(
     caller: ApiCaller,
     Query(q): Query<volunteers::ApplicationFilter>,
-) -> ApiResult<Json<Vec<ApplicationView>>> {
+) -> ApiResult<Json<volunteers::ApplicationsPage>> {
     Ok(Json(
         volunteers::applications(caller.app(), &caller.actor, &q).await?,
     ))

@@ -127,6 +127,8 @@ pub(super) async fn submit_application(
 pub(super) struct VettingPage {
     nav: Nav,
     pending: Vec<sanshe_app::volunteers::ApplicationView>,
+    /// How many applications wait, over all pages.
+    pending_total: i64,
     /// The filter of the open applications, and the links to their other pages.
     filter: sanshe_app::volunteers::ApplicationFilter,
     pager: Pager,
@@ -168,9 +170,6 @@ async fn vetting_view(
         ..filter
     };
     let pending = sanshe_app::volunteers::applications(app, actor, &filter).await?;
-    let next = (pending.len() as i64 == APPLICATIONS_PER_PAGE)
-        .then(|| pending.last().map(|last| last.id.as_str()))
-        .flatten();
     let pager = Pager::by_cursor(
         "/volunteers",
         &[
@@ -179,7 +178,7 @@ async fn vetting_view(
         ],
         "after",
         filter.after.as_deref(),
-        next,
+        pending.next.as_deref(),
     );
     let reserve = sanshe_app::volunteers::reserve(app, actor, None, None).await?;
     let first = sanshe_app::volunteers::RosterFilter::default();
@@ -192,7 +191,8 @@ async fn vetting_view(
     Ok(render_form(
         &VettingPage {
             nav: Nav::of(caller, "/volunteers"),
-            pending,
+            pending: pending.items,
+            pending_total: pending.total,
             filter,
             pager,
             skills: &sanshe_app::volunteers::SKILLS,
