@@ -123,6 +123,16 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("active")));
         assert_eq!(linkage_step(t, &ling, &id, "accept").await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // Ending it is asked first, of either side and of nobody else.
+        let ask = format!("/linkages/{id}/delete");
+        let (ling_cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page(&ask, &ling_cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        assert!(page.text().contains("天津市若水社会工作服务中心 ↔ 凌研里社区"), "{}", page.text());
+        assert!(page.text().contains(&format!("action=\"{ask}\"")), "{}", page.text());
+        let (yude_cookie, _) = t.browser("worker.yudeli").await;
+        assert_eq!(t.page(&ask, &yude_cookie).await.status, StatusCode::NOT_FOUND);
+
         // Either side ends it; ended once.
         let (s, v) = linkage_step(t, &org, &id, "end").await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ended")));

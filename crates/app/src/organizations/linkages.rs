@@ -224,6 +224,14 @@ async fn spoken_for(
     Ok((l, o, sides))
 }
 
+/// A linkage the actor speaks for one side of, as asked before ending it (NotFound otherwise,
+/// as `end` answers).
+pub async fn linkage(app: &App, actor: &Actor, linkage_id: &str) -> Result<LinkageView> {
+    let mut conn = app.db.conn().await?;
+    let (l, o, _) = spoken_for(&mut conn, actor, linkage_id).await?;
+    Ok(linkage_view(actor, &o, l))
+}
+
 /// The other side accepts a proposed linkage: its duties take effect.
 pub async fn accept(app: &App, actor: &Actor, linkage_id: &str) -> Result<LinkageView> {
     let mut conn = app.db.conn().await?;

@@ -295,24 +295,17 @@ pub(super) struct ConfirmPage {
     cancel: String,
 }
 
+/// Asks before ending a linkage, of whoever may end it (404 for anyone else, as the post).
 pub(super) async fn confirm_unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
-    // Find the linkage through the organizations the caller can see, so nothing outside leaks.
-    let orgs = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
-    for o in orgs {
-        let (org, links, _) =
-            sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id).await?;
-        if let Some(l) = links.into_iter().find(|l| l.id == id) {
-            return Ok(render(&ConfirmPage {
-                nav: Nav::of(&caller, &format!("/linkages/{id}/delete")),
-                question: caller.tr.t("confirm-unlink"),
-                subject: format!("{} ↔ {}", org.name, l.community_name),
-                action: format!("/linkages/{id}/delete"),
-                confirm_label: caller.tr.t("linkage-end"),
-                cancel: format!("/organizations/{}", org.id),
-            }));
-        }
-    }
-    Err(AppError::NotFound.into())
+    let l = organizations::linkage(caller.app(), &caller.actor, &id).await?;
+    Ok(render(&ConfirmPage {
+        nav: Nav::of(&caller, &format!("/linkages/{id}/delete")),
+        question: caller.tr.t("confirm-unlink"),
+        subject: format!("{} ↔ {}", l.organization_name, l.community_name),
+        action: format!("/linkages/{id}/delete"),
+        confirm_label: caller.tr.t("linkage-end"),
+        cancel: format!("/organizations/{}", l.organization_id),
+    }))
 }
 
 pub(super) async fn unlink(caller: PageCaller, Path(id): Path<String>) -> PageResult {
