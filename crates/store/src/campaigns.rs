@@ -76,20 +76,31 @@ pub async fn campaign(conn: &mut AnyConnection, id: &str) -> Result<CampaignRow>
     .await
 }
 
-/// Campaigns in scope, newest first.
+/// Campaigns in scope, newest first: at most `limit` made before `before` (the last of the
+/// previous page: when it was made, its id).
 pub async fn campaigns(
     conn: &mut AnyConnection,
     roots: &[String],
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<CampaignRow>> {
     let (filter, binds) = scope_filter("c.area_path", roots, 1);
-    let sql = format!(
-        "{CAMPAIGN_SELECT} WHERE {filter} ORDER BY c.created_at DESC LIMIT ${}",
-        binds.len() + 1
-    );
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let older = crate::sql::older_than_by("c.created_at", "c.id", before, &mut args);
     args.push(Cell::from(limit));
+    let sql = format!(
+        "{CAMPAIGN_SELECT} WHERE {filter}{older} ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
+        args.len()
+    );
     conn.fetch_all::<CampaignRow>(&sql, &args).await
+}
+
+/// How many campaigns `campaigns` lists over all its pages.
+pub async fn count_campaigns(conn: &mut AnyConnection, roots: &[String]) -> Result<i64> {
+    let (filter, binds) = scope_filter("c.area_path", roots, 1);
+    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
+    let sql = format!("SELECT COUNT(*) AS n FROM campaigns c WHERE {filter}");
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
 }
 
 /// Closes or reopens a campaign.

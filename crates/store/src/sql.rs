@@ -65,11 +65,21 @@ pub(crate) fn older_than(
     before: Option<(i64, &str)>,
     args: &mut Vec<statements::Cell>,
 ) -> String {
+    older_than_by(column, "id", before, args)
+}
+
+/// `older_than` where the id column must be named, as in a query that joins another table.
+pub(crate) fn older_than_by(
+    column: &'static str,
+    id_column: &'static str,
+    before: Option<(i64, &str)>,
+    args: &mut Vec<statements::Cell>,
+) -> String {
     let Some((at, id)) = before else {
         return String::new();
     };
     args.extend([at.into(), id.into()]);
-    beyond(&[column, "id"], args.len() - 1, true)
+    beyond(&[column, id_column], args.len() - 1, true)
 }
 
 /// `column IN (…)` over `values`, their parameters numbered on from those already in `args` and

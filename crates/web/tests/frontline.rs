@@ -765,7 +765,22 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let outside = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": elsewhere["household_id"], "outcome": "answered"})).await;
         assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(t.get(&format!("/api/v1/campaigns/{cid}"), Some(&y)).await.status, StatusCode::NOT_FOUND);
-        assert!(t.get("/api/v1/campaigns", Some(&y)).await.json().as_array().unwrap().is_empty());
+        assert_eq!(t.get("/api/v1/campaigns", Some(&y)).await.json()["total"], 0);
+
+        // Campaigns come newest first, a page at a time, each once, with the total.
+        for n in 2..=5 {
+            t.app.clock.advance(chrono::Duration::seconds(1));
+            let body = json!({"area_id": t.lingyanli, "name": format!("第{n}轮排查"), "questions": ["fever_or_cough"]});
+            let r = t.post_json("/api/v1/campaigns", Some(&w), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let (all, total) = t.every_page("/api/v1/campaigns?limit=2", &w).await;
+        let names: Vec<&str> = all.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!((names, total), (vec!["第5轮排查", "第4轮排查", "第3轮排查", "第2轮排查", "凌研里社区入户排查"], 5));
+        let forged = t.get("/api/v1/campaigns?after=zz", Some(&w)).await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = t.page("/campaigns", &cookie).await.text();
+        assert!(html.contains("<span id=\"campaigns-total\">5</span>") && html.contains("第5轮排查"), "{html}");
     })
     .await;
 }

@@ -148,15 +148,27 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<CampaignView> {
     Ok(view(visible(&mut conn, actor, id).await?))
 }
 
-/// Campaigns in scope, newest first.
-pub async fn list(app: &App, actor: &Actor) -> Result<Vec<CampaignView>> {
+/// A page of campaigns, newest first.
+pub type CampaignsPage = crate::cursor::Page<CampaignView>;
+
+/// Campaigns in scope, newest first, a page at a time with the total: a district's run past
+/// any one page over a winter.
+pub async fn list(app: &App, actor: &Actor, f: &crate::cursor::Paging) -> Result<CampaignsPage> {
+    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+    let limit = f.size();
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    Ok(store::campaigns(&mut conn, scope.roots(), 200)
-        .await?
-        .into_iter()
-        .map(view)
-        .collect())
+    let mut rows = store::campaigns(&mut conn, scope.roots(), before, limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |c| {
+        crate::cursor::encode_newest(c.created_at, &c.id)
+    });
+    let total = store::count_campaigns(&mut conn, scope.roots()).await?;
+    Ok(CampaignsPage {
+        items: rows.into_iter().map(view).collect(),
+        total,
+        next,
+    })
 }
 
 /// Closes a campaign (no more visits) or opens it again.

@@ -8,16 +8,23 @@ use sanshe_app::campaigns::{
     self, AssignmentInput, AssignmentView, CampaignInput, CampaignView, Coverage, Door, VisitInput,
     VisitRecorded,
 };
+use sanshe_app::cursor::{Page, Paging};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
-/// Campaigns in the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignView])))]
-pub async fn list_campaigns(caller: ApiCaller) -> ApiResult<Json<Vec<CampaignView>>> {
-    Ok(Json(campaigns::list(caller.app(), &caller.actor).await?))
+/// Campaigns in the caller's scope, newest first, a page at a time with the total.
+#[utoipa::path(get, path = "/api/v1/campaigns", params(Paging), tag = "campaigns",
+    responses((status = 200, body = Page<CampaignView>)))]
+pub async fn list_campaigns(
+    caller: ApiCaller,
+    Query(f): Query<Paging>,
+) -> ApiResult<Json<campaigns::CampaignsPage>> {
+    Ok(Json(
+        campaigns::list(caller.app(), &caller.actor, &f).await?,
+    ))
 }
 
 /// Starts a campaign over an area.

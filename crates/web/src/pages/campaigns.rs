@@ -3,6 +3,7 @@
 use sanshe_app::campaigns::{
     self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
 };
+use sanshe_app::cursor::Paging;
 use sanshe_core::campaigns::CampaignStatus;
 use sanshe_core::campaigns::STANDARD_QUESTIONS;
 
@@ -13,19 +14,36 @@ use super::*;
 pub(super) struct CampaignsPage {
     nav: Nav,
     items: Vec<CampaignView>,
+    /// How many campaigns there are over all pages.
+    total: i64,
+    pager: Pager,
     areas: Vec<AreaView>,
     standard: Vec<&'static str>,
     errors: FormErrors,
 }
 
-async fn campaigns_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = campaigns::list(caller.app(), &caller.actor).await?;
+/// Campaigns a page holds.
+const CAMPAIGNS_PER_PAGE: i64 = 50;
+
+async fn campaigns_view(
+    caller: &PageCaller,
+    errors: FormErrors,
+    after: Option<&str>,
+) -> PageResult {
+    let at = Paging {
+        after: after.map(String::from),
+        limit: Some(CAMPAIGNS_PER_PAGE),
+    };
+    let page = campaigns::list(caller.app(), &caller.actor, &at).await?;
+    let pager = Pager::by_cursor("/campaigns", &[], "after", after, page.next.as_deref());
     let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
         &CampaignsPage {
             nav: Nav::of(caller, "/campaigns"),
-            items,
+            items: page.items,
+            total: page.total,
+            pager,
             areas,
             standard: STANDARD_QUESTIONS.iter().map(|(k, _)| *k).collect(),
             errors,
@@ -34,8 +52,8 @@ async fn campaigns_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
     ))
 }
 
-pub(super) async fn campaigns_page(caller: PageCaller) -> PageResult {
-    campaigns_view(&caller, FormErrors::default()).await
+pub(super) async fn campaigns_page(caller: PageCaller, Query(at): Query<Paging>) -> PageResult {
+    campaigns_view(&caller, FormErrors::default(), at.after.as_deref()).await
 }
 
 pub(super) async fn create_campaign(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -52,7 +70,7 @@ pub(super) async fn create_campaign(caller: PageCaller, FormPairs(form): FormPai
         &caller,
         campaigns::create(caller.app(), &caller.actor, &input).await,
         async |c| Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
-        async |errors| campaigns_view(&caller, errors).await,
+        async |errors| campaigns_view(&caller, errors, None).await,
     )
     .await
 }

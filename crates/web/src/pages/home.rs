@@ -146,8 +146,11 @@ async fn worker_tasks(
     tasks.push(Task::new("home-alerts", alerts, "/alerts".into(), "alarm"));
     let mut revisit = 0;
     let mut revisit_link = "/campaigns".to_string();
-    for c in sanshe_app::campaigns::list(app, actor)
+    // The newest page of campaigns: those still under way are among them.
+    let newest = sanshe_app::cursor::Paging::default();
+    for c in sanshe_app::campaigns::list(app, actor, &newest)
         .await?
+        .items
         .into_iter()
         .filter(|c| c.status != sanshe_core::campaigns::CampaignStatus::Closed)
     {
