@@ -120,9 +120,9 @@ pub async fn gates_for_area(
 ) -> Result<Vec<GateRow>> {
     let (within, binds) = scope_filter("g.area_path", &[path.to_string()], 1);
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    // Ids are 32 hex characters, so the areas it lies in are the path's shorter prefixes.
-    let enclosing: Vec<String> = (1..path.len() / 32)
-        .filter_map(|n| path.get(..32 * n).map(String::from))
+    let enclosing: Vec<String> = sanshe_core::areas::lineage(path)
+        .filter(|p| p.len() < path.len())
+        .map(String::from)
         .collect();
     let around = crate::sql::one_of("g.area_path", &enclosing, &mut args);
     args.push(limit.into());
