@@ -571,7 +571,7 @@ test('a volunteer claims an errand on a phone, records what it cost and delivers
 async function ruoshuiMember(displayName) {
   const org = (await api('/api/v1/sessions', null, { username: 'org.ruoshui', password: PASSWORD })).json.token;
   const { json: orgs } = await api('/api/v1/organizations', org);
-  const ruoshui = orgs.find((o) => o.name === '天津市若水社会工作服务中心');
+  const ruoshui = orgs.items.find((o) => o.name === '天津市若水社会工作服务中心');
   const username = `vol.rs${Date.now() % 1000000}`;
   const created = await api('/api/v1/users', org, {
     username, display_name: displayName, password: PASSWORD, role: 'volunteer', organization_id: ruoshui.id,
@@ -830,7 +830,7 @@ test("an organization's admin makes a team on a phone and commits it to a commun
   const first = await ruoshuiMember(`郑${'〇一二三四五六七八九'[n % 10]}队`);
   const second = await ruoshuiMember(`钱${'〇一二三四五六七八九'[(n + 1) % 10]}队`);
   const org = (await api('/api/v1/sessions', null, { username: 'org.ruoshui', password: PASSWORD })).json.token;
-  const ruoshui = (await api('/api/v1/organizations', org)).json.find((o) => o.name === '天津市若水社会工作服务中心');
+  const ruoshui = (await api('/api/v1/organizations', org)).json.items.find((o) => o.name === '天津市若水社会工作服务中心');
   const page = await signIn('org.ruoshui');
   await page.goto(`${BASE}/organizations/${ruoshui.id}`);
   await page.click('summary:has-text("新建小组")');

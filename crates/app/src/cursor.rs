@@ -41,6 +41,46 @@ impl Paging {
     }
 }
 
+/// Which page of a list by name: those whose name starts with `q`, `after` the previous page,
+/// 100 rows unless `limit` says otherwise, at most `MAX_PAGE`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct NameSearch {
+    /// Name prefix.
+    pub q: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+impl NameSearch {
+    /// The largest page after `after` of the names starting with `q`, as a workbook reads them.
+    pub fn largest(q: Option<String>, after: Option<String>) -> NameSearch {
+        NameSearch {
+            q,
+            after,
+            limit: Some(MAX_PAGE),
+        }
+    }
+
+    /// The rows asked for, 1 to `MAX_PAGE`.
+    pub fn size(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, MAX_PAGE)
+    }
+
+    /// The name prefix, checked as a name is; none when empty.
+    pub fn prefix(&self) -> Result<Option<String>> {
+        Ok(self
+            .q
+            .as_deref()
+            .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
+            .transpose()?
+            .filter(|q| !q.is_empty()))
+    }
+}
+
 /// A page of a list read a page at a time.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {

@@ -605,7 +605,8 @@ pub async fn import_users(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<Us
     };
     let c_area = find(USER_COLUMNS[3]);
     let c_org = find(USER_COLUMNS[4]);
-    let organizations = crate::organizations::list(app, actor).await?;
+    // Each named organization is looked up once, however many rows name it.
+    let mut organizations: HashMap<String, Option<String>> = Default::default();
     let mut report = UserImportReport::default();
     for row in &rows {
         let row_no = row.number;
@@ -629,12 +630,10 @@ pub async fn import_users(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<Us
                     continue;
                 }
             }
-        } else if let Some(o) = organizations
-            .iter()
-            .find(|o| o.name == cell(c_org) || o.id == cell(c_org))
-            .filter(|_| !cell(c_org).is_empty())
+        } else if let Some(id) =
+            organization_named(app, actor, &mut organizations, cell(c_org)).await?
         {
-            crate::accounts::GrantTarget::Organization(o.id.clone())
+            crate::accounts::GrantTarget::Organization(id)
         } else {
             let column = c_org
                 .or(c_area)
@@ -697,4 +696,27 @@ pub async fn import_users(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<Us
         }
     }
     Ok(report)
+}
+
+/// The id of the organization a row names (by name or id) if the actor may see it, looked up
+/// once per name in `known`.
+async fn organization_named(
+    app: &App,
+    actor: &Actor,
+    known: &mut HashMap<String, Option<String>>,
+    name: &str,
+) -> Result<Option<String>> {
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if let Some(id) = known.get(name) {
+        return Ok(id.clone());
+    }
+    let id = match crate::organizations::find(app, actor, name).await {
+        Ok(o) => Some(o.id),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    known.insert(name.to_string(), id.clone());
+    Ok(id)
 }

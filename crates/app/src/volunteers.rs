@@ -465,12 +465,7 @@ async fn communities_within(app: &App, roots: &[String]) -> Result<Vec<(String, 
 /// who picks one is matched to it (registered organizations are public bodies, not personal data).
 pub async fn organization_names(app: &App) -> Result<Vec<String>> {
     let mut conn = app.db.conn().await?;
-    Ok(sanshe_store::organizations::list(&mut conn)
-        .await?
-        .into_iter()
-        .map(|o| o.name)
-        .take(2000)
-        .collect())
+    Ok(sanshe_store::organizations::names(&mut conn, 2000).await?)
 }
 
 /// A deployed volunteer as a worker or the bureau sees them.

@@ -418,13 +418,12 @@ async fn main() -> Result<()> {
                     GrantTarget::Area(areas::resolve(&app, &actor, a).await.map_err(explain)?.id)
                 }
                 (None, Some(o)) => {
-                    let orgs = sanshe_app::organizations::list(&app, &actor)
+                    let found = sanshe_app::organizations::find(&app, &actor, o)
                         .await
-                        .map_err(explain)?;
-                    let found = orgs
-                        .into_iter()
-                        .find(|x| x.id == *o || x.name == *o)
-                        .with_context(|| format!("no organization {o}"))?;
+                        .map_err(|e| match e {
+                            AppError::NotFound => anyhow::anyhow!("no organization {o}"),
+                            e => explain(e),
+                        })?;
                     GrantTarget::Organization(found.id)
                 }
                 (None, None) => {

@@ -224,6 +224,13 @@ pub fn permits(grants: &[Grant], action: Action, target: Target<'_>) -> bool {
                         home_path: Some(h), ..
                     },
                 ) => path_within(h, path),
+                // One registered with no home area is the whole city's.
+                (
+                    GrantScope::Area { path, .. },
+                    Target::Organization {
+                        home_path: None, ..
+                    },
+                ) => path.len() == crate::areas::PATH_STEP,
                 (GrantScope::Organization { id }, Target::Organization { id: target_id, .. }) => {
                     id == target_id
                 }
@@ -262,6 +269,57 @@ pub fn organizations_run(grants: &[Grant]) -> Vec<String> {
             GrantScope::Area { .. } => None,
         })
         .collect()
+}
+
+/// The organizations a holder sees, as a list query filters by them: those registered in one
+/// of `home_roots`, those in `ids` (granted on the organization itself), and those linked
+/// (proposed or active) to a community in one of `linked_roots`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganizationsSeen {
+    /// Subtrees whose registered organizations are seen.
+    pub home_roots: Vec<String>,
+    /// Organizations seen because a grant names them.
+    pub ids: Vec<String>,
+    /// Subtrees whose communities' linked organizations are seen.
+    pub linked_roots: Vec<String>,
+    /// Whether those registered with no home area (the whole city's) are seen.
+    pub homeless: bool,
+}
+
+/// The organizations `grants` let their holder see: the rule of `ViewOrganization`, plus the
+/// organizations working with a community whose registry the holder sees.
+pub fn organizations_seen(grants: &[Grant]) -> OrganizationsSeen {
+    let ids = grants
+        .iter()
+        .filter(|g| role_allows(g.role, Action::ViewOrganization))
+        .filter_map(|g| match &g.scope {
+            GrantScope::Organization { id } => Some(id.clone()),
+            GrantScope::Area { .. } => None,
+        })
+        .collect();
+    let home_roots = AreaScope::for_action(grants, Action::ViewOrganization).roots;
+    OrganizationsSeen {
+        homeless: home_roots
+            .iter()
+            .any(|r| r.len() == crate::areas::PATH_STEP),
+        home_roots,
+        ids,
+        linked_roots: AreaScope::for_action(grants, Action::ViewRegistry).roots,
+    }
+}
+
+/// The organizations the holder holds a grant on (runs or serves in), as their home page lists them.
+pub fn organizations_held(grants: &[Grant]) -> Vec<String> {
+    let mut ids: Vec<String> = grants
+        .iter()
+        .filter_map(|g| match &g.scope {
+            GrantScope::Organization { id } => Some(id.clone()),
+            GrantScope::Area { .. } => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// The organizations the holder belongs to as a member (a social worker or a volunteer): their
@@ -538,6 +596,41 @@ mod tests {
             "membership is not a deployment"
         );
         assert!(deployed_in(&worker).is_empty());
+    }
+
+    #[test]
+    fn an_organization_is_seen_from_its_home_its_grant_or_a_linked_community() {
+        let admin = Grant {
+            role: Role::OrgAdmin,
+            scope: GrantScope::Organization { id: "o1".into() },
+        };
+        let seen = organizations_seen(&[admin.clone(), area(Role::CommunityWorker, "a1")]);
+        assert_eq!(seen.ids, ["o1"]);
+        assert_eq!(seen.home_roots, ["a1"]);
+        assert_eq!(seen.linked_roots, ["a1"]);
+        let deployed = organizations_seen(&[area(Role::Volunteer, "a2")]);
+        assert_eq!(deployed.home_roots, ["a2"]);
+        assert!(
+            deployed.linked_roots.is_empty(),
+            "a volunteer does not see the registry, so not who works with it"
+        );
+        assert_eq!(
+            organizations_held(&[admin.clone(), admin, area(Role::Volunteer, "a2")]),
+            ["o1"]
+        );
+        // One registered with no home area is the whole city's.
+        let root = "r".repeat(crate::areas::PATH_STEP);
+        let street = format!("{root}{}", "s".repeat(crate::areas::PATH_STEP));
+        let homeless = Target::Organization {
+            id: "o9",
+            home_path: None,
+        };
+        let city = [area(Role::Coordinator, &root)];
+        assert!(permits(&city, Action::ManageOrganization, homeless));
+        assert!(organizations_seen(&city).homeless);
+        let streets = [area(Role::Coordinator, &street)];
+        assert!(!permits(&streets, Action::ViewOrganization, homeless));
+        assert!(!organizations_seen(&streets).homeless);
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The `organizations`, `linkages`, `teams` and `team_members` tables: who works with which
 //! community, providing what, in which teams.
 
+use sanshe_core::accounts::OrganizationsSeen;
 use sanshe_core::organizations::OrganizationKind;
 use sanshe_core::organizations::{LinkageSide, LinkageStatus};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Statements};
 
-use crate::{Result, StoreError, new_id, now_ms};
+use crate::{Result, StoreError, new_id, now_ms, scope_filter};
 
 crate::row! {
     /// A stored organization.
@@ -78,16 +79,95 @@ pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Orga
     conn.optional_by("organizations", "name", name.into()).await
 }
 
-/// Every organization, by name (callers filter by permission; there are hundreds, not millions).
-pub async fn list(conn: &mut AnyConnection) -> Result<Vec<OrganizationRow>> {
-    conn.fetch_all::<OrganizationRow>(
-        &format!(
-            "SELECT {} FROM organizations ORDER BY name",
-            OrganizationRow::COLUMNS
-        ),
-        &[],
+/// The organizations a holder sees (`OrganizationsSeen`), by name, those whose name starts with
+/// `name_prefix` where one is given.
+#[derive(Debug, Clone, Copy)]
+pub struct OrganizationQuery<'a> {
+    /// What the holder's grants let them see.
+    pub seen: &'a OrganizationsSeen,
+    /// The start of the name.
+    pub name_prefix: Option<&'a str>,
+}
+
+/// A page of the organizations `q` asks for, by name, after the organization named `after`.
+pub async fn visible(
+    conn: &mut AnyConnection,
+    q: &OrganizationQuery<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OrganizationRow>> {
+    let mut args = Vec::new();
+    let mut conditions = visible_conditions(q, &mut args);
+    if let Some(name) = after {
+        args.push(name.into());
+        conditions.push(format!("name > ${}", args.len()));
+    }
+    args.push(limit.into());
+    let sql = format!(
+        "SELECT {} FROM organizations WHERE {} ORDER BY name LIMIT ${}",
+        OrganizationRow::COLUMNS,
+        conditions.join(" AND "),
+        args.len()
+    );
+    conn.fetch_all::<OrganizationRow>(&sql, &args).await
+}
+
+/// How many organizations `q` asks for.
+pub async fn count_visible(conn: &mut AnyConnection, q: &OrganizationQuery<'_>) -> Result<i64> {
+    let mut args = Vec::new();
+    let conditions = visible_conditions(q, &mut args);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM organizations WHERE {}",
+        conditions.join(" AND ")
+    );
+    Ok(conn
+        .fetch_one::<crate::statements::Count>(&sql, &args)
+        .await?
+        .0)
+}
+
+/// The conditions of a list of organizations but its page; their values appended to `args`.
+fn visible_conditions(q: &OrganizationQuery<'_>, args: &mut Vec<Cell>) -> Vec<String> {
+    let (home, binds) = scope_filter("home_path", &q.seen.home_roots, args.len() + 1);
+    args.extend(binds.into_iter().map(Cell::from));
+    let granted = crate::one_of("id", &q.seen.ids, args);
+    let (linked, binds) = scope_filter("community_path", &q.seen.linked_roots, args.len() + 1);
+    args.extend(binds.into_iter().map(Cell::from));
+    let homeless = if q.seen.homeless {
+        "home_path IS NULL"
+    } else {
+        "1 = 0"
+    };
+    let mut conditions = vec![format!(
+        "({home} OR {homeless} OR {granted} OR id IN (SELECT organization_id FROM linkages WHERE status <> 'ended' AND {linked}))"
+    )];
+    if let Some(prefix) = q.name_prefix.filter(|p| !p.is_empty()) {
+        conditions.push(crate::starting_with("name", prefix, args));
+    }
+    conditions
+}
+
+/// The organizations of `ids`, by name.
+pub async fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<OrganizationRow>> {
+    let mut args = Vec::new();
+    let listed = crate::one_of("id", ids, &mut args);
+    let sql = format!(
+        "SELECT {} FROM organizations WHERE {listed} ORDER BY name",
+        OrganizationRow::COLUMNS
+    );
+    conn.fetch_all::<OrganizationRow>(&sql, &args).await
+}
+
+/// The first `limit` organizations' names, in order: the public sign-up form offers them.
+pub async fn names(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>> {
+    conn.rows(
+        "SELECT name FROM organizations ORDER BY name LIMIT $1",
+        &[Cell::from(limit)],
     )
-    .await
+    .await?
+    .iter()
+    .map(|r| r.try_get("name"))
+    .collect()
 }
 
 crate::query_row! {
@@ -225,19 +305,15 @@ pub async fn linkages_of(
     .await
 }
 
-/// Organizations linked (proposed or active) to a community in one of the subtrees at `roots`
-/// (one query for a whole organization list).
-pub async fn linked_within(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<String>> {
-    let (filter, binds) = crate::scope_filter("community_path", roots, 1);
-    let sql = format!(
-        "SELECT DISTINCT organization_id FROM linkages WHERE status <> 'ended' AND {filter}"
-    );
-    let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
-    conn.rows(&sql, &args)
-        .await?
-        .iter()
-        .map(|r| r.try_get("organization_id"))
-        .collect()
+/// The linkages of the organizations of `ids` (a page of a list), by organization and community.
+pub async fn linkages_of_each(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<LinkageRow>> {
+    let mut args = Vec::new();
+    let listed = crate::one_of("l.organization_id", ids, &mut args);
+    conn.fetch_all::<LinkageRow>(
+        &format!("{LINKAGE_SELECT} WHERE {listed} ORDER BY l.organization_id, a.name"),
+        &args,
+    )
+    .await
 }
 
 /// The paths of the communities where one of `organization_ids` holds an active linkage whose

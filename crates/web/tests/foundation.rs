@@ -1083,7 +1083,7 @@ async fn the_demo_tells_the_tianjin_story() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let admin = t.token("admin").await;
         let orgs = t.get("/api/v1/organizations", Some(&admin)).await.json();
-        let names: Vec<&str> = orgs
+        let names: Vec<&str> = orgs["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -1113,9 +1113,7 @@ async fn the_demo_tells_the_tianjin_story() {
         );
         let org = t.token("org.ruoshui").await;
         assert_eq!(
-            t.get("/api/v1/organizations", Some(&org))
-                .await
-                .json()
+            t.get("/api/v1/organizations", Some(&org)).await.json()["items"]
                 .as_array()
                 .unwrap()
                 .len(),

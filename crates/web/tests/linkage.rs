@@ -467,6 +467,127 @@ async fn an_organizations_people_are_read_a_page_at_a_time_and_found_by_name() {
 }
 
 #[tokio::test]
+async fn organizations_are_read_a_page_at_a_time_found_by_name_and_each_sees_only_theirs() {
+    on_both(async |t| {
+        let admin = t.token("admin").await;
+        for (kind, name, home) in [
+            (
+                "social_work_agency",
+                "天津市睦邻社会工作服务中心",
+                Some(&t.city),
+            ),
+            ("social_organization", "凌研里爱心小组", Some(&t.lingyanli)),
+            ("volunteer_association", "裕德里志愿服务队", Some(&t.yudeli)),
+            ("donor", "天津市红十字会", None),
+        ] {
+            let r = t
+                .post_json(
+                    "/api/v1/organizations",
+                    Some(&admin),
+                    json!({"kind": kind, "name": name, "home_area_id": home}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let names = |items: &[Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|o| o["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // Two at a time: each once, in the order of the whole list, the total on every page.
+        let (paged, total) = t.every_page("/api/v1/organizations?limit=2", &admin).await;
+        let whole = t
+            .get("/api/v1/organizations?limit=500", Some(&admin))
+            .await
+            .json();
+        assert_eq!(total, 5);
+        assert_eq!(names(&paged), names(whole["items"].as_array().unwrap()));
+        let mut distinct = names(&paged);
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 5, "{paged:?}");
+        let prefix = "%E5%A4%A9%E6%B4%A5%E5%B8%82"; // 天津市
+        let (found, total) = t
+            .every_page(&format!("/api/v1/organizations?q={prefix}"), &admin)
+            .await;
+        assert_eq!(total, 3);
+        assert!(
+            names(&found).iter().all(|n| n.starts_with("天津市")),
+            "{found:?}"
+        );
+        let bad = t.get("/api/v1/organizations?after=zz", Some(&admin)).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A community's worker sees the organizations registered there, and those working
+        // with it; another community's worker sees neither; an admin sees its own.
+        let ling = t.token("worker.lingyanli").await;
+        let yude = t.token("worker.yudeli").await;
+        let org = t.token("org.ruoshui").await;
+        let seen_by =
+            async |token: &str| names(&t.every_page("/api/v1/organizations", token).await.0);
+        assert_eq!(seen_by(&ling).await, ["凌研里爱心小组"]);
+        let (s, _) = propose(t, &org, &t.lingyanli, json!(["errands"])).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let mut ling_sees = seen_by(&ling).await;
+        ling_sees.sort();
+        assert_eq!(ling_sees, ["凌研里爱心小组", "天津市若水社会工作服务中心"]);
+        assert_eq!(seen_by(&yude).await, ["裕德里志愿服务队"]);
+        assert_eq!(seen_by(&org).await, ["天津市若水社会工作服务中心"]);
+
+        // The page counts them, finds them by name, pages them, and its workbook holds what
+        // it found, a row for each linkage.
+        let (cookie, _) = t.browser("admin").await;
+        let html = t.page("/organizations", &cookie).await.text();
+        assert!(
+            html.contains("<span id=\"organizations-total\">5</span>"),
+            "{html}"
+        );
+        let html = t.page("/organizations?limit=2", &cookie).await.text();
+        let next = support::pager_link(&html, "next-page").expect("a link to the next page");
+        assert_eq!(t.page(&next, &cookie).await.status, StatusCode::OK);
+        let html = t
+            .page(&format!("/organizations?q={prefix}"), &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("<span id=\"organizations-total\">3</span>")
+                && !html.contains("凌研里爱心小组</a>"),
+            "{html}"
+        );
+        let export = format!("/organizations/export.xlsx?q={prefix}");
+        assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 1 + 3, "{rows:?}");
+        let ruoshui = rows
+            .iter()
+            .find(|r| r[0] == "天津市若水社会工作服务中心")
+            .unwrap();
+        assert_eq!(
+            ruoshui.get(3).map(String::as_str),
+            Some("凌研里社区"),
+            "{rows:?}"
+        );
+        let (yude_cookie, _) = t.browser("worker.yudeli").await;
+        let theirs = sanshe_app::sheets::read_table(
+            &t.page("/organizations/export.xlsx", &yude_cookie)
+                .await
+                .bytes,
+        )
+        .unwrap();
+        assert_eq!(theirs.len(), 1 + 1, "{theirs:?}");
+
+        // A volunteer deployed to 凌研里 is not a member of the group registered there: their
+        // home page names the organizations they belong to, none here.
+        t.volunteer("vol.ling", "王芳", &t.lingyanli).await;
+        let (vol, _) = t.browser("vol.ling").await;
+        let home = t.page("/", &vol).await.text();
+        assert!(!home.contains("凌研里爱心小组"), "{home}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_organization_admin_sees_and_deploys_only_its_own_people_within_its_linkages() {
     on_both(async |t| {
         let org = t.token("org.ruoshui").await;

@@ -10,6 +10,7 @@ use sanshe_core::organizations::LinkageStatus;
 use sanshe_store::accounts as account_store;
 
 use super::*;
+use crate::cursor::NameSearch;
 
 /// A community a member serves in.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -60,22 +61,6 @@ pub async fn member_count(app: &App, actor: &Actor, organization_id: &str) -> Re
     Ok(account_store::count_members(&mut *conn, &everyone).await?)
 }
 
-/// Which of an organization's members to list.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-pub struct MemberFilter {
-    /// Name prefix.
-    pub q: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
-
-/// The most members one page holds.
-pub const MAX_MEMBERS_PAGE: i64 = 500;
-
 /// A page of an organization's members, by name.
 pub type MembersPage = crate::cursor::Page<MemberView>;
 
@@ -95,21 +80,17 @@ async fn member_rows(
     conn: &mut sanshe_store::Conn,
     actor: &Actor,
     organization_id: &str,
-    f: &MemberFilter,
+    f: &NameSearch,
 ) -> Result<crate::cursor::Page<account_store::MemberRow>> {
     let o = run_by(conn, actor, organization_id).await?;
     let after = crate::cursor::after(f.after.as_deref())?.map(|[name, user]| (name, user));
-    let name_prefix =
-        f.q.as_deref()
-            .map(|q| sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS))
-            .transpose()?
-            .filter(|q| !q.is_empty());
+    let name_prefix = f.prefix()?;
     let q = account_store::MemberQuery {
         organization_id: o.id,
         name_prefix,
         after,
     };
-    let limit = f.limit.unwrap_or(100).clamp(1, MAX_MEMBERS_PAGE);
+    let limit = f.size();
     let mut items = account_store::members_page(&mut *conn, &q, limit + 1).await?;
     let next = crate::cursor::cut(&mut items, limit, |p| {
         crate::cursor::encode(&[&p.display_name, &p.user_id])
@@ -124,7 +105,7 @@ pub async fn member_names(
     app: &App,
     actor: &Actor,
     organization_id: &str,
-    f: &MemberFilter,
+    f: &NameSearch,
 ) -> Result<crate::cursor::Page<MemberName>> {
     let mut conn = app.db.conn().await?;
     let page = member_rows(&mut conn, actor, organization_id, f).await?;
@@ -141,7 +122,7 @@ pub async fn members(
     app: &App,
     actor: &Actor,
     organization_id: &str,
-    f: &MemberFilter,
+    f: &NameSearch,
 ) -> Result<MembersPage> {
     let mut conn = app.db.conn().await?;
     let crate::cursor::Page {

@@ -6,10 +6,12 @@ use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
 use sanshe_core::organizations::OrganizationKind;
 use sanshe_store::areas as area_store;
-use sanshe_store::organizations::{self as store, OrganizationRow};
+use sanshe_store::organizations::{self as store, LinkageRow, OrganizationRow};
+use std::collections::HashMap;
 
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
+use crate::cursor::{NameSearch, Page};
 use crate::{App, AppError, OnConflict, Result};
 
 mod contributions;
@@ -77,24 +79,101 @@ pub(crate) async fn acting_for(
     Ok(o)
 }
 
-/// Organizations the actor may see: those registered in their area scope, those they belong to,
-/// and those linked to a community in their scope.
-pub async fn list(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
+/// A page of the organizations the actor may see, by name (`accounts::organizations_seen`):
+/// those registered in their area scope, those they belong to or run, and those linked to a
+/// community whose registry they see; `q` narrows to names starting with it.
+pub async fn list(app: &App, actor: &Actor, f: &NameSearch) -> Result<Page<OrganizationView>> {
     let mut conn = app.db.conn().await?;
-    let scope = actor.scope(Action::ViewRegistry);
-    // Two queries for the whole list, not one per organization.
-    let linked: std::collections::HashSet<String> = store::linked_within(&mut conn, scope.roots())
-        .await?
-        .into_iter()
-        .collect();
+    Ok(visible_page(&mut conn, actor, f).await?.map(Into::into))
+}
+
+/// A page of `list` with each organization's linkages that the actor sees (one query for the
+/// page's linkages, not one per organization): what the organizations workbook holds.
+pub async fn list_with_linkages(
+    app: &App,
+    actor: &Actor,
+    f: &NameSearch,
+) -> Result<Page<(OrganizationView, Vec<LinkageView>)>> {
+    let mut conn = app.db.conn().await?;
+    let page = visible_page(&mut conn, actor, f).await?;
+    let ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+    let mut linkages: HashMap<String, Vec<LinkageRow>> = HashMap::new();
+    for l in store::linkages_of_each(&mut conn, &ids).await? {
+        linkages
+            .entry(l.organization_id.clone())
+            .or_default()
+            .push(l);
+    }
+    Ok(page.map(|o| {
+        let links = linkages.remove(&o.id).unwrap_or_default();
+        let links = seen_linkages(actor, &o, links);
+        (o.into(), links)
+    }))
+}
+
+/// Every organization the actor may see, by name, as a form that picks one offers them.
+pub async fn choices(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
+    let mut conn = app.db.conn().await?;
     let mut out = Vec::new();
-    for o in store::list(&mut conn).await? {
-        let visible = actor.may(Action::ViewOrganization, target(&o)) || linked.contains(&o.id);
-        if visible {
-            out.push(o.into());
+    let mut f = NameSearch::largest(None, None);
+    loop {
+        let page = visible_page(&mut conn, actor, &f).await?;
+        out.extend(page.items.into_iter().map(OrganizationView::from));
+        match page.next {
+            Some(next) => f.after = Some(next),
+            None => return Ok(out),
         }
     }
-    Ok(out)
+}
+
+/// The organizations the actor holds a grant on (runs, or serves in as a member), by name.
+pub async fn held(app: &App, actor: &Actor) -> Result<Vec<OrganizationView>> {
+    let ids = sanshe_core::accounts::organizations_held(&actor.grants);
+    let mut conn = app.db.conn().await?;
+    let rows = store::by_ids(&mut conn, &ids).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The organization named `id_or_name` (its id or its exact name), if the actor may see it.
+pub async fn find(app: &App, actor: &Actor, id_or_name: &str) -> Result<OrganizationView> {
+    let by_name = {
+        let mut conn = app.db.conn().await?;
+        store::by_name(&mut conn, id_or_name).await?
+    };
+    let id = by_name.map_or_else(|| id_or_name.to_string(), |o| o.id);
+    let (o, _, _) = get(app, actor, &id).await?;
+    Ok(o)
+}
+
+async fn visible_page(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    f: &NameSearch,
+) -> Result<Page<OrganizationRow>> {
+    let seen = sanshe_core::accounts::organizations_seen(&actor.grants);
+    let name_prefix = f.prefix()?;
+    let q = store::OrganizationQuery {
+        seen: &seen,
+        name_prefix: name_prefix.as_deref(),
+    };
+    let after = crate::cursor::after(f.after.as_deref())?.map(|[name]| name);
+    let limit = f.size();
+    let mut items = store::visible(&mut *conn, &q, after.as_deref(), limit + 1).await?;
+    let next = crate::cursor::cut(&mut items, limit, |o| crate::cursor::encode(&[&o.name]));
+    let total = store::count_visible(&mut *conn, &q).await?;
+    Ok(Page { items, total, next })
+}
+
+/// The linkages of `o` the actor sees: all of them to one who sees it as its own, those with
+/// a community whose registry they see to anyone else.
+fn seen_linkages(actor: &Actor, o: &OrganizationRow, links: Vec<LinkageRow>) -> Vec<LinkageView> {
+    let scope = actor.scope(Action::ViewRegistry);
+    let member = actor.may(Action::ViewOrganization, target(o));
+    links
+        .into_iter()
+        .filter(|l| member || scope.contains(&l.community_path))
+        .map(|l| linkage_view(actor, o, l))
+        .collect()
 }
 
 /// One organization the actor may see, with its linkages (those in the actor's view).
@@ -112,11 +191,7 @@ pub async fn get(
         return Err(AppError::NotFound);
     }
     let manage = actor.may(Action::ManageOrganization, target(&o));
-    let links = links
-        .into_iter()
-        .filter(|l| member || scope.contains(&l.community_path))
-        .map(|l| linkage_view(actor, &o, l))
-        .collect();
+    let links = seen_linkages(actor, &o, links);
     Ok((o.into(), links, manage))
 }
 

@@ -2,10 +2,10 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use sanshe_app::cursor::Page;
+use sanshe_app::cursor::{NameSearch, Page};
 use sanshe_app::organizations::{
     self, CONTRIBUTION_DAYS, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity,
-    MemberFilter, MembersPage, OrganizationView,
+    MembersPage, OrganizationView,
 };
 use sanshe_app::period::Period;
 use serde::{Deserialize, Serialize};
@@ -15,11 +15,14 @@ use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 use crate::extract::{Path, Query};
 
-/// Organizations the caller may see.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = [OrganizationView])))]
-pub async fn list_organizations(caller: ApiCaller) -> ApiResult<Json<Vec<OrganizationView>>> {
+/// Organizations the caller may see, by name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/organizations", params(NameSearch), tag = "organizations", responses((status = 200, body = Page<OrganizationView>)))]
+pub async fn list_organizations(
+    caller: ApiCaller,
+    Query(f): Query<NameSearch>,
+) -> ApiResult<Json<Page<OrganizationView>>> {
     Ok(Json(
-        organizations::list(caller.app(), &caller.actor).await?,
+        organizations::list(caller.app(), &caller.actor, &f).await?,
     ))
 }
 
@@ -126,12 +129,12 @@ pub async fn end_linkage(
 }
 
 /// An organization's people, for whoever runs it, a page at a time by name.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", params(MemberFilter), tag = "organizations",
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", params(NameSearch), tag = "organizations",
     responses((status = 200, body = Page<organizations::MemberView>)))]
 pub async fn list_members(
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(f): Query<MemberFilter>,
+    Query(f): Query<NameSearch>,
 ) -> ApiResult<Json<MembersPage>> {
     Ok(Json(
         organizations::members(caller.app(), &caller.actor, &id, &f).await?,

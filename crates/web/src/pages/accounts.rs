@@ -97,7 +97,7 @@ pub(super) async fn users_view_with(
         (errors, FormErrors::default())
     };
     let places = sanshe_app::areas::place_choices(caller.app(), &caller.actor).await?;
-    let organizations = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
+    let organizations = sanshe_app::organizations::choices(caller.app(), &caller.actor).await?;
     let rejected = !errors.is_empty() || !grant_errors.is_empty();
     Ok(render_form(
         &UsersPage {

@@ -206,7 +206,7 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
     let mut organizations = Vec::new();
     let mut open_needs = 0;
     if is_volunteer || is_org_admin {
-        for o in sanshe_app::organizations::list(app, actor).await? {
+        for o in sanshe_app::organizations::held(app, actor).await? {
             let people = if is_org_admin {
                 sanshe_app::organizations::member_count(app, actor, &o.id)
                     .await

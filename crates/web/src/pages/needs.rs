@@ -2,8 +2,9 @@
 //! with, and one need with the organizations' answers, the answer form for an organization's
 //! admin and the community's confirm and close.
 
+use sanshe_app::cursor::NameSearch;
 use sanshe_app::needs::{self, CommitmentInput, CommitmentView, NeedFilter, NeedInput, NeedView};
-use sanshe_app::organizations::{MemberFilter, MemberName};
+use sanshe_app::organizations::MemberName;
 use sanshe_app::rotas::PostView;
 
 use super::*;
@@ -129,7 +130,7 @@ async fn need_view(
     errors: FormErrors,
     people: Option<String>,
 ) -> PageResult {
-    let people = MemberFilter {
+    let people = NameSearch {
         q: people,
         limit: Some(PEOPLE_OFFERED),
         ..Default::default()

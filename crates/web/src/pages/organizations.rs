@@ -1,8 +1,7 @@
 //! Organization pages: the list, one organization, its linkages.
 
-use sanshe_app::organizations::{
-    self, CONTRIBUTION_DAYS, LinkageInput, MapCommunity, MemberFilter, MemberView,
-};
+use sanshe_app::cursor::NameSearch;
+use sanshe_app::organizations::{self, CONTRIBUTION_DAYS, LinkageInput, MapCommunity, MemberView};
 use sanshe_app::period::Period;
 use sanshe_core::organizations::{Duty, LinkageStatus};
 
@@ -12,15 +11,35 @@ use super::*;
 #[template(path = "organizations.html")]
 pub(super) struct OrganizationsPage {
     nav: Nav,
+    /// A page of them by name.
     items: Vec<OrganizationView>,
+    /// How many the search finds.
+    total: i64,
+    /// The name searched for.
+    q: String,
+    pager: Pager,
+    /// The workbook of the organizations as searched.
+    export: String,
     can_register: bool,
     /// Where an organization can be registered.
     places: sanshe_app::areas::PlaceChoices,
     errors: FormErrors,
 }
 
-pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) -> PageResult {
-    let items = sanshe_app::organizations::list(caller.app(), &caller.actor).await?;
+pub(super) async fn organizations_view(
+    caller: &PageCaller,
+    search: &NameSearch,
+    errors: FormErrors,
+) -> PageResult {
+    let page = organizations::list(caller.app(), &caller.actor, search).await?;
+    let q = search.q.as_deref();
+    let pager = Pager::by_cursor(
+        "/organizations",
+        &[("q", q)],
+        "after",
+        search.after.as_deref(),
+        page.next.as_deref(),
+    );
     let can_register = !caller.actor.scope(Action::RegisterOrganizations).is_empty();
     let places = if can_register {
         sanshe_app::areas::place_choices(caller.app(), &caller.actor).await?
@@ -31,7 +50,11 @@ pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) 
     Ok(render_form(
         &OrganizationsPage {
             nav: Nav::of(caller, "/organizations"),
-            items,
+            items: page.items,
+            total: page.total,
+            q: q.unwrap_or_default().to_string(),
+            pager,
+            export: link_to("/organizations/export.xlsx", &[("q", q)]),
             can_register,
             places,
             errors,
@@ -40,8 +63,11 @@ pub(super) async fn organizations_view(caller: &PageCaller, errors: FormErrors) 
     ))
 }
 
-pub(super) async fn organizations_page(caller: PageCaller) -> PageResult {
-    organizations_view(&caller, FormErrors::default()).await
+pub(super) async fn organizations_page(
+    caller: PageCaller,
+    Query(search): Query<NameSearch>,
+) -> PageResult {
+    organizations_view(&caller, &search, FormErrors::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -69,7 +95,7 @@ pub(super) async fn register_organization(
         )
         .await,
         async |o| Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
-        async |errors| organizations_view(&caller, errors).await,
+        async |errors| organizations_view(&caller, &NameSearch::default(), errors).await,
     )
     .await
 }
@@ -110,7 +136,7 @@ pub(super) async fn organization_view(
     caller: &PageCaller,
     id: &str,
     errors: FormErrors,
-    people: &MemberFilter,
+    people: &NameSearch,
 ) -> PageResult {
     let (o, linkages, can_manage) =
         sanshe_app::organizations::get(caller.app(), &caller.actor, id).await?;
@@ -200,7 +226,7 @@ pub(super) async fn organization_view(
 pub(super) async fn organization_page(
     caller: PageCaller,
     Path(id): Path<String>,
-    Query(people): Query<MemberFilter>,
+    Query(people): Query<NameSearch>,
 ) -> PageResult {
     organization_view(&caller, &id, FormErrors::default(), &people).await
 }
@@ -224,7 +250,7 @@ pub(super) async fn add_linkage(
         &caller,
         sanshe_app::organizations::propose(caller.app(), &caller.actor, &id, &input).await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
+        async |errors| organization_view(&caller, &id, errors, &NameSearch::default()).await,
     )
     .await
 }
@@ -279,7 +305,7 @@ async fn deployment(
         &caller,
         done,
         async |()| Ok(Redirect::to(&format!("/organizations/{id}#members")).into_response()),
-        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
+        async |errors| organization_view(&caller, &id, errors, &NameSearch::default()).await,
     )
     .await
 }
@@ -313,33 +339,13 @@ pub(super) async fn unlink(caller: PageCaller, Path(id): Path<String>) -> PageRe
     Ok(Redirect::to(&format!("/organizations/{}", l.organization_id)).into_response())
 }
 
-pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
+/// The organizations as the page searched them, as .xlsx, a row for each linkage the caller
+/// sees (one for an organization with none), read a page at a time.
+pub(super) async fn export_organizations(
+    caller: PageCaller,
+    Query(search): Query<NameSearch>,
+) -> PageResult {
     let tr = caller.tr;
-    let mut rows = Vec::new();
-    for o in sanshe_app::organizations::list(caller.app(), &caller.actor).await? {
-        let (o, links, _) =
-            sanshe_app::organizations::get(caller.app(), &caller.actor, &o.id).await?;
-        if links.is_empty() {
-            rows.push(vec![
-                o.name.clone(),
-                tr.of("org-", o.kind),
-                o.contact.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-        }
-        for l in links {
-            rows.push(vec![
-                o.name.clone(),
-                tr.of("org-", o.kind),
-                o.contact.clone(),
-                l.community_name,
-                l.organization_provides,
-                l.community_provides,
-            ]);
-        }
-    }
     let header = [
         "organization",
         "organization-kind",
@@ -349,7 +355,45 @@ pub(super) async fn export_organizations(caller: PageCaller) -> PageResult {
         "linkage-community-provides",
     ]
     .map(|k| tr.t(k));
-    sheet_download("organizations", &header, rows, "organizations.xlsx")
+    // A bad search is refused before a workbook is started.
+    let first = NameSearch {
+        limit: Some(1),
+        ..search.clone()
+    };
+    organizations::list(caller.app(), &caller.actor, &first).await?;
+    let mut sheet = caller.sheet(&tr.t("organizations"), &header)?;
+    let (app, actor, q) = (caller.app(), &caller.actor, &search.q);
+    sheet
+        .push_pages(|after| async move {
+            let f = NameSearch::largest(q.clone(), after);
+            let page = organizations::list_with_linkages(app, actor, &f).await?;
+            let mut rows = Vec::new();
+            for (o, links) in page.items {
+                let of = |community, provides, provided| {
+                    vec![
+                        o.name.clone(),
+                        tr.of("org-", o.kind),
+                        o.contact.clone(),
+                        community,
+                        provides,
+                        provided,
+                    ]
+                };
+                if links.is_empty() {
+                    rows.push(of(String::new(), String::new(), String::new()));
+                }
+                for l in links {
+                    rows.push(of(
+                        l.community_name,
+                        l.organization_provides,
+                        l.community_provides,
+                    ));
+                }
+            }
+            Ok((rows, page.next))
+        })
+        .await?;
+    Ok(sheet.send("organizations.xlsx").await?)
 }
 
 pub(super) async fn edit_organization(
@@ -369,7 +413,7 @@ pub(super) async fn edit_organization(
         )
         .await,
         async |_| Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
-        async |errors| organization_view(&caller, &id, errors, &MemberFilter::default()).await,
+        async |errors| organization_view(&caller, &id, errors, &NameSearch::default()).await,
     )
     .await
 }
@@ -536,7 +580,7 @@ pub(super) async fn export_contributions(
 pub(super) async fn export_members(
     caller: PageCaller,
     Path(id): Path<String>,
-    Query(people): Query<MemberFilter>,
+    Query(people): Query<NameSearch>,
 ) -> PageResult {
     let tr = caller.tr;
     let header = [
@@ -553,11 +597,7 @@ pub(super) async fn export_members(
     let (app, actor, id, q) = (caller.app(), &caller.actor, id.as_str(), &people.q);
     sheet
         .push_pages(|after| async move {
-            let f = MemberFilter {
-                q: q.clone(),
-                after,
-                limit: Some(organizations::MAX_MEMBERS_PAGE),
-            };
+            let f = NameSearch::largest(q.clone(), after);
             let page = organizations::members(app, actor, id, &f).await?;
             let rows = page
                 .items

@@ -141,7 +141,7 @@ pub(super) async fn create_team(
         outcome,
         async |t| Ok(Redirect::to(&format!("/teams/{}", t.id)).into_response()),
         async |errors| {
-            let everyone = sanshe_app::organizations::MemberFilter::default();
+            let everyone = sanshe_app::cursor::NameSearch::default();
             super::organizations::organization_view(&caller, &id, errors, &everyone).await
         },
     )
