@@ -335,7 +335,7 @@ async fn list_in(
         Some(k) => Some(AlertKind::parse(k).map_err(|e| AppError::field("kind", e))?),
         None => None,
     };
-    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PAGE);
     let scope = actor.scope(Action::FrontLine);
@@ -351,7 +351,7 @@ async fn list_in(
     )
     .await?;
     let next = crate::cursor::cut(&mut rows, limit, |a| {
-        crate::cursor::encode_newest(order.moment(a), &a.id)
+        crate::cursor::encode_timed(order.moment(a), &a.id)
     });
     let total = store::count_alerts(&mut *conn, scope.roots(), statuses, kind).await?;
     let paths: Vec<String> = rows.iter().map(|r| r.area_path.clone()).collect();

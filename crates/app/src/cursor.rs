@@ -148,14 +148,15 @@ pub fn after<const N: usize>(after: Option<&str>) -> Result<Option<[String; N]>>
     after.filter(|a| !a.is_empty()).map(decode).transpose()
 }
 
-/// The cursor of a newest-first list's last row: when it was made, its id.
-pub fn encode_newest(at: i64, id: &str) -> String {
+/// The cursor of the last row of a list ordered by a time, then id (newest first, or the
+/// longest-waiting first): that time, its id.
+pub fn encode_timed(at: i64, id: &str) -> String {
     encode(&[&at.to_string(), id])
 }
 
-/// The (when made, id) a newest-first list's cursor was made from; none on the first page
-/// (no cursor, or an empty one), a 422 on `after` for anything else.
-pub fn decode_newest(after: Option<&str>) -> Result<Option<(i64, String)>> {
+/// The (time, id) a list's `encode_timed` cursor was made from; none on the first page (no
+/// cursor, or an empty one), a 422 on `after` for anything else.
+pub fn decode_timed(after: Option<&str>) -> Result<Option<(i64, String)>> {
     let Some([at, id]) = self::after(after)? else {
         return Ok(None);
     };
@@ -181,14 +182,14 @@ mod tests {
 
     #[test]
     fn a_newest_first_cursor_holds_a_time_and_an_id() {
-        let c = encode_newest(1_600_000_000_000, "n1");
+        let c = encode_timed(1_600_000_000_000, "n1");
         assert_eq!(
-            decode_newest(Some(&c)).unwrap(),
+            decode_timed(Some(&c)).unwrap(),
             Some((1_600_000_000_000, "n1".to_string()))
         );
-        assert_eq!(decode_newest(None).unwrap(), None);
-        assert_eq!(decode_newest(Some("")).unwrap(), None);
-        assert!(decode_newest(Some(&encode(&["yesterday", "n1"]))).is_err());
+        assert_eq!(decode_timed(None).unwrap(), None);
+        assert_eq!(decode_timed(Some("")).unwrap(), None);
+        assert!(decode_timed(Some(&encode(&["yesterday", "n1"]))).is_err());
     }
 
     #[test]

@@ -414,7 +414,7 @@ pub type NeedsPage = crate::cursor::Page<NeedView>;
 /// those of its linked communities and the city-wide ones; newest first, a page at a time
 /// with the total, so a city's needs over a long winter are neither cut off nor read whole.
 pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage> {
-    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let mut conn = app.db.conn().await?;
     let scope = store::NeedScope {
         roots: actor.scope(Action::LinkOrganizations).roots().to_vec(),
@@ -426,7 +426,7 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |n| {
-        crate::cursor::encode_newest(n.created_at, &n.id)
+        crate::cursor::encode_timed(n.created_at, &n.id)
     });
     let total = store::count_visible(&mut *conn, &scope).await?;
     let places = rows.iter().map(|n| n.area_id.as_str());

@@ -280,12 +280,12 @@ async fn page(
     scope: store::NoticeScope<'_>,
     f: &NoticeFilter,
 ) -> Result<crate::cursor::Page<NoticeRow>> {
-    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.limit.unwrap_or(20).clamp(1, 100);
     let mut items = store::newest(&mut *conn, scope, before, limit + 1).await?;
     let next = crate::cursor::cut(&mut items, limit, |n| {
-        crate::cursor::encode_newest(n.created_at, &n.id)
+        crate::cursor::encode_timed(n.created_at, &n.id)
     });
     let total = store::count(&mut *conn, scope).await?;
     Ok(crate::cursor::Page { items, total, next })
@@ -297,7 +297,7 @@ pub async fn mine(app: &App, actor: &Actor, f: &NoticeFilter) -> Result<NoticesP
     let mut conn = app.db.conn().await?;
     let (Some(reader), Some(user_id)) = (reader(&mut conn, actor).await?, actor.user_id.as_deref())
     else {
-        crate::cursor::decode_newest(f.after.as_deref())?;
+        crate::cursor::decode_timed(f.after.as_deref())?;
         return Ok(NoticesPage::empty());
     };
     let rows = page(&mut conn, store::NoticeScope::Reader(&reader), f).await?;

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::accounts::Actor;
 use crate::audit::{self, Subject};
+use crate::cursor::Page;
 use crate::{App, AppError, Result, local_time};
 
 /// Skills an applicant may offer.
@@ -568,26 +569,29 @@ pub async fn deployed(app: &App, actor: &Actor, f: &RosterFilter) -> Result<Rost
     Ok(RosterPage { items, total, next })
 }
 
-/// The reserve pool as one list shows it.
-#[derive(Debug, Clone)]
-pub struct ReservePool {
-    /// The longest-waiting first, at most 1,000.
-    pub listed: Vec<ApplicationView>,
-    /// How many are in the pool (more than listed when it is larger than a list holds).
-    pub total: i64,
+/// Which of the reserve pool to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ReserveFilter {
+    /// Only those with this skill.
+    pub skill: Option<String>,
+    /// Only those living below this area (a street, a community).
+    pub area: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
 /// Approved volunteers deployed nowhere (the reserve pool) whose home community is in the
-/// caller's areas, optionally only those with a skill or living below an area.
-pub async fn reserve(
-    app: &App,
-    actor: &Actor,
-    skill: Option<&str>,
-    area_id: Option<&str>,
-) -> Result<ReservePool> {
-    let skill = skill_filter(skill)?;
+/// caller's areas, optionally only those with a skill or living below an area: the
+/// longest-waiting first, a page at a time with the total.
+pub async fn reserve(app: &App, actor: &Actor, f: &ReserveFilter) -> Result<Page<ApplicationView>> {
+    let skill = skill_filter(f.skill.as_deref())?;
+    let after = crate::cursor::decode_timed(f.after.as_deref())?;
     let mut conn = app.db.conn().await?;
-    let within = match area_id {
+    let within = match f.area.as_deref() {
         Some(id) => Some(
             area_store::get(&mut conn, id)
                 .await
@@ -597,12 +601,21 @@ pub async fn reserve(
         None => None,
     };
     let roots = actor.scope(Action::VetVolunteers).roots().to_vec();
-    let (within, skill) = (within.as_deref(), skill.as_deref());
-    let listed = store::reserve(&mut *conn, &roots, within, skill).await?;
-    let total = store::count_reserve(&mut *conn, &roots, within, skill).await?;
-    Ok(ReservePool {
-        listed: listed.into_iter().map(view).collect(),
+    let q = store::ReserveQuery {
+        roots: &roots,
+        within: within.as_deref(),
+        skill: skill.as_deref(),
+    };
+    let limit = f.limit.unwrap_or(50).clamp(1, crate::cursor::MAX_PAGE);
+    let mut items = store::reserve(&mut *conn, &q, after, limit + 1).await?;
+    let next = crate::cursor::cut(&mut items, limit, |r| {
+        crate::cursor::encode_timed(r.decided_at.unwrap_or(0), &r.id)
+    });
+    let total = store::count_reserve(&mut *conn, &q).await?;
+    Ok(Page {
+        items: items.into_iter().map(view).collect(),
         total,
+        next,
     })
 }
 

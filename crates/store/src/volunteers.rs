@@ -198,15 +198,38 @@ pub async fn skills_of(
     crate::column_by_key(conn, ("volunteer_applications", "user_id", "skills"), users).await
 }
 
-/// Approved applicants whose account is deployed nowhere (the reserve pool), in the scope and
-/// below `within` if given, with this skill if given, oldest first, at most `RESERVE_LISTED`.
+/// Which of the reserve pool (approved applicants whose account is deployed nowhere) a list
+/// holds: living in one of the subtrees at `roots`, below `within` if given, with `skill` if
+/// given.
+#[derive(Debug, Clone, Copy)]
+pub struct ReserveQuery<'a> {
+    /// The caller's subtrees.
+    pub roots: &'a [String],
+    /// Only those living below this path.
+    pub within: Option<&'a str>,
+    /// Only those offering this skill.
+    pub skill: Option<&'a str>,
+}
+
+/// A page of the reserve pool `q` asks for, the longest-waiting first (by when they were
+/// approved, then id), after `after` (the last of the previous page: its time, its id).
 pub async fn reserve(
     conn: &mut impl Statements,
-    roots: &[String],
-    within: Option<&str>,
-    skill: Option<&str>,
+    q: &ReserveQuery<'_>,
+    after: Option<(i64, String)>,
+    limit: i64,
 ) -> Result<Vec<ApplicationRow>> {
-    let (filter, args) = reserve_filter(roots, within, skill);
+    let mut args = Vec::new();
+    let mut filter = reserve_filter(q, &mut args);
+    if let Some((at, id)) = after {
+        args.extend([at.into(), id.into()]);
+        filter.push_str(&crate::sql::beyond(
+            &["v.decided_at", "v.id"],
+            args.len() - 1,
+            false,
+        ));
+    }
+    args.push(limit.into());
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("v.{c}"))
@@ -215,24 +238,18 @@ pub async fn reserve(
     conn.fetch_all(
         &format!(
             "SELECT {columns} FROM volunteer_applications v WHERE {filter} \
-             ORDER BY v.decided_at LIMIT {RESERVE_LISTED}"
+             ORDER BY v.decided_at, v.id LIMIT ${}",
+            args.len()
         ),
         &args,
     )
     .await
 }
 
-/// The most of the reserve pool one list holds; `count_reserve` says how many there are.
-pub const RESERVE_LISTED: i64 = 1000;
-
-/// How many are in the reserve pool that `reserve` lists from.
-pub async fn count_reserve(
-    conn: &mut impl Statements,
-    roots: &[String],
-    within: Option<&str>,
-    skill: Option<&str>,
-) -> Result<i64> {
-    let (filter, args) = reserve_filter(roots, within, skill);
+/// How many are in the reserve pool `q` asks for.
+pub async fn count_reserve(conn: &mut impl Statements, q: &ReserveQuery<'_>) -> Result<i64> {
+    let mut args = Vec::new();
+    let filter = reserve_filter(q, &mut args);
     conn.one_row(
         &format!("SELECT COUNT(*) AS n FROM volunteer_applications v WHERE {filter}"),
         &args,
@@ -241,31 +258,26 @@ pub async fn count_reserve(
     .try_get("n")
 }
 
-fn reserve_filter(
-    roots: &[String],
-    within: Option<&str>,
-    skill: Option<&str>,
-) -> (String, Vec<Cell>) {
-    let (scope, binds) = scope_filter("v.area_path", roots, 2);
-    // Skills are stored comma-joined with a comma at neither end; matching ",skill," against
-    // the padded list finds whole names only.
-    let mut args: Vec<Cell> = vec![skill.map(|s| format!("%,{s},%")).into()];
+/// The conditions of a list of the reserve pool but its page; their values appended to `args`.
+fn reserve_filter(q: &ReserveQuery<'_>, args: &mut Vec<Cell>) -> String {
+    let (scope, binds) = scope_filter("v.area_path", q.roots, args.len() + 1);
     args.extend(binds.into_iter().map(Cell::from));
     let mut filter = format!(
         "v.status = 'approved' AND v.user_id IS NOT NULL \
          AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = v.user_id AND g.role = 'volunteer') \
-         AND ($1 IS NULL OR ',' || v.skills || ',' LIKE $1) AND {scope}"
+         AND {scope}"
     );
-    if let Some(w) = within {
-        args.push(w.to_string().into());
-        args.push(sanshe_core::accounts::subtree_upper_bound(w).into());
-        let n = args.len();
-        filter.push_str(&format!(
-            " AND v.area_path >= ${} AND v.area_path < ${n}",
-            n - 1
-        ));
+    if let Some(skill) = q.skill {
+        // Skills are stored comma-joined with a comma at neither end; matching ",skill,"
+        // against the padded list finds whole names only.
+        args.push(format!("%,{skill},%").into());
+        filter.push_str(&format!(" AND ',' || v.skills || ',' LIKE ${}", args.len()));
     }
-    (filter, args)
+    if let Some(w) = q.within {
+        filter.push_str(" AND ");
+        filter.push_str(&crate::starting_with("v.area_path", w, args));
+    }
+    filter
 }
 
 /// The approved application that made an account.
@@ -457,6 +469,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_community_finds_its_reserve_however_many_have_waited_longer_elsewhere() {
+        const PAGE: i64 = 50;
         let scratch = crate::ScratchDb::new().await;
         let db = &scratch.db;
         let mut conn = db.conn().await.unwrap();
@@ -472,36 +485,57 @@ mod tests {
                 .unwrap(),
         );
         drop(conn);
-        // A list's worth in 甲, all waiting longer than the two of 乙.
-        for n in 0..RESERVE_LISTED as usize {
+        // A page's worth in 甲, all waiting longer than the two of 乙.
+        for n in 0..PAGE as usize {
             in_reserve(db, &a, n, n as i64).await;
         }
         in_reserve(db, &b, 5000, 5000).await;
         in_reserve(db, &b, 5001, 5001).await;
         let mut conn = db.conn().await.unwrap();
         let roots = [city.path.clone()];
-        let everyone = reserve(&mut *conn, &roots, None, None).await.unwrap();
-        assert_eq!(everyone.len() as i64, RESERVE_LISTED);
-        assert_eq!(
-            count_reserve(&mut *conn, &roots, None, None).await.unwrap(),
-            RESERVE_LISTED + 2
+        let q = |within, skill| ReserveQuery {
+            roots: &roots,
+            within,
+            skill,
+        };
+        let first = reserve(&mut *conn, &q(None, None), None, PAGE)
+            .await
+            .unwrap();
+        assert_eq!(first.len() as i64, PAGE);
+        assert!(
+            first.iter().all(|r| r.area_id == a.id),
+            "the longest-waiting first"
         );
-        let of_b = reserve(&mut *conn, &roots, Some(&b.path), None)
+        assert_eq!(
+            count_reserve(&mut *conn, &q(None, None)).await.unwrap(),
+            PAGE + 2
+        );
+        let last = first.last().unwrap();
+        let after = Some((last.decided_at.unwrap(), last.id.clone()));
+        let rest = reserve(&mut *conn, &q(None, None), after, PAGE)
+            .await
+            .unwrap();
+        assert_eq!(
+            rest.iter().map(|r| r.area_id.as_str()).collect::<Vec<_>>(),
+            [b.id.as_str(), b.id.as_str()],
+            "the next page holds the rest"
+        );
+        let of_b = reserve(&mut *conn, &q(Some(&b.path), None), None, PAGE)
             .await
             .unwrap();
         assert_eq!(
             of_b.len(),
             2,
-            "乙's two, though a thousand in 甲 waited longer"
+            "乙's two, though a page's worth in 甲 waited longer"
         );
         assert_eq!(
-            count_reserve(&mut *conn, &roots, Some(&b.path), Some("logistics"))
+            count_reserve(&mut *conn, &q(Some(&b.path), Some("logistics")))
                 .await
                 .unwrap(),
             2
         );
         assert_eq!(
-            count_reserve(&mut *conn, &roots, Some(&b.path), Some("medical"))
+            count_reserve(&mut *conn, &q(Some(&b.path), Some("medical")))
                 .await
                 .unwrap(),
             0

@@ -555,7 +555,6 @@ vet-approve = Approve
 vet-more-info = Ask for more
 vet-decline = Decline
 vet-reserve = Reserve pool (approved, not deployed)
-vet-reserve-listed = Listed here: the { $count } who have waited longest; the others follow as these are deployed.
 vet-dispatch = Deploy
 vet-deployed = Deployed volunteers
 vet-hours = hours

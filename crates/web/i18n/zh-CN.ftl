@@ -555,7 +555,6 @@ vet-approve = 通过
 vet-more-info = 请其补充
 vet-decline = 不通过
 vet-reserve = 后备志愿者库（已通过、尚未派驻）
-vet-reserve-listed = 这里列出等待最久的 { $count } 人，其余的人在这些人派驻后依次列出。
 vet-dispatch = 派驻
 vet-deployed = 已派驻的志愿者
 vet-hours = 小时

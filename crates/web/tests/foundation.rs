@@ -1192,7 +1192,7 @@ async fn the_demo_tells_the_tianjin_story() {
             .get("/api/v1/volunteers/reserve", Some(&admin))
             .await
             .json();
-        assert_eq!(pool[0]["name"], "吴静", "{pool}");
+        assert_eq!(pool["items"][0]["name"], "吴静", "{pool}");
         let liu = t.token("vol.liuyang").await;
         assert_eq!(
             t.get("/api/v1/help-requests", Some(&liu))

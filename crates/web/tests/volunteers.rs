@@ -211,15 +211,25 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
 
         // In the pool: approved, deployed nowhere, so no community's rota is theirs yet.
         let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
-        assert_eq!(pool.as_array().unwrap().len(), 2, "{pool}");
+        assert_eq!((pool["items"].as_array().unwrap().len(), pool["total"].as_i64()), (2, Some(2)), "{pool}");
         let pool = t.get("/api/v1/volunteers/reserve?skill=counselling", Some(&admin)).await.json();
-        assert_eq!(pool.as_array().unwrap().len(), 1);
-        assert_eq!(pool[0]["user_id"], counsellor.as_str());
+        assert_eq!(pool["total"], 1);
+        assert_eq!(pool["items"][0]["user_id"], counsellor.as_str());
+        // One at a time: the longest-waiting first, then the other; a forged cursor is refused.
+        let one = t.get("/api/v1/volunteers/reserve?limit=1", Some(&admin)).await.json();
+        assert_eq!(one["items"][0]["user_id"], counsellor.as_str(), "approved first");
+        let next = one["next"].as_str().expect("a second page");
+        let two = t.get(&format!("/api/v1/volunteers/reserve?limit=1&after={next}"), Some(&admin)).await.json();
+        assert_eq!((two["items"][0]["user_id"].as_str(), two["next"].as_str()), (Some(driver.as_str()), None));
+        assert_eq!(t.get("/api/v1/volunteers/reserve?after=zz", Some(&admin)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (cookie, _) = t.browser("admin").await;
+        let vetting = t.page("/volunteers", &cookie).await.text();
+        assert!(vetting.contains("<span id=\"reserve-total\">2</span>"), "{vetting}");
         assert_eq!(t.get("/api/v1/volunteers/reserve?skill=magic", Some(&admin)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
         let by_area = |area: &str| format!("/api/v1/volunteers/reserve?area={area}");
-        assert_eq!(t.get(&by_area(&t.lingyanli), Some(&admin)).await.json().as_array().unwrap().len(), 2);
-        assert_eq!(t.get(&by_area(&t.yudeli), Some(&admin)).await.json(), json!([]), "they live in 凌研里");
-        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&yudeli_worker)).await.json(), json!([]));
+        assert_eq!(t.get(&by_area(&t.lingyanli), Some(&admin)).await.json()["total"], 2);
+        assert_eq!(t.get(&by_area(&t.yudeli), Some(&admin)).await.json()["items"], json!([]), "they live in 凌研里");
+        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&yudeli_worker)).await.json()["items"], json!([]));
         let counsellor_token = sign_in(t, &decided[0]).await;
         let today = t.app.clock.today();
         let rota_of = |area: &str| format!("/api/v1/shifts?area={area}&from={today}&days=2");
@@ -240,7 +250,7 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         assert_eq!(codes(&r.json()), [("area_id".to_string(), "err-volunteer-deployed".to_string())]);
         let r = deploy(admin.clone(), driver.clone(), t.yudeli.clone()).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
-        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json(), json!([]));
+        assert_eq!(t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json()["total"], 0);
         let there = t.get("/api/v1/volunteers", Some(&yudeli_worker)).await.json();
         assert_eq!(there["items"].as_array().unwrap().len(), 2, "{there}");
 
@@ -275,7 +285,7 @@ async fn the_bureau_dispatches_from_the_reserve_pool_and_skilled_posts_go_to_the
         let r = t.send_json("DELETE", &recall(&driver), Some(&admin), json!({})).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
         let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
-        assert_eq!(pool[0]["user_id"], driver.as_str());
+        assert_eq!(pool["items"][0]["user_id"], driver.as_str());
         assert_eq!(t.get(&rota_of(&t.yudeli), Some(&driver_token)).await.status, StatusCode::NOT_FOUND);
 
         // The counsellor serves the shift: 若水's admin sees it among the organization's hours,
@@ -338,7 +348,7 @@ async fn an_organization_vets_those_who_name_it_and_its_approval_goes_to_the_res
         let user = r.json()["application"]["user_id"].as_str().unwrap().to_string();
         // Vouched for, not deployed: in the pool for 裕德里's worker or the bureau to deploy.
         let pool = t.get("/api/v1/volunteers/reserve", Some(&admin)).await.json();
-        assert_eq!(pool[0]["user_id"], user.as_str(), "{pool}");
+        assert_eq!(pool["items"][0]["user_id"], user.as_str(), "{pool}");
         assert!(t.page(&links[0], "").await.text().contains("后备志愿者库"));
         let yudeli = t.token("worker.yudeli").await;
         assert_eq!(t.get("/api/v1/volunteers", Some(&yudeli)).await.json()["items"], json!([]));
@@ -384,7 +394,7 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         let second = id_of(&html, "冯涛");
         let r = t.post_form(&format!("/volunteers/applications/{second}"), &cookie, &format!("csrf={csrf}&decision=approve&deploy=reserve")).await;
         let html = r.text();
-        assert!(html.contains("后备志愿者库（已通过、尚未派驻） (1)"), "{html}");
+        assert!(html.contains("后备志愿者库（已通过、尚未派驻） (<span id=\"reserve-total\">1</span>)"), "{html}");
         let i = html.find("/volunteers/").and_then(|_| html.find("/deploy\"")).unwrap();
         let user = html[i - 32..i].to_string();
         let r = t.post_form(&format!("/volunteers/{user}/deploy"), &cookie, &format!("csrf={csrf}&area_id={}", t.lingyanli)).await;

@@ -154,14 +154,14 @@ pub type CampaignsPage = crate::cursor::Page<CampaignView>;
 /// Campaigns in scope, newest first, a page at a time with the total: a district's run past
 /// any one page over a winter.
 pub async fn list(app: &App, actor: &Actor, f: &crate::cursor::Paging) -> Result<CampaignsPage> {
-    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.size();
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
     let mut rows = store::campaigns(&mut conn, scope.roots(), before, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |c| {
-        crate::cursor::encode_newest(c.created_at, &c.id)
+        crate::cursor::encode_timed(c.created_at, &c.id)
     });
     let total = store::count_campaigns(&mut conn, scope.roots()).await?;
     Ok(CampaignsPage {

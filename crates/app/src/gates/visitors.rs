@@ -218,7 +218,7 @@ pub type VisitorsPage = crate::cursor::Page<VisitorView>;
 /// total: a street's busy day runs past any one list.
 pub async fn visitors(app: &App, actor: &Actor, f: &VisitorFilter) -> Result<VisitorsPage> {
     let (day, within, gate_only) = gate_day(app, actor, &f.at, f.date.as_deref()).await?;
-    let before = crate::cursor::decode_newest(f.after.as_deref())?;
+    let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.limit.unwrap_or(100).clamp(1, 500);
     let from = utc_ms(day.and_hms_opt(0, 0, 0).unwrap_or_default());
@@ -231,7 +231,7 @@ pub async fn visitors(app: &App, actor: &Actor, f: &VisitorFilter) -> Result<Vis
     let mut conn = app.db.conn().await?;
     let mut rows = store::visitors(&mut conn, scope, before, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |v| {
-        crate::cursor::encode_newest(v.at, &v.id)
+        crate::cursor::encode_timed(v.at, &v.id)
     });
     let total = store::count_visitors(&mut conn, scope).await?;
     let items = rows

@@ -8,7 +8,6 @@ use crate::extract::{Path, Query};
 use axum::http::StatusCode;
 use sanshe_app::volunteers::{self, ApplicationInput, ApplicationView, Decided, DecisionInput};
 use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::AppState;
@@ -63,33 +62,17 @@ pub async fn list_volunteers(
     ))
 }
 
-/// Which volunteers of the reserve pool.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ReserveQuery {
-    /// Only those with this skill.
-    pub skill: Option<String>,
-    /// Only those living below this area (a street, a community).
-    pub area: Option<String>,
-}
-
 /// The reserve pool: approved volunteers deployed nowhere whose home community is in the
-/// caller's areas, optionally only those with a skill or below an area; the 1,000 who have
-/// waited longest.
-#[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(ReserveQuery), tag = "volunteers",
-    responses((status = 200, body = [ApplicationView])))]
+/// caller's areas, optionally only those with a skill or below an area; the longest-waiting
+/// first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/volunteers/reserve", params(volunteers::ReserveFilter), tag = "volunteers",
+    responses((status = 200, body = Page<ApplicationView>)))]
 pub async fn list_reserve(
     caller: ApiCaller,
-    Query(q): Query<ReserveQuery>,
-) -> ApiResult<Json<Vec<ApplicationView>>> {
+    Query(f): Query<volunteers::ReserveFilter>,
+) -> ApiResult<Json<Page<ApplicationView>>> {
     Ok(Json(
-        volunteers::reserve(
-            caller.app(),
-            &caller.actor,
-            q.skill.as_deref(),
-            q.area.as_deref(),
-        )
-        .await?
-        .listed,
+        volunteers::reserve(caller.app(), &caller.actor, &f).await?,
     ))
 }
 

@@ -133,7 +133,10 @@ pub(super) struct VettingPage {
     filter: sanshe_app::volunteers::ApplicationFilter,
     pager: Pager,
     skills: &'static [&'static str],
-    reserve: sanshe_app::volunteers::ReservePool,
+    /// A page of the reserve pool, the longest-waiting first.
+    reserve: sanshe_app::cursor::Page<sanshe_app::volunteers::ApplicationView>,
+    /// The links to the reserve pool's other pages.
+    reserve_pager: Pager,
     /// The roster's first page.
     deployed: sanshe_app::volunteers::RosterPage,
     areas: Vec<(String, String)>,
@@ -156,9 +159,20 @@ impl VettingPage {
 /// Open applications a page shows at once.
 const APPLICATIONS_PER_PAGE: i64 = 50;
 
+/// Volunteers of the reserve pool a page shows at once, each with a form to dispatch them.
+const RESERVE_PER_PAGE: i64 = 20;
+
+/// Where the page's reserve pool list starts (it pages apart from the applications).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ReserveAt {
+    reserve_after: Option<String>,
+}
+
 async fn vetting_view(
     caller: &PageCaller,
     filter: sanshe_app::volunteers::ApplicationFilter,
+    reserve_at: ReserveAt,
     made: Option<(String, String, String)>,
     message: Option<String>,
     rejected: bool,
@@ -180,7 +194,23 @@ async fn vetting_view(
         filter.after.as_deref(),
         pending.next.as_deref(),
     );
-    let reserve = sanshe_app::volunteers::reserve(app, actor, None, None).await?;
+    let reserve_filter = sanshe_app::volunteers::ReserveFilter {
+        after: reserve_at.reserve_after.clone(),
+        limit: Some(RESERVE_PER_PAGE),
+        ..Default::default()
+    };
+    let reserve = sanshe_app::volunteers::reserve(app, actor, &reserve_filter).await?;
+    let reserve_pager = Pager::by_cursor(
+        "/volunteers",
+        &[
+            ("q", filter.q.as_deref()),
+            ("skill", filter.skill.as_deref()),
+            ("after", filter.after.as_deref()),
+        ],
+        "reserve_after",
+        reserve_at.reserve_after.as_deref(),
+        reserve.next.as_deref(),
+    );
     let first = sanshe_app::volunteers::RosterFilter::default();
     let deployed = sanshe_app::volunteers::deployed(app, actor, &first).await?;
     let areas = sanshe_app::volunteers::deployable_areas(app, actor).await?;
@@ -197,6 +227,7 @@ async fn vetting_view(
             pager,
             skills: &sanshe_app::volunteers::SKILLS,
             reserve,
+            reserve_pager,
             deployed,
             areas,
             made,
@@ -212,8 +243,9 @@ async fn vetting_view(
 pub(super) async fn vetting_page(
     caller: PageCaller,
     Query(filter): Query<sanshe_app::volunteers::ApplicationFilter>,
+    Query(reserve_at): Query<ReserveAt>,
 ) -> PageResult {
-    vetting_view(&caller, filter, None, None, false).await
+    vetting_view(&caller, filter, reserve_at, None, None, false).await
 }
 
 /// A decision on an application, from the page.
@@ -236,8 +268,15 @@ pub(super) async fn decide_application(
                 _ => None,
             };
             let message = caller.tr.t(&format!("vet-done-{}", d.application.status));
-            let mut resp =
-                vetting_view(&caller, Default::default(), made, Some(message), false).await?;
+            let mut resp = vetting_view(
+                &caller,
+                Default::default(),
+                Default::default(),
+                made,
+                Some(message),
+                false,
+            )
+            .await?;
             // The first password is on this page only.
             no_store(&mut resp);
             Ok(resp)
@@ -250,7 +289,15 @@ pub(super) async fn decide_application(
 /// The vetting page again with why a decision or deployment was refused.
 async fn vetting_refused(caller: &PageCaller, errors: &FormErrors) -> PageResult {
     let message = errors.messages().join(" ");
-    vetting_view(caller, Default::default(), None, Some(message), true).await
+    vetting_view(
+        caller,
+        Default::default(),
+        Default::default(),
+        None,
+        Some(message),
+        true,
+    )
+    .await
 }
 
 /// Deploys a volunteer from the reserve pool (or to one more community), from the page.
@@ -270,7 +317,15 @@ pub(super) async fn deploy_volunteer(
         .await,
         async |()| {
             let message = caller.tr.t("vet-done-deployed");
-            vetting_view(&caller, Default::default(), None, Some(message), false).await
+            vetting_view(
+                &caller,
+                Default::default(),
+                Default::default(),
+                None,
+                Some(message),
+                false,
+            )
+            .await
         },
         async |errors| vetting_refused(&caller, &errors).await,
     )
