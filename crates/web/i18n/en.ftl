@@ -757,6 +757,7 @@ err-too-many-items = Too many items (at most { $limit })
 err-file-too-large-max = The file is too large (at most { $limit } MB)
 err-volunteer-status = Status is one of pending, more_info, approved, declined or open
 err-volunteer-number = A volunteer number is 6 to 32 letters, digits or hyphens
+search-organization-name = Find by name
 vet-search-name = Find by name
 vet-skill = Skill
 vet-any-skill = Any skill

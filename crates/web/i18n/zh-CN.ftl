@@ -757,6 +757,7 @@ err-too-many-items = 项目过多（最多 { $limit } 项）
 err-file-too-large-max = 文件太大（最多 { $limit } MB）
 err-volunteer-status = 状态只能是 pending、more_info、approved、declined 或 open
 err-volunteer-number = 志愿者编号应为 6 到 32 位字母、数字或连字符
+search-organization-name = 按机构名称查找
 vet-search-name = 按姓名查找
 vet-skill = 技能
 vet-any-skill = 全部技能

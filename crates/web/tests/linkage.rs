@@ -540,7 +540,8 @@ async fn organizations_are_read_a_page_at_a_time_found_by_name_and_each_sees_onl
         let (cookie, _) = t.browser("admin").await;
         let html = t.page("/organizations", &cookie).await.text();
         assert!(
-            html.contains("<span id=\"organizations-total\">5</span>"),
+            html.contains("<span id=\"organizations-total\">5</span>")
+                && html.contains("placeholder=\"按机构名称查找\""),
             "{html}"
         );
         let html = t.page("/organizations?limit=2", &cookie).await.text();
