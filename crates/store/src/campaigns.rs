@@ -181,65 +181,146 @@ crate::query_row! {
     }
 }
 
-/// Every household below `within` with its latest visit in the campaign.
+/// Which doors of a campaign a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoorsWanted {
+    /// Every door.
+    All,
+    /// Those whose latest visit calls for another (nobody home, refused).
+    Revisit,
+    /// Those nobody has knocked on yet.
+    Unvisited,
+}
+
+/// The doors of a campaign a list asks for: the households of `places` (each an area path and,
+/// where given, one building of it), those `wanted`, or the one household `household_id`.
+#[derive(Debug, Clone, Copy)]
+pub struct DoorQuery<'a> {
+    /// The campaign.
+    pub campaign_id: &'a str,
+    /// Where the caller sees its doors: (area path, one building or all of them).
+    pub places: &'a [(String, Option<String>)],
+    /// Which of them.
+    pub wanted: DoorsWanted,
+    /// Only this household.
+    pub household_id: Option<&'a str>,
+}
+
+/// The compound a door is listed under: a building area's parent, else the area itself.
+const DOOR_AREA_NAME: &str = "CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END";
+
+/// The latest visit of household `h` in the campaign bound as `$1`.
+const LATEST_VISIT: &str = "LEFT JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l \
+     WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1)";
+
+/// The sort of a door list, by address, which its keyset follows.
+const DOOR_ORDER: [&str; 5] = [DOOR_AREA_NAME, "h.building", "h.unit", "h.room", "h.id"];
+
+/// A page of the doors `q` asks for with their latest visit, by compound, building, unit and
+/// room, after the door whose address and id are `after`.
 pub async fn doors(
     conn: &mut AnyConnection,
-    campaign_id: &str,
-    within: &str,
-    building: Option<&str>,
+    q: &DoorQuery<'_>,
+    after: Option<&[String; 5]>,
+    limit: i64,
 ) -> Result<Vec<DoorRow>> {
-    let mut sql = "SELECT h.id AS household_id, h.area_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.building, h.unit, h.room, \
+    let mut args = Vec::new();
+    let mut filter = door_filter(q, &mut args);
+    if let Some(after) = after {
+        args.extend(after.iter().map(Cell::from));
+        filter.push_str(&crate::sql::beyond(&DOOR_ORDER, args.len() - 4, false));
+    }
+    args.push(limit.into());
+    let sql = format!(
+        "SELECT h.id AS household_id, h.area_id, {DOOR_AREA_NAME} AS area_name, h.building, h.unit, h.room, \
          v.outcome, v.answers, v.note, v.visited_at, \
          (SELECT COUNT(*) FROM campaign_visits c WHERE c.campaign_id = $1 AND c.household_id = h.id) AS visits \
-         FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id \
-         LEFT JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1) \
-         WHERE h.area_path >= $2 AND h.area_path < $3".to_string();
-    if building.is_some() {
-        sql.push_str(" AND h.building = $4");
-    }
-    sql.push_str(" ORDER BY area_name, h.building, h.unit, h.room");
-    let mut args: Vec<Cell> = vec![
-        campaign_id.into(),
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-    ];
-    if let Some(b) = building {
-        args.push(b.into());
-    }
+         FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id {LATEST_VISIT} \
+         WHERE {filter} ORDER BY {} LIMIT ${}",
+        DOOR_ORDER.join(", "),
+        args.len()
+    );
     conn.fetch_all(&sql, &args).await
 }
 
-/// How many households below `within` (optionally in one building) are to be visited again:
-/// their latest visit's outcome calls for a revisit. Counted in the database, so the home page
-/// does not read a community's every door to show one number.
-pub async fn revisit_count(
-    conn: &mut impl Statements,
+/// How many doors `q` asks for, counted in the database (the home page shows how many to
+/// visit again without reading a community's every door).
+pub async fn count_doors(conn: &mut impl Statements, q: &DoorQuery<'_>) -> Result<i64> {
+    let mut args = Vec::new();
+    let filter = door_filter(q, &mut args);
+    let sql = format!("SELECT COUNT(*) AS n FROM households h {LATEST_VISIT} WHERE {filter}");
+    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
+}
+
+/// The conditions of a door list but its page, the campaign as `$1`; their values appended
+/// to `args`.
+fn door_filter(q: &DoorQuery<'_>, args: &mut Vec<Cell>) -> String {
+    args.push(q.campaign_id.into());
+    let mut places = Vec::new();
+    for (path, building) in q.places {
+        let mut place = crate::starting_with("h.area_path", path, args);
+        if let Some(b) = building {
+            args.push(b.into());
+            place.push_str(&format!(" AND h.building = ${}", args.len()));
+        }
+        places.push(format!("({place})"));
+    }
+    let mut filter = if places.is_empty() {
+        String::from("1 = 0")
+    } else {
+        format!("({})", places.join(" OR "))
+    };
+    match q.wanted {
+        DoorsWanted::All => {}
+        DoorsWanted::Revisit => {
+            let outcomes: Vec<VisitOutcome> = VisitOutcome::ALL
+                .into_iter()
+                .filter(|o| o.calls_for_revisit())
+                .collect();
+            filter.push_str(" AND ");
+            filter.push_str(&crate::one_of("v.outcome", &outcomes, args));
+        }
+        DoorsWanted::Unvisited => filter.push_str(" AND v.id IS NULL"),
+    }
+    if let Some(h) = q.household_id {
+        args.push(h.into());
+        filter.push_str(&format!(" AND h.id = ${}", args.len()));
+    }
+    filter
+}
+
+/// A campaign's doors below `within` counted by compound, building and latest outcome (none:
+/// never visited): what its coverage is made of, summed in the database.
+pub async fn door_counts(
+    conn: &mut AnyConnection,
     campaign_id: &str,
     within: &str,
-    building: Option<&str>,
-) -> Result<i64> {
-    let outcomes: Vec<Cell> = VisitOutcome::ALL
-        .into_iter()
-        .filter(|o| o.calls_for_revisit())
-        .map(Cell::from)
-        .collect();
-    let mut sql = format!(
-        "SELECT COUNT(*) AS n FROM households h \
-         JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1) \
-         WHERE h.area_path >= $2 AND h.area_path < $3 AND v.outcome IN {}",
-        crate::in_list(4, outcomes.len())
+) -> Result<Vec<DoorCount>> {
+    let mut args: Vec<Cell> = vec![campaign_id.into()];
+    let place = crate::starting_with("h.area_path", within, &mut args);
+    let sql = format!(
+        "SELECT MIN(h.area_id) AS area_id, {DOOR_AREA_NAME} AS area_name, h.building, v.outcome, COUNT(*) AS doors \
+         FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id {LATEST_VISIT} \
+         WHERE {place} GROUP BY {DOOR_AREA_NAME}, h.building, v.outcome"
     );
-    let mut args: Vec<Cell> = vec![
-        campaign_id.into(),
-        within.into(),
-        sanshe_core::accounts::subtree_upper_bound(within).into(),
-    ];
-    args.extend(outcomes);
-    if let Some(b) = building {
-        sql.push_str(&format!(" AND h.building = ${}", args.len() + 1));
-        args.push(b.into());
+    conn.fetch_all(&sql, &args).await
+}
+
+crate::query_row! {
+    /// How many of a campaign's doors in one building have one latest outcome.
+    #[derive(Debug, Clone)]
+    pub struct DoorCount {
+        /// The households' area (a compound, or a building area) of one of those doors.
+        pub area_id: String,
+        /// Compound (or community) name.
+        pub area_name: String,
+        /// 楼栋
+        pub building: String,
+        /// The latest outcome; none for doors never visited.
+        pub outcome: Option<VisitOutcome>,
+        /// How many doors.
+        pub doors: i64,
     }
-    Ok(conn.fetch_one::<Count>(&sql, &args).await?.0)
 }
 
 /// Visits per worker per day: (day, worker name, visits, households reached).

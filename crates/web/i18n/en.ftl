@@ -802,6 +802,7 @@ member-recall = Recall
 member-recall-confirm = Recall this person from this community? They will no longer be deployed here.
 member-deploy = Deploy to a linked community
 err-duty = No such duty
+err-doors-revisit-or-unvisited = Ask for the revisit list or the doors never knocked on, not both.
 err-duties-required = Choose at least one duty
 err-date-order = The end date cannot be before the start date
 err-period-released-only = Release days apply only to people released from isolation (status released or all)

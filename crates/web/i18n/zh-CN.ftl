@@ -802,6 +802,7 @@ member-recall = 召回
 member-recall-confirm = 确定将此人从该社区召回吗？召回后其不再派驻这里。
 member-deploy = 派驻到联动社区
 err-duty = 没有这种职责
+err-doors-revisit-or-unvisited = 待回访名单和未走访名单只能选一个。
 err-duties-required = 请至少选择一项承担的职责
 err-date-order = 结束日期不能早于开始日期
 err-period-released-only = 按解除日期查询只适用于已解除隔离的人员（状态选“已解除”或“全部”）

@@ -687,14 +687,26 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         assert_eq!(c.json()["households"], 2);
 
         let doors = t.get(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w)).await.json();
-        assert_eq!(doors.as_array().unwrap().len(), 2);
-        assert!(doors[0]["outcome"].is_null());
+        assert_eq!((doors["items"].as_array().unwrap().len(), doors["total"].as_i64()), (2, Some(2)));
+        assert!(doors["items"][0]["outcome"].is_null());
+        // A door at a time, by address: 301 then 302; a forged cursor and a list asked to be
+        // both revisits and never visited are refused.
+        let first = t.get(&format!("/api/v1/campaigns/{cid}/visits?limit=1"), Some(&w)).await.json();
+        assert_eq!(first["items"][0]["household_id"], h1.as_str());
+        let next = first["next"].as_str().expect("a second page");
+        let second = t.get(&format!("/api/v1/campaigns/{cid}/visits?limit=1&after={next}"), Some(&w)).await.json();
+        assert_eq!((second["items"][0]["household_id"].as_str(), second["next"].as_str()), (Some(h2.as_str()), None));
+        assert_eq!(t.get(&format!("/api/v1/campaigns/{cid}/visits?after=zz"), Some(&w)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let both = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true&unvisited=true"), Some(&w)).await;
+        assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         let not_home = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h1, "outcome": "not_home"})).await;
         assert_eq!(not_home.status, StatusCode::CREATED);
         let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
-        assert_eq!(revisits.as_array().unwrap().len(), 1, "not home: a revisit; never visited: listed apart");
-        assert_eq!(revisits[0]["household_id"], h1.as_str());
+        assert_eq!(revisits["items"].as_array().unwrap().len(), 1, "not home: a revisit; never visited: listed apart");
+        assert_eq!(revisits["items"][0]["household_id"], h1.as_str());
+        let never = t.get(&format!("/api/v1/campaigns/{cid}/visits?unvisited=true"), Some(&w)).await.json();
+        assert_eq!((never["total"].as_i64(), never["items"][0]["household_id"].as_str()), (Some(1), Some(h2.as_str())));
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let revisit_tile = async |n: i64| {
             let home = t.page("/", &cookie).await.text();
@@ -705,6 +717,7 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let never = t.page(&format!("/campaigns/{cid}/grid?unvisited=1"), &cookie).await.text();
         let listed = |h: &str| never.contains(&format!("data-household=\"{h}\""));
         assert!(listed(&h2) && !listed(&h1), "the unvisited list holds the door never knocked on: {never}");
+        assert!(never.contains("<span id=\"doors-total\">1</span>"), "{never}");
 
         let visit_id = uuid::Uuid::now_v7().to_string();
         let body = json!({"id": visit_id, "household_id": h1, "outcome": "answered", "answers": {"fever_or_cough": true, "arrived_from_elsewhere": true, "custom_1": false}, "note": "老人咳嗽两天"});
@@ -733,8 +746,8 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         let refused = t.post_json(&format!("/api/v1/campaigns/{cid}/visits"), Some(&w), json!({"household_id": h2, "outcome": "refused"})).await;
         assert_eq!(refused.status, StatusCode::CREATED);
         let revisits = t.get(&format!("/api/v1/campaigns/{cid}/visits?revisit=true"), Some(&w)).await.json();
-        assert_eq!(revisits.as_array().unwrap().len(), 1, "{revisits}");
-        assert_eq!(revisits[0]["outcome"], "refused");
+        assert_eq!(revisits["items"].as_array().unwrap().len(), 1, "{revisits}");
+        assert_eq!(revisits["items"][0]["outcome"], "refused");
         let line = &t.get(&format!("/api/v1/campaigns/{cid}/coverage"), Some(&w)).await.json()["buildings"][0];
         let parts: i64 = ["answered", "not_home", "refused", "moved_out", "unvisited"].iter().map(|k| line[k].as_i64().unwrap()).sum();
         assert_eq!((line["answered"].as_i64(), line["refused"].as_i64(), parts), (Some(1), Some(1), 2), "{line}");

@@ -1161,8 +1161,10 @@ async fn a_social_worker_visits_only_the_buildings_handed_to_them_while_the_duty
             .get(&format!("/api/v1/campaigns/{campaign}/visits?building={encoded}"), Some(&sw))
             .await
             .json();
-        assert_eq!(doors.as_array().map(Vec::len), Some(1), "{doors}");
-        assert_eq!(doors[0]["household_id"], handed_door["household_id"]);
+        assert_eq!(doors["items"].as_array().map(Vec::len), Some(1), "{doors}");
+        assert_eq!(doors["items"][0]["household_id"], handed_door["household_id"]);
+        let all = t.get(&format!("/api/v1/campaigns/{campaign}/visits"), Some(&sw)).await.json();
+        assert_eq!(all["total"], 1, "only the handed building's doors, whatever is asked: {all}");
         assert!(!doors.to_string().contains("周桂兰"), "{doors}");
         let visit = |household: Value| {
             let (t, sw, campaign) = (&t, sw.clone(), campaign.clone());

@@ -78,8 +78,14 @@ pub async fn assign(
         .ok()
         .filter(|a| a.path.starts_with(&c.area_path))
         .ok_or_else(|| AppError::field("area_id", "err-area-not-found"))?;
-    let doors = store::doors(&mut tx, campaign_id, &area.path, Some(building.as_str())).await?;
-    if doors.is_empty() {
+    let places = [(area.path.clone(), Some(building.clone()))];
+    let q = store::DoorQuery {
+        campaign_id,
+        places: &places,
+        wanted: store::DoorsWanted::All,
+        household_id: None,
+    };
+    if store::count_doors(&mut *tx, &q).await? == 0 {
         return Err(AppError::field("building", "err-building-no-households"));
     }
     let today = app.today().to_string();
@@ -221,10 +227,9 @@ pub async fn door_sheets(app: &App, actor: &Actor) -> Result<Vec<DoorSheet>> {
         let mut conn = app.db.conn().await?;
         let c = store::campaign(&mut conn, &a.campaign_id).await?;
         let area_path = area_store::get(&mut conn, &a.area_id).await?.path;
-        let doors = store::doors(&mut conn, &a.campaign_id, &area_path, Some(&a.building))
+        let doors = building_doors(&mut conn, &a.campaign_id, &area_path, &a.building)
             .await?
             .into_iter()
-            .map(door)
             .map(|d| Door { note: None, ..d })
             .collect();
         sheets.push(DoorSheet {

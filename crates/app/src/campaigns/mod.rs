@@ -426,101 +426,183 @@ fn door(d: DoorRow) -> Door {
     }
 }
 
-/// Households of the campaign's area (optionally one building) with their latest visit.
+/// Which doors of a campaign to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct DoorFilter {
+    /// Only this building (楼栋 as written in the addresses).
+    pub building: Option<String>,
+    /// `true` for the revisit list: doors where nobody was home, or they refused, at the
+    /// last visit.
+    pub revisit: Option<bool>,
+    /// `true` for the doors nobody has knocked on yet.
+    pub unvisited: Option<bool>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–1,000, default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+/// The most doors one page holds (a building's worth, or more).
+pub const MAX_DOORS_PAGE: i64 = 1000;
+
+/// A campaign's doors with their latest visit, by compound, building, unit and room, a page
+/// at a time with the total: every door of its area (or of one building), the revisit list,
+/// or the doors never knocked on; a linked organization's social worker sees those of the
+/// buildings handed to them, without the community's notes.
 pub async fn doors(
     app: &App,
     actor: &Actor,
     campaign_id: &str,
-    building: Option<&str>,
-) -> Result<Vec<Door>> {
-    doors_where(app, actor, campaign_id, building, |_| true).await
-}
-
-/// Doors to go back to: nobody was home, or they refused, at the last visit. Doors never
-/// visited are not revisits: `unvisited` lists them apart.
-pub async fn revisits(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
-    let revisit = |o: Option<VisitOutcome>| o.is_some_and(VisitOutcome::calls_for_revisit);
-    doors_where(app, actor, campaign_id, None, |d| revisit(d.outcome)).await
-}
-
-/// How many doors `revisits` lists, counted without reading them.
-pub async fn revisit_count(app: &App, actor: &Actor, campaign_id: &str) -> Result<i64> {
+    f: &DoorFilter,
+) -> Result<crate::cursor::Page<Door>> {
+    let wanted = match (f.revisit.unwrap_or(false), f.unvisited.unwrap_or(false)) {
+        (false, false) => store::DoorsWanted::All,
+        (true, false) => store::DoorsWanted::Revisit,
+        (false, true) => store::DoorsWanted::Unvisited,
+        (true, true) => {
+            return Err(AppError::field(
+                "unvisited",
+                "err-doors-revisit-or-unvisited",
+            ));
+        }
+    };
+    let building = f
+        .building
+        .as_deref()
+        .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
+        .transpose()?;
+    let after = crate::cursor::after::<5>(f.after.as_deref())?;
+    let limit = f.limit.unwrap_or(200).clamp(1, MAX_DOORS_PAGE);
     let mut conn = app.db.conn().await?;
-    let mut count = 0;
-    for place in door_places(app, &mut conn, actor, campaign_id, None).await? {
-        let building = place.building.as_deref();
-        count += store::revisit_count(&mut *conn, campaign_id, &place.path, building).await?;
-    }
-    Ok(count)
+    let (places, from_outside) =
+        door_places(app, &mut conn, actor, campaign_id, building.as_deref()).await?;
+    let q = store::DoorQuery {
+        campaign_id,
+        places: &places,
+        wanted,
+        household_id: None,
+    };
+    let mut rows = store::doors(&mut conn, &q, after.as_ref(), limit + 1).await?;
+    let next = crate::cursor::cut(&mut rows, limit, |d| {
+        crate::cursor::encode(&[&d.area_name, &d.building, &d.unit, &d.room, &d.household_id])
+    });
+    let total = store::count_doors(&mut *conn, &q).await?;
+    Ok(crate::cursor::Page {
+        items: rows
+            .into_iter()
+            .map(|d| seen_door(d, from_outside))
+            .collect(),
+        total,
+        next,
+    })
 }
 
-/// Doors nobody has knocked on yet in this campaign.
-pub async fn unvisited(app: &App, actor: &Actor, campaign_id: &str) -> Result<Vec<Door>> {
-    doors_where(app, actor, campaign_id, None, |d| d.outcome.is_none()).await
-}
-
-/// The doors the caller may see whose latest visit passes `keep`, decided on the stored
-/// outcome before it becomes a word.
-async fn doors_where(
+/// One door of a campaign with its latest visit, if the caller sees it.
+pub async fn door_of(
     app: &App,
     actor: &Actor,
     campaign_id: &str,
-    building: Option<&str>,
-    keep: impl Fn(&DoorRow) -> bool,
-) -> Result<Vec<Door>> {
+    household_id: &str,
+) -> Result<Option<Door>> {
     let mut conn = app.db.conn().await?;
+    let (places, from_outside) = door_places(app, &mut conn, actor, campaign_id, None).await?;
+    let q = store::DoorQuery {
+        campaign_id,
+        places: &places,
+        wanted: store::DoorsWanted::All,
+        household_id: Some(household_id),
+    };
+    let found = store::doors(&mut conn, &q, None, 1).await?;
+    Ok(found.into_iter().next().map(|d| seen_door(d, from_outside)))
+}
+
+/// How many doors the revisit list of `doors` holds, counted without reading them.
+pub async fn revisit_count(app: &App, actor: &Actor, campaign_id: &str) -> Result<i64> {
+    let mut conn = app.db.conn().await?;
+    let (places, _) = door_places(app, &mut conn, actor, campaign_id, None).await?;
+    let q = store::DoorQuery {
+        campaign_id,
+        places: &places,
+        wanted: store::DoorsWanted::Revisit,
+        household_id: None,
+    };
+    Ok(store::count_doors(&mut *conn, &q).await?)
+}
+
+/// Every door of one building of a campaign, read a page at a time (a building's households,
+/// however many the registry holds).
+pub(crate) async fn building_doors(
+    conn: &mut Conn,
+    campaign_id: &str,
+    area_path: &str,
+    building: &str,
+) -> Result<Vec<Door>> {
+    let places = [(area_path.to_string(), Some(building.to_string()))];
+    let q = store::DoorQuery {
+        campaign_id,
+        places: &places,
+        wanted: store::DoorsWanted::All,
+        household_id: None,
+    };
     let mut doors = Vec::new();
-    for place in door_places(app, &mut conn, actor, campaign_id, building).await? {
-        let building = place.building.as_deref();
-        let rows = store::doors(&mut conn, campaign_id, &place.path, building).await?;
-        let rows = rows.into_iter().filter(&keep).map(door);
-        // Notes are the community's words about a household: not for a visitor from outside.
-        if place.from_outside {
-            doors.extend(rows.map(|d| Door { note: None, ..d }));
-        } else {
-            doors.extend(rows);
+    let mut after: Option<[String; 5]> = None;
+    loop {
+        let rows = store::doors(&mut *conn, &q, after.as_ref(), MAX_DOORS_PAGE).await?;
+        let full = rows.len() as i64 == MAX_DOORS_PAGE;
+        after = rows.last().map(|d| {
+            [
+                d.area_name.clone(),
+                d.building.clone(),
+                d.unit.clone(),
+                d.room.clone(),
+                d.household_id.clone(),
+            ]
+        });
+        doors.extend(rows.into_iter().map(door));
+        if !full {
+            return Ok(doors);
         }
     }
-    Ok(doors)
 }
 
-/// Where a caller sees a campaign's doors: the whole area, or the buildings handed to them.
-struct DoorPlace {
-    path: String,
-    building: Option<String>,
-    /// A social worker of a linked organization, not the community's own.
-    from_outside: bool,
+/// A door as its caller sees it: notes are the community's words about a household, not for
+/// a visitor from outside.
+fn seen_door(d: DoorRow, from_outside: bool) -> Door {
+    let d = door(d);
+    if from_outside {
+        Door { note: None, ..d }
+    } else {
+        d
+    }
 }
 
+/// Where a caller sees a campaign's doors — the whole area (or one building of it), or the
+/// buildings handed to them — and whether they come from outside the community (a linked
+/// organization's social worker).
 async fn door_places(
     app: &App,
     conn: &mut Conn,
     actor: &Actor,
     campaign_id: &str,
     building: Option<&str>,
-) -> Result<Vec<DoorPlace>> {
+) -> Result<(Vec<(String, Option<String>)>, bool)> {
     let c = store::campaign(&mut *conn, campaign_id).await?;
     let building = building.filter(|b| !b.is_empty());
     if actor.may(Action::FrontLine, Target::Area(&c.area_path)) {
-        return Ok(vec![DoorPlace {
-            path: c.area_path,
-            building: building.map(String::from),
-            from_outside: false,
-        }]);
+        return Ok((vec![(c.area_path, building.map(String::from))], false));
     }
     // A social worker sees the doors of the buildings handed to them, and no others.
     let handed = assignments::buildings_of(app, conn, actor, campaign_id, building).await?;
     if handed.is_empty() {
         return Err(AppError::NotFound);
     }
-    Ok(handed
+    let places = handed
         .into_iter()
-        .map(|a| DoorPlace {
-            path: a.area_path,
-            building: Some(a.building),
-            from_outside: true,
-        })
-        .collect())
+        .map(|a| (a.area_path, Some(a.building)))
+        .collect();
+    Ok((places, true))
 }
 
 /// Coverage of one building or compound.
@@ -553,23 +635,24 @@ pub struct CoverageLine {
 }
 
 impl CoverageLine {
-    fn count(&mut self, outcome: Option<VisitOutcome>) {
-        self.households += 1;
+    /// Counts `doors` households whose latest outcome is `outcome`.
+    fn count(&mut self, outcome: Option<VisitOutcome>, doors: i64) {
+        self.households += doors;
         match outcome {
-            None => self.unvisited += 1,
-            Some(VisitOutcome::NotHome) => self.not_home += 1,
+            None => self.unvisited += doors,
+            Some(VisitOutcome::NotHome) => self.not_home += doors,
             // Someone came to the door: the household is reached, whatever they said.
             Some(VisitOutcome::Answered) => {
-                self.reached += 1;
-                self.answered += 1;
+                self.reached += doors;
+                self.answered += doors;
             }
             Some(VisitOutcome::Refused) => {
-                self.reached += 1;
-                self.refused += 1;
+                self.reached += doors;
+                self.refused += doors;
             }
             Some(VisitOutcome::MovedOut) => {
-                self.reached += 1;
-                self.moved_out += 1;
+                self.reached += doors;
+                self.moved_out += doors;
             }
         }
         self.percent = self.reached * 100 / self.households;
@@ -606,41 +689,31 @@ pub struct Coverage {
 pub async fn coverage(app: &App, actor: &Actor, campaign_id: &str) -> Result<Coverage> {
     let mut conn = app.db.conn().await?;
     let c = visible(&mut conn, actor, campaign_id).await?;
-    let rows = store::doors(&mut conn, campaign_id, &c.area_path, None).await?;
+    let counts = store::door_counts(&mut conn, campaign_id, &c.area_path).await?;
     let workers = store::daily_counts(&mut conn, campaign_id).await?;
     drop(conn);
-    let mut buildings: Vec<CoverageLine> = Vec::new();
-    let mut compounds: Vec<CoverageLine> = Vec::new();
-    for d in &rows {
-        let outcome = d.outcome;
-        match buildings
-            .iter_mut()
-            .find(|b| b.compound == d.area_name && b.building == d.building)
-        {
-            Some(b) => b.count(outcome),
-            None => {
-                let mut b = CoverageLine {
-                    area_id: d.area_id.clone(),
-                    compound: d.area_name.clone(),
-                    building: d.building.clone(),
-                    ..Default::default()
-                };
-                b.count(outcome);
-                buildings.push(b);
-            }
-        }
-        match compounds.iter_mut().find(|b| b.compound == d.area_name) {
-            Some(b) => b.count(outcome),
-            None => {
-                let mut b = CoverageLine {
-                    compound: d.area_name.clone(),
-                    ..Default::default()
-                };
-                b.count(outcome);
-                compounds.push(b);
-            }
-        }
+    let mut buildings: BTreeMap<(String, String), CoverageLine> = BTreeMap::new();
+    let mut compounds: BTreeMap<String, CoverageLine> = BTreeMap::new();
+    for d in counts {
+        buildings
+            .entry((d.area_name.clone(), d.building.clone()))
+            .or_insert_with(|| CoverageLine {
+                area_id: d.area_id.clone(),
+                compound: d.area_name.clone(),
+                building: d.building.clone(),
+                ..Default::default()
+            })
+            .count(d.outcome, d.doors);
+        compounds
+            .entry(d.area_name.clone())
+            .or_insert_with(|| CoverageLine {
+                compound: d.area_name,
+                ..Default::default()
+            })
+            .count(d.outcome, d.doors);
     }
+    let mut buildings: Vec<CoverageLine> = buildings.into_values().collect();
+    let mut compounds: Vec<CoverageLine> = compounds.into_values().collect();
     buildings.sort_by_cached_key(|b| (natural_key(&b.compound), natural_key(&b.building)));
     compounds.sort_by_cached_key(|b| natural_key(&b.compound));
     Ok(Coverage {

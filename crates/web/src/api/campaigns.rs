@@ -9,8 +9,6 @@ use sanshe_app::campaigns::{
     VisitRecorded,
 };
 use sanshe_app::cursor::{Page, Paging};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
@@ -50,29 +48,18 @@ pub async fn get_campaign(
     ))
 }
 
-/// Filters of the door list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct DoorFilter {
-    /// Only this building (楼栋 as written in the addresses).
-    pub building: Option<String>,
-    /// `true` for the revisit list: households not reached yet.
-    pub revisit: Option<bool>,
-}
-
-/// The campaign's households with their latest visit (the building grid), or the revisit list.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/visits", params(DoorFilter), tag = "campaigns",
-    responses((status = 200, body = [Door])))]
+/// The campaign's households with their latest visit (the building grid), the revisit list
+/// or the doors never knocked on, by address, a page at a time.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/visits", params(campaigns::DoorFilter), tag = "campaigns",
+    responses((status = 200, body = Page<Door>)))]
 pub async fn list_visits(
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(f): Query<DoorFilter>,
-) -> ApiResult<Json<Vec<Door>>> {
-    let r = if f.revisit.unwrap_or(false) {
-        campaigns::revisits(caller.app(), &caller.actor, &id).await
-    } else {
-        campaigns::doors(caller.app(), &caller.actor, &id, f.building.as_deref()).await
-    };
-    Ok(Json(r?))
+    Query(f): Query<campaigns::DoorFilter>,
+) -> ApiResult<Json<Page<Door>>> {
+    Ok(Json(
+        campaigns::doors(caller.app(), &caller.actor, &id, &f).await?,
+    ))
 }
 
 /// Logs a visit; the same `id` again records nothing new (a retry from the phone).

@@ -217,6 +217,9 @@ pub(super) struct GridPage {
     grid: Vec<GridBuilding>,
     /// A list across buildings instead of one building: its title's message key.
     listing: Option<&'static str>,
+    /// How many doors the list or the building holds, over all pages.
+    total: i64,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -224,7 +227,11 @@ pub(super) struct GridQuery {
     building: Option<String>,
     revisit: Option<String>,
     unvisited: Option<String>,
+    after: Option<String>,
 }
+
+/// Doors one page of the grid shows (a building's worth; a list runs on to the next page).
+const DOORS_PER_PAGE: i64 = 300;
 
 pub(super) async fn campaign_grid(
     caller: PageCaller,
@@ -240,17 +247,31 @@ pub(super) async fn campaign_grid(
         None
     };
     let chosen = q.building.clone().unwrap_or_default();
-    let doors = if listing == Some("campaign-revisits") {
-        campaigns::revisits(caller.app(), &caller.actor, &id).await?
-    } else if listing.is_some() {
-        campaigns::unvisited(caller.app(), &caller.actor, &id).await?
-    } else if chosen.is_empty() {
-        Vec::new()
-    } else {
-        campaigns::doors(caller.app(), &caller.actor, &id, Some(&chosen)).await?
+    let filter = campaigns::DoorFilter {
+        building: listing.is_none().then(|| chosen.clone()),
+        revisit: Some(listing == Some("campaign-revisits")),
+        unvisited: Some(listing == Some("campaign-unvisited-list")),
+        after: q.after.clone(),
+        limit: Some(DOORS_PER_PAGE),
     };
+    let page = if listing.is_none() && chosen.is_empty() {
+        sanshe_app::cursor::Page::empty()
+    } else {
+        campaigns::doors(caller.app(), &caller.actor, &id, &filter).await?
+    };
+    let pager = Pager::by_cursor(
+        &format!("/campaigns/{id}/grid"),
+        &[
+            ("building", q.building.as_deref()),
+            ("revisit", q.revisit.as_deref()),
+            ("unvisited", q.unvisited.as_deref()),
+        ],
+        "after",
+        q.after.as_deref(),
+        page.next.as_deref(),
+    );
     let mut grid: Vec<GridBuilding> = Vec::new();
-    for d in doors {
+    for d in page.items {
         match grid
             .iter_mut()
             .find(|g| g.compound == d.compound && g.building == d.building)
@@ -281,6 +302,8 @@ pub(super) async fn campaign_grid(
         campaign: cov.campaign,
         grid,
         listing,
+        total: page.total,
+        pager,
     }))
 }
 
@@ -324,10 +347,9 @@ async fn visit_view(
     let campaign = campaigns::get(caller.app(), &caller.actor, id).await?;
     let (household, _) =
         sanshe_app::registry::household(caller.app(), &caller.actor, household_id).await?;
-    let last = campaigns::doors(caller.app(), &caller.actor, id, Some(&household.building))
+    let last = campaigns::door_of(caller.app(), &caller.actor, id, household_id)
         .await?
-        .into_iter()
-        .find(|d| d.household_id == household_id && d.outcome.is_some());
+        .filter(|d| d.outcome.is_some());
     let rejected = !errors.is_empty();
     Ok(render_form(
         &VisitPage {
