@@ -882,7 +882,6 @@ map-hours-7d = Hours served (7 days)
 map-hours-30d = Hours served (30 days)
 map-show-marked = Only communities needing attention
 map-show-all = All communities
-map-more = Only the first 300 communities are listed, those needing attention first; the Excel export holds them all.
 
 # Notices (issue 15)
 notices = Notices

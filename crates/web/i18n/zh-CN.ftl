@@ -882,7 +882,6 @@ map-hours-7d = 服务小时（近7天）
 map-hours-30d = 服务小时（近30天）
 map-show-marked = 只看需要关注的社区
 map-show-all = 显示全部社区
-map-more = 只列出前 300 个社区，需要关注的排在最前；全部社区见导出的 Excel。
 
 # Notices (动员, issue 15)
 notices = 动员通知

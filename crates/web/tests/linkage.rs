@@ -42,7 +42,8 @@ async fn linkage_step(t: &TestApp, token: &str, id: &str, step: &str) -> (Status
 
 /// 凌研里 on a linkage map's JSON.
 fn lingyanli_on(map: &Value) -> Value {
-    map.as_array()
+    map["items"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|c| c["name"] == "凌研里社区")
@@ -780,8 +781,15 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             let t = &t;
             async move { t.get("/api/v1/linkage-map", Some(&token)).await }
         };
+        let map_after = |token: String, after: String| {
+            let t = &t;
+            async move {
+                t.get(&format!("/api/v1/linkage-map?after={after}"), Some(&token))
+                    .await
+            }
+        };
         let m = map(admin.clone()).await.json();
-        let names: Vec<&str> = m
+        let names: Vec<&str> = m["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -792,15 +800,24 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
             ["裕德里社区", "凌研里社区"],
             "the unsupported first: {m}"
         );
-        assert_eq!(m[0]["unsupported"], true);
-        assert_eq!(m[1]["unsupported"], false);
+        // A page at a time, in the same order, each once; a forged cursor is refused.
+        let (paged, total) = t.every_page("/api/v1/linkage-map?limit=1", &admin).await;
+        let paged: Vec<&str> = paged.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!((paged, total), (names.clone(), 2));
+        let forged = sanshe_app::cursor::encode(&["first", "裕德里社区", "x"]);
+        for after in ["zz", forged.as_str()] {
+            let r = map_after(admin.clone(), after.to_string()).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{after}");
+        }
+        assert_eq!(m["items"][0]["unsupported"], true);
+        assert_eq!(m["items"][1]["unsupported"], false);
         assert_eq!(
-            m[1]["duties_uncovered"],
+            m["items"][1]["duties_uncovered"],
             json!(["gate_duty", "errands"]),
             "linked, but nobody there"
         );
         assert_eq!(
-            m[1]["organizations"][0]["name"],
+            m["items"][1]["organizations"][0]["name"],
             "天津市若水社会工作服务中心"
         );
 
@@ -880,8 +897,8 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
 
         // A community's worker sees their own community; an organization's admin has no map.
         let yude = map(t.token("worker.yudeli").await).await.json();
-        assert_eq!(yude.as_array().unwrap().len(), 1);
-        assert_eq!(yude[0]["name"], "裕德里社区");
+        assert_eq!(yude["items"].as_array().unwrap().len(), 1);
+        assert_eq!(yude["items"][0]["name"], "裕德里社区");
         assert_eq!(map(org.clone()).await.status, StatusCode::NOT_FOUND);
         let (cookie, _) = t.browser("admin").await;
         let html = t.page("/linkage-map?marked=true", &cookie).await.text();
@@ -902,7 +919,7 @@ async fn the_linkage_map_marks_unsupported_communities_and_duties_nobody_is_depl
         };
         let rows = sheet("/linkage-map/export.xlsx").await;
         let whole = map(admin.clone()).await.json();
-        assert_eq!(rows.len(), 1 + whole.as_array().unwrap().len());
+        assert_eq!(rows.len() as i64, 1 + whole["total"].as_i64().unwrap());
         let row = |name: &str| rows.iter().find(|r| r[0] == name).unwrap().clone();
         let ling = row("凌研里社区");
         assert_eq!(

@@ -161,6 +161,112 @@ pub async fn linkage_map(app: &App, actor: &Actor) -> Result<Vec<MapCommunity>> 
         .collect())
 }
 
+/// Which communities of the map to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct MapFilter {
+    /// `true` for only those that need the coordinator's attention (`MapCommunity::marked`).
+    pub marked: Option<bool>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// How the communities of a caller's map stand, over the whole map.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MapCounts {
+    /// Communities on the map.
+    pub communities: usize,
+    /// Those no organization holds an active linkage with.
+    pub unsupported: usize,
+    /// Those with an active duty nobody is deployed for.
+    pub uncovered: usize,
+}
+
+impl MapCommunity {
+    /// Whether the coordinator should look at it: unsupported, or a duty nobody is deployed for.
+    pub fn marked(&self) -> bool {
+        self.unsupported || !self.duties_uncovered.is_empty()
+    }
+
+    /// Where it stands in the map's order before its name: the unsupported, then those with
+    /// a duty uncovered, then the rest.
+    fn rank(&self) -> u8 {
+        if self.unsupported {
+            0
+        } else if !self.duties_uncovered.is_empty() {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// Its place in the map's order.
+    fn key(&self) -> (u8, &str, &str) {
+        (self.rank(), &self.name, &self.id)
+    }
+}
+
+/// A page of the map of the communities in the actor's scope in the map's order (the
+/// unsupported first, then those with a duty uncovered, then by name), with the counts over
+/// the whole map. A community whose standing changes between two pages moves in the order.
+pub async fn linkage_map_page(
+    app: &App,
+    actor: &Actor,
+    f: &MapFilter,
+) -> Result<(crate::cursor::Page<MapCommunity>, MapCounts)> {
+    let after = crate::cursor::after::<3>(f.after.as_deref())?;
+    let after = match after {
+        Some([rank, name, id]) => Some((
+            rank.parse::<u8>()
+                .map_err(|_| AppError::field("after", "err-cursor"))?,
+            name,
+            id,
+        )),
+        None => None,
+    };
+    let limit =
+        usize::try_from(f.limit.unwrap_or(100).clamp(1, crate::cursor::MAX_PAGE)).unwrap_or(100);
+    let scope = actor.scope(Action::LinkOrganizations);
+    if scope.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let snapshot = current(app).await?;
+    let mut counts = MapCounts::default();
+    let only_marked = f.marked.unwrap_or(false);
+    let mut listed: Vec<&MapCommunity> = Vec::new();
+    for (_, c) in snapshot.iter().filter(|(path, _)| scope.contains(path)) {
+        counts.communities += 1;
+        counts.unsupported += usize::from(c.unsupported);
+        counts.uncovered += usize::from(!c.duties_uncovered.is_empty());
+        if !only_marked || c.marked() {
+            listed.push(c);
+        }
+    }
+    let from = match &after {
+        Some((rank, name, id)) => {
+            listed.partition_point(|c| c.key() <= (*rank, name.as_str(), id.as_str()))
+        }
+        None => 0,
+    };
+    let mut items: Vec<MapCommunity> = listed[from..]
+        .iter()
+        .take(limit + 1)
+        .map(|c| (*c).clone())
+        .collect();
+    let next = crate::cursor::cut(&mut items, limit as i64, |c| {
+        crate::cursor::encode(&[&c.rank().to_string(), &c.name, &c.id])
+    });
+    let page = crate::cursor::Page {
+        items,
+        total: listed.len() as i64,
+        next,
+    };
+    Ok((page, counts))
+}
+
 /// Reads the whole city once, so that the first coordinator to open the map after the node
 /// starts is answered from the snapshot (called in the background at start-up).
 pub async fn warm_linkage_map(app: &App) -> Result<()> {
@@ -441,16 +547,8 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
     Ok(out)
 }
 
-/// The map's order: the unsupported first, then those with a duty uncovered, then by name.
+/// The map's order (`MapCommunity::key`): the unsupported first, then those with a duty
+/// uncovered, then by name.
 fn sort_map(map: &mut [(String, MapCommunity)]) {
-    map.sort_by(|(_, a), (_, b)| {
-        b.unsupported
-            .cmp(&a.unsupported)
-            .then_with(|| {
-                a.duties_uncovered
-                    .is_empty()
-                    .cmp(&b.duties_uncovered.is_empty())
-            })
-            .then_with(|| a.name.cmp(&b.name))
-    });
+    map.sort_by(|(_, a), (_, b)| a.key().cmp(&b.key()));
 }

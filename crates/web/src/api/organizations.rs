@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use sanshe_app::cursor::{NameSearch, Page};
 use sanshe_app::organizations::{
     self, CONTRIBUTION_DAYS, Contribution, DeploymentView, LinkageInput, LinkageView, MapCommunity,
-    MembersPage, OrganizationView,
+    MapFilter, MembersPage, OrganizationView,
 };
 use sanshe_app::period::Period;
 use serde::{Deserialize, Serialize};
@@ -212,14 +212,17 @@ pub async fn update_organization(
     ))
 }
 
-/// The linkage map: every community in the caller's scope with its linked organizations, their
-/// duties and people deployed, and the hours served in the last 7 and 30 days; unsupported
-/// communities first.
-#[utoipa::path(get, path = "/api/v1/linkage-map", tag = "organizations", responses((status = 200, body = [MapCommunity])))]
-pub async fn linkage_map(caller: ApiCaller) -> ApiResult<Json<Vec<MapCommunity>>> {
-    Ok(Json(
-        organizations::linkage_map(caller.app(), &caller.actor).await?,
-    ))
+/// The linkage map: the communities in the caller's scope with their linked organizations,
+/// their duties and people deployed, and the hours served in the last 7 and 30 days; the
+/// unsupported first, then those with a duty nobody is deployed for, then by name, a page at
+/// a time.
+#[utoipa::path(get, path = "/api/v1/linkage-map", params(MapFilter), tag = "organizations", responses((status = 200, body = Page<MapCommunity>)))]
+pub async fn linkage_map(
+    caller: ApiCaller,
+    Query(f): Query<MapFilter>,
+) -> ApiResult<Json<Page<MapCommunity>>> {
+    let (page, _) = organizations::linkage_map_page(caller.app(), &caller.actor, &f).await?;
+    Ok(Json(page))
 }
 
 /// What an organization's people did per linked community in a period: who served, shifts and

@@ -422,52 +422,49 @@ pub(super) async fn edit_organization(
 #[template(path = "linkage_map.html")]
 pub(super) struct LinkageMapPage {
     nav: Nav,
+    /// A page of the communities, in the map's order.
     items: Vec<MapCommunity>,
-    total: usize,
-    unsupported: usize,
-    uncovered: usize,
+    counts: organizations::MapCounts,
     only_marked: bool,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
 pub(super) struct MapQuery {
     marked: Option<bool>,
+    after: Option<String>,
 }
 
-/// The most communities one page lists (a city has thousands; the marked come first).
-const MAP_PAGE_ROWS: usize = 300;
-
-/// Whether a community of the map is one the coordinator should look at.
-fn marked(c: &MapCommunity) -> bool {
-    c.unsupported || !c.duties_uncovered.is_empty()
-}
+/// Communities one page of the map lists (a city has thousands; the marked come first).
+const MAP_PAGE_ROWS: i64 = 300;
 
 pub(super) async fn linkage_map_page(caller: PageCaller, Query(q): Query<MapQuery>) -> PageResult {
-    let all = sanshe_app::organizations::linkage_map(caller.app(), &caller.actor).await?;
-    let total = all.len();
-    let unsupported = all.iter().filter(|c| c.unsupported).count();
-    let uncovered = all
-        .iter()
-        .filter(|c| !c.duties_uncovered.is_empty())
-        .count();
     let only_marked = q.marked.unwrap_or(false);
-    let items = all
-        .into_iter()
-        .filter(|c| !only_marked || marked(c))
-        .take(MAP_PAGE_ROWS)
-        .collect();
+    let filter = organizations::MapFilter {
+        marked: Some(only_marked),
+        after: q.after.clone(),
+        limit: Some(MAP_PAGE_ROWS),
+    };
+    let (page, counts) =
+        organizations::linkage_map_page(caller.app(), &caller.actor, &filter).await?;
+    let pager = Pager::by_cursor(
+        "/linkage-map",
+        &[("marked", only_marked.then_some("true"))],
+        "after",
+        q.after.as_deref(),
+        page.next.as_deref(),
+    );
     Ok(render(&LinkageMapPage {
         nav: Nav::of(&caller, "/linkage-map"),
-        items,
-        total,
-        unsupported,
-        uncovered,
+        items: page.items,
+        counts,
         only_marked,
+        pager,
     }))
 }
 
-/// The whole linkage map as the page filters it, as .xlsx, every community (the page lists the
-/// first 300): which organizations serve each, with what duties and how many people, the
+/// The whole linkage map as the page filters it, as .xlsx, every community (the page lists
+/// 300 at a time): which organizations serve each, with what duties and how many people, the
 /// hours served, and what needs the coordinator's attention.
 pub(super) async fn export_linkage_map(
     caller: PageCaller,
@@ -483,7 +480,7 @@ pub(super) async fn export_linkage_map(
     let only_marked = q.marked.unwrap_or(false);
     let rows = all
         .into_iter()
-        .filter(|c| !only_marked || marked(c))
+        .filter(|c| !only_marked || c.marked())
         .map(|c| {
             let organizations: Vec<String> = c
                 .organizations
