@@ -1,6 +1,6 @@
 //! The `areas` table: the tree of city › district › street › community › compound › building.
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::{AreaKind, natural_sort_key};
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, FromRow, Statements};
@@ -30,6 +30,12 @@ crate::row! {
 
 const COLUMNS: &str = AreaRow::COLUMNS;
 
+/// The place in the order people count of the compound a household is listed under (a
+/// building area's parent, else the area itself), in a query that joins the household's area
+/// as `a` and its parent as `p`.
+pub(crate) const COMPOUND_KEY: &str =
+    "CASE WHEN a.kind = 'building' THEN p.sort_key ELSE a.sort_key END";
+
 /// Inserts an area below `parent` (or as a root) and returns it.
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -41,7 +47,7 @@ pub async fn insert(
     let id = new_id();
     let path = format!("{}{}", parent.map(|p| p.path.as_str()).unwrap_or(""), id);
     let depth = parent.map(|p| p.depth + 1).unwrap_or(0);
-    conn.changed("INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &[Cell::from(&id), Cell::from(parent.map(|p| p.id.clone())), Cell::from(kind), Cell::from(code), Cell::from(name), Cell::from(&path), Cell::from(depth), Cell::from(now_ms())])
+    conn.changed("INSERT INTO areas (id, parent_id, kind, code, name, path, depth, created_at, sort_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &[Cell::from(&id), Cell::from(parent.map(|p| p.id.clone())), Cell::from(kind), Cell::from(code), Cell::from(name), Cell::from(&path), Cell::from(depth), Cell::from(now_ms()), Cell::from(natural_sort_key(&[name]))])
         .await?;
     Ok(AreaRow {
         id,
@@ -255,6 +261,17 @@ pub async fn contacts_of(
         .iter()
         .map(|r| r.columns(["area_id", "phone"]))
         .collect()
+}
+
+/// Writes the sort key of areas stored before there was one, a thousand at a time.
+pub async fn key_unsorted_areas(conn: &mut AnyConnection) -> Result<u64> {
+    crate::key_rows(
+        conn,
+        "SELECT id, name FROM areas WHERE sort_key = '' AND id > $1 ORDER BY id LIMIT 1000",
+        "UPDATE areas SET sort_key = $2 WHERE id = $1",
+        |r| Ok(natural_sort_key(&[&r.try_get::<String>("name")?])),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -178,6 +178,21 @@ crate::query_row! {
         pub visited_at: Option<i64>,
         /// Visits so far.
         pub visits: i64,
+        /// The compound's place in the list's order (`natural_sort_key` of its name).
+        pub area_key: String,
+        /// The address's place in the list's order.
+        pub address_key: String,
+    }
+}
+
+impl DoorRow {
+    /// Where the door stands in its list, as `doors` reads on after it.
+    pub fn position(&self) -> [String; 3] {
+        [
+            self.area_key.clone(),
+            self.address_key.clone(),
+            self.household_id.clone(),
+        ]
     }
 }
 
@@ -213,30 +228,31 @@ const DOOR_AREA_NAME: &str = "CASE WHEN a.kind = 'building' THEN p.name ELSE a.n
 const LATEST_VISIT: &str = "LEFT JOIN campaign_visits v ON v.id = (SELECT l.id FROM campaign_visits l \
      WHERE l.campaign_id = $1 AND l.household_id = h.id ORDER BY l.visited_at DESC, l.id DESC LIMIT 1)";
 
-/// The sort of a door list, by address, which its keyset follows.
-const DOOR_ORDER: [&str; 5] = [DOOR_AREA_NAME, "h.building", "h.unit", "h.room", "h.id"];
+/// The sort of a door list, by address as people count it, which its keyset follows.
+const DOOR_ORDER: [&str; 3] = [crate::areas::COMPOUND_KEY, "h.address_key", "h.id"];
 
 /// A page of the doors `q` asks for with their latest visit, by compound, building, unit and
-/// room, after the door whose address and id are `after`.
+/// room, after the door at `after` (`DoorRow::position`).
 pub async fn doors(
     conn: &mut AnyConnection,
     q: &DoorQuery<'_>,
-    after: Option<&[String; 5]>,
+    after: Option<&[String; 3]>,
     limit: i64,
 ) -> Result<Vec<DoorRow>> {
     let mut args = Vec::new();
     let mut filter = door_filter(q, &mut args);
     if let Some(after) = after {
         args.extend(after.iter().map(Cell::from));
-        filter.push_str(&crate::sql::beyond(&DOOR_ORDER, args.len() - 4, false));
+        filter.push_str(&crate::sql::beyond(&DOOR_ORDER, args.len() - 2, false));
     }
     args.push(limit.into());
     let sql = format!(
         "SELECT h.id AS household_id, h.area_id, {DOOR_AREA_NAME} AS area_name, h.building, h.unit, h.room, \
-         v.outcome, v.answers, v.note, v.visited_at, \
+         {} AS area_key, h.address_key, v.outcome, v.answers, v.note, v.visited_at, \
          (SELECT COUNT(*) FROM campaign_visits c WHERE c.campaign_id = $1 AND c.household_id = h.id) AS visits \
          FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id {LATEST_VISIT} \
          WHERE {filter} ORDER BY {} LIMIT ${}",
+        crate::areas::COMPOUND_KEY,
         DOOR_ORDER.join(", "),
         args.len()
     );

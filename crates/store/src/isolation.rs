@@ -197,8 +197,9 @@ pub async fn episodes(conn: &mut AnyConnection, q: &EpisodeQuery<'_>) -> Result<
     let (filter, mut args) = episode_filter(q);
     let n = args.len();
     let sql = format!(
-        "{EPISODE_SELECT} WHERE {filter} ORDER BY area_name, h.building, h.unit, h.room, e.started_at DESC, e.id \
+        "{EPISODE_SELECT} WHERE {filter} ORDER BY {}, h.address_key, e.started_at DESC, e.id \
          LIMIT ${} OFFSET ${}",
+        crate::areas::COMPOUND_KEY,
         n + 1,
         n + 2
     );

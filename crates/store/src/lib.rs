@@ -285,7 +285,40 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0023_need_unmet_marks.sqlite.sql"),
         postgres: include_str!("../migrations/0023_need_unmet_marks.postgres.sql"),
     },
+    Migration {
+        version: 24,
+        name: "0024_natural_order",
+        common: include_str!("../migrations/0024_natural_order.sql"),
+        sqlite: include_str!("../migrations/0024_natural_order.sqlite.sql"),
+        postgres: include_str!("../migrations/0024_natural_order.postgres.sql"),
+    },
 ];
+
+/// Writes the key of each row that `select` finds without one, a thousand at a time: `select`
+/// reads (id, …) after the id bound as `$1`, `key` makes the key from the row, `update` writes
+/// it as `$2` to the row whose id is `$1`. Returns how many rows it keyed.
+async fn key_rows(
+    conn: &mut AnyConnection,
+    select: &str,
+    update: &str,
+    key: impl Fn(&statements::Row) -> Result<String>,
+) -> Result<u64> {
+    let mut keyed = 0;
+    let mut after = String::new();
+    loop {
+        let rows = conn.rows(select, &[Cell::from(&after)]).await?;
+        let Some(last) = rows.last() else {
+            return Ok(keyed);
+        };
+        after = last.try_get("id")?;
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            conn.run(update, &[Cell::from(&id), Cell::from(key(r)?)])
+                .await?;
+            keyed += 1;
+        }
+    }
+}
 
 /// How many migrations this build carries (a new database applies them all).
 pub fn migration_count() -> usize {
@@ -402,10 +435,17 @@ impl Db {
                 .await?;
         }
         let result = match self.migrate_on(&mut conn).await {
-            // Keys for residents stored before they had one (an index probe when none are left).
-            Ok(applied) => registry::key_unsorted_residents(&mut conn)
+            // Keys for rows stored before they had one (an index probe or a short scan when
+            // none are left).
+            Ok(applied) => {
+                async {
+                    registry::key_unsorted_residents(&mut conn).await?;
+                    registry::key_unsorted_households(&mut conn).await?;
+                    areas::key_unsorted_areas(&mut conn).await?;
+                    Ok(applied)
+                }
                 .await
-                .map(|_| applied),
+            }
             Err(e) => Err(e),
         };
         if self.backend == Backend::Postgres {

@@ -1,6 +1,7 @@
 //! The `households` and `residents` tables. Personal numbers arrive here already encrypted,
 //! with their keyed hash and masked form: this layer never sees them in clear.
 
+use sanshe_core::areas::natural_sort_key;
 use sanshe_core::identity::{DocumentKind, Sex};
 use sqlx::AnyConnection;
 
@@ -28,13 +29,27 @@ crate::query_row! {
         pub room: String,
         /// How many residents it has.
         pub residents: i64,
+        /// The address's place in the order people count (`natural_sort_key`).
+        pub address_key: String,
+    }
+}
+
+impl HouseholdRow {
+    /// Where the household stands in a list by area and address, as `households` reads on
+    /// after it.
+    pub fn position(&self) -> [String; 3] {
+        [
+            self.area_path.clone(),
+            self.address_key.clone(),
+            self.id.clone(),
+        ]
     }
 }
 
 // A household in a building is shown under the building's compound: the building is already in
 // its address, and "凌研里一区 3号楼 502" is what people say.
 const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.area_id, CASE WHEN a.kind = 'building' THEN p.name ELSE a.name END AS area_name, h.area_path, \
-     h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents \
+     h.building, h.unit, h.room, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents, h.address_key \
      FROM households h JOIN areas a ON a.id = h.area_id LEFT JOIN areas p ON p.id = a.parent_id";
 
 /// The household at this address in this area, created if missing; returns its id.
@@ -55,7 +70,7 @@ pub async fn ensure_household(
     }
     let id = new_id();
     let now = now_ms();
-    conn.changed("INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &[Cell::from(&id), Cell::from(area_id), Cell::from(area_path), Cell::from(building), Cell::from(unit), Cell::from(room), Cell::from(now)])
+    conn.changed("INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at, address_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)", &[Cell::from(&id), Cell::from(area_id), Cell::from(area_path), Cell::from(building), Cell::from(unit), Cell::from(room), Cell::from(now), Cell::from(natural_sort_key(&[building, unit, room]))])
         .await?;
     Ok(id)
 }
@@ -74,20 +89,36 @@ pub async fn households(
     conn: &mut AnyConnection,
     roots: &[String],
     within: Option<&str>,
-    after: Option<&str>,
+    after: Option<&[String; 3]>,
     limit: i64,
 ) -> Result<Vec<HouseholdRow>> {
-    let (filter, mut binds) = households_in(roots, within);
-    let mut sql = format!("{HOUSEHOLD_SELECT} WHERE {filter}");
-    if let Some(a) = after {
-        let n = binds.len() + 1;
-        sql.push_str(&format!(" AND h.id > ${n}"));
-        binds.push(a.to_string());
-    }
-    sql.push_str(&format!(" ORDER BY h.id LIMIT ${}", binds.len() + 1));
+    let (sql, binds) = households_sql(roots, within, after);
     let mut args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     args.push(Cell::from(limit));
     conn.fetch_all::<HouseholdRow>(&sql, &args).await
+}
+
+/// The page query of `households`, its limit the last parameter, unbound.
+fn households_sql(
+    roots: &[String],
+    within: Option<&str>,
+    after: Option<&[String; 3]>,
+) -> (String, Vec<String>) {
+    let (filter, mut binds) = households_in(roots, within);
+    let mut sql = format!("{HOUSEHOLD_SELECT} WHERE {filter}");
+    // By area, then by address as people count (the index households_path_address): a
+    // compound's or a building's households together, room 201 before 1001.
+    let order = ["h.area_path", "h.address_key", "h.id"];
+    if let Some(a) = after {
+        sql.push_str(&crate::sql::beyond(&order, binds.len() + 1, false));
+        binds.extend(a.iter().cloned());
+    }
+    sql.push_str(&format!(
+        " ORDER BY {} LIMIT ${}",
+        order.join(", "),
+        binds.len() + 1
+    ));
+    (sql, binds)
 }
 
 /// How many households `households` would list over all its pages.
@@ -483,24 +514,25 @@ pub async fn insert_households(
     for chunk in households.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 6;
+                let b = i * 7;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${n}, ${n})",
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${n}, ${n})",
                     b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
                     b + 5,
                     b + 6,
-                    n = chunk.len() * 6 + 1
+                    b + 7,
+                    n = chunk.len() * 7 + 1
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO households (id, area_id, area_path, building, unit, room, created_at, updated_at) VALUES {}",
+            "INSERT INTO households (id, area_id, area_path, building, unit, room, address_key, created_at, updated_at) VALUES {}",
             values.join(", ")
         );
-        let mut args: Vec<Cell> = Vec::with_capacity(chunk.len() * 6 + 1);
+        let mut args: Vec<Cell> = Vec::with_capacity(chunk.len() * 7 + 1);
         for h in chunk {
             args.extend([
                 Cell::from(&h.id),
@@ -509,6 +541,7 @@ pub async fn insert_households(
                 (&h.building).into(),
                 (&h.unit).into(),
                 (&h.room).into(),
+                natural_sort_key(&[&h.building, &h.unit, &h.room]).into(),
             ]);
         }
         args.push(now.into());
@@ -564,32 +597,32 @@ fn record_cells(r: &ResidentRecord) -> Vec<Cell> {
 
 /// Writes the sort key of residents stored before there was one, a thousand at a time.
 pub async fn key_unsorted_residents(conn: &mut AnyConnection) -> Result<u64> {
-    let mut keyed = 0;
-    let mut after = String::new();
-    loop {
-        let rows = conn
-            .rows(
-                "SELECT id, name FROM residents WHERE sort_key = '' AND id > $1 ORDER BY id LIMIT 1000",
-                &[Cell::from(&after)],
-            )
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(keyed);
-        };
-        after = last.try_get("id")?;
-        for r in &rows {
-            let (id, name): (String, String) = (r.try_get("id")?, r.try_get("name")?);
-            conn.run(
-                "UPDATE residents SET sort_key = $2 WHERE id = $1",
-                &[
-                    Cell::from(&id),
-                    Cell::from(sanshe_core::registry::name_sort_key(&name)),
-                ],
-            )
-            .await?;
-            keyed += 1;
-        }
-    }
+    crate::key_rows(
+        conn,
+        "SELECT id, name FROM residents WHERE sort_key = '' AND id > $1 ORDER BY id LIMIT 1000",
+        "UPDATE residents SET sort_key = $2 WHERE id = $1",
+        |r| {
+            Ok(sanshe_core::registry::name_sort_key(
+                &r.try_get::<String>("name")?,
+            ))
+        },
+    )
+    .await
+}
+
+/// Writes the address key of households stored before there was one, a thousand at a time.
+pub async fn key_unsorted_households(conn: &mut AnyConnection) -> Result<u64> {
+    crate::key_rows(
+        conn,
+        "SELECT id, building, unit, room FROM households WHERE address_key = '' AND id > $1 ORDER BY id LIMIT 1000",
+        "UPDATE households SET address_key = $2 WHERE id = $1",
+        |r| {
+            let [building, unit, room]: [String; 3] =
+                [r.try_get("building")?, r.try_get("unit")?, r.try_get("room")?];
+            Ok(natural_sort_key(&[&building, &unit, &room]))
+        },
+    )
+    .await
 }
 
 /// Of these households, those where someone lives alone.
@@ -704,5 +737,14 @@ mod plans {
         let (sql, binds) = search_sql(&born);
         let p = plan(db, &sql, &binds, true).await;
         assert!(p.contains("residents_sort"), "{p}");
+        // A community's households by address, first page and the next: read in order from
+        // the address index, never the community's every household sorted.
+        let after = [path(5), "\u{2}".into(), "x".into()];
+        for after in [None, Some(&after)] {
+            let (sql, binds) = households_sql(&[path(4)], None, after);
+            let p = plan(db, &sql, &binds, true).await;
+            assert!(p.contains("households_path_address"), "{p}");
+            assert!(!p.contains("TEMP B-TREE"), "{p}");
+        }
     }
 }

@@ -868,3 +868,95 @@ async fn the_gates_page_is_read_a_page_at_a_time_with_the_total() {
     })
     .await;
 }
+
+/// The address of each item of a list, as `field` names its parts.
+fn addresses(items: &[Value], fields: &[&str]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| {
+            let parts: Vec<&str> = fields.iter().map(|f| i[*f].as_str().unwrap()).collect();
+            parts.join(" ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn compounds_and_addresses_are_listed_as_people_count() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        // Made in this order so that neither the order they were made in nor code points put
+        // them right: 三 (U+4E09) comes before 二 (U+4E8C).
+        let mut compounds = Vec::new();
+        for name in ["凌研里三区", "凌研里二区"] {
+            let body = json!({"parent_id": t.lingyanli, "name": name});
+            let r = t.post_json("/api/v1/areas", Some(&ling), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            compounds.push(r.json()["id"].as_str().unwrap().to_string());
+            t.post_json("/api/v1/gates", Some(&ling), json!({"compound_id": compounds.last(), "name": "北门"}))
+                .await;
+        }
+        let (three, two) = (&compounds[0], &compounds[1]);
+        // Registered out of order, in a tower of more than nine floors.
+        let homes = [
+            (two, "10号楼", "101"),
+            (two, "2号楼", "1001"),
+            (three, "1号楼", "101"),
+            (two, "2号楼", "201"),
+        ];
+        for (seq, (area, building, room)) in (1..).zip(homes) {
+            let body = json!({"area_id": area, "building": building, "unit": "1单元", "room": room,
+                "name": "王淑兰", "document_number": id_for(1950, 1, 1, seq)});
+            let r = t.post_json("/api/v1/residents", Some(&ling), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let in_order = ["2号楼 1单元 201", "2号楼 1单元 1001", "10号楼 1单元 101"];
+        let valid_to = (chrono::Utc::now().date_naive() + chrono::Days::new(7)).to_string();
+        let r = t
+            .post_json("/api/v1/passes", Some(&ling), json!({"area_id": two, "valid_to": valid_to}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let campaign = t
+            .post_json("/api/v1/campaigns", Some(&ling),
+                json!({"area_id": t.lingyanli, "name": "入户排查", "questions": ["fever_or_cough"]}))
+            .await
+            .json();
+        let doors_path = format!("/api/v1/campaigns/{}/visits?limit=1", campaign["id"].as_str().unwrap());
+        // What each list says, a row a page so that every page boundary is crossed.
+        let lists = async |t: &TestApp| {
+            let households = t.every_page(&format!("/api/v1/households?area={two}&limit=1"), &ling).await.0;
+            let passes = t.every_page(&format!("/api/v1/passes?area={two}&limit=1"), &ling).await.0;
+            let doors = t.every_page(&doors_path, &ling).await.0;
+            let gates = t.every_page("/api/v1/gates?limit=1", &ling).await.0;
+            (
+                addresses(&households, &["building", "unit", "room"]),
+                addresses(&passes, &["address"]),
+                addresses(&doors, &["compound", "building", "door"]),
+                addresses(&gates, &["compound_name", "name"]),
+            )
+        };
+        let (households, passes, doors, gates) = lists(t).await;
+        assert_eq!(households, in_order, "a compound's households");
+        assert_eq!(passes, in_order, "a compound's passes");
+        assert_eq!(
+            doors,
+            [
+                "凌研里二区 2号楼 1单元 201",
+                "凌研里二区 2号楼 1单元 1001",
+                "凌研里二区 10号楼 1单元 101",
+                "凌研里三区 1号楼 1单元 101"
+            ],
+            "a community's doors in a campaign"
+        );
+        assert_eq!(gates, ["凌研里二区 北门", "凌研里三区 北门"]);
+        // Rows stored before the keys existed get them when the server starts.
+        let mut conn = t.app.db.conn().await.unwrap();
+        for forget in ["UPDATE households SET address_key = ''", "UPDATE areas SET sort_key = ''"] {
+            sanshe_store::statements::Statements::run(&mut *conn, forget, &[]).await.unwrap();
+        }
+        drop(conn);
+        t.restart().await;
+        let again = lists(t).await;
+        assert_eq!(again, (households, passes, doors, gates), "keyed again at start-up");
+    })
+    .await;
+}

@@ -473,7 +473,7 @@ pub async fn doors(
         .as_deref()
         .map(|b| sanshe_core::text::line("building", b, sanshe_core::text::LABEL_CHARS))
         .transpose()?;
-    let after = crate::cursor::after::<5>(f.after.as_deref())?;
+    let after = crate::cursor::after::<3>(f.after.as_deref())?;
     let limit = f.limit.unwrap_or(200).clamp(1, MAX_DOORS_PAGE);
     let mut conn = app.db.conn().await?;
     let (places, from_outside) =
@@ -486,7 +486,7 @@ pub async fn doors(
     };
     let mut rows = store::doors(&mut conn, &q, after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |d| {
-        crate::cursor::encode(&[&d.area_name, &d.building, &d.unit, &d.room, &d.household_id])
+        crate::cursor::encode(&d.position().each_ref().map(String::as_str))
     });
     let total = store::count_doors(&mut *conn, &q).await?;
     Ok(crate::cursor::Page {
@@ -547,19 +547,11 @@ pub(crate) async fn building_doors(
         household_id: None,
     };
     let mut doors = Vec::new();
-    let mut after: Option<[String; 5]> = None;
+    let mut after: Option<[String; 3]> = None;
     loop {
         let rows = store::doors(&mut *conn, &q, after.as_ref(), MAX_DOORS_PAGE).await?;
         let full = rows.len() as i64 == MAX_DOORS_PAGE;
-        after = rows.last().map(|d| {
-            [
-                d.area_name.clone(),
-                d.building.clone(),
-                d.unit.clone(),
-                d.room.clone(),
-                d.household_id.clone(),
-            ]
-        });
+        after = rows.last().map(store::DoorRow::position);
         doors.extend(rows.into_iter().map(door));
         if !full {
             return Ok(doors);

@@ -205,7 +205,7 @@ pub async fn gates_page(
     let mut conn = app.db.conn().await?;
     let mut rows = store::gates_page(&mut conn, scope.roots(), after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |g| {
-        crate::cursor::encode(&[&g.compound_name, &g.name, &g.id])
+        crate::cursor::encode(&g.position().each_ref().map(String::as_str))
     });
     let outside: Vec<GateRow> = store::gates_by_ids(&mut conn, &on_duty)
         .await?

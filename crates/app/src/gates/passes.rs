@@ -159,17 +159,19 @@ pub async fn issue_passes(app: &App, actor: &Actor, input: &IssuePasses) -> Resu
             )?;
             let scope = actor.scope(Action::ManageGates);
             let from_day = from.format("%Y-%m-%d").to_string();
-            let mut after: Option<String> = None;
+            let mut after: Option<[String; 3]> = None;
             loop {
                 let page = sanshe_store::registry::households(
                     &mut conn,
                     scope.roots(),
                     Some(&area.path),
-                    after.as_deref(),
+                    after.as_ref(),
                     500,
                 )
                 .await?;
-                let last = page.last().map(|h| h.id.clone());
+                let last = page
+                    .last()
+                    .map(sanshe_store::registry::HouseholdRow::position);
                 let ids: Vec<String> = page.iter().map(|h| h.id.clone()).collect();
                 let live: HashSet<String> =
                     store::households_with_live_pass(&mut conn, &ids, &from_day)
@@ -314,13 +316,7 @@ pub async fn building_passes(
     let mut conn = app.db.conn().await?;
     let place = PassPlace::of(&mut conn, actor, area_id).await?;
     let q = place.query(Some(building));
-    let mut rows = store::passes(&mut conn, &q, None, MAX_BUILDING_PASSES).await?;
-    rows.sort_by_cached_key(|p| {
-        (
-            sanshe_core::areas::natural_key(&p.unit),
-            sanshe_core::areas::natural_key(&p.room),
-        )
-    });
+    let rows = store::passes(&mut conn, &q, None, MAX_BUILDING_PASSES).await?;
     Ok(rows.into_iter().map(pass_view).collect())
 }
 
@@ -344,7 +340,7 @@ pub type PassesPage = crate::cursor::Page<PassView>;
 /// The passes of an area by address (building, unit, room), a page at a time with the total,
 /// those of one building when the filter names one: a community's run to tens of thousands.
 pub async fn passes(app: &App, actor: &Actor, f: &PassFilter) -> Result<PassesPage> {
-    let after = crate::cursor::after::<4>(f.after.as_deref())?;
+    let after = crate::cursor::after::<2>(f.after.as_deref())?;
     let limit = f.limit.unwrap_or(200).clamp(1, 1000);
     let asked = f
         .building
@@ -356,7 +352,7 @@ pub async fn passes(app: &App, actor: &Actor, f: &PassFilter) -> Result<PassesPa
     let q = place.query(asked.as_deref().filter(|b| !b.is_empty()));
     let mut rows = store::passes(&mut conn, &q, after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |p| {
-        crate::cursor::encode(&[&p.building, &p.unit, &p.room, &p.id])
+        crate::cursor::encode(&p.position().each_ref().map(String::as_str))
     });
     let total = store::count_passes(&mut conn, &q).await?;
     Ok(PassesPage {

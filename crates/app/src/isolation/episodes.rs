@@ -118,7 +118,7 @@ pub type EpisodesPage = crate::cursor::Page<EpisodeView>;
 
 /// Episodes in scope, by address, a page at a time with the total: a district's people in home
 /// isolation at the height of an outbreak run to thousands. The cursor holds how many rows the
-/// pages before it held, for the list's order (place, building, unit, room) has no short key.
+/// pages before it held.
 /// `released` keeps those released on its days (China time), the list a street sends up; it is
 /// refused on `status` for the open, who have no release day.
 pub async fn list(

@@ -111,12 +111,12 @@ pub async fn export_households_to(
             &mut conn,
             scope.roots(),
             Some(&within),
-            after.as_deref(),
+            after.as_ref(),
             5000,
         )
         .await?;
         let Some(last) = rows.last() else { break };
-        after = Some(last.id.clone());
+        after = Some(last.position());
         done += rows.len();
         let page = rows
             .into_iter()

@@ -95,13 +95,21 @@ pub async fn households(app: &App, actor: &Actor, f: &HouseholdFilter) -> Result
         Some(a) => Some(crate::areas::visible_area(app, actor, a).await?.path),
         None => None,
     };
-    let after = crate::cursor::after::<1>(f.after.as_deref())?;
-    let after = after.as_ref().map(|[id]| id.as_str());
+    let after = crate::cursor::after::<3>(f.after.as_deref())?;
     let limit = f.limit.unwrap_or(50).clamp(1, 500);
     let mut conn = app.db.conn().await?;
     let roots = scope.roots();
-    let mut rows = store::households(&mut conn, roots, within.as_deref(), after, limit + 1).await?;
-    let next = crate::cursor::cut(&mut rows, limit, |h| crate::cursor::encode(&[&h.id]));
+    let mut rows = store::households(
+        &mut conn,
+        roots,
+        within.as_deref(),
+        after.as_ref(),
+        limit + 1,
+    )
+    .await?;
+    let next = crate::cursor::cut(&mut rows, limit, |h| {
+        crate::cursor::encode(&h.position().each_ref().map(String::as_str))
+    });
     let total = store::count_households(&mut conn, roots, within.as_deref()).await?;
     let items = rows.into_iter().map(household_view).collect();
     Ok(HouseholdsPage { items, total, next })

@@ -28,10 +28,24 @@ crate::query_row! {
         pub area_path: String,
         /// Name, e.g. 南门.
         pub name: String,
+        /// The compound's place in the order people count (`natural_sort_key`).
+        pub compound_key: String,
     }
 }
 
-const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name FROM gates g JOIN areas a ON a.id = g.compound_id";
+impl GateRow {
+    /// Where the gate stands in a list by compound and name, as `gates_page` reads on after it.
+    pub fn position(&self) -> [String; 3] {
+        [
+            self.compound_key.clone(),
+            self.name.clone(),
+            self.id.clone(),
+        ]
+    }
+}
+
+const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name, a.sort_key AS compound_key \
+     FROM gates g JOIN areas a ON a.id = g.compound_id";
 
 /// Adds a gate.
 pub async fn insert_gate(
@@ -67,8 +81,8 @@ pub async fn gates_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Ve
         .collect()
 }
 
-/// A page of the gates in scope by compound and name (then id): at most `limit` after the
-/// last row's (compound name, name, id).
+/// A page of the gates in scope by compound (as people count) and name, then id: at most
+/// `limit` after the last row's `GateRow::position`.
 pub async fn gates_page(
     conn: &mut AnyConnection,
     roots: &[String],
@@ -80,12 +94,12 @@ pub async fn gates_page(
     let mut sql = format!("{GATE_SELECT} WHERE {filter}");
     if let Some(key) = after {
         args.extend(key.iter().map(Cell::from));
-        let columns = ["a.name", "g.name", "g.id"];
+        let columns = ["a.sort_key", "g.name", "g.id"];
         sql.push_str(&crate::sql::beyond(&columns, args.len() - 2, false));
     }
     args.push(limit.into());
     sql.push_str(&format!(
-        " ORDER BY a.name, g.name, g.id LIMIT ${}",
+        " ORDER BY a.sort_key, g.name, g.id LIMIT ${}",
         args.len()
     ));
     conn.fetch_all(&sql, &args).await
@@ -102,7 +116,7 @@ pub async fn count_gates(conn: &mut AnyConnection, roots: &[String]) -> Result<i
 /// Gates in scope, by compound and name.
 pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<GateRow>> {
     let (filter, binds) = scope_filter("g.area_path", roots, 1);
-    let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.name, g.name");
+    let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.sort_key, g.name");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     conn.rows(&sql, &args)
         .await?
@@ -127,7 +141,7 @@ pub async fn gates_for_area(
     let around = crate::sql::one_of("g.area_path", &enclosing, &mut args);
     args.push(limit.into());
     let sql = format!(
-        "{GATE_SELECT} WHERE {within} OR {around} ORDER BY a.name, g.name, g.id LIMIT ${}",
+        "{GATE_SELECT} WHERE {within} OR {around} ORDER BY a.sort_key, g.name, g.id LIMIT ${}",
         args.len()
     );
     conn.fetch_all(&sql, &args).await

@@ -32,11 +32,20 @@ crate::query_row! {
         pub unit: String,
         /// 房号
         pub room: String,
+        /// The address's place in a list by address (`natural_sort_key`).
+        pub address_key: String,
+    }
+}
+
+impl PassRow {
+    /// Where the pass stands in a list by address, as `passes` reads on after it.
+    pub fn position(&self) -> [String; 2] {
+        [self.address_key.clone(), self.id.clone()]
     }
 }
 
 pub(super) const PASS_SELECT: &str = "SELECT p.id, p.code, p.compound_id, p.area_path, p.household_id, p.resident_id, r.name AS resident_name, \
-     p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room \
+     p.valid_from, p.valid_to, p.revoked_at, h.building, h.unit, h.room, h.address_key \
      FROM passes p JOIN households h ON h.id = p.household_id LEFT JOIN residents r ON r.id = p.resident_id";
 
 /// A pass to store.
@@ -127,24 +136,24 @@ fn pass_filter(q: &PassQuery<'_>) -> (String, Vec<Cell>) {
     (sql, args)
 }
 
-/// A page of passes by address (building, unit, room, then id), at most `limit` after `after`,
-/// the last row's (building, unit, room, id).
+/// A page of passes by address as people count it (building, unit, room, then id), at most
+/// `limit` after `after`, the last row's `PassRow::position`.
 pub async fn passes(
     conn: &mut AnyConnection,
     q: &PassQuery<'_>,
-    after: Option<&[String; 4]>,
+    after: Option<&[String; 2]>,
     limit: i64,
 ) -> Result<Vec<PassRow>> {
     let (filter, mut args) = pass_filter(q);
     let mut sql = format!("{PASS_SELECT} WHERE {filter}");
     if let Some(key) = after {
         args.extend(key.iter().map(Cell::from));
-        let columns = ["h.building", "h.unit", "h.room", "p.id"];
-        sql.push_str(&crate::sql::beyond(&columns, args.len() - 3, false));
+        let columns = ["h.address_key", "p.id"];
+        sql.push_str(&crate::sql::beyond(&columns, args.len() - 1, false));
     }
     args.push(limit.into());
     sql.push_str(&format!(
-        " ORDER BY h.building, h.unit, h.room, p.id LIMIT ${}",
+        " ORDER BY h.address_key, p.id LIMIT ${}",
         args.len()
     ));
     conn.fetch_all(&sql, &args).await
