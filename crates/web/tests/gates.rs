@@ -908,11 +908,14 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
                 "name": "王淑兰", "document_number": id_for(1950, 1, 1, seq)});
             let r = t.post_json("/api/v1/residents", Some(&ling), body).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let body = json!({"resident_id": r.json()["id"], "kind": "home_medical_observation",
+                "exposure_date": "2026-11-26"});
+            let r = t.post_json("/api/v1/isolations", Some(&ling), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         }
         let in_order = ["2号楼 1单元 201", "2号楼 1单元 1001", "10号楼 1单元 101"];
-        let valid_to = (chrono::Utc::now().date_naive() + chrono::Days::new(7)).to_string();
         let r = t
-            .post_json("/api/v1/passes", Some(&ling), json!({"area_id": two, "valid_to": valid_to}))
+            .post_json("/api/v1/passes", Some(&ling), json!({"area_id": two, "valid_to": "2026-12-05"}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let campaign = t
@@ -927,14 +930,16 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
             let passes = t.every_page(&format!("/api/v1/passes?area={two}&limit=1"), &ling).await.0;
             let doors = t.every_page(&doors_path, &ling).await.0;
             let gates = t.every_page("/api/v1/gates?limit=1", &ling).await.0;
+            let isolated = t.every_page("/api/v1/isolations?limit=1", &ling).await.0;
             (
                 addresses(&households, &["building", "unit", "room"]),
                 addresses(&passes, &["address"]),
                 addresses(&doors, &["compound", "building", "door"]),
                 addresses(&gates, &["compound_name", "name"]),
+                addresses(&isolated, &["area_name", "address"]),
             )
         };
-        let (households, passes, doors, gates) = lists(t).await;
+        let (households, passes, doors, gates, isolated) = lists(t).await;
         assert_eq!(households, in_order, "a compound's households");
         assert_eq!(passes, in_order, "a compound's passes");
         assert_eq!(
@@ -948,6 +953,7 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
             "a community's doors in a campaign"
         );
         assert_eq!(gates, ["凌研里二区 北门", "凌研里三区 北门"]);
+        assert_eq!(isolated, doors, "the people in isolation, by address");
         // Rows stored before the keys existed get them when the server starts.
         let mut conn = t.app.db.conn().await.unwrap();
         for forget in ["UPDATE households SET address_key = ''", "UPDATE areas SET sort_key = ''"] {
@@ -956,7 +962,11 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
         drop(conn);
         t.restart().await;
         let again = lists(t).await;
-        assert_eq!(again, (households, passes, doors, gates), "keyed again at start-up");
+        assert_eq!(
+            again,
+            (households, passes, doors, gates, isolated),
+            "keyed again at start-up"
+        );
     })
     .await;
 }
