@@ -311,12 +311,15 @@ async fn key_rows(
             return Ok(keyed);
         };
         after = last.try_get("id")?;
+        // One commit a thousand rows, not one a row (108,404 households keyed in 20 s by a
+        // debug build on SQLite).
+        let mut tx = conn.begin().await?;
         for r in &rows {
             let id: String = r.try_get("id")?;
-            conn.run(update, &[Cell::from(&id), Cell::from(key(r)?)])
-                .await?;
+            Statements::run(&mut *tx, update, &[Cell::from(&id), Cell::from(key(r)?)]).await?;
             keyed += 1;
         }
+        tx.commit().await?;
     }
 }
 
