@@ -9,7 +9,7 @@ use sanshe_core::identity::MainlandId;
 use sanshe_core::phone::Phone;
 use sanshe_core::volunteers::{Vetting, VolunteerNumber};
 use sanshe_store::volunteers::{self as store, ApplicationRow};
-use sanshe_store::{accounts as account_store, areas as area_store, new_id};
+use sanshe_store::{Conn, accounts as account_store, areas as area_store, new_id};
 use std::collections::HashMap;
 
 use crate::accounts::Actor;
@@ -71,6 +71,8 @@ pub struct ApplicationView {
     pub id: String,
     /// Community id.
     pub area_id: String,
+    /// That community's name, for a vetter over many communities to see where they would serve.
+    pub community: String,
     /// Name.
     pub name: String,
     /// ID number, masked.
@@ -101,8 +103,22 @@ pub struct ApplicationView {
     pub volunteer_number: Option<String>,
 }
 
-fn view(a: ApplicationRow) -> ApplicationView {
+/// The views of these applications, each with its community's name.
+async fn views_of(conn: &mut Conn, rows: Vec<ApplicationRow>) -> Result<Vec<ApplicationView>> {
+    let ids = rows.iter().map(|a| a.area_id.as_str());
+    let communities = area_store::names_of(&mut *conn, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let community = communities.get(&a.area_id).cloned().unwrap_or_default();
+            view(a, community)
+        })
+        .collect())
+}
+
+fn view(a: ApplicationRow, community: String) -> ApplicationView {
     ApplicationView {
+        community,
         applied: crate::stamp(a.applied_at),
         skills: a
             .skills
@@ -201,6 +217,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
     } else {
         sanshe_store::organizations::id_by_name(&mut conn, &organization).await?
     };
+    let community = area.name;
     let row = ApplicationRow {
         id: new_id(),
         organization_id,
@@ -224,7 +241,7 @@ pub async fn apply(app: &App, input: &ApplicationInput) -> Result<ApplicationVie
     store::insert(&mut *conn, &row).await?;
     Ok(ApplicationView {
         status_link: Some(format!("/v/{token}")),
-        ..view(row)
+        ..view(row, community)
     })
 }
 
@@ -325,11 +342,14 @@ pub async fn applications(
     let mut rows = store::list(&mut *conn, roots.roots(), &organizations, &q).await?;
     let next = crate::cursor::cut(&mut rows, limit, |(a, _)| crate::cursor::encode(&[&a.id]));
     let total = store::count(&mut *conn, roots.roots(), &organizations, &q).await?;
-    let items = rows
+    let (rows, same): (Vec<ApplicationRow>, Vec<i64>) = rows.into_iter().unzip();
+    let items = views_of(&mut conn, rows)
+        .await?
         .into_iter()
-        .map(|(row, same)| ApplicationView {
-            same_document: same,
-            ..view(row)
+        .zip(same)
+        .map(|(view, same_document)| ApplicationView {
+            same_document,
+            ..view
         })
         .collect();
     Ok(ApplicationsPage { items, total, next })
@@ -437,9 +457,15 @@ pub async fn decide(app: &App, actor: &Actor, id: &str, input: &DecisionInput) -
     )
     .await?;
     sanshe_store::commit(tx).await?;
-    let after = store::get(&mut *app.db.conn().await?, id).await?;
+    let mut conn = app.db.conn().await?;
+    let after = store::get(&mut *conn, id).await?;
+    let Some(application) = views_of(&mut conn, vec![after]).await?.pop() else {
+        return Err(AppError::Internal(
+            "an application's view went missing".into(),
+        ));
+    };
     Ok(Decided {
-        application: view(after),
+        application,
         username: account.as_ref().map(|a| a.1.clone()),
         password: account.map(|a| a.2),
     })
@@ -613,7 +639,7 @@ pub async fn reserve(app: &App, actor: &Actor, f: &ReserveFilter) -> Result<Page
     });
     let total = store::count_reserve(&mut *conn, &q).await?;
     Ok(Page {
-        items: items.into_iter().map(view).collect(),
+        items: views_of(&mut conn, items).await?,
         total,
         next,
     })

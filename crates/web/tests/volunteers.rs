@@ -47,6 +47,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let a = r.json();
         assert_eq!(a["status"], "pending");
+        assert_eq!(a["community"], "凌研里社区");
         assert_eq!(a["phone"], "139****5678");
         assert!(!r.text().contains(&document), "the ID number is never sent back in clear");
         // The applicant's own link reads the outcome, without an account.
@@ -67,6 +68,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let pending = pending["items"].as_array().unwrap();
         assert_eq!(pending.len(), 2);
         assert!(pending.iter().all(|a| a["same_document"] == 1), "{pending:?}");
+        assert!(pending.iter().all(|a| a["community"] == "凌研里社区"), "{pending:?}");
         let r = t
             .post_json(&format!("/api/v1/volunteers/applications/{twin}/decision"), Some(&worker), json!({"decision": "decline", "note": "重复报名"}))
             .await;
@@ -93,6 +95,7 @@ async fn applicants_are_vetted_and_the_approved_deployed_to_their_community() {
         let r = decide(worker.clone(), json!({"decision": "more_info", "note": "请补充健康证明"})).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["application"]["status"], "more_info");
+        assert_eq!(r.json()["application"]["community"], "凌研里社区");
         // "open" lists what still waits for a decision: pending and more_info, not the declined twin.
         let list = async |status: &str| {
             let r = t.get(&format!("/api/v1/volunteers/applications?status={status}"), Some(&worker)).await;
@@ -373,6 +376,8 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         let (cookie, csrf) = t.browser("worker.lingyanli").await;
         let html = t.page("/volunteers", &cookie).await.text();
         assert!(html.contains("郑洁") && html.contains("冯涛") && html.contains("待审核的报名"), "{html}");
+        // Where each would serve, for a vetter over many communities.
+        assert_eq!(html.matches("凌研里社区 · 报名于").count(), 2, "{html}");
         assert!(html.contains("服务时长统计") && html.contains("<svg") && html.contains("/volunteer</a>"), "totals and the sign-up QR code");
         let id_of = |html: &str, name: &str| {
             let at = html.find(name).unwrap();
