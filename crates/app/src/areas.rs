@@ -3,7 +3,7 @@
 use crate::audit::Audited;
 use sanshe_core::FieldErrors;
 use sanshe_core::accounts::{Action, Target};
-use sanshe_core::areas::{AreaKind, AreaName, DivisionCode};
+use sanshe_core::areas::{AreaKind, AreaName, DivisionCode, natural_sort_key};
 use sanshe_store::areas::{self as store, AreaRow};
 
 use crate::accounts::Actor;
@@ -246,7 +246,7 @@ async fn grouped(
             .join(" · ");
         placed.push((place, a.name, a.id));
     }
-    placed.sort();
+    placed.sort_by_cached_key(|(place, name, id)| (natural_sort_key(&[place, name]), id.clone()));
     let mut groups: Vec<AreaGroup> = Vec::new();
     for (place, name, id) in placed {
         match groups.last_mut() {
@@ -276,7 +276,7 @@ pub async fn communities_by_street(
         }
         districts.push((d.id, d.name));
     }
-    districts.sort_by(|a, b| a.1.cmp(&b.1));
+    districts.sort_by_cached_key(|(id, name)| (natural_sort_key(&[name]), id.clone()));
     if district.is_some() && chosen_path.is_none() {
         return Ok((districts, Vec::new()));
     }

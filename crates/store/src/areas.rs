@@ -81,19 +81,19 @@ pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<AreaRow> {
     conn.one_by("areas", "id", id.into()).await
 }
 
-/// The children of `parent` (roots when `None`), by name.
+/// The children of `parent` (roots when `None`), in natural order (二区 before 三区).
 pub async fn children(conn: &mut AnyConnection, parent: Option<&str>) -> Result<Vec<AreaRow>> {
     let rows = match parent {
         Some(p) => {
             conn.rows(
-                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY name"),
+                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id = $1 ORDER BY sort_key, name, id"),
                 &[Cell::from(p)],
             )
             .await?
         }
         None => {
             conn.rows(
-                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY name"),
+                &format!("SELECT {COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY sort_key, name, id"),
                 &[],
             )
             .await?
@@ -139,7 +139,10 @@ pub async fn search(
         sql.push_str(&format!(" AND {named}"));
     }
     args.push(Cell::from(limit));
-    sql.push_str(&format!(" ORDER BY depth, name LIMIT ${}", args.len()));
+    sql.push_str(&format!(
+        " ORDER BY depth, sort_key, name, id LIMIT ${}",
+        args.len()
+    ));
     conn.fetch_all::<AreaRow>(&sql, &args).await
 }
 

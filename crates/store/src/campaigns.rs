@@ -428,10 +428,11 @@ pub async fn assignments(
     campaign_id: &str,
 ) -> Result<Vec<AssignmentRow>> {
     conn.fetch_all(
-        &format!("{ASSIGNMENT_SELECT} WHERE s.campaign_id = $1 ORDER BY area_name, s.building, u.display_name"),
+        &format!("{ASSIGNMENT_SELECT} WHERE s.campaign_id = $1 ORDER BY {compound}, a.sort_key, s.building, u.display_name", compound = crate::areas::COMPOUND_KEY),
         &[campaign_id.into()],
     )
     .await
+    .map(buildings_counted)
 }
 
 /// The buildings handed to one person in active campaigns, by campaign and building.
@@ -440,8 +441,72 @@ pub async fn assignments_of(
     user_id: &str,
 ) -> Result<Vec<AssignmentRow>> {
     conn.fetch_all(
-        &format!("{ASSIGNMENT_SELECT} WHERE s.user_id = $1 AND c.status = 'active' ORDER BY c.created_at DESC, area_name, s.building"),
+        &format!("{ASSIGNMENT_SELECT} WHERE s.user_id = $1 AND c.status = 'active' ORDER BY c.created_at DESC, {compound}, a.sort_key, s.building", compound = crate::areas::COMPOUND_KEY),
         &[user_id.into()],
     )
     .await
+    .map(buildings_counted)
+}
+
+/// Within each campaign's area, the buildings as people count them (2号楼 before 10号楼): a
+/// building here is a typed label with no key stored, and an area holds a few dozen at most.
+fn buildings_counted(mut rows: Vec<AssignmentRow>) -> Vec<AssignmentRow> {
+    for same_area in
+        rows.chunk_by_mut(|a, b| (&a.campaign_id, &a.area_id) == (&b.campaign_id, &b.area_id))
+    {
+        same_area.sort_by_cached_key(|s| sanshe_core::areas::natural_sort_key(&[&s.building]));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handed(campaign: &str, area: &str, building: &str, user: &str) -> AssignmentRow {
+        AssignmentRow {
+            id: format!("{area}{building}{user}"),
+            campaign_id: campaign.into(),
+            campaign_name: String::new(),
+            area_id: area.into(),
+            area_name: String::new(),
+            area_path: String::new(),
+            building: building.into(),
+            user_id: user.into(),
+            user_name: user.into(),
+        }
+    }
+
+    #[test]
+    fn buildings_are_counted_within_their_area_and_the_areas_keep_their_order() {
+        // As the database gives them: areas in order, buildings by text, people by name.
+        let rows = vec![
+            handed("c", "二区", "10号楼", "李"),
+            handed("c", "二区", "2号楼", "王"),
+            handed("c", "二区", "2号楼", "张"),
+            handed("c", "三区", "1号楼", "李"),
+            handed("d", "二区", "11号楼", "李"),
+            handed("d", "二区", "9号楼", "李"),
+        ];
+        let counted: Vec<String> = buildings_counted(rows)
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {} {}",
+                    s.campaign_id, s.area_id, s.building, s.user_name
+                )
+            })
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                "c 二区 2号楼 王",
+                "c 二区 2号楼 张",
+                "c 二区 10号楼 李",
+                "c 三区 1号楼 李",
+                "d 二区 9号楼 李",
+                "d 二区 11号楼 李"
+            ]
+        );
+    }
 }

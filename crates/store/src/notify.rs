@@ -86,7 +86,7 @@ const WEBHOOK_SELECT: &str = "SELECT w.id, w.area_path, a.name AS area_name, w.n
 /// Webhooks in scope.
 pub async fn webhooks(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<WebhookRow>> {
     let (filter, binds) = scope_filter("w.area_path", roots, 1);
-    let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.name, w.name");
+    let sql = format!("{WEBHOOK_SELECT} WHERE {filter} ORDER BY a.sort_key, a.name, w.name");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     conn.fetch_all::<WebhookRow>(&sql, &args).await
 }

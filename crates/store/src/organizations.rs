@@ -299,7 +299,7 @@ pub async fn linkages_of(
     organization_id: &str,
 ) -> Result<Vec<LinkageRow>> {
     conn.fetch_all::<LinkageRow>(
-        &format!("{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.name"),
+        &format!("{LINKAGE_SELECT} WHERE l.organization_id = $1 ORDER BY a.sort_key, a.name"),
         &[Cell::from(organization_id)],
     )
     .await
@@ -310,7 +310,7 @@ pub async fn linkages_of_each(conn: &mut AnyConnection, ids: &[String]) -> Resul
     let mut args = Vec::new();
     let listed = crate::one_of("l.organization_id", ids, &mut args);
     conn.fetch_all::<LinkageRow>(
-        &format!("{LINKAGE_SELECT} WHERE {listed} ORDER BY l.organization_id, a.name"),
+        &format!("{LINKAGE_SELECT} WHERE {listed} ORDER BY l.organization_id, a.sort_key, a.name"),
         &args,
     )
     .await

@@ -953,6 +953,13 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
             "a community's doors in a campaign"
         );
         assert_eq!(gates, ["凌研里二区 北门", "凌研里三区 北门"]);
+        // Where a compound is picked: the community's areas, and a search by name.
+        for picker in [format!("/api/v1/areas?parent={}", t.lingyanli), "/api/v1/areas?kind=compound&q=凌研里".into()] {
+            let found = t.get(&picker, Some(&ling)).await.json();
+            let names: Vec<&str> = found.as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
+            let (two_at, three_at) = (names.iter().position(|n| *n == "凌研里二区"), names.iter().position(|n| *n == "凌研里三区"));
+            assert!(two_at.is_some() && two_at < three_at, "{picker}: {names:?}");
+        }
         assert_eq!(isolated, doors, "the people in isolation, by address");
         // Rows stored before the keys existed get them when the server starts.
         let mut conn = t.app.db.conn().await.unwrap();

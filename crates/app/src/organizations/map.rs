@@ -11,7 +11,7 @@
 //! whole city in the background every 30 seconds, while readers are answered from the last
 //! snapshot.
 
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::{AreaKind, natural_sort_key};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -203,9 +203,9 @@ impl MapCommunity {
         }
     }
 
-    /// Its place in the map's order.
-    fn key(&self) -> (u8, &str, &str) {
-        (self.rank(), &self.name, &self.id)
+    /// Its place in the map's order: names as people count them (2号社区 before 10号社区).
+    fn key(&self) -> (u8, String, &str) {
+        (self.rank(), natural_sort_key(&[&self.name]), &self.id)
     }
 }
 
@@ -247,7 +247,8 @@ pub async fn linkage_map_page(
     }
     let from = match &after {
         Some((rank, name, id)) => {
-            listed.partition_point(|c| c.key() <= (*rank, name.as_str(), id.as_str()))
+            let after = (*rank, natural_sort_key(&[name]), id.as_str());
+            listed.partition_point(|c| c.key() <= after)
         }
         None => 0,
     };
@@ -550,5 +551,8 @@ async fn read_map(app: &App, roots: Option<&[String]>) -> Result<Vec<(String, Ma
 /// The map's order (`MapCommunity::key`): the unsupported first, then those with a duty
 /// uncovered, then by name.
 fn sort_map(map: &mut [(String, MapCommunity)]) {
-    map.sort_by(|(_, a), (_, b)| a.key().cmp(&b.key()));
+    map.sort_by_cached_key(|(_, c)| {
+        let (rank, name, id) = c.key();
+        (rank, name, id.to_string())
+    });
 }

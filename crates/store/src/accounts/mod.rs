@@ -509,7 +509,7 @@ pub async fn deployments_of(
         format!(
             "SELECT g.user_id, g.id AS grant_id, a.id AS area_id, a.name AS area_name, a.path AS area_path \
              FROM grants g JOIN areas a ON a.id = g.area_id \
-             WHERE g.role = 'volunteer' AND g.user_id IN {ids} ORDER BY a.name"
+             WHERE g.role = 'volunteer' AND g.user_id IN {ids} ORDER BY a.sort_key, a.name"
         )
     })
     .await
