@@ -1321,3 +1321,65 @@ async fn an_organization_chooses_a_community_to_link_with_from_a_list_grouped_by
     })
     .await;
 }
+
+/// The number a home page's tile shows for `task`, or `None` when it has no such tile.
+fn tile(home: &str, task: &str) -> Option<i64> {
+    let at = home.find(&format!("data-task=\"{task}\"><b>"))?;
+    let rest = &home[at..];
+    let from = rest.find("<b>")? + 3;
+    rest[from..rest.find("</b>")?].parse().ok()
+}
+
+#[tokio::test]
+async fn the_home_page_counts_the_applications_communities_and_needs_waiting_on_their_vetters_and_speakers()
+ {
+    on_both(async |t| {
+        let home = async |who: &str| {
+            let (cookie, _) = t.browser(who).await;
+            t.page("/", &cookie).await.text()
+        };
+        let admin = t.token("admin").await;
+        let marked = t.get("/api/v1/linkage-map?marked=true&limit=1", Some(&admin)).await.json()["total"]
+            .as_i64()
+            .unwrap();
+        assert!(marked >= 2, "no organization is linked yet: every community is marked");
+        let city = home("admin").await;
+        assert_eq!(tile(&city, "home-marked-communities"), Some(marked), "{city}");
+        assert!(city.contains("href=\"/linkage-map?marked=true\" data-task=\"home-marked-communities\""));
+        assert_eq!(tile(&city, "home-applications"), Some(0));
+        assert_eq!(tile(&city, "home-open-needs"), Some(0));
+        // An applicant to 凌研里 naming 若水: the bureau, 凌研里's worker and 若水's admin each
+        // have one to vet; 裕德里's worker none.
+        let r = t
+            .post_json(
+                "/api/v1/volunteers/applications",
+                None,
+                json!({"name": "周敏", "document_number": id_for(1993, 5, 5, 51), "phone": "13700002222",
+                       "area_id": t.lingyanli, "skills": ["logistics"], "organization": "天津市若水社会工作服务中心",
+                       "consent": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        for (who, waiting) in [("admin", 1), ("worker.lingyanli", 1), ("org.ruoshui", 1), ("worker.yudeli", 0)] {
+            let html = home(who).await;
+            assert_eq!(tile(&html, "home-applications"), Some(waiting), "{who}: {html}");
+        }
+        // A need 凌研里 posts is open on its worker's home and the bureau's, not 裕德里's.
+        let worker = t.token("worker.lingyanli").await;
+        let d1 = t.app.clock.today() + Duration::days(1);
+        let need = json!({"area_id": t.lingyanli, "kind": "service", "service": "counseling", "title": "心理疏导",
+            "from": d1.to_string(), "to": d1.to_string()});
+        let r = t.post_json("/api/v1/needs", Some(&worker), need).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        for (who, open) in [("admin", 1), ("worker.lingyanli", 1), ("worker.yudeli", 0)] {
+            let html = home(who).await;
+            assert_eq!(tile(&html, "home-open-needs"), Some(open), "{who}");
+            assert_eq!(tile(&html, "home-marked-communities"), Some(if who == "admin" { marked } else { 1 }), "{who}");
+        }
+        // Closed, it waits on nobody.
+        let r = t.post_json(&format!("/api/v1/needs/{}/close", r.json()["id"].as_str().unwrap()), Some(&worker), json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+        assert_eq!(tile(&home("worker.lingyanli").await, "home-open-needs"), Some(0));
+    })
+    .await;
+}

@@ -1,5 +1,7 @@
 //! The home page: what to do now, per role. A worker sees reports due and missed, open alerts,
-//! doors to revisit and today's uncovered posts; a volunteer their next shift with its check-in,
+//! doors to revisit and today's uncovered posts, and whoever speaks for communities the ones
+//! that need an organization or a duty covered and the needs still open; a vetter the
+//! applications waiting; a volunteer their next shift with its check-in,
 //! the errands they hold, their community and organization; an organization's admin its people
 //! and the open needs; everyone the notices sent to them.
 
@@ -60,7 +62,7 @@ pub(super) struct HomePage {
     welcome: String,
     /// The registry's roots, for those who keep it.
     roots: Vec<RootSummary>,
-    /// A worker's or coordinator's numbers to act on.
+    /// A worker's, coordinator's or vetter's numbers to act on.
     tasks: Vec<Task>,
     /// A volunteer's coming shifts.
     shifts: Vec<sanshe_app::rotas::ComingShift>,
@@ -169,7 +171,55 @@ async fn worker_tasks(
     if !local.is_empty() {
         tasks.push(Task::new("home-short", short, "/rota".into(), "warn"));
     }
+    if !actor.scope(Action::LinkOrganizations).is_empty() {
+        tasks.extend(linkage_tasks(caller).await?);
+    }
     Ok(tasks)
+}
+
+/// For whoever speaks for communities in their linkages: the communities no organization
+/// supports or whose duty nobody covers, and the needs not yet closed.
+async fn linkage_tasks(caller: &PageCaller) -> Result<Vec<Task>, PageFailure> {
+    let (app, actor) = (caller.app(), &caller.actor);
+    let marked = sanshe_app::organizations::MapFilter {
+        marked: Some(true),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let (page, _) = sanshe_app::organizations::linkage_map_page(app, actor, &marked).await?;
+    let open = sanshe_app::needs::NeedFilter {
+        open: Some(true),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let needs = sanshe_app::needs::needs(app, actor, &open).await?.total;
+    Ok(vec![
+        Task::new(
+            "home-marked-communities",
+            page.total,
+            "/linkage-map?marked=true".into(),
+            "warn",
+        ),
+        Task::new("home-open-needs", needs, "/needs".into(), "warn"),
+    ])
+}
+
+/// Applications waiting for a decision, for whoever vets them.
+async fn vetting_task(caller: &PageCaller) -> Result<Task, PageFailure> {
+    let open = sanshe_app::volunteers::ApplicationFilter {
+        status: Some("open".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let waiting = sanshe_app::volunteers::applications(caller.app(), &caller.actor, &open)
+        .await?
+        .total;
+    Ok(Task::new(
+        "home-applications",
+        waiting,
+        "/volunteers".into(),
+        "warn",
+    ))
 }
 
 pub(super) async fn home(caller: PageCaller) -> PageResult {
@@ -182,11 +232,14 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
     } else {
         Vec::new()
     };
-    let tasks = if keeps_registry {
+    let mut tasks = if keeps_registry {
         worker_tasks(&caller, &roots).await?
     } else {
         Vec::new()
     };
+    if accounts::vets_somewhere(&actor.grants) {
+        tasks.push(vetting_task(&caller).await?);
+    }
     let (mut shifts, mut errands, mut serves_in, mut teams) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if is_volunteer {
