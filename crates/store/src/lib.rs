@@ -292,6 +292,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0024_natural_order.sqlite.sql"),
         postgres: include_str!("../migrations/0024_natural_order.postgres.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_gate_order",
+        common: include_str!("../migrations/0025_gate_order.sql"),
+        sqlite: include_str!("../migrations/0025_gate_order.sqlite.sql"),
+        postgres: include_str!("../migrations/0025_gate_order.postgres.sql"),
+    },
 ];
 
 /// Writes the key of each row that `select` finds without one, a thousand at a time: `select`
@@ -445,6 +452,7 @@ impl Db {
                     registry::key_unsorted_residents(&mut conn).await?;
                     registry::key_unsorted_households(&mut conn).await?;
                     areas::key_unsorted_areas(&mut conn).await?;
+                    gates::key_unsorted_gates(&mut conn).await?;
                     Ok(applied)
                 }
                 .await

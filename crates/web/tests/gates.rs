@@ -896,6 +896,14 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
                 .await;
         }
         let (three, two) = (&compounds[0], &compounds[1]);
+        // A compound's gates and a community's posts made out of the order people count them.
+        for name in ["10号门", "2号门"] {
+            let r = t.post_json("/api/v1/gates", Some(&ling), json!({"compound_id": two, "name": name})).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        for name in ["10号岗", "2号岗"] {
+            t.rota_post(name).by(&ling).await;
+        }
         // Registered out of order, in a tower of more than nine floors.
         let homes = [
             (two, "10号楼", "101"),
@@ -931,7 +939,10 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
             let doors = t.every_page(&doors_path, &ling).await.0;
             let gates = t.every_page("/api/v1/gates?limit=1", &ling).await.0;
             let isolated = t.every_page("/api/v1/isolations?limit=1", &ling).await.0;
+            let posts = t.get(&format!("/api/v1/posts?area={}", t.lingyanli), Some(&ling)).await.json();
+            let posts: Vec<String> = posts.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
             (
+                posts,
                 addresses(&households, &["building", "unit", "room"]),
                 addresses(&passes, &["address"]),
                 addresses(&doors, &["compound", "building", "door"]),
@@ -939,7 +950,8 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
                 addresses(&isolated, &["area_name", "address"]),
             )
         };
-        let (households, passes, doors, gates, isolated) = lists(t).await;
+        let (posts, households, passes, doors, gates, isolated) = lists(t).await;
+        assert_eq!(posts, ["2号岗", "10号岗"], "a community's posts");
         assert_eq!(households, in_order, "a compound's households");
         assert_eq!(passes, in_order, "a compound's passes");
         assert_eq!(
@@ -952,7 +964,7 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
             ],
             "a community's doors in a campaign"
         );
-        assert_eq!(gates, ["凌研里二区 北门", "凌研里三区 北门"]);
+        assert_eq!(gates, ["凌研里二区 2号门", "凌研里二区 10号门", "凌研里二区 北门", "凌研里三区 北门"]);
         // Where a compound is picked: the community's areas, and a search by name.
         for picker in [format!("/api/v1/areas?parent={}", t.lingyanli), "/api/v1/areas?kind=compound&q=凌研里".into()] {
             let found = t.get(&picker, Some(&ling)).await.json();
@@ -963,7 +975,7 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
         assert_eq!(isolated, doors, "the people in isolation, by address");
         // Rows stored before the keys existed get them when the server starts.
         let mut conn = t.app.db.conn().await.unwrap();
-        for forget in ["UPDATE households SET address_key = ''", "UPDATE areas SET sort_key = ''"] {
+        for forget in ["UPDATE households SET address_key = ''", "UPDATE areas SET sort_key = ''", "UPDATE gates SET name_key = ''"] {
             sanshe_store::statements::Statements::run(&mut *conn, forget, &[]).await.unwrap();
         }
         drop(conn);
@@ -971,7 +983,7 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
         let again = lists(t).await;
         assert_eq!(
             again,
-            (households, passes, doors, gates, isolated),
+            (posts, households, passes, doors, gates, isolated),
             "keyed again at start-up"
         );
     })

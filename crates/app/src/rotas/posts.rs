@@ -1,6 +1,7 @@
 //! Duty posts: what must be covered, where, by how many, with which skill.
 
 use super::*;
+use sanshe_core::areas::natural_sort_key;
 use sanshe_core::rotas::PostKind;
 
 /// A post as shown.
@@ -186,21 +187,19 @@ pub async fn posts_by_place(app: &App, actor: &Actor) -> Result<Vec<(String, Vec
         rows.extend(store::posts(&mut *conn, staffed.roots(), within).await?);
     }
     let names = area_store::names_of(&mut *conn, rows.iter().map(|p| p.area_id.as_str())).await?;
-    // By (place name, place), each place's posts by name as the store reads them; a post under
-    // two of the roots is read twice and kept once.
-    let mut groups: std::collections::BTreeMap<(String, String), Vec<PostView>> =
+    // By place name as people count them (二区 before 三区), then place, each place's posts by
+    // name as the store reads them; a post under two of the roots is read twice and kept once.
+    let mut groups: std::collections::BTreeMap<(String, String), (String, Vec<PostView>)> =
         Default::default();
     for p in rows {
         let place = names.get(&p.area_id).cloned().unwrap_or_default();
-        let posts = groups.entry((place, p.area_id.clone())).or_default();
+        let key = (natural_sort_key(&[&place]), p.area_id.clone());
+        let (_, posts) = groups.entry(key).or_insert_with(|| (place, Vec::new()));
         if !posts.iter().any(|q| q.id == p.id) {
             posts.push(post_view(p));
         }
     }
-    Ok(groups
-        .into_iter()
-        .map(|((place, _), posts)| (place, posts))
-        .collect())
+    Ok(groups.into_values().collect())
 }
 
 pub(super) fn coverage_of(p: &PostRow) -> Result<Coverage> {

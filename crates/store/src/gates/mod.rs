@@ -1,6 +1,7 @@
 //! The gate tables: `gates`, `gate_policies`, `passes`, `scans`, `household_exits`, the
 //! `gate_hours` and `gate_refusals` rollups, and `visitors`.
 
+use sanshe_core::areas::natural_sort_key;
 use sqlx::AnyConnection;
 
 use crate::statements::{Cell, Count, FromRow, Statements};
@@ -30,21 +31,23 @@ crate::query_row! {
         pub name: String,
         /// The compound's place in the order people count (`natural_sort_key`).
         pub compound_key: String,
+        /// The gate's place among its compound's (`natural_sort_key` of its name).
+        pub name_key: String,
     }
 }
 
 impl GateRow {
-    /// Where the gate stands in a list by compound and name, as `gates_page` reads on after it.
+    /// Where the gate stands in a list by compound and name (as people count both), as `gates_page` reads on after it.
     pub fn position(&self) -> [String; 3] {
         [
             self.compound_key.clone(),
-            self.name.clone(),
+            self.name_key.clone(),
             self.id.clone(),
         ]
     }
 }
 
-const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name, a.sort_key AS compound_key \
+const GATE_SELECT: &str = "SELECT g.id, g.compound_id, a.name AS compound_name, g.area_path, g.name, a.sort_key AS compound_key, g.name_key \
      FROM gates g JOIN areas a ON a.id = g.compound_id";
 
 /// Adds a gate.
@@ -56,8 +59,19 @@ pub async fn insert_gate(
     name: &str,
     at: i64,
 ) -> Result<()> {
-    conn.run("INSERT INTO gates (id, compound_id, area_path, name, created_at) VALUES ($1, $2, $3, $4, $5)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at)])
+    conn.run("INSERT INTO gates (id, compound_id, area_path, name, created_at, name_key) VALUES ($1, $2, $3, $4, $5, $6)", &[Cell::from(id), Cell::from(compound_id), Cell::from(path), Cell::from(name), Cell::from(at), Cell::from(natural_sort_key(&[name]))])
         .await
+}
+
+/// Writes the sort key of gates stored before there was one, a thousand at a time.
+pub async fn key_unsorted_gates(conn: &mut AnyConnection) -> Result<u64> {
+    crate::key_rows(
+        conn,
+        "SELECT id, name FROM gates WHERE name_key = '' AND id > $1 ORDER BY id LIMIT 1000",
+        "UPDATE gates SET name_key = $2 WHERE id = $1",
+        |r| Ok(natural_sort_key(&[&r.try_get::<String>("name")?])),
+    )
+    .await
 }
 
 /// One gate (callers check the path).
@@ -94,12 +108,12 @@ pub async fn gates_page(
     let mut sql = format!("{GATE_SELECT} WHERE {filter}");
     if let Some(key) = after {
         args.extend(key.iter().map(Cell::from));
-        let columns = ["a.sort_key", "g.name", "g.id"];
+        let columns = ["a.sort_key", "g.name_key", "g.id"];
         sql.push_str(&crate::sql::beyond(&columns, args.len() - 2, false));
     }
     args.push(limit.into());
     sql.push_str(&format!(
-        " ORDER BY a.sort_key, g.name, g.id LIMIT ${}",
+        " ORDER BY a.sort_key, g.name_key, g.id LIMIT ${}",
         args.len()
     ));
     conn.fetch_all(&sql, &args).await
@@ -116,7 +130,7 @@ pub async fn count_gates(conn: &mut AnyConnection, roots: &[String]) -> Result<i
 /// Gates in scope, by compound and name.
 pub async fn gates(conn: &mut AnyConnection, roots: &[String]) -> Result<Vec<GateRow>> {
     let (filter, binds) = scope_filter("g.area_path", roots, 1);
-    let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.sort_key, g.name");
+    let sql = format!("{GATE_SELECT} WHERE {filter} ORDER BY a.sort_key, g.name_key, g.id");
     let args: Vec<Cell> = binds.iter().map(Cell::from).collect();
     conn.rows(&sql, &args)
         .await?
@@ -141,7 +155,7 @@ pub async fn gates_for_area(
     let around = crate::sql::one_of("g.area_path", &enclosing, &mut args);
     args.push(limit.into());
     let sql = format!(
-        "{GATE_SELECT} WHERE {within} OR {around} ORDER BY a.sort_key, g.name, g.id LIMIT ${}",
+        "{GATE_SELECT} WHERE {within} OR {around} ORDER BY a.sort_key, g.name_key, g.id LIMIT ${}",
         args.len()
     );
     conn.fetch_all(&sql, &args).await

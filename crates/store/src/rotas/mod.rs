@@ -3,6 +3,7 @@
 
 use crate::statements::{Cell, FromRow, Statements};
 use crate::{Result, scope_filter};
+use sanshe_core::areas::natural_sort_key;
 use sanshe_core::rotas::PostKind;
 
 crate::row! {
@@ -67,7 +68,8 @@ pub async fn post(conn: &mut impl Statements, id: &str) -> Result<PostRow> {
     .await
 }
 
-/// Posts below `within` inside the scope's subtrees, by name.
+/// Posts below `within` inside the scope's subtrees, by name as people count them (2号岗
+/// before 10号岗). A community has tens of posts, so they are ordered here, not by a stored key.
 pub async fn posts(
     conn: &mut impl Statements,
     roots: &[String],
@@ -79,12 +81,14 @@ pub async fn posts(
         sanshe_core::accounts::subtree_upper_bound(within).into(),
     ];
     args.extend(binds.into_iter().map(Cell::from));
-    conn
+    let mut posts: Vec<PostRow> = conn
         .fetch_all(
-            &format!("SELECT {POST_COLUMNS} FROM posts WHERE area_path >= $1 AND area_path < $2 AND {filter} ORDER BY name, id"),
+            &format!("SELECT {POST_COLUMNS} FROM posts WHERE area_path >= $1 AND area_path < $2 AND {filter} ORDER BY id"),
             &args,
         )
-        .await
+        .await?;
+    posts.sort_by_cached_key(|p| natural_sort_key(&[&p.name]));
+    Ok(posts)
 }
 
 crate::row! {
