@@ -307,18 +307,25 @@ pub struct ApplicationFilter {
     pub limit: Option<i64>,
 }
 
+/// The most applications one page holds.
+pub const MAX_APPLICATIONS_PAGE: i64 = 500;
+
 /// A page of applications, in the order they came.
 pub type ApplicationsPage = crate::cursor::Page<ApplicationView>;
 
 /// Applications in the vetter's areas (or naming their organization), in the order they came,
-/// a page at a time with the total.
+/// a page at a time with the total; NotFound for someone who vets nowhere.
 pub async fn applications(
     app: &App,
     actor: &Actor,
     filter: &ApplicationFilter,
 ) -> Result<ApplicationsPage> {
+    // Someone who vets nowhere has no applications to list, not an empty list of them.
+    if !sanshe_core::accounts::vets_somewhere(&actor.grants) {
+        return Err(AppError::NotFound);
+    }
     let after = crate::cursor::after::<1>(filter.after.as_deref())?;
-    let limit = filter.limit.unwrap_or(50).clamp(1, 500);
+    let limit = filter.limit.unwrap_or(50).clamp(1, MAX_APPLICATIONS_PAGE);
     let statuses: Vec<Vetting> = match filter.status.as_deref().map(str::trim).unwrap_or("") {
         "" => Vec::new(),
         "open" => Vetting::OPEN.to_vec(),

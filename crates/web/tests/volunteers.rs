@@ -413,6 +413,61 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
 }
 
 #[tokio::test]
+async fn a_vetter_exports_every_application_with_what_became_of_it() {
+    on_both(async |t| {
+        let mut ids = Vec::new();
+        for (seq, name, area) in [(71, "郑洁", &t.lingyanli), (72, "冯涛", &t.lingyanli), (73, "韩梅", &t.lingyanli), (74, "邓超", &t.yudeli)] {
+            let r = t
+                .post_json(
+                    "/api/v1/volunteers/applications",
+                    None,
+                    json!({"name": name, "document_number": id_for(1994, 7, 7, seq), "phone": "13500003333",
+                           "area_id": area, "skills": ["medical", "driving"], "availability": "周末", "consent": true}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            ids.push(r.json()["id"].as_str().unwrap().to_string());
+        }
+        let worker = t.token("worker.lingyanli").await;
+        let decide = async |id: &str, body: serde_json::Value| {
+            let r = t.post_json(&format!("/api/v1/volunteers/applications/{id}/decision"), Some(&worker), body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        };
+        decide(&ids[0], json!({"decision": "approve"})).await;
+        decide(&ids[1], json!({"decision": "decline", "note": "未满十八周岁"})).await;
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/volunteers", &cookie).await.text();
+        assert!(html.contains("href=\"/volunteers/applications.xlsx\""), "{html}");
+        let sheet = async |path: &str| {
+            let r = t.page(path, &cookie).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            sanshe_app::sheets::read_table(&r.bytes).unwrap()
+        };
+        let rows = sheet("/volunteers/applications.xlsx").await;
+        assert_eq!(rows[0][0], "姓名");
+        assert_eq!(rows.len(), 4, "凌研里's three, not 裕德里's: {rows:?}");
+        let row = |name: &str| rows.iter().find(|r| r[0] == name).unwrap().clone();
+        let (approved, declined, waiting) = (row("郑洁"), row("冯涛"), row("韩梅"));
+        assert_eq!(approved[9], "已通过");
+        assert_eq!((declined[9].as_str(), declined[10].as_str()), ("未通过", "未满十八周岁"));
+        assert_eq!(waiting[9], "待审核");
+        // Numbers masked as on the page; the community, skills and availability as given.
+        assert_eq!(waiting[2], "135****3333", "{waiting:?}");
+        assert!(!waiting[1].contains("19940707"), "{waiting:?}");
+        assert_eq!(waiting[3..6], ["凌研里社区", "驾驶、医护", "周末"]);
+        // The page's filter narrows the workbook too.
+        let only = sheet("/volunteers/applications.xlsx?status=declined").await;
+        assert_eq!(only.len(), 2, "{only:?}");
+        assert_eq!(only[1][0], "冯涛");
+        // Someone who vets nowhere has none to export.
+        t.volunteer("vol.zhengjie", "郑洁", &t.lingyanli).await;
+        let (volunteer, _) = t.browser("vol.zhengjie").await;
+        assert_eq!(t.page("/volunteers/applications.xlsx", &volunteer).await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_sign_up_form_offers_the_registered_organizations_so_an_applicant_is_matched() {
     on_both(async |t| {
         let page = t.page("/volunteer", "").await.text();

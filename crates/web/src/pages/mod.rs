@@ -460,6 +460,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/volunteers", get(vetting_page))
         .route("/volunteers/roster", get(volunteer_roster_page))
         .route("/volunteers/roster.xlsx", get(export_volunteer_roster))
+        .route("/volunteers/applications.xlsx", get(export_applications))
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))

@@ -392,6 +392,63 @@ pub(super) async fn volunteer_roster_page(
     }))
 }
 
+/// Every application the vetter sees, whatever became of it (the page lists the open ones):
+/// who applied where, with what, when, and the decision with its note, as a workbook.
+pub(super) async fn export_applications(
+    caller: PageCaller,
+    Query(filter): Query<sanshe_app::volunteers::ApplicationFilter>,
+) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "name",
+        "apply-id",
+        "apply-phone",
+        "volunteer-roster-community",
+        "vet-skill",
+        "apply-availability",
+        "organization",
+        "vet-volunteer-number",
+        "vet-applied",
+        "vet-status",
+        "vet-decision-note",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet("applications", &header)?;
+    let (app, actor, filter) = (caller.app(), &caller.actor, &filter);
+    sheet
+        .push_pages(|after| async move {
+            let page_filter = sanshe_app::volunteers::ApplicationFilter {
+                after,
+                limit: Some(sanshe_app::volunteers::MAX_APPLICATIONS_PAGE),
+                ..filter.clone()
+            };
+            let page = sanshe_app::volunteers::applications(app, actor, &page_filter).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|a| {
+                    let skills: Vec<String> = a.skills.iter().map(|k| tr.of("skill-", k)).collect();
+                    vec![
+                        a.name,
+                        a.document,
+                        a.phone,
+                        a.community,
+                        skills.join("、"),
+                        a.availability,
+                        a.organization,
+                        a.volunteer_number.unwrap_or_default(),
+                        a.applied,
+                        tr.of("vet-status-", a.status),
+                        a.decision_note.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    Ok(sheet.send("applications.xlsx").await?)
+}
+
 /// The roster as .xlsx (with the filter), every page of it: for entering hours into the
 /// national system by each volunteer's number.
 pub(super) async fn export_volunteer_roster(
