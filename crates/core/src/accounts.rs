@@ -273,7 +273,8 @@ pub fn organizations_run(grants: &[Grant]) -> Vec<String> {
 
 /// The organizations a holder sees, as a list query filters by them: those registered in one
 /// of `home_roots`, those in `ids` (granted on the organization itself), and those linked
-/// (proposed or active) to a community in one of `linked_roots`.
+/// (proposed, active, or ended and kept for the record) to a community in one of
+/// `linked_roots`, as the organization's own page is seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrganizationsSeen {
     /// Subtrees whose registered organizations are seen.

@@ -139,7 +139,7 @@ fn visible_conditions(q: &OrganizationQuery<'_>, args: &mut Vec<Cell>) -> Vec<St
         "1 = 0"
     };
     let mut conditions = vec![format!(
-        "({home} OR {homeless} OR {granted} OR id IN (SELECT organization_id FROM linkages WHERE status <> 'ended' AND {linked}))"
+        "({home} OR {homeless} OR {granted} OR id IN (SELECT organization_id FROM linkages WHERE {linked}))"
     )];
     if let Some(prefix) = q.name_prefix.filter(|p| !p.is_empty()) {
         conditions.push(crate::starting_with("name", prefix, args));

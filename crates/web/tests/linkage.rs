@@ -139,6 +139,17 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ended")));
         let (_, v) = linkage_step(t, &ling, &id, "end").await;
         assert_eq!(code(&v), "err-linkage-ended");
+        // The community still finds the organization it worked with, in the list as on its
+        // page, with the ended linkage on record: to propose anew, or to look back.
+        let listed = t.get("/api/v1/organizations?q=%E5%A4%A9%E6%B4%A5", Some(&ling)).await.json();
+        assert_eq!(listed["items"][0]["id"], t.ruoshui.as_str(), "{listed}");
+        let page = t.page(&format!("/organizations/{}", t.ruoshui), &ling_cookie).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("已结束"), "{}", page.text());
+        // Another community's worker, never linked, finds it in neither.
+        let listed = t.get("/api/v1/organizations", Some(&yude)).await.json();
+        assert_eq!(listed["total"], 0, "{listed}");
+        assert_eq!(t.page(&format!("/organizations/{}", t.ruoshui), &yude_cookie).await.status, StatusCode::NOT_FOUND);
         // Proposed again, the same pair is one row again waiting for the other side.
         let (s, again) = propose(t, &ling, &t.lingyanli, json!(["data"])).await;
         assert_eq!(s, StatusCode::CREATED, "{again}");
