@@ -242,7 +242,10 @@ async fn a_need_is_posted_and_answered_on_its_pages_and_a_rejected_form_keeps_wh
         let need_path = ok.headers["location"].to_str().unwrap().to_string();
         // 若水's admin finds it on the list and answers it on its page.
         let (org_cookie, org_csrf) = t.browser("org.ruoshui").await;
-        assert!(t.page("/needs", &org_cookie).await.text().contains(&need_path));
+        let listed = t.page("/needs", &org_cookie).await.text();
+        assert!(listed.contains(&need_path));
+        // A need runs from one day to another: the column says so of the two dates it shows.
+        assert!(listed.contains(&format!("data-label=\"起止日期\">{d1} – {d1}</td>")), "{listed}");
         // Its home page says one need is waiting, next to its people.
         let home = t.page("/", &org_cookie).await.text();
         let tiles = &home[home.find("id=\"home-organization\"").expect("the organization's tiles")..];

@@ -362,6 +362,12 @@ async fn shifts_are_booked_within_the_limits_and_their_hours_counted() {
             json!([{"name": "凌研里社区", "people": 1, "shifts": 1, "minutes": 615}])
         );
         assert_eq!(totals["by_organization"][0]["name"], "");
+        let (worker_cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page("/volunteers", &worker_cookie).await.text();
+        assert!(
+            page.contains("<tr><td>凌研里社区</td>") && !page.contains("id=\"hours-none\""),
+            "the same totals on the volunteers page: {page}"
+        );
         let theirs = t.get("/api/v1/hours/totals", Some(&other)).await.json();
         assert_eq!(
             (

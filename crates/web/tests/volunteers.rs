@@ -379,6 +379,7 @@ async fn a_worker_vets_and_deploys_on_the_volunteers_page() {
         // Where each would serve, for a vetter over many communities.
         assert_eq!(html.matches("凌研里社区 · 报名于").count(), 2, "{html}");
         assert!(html.contains("服务时长统计") && html.contains("<svg") && html.contains("/volunteer</a>"), "totals and the sign-up QR code");
+        assert!(html.contains("id=\"hours-none\""), "no hours served yet, said so: {html}");
         let id_of = |html: &str, name: &str| {
             let at = html.find(name).unwrap();
             let i = html[..at].rfind("data-application=\"").unwrap() + "data-application=\"".len();
