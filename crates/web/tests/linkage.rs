@@ -120,8 +120,19 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
             .await
             .json();
         assert_eq!(seen[0]["may_accept"], true, "{seen}");
+        // The list of organizations says where each works, a proposal marked as one.
+        let (admin_cookie, _) = t.browser("admin").await;
+        let listed = async || {
+            let html = t.page("/organizations", &admin_cookie).await.text();
+            let at = html.find(&format!("data-organization=\"{}\"", t.ruoshui)).unwrap_or_else(|| panic!("{html}"));
+            let row = &html[at..];
+            row[..row.find("</tr>").unwrap()].split_whitespace().collect::<String>()
+        };
+        assert!(listed().await.contains("凌研里社区<spanclass=\"tag\">待对方确认</span>"), "{}", listed().await);
         let (s, v) = linkage_step(t, &ling, &id, "accept").await;
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("active")));
+        let row = listed().await;
+        assert!(row.contains("凌研里社区</span>") && !row.contains("待对方确认"), "{row}");
         assert_eq!(linkage_step(t, &ling, &id, "accept").await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Ending it is asked first, of either side and of nobody else.
@@ -139,6 +150,7 @@ async fn a_linkage_is_proposed_by_one_side_and_accepted_by_the_other() {
         assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ended")));
         let (_, v) = linkage_step(t, &ling, &id, "end").await;
         assert_eq!(code(&v), "err-linkage-ended");
+        assert!(listed().await.contains("暂无联动"), "ended, it works nowhere now");
         // The community still finds the organization it worked with, in the list as on its
         // page, with the ended linkage on record: to propose anew, or to look back.
         let listed = t.get("/api/v1/organizations?q=%E5%A4%A9%E6%B4%A5", Some(&ling)).await.json();

@@ -11,8 +11,11 @@ use super::*;
 #[template(path = "organizations.html")]
 pub(super) struct OrganizationsPage {
     nav: Nav,
-    /// A page of them by name.
-    items: Vec<OrganizationView>,
+    /// A page of them by name, each with the linkages the caller sees.
+    items: Vec<(
+        OrganizationView,
+        Vec<sanshe_app::organizations::LinkageView>,
+    )>,
     /// How many the search finds.
     total: i64,
     /// The name searched for.
@@ -31,7 +34,11 @@ pub(super) async fn organizations_view(
     search: &NameSearch,
     errors: FormErrors,
 ) -> PageResult {
-    let page = organizations::list(caller.app(), &caller.actor, search).await?;
+    let mut page = organizations::list_with_linkages(caller.app(), &caller.actor, search).await?;
+    // The list says where each organization works now; the ended are on its own page.
+    for (_, links) in &mut page.items {
+        links.retain(|l| l.status != LinkageStatus::Ended);
+    }
     let q = search.q.as_deref();
     let pager = Pager::by_cursor(
         "/organizations",
