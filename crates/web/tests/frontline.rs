@@ -1032,6 +1032,17 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
             next.contains("王芳") && !next.contains("released-export"),
             "the open list has no period: {next}"
         );
+        // The bureau follows nobody up itself: its list opens on everyone under observation,
+        // not on an empty list of its own, which stays one tab away.
+        let (bureau, _) = t.browser("admin").await;
+        let opened = t.page("/isolations", &bureau).await.text();
+        assert!(
+            opened.contains("王芳")
+                && opened.contains("<a class=\"button \" href=\"/isolations?tab=open\">"),
+            "{opened}"
+        );
+        let own = t.page("/isolations?tab=mine", &bureau).await.text();
+        assert!(!own.contains("王芳"), "{own}");
         let sheet = t
             .page(
                 "/isolations/released.xlsx?from=2026-11-28&to=2026-11-29",

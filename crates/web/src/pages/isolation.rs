@@ -144,8 +144,7 @@ pub(super) async fn isolations_page(
     Query(q): Query<IsolationsQuery>,
     Query(period): Query<Period>,
 ) -> PageResult {
-    let tab = q.tab.clone().unwrap_or_else(|| "mine".into());
-    let filter = EpisodeFilter {
+    let filter_of = |tab: &str| EpisodeFilter {
         area: q.area.clone(),
         status: Some(
             if tab == "released" {
@@ -160,13 +159,20 @@ pub(super) async fn isolations_page(
         limit: Some(200),
         ..Default::default()
     };
+    let mut tab = q.tab.clone().unwrap_or_else(|| "mine".into());
     // Only the released tab is asked for by days.
     let period = if tab == "released" {
         period
     } else {
         Period::default()
     };
-    let listed = isolation::list(caller.app(), &caller.actor, &filter, &period).await;
+    let mut listed = isolation::list(caller.app(), &caller.actor, &filter_of(&tab), &period).await;
+    // Someone following nobody up (a coordinator, a worker on another duty) opens on everyone
+    // under observation rather than on an empty list of their own.
+    if q.tab.is_none() && matches!(&listed, Ok(page) if page.total == 0) {
+        tab = "open".into();
+        listed = isolation::list(caller.app(), &caller.actor, &filter_of(&tab), &period).await;
+    }
     let (page, errors) = listed_or_refused(&caller, listed)?;
     let mut filters = vec![("tab", Some(tab.as_str())), ("area", q.area.as_deref())];
     filters.extend(period.pairs());
