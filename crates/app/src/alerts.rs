@@ -234,6 +234,9 @@ pub struct AlertView {
     pub resolved_by: Option<String>,
     /// How it was resolved.
     pub resolution_note: Option<String>,
+    /// The place it belongs to by name (the compound or community of the household, gate or
+    /// person), so that an address seen across many compounds is not taken for another.
+    pub place: String,
     /// Whom it is about, for those who may see the registry there: the person's name masked
     /// and the address (`王* · 3号楼 2单元 502`), or a household's address.
     pub who: Option<String>,
@@ -284,6 +287,7 @@ impl From<AlertRow> for AlertView {
             resolved_by: a.resolved_by,
             resolution_note: a.resolution_note,
             handled_by_names: Default::default(),
+            place: String::new(),
             who: None,
         }
     }
@@ -379,7 +383,8 @@ fn statuses_shown(asked: Option<&str>) -> Result<&'static [AlertStatus]> {
     }
 }
 
-/// Fills in whom alerts are about where the actor may see the registry of the alert's area.
+/// Fills in where alerts belong, and whom they are about where the actor may see the registry
+/// of the alert's area.
 async fn name_subjects(
     conn: &mut Conn,
     actor: &Actor,
@@ -421,7 +426,13 @@ async fn name_subjects(
     for (id, b, u, r) in sanshe_store::registry::addresses_of(&mut *conn, &households).await? {
         who.insert(id, label(b, u, r));
     }
+    let place_of = |path: &str| sanshe_core::areas::compound_path(path).to_string();
+    let place_paths: Vec<String> = paths.iter().map(|p| place_of(p)).collect();
+    let places =
+        sanshe_store::areas::names_by_path(&mut *conn, place_paths.iter().map(String::as_str))
+            .await?;
     for (i, v) in views.iter_mut().enumerate() {
+        v.place = places.get(&place_paths[i]).cloned().unwrap_or_default();
         if visible(i) {
             v.who = who.get(&v.subject_id).cloned();
         }

@@ -153,9 +153,33 @@ pub fn lineage(path: &str) -> impl DoubleEndedIterator<Item = &str> {
     (1..=path.len() / PATH_STEP).map(move |n| &path[..n * PATH_STEP])
 }
 
+/// The path of the compound an area lies in, or the area's own path when it lies above
+/// compounds: where a building's name alone would say too little ("1号楼" is in every compound).
+/// Each level lies directly below the one before (`AreaKind::child`), so a compound's path is
+/// always as many steps long as compounds are deep.
+pub fn compound_path(path: &str) -> &str {
+    let depth = AreaKind::ALL
+        .iter()
+        .position(|k| *k == AreaKind::Compound)
+        .unwrap_or(0)
+        + 1;
+    lineage(path).take(depth).last().unwrap_or(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_building_is_placed_by_its_compound_and_a_community_by_itself() {
+        let step = |c: char| c.to_string().repeat(PATH_STEP);
+        let community: String = "abcd".chars().map(step).collect();
+        let compound = format!("{community}{}", step('e'));
+        let building = format!("{compound}{}", step('f'));
+        assert_eq!(compound_path(&building), compound);
+        assert_eq!(compound_path(&compound), compound);
+        assert_eq!(compound_path(&community), community);
+    }
 
     #[test]
     fn a_path_s_lineage_is_its_ancestors_then_itself() {

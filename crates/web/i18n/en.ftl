@@ -390,6 +390,7 @@ alert-occurrences = Times
 alert-raised = First
 alert-last = Latest
 alert-subject = About
+alert-place = Place
 alert-open-subject = Open
 alerts-open = Open
 alerts-resolved = Resolved

@@ -390,6 +390,7 @@ alert-occurrences = 次数
 alert-raised = 首次
 alert-last = 最近
 alert-subject = 对象
+alert-place = 所在小区/社区
 alert-open-subject = 查看
 alerts-open = 待处理
 alerts-resolved = 已处理

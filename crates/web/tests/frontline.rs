@@ -575,14 +575,20 @@ async fn missed_reports_and_due_dates_are_found_by_moving_the_clock() {
         // It says who missed it (name masked, with the address) and which half-day, in words.
         let who = missed[0]["who"].as_str().unwrap_or_default().to_string();
         assert!(who.starts_with("周* · ") && who.ends_with("202"), "{who}");
+        // And where: every compound has a 202, the bureau sees every compound.
+        assert_eq!(missed[0]["place"], "凌研里一区", "{}", missed[0]);
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let page = t.page("/alerts", &cookie).await.text();
         assert!(
             page.contains(&format!(
-                "<b class=\"alert-who\">{who}</b> <span class=\"muted\">11-28 上午</span>"
+                "<span class=\"alert-place\">凌研里一区</span> <b class=\"alert-who\">{who}</b> <span class=\"muted\">11-28 上午</span>"
             )),
             "{page}"
         );
+        let sheet = t.page("/alerts/export.xlsx", &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows[0][1], "所在小区/社区");
+        assert!(rows.iter().any(|r| r[1] == "凌研里一区" && r[2] == who), "{rows:?}");
         let yudeli = t.token("worker.yudeli").await;
         assert!(alerts(t, &yudeli, "?kind=missed_report").await.is_empty());
         // Scanning again raises nothing new.

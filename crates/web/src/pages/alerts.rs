@@ -202,6 +202,7 @@ pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuer
     let tr = caller.tr;
     let header = [
         "alert-kind",
+        "alert-place",
         "alert-subject",
         "alert-detail",
         "alert-status",
@@ -230,6 +231,7 @@ pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuer
                     .map(|a| {
                         vec![
                             tr.of("alert-kind-", a.kind),
+                            a.place,
                             a.who.unwrap_or_default(),
                             tr.slot(&a.detail),
                             tr.of("alert-status-", a.status),
