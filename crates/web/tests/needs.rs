@@ -820,7 +820,7 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
         assert!(
             rows[1..]
                 .iter()
-                .all(|r| r[0] == "需求超时未满足" && r[3] == "待处理"),
+                .all(|r| r[0] == "需求超时未满足" && r[1] == "凌研里社区" && r[4] == "待处理"),
             "{:?}",
             &rows[..2]
         );
