@@ -724,7 +724,7 @@ test('each role\'s home page on a phone says what to do now', async () => {
   for (const [user, shown, absent] of [
     ['worker.lingyanli', '#home-tasks', '#home-shifts'],
     ['vol.zhanglei', '#home-shifts', '#home-tasks'],
-    ['org.ruoshui', '#home-organization', '#home-tasks'],
+    ['org.ruoshui', '#home-organization', '#home-shifts'],
   ]) {
     const page = await signIn(user);
     const problems = [];
@@ -739,6 +739,11 @@ test('each role\'s home page on a phone says what to do now', async () => {
       await page.waitForURL(/\/alerts$/);
     } else {
       assert.equal(await page.locator('form[action="/residents"]').count(), 0, `${user} keeps no registry`);
+    }
+    if (user === 'org.ruoshui') {
+      // An organization vets those who name it, and keeps no front line.
+      assert.equal(await page.locator('#home-tasks [data-task="home-applications"]').count(), 1);
+      assert.equal(await page.locator('#home-tasks [data-task="home-alerts"]').count(), 0);
     }
     if (user === 'vol.zhanglei') {
       assert.match(await page.locator('#home-shifts').innerText(), /南门/);
