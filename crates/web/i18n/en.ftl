@@ -230,6 +230,7 @@ print = Print
 campaign-new = Start a campaign
 campaign-name = Campaign name
 campaign-area = Area covered
+campaign-started = Started
 campaign-questions = Questions at each door
 campaign-custom-questions = Other questions (one per line, yes/no)
 campaign-coverage = Coverage

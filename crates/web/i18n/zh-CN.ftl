@@ -230,6 +230,7 @@ print = 打印
 campaign-new = 发起走访排查
 campaign-name = 排查名称
 campaign-area = 排查范围
+campaign-started = 发起时间
 campaign-questions = 入户问题
 campaign-custom-questions = 其他问题（每行一个，回答是/否）
 campaign-coverage = 覆盖情况

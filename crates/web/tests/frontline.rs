@@ -800,6 +800,21 @@ async fn a_campaign_logs_visits_shows_coverage_and_opens_follow_ups() {
         assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
         let html = t.page("/campaigns", &cookie).await.text();
         assert!(html.contains("<span id=\"campaigns-total\">5</span>") && html.contains("第5轮排查"), "{html}");
+        // The workbook holds every campaign with its coverage, newest first; 裕德里 has none.
+        assert!(html.contains("href=\"/campaigns/export.xlsx\""), "{html}");
+        let sheet = t.page("/campaigns/export.xlsx", &cookie).await;
+        assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text());
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(names, ["排查名称", "第5轮排查", "第4轮排查", "第3轮排查", "第2轮排查", "凌研里社区入户排查"]);
+        let first = t.get(&format!("/api/v1/campaigns/{cid}"), Some(&w)).await.json();
+        let first_row = &rows[5];
+        assert_eq!(first_row[1], "凌研里社区");
+        assert_eq!(first_row[3..7], [first["households"].to_string(), first["reached"].to_string(), first["percent"].to_string(), "进行中".to_string()], "{first}");
+        assert!(first_row[2].starts_with("2026-") && first_row[2].len() == 16, "{first_row:?}");
+        let (other, _) = t.browser("worker.yudeli").await;
+        let theirs = sanshe_app::sheets::read_table(&t.page("/campaigns/export.xlsx", &other).await.bytes).unwrap();
+        assert_eq!(theirs.len(), 1, "the header alone: {theirs:?}");
     })
     .await;
 }

@@ -186,6 +186,50 @@ pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) 
     )
 }
 
+/// Every campaign in scope with its coverage, newest first, as a workbook: what a street or
+/// district reports up of its door-to-door rounds, past the page's fifty.
+pub(super) async fn export_campaigns(caller: PageCaller) -> PageResult {
+    let tr = caller.tr;
+    let header = [
+        "campaign-name",
+        "campaign-area",
+        "campaign-started",
+        "campaign-households",
+        "campaign-reached",
+        "campaign-percent",
+        "alert-status",
+    ]
+    .map(|k| tr.t(k));
+    let mut sheet = caller.sheet(&tr.t("nav-campaigns"), &header)?;
+    let (app, actor) = (caller.app(), &caller.actor);
+    sheet
+        .push_pages(|after| async move {
+            let page = campaigns::list(app, actor, &Paging::largest(after)).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        c.name,
+                        c.area_name,
+                        // China time to the minute, as the page's other stamps.
+                        c.created_at
+                            .get(..16)
+                            .unwrap_or(&c.created_at)
+                            .replace('T', " "),
+                        c.households.to_string(),
+                        c.reached.to_string(),
+                        c.percent.to_string(),
+                        tr.of("campaign-status-", c.status),
+                    ]
+                })
+                .collect();
+            Ok((rows, page.next))
+        })
+        .await?;
+    Ok(sheet.send("campaigns.xlsx").await?)
+}
+
 pub(super) async fn close_campaign(caller: PageCaller, Path(id): Path<String>) -> PageResult {
     let c = campaigns::get(caller.app(), &caller.actor, &id).await?;
     campaigns::set_closed(

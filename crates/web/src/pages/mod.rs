@@ -486,6 +486,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/campaigns/{id}/coverage.xlsx", get(export_coverage))
         .route("/households/{id}/notice", get(notice_page))
         .route("/campaigns", get(campaigns_page).post(create_campaign))
+        .route("/campaigns/export.xlsx", get(export_campaigns))
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/close", post(close_campaign))
         .route("/campaigns/{id}/assignments", post(assign_building))
