@@ -37,7 +37,8 @@ crate::query_row! {
 }
 
 impl GateRow {
-    /// Where the gate stands in a list by compound and name (as people count both), as `gates_page` reads on after it.
+    /// Where the gate stands in a list by compound and name (as people count both), as
+    /// `gates_page` reads on after it.
     pub fn position(&self) -> [String; 3] {
         [
             self.compound_key.clone(),
