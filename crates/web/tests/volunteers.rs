@@ -456,7 +456,12 @@ async fn a_vetter_exports_every_application_with_what_became_of_it() {
         assert_eq!(waiting[2], "135****3333", "{waiting:?}");
         assert!(!waiting[1].contains("19940707"), "{waiting:?}");
         assert_eq!(waiting[3..6], ["凌研里社区", "驾驶、医护", "周末"]);
-        // The page's filter narrows the workbook too.
+        // The page's search narrows the workbook it offers; a status narrows it too.
+        let searched = t.page("/volunteers?q=%E5%86%AF&skill=medical", &cookie).await.text();
+        assert!(searched.contains("href=\"/volunteers/applications.xlsx?q=%E5%86%AF&#38;skill=medical\""), "{searched}");
+        let found = sheet("/volunteers/applications.xlsx?q=%E5%86%AF&skill=medical").await;
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1][0], "冯涛");
         let only = sheet("/volunteers/applications.xlsx?status=declined").await;
         assert_eq!(only.len(), 2, "{only:?}");
         assert_eq!(only[1][0], "冯涛");

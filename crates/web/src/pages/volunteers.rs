@@ -131,6 +131,8 @@ pub(super) struct VettingPage {
     pending_total: i64,
     /// The filter of the open applications, and the links to their other pages.
     filter: sanshe_app::volunteers::ApplicationFilter,
+    /// The workbook of every application the search finds, decided ones too.
+    export: String,
     pager: Pager,
     skills: &'static [&'static str],
     /// A page of the reserve pool, the longest-waiting first.
@@ -223,6 +225,13 @@ async fn vetting_view(
             nav: Nav::of(caller, "/volunteers"),
             pending: pending.items,
             pending_total: pending.total,
+            export: link_to(
+                "/volunteers/applications.xlsx",
+                &[
+                    ("q", filter.q.as_deref()),
+                    ("skill", filter.skill.as_deref()),
+                ],
+            ),
             filter,
             pager,
             skills: &sanshe_app::volunteers::SKILLS,
