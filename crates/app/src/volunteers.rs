@@ -362,6 +362,25 @@ pub async fn applications(
     Ok(ApplicationsPage { items, total, next })
 }
 
+/// How many applications wait for the vetter's decision (pending or asked for more), counted
+/// without reading them: the number on the home page. NotFound for someone who vets nowhere.
+pub async fn waiting_count(app: &App, actor: &Actor) -> Result<i64> {
+    if !sanshe_core::accounts::vets_somewhere(&actor.grants) {
+        return Err(AppError::NotFound);
+    }
+    let q = sanshe_store::volunteers::ApplicationQuery {
+        statuses: Vetting::OPEN.to_vec(),
+        name_prefix: None,
+        skill: None,
+        after: None,
+        limit: 0,
+    };
+    let organizations = sanshe_core::accounts::organizations_run(&actor.grants);
+    let roots = actor.scope(Action::VetVolunteers);
+    let mut conn = app.db.conn().await?;
+    Ok(store::count(&mut *conn, roots.roots(), &organizations, &q).await?)
+}
+
 /// A vetter's decision.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {

@@ -206,14 +206,7 @@ async fn linkage_tasks(caller: &PageCaller) -> Result<Vec<Task>, PageFailure> {
 
 /// Applications waiting for a decision, for whoever vets them.
 async fn vetting_task(caller: &PageCaller) -> Result<Task, PageFailure> {
-    let open = sanshe_app::volunteers::ApplicationFilter {
-        status: Some("open".into()),
-        limit: Some(1),
-        ..Default::default()
-    };
-    let waiting = sanshe_app::volunteers::applications(caller.app(), &caller.actor, &open)
-        .await?
-        .total;
+    let waiting = sanshe_app::volunteers::waiting_count(caller.app(), &caller.actor).await?;
     Ok(Task::new(
         "home-applications",
         waiting,
