@@ -416,12 +416,7 @@ pub type NeedsPage = crate::cursor::Page<NeedView>;
 pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage> {
     let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let mut conn = app.db.conn().await?;
-    let scope = store::NeedScope {
-        roots: actor.scope(Action::LinkOrganizations).roots().to_vec(),
-        linked_paths: linked_paths(&mut conn, actor).await?,
-        city_wide: !organizations_run(&actor.grants).is_empty(),
-        open_only: f.open == Some(true),
-    };
+    let scope = need_scope(&mut conn, actor, f.open == Some(true)).await?;
     let limit = f.limit.unwrap_or(50).clamp(1, MAX_NEEDS_PAGE);
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
@@ -439,6 +434,27 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
         })
         .collect();
     Ok(NeedsPage { items, total, next })
+}
+
+/// How many needs the actor sees are still open: the home page's tile, without reading a page.
+pub async fn open_count(app: &App, actor: &Actor) -> Result<i64> {
+    let mut conn = app.db.conn().await?;
+    let scope = need_scope(&mut conn, actor, true).await?;
+    Ok(store::count_visible(&mut *conn, &scope).await?)
+}
+
+/// The needs an actor sees: its communities', its organizations' linked ones and the city's.
+async fn need_scope(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    open_only: bool,
+) -> Result<store::NeedScope> {
+    Ok(store::NeedScope {
+        roots: actor.scope(Action::LinkOrganizations).roots().to_vec(),
+        linked_paths: linked_paths(conn, actor).await?,
+        city_wide: !organizations_run(&actor.grants).is_empty(),
+        open_only,
+    })
 }
 
 /// Whether the actor sees this need (NotFound otherwise).

@@ -187,12 +187,7 @@ async fn linkage_tasks(caller: &PageCaller) -> Result<Vec<Task>, PageFailure> {
         ..Default::default()
     };
     let (page, _) = sanshe_app::organizations::linkage_map_page(app, actor, &marked).await?;
-    let open = sanshe_app::needs::NeedFilter {
-        open: Some(true),
-        limit: Some(1),
-        ..Default::default()
-    };
-    let needs = sanshe_app::needs::needs(app, actor, &open).await?.total;
+    let needs = sanshe_app::needs::open_count(app, actor).await?;
     Ok(vec![
         Task::new(
             "home-marked-communities",
@@ -268,12 +263,7 @@ pub(super) async fn home(caller: PageCaller) -> PageResult {
         }
     }
     if is_org_admin {
-        let open = sanshe_app::needs::NeedFilter {
-            open: Some(true),
-            limit: Some(1),
-            ..Default::default()
-        };
-        open_needs = sanshe_app::needs::needs(app, actor, &open).await?.total;
+        open_needs = sanshe_app::needs::open_count(app, actor).await?;
     }
     let newest = sanshe_app::notices::NoticeFilter {
         limit: Some(HOME_NOTICES),
