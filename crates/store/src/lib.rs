@@ -299,6 +299,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0025_gate_order.sqlite.sql"),
         postgres: include_str!("../migrations/0025_gate_order.postgres.sql"),
     },
+    Migration {
+        version: 26,
+        name: "0026_resident_key_order",
+        common: include_str!("../migrations/0026_resident_key_order.sql"),
+        sqlite: include_str!("../migrations/0026_resident_key_order.sqlite.sql"),
+        postgres: include_str!("../migrations/0026_resident_key_order.postgres.sql"),
+    },
 ];
 
 /// Writes the key of each row that `select` finds without one, a thousand at a time: `select`

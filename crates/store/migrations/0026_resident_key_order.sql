@@ -1,0 +1,2 @@
+-- Residents' pinyin keys and names compare byte by byte on both engines (see the PostgreSQL
+-- half): nothing to change on SQLite, which always does.

@@ -1,0 +1,1 @@
+-- nothing engine-specific
