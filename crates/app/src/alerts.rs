@@ -301,6 +301,9 @@ pub struct AlertFilter {
     pub status: Option<String>,
     /// Only this kind.
     pub kind: Option<String>,
+    /// Only those in this area of the caller's scope (a community's id, a compound's …): a
+    /// district's coordinator looking at one community.
+    pub area: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
     /// Page size (1–500, default 100).
@@ -344,20 +347,23 @@ async fn list_in(
     let limit = f.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PAGE);
     let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let mut rows = store::alerts(
-        &mut conn,
-        scope.roots(),
-        statuses,
-        kind,
-        order,
-        before,
-        limit + 1,
-    )
-    .await?;
+    // An area narrows the scope to its subtree: the same range the scope's roots are read by.
+    let roots = match f.area.as_deref().filter(|a| !a.is_empty()) {
+        Some(id) => {
+            let area = sanshe_store::areas::get(&mut conn, id).await?;
+            if !actor.may(Action::FrontLine, Target::Area(&area.path)) {
+                return Err(AppError::NotFound);
+            }
+            vec![area.path]
+        }
+        None => scope.roots().to_vec(),
+    };
+    let mut rows =
+        store::alerts(&mut conn, &roots, statuses, kind, order, before, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |a| {
         crate::cursor::encode_timed(order.moment(a), &a.id)
     });
-    let total = store::count_alerts(&mut *conn, scope.roots(), statuses, kind).await?;
+    let total = store::count_alerts(&mut *conn, &roots, statuses, kind).await?;
     let paths: Vec<String> = rows.iter().map(|r| r.area_path.clone()).collect();
     let mut items: Vec<AlertView> = rows.into_iter().map(AlertView::from).collect();
     name_subjects(&mut conn, actor, &mut items, &paths).await?;

@@ -394,6 +394,7 @@ alert-subject = About
 alert-place = Place
 alert-open-subject = Open
 alerts-open = Open
+alerts-every-community = Every community
 alerts-resolved = Resolved
 alerts-found = { $count } in all, the latest first
 alert-kind = Kind

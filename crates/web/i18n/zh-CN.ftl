@@ -394,6 +394,7 @@ alert-subject = 对象
 alert-place = 所在小区/社区
 alert-open-subject = 查看
 alerts-open = 待处理
+alerts-every-community = 全部社区
 alerts-resolved = 已处理
 alerts-found = 共 { $count } 条，最近的在前
 alert-kind = 类型

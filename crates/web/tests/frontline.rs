@@ -1502,3 +1502,76 @@ async fn the_days_roster_pages_a_whole_community_and_its_export_holds_every_line
     })
     .await;
 }
+
+/// A coordinator over several communities narrows the alerts to one: the list, its total, its
+/// next pages and its workbook hold that community's only; a worker of one community is not
+/// offered the choice and cannot reach another's.
+#[tokio::test]
+async fn a_coordinator_narrows_the_alerts_to_one_community() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let yu = t.token("worker.yudeli").await;
+        for (token, area, name, seq) in [
+            (&ling, &t.lingyanli_building, "王建国", 1),
+            (&yu, &t.yudeli, "赵长林", 3),
+        ] {
+            let rid = resident(t, token, area, "101", name, seq).await;
+            let opened = open_episode(t, token, &rid, "2026-11-20").await;
+            let ep = opened["episode"]["id"].as_str().unwrap().to_string();
+            assert_eq!(
+                report(t, token, &ep, json!(38.2)).await.0,
+                StatusCode::CREATED
+            );
+        }
+        let admin = t.token("admin").await;
+        assert_eq!(alerts(t, &admin, "?kind=fever").await.len(), 2);
+        let only = |items: Vec<Value>| -> Vec<String> {
+            items
+                .iter()
+                .map(|a| a["place"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        let ling_only = alerts(t, &admin, &format!("?kind=fever&area={}", t.lingyanli)).await;
+        assert_eq!(only(ling_only), ["凌研里一区"]);
+        let yu_only = alerts(t, &admin, &format!("?area={}", t.yudeli)).await;
+        assert_eq!(only(yu_only), ["裕德里社区"]);
+        // Another community's alerts stay out of reach, and an unknown area is not found.
+        let r = t
+            .get(&format!("/api/v1/alerts?area={}", t.yudeli), Some(&ling))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+        let r = t.get("/api/v1/alerts?area=nowhere", Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+
+        let (cookie, _) = t.browser("admin").await;
+        let html = t
+            .page(&format!("/alerts?area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("<option value=\"\">全部社区</option>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<option value=\"{}\" selected>裕德里社区</option>",
+                t.yudeli
+            )),
+            "{html}"
+        );
+        assert!(html.contains("共 1 条"), "{html}");
+        let export = format!("/alerts/export.xlsx?status=open&#38;area={}", t.yudeli);
+        assert!(html.contains(&export), "{html}");
+        let sheet = t.page(&export.replace("&#38;", "&"), &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "the header and the one alert: {rows:?}");
+        assert_eq!(rows[1][1], "裕德里社区");
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/alerts", &cookie).await.text();
+        assert!(
+            !html.contains("全部社区"),
+            "one community, nothing to choose: {html}"
+        );
+    })
+    .await;
+}

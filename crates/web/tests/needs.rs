@@ -841,6 +841,7 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
             kind: Some("need_unmet".into()),
             after,
             limit: Some(sanshe_app::alerts::MAX_ALERTS_PAGE),
+            ..Default::default()
         };
         let read = async |after| {
             sanshe_app::alerts::list_by_first_raised(&t.app, &worker, &filter(after))

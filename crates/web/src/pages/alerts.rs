@@ -17,29 +17,53 @@ pub(super) struct AlertsPage {
     pager: Pager,
     resolved: bool,
     kinds: Vec<(&'static str, bool)>,
+    /// The communities to narrow the list to, by street; offered when there are two or more.
+    communities: Vec<sanshe_app::areas::AreaGroup>,
+    /// The area the list is narrowed to, or empty.
+    area: String,
     /// The workbook of the list as filtered.
     export: String,
+}
+
+impl AlertsPage {
+    fn offers_communities(&self) -> bool {
+        self.communities
+            .iter()
+            .map(|g| g.areas.len())
+            .sum::<usize>()
+            > 1
+    }
 }
 
 #[derive(Deserialize, Default)]
 pub(super) struct AlertsQuery {
     status: Option<String>,
     kind: Option<String>,
+    area: Option<String>,
     after: Option<String>,
 }
 
 pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
     let resolved = q.status.as_deref() == Some("resolved");
     let kind = q.kind.clone().unwrap_or_default();
+    let area = q.area.clone().unwrap_or_default();
     let status = if resolved { "resolved" } else { "open" };
     let filter = alerts::AlertFilter {
         status: Some(status.to_string()),
         kind: Some(kind.clone()),
+        area: Some(area.clone()),
         after: q.after.clone(),
         limit: None,
     };
     let page = alerts::list(caller.app(), &caller.actor, &filter).await?;
-    let filters = [("status", Some(status)), ("kind", Some(kind.as_str()))];
+    let scope = caller.actor.scope(Action::FrontLine);
+    let (_, communities) =
+        sanshe_app::areas::communities_by_street(caller.app(), scope.roots(), None).await?;
+    let filters = [
+        ("status", Some(status)),
+        ("kind", Some(kind.as_str())),
+        ("area", Some(area.as_str())),
+    ];
     let export = link_to("/alerts/export.xlsx", &filters);
     let pager = Pager::by_cursor(
         "/alerts",
@@ -55,6 +79,8 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         pager,
         export,
         resolved,
+        communities,
+        area,
         kinds: AlertKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.as_str() == kind))
@@ -214,12 +240,13 @@ pub(super) async fn export_alerts(caller: PageCaller, Query(q): Query<AlertsQuer
     .map(|k| tr.t(k));
     let mut sheet = caller.sheet(&tr.t("nav-alerts"), &header)?;
     let (app, actor) = (caller.app(), &caller.actor);
-    let (status, kind) = (q.status.clone(), q.kind.clone());
+    let (status, kind, area) = (q.status.clone(), q.kind.clone(), q.area.clone());
     sheet
         .push_pages(|after| {
             let filter = alerts::AlertFilter {
                 status: status.clone(),
                 kind: kind.clone(),
+                area: area.clone(),
                 after,
                 limit: Some(alerts::MAX_ALERTS_PAGE),
             };
