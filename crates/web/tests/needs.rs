@@ -737,6 +737,16 @@ async fn needs_are_read_a_page_at_a_time_newest_first_with_the_total() {
         assert_eq!(rows[0][2], "需求");
         assert_eq!(rows[3][1..3], ["服务 · 心理疏导", "心理疏导 一"]);
         assert_eq!((rows[3][10].as_str(), rows[1][10].as_str()), ("已关闭", "待响应"));
+        // The home page's tile counts the two not closed and leads to them, not to all three;
+        // the tab's workbook holds what the tab shows.
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains("href=\"/needs?open=true\" data-task=\"home-open-needs\"><b>2</b>"), "{home}");
+        let open = t.page("/needs?open=true", &cookie).await.text();
+        assert!(open.contains("(2)</h1>") && !open.contains("心理疏导 一"), "{open}");
+        assert!(open.contains("href=\"/needs/export.xlsx?open=true\""), "{open}");
+        let rows = sanshe_app::sheets::read_table(&t.page("/needs/export.xlsx?open=true", &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(rows.iter().all(|r| r[10] != "已关闭"), "{rows:?}");
     })
     .await;
 }

@@ -195,7 +195,7 @@ async fn linkage_tasks(caller: &PageCaller) -> Result<Vec<Task>, PageFailure> {
             "/linkage-map?marked=true".into(),
             "warn",
         ),
-        Task::new("home-open-needs", needs, "/needs".into(), "warn"),
+        Task::new("home-open-needs", needs, "/needs?open=true".into(), "warn"),
     ])
 }
 

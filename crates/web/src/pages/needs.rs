@@ -18,6 +18,10 @@ pub(super) struct NeedsPage {
     /// How many there are.
     total: i64,
     pager: Pager,
+    /// Whether the closed are left out (the tab the home page's tile leads to).
+    open: bool,
+    /// The workbook of the list as shown.
+    export: String,
     /// Where the caller may post needs, by street; empty for an organization's admin.
     communities: Vec<sanshe_app::areas::AreaGroup>,
     /// The posts a people need may name, by the place each guards.
@@ -25,13 +29,21 @@ pub(super) struct NeedsPage {
     errors: FormErrors,
 }
 
-async fn needs_view(caller: &PageCaller, errors: FormErrors, after: Option<&str>) -> PageResult {
+async fn needs_view(
+    caller: &PageCaller,
+    errors: FormErrors,
+    open: bool,
+    after: Option<&str>,
+) -> PageResult {
     let filter = NeedFilter {
+        open: Some(open),
         after: after.map(String::from),
         ..Default::default()
     };
     let page = needs::needs(caller.app(), &caller.actor, &filter).await?;
-    let pager = Pager::by_cursor("/needs", &[], "after", after, page.next.as_deref());
+    let filters = [("open", open.then_some("true"))];
+    let pager = Pager::by_cursor("/needs", &filters, "after", after, page.next.as_deref());
+    let export = link_to("/needs/export.xlsx", &filters);
     let scope = caller.actor.scope(Action::LinkOrganizations);
     let (communities, posts) = if !scope.is_empty() {
         let communities =
@@ -50,6 +62,8 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors, after: Option<&str>
             items: page.items,
             total: page.total,
             pager,
+            open,
+            export,
             communities,
             posts,
             errors,
@@ -61,11 +75,15 @@ async fn needs_view(caller: &PageCaller, errors: FormErrors, after: Option<&str>
 /// Which page of needs.
 #[derive(Deserialize)]
 pub(super) struct NeedsQuery {
+    /// `true`: the closed left out.
+    #[serde(default)]
+    open: Option<bool>,
     after: Option<String>,
 }
 
 pub(super) async fn needs_page(caller: PageCaller, Query(q): Query<NeedsQuery>) -> PageResult {
-    needs_view(&caller, FormErrors::default(), q.after.as_deref()).await
+    let open = q.open == Some(true);
+    needs_view(&caller, FormErrors::default(), open, q.after.as_deref()).await
 }
 
 pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -89,7 +107,7 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
         &caller,
         needs::post_need(caller.app(), &caller.actor, &input).await,
         async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        async |errors| needs_view(&caller, errors, None).await,
+        async |errors| needs_view(&caller, errors, false, None).await,
     )
     .await
 }
@@ -239,9 +257,9 @@ pub(super) async fn close_need(caller: PageCaller, Path(id): Path<String>) -> Pa
     .await
 }
 
-/// Every need the caller sees, newest first, as .xlsx: what was asked of whom and how much of
-/// it is met, for the day's report.
-pub(super) async fn export_needs(caller: PageCaller) -> PageResult {
+/// Every need the caller sees (the closed left out with `open=true`, as on the page), newest
+/// first, as .xlsx: what was asked of whom and how much of it is met, for the day's report.
+pub(super) async fn export_needs(caller: PageCaller, Query(q): Query<NeedsQuery>) -> PageResult {
     let tr = caller.tr;
     let header = [
         "community",
@@ -262,9 +280,9 @@ pub(super) async fn export_needs(caller: PageCaller) -> PageResult {
     sheet
         .push_pages(|after| async move {
             let f = NeedFilter {
+                open: q.open,
                 after,
                 limit: Some(needs::MAX_NEEDS_PAGE),
-                ..Default::default()
             };
             let page = needs::needs(app, actor, &f).await?;
             let rows = page
