@@ -1059,7 +1059,7 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
         let opened = t.page("/isolations", &bureau).await.text();
         assert!(
             opened.contains("王芳")
-                && opened.contains("<a class=\"button \" href=\"/isolations?tab=open\">"),
+                && opened.contains("<a class=\"button \"\n   href=\"/isolations?tab=open\">"),
             "{opened}"
         );
         let own = t.page("/isolations?tab=mine", &bureau).await.text();
@@ -1503,11 +1503,11 @@ async fn the_days_roster_pages_a_whole_community_and_its_export_holds_every_line
     .await;
 }
 
-/// A coordinator over several communities narrows the alerts to one: the list, its total, its
-/// next pages and its workbook hold that community's only; a worker of one community is not
-/// offered the choice and cannot reach another's.
+/// A coordinator over several communities narrows the alerts and the isolation list to one:
+/// the list, its total, its next pages and its workbook hold that community's only; a worker
+/// of one community is not offered the choice and cannot reach another's.
 #[tokio::test]
-async fn a_coordinator_narrows_the_alerts_to_one_community() {
+async fn a_coordinator_narrows_alerts_and_isolations_to_one_community() {
     on_both(async |t| {
         let ling = t.token("worker.lingyanli").await;
         let yu = t.token("worker.yudeli").await;
@@ -1566,11 +1566,44 @@ async fn a_coordinator_narrows_the_alerts_to_one_community() {
         let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
         assert_eq!(rows.len(), 2, "the header and the one alert: {rows:?}");
         assert_eq!(rows[1][1], "裕德里社区");
+        // The isolation list: the picker on every tab, and the tabs keep the community.
+        let html = t
+            .page(&format!("/isolations?tab=open&area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("赵长林") && !html.contains("王建国"),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<option value=\"{}\" selected>裕德里社区</option>",
+                t.yudeli
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "href=\"/isolations?tab=released&amp;area={}\"",
+                t.yudeli
+            )),
+            "{html}"
+        );
+        let every = t.page("/isolations?tab=open", &cookie).await.text();
+        assert!(
+            every.contains("赵长林") && every.contains("王建国"),
+            "{every}"
+        );
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let html = t.page("/alerts", &cookie).await.text();
         assert!(
             !html.contains("全部社区"),
             "one community, nothing to choose: {html}"
+        );
+        let html = t.page("/isolations?tab=open", &cookie).await.text();
+        assert!(
+            !html.contains("全部社区") && html.contains("王建国"),
+            "{html}"
         );
     })
     .await;

@@ -17,22 +17,10 @@ pub(super) struct AlertsPage {
     pager: Pager,
     resolved: bool,
     kinds: Vec<(&'static str, bool)>,
-    /// The communities to narrow the list to, by street; offered when there are two or more.
-    communities: Vec<sanshe_app::areas::AreaGroup>,
-    /// The area the list is narrowed to, or empty.
-    area: String,
+    /// The community the list is narrowed to.
+    picker: CommunityPicker,
     /// The workbook of the list as filtered.
     export: String,
-}
-
-impl AlertsPage {
-    fn offers_communities(&self) -> bool {
-        self.communities
-            .iter()
-            .map(|g| g.areas.len())
-            .sum::<usize>()
-            > 1
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -56,9 +44,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         limit: None,
     };
     let page = alerts::list(caller.app(), &caller.actor, &filter).await?;
-    let scope = caller.actor.scope(Action::FrontLine);
-    let (_, communities) =
-        sanshe_app::areas::communities_by_street(caller.app(), scope.roots(), None).await?;
+    let picker = CommunityPicker::of(&caller, Action::FrontLine, Some(&area)).await?;
     let filters = [
         ("status", Some(status)),
         ("kind", Some(kind.as_str())),
@@ -79,8 +65,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         pager,
         export,
         resolved,
-        communities,
-        area,
+        picker,
         kinds: AlertKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.as_str() == kind))

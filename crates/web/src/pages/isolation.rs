@@ -124,6 +124,8 @@ pub(super) struct IsolationsPage {
     roots: Vec<AreaView>,
     /// The place the list is narrowed to, if any.
     area: Option<String>,
+    /// The community to narrow it to, for whoever sees two or more.
+    picker: CommunityPicker,
     /// The released tab's days.
     period: Period,
     /// The released tab's workbook of those days.
@@ -131,6 +133,13 @@ pub(super) struct IsolationsPage {
     /// A mistyped day, beside its field.
     errors: FormErrors,
 }
+
+/// The isolation list's tabs, with the message keys of their names.
+const TABS: [(&str, &str); 3] = [
+    ("mine", "isolation-mine"),
+    ("open", "isolation-all"),
+    ("released", "isolation-released-list"),
+];
 
 #[derive(Deserialize, Default)]
 pub(super) struct IsolationsQuery {
@@ -185,6 +194,7 @@ pub(super) async fn isolations_page(
     );
     let export = link_to("/isolations/released.xlsx", &filters[1..]);
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
+    let picker = CommunityPicker::of(&caller, Action::FrontLine, q.area.as_deref()).await?;
     Ok(render(&IsolationsPage {
         nav: Nav::of(&caller, "/isolations"),
         items: page.items,
@@ -193,6 +203,7 @@ pub(super) async fn isolations_page(
         tab,
         roots,
         area: q.area.filter(|a| !a.is_empty()),
+        picker,
         period,
         export,
         errors,

@@ -634,6 +634,34 @@ impl Pager {
     }
 }
 
+/// The communities a list may be narrowed to (`macros.html`'s `community_picker`), by street,
+/// and the one chosen: offered to whoever sees two or more; a worker of one has nothing to pick.
+pub(crate) struct CommunityPicker {
+    groups: Vec<sanshe_app::areas::AreaGroup>,
+    chosen: String,
+}
+
+impl CommunityPicker {
+    /// The communities in the caller's scope for `action`, `chosen` (an area id) picked.
+    async fn of(
+        caller: &PageCaller,
+        action: Action,
+        chosen: Option<&str>,
+    ) -> Result<CommunityPicker, PageFailure> {
+        let scope = caller.actor.scope(action);
+        let (_, groups) =
+            sanshe_app::areas::communities_by_street(caller.app(), scope.roots(), None).await?;
+        Ok(CommunityPicker {
+            groups,
+            chosen: chosen.unwrap_or_default().to_string(),
+        })
+    }
+
+    fn offered(&self) -> bool {
+        self.groups.iter().map(|g| g.areas.len()).sum::<usize>() > 1
+    }
+}
+
 /// The roots of the caller's scope and their children: the areas a form offers for a campaign
 /// or a chat robot (a coordinator picks a street or a community, a worker their community or a
 /// compound).
