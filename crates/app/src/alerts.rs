@@ -345,19 +345,9 @@ async fn list_in(
     let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PAGE);
-    let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    // An area narrows the scope to its subtree: the same range the scope's roots are read by.
-    let roots = match f.area.as_deref().filter(|a| !a.is_empty()) {
-        Some(id) => {
-            let area = sanshe_store::areas::get(&mut conn, id).await?;
-            if !actor.may(Action::FrontLine, Target::Area(&area.path)) {
-                return Err(AppError::NotFound);
-            }
-            vec![area.path]
-        }
-        None => scope.roots().to_vec(),
-    };
+    let roots =
+        crate::areas::list_roots(&mut conn, actor, Action::FrontLine, f.area.as_deref()).await?;
     let mut rows =
         store::alerts(&mut conn, &roots, statuses, kind, order, before, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |a| {

@@ -49,6 +49,27 @@ pub async fn visible_area(app: &App, actor: &Actor, id: &str) -> Result<AreaRow>
     Ok(area)
 }
 
+/// The roots a list in the actor's scope for `action` reads: the scope's own, or the subtree of
+/// the area `narrowed_to` (an id) names when one is given and lies in the scope (NotFound
+/// otherwise): a coordinator looking at one community.
+pub async fn list_roots(
+    conn: &mut sanshe_store::Conn,
+    actor: &Actor,
+    action: Action,
+    narrowed_to: Option<&str>,
+) -> Result<Vec<String>> {
+    match narrowed_to.filter(|a| !a.is_empty()) {
+        Some(id) => {
+            let area = store::get(conn, id).await?;
+            if !actor.may(action, Target::Area(&area.path)) {
+                return Err(AppError::NotFound);
+            }
+            Ok(vec![area.path])
+        }
+        None => Ok(actor.scope(action).roots().to_vec()),
+    }
+}
+
 /// The top of the actor's tree: the roots of their scope.
 pub async fn scope_roots(app: &App, actor: &Actor) -> Result<Vec<AreaView>> {
     let mut conn = app.db.conn().await?;

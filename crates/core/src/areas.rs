@@ -158,11 +158,13 @@ pub fn lineage(path: &str) -> impl DoubleEndedIterator<Item = &str> {
 /// Each level lies directly below the one before (`AreaKind::child`), so a compound's path is
 /// always as many steps long as compounds are deep.
 pub fn compound_path(path: &str) -> &str {
-    let depth = AreaKind::ALL
-        .iter()
-        .position(|k| *k == AreaKind::Compound)
-        .unwrap_or(0)
-        + 1;
+    path_at(path, AreaKind::Compound)
+}
+
+/// The path of the area of `kind` that the area at `path` lies in, or its own path when it lies
+/// at or above that level: a gate's community, found from its compound's path.
+pub fn path_at(path: &str, kind: AreaKind) -> &str {
+    let depth = AreaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) + 1;
     lineage(path).take(depth).last().unwrap_or(path)
 }
 
@@ -178,6 +180,8 @@ mod tests {
         let building = format!("{compound}{}", step('f'));
         assert_eq!(compound_path(&building), compound);
         assert_eq!(compound_path(&compound), compound);
+        assert_eq!(path_at(&building, AreaKind::Community), community);
+        assert_eq!(path_at(&community, AreaKind::Compound), community);
         assert_eq!(compound_path(&community), community);
     }
 

@@ -989,3 +989,98 @@ async fn compounds_and_addresses_are_listed_as_people_count() {
     })
     .await;
 }
+
+/// A coordinator over several communities sees where each gate stands (its community beside
+/// its compound), narrows the list to one community, and sends the list up as a workbook.
+#[tokio::test]
+async fn a_coordinator_narrows_the_gates_to_one_community_and_exports_them() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let yu = t.token("worker.yudeli").await;
+        let body = json!({"parent_id": t.lingyanli, "name": "一区"});
+        let compound = t.post_json("/api/v1/areas", Some(&ling), body).await.json();
+        for (token, place, name) in [
+            (&ling, compound["id"].as_str().unwrap(), "南门"),
+            (&ling, compound["id"].as_str().unwrap(), "北门"),
+            (&yu, t.yudeli.as_str(), "东门"),
+        ] {
+            let body = json!({"compound_id": place, "name": name});
+            let r = t.post_json("/api/v1/gates", Some(token), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let admin = t.token("admin").await;
+        let every = t.get("/api/v1/gates", Some(&admin)).await.json();
+        assert_eq!(every["total"], 3, "{every}");
+        let named = |page: &Value| -> Vec<String> {
+            let items = page["items"].as_array().unwrap();
+            items
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} {} {}",
+                        g["community_name"], g["compound_name"], g["name"]
+                    )
+                })
+                .map(|s| s.replace('"', ""))
+                .collect()
+        };
+        let narrowed = t
+            .get(&format!("/api/v1/gates?area={}", t.lingyanli), Some(&admin))
+            .await
+            .json();
+        assert_eq!(
+            (named(&narrowed), narrowed["total"].as_i64()),
+            (
+                vec![
+                    "凌研里社区 一区 北门".to_string(),
+                    "凌研里社区 一区 南门".to_string()
+                ],
+                Some(2)
+            ),
+            "{narrowed}"
+        );
+        let r = t
+            .get(&format!("/api/v1/gates?area={}", t.yudeli), Some(&ling))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "another community's gates stay out of reach"
+        );
+
+        let (cookie, _) = t.browser("admin").await;
+        let html = t
+            .page(&format!("/gates?area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains(&format!(
+                "<option value=\"{}\" selected>裕德里社区</option>",
+                t.yudeli
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains("共 1 条") && html.contains("裕德里社区 · 东门"),
+            "{html}"
+        );
+        let export = format!("/gates/export.xlsx?area={}", t.yudeli);
+        assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
+        let rows =
+            sanshe_app::sheets::read_table(&t.page("/gates/export.xlsx", &cookie).await.bytes)
+                .unwrap();
+        assert_eq!(rows[0], ["社区", "小区", "卡口名称", "管控规则"]);
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert_eq!(rows[1][..3], ["凌研里社区", "一区", "北门"]);
+        assert!(rows[1][3].contains("可出门"), "{rows:?}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t.page("/gates", &cookie).await.text();
+        assert!(
+            !html.contains("全部社区") && html.contains("一区 · 南门"),
+            "{html}"
+        );
+    })
+    .await;
+}

@@ -8,7 +8,7 @@
 //! it is a thread of its own holding its own connection (`sanshe_store::statements`).
 
 use crate::audit::Audited;
-use sanshe_core::areas::AreaKind;
+use sanshe_core::areas::{AreaKind, path_at};
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Timelike};
@@ -55,6 +55,8 @@ pub struct GateView {
     pub compound_id: String,
     /// Its name.
     pub compound_name: String,
+    /// The community the compound is in (the gate's own when it closes a community).
+    pub community_name: String,
     /// The compound's policy.
     pub policy: GatePolicy,
 }
@@ -135,18 +137,10 @@ pub async fn gate(app: &App, actor: &Actor, id: &str) -> Result<GateView> {
     {
         return Err(AppError::NotFound);
     }
-    let p = policies(&mut conn, std::slice::from_ref(&g.compound_id)).await?;
-    Ok(gate_view(g, &p))
-}
-
-fn gate_view(g: GateRow, policies: &HashMap<String, GatePolicy>) -> GateView {
-    GateView {
-        policy: policies.get(&g.compound_id).copied().unwrap_or_default(),
-        id: g.id,
-        name: g.name,
-        compound_id: g.compound_id,
-        compound_name: g.compound_name,
-    }
+    views_of(&mut conn, vec![g])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the actor staffs this gate right now through a checked-in shift of its post.
@@ -168,10 +162,26 @@ async fn gates_on_duty(app: &App, actor: &Actor) -> Result<Vec<String>> {
 }
 
 /// Gates as shown, each with its compound's policy.
+/// Gates as they are shown: each with its compound's policy and its community's name.
 async fn views_of(conn: &mut Conn, rows: Vec<GateRow>) -> Result<Vec<GateView>> {
     let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
-    let p = policies(conn, &compounds).await?;
-    Ok(rows.into_iter().map(|g| gate_view(g, &p)).collect())
+    let policies = policies(conn, &compounds).await?;
+    let community_of = |g: &GateRow| path_at(&g.area_path, AreaKind::Community).to_string();
+    let communities: Vec<String> = rows.iter().map(community_of).collect();
+    let names =
+        area_store::names_by_path(&mut *conn, communities.iter().map(String::as_str)).await?;
+    Ok(rows
+        .into_iter()
+        .zip(communities)
+        .map(|(g, community)| GateView {
+            policy: policies.get(&g.compound_id).copied().unwrap_or_default(),
+            community_name: names.get(&community).cloned().unwrap_or_default(),
+            id: g.id,
+            name: g.name,
+            compound_id: g.compound_id,
+            compound_name: g.compound_name,
+        })
+        .collect())
 }
 
 /// The most gates a new post's form offers: a street's worth; a post higher up names its gate
@@ -190,20 +200,45 @@ pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<
     views_of(&mut conn, rows).await
 }
 
+/// Which gates to list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct GateFilter {
+    /// Only those in this area of the caller's gate-duty areas (a community's id, a compound's
+    /// …); the gates outside them the caller is on duty at are then left out.
+    pub area: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
 /// their gate-duty areas (a district's run to thousands) and, on the first page and first,
 /// the ones outside them they are on duty at right now through a shift.
 pub async fn gates_page(
     app: &App,
     actor: &Actor,
-    f: &crate::cursor::Paging,
+    f: &GateFilter,
 ) -> Result<crate::cursor::Page<GateView>> {
     let after = crate::cursor::after::<3>(f.after.as_deref())?;
-    let limit = f.size();
+    let limit = crate::cursor::Paging {
+        after: None,
+        limit: f.limit,
+    }
+    .size();
     let scope = actor.scope(Action::GateDuty);
-    let on_duty = gates_on_duty(app, actor).await?;
+    let narrowed = f.area.as_deref().is_some_and(|a| !a.is_empty());
+    let on_duty = if narrowed {
+        Vec::new()
+    } else {
+        gates_on_duty(app, actor).await?
+    };
     let mut conn = app.db.conn().await?;
-    let mut rows = store::gates_page(&mut conn, scope.roots(), after.as_ref(), limit + 1).await?;
+    let roots =
+        crate::areas::list_roots(&mut conn, actor, Action::GateDuty, f.area.as_deref()).await?;
+    let mut rows = store::gates_page(&mut conn, &roots, after.as_ref(), limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |g| {
         crate::cursor::encode(&g.position().each_ref().map(String::as_str))
     });
@@ -212,7 +247,7 @@ pub async fn gates_page(
         .into_iter()
         .filter(|g| !scope.contains(&g.area_path))
         .collect();
-    let total = store::count_gates(&mut conn, scope.roots()).await? + outside.len() as i64;
+    let total = store::count_gates(&mut conn, &roots).await? + outside.len() as i64;
     if after.is_none() {
         rows.splice(0..0, outside);
     }

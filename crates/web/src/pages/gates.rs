@@ -17,6 +17,10 @@ pub(super) struct GatesPage {
     pager: Pager,
     /// The compounds a gate can be added to, by community.
     compounds: Vec<sanshe_app::areas::AreaGroup>,
+    /// The community the list is narrowed to.
+    picker: CommunityPicker,
+    /// The workbook of the list as filtered.
+    export: String,
     errors: FormErrors,
 }
 
@@ -25,16 +29,22 @@ const GATES_PER_PAGE: i64 = 50;
 
 #[derive(Deserialize, Default)]
 pub(super) struct GatesQuery {
+    area: Option<String>,
     after: Option<String>,
 }
 
-async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors) -> PageResult {
-    let filter = sanshe_app::cursor::Paging {
-        after: after.map(String::from),
+async fn gates_view(caller: &PageCaller, q: &GatesQuery, errors: FormErrors) -> PageResult {
+    let filter = gates::GateFilter {
+        area: q.area.clone(),
+        after: q.after.clone(),
         limit: Some(GATES_PER_PAGE),
     };
     let page = gates::gates_page(caller.app(), &caller.actor, &filter).await?;
-    let pager = Pager::by_cursor("/gates", &[], "after", after, page.next.as_deref());
+    let filters = [("area", q.area.as_deref())];
+    let after = q.after.as_deref();
+    let pager = Pager::by_cursor("/gates", &filters, "after", after, page.next.as_deref());
+    let export = link_to("/gates/export.xlsx", &filters);
+    let picker = CommunityPicker::of(caller, Action::GateDuty, q.area.as_deref()).await?;
     let scope = caller.actor.scope(Action::ManageGates);
     let compounds = sanshe_app::areas::compounds_by_community(caller.app(), scope.roots()).await?;
     let rejected = !errors.is_empty();
@@ -45,6 +55,8 @@ async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors
             total: page.total,
             pager,
             compounds,
+            picker,
+            export,
             errors,
         },
         rejected,
@@ -52,7 +64,39 @@ async fn gates_view(caller: &PageCaller, after: Option<&str>, errors: FormErrors
 }
 
 pub(super) async fn gates_page(caller: PageCaller, Query(q): Query<GatesQuery>) -> PageResult {
-    gates_view(&caller, q.after.as_deref(), FormErrors::default()).await
+    gates_view(&caller, &q, FormErrors::default()).await
+}
+
+/// Every gate the list holds (narrowed as on the page), as .xlsx: where each stands and the
+/// rule it keeps, what a street or district sends up of its closed management.
+pub(super) async fn export_gates(caller: PageCaller, Query(q): Query<GatesQuery>) -> PageResult {
+    let tr = caller.tr;
+    let header = ["community", "campaign-compound", "gate-name", "gate-policy"].map(|k| tr.t(k));
+    let mut sheet = caller.sheet(&tr.t("nav-gates"), &header)?;
+    let (app, actor) = (caller.app(), &caller.actor);
+    let area = q.area.clone();
+    sheet
+        .push_pages(|after| {
+            let filter = gates::GateFilter {
+                area: area.clone(),
+                after,
+                limit: Some(sanshe_app::cursor::MAX_PAGE),
+            };
+            async move {
+                let page = gates::gates_page(app, actor, &filter).await?;
+                let rows = page
+                    .items
+                    .into_iter()
+                    .map(|g| {
+                        let policy = tr.gate_policy(&g.policy);
+                        vec![g.community_name, g.compound_name, g.name, policy]
+                    })
+                    .collect();
+                Ok((rows, page.next))
+            }
+        })
+        .await?;
+    Ok(sheet.send("gates.xlsx").await?)
 }
 
 #[derive(Deserialize)]
@@ -68,7 +112,7 @@ pub(super) async fn add_gate(caller: PageCaller, Form(f): Form<GateForm>) -> Pag
         &caller,
         gates::add_gate(caller.app(), &caller.actor, &f.compound_id, &f.name).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&caller, None, errors).await,
+        async |errors| gates_view(&caller, &GatesQuery::default(), errors).await,
     )
     .await
 }
@@ -98,7 +142,7 @@ pub(super) async fn set_policy(
         &caller,
         gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, policy).await,
         async |_| Ok(Redirect::to("/gates").into_response()),
-        async |errors| gates_view(&caller, None, errors).await,
+        async |errors| gates_view(&caller, &GatesQuery::default(), errors).await,
     )
     .await
 }

@@ -529,6 +529,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/errands/{id}/{step}", post(errand_step))
         .route("/errands/{id}/call", get(errand_call))
         .route("/gates", get(gates_page).post(add_gate))
+        .route("/gates/export.xlsx", get(export_gates))
         .route("/gates/{id}/policy", post(set_policy))
         .route("/gates/{id}/post", get(gate_post))
         .route("/gates/{id}/scan", post(gate_post_scan))
