@@ -1553,10 +1553,7 @@ async fn a_coordinator_narrows_alerts_and_isolations_to_one_community() {
             "{html}"
         );
         assert!(
-            html.contains(&format!(
-                "<option value=\"{}\" selected>裕德里社区</option>",
-                t.yudeli
-            )),
+            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
             "{html}"
         );
         assert!(html.contains("共 1 条"), "{html}");
@@ -1576,10 +1573,7 @@ async fn a_coordinator_narrows_alerts_and_isolations_to_one_community() {
             "{html}"
         );
         assert!(
-            html.contains(&format!(
-                "<option value=\"{}\" selected>裕德里社区</option>",
-                t.yudeli
-            )),
+            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
             "{html}"
         );
         assert!(

@@ -1054,10 +1054,7 @@ async fn a_coordinator_narrows_the_gates_to_one_community_and_exports_them() {
             .await
             .text();
         assert!(
-            html.contains(&format!(
-                "<option value=\"{}\" selected>裕德里社区</option>",
-                t.yudeli
-            )),
+            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
             "{html}"
         );
         assert!(

@@ -759,6 +759,14 @@ async fn receive(
     )
 }
 
+/// Whether a page's select (a community picker …) has the option `value` chosen, shown as
+/// `label`.
+pub fn chosen_option(html: &str, value: &str, label: &str) -> bool {
+    html.contains(&format!(
+        "<option value=\"{value}\" selected>{label}</option>"
+    ))
+}
+
 /// The CSRF token of a page's first form, if it has one.
 pub fn csrf_on(html: &str) -> Option<String> {
     let field = "name=\"csrf\" value=\"";
