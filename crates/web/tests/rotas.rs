@@ -486,6 +486,28 @@ async fn a_volunteer_takes_and_checks_in_to_a_shift_on_the_rota_page() {
             short.starts_with("data-task=\"home-short\"><b>1</b>"),
             "{home}"
         );
+        // The tile leads to today's shifts missing someone: that one, not the one taken; its
+        // forms bring the worker back to the same view.
+        let link = "/rota?days=1&#38;short=true";
+        assert!(
+            home.contains(&format!("href=\"{link}\" data-task=\"home-short\"")),
+            "{home}"
+        );
+        let gaps = t
+            .page(&link.replace("&#38;", "&"), &worker_cookie)
+            .await
+            .text();
+        assert_eq!(gaps.matches("data-shift=").count(), 1, "{gaps}");
+        assert!(!gaps.contains(&format!("data-shift=\"{shift}\"")), "{gaps}");
+        assert!(
+            gaps.contains("<input type=\"hidden\" name=\"short\" value=\"true\">"),
+            "{gaps}"
+        );
+        let every = t
+            .page(&format!("/rota?from={d1}&days=1"), &worker_cookie)
+            .await
+            .text();
+        assert_eq!(every.matches("data-shift=").count(), 2, "{every}");
         let html = t
             .page(&format!("/rota?from={d1}&days=1"), &cookie)
             .await

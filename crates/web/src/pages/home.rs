@@ -169,7 +169,8 @@ async fn worker_tasks(
         short += gaps.posts.iter().map(|p| p.short).sum::<i64>();
     }
     if !local.is_empty() {
-        tasks.push(Task::new("home-short", short, "/rota".into(), "warn"));
+        let today = "/rota?days=1&short=true".to_string();
+        tasks.push(Task::new("home-short", short, today, "warn"));
     }
     if !actor.scope(Action::LinkOrganizations).is_empty() {
         tasks.extend(linkage_tasks(caller).await?);

@@ -29,6 +29,8 @@ pub(super) struct RotaPage {
     ledger_period: Period,
     /// None: a wrong period is told by the workbook's answer.
     ledger_errors: FormErrors,
+    /// Only the shifts missing someone are shown (the home page's tile leads here).
+    short: bool,
 }
 
 impl RotaPage {
@@ -52,6 +54,15 @@ impl RotaPage {
         self.manages && s.gap_minutes > 0 && !s.started && !self.needs_cover(s)
     }
 
+    /// What an empty rota says: no posts, or none missing anyone when only those are shown.
+    fn nothing_listed(&self) -> &'static str {
+        if self.short {
+            "rota-no-short"
+        } else {
+            "empty-list"
+        }
+    }
+
     /// The signed-in person's place on a shift.
     fn mine<'a>(&self, s: &'a rotas::ShiftView) -> Option<&'a rotas::Holder> {
         s.holders.iter().find(|h| h.user_id == self.me)
@@ -64,6 +75,8 @@ pub(super) struct RotaQuery {
     from: Option<NaiveDate>,
     days: Option<u32>,
     done: Option<String>,
+    /// `true`: only the shifts missing someone.
+    short: Option<bool>,
 }
 
 async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
@@ -84,7 +97,10 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
         if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
             (None, Some(gaps))
         } else {
-            let rota = rotas::rota(caller.app(), &caller.actor, &area, from, days).await?;
+            let mut rota = rotas::rota(caller.app(), &caller.actor, &area, from, days).await?;
+            if q.short == Some(true) {
+                only_short(&mut rota);
+            }
             (Some(rota), None)
         }
     };
@@ -121,9 +137,20 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
             message,
             reminders,
             manages,
+            short: q.short == Some(true),
         },
         false,
     ))
+}
+
+/// Leaves the shifts missing someone (a place free, or a no-show to cover), and the posts
+/// that have one: a worker filling the gaps reads those, not a week of full shifts.
+fn only_short(rota: &mut Rota) {
+    for p in &mut rota.posts {
+        p.shifts
+            .retain(|s| s.gap_minutes > 0 || s.holders.iter().any(|h| h.no_show));
+    }
+    rota.posts.retain(|p| !p.shifts.is_empty());
 }
 
 pub(super) async fn rota_page(caller: PageCaller, Query(q): Query<RotaQuery>) -> PageResult {
@@ -137,6 +164,8 @@ pub(super) struct ShiftForm {
     from: String,
     /// Whom a worker assigns or takes off.
     user_id: String,
+    /// `true` when the rota was showing only the shifts missing someone.
+    short: String,
 }
 
 /// Take, drop, check in or out; a worker assigns someone or takes a no-show off; back to the
@@ -176,9 +205,10 @@ pub(super) async fn shift_action(
         ))
         .into_response()),
         Ok(()) => Ok(Redirect::to(&format!(
-            "/rota?area={}&from={}&done={action}",
+            "/rota?area={}&from={}&done={action}{}",
             urlencode(&f.area),
-            urlencode(&f.from)
+            urlencode(&f.from),
+            if f.short == "true" { "&short=true" } else { "" }
         ))
         .into_response()),
         Err(e @ AppError::Invalid(_)) => {
@@ -187,6 +217,7 @@ pub(super) async fn shift_action(
                 from: f.from.parse().ok(),
                 days: None,
                 done: None,
+                short: Some(f.short == "true"),
             };
             let message = FormErrors::from(&e, caller.tr).messages().join(" ");
             let mut resp = rota_view(&caller, &q, Some(message)).await?;
@@ -260,6 +291,7 @@ async fn after_rota_form(
                 from: from.parse().ok(),
                 days: value(form, "days").parse().ok(),
                 done: None,
+                short: None,
             };
             let message = errors.messages().join(" ");
             let mut resp = rota_view(caller, &q, Some(message)).await?;
