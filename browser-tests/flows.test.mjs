@@ -444,6 +444,13 @@ test('a volunteer takes a shift on a phone, checks in when it is about to start 
   await page.getByText('已认领班次').waitFor();
   const taken = page.locator('section.card', { hasText: name }).locator('li.shift').first();
   assert.doesNotMatch(await taken.getAttribute('class'), /gap/);
+  // Giving the shift up asks first; said no, it stays theirs.
+  let asked = null;
+  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
+  await taken.locator('button', { hasText: '退出' }).click();
+  await page.waitForTimeout(300);
+  assert.match(asked ?? '', /退出这个班次/);
+  assert.doesNotMatch(await taken.getAttribute('class'), /gap/, 'dismissed: still taken');
   await taken.locator('button', { hasText: '签到' }).click();
   await page.getByText('已签到').waitFor();
   await page.locator('section.card', { hasText: name }).locator('button', { hasText: '签退' }).waitFor();

@@ -1,7 +1,9 @@
-// Asks before destructive form submissions (forms with data-confirm). Pages also work without it:
-// every destructive action has a server-side confirmation step.
+// Asks before destructive form submissions (forms, or the button that sends one, with
+// data-confirm). Pages also work without it: every destructive action has a server-side
+// confirmation step or can be taken back.
 document.addEventListener('submit', function (e) {
-  var msg = e.target.getAttribute('data-confirm');
+  var by = e.submitter && e.submitter.getAttribute('data-confirm');
+  var msg = by || e.target.getAttribute('data-confirm');
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
 });
 // Print buttons on notices and rosters (inline handlers are not allowed by the page policy).

@@ -630,6 +630,7 @@ rota-not-deployed = You are not deployed to any community yet
 rota-no-show = no-show
 rota-take = Take this shift
 rota-drop = Drop
+rota-drop-confirm = Give up this shift? It will stand empty until someone takes it.
 rota-check-in = Check in
 rota-check-out = Check out
 rota-done-take = Shift taken

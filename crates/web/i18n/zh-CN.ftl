@@ -630,6 +630,7 @@ rota-not-deployed = 您还没有被派驻到任何社区
 rota-no-show = 未到岗
 rota-take = 认领这个班次
 rota-drop = 退出
+rota-drop-confirm = 确定退出这个班次吗？退出后这个班次会空出来，等别人认领。
 rota-check-in = 签到
 rota-check-out = 签退
 rota-done-take = 已认领班次
