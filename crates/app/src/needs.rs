@@ -15,6 +15,7 @@ use sanshe_core::needs::{
 use sanshe_core::organizations::{Duty, LinkageStatus};
 use sanshe_store::needs::{self as store, CommitmentRow, NeedRow};
 use sanshe_store::{areas as area_store, new_id, organizations as org_store};
+use std::collections::HashMap;
 
 use sanshe_core::alerts::{AlertKind, AlertSubject};
 use sanshe_store::notify as notify_store;
@@ -94,6 +95,8 @@ pub struct NeedView {
     pub wanted: i64,
     /// Committed.
     pub committed: i64,
+    /// Of it, what the caller's own organizations committed (0 for anyone else).
+    pub ours: i64,
     /// First day.
     pub from: String,
     /// Last day.
@@ -170,6 +173,7 @@ fn named_view(actor: &Actor, n: NeedRow, area_name: String) -> NeedView {
         service: n.service,
         wanted: n.wanted,
         committed: n.committed,
+        ours: 0,
         from: n.from_day,
         to: n.to_day,
         urgency: n.urgency,
@@ -426,11 +430,22 @@ pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage
     let total = store::count_visible(&mut *conn, &scope).await?;
     let places = rows.iter().map(|n| n.area_id.as_str());
     let names = area_store::names_of(&mut *conn, places).await?;
+    let ids: Vec<String> = rows.iter().map(|n| n.id.clone()).collect();
+    let mut ours: HashMap<String, i64> = HashMap::new();
+    for organization in organizations_run(&actor.grants) {
+        for (need, people) in store::committed_by(&mut *conn, &ids, &organization).await? {
+            *ours.entry(need).or_default() += people;
+        }
+    }
     let items = rows
         .into_iter()
         .map(|n| {
             let name = names.get(&n.area_id).cloned().unwrap_or_default();
-            named_view(actor, n, name)
+            let mine = ours.get(&n.id).copied().unwrap_or(0);
+            NeedView {
+                ours: mine,
+                ..named_view(actor, n, name)
+            }
         })
         .collect();
     Ok(NeedsPage { items, total, next })

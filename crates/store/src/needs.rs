@@ -235,6 +235,25 @@ pub async fn commitments(conn: &mut impl Statements, need_id: &str) -> Result<Ve
     .await
 }
 
+/// What `organization` has committed to each of these needs (people, or 1 for a service),
+/// offered and confirmed alike: (need id, total) for those it answered.
+pub async fn committed_by(
+    conn: &mut impl Statements,
+    need_ids: &[String],
+    organization: &str,
+) -> Result<Vec<(String, i64)>> {
+    conn.rows_in(need_ids, &[organization.into()], |list| {
+        format!(
+            "SELECT need_id, CAST(SUM(people) AS BIGINT) AS n FROM need_commitments \
+             WHERE organization_id = $1 AND need_id IN {list} GROUP BY need_id"
+        )
+    })
+    .await?
+    .iter()
+    .map(|r| r.columns(["need_id", "n"]))
+    .collect()
+}
+
 /// The community confirms a commitment; false when it was not offered.
 pub async fn confirm(
     conn: &mut impl Statements,

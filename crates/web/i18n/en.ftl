@@ -870,6 +870,7 @@ need-offered = Waiting for confirmation
 need-close = Close need
 need-close-confirm = Once closed the need takes no more commitments. Close it?
 needs-empty = No needs.
+need-ours = Ours
 needs-not-closed = Not closed
 needs-all = All
 err-need-kind = Choose people or a service

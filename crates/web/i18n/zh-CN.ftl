@@ -870,6 +870,7 @@ need-offered = 待确认
 need-close = 关闭需求
 need-close-confirm = 关闭后不再接受认领，确定关闭这条需求吗？
 needs-empty = 暂无需求。
+need-ours = 本机构已承诺
 needs-not-closed = 未关闭
 needs-all = 全部
 err-need-kind = 请选择需要人员还是服务

@@ -158,6 +158,17 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let holders: Vec<usize> = rota["posts"][0]["shifts"].as_array().unwrap().iter()
             .map(|s| s["holders"].as_array().unwrap().len()).collect();
         assert_eq!(holders, [2, 2], "on the rota, both nights");
+        // The organization's list says what it has committed itself; the community's does not.
+        let ours = async |token: &str| {
+            let page = t.get("/api/v1/needs", Some(token)).await.json();
+            let items = page["items"].as_array().unwrap().clone();
+            items.iter().find(|n| n["id"] == id.as_str()).map(|n| n["ours"].clone())
+        };
+        assert_eq!(ours(&org).await, Some(json!(2)));
+        assert_eq!(ours(&worker).await, Some(json!(0)));
+        let (org_cookie, _) = t.browser("org.ruoshui").await;
+        let listed = t.page("/needs", &org_cookie).await.text();
+        assert!(listed.contains("<span class=\"tag need-ours\">本机构已承诺 2</span>"), "{listed}");
 
         // The community confirms and closes; nothing more is taken.
         let cid = detail["commitments"][0]["id"].as_str().unwrap();
