@@ -575,6 +575,10 @@ async fn resident_search_pages_without_gaps_or_repeats_and_sorts() {
             .map(|r| r["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, seen, "keyed again at start-up");
+        // The home page counts them under the community the worker keeps.
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let home = t.page("/", &cookie).await.text();
+        assert!(home.contains("共 8 条 居民"), "{home}");
         sorted.dedup();
         assert_eq!(sorted.len(), 8);
         let oldest = t

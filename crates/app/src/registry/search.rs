@@ -79,6 +79,13 @@ pub async fn build_query(
     Ok(q)
 }
 
+/// How many residents `search` would find, without reading any: a home page's figure.
+pub async fn count(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<i64> {
+    let q = build_query(app, actor, s, Action::ViewRegistry).await?;
+    let mut conn = app.db.conn().await?;
+    Ok(store::count_residents(&mut conn, &q).await?)
+}
+
 /// Searches residents within the actor's scope, a page at a time.
 pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch) -> Result<ResidentPage> {
     let q = build_query(app, actor, s, Action::ViewRegistry).await?;

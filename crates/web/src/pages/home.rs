@@ -93,21 +93,16 @@ async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, PageFai
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     let mut summaries = Vec::new();
     for r in roots {
-        let page = sanshe_app::registry::search(
-            caller.app(),
-            &caller.actor,
-            &ResidentSearch {
-                area: Some(r.id.clone()),
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let below = ResidentSearch {
+            area: Some(r.id.clone()),
+            ..Default::default()
+        };
+        let residents = sanshe_app::registry::count(caller.app(), &caller.actor, &below).await?;
         summaries.push(RootSummary {
             id: r.id,
             name: r.name,
             kind: r.kind,
-            residents: page.total,
+            residents,
         });
     }
     Ok(summaries)
