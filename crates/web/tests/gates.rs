@@ -1081,3 +1081,35 @@ async fn a_coordinator_narrows_the_gates_to_one_community_and_exports_them() {
     })
     .await;
 }
+
+/// A policy typed on a phone with a word for a number is sent back with the reason beside it in
+/// Chinese, the old policy kept; a number in range is saved.
+#[tokio::test]
+async fn a_policy_typed_with_a_word_for_a_number_is_sent_back_with_the_reason() {
+    on_both(async |t| {
+        let ling = t.token("worker.lingyanli").await;
+        let body = json!({"compound_id": t.lingyanli, "name": "南门"});
+        let gate = t.post_json("/api/v1/gates", Some(&ling), body).await.json();
+        let gate = gate["id"].as_str().unwrap().to_string();
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let page = t.page("/gates", &cookie).await.text();
+        let csrf = support::csrf_on(&page).unwrap();
+        let send = async |exits: &str, from: &str| {
+            let form = format!(
+                "csrf={csrf}&exits_per_period={exits}&period_days=3&out_from_hour={from}&out_until_hour=22"
+            );
+            t.post_form(&format!("/gates/{gate}/policy"), &cookie, &form).await
+        };
+        let r = send("%E4%B8%A4", "6").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("外出人次应在 0–50 之间"), "{}", r.text());
+        let r = send("1", "6%E7%82%B9").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("外出时段不对"), "{}", r.text());
+        let policy = async || t.get("/api/v1/gates", Some(&ling)).await.json()["items"][0]["policy"].clone();
+        assert_eq!(policy().await["period_days"], 2, "the old policy kept");
+        assert_eq!(send("1", "6").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(policy().await["period_days"], 3);
+    })
+    .await;
+}

@@ -1185,3 +1185,33 @@ async fn retention_purges_personal_data_and_keeps_the_counts() {
     })
     .await;
 }
+
+/// A page address or a form mistyped by hand (letters where a number goes) is answered with the
+/// error page in Chinese inside the signed-in frame, never with a line of English.
+#[tokio::test]
+async fn a_mistyped_page_address_or_form_says_so_in_the_callers_language() {
+    on_both(async |t| {
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        for path in [
+            "/rota?days=abc",
+            "/needs?open=maybe",
+            "/rota?short=yes&from=2026-13-40",
+        ] {
+            let r = t.page(path, &cookie).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            let html = r.text();
+            assert!(
+                html.contains("查询参数有误") && html.contains("退出"),
+                "{path}: {html}"
+            );
+            assert!(!html.contains("Failed to deserialize"), "{path}: {html}");
+        }
+        // A form body no page writes (a field twice) says so, in Chinese too.
+        let csrf = support::csrf_on(&t.page("/gates", &cookie).await.text()).unwrap();
+        let form = format!("csrf={csrf}&compound_id=x&name=a&name=b");
+        let r = t.post_form("/gates", &cookie, &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("表单内容有误"), "{}", r.text());
+    })
+    .await;
+}

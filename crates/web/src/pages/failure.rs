@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use sanshe_app::AppError;
 use sanshe_app::accounts::Actor;
 
-use super::{ErrorPage, Nav, error_page};
+use super::{ErrorPage, Nav, error_details, error_page};
 use crate::auth::request_locale;
 use crate::error::classify;
 use crate::i18n::{Locale, Tr};
@@ -103,7 +103,7 @@ pub async fn frame_errors(mut req: Request, next: Next) -> Response {
     let page = ErrorPage {
         nav: Nav::framed(&actor, &csrf, tr, "/"),
         message: tr.t(classify(&e).1),
-        details: Vec::new(),
+        details: error_details(tr, &e),
     };
     if let Ok(html) = page.render() {
         let status = framed.status();

@@ -117,13 +117,37 @@ pub(super) async fn add_gate(caller: PageCaller, Form(f): Form<GateForm>) -> Pag
     .await
 }
 
+/// The policy form as typed: numbers as text, read beside their field (a phone keyboard lets
+/// a 两 or a 6点 through).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct PolicyForm {
-    exits_per_period: i64,
-    period_days: i64,
-    out_from_hour: u32,
-    out_until_hour: u32,
+    exits_per_period: String,
+    period_days: String,
+    out_from_hour: String,
+    out_until_hour: String,
+}
+
+impl PolicyForm {
+    fn policy(&self) -> Result<GatePolicy, AppError> {
+        fn number<T: std::str::FromStr>(
+            raw: &str,
+            field: &str,
+            key: &'static str,
+        ) -> Result<T, AppError> {
+            raw.trim().parse().map_err(|_| AppError::field(field, key))
+        }
+        Ok(GatePolicy {
+            exits_per_period: number(
+                &self.exits_per_period,
+                "exits_per_period",
+                "err-policy-exits",
+            )?,
+            period_days: number(&self.period_days, "period_days", "err-policy-period")?,
+            out_from_hour: number(&self.out_from_hour, "out_from_hour", "err-policy-hours")?,
+            out_until_hour: number(&self.out_until_hour, "out_until_hour", "err-policy-hours")?,
+        })
+    }
 }
 
 pub(super) async fn set_policy(
@@ -132,15 +156,15 @@ pub(super) async fn set_policy(
     Form(f): Form<PolicyForm>,
 ) -> PageResult {
     let gate = gates::gate(caller.app(), &caller.actor, &id).await?;
-    let policy = GatePolicy {
-        exits_per_period: f.exits_per_period,
-        period_days: f.period_days,
-        out_from_hour: f.out_from_hour,
-        out_until_hour: f.out_until_hour,
+    let done = match f.policy() {
+        Ok(policy) => {
+            gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, policy).await
+        }
+        Err(e) => Err(e),
     };
     after_form(
         &caller,
-        gates::set_policy(caller.app(), &caller.actor, &gate.compound_id, policy).await,
+        done,
         async |_| Ok(Redirect::to("/gates").into_response()),
         async |errors| gates_view(&caller, &GatesQuery::default(), errors).await,
     )

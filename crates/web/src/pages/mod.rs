@@ -6,12 +6,12 @@
 #![allow(clippy::result_large_err)]
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::{Form, Router};
 use sanshe_app::AppError;
 use sanshe_app::accounts::{GrantTarget, UserView};
 use sanshe_app::areas::AreaView;
@@ -39,6 +39,7 @@ mod audit;
 mod campaigns;
 mod contacts;
 mod door_to_door;
+mod extract;
 mod failure;
 mod follow_ups;
 mod gates;
@@ -65,6 +66,7 @@ use self::audit::*;
 use self::campaigns::*;
 use self::contacts::*;
 use self::door_to_door::*;
+use self::extract::{Form, Query};
 pub use self::failure::ErrorFrame;
 use self::failure::PageFailure;
 use self::follow_ups::*;
@@ -237,20 +239,24 @@ struct ErrorPage {
     details: Vec<String>,
 }
 
+/// What an error page lists under its message: each refused field's reason.
+fn error_details(tr: Tr, e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(f) => f.0.iter().map(|x| tr.field(x)).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A friendly error page with the right status.
 pub fn error_page(tr: Tr, e: &AppError) -> Response {
     let (status, key) = classify(e);
     if let AppError::Internal(msg) = e {
         tracing::error!(error = %msg, "internal error");
     }
-    let details = match e {
-        AppError::Invalid(f) => f.0.iter().map(|x| tr.field(x)).collect(),
-        _ => Vec::new(),
-    };
     let mut resp = render(&ErrorPage {
         nav: Nav::anonymous(tr, "/"),
         message: tr.t(key),
-        details,
+        details: error_details(tr, e),
     });
     *resp.status_mut() = status;
     if let Some(seconds) = crate::error::retry_after(e) {

@@ -1,8 +1,8 @@
 //! Signing in and out, and the language switch: the pages a browser reaches before, or on the
 //! way out of, a session.
 
+use super::extract::Form;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

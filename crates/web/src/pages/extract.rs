@@ -1,0 +1,50 @@
+//! Extractors of the pages whose rejections are the error page in the caller's language, like
+//! every other error of a page: a query string or a form body that does not parse says so in
+//! Chinese (422), not in axum's line of English. They keep axum's names so handlers read alike.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use sanshe_app::AppError;
+use serde::de::DeserializeOwned;
+
+use super::PageFailure;
+
+/// The query string, parsed into `T`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = PageFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|_| PageFailure::App(AppError::field("query", "err-query")))
+    }
+}
+
+/// A url-encoded form body, parsed into `T`. Forms carry their numbers and dates as text and
+/// parse them in the handler, beside the field; this catches only what slips past that.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = PageFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::FormRejection;
+        use axum::response::IntoResponse;
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Form(f.0))
+            .map_err(|rejection| match rejection {
+                FormRejection::FailedToDeserializeForm(_)
+                | FormRejection::FailedToDeserializeFormBody(_) => {
+                    PageFailure::App(AppError::field("form", "err-form"))
+                }
+                // A body past its limit or of another type is not something typed into a form.
+                other => PageFailure::Answer(other.into_response()),
+            })
+    }
+}
