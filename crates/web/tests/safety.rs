@@ -1212,6 +1212,12 @@ async fn a_mistyped_page_address_or_form_says_so_in_the_callers_language() {
         let r = t.post_form("/gates", &cookie, &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("表单内容有误"), "{}", r.text());
+        // An upload that is not one.
+        let r = t
+            .post_form("/import", &cookie, &format!("csrf={csrf}&file=x"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("无法读取"), "{}", r.text());
     })
     .await;
 }

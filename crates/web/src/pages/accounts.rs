@@ -169,7 +169,7 @@ pub(super) async fn create_user(caller: PageCaller, Form(f): Form<UserForm>) -> 
 pub(super) async fn onboard_users(
     caller: PageCaller,
     headers: HeaderMap,
-    form: Multipart,
+    Multipart(form): Multipart,
 ) -> PageResult {
     sanshe_app::imports::may_import_users(&caller.actor)?;
     let (upload, _slot) = crate::uploads::receive(caller.app(), &headers, form).await?;

@@ -48,3 +48,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
             })
     }
 }
+
+/// A multipart body (an upload form); one that is not multipart is the error page (422, on
+/// field `file`), as in the API.
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = PageFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(|_| PageFailure::App(AppError::field("file", "err-file-unreadable")))
+    }
+}

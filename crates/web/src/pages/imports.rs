@@ -79,7 +79,7 @@ pub(super) async fn import_form(caller: PageCaller, Query(q): Query<AreaQuery>) 
 async fn read_import(
     caller: &PageCaller,
     headers: &HeaderMap,
-    form: Multipart,
+    form: axum::extract::Multipart,
 ) -> sanshe_app::Result<(Vec<u8>, String)> {
     sanshe_app::imports::may_import_residents(&caller.actor)?;
     let (upload, _slot) = crate::uploads::receive(caller.app(), headers, form).await?;
@@ -93,7 +93,7 @@ async fn read_import(
 pub(super) async fn run_import(
     caller: PageCaller,
     headers: HeaderMap,
-    form: Multipart,
+    Multipart(form): Multipart,
 ) -> PageResult {
     let tr = caller.tr;
     let (result, selected) = match read_import(&caller, &headers, form).await {

@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -66,7 +66,7 @@ use self::audit::*;
 use self::campaigns::*;
 use self::contacts::*;
 use self::door_to_door::*;
-use self::extract::{Form, Query};
+use self::extract::{Form, Multipart, Query};
 pub use self::failure::ErrorFrame;
 use self::failure::PageFailure;
 use self::follow_ups::*;
