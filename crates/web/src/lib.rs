@@ -235,6 +235,31 @@ pub const FORM_BODY: usize = 64 * 1024;
 /// Body limit of the routes anyone may call (sign-in, the resident's links, volunteer sign-up).
 pub const PUBLIC_BODY: usize = 16 * 1024;
 
+/// What answers an address no route has: for the API a problem document (written by
+/// `problems`), for anyone else the error page in the request's language with a way home, so a
+/// stale or mistyped link says so rather than showing a blank page.
+async fn nowhere(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        return error::ApiError(sanshe_app::AppError::NotFound).into_response();
+    }
+    let tr = i18n::Tr::new(auth::request_locale(&headers));
+    pages::error_page(tr, &sanshe_app::AppError::NotFound)
+}
+
+/// What answers a route asked with a method it does not take (a bookmarked form's address):
+/// the API keeps a bare 405, a page says there is nothing to open here.
+async fn wrong_method(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let mut page = nowhere(uri, headers).await;
+    *page.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    page
+}
+
 /// Every route of sanshe.
 pub fn router(state: AppState) -> Router {
     let public = || DefaultBodyLimit::max(PUBLIC_BODY);
@@ -435,6 +460,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(pages::routes(&state))
+        .fallback(nowhere)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(FORM_BODY))
         .layer(axum::middleware::from_fn(error::problems))
         .layer(axum::middleware::from_fn_with_state(

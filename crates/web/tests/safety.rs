@@ -1212,6 +1212,22 @@ async fn a_mistyped_page_address_or_form_says_so_in_the_callers_language() {
         let r = t.post_form("/gates", &cookie, &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains("表单内容有误"), "{}", r.text());
+        // An address nothing answers, or a form's address opened as a page.
+        for (path, status) in [
+            ("/no-such-page", StatusCode::NOT_FOUND),
+            ("/gates/x/policy", StatusCode::METHOD_NOT_ALLOWED),
+        ] {
+            let r = t.page(path, &cookie).await;
+            assert_eq!(r.status, status, "{path}");
+            assert!(
+                r.text().contains("没有找到") && r.text().contains("首页"),
+                "{path}: {}",
+                r.text()
+            );
+        }
+        let r = t.get("/api/v1/no-such-thing", None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.json()["status"], 404, "a problem document: {}", r.text());
         // An upload that is not one.
         let r = t
             .post_form("/import", &cookie, &format!("csrf={csrf}&file=x"))
