@@ -401,6 +401,9 @@ async fn linked_paths(conn: &mut sanshe_store::Conn, actor: &Actor) -> Result<Ve
 pub struct NeedFilter {
     /// `true`: only those not closed.
     pub open: Option<bool>,
+    /// Only those of this area (a community's id …) among the communities the caller speaks
+    /// for: a district's coordinator looking at one community.
+    pub area: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
     /// Page size (1–200, default 50).
@@ -420,7 +423,14 @@ pub type NeedsPage = crate::cursor::Page<NeedView>;
 pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage> {
     let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let mut conn = app.db.conn().await?;
-    let scope = need_scope(&mut conn, actor, f.open == Some(true)).await?;
+    let mut scope = need_scope(&mut conn, actor, f.open == Some(true)).await?;
+    if f.area.as_deref().is_some_and(|a| !a.is_empty()) {
+        let area = f.area.as_deref();
+        scope.roots =
+            crate::areas::list_roots(&mut conn, actor, Action::LinkOrganizations, area).await?;
+        scope.linked_paths.clear();
+        scope.city_wide = false;
+    }
     let limit = f.limit.unwrap_or(50).clamp(1, MAX_NEEDS_PAGE);
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;

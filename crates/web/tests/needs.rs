@@ -911,3 +911,67 @@ async fn every_overdue_need_alerts_once_however_many_stay_unmet() {
     })
     .await;
 }
+
+/// A coordinator over several communities narrows the needs to one, on the page, in its
+/// workbook and through the API; a worker cannot reach another community's through it.
+#[tokio::test]
+async fn a_coordinator_narrows_the_needs_to_one_community() {
+    on_both(async |t| {
+        let d1 = (t.app.clock.today() + Duration::days(1)).to_string();
+        for (user, area, title) in [
+            ("worker.lingyanli", &t.lingyanli, "凌研里 心理疏导"),
+            ("worker.yudeli", &t.yudeli, "裕德里 心理疏导"),
+        ] {
+            let token = t.token(user).await;
+            let body = json!({"area_id": area, "kind": "service", "service": "counseling",
+                "title": title, "from": d1, "to": d1, "urgency": "normal"});
+            let r = t.post_json("/api/v1/needs", Some(&token), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let admin = t.token("admin").await;
+        let titles = |page: Value| -> Vec<String> {
+            let items = page["items"].as_array().unwrap().clone();
+            items
+                .iter()
+                .map(|n| n["title"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            titles(t.get("/api/v1/needs", Some(&admin)).await.json()).len(),
+            2
+        );
+        let one = t
+            .get(&format!("/api/v1/needs?area={}", t.yudeli), Some(&admin))
+            .await
+            .json();
+        assert_eq!(
+            (titles(one.clone()), one["total"].as_i64()),
+            (vec!["裕德里 心理疏导".to_string()], Some(1))
+        );
+        let ling = t.token("worker.lingyanli").await;
+        let r = t
+            .get(&format!("/api/v1/needs?area={}", t.yudeli), Some(&ling))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        let (cookie, _) = t.browser("admin").await;
+        let html = t
+            .page(&format!("/needs?open=true&area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(
+            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
+            "{html}"
+        );
+        assert!(
+            html.contains("(1)</h1>") && !html.contains("凌研里 心理疏导"),
+            "{html}"
+        );
+        let export = format!("/needs/export.xlsx?open=true&area={}", t.yudeli);
+        assert!(html.contains(&export.replace('&', "&#38;")), "{html}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][2], "裕德里 心理疏导");
+    })
+    .await;
+}

@@ -20,6 +20,8 @@ pub(super) struct NeedsPage {
     pager: Pager,
     /// Whether the closed are left out (the tab the home page's tile leads to).
     open: bool,
+    /// The community the list is narrowed to.
+    picker: CommunityPicker,
     /// The workbook of the list as shown.
     export: String,
     /// Where the caller may post needs, by street; empty for an organization's admin.
@@ -29,19 +31,21 @@ pub(super) struct NeedsPage {
     errors: FormErrors,
 }
 
-async fn needs_view(
-    caller: &PageCaller,
-    errors: FormErrors,
-    open: bool,
-    after: Option<&str>,
-) -> PageResult {
+async fn needs_view(caller: &PageCaller, errors: FormErrors, q: &NeedsQuery) -> PageResult {
+    let open = q.open == Some(true);
+    let after = q.after.as_deref();
     let filter = NeedFilter {
         open: Some(open),
-        after: after.map(String::from),
+        area: q.area.clone(),
+        after: q.after.clone(),
         ..Default::default()
     };
     let page = needs::needs(caller.app(), &caller.actor, &filter).await?;
-    let filters = [("open", open.then_some("true"))];
+    let picker = CommunityPicker::of(caller, Action::LinkOrganizations, q.area.as_deref()).await?;
+    let filters = [
+        ("open", open.then_some("true")),
+        ("area", q.area.as_deref()),
+    ];
     let pager = Pager::by_cursor("/needs", &filters, "after", after, page.next.as_deref());
     let export = link_to("/needs/export.xlsx", &filters);
     let scope = caller.actor.scope(Action::LinkOrganizations);
@@ -63,6 +67,7 @@ async fn needs_view(
             total: page.total,
             pager,
             open,
+            picker,
             export,
             communities,
             posts,
@@ -73,17 +78,17 @@ async fn needs_view(
 }
 
 /// Which page of needs.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct NeedsQuery {
     /// `true`: the closed left out.
     #[serde(default)]
     open: Option<bool>,
+    area: Option<String>,
     after: Option<String>,
 }
 
 pub(super) async fn needs_page(caller: PageCaller, Query(q): Query<NeedsQuery>) -> PageResult {
-    let open = q.open == Some(true);
-    needs_view(&caller, FormErrors::default(), open, q.after.as_deref()).await
+    needs_view(&caller, FormErrors::default(), &q).await
 }
 
 pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -107,7 +112,7 @@ pub(super) async fn post_need(caller: PageCaller, FormPairs(form): FormPairs) ->
         &caller,
         needs::post_need(caller.app(), &caller.actor, &input).await,
         async |n| Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
-        async |errors| needs_view(&caller, errors, false, None).await,
+        async |errors| needs_view(&caller, errors, &NeedsQuery::default()).await,
     )
     .await
 }
@@ -278,39 +283,46 @@ pub(super) async fn export_needs(caller: PageCaller, Query(q): Query<NeedsQuery>
     let mut sheet = caller.sheet(&tr.t("needs"), &header)?;
     let (app, actor) = (caller.app(), &caller.actor);
     sheet
-        .push_pages(|after| async move {
+        .push_pages(|after| {
             let f = NeedFilter {
                 open: q.open,
+                area: q.area.clone(),
                 after,
                 limit: Some(needs::MAX_NEEDS_PAGE),
             };
-            let page = needs::needs(app, actor, &f).await?;
-            let rows = page
-                .items
-                .into_iter()
-                .map(|n| {
-                    let kind = match &n.service {
-                        Some(duty) => {
-                            format!("{} · {}", tr.of("need-kind-", n.kind), tr.of("duty-", duty))
-                        }
-                        None => tr.of("need-kind-", n.kind),
-                    };
-                    vec![
-                        n.area_name,
-                        kind,
-                        n.title,
-                        n.detail,
-                        n.wanted.to_string(),
-                        n.committed.to_string(),
-                        n.from,
-                        n.to,
-                        tr.of("need-urgency-", n.urgency),
-                        tr.of("need-audience-", n.audience),
-                        tr.of("need-status-", n.status),
-                    ]
-                })
-                .collect();
-            Ok((rows, page.next))
+            async move {
+                let page = needs::needs(app, actor, &f).await?;
+                let rows = page
+                    .items
+                    .into_iter()
+                    .map(|n| {
+                        let kind = match &n.service {
+                            Some(duty) => {
+                                format!(
+                                    "{} · {}",
+                                    tr.of("need-kind-", n.kind),
+                                    tr.of("duty-", duty)
+                                )
+                            }
+                            None => tr.of("need-kind-", n.kind),
+                        };
+                        vec![
+                            n.area_name,
+                            kind,
+                            n.title,
+                            n.detail,
+                            n.wanted.to_string(),
+                            n.committed.to_string(),
+                            n.from,
+                            n.to,
+                            tr.of("need-urgency-", n.urgency),
+                            tr.of("need-audience-", n.audience),
+                            tr.of("need-status-", n.status),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, page.next))
+            }
         })
         .await?;
     let date = app.today().format("%Y%m%d");
