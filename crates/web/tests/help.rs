@@ -279,6 +279,11 @@ async fn errands_are_recorded_assigned_and_run_on_the_errands_page() {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = t.page("/errands?all=1", &cookie).await.text();
         assert!(html.contains("已送到") && html.contains("¥12.30"), "{html}");
+        // The tab shown stands out from the other, as the other lists' tabs do.
+        let shown = |tab: &str| format!("<a class=\"button \" href=\"{tab}\" aria-current=\"page\">");
+        assert!(html.contains(&shown("/errands?all=1")), "{html}");
+        let active = t.page("/errands", &cookie).await.text();
+        assert!(active.contains(&shown("/errands")), "{active}");
         // A forged form does nothing.
         let r = t.post_form(&step("cancel", ""), &cookie, "csrf=forged&reason=x").await;
         assert_ne!(r.status, StatusCode::SEE_OTHER);
