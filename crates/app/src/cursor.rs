@@ -41,6 +41,41 @@ impl Paging {
     }
 }
 
+/// Which page of a list that may be narrowed to one area of the caller's scope (a community
+/// of a district's gates or door-to-door rounds): `Paging` with the area's id.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct AreaPaging {
+    /// Only those in this area of the caller's scope (a community's id, a compound's …).
+    pub area: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+impl AreaPaging {
+    /// The largest page after `after` of the list in `area`, as a workbook reads it.
+    pub fn largest(area: Option<String>, after: Option<String>) -> AreaPaging {
+        AreaPaging {
+            area,
+            after,
+            limit: Some(MAX_PAGE),
+        }
+    }
+
+    /// The rows asked for, 1 to `MAX_PAGE`.
+    pub fn size(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, MAX_PAGE)
+    }
+
+    /// Whether an area narrows the list.
+    pub fn narrowed(&self) -> bool {
+        self.area.as_deref().is_some_and(|a| !a.is_empty())
+    }
+}
+
 /// Which page of a list by name: those whose name starts with `q`, `after` the previous page,
 /// 100 rows unless `limit` says otherwise, at most `MAX_PAGE`.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]

@@ -1602,3 +1602,58 @@ async fn a_coordinator_narrows_alerts_and_isolations_to_one_community() {
     })
     .await;
 }
+
+/// A coordinator narrows the door-to-door rounds to one community, on the page, in its
+/// workbook and through the API.
+#[tokio::test]
+async fn a_coordinator_narrows_the_campaigns_to_one_community() {
+    on_both(async |t| {
+        for (user, area, name) in [
+            ("worker.lingyanli", &t.lingyanli, "凌研里入户排查"),
+            ("worker.yudeli", &t.yudeli, "裕德里入户排查"),
+        ] {
+            let token = t.token(user).await;
+            let body = json!({"area_id": area, "name": name, "questions": ["fever_or_cough"]});
+            let r = t.post_json("/api/v1/campaigns", Some(&token), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+        let admin = t.token("admin").await;
+        let every = t.get("/api/v1/campaigns", Some(&admin)).await.json();
+        assert_eq!(every["total"], 2, "{every}");
+        let one = t
+            .get(
+                &format!("/api/v1/campaigns?area={}", t.yudeli),
+                Some(&admin),
+            )
+            .await
+            .json();
+        assert_eq!(
+            (one["total"].as_i64(), one["items"][0]["name"].as_str()),
+            (Some(1), Some("裕德里入户排查"))
+        );
+        let ling = t.token("worker.lingyanli").await;
+        let r = t
+            .get(&format!("/api/v1/campaigns?area={}", t.yudeli), Some(&ling))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let (cookie, _) = t.browser("admin").await;
+        let html = t
+            .page(&format!("/campaigns?area={}", t.yudeli), &cookie)
+            .await
+            .text();
+        assert!(
+            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span id=\"campaigns-total\">1</span>"),
+            "{html}"
+        );
+        let export = format!("/campaigns/export.xlsx?area={}", t.yudeli);
+        assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][0], "裕德里入户排查");
+    })
+    .await;
+}

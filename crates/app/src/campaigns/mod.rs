@@ -153,17 +153,22 @@ pub type CampaignsPage = crate::cursor::Page<CampaignView>;
 
 /// Campaigns in scope, newest first, a page at a time with the total: a district's run past
 /// any one page over a winter.
-pub async fn list(app: &App, actor: &Actor, f: &crate::cursor::Paging) -> Result<CampaignsPage> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    f: &crate::cursor::AreaPaging,
+) -> Result<CampaignsPage> {
     let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let limit = f.size();
-    let scope = actor.scope(Action::FrontLine);
     let mut conn = app.db.conn().await?;
-    let mut rows = store::campaigns(&mut conn, scope.roots(), before, limit + 1).await?;
+    let roots =
+        crate::areas::list_roots(&mut conn, actor, Action::FrontLine, f.area.as_deref()).await?;
+    let mut rows = store::campaigns(&mut conn, &roots, before, limit + 1).await?;
     let next = crate::cursor::cut(&mut rows, limit, |c| {
         crate::cursor::encode_timed(c.created_at, &c.id)
     });
-    let total = store::count_campaigns(&mut conn, scope.roots()).await?;
+    let total = store::count_campaigns(&mut conn, &roots).await?;
     Ok(CampaignsPage {
         items: rows.into_iter().map(view).collect(),
         total,

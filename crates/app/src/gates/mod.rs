@@ -200,37 +200,19 @@ pub async fn gates_for_posts(app: &App, actor: &Actor, area_id: &str) -> Result<
     views_of(&mut conn, rows).await
 }
 
-/// Which gates to list.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-pub struct GateFilter {
-    /// Only those in this area of the caller's gate-duty areas (a community's id, a compound's
-    /// …); the gates outside them the caller is on duty at are then left out.
-    pub area: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub after: Option<String>,
-    /// Page size (1–500, default 100).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-}
-
 /// A page of the gates the actor may staff, by compound and name, with the total: those in
 /// their gate-duty areas (a district's run to thousands) and, on the first page and first,
 /// the ones outside them they are on duty at right now through a shift.
 pub async fn gates_page(
     app: &App,
     actor: &Actor,
-    f: &GateFilter,
+    f: &crate::cursor::AreaPaging,
 ) -> Result<crate::cursor::Page<GateView>> {
     let after = crate::cursor::after::<3>(f.after.as_deref())?;
-    let limit = crate::cursor::Paging {
-        after: None,
-        limit: f.limit,
-    }
-    .size();
+    let limit = f.size();
     let scope = actor.scope(Action::GateDuty);
-    let narrowed = f.area.as_deref().is_some_and(|a| !a.is_empty());
-    let on_duty = if narrowed {
+    // Narrowed to an area of the scope, the list leaves out the gates outside it.
+    let on_duty = if f.narrowed() {
         Vec::new()
     } else {
         gates_on_duty(app, actor).await?

@@ -8,17 +8,17 @@ use sanshe_app::campaigns::{
     self, AssignmentInput, AssignmentView, CampaignInput, CampaignView, Coverage, Door, VisitInput,
     VisitRecorded,
 };
-use sanshe_app::cursor::{Page, Paging};
+use sanshe_app::cursor::{AreaPaging, Page};
 
 use super::{ApiResult, Created, JsonBody};
 use crate::auth::ApiCaller;
 
 /// Campaigns in the caller's scope, newest first, a page at a time with the total.
-#[utoipa::path(get, path = "/api/v1/campaigns", params(Paging), tag = "campaigns",
+#[utoipa::path(get, path = "/api/v1/campaigns", params(AreaPaging), tag = "campaigns",
     responses((status = 200, body = Page<CampaignView>)))]
 pub async fn list_campaigns(
     caller: ApiCaller,
-    Query(f): Query<Paging>,
+    Query(f): Query<AreaPaging>,
 ) -> ApiResult<Json<campaigns::CampaignsPage>> {
     Ok(Json(
         campaigns::list(caller.app(), &caller.actor, &f).await?,

@@ -6,9 +6,9 @@ use axum::extract::State;
 use crate::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use sanshe_app::cursor::Page;
+use sanshe_app::cursor::{AreaPaging, Page};
 use sanshe_app::gates::{
-    self, GateFilter, GateView, IssuePasses, PassFilter, PassView, ScanInput, ScanOutcome, Traffic,
+    self, GateView, IssuePasses, PassFilter, PassView, ScanInput, ScanOutcome, Traffic,
     VisitorFilter, VisitorInput, VisitorView, VisitorsPage,
 };
 use sanshe_core::gates::GatePolicy;
@@ -21,11 +21,11 @@ use crate::auth::ApiCaller;
 
 /// Gates the caller may staff, with their compound's policy, by compound and name, a page at a
 /// time: first, on the first page, those outside their areas they are on duty at right now.
-#[utoipa::path(get, path = "/api/v1/gates", params(GateFilter), tag = "gates",
+#[utoipa::path(get, path = "/api/v1/gates", params(AreaPaging), tag = "gates",
     responses((status = 200, body = Page<GateView>)))]
 pub async fn list_gates(
     caller: ApiCaller,
-    Query(f): Query<GateFilter>,
+    Query(f): Query<AreaPaging>,
 ) -> ApiResult<Json<Page<GateView>>> {
     Ok(Json(
         gates::gates_page(caller.app(), &caller.actor, &f).await?,

@@ -3,7 +3,7 @@
 use sanshe_app::campaigns::{
     self, CampaignInput, CampaignView, Coverage, Door, VisitInput, VisitRecorded,
 };
-use sanshe_app::cursor::Paging;
+use sanshe_app::cursor::AreaPaging;
 use sanshe_core::campaigns::CampaignStatus;
 use sanshe_core::campaigns::STANDARD_QUESTIONS;
 
@@ -19,23 +19,27 @@ pub(super) struct CampaignsPage {
     pager: Pager,
     areas: Vec<AreaView>,
     standard: Vec<&'static str>,
+    /// The community the list is narrowed to.
+    picker: CommunityPicker,
+    /// The workbook of the list as narrowed.
+    export: String,
     errors: FormErrors,
 }
 
 /// Campaigns a page holds.
 const CAMPAIGNS_PER_PAGE: i64 = 50;
 
-async fn campaigns_view(
-    caller: &PageCaller,
-    errors: FormErrors,
-    after: Option<&str>,
-) -> PageResult {
-    let at = Paging {
-        after: after.map(String::from),
+async fn campaigns_view(caller: &PageCaller, errors: FormErrors, at: &AreaPaging) -> PageResult {
+    let at = AreaPaging {
         limit: Some(CAMPAIGNS_PER_PAGE),
+        ..at.clone()
     };
     let page = campaigns::list(caller.app(), &caller.actor, &at).await?;
-    let pager = Pager::by_cursor("/campaigns", &[], "after", after, page.next.as_deref());
+    let filters = [("area", at.area.as_deref())];
+    let after = at.after.as_deref();
+    let pager = Pager::by_cursor("/campaigns", &filters, "after", after, page.next.as_deref());
+    let export = link_to("/campaigns/export.xlsx", &filters);
+    let picker = CommunityPicker::of(caller, Action::FrontLine, at.area.as_deref()).await?;
     let areas = scope_and_children(caller).await?;
     let rejected = !errors.is_empty();
     Ok(render_form(
@@ -46,14 +50,16 @@ async fn campaigns_view(
             pager,
             areas,
             standard: STANDARD_QUESTIONS.iter().map(|(k, _)| *k).collect(),
+            picker,
+            export,
             errors,
         },
         rejected,
     ))
 }
 
-pub(super) async fn campaigns_page(caller: PageCaller, Query(at): Query<Paging>) -> PageResult {
-    campaigns_view(&caller, FormErrors::default(), at.after.as_deref()).await
+pub(super) async fn campaigns_page(caller: PageCaller, Query(at): Query<AreaPaging>) -> PageResult {
+    campaigns_view(&caller, FormErrors::default(), &at).await
 }
 
 pub(super) async fn create_campaign(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
@@ -70,7 +76,7 @@ pub(super) async fn create_campaign(caller: PageCaller, FormPairs(form): FormPai
         &caller,
         campaigns::create(caller.app(), &caller.actor, &input).await,
         async |c| Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
-        async |errors| campaigns_view(&caller, errors, None).await,
+        async |errors| campaigns_view(&caller, errors, &AreaPaging::default()).await,
     )
     .await
 }
@@ -188,7 +194,10 @@ pub(super) async fn export_coverage(caller: PageCaller, Path(id): Path<String>) 
 
 /// Every campaign in scope with its coverage, newest first, as a workbook: what a street or
 /// district reports up of its door-to-door rounds, past the page's fifty.
-pub(super) async fn export_campaigns(caller: PageCaller) -> PageResult {
+pub(super) async fn export_campaigns(
+    caller: PageCaller,
+    Query(at): Query<AreaPaging>,
+) -> PageResult {
     let tr = caller.tr;
     let header = [
         "campaign-name",
@@ -203,28 +212,31 @@ pub(super) async fn export_campaigns(caller: PageCaller) -> PageResult {
     let mut sheet = caller.sheet(&tr.t("nav-campaigns"), &header)?;
     let (app, actor) = (caller.app(), &caller.actor);
     sheet
-        .push_pages(|after| async move {
-            let page = campaigns::list(app, actor, &Paging::largest(after)).await?;
-            let rows = page
-                .items
-                .into_iter()
-                .map(|c| {
-                    vec![
-                        c.name,
-                        c.area_name,
-                        // China time to the minute, as the page's other stamps.
-                        c.created_at
-                            .get(..16)
-                            .unwrap_or(&c.created_at)
-                            .replace('T', " "),
-                        c.households.to_string(),
-                        c.reached.to_string(),
-                        c.percent.to_string(),
-                        tr.of("campaign-status-", c.status),
-                    ]
-                })
-                .collect();
-            Ok((rows, page.next))
+        .push_pages(|after| {
+            let at = AreaPaging::largest(at.area.clone(), after);
+            async move {
+                let page = campaigns::list(app, actor, &at).await?;
+                let rows = page
+                    .items
+                    .into_iter()
+                    .map(|c| {
+                        vec![
+                            c.name,
+                            c.area_name,
+                            // China time to the minute, as the page's other stamps.
+                            c.created_at
+                                .get(..16)
+                                .unwrap_or(&c.created_at)
+                                .replace('T', " "),
+                            c.households.to_string(),
+                            c.reached.to_string(),
+                            c.percent.to_string(),
+                            tr.of("campaign-status-", c.status),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, page.next))
+            }
         })
         .await?;
     Ok(sheet.send("campaigns.xlsx").await?)

@@ -34,7 +34,7 @@ pub(super) struct GatesQuery {
 }
 
 async fn gates_view(caller: &PageCaller, q: &GatesQuery, errors: FormErrors) -> PageResult {
-    let filter = gates::GateFilter {
+    let filter = sanshe_app::cursor::AreaPaging {
         area: q.area.clone(),
         after: q.after.clone(),
         limit: Some(GATES_PER_PAGE),
@@ -77,11 +77,7 @@ pub(super) async fn export_gates(caller: PageCaller, Query(q): Query<GatesQuery>
     let area = q.area.clone();
     sheet
         .push_pages(|after| {
-            let filter = gates::GateFilter {
-                area: area.clone(),
-                after,
-                limit: Some(sanshe_app::cursor::MAX_PAGE),
-            };
+            let filter = sanshe_app::cursor::AreaPaging::largest(area.clone(), after);
             async move {
                 let page = gates::gates_page(app, actor, &filter).await?;
                 let rows = page

@@ -144,7 +144,7 @@ async fn worker_tasks(
     let mut revisit = 0;
     let mut revisit_link = "/campaigns".to_string();
     // The newest page of campaigns: those still under way are among them.
-    let newest = sanshe_app::cursor::Paging::default();
+    let newest = sanshe_app::cursor::AreaPaging::default();
     for c in sanshe_app::campaigns::list(app, actor, &newest)
         .await?
         .items
