@@ -161,7 +161,6 @@ async fn gates_on_duty(app: &App, actor: &Actor) -> Result<Vec<String>> {
     }
 }
 
-/// Gates as shown, each with its compound's policy.
 /// Gates as they are shown: each with its compound's policy and its community's name.
 async fn views_of(conn: &mut Conn, rows: Vec<GateRow>) -> Result<Vec<GateView>> {
     let compounds: Vec<String> = rows.iter().map(|g| g.compound_id.clone()).collect();
