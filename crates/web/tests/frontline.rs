@@ -1533,36 +1533,28 @@ async fn a_coordinator_narrows_alerts_and_isolations_to_one_community() {
         };
         let ling_only = alerts(t, &admin, &format!("?kind=fever&area={}", t.lingyanli)).await;
         assert_eq!(only(ling_only), ["凌研里一区"]);
-        let yu_only = alerts(t, &admin, &format!("?area={}", t.yudeli)).await;
-        assert_eq!(only(yu_only), ["裕德里社区"]);
         // Another community's alerts stay out of reach, and an unknown area is not found.
-        let r = t
-            .get(&format!("/api/v1/alerts?area={}", t.yudeli), Some(&ling))
-            .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
         let r = t.get("/api/v1/alerts?area=nowhere", Some(&admin)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
-
-        let (cookie, _) = t.browser("admin").await;
-        let html = t
-            .page(&format!("/alerts?area={}", t.yudeli), &cookie)
-            .await
-            .text();
+        let (yu_only, html, rows) = t
+            .narrowed_to_yudeli(
+                "/api/v1/alerts",
+                "/alerts",
+                "/alerts/export.xlsx?status=open",
+            )
+            .await;
+        assert_eq!(
+            only(yu_only["items"].as_array().unwrap().clone()),
+            ["裕德里社区"]
+        );
         assert!(
             html.contains("<option value=\"\">全部社区</option>"),
             "{html}"
         );
-        assert!(
-            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
-            "{html}"
-        );
         assert!(html.contains("共 1 条"), "{html}");
-        let export = format!("/alerts/export.xlsx?status=open&#38;area={}", t.yudeli);
-        assert!(html.contains(&export), "{html}");
-        let sheet = t.page(&export.replace("&#38;", "&"), &cookie).await;
-        let rows = sanshe_app::sheets::read_table(&sheet.bytes).unwrap();
         assert_eq!(rows.len(), 2, "the header and the one alert: {rows:?}");
         assert_eq!(rows[1][1], "裕德里社区");
+        let (cookie, _) = t.browser("admin").await;
         // The isolation list: the picker on every tab, and the tabs keep the community.
         let html = t
             .page(&format!("/isolations?tab=open&area={}", t.yudeli), &cookie)
@@ -1620,38 +1612,17 @@ async fn a_coordinator_narrows_the_campaigns_to_one_community() {
         let admin = t.token("admin").await;
         let every = t.get("/api/v1/campaigns", Some(&admin)).await.json();
         assert_eq!(every["total"], 2, "{every}");
-        let one = t
-            .get(
-                &format!("/api/v1/campaigns?area={}", t.yudeli),
-                Some(&admin),
-            )
-            .await
-            .json();
+        let (one, html, rows) = t
+            .narrowed_to_yudeli("/api/v1/campaigns", "/campaigns", "/campaigns/export.xlsx")
+            .await;
         assert_eq!(
             (one["total"].as_i64(), one["items"][0]["name"].as_str()),
             (Some(1), Some("裕德里入户排查"))
-        );
-        let ling = t.token("worker.lingyanli").await;
-        let r = t
-            .get(&format!("/api/v1/campaigns?area={}", t.yudeli), Some(&ling))
-            .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let (cookie, _) = t.browser("admin").await;
-        let html = t
-            .page(&format!("/campaigns?area={}", t.yudeli), &cookie)
-            .await
-            .text();
-        assert!(
-            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
-            "{html}"
         );
         assert!(
             html.contains("<span id=\"campaigns-total\">1</span>"),
             "{html}"
         );
-        let export = format!("/campaigns/export.xlsx?area={}", t.yudeli);
-        assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
-        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[1][0], "裕德里入户排查");
     })

@@ -1039,30 +1039,15 @@ async fn a_coordinator_narrows_the_gates_to_one_community_and_exports_them() {
             ),
             "{narrowed}"
         );
-        let r = t
-            .get(&format!("/api/v1/gates?area={}", t.yudeli), Some(&ling))
+        let (_, html, narrowed_rows) = t
+            .narrowed_to_yudeli("/api/v1/gates", "/gates", "/gates/export.xlsx")
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::NOT_FOUND,
-            "another community's gates stay out of reach"
-        );
-
-        let (cookie, _) = t.browser("admin").await;
-        let html = t
-            .page(&format!("/gates?area={}", t.yudeli), &cookie)
-            .await
-            .text();
-        assert!(
-            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
-            "{html}"
-        );
         assert!(
             html.contains("共 1 条") && html.contains("裕德里社区 · 东门"),
             "{html}"
         );
-        let export = format!("/gates/export.xlsx?area={}", t.yudeli);
-        assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
+        assert_eq!(narrowed_rows.len(), 2, "{narrowed_rows:?}");
+        let (cookie, _) = t.browser("admin").await;
         let rows =
             sanshe_app::sheets::read_table(&t.page("/gates/export.xlsx", &cookie).await.bytes)
                 .unwrap();
@@ -1070,8 +1055,6 @@ async fn a_coordinator_narrows_the_gates_to_one_community_and_exports_them() {
         assert_eq!(rows.len(), 4, "{rows:?}");
         assert_eq!(rows[1][..3], ["凌研里社区", "一区", "北门"]);
         assert!(rows[1][3].contains("可出门"), "{rows:?}");
-        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
-        assert_eq!(rows.len(), 2, "{rows:?}");
         let (cookie, _) = t.browser("worker.lingyanli").await;
         let html = t.page("/gates", &cookie).await.text();
         assert!(

@@ -940,36 +940,21 @@ async fn a_coordinator_narrows_the_needs_to_one_community() {
             titles(t.get("/api/v1/needs", Some(&admin)).await.json()).len(),
             2
         );
-        let one = t
-            .get(&format!("/api/v1/needs?area={}", t.yudeli), Some(&admin))
-            .await
-            .json();
+        let (one, html, rows) = t
+            .narrowed_to_yudeli(
+                "/api/v1/needs",
+                "/needs?open=true",
+                "/needs/export.xlsx?open=true",
+            )
+            .await;
         assert_eq!(
             (titles(one.clone()), one["total"].as_i64()),
             (vec!["裕德里 心理疏导".to_string()], Some(1))
-        );
-        let ling = t.token("worker.lingyanli").await;
-        let r = t
-            .get(&format!("/api/v1/needs?area={}", t.yudeli), Some(&ling))
-            .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND);
-
-        let (cookie, _) = t.browser("admin").await;
-        let html = t
-            .page(&format!("/needs?open=true&area={}", t.yudeli), &cookie)
-            .await
-            .text();
-        assert!(
-            support::chosen_option(&html, &t.yudeli, "裕德里社区"),
-            "{html}"
         );
         assert!(
             html.contains("(1)</h1>") && !html.contains("凌研里 心理疏导"),
             "{html}"
         );
-        let export = format!("/needs/export.xlsx?open=true&area={}", t.yudeli);
-        assert!(html.contains(&export.replace('&', "&#38;")), "{html}");
-        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[1][2], "裕德里 心理疏导");
     })

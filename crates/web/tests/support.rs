@@ -622,6 +622,42 @@ impl TestApp {
             .await
     }
 
+    /// A list narrowed to 裕德里社区 by the city's coordinator (`admin`), read three ways: the
+    /// API at `api`, the page at `page` and its workbook at `export`, each given `area`. Holds
+    /// what every narrowed list keeps: 凌研里's worker is answered 404 for that community, the
+    /// page's picker has it chosen and the page leads to the narrowed workbook. Returns the
+    /// API's answer, the page and the workbook's rows.
+    pub async fn narrowed_to_yudeli(
+        &self,
+        api: &str,
+        page: &str,
+        export: &str,
+    ) -> (Value, String, Vec<Vec<String>>) {
+        let with_area = |path: &str| {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}area={}", self.yudeli)
+        };
+        let ling = self.token("worker.lingyanli").await;
+        let refused = self.get(&with_area(api), Some(&ling)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::NOT_FOUND,
+            "{api}: another community's"
+        );
+        let admin = self.token("admin").await;
+        let listed = self.get(&with_area(api), Some(&admin)).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+        let (cookie, _) = self.browser("admin").await;
+        let html = self.page(&with_area(page), &cookie).await.text();
+        assert!(chosen_option(&html, &self.yudeli, "裕德里社区"), "{html}");
+        let export = with_area(export);
+        let link = format!("href=\"{}\"", export.replace('&', "&#38;"));
+        assert!(html.contains(&link), "{link}: {html}");
+        let sheet = self.page(&export, &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&sheet.bytes).expect("a workbook");
+        (listed.json(), html, rows)
+    }
+
     /// A resident to register through the API: in 凌研里社区's 1号楼 1单元 room 101 with no
     /// phone unless the builder says otherwise; `.by(token)` sends it.
     pub fn resident<'a>(&'a self, name: &str, document_number: &str) -> NewResident<'a> {
