@@ -169,6 +169,14 @@ async fn people_committed_to_a_need_are_booked_into_its_shifts_within_the_limits
         let (org_cookie, _) = t.browser("org.ruoshui").await;
         let listed = t.page("/needs", &org_cookie).await.text();
         assert!(listed.contains("<span class=\"tag need-ours\">本机构已承诺 2</span>"), "{listed}");
+        // Its workbook says so too, in a column of its own; the community's has none.
+        let rows = sanshe_app::sheets::read_table(&t.page("/needs/export.xlsx", &org_cookie).await.bytes).unwrap();
+        assert_eq!(rows[0].last().map(String::as_str), Some("本机构已承诺"));
+        let row = rows.iter().find(|r| r[2] == "夜班卡口 每晚 4 人").expect("the need");
+        assert_eq!(row.last().map(String::as_str), Some("2"), "{rows:?}");
+        let (worker_cookie, _) = t.browser("worker.lingyanli").await;
+        let rows = sanshe_app::sheets::read_table(&t.page("/needs/export.xlsx", &worker_cookie).await.bytes).unwrap();
+        assert!(!rows[0].iter().any(|h| h == "本机构已承诺"), "{rows:?}");
 
         // The community confirms and closes; nothing more is taken.
         let cid = detail["commitments"][0]["id"].as_str().unwrap();

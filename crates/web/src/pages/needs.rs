@@ -280,6 +280,12 @@ pub(super) async fn export_needs(caller: PageCaller, Query(q): Query<NeedsQuery>
         "need-status",
     ]
     .map(|k| tr.t(k));
+    // An organization's admin also reads what it has committed itself, after the status.
+    let runs = sanshe_core::accounts::runs_an_organization(&caller.actor.grants);
+    let mut header = header.to_vec();
+    if runs {
+        header.push(tr.t("need-ours"));
+    }
     let mut sheet = caller.sheet(&tr.t("needs"), &header)?;
     let (app, actor) = (caller.app(), &caller.actor);
     sheet
@@ -306,7 +312,7 @@ pub(super) async fn export_needs(caller: PageCaller, Query(q): Query<NeedsQuery>
                             }
                             None => tr.of("need-kind-", n.kind),
                         };
-                        vec![
+                        let mut row = vec![
                             n.area_name,
                             kind,
                             n.title,
@@ -318,7 +324,11 @@ pub(super) async fn export_needs(caller: PageCaller, Query(q): Query<NeedsQuery>
                             tr.of("need-urgency-", n.urgency),
                             tr.of("need-audience-", n.audience),
                             tr.of("need-status-", n.status),
-                        ]
+                        ];
+                        if runs {
+                            row.push(n.ours.to_string());
+                        }
+                        row
                     })
                     .collect();
                 Ok((rows, page.next))
