@@ -145,6 +145,8 @@ pub struct EpisodeQuery<'a> {
     pub resident_id: Option<&'a str>,
     /// Only this household's.
     pub household_id: Option<&'a str>,
+    /// Only those whose name begins with this.
+    pub name_prefix: Option<&'a str>,
     /// Released at or after this instant (UTC ms).
     pub released_since: Option<i64>,
     /// Released before this instant (UTC ms).
@@ -188,6 +190,14 @@ fn episode_filter(q: &EpisodeQuery<'_>) -> (String, Vec<Cell>) {
     }
     if let Some(at) = q.released_until {
         add(" AND e.released_at < $?", Cell::from(at));
+    }
+    if let Some(prefix) = q.name_prefix {
+        // Each episode's person looked up by key: the open episodes in scope are few beside
+        // a city's registry, which a range over every name would read.
+        let named = crate::sql::starting_with("n.name", prefix, &mut args);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM residents n WHERE n.id = e.resident_id AND {named})"
+        ));
     }
     (sql, args)
 }

@@ -324,6 +324,7 @@ isolation-reports = Reports
 isolation-chart = Temperature chart
 isolation-mine = My follow-ups
 isolation-all = All open
+isolation-search = Find by name, e.g. 王 or 王建
 isolation-released-list = Released
 isolation-overdue = Past planned end
 isolation-no-worker = Unassigned

@@ -324,6 +324,7 @@ isolation-reports = 体温记录
 isolation-chart = 体温曲线
 isolation-mine = 我的随访
 isolation-all = 全部观察中
+isolation-search = 按姓名查找，如 王 或 王建
 isolation-released-list = 已解除
 isolation-overdue = 已到期未解除
 isolation-no-worker = 未分配

@@ -1628,3 +1628,59 @@ async fn a_coordinator_narrows_the_campaigns_to_one_community() {
     })
     .await;
 }
+
+/// Among many people under observation a worker finds one by the beginning of the name, on
+/// the list (every tab) and through the API; a name written otherwise but read alike is not
+/// a match, and a search past a name's length is refused beside the box.
+#[tokio::test]
+async fn a_worker_finds_someone_under_observation_by_name() {
+    on_both(async |t| {
+        let w = t.token("worker.lingyanli").await;
+        for (room, name, seq) in [
+            ("101", "王建国", 1),
+            ("102", "汪建华", 3),
+            ("103", "李明", 5),
+        ] {
+            let rid = resident(t, &w, &t.lingyanli_building, room, name, seq).await;
+            open_episode(t, &w, &rid, "2026-11-20").await;
+        }
+        let names = async |query: &str| -> Vec<String> {
+            let page = t
+                .get(&format!("/api/v1/isolations?{query}"), Some(&w))
+                .await
+                .json();
+            let items = page["items"].as_array().unwrap().clone();
+            items
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names("q=%E7%8E%8B").await, ["王建国"], "王, not 汪");
+        assert_eq!(names("q=%E7%8E%8B%E5%BB%BA").await, ["王建国"]);
+        assert_eq!(names("q=%E6%B1%AA").await, ["汪建华"]);
+        assert_eq!(names("").await.len(), 3);
+        let (cookie, _) = t.browser("worker.lingyanli").await;
+        let html = t
+            .page("/isolations?tab=open&q=%E6%9D%8E", &cookie)
+            .await
+            .text();
+        assert!(
+            html.contains("李明") && !html.contains("王建国") && html.contains("共 1 条"),
+            "{html}"
+        );
+        assert!(
+            html.contains("name=\"q\" value=\"李\""),
+            "the box keeps what was searched: {html}"
+        );
+        let long = "%E7%8E%8B".repeat(51);
+        let r = t
+            .page(&format!("/isolations?tab=open&q={long}"), &cookie)
+            .await;
+        assert!(r.text().contains("id=\"error-q\""), "{}", r.text());
+        let r = t
+            .get(&format!("/api/v1/isolations?q={long}"), Some(&w))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}

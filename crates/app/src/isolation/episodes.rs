@@ -106,6 +106,8 @@ pub struct EpisodeFilter {
     pub worker: Option<String>,
     /// Only this household's.
     pub household: Option<String>,
+    /// Only those whose name begins with this (a name's first characters, 王 or 王建).
+    pub q: Option<String>,
     /// Cursor from the previous page's `next`.
     pub after: Option<String>,
     /// Page size (1–1000, default 200).
@@ -150,6 +152,10 @@ pub async fn list(
     if status == Some(EpisodeStatus::Open) && !released.is_blank() {
         return Err(AppError::field("status", "err-period-released-only"));
     }
+    let name_prefix = match f.q.as_deref() {
+        Some(q) => sanshe_core::text::line("q", q, sanshe_core::text::NAME_CHARS)?,
+        None => String::new(),
+    };
     let worker = match f.worker.as_deref().filter(|w| !w.is_empty()) {
         Some("me") => Some(actor.user_id.clone().unwrap_or_default()),
         Some(w) => Some(w.to_string()),
@@ -162,6 +168,7 @@ pub async fn list(
         worker_id: worker.as_deref(),
         resident_id: None,
         household_id: f.household.as_deref().filter(|h| !h.is_empty()),
+        name_prefix: Some(name_prefix.as_str()).filter(|p| !p.is_empty()),
         released_since,
         released_until,
         offset,

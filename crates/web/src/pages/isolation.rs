@@ -126,6 +126,8 @@ pub(super) struct IsolationsPage {
     area: Option<String>,
     /// The community to narrow it to, for whoever sees two or more.
     picker: CommunityPicker,
+    /// The beginning of a name searched for, or empty.
+    q: String,
     /// The released tab's days.
     period: Period,
     /// The released tab's workbook of those days.
@@ -145,6 +147,7 @@ const TABS: [(&str, &str); 3] = [
 pub(super) struct IsolationsQuery {
     tab: Option<String>,
     area: Option<String>,
+    q: Option<String>,
     after: Option<String>,
 }
 
@@ -164,6 +167,7 @@ pub(super) async fn isolations_page(
             .into(),
         ),
         worker: (tab == "mine").then(|| "me".to_string()),
+        q: q.q.clone(),
         after: q.after.clone(),
         limit: Some(200),
         ..Default::default()
@@ -183,7 +187,11 @@ pub(super) async fn isolations_page(
         listed = isolation::list(caller.app(), &caller.actor, &filter_of(&tab), &period).await;
     }
     let (page, errors) = listed_or_refused(&caller, listed)?;
-    let mut filters = vec![("tab", Some(tab.as_str())), ("area", q.area.as_deref())];
+    let mut filters = vec![
+        ("tab", Some(tab.as_str())),
+        ("area", q.area.as_deref()),
+        ("q", q.q.as_deref()),
+    ];
     filters.extend(period.pairs());
     let pager = Pager::by_cursor(
         "/isolations",
@@ -204,6 +212,7 @@ pub(super) async fn isolations_page(
         roots,
         area: q.area.filter(|a| !a.is_empty()),
         picker,
+        q: q.q.clone().unwrap_or_default(),
         period,
         export,
         errors,
@@ -249,10 +258,12 @@ pub(super) async fn export_released(
     period.open()?;
     let mut sheet = caller.sheet(&tr.t("isolation-released-list"), &header)?;
     let (app, actor, area, period) = (caller.app(), &caller.actor, &q.area, &period);
+    let name = &q.q;
     sheet
         .push_pages(|after| async move {
             let filter = EpisodeFilter {
                 area: area.clone(),
+                q: name.clone(),
                 status: Some("released".into()),
                 after,
                 limit: Some(1000),
