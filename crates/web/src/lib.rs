@@ -246,17 +246,25 @@ async fn nowhere(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::
     pages::error_page(tr, &sanshe_app::AppError::NotFound)
 }
 
-/// What answers a route asked with a method it does not take (a bookmarked form's address):
-/// the API keeps a bare 405, a page says there is nothing to open here.
-async fn wrong_method(
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
+/// A route asked with a method it does not take (a bookmarked form's address) answers 405 with
+/// its `Allow`, as axum writes it; for a page the empty body becomes the error page in the
+/// request's language, the `Allow` kept.
+async fn wrong_method_page(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if uri.path().starts_with("/api/") {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    let api = req.uri().path().starts_with("/api/");
+    let locale = auth::request_locale(req.headers());
+    let resp = next.run(req).await;
+    let bare = resp.headers().get(header::CONTENT_TYPE).is_none();
+    if api || resp.status() != StatusCode::METHOD_NOT_ALLOWED || !bare {
+        return resp;
     }
-    let mut page = nowhere(uri, headers).await;
+    let mut page = pages::error_page(i18n::Tr::new(locale), &sanshe_app::AppError::NotFound);
     *page.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    if let Some(allow) = resp.headers().get(header::ALLOW) {
+        page.headers_mut().insert(header::ALLOW, allow.clone());
+    }
     page
 }
 
@@ -461,7 +469,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(pages::routes(&state))
         .fallback(nowhere)
-        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(wrong_method_page))
         .layer(DefaultBodyLimit::max(FORM_BODY))
         .layer(axum::middleware::from_fn(error::problems))
         .layer(axum::middleware::from_fn_with_state(

@@ -1219,12 +1219,26 @@ async fn a_mistyped_page_address_or_form_says_so_in_the_callers_language() {
         ] {
             let r = t.page(path, &cookie).await;
             assert_eq!(r.status, status, "{path}");
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                assert_eq!(
+                    r.headers.get("allow").map(|v| v.to_str().unwrap()),
+                    Some("POST")
+                );
+            }
             assert!(
                 r.text().contains("没有找到") && r.text().contains("首页"),
                 "{path}: {}",
                 r.text()
             );
         }
+        let r = t
+            .send_json("DELETE", "/api/v1/gates", None, serde_json::json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            r.headers.get("allow").is_some(),
+            "the API's 405 says what it takes"
+        );
         let r = t.get("/api/v1/no-such-thing", None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.json()["status"], 404, "a problem document: {}", r.text());
