@@ -423,14 +423,22 @@ pub type NeedsPage = crate::cursor::Page<NeedView>;
 pub async fn needs(app: &App, actor: &Actor, f: &NeedFilter) -> Result<NeedsPage> {
     let before = crate::cursor::decode_timed(f.after.as_deref())?;
     let mut conn = app.db.conn().await?;
-    let mut scope = need_scope(&mut conn, actor, f.open == Some(true)).await?;
-    if f.area.as_deref().is_some_and(|a| !a.is_empty()) {
-        let area = f.area.as_deref();
-        scope.roots =
-            crate::areas::list_roots(&mut conn, actor, Action::LinkOrganizations, area).await?;
-        scope.linked_paths.clear();
-        scope.city_wide = false;
-    }
+    let open_only = f.open == Some(true);
+    // Narrowed to one community, the list is that community's needs and nothing linked.
+    let scope = match f.area.as_deref().filter(|a| !a.is_empty()) {
+        Some(area) => store::NeedScope {
+            roots: crate::areas::list_roots(
+                &mut conn,
+                actor,
+                Action::LinkOrganizations,
+                Some(area),
+            )
+            .await?,
+            open_only,
+            ..Default::default()
+        },
+        None => need_scope(&mut conn, actor, open_only).await?,
+    };
     let limit = f.limit.unwrap_or(50).clamp(1, MAX_NEEDS_PAGE);
     let before_ref = before.as_ref().map(|(at, id)| (*at, id.as_str()));
     let mut rows = store::visible(&mut *conn, &scope, before_ref, limit + 1).await?;
