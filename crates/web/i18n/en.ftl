@@ -786,6 +786,7 @@ err-date-span-too-long = Too long a span (at most { $limit } days)
 err-too-many-questions = Too many questions (at most 20 of your own)
 err-query = The query parameters are not valid
 err-form = Something in the form could not be read; go back, check it and send it again
+err-form-too-long = The form is too long to send; shorten what was typed and send it again
 
 # Linkages with duties, members (issue 15)
 linkage-duties = Duties taken on

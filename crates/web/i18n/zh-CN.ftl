@@ -786,6 +786,7 @@ err-date-span-too-long = 时间跨度太长（最多 { $limit } 天）
 err-too-many-questions = 问题太多（自定义问题最多 20 个）
 err-query = 查询参数有误
 err-form = 表单内容有误，请返回检查后再提交
+err-form-too-long = 表单内容太长，请删减后再提交
 
 # Linkages with duties, members (issue 15)
 linkage-duties = 承担职责

@@ -409,12 +409,22 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
         // A page read afresh keeps nothing.
         let fresh = t.page("/webhooks", &cookie).await.text();
         assert!(!fresh.contains("ftp://x"), "{fresh}");
-        // A form past the limit is still refused whole, not kept.
+        // A form past the limit is still refused whole, not kept, and says why in Chinese
+        // inside the caller's menu (it was axum's line of English).
         let long = "x".repeat(sanshe_web::FORM_BODY);
         let r = t
             .post_form("/webhooks", &cookie, &format!("csrf={csrf}&name={long}"))
             .await;
-        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let html = r.text();
+        assert!(html.contains(&support::words("err-form-too-long")), "{html}");
+        assert!(html.contains("href=\"/webhooks\""), "{html}");
+        assert!(!html.contains("xxxxxxxx"), "{html}");
+        // The same on a public form, under its smaller limit, to someone not signed in.
+        let long = "x".repeat(sanshe_web::PUBLIC_BODY);
+        let r = t.post_sign_in(None, &format!("username={long}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert!(r.text().contains(&support::words("err-form-too-long")));
     })
     .await;
 }

@@ -25,7 +25,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 }
 
 /// A url-encoded form body, parsed into `T`. Forms carry their numbers and dates as text and
-/// parse them in the handler, beside the field; this catches only what slips past that.
+/// parse them in the handler, beside the field; this catches only what slips past that, and a
+/// body past the route's limit (the error page, 422, as an upload past its limit is).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Form<T>(pub T);
 
@@ -43,7 +44,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
                 | FormRejection::FailedToDeserializeFormBody(_) => {
                     PageFailure::App(AppError::field("form", "err-form"))
                 }
-                // A body past its limit or of another type is not something typed into a form.
+                // Refused before it was read whole: the route's limit, not the memory, decides.
+                FormRejection::BytesRejection(b)
+                    if b.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    PageFailure::App(AppError::field("form", "err-form-too-long"))
+                }
+                // A body of another type is not something typed into a form.
                 other => PageFailure::Answer(other.into_response()),
             })
     }
