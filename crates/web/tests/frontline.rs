@@ -1045,13 +1045,40 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
             "{page}"
         );
         assert!(
-            page.contains("href=\"/isolations/released.xlsx?from=2026-11-29\""),
+            page.contains("href=\"/isolations/export.xlsx?tab=released&#38;from=2026-11-29\""),
             "{page}"
         );
         let next = t.page("/isolations?tab=open", &cookie).await.text();
         assert!(
-            next.contains("王芳") && !next.contains("released-export"),
+            next.contains("王芳")
+                && next
+                    .contains("id=\"isolations-export\" href=\"/isolations/export.xlsx?tab=open\"")
+                && !next.contains("name=\"from\""),
             "the open list has no period: {next}"
+        );
+        // Its workbook holds who is under observation, with the day and the latest reading.
+        let open = t.page("/isolations/export.xlsx?tab=open", &cookie).await;
+        let rows = sanshe_app::sheets::read_table(&open.bytes).unwrap();
+        assert_eq!(
+            rows[0][4..],
+            [
+                "计划解除日期",
+                "观察第几天",
+                "最近体温",
+                "最近报告时间",
+                "责任人",
+                "报告方式"
+            ],
+            "{rows:?}"
+        );
+        let wang = rows
+            .iter()
+            .find(|r| r[0] == "王芳")
+            .expect("王芳 is under observation");
+        assert!(wang[5].parse::<i64>().is_ok_and(|d| d >= 1), "{wang:?}");
+        assert!(
+            rows.iter().all(|r| r[0] != "李强" && r[0] != "张丽"),
+            "no one released: {rows:?}"
         );
         // The bureau follows nobody up itself: its list opens on everyone under observation,
         // not on an empty list of its own, which stays one tab away.
@@ -1064,9 +1091,14 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
         );
         let own = t.page("/isolations?tab=mine", &bureau).await.text();
         assert!(!own.contains("王芳"), "{own}");
+        let own = t.page("/isolations/export.xlsx?tab=mine", &bureau).await;
+        let rows = sanshe_app::sheets::read_table(&own.bytes).unwrap();
+        assert_eq!(rows.len(), 1, "the bureau follows nobody up: {rows:?}");
+        let typo = t.page("/isolations/export.xlsx?tab=every", &bureau).await;
+        assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
         let sheet = t
             .page(
-                "/isolations/released.xlsx?from=2026-11-28&to=2026-11-29",
+                "/isolations/export.xlsx?tab=released&from=2026-11-28&to=2026-11-29",
                 &cookie,
             )
             .await;
@@ -1085,7 +1117,7 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
             .await
             .text();
         assert!(
-            refused.contains("id=\"error-to\"") && !refused.contains("released-export"),
+            refused.contains("id=\"error-to\"") && !refused.contains("isolations-export"),
             "{refused}"
         );
     })

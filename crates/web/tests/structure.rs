@@ -417,7 +417,10 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
         let html = r.text();
-        assert!(html.contains(&support::words("err-form-too-long")), "{html}");
+        assert!(
+            html.contains(&support::words("err-form-too-long")),
+            "{html}"
+        );
         assert!(html.contains("href=\"/webhooks\""), "{html}");
         assert!(!html.contains("xxxxxxxx"), "{html}");
         // The same on a public form, under its smaller limit, to someone not signed in.

@@ -130,7 +130,7 @@ pub(super) struct IsolationsPage {
     q: String,
     /// The released tab's days.
     period: Period,
-    /// The released tab's workbook of those days.
+    /// The tab's workbook, narrowed as the list is.
     export: String,
     /// A mistyped day, beside its field.
     errors: FormErrors,
@@ -200,7 +200,7 @@ pub(super) async fn isolations_page(
         q.after.as_deref(),
         page.next.as_deref(),
     );
-    let export = link_to("/isolations/released.xlsx", &filters[1..]);
+    let export = link_to("/isolations/export.xlsx", &filters);
     let roots = sanshe_app::areas::scope_roots(caller.app(), &caller.actor).await?;
     let picker = CommunityPicker::of(&caller, Action::FrontLine, q.area.as_deref()).await?;
     Ok(render(&IsolationsPage {
@@ -237,26 +237,45 @@ fn day_of(at: &str) -> &str {
     at.get(..10).unwrap_or(at)
 }
 
-/// The people released from isolation on the days asked for, as .xlsx, every page of them:
-/// the list a community sends up to its street and health centre.
-pub(super) async fn export_released(
+/// A tab of the isolation list as .xlsx, every page of it, narrowed as the list is: the
+/// released of the days asked for (the list a community sends up to its street and health
+/// centre), or those under observation, everyone's or one's own, with their latest reading.
+pub(super) async fn export_isolations(
     caller: PageCaller,
     Query(q): Query<IsolationsQuery>,
     Query(period): Query<Period>,
 ) -> PageResult {
     let tr = caller.tr;
-    let header: Vec<String> = EPISODE_COLUMNS
-        .iter()
-        .chain(&[
+    let tab = q.tab.as_deref().unwrap_or("mine");
+    let Some(&(tab, title)) = TABS.iter().find(|(key, _)| *key == tab) else {
+        return Err(AppError::field("tab", "err-query").into());
+    };
+    let released = tab == "released";
+    let more: &[&str] = if released {
+        &[
             "isolation-released-at",
             "isolation-release-reason",
             "isolation-worker",
-        ])
+        ]
+    } else {
+        &[
+            "isolation-planned-end",
+            "isolation-day-number",
+            "isolation-last",
+            "isolation-last-at",
+            "isolation-worker",
+            "isolation-follow-up",
+        ]
+    };
+    let header: Vec<String> = EPISODE_COLUMNS
+        .iter()
+        .chain(more)
         .map(|k| tr.t(k))
         .collect();
-    // A mistyped day is refused before a workbook is started.
+    // A mistyped day is refused before a workbook is started; only the released have days.
+    let period = if released { period } else { Period::default() };
     period.open()?;
-    let mut sheet = caller.sheet(&tr.t("isolation-released-list"), &header)?;
+    let mut sheet = caller.sheet(&tr.t(title), &header)?;
     let (app, actor, area, period) = (caller.app(), &caller.actor, &q.area, &period);
     let name = &q.q;
     sheet
@@ -264,7 +283,8 @@ pub(super) async fn export_released(
             let filter = EpisodeFilter {
                 area: area.clone(),
                 q: name.clone(),
-                status: Some("released".into()),
+                status: Some(if released { "released" } else { "open" }.into()),
+                worker: (tab == "mine").then(|| "me".to_string()),
                 after,
                 limit: Some(1000),
                 ..Default::default()
@@ -275,17 +295,27 @@ pub(super) async fn export_released(
                 .into_iter()
                 .map(|e| {
                     let mut row = episode_cells(tr, &e);
-                    row.extend([
-                        e.released_at
-                            .as_deref()
-                            .map(day_of)
-                            .unwrap_or("")
-                            .to_string(),
-                        e.release_reason
-                            .map(|r| tr.of("release-reason-", r))
-                            .unwrap_or_default(),
-                        e.worker_name.unwrap_or_default(),
-                    ]);
+                    if released {
+                        row.extend([
+                            e.released_at.as_deref().map(day_of).unwrap_or("").into(),
+                            e.release_reason
+                                .map(|r| tr.of("release-reason-", r))
+                                .unwrap_or_default(),
+                            e.worker_name.unwrap_or_default(),
+                        ]);
+                    } else {
+                        row.extend([
+                            e.planned_end.clone(),
+                            e.day.to_string(),
+                            e.last_temperature.clone().unwrap_or_default(),
+                            e.last_reported_at
+                                .as_deref()
+                                .map(minute_of)
+                                .unwrap_or_default(),
+                            e.worker_name.clone().unwrap_or_default(),
+                            tr.of("follow-up-mode-", e.follow_up),
+                        ]);
+                    }
                     row
                 })
                 .collect();
@@ -293,7 +323,12 @@ pub(super) async fn export_released(
         })
         .await?;
     let date = app.today().format("%Y%m%d");
-    Ok(sheet.send(&format!("released-{date}.xlsx")).await?)
+    Ok(sheet.send(&format!("isolations-{tab}-{date}.xlsx")).await?)
+}
+
+/// An instant written in China time, RFC 3339, to the minute: `2026-11-29 08:05`.
+fn minute_of(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replacen('T', " ", 1)
 }
 
 #[derive(Template)]

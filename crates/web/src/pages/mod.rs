@@ -470,7 +470,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/volunteers/applications/{id}", post(decide_application))
         .route("/volunteers/{user_id}/deploy", post(deploy_volunteer))
         .route("/isolations", get(isolations_page))
-        .route("/isolations/released.xlsx", get(export_released))
+        .route("/isolations/export.xlsx", get(export_isolations))
         .route(
             "/isolations/new",
             get(new_isolation_form).post(create_isolation),
