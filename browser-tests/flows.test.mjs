@@ -499,7 +499,7 @@ test('a resident confirms a delivered errand through the link on a phone', async
   await context.close();
 });
 
-test('someone signs up to volunteer on a phone without an account, and a worker approves them', async () => {
+test('someone signs up to volunteer on a phone without an account, and a worker approves them on a phone after not declining', async () => {
   const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
   const page = await context.newPage();
   await page.goto(`${BASE}/volunteer`);
@@ -536,9 +536,24 @@ test('someone signs up to volunteer on a phone without an account, and a worker 
   const mine = pending.find((a) => a.name === name);
   assert.ok(mine, 'the application reached the community worker');
   assert.deepEqual(mine.skills, ['driving']);
-  const decided = await api(`/api/v1/volunteers/applications/${mine.id}/decision`, worker, { decision: 'approve' });
-  assert.equal(decided.status, 200, JSON.stringify(decided.json));
-  const session = await api('/api/v1/sessions', null, { username: decided.json.username, password: decided.json.password });
+
+  // The worker decides on a phone: declining asks first, and saying no to the question keeps
+  // the application waiting; approving shows the new account's first password once.
+  const vetter = await signIn('worker.lingyanli');
+  await vetter.goto(`${BASE}/volunteers?q=${encodeURIComponent(name)}`);
+  const card = vetter.locator(`li[data-application="${mine.id}"]`);
+  let asked = '';
+  vetter.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
+  await card.locator('button[value=decline]').click();
+  assert.equal(asked, '确定不通过这份申请吗？');
+  assert.equal(await card.count(), 1, 'still waiting');
+  await card.locator('button[value=approve]').click();
+  await vetter.locator('#new-account').waitFor();
+  const [username, password] = await vetter.locator('#new-account b.mono').allTextContents();
+  assert.equal(await vetter.locator(`li[data-application="${mine.id}"]`).count(), 0, 'decided');
+  await noSidewaysScroll(vetter);
+  await vetter.context().close();
+  const session = await api('/api/v1/sessions', null, { username, password });
   assert.equal(session.status, 201);
 });
 

@@ -1350,6 +1350,8 @@ async fn the_front_line_pages_work_end_to_end_for_a_worker() {
         assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.text());
         let hooks = t.page("/webhooks", &admin_cookie).await.text();
         assert!(hooks.contains("凌研里防控群") && hooks.contains("hook/0123…") && !hooks.contains("0123456789abcdef") && !hooks.contains("s3cret"));
+        // Turning a working robot off asks first: its group would hear of no alert.
+        assert!(hooks.contains(&format!(" data-confirm=\"{}\"", support::words("webhook-disable-confirm"))), "{hooks}");
     })
     .await;
 }
