@@ -1101,6 +1101,7 @@ home-due = Reports due this round
 home-missed = Reports missed
 home-fever = Fevers to handle
 home-unassigned = Nobody responsible
+home-under-observation = People under observation
 home-alerts = Open alerts
 home-revisit = Doors to revisit
 home-short = Shifts short today

@@ -1101,6 +1101,7 @@ home-due = 本时段待报体温
 home-missed = 应报未报
 home-fever = 发热待处置
 home-unassigned = 未分配负责人
+home-under-observation = 正在隔离观察的人
 home-alerts = 未处理预警
 home-revisit = 待回访的门户
 home-short = 今日缺人的班次

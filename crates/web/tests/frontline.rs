@@ -1089,6 +1089,24 @@ async fn the_released_list_is_asked_for_by_days_and_sent_up_as_a_workbook() {
                 && opened.contains("<a class=\"button \"\n   href=\"/isolations?tab=open\">"),
             "{opened}"
         );
+        // The bureau's home counts everyone under observation in the city and leads to them;
+        // a community's worker has their board's tiles instead.
+        let observed = t
+            .get("/api/v1/isolations?limit=1", Some(&t.token("admin").await))
+            .await;
+        let observed = observed.json()["total"].as_i64().unwrap();
+        assert!(observed >= 1, "王芳 is under observation");
+        let home = t.page("/", &bureau).await.text();
+        assert_eq!(
+            support::tile(&home, "home-under-observation"),
+            Some(observed),
+            "{home}"
+        );
+        assert!(
+            home.contains("href=\"/isolations?tab=open\" data-task=\"home-under-observation\"")
+        );
+        let worker_home = t.page("/", &cookie).await.text();
+        assert_eq!(support::tile(&worker_home, "home-under-observation"), None);
         let own = t.page("/isolations?tab=mine", &bureau).await.text();
         assert!(!own.contains("王芳"), "{own}");
         let own = t.page("/isolations/export.xlsx?tab=mine", &bureau).await;

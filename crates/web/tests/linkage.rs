@@ -7,7 +7,7 @@ mod support;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
-use support::{TestApp, id_for, on_both};
+use support::{TestApp, id_for, on_both, tile};
 
 /// Moves the test clock to a China-time moment.
 fn set_clock(t: &TestApp, day: NaiveDate, h: u32, m: u32) {
@@ -1343,14 +1343,6 @@ async fn an_organization_chooses_a_community_to_link_with_from_a_list_grouped_by
         }
     })
     .await;
-}
-
-/// The number a home page's tile shows for `task`, or `None` when it has no such tile.
-fn tile(home: &str, task: &str) -> Option<i64> {
-    let at = home.find(&format!("data-task=\"{task}\"><b>"))?;
-    let rest = &home[at..];
-    let from = rest.find("<b>")? + 3;
-    rest[from..rest.find("</b>")?].parse().ok()
 }
 
 #[tokio::test]

@@ -955,3 +955,11 @@ impl NewPost<'_> {
         r.json()["id"].as_str().unwrap().to_string()
     }
 }
+
+/// The number a home page's tile shows for `task`, or `None` when it has no such tile.
+pub fn tile(home: &str, task: &str) -> Option<i64> {
+    let at = home.find(&format!("data-task=\"{task}\"><b>"))?;
+    let rest = &home[at..];
+    let from = rest.find("<b>")? + 3;
+    rest[from..rest.find("</b>")?].parse().ok()
+}

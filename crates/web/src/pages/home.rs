@@ -109,7 +109,8 @@ async fn root_summaries(caller: &PageCaller) -> Result<Vec<RootSummary>, PageFai
 }
 
 /// A worker's numbers: reports due and missed, fevers, unassigned people, open alerts, doors
-/// to revisit and posts short today, summed over the places they keep.
+/// to revisit and posts short today, summed over the places they keep; a city's or district's
+/// coordinator's: the people under observation, open alerts and doors to revisit.
 async fn worker_tasks(
     caller: &PageCaller,
     roots: &[RootSummary],
@@ -138,6 +139,23 @@ async fn worker_tasks(
         tasks.push(Task::new("home-missed", missed, board.clone(), "alarm"));
         tasks.push(Task::new("home-fever", fever, board.clone(), "alarm"));
         tasks.push(Task::new("home-unassigned", unassigned, board, "warn"));
+    }
+    // A city's or district's coordinator gets the one number their board starts from, counted
+    // in one query, and the list it leads to.
+    if local.len() < roots.len() {
+        let open = sanshe_app::isolation::EpisodeFilter {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let period = sanshe_app::period::Period::default();
+        let observed = sanshe_app::isolation::list(app, actor, &open, &period).await?;
+        let link = "/isolations?tab=open".to_string();
+        tasks.push(Task::new(
+            "home-under-observation",
+            observed.total,
+            link,
+            "",
+        ));
     }
     let alerts = sanshe_app::alerts::open_count(app, actor).await?;
     tasks.push(Task::new("home-alerts", alerts, "/alerts".into(), "alarm"));
