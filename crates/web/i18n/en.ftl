@@ -200,6 +200,7 @@ err-missing-name-column = The file has no name (姓名) column
 err-missing-id-column = The file has no ID number (身份证号) column
 err-missing-room-column = The file has no room (房号) column
 err-json = The request body is not valid JSON
+err-body-too-long = The request body is longer than this route takes
 err-csrf = This page expired; reload it and try again
 err-area-ambiguous = Several areas have this name; use the division code or id
 area-pick-official = Pick an official division

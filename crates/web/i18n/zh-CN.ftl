@@ -200,6 +200,7 @@ err-missing-name-column = 文件缺少“姓名”列
 err-missing-id-column = 文件缺少“身份证号”列
 err-missing-room-column = 文件缺少“房号”列
 err-json = 请求内容不是有效的 JSON
+err-body-too-long = 请求内容太长，超出了这个接口的上限
 err-csrf = 页面已过期，请刷新后重试
 err-area-ambiguous = 有多个同名区域，请用区划代码或 ID
 area-pick-official = 从官方区划中选择

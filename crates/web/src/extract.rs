@@ -65,16 +65,25 @@ pub struct UploadForm {
     pub community: Option<String>,
 }
 
-/// A JSON body whose parse failure is a problem+json 422 on field `body`, not a text 400.
+/// A JSON body whose parse failure, or length past the route's limit, is a problem+json 422 on
+/// field `body`, not a text 400 or 413.
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A body past the route's limit is refused as such, not as JSON that did not parse.
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| ApiError::from(AppError::field("body", "err-json")))?;
+            .map_err(|rejection| {
+                let key = if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    "err-body-too-long"
+                } else {
+                    "err-json"
+                };
+                ApiError::from(AppError::field("body", key))
+            })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|_| ApiError::from(AppError::field("body", "err-json")))

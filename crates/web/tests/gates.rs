@@ -409,6 +409,16 @@ async fn the_gate_pages_post_traffic_and_printed_passes() {
         let ok = t.request(send(csrf.clone())).await;
         assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
         assert_eq!(ok.json()["decision"], "allowed");
+        // A scan that is not JSON is answered as the API answers it, a problem document.
+        let garbled = axum::http::Request::post(format!("/gates/{}/scan", g.id))
+            .header("content-type", "application/json")
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .body(axum::body::Body::from("{\"id\":"))
+            .unwrap();
+        let garbled = t.request(garbled).await;
+        assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(garbled.json()["errors"][0]["field"], "body", "{}", garbled.text());
         let page = t.page(&format!("/traffic/{}", g.id), &cookie).await.text();
         assert!(page.contains("id=\"t-exits\">1<") && page.contains("<svg class=\"chart\""));
         let sheet = t.page(&format!("/traffic/{}/export.xlsx", g.id), &cookie).await;

@@ -72,6 +72,8 @@ async fn finding_2_bodies_are_bounded_per_route() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.json()["errors"][0]["field"], "body");
+        // It says the body is too long, not that it is not JSON.
+        assert_eq!(r.json()["errors"][0]["code"], "err-body-too-long");
         let r = t
             .post_json(
                 "/api/v1/volunteers/applications",
@@ -80,6 +82,7 @@ async fn finding_2_bodies_are_bounded_per_route() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(r.json()["errors"][0]["code"], "err-body-too-long");
         let csv = format!(
             "姓名,身份证号,房号\n{}",
             "张三,11010519491231002X,101\n".repeat(3_000)

@@ -261,7 +261,7 @@ pub(super) async fn gate_post_visitor(
 pub(super) async fn gate_post_scan(
     State(state): State<AppState>,
     caller: PageCaller,
-    axum::Json(input): axum::Json<ScanInput>,
+    crate::extract::JsonBody(input): crate::extract::JsonBody<ScanInput>,
 ) -> Response {
     match state.scans.scan(&state.app, &caller.actor, input).await {
         Ok(out) => crate::respond::Created(out).into_response(),
