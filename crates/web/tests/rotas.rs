@@ -705,6 +705,24 @@ async fn holders_are_reminded_and_a_no_show_alerted_once_with_who_could_cover() 
         for skill in sanshe_app::volunteers::SKILLS {
             assert!(html.contains(&format!("<option value=\"{skill}\">")), "{skill}");
         }
+        // The rota's workbook is the duty list as shown: each shift, who holds it (the no-show
+        // marked) and how many are still missing; with `short`, only the shifts missing someone.
+        let export = format!("/rota/export.xlsx?area={}&from={d1}&days=1", t.lingyanli);
+        assert!(html.contains(&format!("id=\"rota-export\" href=\"{}\"", export.replace('&', "&#38;"))), "{html}");
+        let rows = sanshe_app::sheets::read_table(&t.page(&export, &cookie).await.bytes).unwrap();
+        assert_eq!(rows[0], ["岗位", "开始", "结束", "需要人数", "已排人员", "还缺几人"]);
+        let lines: Vec<(&str, &str)> = rows[1..].iter().map(|r| (r[4].as_str(), r[5].as_str())).collect();
+        assert_eq!(lines, [("v.early（未到岗）", "1"), ("v.late", "0")], "{rows:?}");
+        assert!(rows[1][0] == "二区北门" && rows[1][1].ends_with("08:00") && rows[1][2].ends_with("16:00"), "{rows:?}");
+        let short = sanshe_app::sheets::read_table(&t.page(&format!("{export}&short=true"), &cookie).await.bytes).unwrap();
+        assert_eq!(short.len(), 2, "a header and the no-show's shift: {short:?}");
+        // A street's is counted per post, as its page is.
+        let (bureau, _) = t.browser("admin").await;
+        let street = t.parent_of(&t.lingyanli).await;
+        let summed = t.page(&format!("/rota/export.xlsx?area={street}&from={d1}&days=1"), &bureau).await;
+        let summed = sanshe_app::sheets::read_table(&summed.bytes).unwrap();
+        assert_eq!(summed[0], ["岗位", "类型", "缺人班次/总班次", "缺人的小时数"]);
+        assert!(summed.iter().any(|r| r[0] == "二区北门" && r[2].ends_with("/2")), "{summed:?}");
         let html = t.page(&cover_page, &cookie).await.text();
         assert!(html.contains("v.free") && html.contains("未到岗"), "{html}");
         assert!(!html.contains("/assign"), "no place free while the no-show holds it");

@@ -523,6 +523,7 @@ fn session_table(state: &AppState) -> RouteTable {
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
         .route("/rota", get(rota_page))
+        .route("/rota/export.xlsx", get(export_rota))
         .route("/hours/certificate", get(hours_certificate))
         .route("/hours/volunteer-number", post(set_volunteer_number))
         .route("/hours/ledger.xlsx", get(export_ledger))

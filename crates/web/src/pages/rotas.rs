@@ -31,6 +31,8 @@ pub(super) struct RotaPage {
     ledger_errors: FormErrors,
     /// Only the shifts missing someone are shown (the home page's tile leads here).
     short: bool,
+    /// The workbook of what is shown.
+    export: String,
 }
 
 impl RotaPage {
@@ -79,8 +81,13 @@ pub(super) struct RotaQuery {
     short: Option<bool>,
 }
 
-async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
-    let areas = rotas::home_areas(caller.app(), &caller.actor).await?;
+/// The stretch a rota query asks for: the area (the first the caller serves in, unless one
+/// is named), the first day (today) and how many days (a week, at most `MAX_DAYS`).
+fn stretch(
+    caller: &PageCaller,
+    q: &RotaQuery,
+    areas: &[(String, String)],
+) -> (String, NaiveDate, u32) {
     let area = q
         .area
         .clone()
@@ -88,22 +95,48 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
         .unwrap_or_default();
     let from = q.from.unwrap_or_else(|| caller.app().today());
     let days = q.days.unwrap_or(7).clamp(1, rotas::MAX_DAYS);
-    // A street or more is summed up per post (its shifts would be tens of thousands of lines);
-    // a community and below lists its shifts.
+    (area, from, days)
+}
+
+/// A street or more is summed up per post (its shifts would be tens of thousands of lines);
+/// a community and below lists its shifts, only those missing someone when `short`.
+async fn rota_or_summary(
+    caller: &PageCaller,
+    area: &str,
+    from: NaiveDate,
+    days: u32,
+    short: bool,
+) -> Result<(Option<Rota>, Option<Gaps>), AppError> {
+    let gaps = rotas::gaps(caller.app(), &caller.actor, area, from, days).await?;
+    if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
+        return Ok((None, Some(gaps)));
+    }
+    let mut rota = rotas::rota(caller.app(), &caller.actor, area, from, days).await?;
+    if short {
+        only_short(&mut rota);
+    }
+    Ok((Some(rota), None))
+}
+
+async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
+    let areas = rotas::home_areas(caller.app(), &caller.actor).await?;
+    let (area, from, days) = stretch(caller, q, &areas);
+    let short = q.short == Some(true);
     let (rota, summary) = if area.is_empty() {
         (None, None)
     } else {
-        let gaps = rotas::gaps(caller.app(), &caller.actor, &area, from, days).await?;
-        if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
-            (None, Some(gaps))
-        } else {
-            let mut rota = rotas::rota(caller.app(), &caller.actor, &area, from, days).await?;
-            if q.short == Some(true) {
-                only_short(&mut rota);
-            }
-            (Some(rota), None)
-        }
+        rota_or_summary(caller, &area, from, days, short).await?
     };
+    let (from_day, days_text) = (from.to_string(), days.to_string());
+    let export = link_to(
+        "/rota/export.xlsx",
+        &[
+            ("area", Some(area.as_str())),
+            ("from", Some(from_day.as_str())),
+            ("days", Some(days_text.as_str())),
+            ("short", short.then_some("true")),
+        ],
+    );
     let message = message.or_else(|| {
         q.done
             .as_deref()
@@ -137,10 +170,92 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
             message,
             reminders,
             manages,
-            short: q.short == Some(true),
+            short,
+            export,
         },
         false,
     ))
+}
+
+/// The rota as shown, as .xlsx: a community's shifts with who holds them (the duty list put up
+/// at the post or sent up the line), or a street's and above coverage per post.
+pub(super) async fn export_rota(caller: PageCaller, Query(q): Query<RotaQuery>) -> PageResult {
+    let tr = caller.tr;
+    let areas = rotas::home_areas(caller.app(), &caller.actor).await?;
+    let (area, from, days) = stretch(&caller, &q, &areas);
+    if area.is_empty() {
+        return Err(AppError::NotFound.into());
+    }
+    let title = tr.t("nav-rota");
+    let filename = format!("rota-{}-{days}d.xlsx", from.format("%Y%m%d"));
+    let header = |keys: &[&str]| keys.iter().map(|k| tr.t(k)).collect::<Vec<_>>();
+    match rota_or_summary(&caller, &area, from, days, q.short == Some(true)).await? {
+        (Some(rota), _) => {
+            let rows = rota
+                .posts
+                .iter()
+                .flat_map(|p| p.shifts.iter().map(move |s| shift_row(tr, &p.post.name, s)))
+                .collect();
+            let header = header(&[
+                "rota-post",
+                "rota-starts",
+                "rota-ends",
+                "rota-people-needed",
+                "rota-holders",
+                "rota-missing",
+            ]);
+            sheet_download(&title, &header, rows, &filename)
+        }
+        (None, Some(gaps)) => {
+            let rows = gaps
+                .posts
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.post.name.clone(),
+                        tr.of("post-kind-", p.post.kind),
+                        format!("{}/{}", p.short, p.shifts),
+                        (p.gap_minutes / 60).to_string(),
+                    ]
+                })
+                .collect();
+            let header = header(&[
+                "rota-post",
+                "rota-post-kind",
+                "rota-short-shifts",
+                "rota-gap-hours",
+            ]);
+            sheet_download(&title, &header, rows, &filename)
+        }
+        (None, None) => Err(AppError::NotFound.into()),
+    }
+}
+
+/// A shift's line of the rota's workbook: who holds it, marked as the page marks them, and how
+/// many are still missing (a no-show is missing).
+fn shift_row(tr: Tr, post: &str, s: &rotas::ShiftView) -> Vec<String> {
+    let holders: Vec<String> = s
+        .holders
+        .iter()
+        .map(|h| {
+            let mut name = h.name.clone();
+            if h.no_show {
+                name.push_str(&format!("（{}）", tr.t("rota-no-show")));
+            } else if h.offered {
+                name.push_str(&format!("（{}）", tr.t("rota-offered")));
+            }
+            name
+        })
+        .collect();
+    let present = s.holders.iter().filter(|h| !h.no_show).count() as i64;
+    vec![
+        post.to_string(),
+        s.starts.clone(),
+        s.ends.clone(),
+        s.people.to_string(),
+        holders.join("、"),
+        (s.people - present).max(0).to_string(),
+    ]
 }
 
 /// Leaves the shifts missing someone (a place free, or a no-show to cover), and the posts
