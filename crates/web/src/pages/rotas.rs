@@ -98,24 +98,31 @@ fn stretch(
     (area, from, days)
 }
 
-/// A street or more is summed up per post (its shifts would be tens of thousands of lines);
-/// a community and below lists its shifts, only those missing someone when `short`.
-async fn rota_or_summary(
+/// What the rota of an area shows.
+enum Shown {
+    /// A community's and below: its shifts.
+    Shifts(Rota),
+    /// A street's or more: its posts' coverage (their shifts would be tens of thousands of lines).
+    PerPost(Gaps),
+}
+
+/// The rota of an area for a stretch, its shifts only those missing someone when `short`.
+async fn shown(
     caller: &PageCaller,
     area: &str,
     from: NaiveDate,
     days: u32,
     short: bool,
-) -> Result<(Option<Rota>, Option<Gaps>), AppError> {
+) -> Result<Shown, AppError> {
     let gaps = rotas::gaps(caller.app(), &caller.actor, area, from, days).await?;
     if matches!(gaps.area_kind.as_str(), "city" | "district" | "street") {
-        return Ok((None, Some(gaps)));
+        return Ok(Shown::PerPost(gaps));
     }
     let mut rota = rotas::rota(caller.app(), &caller.actor, area, from, days).await?;
     if short {
         only_short(&mut rota);
     }
-    Ok((Some(rota), None))
+    Ok(Shown::Shifts(rota))
 }
 
 async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) -> PageResult {
@@ -125,7 +132,10 @@ async fn rota_view(caller: &PageCaller, q: &RotaQuery, message: Option<String>) 
     let (rota, summary) = if area.is_empty() {
         (None, None)
     } else {
-        rota_or_summary(caller, &area, from, days, short).await?
+        match shown(caller, &area, from, days, short).await? {
+            Shown::Shifts(rota) => (Some(rota), None),
+            Shown::PerPost(gaps) => (None, Some(gaps)),
+        }
     };
     let (from_day, days_text) = (from.to_string(), days.to_string());
     let export = link_to(
@@ -189,8 +199,8 @@ pub(super) async fn export_rota(caller: PageCaller, Query(q): Query<RotaQuery>) 
     let title = tr.t("nav-rota");
     let filename = format!("rota-{}-{days}d.xlsx", from.format("%Y%m%d"));
     let header = |keys: &[&str]| keys.iter().map(|k| tr.t(k)).collect::<Vec<_>>();
-    match rota_or_summary(&caller, &area, from, days, q.short == Some(true)).await? {
-        (Some(rota), _) => {
+    match shown(&caller, &area, from, days, q.short == Some(true)).await? {
+        Shown::Shifts(rota) => {
             let rows = rota
                 .posts
                 .iter()
@@ -206,7 +216,7 @@ pub(super) async fn export_rota(caller: PageCaller, Query(q): Query<RotaQuery>) 
             ]);
             sheet_download(&title, &header, rows, &filename)
         }
-        (None, Some(gaps)) => {
+        Shown::PerPost(gaps) => {
             let rows = gaps
                 .posts
                 .iter()
@@ -227,7 +237,6 @@ pub(super) async fn export_rota(caller: PageCaller, Query(q): Query<RotaQuery>) 
             ]);
             sheet_download(&title, &header, rows, &filename)
         }
-        (None, None) => Err(AppError::NotFound.into()),
     }
 }
 
