@@ -423,6 +423,16 @@ async fn a_refused_form_keeps_what_was_typed_but_no_secret() {
         );
         assert!(html.contains("href=\"/webhooks\""), "{html}");
         assert!(!html.contains("xxxxxxxx"), "{html}");
+        // The same through the handlers that read a form's pairs (checkbox groups).
+        let r = t
+            .post_form(
+                "/isolations/new",
+                &cookie,
+                &format!("csrf={csrf}&note={long}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert!(r.text().contains(&support::words("err-form-too-long")));
         // The same on a public form, under its smaller limit, to someone not signed in.
         let long = "x".repeat(sanshe_web::PUBLIC_BODY);
         let r = t.post_sign_in(None, &format!("username={long}")).await;

@@ -45,15 +45,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
                     PageFailure::App(AppError::field("form", "err-form"))
                 }
                 // Refused before it was read whole: the route's limit, not the memory, decides.
-                FormRejection::BytesRejection(b)
-                    if b.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-                {
-                    PageFailure::App(AppError::field("form", "err-form-too-long"))
-                }
+                FormRejection::BytesRejection(b) if past_limit(b.status()) => form_too_long(),
                 // A body of another type is not something typed into a form.
                 other => PageFailure::Answer(other.into_response()),
             })
     }
+}
+
+/// A posted form's pairs (see `pairs`), repeated keys kept (checkbox groups), read under the
+/// route's body limit; a body past it is the error page, as `Form`'s is.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = PageFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                status if past_limit(status) => form_too_long(),
+                _ => PageFailure::Answer(rejection.into_response()),
+            })?;
+        Ok(FormPairs(super::pairs(&body)))
+    }
+}
+
+fn past_limit(status: axum::http::StatusCode) -> bool {
+    status == axum::http::StatusCode::PAYLOAD_TOO_LARGE
+}
+
+/// A form longer than its route takes, said beside the form.
+fn form_too_long() -> PageFailure {
+    PageFailure::App(AppError::field("form", "err-form-too-long"))
 }
 
 /// A multipart body (an upload form); one that is not multipart is the error page (422, on

@@ -66,7 +66,7 @@ use self::audit::*;
 use self::campaigns::*;
 use self::contacts::*;
 use self::door_to_door::*;
-use self::extract::{Form, Multipart, Query};
+use self::extract::{Form, FormPairs, Multipart, Query};
 pub use self::failure::ErrorFrame;
 use self::failure::PageFailure;
 use self::follow_ups::*;
@@ -168,20 +168,6 @@ impl FormErrors {
 /// Form pairs, keeping repeated keys (checkbox groups).
 pub(super) fn pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-/// A posted form's pairs (see `pairs`), read under the route's body limit.
-pub(super) struct FormPairs(pub Vec<(String, String)>);
-
-impl<S: Send + Sync> axum::extract::FromRequest<S> for FormPairs {
-    type Rejection = Response;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
-        let body = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(FormPairs(pairs(&body)))
-    }
 }
 
 /// The first value of `key` in a form (empty if absent).
