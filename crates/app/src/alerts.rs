@@ -479,6 +479,37 @@ pub async fn acknowledge(app: &App, actor: &Actor, id: &str) -> Result<AlertView
     get(app, actor, id).await
 }
 
+/// Takes several open alerts at once, as ticked on a page of the list (at most a page of
+/// them); those someone else took first are passed over. All of them must be in the actor's
+/// scope, or none is taken. Answers how many this call took.
+pub async fn acknowledge_many(app: &App, actor: &Actor, ids: &[String]) -> Result<usize> {
+    if ids.is_empty() {
+        return Err(AppError::field("id", "err-alerts-none-chosen"));
+    }
+    if ids.len() > MAX_ALERTS_PAGE as usize {
+        return Err(AppError::limit(
+            "id",
+            "err-alerts-too-many-max",
+            MAX_ALERTS_PAGE,
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    let now = app.clock.now_ms();
+    let mut taken = 0;
+    for id in ids {
+        let a = visible(&mut tx, actor, id).await?;
+        // The update is the decision: of two workers ticking the same alert, one takes it.
+        if a.status == AlertStatus::Open
+            && store::acknowledge(&mut tx, id, &actor.display_name, now).await?
+        {
+            audit::record(&mut tx, actor, "alert.acknowledged", a.subject(), "").await?;
+            taken += 1;
+        }
+    }
+    sanshe_store::commit(tx).await?;
+    Ok(taken)
+}
+
 /// Resolves an alert with a note saying what was done.
 pub async fn resolve(app: &App, actor: &Actor, id: &str, note: &str) -> Result<AlertView> {
     let note = sanshe_core::contacts::note(note).map_err(|e| AppError::field("note", e))?;

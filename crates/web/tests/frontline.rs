@@ -1736,3 +1736,123 @@ async fn a_worker_finds_someone_under_observation_by_name() {
     })
     .await;
 }
+
+/// On a bad afternoon a worker ticks the open alerts on the list and takes them at once; one
+/// another worker took first is not counted twice, and an alert outside the worker's
+/// communities cannot be slipped in.
+#[tokio::test]
+async fn a_worker_takes_the_ticked_alerts_from_the_list_at_once() {
+    on_both(async |t| {
+        let mut conn = t.app.db.conn().await.unwrap();
+        let mut raise = async |community: &str, n: i64| {
+            let path = sanshe_store::areas::get(&mut conn, community)
+                .await
+                .unwrap()
+                .path;
+            let (subject, key) = (format!("gate-{n}"), format!("gate_fever:gate-{n}"));
+            let alert = sanshe_store::alerts::NewAlert {
+                kind: sanshe_core::alerts::AlertKind::GateFever,
+                area_path: &path,
+                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
+                subject_id: &subject,
+                open_key: &key,
+                event: "e",
+                detail: "37.6℃",
+            };
+            sanshe_store::alerts::insert(&mut *conn, &alert, t.app.clock.now_ms() + n)
+                .await
+                .unwrap();
+        };
+        for n in 0..3 {
+            raise(&t.lingyanli.clone(), n).await;
+        }
+        raise(&t.yudeli.clone(), 9).await;
+        drop(conn);
+        let ids_in = async |token: &str| -> Vec<String> {
+            let page = t
+                .get("/api/v1/alerts?kind=gate_fever", Some(token))
+                .await
+                .json();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let ling = ids_in(&t.token("worker.lingyanli").await).await;
+        let yu = ids_in(&t.token("worker.yudeli").await).await;
+        assert_eq!((ling.len(), yu.len()), (3, 1));
+
+        let (cookie, csrf) = t.browser("worker.lingyanli").await;
+        let list = t.page("/alerts?kind=gate_fever", &cookie).await.text();
+        for id in &ling {
+            assert!(
+                list.contains(&format!("name=\"id\" value=\"{id}\"")),
+                "{list}"
+            );
+        }
+        assert!(
+            list.contains("action=\"/alerts/acknowledge\"")
+                && list.contains(&words("alerts-take-chosen"))
+        );
+        // Another worker took the first one a moment before.
+        let other = t.token("admin").await;
+        let r = t
+            .post_json(
+                &format!("/api/v1/alerts/{}/acknowledge", ling[0]),
+                Some(&other),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let ticked: String = ling.iter().map(|id| format!("&id={id}")).collect();
+        let r = t
+            .post_form(
+                "/alerts/acknowledge",
+                &cookie,
+                &format!("csrf={csrf}&kind=gate_fever{ticked}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let back = r.headers["location"].to_str().unwrap().to_string();
+        assert_eq!(back, "/alerts?kind=gate_fever&taken=2");
+        let page = t.page(&back, &cookie).await.text();
+        assert!(page.contains("已接手 2 条预警"), "{page}");
+        assert!(
+            !page.contains("name=\"id\" value=\""),
+            "nothing left to take: {page}"
+        );
+        let me = t
+            .get(
+                &format!("/api/v1/alerts/{}", ling[1]),
+                Some(&t.token("worker.lingyanli").await),
+            )
+            .await
+            .json();
+        assert_eq!(me["status"], "acknowledged");
+        // Nothing ticked says so; one of 裕德里 among 凌研里's takes none of them.
+        let r = t
+            .post_form("/alerts/acknowledge", &cookie, &format!("csrf={csrf}"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("请先勾选要接手的预警"));
+        let r = t
+            .post_form(
+                "/alerts/acknowledge",
+                &cookie,
+                &format!("csrf={csrf}&id={}", yu[0]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let theirs = t
+            .get(
+                &format!("/api/v1/alerts/{}", yu[0]),
+                Some(&t.token("worker.yudeli").await),
+            )
+            .await
+            .json();
+        assert_eq!(theirs["status"], "open");
+    })
+    .await;
+}

@@ -21,6 +21,11 @@ pub(super) struct AlertsPage {
     picker: CommunityPicker,
     /// The workbook of the list as filtered.
     export: String,
+    /// The list's filters, which taking the ticked alerts keeps.
+    kind: String,
+    area: String,
+    /// How many alerts were just taken, or why none was.
+    message: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -29,9 +34,16 @@ pub(super) struct AlertsQuery {
     kind: Option<String>,
     area: Option<String>,
     after: Option<String>,
+    /// How many alerts the caller has just taken from the list.
+    taken: Option<i64>,
 }
 
 pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>) -> PageResult {
+    let message = q.taken.map(|n| caller.tr.count("alerts-taken", n));
+    alerts_view(&caller, &q, message).await
+}
+
+async fn alerts_view(caller: &PageCaller, q: &AlertsQuery, message: Option<String>) -> PageResult {
     let resolved = q.status.as_deref() == Some("resolved");
     let kind = q.kind.clone().unwrap_or_default();
     let area = q.area.clone().unwrap_or_default();
@@ -44,7 +56,7 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         limit: None,
     };
     let page = alerts::list(caller.app(), &caller.actor, &filter).await?;
-    let picker = CommunityPicker::of(&caller, Action::FrontLine, Some(&area)).await?;
+    let picker = CommunityPicker::of(caller, Action::FrontLine, Some(&area)).await?;
     let filters = [
         ("status", Some(status)),
         ("kind", Some(kind.as_str())),
@@ -58,19 +70,55 @@ pub(super) async fn alerts_page(caller: PageCaller, Query(q): Query<AlertsQuery>
         q.after.as_deref(),
         page.next.as_deref(),
     );
+    let kinds = AlertKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.as_str() == kind))
+        .collect();
     Ok(render(&AlertsPage {
-        nav: Nav::of(&caller, "/alerts"),
+        nav: Nav::of(caller, "/alerts"),
         items: page.items,
         total: page.total,
         pager,
         export,
         resolved,
         picker,
-        kinds: AlertKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.as_str() == kind))
-            .collect(),
+        kinds,
+        kind,
+        area,
+        message,
     }))
+}
+
+/// Takes the alerts ticked on a page of the list, and goes back to the list as it was
+/// filtered, saying how many were taken (those someone took first are not counted).
+pub(super) async fn take_alerts(caller: PageCaller, FormPairs(form): FormPairs) -> PageResult {
+    let (kind, area) = (value(&form, "kind"), value(&form, "area"));
+    match alerts::acknowledge_many(caller.app(), &caller.actor, &values(&form, "id")).await {
+        Ok(taken) => {
+            let taken = taken.to_string();
+            let back = link_to(
+                "/alerts",
+                &[
+                    ("kind", Some(kind.as_str())),
+                    ("area", Some(area.as_str())),
+                    ("taken", Some(taken.as_str())),
+                ],
+            );
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let q = AlertsQuery {
+                kind: Some(kind),
+                area: Some(area),
+                ..Default::default()
+            };
+            let message = FormErrors::from(&e, caller.tr).messages().join(" ");
+            let mut page = alerts_view(&caller, &q, Some(message)).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

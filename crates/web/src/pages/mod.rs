@@ -505,6 +505,7 @@ fn session_table(state: &AppState) -> RouteTable {
         )
         .route("/alerts", get(alerts_page))
         .route("/alerts/export.xlsx", get(export_alerts))
+        .route("/alerts/acknowledge", post(take_alerts))
         .route("/alerts/{id}", get(alert_page).post(alert_action))
         .route("/webhooks", get(webhooks_page).post(add_webhook))
         .route("/webhooks/{id}", post(toggle_webhook))
