@@ -1385,28 +1385,11 @@ async fn the_alert_centre_is_read_a_page_at_a_time_latest_first_with_the_total()
             0
         );
         // 103 fevers at 凌研里's gates, a minute apart.
-        let mut conn = t.app.db.conn().await.unwrap();
-        let path = sanshe_store::areas::get(&mut conn, &t.lingyanli)
-            .await
-            .unwrap()
-            .path;
         let start = t.app.clock.now_ms();
         for n in 0..103i64 {
-            let (subject, key) = (format!("gate-{n:03}"), format!("gate_fever:gate-{n:03}"));
-            let alert = sanshe_store::alerts::NewAlert {
-                kind: sanshe_core::alerts::AlertKind::GateFever,
-                area_path: &path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
-                subject_id: &subject,
-                open_key: &key,
-                event: "e",
-                detail: "37.6℃",
-            };
-            sanshe_store::alerts::insert(&mut *conn, &alert, start + n * 60_000)
-                .await
-                .unwrap();
+            t.gate_fever_alert(&t.lingyanli, &format!("gate-{n:03}"), start + n * 60_000)
+                .await;
         }
-        drop(conn);
         // Fifty at a time: each once, the latest first, the total on every page.
         let (seen, total) = t
             .every_page("/api/v1/alerts?kind=gate_fever&limit=50", &w)
@@ -1743,31 +1726,12 @@ async fn a_worker_finds_someone_under_observation_by_name() {
 #[tokio::test]
 async fn a_worker_takes_the_ticked_alerts_from_the_list_at_once() {
     on_both(async |t| {
-        let mut conn = t.app.db.conn().await.unwrap();
-        let mut raise = async |community: &str, n: i64| {
-            let path = sanshe_store::areas::get(&mut conn, community)
-                .await
-                .unwrap()
-                .path;
-            let (subject, key) = (format!("gate-{n}"), format!("gate_fever:gate-{n}"));
-            let alert = sanshe_store::alerts::NewAlert {
-                kind: sanshe_core::alerts::AlertKind::GateFever,
-                area_path: &path,
-                subject_kind: sanshe_core::alerts::AlertSubject::Gate,
-                subject_id: &subject,
-                open_key: &key,
-                event: "e",
-                detail: "37.6℃",
-            };
-            sanshe_store::alerts::insert(&mut *conn, &alert, t.app.clock.now_ms() + n)
-                .await
-                .unwrap();
-        };
+        let now = t.app.clock.now_ms();
         for n in 0..3 {
-            raise(&t.lingyanli.clone(), n).await;
+            t.gate_fever_alert(&t.lingyanli, &format!("gate-{n}"), now + n)
+                .await;
         }
-        raise(&t.yudeli.clone(), 9).await;
-        drop(conn);
+        t.gate_fever_alert(&t.yudeli, "gate-9", now + 9).await;
         let ids_in = async |token: &str| -> Vec<String> {
             let page = t
                 .get("/api/v1/alerts?kind=gate_fever", Some(token))

@@ -963,3 +963,28 @@ pub fn tile(home: &str, task: &str) -> Option<i64> {
     let from = rest.find("<b>")? + 3;
     rest[from..rest.find("</b>")?].parse().ok()
 }
+
+impl TestApp {
+    /// A fever alert raised at gate `subject` below `area` at `at` (ms), as a gate post raises
+    /// one (kept open under its key, so one per gate).
+    pub async fn gate_fever_alert(&self, area: &str, subject: &str, at: i64) {
+        let mut conn = self.app.db.conn().await.unwrap();
+        let path = sanshe_store::areas::get(&mut conn, area)
+            .await
+            .unwrap()
+            .path;
+        let key = format!("gate_fever:{subject}");
+        let alert = sanshe_store::alerts::NewAlert {
+            kind: sanshe_core::alerts::AlertKind::GateFever,
+            area_path: &path,
+            subject_kind: sanshe_core::alerts::AlertSubject::Gate,
+            subject_id: subject,
+            open_key: &key,
+            event: "e",
+            detail: "37.6℃",
+        };
+        sanshe_store::alerts::insert(&mut *conn, &alert, at)
+            .await
+            .unwrap();
+    }
+}
