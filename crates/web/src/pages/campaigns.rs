@@ -223,11 +223,7 @@ pub(super) async fn export_campaigns(
                         vec![
                             c.name,
                             c.area_name,
-                            // China time to the minute, as the page's other stamps.
-                            c.created_at
-                                .get(..16)
-                                .unwrap_or(&c.created_at)
-                                .replace('T', " "),
+                            minute_of(&c.created_at),
                             c.households.to_string(),
                             c.reached.to_string(),
                             c.percent.to_string(),

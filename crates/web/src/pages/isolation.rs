@@ -326,11 +326,6 @@ pub(super) async fn export_isolations(
     Ok(sheet.send(&format!("isolations-{tab}-{date}.xlsx")).await?)
 }
 
-/// An instant written in China time, RFC 3339, to the minute: `2026-11-29 08:05`.
-fn minute_of(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replacen('T', " ", 1)
-}
-
 #[derive(Template)]
 #[template(path = "isolation.html")]
 pub(super) struct IsolationPage {

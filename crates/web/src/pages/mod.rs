@@ -170,6 +170,12 @@ pub(super) fn pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
+/// An instant written in China time, RFC 3339, to the minute, as the pages' other stamps:
+/// `2026-11-29 08:05`.
+pub(super) fn minute_of(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replacen('T', " ", 1)
+}
+
 /// The first value of `key` in a form (empty if absent).
 pub(super) fn value(pairs: &[(String, String)], key: &str) -> String {
     pairs
