@@ -1254,3 +1254,60 @@ async fn a_mistyped_page_address_or_form_says_so_in_the_callers_language() {
     })
     .await;
 }
+
+/// Two workers on two nodes tick the same alerts at the same moment: each alert is taken once,
+/// by one of them, and audited once; the two counts they are told add up to the alerts.
+#[tokio::test]
+async fn two_nodes_take_the_same_ticked_alerts_once() {
+    on_both(async |t| {
+        let now = t.app.clock.now_ms();
+        for n in 0..100 {
+            t.gate_fever_alert(&t.lingyanli, &format!("gate-{n}"), now + n)
+                .await;
+        }
+        let w = t.token("worker.lingyanli").await;
+        let page = t
+            .get("/api/v1/alerts?kind=gate_fever", Some(&w))
+            .await
+            .json();
+        let ticked: String = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| format!("&id={}", a["id"].as_str().unwrap()))
+            .collect();
+        assert_eq!(ticked.matches("&id=").count(), 100);
+        let audited = "audit_log WHERE action = 'alert.acknowledged'";
+        let before = t.count(audited).await;
+        let b = t.second_node().await;
+        // Both signed in first, so that the two forms are sent together.
+        let mut signed_in = Vec::new();
+        for node in [std::sync::Arc::new(t.handle()), std::sync::Arc::new(b)] {
+            let (cookie, csrf) = node.browser("worker.lingyanli").await;
+            signed_in.push((node, cookie, format!("csrf={csrf}&kind=gate_fever{ticked}")));
+        }
+        let calls: Vec<_> = signed_in
+            .into_iter()
+            .map(|(node, cookie, form)| {
+                tokio::spawn(
+                    async move { node.post_form("/alerts/acknowledge", &cookie, &form).await },
+                )
+            })
+            .collect();
+        let mut taken = 0;
+        for c in calls {
+            let r = c.await.unwrap();
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+            let back = r.headers["location"].to_str().unwrap().to_string();
+            taken += back
+                .rsplit("taken=")
+                .next()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap();
+        }
+        assert_eq!(taken, 100);
+        assert_eq!(t.count(audited).await - before, 100);
+    })
+    .await;
+}
